@@ -1,0 +1,25 @@
+// Owns the shape every sub-command of `sentinel-wasi` has, and the CLI's usage error.
+
+export interface CommandIo {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+}
+
+export interface Command {
+  name: string;
+  /** One line for the top-level help. */
+  summary: string;
+  /** Full `--help` text. */
+  help: string;
+  /** Runs the command; resolves to the process exit code. */
+  run(argv: string[], io: CommandIo): Promise<number>;
+}
+
+/** Bad command-line input: printed with the command's help hint, exit code 2. */
+export class UsageError extends Error {
+  readonly code = 'E_USAGE';
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}

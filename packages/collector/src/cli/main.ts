@@ -1,0 +1,63 @@
+// Owns the `sentinel-wasi` dispatcher: picks the sub-command, prints help and version, and turns
+// usage errors into exit code 2 with a clear message.
+
+import { readFileSync } from 'node:fs';
+import { UsageError, type Command, type CommandIo } from './command.js';
+import { commands } from './commands/index.js';
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+function topHelp(): string {
+  const width = Math.max(...commands.map((c) => c.name.length));
+  const lines = commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`);
+  return [
+    'sentinel-wasi: Sentinel-style flow statistics and flow control for WebAssembly (WASI) filters',
+    '',
+    'Usage: sentinel-wasi <command> [options]',
+    '',
+    'Commands:',
+    ...lines,
+    '',
+    'Options:',
+    '  -h, --help     show help (also: sentinel-wasi <command> --help)',
+    '  -v, --version  print the version',
+    '',
+  ].join('\n');
+}
+
+export async function main(argv: string[], io: CommandIo = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
+  const [first, ...rest] = argv;
+  if (first === undefined || first === '-h' || first === '--help' || first === 'help') {
+    const named = first === 'help' ? commands.find((c) => c.name === rest[0]) : undefined;
+    io.stdout.write(named ? named.help : topHelp());
+    return 0;
+  }
+  if (first === '-v' || first === '--version') {
+    io.stdout.write(`${version()}\n`);
+    return 0;
+  }
+  const command: Command | undefined = commands.find((c) => c.name === first);
+  if (command === undefined) {
+    io.stderr.write(`sentinel-wasi: unknown command ${JSON.stringify(first)} (E_USAGE)\n\n${topHelp()}`);
+    return 2;
+  }
+  if (rest.includes('-h') || rest.includes('--help')) {
+    io.stdout.write(command.help);
+    return 0;
+  }
+  try {
+    return await command.run(rest, io);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      io.stderr.write(`sentinel-wasi ${command.name}: ${err.message} (E_USAGE)\nRun 'sentinel-wasi ${command.name} --help' for usage.\n`);
+      return 2;
+    }
+    const e = err as { code?: unknown; message?: unknown };
+    const code = typeof e.code === 'string' ? ` (${e.code})` : '';
+    io.stderr.write(`sentinel-wasi ${command.name}: ${String(e.message ?? err)}${code}\n`);
+    return 1;
+  }
+}

@@ -1,0 +1,3 @@
+// Owns the collector package's public entry point.
+
+export { main } from './cli/main.js';

@@ -1,0 +1,137 @@
+// Owns the v1 record schema on the reading side: turning one decoded msgpack record array into a
+// validated FlowRecord, or a stable rejection code. The encoder's side lives in frame-builder.ts.
+
+import { RecordKind } from './constants.js';
+import { ProtocolErrorCode } from './errors.js';
+
+/**
+ * One validated record, with names resolved and the time made absolute. Readers reuse a single
+ * instance for speed: a sink must copy what it keeps.
+ */
+export interface FlowRecord {
+  kind: RecordKind;
+  /** Absolute time of the record (baseTsMs + dt), epoch milliseconds. */
+  tsMs: number;
+  /** Resource name (PASS/BLOCK/EXIT/CALL) or writer id (WRITER). */
+  name: string;
+  /** Caller origin, '' when the record has none. */
+  origin: string;
+  /** Events the record stands for (CALL and WRITER: 1). */
+  count: number;
+  /** Response time in ms (EXIT/CALL), else 0. */
+  rtMs: number;
+  /** Whether the call ended in a business error (EXIT/CALL), else false. */
+  error: boolean;
+  /** WRITER only: records and frames the writer had to drop. */
+  droppedRecords: number;
+  droppedFrames: number;
+}
+
+export function emptyFlowRecord(): FlowRecord {
+  return { kind: RecordKind.PASS, tsMs: 0, name: '', origin: '', count: 1, rtMs: 0, error: false, droppedRecords: 0, droppedFrames: 0 };
+}
+
+/** The rejection codes readRecord can return. */
+export type RecordRejection =
+  | typeof ProtocolErrorCode.RECORD_SHAPE
+  | typeof ProtocolErrorCode.RECORD_VALUE
+  | typeof ProtocolErrorCode.NAME_INDEX
+  | typeof ProtocolErrorCode.UNKNOWN_KIND;
+
+function isUint(v: unknown): v is number {
+  return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+}
+
+/** `true`/`false`, or the integers 1/0. */
+function asError(v: unknown): boolean | undefined {
+  if (v === true || v === 1) return true;
+  if (v === false || v === 0) return false;
+  return undefined;
+}
+
+/**
+ * Validates `raw` (one element of a frame payload after the name table) and fills `out`.
+ * Returns null when the record is valid, or the code that rejects it.
+ */
+export function readRecord(raw: unknown, baseTsMs: number, names: readonly string[], out: FlowRecord): RecordRejection | null {
+  if (!Array.isArray(raw) || raw.length < 1) return ProtocolErrorCode.RECORD_SHAPE;
+  const kind: unknown = raw[0];
+  if (!isUint(kind)) return ProtocolErrorCode.RECORD_SHAPE;
+  const n = raw.length;
+  let originAt = -1;
+  switch (kind) {
+    case RecordKind.PASS:
+    case RecordKind.BLOCK: {
+      if (n < 3 || n > 5) return ProtocolErrorCode.RECORD_SHAPE;
+      out.count = 1;
+      if (n >= 4) {
+        if (!isUint(raw[3]) || raw[3] < 1) return ProtocolErrorCode.RECORD_VALUE;
+        out.count = raw[3];
+      }
+      out.rtMs = 0;
+      out.error = false;
+      originAt = n === 5 ? 4 : -1;
+      break;
+    }
+    case RecordKind.EXIT: {
+      if (n < 5 || n > 7) return ProtocolErrorCode.RECORD_SHAPE;
+      if (!isUint(raw[3])) return ProtocolErrorCode.RECORD_VALUE;
+      const error = asError(raw[4]);
+      if (error === undefined) return ProtocolErrorCode.RECORD_VALUE;
+      out.rtMs = raw[3];
+      out.error = error;
+      out.count = 1;
+      if (n >= 6) {
+        if (!isUint(raw[5]) || raw[5] < 1) return ProtocolErrorCode.RECORD_VALUE;
+        out.count = raw[5];
+      }
+      originAt = n === 7 ? 6 : -1;
+      break;
+    }
+    case RecordKind.CALL: {
+      if (n < 5 || n > 6) return ProtocolErrorCode.RECORD_SHAPE;
+      if (!isUint(raw[3])) return ProtocolErrorCode.RECORD_VALUE;
+      const error = asError(raw[4]);
+      if (error === undefined) return ProtocolErrorCode.RECORD_VALUE;
+      out.rtMs = raw[3];
+      out.error = error;
+      out.count = 1;
+      originAt = n === 6 ? 5 : -1;
+      break;
+    }
+    case RecordKind.WRITER: {
+      if (n !== 5) return ProtocolErrorCode.RECORD_SHAPE;
+      if (!isUint(raw[3]) || !isUint(raw[4])) return ProtocolErrorCode.RECORD_VALUE;
+      out.droppedRecords = raw[3];
+      out.droppedFrames = raw[4];
+      out.count = 1;
+      out.rtMs = 0;
+      out.error = false;
+      break;
+    }
+    default:
+      return ProtocolErrorCode.UNKNOWN_KIND;
+  }
+  const dt: unknown = raw[1];
+  if (!isUint(dt) || !Number.isSafeInteger(baseTsMs + dt)) return ProtocolErrorCode.RECORD_VALUE;
+  const nameIdx: unknown = raw[2];
+  if (!isUint(nameIdx)) return ProtocolErrorCode.RECORD_VALUE;
+  if (nameIdx >= names.length) return ProtocolErrorCode.NAME_INDEX;
+  if (names[nameIdx] === '') return ProtocolErrorCode.RECORD_VALUE;
+  let origin = '';
+  if (originAt > 0) {
+    const originIdx: unknown = raw[originAt];
+    if (!isUint(originIdx)) return ProtocolErrorCode.RECORD_VALUE;
+    if (originIdx >= names.length) return ProtocolErrorCode.NAME_INDEX;
+    origin = names[originIdx]!;
+  }
+  out.kind = kind;
+  out.tsMs = baseTsMs + dt;
+  out.name = names[nameIdx]!;
+  out.origin = origin;
+  if (kind !== RecordKind.WRITER) {
+    out.droppedRecords = 0;
+    out.droppedFrames = 0;
+  }
+  return null;
+}
