@@ -1,0 +1,103 @@
+// Owns the read-side contract of the collector's statistics: what the query surfaces (HTTP, CLI,
+// Prometheus, dashboard transport) may ask of the live state. The ingest side implements it.
+
+/** Second-window (2 × 500 ms) figures, as Sentinel's StatisticNode reports them. */
+export interface SecondFigures {
+  passQps: number;
+  blockQps: number;
+  successQps: number;
+  exceptionQps: number;
+  totalQps: number;
+  occupiedPassQps: number;
+  /** ΣRT ÷ ΣSUCCESS over the window; 0 when there was no success. */
+  avgRtMs: number;
+  /** Min RT over the window; Sentinel's statisticMaxRt (5000) when empty. */
+  minRtMs: number;
+}
+
+/** Minute-window (60 × 1 s) totals. */
+export interface MinuteFigures {
+  pass: number;
+  block: number;
+  success: number;
+  exception: number;
+  /** pass + block */
+  totalRequest: number;
+  rtSumMs: number;
+  occupiedPass: number;
+}
+
+/** One node: a resource's own (cluster) node when origin is '', else the resource seen from one origin. */
+export interface NodeSnapshot {
+  resource: string;
+  origin: string;
+  /** In-flight entries: +count on PASS, −count on EXIT (CALL leaves it unchanged). */
+  concurrency: number;
+  second: SecondFigures;
+  minute: MinuteFigures;
+}
+
+/** One sealed second of one resource, as one metric-log line holds it. */
+export interface SecondLine {
+  /** Epoch ms of the second's start. */
+  timestampMs: number;
+  resource: string;
+  pass: number;
+  block: number;
+  success: number;
+  exception: number;
+  /** Integer average RT (ΣRT ÷ success; raw ΣRT when success is 0). */
+  rtMs: number;
+  occupiedPass: number;
+  concurrency: number;
+  /** Sentinel resource type: 0 common, 1 web, 2 RPC, 3 gateway, 4 SQL. */
+  classification: number;
+}
+
+/** Integer counters of what was counted, skipped and dropped; every one visible in /api/v1/health. */
+export interface HealthCounters {
+  recordsCounted: number;
+  recordsRejected: number;
+  recordsUnknownKind: number;
+  recordsLate: number;
+  framesRead: number;
+  framesSkipped: number;
+  bytesSkipped: number;
+  writerDroppedRecords: number;
+  writerDroppedFrames: number;
+  /** Bytes appended to live segments that the collector has not read yet. */
+  lagBytes: number;
+  /** Records for resources beyond the tracked-resource cap (counted in totals only). */
+  resourcesOverflow: number;
+  segmentsActive: number;
+  segmentsDeleted: number;
+  segmentsBadName: number;
+}
+
+export interface Health {
+  counters: HealthCounters;
+  /** Time of the last durable checkpoint, epoch ms (0 before the first). */
+  checkpointAtMs: number;
+  /** Per-segment facts for operators. */
+  segments: Array<{ name: string; sizeBytes: number; offsetBytes: number; sealed: boolean }>;
+  /** Recent problems with stable codes, newest last (bounded). */
+  recentProblems: Array<{ atMs: number; code: string; message: string; segment?: string }>;
+}
+
+/** What query surfaces read. Every method takes the time explicitly (the clock is injected). */
+export interface StatsQuery {
+  /** Every tracked resource's own node, sorted by name. */
+  resourcesAt(nowMs: number): NodeSnapshot[];
+  /** One resource's node and its per-origin nodes; undefined when not tracked. */
+  resourceAt(name: string, nowMs: number): { node: NodeSnapshot; origins: NodeSnapshot[] } | undefined;
+  healthAt(nowMs: number): Health;
+}
+
+/** Where a running collector says it can be reached: `<pin>/collector/address.json`. */
+export interface DaemonAddress {
+  url: string;
+  pid: number;
+  startedAtMs: number;
+  app: string;
+}
+export const DAEMON_ADDRESS_FILE = 'address.json';
