@@ -91,9 +91,11 @@ export function scanFrames(bytes: Uint8Array, start: number, end: number, visito
         result.incomplete = true;
         break;
       }
+      // Sealed: no more bytes will come, so this is no frame (a torn tail, or a damaged length
+      // that points past the end). Skip its marker and resynchronise: later frames still count.
       beginSkip(pos, ProtocolErrorCode.TRUNCATED);
-      pos = end;
-      break;
+      pos++;
+      continue;
     }
     if (check !== 'ok') {
       beginSkip(pos, check);

@@ -1,0 +1,53 @@
+import t from 'tap';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import * as zlib from 'node:zlib';
+import { crc32, utf8Decode, utf8Encode, utf8Length } from '../src/index.js';
+import { nodeCrc32 } from '../src/node/index.js';
+import { prng, testSeed } from './helpers.js';
+
+t.test('UTF-8 encoding matches Buffer for CJK, emoji, lone surrogates and random strings', async (t) => {
+  const fixed = ['', 'ascii', 'é', '日本語', '🚀', 'a\ud800b', '\udc00', 'x\ud83d', '\u0000', '\uffff', 'a|b'];
+  const seed = testSeed();
+  t.comment(`seed ${seed} (replay with SW_SEED=${seed})`);
+  const rand = prng(seed);
+  const random = Array.from({ length: 300 }, () =>
+    String.fromCharCode(...Array.from({ length: Math.floor(rand() * 20) }, () => Math.floor(rand() * 0x10000))),
+  );
+  for (const s of [...fixed, ...random]) {
+    const expected = Buffer.from(s, 'utf8');
+    const got = utf8Encode(s);
+    t.equal(Buffer.compare(Buffer.from(got), expected), 0, JSON.stringify(s));
+    t.equal(utf8Length(s), expected.length);
+    t.equal(utf8Decode(got), expected.toString('utf8'));
+  }
+});
+
+t.test('UTF-8 decoding replaces invalid sequences with U+FFFD as Node does', async (t) => {
+  const cases = [[0xff], [0xc0, 0x80], [0xe2, 0x82], [0xed, 0xa0, 0x80], [0xf4, 0x90, 0x80, 0x80], [0x61, 0x80, 0x62]];
+  for (const bytes of cases) {
+    const b = new Uint8Array(bytes);
+    t.equal(utf8Decode(b).replace(/\ufffd+/g, '?'), Buffer.from(b).toString('utf8').replace(/\ufffd+/g, '?'), bytes.join(','));
+  }
+});
+
+t.test('the neutral CRC-32 equals zlib.crc32, and so does the node helper', async (t) => {
+  const rand = prng(42);
+  for (const length of [0, 1, 7, 64, 4088]) {
+    const bytes = new Uint8Array(length).map(() => Math.floor(rand() * 256));
+    const expected = zlib.crc32(bytes);
+    t.equal(crc32(bytes, 0, length), expected, `length ${length}`);
+    t.equal(nodeCrc32!(bytes, 0, length), expected);
+  }
+  t.equal(crc32(new TextEncoder().encode('123456789'), 0, 9), 0xcbf43926, 'the standard check value');
+});
+
+t.test('the main entry is platform-neutral: no node:* modules and no Buffer outside src/node', async (t) => {
+  const srcDir = new URL('../src/', import.meta.url).pathname;
+  const files = readdirSync(srcDir).filter((f) => f.endsWith('.ts') && statSync(join(srcDir, f)).isFile());
+  t.ok(files.length >= 8);
+  for (const f of files) {
+    const text = readFileSync(join(srcDir, f), 'utf8');
+    t.notMatch(text, /from ['"]node:|require\(|\bBuffer\b|\bprocess\./, `${f} uses only neutral APIs`);
+  }
+});
