@@ -56,3 +56,9 @@ export function parseFatLine(line: string): SecondLine | null {
   }
   return l;
 }
+
+/** `<app with '.' replaced by '-'>-metrics.log`: the base of every metric-log file name (Sentinel's MetricWriter rule).
+ *  Data files are `<base>.<yyyy-MM-dd>` then `<base>.<yyyy-MM-dd>.<n>`; each has an index `<file>.idx`. */
+export function metricLogBaseName(app: string): string {
+  return `${app.replaceAll('.', '-')}-metrics.log`;
+}

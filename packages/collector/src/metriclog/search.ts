@@ -1,0 +1,151 @@
+// Owns searching the metric log the way Sentinel's MetricSearcher/MetricsReader do: list the data
+// files `<base>.<yyyy-MM-dd>[.n]` in order, seek with each file's `.idx`, then read fat lines forward
+// across later files — either a time range [begin, end] (second granularity, both inclusive, at most
+// 100 000 lines) or "about N lines from begin" without ever splitting a second.
+
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { SecondLine } from '../stats/types.js';
+import { readIndexFile, seekIndex } from './index-file.js';
+import { parseFatLine } from './line.js';
+import { readLinesFrom } from './reader.js';
+
+/** Sentinel's MetricsReader cap on one time-range answer. */
+export const MAX_LINES_RETURN = 100_000;
+
+export interface MetricFile {
+  name: string;
+  path: string;
+  /** `yyyy-MM-dd` from the name. */
+  date: string;
+  /** Roll number; 0 for the day's first file (no suffix). */
+  roll: number;
+}
+
+export interface SearchResult {
+  lines: SecondLine[];
+  /** True when the range answer stopped at MAX_LINES_RETURN. */
+  truncated: boolean;
+  /** Lines that did not parse as fat lines (skipped, counted). */
+  linesUnparsable: number;
+}
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** Data files of one base name in reading order (by date, then roll number); `.idx`/`.lck` and others are ignored. */
+export async function listMetricFiles(dir: string, baseName: string): Promise<MetricFile[]> {
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  }
+  const pattern = new RegExp(`^${escapeRegExp(baseName)}\\.(\\d{4}-\\d{2}-\\d{2})(?:\\.(\\d{1,9}))?$`);
+  const files: MetricFile[] = [];
+  for (const name of names) {
+    const m = pattern.exec(name);
+    if (m === null) continue;
+    files.push({ name, path: join(dir, name), date: m[1]!, roll: m[2] === undefined ? 0 : Number(m[2]) });
+  }
+  files.sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : a.roll - b.roll));
+  return files;
+}
+
+export class MetricSearcher {
+  constructor(
+    readonly dir: string,
+    readonly baseName: string,
+  ) {}
+
+  /** Index of the first file (and the offset in it) holding a second ≥ beginSec; undefined when none does. */
+  private async seek(files: MetricFile[], beginSec: number): Promise<{ fileIndex: number; offsetBytes: number } | undefined> {
+    for (let i = 0; i < files.length; i++) {
+      const entries = await readIndexFile(files[i]!.path);
+      if (entries === undefined) continue;
+      const hit = seekIndex(entries, beginSec);
+      if (hit !== undefined) return { fileIndex: i, offsetBytes: hit.offsetBytes };
+    }
+    return undefined;
+  }
+
+  /** Lines with second in [floor(beginMs/1000), floor(endMs/1000)], optionally of one resource (exact name as logged). */
+  async findByTimeAndResource(beginMs: number, endMs: number, identity?: string): Promise<SearchResult> {
+    const beginSec = Math.floor(beginMs / 1000);
+    const endSec = Math.floor(endMs / 1000);
+    const result: SearchResult = { lines: [], truncated: false, linesUnparsable: 0 };
+    const files = await listMetricFiles(this.dir, this.baseName);
+    const start = await this.seek(files, beginSec);
+    if (start === undefined || endSec < beginSec) return result;
+    let pastEnd = false;
+    for (let i = start.fileIndex; i < files.length && !pastEnd && !result.truncated; i++) {
+      await readLinesFrom(files[i]!.path, i === start.fileIndex ? start.offsetBytes : 0, (text) => {
+        const line = parseFatLine(text);
+        if (line === null) {
+          if (text.length > 0) result.linesUnparsable++;
+          return true;
+        }
+        const sec = Math.floor(line.timestampMs / 1000);
+        if (sec < beginSec) return true;
+        if (sec > endSec) {
+          pastEnd = true;
+          return false;
+        }
+        if (identity === undefined || identity === '' || line.resource === identity) result.lines.push(line);
+        if (result.lines.length >= MAX_LINES_RETURN) {
+          result.truncated = true;
+          return false;
+        }
+        return true;
+      });
+    }
+    return result;
+  }
+
+  /**
+   * About `recommendLines` lines from the first second ≥ begin: reading stops once that many lines are
+   * collected and the second changes, so a second is never split. Unlike Sentinel's `find`, an
+   * identity (when given) filters here too.
+   */
+  async find(beginMs: number, recommendLines: number, identity?: string): Promise<SearchResult> {
+    const beginSec = Math.floor(beginMs / 1000);
+    const result: SearchResult = { lines: [], truncated: false, linesUnparsable: 0 };
+    const files = await listMetricFiles(this.dir, this.baseName);
+    const start = await this.seek(files, beginSec);
+    if (start === undefined) return result;
+    let lastSec = -1;
+    let done = false;
+    for (let i = start.fileIndex; i < files.length && !done; i++) {
+      await readLinesFrom(files[i]!.path, i === start.fileIndex ? start.offsetBytes : 0, (text) => {
+        const line = parseFatLine(text);
+        if (line === null) {
+          if (text.length > 0) result.linesUnparsable++;
+          return true;
+        }
+        const sec = Math.floor(line.timestampMs / 1000);
+        if (sec < beginSec) return true;
+        if (identity !== undefined && identity !== '' && line.resource !== identity) return true;
+        if (result.lines.length >= recommendLines && sec !== lastSec) {
+          done = true;
+          return false;
+        }
+        result.lines.push(line);
+        lastSec = sec;
+        return true;
+      });
+    }
+    return result;
+  }
+
+  /** The newest second the log has an index record for (epoch s), or undefined for an empty log. */
+  async latestSecond(): Promise<number | undefined> {
+    const files = await listMetricFiles(this.dir, this.baseName);
+    for (let i = files.length - 1; i >= 0; i--) {
+      const entries = await readIndexFile(files[i]!.path);
+      if (entries !== undefined && entries.length > 0) return entries[entries.length - 1]!.epochSec;
+    }
+    return undefined;
+  }
+}
