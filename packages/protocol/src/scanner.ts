@@ -29,7 +29,7 @@ export interface DecodedFrame {
 export interface ScanOptions {
   /** True when no more bytes will ever follow (a sealed segment): an incomplete tail is then skipped. */
   final?: boolean;
-  /** Added to every reported offset (the file offset of bytes[start]). */
+  /** The offset to report for bytes[start] (e.g. its file offset); default `start`, so offsets are indexes into bytes. */
   baseOffset?: number;
   crc32?: Crc32Fn;
 }
@@ -57,7 +57,7 @@ type HeaderCheck = 'ok' | 'incomplete' | ProtocolErrorCode;
 /** Scans bytes[start, end) for frames, calling the visitor for each valid frame and each skipped run. */
 export function scanFrames(bytes: Uint8Array, start: number, end: number, visitor: FrameVisitor, options: ScanOptions = {}): ScanResult {
   const final = options.final ?? false;
-  const base = (options.baseOffset ?? 0) - start;
+  const base = (options.baseOffset ?? start) - start;
   const crc = options.crc32 ?? neutralCrc32;
   const result: ScanResult = { nextOffset: 0, framesRead: 0, framesSkipped: 0, bytesSkipped: 0, incomplete: false };
   let skipStart = -1;
