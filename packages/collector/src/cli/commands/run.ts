@@ -1,13 +1,96 @@
-// Owns `sentinel-wasi run`: placeholder until it is implemented.
+// Owns `sentinel-wasi run`: runs a command filter component under the Node host (jco transpile +
+// preview2-shim, atomic appends), the pin preopened at /pin, stdio and the exit code passed through.
 
-import type { Command } from '../command.js';
+import { existsSync, statSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { UsageError, type Command } from '../command.js';
+import { runComponent } from '../../host/run.js';
+import { defaultCacheDir } from '../../host/transpile-cache.js';
+
+const help = `Usage: sentinel-wasi run <component.wasm> --pin DIR [options] [-- args...]
+
+Runs a command component (one that exports wasi:cli/run) under the Node host: the component is
+transpiled with jco once (cached by its content hash), DIR is preopened at /pin (and nothing else),
+stdin/stdout/stderr are the component's, and the exit code is the component's (ok 0, error 1).
+Appends to files in the pin are atomic (one O_APPEND write per append), so several processes can
+append to one segment.
+
+Options:
+  --pin DIR          the pin directory, seen by the component as /pin (required; a missing
+                     directory is allowed: the component's opens fail and it counts its drops)
+  --env K=V          set an environment variable for the component (repeatable)
+  --cache-dir DIR    where transpiled components are kept (default: $SENTINEL_WASI_CACHE,
+                     else $XDG_CACHE_HOME/sentinel-wasi, else ~/.cache/sentinel-wasi)
+  -h, --help         show this help
+
+Arguments after -- are passed to the component (its argv[0] is the component's file name).
+`;
+
+export interface HostFlags {
+  componentPath: string;
+  pinDir: string;
+  env: Record<string, string>;
+  cacheDir: string;
+  guestArgs: string[];
+}
+
+/** Parses the flags `run` and `serve` share; `extra` adds a command's own options. */
+export function parseHostFlags(
+  argv: string[],
+  extra: Record<string, { type: 'string' | 'boolean' }> = {},
+): HostFlags & { values: Record<string, string | boolean | string[] | undefined> } {
+  const dash = argv.indexOf('--');
+  const own = dash < 0 ? argv : argv.slice(0, dash);
+  const guestArgs = dash < 0 ? [] : argv.slice(dash + 1);
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: own,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        pin: { type: 'string' },
+        env: { type: 'string', multiple: true },
+        'cache-dir': { type: 'string' },
+        ...extra,
+      },
+    });
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const { values, positionals } = parsed;
+  if (positionals.length !== 1) throw new UsageError(`expected exactly one component file, got ${positionals.length}`);
+  const componentPath = positionals[0]!;
+  if (!existsSync(componentPath) || !statSync(componentPath).isFile()) throw new UsageError(`component file not found: ${componentPath}`);
+  const pinDir = values.pin;
+  if (typeof pinDir !== 'string' || pinDir === '') throw new UsageError('--pin DIR is required');
+  const env: Record<string, string> = {};
+  for (const pair of (values.env as string[] | undefined) ?? []) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw new UsageError(`--env expects K=V, got ${JSON.stringify(pair)}`);
+    env[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  const cacheDir = typeof values['cache-dir'] === 'string' ? values['cache-dir'] : defaultCacheDir();
+  return { componentPath, pinDir, env, cacheDir, guestArgs, values };
+}
 
 export const runCommand: Command = {
   name: 'run',
-  summary: 'run a command filter component under the Node host with the pin preopened (not implemented yet)',
-  help: 'Usage: sentinel-wasi run [options]\n\nNot implemented yet.\n',
-  async run(_argv, io) {
-    io.stderr.write('sentinel-wasi run: not implemented yet\n');
-    return 1;
+  summary: 'run a command filter component under the Node host with the pin preopened at /pin',
+  help,
+  async run(argv, io) {
+    const flags = parseHostFlags(argv);
+    if (!existsSync(flags.pinDir)) {
+      io.stderr.write(`sentinel-wasi run: pin ${flags.pinDir} does not exist; the component's appends will fail and be counted as drops\n`);
+    }
+    const { exitCode } = await runComponent({
+      componentPath: flags.componentPath,
+      pinDir: flags.pinDir,
+      args: flags.guestArgs,
+      env: flags.env,
+      cacheDir: flags.cacheDir,
+      stderr: io.stderr,
+    });
+    return exitCode;
   },
 };

@@ -1,0 +1,303 @@
+// Owns the Node host's `wasi:filesystem` for filter components: preview2-shim's filesystem with one
+// change, an atomic `append-via-stream`. The shim appends by `stat` then positional writes, so two
+// processes appending to one segment overwrite each other. Here a descriptor's append stream is a
+// file descriptor opened with O_APPEND, and each write is one write(2): the kernel places it at the
+// end of the file, as wasmtime does with pwritev2(RWF_APPEND). Every other call is the shim's own.
+
+import { closeSync, constants, openSync, writeSync } from 'node:fs';
+import { posix } from 'node:path';
+import { clocks, filesystem, io } from '@bytecodealliance/preview2-shim';
+
+/* eslint-disable @typescript-eslint/no-explicit-any -- the shim's resources are untyped JS classes */
+type ShimDescriptor = any;
+type ShimPollable = any;
+
+const ShimDescriptorClass: any = (filesystem as any).types.Descriptor;
+const ShimOutputStream: any = (io as any).streams.OutputStream;
+const IoError: any = (io as any).error.Error;
+const createShimPreopen: (hostPath: string) => ShimDescriptor = (filesystem as any)._createPreopenDescriptor;
+const subscribeDuration: (ns: bigint) => ShimPollable = (clocks as any).monotonicClock.subscribeDuration;
+const symbolDispose: symbol = (Symbol as any).dispose ?? Symbol.for('dispose');
+
+/** wasi-io's limit for one blocking-write-and-flush (wasmtime traps above it, and so does this host). */
+export const MAX_BLOCKING_WRITE_BYTES = 4096;
+/** What check-write reports: one write() of up to this many bytes is one write(2) (wasmtime: 1 MiB). */
+export const APPEND_WRITE_CAPACITY_BYTES = 1024 * 1024;
+
+/** A failed write, as wasi:io/streams reports it (`last-operation-failed` carrying an io error). */
+function streamError(err: unknown): { tag: 'last-operation-failed'; val: unknown } {
+  return { tag: 'last-operation-failed', val: new IoError(err) };
+}
+
+/** Closes an append stream's fd if the guest never dropped it. */
+const unclosed = new FinalizationRegistry<number>((fd) => {
+  try {
+    closeSync(fd);
+  } catch {
+    // already closed
+  }
+});
+
+/**
+ * An output stream whose every write is one write(2) on an O_APPEND file descriptor. It is a
+ * subclass of the shim's OutputStream so that transpiled components accept it as one.
+ */
+export class AppendOutputStream extends ShimOutputStream {
+  #fd: number;
+
+  constructor(fd: number) {
+    super();
+    this.#fd = fd;
+    unclosed.register(this, fd, this);
+  }
+
+  checkWrite(): bigint {
+    this.#ensureOpen();
+    return BigInt(APPEND_WRITE_CAPACITY_BYTES);
+  }
+
+  write(buf: Uint8Array): void {
+    this.#append(buf);
+  }
+
+  blockingWriteAndFlush(buf: Uint8Array): void {
+    if (buf.byteLength > MAX_BLOCKING_WRITE_BYTES) {
+      throw new Error(`Buffer too large for blocking-write-and-flush (expected at most ${MAX_BLOCKING_WRITE_BYTES})`);
+    }
+    this.#append(buf);
+  }
+
+  flush(): void {
+    this.#ensureOpen();
+  }
+
+  blockingFlush(): void {
+    this.#ensureOpen();
+  }
+
+  writeZeroes(len: bigint): void {
+    this.#append(new Uint8Array(Number(len)));
+  }
+
+  blockingWriteZeroesAndFlush(len: bigint): void {
+    this.blockingWriteAndFlush(new Uint8Array(Number(len)));
+  }
+
+  splice(src: any, len: bigint): bigint {
+    const bytes: Uint8Array = src.read(len);
+    this.#append(bytes);
+    return BigInt(bytes.byteLength);
+  }
+
+  blockingSplice(src: any, len: bigint): bigint {
+    const bytes: Uint8Array = src.blockingRead(len);
+    this.#append(bytes);
+    return BigInt(bytes.byteLength);
+  }
+
+  /** Writes to a regular file never wait: the pollable is ready at once. */
+  subscribe(): ShimPollable {
+    return subscribeDuration(0n);
+  }
+
+  [symbolDispose](): void {
+    if (this.#fd < 0) return;
+    unclosed.unregister(this);
+    try {
+      closeSync(this.#fd);
+    } catch {
+      // nothing the guest can do about a failed close of an append-only fd
+    }
+    this.#fd = -1;
+  }
+
+  #ensureOpen(): void {
+    if (this.#fd < 0) throw { tag: 'closed' };
+  }
+
+  /** One write(2) for the whole buffer; a short write (disk full, file size limit) fails the operation. */
+  #append(buf: Uint8Array): void {
+    this.#ensureOpen();
+    if (buf.byteLength === 0) return;
+    let written: number;
+    try {
+      written = writeSync(this.#fd, buf, 0, buf.byteLength);
+    } catch (err) {
+      throw streamError(err);
+    }
+    if (written !== buf.byteLength) {
+      throw streamError(Object.assign(new Error(`short append: ${written} of ${buf.byteLength} bytes`), { code: 'ENOSPC' }));
+    }
+  }
+}
+
+/** Maps a Node error to a wasi:filesystem error code (the subset an append can hit). */
+function appendOpenError(err: unknown): string {
+  switch ((err as { code?: string }).code) {
+    case 'ENOENT':
+      return 'no-entry';
+    case 'EACCES':
+      return 'access';
+    case 'EPERM':
+      return 'not-permitted';
+    case 'EROFS':
+      return 'read-only';
+    case 'EISDIR':
+      return 'is-directory';
+    case 'ENOSPC':
+      return 'insufficient-space';
+    case 'EMFILE':
+    case 'ENFILE':
+      return 'insufficient-memory';
+    default:
+      return 'io';
+  }
+}
+
+/**
+ * A `wasi:filesystem/types` descriptor: the shim's descriptor plus the host path it stands for,
+ * which append-via-stream needs to open an O_APPEND file descriptor. All else is delegated.
+ */
+export class Descriptor {
+  readonly #inner: ShimDescriptor;
+  readonly #hostPath: string;
+  /** Whether the open that made this descriptor followed a final symlink (the reopen does the same). */
+  readonly #followed: boolean;
+
+  constructor(inner: ShimDescriptor, hostPath: string, followed: boolean) {
+    this.#inner = inner;
+    this.#hostPath = hostPath;
+    this.#followed = followed;
+  }
+
+  /** The shim descriptor inside a wrapped one (for calls that take a second descriptor). */
+  static #unwrap(other: Descriptor): ShimDescriptor {
+    return other.#inner;
+  }
+
+  appendViaStream(): AppendOutputStream {
+    if (this.#inner.getType() === 'directory') throw 'is-directory';
+    if (!this.#inner.getFlags().write) throw 'bad-descriptor';
+    let fd: number;
+    try {
+      fd = openSync(this.#hostPath, constants.O_WRONLY | constants.O_APPEND | (this.#followed ? 0 : constants.O_NOFOLLOW));
+    } catch (err) {
+      throw appendOpenError(err);
+    }
+    return new AppendOutputStream(fd);
+  }
+
+  openAt(pathFlags: any, path: string, openFlags: any, descriptorFlags: any): Descriptor {
+    // The shim validates the path (no absolute paths, no escaping the preopen) before opening.
+    const opened = this.#inner.openAt(pathFlags, path, openFlags, descriptorFlags);
+    return new Descriptor(opened, posix.join(this.#hostPath, path), Boolean(pathFlags?.symlinkFollow));
+  }
+
+  readViaStream(offset: bigint): unknown {
+    return this.#inner.readViaStream(offset);
+  }
+  writeViaStream(offset: bigint): unknown {
+    return this.#inner.writeViaStream(offset);
+  }
+  advise(offset: bigint, length: bigint, advice: unknown): void {
+    this.#inner.advise(offset, length, advice);
+  }
+  syncData(): void {
+    this.#inner.syncData();
+  }
+  getFlags(): unknown {
+    return this.#inner.getFlags();
+  }
+  getType(): unknown {
+    return this.#inner.getType();
+  }
+  setSize(size: bigint): void {
+    this.#inner.setSize(size);
+  }
+  setTimes(atime: unknown, mtime: unknown): void {
+    this.#inner.setTimes(atime, mtime);
+  }
+  read(length: bigint, offset: bigint): unknown {
+    return this.#inner.read(length, offset);
+  }
+  write(buffer: Uint8Array, offset: bigint): unknown {
+    return this.#inner.write(buffer, offset);
+  }
+  readDirectory(): unknown {
+    return this.#inner.readDirectory();
+  }
+  sync(): void {
+    this.#inner.sync();
+  }
+  createDirectoryAt(path: string): void {
+    this.#inner.createDirectoryAt(path);
+  }
+  stat(): unknown {
+    return this.#inner.stat();
+  }
+  statAt(pathFlags: unknown, path: string): unknown {
+    return this.#inner.statAt(pathFlags, path);
+  }
+  setTimesAt(pathFlags: unknown, path: string, atime: unknown, mtime: unknown): void {
+    this.#inner.setTimesAt(pathFlags, path, atime, mtime);
+  }
+  linkAt(oldPathFlags: unknown, oldPath: string, newDescriptor: Descriptor, newPath: string): void {
+    this.#inner.linkAt(oldPathFlags, oldPath, Descriptor.#unwrap(newDescriptor), newPath);
+  }
+  readlinkAt(path: string): unknown {
+    return this.#inner.readlinkAt(path);
+  }
+  removeDirectoryAt(path: string): void {
+    this.#inner.removeDirectoryAt(path);
+  }
+  renameAt(oldPath: string, newDescriptor: Descriptor, newPath: string): void {
+    this.#inner.renameAt(oldPath, Descriptor.#unwrap(newDescriptor), newPath);
+  }
+  symlinkAt(target: string, path: string): void {
+    this.#inner.symlinkAt(target, path);
+  }
+  unlinkFileAt(path: string): void {
+    this.#inner.unlinkFileAt(path);
+  }
+  isSameObject(other: Descriptor): boolean {
+    return other === this;
+  }
+  metadataHash(): unknown {
+    return this.#inner.metadataHash();
+  }
+  metadataHashAt(pathFlags: unknown, path: string): unknown {
+    return this.#inner.metadataHashAt(pathFlags, path);
+  }
+  [symbolDispose](): void {
+    this.#inner[symbolDispose]?.();
+  }
+}
+
+/** The `wasi:filesystem` namespace a WASIShim accepts (`filesystem` + `sandbox.preopens`). */
+export interface AppendFilesystem {
+  types: { Descriptor: typeof Descriptor; DirectoryEntryStream: unknown; filesystemErrorCode(err: unknown): unknown };
+  createPreopens(preopens: Record<string, string>): { getDirectories(): Array<[Descriptor, string]> };
+}
+
+/**
+ * The filesystem for one component instance: `createPreopens({'/pin': hostDir})` gives the guest
+ * exactly those directories. A preopen whose host directory is missing still appears; every open
+ * under it fails with `no-entry` until the directory exists (the filter drops and counts).
+ */
+export function createAppendFilesystem(): AppendFilesystem {
+  const shimTypes = (filesystem as any).types;
+  return {
+    types: {
+      Descriptor,
+      DirectoryEntryStream: shimTypes.DirectoryEntryStream,
+      filesystemErrorCode: (err: unknown) => shimTypes.filesystemErrorCode(err),
+    },
+    createPreopens(preopens) {
+      const entries: Array<[Descriptor, string]> = Object.entries(preopens).map(([guestPath, hostPath]) => [
+        new Descriptor(createShimPreopen(hostPath), posix.resolve(hostPath), true),
+        guestPath,
+      ]);
+      return { getDirectories: () => [...entries] };
+    },
+  };
+}

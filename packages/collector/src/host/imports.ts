@@ -1,0 +1,49 @@
+// Owns the import object one component instance gets from the Node host: preview2-shim for
+// everything, except the filesystem (atomic appends, only the pin preopened) and wasi:cli/exit
+// (unwinds to the host instead of ending the process). Built fresh for every instance, so no
+// instance sees another's preopens, arguments or environment.
+
+import { cli } from '@bytecodealliance/preview2-shim';
+import { WASIShim } from '@bytecodealliance/preview2-shim/instantiation';
+import { DEFAULT_GUEST_PIN } from '@sentinel-wasi/protocol/encode';
+import { createAppendFilesystem } from './append-fs.js';
+
+/** Thrown through the guest by wasi:cli/exit; the host turns it into the process exit code. */
+export class ComponentExit extends Error {
+  constructor(readonly exitCode: number) {
+    super(`component exited with code ${exitCode}`);
+    this.name = 'ComponentExit';
+  }
+}
+
+export interface InstanceImportsOptions {
+  /** Host directory preopened at `guestPin`; undefined gives the guest no filesystem at all. */
+  pinDir: string | undefined;
+  /** Where the guest sees the pin (default `/pin`). */
+  guestPin?: string;
+  /** The guest's argv, argv[0] included. */
+  args: string[];
+  /** The guest's environment (nothing from the host's unless put here). */
+  env: Record<string, string>;
+}
+
+const hostExit = {
+  exit(status: { tag: 'ok' | 'err' }): never {
+    throw new ComponentExit(status.tag === 'err' ? 1 : 0);
+  },
+  exitWithCode(code: number): never {
+    throw new ComponentExit(code);
+  },
+};
+
+const filesystem = createAppendFilesystem();
+
+export function instanceImports(options: InstanceImportsOptions): Record<string, unknown> {
+  const preopens: Record<string, string> = options.pinDir === undefined ? {} : { [options.guestPin ?? DEFAULT_GUEST_PIN]: options.pinDir };
+  const shim = new WASIShim({
+    cli: { ...(cli as Record<string, unknown>), exit: hostExit },
+    filesystem,
+    sandbox: { preopens, env: options.env, args: options.args, enableNetwork: false },
+  } as never);
+  return shim.getImportObject() as Record<string, unknown>;
+}

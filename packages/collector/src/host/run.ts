@@ -1,0 +1,57 @@
+// Owns running a command component (wasi:cli/run) under the Node host: load (transpile cache),
+// one instance with the pin preopened, stdio passed through, and the run's outcome turned into an
+// exit code the way `wasmtime run` does (ok → 0, err or trap → 1, wasi:cli/exit → its code).
+
+import { basename } from 'node:path';
+import { ComponentExit, instanceImports } from './imports.js';
+import { HostError, defaultCacheDir, loadComponent, type LoadedComponent } from './transpile-cache.js';
+
+export interface RunOptions {
+  componentPath: string;
+  /** Host directory preopened at /pin (undefined: no preopen). */
+  pinDir: string | undefined;
+  /** Arguments after argv[0] (argv[0] is the component's file name, as under wasmtime). */
+  args: string[];
+  env?: Record<string, string>;
+  cacheDir?: string;
+  /** Where traps and host errors are reported. */
+  stderr?: NodeJS.WritableStream;
+}
+
+export interface RunResult {
+  exitCode: number;
+  component: LoadedComponent;
+}
+
+export async function runComponent(options: RunOptions): Promise<RunResult> {
+  const stderr = options.stderr ?? process.stderr;
+  const component = await loadComponent(options.componentPath, options.cacheDir ?? defaultCacheDir());
+  const imports = instanceImports({
+    pinDir: options.pinDir,
+    args: [basename(options.componentPath), ...options.args],
+    env: options.env ?? {},
+  });
+  let instance;
+  try {
+    instance = component.instantiate(component.getCoreModule, imports);
+  } catch (err) {
+    throw new HostError('E_INSTANTIATE', `cannot instantiate ${options.componentPath}: ${(err as Error).message}`);
+  }
+  if (typeof instance.run?.run !== 'function') {
+    throw new HostError('E_NOT_COMMAND', `${options.componentPath} does not export wasi:cli/run (is it an HTTP component? use serve)`);
+  }
+  try {
+    instance.run.run();
+    return { exitCode: 0, component };
+  } catch (err) {
+    if (err instanceof ComponentExit) return { exitCode: err.exitCode, component };
+    stderr.write(`sentinel-wasi run: the component failed: ${describe(err)}\n`);
+    return { exitCode: 1, component };
+  }
+}
+
+function describe(err: unknown): string {
+  if (err instanceof Error && err.name === 'ComponentError') return 'wasi:cli/run returned an error';
+  if (err instanceof Error) return `${err.name}: ${err.message}`;
+  return String(err);
+}

@@ -1,0 +1,138 @@
+// Owns turning a component file into something Node can instantiate: `jco transpile` (instantiation
+// mode, so the host supplies every import) with the output cached on disk under the component's
+// content hash, so repeated runs of the same component do not transpile again. Core modules are
+// compiled once per process and reused by every instance.
+
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { transpile } from '@bytecodealliance/jco';
+
+/** A compiled core WebAssembly module (WebAssembly.Module; the lib settings here do not declare it). */
+export type CoreModule = object;
+
+const wasm = (globalThis as unknown as { WebAssembly: { Module: new (bytes: Uint8Array) => CoreModule } }).WebAssembly;
+
+/** jco's generated `instantiate` (sync instantiation mode). */
+export type InstantiateFn = (getCoreModule: (path: string) => CoreModule, imports: Record<string, unknown>) => ComponentInstance;
+
+/** The exports a filter component may have (a command, an HTTP handler, or both). */
+export interface ComponentInstance {
+  run?: { run(): void };
+  incomingHandler?: { handle(request: unknown, responseOut: unknown): void };
+  [name: string]: unknown;
+}
+
+export interface LoadedComponent {
+  /** sha256 of the component bytes, hex. */
+  hash: string;
+  /** The directory holding the transpiled output. */
+  dir: string;
+  /** True when this call transpiled (the cache had no entry). */
+  transpiled: boolean;
+  /** Time spent transpiling (0 when the cache had it). */
+  transpileMs: number;
+  instantiate: InstantiateFn;
+  getCoreModule(path: string): CoreModule;
+}
+
+export class HostError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'HostError';
+  }
+}
+
+/** Bumped when the transpile options below change, so old cache entries are not reused. */
+const CACHE_LAYOUT = 'jco-1.35.0-sync-v1';
+const ENTRY_MODULE = 'component.js';
+
+/** `$SENTINEL_WASI_CACHE`, else `$XDG_CACHE_HOME/sentinel-wasi`, else `~/.cache/sentinel-wasi`. */
+export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.SENTINEL_WASI_CACHE) return env.SENTINEL_WASI_CACHE;
+  return join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'sentinel-wasi');
+}
+
+export function sha256Hex(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+/** Reads the component, transpiles it unless the cache has it, and imports the result. */
+export async function loadComponent(componentPath: string, cacheDir: string = defaultCacheDir()): Promise<LoadedComponent> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(componentPath);
+  } catch (err) {
+    throw new HostError('E_COMPONENT_READ', `cannot read component ${componentPath}: ${(err as Error).message}`);
+  }
+  const hash = sha256Hex(bytes);
+  const dir = join(cacheDir, 'transpiled', CACHE_LAYOUT, hash);
+  let transpiled = false;
+  let transpileMs = 0;
+  if (!(await hasEntry(dir))) {
+    const startedMs = Date.now();
+    await transpileInto(bytes, dir);
+    transpileMs = Date.now() - startedMs;
+    transpiled = true;
+  }
+  const mod = (await import(pathToFileURL(join(dir, ENTRY_MODULE)).href)) as { instantiate?: InstantiateFn };
+  if (typeof mod.instantiate !== 'function') {
+    throw new HostError('E_TRANSPILE', `transpiled output in ${dir} has no instantiate export`);
+  }
+  const modules = new Map<string, CoreModule>();
+  const getCoreModule = (path: string): CoreModule => {
+    let module = modules.get(path);
+    if (module === undefined) {
+      module = new wasm.Module(readFileSync(join(dir, path)));
+      modules.set(path, module);
+    }
+    return module;
+  };
+  return { hash, dir, transpiled, transpileMs, instantiate: mod.instantiate, getCoreModule };
+}
+
+async function hasEntry(dir: string): Promise<boolean> {
+  try {
+    await readFile(join(dir, ENTRY_MODULE));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Transpiles into a private temp directory, then renames it into place (a concurrent winner is kept). */
+async function transpileInto(bytes: Uint8Array, dir: string): Promise<void> {
+  let files: Record<string, Uint8Array>;
+  try {
+    const out = await transpile(bytes, { name: 'component', instantiation: 'sync', noTypescript: true, quiet: true } as never);
+    files = (out as { files: Record<string, Uint8Array> }).files;
+  } catch (err) {
+    throw new HostError('E_TRANSPILE', `jco transpile failed: ${(err as Error).message}`);
+  }
+  const tmp = `${dir}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+  try {
+    for (const [name, content] of Object.entries(files)) {
+      if (name.endsWith('.d.ts')) continue;
+      const target = join(tmp, name);
+      await mkdir(dirname(target), { recursive: true });
+      await writeFile(target, content);
+    }
+    await writeFile(join(tmp, 'package.json'), '{"type":"module"}\n');
+    await mkdir(dirname(dir), { recursive: true });
+    try {
+      await rename(tmp, dir);
+    } catch (err) {
+      const code = (err as { code?: string }).code;
+      if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw err;
+      // Another process cached the same component first; its output is identical.
+    }
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+  }
+}
