@@ -1,6 +1,22 @@
-// Owns the collector's HTTP surface (placeholder: the signature the daemon calls).
+// Owns the collector's HTTP surface and its routing: the live page at `/`, Prometheus text at
+// `/metrics`, the JSON API under `/api/v1/`, and every other path as a Sentinel transport command
+// (answered as sentinel-transport-simple-http does: plain text, `Connection: close`, 400 for an
+// unknown command). Binds 127.0.0.1 unless told otherwise.
 
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { StatsQuery } from '../stats/types.js';
+import { isFormContentType, parseCommandTarget, parseParams } from './command-request.js';
+import { JSON_API_PREFIX, runJsonApi } from './json-api.js';
+import { LIVE_PAGE_CSP, livePageHtml } from './live-page.js';
+import { DEFAULT_MAX_PROMETHEUS_RESOURCES, PROMETHEUS_CONTENT_TYPE, prometheusText } from './prometheus.js';
+import { defaultHostIp, metricSearcherFor, runTransportCommand, type TransportContext } from './transport.js';
+
+export const DEFAULT_HTTP_HOST = '127.0.0.1';
+/** Sentinel's default transport port (csp.sentinel.api.port). */
+export const DEFAULT_HTTP_PORT = 8719;
+/** Largest POST body read for a transport command. */
+export const MAX_BODY_BYTES = 1024 * 1024;
 
 export interface HttpServerOptions {
   query: StatsQuery;
@@ -14,6 +30,12 @@ export interface HttpServerOptions {
   nowMs: () => number;
   /** Required bearer token for state-changing requests (rules); undefined disables them. */
   token?: string;
+  /** Ports tried upward from `port` when one is in use (Sentinel keeps searching); default 1 = only `port`. */
+  portAttempts?: number;
+  /** The address `/basicInfo` reports; default: the first non-internal IPv4 address. */
+  hostIp?: string;
+  /** Resources that get Prometheus series at most (busiest first); default 200. */
+  maxPrometheusResources?: number;
 }
 
 export interface RunningHttpServer {
@@ -22,6 +44,162 @@ export interface RunningHttpServer {
   close(): Promise<void>;
 }
 
-export async function startHttpServer(_options: HttpServerOptions): Promise<RunningHttpServer> {
-  throw new Error('E_NOT_IMPLEMENTED: the HTTP server is not implemented yet');
+const TEXT = 'text/plain; charset=utf-8';
+const JSON_TYPE = 'application/json; charset=utf-8';
+
+function send(res: ServerResponse, status: number, contentType: string, body: string, headers: Record<string, string> = {}): void {
+  res.writeHead(status, {
+    'content-type': contentType,
+    'content-length': String(Buffer.byteLength(body, 'utf8')),
+    'cache-control': 'no-store',
+    'x-content-type-options': 'nosniff',
+    ...headers,
+  });
+  res.end(body);
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  send(res, status, JSON_TYPE, JSON.stringify(body), headers);
+}
+
+class BodyTooLarge extends Error {}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for await (const chunk of req) {
+    total += (chunk as Buffer).length;
+    if (total > MAX_BODY_BYTES) throw new BodyTooLarge();
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function makeHandler(options: HttpServerOptions) {
+  const searcher = metricSearcherFor(options.metricDir, options.app);
+  const hostIp = options.hostIp ?? defaultHostIp();
+  const maxSeries = options.maxPrometheusResources ?? DEFAULT_MAX_PROMETHEUS_RESOURCES;
+  const page = livePageHtml(options.app);
+
+  async function transport(req: IncomingMessage, res: ServerResponse, target: string): Promise<void> {
+    const closing = { connection: 'close' };
+    const { command, params } = parseCommandTarget(target);
+    if (req.method === 'POST') {
+      if (!isFormContentType(req.headers['content-type'])) {
+        send(res, 415, TEXT, 'Only form-encoded post request is supported', closing);
+        return;
+      }
+      const length = Number(req.headers['content-length'] ?? 0);
+      if (!(length >= 1)) {
+        send(res, 411, TEXT, 'Content-Length is required', closing);
+        return;
+      }
+      parseParams(await readBody(req), params);
+    }
+    const ctx: TransportContext = {
+      query: options.query,
+      searcher,
+      nowMs: options.nowMs,
+      token: options.token,
+      authorization: req.headers.authorization,
+      hostIp,
+    };
+    let result;
+    try {
+      result = await runTransportCommand(command, params, ctx);
+    } catch {
+      send(res, 500, TEXT, 'Command server error', closing);
+      return;
+    }
+    send(res, result.status, TEXT, result.body, { ...closing, ...result.headers });
+  }
+
+  return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const method = req.method ?? 'GET';
+    if (method !== 'GET' && method !== 'HEAD' && method !== 'POST') {
+      send(res, 405, TEXT, `Method ${method} not allowed`, { allow: 'GET, HEAD, POST' });
+      return;
+    }
+    const target = req.url ?? '/';
+    const q = target.indexOf('?');
+    const path = q === -1 ? target : target.slice(0, q);
+    const readOnly = method !== 'POST';
+    if (path === '/' && readOnly) {
+      send(res, 200, 'text/html; charset=utf-8', page, { 'content-security-policy': LIVE_PAGE_CSP });
+    } else if (path === '/metrics' && readOnly) {
+      send(res, 200, PROMETHEUS_CONTENT_TYPE, prometheusText(options.query, options.nowMs(), maxSeries));
+    } else if (path.startsWith(JSON_API_PREFIX)) {
+      if (!readOnly) {
+        sendJson(res, 405, { error: { code: 'E_METHOD', message: 'the JSON API is read-only' } }, { allow: 'GET, HEAD' });
+        return;
+      }
+      const r = runJsonApi(path, options.query, options.nowMs());
+      sendJson(res, r.status, r.body);
+    } else {
+      await transport(req, res, target);
+    }
+  };
+}
+
+function listen(server: Server, host: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: Error) => {
+      server.off('listening', onListening);
+      reject(err);
+    };
+    const onListening = () => {
+      server.off('error', onError);
+      resolve();
+    };
+    server.once('error', onError);
+    server.once('listening', onListening);
+    server.listen(port, host);
+  });
+}
+
+export async function startHttpServer(options: HttpServerOptions): Promise<RunningHttpServer> {
+  const handler = makeHandler(options);
+  const server = createServer((req, res) => {
+    handler(req, res).catch((err: unknown) => {
+      if (res.headersSent) {
+        res.destroy();
+      } else if (err instanceof BodyTooLarge) {
+        send(res, 413, TEXT, `Request body larger than ${MAX_BODY_BYTES} bytes`, { connection: 'close' });
+      } else {
+        send(res, 500, TEXT, 'Server error', { connection: 'close' });
+      }
+    });
+  });
+  server.requestTimeout = 10_000;
+  server.headersTimeout = 5_000;
+  const attempts = Math.max(1, options.portAttempts ?? 1);
+  let lastError: unknown;
+  for (let i = 0; i < attempts; i++) {
+    const port = options.port === 0 ? 0 : options.port + i;
+    try {
+      await listen(server, options.host, port);
+      lastError = undefined;
+      break;
+    } catch (err) {
+      lastError = err;
+      if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE' || options.port === 0) break;
+    }
+  }
+  if (lastError !== undefined) {
+    const e = lastError as NodeJS.ErrnoException;
+    const error = new Error(`cannot listen on ${options.host}:${options.port}${attempts > 1 ? ` (tried ${attempts} ports)` : ''}: ${e.message}`) as Error & { code: string; cause: unknown };
+    error.code = 'E_HTTP_LISTEN';
+    error.cause = e;
+    throw error;
+  }
+  const address = server.address() as AddressInfo;
+  const hostPart = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return {
+    url: `http://${hostPart}:${address.port}`,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((err) => (err ? reject(err) : resolve()));
+        server.closeIdleConnections();
+      }),
+  };
 }

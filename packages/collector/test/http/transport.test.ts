@@ -1,0 +1,163 @@
+// Sentinel transport commands over real loopback HTTP, parsed the way the Sentinel dashboard parses them.
+import t from 'tap';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startHttpServer, type RunningHttpServer } from '../../src/http/server.js';
+import { metricLogBaseName } from '../../src/metriclog/line.js';
+import { line, writeMetricFile } from '../metriclog-read/fixture.js';
+import { FixedStatsQuery, node, NODE_VO_FIELDS, parseMetricBodyAsDashboard } from './fixed-query.js';
+
+const T = 1764120000000;
+const NOW = T + 30_000;
+const dir = mkdtempSync(join(tmpdir(), 'sw-http-'));
+t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+
+const base = metricLogBaseName('demo.app');
+const lines = [];
+for (let s = 0; s < 10; s++) {
+  lines.push(line(T + s * 1000, '/api/订单', s + 1, { block: 1, exception: s % 2, rtMs: 7, classification: 1 }));
+  lines.push(line(T + s * 1000, 'GET|/x', 100 + s, { concurrency: 3 }));
+}
+writeMetricFile(dir, `${base}.2025-11-26`, lines.slice(0, 10));
+writeMetricFile(dir, `${base}.2025-11-26.1`, lines.slice(10));
+
+const query = new FixedStatsQuery([
+  node('/api/订单', '', { passQps: 12.5, blockQps: 2, successQps: 11, exceptionQps: 1.9, avgRtMs: 8.75 }, { pass: 700, block: 30, success: 690, exception: 20 }, 4),
+  node('/api/订单', 'app-b', { passQps: 2 }, { pass: 100 }),
+  node('idle', '', {}, {}),
+  node('a-very-long-resource-name', '', { passQps: 1 }, { pass: 1 }),
+]);
+
+async function start(token?: string): Promise<RunningHttpServer> {
+  const s = await startHttpServer({ query, app: 'demo.app', metricDir: dir, host: '127.0.0.1', port: 0, nowMs: () => NOW, token, hostIp: '10.0.0.7' });
+  t.teardown(() => s.close());
+  return s;
+}
+
+const server = await start('s3cret');
+const get = async (path: string, init?: RequestInit) => {
+  const res = await fetch(server.url + path, init);
+  return { status: res.status, body: await res.text(), headers: res.headers };
+};
+
+t.test('binds loopback', async (t) => {
+  t.match(server.url, /^http:\/\/127\.0\.0\.1:\d+$/);
+});
+
+t.test('metric: the dashboard fetch (startTime, endTime, refetch) returns 10-field thin lines', async (t) => {
+  const r = await get(`/metric?startTime=${T + 3000}&endTime=${T + 9000}&refetch=false`);
+  t.equal(r.status, 200);
+  t.equal(r.headers.get('connection'), 'close');
+  t.equal(r.headers.get('content-type'), 'text/plain; charset=utf-8');
+  t.equal(r.headers.get('content-length'), String(Buffer.byteLength(r.body)));
+  const parsed = parseMetricBodyAsDashboard(r.body);
+  t.equal(parsed.length, 14, 'seconds 3..9 inclusive, two resources each, across the rolled file');
+  t.ok(parsed.every((p) => p.fields === 10));
+  t.same(parsed[0], { timestamp: T + 3000, resource: '/api/订单', passQps: 4, blockQps: 1, successQps: 4, exceptionQps: 1, rt: 7, occupiedPassQps: 0, concurrency: 0, classification: 1, fields: 10 });
+  t.same(parsed[1]!.resource, 'GET_/x', '| in a name arrives as _');
+  t.equal(parsed[13]!.timestamp, T + 9000);
+  t.equal(r.body.split('\n')[0], `${T + 3000}|/api/订单|4|1|4|1|7|0|0|1`);
+  t.ok(r.body.endsWith('\n'));
+});
+
+t.test('metric: identity, maxLines without endTime, blank and bad parameters', async (t) => {
+  const id = encodeURIComponent('/api/订单');
+  const byId = parseMetricBodyAsDashboard((await get(`/metric?startTime=${T}&endTime=${T + 2000}&identity=${id}`)).body);
+  t.same(byId.map((p) => p.passQps), [1, 2, 3]);
+  const few = parseMetricBodyAsDashboard((await get(`/metric?startTime=${T + 8000}&maxLines=1`)).body);
+  t.same(few.map((p) => `${p.timestamp - T}:${p.resource}`), ['8000:/api/订单', '8000:GET_/x'], 'a second is never split');
+  t.same((await get('/metric?startTime=&endTime=1')).body, '', 'blank startTime: empty answer');
+  t.same(await get('/metric').then((r) => [r.status, r.body]), [200, '']);
+  const bad = await get('/metric?startTime=yesterday');
+  t.equal(bad.status, 400);
+  t.equal(bad.body, 'Invalid parameter startTime: "yesterday" is not an integer');
+  t.equal((await get(`/metric?startTime=${T}&endTime=soon`)).status, 400);
+  t.same((await get(`/metric?startTime=${T + 60_000}&endTime=${T + 70_000}`)).body, '', 'nothing logged then');
+});
+
+t.test('metric over POST with a form body, as Sentinel accepts it', async (t) => {
+  const body = `startTime=${T}&endTime=${T}`;
+  const r = await get('/metric', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded; charset=UTF-8' }, body });
+  t.equal(r.status, 200);
+  t.equal(parseMetricBodyAsDashboard(r.body).length, 2);
+  const json = await get('/metric', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+  t.equal(json.status, 415);
+  const empty = await get('/metric', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: '' });
+  t.equal(empty.status, 411);
+});
+
+t.test('clusterNode: a JSON array of NodeVo with the dashboard field names', async (t) => {
+  const r = await get('/clusterNode');
+  t.equal(r.status, 200);
+  const list = JSON.parse(r.body) as Array<Record<string, unknown>>;
+  t.same(list.map((n) => n.resource), ['/api/订单', 'a-very-long-resource-name', 'idle']);
+  for (const n of list) t.same(Object.keys(n).sort(), NODE_VO_FIELDS);
+  t.same(list[0], {
+    averageRt: 8,
+    blockQps: 2,
+    exceptionQps: 1,
+    oneMinuteBlock: 30,
+    oneMinuteException: 20,
+    oneMinutePass: 700,
+    oneMinuteTotal: 730,
+    passQps: 12,
+    resource: '/api/订单',
+    successQps: 11,
+    threadNum: 4,
+    timestamp: NOW,
+    totalQps: 14,
+  });
+  const notZero = JSON.parse((await get('/clusterNode?type=notZero')).body) as Array<{ resource: string }>;
+  t.same(notZero.map((n) => n.resource), ['/api/订单', 'a-very-long-resource-name']);
+  t.same(JSON.parse((await get(`/clusterNodeById?id=${encodeURIComponent('/api/订单')}`)).body).oneMinuteTotal, 730);
+  t.equal((await get('/clusterNodeById?id=nope')).body, '{}');
+});
+
+t.test('cnode: Sentinel fixed-width table', async (t) => {
+  const r = await get('/cnode?id=api');
+  t.equal(r.status, 200);
+  const w = '/api/订单'.length + 1;
+  const row = (c: string[]) => c.map((x, i) => x.padEnd([4, w, 10, 10, 10, 11, 9, 6, 10, 11, 9, 11][i]!)).join('') + '\n';
+  t.equal(
+    r.body,
+    row(['idx', 'id', 'thread', 'pass', 'blocked', 'success', 'total', 'aRt', '1m-pass', '1m-block', '1m-all', 'exception']) +
+      row(['1', '/api/订单', '4', '12.5', '2.0', '11.0', '14.5', '8.75', '700', '30', '730', '1.9']),
+  );
+  const missing = await get('/cnode');
+  t.same([missing.status, missing.body], [400, 'Invalid parameter: empty clusterNode name']);
+});
+
+t.test('version, api, basicInfo, unknown commands', async (t) => {
+  t.same(await get('/version').then((r) => [r.status, r.body]), [200, '1.8.9']);
+  const api = JSON.parse((await get('/api')).body) as Array<{ url: string; desc: string }>;
+  t.same(api.map((a) => a.url), ['/metric', '/clusterNode', '/clusterNodeById', '/cnode', '/version', '/api', '/basicInfo', '/setRules']);
+  const info = JSON.parse((await get('/basicInfo')).body) as { machine: string; ip: string };
+  t.equal(info.ip, '10.0.0.7');
+  t.type(info.machine, 'string');
+  const unknown = await get('/getSwitch?x=1');
+  t.same([unknown.status, unknown.body], [400, 'Unknown command `getSwitch`'], 'the dashboard detects a missing command by 400 + "Unknown command"');
+  t.equal((await get('/cluster/server/info')).body, 'Unknown command `cluster/server/info`');
+  t.equal((await get('/version', { method: 'PUT' })).status, 405);
+});
+
+t.test('setRules needs the token; with it the command answers 501', async (t) => {
+  const url = '/setRules?type=flow&data=%5B%5D';
+  const none = await get(url);
+  t.equal(none.status, 401);
+  t.equal(none.headers.get('www-authenticate'), 'Bearer');
+  t.equal((await get(url, { headers: { authorization: 'Bearer wrong' } })).status, 403);
+  const okToken = await get(url, { headers: { authorization: 'Bearer s3cret' } });
+  t.same([okToken.status, okToken.body], [501, 'setRules is not implemented yet: put rule files in <pin>/rules/ instead (E_NOT_IMPLEMENTED)']);
+  const noTokenServer = await start(undefined);
+  const r = await fetch(`${noTokenServer.url}${url}`, { headers: { authorization: 'Bearer s3cret' } });
+  t.equal(r.status, 403);
+});
+
+t.test('a port in use is a clear error; portAttempts searches upward', async (t) => {
+  const port = Number(new URL(server.url).port);
+  await t.rejects(startHttpServer({ query, app: 'a', metricDir: dir, host: '127.0.0.1', port, nowMs: () => NOW }), { code: 'E_HTTP_LISTEN' });
+  const next = await startHttpServer({ query, app: 'a', metricDir: dir, host: '127.0.0.1', port, nowMs: () => NOW, portAttempts: 3 });
+  t.teardown(() => next.close());
+  t.not(Number(new URL(next.url).port), port);
+});
