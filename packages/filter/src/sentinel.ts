@@ -1,0 +1,297 @@
+// Owns the filter-side recorder: validating calls, buffering records into one bounded frame,
+// flushing whole frames (one append each) when the frame is full, on flush(), and when the last
+// open entry exits; dropping and counting what cannot be written, and reporting those counts in
+// the next WRITER record. Platform access goes through a FilterHost only, so this file runs the
+// same in a component and in plain Node.
+
+import { FrameBuilder, MAX_FRAME_BYTES, MAX_NAME_BYTES, bucketSecOf, isValidWriterId, segmentName, utf8Length, SHARED_WRITER } from '@sentinel-wasi/protocol/encode';
+import { FilterError, FilterErrorCode } from './errors.js';
+import type { FilterHost } from './host.js';
+import { VERDICT_PASS, type Verdict } from './verdict.js';
+
+export interface SentinelOptions {
+  /** Writer id used in segment names and WRITER records: `[a-z0-9_-]{1,32}` (default `shared`). */
+  writer?: string;
+  /** Largest frame, header included: 64..4096 (default 4096). */
+  maxFrameBytes?: number;
+  /**
+   * Flush when the last open entry exits, i.e. at the end of each request (default true).
+   * Turn off to batch across requests in a long-lived instance, then call flush() yourself.
+   */
+  flushOnIdle?: boolean;
+}
+
+export interface EntryOptions {
+  /** The caller's origin (Sentinel's limitApp / origin), recorded with the entry and its exit. */
+  origin?: string;
+  /** Events this entry stands for (default 1). */
+  count?: number;
+}
+
+export interface ExitOptions {
+  /** The call ended in a business error (counts as an exception). */
+  error?: boolean;
+}
+
+export interface RecordOptions {
+  /** Event time, epoch ms (default: now). */
+  tsMs?: number;
+  origin?: string;
+  /** Events the record stands for (PASS, BLOCK, EXIT; default 1). */
+  count?: number;
+  /** EXIT and CALL: the call ended in a business error. */
+  error?: boolean;
+}
+
+/** What the recorder has done so far (all counts since it was created). */
+export interface SentinelStats {
+  /** Flow records (not WRITER records) waiting in the buffer. */
+  recordsBuffered: number;
+  recordsWritten: number;
+  framesWritten: number;
+  /** Flow records and frames that could not be written. */
+  recordsDropped: number;
+  framesDropped: number;
+  /** Drops not yet reported in a WRITER record that reached the log. */
+  unreportedRecordsDropped: number;
+  unreportedFramesDropped: number;
+  /** Entries not yet exited. */
+  openEntries: number;
+}
+
+/** An admitted entry; call exit() exactly once. */
+export interface Entry {
+  readonly resource: string;
+  readonly origin: string | undefined;
+  readonly count: number;
+  readonly startMs: number;
+  /** Records the exit with its response time; returns that time in ms. */
+  exit(options?: ExitOptions): number;
+}
+
+export class Sentinel {
+  readonly writer: string;
+  private readonly host: FilterHost;
+  private readonly builder: FrameBuilder;
+  private readonly flushOnIdle: boolean;
+  /** Flow records in the builder (WRITER records excluded). */
+  private buffered = 0;
+  private openEntries = 0;
+  private recordsWritten = 0;
+  private framesWritten = 0;
+  private recordsDropped = 0;
+  private framesDropped = 0;
+  private unreportedRecords = 0;
+  private unreportedFrames = 0;
+  /** The WRITER counts carried by the frame in the builder, if it carries one. */
+  private reportedRecords = 0;
+  private reportedFrames = 0;
+  private carriesWriter = false;
+
+  constructor(host: FilterHost, options: SentinelOptions = {}) {
+    const writer = options.writer ?? SHARED_WRITER;
+    if (typeof writer !== 'string' || !isValidWriterId(writer)) {
+      throw new FilterError(FilterErrorCode.BAD_OPTION, `writer must match [a-z0-9_-]{1,32}, got ${JSON.stringify(writer)}`);
+    }
+    const max = options.maxFrameBytes ?? MAX_FRAME_BYTES;
+    if (!Number.isInteger(max) || max < 64 || max > MAX_FRAME_BYTES) {
+      throw new FilterError(FilterErrorCode.BAD_OPTION, `maxFrameBytes must be an integer in [64, ${MAX_FRAME_BYTES}], got ${String(max)}`);
+    }
+    this.writer = writer;
+    this.host = host;
+    this.builder = new FrameBuilder({ maxFrameBytes: max });
+    this.flushOnIdle = options.flushOnIdle ?? true;
+  }
+
+  /** Records a PASS now and returns the handle whose exit() records the EXIT with its RT. */
+  entry(resource: string, options: EntryOptions = {}): Entry {
+    checkName('resource', resource);
+    const origin = options.origin;
+    if (origin !== undefined) checkName('origin', origin);
+    const count = options.count ?? 1;
+    checkCount(count);
+    const startMs = this.host.nowMs();
+    this.add((b) => b.addPass(startMs, resource, count, origin), startMs);
+    this.openEntries++;
+    let exited = false;
+    return {
+      resource,
+      origin,
+      count,
+      startMs,
+      exit: (exitOptions: ExitOptions = {}): number => {
+        if (exited) throw new FilterError(FilterErrorCode.ALREADY_EXITED, `exit() called twice for ${JSON.stringify(resource)}`);
+        exited = true;
+        this.openEntries--;
+        const endMs = this.host.nowMs();
+        const rtMs = endMs > startMs ? endMs - startMs : 0;
+        const error = exitOptions.error === true;
+        this.add((b) => b.addExit(endMs, resource, rtMs, error, count, origin), endMs);
+        if (this.flushOnIdle && this.openEntries === 0) this.flush();
+        return rtMs;
+      },
+    };
+  }
+
+  /** PASS: `count` admitted entries (their exits are recorded separately). */
+  recordPass(resource: string, options: RecordOptions = {}): void {
+    const { tsMs, count, origin } = this.checkRecord(resource, options);
+    this.add((b) => b.addPass(tsMs, resource, count, origin), tsMs);
+  }
+
+  /** BLOCK: `count` rejected entries. */
+  recordBlock(resource: string, options: RecordOptions = {}): void {
+    const { tsMs, count, origin } = this.checkRecord(resource, options);
+    this.add((b) => b.addBlock(tsMs, resource, count, origin), tsMs);
+  }
+
+  /** EXIT: `count` admitted entries finished at tsMs after rtMs. */
+  recordExit(resource: string, rtMs: number, options: RecordOptions = {}): void {
+    const { tsMs, count, origin } = this.checkRecord(resource, options);
+    checkRt(rtMs);
+    const error = options.error === true;
+    this.add((b) => b.addExit(tsMs, resource, rtMs, error, count, origin), tsMs);
+  }
+
+  /** CALL: one entry and its exit at once; tsMs is the entry time. */
+  recordCall(resource: string, rtMs: number, options: RecordOptions = {}): void {
+    if (options.count !== undefined && options.count !== 1) {
+      throw new FilterError(FilterErrorCode.BAD_ARGUMENT, 'a CALL record stands for exactly one call (count must be 1)');
+    }
+    const { tsMs, origin } = this.checkRecord(resource, options);
+    checkRt(rtMs);
+    const error = options.error === true;
+    this.add((b) => b.addCall(tsMs, resource, rtMs, error, origin), tsMs);
+  }
+
+  /**
+   * The admission verdict for a resource. The verdict map's contents are defined by the rules
+   * work; until then every resource is PASS.
+   */
+  verdict(resource: string): Verdict {
+    checkName('resource', resource);
+    return VERDICT_PASS;
+  }
+
+  /** Writes what is buffered (and any unreported drop counts) now, as one whole frame. */
+  flush(): void {
+    if (this.builder.isEmpty) {
+      if (this.unreportedRecords === 0 && this.unreportedFrames === 0) return;
+      this.addWriter(this.host.nowMs());
+    }
+    this.writeFrame(this.host.nowMs());
+  }
+
+  stats(): SentinelStats {
+    return {
+      recordsBuffered: this.buffered,
+      recordsWritten: this.recordsWritten,
+      framesWritten: this.framesWritten,
+      recordsDropped: this.recordsDropped,
+      framesDropped: this.framesDropped,
+      unreportedRecordsDropped: this.unreportedRecords,
+      unreportedFramesDropped: this.unreportedFrames,
+      openEntries: this.openEntries,
+    };
+  }
+
+  private checkRecord(resource: string, options: RecordOptions): { tsMs: number; count: number; origin: string | undefined } {
+    checkName('resource', resource);
+    const origin = options.origin;
+    if (origin !== undefined) checkName('origin', origin);
+    const count = options.count ?? 1;
+    checkCount(count);
+    let tsMs: number;
+    if (options.tsMs === undefined) tsMs = this.host.nowMs();
+    else {
+      tsMs = options.tsMs;
+      if (!Number.isSafeInteger(tsMs) || tsMs < 0) {
+        throw new FilterError(FilterErrorCode.BAD_ARGUMENT, `tsMs must be a non-negative integer (epoch ms), got ${String(tsMs)}`);
+      }
+    }
+    return { tsMs, count, origin };
+  }
+
+  /**
+   * Adds one flow record. A frame that starts while drops are unreported leads with a WRITER
+   * record; when the record does not fit (the frame is full, or the record is older than the
+   * frame's base time) the frame is written and the record goes into the next one.
+   */
+  private add(addTo: (b: FrameBuilder) => boolean, tsMs: number): void {
+    if (this.builder.isEmpty) this.startFrame(tsMs);
+    if (!addTo(this.builder)) {
+      this.writeFrame(this.host.nowMs());
+      this.startFrame(tsMs);
+      if (!addTo(this.builder)) {
+        // Only a WRITER record is in the way (tiny frames): write it alone.
+        this.writeFrame(this.host.nowMs());
+        addTo(this.builder); // an empty frame takes any valid record (or throws E_RECORD_TOO_LARGE)
+      }
+    }
+    this.buffered++;
+  }
+
+  private startFrame(tsMs: number): void {
+    if (this.unreportedRecords > 0 || this.unreportedFrames > 0) this.addWriter(tsMs);
+  }
+
+  /** Puts a WRITER record with the unreported drop counts into the (empty) frame. */
+  private addWriter(tsMs: number): void {
+    this.builder.addWriter(tsMs, this.writer, this.unreportedRecords, this.unreportedFrames);
+    this.carriesWriter = true;
+    this.reportedRecords = this.unreportedRecords;
+    this.reportedFrames = this.unreportedFrames;
+  }
+
+  /** Finishes the frame in the builder and appends it with one write; counts the outcome. */
+  private writeFrame(nowMs: number): void {
+    if (this.builder.isEmpty) return;
+    const records = this.buffered;
+    const frame = this.builder.finish();
+    let ok = false;
+    try {
+      ok = this.host.appendFrame(segmentName(bucketSecOf(nowMs), this.writer), frame);
+    } catch {
+      ok = false; // a host must not throw; if one does, the frame is dropped like any failed write
+    }
+    if (ok) {
+      this.recordsWritten += records;
+      this.framesWritten++;
+      if (this.carriesWriter) {
+        this.unreportedRecords -= this.reportedRecords;
+        this.unreportedFrames -= this.reportedFrames;
+      }
+    } else {
+      this.recordsDropped += records;
+      this.framesDropped++;
+      this.unreportedRecords += records;
+      this.unreportedFrames++;
+    }
+    this.buffered = 0;
+    this.carriesWriter = false;
+    this.reportedRecords = 0;
+    this.reportedFrames = 0;
+  }
+}
+
+function checkName(field: string, name: string): void {
+  if (typeof name !== 'string' || name.length === 0) {
+    throw new FilterError(FilterErrorCode.BAD_ARGUMENT, `${field} must be a non-empty string, got ${JSON.stringify(name)}`);
+  }
+  // A UTF-16 unit is at most 3 UTF-8 bytes: only long names need counting.
+  if (name.length * 3 > MAX_NAME_BYTES && utf8Length(name) > MAX_NAME_BYTES) {
+    throw new FilterError(FilterErrorCode.BAD_ARGUMENT, `${field} is longer than ${MAX_NAME_BYTES} UTF-8 bytes`);
+  }
+}
+
+function checkCount(count: number): void {
+  if (!Number.isSafeInteger(count) || count < 1) {
+    throw new FilterError(FilterErrorCode.BAD_ARGUMENT, `count must be a positive integer, got ${String(count)}`);
+  }
+}
+
+function checkRt(rtMs: number): void {
+  if (!Number.isSafeInteger(rtMs) || rtMs < 0) {
+    throw new FilterError(FilterErrorCode.BAD_ARGUMENT, `rtMs must be a non-negative integer, got ${String(rtMs)}`);
+  }
+}

@@ -1,0 +1,101 @@
+// Owns every WASI call the SDK makes: finding the pin preopen, opening `<pin>/log/<segment>` for
+// append (creating `log/` if it is missing), one blocking-write-and-flush per frame, and the wall
+// clock. Any failure is reported as `false` and the open stream is dropped so the next frame
+// tries afresh; nothing here throws.
+
+import { getDirectories } from 'wasi:filesystem/preopens@0.2.12';
+import type { Descriptor } from 'wasi:filesystem/types@0.2.12';
+import type { OutputStream } from 'wasi:io/streams@0.2.12';
+import { DEFAULT_GUEST_PIN, PinLayout } from '@sentinel-wasi/protocol/encode';
+import type { FilterHost } from './host.js';
+
+/** Removes trailing slashes so `/pin/` and `/pin` name the same preopen. */
+export function normalizeGuestPath(path: string): string {
+  let p = path;
+  while (p.length > 1 && p.endsWith('/')) p = p.slice(0, -1);
+  return p;
+}
+
+function dispose(resource: unknown): void {
+  if (typeof Symbol.dispose !== 'symbol' || resource === null || resource === undefined) return;
+  const fn = (resource as Record<symbol, unknown>)[Symbol.dispose];
+  if (typeof fn === 'function') {
+    try {
+      (fn as () => void).call(resource);
+    } catch {
+      // already gone
+    }
+  }
+}
+
+export class WasiHost implements FilterHost {
+  readonly pinPath: string;
+  private pin: Descriptor | null = null;
+  private segmentFile = '';
+  private file: Descriptor | null = null;
+  private stream: OutputStream | null = null;
+
+  constructor(pinPath: string = DEFAULT_GUEST_PIN) {
+    this.pinPath = normalizeGuestPath(pinPath);
+  }
+
+  /** Wall-clock ms. The engines' Date reads wasi:clocks/wall-clock; it is ~100× cheaper than a bound call. */
+  nowMs(): number {
+    return Date.now();
+  }
+
+  appendFrame(segmentFile: string, frame: Uint8Array): boolean {
+    try {
+      const stream = this.streamFor(segmentFile);
+      if (stream === null) return false;
+      stream.blockingWriteAndFlush(frame);
+      return true;
+    } catch {
+      this.closeSegment();
+      return false;
+    }
+  }
+
+  private streamFor(segmentFile: string): OutputStream | null {
+    if (this.stream !== null && this.segmentFile === segmentFile) return this.stream;
+    this.closeSegment();
+    const pin = this.findPin();
+    if (pin === null) return null;
+    const path = `${PinLayout.logDir}/${segmentFile}`;
+    let file: Descriptor;
+    try {
+      file = pin.openAt({}, path, { create: true }, { write: true });
+    } catch {
+      // The log directory may not exist yet: create it once and retry.
+      try {
+        pin.createDirectoryAt(PinLayout.logDir);
+      } catch {
+        // exists, or cannot be created: the retry below decides
+      }
+      file = pin.openAt({}, path, { create: true }, { write: true });
+    }
+    this.file = file;
+    this.stream = file.appendViaStream();
+    this.segmentFile = segmentFile;
+    return this.stream;
+  }
+
+  private findPin(): Descriptor | null {
+    if (this.pin !== null) return this.pin;
+    for (const [descriptor, guestPath] of getDirectories()) {
+      if (normalizeGuestPath(guestPath) === this.pinPath) {
+        this.pin = descriptor;
+        return descriptor;
+      }
+    }
+    return null;
+  }
+
+  private closeSegment(): void {
+    dispose(this.stream);
+    dispose(this.file);
+    this.stream = null;
+    this.file = null;
+    this.segmentFile = '';
+  }
+}
