@@ -1,0 +1,115 @@
+// The JSON API, Prometheus text and the live page over real loopback HTTP.
+import t from 'tap';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startHttpServer } from '../../src/http/server.js';
+import { escapeLabelValue } from '../../src/http/prometheus.js';
+import { FixedStatsQuery, health, node } from './fixed-query.js';
+
+const NOW = 1764120030000;
+const dir = mkdtempSync(join(tmpdir(), 'sw-http-'));
+t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+
+const h = health({ recordsCounted: 1234, recordsRejected: 2, recordsUnknownKind: 3, recordsLate: 4, framesSkipped: 5, bytesSkipped: 66, writerDroppedRecords: 7, lagBytes: 8192, segmentsActive: 2 });
+h.checkpointAtMs = NOW - 1500;
+h.segments = [{ name: '1764120020-shared.seg', sizeBytes: 9000, offsetBytes: 808, sealed: false }];
+const nodes = [
+  node('GET /订单/{id}', '', { passQps: 3, successQps: 2, avgRtMs: 4.5 }, { pass: 90, success: 88, exception: 1 }, 1),
+  node('GET /订单/{id}', 'mobile', { passQps: 1 }, { pass: 30 }),
+  node('say "hi"\\now', '', { blockQps: 1 }, { block: 5 }),
+  node('quiet', '', {}, {}),
+];
+const query = new FixedStatsQuery(nodes, h);
+const server = await startHttpServer({ query, app: 'demo', metricDir: dir, host: '127.0.0.1', port: 0, nowMs: () => NOW, maxPrometheusResources: 2 });
+t.teardown(() => server.close());
+
+const getJson = async (path: string) => {
+  const res = await fetch(server.url + path);
+  t.equal(res.headers.get('content-type'), 'application/json; charset=utf-8', `${path} is JSON`);
+  return { status: res.status, body: (await res.json()) as any };
+};
+
+t.test('/api/v1/resources: every resource with its second and minute figures', async (t) => {
+  const r = await getJson('/api/v1/resources');
+  t.equal(r.status, 200);
+  t.equal(r.body.nowMs, NOW);
+  t.same(r.body.resources.map((n: any) => n.resource), ['GET /订单/{id}', 'quiet', 'say "hi"\\now']);
+  t.same(r.body.resources[0], nodes[0]);
+});
+
+t.test('/api/v1/resources/<name>: URL-encoded name, per-origin nodes, JSON 404', async (t) => {
+  const r = await getJson(`/api/v1/resources/${encodeURIComponent('GET /订单/{id}')}`);
+  t.equal(r.status, 200);
+  t.same(r.body.node, nodes[0]);
+  t.same(r.body.origins, [nodes[1]]);
+  const missing = await getJson('/api/v1/resources/nope');
+  t.equal(missing.status, 404);
+  t.same(missing.body, { error: { code: 'E_UNKNOWN_RESOURCE', message: 'no tracked resource named "nope"' } });
+  const bad = await getJson('/api/v1/resources/%E0%A4%A');
+  t.same([bad.status, bad.body.error.code], [400, 'E_BAD_NAME']);
+  const other = await getJson('/api/v1/nothing');
+  t.same([other.status, other.body.error.code], [404, 'E_NOT_FOUND']);
+});
+
+t.test('/api/v1/health: integer counters, segment and checkpoint facts', async (t) => {
+  const r = await getJson('/api/v1/health');
+  t.equal(r.status, 200);
+  for (const k of ['recordsCounted', 'recordsRejected', 'recordsUnknownKind', 'recordsLate', 'framesSkipped', 'bytesSkipped', 'writerDroppedRecords', 'lagBytes']) {
+    t.ok(Number.isInteger(r.body.counters[k]), `${k} is an integer`);
+  }
+  t.equal(r.body.counters.recordsCounted, 1234);
+  t.equal(r.body.counters.lagBytes, 8192);
+  t.equal(r.body.checkpointAtMs, NOW - 1500);
+  t.same(r.body.segments, h.segments);
+  t.same(r.body.recentProblems, []);
+  t.equal((await fetch(server.url + '/api/v1/health', { method: 'POST' })).status, 405);
+});
+
+t.test('/metrics: Prometheus text exposition with bounded resource labels', async (t) => {
+  const res = await fetch(server.url + '/metrics');
+  t.equal(res.status, 200);
+  t.equal(res.headers.get('content-type'), 'text/plain; version=0.0.4; charset=utf-8');
+  const text = await res.text();
+  const samples = new Map<string, string>();
+  const types = new Map<string, string>();
+  for (const l of text.split('\n')) {
+    if (l === '') continue;
+    const ty = /^# TYPE (\S+) (counter|gauge)$/.exec(l);
+    if (ty) types.set(ty[1]!, ty[2]!);
+    if (l.startsWith('#')) continue;
+    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*(?:\{.*\})?) (\S+)$/.exec(l);
+    t.ok(m, `sample line parses: ${l}`);
+    samples.set(m![1]!, m![2]!);
+  }
+  t.ok(text.endsWith('\n'));
+  t.equal(samples.get('sentinel_wasi_records_counted_total'), '1234');
+  t.equal(types.get('sentinel_wasi_records_counted_total'), 'counter');
+  t.equal(samples.get('sentinel_wasi_frames_skipped_total'), '5');
+  t.equal(samples.get('sentinel_wasi_writer_dropped_records_total'), '7');
+  t.equal(samples.get('sentinel_wasi_lag_bytes'), '8192');
+  t.equal(types.get('sentinel_wasi_lag_bytes'), 'gauge');
+  t.equal(samples.get('sentinel_wasi_checkpoint_timestamp_seconds'), String((NOW - 1500) / 1000));
+  t.equal(samples.get('sentinel_wasi_resources_tracked'), '3');
+  t.equal(samples.get('sentinel_wasi_resources_omitted'), '1', 'cap of 2: the idle resource is left out');
+  t.equal(samples.get('sentinel_wasi_resource_pass_qps{resource="GET /订单/{id}"}'), '3');
+  t.equal(samples.get('sentinel_wasi_resource_avg_rt_ms{resource="GET /订单/{id}"}'), '4.5');
+  t.equal(samples.get('sentinel_wasi_resource_minute_block{resource="say \\"hi\\"\\\\now"}'), '5');
+  t.notOk([...samples.keys()].some((k) => k.includes('quiet')));
+  t.equal(escapeLabelValue('a\\b"c\nd'), 'a\\\\b\\"c\\nd');
+  // Every sample name has exactly one TYPE line.
+  const names = new Set([...samples.keys()].map((k) => k.replace(/\{.*$/, '')));
+  for (const n of names) t.ok(types.has(n), `${n} has a TYPE`);
+  t.equal(text.split('\n').filter((l) => l.startsWith('# TYPE ')).length, types.size, 'no duplicate TYPE lines');
+});
+
+t.test('the live page: self-contained HTML polling the JSON API', async (t) => {
+  const res = await fetch(server.url + '/');
+  t.equal(res.status, 200);
+  t.equal(res.headers.get('content-type'), 'text/html; charset=utf-8');
+  t.match(res.headers.get('content-security-policy') ?? '', /connect-src 'self'/);
+  const html = await res.text();
+  t.match(html, /<title>sentinel-wasi · demo<\/title>/);
+  t.match(html, /fetch\('api\/v1\/resources'\)/);
+  t.notMatch(html, /<script src=|<link /, 'no external assets');
+});
