@@ -163,11 +163,18 @@ export class Descriptor {
   readonly #hostPath: string;
   /** Whether the open that made this descriptor followed a final symlink (the reopen does the same). */
   readonly #followed: boolean;
+  /** A read-only preopen and everything under it: no create, write or change (as wasmtime's read-only --dir). */
+  readonly #readOnly: boolean;
 
-  constructor(inner: ShimDescriptor, hostPath: string, followed: boolean) {
+  constructor(inner: ShimDescriptor, hostPath: string, followed: boolean, readOnly: boolean) {
     this.#inner = inner;
     this.#hostPath = hostPath;
     this.#followed = followed;
+    this.#readOnly = readOnly;
+  }
+
+  #checkMutable(): void {
+    if (this.#readOnly) throw 'not-permitted';
   }
 
   /** The shim descriptor inside a wrapped one (for calls that take a second descriptor). */
@@ -188,9 +195,10 @@ export class Descriptor {
   }
 
   openAt(pathFlags: any, path: string, openFlags: any, descriptorFlags: any): Descriptor {
+    if (openFlags?.create || openFlags?.truncate || descriptorFlags?.write || descriptorFlags?.mutateDirectory) this.#checkMutable();
     // The shim validates the path (no absolute paths, no escaping the preopen) before opening.
     const opened = this.#inner.openAt(pathFlags, path, openFlags, descriptorFlags);
-    return new Descriptor(opened, posix.join(this.#hostPath, path), Boolean(pathFlags?.symlinkFollow));
+    return new Descriptor(opened, posix.join(this.#hostPath, path), Boolean(pathFlags?.symlinkFollow), this.#readOnly);
   }
 
   readViaStream(offset: bigint): unknown {
@@ -212,9 +220,11 @@ export class Descriptor {
     return this.#inner.getType();
   }
   setSize(size: bigint): void {
+    this.#checkMutable();
     this.#inner.setSize(size);
   }
   setTimes(atime: unknown, mtime: unknown): void {
+    this.#checkMutable();
     this.#inner.setTimes(atime, mtime);
   }
   read(length: bigint, offset: bigint): unknown {
@@ -230,6 +240,7 @@ export class Descriptor {
     this.#inner.sync();
   }
   createDirectoryAt(path: string): void {
+    this.#checkMutable();
     this.#inner.createDirectoryAt(path);
   }
   stat(): unknown {
@@ -239,24 +250,30 @@ export class Descriptor {
     return this.#inner.statAt(pathFlags, path);
   }
   setTimesAt(pathFlags: unknown, path: string, atime: unknown, mtime: unknown): void {
+    this.#checkMutable();
     this.#inner.setTimesAt(pathFlags, path, atime, mtime);
   }
   linkAt(oldPathFlags: unknown, oldPath: string, newDescriptor: Descriptor, newPath: string): void {
+    this.#checkMutable();
     this.#inner.linkAt(oldPathFlags, oldPath, Descriptor.#unwrap(newDescriptor), newPath);
   }
   readlinkAt(path: string): unknown {
     return this.#inner.readlinkAt(path);
   }
   removeDirectoryAt(path: string): void {
+    this.#checkMutable();
     this.#inner.removeDirectoryAt(path);
   }
   renameAt(oldPath: string, newDescriptor: Descriptor, newPath: string): void {
+    this.#checkMutable();
     this.#inner.renameAt(oldPath, Descriptor.#unwrap(newDescriptor), newPath);
   }
   symlinkAt(target: string, path: string): void {
+    this.#checkMutable();
     this.#inner.symlinkAt(target, path);
   }
   unlinkFileAt(path: string): void {
+    this.#checkMutable();
     this.#inner.unlinkFileAt(path);
   }
   isSameObject(other: Descriptor): boolean {
@@ -282,9 +299,11 @@ export interface AppendFilesystem {
 /**
  * The filesystem for one component instance: `createPreopens({'/pin': hostDir})` gives the guest
  * exactly those directories. A preopen whose host directory is missing still appears; every open
- * under it fails with `no-entry` until the directory exists (the filter drops and counts).
+ * under it fails with `no-entry` until the directory exists (the filter drops and counts). With
+ * `readOnly`, every create, write or change under the preopens fails with `not-permitted`.
  */
-export function createAppendFilesystem(): AppendFilesystem {
+export function createAppendFilesystem(options: { readOnly?: boolean } = {}): AppendFilesystem {
+  const readOnly = options.readOnly ?? false;
   const shimTypes = (filesystem as any).types;
   return {
     types: {
@@ -294,7 +313,7 @@ export function createAppendFilesystem(): AppendFilesystem {
     },
     createPreopens(preopens) {
       const entries: Array<[Descriptor, string]> = Object.entries(preopens).map(([guestPath, hostPath]) => [
-        new Descriptor(createShimPreopen(hostPath), posix.resolve(hostPath), true),
+        new Descriptor(createShimPreopen(hostPath), posix.resolve(hostPath), true, readOnly),
         guestPath,
       ]);
       return { getDirectories: () => [...entries] };

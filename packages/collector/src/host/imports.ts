@@ -19,6 +19,8 @@ export class ComponentExit extends Error {
 export interface InstanceImportsOptions {
   /** Host directory preopened at `guestPin`; undefined gives the guest no filesystem at all. */
   pinDir: string | undefined;
+  /** Preopen the pin read-only (every create, write or change fails with not-permitted). */
+  pinReadOnly?: boolean;
   /** Where the guest sees the pin (default `/pin`). */
   guestPin?: string;
   /** The guest's argv, argv[0] included. */
@@ -36,13 +38,14 @@ const hostExit = {
   },
 };
 
-const filesystem = createAppendFilesystem();
+const readWriteFilesystem = createAppendFilesystem();
+const readOnlyFilesystem = createAppendFilesystem({ readOnly: true });
 
 export function instanceImports(options: InstanceImportsOptions): Record<string, unknown> {
   const preopens: Record<string, string> = options.pinDir === undefined ? {} : { [options.guestPin ?? DEFAULT_GUEST_PIN]: options.pinDir };
   const shim = new WASIShim({
     cli: { ...(cli as Record<string, unknown>), exit: hostExit },
-    filesystem,
+    filesystem: options.pinReadOnly ? readOnlyFilesystem : readWriteFilesystem,
     sandbox: { preopens, env: options.env, args: options.args, enableNetwork: false },
   } as never);
   return shim.getImportObject() as Record<string, unknown>;

@@ -10,6 +10,7 @@ export interface RunOptions {
   componentPath: string;
   /** Host directory preopened at /pin (undefined: no preopen). */
   pinDir: string | undefined;
+  pinReadOnly?: boolean;
   /** Arguments after argv[0] (argv[0] is the component's file name, as under wasmtime). */
   args: string[];
   env?: Record<string, string>;
@@ -28,6 +29,7 @@ export async function runComponent(options: RunOptions): Promise<RunResult> {
   const component = await loadComponent(options.componentPath, options.cacheDir ?? defaultCacheDir());
   const imports = instanceImports({
     pinDir: options.pinDir,
+    pinReadOnly: options.pinReadOnly ?? false,
     args: [basename(options.componentPath), ...options.args],
     env: options.env ?? {},
   });

@@ -18,6 +18,7 @@ append to one segment.
 Options:
   --pin DIR          the pin directory, seen by the component as /pin (required; a missing
                      directory is allowed: the component's opens fail and it counts its drops)
+  --pin-read-only    preopen the pin read-only (creates and writes fail; the component counts drops)
   --env K=V          set an environment variable for the component (repeatable)
   --cache-dir DIR    where transpiled components are kept (default: $SENTINEL_WASI_CACHE,
                      else $XDG_CACHE_HOME/sentinel-wasi, else ~/.cache/sentinel-wasi)
@@ -29,6 +30,7 @@ Arguments after -- are passed to the component (its argv[0] is the component's f
 export interface HostFlags {
   componentPath: string;
   pinDir: string;
+  pinReadOnly: boolean;
   env: Record<string, string>;
   cacheDir: string;
   guestArgs: string[];
@@ -50,6 +52,7 @@ export function parseHostFlags(
       strict: true,
       options: {
         pin: { type: 'string' },
+        'pin-read-only': { type: 'boolean' },
         env: { type: 'string', multiple: true },
         'cache-dir': { type: 'string' },
         ...extra,
@@ -71,7 +74,8 @@ export function parseHostFlags(
     env[pair.slice(0, eq)] = pair.slice(eq + 1);
   }
   const cacheDir = typeof values['cache-dir'] === 'string' ? values['cache-dir'] : defaultCacheDir();
-  return { componentPath, pinDir, env, cacheDir, guestArgs, values };
+  const pinReadOnly = values['pin-read-only'] === true;
+  return { componentPath, pinDir, pinReadOnly, env, cacheDir, guestArgs, values };
 }
 
 export const runCommand: Command = {
@@ -86,6 +90,7 @@ export const runCommand: Command = {
     const { exitCode } = await runComponent({
       componentPath: flags.componentPath,
       pinDir: flags.pinDir,
+      pinReadOnly: flags.pinReadOnly,
       args: flags.guestArgs,
       env: flags.env,
       cacheDir: flags.cacheDir,
