@@ -59,6 +59,7 @@ export interface HealthCounters {
   recordsCounted: number;
   recordsRejected: number;
   recordsUnknownKind: number;
+  /** Records for an already sealed second (written as an extra line for it, or dropped: see recordsLateDropped). */
   recordsLate: number;
   framesRead: number;
   framesSkipped: number;
@@ -72,6 +73,18 @@ export interface HealthCounters {
   segmentsActive: number;
   segmentsDeleted: number;
   segmentsBadName: number;
+  /** Of recordsLate: records too old to place anywhere (more than the late limit, 60 s, behind the sealed front), dropped. */
+  recordsLateDropped: number;
+  /** Records stamped further in the future than the collector accepts (default 60 s ahead), dropped. */
+  recordsFuture: number;
+  /** Records whose origin node could not be tracked (origin-node cap); still counted on the resource. */
+  originsOverflow: number;
+  /** Checkpointed segments that were gone on restart before being fully consumed. */
+  segmentsMissing: number;
+  /** Checkpointed offsets past a segment's end, or a segment replaced under the same name: re-read from 0. */
+  segmentsReset: number;
+  /** Segment reads that failed with an I/O error other than "gone" (the segment is retried). */
+  segmentReadErrors: number;
 }
 
 export interface Health {

@@ -1,0 +1,184 @@
+// Owns one collector's state machine on a pin, without timers or signals (daemon/run.ts adds
+// those): restore from the checkpoint, read passes, sealing seconds into the metric log,
+// checkpoints, deleting consumed segments, and the StatsQuery the query surfaces read. Every step
+// takes the time explicitly.
+//
+// One cycle: pass (read new bytes) → seal (append lines of seconds whose end + grace has passed
+// and whose on-time writes have all been read) → checkpoint (metric log fsync, then offsets +
+// pending aggregates + sealed front + metric-log position in one atomic file) → delete segments
+// that checkpoint recorded as sealed and consumed. On restart the metric log is cut back to the
+// checkpointed position, so lines appended after the last checkpoint are written again exactly once.
+
+import { readCheckpoint, writeCheckpoint, CheckpointError, type Checkpoint } from '../checkpoint/checkpoint.js';
+import { Ingestor } from '../ingest/ingestor.js';
+import { Tailer, DEFAULT_READ_BUFFER_BYTES } from '../ingest/tailer.js';
+import { MetricLogWriter } from '../metriclog/writer.js';
+import { ensurePin, type PinPaths } from '../pin/pin.js';
+import { StatsStore, type StatsStoreOptions } from '../stats/store.js';
+import type { Health, NodeSnapshot, StatsQuery } from '../stats/types.js';
+import { renameSync } from 'node:fs';
+
+export const DEFAULT_GRACE_MS = 2000;
+/** Bytes read per pass before sealing/checkpointing gets a turn. */
+export const DEFAULT_PASS_BUDGET_BYTES = 16 * 1024 * 1024;
+
+export interface CollectorOptions extends StatsStoreOptions {
+  pinDir: string;
+  /** App name for a new pin (an existing PIN's app wins). */
+  app?: string;
+  graceMs?: number;
+  metricFileBytes?: number;
+  metricFileCount?: number;
+  /** Zone of metric-log dates, minutes east of UTC (default: the process's zone). */
+  utcOffsetMinutes?: number;
+  readBufferBytes?: number;
+  passBudgetBytes?: number;
+}
+
+export interface CycleResult {
+  bytesRead: number;
+  more: boolean;
+  linesWritten: number;
+  deleted: string[];
+  checkpointed: boolean;
+}
+
+export class Collector implements StatsQuery {
+  readonly paths: PinPaths;
+  readonly app: string;
+  readonly graceMs: number;
+  readonly store: StatsStore;
+  readonly ingestor: Ingestor;
+  readonly tailer: Tailer;
+  readonly metricLog: MetricLogWriter;
+  private readonly passBudgetBytes: number;
+  private checkpointAtMs = 0;
+  private dirty = true;
+  private frontierBucketSec = Infinity;
+  /** What restore found, for the daemon's log. */
+  readonly restored: { fromCheckpoint: boolean; removedMetricFiles: string[]; truncatedMetricBytes: number; invalidCheckpoint?: string };
+
+  constructor(options: CollectorOptions, nowMs: number) {
+    const pin = ensurePin(options.pinDir, options.app);
+    this.paths = pin.paths;
+    this.app = pin.header.app;
+    this.graceMs = options.graceMs ?? DEFAULT_GRACE_MS;
+    this.passBudgetBytes = options.passBudgetBytes ?? DEFAULT_PASS_BUDGET_BYTES;
+    this.store = new StatsStore(options);
+    this.ingestor = new Ingestor(this.store);
+    this.tailer = new Tailer({ logDir: this.paths.logDir, ingestor: this.ingestor, graceMs: this.graceMs, readBufferBytes: options.readBufferBytes ?? DEFAULT_READ_BUFFER_BYTES });
+    this.metricLog = new MetricLogWriter({
+      dir: this.paths.metricDir,
+      app: this.app,
+      ...(options.metricFileBytes === undefined ? {} : { maxFileBytes: options.metricFileBytes }),
+      ...(options.metricFileCount === undefined ? {} : { maxFiles: options.metricFileCount }),
+      ...(options.utcOffsetMinutes === undefined ? {} : { utcOffsetMinutes: options.utcOffsetMinutes }),
+    });
+    let checkpoint: Checkpoint | null = null;
+    let invalidCheckpoint: string | undefined;
+    try {
+      checkpoint = readCheckpoint(this.paths.checkpoint);
+    } catch (err) {
+      if (!(err instanceof CheckpointError)) throw err;
+      // Unreadable (never written by us: we replace it atomically): keep it aside and start over.
+      invalidCheckpoint = err.message;
+      renameSync(this.paths.checkpoint, `${this.paths.checkpoint}.invalid-${nowMs}`);
+    }
+    if (checkpoint !== null) {
+      this.store.importState(checkpoint.store);
+      this.tailer.restore(checkpoint.segments, nowMs);
+      this.checkpointAtMs = checkpoint.atMs;
+    }
+    const cut = this.metricLog.open(checkpoint === null ? null : checkpoint.metricLog);
+    this.restored = { fromCheckpoint: checkpoint !== null, removedMetricFiles: cut.removedFiles, truncatedMetricBytes: cut.truncatedBytes, ...(invalidCheckpoint === undefined ? {} : { invalidCheckpoint }) };
+    if (invalidCheckpoint !== undefined) this.store.problem({ atMs: nowMs, code: 'E_CHECKPOINT_INVALID', message: invalidCheckpoint });
+  }
+
+  /** Reads new bytes of every segment (up to the pass budget). */
+  passAt(nowMs: number): { bytesRead: number; more: boolean } {
+    const r = this.tailer.passAt(nowMs, this.passBudgetBytes);
+    this.frontierBucketSec = r.frontierBucketSec;
+    if (r.bytesRead > 0) this.dirty = true;
+    return { bytesRead: r.bytesRead, more: r.more };
+  }
+
+  /** Newest second that may be sealed at nowMs: its end plus grace has passed and everything written by then has been read. */
+  sealableThroughSec(nowMs: number): number {
+    const limitMs = Math.min(nowMs, this.frontierBucketSec * 1000);
+    return Math.floor((limitMs - this.graceMs) / 1000) - 1;
+  }
+
+  /** Seals due seconds into the metric log; returns the number of lines written. */
+  sealAt(nowMs: number): number {
+    const through = this.sealableThroughSec(nowMs);
+    const sealed = this.store.sealThrough(Math.max(through, this.store.lastSealedSec));
+    let lines = 0;
+    for (const s of sealed) {
+      this.metricLog.writeSecond(s.sec, s.lines, s.late);
+      lines += s.lines.length;
+    }
+    if (sealed.length > 0 || through > this.store.lastSealedSec) this.dirty = true;
+    return lines;
+  }
+
+  /** Writes a checkpoint (metric log made durable first), then deletes segments it records as consumed. */
+  checkpointAt(nowMs: number, force = false): { written: boolean; deleted: string[] } {
+    if (!this.dirty && !force) return { written: false, deleted: [] };
+    this.metricLog.sync();
+    const done = this.tailer.doneNames();
+    writeCheckpoint(this.paths.checkpoint, {
+      version: 1,
+      atMs: nowMs,
+      segments: this.tailer.exportState(),
+      metricLog: this.metricLog.position(),
+      store: this.store.exportState(),
+    });
+    this.checkpointAtMs = nowMs;
+    this.dirty = false;
+    const deleted = this.tailer.deleteConsumed(done, nowMs);
+    if (deleted.length > 0) this.dirty = true;
+    return { written: true, deleted };
+  }
+
+  /** One full cycle: pass, seal, and a checkpoint when `checkpoint` is true. */
+  cycleAt(nowMs: number, checkpoint: boolean): CycleResult {
+    const pass = this.passAt(nowMs);
+    const linesWritten = this.sealAt(nowMs);
+    let deleted: string[] = [];
+    let checkpointed = false;
+    if (checkpoint) {
+      const c = this.checkpointAt(nowMs);
+      deleted = c.deleted;
+      checkpointed = c.written;
+    }
+    return { bytesRead: pass.bytesRead, more: pass.more, linesWritten, deleted, checkpointed };
+  }
+
+  /** Final steps on a clean stop: read what is there, seal what is due, checkpoint. */
+  closeAt(nowMs: number): void {
+    let more = true;
+    for (let i = 0; i < 64 && more; i++) more = this.passAt(nowMs).more;
+    this.sealAt(nowMs);
+    this.checkpointAt(nowMs, true);
+    this.metricLog.close();
+  }
+
+  // --- StatsQuery -------------------------------------------------------------------------------
+
+  resourcesAt(nowMs: number): NodeSnapshot[] {
+    return this.store.resourcesAt(nowMs);
+  }
+
+  resourceAt(name: string, nowMs: number): { node: NodeSnapshot; origins: NodeSnapshot[] } | undefined {
+    return this.store.resourceAt(name, nowMs);
+  }
+
+  healthAt(_nowMs: number): Health {
+    return {
+      counters: { ...this.store.counters },
+      checkpointAtMs: this.checkpointAtMs,
+      segments: this.tailer.segmentList(),
+      recentProblems: this.store.problems.map((p) => ({ ...p })),
+    };
+  }
+}

@@ -1,0 +1,58 @@
+// Owns turning segment bytes into counted records: frame scanning (native CRC), record
+// validation into one reused FlowRecord, and the store update; what is skipped is counted in the
+// store's health counters. No file I/O here, so a benchmark can feed bytes from memory.
+
+import { decodeRecords, emptyFlowRecord, scanFrames, type DecodedFrame, type FlowRecord, type FrameVisitor, type ScanResult, type ScanSkip } from '@sentinel-wasi/protocol';
+import { nodeCrc32 } from '@sentinel-wasi/protocol/node';
+import type { StatsStore } from '../stats/store.js';
+
+export interface IngestOptions {
+  /** File offset of bytes[start] (reported offsets and nextOffset use it). */
+  baseOffset?: number;
+  /** True only when no more bytes will ever follow (a sealed segment). */
+  final?: boolean;
+  /** Called for every skipped damaged run (for problem reports). */
+  onSkip?: (skip: ScanSkip) => void;
+}
+
+export class Ingestor {
+  readonly store: StatsStore;
+  private readonly scratch: FlowRecord = emptyFlowRecord();
+  private nowMs = 0;
+  private onSkip: ((skip: ScanSkip) => void) | undefined;
+  private readonly sink = (r: FlowRecord): void => this.store.add(r, this.nowMs);
+  private readonly visitor: FrameVisitor = {
+    frame: (frame: DecodedFrame): void => {
+      const tally = decodeRecords(frame, this.sink, this.scratch);
+      const c = this.store.counters;
+      c.recordsRejected += tally.rejected;
+      c.recordsUnknownKind += tally.unknownKind;
+    },
+    skip: (skip: ScanSkip): void => this.onSkip?.(skip),
+  };
+
+  constructor(store: StatsStore) {
+    this.store = store;
+  }
+
+  /**
+   * Scans bytes[start, end) and counts every valid record at time nowMs (the clock for "too far in
+   * the future"). Returns the scanner's result: resume at nextOffset; `incomplete` means the tail
+   * is a frame still being written (read it again later).
+   */
+  ingestBytes(bytes: Uint8Array, start: number, end: number, nowMs: number, options: IngestOptions = {}): ScanResult {
+    this.nowMs = nowMs;
+    this.onSkip = options.onSkip;
+    const result = scanFrames(bytes, start, end, this.visitor, {
+      final: options.final ?? false,
+      baseOffset: options.baseOffset ?? start,
+      ...(nodeCrc32 === undefined ? {} : { crc32: nodeCrc32 }),
+    });
+    const c = this.store.counters;
+    c.framesRead += result.framesRead;
+    c.framesSkipped += result.framesSkipped;
+    c.bytesSkipped += result.bytesSkipped;
+    this.onSkip = undefined;
+    return result;
+  }
+}

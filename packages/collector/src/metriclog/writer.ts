@@ -1,0 +1,224 @@
+// Owns writing Sentinel's metric log: `<app>-metrics.log.<yyyy-MM-dd>[.n]` data files of 11-field
+// fat lines, each with a `.idx` of 16-byte big-endian (epoch second, byte offset) records; files
+// roll by size (default 50 MB) or day and at most N (default 6) are kept, like Sentinel's
+// MetricWriter. An idx record is written only for a second newer than the last indexed one, so
+// late extra lines for an older second are appended without one (as Sentinel drops/joins them).
+// The writer can be put back to a recorded position (the checkpoint's), removing anything written
+// after it: that is how a crash between "append lines" and "checkpoint" neither loses nor
+// duplicates lines.
+
+import { closeSync, fsyncSync, ftruncateSync, openSync, readdirSync, readSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { formatDate, formatFatLine } from './line.js';
+import type { SecondLine } from '../stats/types.js';
+
+export const DEFAULT_METRIC_FILE_BYTES = 50 * 1024 * 1024;
+export const DEFAULT_METRIC_FILE_COUNT = 6;
+export const IDX_RECORD_BYTES = 16;
+
+export interface MetricLogPosition {
+  file: string;
+  sizeBytes: number;
+  idxBytes: number;
+}
+
+export interface MetricLogWriterOptions {
+  dir: string;
+  app: string;
+  maxFileBytes?: number;
+  maxFiles?: number;
+  /** Zone of file dates and line dates, minutes east of UTC (default: the process's zone, as Sentinel). */
+  utcOffsetMinutes?: number;
+}
+
+/** `<app with '.' → '-'>-metrics.log` (Sentinel's base name, without the pid option). */
+export function metricBaseName(app: string): string {
+  return `${app.replaceAll('.', '-')}-metrics.log`;
+}
+
+const DATE_PART = /^(\d{4}-\d{2}-\d{2})(?:\.(\d+))?$/;
+
+/** Data files of `base` in `dir`, oldest first (date, then name length, then name: Sentinel's order). */
+export function listMetricFiles(dir: string, base: string): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  return names.filter((n) => n.startsWith(`${base}.`) && DATE_PART.test(n.slice(base.length + 1))).sort(compareMetricFiles);
+}
+
+export function compareMetricFiles(a: string, b: string): number {
+  const da = dateOf(a);
+  const db = dateOf(b);
+  if (da !== db) return da < db ? -1 : 1;
+  if (a.length !== b.length) return a.length - b.length;
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function dateOf(name: string): string {
+  const m = /\.(\d{4}-\d{2}-\d{2})(?:\.\d+)?$/.exec(name);
+  return m === null ? '' : m[1]!;
+}
+
+function sizeOf(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return -1;
+  }
+}
+
+function unlinkQuiet(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    /* already gone */
+  }
+}
+
+export class MetricLogWriter {
+  readonly dir: string;
+  readonly base: string;
+  readonly maxFileBytes: number;
+  readonly maxFiles: number;
+  readonly utcOffsetMinutes: number | undefined;
+  private file: string | null = null;
+  private fd = -1;
+  private idxFd = -1;
+  private sizeBytes = 0;
+  private idxBytes = 0;
+  private lastIndexedSec = -Infinity;
+  private dirty = false;
+  private readonly idxRecord = Buffer.alloc(IDX_RECORD_BYTES);
+
+  constructor(options: MetricLogWriterOptions) {
+    this.dir = options.dir;
+    this.base = metricBaseName(options.app);
+    this.maxFileBytes = options.maxFileBytes ?? DEFAULT_METRIC_FILE_BYTES;
+    this.maxFiles = options.maxFiles ?? DEFAULT_METRIC_FILE_COUNT;
+    this.utcOffsetMinutes = options.utcOffsetMinutes;
+  }
+
+  /**
+   * Opens the log. With a position (from a checkpoint) files written after it are removed and the
+   * current file and its index are cut back to it; without one, appending continues at the end of
+   * the newest file. Returns a description of what was cut back, for the log.
+   */
+  open(position: MetricLogPosition | null): { removedFiles: string[]; truncatedBytes: number } {
+    const files = listMetricFiles(this.dir, this.base);
+    const removedFiles: string[] = [];
+    let truncatedBytes = 0;
+    let current: string | undefined;
+    if (position === null) {
+      current = files[files.length - 1];
+    } else {
+      for (const f of files) {
+        if (compareMetricFiles(f, position.file) > 0) {
+          unlinkQuiet(join(this.dir, f));
+          unlinkQuiet(join(this.dir, `${f}.idx`));
+          removedFiles.push(f);
+        }
+      }
+      current = files.includes(position.file) ? position.file : undefined;
+    }
+    if (current === undefined) return { removedFiles, truncatedBytes };
+    const dataPath = join(this.dir, current);
+    const idxPath = `${dataPath}.idx`;
+    const dataSize = sizeOf(dataPath);
+    const idxSize = Math.max(0, sizeOf(idxPath));
+    const wantData = position === null ? dataSize : Math.min(position.sizeBytes, dataSize);
+    let wantIdx = position === null ? idxSize : Math.min(position.idxBytes, idxSize);
+    wantIdx -= wantIdx % IDX_RECORD_BYTES;
+    this.fd = openSync(dataPath, 'a');
+    this.idxFd = openSync(idxPath, 'a+');
+    if (dataSize > wantData) {
+      ftruncateSync(this.fd, wantData);
+      truncatedBytes += dataSize - wantData;
+    }
+    if (idxSize > wantIdx) ftruncateSync(this.idxFd, wantIdx);
+    this.file = current;
+    this.sizeBytes = wantData;
+    this.idxBytes = wantIdx;
+    this.lastIndexedSec = -Infinity;
+    if (wantIdx >= IDX_RECORD_BYTES) {
+      const buf = Buffer.alloc(IDX_RECORD_BYTES);
+      readSync(this.idxFd, buf, 0, IDX_RECORD_BYTES, wantIdx - IDX_RECORD_BYTES);
+      this.lastIndexedSec = Number(buf.readBigInt64BE(0));
+    }
+    return { removedFiles, truncatedBytes };
+  }
+
+  /** Where the next line would go (null before the first file exists). */
+  position(): MetricLogPosition | null {
+    return this.file === null ? null : { file: this.file, sizeBytes: this.sizeBytes, idxBytes: this.idxBytes };
+  }
+
+  /** Appends one second's lines (all of one epoch second). `late` lines never roll the file by date. */
+  writeSecond(sec: number, lines: readonly SecondLine[], late: boolean): void {
+    if (lines.length === 0) return;
+    const date = formatDate(sec * 1000, this.utcOffsetMinutes);
+    if (this.file === null || this.sizeBytes >= this.maxFileBytes || (!late && date > dateOf(this.file))) this.roll(late && this.file !== null ? dateOf(this.file) : date);
+    let text = '';
+    for (const l of lines) text += formatFatLine(l, this.utcOffsetMinutes);
+    const bytes = Buffer.from(text, 'utf8');
+    const offset = this.sizeBytes;
+    writeAll(this.fd, bytes);
+    this.sizeBytes += bytes.length;
+    if (sec > this.lastIndexedSec) {
+      this.idxRecord.writeBigInt64BE(BigInt(sec), 0);
+      this.idxRecord.writeBigInt64BE(BigInt(offset), 8);
+      writeAll(this.idxFd, this.idxRecord);
+      this.idxBytes += IDX_RECORD_BYTES;
+      this.lastIndexedSec = sec;
+    }
+    this.dirty = true;
+  }
+
+  /** Makes everything written so far durable (called before each checkpoint). */
+  sync(): void {
+    if (!this.dirty) return;
+    fsyncSync(this.fd);
+    fsyncSync(this.idxFd);
+    this.dirty = false;
+  }
+
+  close(): void {
+    if (this.fd >= 0) closeSync(this.fd);
+    if (this.idxFd >= 0) closeSync(this.idxFd);
+    this.fd = -1;
+    this.idxFd = -1;
+    this.file = null;
+  }
+
+  private roll(date: string): void {
+    this.close();
+    const files = listMetricFiles(this.dir, this.base);
+    const sameDay = files.filter((f) => dateOf(f) === date);
+    let name = `${this.base}.${date}`;
+    if (sameDay.length > 0) {
+      const last = sameDay[sameDay.length - 1]!;
+      const m = DATE_PART.exec(last.slice(this.base.length + 1));
+      const n = m?.[2] === undefined ? 0 : Number(m[2]);
+      name = `${this.base}.${date}.${n + 1}`;
+    }
+    // Keep at most maxFiles data files, the new one included: remove the oldest (and its index).
+    const excess = files.length + 1 - this.maxFiles;
+    for (let i = 0; i < excess; i++) {
+      unlinkQuiet(join(this.dir, files[i]!));
+      unlinkQuiet(join(this.dir, `${files[i]!}.idx`));
+    }
+    const dataPath = join(this.dir, name);
+    this.fd = openSync(dataPath, 'a', 0o600);
+    this.idxFd = openSync(`${dataPath}.idx`, 'a+', 0o600);
+    this.file = name;
+    this.sizeBytes = 0;
+    this.idxBytes = 0;
+  }
+}
+
+function writeAll(fd: number, bytes: Uint8Array): void {
+  let done = 0;
+  while (done < bytes.length) done += writeSync(fd, bytes, done, bytes.length - done);
+}

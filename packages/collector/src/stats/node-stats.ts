@@ -1,0 +1,115 @@
+// Owns one statistics node (a resource's cluster node, or a resource seen from one origin): the
+// second window (2 × 500 ms), the minute window (60 × 1 s) and the in-flight concurrency, with
+// Sentinel's recording rules per record kind:
+//   PASS  pass += count, concurrency += count
+//   BLOCK block += count
+//   EXIT  success += count, rt += rtMs (once), minRt, exception += count if error, concurrency −= count
+//   CALL  pass += 1, success += 1, rt += rtMs, exception += 1 if error (one record = entry and
+//         exit, placed at its own time; concurrency unchanged)
+
+import { RecordKind } from '@sentinel-wasi/protocol/encode';
+import type { NodeSnapshot } from './types.js';
+import { F_BLOCK, F_EXCEPTION, F_MIN_RT, F_OCCUPIED, F_PASS, F_RT, F_SUCCESS, LeapWindow } from './leap-window.js';
+
+export const SECOND_SAMPLE_COUNT = 2;
+export const SECOND_INTERVAL_MS = 1000;
+export const MINUTE_SAMPLE_COUNT = 60;
+export const MINUTE_INTERVAL_MS = 60_000;
+
+export class NodeStats {
+  readonly resource: string;
+  readonly origin: string;
+  concurrency = 0;
+  readonly second = new LeapWindow(SECOND_SAMPLE_COUNT, SECOND_INTERVAL_MS);
+  readonly minute = new LeapWindow(MINUTE_SAMPLE_COUNT, MINUTE_INTERVAL_MS);
+
+  constructor(resource: string, origin: string) {
+    this.resource = resource;
+    this.origin = origin;
+  }
+
+  /** Applies one record (kind, own time, count, RT, error) to both windows and the concurrency. */
+  record(kind: number, tsMs: number, count: number, rtMs: number, error: boolean): void {
+    if (kind === RecordKind.PASS) this.concurrency += count;
+    else if (kind === RecordKind.EXIT) this.concurrency -= count;
+    add(this.second, kind, tsMs, count, rtMs, error);
+    add(this.minute, kind, tsMs, count, rtMs, error);
+  }
+
+  /** Adds pre-aggregated counts (a restored second) without touching the concurrency. */
+  addCounts(tsMs: number, pass: number, block: number, success: number, exception: number, rtSumMs: number): void {
+    for (const w of [this.second, this.minute]) {
+      const b = w.slotAt(tsMs);
+      if (b < 0) continue;
+      const v = w.values;
+      v[b + F_PASS] = v[b + F_PASS]! + pass;
+      v[b + F_BLOCK] = v[b + F_BLOCK]! + block;
+      v[b + F_SUCCESS] = v[b + F_SUCCESS]! + success;
+      v[b + F_EXCEPTION] = v[b + F_EXCEPTION]! + exception;
+      v[b + F_RT] = v[b + F_RT]! + rtSumMs;
+    }
+  }
+
+  snapshotAt(nowMs: number): NodeSnapshot {
+    const s = this.second;
+    const seconds = SECOND_INTERVAL_MS / 1000;
+    const pass = s.sumAt(F_PASS, nowMs);
+    const block = s.sumAt(F_BLOCK, nowMs);
+    const success = s.sumAt(F_SUCCESS, nowMs);
+    const rt = s.sumAt(F_RT, nowMs);
+    const m = this.minute;
+    const mPass = m.sumAt(F_PASS, nowMs);
+    const mBlock = m.sumAt(F_BLOCK, nowMs);
+    return {
+      resource: this.resource,
+      origin: this.origin,
+      concurrency: this.concurrency,
+      second: {
+        passQps: pass / seconds,
+        blockQps: block / seconds,
+        successQps: success / seconds,
+        exceptionQps: s.sumAt(F_EXCEPTION, nowMs) / seconds,
+        totalQps: (pass + block) / seconds,
+        occupiedPassQps: s.sumAt(F_OCCUPIED, nowMs) / seconds,
+        avgRtMs: success > 0 ? rt / success : 0,
+        minRtMs: s.minRtAt(nowMs),
+      },
+      minute: {
+        pass: mPass,
+        block: mBlock,
+        success: m.sumAt(F_SUCCESS, nowMs),
+        exception: m.sumAt(F_EXCEPTION, nowMs),
+        totalRequest: mPass + mBlock,
+        rtSumMs: m.sumAt(F_RT, nowMs),
+        occupiedPass: m.sumAt(F_OCCUPIED, nowMs),
+      },
+    };
+  }
+}
+
+function add(w: LeapWindow, kind: number, tsMs: number, count: number, rtMs: number, error: boolean): void {
+  const b = w.slotAt(tsMs);
+  if (b < 0) return; // older than this window can hold at that slot: the metric log still has it
+  const v = w.values;
+  switch (kind) {
+    case RecordKind.PASS:
+      v[b + F_PASS] = v[b + F_PASS]! + count;
+      return;
+    case RecordKind.BLOCK:
+      v[b + F_BLOCK] = v[b + F_BLOCK]! + count;
+      return;
+    case RecordKind.EXIT:
+      v[b + F_SUCCESS] = v[b + F_SUCCESS]! + count;
+      if (error) v[b + F_EXCEPTION] = v[b + F_EXCEPTION]! + count;
+      v[b + F_RT] = v[b + F_RT]! + rtMs;
+      if (rtMs < v[b + F_MIN_RT]!) v[b + F_MIN_RT] = rtMs;
+      return;
+    case RecordKind.CALL:
+      v[b + F_PASS] = v[b + F_PASS]! + 1;
+      v[b + F_SUCCESS] = v[b + F_SUCCESS]! + 1;
+      if (error) v[b + F_EXCEPTION] = v[b + F_EXCEPTION]! + 1;
+      v[b + F_RT] = v[b + F_RT]! + rtMs;
+      if (rtMs < v[b + F_MIN_RT]!) v[b + F_MIN_RT] = rtMs;
+      return;
+  }
+}

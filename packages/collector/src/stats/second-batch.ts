@@ -1,0 +1,104 @@
+// Owns the per-second aggregates that become metric-log lines: for one epoch second, one row per
+// resource that had activity (pass, block, success, exception, RT sum). Rows are preallocated
+// typed arrays indexed through a resource-id table, so adding a record allocates nothing.
+
+import type { SecondLine } from './types.js';
+
+export const R_PASS = 0;
+export const R_BLOCK = 1;
+export const R_SUCCESS = 2;
+export const R_EXCEPTION = 3;
+export const R_RT = 4;
+export const ROW_FIELDS = 5;
+
+export class SecondBatch {
+  sec = 0;
+  /** Resource id → row index, -1 when the resource has no row. Sized for every possible id. */
+  private readonly rowOf: Int32Array;
+  /** Row index → resource id. */
+  private ids: Int32Array;
+  private rows: Float64Array;
+  rowCount = 0;
+
+  constructor(idCapacity: number) {
+    this.rowOf = new Int32Array(idCapacity).fill(-1);
+    this.ids = new Int32Array(16);
+    this.rows = new Float64Array(16 * ROW_FIELDS);
+  }
+
+  /** Clears the batch for reuse as second `sec`. */
+  reset(sec: number): void {
+    for (let r = 0; r < this.rowCount; r++) this.rowOf[this.ids[r]!] = -1;
+    this.rowCount = 0;
+    this.sec = sec;
+  }
+
+  /** Offset of resource `id`'s row in `values`, creating the row if needed. */
+  rowBase(id: number): number {
+    let r = this.rowOf[id]!;
+    if (r < 0) {
+      r = this.rowCount++;
+      if (r >= this.ids.length) this.grow();
+      this.rowOf[id] = r;
+      this.ids[r] = id;
+      const base = r * ROW_FIELDS;
+      this.rows.fill(0, base, base + ROW_FIELDS);
+    }
+    return r * ROW_FIELDS;
+  }
+
+  get values(): Float64Array {
+    return this.rows;
+  }
+
+  idAt(row: number): number {
+    return this.ids[row]!;
+  }
+
+  private grow(): void {
+    const ids = new Int32Array(this.ids.length * 2);
+    ids.set(this.ids);
+    this.ids = ids;
+    const rows = new Float64Array(this.rows.length * 2);
+    rows.set(this.rows);
+    this.rows = rows;
+  }
+
+  /** The batch as metric-log lines, sorted by resource name. */
+  toLines(nameOf: (id: number) => string): SecondLine[] {
+    const lines: SecondLine[] = [];
+    for (let r = 0; r < this.rowCount; r++) {
+      const b = r * ROW_FIELDS;
+      const v = this.rows;
+      const success = v[b + R_SUCCESS]!;
+      const rt = v[b + R_RT]!;
+      lines.push({
+        timestampMs: this.sec * 1000,
+        resource: nameOf(this.ids[r]!),
+        pass: v[b + R_PASS]!,
+        block: v[b + R_BLOCK]!,
+        success,
+        exception: v[b + R_EXCEPTION]!,
+        // Sentinel's MetricNode: integer RT ÷ success, raw RT when there was no success.
+        rtMs: success > 0 ? Math.floor(rt / success) : rt,
+        occupiedPass: 0,
+        // Java clients never fill this column on the logging path (always 0); neither do we.
+        concurrency: 0,
+        classification: 0,
+      });
+    }
+    lines.sort((a, b) => (a.resource < b.resource ? -1 : a.resource > b.resource ? 1 : 0));
+    return lines;
+  }
+
+  /** Rows as [resourceName, pass, block, success, exception, rtSum] for the checkpoint. */
+  toRows(nameOf: (id: number) => string): Array<[string, number, number, number, number, number]> {
+    const out: Array<[string, number, number, number, number, number]> = [];
+    for (let r = 0; r < this.rowCount; r++) {
+      const b = r * ROW_FIELDS;
+      const v = this.rows;
+      out.push([nameOf(this.ids[r]!), v[b]!, v[b + 1]!, v[b + 2]!, v[b + 3]!, v[b + 4]!]);
+    }
+    return out;
+  }
+}
