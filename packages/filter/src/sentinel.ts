@@ -123,8 +123,9 @@ export class Sentinel {
         if (exited) throw new FilterError(FilterErrorCode.ALREADY_EXITED, `exit() called twice for ${JSON.stringify(resource)}`);
         exited = true;
         this.openEntries--;
-        const endMs = this.host.nowMs();
-        const rtMs = endMs > startMs ? endMs - startMs : 0;
+        // An exit never precedes its entry, even when the wall clock steps back.
+        const endMs = Math.max(this.host.nowMs(), startMs);
+        const rtMs = endMs - startMs;
         const error = exitOptions.error === true;
         this.add((b) => b.addExit(endMs, resource, rtMs, error, count, origin), endMs);
         if (this.flushOnIdle && this.openEntries === 0) this.flush();

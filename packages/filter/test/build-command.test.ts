@@ -1,0 +1,89 @@
+// `sentinel-wasi build`: argument errors (exit 2, clear message, nothing built), the defaults the
+// parser picks, and the jco flags each world and backend gets.
+
+import t from 'tap';
+import { Writable } from 'node:stream';
+import { mkdtempSync, existsSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { main } from '../../collector/src/cli/main.js';
+import { parseBuildArgs } from '../../collector/src/cli/commands/build.js';
+import { jcoArgs, buildFilter, BuildError } from '../../collector/src/build/componentize.js';
+
+function sink(): { stream: Writable; text: () => string } {
+  let text = '';
+  const stream = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      text += chunk.toString();
+      done();
+    },
+  });
+  return { stream, text: () => text };
+}
+
+async function runBuild(argv: string[]): Promise<{ code: number; stderr: string; stdout: string }> {
+  const out = sink();
+  const err = sink();
+  const code = await main(['build', ...argv], { stdout: out.stream, stderr: err.stream });
+  return { code, stderr: err.text(), stdout: out.text() };
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'sw-build-args-'));
+const src = join(dir, 'f.ts');
+writeFileSync(src, 'export const run = { run() { return { tag: "ok" }; } };\n');
+
+t.test('argument errors exit 2 with the reason and build nothing', async (t) => {
+  const cases: Array<[string[], RegExp]> = [
+    [[], /missing the filter source/],
+    [['-o', join(dir, 'x.wasm')], /missing the filter source/],
+    [[src], /missing -o <out.wasm>/],
+    [[src, 'g.ts', '-o', join(dir, 'x.wasm')], /expected one filter source, got 2/],
+    [[join(dir, 'f.txt'), '-o', join(dir, 'x.wasm')], /must be a .ts or .js file/],
+    [[src, '-o', join(dir, 'x.bin')], /output must end in .wasm/],
+    [[src, '-o', join(dir, 'x.wasm'), '--world', 'proxy'], /--world must be command or http, got "proxy"/],
+    [[src, '-o', join(dir, 'x.wasm'), '--backend', 'v8'], /--backend must be quickjs \(qjs\) or starlingmonkey \(sm\), got "v8"/],
+    [[src, '-o', join(dir, 'x.wasm'), '--world', 'http', '--backend', 'qjs'], /QuickJS backend cannot build the wasi:http world/],
+    [[src, '-o', join(dir, 'x.wasm'), '--wit', dir], /--wit and --world-name go together/],
+    [[src, '-o', join(dir, 'x.wasm'), '--world-name', 'w'], /--wit and --world-name go together/],
+    [[src, '-o', join(dir, 'x.wasm'), '--frobnicate'], /Unknown option '--frobnicate'/],
+    [[src, '-o'], /argument missing/],
+  ];
+  for (const [argv, pattern] of cases) {
+    const r = await runBuild(argv);
+    t.equal(r.code, 2, `exit 2 for ${argv.join(' ')}`);
+    t.match(r.stderr, pattern);
+    t.match(r.stderr, /\(E_USAGE\)/);
+  }
+  t.notOk(existsSync(join(dir, 'x.wasm')));
+});
+
+t.test('--help prints usage and exits 0', async (t) => {
+  const r = await runBuild(['--help']);
+  t.equal(r.code, 0);
+  t.match(r.stdout, /Usage: sentinel-wasi build <filter.ts> -o <out.wasm>/);
+});
+
+t.test('a source that does not exist fails with E_BUILD, exit 1, and writes nothing', async (t) => {
+  const r = await runBuild([join(dir, 'missing.ts'), '-o', join(dir, 'y.wasm')]);
+  t.equal(r.code, 1);
+  t.match(r.stderr, /source .*missing\.ts is not a readable file \(E_BUILD\)/);
+  t.notOk(existsSync(join(dir, 'y.wasm')));
+  await t.rejects(buildFilter({ source: join(dir, 'missing.ts'), out: join(dir, 'y.wasm'), world: 'command', backend: 'quickjs' }), BuildError);
+});
+
+t.test('defaults: command world with QuickJS; http with StarlingMonkey', async (t) => {
+  t.same(parseBuildArgs([src, '-o', 'a.wasm']), { source: src, out: 'a.wasm', world: 'command', backend: 'quickjs' });
+  t.same(parseBuildArgs([src, '-o', 'a.wasm', '--world', 'http']), { source: src, out: 'a.wasm', world: 'http', backend: 'starlingmonkey' });
+  t.same(parseBuildArgs([src, '-o', 'a.wasm', '--backend', 'sm', '--wit', 'wit', '--world-name', 'w']), {
+    source: src, out: 'a.wasm', world: 'command', backend: 'starlingmonkey', wit: 'wit', worldName: 'w',
+  });
+});
+
+t.test('jco flags per world and backend', async (t) => {
+  const base = { source: src, out: 'a.wasm' };
+  const tail = (a: string[]): string[] => a.slice(8);
+  t.same(tail(jcoArgs({ ...base, world: 'command', backend: 'quickjs' }, '/w', 'filter-command', '/o.wasm')), ['--backend', 'quickjs']);
+  t.same(tail(jcoArgs({ ...base, world: 'command', backend: 'starlingmonkey' }, '/w', 'filter-command', '/o.wasm')), ['-d', 'http', '-d', 'fetch-event']);
+  t.same(tail(jcoArgs({ ...base, world: 'http', backend: 'starlingmonkey' }, '/w', 'filter-http', '/o.wasm')), ['-d', 'fetch-event']);
+  t.same(jcoArgs({ ...base, world: 'http', backend: 'starlingmonkey' }, '/w', 'filter-http', '/o.wasm').slice(2, 7), ['--wit', '/w', '--world-name', 'filter-http', '-o']);
+});

@@ -1,0 +1,250 @@
+// The recorder's logic against an in-memory host: what it writes (decoded with the protocol's
+// scanner and msgpackr), when it flushes, frame limits, drop counting and WRITER records, misuse.
+
+import t from 'tap';
+import { RecordKind, bucketSecOf, segmentName, MAX_FRAME_BYTES } from '@sentinel-wasi/protocol';
+import { Sentinel } from '../src/sentinel.js';
+import { FilterError, FilterErrorCode } from '../src/errors.js';
+import { VERDICT_PASS, admits } from '../src/verdict.js';
+import { MemoryHost, T0, decodeSegment } from './fake-host.js';
+
+const SEG0 = segmentName(bucketSecOf(T0), 'shared');
+
+t.test('entry/exit records PASS then EXIT with the response time, flushed when the request ends', async (t) => {
+  const host = new MemoryHost();
+  const s = new Sentinel(host);
+  const e = s.entry('GET /orders', { origin: 'app-a' });
+  t.equal(host.attempts.length, 0, 'nothing written while the entry is open');
+  host.clockMs += 42;
+  t.equal(e.exit({ error: true }), 42);
+  t.equal(host.attempts.length, 1, 'one append at the end of the request');
+  const d = decodeSegment(host.bytesOf(SEG0));
+  t.same(d.events, [
+    { kind: RecordKind.PASS, tsMs: T0, name: 'GET /orders', count: 1, origin: 'app-a' },
+    { kind: RecordKind.EXIT, tsMs: T0 + 42, name: 'GET /orders', rtMs: 42, error: true, count: 1, origin: 'app-a' },
+  ]);
+  t.same(s.stats(), {
+    recordsBuffered: 0, recordsWritten: 2, framesWritten: 1, recordsDropped: 0, framesDropped: 0,
+    unreportedRecordsDropped: 0, unreportedFramesDropped: 0, openEntries: 0,
+  });
+});
+
+t.test('nested entries flush once, when the last one exits; a clock going back gives RT 0', async (t) => {
+  const host = new MemoryHost();
+  const s = new Sentinel(host);
+  const outer = s.entry('outer');
+  const inner = s.entry('inner', { count: 3 });
+  host.clockMs -= 5;
+  t.equal(inner.exit(), 0);
+  t.equal(host.attempts.length, 0);
+  host.clockMs += 10;
+  t.equal(outer.exit(), 5);
+  t.equal(host.attempts.length, 1);
+  const kinds = decodeSegment(host.bytesOf(SEG0)).events.map((e) => [e.kind, e.name, 'count' in e ? e.count : undefined]);
+  t.same(kinds, [[0, 'outer', 1], [0, 'inner', 3], [2, 'inner', 3], [2, 'outer', 1]]);
+});
+
+t.test('flushOnIdle: false batches across requests until flush()', async (t) => {
+  const host = new MemoryHost();
+  const s = new Sentinel(host, { flushOnIdle: false });
+  for (let i = 0; i < 10; i++) s.entry('r').exit();
+  t.equal(host.attempts.length, 0);
+  t.equal(s.stats().recordsBuffered, 20);
+  s.flush();
+  s.flush(); // nothing left: no empty frame
+  t.equal(host.attempts.length, 1);
+  t.equal(decodeSegment(host.bytesOf(SEG0)).events.length, 20);
+});
+
+t.test('every record helper writes its kind; explicit times and origins are kept', async (t) => {
+  const host = new MemoryHost();
+  const s = new Sentinel(host, { writer: 'w-1' });
+  s.recordPass('a', { tsMs: T0 + 1, count: 2 });
+  s.recordBlock('a', { tsMs: T0 + 2, origin: 'o' });
+  s.recordExit('a', 7, { tsMs: T0 + 3, error: false, count: 2 });
+  s.recordCall('b', 9, { tsMs: T0 + 4, error: true, origin: 'o' });
+  s.flush();
+  t.same(decodeSegment(host.bytesOf(segmentName(bucketSecOf(T0), 'w-1'))).events, [
+    { kind: RecordKind.PASS, tsMs: T0 + 1, name: 'a', count: 2 },
+    { kind: RecordKind.BLOCK, tsMs: T0 + 2, name: 'a', count: 1, origin: 'o' },
+    { kind: RecordKind.EXIT, tsMs: T0 + 3, name: 'a', rtMs: 7, error: false, count: 2 },
+    { kind: RecordKind.CALL, tsMs: T0 + 4, name: 'b', rtMs: 9, error: true, origin: 'o' },
+  ]);
+});
+
+t.test('a full buffer is written as whole frames of at most maxFrameBytes, one append each, nothing lost', async (t) => {
+  for (const maxFrameBytes of [MAX_FRAME_BYTES, 256]) {
+    const host = new MemoryHost();
+    const s = new Sentinel(host, { flushOnIdle: false, maxFrameBytes });
+    const n = 5000;
+    for (let i = 0; i < n; i++) s.recordCall(`resource-${i % 37}`, i % 100, { tsMs: T0 + i, error: i % 7 === 0 });
+    s.flush();
+    const d = decodeSegment(host.bytesOf(SEG0));
+    t.equal(d.events.length, n, `${maxFrameBytes}: every record decodes`);
+    t.equal(d.skipped, 0);
+    t.equal(d.rejected, 0);
+    t.equal(d.frames, host.attempts.length, 'one frame per append');
+    t.ok(host.attempts.every((a) => a.bytes <= maxFrameBytes), 'no frame over the limit');
+    t.ok(host.attempts.slice(0, -1).every((a) => a.bytes > maxFrameBytes - 40), 'frames are filled before they are written');
+    t.same(d.events.map((e) => e.tsMs), Array.from({ length: n }, (_, i) => T0 + i), 'order kept');
+    t.equal(s.stats().recordsWritten, n);
+  }
+});
+
+t.test('a record older than the frame base starts a new frame (replayed, unordered times)', async (t) => {
+  const host = new MemoryHost();
+  const s = new Sentinel(host, { flushOnIdle: false });
+  s.recordCall('a', 1, { tsMs: T0 + 100 });
+  s.recordCall('a', 1, { tsMs: T0 + 50 });
+  s.recordCall('a', 1, { tsMs: T0 + 60 });
+  s.flush();
+  t.equal(host.attempts.length, 2);
+  t.same(decodeSegment(host.bytesOf(SEG0)).events.map((e) => e.tsMs), [T0 + 100, T0 + 50, T0 + 60]);
+});
+
+t.test('the segment is chosen by the write time: a flush in the next bucket goes to the next segment', async (t) => {
+  const host = new MemoryHost();
+  const s = new Sentinel(host, { flushOnIdle: false });
+  s.recordCall('a', 1);
+  host.clockMs = T0 + 10_000;
+  s.recordCall('a', 1); // older records and newer ones may share a frame
+  s.flush();
+  t.same([...host.segments.keys()], [segmentName(bucketSecOf(T0 + 10_000), 'shared')]);
+  t.equal(decodeSegment(host.bytesOf(segmentName(bucketSecOf(T0 + 10_000), 'shared'))).events.length, 2);
+});
+
+t.test('failed writes drop whole frames, are counted, and reported in the next WRITER record', async (t) => {
+  const host = new MemoryHost();
+  const s = new Sentinel(host, { writer: 'gw', flushOnIdle: false, maxFrameBytes: 128 });
+  const seg = segmentName(bucketSecOf(T0), 'gw');
+  host.failing = true;
+  for (let i = 0; i < 30; i++) s.recordCall('a', 1, { tsMs: T0 + i });
+  s.flush();
+  const failedFrames = host.attempts.length;
+  t.ok(failedFrames > 1, 'several frames were attempted');
+  t.same(s.stats(), {
+    recordsBuffered: 0, recordsWritten: 0, framesWritten: 0, recordsDropped: 30, framesDropped: failedFrames,
+    unreportedRecordsDropped: 30, unreportedFramesDropped: failedFrames, openEntries: 0,
+  });
+  t.equal(host.segments.size, 0);
+
+  host.failing = false;
+  host.clockMs = T0 + 500;
+  s.recordCall('b', 2);
+  s.flush();
+  const d = decodeSegment(host.bytesOf(seg));
+  t.same(d.events, [
+    { kind: RecordKind.WRITER, tsMs: T0 + 500, name: 'gw', droppedRecords: 30, droppedFrames: failedFrames },
+    { kind: RecordKind.CALL, tsMs: T0 + 500, name: 'b', rtMs: 2, error: false },
+  ]);
+  t.equal(s.stats().unreportedRecordsDropped, 0);
+  t.equal(s.stats().unreportedFramesDropped, 0);
+  t.equal(s.stats().recordsDropped, 30, 'the totals stay');
+
+  s.recordCall('c', 3);
+  s.flush();
+  t.equal(decodeSegment(host.bytesOf(seg)).events.filter((e) => e.kind === RecordKind.WRITER).length, 1, 'reported once');
+});
+
+t.test('drops with nothing else to write: flush() writes a WRITER-only frame', async (t) => {
+  const host = new MemoryHost();
+  const s = new Sentinel(host);
+  host.failing = true;
+  s.entry('a').exit(); // the end-of-request flush fails
+  t.equal(s.stats().recordsDropped, 2);
+  host.failing = false;
+  s.flush();
+  t.same(decodeSegment(host.bytesOf(SEG0)).events, [
+    { kind: RecordKind.WRITER, tsMs: T0, name: 'shared', droppedRecords: 2, droppedFrames: 1 },
+  ]);
+});
+
+t.test('a failed WRITER frame keeps the counts and adds its own records', async (t) => {
+  const host = new MemoryHost();
+  const s = new Sentinel(host, { flushOnIdle: false });
+  host.failing = true;
+  s.recordCall('a', 1);
+  s.flush(); // frame 1 dropped (1 record)
+  s.recordCall('a', 1);
+  s.recordCall('a', 1);
+  s.flush(); // frame 2 carries WRITER(1, 1) and 2 records: dropped too
+  t.same([s.stats().unreportedRecordsDropped, s.stats().unreportedFramesDropped], [3, 2]);
+  host.failing = false;
+  s.flush();
+  t.same(decodeSegment(host.bytesOf(SEG0)).events, [
+    { kind: RecordKind.WRITER, tsMs: T0, name: 'shared', droppedRecords: 3, droppedFrames: 2 },
+  ]);
+});
+
+t.test('a host that throws is treated as a failed write, never passed on', async (t) => {
+  const host = new MemoryHost();
+  host.appendFrame = () => {
+    throw new Error('EIO');
+  };
+  const s = new Sentinel(host);
+  t.doesNotThrow(() => s.entry('a').exit());
+  t.equal(s.stats().recordsDropped, 2);
+});
+
+t.test('a WRITER record with a full frame of tiny size still gets out', async (t) => {
+  const host = new MemoryHost();
+  const s = new Sentinel(host, { flushOnIdle: false, maxFrameBytes: 64 });
+  host.failing = true;
+  s.recordCall('a', 1);
+  s.flush();
+  host.failing = false;
+  const long = 'r'.repeat(30);
+  s.recordCall(long, 1); // WRITER + this record do not fit in 64 bytes together
+  s.flush();
+  const d = decodeSegment(host.bytesOf(SEG0));
+  t.same(d.events.map((e) => e.kind), [RecordKind.WRITER, RecordKind.CALL]);
+  t.equal(d.frames, 2);
+});
+
+t.test('misuse throws a clear FilterError; runtime state is untouched', async (t) => {
+  const host = new MemoryHost();
+  const s = new Sentinel(host);
+  const bad = (fn: () => unknown, code: string, pattern: RegExp): void => {
+    let thrown: unknown;
+    try {
+      fn();
+    } catch (e) {
+      thrown = e;
+    }
+    t.ok(thrown instanceof FilterError, `throws a FilterError (${pattern})`);
+    t.equal((thrown as FilterError).code, code);
+    t.match((thrown as FilterError).message, pattern);
+  };
+  bad(() => s.entry(''), FilterErrorCode.BAD_ARGUMENT, /resource must be a non-empty string/);
+  bad(() => s.entry(undefined as unknown as string), FilterErrorCode.BAD_ARGUMENT, /resource/);
+  bad(() => s.entry('a', { origin: '' }), FilterErrorCode.BAD_ARGUMENT, /origin must be a non-empty/);
+  bad(() => s.entry('a', { count: -1 }), FilterErrorCode.BAD_ARGUMENT, /count must be a positive integer, got -1/);
+  bad(() => s.recordPass('a', { count: 0 }), FilterErrorCode.BAD_ARGUMENT, /count/);
+  bad(() => s.recordBlock('a', { count: 1.5 }), FilterErrorCode.BAD_ARGUMENT, /count/);
+  bad(() => s.recordExit('a', -3), FilterErrorCode.BAD_ARGUMENT, /rtMs must be a non-negative integer, got -3/);
+  bad(() => s.recordCall('a', Number.NaN), FilterErrorCode.BAD_ARGUMENT, /rtMs/);
+  bad(() => s.recordCall('a', 1, { count: 2 }), FilterErrorCode.BAD_ARGUMENT, /CALL/);
+  bad(() => s.recordCall('a', 1, { tsMs: -1 }), FilterErrorCode.BAD_ARGUMENT, /tsMs/);
+  bad(() => s.recordPass('x'.repeat(1025)), FilterErrorCode.BAD_ARGUMENT, /longer than 1024/);
+  bad(() => s.recordPass('资'.repeat(342)), FilterErrorCode.BAD_ARGUMENT, /longer than 1024/);
+  bad(() => s.verdict(''), FilterErrorCode.BAD_ARGUMENT, /resource/);
+  bad(() => new Sentinel(host, { writer: 'Bad Writer' }), FilterErrorCode.BAD_OPTION, /writer must match/);
+  bad(() => new Sentinel(host, { maxFrameBytes: 5000 }), FilterErrorCode.BAD_OPTION, /maxFrameBytes/);
+  const e = s.entry('a');
+  e.exit();
+  bad(() => e.exit(), FilterErrorCode.ALREADY_EXITED, /exit\(\) called twice/);
+  t.equal(s.stats().recordsWritten, 2, 'only the valid entry was recorded');
+  t.equal(s.stats().openEntries, 0);
+  s.recordPass('资'.repeat(341)); // exactly 1023 bytes: fine
+  t.equal(s.stats().recordsBuffered, 1);
+});
+
+t.test('verdict is PASS until the verdict map is defined', async (t) => {
+  const s = new Sentinel(new MemoryHost());
+  t.equal(s.verdict('GET /'), VERDICT_PASS);
+  t.equal(admits(VERDICT_PASS, T0, 0.99), true);
+  t.equal(admits({ kind: 'block', untilMs: T0 + 1 }, T0, 0), false);
+  t.equal(admits({ kind: 'block', untilMs: T0 + 1 }, T0 + 1, 0), true);
+  t.equal(admits({ kind: 'admit', ratio: 0.25 }, T0, 0.2), true);
+  t.equal(admits({ kind: 'admit', ratio: 0.25 }, T0, 0.3), false);
+});
