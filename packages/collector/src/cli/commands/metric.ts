@@ -1,13 +1,75 @@
-// Owns `sentinel-wasi metric`: placeholder until it is implemented.
+// Owns `sentinel-wasi metric`: historical per-second lines from the metric log, for a time range.
 
-import type { Command } from '../command.js';
+import { UsageError, type Command } from '../command.js';
+import { parseOptions, requirePin, str } from '../../query/args.js';
+import { escapeResource, formatDateTime } from '../../metriclog/line.js';
+import { MAX_LINES_RETURN } from '../../metriclog/search.js';
+import { searcherForPin } from '../../query/live-view.js';
+import { formatTable } from '../../query/table.js';
+import { parseTimeArg, TIME_FORMS } from '../../query/time-arg.js';
+
+const HELP = `Usage: sentinel-wasi metric --pin DIR --from TIME [--to TIME] [--resource R] [--json]
+
+Prints the per-second lines of the metric log (<pin>/collector/metrics) whose second lies in
+[--from, --to], both inclusive, as Sentinel's metric search reads them (at most ${MAX_LINES_RETURN} lines).
+
+TIME is ${TIME_FORMS}.
+
+Options:
+  --pin DIR        the pin directory (required)
+  --from TIME      first second (required)
+  --to TIME        last second (default: now)
+  --resource R     only this resource
+  --json           print a JSON array of lines instead of a table
+
+Exit codes: 0 ok (also when no line matches; a note goes to stderr), 1 unreadable pin, 2 bad usage.
+`;
+
+function timeOption(name: string, text: string | undefined, nowMs: number): number | undefined {
+  if (text === undefined) return undefined;
+  const t = parseTimeArg(text, nowMs);
+  if (t === undefined) throw new UsageError(`--${name}: cannot read ${JSON.stringify(text)} as a time (${TIME_FORMS})`);
+  return t;
+}
 
 export const metricCommand: Command = {
   name: 'metric',
-  summary: 'print historical per-second metric lines from the metric log (not implemented yet)',
-  help: 'Usage: sentinel-wasi metric [options]\n\nNot implemented yet.\n',
-  async run(_argv, io) {
-    io.stderr.write('sentinel-wasi metric: not implemented yet\n');
-    return 1;
+  summary: 'print historical per-second metric lines from the metric log',
+  help: HELP,
+  async run(argv, io) {
+    const v = parseOptions(argv, {
+      pin: { type: 'string' },
+      from: { type: 'string' },
+      to: { type: 'string' },
+      resource: { type: 'string' },
+      json: { type: 'boolean' },
+    });
+    const pinDir = requirePin(str(v, 'pin'));
+    const nowMs = Date.now();
+    const fromMs = timeOption('from', str(v, 'from'), nowMs);
+    if (fromMs === undefined) throw new UsageError('--from TIME is required');
+    const toMs = timeOption('to', str(v, 'to'), nowMs) ?? nowMs;
+    if (toMs < fromMs) throw new UsageError(`--to (${formatDateTime(toMs)}) is before --from (${formatDateTime(fromMs)})`);
+    const resource = str(v, 'resource');
+    if (resource === '') throw new UsageError('--resource needs a name');
+    const searcher = searcherForPin(pinDir);
+    const result = await searcher.findByTimeAndResource(fromMs, toMs, resource === undefined ? undefined : escapeResource(resource));
+    if (v.json === true) {
+      io.stdout.write(JSON.stringify(result.lines) + '\n');
+    } else if (result.lines.length > 0) {
+      const header = ['time', 'resource', 'pass', 'block', 'success', 'exception', 'rt(ms)', 'occupied', 'concurrency'];
+      const rows = result.lines.map((l) => [
+        formatDateTime(l.timestampMs),
+        l.resource,
+        ...[l.pass, l.block, l.success, l.exception, l.rtMs, l.occupiedPass, l.concurrency].map(String),
+      ]);
+      io.stdout.write(formatTable(header, rows, ['left', 'left', 'right', 'right', 'right', 'right', 'right', 'right', 'right']));
+    }
+    if (result.lines.length === 0) {
+      io.stderr.write(`sentinel-wasi metric: no lines between ${formatDateTime(fromMs)} and ${formatDateTime(toMs)}${resource === undefined ? '' : ` for ${JSON.stringify(resource)}`}\n`);
+    }
+    if (result.truncated) io.stderr.write(`sentinel-wasi metric: stopped at ${MAX_LINES_RETURN} lines; narrow --from/--to or add --resource\n`);
+    if (result.linesUnparsable > 0) io.stderr.write(`sentinel-wasi metric: skipped ${result.linesUnparsable} lines that are not metric lines\n`);
+    return 0;
   },
 };

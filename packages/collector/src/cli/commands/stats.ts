@@ -1,13 +1,58 @@
-// Owns `sentinel-wasi stats`: placeholder until it is implemented.
+// Owns `sentinel-wasi stats`: the live per-resource figures as a table (or JSON), once or refreshing.
 
-import type { Command } from '../command.js';
+import { UsageError, type Command } from '../command.js';
+import { intOption, parseOptions, str } from '../../query/args.js';
+import { figuresTable } from '../../query/figures-table.js';
+import { loadLiveView, type ViewRequest } from '../../query/live-view.js';
+import { refreshLoop } from '../../query/refresh.js';
+
+const HELP = `Usage: sentinel-wasi stats --pin DIR [--resource R] [--url URL] [--json] [--watch [--interval MS]]
+
+Prints the live per-resource figures: the second window (per-second rates) and the minute window
+(totals of the last 60 s). They come from the running collector, found through
+<pin>/collector/address.json (or --url), or, when none runs, from the metric log (its newest second
+and the minute up to it).
+
+Options:
+  --pin DIR        the pin directory (required unless --url is given)
+  --resource R     one resource: its node and one row per origin
+  --url URL        ask the collector at URL (no fallback to the metric log)
+  --json           print JSON instead of a table
+  --watch          refresh until interrupted (Ctrl-C)
+  --interval MS    refresh period for --watch (default 1000)
+
+Exit codes: 0 ok, 1 no figures (collector unreachable, unknown resource, empty log), 2 bad usage.
+`;
 
 export const statsCommand: Command = {
   name: 'stats',
-  summary: 'print live per-resource statistics from the running collector (not implemented yet)',
-  help: 'Usage: sentinel-wasi stats [options]\n\nNot implemented yet.\n',
-  async run(_argv, io) {
-    io.stderr.write('sentinel-wasi stats: not implemented yet\n');
-    return 1;
+  summary: 'print live per-resource statistics (from the running collector, else the metric log)',
+  help: HELP,
+  async run(argv, io) {
+    const v = parseOptions(argv, {
+      pin: { type: 'string' },
+      resource: { type: 'string' },
+      url: { type: 'string' },
+      json: { type: 'boolean' },
+      watch: { type: 'boolean' },
+      interval: { type: 'string' },
+    });
+    const url = str(v, 'url');
+    const pinDir = str(v, 'pin');
+    if ((pinDir === undefined || pinDir === '') && url === undefined) throw new UsageError('--pin DIR is required (or --url URL)');
+    if (url !== undefined && !/^https?:\/\/[^/]+/.test(url)) throw new UsageError(`--url must be an http:// URL, got ${JSON.stringify(url)}`);
+    const intervalMs = intOption('interval', str(v, 'interval'), 1000, 100, 3_600_000);
+    if (v.interval !== undefined && v.watch !== true) throw new UsageError('--interval only applies with --watch');
+    const resource = str(v, 'resource');
+    if (resource === '') throw new UsageError('--resource needs a name');
+    const req: ViewRequest = { pinDir: pinDir ?? '', url, resource, note: (m) => io.stderr.write(`sentinel-wasi stats: ${m}\n`) };
+    const render = async (): Promise<string> => {
+      const view = await loadLiveView(req);
+      if (v.json === true) return JSON.stringify(view.json, null, 2) + '\n';
+      return `${view.sourceLine}\n${figuresTable(view)}`;
+    };
+    if (v.watch === true) return refreshLoop(io, render, intervalMs);
+    io.stdout.write(await render());
+    return 0;
   },
 };
