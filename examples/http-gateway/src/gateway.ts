@@ -1,0 +1,51 @@
+// Owns the gateway's decision for one request, independent of how the request arrived (wasi:http
+// or a command line): name the resource "<METHOD> <path>", ask verdict(), answer 429 when
+// rejected, else 200 (500 when the query has fail=1), recording the entry and its exit with RT.
+
+import { admits, type Sentinel } from '@sentinel-wasi/filter';
+
+export interface GatewayResponse {
+  status: number;
+  body: string;
+  resource: string;
+}
+
+/** Longest path kept in a resource name (UTF-16 units; at most 3 UTF-8 bytes each, well under the 1024-byte limit). */
+export const MAX_PATH_CHARS = 256;
+
+/** Splits `/a/b?x=1&fail=1` into its path and query parameters. */
+export function splitTarget(pathWithQuery: string): { path: string; params: Map<string, string> } {
+  const q = pathWithQuery.indexOf('?');
+  let path = q < 0 ? pathWithQuery : pathWithQuery.slice(0, q);
+  if (path === '') path = '/';
+  if (path.length > MAX_PATH_CHARS) path = path.slice(0, MAX_PATH_CHARS);
+  const params = new Map<string, string>();
+  if (q >= 0) {
+    for (const pair of pathWithQuery.slice(q + 1).split('&')) {
+      if (pair === '') continue;
+      const eq = pair.indexOf('=');
+      params.set(eq < 0 ? pair : pair.slice(0, eq), eq < 0 ? '' : pair.slice(eq + 1));
+    }
+  }
+  return { path, params };
+}
+
+/**
+ * Handles one request. `origin` (Sentinel's caller origin) comes from the `origin` query
+ * parameter when present. `random01` decides ADMIT verdicts.
+ */
+export function handleRequest(sentinel: Sentinel, method: string, pathWithQuery: string, random01: number = Math.random()): GatewayResponse {
+  const { path, params } = splitTarget(pathWithQuery);
+  const resource = `${method} ${path}`;
+  const originParam = params.get('origin');
+  const origin = originParam === undefined || originParam === '' ? undefined : originParam.slice(0, MAX_PATH_CHARS);
+  if (!admits(sentinel.verdict(resource), Date.now(), random01)) {
+    sentinel.recordBlock(resource, { origin });
+    sentinel.flush(); // the end of this request
+    return { status: 429, body: 'blocked by flow control\n', resource };
+  }
+  const entry = sentinel.entry(resource, { origin });
+  const fail = params.get('fail') === '1';
+  entry.exit({ error: fail }); // the last open entry: this flushes the request's records
+  return fail ? { status: 500, body: 'failed (fail=1)\n', resource } : { status: 200, body: 'ok\n', resource };
+}
