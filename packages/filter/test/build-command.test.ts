@@ -82,7 +82,7 @@ t.test('defaults: command world with QuickJS; http with StarlingMonkey', async (
 t.test('jco flags per world and backend', async (t) => {
   const base = { source: src, out: 'a.wasm' };
   const tail = (a: string[]): string[] => a.slice(8);
-  t.same(tail(jcoArgs({ ...base, world: 'command', backend: 'quickjs' }, '/w', 'filter-command', '/o.wasm')), ['--backend', 'quickjs']);
+  t.same(tail(jcoArgs({ ...base, world: 'command', backend: 'quickjs' }, '/w', 'filter-command', '/o.wasm')), ['--backend', 'quickjs', '--backend-qjs-disable-async']);
   t.same(tail(jcoArgs({ ...base, world: 'command', backend: 'starlingmonkey' }, '/w', 'filter-command', '/o.wasm')), ['-d', 'http', '-d', 'fetch-event']);
   t.same(tail(jcoArgs({ ...base, world: 'http', backend: 'starlingmonkey' }, '/w', 'filter-http', '/o.wasm')), ['-d', 'fetch-event']);
   t.same(jcoArgs({ ...base, world: 'http', backend: 'starlingmonkey' }, '/w', 'filter-http', '/o.wasm').slice(2, 7), ['--wit', '/w', '--world-name', 'filter-http', '-o']);

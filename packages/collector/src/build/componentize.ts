@@ -63,7 +63,8 @@ function jcoBin(): string {
 export function jcoArgs(req: BuildRequest, witDir: string, worldName: string, outPath: string): string[] {
   const args = ['componentize', resolve(req.source), '--wit', witDir, '--world-name', worldName, '-o', outPath];
   if (req.backend === 'quickjs') {
-    args.push('--backend', 'quickjs');
+    // Synchronous exports and imports: an async (JSPI) build cannot run under jco on Node 20.
+    args.push('--backend', 'quickjs', '--backend-qjs-disable-async');
   } else if (req.world === 'command') {
     // No wasi:http imports in a command; the JS module exports wasi:cli/run itself.
     args.push('-d', 'http', '-d', 'fetch-event');
