@@ -7,12 +7,18 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
+import { setFlagsFromString } from 'node:v8';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { transpile } from '@bytecodealliance/jco';
 
 /** A compiled core WebAssembly module (WebAssembly.Module; the lib settings here do not declare it). */
 export type CoreModule = object;
+
+// Components built with the QuickJS backend use extended constant expressions, which Node 20's V8
+// has behind a flag. Wasm feature flags are read when a module is compiled, so setting it here,
+// before the first compile, is enough; later Node versions enable it by default.
+setFlagsFromString('--experimental-wasm-extended-const');
 
 const wasm = (globalThis as unknown as { WebAssembly: { Module: new (bytes: Uint8Array) => CoreModule } }).WebAssembly;
 
