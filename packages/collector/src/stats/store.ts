@@ -202,7 +202,11 @@ export class StatsStore {
     return out;
   }
 
+  /** Problems reported since start (the list keeps only the newest). */
+  problemsReported = 0;
+
   problem(p: Problem): void {
+    this.problemsReported++;
     this.problems.push(p);
     if (this.problems.length > MAX_PROBLEMS) this.problems.splice(0, this.problems.length - MAX_PROBLEMS);
   }

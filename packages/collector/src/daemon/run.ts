@@ -1,0 +1,163 @@
+// Owns running a Collector as a daemon: the pin lock, timers (a pass every tickMs, a checkpoint
+// about once a second), the chokidar watcher that only wakes a pass sooner, the HTTP surface and
+// `<pin>/collector/address.json`, structured logs, and a clean stop with a final checkpoint. A
+// failing HTTP start is logged and collecting goes on.
+
+import { renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { watch, type FSWatcher } from 'chokidar';
+import type { Logger } from 'pino';
+import { startHttpServer as defaultStartHttp, type HttpServerOptions, type RunningHttpServer } from '../http/server.js';
+import { acquireLock, type PinLock } from '../pin/lock.js';
+import { ensurePin } from '../pin/pin.js';
+import type { DaemonAddress } from '../stats/types.js';
+import { Collector, type CollectorOptions } from './collector.js';
+
+export const DEFAULT_PORT = 8719;
+export const DEFAULT_HOST = '127.0.0.1';
+export const DEFAULT_TICK_MS = 200;
+export const DEFAULT_CHECKPOINT_INTERVAL_MS = 1000;
+
+export interface DaemonOptions extends CollectorOptions {
+  host?: string;
+  port?: number;
+  tickMs?: number;
+  checkpointIntervalMs?: number;
+  /** Bearer token for state-changing HTTP requests; undefined disables them. */
+  token?: string;
+  logger: Logger;
+  nowMs?: () => number;
+  /** For tests: replaces the HTTP server start. */
+  startHttp?: (options: HttpServerOptions) => Promise<RunningHttpServer>;
+}
+
+export interface RunningDaemon {
+  collector: Collector;
+  /** The HTTP address, when the server started. */
+  url: string | undefined;
+  stop(): Promise<void>;
+}
+
+export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> {
+  const log = options.logger;
+  const now = options.nowMs ?? Date.now;
+  const tickMs = options.tickMs ?? DEFAULT_TICK_MS;
+  const checkpointIntervalMs = options.checkpointIntervalMs ?? DEFAULT_CHECKPOINT_INTERVAL_MS;
+  const { paths } = ensurePin(options.pinDir, options.app);
+  const lock: PinLock = acquireLock(paths.lock);
+  let collector: Collector;
+  try {
+    collector = new Collector(options, now());
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
+  const r = collector.restored;
+  log.info({ pin: paths.pinDir, app: collector.app, fromCheckpoint: r.fromCheckpoint, removedMetricFiles: r.removedMetricFiles, truncatedMetricBytes: r.truncatedMetricBytes, lastSealedSec: collector.store.lastSealedSec }, 'collector started');
+  if (r.invalidCheckpoint !== undefined) log.error({ code: 'E_CHECKPOINT_INVALID' }, r.invalidCheckpoint);
+
+  let stopped = false;
+  let lastCheckpointMs = now();
+  let problemsLogged = collector.store.problems.length;
+  let soon: NodeJS.Timeout | null = null;
+  let catchUp: NodeJS.Immediate | null = null;
+
+  const logProblems = (): void => {
+    const problems = collector.store.problems;
+    // problems is a bounded list: log what is new since last time (at most its length).
+    const total = collector.store.problemsReported;
+    const fresh = Math.min(total - problemsLogged, problems.length);
+    for (const p of problems.slice(problems.length - fresh)) log.warn({ code: p.code, segment: p.segment }, p.message);
+    problemsLogged = total;
+  };
+
+  const cycle = (): void => {
+    if (stopped) return;
+    const t = now();
+    const checkpointDue = t - lastCheckpointMs >= checkpointIntervalMs;
+    try {
+      const res = collector.cycleAt(t, checkpointDue);
+      if (checkpointDue) lastCheckpointMs = t;
+      if (res.deleted.length > 0) log.debug({ deleted: res.deleted }, 'segments deleted');
+      if (res.more && catchUp === null) {
+        catchUp = setImmediate(() => {
+          catchUp = null;
+          cycle();
+        });
+      }
+    } catch (err) {
+      if (checkpointDue) lastCheckpointMs = t;
+      const e = err as NodeJS.ErrnoException;
+      collector.store.problem({ atMs: t, code: 'E_CYCLE', message: String(e.message) });
+      log.error({ code: e.code ?? 'E_CYCLE', err: e.message }, 'collector cycle failed; retrying');
+    }
+    logProblems();
+  };
+  const wake = (): void => {
+    if (stopped || soon !== null) return;
+    soon = setTimeout(() => {
+      soon = null;
+      cycle();
+    }, 10);
+  };
+
+  cycle();
+  const interval = setInterval(cycle, tickMs);
+  const watcher: FSWatcher = watch(paths.logDir, { depth: 0, ignoreInitial: true, persistent: true });
+  watcher.on('add', wake).on('change', wake).on('unlink', wake);
+  watcher.on('error', (err) => log.warn({ code: 'E_WATCH', err: String((err as Error).message ?? err) }, 'watcher error; the periodic scan goes on'));
+
+  let http: RunningHttpServer | undefined;
+  const startHttp = options.startHttp ?? defaultStartHttp;
+  try {
+    http = await startHttp({
+      query: collector,
+      app: collector.app,
+      metricDir: paths.metricDir,
+      host: options.host ?? DEFAULT_HOST,
+      port: options.port ?? DEFAULT_PORT,
+      nowMs: now,
+      ...(options.token === undefined ? {} : { token: options.token }),
+    });
+    const address: DaemonAddress = { url: http.url, pid: process.pid, startedAtMs: now(), app: collector.app };
+    const tmp = `${paths.address}.tmp`;
+    writeFileSync(tmp, `${JSON.stringify(address)}\n`, { mode: 0o600 });
+    renameSync(tmp, paths.address);
+    log.info({ url: http.url }, 'http listening');
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    log.error({ code: e.code ?? 'E_HTTP_START', err: e.message }, 'http server did not start; collecting goes on');
+  }
+
+  return {
+    collector,
+    url: http?.url,
+    async stop(): Promise<void> {
+      if (stopped) return;
+      stopped = true;
+      clearInterval(interval);
+      if (soon !== null) clearTimeout(soon);
+      if (catchUp !== null) clearImmediate(catchUp);
+      await watcher.close();
+      try {
+        collector.closeAt(now());
+        log.info({ checkpointAtMs: collector.healthAt(now()).checkpointAtMs, counters: collector.store.counters }, 'final checkpoint written');
+      } catch (err) {
+        log.error({ code: (err as NodeJS.ErrnoException).code ?? 'E_CHECKPOINT_WRITE', err: (err as Error).message }, 'final checkpoint failed');
+      }
+      if (http !== undefined) {
+        try {
+          await http.close();
+        } catch {
+          /* closing anyway */
+        }
+        try {
+          unlinkSync(paths.address);
+        } catch {
+          /* already gone */
+        }
+      }
+      lock.release();
+      log.info('collector stopped');
+    },
+  };
+}
