@@ -2,6 +2,7 @@
 // (field names and integer truncation as sentinel-transport-common's NodeVo.fromClusterNode), and the
 // fixed-width text table of the `cnode` command.
 
+import { randomUUID } from 'node:crypto';
 import type { NodeSnapshot } from '../stats/types.js';
 
 /** NodeVo fields with fastjson's default alphabetical order; id/parentId are null for cluster nodes and so omitted. */
@@ -9,10 +10,12 @@ export interface NodeVo {
   averageRt: number;
   blockQps: number;
   exceptionQps: number;
+  id?: string;
   oneMinuteBlock: number;
   oneMinuteException: number;
   oneMinutePass: number;
   oneMinuteTotal: number;
+  parentId?: string;
   passQps: number;
   resource: string;
   successQps: number;
@@ -39,6 +42,43 @@ export function toNodeVo(node: NodeSnapshot, nowMs: number): NodeVo {
     timestamp: nowMs,
     totalQps: Math.trunc(s.totalQps),
   };
+}
+
+/** Sentinel's invocation-tree root. */
+export const MACHINE_ROOT = 'machine-root';
+
+/**
+ * The `jsonTree` answer: NodeVo objects in pre-order with random `id`s and `parentId` links. The
+ * collector has no per-context invocation tree, so every resource hangs directly under
+ * `machine-root`, whose figures are the sums of its children (average RT weighted by success).
+ */
+export function jsonTree(nodes: readonly NodeSnapshot[], nowMs: number): NodeVo[] {
+  const children = nodes.map((n) => toNodeVo(n, nowMs));
+  const sum = (f: (v: NodeVo) => number): number => children.reduce((acc, v) => acc + f(v), 0);
+  const success = sum((v) => v.successQps);
+  const rootId = randomUUID();
+  const root: NodeVo = {
+    averageRt: success === 0 ? 0 : Math.trunc(sum((v) => v.averageRt * v.successQps) / success),
+    blockQps: sum((v) => v.blockQps),
+    exceptionQps: sum((v) => v.exceptionQps),
+    id: rootId,
+    oneMinuteBlock: sum((v) => v.oneMinuteBlock),
+    oneMinuteException: sum((v) => v.oneMinuteException),
+    oneMinutePass: sum((v) => v.oneMinutePass),
+    oneMinuteTotal: sum((v) => v.oneMinuteTotal),
+    passQps: sum((v) => v.passQps),
+    resource: MACHINE_ROOT,
+    successQps: success,
+    threadNum: sum((v) => v.threadNum),
+    timestamp: nowMs,
+    totalQps: sum((v) => v.totalQps),
+  };
+  return [root, ...children.map((v) => alphabetical({ ...v, id: randomUUID(), parentId: rootId }))];
+}
+
+/** Keys in alphabetical order, as fastjson writes them. */
+function alphabetical(v: NodeVo): NodeVo {
+  return Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : 1))) as unknown as NodeVo;
 }
 
 /** A double as Java's Double.toString prints it for the values a node holds (1 → "1.0", 0.5 → "0.5"). */

@@ -75,6 +75,25 @@ async function readBody(req: IncomingMessage): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
+const LOOPBACK_NAME = /^(?:localhost|127(?:\.\d{1,3}){3}|\[?::1\]?)$/i;
+
+/** The host part of a Host header (`name`, `name:port`, `[v6]:port`). */
+function hostnameOf(hostHeader: string): string {
+  const h = hostHeader.trim();
+  if (h.startsWith('[')) return h.slice(0, h.indexOf(']') + 1);
+  return h.replace(/:\d*$/, '');
+}
+
+/**
+ * A server bound to loopback answers only requests addressed to a loopback name: a web page cannot
+ * reach it through DNS rebinding (a hostile name resolving to 127.0.0.1). A request without Host
+ * (HTTP/1.0) is let through.
+ */
+function hostAllowed(boundHost: string, hostHeader: string | undefined): boolean {
+  if (!LOOPBACK_NAME.test(boundHost) || hostHeader === undefined) return true;
+  return LOOPBACK_NAME.test(hostnameOf(hostHeader));
+}
+
 function makeHandler(options: HttpServerOptions) {
   const searcher = metricSearcherFor(options.metricDir, options.app);
   const hostIp = options.hostIp ?? defaultHostIp();
@@ -118,6 +137,10 @@ function makeHandler(options: HttpServerOptions) {
     const method = req.method ?? 'GET';
     if (method !== 'GET' && method !== 'HEAD' && method !== 'POST') {
       send(res, 405, TEXT, `Method ${method} not allowed`, { allow: 'GET, HEAD, POST' });
+      return;
+    }
+    if (!hostAllowed(options.host, req.headers.host)) {
+      send(res, 403, TEXT, `Forbidden: Host ${JSON.stringify(req.headers.host)} is not a loopback name (E_FORBIDDEN_HOST)`, { connection: 'close' });
       return;
     }
     const target = req.url ?? '/';

@@ -8,7 +8,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { StatsQuery } from '../stats/types.js';
 import { formatThinLine, metricLogBaseName } from '../metriclog/line.js';
 import { MetricSearcher } from '../metriclog/search.js';
-import { cnodeTable, toNodeVo } from './node-vo.js';
+import { cnodeTable, jsonTree, toNodeVo } from './node-vo.js';
 
 /** The Sentinel release whose transport API these commands reproduce (answered by `/version`). */
 export const SENTINEL_API_VERSION = '1.8.9';
@@ -123,6 +123,7 @@ const COMMANDS: Record<string, CommandSpec> = {
   metric: { desc: 'get and aggregate metrics, accept param: startTime={startTime}&endTime={endTime}&maxLines={maxLines}&identity={resourceName}', handle: metric },
   clusterNode: { desc: 'get all clusterNode VO, use type=notZero to ignore those nodes with totalRequest <=0', handle: clusterNode },
   clusterNodeById: { desc: 'get clusterNode VO by id, request param: id={resourceName}', handle: clusterNodeById },
+  jsonTree: { desc: 'get tree node VO start from root node', handle: (_p, ctx) => { const now = ctx.nowMs(); return ok(JSON.stringify(jsonTree(ctx.query.resourcesAt(now), now))); } },
   cnode: { desc: 'get clusterNode metrics by id, request param: id={resourceName}', handle: cnode },
   version: { desc: 'get sentinel version', handle: () => ok(SENTINEL_API_VERSION) },
   api: { desc: 'get all available command handlers', handle: () => ok(JSON.stringify(Object.entries(COMMANDS).map(([name, c]) => ({ url: `/${name}`, desc: c.desc })))) },

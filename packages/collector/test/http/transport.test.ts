@@ -131,7 +131,7 @@ t.test('cnode: Sentinel fixed-width table', async (t) => {
 t.test('version, api, basicInfo, unknown commands', async (t) => {
   t.same(await get('/version').then((r) => [r.status, r.body]), [200, '1.8.9']);
   const api = JSON.parse((await get('/api')).body) as Array<{ url: string; desc: string }>;
-  t.same(api.map((a) => a.url), ['/metric', '/clusterNode', '/clusterNodeById', '/cnode', '/version', '/api', '/basicInfo', '/setRules']);
+  t.same(api.map((a) => a.url), ['/metric', '/clusterNode', '/clusterNodeById', '/jsonTree', '/cnode', '/version', '/api', '/basicInfo', '/setRules']);
   const info = JSON.parse((await get('/basicInfo')).body) as { machine: string; ip: string };
   t.equal(info.ip, '10.0.0.7');
   t.type(info.machine, 'string');
@@ -160,4 +160,46 @@ t.test('a port in use is a clear error; portAttempts searches upward', async (t)
   const next = await startHttpServer({ query, app: 'a', metricDir: dir, host: '127.0.0.1', port, nowMs: () => NOW, portAttempts: 3 });
   t.teardown(() => next.close());
   t.not(Number(new URL(next.url).port), port);
+});
+
+t.test('jsonTree: pre-order NodeVo list, every resource under machine-root', async (t) => {
+  const tree = JSON.parse((await get('/jsonTree')).body) as Array<Record<string, any>>;
+  t.same(tree.map((n) => n.resource), ['machine-root', '/api/订单', 'a-very-long-resource-name', 'idle']);
+  const root = tree[0]!;
+  t.notOk('parentId' in root);
+  t.match(root.id, /^[0-9a-f-]{36}$/);
+  for (const n of tree.slice(1)) {
+    t.equal(n.parentId, root.id);
+    t.same(Object.keys(n), [...NODE_VO_FIELDS, 'id', 'parentId'].sort(), 'fastjson key order');
+  }
+  t.same([root.passQps, root.blockQps, root.oneMinuteTotal, root.threadNum, root.averageRt], [13, 2, 731, 4, 8]);
+});
+
+t.test('a loopback server refuses requests addressed to another host name (DNS rebinding)', async (t) => {
+  const { request } = await import('node:http');
+  const port = Number(new URL(server.url).port);
+  const ask = (host: string | undefined) =>
+    new Promise<number>((resolve, reject) => {
+      const headers: Record<string, string> = host === undefined ? {} : { host };
+      const req = request({ host: '127.0.0.1', port, path: '/version', headers, setHost: host !== undefined }, (res) => {
+        res.resume();
+        resolve(res.statusCode!);
+      });
+      req.on('error', reject);
+      req.end();
+    });
+  t.equal(await ask('evil.example:' + port), 403);
+  t.equal(await ask('localhost:' + port), 200);
+  t.equal(await ask('127.0.0.1'), 200);
+  t.equal(await ask('[::1]:' + port), 200);
+  const { connect } = await import('node:net');
+  const raw = await new Promise<string>((resolve, reject) => {
+    const sock = connect(port, '127.0.0.1', () => sock.write('GET /version HTTP/1.0\r\n\r\n'));
+    let text = '';
+    sock.on('data', (d) => (text += d.toString('utf8')));
+    sock.on('end', () => resolve(text));
+    sock.on('error', reject);
+  });
+  t.match(raw, /^HTTP\/1\.[01] 200 OK\r\n/, 'an HTTP/1.0 request without Host is answered');
+  t.match(raw, /\r\n\r\n1\.8\.9$/);
 });
