@@ -89,16 +89,17 @@ export class Collector implements StatsQuery {
       this.tailer.restore(checkpoint.segments, nowMs);
       this.checkpointAtMs = checkpoint.atMs;
     }
-    const cut = this.metricLog.open(checkpoint === null ? null : checkpoint.metricLog);
+    const cut = this.metricLog.open(checkpoint === null ? undefined : checkpoint.metricLog);
     this.restored = { fromCheckpoint: checkpoint !== null, removedMetricFiles: cut.removedFiles, truncatedMetricBytes: cut.truncatedBytes, ...(invalidCheckpoint === undefined ? {} : { invalidCheckpoint }) };
     if (invalidCheckpoint !== undefined) this.store.problem({ atMs: nowMs, code: 'E_CHECKPOINT_INVALID', message: invalidCheckpoint });
   }
 
   /** Reads new bytes of every segment (up to the pass budget). */
   passAt(nowMs: number): { bytesRead: number; more: boolean } {
+    const doneBefore = this.tailer.doneNames().size;
     const r = this.tailer.passAt(nowMs, this.passBudgetBytes);
     this.frontierBucketSec = r.frontierBucketSec;
-    if (r.bytesRead > 0) this.dirty = true;
+    if (r.bytesRead > 0 || this.tailer.doneNames().size !== doneBefore) this.dirty = true;
     return { bytesRead: r.bytesRead, more: r.more };
   }
 
@@ -111,13 +112,14 @@ export class Collector implements StatsQuery {
   /** Seals due seconds into the metric log; returns the number of lines written. */
   sealAt(nowMs: number): number {
     const through = this.sealableThroughSec(nowMs);
+    const advances = through > this.store.lastSealedSec;
     const sealed = this.store.sealThrough(Math.max(through, this.store.lastSealedSec));
     let lines = 0;
     for (const s of sealed) {
       this.metricLog.writeSecond(s.sec, s.lines, s.late);
       lines += s.lines.length;
     }
-    if (sealed.length > 0 || through > this.store.lastSealedSec) this.dirty = true;
+    if (sealed.length > 0 || advances) this.dirty = true;
     return lines;
   }
 

@@ -103,16 +103,24 @@ export class MetricLogWriter {
 
   /**
    * Opens the log. With a position (from a checkpoint) files written after it are removed and the
-   * current file and its index are cut back to it; without one, appending continues at the end of
-   * the newest file. Returns a description of what was cut back, for the log.
+   * current file and its index are cut back to it; `null` (a checkpoint taken before the first
+   * line) removes every file; `undefined` (no checkpoint) continues at the end of the newest
+   * file. Returns what was cut back, for the log.
    */
-  open(position: MetricLogPosition | null): { removedFiles: string[]; truncatedBytes: number } {
+  open(position: MetricLogPosition | null | undefined): { removedFiles: string[]; truncatedBytes: number } {
     const files = listMetricFiles(this.dir, this.base);
     const removedFiles: string[] = [];
     let truncatedBytes = 0;
     let current: string | undefined;
-    if (position === null) {
+    if (position === undefined) {
       current = files[files.length - 1];
+    } else if (position === null) {
+      for (const f of files) {
+        truncatedBytes += Math.max(0, sizeOf(join(this.dir, f)));
+        unlinkQuiet(join(this.dir, f));
+        unlinkQuiet(join(this.dir, `${f}.idx`));
+        removedFiles.push(f);
+      }
     } else {
       for (const f of files) {
         if (compareMetricFiles(f, position.file) > 0) {
@@ -128,8 +136,8 @@ export class MetricLogWriter {
     const idxPath = `${dataPath}.idx`;
     const dataSize = sizeOf(dataPath);
     const idxSize = Math.max(0, sizeOf(idxPath));
-    const wantData = position === null ? dataSize : Math.min(position.sizeBytes, dataSize);
-    let wantIdx = position === null ? idxSize : Math.min(position.idxBytes, idxSize);
+    const wantData = position == null ? dataSize : Math.min(position.sizeBytes, dataSize);
+    let wantIdx = position == null ? idxSize : Math.min(position.idxBytes, idxSize);
     wantIdx -= wantIdx % IDX_RECORD_BYTES;
     this.fd = openSync(dataPath, 'a');
     this.idxFd = openSync(idxPath, 'a+');

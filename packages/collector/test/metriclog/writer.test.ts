@@ -26,7 +26,7 @@ t.test('lines and index bytes', async (t) => {
   const dir = t.testdir();
   const w = new MetricLogWriter({ dir, app: 'my.app', utcOffsetMinutes: 0 });
   t.equal(metricBaseName('my.app'), 'my-app-metrics.log');
-  w.open(null);
+  w.open(undefined);
   t.equal(w.position(), null);
   w.writeSecond(SEC, [line(SEC * 1000, 'a|b', 3, { block: 1, exception: 1, rtMs: 12 }), line(SEC * 1000, '资源', 1)], false);
   w.writeSecond(SEC + 1, [line((SEC + 1) * 1000, 'a', 2)], false);
@@ -48,7 +48,7 @@ t.test('lines and index bytes', async (t) => {
 t.test('rolls by size and by day, keeps N files, orders .10 after .9', async (t) => {
   const dir = t.testdir();
   const w = new MetricLogWriter({ dir, app: 'app', utcOffsetMinutes: 0, maxFileBytes: 100, maxFiles: 3 });
-  w.open(null);
+  w.open(undefined);
   for (let i = 0; i < 5; i++) w.writeSecond(SEC + i, [line((SEC + i) * 1000, 'resource-with-a-long-name', i), line((SEC + i) * 1000, 'other-resource-name', i)], false);
   const base = 'app-metrics.log.2026-11-26';
   t.same(listMetricFiles(dir, 'app-metrics.log'), [`${base}.2`, `${base}.3`, `${base}.4`], 'each file passed 100 bytes after one second; only 3 kept');
@@ -65,7 +65,7 @@ t.test('rolls by size and by day, keeps N files, orders .10 after .9', async (t)
 t.test('open at a checkpointed position cuts back what was written after it', async (t) => {
   const dir = t.testdir();
   const w = new MetricLogWriter({ dir, app: 'app', utcOffsetMinutes: 0, maxFileBytes: 120 });
-  w.open(null);
+  w.open(undefined);
   w.writeSecond(SEC, [line(SEC * 1000, 'a', 1)], false);
   const pos = w.position()!;
   const bytesAtPos = readFileSync(join(dir, pos.file));

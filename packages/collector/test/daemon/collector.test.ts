@@ -1,0 +1,190 @@
+// The collector's cycle on real files with explicit times: sealing, late records, deletion of
+// sealed and consumed segments only, torn tails, restart from a checkpoint, and a crash between
+// appending metric lines and the checkpoint.
+import t from 'tap';
+import { appendFileSync, readFileSync, readdirSync, truncateSync, unlinkSync, writeFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { encodeFrames, RecordKind, type FlowEvent } from '@sentinel-wasi/protocol';
+import { Collector, type CollectorOptions } from '../../src/daemon/collector.js';
+import { appendEvents, expectedSums, metricSums, withoutLines } from './helpers.js';
+
+const B = 1795657900; // a 10 s bucket, epoch seconds
+const T = B * 1000;
+const { PASS, BLOCK, EXIT, CALL } = RecordKind;
+
+function open(pinDir: string, nowMs: number, extra: Partial<CollectorOptions> = {}): Collector {
+  return new Collector({ pinDir, app: 'test', graceMs: 2000, utcOffsetMinutes: 0, ...extra }, nowMs);
+}
+
+function calls(fromMs: number, n: number, stepMs: number, name = 'r'): FlowEvent[] {
+  const out: FlowEvent[] = [];
+  for (let i = 0; i < n; i++) out.push({ kind: CALL, tsMs: fromMs + i * stepMs, name, rtMs: 4, error: i % 5 === 0 });
+  return out;
+}
+
+function logFiles(pinDir: string): string[] {
+  return readdirSync(join(pinDir, 'log')).sort();
+}
+
+t.test('seconds are sealed after their grace; segments are deleted only once sealed and consumed', async (t) => {
+  const pin = t.testdir();
+  const c = open(pin, T);
+  const first = calls(T + 100, 50, 100); // seconds B .. B+4
+  const second: FlowEvent[] = [{ kind: PASS, tsMs: T + 10_500, name: 'r', count: 3 }];
+  appendEvents(pin, B, 'w1', first, 256);
+  appendEvents(pin, B + 10, 'w1', second);
+
+  let r = c.cycleAt(T + 8_000, true);
+  t.equal(c.store.lastSealedSec, B + 5, '(B+5)+1 s + 2 s grace = T+8 s');
+  t.same(r.deleted, [], 'bucket B is not sealed before T + 12 s');
+  t.same(logFiles(pin), [`${B}-w1.seg`, `${B + 10}-w1.seg`]);
+  t.same(withoutLines(metricSums(pin)), expectedSums(first));
+
+  r = c.cycleAt(T + 11_999, true);
+  t.same(r.deleted, []);
+  r = c.cycleAt(T + 12_000, true);
+  t.same(r.deleted, [`${B}-w1.seg`], 'sealed, consumed and checkpointed: deleted');
+  t.same(logFiles(pin), [`${B + 10}-w1.seg`]);
+  t.equal(c.store.counters.segmentsDeleted, 1);
+
+  // A torn frame at the end of a live segment waits; the rest of it completes it.
+  const [frame] = encodeFrames([{ kind: BLOCK, tsMs: T + 13_000, name: 'r', count: 2 }]);
+  const path = join(pin, 'log', `${B + 10}-w1.seg`);
+  appendFileSync(path, frame!.subarray(0, 5));
+  c.cycleAt(T + 13_500, true);
+  t.equal(c.store.counters.framesSkipped, 0, 'an incomplete tail of a live segment is not damage');
+  t.equal(c.healthAt(T + 13_500).segments[0]!.offsetBytes, readFileSync(path).length - 5);
+  appendFileSync(path, frame!.subarray(5));
+  c.cycleAt(T + 14_000, true);
+  t.equal(c.store.counters.recordsCounted, 52);
+
+  // A torn tail still there when the segment is sealed is skipped and counted; the segment goes.
+  appendFileSync(path, frame!.subarray(0, 7));
+  c.cycleAt(T + 21_999, true);
+  t.same(logFiles(pin), [`${B + 10}-w1.seg`]);
+  r = c.cycleAt(T + 22_000, true);
+  t.same(r.deleted, [`${B + 10}-w1.seg`]);
+  t.same([c.store.counters.framesSkipped, c.store.counters.bytesSkipped], [1, 7]);
+  t.same(withoutLines(metricSums(pin)), expectedSums([...first, ...second, { kind: BLOCK, tsMs: T + 13_000, name: 'r', count: 2 }]));
+  c.closeAt(T + 23_000);
+});
+
+t.test('a record for an already sealed second becomes an extra line and is counted late', async (t) => {
+  const pin = t.testdir();
+  const c = open(pin, T);
+  const onTime = calls(T + 1_000, 10, 10);
+  appendEvents(pin, B, 'w1', onTime);
+  c.cycleAt(T + 5_000, true);
+  t.equal(c.store.lastSealedSec, B + 2);
+  const late: FlowEvent[] = [{ kind: EXIT, tsMs: T + 1_500, name: 'r', rtMs: 9, error: true, count: 2 }];
+  const tooLate: FlowEvent[] = [{ kind: PASS, tsMs: T - 61_000, name: 'r' }];
+  appendEvents(pin, B, 'w2', [...late, ...tooLate]);
+  c.cycleAt(T + 5_500, true);
+  const sums = metricSums(pin);
+  t.same(sums.get(`${B + 1}|r`), { pass: 10, block: 0, success: 12, exception: 4, lines: 2 }, 'two lines for second B+1; their sum is right');
+  t.same([c.store.counters.recordsLate, c.store.counters.recordsLateDropped, c.store.counters.recordsCounted], [2, 1, 11]);
+  // The extra line has no index record of its own: the index only grows with newer seconds.
+  const idx = readFileSync(join(pin, 'collector', 'metrics', 'test-metrics.log.2026-11-26.idx'));
+  t.equal(idx.length, 16);
+  t.equal(Number(idx.readBigInt64BE(0)), B + 1);
+  c.closeAt(T + 6_000);
+});
+
+t.test('corrupt, torn, hostile and invalid input is skipped and counted; the rest is counted', async (t) => {
+  const pin = t.testdir();
+  const c = open(pin, T);
+  const groups = [calls(T + 100, 10, 10), calls(T + 300, 7, 10), calls(T + 500, 12, 10)];
+  const [f0, f1, f2] = groups.map((g) => encodeFrames(g)[0]!);
+  const seg = join(pin, 'log', `${B}-w1.seg`);
+  // frame 0 intact; frame 1 with a flipped payload bit; garbage; a header claiming 4000 bytes; frame 2.
+  appendFileSync(seg, f0!);
+  const flipped = Buffer.from(f1!);
+  flipped[12] = flipped[12]! ^ 0x10;
+  appendFileSync(seg, flipped);
+  const garbage = Buffer.from('garbage without a marker');
+  appendFileSync(seg, garbage);
+  const hostile = Buffer.from([0xc1, 0x01, 0xa0, 0x0f, 1, 2, 3, 4]);
+  appendFileSync(seg, hostile);
+  appendFileSync(seg, f2!);
+  writeFileSync(join(pin, 'log', 'notes.txt'), 'not a segment');
+  writeFileSync(join(pin, 'log', '1795657905-w1.seg'), 'bucket not a multiple of 10');
+  c.cycleAt(T + 5_000, true);
+  let h = c.healthAt(T + 5_000);
+  t.equal(h.counters.recordsCounted, 10, 'live segment: the claimed 4000-byte frame could still be completing');
+  c.cycleAt(T + 12_000, true);
+  h = c.healthAt(T + 12_000);
+  t.equal(h.counters.recordsCounted, 10 + 12, 'sealed: the hostile header is skipped, the frame after it counted');
+  t.same([h.counters.framesRead, h.counters.framesSkipped, h.counters.bytesSkipped], [2, 2, flipped.length + garbage.length + hostile.length]);
+  t.equal(h.counters.segmentsBadName, 2);
+  t.ok(h.recentProblems.some((p) => p.code === 'E_BAD_SEGMENT_NAME' && p.segment === 'notes.txt'));
+  t.ok(h.recentProblems.some((p) => p.code === 'E_CRC' && p.segment === `${B}-w1.seg`));
+  t.ok(h.recentProblems.some((p) => p.code === 'E_TRUNCATED' && p.segment === `${B}-w1.seg`));
+  c.closeAt(T + 13_000);
+});
+
+t.test('restart from the checkpoint: nothing lost, nothing counted twice', async (t) => {
+  const pin = t.testdir();
+  const a = calls(T + 100, 40, 50, 'a');
+  const b = calls(T + 1_100, 40, 50, 'b');
+  let c = open(pin, T);
+  appendEvents(pin, B, 'w1', a, 200);
+  c.cycleAt(T + 2_000, true);
+  c.closeAt(T + 2_000);
+  appendEvents(pin, B, 'w1', b, 200);
+  c = open(pin, T + 3_000);
+  t.equal(c.restored.fromCheckpoint, true);
+  c.cycleAt(T + 10_000, true);
+  t.same(withoutLines(metricSums(pin)), expectedSums([...a, ...b]));
+  t.equal(c.store.counters.recordsCounted, 80);
+  c.closeAt(T + 10_000);
+});
+
+t.test('a crash between appending metric lines and the checkpoint leaves the same bytes as no crash', async (t) => {
+  const run = (pin: string, crash: boolean): Buffer => {
+    let c = open(pin, T);
+    appendEvents(pin, B, 'w1', calls(T + 100, 40, 50, 'a'), 200);
+    c.cycleAt(T + 1_000, true);
+    appendEvents(pin, B, 'w1', calls(T + 1_100, 60, 50, 'b'), 200);
+    if (crash) {
+      c.passAt(T + 6_000);
+      t.ok(c.sealAt(T + 6_000) > 0, 'lines appended, then the process dies before its checkpoint');
+      c.metricLog.close();
+      c = open(pin, T + 6_000);
+      t.ok(c.restored.truncatedMetricBytes > 0, 'the lines after the checkpoint are cut');
+    }
+    c.cycleAt(T + 6_000, true);
+    c.cycleAt(T + 9_000, true);
+    c.closeAt(T + 9_000);
+    return readFileSync(join(pin, 'collector', 'metrics', 'test-metrics.log.2026-11-26'));
+  };
+  const reference = run(t.testdir({ r: {} }) + '/r', false);
+  const crashed = run(t.testdir({ c: {} }) + '/c', true);
+  t.same(crashed.toString(), reference.toString());
+});
+
+t.test('a checkpoint pointing past a segment end or at a vanished segment is reported, not waited on', async (t) => {
+  const pin = t.testdir();
+  let c = open(pin, T);
+  appendEvents(pin, B, 'w1', calls(T + 100, 20, 10, 'a'));
+  appendEvents(pin, B, 'w2', calls(T + 100, 20, 10, 'b'));
+  c.cycleAt(T + 1_000, true);
+  c.closeAt(T + 1_000);
+  truncateSync(join(pin, 'log', `${B}-w1.seg`), 10);
+  unlinkSync(join(pin, 'log', `${B}-w2.seg`));
+  c = open(pin, T + 2_000);
+  const h = c.healthAt(T + 2_000);
+  t.same([h.counters.segmentsReset, h.counters.segmentsMissing], [1, 1]);
+  t.same(h.recentProblems.map((p) => p.code).sort(), ['E_CHECKPOINT_PAST_END', 'E_SEGMENT_MISSING']);
+  appendEvents(pin, B, 'w1', calls(T + 2_100, 5, 10, 'a'));
+  c.cycleAt(T + 5_000, true);
+  t.equal(c.store.counters.recordsCounted, 45, 'new records after the cut are read (the torn 10 bytes are skipped)');
+  // A segment removed by someone else while being followed is counted too.
+  appendEvents(pin, B + 10, 'w3', calls(T + 10_100, 5, 10, 'c'));
+  c.cycleAt(T + 10_500, true);
+  unlinkSync(join(pin, 'log', `${B + 10}-w3.seg`));
+  c.cycleAt(T + 11_000, true);
+  t.equal(c.store.counters.segmentsMissing, 2);
+  t.ok(c.healthAt(T + 11_000).recentProblems.some((p) => p.code === 'E_SEGMENT_VANISHED'));
+  c.closeAt(T + 11_000);
+  t.equal(existsSync(join(pin, 'collector', 'checkpoint.json')), true);
+});
