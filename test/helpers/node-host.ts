@@ -1,0 +1,81 @@
+// Owns driving the Node host the way a user does: `sentinel-wasi run` and `sentinel-wasi serve` as
+// child processes, with the transpile cache under .cache/ so only the first run transpiles.
+
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { CACHE_DIR, CLI_BIN, REPO_ROOT, runProcess, type ProcessResult } from './repo.js';
+
+export const NODE_HOST_CACHE = join(CACHE_DIR, 'sentinel-wasi');
+
+export interface GuestRun {
+  component: string;
+  /** Host directory for /pin; undefined runs without one (Node host: a path that does not exist). */
+  pin: string | undefined;
+  pinReadOnly?: boolean;
+  args?: string[];
+  stdin?: string | Uint8Array;
+}
+
+export function runUnderNode(run: GuestRun): Promise<ProcessResult> {
+  const pin = run.pin ?? join(REPO_ROOT, '.cache', 'no-such-pin');
+  return runProcess(process.execPath, [
+    CLI_BIN,
+    'run',
+    run.component,
+    '--pin',
+    pin,
+    ...(run.pinReadOnly ? ['--pin-read-only'] : []),
+    '--cache-dir',
+    NODE_HOST_CACHE,
+    '--',
+    ...(run.args ?? []),
+  ], { stdin: run.stdin });
+}
+
+export interface ServingHost {
+  port: number;
+  url: string;
+  /** SIGTERM, then the exit code and everything printed on stderr. */
+  stop(): Promise<{ code: number; stderr: string }>;
+}
+
+/** Starts `sentinel-wasi serve` on a free port and waits until it listens. */
+export function startServe(options: { component: string; pin: string; pinReadOnly?: boolean }): Promise<ServingHost> {
+  const child = spawn(process.execPath, [
+    CLI_BIN,
+    'serve',
+    options.component,
+    '--pin',
+    options.pin,
+    ...(options.pinReadOnly ? ['--pin-read-only'] : []),
+    '--port',
+    '0',
+    '--cache-dir',
+    NODE_HOST_CACHE,
+  ], { cwd: REPO_ROOT, stdio: ['ignore', 'inherit', 'pipe'] });
+  let stderr = '';
+  const exited = new Promise<number>((resolveExit) => child.on('close', (code, signal) => resolveExit(code ?? (signal ? 128 : 1))));
+  return new Promise((resolvePromise, reject) => {
+    let started = false;
+    child.stderr.setEncoding('utf8').on('data', (d: string) => {
+      stderr += d;
+      const m = /listening on http:\/\/127\.0\.0\.1:(\d+)\//.exec(stderr);
+      if (m && !started) {
+        started = true;
+        const port = Number(m[1]);
+        resolvePromise({
+          port,
+          url: `http://127.0.0.1:${port}`,
+          async stop() {
+            child.kill('SIGTERM');
+            const code = await exited;
+            return { code, stderr };
+          },
+        });
+      }
+    });
+    void exited.then((code) => {
+      if (!started) reject(new Error(`sentinel-wasi serve exited with ${code} before listening:\n${stderr}`));
+    });
+  });
+}
