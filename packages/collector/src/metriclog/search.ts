@@ -6,7 +6,7 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SecondLine } from '../stats/types.js';
-import { readIndexFile, seekIndex } from './index-file.js';
+import { lastIndexEntry, seekIndexFile } from './index-file.js';
 import { parseFatLine } from './line.js';
 import { readLinesFrom } from './reader.js';
 
@@ -63,9 +63,7 @@ export class MetricSearcher {
   /** Index of the first file (and the offset in it) holding a second ≥ beginSec; undefined when none does. */
   private async seek(files: MetricFile[], beginSec: number): Promise<{ fileIndex: number; offsetBytes: number } | undefined> {
     for (let i = 0; i < files.length; i++) {
-      const entries = await readIndexFile(files[i]!.path);
-      if (entries === undefined) continue;
-      const hit = seekIndex(entries, beginSec);
+      const hit = await seekIndexFile(files[i]!.path, beginSec);
       if (hit !== undefined) return { fileIndex: i, offsetBytes: hit.offsetBytes };
     }
     return undefined;
@@ -143,8 +141,8 @@ export class MetricSearcher {
   async latestSecond(): Promise<number | undefined> {
     const files = await listMetricFiles(this.dir, this.baseName);
     for (let i = files.length - 1; i >= 0; i--) {
-      const entries = await readIndexFile(files[i]!.path);
-      if (entries !== undefined && entries.length > 0) return entries[entries.length - 1]!.epochSec;
+      const last = await lastIndexEntry(files[i]!.path);
+      if (last !== undefined) return last.epochSec;
     }
     return undefined;
   }

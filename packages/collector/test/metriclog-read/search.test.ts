@@ -3,7 +3,7 @@ import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { listMetricFiles, MAX_LINES_RETURN, MetricSearcher } from '../../src/metriclog/search.js';
-import { decodeIndex, encodeIndexRecord, INDEX_RECORD_BYTES } from '../../src/metriclog/index-file.js';
+import { decodeIndex, encodeIndexRecord, INDEX_RECORD_BYTES, lastIndexEntry, seekIndex, seekIndexFile } from '../../src/metriclog/index-file.js';
 import { formatFatLine, metricLogBaseName } from '../../src/metriclog/line.js';
 import { line, writeMetricFile } from './fixture.js';
 
@@ -54,6 +54,26 @@ t.test('index records: 16 bytes, big-endian second then offset', async (t) => {
   t.equal(rec.length, INDEX_RECORD_BYTES);
   t.equal(rec.toString('hex'), S.toString(16).padStart(16, '0') + '0000000000000102');
   t.same(decodeIndex(Buffer.concat([rec, rec.subarray(0, 7)])), [{ epochSec: S, offsetBytes: 0x0102 }], 'partial record ignored');
+});
+
+t.test('the binary-search seek finds what the linear scan finds', async (t) => {
+  const dir = tmp(t);
+  const path = join(dir, 'x');
+  // Seconds with gaps (every third second missing) and a torn trailing record.
+  const secs: number[] = [];
+  for (let s = 0; s < 300; s++) if (s % 3 !== 2) secs.push(S + s);
+  const entries = secs.map((sec, i) => ({ epochSec: sec, offsetBytes: i * 50 }));
+  writeFileSync(path + '.idx', Buffer.concat([...entries.map((e) => encodeIndexRecord(e.epochSec, e.offsetBytes)), Buffer.alloc(5)]));
+  for (let begin = S - 2; begin <= S + 302; begin++) {
+    const want = seekIndex(entries, begin);
+    const got = await seekIndexFile(path, begin);
+    if (JSON.stringify(got) !== JSON.stringify(want)) t.fail(`begin ${begin}: ${JSON.stringify(got)} != ${JSON.stringify(want)}`);
+  }
+  t.same(await seekIndexFile(path, S + 5), { epochSec: S + 6, offsetBytes: 4 * 50 });
+  t.same(await lastIndexEntry(path), entries.at(-1));
+  t.equal(await seekIndexFile(join(dir, 'missing'), S), undefined);
+  writeFileSync(join(dir, 'empty.idx'), '');
+  t.equal(await lastIndexEntry(join(dir, 'empty')), undefined);
 });
 
 t.test('time range across rolled files, inclusive at both ends, identity filter', async (t) => {
