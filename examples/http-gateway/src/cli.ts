@@ -39,7 +39,7 @@ function readAll(): Uint8Array {
 }
 
 export const run = {
-  run(): { tag: 'ok' } {
+  run(): void {
     const sentinel = createSentinel();
     const stdout = getStdout();
     let out = '';
@@ -62,6 +62,5 @@ export const run = {
     }
     write(stdout, out);
     sentinel.flush();
-    return { tag: 'ok' };
   },
 };

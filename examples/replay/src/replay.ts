@@ -65,18 +65,21 @@ function replay(sentinel: Sentinel): { lines: number; records: number; badLines:
 }
 
 export const run = {
-  run(): { tag: 'ok' } | { tag: 'err' } {
+  // Returning means `ok`. wasi:cli/run's error type is unit: throwing null makes run return
+  // `err` (exit code 1) under both engines; an Error object would make QuickJS trap instead.
+  run(): void {
     const options = parseArgs(args());
     if (typeof options === 'string') {
       writeStderr(options === '' ? USAGE : `replay: ${options}\n${USAGE}`);
-      return options === '' ? { tag: 'ok' } : { tag: 'err' };
+      if (options === '') return;
+      throw null;
     }
     let sentinel: Sentinel;
     try {
       sentinel = createSentinel({ writer: options.writer, pin: options.pin, flushOnIdle: false });
     } catch (e) {
       writeStderr(`replay: ${(e as Error).message}\n`);
-      return { tag: 'err' };
+      throw null;
     }
     const r = replay(sentinel);
     const s = sentinel.stats();
@@ -84,6 +87,5 @@ export const run = {
       `replay: ${r.lines} lines, ${r.records} records, ${r.badLines} bad lines, ` +
         `${s.framesWritten} frames written, ${s.recordsDropped} records dropped\n`,
     );
-    return { tag: 'ok' };
   },
 };

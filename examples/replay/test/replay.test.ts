@@ -1,0 +1,118 @@
+// The replay component, run for real (jco transpile + preview2-shim): exact records for a known
+// input, bad lines reported by number, the writer id, and a missing pin that drops and counts.
+
+import t from 'tap';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { RecordKind, bucketSecOf, segmentName, type FlowEvent } from '@sentinel-wasi/protocol';
+import { buildExamples, readSegments, runCommand, REPO } from '../../../packages/filter/test/component-runner.js';
+import { LineSplitter, MAX_LINE_BYTES, parseLine } from '../src/lines.js';
+
+const WASM = join(REPO, 'examples', 'replay', 'dist', 'replay.wasm');
+const T0 = 1_764_120_000_000;
+const NAMES = ['GET /', 'POST /api/orders', '资源-订单', 'emoji-🚀-route', 'k'.repeat(40)];
+
+buildExamples('replay');
+
+function pin(): string {
+  return mkdtempSync(join(tmpdir(), 'sw-replay-'));
+}
+
+t.test('every good line becomes exactly one record; bad lines are reported by number', async (t) => {
+  const lines: string[] = [];
+  const expected: FlowEvent[] = [];
+  const badAt: number[] = [];
+  for (let i = 0; i < 2000; i++) {
+    const lineNo = lines.length + 1;
+    if (i % 250 === 7) {
+      lines.push(`${T0 + i}\tbroken\tnot-a-number\tok`);
+      badAt.push(lineNo);
+      continue;
+    }
+    const name = NAMES[i % NAMES.length]!;
+    const origin = i % 5 === 0 ? `app-${i % 3}` : undefined;
+    const outcome = i % 10 === 9 ? 'block' : i % 10 === 8 ? 'error' : 'ok';
+    const ts = T0 + i * 3;
+    lines.push([String(ts), name, String(i % 97), outcome, ...(origin ? [origin] : [])].join('\t'));
+    const o = origin ? { origin } : {};
+    if (outcome === 'block') expected.push({ kind: RecordKind.BLOCK, tsMs: ts, name, count: 1, ...o });
+    else expected.push({ kind: RecordKind.CALL, tsMs: ts, name, rtMs: i % 97, error: outcome === 'error', ...o });
+  }
+  lines.push('', '# a comment', 'GET /\t1\tok'); // blank and comment skipped; 3 fields is bad
+  badAt.push(lines.length);
+  const dir = pin();
+  const r = runCommand(WASM, dir, [], lines.join('\n') + '\n');
+  t.equal(r.status, 0, r.stderr);
+  const reported = [...r.stderr.matchAll(/^replay: line (\d+): /gm)].map((m) => Number(m[1]));
+  t.same(reported, badAt);
+  t.match(r.stderr, `replay: ${lines.length} lines, ${expected.length} records, ${badAt.length} bad lines`);
+  t.match(r.stderr, / 0 records dropped/);
+  const segments = readSegments(dir);
+  t.equal(segments.size, 1);
+  const [file, decoded] = [...segments][0]!;
+  t.match(file, /^\d+-shared\.seg$/);
+  t.same(decoded.events, expected, 'the records, in order, exactly');
+  t.equal(decoded.skipped, 0);
+  t.equal(decoded.rejected, 0);
+  t.ok(decoded.frames > 1, `several frames (${decoded.frames})`);
+});
+
+t.test('"-" stamps a line with the time of the run; --writer names the segment', async (t) => {
+  const dir = pin();
+  const before = Date.now();
+  const r = runCommand(WASM, dir, ['--writer', 'edge-7'], '-\tGET /now\t5\terror\n-\tGET /now\t1\tblock\n');
+  const after = Date.now();
+  t.equal(r.status, 0, r.stderr);
+  const segments = readSegments(dir);
+  const [file, decoded] = [...segments][0]!;
+  t.ok(file.endsWith('-edge-7.seg'));
+  const bucket = Number(file.split('-')[0]);
+  t.ok(bucket >= bucketSecOf(before) && bucket <= bucketSecOf(after), 'segment named by the write time');
+  t.same(decoded.events.map((e) => [e.kind, e.name]), [[RecordKind.CALL, 'GET /now'], [RecordKind.BLOCK, 'GET /now']]);
+  for (const e of decoded.events) t.ok(e.tsMs >= before - 1 && e.tsMs <= after + 1, 'stamped with the time of the run');
+  t.equal(segmentName(bucket, 'edge-7'), file);
+});
+
+t.test('a missing pin never crashes the run: records are dropped and counted', async (t) => {
+  const r = runCommand(WASM, null, [], `${T0}\ta\t1\tok\n${T0}\tb\t2\tblock\n`);
+  t.equal(r.status, 0, r.stderr);
+  t.match(r.stderr, /replay: 2 lines, 2 records, 0 bad lines, 0 frames written, 2 records dropped/);
+});
+
+t.test('bad arguments are refused with a usage message', async (t) => {
+  const dir = pin();
+  for (const [args, pattern] of [
+    [['--writer', 'Not Valid'], /writer must match/],
+    [['--writer'], /--writer needs a value/],
+    [['--speed', '2'], /unknown argument "--speed"/],
+  ] as const) {
+    const r = runCommand(WASM, dir, [...args], '');
+    t.equal(r.status, 1);
+    t.match(r.stderr, pattern);
+  }
+  t.equal(readSegments(dir).size, 0);
+});
+
+t.test('line parsing (unit)', async (t) => {
+  t.same(parseLine('12\tGET /\t3.6\tok\r'), { ok: true, line: { tsMs: 12, resource: 'GET /', rtMs: 4, outcome: 'ok', origin: undefined } });
+  t.same(parseLine('-\tx\t0\tblock\to'), { ok: true, line: { tsMs: null, resource: 'x', rtMs: 0, outcome: 'block', origin: 'o' } });
+  t.same(parseLine('   '), { ok: 'skip' });
+  t.match(parseLine('1.5\tx\t0\tok'), { ok: false, reason: /bad tsMs/ });
+  t.match(parseLine('1\t\t0\tok'), { ok: false, reason: /empty resource/ });
+  t.match(parseLine('1\tx\t-1\tok'), { ok: false, reason: /bad rtMs/ });
+  t.match(parseLine('1\tx\t0\tfine'), { ok: false, reason: /bad outcome "fine"/ });
+  t.match(parseLine('1\tx\t0\tok\t'), { ok: false, reason: /empty origin/ });
+  t.match(parseLine('1\tx\t0\tok\to\textra'), { ok: false, reason: /got 6/ });
+  t.match(parseLine(`1\t${'x'.repeat(1025)}\t0\tok`), { ok: false, reason: /longer than 1024/ });
+
+  const got: Array<string | null> = [];
+  const s = new LineSplitter();
+  const enc = (x: string): Uint8Array => new TextEncoder().encode(x);
+  const onLine = (b: Uint8Array | null): void => void got.push(b === null ? null : new TextDecoder().decode(b));
+  s.push(enc('a\nb'), onLine);
+  s.push(enc('c\n' + 'z'.repeat(MAX_LINE_BYTES + 10)), onLine);
+  s.push(enc('zz\nlast'), onLine);
+  s.end(onLine);
+  t.same(got, ['a', 'bc', null, 'last']);
+});
