@@ -1,0 +1,115 @@
+// The Node host's filesystem for components: append-via-stream on an O_APPEND descriptor (a write
+// always lands at the end of the file, whoever else wrote since), and the read-only pin.
+
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import t, { type Test } from 'tap';
+import { io } from '@bytecodealliance/preview2-shim';
+import { AppendOutputStream, createAppendFilesystem, MAX_BLOCKING_WRITE_BYTES } from '../../src/host/append-fs.js';
+
+const bytes = (text: string): Uint8Array => new TextEncoder().encode(text);
+const symbolDispose = (Symbol as unknown as { dispose?: symbol }).dispose ?? Symbol.for('dispose');
+
+/** What fn threw (the filesystem throws its error codes as strings). */
+function thrownBy(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (err) {
+    return err;
+  }
+  return undefined;
+}
+
+function pinWith(t: Test, readOnly = false) {
+  const dir = mkdtempSync(join(tmpdir(), 'sw-appendfs-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  mkdirSync(join(dir, 'log'));
+  const fs = createAppendFilesystem({ readOnly });
+  const [[pin, guestPath]] = fs.createPreopens({ '/pin': dir }).getDirectories() as [[any, string]];
+  return { dir, fs, pin, guestPath };
+}
+
+const create = { create: true };
+const write = { write: true };
+
+t.test('each write lands at the end of the file, even after another writer appended', async (t) => {
+  const { dir, pin, guestPath } = pinWith(t);
+  t.equal(guestPath, '/pin');
+  const file = pin.openAt({}, 'log/a.seg', create, write);
+  const stream = file.appendViaStream();
+  t.ok(stream instanceof (io as any).streams.OutputStream, 'a shim OutputStream, so transpiled components accept it');
+  t.ok(stream instanceof AppendOutputStream);
+  stream.blockingWriteAndFlush(bytes('AAA'));
+  appendFileSync(join(dir, 'log/a.seg'), 'bbbb'); // another process's append
+  stream.blockingWriteAndFlush(bytes('CC'));
+  stream.write(bytes('D'));
+  t.equal(readFileSync(join(dir, 'log/a.seg'), 'utf8'), 'AAAbbbbCCD');
+  t.equal(stream.checkWrite(), 1048576n);
+  stream[symbolDispose]();
+  file[symbolDispose]();
+});
+
+t.test('a second append stream on the same file also appends (no stale offset)', async (t) => {
+  const { dir, pin } = pinWith(t);
+  writeFileSync(join(dir, 'log/b.seg'), 'xyz');
+  const one = pin.openAt({}, 'log/b.seg', {}, write).appendViaStream();
+  const two = pin.openAt({}, 'log/b.seg', {}, write).appendViaStream();
+  one.blockingWriteAndFlush(bytes('1'));
+  two.blockingWriteAndFlush(bytes('2'));
+  one.blockingWriteAndFlush(bytes('3'));
+  t.equal(readFileSync(join(dir, 'log/b.seg'), 'utf8'), 'xyz123');
+});
+
+t.test('blocking-write-and-flush refuses more than 4096 bytes, as wasmtime does (a trap)', async (t) => {
+  const { dir, pin } = pinWith(t);
+  const stream = pin.openAt({}, 'log/c.seg', create, write).appendViaStream();
+  stream.blockingWriteAndFlush(new Uint8Array(MAX_BLOCKING_WRITE_BYTES));
+  t.throws(() => stream.blockingWriteAndFlush(new Uint8Array(MAX_BLOCKING_WRITE_BYTES + 1)), /Buffer too large for blocking-write-and-flush/);
+  t.equal(readFileSync(join(dir, 'log/c.seg')).length, 4096);
+});
+
+t.test('a dropped stream reports closed', async (t) => {
+  const { pin } = pinWith(t);
+  const stream = pin.openAt({}, 'log/d.seg', create, write).appendViaStream();
+  stream[symbolDispose]();
+  t.same(thrownBy(() => stream.blockingWriteAndFlush(bytes('x'))), { tag: 'closed' });
+});
+
+t.test('append needs a writable file descriptor, not a directory', async (t) => {
+  const { dir, pin } = pinWith(t);
+  writeFileSync(join(dir, 'log/e.seg'), '');
+  const readOnlyFile = pin.openAt({}, 'log/e.seg', {}, { read: true });
+  t.equal(thrownBy(() => readOnlyFile.appendViaStream()), 'bad-descriptor');
+  t.equal(thrownBy(() => pin.appendViaStream()), 'is-directory');
+});
+
+t.test('a failed write is a stream error carrying the filesystem error code', async (t) => {
+  const fs = createAppendFilesystem();
+  const [[dev]] = fs.createPreopens({ '/dev': '/dev' }).getDirectories() as [[any, string]];
+  const stream = dev.openAt({ symlinkFollow: true }, 'full', {}, write).appendViaStream();
+  const thrown = thrownBy(() => stream.blockingWriteAndFlush(bytes('x'))) as any;
+  t.equal(thrown?.tag, 'last-operation-failed');
+  t.equal(fs.types.filesystemErrorCode(thrown.val), 'insufficient-space');
+});
+
+t.test('a missing pin directory: opens fail with no-entry', async (t) => {
+  const fs = createAppendFilesystem();
+  const [[pin]] = fs.createPreopens({ '/pin': join(tmpdir(), 'sw-no-such-pin-dir') }).getDirectories() as [[any, string]];
+  t.equal(thrownBy(() => pin.openAt({}, 'log/x.seg', create, write)), 'no-entry');
+});
+
+t.test('a read-only pin refuses every create, write and change; reads still work', async (t) => {
+  const { dir, pin } = pinWith(t, true);
+  writeFileSync(join(dir, 'log/f.seg'), 'data');
+  t.equal(thrownBy(() => pin.openAt({}, 'log/new.seg', create, write)), 'not-permitted');
+  t.equal(thrownBy(() => pin.openAt({}, 'log/f.seg', {}, write)), 'not-permitted');
+  t.equal(thrownBy(() => pin.openAt({}, 'log/f.seg', { truncate: true }, { read: true })), 'not-permitted');
+  t.equal(thrownBy(() => pin.createDirectoryAt('rules')), 'not-permitted');
+  t.equal(thrownBy(() => pin.unlinkFileAt('log/f.seg')), 'not-permitted');
+  t.equal(thrownBy(() => pin.renameAt('log/f.seg', pin, 'log/g.seg')), 'not-permitted');
+  const file = pin.openAt({}, 'log/f.seg', {}, { read: true });
+  const [data] = file.read(10n, 0n);
+  t.equal(new TextDecoder().decode(data), 'data');
+  t.equal(readFileSync(join(dir, 'log/f.seg'), 'utf8'), 'data');
+});

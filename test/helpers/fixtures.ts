@@ -1,0 +1,84 @@
+// Owns building the test fixture components under test/fixtures/ (small components that exercise a
+// host without the filter SDK). Each build is cached under .cache/fixtures/ by the hash of its
+// inputs (fixture sources and WIT, the protocol sources it bundles, the jco version and flags), so
+// a test run builds a fixture at most once, even when test files run in parallel.
+
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, relative } from 'node:path';
+import { CACHE_DIR, REPO_ROOT } from './repo.js';
+
+interface FixtureSpec {
+  source: string;
+  world: string;
+  flags: string[];
+}
+
+const FIXTURES: Record<string, FixtureSpec> = {
+  // QuickJS, synchronous: builds in ~2 s.
+  'append-cli': { source: 'src/append.js', world: 'append-cli', flags: ['--backend', 'quickjs', '--backend-qjs-disable-async'] },
+  // QuickJS cannot build a wasi:http world; StarlingMonkey with a hand-written incoming-handler.
+  'append-http': { source: 'src/handler.js', world: 'append-http', flags: ['-d', 'fetch-event'] },
+};
+
+const STALE_LOCK_MS = 180_000;
+
+function listFiles(path: string): string[] {
+  if (statSync(path).isFile()) return [path];
+  return readdirSync(path, { withFileTypes: true })
+    .flatMap((e) => listFiles(join(path, e.name)))
+    .sort();
+}
+
+function inputsHash(name: string, spec: FixtureSpec): string {
+  const hash = createHash('sha256');
+  const inputs = [join(REPO_ROOT, 'test/fixtures', name), join(REPO_ROOT, 'packages/protocol/src'), join(REPO_ROOT, 'node_modules/@bytecodealliance/jco/package.json')];
+  for (const file of inputs.flatMap(listFiles)) {
+    hash.update(relative(REPO_ROOT, file)).update('\0').update(readFileSync(file)).update('\0');
+  }
+  hash.update(JSON.stringify(spec));
+  return hash.digest('hex').slice(0, 16);
+}
+
+function sleepMs(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/** The built fixture's path, building it first if the cache does not have this version. */
+export function fixtureComponent(name: keyof typeof FIXTURES): string {
+  const spec = FIXTURES[name]!;
+  const dir = join(CACHE_DIR, 'fixtures');
+  const out = join(dir, `${name}-${inputsHash(name, spec)}.wasm`);
+  mkdirSync(dir, { recursive: true });
+  const lock = `${out}.lock`;
+  for (;;) {
+    if (existsSync(out)) return out;
+    try {
+      mkdirSync(lock);
+      break;
+    } catch {
+      const age = Date.now() - (statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
+      if (age > STALE_LOCK_MS) rmSync(lock, { recursive: true, force: true });
+      else sleepMs(250);
+    }
+  }
+  const tmp = `${out}.tmp-${process.pid}`;
+  try {
+    if (existsSync(out)) return out;
+    const fixtureDir = join(REPO_ROOT, 'test/fixtures', name);
+    const jco = join(dirname(createRequire(import.meta.url).resolve('@bytecodealliance/jco')), 'jco.js');
+    const args = [jco, 'componentize', join(fixtureDir, spec.source), '--wit', join(fixtureDir, 'wit'), '--world-name', spec.world,
+      '--bundle', '--cwd', REPO_ROOT, ...spec.flags, '-o', tmp];
+    const built = spawnSync(process.execPath, args, { cwd: REPO_ROOT, encoding: 'utf8', timeout: 240_000 });
+    if (built.status !== 0 || !existsSync(tmp)) {
+      throw new Error(`building fixture ${name} failed (exit ${built.status}):\n${built.stdout}\n${built.stderr}`);
+    }
+    renameSync(tmp, out);
+    return out;
+  } finally {
+    rmSync(tmp, { force: true });
+    rmSync(lock, { recursive: true, force: true });
+  }
+}
