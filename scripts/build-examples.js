@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // Builds every example filter (examples/<name>, its npm `build` script, which runs
 // `sentinel-wasi build`) into examples/<name>/dist/*.wasm. An example is skipped when the hash of
-// its inputs (its src, wit and package.json; the filter SDK, protocol and build command sources;
-// the jco version) matches the stamp left by its last successful build and its outputs exist.
+// its inputs (its src, wit and package.json; the compiled filter SDK, protocol and build command
+// that get bundled or run; the jco version) matches the stamp left by its last successful build and its outputs exist.
 //
 //   node scripts/build-examples.js [--force] [name...]
 
@@ -17,12 +17,13 @@ const STAMP = '.build-stamp.json';
 
 /** Inputs every example shares: what ends up in (or decides) each component. */
 const SHARED_INPUTS = [
-  'packages/filter/src',
+  'packages/filter/dist',
   'packages/filter/wit',
   'packages/filter/package.json',
-  'packages/protocol/src',
-  'packages/collector/src/build',
-  'packages/collector/src/cli/commands/build.ts',
+  'packages/protocol/dist',
+  'packages/protocol/package.json',
+  'packages/collector/dist/build',
+  'packages/collector/dist/cli/commands/build.js',
   'node_modules/@bytecodealliance/jco/package.json',
   'node_modules/@bytecodealliance/componentize-js/package.json',
   'node_modules/componentize-qjs/package.json',
@@ -46,6 +47,7 @@ function inputsHash(exampleDir) {
     ...['src', 'wit', 'package.json'].flatMap((p) => listFiles(join(exampleDir, p))),
   ];
   for (const f of files) {
+    if (f.endsWith('.map') || f.endsWith('.tsbuildinfo')) continue;
     hash.update(relative(root, f));
     hash.update('\0');
     hash.update(readFileSync(f));

@@ -2,7 +2,7 @@
 // or a command line): name the resource "<METHOD> <path>", ask verdict(), answer 429 when
 // rejected, else 200 (500 when the query has fail=1), recording the entry and its exit with RT.
 
-import { admits, type Sentinel } from '@sentinel-wasi/filter';
+import { admits, type Sentinel } from '@sentinel-wasi/filter/core';
 
 export interface GatewayResponse {
   status: number;

@@ -6,11 +6,7 @@ import { Sentinel, type Entry, type EntryOptions, type RecordOptions, type Senti
 import { WasiHost } from './wasi-host.js';
 import type { Verdict } from './verdict.js';
 
-export { Sentinel } from './sentinel.js';
-export type { Entry, EntryOptions, ExitOptions, RecordOptions, SentinelOptions, SentinelStats } from './sentinel.js';
-export type { FilterHost } from './host.js';
-export { FilterError, FilterErrorCode } from './errors.js';
-export { VERDICT_PASS, admits, type Verdict } from './verdict.js';
+export * from './core.js';
 export { WasiHost } from './wasi-host.js';
 
 export interface CreateSentinelOptions extends SentinelOptions {

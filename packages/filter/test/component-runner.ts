@@ -85,3 +85,48 @@ export function readSegments(pin: string): Map<string, Decoded> {
   for (const f of readdirSync(log).sort()) out.set(f, decodeSegment(readFileSync(join(log, f))));
   return out;
 }
+
+const HTTP_RUNNER = `const { _setPreopens } = await import('@bytecodealliance/preview2-shim/filesystem');
+const { HTTPServer } = await import('@bytecodealliance/preview2-shim/http');
+const [mod, pin] = process.argv.slice(2);
+_setPreopens({ '/pin': pin });
+const m = await import(mod);
+const server = new HTTPServer(m.incomingHandler);
+server.listen(0, '127.0.0.1');
+process.stdout.write(JSON.stringify(server.address()) + '\\n');
+process.on('SIGTERM', () => { server.stop(); process.exit(0); });
+`;
+
+export interface HttpComponent {
+  url: string;
+  /** Stops the server process (and waits for it to exit). */
+  stop(): Promise<void>;
+}
+
+/** Serves an HTTP component (one reused instance, as jco serve does) on 127.0.0.1. */
+export async function serveHttp(wasmPath: string, pin: string): Promise<HttpComponent> {
+  const { spawn } = await import('node:child_process');
+  const mod = transpiled(wasmPath);
+  const runner = join(CACHE, 'serve-http.mjs');
+  if (!existsSync(runner) || readFileSync(runner, 'utf8') !== HTTP_RUNNER) writeFileSync(runner, HTTP_RUNNER);
+  const child = spawn(process.execPath, [runner, mod, pin], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const address = await new Promise<{ port: number }>((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      const nl = out.indexOf('\n');
+      if (nl >= 0) resolve(JSON.parse(out.slice(0, nl)) as { port: number });
+    });
+    child.on('exit', (code) => reject(new Error(`server exited (${code}) before listening:\n${stderr}`)));
+  });
+  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+  return {
+    url: `http://127.0.0.1:${address.port}`,
+    async stop() {
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}

@@ -1,0 +1,8 @@
+// Owns the SDK's platform-neutral entry point: the recorder, verdicts and errors without the WASI
+// host, so code that only decides (and its tests under plain Node) can import it.
+
+export { Sentinel } from './sentinel.js';
+export type { Entry, EntryOptions, ExitOptions, RecordOptions, SentinelOptions, SentinelStats } from './sentinel.js';
+export type { FilterHost } from './host.js';
+export { FilterError, FilterErrorCode } from './errors.js';
+export { VERDICT_PASS, admits, type Verdict } from './verdict.js';
