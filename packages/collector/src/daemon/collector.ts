@@ -92,6 +92,9 @@ export class Collector implements StatsQuery {
     const cut = this.metricLog.open(checkpoint === null ? undefined : checkpoint.metricLog);
     this.restored = { fromCheckpoint: checkpoint !== null, removedMetricFiles: cut.removedFiles, truncatedMetricBytes: cut.truncatedBytes, ...(invalidCheckpoint === undefined ? {} : { invalidCheckpoint }) };
     if (invalidCheckpoint !== undefined) this.store.problem({ atMs: nowMs, code: 'E_CHECKPOINT_INVALID', message: invalidCheckpoint });
+    // Without a checkpoint, record the starting point at once: a crash before the first periodic
+    // checkpoint must cut the metric log back to here, not leave lines a restart writes again.
+    if (checkpoint === null) this.checkpointAt(nowMs, true);
   }
 
   /** Reads new bytes of every segment (up to the pass budget). */

@@ -5,7 +5,7 @@ import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { UsageError, type Command } from '../command.js';
 import { DEFAULT_GRACE_MS } from '../../daemon/collector.js';
-import { DEFAULT_HOST, DEFAULT_PORT, DEFAULT_TICK_MS, runDaemon } from '../../daemon/run.js';
+import { DEFAULT_CHECKPOINT_INTERVAL_MS, DEFAULT_HOST, DEFAULT_PORT, DEFAULT_TICK_MS, runDaemon } from '../../daemon/run.js';
 
 const HELP = `Usage: sentinel-wasi collector --pin DIR [options]
 
@@ -21,6 +21,7 @@ Options:
   --app NAME                application name for a new pin (default: the directory's name)
   --grace-ms N              a second is sealed N ms after it ended (default ${DEFAULT_GRACE_MS})
   --tick-ms N               scan the log directory every N ms (default ${DEFAULT_TICK_MS})
+  --checkpoint-ms N         checkpoint every N ms (default ${DEFAULT_CHECKPOINT_INTERVAL_MS})
   --metric-file-bytes N     roll metric log files at N bytes (default 52428800)
   --metric-file-count N     keep N metric log files (default 6)
   --max-resources N         tracked resources cap (default 6000)
@@ -54,6 +55,7 @@ export const collectorCommand: Command = {
           app: { type: 'string' },
           'grace-ms': { type: 'string' },
           'tick-ms': { type: 'string' },
+          'checkpoint-ms': { type: 'string' },
           'metric-file-bytes': { type: 'string' },
           'metric-file-count': { type: 'string' },
           'max-resources': { type: 'string' },
@@ -70,6 +72,7 @@ export const collectorCommand: Command = {
     if (port !== undefined && port > 65535) throw new UsageError('--port must be at most 65535');
     const graceMs = intOption(values, 'grace-ms', 0);
     const tickMs = intOption(values, 'tick-ms', 10);
+    const checkpointIntervalMs = intOption(values, 'checkpoint-ms', 10);
     const metricFileBytes = intOption(values, 'metric-file-bytes', 1);
     const metricFileCount = intOption(values, 'metric-file-count', 1);
     const maxResources = intOption(values, 'max-resources', 1);
@@ -82,6 +85,7 @@ export const collectorCommand: Command = {
       ...(port === undefined ? {} : { port }),
       ...(graceMs === undefined ? {} : { graceMs }),
       ...(tickMs === undefined ? {} : { tickMs }),
+      ...(checkpointIntervalMs === undefined ? {} : { checkpointIntervalMs }),
       ...(metricFileBytes === undefined ? {} : { metricFileBytes }),
       ...(metricFileCount === undefined ? {} : { metricFileCount }),
       ...(maxResources === undefined ? {} : { maxResources }),
