@@ -1,0 +1,87 @@
+// `sentinel-wasi run`: a command component under the Node host, as a real child process: stdio and
+// exit codes passed through, the pin at /pin, usage errors, and the transpile cache.
+
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import t from 'tap';
+import { loadComponent, sha256Hex } from '../../src/host/transpile-cache.js';
+import { fixtureComponent } from '../../../../test/helpers/fixtures.js';
+import { runUnderNode } from '../../../../test/helpers/node-host.js';
+import { CLI_BIN, runProcess, tempDir } from '../../../../test/helpers/repo.js';
+import { scanPin } from '../../../../test/helpers/segments.js';
+
+const component = fixtureComponent('append-cli');
+const BUCKET = 1764000000;
+
+t.test('stdin reaches the component and its stdout comes back; exit code 0', async (t) => {
+  const pin = await tempDir(t, 'run');
+  const r = await runUnderNode({ component, pin, args: ['echo'], stdin: 'line one\nline two' });
+  t.same(r, { code: 0, stdout: 'echo:line one\nline two', stderr: '' });
+});
+
+t.test('an error from wasi:cli/run is exit code 1', async (t) => {
+  const pin = await tempDir(t, 'run');
+  const r = await runUnderNode({ component, pin, args: ['fail'] });
+  t.equal(r.code, 1);
+  t.equal(r.stdout, 'failing on purpose\n');
+  t.match(r.stderr, /the component failed/);
+});
+
+t.test('appends go to the pin as whole frames', async (t) => {
+  const pin = await tempDir(t, 'run');
+  const r = await runUnderNode({ component, pin, args: ['append', 'w1', '250', 'res', String(BUCKET)] });
+  t.same({ code: r.code, stdout: r.stdout }, { code: 0, stdout: 'appended 250 dropped 0\n' });
+  const scan = scanPin(pin);
+  t.same(scan.segments, [`${BUCKET}-w1.seg`]);
+  t.same({ frames: scan.framesRead, skipped: scan.framesSkipped, records: scan.recordsAccepted }, { frames: 250, skipped: 0, records: 250 });
+  t.same(scan.records.map((r) => r.rtMs), [...Array(250).keys()], 'in order, none missing');
+});
+
+t.test('a missing pin: the run goes on, the component counts its drops, a warning says why', async (t) => {
+  const dir = await tempDir(t, 'run');
+  const pin = join(dir, 'not-created');
+  const r = await runUnderNode({ component, pin, args: ['append', 'w1', '10', 'res', String(BUCKET)] });
+  t.same({ code: r.code, stdout: r.stdout }, { code: 0, stdout: 'appended 0 dropped 10\n' });
+  t.match(r.stderr, /pin .*not-created does not exist/);
+  t.notOk(existsSync(pin));
+});
+
+t.test('usage errors exit 2 with the reason', async (t) => {
+  const cases: Array<[string[], RegExp]> = [
+    [['run'], /expected exactly one component file, got 0/],
+    [['run', component], /--pin DIR is required/],
+    [['run', join(tmpdir(), 'sw-none.wasm'), '--pin', '/tmp'], /component file not found/],
+    [['run', component, '--pin', '/tmp', '--env', 'NOEQUALS'], /--env expects K=V/],
+    [['run', component, '--pin', '/tmp', '--bogus'], /Unknown option '--bogus'/],
+    [['serve', component, '--pin', '/tmp'], /--port N is required/],
+    [['serve', component, '--pin', '/tmp', '--port', '70000'], /--port must be an integer in \[0, 65535\]/],
+  ];
+  for (const [argv, message] of cases) {
+    const r = await runProcess(process.execPath, [CLI_BIN, ...argv]);
+    t.equal(r.code, 2, argv.join(' '));
+    t.match(r.stderr, message);
+    t.match(r.stderr, /\(E_USAGE\)/);
+  }
+});
+
+t.test('an HTTP component given to run is refused with E_NOT_COMMAND', async (t) => {
+  const pin = await tempDir(t, 'run');
+  const r = await runUnderNode({ component: fixtureComponent('append-http'), pin, args: [] });
+  t.equal(r.code, 1);
+  t.match(r.stderr, /does not export wasi:cli\/run.*\(E_NOT_COMMAND\)/);
+});
+
+t.test('the transpiled component is cached by content hash and reused', async (t) => {
+  const cacheDir = mkdtempSync(join(tmpdir(), 'sw-cache-'));
+  t.teardown(() => rmSync(cacheDir, { recursive: true, force: true }));
+  const first = await loadComponent(component, cacheDir);
+  t.equal(first.hash, sha256Hex(await readFile(component)));
+  t.equal(first.transpiled, true);
+  const second = await loadComponent(component, cacheDir);
+  t.equal(second.transpiled, false);
+  t.equal(second.transpileMs, 0);
+  t.equal(second.dir, first.dir);
+  t.same(readdirSync(join(first.dir, '..')), [first.hash], 'one entry, named by the hash');
+});
