@@ -1,21 +1,25 @@
 // Owns the refresh loop of `stats --watch` and `top`: render a frame, clear the screen, print it,
-// wait, again — until Ctrl-C (SIGINT) or the given number of frames. A frame that fails to render
-// shows its error and the loop goes on.
+// wait, again — until stopped (Ctrl-C, i.e. SIGINT, unless the caller passes its own signal) or the
+// given number of frames. A frame that fails to render shows its error and the loop goes on.
 
 import type { CommandIo } from '../cli/command.js';
 
 const CLEAR_SCREEN = '\x1b[H\x1b[2J';
 
-export async function refreshLoop(io: CommandIo, render: () => Promise<string>, intervalMs: number, maxFrames = Infinity): Promise<number> {
-  let stopped = false;
-  let wake: (() => void) | undefined;
-  const onSigint = () => {
-    stopped = true;
-    wake?.();
-  };
-  process.on('SIGINT', onSigint);
+export interface RefreshOptions {
+  maxFrames?: number;
+  /** Ends the loop when aborted; default: a signal aborted by SIGINT while the loop runs. */
+  stop?: AbortSignal;
+}
+
+export async function refreshLoop(io: CommandIo, render: () => Promise<string>, intervalMs: number, options: RefreshOptions = {}): Promise<number> {
+  const maxFrames = options.maxFrames ?? Infinity;
+  const own = options.stop === undefined ? new AbortController() : undefined;
+  const stop = options.stop ?? own!.signal;
+  const onSigint = () => own!.abort();
+  if (own !== undefined) process.on('SIGINT', onSigint);
   try {
-    for (let frame = 0; frame < maxFrames && !stopped; frame++) {
+    for (let frame = 0; frame < maxFrames && !stop.aborted; frame++) {
       let text: string;
       try {
         text = await render();
@@ -24,14 +28,19 @@ export async function refreshLoop(io: CommandIo, render: () => Promise<string>, 
         text = `${String(e.message ?? err)}${typeof e.code === 'string' ? ` (${e.code})` : ''}\n`;
       }
       io.stdout.write(CLEAR_SCREEN + text);
-      if (frame + 1 >= maxFrames) break;
+      if (stop.aborted || frame + 1 >= maxFrames) break;
       await new Promise<void>((resolve) => {
-        wake = resolve;
-        setTimeout(resolve, intervalMs).unref();
+        const done = () => {
+          clearTimeout(timer);
+          stop.removeEventListener('abort', done);
+          resolve();
+        };
+        const timer = setTimeout(done, intervalMs);
+        stop.addEventListener('abort', done);
       });
     }
     return 0;
   } finally {
-    process.off('SIGINT', onSigint);
+    if (own !== undefined) process.off('SIGINT', onSigint);
   }
 }
