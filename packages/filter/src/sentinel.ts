@@ -4,7 +4,7 @@
 // the next WRITER record. Platform access goes through a FilterHost only, so this file runs the
 // same in a component and in plain Node.
 
-import { FrameBuilder, MAX_FRAME_BYTES, MAX_NAME_BYTES, bucketSecOf, isValidWriterId, segmentName, utf8Length, SHARED_WRITER } from '@sentinel-wasi/protocol/encode';
+import { FrameBuilder, MAX_FRAME_BYTES, MAX_NAME_BYTES, RecordKind, bucketSecOf, isValidWriterId, segmentName, utf8Length, SHARED_WRITER } from '@sentinel-wasi/protocol/encode';
 import { FilterError, FilterErrorCode } from './errors.js';
 import type { FilterHost } from './host.js';
 import { VERDICT_PASS, type Verdict } from './verdict.js';
@@ -104,65 +104,52 @@ export class Sentinel {
   }
 
   /** Records a PASS now and returns the handle whose exit() records the EXIT with its RT. */
-  entry(resource: string, options: EntryOptions = {}): Entry {
+  entry(resource: string, options?: EntryOptions): Entry {
     checkName('resource', resource);
-    const origin = options.origin;
+    const origin = options?.origin;
     if (origin !== undefined) checkName('origin', origin);
-    const count = options.count ?? 1;
+    const count = options?.count ?? 1;
     checkCount(count);
     const startMs = this.host.nowMs();
-    this.add((b) => b.addPass(startMs, resource, count, origin), startMs);
+    this.add(RecordKind.PASS, startMs, resource, 0, false, count, origin);
     this.openEntries++;
-    let exited = false;
-    return {
-      resource,
-      origin,
-      count,
-      startMs,
-      exit: (exitOptions: ExitOptions = {}): number => {
-        if (exited) throw new FilterError(FilterErrorCode.ALREADY_EXITED, `exit() called twice for ${JSON.stringify(resource)}`);
-        exited = true;
-        this.openEntries--;
-        // An exit never precedes its entry, even when the wall clock steps back.
-        const endMs = Math.max(this.host.nowMs(), startMs);
-        const rtMs = endMs - startMs;
-        const error = exitOptions.error === true;
-        this.add((b) => b.addExit(endMs, resource, rtMs, error, count, origin), endMs);
-        if (this.flushOnIdle && this.openEntries === 0) this.flush();
-        return rtMs;
-      },
-    };
+    return new OpenEntry(this, resource, origin, count, startMs);
+  }
+
+  /** @internal Called by OpenEntry.exit(): records the EXIT and flushes when no entry is left open. */
+  exitEntry(entry: OpenEntry, error: boolean): number {
+    this.openEntries--;
+    // An exit never precedes its entry, even when the wall clock steps back.
+    const endMs = Math.max(this.host.nowMs(), entry.startMs);
+    const rtMs = endMs - entry.startMs;
+    this.add(RecordKind.EXIT, endMs, entry.resource, rtMs, error, entry.count, entry.origin);
+    if (this.flushOnIdle && this.openEntries === 0) this.flush();
+    return rtMs;
   }
 
   /** PASS: `count` admitted entries (their exits are recorded separately). */
-  recordPass(resource: string, options: RecordOptions = {}): void {
-    const { tsMs, count, origin } = this.checkRecord(resource, options);
-    this.add((b) => b.addPass(tsMs, resource, count, origin), tsMs);
+  recordPass(resource: string, options?: RecordOptions): void {
+    this.record(RecordKind.PASS, resource, 0, options);
   }
 
   /** BLOCK: `count` rejected entries. */
-  recordBlock(resource: string, options: RecordOptions = {}): void {
-    const { tsMs, count, origin } = this.checkRecord(resource, options);
-    this.add((b) => b.addBlock(tsMs, resource, count, origin), tsMs);
+  recordBlock(resource: string, options?: RecordOptions): void {
+    this.record(RecordKind.BLOCK, resource, 0, options);
   }
 
   /** EXIT: `count` admitted entries finished at tsMs after rtMs. */
-  recordExit(resource: string, rtMs: number, options: RecordOptions = {}): void {
-    const { tsMs, count, origin } = this.checkRecord(resource, options);
+  recordExit(resource: string, rtMs: number, options?: RecordOptions): void {
     checkRt(rtMs);
-    const error = options.error === true;
-    this.add((b) => b.addExit(tsMs, resource, rtMs, error, count, origin), tsMs);
+    this.record(RecordKind.EXIT, resource, rtMs, options);
   }
 
   /** CALL: one entry and its exit at once; tsMs is the entry time. */
-  recordCall(resource: string, rtMs: number, options: RecordOptions = {}): void {
-    if (options.count !== undefined && options.count !== 1) {
+  recordCall(resource: string, rtMs: number, options?: RecordOptions): void {
+    if (options?.count !== undefined && options.count !== 1) {
       throw new FilterError(FilterErrorCode.BAD_ARGUMENT, 'a CALL record stands for exactly one call (count must be 1)');
     }
-    const { tsMs, origin } = this.checkRecord(resource, options);
     checkRt(rtMs);
-    const error = options.error === true;
-    this.add((b) => b.addCall(tsMs, resource, rtMs, error, origin), tsMs);
+    this.record(RecordKind.CALL, resource, rtMs, options);
   }
 
   /**
@@ -196,21 +183,19 @@ export class Sentinel {
     };
   }
 
-  private checkRecord(resource: string, options: RecordOptions): { tsMs: number; count: number; origin: string | undefined } {
+  /** Validates a record helper's arguments, then adds the record (no allocation on this path). */
+  private record(kind: RecordKind, resource: string, rtMs: number, options: RecordOptions | undefined): void {
     checkName('resource', resource);
-    const origin = options.origin;
+    const origin = options?.origin;
     if (origin !== undefined) checkName('origin', origin);
-    const count = options.count ?? 1;
+    const count = options?.count ?? 1;
     checkCount(count);
-    let tsMs: number;
-    if (options.tsMs === undefined) tsMs = this.host.nowMs();
-    else {
-      tsMs = options.tsMs;
-      if (!Number.isSafeInteger(tsMs) || tsMs < 0) {
-        throw new FilterError(FilterErrorCode.BAD_ARGUMENT, `tsMs must be a non-negative integer (epoch ms), got ${String(tsMs)}`);
-      }
+    let tsMs = options?.tsMs;
+    if (tsMs === undefined) tsMs = this.host.nowMs();
+    else if (!Number.isSafeInteger(tsMs) || tsMs < 0) {
+      throw new FilterError(FilterErrorCode.BAD_ARGUMENT, `tsMs must be a non-negative integer (epoch ms), got ${String(tsMs)}`);
     }
-    return { tsMs, count, origin };
+    this.add(kind, tsMs, resource, rtMs, options?.error === true, count, origin);
   }
 
   /**
@@ -218,18 +203,33 @@ export class Sentinel {
    * record; when the record does not fit (the frame is full, or the record is older than the
    * frame's base time) the frame is written and the record goes into the next one.
    */
-  private add(addTo: (b: FrameBuilder) => boolean, tsMs: number): void {
+  private add(kind: RecordKind, tsMs: number, resource: string, rtMs: number, error: boolean, count: number, origin: string | undefined): void {
     if (this.builder.isEmpty) this.startFrame(tsMs);
-    if (!addTo(this.builder)) {
+    if (!this.tryAdd(kind, tsMs, resource, rtMs, error, count, origin)) {
       this.writeFrame(this.host.nowMs());
       this.startFrame(tsMs);
-      if (!addTo(this.builder)) {
+      if (!this.tryAdd(kind, tsMs, resource, rtMs, error, count, origin)) {
         // Only a WRITER record is in the way (tiny frames): write it alone.
         this.writeFrame(this.host.nowMs());
-        addTo(this.builder); // an empty frame takes any valid record (or throws E_RECORD_TOO_LARGE)
+        // An empty frame takes any valid record (or throws E_RECORD_TOO_LARGE).
+        this.tryAdd(kind, tsMs, resource, rtMs, error, count, origin);
       }
     }
     this.buffered++;
+  }
+
+  private tryAdd(kind: RecordKind, tsMs: number, resource: string, rtMs: number, error: boolean, count: number, origin: string | undefined): boolean {
+    const b = this.builder;
+    switch (kind) {
+      case RecordKind.PASS:
+        return b.addPass(tsMs, resource, count, origin);
+      case RecordKind.BLOCK:
+        return b.addBlock(tsMs, resource, count, origin);
+      case RecordKind.EXIT:
+        return b.addExit(tsMs, resource, rtMs, error, count, origin);
+      default:
+        return b.addCall(tsMs, resource, rtMs, error, origin);
+    }
   }
 
   private startFrame(tsMs: number): void {
@@ -272,6 +272,23 @@ export class Sentinel {
     this.carriesWriter = false;
     this.reportedRecords = 0;
     this.reportedFrames = 0;
+  }
+}
+
+class OpenEntry implements Entry {
+  private exited = false;
+  constructor(
+    private readonly sentinel: Sentinel,
+    readonly resource: string,
+    readonly origin: string | undefined,
+    readonly count: number,
+    readonly startMs: number,
+  ) {}
+
+  exit(options?: ExitOptions): number {
+    if (this.exited) throw new FilterError(FilterErrorCode.ALREADY_EXITED, `exit() called twice for ${JSON.stringify(this.resource)}`);
+    this.exited = true;
+    return this.sentinel.exitEntry(this, options !== undefined && options.error === true);
   }
 }
 
