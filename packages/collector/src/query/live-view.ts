@@ -9,6 +9,7 @@ import { readPinHeader } from '@sentinel-wasi/protocol/node';
 import type { NodeSnapshot, SecondLine } from '../stats/types.js';
 import { escapeResource, formatDateTime, metricLogBaseName } from '../metriclog/line.js';
 import { MetricSearcher } from '../metriclog/search.js';
+import { TOTAL_RESOURCE } from '../stats/store.js';
 import { findDaemon, getJson } from './daemon.js';
 import { QueryError } from './errors.js';
 
@@ -111,6 +112,8 @@ async function fromLog(pinDir: string, resource: string | undefined): Promise<Li
   const { lines } = await searcher.findByTimeAndResource((lastSec - 59) * 1000, lastSec * 1000 + 999, identity);
   const byName = new Map<string, { last?: SecondLine; pass: number; block: number; exception: number }>();
   for (const l of lines) {
+    // The collector's live view lists resources only; the log's total line is shown when asked for by name.
+    if (identity === undefined && l.resource === TOTAL_RESOURCE) continue;
     let agg = byName.get(l.resource);
     if (agg === undefined) byName.set(l.resource, (agg = { pass: 0, block: 0, exception: 0 }));
     agg.pass += l.pass;
