@@ -2,7 +2,7 @@
 // input, bad lines reported by number, the writer id, and a missing pin that drops and counts.
 
 import t from 'tap';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RecordKind, bucketSecOf, segmentName, type FlowEvent } from '@sentinel-wasi/protocol';
@@ -78,6 +78,14 @@ t.test('a missing pin never crashes the run: records are dropped and counted', a
   const r = runCommand(WASM, null, [], `${T0}\ta\t1\tok\n${T0}\tb\t2\tblock\n`);
   t.equal(r.status, 0, r.stderr);
   t.match(r.stderr, /replay: 2 lines, 2 records, 0 bad lines, 0 frames written, 2 records dropped/);
+});
+
+t.test('a pin whose log/ cannot be used (a file, not a directory) drops and counts, exit 0', async (t) => {
+  const dir = pin();
+  writeFileSync(join(dir, 'log'), 'not a directory');
+  const r = runCommand(WASM, dir, [], `${T0}\ta\t1\tok\n${T0}\tb\t2\terror\n${T0}\tc\t0\tblock\n`);
+  t.equal(r.status, 0, r.stderr);
+  t.match(r.stderr, /3 records, 0 bad lines, 0 frames written, 3 records dropped/);
 });
 
 t.test('bad arguments are refused with a usage message', async (t) => {
