@@ -1,8 +1,12 @@
 // Owns the live page at `/`: one self-contained HTML document (no build step, no external assets)
-// whose script polls /api/v1/resources and /api/v1/health once a second and renders a table.
+// whose script polls /api/v1/resources (the busiest LIVE_PAGE_ROWS) and /api/v1/health once a
+// second and renders a table.
 // Resource names are inserted with textContent only.
 
 export const LIVE_PAGE_CSP = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'";
+
+/** Rows the page asks for: enough to read, small enough to poll every second with 6000 resources. */
+export const LIVE_PAGE_ROWS = 200;
 
 export function livePageHtml(app: string): string {
   const title = `sentinel-wasi · ${app}`.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -76,13 +80,13 @@ export function livePageHtml(app: string): string {
   }
   async function poll() {
     try {
-      const [r, h] = await Promise.all([fetch('api/v1/resources'), fetch('api/v1/health')]);
+      const [r, h] = await Promise.all([fetch('api/v1/resources?sort=busy&limit=${LIVE_PAGE_ROWS}'), fetch('api/v1/health')]);
       if (!r.ok || !h.ok) throw new Error('HTTP ' + r.status + '/' + h.status);
       const data = await r.json();
       const hd = await h.json();
       last = data.resources;
       status.className = '';
-      status.textContent = last.length + ' resources · updated ' + new Date(data.nowMs).toLocaleTimeString();
+      status.textContent = (data.total > last.length ? 'busiest ' + last.length + ' of ' + data.total : last.length) + ' resources · updated ' + new Date(data.nowMs).toLocaleTimeString();
       const c = hd.counters;
       health.textContent = 'records counted ' + c.recordsCounted + ' · rejected ' + c.recordsRejected +
         ' · late ' + c.recordsLate + ' · frames skipped ' + c.framesSkipped + ' · writer drops ' + c.writerDroppedRecords +

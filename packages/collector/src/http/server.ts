@@ -156,7 +156,7 @@ function makeHandler(options: HttpServerOptions) {
         sendJson(res, 405, { error: { code: 'E_METHOD', message: 'the JSON API is read-only' } }, { allow: 'GET, HEAD' });
         return;
       }
-      const r = runJsonApi(path, options.query, options.nowMs());
+      const r = runJsonApi(path, q === -1 ? '' : target.slice(q + 1), options.query, options.nowMs());
       sendJson(res, r.status, r.body);
     } else {
       await transport(req, res, target);

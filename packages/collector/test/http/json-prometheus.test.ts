@@ -36,6 +36,13 @@ t.test('/api/v1/resources: every resource with its second and minute figures', a
   t.equal(r.body.nowMs, NOW);
   t.same(r.body.resources.map((n: any) => n.resource), ['GET /订单/{id}', 'quiet', 'say "hi"\\now']);
   t.same(r.body.resources[0], nodes[0]);
+  t.equal(r.body.total, 3);
+  const busy = await getJson('/api/v1/resources?sort=busy&limit=2');
+  t.same([busy.body.total, busy.body.resources.map((n: any) => n.resource)], [3, ['GET /订单/{id}', 'say "hi"\\now']]);
+  t.same((await getJson('/api/v1/resources?limit=0')).body.resources, []);
+  const bad = await getJson('/api/v1/resources?sort=size');
+  t.same([bad.status, bad.body.error.code], [400, 'E_BAD_PARAM']);
+  t.equal((await getJson('/api/v1/resources?limit=-1')).status, 400);
 });
 
 t.test('/api/v1/resources/<name>: URL-encoded name, per-origin nodes, JSON 404', async (t) => {
@@ -110,6 +117,6 @@ t.test('the live page: self-contained HTML polling the JSON API', async (t) => {
   t.match(res.headers.get('content-security-policy') ?? '', /connect-src 'self'/);
   const html = await res.text();
   t.match(html, /<title>sentinel-wasi · demo<\/title>/);
-  t.match(html, /fetch\('api\/v1\/resources'\)/);
+  t.match(html, /fetch\('api\/v1\/resources\?sort=busy&limit=200'\)/);
   t.notMatch(html, /<script src=|<link /, 'no external assets');
 });
