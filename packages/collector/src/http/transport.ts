@@ -1,6 +1,7 @@
 // Owns the Sentinel transport commands the collector answers (sentinel-transport-common handlers):
-// metric, clusterNode, clusterNodeById, cnode, version, api, basicInfo, and setRules (guarded by the
-// token; not implemented yet). A handler returns a status and a plain-text body; an unknown command is
+// metric, clusterNode, clusterNodeById, jsonTree, cnode, version, api, basicInfo, and setRules
+// (guarded by the token; not implemented yet). `metric` leaves out Sentinel's `__system_load__` /
+// `__cpu_usage__` lines (the dashboard ignores them). A handler returns a status and a plain-text body; an unknown command is
 // 400 "Unknown command `x`", which is how the dashboard recognises a missing command.
 
 import { hostname, networkInterfaces } from 'node:os';
@@ -86,6 +87,11 @@ function clusterNodeById(params: Map<string, string>, ctx: TransportContext): Co
   return ok(found === undefined ? '{}' : JSON.stringify(toNodeVo(found.node, now)));
 }
 
+function tree(_params: Map<string, string>, ctx: TransportContext): CommandResult {
+  const now = ctx.nowMs();
+  return ok(JSON.stringify(jsonTree(ctx.query.resourcesAt(now), now)));
+}
+
 function cnode(params: Map<string, string>, ctx: TransportContext): CommandResult {
   const id = params.get('id');
   if (id === undefined || id === '') return failure('Invalid parameter: empty clusterNode name');
@@ -123,7 +129,7 @@ const COMMANDS: Record<string, CommandSpec> = {
   metric: { desc: 'get and aggregate metrics, accept param: startTime={startTime}&endTime={endTime}&maxLines={maxLines}&identity={resourceName}', handle: metric },
   clusterNode: { desc: 'get all clusterNode VO, use type=notZero to ignore those nodes with totalRequest <=0', handle: clusterNode },
   clusterNodeById: { desc: 'get clusterNode VO by id, request param: id={resourceName}', handle: clusterNodeById },
-  jsonTree: { desc: 'get tree node VO start from root node', handle: (_p, ctx) => { const now = ctx.nowMs(); return ok(JSON.stringify(jsonTree(ctx.query.resourcesAt(now), now))); } },
+  jsonTree: { desc: 'get tree node VO start from root node', handle: tree },
   cnode: { desc: 'get clusterNode metrics by id, request param: id={resourceName}', handle: cnode },
   version: { desc: 'get sentinel version', handle: () => ok(SENTINEL_API_VERSION) },
   api: { desc: 'get all available command handlers', handle: () => ok(JSON.stringify(Object.entries(COMMANDS).map(([name, c]) => ({ url: `/${name}`, desc: c.desc })))) },
