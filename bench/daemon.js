@@ -1,0 +1,207 @@
+// Owns the benchmarks that need a running collector daemon (`sentinel-wasi collector`, the real
+// binary, in its own process): freshness (a frame appended to a segment, the way a filter appends
+// it, until the event shows in GET /api/v1/resources) and the collector's RSS with 10 000 live
+// resources. The daemon runs with its defaults unless a figure needs otherwise (said in results).
+
+import { spawn } from 'node:child_process';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { Agent, request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { FrameBuilder, bucketSecOf, segmentName } from '@sentinel-wasi/protocol/encode';
+import { percentile } from './lib/stats.js';
+import { makeNames, makeRng } from './lib/workload.js';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const BIN = join(ROOT, 'packages/collector/bin/sentinel-wasi.js');
+const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** Starts `sentinel-wasi collector` on a fresh pin; resolves when address.json names its URL. */
+async function startDaemon(extraArgs = []) {
+  const pin = mkdtempSync(join(tmpdir(), 'sw-bench-daemon-'));
+  const args = [BIN, 'collector', '--pin', pin, '--port', '0', '--log-level', 'warn', ...extraArgs];
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d) => (stderr += d));
+  let exited = null;
+  child.on('exit', (code, signal) => (exited = code ?? signal));
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (exited !== null) throw new Error(`the collector exited ${exited}: ${stderr.trim()}`);
+    try {
+      const address = JSON.parse(readFileSync(join(pin, 'collector', 'address.json'), 'utf8'));
+      mkdirSync(join(pin, 'log'), { recursive: true });
+      return {
+        pin,
+        pid: child.pid,
+        url: address.url,
+        argv: ['sentinel-wasi', ...args.slice(1)].join(' '),
+        async stop() {
+          if (exited === null) {
+            child.kill('SIGTERM');
+            for (let i = 0; i < 100 && exited === null; i++) await sleep(50);
+            if (exited === null) child.kill('SIGKILL');
+          }
+          rmSync(pin, { recursive: true, force: true });
+        },
+      };
+    } catch {
+      if (Date.now() > deadline) {
+        child.kill('SIGKILL');
+        throw new Error(`the collector wrote no address.json within 30 s: ${stderr.trim()}`);
+      }
+      await sleep(20);
+    }
+  }
+}
+
+function getJson(url) {
+  return new Promise((resolvePromise, reject) => {
+    const req = request(url, { agent }, (res) => {
+      const chunks = [];
+      res.on('data', (d) => chunks.push(d));
+      res.on('end', () => {
+        try {
+          resolvePromise(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+        } catch (e) {
+          reject(e);
+        }
+      });
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+function rssMb(pid) {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m === null ? null : Number(m[1]) / 1024;
+}
+
+/** Appends frames to segments of one writer, named by the current 10-second bucket, O_APPEND. */
+function makeAppender(pin, writer) {
+  let bucket = -1;
+  let fd = -1;
+  return {
+    append(frame, nowMs) {
+      const b = bucketSecOf(nowMs);
+      if (b !== bucket) {
+        if (fd >= 0) closeSync(fd);
+        fd = openSync(join(pin, 'log', segmentName(b, writer)), 'a');
+        bucket = b;
+      }
+      writeSync(fd, frame);
+    },
+    close() {
+      if (fd >= 0) closeSync(fd);
+    },
+  };
+}
+
+/**
+ * Freshness: `samples` times, append one frame (PASS + CALL of resource `fresh`, as a filter
+ * flushes a request) and poll GET /api/v1/resources until that resource's concurrency (a plain
+ * counter, +1 per PASS, no window) shows the new total. Gaps between samples are random (0–20 ms)
+ * so appends do not fall in step with the daemon's timer. Polls are ~1 ms apart (setTimeout), so
+ * a figure carries up to ~1 ms of polling granularity.
+ */
+export async function freshness({ samples, seed, daemonArgs = [], pollGapMs = 1 }) {
+  const daemon = await startDaemon(daemonArgs);
+  const rng = makeRng(seed);
+  const appender = makeAppender(daemon.pin, 'fresh');
+  const builder = new FrameBuilder();
+  const latencies = [];
+  let polls = 0;
+  try {
+    await getJson(`${daemon.url}/api/v1/resources`);
+    for (let i = 0; i < samples; i++) {
+      await sleep(Math.floor(rng() * 20));
+      const nowMs = Date.now();
+      builder.addPass(nowMs, 'fresh');
+      builder.addCall(nowMs, 'fresh', 1 + (i % 20), false);
+      const frame = builder.finish();
+      const t0 = performance.now();
+      appender.append(frame, nowMs);
+      for (;;) {
+        const body = await getJson(`${daemon.url}/api/v1/resources`);
+        polls++;
+        const r = body.resources.find((x) => x.resource === 'fresh');
+        if (r !== undefined && r.concurrency >= i + 1) {
+          if (r.concurrency !== i + 1) throw new Error(`concurrency ${r.concurrency} after ${i + 1} PASS records`);
+          break;
+        }
+        if (performance.now() - t0 > 10_000) throw new Error(`sample ${i}: not visible after 10 s`);
+        await sleep(pollGapMs); // ~1 ms between polls: fine enough, and no request storm against the daemon
+      }
+      latencies.push(performance.now() - t0);
+    }
+  } finally {
+    appender.close();
+    await daemon.stop();
+  }
+  return {
+    samples,
+    p50Ms: percentile(latencies, 50),
+    p90Ms: percentile(latencies, 90),
+    p99Ms: percentile(latencies, 99),
+    maxMs: Math.max(...latencies),
+    minMs: Math.min(...latencies),
+    pollsPerSample: polls / samples,
+    pollGapMs,
+    daemon: daemon.argv,
+  };
+}
+
+/**
+ * RSS of the collector process with `resources` live resources: events spread over that many
+ * names (every name at least once, 20 % with an origin) appended over a few seconds at the
+ * current time, then RSS once the daemon has counted all of them (and is still within their
+ * minute window). The daemon's cap is raised to fit (its default is 6000, as Sentinel's).
+ */
+export async function rss({ resources = 10_000, eventsPerResource = 20, seed }) {
+  const daemon = await startDaemon(['--max-resources', String(resources)]);
+  try {
+    await sleep(500);
+    const idleMb = rssMb(daemon.pid);
+    const rng = makeRng(seed);
+    const names = makeNames(rng, resources);
+    const appender = makeAppender(daemon.pin, 'rss');
+    const builder = new FrameBuilder();
+    const total = resources * eventsPerResource;
+    const start = Date.now();
+    for (let i = 0; i < total; i++) {
+      const nowMs = start + Math.floor((i * 3000) / total); // spread over 3 s of timestamps
+      const name = names[i % resources];
+      const origin = rng() < 0.2 ? `app-${Math.floor(rng() * 5)}` : undefined;
+      if (!builder.addCall(nowMs, name, 1 + (i % 50), i % 20 === 0, origin)) {
+        appender.append(builder.finish(), nowMs);
+        builder.addCall(nowMs, name, 1 + (i % 50), i % 20 === 0, origin);
+      }
+    }
+    appender.append(builder.finish(), Date.now());
+    appender.close();
+    let counted = 0;
+    const deadline = Date.now() + 60_000;
+    while (counted < total) {
+      const h = await getJson(`${daemon.url}/api/v1/health`);
+      counted = h.counters.recordsCounted;
+      if (Date.now() > deadline) throw new Error(`the collector counted ${counted} of ${total} records in 60 s`);
+      if (counted < total) await sleep(100);
+    }
+    const loadedMb = rssMb(daemon.pid);
+    await sleep(1000);
+    const settledMb = rssMb(daemon.pid);
+    // Listing every resource builds a large JSON answer: its RSS is reported apart.
+    const body = await getJson(`${daemon.url}/api/v1/resources`);
+    const live = body.resources.length;
+    if (live !== resources) throw new Error(`${live} resources listed, expected ${resources}`);
+    const afterListingMb = rssMb(daemon.pid);
+    return { resources, live, events: total, idleMb, loadedMb, settledMb, afterListingMb, rssMb: Math.max(loadedMb, settledMb), daemon: daemon.argv };
+  } finally {
+    await daemon.stop();
+  }
+}

@@ -1,0 +1,160 @@
+// Owns the filter benchmarks: building the benchmark components (cached by content hash under
+// .cache/bench), finding or creating the wasmtime-py environment, a local Node HTTP server that
+// counts the events it is sent, and running bench/filter/bench_filter.py for each component.
+// QuickJS (the command default) cannot link wasi:http, so the HTTP-per-event mode runs in a
+// StarlingMonkey build of the same loop; both builds report noop/encode/buffered/unbuffered.
+
+import { execFileSync, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const CACHE = join(ROOT, '.cache', 'bench');
+
+/** The two builds: source, world, backend. */
+export const COMPONENTS = {
+  quickjs: { source: 'bench/filter/src/bench.ts', world: 'bench', backend: 'quickjs', modes: ['noop', 'encode', 'buffered', 'unbuffered'] },
+  starlingmonkey: { source: 'bench/filter/src/bench-http.ts', world: 'bench-http', backend: 'starlingmonkey', modes: ['noop', 'encode', 'buffered', 'unbuffered', 'http'] },
+};
+
+function hashTree(h, dir) {
+  for (const name of readdirSync(dir).sort()) {
+    const p = join(dir, name);
+    if (name === 'node_modules' || name === 'dist' || name === 'test') continue;
+    if (statSync(p).isDirectory()) hashTree(h, p);
+    else {
+      h.update(p.slice(ROOT.length));
+      h.update(readFileSync(p));
+    }
+  }
+}
+
+/** Builds (or reuses) one benchmark component; returns { path, cached, buildSeconds, bytes }. */
+export function buildComponent(key) {
+  const c = COMPONENTS[key];
+  const h = createHash('sha256');
+  h.update(JSON.stringify(c));
+  for (const d of ['bench/filter/src', 'bench/filter/wit', 'packages/filter/src', 'packages/filter/wit', 'packages/protocol/src']) hashTree(h, join(ROOT, d));
+  h.update(readFileSync(join(ROOT, 'package-lock.json')));
+  const out = join(CACHE, `${c.world}-${c.backend}-${h.digest('hex').slice(0, 16)}.wasm`);
+  if (existsSync(out)) return { path: out, cached: true, buildSeconds: 0, bytes: statSync(out).size };
+  mkdirSync(CACHE, { recursive: true });
+  const t0 = Date.now();
+  const tmp = `${out}.${process.pid}.tmp.wasm`;
+  execFileSync(process.execPath, [join(ROOT, 'packages/collector/bin/sentinel-wasi.js'), 'build', c.source, '--backend', c.backend, '--wit', 'bench/filter/wit', '--world-name', c.world, '-o', tmp], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+  renameSync(tmp, out);
+  return { path: out, cached: false, buildSeconds: (Date.now() - t0) / 1000, bytes: statSync(out).size };
+}
+
+/** A Python with wasmtime 49: the project's test environment, else a bench-owned venv. */
+export function findPython() {
+  for (const v of ['wasmtime-venv', 'bench-venv']) {
+    const py = join(ROOT, '.cache', v, 'bin', 'python');
+    if (existsSync(py)) {
+      try {
+        execFileSync(py, ['-c', 'import wasmtime'], { stdio: 'ignore' });
+        return py;
+      } catch {
+        // not usable; try the next
+      }
+    }
+  }
+  const venv = join(ROOT, '.cache', 'bench-venv');
+  execFileSync('python3', ['-m', 'venv', venv], { stdio: 'inherit' });
+  execFileSync(join(venv, 'bin', 'pip'), ['install', '--quiet', 'wasmtime==49.0.0'], { stdio: 'inherit' });
+  return join(venv, 'bin', 'python');
+}
+
+function wasmtimeVersion(py) {
+  try {
+    return execFileSync(py, ['-c', 'import importlib.metadata as m; print(m.version("wasmtime"))'], { encoding: 'utf8' }).trim();
+  } catch {
+    return 'unknown';
+  }
+}
+
+function runPython(py, args) {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(py, [join(ROOT, 'bench/filter/bench_filter.py'), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code !== 0) reject(new Error(`bench_filter.py exited ${code}: ${err.trim().split('\n').slice(-3).join(' | ')}`));
+      else resolvePromise(JSON.parse(out));
+    });
+  });
+}
+
+/** A local HTTP server that answers 200 to every POST /event and counts them. */
+function startEventServer() {
+  let received = 0;
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      if (req.method === 'POST' && req.url === '/event') received++;
+      res.writeHead(200, { 'content-length': '2' });
+      res.end('ok');
+    });
+  });
+  return new Promise((resolvePromise) => {
+    server.listen(0, '127.0.0.1', () => {
+      resolvePromise({ authority: `127.0.0.1:${server.address().port}`, received: () => received, close: () => new Promise((r) => server.close(r)) });
+    });
+  });
+}
+
+/** Runs every mode of both components; returns per-build, per-mode µs/event and the checks. */
+export async function filterBench({ events, httpEvents, repeats }) {
+  const py = findPython();
+  const builds = {};
+  for (const key of Object.keys(COMPONENTS)) builds[key] = buildComponent(key);
+  const server = await startEventServer();
+  const results = { python: py, wasmtimePy: wasmtimeVersion(py), events, httpEvents, repeats, builds: {} };
+  try {
+    for (const [key, c] of Object.entries(COMPONENTS)) {
+      const pin = mkdtempSync(join(tmpdir(), `sw-bench-filter-${key}-`));
+      try {
+        const before = server.received();
+        const r = await runPython(py, [
+          '--component', builds[key].path, '--pin', pin, '--modes', c.modes.join(','),
+          '--events', String(events), '--http-events', String(httpEvents), '--repeats', String(repeats),
+          '--authority', server.authority, '--cache-dir', join(ROOT, '.cache', 'bench', 'cwasm'),
+        ]);
+        for (const [mode, m] of Object.entries(r.modes)) {
+          const bad = m.returned.filter((x) => x !== m.events);
+          if (bad.length > 0) throw new Error(`${key}/${mode}: the component reported ${bad.join(',')} of ${m.events} events done`);
+        }
+        if (c.modes.includes('http')) {
+          // bench_filter.py warms each mode up with min(n, 1000) events first.
+          const expected = repeats * httpEvents + Math.min(httpEvents, 1000);
+          const got = server.received() - before;
+          if (got !== expected) throw new Error(`http: the server received ${got} events, expected ${expected}`);
+          r.serverReceived = got;
+        }
+        r.component = { ...builds[key], path: builds[key].path.slice(ROOT.length + 1), backend: c.backend };
+        results.builds[key] = r;
+      } finally {
+        rmSync(pin, { recursive: true, force: true });
+      }
+    }
+  } finally {
+    await server.close();
+  }
+  const q = results.builds.quickjs.modes;
+  const s = results.builds.starlingmonkey.modes;
+  results.bufferedUsPerEvent = q.buffered.usPerEvent;
+  results.unbufferedUsPerEvent = q.unbuffered.usPerEvent;
+  results.noopUsPerEvent = q.noop.usPerEvent;
+  results.encodeUsPerEvent = q.encode.usPerEvent;
+  results.httpCallUsPerEvent = s.http.usPerEvent;
+  results.httpOverBuffered = s.http.usPerEvent / q.buffered.usPerEvent;
+  results.httpOverBufferedSameEngine = s.http.usPerEvent / s.buffered.usPerEvent;
+  return results;
+}

@@ -1,0 +1,199 @@
+// Owns the ingest benchmarks: the collector's decode + validate + aggregate path (Ingestor and
+// StatsStore, fed from segment files with positioned reads), beside the baselines a user would
+// otherwise pick: the same events as NDJSON through JSON.parse into the same store, and reading
+// the same segment bytes doing nothing (the ceiling). Also bytes per event, the workload
+// variants, the writers × resources scaling grid, and a --cpu-prof run of the hot path.
+// Each exported function runs in its own process (lib/child.js) and returns plain JSON.
+
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { Ingestor } from '../packages/collector/src/ingest/ingestor.ts';
+import { StatsStore } from '../packages/collector/src/stats/store.ts';
+import { bytesBreakdown, readRoundRobin, writeNdjson, writeSegments } from './lib/segments.js';
+import { median } from './lib/stats.js';
+import { STANDARD, generate } from './lib/workload.js';
+
+const KIND_BLOCK = 1;
+const KIND_CALL = 3;
+
+/** Workload variants reported beside the standard one. */
+export const VARIANTS = {
+  standard: { spec: STANDARD, single: false },
+  uniform: { spec: { ...STANDARD, name: 'uniform', distribution: 'uniform' }, single: false },
+  resources10k: { spec: { ...STANDARD, name: 'resources10k', resources: 10_000 }, single: false },
+  single: { spec: { ...STANDARD, name: 'single' }, single: true },
+};
+
+function storeFor(resources) {
+  // The default cap (6000, as Sentinel) would fold the 10 k-resource workloads into the total node.
+  return new StatsStore(resources > 6000 ? { maxResources: resources } : {});
+}
+
+/** Keeps pending seconds bounded the way a running collector does (seal what is well behind). */
+function sealBehind(store) {
+  const pending = store.pendingSeconds();
+  if (pending.length > 150) store.sealThrough(pending[pending.length - 1] - 120);
+}
+
+/** Collector path: segments → Ingestor → StatsStore. Returns { seconds, counted, bytes }. */
+export function ingestSegmentFiles(files, resources, nowMs) {
+  const store = storeFor(resources);
+  const ingestor = new Ingestor(store);
+  const t0 = performance.now();
+  const bytes = readRoundRobin(files, (buf, end, base) => {
+    const r = ingestor.ingestBytes(buf, 0, end, nowMs, { baseOffset: base });
+    sealBehind(store);
+    return r.nextOffset - base;
+  });
+  const seconds = (performance.now() - t0) / 1000;
+  const c = store.counters;
+  return { seconds, bytes, counted: c.recordsCounted, skipped: c.framesSkipped + c.recordsRejected + c.recordsLateDropped + c.recordsFuture };
+}
+
+/** Baseline: NDJSON lines → JSON.parse → the same StatsStore.add. */
+export function ingestNdjsonFiles(files, resources, nowMs) {
+  const store = storeFor(resources);
+  const rec = { kind: KIND_CALL, tsMs: 0, name: '', origin: '', count: 1, rtMs: 0, error: false, droppedRecords: 0, droppedFrames: 0 };
+  let counted = 0;
+  let rejected = 0;
+  const t0 = performance.now();
+  const bytes = readRoundRobin([files], (buf, end) => {
+    const last = buf.lastIndexOf(10, end - 1);
+    if (last < 0) return 0;
+    const text = buf.toString('utf8', 0, last + 1);
+    let pos = 0;
+    for (;;) {
+      const nl = text.indexOf('\n', pos);
+      if (nl < 0) break;
+      const o = JSON.parse(text.substring(pos, nl));
+      pos = nl + 1;
+      if (typeof o.ts !== 'number' || typeof o.resource !== 'string' || typeof o.rt !== 'number') {
+        rejected++;
+        continue;
+      }
+      rec.kind = o.outcome === 'block' ? KIND_BLOCK : KIND_CALL;
+      rec.tsMs = o.ts;
+      rec.name = o.resource;
+      rec.origin = typeof o.origin === 'string' ? o.origin : '';
+      rec.rtMs = o.rt;
+      rec.error = o.outcome === 'error';
+      store.add(rec, nowMs);
+      counted++;
+    }
+    sealBehind(store);
+    return last + 1;
+  });
+  const seconds = (performance.now() - t0) / 1000;
+  return { seconds, bytes, counted: store.counters.recordsCounted, skipped: rejected };
+}
+
+/** Ceiling: the same segment bytes, read the same way, nothing done with them. */
+export function rawReadFiles(files) {
+  const t0 = performance.now();
+  const bytes = readRoundRobin(files, (_buf, end) => end);
+  return { seconds: (performance.now() - t0) / 1000, bytes, counted: 0, skipped: 0 };
+}
+
+function check(label, r, events) {
+  if (r.counted !== events) throw new Error(`${label}: counted ${r.counted} of ${events} events (skipped ${r.skipped})`);
+}
+
+/**
+ * The headline ingest figures for one workload variant: collector, NDJSON and raw read,
+ * interleaved over `repeats` rounds after one warm-up round. Returns medians and all samples.
+ */
+export function ingestVariant({ variant = 'standard', events, seed, repeats = 3, baselines = true }) {
+  const v = VARIANTS[variant];
+  const dir = mkdtempSync(join(tmpdir(), `sw-bench-ingest-${variant}-`));
+  try {
+    const tGen = performance.now();
+    const w = generate(v.spec, events, seed);
+    const seg = writeSegments(w, dir, { single: v.single });
+    const nd = baselines ? writeNdjson(w, join(dir, 'ndjson')) : null;
+    const prepSeconds = (performance.now() - tGen) / 1000;
+    const nowMs = w.tsMs[events - 1] + 1000;
+    const samples = { collector: [], ndjson: [], raw: [] };
+    for (let round = -1; round < repeats; round++) {
+      const c = ingestSegmentFiles(seg.files, v.spec.resources, nowMs);
+      check('collector', c, events);
+      if (round >= 0) samples.collector.push(events / c.seconds);
+      if (baselines) {
+        const n = ingestNdjsonFiles(nd.files, v.spec.resources, nowMs);
+        check('ndjson', n, events);
+        const r = rawReadFiles(seg.files);
+        if (round >= 0) {
+          samples.ndjson.push(events / n.seconds);
+          samples.raw.push(events / r.seconds);
+        }
+      }
+    }
+    return {
+      variant,
+      events,
+      seed,
+      repeats,
+      segmentBytes: seg.bytes,
+      frames: seg.frames,
+      segmentFiles: seg.files.flat().length,
+      bytesPerEvent: seg.bytes / events,
+      bytes: bytesBreakdown(seg.files, events),
+      eventsPerFrame: events / seg.frames,
+      ndjsonBytes: nd?.bytes ?? null,
+      ndjsonBytesPerEvent: nd === null ? null : nd.bytes / events,
+      prepSeconds,
+      eventsPerSec: median(samples.collector),
+      ndjsonEventsPerSec: baselines ? median(samples.ndjson) : null,
+      rawReadEventsPerSec: baselines ? median(samples.raw) : null,
+      samples,
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Ingest rate for every (writers, resources) cell, collector path only, median of `repeats`. */
+export function scalingGrid({ writers = [1, 4, 16], resources = [10, 1000, 10_000], events, seed, repeats = 2 }) {
+  const cells = [];
+  for (const r of resources) {
+    const w = generate({ ...STANDARD, resources: r }, events, seed);
+    const nowMs = w.tsMs[events - 1] + 1000;
+    for (const k of writers) {
+      const dir = mkdtempSync(join(tmpdir(), `sw-bench-scale-${k}-${r}-`));
+      try {
+        const seg = writeSegments(w, dir, { writers: k });
+        const rates = [];
+        for (let round = -1; round < repeats; round++) {
+          const c = ingestSegmentFiles(seg.files, r, nowMs);
+          check(`scaling ${k}×${r}`, c, events);
+          if (round >= 0) rates.push(events / c.seconds);
+        }
+        const rate = median(rates);
+        cells.push({ writers: k, resources: r, events, eventsPerSec: rate, nsPerEvent: 1e9 / rate, bytesPerEvent: seg.bytes / events, segmentFiles: seg.files.flat().length });
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    }
+  }
+  return { events, seed, repeats, cells };
+}
+
+/** The collector path only, repeated, for `node --cpu-prof` (run.js reads the profile). */
+export function profileIngest({ events, seed, rounds = 4 }) {
+  const dir = mkdtempSync(join(tmpdir(), 'sw-bench-prof-'));
+  try {
+    const w = generate(STANDARD, events, seed);
+    const seg = writeSegments(w, dir);
+    const nowMs = w.tsMs[events - 1] + 1000;
+    const rates = [];
+    for (let i = 0; i < rounds; i++) {
+      const c = ingestSegmentFiles(seg.files, STANDARD.resources, nowMs);
+      check('profile', c, events);
+      rates.push(events / c.seconds);
+    }
+    return { events, rounds, eventsPerSec: median(rates) };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,55 @@
+// Owns reading a V8 .cpuprofile (node --cpu-prof): self and total time per function, top N.
+
+import { readFileSync } from 'node:fs';
+import { relative } from 'node:path';
+
+/**
+ * Top `n` frames by self time (and their total time) from a .cpuprofile file; with `within`, only
+ * samples whose stack holds a function of that name count (e.g. the timed ingest loop).
+ */
+export function topFrames(path, n = 15, root = process.cwd(), within = null) {
+  const prof = JSON.parse(readFileSync(path, 'utf8'));
+  const byId = new Map(prof.nodes.map((node) => [node.id, node]));
+  const parent = new Map();
+  for (const node of prof.nodes) for (const c of node.children ?? []) parent.set(c, node.id);
+  const selfUs = new Map();
+  for (let i = 0; i < prof.samples.length; i++) {
+    const id = prof.samples[i];
+    selfUs.set(id, (selfUs.get(id) ?? 0) + (prof.timeDeltas[i] ?? 0));
+  }
+  const keyOf = (node) => {
+    const f = node.callFrame;
+    const url = f.url.startsWith('file://') ? relative(root, new URL(f.url).pathname) : f.url;
+    // tsx-compiled .ts files report generated positions: a line number would mislead there.
+    const line = url === '' || url.endsWith('.ts') ? '' : `:${f.lineNumber + 1}`;
+    return `${f.functionName || '(anonymous)'} ${url}${line}`;
+  };
+  const self = new Map();
+  const total = new Map();
+  let all = 0;
+  const holds = (id) => {
+    for (let cur = id; cur !== undefined; cur = parent.get(cur)) if (byId.get(cur).callFrame.functionName === within) return true;
+    return false;
+  };
+  for (const [id, us] of selfUs) {
+    if (within !== null && !holds(id)) continue;
+    all += us;
+    const node = byId.get(id);
+    const k = keyOf(node);
+    self.set(k, (self.get(k) ?? 0) + us);
+    // total: credit each distinct function on the stack once
+    const seen = new Set();
+    for (let cur = id; cur !== undefined; cur = parent.get(cur)) {
+      const ck = keyOf(byId.get(cur));
+      if (seen.has(ck)) continue;
+      seen.add(ck);
+      total.set(ck, (total.get(ck) ?? 0) + us);
+    }
+  }
+  const rows = [...self.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, n)
+    .map(([frame, us]) => ({ frame, selfPct: (100 * us) / all, totalPct: (100 * (total.get(frame) ?? 0)) / all }));
+  const totals = [...total.entries()].sort((a, b) => b[1] - a[1]).slice(0, 3 * n).map(([frame, us]) => ({ frame, totalPct: (100 * us) / all }));
+  return { sampledMs: all / 1000, within, rows, totals };
+}

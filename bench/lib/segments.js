@@ -1,0 +1,190 @@
+// Owns turning a generated workload into files on disk: v1 segments written the way the filter
+// SDK writes them (FrameBuilder frames of ≤ 4096 bytes, a new frame when the current one is full,
+// one file per writer per 10-second bucket), single-event frames, and the NDJSON baseline
+// (the same events, one JSON object per line). Also owns the chunked positioned reader every
+// ingest benchmark uses, so all of them read bytes the same way.
+
+import { closeSync, mkdirSync, openSync, readFileSync, readSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { scanFrames } from '@sentinel-wasi/protocol';
+import { FrameBuilder, bucketSecOf, segmentName } from '@sentinel-wasi/protocol/encode';
+import { OUTCOME_BLOCK, OUTCOME_ERROR } from './workload.js';
+
+/** Bytes read per positioned read; one buffer of this size (plus a frame) is reused. */
+export const READ_CHUNK_BYTES = 256 * 1024;
+
+function addEvent(builder, w, i) {
+  const name = w.names[w.nameIdx[i]];
+  const o = w.originIdx[i];
+  const origin = o < 0 ? undefined : w.origins[o];
+  const ts = w.tsMs[i];
+  if (w.outcome[i] === OUTCOME_BLOCK) return builder.addBlock(ts, name, 1, origin);
+  return builder.addCall(ts, name, w.rtMs[i], w.outcome[i] === OUTCOME_ERROR, origin);
+}
+
+/**
+ * Encodes the workload's events into segment files under `dir/log`. Event i goes to writer
+ * i % writers. `single`: one frame per event (the SDK with flush after every event).
+ * Returns { files: string[][] (per writer, in bucket order), bytes, frames, events }.
+ */
+export function writeSegments(w, dir, { writers = 1, single = false } = {}) {
+  const logDir = join(dir, 'log');
+  mkdirSync(logDir, { recursive: true });
+  const perWriter = [];
+  let bytes = 0;
+  let frames = 0;
+  for (let k = 0; k < writers; k++) {
+    const writer = `w${k}`;
+    const builder = new FrameBuilder();
+    const files = [];
+    let bucket = -1;
+    let chunks = [];
+    let chunkBytes = 0;
+    const flushFile = () => {
+      if (chunks.length === 0) return;
+      const path = join(logDir, segmentName(bucket, writer));
+      writeFileSync(path, Buffer.concat(chunks, chunkBytes));
+      files.push(path);
+      chunks = [];
+      chunkBytes = 0;
+    };
+    const emit = (lastTs) => {
+      const b = bucketSecOf(lastTs);
+      if (b !== bucket) {
+        flushFile();
+        bucket = b;
+      }
+      const frame = builder.finish().slice();
+      chunks.push(frame);
+      chunkBytes += frame.length;
+      bytes += frame.length;
+      frames++;
+    };
+    let lastTs = 0;
+    for (let i = k; i < w.count; i += writers) {
+      if (!addEvent(builder, w, i)) {
+        emit(lastTs);
+        addEvent(builder, w, i);
+      }
+      lastTs = w.tsMs[i];
+      if (single) emit(lastTs);
+    }
+    if (!builder.isEmpty) emit(lastTs);
+    flushFile();
+    perWriter.push(files);
+  }
+  return { files: perWriter, bytes, frames, events: w.count };
+}
+
+/** The NDJSON line a user would otherwise log for event i. */
+export function ndjsonLine(w, i) {
+  const o = w.originIdx[i];
+  const outcome = w.outcome[i] === OUTCOME_BLOCK ? 'block' : w.outcome[i] === OUTCOME_ERROR ? 'error' : 'ok';
+  const obj = { ts: w.tsMs[i], resource: w.names[w.nameIdx[i]], outcome, rt: w.rtMs[i] };
+  if (o >= 0) obj.origin = w.origins[o];
+  return JSON.stringify(obj);
+}
+
+/** Writes the same events as NDJSON files (one per 10-second bucket), returns { files, bytes }. */
+export function writeNdjson(w, dir) {
+  mkdirSync(dir, { recursive: true });
+  const files = [];
+  let bytes = 0;
+  let bucket = -1;
+  let lines = [];
+  const flush = () => {
+    if (lines.length === 0) return;
+    const path = join(dir, `${bucket}.ndjson`);
+    const text = `${lines.join('\n')}\n`;
+    writeFileSync(path, text);
+    bytes += Buffer.byteLength(text);
+    files.push(path);
+    lines = [];
+  };
+  for (let i = 0; i < w.count; i++) {
+    const b = bucketSecOf(w.tsMs[i]);
+    if (b !== bucket) {
+      flush();
+      bucket = b;
+    }
+    lines.push(ndjsonLine(w, i));
+  }
+  flush();
+  return { files, bytes };
+}
+
+/**
+ * Reads `files` (an array per writer, each in order) with positioned reads into one reused
+ * buffer, round-robin over writers one chunk at a time (as a collector tailing several writers
+ * does). `consume(buf, end, fileOffsetOfBuf0)` returns how many bytes it used; the rest is kept
+ * for the next read of that file (an incomplete frame or line).
+ */
+export function readRoundRobin(files, consume, chunkBytes = READ_CHUNK_BYTES) {
+  const buf = Buffer.allocUnsafe(chunkBytes + 64 * 1024);
+  const states = files.map((list) => ({ list, index: 0, fd: -1, offset: 0, carry: Buffer.alloc(0) }));
+  let active = states.length;
+  let bytesRead = 0;
+  while (active > 0) {
+    active = 0;
+    for (const s of states) {
+      if (s.index >= s.list.length) continue;
+      if (s.fd < 0) {
+        s.fd = openSync(s.list[s.index], 'r');
+        s.offset = 0;
+      }
+      const carryLength = s.carry.length;
+      if (carryLength > 0) s.carry.copy(buf, 0);
+      const n = readSync(s.fd, buf, carryLength, chunkBytes, s.offset);
+      bytesRead += n;
+      if (n === 0) {
+        closeSync(s.fd);
+        s.fd = -1;
+        s.index++;
+        s.carry = Buffer.alloc(0);
+      } else {
+        const end = carryLength + n;
+        const used = consume(buf, end, s.offset - carryLength);
+        s.carry = used < end ? Buffer.from(buf.subarray(used, end)) : Buffer.alloc(0);
+        s.offset += n;
+      }
+      if (s.index < s.list.length) active++;
+    }
+  }
+  return bytesRead;
+}
+
+/**
+ * Where segment bytes go: frame headers, the per-frame name tables (string headers + UTF-8),
+ * and the rest (array headers, base time, records), per event, from the files themselves.
+ */
+export function bytesBreakdown(files, events) {
+  let header = 0;
+  let names = 0;
+  let distinctNames = 0;
+  let frames = 0;
+  let total = 0;
+  for (const path of files.flat()) {
+    const bytes = readFileSync(path);
+    total += bytes.length;
+    scanFrames(bytes, 0, bytes.length, {
+      frame(f) {
+        frames++;
+        header += 8;
+        distinctNames += f.names.length;
+        for (const n of f.names) {
+          const b = Buffer.byteLength(n);
+          names += b + (b < 32 ? 1 : b < 256 ? 2 : 3);
+        }
+      },
+    }, { final: true });
+  }
+  const rest = total - header - names;
+  return {
+    totalPerEvent: total / events,
+    frameHeaderPerEvent: header / events,
+    nameTablePerEvent: names / events,
+    recordsAndArraysPerEvent: rest / events,
+    namesPerFrame: distinctNames / frames,
+    eventsPerFrame: events / frames,
+  };
+}

@@ -1,0 +1,156 @@
+// Owns `npm run bench` (full) and `npm run bench -- --quick`: runs every benchmark, each in its
+// own process, and writes bench/results/latest.json and BENCHMARKS.md (report.js). A benchmark
+// that fails is reported as not measured, with its error; the others still run.
+//
+//   npm run bench [-- --quick] [--seed N] [--only ingest,filter,...]
+
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { runChild } from './lib/child.js';
+import { collectMeta } from './lib/meta.js';
+import { topFrames } from './lib/profile.js';
+import { evaluateGoals, renderMarkdown } from './report.js';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const DEFAULT_SEED = 20261126;
+
+const PLANS = {
+  quick: { ingestEvents: 1_000_000, repeats: 3, variantEvents: 200_000, variantRepeats: 1, scalingEvents: 150_000, scalingRepeats: 1, profileEvents: 400_000, filterEvents: 10_000, httpEvents: 200, filterRepeats: 3, freshnessSamples: 1000, freshnessTickSamples: 200 },
+  full: { ingestEvents: 5_000_000, repeats: 5, variantEvents: 1_000_000, variantRepeats: 3, scalingEvents: 1_000_000, scalingRepeats: 3, profileEvents: 2_000_000, filterEvents: 100_000, httpEvents: 2000, filterRepeats: 5, freshnessSamples: 3000, freshnessTickSamples: 1000 },
+};
+
+function parseArgs(argv) {
+  const o = { quick: false, seed: DEFAULT_SEED, only: null };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--quick') o.quick = true;
+    else if (a === '--seed') o.seed = Number(argv[++i]);
+    else if (a.startsWith('--seed=')) o.seed = Number(a.slice(7));
+    else if (a === '--only') o.only = argv[++i].split(',');
+    else if (a === '--help' || a === '-h') {
+      process.stdout.write('usage: npm run bench [-- --quick] [--seed N] [--only ingest,variants,scaling,profile,filter,freshness,rss]\n');
+      process.exit(0);
+    } else throw new Error(`unknown argument ${a}`);
+  }
+  if (!Number.isSafeInteger(o.seed) || o.seed < 0) throw new Error('--seed must be a non-negative integer');
+  return o;
+}
+
+async function main() {
+  const opts = parseArgs(process.argv.slice(2));
+  const mode = opts.quick ? 'quick' : 'full';
+  const plan = PLANS[mode];
+  const started = Date.now();
+  const log = (msg) => process.stderr.write(`[bench ${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s] ${msg}\n`);
+  log(`${mode} run, seed ${opts.seed}`);
+  const results = { meta: { ...collectMeta(ROOT), mode, seed: opts.seed, plan }, errors: {} };
+  const want = (k) => opts.only === null || opts.only.includes(k);
+  const step = async (key, fn) => {
+    if (!want(key)) return;
+    const t0 = Date.now();
+    log(`${key} ...`);
+    try {
+      results[key] = await fn();
+      log(`${key} done in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    } catch (e) {
+      results.errors[key] = String(e && e.message ? e.message : e);
+      log(`${key} FAILED: ${results.errors[key]}`);
+    }
+  };
+
+  await step('build', async () => {
+    // The daemon benchmarks run the real binary (dist/); make sure it is current.
+    execFileSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-b'], { cwd: ROOT, stdio: 'inherit' });
+    return { tsc: 'ok' };
+  });
+  const ingestFile = join(ROOT, 'bench/ingest.js');
+  await step('ingest', () => runChild(ingestFile, 'ingestVariant', { variant: 'standard', events: plan.ingestEvents, seed: opts.seed, repeats: plan.repeats }));
+  await step('workloads', async () => {
+    const out = {};
+    for (const variant of ['uniform', 'resources10k', 'single']) {
+      out[variant] = await runChild(ingestFile, 'ingestVariant', { variant, events: plan.variantEvents, seed: opts.seed, repeats: plan.variantRepeats });
+    }
+    return out;
+  });
+  await step('scaling', () => runChild(ingestFile, 'scalingGrid', { events: plan.scalingEvents, seed: opts.seed, repeats: plan.scalingRepeats }));
+  await step('profile', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sw-bench-cpuprof-'));
+    try {
+      const r = await runChild(ingestFile, 'profileIngest', { events: plan.profileEvents, seed: opts.seed, rounds: 4 }, { nodeArgs: ['--cpu-prof', '--cpu-prof-dir', dir] });
+      const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
+      const top = topFrames(join(dir, file), 15, ROOT, 'ingestSegmentFiles');
+      mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
+      execFileSync('cp', [join(dir, file), join(ROOT, 'bench/results/ingest.cpuprofile')]);
+      return { ...r, ...top, file: 'bench/results/ingest.cpuprofile' };
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+  await step('filter', () => runChild(join(ROOT, 'bench/filter.js'), 'filterBench', { events: plan.filterEvents, httpEvents: plan.httpEvents, repeats: plan.filterRepeats }));
+  await step('freshness', async () => {
+    const daemonFile = join(ROOT, 'bench/daemon.js');
+    const base = await runChild(daemonFile, 'freshness', { samples: plan.freshnessSamples, seed: opts.seed });
+    const tick10 = await runChild(daemonFile, 'freshness', { samples: plan.freshnessTickSamples, seed: opts.seed, daemonArgs: ['--tick-ms', '10'] });
+    return { ...base, tick10 };
+  });
+  await step('rss', () => runChild(join(ROOT, 'bench/daemon.js'), 'rss', { resources: 10_000, seed: opts.seed }));
+
+  results.meta.elapsedSeconds = (Date.now() - started) / 1000;
+  const json = toLatestJson(results);
+  json.goals = evaluateGoals(json);
+  mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
+  writeFileSync(join(ROOT, 'bench/results/latest.json'), `${JSON.stringify(json, null, 2)}\n`);
+  writeFileSync(join(ROOT, 'BENCHMARKS.md'), renderMarkdown(json));
+  log(`wrote bench/results/latest.json and BENCHMARKS.md in ${json.meta.elapsedSeconds.toFixed(0)} s`);
+  for (const g of json.goals) log(`${g.met === null ? 'n/a ' : g.met ? 'MET ' : 'MISS'} ${g.goal}: ${g.display}`);
+  if (Object.keys(results.errors).length > 0) process.exitCode = 1;
+}
+
+/** The published shape: the issue's keys at the top (numbers, null when not measured), details beside. */
+function toLatestJson(r) {
+  const num = (v) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+  const ing = r.ingest ?? {};
+  const fil = r.filter ?? {};
+  const fr = r.freshness ?? {};
+  return {
+    meta: r.meta,
+    ingest: {
+      eventsPerSec: num(ing.eventsPerSec),
+      ndjsonEventsPerSec: num(ing.ndjsonEventsPerSec),
+      rawReadEventsPerSec: num(ing.rawReadEventsPerSec),
+      vsNdjson: num(ing.eventsPerSec / ing.ndjsonEventsPerSec),
+      details: r.ingest ?? null,
+    },
+    freshness: { p50Ms: num(fr.p50Ms), p99Ms: num(fr.p99Ms), details: r.freshness ?? null },
+    filter: {
+      bufferedUsPerEvent: num(fil.bufferedUsPerEvent),
+      unbufferedUsPerEvent: num(fil.unbufferedUsPerEvent),
+      noopUsPerEvent: num(fil.noopUsPerEvent),
+      httpCallUsPerEvent: num(fil.httpCallUsPerEvent),
+      encodeUsPerEvent: num(fil.encodeUsPerEvent),
+      httpOverBuffered: num(fil.httpOverBuffered),
+      httpOverBufferedSameEngine: num(fil.httpOverBufferedSameEngine),
+      details: r.filter ?? null,
+    },
+    bytesPerEvent: {
+      batched: num(ing.bytesPerEvent),
+      single: num(r.workloads?.single?.bytesPerEvent),
+      ndjson: num(ing.ndjsonBytesPerEvent),
+      breakdown: ing.bytes ?? null,
+    },
+    collectorRssMb10kResources: num(r.rss?.rssMb),
+    rss: r.rss ?? null,
+    scaling: r.scaling ?? null,
+    workloads: r.workloads ?? null,
+    profile: r.profile ?? null,
+    errors: r.errors,
+  };
+}
+
+main().catch((e) => {
+  process.stderr.write(`${e && e.stack ? e.stack : String(e)}\n`);
+  process.exit(1);
+});
