@@ -20,6 +20,7 @@ for (const host of ['node', 'wasmtime'] as HostName[]) {
     const component = fixtureComponent('append-cli');
     const pin = await tempDir(t, `atomic-${host}`);
     mkdirSync(join(pin, 'log'));
+    await run.prepare(component);
     const results = await Promise.all(
       [...Array(WRITERS).keys()].map((i) => run({ component, pin, args: ['append', 'shared', String(FRAMES_PER_WRITER), `writer-${i}`, String(BUCKET)] })),
     );

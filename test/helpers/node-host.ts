@@ -3,6 +3,7 @@
 
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { loadComponent } from '../../packages/collector/src/host/transpile-cache.js';
 import { CACHE_DIR, CLI_BIN, REPO_ROOT, runProcess, type ProcessResult } from './repo.js';
 
 export const NODE_HOST_CACHE = join(CACHE_DIR, 'sentinel-wasi');
@@ -14,6 +15,11 @@ export interface GuestRun {
   pinReadOnly?: boolean;
   args?: string[];
   stdin?: string | Uint8Array;
+}
+
+/** Transpiles the component into the host's cache, so processes started together do not all do it. */
+export async function prepareUnderNode(component: string): Promise<void> {
+  await loadComponent(component, NODE_HOST_CACHE);
 }
 
 export function runUnderNode(run: GuestRun): Promise<ProcessResult> {

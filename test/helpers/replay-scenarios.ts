@@ -50,6 +50,7 @@ export function replayScenarios(t: Test, host: HostName, run: HostRun): void {
   t.test(`${host}: 4 concurrent writer processes on one segment lose nothing`, async (t) => {
     const pin = await tempDir(t, 'replay4');
     mkdirSync(join(pin, 'log'));
+    await run.prepare(component);
     const inputs = [0, 1, 2, 3].map((i) => makeTraffic(3000, { seed: 100 + i, startMs: START_MS, seconds: 5, resourcePrefix: `p${i} ` }));
     const results = await Promise.all(inputs.map((lines) => run({ component, pin, args: ['--writer', 'shared'], stdin: toTsv(lines) })));
     let framesWritten = 0;

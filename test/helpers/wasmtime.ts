@@ -27,6 +27,8 @@ export const HOW_TO_GET_WASMTIME =
 export interface WasmtimeLane {
   kind: 'cli' | 'python';
   run(run: GuestRun): Promise<ProcessResult>;
+  /** Compiles the component into the cache, so processes started together do not all compile it. */
+  prepare(component: string): Promise<void>;
 }
 
 function onPath(command: string): boolean {
@@ -100,6 +102,9 @@ export function wasmtimeLane(): WasmtimeLane {
   if (onPath('wasmtime')) {
     lane = {
       kind: 'cli',
+      prepare: async () => {
+        // the CLI keeps its own compilation cache
+      },
       run: (run) => {
         if (run.pinReadOnly) {
           ensureVenv();
@@ -111,6 +116,13 @@ export function wasmtimeLane(): WasmtimeLane {
     return lane;
   }
   ensureVenv();
-  lane = { kind: 'python', run: (run) => runProcess(VENV_PYTHON, pythonArgs(run), { stdin: run.stdin }) };
+  lane = {
+    kind: 'python',
+    run: (run) => runProcess(VENV_PYTHON, pythonArgs(run), { stdin: run.stdin }),
+    prepare: async (component) => {
+      const r = await runProcess(VENV_PYTHON, [RUNNER, '--cache-dir', CWASM_DIR, '--compile-only', component]);
+      if (r.code !== 0) throw new Error(`compiling ${component} under wasmtime failed:\n${r.stderr}`);
+    },
+  };
   return lane;
 }

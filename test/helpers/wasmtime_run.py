@@ -7,7 +7,7 @@ Compiled components are cached as .cwasm files named by the component's sha256 a
 version, so only the first run pays Cranelift's compile (seconds for a 12 MB component).
 
 usage: wasmtime_run.py [--pin DIR] [--pin-read-only] [--cache-dir DIR] [--env K=V]...
-                       [--timing] component.wasm [args...]
+                       [--timing] [--compile-only] component.wasm [args...]
 """
 
 import argparse
@@ -56,12 +56,15 @@ def main() -> int:
     parser.add_argument("--cache-dir", default=os.path.join(".cache", "wasmtime-cwasm"))
     parser.add_argument("--env", action="append", default=[], help="K=V for the component (repeatable)")
     parser.add_argument("--timing", action="store_true", help="print compile/instantiate/run times to stderr")
+    parser.add_argument("--compile-only", action="store_true", help="compile (or find in the cache) and exit")
     parser.add_argument("component")
     parser.add_argument("args", nargs=argparse.REMAINDER)
     opts = parser.parse_args()
 
     engine = Engine(Config())
     component = load_component(engine, opts.component, opts.cache_dir, opts.timing)
+    if opts.compile_only:
+        return 0
 
     linker = Linker(engine)
     linker.add_wasip2()
