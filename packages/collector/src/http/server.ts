@@ -36,7 +36,16 @@ export interface HttpServerOptions {
   hostIp?: string;
   /** Resources that get Prometheus series at most (busiest first); default 200. */
   maxPrometheusResources?: number;
+  /**
+   * Longest wait of a `/metric` range request for its last second to be sealed (needs
+   * query.sealedThroughSecAt); default 1500 ms, under the dashboard's 3 s read timeout. 0 disables.
+   */
+  metricWaitMs?: number;
 }
+
+/** The dashboard fetches a 7 s window once its end is 2 s old; a collector seals a second about grace + 1 s after it ends. */
+export const DEFAULT_METRIC_WAIT_MS = 1500;
+const SEAL_POLL_MS = 50;
 
 export interface RunningHttpServer {
   /** e.g. http://127.0.0.1:8719 */
@@ -94,7 +103,29 @@ function hostAllowed(boundHost: string, hostHeader: string | undefined): boolean
   return LOOPBACK_NAME.test(hostnameOf(hostHeader));
 }
 
-function makeHandler(options: HttpServerOptions) {
+/** waitForSealed for the transport: polls the query's sealed front until it reaches sec, the wait is over, or the server stops. */
+function sealWaiter(options: HttpServerOptions, stop: AbortSignal): (sec: number) => Promise<void> {
+  const query = options.query;
+  const maxWaitMs = options.metricWaitMs ?? DEFAULT_METRIC_WAIT_MS;
+  return async (sec) => {
+    if (query.sealedThroughSecAt === undefined || maxWaitMs <= 0) return;
+    const deadline = Date.now() + maxWaitMs;
+    while (!stop.aborted && query.sealedThroughSecAt(options.nowMs()) < sec && Date.now() < deadline) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(done, Math.min(SEAL_POLL_MS, Math.max(1, deadline - Date.now())));
+        function done(): void {
+          clearTimeout(timer);
+          stop.removeEventListener('abort', done);
+          resolve();
+        }
+        stop.addEventListener('abort', done);
+      });
+    }
+  };
+}
+
+function makeHandler(options: HttpServerOptions, stop: AbortSignal) {
+  const waitForSealed = sealWaiter(options, stop);
   const searcher = metricSearcherFor(options.metricDir, options.app);
   const hostIp = options.hostIp ?? defaultHostIp();
   const maxSeries = options.maxPrometheusResources ?? DEFAULT_MAX_PROMETHEUS_RESOURCES;
@@ -122,6 +153,7 @@ function makeHandler(options: HttpServerOptions) {
       token: options.token,
       authorization: req.headers.authorization,
       hostIp,
+      waitForSealed,
     };
     let result;
     try {
@@ -181,7 +213,8 @@ function listen(server: Server, host: string, port: number): Promise<void> {
 }
 
 export async function startHttpServer(options: HttpServerOptions): Promise<RunningHttpServer> {
-  const handler = makeHandler(options);
+  const stopping = new AbortController();
+  const handler = makeHandler(options, stopping.signal);
   const server = createServer((req, res) => {
     handler(req, res).catch((err: unknown) => {
       if (res.headersSent) {
@@ -221,6 +254,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     url: `http://${hostPart}:${address.port}`,
     close: () =>
       new Promise<void>((resolve, reject) => {
+        stopping.abort();
         server.close((err) => (err ? reject(err) : resolve()));
         server.closeIdleConnections();
       }),

@@ -25,6 +25,8 @@ export interface TransportContext {
   /** The request's `Authorization` header, for state-changing commands. */
   authorization: string | undefined;
   hostIp: string;
+  /** Resolves once every second ≤ sec is sealed into the metric log, or when waiting longer makes no sense. */
+  waitForSealed: (sec: number) => Promise<void>;
 }
 
 export interface CommandResult {
@@ -56,6 +58,7 @@ async function metric(params: Map<string, string>, ctx: TransportContext): Promi
   if (!blank(endText)) {
     const end = parseLong('endTime', endText!);
     if (typeof end !== 'number') return end;
+    await ctx.waitForSealed(Math.floor(end / 1000));
     lines = (await ctx.searcher.findByTimeAndResource(start, end, identity)).lines;
   } else {
     let maxLines = METRIC_DEFAULT_MAX_LINES;

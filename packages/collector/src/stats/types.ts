@@ -104,6 +104,12 @@ export interface StatsQuery {
   /** One resource's node and its per-origin nodes; undefined when not tracked. */
   resourceAt(name: string, nowMs: number): { node: NodeSnapshot; origins: NodeSnapshot[] } | undefined;
   healthAt(nowMs: number): Health;
+  /**
+   * Optional: the newest epoch second whose lines are all in the metric log (-1 before the first
+   * seal). With it, `/metric` waits briefly for a second the dashboard asks for that is about to be
+   * sealed, instead of answering without it (the dashboard never asks for a second twice).
+   */
+  sealedThroughSecAt?(nowMs: number): number;
 }
 
 /** Where a running collector says it can be reached: `<pin>/collector/address.json`. */
