@@ -11,6 +11,9 @@ import { getStdout } from 'wasi:cli/stdout@0.2.12';
 import { getStderr } from 'wasi:cli/stderr@0.2.12';
 import { handleRequest } from './gateway.js';
 
+/** A u64 parameter: both engines accept a JS number (the QuickJS backend wants one); the generated types say bigint. */
+const READ_BYTES = 65536 as unknown as bigint;
+
 function write(stream: { blockingWriteAndFlush(b: Uint8Array): void }, text: string): void {
   const bytes = utf8Encode(text);
   for (let p = 0; p < bytes.length; p += 4096) stream.blockingWriteAndFlush(bytes.subarray(p, Math.min(p + 4096, bytes.length)));
@@ -22,7 +25,7 @@ function readAll(): Uint8Array {
   let total = 0;
   for (;;) {
     try {
-      const c = stdin.blockingRead(65536);
+      const c = stdin.blockingRead(READ_BYTES);
       chunks.push(c);
       total += c.length;
     } catch {

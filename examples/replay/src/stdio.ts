@@ -6,6 +6,9 @@ import { getStdin } from 'wasi:cli/stdin@0.2.12';
 import { getStderr } from 'wasi:cli/stderr@0.2.12';
 import { utf8Encode } from '@sentinel-wasi/protocol/encode';
 
+/** A u64 parameter: both engines accept a JS number (the QuickJS backend wants one); the generated types say bigint. */
+const READ_BYTES = 65536 as unknown as bigint;
+
 /** Command-line arguments without the program name. */
 export function args(): string[] {
   return getArguments().slice(1);
@@ -17,7 +20,7 @@ export function readStdin(onChunk: (chunk: Uint8Array) => void): void {
   for (;;) {
     let chunk: Uint8Array;
     try {
-      chunk = stdin.blockingRead(65536);
+      chunk = stdin.blockingRead(READ_BYTES);
     } catch {
       return; // closed (end of input) or failed
     }
