@@ -7,9 +7,11 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { StatsQuery } from '../stats/types.js';
 import { isFormContentType, parseCommandTarget, parseParams } from './command-request.js';
+import { hostAllowed } from './host-check.js';
 import { JSON_API_PREFIX, runJsonApi } from './json-api.js';
 import { LIVE_PAGE_CSP, livePageHtml } from './live-page.js';
 import { DEFAULT_MAX_PROMETHEUS_RESOURCES, PROMETHEUS_CONTENT_TYPE, prometheusText } from './prometheus.js';
+import { DEFAULT_METRIC_WAIT_MS, sealWaiter } from './seal-wait.js';
 import { defaultHostIp, metricSearcherFor, runTransportCommand, type TransportContext } from './transport.js';
 
 export const DEFAULT_HTTP_HOST = '127.0.0.1';
@@ -43,9 +45,6 @@ export interface HttpServerOptions {
   metricWaitMs?: number;
 }
 
-/** The dashboard fetches a 7 s window once its end is 2 s old; a collector seals a second about grace + 1 s after it ends. */
-export const DEFAULT_METRIC_WAIT_MS = 1500;
-const SEAL_POLL_MS = 50;
 
 export interface RunningHttpServer {
   /** e.g. http://127.0.0.1:8719 */
@@ -84,48 +83,8 @@ async function readBody(req: IncomingMessage): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-const LOOPBACK_NAME = /^(?:localhost|127(?:\.\d{1,3}){3}|\[?::1\]?)$/i;
-
-/** The host part of a Host header (`name`, `name:port`, `[v6]:port`). */
-function hostnameOf(hostHeader: string): string {
-  const h = hostHeader.trim();
-  if (h.startsWith('[')) return h.slice(0, h.indexOf(']') + 1);
-  return h.replace(/:\d*$/, '');
-}
-
-/**
- * A server bound to loopback answers only requests addressed to a loopback name: a web page cannot
- * reach it through DNS rebinding (a hostile name resolving to 127.0.0.1). A request without Host
- * (HTTP/1.0) is let through.
- */
-function hostAllowed(boundHost: string, hostHeader: string | undefined): boolean {
-  if (!LOOPBACK_NAME.test(boundHost) || hostHeader === undefined) return true;
-  return LOOPBACK_NAME.test(hostnameOf(hostHeader));
-}
-
-/** waitForSealed for the transport: polls the query's sealed front until it reaches sec, the wait is over, or the server stops. */
-function sealWaiter(options: HttpServerOptions, stop: AbortSignal): (sec: number) => Promise<void> {
-  const query = options.query;
-  const maxWaitMs = options.metricWaitMs ?? DEFAULT_METRIC_WAIT_MS;
-  return async (sec) => {
-    if (query.sealedThroughSecAt === undefined || maxWaitMs <= 0) return;
-    const deadline = Date.now() + maxWaitMs;
-    while (!stop.aborted && query.sealedThroughSecAt(options.nowMs()) < sec && Date.now() < deadline) {
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(done, Math.min(SEAL_POLL_MS, Math.max(1, deadline - Date.now())));
-        function done(): void {
-          clearTimeout(timer);
-          stop.removeEventListener('abort', done);
-          resolve();
-        }
-        stop.addEventListener('abort', done);
-      });
-    }
-  };
-}
-
 function makeHandler(options: HttpServerOptions, stop: AbortSignal) {
-  const waitForSealed = sealWaiter(options, stop);
+  const waitForSealed = sealWaiter(options.query, options.nowMs, options.metricWaitMs ?? DEFAULT_METRIC_WAIT_MS, stop);
   const searcher = metricSearcherFor(options.metricDir, options.app);
   const hostIp = options.hostIp ?? defaultHostIp();
   const maxSeries = options.maxPrometheusResources ?? DEFAULT_MAX_PROMETHEUS_RESOURCES;
