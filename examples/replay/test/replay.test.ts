@@ -80,6 +80,16 @@ t.test('a missing pin never crashes the run: records are dropped and counted', a
   t.match(r.stderr, /replay: 2 lines, 2 records, 0 bad lines, 0 frames written, 2 records dropped/);
 });
 
+t.test('--pin names the preopen to use: /pin/ is /pin; another path finds no pin and drops', async (t) => {
+  const dir = pin();
+  const line = `${T0}\ta\t1\tok\n`;
+  const same = runCommand(WASM, dir, ['--pin', '/pin/'], line);
+  t.match(same.stderr, /1 records, 0 bad lines, 1 frames written, 0 records dropped/);
+  const other = runCommand(WASM, dir, ['--pin', '/data'], line);
+  t.match(other.stderr, /1 records, 0 bad lines, 0 frames written, 1 records dropped/);
+  t.same([...readSegments(dir).values()].map((d) => d.events.length), [1]);
+});
+
 t.test('a pin whose log/ cannot be used (a file, not a directory) drops and counts, exit 0', async (t) => {
   const dir = pin();
   writeFileSync(join(dir, 'log'), 'not a directory');
