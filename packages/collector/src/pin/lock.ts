@@ -32,6 +32,9 @@ function readHolder(path: string): number | undefined {
   }
 }
 
+/** Lock paths this process holds (a lock naming our own pid is stale unless it is one of these). */
+const heldHere = new Set<string>();
+
 export interface PinLock {
   path: string;
   /** Removes the lock file if this process still owns it. */
@@ -47,7 +50,8 @@ export function acquireLock(path: string, pid = process.pid): PinLock {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       const holder = readHolder(path);
-      if (holder !== undefined && holder !== pid && processAlive(holder)) throw new LockError(path, holder);
+      const live = holder === pid ? heldHere.has(path) : holder !== undefined && processAlive(holder);
+      if (live) throw new LockError(path, holder!);
       // Stale (its process is gone) or unreadable half-written lock: remove it and try again.
       try {
         unlinkSync(path);
@@ -58,9 +62,11 @@ export function acquireLock(path: string, pid = process.pid): PinLock {
     }
     writeSync(fd, `${pid}\n`);
     closeSync(fd);
+    heldHere.add(path);
     return {
       path,
       release() {
+        heldHere.delete(path);
         if (readHolder(path) === pid) {
           try {
             unlinkSync(path);
