@@ -46,7 +46,7 @@ export interface ServingHost {
 }
 
 /** Starts `sentinel-wasi serve` on a free port and waits until it listens. */
-export function startServe(options: { component: string; pin: string; pinReadOnly?: boolean }): Promise<ServingHost> {
+export function startServe(options: { component: string; pin: string; pinReadOnly?: boolean; extraArgs?: string[] }): Promise<ServingHost> {
   const child = spawn(process.execPath, [
     CLI_BIN,
     'serve',
@@ -58,6 +58,7 @@ export function startServe(options: { component: string; pin: string; pinReadOnl
     '0',
     '--cache-dir',
     NODE_HOST_CACHE,
+    ...(options.extraArgs ?? []),
   ], { cwd: REPO_ROOT, stdio: ['ignore', 'inherit', 'pipe'] });
   let stderr = '';
   const exited = new Promise<number>((resolveExit) => child.on('close', (code, signal) => resolveExit(code ?? (signal ? 128 : 1))));

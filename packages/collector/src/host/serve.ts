@@ -1,7 +1,10 @@
 // Owns serving an HTTP component (wasi:http/incoming-handler) under the Node host: preview2-shim's
 // HTTP server, and a fresh component instance for every request (per-request isolation, as
-// `wasmtime serve` does by default), each with its own pin preopen. A request whose instance traps
-// gets a 500 and is counted; the server goes on.
+// `wasmtime serve` does by default for p2 components), each with its own pin preopen. Instantiating
+// costs tens of ms (mostly jco's generated set-up code), so the next instance is made while the
+// server is idle, and `maxInstanceReuseCount` (like wasmtime's flag) lets an instance serve several
+// requests one after another. A request whose instance traps gets a 500 and is counted; that
+// instance is never used again, and the server goes on.
 
 import { basename } from 'node:path';
 import * as shimHttp from '@bytecodealliance/preview2-shim/http';
@@ -18,6 +21,8 @@ export interface ServeOptions {
   host?: string;
   /** Port to bind; 0 picks a free one (see `port` on the result). */
   port: number;
+  /** Requests one instance serves, one after another, before it is dropped (default 1: isolation). */
+  maxInstanceReuseCount?: number;
   /** Arguments after argv[0] for every instance. */
   args?: string[];
   env?: Record<string, string>;
@@ -30,6 +35,8 @@ export interface ServeCounters {
   requests: number;
   /** Requests whose instance failed to instantiate or trapped (answered 500). */
   failedRequests: number;
+  /** Component instances created (the up-front check included). */
+  instances: number;
 }
 
 export interface RunningServer {
@@ -77,18 +84,54 @@ export async function serveComponent(options: ServeOptions): Promise<RunningServ
     throw new HostError('E_NOT_HTTP', `${options.componentPath} does not export wasi:http/incoming-handler (is it a command component? use run)`);
   }
 
-  const counters: ServeCounters = { requests: 0, failedRequests: 0 };
+  const counters: ServeCounters = { requests: 0, failedRequests: 0, instances: 1 };
+  const maxUses = options.maxInstanceReuseCount ?? 1;
+  if (!Number.isSafeInteger(maxUses) || maxUses < 1) {
+    throw new HostError('E_BAD_ARGUMENT', `maxInstanceReuseCount must be a positive integer, got ${maxUses}`);
+  }
+  type Instance = ReturnType<LoadedComponent['instantiate']>;
+  const instantiate = (): Instance => {
+    counters.instances++;
+    return component.instantiate(component.getCoreModule, instanceImports(importOptions));
+  };
+  // The instance serving requests now (and how many it has served), and one made ahead of need.
+  let current: Instance | null = null;
+  let currentUses = 0;
+  let spare: Instance | null = probe; // fresh: it has served nothing
+  let spareTimer: NodeJS.Immediate | null = null;
+  const makeSpareLater = (): void => {
+    if (spare !== null || spareTimer !== null) return;
+    spareTimer = setImmediate(() => {
+      spareTimer = null;
+      try {
+        spare ??= instantiate();
+      } catch {
+        // reported when a request needs it
+      }
+    });
+  };
+  const instanceForRequest = (): Instance => {
+    if (current === null || currentUses >= maxUses) {
+      current = spare ?? instantiate();
+      spare = null;
+      currentUses = 0;
+    }
+    currentUses++;
+    return current;
+  };
+
   const server = new HTTPServer({
     handle(request: unknown, responseOut: unknown): void {
       counters.requests++;
       try {
-        const instance = component.instantiate(component.getCoreModule, instanceImports(importOptions));
-        instance.incomingHandler!.handle(request, responseOut);
+        instanceForRequest().incomingHandler!.handle(request, responseOut);
       } catch (err) {
         counters.failedRequests++;
+        current = null; // a trapped instance is never entered again
         stderr.write(`sentinel-wasi serve: request failed: ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}\n`);
         answerInternalError(responseOut);
       }
+      makeSpareLater();
     },
   });
   const host = options.host ?? DEFAULT_SERVE_HOST;
@@ -100,5 +143,15 @@ export async function serveComponent(options: ServeOptions): Promise<RunningServ
     throw new HostError(code === 'EADDRINUSE' ? 'E_ADDRESS_IN_USE' : 'E_LISTEN', `cannot listen on ${host}:${options.port}: ${(err as Error).message}`);
   }
   const address = server.address() as { port: number };
-  return { host, port: address.port, component, counters, close: () => server.stop() };
+  makeSpareLater();
+  return {
+    host,
+    port: address.port,
+    component,
+    counters,
+    close: () => {
+      if (spareTimer !== null) clearImmediate(spareTimer);
+      server.stop();
+    },
+  };
 }

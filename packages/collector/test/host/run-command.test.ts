@@ -57,6 +57,7 @@ t.test('usage errors exit 2 with the reason', async (t) => {
     [['run', component, '--pin', '/tmp', '--bogus'], /Unknown option '--bogus'/],
     [['serve', component, '--pin', '/tmp'], /--port N is required/],
     [['serve', component, '--pin', '/tmp', '--port', '70000'], /--port must be an integer in \[0, 65535\]/],
+    [['serve', component, '--pin', '/tmp', '--port', '0', '--max-instance-reuse-count', '0'], /--max-instance-reuse-count must be a positive integer, got "0"/],
   ];
   for (const [argv, message] of cases) {
     const r = await runProcess(process.execPath, [CLI_BIN, ...argv]);

@@ -28,7 +28,7 @@ t.test('every request gets a fresh instance and its append lands in the pin', as
   t.same(new Set(responses.map((r) => `${r.status} ${r.body}`)), new Set(['200 appended 1 dropped 0 served 1\n']), 'no instance served twice');
   const { code, stderr } = await server.stop();
   t.equal(code, 0);
-  t.match(stderr, /stopped after 20 requests \(0 failed\)/);
+  t.match(stderr, /stopped after 20 requests \(0 failed\), (2[01]) instances/, 'one instance per request (plus the up-front check and a spare)');
   const scan = scanPin(pin);
   t.same({ frames: scan.framesRead, skipped: scan.framesSkipped, records: scan.recordsAccepted }, { frames: 20, skipped: 0, records: 20 });
   t.same(scan.records.map((r) => r.rtMs).sort((a, b) => a - b), [...Array(12).keys(), ...[...Array(8).keys()].map((i) => 100 + i)]);
@@ -44,6 +44,20 @@ t.test('a request whose instance traps gets 500; the next request is served', as
   const { stderr } = await server.stop();
   t.match(stderr, /request failed: RuntimeError/);
   t.match(stderr, /stopped after 2 requests \(1 failed\)/);
+});
+
+t.test('--max-instance-reuse-count N: an instance serves N requests in turn; a trapped one is replaced', async (t) => {
+  const pin = await tempDir(t, 'serve');
+  const server = await startServe({ component, pin, extraArgs: ['--max-instance-reuse-count', '3'] });
+  t.teardown(() => server.stop());
+  const served: string[] = [];
+  for (let i = 0; i < 7; i++) served.push((await get(`${server.url}/r${i}`)).body.trim().split(' ').pop()!);
+  t.same(served, ['1', '2', '3', '1', '2', '3', '1']);
+  t.equal((await get(`${server.url}/trap`)).status, 500);
+  t.equal(await get(`${server.url}/next`).then((r) => r.body), 'appended 1 dropped 0 served 1\n', 'a fresh instance after the trap');
+  const { stderr } = await server.stop();
+  t.match(stderr, /stopped after 9 requests \(1 failed\)/);
+  t.equal(scanPin(pin).recordsAccepted, 8);
 });
 
 t.test('a missing pin fails no request; each counts its drop, and appends start once the pin exists', async (t) => {

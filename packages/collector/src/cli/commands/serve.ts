@@ -19,6 +19,9 @@ Options:
   --pin-read-only    preopen the pin read-only
   --port N           port to listen on (required; 0 picks a free port, printed at start)
   --host ADDR        interface to bind (default ${DEFAULT_SERVE_HOST})
+  --max-instance-reuse-count N
+                     requests one instance serves, one after another, before a fresh one
+                     takes over (default 1: every request gets a fresh instance)
   --env K=V          set an environment variable for the component (repeatable)
   --cache-dir DIR    where transpiled components are kept (see sentinel-wasi run --help)
   -h, --help         show this help
@@ -31,11 +34,16 @@ export const serveCommand: Command = {
   summary: 'serve an HTTP filter component under the Node host (instance per request, pin at /pin)',
   help,
   async run(argv, io) {
-    const flags = parseHostFlags(argv, { port: { type: 'string' }, host: { type: 'string' } });
+    const flags = parseHostFlags(argv, { port: { type: 'string' }, host: { type: 'string' }, 'max-instance-reuse-count': { type: 'string' } });
     const portText = flags.values.port;
     if (typeof portText !== 'string') throw new UsageError('--port N is required');
     const port = Number(portText);
     if (!/^\d+$/.test(portText) || port > 65535) throw new UsageError(`--port must be an integer in [0, 65535], got ${JSON.stringify(portText)}`);
+    const reuseText = flags.values['max-instance-reuse-count'];
+    const maxInstanceReuseCount = typeof reuseText === 'string' ? Number(reuseText) : 1;
+    if (typeof reuseText === 'string' && (!/^\d+$/.test(reuseText) || maxInstanceReuseCount < 1)) {
+      throw new UsageError(`--max-instance-reuse-count must be a positive integer, got ${JSON.stringify(reuseText)}`);
+    }
     const host = typeof flags.values.host === 'string' ? flags.values.host : DEFAULT_SERVE_HOST;
     if (!existsSync(flags.pinDir)) {
       io.stderr.write(`sentinel-wasi serve: pin ${flags.pinDir} does not exist; appends will fail and be counted as drops until it does\n`);
@@ -46,6 +54,7 @@ export const serveCommand: Command = {
       pinReadOnly: flags.pinReadOnly,
       host,
       port,
+      maxInstanceReuseCount,
       args: flags.guestArgs,
       env: flags.env,
       cacheDir: flags.cacheDir,
@@ -62,7 +71,8 @@ export const serveCommand: Command = {
       process.on('SIGTERM', stop);
     });
     server.close();
-    io.stderr.write(`sentinel-wasi serve: stopped after ${server.counters.requests} requests (${server.counters.failedRequests} failed)\n`);
+    const { requests, failedRequests, instances } = server.counters;
+    io.stderr.write(`sentinel-wasi serve: stopped after ${requests} requests (${failedRequests} failed), ${instances} instances\n`);
     return 0;
   },
 };
