@@ -4,7 +4,7 @@
 //
 //   wasmtime run --dir <pin>::/pin http-gateway-cli.wasm < requests.txt
 
-import { createSentinel } from '@sentinel-wasi/filter';
+import { command, createSentinel } from '@sentinel-wasi/filter';
 import { utf8Decode, utf8Encode } from '@sentinel-wasi/protocol/encode';
 import { getStdin } from 'wasi:cli/stdin@0.2.12';
 import { getStdout } from 'wasi:cli/stdout@0.2.12';
@@ -41,29 +41,26 @@ function readAll(): Uint8Array {
   return all;
 }
 
-export const run = {
-  run(): void {
-    const sentinel = createSentinel();
-    const stdout = getStdout();
-    let out = '';
-    let lineNo = 0;
-    for (const raw of utf8Decode(readAll()).split('\n')) {
-      lineNo++;
-      const line = raw.trim();
-      if (line === '' || line.startsWith('#')) continue;
-      const parts = line.split(/\s+/);
-      if (parts.length !== 2 || !parts[1]!.startsWith('/')) {
-        write(getStderr(), `http-gateway: line ${lineNo}: expected "METHOD /path[?query]"\n`);
-        continue;
-      }
-      const r = handleRequest(sentinel, parts[0]!.toUpperCase(), parts[1]!);
-      out += `${r.status} ${r.resource}\n`;
-      if (out.length > 2048) {
-        write(stdout, out);
-        out = '';
-      }
+export const run = command(() => {
+  const sentinel = createSentinel();
+  const stdout = getStdout();
+  let out = '';
+  let lineNo = 0;
+  for (const raw of utf8Decode(readAll()).split('\n')) {
+    lineNo++;
+    const line = raw.trim();
+    if (line === '' || line.startsWith('#')) continue;
+    const parts = line.split(/\s+/);
+    if (parts.length !== 2 || !parts[1]!.startsWith('/')) {
+      write(getStderr(), `http-gateway: line ${lineNo}: expected "METHOD /path[?query]"\n`);
+      continue;
     }
-    write(stdout, out);
-    sentinel.flush();
-  },
-};
+    const r = handleRequest(sentinel, parts[0]!.toUpperCase(), parts[1]!);
+    out += `${r.status} ${r.resource}\n`;
+    if (out.length > 2048) {
+      write(stdout, out);
+      out = '';
+    }
+  }
+  write(stdout, out);
+});

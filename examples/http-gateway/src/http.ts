@@ -4,7 +4,7 @@
 //   wasmtime serve -S cli --dir <pin>::/pin http-gateway.wasm
 
 import { Fields, OutgoingBody, OutgoingResponse, ResponseOutparam, type IncomingRequest, type Method } from 'wasi:http/types@0.2.12';
-import { createSentinel } from '@sentinel-wasi/filter';
+import { createSentinel, httpHandler } from '@sentinel-wasi/filter';
 import { utf8Encode } from '@sentinel-wasi/protocol/encode';
 import { handleRequest } from './gateway.js';
 
@@ -15,18 +15,17 @@ function methodName(m: Method): string {
   return m.tag === 'other' ? m.val : m.tag.toUpperCase();
 }
 
-export const incomingHandler = {
-  handle(request: IncomingRequest, responseOut: ResponseOutparam): void {
-    const decision = handleRequest(sentinel, methodName(request.method()), request.pathWithQuery() ?? '/');
-    const headers = new Fields();
-    headers.append('content-type', utf8Encode('text/plain; charset=utf-8'));
-    const response = new OutgoingResponse(headers);
-    response.setStatusCode(decision.status);
-    const body = response.body();
-    ResponseOutparam.set(responseOut, { tag: 'ok', val: response });
-    const stream = body.write();
-    stream.blockingWriteAndFlush(utf8Encode(decision.body));
-    stream[Symbol.dispose]();
-    OutgoingBody.finish(body, undefined);
-  },
-};
+// httpHandler flushes what the request recorded when it ends, even if something below throws.
+export const incomingHandler = httpHandler((request: IncomingRequest, responseOut: ResponseOutparam): void => {
+  const decision = handleRequest(sentinel, methodName(request.method()), request.pathWithQuery() ?? '/');
+  const headers = new Fields();
+  headers.append('content-type', utf8Encode('text/plain; charset=utf-8'));
+  const response = new OutgoingResponse(headers);
+  response.setStatusCode(decision.status);
+  const body = response.body();
+  ResponseOutparam.set(responseOut, { tag: 'ok', val: response });
+  const stream = body.write();
+  stream.blockingWriteAndFlush(utf8Encode(decision.body));
+  stream[Symbol.dispose]();
+  OutgoingBody.finish(body, undefined);
+});

@@ -4,7 +4,7 @@
 //
 //   wasmtime run --dir <pin>::/pin replay.wasm [--writer NAME] [--pin /pin] < traffic.tsv
 
-import { createSentinel, type Sentinel } from '@sentinel-wasi/filter';
+import { command, createSentinel, type Sentinel } from '@sentinel-wasi/filter';
 import { utf8Decode } from '@sentinel-wasi/protocol/encode';
 import { LineSplitter, parseLine } from './lines.js';
 import { args, readStdin, writeStderr } from './stdio.js';
@@ -64,28 +64,25 @@ function replay(sentinel: Sentinel): { lines: number; records: number; badLines:
   return { lines: lineNo, records, badLines };
 }
 
-export const run = {
-  // Returning means `ok`. wasi:cli/run's error type is unit: throwing null makes run return
-  // `err` (exit code 1) under both engines; an Error object would make QuickJS trap instead.
-  run(): void {
-    const options = parseArgs(args());
-    if (typeof options === 'string') {
-      writeStderr(options === '' ? USAGE : `replay: ${options}\n${USAGE}`);
-      if (options === '') return;
-      throw null;
-    }
-    let sentinel: Sentinel;
-    try {
-      sentinel = createSentinel({ writer: options.writer, pin: options.pin, flushOnIdle: false });
-    } catch (e) {
-      writeStderr(`replay: ${(e as Error).message}\n`);
-      throw null;
-    }
-    const r = replay(sentinel);
-    const s = sentinel.stats();
-    writeStderr(
-      `replay: ${r.lines} lines, ${r.records} records, ${r.badLines} bad lines, ` +
-        `${s.framesWritten} frames written, ${s.recordsDropped} records dropped\n`,
-    );
-  },
-};
+// Everything recorded is flushed when the body ends; returning false ends the run with err (exit 1).
+export const run = command(() => {
+  const options = parseArgs(args());
+  if (typeof options === 'string') {
+    writeStderr(options === '' ? USAGE : `replay: ${options}\n${USAGE}`);
+    return options === '';
+  }
+  let sentinel: Sentinel;
+  try {
+    sentinel = createSentinel({ writer: options.writer, pin: options.pin, flushOnIdle: false });
+  } catch (e) {
+    writeStderr(`replay: ${(e as Error).message}\n`);
+    return false;
+  }
+  const r = replay(sentinel);
+  const s = sentinel.stats();
+  writeStderr(
+    `replay: ${r.lines} lines, ${r.records} records, ${r.badLines} bad lines, ` +
+      `${s.framesWritten} frames written, ${s.recordsDropped} records dropped\n`,
+  );
+  return true;
+});

@@ -6,3 +6,4 @@ export type { Entry, EntryOptions, ExitOptions, RecordOptions, SentinelOptions, 
 export type { FilterHost } from './host.js';
 export { FilterError, FilterErrorCode } from './errors.js';
 export { VERDICT_PASS, admits, type Verdict } from './verdict.js';
+export { command, flushAll, httpHandler, register } from './lifecycle.js';

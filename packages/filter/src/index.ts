@@ -4,6 +4,7 @@
 import { DEFAULT_GUEST_PIN } from '@sentinel-wasi/protocol/encode';
 import { Sentinel, type Entry, type EntryOptions, type RecordOptions, type SentinelOptions } from './sentinel.js';
 import { WasiHost } from './wasi-host.js';
+import { register } from './lifecycle.js';
 import type { Verdict } from './verdict.js';
 
 export * from './core.js';
@@ -14,15 +15,16 @@ export interface CreateSentinelOptions extends SentinelOptions {
   pin?: string;
 }
 
-/** A recorder that appends to `<pin>/log/` through wasi:filesystem. */
+/** A recorder that appends to `<pin>/log/` through wasi:filesystem; flushAll() includes it. */
 export function createSentinel(options: CreateSentinelOptions = {}): Sentinel {
-  return new Sentinel(new WasiHost(options.pin ?? DEFAULT_GUEST_PIN), options);
+  return register(new Sentinel(new WasiHost(options.pin ?? DEFAULT_GUEST_PIN), options));
 }
 
 let defaultSentinel: Sentinel | null = null;
 
 /** Sets up the default recorder used by the module-level helpers (call before the first of them). */
 export function configure(options: CreateSentinelOptions = {}): Sentinel {
+  if (defaultSentinel !== null) defaultSentinel.flush();
   defaultSentinel = createSentinel(options);
   return defaultSentinel;
 }
