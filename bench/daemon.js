@@ -195,9 +195,10 @@ export async function rss({ resources = 10_000, eventsPerResource = 20, seed }) 
     const loadedMb = rssMb(daemon.pid);
     await sleep(1000);
     const settledMb = rssMb(daemon.pid);
+    const live = (await getJson(`${daemon.url}/api/v1/resources?limit=0`)).total;
     // Listing every resource builds a large JSON answer: its RSS is reported apart.
-    const body = await getJson(`${daemon.url}/api/v1/resources`);
-    const live = body.resources.length;
+    const listed = (await getJson(`${daemon.url}/api/v1/resources`)).resources.length;
+    if (listed !== live) throw new Error(`${listed} resources listed, ${live} tracked`);
     if (live !== resources) throw new Error(`${live} resources listed, expected ${resources}`);
     const afterListingMb = rssMb(daemon.pid);
     return { resources, live, events: total, idleMb, loadedMb, settledMb, afterListingMb, rssMb: Math.max(loadedMb, settledMb), daemon: daemon.argv };

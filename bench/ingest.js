@@ -9,11 +9,22 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { Ingestor } from '../packages/collector/src/ingest/ingestor.ts';
-import { StatsStore } from '../packages/collector/src/stats/store.ts';
+import { pathToFileURL } from 'node:url';
 import { bytesBreakdown, readRoundRobin, writeNdjson, writeSegments } from './lib/segments.js';
 import { median } from './lib/stats.js';
 import { STANDARD, generate } from './lib/workload.js';
+
+// The collector's sources (run through tsx). SW_BENCH_COLLECTOR_SRC points at another copy of
+// packages/collector/src, to measure a candidate change against the same workload.
+const SRC = process.env.SW_BENCH_COLLECTOR_SRC ?? new URL('../packages/collector/src/', import.meta.url).pathname;
+
+/** Loads Ingestor and StatsStore from a copy of packages/collector/src. */
+export async function loadCollector(src) {
+  const { Ingestor } = await import(pathToFileURL(join(src, 'ingest/ingestor.ts')).href);
+  const { StatsStore } = await import(pathToFileURL(join(src, 'stats/store.ts')).href);
+  return { Ingestor, StatsStore };
+}
+const CURRENT = await loadCollector(SRC);
 
 const KIND_BLOCK = 1;
 const KIND_CALL = 3;
@@ -26,10 +37,17 @@ export const VARIANTS = {
   single: { spec: { ...STANDARD, name: 'single' }, single: true },
 };
 
-function storeFor(resources) {
+function storeFor(resources, impl = CURRENT) {
   // The default cap (6000, as Sentinel) would fold the 10 k-resource workloads into the total node.
-  return new StatsStore(resources > 6000 ? { maxResources: resources } : {});
+  return new impl.StatsStore(resources > 6000 ? { maxResources: resources } : {});
 }
+
+/** Wall and CPU (this process, all threads) seconds since `start` = [performance.now(), cpuUsage()]. */
+function elapsed(start) {
+  const cpu = process.cpuUsage(start[1]);
+  return { seconds: (performance.now() - start[0]) / 1000, cpuSeconds: (cpu.user + cpu.system) / 1e6 };
+}
+const mark = () => [performance.now(), process.cpuUsage()];
 
 /** Keeps pending seconds bounded the way a running collector does (seal what is well behind). */
 function sealBehind(store) {
@@ -38,18 +56,17 @@ function sealBehind(store) {
 }
 
 /** Collector path: segments → Ingestor → StatsStore. Returns { seconds, counted, bytes }. */
-export function ingestSegmentFiles(files, resources, nowMs) {
-  const store = storeFor(resources);
-  const ingestor = new Ingestor(store);
-  const t0 = performance.now();
+export function ingestSegmentFiles(files, resources, nowMs, impl = CURRENT) {
+  const store = storeFor(resources, impl);
+  const ingestor = new impl.Ingestor(store);
+  const t0 = mark();
   const bytes = readRoundRobin(files, (buf, end, base) => {
     const r = ingestor.ingestBytes(buf, 0, end, nowMs, { baseOffset: base });
     sealBehind(store);
     return r.nextOffset - base;
   });
-  const seconds = (performance.now() - t0) / 1000;
   const c = store.counters;
-  return { seconds, bytes, counted: c.recordsCounted, skipped: c.framesSkipped + c.recordsRejected + c.recordsLateDropped + c.recordsFuture };
+  return { ...elapsed(t0), bytes, counted: c.recordsCounted, skipped: c.framesSkipped + c.recordsRejected + c.recordsLateDropped + c.recordsFuture };
 }
 
 /** Baseline: NDJSON lines → JSON.parse → the same StatsStore.add. */
@@ -58,7 +75,7 @@ export function ingestNdjsonFiles(files, resources, nowMs) {
   const rec = { kind: KIND_CALL, tsMs: 0, name: '', origin: '', count: 1, rtMs: 0, error: false, droppedRecords: 0, droppedFrames: 0 };
   let counted = 0;
   let rejected = 0;
-  const t0 = performance.now();
+  const t0 = mark();
   const bytes = readRoundRobin([files], (buf, end) => {
     const last = buf.lastIndexOf(10, end - 1);
     if (last < 0) return 0;
@@ -85,15 +102,14 @@ export function ingestNdjsonFiles(files, resources, nowMs) {
     sealBehind(store);
     return last + 1;
   });
-  const seconds = (performance.now() - t0) / 1000;
-  return { seconds, bytes, counted: store.counters.recordsCounted, skipped: rejected };
+  return { ...elapsed(t0), bytes, counted: store.counters.recordsCounted, skipped: rejected };
 }
 
 /** Ceiling: the same segment bytes, read the same way, nothing done with them. */
 export function rawReadFiles(files) {
-  const t0 = performance.now();
+  const t0 = mark();
   const bytes = readRoundRobin(files, (_buf, end) => end);
-  return { seconds: (performance.now() - t0) / 1000, bytes, counted: 0, skipped: 0 };
+  return { ...elapsed(t0), bytes, counted: 0, skipped: 0 };
 }
 
 function check(label, r, events) {
@@ -115,10 +131,14 @@ export function ingestVariant({ variant = 'standard', events, seed, repeats = 3,
     const prepSeconds = (performance.now() - tGen) / 1000;
     const nowMs = w.tsMs[events - 1] + 1000;
     const samples = { collector: [], ndjson: [], raw: [] };
+    const cpuSamples = { collector: [], ndjson: [], raw: [] };
     for (let round = -1; round < repeats; round++) {
       const c = ingestSegmentFiles(seg.files, v.spec.resources, nowMs);
       check('collector', c, events);
-      if (round >= 0) samples.collector.push(events / c.seconds);
+      if (round >= 0) {
+        samples.collector.push(events / c.seconds);
+        cpuSamples.collector.push(events / c.cpuSeconds);
+      }
       if (baselines) {
         const n = ingestNdjsonFiles(nd.files, v.spec.resources, nowMs);
         check('ndjson', n, events);
@@ -126,6 +146,8 @@ export function ingestVariant({ variant = 'standard', events, seed, repeats = 3,
         if (round >= 0) {
           samples.ndjson.push(events / n.seconds);
           samples.raw.push(events / r.seconds);
+          cpuSamples.ndjson.push(events / n.cpuSeconds);
+          cpuSamples.raw.push(events / r.cpuSeconds);
         }
       }
     }
@@ -146,7 +168,11 @@ export function ingestVariant({ variant = 'standard', events, seed, repeats = 3,
       eventsPerSec: median(samples.collector),
       ndjsonEventsPerSec: baselines ? median(samples.ndjson) : null,
       rawReadEventsPerSec: baselines ? median(samples.raw) : null,
+      // Events per CPU-second of this process (all its threads): steadier than wall time on a shared machine.
+      cpuEventsPerSec: median(cpuSamples.collector),
+      cpuNdjsonEventsPerSec: baselines ? median(cpuSamples.ndjson) : null,
       samples,
+      cpuSamples,
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -193,6 +219,36 @@ export function profileIngest({ events, seed, rounds = 4 }) {
       rates.push(events / c.seconds);
     }
     return { events, rounds, eventsPerSec: median(rates) };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * A/B: the collector path of two source trees (e.g. packages/collector/src and a copy with a
+ * candidate change) on the same segments, rounds interleaved A B A B so both see the same noise.
+ */
+export async function compareSources({ a, b, events, seed, rounds = 6, variant = 'standard' }) {
+  const impls = { a: await loadCollector(a), b: await loadCollector(b) };
+  const v = VARIANTS[variant];
+  const dir = mkdtempSync(join(tmpdir(), 'sw-bench-ab-'));
+  try {
+    const w = generate(v.spec, events, seed);
+    const seg = writeSegments(w, dir, { single: v.single });
+    const nowMs = w.tsMs[events - 1] + 1000;
+    const wall = { a: [], b: [] };
+    const cpu = { a: [], b: [] };
+    for (let round = -1; round < rounds; round++) {
+      for (const k of round % 2 === 0 ? ['a', 'b'] : ['b', 'a']) {
+        const r = ingestSegmentFiles(seg.files, v.spec.resources, nowMs, impls[k]);
+        check(`compare ${k}`, r, events);
+        if (round >= 0) {
+          wall[k].push(events / r.seconds);
+          cpu[k].push(events / r.cpuSeconds);
+        }
+      }
+    }
+    return { a, b, events, rounds, variant, wallEventsPerSec: { a: median(wall.a), b: median(wall.b) }, cpuEventsPerSec: { a: median(cpu.a), b: median(cpu.b) }, wall, cpu };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -18,7 +18,7 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const DEFAULT_SEED = 20261126;
 
 const PLANS = {
-  quick: { ingestEvents: 1_000_000, repeats: 3, variantEvents: 200_000, variantRepeats: 1, scalingEvents: 150_000, scalingRepeats: 1, profileEvents: 400_000, filterEvents: 10_000, httpEvents: 200, filterRepeats: 3, freshnessSamples: 1000, freshnessTickSamples: 200 },
+  quick: { ingestEvents: 700_000, repeats: 3, variantEvents: 200_000, variantRepeats: 1, scalingEvents: 150_000, scalingRepeats: 1, profileEvents: 400_000, filterEvents: 10_000, httpEvents: 200, filterRepeats: 3, freshnessSamples: 1000, freshnessTickSamples: 200 },
   full: { ingestEvents: 5_000_000, repeats: 5, variantEvents: 1_000_000, variantRepeats: 3, scalingEvents: 1_000_000, scalingRepeats: 3, profileEvents: 2_000_000, filterEvents: 100_000, httpEvents: 2000, filterRepeats: 5, freshnessSamples: 3000, freshnessTickSamples: 1000 },
 };
 
@@ -122,6 +122,8 @@ function toLatestJson(r) {
       ndjsonEventsPerSec: num(ing.ndjsonEventsPerSec),
       rawReadEventsPerSec: num(ing.rawReadEventsPerSec),
       vsNdjson: num(ing.eventsPerSec / ing.ndjsonEventsPerSec),
+      cpuEventsPerSec: num(ing.cpuEventsPerSec),
+      cpuNdjsonEventsPerSec: num(ing.cpuNdjsonEventsPerSec),
       details: r.ingest ?? null,
     },
     freshness: { p50Ms: num(fr.p50Ms), p99Ms: num(fr.p99Ms), details: r.freshness ?? null },
