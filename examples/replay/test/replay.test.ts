@@ -58,6 +58,17 @@ t.test('every good line becomes exactly one record; bad lines are reported by nu
   t.ok(decoded.frames > 1, `several frames (${decoded.frames})`);
 });
 
+t.test('only the first 100 bad lines are reported one by one (stderr over 4096 bytes stays intact)', async (t) => {
+  const lines = Array.from({ length: 150 }, (_, i) => `${T0}\tresource-${i}\tnot-a-number-${'x'.repeat(40)}\tok`);
+  const r = runCommand(WASM, pin(), [], lines.join('\n'));
+  t.equal(r.status, 0);
+  const reported = r.stderr.split('\n').filter((l) => l.startsWith('replay: line '));
+  t.same(reported.map((l) => Number(/line (\d+):/.exec(l)![1])), Array.from({ length: 100 }, (_, i) => i + 1));
+  for (const l of reported) t.match(l, /^replay: line \d+: bad rtMs "not-a-number-x{40}" \(a non-negative number\)$/);
+  t.ok(r.stderr.length > 4096);
+  t.match(r.stderr, /replay: 150 lines, 0 records, 150 bad lines, 0 frames written, 0 records dropped\n$/);
+});
+
 t.test('"-" stamps a line with the time of the run; --writer names the segment', async (t) => {
   const dir = pin();
   const before = Date.now();
