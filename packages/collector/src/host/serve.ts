@@ -66,6 +66,10 @@ function answerInternalError(responseOut: unknown): void {
 
 export async function serveComponent(options: ServeOptions): Promise<RunningServer> {
   const stderr = options.stderr ?? process.stderr;
+  const maxUses = options.maxInstanceReuseCount ?? 1;
+  if (!Number.isSafeInteger(maxUses) || maxUses < 1) {
+    throw new HostError('E_BAD_ARGUMENT', `maxInstanceReuseCount must be a positive integer, got ${maxUses}`);
+  }
   const component = await loadComponent(options.componentPath, options.cacheDir ?? defaultCacheDir());
   const importOptions = {
     pinDir: options.pinDir,
@@ -85,10 +89,6 @@ export async function serveComponent(options: ServeOptions): Promise<RunningServ
   }
 
   const counters: ServeCounters = { requests: 0, failedRequests: 0, instances: 1 };
-  const maxUses = options.maxInstanceReuseCount ?? 1;
-  if (!Number.isSafeInteger(maxUses) || maxUses < 1) {
-    throw new HostError('E_BAD_ARGUMENT', `maxInstanceReuseCount must be a positive integer, got ${maxUses}`);
-  }
   type Instance = ReturnType<LoadedComponent['instantiate']>;
   const instantiate = (): Instance => {
     counters.instances++;
@@ -138,7 +138,11 @@ export async function serveComponent(options: ServeOptions): Promise<RunningServ
   try {
     server.listen(options.port, host);
   } catch (err) {
-    server.stop();
+    try {
+      server.stop(); // clears the shim's keep-alive timer; its stop of the never-started server fails
+    } catch {
+      // nothing was listening
+    }
     const code = (err as { code?: string }).code;
     throw new HostError(code === 'EADDRINUSE' ? 'E_ADDRESS_IN_USE' : 'E_LISTEN', `cannot listen on ${host}:${options.port}: ${(err as Error).message}`);
   }

@@ -4,8 +4,9 @@
 // compiled once per process and reused by every instance.
 
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { access, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { setFlagsFromString } from 'node:v8';
 import { dirname, join } from 'node:path';
@@ -55,8 +56,14 @@ export class HostError extends Error {
   }
 }
 
-/** Bumped when the transpile options below change, so old cache entries are not reused. */
-const CACHE_LAYOUT = 'jco-1.35.0-sync-v1';
+/** jco's version: its output for the same component can change between versions. */
+function jcoVersion(): string {
+  const entry = createRequire(import.meta.url).resolve('@bytecodealliance/jco');
+  return (JSON.parse(readFileSync(join(dirname(entry), '..', 'package.json'), 'utf8')) as { version: string }).version;
+}
+
+/** Names the cache generation: bump the suffix when the transpile options below change. */
+const CACHE_LAYOUT = `jco-${jcoVersion()}-sync-v1`;
 const ENTRY_MODULE = 'component.js';
 
 /** `$SENTINEL_WASI_CACHE`, else `$XDG_CACHE_HOME/sentinel-wasi`, else `~/.cache/sentinel-wasi`. */
@@ -105,7 +112,7 @@ export async function loadComponent(componentPath: string, cacheDir: string = de
 
 async function hasEntry(dir: string): Promise<boolean> {
   try {
-    await readFile(join(dir, ENTRY_MODULE));
+    await access(join(dir, ENTRY_MODULE));
     return true;
   } catch {
     return false;

@@ -6,8 +6,9 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { fixtureComponent } from '../../../../test/helpers/fixtures.js';
-import { startServe } from '../../../../test/helpers/node-host.js';
-import { tempDir } from '../../../../test/helpers/repo.js';
+import { createServer } from 'node:net';
+import { NODE_HOST_CACHE, startServe } from '../../../../test/helpers/node-host.js';
+import { CLI_BIN, runProcess, tempDir } from '../../../../test/helpers/repo.js';
 import { scanPin } from '../../../../test/helpers/segments.js';
 
 const component = fixtureComponent('append-http');
@@ -78,4 +79,15 @@ t.test('a read-only pin fails no request; each counts its drop', async (t) => {
   t.teardown(() => server.stop());
   t.same(await get(`${server.url}/a`), { status: 200, body: 'appended 0 dropped 1 served 1\n' });
   t.same(scanPin(pin).segments, []);
+});
+
+t.test('a port already in use: exit 1 with E_ADDRESS_IN_USE, nothing left running', async (t) => {
+  const pin = await tempDir(t, 'serve');
+  const taken = createServer();
+  await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+  t.teardown(() => taken.close());
+  const port = (taken.address() as { port: number }).port;
+  const r = await runProcess(process.execPath, [CLI_BIN, 'serve', component, '--pin', pin, '--port', String(port), '--cache-dir', NODE_HOST_CACHE]);
+  t.equal(r.code, 1);
+  t.match(r.stderr, new RegExp(`cannot listen on 127\\.0\\.0\\.1:${port}: .*EADDRINUSE.*\\(E_ADDRESS_IN_USE\\)`));
 });
