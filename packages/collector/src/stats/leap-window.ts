@@ -48,14 +48,23 @@ export class LeapWindow {
     for (let i = 0; i < sampleCount; i++) this.values[i * FIELD_COUNT + F_MIN_RT] = STATISTIC_MAX_RT_MS;
   }
 
+  /** The last bucket slotAt returned (records mostly arrive in time order): [start, end) → base. */
+  private lastStartMs = -1;
+  private lastEndMs = -1;
+  private lastBase = 0;
+
   /** Index of tsMs's bucket counters in `values` (resetting a stale slot), or -1 when the slot holds newer time. */
   slotAt(tsMs: number): number {
+    if (tsMs < this.lastEndMs && tsMs >= this.lastStartMs) return this.lastBase;
     const start = tsMs - (tsMs % this.bucketMs);
     const idx = (start / this.bucketMs) % this.sampleCount;
     const held = this.starts[idx]!;
     const base = idx * FIELD_COUNT;
-    if (held === start) return base;
     if (held > start) return -1;
+    this.lastStartMs = start;
+    this.lastEndMs = start + this.bucketMs;
+    this.lastBase = base;
+    if (held === start) return base;
     this.starts[idx] = start;
     const v = this.values;
     v[base] = 0;

@@ -31,7 +31,7 @@ export interface StatsStoreOptions {
   maxFutureMs?: number;
 }
 
-interface ResourceEntry {
+export interface ResourceEntry {
   id: number;
   name: string;
   node: NodeStats;
@@ -121,6 +121,19 @@ export class StatsStore {
 
   /** Counts one validated record (the scanner's reused FlowRecord: nothing of it is kept). */
   add(r: FlowRecord, nowMs: number): void {
+    this.addResolved(r, r.kind === RecordKind.WRITER ? null : this.entryFor(r.name), nowMs);
+  }
+
+  /**
+   * The resource entry for a name, created if the cap allows; null beyond the cap. Callers that
+   * see the same name many times (a frame's name table) resolve it once and use addResolved.
+   */
+  entryFor(name: string): ResourceEntry | null {
+    return this.entries.get(name) ?? this.createEntry(name);
+  }
+
+  /** add() with the record's resource entry already looked up (null: beyond the cap). */
+  addResolved(r: FlowRecord, entry: ResourceEntry | null, nowMs: number): void {
     const c = this.counters;
     const kind = r.kind;
     if (kind === RecordKind.WRITER) {
@@ -155,7 +168,6 @@ export class StatsStore {
     const error = r.error;
     this.total.node.record(kind, tsMs, count, rtMs, error);
     addToRow(batch, this.total.id, kind, count, rtMs, error);
-    const entry = this.entries.get(r.name) ?? this.createEntry(r.name);
     if (entry === null) {
       c.resourcesOverflow++;
     } else {
