@@ -188,3 +188,31 @@ t.test('a checkpoint pointing past a segment end or at a vanished segment is rep
   c.closeAt(T + 11_000);
   t.equal(existsSync(join(pin, 'collector', 'checkpoint.json')), true);
 });
+
+t.test('a sealed segment that grows before its deletion is read again, not deleted; a recreated one is new', async (t) => {
+  const pin = t.testdir();
+  const c = open(pin, T);
+  const first = calls(T + 100, 10, 10, 'a');
+  appendEvents(pin, B, 'w1', first);
+  c.cycleAt(T + 12_000, false); // sealed and read to its end: done, but no checkpoint yet
+  t.same(c.tailer.doneNames(), new Set([`${B}-w1.seg`]));
+  const laggard: FlowEvent[] = [{ kind: PASS, tsMs: T + 9_900, name: 'a', count: 5 }];
+  appendEvents(pin, B, 'w1', laggard); // a writer whose clock lags appends after the seal
+  let r = c.checkpointAt(T + 12_100);
+  t.same(r.deleted, [], 'grew since it was read: kept');
+  t.same(logFiles(pin), [`${B}-w1.seg`]);
+  r = c.checkpointAt(T + 12_200);
+  t.same(r.deleted, []);
+  const cyc = c.cycleAt(T + 12_300, true);
+  t.same(cyc.deleted, [`${B}-w1.seg`], 'read to its new end, checkpointed, then deleted');
+  t.equal(c.store.counters.recordsCounted, 11);
+  // The same name written again after deletion is a new segment, read from 0.
+  const again: FlowEvent[] = [{ kind: BLOCK, tsMs: T + 9_950, name: 'a', count: 2 }];
+  appendEvents(pin, B, 'w1', again);
+  c.cycleAt(T + 12_400, true);
+  c.cycleAt(T + 12_500, true);
+  t.equal(c.store.counters.recordsCounted, 12);
+  t.same(logFiles(pin), []);
+  t.same(withoutLines(metricSums(pin)), expectedSums([...first, ...laggard, ...again]), 'late records as extra lines: sums exact');
+  c.closeAt(T + 13_000);
+});
