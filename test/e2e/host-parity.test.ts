@@ -1,5 +1,5 @@
 // The Node host and wasmtime behave the same for a command component: stdin/stdout, exit codes
-// (ok, an error result, wasi:cli/exit), the pin at /pin, and no pin at all.
+// (ok, an error result, wasi:cli/exit), the environment, the pin at /pin, and no pin at all.
 
 import t from 'tap';
 import { fixtureComponent } from '../helpers/fixtures.js';
@@ -16,6 +16,8 @@ for (const host of ['node', 'wasmtime'] as HostName[]) {
     const pin = await tempDir(t, `parity-${host}`);
     const echo = await run({ component, pin, args: ['echo'], stdin: 'α\nβ\n' });
     t.same({ code: echo.code, stdout: echo.stdout }, { code: 0, stdout: 'echo:α\nβ\n' });
+    const env = await run({ component, pin, args: ['env'], env: { FILTER_MODE: 'strict', EMPTY: '' } });
+    t.same({ code: env.code, stdout: env.stdout }, { code: 0, stdout: 'FILTER_MODE=strict\nEMPTY=\n' }, 'exactly the given environment, none of the host\'s');
     const fail = await run({ component, pin, args: ['fail'] });
     t.same({ code: fail.code, stdout: fail.stdout }, { code: 1, stdout: 'failing on purpose\n' });
     const exited = await run({ component, pin, args: ['exit-err'] });

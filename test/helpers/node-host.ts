@@ -14,7 +14,14 @@ export interface GuestRun {
   pin: string | undefined;
   pinReadOnly?: boolean;
   args?: string[];
+  /** The component's environment (it sees nothing of the host's). */
+  env?: Record<string, string>;
   stdin?: string | Uint8Array;
+}
+
+/** `--env K=V` for each variable (both hosts' runners take this form). */
+export function envFlags(env: Record<string, string> | undefined): string[] {
+  return Object.entries(env ?? {}).flatMap(([k, v]) => ['--env', `${k}=${v}`]);
 }
 
 /** Transpiles the component into the host's cache, so processes started together do not all do it. */
@@ -31,6 +38,7 @@ export function runUnderNode(run: GuestRun): Promise<ProcessResult> {
     '--pin',
     pin,
     ...(run.pinReadOnly ? ['--pin-read-only'] : []),
+    ...envFlags(run.env),
     '--cache-dir',
     NODE_HOST_CACHE,
     '--',

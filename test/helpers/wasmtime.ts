@@ -7,7 +7,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { GuestRun } from './node-host.js';
+import { envFlags, type GuestRun } from './node-host.js';
 import { CACHE_DIR, REPO_ROOT, runProcess, type ProcessResult } from './repo.js';
 
 export const WASMTIME_PY_VERSION = '49.0.0';
@@ -83,6 +83,7 @@ function pythonArgs(run: GuestRun): string[] {
     CWASM_DIR,
     ...(run.pin === undefined ? [] : ['--pin', run.pin]),
     ...(run.pinReadOnly ? ['--pin-read-only'] : []),
+    ...envFlags(run.env),
     run.component,
     '--',
     ...(run.args ?? []),
@@ -91,7 +92,7 @@ function pythonArgs(run: GuestRun): string[] {
 
 function cliArgs(run: GuestRun): string[] {
   if (run.pinReadOnly) throw new Error('read-only pins are run through the Python embedding');
-  return ['run', '-S', 'http', ...(run.pin === undefined ? [] : ['--dir', `${run.pin}::/pin`]), run.component, ...(run.args ?? [])];
+  return ['run', '-S', 'http', ...(run.pin === undefined ? [] : ['--dir', `${run.pin}::/pin`]), ...envFlags(run.env), run.component, ...(run.args ?? [])];
 }
 
 let lane: WasmtimeLane | undefined;

@@ -12,7 +12,6 @@ import { clocks, filesystem, io } from '@bytecodealliance/preview2-shim';
 type ShimDescriptor = any;
 type ShimPollable = any;
 
-const ShimDescriptorClass: any = (filesystem as any).types.Descriptor;
 const ShimOutputStream: any = (io as any).streams.OutputStream;
 const IoError: any = (io as any).error.Error;
 const createShimPreopen: (hostPath: string) => ShimDescriptor = (filesystem as any)._createPreopenDescriptor;
