@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import { startHttpServer as defaultStartHttp, type HttpServerOptions, type RunningHttpServer } from '../http/server.js';
 import { acquireLock, type PinLock } from '../pin/lock.js';
 import { ensurePin } from '../pin/pin.js';
-import type { DaemonAddress } from '../stats/types.js';
+import type { DaemonAddress, StatsQuery } from '../stats/types.js';
 import { Collector, type CollectorOptions } from './collector.js';
 
 export const DEFAULT_PORT = 8719;
@@ -31,7 +31,8 @@ export interface DaemonOptions extends CollectorOptions {
 }
 
 export interface RunningDaemon {
-  collector: Collector;
+  /** The current collector (replaced when a failed cycle reloads from the checkpoint). */
+  readonly collector: Collector;
   /** The HTTP address, when the server started. */
   url: string | undefined;
   stop(): Promise<void>;
@@ -87,8 +88,18 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
     } catch (err) {
       if (checkpointDue) lastCheckpointMs = t;
       const e = err as NodeJS.ErrnoException;
-      collector.store.problem({ atMs: t, code: 'E_CYCLE', message: String(e.message) });
-      log.error({ code: e.code ?? 'E_CYCLE', err: e.message }, 'collector cycle failed; retrying');
+      // A failed metric-log append or checkpoint (disk full, ...) may leave memory ahead of the
+      // disk: start again from the last durable checkpoint, exactly as after a crash.
+      log.error({ code: e.code ?? 'E_CYCLE', err: e.message }, 'collector cycle failed; reloading from the last checkpoint');
+      const counters = collector.store.counters;
+      try {
+        collector.metricLog.close();
+        collector = new Collector(options, now());
+        problemsLogged = collector.store.problemsReported;
+        collector.store.problem({ atMs: t, code: 'E_CYCLE', message: `${String(e.message)} (reloaded from the checkpoint; counters before: ${counters.recordsCounted} records)` });
+      } catch (err2) {
+        log.error({ code: (err2 as NodeJS.ErrnoException).code ?? 'E_RELOAD', err: (err2 as Error).message }, 'reload failed; retrying on the next tick');
+      }
     }
     logProblems();
   };
@@ -109,8 +120,14 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
   let http: RunningHttpServer | undefined;
   const startHttp = options.startHttp ?? defaultStartHttp;
   try {
+    // The collector object is replaced after a reload: the server reads through this view.
+    const query: StatsQuery = {
+      resourcesAt: (nowMs) => collector.resourcesAt(nowMs),
+      resourceAt: (name, nowMs) => collector.resourceAt(name, nowMs),
+      healthAt: (nowMs) => collector.healthAt(nowMs),
+    };
     http = await startHttp({
-      query: collector,
+      query,
       app: collector.app,
       metricDir: paths.metricDir,
       host: options.host ?? DEFAULT_HOST,
@@ -129,7 +146,9 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
   }
 
   return {
-    collector,
+    get collector(): Collector {
+      return collector;
+    },
     url: http?.url,
     async stop(): Promise<void> {
       if (stopped) return;

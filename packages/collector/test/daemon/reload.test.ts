@@ -1,0 +1,53 @@
+// A cycle that fails (here: the checkpoint cannot be written) never stops the daemon: it logs,
+// reloads from the last durable checkpoint, and every record is still counted exactly once.
+import t from 'tap';
+import { mkdirSync, rmdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
+import { bucketSecOf, RecordKind, type FlowEvent } from '@sentinel-wasi/protocol';
+import { runDaemon } from '../../src/daemon/run.js';
+import { ensurePin } from '../../src/pin/pin.js';
+import { appendEvents, expectedSums, metricSums, withoutLines } from './helpers.js';
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+async function until(what: string, check: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(20);
+  }
+}
+
+t.test('a failing checkpoint write is logged, the collector reloads and nothing is lost or doubled', async (t) => {
+  const pin = t.testdir();
+  ensurePin(pin, 'reload');
+  const lines: string[] = [];
+  const logger = pino({ level: 'info' }, new Writable({ write(chunk, _enc, cb) { lines.push(String(chunk)); cb(); } }));
+  const daemon = await runDaemon({ pinDir: pin, logger, graceMs: 100, tickMs: 20, checkpointIntervalMs: 50, startHttp: async () => { throw new Error('no http in this test'); } });
+  const written: FlowEvent[] = [];
+  const write = (name: string): void => {
+    const now = Date.now();
+    const batch: FlowEvent[] = [];
+    for (let i = 0; i < 20; i++) batch.push({ kind: RecordKind.CALL, tsMs: now - i, name, rtMs: 3, error: i % 4 === 0 });
+    appendEvents(pin, bucketSecOf(now), 'w1', batch);
+    written.push(...batch);
+  };
+  write('before');
+  await until('the first records', () => daemon.collector.store.counters.recordsCounted === 20);
+  const first = daemon.collector;
+  const tmp = join(pin, 'collector', 'checkpoint.json.tmp');
+  mkdirSync(tmp); // the checkpoint's temp file cannot be created: EISDIR
+  write('during');
+  await until('a failed cycle and a reload', () => lines.some((l) => l.includes('reloading from the last checkpoint')) && daemon.collector !== first);
+  await sleep(100);
+  rmdirSync(tmp);
+  write('after');
+  await until('all records', () => daemon.collector.store.counters.recordsCounted === written.length);
+  await sleep(Math.max(0, Math.ceil(Math.max(...written.map((e) => e.tsMs)) / 1000) * 1000 + 300 - Date.now()));
+  await daemon.stop();
+  t.equal(daemon.collector.store.counters.recordsCounted, written.length);
+  t.same(withoutLines(metricSums(pin)), expectedSums(written));
+  t.ok(lines.some((l) => l.includes('"code":"EISDIR"')), 'the cause is logged with its code');
+});
