@@ -105,11 +105,11 @@ function makeAppender(pin, writer) {
 /**
  * Freshness: `samples` times, append one frame (PASS + CALL of resource `fresh`, as a filter
  * flushes a request) and poll GET /api/v1/resources until that resource's concurrency (a plain
- * counter, +1 per PASS, no window) shows the new total. Gaps between samples are random (0–20 ms)
- * so appends do not fall in step with the daemon's timer. Polls are ~1 ms apart (setTimeout), so
+ * counter, +1 per PASS, no window) shows the new total. Gaps between samples are random (0–20 ms
+ * by default) so appends do not fall in step with the daemon's timer. Polls are ~1 ms apart (setTimeout), so
  * a figure carries up to ~1 ms of polling granularity.
  */
-export async function freshness({ samples, seed, daemonArgs = [], pollGapMs = 1 }) {
+export async function freshness({ samples, seed, daemonArgs = [], pollGapMs = 1, gapMinMs = 0, gapMaxMs = 20 }) {
   const daemon = await startDaemon(daemonArgs);
   const rng = makeRng(seed);
   const appender = makeAppender(daemon.pin, 'fresh');
@@ -119,7 +119,7 @@ export async function freshness({ samples, seed, daemonArgs = [], pollGapMs = 1 
   try {
     await getJson(`${daemon.url}/api/v1/resources`);
     for (let i = 0; i < samples; i++) {
-      await sleep(Math.floor(rng() * 20));
+      await sleep(gapMinMs + Math.floor(rng() * (gapMaxMs - gapMinMs)));
       const nowMs = Date.now();
       builder.addPass(nowMs, 'fresh');
       builder.addCall(nowMs, 'fresh', 1 + (i % 20), false);
@@ -152,6 +152,7 @@ export async function freshness({ samples, seed, daemonArgs = [], pollGapMs = 1 
     minMs: Math.min(...latencies),
     pollsPerSample: polls / samples,
     pollGapMs,
+    gapMs: [gapMinMs, gapMaxMs],
     daemon: daemon.argv,
   };
 }

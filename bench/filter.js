@@ -17,8 +17,8 @@ const CACHE = join(ROOT, '.cache', 'bench');
 
 /** The two builds: source, world, backend. */
 export const COMPONENTS = {
-  quickjs: { source: 'bench/filter/src/bench.ts', world: 'bench', backend: 'quickjs', modes: ['noop', 'encode', 'buffered', 'unbuffered'] },
-  starlingmonkey: { source: 'bench/filter/src/bench-http.ts', world: 'bench-http', backend: 'starlingmonkey', modes: ['noop', 'encode', 'buffered', 'unbuffered', 'http'] },
+  quickjs: { source: 'bench/filter/src/bench.ts', world: 'bench', backend: 'quickjs', modes: ['noop', 'utf8len', 'mapget', 'encode', 'buffered', 'unbuffered'] },
+  starlingmonkey: { source: 'bench/filter/src/bench-http.ts', world: 'bench-http', backend: 'starlingmonkey', modes: ['noop', 'utf8len', 'mapget', 'encode', 'buffered', 'unbuffered', 'http'] },
 };
 
 function hashTree(h, dir) {

@@ -6,7 +6,7 @@ import { handle } from 'wasi:http/outgoing-handler@0.2.12';
 import { Fields, OutgoingBody, OutgoingRequest } from 'wasi:http/types@0.2.12';
 import { utf8Encode } from '@sentinel-wasi/protocol/encode';
 import { eventAt } from './events.js';
-import { encodeOnly, noop, recordBuffered, recordUnbuffered } from './record.js';
+import { encodeOnly, mapGetOnly, noop, recordBuffered, recordUnbuffered, utf8LengthOnly } from './record.js';
 
 const OUTCOMES = ['ok', 'error', 'block'];
 
@@ -46,6 +46,8 @@ export const loop = {
   runEvents(mode: string, n: number, arg: string): number {
     if (mode === 'noop') return noop(n);
     if (mode === 'encode') return encodeOnly(n);
+    if (mode === 'utf8len') return utf8LengthOnly(n);
+    if (mode === 'mapget') return mapGetOnly(n);
     if (mode === 'buffered') return recordBuffered(n);
     if (mode === 'unbuffered') return recordUnbuffered(n);
     if (mode === 'http') {

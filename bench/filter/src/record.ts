@@ -3,7 +3,7 @@
 // append per full frame), unbuffered (the SDK with one append per event).
 
 import { createSentinel, type Sentinel } from '@sentinel-wasi/filter';
-import { FrameBuilder } from '@sentinel-wasi/protocol/encode';
+import { FrameBuilder, utf8Length } from '@sentinel-wasi/protocol/encode';
 import { eventAt } from './events.js';
 
 let buffered: Sentinel | null = null;
@@ -60,4 +60,24 @@ export function encodeOnly(n: number): number {
   }
   b.finish();
   return frames >= 0 ? n : 0;
+}
+
+/** One piece of the encoder's per-record work alone: the UTF-8 length of the name. */
+export function utf8LengthOnly(n: number): number {
+  let sink = 0;
+  for (let i = 0; i < n; i++) sink += utf8Length(eventAt(i).name);
+  return sink > 0 ? n : 0;
+}
+
+/** Another piece alone: a Map lookup of the name (the builder interns every record's name). */
+const index = new Map<string, number>();
+export function mapGetOnly(n: number): number {
+  let sink = 0;
+  for (let i = 0; i < n; i++) {
+    const name = eventAt(i).name;
+    const k = index.get(name);
+    if (k === undefined) index.set(name, index.size);
+    else sink += k;
+  }
+  return sink >= 0 ? n : 0;
 }
