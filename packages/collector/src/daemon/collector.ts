@@ -17,6 +17,7 @@ import { ensurePin, type PinPaths } from '../pin/pin.js';
 import { StatsStore, type StatsStoreOptions } from '../stats/store.js';
 import type { Health, NodeSnapshot, StatsQuery } from '../stats/types.js';
 import { renameSync } from 'node:fs';
+import { warmStart } from './warm-start.js';
 
 export const DEFAULT_GRACE_MS = 2000;
 /** Bytes read per pass before sealing/checkpointing gets a turn. */
@@ -56,7 +57,7 @@ export class Collector implements StatsQuery {
   private dirty = true;
   private frontierBucketSec = Infinity;
   /** What restore found, for the daemon's log. */
-  readonly restored: { fromCheckpoint: boolean; removedMetricFiles: string[]; truncatedMetricBytes: number; invalidCheckpoint?: string };
+  readonly restored: { fromCheckpoint: boolean; removedMetricFiles: string[]; truncatedMetricBytes: number; warmStartLines: number; invalidCheckpoint?: string };
 
   constructor(options: CollectorOptions, nowMs: number) {
     const pin = ensurePin(options.pinDir, options.app);
@@ -90,7 +91,8 @@ export class Collector implements StatsQuery {
       this.checkpointAtMs = checkpoint.atMs;
     }
     const cut = this.metricLog.open(checkpoint === null ? undefined : checkpoint.metricLog);
-    this.restored = { fromCheckpoint: checkpoint !== null, removedMetricFiles: cut.removedFiles, truncatedMetricBytes: cut.truncatedBytes, ...(invalidCheckpoint === undefined ? {} : { invalidCheckpoint }) };
+    const warmLines = checkpoint === null ? 0 : warmStart(this.store, this.paths.metricDir, checkpoint.metricLog);
+    this.restored = { fromCheckpoint: checkpoint !== null, removedMetricFiles: cut.removedFiles, truncatedMetricBytes: cut.truncatedBytes, warmStartLines: warmLines, ...(invalidCheckpoint === undefined ? {} : { invalidCheckpoint }) };
     if (invalidCheckpoint !== undefined) this.store.problem({ atMs: nowMs, code: 'E_CHECKPOINT_INVALID', message: invalidCheckpoint });
     // Without a checkpoint, record the starting point at once: a crash before the first periodic
     // checkpoint must cut the metric log back to here, not leave lines a restart writes again.

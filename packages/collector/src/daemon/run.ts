@@ -53,7 +53,7 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
     throw err;
   }
   const r = collector.restored;
-  log.info({ pin: paths.pinDir, app: collector.app, fromCheckpoint: r.fromCheckpoint, removedMetricFiles: r.removedMetricFiles, truncatedMetricBytes: r.truncatedMetricBytes, lastSealedSec: collector.store.lastSealedSec }, 'collector started');
+  log.info({ pin: paths.pinDir, app: collector.app, fromCheckpoint: r.fromCheckpoint, removedMetricFiles: r.removedMetricFiles, truncatedMetricBytes: r.truncatedMetricBytes, warmStartLines: r.warmStartLines, lastSealedSec: collector.store.lastSealedSec }, 'collector started');
   if (r.invalidCheckpoint !== undefined) log.error({ code: 'E_CHECKPOINT_INVALID' }, r.invalidCheckpoint);
 
   let stopped = false;

@@ -288,6 +288,12 @@ export class StatsStore {
     this.cacheBatch = null;
   }
 
+  /** Adds a sealed second's counts (read back from the metric log) to a node's windows only. */
+  addSealedCounts(resource: string, tsMs: number, pass: number, block: number, success: number, exception: number, rtSumMs: number): void {
+    const e = resource === TOTAL_RESOURCE ? this.total : this.entryFor(resource);
+    e?.node.addCounts(tsMs, pass, block, success, exception, rtSumMs);
+  }
+
   // --- internals -----------------------------------------------------------------------------
 
   private nameOf(id: number): string {

@@ -216,3 +216,22 @@ t.test('a sealed segment that grows before its deletion is read again, not delet
   t.same(withoutLines(metricSums(pin)), expectedSums([...first, ...laggard, ...again]), 'late records as extra lines: sums exact');
   c.closeAt(T + 13_000);
 });
+
+t.test('after a restart the minute windows are refilled from the metric log (resource and total nodes)', async (t) => {
+  const pin = t.testdir();
+  let c = open(pin, T);
+  appendEvents(pin, B, 'w1', [...calls(T + 100, 30, 100, 'a'), { kind: BLOCK, tsMs: T + 4_500, name: 'b', count: 3 }]);
+  c.cycleAt(T + 6_000, true); // seconds through B+3 sealed; B+4 still pending
+  t.equal(c.store.lastSealedSec, B + 3);
+  const at = T + 6_500;
+  const before = c.resourceAt('a', at)!.node.minute;
+  const beforeTotal = c.resourceAt('__total_inbound_traffic__', at)!.node.minute;
+  const beforeB = c.resourceAt('b', at)!.node.minute;
+  c.closeAt(T + 6_000);
+  c = open(pin, T + 6_100);
+  t.ok(c.restored.warmStartLines > 0);
+  t.same(c.resourceAt('a', at)!.node.minute, before);
+  t.same(c.resourceAt('__total_inbound_traffic__', at)!.node.minute, beforeTotal);
+  t.same(c.resourceAt('b', at)!.node.minute, beforeB, 'pending second B+4 comes from the checkpoint');
+  c.closeAt(T + 7_000);
+});
