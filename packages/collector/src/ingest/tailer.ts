@@ -215,12 +215,16 @@ export class Tailer {
 
   /** Refreshes size and inode; false when the segment is gone. */
   private statSegment(seg: SegmentState, nowMs: number): boolean {
-    let st: { size: number; ino: number };
+    let st: { size: number; ino: number; isFile(): boolean };
     try {
       st = statSync(join(this.logDir, seg.name));
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') this.vanished(seg, nowMs);
       else this.readError(seg, err, nowMs);
+      return false;
+    }
+    if (!st.isFile()) {
+      this.readError(seg, new Error('not a regular file'), nowMs);
       return false;
     }
     if (seg.ino !== 0 && st.ino !== seg.ino) {
@@ -249,6 +253,7 @@ export class Tailer {
   }
 
   private readError(seg: SegmentState, err: unknown, nowMs: number): void {
+    if (seg.failing) return; // reported when it started failing; retried quietly
     seg.failing = true;
     this.store.counters.segmentReadErrors++;
     this.store.problem({ atMs: nowMs, code: 'E_SEGMENT_READ', message: String((err as Error).message), segment: seg.name });

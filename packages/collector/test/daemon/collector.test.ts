@@ -2,7 +2,7 @@
 // sealed and consumed segments only, torn tails, restart from a checkpoint, and a crash between
 // appending metric lines and the checkpoint.
 import t from 'tap';
-import { appendFileSync, readFileSync, readdirSync, truncateSync, unlinkSync, writeFileSync, existsSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { encodeFrames, RecordKind, type FlowEvent } from '@sentinel-wasi/protocol';
 import { Collector, type CollectorOptions } from '../../src/daemon/collector.js';
@@ -108,6 +108,7 @@ t.test('corrupt, torn, hostile and invalid input is skipped and counted; the res
   appendFileSync(seg, f2!);
   writeFileSync(join(pin, 'log', 'notes.txt'), 'not a segment');
   writeFileSync(join(pin, 'log', '1795657905-w1.seg'), 'bucket not a multiple of 10');
+  mkdirSync(join(pin, 'log', `${B}-dir.seg`));
   c.cycleAt(T + 5_000, true);
   let h = c.healthAt(T + 5_000);
   t.equal(h.counters.recordsCounted, 10, 'live segment: the claimed 4000-byte frame could still be completing');
@@ -116,6 +117,7 @@ t.test('corrupt, torn, hostile and invalid input is skipped and counted; the res
   t.equal(h.counters.recordsCounted, 10 + 12, 'sealed: the hostile header is skipped, the frame after it counted');
   t.same([h.counters.framesRead, h.counters.framesSkipped, h.counters.bytesSkipped], [2, 2, flipped.length + garbage.length + hostile.length]);
   t.equal(h.counters.segmentsBadName, 2);
+  t.equal(h.counters.segmentReadErrors, 1, 'a directory named like a segment: reported once, not each pass');
   t.ok(h.recentProblems.some((p) => p.code === 'E_BAD_SEGMENT_NAME' && p.segment === 'notes.txt'));
   t.ok(h.recentProblems.some((p) => p.code === 'E_CRC' && p.segment === `${B}-w1.seg`));
   t.ok(h.recentProblems.some((p) => p.code === 'E_TRUNCATED' && p.segment === `${B}-w1.seg`));
