@@ -2,7 +2,7 @@
 // `rules/` and `collector/` sub-directories. Creating is idempotent; an existing PIN is validated,
 // never rewritten.
 
-import { chmodSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { makePinHeader, parsePinHeader, PinLayout, type PinHeader } from '@sentinel-wasi/protocol/encode';
 
@@ -61,14 +61,7 @@ function mkdirPrivate(dir: string): void {
  */
 export function ensurePin(pinDir: string, app?: string): EnsurePinResult {
   const paths = pinPaths(pinDir);
-  let existed = true;
-  try {
-    statSync(paths.pinDir);
-  } catch {
-    existed = false;
-  }
   mkdirPrivate(paths.pinDir);
-  if (!existed) chmodSync(paths.pinDir, PIN_DIR_MODE);
   let header: PinHeader;
   let created = false;
   let text: string | undefined;
@@ -78,6 +71,9 @@ export function ensurePin(pinDir: string, app?: string): EnsurePinResult {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
   if (text === undefined) {
+    // Making a pin (also in a directory that already existed): it gets the private mode. An
+    // existing pin keeps the mode its owner chose (e.g. 0750 for a group of filter hosts).
+    chmodSync(paths.pinDir, PIN_DIR_MODE);
     header = makePinHeader(app ?? defaultAppName(paths.pinDir));
     const tmp = `${paths.header}.tmp`;
     writeFileSync(tmp, `${JSON.stringify(header)}\n`, { mode: 0o600 });

@@ -2,7 +2,7 @@
 // lock (a live holder is a clear error, a dead one is taken over), address.json while running.
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
@@ -35,6 +35,14 @@ t.test('init creates a 0700 pin with its header and directories, and is idempote
   c = capture();
   t.equal(await main(['init', '--pin', pin], c.io), 1);
   t.match(c.err(), /E_BAD_PIN/);
+});
+
+t.test('init on an existing directory without a PIN makes it private', async (t) => {
+  const pin = t.testdir({ pin: {} }) + '/pin';
+  chmodSync(pin, 0o755);
+  t.equal(await main(['init', '--pin', pin], capture().io), 0);
+  t.equal(statSync(pin).mode & 0o777, 0o700);
+  t.equal(JSON.parse(readFileSync(join(pin, 'PIN'), 'utf8')).app, 'pin', 'app defaults to the directory name');
 });
 
 t.test('usage errors exit 2', async (t) => {
