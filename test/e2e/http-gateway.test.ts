@@ -60,3 +60,23 @@ for (const host of ['node', 'wasmtime'] as HostName[]) {
     t.same(totalsByResource(scan.msgpackrAggregates), totalsByResource(scan.aggregates));
   });
 }
+
+for (const pinState of ['missing', 'read-only'] as const) {
+  t.test(`node serve: a ${pinState} pin fails no request; the host counts the requests that could not write`, async (t) => {
+    const dir = await tempDir(t, 'gateway-pin');
+    const pin = pinState === 'missing' ? join(dir, 'not-created') : dir;
+    const server = await startServe({ component: exampleComponent('http-gateway'), pin, pinReadOnly: pinState === 'read-only' });
+    t.teardown(() => server.stop());
+    const requests = gatewayRequests(12);
+    const answers: string[] = [];
+    for (const r of requests) {
+      const res = await fetch(`${server.url}${r.target}`, { method: r.method });
+      answers.push(`${res.status} ${await res.text()}`);
+    }
+    t.same(answers, requests.map((r) => `${r.status} ${r.body}`), 'answered exactly as with a working pin');
+    const { stderr } = await server.stop();
+    const code = pinState === 'missing' ? 'no-entry' : 'not-permitted';
+    t.match(stderr, new RegExp(`stopped after 12 requests \\(0 failed\\), \\d+ instances; 12 requests could not write to the pin \\(${code} \\d+\\)`));
+    t.same(scanPin(pin).segments, []);
+  });
+}

@@ -43,10 +43,12 @@ const unclosed = new FinalizationRegistry<number>((fd) => {
  */
 export class AppendOutputStream extends ShimOutputStream {
   #fd: number;
+  readonly #onFailure: (err: unknown) => void;
 
-  constructor(fd: number) {
+  constructor(fd: number, onFailure: (err: unknown) => void = () => {}) {
     super();
     this.#fd = fd;
+    this.#onFailure = onFailure;
     unclosed.register(this, fd, this);
   }
 
@@ -122,10 +124,13 @@ export class AppendOutputStream extends ShimOutputStream {
     try {
       written = writeSync(this.#fd, buf, 0, buf.byteLength);
     } catch (err) {
+      this.#onFailure(err);
       throw streamError(err);
     }
     if (written !== buf.byteLength) {
-      throw streamError(Object.assign(new Error(`short append: ${written} of ${buf.byteLength} bytes`), { code: 'ENOSPC' }));
+      const err = Object.assign(new Error(`short append: ${written} of ${buf.byteLength} bytes`), { code: 'ENOSPC' });
+      this.#onFailure(err);
+      throw streamError(err);
     }
   }
 }
@@ -153,27 +158,47 @@ function appendOpenError(err: unknown): string {
   }
 }
 
+/** Rules shared by every descriptor of one filesystem (one component instance). */
+export interface PinPolicy {
+  /** No create, write or change anywhere under the preopens (as wasmtime's read-only --dir). */
+  readOnly: boolean;
+  /** Told the error code of every failed write, create or change ('exist' is not a failure). */
+  onWriteFailure(code: string): void;
+}
+
+/** Error codes the guest sees are strings; anything else is a host bug and passes through uncounted. */
+function reportFailure(policy: PinPolicy, err: unknown): void {
+  if (typeof err === 'string' && err !== 'exist') policy.onWriteFailure(err);
+}
+
 /**
  * A `wasi:filesystem/types` descriptor: the shim's descriptor plus the host path it stands for,
- * which append-via-stream needs to open an O_APPEND file descriptor. All else is delegated.
+ * which append-via-stream needs to open an O_APPEND file descriptor. Reads are delegated as they
+ * are; writes and changes are checked against the policy and their failures reported.
  */
 export class Descriptor {
   readonly #inner: ShimDescriptor;
   readonly #hostPath: string;
   /** Whether the open that made this descriptor followed a final symlink (the reopen does the same). */
   readonly #followed: boolean;
-  /** A read-only preopen and everything under it: no create, write or change (as wasmtime's read-only --dir). */
-  readonly #readOnly: boolean;
+  readonly #policy: PinPolicy;
 
-  constructor(inner: ShimDescriptor, hostPath: string, followed: boolean, readOnly: boolean) {
+  constructor(inner: ShimDescriptor, hostPath: string, followed: boolean, policy: PinPolicy) {
     this.#inner = inner;
     this.#hostPath = hostPath;
     this.#followed = followed;
-    this.#readOnly = readOnly;
+    this.#policy = policy;
   }
 
-  #checkMutable(): void {
-    if (this.#readOnly) throw 'not-permitted';
+  /** Runs a write, create or change: refused under a read-only pin; a failure is reported, then thrown. */
+  #mutate<T>(change: () => T): T {
+    try {
+      if (this.#policy.readOnly) throw 'not-permitted';
+      return change();
+    } catch (err) {
+      reportFailure(this.#policy, err);
+      throw err;
+    }
   }
 
   /** The shim descriptor inside a wrapped one (for calls that take a second descriptor). */
@@ -182,29 +207,32 @@ export class Descriptor {
   }
 
   appendViaStream(): AppendOutputStream {
-    if (this.#inner.getType() === 'directory') throw 'is-directory';
-    if (!this.#inner.getFlags().write) throw 'bad-descriptor';
-    let fd: number;
-    try {
-      fd = openSync(this.#hostPath, constants.O_WRONLY | constants.O_APPEND | (this.#followed ? 0 : constants.O_NOFOLLOW));
-    } catch (err) {
-      throw appendOpenError(err);
-    }
-    return new AppendOutputStream(fd);
+    return this.#mutate(() => {
+      if (this.#inner.getType() === 'directory') throw 'is-directory';
+      if (!this.#inner.getFlags().write) throw 'bad-descriptor';
+      let fd: number;
+      try {
+        fd = openSync(this.#hostPath, constants.O_WRONLY | constants.O_APPEND | (this.#followed ? 0 : constants.O_NOFOLLOW));
+      } catch (err) {
+        throw appendOpenError(err);
+      }
+      return new AppendOutputStream(fd, (err) => this.#policy.onWriteFailure(appendOpenError(err)));
+    });
   }
 
   openAt(pathFlags: any, path: string, openFlags: any, descriptorFlags: any): Descriptor {
-    if (openFlags?.create || openFlags?.truncate || descriptorFlags?.write || descriptorFlags?.mutateDirectory) this.#checkMutable();
     // The shim validates the path (no absolute paths, no escaping the preopen) before opening.
-    const opened = this.#inner.openAt(pathFlags, path, openFlags, descriptorFlags);
-    return new Descriptor(opened, posix.join(this.#hostPath, path), Boolean(pathFlags?.symlinkFollow), this.#readOnly);
+    const open = (): Descriptor =>
+      new Descriptor(this.#inner.openAt(pathFlags, path, openFlags, descriptorFlags), posix.join(this.#hostPath, path), Boolean(pathFlags?.symlinkFollow), this.#policy);
+    const writes = openFlags?.create || openFlags?.truncate || descriptorFlags?.write || descriptorFlags?.mutateDirectory;
+    return writes ? this.#mutate(open) : open();
   }
 
   readViaStream(offset: bigint): unknown {
     return this.#inner.readViaStream(offset);
   }
   writeViaStream(offset: bigint): unknown {
-    return this.#inner.writeViaStream(offset);
+    return this.#mutate(() => this.#inner.writeViaStream(offset));
   }
   advise(offset: bigint, length: bigint, advice: unknown): void {
     this.#inner.advise(offset, length, advice);
@@ -219,18 +247,16 @@ export class Descriptor {
     return this.#inner.getType();
   }
   setSize(size: bigint): void {
-    this.#checkMutable();
-    this.#inner.setSize(size);
+    this.#mutate(() => this.#inner.setSize(size));
   }
   setTimes(atime: unknown, mtime: unknown): void {
-    this.#checkMutable();
-    this.#inner.setTimes(atime, mtime);
+    this.#mutate(() => this.#inner.setTimes(atime, mtime));
   }
   read(length: bigint, offset: bigint): unknown {
     return this.#inner.read(length, offset);
   }
   write(buffer: Uint8Array, offset: bigint): unknown {
-    return this.#inner.write(buffer, offset);
+    return this.#mutate(() => this.#inner.write(buffer, offset));
   }
   readDirectory(): unknown {
     return this.#inner.readDirectory();
@@ -239,8 +265,7 @@ export class Descriptor {
     this.#inner.sync();
   }
   createDirectoryAt(path: string): void {
-    this.#checkMutable();
-    this.#inner.createDirectoryAt(path);
+    this.#mutate(() => this.#inner.createDirectoryAt(path));
   }
   stat(): unknown {
     return this.#inner.stat();
@@ -249,31 +274,25 @@ export class Descriptor {
     return this.#inner.statAt(pathFlags, path);
   }
   setTimesAt(pathFlags: unknown, path: string, atime: unknown, mtime: unknown): void {
-    this.#checkMutable();
-    this.#inner.setTimesAt(pathFlags, path, atime, mtime);
+    this.#mutate(() => this.#inner.setTimesAt(pathFlags, path, atime, mtime));
   }
   linkAt(oldPathFlags: unknown, oldPath: string, newDescriptor: Descriptor, newPath: string): void {
-    this.#checkMutable();
-    this.#inner.linkAt(oldPathFlags, oldPath, Descriptor.#unwrap(newDescriptor), newPath);
+    this.#mutate(() => this.#inner.linkAt(oldPathFlags, oldPath, Descriptor.#unwrap(newDescriptor), newPath));
   }
   readlinkAt(path: string): unknown {
     return this.#inner.readlinkAt(path);
   }
   removeDirectoryAt(path: string): void {
-    this.#checkMutable();
-    this.#inner.removeDirectoryAt(path);
+    this.#mutate(() => this.#inner.removeDirectoryAt(path));
   }
   renameAt(oldPath: string, newDescriptor: Descriptor, newPath: string): void {
-    this.#checkMutable();
-    this.#inner.renameAt(oldPath, Descriptor.#unwrap(newDescriptor), newPath);
+    this.#mutate(() => this.#inner.renameAt(oldPath, Descriptor.#unwrap(newDescriptor), newPath));
   }
   symlinkAt(target: string, path: string): void {
-    this.#checkMutable();
-    this.#inner.symlinkAt(target, path);
+    this.#mutate(() => this.#inner.symlinkAt(target, path));
   }
   unlinkFileAt(path: string): void {
-    this.#checkMutable();
-    this.#inner.unlinkFileAt(path);
+    this.#mutate(() => this.#inner.unlinkFileAt(path));
   }
   isSameObject(other: Descriptor): boolean {
     return other === this;
@@ -300,9 +319,10 @@ export interface AppendFilesystem {
  * exactly those directories. A preopen whose host directory is missing still appears; every open
  * under it fails with `no-entry` until the directory exists (the filter drops and counts). With
  * `readOnly`, every create, write or change under the preopens fails with `not-permitted`.
+ * `onWriteFailure` hears the code of every failed write, so the host can count them too.
  */
-export function createAppendFilesystem(options: { readOnly?: boolean } = {}): AppendFilesystem {
-  const readOnly = options.readOnly ?? false;
+export function createAppendFilesystem(options: Partial<PinPolicy> = {}): AppendFilesystem {
+  const policy: PinPolicy = { readOnly: options.readOnly ?? false, onWriteFailure: options.onWriteFailure ?? (() => {}) };
   const shimTypes = (filesystem as any).types;
   return {
     types: {
@@ -312,7 +332,7 @@ export function createAppendFilesystem(options: { readOnly?: boolean } = {}): Ap
     },
     createPreopens(preopens) {
       const entries: Array<[Descriptor, string]> = Object.entries(preopens).map(([guestPath, hostPath]) => [
-        new Descriptor(createShimPreopen(hostPath), posix.resolve(hostPath), true, readOnly),
+        new Descriptor(createShimPreopen(hostPath), posix.resolve(hostPath), true, policy),
         guestPath,
       ]);
       return { getDirectories: () => [...entries] };

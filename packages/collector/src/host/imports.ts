@@ -1,7 +1,7 @@
 // Owns the import object one component instance gets from the Node host: preview2-shim for
 // everything, except the filesystem (atomic appends, only the pin preopened) and wasi:cli/exit
 // (unwinds to the host instead of ending the process). Built fresh for every instance, so no
-// instance sees another's preopens, arguments or environment.
+// instance sees another's preopens, arguments or environment; failed writes to the pin are counted.
 
 import { cli } from '@bytecodealliance/preview2-shim';
 import { WASIShim } from '@bytecodealliance/preview2-shim/instantiation';
@@ -38,15 +38,36 @@ const hostExit = {
   },
 };
 
-const readWriteFilesystem = createAppendFilesystem();
-const readOnlyFilesystem = createAppendFilesystem({ readOnly: true });
+/** Writes to the pin that failed (a missing pin, a read-only pin, a full disk), by error code. */
+export class PinWriteFailures {
+  total = 0;
+  readonly byCode: Record<string, number> = {};
 
-export function instanceImports(options: InstanceImportsOptions): Record<string, unknown> {
+  add(code: string): void {
+    this.total++;
+    this.byCode[code] = (this.byCode[code] ?? 0) + 1;
+  }
+
+  /** `no-entry 3, not-permitted 1` */
+  describe(): string {
+    return Object.entries(this.byCode)
+      .map(([code, n]) => `${code} ${n}`)
+      .join(', ');
+  }
+}
+
+export interface InstanceImports {
+  imports: Record<string, unknown>;
+  /** What this instance failed to write to its pin (it drops and counts it too). */
+  pinWriteFailures: PinWriteFailures;
+}
+
+export function instanceImports(options: InstanceImportsOptions, pinWriteFailures: PinWriteFailures = new PinWriteFailures()): InstanceImports {
   const preopens: Record<string, string> = options.pinDir === undefined ? {} : { [options.guestPin ?? DEFAULT_GUEST_PIN]: options.pinDir };
   const shim = new WASIShim({
     cli: { ...(cli as Record<string, unknown>), exit: hostExit },
-    filesystem: options.pinReadOnly ? readOnlyFilesystem : readWriteFilesystem,
+    filesystem: createAppendFilesystem({ readOnly: options.pinReadOnly ?? false, onWriteFailure: (code) => pinWriteFailures.add(code) }),
     sandbox: { preopens, env: options.env, args: options.args, enableNetwork: false },
   } as never);
-  return shim.getImportObject() as Record<string, unknown>;
+  return { imports: shim.getImportObject() as Record<string, unknown>, pinWriteFailures };
 }

@@ -3,7 +3,7 @@
 // exit code the way `wasmtime run` does (ok → 0, err or trap → 1, wasi:cli/exit → its code).
 
 import { basename } from 'node:path';
-import { ComponentExit, instanceImports } from './imports.js';
+import { ComponentExit, instanceImports, PinWriteFailures } from './imports.js';
 import { HostError, defaultCacheDir, loadComponent, type LoadedComponent } from './transpile-cache.js';
 
 export interface RunOptions {
@@ -22,12 +22,13 @@ export interface RunOptions {
 export interface RunResult {
   exitCode: number;
   component: LoadedComponent;
+  pinWriteFailures: PinWriteFailures;
 }
 
 export async function runComponent(options: RunOptions): Promise<RunResult> {
   const stderr = options.stderr ?? process.stderr;
   const component = await loadComponent(options.componentPath, options.cacheDir ?? defaultCacheDir());
-  const imports = instanceImports({
+  const { imports, pinWriteFailures } = instanceImports({
     pinDir: options.pinDir,
     pinReadOnly: options.pinReadOnly ?? false,
     args: [basename(options.componentPath), ...options.args],
@@ -42,14 +43,20 @@ export async function runComponent(options: RunOptions): Promise<RunResult> {
   if (typeof instance.run?.run !== 'function') {
     throw new HostError('E_NOT_COMMAND', `${options.componentPath} does not export wasi:cli/run (is it an HTTP component? use serve)`);
   }
+  let exitCode = 0;
   try {
     instance.run.run();
-    return { exitCode: 0, component };
   } catch (err) {
-    if (err instanceof ComponentExit) return { exitCode: err.exitCode, component };
-    stderr.write(`sentinel-wasi run: the component failed: ${describe(err)}\n`);
-    return { exitCode: 1, component };
+    if (err instanceof ComponentExit) exitCode = err.exitCode;
+    else {
+      stderr.write(`sentinel-wasi run: the component failed: ${describe(err)}\n`);
+      exitCode = 1;
+    }
   }
+  if (pinWriteFailures.total > 0) {
+    stderr.write(`sentinel-wasi run: ${pinWriteFailures.total} writes to the pin failed (${pinWriteFailures.describe()})\n`);
+  }
+  return { exitCode, component, pinWriteFailures };
 }
 
 function describe(err: unknown): string {

@@ -8,7 +8,7 @@
 
 import { basename } from 'node:path';
 import * as shimHttp from '@bytecodealliance/preview2-shim/http';
-import { instanceImports } from './imports.js';
+import { instanceImports, PinWriteFailures } from './imports.js';
 import { HostError, defaultCacheDir, loadComponent, type LoadedComponent } from './transpile-cache.js';
 
 export const DEFAULT_SERVE_HOST = '127.0.0.1';
@@ -37,6 +37,10 @@ export interface ServeCounters {
   failedRequests: number;
   /** Component instances created (the up-front check included). */
   instances: number;
+  /** Requests during which the instance failed to write to the pin (answered all the same). */
+  requestsWithPinWriteFailures: number;
+  /** Every failed write to the pin, by error code. */
+  pinWriteFailures: PinWriteFailures;
 }
 
 export interface RunningServer {
@@ -78,9 +82,10 @@ export async function serveComponent(options: ServeOptions): Promise<RunningServ
     env: options.env ?? {},
   };
   // Instantiate once up front: a component that cannot serve fails here, not on the first request.
+  const pinWriteFailures = new PinWriteFailures(); // shared by every instance
   let probe;
   try {
-    probe = component.instantiate(component.getCoreModule, instanceImports(importOptions));
+    probe = component.instantiate(component.getCoreModule, instanceImports(importOptions, pinWriteFailures).imports);
   } catch (err) {
     throw new HostError('E_INSTANTIATE', `cannot instantiate ${options.componentPath}: ${(err as Error).message}`);
   }
@@ -88,11 +93,11 @@ export async function serveComponent(options: ServeOptions): Promise<RunningServ
     throw new HostError('E_NOT_HTTP', `${options.componentPath} does not export wasi:http/incoming-handler (is it a command component? use run)`);
   }
 
-  const counters: ServeCounters = { requests: 0, failedRequests: 0, instances: 1 };
+  const counters: ServeCounters = { requests: 0, failedRequests: 0, instances: 1, requestsWithPinWriteFailures: 0, pinWriteFailures };
   type Instance = ReturnType<LoadedComponent['instantiate']>;
   const instantiate = (): Instance => {
     counters.instances++;
-    return component.instantiate(component.getCoreModule, instanceImports(importOptions));
+    return component.instantiate(component.getCoreModule, instanceImports(importOptions, pinWriteFailures).imports);
   };
   // The instance serving requests now (and how many it has served), and one made ahead of need.
   let current: Instance | null = null;
@@ -123,6 +128,7 @@ export async function serveComponent(options: ServeOptions): Promise<RunningServ
   const server = new HTTPServer({
     handle(request: unknown, responseOut: unknown): void {
       counters.requests++;
+      const failuresBefore = pinWriteFailures.total;
       try {
         instanceForRequest().incomingHandler!.handle(request, responseOut);
       } catch (err) {
@@ -131,6 +137,7 @@ export async function serveComponent(options: ServeOptions): Promise<RunningServ
         stderr.write(`sentinel-wasi serve: request failed: ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}\n`);
         answerInternalError(responseOut);
       }
+      if (pinWriteFailures.total > failuresBefore) counters.requestsWithPinWriteFailures++;
       makeSpareLater();
     },
   });

@@ -25,16 +25,17 @@ function pinWith(t: Test, readOnly = false) {
   const dir = mkdtempSync(join(tmpdir(), 'sw-appendfs-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   mkdirSync(join(dir, 'log'));
-  const fs = createAppendFilesystem({ readOnly });
+  const failures: string[] = [];
+  const fs = createAppendFilesystem({ readOnly, onWriteFailure: (code) => failures.push(code) });
   const [[pin, guestPath]] = fs.createPreopens({ '/pin': dir }).getDirectories() as [[any, string]];
-  return { dir, fs, pin, guestPath };
+  return { dir, fs, pin, guestPath, failures };
 }
 
 const create = { create: true };
 const write = { write: true };
 
 t.test('each write lands at the end of the file, even after another writer appended', async (t) => {
-  const { dir, pin, guestPath } = pinWith(t);
+  const { dir, pin, guestPath, failures } = pinWith(t);
   t.equal(guestPath, '/pin');
   const file = pin.openAt({}, 'log/a.seg', create, write);
   const stream = file.appendViaStream();
@@ -46,6 +47,8 @@ t.test('each write lands at the end of the file, even after another writer appen
   stream.write(bytes('D'));
   t.equal(readFileSync(join(dir, 'log/a.seg'), 'utf8'), 'AAAbbbbCCD');
   t.equal(stream.checkWrite(), 1048576n);
+  t.equal(thrownBy(() => pin.createDirectoryAt('log')), 'exist');
+  t.same(failures, [], "no failures ('exist' is not one)");
   stream[symbolDispose]();
   file[symbolDispose]();
 });
@@ -84,23 +87,29 @@ t.test('append needs a writable file descriptor, not a directory', async (t) => 
   t.equal(thrownBy(() => pin.appendViaStream()), 'is-directory');
 });
 
-t.test('a failed write is a stream error carrying the filesystem error code', async (t) => {
-  const fs = createAppendFilesystem();
+t.test('a failed write is a stream error carrying the filesystem error code, and is reported', async (t) => {
+  const failures: string[] = [];
+  const fs = createAppendFilesystem({ onWriteFailure: (code) => failures.push(code) });
   const [[dev]] = fs.createPreopens({ '/dev': '/dev' }).getDirectories() as [[any, string]];
   const stream = dev.openAt({ symlinkFollow: true }, 'full', {}, write).appendViaStream();
   const thrown = thrownBy(() => stream.blockingWriteAndFlush(bytes('x'))) as any;
   t.equal(thrown?.tag, 'last-operation-failed');
   t.equal(fs.types.filesystemErrorCode(thrown.val), 'insufficient-space');
+  t.same(failures, ['insufficient-space']);
 });
 
-t.test('a missing pin directory: opens fail with no-entry', async (t) => {
-  const fs = createAppendFilesystem();
+t.test('a missing pin directory: opens fail with no-entry, and are reported', async (t) => {
+  const failures: string[] = [];
+  const fs = createAppendFilesystem({ onWriteFailure: (code) => failures.push(code) });
   const [[pin]] = fs.createPreopens({ '/pin': join(tmpdir(), 'sw-no-such-pin-dir') }).getDirectories() as [[any, string]];
   t.equal(thrownBy(() => pin.openAt({}, 'log/x.seg', create, write)), 'no-entry');
+  t.equal(thrownBy(() => pin.createDirectoryAt('log')), 'no-entry');
+  t.equal(thrownBy(() => pin.openAt({}, 'log/x.seg', {}, { read: true })), 'no-entry');
+  t.same(failures, ['no-entry', 'no-entry'], 'a failed read is not a failed write');
 });
 
 t.test('a read-only pin refuses every create, write and change; reads still work', async (t) => {
-  const { dir, pin } = pinWith(t, true);
+  const { dir, pin, failures } = pinWith(t, true);
   writeFileSync(join(dir, 'log/f.seg'), 'data');
   t.equal(thrownBy(() => pin.openAt({}, 'log/new.seg', create, write)), 'not-permitted');
   t.equal(thrownBy(() => pin.openAt({}, 'log/f.seg', {}, write)), 'not-permitted');
@@ -112,4 +121,5 @@ t.test('a read-only pin refuses every create, write and change; reads still work
   const [data] = file.read(10n, 0n);
   t.equal(new TextDecoder().decode(data), 'data');
   t.equal(readFileSync(join(dir, 'log/f.seg'), 'utf8'), 'data');
+  t.same(failures, Array(6).fill('not-permitted'), 'each refused change reported once');
 });

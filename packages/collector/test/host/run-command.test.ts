@@ -45,6 +45,7 @@ t.test('a missing pin: the run goes on, the component counts its drops, a warnin
   const r = await runUnderNode({ component, pin, args: ['append', 'w1', '10', 'res', String(BUCKET)] });
   t.same({ code: r.code, stdout: r.stdout }, { code: 0, stdout: 'appended 0 dropped 10\n' });
   t.match(r.stderr, /pin .*not-created does not exist/);
+  t.match(r.stderr, /sentinel-wasi run: 2 writes to the pin failed \(no-entry 2\)/);
   t.notOk(existsSync(pin));
 });
 

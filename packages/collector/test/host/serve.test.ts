@@ -71,6 +71,8 @@ t.test('a missing pin fails no request; each counts its drop, and appends start 
   mkdirSync(pin);
   t.same(await get(`${server.url}/b`), { status: 200, body: 'appended 1 dropped 0 served 1\n' });
   t.equal(scanPin(pin).recordsAccepted, 1);
+  const { stderr } = await server.stop();
+  t.match(stderr, /stopped after 2 requests \(0 failed\), \d+ instances; 1 requests could not write to the pin \(no-entry 2\)/);
 });
 
 t.test('a read-only pin fails no request; each counts its drop', async (t) => {
@@ -79,6 +81,8 @@ t.test('a read-only pin fails no request; each counts its drop', async (t) => {
   t.teardown(() => server.stop());
   t.same(await get(`${server.url}/a`), { status: 200, body: 'appended 0 dropped 1 served 1\n' });
   t.same(scanPin(pin).segments, []);
+  const { stderr } = await server.stop();
+  t.match(stderr, /1 requests could not write to the pin \(not-permitted 2\)/);
 });
 
 t.test('a port already in use: exit 1 with E_ADDRESS_IN_USE, nothing left running', async (t) => {

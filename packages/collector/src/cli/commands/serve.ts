@@ -71,8 +71,9 @@ export const serveCommand: Command = {
       process.on('SIGTERM', stop);
     });
     server.close();
-    const { requests, failedRequests, instances } = server.counters;
-    io.stderr.write(`sentinel-wasi serve: stopped after ${requests} requests (${failedRequests} failed), ${instances} instances\n`);
+    const { requests, failedRequests, instances, requestsWithPinWriteFailures, pinWriteFailures } = server.counters;
+    const pinNote = pinWriteFailures.total === 0 ? '' : `; ${requestsWithPinWriteFailures} requests could not write to the pin (${pinWriteFailures.describe()})`;
+    io.stderr.write(`sentinel-wasi serve: stopped after ${requests} requests (${failedRequests} failed), ${instances} instances${pinNote}\n`);
     return 0;
   },
 };
