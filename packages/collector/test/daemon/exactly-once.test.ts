@@ -1,7 +1,7 @@
 // Exactly once across SIGKILL: writers append frames (one append per frame) while a spawned
 // collector is killed at seeded random moments and restarted; after a clean stop, the metric log's
 // per-second sums and the checkpointed counters equal what was written. Replay a run with
-// SENTINEL_WASI_SEED=<seed> (printed as a test comment).
+// SENTINEL_WASI_SEED=<seed> (printed as a test comment); SENTINEL_WASI_KILLS=<n> kills more often.
 import t from 'tap';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
@@ -16,7 +16,7 @@ const CLI = fileURLToPath(new URL('./fixtures/cli.ts', import.meta.url));
 const GRACE_MS = 300;
 
 function spawnCollector(pin: string, out: string[]): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'collector', '--pin', pin, '--port', '0', '--grace-ms', String(GRACE_MS), '--tick-ms', '40', '--checkpoint-ms', '300'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'collector', '--pin', pin, '--port', '0', '--grace-ms', String(GRACE_MS), '--tick-ms', '40', '--checkpoint-ms', '150'], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, TZ: 'UTC' },
   });
@@ -76,9 +76,9 @@ t.test('every record counted once across random SIGKILLs of the collector', asyn
   const writers = Promise.all([writer('w1'), writer('w2')]);
   let child = spawnCollector(pin, out);
   await started(child);
-  const kills = 3;
+  const kills = Number(process.env.SENTINEL_WASI_KILLS ?? 2);
   for (let k = 0; k < kills; k++) {
-    await sleep(50 + Math.floor(rand() * 1200));
+    await sleep(50 + Math.floor(rand() * 900));
     child.kill('SIGKILL');
     await once(child, 'exit');
     child = spawnCollector(pin, out);
