@@ -30,10 +30,37 @@ export class NodeStats {
 
   /** Applies one record (kind, own time, count, RT, error) to both windows and the concurrency. */
   record(kind: number, tsMs: number, count: number, rtMs: number, error: boolean): void {
-    if (kind === RecordKind.PASS) this.concurrency += count;
-    else if (kind === RecordKind.EXIT) this.concurrency -= count;
-    add(this.second, kind, tsMs, count, rtMs, error);
-    add(this.minute, kind, tsMs, count, rtMs, error);
+    // A slot of -1: older than that window can hold there (the metric log still has the record).
+    const sb = this.second.slotAt(tsMs);
+    const mb = this.minute.slotAt(tsMs);
+    const sv = this.second.values;
+    const mv = this.minute.values;
+    switch (kind) {
+      case RecordKind.PASS:
+        this.concurrency += count;
+        if (sb >= 0) sv[sb + F_PASS] = sv[sb + F_PASS]! + count;
+        if (mb >= 0) mv[mb + F_PASS] = mv[mb + F_PASS]! + count;
+        return;
+      case RecordKind.BLOCK:
+        if (sb >= 0) sv[sb + F_BLOCK] = sv[sb + F_BLOCK]! + count;
+        if (mb >= 0) mv[mb + F_BLOCK] = mv[mb + F_BLOCK]! + count;
+        return;
+      case RecordKind.EXIT:
+        this.concurrency -= count;
+        if (sb >= 0) completion(sv, sb, count, rtMs, error);
+        if (mb >= 0) completion(mv, mb, count, rtMs, error);
+        return;
+      case RecordKind.CALL:
+        if (sb >= 0) {
+          sv[sb + F_PASS] = sv[sb + F_PASS]! + 1;
+          completion(sv, sb, 1, rtMs, error);
+        }
+        if (mb >= 0) {
+          mv[mb + F_PASS] = mv[mb + F_PASS]! + 1;
+          completion(mv, mb, 1, rtMs, error);
+        }
+        return;
+    }
   }
 
   /** Adds pre-aggregated counts (a restored second) without touching the concurrency. */
@@ -87,29 +114,10 @@ export class NodeStats {
   }
 }
 
-function add(w: LeapWindow, kind: number, tsMs: number, count: number, rtMs: number, error: boolean): void {
-  const b = w.slotAt(tsMs);
-  if (b < 0) return; // older than this window can hold at that slot: the metric log still has it
-  const v = w.values;
-  switch (kind) {
-    case RecordKind.PASS:
-      v[b + F_PASS] = v[b + F_PASS]! + count;
-      return;
-    case RecordKind.BLOCK:
-      v[b + F_BLOCK] = v[b + F_BLOCK]! + count;
-      return;
-    case RecordKind.EXIT:
-      v[b + F_SUCCESS] = v[b + F_SUCCESS]! + count;
-      if (error) v[b + F_EXCEPTION] = v[b + F_EXCEPTION]! + count;
-      v[b + F_RT] = v[b + F_RT]! + rtMs;
-      if (rtMs < v[b + F_MIN_RT]!) v[b + F_MIN_RT] = rtMs;
-      return;
-    case RecordKind.CALL:
-      v[b + F_PASS] = v[b + F_PASS]! + 1;
-      v[b + F_SUCCESS] = v[b + F_SUCCESS]! + 1;
-      if (error) v[b + F_EXCEPTION] = v[b + F_EXCEPTION]! + 1;
-      v[b + F_RT] = v[b + F_RT]! + rtMs;
-      if (rtMs < v[b + F_MIN_RT]!) v[b + F_MIN_RT] = rtMs;
-      return;
-  }
+/** success += count, exception += count if error, RT += rtMs once, min RT. */
+function completion(v: Float64Array, b: number, count: number, rtMs: number, error: boolean): void {
+  v[b + F_SUCCESS] = v[b + F_SUCCESS]! + count;
+  if (error) v[b + F_EXCEPTION] = v[b + F_EXCEPTION]! + count;
+  v[b + F_RT] = v[b + F_RT]! + rtMs;
+  if (rtMs < v[b + F_MIN_RT]!) v[b + F_MIN_RT] = rtMs;
 }
