@@ -11,15 +11,7 @@ import {
 } from './constants.js';
 import { crc32 } from './crc32.js';
 import { ProtocolError, ProtocolErrorCode } from './errors.js';
-import {
-  arrayHeaderLength,
-  strHeaderLength,
-  uintLength,
-  writeArrayHeader,
-  writeBool,
-  writeStrHeader,
-  writeUint,
-} from './msgpack.js';
+import { strHeaderLength, uintLength, writeArrayHeader, writeStrHeader, writeUint } from './msgpack.js';
 import { utf8Length, utf8Write } from './utf8.js';
 
 /** Largest encoded record (array header, kind, dt, name, rt, error, count, origin): headroom checked before writing one. */
@@ -46,7 +38,13 @@ export class FrameBuilder {
   private readonly nameIndex = new Map<string, number>();
   private namesLength = 0;
   private baseTsMs = 0;
+  private baseBytes = 1;
   private readonly out: Uint8Array;
+  // State of the record being added (see begin/commit): its name indexes and how to undo its names.
+  private nameIdx = 0;
+  private originIdx = 0;
+  private namesBefore = 0;
+  private namesLengthBefore = 0;
 
   constructor(options: FrameBuilderOptions = {}) {
     const max = options.maxFrameBytes ?? MAX_FRAME_BYTES;
@@ -69,7 +67,7 @@ export class FrameBuilder {
 
   /** Bytes the frame would take if finished now (0 when empty). */
   get frameBytes(): number {
-    return this.recordCount === 0 ? 0 : this.totalWith(0, 0);
+    return this.recordCount === 0 ? 0 : this.totalFor(this.recordsLength, this.recordCount);
   }
 
   /** PASS: an admitted entry. */
@@ -85,49 +83,52 @@ export class FrameBuilder {
   /** EXIT: the exit of `count` admitted entries at tsMs, with their response time. */
   addExit(tsMs: number, resource: string, rtMs: number, error: boolean, count = 1, origin?: string): boolean {
     checkCount(count);
-    checkUint('rtMs', rtMs);
+    if (!isUint(rtMs)) badUint('rtMs', rtMs);
+    if (!this.begin(tsMs, resource, origin)) return false;
     const tail = origin === undefined ? (count === 1 ? 0 : 1) : 2;
-    return this.addRecord(tsMs, resource, origin, (out, p, nameIdx, originIdx) => {
-      p = writeArrayHeader(out, p, 5 + tail);
-      p = writeUint(out, p, RecordKind.EXIT);
-      p = writeUint(out, p, tsMs - this.baseTsMs);
-      p = writeUint(out, p, nameIdx);
-      p = writeUint(out, p, rtMs);
-      p = writeBool(out, p, error);
-      if (tail >= 1) p = writeUint(out, p, count);
-      if (tail === 2) p = writeUint(out, p, originIdx);
-      return p;
-    });
+    const out = this.records;
+    let p = this.recordsLength;
+    out[p++] = 0x95 + tail; // fixarray of 5..7
+    out[p++] = RecordKind.EXIT;
+    p = writeUint(out, p, tsMs - this.baseTsMs);
+    p = writeUint(out, p, this.nameIdx);
+    p = writeUint(out, p, rtMs);
+    out[p++] = error ? 0xc3 : 0xc2;
+    if (tail >= 1) p = writeUint(out, p, count);
+    if (tail === 2) p = writeUint(out, p, this.originIdx);
+    return this.commit(p);
   }
 
   /** CALL: an entry and its exit at once; tsMs is the entry time. */
   addCall(tsMs: number, resource: string, rtMs: number, error: boolean, origin?: string): boolean {
-    checkUint('rtMs', rtMs);
-    return this.addRecord(tsMs, resource, origin, (out, p, nameIdx, originIdx) => {
-      p = writeArrayHeader(out, p, origin === undefined ? 5 : 6);
-      p = writeUint(out, p, RecordKind.CALL);
-      p = writeUint(out, p, tsMs - this.baseTsMs);
-      p = writeUint(out, p, nameIdx);
-      p = writeUint(out, p, rtMs);
-      p = writeBool(out, p, error);
-      if (origin !== undefined) p = writeUint(out, p, originIdx);
-      return p;
-    });
+    if (!isUint(rtMs)) badUint('rtMs', rtMs);
+    if (!this.begin(tsMs, resource, origin)) return false;
+    const out = this.records;
+    let p = this.recordsLength;
+    out[p++] = origin === undefined ? 0x95 : 0x96;
+    out[p++] = RecordKind.CALL;
+    p = writeUint(out, p, tsMs - this.baseTsMs);
+    p = writeUint(out, p, this.nameIdx);
+    p = writeUint(out, p, rtMs);
+    out[p++] = error ? 0xc3 : 0xc2;
+    if (origin !== undefined) p = writeUint(out, p, this.originIdx);
+    return this.commit(p);
   }
 
   /** WRITER: health of a writer (what it had to drop since its last WRITER record). */
   addWriter(tsMs: number, writer: string, droppedRecords: number, droppedFrames: number): boolean {
-    checkUint('droppedRecords', droppedRecords);
-    checkUint('droppedFrames', droppedFrames);
-    return this.addRecord(tsMs, writer, undefined, (out, p, nameIdx) => {
-      p = writeArrayHeader(out, p, 5);
-      p = writeUint(out, p, RecordKind.WRITER);
-      p = writeUint(out, p, tsMs - this.baseTsMs);
-      p = writeUint(out, p, nameIdx);
-      p = writeUint(out, p, droppedRecords);
-      p = writeUint(out, p, droppedFrames);
-      return p;
-    });
+    if (!isUint(droppedRecords)) badUint('droppedRecords', droppedRecords);
+    if (!isUint(droppedFrames)) badUint('droppedFrames', droppedFrames);
+    if (!this.begin(tsMs, writer, undefined)) return false;
+    const out = this.records;
+    let p = this.recordsLength;
+    out[p++] = 0x95;
+    out[p++] = RecordKind.WRITER;
+    p = writeUint(out, p, tsMs - this.baseTsMs);
+    p = writeUint(out, p, this.nameIdx);
+    p = writeUint(out, p, droppedRecords);
+    p = writeUint(out, p, droppedFrames);
+    return this.commit(p);
   }
 
   /**
@@ -136,7 +137,7 @@ export class FrameBuilder {
    */
   finish(): Uint8Array {
     if (this.recordCount === 0) return this.out.subarray(0, 0);
-    const total = this.totalWith(0, 0);
+    const total = this.totalFor(this.recordsLength, this.recordCount);
     const out = this.out;
     let p = FRAME_HEADER_BYTES;
     p = writeArrayHeader(out, p, 2 + this.recordCount);
@@ -176,63 +177,81 @@ export class FrameBuilder {
 
   private addEntryRecord(kind: RecordKind, tsMs: number, resource: string, count: number, origin: string | undefined): boolean {
     checkCount(count);
+    if (!this.begin(tsMs, resource, origin)) return false;
     const tail = origin === undefined ? (count === 1 ? 0 : 1) : 2;
-    return this.addRecord(tsMs, resource, origin, (out, p, nameIdx, originIdx) => {
-      p = writeArrayHeader(out, p, 3 + tail);
-      p = writeUint(out, p, kind);
-      p = writeUint(out, p, tsMs - this.baseTsMs);
-      p = writeUint(out, p, nameIdx);
-      if (tail >= 1) p = writeUint(out, p, count);
-      if (tail === 2) p = writeUint(out, p, originIdx);
-      return p;
-    });
+    const out = this.records;
+    let p = this.recordsLength;
+    out[p++] = 0x93 + tail; // fixarray of 3..5
+    out[p++] = kind;
+    p = writeUint(out, p, tsMs - this.baseTsMs);
+    p = writeUint(out, p, this.nameIdx);
+    if (tail >= 1) p = writeUint(out, p, count);
+    if (tail === 2) p = writeUint(out, p, this.originIdx);
+    return this.commit(p);
   }
 
-  private addRecord(
-    tsMs: number,
-    name: string,
-    origin: string | undefined,
-    encode: (out: Uint8Array, p: number, nameIdx: number, originIdx: number) => number,
-  ): boolean {
-    checkUint('tsMs', tsMs);
-    checkName('name', name);
-    if (origin !== undefined) checkName('origin', origin);
-    const wasEmpty = this.recordCount === 0;
-    if (wasEmpty) this.baseTsMs = tsMs;
-    else if (tsMs < this.baseTsMs) return false;
-    if (this.recordsLength + MAX_RECORD_BYTES > this.records.length) return this.refuse(wasEmpty);
+  /**
+   * Starts a record: checks its time against the frame's base, makes sure the records buffer has
+   * room to write one, and resolves (or tentatively adds) its names into nameIdx/originIdx.
+   * False when the record belongs in the next frame.
+   */
+  private begin(tsMs: number, name: string, origin: string | undefined): boolean {
+    if (!isUint(tsMs)) badUint('tsMs', tsMs);
+    if (this.recordCount === 0) {
+      this.baseTsMs = tsMs;
+      this.baseBytes = uintLength(tsMs);
+    } else if (tsMs < this.baseTsMs) {
+      return false;
+    }
+    if (this.recordsLength + MAX_RECORD_BYTES > this.records.length) return this.refuse();
+    this.namesBefore = this.names.length;
+    this.namesLengthBefore = this.namesLength;
+    const known = this.nameIndex.get(name);
+    this.nameIdx = known === undefined ? this.internNew(name, 'name') : known;
+    if (origin !== undefined) {
+      const knownOrigin = this.nameIndex.get(origin);
+      this.originIdx = knownOrigin === undefined ? this.internNew(origin, 'origin') : knownOrigin;
+    }
+    return true;
+  }
 
-    // Resolve (or tentatively add) names; roll back if the record does not fit.
-    const namesBefore = this.names.length;
-    const namesLengthBefore = this.namesLength;
-    const nameIdx = this.intern(name);
-    const originIdx = origin === undefined ? 0 : this.intern(origin);
-    const end = encode(this.records, this.recordsLength, nameIdx, originIdx);
-    const recordBytes = end - this.recordsLength;
-    if (this.totalWith(recordBytes, 1) > this.maxFrameBytes) {
-      for (let i = this.names.length - 1; i >= namesBefore; i--) this.nameIndex.delete(this.names[i]!);
-      this.names.length = namesBefore;
-      this.nameBytes.length = namesBefore;
-      this.namesLength = namesLengthBefore;
-      return this.refuse(wasEmpty);
+  /** Ends a record written up to `end`: keeps it if the frame still fits, else undoes its names. */
+  private commit(end: number): boolean {
+    if (this.totalFor(end, this.recordCount + 1) > this.maxFrameBytes) {
+      this.rollbackNames();
+      return this.refuse();
     }
     this.recordsLength = end;
     this.recordCount++;
     return true;
   }
 
-  private refuse(wasEmpty: boolean): boolean {
-    if (wasEmpty) {
+  private rollbackNames(): void {
+    for (let i = this.names.length - 1; i >= this.namesBefore; i--) this.nameIndex.delete(this.names[i]!);
+    this.names.length = this.namesBefore;
+    this.nameBytes.length = this.namesBefore;
+    this.namesLength = this.namesLengthBefore;
+  }
+
+  private refuse(): boolean {
+    if (this.recordCount === 0) {
       throw new ProtocolError(ProtocolErrorCode.RECORD_TOO_LARGE, `one record does not fit in an empty frame of ${this.maxFrameBytes} bytes`);
     }
     return false;
   }
 
-  private intern(name: string): number {
-    const known = this.nameIndex.get(name);
-    if (known !== undefined) return known;
+  /** Validates a name not yet in the table and adds it; names in the table were validated already. */
+  private internNew(name: string, field: string): number {
+    if (typeof name !== 'string' || name.length === 0) {
+      this.rollbackNames();
+      throw new ProtocolError(ProtocolErrorCode.BAD_ARGUMENT, `${field} must be a non-empty string`);
+    }
+    const bytes = name.length > MAX_NAME_BYTES ? MAX_NAME_BYTES + 1 : utf8Length(name);
+    if (bytes > MAX_NAME_BYTES) {
+      this.rollbackNames();
+      throw new ProtocolError(ProtocolErrorCode.BAD_ARGUMENT, `${field} is longer than ${MAX_NAME_BYTES} UTF-8 bytes`);
+    }
     const idx = this.names.length;
-    const bytes = utf8Length(name);
     this.names.push(name);
     this.nameBytes.push(bytes);
     this.nameIndex.set(name, idx);
@@ -240,37 +259,31 @@ export class FrameBuilder {
     return idx;
   }
 
-  private totalWith(extraRecordBytes: number, extraRecords: number): number {
-    const n = this.recordCount + extraRecords;
+  /** Frame size with `recordCount` records taking `recordsLength` bytes (plain arithmetic: this is the hot path). */
+  private totalFor(recordsLength: number, recordCount: number): number {
+    const items = recordCount + 2;
+    const names = this.names.length;
     return (
       FRAME_HEADER_BYTES +
-      arrayHeaderLength(2 + n) +
-      uintLength(this.baseTsMs) +
-      arrayHeaderLength(this.names.length) +
+      (items < 16 ? 1 : items < 0x10000 ? 3 : 5) +
+      this.baseBytes +
+      (names < 16 ? 1 : names < 0x10000 ? 3 : 5) +
       this.namesLength +
-      this.recordsLength +
-      extraRecordBytes
+      recordsLength
     );
   }
 }
 
-function checkUint(field: string, v: number): void {
-  if (!Number.isSafeInteger(v) || v < 0) {
-    throw new ProtocolError(ProtocolErrorCode.BAD_ARGUMENT, `${field} must be a non-negative integer, got ${String(v)}`);
-  }
+function isUint(v: number): boolean {
+  return Number.isSafeInteger(v) && v >= 0;
+}
+
+function badUint(field: string, v: unknown): never {
+  throw new ProtocolError(ProtocolErrorCode.BAD_ARGUMENT, `${field} must be a non-negative integer, got ${String(v)}`);
 }
 
 function checkCount(count: number): void {
   if (!Number.isSafeInteger(count) || count < 1) {
     throw new ProtocolError(ProtocolErrorCode.BAD_ARGUMENT, `count must be a positive integer, got ${String(count)}`);
-  }
-}
-
-function checkName(field: string, name: string): void {
-  if (typeof name !== 'string' || name.length === 0) {
-    throw new ProtocolError(ProtocolErrorCode.BAD_ARGUMENT, `${field} must be a non-empty string`);
-  }
-  if (name.length > MAX_NAME_BYTES || utf8Length(name) > MAX_NAME_BYTES) {
-    throw new ProtocolError(ProtocolErrorCode.BAD_ARGUMENT, `${field} is longer than ${MAX_NAME_BYTES} UTF-8 bytes`);
   }
 }
