@@ -1,6 +1,7 @@
 // Owns the import object one component instance gets from the Node host: preview2-shim for
-// everything, except the filesystem (atomic appends, only the pin preopened) and wasi:cli/exit
-// (unwinds to the host instead of ending the process). Built fresh for every instance, so no
+// everything, except the filesystem (atomic appends, only the pin preopened), wasi:cli/exit
+// (unwinds to the host instead of ending the process), and the network: sockets are disabled and
+// outgoing HTTP requests are denied, so the pin is a filter's only capability. Built fresh for every instance, so no
 // instance sees another's preopens, arguments or environment; failed writes to the pin are counted.
 
 import { cli } from '@bytecodealliance/preview2-shim';
@@ -28,6 +29,13 @@ export interface InstanceImportsOptions {
   /** The guest's environment (nothing from the host's unless put here). */
   env: Record<string, string>;
 }
+
+/** wasi:http/outgoing-handler that refuses every request (error-code HTTP-request-denied). */
+const deniedOutgoingHttp = {
+  handle(): never {
+    throw { tag: 'HTTP-request-denied' };
+  },
+};
 
 const hostExit = {
   exit(status: { tag: 'ok' | 'err' }): never {
@@ -69,5 +77,7 @@ export function instanceImports(options: InstanceImportsOptions, pinWriteFailure
     filesystem: createAppendFilesystem({ readOnly: options.pinReadOnly ?? false, onWriteFailure: (code) => pinWriteFailures.add(code) }),
     sandbox: { preopens, env: options.env, args: options.args, enableNetwork: false },
   } as never);
-  return { imports: shim.getImportObject() as Record<string, unknown>, pinWriteFailures };
+  const imports = shim.getImportObject() as Record<string, unknown>;
+  imports['wasi:http/outgoing-handler'] = deniedOutgoingHttp;
+  return { imports, pinWriteFailures };
 }

@@ -10,8 +10,9 @@ import { basename } from 'node:path';
 import * as shimHttp from '@bytecodealliance/preview2-shim/http';
 import { instanceImports, PinWriteFailures } from './imports.js';
 import { HostError, defaultCacheDir, loadComponent, type LoadedComponent } from './transpile-cache.js';
+import { DEFAULT_SERVE_HOST } from './defaults.js';
 
-export const DEFAULT_SERVE_HOST = '127.0.0.1';
+export { DEFAULT_SERVE_HOST };
 
 export interface ServeOptions {
   componentPath: string;

@@ -7,11 +7,13 @@ import { createHash, randomBytes } from 'node:crypto';
 import { access, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { homedir } from 'node:os';
 import { setFlagsFromString } from 'node:v8';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { transpile } from '@bytecodealliance/jco';
+import { defaultCacheDir } from './defaults.js';
+
+export { defaultCacheDir };
 
 /** A compiled core WebAssembly module (WebAssembly.Module; the lib settings here do not declare it). */
 export type CoreModule = object;
@@ -65,12 +67,6 @@ function jcoVersion(): string {
 /** Names the cache generation: bump the suffix when the transpile options below change. */
 const CACHE_LAYOUT = `jco-${jcoVersion()}-sync-v1`;
 const ENTRY_MODULE = 'component.js';
-
-/** `$SENTINEL_WASI_CACHE`, else `$XDG_CACHE_HOME/sentinel-wasi`, else `~/.cache/sentinel-wasi`. */
-export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
-  if (env.SENTINEL_WASI_CACHE) return env.SENTINEL_WASI_CACHE;
-  return join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'sentinel-wasi');
-}
 
 export function sha256Hex(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');

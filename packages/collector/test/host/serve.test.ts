@@ -36,6 +36,13 @@ t.test('every request gets a fresh instance and its append lands in the pin', as
   t.same(new Set(scan.records.map((r) => r.name)), new Set(['res0', 'res1', 'res2', 'burst']));
 });
 
+t.test('outgoing HTTP requests are denied: the pin is the only capability', async (t) => {
+  const pin = await tempDir(t, 'serve');
+  const server = await startServe({ component, pin });
+  t.teardown(() => server.stop());
+  t.same(await get(`${server.url}/fetch`), { status: 200, body: 'outgoing: HTTP-request-denied\n' });
+});
+
 t.test('a request whose instance traps gets 500; the next request is served', async (t) => {
   const pin = await tempDir(t, 'serve');
   const server = await startServe({ component, pin });

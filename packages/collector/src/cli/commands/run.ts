@@ -4,8 +4,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { UsageError, type Command } from '../command.js';
-import { runComponent } from '../../host/run.js';
-import { defaultCacheDir } from '../../host/transpile-cache.js';
+import { defaultCacheDir } from '../../host/defaults.js';
 
 const help = `Usage: sentinel-wasi run <component.wasm> --pin DIR [options] [-- args...]
 
@@ -13,7 +12,8 @@ Runs a command component (one that exports wasi:cli/run) under the Node host: th
 transpiled with jco once (cached by its content hash), DIR is preopened at /pin (and nothing else),
 stdin/stdout/stderr are the component's, and the exit code is the component's (ok 0, error 1).
 Appends to files in the pin are atomic (one O_APPEND write per append), so several processes can
-append to one segment.
+append to one segment. The pin is the component's only capability: sockets are disabled and
+outgoing HTTP requests are denied. Failed writes to the pin are counted and reported at exit.
 
 Options:
   --pin DIR          the pin directory, seen by the component as /pin (required; a missing
@@ -87,6 +87,7 @@ export const runCommand: Command = {
     if (!existsSync(flags.pinDir)) {
       io.stderr.write(`sentinel-wasi run: pin ${flags.pinDir} does not exist; the component's appends will fail and be counted as drops\n`);
     }
+    const { runComponent } = await import('../../host/run.js'); // jco and the shim load only here
     const { exitCode } = await runComponent({
       componentPath: flags.componentPath,
       pinDir: flags.pinDir,

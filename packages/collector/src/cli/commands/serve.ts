@@ -3,7 +3,7 @@
 
 import { existsSync } from 'node:fs';
 import { UsageError, type Command } from '../command.js';
-import { DEFAULT_SERVE_HOST, serveComponent } from '../../host/serve.js';
+import { DEFAULT_SERVE_HOST } from '../../host/defaults.js';
 import { parseHostFlags } from './run.js';
 
 const help = `Usage: sentinel-wasi serve <component.wasm> --pin DIR --port N [options] [-- args...]
@@ -11,7 +11,9 @@ const help = `Usage: sentinel-wasi serve <component.wasm> --pin DIR --port N [op
 Serves an HTTP component (one that exports wasi:http/incoming-handler) under the Node host. Every
 request gets a fresh component instance (per-request isolation, like wasmtime serve), with DIR
 preopened at /pin. The component is transpiled with jco once and cached by its content hash.
-Appends to files in the pin are atomic. Stops on SIGINT or SIGTERM.
+Appends to files in the pin are atomic. The pin is the component's only capability: sockets are
+disabled and outgoing HTTP requests are denied. Stops on SIGINT or SIGTERM, printing how many
+requests were served, failed (answered 500) and could not write to the pin.
 
 Options:
   --pin DIR          the pin directory, seen by the component as /pin (required; a missing
@@ -48,6 +50,7 @@ export const serveCommand: Command = {
     if (!existsSync(flags.pinDir)) {
       io.stderr.write(`sentinel-wasi serve: pin ${flags.pinDir} does not exist; appends will fail and be counted as drops until it does\n`);
     }
+    const { serveComponent } = await import('../../host/serve.js'); // jco and the shim load only here
     const server = await serveComponent({
       componentPath: flags.componentPath,
       pinDir: flags.pinDir,
