@@ -64,7 +64,9 @@ export function renderMarkdown(j) {
   p('From segment bytes on disk (positioned reads of 256 KiB into one reused buffer, page cache warm) to updated');
   p("windows: the collector's `Ingestor` (frame scan, native CRC-32, msgpackr decode, record validation) into its");
   p('`StatsStore` (second and minute windows per resource, per origin, the total node, per-second aggregates; seconds');
-  p('more than 120 s behind are sealed as the run goes). Baselines in the same process, interleaved round by round:');
+  p('more than 120 s behind are sealed as the run goes). The store has seen every resource and origin once before the');
+  p('timed part (an untimed warm-up frame set), so the figure is the steady state, not the creation of nodes.');
+  p('Baselines in the same process, interleaved round by round:');
   p('the same events as NDJSON lines through `JSON.parse` into the same `StatsStore`, and reading the same segment');
   p(`bytes doing nothing. ${d ? `${d.events.toLocaleString('en')} events, median of ${d.repeats} rounds after a warm-up round; every round checks that all events were counted.` : ''}`);
   p();
@@ -145,8 +147,8 @@ export function renderMarkdown(j) {
       ...(fr.sparse ? [['defaults, appends 60–80 ms apart', fr.sparse.samples, `${F(fr.sparse.p50Ms)} ms`, `${F(fr.sparse.p90Ms)} ms`, `${F(fr.sparse.p99Ms)} ms`, `${F(fr.sparse.maxMs)} ms`]] : []),
     ]));
     p();
-    p('The first row is the figure. The other two are diagnostics: a short scan period, and appends spaced beyond the');
-    p("file watcher's 50 ms per-file change throttle (see below).");
+    p('The first row is the figure. The others are diagnostics: a short scan period, and (full runs) appends spaced');
+    p("beyond the file watcher's 50 ms per-file change throttle (see below).");
   }
   p();
   p('## Filter cost inside a component (wasmtime engine)');
@@ -192,7 +194,7 @@ export function renderMarkdown(j) {
     p(table(['self %', 'total %', 'frame'], pr.rows.map((x) => [F(x.selfPct), F(x.totalPct), `\`${x.frame}\``])));
     p();
     const tot = (re) => pr.totals.find((x) => re.test(x.frame))?.totalPct;
-    p(`Inclusive: \`StatsStore.add\` (windows, per-second rows, resource lookup) ${F(tot(/^add .*stats\/store/))} % of the loop; msgpackr \`unpack\` ${F(tot(/^unpack .*msgpackr/))} %; \`readRecord\` (validation) ${F(tot(/^readRecord /))} %;`);
+    p(`Inclusive: \`StatsStore.addResolved\` (windows, per-second rows) ${F(tot(/^(add|addResolved) .*stats\/store/))} %, \`StatsStore.entryFor\` (name → resource, once per name per frame) ${F(tot(/^entryFor .*stats\/store/))} % of the loop; msgpackr \`unpack\` ${F(tot(/^unpack .*msgpackr/))} %; \`readRecord\` (validation) ${F(tot(/^readRecord /))} %;`);
     p('the rest is the scanner itself, CRC-32 and the reads. (`scanFrames` is on every stack: it calls the store through the frame visitor.)');
   }
   p();
@@ -223,15 +225,16 @@ function analysis(j) {
   const pr = j.profile;
   const tot = (re) => pr?.totals.find((x) => re.test(x.frame))?.totalPct;
   if (goals['ingest.rate']?.met === false || goals['ingest.vsNdjson']?.met === false) {
-    lines.push(`- **Ingest** (${M(j.ingest.eventsPerSec)}, ${F(j.ingest.vsNdjson, 2)}× NDJSON): the profile puts ${F(tot(/^add .*stats\/store/))} % of the loop in`);
-    lines.push(`  \`StatsStore.add\` and ${F(tot(/^unpack .*msgpackr/))} % in msgpackr. Aggregation, not decoding, bounds it: each event updates`);
-    lines.push('  two LeapWindows (second, minute) on the resource node, two on the total node, two more on an origin node for 20 % of');
-    lines.push('  events, and two per-second rows; every `LeapWindow.slotAt` does a float `%` and a division. The NDJSON baseline');
-    lines.push('  pays the same store cost, which is why the ratio is far below 5×: with the store being most of both paths, a');
-    lines.push('  faster decoder alone cannot reach 5×. What would move it: (1) cache the current slot in `LeapWindow` (if `tsMs` lies');
-    lines.push('  in the last slot\'s [start, start + bucketMs) return its base without `%`), (2) fold each frame\'s records per');
-    lines.push('  (resource, origin, bucket) before touching windows — a frame spans ~20 ms, so one window update serves many records —');
-    lines.push('  and (3) decode records straight from the payload bytes instead of materialising a msgpackr array per record.');
+    lines.push(`- **Ingest** (${M(j.ingest.eventsPerSec)}, ${F(j.ingest.vsNdjson, 2)}× NDJSON): in the profile, \`StatsStore.addResolved\` (windows and per-second`);
+    lines.push(`  rows) takes ${F(tot(/^(add|addResolved) .*stats\/store/))} % of the loop, of which \`NodeStats.record\` ${F(tot(/^record .*node-stats/))} %; \`entryFor\` (name → resource, once per`);
+    lines.push(`  name per frame) ${F(tot(/^entryFor /))} %; msgpackr ${F(tot(/^unpack .*msgpackr/))} %; validation (\`readRecord\`) ${F(tot(/^readRecord /))} %. Aggregation bounds it, not decoding: every`);
+    lines.push('  event updates the second and minute windows of the total node and of its resource node, and of an origin node');
+    lines.push('  for 20 % of events, plus two per-second rows. The NDJSON baseline pays the same store cost, so a faster decoder');
+    lines.push('  alone cannot make the ratio 5×. What would move it, in order of the profile: (1) fold a frame\'s records per node');
+    lines.push('  and bucket before touching windows (a frame spans ~20 ms, so nearly always one 500 ms bucket: one window update');
+    lines.push(`  per distinct resource and one for the total node per frame instead of one per event; ~${F(j.bytesPerEvent.breakdown?.namesPerFrame, 0)} distinct names per ${F(j.bytesPerEvent.breakdown?.eventsPerFrame, 0)} events here);`);
+    lines.push('  (2) decode records straight from the payload bytes with a fixed-schema reader instead of a msgpackr array per');
+    lines.push('  record; (3) resolve a frame\'s names without hashing fresh strings (e.g. a cache keyed by the name\'s bytes).');
   }
   if (goals['freshness.p99']?.met === false) {
     const fr = j.freshness.details;
@@ -239,17 +242,17 @@ function analysis(j) {
     lines.push('  the daemon is woken by chokidar `change` events, but chokidar emits at most one `change` per file per 50 ms');
     lines.push('  (`_throttle(CHANGE, path, 50)` in chokidar/index.js) and drops the rest, and the wake itself waits 10 ms');
     lines.push('  (`setTimeout(cycle, 10)` in daemon/run.ts). An append within 50 ms of the previous one is only seen at the next');
-    lines.push('  200 ms tick: the tail. The sparse row confirms it (every append wakes the daemon, and the floor is the 10 ms wake');
-    lines.push('  delay plus a pass). Under real traffic appends are never 50 ms apart, so the tick bounds freshness. What would');
+    lines.push(`  200 ms tick: the tail.${fr?.sparse ? ' The sparse row confirms it: with every append waking the daemon, p50 is the 10 ms wake delay plus a pass.' : ' (The full run adds a row with appends 60–80 ms apart, where every append wakes the daemon.)'}`);
+    lines.push('  Under real traffic appends come far less than 50 ms apart, so the 200 ms tick bounds freshness. What would');
     lines.push('  move it: wake on raw `fs.watch` events of the log directory (no throttle) and run the pass with `setImmediate`');
     lines.push('  instead of a 10 ms timer, coalescing wakes while a pass runs.');
   }
   if (goals['filter.buffered']?.met === false) {
     const q = j.filter.details?.builds?.quickjs?.modes;
     lines.push(`- **Filter buffered** (${F(j.filter.bufferedUsPerEvent, 2)} µs/event): the \`encode\` mode (FrameBuilder alone, no SDK, no write) costs`);
-    lines.push(`  ${F(q?.encode?.usPerEvent, 2)} µs/event and \`noop\` ${F(q?.noop?.usPerEvent, 2)} µs, so the encoder is most of it; appends are amortised over a frame`);
-    lines.push(`  (QuickJS build; of the encoder's pieces, the name's UTF-8 length costs ${F((q?.utf8len?.usPerEvent ?? NaN) - (q?.noop?.usPerEvent ?? NaN), 2)} µs and a Map lookup ${F((q?.mapget?.usPerEvent ?? NaN) - (q?.noop?.usPerEvent ?? NaN), 2)} µs per event)`);
-    lines.push('  (unbuffered minus buffered ≈ one append). The engines are interpreters (QuickJS; StarlingMonkey without weval AOT),');
+    lines.push(`  ${F(q?.encode?.usPerEvent, 2)} µs/event and \`noop\` ${F(q?.noop?.usPerEvent, 2)} µs (QuickJS build), so the encoder is most of it; appends are`);
+    lines.push('  amortised over a frame (unbuffered minus buffered ≈ one append). Of the encoder\'s pieces, the name\'s UTF-8 length');
+    lines.push(`  costs ${F((q?.utf8len?.usPerEvent ?? NaN) - (q?.noop?.usPerEvent ?? NaN), 2)} µs and a Map lookup ${F((q?.mapget?.usPerEvent ?? NaN) - (q?.noop?.usPerEvent ?? NaN), 2)} µs per event. The engines are interpreters (QuickJS; StarlingMonkey without weval AOT),`);
     lines.push('  so every call and loop iteration per record counts. The Map lookup is cheap; the UTF-8 length is not, and');
     lines.push('  `FrameBuilder.checkName` computes it for every record (`name.length > MAX_NAME_BYTES || utf8Length(name) > …`),');
     lines.push('  where the SDK\'s own check skips it unless `name.length * 3 > MAX_NAME_BYTES`. The rest of the encoder is');
