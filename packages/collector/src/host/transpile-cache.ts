@@ -10,7 +10,6 @@ import { createRequire } from 'node:module';
 import { setFlagsFromString } from 'node:v8';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { transpile } from '@bytecodealliance/jco';
 import { defaultCacheDir } from './defaults.js';
 
 export { defaultCacheDir };
@@ -119,6 +118,7 @@ async function hasEntry(dir: string): Promise<boolean> {
 async function transpileInto(bytes: Uint8Array, dir: string): Promise<void> {
   let files: Record<string, Uint8Array>;
   try {
+    const { transpile } = await import('@bytecodealliance/jco'); // only on a cache miss: ~100 ms to load
     const out = await transpile(bytes, { name: 'component', instantiation: 'sync', noTypescript: true, quiet: true } as never);
     files = (out as { files: Record<string, Uint8Array> }).files;
   } catch (err) {
