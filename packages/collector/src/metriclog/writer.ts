@@ -9,7 +9,7 @@
 
 import { closeSync, fsyncSync, ftruncateSync, openSync, readdirSync, readSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { formatDate, formatFatLine } from './line.js';
+import { formatDate, formatFatLine, metricLogBaseName } from './line.js';
 import type { SecondLine } from '../stats/types.js';
 
 export const DEFAULT_METRIC_FILE_BYTES = 50 * 1024 * 1024;
@@ -32,9 +32,7 @@ export interface MetricLogWriterOptions {
 }
 
 /** `<app with '.' → '-'>-metrics.log` (Sentinel's base name, without the pid option). */
-export function metricBaseName(app: string): string {
-  return `${app.replaceAll('.', '-')}-metrics.log`;
-}
+export const metricBaseName = metricLogBaseName;
 
 const DATE_PART = /^(\d{4}-\d{2}-\d{2})(?:\.(\d+))?$/;
 

@@ -79,9 +79,9 @@ export interface HealthCounters {
   recordsFuture: number;
   /** Records whose origin node could not be tracked (origin-node cap); still counted on the resource. */
   originsOverflow: number;
-  /** Checkpointed segments that were gone on restart before being fully consumed. */
+  /** Segments that vanished (removed by someone else, or gone on restart) before being fully consumed. */
   segmentsMissing: number;
-  /** Checkpointed offsets past a segment's end, or a segment replaced under the same name: re-read from 0. */
+  /** Segments whose consumed offset was past their end (continued at the end) or that were replaced under the same name (read from 0). */
   segmentsReset: number;
   /** Segment reads that failed with an I/O error other than "gone" (the segment is retried). */
   segmentReadErrors: number;
