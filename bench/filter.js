@@ -10,6 +10,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSy
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { decodeRecords, scanFrames } from '@sentinel-wasi/protocol';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -17,8 +18,8 @@ const CACHE = join(ROOT, '.cache', 'bench');
 
 /** The two builds: source, world, backend. */
 export const COMPONENTS = {
-  quickjs: { source: 'bench/filter/src/bench.ts', world: 'bench', backend: 'quickjs', modes: ['noop', 'utf8len', 'mapget', 'encode', 'buffered', 'unbuffered'] },
-  starlingmonkey: { source: 'bench/filter/src/bench-http.ts', world: 'bench-http', backend: 'starlingmonkey', modes: ['noop', 'utf8len', 'mapget', 'encode', 'buffered', 'unbuffered', 'http'] },
+  quickjs: { source: 'bench/filter/src/bench.ts', world: 'bench', backend: 'quickjs', modes: ['noop', 'utf8len', 'encode1', 'encode', 'buffered', 'unbuffered'] },
+  starlingmonkey: { source: 'bench/filter/src/bench-http.ts', world: 'bench-http', backend: 'starlingmonkey', modes: ['noop', 'utf8len', 'encode1', 'encode', 'buffered', 'unbuffered', 'http'] },
 };
 
 function hashTree(h, dir) {
@@ -39,6 +40,7 @@ export function buildComponent(key) {
   const h = createHash('sha256');
   h.update(JSON.stringify(c));
   for (const d of ['bench/filter/src', 'bench/filter/wit', 'packages/filter/src', 'packages/filter/wit', 'packages/protocol/src']) hashTree(h, join(ROOT, d));
+  h.update(readFileSync(join(ROOT, 'bench/lib/workload.js')));
   h.update(readFileSync(join(ROOT, 'package-lock.json')));
   const out = join(CACHE, `${c.world}-${c.backend}-${h.digest('hex').slice(0, 16)}.wasm`);
   if (existsSync(out)) return { path: out, cached: true, buildSeconds: 0, bytes: statSync(out).size };
@@ -110,6 +112,26 @@ function startEventServer() {
   });
 }
 
+/** Flow records (WRITER records excluded) per writer in the segments of `<pin>/log`, and damaged bytes. */
+function countRecords(pin) {
+  const perWriter = {};
+  let bytesSkipped = 0;
+  const dir = join(pin, 'log');
+  for (const name of existsSync(dir) ? readdirSync(dir) : []) {
+    const writer = name.replace(/^\d+-/, '').replace(/\.seg$/, '');
+    const bytes = readFileSync(join(dir, name));
+    const r = scanFrames(bytes, 0, bytes.length, {
+      frame(f) {
+        decodeRecords(f, (rec) => {
+          if (rec.kind !== 8) perWriter[writer] = (perWriter[writer] ?? 0) + 1;
+        });
+      },
+    }, { final: true });
+    bytesSkipped += r.bytesSkipped;
+  }
+  return { perWriter, bytesSkipped };
+}
+
 /** Runs every mode of both components; returns per-build, per-mode µs/event and the checks. */
 export async function filterBench({ events, httpEvents, repeats }) {
   const py = findPython();
@@ -131,6 +153,14 @@ export async function filterBench({ events, httpEvents, repeats }) {
           const bad = m.returned.filter((x) => x !== m.events);
           if (bad.length > 0) throw new Error(`${key}/${mode}: the component reported ${bad.join(',')} of ${m.events} events done`);
         }
+        // What the SDK wrote must be in the segments, exactly: warm-up (min(n, 1000)) + rounds × n.
+        const written = countRecords(pin);
+        const expected = repeats * events + Math.min(events, 1000);
+        for (const writer of ['bench-buffered', 'bench-unbuffered']) {
+          if (written.perWriter[writer] !== expected) throw new Error(`${key}: ${writer} segments hold ${written.perWriter[writer]} records, expected ${expected}`);
+        }
+        if (written.bytesSkipped !== 0) throw new Error(`${key}: ${written.bytesSkipped} damaged bytes in the segments`);
+        r.segmentRecords = written.perWriter;
         if (c.modes.includes('http')) {
           // bench_filter.py warms each mode up with min(n, 1000) events first.
           const expected = repeats * httpEvents + Math.min(httpEvents, 1000);

@@ -2,7 +2,8 @@
 // resource names of 12–40 UTF-8 bytes (some CJK), Zipf(s = 1.1) or uniform resource choice,
 // outcomes 85 % ok / 5 % error / 10 % blocked, log-normal RT (median 8 ms, capped at 10 s),
 // 20 % of events with one of 5 origins, and timestamps that advance at the offered rate.
-// Events come out in columns (typed arrays), so millions of them cost little memory.
+// Events come out in columns (typed arrays), so millions of them cost little memory. Plain
+// JavaScript without Node built-ins: the benchmark component bundles it too.
 
 /** sfc32: small, fast, seedable; good enough for workload shapes (not for anything secret). */
 export function makeRng(seed) {
@@ -34,8 +35,14 @@ const CJK_WORDS = ['商品', '订单', '用户', '支付', '库存', '搜索', '
 const METHODS = ['GET', 'POST', 'PUT', 'DELETE'];
 const TAIL = 'abcdefghijklmnopqrstuvwxyz0123456789';
 
+/** UTF-8 length (no Buffer or TextEncoder: this module also runs inside the benchmark component). */
 function utf8Bytes(s) {
-  return Buffer.byteLength(s, 'utf8');
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    n += c < 0x80 ? 1 : c < 0x800 ? 2 : c >= 0xd800 && c <= 0xdbff ? (i++, 4) : 3;
+  }
+  return n;
 }
 
 /** One name of exactly `targetBytes` UTF-8 bytes, shaped like an HTTP route. */

@@ -6,13 +6,14 @@ import { handle } from 'wasi:http/outgoing-handler@0.2.12';
 import { Fields, OutgoingBody, OutgoingRequest } from 'wasi:http/types@0.2.12';
 import { utf8Encode } from '@sentinel-wasi/protocol/encode';
 import { eventAt } from './events.js';
-import { encodeOnly, mapGetOnly, noop, recordBuffered, recordUnbuffered, utf8LengthOnly } from './record.js';
+import { encodeOnly, noop, recordBuffered, recordUnbuffered, utf8LengthOnly } from './record.js';
 
 const OUTCOMES = ['ok', 'error', 'block'];
 
 function post(authority: string, i: number): boolean {
   const e = eventAt(i);
-  const body = utf8Encode(`{"ts":${Date.now()},"resource":${JSON.stringify(e.name)},"outcome":"${OUTCOMES[e.outcome]}","rt":${e.rtMs}}\n`);
+  const origin = e.origin === undefined ? '' : `,"origin":${JSON.stringify(e.origin)}`;
+  const body = utf8Encode(`{"ts":${Date.now()},"resource":${JSON.stringify(e.name)},"outcome":"${OUTCOMES[e.outcome]}","rt":${e.rtMs}${origin}}\n`);
   const headers = new Fields();
   headers.append('content-type', utf8Encode('application/x-ndjson'));
   const req = new OutgoingRequest(headers);
@@ -47,7 +48,7 @@ export const loop = {
     if (mode === 'noop') return noop(n);
     if (mode === 'encode') return encodeOnly(n);
     if (mode === 'utf8len') return utf8LengthOnly(n);
-    if (mode === 'mapget') return mapGetOnly(n);
+    if (mode === 'encode1') return encodeOnly(n, true);
     if (mode === 'buffered') return recordBuffered(n);
     if (mode === 'unbuffered') return recordUnbuffered(n);
     if (mode === 'http') {

@@ -1,35 +1,33 @@
-// Owns the events the benchmark component loops over: 1000 route-like names of 12–40 bytes and a
-// cheap deterministic choice of name, RT and outcome per event index (no PRNG host calls).
+// Owns the events the benchmark component loops over: the first RING events of the standard
+// benchmark workload (bench/lib/workload.js, the same generator and seed as the ingest
+// benchmarks: Zipf(1.1) over 1 000 names of 12–40 bytes, 85/5/10 % ok/error/blocked, log-normal RT,
+// 20 % with an origin), generated once when the component starts, then replayed cyclically.
 
-const WORDS = ['api', 'v1', 'orders', 'users', 'cart', 'items', 'search', 'payments', '商品', '订单'];
+// @ts-ignore -- plain JS module shared with the Node side of the benchmarks
+import { OUTCOME_BLOCK, OUTCOME_ERROR, STANDARD, generate } from '../../lib/workload.js';
 
-export const NAMES: string[] = [];
-for (let k = 0; k < 1000; k++) {
-  let s = `GET /${WORDS[k % WORDS.length]}/`;
-  const target = 12 + (k % 29);
-  let n = k;
-  while (s.length < target - 3) {
-    s += String.fromCharCode(97 + (n % 26));
-    n = Math.floor(n / 26) + k;
-  }
-  NAMES.push(`${s}${k}`);
-}
+/** The seed of bench/run.js's default run. */
+export const SEED = 20261126;
+const RING = 4096;
+const w = generate(STANDARD, RING, SEED);
 
 export interface BenchEvent {
   name: string;
   rtMs: number;
-  /** 0 ok, 1 error, 2 blocked (85 / 5 / 10 %). */
+  /** 0 ok, 1 error, 2 blocked. */
   outcome: number;
+  origin: string | undefined;
 }
 
-const scratch: BenchEvent = { name: '', rtMs: 0, outcome: 0 };
+const scratch: BenchEvent = { name: '', rtMs: 0, outcome: 0, origin: undefined };
 
-/** Event i (reused object). Names spread over all 1000 (a worst case for per-frame name tables). */
+/** Event i of the ring (a reused object). */
 export function eventAt(i: number): BenchEvent {
-  const h = Math.imul(i, 2654435761) >>> 0;
-  scratch.name = NAMES[h % 1000]!;
-  scratch.rtMs = 1 + (h >>> 20) % 32;
-  const u = (h >>> 8) % 100;
-  scratch.outcome = u < 85 ? 0 : u < 90 ? 1 : 2;
+  const k = i & (RING - 1);
+  scratch.name = w.names[w.nameIdx[k]];
+  scratch.rtMs = w.rtMs[k];
+  scratch.outcome = w.outcome[k] === OUTCOME_BLOCK ? 2 : w.outcome[k] === OUTCOME_ERROR ? 1 : 0;
+  const o = w.originIdx[k];
+  scratch.origin = o < 0 ? undefined : w.origins[o];
   return scratch;
 }

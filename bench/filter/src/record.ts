@@ -13,15 +13,15 @@ export function noop(n: number): number {
   let sink = 0;
   for (let i = 0; i < n; i++) {
     const e = eventAt(i);
-    sink += e.rtMs + e.name.length + e.outcome;
+    sink += e.rtMs + e.name.length + e.outcome + (e.origin === undefined ? 0 : 1);
   }
   return sink > 0 ? n : 0;
 }
 
 function record(s: Sentinel, i: number): void {
   const e = eventAt(i);
-  if (e.outcome === 2) s.recordBlock(e.name);
-  else s.recordCall(e.name, e.rtMs, { error: e.outcome === 1 });
+  if (e.outcome === 2) s.recordBlock(e.name, { origin: e.origin });
+  else s.recordCall(e.name, e.rtMs, { error: e.outcome === 1, origin: e.origin });
 }
 
 export function recordBuffered(n: number): number {
@@ -42,14 +42,21 @@ export function recordUnbuffered(n: number): number {
   return s.stats().recordsWritten - before;
 }
 
-/** The protocol encoder alone (no SDK, no write): a full frame is finished and dropped. */
-export function encodeOnly(n: number): number {
+/**
+ * The protocol encoder alone (no SDK, no write): a full frame is finished and dropped. With
+ * `oneName`, every record uses the first event's name and no origin, so names are always in the
+ * frame's table already: the difference to the real mix is the cost of the per-frame name tables.
+ */
+export function encodeOnly(n: number, oneName = false): number {
   const b = new FrameBuilder();
   let frames = 0;
+  const first = eventAt(0).name;
   const add = (i: number): boolean => {
     const e = eventAt(i);
     const ts = Date.now();
-    return e.outcome === 2 ? b.addBlock(ts, e.name) : b.addCall(ts, e.name, e.rtMs, e.outcome === 1);
+    const name = oneName ? first : e.name;
+    const origin = oneName ? undefined : e.origin;
+    return e.outcome === 2 ? b.addBlock(ts, name, 1, origin) : b.addCall(ts, name, e.rtMs, e.outcome === 1, origin);
   };
   for (let i = 0; i < n; i++) {
     if (!add(i)) {
@@ -67,17 +74,4 @@ export function utf8LengthOnly(n: number): number {
   let sink = 0;
   for (let i = 0; i < n; i++) sink += utf8Length(eventAt(i).name);
   return sink > 0 ? n : 0;
-}
-
-/** Another piece alone: a Map lookup of the name (the builder interns every record's name). */
-const index = new Map<string, number>();
-export function mapGetOnly(n: number): number {
-  let sink = 0;
-  for (let i = 0; i < n; i++) {
-    const name = eventAt(i).name;
-    const k = index.get(name);
-    if (k === undefined) index.set(name, index.size);
-    else sink += k;
-  }
-  return sink >= 0 ? n : 0;
 }
