@@ -12,9 +12,10 @@ import { CACHE_DIR, REPO_ROOT, runProcess, type ProcessResult } from './repo.js'
 
 export const WASMTIME_PY_VERSION = '49.0.0';
 const VENV_DIR = join(CACHE_DIR, 'wasmtime-venv');
-const VENV_PYTHON = join(VENV_DIR, 'bin', 'python');
+export const VENV_PYTHON = join(VENV_DIR, 'bin', 'python');
 const CWASM_DIR = join(CACHE_DIR, 'wasmtime-cwasm');
-const RUNNER = join(REPO_ROOT, 'test', 'helpers', 'wasmtime_run.py');
+export const WASMTIME_RUNNER = join(REPO_ROOT, 'test', 'helpers', 'wasmtime_run.py');
+const RUNNER = WASMTIME_RUNNER;
 const LOCK_DIR = `${VENV_DIR}.lock`;
 /** A lock older than this is left over from a killed set-up. */
 const STALE_LOCK_MS = 120_000;
