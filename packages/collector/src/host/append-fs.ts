@@ -1,8 +1,10 @@
-// Owns the Node host's `wasi:filesystem` for filter components: preview2-shim's filesystem with one
-// change, an atomic `append-via-stream`. The shim appends by `stat` then positional writes, so two
-// processes appending to one segment overwrite each other. Here a descriptor's append stream is a
-// file descriptor opened with O_APPEND, and each write is one write(2): the kernel places it at the
-// end of the file, as wasmtime does with pwritev2(RWF_APPEND). Every other call is the shim's own.
+// Owns the Node host's `wasi:filesystem` for filter components: preview2-shim's filesystem with an
+// atomic `append-via-stream`. The shim appends by `stat` then positional writes, so two processes
+// appending to one segment overwrite each other. Here a descriptor's append stream is a file
+// descriptor opened with O_APPEND, and each write is one write(2): the kernel places it at the end
+// of the file, as wasmtime does with pwritev2(RWF_APPEND). Around the shim's other calls it adds
+// two things: a read-only pin (every write, create or change refused, like wasmtime's read-only
+// preopen), and a report of every failed write so the host can count them.
 
 import { closeSync, constants, openSync, writeSync } from 'node:fs';
 import { posix } from 'node:path';
