@@ -21,10 +21,12 @@ const agent = new Agent({ keepAlive: true, maxSockets: 1 });
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** Starts `sentinel-wasi collector` on a fresh pin; resolves when address.json names its URL. */
-async function startDaemon(extraArgs = []) {
+async function startDaemon(extraArgs = [], { memProbe = false } = {}) {
   const pin = mkdtempSync(join(tmpdir(), 'sw-bench-daemon-'));
+  const probeOut = join(tmpdir(), `sw-bench-mem-${process.pid}-${Date.now()}.json`);
   const args = [BIN, 'collector', '--pin', pin, '--port', '0', '--log-level', 'warn', ...extraArgs];
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  const nodeArgs = memProbe ? ['--import', join(ROOT, 'bench/lib/mem-probe.js')] : [];
+  const child = spawn(process.execPath, [...nodeArgs, ...args], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, SW_BENCH_MEM_PROBE_OUT: probeOut } });
   let stderr = '';
   child.stderr.on('data', (d) => (stderr += d));
   let exited = null;
@@ -40,6 +42,19 @@ async function startDaemon(extraArgs = []) {
         pid: child.pid,
         url: address.url,
         argv: ['sentinel-wasi', ...args.slice(1)].join(' '),
+        /** process.memoryUsage() and heap spaces of the daemon (needs memProbe). */
+        async memory() {
+          rmSync(probeOut, { force: true });
+          child.kill('SIGUSR2');
+          for (let i = 0; i < 100; i++) {
+            try {
+              return JSON.parse(readFileSync(probeOut, 'utf8'));
+            } catch {
+              await sleep(20);
+            }
+          }
+          throw new Error('the memory probe did not answer');
+        },
         async stop() {
           if (exited === null) {
             child.kill('SIGTERM');
@@ -47,6 +62,7 @@ async function startDaemon(extraArgs = []) {
             if (exited === null) child.kill('SIGKILL');
           }
           rmSync(pin, { recursive: true, force: true });
+          rmSync(probeOut, { force: true });
         },
       };
     } catch {
@@ -164,20 +180,23 @@ export async function freshness({ samples, seed, daemonArgs = [], pollGapMs = 1,
  * minute window). The daemon's cap is raised to fit (its default is 6000, as Sentinel's).
  */
 export async function rss({ resources = 10_000, eventsPerResource = 20, seed }) {
-  const daemon = await startDaemon(['--max-resources', String(resources)]);
+  const daemon = await startDaemon(['--max-resources', String(resources)], { memProbe: true });
   try {
     await sleep(500);
     const idleMb = rssMb(daemon.pid);
+    const idleMemory = await daemon.memory();
     const rng = makeRng(seed);
     const names = makeNames(rng, resources);
     const appender = makeAppender(daemon.pin, 'rss');
     const builder = new FrameBuilder();
     const total = resources * eventsPerResource;
     const start = Date.now();
+    const pairs = new Set();
     for (let i = 0; i < total; i++) {
       const nowMs = start + Math.floor((i * 3000) / total); // spread over 3 s of timestamps
       const name = names[i % resources];
       const origin = rng() < 0.2 ? `app-${Math.floor(rng() * 5)}` : undefined;
+      if (origin !== undefined) pairs.add(`${i % resources}/${origin}`);
       if (!builder.addCall(nowMs, name, 1 + (i % 50), i % 20 === 0, origin)) {
         appender.append(builder.finish(), nowMs);
         builder.addCall(nowMs, name, 1 + (i % 50), i % 20 === 0, origin);
@@ -186,23 +205,25 @@ export async function rss({ resources = 10_000, eventsPerResource = 20, seed }) 
     appender.append(builder.finish(), Date.now());
     appender.close();
     let counted = 0;
+    let health = null;
     const deadline = Date.now() + 60_000;
     while (counted < total) {
-      const h = await getJson(`${daemon.url}/api/v1/health`);
-      counted = h.counters.recordsCounted;
+      health = await getJson(`${daemon.url}/api/v1/health`);
+      counted = health.counters.recordsCounted;
       if (Date.now() > deadline) throw new Error(`the collector counted ${counted} of ${total} records in 60 s`);
       if (counted < total) await sleep(100);
     }
     const loadedMb = rssMb(daemon.pid);
     await sleep(1000);
     const settledMb = rssMb(daemon.pid);
+    const loadedMemory = await daemon.memory();
     const live = (await getJson(`${daemon.url}/api/v1/resources?limit=0`)).total;
     // Listing every resource builds a large JSON answer: its RSS is reported apart.
     const listed = (await getJson(`${daemon.url}/api/v1/resources`)).resources.length;
     if (listed !== live) throw new Error(`${listed} resources listed, ${live} tracked`);
     if (live !== resources) throw new Error(`${live} resources listed, expected ${resources}`);
     const afterListingMb = rssMb(daemon.pid);
-    return { resources, live, events: total, idleMb, loadedMb, settledMb, afterListingMb, rssMb: Math.max(loadedMb, settledMb), daemon: daemon.argv };
+    return { resources, live, events: total, idleMb, loadedMb, settledMb, afterListingMb, rssMb: Math.max(loadedMb, settledMb), idleMemory, loadedMemory, resourceOriginPairs: pairs.size, originsOverflow: health.counters.originsOverflow, daemon: daemon.argv };
   } finally {
     await daemon.stop();
   }

@@ -185,6 +185,19 @@ export function renderMarkdown(j) {
     p(`${r.live.toLocaleString('en')} live resources (20 % of events with one of 5 origins), ${F(r.settledMb)} MB a second later (the figure: the larger of the two),`);
     p(`${F(r.afterListingMb)} MB after one \`GET /api/v1/resources\` listing all of them. Per live resource: ${F((1024 * (r.rssMb - r.idleMb)) / r.resources, 1)} KB above idle.`);
     p('The tracked-resource cap is raised to 10 000 for this (its default is 6 000, as Sentinel\'s).');
+    const mb = (x) => F(x / 2 ** 20);
+    if (r.idleMemory && r.loadedMemory) {
+      p();
+      p('Inside the daemon (a probe preloaded with `--import bench/lib/mem-probe.js` reports `process.memoryUsage()` on SIGUSR2):');
+      p();
+      p(table(['', 'RSS', 'JS heap used / total', 'ArrayBuffers (typed arrays)', 'other external'], [
+        ['idle', `${mb(r.idleMemory.rss)} MB`, `${mb(r.idleMemory.heapUsed)} / ${mb(r.idleMemory.heapTotal)} MB`, `${mb(r.idleMemory.arrayBuffers)} MB`, `${mb(r.idleMemory.external - r.idleMemory.arrayBuffers)} MB`],
+        ['10 k resources', `${mb(r.loadedMemory.rss)} MB`, `${mb(r.loadedMemory.heapUsed)} / ${mb(r.loadedMemory.heapTotal)} MB`, `${mb(r.loadedMemory.arrayBuffers)} MB`, `${mb(r.loadedMemory.external - r.loadedMemory.arrayBuffers)} MB`],
+      ]));
+      p();
+      p(`The workload has ${r.resourceOriginPairs.toLocaleString('en')} distinct (resource, origin) pairs; the collector keeps at most 6 000 origin nodes, and ${r.originsOverflow.toLocaleString('en')} records`);
+      p('found their origin node refused by that cap (`originsOverflow`; they still count on their resource).');
+    }
   }
   p();
   p('## Profile of the ingest hot path');
@@ -275,12 +288,17 @@ function analysis(j) {
   }
   if (goals['rss.10k']?.met === false) {
     const r = j.rss;
-    lines.push(`- **Memory** (${F(j.collectorRssMb10kResources)} MB at 10 k resources): the idle daemon (Node, pino, chokidar, HTTP) takes ${F(r?.idleMb)} MB,`);
-    lines.push(`  ${F((100 * (r?.idleMb ?? 0)) / 150, 0)} % of the budget, before any resource; the rest is ${F((1024 * (r.rssMb - r.idleMb)) / r.resources, 1)} KB per live resource. By the code, a node`);
-    lines.push('  holds a second and a minute LeapWindow as Float64Arrays (62 buckets × 7 fields + 62 starts ≈ 4 KB), a resource has');
-    lines.push('  up to 5 origin nodes here (6 000 origin nodes at most), and each pending second a `SecondBatch` with an Int32Array');
-    lines.push('  sized for the cap; the rest is V8 heap headroom after the burst. What would move it: Float32/Int32 counters (halves');
-    lines.push('  the windows), origin nodes without their own second window, and a heap snapshot to confirm the split before acting.');
+    const mb = (x) => F(x / 2 ** 20);
+    const lm = r?.loadedMemory;
+    const nodes = r ? r.resources + (r.originsOverflow > 0 ? 6000 : r.resourceOriginPairs) + 1 : NaN;
+    lines.push(`- **Memory** (${F(j.collectorRssMb10kResources)} MB at 10 k resources; ${F(r?.idleMb)} MB idle): the probe splits the loaded daemon into`);
+    lines.push(`  ${mb(lm?.arrayBuffers)} MB of ArrayBuffers, ${mb(lm?.heapUsed)} MB of live JS heap (${mb(lm?.heapTotal)} MB reserved) and ${F((lm?.rss - lm?.heapTotal - lm?.external) / 2 ** 20)} MB of RSS outside both (code, the`);
+    lines.push(`  engine, allocator). The ArrayBuffers are the windows: ~${nodes.toLocaleString('en')} nodes (10 000 resources, the origin nodes, the total node), each`);
+    lines.push('  with a second window (2 buckets × 7 fields + 2 starts = 128 B) and a minute window (60 × 7 + 60 = 3 840 B) in');
+    lines.push(`  Float64Arrays: ~${F((nodes * 3968) / 2 ** 20)} MB by the code, the rest of the ArrayBuffers being per-second batches. What would move it: the`);
+    lines.push('  minute window is 97 % of a node: keep it as Int32 counters (Float64 only for the RT sum), or keep minute windows for');
+    lines.push('  resource nodes only and derive origin minutes from the metric log; pool all windows of a store in one typed array');
+    lines.push('  (one ArrayBuffer instead of four objects per node) to shrink the JS heap part too.');
   }
   if (lines.length === 0) lines.push('Every goal measured in this run was met.');
   return lines;
