@@ -180,6 +180,11 @@ export class Collector implements StatsQuery {
     return this.store.resourceAt(name, nowMs);
   }
 
+  /** Newest second whose lines are all in the metric log (-1 before the first seal). */
+  sealedThroughSecAt(_nowMs: number): number {
+    return this.store.lastSealedSec;
+  }
+
   healthAt(_nowMs: number): Health {
     return {
       counters: { ...this.store.counters },

@@ -125,6 +125,7 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
       resourcesAt: (nowMs) => collector.resourcesAt(nowMs),
       resourceAt: (name, nowMs) => collector.resourceAt(name, nowMs),
       healthAt: (nowMs) => collector.healthAt(nowMs),
+      sealedThroughSecAt: (nowMs) => collector.sealedThroughSecAt(nowMs),
     };
     http = await startHttp({
       query,

@@ -34,8 +34,10 @@ t.test('seconds are sealed after their grace; segments are deleted only once sea
   appendEvents(pin, B, 'w1', first, 256);
   appendEvents(pin, B + 10, 'w1', second);
 
+  t.equal(c.sealedThroughSecAt(T), -1);
   let r = c.cycleAt(T + 8_000, true);
   t.equal(c.store.lastSealedSec, B + 5, '(B+5)+1 s + 2 s grace = T+8 s');
+  t.equal(c.sealedThroughSecAt(T + 8_000), B + 5);
   t.same(r.deleted, [], 'bucket B is not sealed before T + 12 s');
   t.same(logFiles(pin), [`${B}-w1.seg`, `${B + 10}-w1.seg`]);
   t.same(withoutLines(metricSums(pin)), expectedSums(first));
