@@ -60,6 +60,7 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
   let lastCheckpointMs = now();
   let problemsLogged = collector.store.problems.length;
   let soon: NodeJS.Timeout | null = null;
+  let sealTimer: NodeJS.Timeout | null = null;
   let catchUp: NodeJS.Immediate | null = null;
 
   const logProblems = (): void => {
@@ -102,6 +103,19 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
       }
     }
     logProblems();
+    armSeal();
+  };
+  // A cycle right when the next second becomes due (its end + grace), not up to a tick later:
+  // the dashboard reads each second once, about 2 s after its end.
+  const armSeal = (): void => {
+    if (stopped || sealTimer !== null) return;
+    const dueMs = (collector.store.lastSealedSec + 2) * 1000 + collector.graceMs;
+    const delayMs = dueMs - now();
+    if (delayMs <= 0 || delayMs >= tickMs) return;
+    sealTimer = setTimeout(() => {
+      sealTimer = null;
+      cycle();
+    }, delayMs + 1);
   };
   const wake = (): void => {
     if (stopped || soon !== null) return;
@@ -156,6 +170,7 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
       stopped = true;
       clearInterval(interval);
       if (soon !== null) clearTimeout(soon);
+      if (sealTimer !== null) clearTimeout(sealTimer);
       if (catchUp !== null) clearImmediate(catchUp);
       await watcher.close();
       try {
