@@ -6,7 +6,7 @@
 // two things: a read-only pin (every write, create or change refused, like wasmtime's read-only
 // preopen), and a report of every failed write so the host can count them.
 
-import { closeSync, constants, openSync, writeSync } from 'node:fs';
+import { closeSync, constants, existsSync, openSync, writeSync } from 'node:fs';
 import { posix } from 'node:path';
 import { clocks, filesystem, io } from '@bytecodealliance/preview2-shim';
 
@@ -168,9 +168,15 @@ export interface PinPolicy {
   onWriteFailure(code: string): void;
 }
 
-/** Error codes the guest sees are strings; anything else is a host bug and passes through uncounted. */
-function reportFailure(policy: PinPolicy, err: unknown): void {
-  if (typeof err === 'string' && err !== 'exist') policy.onWriteFailure(err);
+/**
+ * Reports a failed write, create or change. Not reported: 'exist', and 'no-entry' while the
+ * preopened directory itself exists (a subdirectory the guest has not created yet is its own
+ * business; a missing pin is a failure). Error codes are strings; anything else passes uncounted.
+ */
+function reportFailure(policy: PinPolicy, root: string, err: unknown): void {
+  if (typeof err !== 'string' || err === 'exist') return;
+  if (err === 'no-entry' && existsSync(root)) return;
+  policy.onWriteFailure(err);
 }
 
 /**
@@ -183,12 +189,15 @@ export class Descriptor {
   readonly #hostPath: string;
   /** Whether the open that made this descriptor followed a final symlink (the reopen does the same). */
   readonly #followed: boolean;
+  /** Host path of the preopen this descriptor is under. */
+  readonly #root: string;
   readonly #policy: PinPolicy;
 
-  constructor(inner: ShimDescriptor, hostPath: string, followed: boolean, policy: PinPolicy) {
+  constructor(inner: ShimDescriptor, hostPath: string, followed: boolean, root: string, policy: PinPolicy) {
     this.#inner = inner;
     this.#hostPath = hostPath;
     this.#followed = followed;
+    this.#root = root;
     this.#policy = policy;
   }
 
@@ -198,7 +207,7 @@ export class Descriptor {
       if (this.#policy.readOnly) throw 'not-permitted';
       return change();
     } catch (err) {
-      reportFailure(this.#policy, err);
+      reportFailure(this.#policy, this.#root, err);
       throw err;
     }
   }
@@ -225,7 +234,13 @@ export class Descriptor {
   openAt(pathFlags: any, path: string, openFlags: any, descriptorFlags: any): Descriptor {
     // The shim validates the path (no absolute paths, no escaping the preopen) before opening.
     const open = (): Descriptor =>
-      new Descriptor(this.#inner.openAt(pathFlags, path, openFlags, descriptorFlags), posix.join(this.#hostPath, path), Boolean(pathFlags?.symlinkFollow), this.#policy);
+      new Descriptor(
+        this.#inner.openAt(pathFlags, path, openFlags, descriptorFlags),
+        posix.join(this.#hostPath, path),
+        Boolean(pathFlags?.symlinkFollow),
+        this.#root,
+        this.#policy,
+      );
     const writes = openFlags?.create || openFlags?.truncate || descriptorFlags?.write || descriptorFlags?.mutateDirectory;
     return writes ? this.#mutate(open) : open();
   }
@@ -333,10 +348,10 @@ export function createAppendFilesystem(options: Partial<PinPolicy> = {}): Append
       filesystemErrorCode: (err: unknown) => shimTypes.filesystemErrorCode(err),
     },
     createPreopens(preopens) {
-      const entries: Array<[Descriptor, string]> = Object.entries(preopens).map(([guestPath, hostPath]) => [
-        new Descriptor(createShimPreopen(hostPath), posix.resolve(hostPath), true, policy),
-        guestPath,
-      ]);
+      const entries: Array<[Descriptor, string]> = Object.entries(preopens).map(([guestPath, hostPath]) => {
+        const root = posix.resolve(hostPath);
+        return [new Descriptor(createShimPreopen(hostPath), root, true, root, policy), guestPath];
+      });
       return { getDirectories: () => [...entries] };
     },
   };

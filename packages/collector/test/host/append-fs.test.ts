@@ -48,7 +48,8 @@ t.test('each write lands at the end of the file, even after another writer appen
   t.equal(readFileSync(join(dir, 'log/a.seg'), 'utf8'), 'AAAbbbbCCD');
   t.equal(stream.checkWrite(), 1048576n);
   t.equal(thrownBy(() => pin.createDirectoryAt('log')), 'exist');
-  t.same(failures, [], "no failures ('exist' is not one)");
+  t.equal(thrownBy(() => pin.openAt({}, 'rules/r.json', create, write)), 'no-entry');
+  t.same(failures, [], "no failures: 'exist', and a subdirectory not created yet, are not");
   stream[symbolDispose]();
   file[symbolDispose]();
 });

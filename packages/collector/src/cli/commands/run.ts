@@ -2,6 +2,7 @@
 // preview2-shim, atomic appends), the pin preopened at /pin, stdio and the exit code passed through.
 
 import { existsSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { UsageError, type Command } from '../command.js';
 import { defaultCacheDir } from '../../host/defaults.js';
@@ -65,8 +66,8 @@ export function parseHostFlags(
   if (positionals.length !== 1) throw new UsageError(`expected exactly one component file, got ${positionals.length}`);
   const componentPath = positionals[0]!;
   if (!existsSync(componentPath) || !statSync(componentPath).isFile()) throw new UsageError(`component file not found: ${componentPath}`);
-  const pinDir = values.pin;
-  if (typeof pinDir !== 'string' || pinDir === '') throw new UsageError('--pin DIR is required');
+  if (typeof values.pin !== 'string' || values.pin === '') throw new UsageError('--pin DIR is required');
+  const pinDir = resolve(values.pin); // absolute: the component's view must not move with the cwd
   const env: Record<string, string> = {};
   for (const pair of (values.env as string[] | undefined) ?? []) {
     const eq = pair.indexOf('=');
