@@ -18,6 +18,8 @@ export interface SegmentCheckpoint {
   offsetBytes: number;
   /** Sealed and read to its end with `final`: nothing more will be read; safe to delete. */
   done: boolean;
+  /** Hex of the segment's first 8 bytes (its first frame header, CRC included): tells a new file under an old name and inode apart. */
+  head?: string;
 }
 
 export interface Checkpoint {
@@ -86,7 +88,7 @@ function validate(value: unknown, path: string): Checkpoint {
   if (typeof v.atMs !== 'number') return fail('atMs missing');
   if (!Array.isArray(v.segments)) return fail('segments missing');
   for (const s of v.segments) {
-    if (typeof s?.name !== 'string' || typeof s.ino !== 'number' || !Number.isSafeInteger(s.offsetBytes) || s.offsetBytes < 0 || typeof s.done !== 'boolean') {
+    if (typeof s?.name !== 'string' || typeof s.ino !== 'number' || !Number.isSafeInteger(s.offsetBytes) || s.offsetBytes < 0 || typeof s.done !== 'boolean' || (s.head !== undefined && typeof s.head !== 'string')) {
       return fail('bad segment entry');
     }
   }

@@ -30,6 +30,22 @@ export interface SegmentState {
   done: boolean;
   /** The last read failed with an I/O error: retried, but it does not hold back sealing. */
   failing: boolean;
+  /** Hex of the first HEAD_BYTES bytes once read ('' before). */
+  head: string;
+}
+
+/** Bytes that fingerprint a segment: its first frame header (marker, version, length, CRC). */
+const HEAD_BYTES = 8;
+
+function readHead(path: string): string {
+  const fd = openSync(path, 'r');
+  try {
+    const buf = Buffer.alloc(HEAD_BYTES);
+    const n = readSync(fd, buf, 0, HEAD_BYTES, 0);
+    return n === HEAD_BYTES ? buf.toString('hex') : '';
+  } finally {
+    closeSync(fd);
+  }
 }
 
 export interface TailerOptions {
@@ -87,7 +103,13 @@ export class Tailer {
         continue;
       }
       const seg = this.newState(e.name, id.bucketSec);
-      if (e.ino !== 0 && st.ino !== e.ino) {
+      let head = '';
+      try {
+        head = e.head ? readHead(path) : '';
+      } catch {
+        /* unreadable now: the pass reports it */
+      }
+      if ((e.ino !== 0 && st.ino !== e.ino) || (e.head && head !== e.head)) {
         c.segmentsReset++;
         this.store.problem({ atMs: nowMs, code: 'E_SEGMENT_REPLACED', message: 'a different file now has this name: reading it from 0', segment: e.name });
       } else if (e.offsetBytes > st.size) {
@@ -101,6 +123,7 @@ export class Tailer {
         seg.offsetBytes = e.offsetBytes;
         seg.readToBytes = e.offsetBytes;
         seg.done = e.done && e.offsetBytes === st.size;
+        seg.head = e.head ?? '';
       }
       seg.sizeBytes = st.size;
       this.segments.set(e.name, seg);
@@ -109,7 +132,7 @@ export class Tailer {
 
   /** Offsets for the checkpoint. */
   exportState(): SegmentCheckpoint[] {
-    return [...this.segments.values()].map((s) => ({ name: s.name, ino: s.ino, offsetBytes: s.offsetBytes, done: s.done }));
+    return [...this.segments.values()].map((s) => ({ name: s.name, ino: s.ino, offsetBytes: s.offsetBytes, done: s.done, ...(s.head === '' ? {} : { head: s.head }) }));
   }
 
   /** Names of segments that are sealed and fully consumed right now. */
@@ -181,7 +204,7 @@ export class Tailer {
   }
 
   private newState(name: string, bucketSec: number): SegmentState {
-    return { name, bucketSec, ino: 0, offsetBytes: 0, sizeBytes: 0, readToBytes: 0, sealed: false, done: false, failing: false };
+    return { name, bucketSec, ino: 0, offsetBytes: 0, sizeBytes: 0, readToBytes: 0, sealed: false, done: false, failing: false, head: '' };
   }
 
   private scanDir(nowMs: number): void {
@@ -233,6 +256,7 @@ export class Tailer {
       seg.offsetBytes = 0;
       seg.readToBytes = 0;
       seg.done = false;
+      seg.head = '';
     } else if (st.size < seg.offsetBytes) {
       this.store.counters.segmentsReset++;
       this.store.problem({ atMs: nowMs, code: 'E_SEGMENT_SHRANK', message: `size ${st.size} is below the consumed offset ${seg.offsetBytes}: continuing at the end`, segment: seg.name });
@@ -280,6 +304,7 @@ export class Tailer {
         }
         const want = Math.min(this.buffer.length, remaining);
         const n = readSync(fd, this.buffer, 0, want, seg.offsetBytes);
+        if (seg.head === '' && seg.offsetBytes === 0 && n >= HEAD_BYTES) seg.head = this.buffer.toString('hex', 0, HEAD_BYTES);
         if (n <= 0) {
           // Shorter than its last stat (it shrank): the next pass's stat sorts it out.
           seg.readToBytes = seg.sizeBytes;

@@ -239,3 +239,25 @@ t.test('after a restart the minute windows are refilled from the metric log (res
   t.same(c.resourceAt('b', at)!.node.minute, beforeB, 'pending second B+4 comes from the checkpoint');
   c.closeAt(T + 7_000);
 });
+
+t.test('a crash between deleting a consumed segment and the next checkpoint, then the name written again: read as new', async (t) => {
+  const pin = t.testdir();
+  let c = open(pin, T);
+  const first = calls(T + 100, 10, 10, 'a');
+  appendEvents(pin, B, 'w1', first);
+  c.cycleAt(T + 12_000, false);
+  const r = c.checkpointAt(T + 12_000); // records the segment as done, then deletes it
+  t.same(r.deleted, [`${B}-w1.seg`]);
+  c.metricLog.close(); // the process dies before its next checkpoint (which would forget the segment)
+  const laggard: FlowEvent[] = [{ kind: BLOCK, tsMs: T + 9_990, name: 'a', count: 4 }];
+  appendEvents(pin, B, 'w1', laggard); // same name again (the inode may well be reused too)
+  c = open(pin, T + 12_500);
+  t.equal(c.store.counters.segmentsReset, 1);
+  t.ok(c.healthAt(T + 12_500).recentProblems.some((p) => p.code === 'E_SEGMENT_REPLACED'));
+  c.cycleAt(T + 13_000, true);
+  c.cycleAt(T + 13_100, true);
+  t.equal(c.store.counters.recordsCounted, 11);
+  t.same(logFiles(pin), []);
+  t.same(withoutLines(metricSums(pin)), expectedSums([...first, ...laggard]));
+  c.closeAt(T + 14_000);
+});
