@@ -6,20 +6,12 @@ import { join } from 'node:path';
 import { PinLayout } from '@sentinel-wasi/protocol';
 import { DAEMON_ADDRESS_FILE, type DaemonAddress } from '../stats/types.js';
 import { QueryError } from './errors.js';
+import { processAlive } from '../pin/lock.js';
 
 export const FETCH_TIMEOUT_MS = 3000;
 
 export function daemonAddressPath(pinDir: string): string {
   return join(pinDir, PinLayout.collectorDir, DAEMON_ADDRESS_FILE);
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /** The running collector's address, or undefined when the file is missing, unreadable, or its process is gone. */

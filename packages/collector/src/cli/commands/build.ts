@@ -2,7 +2,7 @@
 
 import { parseArgs } from 'node:util';
 import { UsageError, type Command } from '../command.js';
-import { DEFAULT_BACKEND, FILTER_WORLDS, buildFilter, type Backend, type FilterWorld } from '../../build/componentize.js';
+import { DEFAULT_BACKEND, FILTER_WORLDS, buildFilter, type Backend, type BuildRequest, type FilterWorld } from '../../build/componentize.js';
 
 const BACKENDS: Record<string, Backend> = { quickjs: 'quickjs', qjs: 'quickjs', starlingmonkey: 'starlingmonkey', sm: 'starlingmonkey' };
 
@@ -28,14 +28,8 @@ Examples:
   sentinel-wasi build src/gateway.ts -o dist/gateway.wasm --world http
 `;
 
-export interface BuildArgs {
-  source: string;
-  out: string;
-  world: FilterWorld;
-  backend: Backend;
-  wit?: string;
-  worldName?: string;
-}
+/** The parsed flags: exactly what build/componentize.ts takes. */
+export type BuildArgs = BuildRequest;
 
 /** Parses and checks build's arguments; throws UsageError for anything wrong. */
 export function parseBuildArgs(argv: string[]): BuildArgs {
