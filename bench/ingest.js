@@ -5,7 +5,7 @@
 // variants, the writers × resources scaling grid, and a --cpu-prof run of the hot path.
 // Each exported function runs in its own process (lib/child.js) and returns plain JSON.
 
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -19,10 +19,11 @@ import { STANDARD, generate } from './lib/workload.js';
 // packages/collector/src, to measure a candidate change against the same workload.
 const SRC = process.env.SW_BENCH_COLLECTOR_SRC ?? new URL('../packages/collector/src/', import.meta.url).pathname;
 
-/** Loads Ingestor and StatsStore from a copy of packages/collector/src. */
+/** Loads Ingestor and StatsStore from a copy of packages/collector/src (or its compiled dist/). */
 export async function loadCollector(src) {
-  const { Ingestor } = await import(pathToFileURL(join(src, 'ingest/ingestor.ts')).href);
-  const { StatsStore } = await import(pathToFileURL(join(src, 'stats/store.ts')).href);
+  const ext = existsSync(join(src, 'ingest/ingestor.ts')) ? 'ts' : 'js';
+  const { Ingestor } = await import(pathToFileURL(join(src, `ingest/ingestor.${ext}`)).href);
+  const { StatsStore } = await import(pathToFileURL(join(src, `stats/store.${ext}`)).href);
   return { Ingestor, StatsStore };
 }
 const CURRENT = await loadCollector(SRC);

@@ -208,10 +208,13 @@ export function renderMarkdown(j) {
     p(`ingest loop only (${F(pr.sampledMs, 0)} ms sampled). Profile: \`${pr.file}\` (not committed; open it in Chrome DevTools).`);
     p();
     p(table(['self %', 'total %', 'frame'], pr.rows.map((x) => [F(x.selfPct), F(x.totalPct), `\`${x.frame}\``])));
+    if (pr.categories) {
+      p();
+      p(`Self time by where the code lives: ${pr.categories.filter((c) => c.selfPct >= 0.5).map((c) => `${c.category} ${F(c.selfPct)} %`).join('; ')}.`);
+    }
     p();
-    const tot = (re) => pr.totals.find((x) => re.test(x.frame))?.totalPct;
-    p(`Inclusive: \`StatsStore.addResolved\` (windows, per-second rows) ${F(tot(/^(add|addResolved) .*stats\/store/))} %, \`StatsStore.entryFor\` (name → resource, once per name per frame) ${F(tot(/^entryFor .*stats\/store/))} % of the loop; msgpackr \`unpack\` ${F(tot(/^unpack .*msgpackr/))} %; \`readRecord\` (validation) ${F(tot(/^readRecord /))} %;`);
-    p('the rest is the scanner itself, CRC-32 and the reads. (`scanFrames` is on every stack: it calls the store through the frame visitor.)');
+    p('(`scanFrames` and the frame visitor are on every stack: the scanner calls the store as it goes, so "total %" of');
+    p('the protocol\'s frames includes the store\'s work; the self-time split above does not.)');
   }
   p();
   p('## What bounds the missed goals');
@@ -241,16 +244,18 @@ function analysis(j) {
   const pr = j.profile;
   const tot = (re) => pr?.totals.find((x) => re.test(x.frame))?.totalPct;
   if (goals['ingest.rate']?.met === false || goals['ingest.vsNdjson']?.met === false) {
-    lines.push(`- **Ingest** (${M(j.ingest.eventsPerSec)}, ${F(j.ingest.vsNdjson, 2)}× NDJSON): in the profile, \`StatsStore.addResolved\` (windows and per-second`);
-    lines.push(`  rows) takes ${F(tot(/^(add|addResolved) .*stats\/store/))} % of the loop, of which \`NodeStats.record\` ${F(tot(/^record .*node-stats/))} %; \`entryFor\` (name → resource, once per`);
-    lines.push(`  name per frame) ${F(tot(/^entryFor /))} %; msgpackr ${F(tot(/^unpack .*msgpackr/))} %; validation (\`readRecord\`) ${F(tot(/^readRecord /))} %. Aggregation bounds it, not decoding: every`);
-    lines.push('  event updates the second and minute windows of the total node and of its resource node, and of an origin node');
-    lines.push('  for 20 % of events, plus two per-second rows. The NDJSON baseline pays the same store cost, so a faster decoder');
-    lines.push('  alone cannot make the ratio 5×. What would move it, in order of the profile: (1) fold a frame\'s records per node');
-    lines.push('  and bucket before touching windows (a frame spans ~20 ms, so nearly always one 500 ms bucket: one window update');
-    lines.push(`  per distinct resource and one for the total node per frame instead of one per event; ~${F(j.bytesPerEvent.breakdown?.namesPerFrame, 0)} distinct names per ${F(j.bytesPerEvent.breakdown?.eventsPerFrame, 0)} events here);`);
-    lines.push('  (2) decode records straight from the payload bytes with a fixed-schema reader instead of a msgpackr array per');
-    lines.push('  record; (3) resolve a frame\'s names without hashing fresh strings (e.g. a cache keyed by the name\'s bytes).');
+    const cat = (re) => pr?.categories?.filter((c) => re.test(c.category)).reduce((a, c) => a + c.selfPct, 0);
+    const top = pr?.rows?.slice(0, 4).map((x) => `\`${x.frame.split(' ')[0]}\` ${F(x.selfPct)} %`).join(', ');
+    lines.push(`- **Ingest** (${M(j.ingest.eventsPerSec)}, ${F(j.ingest.vsNdjson, 2)}× NDJSON): the profile's self time is ${F(cat(/^aggregation/))} % aggregation (collector`);
+    lines.push(`  stats/) and ${F(cat(/protocol|msgpackr/))} % scanning, decoding and validating frames (protocol${cat(/msgpackr/) > 0.5 ? ', msgpackr' : ''}); reads and CRC-32 are ${F(cat(/^Node/))} %. Top frames: ${top}.`);
+    const protoTop = pr?.rows?.filter((x) => /protocol|msgpackr/.test(x.frame)).slice(0, 3).map((x) => `\`${x.frame.split(' ')[0]}\``).join(', ');
+    lines.push(`  ${cat(/^aggregation/) >= cat(/protocol|msgpackr/) ? 'Aggregation is the larger part.' : 'Decoding is the larger part.'} In the store, every event updates the second and minute windows of the total`);
+    lines.push('  node and of its resource node, and of an origin node for 20 % of events, plus two per-second rows. The NDJSON');
+    lines.push('  baseline pays the same store cost, which caps the ratio: even free decoding would leave the collector path at the');
+    lines.push('  store\'s cost. What would move it: (1) fold a frame\'s records per (node, bucket) before touching windows — a frame');
+    lines.push(`  spans ~20 ms, so nearly always one 500 ms bucket, and holds ~${F(j.bytesPerEvent.breakdown?.namesPerFrame, 0)} distinct names for ${F(j.bytesPerEvent.breakdown?.eventsPerFrame, 0)} events: one window update per`);
+    lines.push('  distinct resource, and one for the total node, per frame instead of one per event; (2) in the decoder, the per-record');
+    lines.push(`  work of its top frames (${protoTop}); (3) fewer bytes per event (below) also means less to scan and check.`);
   }
   if (goals['freshness.p99']?.met === false) {
     const fr = j.freshness.details;

@@ -26,6 +26,7 @@ export function topFrames(path, n = 15, root = process.cwd(), within = null) {
   };
   const self = new Map();
   const total = new Map();
+  const byCategory = new Map();
   let all = 0;
   const holds = (id) => {
     for (let cur = id; cur !== undefined; cur = parent.get(cur)) if (byId.get(cur).callFrame.functionName === within) return true;
@@ -36,6 +37,8 @@ export function topFrames(path, n = 15, root = process.cwd(), within = null) {
     all += us;
     const node = byId.get(id);
     const k = keyOf(node);
+    const cat = categoryOf(node.callFrame);
+    byCategory.set(cat, (byCategory.get(cat) ?? 0) + us);
     self.set(k, (self.get(k) ?? 0) + us);
     // total: credit each distinct function on the stack once
     const seen = new Set();
@@ -51,5 +54,18 @@ export function topFrames(path, n = 15, root = process.cwd(), within = null) {
     .slice(0, n)
     .map(([frame, us]) => ({ frame, selfPct: (100 * us) / all, totalPct: (100 * (total.get(frame) ?? 0)) / all }));
   const totals = [...total.entries()].sort((a, b) => b[1] - a[1]).slice(0, 3 * n).map(([frame, us]) => ({ frame, totalPct: (100 * us) / all }));
-  return { sampledMs: all / 1000, within, rows, totals };
+  const categories = [...byCategory.entries()].sort((a, b) => b[1] - a[1]).map(([category, us]) => ({ category, selfPct: (100 * us) / all }));
+  return { sampledMs: all / 1000, within, rows, totals, categories };
+}
+
+/** Where a frame's code lives, by its URL: the split the report gives beside the top frames. */
+function categoryOf(f) {
+  if (/collector\/(src|dist)\/stats\//.test(f.url)) return 'aggregation (collector stats/)';
+  if (/collector\/(src|dist)\/ingest\//.test(f.url)) return 'ingest loop (collector ingest/)';
+  if (/protocol\/(src|dist)\//.test(f.url)) return 'scan, decode, validate (protocol)';
+  if (/msgpackr/.test(f.url)) return 'msgpackr decode';
+  if (f.functionName === '(garbage collector)') return 'garbage collector';
+  if (/bench\//.test(f.url)) return 'benchmark harness (reads, sealing)';
+  if (f.url.startsWith('node:') || f.url === '') return 'Node/V8 built-ins (reads, CRC-32, Map/string internals)';
+  return 'other';
 }
