@@ -259,14 +259,20 @@ function analysis(j) {
   }
   if (goals['freshness.p99']?.met === false) {
     const fr = j.freshness.details;
+    const cf = j.meta.codeFacts ?? {};
     lines.push(`- **Freshness** (p99 ${F(j.freshness.p99Ms)} ms with defaults${fr?.tick10 ? `, ${F(fr.tick10.p99Ms)} ms with \`--tick-ms 10\`` : ''}${fr?.sparse ? `, ${F(fr.sparse.p99Ms)} ms (p50 ${F(fr.sparse.p50Ms)} ms) with appends 60–80 ms apart` : ''}):`);
-    lines.push('  the daemon is woken by chokidar `change` events, but chokidar emits at most one `change` per file per 50 ms');
-    lines.push('  (`_throttle(CHANGE, path, 50)` in chokidar/index.js) and drops the rest, and the wake itself waits 10 ms');
-    lines.push('  (`setTimeout(cycle, 10)` in daemon/run.ts). An append within 50 ms of the previous one is only seen at the next');
-    lines.push(`  200 ms tick: the tail.${fr?.sparse ? ' The sparse row confirms it: with every append waking the daemon, p50 is the 10 ms wake delay plus a pass.' : ' (The full run adds a row with appends 60–80 ms apart, where every append wakes the daemon.)'}`);
-    lines.push('  Under real traffic appends come far less than 50 ms apart, so the 200 ms tick bounds freshness. What would');
-    lines.push('  move it: wake on raw `fs.watch` events of the log directory (no throttle) and run the pass with `setImmediate`');
-    lines.push('  instead of a 10 ms timer, coalescing wakes while a pass runs.');
+    if (cf.daemonWatchesWithChokidar && cf.chokidarChangeThrottleMs !== null) {
+      lines.push(`  the daemon is woken by chokidar \`change\` events, but chokidar emits at most one \`change\` per file per ${cf.chokidarChangeThrottleMs} ms`);
+      lines.push(`  (\`_throttle(CHANGE, path, ${cf.chokidarChangeThrottleMs})\` in chokidar/index.js) and drops the rest${cf.daemonWakeDelayMs !== null ? `, and the wake itself waits ${cf.daemonWakeDelayMs} ms (the \`setTimeout\` in` : ''}`);
+      lines.push(`  ${cf.daemonWakeDelayMs !== null ? '`wake`, daemon/run.ts). ' : ''}An append within ${cf.chokidarChangeThrottleMs} ms of the previous one to the same segment is only seen at the`);
+      lines.push(`  next ${cf.daemonDefaultTickMs ?? '?'} ms tick: the p90/p99 tail, close to the tick.${fr?.sparse ? ` The sparse row confirms it: with every append waking the daemon, p50 is ${F(fr.sparse.p50Ms)} ms.` : ' (The full run adds a row with appends 60–80 ms apart, where every append wakes the daemon.)'}`);
+      lines.push(`  Under real traffic a segment is appended to far more often than every ${cf.chokidarChangeThrottleMs} ms, so the tick bounds freshness.`);
+      lines.push('  What would move it: wake on raw `fs.watch` events of the log directory (no throttle) and start the pass with');
+      lines.push('  `setImmediate`, coalescing wakes while a pass runs; the `--tick-ms 10` row shows what a short period alone buys.');
+    } else {
+      lines.push('  the daemon\'s wake-up code has changed since this explanation was written (bench/lib/meta.js codeFacts found no');
+      lines.push('  chokidar change throttle): the rows above are the measurement; the cause needs a fresh look.');
+    }
   }
   if (goals['filter.buffered']?.met === false) {
     const q = j.filter.details?.builds?.quickjs?.modes;
@@ -275,12 +281,15 @@ function analysis(j) {
     lines.push(`- **Filter buffered** (${F(j.filter.bufferedUsPerEvent, 2)} µs/event, QuickJS build): split by the modes of the same run, making the`);
     lines.push(`  event costs ${F(us('noop'), 2)} µs; the encoder's per-record work with names already in the frame (\`encode1\` − \`noop\`) ${F(us('encode1') - us('noop'), 2)} µs;`);
     lines.push(`  the per-frame name tables and origins (\`encode\` − \`encode1\`) ${F(us('encode') - us('encode1'), 2)} µs; the SDK around the encoder (\`buffered\` − \`encode\`) ${F(us('buffered') - us('encode'), 2)} µs.`);
-    lines.push(`  The appends are amortised over a frame: one append per event (\`unbuffered\`) costs ${F(us('unbuffered') - us('buffered'), 1)} µs more. A name new to its`);
-    lines.push(`  frame costs a UTF-8 length (${F(us('utf8len') - us('noop'), 2)} µs in \`utf8len\` − \`noop\`) plus a Map insert, and about ${F((bd?.namesPerFrame ?? NaN) / (bd?.eventsPerFrame ?? NaN), 2)} of records bring one`);
-    lines.push('  (the ingest run\'s frames). The engines are interpreters (QuickJS; StarlingMonkey without weval AOT), so the floor is');
+    lines.push(`  The appends are amortised over a frame: one append per event (\`unbuffered\`) costs ${F(us('unbuffered') - us('buffered'), 1)} µs more.${j.meta.codeFacts?.builderUtf8PerNewName ? ' A name new to its' : ''}`);
+    if (j.meta.codeFacts?.builderUtf8PerNewName) {
+      lines.push(`  frame costs a UTF-8 length (${F(us('utf8len') - us('noop'), 2)} µs in \`utf8len\` − \`noop\`) plus a Map insert, and about ${F((bd?.namesPerFrame ?? NaN) / (bd?.eventsPerFrame ?? NaN), 2)} of records bring one`);
+      lines.push('  (the ingest run\'s frames).');
+    }
+    lines.push('  The engines are interpreters (QuickJS; StarlingMonkey without weval AOT), so the floor is');
     lines.push('  the number of JS operations per record. What would move it: the name tables are the first lever (a name dictionary');
-    lines.push('  per segment, see bytes/event, would also remove the per-frame UTF-8 work); then fewer calls per record in the');
-    lines.push('  encoder (`writeUint` per field, `begin`/`commit`, the frame-size sum per record).');
+    lines.push('  per segment, see bytes/event, would also remove the per-frame UTF-8 work); then fewer JS operations per record');
+    lines.push('  in the encoder and the SDK around it.');
   }
   if (goals['bytes.batched']?.met === false) {
     const bd = j.bytesPerEvent.breakdown;
@@ -293,17 +302,27 @@ function analysis(j) {
   }
   if (goals['rss.10k']?.met === false) {
     const r = j.rss;
+    const cf = j.meta.codeFacts ?? {};
     const mb = (x) => F(x / 2 ** 20);
     const lm = r?.loadedMemory;
-    const nodes = r ? r.resources + (r.originsOverflow > 0 ? 6000 : r.resourceOriginPairs) + 1 : NaN;
+    const capO = cf.defaultMaxOriginNodes ?? 6000;
+    const nodes = r ? r.resources + Math.min(capO, r.resourceOriginPairs) + 1 : NaN;
     lines.push(`- **Memory** (${F(j.collectorRssMb10kResources)} MB at 10 k resources; ${F(r?.idleMb)} MB idle): the probe splits the loaded daemon into`);
     lines.push(`  ${mb(lm?.arrayBuffers)} MB of ArrayBuffers, ${mb(lm?.heapUsed)} MB of live JS heap (${mb(lm?.heapTotal)} MB reserved) and ${F((lm?.rss - lm?.heapTotal - lm?.external) / 2 ** 20)} MB of RSS outside both (code, the`);
-    lines.push(`  engine, allocator). The ArrayBuffers are the windows: ~${nodes.toLocaleString('en')} nodes (10 000 resources, the origin nodes, the total node), each`);
-    lines.push('  with a second window (2 buckets × 7 fields + 2 starts = 128 B) and a minute window (60 × 7 + 60 = 3 840 B) in');
-    lines.push(`  Float64Arrays: ~${F((nodes * 3968) / 2 ** 20)} MB by the code, the rest of the ArrayBuffers being per-second batches. What would move it: the`);
-    lines.push('  minute window is 97 % of a node: keep it as Int32 counters (Float64 only for the RT sum), or keep minute windows for');
-    lines.push('  resource nodes only and derive origin minutes from the metric log; pool all windows of a store in one typed array');
-    lines.push('  (one ArrayBuffer instead of four objects per node) to shrink the JS heap part too.');
+    lines.push(`  engine, allocator; ${F((r?.idleMemory?.rss - r?.idleMemory?.heapTotal - r?.idleMemory?.external) / 2 ** 20)} MB of it already when idle).`);
+    if (cf.windowValuesFloat64 && cf.windowFieldCount !== null) {
+      const k = cf.windowFieldCount;
+      const second = 2 * k * 8 + 2 * 8;
+      const minute = 60 * k * 8 + 60 * 8;
+      lines.push(`  The ArrayBuffers are the windows: ~${nodes.toLocaleString('en')} nodes (10 000 resources, min(${capO}, pairs) origin nodes, the total node), each`);
+      lines.push(`  with a second window (2 buckets × ${k} fields + 2 starts = ${second} B) and a minute window (60 × ${k} + 60 = ${minute.toLocaleString('en')} B) in Float64Arrays:`);
+      lines.push(`  ~${F((nodes * (second + minute)) / 2 ** 20)} MB by the code; the rest are per-second batches. What would move it: the minute window is`);
+      lines.push(`  ${F((100 * minute) / (second + minute), 0)} % of a node: Int32 counters (Float64 only for the RT sum) would cut it by over a third; minute windows for`);
+      lines.push('  resource nodes only (origins answered from the metric log) would drop most origin nodes\' cost; one pooled typed');
+      lines.push('  array per store instead of four per node would also shrink the JS heap part.');
+    } else {
+      lines.push('  (The window layout has changed since this explanation was written: see the probe figures above.)');
+    }
   }
   if (lines.length === 0) lines.push('Every goal measured in this run was met.');
   return lines;

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runChild } from './lib/child.js';
-import { collectMeta } from './lib/meta.js';
+import { codeFacts, collectMeta } from './lib/meta.js';
 import { topFrames } from './lib/profile.js';
 import { evaluateGoals, renderMarkdown } from './report.js';
 
@@ -102,6 +102,7 @@ async function main() {
   await step('rss', () => runChild(join(ROOT, 'bench/daemon.js'), 'rss', { resources: 10_000, seed: opts.seed }));
 
   results.meta.elapsedSeconds = (Date.now() - started) / 1000;
+  results.meta.codeFacts = codeFacts(ROOT);
   const json = toLatestJson(results);
   json.goals = evaluateGoals(json);
   mkdirSync(join(ROOT, 'bench/results'), { recursive: true });

@@ -37,3 +37,38 @@ export function collectMeta(root) {
     git: { commit: git(root, ['rev-parse', 'HEAD']), dirtyFiles: (git(root, ['status', '--porcelain']) ?? '').split('\n').filter(Boolean).length },
   };
 }
+
+function readOr(path) {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * Facts the report's explanations rest on, read from the code of this run (null when the pattern
+ * is no longer there, so the report cannot state a stale reason).
+ */
+export function codeFacts(root) {
+  const chokidar = readOr(join(root, 'node_modules/chokidar/index.js'));
+  const daemon = readOr(join(root, 'packages/collector/src/daemon/run.ts'));
+  const leap = readOr(join(root, 'packages/collector/src/stats/leap-window.ts'));
+  const store = readOr(join(root, 'packages/collector/src/stats/store.ts'));
+  const builder = readOr(join(root, 'packages/protocol/src/frame-builder.ts'));
+  const num = (re, text) => {
+    const m = re.exec(text);
+    return m === null ? null : Number(m[1]);
+  };
+  return {
+    chokidarChangeThrottleMs: num(/_throttle\([^,]*EVENTS\.CHANGE, path, (\d+)\)/, chokidar),
+    daemonWakeDelayMs: num(/const wake = [\s\S]{0,200}?setTimeout\(\(\) => \{[\s\S]{0,80}?\},\s*(\d+)\)/, daemon),
+    daemonDefaultTickMs: num(/DEFAULT_TICK_MS = (\d+)/, daemon),
+    daemonWatchesWithChokidar: /from 'chokidar'/.test(daemon),
+    /** The encoder measures a name's UTF-8 length only when the name is new to the frame. */
+    builderUtf8PerNewName: /private internNew\([\s\S]{0,600}?utf8Length\(name\)/.test(builder),
+    windowFieldCount: num(/export const FIELD_COUNT = (\d+)/, leap),
+    windowValuesFloat64: /this\.values = new Float64Array\(sampleCount \* FIELD_COUNT\)/.test(leap),
+    defaultMaxOriginNodes: num(/DEFAULT_MAX_ORIGIN_NODES = (\d+)/, store.replace(/(\d)_(\d)/g, '$1$2')),
+  };
+}
