@@ -4,7 +4,7 @@
 // resources. The daemon runs with its defaults unless a figure needs otherwise (said in results).
 
 import { spawn } from 'node:child_process';
-import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -12,7 +12,8 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { FrameBuilder, bucketSecOf, segmentName } from '@sentinel-wasi/protocol/encode';
 import { percentile } from './lib/stats.js';
-import { makeNames, makeRng } from './lib/workload.js';
+import { writeSegments } from './lib/segments.js';
+import { STANDARD, generate, makeNames, makeRng } from './lib/workload.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const BIN = join(ROOT, 'packages/collector/bin/sentinel-wasi.js');
@@ -225,6 +226,41 @@ export async function rss({ resources = 10_000, eventsPerResource = 20, seed }) 
     const afterListingMb = rssMb(daemon.pid);
     return { resources, live, events: total, idleMb, loadedMb, settledMb, afterListingMb, rssMb: Math.max(loadedMb, settledMb), idleMemory, loadedMemory, resourceOriginPairs: pairs.size, originsOverflow: health.counters.originsOverflow, daemon: daemon.argv };
   } finally {
+    await daemon.stop();
+  }
+}
+
+/**
+ * The real daemon catching up a backlog: `events` standard-workload events (stamped 5–15 s in the
+ * future, so no second is sealed under the reader) are written as segments beside the pin, then
+ * renamed into its log directory at once; the time until /api/v1/health counts them all is the
+ * daemon's end-to-end ingest (watcher, tailer, decode, windows, per-second rows, checkpoints).
+ */
+export async function catchUp({ events, seed }) {
+  const daemon = await startDaemon();
+  const stage = mkdtempSync(join(tmpdir(), 'sw-bench-backlog-'));
+  try {
+    const spanMs = 10_000;
+    const startMs = Date.now() + 5000;
+    const w = generate({ ...STANDARD, startMs, ratePerSec: Math.ceil((events * 1000) / spanMs) }, events, seed);
+    const seg = writeSegments(w, stage);
+    const names = readdirSync(join(stage, 'log'));
+    const t0 = performance.now();
+    for (const name of names) renameSync(join(stage, 'log', name), join(daemon.pin, 'log', name));
+    let counted = 0;
+    let polls = 0;
+    while (counted < events) {
+      await sleep(5);
+      const h = await getJson(`${daemon.url}/api/v1/health`);
+      polls++;
+      counted = h.counters.recordsCounted;
+      if (performance.now() - t0 > 120_000) throw new Error(`the collector counted ${counted} of ${events} in 120 s`);
+    }
+    const seconds = (performance.now() - t0) / 1000;
+    if (counted !== events) throw new Error(`the collector counted ${counted}, expected ${events}`);
+    return { events, segmentBytes: seg.bytes, segmentFiles: names.length, seconds, eventsPerSec: events / seconds, polls, daemon: daemon.argv };
+  } finally {
+    rmSync(stage, { recursive: true, force: true });
     await daemon.stop();
   }
 }

@@ -77,6 +77,13 @@ export function renderMarkdown(j) {
       ['NDJSON → JSON.parse → same windows', M(ing.ndjsonEventsPerSec), mb(ing.ndjsonEventsPerSec, d.ndjsonBytesPerEvent), `${F(ing.ndjsonEventsPerSec / ing.eventsPerSec, 2)}×`, M(ing.cpuNdjsonEventsPerSec)],
       ['raw read of the segment bytes (ceiling)', M(ing.rawReadEventsPerSec), mb(ing.rawReadEventsPerSec, d.bytesPerEvent), `${F(ing.rawReadEventsPerSec / ing.eventsPerSec, 1)}×`, M(d.cpuSamples ? (d.cpuSamples.raw.length ? [...d.cpuSamples.raw].sort((a, b) => a - b)[d.cpuSamples.raw.length >> 1] : null) : null)],
     ]));
+    const cu = ing.daemonCatchUp;
+    if (cu) {
+      p();
+      p(`End to end, the real daemon (\`sentinel-wasi collector\`, its own process, default settings) catching up a backlog of`);
+      p(`${cu.events.toLocaleString('en')} standard events (${cu.segmentFiles} segments renamed into its log directory at once; time until \`/api/v1/health\` counts them all,`);
+      p(`polled every 5 ms): **${M(cu.eventsPerSec)}** (${F(cu.seconds, 2)} s), with its tailer, checkpoints and per-second rows included.`);
+    }
     p();
     p(`Rounds (events/s, wall): collector ${d.samples.collector.map((x) => M(x)).join(', ')}; NDJSON ${d.samples.ndjson.map((x) => M(x)).join(', ')}.`);
     p('Events per CPU-second counts the CPU time of the whole process (the loop runs on one thread; V8\'s GC helpers add a');

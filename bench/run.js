@@ -18,8 +18,8 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const DEFAULT_SEED = 20261126;
 
 const PLANS = {
-  quick: { ingestEvents: 600_000, repeats: 3, variantEvents: 150_000, variantRepeats: 1, scalingEvents: 120_000, scalingRepeats: 1, profileEvents: 400_000, filterEvents: 10_000, httpEvents: 200, filterRepeats: 3, freshnessSamples: 1000, freshnessTickSamples: 100, freshnessSparseSamples: 0 },
-  full: { ingestEvents: 5_000_000, repeats: 5, variantEvents: 1_000_000, variantRepeats: 3, scalingEvents: 1_000_000, scalingRepeats: 3, profileEvents: 2_000_000, filterEvents: 100_000, httpEvents: 2000, filterRepeats: 5, freshnessSamples: 2000, freshnessTickSamples: 500, freshnessSparseSamples: 300 },
+  quick: { catchUpEvents: 1_000_000, ingestEvents: 600_000, repeats: 3, variantEvents: 150_000, variantRepeats: 1, scalingEvents: 120_000, scalingRepeats: 1, profileEvents: 400_000, filterEvents: 10_000, httpEvents: 200, filterRepeats: 3, freshnessSamples: 1000, freshnessTickSamples: 100, freshnessSparseSamples: 0 },
+  full: { catchUpEvents: 3_000_000, ingestEvents: 5_000_000, repeats: 5, variantEvents: 1_000_000, variantRepeats: 3, scalingEvents: 1_000_000, scalingRepeats: 3, profileEvents: 2_000_000, filterEvents: 100_000, httpEvents: 2000, filterRepeats: 5, freshnessSamples: 2000, freshnessTickSamples: 500, freshnessSparseSamples: 300 },
 };
 
 function parseArgs(argv) {
@@ -31,7 +31,7 @@ function parseArgs(argv) {
     else if (a.startsWith('--seed=')) o.seed = Number(a.slice(7));
     else if (a === '--only') o.only = argv[++i].split(',');
     else if (a === '--help' || a === '-h') {
-      process.stdout.write('usage: npm run bench [-- --quick] [--seed N] [--only ingest,variants,scaling,profile,filter,freshness,rss]\n');
+      process.stdout.write('usage: npm run bench [-- --quick] [--seed N] [--only ingest,catchUp,workloads,scaling,profile,filter,freshness,rss]\n');
       process.exit(0);
     } else throw new Error(`unknown argument ${a}`);
   }
@@ -68,6 +68,7 @@ async function main() {
   });
   const ingestFile = join(ROOT, 'bench/ingest.js');
   await step('ingest', () => runChild(ingestFile, 'ingestVariant', { variant: 'standard', events: plan.ingestEvents, seed: opts.seed, repeats: plan.repeats }));
+  await step('catchUp', () => runChild(join(ROOT, 'bench/daemon.js'), 'catchUp', { events: plan.catchUpEvents, seed: opts.seed }));
   await step('workloads', async () => {
     const out = {};
     for (const variant of ['uniform', 'resources10k', 'single']) {
@@ -135,6 +136,8 @@ function toLatestJson(r) {
       vsNdjson: num(ing.eventsPerSec / ing.ndjsonEventsPerSec),
       cpuEventsPerSec: num(ing.cpuEventsPerSec),
       cpuNdjsonEventsPerSec: num(ing.cpuNdjsonEventsPerSec),
+      daemonCatchUpEventsPerSec: num(r.catchUp?.eventsPerSec),
+      daemonCatchUp: r.catchUp ?? null,
       details: r.ingest ?? null,
     },
     freshness: { p50Ms: num(fr.p50Ms), p99Ms: num(fr.p99Ms), details: r.freshness ?? null },
