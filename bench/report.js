@@ -145,7 +145,9 @@ export function renderMarkdown(j) {
   p('From one append (a frame with a PASS and a CALL, written with one `write` on an O_APPEND descriptor, as a filter');
   p("flushes a request) to the event being visible in `GET /api/v1/resources` of a running `sentinel-wasi collector` (the");
   p('real binary, its own process, HTTP over 127.0.0.1, keep-alive): the resource\'s concurrency (a plain counter, +1 per');
-  p('PASS) is polled about every millisecond until it shows the new total. Random 0–20 ms gaps between samples.');
+  p('PASS) is polled about every millisecond until it shows the new total. Random 0–20 ms gaps between samples. The');
+  p('append is made by the benchmark process with the single `write` a filter makes; what that append costs inside a');
+  p('component is in the filter table (`unbuffered` − `buffered`).');
   p();
   if (fr) {
     p(table(['collector settings', 'samples', 'p50', 'p90', 'p99', 'max'], [
