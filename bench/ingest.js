@@ -23,8 +23,8 @@ const SRC = process.env.SW_BENCH_COLLECTOR_SRC ?? new URL('../packages/collector
 export async function loadCollector(src) {
   const ext = existsSync(join(src, 'ingest/ingestor.ts')) ? 'ts' : 'js';
   const { Ingestor } = await import(pathToFileURL(join(src, `ingest/ingestor.${ext}`)).href);
-  const { StatsStore } = await import(pathToFileURL(join(src, `stats/store.${ext}`)).href);
-  return { Ingestor, StatsStore };
+  const { StatsStore, zeroCounters } = await import(pathToFileURL(join(src, `stats/store.${ext}`)).href);
+  return { Ingestor, StatsStore, zeroCounters };
 }
 const CURRENT = await loadCollector(SRC);
 
@@ -53,6 +53,7 @@ const mark = () => [performance.now(), process.cpuUsage()];
 
 /** Keeps pending seconds bounded the way a running collector does (seal what is well behind). */
 function sealBehind(store) {
+  if (store.pendingSeconds === undefined) return; // the decode-only counting store
   const pending = store.pendingSeconds();
   if (pending.length > 150) store.sealThrough(pending[pending.length - 1] - 120);
 }
@@ -106,6 +107,29 @@ function timedCollectorIngest(files, store, ingestor, warmRecords, nowMs) {
   });
   const c = store.counters;
   return { ...elapsed(t0), bytes, counted: c.recordsCounted - warmRecords, skipped: c.framesSkipped + c.recordsRejected + c.recordsLateDropped + c.recordsFuture };
+}
+
+/**
+ * The collector path with aggregation taken out: the Ingestor (scan, CRC, decode, validate, name
+ * resolution calls) feeding a store that only counts. Splits the collector's cost into decoding
+ * and aggregating, measured rather than read off a profile. It relies on the store members the
+ * Ingestor calls (entryFor, addResolved, add, counters); if those change, this path reports the
+ * error instead of a figure.
+ */
+export function decodeOnlyFiles(files, w, nowMs, impl = CURRENT) {
+  const counters = impl.zeroCounters();
+  const entry = { id: 0, name: '', node: null, origins: null };
+  const store = {
+    counters,
+    entryFor: () => entry,
+    addResolved: () => {
+      counters.recordsCounted++;
+    },
+    add: () => {
+      counters.recordsCounted++;
+    },
+  };
+  return timedCollectorIngest(files, store, new impl.Ingestor(store), 0, nowMs);
 }
 
 /** Baseline: NDJSON lines → JSON.parse → the same StatsStore.add. */
@@ -169,8 +193,9 @@ export function ingestVariant({ variant = 'standard', events, seed, repeats = 3,
     const nd = baselines ? writeNdjson(w, join(dir, 'ndjson')) : null;
     const prepSeconds = (performance.now() - tGen) / 1000;
     const nowMs = w.tsMs[events - 1] + 1000;
-    const samples = { collector: [], ndjson: [], raw: [] };
-    const cpuSamples = { collector: [], ndjson: [], raw: [] };
+    const samples = { collector: [], ndjson: [], raw: [], decodeOnly: [] };
+    const cpuSamples = { collector: [], ndjson: [], raw: [], decodeOnly: [] };
+    let decodeOnlyError = null;
     for (let round = -1; round < repeats; round++) {
       const c = ingestSegmentFiles(seg.files, w, nowMs);
       check('collector', c, events);
@@ -182,6 +207,20 @@ export function ingestVariant({ variant = 'standard', events, seed, repeats = 3,
         const n = ingestNdjsonFiles(nd.files, w, nowMs);
         check('ndjson', n, events);
         const r = rawReadFiles(seg.files);
+        let d = null;
+        if (decodeOnlyError === null) {
+          try {
+            d = decodeOnlyFiles(seg.files, w, nowMs);
+            check('decode only', d, events);
+          } catch (e) {
+            decodeOnlyError = String(e.message ?? e);
+            d = null;
+          }
+        }
+        if (round >= 0 && d !== null) {
+          samples.decodeOnly.push(events / d.seconds);
+          cpuSamples.decodeOnly.push(events / d.cpuSeconds);
+        }
         if (round >= 0) {
           samples.ndjson.push(events / n.seconds);
           samples.raw.push(events / r.seconds);
@@ -207,6 +246,8 @@ export function ingestVariant({ variant = 'standard', events, seed, repeats = 3,
       eventsPerSec: median(samples.collector),
       ndjsonEventsPerSec: baselines ? median(samples.ndjson) : null,
       rawReadEventsPerSec: baselines ? median(samples.raw) : null,
+      decodeOnlyEventsPerSec: median(samples.decodeOnly),
+      decodeOnlyError,
       // Events per CPU-second of this process (all its threads): steadier than wall time on a shared machine.
       cpuEventsPerSec: median(cpuSamples.collector),
       cpuNdjsonEventsPerSec: baselines ? median(cpuSamples.ndjson) : null,
