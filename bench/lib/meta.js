@@ -67,6 +67,8 @@ export function codeFacts(root) {
     daemonWatchesWithChokidar: /from 'chokidar'/.test(daemon),
     /** The encoder measures a name's UTF-8 length only when the name is new to the frame. */
     builderUtf8PerNewName: /private internNew\([\s\S]{0,600}?utf8Length\(name\)/.test(builder),
+    /** StatsStore updates the total node's windows and row on every event. */
+    storeTotalPerEvent: /this\.total\.node\.record\(kind, tsMs/.test(store) && /addToRow\(batch, this\.total\.id/.test(store),
     windowFieldCount: num(/export const FIELD_COUNT = (\d+)/, leap),
     windowValuesFloat64: /this\.values = new Float64Array\(sampleCount \* FIELD_COUNT\)/.test(leap),
     defaultMaxOriginNodes: num(/DEFAULT_MAX_ORIGIN_NODES = (\d+)/, store.replace(/(\d)_(\d)/g, '$1$2')),
