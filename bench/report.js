@@ -265,10 +265,15 @@ function analysis(j) {
     lines.push(`- **Ingest** (${M(j.ingest.eventsPerSec)}, ${F(j.ingest.vsNdjson, 2)}× NDJSON): the profile's self time is ${F(cat(/^aggregation/))} % aggregation (collector`);
     lines.push(`  stats/) and ${F(cat(/protocol|msgpackr/))} % scanning, decoding and validating frames (protocol${cat(/msgpackr/) > 0.5 ? ', msgpackr' : ''}); reads and CRC-32 are ${F(cat(/^Node/))} %. Top frames: ${top}.`);
     const protoTop = pr?.rows?.filter((x) => /protocol|msgpackr/.test(x.frame)).slice(0, 3).map((x) => `\`${x.frame.split(' ')[0]}\``).join(', ');
-    lines.push(`  ${cat(/^aggregation/) >= cat(/protocol|msgpackr/) ? 'Aggregation is the larger part.' : 'Decoding is the larger part.'} In the store, every event updates the second and minute windows of the total`);
-    lines.push('  node and of its resource node, and of an origin node for 20 % of events, plus two per-second rows. The NDJSON');
+    const larger = cat(/^aggregation/) >= cat(/protocol|msgpackr/) ? 'Aggregation is the larger part.' : 'Decoding is the larger part.';
+    if (j.meta.codeFacts?.storeTotalPerEvent) {
+      lines.push(`  ${larger} In the store, every event updates the second and minute windows of the total`);
+      lines.push('  node and of its resource node, and of an origin node for 20 % of events, plus two per-second rows.');
+    } else {
+      lines.push(`  ${larger}`);
+    }
     const dOnly = j.ingest.details?.decodeOnlyEventsPerSec;
-    lines.push('  baseline pays the same store cost, which caps the ratio: even free decoding would leave the collector path at the');
+    lines.push('  The NDJSON baseline pays the same store cost, which caps the ratio: even free decoding would leave the collector path at the');
     lines.push(`  store's cost.${dOnly ? ` Measured in this run: with aggregation taken out the same path runs at ${M(dOnly)} (${F(1e9 / dOnly, 0)} ns/event), so aggregation is` : ''}`);
     if (dOnly) {
       const aggNs = 1e9 / j.ingest.eventsPerSec - 1e9 / dOnly;
