@@ -326,8 +326,10 @@ function analysis(j) {
     lines.push(`  ${F(bd?.recordsAndArraysPerEvent, 2)} B/event. A 4096-byte frame of Zipf traffic over 1 000 names carries ~${F(bd?.namesPerFrame, 0)} distinct names of 12–40 B, so`);
     lines.push('  the name table is repeated in every frame (frames are self-contained so that a reader can resynchronise on any');
     lines.push('  one). What would move it: a per-segment name dictionary (a DEFINE record kind, names referenced by id in later');
-    lines.push('  frames, re-defined after a segment change) would bring it near the records\' ~6 B; it costs the reader state');
-    lines.push('  across frames, so a damaged DEFINE must make later records of that writer countable as rejected, not wrong.');
+    lines.push(`  frames, re-defined after a segment change) would bring it to ~${F(bd?.withSegmentDictionaryPerEvent, 1)} B/event (computed on this run's segments: each`);
+    lines.push('  segment\'s distinct names once with a 3-byte definition, and every record\'s name and origin index re-encoded as');
+    lines.push('  its segment-wide index). It costs the reader state across frames: a damaged definition must make later records');
+    lines.push('  of that writer count as rejected, not as another resource.');
   }
   if (goals['rss.10k']?.met === false) {
     const r = j.rss;

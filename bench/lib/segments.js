@@ -6,7 +6,7 @@
 
 import { closeSync, mkdirSync, openSync, readFileSync, readSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { scanFrames } from '@sentinel-wasi/protocol';
+import { deliverRecords, scanFrames } from '@sentinel-wasi/protocol';
 import { FrameBuilder, bucketSecOf, segmentName } from '@sentinel-wasi/protocol/encode';
 import { OUTCOME_BLOCK, OUTCOME_ERROR } from './workload.js';
 
@@ -163,18 +163,31 @@ export function bytesBreakdown(files, events) {
   let distinctNames = 0;
   let frames = 0;
   let total = 0;
+  let dictionary = 0; // each segment's distinct names once, as a per-segment dictionary would hold them
   for (const path of files.flat()) {
     const bytes = readFileSync(path);
     total += bytes.length;
+    const segmentIndex = new Map(); // name → its index in a per-segment dictionary (first use first)
     scanFrames(bytes, 0, bytes.length, {
       frame(f) {
         frames++;
         header += 8;
         distinctNames += f.names.length;
-        for (const n of f.names) {
+        const frameIndex = new Map();
+        f.names.forEach((n, i) => {
+          frameIndex.set(n, i);
           const b = Buffer.byteLength(n);
           names += b + (b < 32 ? 1 : b < 256 ? 2 : 3);
-        }
+          if (!segmentIndex.has(n)) {
+            segmentIndex.set(n, segmentIndex.size);
+            dictionary += b + (b < 32 ? 1 : b < 256 ? 2 : 3) + 3; // + a small record to define it
+          }
+        });
+        // Records would carry segment-wide indexes: wider integers once past 127.
+        deliverRecords(f, (rec, nameIdx) => {
+          dictionary += uintBytes(segmentIndex.get(rec.name)) - uintBytes(nameIdx);
+          if (rec.origin !== '') dictionary += uintBytes(segmentIndex.get(rec.origin)) - uintBytes(frameIndex.get(rec.origin));
+        });
       },
     }, { final: true });
   }
@@ -184,7 +197,14 @@ export function bytesBreakdown(files, events) {
     frameHeaderPerEvent: header / events,
     nameTablePerEvent: names / events,
     recordsAndArraysPerEvent: rest / events,
+    /** The same files if names were defined once per segment (records keep their name index). */
+    withSegmentDictionaryPerEvent: (total - names + dictionary) / events,
     namesPerFrame: distinctNames / frames,
     eventsPerFrame: events / frames,
   };
+}
+
+/** Bytes of a msgpack unsigned integer. */
+function uintBytes(v) {
+  return v < 128 ? 1 : v < 256 ? 2 : v < 65536 ? 3 : 5;
 }
