@@ -1,12 +1,16 @@
-// Owns reading v1 frames out of segment bytes: header checks, CRC, payload decoding with msgpackr,
-// resynchronisation after damage, and the "incomplete tail, read again later" rule. It reports what
-// it skipped and why; it never throws on bad input.
+// Owns reading v1 frames out of segment bytes: header checks, CRC, payload decoding (the fast path
+// in fast-records.ts, msgpackr for what it does not handle), resynchronisation after damage, and
+// the "incomplete tail, read again later" rule; and handing a frame's records to a sink. It reports
+// what it skipped and why; it never throws on bad input.
 
 import { Unpackr } from 'msgpackr';
 import { FRAME_HEADER_BYTES, FRAME_MARKER, FRAME_VERSION, MAX_PAYLOAD_BYTES } from './constants.js';
 import { crc32 as neutralCrc32, type Crc32Fn } from './crc32.js';
 import { ProtocolErrorCode } from './errors.js';
+import { deliverColumns, PayloadColumns, readPayload, type IndexedRecordSink } from './fast-records.js';
 import { emptyFlowRecord, readRecord, type FlowRecord, type RecordRejection } from './records.js';
+
+export type { IndexedRecordSink } from './fast-records.js';
 
 /** A contiguous run of bytes that held no valid frame, with the reason found at its start. */
 export interface ScanSkip {
@@ -16,14 +20,20 @@ export interface ScanSkip {
   code: ProtocolErrorCode;
 }
 
-/** A frame whose header, CRC and payload shape were valid. Records are still raw. */
+/**
+ * A frame whose header, CRC and payload shape were valid. Its records are read with
+ * deliverRecords/decodeRecords inside the visitor's `frame` callback: the frame refers to the
+ * scanned bytes and to scratch space reused for the next frame, so it is only usable until the
+ * callback returns (copy what you keep).
+ */
 export interface DecodedFrame {
   offsetBytes: number;
   frameBytes: number;
   baseTsMs: number;
-  names: string[];
-  /** The payload array; records are elements 2 and later. */
-  payload: unknown[];
+  /** The name table (decoded on first use). */
+  readonly names: string[];
+  /** The payload array as msgpackr decodes it (decoded on first use; records are elements 2 and later). */
+  readonly payload: unknown[];
 }
 
 export interface ScanOptions {
@@ -32,6 +42,12 @@ export interface ScanOptions {
   /** The offset to report for bytes[start] (e.g. its file offset); default `start`, so offsets are indexes into bytes. */
   baseOffset?: number;
   crc32?: Crc32Fn;
+  /**
+   * 'fast' (default): payloads are parsed straight from the bytes, falling back to the reference
+   * decoder for a frame the fast path does not handle; 'reference': msgpackr and readRecord for
+   * every frame. Both accept and reject exactly the same frames and records.
+   */
+  decoder?: 'fast' | 'reference';
 }
 
 export interface ScanResult {
@@ -43,6 +59,8 @@ export interface ScanResult {
   bytesSkipped: number;
   /** True when scanning stopped at a frame that is not complete yet. */
   incomplete: boolean;
+  /** Valid frames whose payload the reference decoder (msgpackr) read, not the fast path. */
+  framesReferenceDecoded: number;
 }
 
 export interface FrameVisitor {
@@ -56,10 +74,22 @@ type HeaderCheck = 'ok' | 'incomplete' | ProtocolErrorCode;
 
 /** Scans bytes[start, end) for frames, calling the visitor for each valid frame and each skipped run. */
 export function scanFrames(bytes: Uint8Array, start: number, end: number, visitor: FrameVisitor, options: ScanOptions = {}): ScanResult {
+  // Scratch for the fast path, from a pool so that a visitor may scan other bytes re-entrantly.
+  const columns = options.decoder === 'reference' ? null : (columnsPool.pop() ?? new PayloadColumns());
+  try {
+    return scan(bytes, start, end, visitor, options, columns);
+  } finally {
+    if (columns !== null) columnsPool.push(columns);
+  }
+}
+
+const columnsPool: PayloadColumns[] = [];
+
+function scan(bytes: Uint8Array, start: number, end: number, visitor: FrameVisitor, options: ScanOptions, columns: PayloadColumns | null): ScanResult {
   const final = options.final ?? false;
   const base = (options.baseOffset ?? start) - start;
   const crc = options.crc32 ?? neutralCrc32;
-  const result: ScanResult = { nextOffset: 0, framesRead: 0, framesSkipped: 0, bytesSkipped: 0, incomplete: false };
+  const result: ScanResult = { nextOffset: 0, framesRead: 0, framesSkipped: 0, bytesSkipped: 0, incomplete: false, framesReferenceDecoded: 0 };
   let skipStart = -1;
   let skipCode: ProtocolErrorCode = ProtocolErrorCode.MARKER;
   const beginSkip = (at: number, code: ProtocolErrorCode): void => {
@@ -104,7 +134,7 @@ export function scanFrames(bytes: Uint8Array, start: number, end: number, visito
     }
     const payloadLength = bytes[pos + 2]! | (bytes[pos + 3]! << 8);
     const frameEnd = pos + FRAME_HEADER_BYTES + payloadLength;
-    const frame = decodePayload(bytes, pos, frameEnd);
+    const frame = decodePayload(bytes, pos, frameEnd, columns);
     if (frame === null) {
       // The CRC matched, so the frame's bounds are right: skip it whole.
       beginSkip(pos, ProtocolErrorCode.PAYLOAD);
@@ -115,7 +145,12 @@ export function scanFrames(bytes: Uint8Array, start: number, end: number, visito
     endSkip(pos);
     frame.offsetBytes = pos + base;
     result.framesRead++;
-    visitor.frame(frame);
+    if (frame.columns === null) result.framesReferenceDecoded++;
+    try {
+      visitor.frame(frame);
+    } finally {
+      frame.live = false;
+    }
     pos = frameEnd;
   }
   endSkip(pos);
@@ -136,7 +171,47 @@ function checkHeader(bytes: Uint8Array, pos: number, end: number, crc: Crc32Fn):
   return 'incomplete';
 }
 
-function decodePayload(bytes: Uint8Array, pos: number, frameEnd: number): DecodedFrame | null {
+/** The frame behind DecodedFrame: fast-path columns, or (reference decoder) the payload array. */
+class ScannedFrame implements DecodedFrame {
+  offsetBytes: number;
+  readonly frameBytes: number;
+  readonly baseTsMs: number;
+  /** Fast path: the parsed records (valid while `live`); null when the reference decoder read it. */
+  readonly columns: PayloadColumns | null;
+  /** False once the visitor's callback has returned (bytes and columns may be reused then). */
+  live = true;
+  private readonly bytes: Uint8Array;
+  /** Index of the frame's marker in `bytes` (offsetBytes may be based elsewhere). */
+  private readonly index: number;
+  private decoded: unknown[] | null;
+
+  constructor(bytes: Uint8Array, pos: number, frameEnd: number, baseTsMs: number, columns: PayloadColumns | null, payload: unknown[] | null) {
+    this.bytes = bytes;
+    this.index = pos;
+    this.offsetBytes = pos;
+    this.frameBytes = frameEnd - pos;
+    this.baseTsMs = baseTsMs;
+    this.columns = columns;
+    this.decoded = payload;
+  }
+
+  get payload(): unknown[] {
+    if (this.decoded === null) {
+      if (!this.live) throw new Error('a scanned frame is readable only inside the visitor callback that received it');
+      this.decoded = unpackr.unpack(this.bytes.subarray(this.index + FRAME_HEADER_BYTES, this.index + this.frameBytes)) as unknown[];
+    }
+    return this.decoded;
+  }
+
+  get names(): string[] {
+    return this.payload[1] as string[];
+  }
+}
+
+function decodePayload(bytes: Uint8Array, pos: number, frameEnd: number, columns: PayloadColumns | null): ScannedFrame | null {
+  if (columns !== null && readPayload(bytes, pos + FRAME_HEADER_BYTES, frameEnd, columns)) {
+    return new ScannedFrame(bytes, pos, frameEnd, columns.baseTsMs, columns, null);
+  }
   let payload: unknown;
   try {
     payload = unpackr.unpack(bytes.subarray(pos + FRAME_HEADER_BYTES, frameEnd));
@@ -149,7 +224,7 @@ function decodePayload(bytes: Uint8Array, pos: number, frameEnd: number): Decode
   if (typeof baseTsMs !== 'number' || !Number.isSafeInteger(baseTsMs) || baseTsMs < 0) return null;
   if (!Array.isArray(names)) return null;
   for (const name of names) if (typeof name !== 'string') return null;
-  return { offsetBytes: pos, frameBytes: frameEnd - pos, baseTsMs, names: names as string[], payload };
+  return new ScannedFrame(bytes, pos, frameEnd, baseTsMs, null, payload);
 }
 
 /** What decodeRecords counted for one frame. */
@@ -166,13 +241,34 @@ export interface RecordTally {
  * (copy what you keep). Invalid records are counted; the rest of the frame still counts.
  */
 export function decodeRecords(frame: DecodedFrame, sink: (record: FlowRecord) => void, scratch: FlowRecord = emptyFlowRecord()): RecordTally {
+  return deliverRecords(frame, sink, scratch);
+}
+
+/**
+ * decodeRecords, with the sink also given each record's name-table index (the index of
+ * `record.name`), so that a reader can resolve a name once per frame. Call it inside the
+ * visitor's `frame` callback.
+ */
+export function deliverRecords(frame: DecodedFrame, sink: IndexedRecordSink, scratch: FlowRecord = emptyFlowRecord()): RecordTally {
+  if (frame instanceof ScannedFrame && frame.columns !== null) {
+    if (!frame.live) throw new Error('a scanned frame is readable only inside the visitor callback that received it');
+    const c = frame.columns;
+    deliverColumns(c, sink, scratch);
+    const rejectedByCode: Partial<Record<RecordRejection, number>> = {};
+    if (c.rejectedShape > 0) rejectedByCode[ProtocolErrorCode.RECORD_SHAPE] = c.rejectedShape;
+    if (c.rejectedValue > 0) rejectedByCode[ProtocolErrorCode.RECORD_VALUE] = c.rejectedValue;
+    if (c.rejectedNameIndex > 0) rejectedByCode[ProtocolErrorCode.NAME_INDEX] = c.rejectedNameIndex;
+    return { accepted: c.accepted, rejected: c.rejectedShape + c.rejectedValue + c.rejectedNameIndex, unknownKind: c.unknownKind, rejectedByCode };
+  }
   const tally: RecordTally = { accepted: 0, rejected: 0, unknownKind: 0, rejectedByCode: {} };
   const { payload, baseTsMs, names } = frame;
   for (let i = 2; i < payload.length; i++) {
-    const rejection = readRecord(payload[i], baseTsMs, names, scratch);
+    const raw = payload[i];
+    const rejection = readRecord(raw, baseTsMs, names, scratch);
     if (rejection === null) {
       tally.accepted++;
-      sink(scratch);
+      // readRecord accepted it, so raw[2] is the (numeric) index of its name.
+      sink(scratch, (raw as number[])[2]!);
     } else if (rejection === ProtocolErrorCode.UNKNOWN_KIND) {
       tally.unknownKind++;
     } else {

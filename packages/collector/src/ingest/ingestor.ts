@@ -1,8 +1,9 @@
 // Owns turning segment bytes into counted records: frame scanning (native CRC), record
-// validation into one reused FlowRecord, and the store update; what is skipped is counted in the
-// store's health counters. No file I/O here, so a benchmark can feed bytes from memory.
+// validation into one reused FlowRecord (deliverRecords), and the store update, with each name of
+// a frame resolved to its resource entry once per frame; what is skipped is counted in the store's
+// health counters. No file I/O here, so a benchmark can feed bytes from memory.
 
-import { emptyFlowRecord, ProtocolErrorCode, readRecord, RecordKind, scanFrames, type DecodedFrame, type FlowRecord, type FrameVisitor, type ScanResult, type ScanSkip } from '@sentinel-wasi/protocol';
+import { deliverRecords, emptyFlowRecord, MAX_PAYLOAD_BYTES, RecordKind, scanFrames, type DecodedFrame, type FlowRecord, type FrameVisitor, type ScanResult, type ScanSkip } from '@sentinel-wasi/protocol';
 import { nodeCrc32 } from '@sentinel-wasi/protocol/node';
 import type { ResourceEntry, StatsStore } from '../stats/store.js';
 
@@ -20,44 +21,46 @@ export class Ingestor {
   private readonly scratch: FlowRecord = emptyFlowRecord();
   private nowMs = 0;
   private onSkip: ((skip: ScanSkip) => void) | undefined;
-  /** The frame's name table resolved to resource entries (each name looked up once per frame). */
-  private frameEntries: Array<ResourceEntry | null | undefined> = [];
+  /**
+   * The current frame's name table resolved to resource entries, by name index: an entry is
+   * current when its stamp equals frameSeq (so nothing is cleared between frames).
+   */
+  private readonly frameEntries: Array<ResourceEntry | null> = new Array<ResourceEntry | null>(MAX_PAYLOAD_BYTES).fill(null);
+  private readonly entryStamps = new Int32Array(MAX_PAYLOAD_BYTES);
+  private frameSeq = 0;
   private readonly visitor: FrameVisitor = {
     frame: (frame: DecodedFrame): void => this.frame(frame),
     skip: (skip: ScanSkip): void => this.onSkip?.(skip),
+  };
+  private readonly sink = (r: FlowRecord, nameIdx: number): void => {
+    const store = this.store;
+    if (r.kind === RecordKind.WRITER) {
+      store.addResolved(r, null, this.nowMs);
+      return;
+    }
+    let entry: ResourceEntry | null;
+    if (this.entryStamps[nameIdx] === this.frameSeq) {
+      entry = this.frameEntries[nameIdx]!;
+    } else {
+      entry = this.frameEntries[nameIdx] = store.entryFor(r.name);
+      this.entryStamps[nameIdx] = this.frameSeq;
+    }
+    store.addResolved(r, entry, this.nowMs);
   };
 
   constructor(store: StatsStore) {
     this.store = store;
   }
 
-  /** Validates each record of a frame (readRecord) and counts it, resolving names once per frame. */
+  /** Validates each record of a frame and counts it, resolving names once per frame. */
   private frame(frame: DecodedFrame): void {
-    const { payload, baseTsMs, names } = frame;
-    const store = this.store;
-    const c = store.counters;
-    const r = this.scratch;
-    const entries = this.frameEntries;
-    if (entries.length < names.length) entries.length = names.length;
-    entries.fill(undefined, 0, names.length);
-    for (let i = 2; i < payload.length; i++) {
-      const raw = payload[i];
-      const rejection = readRecord(raw, baseTsMs, names, r);
-      if (rejection !== null) {
-        if (rejection === ProtocolErrorCode.UNKNOWN_KIND) c.recordsUnknownKind++;
-        else c.recordsRejected++;
-        continue;
-      }
-      if (r.kind === RecordKind.WRITER) {
-        store.addResolved(r, null, this.nowMs);
-        continue;
-      }
-      // readRecord accepted it, so raw[2] is a valid index into names.
-      const nameIdx = (raw as number[])[2]!;
-      let entry = entries[nameIdx];
-      if (entry === undefined) entry = entries[nameIdx] = store.entryFor(r.name);
-      store.addResolved(r, entry, this.nowMs);
-    }
+    // Stamps start at 0, so the first frame is 1; wrapping after 2^31 frames skips 0 again.
+    this.frameSeq = this.frameSeq === 0x7fffffff ? 1 : this.frameSeq + 1;
+    if (this.frameSeq === 1) this.entryStamps.fill(0);
+    const tally = deliverRecords(frame, this.sink, this.scratch);
+    const c = this.store.counters;
+    c.recordsRejected += tally.rejected;
+    c.recordsUnknownKind += tally.unknownKind;
   }
 
   /**

@@ -1,0 +1,130 @@
+// Owns turning name-table bytes into strings for the fast payload reader: strict UTF-8 validation
+// and a small direct-mapped cache keyed by the bytes, so a name seen in earlier frames costs a hash
+// and a compare instead of a decode and a new string (and a reader that looks the string up in a
+// Map finds its hash already computed). Decodes with TextDecoder where the engine has one, else
+// with the package's own utf8Decode.
+//
+// Only bytes that every msgpack decoder turns into the same string are accepted: well-formed UTF-8
+// (no overlong forms, no surrogates, nothing above U+10FFFF) that does not start with a byte-order
+// mark (some decoders drop a leading BOM, some keep it). For anything else `nameString` returns
+// null and the caller falls back to the reference decoder.
+
+import { utf8Decode } from './utf8.js';
+
+const SLOTS = 8192; // a power of two
+/** Longer names are decoded every time rather than cached (names are at most 1024 bytes by contract). */
+const MAX_CACHED_BYTES = 1024;
+/** Cached names' bytes live in one arena; when it is full the whole cache starts over. */
+const ARENA_BYTES = 512 * 1024;
+
+interface TextDecoderLike {
+  decode(bytes: Uint8Array): string;
+}
+type TextDecoderCtor = new (label?: string, options?: { fatal?: boolean; ignoreBOM?: boolean }) => TextDecoderLike;
+
+const Decoder = (globalThis as { TextDecoder?: TextDecoderCtor }).TextDecoder;
+const textDecoder: TextDecoderLike | null = Decoder === undefined ? null : new Decoder('utf-8', { ignoreBOM: true });
+
+const arena = new Uint8Array(ARENA_BYTES);
+const arenaView = new DataView(arena.buffer);
+let arenaUsed = 0;
+const slotHash = new Int32Array(SLOTS);
+/** Offset of the slot's bytes in the arena; -1: empty. */
+const slotOffset = new Int32Array(SLOTS).fill(-1);
+const slotLength = new Int32Array(SLOTS);
+const slotString: string[] = new Array<string>(SLOTS).fill('');
+
+// A DataView over the bytes last looked up in, so that hashing and comparing go 4 bytes at a time.
+let viewedBytes: Uint8Array | null = null;
+let view: DataView = arenaView;
+
+function viewOf(bytes: Uint8Array): DataView {
+  if (bytes !== viewedBytes) {
+    viewedBytes = bytes;
+    view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+  return view;
+}
+
+/** True when bytes[start, end) are well-formed UTF-8. */
+export function isWellFormedUtf8(bytes: Uint8Array, start: number, end: number): boolean {
+  let i = start;
+  while (i < end) {
+    const b = bytes[i]!;
+    if (b < 0x80) {
+      i++;
+      continue;
+    }
+    if (b >= 0xc2 && b < 0xe0) {
+      if (i + 1 >= end || (bytes[i + 1]! & 0xc0) !== 0x80) return false;
+      i += 2;
+    } else if (b >= 0xe0 && b < 0xf0) {
+      if (i + 2 >= end) return false;
+      const b1 = bytes[i + 1]!;
+      if ((b1 & 0xc0) !== 0x80 || (bytes[i + 2]! & 0xc0) !== 0x80) return false;
+      if (b === 0xe0 && b1 < 0xa0) return false; // overlong
+      if (b === 0xed && b1 >= 0xa0) return false; // surrogate
+      i += 3;
+    } else if (b >= 0xf0 && b < 0xf5) {
+      if (i + 3 >= end) return false;
+      const b1 = bytes[i + 1]!;
+      if ((b1 & 0xc0) !== 0x80 || (bytes[i + 2]! & 0xc0) !== 0x80 || (bytes[i + 3]! & 0xc0) !== 0x80) return false;
+      if (b === 0xf0 && b1 < 0x90) return false; // overlong
+      if (b === 0xf4 && b1 >= 0x90) return false; // above U+10FFFF
+      i += 4;
+    } else {
+      return false;
+    }
+  }
+  return true;
+}
+
+function decode(bytes: Uint8Array, start: number, end: number): string {
+  return textDecoder === null ? utf8Decode(bytes, start, end) : textDecoder.decode(bytes.subarray(start, end));
+}
+
+/**
+ * The string for the name bytes[start, start + length), or null when the bytes are not
+ * well-formed UTF-8 or start with a byte-order mark.
+ */
+export function nameString(bytes: Uint8Array, start: number, length: number): string | null {
+  if (length === 0) return '';
+  const end = start + length;
+  if (length > MAX_CACHED_BYTES) return acceptable(bytes, start, end) ? decode(bytes, start, end) : null;
+  const v = viewOf(bytes);
+  const words = end - 3;
+  let h = length;
+  let i = start;
+  for (; i < words; i += 4) h = Math.imul(h ^ v.getInt32(i, true), 0x9e3779b1);
+  for (; i < end; i++) h = Math.imul(h ^ bytes[i]!, 0x01000193);
+  h ^= h >>> 16;
+  const slot = h & (SLOTS - 1);
+  const at = slotOffset[slot]!;
+  if (at >= 0 && slotHash[slot] === h && slotLength[slot] === length) {
+    let k = 0;
+    const kWords = length - 3;
+    while (k < kWords && arenaView.getInt32(at + k, true) === v.getInt32(start + k, true)) k += 4;
+    if (k >= kWords) {
+      while (k < length && arena[at + k] === bytes[start + k]) k++;
+      if (k === length) return slotString[slot]!;
+    }
+  }
+  if (!acceptable(bytes, start, end)) return null;
+  const s = decode(bytes, start, end);
+  if (arenaUsed + length > ARENA_BYTES) {
+    slotOffset.fill(-1);
+    arenaUsed = 0;
+  }
+  arena.set(bytes.subarray(start, end), arenaUsed);
+  slotOffset[slot] = arenaUsed;
+  slotHash[slot] = h;
+  slotLength[slot] = length;
+  slotString[slot] = s;
+  arenaUsed += length;
+  return s;
+}
+
+function acceptable(bytes: Uint8Array, start: number, end: number): boolean {
+  const bom = end - start >= 3 && bytes[start] === 0xef && bytes[start + 1] === 0xbb && bytes[start + 2] === 0xbf;
+  return !bom && isWellFormedUtf8(bytes, start, end);
+}

@@ -1,0 +1,419 @@
+// The fast payload reader against the reference (msgpackr `unpack` + the payload shape checks +
+// readRecord, written out here as the scanner did it before the fast path): seeded random frames,
+// FrameBuilder's and hand-made ones in every valid-but-unusual encoding, must give identical
+// accepted records (fields, name indexes), identical rejection tallies and identical frame-level
+// outcomes. Replay a failure with SW_SEED=<seed>.
+
+import t from 'tap';
+import { Unpackr } from 'msgpackr';
+import {
+  decodeRecords,
+  deliverRecords,
+  emptyFlowRecord,
+  encodeFrames,
+  ProtocolErrorCode,
+  readRecord,
+  scanFrames,
+  type DecodedFrame,
+  type RecordTally,
+  type ScanOptions,
+} from '../src/index.js';
+import { concat, prng, randomEvents, testSeed, wrapPayload } from './helpers.js';
+import { MsgpackWriter, shortestUintForm, uintForms, type UintForm } from './msgpack-writer.js';
+
+const T0 = 1_764_120_000_000;
+
+// --- the reference ---------------------------------------------------------------------------
+
+const unpackr = new Unpackr({ useRecords: false, mapsAsObjects: true, int64AsType: 'number' });
+
+interface Outcome {
+  /** 'payload': the whole frame is rejected (E_PAYLOAD). */
+  frame: 'ok' | 'payload';
+  records: string[];
+  tally: RecordTally | null;
+}
+
+/** Serialises a delivered record exactly (a -0 shows as "-0"). */
+function show(r: object, nameIndex: number): string {
+  return JSON.stringify({ ...r, nameIndex }, (_k, v: unknown) => (Object.is(v, -0) ? '-0' : v));
+}
+
+function referenceOutcome(payload: Uint8Array): Outcome {
+  let value: unknown;
+  try {
+    value = unpackr.unpack(payload);
+  } catch {
+    return { frame: 'payload', records: [], tally: null };
+  }
+  if (!Array.isArray(value) || value.length < 2) return { frame: 'payload', records: [], tally: null };
+  const baseTsMs: unknown = value[0];
+  const names: unknown = value[1];
+  if (typeof baseTsMs !== 'number' || !Number.isSafeInteger(baseTsMs) || baseTsMs < 0) return { frame: 'payload', records: [], tally: null };
+  if (!Array.isArray(names) || names.some((n) => typeof n !== 'string')) return { frame: 'payload', records: [], tally: null };
+  const tally: RecordTally = { accepted: 0, rejected: 0, unknownKind: 0, rejectedByCode: {} };
+  const records: string[] = [];
+  const scratch = emptyFlowRecord();
+  for (let i = 2; i < value.length; i++) {
+    const raw = value[i];
+    const rejection = readRecord(raw, baseTsMs, names as string[], scratch);
+    if (rejection === null) {
+      tally.accepted++;
+      records.push(show(scratch, (raw as number[])[2]!));
+    } else if (rejection === ProtocolErrorCode.UNKNOWN_KIND) tally.unknownKind++;
+    else {
+      tally.rejected++;
+      tally.rejectedByCode[rejection] = (tally.rejectedByCode[rejection] ?? 0) + 1;
+    }
+  }
+  return { frame: 'ok', records, tally };
+}
+
+/** What scanFrames + deliverRecords make of one wrapped frame. */
+function scannedOutcome(frame: Uint8Array, options: ScanOptions = {}): Outcome & { referenceDecoded: number } {
+  const records: string[] = [];
+  let tally: RecordTally | null = null;
+  const skips: string[] = [];
+  const r = scanFrames(
+    frame,
+    0,
+    frame.length,
+    {
+      frame: (f) => {
+        tally = deliverRecords(f, (rec, nameIndex) => records.push(show(rec, nameIndex)));
+      },
+      skip: (s) => skips.push(`${s.code}@${s.offsetBytes}+${s.lengthBytes}`),
+    },
+    { final: true, ...options },
+  );
+  if (r.framesRead === 1 && skips.length === 0) return { frame: 'ok', records, tally, referenceDecoded: r.framesReferenceDecoded };
+  if (r.framesRead === 0 && skips.length === 1 && skips[0] === `E_PAYLOAD@0+${frame.length}`) return { frame: 'payload', records, tally, referenceDecoded: 0 };
+  throw new Error(`unexpected scan: ${JSON.stringify({ framesRead: r.framesRead, skips })}`);
+}
+
+// --- random payloads -------------------------------------------------------------------------
+
+type Rand = () => number;
+const pick = <T>(rand: Rand, xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
+const chance = (rand: Rand, p: number): boolean => rand() < p;
+
+const enc = new TextEncoder();
+const NAME_POOL: Array<string | Uint8Array> = [
+  'r',
+  'GET /orders',
+  '资源-订单',
+  'emoji-🚀',
+  '',
+  'k'.repeat(40),
+  'L'.repeat(300),
+  'a|b',
+  new Uint8Array([0xff, 0x41]), // invalid UTF-8
+  new Uint8Array([0xed, 0xa0, 0x80]), // an encoded surrogate
+  new Uint8Array([0xc0, 0x80]), // overlong
+  new Uint8Array([0xe4, 0xbd]), // truncated sequence
+  new Uint8Array([0xef, 0xbb, 0xbf, 0x41]), // BOM + "A"
+  new Uint8Array([0xef, 0xbb, 0xbf]), // BOM alone
+];
+
+function writeUint(w: MsgpackWriter, rand: Rand, v: number): void {
+  w.num(v, chance(rand, 0.6) ? shortestUintForm(v) : pick(rand, uintForms(v)));
+}
+
+function writeStr(w: MsgpackWriter, rand: Rand, s: string | Uint8Array): void {
+  const length = typeof s === 'string' ? enc.encode(s).length : s.length;
+  const forms: Array<'fix' | 's8' | 's16' | 's32'> = length < 32 ? ['fix', 's8', 's16', 's32'] : length < 256 ? ['s8', 's16', 's32'] : ['s16', 's32'];
+  w.str(s, chance(rand, 0.7) ? forms[0]! : pick(rand, forms));
+}
+
+function writeArrayHeader(w: MsgpackWriter, rand: Rand, n: number): void {
+  w.arr(n, n < 16 && chance(rand, 0.85) ? 'fix' : pick(rand, ['a16', 'a32'] as const));
+}
+
+/** A value that is (usually) not a valid field: negatives, fractions, -0, huge numbers, strings, nil, arrays, maps, ext… */
+function writeOddValue(w: MsgpackWriter, rand: Rand, depth = 0): void {
+  const r = rand();
+  if (r < 0.12) {
+    const v = -1 - Math.floor(rand() * (chance(rand, 0.5) ? 30 : 2 ** 40));
+    const forms: UintForm[] = ['f64', 'i64'];
+    if (v >= -32) forms.push('fix');
+    if (v >= -128) forms.push('i8');
+    if (v >= -32768) forms.push('i16');
+    if (v >= -(2 ** 31)) forms.push('i32');
+    w.num(v, pick(rand, forms));
+  } else if (r < 0.2) w.num(pick(rand, [1.5, 0.25, 1e-300, 123456.5]), pick(rand, ['f32', 'f64'] as const));
+  else if (r < 0.26) w.num(-0, pick(rand, ['f32', 'f64'] as const));
+  else if (r < 0.3) w.num(pick(rand, [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY]), pick(rand, ['f32', 'f64'] as const));
+  else if (r < 0.36) w.num(pick(rand, [2 ** 53, 2 ** 53 + 2, 2 ** 60, 1e300]), 'f64');
+  else if (r < 0.42) w.big(pick(rand, [2n ** 64n - 1n, 2n ** 53n, 2n ** 53n + 1n, 2n ** 63n]), false);
+  else if (r < 0.45) w.big(pick(rand, [-(2n ** 63n), -1n, 2n ** 53n + 1n]), true);
+  else if (r < 0.55) writeStr(w, rand, pick(rand, NAME_POOL));
+  else if (r < 0.62) w.nil();
+  else if (r < 0.68) w.bool(chance(rand, 0.5));
+  else if (r < 0.74) w.num(pick(rand, [2, 7, 255, 65535, 2 ** 32]), 'f64');
+  else if (r < 0.8 && depth < 3) {
+    const n = Math.floor(rand() * 4);
+    writeArrayHeader(w, rand, n);
+    for (let i = 0; i < n; i++) writeOddValue(w, rand, depth + 1);
+  } else if (r < 0.83) {
+    // Forms the fast path leaves to the reference decoder.
+    const u = rand();
+    if (u < 0.3) {
+      const n = Math.floor(rand() * 3);
+      w.map(n);
+      for (let i = 0; i < n; i++) {
+        writeStr(w, rand, pick(rand, ['a', 'b', 'kind', '__proto__']));
+        writeUint(w, rand, Math.floor(rand() * 9));
+      }
+    } else if (u < 0.5) w.bin(new Uint8Array([1, 2, 3]));
+    else if (u < 0.7) w.ext(0xff, new Uint8Array([0x5f, 0x00, 0x00, 0x00])); // timestamp 32
+    else if (u < 0.85) w.raw(0xc1);
+    else w.ext(0x42, new Uint8Array([1, 2])); // an extension msgpackr does not know
+  } else writeUint(w, rand, Math.floor(rand() * 300));
+}
+
+/** Writes one record; mostly a plausible one with some fields spoiled. */
+function writeRecord(w: MsgpackWriter, rand: Rand, nameCount: number): void {
+  const r = rand();
+  const index = (): number => (chance(rand, 0.9) ? Math.floor(rand() * Math.max(1, nameCount)) : nameCount + Math.floor(rand() * 3));
+  if (r < 0.8) {
+    const kind = pick(rand, [0, 1, 2, 3, 8, 3, 3, 1]);
+    const fields: Array<() => void> = [];
+    const uint = (v: number) => () => writeUint(w, rand, v);
+    const err = () => () => (chance(rand, 0.8) ? w.bool(chance(rand, 0.2)) : writeUint(w, rand, Math.floor(rand() * 2)));
+    fields.push(uint(kind), uint(Math.floor(rand() * (chance(rand, 0.1) ? 2 ** 40 : 300))), uint(index()));
+    if (kind === 0 || kind === 1) {
+      const extra = Math.floor(rand() * 3);
+      if (extra >= 1) fields.push(uint(Math.floor(rand() * (chance(rand, 0.1) ? 1 : 70_000))));
+      if (extra >= 2) fields.push(uint(index()));
+    } else if (kind === 2) {
+      fields.push(uint(Math.floor(rand() * 100_000)), err());
+      const extra = Math.floor(rand() * 3);
+      if (extra >= 1) fields.push(uint(Math.floor(rand() * (chance(rand, 0.1) ? 1 : 70_000))));
+      if (extra >= 2) fields.push(uint(index()));
+    } else if (kind === 3) {
+      fields.push(uint(Math.floor(rand() * 100_000)), err());
+      if (chance(rand, 0.3)) fields.push(uint(index()));
+    } else {
+      fields.push(uint(Math.floor(rand() * 1000)), uint(Math.floor(rand() * 10)));
+    }
+    // Spoil a field, drop one, or add one now and then.
+    if (chance(rand, 0.25)) fields[Math.floor(rand() * fields.length)] = () => writeOddValue(w, rand);
+    if (chance(rand, 0.05)) fields.pop();
+    if (chance(rand, 0.05)) fields.push(() => writeOddValue(w, rand));
+    writeArrayHeader(w, rand, fields.length);
+    for (const f of fields) f();
+  } else if (r < 0.9) {
+    const n = Math.floor(rand() * 10);
+    writeArrayHeader(w, rand, n);
+    for (let i = 0; i < n; i++) {
+      if (i === 0 && chance(rand, 0.6)) writeUint(w, rand, pick(rand, [0, 1, 2, 3, 8]));
+      else if (chance(rand, 0.5)) writeUint(w, rand, Math.floor(rand() * (nameCount + 2)));
+      else writeOddValue(w, rand);
+    }
+  } else if (r < 0.95) {
+    const n = 1 + Math.floor(rand() * 8);
+    writeArrayHeader(w, rand, n);
+    writeUint(w, rand, pick(rand, [4, 5, 7, 9, 99, 255, 1000, 2 ** 40]));
+    for (let i = 1; i < n; i++) (chance(rand, 0.5) ? writeUint(w, rand, Math.floor(rand() * 5)) : writeOddValue(w, rand));
+  } else {
+    writeOddValue(w, rand);
+  }
+}
+
+/** A random hand-made payload: mostly `[base, [names], records...]`, sometimes broken as a whole. */
+function randomPayload(rand: Rand): Uint8Array {
+  const w = new MsgpackWriter();
+  const r = rand();
+  if (r < 0.03) {
+    writeOddValue(w, rand); // not an array at all
+    return w.finish();
+  }
+  const names: Array<string | Uint8Array> = [];
+  const nameCount = Math.floor(rand() * 8);
+  for (let i = 0; i < nameCount; i++) names.push(chance(rand, 0.85) ? pick(rand, NAME_POOL.slice(0, 8)) : pick(rand, NAME_POOL));
+  const recordCount = Math.floor(rand() * 12);
+  const short = r < 0.05;
+  writeArrayHeader(w, rand, short ? Math.floor(rand() * 2) : 2 + recordCount);
+  if (short && rand() < 0.5) return w.finish();
+  // base time
+  const b = rand();
+  if (b < 0.85) writeUint(w, rand, T0 + Math.floor(rand() * 1000));
+  else if (b < 0.9) writeUint(w, rand, pick(rand, [0, 1, Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER - 100]));
+  else if (b < 0.97 || short) writeOddValue(w, rand);
+  else writeUint(w, rand, 2 ** 32);
+  if (short) return w.finish();
+  // name table
+  if (chance(rand, 0.03)) writeOddValue(w, rand);
+  else {
+    writeArrayHeader(w, rand, names.length);
+    for (const n of names) {
+      if (chance(rand, 0.02)) writeOddValue(w, rand);
+      else writeStr(w, rand, n);
+    }
+  }
+  for (let i = 0; i < recordCount; i++) writeRecord(w, rand, nameCount);
+  const out = w.finish();
+  const tail = rand();
+  if (tail < 0.02) return concat([out, new Uint8Array([0x00])]); // trailing byte
+  if (tail < 0.04 && out.length > 1) return out.subarray(0, out.length - 1 - Math.floor(rand() * Math.min(5, out.length - 1))); // truncated
+  return out;
+}
+
+// --- tests -----------------------------------------------------------------------------------
+
+t.test('property: hand-made payloads in every encoding decode exactly as msgpackr + readRecord do', async (t) => {
+  const seed = testSeed();
+  t.comment(`seed ${seed} (replay with SW_SEED=${seed})`);
+  const rand = prng(seed);
+  const frames: Uint8Array[] = [];
+  const expected: Outcome[] = [];
+  let fastFrames = 0;
+  const fastCodes: Record<string, number> = {};
+  let mismatches = 0;
+  for (let i = 0; i < 4000 && mismatches < 5; i++) {
+    const payload = randomPayload(rand);
+    if (payload.length === 0 || payload.length > 4088) continue;
+    const frame = wrapPayload(payload);
+    const want = referenceOutcome(payload);
+    const fast = scannedOutcome(frame);
+    const ref = scannedOutcome(frame, { decoder: 'reference' });
+    // Compared as JSON, tallies with their codes in a fixed order.
+    const key = (o: Outcome): string => JSON.stringify([o.frame, o.records, o.tally === null ? null : tallyKey(o.tally)]);
+    if (key(fast) !== key(want)) {
+      mismatches++;
+      t.fail(`frame ${i}: fast ${key(fast)} != reference ${key(want)}; payload ${hex(payload)}`);
+    }
+    if (key(ref) !== key(want)) {
+      mismatches++;
+      t.fail(`frame ${i}: decoder 'reference' ${key(ref)} != reference ${key(want)}; payload ${hex(payload)}`);
+    }
+    if (want.frame === 'ok' && fast.referenceDecoded === 0) {
+      fastFrames++;
+      for (const [code, n] of Object.entries(want.tally!.rejectedByCode)) fastCodes[code] = (fastCodes[code] ?? 0) + n;
+      fastCodes.E_UNKNOWN_KIND = (fastCodes.E_UNKNOWN_KIND ?? 0) + want.tally!.unknownKind;
+      fastCodes.accepted = (fastCodes.accepted ?? 0) + want.tally!.accepted;
+    }
+    frames.push(frame);
+    expected.push(want);
+  }
+  t.equal(mismatches, 0, 'every frame decodes the same way on both paths');
+  t.comment(`${frames.length} frames, ${fastFrames} read by the fast path; its records: ${JSON.stringify(fastCodes)}`);
+  t.ok(fastFrames > frames.length / 3, 'most valid hand-made frames are read by the fast path');
+  for (const code of ['accepted', 'E_RECORD_SHAPE', 'E_RECORD_VALUE', 'E_NAME_INDEX', 'E_UNKNOWN_KIND']) {
+    t.ok((fastCodes[code] ?? 0) > 20, `the fast path decided ${code} for many records`);
+  }
+
+  // All frames in one stream (scratch reused frame after frame): the same records and tallies in order.
+  const stream = concat(frames);
+  const got: string[] = [];
+  const gotTallies: string[] = [];
+  let payloadSkips = 0;
+  scanFrames(
+    stream,
+    0,
+    stream.length,
+    {
+      frame: (f) => gotTallies.push(tallyKey(deliverRecords(f, (rec, nameIndex) => got.push(show(rec, nameIndex))))),
+      skip: (s) => {
+        if (s.code === 'E_PAYLOAD') payloadSkips++;
+      },
+    },
+    { final: true },
+  );
+  t.same(got, expected.flatMap((o) => o.records), 'one stream: the same records in order');
+  t.same(gotTallies, expected.filter((o) => o.frame === 'ok').map((o) => tallyKey(o.tally!)), 'one stream: the same tallies');
+  t.equal(payloadSkips, expected.filter((o) => o.frame === 'payload').length, 'one stream: the same frames rejected whole');
+});
+
+function hex(b: Uint8Array): string {
+  return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+}
+
+function sortKeys<T extends object>(o: T): T {
+  return Object.fromEntries(Object.entries(o).sort(([a], [b]) => (a < b ? -1 : 1))) as T;
+}
+
+function tallyKey(x: RecordTally): string {
+  return JSON.stringify({ ...x, rejectedByCode: sortKeys(x.rejectedByCode) });
+}
+
+t.test('property: FrameBuilder frames are all read by the fast path, with the reference results', async (t) => {
+  const seed = testSeed();
+  t.comment(`seed ${seed} (replay with SW_SEED=${seed})`);
+  const rand = prng(seed);
+  const events = randomEvents(rand, 3000);
+  const frames = encodeFrames(events, { maxFrameBytes: 200 + Math.floor(rand() * 3896) });
+  const stream = concat(frames);
+  let referenceDecoded = 0;
+  const got: string[] = [];
+  const r = scanFrames(stream, 0, stream.length, { frame: (f) => void deliverRecords(f, (rec, i) => got.push(show(rec, i))) }, { final: true });
+  referenceDecoded += r.framesReferenceDecoded;
+  const want = frames.flatMap((f) => referenceOutcome(f.subarray(8)).records);
+  t.equal(referenceDecoded, 0, 'no frame needed the reference decoder');
+  t.equal(got.length, events.length);
+  t.same(got, want);
+});
+
+t.test('integers in any form, floats holding integers, and long forms of short things are accepted', async (t) => {
+  const forms: UintForm[] = ['fix', 'u8', 'u16', 'u32', 'u64', 'i8', 'i16', 'i32', 'i64', 'f32', 'f64'];
+  for (const form of forms) {
+    const w = new MsgpackWriter().arr(4, 'a16').num(T0, 'f64').arr(1, 'a32').str('r', 's32');
+    // CALL [3, dt 5, name 0, rt 7, error 1] with every number in `form`, and a PASS in array32.
+    w.arr(5, 'fix').num(3, form).num(5, form).num(0, form).num(7, form).num(1, form);
+    w.arr(3, 'a32').num(0, form).num(6, form).num(0, form);
+    const payload = w.finish();
+    const fast = scannedOutcome(wrapPayload(payload));
+    t.same(fast, { ...referenceOutcome(payload), referenceDecoded: 0 }, `form ${form}`);
+    t.equal(fast.tally?.accepted, 2, `form ${form}: both accepted`);
+  }
+});
+
+t.test('names: only used names are decoded; an undecodable used name leaves the frame to the reference decoder', async (t) => {
+  const bad = new Uint8Array([0xff, 0x41]);
+  const unused = new MsgpackWriter().arr(3, 'fix').num(T0, 'f64').arr(2, 'fix').str('r', 'fix').str(bad, 'fix');
+  unused.arr(3, 'fix').num(0, 'fix').num(0, 'fix').num(0, 'fix');
+  const p1 = unused.finish();
+  const o1 = scannedOutcome(wrapPayload(p1));
+  t.equal(o1.referenceDecoded, 0, 'an unused bad name does not matter');
+  t.same(o1, { ...referenceOutcome(p1), referenceDecoded: 0 });
+  for (const name of [bad, new Uint8Array([0xef, 0xbb, 0xbf, 0x41])]) {
+    const used = new MsgpackWriter().arr(3, 'fix').num(T0, 'f64').arr(2, 'fix').str('r', 'fix').str(name, 'fix');
+    used.arr(3, 'fix').num(0, 'fix').num(0, 'fix').num(1, 'fix');
+    const p2 = used.finish();
+    const o2 = scannedOutcome(wrapPayload(p2));
+    t.equal(o2.referenceDecoded, 1, 'a used undecodable name goes to the reference decoder');
+    t.same(o2, { ...referenceOutcome(p2), referenceDecoded: 1 });
+  }
+});
+
+t.test('a frame is readable only inside its callback; payload and names decode lazily there', async (t) => {
+  const frame = encodeFrames([{ kind: 3, tsMs: T0, name: 'r', rtMs: 1, error: false }])[0]!;
+  let kept: DecodedFrame | undefined;
+  scanFrames(frame, 0, frame.length, {
+    frame: (f) => {
+      kept = f;
+      t.same(f.names, ['r']);
+      t.same(f.payload, unpackr.unpack(frame.subarray(8)));
+    },
+  });
+  t.throws(() => decodeRecords(kept!, () => undefined), /only inside the visitor callback/);
+  // A frame read by the reference decoder keeps its payload.
+  scanFrames(frame, 0, frame.length, { frame: (f) => (kept = f) }, { decoder: 'reference' });
+  t.equal(decodeRecords(kept!, () => undefined).accepted, 1);
+});
+
+t.test('a visitor may scan other bytes while handling a frame (re-entrant scratch)', async (t) => {
+  const outer = encodeFrames([
+    { kind: 3, tsMs: T0, name: 'outer', rtMs: 1, error: false },
+    { kind: 1, tsMs: T0 + 1, name: 'outer2', count: 2 },
+  ])[0]!;
+  const inner = encodeFrames([{ kind: 0, tsMs: T0 + 5, name: 'inner', count: 3 }])[0]!;
+  const names: string[] = [];
+  scanFrames(outer, 0, outer.length, {
+    frame: (f) => {
+      scanFrames(inner, 0, inner.length, { frame: (g) => void decodeRecords(g, (r) => names.push(r.name)) });
+      decodeRecords(f, (r) => names.push(r.name));
+    },
+  });
+  t.same(names, ['inner', 'outer', 'outer2']);
+});
