@@ -33,6 +33,8 @@ const slotHash = new Int32Array(SLOTS);
 const slotOffset = new Int32Array(SLOTS).fill(-1);
 const slotLength = new Int32Array(SLOTS);
 const slotString: string[] = new Array<string>(SLOTS).fill('');
+/** Per pair of slots: which of the two was filled last (0 or 1). */
+const newerWay = new Uint8Array(SLOTS / 2);
 
 // A DataView over the bytes last looked up in, so that hashing and comparing go 4 bytes at a time.
 let viewedBytes: Uint8Array | null = null;
@@ -98,30 +100,37 @@ export function nameString(bytes: Uint8Array, start: number, length: number): st
   for (; i < words; i += 4) h = Math.imul(h ^ v.getInt32(i, true), 0x9e3779b1);
   for (; i < end; i++) h = Math.imul(h ^ bytes[i]!, 0x01000193);
   h ^= h >>> 16;
-  const slot = h & (SLOTS - 1);
-  const at = slotOffset[slot]!;
-  if (at >= 0 && slotHash[slot] === h && slotLength[slot] === length) {
-    let k = 0;
-    const kWords = length - 3;
-    while (k < kWords && arenaView.getInt32(at + k, true) === v.getInt32(start + k, true)) k += 4;
-    if (k >= kWords) {
-      while (k < length && arena[at + k] === bytes[start + k]) k++;
-      if (k === length) return slotString[slot]!;
-    }
-  }
+  // Two-way: a name lives in one of two neighbouring slots (fewer evictions between names that collide).
+  const slot = h & (SLOTS - 2);
+  if (sameName(slot, h, v, bytes, start, length)) return slotString[slot]!;
+  if (sameName(slot + 1, h, v, bytes, start, length)) return slotString[slot + 1]!;
   if (!acceptable(bytes, start, end)) return null;
   const s = decode(bytes, start, end);
   if (arenaUsed + length > ARENA_BYTES) {
     slotOffset.fill(-1);
     arenaUsed = 0;
   }
+  // Fill an empty way, else replace the older one (each slot pair remembers which way is newer).
+  const way = slotOffset[slot]! < 0 ? slot : slotOffset[slot + 1]! < 0 ? slot + 1 : newerWay[slot >> 1] === 0 ? slot + 1 : slot;
+  newerWay[slot >> 1] = way - slot;
   arena.set(bytes.subarray(start, end), arenaUsed);
-  slotOffset[slot] = arenaUsed;
-  slotHash[slot] = h;
-  slotLength[slot] = length;
-  slotString[slot] = s;
+  slotOffset[way] = arenaUsed;
+  slotHash[way] = h;
+  slotLength[way] = length;
+  slotString[way] = s;
   arenaUsed += length;
   return s;
+}
+
+function sameName(slot: number, h: number, v: DataView, bytes: Uint8Array, start: number, length: number): boolean {
+  const at = slotOffset[slot]!;
+  if (at < 0 || slotHash[slot] !== h || slotLength[slot] !== length) return false;
+  let k = 0;
+  const kWords = length - 3;
+  while (k < kWords && arenaView.getInt32(at + k, true) === v.getInt32(start + k, true)) k += 4;
+  if (k < kWords) return false;
+  while (k < length && arena[at + k] === bytes[start + k]) k++;
+  return k === length;
 }
 
 function acceptable(bytes: Uint8Array, start: number, end: number): boolean {

@@ -1,0 +1,56 @@
+// The fast reader's name cache: every lookup returns the bytes' string, across evictions, slot
+// collisions and arena restarts; bytes that decoders disagree on are refused.
+
+import t from 'tap';
+import { isWellFormedUtf8, nameString } from '../src/name-cache.js';
+import { prng, testSeed } from './helpers.js';
+
+t.test('lookups return the right string through evictions and arena restarts', async (t) => {
+  const seed = testSeed();
+  t.comment(`seed ${seed} (replay with SW_SEED=${seed})`);
+  const rand = prng(seed);
+  const enc = new TextEncoder();
+  // 30 000 names of ~30 bytes overflow the 8192 slots and the 512 KiB arena several times.
+  const names = Array.from({ length: 30_000 }, (_, i) => `${i % 7 === 0 ? '资源' : 'res'}-${i}-${'x'.repeat(i % 23)}`);
+  const encoded = names.map((n) => enc.encode(n));
+  const buf = new Uint8Array(2048);
+  let wrong = 0;
+  for (let k = 0; k < 200_000; k++) {
+    // Mostly a hot set, sometimes any name; at a random offset of a reused buffer.
+    const i = rand() < 0.7 ? Math.floor(rand() * 300) : Math.floor(rand() * names.length);
+    const at = Math.floor(rand() * 512);
+    buf.set(encoded[i]!, at);
+    if (nameString(buf, at, encoded[i]!.length) !== names[i]) wrong++;
+  }
+  t.equal(wrong, 0);
+});
+
+t.test('names differing in one byte, or only in length, never share a cached string', async (t) => {
+  const a = new TextEncoder().encode('abcdefgh-1');
+  const b = new TextEncoder().encode('abcdefgh-2');
+  for (let k = 0; k < 3; k++) {
+    t.equal(nameString(a, 0, a.length), 'abcdefgh-1');
+    t.equal(nameString(b, 0, b.length), 'abcdefgh-2');
+    t.equal(nameString(a, 0, a.length - 1), 'abcdefgh-');
+    t.equal(nameString(a, 0, 0), '');
+  }
+});
+
+t.test('bytes that decoders may turn into different strings are refused', async (t) => {
+  const cases: Array<[number[], boolean]> = [
+    [[0x41], true],
+    [[0xe8, 0xae, 0xa2], true],
+    [[0xf0, 0x9f, 0x9a, 0x80], true],
+    [[0xff], false],
+    [[0xc0, 0x80], false],
+    [[0xe0, 0x80, 0x80], false],
+    [[0xed, 0xa0, 0x80], false],
+    [[0xf4, 0x90, 0x80, 0x80], false],
+    [[0xe8, 0xae], false],
+    [[0x80], false],
+  ];
+  for (const [bytes, ok] of cases) t.equal(isWellFormedUtf8(new Uint8Array(bytes), 0, bytes.length), ok, bytes.join(','));
+  t.equal(nameString(new Uint8Array([0xef, 0xbb, 0xbf, 0x41]), 0, 4), null, 'a leading BOM');
+  t.equal(nameString(new Uint8Array([0x41, 0xef, 0xbb, 0xbf]), 0, 4), 'A\ufeff', 'a BOM inside is kept');
+  t.equal(nameString(new Uint8Array([0xff, 0x41]), 0, 2), null);
+});
