@@ -1,6 +1,9 @@
-// Owns one Sentinel LeapArray in preallocated typed arrays: `sampleCount` buckets of
+// Owns one Sentinel LeapArray in preallocated typed-array storage: `sampleCount` buckets of
 // `intervalMs / sampleCount` each, every bucket holding the MetricBucket counters (pass, block,
-// success, exception, RT sum, occupied pass, min RT). Events are placed by their own time.
+// success, exception, RT sum, occupied pass, min RT) and its start time side by side (8 numbers a
+// bucket), plus a 3-number header caching the bucket last placed into. Events are placed by their
+// own time. The storage can be shared: a NodeStats keeps both its windows in one array, so that
+// recording an event touches few cache lines.
 //
 //   time ──►  bucket i = floor(t / bucketMs) % sampleCount, start = t − t % bucketMs
 //   ┌──────┬──────┬─────┬──────┐
@@ -18,7 +21,11 @@ export const F_EXCEPTION = 3;
 export const F_RT = 4;
 export const F_OCCUPIED = 5;
 export const F_MIN_RT = 6;
-export const FIELD_COUNT = 7;
+/** The bucket's start (epoch ms); -1 = never used. */
+export const F_START = 7;
+export const FIELD_COUNT = 8;
+/** Header: [start, end) of the bucket slotAt last returned, and that bucket's index in the storage. */
+export const HEADER_SIZE = 3;
 
 /** Sentinel's csp.sentinel.statistic.max.rt default: seeds (and caps) a bucket's min RT. */
 export const STATISTIC_MAX_RT_MS = 5000;
@@ -31,59 +38,51 @@ export class LeapWindow {
   readonly sampleCount: number;
   readonly intervalMs: number;
   readonly bucketMs: number;
-  /** Start (epoch ms) of each bucket; -1 = never used. */
-  readonly starts: Float64Array;
-  /** sampleCount × FIELD_COUNT counters. */
+  /** The storage; slotAt returns indexes into it. */
   readonly values: Float64Array;
+  /** Index of this window's header in `values`. */
+  readonly headerAt: number;
+  /** Index of this window's first bucket in `values`. */
+  readonly bucketsAt: number;
 
-  constructor(sampleCount: number, intervalMs: number) {
+  /**
+   * A window in `storage` (header at headerAt, sampleCount × FIELD_COUNT numbers at bucketsAt),
+   * or in storage of its own when none is given.
+   */
+  constructor(sampleCount: number, intervalMs: number, storage?: Float64Array, headerAt = 0, bucketsAt = HEADER_SIZE) {
     if (!Number.isInteger(sampleCount) || sampleCount < 1 || !Number.isInteger(intervalMs) || intervalMs < 1 || intervalMs % sampleCount !== 0) {
       throw new WindowShapeError(`E_WINDOW_SHAPE: intervalMs (${intervalMs}) must be a positive multiple of sampleCount (${sampleCount})`);
     }
     this.sampleCount = sampleCount;
     this.intervalMs = intervalMs;
     this.bucketMs = intervalMs / sampleCount;
-    this.starts = new Float64Array(sampleCount).fill(-1);
-    this.values = new Float64Array(sampleCount * FIELD_COUNT);
-    for (let i = 0; i < sampleCount; i++) this.values[i * FIELD_COUNT + F_MIN_RT] = STATISTIC_MAX_RT_MS;
+    this.values = storage ?? new Float64Array(HEADER_SIZE + sampleCount * FIELD_COUNT);
+    this.headerAt = headerAt;
+    this.bucketsAt = bucketsAt;
+    const v = this.values;
+    v[headerAt] = -1;
+    v[headerAt + 1] = -1;
+    for (let i = 0; i < sampleCount; i++) {
+      const b = bucketsAt + i * FIELD_COUNT;
+      v[b + F_MIN_RT] = STATISTIC_MAX_RT_MS;
+      v[b + F_START] = -1;
+    }
   }
-
-  /** The last bucket slotAt returned (records mostly arrive in time order): [start, end) → base. */
-  private lastStartMs = -1;
-  private lastEndMs = -1;
-  private lastBase = 0;
 
   /** Index of tsMs's bucket counters in `values` (resetting a stale slot), or -1 when the slot holds newer time. */
   slotAt(tsMs: number): number {
-    if (tsMs < this.lastEndMs && tsMs >= this.lastStartMs) return this.lastBase;
-    const start = tsMs - (tsMs % this.bucketMs);
-    const idx = (start / this.bucketMs) % this.sampleCount;
-    const held = this.starts[idx]!;
-    const base = idx * FIELD_COUNT;
-    if (held > start) return -1;
-    this.lastStartMs = start;
-    this.lastEndMs = start + this.bucketMs;
-    this.lastBase = base;
-    if (held === start) return base;
-    this.starts[idx] = start;
-    const v = this.values;
-    v[base] = 0;
-    v[base + 1] = 0;
-    v[base + 2] = 0;
-    v[base + 3] = 0;
-    v[base + 4] = 0;
-    v[base + 5] = 0;
-    v[base + F_MIN_RT] = STATISTIC_MAX_RT_MS;
-    return base;
+    return slotIn(this.values, this.headerAt, this.bucketsAt, this.bucketMs, this.sampleCount, tsMs);
   }
 
   /** Sum of one field over the buckets valid at nowMs. */
   sumAt(field: number, nowMs: number): number {
     let sum = 0;
     const low = nowMs - this.intervalMs;
+    const v = this.values;
     for (let i = 0; i < this.sampleCount; i++) {
-      const s = this.starts[i]!;
-      if (s > low && s <= nowMs) sum += this.values[i * FIELD_COUNT + field]!;
+      const b = this.bucketsAt + i * FIELD_COUNT;
+      const s = v[b + F_START]!;
+      if (s > low && s <= nowMs) sum += v[b + field]!;
     }
     return sum;
   }
@@ -92,10 +91,12 @@ export class LeapWindow {
   minRtAt(nowMs: number): number {
     let min = STATISTIC_MAX_RT_MS;
     const low = nowMs - this.intervalMs;
+    const v = this.values;
     for (let i = 0; i < this.sampleCount; i++) {
-      const s = this.starts[i]!;
+      const b = this.bucketsAt + i * FIELD_COUNT;
+      const s = v[b + F_START]!;
       if (s > low && s <= nowMs) {
-        const m = this.values[i * FIELD_COUNT + F_MIN_RT]!;
+        const m = v[b + F_MIN_RT]!;
         if (m < min) min = m;
       }
     }
@@ -105,6 +106,34 @@ export class LeapWindow {
   /** One bucket's field if the bucket starting at startMs is held, else 0. */
   bucketValue(startMs: number, field: number): number {
     const idx = (startMs / this.bucketMs) % this.sampleCount;
-    return this.starts[idx] === startMs ? this.values[idx * FIELD_COUNT + field]! : 0;
+    const b = this.bucketsAt + idx * FIELD_COUNT;
+    return this.values[b + F_START] === startMs ? this.values[b + field]! : 0;
   }
+}
+
+/**
+ * slotAt for a window stored in `v` (header at h, buckets at bucketsAt): NodeStats calls it
+ * directly with its windows' fixed shapes. tsMs is a non-negative integer (below 2^53), so the
+ * floor divisions are exact and stand in for the float modulo.
+ */
+export function slotIn(v: Float64Array, h: number, bucketsAt: number, bucketMs: number, sampleCount: number, tsMs: number): number {
+  if (tsMs < v[h + 1]! && tsMs >= v[h]!) return v[h + 2]!;
+  const n = Math.floor(tsMs / bucketMs);
+  const start = n * bucketMs;
+  const base = bucketsAt + (n - Math.floor(n / sampleCount) * sampleCount) * FIELD_COUNT;
+  const held = v[base + F_START]!;
+  if (held > start) return -1;
+  v[h] = start;
+  v[h + 1] = start + bucketMs;
+  v[h + 2] = base;
+  if (held === start) return base;
+  v[base + F_START] = start;
+  v[base] = 0;
+  v[base + 1] = 0;
+  v[base + 2] = 0;
+  v[base + 3] = 0;
+  v[base + 4] = 0;
+  v[base + 5] = 0;
+  v[base + F_MIN_RT] = STATISTIC_MAX_RT_MS;
+  return base;
 }
