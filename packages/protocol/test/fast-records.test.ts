@@ -166,8 +166,10 @@ function writeOddValue(w: MsgpackWriter, rand: Rand, depth = 0): void {
       }
     } else if (u < 0.5) w.bin(new Uint8Array([1, 2, 3]));
     else if (u < 0.7) w.ext(0xff, new Uint8Array([0x5f, 0x00, 0x00, 0x00])); // timestamp 32
-    else if (u < 0.85) w.raw(0xc1);
-    else w.ext(0x42, new Uint8Array([1, 2])); // an extension msgpackr does not know
+    else if (u < 0.8) w.raw(0xc1);
+    else if (u < 0.87) w.ext(0x42, new Uint8Array([1, 2])); // msgpackr's BigInt extension
+    else if (u < 0.93) w.ext(0x00, new Uint8Array([0xaa])); // msgpackr's undefined
+    else w.ext(0x10, new Uint8Array([1, 2])); // an extension msgpackr does not know: the payload is invalid
   } else writeUint(w, rand, Math.floor(rand() * 300));
 }
 
