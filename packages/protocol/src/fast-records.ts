@@ -51,11 +51,10 @@ export class PayloadColumns {
   nameCount = 0;
   readonly nameStart = new Int32Array(CAPACITY);
   readonly nameLength = new Int32Array(CAPACITY);
-  /** Decoded strings of the names records use ('' for the others). */
+  /** Decoded strings of the names records use (other entries are stale). */
   readonly names: string[] = new Array<string>(CAPACITY).fill('');
+  /** 1 for the names records use. */
   private readonly used = new Uint8Array(CAPACITY);
-  private readonly usedList = new Int32Array(CAPACITY);
-  private usedCount = 0;
 
   reset(): void {
     this.accepted = 0;
@@ -63,26 +62,18 @@ export class PayloadColumns {
     this.rejectedValue = 0;
     this.rejectedNameIndex = 0;
     this.unknownKind = 0;
+    this.used.fill(0, 0, this.nameCount);
     this.nameCount = 0;
-    for (let i = 0; i < this.usedCount; i++) {
-      const idx = this.usedList[i]!;
-      this.used[idx] = 0;
-      this.names[idx] = '';
-    }
-    this.usedCount = 0;
   }
 
   markUsed(idx: number): void {
-    if (this.used[idx] === 0) {
-      this.used[idx] = 1;
-      this.usedList[this.usedCount++] = idx;
-    }
+    this.used[idx] = 1;
   }
 
   /** Decodes the used names; false when one of them is not plainly decodable. */
   resolveNames(bytes: Uint8Array): boolean {
-    for (let i = 0; i < this.usedCount; i++) {
-      const idx = this.usedList[i]!;
+    for (let idx = 0; idx < this.nameCount; idx++) {
+      if (this.used[idx] === 0) continue;
       const s = nameString(bytes, this.nameStart[idx]!, this.nameLength[idx]!);
       if (s === null) return false;
       this.names[idx] = s;
