@@ -57,8 +57,10 @@ t.test('the live page shows what the replayed traffic recorded', { skip: hasChro
   let logs = '';
   collector.stdout!.on('data', (d) => (logs += d));
   collector.stderr!.on('data', (d) => (logs += d));
-  t.teardown(() => {
+  const exited = new Promise((resolve) => collector.once('exit', resolve));
+  t.teardown(async () => {
     collector.kill('SIGTERM');
+    await exited; // its final checkpoint lands in the pin before the pin is removed
   });
   const addressFile = join(pin, 'collector', 'address.json');
   const url = await waitFor('the collector address', () =>

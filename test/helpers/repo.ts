@@ -25,7 +25,8 @@ export function exampleComponent(example: string, file: string = example): strin
 /** A fresh directory removed when the test ends. */
 export async function tempDir(t: { teardown(fn: () => unknown): void }, prefix: string): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), `sw-${prefix}-`));
-  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  // Retries: a child (e.g. Chromium's crash handler) may still be finishing writes in it.
+  t.teardown(() => rm(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 }));
   return dir;
 }
 
