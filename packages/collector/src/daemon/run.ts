@@ -59,7 +59,7 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
   let stopped = false;
   let lastCheckpointMs = now();
   let problemsLogged = collector.store.problems.length;
-  let soon: NodeJS.Timeout | null = null;
+  let soon: NodeJS.Immediate | null = null;
   let sealTimer: NodeJS.Timeout | null = null;
   let catchUp: NodeJS.Immediate | null = null;
 
@@ -117,18 +117,21 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
       cycle();
     }, delayMs + 1);
   };
+  // One pass soon after the log directory changes; wakes that arrive before it runs share it.
   const wake = (): void => {
     if (stopped || soon !== null) return;
-    soon = setTimeout(() => {
+    soon = setImmediate(() => {
       soon = null;
       cycle();
-    }, 10);
+    });
   };
 
   cycle();
   const interval = setInterval(cycle, tickMs);
   const watcher: FSWatcher = watch(paths.logDir, { depth: 0, ignoreInitial: true, persistent: true });
-  watcher.on('add', wake).on('change', wake).on('unlink', wake);
+  // 'raw' carries every underlying fs.watch event: chokidar throttles 'change' to one per file per
+  // 50 ms, which would leave an append that follows another within 50 ms to the next tick.
+  watcher.on('add', wake).on('change', wake).on('unlink', wake).on('raw', wake);
   watcher.on('error', (err) => log.warn({ code: 'E_WATCH', err: String((err as Error).message ?? err) }, 'watcher error; the periodic scan goes on'));
 
   let http: RunningHttpServer | undefined;
@@ -169,7 +172,7 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
       if (stopped) return;
       stopped = true;
       clearInterval(interval);
-      if (soon !== null) clearTimeout(soon);
+      if (soon !== null) clearImmediate(soon);
       if (sealTimer !== null) clearTimeout(sealTimer);
       if (catchUp !== null) clearImmediate(catchUp);
       await watcher.close();
