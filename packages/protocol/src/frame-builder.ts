@@ -12,7 +12,10 @@ import {
 import { crc32 } from './crc32.js';
 import { ProtocolError, ProtocolErrorCode } from './errors.js';
 import { strHeaderLength, uintLength, writeArrayHeader, writeStrHeader, writeUint } from './msgpack.js';
-import { utf8Length, utf8Write } from './utf8.js';
+import { utf8Encode, utf8Length } from './utf8.js';
+
+/** Names whose UTF-8 bytes are kept across frames (a frame re-sends its names; encoding them is not redone). */
+const ENCODED_NAME_CACHE_SIZE = 2048;
 
 /** Largest encoded record (array header, kind, dt, name, rt, error, count, origin): headroom checked before writing one. */
 const MAX_RECORD_BYTES = 1 + 1 + 9 + 3 + 9 + 1 + 9 + 3;
@@ -34,8 +37,11 @@ export class FrameBuilder {
   private recordsLength = 0;
   private recordCount = 0;
   private readonly names: string[] = [];
-  private readonly nameBytes: number[] = [];
+  /** UTF-8 of names[i], from encodedNames. */
+  private readonly nameUtf8: Uint8Array[] = [];
   private readonly nameIndex = new Map<string, number>();
+  /** Valid names seen in recent frames and their UTF-8 (cleared when it reaches ENCODED_NAME_CACHE_SIZE). */
+  private readonly encodedNames = new Map<string, Uint8Array>();
   private namesLength = 0;
   private baseTsMs = 0;
   private baseBytes = 1;
@@ -144,8 +150,10 @@ export class FrameBuilder {
     p = writeUint(out, p, this.baseTsMs);
     p = writeArrayHeader(out, p, this.names.length);
     for (let i = 0; i < this.names.length; i++) {
-      p = writeStrHeader(out, p, this.nameBytes[i]!);
-      p = utf8Write(this.names[i]!, out, p);
+      const utf8 = this.nameUtf8[i]!;
+      p = writeStrHeader(out, p, utf8.length);
+      out.set(utf8, p);
+      p += utf8.length;
     }
     out.set(this.records.subarray(0, this.recordsLength), p);
     p += this.recordsLength;
@@ -169,7 +177,7 @@ export class FrameBuilder {
     this.recordsLength = 0;
     this.recordCount = 0;
     this.names.length = 0;
-    this.nameBytes.length = 0;
+    this.nameUtf8.length = 0;
     this.nameIndex.clear();
     this.namesLength = 0;
     this.baseTsMs = 0;
@@ -229,7 +237,7 @@ export class FrameBuilder {
   private rollbackNames(): void {
     for (let i = this.names.length - 1; i >= this.namesBefore; i--) this.nameIndex.delete(this.names[i]!);
     this.names.length = this.namesBefore;
-    this.nameBytes.length = this.namesBefore;
+    this.nameUtf8.length = this.namesBefore;
     this.namesLength = this.namesLengthBefore;
   }
 
@@ -240,24 +248,30 @@ export class FrameBuilder {
     return false;
   }
 
-  /** Validates a name not yet in the table and adds it; names in the table were validated already. */
+  /** Adds a name not yet in the frame's table; a name not seen in recent frames is validated and encoded first. */
   private internNew(name: string, field: string): number {
-    if (typeof name !== 'string' || name.length === 0) {
-      this.rollbackNames();
-      throw new ProtocolError(ProtocolErrorCode.BAD_ARGUMENT, `${field} must be a non-empty string`);
-    }
-    const bytes = name.length > MAX_NAME_BYTES ? MAX_NAME_BYTES + 1 : utf8Length(name);
-    if (bytes > MAX_NAME_BYTES) {
-      this.rollbackNames();
-      throw new ProtocolError(ProtocolErrorCode.BAD_ARGUMENT, `${field} is longer than ${MAX_NAME_BYTES} UTF-8 bytes`);
+    let utf8 = this.encodedNames.get(name);
+    if (utf8 === undefined) {
+      if (typeof name !== 'string' || name.length === 0) {
+        this.rollbackNames();
+        throw new ProtocolError(ProtocolErrorCode.BAD_ARGUMENT, `${field} must be a non-empty string`);
+      }
+      if (name.length > MAX_NAME_BYTES || utf8Length(name) > MAX_NAME_BYTES) {
+        this.rollbackNames();
+        throw new ProtocolError(ProtocolErrorCode.BAD_ARGUMENT, `${field} is longer than ${MAX_NAME_BYTES} UTF-8 bytes`);
+      }
+      utf8 = utf8Encode(name);
+      if (this.encodedNames.size >= ENCODED_NAME_CACHE_SIZE) this.encodedNames.clear();
+      this.encodedNames.set(name, utf8);
     }
     const idx = this.names.length;
     this.names.push(name);
-    this.nameBytes.push(bytes);
+    this.nameUtf8.push(utf8);
     this.nameIndex.set(name, idx);
-    this.namesLength += strHeaderLength(bytes) + bytes;
+    this.namesLength += strHeaderLength(utf8.length) + utf8.length;
     return idx;
   }
+
 
   /** Frame size with `recordCount` records taking `recordsLength` bytes (plain arithmetic: this is the hot path). */
   private totalFor(recordsLength: number, recordCount: number): number {
