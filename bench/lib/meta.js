@@ -65,6 +65,8 @@ export function codeFacts(root) {
     daemonWakeDelayMs: num(/const wake = [\s\S]{0,200}?setTimeout\(\(\) => \{[\s\S]{0,80}?\},\s*(\d+)\)/, daemon),
     daemonDefaultTickMs: num(/DEFAULT_TICK_MS = (\d+)/, daemon),
     daemonWatchesWithChokidar: /from 'chokidar'/.test(daemon),
+    /** The daemon also wakes on chokidar's unthrottled 'raw' events. */
+    daemonWakesOnRaw: /\.on\('raw', wake\)/.test(daemon),
     /** The encoder measures a name's UTF-8 length only when the name is new to the frame. */
     builderUtf8PerNewName: /private internNew\([\s\S]{0,600}?utf8Length\(name\)/.test(builder),
     /** StatsStore updates the total node's windows and row on every event. */
