@@ -318,10 +318,14 @@ function analysis(j) {
     if (j.meta.codeFacts?.builderUtf8PerNewName) {
       lines.push(`  frame costs a UTF-8 length (${F(us('utf8len') - us('noop'), 2)} µs in \`utf8len\` − \`noop\`) plus a Map insert, and about ${F((bd?.namesPerFrame ?? NaN) / (bd?.eventsPerFrame ?? NaN), 2)} of records bring one`);
       lines.push('  (the ingest run\'s frames).');
+    } else if (j.meta.codeFacts?.builderCachesNameBytes) {
+      lines.push(`  The encoder measures and encodes a name once and keeps its bytes across frames (a bounded cache), so a name new to`);
+      lines.push(`  its frame costs lookups and a copy of its bytes, not a UTF-8 pass (${F(us('utf8len') - us('noop'), 2)} µs in \`utf8len\` − \`noop\`); about ${F((bd?.namesPerFrame ?? NaN) / (bd?.eventsPerFrame ?? NaN), 2)} of records`);
+      lines.push('  bring a name new to their frame (the ingest run\'s frames).');
     }
     lines.push('  The engines are interpreters (QuickJS; StarlingMonkey without weval AOT), so the floor is');
     lines.push('  the number of JS operations per record. What would move it: the name tables are the first lever (a name dictionary');
-    lines.push('  per segment, see bytes/event, would also remove the per-frame UTF-8 work); then fewer JS operations per record');
+    lines.push('  per segment, see bytes/event, would also remove most of the per-frame name-table work); then fewer JS operations per record');
     lines.push('  in the encoder and the SDK around it.');
   }
   if (goals['bytes.batched']?.met === false) {
@@ -337,27 +341,21 @@ function analysis(j) {
   }
   if (goals['rss.10k']?.met === false) {
     const r = j.rss;
-    const cf = j.meta.codeFacts ?? {};
     const mb = (x) => F(x / 2 ** 20);
     const lm = r?.loadedMemory;
-    const capO = cf.defaultMaxOriginNodes ?? 6000;
+    const im = r?.idleMemory;
+    const capO = j.meta.codeFacts?.defaultMaxOriginNodes ?? 6000;
     const nodes = r ? r.resources + Math.min(capO, r.resourceOriginPairs) + 1 : NaN;
+    const abPerNode = lm && im ? (lm.arrayBuffers - im.arrayBuffers) / nodes : NaN;
+    const heapPerNode = lm && im ? (lm.heapUsed - im.heapUsed) / nodes : NaN;
     lines.push(`- **Memory** (${F(j.collectorRssMb10kResources)} MB at 10 k resources; ${F(r?.idleMb)} MB idle): the probe splits the loaded daemon into`);
-    lines.push(`  ${mb(lm?.arrayBuffers)} MB of ArrayBuffers, ${mb(lm?.heapUsed)} MB of live JS heap (${mb(lm?.heapTotal)} MB reserved) and ${F((lm?.rss - lm?.heapTotal - lm?.external) / 2 ** 20)} MB of RSS outside both (code, the`);
-    lines.push(`  engine, allocator; ${F((r?.idleMemory?.rss - r?.idleMemory?.heapTotal - r?.idleMemory?.external) / 2 ** 20)} MB of it already when idle).`);
-    if (cf.windowValuesFloat64 && cf.windowFieldCount !== null) {
-      const k = cf.windowFieldCount;
-      const second = 2 * k * 8 + 2 * 8;
-      const minute = 60 * k * 8 + 60 * 8;
-      lines.push(`  The ArrayBuffers are the windows: ~${nodes.toLocaleString('en')} nodes (10 000 resources, min(${capO}, pairs) origin nodes, the total node), each`);
-      lines.push(`  with a second window (2 buckets × ${k} fields + 2 starts = ${second} B) and a minute window (60 × ${k} + 60 = ${minute.toLocaleString('en')} B) in Float64Arrays:`);
-      lines.push(`  ~${F((nodes * (second + minute)) / 2 ** 20)} MB by the code; the rest are per-second batches. What would move it: the minute window is`);
-      lines.push(`  ${F((100 * minute) / (second + minute), 0)} % of a node: Int32 counters (Float64 only for the RT sum) would cut it by over a third; minute windows for`);
-      lines.push('  resource nodes only (origins answered from the metric log) would drop most origin nodes\' cost; one pooled typed');
-      lines.push('  array per store instead of four per node would also shrink the JS heap part.');
-    } else {
-      lines.push('  (The window layout has changed since this explanation was written: see the probe figures above.)');
-    }
+    lines.push(`  ${mb(lm?.arrayBuffers)} MB of ArrayBuffers (the typed arrays that hold the counters), ${mb(lm?.heapUsed)} MB of live JS heap (${mb(lm?.heapTotal)} MB reserved)`);
+    lines.push(`  and ${F((lm?.rss - lm?.heapTotal - lm?.external) / 2 ** 20)} MB of RSS outside both (code, the engine, the allocator; ${F((im?.rss - im?.heapTotal - im?.external) / 2 ** 20)} MB of it already when idle).`);
+    lines.push(`  The workload makes ~${nodes.toLocaleString('en')} statistics nodes (10 000 resources, min(${capO}, ${r?.resourceOriginPairs?.toLocaleString('en')}) origin nodes, the total node):`);
+    lines.push(`  ${F(abPerNode / 1024, 2)} KB of ArrayBuffers and ${F(heapPerNode / 1024, 2)} KB of JS heap per node above idle (the ArrayBuffers also hold the`);
+    lines.push('  pending per-second batches). What would move it: counters per node are the bulk, so smaller counters (Int32 for');
+    lines.push('  counts, Float64 only for RT sums), origin nodes that keep only the second window (their minute figures answered');
+    lines.push('  from the metric log), and a lower default origin-node cap; then the idle baseline (what the process loads at start).');
   }
   if (lines.length === 0) lines.push('Every goal measured in this run was met.');
   return lines;

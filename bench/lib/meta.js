@@ -68,7 +68,9 @@ export function codeFacts(root) {
     /** The daemon also wakes on chokidar's unthrottled 'raw' events. */
     daemonWakesOnRaw: /\.on\('raw', wake\)/.test(daemon),
     /** The encoder measures a name's UTF-8 length only when the name is new to the frame. */
-    builderUtf8PerNewName: /private internNew\([\s\S]{0,600}?utf8Length\(name\)/.test(builder),
+    builderUtf8PerNewName: /private internNew\([\s\S]{0,600}?utf8Length\(name\)/.test(builder) && !/encodedNames/.test(builder),
+    /** The encoder keeps names' UTF-8 across frames (measured and encoded once per name, bounded). */
+    builderCachesNameBytes: /encodedNames/.test(builder),
     /** StatsStore updates the total node's windows and row on every event. */
     storeTotalPerEvent: /this\.total\.node\.record\(kind, tsMs/.test(store) && /addToRow\(batch, this\.total\.id/.test(store),
     windowFieldCount: num(/export const FIELD_COUNT = (\d+)/, leap),
