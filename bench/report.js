@@ -266,8 +266,9 @@ function analysis(j) {
     lines.push(`  stats/) and ${F(cat(/protocol|msgpackr/))} % scanning, decoding and validating frames (protocol${cat(/msgpackr/) > 0.5 ? ', msgpackr' : ''}); reads and CRC-32 are ${F(cat(/^Node/))} %. Top frames: ${top}.`);
     const protoTop = pr?.rows?.filter((x) => /protocol|msgpackr/.test(x.frame)).slice(0, 3).map((x) => `\`${x.frame.split(' ')[0]}\``).join(', ');
     const larger = cat(/^aggregation/) >= cat(/protocol|msgpackr/) ? 'Aggregation is the larger part.' : 'Decoding is the larger part.';
+    const ring = j.meta.codeFacts?.nodeOneRing;
     if (j.meta.codeFacts?.storeTotalPerEvent) {
-      lines.push(`  ${larger} In the store, every event updates the second and minute windows of the total`);
+      lines.push(`  ${larger} In the store, every event updates ${ring ? 'one half-second bucket in the ring' : 'the second and minute windows'} of the total`);
       lines.push('  node and of its resource node, and of an origin node for 20 % of events, plus two per-second rows.');
     } else {
       lines.push(`  ${larger}`);
@@ -280,9 +281,14 @@ function analysis(j) {
       const budgetNs = 200 - 1e9 / dOnly;
       lines.push(`  ${F(aggNs, 0)} ns of the ${F(1e9 / j.ingest.eventsPerSec, 0)} ns per event; 5 M events/s needs ≤ 200 ns in all, which leaves aggregation ${budgetNs > 0 ? `${F(budgetNs, 0)} ns (${F(aggNs / budgetNs, 1)}× less than now)` : 'nothing: decoding alone is over budget'}.`);
     }
-    lines.push('  What would move it: (1) one counter update per node per event instead of two windows and a per-second row: keep');
-    lines.push('  per-500 ms bucket counters per node and derive the second window, the minute window and the per-second line from');
-    lines.push('  them when read or sealed (reads are rare, events are not); (2) fold a frame\'s records per (node, bucket) before');
+    if (!ring) {
+      lines.push('  What would move it: (1) one counter update per node per event instead of two windows and a per-second row: keep');
+      lines.push('  per-500 ms bucket counters per node and derive the second window, the minute window and the per-second line from');
+      lines.push('  them when read or sealed (reads are rare, events are not); (2) fold a frame\'s records per (node, bucket) before');
+    } else {
+      lines.push('  What would move it: (1) derive the per-second rows from the total and resource rings at seal time instead of');
+      lines.push('  a second update per event; (2) fold a frame\'s records per (node, bucket) before');
+    }
     lines.push(`  updating — a frame spans ~20 ms and holds ~${F(j.bytesPerEvent.breakdown?.namesPerFrame, 0)} distinct names for ${F(j.bytesPerEvent.breakdown?.eventsPerFrame, 0)} events, and the total node then takes one update per`);
     lines.push(`  frame; (3) in the decoder, the per-record work of its top frames (${protoTop}).`);
   }
