@@ -2,8 +2,9 @@
 // `intervalMs / sampleCount` each, every bucket holding the MetricBucket counters (pass, block,
 // success, exception, RT sum, occupied pass, min RT) and its start time side by side (8 numbers a
 // bucket), plus a 3-number header caching the bucket last placed into. Events are placed by their
-// own time. The storage can be shared: a NodeStats keeps both its windows in one array, so that
-// recording an event touches few cache lines.
+// own time. The storage can be shared (one array holding several windows). NodeStats does not
+// keep its windows as LeapWindows: it keeps one ring of 500 ms buckets with the same placement
+// rules (slotIn) and reads both windows from it; LeapWindow is the plain form it is checked against.
 //
 //   time ──►  bucket i = floor(t / bucketMs) % sampleCount, start = t − t % bucketMs
 //   ┌──────┬──────┬─────┬──────┐

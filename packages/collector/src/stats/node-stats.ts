@@ -89,8 +89,8 @@ export class NodeStats {
     }
   }
 
-  /** Adds pre-aggregated counts (a restored second) without touching the concurrency. */
-  addCounts(tsMs: number, pass: number, block: number, success: number, exception: number, rtSumMs: number): void {
+  /** Adds pre-aggregated counts (a restored second, or a run of one bucket's records) without touching the concurrency. */
+  addCounts(tsMs: number, pass: number, block: number, success: number, exception: number, rtSumMs: number, minRtMs = Number.POSITIVE_INFINITY): void {
     const v = this.values;
     const b = slotIn(v, RING_HEADER, RING_BUCKETS, RING_BUCKET_MS, RING_SAMPLE_COUNT, tsMs);
     if (b < 0) return;
@@ -99,6 +99,7 @@ export class NodeStats {
     v[b + F_SUCCESS] = v[b + F_SUCCESS]! + success;
     v[b + F_EXCEPTION] = v[b + F_EXCEPTION]! + exception;
     v[b + F_RT] = v[b + F_RT]! + rtSumMs;
+    if (minRtMs < v[b + F_MIN_RT]!) v[b + F_MIN_RT] = minRtMs;
   }
 
   snapshotAt(nowMs: number): NodeSnapshot {

@@ -23,6 +23,8 @@ export const DEFAULT_MAX_ORIGIN_NODES = 6000;
 export const DEFAULT_LATE_LIMIT_SEC = 60;
 export const DEFAULT_MAX_FUTURE_MS = 60_000;
 const MAX_PROBLEMS = 50;
+/** The total node's runs (see StatsStore.acc): one half-second bucket, the second window's bucket. */
+const TOTAL_RUN_MS = 500;
 
 export interface StatsStoreOptions {
   maxResources?: number;
@@ -149,6 +151,7 @@ export class StatsStore {
     }
     const sec = Math.floor(tsMs / 1000);
     let batch: SecondBatch;
+    let late = false;
     if (sec === this.cacheSec) {
       batch = this.cacheBatch!;
     } else if (sec > this.lastSealedSec) {
@@ -162,12 +165,42 @@ export class StatsStore {
         return;
       }
       batch = this.batchFor(this.late, sec);
+      late = true;
     }
     const count = r.count;
     const rtMs = r.rtMs;
     const error = r.error;
-    this.total.node.record(kind, tsMs, count, rtMs, error);
-    addToRow(batch, this.total.id, kind, count, rtMs, error);
+    if (late) {
+      this.flushTotal();
+      this.total.node.record(kind, tsMs, count, rtMs, error);
+      addToRow(batch, this.total.id, kind, count, rtMs, error);
+    } else {
+      if (!(tsMs >= this.acc.startMs && tsMs < this.acc.endMs)) this.startTotalBucket(tsMs, batch);
+      const a = this.acc;
+      switch (kind) {
+        case RecordKind.PASS:
+          a.pass += count;
+          this.total.node.concurrency += count;
+          break;
+        case RecordKind.BLOCK:
+          a.block += count;
+          break;
+        case RecordKind.EXIT:
+          this.total.node.concurrency -= count;
+          a.success += count;
+          if (error) a.exception += count;
+          a.rtSum += rtMs;
+          if (rtMs < a.minRt) a.minRt = rtMs;
+          break;
+        case RecordKind.CALL:
+          a.pass += 1;
+          a.success += 1;
+          if (error) a.exception += 1;
+          a.rtSum += rtMs;
+          if (rtMs < a.minRt) a.minRt = rtMs;
+          break;
+      }
+    }
     if (entry === null) {
       c.resourcesOverflow++;
     } else {
@@ -182,6 +215,46 @@ export class StatsStore {
     c.recordsCounted++;
   }
 
+  /**
+   * The total node takes every record, in runs for one half-second bucket (the record's own
+   * time): a run is summed here and applied to the node's windows and its second's row once, when
+   * a record for another bucket comes, and before anything reads or seals (flushTotal). Applying a
+   * run of one bucket at once leaves the windows and rows exactly as record by record would,
+   * since nothing else writes the total node in between; its concurrency is kept per record.
+   */
+  private readonly acc = { startMs: Number.NaN, endMs: Number.NaN, batch: null as SecondBatch | null, pass: 0, block: 0, success: 0, exception: 0, rtSum: 0, minRt: Number.POSITIVE_INFINITY };
+
+  private startTotalBucket(tsMs: number, batch: SecondBatch): void {
+    this.flushTotal();
+    const a = this.acc;
+    a.startMs = Math.floor(tsMs / TOTAL_RUN_MS) * TOTAL_RUN_MS;
+    a.endMs = a.startMs + TOTAL_RUN_MS;
+    a.batch = batch;
+  }
+
+  /** Applies the total node's pending run (see acc). */
+  private flushTotal(): void {
+    const a = this.acc;
+    if (a.batch === null) return;
+    this.total.node.addCounts(a.startMs, a.pass, a.block, a.success, a.exception, a.rtSum, a.minRt);
+    const base = a.batch.rowBase(this.total.id);
+    const v = a.batch.values;
+    v[base + R_PASS] = v[base + R_PASS]! + a.pass;
+    v[base + R_BLOCK] = v[base + R_BLOCK]! + a.block;
+    v[base + R_SUCCESS] = v[base + R_SUCCESS]! + a.success;
+    v[base + R_EXCEPTION] = v[base + R_EXCEPTION]! + a.exception;
+    v[base + R_RT] = v[base + R_RT]! + a.rtSum;
+    a.startMs = Number.NaN;
+    a.endMs = Number.NaN;
+    a.batch = null;
+    a.pass = 0;
+    a.block = 0;
+    a.success = 0;
+    a.exception = 0;
+    a.rtSum = 0;
+    a.minRt = Number.POSITIVE_INFINITY;
+  }
+
   /** Seconds with pending data (ascending): for tests and the health view. */
   pendingSeconds(): number[] {
     return [...this.pending.keys()].sort((a, b) => a - b);
@@ -192,6 +265,7 @@ export class StatsStore {
    * second with activity, ascending, and advances lastSealedSec. The caller writes them out.
    */
   sealThrough(throughSec: number): SealedSecond[] {
+    this.flushTotal();
     const out: SealedSecond[] = [];
     const nameOf = (id: number): string => this.nameOf(id);
     for (const sec of [...this.late.keys()].sort((a, b) => a - b)) {
@@ -232,6 +306,7 @@ export class StatsStore {
   }
 
   resourceAt(name: string, nowMs: number): { node: NodeSnapshot; origins: NodeSnapshot[] } | undefined {
+    this.flushTotal();
     const e = name === TOTAL_RESOURCE ? this.total : this.entries.get(name);
     if (e === undefined) return undefined;
     const origins = e.origins === null ? [] : [...e.origins.values()].sort((a, b) => (a.origin < b.origin ? -1 : a.origin > b.origin ? 1 : 0));
@@ -241,6 +316,7 @@ export class StatsStore {
   // --- checkpoint ----------------------------------------------------------------------------
 
   exportState(): StoreState {
+    this.flushTotal();
     const nameOf = (id: number): string => this.nameOf(id);
     const rowsOf = (m: Map<number, SecondBatch>): StoreState['pending'] =>
       [...m.values()].sort((a, b) => a.sec - b.sec).map((b) => ({ sec: b.sec, rows: b.toRows(nameOf) }));
@@ -254,6 +330,7 @@ export class StatsStore {
 
   /** Loads a checkpointed state into an empty store; pending rows are also replayed into the windows. */
   importState(state: StoreState): void {
+    this.flushTotal();
     this.lastSealedSec = state.lastSealedSec;
     Object.assign(this.counters, zeroCounters(), state.counters);
     const load = (m: Map<number, SecondBatch>, list: StoreState['pending']): void => {
@@ -290,6 +367,7 @@ export class StatsStore {
 
   /** Adds a sealed second's counts (read back from the metric log) to a node's windows only. */
   addSealedCounts(resource: string, tsMs: number, pass: number, block: number, success: number, exception: number, rtSumMs: number): void {
+    this.flushTotal();
     const e = resource === TOTAL_RESOURCE ? this.total : this.entryFor(resource);
     e?.node.addCounts(tsMs, pass, block, success, exception, rtSumMs);
   }
