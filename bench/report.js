@@ -262,12 +262,21 @@ function analysis(j) {
   if (goals['ingest.rate']?.met === false || goals['ingest.vsNdjson']?.met === false) {
     const cat = (re) => pr?.categories?.filter((c) => re.test(c.category)).reduce((a, c) => a + c.selfPct, 0);
     const top = pr?.rows?.slice(0, 4).map((x) => `\`${x.frame.split(' ')[0]}\` ${F(x.selfPct)} %`).join(', ');
-    lines.push(`- **Ingest** (${M(j.ingest.eventsPerSec)}, ${F(j.ingest.vsNdjson, 2)}× NDJSON): the profile's self time is ${F(cat(/^aggregation/))} % aggregation (collector`);
-    lines.push(`  stats/) and ${F(cat(/protocol|msgpackr/))} % scanning, decoding and validating frames (protocol${cat(/msgpackr/) > 0.5 ? ', msgpackr' : ''}); reads and CRC-32 are ${F(cat(/^Node/))} %. Top frames: ${top}.`);
+    if (pr?.categories) {
+      lines.push(`- **Ingest** (${M(j.ingest.eventsPerSec)}, ${F(j.ingest.vsNdjson, 2)}× NDJSON): the profile's self time is ${F(cat(/^aggregation/))} % aggregation (collector`);
+      lines.push(`  stats/) and ${F(cat(/protocol|msgpackr/))} % scanning, decoding and validating frames (protocol${cat(/msgpackr/) > 0.5 ? ', msgpackr' : ''}); reads and CRC-32 are ${F(cat(/^Node/))} %. Top frames: ${top}.`);
+    } else {
+      lines.push(`- **Ingest** (${M(j.ingest.eventsPerSec)}, ${F(j.ingest.vsNdjson, 2)}× NDJSON; no profile in this run):`);
+    }
     const protoTop = pr?.rows?.filter((x) => /protocol|msgpackr/.test(x.frame)).slice(0, 3).map((x) => `\`${x.frame.split(' ')[0]}\``).join(', ');
-    const larger = cat(/^aggregation/) >= cat(/protocol|msgpackr/) ? 'Aggregation is the larger part.' : 'Decoding is the larger part.';
+    const larger = !pr?.categories ? '' : cat(/^aggregation/) >= cat(/protocol|msgpackr/) ? 'Aggregation is the larger part.' : 'Decoding is the larger part.';
     const ring = j.meta.codeFacts?.nodeOneRing;
-    if (j.meta.codeFacts?.storeTotalPerEvent) {
+    const totalRuns = j.meta.codeFacts?.storeTotalInRuns;
+    if (totalRuns) {
+      lines.push(`  ${larger} In the store, every event updates ${ring ? 'one half-second bucket in the ring' : 'the second and minute windows'} of its resource`);
+      lines.push('  node, of an origin node for 20 % of events, and its resource\'s per-second row; the total node takes runs of one');
+      lines.push('  half-second bucket (summed per event, applied once per run).');
+    } else if (j.meta.codeFacts?.storeTotalPerEvent) {
       lines.push(`  ${larger} In the store, every event updates ${ring ? 'one half-second bucket in the ring' : 'the second and minute windows'} of the total`);
       lines.push('  node and of its resource node, and of an origin node for 20 % of events, plus two per-second rows.');
     } else {
@@ -286,11 +295,11 @@ function analysis(j) {
       lines.push('  per-500 ms bucket counters per node and derive the second window, the minute window and the per-second line from');
       lines.push('  them when read or sealed (reads are rare, events are not); (2) fold a frame\'s records per (node, bucket) before');
     } else {
-      lines.push('  What would move it: (1) derive the per-second rows from the total and resource rings at seal time instead of');
-      lines.push('  a second update per event; (2) fold a frame\'s records per (node, bucket) before');
+      lines.push('  What would move it: (1) derive the resources\' per-second rows from their rings at seal time instead of a row');
+      lines.push('  update per event; (2) fold a frame\'s records per (node, bucket) before');
     }
-    lines.push(`  updating — a frame spans ~20 ms and holds ~${F(j.bytesPerEvent.breakdown?.namesPerFrame, 0)} distinct names for ${F(j.bytesPerEvent.breakdown?.eventsPerFrame, 0)} events, and the total node then takes one update per`);
-    lines.push(`  frame; (3) in the decoder, the per-record work of its top frames (${protoTop}).`);
+    lines.push(`  updating — a frame spans ~20 ms and holds ~${F(j.bytesPerEvent.breakdown?.namesPerFrame, 0)} distinct names for ${F(j.bytesPerEvent.breakdown?.eventsPerFrame, 0)} events${totalRuns ? ', so resource nodes would take about half' : ', and the total node then takes one update per frame'}`);
+    lines.push(`  ${totalRuns ? 'as many updates' : ''}; (3) in the decoder, the per-record work of its top frames (${protoTop}).`);
   }
   if (goals['freshness.p99']?.met === false) {
     const fr = j.freshness.details;

@@ -74,6 +74,8 @@ export function codeFacts(root) {
     builderCachesNameBytes: /encodedNames/.test(builder),
     /** StatsStore updates the total node's windows and row on every event. */
     storeTotalPerEvent: /this\.total\.node\.record\(kind, tsMs/.test(store) && /addToRow\(batch, this\.total\.id/.test(store),
+    /** The total node takes its records in runs of one bucket (summed, applied once per run). */
+    storeTotalInRuns: /flushTotal\(/.test(store),
     /** A node keeps one ring of half-second buckets (both windows read from it) instead of two LeapArrays. */
     nodeOneRing: /RING_SAMPLE_COUNT/.test(node),
     windowFieldCount: num(/export const FIELD_COUNT = (\d+)/, leap),
