@@ -273,11 +273,11 @@ function analysis(j) {
     const ring = j.meta.codeFacts?.nodeOneRing;
     const totalRuns = j.meta.codeFacts?.storeTotalInRuns;
     if (totalRuns) {
-      lines.push(`  ${larger} In the store, every event updates ${ring ? 'one half-second bucket in the ring' : 'the second and minute windows'} of its resource`);
+      lines.push(`  ${larger ? `${larger} ` : ''}In the store, every event updates ${ring ? 'one half-second bucket in the ring' : 'the second and minute windows'} of its resource`);
       lines.push('  node, of an origin node for 20 % of events, and its resource\'s per-second row; the total node takes runs of one');
       lines.push('  half-second bucket (summed per event, applied once per run).');
     } else if (j.meta.codeFacts?.storeTotalPerEvent) {
-      lines.push(`  ${larger} In the store, every event updates ${ring ? 'one half-second bucket in the ring' : 'the second and minute windows'} of the total`);
+      lines.push(`  ${larger ? `${larger} ` : ''}In the store, every event updates ${ring ? 'one half-second bucket in the ring' : 'the second and minute windows'} of the total`);
       lines.push('  node and of its resource node, and of an origin node for 20 % of events, plus two per-second rows.');
     } else {
       lines.push(`  ${larger}`);
