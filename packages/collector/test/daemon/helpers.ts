@@ -75,14 +75,4 @@ export function withoutLines(m: Map<string, Sums>): Map<string, Omit<Sums, 'line
   return new Map([...m].map(([k, { lines: _lines, ...rest }]) => [k, rest]));
 }
 
-/** A small seeded PRNG (mulberry32). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = a;
-    x = Math.imul(x ^ (x >>> 15), x | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { prng } from '../seeded.js';

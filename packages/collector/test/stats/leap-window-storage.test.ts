@@ -5,6 +5,7 @@
 import t from 'tap';
 import { F_MIN_RT, F_PASS, F_RT, FIELD_COUNT, HEADER_SIZE, LeapWindow, STATISTIC_MAX_RT_MS } from '../../src/stats/leap-window.js';
 import { NodeStats } from '../../src/stats/node-stats.js';
+import { prng, seedFromEnv } from '../seeded.js';
 
 class ModelWindow {
   readonly bucketMs: number;
@@ -47,21 +48,11 @@ class ModelWindow {
   }
 }
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = a;
-    x = Math.imul(x ^ (x >>> 15), x | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 t.test('two windows sharing one array place and sum exactly as the model', async (t) => {
-  const seed = process.env.SW_SEED ? Number(process.env.SW_SEED) : Math.floor(Math.random() * 2 ** 31);
+  const seed = seedFromEnv();
   t.comment(`seed ${seed} (replay with SW_SEED=${seed})`);
-  const rand = mulberry32(seed);
+  const rand = prng(seed);
   for (const origin of [0, 1_764_120_000_000, 2 ** 53 - 10 ** 9]) {
     const storage = new Float64Array(2 * HEADER_SIZE + 62 * FIELD_COUNT);
     const second = new LeapWindow(2, 1000, storage, 0, 2 * HEADER_SIZE);

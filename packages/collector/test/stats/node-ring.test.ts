@@ -8,6 +8,7 @@ import { RecordKind } from '@sentinel-wasi/protocol';
 import { F_BLOCK, F_EXCEPTION, F_MIN_RT, F_OCCUPIED, F_PASS, F_RT, F_SUCCESS, LeapWindow } from '../../src/stats/leap-window.js';
 import { NodeStats } from '../../src/stats/node-stats.js';
 import type { NodeSnapshot } from '../../src/stats/types.js';
+import { prng, seedFromEnv } from '../seeded.js';
 
 const { PASS, BLOCK, EXIT, CALL } = RecordKind;
 
@@ -86,21 +87,11 @@ class TwoWindowNode {
   }
 }
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = a;
-    x = Math.imul(x ^ (x >>> 15), x | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 t.test('the ring reads exactly as the two windows, for every kind and order of records', async (t) => {
-  const seed = process.env.SW_SEED ? Number(process.env.SW_SEED) : Math.floor(Math.random() * 2 ** 31);
+  const seed = seedFromEnv();
   t.comment(`seed ${seed} (replay with SW_SEED=${seed})`);
-  const rand = mulberry32(seed);
+  const rand = prng(seed);
   const kinds = [PASS, BLOCK, EXIT, CALL];
   let reads = 0;
   for (const origin of [0, 1_764_120_000_000, 2 ** 53 - 10 ** 9]) {

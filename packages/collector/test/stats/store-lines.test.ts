@@ -10,6 +10,7 @@ import t from 'tap';
 import { RecordKind, emptyFlowRecord, type FlowRecord } from '@sentinel-wasi/protocol';
 import { NodeStats } from '../../src/stats/node-stats.js';
 import { StatsStore, TOTAL_RESOURCE, type SealedSecond } from '../../src/stats/store.js';
+import { prng, seedFromEnv } from '../seeded.js';
 
 const { PASS, BLOCK, EXIT, CALL } = RecordKind;
 type Sums = [pass: number, block: number, success: number, exception: number, rtSumMs: number];
@@ -82,21 +83,11 @@ function shape(sealed: SealedSecond[]): unknown[] {
   return sealed.map((s) => [s.sec, s.late, s.lines.map((l) => [l.resource, l.pass, l.block, l.success, l.exception, l.rtMs])]);
 }
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = a;
-    x = Math.imul(x ^ (x >>> 15), x | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 t.test('sealed lines equal the per-record sums, through seals and checkpoints', async (t) => {
-  const seed = process.env.SW_SEED ? Number(process.env.SW_SEED) : Math.floor(Math.random() * 2 ** 31);
+  const seed = seedFromEnv();
   t.comment(`seed ${seed} (replay with SW_SEED=${seed})`);
-  const rand = mulberry32(seed);
+  const rand = prng(seed);
   const names = ['a', 'b', 'c', 'd', 'e', 'f'];
   const kinds = [PASS, BLOCK, EXIT, CALL];
   let store = new StatsStore({ maxResources: 4 });
@@ -148,9 +139,9 @@ t.test('sealed lines equal the per-record sums, through seals and checkpoints', 
 });
 
 t.test('the total node reads as one given every counted record in turn', async (t) => {
-  const seed = process.env.SW_SEED ? Number(process.env.SW_SEED) : Math.floor(Math.random() * 2 ** 31);
+  const seed = seedFromEnv();
   t.comment(`seed ${seed} (replay with SW_SEED=${seed})`);
-  const rand = mulberry32(seed);
+  const rand = prng(seed);
   const kinds = [PASS, BLOCK, EXIT, CALL];
   const store = new StatsStore({ maxResources: 2 });
   const model = new LinesModel(2);
