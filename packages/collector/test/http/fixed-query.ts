@@ -1,6 +1,7 @@
 // Test helper: a StatsQuery over fixed NodeSnapshot values (the live figures a collector would hold),
 // plus the Sentinel dashboard's own parsing of the answers (MetricNode.fromThinString, NodeVo fields).
 
+import { zeroCounters } from '../../src/stats/store.js';
 import type { Health, NodeSnapshot, StatsQuery } from '../../src/stats/types.js';
 
 export function node(resource: string, origin: string, s: Partial<NodeSnapshot['second']>, m: Partial<NodeSnapshot['minute']>, concurrency = 0): NodeSnapshot {
@@ -13,23 +14,7 @@ export function node(resource: string, origin: string, s: Partial<NodeSnapshot['
 
 export function health(counters: Partial<Health['counters']> = {}): Health {
   return {
-    counters: {
-      recordsCounted: 0,
-      recordsRejected: 0,
-      recordsUnknownKind: 0,
-      recordsLate: 0,
-      framesRead: 0,
-      framesSkipped: 0,
-      bytesSkipped: 0,
-      writerDroppedRecords: 0,
-      writerDroppedFrames: 0,
-      lagBytes: 0,
-      resourcesOverflow: 0,
-      segmentsActive: 0,
-      segmentsDeleted: 0,
-      segmentsBadName: 0,
-      ...counters,
-    } as Health['counters'],
+    counters: { ...zeroCounters(), ...counters },
     checkpointAtMs: 0,
     segments: [],
     recentProblems: [],
