@@ -69,16 +69,16 @@ export class MetricSearcher {
     return undefined;
   }
 
-  /** Lines with second in [floor(beginMs/1000), floor(endMs/1000)], optionally of one resource (exact name as logged). */
-  async findByTimeAndResource(beginMs: number, endMs: number, identity?: string): Promise<SearchResult> {
-    const beginSec = Math.floor(beginMs / 1000);
-    const endSec = Math.floor(endMs / 1000);
-    const result: SearchResult = { lines: [], truncated: false, linesUnparsable: 0 };
+  /**
+   * Reads parsed lines from the first second ≥ beginSec on, across files, handing each to `visit`
+   * with its second until `visit` returns false. Unparsable lines are counted in `result`.
+   */
+  private async readFrom(beginSec: number, result: SearchResult, visit: (line: SecondLine, sec: number) => boolean): Promise<void> {
     const files = await listMetricFiles(this.dir, this.baseName);
     const start = await this.seek(files, beginSec);
-    if (start === undefined || endSec < beginSec) return result;
-    let pastEnd = false;
-    for (let i = start.fileIndex; i < files.length && !pastEnd && !result.truncated; i++) {
+    if (start === undefined) return;
+    let stopped = false;
+    for (let i = start.fileIndex; i < files.length && !stopped; i++) {
       await readLinesFrom(files[i]!.path, i === start.fileIndex ? start.offsetBytes : 0, (text) => {
         const line = parseFatLine(text);
         if (line === null) {
@@ -87,18 +87,27 @@ export class MetricSearcher {
         }
         const sec = Math.floor(line.timestampMs / 1000);
         if (sec < beginSec) return true;
-        if (sec > endSec) {
-          pastEnd = true;
-          return false;
-        }
-        if (identity === undefined || identity === '' || line.resource === identity) result.lines.push(line);
-        if (result.lines.length >= MAX_LINES_RETURN) {
-          result.truncated = true;
-          return false;
-        }
-        return true;
+        stopped = !visit(line, sec);
+        return !stopped;
       });
     }
+  }
+
+  /** Lines with second in [floor(beginMs/1000), floor(endMs/1000)], optionally of one resource (exact name as logged). */
+  async findByTimeAndResource(beginMs: number, endMs: number, identity?: string): Promise<SearchResult> {
+    const beginSec = Math.floor(beginMs / 1000);
+    const endSec = Math.floor(endMs / 1000);
+    const result: SearchResult = { lines: [], truncated: false, linesUnparsable: 0 };
+    if (endSec < beginSec) return result;
+    await this.readFrom(beginSec, result, (line, sec) => {
+      if (sec > endSec) return false;
+      if (identity === undefined || identity === '' || line.resource === identity) result.lines.push(line);
+      if (result.lines.length >= MAX_LINES_RETURN) {
+        result.truncated = true;
+        return false;
+      }
+      return true;
+    });
     return result;
   }
 
@@ -110,30 +119,14 @@ export class MetricSearcher {
   async find(beginMs: number, recommendLines: number, identity?: string): Promise<SearchResult> {
     const beginSec = Math.floor(beginMs / 1000);
     const result: SearchResult = { lines: [], truncated: false, linesUnparsable: 0 };
-    const files = await listMetricFiles(this.dir, this.baseName);
-    const start = await this.seek(files, beginSec);
-    if (start === undefined) return result;
     let lastSec = -1;
-    let done = false;
-    for (let i = start.fileIndex; i < files.length && !done; i++) {
-      await readLinesFrom(files[i]!.path, i === start.fileIndex ? start.offsetBytes : 0, (text) => {
-        const line = parseFatLine(text);
-        if (line === null) {
-          if (text.length > 0) result.linesUnparsable++;
-          return true;
-        }
-        const sec = Math.floor(line.timestampMs / 1000);
-        if (sec < beginSec) return true;
-        if (identity !== undefined && identity !== '' && line.resource !== identity) return true;
-        if (result.lines.length >= recommendLines && sec !== lastSec) {
-          done = true;
-          return false;
-        }
-        result.lines.push(line);
-        lastSec = sec;
-        return true;
-      });
-    }
+    await this.readFrom(beginSec, result, (line, sec) => {
+      if (identity !== undefined && identity !== '' && line.resource !== identity) return true;
+      if (result.lines.length >= recommendLines && sec !== lastSec) return false;
+      result.lines.push(line);
+      lastSec = sec;
+      return true;
+    });
     return result;
   }
 
