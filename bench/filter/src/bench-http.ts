@@ -6,7 +6,7 @@ import { handle } from 'wasi:http/outgoing-handler@0.2.12';
 import { Fields, OutgoingBody, OutgoingRequest } from 'wasi:http/types@0.2.12';
 import { utf8Encode } from '@sentinel-wasi/protocol/encode';
 import { eventAt } from './events.js';
-import { encodeOnly, noop, recordBuffered, recordUnbuffered, utf8LengthOnly } from './record.js';
+import { runSharedMode } from './record.js';
 
 const OUTCOMES = ['ok', 'error', 'block'];
 
@@ -45,18 +45,12 @@ function post(authority: string, i: number): boolean {
 
 export const loop = {
   runEvents(mode: string, n: number, arg: string): number {
-    if (mode === 'noop') return noop(n);
-    if (mode === 'encode') return encodeOnly(n);
-    if (mode === 'utf8len') return utf8LengthOnly(n);
-    if (mode === 'encode1') return encodeOnly(n, true);
-    if (mode === 'buffered') return recordBuffered(n);
-    if (mode === 'unbuffered') return recordUnbuffered(n);
     if (mode === 'http') {
       let ok = 0;
       for (let i = 0; i < n; i++) if (post(arg, i)) ok++;
       return ok;
     }
-    throw new Error(`unknown mode ${mode}`);
+    return runSharedMode(mode, n);
   },
 };
 

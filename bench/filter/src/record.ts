@@ -75,3 +75,14 @@ export function utf8LengthOnly(n: number): number {
   for (let i = 0; i < n; i++) sink += utf8Length(eventAt(i).name);
   return sink > 0 ? n : 0;
 }
+
+/** Runs one of the shared modes for n events (what both benchmark components answer). */
+export function runSharedMode(mode: string, n: number): number {
+  if (mode === 'noop') return noop(n);
+  if (mode === 'encode') return encodeOnly(n);
+  if (mode === 'utf8len') return utf8LengthOnly(n);
+  if (mode === 'encode1') return encodeOnly(n, true);
+  if (mode === 'buffered') return recordBuffered(n);
+  if (mode === 'unbuffered') return recordUnbuffered(n);
+  throw new Error(`unknown mode ${mode}`);
+}
