@@ -16,7 +16,7 @@ import { writeSegments } from './lib/segments.js';
 import { STANDARD, generate, makeNames, makeRng } from './lib/workload.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const BIN = join(ROOT, 'packages/collector/bin/sentinel-wasi.js');
+const BIN = join(ROOT, 'packages/cli/bin/sentinel-wasi.js');
 const agent = new Agent({ keepAlive: true, maxSockets: 1 });
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));

@@ -47,7 +47,7 @@ export function buildComponent(key) {
   mkdirSync(CACHE, { recursive: true });
   const t0 = Date.now();
   const tmp = `${out}.${process.pid}.tmp.wasm`;
-  execFileSync(process.execPath, [join(ROOT, 'packages/collector/bin/sentinel-wasi.js'), 'build', c.source, '--backend', c.backend, '--wit', 'bench/filter/wit', '--world-name', c.world, '-o', tmp], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+  execFileSync(process.execPath, [join(ROOT, 'packages/cli/bin/sentinel-wasi.js'), 'build', c.source, '--backend', c.backend, '--wit', 'bench/filter/wit', '--world-name', c.world, '-o', tmp], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
   renameSync(tmp, out);
   return { path: out, cached: false, buildSeconds: (Date.now() - t0) / 1000, bytes: statSync(out).size };
 }

@@ -22,8 +22,8 @@ const SHARED_INPUTS = [
   'packages/filter/package.json',
   'packages/protocol/dist',
   'packages/protocol/package.json',
-  'packages/collector/dist/build',
-  'packages/collector/dist/cli/commands/build.js',
+  'packages/filter-build/dist',
+  'packages/filter-build/package.json',
   'node_modules/@bytecodealliance/jco/package.json',
   'node_modules/@bytecodealliance/componentize-js/package.json',
   'node_modules/componentize-qjs/package.json',
@@ -85,7 +85,7 @@ function main(argv) {
     console.error(`build-examples: no such example: ${unknown.join(', ')} (have: ${names.join(', ')})`);
     return 2;
   }
-  if (!existsSync(join(root, 'packages/collector/dist/cli/main.js')) || !existsSync(join(root, 'packages/filter/dist/index.js'))) {
+  if (!existsSync(join(root, 'packages/cli/dist/main.js')) || !existsSync(join(root, 'packages/filter/dist/index.js'))) {
     console.error('build-examples: run `npx tsc -b` first (the build command and the SDK are compiled TypeScript)');
     return 1;
   }

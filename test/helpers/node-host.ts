@@ -3,7 +3,7 @@
 
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { loadComponent } from '../../packages/collector/src/host/transpile-cache.js';
+import { loadComponent } from '../../packages/host/src/transpile-cache.js';
 import { CACHE_DIR, CLI_BIN, REPO_ROOT, runProcess, type ProcessResult } from './repo.js';
 
 export const NODE_HOST_CACHE = join(CACHE_DIR, 'sentinel-wasi');

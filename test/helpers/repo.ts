@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 /** Build and compile caches shared by test runs (ignored by git). */
 export const CACHE_DIR = join(REPO_ROOT, '.cache');
-export const CLI_BIN = join(REPO_ROOT, 'packages/collector/bin/sentinel-wasi.js');
+export const CLI_BIN = join(REPO_ROOT, 'packages/cli/bin/sentinel-wasi.js');
 
 /** A built example component, e.g. exampleComponent('http-gateway', 'http-gateway-cli'). */
 export function exampleComponent(example: string, file: string = example): string {

@@ -1,3 +1,4 @@
-// Owns the collector package's public entry point.
+// Owns the collector package's public entry point: the sub-commands it gives `sentinel-wasi`
+// (init, collector, stats, top, metric).
 
-export { main } from './cli/main.js';
+export { commands, UsageError, type Command, type CommandIo } from './cli/commands/index.js';

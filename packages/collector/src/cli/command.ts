@@ -1,4 +1,6 @@
-// Owns the shape every sub-command of `sentinel-wasi` has, and the CLI's usage error.
+// Owns the shape of the sub-commands this package gives the `sentinel-wasi` dispatcher, and their
+// usage error. Every package that contributes commands declares the same shape; the dispatcher
+// (package `sentinel-wasi`) recognises a usage error by its code, E_USAGE.
 
 export interface CommandIo {
   stdout: NodeJS.WritableStream;

@@ -1,7 +1,7 @@
 // Test helper: runs the sentinel-wasi dispatcher in-process with captured stdout/stderr.
 
 import { Writable } from 'node:stream';
-import { main } from '../../src/cli/main.js';
+import { main } from '../../../cli/src/main.js';
 
 class Capture extends Writable {
   text = '';

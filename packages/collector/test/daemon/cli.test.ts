@@ -6,7 +6,7 @@ import { chmodSync, existsSync, readFileSync, statSync, writeFileSync } from 'no
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
-import { main } from '../../src/cli/main.js';
+import { main } from '../../../cli/src/main.js';
 import { runDaemon } from '../../src/daemon/run.js';
 import type { DaemonAddress } from '../../src/stats/types.js';
 

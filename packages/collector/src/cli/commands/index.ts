@@ -1,22 +1,13 @@
-// Owns the list of sub-commands, in the order `--help` shows them.
+// Owns the list of sub-commands the collector gives `sentinel-wasi`, in the order `--help` shows them.
 
 import type { Command } from '../command.js';
-import { buildCommand } from './build.js';
 import { collectorCommand } from './collector.js';
 import { initCommand } from './init.js';
 import { metricCommand } from './metric.js';
-import { runCommand } from './run.js';
-import { serveCommand } from './serve.js';
 import { statsCommand } from './stats.js';
 import { topCommand } from './top.js';
 
-export const commands: Command[] = [
-  initCommand,
-  collectorCommand,
-  statsCommand,
-  topCommand,
-  metricCommand,
-  buildCommand,
-  runCommand,
-  serveCommand,
-];
+export type { Command, CommandIo } from '../command.js';
+export { UsageError } from '../command.js';
+
+export const commands: Command[] = [initCommand, collectorCommand, statsCommand, topCommand, metricCommand];

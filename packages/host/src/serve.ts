@@ -7,10 +7,10 @@
 // instance is never used again, and the server goes on.
 
 import { basename } from 'node:path';
-import * as shimHttp from '@bytecodealliance/preview2-shim/http';
 import { instanceImports, PinWriteFailures } from './imports.js';
 import { HostError, defaultCacheDir, loadComponent, type LoadedComponent } from './transpile-cache.js';
 import { DEFAULT_SERVE_HOST } from './defaults.js';
+import { ShimHttpServer, shimHttpTypes } from './shim.js';
 
 export { DEFAULT_SERVE_HOST };
 
@@ -52,9 +52,7 @@ export interface RunningServer {
   close(): void;
 }
 
-/* eslint-disable @typescript-eslint/no-explicit-any -- the shim's HTTP resources are untyped JS classes */
-const { HTTPServer, types: httpTypes } = shimHttp as any;
-const { Fields, OutgoingResponse, OutgoingBody, ResponseOutparam } = httpTypes;
+const { Fields, OutgoingResponse, OutgoingBody, ResponseOutparam } = shimHttpTypes;
 
 /** Answers 500 if the instance had not answered yet (a second answer is refused by the shim and ignored). */
 function answerInternalError(responseOut: unknown): void {
@@ -126,7 +124,7 @@ export async function serveComponent(options: ServeOptions): Promise<RunningServ
     return current;
   };
 
-  const server = new HTTPServer({
+  const server = new ShimHttpServer({
     handle(request: unknown, responseOut: unknown): void {
       counters.requests++;
       const failuresBefore = pinWriteFailures.total;

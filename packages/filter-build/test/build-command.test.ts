@@ -6,9 +6,9 @@ import { Writable } from 'node:stream';
 import { mkdtempSync, existsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { main } from '../../collector/src/cli/main.js';
-import { parseBuildArgs } from '../../collector/src/cli/commands/build.js';
-import { jcoArgs, buildFilter, BuildError } from '../../collector/src/build/componentize.js';
+import { main } from '../../cli/src/main.js';
+import { parseBuildArgs } from '../src/commands/build.js';
+import { jcoArgs, buildFilter, BuildError } from '../src/componentize.js';
 
 function sink(): { stream: Writable; text: () => string } {
   let text = '';

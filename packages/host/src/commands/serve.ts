@@ -2,8 +2,8 @@
 // per request, the pin preopened at /pin, bound to 127.0.0.1 unless told otherwise.
 
 import { existsSync } from 'node:fs';
-import { UsageError, type Command } from '../command.js';
-import { DEFAULT_SERVE_HOST } from '../../host/defaults.js';
+import { UsageError, type Command } from './command.js';
+import { DEFAULT_SERVE_HOST } from '../defaults.js';
 import { parseHostFlags } from './run.js';
 
 const help = `Usage: sentinel-wasi serve <component.wasm> --pin DIR --port N [options] [-- args...]
@@ -50,7 +50,7 @@ export const serveCommand: Command = {
     if (!existsSync(flags.pinDir)) {
       io.stderr.write(`sentinel-wasi serve: pin ${flags.pinDir} does not exist; appends will fail and be counted as drops until it does\n`);
     }
-    const { serveComponent } = await import('../../host/serve.js'); // jco and the shim load only here
+    const { serveComponent } = await import('../serve.js'); // jco and the shim load only here
     const server = await serveComponent({
       componentPath: flags.componentPath,
       pinDir: flags.pinDir,

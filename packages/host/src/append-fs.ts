@@ -8,16 +8,9 @@
 
 import { closeSync, constants, existsSync, openSync, writeSync } from 'node:fs';
 import { posix } from 'node:path';
-import { clocks, filesystem, io } from '@bytecodealliance/preview2-shim';
+import { createShimPreopen, ShimIoError, ShimOutputStream, shimFilesystemTypes, subscribeDuration, type ShimDescriptor, type ShimPollable } from './shim.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- the shim's resources are untyped JS classes */
-type ShimDescriptor = any;
-type ShimPollable = any;
-
-const ShimOutputStream: any = (io as any).streams.OutputStream;
-const IoError: any = (io as any).error.Error;
-const createShimPreopen: (hostPath: string) => ShimDescriptor = (filesystem as any)._createPreopenDescriptor;
-const subscribeDuration: (ns: bigint) => ShimPollable = (clocks as any).monotonicClock.subscribeDuration;
 const symbolDispose: symbol = (Symbol as any).dispose ?? Symbol.for('dispose');
 
 /** wasi-io's limit for one blocking-write-and-flush (wasmtime traps above it, and so does this host). */
@@ -27,7 +20,7 @@ export const APPEND_WRITE_CAPACITY_BYTES = 1024 * 1024;
 
 /** A failed write, as wasi:io/streams reports it (`last-operation-failed` carrying an io error). */
 function streamError(err: unknown): { tag: 'last-operation-failed'; val: unknown } {
-  return { tag: 'last-operation-failed', val: new IoError(err) };
+  return { tag: 'last-operation-failed', val: new ShimIoError(err) };
 }
 
 /** Closes an append stream's fd if the guest never dropped it. */
@@ -340,12 +333,11 @@ export interface AppendFilesystem {
  */
 export function createAppendFilesystem(options: Partial<PinPolicy> = {}): AppendFilesystem {
   const policy: PinPolicy = { readOnly: options.readOnly ?? false, onWriteFailure: options.onWriteFailure ?? (() => {}) };
-  const shimTypes = (filesystem as any).types;
   return {
     types: {
       Descriptor,
-      DirectoryEntryStream: shimTypes.DirectoryEntryStream,
-      filesystemErrorCode: (err: unknown) => shimTypes.filesystemErrorCode(err),
+      DirectoryEntryStream: shimFilesystemTypes.DirectoryEntryStream,
+      filesystemErrorCode: (err: unknown) => shimFilesystemTypes.filesystemErrorCode(err),
     },
     createPreopens(preopens) {
       const entries: Array<[Descriptor, string]> = Object.entries(preopens).map(([guestPath, hostPath]) => {

@@ -5,11 +5,11 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
-import { fixtureComponent } from '../../../../test/helpers/fixtures.js';
+import { fixtureComponent } from '../../../test/helpers/fixtures.js';
 import { createServer } from 'node:net';
-import { NODE_HOST_CACHE, startServe } from '../../../../test/helpers/node-host.js';
-import { CLI_BIN, runProcess, tempDir } from '../../../../test/helpers/repo.js';
-import { scanPin } from '../../../../test/helpers/segments.js';
+import { NODE_HOST_CACHE, startServe } from '../../../test/helpers/node-host.js';
+import { CLI_BIN, runProcess, tempDir } from '../../../test/helpers/repo.js';
+import { scanPin } from '../../../test/helpers/segments.js';
 
 const component = fixtureComponent('append-http');
 

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import { io } from '@bytecodealliance/preview2-shim';
-import { AppendOutputStream, createAppendFilesystem, MAX_BLOCKING_WRITE_BYTES } from '../../src/host/append-fs.js';
+import { AppendOutputStream, createAppendFilesystem, MAX_BLOCKING_WRITE_BYTES } from '../src/append-fs.js';
 
 const bytes = (text: string): Uint8Array => new TextEncoder().encode(text);
 const symbolDispose = (Symbol as unknown as { dispose?: symbol }).dispose ?? Symbol.for('dispose');

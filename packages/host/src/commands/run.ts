@@ -4,8 +4,8 @@
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { UsageError, type Command } from '../command.js';
-import { defaultCacheDir } from '../../host/defaults.js';
+import { UsageError, type Command } from './command.js';
+import { defaultCacheDir } from '../defaults.js';
 
 const help = `Usage: sentinel-wasi run <component.wasm> --pin DIR [options] [-- args...]
 
@@ -88,7 +88,7 @@ export const runCommand: Command = {
     if (!existsSync(flags.pinDir)) {
       io.stderr.write(`sentinel-wasi run: pin ${flags.pinDir} does not exist; the component's appends will fail and be counted as drops\n`);
     }
-    const { runComponent } = await import('../../host/run.js'); // jco and the shim load only here
+    const { runComponent } = await import('../run.js'); // jco and the shim load only here
     const { exitCode } = await runComponent({
       componentPath: flags.componentPath,
       pinDir: flags.pinDir,

@@ -1,16 +1,16 @@
-// Owns the `sentinel-wasi` dispatcher: picks the sub-command, prints help and version, and turns
-// usage errors into exit code 2 with a clear message.
+// Owns the `sentinel-wasi` dispatcher: picks the sub-command, loads only the package that provides
+// it, prints help and version, and turns usage errors (code E_USAGE) into exit code 2 with a clear
+// message.
 
 import { readFileSync } from 'node:fs';
-import { UsageError, type Command, type CommandIo } from './command.js';
-import { commands } from './commands/index.js';
+import { loadAllCommands, sourceOf, type Command, type CommandIo } from './commands.js';
 
 function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
   return pkg.version;
 }
 
-function topHelp(): string {
+function topHelp(commands: Command[]): string {
   const width = Math.max(...commands.map((c) => c.name.length));
   const lines = commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`);
   return [
@@ -31,17 +31,19 @@ function topHelp(): string {
 export async function main(argv: string[], io: CommandIo = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
   const [first, ...rest] = argv;
   if (first === undefined || first === '-h' || first === '--help' || first === 'help') {
+    const commands = await loadAllCommands();
     const named = first === 'help' ? commands.find((c) => c.name === rest[0]) : undefined;
-    io.stdout.write(named ? named.help : topHelp());
+    io.stdout.write(named ? named.help : topHelp(commands));
     return 0;
   }
   if (first === '-v' || first === '--version') {
     io.stdout.write(`${version()}\n`);
     return 0;
   }
-  const command: Command | undefined = commands.find((c) => c.name === first);
+  const source = sourceOf(first);
+  const command: Command | undefined = source === undefined ? undefined : (await source.load()).find((c) => c.name === first);
   if (command === undefined) {
-    io.stderr.write(`sentinel-wasi: unknown command ${JSON.stringify(first)} (E_USAGE)\n\n${topHelp()}`);
+    io.stderr.write(`sentinel-wasi: unknown command ${JSON.stringify(first)} (E_USAGE)\n\n${topHelp(await loadAllCommands())}`);
     return 2;
   }
   if (rest.includes('-h') || rest.includes('--help')) {
@@ -51,8 +53,9 @@ export async function main(argv: string[], io: CommandIo = { stdout: process.std
   try {
     return await command.run(rest, io);
   } catch (err) {
-    if (err instanceof UsageError) {
-      io.stderr.write(`sentinel-wasi ${command.name}: ${err.message} (E_USAGE)\nRun 'sentinel-wasi ${command.name} --help' for usage.\n`);
+    if ((err as { code?: unknown } | null)?.code === 'E_USAGE') {
+      const message = (err as Error).message;
+      io.stderr.write(`sentinel-wasi ${command.name}: ${message} (E_USAGE)\nRun 'sentinel-wasi ${command.name} --help' for usage.\n`);
       return 2;
     }
     const e = err as { code?: unknown; message?: unknown };

@@ -6,11 +6,11 @@ import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
-import { loadComponent, sha256Hex } from '../../src/host/transpile-cache.js';
-import { fixtureComponent } from '../../../../test/helpers/fixtures.js';
-import { runUnderNode } from '../../../../test/helpers/node-host.js';
-import { CLI_BIN, runProcess, tempDir } from '../../../../test/helpers/repo.js';
-import { scanPin } from '../../../../test/helpers/segments.js';
+import { loadComponent, sha256Hex } from '../src/transpile-cache.js';
+import { fixtureComponent } from '../../../test/helpers/fixtures.js';
+import { runUnderNode } from '../../../test/helpers/node-host.js';
+import { CLI_BIN, runProcess, tempDir } from '../../../test/helpers/repo.js';
+import { scanPin } from '../../../test/helpers/segments.js';
 
 const component = fixtureComponent('append-cli');
 const BUCKET = 1764000000;

@@ -1,8 +1,8 @@
-// Owns `sentinel-wasi build`: parses its flags and hands a BuildRequest to build/componentize.ts.
+// Owns `sentinel-wasi build`: parses its flags and hands a BuildRequest to componentize.ts.
 
 import { parseArgs } from 'node:util';
-import { UsageError, type Command } from '../command.js';
-import { DEFAULT_BACKEND, FILTER_WORLDS, buildFilter, type Backend, type BuildRequest, type FilterWorld } from '../../build/componentize.js';
+import { UsageError, type Command } from './command.js';
+import { DEFAULT_BACKEND, FILTER_WORLDS, buildFilter, type Backend, type BuildRequest, type FilterWorld } from '../componentize.js';
 
 const BACKENDS: Record<string, Backend> = { quickjs: 'quickjs', qjs: 'quickjs', starlingmonkey: 'starlingmonkey', sm: 'starlingmonkey' };
 
@@ -28,7 +28,7 @@ Examples:
   sentinel-wasi build src/gateway.ts -o dist/gateway.wasm --world http
 `;
 
-/** The parsed flags: exactly what build/componentize.ts takes. */
+/** The parsed flags: exactly what componentize.ts takes. */
 export type BuildArgs = BuildRequest;
 
 /** Parses and checks build's arguments; throws UsageError for anything wrong. */

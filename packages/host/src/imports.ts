@@ -4,10 +4,9 @@
 // outgoing HTTP requests are denied, so the pin is a filter's only capability. Built fresh for every instance, so no
 // instance sees another's preopens, arguments or environment; failed writes to the pin are counted.
 
-import { cli } from '@bytecodealliance/preview2-shim';
-import { WASIShim } from '@bytecodealliance/preview2-shim/instantiation';
 import { DEFAULT_GUEST_PIN } from '@sentinel-wasi/protocol/encode';
 import { createAppendFilesystem } from './append-fs.js';
+import { shimCli, WASIShim } from './shim.js';
 
 /** Thrown through the guest by wasi:cli/exit; the host turns it into the process exit code. */
 export class ComponentExit extends Error {
@@ -73,7 +72,7 @@ export interface InstanceImports {
 export function instanceImports(options: InstanceImportsOptions, pinWriteFailures: PinWriteFailures = new PinWriteFailures()): InstanceImports {
   const preopens: Record<string, string> = options.pinDir === undefined ? {} : { [options.guestPin ?? DEFAULT_GUEST_PIN]: options.pinDir };
   const shim = new WASIShim({
-    cli: { ...(cli as Record<string, unknown>), exit: hostExit },
+    cli: { ...shimCli, exit: hostExit },
     filesystem: createAppendFilesystem({ readOnly: options.pinReadOnly ?? false, onWriteFailure: (code) => pinWriteFailures.add(code) }),
     sandbox: { preopens, env: options.env, args: options.args, enableNetwork: false },
   } as never);

@@ -1,5 +1,0 @@
-#!/usr/bin/env node
-// The `sentinel-wasi` command line; the code lives in dist/cli (built by `npm install`).
-import { main } from '../dist/cli/main.js';
-
-process.exitCode = await main(process.argv.slice(2));

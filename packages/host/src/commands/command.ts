@@ -1,0 +1,27 @@
+// Owns the shape of the sub-commands this package gives the `sentinel-wasi` dispatcher, and their
+// usage error. Every package that contributes commands declares the same shape; the dispatcher
+// (package `sentinel-wasi`) recognises a usage error by its code, E_USAGE.
+
+export interface CommandIo {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+}
+
+export interface Command {
+  name: string;
+  /** One line for the top-level help. */
+  summary: string;
+  /** Full `--help` text. */
+  help: string;
+  /** Runs the command; resolves to the process exit code. */
+  run(argv: string[], io: CommandIo): Promise<number>;
+}
+
+/** Bad command-line input: printed with the command's help hint, exit code 2. */
+export class UsageError extends Error {
+  readonly code = 'E_USAGE';
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}

@@ -1,0 +1,11 @@
+// Owns the list of sub-commands the Node host gives `sentinel-wasi`, in the order `--help` shows
+// them. Loading this list loads neither jco nor preview2-shim: each command imports the host when it runs.
+
+import type { Command } from './command.js';
+import { runCommand } from './run.js';
+import { serveCommand } from './serve.js';
+
+export type { Command, CommandIo } from './command.js';
+export { UsageError } from './command.js';
+
+export const commands: Command[] = [runCommand, serveCommand];

@@ -1,0 +1,35 @@
+// Owns every reach into preview2-shim, the JS implementation of WASI 0.2 the Node host builds on.
+// The shim ships no types and some of what the host needs is not public API (the preopen
+// constructor, the output-stream class to subclass, the HTTP server), so every such access is
+// made here, once, by name; a shim upgrade that moves one of them breaks this file and no other.
+// The shim's version is pinned by the workspace's `overrides`.
+
+import { cli, clocks, filesystem, io } from '@bytecodealliance/preview2-shim';
+import * as http from '@bytecodealliance/preview2-shim/http';
+import { WASIShim } from '@bytecodealliance/preview2-shim/instantiation';
+
+/* eslint-disable @typescript-eslint/no-explicit-any -- the shim's resources are untyped JS classes */
+
+/** A shim `wasi:filesystem/types` descriptor. */
+export type ShimDescriptor = any;
+/** A shim `wasi:io/poll` pollable. */
+export type ShimPollable = any;
+
+/** `wasi:io/streams` output-stream: subclassed so transpiled components accept the host's own streams. */
+export const ShimOutputStream: any = (io as any).streams.OutputStream;
+/** `wasi:io/error` error: what a failed stream operation carries. */
+export const ShimIoError: any = (io as any).error.Error;
+/** Private: a shim descriptor for a host directory, as the shim's own preopens are made. */
+export const createShimPreopen: (hostPath: string) => ShimDescriptor = (filesystem as any)._createPreopenDescriptor;
+/** `wasi:clocks/monotonic-clock` subscribe-duration: a pollable ready after `ns` nanoseconds. */
+export const subscribeDuration: (ns: bigint) => ShimPollable = (clocks as any).monotonicClock.subscribeDuration;
+/** The shim's `wasi:filesystem/types` (its DirectoryEntryStream and filesystem-error-code). */
+export const shimFilesystemTypes: { DirectoryEntryStream: unknown; filesystemErrorCode(err: unknown): unknown } = (filesystem as any).types;
+/** The shim's `wasi:cli` interfaces (stdio, environment, exit, terminal). */
+export const shimCli = cli as Record<string, unknown>;
+/** Builds a component's whole import object from the shim, with some interfaces replaced. */
+export { WASIShim };
+/** The shim's HTTP server for `wasi:http/incoming-handler` components (not public API). */
+export const ShimHttpServer: any = (http as any).HTTPServer;
+/** The shim's `wasi:http/types` resources a host needs to answer a request itself. */
+export const shimHttpTypes: { Fields: any; OutgoingResponse: any; OutgoingBody: any; ResponseOutparam: any } = (http as any).types;
