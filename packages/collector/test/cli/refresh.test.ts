@@ -1,8 +1,8 @@
 // The refresh loop behind `stats --watch` and `top`: frames with a screen clear, errors shown in place.
 import t from 'tap';
 import { Writable } from 'node:stream';
-import { refreshLoop } from '../../src/query/refresh.js';
-import { QueryError } from '../../src/query/errors.js';
+import { refreshLoop } from '../../src/client/refresh.js';
+import { QueryError } from '../../src/client/errors.js';
 
 t.test('renders frames, shows a failing frame as its error, stops after maxFrames', async (t) => {
   let out = '';

@@ -1,7 +1,7 @@
 // Times on the command line: epoch ms, ISO-like (local unless zoned), now and now-<n><unit>.
 process.env.TZ = 'UTC';
 import t from 'tap';
-import { parseTimeArg } from '../../src/query/time-arg.js';
+import { parseTimeArg } from '../../src/client/time-arg.js';
 
 const NOW = 1764120000000; // 2025-11-26 01:20:00 UTC
 

@@ -1,12 +1,12 @@
 // Owns `sentinel-wasi metric`: historical per-second lines from the metric log, for a time range.
 
 import { UsageError, type Command } from '../command.js';
-import { parseOptions, requirePin, str } from '../../query/args.js';
+import { parseOptions, requirePin, str } from '../../client/args.js';
 import { escapeResource, formatDateTime } from '../../metriclog/line.js';
 import { MAX_LINES_RETURN } from '../../metriclog/search.js';
-import { searcherForPin } from '../../query/live-view.js';
-import { formatTable } from '../../query/table.js';
-import { parseTimeArg, TIME_FORMS } from '../../query/time-arg.js';
+import { searcherForPin } from '../../client/live-view.js';
+import { formatTable } from '../../client/table.js';
+import { parseTimeArg, TIME_FORMS } from '../../client/time-arg.js';
 
 const HELP = `Usage: sentinel-wasi metric --pin DIR --from TIME [--to TIME] [--resource R] [--json]
 

@@ -1,10 +1,10 @@
 // Owns `sentinel-wasi stats`: the live per-resource figures as a table (or JSON), once or refreshing.
 
 import { UsageError, type Command } from '../command.js';
-import { intOption, parseOptions, str } from '../../query/args.js';
-import { figuresTable } from '../../query/figures-table.js';
-import { loadLiveView, type ViewRequest } from '../../query/live-view.js';
-import { refreshLoop } from '../../query/refresh.js';
+import { intOption, parseOptions, str } from '../../client/args.js';
+import { figuresTable } from '../../client/figures-table.js';
+import { loadLiveView, type ViewRequest } from '../../client/live-view.js';
+import { refreshLoop } from '../../client/refresh.js';
 
 const HELP = `Usage: sentinel-wasi stats --pin DIR [--resource R] [--url URL] [--json] [--watch [--interval MS]]
 

@@ -2,11 +2,11 @@
 // then by the minute's, then by name).
 
 import type { Command } from '../command.js';
-import { intOption, parseOptions, str } from '../../query/args.js';
+import { intOption, parseOptions, str } from '../../client/args.js';
 import { UsageError } from '../command.js';
-import { figuresTable } from '../../query/figures-table.js';
-import { loadLiveView, type FigureRow } from '../../query/live-view.js';
-import { refreshLoop } from '../../query/refresh.js';
+import { figuresTable } from '../../client/figures-table.js';
+import { loadLiveView, type FigureRow } from '../../client/live-view.js';
+import { refreshLoop } from '../../client/refresh.js';
 
 const HELP = `Usage: sentinel-wasi top --pin DIR [--url URL] [--limit N] [--interval MS] [--once]
 

@@ -1,4 +1,4 @@
-// Owns the query commands' runtime error: a message plus a stable code (the CLI prints both, exit 1).
+// Owns the client commands' runtime error: a message plus a stable code (the CLI prints both, exit 1).
 
 export class QueryError extends Error {
   constructor(

@@ -1,5 +1,5 @@
-// Owns command-line option parsing for the query commands: node:util parseArgs in strict mode, with
-// its errors turned into UsageError (exit 2) and integer options checked.
+// Owns command-line option parsing for the collector's client commands: node:util parseArgs in
+// strict mode, with its errors turned into UsageError (exit 2) and integer options checked.
 
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { UsageError } from '../cli/command.js';
