@@ -20,7 +20,8 @@ export class WarmUpThreshold {
   readonly slope: number;
   private readonly coldFactor: number;
   private storedTokens = 0;
-  private lastFilledMs = 0;
+  /** −∞ before the first reading: the first refill fills to maxToken (a new rule starts cold). */
+  private lastFilledMs = Number.NEGATIVE_INFINITY;
 
   constructor(count: number, warmUpPeriodSec: number, coldFactor = COLD_FACTOR) {
     this.count = count;
