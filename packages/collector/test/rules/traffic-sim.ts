@@ -33,6 +33,8 @@ export interface SimResult {
   /** Per simulated second: requests admitted / offered (by decision time). */
   admittedPerSecond: number[];
   offeredPerSecond: number[];
+  /** Per tick interval: requests admitted (by decision time). */
+  admittedPerTick: number[];
   /** The ratio after each tick (from ruleAtMs on). */
   ratios: number[];
 }
@@ -92,6 +94,7 @@ export function simulate(o: SimOptions): SimResult {
   const admittedPerSecond = new Array<number>(seconds).fill(0);
   const offeredPerSecond = new Array<number>(seconds).fill(0);
   const ratios: number[] = [];
+  const admittedPerTick = new Array<number>(Math.ceil(endMs / tickMs)).fill(0);
   const inFlight: Array<{ visibleAtMs: number; passed: number; blocked: number }> = [];
   let seenPassed = 0;
   let seenBlocked = 0;
@@ -122,10 +125,11 @@ export function simulate(o: SimOptions): SimResult {
     const admitted = binomial(rand, offered, ratio);
     const sec = Math.floor(t / 1000);
     admittedPerSecond[sec]! += admitted;
+    admittedPerTick[Math.floor(t / tickMs)]! += admitted;
     offeredPerSecond[sec]! += offered;
     if (t >= ruleAtMs) inFlight.push({ visibleAtMs: t + stepMs + delayMs, passed: admitted, blocked: offered - admitted });
   }
-  return { admittedPerSecond, offeredPerSecond, ratios };
+  return { admittedPerSecond, offeredPerSecond, admittedPerTick, ratios };
 }
 
 /** Mean of xs[from..to). */
