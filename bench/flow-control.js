@@ -1,0 +1,130 @@
+// Owns the flow-control benchmark (`npm run bench -- --only flow`): the collector's admission loop
+// (packages/collector/src/rules, the real FlowLimiter) driven by the seeded traffic simulation the
+// tests use (packages/collector/test/rules/traffic-sim.ts: Poisson offered traffic, each request
+// admitted with the published ratio, records seen 50 ms later, a tick every 100 ms). Reported
+// beside references computed in the same run:
+// - Sentinel's in-process exact limiting (DefaultController: admitted = min(offered, count) in
+//   each second): error 0, per-second spread 0, reaction within the request;
+// - the per-second binomial noise bound sqrt(count · (1 − p)), p = count / offered: the spread of
+//   one second's admissions when each of a second's offered requests is admitted with p.
+// Figures: the 10 s average admitted rate's error (mean |error|, worst, share of windows within
+// ±5 %), the per-second spread, and the time to converge after a rule appears and after the
+// offered rate jumps.
+
+import { pathToFileURL } from 'node:url';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+async function modules() {
+  const src = (p) => import(pathToFileURL(join(ROOT, p)).href);
+  const { FlowLimiter } = await src('packages/collector/src/rules/flow-limiter.ts');
+  const { parseRules } = await src('packages/collector/src/rules/rule-set.ts');
+  const { simulate } = await src('packages/collector/test/rules/traffic-sim.ts');
+  return { FlowLimiter, parseRules, simulate };
+}
+
+const ratioOf = (v) => (v.kind === 'pass' ? 1 : v.kind === 'admit' ? v.ratio : 0);
+const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
+const sd = (xs) => {
+  const m = mean(xs);
+  return Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / xs.length);
+};
+
+/** A decide function for the simulation: one QPS reject rule through the real limiter. */
+function starter(m, count) {
+  const rule = m.parseRules('flow', [{ resource: 'r', count }]).rules[0];
+  return (nowMs, offeredLastSecond) => {
+    const l = new m.FlowLimiter(rule, nowMs, offeredLastSecond);
+    return (t, passed, blocked) => ratioOf(l.tick(t, { passed, blocked, concurrency: 0 }));
+  };
+}
+
+/**
+ * Seconds from `fromMs` until the admitted rate over the trailing second stays within
+ * ±tolerance of count for `holdMs` (null if never within the run). Ticks of 100 ms.
+ */
+function convergeSec(admittedPerTick, fromMs, count, tolerance, holdMs = 3000, tickMs = 100) {
+  const perTick = 1000 / tickMs;
+  const ok = (i) => {
+    let s = 0;
+    for (let k = i - perTick + 1; k <= i; k++) s += admittedPerTick[k];
+    return Math.abs(s - count) <= tolerance;
+  };
+  const first = Math.floor(fromMs / tickMs) + perTick - 1;
+  for (let i = first; i + holdMs / tickMs < admittedPerTick.length; i++) {
+    let held = true;
+    for (let k = i; k <= i + holdMs / tickMs; k++) if (!ok(k)) { held = false; break; }
+    if (held) return ((i + 1) * tickMs - fromMs) / 1000;
+  }
+  return null;
+}
+
+/** The whole flow benchmark. args: { seed, seeds (per case), seconds (per run) }. */
+export async function flowBench({ seed = 1, seeds = 10, seconds = 70 }) {
+  const m = await modules();
+  const limits = [10, 100, 1000];
+  const overloads = [2, 5, 20];
+  const steady = [];
+  for (const count of limits) {
+    for (const overload of overloads) {
+      const errors = [];
+      const perSecond = [];
+      for (let k = 0; k < seeds; k++) {
+        const r = m.simulate({ seed: seed + k, phases: [{ untilMs: seconds * 1000, offeredPerSec: count * overload }], start: starter(m, count) });
+        for (let w = 10; w + 10 <= seconds; w += 10) errors.push(mean(r.admittedPerSecond.slice(w, w + 10)) / count - 1);
+        perSecond.push(sd(r.admittedPerSecond.slice(10, seconds)));
+      }
+      // Sentinel's exact limiting on the same offered seconds: min(offered, count).
+      const exact = m.simulate({ seed, phases: [{ untilMs: seconds * 1000, offeredPerSec: count * overload }], ruleAtMs: Infinity, start: () => () => 1 });
+      const exactPerSecond = exact.offeredPerSecond.slice(10).map((o) => Math.min(o, count));
+      const p = 1 / overload;
+      steady.push({
+        count,
+        overload,
+        windows: errors.length,
+        meanAbsErrorPct: 100 * mean(errors.map(Math.abs)),
+        worstErrorPct: 100 * Math.max(...errors.map(Math.abs)),
+        biasPct: 100 * mean(errors),
+        withinFivePct: errors.filter((e) => Math.abs(e) <= 0.05).length / errors.length,
+        perSecondSpread: mean(perSecond),
+        perSecondSpreadPct: (100 * mean(perSecond)) / count,
+        binomialBound: Math.sqrt(count * (1 - p)),
+        binomialBoundPct: (100 * Math.sqrt(count * (1 - p))) / count,
+        sentinelErrorPct: (100 * Math.abs(mean(exactPerSecond) - count)) / count,
+        sentinelSpread: sd(exactPerSecond),
+      });
+    }
+  }
+  const convergence = [];
+  for (const count of limits) {
+    const tolerance = Math.max(0.1 * count, 2 * Math.sqrt(count));
+    const cases = [
+      { label: 'rule appears (5× offered)', atMs: 10_000, ruleAtMs: 10_000, phases: [{ untilMs: 40_000, offeredPerSec: 5 * count }] },
+      { label: 'offered jumps 2× → 20×', atMs: 20_000, phases: [{ untilMs: 20_000, offeredPerSec: 2 * count }, { untilMs: 40_000, offeredPerSec: 20 * count }] },
+      { label: 'offered drops 20× → 2×', atMs: 20_000, phases: [{ untilMs: 20_000, offeredPerSec: 20 * count }, { untilMs: 40_000, offeredPerSec: 2 * count }] },
+      { label: 'after 30 s at 0.5×, jumps to 5×', atMs: 30_000, phases: [{ untilMs: 30_000, offeredPerSec: 0.5 * count }, { untilMs: 50_000, offeredPerSec: 5 * count }] },
+    ];
+    for (const c of cases) {
+      const secs = [];
+      const firstSecond = [];
+      for (let k = 0; k < seeds; k++) {
+        const r = m.simulate({ seed: seed + 1000 + k, phases: c.phases, ruleAtMs: c.ruleAtMs ?? 0, start: starter(m, count) });
+        secs.push(convergeSec(r.admittedPerTick, c.atMs, count, tolerance));
+        firstSecond.push(r.admittedPerSecond[c.atMs / 1000] / count);
+      }
+      const found = secs.filter((x) => x !== null);
+      convergence.push({
+        count,
+        case: c.label,
+        tolerance,
+        medianSec: found.length ? found.sort((a, b) => a - b)[found.length >> 1] : null,
+        worstSec: found.length ? Math.max(...found) : null,
+        neverConverged: secs.length - found.length,
+        firstSecondOverCount: mean(firstSecond),
+      });
+    }
+  }
+  return { seed, seedsPerCase: seeds, secondsPerRun: seconds, tickMs: 100, recordDelayMs: 50, steady, convergence };
+}

@@ -1,0 +1,86 @@
+// Owns the admission control loop of one QPS flow rule on one node (a resource, or a resource
+// seen from one origin). Filters decide locally: each request is admitted with probability p (the
+// ratio the collector publishes) and recorded as PASS or BLOCK. So every request is counted once
+// and offered = pass + block. Each tick the loop sets p so that the admitted rate converges on
+// the threshold, with no shared counter between filters:
+//
+//   offered   λ̂ ← λ̂ + α · (offered/dt − λ̂),  α = 1 − e^(−dt/τ)      (smoothed, τ = offeredTimeConstantMs)
+//   error     E ← E + passed − threshold · dt                          (cumulative: admitted − allowed)
+//   target    r = threshold − E / Ti                                    (integral action, Ti = integralTimeMs)
+//   ratio     p = clamp(r / λ̂, 0, 1)                                   (feed-forward through λ̂)
+//
+// The integral term works the cumulative error off, so the long-run average is exact rather
+// than off by the bias of λ̂ or the delay. Anti-windup: the error is not integrated in the
+// direction a saturated ratio cannot correct (p = 1 admitting less than the threshold: there is
+// not enough traffic; p = 0 admitting more: stale filters) and is clamped to ±threshold ·
+// maxErrorSec, so a long quiet or blocked spell never turns into a burst later.
+//
+// Inputs are the PASS and BLOCK counts the collector counted since the previous tick (records
+// arrive with the filters' flush delay; the integral absorbs it). The tick interval is the
+// caller's (the daemon ticks every ≤ 100 ms); the clock is the caller's nowMs.
+
+export interface AdmissionLoopOptions {
+  /** Ti: a cumulative error of E requests is worked off at E / Ti (default 500 ms). */
+  integralTimeMs?: number;
+  /** τ of the offered-rate smoothing (default 500 ms). */
+  offeredTimeConstantMs?: number;
+  /** Anti-windup bound on the cumulative error, in seconds of threshold (default 1). */
+  maxErrorSec?: number;
+}
+
+export interface TickCounts {
+  nowMs: number;
+  /** PASS records (× count) counted since the previous tick. */
+  passed: number;
+  /** BLOCK records (× count) counted since the previous tick. */
+  blocked: number;
+}
+
+import { OfferedRate } from './offered-rate.js';
+
+export const DEFAULT_INTEGRAL_TIME_MS = 500;
+export const DEFAULT_OFFERED_TIME_CONSTANT_MS = 500;
+export const DEFAULT_MAX_ERROR_SEC = 1;
+
+export class AdmissionLoop {
+  /** The ratio to publish (1 = admit everything). */
+  ratio = 1;
+  private readonly offered: OfferedRate;
+  private errorRequests = 0;
+  private readonly integralTimeMs: number;
+  private readonly maxErrorSec: number;
+
+  /** `offeredPerSec`: the offered rate already known when the rule appears (e.g. the window's pass + block QPS). */
+  constructor(startMs: number, offeredPerSec = 0, opts: AdmissionLoopOptions = {}) {
+    this.offered = new OfferedRate(startMs, offeredPerSec, opts.offeredTimeConstantMs ?? DEFAULT_OFFERED_TIME_CONSTANT_MS);
+    this.integralTimeMs = opts.integralTimeMs ?? DEFAULT_INTEGRAL_TIME_MS;
+    this.maxErrorSec = opts.maxErrorSec ?? DEFAULT_MAX_ERROR_SEC;
+  }
+
+  /** Smoothed offered rate (requests/s). */
+  get offeredPerSec(): number {
+    return this.offered.perSec;
+  }
+
+  /** Cumulative admitted − allowed, in requests (after anti-windup). */
+  get error(): number {
+    return this.errorRequests;
+  }
+
+  /** One control step; returns the new ratio. A tick that does not advance the clock changes nothing. */
+  tick(counts: TickCounts, thresholdPerSec: number): number {
+    const dtMs = this.offered.update(counts.nowMs, counts.passed + counts.blocked);
+    if (dtMs === 0) return this.ratio;
+    const offeredPerSec = this.offered.perSec;
+    const increment = counts.passed - (thresholdPerSec * dtMs) / 1000;
+    const saturatedLow = increment < 0 && this.ratio >= 1 && offeredPerSec <= thresholdPerSec;
+    const saturatedHigh = increment > 0 && this.ratio <= 0;
+    if (!saturatedLow && !saturatedHigh) this.errorRequests += increment;
+    const bound = thresholdPerSec * this.maxErrorSec;
+    this.errorRequests = Math.min(bound, Math.max(-bound, this.errorRequests));
+    const targetPerSec = thresholdPerSec - (this.errorRequests * 1000) / this.integralTimeMs;
+    if (offeredPerSec <= 0) this.ratio = thresholdPerSec > 0 ? 1 : 0;
+    else this.ratio = Math.min(1, Math.max(0, targetPerSec / offeredPerSec));
+    return this.ratio;
+  }
+}

@@ -1,0 +1,197 @@
+// Owns turning a resource's rules and the traffic the collector counted into the verdicts it
+// publishes, one tick at a time (the daemon ticks every ≤ 100 ms; the clock is its nowMs):
+// - flow rules, by limitApp: `default` limits all the resource's traffic (verdict key origin '');
+//   a named origin limits only that origin's traffic (key = the origin); `other` limits each
+//   origin that no other flow rule of the resource names, each on its own (one key per origin
+//   seen, as Sentinel checks the caller's own origin node). Requests without an origin are never
+//   `other`. A limiter per (rule, key); an `other` key unseen for otherIdleMs is forgotten.
+// - degrade rules: one circuit breaker per rule, on the resource's traffic (key origin '').
+// - several verdicts on one key combine to the most restrictive (verdict.ts); a filter applies
+//   the resource's key and its origin's key together.
+// Reloading an identical rule keeps its state (limiters, breakers); a changed rule starts afresh.
+//
+// What the statistics must feed per tick (ResourceTraffic): per resource and per origin node,
+// the PASS, BLOCK, completion (EXIT/CALL), error and RT-sum counts since the previous tick and
+// the current concurrency; for slow-ratio breakers, `slowOverMs`: per threshold returned by
+// slowThresholdsMs(resource), the completions whose own RT exceeded it (per record at ingest:
+// the windows keep only RT sums).
+
+import { CircuitBreaker, type BreakerOptions, type BreakerTransition } from './circuit-breaker.js';
+import { FlowLimiter } from './flow-limiter.js';
+import { type AdmissionLoopOptions } from './admission-loop.js';
+import { OfferedRate } from './offered-rate.js';
+import { DegradeGrade, writeDegradeRule, type DegradeRule } from './rule-degrade.js';
+import { writeFlowRule, type FlowRule } from './rule-flow.js';
+import { PASS, mostRestrictive, type Verdict } from './verdict.js';
+
+export interface NodeTraffic {
+  passed: number;
+  blocked: number;
+  completed: number;
+  errors: number;
+  rtSumMs: number;
+  concurrency: number;
+  /** Completions slower than each requested threshold (ms → count). */
+  slowOverMs?: ReadonlyMap<number, number>;
+}
+
+export interface ResourceTraffic {
+  node: NodeTraffic;
+  /** Per origin (non-empty names). */
+  origins?: ReadonlyMap<string, NodeTraffic>;
+}
+
+export interface VerdictEntry {
+  resource: string;
+  /** '' = every request of the resource; else only requests from this origin. */
+  origin: string;
+  verdict: Verdict;
+}
+
+export interface EngineOptions {
+  loop?: AdmissionLoopOptions;
+  breaker?: BreakerOptions;
+  /** An `other` origin without traffic for this long loses its limiter (default 60 000 ms). */
+  otherIdleMs?: number;
+  /** τ of the offered rate that sizes breaker probes (default 1000 ms). */
+  probeRateTimeConstantMs?: number;
+}
+
+export const ZERO_TRAFFIC: NodeTraffic = Object.freeze({ passed: 0, blocked: 0, completed: 0, errors: 0, rtSumMs: 0, concurrency: 0 });
+
+interface FlowEntry {
+  key: string;
+  rule: FlowRule;
+  limiters: Map<string, { limiter: FlowLimiter; lastSeenMs: number }>;
+}
+
+interface DegradeEntry {
+  key: string;
+  breaker: CircuitBreaker;
+}
+
+export class RuleEngine {
+  private flow: FlowEntry[] = [];
+  private degrade: DegradeEntry[] = [];
+  private readonly offered = new Map<string, OfferedRate>();
+  private lastTickMs: number | undefined;
+  private readonly opts: EngineOptions;
+
+  constructor(opts: EngineOptions = {}) {
+    this.opts = opts;
+  }
+
+  /** Replaces the flow rules; identical rules keep their state. */
+  setFlowRules(rules: readonly FlowRule[]): { changed: boolean } {
+    const old = this.flow;
+    this.flow = reuse(rules, (r) => JSON.stringify(writeFlowRule(r)), old, (key, rule) => ({ key, rule, limiters: new Map() }));
+    return { changed: !sameKeys(old, this.flow) };
+  }
+
+  /** Replaces the degrade rules; identical rules keep their breaker (and its state). */
+  setDegradeRules(rules: readonly DegradeRule[]): { changed: boolean } {
+    const old = this.degrade;
+    this.degrade = reuse(rules, (r) => JSON.stringify(writeDegradeRule(r)), old, (key, rule) => ({ key, breaker: new CircuitBreaker(rule, this.opts.breaker) }));
+    return { changed: !sameKeys(old, this.degrade) };
+  }
+
+  /** The RT thresholds (ms) whose slow completions the ingest must count for this resource. */
+  slowThresholdsMs(resource: string): number[] {
+    const out = new Set<number>();
+    for (const d of this.degrade) if (d.breaker.rule.resource === resource && d.breaker.rule.grade === DegradeGrade.SLOW_REQUEST_RATIO) out.add(slowThresholdMs(d.breaker.rule));
+    return [...out].sort((a, b) => a - b);
+  }
+
+  /** Resources that have rules. */
+  resources(): string[] {
+    const out = new Set<string>();
+    for (const f of this.flow) out.add(f.rule.resource);
+    for (const d of this.degrade) out.add(d.breaker.rule.resource);
+    return [...out].sort();
+  }
+
+  /** One tick: the traffic counted since the previous tick (resources absent: none). */
+  tick(nowMs: number, traffic: ReadonlyMap<string, ResourceTraffic>): { verdicts: VerdictEntry[]; transitions: BreakerTransition[] } {
+    const startMs = this.lastTickMs ?? nowMs;
+    this.lastTickMs = nowMs;
+    const verdicts = new Map<string, VerdictEntry>();
+    const put = (resource: string, origin: string, v: Verdict) => {
+      const k = `${resource}\u0000${origin}`;
+      const cur = verdicts.get(k);
+      verdicts.set(k, { resource, origin, verdict: cur === undefined ? v : mostRestrictive(cur.verdict, v) });
+    };
+    const named = new Map<string, Set<string>>();
+    for (const f of this.flow) {
+      if (f.rule.limitApp === 'default' || f.rule.limitApp === 'other') continue;
+      const s = named.get(f.rule.resource) ?? new Set<string>();
+      s.add(f.rule.limitApp);
+      named.set(f.rule.resource, s);
+    }
+    for (const f of this.flow) {
+      const tr = traffic.get(f.rule.resource);
+      const app = f.rule.limitApp;
+      if (app === 'default') this.runLimiter(f, '', tr?.node ?? ZERO_TRAFFIC, startMs, nowMs, put);
+      else if (app !== 'other') this.runLimiter(f, app, tr?.origins?.get(app) ?? ZERO_TRAFFIC, startMs, nowMs, put);
+      else {
+        const skip = named.get(f.rule.resource);
+        for (const [origin, node] of tr?.origins ?? []) if (origin !== '' && !skip?.has(origin)) this.runLimiter(f, origin, node, startMs, nowMs, put);
+        for (const [origin, l] of f.limiters) {
+          if (tr?.origins?.has(origin) && !skip?.has(origin)) continue;
+          if (nowMs - l.lastSeenMs > (this.opts.otherIdleMs ?? 60_000) || skip?.has(origin)) f.limiters.delete(origin);
+          else put(f.rule.resource, origin, l.limiter.tick(nowMs, ZERO_TRAFFIC));
+        }
+      }
+    }
+    const transitions: BreakerTransition[] = [];
+    for (const d of this.degrade) {
+      const rule = d.breaker.rule;
+      const node = traffic.get(rule.resource)?.node ?? ZERO_TRAFFIC;
+      const slow = rule.grade === DegradeGrade.SLOW_REQUEST_RATIO ? (node.slowOverMs?.get(slowThresholdMs(rule)) ?? 0) : 0;
+      d.breaker.observe({ nowMs, passed: node.passed, completed: node.completed, errors: node.errors, slow, rtSumMs: node.rtSumMs });
+      put(rule.resource, '', d.breaker.verdictAt(nowMs, this.offeredRate(rule.resource, startMs, nowMs, node)));
+      transitions.push(...d.breaker.drainTransitions());
+    }
+    for (const r of this.resources()) if (!verdicts.has(`${r}\u0000`)) put(r, '', PASS);
+    const list = [...verdicts.values()].sort((a, b) => (a.resource < b.resource ? -1 : a.resource > b.resource ? 1 : a.origin < b.origin ? -1 : a.origin > b.origin ? 1 : 0));
+    return { verdicts: list, transitions };
+  }
+
+  private runLimiter(f: FlowEntry, origin: string, node: NodeTraffic, startMs: number, nowMs: number, put: (r: string, o: string, v: Verdict) => void): void {
+    let l = f.limiters.get(origin);
+    if (l === undefined) {
+      l = { limiter: new FlowLimiter(f.rule, startMs, 0, this.opts.loop), lastSeenMs: nowMs };
+      f.limiters.set(origin, l);
+    }
+    if (node.passed + node.blocked > 0 || node.concurrency > 0) l.lastSeenMs = nowMs;
+    put(f.rule.resource, origin, l.limiter.tick(nowMs, node));
+  }
+
+  /** Offered rate per resource for probe sizing (one estimate per resource, updated once a tick). */
+  private offeredRate(resource: string, startMs: number, nowMs: number, node: NodeTraffic): number {
+    let r = this.offered.get(resource);
+    if (r === undefined) {
+      r = new OfferedRate(startMs, 0, this.opts.probeRateTimeConstantMs ?? 1000);
+      this.offered.set(resource, r);
+    }
+    r.update(nowMs, node.passed + node.blocked);
+    return r.perSec;
+  }
+}
+
+/** Sentinel compares a call's RT with the rule's count rounded to whole ms. */
+export function slowThresholdMs(rule: DegradeRule): number {
+  return Math.round(rule.count);
+}
+
+function reuse<R, E extends { key: string }>(rules: readonly R[], keyOf: (r: R) => string, old: readonly E[], make: (key: string, r: R) => E): E[] {
+  const pool = new Map<string, E[]>();
+  for (const e of old) pool.set(e.key, [...(pool.get(e.key) ?? []), e]);
+  return rules.map((r) => {
+    const key = keyOf(r);
+    return pool.get(key)?.shift() ?? make(key, r);
+  });
+}
+
+function sameKeys(a: readonly { key: string }[], b: readonly { key: string }[]): boolean {
+  return a.length === b.length && a.every((e, i) => e.key === b[i]!.key);
+}

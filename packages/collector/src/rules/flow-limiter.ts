@@ -1,0 +1,90 @@
+// Owns the enforcement of one FlowRule on one node (a resource's traffic, or one origin's) as an
+// admission ratio, per the rule's grade and control behavior:
+//   QPS, reject (0) and rate limiter (2): the admission loop tracks `count`;
+//   QPS, warm up (1) and warm up + rate limiter (3): the loop tracks the warm-up threshold, which
+//     moves once per second from the pass count of the previous second (counted here per second
+//     of the tick time that reported it);
+//   concurrency (grade 0): from the in-flight count the collector sees, c. Ratio 0 while c ≥ count;
+//     below it the headroom (count − c) is shared over the next tick: p = (count − c) / (λ̂ · dt),
+//     capped at 1, so it recovers as c drops.
+// Rate limiter (2, 3): filters cannot queue a request for another process's turn, so
+// maxQueueingTimeMs is not enforced; the admitted rate converges on count, with per-second noise
+// instead of Sentinel's even spacing.
+
+import { AdmissionLoop, DEFAULT_OFFERED_TIME_CONSTANT_MS, type AdmissionLoopOptions } from './admission-loop.js';
+import { OfferedRate } from './offered-rate.js';
+import { ControlBehavior, FlowGrade, type FlowRule } from './rule-flow.js';
+import { admit, type Verdict } from './verdict.js';
+import { WarmUpThreshold } from './warm-up.js';
+
+/** What the limiter needs of its node each tick. */
+export interface FlowTraffic {
+  /** PASS (× count) counted since the previous tick. */
+  passed: number;
+  /** BLOCK (× count) counted since the previous tick. */
+  blocked: number;
+  /** In-flight entries now (PASS − EXIT). */
+  concurrency: number;
+}
+
+export class FlowLimiter {
+  readonly rule: FlowRule;
+  private readonly loop: AdmissionLoop | undefined;
+  private readonly offered: OfferedRate | undefined;
+  private readonly warmUp: WarmUpThreshold | undefined;
+  private lastMs: number;
+  private second = -1;
+  private passInSecond = 0;
+  private passPreviousSecond = 0;
+  private thresholdNow: number;
+  private verdictNow: Verdict = admit(1);
+
+  constructor(rule: FlowRule, startMs: number, offeredPerSec = 0, opts: AdmissionLoopOptions = {}) {
+    this.rule = rule;
+    this.lastMs = startMs;
+    this.thresholdNow = rule.count;
+    if (rule.grade === FlowGrade.THREAD) {
+      this.offered = new OfferedRate(startMs, offeredPerSec, opts.offeredTimeConstantMs ?? DEFAULT_OFFERED_TIME_CONSTANT_MS);
+    } else {
+      this.loop = new AdmissionLoop(startMs, offeredPerSec, opts);
+      const warm = rule.controlBehavior === ControlBehavior.WARM_UP || rule.controlBehavior === ControlBehavior.WARM_UP_RATE_LIMITER;
+      if (warm) this.warmUp = new WarmUpThreshold(rule.count, rule.warmUpPeriodSec);
+    }
+  }
+
+  /** The threshold the loop tracked at the last tick (count, or the warm-up threshold). */
+  get threshold(): number {
+    return this.thresholdNow;
+  }
+
+  get verdict(): Verdict {
+    return this.verdictNow;
+  }
+
+  tick(nowMs: number, t: FlowTraffic): Verdict {
+    const dtMs = nowMs - this.lastMs;
+    if (!(dtMs > 0)) return this.verdictNow;
+    this.lastMs = nowMs;
+    if (this.offered !== undefined) {
+      this.offered.update(nowMs, t.passed + t.blocked);
+      const headroom = this.rule.count - t.concurrency;
+      const perTick = (this.offered.perSec * dtMs) / 1000;
+      this.verdictNow = admit(headroom <= 0 ? 0 : perTick <= headroom ? 1 : headroom / perTick);
+      return this.verdictNow;
+    }
+    this.countPass(nowMs, t.passed);
+    this.thresholdNow = this.warmUp !== undefined ? this.warmUp.allowedQpsAt(nowMs, this.passPreviousSecond) : this.rule.count;
+    this.verdictNow = admit(this.loop!.tick({ nowMs, passed: t.passed, blocked: t.blocked }, this.thresholdNow));
+    return this.verdictNow;
+  }
+
+  private countPass(nowMs: number, passed: number): void {
+    const second = Math.floor(nowMs / 1000);
+    if (second !== this.second) {
+      this.passPreviousSecond = second === this.second + 1 ? this.passInSecond : 0;
+      this.passInSecond = 0;
+      this.second = second;
+    }
+    this.passInSecond += passed;
+  }
+}

@@ -1,0 +1,75 @@
+// Owns reading and writing a rule set in Sentinel's JSON (what the dashboard's setRules and
+// Sentinel's data sources send): `parseRules(type, json)` checks every rule alone and refuses an
+// invalid one with its index, the rule as given, a stable code and a reason — the valid rest is
+// kept, so a half-bad reload never empties a running set. `serializeRules` writes the normalised
+// set back (defaults filled in, unknown fields kept), as `/getRules` serves it.
+
+import { readDegradeRule, writeDegradeRule, type DegradeRule } from './rule-degrade.js';
+import { FieldError, isPlainObject } from './rule-fields.js';
+import { readFlowRule, writeFlowRule, type FlowRule } from './rule-flow.js';
+
+export type RuleType = 'flow' | 'degrade';
+export const RULE_TYPES: readonly RuleType[] = ['flow', 'degrade'];
+export type RuleOf<T extends RuleType> = T extends 'flow' ? FlowRule : DegradeRule;
+
+export interface RejectedRule {
+  index: number;
+  rule: unknown;
+  code: string;
+  reason: string;
+}
+
+export interface ParsedRules<T extends RuleType> {
+  rules: RuleOf<T>[];
+  rejected: RejectedRule[];
+}
+
+/** The whole input is unusable (not JSON, not an array, unknown type): nothing is applied. */
+export class RuleSetError extends Error {
+  constructor(
+    readonly code: 'E_RULES_TYPE' | 'E_RULES_JSON' | 'E_RULES_NOT_ARRAY',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Sentinel's rule types are case-insensitive (`getRules?type=FLOW`). */
+export function ruleType(name: string): RuleType {
+  const t = name.toLowerCase();
+  if (t === 'flow' || t === 'degrade') return t;
+  throw new RuleSetError('E_RULES_TYPE', `invalid type ${JSON.stringify(name)}: supported are ${RULE_TYPES.join(', ')}`);
+}
+
+/** `json`: the JSON text or the already parsed value (an array of rule objects). */
+export function parseRules<T extends RuleType>(type: T, json: unknown): ParsedRules<T> {
+  ruleType(type);
+  let value = json;
+  if (typeof json === 'string') {
+    try {
+      value = JSON.parse(json);
+    } catch (e) {
+      throw new RuleSetError('E_RULES_JSON', `rules are not valid JSON: ${(e as Error).message}`);
+    }
+  }
+  if (!Array.isArray(value)) throw new RuleSetError('E_RULES_NOT_ARRAY', 'rules must be a JSON array of rule objects');
+  const rules: RuleOf<T>[] = [];
+  const rejected: RejectedRule[] = [];
+  value.forEach((raw: unknown, index) => {
+    try {
+      if (!isPlainObject(raw)) throw new FieldError('E_RULE_NOT_OBJECT', 'a rule must be a JSON object');
+      rules.push((type === 'flow' ? readFlowRule(raw) : readDegradeRule(raw)) as RuleOf<T>);
+    } catch (e) {
+      /* c8 ignore next -- only FieldErrors are thrown by the readers */
+      if (!(e instanceof FieldError)) throw e;
+      rejected.push({ index, rule: raw, code: e.code, reason: e.message });
+    }
+  });
+  return { rules, rejected };
+}
+
+/** The rules as Sentinel's JSON array text. */
+export function serializeRules<T extends RuleType>(type: T, rules: readonly RuleOf<T>[]): string {
+  ruleType(type);
+  return JSON.stringify(rules.map((r) => (type === 'flow' ? writeFlowRule(r as FlowRule) : writeDegradeRule(r as DegradeRule))));
+}

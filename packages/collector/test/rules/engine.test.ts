@@ -1,0 +1,124 @@
+// The rule engine: limitApp routing (default, a named origin, other), verdicts combined per key
+// (most restrictive), breakers beside flow rules, reload keeping state, slow thresholds asked of
+// the ingest, idle `other` origins forgotten. Every tick is driven by hand with an injected clock.
+
+import t from 'tap';
+import { RuleEngine, ZERO_TRAFFIC, type NodeTraffic, type ResourceTraffic } from '../../src/rules/engine.js';
+import { parseRules } from '../../src/rules/rule-set.js';
+import { PASS, admit, mostRestrictive } from '../../src/rules/verdict.js';
+
+const T0 = 1_764_000_000_000;
+
+function flow(...rules: Array<Record<string, unknown>>) {
+  const p = parseRules('flow', rules);
+  if (p.rejected.length > 0) throw new Error(p.rejected[0]!.reason);
+  return p.rules;
+}
+function degrade(...rules: Array<Record<string, unknown>>) {
+  const p = parseRules('degrade', rules);
+  if (p.rejected.length > 0) throw new Error(p.rejected[0]!.reason);
+  return p.rules;
+}
+function node(n: Partial<NodeTraffic>): NodeTraffic {
+  return { ...ZERO_TRAFFIC, ...n };
+}
+function traffic(entries: Record<string, ResourceTraffic>): Map<string, ResourceTraffic> {
+  return new Map(Object.entries(entries));
+}
+
+t.test('mostRestrictive: block > admit (lower ratio) > pass; a later or open-ended block wins', async (t) => {
+  t.same(mostRestrictive(PASS, admit(0.5)), { kind: 'admit', ratio: 0.5 });
+  t.same(mostRestrictive(admit(0.2), admit(0.5)), { kind: 'admit', ratio: 0.2 });
+  t.same(mostRestrictive(admit(0.5), admit(0.2)), { kind: 'admit', ratio: 0.2 });
+  t.same(mostRestrictive(admit(0), { kind: 'block', untilMs: 5 }), { kind: 'block', untilMs: 5 });
+  t.same(mostRestrictive({ kind: 'block', untilMs: 5 }, { kind: 'block', untilMs: 9 }), { kind: 'block', untilMs: 9 });
+  t.same(mostRestrictive({ kind: 'block', untilMs: 9 }, { kind: 'block' }), { kind: 'block' });
+  t.same(mostRestrictive({ kind: 'block' }, { kind: 'block', untilMs: 9 }), { kind: 'block' });
+  t.same(mostRestrictive(PASS, PASS), PASS);
+  t.same(admit(1.2), PASS);
+  t.same(admit(-0.1), { kind: 'admit', ratio: 0 });
+});
+
+t.test('limitApp: default → the resource key; a named origin → its key; other → each unnamed origin on its own', async (t) => {
+  const e = new RuleEngine();
+  e.setFlowRules(flow({ resource: 'R', count: 100 }, { resource: 'R', limitApp: 'app-a', count: 10 }, { resource: 'R', limitApp: 'other', count: 5 }));
+  t.same(e.tick(T0, new Map()).verdicts, [
+    { resource: 'R', origin: '', verdict: PASS },
+    { resource: 'R', origin: 'app-a', verdict: PASS },
+  ], 'first tick: nothing seen yet');
+  const tr = traffic({
+    R: {
+      node: node({ passed: 132, concurrency: 3 }),
+      origins: new Map([
+        ['app-a', node({ passed: 100 })], // 1000/s against 10/s
+        ['app-b', node({ passed: 30 })], // 300/s against 5/s
+        ['app-c', node({ passed: 1 })], // 10/s against 5/s, below the step threshold
+        ['', node({ passed: 1 })], // no origin: never `other`
+      ]),
+    },
+  });
+  const v = e.tick(T0 + 100, tr).verdicts;
+  t.same(v.map((x) => x.origin), ['', 'app-a', 'app-b', 'app-c'], 'one key per origin the rules cover');
+  t.same(v[1]!.verdict, { kind: 'admit', ratio: 0 }, 'app-a: 100 in 100 ms against 10/s → error clamped at 10 → ratio 0');
+  t.same(v[2]!.verdict, { kind: 'admit', ratio: 0 }, 'app-b: its own limit of 5/s');
+  t.same(v[3]!.verdict, PASS, 'app-c: 1 request, estimate still low → pass');
+  t.equal(v[0]!.verdict.kind, 'admit', 'default: 1320/s against 100/s');
+});
+
+t.test('other: an origin later named by its own rule leaves other; an idle other origin is forgotten', async (t) => {
+  const e = new RuleEngine({ otherIdleMs: 1000 });
+  e.setFlowRules(flow({ resource: 'R', limitApp: 'other', count: 5 }));
+  e.tick(T0, new Map());
+  const busy = traffic({ R: { node: node({ passed: 20 }), origins: new Map([['x', node({ passed: 10 })], ['y', node({ passed: 10 })]]) } });
+  t.same(e.tick(T0 + 100, busy).verdicts.map((x) => x.origin), ['', 'x', 'y']);
+  const onlyX = traffic({ R: { node: node({ passed: 10 }), origins: new Map([['x', node({ passed: 10 })]]) } });
+  t.same(e.tick(T0 + 600, onlyX).verdicts.map((x) => x.origin), ['', 'x', 'y'], 'y idle 500 ms: kept');
+  t.same(e.tick(T0 + 1200, onlyX).verdicts.map((x) => x.origin), ['', 'x'], 'y idle 1100 ms > 1000: forgotten');
+  e.setFlowRules(flow({ resource: 'R', limitApp: 'other', count: 5 }, { resource: 'R', limitApp: 'x', count: 50 }));
+  const slowX = traffic({ R: { node: node({ passed: 2 }), origins: new Map([['x', node({ passed: 2 })]]) } });
+  const v = e.tick(T0 + 1300, slowX).verdicts;
+  t.same(v.map((x) => x.origin), ['', 'x']);
+  t.same(v[1]!.verdict, PASS, 'x (20/s) now has its own rule (50/s): the other limiter (5/s) no longer applies to it');
+});
+
+t.test('a breaker and a flow rule on one resource combine: open breaker blocks, closed leaves the flow verdict', async (t) => {
+  const e = new RuleEngine();
+  e.setFlowRules(flow({ resource: 'R', count: 10 }));
+  e.setDegradeRules(degrade({ resource: 'R', grade: 2, count: 2, timeWindow: 3 }));
+  e.tick(T0, new Map());
+  const failing = traffic({ R: { node: node({ passed: 100, completed: 10, errors: 3, rtSumMs: 50 }) } });
+  const r = e.tick(T0 + 100, failing);
+  t.same(r.verdicts, [{ resource: 'R', origin: '', verdict: { kind: 'block', untilMs: T0 + 3100 } }]);
+  t.same(r.transitions.map((x) => [x.resource, x.from, x.to, x.cause, x.value]), [['R', 'CLOSED', 'OPEN', 'threshold', 3]]);
+  const later = e.tick(T0 + 3100, traffic({ R: { node: node({ blocked: 50 }) } }));
+  t.equal(later.verdicts[0]!.verdict.kind, 'admit', 'half-open: the probe ratio (or the flow ratio if lower)');
+  t.same(later.transitions.map((x) => x.to), ['HALF_OPEN']);
+});
+
+t.test('reloading identical rules keeps state; a changed rule starts afresh; changed says which', async (t) => {
+  const e = new RuleEngine();
+  const rules = degrade({ resource: 'R', grade: 2, count: 0, timeWindow: 10 });
+  t.same(e.setDegradeRules(rules), { changed: true });
+  e.tick(T0, new Map());
+  e.tick(T0 + 100, traffic({ R: { node: node({ completed: 5, errors: 1 }) } }));
+  t.same(e.setDegradeRules(degrade({ resource: 'R', grade: 2, count: 0, timeWindow: 10 })), { changed: false });
+  t.same(e.tick(T0 + 200, new Map()).verdicts[0]!.verdict, { kind: 'block', untilMs: T0 + 10_100 }, 'still open after an identical reload');
+  t.same(e.setDegradeRules(degrade({ resource: 'R', grade: 2, count: 1, timeWindow: 10 })), { changed: true });
+  t.same(e.tick(T0 + 300, new Map()).verdicts[0]!.verdict, PASS, 'a changed rule: a fresh, closed breaker');
+  t.same(e.setFlowRules([]), { changed: false });
+  t.same(e.setDegradeRules([]), { changed: true });
+  t.same(e.tick(T0 + 400, new Map()).verdicts, [], 'no rules, no verdicts');
+});
+
+t.test('slow-ratio breakers: the ingest is asked for rt > round(count) counts, and they drive the breaker', async (t) => {
+  const e = new RuleEngine();
+  e.setDegradeRules(degrade({ resource: 'R', grade: 0, count: 99.6, timeWindow: 1, slowRatioThreshold: 0.5 }, { resource: 'R', grade: 0, count: 20, timeWindow: 1 }, { resource: 'R', grade: 1, count: 0.5, timeWindow: 1 }, { resource: 'S', grade: 0, count: 7, timeWindow: 1 }));
+  t.same(e.slowThresholdsMs('R'), [20, 100]);
+  t.same(e.slowThresholdsMs('S'), [7]);
+  t.same(e.slowThresholdsMs('nope'), []);
+  t.same(e.resources(), ['R', 'S']);
+  e.tick(T0, new Map());
+  const r = e.tick(T0 + 100, traffic({ R: { node: node({ passed: 10, completed: 10, slowOverMs: new Map([[20, 9], [100, 6]]) }) } }));
+  t.same(r.transitions.map((x) => [x.to, x.value]), [['OPEN', 0.6]], 'rt > 100: 6 of 10 > 0.5 trips; rt > 20: 9 of 10 < 1.0 does not');
+  t.same(r.verdicts.map((x) => [x.resource, x.verdict.kind]), [['R', 'block'], ['S', 'pass']]);
+});

@@ -1,0 +1,108 @@
+// One flow rule on one node: concurrency (grade 0) by hand; warm up tracked through its moving
+// threshold and the rate limiter behaviours converging on count, in the seeded simulation.
+
+import t from 'tap';
+import { FlowLimiter } from '../../src/rules/flow-limiter.js';
+import { parseRules } from '../../src/rules/rule-set.js';
+import type { Verdict } from '../../src/rules/verdict.js';
+import { meanOf, simulate } from './traffic-sim.js';
+
+const BASE_SEED = process.env.SW_SEED ? Number(process.env.SW_SEED) : 20261140;
+
+function rule(r: Record<string, unknown>) {
+  return parseRules('flow', [{ resource: 'r', ...r }]).rules[0]!;
+}
+
+function ratioOf(v: Verdict): number {
+  return v.kind === 'pass' ? 1 : v.kind === 'admit' ? v.ratio : 0;
+}
+
+t.test('concurrency: ratio 0 at or over count, the headroom shared over the next tick below it', async (t) => {
+  const l = new FlowLimiter(rule({ grade: 0, count: 10 }), 0, 600);
+  t.same(l.tick(100, { passed: 60, blocked: 0, concurrency: 10 }), { kind: 'admit', ratio: 0 }, '10 in flight of 10');
+  t.same(l.tick(200, { passed: 0, blocked: 60, concurrency: 12 }), { kind: 'admit', ratio: 0 }, 'over count');
+  t.same(l.tick(300, { passed: 6, blocked: 54, concurrency: 4 }), { kind: 'admit', ratio: 0.1 }, '6 free, 60 offered a tick → 0.1');
+  t.same(l.tick(300, { passed: 6, blocked: 54, concurrency: 0 }), { kind: 'admit', ratio: 0.1 }, 'same time: unchanged');
+  const calm = new FlowLimiter(rule({ grade: 0, count: 10 }), 0, 20);
+  t.same(calm.tick(100, { passed: 2, blocked: 0, concurrency: 4 }), { kind: 'pass' }, '2 offered a tick fit in 6 free');
+  t.same(calm.tick(200, { passed: 2, blocked: 0, concurrency: 9.5 }), { kind: 'admit', ratio: 0.25 }, '0.5 free of 2 a tick');
+});
+
+t.test('concurrency in simulation: in-flight stays around count, and recovers as calls finish', async (t) => {
+  // Requests last 200 ms; 400/s offered would keep 80 in flight; count 20.
+  const count = 20;
+  const l = new FlowLimiter(rule({ grade: 0, count }), 0, 0);
+  const ends: number[] = [];
+  let ratio = 1;
+  const inFlightAtTick: number[] = [];
+  const seed = BASE_SEED + 7;
+  t.comment(`seed ${seed}`);
+  let s = seed >>> 0;
+  const rand = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296);
+  let passed = 0;
+  let blocked = 0;
+  for (let ms = 0; ms < 20_000; ms++) {
+    while (ends.length > 0 && ends[0]! <= ms) ends.shift();
+    if (ms % 100 === 0 && ms > 0) {
+      ratio = ratioOf(l.tick(ms, { passed, blocked, concurrency: ends.length }));
+      inFlightAtTick.push(ends.length);
+      passed = 0;
+      blocked = 0;
+    }
+    if (rand() < 0.4) {
+      if (rand() < ratio) {
+        passed++;
+        ends.push(ms + 200);
+      } else blocked++;
+    }
+  }
+  const steady = inFlightAtTick.slice(20);
+  const avg = steady.reduce((a, b) => a + b, 0) / steady.length;
+  t.ok(avg <= count * 1.1 && avg >= count * 0.6, `average in flight at ticks ${avg.toFixed(1)} (count ${count})`);
+  t.ok(Math.max(...steady) <= count * 1.5, `peak in flight ${Math.max(...steady)}`);
+});
+
+t.test('warm up: the threshold starts at count / 3 and climbs; the admitted rate tracks it', async (t) => {
+  const count = 100;
+  const seed = BASE_SEED + 8;
+  t.comment(`seed ${seed}`);
+  let limiter: FlowLimiter | undefined;
+  const thresholds: number[] = [];
+  const r = simulate({
+    seed,
+    phases: [{ untilMs: 40_000, offeredPerSec: 5 * count }],
+    start: (nowMs) => {
+      limiter = new FlowLimiter(rule({ count, controlBehavior: 1, warmUpPeriodSec: 10 }), nowMs, 0);
+      return (tMs, passed, blocked) => {
+        const v = limiter!.tick(tMs, { passed, blocked, concurrency: 0 });
+        if (tMs % 1000 === 0) thresholds.push(limiter!.threshold);
+        return ratioOf(v);
+      };
+    },
+  });
+  t.ok(Math.abs(thresholds[0]! / (count / 3) - 1) < 0.1, `threshold after the first second ${thresholds[0]!.toFixed(2)} ≈ count / 3`);
+  t.ok(Math.abs(r.admittedPerSecond[2]! / thresholds[2]! - 1) < 0.3, `second 2: ${r.admittedPerSecond[2]} admitted, threshold ${thresholds[2]!.toFixed(1)}`);
+  // (A second admitting under ⌊count⌋/3 refills the bucket, as in Sentinel: the climb may step back.)
+  const rising = thresholds.slice(0, 12);
+  t.ok(rising[8]! > rising[2]! + 15, `threshold climbs under sustained traffic: ${rising.map((x) => x.toFixed(0)).join(' ')}`);
+  t.ok(thresholds.findIndex((x) => x === count) > 5, 'reaches count only after several seconds');
+  const avg = meanOf(r.admittedPerSecond, 25, 35);
+  t.ok(Math.abs(avg / count - 1) <= 0.05, `warmed: 10 s average ${avg.toFixed(1)}/s`);
+});
+
+t.test('rate limiter (2) and warm up + rate limiter (3) converge on count; maxQueueingTimeMs changes nothing', async (t) => {
+  const count = 100;
+  for (const [i, r] of [{ controlBehavior: 2, maxQueueingTimeMs: 500 }, { controlBehavior: 2, maxQueueingTimeMs: 20_000 }, { controlBehavior: 3, warmUpPeriodSec: 5 }].entries()) {
+    const seed = BASE_SEED + 20 + i;
+    const sim = simulate({
+      seed,
+      phases: [{ untilMs: 30_000, offeredPerSec: 5 * count }],
+      start: (nowMs) => {
+        const l = new FlowLimiter(rule({ count, ...r }), nowMs, 0);
+        return (tMs, passed, blocked) => ratioOf(l.tick(tMs, { passed, blocked, concurrency: 0 }));
+      },
+    });
+    const avg = meanOf(sim.admittedPerSecond, 15, 25);
+    t.ok(Math.abs(avg / count - 1) <= 0.05, `${JSON.stringify(r)} (seed ${seed}): 10 s average ${avg.toFixed(1)}/s`);
+  }
+});

@@ -1,0 +1,159 @@
+// parseRules / serializeRules: every field's check with its code, defaults as Sentinel fills
+// them in, an invalid rule refused alone (the rest kept), unknown fields kept on the way back.
+
+import t from 'tap';
+import { RuleSetError, parseRules, ruleType, serializeRules } from '../../src/rules/rule-set.js';
+
+const flowDefaults = { limitApp: 'default', grade: 1, strategy: 0, controlBehavior: 0, warmUpPeriodSec: 10, maxQueueingTimeMs: 500, clusterMode: false, regex: false };
+const degradeDefaults = { limitApp: 'default', grade: 0, minRequestAmount: 5, statIntervalMs: 1000, slowRatioThreshold: 1, regex: false };
+
+t.test('a minimal flow rule gets Sentinel defaults, in Sentinel field order', async (t) => {
+  const { rules, rejected } = parseRules('flow', '[{"resource":"GET /a","count":10}]');
+  t.same(rejected, []);
+  t.equal(
+    serializeRules('flow', rules),
+    '[{"resource":"GET /a","limitApp":"default","grade":1,"count":10,"strategy":0,"controlBehavior":0,"warmUpPeriodSec":10,"maxQueueingTimeMs":500,"clusterMode":false,"regex":false}]',
+  );
+  t.same(JSON.parse(serializeRules('flow', rules)), [{ resource: 'GET /a', ...flowDefaults, count: 10 }]);
+});
+
+t.test('a minimal degrade rule gets Sentinel defaults', async (t) => {
+  const { rules, rejected } = parseRules('degrade', [{ resource: 'r', count: 50, timeWindow: 10 }]);
+  t.same(rejected, []);
+  t.same(JSON.parse(serializeRules('degrade', rules)), [{ resource: 'r', ...degradeDefaults, count: 50, timeWindow: 10 }]);
+  t.equal(Object.keys(JSON.parse(serializeRules('degrade', rules))[0]).join(), 'resource,limitApp,grade,count,timeWindow,minRequestAmount,statIntervalMs,slowRatioThreshold,regex');
+});
+
+t.test('what the dashboard sends round-trips unchanged, unknown fields included', async (t) => {
+  const flow = [
+    { id: 7, resource: 'GET /orders', limitApp: 'app-a', grade: 1, count: 20.5, strategy: 0, refResource: null, controlBehavior: 1, warmUpPeriodSec: 5, maxQueueingTimeMs: 500, clusterMode: false, clusterConfig: { flowId: null, thresholdType: 0 }, regex: false, gmtCreate: 1700000000000 },
+  ];
+  const text = JSON.stringify(flow);
+  const parsed = parseRules('flow', text);
+  t.same(parsed.rejected, []);
+  t.same(JSON.parse(serializeRules('flow', parsed.rules)), flow);
+  const degrade = [{ id: 1, resource: 'POST /pay', limitApp: 'default', grade: 2, count: 3, timeWindow: 30, minRequestAmount: 10, statIntervalMs: 60000, slowRatioThreshold: 1, regex: false, app: 'shop', ip: '10.0.0.1', port: 8719 }];
+  t.same(JSON.parse(serializeRules('degrade', parseRules('degrade', degrade).rules)), degrade);
+});
+
+t.test('a __proto__ key is kept as a plain field, not a prototype', async (t) => {
+  const { rules } = parseRules('flow', '[{"resource":"r","count":1,"__proto__":{"polluted":true}}]');
+  t.equal(({} as Record<string, unknown>).polluted, undefined);
+  t.equal((rules[0] as unknown as Record<string, unknown>).polluted, undefined);
+  t.match(serializeRules('flow', rules), /"__proto__":\{"polluted":true\}/);
+});
+
+t.test('an invalid rule is refused alone, with its index, the rule as given, a code and a reason', async (t) => {
+  const input = [{ resource: 'ok-1', count: 1 }, { resource: '', count: 1 }, 42, { resource: 'ok-2', count: 2 }, { resource: 'bad', count: -1 }];
+  const { rules, rejected } = parseRules('flow', input);
+  t.same(
+    rules.map((r) => r.resource),
+    ['ok-1', 'ok-2'],
+  );
+  t.same(
+    rejected.map(({ index, rule, code }) => ({ index, rule, code })),
+    [
+      { index: 1, rule: { resource: '', count: 1 }, code: 'E_RULE_RESOURCE' },
+      { index: 2, rule: 42, code: 'E_RULE_NOT_OBJECT' },
+      { index: 4, rule: { resource: 'bad', count: -1 }, code: 'E_RULE_COUNT' },
+    ],
+  );
+  t.match(rejected[2]!.reason, /count must be a number ≥ 0, got -1/);
+});
+
+const flowCases: Array<[string, Record<string, unknown>, string]> = [
+  ['id not an integer', { id: 1.5 }, 'E_RULE_ID'],
+  ['id a string', { id: '7' }, 'E_RULE_ID'],
+  ['resource missing', { resource: undefined }, 'E_RULE_RESOURCE'],
+  ['resource blank', { resource: '  ' }, 'E_RULE_RESOURCE'],
+  ['resource a number', { resource: 5 }, 'E_RULE_RESOURCE'],
+  ['limitApp a number', { limitApp: 3 }, 'E_RULE_LIMIT_APP'],
+  ['grade 2', { grade: 2 }, 'E_RULE_GRADE'],
+  ['grade "1"', { grade: '1' }, 'E_RULE_GRADE'],
+  ['count missing', { count: undefined }, 'E_RULE_COUNT'],
+  ['count NaN-like string', { count: 'ten' }, 'E_RULE_COUNT'],
+  ['count negative', { count: -0.5 }, 'E_RULE_COUNT'],
+  ['strategy 1 (relate)', { strategy: 1 }, 'E_RULE_STRATEGY_UNSUPPORTED'],
+  ['strategy 2 (chain)', { strategy: 2 }, 'E_RULE_STRATEGY_UNSUPPORTED'],
+  ['strategy 3', { strategy: 3 }, 'E_RULE_STRATEGY'],
+  ['controlBehavior 4', { controlBehavior: 4 }, 'E_RULE_CONTROL_BEHAVIOR'],
+  ['warmUpPeriodSec fractional', { warmUpPeriodSec: 1.5 }, 'E_RULE_WARM_UP_PERIOD'],
+  ['warmUpPeriodSec 0 on a warm-up rule', { controlBehavior: 1, warmUpPeriodSec: 0 }, 'E_RULE_WARM_UP_PERIOD'],
+  ['warmUpPeriodSec 0 on a warm-up rate limiter', { controlBehavior: 3, warmUpPeriodSec: 0 }, 'E_RULE_WARM_UP_PERIOD'],
+  ['maxQueueingTimeMs negative', { maxQueueingTimeMs: -1 }, 'E_RULE_MAX_QUEUEING_TIME'],
+  ['maxQueueingTimeMs 0 on a rate limiter', { controlBehavior: 2, maxQueueingTimeMs: 0 }, 'E_RULE_MAX_QUEUEING_TIME'],
+  ['clusterMode true', { clusterMode: true }, 'E_RULE_CLUSTER_UNSUPPORTED'],
+  ['clusterMode "no"', { clusterMode: 'no' }, 'E_RULE_CLUSTER_UNSUPPORTED'],
+  ['regex true', { regex: true }, 'E_RULE_REGEX_UNSUPPORTED'],
+];
+
+t.test('flow rule fields: each bad value refused with its code', async (t) => {
+  for (const [name, patch, code] of flowCases) {
+    const rule = { resource: 'r', count: 10, ...patch };
+    const { rules, rejected } = parseRules('flow', [rule]);
+    t.equal(rules.length, 0, name);
+    t.equal(rejected[0]?.code, code, name);
+  }
+});
+
+t.test('flow rule values Sentinel accepts are accepted', async (t) => {
+  const ok: Array<Record<string, unknown>> = [
+    { count: 0 },
+    { id: null },
+    { limitApp: '' },
+    { limitApp: null },
+    { limitApp: 'other' },
+    { grade: 0, controlBehavior: 1, warmUpPeriodSec: 0 },
+    { controlBehavior: 2, maxQueueingTimeMs: 1 },
+    { controlBehavior: 3 },
+    { clusterMode: null, regex: null },
+  ];
+  for (const patch of ok) {
+    const { rules, rejected } = parseRules('flow', [{ resource: 'r', count: 10, ...patch }]);
+    t.same(rejected, [], JSON.stringify(patch));
+    t.equal(rules.length, 1);
+  }
+  t.equal(parseRules('flow', [{ resource: 'r', count: 1, limitApp: ' ' }]).rules[0]!.limitApp, 'default', 'blank limitApp → default');
+});
+
+const degradeCases: Array<[string, Record<string, unknown>, string]> = [
+  ['grade 3', { grade: 3 }, 'E_RULE_GRADE'],
+  ['count missing', { count: undefined }, 'E_RULE_COUNT'],
+  ['count negative', { count: -1 }, 'E_RULE_COUNT'],
+  ['exception ratio over 1', { grade: 1, count: 1.5 }, 'E_RULE_COUNT'],
+  ['timeWindow missing', { timeWindow: undefined }, 'E_RULE_TIME_WINDOW'],
+  ['timeWindow 0', { timeWindow: 0 }, 'E_RULE_TIME_WINDOW'],
+  ['timeWindow fractional', { timeWindow: 0.5 }, 'E_RULE_TIME_WINDOW'],
+  ['minRequestAmount 0', { minRequestAmount: 0 }, 'E_RULE_MIN_REQUEST_AMOUNT'],
+  ['statIntervalMs 0', { statIntervalMs: 0 }, 'E_RULE_STAT_INTERVAL'],
+  ['slowRatioThreshold 1.2', { slowRatioThreshold: 1.2 }, 'E_RULE_SLOW_RATIO'],
+  ['slowRatioThreshold negative', { slowRatioThreshold: -0.1 }, 'E_RULE_SLOW_RATIO'],
+  ['regex true', { regex: true }, 'E_RULE_REGEX_UNSUPPORTED'],
+  ['resource missing', { resource: undefined }, 'E_RULE_RESOURCE'],
+];
+
+t.test('degrade rule fields: each bad value refused with its code', async (t) => {
+  for (const [name, patch, code] of degradeCases) {
+    const { rules, rejected } = parseRules('degrade', [{ resource: 'r', count: 100, timeWindow: 5, ...patch }]);
+    t.equal(rules.length, 0, name);
+    t.equal(rejected[0]?.code, code, name);
+  }
+  t.equal(parseRules('degrade', [{ resource: 'r', grade: 1, count: 1, timeWindow: 1 }]).rules.length, 1, 'exception ratio 1 is valid');
+  t.equal(parseRules('degrade', [{ resource: 'r', grade: 2, count: 1000, timeWindow: 1 }]).rules.length, 1, 'an exception count may exceed 1');
+});
+
+t.test('the whole input: bad JSON, not an array, unknown type → RuleSetError, nothing applied', async (t) => {
+  t.throws(() => parseRules('flow', '[{'), { code: 'E_RULES_JSON' });
+  t.throws(() => parseRules('flow', '{"resource":"r"}'), { code: 'E_RULES_NOT_ARRAY' });
+  t.throws(() => parseRules('flow', null), { code: 'E_RULES_NOT_ARRAY' });
+  t.throws(() => parseRules('authority' as 'flow', []), { code: 'E_RULES_TYPE' });
+  t.throws(() => serializeRules('system' as 'flow', []), { code: 'E_RULES_TYPE' });
+  try {
+    parseRules('flow', 'nope');
+  } catch (e) {
+    t.ok(e instanceof RuleSetError, 'a RuleSetError');
+  }
+  t.equal(ruleType('FLOW'), 'flow');
+  t.equal(ruleType('Degrade'), 'degrade');
+  t.same(parseRules('degrade', '[]'), { rules: [], rejected: [] });
+});

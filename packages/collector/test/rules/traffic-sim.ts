@@ -1,0 +1,140 @@
+// Test and benchmark helper: a seeded simulation of filters enforcing an admission ratio and a
+// collector ticking a control loop. Time advances in steps (default 10 ms); in each step the
+// offered requests are Poisson, each admitted with the ratio in force (so admitted ~ Binomial);
+// the PASS/BLOCK records reach the collector `recordDelayMs` later (the filters' flush and the
+// tail); every `tickMs` the collector hands the counts it has seen to `decide`, whose ratio the
+// filters use from the next step on (a map read per request). Exact samplers for small means,
+// a rounded normal approximation above a mean of 30. The bench drives the same module.
+
+import { prng } from '../seeded.js';
+
+export interface Phase {
+  /** The phase lasts until this simulated time (ms from the start). */
+  untilMs: number;
+  offeredPerSec: number;
+}
+
+/** The collector side: counts seen since the last tick → the ratio to publish. */
+export type Decide = (nowMs: number, passed: number, blocked: number) => number;
+
+export interface SimOptions {
+  seed: number;
+  phases: Phase[];
+  tickMs?: number;
+  stepMs?: number;
+  recordDelayMs?: number;
+  /** Before this time there is no rule: ratio 1, decide is not called (default 0). */
+  ruleAtMs?: number;
+  /** Called once at ruleAtMs with the offered rate of the last second; returns the tick function. */
+  start: (nowMs: number, offeredLastSecond: number) => Decide;
+}
+
+export interface SimResult {
+  /** Per simulated second: requests admitted / offered (by decision time). */
+  admittedPerSecond: number[];
+  offeredPerSecond: number[];
+  /** Per tick interval: requests admitted (by decision time). */
+  admittedPerTick: number[];
+  /** The ratio after each tick (from ruleAtMs on). */
+  ratios: number[];
+}
+
+export function poisson(rand: () => number, mean: number): number {
+  if (mean <= 0) return 0;
+  if (mean > 30) return Math.max(0, Math.round(mean + Math.sqrt(mean) * gaussian(rand)));
+  const limit = Math.exp(-mean);
+  let k = 0;
+  let p = rand();
+  while (p > limit) {
+    k++;
+    p *= rand();
+  }
+  return k;
+}
+
+export function binomial(rand: () => number, n: number, p: number): number {
+  if (p <= 0 || n <= 0) return 0;
+  if (p >= 1) return n;
+  if (n < 64) {
+    let k = 0;
+    for (let i = 0; i < n; i++) if (rand() < p) k++;
+    return k;
+  }
+  const mean = n * p;
+  const variance = mean * (1 - p);
+  if (variance > 30) return Math.min(n, Math.max(0, Math.round(mean + Math.sqrt(variance) * gaussian(rand))));
+  // Inversion from 0 on the smaller-probability side.
+  const q = Math.min(p, 1 - p);
+  const ratio = q / (1 - q);
+  let prob = Math.pow(1 - q, n);
+  let cdf = prob;
+  const u = rand();
+  let k = 0;
+  while (u > cdf && k < n) {
+    prob *= (ratio * (n - k)) / (k + 1);
+    cdf += prob;
+    k++;
+  }
+  return q === p ? k : n - k;
+}
+
+function gaussian(rand: () => number): number {
+  const u = Math.max(rand(), 1e-12);
+  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rand());
+}
+
+export function simulate(o: SimOptions): SimResult {
+  const rand = prng(o.seed);
+  const tickMs = o.tickMs ?? 100;
+  const stepMs = o.stepMs ?? 10;
+  const delayMs = o.recordDelayMs ?? 50;
+  const ruleAtMs = o.ruleAtMs ?? 0;
+  const endMs = o.phases[o.phases.length - 1]!.untilMs;
+  const seconds = Math.ceil(endMs / 1000);
+  const admittedPerSecond = new Array<number>(seconds).fill(0);
+  const offeredPerSecond = new Array<number>(seconds).fill(0);
+  const ratios: number[] = [];
+  const admittedPerTick = new Array<number>(Math.ceil(endMs / tickMs)).fill(0);
+  const inFlight: Array<{ visibleAtMs: number; passed: number; blocked: number }> = [];
+  let seenPassed = 0;
+  let seenBlocked = 0;
+  let ratio = 1;
+  let decide: Decide | undefined;
+  let phase = 0;
+  for (let t = 0; t < endMs; t += stepMs) {
+    if (t >= ruleAtMs && t % tickMs === 0) {
+      while (inFlight.length > 0 && inFlight[0]!.visibleAtMs <= t) {
+        const r = inFlight.shift()!;
+        seenPassed += r.passed;
+        seenBlocked += r.blocked;
+      }
+      if (decide === undefined) {
+        const lastSecond = Math.floor(t / 1000) - 1;
+        decide = o.start(t, lastSecond >= 0 ? offeredPerSecond[lastSecond]! : 0);
+        seenPassed = 0;
+        seenBlocked = 0;
+      } else {
+        ratio = decide(t, seenPassed, seenBlocked);
+        ratios.push(ratio);
+        seenPassed = 0;
+        seenBlocked = 0;
+      }
+    }
+    while (t >= o.phases[phase]!.untilMs) phase++;
+    const offered = poisson(rand, (o.phases[phase]!.offeredPerSec * stepMs) / 1000);
+    const admitted = binomial(rand, offered, ratio);
+    const sec = Math.floor(t / 1000);
+    admittedPerSecond[sec]! += admitted;
+    admittedPerTick[Math.floor(t / tickMs)]! += admitted;
+    offeredPerSecond[sec]! += offered;
+    if (t >= ruleAtMs) inFlight.push({ visibleAtMs: t + stepMs + delayMs, passed: admitted, blocked: offered - admitted });
+  }
+  return { admittedPerSecond, offeredPerSecond, admittedPerTick, ratios };
+}
+
+/** Mean of xs[from..to). */
+export function meanOf(xs: readonly number[], from: number, to: number): number {
+  let s = 0;
+  for (let i = from; i < to; i++) s += xs[i]!;
+  return s / (to - from);
+}
