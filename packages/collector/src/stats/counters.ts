@@ -6,8 +6,12 @@
 //   BLOCK block += count
 //   EXIT  success += count, exception += count if error, RT += rtMs (once), min RT
 //                                           concurrency −= count
-//   CALL  pass += 1, success += 1, exception += 1 if error, RT += rtMs, min RT
-//         (one record = entry and exit; concurrency unchanged)
+//   CALL  one PASS of 1 at dt plus one EXIT of 1 at dt + rtMs, as Sentinel records an entry and
+//         its exit: the *entry half* (pass += 1) goes where dt falls, the *exit half* (success,
+//         exception, RT, min RT) where dt + rtMs falls, which may be a later bucket and second.
+//         Concurrency is unchanged.
+// Every record has an entry half (what it adds at its own time, dt) and an exit half (what it adds
+// at exitTimeOf): PASS and BLOCK have only the first, EXIT only the second, CALL both.
 
 import { RecordKind } from '@sentinel-wasi/protocol/encode';
 
@@ -34,8 +38,13 @@ export function clearCounters(v: Float64Array, b: number): void {
   v[b + C_MIN_RT] = STATISTIC_MAX_RT_MS;
 }
 
-/** Applies one record's counter rule (see above) to the counters at v[b…]. */
-export function addRecord(v: Float64Array, b: number, kind: number, count: number, rtMs: number, error: boolean): void {
+/** When a record's exit half happens: dt + rtMs for a CALL, dt for every other kind. */
+export function exitTimeOf(kind: number, tsMs: number, rtMs: number): number {
+  return kind === RecordKind.CALL ? tsMs + rtMs : tsMs;
+}
+
+/** Applies a record's entry half (see above) to the counters at v[b…]. */
+export function addEntryHalf(v: Float64Array, b: number, kind: number, count: number): void {
   switch (kind) {
     case RecordKind.PASS:
       v[b + C_PASS] = v[b + C_PASS]! + count;
@@ -43,14 +52,26 @@ export function addRecord(v: Float64Array, b: number, kind: number, count: numbe
     case RecordKind.BLOCK:
       v[b + C_BLOCK] = v[b + C_BLOCK]! + count;
       return;
-    case RecordKind.EXIT:
-      addCompletion(v, b, count, rtMs, error);
-      return;
     case RecordKind.CALL:
       v[b + C_PASS] = v[b + C_PASS]! + 1;
-      addCompletion(v, b, 1, rtMs, error);
       return;
   }
+}
+
+/** Applies a record's exit half (see above) to the counters at v[b…]. */
+export function addExitHalf(v: Float64Array, b: number, kind: number, count: number, rtMs: number, error: boolean): void {
+  if (kind === RecordKind.EXIT) addCompletion(v, b, count, rtMs, error);
+  else if (kind === RecordKind.CALL) addCompletion(v, b, 1, rtMs, error);
+}
+
+/** Whether a record kind has an exit half. */
+export function hasExitHalf(kind: number): boolean {
+  return kind === RecordKind.EXIT || kind === RecordKind.CALL;
+}
+
+/** Whether a record kind has an entry half. */
+export function hasEntryHalf(kind: number): boolean {
+  return kind !== RecordKind.EXIT;
 }
 
 /** The in-flight change one record makes: +count on PASS, −count on EXIT, 0 otherwise. */

@@ -1,7 +1,7 @@
 // Owns one statistics node (a resource's cluster node, or a resource seen from one origin): one
 // ring of 120 half-second buckets covering the minute, from which both of Sentinel's windows are
-// read, and the in-flight concurrency. What a record adds is counters.ts's rule; a record is
-// placed by its own time.
+// read, and the in-flight concurrency. What a record adds is counters.ts's rule; each half of a
+// record is placed by its own time (a CALL's exit half at dt + rtMs).
 //
 // One ring, two windows. A record updates one bucket of the ring (a LeapArray of 120 × 500 ms,
 // placed by the record's own time with the usual reset/too-old rules), instead of one bucket in
@@ -16,7 +16,7 @@
 // - then, as before, a bucket counts at nowMs when its start lies in (nowMs − intervalMs, nowMs].
 
 import type { NodeSnapshot } from './types.js';
-import { addCounts, addRecord, C_BLOCK, C_EXCEPTION, C_MIN_RT, C_PASS, C_RT, C_SUCCESS, concurrencyDelta, mergeCounters, STATISTIC_MAX_RT_MS } from './counters.js';
+import { addCounts, addEntryHalf, addExitHalf, C_BLOCK, C_EXCEPTION, C_MIN_RT, C_PASS, C_RT, C_SUCCESS, concurrencyDelta, exitTimeOf, hasEntryHalf, hasExitHalf, mergeCounters, STATISTIC_MAX_RT_MS } from './counters.js';
 import { F_OCCUPIED, F_START, FIELD_COUNT, HEADER_SIZE, slotIn } from './leap-window.js';
 
 export const SECOND_SAMPLE_COUNT = 2;
@@ -59,12 +59,18 @@ export class NodeStats {
     }
   }
 
-  /** Applies one record (kind, own time, count, RT, error) to the ring and the concurrency. */
+  /** Applies one record (kind, own time, count, RT, error) to the ring and the concurrency: its entry half at tsMs, its exit half at exitTimeOf. */
   record(kind: number, tsMs: number, count: number, rtMs: number, error: boolean): void {
     this.concurrency += concurrencyDelta(kind, count);
     // -1: older than the ring (and so both windows) can hold there (the metric log still has the record).
-    const b = this.slotAt(tsMs);
-    if (b >= 0) addRecord(this.values, b, kind, count, rtMs, error);
+    if (hasEntryHalf(kind)) {
+      const b = this.slotAt(tsMs);
+      if (b >= 0) addEntryHalf(this.values, b, kind, count);
+    }
+    if (hasExitHalf(kind)) {
+      const b = this.slotAt(exitTimeOf(kind, tsMs, rtMs));
+      if (b >= 0) addExitHalf(this.values, b, kind, count, rtMs, error);
+    }
   }
 
   /** Adds pre-aggregated counts (a restored second) without touching the concurrency. */

@@ -1,10 +1,15 @@
-// Owns the per-second rows not yet in the metric log and the sealing rule. By the record's own
-// second:
+// Owns the per-second rows not yet in the metric log and the sealing rule. A record's fate is
+// decided by the second of its entry half (dt):
 // - a second after `lastSealedSec` goes into that second's pending batch;
 // - a second already sealed is *late*: it is counted (recordsLate) and goes into an extra batch
 //   for its second, written at the next seal, unless it is more than `lateLimitSec` (default 60 s,
 //   the minute window's span) behind the sealed front: then it is dropped (recordsLateDropped),
 //   because neither the minute window nor a sane reader can place it.
+// A CALL's exit half (dt + rtMs) goes into the batch of its own second, never earlier than its
+// entry's, so never dropped: pending when that second is not sealed yet (it is then sealed with
+// that second, and checkpointed with the pending rows until then), else a late extra; it is not
+// counted late again. Each half is in exactly one batch, so a checkpoint neither loses nor
+// repeats it.
 // Batches are pooled: sealing returns them for reuse, so steady ingest allocates nothing.
 
 import { SecondBatch } from './second-batch.js';
@@ -62,6 +67,21 @@ export class SecondBatches {
     if (sec < this.lastSealedSec - this.lateLimitSec) {
       this.counters.recordsLateDropped++;
       return null;
+    }
+    return this.batchIn(this.late, sec);
+  }
+
+  /**
+   * The batch of a record's other half in second `sec` (≥ the second batchFor placed the record
+   * in, so never too late to place): pending or a late extra like any record, not counted again.
+   */
+  halfBatchFor(sec: number): SecondBatch {
+    if (sec === this.cacheSec) return this.cacheBatch!;
+    if (sec > this.lastSealedSec) {
+      const batch = this.batchIn(this.pending, sec);
+      this.cacheSec = sec;
+      this.cacheBatch = batch;
+      return batch;
     }
     return this.batchIn(this.late, sec);
   }

@@ -6,11 +6,13 @@
 // `addResolved` is the hot path: it allocates nothing for a known resource; the total node takes
 // its records in runs (total-run.ts).
 //
-// A record stamped more than `maxFutureMs` after now is dropped (recordsFuture); for records of
-// seconds already sealed see second-batches.ts.
+// Each half of a record (counters.ts) goes to the nodes' windows and to the row of its own second:
+// a CALL's pass where dt falls, its success, exception and RT where dt + rtMs falls. A record whose
+// exit half (for a CALL dt + rtMs, else dt) is more than `maxFutureMs` after now is dropped whole
+// (recordsFuture); for records of seconds already sealed see second-batches.ts.
 
 import { RecordKind, type FlowRecord } from '@sentinel-wasi/protocol';
-import { addRecord } from './counters.js';
+import { addEntryHalf, addExitHalf, exitTimeOf, hasEntryHalf, hasExitHalf } from './counters.js';
 import { HealthLog, type FullHealthCounters, type Problem } from './health.js';
 import { ResourceRegistry, type ResourceEntry } from './registry.js';
 import { SecondBatches, type SealedSecond } from './second-batches.js';
@@ -40,16 +42,19 @@ export class StatsStore {
   readonly maxFutureMs: number;
   private readonly registry: ResourceRegistry;
   private readonly batches: SecondBatches;
-  private readonly totalRun: TotalRun;
+  private readonly totalEntries: TotalRun;
+  private readonly totalExits: TotalRun;
 
   constructor(options: StatsStoreOptions = {}) {
     this.health = options.health ?? new HealthLog();
     this.maxFutureMs = options.maxFutureMs ?? DEFAULT_MAX_FUTURE_MS;
     this.registry = new ResourceRegistry(options.maxResources, options.maxOriginNodes);
     this.batches = new SecondBatches(this.registry.idCapacity, this.health.counters, options.lateLimitSec);
-    this.totalRun = new TotalRun(this.registry.total);
-    this.registry.settleWith(this.totalRun);
-    this.batches.settleWith(this.totalRun);
+    this.totalEntries = new TotalRun(this.registry.total, 'entry');
+    this.totalExits = new TotalRun(this.registry.total, 'exit');
+    const runs = { flush: (): void => (this.totalEntries.flush(), this.totalExits.flush()) };
+    this.registry.settleWith(runs);
+    this.batches.settleWith(runs);
   }
 
   get counters(): FullHealthCounters {
@@ -89,20 +94,26 @@ export class StatsStore {
       return;
     }
     const tsMs = r.tsMs;
-    if (tsMs > nowMs + this.maxFutureMs) {
+    const rtMs = r.rtMs;
+    const exitMs = exitTimeOf(kind, tsMs, rtMs);
+    // exitMs ≥ tsMs: a record whose exit half is too far ahead is dropped whole.
+    if (exitMs > nowMs + this.maxFutureMs) {
       c.recordsFuture++;
       return;
     }
-    const batch = this.batches.batchFor(Math.floor(tsMs / 1000));
+    const sec = Math.floor(tsMs / 1000);
+    const batch = this.batches.batchFor(sec);
     if (batch === null) return;
+    const exitSec = Math.floor(exitMs / 1000);
+    const exitBatch = exitSec === sec ? batch : this.batches.halfBatchFor(exitSec);
     const count = r.count;
-    const rtMs = r.rtMs;
     const error = r.error;
-    this.totalRun.add(batch, kind, tsMs, count, rtMs, error);
+    if (hasEntryHalf(kind)) this.totalEntries.add(batch, kind, tsMs, count, rtMs, error);
+    if (hasExitHalf(kind)) this.totalExits.add(exitBatch, kind, exitMs, count, rtMs, error);
     if (entry === null) {
       c.resourcesOverflow++;
     } else {
-      countOn(entry, batch, kind, tsMs, count, rtMs, error);
+      countOn(entry, batch, exitBatch, kind, tsMs, count, rtMs, error);
       if (r.origin !== '') {
         const o = this.registry.originFor(entry, r.origin);
         if (o === null) c.originsOverflow++;
@@ -159,8 +170,9 @@ export class StatsStore {
   }
 }
 
-/** One record on one entry: its node (windows, concurrency) and its row of the record's second. */
-function countOn(e: ResourceEntry, batch: SecondBatch, kind: number, tsMs: number, count: number, rtMs: number, error: boolean): void {
+/** One record on one entry: its node (windows, concurrency), its entry half's row in `batch` and its exit half's row in `exitBatch`. */
+function countOn(e: ResourceEntry, batch: SecondBatch, exitBatch: SecondBatch, kind: number, tsMs: number, count: number, rtMs: number, error: boolean): void {
   e.node.record(kind, tsMs, count, rtMs, error);
-  addRecord(batch.values, batch.rowBase(e.id), kind, count, rtMs, error);
+  if (hasEntryHalf(kind)) addEntryHalf(batch.values, batch.rowBase(e.id), kind, count);
+  if (hasExitHalf(kind)) addExitHalf(exitBatch.values, exitBatch.rowBase(e.id), kind, count, rtMs, error);
 }

@@ -1,5 +1,6 @@
 // NodeStats keeps one ring of 120 half-second buckets and reads both windows from it. Against the
-// plain pair of LeapWindows (2 × 500 ms and 60 × 1 s, each record placed into both): seeded
+// plain pair of LeapWindows (2 × 500 ms and 60 × 1 s, each half of a record placed into both,
+// a CALL's exit half at dt + rtMs): seeded
 // random records of every kind, late, far-future and same-slot-next-lap ones included, at epoch
 // scale, must give exactly the same snapshot at every read time. SW_SEED replays.
 
@@ -23,14 +24,19 @@ class TwoWindowNode {
     if (kind === PASS) this.concurrency += count;
     if (kind === EXIT) this.concurrency -= count;
     for (const w of [this.second, this.minute]) {
-      const b = w.slotAt(tsMs);
-      if (b < 0) continue;
       const v = w.values;
-      if (kind === PASS) v[b + C_PASS] = v[b + C_PASS]! + count;
-      else if (kind === BLOCK) v[b + C_BLOCK] = v[b + C_BLOCK]! + count;
-      else {
+      // Entry half at tsMs (a CALL's pass), exit half at tsMs (EXIT) or tsMs + rtMs (CALL).
+      if (kind !== EXIT) {
+        const b = w.slotAt(tsMs);
+        if (b >= 0) {
+          if (kind === BLOCK) v[b + C_BLOCK] = v[b + C_BLOCK]! + count;
+          else v[b + C_PASS] = v[b + C_PASS]! + (kind === CALL ? 1 : count);
+        }
+      }
+      if (kind === EXIT || kind === CALL) {
+        const b = w.slotAt(kind === CALL ? tsMs + rtMs : tsMs);
+        if (b < 0) continue;
         const n = kind === CALL ? 1 : count;
-        if (kind === CALL) v[b + C_PASS] = v[b + C_PASS]! + 1;
         v[b + C_SUCCESS] = v[b + C_SUCCESS]! + n;
         if (error) v[b + C_EXCEPTION] = v[b + C_EXCEPTION]! + n;
         v[b + C_RT] = v[b + C_RT]! + rtMs;
