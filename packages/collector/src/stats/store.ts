@@ -21,7 +21,8 @@ import type { SecondBatch } from './second-batch.js';
 import { TotalRun } from './total-run.js';
 import type { NodeSnapshot } from './types.js';
 
-export { TOTAL_RESOURCE, type ResourceEntry } from './registry.js';
+export { DEFAULT_MAX_ORIGIN_NODES, DEFAULT_MAX_RESOURCES, TOTAL_RESOURCE, type ResourceEntry } from './registry.js';
+export { DEFAULT_LATE_LIMIT_SEC } from './second-batches.js';
 export { zeroCounters, type FullHealthCounters, type Problem } from './health.js';
 export type { SealedSecond } from './second-batches.js';
 export type { StoreState } from './store-state.js';
