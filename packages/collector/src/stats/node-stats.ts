@@ -63,13 +63,14 @@ export class NodeStats {
   record(kind: number, tsMs: number, count: number, rtMs: number, error: boolean): void {
     this.concurrency += concurrencyDelta(kind, count);
     // -1: older than the ring (and so both windows) can hold there (the metric log still has the record).
+    const v = this.values;
     if (hasEntryHalf(kind)) {
-      const b = this.slotAt(tsMs);
-      if (b >= 0) addEntryHalf(this.values, b, kind, count);
+      const b = slotIn(v, RING_HEADER, RING_BUCKETS, RING_BUCKET_MS, RING_SAMPLE_COUNT, tsMs);
+      if (b >= 0) addEntryHalf(v, b, kind, count);
     }
     if (hasExitHalf(kind)) {
-      const b = this.slotAt(exitTimeOf(kind, tsMs, rtMs));
-      if (b >= 0) addExitHalf(this.values, b, kind, count, rtMs, error);
+      const b = slotIn(v, RING_HEADER, RING_BUCKETS, RING_BUCKET_MS, RING_SAMPLE_COUNT, exitTimeOf(kind, tsMs, rtMs));
+      if (b >= 0) addExitHalf(v, b, kind, count, rtMs, error);
     }
   }
 

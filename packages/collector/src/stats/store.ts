@@ -174,6 +174,7 @@ export class StatsStore {
 /** One record on one entry: its node (windows, concurrency), its entry half's row in `batch` and its exit half's row in `exitBatch`. */
 function countOn(e: ResourceEntry, batch: SecondBatch, exitBatch: SecondBatch, kind: number, tsMs: number, count: number, rtMs: number, error: boolean): void {
   e.node.record(kind, tsMs, count, rtMs, error);
-  if (hasEntryHalf(kind)) addEntryHalf(batch.values, batch.rowBase(e.id), kind, count);
-  if (hasExitHalf(kind)) addExitHalf(exitBatch.values, exitBatch.rowBase(e.id), kind, count, rtMs, error);
+  const row = batch.rowBase(e.id);
+  if (hasEntryHalf(kind)) addEntryHalf(batch.values, row, kind, count);
+  if (hasExitHalf(kind)) addExitHalf(exitBatch.values, exitBatch === batch ? row : exitBatch.rowBase(e.id), kind, count, rtMs, error);
 }
