@@ -55,6 +55,7 @@ export function codeFacts(root) {
   const daemon = readOr(join(root, 'packages/collector/src/daemon/run.ts'));
   const leap = readOr(join(root, 'packages/collector/src/stats/leap-window.ts'));
   const store = readOr(join(root, 'packages/collector/src/stats/store.ts'));
+  const registry = readOr(join(root, 'packages/collector/src/stats/registry.ts'));
   const builder = readOr(join(root, 'packages/protocol/src/frame-builder.ts'));
   const node = readOr(join(root, 'packages/collector/src/stats/node-stats.ts'));
   const num = (re, text) => {
@@ -75,11 +76,11 @@ export function codeFacts(root) {
     /** StatsStore updates the total node's windows and row on every event. */
     storeTotalPerEvent: /this\.total\.node\.record\(kind, tsMs/.test(store) && /addToRow\(batch, this\.total\.id/.test(store),
     /** The total node takes its records in runs of one bucket (summed, applied once per run). */
-    storeTotalInRuns: /flushTotal\(/.test(store),
+    storeTotalInRuns: /new TotalRun\(/.test(store),
     /** A node keeps one ring of half-second buckets (both windows read from it) instead of two LeapArrays. */
     nodeOneRing: /RING_SAMPLE_COUNT/.test(node),
     windowFieldCount: num(/export const FIELD_COUNT = (\d+)/, leap),
     windowValuesFloat64: /this\.values = new Float64Array\(sampleCount \* FIELD_COUNT\)/.test(leap),
-    defaultMaxOriginNodes: num(/DEFAULT_MAX_ORIGIN_NODES = (\d+)/, store.replace(/(\d)_(\d)/g, '$1$2')),
+    defaultMaxOriginNodes: num(/DEFAULT_MAX_ORIGIN_NODES = (\d+)/, registry.replace(/(\d)_(\d)/g, '$1$2')),
   };
 }

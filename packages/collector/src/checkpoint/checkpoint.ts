@@ -7,7 +7,7 @@
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { MetricLogPosition } from '../metriclog/writer.js';
-import type { StoreState } from '../stats/store.js';
+import type { StoreState } from '../stats/store-state.js';
 
 export const CHECKPOINT_VERSION = 1;
 

@@ -11,9 +11,10 @@
 
 import { readCheckpoint, writeCheckpoint, CheckpointError, type Checkpoint } from '../checkpoint/checkpoint.js';
 import { Ingestor } from '../ingest/ingestor.js';
-import { Tailer, DEFAULT_READ_BUFFER_BYTES } from '../ingest/tailer.js';
+import { Tailer } from '../ingest/tailer.js';
 import { MetricLogWriter } from '../metriclog/writer.js';
 import { ensurePin, type PinPaths } from '../pin/pin.js';
+import { HealthLog } from '../stats/health.js';
 import { StatsStore, type StatsStoreOptions } from '../stats/store.js';
 import type { Health, NodeSnapshot, StatsQuery } from '../stats/types.js';
 import { renameSync } from 'node:fs';
@@ -48,6 +49,8 @@ export class Collector implements StatsQuery {
   readonly paths: PinPaths;
   readonly app: string;
   readonly graceMs: number;
+  /** Counters and problems of every part (store, ingestor, tailer). */
+  readonly health = new HealthLog();
   readonly store: StatsStore;
   readonly ingestor: Ingestor;
   readonly tailer: Tailer;
@@ -65,9 +68,9 @@ export class Collector implements StatsQuery {
     this.app = pin.header.app;
     this.graceMs = options.graceMs ?? DEFAULT_GRACE_MS;
     this.passBudgetBytes = options.passBudgetBytes ?? DEFAULT_PASS_BUDGET_BYTES;
-    this.store = new StatsStore(options);
-    this.ingestor = new Ingestor(this.store);
-    this.tailer = new Tailer({ logDir: this.paths.logDir, ingestor: this.ingestor, graceMs: this.graceMs, readBufferBytes: options.readBufferBytes ?? DEFAULT_READ_BUFFER_BYTES });
+    this.store = new StatsStore({ ...options, health: this.health });
+    this.ingestor = new Ingestor(this.store, this.health);
+    this.tailer = new Tailer({ logDir: this.paths.logDir, ingestor: this.ingestor, health: this.health, graceMs: this.graceMs, ...(options.readBufferBytes === undefined ? {} : { readBufferBytes: options.readBufferBytes }) });
     this.metricLog = new MetricLogWriter({
       dir: this.paths.metricDir,
       app: this.app,
@@ -93,7 +96,7 @@ export class Collector implements StatsQuery {
     const cut = this.metricLog.open(checkpoint === null ? undefined : checkpoint.metricLog);
     const warmLines = checkpoint === null ? 0 : warmStart(this.store, this.paths.metricDir, checkpoint.metricLog);
     this.restored = { fromCheckpoint: checkpoint !== null, removedMetricFiles: cut.removedFiles, truncatedMetricBytes: cut.truncatedBytes, warmStartLines: warmLines, ...(invalidCheckpoint === undefined ? {} : { invalidCheckpoint }) };
-    if (invalidCheckpoint !== undefined) this.store.problem({ atMs: nowMs, code: 'E_CHECKPOINT_INVALID', message: invalidCheckpoint });
+    if (invalidCheckpoint !== undefined) this.health.problem({ atMs: nowMs, code: 'E_CHECKPOINT_INVALID', message: invalidCheckpoint });
     // Without a checkpoint, record the starting point at once: a crash before the first periodic
     // checkpoint must cut the metric log back to here, not leave lines a restart writes again.
     if (checkpoint === null) this.checkpointAt(nowMs, true);
@@ -187,10 +190,10 @@ export class Collector implements StatsQuery {
 
   healthAt(_nowMs: number): Health {
     return {
-      counters: { ...this.store.counters },
+      counters: { ...this.health.counters },
       checkpointAtMs: this.checkpointAtMs,
       segments: this.tailer.segmentList(),
-      recentProblems: this.store.problems.map((p) => ({ ...p })),
+      recentProblems: this.health.problems.map((p) => ({ ...p })),
     };
   }
 }

@@ -58,15 +58,15 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
 
   let stopped = false;
   let lastCheckpointMs = now();
-  let problemsLogged = collector.store.problems.length;
+  let problemsLogged = collector.health.problems.length;
   let soon: NodeJS.Immediate | null = null;
   let sealTimer: NodeJS.Timeout | null = null;
   let catchUp: NodeJS.Immediate | null = null;
 
   const logProblems = (): void => {
-    const problems = collector.store.problems;
+    const problems = collector.health.problems;
     // problems is a bounded list: log what is new since last time (at most its length).
-    const total = collector.store.problemsReported;
+    const total = collector.health.problemsReported;
     const fresh = Math.min(total - problemsLogged, problems.length);
     for (const p of problems.slice(problems.length - fresh)) log.warn({ code: p.code, segment: p.segment }, p.message);
     problemsLogged = total;
@@ -92,12 +92,12 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
       // A failed metric-log append or checkpoint (disk full, ...) may leave memory ahead of the
       // disk: start again from the last durable checkpoint, exactly as after a crash.
       log.error({ code: e.code ?? 'E_CYCLE', err: e.message }, 'collector cycle failed; reloading from the last checkpoint');
-      const counters = collector.store.counters;
+      const counters = collector.health.counters;
       try {
         collector.metricLog.close();
         collector = new Collector(options, now());
-        problemsLogged = collector.store.problemsReported;
-        collector.store.problem({ atMs: t, code: 'E_CYCLE', message: `${String(e.message)} (reloaded from the checkpoint; counters before: ${counters.recordsCounted} records)` });
+        problemsLogged = collector.health.problemsReported;
+        collector.health.problem({ atMs: t, code: 'E_CYCLE', message: `${String(e.message)} (reloaded from the checkpoint; counters before: ${counters.recordsCounted} records)` });
       } catch (err2) {
         log.error({ code: (err2 as NodeJS.ErrnoException).code ?? 'E_RELOAD', err: (err2 as Error).message }, 'reload failed; retrying on the next tick');
       }
@@ -178,7 +178,7 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
       await watcher.close();
       try {
         collector.closeAt(now());
-        log.info({ checkpointAtMs: collector.healthAt(now()).checkpointAtMs, counters: collector.store.counters }, 'final checkpoint written');
+        log.info({ checkpointAtMs: collector.healthAt(now()).checkpointAtMs, counters: collector.health.counters }, 'final checkpoint written');
       } catch (err) {
         log.error({ code: (err as NodeJS.ErrnoException).code ?? 'E_CHECKPOINT_WRITE', err: (err as Error).message }, 'final checkpoint failed');
       }

@@ -6,8 +6,9 @@
 
 import { closeSync, openSync, readSync, fstatSync } from 'node:fs';
 import { join } from 'node:path';
+import { decodeIndex, indexPathOf } from '../metriclog/layout.js';
 import { parseFatLine } from '../metriclog/line.js';
-import { IDX_RECORD_BYTES, type MetricLogPosition } from '../metriclog/writer.js';
+import type { MetricLogPosition } from '../metriclog/writer.js';
 import type { StatsStore } from '../stats/store.js';
 
 const MINUTE_SEC = 60;
@@ -17,31 +18,16 @@ export function warmStart(store: StatsStore, metricDir: string, position: Metric
   if (position === null || store.lastSealedSec < 0) return 0;
   const fromSec = store.lastSealedSec - MINUTE_SEC + 1;
   const dataPath = join(metricDir, position.file);
-  let startOffset = 0;
-  let idxFd = -1;
-  let fd = -1;
   try {
-    idxFd = openSync(`${dataPath}.idx`, 'r');
-    const idxBytes = Math.min(position.idxBytes, fstatSync(idxFd).size);
-    const rec = Buffer.alloc(IDX_RECORD_BYTES);
-    // The index is ascending: the last record before fromSec is where reading starts.
-    for (let off = idxBytes - IDX_RECORD_BYTES; off >= 0; off -= IDX_RECORD_BYTES) {
-      readSync(idxFd, rec, 0, IDX_RECORD_BYTES, off);
-      const sec = Number(rec.readBigInt64BE(0));
-      startOffset = Number(rec.readBigInt64BE(8));
-      if (sec < fromSec) break;
-    }
-    fd = openSync(dataPath, 'r');
-    const length = Math.max(0, Math.min(position.sizeBytes, fstatSync(fd).size) - startOffset);
-    const buf = Buffer.alloc(length);
-    let done = 0;
-    while (done < length) {
-      const n = readSync(fd, buf, done, length - done, startOffset + done);
-      if (n <= 0) break;
-      done += n;
+    // The index is ascending: the last record before fromSec (else the first) is where reading starts.
+    const index = decodeIndex(readUpTo(indexPathOf(dataPath), position.idxBytes));
+    let startOffset = 0;
+    for (let i = index.length - 1; i >= 0; i--) {
+      startOffset = index[i]!.offsetBytes;
+      if (index[i]!.epochSec < fromSec) break;
     }
     let lines = 0;
-    for (const text of buf.toString('utf8', 0, done).split('\n')) {
+    for (const text of readUpTo(dataPath, position.sizeBytes, startOffset).toString('utf8').split('\n')) {
       const l = text === '' ? null : parseFatLine(text);
       if (l === null) continue;
       const sec = Math.floor(l.timestampMs / 1000);
@@ -53,8 +39,23 @@ export function warmStart(store: StatsStore, metricDir: string, position: Metric
     return lines;
   } catch {
     return 0; // a missing or unreadable file only means colder windows
+  }
+}
+
+/** Bytes [fromBytes, min(limitBytes, size)) of a file. */
+function readUpTo(path: string, limitBytes: number, fromBytes = 0): Buffer {
+  const fd = openSync(path, 'r');
+  try {
+    const length = Math.max(0, Math.min(limitBytes, fstatSync(fd).size) - fromBytes);
+    const buf = Buffer.alloc(length);
+    let done = 0;
+    while (done < length) {
+      const n = readSync(fd, buf, done, length - done, fromBytes + done);
+      if (n <= 0) break;
+      done += n;
+    }
+    return buf.subarray(0, done);
   } finally {
-    if (idxFd >= 0) closeSync(idxFd);
-    if (fd >= 0) closeSync(fd);
+    closeSync(fd);
   }
 }

@@ -1,10 +1,11 @@
 // Owns turning segment bytes into counted records: frame scanning (native CRC), record
 // validation into one reused FlowRecord (deliverRecords), and the store update, with each name of
-// a frame resolved to its resource entry once per frame; what is skipped is counted in the store's
-// health counters. No file I/O here, so a benchmark can feed bytes from memory.
+// a frame resolved to its resource entry once per frame; what is read and skipped is reported to a
+// HealthSink. No file I/O here, so a benchmark can feed bytes from memory.
 
 import { deliverRecords, emptyFlowRecord, MAX_PAYLOAD_BYTES, RecordKind, scanFrames, type DecodedFrame, type FlowRecord, type FrameVisitor, type ScanResult, type ScanSkip } from '@sentinel-wasi/protocol';
 import { nodeCrc32 } from '@sentinel-wasi/protocol/node';
+import type { HealthSink } from '../stats/health.js';
 import type { ResourceEntry, StatsStore } from '../stats/store.js';
 
 export interface IngestOptions {
@@ -18,6 +19,7 @@ export interface IngestOptions {
 
 export class Ingestor {
   readonly store: StatsStore;
+  private readonly health: HealthSink;
   private readonly scratch: FlowRecord = emptyFlowRecord();
   private nowMs = 0;
   private onSkip: ((skip: ScanSkip) => void) | undefined;
@@ -48,8 +50,10 @@ export class Ingestor {
     store.addResolved(r, entry, this.nowMs);
   };
 
-  constructor(store: StatsStore) {
+  /** Counts into `store`; reports frames read, skipped and rejected to `health` (the store's own HealthLog when not given). */
+  constructor(store: StatsStore, health: HealthSink = store.health) {
     this.store = store;
+    this.health = health;
   }
 
   /** Validates each record of a frame and counts it, resolving names once per frame. */
@@ -58,9 +62,8 @@ export class Ingestor {
     this.frameSeq = this.frameSeq === 0x7fffffff ? 1 : this.frameSeq + 1;
     if (this.frameSeq === 1) this.entryStamps.fill(0);
     const tally = deliverRecords(frame, this.sink, this.scratch);
-    const c = this.store.counters;
-    c.recordsRejected += tally.rejected;
-    c.recordsUnknownKind += tally.unknownKind;
+    if (tally.rejected > 0) this.health.count('recordsRejected', tally.rejected);
+    if (tally.unknownKind > 0) this.health.count('recordsUnknownKind', tally.unknownKind);
   }
 
   /**
@@ -76,10 +79,9 @@ export class Ingestor {
       baseOffset: options.baseOffset ?? start,
       ...(nodeCrc32 === undefined ? {} : { crc32: nodeCrc32 }),
     });
-    const c = this.store.counters;
-    c.framesRead += result.framesRead;
-    c.framesSkipped += result.framesSkipped;
-    c.bytesSkipped += result.bytesSkipped;
+    this.health.count('framesRead', result.framesRead);
+    if (result.framesSkipped > 0) this.health.count('framesSkipped', result.framesSkipped);
+    if (result.bytesSkipped > 0) this.health.count('bytesSkipped', result.bytesSkipped);
     this.onSkip = undefined;
     return result;
   }

@@ -3,15 +3,15 @@
 // (never reused) and inode; each is read with positioned reads into one reused buffer, from its
 // consumed offset up to its current size. An incomplete frame at the end of a live segment is read
 // again on a later pass; `final` is passed only once the segment is sealed (its 10 s bucket plus
-// the grace period has passed). Bad names, vanished files and I/O errors are counted and reported,
-// never fatal.
+// the grace period has passed). Bad names, vanished files and I/O errors are counted and reported
+// to a HealthSink, never fatal.
 
 import { closeSync, openSync, readdirSync, readSync, statSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { BUCKET_SECONDS, parseSegmentName } from '@sentinel-wasi/protocol/encode';
 import type { ScanSkip } from '@sentinel-wasi/protocol';
 import type { SegmentCheckpoint } from '../checkpoint/checkpoint.js';
-import type { StatsStore } from '../stats/store.js';
+import type { HealthSink } from '../stats/health.js';
 import type { Ingestor } from './ingestor.js';
 
 export const DEFAULT_READ_BUFFER_BYTES = 1024 * 1024;
@@ -51,6 +51,8 @@ function readHead(path: string): string {
 export interface TailerOptions {
   logDir: string;
   ingestor: Ingestor;
+  /** Where counts, gauges and problems go. */
+  health: HealthSink;
   graceMs: number;
   readBufferBytes?: number;
 }
@@ -67,27 +69,26 @@ export class Tailer {
   readonly logDir: string;
   readonly graceMs: number;
   private readonly ingestor: Ingestor;
-  private readonly store: StatsStore;
+  private readonly health: HealthSink;
   private readonly buffer: Buffer;
   private readonly segments = new Map<string, SegmentState>();
   private readonly badNames = new Set<string>();
   private currentSegment = '';
   private currentNowMs = 0;
   private readonly onSkip = (skip: ScanSkip): void => {
-    this.store.problem({ atMs: this.currentNowMs, code: skip.code, message: `skipped ${skip.lengthBytes} bytes at offset ${skip.offsetBytes}`, segment: this.currentSegment });
+    this.health.problem({ atMs: this.currentNowMs, code: skip.code, message: `skipped ${skip.lengthBytes} bytes at offset ${skip.offsetBytes}`, segment: this.currentSegment });
   };
 
   constructor(options: TailerOptions) {
     this.logDir = options.logDir;
     this.graceMs = options.graceMs;
     this.ingestor = options.ingestor;
-    this.store = options.ingestor.store;
+    this.health = options.health;
     this.buffer = Buffer.allocUnsafe(options.readBufferBytes ?? DEFAULT_READ_BUFFER_BYTES);
   }
 
   /** Loads checkpointed offsets, checking each against the file now on disk. */
   restore(entries: readonly SegmentCheckpoint[], nowMs: number): void {
-    const c = this.store.counters;
     for (const e of entries) {
       const id = parseSegmentName(e.name);
       if (id === null) continue;
@@ -97,8 +98,8 @@ export class Tailer {
         st = statSync(path);
       } catch {
         if (!e.done) {
-          c.segmentsMissing++;
-          this.store.problem({ atMs: nowMs, code: 'E_SEGMENT_MISSING', message: `checkpointed at offset ${e.offsetBytes} but gone before it was fully consumed`, segment: e.name });
+          this.health.count('segmentsMissing');
+          this.health.problem({ atMs: nowMs, code: 'E_SEGMENT_MISSING', message: `checkpointed at offset ${e.offsetBytes} but gone before it was fully consumed`, segment: e.name });
         }
         continue;
       }
@@ -110,11 +111,11 @@ export class Tailer {
         /* unreadable now: the pass reports it */
       }
       if ((e.ino !== 0 && st.ino !== e.ino) || (e.head && head !== e.head)) {
-        c.segmentsReset++;
-        this.store.problem({ atMs: nowMs, code: 'E_SEGMENT_REPLACED', message: 'a different file now has this name: reading it from 0', segment: e.name });
+        this.health.count('segmentsReset');
+        this.health.problem({ atMs: nowMs, code: 'E_SEGMENT_REPLACED', message: 'a different file now has this name: reading it from 0', segment: e.name });
       } else if (e.offsetBytes > st.size) {
-        c.segmentsReset++;
-        this.store.problem({ atMs: nowMs, code: 'E_CHECKPOINT_PAST_END', message: `checkpoint offset ${e.offsetBytes} is past the segment's end ${st.size}: continuing at the end`, segment: e.name });
+        this.health.count('segmentsReset');
+        this.health.problem({ atMs: nowMs, code: 'E_CHECKPOINT_PAST_END', message: `checkpoint offset ${e.offsetBytes} is past the segment's end ${st.size}: continuing at the end`, segment: e.name });
         seg.ino = st.ino;
         seg.offsetBytes = st.size;
         seg.readToBytes = st.size;
@@ -191,12 +192,12 @@ export class Tailer {
         unlinkSync(path);
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
-          this.store.problem({ atMs: nowMs, code: 'E_SEGMENT_DELETE', message: String((err as Error).message), segment: name });
+          this.health.problem({ atMs: nowMs, code: 'E_SEGMENT_DELETE', message: String((err as Error).message), segment: name });
           continue;
         }
       }
       this.segments.delete(name);
-      this.store.counters.segmentsDeleted++;
+      this.health.count('segmentsDeleted');
       deleted.push(name);
     }
     this.updateGauges();
@@ -212,7 +213,7 @@ export class Tailer {
     try {
       names = readdirSync(this.logDir);
     } catch (err) {
-      this.store.problem({ atMs: nowMs, code: 'E_LOG_DIR', message: String((err as Error).message) });
+      this.health.problem({ atMs: nowMs, code: 'E_LOG_DIR', message: String((err as Error).message) });
       return;
     }
     const present = new Set(names);
@@ -223,7 +224,7 @@ export class Tailer {
       if (id === null) {
         bad.add(name);
         if (!this.badNames.has(name)) {
-          this.store.problem({ atMs: nowMs, code: 'E_BAD_SEGMENT_NAME', message: 'not <bucketSec>-<writer>.seg: ignored', segment: name });
+          this.health.problem({ atMs: nowMs, code: 'E_BAD_SEGMENT_NAME', message: 'not <bucketSec>-<writer>.seg: ignored', segment: name });
         }
         continue;
       }
@@ -251,15 +252,15 @@ export class Tailer {
       return false;
     }
     if (seg.ino !== 0 && st.ino !== seg.ino) {
-      this.store.counters.segmentsReset++;
-      this.store.problem({ atMs: nowMs, code: 'E_SEGMENT_REPLACED', message: 'a different file now has this name: reading it from 0', segment: seg.name });
+      this.health.count('segmentsReset');
+      this.health.problem({ atMs: nowMs, code: 'E_SEGMENT_REPLACED', message: 'a different file now has this name: reading it from 0', segment: seg.name });
       seg.offsetBytes = 0;
       seg.readToBytes = 0;
       seg.done = false;
       seg.head = '';
     } else if (st.size < seg.offsetBytes) {
-      this.store.counters.segmentsReset++;
-      this.store.problem({ atMs: nowMs, code: 'E_SEGMENT_SHRANK', message: `size ${st.size} is below the consumed offset ${seg.offsetBytes}: continuing at the end`, segment: seg.name });
+      this.health.count('segmentsReset');
+      this.health.problem({ atMs: nowMs, code: 'E_SEGMENT_SHRANK', message: `size ${st.size} is below the consumed offset ${seg.offsetBytes}: continuing at the end`, segment: seg.name });
       seg.offsetBytes = st.size;
       seg.readToBytes = st.size;
     }
@@ -272,15 +273,15 @@ export class Tailer {
   private vanished(seg: SegmentState, nowMs: number): void {
     this.segments.delete(seg.name);
     if (seg.done) return;
-    this.store.counters.segmentsMissing++;
-    this.store.problem({ atMs: nowMs, code: 'E_SEGMENT_VANISHED', message: `removed by someone else at offset ${seg.offsetBytes} of ${seg.sizeBytes}`, segment: seg.name });
+    this.health.count('segmentsMissing');
+    this.health.problem({ atMs: nowMs, code: 'E_SEGMENT_VANISHED', message: `removed by someone else at offset ${seg.offsetBytes} of ${seg.sizeBytes}`, segment: seg.name });
   }
 
   private readError(seg: SegmentState, err: unknown, nowMs: number): void {
     if (seg.failing) return; // reported when it started failing; retried quietly
     seg.failing = true;
-    this.store.counters.segmentReadErrors++;
-    this.store.problem({ atMs: nowMs, code: 'E_SEGMENT_READ', message: String((err as Error).message), segment: seg.name });
+    this.health.count('segmentReadErrors');
+    this.health.problem({ atMs: nowMs, code: 'E_SEGMENT_READ', message: String((err as Error).message), segment: seg.name });
   }
 
   /** Reads seg from its offset to its size (at most budgetBytes); returns bytes read. */
@@ -337,12 +338,11 @@ export class Tailer {
   }
 
   private updateGauges(): void {
-    const c = this.store.counters;
     let lag = 0;
     for (const s of this.segments.values()) lag += Math.max(0, s.sizeBytes - s.offsetBytes);
-    c.lagBytes = lag;
-    c.segmentsActive = this.segments.size;
-    c.segmentsBadName = this.badNames.size;
+    this.health.gauge('lagBytes', lag);
+    this.health.gauge('segmentsActive', this.segments.size);
+    this.health.gauge('segmentsBadName', this.badNames.size);
   }
 }
 

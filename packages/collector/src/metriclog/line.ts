@@ -57,8 +57,5 @@ export function parseFatLine(line: string): SecondLine | null {
   return l;
 }
 
-/** `<app with '.' replaced by '-'>-metrics.log`: the base of every metric-log file name (Sentinel's MetricWriter rule).
- *  Data files are `<base>.<yyyy-MM-dd>` then `<base>.<yyyy-MM-dd>.<n>`; each has an index `<file>.idx`. */
-export function metricLogBaseName(app: string): string {
-  return `${app.replaceAll('.', '-')}-metrics.log`;
-}
+/** The metric log's base name lives in layout.ts; re-exported for the query surfaces that format lines. */
+export { metricLogBaseName } from './layout.js';

@@ -1,26 +1,16 @@
 // Owns searching the metric log the way Sentinel's MetricSearcher/MetricsReader do: list the data
-// files `<base>.<yyyy-MM-dd>[.n]` in order, seek with each file's `.idx`, then read fat lines forward
+// files in order (layout.ts), seek with each file's `.idx`, then read fat lines forward
 // across later files — either a time range [begin, end] (second granularity, both inclusive, at most
 // 100 000 lines) or "about N lines from begin" without ever splitting a second.
 
-import { readdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { SecondLine } from '../stats/types.js';
 import { lastIndexEntry, seekIndexFile } from './index-file.js';
+import { listMetricFiles, type MetricFile } from './layout.js';
 import { parseFatLine } from './line.js';
 import { readLinesFrom } from './reader.js';
 
 /** Sentinel's MetricsReader cap on one time-range answer. */
 export const MAX_LINES_RETURN = 100_000;
-
-export interface MetricFile {
-  name: string;
-  path: string;
-  /** `yyyy-MM-dd` from the name. */
-  date: string;
-  /** Roll number; 0 for the day's first file (no suffix). */
-  roll: number;
-}
 
 export interface SearchResult {
   lines: SecondLine[];
@@ -28,30 +18,6 @@ export interface SearchResult {
   truncated: boolean;
   /** Lines that did not parse as fat lines (skipped, counted). */
   linesUnparsable: number;
-}
-
-function escapeRegExp(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
-
-/** Data files of one base name in reading order (by date, then roll number); `.idx`/`.lck` and others are ignored. */
-export async function listMetricFiles(dir: string, baseName: string): Promise<MetricFile[]> {
-  let names: string[];
-  try {
-    names = await readdir(dir);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw err;
-  }
-  const pattern = new RegExp(`^${escapeRegExp(baseName)}\\.(\\d{4}-\\d{2}-\\d{2})(?:\\.(\\d{1,9}))?$`);
-  const files: MetricFile[] = [];
-  for (const name of names) {
-    const m = pattern.exec(name);
-    if (m === null) continue;
-    files.push({ name, path: join(dir, name), date: m[1]!, roll: m[2] === undefined ? 0 : Number(m[2]) });
-  }
-  files.sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : a.roll - b.roll));
-  return files;
 }
 
 export class MetricSearcher {
@@ -74,7 +40,7 @@ export class MetricSearcher {
    * with its second until `visit` returns false. Unparsable lines are counted in `result`.
    */
   private async readFrom(beginSec: number, result: SearchResult, visit: (line: SecondLine, sec: number) => boolean): Promise<void> {
-    const files = await listMetricFiles(this.dir, this.baseName);
+    const files = listMetricFiles(this.dir, this.baseName);
     const start = await this.seek(files, beginSec);
     if (start === undefined) return;
     let stopped = false;
@@ -132,7 +98,7 @@ export class MetricSearcher {
 
   /** The newest second the log has an index record for (epoch s), or undefined for an empty log. */
   async latestSecond(): Promise<number | undefined> {
-    const files = await listMetricFiles(this.dir, this.baseName);
+    const files = listMetricFiles(this.dir, this.baseName);
     for (let i = files.length - 1; i >= 0; i--) {
       const last = await lastIndexEntry(files[i]!.path);
       if (last !== undefined) return last.epochSec;

@@ -1,5 +1,5 @@
-// Owns writing Sentinel's metric log: `<app>-metrics.log.<yyyy-MM-dd>[.n]` data files of 11-field
-// fat lines, each with a `.idx` of 16-byte big-endian (epoch second, byte offset) records; files
+// Owns writing Sentinel's metric log (file names and `.idx` records: layout.ts): data files of
+// 11-field fat lines, each with a `.idx` of (epoch second, byte offset) records; files
 // roll by size (default 50 MB) or day and at most N (default 6) are kept, like Sentinel's
 // MetricWriter. An idx record is written only for a second newer than the last indexed one, so
 // late extra lines for an older second are appended without one (as Sentinel drops/joins them).
@@ -7,14 +7,14 @@
 // after it: that is how a crash between "append lines" and "checkpoint" neither loses nor
 // duplicates lines.
 
-import { closeSync, fsyncSync, ftruncateSync, openSync, readdirSync, readSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, ftruncateSync, openSync, readSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { formatDate, formatFatLine, metricLogBaseName } from './line.js';
+import { compareMetricFiles, decodeIndexRecord, encodeIndexRecord, INDEX_RECORD_BYTES, indexPathOf, listMetricFiles, metricFileName, metricLogBaseName, parseMetricFileName, type MetricFile } from './layout.js';
+import { formatDate, formatFatLine } from './line.js';
 import type { SecondLine } from '../stats/types.js';
 
 export const DEFAULT_METRIC_FILE_BYTES = 50 * 1024 * 1024;
 export const DEFAULT_METRIC_FILE_COUNT = 6;
-export const IDX_RECORD_BYTES = 16;
 
 export interface MetricLogPosition {
   file: string;
@@ -29,35 +29,6 @@ export interface MetricLogWriterOptions {
   maxFiles?: number;
   /** Zone of file dates and line dates, minutes east of UTC (default: the process's zone, as Sentinel). */
   utcOffsetMinutes?: number;
-}
-
-/** `<app with '.' → '-'>-metrics.log` (Sentinel's base name, without the pid option). */
-export const metricBaseName = metricLogBaseName;
-
-const DATE_PART = /^(\d{4}-\d{2}-\d{2})(?:\.(\d+))?$/;
-
-/** Data files of `base` in `dir`, oldest first (date, then name length, then name: Sentinel's order). */
-export function listMetricFiles(dir: string, base: string): string[] {
-  let names: string[];
-  try {
-    names = readdirSync(dir);
-  } catch {
-    return [];
-  }
-  return names.filter((n) => n.startsWith(`${base}.`) && DATE_PART.test(n.slice(base.length + 1))).sort(compareMetricFiles);
-}
-
-export function compareMetricFiles(a: string, b: string): number {
-  const da = dateOf(a);
-  const db = dateOf(b);
-  if (da !== db) return da < db ? -1 : 1;
-  if (a.length !== b.length) return a.length - b.length;
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
-function dateOf(name: string): string {
-  const m = /\.(\d{4}-\d{2}-\d{2})(?:\.\d+)?$/.exec(name);
-  return m === null ? '' : m[1]!;
 }
 
 function sizeOf(path: string): number {
@@ -82,18 +53,18 @@ export class MetricLogWriter {
   readonly maxFileBytes: number;
   readonly maxFiles: number;
   readonly utcOffsetMinutes: number | undefined;
-  private file: string | null = null;
+  private file: MetricFile | null = null;
   private fd = -1;
   private idxFd = -1;
   private sizeBytes = 0;
   private idxBytes = 0;
   private lastIndexedSec = -Infinity;
   private dirty = false;
-  private readonly idxRecord = Buffer.alloc(IDX_RECORD_BYTES);
+  private readonly idxRecord = Buffer.alloc(INDEX_RECORD_BYTES);
 
   constructor(options: MetricLogWriterOptions) {
     this.dir = options.dir;
-    this.base = metricBaseName(options.app);
+    this.base = metricLogBaseName(options.app);
     this.maxFileBytes = options.maxFileBytes ?? DEFAULT_METRIC_FILE_BYTES;
     this.maxFiles = options.maxFiles ?? DEFAULT_METRIC_FILE_COUNT;
     this.utcOffsetMinutes = options.utcOffsetMinutes;
@@ -109,34 +80,33 @@ export class MetricLogWriter {
     const files = listMetricFiles(this.dir, this.base);
     const removedFiles: string[] = [];
     let truncatedBytes = 0;
-    let current: string | undefined;
+    let current: MetricFile | undefined;
     if (position === undefined) {
-      current = files[files.length - 1];
+      current = files.at(-1);
     } else if (position === null) {
       for (const f of files) {
-        truncatedBytes += Math.max(0, sizeOf(join(this.dir, f)));
-        unlinkQuiet(join(this.dir, f));
-        unlinkQuiet(join(this.dir, `${f}.idx`));
-        removedFiles.push(f);
+        truncatedBytes += Math.max(0, sizeOf(f.path));
+        removeWithIndex(f);
+        removedFiles.push(f.name);
       }
     } else {
+      const at = parseMetricFileName(this.base, position.file);
       for (const f of files) {
-        if (compareMetricFiles(f, position.file) > 0) {
-          unlinkQuiet(join(this.dir, f));
-          unlinkQuiet(join(this.dir, `${f}.idx`));
-          removedFiles.push(f);
+        if (at !== null && compareMetricFiles(f, { name: position.file, path: '', ...at }) > 0) {
+          removeWithIndex(f);
+          removedFiles.push(f.name);
         }
       }
-      current = files.includes(position.file) ? position.file : undefined;
+      current = files.find((f) => f.name === position.file);
     }
     if (current === undefined) return { removedFiles, truncatedBytes };
-    const dataPath = join(this.dir, current);
-    const idxPath = `${dataPath}.idx`;
+    const dataPath = current.path;
+    const idxPath = indexPathOf(dataPath);
     const dataSize = sizeOf(dataPath);
     const idxSize = Math.max(0, sizeOf(idxPath));
     const wantData = position == null ? dataSize : Math.min(position.sizeBytes, dataSize);
     let wantIdx = position == null ? idxSize : Math.min(position.idxBytes, idxSize);
-    wantIdx -= wantIdx % IDX_RECORD_BYTES;
+    wantIdx -= wantIdx % INDEX_RECORD_BYTES;
     this.fd = openSync(dataPath, 'a');
     this.idxFd = openSync(idxPath, 'a+');
     if (dataSize > wantData) {
@@ -148,24 +118,24 @@ export class MetricLogWriter {
     this.sizeBytes = wantData;
     this.idxBytes = wantIdx;
     this.lastIndexedSec = -Infinity;
-    if (wantIdx >= IDX_RECORD_BYTES) {
-      const buf = Buffer.alloc(IDX_RECORD_BYTES);
-      readSync(this.idxFd, buf, 0, IDX_RECORD_BYTES, wantIdx - IDX_RECORD_BYTES);
-      this.lastIndexedSec = Number(buf.readBigInt64BE(0));
+    if (wantIdx >= INDEX_RECORD_BYTES) {
+      const buf = Buffer.alloc(INDEX_RECORD_BYTES);
+      readSync(this.idxFd, buf, 0, INDEX_RECORD_BYTES, wantIdx - INDEX_RECORD_BYTES);
+      this.lastIndexedSec = decodeIndexRecord(buf).epochSec;
     }
     return { removedFiles, truncatedBytes };
   }
 
   /** Where the next line would go (null before the first file exists). */
   position(): MetricLogPosition | null {
-    return this.file === null ? null : { file: this.file, sizeBytes: this.sizeBytes, idxBytes: this.idxBytes };
+    return this.file === null ? null : { file: this.file.name, sizeBytes: this.sizeBytes, idxBytes: this.idxBytes };
   }
 
   /** Appends one second's lines (all of one epoch second). `late` lines never roll the file by date. */
   writeSecond(sec: number, lines: readonly SecondLine[], late: boolean): void {
     if (lines.length === 0) return;
     const date = formatDate(sec * 1000, this.utcOffsetMinutes);
-    if (this.file === null || this.sizeBytes >= this.maxFileBytes || (!late && date > dateOf(this.file))) this.roll(late && this.file !== null ? dateOf(this.file) : date);
+    if (this.file === null || this.sizeBytes >= this.maxFileBytes || (!late && date > this.file.date)) this.roll(late && this.file !== null ? this.file.date : date);
     let text = '';
     for (const l of lines) text += formatFatLine(l, this.utcOffsetMinutes);
     const bytes = Buffer.from(text, 'utf8');
@@ -173,10 +143,8 @@ export class MetricLogWriter {
     writeAll(this.fd, bytes);
     this.sizeBytes += bytes.length;
     if (sec > this.lastIndexedSec) {
-      this.idxRecord.writeBigInt64BE(BigInt(sec), 0);
-      this.idxRecord.writeBigInt64BE(BigInt(offset), 8);
-      writeAll(this.idxFd, this.idxRecord);
-      this.idxBytes += IDX_RECORD_BYTES;
+      writeAll(this.idxFd, encodeIndexRecord(sec, offset, this.idxRecord));
+      this.idxBytes += INDEX_RECORD_BYTES;
       this.lastIndexedSec = sec;
     }
     this.dirty = true;
@@ -201,27 +169,24 @@ export class MetricLogWriter {
   private roll(date: string): void {
     this.close();
     const files = listMetricFiles(this.dir, this.base);
-    const sameDay = files.filter((f) => dateOf(f) === date);
-    let name = `${this.base}.${date}`;
-    if (sameDay.length > 0) {
-      const last = sameDay[sameDay.length - 1]!;
-      const m = DATE_PART.exec(last.slice(this.base.length + 1));
-      const n = m?.[2] === undefined ? 0 : Number(m[2]);
-      name = `${this.base}.${date}.${n + 1}`;
-    }
+    const sameDay = files.filter((f) => f.date === date);
+    const roll = sameDay.length === 0 ? 0 : sameDay.at(-1)!.roll + 1;
     // Keep at most maxFiles data files, the new one included: remove the oldest (and its index).
     const excess = files.length + 1 - this.maxFiles;
-    for (let i = 0; i < excess; i++) {
-      unlinkQuiet(join(this.dir, files[i]!));
-      unlinkQuiet(join(this.dir, `${files[i]!}.idx`));
-    }
+    for (let i = 0; i < excess; i++) removeWithIndex(files[i]!);
+    const name = metricFileName(this.base, date, roll);
     const dataPath = join(this.dir, name);
     this.fd = openSync(dataPath, 'a', 0o600);
-    this.idxFd = openSync(`${dataPath}.idx`, 'a+', 0o600);
-    this.file = name;
+    this.idxFd = openSync(indexPathOf(dataPath), 'a+', 0o600);
+    this.file = { name, path: dataPath, date, roll };
     this.sizeBytes = 0;
     this.idxBytes = 0;
   }
+}
+
+function removeWithIndex(f: MetricFile): void {
+  unlinkQuiet(f.path);
+  unlinkQuiet(indexPathOf(f.path));
 }
 
 function writeAll(fd: number, bytes: Uint8Array): void {

@@ -1,8 +1,7 @@
 // Owns one Sentinel LeapArray in preallocated typed-array storage: `sampleCount` buckets of
-// `intervalMs / sampleCount` each, every bucket holding the MetricBucket counters (pass, block,
-// success, exception, RT sum, occupied pass, min RT) and its start time side by side (8 numbers a
-// bucket), plus a 3-number header caching the bucket last placed into. Events are placed by their
-// own time. The storage can be shared (one array holding several windows). NodeStats does not
+// `intervalMs / sampleCount` each, every bucket holding the MetricBucket counters (counters.ts's
+// layout, then occupied pass) and its start time side by side (8 numbers a bucket), plus a
+// 3-number header caching the bucket last placed into. Events are placed by their own time. The storage can be shared (one array holding several windows). NodeStats does not
 // keep its windows as LeapWindows: it keeps one ring of 500 ms buckets with the same placement
 // rules (slotIn) and reads both windows from it; LeapWindow is the plain form it is checked against.
 //
@@ -15,21 +14,17 @@
 // Reading at nowMs counts the buckets whose start lies in (nowMs − intervalMs, nowMs]: exactly
 // what Sentinel's values() returns after currentWindow(now) has recycled the current slot.
 
-export const F_PASS = 0;
-export const F_BLOCK = 1;
-export const F_SUCCESS = 2;
-export const F_EXCEPTION = 3;
-export const F_RT = 4;
-export const F_OCCUPIED = 5;
-export const F_MIN_RT = 6;
+/** A bucket: the counters (counters.ts layout), then occupied pass, then the bucket's start. */
+import { C_MIN_RT, clearCounters, COUNTER_FIELDS, STATISTIC_MAX_RT_MS } from './counters.js';
+
+export { STATISTIC_MAX_RT_MS };
+
+export const F_OCCUPIED = COUNTER_FIELDS;
 /** The bucket's start (epoch ms); -1 = never used. */
-export const F_START = 7;
-export const FIELD_COUNT = 8;
+export const F_START = COUNTER_FIELDS + 1;
+export const FIELD_COUNT = COUNTER_FIELDS + 2;
 /** Header: [start, end) of the bucket slotAt last returned, and that bucket's index in the storage. */
 export const HEADER_SIZE = 3;
-
-/** Sentinel's csp.sentinel.statistic.max.rt default: seeds (and caps) a bucket's min RT. */
-export const STATISTIC_MAX_RT_MS = 5000;
 
 export class WindowShapeError extends Error {
   readonly code = 'E_WINDOW_SHAPE';
@@ -65,7 +60,7 @@ export class LeapWindow {
     v[headerAt + 1] = -1;
     for (let i = 0; i < sampleCount; i++) {
       const b = bucketsAt + i * FIELD_COUNT;
-      v[b + F_MIN_RT] = STATISTIC_MAX_RT_MS;
+      v[b + C_MIN_RT] = STATISTIC_MAX_RT_MS;
       v[b + F_START] = -1;
     }
   }
@@ -97,18 +92,11 @@ export class LeapWindow {
       const b = this.bucketsAt + i * FIELD_COUNT;
       const s = v[b + F_START]!;
       if (s > low && s <= nowMs) {
-        const m = v[b + F_MIN_RT]!;
+        const m = v[b + C_MIN_RT]!;
         if (m < min) min = m;
       }
     }
     return Math.max(1, min);
-  }
-
-  /** One bucket's field if the bucket starting at startMs is held, else 0. */
-  bucketValue(startMs: number, field: number): number {
-    const idx = (startMs / this.bucketMs) % this.sampleCount;
-    const b = this.bucketsAt + idx * FIELD_COUNT;
-    return this.values[b + F_START] === startMs ? this.values[b + field]! : 0;
   }
 }
 
@@ -129,12 +117,7 @@ export function slotIn(v: Float64Array, h: number, bucketsAt: number, bucketMs: 
   v[h + 2] = base;
   if (held === start) return base;
   v[base + F_START] = start;
-  v[base] = 0;
-  v[base + 1] = 0;
-  v[base + 2] = 0;
-  v[base + 3] = 0;
-  v[base + 4] = 0;
-  v[base + 5] = 0;
-  v[base + F_MIN_RT] = STATISTIC_MAX_RT_MS;
+  clearCounters(v, base);
+  v[base + F_OCCUPIED] = 0;
   return base;
 }

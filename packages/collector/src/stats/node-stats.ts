@@ -1,11 +1,7 @@
 // Owns one statistics node (a resource's cluster node, or a resource seen from one origin): one
 // ring of 120 half-second buckets covering the minute, from which both of Sentinel's windows are
-// read, and the in-flight concurrency, with Sentinel's recording rules per record kind:
-//   PASS  pass += count, concurrency += count
-//   BLOCK block += count
-//   EXIT  success += count, rt += rtMs (once), minRt, exception += count if error, concurrency −= count
-//   CALL  pass += 1, success += 1, rt += rtMs, exception += 1 if error (one record = entry and
-//         exit, placed at its own time; concurrency unchanged)
+// read, and the in-flight concurrency. What a record adds is counters.ts's rule; each half of a
+// record is placed by its own time (a CALL's exit half at dt + rtMs).
 //
 // One ring, two windows. A record updates one bucket of the ring (a LeapArray of 120 × 500 ms,
 // placed by the record's own time with the usual reset/too-old rules), instead of one bucket in
@@ -19,9 +15,9 @@
 //   made of whichever of those two hold a half of that second;
 // - then, as before, a bucket counts at nowMs when its start lies in (nowMs − intervalMs, nowMs].
 
-import { RecordKind } from '@sentinel-wasi/protocol/encode';
 import type { NodeSnapshot } from './types.js';
-import { F_BLOCK, F_EXCEPTION, F_MIN_RT, F_OCCUPIED, F_PASS, F_RT, F_START, F_SUCCESS, FIELD_COUNT, HEADER_SIZE, STATISTIC_MAX_RT_MS, slotIn } from './leap-window.js';
+import { addCounts, addEntryHalf, addExitHalf, C_BLOCK, C_EXCEPTION, C_MIN_RT, C_PASS, C_RT, C_SUCCESS, concurrencyDelta, exitTimeOf, hasEntryHalf, hasExitHalf, mergeCounters, STATISTIC_MAX_RT_MS } from './counters.js';
+import { F_OCCUPIED, F_START, FIELD_COUNT, HEADER_SIZE, slotIn } from './leap-window.js';
 
 export const SECOND_SAMPLE_COUNT = 2;
 export const SECOND_INTERVAL_MS = 1000;
@@ -41,7 +37,7 @@ const RING_BUCKETS = HEADER_SIZE;
 const STORAGE_SIZE = RING_BUCKETS + RING_SAMPLE_COUNT * FIELD_COUNT;
 
 /** Fields summed over a window, in the order of a WindowSums. */
-const SUMMED = [F_PASS, F_BLOCK, F_SUCCESS, F_EXCEPTION, F_RT, F_OCCUPIED] as const;
+const SUMMED = [C_PASS, C_BLOCK, C_SUCCESS, C_EXCEPTION, C_RT, F_OCCUPIED] as const;
 
 export class NodeStats {
   readonly resource: string;
@@ -58,48 +54,40 @@ export class NodeStats {
     v[RING_HEADER + 1] = -1;
     for (let i = 0; i < RING_SAMPLE_COUNT; i++) {
       const b = RING_BUCKETS + i * FIELD_COUNT;
-      v[b + F_MIN_RT] = STATISTIC_MAX_RT_MS;
+      v[b + C_MIN_RT] = STATISTIC_MAX_RT_MS;
       v[b + F_START] = -1;
     }
   }
 
-  /** Applies one record (kind, own time, count, RT, error) to the ring and the concurrency. */
+  /** Applies one record (kind, own time, count, RT, error) to the ring and the concurrency: its entry half at tsMs, its exit half at exitTimeOf. */
   record(kind: number, tsMs: number, count: number, rtMs: number, error: boolean): void {
-    const v = this.values;
+    this.concurrency += concurrencyDelta(kind, count);
     // -1: older than the ring (and so both windows) can hold there (the metric log still has the record).
-    const b = slotIn(v, RING_HEADER, RING_BUCKETS, RING_BUCKET_MS, RING_SAMPLE_COUNT, tsMs);
-    switch (kind) {
-      case RecordKind.PASS:
-        this.concurrency += count;
-        if (b >= 0) v[b + F_PASS] = v[b + F_PASS]! + count;
-        return;
-      case RecordKind.BLOCK:
-        if (b >= 0) v[b + F_BLOCK] = v[b + F_BLOCK]! + count;
-        return;
-      case RecordKind.EXIT:
-        this.concurrency -= count;
-        if (b >= 0) completion(v, b, count, rtMs, error);
-        return;
-      case RecordKind.CALL:
-        if (b >= 0) {
-          v[b + F_PASS] = v[b + F_PASS]! + 1;
-          completion(v, b, 1, rtMs, error);
-        }
-        return;
+    const v = this.values;
+    if (hasEntryHalf(kind)) {
+      const b = slotIn(v, RING_HEADER, RING_BUCKETS, RING_BUCKET_MS, RING_SAMPLE_COUNT, tsMs);
+      if (b >= 0) addEntryHalf(v, b, kind, count);
+    }
+    if (hasExitHalf(kind)) {
+      const b = slotIn(v, RING_HEADER, RING_BUCKETS, RING_BUCKET_MS, RING_SAMPLE_COUNT, exitTimeOf(kind, tsMs, rtMs));
+      if (b >= 0) addExitHalf(v, b, kind, count, rtMs, error);
     }
   }
 
-  /** Adds pre-aggregated counts (a restored second, or a run of one bucket's records) without touching the concurrency. */
-  addCounts(tsMs: number, pass: number, block: number, success: number, exception: number, rtSumMs: number, minRtMs = Number.POSITIVE_INFINITY): void {
-    const v = this.values;
-    const b = slotIn(v, RING_HEADER, RING_BUCKETS, RING_BUCKET_MS, RING_SAMPLE_COUNT, tsMs);
-    if (b < 0) return;
-    v[b + F_PASS] = v[b + F_PASS]! + pass;
-    v[b + F_BLOCK] = v[b + F_BLOCK]! + block;
-    v[b + F_SUCCESS] = v[b + F_SUCCESS]! + success;
-    v[b + F_EXCEPTION] = v[b + F_EXCEPTION]! + exception;
-    v[b + F_RT] = v[b + F_RT]! + rtSumMs;
-    if (minRtMs < v[b + F_MIN_RT]!) v[b + F_MIN_RT] = minRtMs;
+  /** Adds pre-aggregated counts (a restored second) without touching the concurrency. */
+  addCounts(tsMs: number, pass: number, block: number, success: number, exception: number, rtSumMs: number): void {
+    const b = this.slotAt(tsMs);
+    if (b >= 0) addCounts(this.values, b, pass, block, success, exception, rtSumMs);
+  }
+
+  /** Adds counters in counters.ts's layout (src[sb…], e.g. a run of one bucket's records) at tsMs, without touching the concurrency. */
+  mergeAt(tsMs: number, src: Float64Array, sb: number): void {
+    const b = this.slotAt(tsMs);
+    if (b >= 0) mergeCounters(this.values, b, src, sb);
+  }
+
+  private slotAt(tsMs: number): number {
+    return slotIn(this.values, RING_HEADER, RING_BUCKETS, RING_BUCKET_MS, RING_SAMPLE_COUNT, tsMs);
   }
 
   snapshotAt(nowMs: number): NodeSnapshot {
@@ -116,7 +104,7 @@ export class NodeStats {
     for (const b of newest) {
       if (b < 0 || !validAt(v[b + F_START]!, nowMs, SECOND_INTERVAL_MS)) continue;
       for (let f = 0; f < SUMMED.length; f++) sec[f] = sec[f]! + v[b + SUMMED[f]!]!;
-      if (v[b + F_MIN_RT]! < minRt) minRt = v[b + F_MIN_RT]!;
+      if (v[b + C_MIN_RT]! < minRt) minRt = v[b + C_MIN_RT]!;
     }
     // Minute window: per second slot k, the newest second its two ring buckets hold.
     const min = [0, 0, 0, 0, 0, 0];
@@ -167,12 +155,4 @@ export class NodeStats {
 /** A bucket counts at nowMs when its start lies in (nowMs − intervalMs, nowMs], as LeapWindow reads it. */
 function validAt(startMs: number, nowMs: number, intervalMs: number): boolean {
   return startMs > nowMs - intervalMs && startMs <= nowMs;
-}
-
-/** success += count, exception += count if error, RT += rtMs once, min RT. */
-function completion(v: Float64Array, b: number, count: number, rtMs: number, error: boolean): void {
-  v[b + F_SUCCESS] = v[b + F_SUCCESS]! + count;
-  if (error) v[b + F_EXCEPTION] = v[b + F_EXCEPTION]! + count;
-  v[b + F_RT] = v[b + F_RT]! + rtMs;
-  if (rtMs < v[b + F_MIN_RT]!) v[b + F_MIN_RT] = rtMs;
 }

@@ -1,15 +1,12 @@
 // Owns the per-second aggregates that become metric-log lines: for one epoch second, one row per
-// resource that had activity (pass, block, success, exception, RT sum). Rows are preallocated
-// typed arrays indexed through a resource-id table, so adding a record allocates nothing.
+// resource that had activity, in counters.ts's layout (pass, block, success, exception, RT sum;
+// its min RT is kept but not written). Rows are preallocated typed arrays indexed through a
+// resource-id table, so adding a record allocates nothing.
 
+import { C_BLOCK, C_EXCEPTION, C_PASS, C_RT, C_SUCCESS, clearCounters, COUNTER_FIELDS } from './counters.js';
 import type { SecondLine } from './types.js';
 
-export const R_PASS = 0;
-export const R_BLOCK = 1;
-export const R_SUCCESS = 2;
-export const R_EXCEPTION = 3;
-export const R_RT = 4;
-export const ROW_FIELDS = 5;
+const ROW_FIELDS = COUNTER_FIELDS;
 
 export class SecondBatch {
   sec = 0;
@@ -41,8 +38,7 @@ export class SecondBatch {
       if (r >= this.ids.length) this.grow();
       this.rowOf[id] = r;
       this.ids[r] = id;
-      const base = r * ROW_FIELDS;
-      this.rows.fill(0, base, base + ROW_FIELDS);
+      clearCounters(this.rows, r * ROW_FIELDS);
     }
     return r * ROW_FIELDS;
   }
@@ -70,15 +66,15 @@ export class SecondBatch {
     for (let r = 0; r < this.rowCount; r++) {
       const b = r * ROW_FIELDS;
       const v = this.rows;
-      const success = v[b + R_SUCCESS]!;
-      const rt = v[b + R_RT]!;
+      const success = v[b + C_SUCCESS]!;
+      const rt = v[b + C_RT]!;
       lines.push({
         timestampMs: this.sec * 1000,
         resource: nameOf(this.ids[r]!),
-        pass: v[b + R_PASS]!,
-        block: v[b + R_BLOCK]!,
+        pass: v[b + C_PASS]!,
+        block: v[b + C_BLOCK]!,
         success,
-        exception: v[b + R_EXCEPTION]!,
+        exception: v[b + C_EXCEPTION]!,
         // Sentinel's MetricNode: integer RT ÷ success, raw RT when there was no success.
         rtMs: success > 0 ? Math.floor(rt / success) : rt,
         occupiedPass: 0,
@@ -97,7 +93,7 @@ export class SecondBatch {
     for (let r = 0; r < this.rowCount; r++) {
       const b = r * ROW_FIELDS;
       const v = this.rows;
-      out.push([nameOf(this.ids[r]!), v[b]!, v[b + 1]!, v[b + 2]!, v[b + 3]!, v[b + 4]!]);
+      out.push([nameOf(this.ids[r]!), v[b + C_PASS]!, v[b + C_BLOCK]!, v[b + C_SUCCESS]!, v[b + C_EXCEPTION]!, v[b + C_RT]!]);
     }
     return out;
   }

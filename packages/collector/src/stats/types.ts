@@ -59,7 +59,10 @@ export interface HealthCounters {
   recordsCounted: number;
   recordsRejected: number;
   recordsUnknownKind: number;
-  /** Records for an already sealed second (written as an extra line for it, or dropped: see recordsLateDropped). */
+  /**
+   * Records whose second (dt's) is already sealed (written as an extra line for it, or dropped:
+   * see recordsLateDropped). A CALL's exit half, in the second of dt + rtMs, follows its entry.
+   */
   recordsLate: number;
   framesRead: number;
   framesSkipped: number;
@@ -75,7 +78,7 @@ export interface HealthCounters {
   segmentsBadName: number;
   /** Of recordsLate: records too old to place anywhere (more than the late limit, 60 s, behind the sealed front), dropped. */
   recordsLateDropped: number;
-  /** Records stamped further in the future than the collector accepts (default 60 s ahead), dropped. */
+  /** Records stamped further in the future than the collector accepts (default 60 s ahead; a CALL by dt + rtMs), dropped. */
   recordsFuture: number;
   /** Records whose origin node could not be tracked (origin-node cap); still counted on the resource. */
   originsOverflow: number;

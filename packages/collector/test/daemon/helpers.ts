@@ -43,29 +43,36 @@ export function metricSums(pinDir: string): Map<string, Sums> {
   return out;
 }
 
-/** The same sums computed from the events themselves (what the metric log must say). */
+/**
+ * The same sums computed from the events themselves (what the metric log must say). A CALL is a
+ * PASS of 1 in the second of dt and an EXIT of 1 in the second of dt + rtMs.
+ */
 export function expectedSums(events: FlowEvent[], total = '__total_inbound_traffic__'): Map<string, Omit<Sums, 'lines'>> {
   const out = new Map<string, Omit<Sums, 'lines'>>();
-  const add = (key: string, e: FlowEvent): void => {
+  const at = (sec: number, name: string): Omit<Sums, 'lines'> => {
+    const key = `${sec}|${name}`;
     const s = out.get(key) ?? { pass: 0, block: 0, success: 0, exception: 0 };
-    const count = 'count' in e && e.count !== undefined ? e.count : 1;
-    if (e.kind === 0) s.pass += count;
-    else if (e.kind === 1) s.block += count;
-    else if (e.kind === 2) {
-      s.success += count;
-      if (e.error) s.exception += count;
-    } else if (e.kind === 3) {
-      s.pass += 1;
-      s.success += 1;
-      if (e.error) s.exception += 1;
-    }
     out.set(key, s);
+    return s;
   };
   for (const e of events) {
     if (e.kind === 8) continue;
     const sec = Math.floor(e.tsMs / 1000);
-    add(`${sec}|${e.name}`, e);
-    add(`${sec}|${total}`, e);
+    const count = 'count' in e && e.count !== undefined ? e.count : 1;
+    for (const name of [e.name, total]) {
+      if (e.kind === 0) at(sec, name).pass += count;
+      else if (e.kind === 1) at(sec, name).block += count;
+      else if (e.kind === 2) {
+        const s = at(sec, name);
+        s.success += count;
+        if (e.error) s.exception += count;
+      } else if (e.kind === 3) {
+        at(sec, name).pass += 1;
+        const s = at(Math.floor((e.tsMs + e.rtMs) / 1000), name);
+        s.success += 1;
+        if (e.error) s.exception += 1;
+      }
+    }
   }
   return out;
 }

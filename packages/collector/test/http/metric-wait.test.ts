@@ -5,7 +5,7 @@ import { appendFileSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startHttpServer } from '../../src/http/server.js';
-import { encodeIndexRecord } from '../../src/metriclog/index-file.js';
+import { encodeIndexRecord } from '../../src/metriclog/layout.js';
 import { formatFatLine, metricLogBaseName } from '../../src/metriclog/line.js';
 import { line, writeMetricFile } from '../metriclog-read/fixture.js';
 import { FixedStatsQuery, parseMetricBodyAsDashboard } from './fixed-query.js';

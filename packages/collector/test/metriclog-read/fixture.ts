@@ -5,7 +5,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SecondLine } from '../../src/stats/types.js';
 import { formatFatLine } from '../../src/metriclog/line.js';
-import { encodeIndexRecord } from '../../src/metriclog/index-file.js';
+import { encodeIndexRecord } from '../../src/metriclog/layout.js';
 
 export function line(timestampMs: number, resource: string, pass: number, extra: Partial<SecondLine> = {}): SecondLine {
   return {

@@ -2,8 +2,9 @@ import t from 'tap';
 import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { listMetricFiles, MAX_LINES_RETURN, MetricSearcher } from '../../src/metriclog/search.js';
-import { decodeIndex, encodeIndexRecord, INDEX_RECORD_BYTES, lastIndexEntry, seekIndex, seekIndexFile } from '../../src/metriclog/index-file.js';
+import { MAX_LINES_RETURN, MetricSearcher } from '../../src/metriclog/search.js';
+import { lastIndexEntry, seekIndexFile } from '../../src/metriclog/index-file.js';
+import { decodeIndex, encodeIndexRecord, INDEX_RECORD_BYTES, listMetricFiles, type IndexEntry } from '../../src/metriclog/layout.js';
 import { formatFatLine, metricLogBaseName } from '../../src/metriclog/line.js';
 import { line, writeMetricFile } from './fixture.js';
 
@@ -31,6 +32,11 @@ function rolledLog(dir: string): void {
   writeMetricFile(dir, `${base}.2025-11-26.10`, sec(9, 9));
   writeMetricFile(dir, `other-metrics.log.2025-11-26`, [line(T, 'other', 1)]);
   writeFileSync(join(dir, `${base}.2025-11-26.lck`), '');
+}
+
+/** Sentinel's MetricSearcher.findOffset: the first entry whose second is ≥ beginSec (the linear scan the binary search must match). */
+function seekIndex(entries: readonly IndexEntry[], beginSec: number): IndexEntry | undefined {
+  return entries.find((e) => e.epochSec >= beginSec);
 }
 
 const secsOf = (lines: { timestampMs: number; resource: string }[]) => lines.map((l) => `${(l.timestampMs - T) / 1000}:${l.resource}`);

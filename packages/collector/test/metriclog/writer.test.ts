@@ -3,7 +3,12 @@
 import t from 'tap';
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { MetricLogWriter, compareMetricFiles, listMetricFiles, metricBaseName } from '../../src/metriclog/writer.js';
+import { listMetricFiles as listFiles, metricLogBaseName, parseMetricFileName, compareMetricFiles, type MetricFile } from '../../src/metriclog/layout.js';
+import { MetricLogWriter } from '../../src/metriclog/writer.js';
+
+const listMetricFiles = (dir: string, base: string): string[] => listFiles(dir, base).map((f) => f.name);
+const byReadingOrder = (a: string, b: string): number => compareMetricFiles(asFile(a), asFile(b));
+const asFile = (name: string): MetricFile => ({ name, path: name, ...parseMetricFileName('a', name)! });
 import type { SecondLine } from '../../src/stats/types.js';
 
 function line(timestampMs: number, resource: string, pass: number, extra: Partial<SecondLine> = {}): SecondLine {
@@ -25,7 +30,7 @@ const SEC = 1795657931;
 t.test('lines and index bytes', async (t) => {
   const dir = t.testdir();
   const w = new MetricLogWriter({ dir, app: 'my.app', utcOffsetMinutes: 0 });
-  t.equal(metricBaseName('my.app'), 'my-app-metrics.log');
+  t.equal(metricLogBaseName('my.app'), 'my-app-metrics.log');
   w.open(undefined);
   t.equal(w.position(), null);
   w.writeSecond(SEC, [line(SEC * 1000, 'a|b', 3, { block: 1, exception: 1, rtMs: 12 }), line(SEC * 1000, '资源', 1)], false);
@@ -59,7 +64,7 @@ t.test('rolls by size and by day, keeps N files, orders .10 after .9', async (t)
   w.writeSecond(nextDay, [line(nextDay * 1000, 'x', 1)], false);
   t.equal(listMetricFiles(dir, 'app-metrics.log').at(-1), 'app-metrics.log.2026-11-27');
   w.close();
-  t.same(['a.2026-11-26.10', 'a.2026-11-26.9', 'a.2026-11-25.11', 'a.2026-11-26'].sort(compareMetricFiles), ['a.2026-11-25.11', 'a.2026-11-26', 'a.2026-11-26.9', 'a.2026-11-26.10']);
+  t.same(['a.2026-11-26.10', 'a.2026-11-26.9', 'a.2026-11-25.11', 'a.2026-11-26'].sort(byReadingOrder), ['a.2026-11-25.11', 'a.2026-11-26', 'a.2026-11-26.9', 'a.2026-11-26.10']);
 });
 
 t.test('open at a checkpointed position cuts back what was written after it', async (t) => {

@@ -1,11 +1,13 @@
 // NodeStats keeps one ring of 120 half-second buckets and reads both windows from it. Against the
-// plain pair of LeapWindows (2 × 500 ms and 60 × 1 s, each record placed into both): seeded
+// plain pair of LeapWindows (2 × 500 ms and 60 × 1 s, each half of a record placed into both,
+// a CALL's exit half at dt + rtMs): seeded
 // random records of every kind, late, far-future and same-slot-next-lap ones included, at epoch
 // scale, must give exactly the same snapshot at every read time. SW_SEED replays.
 
 import t from 'tap';
 import { RecordKind } from '@sentinel-wasi/protocol';
-import { F_BLOCK, F_EXCEPTION, F_MIN_RT, F_OCCUPIED, F_PASS, F_RT, F_SUCCESS, LeapWindow } from '../../src/stats/leap-window.js';
+import { C_BLOCK, C_EXCEPTION, C_MIN_RT, C_PASS, C_RT, C_SUCCESS } from '../../src/stats/counters.js';
+import { F_OCCUPIED, LeapWindow } from '../../src/stats/leap-window.js';
 import { NodeStats } from '../../src/stats/node-stats.js';
 import type { NodeSnapshot } from '../../src/stats/types.js';
 import { prng, seedFromEnv } from '../seeded.js';
@@ -22,18 +24,23 @@ class TwoWindowNode {
     if (kind === PASS) this.concurrency += count;
     if (kind === EXIT) this.concurrency -= count;
     for (const w of [this.second, this.minute]) {
-      const b = w.slotAt(tsMs);
-      if (b < 0) continue;
       const v = w.values;
-      if (kind === PASS) v[b + F_PASS] = v[b + F_PASS]! + count;
-      else if (kind === BLOCK) v[b + F_BLOCK] = v[b + F_BLOCK]! + count;
-      else {
+      // Entry half at tsMs (a CALL's pass), exit half at tsMs (EXIT) or tsMs + rtMs (CALL).
+      if (kind !== EXIT) {
+        const b = w.slotAt(tsMs);
+        if (b >= 0) {
+          if (kind === BLOCK) v[b + C_BLOCK] = v[b + C_BLOCK]! + count;
+          else v[b + C_PASS] = v[b + C_PASS]! + (kind === CALL ? 1 : count);
+        }
+      }
+      if (kind === EXIT || kind === CALL) {
+        const b = w.slotAt(kind === CALL ? tsMs + rtMs : tsMs);
+        if (b < 0) continue;
         const n = kind === CALL ? 1 : count;
-        if (kind === CALL) v[b + F_PASS] = v[b + F_PASS]! + 1;
-        v[b + F_SUCCESS] = v[b + F_SUCCESS]! + n;
-        if (error) v[b + F_EXCEPTION] = v[b + F_EXCEPTION]! + n;
-        v[b + F_RT] = v[b + F_RT]! + rtMs;
-        if (rtMs < v[b + F_MIN_RT]!) v[b + F_MIN_RT] = rtMs;
+        v[b + C_SUCCESS] = v[b + C_SUCCESS]! + n;
+        if (error) v[b + C_EXCEPTION] = v[b + C_EXCEPTION]! + n;
+        v[b + C_RT] = v[b + C_RT]! + rtMs;
+        if (rtMs < v[b + C_MIN_RT]!) v[b + C_MIN_RT] = rtMs;
       }
     }
   }
@@ -43,23 +50,23 @@ class TwoWindowNode {
       const b = w.slotAt(tsMs);
       if (b < 0) continue;
       const v = w.values;
-      v[b + F_PASS] = v[b + F_PASS]! + pass;
-      v[b + F_BLOCK] = v[b + F_BLOCK]! + block;
-      v[b + F_SUCCESS] = v[b + F_SUCCESS]! + success;
-      v[b + F_EXCEPTION] = v[b + F_EXCEPTION]! + exception;
-      v[b + F_RT] = v[b + F_RT]! + rtSumMs;
+      v[b + C_PASS] = v[b + C_PASS]! + pass;
+      v[b + C_BLOCK] = v[b + C_BLOCK]! + block;
+      v[b + C_SUCCESS] = v[b + C_SUCCESS]! + success;
+      v[b + C_EXCEPTION] = v[b + C_EXCEPTION]! + exception;
+      v[b + C_RT] = v[b + C_RT]! + rtSumMs;
     }
   }
 
   snapshotAt(nowMs: number): NodeSnapshot {
     const s = this.second;
     const m = this.minute;
-    const pass = s.sumAt(F_PASS, nowMs);
-    const block = s.sumAt(F_BLOCK, nowMs);
-    const success = s.sumAt(F_SUCCESS, nowMs);
-    const rt = s.sumAt(F_RT, nowMs);
-    const mPass = m.sumAt(F_PASS, nowMs);
-    const mBlock = m.sumAt(F_BLOCK, nowMs);
+    const pass = s.sumAt(C_PASS, nowMs);
+    const block = s.sumAt(C_BLOCK, nowMs);
+    const success = s.sumAt(C_SUCCESS, nowMs);
+    const rt = s.sumAt(C_RT, nowMs);
+    const mPass = m.sumAt(C_PASS, nowMs);
+    const mBlock = m.sumAt(C_BLOCK, nowMs);
     return {
       resource: 'r',
       origin: '',
@@ -68,7 +75,7 @@ class TwoWindowNode {
         passQps: pass,
         blockQps: block,
         successQps: success,
-        exceptionQps: s.sumAt(F_EXCEPTION, nowMs),
+        exceptionQps: s.sumAt(C_EXCEPTION, nowMs),
         totalQps: pass + block,
         occupiedPassQps: s.sumAt(F_OCCUPIED, nowMs),
         avgRtMs: success > 0 ? rt / success : 0,
@@ -77,10 +84,10 @@ class TwoWindowNode {
       minute: {
         pass: mPass,
         block: mBlock,
-        success: m.sumAt(F_SUCCESS, nowMs),
-        exception: m.sumAt(F_EXCEPTION, nowMs),
+        success: m.sumAt(C_SUCCESS, nowMs),
+        exception: m.sumAt(C_EXCEPTION, nowMs),
         totalRequest: mPass + mBlock,
-        rtSumMs: m.sumAt(F_RT, nowMs),
+        rtSumMs: m.sumAt(C_RT, nowMs),
         occupiedPass: m.sumAt(F_OCCUPIED, nowMs),
       },
     };

@@ -29,31 +29,39 @@ class LinesModel {
   add(r: FlowRecord, nowMs: number): void {
     // The store resolves (and so tracks, within the cap) a record's name before anything else.
     if (!this.tracked.has(r.name) && this.tracked.size < this.maxResources) this.tracked.add(r.name);
-    if (r.tsMs > nowMs + 60_000) {
+    // A CALL is a PASS of 1 at dt and an EXIT of 1 at dt + rtMs, each in its own second; the
+    // entry second decides late/dropped, the exit time decides "too far ahead".
+    const exitMs = r.kind === CALL ? r.tsMs + r.rtMs : r.tsMs;
+    if (exitMs > nowMs + 60_000) {
       this.future++;
       return;
     }
     const sec = Math.floor(r.tsMs / 1000);
-    let m: Map<number, Map<string, Sums>>;
-    if (sec > this.lastSealedSec) m = this.pending;
-    else {
+    if (sec <= this.lastSealedSec) {
       this.late++;
       if (sec < this.lastSealedSec - 60) {
         this.lateDropped++;
         return;
       }
-      m = this.lateLines;
     }
     this.counted++;
-    if (!m.has(sec)) m.set(sec, new Map());
-    const rows = m.get(sec)!;
+    const rowsOf = (at: number): Map<string, Sums> => {
+      const m = at > this.lastSealedSec ? this.pending : this.lateLines;
+      if (!m.has(at)) m.set(at, new Map());
+      return m.get(at)!;
+    };
     for (const name of this.tracked.has(r.name) ? [TOTAL_RESOURCE, r.name] : [TOTAL_RESOURCE]) {
-      const s = rows.get(name) ?? ([0, 0, 0, 0, 0] as Sums);
-      rows.set(name, s);
+      const rowOf = (at: number): Sums => {
+        const rows = rowsOf(at);
+        const s = rows.get(name) ?? ([0, 0, 0, 0, 0] as Sums);
+        rows.set(name, s);
+        return s;
+      };
       const n = r.kind === CALL ? 1 : r.count;
-      if (r.kind === PASS || r.kind === CALL) s[0] += n;
-      if (r.kind === BLOCK) s[1] += n;
+      if (r.kind === PASS || r.kind === CALL) rowOf(sec)[0] += n;
+      if (r.kind === BLOCK) rowOf(sec)[1] += n;
       if (r.kind === EXIT || r.kind === CALL) {
+        const s = rowOf(Math.floor(exitMs / 1000));
         s[2] += n;
         if (r.error) s[3] += n;
         s[4] += r.rtMs;

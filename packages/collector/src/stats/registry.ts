@@ -1,0 +1,108 @@
+// Owns the tracked nodes: one NodeStats per resource (cap 6000, as Sentinel), each resource's
+// per-origin nodes (cap shared by all resources) and the total node `__total_inbound_traffic__`,
+// with the small integer ids the per-second rows are indexed by (the total node's id is the
+// resource cap, so ids fit in maxResources + 1).
+
+import { NodeStats } from './node-stats.js';
+import type { PendingWrites } from './total-run.js';
+
+/** Sentinel's inbound entry node: every record, also those of resources beyond the cap. */
+export const TOTAL_RESOURCE = '__total_inbound_traffic__';
+export const DEFAULT_MAX_RESOURCES = 6000;
+export const DEFAULT_MAX_ORIGIN_NODES = 6000;
+
+export interface ResourceEntry {
+  id: number;
+  name: string;
+  node: NodeStats;
+  origins: Map<string, NodeStats> | null;
+}
+
+export class ResourceRegistry {
+  readonly maxResources: number;
+  readonly maxOriginNodes: number;
+  private readonly totalEntry: ResourceEntry;
+  private pendingWrites: PendingWrites | null = null;
+  private readonly entries = new Map<string, ResourceEntry>();
+  private readonly byId: ResourceEntry[] = [];
+  private originNodes = 0;
+
+  constructor(maxResources = DEFAULT_MAX_RESOURCES, maxOriginNodes = DEFAULT_MAX_ORIGIN_NODES) {
+    this.maxResources = maxResources;
+    this.maxOriginNodes = maxOriginNodes;
+    this.totalEntry = { id: maxResources, name: TOTAL_RESOURCE, node: new NodeStats(TOTAL_RESOURCE, ''), origins: null };
+  }
+
+  /** Writes (the total node's run) applied before any node is handed out for reading. */
+  settleWith(pending: PendingWrites): void {
+    this.pendingWrites = pending;
+  }
+
+  /** The total node's entry, settled: for writing it directly, use a TotalRun instead of this. */
+  get total(): ResourceEntry {
+    this.settle();
+    return this.totalEntry;
+  }
+
+  /** The total node's id (its row in every batch). */
+  get totalId(): number {
+    return this.totalEntry.id;
+  }
+
+  /** Row ids run from 0 to this (exclusive). */
+  get idCapacity(): number {
+    return this.maxResources + 1;
+  }
+
+  /** The resource entry for a name, created if the cap allows; null beyond the cap. */
+  entryFor(name: string): ResourceEntry | null {
+    return this.entries.get(name) ?? this.createEntry(name);
+  }
+
+  /** entryFor, with TOTAL_RESOURCE naming the total node. */
+  entryOrTotal(name: string): ResourceEntry | null {
+    return name === TOTAL_RESOURCE ? this.total : this.entryFor(name);
+  }
+
+  /** A tracked entry (or the total node), never creating one. */
+  find(name: string): ResourceEntry | undefined {
+    return name === TOTAL_RESOURCE ? this.total : this.entries.get(name);
+  }
+
+  /** The origin node of an entry, created if the cap allows; null beyond it. */
+  originFor(e: ResourceEntry, origin: string): NodeStats | null {
+    const o = e.origins?.get(origin);
+    if (o !== undefined) return o;
+    if (this.originNodes >= this.maxOriginNodes) return null;
+    const created = new NodeStats(e.name, origin);
+    (e.origins ??= new Map()).set(origin, created);
+    this.originNodes++;
+    return created;
+  }
+
+  nameOf(id: number): string {
+    return id === this.totalEntry.id ? TOTAL_RESOURCE : this.byId[id]!.name;
+  }
+
+  /** Resource entries sorted by name (the total node not included). */
+  sortedEntries(): ResourceEntry[] {
+    return [...this.entries.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  /** The total node's entry, then every resource entry, in id order. */
+  allEntries(): ResourceEntry[] {
+    return [this.total, ...this.byId];
+  }
+
+  private settle(): void {
+    this.pendingWrites?.flush();
+  }
+
+  private createEntry(name: string): ResourceEntry | null {
+    if (this.byId.length >= this.maxResources) return null;
+    const e: ResourceEntry = { id: this.byId.length, name, node: new NodeStats(name, ''), origins: null };
+    this.byId.push(e);
+    this.entries.set(name, e);
+    return e;
+  }
+}

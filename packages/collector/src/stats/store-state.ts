@@ -1,0 +1,56 @@
+// Owns the store's checkpointable state: what of the live statistics survives a restart (the
+// sealed front, the health counters, the pending and late rows, every non-zero concurrency) and
+// how it is loaded back (rows are also replayed into the nodes' windows).
+
+import { addCounts } from './counters.js';
+import type { FullHealthCounters, HealthLog } from './health.js';
+import type { ResourceRegistry } from './registry.js';
+import type { BatchRows, SecondBatches } from './second-batches.js';
+
+/** The store's part of a checkpoint. */
+export interface StoreState {
+  lastSealedSec: number;
+  counters: FullHealthCounters;
+  pending: BatchRows;
+  late: BatchRows;
+  /** [resource, origin, concurrency] for every node whose concurrency is not 0. */
+  concurrency: Array<[string, string, number]>;
+}
+
+export function exportStoreState(registry: ResourceRegistry, batches: SecondBatches, health: HealthLog): StoreState {
+  const { pending, late } = batches.exportRows((id) => registry.nameOf(id));
+  const concurrency: StoreState['concurrency'] = [];
+  for (const e of registry.allEntries()) {
+    if (e.node.concurrency !== 0) concurrency.push([e.name, '', e.node.concurrency]);
+    if (e.origins !== null) for (const o of e.origins.values()) if (o.concurrency !== 0) concurrency.push([e.name, o.origin, o.concurrency]);
+  }
+  return { lastSealedSec: batches.lastSealedSec, counters: { ...health.counters }, pending, late, concurrency };
+}
+
+/** Loads a checkpointed state into an empty store; pending and late rows are also replayed into the windows. */
+export function importStoreState(state: StoreState, registry: ResourceRegistry, batches: SecondBatches, health: HealthLog): void {
+  batches.lastSealedSec = state.lastSealedSec;
+  health.restore(state.counters);
+  const load = (list: BatchRows, late: boolean): void => {
+    for (const { sec, rows } of list) {
+      const batch = batches.restoredBatch(sec, late);
+      for (const [name, pass, block, success, exception, rt] of rows) {
+        const e = registry.entryOrTotal(name);
+        if (e === null) continue;
+        addCounts(batch.values, batch.rowBase(e.id), pass, block, success, exception, rt);
+        e.node.addCounts(sec * 1000, pass, block, success, exception, rt);
+      }
+    }
+  };
+  load(state.pending, false);
+  load(state.late, true);
+  for (const [name, origin, value] of state.concurrency) {
+    const e = registry.entryOrTotal(name);
+    if (e === null) continue;
+    if (origin === '') e.node.concurrency = value;
+    else {
+      const o = registry.originFor(e, origin);
+      if (o !== null) o.concurrency = value;
+    }
+  }
+}
