@@ -143,6 +143,7 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
       resourceAt: (name, nowMs) => collector.resourceAt(name, nowMs),
       healthAt: (nowMs) => collector.healthAt(nowMs),
       sealedThroughSecAt: (nowMs) => collector.sealedThroughSecAt(nowMs),
+      resourceTotalsAt: (resource, nowMs) => collector.resourceTotalsAt(resource, nowMs),
     };
     http = await startHttp({
       query,

@@ -10,7 +10,7 @@ import { isFormContentType, parseCommandTarget, parseParams } from './command-re
 import { hostAllowed } from './host-check.js';
 import { JSON_API_PREFIX, runJsonApi } from './json-api.js';
 import { LIVE_PAGE_CSP, livePageHtml } from './live-page.js';
-import { DEFAULT_MAX_PROMETHEUS_RESOURCES, PROMETHEUS_CONTENT_TYPE, prometheusText } from './prometheus.js';
+import { DEFAULT_MAX_PROMETHEUS_RESOURCES, PrometheusExporter } from './prometheus.js';
 import { DEFAULT_METRIC_WAIT_MS, sealWaiter } from './seal-wait.js';
 import { defaultHostIp, metricSearcherFor, runTransportCommand, type TransportContext } from './transport.js';
 
@@ -87,7 +87,7 @@ function makeHandler(options: HttpServerOptions, stop: AbortSignal) {
   const waitForSealed = sealWaiter(options.query, options.nowMs, options.metricWaitMs ?? DEFAULT_METRIC_WAIT_MS, stop);
   const searcher = metricSearcherFor(options.metricDir, options.app);
   const hostIp = options.hostIp ?? defaultHostIp();
-  const maxSeries = options.maxPrometheusResources ?? DEFAULT_MAX_PROMETHEUS_RESOURCES;
+  const prometheus = new PrometheusExporter(options.query, options.maxPrometheusResources ?? DEFAULT_MAX_PROMETHEUS_RESOURCES);
   const page = livePageHtml(options.app);
 
   async function transport(req: IncomingMessage, res: ServerResponse, target: string): Promise<void> {
@@ -141,7 +141,8 @@ function makeHandler(options: HttpServerOptions, stop: AbortSignal) {
     if (path === '/' && readOnly) {
       send(res, 200, 'text/html; charset=utf-8', page, { 'content-security-policy': LIVE_PAGE_CSP });
     } else if (path === '/metrics' && readOnly) {
-      send(res, 200, PROMETHEUS_CONTENT_TYPE, prometheusText(options.query, options.nowMs(), maxSeries));
+      const r = await prometheus.scrape(options.nowMs(), req.headers.accept);
+      send(res, 200, r.contentType, r.body);
     } else if (path.startsWith(JSON_API_PREFIX)) {
       if (!readOnly) {
         sendJson(res, 405, { error: { code: 'E_METHOD', message: 'the JSON API is read-only' } }, { allow: 'GET, HEAD' });
