@@ -1,8 +1,9 @@
 // The JSON API, Prometheus text and the live page over real loopback HTTP.
 import t from 'tap';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { startHttpServer } from '../../src/http/server.js';
 import { wantsOpenMetrics } from '../../src/http/prometheus.js';
 import { FixedStatsQuery, health, node } from './fixed-query.js';
@@ -153,13 +154,25 @@ t.test('/metrics: a label value with quotes, backslash and newline is escaped by
   t.equal(text.split('\n').filter((l) => l.startsWith('sentinel_wasi_resource_pass_qps')).length, 1, 'the newline did not split the sample');
 });
 
-t.test('the live page: self-contained HTML polling the JSON API', async (t) => {
+t.test('the live page: HTML polling the JSON API, its assets served by the collector itself', async (t) => {
   const res = await fetch(server.url + '/');
   t.equal(res.status, 200);
   t.equal(res.headers.get('content-type'), 'text/html; charset=utf-8');
-  t.match(res.headers.get('content-security-policy') ?? '', /connect-src 'self'/);
+  t.match(res.headers.get('content-security-policy') ?? '', /^default-src 'self';/);
   const html = await res.text();
   t.match(html, /<title>sentinel-wasi · demo<\/title>/);
   t.match(html, /fetch\('api\/v1\/resources\?sort=busy&limit=200'\)/);
-  t.notMatch(html, /<script src=|<link /, 'no external assets');
+  const refs = [...html.matchAll(/(?:src|href)="([^"]*)"/g)].map((m) => m[1]);
+  t.same(refs, ['assets/uplot.min.css', 'assets/uplot.min.js'], 'the only external references are the collector\'s own assets');
+  const js = await fetch(server.url + '/assets/uplot.min.js');
+  t.equal(js.status, 200);
+  t.equal(js.headers.get('content-type'), 'text/javascript; charset=utf-8');
+  const jsText = await js.text();
+  t.match(jsText, /uPlot/);
+  t.equal(jsText.length, readFileSync(join(dirname(createRequire(import.meta.url).resolve('uplot')), 'uPlot.iife.min.js'), 'utf8').length, 'uPlot\'s own dist file');
+  const css = await fetch(server.url + '/assets/uplot.min.css');
+  t.same([css.status, css.headers.get('content-type')], [200, 'text/css; charset=utf-8']);
+  t.match(await css.text(), /\.uplot/);
+  const missing = await fetch(server.url + '/assets/nope.js');
+  t.equal(missing.status, 404);
 });
