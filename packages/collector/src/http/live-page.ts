@@ -40,9 +40,12 @@ export function livePageHtml(app: string): string {
   #health { margin-top: 1rem; color: #57606a; }
   #layout { display: flex; flex-wrap: wrap; gap: 1.5rem; align-items: flex-start; }
   #charts { display: grid; grid-template-columns: repeat(2, 460px); gap: .75rem; }
-  .chart { background: #fff; border: 1px solid #e4e7eb; padding: .25rem; margin: 0; }
+  .chart { background: #fff; border: 1px solid #e4e7eb; padding: .25rem; margin: 0; width: 460px; overflow: hidden; }
+  .chart .uplot { width: 100%; }
+  .chart .u-title { font-size: 14px; }
   .chart .u-legend { font-size: 12px; text-align: left; }
-  .chart .u-legend .u-label { max-width: 14rem; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; display: inline-block; vertical-align: bottom; }
+  .chart .u-legend tbody { display: block; white-space: normal; }
+  .chart .u-legend .u-label { max-width: 12rem; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; vertical-align: bottom; }
   #charts-status { color: #57606a; grid-column: 1 / -1; }
 </style>
 </head>
@@ -176,6 +179,7 @@ export function livePageHtml(app: string): string {
           width: 440,
           height: 190,
           scales: { x: { time: true } },
+          legend: { live: false },
           series: [{}, ...names.map((n, k) => ({ label: n, stroke: COLORS[k % COLORS.length], width: 1.5, spanGaps: field !== 'avgRtMs' }))],
           axes: [{}, { size: 48 }],
         };
