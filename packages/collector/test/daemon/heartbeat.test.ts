@@ -13,6 +13,7 @@ import {
   startHeartbeat,
   type HeartbeatTimers,
 } from '../../src/daemon/heartbeat.js';
+import { announcedIp } from '../../src/daemon/dashboard-wiring.js';
 
 interface Received {
   method: string;
@@ -81,6 +82,14 @@ t.test('parseDashboardList: host:port lists, http:// and https:// prefixes, bad 
   for (const bad of ['', ' , ', 'http://a:1/path', 'a:notaport', 'http://u:p@a:1']) {
     t.throws(() => parseDashboardList(bad), { code: 'E_BAD_DASHBOARD' }, JSON.stringify(bad));
   }
+});
+
+t.test('announcedIp: the bound IP, 127.0.0.1 for localhost, the first host IPv4 for wildcards and names', async (t) => {
+  const first = (): string => '10.9.8.7';
+  t.same(
+    ['127.0.0.1', '192.168.1.5', '::1', 'localhost', '0.0.0.0', '::', 'box.local'].map((h) => announcedIp(h, first)),
+    ['127.0.0.1', '192.168.1.5', '::1', '127.0.0.1', '10.9.8.7', '10.9.8.7', '10.9.8.7'],
+  );
 });
 
 t.test('the heartbeat: exact form fields to every dashboard, on the 5 s / 10 s schedule', async (t) => {
