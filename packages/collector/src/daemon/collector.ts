@@ -16,7 +16,8 @@ import { MetricLogWriter } from '../metriclog/writer.js';
 import { ensurePin, type PinPaths } from '../pin/pin.js';
 import { HealthLog } from '../stats/health.js';
 import { StatsStore, type StatsStoreOptions } from '../stats/store.js';
-import type { Health, NodeSnapshot, StatsQuery } from '../stats/types.js';
+import { RunningTotals } from '../stats/running-totals.js';
+import type { Health, NodeSnapshot, ResourceTotals, StatsQuery } from '../stats/types.js';
 import { renameSync } from 'node:fs';
 import { warmStart } from './warm-start.js';
 
@@ -56,6 +57,8 @@ export class Collector implements StatsQuery {
   readonly tailer: Tailer;
   readonly metricLog: MetricLogWriter;
   private readonly passBudgetBytes: number;
+  /** Pass, block, success, exception per resource over the seconds sealed since start (Prometheus counters). */
+  private readonly totals = new RunningTotals();
   private checkpointAtMs = 0;
   private dirty = true;
   private frontierBucketSec = Infinity;
@@ -125,6 +128,7 @@ export class Collector implements StatsQuery {
     let lines = 0;
     for (const s of sealed) {
       this.metricLog.writeSecond(s.sec, s.lines, s.late);
+      this.totals.addLines(s.lines);
       lines += s.lines.length;
     }
     if (sealed.length > 0 || advances) this.dirty = true;
@@ -181,6 +185,10 @@ export class Collector implements StatsQuery {
 
   resourceAt(name: string, nowMs: number): { node: NodeSnapshot; origins: NodeSnapshot[] } | undefined {
     return this.store.resourceAt(name, nowMs);
+  }
+
+  resourceTotalsAt(resource: string, _nowMs: number): ResourceTotals | undefined {
+    return this.totals.of(resource);
   }
 
   /** Newest second whose lines are all in the metric log (-1 before the first seal). */

@@ -6,6 +6,7 @@
 import { renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { watch, type FSWatcher } from 'chokidar';
 import type { Logger } from 'pino';
+import { dashboardHeartbeat, type DashboardOptions } from './dashboard-wiring.js';
 import { startHttpServer as defaultStartHttp, type HttpServerOptions, type RunningHttpServer } from '../http/server.js';
 import { acquireLock, type PinLock } from '../pin/lock.js';
 import { ensurePin } from '../pin/pin.js';
@@ -17,7 +18,7 @@ export const DEFAULT_HOST = '127.0.0.1';
 export const DEFAULT_TICK_MS = 200;
 export const DEFAULT_CHECKPOINT_INTERVAL_MS = 1000;
 
-export interface DaemonOptions extends CollectorOptions {
+export interface DaemonOptions extends CollectorOptions, DashboardOptions {
   host?: string;
   port?: number;
   tickMs?: number;
@@ -135,6 +136,7 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
   watcher.on('error', (err) => log.warn({ code: 'E_WATCH', err: String((err as Error).message ?? err) }, 'watcher error; the periodic scan goes on'));
 
   let http: RunningHttpServer | undefined;
+  let heartbeat: { stop(): void } | undefined;
   const startHttp = options.startHttp ?? defaultStartHttp;
   try {
     // The collector object is replaced after a reload: the server reads through this view.
@@ -143,6 +145,7 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
       resourceAt: (name, nowMs) => collector.resourceAt(name, nowMs),
       healthAt: (nowMs) => collector.healthAt(nowMs),
       sealedThroughSecAt: (nowMs) => collector.sealedThroughSecAt(nowMs),
+      resourceTotalsAt: (resource, nowMs) => collector.resourceTotalsAt(resource, nowMs),
     };
     http = await startHttp({
       query,
@@ -158,6 +161,7 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
     writeFileSync(tmp, `${JSON.stringify(address)}\n`, { mode: 0o600 });
     renameSync(tmp, paths.address);
     log.info({ url: http.url }, 'http listening');
+    heartbeat = dashboardHeartbeat(options, collector.app, http.url, options.host ?? DEFAULT_HOST, now, log);
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     log.error({ code: e.code ?? 'E_HTTP_START', err: e.message }, 'http server did not start; collecting goes on');
@@ -171,6 +175,7 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
     async stop(): Promise<void> {
       if (stopped) return;
       stopped = true;
+      heartbeat?.stop();
       clearInterval(interval);
       if (soon !== null) clearImmediate(soon);
       if (sealTimer !== null) clearTimeout(sealTimer);

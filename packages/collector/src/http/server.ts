@@ -8,10 +8,12 @@ import type { AddressInfo } from 'node:net';
 import type { StatsQuery } from '../stats/types.js';
 import { isFormContentType, parseCommandTarget, parseParams } from './command-request.js';
 import { hostAllowed } from './host-check.js';
+import { ASSET_PREFIX, loadAssets } from './assets.js';
 import { JSON_API_PREFIX, runJsonApi } from './json-api.js';
 import { LIVE_PAGE_CSP, livePageHtml } from './live-page.js';
-import { DEFAULT_MAX_PROMETHEUS_RESOURCES, PROMETHEUS_CONTENT_TYPE, prometheusText } from './prometheus.js';
+import { DEFAULT_MAX_PROMETHEUS_RESOURCES, PrometheusExporter } from './prometheus.js';
 import { DEFAULT_METRIC_WAIT_MS, sealWaiter } from './seal-wait.js';
+import { runSeries, SERIES_PATH } from './series.js';
 import { defaultHostIp, metricSearcherFor, runTransportCommand, type TransportContext } from './transport.js';
 
 export const DEFAULT_HTTP_HOST = '127.0.0.1';
@@ -87,8 +89,9 @@ function makeHandler(options: HttpServerOptions, stop: AbortSignal) {
   const waitForSealed = sealWaiter(options.query, options.nowMs, options.metricWaitMs ?? DEFAULT_METRIC_WAIT_MS, stop);
   const searcher = metricSearcherFor(options.metricDir, options.app);
   const hostIp = options.hostIp ?? defaultHostIp();
-  const maxSeries = options.maxPrometheusResources ?? DEFAULT_MAX_PROMETHEUS_RESOURCES;
+  const prometheus = new PrometheusExporter(options.query, options.maxPrometheusResources ?? DEFAULT_MAX_PROMETHEUS_RESOURCES);
   const page = livePageHtml(options.app);
+  const assets = loadAssets();
 
   async function transport(req: IncomingMessage, res: ServerResponse, target: string): Promise<void> {
     const closing = { connection: 'close' };
@@ -141,7 +144,15 @@ function makeHandler(options: HttpServerOptions, stop: AbortSignal) {
     if (path === '/' && readOnly) {
       send(res, 200, 'text/html; charset=utf-8', page, { 'content-security-policy': LIVE_PAGE_CSP });
     } else if (path === '/metrics' && readOnly) {
-      send(res, 200, PROMETHEUS_CONTENT_TYPE, prometheusText(options.query, options.nowMs(), maxSeries));
+      const r = await prometheus.scrape(options.nowMs(), req.headers.accept);
+      send(res, 200, r.contentType, r.body);
+    } else if (path.startsWith(ASSET_PREFIX) && readOnly) {
+      const a = assets.get(path);
+      if (a === undefined) send(res, 404, TEXT, `no such asset: ${path}`);
+      else send(res, 200, a.contentType, a.body.toString('utf8'), { 'cache-control': 'public, max-age=3600' });
+    } else if (path === SERIES_PATH && readOnly) {
+      const r = await runSeries(q === -1 ? '' : target.slice(q + 1), options.query, searcher, options.nowMs());
+      sendJson(res, r.status, r.body);
     } else if (path.startsWith(JSON_API_PREFIX)) {
       if (!readOnly) {
         sendJson(res, 405, { error: { code: 'E_METHOD', message: 'the JSON API is read-only' } }, { allow: 'GET, HEAD' });

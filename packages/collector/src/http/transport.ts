@@ -1,6 +1,7 @@
 // Owns the Sentinel transport commands the collector answers (sentinel-transport-common handlers):
-// metric, clusterNode, clusterNodeById, jsonTree, cnode, version, api, basicInfo, and setRules
-// (guarded by the token; not implemented yet). `metric` leaves out Sentinel's `__system_load__` /
+// metric, clusterNode, clusterNodeById, jsonTree, cnode, version, api, basicInfo, the dashboard's
+// rule and cluster reads (getRules, getParamFlowRules: no rules are loaded yet, so `[]`;
+// getClusterMode: cluster mode not started), and setRules (guarded by the token; not implemented yet). `metric` leaves out Sentinel's `__system_load__` /
 // `__cpu_usage__` lines (the dashboard ignores them). A handler returns a status and a plain-text body; an unknown command is
 // 400 "Unknown command `x`", which is how the dashboard recognises a missing command.
 
@@ -123,6 +124,19 @@ function setRules(_params: Map<string, string>, ctx: TransportContext): CommandR
   return { status: 501, body: 'setRules is not implemented yet: put rule files in <pin>/rules/ instead (E_NOT_IMPLEMENTED)' };
 }
 
+/** The rule types Sentinel's getRules accepts (case-insensitive). */
+export const RULE_TYPES = ['flow', 'degrade', 'authority', 'system'] as const;
+
+/** getRules?type=…: a JSON array of the loaded rules of that type; none are loaded yet, so `[]`. */
+function getRules(params: Map<string, string>): CommandResult {
+  const type = (params.get('type') ?? '').toLowerCase();
+  if (!(RULE_TYPES as readonly string[]).includes(type)) return failure('invalid type');
+  return ok('[]');
+}
+
+/** Sentinel's ClusterStateManager before cluster mode is set up: mode -1 (not started), no cluster client or server. */
+export const CLUSTER_MODE_NOT_STARTED = { mode: -1, lastModified: -1, clientAvailable: false, serverAvailable: false };
+
 interface CommandSpec {
   desc: string;
   handle: Handler;
@@ -137,6 +151,9 @@ const COMMANDS: Record<string, CommandSpec> = {
   version: { desc: 'get sentinel version', handle: () => ok(SENTINEL_API_VERSION) },
   api: { desc: 'get all available command handlers', handle: () => ok(JSON.stringify(Object.entries(COMMANDS).map(([name, c]) => ({ url: `/${name}`, desc: c.desc })))) },
   basicInfo: { desc: 'get sentinel config info', handle: basicInfo },
+  getRules: { desc: 'get all active rules by type, request param: type={ruleType}', handle: getRules },
+  getParamFlowRules: { desc: 'get all active param flow rules', handle: () => ok('[]') },
+  getClusterMode: { desc: 'get cluster mode status', handle: () => ok(JSON.stringify(CLUSTER_MODE_NOT_STARTED)) },
   setRules: { desc: 'modify the rules (requires the collector token; not implemented yet)', handle: setRules },
 };
 

@@ -54,6 +54,14 @@ export interface SecondLine {
   classification: number;
 }
 
+/** A resource's running totals since the collector started, over its sealed seconds. */
+export interface ResourceTotals {
+  pass: number;
+  block: number;
+  success: number;
+  exception: number;
+}
+
 /** Integer counters of what was counted, skipped and dropped; every one visible in /api/v1/health. */
 export interface HealthCounters {
   recordsCounted: number;
@@ -113,6 +121,8 @@ export interface StatsQuery {
    * sealed, instead of answering without it (the dashboard never asks for a second twice).
    */
   sealedThroughSecAt?(nowMs: number): number;
+  /** Optional: a resource's running totals over its sealed seconds since start (undefined: none sealed yet). */
+  resourceTotalsAt?(resource: string, nowMs: number): ResourceTotals | undefined;
 }
 
 /** Where a running collector says it can be reached: `<pin>/collector/address.json`. */

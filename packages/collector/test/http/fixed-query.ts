@@ -2,7 +2,7 @@
 // plus the Sentinel dashboard's own parsing of the answers (MetricNode.fromThinString, NodeVo fields).
 
 import { zeroCounters } from '../../src/stats/store.js';
-import type { Health, NodeSnapshot, StatsQuery } from '../../src/stats/types.js';
+import type { Health, NodeSnapshot, ResourceTotals, StatsQuery } from '../../src/stats/types.js';
 
 export function node(resource: string, origin: string, s: Partial<NodeSnapshot['second']>, m: Partial<NodeSnapshot['minute']>, concurrency = 0): NodeSnapshot {
   const second = { passQps: 0, blockQps: 0, successQps: 0, exceptionQps: 0, totalQps: 0, occupiedPassQps: 0, avgRtMs: 0, minRtMs: 5000, ...s };
@@ -26,7 +26,12 @@ export class FixedStatsQuery implements StatsQuery {
   constructor(
     private readonly nodes: NodeSnapshot[],
     private readonly h: Health = health(),
+    private readonly totals: Map<string, ResourceTotals> = new Map(),
   ) {}
+  resourceTotalsAt(resource: string, nowMs: number): ResourceTotals | undefined {
+    this.calls.push(nowMs);
+    return this.totals.get(resource);
+  }
   resourcesAt(nowMs: number): NodeSnapshot[] {
     this.calls.push(nowMs);
     return this.nodes.filter((n) => n.origin === '').sort((a, b) => (a.resource < b.resource ? -1 : 1));

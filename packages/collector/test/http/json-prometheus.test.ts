@@ -1,10 +1,11 @@
 // The JSON API, Prometheus text and the live page over real loopback HTTP.
 import t from 'tap';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { startHttpServer } from '../../src/http/server.js';
-import { escapeLabelValue } from '../../src/http/prometheus.js';
+import { wantsOpenMetrics } from '../../src/http/prometheus.js';
 import { FixedStatsQuery, health, node } from './fixed-query.js';
 
 const NOW = 1764120030000;
@@ -20,7 +21,12 @@ const nodes = [
   node('say "hi"\\now', '', { blockQps: 1 }, { block: 5 }),
   node('quiet', '', {}, {}),
 ];
-const query = new FixedStatsQuery(nodes, h);
+const totals = new Map([
+  ['GET /订单/{id}', { pass: 1000, block: 0, success: 990, exception: 12 }],
+  ['say "hi"\\now', { pass: 0, block: 77, success: 0, exception: 0 }],
+  ['quiet', { pass: 1, block: 0, success: 1, exception: 0 }],
+]);
+const query = new FixedStatsQuery(nodes, h, totals);
 const server = await startHttpServer({ query, app: 'demo', metricDir: dir, host: '127.0.0.1', port: 0, nowMs: () => NOW, maxPrometheusResources: 2 });
 t.teardown(() => server.close());
 
@@ -73,11 +79,8 @@ t.test('/api/v1/health: integer counters, segment and checkpoint facts', async (
   t.equal((await fetch(server.url + '/api/v1/health', { method: 'POST' })).status, 405);
 });
 
-t.test('/metrics: Prometheus text exposition with bounded resource labels', async (t) => {
-  const res = await fetch(server.url + '/metrics');
-  t.equal(res.status, 200);
-  t.equal(res.headers.get('content-type'), 'text/plain; version=0.0.4; charset=utf-8');
-  const text = await res.text();
+/** Parses an exposition: sample name{labels} → value, and name → TYPE; every sample line must parse. */
+function parseExposition(t: { ok(v: unknown, message?: string): unknown }, text: string) {
   const samples = new Map<string, string>();
   const types = new Map<string, string>();
   for (const l of text.split('\n')) {
@@ -89,6 +92,15 @@ t.test('/metrics: Prometheus text exposition with bounded resource labels', asyn
     t.ok(m, `sample line parses: ${l}`);
     samples.set(m![1]!, m![2]!);
   }
+  return { samples, types };
+}
+
+t.test('/metrics: Prometheus text from prom-client, counters and gauges, bounded resource labels', async (t) => {
+  const res = await fetch(server.url + '/metrics');
+  t.equal(res.status, 200);
+  t.equal(res.headers.get('content-type'), 'text/plain; version=0.0.4; charset=utf-8');
+  const text = await res.text();
+  const { samples, types } = parseExposition(t, text);
   t.ok(text.endsWith('\n'));
   t.equal(samples.get('sentinel_wasi_records_counted_total'), '1234');
   t.equal(types.get('sentinel_wasi_records_counted_total'), 'counter');
@@ -99,24 +111,68 @@ t.test('/metrics: Prometheus text exposition with bounded resource labels', asyn
   t.equal(samples.get('sentinel_wasi_checkpoint_timestamp_seconds'), String((NOW - 1500) / 1000));
   t.equal(samples.get('sentinel_wasi_resources_tracked'), '3');
   t.equal(samples.get('sentinel_wasi_resources_omitted'), '1', 'cap of 2: the idle resource is left out');
+  t.equal(samples.get('sentinel_wasi_resource_pass_total{resource="GET /订单/{id}"}'), '1000');
+  t.equal(types.get('sentinel_wasi_resource_pass_total'), 'counter');
+  t.equal(samples.get('sentinel_wasi_resource_exception_total{resource="GET /订单/{id}"}'), '12');
   t.equal(samples.get('sentinel_wasi_resource_pass_qps{resource="GET /订单/{id}"}'), '3');
+  t.equal(types.get('sentinel_wasi_resource_pass_qps'), 'gauge');
   t.equal(samples.get('sentinel_wasi_resource_avg_rt_ms{resource="GET /订单/{id}"}'), '4.5');
-  t.equal(samples.get('sentinel_wasi_resource_minute_block{resource="say \\"hi\\"\\\\now"}'), '5');
-  t.notOk([...samples.keys()].some((k) => k.includes('quiet')));
-  t.equal(escapeLabelValue('a\\b"c\nd'), 'a\\\\b\\"c\\nd');
-  // Every sample name has exactly one TYPE line.
+  t.equal(samples.get('sentinel_wasi_resource_concurrency{resource="GET /订单/{id}"}'), '1');
+  t.equal(types.get('sentinel_wasi_resource_concurrency'), 'gauge');
+  // the name say "hi"\now: quote and backslash escaped
+  t.equal(samples.get('sentinel_wasi_resource_block_total{resource="say \\"hi\\"\\\\now"}'), '77');
+  t.equal(samples.get('sentinel_wasi_resource_block_qps{resource="say \\"hi\\"\\\\now"}'), '1');
+  t.notOk([...samples.keys()].some((k) => k.includes('quiet')), 'the omitted resource has no series, not even its counters');
   const names = new Set([...samples.keys()].map((k) => k.replace(/\{.*$/, '')));
   for (const n of names) t.ok(types.has(n), `${n} has a TYPE`);
   t.equal(text.split('\n').filter((l) => l.startsWith('# TYPE ')).length, types.size, 'no duplicate TYPE lines');
 });
 
-t.test('the live page: self-contained HTML polling the JSON API', async (t) => {
+t.test('/metrics: OpenMetrics when the Accept header asks for it, and back', async (t) => {
+  const res = await fetch(server.url + '/metrics', { headers: { accept: 'application/openmetrics-text; version=1.0.0,text/plain;version=0.0.4;q=0.5,*/*;q=0.1' } });
+  t.equal(res.headers.get('content-type'), 'application/openmetrics-text; version=1.0.0; charset=utf-8');
+  const text = await res.text();
+  t.ok(text.endsWith('\n# EOF\n'), 'ends with # EOF');
+  t.match(text, /\n# TYPE sentinel_wasi_resource_pass counter\n/, 'OpenMetrics names the counter family without _total');
+  t.match(text, /\nsentinel_wasi_resource_pass_total\{resource="GET \/订单\/\{id\}"\} 1000\n/);
+  t.match(text, /\nsentinel_wasi_records_counted_total 1234\n/);
+  const again = await (await fetch(server.url + '/metrics')).text();
+  t.match(again, /\n# TYPE sentinel_wasi_resource_pass_total counter\n/, 'a Prometheus scrape after an OpenMetrics one keeps the _total family name');
+  t.equal(wantsOpenMetrics('application/openmetrics-text;q=0'), false);
+  t.equal(wantsOpenMetrics('text/plain'), false);
+  t.equal(wantsOpenMetrics(undefined), false);
+  t.equal(wantsOpenMetrics('text/plain;q=0.9, application/OpenMetrics-Text'), true);
+});
+
+t.test('/metrics: a label value with quotes, backslash and newline is escaped by prom-client', async (t) => {
+  const name = 'a"b\\c\nd';
+  const q = new FixedStatsQuery([node(name, '', { passQps: 2 }, { pass: 2 })], health(), new Map([[name, { pass: 9, block: 0, success: 0, exception: 0 }]]));
+  const s = await startHttpServer({ query: q, app: 'esc', metricDir: dir, host: '127.0.0.1', port: 0, nowMs: () => NOW });
+  t.teardown(() => s.close());
+  const text = await (await fetch(s.url + '/metrics')).text();
+  t.ok(text.includes('\nsentinel_wasi_resource_pass_total{resource="a\\"b\\\\c\\nd"} 9\n'), text.split('\n').filter((l) => l.includes('pass_total')).join(' | '));
+  t.equal(text.split('\n').filter((l) => l.startsWith('sentinel_wasi_resource_pass_qps')).length, 1, 'the newline did not split the sample');
+});
+
+t.test('the live page: HTML polling the JSON API, its assets served by the collector itself', async (t) => {
   const res = await fetch(server.url + '/');
   t.equal(res.status, 200);
   t.equal(res.headers.get('content-type'), 'text/html; charset=utf-8');
-  t.match(res.headers.get('content-security-policy') ?? '', /connect-src 'self'/);
+  t.match(res.headers.get('content-security-policy') ?? '', /^default-src 'self';/);
   const html = await res.text();
   t.match(html, /<title>sentinel-wasi · demo<\/title>/);
   t.match(html, /fetch\('api\/v1\/resources\?sort=busy&limit=200'\)/);
-  t.notMatch(html, /<script src=|<link /, 'no external assets');
+  const refs = [...html.matchAll(/(?:src|href)="([^"]*)"/g)].map((m) => m[1]);
+  t.same(refs, ['assets/uplot.min.css', 'assets/uplot.min.js'], 'the only external references are the collector\'s own assets');
+  const js = await fetch(server.url + '/assets/uplot.min.js');
+  t.equal(js.status, 200);
+  t.equal(js.headers.get('content-type'), 'text/javascript; charset=utf-8');
+  const jsText = await js.text();
+  t.match(jsText, /uPlot/);
+  t.equal(jsText.length, readFileSync(join(dirname(createRequire(import.meta.url).resolve('uplot')), 'uPlot.iife.min.js'), 'utf8').length, 'uPlot\'s own dist file');
+  const css = await fetch(server.url + '/assets/uplot.min.css');
+  t.same([css.status, css.headers.get('content-type')], [200, 'text/css; charset=utf-8']);
+  t.match(await css.text(), /\.uplot/);
+  const missing = await fetch(server.url + '/assets/nope.js');
+  t.equal(missing.status, 404);
 });

@@ -75,7 +75,8 @@ t.test('health counters from the real collector', async (t) => {
   t.same(h.segments.map((s: any) => s.name), [segmentName(T / 1000, 'w1')]);
   const prom = (await get('/metrics')).body;
   t.match(prom, /\nsentinel_wasi_records_counted_total 8\n/);
-  t.match(prom, /\nsentinel_wasi_resource_minute_pass\{resource="GET\|\/x"\} 3\n/);
+  t.match(prom, /\nsentinel_wasi_resource_concurrency\{resource="GET\|\/x"\} 2\n/);
+  t.notMatch(prom, /sentinel_wasi_resource_pass_total\{/, 'no running totals before a second is sealed');
 });
 
 t.test('after sealing: /metric answers the dashboard from the real metric log', async (t) => {
@@ -93,6 +94,11 @@ t.test('after sealing: /metric answers the dashboard from the real metric log', 
       [2000, 'GET_/x', 1, 0, 1, 0, 5],
     ],
   );
+  const prom = (await get('/metrics')).body;
+  t.match(prom, /\nsentinel_wasi_resource_pass_total\{resource="GET\|\/x"\} 3\n/, 'running totals over the sealed seconds');
+  t.match(prom, /\nsentinel_wasi_resource_success_total\{resource="GET\|\/x"\} 1\n/);
+  t.match(prom, /\nsentinel_wasi_resource_block_total\{resource="\/api\/订单"\} 1\n/);
+  t.match(prom, /\nsentinel_wasi_resource_exception_total\{resource="\/api\/订单"\} 1\n/);
   const byId = parseMetricBodyAsDashboard((await get(`/metric?startTime=${T}&endTime=${T + 6000}&identity=GET_%2Fx`)).body);
   t.same(byId.map((l) => l.timestamp - T), [1000, 2000]);
 });

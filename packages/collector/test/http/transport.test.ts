@@ -131,7 +131,7 @@ t.test('cnode: Sentinel fixed-width table', async (t) => {
 t.test('version, api, basicInfo, unknown commands', async (t) => {
   t.same(await get('/version').then((r) => [r.status, r.body]), [200, '1.8.9']);
   const api = JSON.parse((await get('/api')).body) as Array<{ url: string; desc: string }>;
-  t.same(api.map((a) => a.url), ['/metric', '/clusterNode', '/clusterNodeById', '/jsonTree', '/cnode', '/version', '/api', '/basicInfo', '/setRules']);
+  t.same(api.map((a) => a.url), ['/metric', '/clusterNode', '/clusterNodeById', '/jsonTree', '/cnode', '/version', '/api', '/basicInfo', '/getRules', '/getParamFlowRules', '/getClusterMode', '/setRules']);
   const info = JSON.parse((await get('/basicInfo')).body) as { machine: string; ip: string };
   t.equal(info.ip, '10.0.0.7');
   t.type(info.machine, 'string');
@@ -139,6 +139,20 @@ t.test('version, api, basicInfo, unknown commands', async (t) => {
   t.same([unknown.status, unknown.body], [400, 'Unknown command `getSwitch`'], 'the dashboard detects a missing command by 400 + "Unknown command"');
   t.equal((await get('/cluster/server/info')).body, 'Unknown command `cluster/server/info`');
   t.equal((await get('/version', { method: 'PUT' })).status, 405);
+});
+
+t.test('the dashboard\'s rule and cluster reads: empty rule arrays, cluster mode not started', async (t) => {
+  for (const type of ['flow', 'degrade', 'authority', 'system', 'FLOW']) {
+    const r = await get(`/getRules?type=${type}`);
+    t.same([r.status, JSON.parse(r.body)], [200, []], `getRules?type=${type} is an empty JSON array`);
+  }
+  t.same(await get('/getRules?type=param').then((r) => [r.status, r.body]), [400, 'invalid type']);
+  t.same(await get('/getRules').then((r) => [r.status, r.body]), [400, 'invalid type']);
+  t.same(await get('/getParamFlowRules').then((r) => [r.status, JSON.parse(r.body)]), [200, []]);
+  const mode = await get('/getClusterMode');
+  t.equal(mode.status, 200);
+  // The dashboard binds this body to ClusterStateSimpleEntity {mode, lastModified, clientAvailable, serverAvailable}.
+  t.same(JSON.parse(mode.body), { mode: -1, lastModified: -1, clientAvailable: false, serverAvailable: false });
 });
 
 t.test('setRules needs the token; with it the command answers 501', async (t) => {

@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { UsageError, type Command } from '../command.js';
 import { DEFAULT_GRACE_MS } from '../../daemon/collector.js';
+import { parseDashboardList } from '../../daemon/heartbeat.js';
 import { DEFAULT_CHECKPOINT_INTERVAL_MS, DEFAULT_HOST, DEFAULT_PORT, DEFAULT_TICK_MS, runDaemon } from '../../daemon/run.js';
 
 const HELP = `Usage: sentinel-wasi collector --pin DIR [options]
@@ -25,6 +26,9 @@ Options:
   --metric-file-bytes N     roll metric log files at N bytes (default 52428800)
   --metric-file-count N     keep N metric log files (default 6)
   --max-resources N         tracked resources cap (default 6000)
+  --dashboard HOST:PORT[,HOST:PORT]
+                            register with these Sentinel Dashboards (heartbeat POST /registry/machine)
+  --heartbeat-ms N          dashboard heartbeat interval (default 10000; first beat after 5 s)
   --log-level LEVEL         pino level (default info)
 
 Environment:
@@ -60,6 +64,8 @@ export const collectorCommand: Command = {
           'metric-file-count': { type: 'string' },
           'max-resources': { type: 'string' },
           'log-level': { type: 'string' },
+          dashboard: { type: 'string' },
+          'heartbeat-ms': { type: 'string' },
         },
         strict: true,
         allowPositionals: false,
@@ -76,6 +82,13 @@ export const collectorCommand: Command = {
     const metricFileBytes = intOption(values, 'metric-file-bytes', 1);
     const metricFileCount = intOption(values, 'metric-file-count', 1);
     const maxResources = intOption(values, 'max-resources', 1);
+    let dashboards: string[] | undefined;
+    try {
+      dashboards = values.dashboard === undefined ? undefined : parseDashboardList(values.dashboard);
+    } catch (err) {
+      throw new UsageError(`--dashboard: ${(err as Error).message}`);
+    }
+    const heartbeatIntervalMs = intOption(values, 'heartbeat-ms', 100);
     const logger = pino({ level: values['log-level'] ?? 'info', base: { pid: process.pid } }, io.stdout);
     const daemon = await runDaemon({
       pinDir: values.pin,
@@ -89,6 +102,8 @@ export const collectorCommand: Command = {
       ...(metricFileBytes === undefined ? {} : { metricFileBytes }),
       ...(metricFileCount === undefined ? {} : { metricFileCount }),
       ...(maxResources === undefined ? {} : { maxResources }),
+      ...(dashboards === undefined ? {} : { dashboards }),
+      ...(heartbeatIntervalMs === undefined ? {} : { heartbeatIntervalMs }),
       ...(process.env.SENTINEL_WASI_TOKEN ? { token: process.env.SENTINEL_WASI_TOKEN } : {}),
     });
     const signal = await new Promise<string>((resolve) => {
