@@ -11,7 +11,7 @@
 
 import { readCheckpoint, writeCheckpoint, CheckpointError, type Checkpoint } from '../checkpoint/checkpoint.js';
 import { Ingestor } from '../ingest/ingestor.js';
-import { Tailer } from '../ingest/tailer.js';
+import { Tailer, type TailerFs } from '../ingest/tailer.js';
 import { MetricLogWriter } from '../metriclog/writer.js';
 import { ensurePin, type PinPaths } from '../pin/pin.js';
 import { HealthLog } from '../stats/health.js';
@@ -36,6 +36,8 @@ export interface CollectorOptions extends StatsStoreOptions {
   utcOffsetMinutes?: number;
   readBufferBytes?: number;
   passBudgetBytes?: number;
+  /** File-system calls of the tailer (default: node:fs). */
+  tailerFs?: TailerFs;
 }
 
 export interface CycleResult {
@@ -73,7 +75,7 @@ export class Collector implements StatsQuery {
     this.passBudgetBytes = options.passBudgetBytes ?? DEFAULT_PASS_BUDGET_BYTES;
     this.store = new StatsStore({ ...options, health: this.health });
     this.ingestor = new Ingestor(this.store, this.health);
-    this.tailer = new Tailer({ logDir: this.paths.logDir, ingestor: this.ingestor, health: this.health, graceMs: this.graceMs, ...(options.readBufferBytes === undefined ? {} : { readBufferBytes: options.readBufferBytes }) });
+    this.tailer = new Tailer({ logDir: this.paths.logDir, ingestor: this.ingestor, health: this.health, graceMs: this.graceMs, ...(options.readBufferBytes === undefined ? {} : { readBufferBytes: options.readBufferBytes }), ...(options.tailerFs === undefined ? {} : { fs: options.tailerFs }) });
     this.metricLog = new MetricLogWriter({
       dir: this.paths.metricDir,
       app: this.app,

@@ -6,7 +6,7 @@
 // the grace period has passed). Bad names, vanished files and I/O errors are counted and reported
 // to a HealthSink, never fatal.
 
-import { closeSync, openSync, readdirSync, readSync, statSync, unlinkSync } from 'node:fs';
+import * as nodeFs from 'node:fs';
 import { join } from 'node:path';
 import { BUCKET_SECONDS, parseSegmentName } from '@sentinel-wasi/protocol/encode';
 import type { ScanSkip } from '@sentinel-wasi/protocol';
@@ -37,14 +37,35 @@ export interface SegmentState {
 /** Bytes that fingerprint a segment: its first frame header (marker, version, length, CRC). */
 const HEAD_BYTES = 8;
 
-function readHead(path: string): string {
-  const fd = openSync(path, 'r');
+/** The file-system calls the tailer makes (a seam: tests inject faults through it). */
+export interface TailerFs {
+  openSync(path: string, flags: number | string): number;
+  closeSync(fd: number): void;
+  readSync(fd: number, buffer: Uint8Array, offset: number, length: number, position: number): number;
+  fstatSync(fd: number): { size: number; ino: number; isFile(): boolean };
+  statSync(path: string): { size: number; ino: number; isFile(): boolean };
+  readdirSync(path: string): string[];
+  unlinkSync(path: string): void;
+}
+
+export const NODE_TAILER_FS: TailerFs = {
+  openSync: (path, flags) => nodeFs.openSync(path, flags),
+  closeSync: (fd) => nodeFs.closeSync(fd),
+  readSync: (fd, buffer, offset, length, position) => nodeFs.readSync(fd, buffer, offset, length, position),
+  fstatSync: (fd) => nodeFs.fstatSync(fd),
+  statSync: (path) => nodeFs.statSync(path),
+  readdirSync: (path) => nodeFs.readdirSync(path),
+  unlinkSync: (path) => nodeFs.unlinkSync(path),
+};
+
+function readHead(fs: TailerFs, path: string): string {
+  const fd = fs.openSync(path, 'r');
   try {
     const buf = Buffer.alloc(HEAD_BYTES);
-    const n = readSync(fd, buf, 0, HEAD_BYTES, 0);
+    const n = fs.readSync(fd, buf, 0, HEAD_BYTES, 0);
     return n === HEAD_BYTES ? buf.toString('hex') : '';
   } finally {
-    closeSync(fd);
+    fs.closeSync(fd);
   }
 }
 
@@ -55,6 +76,8 @@ export interface TailerOptions {
   health: HealthSink;
   graceMs: number;
   readBufferBytes?: number;
+  /** File-system calls (default: node:fs). */
+  fs?: TailerFs;
 }
 
 export interface PassResult {
@@ -70,6 +93,7 @@ export class Tailer {
   readonly graceMs: number;
   private readonly ingestor: Ingestor;
   private readonly health: HealthSink;
+  private readonly fs: TailerFs;
   private readonly buffer: Buffer;
   private readonly segments = new Map<string, SegmentState>();
   private readonly badNames = new Set<string>();
@@ -84,6 +108,7 @@ export class Tailer {
     this.graceMs = options.graceMs;
     this.ingestor = options.ingestor;
     this.health = options.health;
+    this.fs = options.fs ?? NODE_TAILER_FS;
     this.buffer = Buffer.allocUnsafe(options.readBufferBytes ?? DEFAULT_READ_BUFFER_BYTES);
   }
 
@@ -95,7 +120,7 @@ export class Tailer {
       const path = join(this.logDir, e.name);
       let st: { size: number; ino: number };
       try {
-        st = statSync(path);
+        st = this.fs.statSync(path);
       } catch {
         if (!e.done) {
           this.health.count('segmentsMissing');
@@ -106,7 +131,7 @@ export class Tailer {
       const seg = this.newState(e.name, id.bucketSec);
       let head = '';
       try {
-        head = e.head ? readHead(path) : '';
+        head = e.head ? readHead(this.fs, path) : '';
       } catch {
         /* unreadable now: the pass reports it */
       }
@@ -184,12 +209,12 @@ export class Tailer {
       if (seg === undefined || !seg.done) continue;
       const path = join(this.logDir, name);
       try {
-        const st = statSync(path);
+        const st = this.fs.statSync(path);
         if (st.ino !== seg.ino || st.size !== seg.offsetBytes) {
           seg.done = false;
           continue;
         }
-        unlinkSync(path);
+        this.fs.unlinkSync(path);
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
           this.health.problem({ atMs: nowMs, code: 'E_SEGMENT_DELETE', message: String((err as Error).message), segment: name });
@@ -211,7 +236,7 @@ export class Tailer {
   private scanDir(nowMs: number): void {
     let names: string[];
     try {
-      names = readdirSync(this.logDir);
+      names = this.fs.readdirSync(this.logDir);
     } catch (err) {
       this.health.problem({ atMs: nowMs, code: 'E_LOG_DIR', message: String((err as Error).message) });
       return;
@@ -241,7 +266,7 @@ export class Tailer {
   private statSegment(seg: SegmentState, nowMs: number): boolean {
     let st: { size: number; ino: number; isFile(): boolean };
     try {
-      st = statSync(join(this.logDir, seg.name));
+      st = this.fs.statSync(join(this.logDir, seg.name));
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') this.vanished(seg, nowMs);
       else this.readError(seg, err, nowMs);
@@ -288,7 +313,7 @@ export class Tailer {
   private readSegment(seg: SegmentState, nowMs: number, budgetBytes: number): number {
     let fd: number;
     try {
-      fd = openSync(join(this.logDir, seg.name), 'r');
+      fd = this.fs.openSync(join(this.logDir, seg.name), 'r');
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') this.vanished(seg, nowMs);
       else this.readError(seg, err, nowMs);
@@ -304,7 +329,7 @@ export class Tailer {
           break;
         }
         const want = Math.min(this.buffer.length, remaining);
-        const n = readSync(fd, this.buffer, 0, want, seg.offsetBytes);
+        const n = this.fs.readSync(fd, this.buffer, 0, want, seg.offsetBytes);
         if (seg.head === '' && seg.offsetBytes === 0 && n >= HEAD_BYTES) seg.head = this.buffer.toString('hex', 0, HEAD_BYTES);
         if (n <= 0) {
           // Shorter than its last stat (it shrank): the next pass's stat sorts it out.
@@ -330,7 +355,7 @@ export class Tailer {
     } catch (err) {
       this.readError(seg, err, nowMs);
     } finally {
-      closeSync(fd);
+      this.fs.closeSync(fd);
       this.currentSegment = '';
     }
     if (seg.sealed && seg.readToBytes >= seg.sizeBytes && seg.offsetBytes >= seg.sizeBytes) seg.done = true;
