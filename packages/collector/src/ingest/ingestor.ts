@@ -3,7 +3,7 @@
 // a frame resolved to its resource entry once per frame; what is read and skipped is reported to a
 // HealthSink. No file I/O here, so a benchmark can feed bytes from memory.
 
-import { deliverRecords, emptyFlowRecord, MAX_PAYLOAD_BYTES, RecordKind, scanFrames, type DecodedFrame, type FlowRecord, type FrameVisitor, type ScanResult, type ScanSkip } from '@sentinel-wasi/protocol';
+import { deliverRecords, emptyFlowRecord, MAX_PAYLOAD_BYTES, scanFrames, type DecodedFrame, type FlowRecord, type FrameVisitor, type ScanResult, type ScanSkip } from '@sentinel-wasi/protocol';
 import { nodeCrc32 } from '@sentinel-wasi/protocol/node';
 import type { HealthSink } from '../stats/health.js';
 import type { ResourceEntry, StatsStore } from '../stats/store.js';
@@ -34,20 +34,18 @@ export class Ingestor {
     frame: (frame: DecodedFrame): void => this.frame(frame),
     skip: (skip: ScanSkip): void => this.onSkip?.(skip),
   };
+  /** Name index of the record being counted (read by `lookup`). */
+  private nameIdx = 0;
+  /** The current record's entry, resolved at most once per name per frame; the store calls it only for records it counts. */
+  private readonly lookup = (r: FlowRecord): ResourceEntry | null => {
+    const nameIdx = this.nameIdx;
+    if (this.entryStamps[nameIdx] === this.frameSeq) return this.frameEntries[nameIdx]!;
+    this.entryStamps[nameIdx] = this.frameSeq;
+    return (this.frameEntries[nameIdx] = this.store.entryFor(r.name));
+  };
   private readonly sink = (r: FlowRecord, nameIdx: number): void => {
-    const store = this.store;
-    if (r.kind === RecordKind.WRITER) {
-      store.addResolved(r, null, this.nowMs);
-      return;
-    }
-    let entry: ResourceEntry | null;
-    if (this.entryStamps[nameIdx] === this.frameSeq) {
-      entry = this.frameEntries[nameIdx]!;
-    } else {
-      entry = this.frameEntries[nameIdx] = store.entryFor(r.name);
-      this.entryStamps[nameIdx] = this.frameSeq;
-    }
-    store.addResolved(r, entry, this.nowMs);
+    this.nameIdx = nameIdx;
+    this.store.addResolved(r, this.lookup, this.nowMs);
   };
 
   /** Counts into `store`; reports frames read, skipped and rejected to `health` (the store's own HealthLog when not given). */

@@ -5,16 +5,44 @@
 // again on a later pass; `final` is passed only once the segment is sealed (its 10 s bucket plus
 // the grace period has passed). Bad names, vanished files and I/O errors are counted and reported
 // to a HealthSink, never fatal.
+//
+// Faults are bounded: files are opened O_NONBLOCK|O_NOFOLLOW and checked with fstat, so a FIFO or
+// device under a segment's name is skipped and reported (E_SEGMENT_NOT_FILE), never waited on; a
+// failing segment is retried with exponential back-off (RETRY_BASE_MS doubling up to RETRY_MAX_MS)
+// and is no reason for an immediate next pass; each pass reads at most `segmentPassBytes` of one
+// segment, starting with a different segment each pass (round-robin), so one big segment cannot
+// starve the others; a segment larger than MAX_SEGMENT_BYTES (no writer can produce it) is
+// reported (E_SEGMENT_TOO_LARGE) and skipped; a segment whose bucket starts more than
+// FUTURE_SEGMENT_MS after now is reported (E_SEGMENT_FUTURE) and treated as sealed: read to its end
+// (its records fall under the store's future rule) and deleted once consumed. A transient error
+// while checking a checkpointed segment's first bytes at restore keeps the checkpointed offset and
+// checks them again before the next read, so it is never taken for a replaced file.
 
 import * as nodeFs from 'node:fs';
 import { join } from 'node:path';
 import { BUCKET_SECONDS, parseSegmentName } from '@sentinel-wasi/protocol/encode';
+import { MAX_FRAME_BYTES } from '@sentinel-wasi/protocol';
 import type { ScanSkip } from '@sentinel-wasi/protocol';
 import type { SegmentCheckpoint } from '../checkpoint/checkpoint.js';
 import type { HealthSink } from '../stats/health.js';
 import type { Ingestor } from './ingestor.js';
 
 export const DEFAULT_READ_BUFFER_BYTES = 1024 * 1024;
+/** Bytes read from one segment per pass before the next segment gets its turn. */
+export const DEFAULT_SEGMENT_PASS_BYTES = 4 * 1024 * 1024;
+/** Frames a writer may append per second, at most (generous: a filter writes far fewer). */
+export const MAX_WRITER_FRAMES_PER_SEC = 10_000;
+/** Seconds a writer may append to one segment: its bucket plus a late-flush grace. */
+export const MAX_SEGMENT_APPEND_SEC = BUCKET_SECONDS + 3;
+/** No writer can produce a larger segment: MAX_FRAME_BYTES × MAX_WRITER_FRAMES_PER_SEC × MAX_SEGMENT_APPEND_SEC (532 480 000 bytes). */
+export const MAX_SEGMENT_BYTES = MAX_FRAME_BYTES * MAX_WRITER_FRAMES_PER_SEC * MAX_SEGMENT_APPEND_SEC;
+/** A segment whose bucket starts this far after now is treated as invalid-by-clock: read as sealed, then deleted. */
+export const FUTURE_SEGMENT_MS = 60 * 60 * 1000;
+/** First retry delay of a failing segment; doubles per failure up to RETRY_MAX_MS. */
+export const RETRY_BASE_MS = 100;
+export const RETRY_MAX_MS = 5000;
+
+const OPEN_FLAGS = nodeFs.constants.O_RDONLY | nodeFs.constants.O_NONBLOCK | nodeFs.constants.O_NOFOLLOW;
 
 export interface SegmentState {
   name: string;
@@ -32,6 +60,19 @@ export interface SegmentState {
   failing: boolean;
   /** Hex of the first HEAD_BYTES bytes once read ('' before). */
   head: string;
+  /** A checkpointed head not yet compared with the file (a transient error at restore): checked before the next read. */
+  verifyHead: string;
+  /** Consecutive failed attempts, and when the next one may happen. */
+  failures: number;
+  retryAtMs: number;
+  /** Why it is not read at all ('' when it is): not a regular file, or too large for any writer. */
+  skipped: '' | 'not-file' | 'too-large';
+  /** E_SEGMENT_FUTURE was reported for it. */
+  future: boolean;
+}
+
+class NotRegularFileError extends Error {
+  readonly code = 'E_SEGMENT_NOT_FILE';
 }
 
 /** Bytes that fingerprint a segment: its first frame header (marker, version, length, CRC). */
@@ -58,12 +99,29 @@ export const NODE_TAILER_FS: TailerFs = {
   unlinkSync: (path) => nodeFs.unlinkSync(path),
 };
 
-function readHead(fs: TailerFs, path: string): string {
-  const fd = fs.openSync(path, 'r');
+/** Opens a segment without blocking or following links; throws NotRegularFileError for anything but a regular file. */
+function openSegment(fs: TailerFs, path: string): number {
+  const fd = fs.openSync(path, OPEN_FLAGS);
+  let ok = false;
   try {
-    const buf = Buffer.alloc(HEAD_BYTES);
-    const n = fs.readSync(fd, buf, 0, HEAD_BYTES, 0);
-    return n === HEAD_BYTES ? buf.toString('hex') : '';
+    if (!fs.fstatSync(fd).isFile()) throw new NotRegularFileError('not a regular file: skipped');
+    ok = true;
+    return fd;
+  } finally {
+    if (!ok) fs.closeSync(fd);
+  }
+}
+
+function readHeadAt(fs: TailerFs, fd: number): string {
+  const buf = Buffer.alloc(HEAD_BYTES);
+  const n = fs.readSync(fd, buf, 0, HEAD_BYTES, 0);
+  return n === HEAD_BYTES ? buf.toString('hex') : '';
+}
+
+function readHead(fs: TailerFs, path: string): string {
+  const fd = openSegment(fs, path);
+  try {
+    return readHeadAt(fs, fd);
   } finally {
     fs.closeSync(fd);
   }
@@ -78,6 +136,10 @@ export interface TailerOptions {
   readBufferBytes?: number;
   /** File-system calls (default: node:fs). */
   fs?: TailerFs;
+  /** Bytes read from one segment per pass (default DEFAULT_SEGMENT_PASS_BYTES). */
+  segmentPassBytes?: number;
+  /** Larger segments are reported and skipped (default MAX_SEGMENT_BYTES). */
+  maxSegmentBytes?: number;
 }
 
 export interface PassResult {
@@ -95,6 +157,10 @@ export class Tailer {
   private readonly health: HealthSink;
   private readonly fs: TailerFs;
   private readonly buffer: Buffer;
+  private readonly segmentPassBytes: number;
+  private readonly maxSegmentBytes: number;
+  /** Round-robin start: the index (in segment order) of the segment read first in the next pass. */
+  private nextFirst = 0;
   private readonly segments = new Map<string, SegmentState>();
   private readonly badNames = new Set<string>();
   private currentSegment = '';
@@ -109,6 +175,8 @@ export class Tailer {
     this.ingestor = options.ingestor;
     this.health = options.health;
     this.fs = options.fs ?? NODE_TAILER_FS;
+    this.segmentPassBytes = options.segmentPassBytes ?? DEFAULT_SEGMENT_PASS_BYTES;
+    this.maxSegmentBytes = options.maxSegmentBytes ?? MAX_SEGMENT_BYTES;
     this.buffer = Buffer.allocUnsafe(options.readBufferBytes ?? DEFAULT_READ_BUFFER_BYTES);
   }
 
@@ -118,7 +186,7 @@ export class Tailer {
       const id = parseSegmentName(e.name);
       if (id === null) continue;
       const path = join(this.logDir, e.name);
-      let st: { size: number; ino: number };
+      let st: { size: number; ino: number; isFile(): boolean };
       try {
         st = this.fs.statSync(path);
       } catch {
@@ -129,13 +197,27 @@ export class Tailer {
         continue;
       }
       const seg = this.newState(e.name, id.bucketSec);
+      if (!st.isFile()) {
+        this.notRegular(seg, nowMs);
+        this.segments.set(e.name, seg);
+        continue;
+      }
       let head = '';
+      let headUnread = false;
       try {
         head = e.head ? readHead(this.fs, path) : '';
-      } catch {
-        /* unreadable now: the pass reports it */
+      } catch (err) {
+        if (err instanceof NotRegularFileError) {
+          this.notRegular(seg, nowMs);
+          this.segments.set(e.name, seg);
+          continue;
+        }
+        // Transient (EMFILE, EIO, ...) or gone: no evidence of another file. Keep the offset and
+        // compare the head before the next read; a vanished file is found by the next pass.
+        headUnread = true;
+        this.readError(seg, err, nowMs);
       }
-      if ((e.ino !== 0 && st.ino !== e.ino) || (e.head && head !== e.head)) {
+      if ((e.ino !== 0 && st.ino !== e.ino) || (e.head && !headUnread && head !== e.head)) {
         this.health.count('segmentsReset');
         this.health.problem({ atMs: nowMs, code: 'E_SEGMENT_REPLACED', message: 'a different file now has this name: reading it from 0', segment: e.name });
       } else if (e.offsetBytes > st.size) {
@@ -148,8 +230,9 @@ export class Tailer {
         seg.ino = st.ino;
         seg.offsetBytes = e.offsetBytes;
         seg.readToBytes = e.offsetBytes;
-        seg.done = e.done && e.offsetBytes === st.size;
+        seg.done = e.done && e.offsetBytes === st.size && !headUnread;
         seg.head = e.head ?? '';
+        if (headUnread) seg.verifyHead = e.head ?? '';
       }
       seg.sizeBytes = st.size;
       this.segments.set(e.name, seg);
@@ -178,22 +261,33 @@ export class Tailer {
     this.scanDir(nowMs);
     let bytesRead = 0;
     let more = false;
-    for (const seg of [...this.segments.values()].sort(bySegmentOrder)) {
+    const ordered = [...this.segments.values()].sort(bySegmentOrder);
+    const first = ordered.length === 0 ? 0 : this.nextFirst % ordered.length;
+    this.nextFirst = first + 1;
+    for (let i = 0; i < ordered.length; i++) {
+      const seg = ordered[(first + i) % ordered.length]!;
+      if (seg.failing && nowMs < seg.retryAtMs) continue; // backing off
       if (!this.statSegment(seg, nowMs)) continue;
-      seg.sealed = (seg.bucketSec + BUCKET_SECONDS) * 1000 + this.graceMs <= nowMs;
+      if (seg.skipped !== '') continue;
+      const future = seg.bucketSec * 1000 > nowMs + FUTURE_SEGMENT_MS;
+      if (future && !seg.future) {
+        seg.future = true;
+        this.health.problem({ atMs: nowMs, code: 'E_SEGMENT_FUTURE', message: `bucket starts more than ${FUTURE_SEGMENT_MS / 1000} s after now: read as sealed and deleted once consumed`, segment: seg.name });
+      }
+      seg.sealed = future || (seg.bucketSec + BUCKET_SECONDS) * 1000 + this.graceMs <= nowMs;
       const needsRead = seg.readToBytes < seg.sizeBytes || (seg.sealed && !seg.done);
       if (!needsRead) continue;
       if (bytesRead >= budgetBytes) {
         more = true;
         continue;
       }
-      bytesRead += this.readSegment(seg, nowMs, budgetBytes - bytesRead);
-      if (seg.readToBytes < seg.sizeBytes) more = true;
+      bytesRead += this.readSegment(seg, nowMs, Math.min(this.segmentPassBytes, budgetBytes - bytesRead));
+      if (!seg.failing && seg.readToBytes < seg.sizeBytes) more = true;
     }
     this.updateGauges();
     let frontierBucketSec = Infinity;
     for (const s of this.segments.values()) {
-      if (!s.failing && s.readToBytes < s.sizeBytes && s.bucketSec < frontierBucketSec) frontierBucketSec = s.bucketSec;
+      if (!s.failing && s.skipped === '' && s.readToBytes < s.sizeBytes && s.bucketSec < frontierBucketSec) frontierBucketSec = s.bucketSec;
     }
     return { bytesRead, more, frontierBucketSec };
   }
@@ -230,7 +324,7 @@ export class Tailer {
   }
 
   private newState(name: string, bucketSec: number): SegmentState {
-    return { name, bucketSec, ino: 0, offsetBytes: 0, sizeBytes: 0, readToBytes: 0, sealed: false, done: false, failing: false, head: '' };
+    return { name, bucketSec, ino: 0, offsetBytes: 0, sizeBytes: 0, readToBytes: 0, sealed: false, done: false, failing: false, head: '', verifyHead: '', failures: 0, retryAtMs: 0, skipped: '', future: false };
   }
 
   private scanDir(nowMs: number): void {
@@ -273,9 +367,23 @@ export class Tailer {
       return false;
     }
     if (!st.isFile()) {
-      this.readError(seg, new Error('not a regular file'), nowMs);
+      this.notRegular(seg, nowMs);
       return false;
     }
+    if (seg.skipped === 'not-file') {
+      // A regular file now has the name: a new segment.
+      seg.skipped = '';
+      seg.ino = 0;
+    }
+    if (st.size > this.maxSegmentBytes) {
+      if (seg.skipped !== 'too-large') {
+        seg.skipped = 'too-large';
+        this.health.problem({ atMs: nowMs, code: 'E_SEGMENT_TOO_LARGE', message: `size ${st.size} exceeds ${this.maxSegmentBytes} bytes, more than any writer can append to one segment: skipped`, segment: seg.name });
+      }
+      seg.sizeBytes = st.size;
+      return true;
+    }
+    if (seg.skipped === 'too-large') seg.skipped = '';
     if (seg.ino !== 0 && st.ino !== seg.ino) {
       this.health.count('segmentsReset');
       this.health.problem({ atMs: nowMs, code: 'E_SEGMENT_REPLACED', message: 'a different file now has this name: reading it from 0', segment: seg.name });
@@ -283,6 +391,7 @@ export class Tailer {
       seg.readToBytes = 0;
       seg.done = false;
       seg.head = '';
+      seg.verifyHead = '';
     } else if (st.size < seg.offsetBytes) {
       this.health.count('segmentsReset');
       this.health.problem({ atMs: nowMs, code: 'E_SEGMENT_SHRANK', message: `size ${st.size} is below the consumed offset ${seg.offsetBytes}: continuing at the end`, segment: seg.name });
@@ -303,32 +412,60 @@ export class Tailer {
   }
 
   private readError(seg: SegmentState, err: unknown, nowMs: number): void {
-    if (seg.failing) return; // reported when it started failing; retried quietly
+    seg.failures++;
+    seg.retryAtMs = nowMs + Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** Math.min(seg.failures - 1, 30));
+    if (seg.failing) return; // reported when it started failing; retried quietly with back-off
     seg.failing = true;
     this.health.count('segmentReadErrors');
     this.health.problem({ atMs: nowMs, code: 'E_SEGMENT_READ', message: String((err as Error).message), segment: seg.name });
+  }
+
+  private notRegular(seg: SegmentState, nowMs: number): void {
+    if (seg.skipped === 'not-file') return;
+    seg.skipped = 'not-file';
+    seg.failing = false;
+    this.health.problem({ atMs: nowMs, code: 'E_SEGMENT_NOT_FILE', message: 'not a regular file (FIFO, device, directory or link): skipped', segment: seg.name });
+  }
+
+  private healthy(seg: SegmentState): void {
+    seg.failing = false;
+    seg.failures = 0;
+    seg.retryAtMs = 0;
   }
 
   /** Reads seg from its offset to its size (at most budgetBytes); returns bytes read. */
   private readSegment(seg: SegmentState, nowMs: number, budgetBytes: number): number {
     let fd: number;
     try {
-      fd = this.fs.openSync(join(this.logDir, seg.name), 'r');
+      fd = openSegment(this.fs, join(this.logDir, seg.name));
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') this.vanished(seg, nowMs);
+      if (err instanceof NotRegularFileError) this.notRegular(seg, nowMs);
+      else if ((err as NodeJS.ErrnoException).code === 'ENOENT') this.vanished(seg, nowMs);
       else this.readError(seg, err, nowMs);
       return 0;
     }
     this.currentSegment = seg.name;
     let total = 0;
     try {
+      if (seg.verifyHead !== '') {
+        const head = readHeadAt(this.fs, fd);
+        if (head !== seg.verifyHead) {
+          this.health.count('segmentsReset');
+          this.health.problem({ atMs: nowMs, code: 'E_SEGMENT_REPLACED', message: 'a different file now has this name: reading it from 0', segment: seg.name });
+          seg.offsetBytes = 0;
+          seg.readToBytes = 0;
+          seg.done = false;
+          seg.head = '';
+        }
+        seg.verifyHead = '';
+      }
       while (total < budgetBytes) {
         const remaining = seg.sizeBytes - seg.offsetBytes;
         if (remaining <= 0) {
           seg.readToBytes = seg.sizeBytes;
           break;
         }
-        const want = Math.min(this.buffer.length, remaining);
+        const want = Math.min(this.buffer.length, remaining, Math.max(budgetBytes - total, HEAD_BYTES));
         const n = this.fs.readSync(fd, this.buffer, 0, want, seg.offsetBytes);
         if (seg.head === '' && seg.offsetBytes === 0 && n >= HEAD_BYTES) seg.head = this.buffer.toString('hex', 0, HEAD_BYTES);
         if (n <= 0) {
@@ -351,7 +488,7 @@ export class Tailer {
           break;
         }
       }
-      seg.failing = false;
+      this.healthy(seg);
     } catch (err) {
       this.readError(seg, err, nowMs);
     } finally {
@@ -364,7 +501,7 @@ export class Tailer {
 
   private updateGauges(): void {
     let lag = 0;
-    for (const s of this.segments.values()) lag += Math.max(0, s.sizeBytes - s.offsetBytes);
+    for (const s of this.segments.values()) if (s.skipped === '') lag += Math.max(0, s.sizeBytes - s.offsetBytes);
     this.health.gauge('lagBytes', lag);
     this.health.gauge('segmentsActive', this.segments.size);
     this.health.gauge('segmentsBadName', this.badNames.size);

@@ -1,7 +1,9 @@
 // Owns the collector's health: the counters of what was counted, skipped and dropped, and the
 // bounded list of recent problems with stable codes. The tailer and the ingestor report through
 // the HealthSink interface (counts, gauges, problems) and never see the statistics; the store's
-// hot path increments its own counters on the same HealthLog directly.
+// hot path increments its own counters on the same HealthLog directly. A problem identical to one
+// reported less than PROBLEM_REPEAT_MS before (same code, segment and message) is not reported
+// again but counted; the next report after the interval says how many repeats it stands for.
 
 import type { HealthCounters } from './types.js';
 
@@ -26,6 +28,10 @@ export interface HealthSink {
 
 /** Problems kept (the newest). */
 export const MAX_PROBLEMS = 50;
+/** An identical problem is reported at most once per this interval. */
+export const PROBLEM_REPEAT_MS = 10_000;
+/** Distinct problems remembered for the repeat rule (the oldest are forgotten first). */
+const MAX_REPEAT_KEYS = 1024;
 
 export function zeroCounters(): FullHealthCounters {
   return {
@@ -57,6 +63,9 @@ export class HealthLog implements HealthSink {
   readonly problems: Problem[] = [];
   /** Problems reported since start (the list keeps only the newest MAX_PROBLEMS). */
   problemsReported = 0;
+  /** Problems not reported because an identical one was reported less than PROBLEM_REPEAT_MS before. */
+  problemsRepeated = 0;
+  private readonly lastReport = new Map<string, { atMs: number; repeats: number }>();
 
   count(counter: Exclude<keyof FullHealthCounters, HealthGauge>, n = 1): void {
     this.counters[counter] += n;
@@ -67,6 +76,17 @@ export class HealthLog implements HealthSink {
   }
 
   problem(p: Problem): void {
+    const key = `${p.code}\u0000${p.segment ?? ''}\u0000${p.message}`;
+    const last = this.lastReport.get(key);
+    if (last !== undefined && p.atMs - last.atMs < PROBLEM_REPEAT_MS && p.atMs >= last.atMs) {
+      last.repeats++;
+      this.problemsRepeated++;
+      return;
+    }
+    if (last !== undefined && last.repeats > 0) p = { ...p, message: `${p.message} (repeated ${last.repeats} times in the last ${Math.round((p.atMs - last.atMs) / 1000)} s)` };
+    this.lastReport.delete(key);
+    this.lastReport.set(key, { atMs: p.atMs, repeats: 0 });
+    if (this.lastReport.size > MAX_REPEAT_KEYS) this.lastReport.delete(this.lastReport.keys().next().value!);
     this.problemsReported++;
     this.problems.push(p);
     if (this.problems.length > MAX_PROBLEMS) this.problems.splice(0, this.problems.length - MAX_PROBLEMS);

@@ -9,7 +9,10 @@
 // Each half of a record (counters.ts) goes to the nodes' windows and to the row of its own second:
 // a CALL's pass where dt falls, its success, exception and RT where dt + rtMs falls. A record whose
 // exit half (for a CALL dt + rtMs, else dt) is more than `maxFutureMs` after now is dropped whole
-// (recordsFuture); for records of seconds already sealed see second-batches.ts.
+// (recordsFuture); for records of seconds already sealed see second-batches.ts. Before the first
+// second is ever sealed (a first start), a record more than `firstStartHorizonMs` older than now is
+// dropped as too late (recordsLateDropped). A record is checked against these rules before its
+// resource entry is looked up, so a dropped record never creates a resource entry.
 
 import { RecordKind, type FlowRecord } from '@sentinel-wasi/protocol';
 import { addEntryHalf, addExitHalf, exitTimeOf, hasEntryHalf, hasExitHalf } from './counters.js';
@@ -28,12 +31,18 @@ export type { SealedSecond } from './second-batches.js';
 export type { StoreState } from './store-state.js';
 
 export const DEFAULT_MAX_FUTURE_MS = 60_000;
+/** On a first start (nothing sealed yet), records older than this are dropped as too late. */
+export const DEFAULT_FIRST_START_HORIZON_MS = 60 * 60 * 1000;
+
+/** Looks up (creating if the cap allows) the resource entry of a record that is going to be counted. */
+export type EntryLookup = (r: FlowRecord) => ResourceEntry | null;
 
 export interface StatsStoreOptions {
   maxResources?: number;
   maxOriginNodes?: number;
   lateLimitSec?: number;
   maxFutureMs?: number;
+  firstStartHorizonMs?: number;
   /** Where counters and problems go (a new HealthLog when not given). */
   health?: HealthLog;
 }
@@ -41,6 +50,8 @@ export interface StatsStoreOptions {
 export class StatsStore {
   readonly health: HealthLog;
   readonly maxFutureMs: number;
+  readonly firstStartHorizonMs: number;
+  private readonly lookupByName: EntryLookup = (r) => this.registry.entryFor(r.name);
   private readonly registry: ResourceRegistry;
   private readonly batches: SecondBatches;
   private readonly totalEntries: TotalRun;
@@ -49,6 +60,7 @@ export class StatsStore {
   constructor(options: StatsStoreOptions = {}) {
     this.health = options.health ?? new HealthLog();
     this.maxFutureMs = options.maxFutureMs ?? DEFAULT_MAX_FUTURE_MS;
+    this.firstStartHorizonMs = options.firstStartHorizonMs ?? DEFAULT_FIRST_START_HORIZON_MS;
     this.registry = new ResourceRegistry(options.maxResources, options.maxOriginNodes);
     this.batches = new SecondBatches(this.registry.idCapacity, this.health.counters, options.lateLimitSec);
     this.totalEntries = new TotalRun(this.registry.total, 'entry');
@@ -73,19 +85,19 @@ export class StatsStore {
 
   /** Counts one validated record (the scanner's reused FlowRecord: nothing of it is kept). */
   add(r: FlowRecord, nowMs: number): void {
-    this.addResolved(r, r.kind === RecordKind.WRITER ? null : this.entryFor(r.name), nowMs);
+    this.addResolved(r, this.lookupByName, nowMs);
   }
 
   /**
    * The resource entry for a name, created if the cap allows; null beyond the cap. Callers that
-   * see the same name many times (a frame's name table) resolve it once and use addResolved.
+   * see the same name many times (a frame's name table) resolve it once (in the lookup they pass to addResolved).
    */
   entryFor(name: string): ResourceEntry | null {
     return this.registry.entryFor(name);
   }
 
-  /** add() with the record's resource entry already looked up (null: beyond the cap). */
-  addResolved(r: FlowRecord, entry: ResourceEntry | null, nowMs: number): void {
+  /** add() with the caller's entry lookup, called only once the record is known to be counted (null: beyond the cap). */
+  addResolved(r: FlowRecord, lookup: EntryLookup, nowMs: number): void {
     const c = this.health.counters;
     const kind = r.kind;
     if (kind === RecordKind.WRITER) {
@@ -102,9 +114,14 @@ export class StatsStore {
       c.recordsFuture++;
       return;
     }
+    if (tsMs < nowMs - this.firstStartHorizonMs && this.batches.lastSealedSec < 0) {
+      c.recordsLateDropped++;
+      return;
+    }
     const sec = Math.floor(tsMs / 1000);
     const batch = this.batches.batchFor(sec);
     if (batch === null) return;
+    const entry = lookup(r);
     const exitSec = Math.floor(exitMs / 1000);
     const exitBatch = exitSec === sec ? batch : this.batches.halfBatchFor(exitSec);
     const count = r.count;
