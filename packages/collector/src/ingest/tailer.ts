@@ -424,6 +424,7 @@ export class Tailer {
     if (seg.skipped === 'not-file') return;
     seg.skipped = 'not-file';
     seg.failing = false;
+    this.health.count('segmentReadErrors');
     this.health.problem({ atMs: nowMs, code: 'E_SEGMENT_NOT_FILE', message: 'not a regular file (FIFO, device, directory or link): skipped', segment: seg.name });
   }
 

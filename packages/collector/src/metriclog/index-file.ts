@@ -18,33 +18,36 @@ async function entryAt(handle: FileHandle, i: number, scratch: Buffer): Promise<
   return decodeIndexRecord(scratch);
 }
 
+const SCAN_RECORDS = 4096;
+
 /**
- * layout.ts's seekIndex over `<dataFile>.idx` without reading all of it: the writer appends records in
- * ascending second order, so a binary search over positioned 16-byte reads finds the same record
- * as Sentinel's linear scan (a day's index holds up to 86 400 records). Undefined when the index is
- * missing or has no second ≥ beginSec.
+ * layout.ts's seekIndex over `<dataFile>.idx`: the first record (in file order, which is offset
+ * order) whose second is ≥ beginSec, as Sentinel's linear scan finds it. The index is ascending
+ * except for records of late lines (writer.ts), so it is scanned in chunks of SCAN_RECORDS records
+ * (a day's index holds about 86 400 records: 1.4 MB) rather than binary-searched. Undefined when
+ * the index is missing or has no second ≥ beginSec.
  */
 export async function seekIndexFile(dataFilePath: string, beginSec: number): Promise<IndexEntry | undefined> {
   const handle = await openIndex(dataFilePath);
   if (handle === undefined) return undefined;
   try {
     const count = Math.floor((await handle.stat()).size / INDEX_RECORD_BYTES);
-    const scratch = Buffer.alloc(INDEX_RECORD_BYTES);
-    if (count === 0 || (await entryAt(handle, count - 1, scratch)).epochSec < beginSec) return undefined;
-    let lo = 0;
-    let hi = count - 1;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if ((await entryAt(handle, mid, scratch)).epochSec >= beginSec) hi = mid;
-      else lo = mid + 1;
+    const chunk = Buffer.alloc(SCAN_RECORDS * INDEX_RECORD_BYTES);
+    for (let first = 0; first < count; first += SCAN_RECORDS) {
+      const n = Math.min(SCAN_RECORDS, count - first);
+      await handle.read(chunk, 0, n * INDEX_RECORD_BYTES, first * INDEX_RECORD_BYTES);
+      for (let i = 0; i < n; i++) {
+        const e = decodeIndexRecord(chunk.subarray(i * INDEX_RECORD_BYTES, (i + 1) * INDEX_RECORD_BYTES));
+        if (e.epochSec >= beginSec) return e;
+      }
     }
-    return entryAt(handle, lo, scratch);
+    return undefined;
   } finally {
     await handle.close();
   }
 }
 
-/** The last whole record of `<dataFile>.idx`; undefined when missing or empty. */
+/** The last whole record of `<dataFile>.idx` (possibly a late line's: not always the newest second); undefined when missing or empty. */
 export async function lastIndexEntry(dataFilePath: string): Promise<IndexEntry | undefined> {
   const handle = await openIndex(dataFilePath);
   if (handle === undefined) return undefined;

@@ -1,9 +1,14 @@
 // Owns searching the metric log the way Sentinel's MetricSearcher/MetricsReader do: list the data
 // files in order (layout.ts), seek with each file's `.idx`, then read fat lines forward
 // across later files — either a time range [begin, end] (second granularity, both inclusive, at most
-// 100 000 lines) or "about N lines from begin" without ever splitting a second.
+// 100 000 lines) or "about N lines from begin" without ever splitting a second. Late extra lines
+// of a second are appended after newer seconds (writer.ts), at most LATE_LOOKAHEAD_SEC behind the
+// newest second before them: reading therefore goes on past the range until a line more than
+// LATE_LOOKAHEAD_SEC newer than its end, and the answer is sorted by second (stable: a second's
+// late lines follow its first lines).
 
 import type { SecondLine } from '../stats/types.js';
+import { DEFAULT_LATE_LIMIT_SEC } from '../stats/second-batches.js';
 import { lastIndexEntry, seekIndexFile } from './index-file.js';
 import { listMetricFiles, type MetricFile } from './layout.js';
 import { parseFatLine } from './line.js';
@@ -11,6 +16,12 @@ import { readLinesFrom } from './reader.js';
 
 /** Sentinel's MetricsReader cap on one time-range answer. */
 export const MAX_LINES_RETURN = 100_000;
+/** How far past a range's end a late line of it can be: the late limit (later records are dropped) plus the second being sealed. */
+export const LATE_LOOKAHEAD_SEC = DEFAULT_LATE_LIMIT_SEC + 1;
+
+function bySecond(a: SecondLine, b: SecondLine): number {
+  return Math.floor(a.timestampMs / 1000) - Math.floor(b.timestampMs / 1000);
+}
 
 export interface SearchResult {
   lines: SecondLine[];
@@ -66,7 +77,7 @@ export class MetricSearcher {
     const result: SearchResult = { lines: [], truncated: false, linesUnparsable: 0 };
     if (endSec < beginSec) return result;
     await this.readFrom(beginSec, result, (line, sec) => {
-      if (sec > endSec) return false;
+      if (sec > endSec) return sec <= endSec + LATE_LOOKAHEAD_SEC; // a late line of the range may follow
       if (identity === undefined || identity === '' || line.resource === identity) result.lines.push(line);
       if (result.lines.length >= MAX_LINES_RETURN) {
         result.truncated = true;
@@ -74,6 +85,7 @@ export class MetricSearcher {
       }
       return true;
     });
+    result.lines.sort(bySecond);
     return result;
   }
 
@@ -86,13 +98,24 @@ export class MetricSearcher {
     const beginSec = Math.floor(beginMs / 1000);
     const result: SearchResult = { lines: [], truncated: false, linesUnparsable: 0 };
     let lastSec = -1;
+    let full = false;
     await this.readFrom(beginSec, result, (line, sec) => {
+      if (full) {
+        // Only late lines of the seconds already taken, within the look-ahead.
+        if (sec > lastSec + LATE_LOOKAHEAD_SEC) return false;
+        if (sec <= lastSec && (identity === undefined || identity === '' || line.resource === identity)) result.lines.push(line);
+        return true;
+      }
       if (identity !== undefined && identity !== '' && line.resource !== identity) return true;
-      if (result.lines.length >= recommendLines && sec !== lastSec) return false;
+      if (result.lines.length >= recommendLines && sec > lastSec) {
+        full = true;
+        return sec <= lastSec + LATE_LOOKAHEAD_SEC;
+      }
       result.lines.push(line);
-      lastSec = sec;
+      lastSec = Math.max(lastSec, sec);
       return true;
     });
+    result.lines.sort(bySecond);
     return result;
   }
 

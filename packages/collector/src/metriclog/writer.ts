@@ -1,8 +1,11 @@
 // Owns writing Sentinel's metric log (file names and `.idx` records: layout.ts): data files of
 // 11-field fat lines, each with a `.idx` of (epoch second, byte offset) records; files
 // roll by size (default 50 MB) or day and at most N (default 6) are kept, like Sentinel's
-// MetricWriter. An idx record is written only for a second newer than the last indexed one, so
-// late extra lines for an older second are appended without one (as Sentinel drops/joins them).
+// MetricWriter. An idx record is written for each second newer than the last indexed one, and for
+// each batch of late extra lines (an older second, appended after newer ones): the `.idx` is then
+// ascending except for those late records, each at most the late limit behind the newest second
+// before it. Sentinel's readers (a linear scan for the first record ≥ begin) still find the right
+// start; the searcher (search.ts) reads past newer seconds within a bounded look-ahead to find them.
 // The writer can be put back to a recorded position (the checkpoint's), removing anything written
 // after it: that is how a crash between "append lines" and "checkpoint" neither loses nor
 // duplicates lines.
@@ -142,10 +145,10 @@ export class MetricLogWriter {
     const offset = this.sizeBytes;
     writeAll(this.fd, bytes);
     this.sizeBytes += bytes.length;
-    if (sec > this.lastIndexedSec) {
+    if (sec > this.lastIndexedSec || late) {
       writeAll(this.idxFd, encodeIndexRecord(sec, offset, this.idxRecord));
       this.idxBytes += INDEX_RECORD_BYTES;
-      this.lastIndexedSec = sec;
+      this.lastIndexedSec = Math.max(sec, this.lastIndexedSec);
     }
     this.dirty = true;
   }

@@ -1,10 +1,11 @@
 // The metric log byte for byte: fat lines, .idx records, rolling by size and day, retention, and
-// cutting back to a checkpointed position.
+// cutting back to a checkpointed position; late lines indexed and found by the searcher.
 import t from 'tap';
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { listMetricFiles as listFiles, metricLogBaseName, parseMetricFileName, compareMetricFiles, type MetricFile } from '../../src/metriclog/layout.js';
 import { MetricLogWriter } from '../../src/metriclog/writer.js';
+import { MetricSearcher } from '../../src/metriclog/search.js';
 
 const listMetricFiles = (dir: string, base: string): string[] => listFiles(dir, base).map((f) => f.name);
 const byReadingOrder = (a: string, b: string): number => compareMetricFiles(asFile(a), asFile(b));
@@ -35,7 +36,7 @@ t.test('lines and index bytes', async (t) => {
   t.equal(w.position(), null);
   w.writeSecond(SEC, [line(SEC * 1000, 'a|b', 3, { block: 1, exception: 1, rtMs: 12 }), line(SEC * 1000, '资源', 1)], false);
   w.writeSecond(SEC + 1, [line((SEC + 1) * 1000, 'a', 2)], false);
-  w.writeSecond(SEC, [line(SEC * 1000, 'a', 1)], true); // late extra line: no index record
+  w.writeSecond(SEC, [line(SEC * 1000, 'a', 1)], true); // late extra line: an index record of its own
   w.sync();
   const name = 'my-app-metrics.log.2026-11-26';
   t.same(readdirSync(dir).sort(), [name, `${name}.idx`]);
@@ -45,8 +46,9 @@ t.test('lines and index bytes', async (t) => {
   const l4 = '1795657931000|2026-11-26 01:52:11|a|1|0|1|0|5|0|0|0\n';
   t.equal(readFileSync(join(dir, name), 'utf8'), l1 + l2 + l3 + l4);
   const off2 = Buffer.byteLength(l1 + l2);
-  t.same(readFileSync(join(dir, `${name}.idx`)), idx([SEC, 0], [SEC + 1, off2]));
-  t.same(w.position(), { file: name, sizeBytes: Buffer.byteLength(l1 + l2 + l3 + l4), idxBytes: 32 });
+  const off4 = Buffer.byteLength(l1 + l2 + l3);
+  t.same(readFileSync(join(dir, `${name}.idx`)), idx([SEC, 0], [SEC + 1, off2], [SEC, off4]));
+  t.same(w.position(), { file: name, sizeBytes: Buffer.byteLength(l1 + l2 + l3 + l4), idxBytes: 48 });
   w.close();
 });
 
@@ -91,4 +93,28 @@ t.test('open at a checkpointed position cuts back what was written after it', as
   t.same(readFileSync(join(dir, `${pos.file}.idx`)), idx([SEC, 0], [SEC + 1, bytesAtPos.length]));
   writeFileSync(join(dir, 'unrelated.txt'), 'x');
   t.same(listMetricFiles(dir, 'app-metrics.log'), [pos.file]);
+});
+
+t.test('late lines written after newer seconds are found by range reads and by find', async (t) => {
+  const dir = t.testdir();
+  const w = new MetricLogWriter({ dir, app: 'app', utcOffsetMinutes: 0 });
+  w.open(undefined);
+  w.writeSecond(SEC, [line(SEC * 1000, 'a', 1)], false);
+  w.writeSecond(SEC + 1, [line((SEC + 1) * 1000, 'a', 2)], false);
+  w.writeSecond(SEC + 5, [line((SEC + 5) * 1000, 'a', 6)], false);
+  w.writeSecond(SEC + 1, [line((SEC + 1) * 1000, 'b', 20)], true); // late extra of a second with lines
+  w.writeSecond(SEC + 3, [line((SEC + 3) * 1000, 'c', 40)], true); // late, for a second that had none
+  w.writeSecond(SEC + 6, [line((SEC + 6) * 1000, 'a', 7)], false);
+  w.sync();
+  w.close();
+  const searcher = new MetricSearcher(dir, metricLogBaseName('app'));
+  const at = (lines: SecondLine[]): string[] => lines.map((l) => `${l.timestampMs / 1000 - SEC}:${l.resource}`);
+  t.same(at((await searcher.findByTimeAndResource((SEC + 1) * 1000, (SEC + 1) * 1000)).lines), ['1:a', '1:b']);
+  t.same(at((await searcher.findByTimeAndResource((SEC + 3) * 1000, (SEC + 3) * 1000)).lines), ['3:c']);
+  t.same(at((await searcher.findByTimeAndResource((SEC + 2) * 1000, (SEC + 4) * 1000 + 999)).lines), ['3:c']);
+  t.same(at((await searcher.findByTimeAndResource(SEC * 1000, (SEC + 9) * 1000)).lines), ['0:a', '1:a', '1:b', '3:c', '5:a', '6:a']);
+  t.same(at((await searcher.findByTimeAndResource((SEC + 1) * 1000, (SEC + 1) * 1000, 'b')).lines), ['1:b']);
+  t.same(at((await searcher.find(SEC * 1000, 2)).lines), ['0:a', '1:a', '1:b'], 'about 2 lines, with the late line of a second taken');
+  // The first line from second 3 on is 5:a (file order); the late line of second 3 after it belongs to the answer too.
+  t.same(at((await searcher.find((SEC + 3) * 1000, 1)).lines), ['3:c', '5:a']);
 });
