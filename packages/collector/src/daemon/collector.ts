@@ -14,7 +14,7 @@ import { Ingestor } from '../ingest/ingestor.js';
 import { Tailer, type TailerFs } from '../ingest/tailer.js';
 import { MetricLogWriter } from '../metriclog/writer.js';
 import { ensurePin, type PinPaths } from '../pin/pin.js';
-import { HealthLog } from '../stats/health.js';
+import { HealthLog, type FullHealthCounters, type HealthGauge } from '../stats/health.js';
 import { StatsStore, type StatsStoreOptions } from '../stats/store.js';
 import { RunningTotals } from '../stats/running-totals.js';
 import type { Health, NodeSnapshot, ResourceTotals, StatsQuery } from '../stats/types.js';
@@ -22,6 +22,7 @@ import { renameSync } from 'node:fs';
 import { warmStart } from './warm-start.js';
 
 export const DEFAULT_GRACE_MS = 2000;
+const GAUGES: ReadonlySet<string> = new Set<HealthGauge>(['lagBytes', 'segmentsActive', 'segmentsBadName']);
 /** Bytes read per pass before sealing/checkpointing gets a turn. */
 export const DEFAULT_PASS_BUDGET_BYTES = 16 * 1024 * 1024;
 
@@ -64,6 +65,8 @@ export class Collector implements StatsQuery {
   private checkpointAtMs = 0;
   private dirty = true;
   private frontierBucketSec = Infinity;
+  /** Counters of the collector this one replaced (a reload): health answers never go below them. */
+  private counterFloor: Partial<FullHealthCounters> = {};
   /** What restore found, for the daemon's log. */
   readonly restored: { fromCheckpoint: boolean; removedMetricFiles: string[]; truncatedMetricBytes: number; warmStartLines: number; invalidCheckpoint?: string };
 
@@ -198,9 +201,19 @@ export class Collector implements StatsQuery {
     return this.store.lastSealedSec;
   }
 
+  /** Makes `previous`'s counters (as it answers them) a floor of this one's health answers: a reload re-counts from the checkpoint. */
+  keepCountersOf(previous: Collector): void {
+    const counters = previous.healthAt(0).counters as FullHealthCounters;
+    const floor: Partial<FullHealthCounters> = {};
+    for (const k of Object.keys(counters) as Array<keyof FullHealthCounters>) if (!GAUGES.has(k)) floor[k] = counters[k];
+    this.counterFloor = floor;
+  }
+
   healthAt(_nowMs: number): Health {
+    const counters = { ...this.health.counters };
+    for (const [k, v] of Object.entries(this.counterFloor) as Array<[keyof FullHealthCounters, number]>) if (counters[k] < v) counters[k] = v;
     return {
-      counters: { ...this.health.counters },
+      counters,
       checkpointAtMs: this.checkpointAtMs,
       segments: this.tailer.segmentList(),
       recentProblems: this.health.problems.map((p) => ({ ...p })),

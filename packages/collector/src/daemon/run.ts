@@ -1,7 +1,9 @@
 // Owns running a Collector as a daemon: the pin lock, timers (a pass every tickMs, a checkpoint
 // about once a second), the chokidar watcher that only wakes a pass sooner, the HTTP surface and
 // `<pin>/collector/address.json`, structured logs, and a clean stop with a final checkpoint. A
-// failing HTTP start is logged and collecting goes on.
+// failing HTTP start is logged and collecting goes on. A failing cycle reloads from the checkpoint
+// and the next cycle waits (CYCLE_RETRY_BASE_MS doubling up to CYCLE_RETRY_MAX_MS); the reloaded
+// collector keeps the counters of before as a floor, so health counters never go backwards.
 
 import { renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { watch, type FSWatcher } from 'chokidar';
@@ -17,6 +19,9 @@ export const DEFAULT_PORT = 8719;
 export const DEFAULT_HOST = '127.0.0.1';
 export const DEFAULT_TICK_MS = 200;
 export const DEFAULT_CHECKPOINT_INTERVAL_MS = 1000;
+/** Wait after a failed cycle; doubles per consecutive failure up to CYCLE_RETRY_MAX_MS. */
+export const CYCLE_RETRY_BASE_MS = 200;
+export const CYCLE_RETRY_MAX_MS = 10_000;
 
 export interface DaemonOptions extends CollectorOptions, DashboardOptions {
   host?: string;
@@ -73,13 +78,17 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
     problemsLogged = total;
   };
 
+  let failedCycles = 0;
+  let retryAtMs = 0;
   const cycle = (): void => {
     if (stopped) return;
     const t = now();
+    if (t < retryAtMs) return; // backing off after failed cycles
     const checkpointDue = t - lastCheckpointMs >= checkpointIntervalMs;
     try {
       const res = collector.cycleAt(t, checkpointDue);
       if (checkpointDue) lastCheckpointMs = t;
+      failedCycles = 0;
       if (res.deleted.length > 0) log.debug({ deleted: res.deleted }, 'segments deleted');
       if (res.more && catchUp === null) {
         catchUp = setImmediate(() => {
@@ -89,6 +98,8 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
       }
     } catch (err) {
       if (checkpointDue) lastCheckpointMs = t;
+      failedCycles++;
+      retryAtMs = t + Math.min(CYCLE_RETRY_MAX_MS, CYCLE_RETRY_BASE_MS * 2 ** Math.min(failedCycles - 1, 30));
       const e = err as NodeJS.ErrnoException;
       // A failed metric-log append or checkpoint (disk full, ...) may leave memory ahead of the
       // disk: start again from the last durable checkpoint, exactly as after a crash.
@@ -96,7 +107,9 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
       const counters = collector.health.counters;
       try {
         collector.metricLog.close();
+        const before = collector;
         collector = new Collector(options, now());
+        collector.keepCountersOf(before);
         problemsLogged = collector.health.problemsReported;
         collector.health.problem({ atMs: t, code: 'E_CYCLE', message: `${String(e.message)} (reloaded from the checkpoint; counters before: ${counters.recordsCounted} records)` });
       } catch (err2) {

@@ -51,3 +51,37 @@ t.test('a failing checkpoint write is logged, the collector reloads and nothing 
   t.same(withoutLines(metricSums(pin)), expectedSums(written));
   t.ok(lines.some((l) => l.includes('"code":"EISDIR"')), 'the cause is logged with its code');
 });
+
+t.test('while cycles keep failing the daemon backs off, and the health counters never go backwards', async (t) => {
+  const pin = t.testdir();
+  ensurePin(pin, 'reload');
+  const lines: string[] = [];
+  const logger = pino({ level: 'info' }, new Writable({ write(chunk, _enc, cb) { lines.push(String(chunk)); cb(); } }));
+  const daemon = await runDaemon({ pinDir: pin, logger, graceMs: 100, tickMs: 20, checkpointIntervalMs: 20, startHttp: async () => { throw new Error('no http in this test'); } });
+  const write = (name: string, n: number): void => {
+    const now = Date.now();
+    const batch: FlowEvent[] = [];
+    for (let i = 0; i < n; i++) batch.push({ kind: RecordKind.CALL, tsMs: now - i, name, rtMs: 3, error: false });
+    appendEvents(pin, bucketSecOf(now), 'w1', batch);
+  };
+  write('before', 20);
+  await until('the first records', () => daemon.collector.store.counters.recordsCounted === 20);
+  const tmp = join(pin, 'collector', 'checkpoint.json.tmp');
+  mkdirSync(tmp); // every checkpoint fails: EISDIR
+  let last = 0;
+  let backwards = 0;
+  const startedMs = Date.now();
+  while (Date.now() - startedMs < 2_000) {
+    if (Date.now() - startedMs < 1_000) write('during', 5);
+    const counted = daemon.collector.healthAt(Date.now()).counters.recordsCounted;
+    if (counted < last) backwards++;
+    last = Math.max(last, counted);
+    await sleep(5);
+  }
+  const reloads = lines.filter((l) => l.includes('reloading from the last checkpoint')).length;
+  rmdirSync(tmp);
+  await daemon.stop();
+  t.equal(backwards, 0, 'recordsCounted in the health answer never went down');
+  t.ok(reloads >= 2, `it kept retrying: ${reloads} reloads`);
+  t.ok(reloads <= 8, `with back-off: ${reloads} reloads in 2 s at a 20 ms tick (one per tick without)`);
+});
