@@ -281,7 +281,8 @@ export class Tailer {
         more = true;
         continue;
       }
-      bytesRead += this.readSegment(seg, nowMs, Math.min(this.segmentPassBytes, budgetBytes - bytesRead));
+      // At least one whole frame, so a small remaining budget still makes progress.
+      bytesRead += this.readSegment(seg, nowMs, Math.max(MAX_FRAME_BYTES, Math.min(this.segmentPassBytes, budgetBytes - bytesRead)));
       if (!seg.failing && seg.readToBytes < seg.sizeBytes) more = true;
     }
     this.updateGauges();
@@ -484,6 +485,8 @@ export class Tailer {
           break;
         }
         if (!progressed) {
+          // A read cut short by the byte budget: the next pass goes on from here.
+          if (want < remaining && want < this.buffer.length) break;
           // Cannot happen with a buffer larger than a frame; stop rather than spin.
           seg.readToBytes = seg.sizeBytes;
           break;

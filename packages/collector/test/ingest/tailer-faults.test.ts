@@ -229,3 +229,14 @@ t.test('a first start drops records older than the first-start horizon (no metri
   t.notOk(c.resourcesAt(T + 13_000).some((n) => n.resource === 'old'));
   c.closeAt(T + 13_000);
 });
+
+t.test('a pass budget that ends inside a frame leaves the rest for the next pass, not for the next append', async (t) => {
+  const pin = t.testdir();
+  const c = open(pin, T, { passBudgetBytes: 100 });
+  appendEvents(pin, B, 'w1', calls(T + 100, 3000, 0, 'a'), 300);
+  let passes = 1;
+  while (c.passAt(T + 900).more && passes < 1000) passes++;
+  t.equal(c.store.counters.recordsCounted, 3000, `all read in ${passes} passes with a 100-byte budget (a segment reads at least one whole frame), nothing appended since`);
+  t.ok(passes > 1, 'in more than one pass');
+  c.closeAt(T + 13_000);
+});
