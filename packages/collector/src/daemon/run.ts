@@ -3,12 +3,13 @@
 // `<pin>/collector/address.json`, structured logs, and a clean stop with a final checkpoint. A
 // failing HTTP start is logged and collecting goes on.
 
-import { renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { unlinkSync } from 'node:fs';
 import { watch, type FSWatcher } from 'chokidar';
 import type { Logger } from 'pino';
 import { startHttpServer as defaultStartHttp, type HttpServerOptions, type RunningHttpServer } from '../http/server.js';
 import { acquireLock, type PinLock } from '../pin/lock.js';
 import { ensurePin } from '../pin/pin.js';
+import { writeFileSafely } from '../pin/safe-write.js';
 import type { DaemonAddress, StatsQuery } from '../stats/types.js';
 import { Collector, type CollectorOptions } from './collector.js';
 
@@ -154,9 +155,7 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
       ...(options.token === undefined ? {} : { token: options.token }),
     });
     const address: DaemonAddress = { url: http.url, pid: process.pid, startedAtMs: now(), app: collector.app };
-    const tmp = `${paths.address}.tmp`;
-    writeFileSync(tmp, `${JSON.stringify(address)}\n`, { mode: 0o600 });
-    renameSync(tmp, paths.address);
+    writeFileSafely(paths.address, `${JSON.stringify(address)}\n`);
     log.info({ url: http.url }, 'http listening');
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
