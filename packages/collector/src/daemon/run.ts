@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import { startHttpServer as defaultStartHttp, type HttpServerOptions, type RunningHttpServer } from '../http/server.js';
 import { acquireLock, type PinLock } from '../pin/lock.js';
 import { ensurePin } from '../pin/pin.js';
+import { checkPinSafety } from '../pin/pin-safety.js';
 import { writeFileSafely } from '../pin/safe-write.js';
 import type { DaemonAddress, StatsQuery } from '../stats/types.js';
 import { Collector, type CollectorOptions } from './collector.js';
@@ -23,6 +24,8 @@ export interface DaemonOptions extends CollectorOptions {
   port?: number;
   tickMs?: number;
   checkpointIntervalMs?: number;
+  /** Accept a pin owned by another user or writable by group/others (checked at start otherwise). */
+  allowSharedPin?: boolean;
   /** Bearer token for state-changing HTTP requests; undefined disables them. */
   token?: string;
   logger: Logger;
@@ -45,6 +48,7 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
   const tickMs = options.tickMs ?? DEFAULT_TICK_MS;
   const checkpointIntervalMs = options.checkpointIntervalMs ?? DEFAULT_CHECKPOINT_INTERVAL_MS;
   const { paths } = ensurePin(options.pinDir, options.app);
+  checkPinSafety(paths, { allowShared: options.allowSharedPin === true });
   const lock: PinLock = acquireLock(paths.lock);
   let collector: Collector;
   try {

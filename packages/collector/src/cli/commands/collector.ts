@@ -26,6 +26,8 @@ Options:
   --metric-file-count N     keep N metric log files (default 6)
   --max-resources N         tracked resources cap (default 6000)
   --log-level LEVEL         pino level (default info)
+  --allow-shared-pin        accept a pin (or its log/, rules/, collector/) owned by another user or
+                            writable by group/others (refused otherwise: E_PIN_UNSAFE)
 
 Environment:
   SENTINEL_WASI_TOKEN       bearer token that state-changing HTTP requests must carry
@@ -45,8 +47,9 @@ export const collectorCommand: Command = {
   help: HELP,
   async run(argv, io) {
     let values: Record<string, string | undefined>;
+    let allowSharedPin = false;
     try {
-      ({ values } = parseArgs({
+      const parsed = parseArgs({
         args: argv,
         options: {
           pin: { type: 'string' },
@@ -60,10 +63,14 @@ export const collectorCommand: Command = {
           'metric-file-count': { type: 'string' },
           'max-resources': { type: 'string' },
           'log-level': { type: 'string' },
+          'allow-shared-pin': { type: 'boolean' },
         },
         strict: true,
         allowPositionals: false,
-      }));
+      });
+      const { 'allow-shared-pin': shared, ...strings } = parsed.values;
+      values = strings;
+      allowSharedPin = shared === true;
     } catch (err) {
       throw new UsageError((err as Error).message);
     }
@@ -79,6 +86,7 @@ export const collectorCommand: Command = {
     const logger = pino({ level: values['log-level'] ?? 'info', base: { pid: process.pid } }, io.stdout);
     const daemon = await runDaemon({
       pinDir: values.pin,
+      allowSharedPin,
       logger,
       ...(values.app === undefined ? {} : { app: values.app }),
       ...(values.host === undefined ? {} : { host: values.host }),
