@@ -3,13 +3,15 @@
 // `<pin>/collector/address.json`, structured logs, and a clean stop with a final checkpoint. A
 // failing HTTP start is logged and collecting goes on.
 
-import { renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { unlinkSync } from 'node:fs';
 import { watch, type FSWatcher } from 'chokidar';
 import type { Logger } from 'pino';
 import { dashboardHeartbeat, type DashboardOptions } from './dashboard-wiring.js';
 import { startHttpServer as defaultStartHttp, type HttpServerOptions, type RunningHttpServer } from '../http/server.js';
 import { acquireLock, type PinLock } from '../pin/lock.js';
 import { ensurePin } from '../pin/pin.js';
+import { checkPinSafety } from '../pin/pin-safety.js';
+import { writeFileSafely } from '../pin/safe-write.js';
 import type { DaemonAddress, StatsQuery } from '../stats/types.js';
 import { Collector, type CollectorOptions } from './collector.js';
 
@@ -23,6 +25,8 @@ export interface DaemonOptions extends CollectorOptions, DashboardOptions {
   port?: number;
   tickMs?: number;
   checkpointIntervalMs?: number;
+  /** Accept a pin owned by another user or writable by group/others (checked at start otherwise). */
+  allowSharedPin?: boolean;
   /** Bearer token for state-changing HTTP requests; undefined disables them. */
   token?: string;
   logger: Logger;
@@ -45,6 +49,7 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
   const tickMs = options.tickMs ?? DEFAULT_TICK_MS;
   const checkpointIntervalMs = options.checkpointIntervalMs ?? DEFAULT_CHECKPOINT_INTERVAL_MS;
   const { paths } = ensurePin(options.pinDir, options.app);
+  checkPinSafety(paths, { allowShared: options.allowSharedPin === true });
   const lock: PinLock = acquireLock(paths.lock);
   let collector: Collector;
   try {
@@ -157,9 +162,7 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
       ...(options.token === undefined ? {} : { token: options.token }),
     });
     const address: DaemonAddress = { url: http.url, pid: process.pid, startedAtMs: now(), app: collector.app };
-    const tmp = `${paths.address}.tmp`;
-    writeFileSync(tmp, `${JSON.stringify(address)}\n`, { mode: 0o600 });
-    renameSync(tmp, paths.address);
+    writeFileSafely(paths.address, `${JSON.stringify(address)}\n`);
     log.info({ url: http.url }, 'http listening');
     heartbeat = dashboardHeartbeat(options, collector.app, http.url, options.host ?? DEFAULT_HOST, now, log);
   } catch (err) {

@@ -6,7 +6,7 @@
 // the grace period has passed). Bad names, vanished files and I/O errors are counted and reported
 // to a HealthSink, never fatal.
 
-import { closeSync, openSync, readdirSync, readSync, statSync, unlinkSync } from 'node:fs';
+import { closeSync, constants, openSync, readdirSync, readSync, statSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { BUCKET_SECONDS, parseSegmentName } from '@sentinel-wasi/protocol/encode';
 import type { ScanSkip } from '@sentinel-wasi/protocol';
@@ -34,11 +34,14 @@ export interface SegmentState {
   head: string;
 }
 
+/** A segment name that is a link (e.g. to a file outside the pin) fails to open (ELOOP). */
+const READ_NOFOLLOW = constants.O_RDONLY | constants.O_NOFOLLOW;
+
 /** Bytes that fingerprint a segment: its first frame header (marker, version, length, CRC). */
 const HEAD_BYTES = 8;
 
 function readHead(path: string): string {
-  const fd = openSync(path, 'r');
+  const fd = openSync(path, READ_NOFOLLOW);
   try {
     const buf = Buffer.alloc(HEAD_BYTES);
     const n = readSync(fd, buf, 0, HEAD_BYTES, 0);
@@ -288,7 +291,7 @@ export class Tailer {
   private readSegment(seg: SegmentState, nowMs: number, budgetBytes: number): number {
     let fd: number;
     try {
-      fd = openSync(join(this.logDir, seg.name), 'r');
+      fd = openSync(join(this.logDir, seg.name), READ_NOFOLLOW);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') this.vanished(seg, nowMs);
       else this.readError(seg, err, nowMs);

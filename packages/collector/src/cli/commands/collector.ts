@@ -30,6 +30,8 @@ Options:
                             register with these Sentinel Dashboards (heartbeat POST /registry/machine)
   --heartbeat-ms N          dashboard heartbeat interval (default 10000; first beat after 5 s)
   --log-level LEVEL         pino level (default info)
+  --allow-shared-pin        accept a pin (or its log/, rules/, collector/) owned by another user or
+                            writable by group/others (refused otherwise: E_PIN_UNSAFE)
 
 Environment:
   SENTINEL_WASI_TOKEN       bearer token that state-changing HTTP requests must carry
@@ -49,8 +51,9 @@ export const collectorCommand: Command = {
   help: HELP,
   async run(argv, io) {
     let values: Record<string, string | undefined>;
+    let allowSharedPin = false;
     try {
-      ({ values } = parseArgs({
+      const parsed = parseArgs({
         args: argv,
         options: {
           pin: { type: 'string' },
@@ -66,10 +69,14 @@ export const collectorCommand: Command = {
           'log-level': { type: 'string' },
           dashboard: { type: 'string' },
           'heartbeat-ms': { type: 'string' },
+          'allow-shared-pin': { type: 'boolean' },
         },
         strict: true,
         allowPositionals: false,
-      }));
+      });
+      const { 'allow-shared-pin': shared, ...strings } = parsed.values;
+      values = strings;
+      allowSharedPin = shared === true;
     } catch (err) {
       throw new UsageError((err as Error).message);
     }
@@ -92,6 +99,7 @@ export const collectorCommand: Command = {
     const logger = pino({ level: values['log-level'] ?? 'info', base: { pid: process.pid } }, io.stdout);
     const daemon = await runDaemon({
       pinDir: values.pin,
+      allowSharedPin,
       logger,
       ...(values.app === undefined ? {} : { app: values.app }),
       ...(values.host === undefined ? {} : { host: values.host }),
