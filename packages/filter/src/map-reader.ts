@@ -19,6 +19,7 @@ import {
   type MapVerdict,
   type NameHash,
 } from '@sentinel-wasi/protocol/encode';
+import { VERDICT_PASS, type Verdict } from './verdict.js';
 
 /** A file opened for reading. */
 export interface PinFile {
@@ -172,4 +173,11 @@ export class MapReader {
     }
     return h;
   }
+}
+
+/** The SDK's Verdict for a map lookup's result. */
+export function toVerdict(v: MapVerdict): Verdict {
+  if (v.kind === VerdictKind.BLOCK) return { kind: 'block', untilMs: v.param };
+  if (v.kind === VerdictKind.ADMIT) return { kind: 'admit', ratio: v.param };
+  return VERDICT_PASS;
 }
