@@ -4,7 +4,8 @@
 //   node test/sweep-seeds.js [--seeds N] [--jobs J] [--from S] [--minutes M] file.test.ts...
 //
 // Each run is `node --import=tsx <file>` with SW_SEED set; a run fails when it exits non-zero or
-// prints a `not ok` line. Seeds are S, S+1, ... (default: a random S, printed); every file runs
+// prints a `not ok` line (tap's per-file timeout is raised to 600 s, TAP_TIMEOUT, so that a loaded
+// machine does not turn slow runs into failures). Seeds are S, S+1, ... (default: a random S, printed); every file runs
 // seed S before any runs S+1, so a run cut short by --minutes (no new runs after M minutes) has
 // covered all files alike. Prints one line per file: runs, failures and the failing seeds.
 
@@ -30,7 +31,7 @@ if (files.length === 0) {
 
 function runOnce(file, seed) {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import=tsx', file], { env: { ...process.env, SW_SEED: String(seed) }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import=tsx', file], { env: { ...process.env, SW_SEED: String(seed), TAP_TIMEOUT: process.env.TAP_TIMEOUT ?? '600' }, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (out += d));
