@@ -9,14 +9,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildSync } from 'esbuild';
-import { prng, seedFromEnv } from '../seeded.js';
+import { prng, testSeed } from '../../../../test/helpers/seeded.js';
 import { acquireLock, currentBootId, processStartTicks } from '../../src/pin/lock.js';
 
 const STARTER = fileURLToPath(new URL('./fixtures/starter.ts', import.meta.url));
 const STARTERS = 20;
 // 20 process starts take tens of seconds on a loaded machine.
 t.setTimeout(600_000);
-const seed = seedFromEnv();
+const seed = testSeed();
 const next = prng(seed);
 t.comment(`seed ${seed}`);
 
