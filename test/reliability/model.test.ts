@@ -19,7 +19,9 @@ import { bucketSecOf, encodeFrames, RecordKind, type FlowEvent } from '@sentinel
 import { Collector, sleep, type HealthCounters } from './helpers/collector.js';
 import { addEvents, readMetricLog, sumsObject, type SumMap } from './helpers/model.js';
 import { appendBytes, appendEvents, ensureLogDir, NAMES, segmentPath } from './helpers/segments.js';
-import { LONG, rand, seeds, size, type Rand } from './helpers/seed.js';
+import { allowLongRun, LONG, rand, seeds, size, type Rand } from './helpers/seed.js';
+
+allowLongRun(t);
 
 const GRACE_MS = 300;
 const TICK_MS = 80;
@@ -123,6 +125,8 @@ async function runSeed(seed: number): Promise<SeedResult> {
     records += events.length;
     for (const e of events) maxTsMs = Math.max(maxTsMs, e.tsMs);
   };
+  /** The running collector (a function, so the type checker does not narrow it across awaits). */
+  const current = (): Collector | null => collector;
   const start = async (): Promise<void> => {
     collector = await Collector.start(pin, { graceMs: GRACE_MS, tickMs: TICK_MS });
     frozen = false;
@@ -233,13 +237,14 @@ async function runSeed(seed: number): Promise<SeedResult> {
           faults++;
         }
       } else if (x < 0.76) {
-        if (collector !== null && !frozen) {
-          collector.signal('SIGSTOP');
+        const c = current();
+        if (c !== null && !frozen) {
+          c.signal('SIGSTOP');
           frozen = true;
           trace.push('SIGSTOP collector');
           faults++;
-        } else if (collector !== null && frozen) {
-          collector.signal('SIGCONT');
+        } else if (c !== null && frozen) {
+          c.signal('SIGCONT');
           frozen = false;
           trace.push('SIGCONT collector');
         }
@@ -253,11 +258,12 @@ async function runSeed(seed: number): Promise<SeedResult> {
           faults++;
         }
       } else if (x < 0.88) {
-        if (collector === null) {
+        const c = current();
+        if (c === null) {
           await start();
           trace.push('restart collector');
         } else if (frozen) {
-          collector.signal('SIGCONT');
+          c.signal('SIGCONT');
           frozen = false;
           trace.push('SIGCONT collector');
         }

@@ -8,6 +8,11 @@ export { prng };
 /** True when SW_LONG=1 asks for the long mode. */
 export const LONG = process.env.SW_LONG === '1';
 
+/** Lifts the per-file time limit in long mode (tap takes the top-level t.setTimeout as the file's limit). */
+export function allowLongRun(t: { setTimeout(ms: number): void }): void {
+  if (LONG) t.setTimeout(6 * 3600_000);
+}
+
 /** CI size or long size, by SW_LONG. */
 export function size(ci: number, long: number): number {
   return LONG ? long : ci;
