@@ -24,6 +24,9 @@ import { Collector, sleep, until } from './helpers/collector.js';
 import { addEvents, readMetricLog, sumsObject, type SumMap } from './helpers/model.js';
 import { appendEvents, ensureLogDir, NAMES, segmentPath } from './helpers/segments.js';
 import { cpuMs } from './helpers/proc.js';
+import { setFileTimeLimit } from './helpers/seed.js';
+
+setFileTimeLimit(t);
 
 /** Mounts a tmpfs of `sizeBytes` at dir; returns null or the reason it cannot. */
 function mountTmpfs(dir: string, sizeBytes: number): string | null {
@@ -117,9 +120,13 @@ t.test('full disk under the collector: last checkpoint kept, failure reported, n
   const logLinesWhileFull = c.output.join('').split('\n').length - logLinesBefore;
   t.ok(problems.some((p) => p.includes('ENOSPC')), `health reports the full disk (${problems.slice(-3).join(' / ')})`);
   t.ok(c.output.join('').includes('ENOSPC'), 'the log reports the full disk');
-  t.same(seen, [...seen].sort((a, b) => a - b), `recordsCounted never goes backwards while the disk is full (${seen.join(', ')})`);
+  t.same(seen, [...seen].sort((a, b) => a - b), `recordsCounted never goes backwards while the disk is full (${seen.join(', ')})`, {
+    todo: 'defect: recordsCounted goes backwards while it reloads from the checkpoint after a failed write on a full disk',
+  });
   const linesPerSecond = (logLinesWhileFull * 1000) / fullMs;
-  t.ok(linesPerSecond <= 20, `log lines while full: ${logLinesWhileFull} in ${fullMs} ms (${linesPerSecond.toFixed(1)}/s, bound 20/s)`);
+  t.ok(linesPerSecond <= 2, `log lines while full: ${logLinesWhileFull} in ${fullMs} ms (${linesPerSecond.toFixed(1)}/s, bound 2/s)`, {
+    todo: 'defect: a full disk makes it retry and log on every cycle',
+  });
   const durable = readFileSync(join(own, 'checkpoint.json'), 'utf8');
   t.doesNotThrow(() => JSON.parse(durable), 'the checkpoint on disk is still a whole, readable checkpoint');
   t.not(durable, '', 'the checkpoint was not emptied');
@@ -171,7 +178,7 @@ t.test('full disk under a writer: the replay component drops and counts, exits 0
   t.ok(ok, `the collector counts exactly the ${scan.recordsAccepted} records in the pin`);
   const h = await c.health();
   t.same([h.counters.framesSkipped, h.counters.bytesSkipped, h.counters.recordsRejected], [0, 0, 0], 'nothing skipped or rejected');
-  t.equal(await c.stop(), 0);
+  t.equal(await c.stop(), 0, 'clean stop');
 });
 
 t.test('segments deleted, truncated or replaced by hand: detected, counts exact', async (t) => {
@@ -232,7 +239,7 @@ t.test('segments deleted, truncated or replaced by hand: detected, counts exact'
   const wantObj = JSON.stringify(sumsObject(want));
   await until(() => JSON.stringify(sumsObject(readMetricLog(pin).sums)) === wantObj, 15_000, 200);
   t.same(sumsObject(readMetricLog(pin).sums), sumsObject(want), 'metric-log sums equal the records counted', { todo: shrinkDefect });
-  t.equal(await c.stop(), 0);
+  t.equal(await c.stop(), 0, 'clean stop');
 });
 
 t.test('a FIFO and a directory under segment names do not stop the collector', async (t) => {
@@ -261,6 +268,52 @@ t.test('a FIFO and a directory under segment names do not stop the collector', a
   t.ok(h.counters.segmentReadErrors >= 1, `reported as read errors (${h.counters.segmentReadErrors})`);
   t.ok(lines <= 5, `log lines over 3 s afterwards: ${lines} (bound 5)`);
   t.ok(cpuShare <= 0.5, `CPU over 3 s afterwards: ${(cpuShare * 100).toFixed(1)} % of a core (bound 50 %)`);
-  t.equal(await c.stop(), 0);
+  t.equal(await c.stop(), 0, 'clean stop');
   t.ok(readdirSync(join(pin, 'log')).length >= 2, 'the odd files are left alone');
 });
+
+t.test('a huge sparse segment does not hold the others back', async (t) => {
+  const pin = await tempDir(t, 'sparse');
+  ensureLogDir(pin);
+  const nowMs = Date.now();
+  // A bucket already sealed: every segment is complete.
+  const bucket = bucketSecOf(nowMs) - 30;
+  const holeBytes = 256 * 1024 * 1024;
+  // A preallocated, never-written region (a hole: zeros) with one frame after it; it sorts first.
+  const sparse = segmentPath(pin, bucket, 'a-sparse');
+  truncateSync(openAndClose(sparse), holeBytes);
+  const tail = Buffer.concat(encodeFrames(events(9, nowMs, 3)));
+  appendFileSync(sparse, tail);
+  let small = 0;
+  for (let i = 0; i < 20; i++) {
+    appendEvents(segmentPath(pin, bucket, `w${i}`), events(10, nowMs, i));
+    small += 10;
+  }
+  const c = await Collector.start(pin, { graceMs: 300, tickMs: 50 });
+  t.teardown(() => c.kill());
+  let skippedWhenSmallDone = -1;
+  await until(async () => {
+    const k = (await c.health()).counters;
+    if (k.recordsCounted >= small) {
+      skippedWhenSmallDone = k.bytesSkipped;
+      return true;
+    }
+    return false;
+  }, 120_000, 20);
+  t.ok(skippedWhenSmallDone >= 0, 'the small segments are counted');
+  t.ok(skippedWhenSmallDone < holeBytes, `they are counted before the ${holeBytes}-byte hole is scanned through (${skippedWhenSmallDone} bytes skipped by then)`, {
+    todo: 'defect: one huge/sparse segment starves the others',
+  });
+  const done = await until(async () => (await c.health()).counters.recordsCounted === small + 9, 180_000, 200);
+  t.ok(done, 'the frame after the hole is counted too');
+  const k = (await c.health()).counters;
+  t.equal(k.bytesSkipped, holeBytes, 'the hole is skipped byte for byte, as zeros, not as records');
+  t.same([k.recordsRejected, k.recordsCounted], [0, small + 9], 'no record from the zeros, every real one counted');
+  t.equal(await c.stop(), 0, 'clean stop');
+});
+
+/** Creates an empty file and returns its path. */
+function openAndClose(path: string): string {
+  closeSync(openSync(path, 'w'));
+  return path;
+}

@@ -22,9 +22,9 @@ import { bucketSecOf, crc32, decodeRecords, encodeFrames, RecordKind, scanFrames
 import { Collector, sleep } from './helpers/collector.js';
 import { addEvents, readMetricLog, sumsObject, type SumMap, type Sums } from './helpers/model.js';
 import { ensureLogDir, NAMES, segmentPath } from './helpers/segments.js';
-import { allowLongRun, LONG, oneSeed, rand, type Rand } from './helpers/seed.js';
+import { setFileTimeLimit, LONG, oneSeed, rand, type Rand } from './helpers/seed.js';
 
-allowLongRun(t);
+setFileTimeLimit(t);
 
 const SEGMENTS_PER_RUN = LONG ? 1000 : 150;
 const RUNS = LONG ? 10 : 2;

@@ -18,9 +18,9 @@ import { Collector, sleep } from './helpers/collector.js';
 import { addEvents, mergeSums, parseThinLines, readMetricLog, sumsObject, totalOf, type Sums, type SumMap } from './helpers/model.js';
 import { cpuMs, openFds, rssBytes } from './helpers/proc.js';
 import { ensureLogDir, NAMES, segmentPath } from './helpers/segments.js';
-import { allowLongRun, oneSeed, size } from './helpers/seed.js';
+import { setFileTimeLimit, oneSeed, size } from './helpers/seed.js';
 
-allowLongRun(t);
+setFileTimeLimit(t);
 
 const WRITER = fileURLToPath(new URL('./helpers/writer-process.ts', import.meta.url));
 const WRITERS = 8;
