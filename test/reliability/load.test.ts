@@ -14,7 +14,7 @@ import { readdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { bucketSecOf, encodeFrames, RecordKind, type FlowEvent } from '@sentinel-wasi/protocol';
 import { tempDir } from '../helpers/repo.js';
-import { Collector, sleep } from './helpers/collector.js';
+import { Collector, sleep, until } from './helpers/collector.js';
 import { addEvents, mergeSums, parseThinLines, readMetricLog, sumsObject, totalOf, type Sums, type SumMap } from './helpers/model.js';
 import { cpuMs, openFds, rssBytes } from './helpers/proc.js';
 import { ensureLogDir, NAMES, segmentPath } from './helpers/segments.js';
@@ -64,7 +64,8 @@ t.test(`${WRITERS} writer processes × ${EVENTS_PER_WRITER} records, collector f
   const collector = await Collector.start(pin, { graceMs: 2000, tickMs: 100, checkpointMs: 500 });
   t.teardown(() => collector.kill());
   const writers = Array.from({ length: WRITERS }, (_, i) => runWriter(pin, `w${i}`, seed + i));
-  // Freeze the collector while the writers go on, then let it catch up.
+  // Freeze the collector while the writers go on (once they have started), then let it catch up.
+  await until(() => readdirSync(`${pin}/log`).length > 0, 120_000);
   await sleep(Math.min(1500, WRITE_DURATION_MS / 4));
   collector.signal('SIGSTOP');
   await sleep(FREEZE_MS);

@@ -204,14 +204,14 @@ async function runSeed(seed: number): Promise<SeedResult> {
         counted(ev);
         trace.push(`late ${w} ${ev.length}`);
       } else if (x < 0.57) {
-        const ev = randomEvents(r, r.int(1, 10), () => now - r.int(90_000, 600_000), ANCIENT_NAME).sort((a, b) => a.tsMs - b.tsMs);
+        const ev = randomEvents(r, r.int(1, 10), () => now - r.int(300_000, 3_600_000), ANCIENT_NAME).sort((a, b) => a.tsMs - b.tsMs);
         appendEvents(pathFor(w), ev);
         expected.recordsLateDropped += ev.length;
         records += ev.length;
         trace.push(`minutes-late ${w} ${ev.length}`);
         faults++;
       } else if (x < 0.59) {
-        const ev = randomEvents(r, r.int(1, 10), () => now + r.int(120_000, 3_600_000), FUTURE_NAME).sort((a, b) => a.tsMs - b.tsMs);
+        const ev = randomEvents(r, r.int(1, 10), () => now + r.int(600_000, 3_600_000), FUTURE_NAME).sort((a, b) => a.tsMs - b.tsMs);
         appendEvents(pathFor(w), ev);
         expected.recordsFuture += ev.length;
         records += ev.length;
@@ -289,7 +289,7 @@ async function runSeed(seed: number): Promise<SeedResult> {
     const opsMs = catchUpStartMs - opsStartMs;
     // Every second is sealed after its end plus the grace period, a torn segment once its 10 s
     // bucket is; the deadline leaves several seconds more on a busy machine.
-    const deadline = Math.max((lastBucketSec + 10) * 1000, Math.ceil(maxTsMs / 1000) * 1000) + GRACE_MS + 15_000;
+    const deadline = Math.max((lastBucketSec + 10) * 1000, Math.ceil(maxTsMs / 1000) * 1000) + GRACE_MS + 30_000;
     const wantObj = sumsObject(want);
     let got = readMetricLog(pin);
     let counters = pickCounters((await live.health()).counters);
