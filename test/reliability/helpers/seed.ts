@@ -1,7 +1,7 @@
 // Owns the seeds and sizes of the reliability tests: one seed variable (SW_SEED replays a run, and
 // a seeded test prints the seed it used), and SW_LONG=1 selecting the long mode's sizes.
 
-import { prng } from '../../../packages/collector/test/seeded.js';
+import { prng } from '../../helpers/seeded.js';
 
 export { prng };
 
