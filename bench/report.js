@@ -18,6 +18,8 @@ export function evaluateGoals(j) {
   add('filter.vsHttp', 'filter buffered ≥ 20× cheaper than an HTTP call per event', f.httpOverBuffered, f.httpOverBuffered >= 20, `${F(f.httpOverBuffered)}×`, `HTTP call per event ${F(f.httpCallUsPerEvent)} µs`);
   add('bytes.batched', '≤ 12 bytes/event batched', j.bytesPerEvent.batched, j.bytesPerEvent.batched <= 12, `${F(j.bytesPerEvent.batched, 2)} B/event`, `NDJSON ${F(j.bytesPerEvent.ndjson, 1)} B; single-event frames ${F(j.bytesPerEvent.single, 1)} B`);
   add('rss.10k', '≤ 150 MB collector RSS at 10 k resources', j.collectorRssMb10kResources, j.collectorRssMb10kResources <= 150, `${F(j.collectorRssMb10kResources)} MB`, `idle daemon ${F(j.rss?.idleMb)} MB`);
+  const sv = j.serve ?? {};
+  add('serve.rate', 'serve ≥ 500 requests/s (http-gateway, concurrency 8)', sv.poolRequestsPerSec ?? null, sv.poolRequestsPerSec >= 500, `${F(sv.poolRequestsPerSec, 0)} req/s (${F(sv.poolOverFresh, 1)}× fresh instances)`, `a fresh instance per request ${F(sv.freshRequestsPerSec, 1)} req/s`);
   return g;
 }
 
@@ -216,6 +218,24 @@ export function renderMarkdown(j) {
     }
   }
   p();
+  p('## Serving HTTP filters (Node host)');
+  p();
+  const sv = j.serve?.details;
+  if (sv) {
+    p(`The http-gateway example under \`sentinel-wasi serve\` (a child process on 127.0.0.1), a keep-alive load generator with`);
+    p(`${sv.concurrency} connections sending \`GET /api/users\` a bounded number of times after an untimed warm-up; every answer must be`);
+    p('200 and the pin must hold a PASS and an EXIT record per request. The baseline is the same server with');
+    p('`--fresh-instance-per-request` (an instantiation per request, as `wasmtime serve` isolates by default).');
+    p();
+    p(table(['server', 'requests (timed)', 'requests/s', 'vs fresh instances', 'server summary'], [sv.pool, sv.fresh].map((x) => [
+      x.label === 'pool' ? 'instance pool (default)' : '`--fresh-instance-per-request`',
+      String(x.requests),
+      F(x.requestsPerSec, 1),
+      `${F(x.requestsPerSec / sv.fresh.requestsPerSec, 1)}×`,
+      x.serverSummary.replace(/^stopped after /, ''),
+    ])));
+  }
+  p();
   p('## Profile of the ingest hot path');
   p();
   const pr = j.profile;
@@ -374,6 +394,15 @@ function analysis(j) {
     lines.push('  pending per-second batches). What would move it: counters per node are the bulk, so smaller counters (Int32 for');
     lines.push('  counts, Float64 only for RT sums), origin nodes that keep only the second window (their minute figures answered');
     lines.push('  from the metric log), and a lower default origin-node cap; then the idle baseline (what the process loads at start).');
+  }
+  if (goals['serve.rate']?.met === false) {
+    const sv = j.serve;
+    lines.push(`- **Serving** (${F(sv.poolRequestsPerSec, 0)} requests/s with the pool, ${F(sv.freshRequestsPerSec, 1)} with a fresh instance per request, load average`);
+    lines.push(`  ${j.meta.machine.loadAvgAtStart.map((x) => x.toFixed(2)).join(' / ')} at start on ${j.meta.machine.cpus} CPUs): with the pool no request pays an instantiation, so what is left per request is`);
+    lines.push("  the host's own path: jco's sync instantiation runs requests one at a time on the main thread, and preview2-shim keeps its");
+    lines.push('  HTTP server and the response streams on its I/O worker thread, so each request crosses between the two threads');
+    lines.push('  several times (a synchronous wait each time). What would move it: a `wasi:http/types` implementation on the main');
+    lines.push("  thread (Node's own HTTP server, no worker crossings), or several host processes behind one port.");
   }
   if (lines.length === 0) lines.push('Every goal measured in this run was met.');
   return lines;
