@@ -21,8 +21,10 @@ disabled and outgoing HTTP requests are denied. Stops on SIGINT or SIGTERM, prin
 requests were served, failed (answered 500) and could not write to the pin.
 
 Options:
-  --pin DIR          the pin directory, seen by the component as /pin (required; a missing
-                     directory is allowed: the component's opens fail and it counts its drops)
+  --pin DIR          the pin directory, seen by the component as /pin (required, unless --no-pin;
+                     a missing directory is allowed: the component's opens fail and it counts
+                     its drops until the directory exists)
+  --no-pin           preopen nothing
   --pin-read-only    preopen the pin read-only
   --port N           port to listen on (required; 0 picks a free port, printed at start)
   --host ADDR        interface to bind (default ${DEFAULT_SERVE_HOST})
@@ -63,7 +65,7 @@ export const serveCommand: Command = {
     if (fresh && reuse !== undefined) throw new UsageError('--fresh-instance-per-request and --max-instance-reuse-count cannot be given together');
     const maxInstanceReuseCount = fresh ? 1 : (reuse ?? Infinity);
     const host = typeof flags.values.host === 'string' ? flags.values.host : DEFAULT_SERVE_HOST;
-    if (!existsSync(flags.pinDir)) {
+    if (flags.pinDir !== undefined && !existsSync(flags.pinDir)) {
       io.stderr.write(`sentinel-wasi serve: pin ${flags.pinDir} does not exist; appends will fail and be counted as drops until it does\n`);
     }
     const { serveComponent } = await import('../serve.js'); // jco and the shim load only here
