@@ -225,7 +225,8 @@ export function renderMarkdown(j) {
     p(`The http-gateway example under \`sentinel-wasi serve\` (a child process on 127.0.0.1), a keep-alive load generator with`);
     p(`${sv.concurrency} connections sending \`GET /api/users\` a bounded number of times after an untimed warm-up; every answer must be`);
     p('200 and the pin must hold a PASS and an EXIT record per request. The baseline is the same server with');
-    p('`--fresh-instance-per-request` (an instantiation per request, as `wasmtime serve` isolates by default).');
+    p('`--fresh-instance-per-request` (an instantiation per request, as `wasmtime serve` isolates by default);');
+    p('the ceiling is what the same load generator gets from a plain `node:http` server answering `ok` on this machine now.');
     p();
     p(table(['server', 'requests (timed)', 'requests/s', 'vs fresh instances', 'server summary'], [sv.pool, sv.fresh].map((x) => [
       x.label === 'pool' ? 'instance pool (default)' : '`--fresh-instance-per-request`',
@@ -233,7 +234,7 @@ export function renderMarkdown(j) {
       F(x.requestsPerSec, 1),
       `${F(x.requestsPerSec / sv.fresh.requestsPerSec, 1)}×`,
       x.serverSummary.replace(/^stopped after /, ''),
-    ])));
+    ]).concat(sv.ceiling ? [['plain `node:http` (ceiling)', String(sv.ceiling.requests), F(sv.ceiling.requestsPerSec, 1), `${F(sv.ceiling.requestsPerSec / sv.fresh.requestsPerSec, 1)}×`, 'no component']] : [])));
   }
   p();
   p('## Profile of the ingest hot path');
@@ -398,7 +399,8 @@ function analysis(j) {
   if (goals['serve.rate']?.met === false) {
     const sv = j.serve;
     lines.push(`- **Serving** (${F(sv.poolRequestsPerSec, 0)} requests/s with the pool, ${F(sv.freshRequestsPerSec, 1)} with a fresh instance per request, load average`);
-    lines.push(`  ${j.meta.machine.loadAvgAtStart.map((x) => x.toFixed(2)).join(' / ')} at start on ${j.meta.machine.cpus} CPUs): with the pool no request pays an instantiation, so what is left per request is`);
+    lines.push(`  ${j.meta.machine.loadAvgAtStart.map((x) => x.toFixed(2)).join(' / ')} at start on ${j.meta.machine.cpus} CPUs; a plain node:http server reached ${F(sv.details?.plainNodeRequestsPerSec, 0)} requests/s in the same run,`);
+    lines.push(`  so the pool gets ${F(100 * (sv.details?.poolOverPlainNode ?? NaN), 0)} % of what this machine gave any Node server): with the pool no request pays an instantiation, so what is left per request is`);
     lines.push("  the host's own path: jco's sync instantiation runs requests one at a time on the main thread, and preview2-shim keeps its");
     lines.push('  HTTP server and the response streams on its I/O worker thread, so each request crosses between the two threads');
     lines.push('  several times (a synchronous wait each time). What would move it: a `wasi:http/types` implementation on the main');

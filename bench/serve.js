@@ -1,8 +1,10 @@
 // Owns the `serve` benchmark: the http-gateway example served by `sentinel-wasi serve` (a real
 // child process on 127.0.0.1), driven by a small keep-alive load generator at a fixed concurrency
-// with a bounded request count. Measured in the same run: the default instance pool, and the
-// baseline `--fresh-instance-per-request` (an instantiation per request). Every answer's status is
-// checked, and the pin must hold a PASS and an EXIT record per request, undamaged.
+// with a bounded request count. Measured in the same run: the default instance pool, the baseline
+// `--fresh-instance-per-request` (an instantiation per request), and the ceiling of this machine
+// for the same load generator: a plain node:http server in its own process answering "ok" (no
+// component, no shim). Every answer's status is checked, and the pin must hold a PASS and an EXIT
+// record per request, undamaged.
 
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -46,6 +48,17 @@ function startServe(pin, extraArgs) {
     void exited.then((code) => {
       if (child.port === undefined) reject(new Error(`serve exited ${code} before listening: ${stderr}`));
     });
+  });
+}
+
+/** A plain node:http server in a child process, announcing its port on stdout. */
+function startPlainServer() {
+  const code = "const s=require('node:http').createServer((q,r)=>{r.writeHead(200,{'content-type':'text/plain'});r.end('ok\\n')});" +
+    "s.listen(0,'127.0.0.1',()=>process.stdout.write(s.address().port+'\\n'));process.on('SIGTERM',()=>s.close(()=>process.exit(0)));";
+  const child = spawn(process.execPath, ['-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const exited = new Promise((r) => child.on('close', (c) => r(c)));
+  return new Promise((resolvePromise) => {
+    child.stdout.setEncoding('utf8').once('data', (d) => resolvePromise({ port: Number(d.trim()), stop: async () => { child.kill('SIGTERM'); await exited; } }));
   });
 }
 
@@ -132,12 +145,25 @@ export async function serveBench({ poolRequests, freshRequests, concurrency = 8 
   if (!existsSync(COMPONENT)) throw new Error(`${COMPONENT} is missing: npm run build:examples`);
   const pool = await measure('pool', [], { requests: poolRequests, warmup: Math.min(100, poolRequests), concurrency });
   const fresh = await measure('fresh', ['--fresh-instance-per-request'], { requests: freshRequests, warmup: concurrency, concurrency });
+  const plain = await startPlainServer();
+  let ceiling;
+  try {
+    await load(plain.port, Math.min(100, poolRequests), concurrency);
+    const timed = await load(plain.port, poolRequests, concurrency);
+    if (timed.statuses[200] !== poolRequests) throw new Error(`plain server: ${JSON.stringify(timed.statuses)}`);
+    ceiling = { label: 'plain node:http', requests: poolRequests, seconds: timed.seconds, requestsPerSec: poolRequests / timed.seconds };
+  } finally {
+    await plain.stop();
+  }
   return {
     concurrency,
     poolRequestsPerSec: pool.requestsPerSec,
     freshRequestsPerSec: fresh.requestsPerSec,
     poolOverFresh: pool.requestsPerSec / fresh.requestsPerSec,
+    plainNodeRequestsPerSec: ceiling.requestsPerSec,
+    poolOverPlainNode: pool.requestsPerSec / ceiling.requestsPerSec,
     pool,
     fresh,
+    ceiling,
   };
 }
