@@ -2,6 +2,7 @@
 // (`tsMs  resource  rtMs  ok|error|block  [origin]`) and the aggregates those lines must produce.
 
 import { RecordKind } from '@sentinel-wasi/protocol';
+import { prng } from './seeded.js';
 import { addRecord, type Aggregates } from './segments.js';
 
 export interface TrafficLine {
@@ -12,24 +13,12 @@ export interface TrafficLine {
   origin?: string;
 }
 
-/** A small seeded generator (mulberry32), so every run sees the same traffic. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const RESOURCES = ['GET /api/users', 'POST /api/orders', 'GET /health', '查询订单', 'GET /static/app.js', 'PUT /api/users/{id}'];
 const ORIGINS = ['app-a', 'app-b', '移动端'];
 
 /** `count` lines over `seconds` seconds from startMs, ~85 % ok, 5 % error, 10 % block, 20 % with an origin. */
 export function makeTraffic(count: number, options: { seed: number; startMs: number; seconds: number; resourcePrefix?: string }): TrafficLine[] {
-  const next = random(options.seed);
+  const next = prng(options.seed); // seeded, so every run sees the same traffic
   const lines: TrafficLine[] = [];
   const spanMs = options.seconds * 1000;
   for (let i = 0; i < count; i++) {

@@ -1,5 +1,5 @@
 // Owns what a filter is told about admitting a request. The collector will publish verdicts per
-// resource in `<pin>/verdicts`; until the rules work defines that map's contents, every resource
+// resource in `<pin>/map` (read by map-reader.ts); until the rules work defines that map's contents, every resource
 // reads as PASS.
 
 export type Verdict =

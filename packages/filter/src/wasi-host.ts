@@ -1,13 +1,15 @@
 // Owns every WASI call the SDK makes: finding the pin preopen, opening `<pin>/log/<segment>` for
-// append (creating `log/` if it is missing), one blocking-write-and-flush per frame, and the wall
-// clock. Any failure is reported as `false` and the open stream is dropped so the next frame
-// tries afresh; nothing here throws.
+// append (creating `log/` if it is missing), one blocking-write-and-flush per frame, opening a pin
+// file read-only with positioned reads (the resource map), and the wall clock. Any failure is
+// reported as `false` / null and the open stream is dropped so the next frame tries afresh;
+// nothing here throws.
 
 import { getDirectories } from 'wasi:filesystem/preopens@0.2.12';
 import type { Descriptor } from 'wasi:filesystem/types@0.2.12';
 import type { OutputStream } from 'wasi:io/streams@0.2.12';
 import { DEFAULT_GUEST_PIN, PinLayout } from '@sentinel-wasi/protocol/encode';
 import type { FilterHost } from './host.js';
+import type { MapReaderHost, PinFile } from './map-reader.js';
 
 /** Removes trailing slashes so `/pin/` and `/pin` name the same preopen. */
 export function normalizeGuestPath(path: string): string {
@@ -28,7 +30,31 @@ function dispose(resource: unknown): void {
   }
 }
 
-export class WasiHost implements FilterHost {
+/** A pin file opened read-only: one `read(length, offset)` call per positioned read. */
+class WasiPinFile implements PinFile {
+  private file: Descriptor | null;
+
+  constructor(file: Descriptor) {
+    this.file = file;
+  }
+
+  readAt(offsetBytes: number, lengthBytes: number): Uint8Array | null {
+    if (this.file === null) return null;
+    try {
+      const [bytes] = this.file.read(BigInt(lengthBytes), BigInt(offsetBytes));
+      return bytes;
+    } catch {
+      return null;
+    }
+  }
+
+  close(): void {
+    dispose(this.file);
+    this.file = null;
+  }
+}
+
+export class WasiHost implements FilterHost, MapReaderHost {
   readonly pinPath: string;
   private pin: Descriptor | null = null;
   private segmentFile = '';
@@ -53,6 +79,16 @@ export class WasiHost implements FilterHost {
     } catch {
       this.closeSegment();
       return false;
+    }
+  }
+
+  openPinFile(path: string): PinFile | null {
+    try {
+      const pin = this.findPin();
+      if (pin === null) return null;
+      return new WasiPinFile(pin.openAt({}, path, {}, { read: true }));
+    } catch {
+      return null;
     }
   }
 

@@ -1,14 +1,24 @@
 // Test helper: an in-memory FilterHost (segments as byte arrays, a settable clock, injectable
-// write failures) and decoding of what the SDK wrote, with the protocol's scanner.
+// write failures), in-memory pin files for positioned reads (counted, with injectable failures),
+// and decoding of what the SDK wrote, with the protocol's scanner.
 
 import { Unpackr } from 'msgpackr';
 import { decodeRecords, scanFrames, toFlowEvent, MAX_FRAME_BYTES, type FlowEvent } from '@sentinel-wasi/protocol';
 import type { FilterHost } from '../src/host.js';
+import type { MapReaderHost, PinFile } from '../src/map-reader.js';
 
 export const T0 = 1_764_120_000_000;
 
-export class MemoryHost implements FilterHost {
+export class MemoryHost implements FilterHost, MapReaderHost {
   clockMs = T0;
+  /** Pin files by path. */
+  readonly files = new Map<string, Uint8Array>();
+  /** Opens and positioned reads performed (as [path, offset, length]). */
+  readonly opens: string[] = [];
+  readonly reads: Array<[string, number, number]> = [];
+  /** When true, every positioned read fails; when true, opening throws (a host breaking its promise). */
+  failingReads = false;
+  throwingOpen = false;
   /** When true, every append fails (a full disk, a missing pin). */
   failing = false;
   /** Appends attempted, including failed ones, with the size of each. */
@@ -27,6 +37,26 @@ export class MemoryHost implements FilterHost {
     list.push(frame.slice()); // the SDK reuses its buffer
     this.segments.set(segmentFile, list);
     return true;
+  }
+
+  openPinFile(path: string): PinFile | null {
+    if (this.throwingOpen) throw new Error('open failed');
+    this.opens.push(path);
+    // The handle keeps the array it opened: writes into it are seen (positioned writes), a new
+    // array set under the path later is not (a file replaced by rename).
+    const bytes = this.files.get(path);
+    if (bytes === undefined) return null;
+    let open = true;
+    return {
+      readAt: (offsetBytes, lengthBytes) => {
+        this.reads.push([path, offsetBytes, lengthBytes]);
+        if (!open || this.failingReads) return null;
+        return bytes.slice(offsetBytes, offsetBytes + lengthBytes);
+      },
+      close: () => {
+        open = false;
+      },
+    };
   }
 
   /** All bytes appended to one segment, concatenated. */

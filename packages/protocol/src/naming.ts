@@ -15,7 +15,8 @@ export const DEFAULT_GUEST_PIN = '/pin';
 export const PinLayout = {
   header: 'PIN',
   logDir: 'log',
-  verdicts: 'verdicts',
+  /** The resource map (resource-map.ts): written by the collector, read by filters. */
+  map: 'map',
   rulesDir: 'rules',
   collectorDir: 'collector',
 } as const;

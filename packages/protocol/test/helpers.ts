@@ -1,25 +1,10 @@
-// Test helpers: a seeded PRNG (replayable through SW_SEED), random events, and raw frame wrapping.
+// Test helpers: random events, and raw frame wrapping. The seeded PRNG and SW_SEED are the shared
+// test/helpers/seeded.ts, re-exported here.
 
 import { pack } from 'msgpackr';
 import { crc32, FRAME_MARKER, FRAME_VERSION, RecordKind, type FlowEvent } from '../src/index.js';
 
-/** mulberry32: small, fast, good enough for test data. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** The seed for a property test: SW_SEED when set (to replay a failure), else a fresh one. */
-export function testSeed(): number {
-  const fromEnv = process.env.SW_SEED;
-  return fromEnv !== undefined && fromEnv !== '' ? Number(fromEnv) : Math.floor(Math.random() * 2 ** 31);
-}
+export { prng, testSeed } from '../../../test/helpers/seeded.js';
 
 const NAMES = ['GET /', 'POST /api/orders', '资源-订单', 'emoji-🚀-route', 'a|b|c', 'x', 'ключ', 'k'.repeat(40)];
 const ORIGINS = ['app-a', 'app-b', '来源'];

@@ -6,20 +6,37 @@ import { crc32, utf8Decode, utf8Encode, utf8Length } from '../src/index.js';
 import { nodeCrc32 } from '../src/node/index.js';
 import { prng, testSeed } from './helpers.js';
 
+/**
+ * `s` as printable ASCII: its UTF-16 code units in hex. Test names and compared values go into the
+ * TAP stream, where a raw U+2028/U+2029, a control character or a `# SKIP` would cut or
+ * reinterpret the line and break the test count.
+ */
+function codeUnits(s: string): string {
+  return Array.from({ length: s.length }, (_, i) => s.charCodeAt(i).toString(16).padStart(4, '0')).join(' ');
+}
+
+function hexBytes(b: Uint8Array): string {
+  return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join(' ');
+}
+
 t.test('UTF-8 encoding matches Buffer for CJK, emoji, lone surrogates and random strings', async (t) => {
   const fixed = ['', 'ascii', 'é', '日本語', '🚀', 'a\ud800b', '\udc00', 'x\ud83d', '\u0000', '\uffff', 'a|b'];
+  // Strings that once cut the TAP stream when used raw in a test name.
+  const tapHostile = ['\u2028', 'a\u2029b', '\n# SKIP', ' # TODO x', '\r\nnot ok 1', '\u0085', '\u001b[31m'];
   const seed = testSeed();
   t.comment(`seed ${seed} (replay with SW_SEED=${seed})`);
   const rand = prng(seed);
   const random = Array.from({ length: 300 }, () =>
     String.fromCharCode(...Array.from({ length: Math.floor(rand() * 20) }, () => Math.floor(rand() * 0x10000))),
   );
-  for (const s of [...fixed, ...random]) {
+  const all = [...fixed, ...tapHostile, ...random];
+  for (const [i, s] of all.entries()) {
+    const name = `string ${i} [${codeUnits(s)}]`;
     const expected = Buffer.from(s, 'utf8');
     const got = utf8Encode(s);
-    t.equal(Buffer.compare(Buffer.from(got), expected), 0, JSON.stringify(s));
-    t.equal(utf8Length(s), expected.length);
-    t.equal(utf8Decode(got), expected.toString('utf8'));
+    t.equal(hexBytes(got), hexBytes(expected), `${name}: bytes`);
+    t.equal(utf8Length(s), expected.length, `${name}: length`);
+    t.equal(codeUnits(utf8Decode(got)), codeUnits(expected.toString('utf8')), `${name}: decoded back`);
   }
 });
 

@@ -4,8 +4,8 @@
 // rename, fsync of the directory). Whatever a crash leaves behind, the file on disk is one
 // complete checkpoint; a leftover temp file is ignored (it was never committed).
 
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { readFileSync, unlinkSync } from 'node:fs';
+import { writeFileSafely } from '../pin/safe-write.js';
 import type { MetricLogPosition } from '../metriclog/writer.js';
 import type { StoreState } from '../stats/store-state.js';
 
@@ -36,23 +36,7 @@ export class CheckpointError extends Error {
 
 /** Writes the checkpoint atomically and durably. */
 export function writeCheckpoint(path: string, checkpoint: Checkpoint): void {
-  const tmp = `${path}.tmp`;
-  const fd = openSync(tmp, 'w', 0o600);
-  try {
-    const bytes = Buffer.from(JSON.stringify(checkpoint), 'utf8');
-    let done = 0;
-    while (done < bytes.length) done += writeSync(fd, bytes, done, bytes.length - done);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, path);
-  const dirFd = openSync(dirname(path), 'r');
-  try {
-    fsyncSync(dirFd);
-  } finally {
-    closeSync(dirFd);
-  }
+  writeFileSafely(path, JSON.stringify(checkpoint));
 }
 
 /** Reads the checkpoint; null when there is none. Throws CheckpointError when it is unreadable. */

@@ -1,5 +1,8 @@
 // Owns plain-text tables for the CLI: columns padded to the widest cell by terminal display width
 // (CJK and other wide characters take two columns), numbers right-aligned, two spaces between columns.
+// Every cell is made terminal-safe (control characters shown as escapes).
+
+import { terminalSafe } from '../text/terminal-safe.js';
 
 /** Display width in a terminal: East Asian wide and full-width characters count 2. */
 export function displayWidth(s: string): number {
@@ -23,7 +26,8 @@ export function displayWidth(s: string): number {
 
 export type Align = 'left' | 'right';
 
-export function formatTable(header: string[], rows: string[][], align: Align[]): string {
+export function formatTable(header: string[], unsafeRows: string[][], align: Align[]): string {
+  const rows = unsafeRows.map((r) => r.map(terminalSafe));
   const widths = header.map((h, i) => Math.max(displayWidth(h), ...rows.map((r) => displayWidth(r[i] ?? ''))));
   const line = (cells: string[]) =>
     cells

@@ -5,13 +5,15 @@
 // and the next cycle waits (CYCLE_RETRY_BASE_MS doubling up to CYCLE_RETRY_MAX_MS); the reloaded
 // collector keeps the counters of before as a floor, so health counters never go backwards.
 
-import { renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { unlinkSync } from 'node:fs';
 import { watch, type FSWatcher } from 'chokidar';
 import type { Logger } from 'pino';
 import { dashboardHeartbeat, type DashboardOptions } from './dashboard-wiring.js';
 import { startHttpServer as defaultStartHttp, type HttpServerOptions, type RunningHttpServer } from '../http/server.js';
 import { acquireLock, type PinLock } from '../pin/lock.js';
 import { ensurePin } from '../pin/pin.js';
+import { checkPinSafety } from '../pin/pin-safety.js';
+import { writeFileSafely } from '../pin/safe-write.js';
 import type { DaemonAddress, StatsQuery } from '../stats/types.js';
 import { Collector, type CollectorOptions } from './collector.js';
 
@@ -28,13 +30,20 @@ export interface DaemonOptions extends CollectorOptions, DashboardOptions {
   port?: number;
   tickMs?: number;
   checkpointIntervalMs?: number;
+  /** Accept a pin owned by another user or writable by group/others (checked at start otherwise). */
+  allowSharedPin?: boolean;
   /** Bearer token for state-changing HTTP requests; undefined disables them. */
   token?: string;
   logger: Logger;
   nowMs?: () => number;
   /** For tests: replaces the HTTP server start. */
   startHttp?: (options: HttpServerOptions) => Promise<RunningHttpServer>;
+  /** false: no HTTP server at all (`--no-http`). */
+  http?: boolean;
 }
+
+/** Thrown past the HTTP start when HTTP is off: not an error. */
+const HTTP_OFF = Symbol('http off');
 
 export interface RunningDaemon {
   /** The current collector (replaced when a failed cycle reloads from the checkpoint). */
@@ -50,6 +59,7 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
   const tickMs = options.tickMs ?? DEFAULT_TICK_MS;
   const checkpointIntervalMs = options.checkpointIntervalMs ?? DEFAULT_CHECKPOINT_INTERVAL_MS;
   const { paths } = ensurePin(options.pinDir, options.app);
+  checkPinSafety(paths, { allowShared: options.allowSharedPin === true });
   const lock: PinLock = acquireLock(paths.lock);
   let collector: Collector;
   try {
@@ -152,6 +162,7 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
   let heartbeat: { stop(): void } | undefined;
   const startHttp = options.startHttp ?? defaultStartHttp;
   try {
+    if (options.http === false) throw HTTP_OFF;
     // The collector object is replaced after a reload: the server reads through this view.
     const query: StatsQuery = {
       resourcesAt: (nowMs) => collector.resourcesAt(nowMs),
@@ -170,14 +181,13 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
       ...(options.token === undefined ? {} : { token: options.token }),
     });
     const address: DaemonAddress = { url: http.url, pid: process.pid, startedAtMs: now(), app: collector.app };
-    const tmp = `${paths.address}.tmp`;
-    writeFileSync(tmp, `${JSON.stringify(address)}\n`, { mode: 0o600 });
-    renameSync(tmp, paths.address);
+    writeFileSafely(paths.address, `${JSON.stringify(address)}\n`);
     log.info({ url: http.url }, 'http listening');
     heartbeat = dashboardHeartbeat(options, collector.app, http.url, options.host ?? DEFAULT_HOST, now, log);
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
-    log.error({ code: e.code ?? 'E_HTTP_START', err: e.message }, 'http server did not start; collecting goes on');
+    if (err === HTTP_OFF) log.info('http off');
+    else log.error({ code: e.code ?? 'E_HTTP_START', err: e.message }, 'http server did not start; collecting goes on');
   }
 
   return {

@@ -1,14 +1,17 @@
 // Owns the collector's HTTP surface and its routing: the live page at `/`, Prometheus text at
 // `/metrics`, the JSON API under `/api/v1/`, and every other path as a Sentinel transport command
 // (answered as sentinel-transport-simple-http does: plain text, `Connection: close`, 400 for an
-// unknown command). Binds 127.0.0.1 unless told otherwise.
+// unknown command). Binds 127.0.0.1 unless told otherwise. Limits (connections, body bytes,
+// timeouts) are in limits.ts; a state-changing command's token is checked before its body is read.
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { StatsQuery } from '../stats/types.js';
 import { isFormContentType, parseCommandTarget, parseParams } from './command-request.js';
+import { checkToken, STATE_CHANGING_COMMANDS } from './auth.js';
 import { hostAllowed } from './host-check.js';
 import { ASSET_PREFIX, loadAssets } from './assets.js';
+import { applyServerLimits, BodyBudget, MAX_BODY_BYTES, TIMEOUT_CHECK_INTERVAL_MS } from './limits.js';
 import { JSON_API_PREFIX, runJsonApi } from './json-api.js';
 import { LIVE_PAGE_CSP, livePageHtml } from './live-page.js';
 import { DEFAULT_MAX_PROMETHEUS_RESOURCES, PrometheusExporter } from './prometheus.js';
@@ -19,8 +22,7 @@ import { defaultHostIp, metricSearcherFor, runTransportCommand, type TransportCo
 export const DEFAULT_HTTP_HOST = '127.0.0.1';
 /** Sentinel's default transport port (csp.sentinel.api.port). */
 export const DEFAULT_HTTP_PORT = 8719;
-/** Largest POST body read for a transport command. */
-export const MAX_BODY_BYTES = 1024 * 1024;
+export { MAX_BODY_BYTES } from './limits.js';
 
 export interface HttpServerOptions {
   query: StatsQuery;
@@ -45,6 +47,10 @@ export interface HttpServerOptions {
    * query.sealedThroughSecAt); default 1500 ms, under the dashboard's 3 s read timeout. 0 disables.
    */
   metricWaitMs?: number;
+  /** Concurrent connections at most; default MAX_CONNECTIONS (limits.ts). */
+  maxConnections?: number;
+  /** Bytes of request bodies read at one time, all requests together; default BODY_BUDGET_BYTES. */
+  bodyBudgetBytes?: number;
 }
 
 
@@ -72,14 +78,13 @@ function sendJson(res: ServerResponse, status: number, body: unknown, headers: R
   send(res, status, JSON_TYPE, JSON.stringify(body), headers);
 }
 
-class BodyTooLarge extends Error {}
-
-async function readBody(req: IncomingMessage): Promise<string> {
+/** Reads a body of exactly `lengthBytes` (its reserved Content-Length). */
+async function readBody(req: IncomingMessage, lengthBytes: number): Promise<string> {
   const chunks: Buffer[] = [];
   let total = 0;
   for await (const chunk of req) {
     total += (chunk as Buffer).length;
-    if (total > MAX_BODY_BYTES) throw new BodyTooLarge();
+    if (total > lengthBytes) break; // cannot happen with a Content-Length body; never read more than reserved
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks).toString('utf8');
@@ -92,6 +97,7 @@ function makeHandler(options: HttpServerOptions, stop: AbortSignal) {
   const prometheus = new PrometheusExporter(options.query, options.maxPrometheusResources ?? DEFAULT_MAX_PROMETHEUS_RESOURCES);
   const page = livePageHtml(options.app);
   const assets = loadAssets();
+  const budget = new BodyBudget(options.bodyBudgetBytes);
 
   async function transport(req: IncomingMessage, res: ServerResponse, target: string): Promise<void> {
     const closing = { connection: 'close' };
@@ -101,12 +107,31 @@ function makeHandler(options: HttpServerOptions, stop: AbortSignal) {
         send(res, 415, TEXT, 'Only form-encoded post request is supported', closing);
         return;
       }
+      if (STATE_CHANGING_COMMANDS.has(command)) {
+        const denied = checkToken(options.token, req.headers.authorization);
+        if (denied !== null) {
+          send(res, denied.status, TEXT, denied.body, { ...closing, ...denied.headers });
+          return;
+        }
+      }
       const length = Number(req.headers['content-length'] ?? 0);
-      if (!(length >= 1)) {
+      if (!(length >= 1) || !Number.isSafeInteger(length)) {
         send(res, 411, TEXT, 'Content-Length is required', closing);
         return;
       }
-      parseParams(await readBody(req), params);
+      if (length > MAX_BODY_BYTES) {
+        send(res, 413, TEXT, `Request body larger than ${MAX_BODY_BYTES} bytes (E_BODY_TOO_LARGE)`, closing);
+        return;
+      }
+      if (!budget.tryReserve(length)) {
+        send(res, 503, TEXT, 'Too many request bodies in flight; try again (E_BUSY)', { ...closing, 'retry-after': '1' });
+        return;
+      }
+      try {
+        parseParams(await readBody(req, length), params);
+      } finally {
+        budget.release(length);
+      }
     }
     const ctx: TransportContext = {
       query: options.query,
@@ -130,7 +155,7 @@ function makeHandler(options: HttpServerOptions, stop: AbortSignal) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const method = req.method ?? 'GET';
     if (method !== 'GET' && method !== 'HEAD' && method !== 'POST') {
-      send(res, 405, TEXT, `Method ${method} not allowed`, { allow: 'GET, HEAD, POST' });
+      send(res, 405, TEXT, `Method ${method} not allowed`, { allow: 'GET, HEAD, POST', connection: 'close' });
       return;
     }
     if (!hostAllowed(options.host, req.headers.host)) {
@@ -155,7 +180,7 @@ function makeHandler(options: HttpServerOptions, stop: AbortSignal) {
       sendJson(res, r.status, r.body);
     } else if (path.startsWith(JSON_API_PREFIX)) {
       if (!readOnly) {
-        sendJson(res, 405, { error: { code: 'E_METHOD', message: 'the JSON API is read-only' } }, { allow: 'GET, HEAD' });
+        sendJson(res, 405, { error: { code: 'E_METHOD', message: 'the JSON API is read-only' } }, { allow: 'GET, HEAD', connection: 'close' });
         return;
       }
       const r = runJsonApi(path, q === -1 ? '' : target.slice(q + 1), options.query, options.nowMs());
@@ -185,19 +210,16 @@ function listen(server: Server, host: string, port: number): Promise<void> {
 export async function startHttpServer(options: HttpServerOptions): Promise<RunningHttpServer> {
   const stopping = new AbortController();
   const handler = makeHandler(options, stopping.signal);
-  const server = createServer((req, res) => {
+  const server = createServer({ connectionsCheckingInterval: TIMEOUT_CHECK_INTERVAL_MS }, (req, res) => {
     handler(req, res).catch((err: unknown) => {
       if (res.headersSent) {
         res.destroy();
-      } else if (err instanceof BodyTooLarge) {
-        send(res, 413, TEXT, `Request body larger than ${MAX_BODY_BYTES} bytes`, { connection: 'close' });
       } else {
         send(res, 500, TEXT, 'Server error', { connection: 'close' });
       }
     });
   });
-  server.requestTimeout = 10_000;
-  server.headersTimeout = 5_000;
+  applyServerLimits(server, options.maxConnections);
   const attempts = Math.max(1, options.portAttempts ?? 1);
   let lastError: unknown;
   for (let i = 0; i < attempts; i++) {

@@ -3,9 +3,17 @@
 
 import type { SecondLine } from '../stats/types.js';
 
-/** `|` in a resource name would break the line: Sentinel writes `_` instead. */
+// `|` (the field separator, as Sentinel does) and every control character (C0 incl. `\n` and
+// `\r`, DEL, C1) would split or forge a line: each is written as `_`.
+const LINE_UNSAFE = /[|\u0000-\u001f\u007f-\u009f]/g;
+
+/**
+ * A resource name as metric-log and transport lines carry it: `|` and control characters become
+ * `_`. Applied when writing and again when reading a line back, so warm start, /metric and the
+ * CLI all see the same name.
+ */
 export function escapeResource(name: string): string {
-  return name.includes('|') ? name.replaceAll('|', '_') : name;
+  return name.replace(LINE_UNSAFE, '_');
 }
 
 function pad2(n: number): string {
@@ -41,7 +49,7 @@ export function parseFatLine(line: string): SecondLine | null {
   const num = (i: number): number => (i < f.length ? Number(f[i]) : 0);
   const l: SecondLine = {
     timestampMs: num(0),
-    resource: f[2]!,
+    resource: escapeResource(f[2]!),
     pass: num(3),
     block: num(4),
     success: num(5),

@@ -10,11 +10,15 @@
 // after it: that is how a crash between "append lines" and "checkpoint" neither loses nor
 // duplicates lines.
 
-import { closeSync, fsyncSync, ftruncateSync, openSync, readSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, constants, fsyncSync, ftruncateSync, openSync, readSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { compareMetricFiles, decodeIndexRecord, encodeIndexRecord, INDEX_RECORD_BYTES, indexPathOf, listMetricFiles, metricFileName, metricLogBaseName, parseMetricFileName, type MetricFile } from './layout.js';
 import { formatDate, formatFatLine } from './line.js';
 import type { SecondLine } from '../stats/types.js';
+
+/** 'a' and 'a+' that never follow a link at the file's name (ELOOP instead). */
+const APPEND_NOFOLLOW = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW;
+const APPEND_READ_NOFOLLOW = constants.O_RDWR | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW;
 
 export const DEFAULT_METRIC_FILE_BYTES = 50 * 1024 * 1024;
 export const DEFAULT_METRIC_FILE_COUNT = 6;
@@ -110,8 +114,8 @@ export class MetricLogWriter {
     const wantData = position == null ? dataSize : Math.min(position.sizeBytes, dataSize);
     let wantIdx = position == null ? idxSize : Math.min(position.idxBytes, idxSize);
     wantIdx -= wantIdx % INDEX_RECORD_BYTES;
-    this.fd = openSync(dataPath, 'a');
-    this.idxFd = openSync(idxPath, 'a+');
+    this.fd = openSync(dataPath, APPEND_NOFOLLOW);
+    this.idxFd = openSync(idxPath, APPEND_READ_NOFOLLOW);
     if (dataSize > wantData) {
       ftruncateSync(this.fd, wantData);
       truncatedBytes += dataSize - wantData;
@@ -179,8 +183,8 @@ export class MetricLogWriter {
     for (let i = 0; i < excess; i++) removeWithIndex(files[i]!);
     const name = metricFileName(this.base, date, roll);
     const dataPath = join(this.dir, name);
-    this.fd = openSync(dataPath, 'a', 0o600);
-    this.idxFd = openSync(indexPathOf(dataPath), 'a+', 0o600);
+    this.fd = openSync(dataPath, APPEND_NOFOLLOW, 0o600);
+    this.idxFd = openSync(indexPathOf(dataPath), APPEND_READ_NOFOLLOW, 0o600);
     this.file = { name, path: dataPath, date, roll };
     this.sizeBytes = 0;
     this.idxBytes = 0;

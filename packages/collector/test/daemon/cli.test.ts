@@ -62,7 +62,7 @@ t.test('the lock: a live holder is a clear error; a dead one is taken over; addr
   await main(['init', '--pin', pin], capture().io);
   writeFileSync(join(pin, 'collector', 'lock'), `${dead.stdout}\n`);
   const daemon = await runDaemon({ pinDir: pin, logger, port: 0, graceMs: 100 });
-  t.equal(readFileSync(join(pin, 'collector', 'lock'), 'utf8'), `${process.pid}\n`, 'stale lock taken over');
+  t.equal((JSON.parse(readFileSync(join(pin, 'collector', 'lock'), 'utf8')) as { pid: number }).pid, process.pid, 'stale lock taken over');
   const c = capture();
   t.equal(await main(['collector', '--pin', pin, '--port', '0'], c.io), 1);
   t.match(c.err(), new RegExp(`another collector \\(pid ${process.pid}\\) holds .*lock.*\\(E_LOCKED\\)`));

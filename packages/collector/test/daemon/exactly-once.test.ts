@@ -1,7 +1,7 @@
 // Exactly once across SIGKILL: writers append frames (one append per frame) while a spawned
 // collector is killed at seeded random moments and restarted; after a clean stop, the metric log's
 // per-second sums and the checkpointed counters equal what was written. Replay a run with
-// SENTINEL_WASI_SEED=<seed> (printed as a test comment); SENTINEL_WASI_KILLS=<n> kills more often.
+// SW_SEED=<seed> (printed as a test comment); SENTINEL_WASI_KILLS=<n> kills more often.
 import t from 'tap';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
@@ -10,7 +10,7 @@ import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { bucketSecOf, encodeFrames, RecordKind, segmentName, type FlowEvent } from '@sentinel-wasi/protocol';
 import { ensurePin } from '../../src/pin/pin.js';
-import { expectedSums, metricSums, prng, withoutLines } from './helpers.js';
+import { expectedSums, metricSums, prng, testSeed, withoutLines } from './helpers.js';
 
 const CLI = fileURLToPath(new URL('./fixtures/cli.ts', import.meta.url));
 const GRACE_MS = 300;
@@ -44,8 +44,8 @@ async function started(child: ChildProcess): Promise<void> {
 }
 
 t.test('every record counted once across random SIGKILLs of the collector', async (t) => {
-  const seed = Number(process.env.SENTINEL_WASI_SEED ?? Math.floor(Math.random() * 2 ** 31));
-  t.comment(`seed ${seed} (replay: SENTINEL_WASI_SEED=${seed})`);
+  const seed = testSeed();
+  t.comment(`seed ${seed} (replay with SW_SEED=${seed})`);
   const rand = prng(seed);
   const pin = t.testdir();
   ensurePin(pin, 'exactly');

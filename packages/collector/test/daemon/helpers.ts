@@ -82,4 +82,4 @@ export function withoutLines(m: Map<string, Sums>): Map<string, Omit<Sums, 'line
   return new Map([...m].map(([k, { lines: _lines, ...rest }]) => [k, rest]));
 }
 
-export { prng } from '../seeded.js';
+export { prng, testSeed } from '../../../../test/helpers/seeded.js';

@@ -2,23 +2,23 @@
 // several writers (some torn mid-frame, as by a writer that died), collector crashes at random
 // points of its cycle (pass / seal / checkpoint), clean restarts, and time moving on. At the end
 // the metric log's per-second sums equal the model (the records of every complete frame) and all
-// segments are gone. Replay a run with SENTINEL_WASI_SEED=<seed>.
+// segments are gone. Replay a run with SW_SEED=<seed>.
 import t from 'tap';
 import { appendFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { bucketSecOf, encodeFrames, RecordKind, segmentName, type FlowEvent } from '@sentinel-wasi/protocol';
 import { Collector } from '../../src/daemon/collector.js';
-import { expectedSums, metricSums, prng, withoutLines } from './helpers.js';
+import { expectedSums, metricSums, prng, testSeed, withoutLines } from './helpers.js';
 
 const T0 = 1_795_657_900_000;
 
 t.test('random appends, torn frames, crashes and restarts: every complete record once', async (t) => {
   const runs = Number(process.env.SENTINEL_WASI_MODEL_RUNS ?? 5);
-  const base = Number(process.env.SENTINEL_WASI_SEED ?? Math.floor(Math.random() * 2 ** 31));
+  const base = testSeed();
   for (let run = 0; run < runs; run++) {
     const seed = base + run;
     await t.test(`seed ${seed}`, async (t) => {
-      t.comment(`replay: SENTINEL_WASI_SEED=${seed} SENTINEL_WASI_MODEL_RUNS=1`);
+      t.comment(`replay: SW_SEED=${seed} SENTINEL_WASI_MODEL_RUNS=1`);
       const rand = prng(seed);
       const int = (n: number): number => Math.floor(rand() * n);
       const pin = t.testdir();

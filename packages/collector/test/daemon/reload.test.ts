@@ -1,7 +1,7 @@
 // A cycle that fails (here: the checkpoint cannot be written) never stops the daemon: it logs,
 // reloads from the last durable checkpoint, and every record is still counted exactly once.
 import t from 'tap';
-import { mkdirSync, rmdirSync } from 'node:fs';
+import { chmodSync, chownSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
@@ -37,19 +37,24 @@ t.test('a failing checkpoint write is logged, the collector reloads and nothing 
   write('before');
   await until('the first records', () => daemon.collector.store.counters.recordsCounted === 20);
   const first = daemon.collector;
-  const tmp = join(pin, 'collector', 'checkpoint.json.tmp');
-  mkdirSync(tmp); // the checkpoint's temp file cannot be created: EISDIR
+  // The checkpoint cannot be written: collector/ owned by another user is refused (E_UNSAFE_PATH);
+  // without root, a read-only collector/ refuses the temp file (EACCES).
+  const dir = join(pin, 'collector');
+  const asRoot = process.geteuid!() === 0;
+  if (asRoot) chownSync(dir, 4321, 4321);
+  else chmodSync(dir, 0o500);
   write('during');
   await until('a failed cycle and a reload', () => lines.some((l) => l.includes('reloading from the last checkpoint')) && daemon.collector !== first);
   await sleep(100);
-  rmdirSync(tmp);
+  if (asRoot) chownSync(dir, 0, 0);
+  else chmodSync(dir, 0o700);
   write('after');
   await until('all records', () => daemon.collector.store.counters.recordsCounted === written.length);
   await sleep(Math.max(0, Math.ceil(Math.max(...written.map((e) => e.tsMs)) / 1000) * 1000 + 300 - Date.now()));
   await daemon.stop();
   t.equal(daemon.collector.store.counters.recordsCounted, written.length);
   t.same(withoutLines(metricSums(pin)), expectedSums(written));
-  t.ok(lines.some((l) => l.includes('"code":"EISDIR"')), 'the cause is logged with its code');
+  t.ok(lines.some((l) => l.includes(asRoot ? '"code":"E_UNSAFE_PATH"' : '"code":"EACCES"')), 'the cause is logged with its code');
 });
 
 t.test('while cycles keep failing the daemon backs off, and the health counters never go backwards', async (t) => {

@@ -6,7 +6,7 @@
 // filters use from the next step on (a map read per request). Exact samplers for small means,
 // a rounded normal approximation above a mean of 30. The bench drives the same module.
 
-import { prng } from '../seeded.js';
+import { prng } from '../../../../test/helpers/seeded.js';
 
 export interface Phase {
   /** The phase lasts until this simulated time (ms from the start). */

@@ -6,7 +6,7 @@ import t from 'tap';
 import { C_MIN_RT, C_PASS, C_RT, STATISTIC_MAX_RT_MS } from '../../src/stats/counters.js';
 import { FIELD_COUNT, HEADER_SIZE, LeapWindow } from '../../src/stats/leap-window.js';
 import { NodeStats } from '../../src/stats/node-stats.js';
-import { prng, seedFromEnv } from '../seeded.js';
+import { prng, testSeed } from '../../../../test/helpers/seeded.js';
 
 class ModelWindow {
   readonly bucketMs: number;
@@ -51,7 +51,7 @@ class ModelWindow {
 
 
 t.test('two windows sharing one array place and sum exactly as the model', async (t) => {
-  const seed = seedFromEnv();
+  const seed = testSeed();
   t.comment(`seed ${seed} (replay with SW_SEED=${seed})`);
   const rand = prng(seed);
   for (const origin of [0, 1_764_120_000_000, 2 ** 53 - 10 ** 9]) {

@@ -1,0 +1,183 @@
+// Owns the filter's side of the resource map `<pin>/map`: opening it once (and again after a
+// failure, at most once per `reopenAfterMs`), reading its header, and answering a lookup with ONE
+// positioned read of the name's probe window. It fails open: a missing map, a failed or short
+// read, a bad header, a torn, stale or foreign slot all give PASS, and each is counted. Nothing
+// here throws into the host. The layout is the protocol's (resource-map.ts).
+
+import {
+  decodeMapHeader,
+  epochTagOf,
+  lookupInWindow,
+  MAP_HEADER_BYTES,
+  MAP_WINDOW_BYTES,
+  MapLookup,
+  nameHash,
+  PinLayout,
+  VerdictKind,
+  windowOffset,
+  type MapHeader,
+  type MapVerdict,
+  type NameHash,
+} from '@sentinel-wasi/protocol/encode';
+import { VERDICT_PASS, type Verdict } from './verdict.js';
+
+/** A file opened for reading. */
+export interface PinFile {
+  /** Up to `lengthBytes` bytes at `offsetBytes` (fewer at the end of the file); null on any error. Never throws. */
+  readAt(offsetBytes: number, lengthBytes: number): Uint8Array | null;
+  close(): void;
+}
+
+/** What the reader needs from its host: the clock and opening a file of the pin for reading. */
+export interface MapReaderHost {
+  nowMs(): number;
+  /** Opens `<pin>/<path>` read-only; null when it is missing or cannot be opened. Never throws. */
+  openPinFile(path: string): PinFile | null;
+}
+
+export interface MapReaderOptions {
+  /** Slots refreshed longer ago than this are not trusted (default 3000 ms). */
+  staleAfterMs?: number;
+  /** After a failure to open or read, and while lookups find stale slots, reopen at most this often (default 1000 ms). */
+  reopenAfterMs?: number;
+}
+
+export interface MapReaderCounters {
+  lookups: number;
+  /** Lookups that found a fresh verdict for the name (PASS, BLOCK or ADMIT). */
+  hits: number;
+  /** Lookups answered PASS because the map could not be opened or its header was bad. */
+  noMap: number;
+  /** Positioned reads that failed or returned fewer bytes than a window. */
+  readFailures: number;
+  /** Lookups whose window had no slot of the name (never written, or its window was full). */
+  misses: number;
+  stale: number;
+  expired: number;
+  /** Torn (bad checksum) slots seen in windows read. */
+  tornSlots: number;
+  /** Times the map file was opened and its header read successfully. */
+  opens: number;
+}
+
+const FAIL_OPEN: MapVerdict = { kind: VerdictKind.PASS, param: 0, resourceId: 0, outcome: MapLookup.MISS, tornSlots: 0 };
+/** Cached name hashes; the cache starts over when full. */
+const HASH_CACHE_LIMIT = 4096;
+
+export class MapReader {
+  readonly counters: MapReaderCounters = { lookups: 0, hits: 0, noMap: 0, readFailures: 0, misses: 0, stale: 0, expired: 0, tornSlots: 0, opens: 0 };
+  private readonly host: MapReaderHost;
+  private readonly staleAfterMs: number;
+  private readonly reopenAfterMs: number;
+  private file: PinFile | null = null;
+  private header: MapHeader | null = null;
+  private epochTag = 0;
+  /** When the last open was tried; -Infinity: never. */
+  private openedAtMs = Number.NEGATIVE_INFINITY;
+  private readonly hashes = new Map<string, NameHash>();
+
+  constructor(host: MapReaderHost, options: MapReaderOptions = {}) {
+    this.host = host;
+    this.staleAfterMs = options.staleAfterMs ?? 3000;
+    this.reopenAfterMs = options.reopenAfterMs ?? 1000;
+  }
+
+  /** The verdict for `resource`; PASS (with the reason in `outcome`) whenever the map cannot be trusted. */
+  lookup(resource: string): MapVerdict {
+    this.counters.lookups++;
+    try {
+      return this.lookupHash(this.hashOf(resource));
+    } catch {
+      // A host that broke its no-throw promise: fail open all the same.
+      this.drop();
+      this.counters.readFailures++;
+      return FAIL_OPEN;
+    }
+  }
+
+  /** Closes the map file (the next lookup opens it again). */
+  close(): void {
+    this.drop();
+    this.openedAtMs = Number.NEGATIVE_INFINITY;
+  }
+
+  private lookupHash(hash: NameHash): MapVerdict {
+    const nowMs = this.host.nowMs();
+    if (this.file === null && !this.open(nowMs)) {
+      this.counters.noMap++;
+      return FAIL_OPEN;
+    }
+    const header = this.header!;
+    const window = this.file!.readAt(windowOffset(hash, header.slotCount), MAP_WINDOW_BYTES);
+    if (window === null || window.length < MAP_WINDOW_BYTES) {
+      this.counters.readFailures++;
+      this.drop();
+      return FAIL_OPEN;
+    }
+    const v = lookupInWindow(window, hash, nowMs, { epochTag: this.epochTag, staleAfterMs: this.staleAfterMs });
+    this.counters.tornSlots += v.tornSlots;
+    switch (v.outcome) {
+      case MapLookup.HIT:
+        this.counters.hits++;
+        break;
+      case MapLookup.STALE:
+        this.counters.stale++;
+        // The collector may have recreated the map (a new file): look again at most once per reopenAfterMs.
+        if (nowMs - this.openedAtMs >= this.reopenAfterMs) this.drop();
+        break;
+      case MapLookup.EXPIRED:
+        this.counters.expired++;
+        break;
+      default:
+        this.counters.misses++;
+    }
+    return v;
+  }
+
+  private open(nowMs: number): boolean {
+    if (nowMs - this.openedAtMs < this.reopenAfterMs) return false;
+    this.openedAtMs = nowMs;
+    const file = this.host.openPinFile(PinLayout.map);
+    if (file === null) return false;
+    const bytes = file.readAt(0, MAP_HEADER_BYTES);
+    const header = bytes === null ? null : decodeMapHeader(bytes);
+    if (header === null) {
+      file.close();
+      return false;
+    }
+    this.file = file;
+    this.header = header;
+    this.epochTag = epochTagOf(header.epoch);
+    this.counters.opens++;
+    return true;
+  }
+
+  private drop(): void {
+    if (this.file !== null) {
+      try {
+        this.file.close();
+      } catch {
+        // already gone
+      }
+    }
+    this.file = null;
+    this.header = null;
+  }
+
+  private hashOf(resource: string): NameHash {
+    let h = this.hashes.get(resource);
+    if (h === undefined) {
+      if (this.hashes.size >= HASH_CACHE_LIMIT) this.hashes.clear();
+      h = nameHash(resource);
+      this.hashes.set(resource, h);
+    }
+    return h;
+  }
+}
+
+/** The SDK's Verdict for a map lookup's result. */
+export function toVerdict(v: MapVerdict): Verdict {
+  if (v.kind === VerdictKind.BLOCK) return { kind: 'block', untilMs: v.param };
+  if (v.kind === VerdictKind.ADMIT) return { kind: 'admit', ratio: v.param };
+  return VERDICT_PASS;
+}
