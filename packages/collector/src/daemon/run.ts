@@ -3,7 +3,8 @@
 // `<pin>/collector/address.json`, structured logs, and a clean stop with a final checkpoint. A
 // failing HTTP start is logged and collecting goes on. A failing cycle reloads from the checkpoint
 // and the next cycle waits (CYCLE_RETRY_BASE_MS doubling up to CYCLE_RETRY_MAX_MS); the reloaded
-// collector keeps the counters of before as a floor, so health counters never go backwards.
+// collector keeps the counters of before as a floor, so health counters never go backwards. A
+// repeated failure (same code) is logged at most once per FAILURE_LOG_INTERVAL_MS, with a count.
 
 import { unlinkSync } from 'node:fs';
 import { watch, type FSWatcher } from 'chokidar';
@@ -24,6 +25,7 @@ export const DEFAULT_CHECKPOINT_INTERVAL_MS = 1000;
 /** Wait after a failed cycle; doubles per consecutive failure up to CYCLE_RETRY_MAX_MS. */
 export const CYCLE_RETRY_BASE_MS = 200;
 export const CYCLE_RETRY_MAX_MS = 10_000;
+export const FAILURE_LOG_INTERVAL_MS = 10_000;
 
 export interface DaemonOptions extends CollectorOptions, DashboardOptions {
   host?: string;
@@ -90,6 +92,17 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
 
   let failedCycles = 0;
   let retryAtMs = 0;
+  const failureLogs = new Map<string, { atMs: number; repeats: number }>();
+  /** Logs a failure unless one with the same key was logged less than FAILURE_LOG_INTERVAL_MS ago (then counts it). */
+  const logFailure = (key: string, atMs: number, fields: Record<string, unknown>, message: string): void => {
+    const last = failureLogs.get(key);
+    if (last !== undefined && atMs - last.atMs < FAILURE_LOG_INTERVAL_MS && atMs >= last.atMs) {
+      last.repeats++;
+      return;
+    }
+    log.error(last !== undefined && last.repeats > 0 ? { ...fields, repeats: last.repeats } : fields, message);
+    failureLogs.set(key, { atMs, repeats: 0 });
+  };
   const cycle = (): void => {
     if (stopped) return;
     const t = now();
@@ -113,17 +126,18 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
       const e = err as NodeJS.ErrnoException;
       // A failed metric-log append or checkpoint (disk full, ...) may leave memory ahead of the
       // disk: start again from the last durable checkpoint, exactly as after a crash.
-      log.error({ code: e.code ?? 'E_CYCLE', err: e.message }, 'collector cycle failed; reloading from the last checkpoint');
-      const counters = collector.health.counters;
+      logFailure(`cycle ${e.code ?? 'E_CYCLE'}`, t, { code: e.code ?? 'E_CYCLE', err: e.message }, 'collector cycle failed; reloading from the last checkpoint');
       try {
         collector.metricLog.close();
         const before = collector;
         collector = new Collector(options, now());
         collector.keepCountersOf(before);
+        collector.health.problem({ atMs: t, code: 'E_CYCLE', message: `${String(e.message)} (reloaded from the checkpoint; ${failedCycles} failed cycles in a row)` });
+        // Logged above (at most once per interval), not again as a problem.
         problemsLogged = collector.health.problemsReported;
-        collector.health.problem({ atMs: t, code: 'E_CYCLE', message: `${String(e.message)} (reloaded from the checkpoint; counters before: ${counters.recordsCounted} records)` });
       } catch (err2) {
-        log.error({ code: (err2 as NodeJS.ErrnoException).code ?? 'E_RELOAD', err: (err2 as Error).message }, 'reload failed; retrying on the next tick');
+        const code = (err2 as NodeJS.ErrnoException).code ?? 'E_RELOAD';
+        logFailure(`reload ${code}`, t, { code, err: (err2 as Error).message }, 'reload failed; retrying on the next tick');
       }
     }
     logProblems();
