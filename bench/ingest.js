@@ -122,7 +122,8 @@ export function decodeOnlyFiles(files, w, nowMs, impl = CURRENT) {
   const store = {
     counters,
     entryFor: () => entry,
-    addResolved: () => {
+    addResolved: (r, lookup) => {
+      lookup(r); // the store resolves the entry (through the Ingestor's lookup) for every counted record
       counters.recordsCounted++;
     },
     add: () => {
