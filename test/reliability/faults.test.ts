@@ -223,18 +223,15 @@ t.test('segments deleted, truncated or replaced by hand: detected, counts exact'
   t.ok(await until(async () => (await c.health()).counters.recordsCounted >= counted, 30_000), 'restarted collector caught up');
   await sleep(300);
   const h = await c.health();
-  // e's 7 records after its live truncation are counted again: the checkpoint keeps e's old
-  // first-frame fingerprint after the shrink, so the restart takes e as a replaced file.
-  const shrinkDefect = 'defect: a segment truncated live is counted again from 0 after a restart (its old head fingerprint stays in the checkpoint)';
-  t.equal(h.counters.recordsCounted, counted, `${counted} records counted once (a's unread appends went with the file)`, { todo: shrinkDefect });
+  t.equal(h.counters.recordsCounted, counted, `${counted} records counted once (a's unread appends went with the file)`);
   t.equal(h.counters.segmentsMissing, 2, 'two segments vanished before being fully consumed (d live, a while down)');
-  t.equal(h.counters.segmentsReset, 3, 'three resets: e shrank live, b rewritten and c replaced while down', { todo: shrinkDefect });
+  t.equal(h.counters.segmentsReset, 3, 'three resets: e shrank live, b rewritten and c replaced while down');
   const codes = [...new Set(h.recentProblems.map((p) => p.code))].sort();
   t.same(codes, ['E_SEGMENT_MISSING', 'E_SEGMENT_REPLACED'], 'a vanished and b, c replaced while down are reported with their codes');
   // every second with records sealed, then the metric log holds everything counted
   const wantObj = JSON.stringify(sumsObject(want));
   await until(() => JSON.stringify(sumsObject(readMetricLog(pin).sums)) === wantObj, 15_000, 200);
-  t.same(sumsObject(readMetricLog(pin).sums), sumsObject(want), 'metric-log sums equal the records counted', { todo: shrinkDefect });
+  t.same(sumsObject(readMetricLog(pin).sums), sumsObject(want), 'metric-log sums equal the records counted');
   t.equal(await c.stop(), 0, 'clean stop');
 });
 

@@ -398,6 +398,8 @@ export class Tailer {
       this.health.problem({ atMs: nowMs, code: 'E_SEGMENT_SHRANK', message: `size ${st.size} is below the consumed offset ${seg.offsetBytes}: continuing at the end`, segment: seg.name });
       seg.offsetBytes = st.size;
       seg.readToBytes = st.size;
+      // The old first frame is gone: fingerprint the file again when it is read from 0.
+      seg.head = '';
     }
     seg.ino = st.ino;
     if (st.size > seg.sizeBytes && seg.done) seg.done = false;

@@ -240,3 +240,21 @@ t.test('a pass budget that ends inside a frame leaves the rest for the next pass
   t.ok(passes > 1, 'in more than one pass');
   c.closeAt(T + 13_000);
 });
+
+t.test('a segment truncated live and written again is not taken for a replaced file after a restart', async (t) => {
+  const pin = t.testdir();
+  let c = open(pin, T);
+  appendEvents(pin, B, 'w1', calls(T + 100, 20, 10, 'a'), 200);
+  c.cycleAt(T + 500, true);
+  truncateSync(join(pin, 'log', segmentName(B, 'w1')), 0);
+  c.cycleAt(T + 600, true);
+  appendEvents(pin, B, 'w1', calls(T + 700, 7, 10, 'b'), 200);
+  c.cycleAt(T + 800, true);
+  c.closeAt(T + 900);
+  t.equal(c.store.counters.recordsCounted, 27);
+  c = open(pin, T + 1_000);
+  c.cycleAt(T + 13_000, true);
+  t.equal(c.store.counters.recordsCounted, 27, 'the 7 records after the truncation are not counted again');
+  t.equal(c.store.counters.segmentsReset, 1, 'only the live shrink');
+  c.closeAt(T + 13_000);
+});
