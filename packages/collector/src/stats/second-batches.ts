@@ -54,6 +54,11 @@ export class SecondBatches {
     this.pendingWrites = pending;
   }
 
+  /** True when batchFor(sec) would drop the record as too late (nothing is counted or created here). */
+  isTooLate(sec: number): boolean {
+    return sec <= this.lastSealedSec && sec < this.lastSealedSec - this.lateLimitSec;
+  }
+
   /** The batch a record of second `sec` goes into (counting it late when it is); null when it is dropped as too late. */
   batchFor(sec: number): SecondBatch | null {
     if (sec === this.cacheSec) return this.cacheBatch!;

@@ -119,9 +119,10 @@ export class StatsStore {
       return;
     }
     const sec = Math.floor(tsMs / 1000);
+    // The entry first (creating one may grow the per-second rows), and only for a record that is kept.
+    const entry = this.batches.isTooLate(sec) ? null : lookup(r);
     const batch = this.batches.batchFor(sec);
     if (batch === null) return;
-    const entry = lookup(r);
     const exitSec = Math.floor(exitMs / 1000);
     const exitBatch = exitSec === sec ? batch : this.batches.halfBatchFor(exitSec);
     const count = r.count;
