@@ -81,6 +81,14 @@ export function sdkWitDir(): string {
   return join(dirname(require.resolve('@sentinel-wasi/filter/package.json')), 'wit');
 }
 
+/**
+ * The module the jco process loads first (jco-preopen.ts: the `/` preopen preview2-shim 0.26.1
+ * dropped), compiled: the same path from src/ (tests) and dist/.
+ */
+function jcoPreopenModule(): string {
+  return new URL('../dist/jco-preopen.js', import.meta.url).href;
+}
+
 function jcoBin(): string {
   // jco exports no package.json; its main entry sits next to the CLI in dist/.
   return join(dirname(require.resolve('@bytecodealliance/jco')), 'jco.js');
@@ -161,7 +169,7 @@ export async function buildFilter(req: BuildRequest): Promise<BuildResult> {
       entry = join(stage, 'entry.ts');
       await writeFile(entry, quickjsEntrySource(req.source));
     }
-    const { code, output } = await runNode([jcoBin(), ...jcoArgs(req, witDir, worldName, tmpOut, entry)]);
+    const { code, output } = await runNode(['--import', jcoPreopenModule(), jcoBin(), ...jcoArgs(req, witDir, worldName, tmpOut, entry)]);
     if (code !== 0) throw new BuildError(`jco componentize failed (exit ${code}):\n${output.trim()}`);
     const bytes = (await stat(tmpOut)).size;
     await rename(tmpOut, out).catch(async () => {
