@@ -30,13 +30,13 @@ t.test('packed tarballs install and work: --version, init, build, run', { skip: 
   mkdirSync(project);
 
   const pack = await runProcess('npm', ['pack', '--pack-destination', tarballs, ...PACKAGES.flatMap((p) => ['-w', p])]);
-  t.equal(pack.code, 0, pack.stderr);
+  t.equal(pack.code, 0, pack.code === 0 ? 'npm pack' : pack.stderr);
   const files = readdirSync(tarballs).filter((f) => f.endsWith('.tgz')).sort();
   t.equal(files.length, PACKAGES.length, `one tarball per package: ${files.join(', ')}`);
 
   writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'packaging-check', private: true, type: 'module' }));
   const install = await runProcess('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', ...files.map((f) => join(tarballs, f))], { cwd: project });
-  t.equal(install.code, 0, install.stderr);
+  t.equal(install.code, 0, install.code === 0 ? 'npm install of the tarballs' : install.stderr);
 
   const bin = join(project, 'node_modules', '.bin', 'sentinel-wasi');
   t.ok(existsSync(bin), 'the sentinel-wasi binary is installed');
