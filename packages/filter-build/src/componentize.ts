@@ -148,7 +148,7 @@ export async function buildFilter(req: BuildRequest): Promise<BuildResult> {
     throw new BuildError(`source ${req.source} is not a readable file`);
   }
   if (req.typecheck !== false) {
-    const { errors } = typecheckFilter(req.source, req.world);
+    const { errors } = typecheckFilter(req.source, req.world, process.cwd(), req.wit !== undefined);
     if (errors.length > 0) throw new TypeCheckError(errors);
   }
   const out = resolve(req.out);

@@ -6,6 +6,7 @@
 
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import ts from 'typescript';
 import type { FilterWorld } from './componentize.js';
@@ -68,7 +69,12 @@ interface CheckPlan {
   tsconfig?: string;
 }
 
-function planFor(source: string, world: FilterWorld): CheckPlan {
+/** Declares every other `wasi:*` module (as `any`): a filter's own world (--wit) may import interfaces the SDK does not declare. */
+export function otherWitModulesDeclaration(): string {
+  return fileURLToPath(new URL('../wit-modules.d.ts', import.meta.url));
+}
+
+function planFor(source: string, world: FilterWorld, ownWit: boolean): CheckPlan {
   const abs = resolve(source);
   const tsconfig = findTsconfig(abs);
   if (tsconfig !== undefined) {
@@ -88,12 +94,14 @@ function planFor(source: string, world: FilterWorld): CheckPlan {
         emitDeclarationOnly: false,
       };
       delete options.tsBuildInfoFile;
-      delete options.rootDir; // the filter may sit outside the project's emitted sources (e.g. a bench/)
+      // The filter may sit outside the project's emitted sources (e.g. a bench/): widen rootDir to the project.
+      if (options.rootDir !== undefined && relative(options.rootDir, abs).startsWith('..')) options.rootDir = dirname(tsconfig);
       const rootNames = parsed.fileNames.includes(abs) ? parsed.fileNames : [...parsed.fileNames, abs];
       return { rootNames, options, configErrors: parsed.errors, tsconfig };
     }
   }
-  return { rootNames: [abs, ...sdkDeclarations(world)], options: DEFAULT_COMPILER_OPTIONS, configErrors: [] };
+  const rootNames = [abs, ...sdkDeclarations(world), ...(ownWit ? [otherWitModulesDeclaration()] : [])];
+  return { rootNames, options: DEFAULT_COMPILER_OPTIONS, configErrors: [] };
 }
 
 export interface TypeCheckResult {
@@ -103,10 +111,14 @@ export interface TypeCheckResult {
   tsconfig?: string;
 }
 
-/** Type-checks a .ts/.mts/.cts filter source; JavaScript sources are not checked (no errors). */
-export function typecheckFilter(source: string, world: FilterWorld, cwd: string = process.cwd()): TypeCheckResult {
+/**
+ * Type-checks a .ts/.mts/.cts filter source; JavaScript sources are not checked (no errors).
+ * `ownWit`: the filter is built against its own world (--wit), whose other wasi:* imports are then
+ * accepted untyped when no tsconfig says otherwise.
+ */
+export function typecheckFilter(source: string, world: FilterWorld, cwd: string = process.cwd(), ownWit = false): TypeCheckResult {
   if (!/\.[mc]?ts$/.test(source)) return { errors: [] };
-  const plan = planFor(source, world);
+  const plan = planFor(source, world, ownWit);
   const program = ts.createProgram({ rootNames: plan.rootNames, options: plan.options });
   const diagnostics = [...plan.configErrors, ...ts.getPreEmitDiagnostics(program)];
   const result: TypeCheckResult = { errors: formatDiagnostics(diagnostics, cwd) };

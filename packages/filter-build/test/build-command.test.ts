@@ -113,3 +113,11 @@ t.test('a type error fails the build with the source file:line:column, exit 1, b
   t.same(typecheckFilter(source, 'command').errors, [], 'the wasi:* declarations and the build-given globals are seen');
   t.same(typecheckFilter(join(project, 'f.js'), 'command').errors, [], 'JavaScript is not type-checked');
 });
+
+t.test("the repository's own filters type-check as build checks them", async (t) => {
+  const root = fileURLToPath(new URL('../../../', import.meta.url));
+  t.same(typecheckFilter(join(root, 'packages/filter/bench/event-cost.ts'), 'command').errors, [], 'outside its tsconfig rootDir');
+  t.same(typecheckFilter(join(root, 'bench/filter/src/bench.ts'), 'command', root, true).errors, []);
+  t.same(typecheckFilter(join(root, 'bench/filter/src/bench-http.ts'), 'http', root, true).errors, [], 'its own world imports wasi:http/outgoing-handler (--wit)');
+  t.match(typecheckFilter(join(root, 'bench/filter/src/bench-http.ts'), 'http', root, false).errors, [/TS2307: Cannot find module 'wasi:http\/outgoing-handler@0\.2\.12'/], 'without --wit that module is unknown');
+});
