@@ -8,6 +8,9 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 
 import { join } from 'node:path';
 import { REPO_ROOT, runProcess, tempDir } from '../helpers/repo.js';
 
+// Builds components (a StarlingMonkey build alone can take minutes on a loaded machine).
+t.setTimeout(900_000);
+
 const PACKAGES = ['packages/protocol', 'packages/filter', 'packages/filter-build', 'packages/collector', 'packages/host', 'packages/cli'];
 const SKIP = process.env.SW_PACKAGING === '1' ? false : 'set SW_PACKAGING=1 to pack and install every package (about two minutes; .ci/run does)';
 

@@ -9,6 +9,9 @@ import { join, relative } from 'node:path';
 import { CACHE_DIR, CLI_BIN, REPO_ROOT, runProcess, tempDir } from '../helpers/repo.js';
 import { runUnderNode, startServe } from '../helpers/node-host.js';
 
+// Builds components (a StarlingMonkey build alone can take minutes on a loaded machine).
+t.setTimeout(900_000);
+
 /** The first ```ts block of a README that contains `marker`. */
 function codeBlock(readme: string, marker: string): string {
   const text = readFileSync(join(REPO_ROOT, readme), 'utf8');

@@ -14,6 +14,9 @@ import { prng, seedFromEnv } from '../../collector/test/seeded.js';
 import { hostRunner } from '../../../test/helpers/hosts.js';
 import { HOW_TO_GET_WASMTIME } from '../../../test/helpers/wasmtime.js';
 
+// Builds components (a StarlingMonkey build alone can take minutes on a loaded machine).
+t.setTimeout(900_000);
+
 const FIXTURE = fileURLToPath(new URL('./fixtures/globals/filter.ts', import.meta.url));
 
 function randomString(next: () => number, maxLength: number): string {
