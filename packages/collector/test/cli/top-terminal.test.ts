@@ -5,7 +5,7 @@
 process.env.TZ = 'UTC';
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -63,6 +63,8 @@ async function startTop(t: { teardown(fn: () => void): void }, url: string): Pro
   tmux(socket, 'new-session', '-d', '-x', String(COLUMNS), '-y', '24', '-s', 'top', 'sh', '-c', script);
   t.teardown(() => {
     spawnSync('tmux', ['-L', socket, 'kill-server'], { stdio: 'ignore' });
+    // kill-server leaves the socket file behind
+    rmSync(join(process.env.TMUX_TMPDIR ?? '/tmp', `tmux-${process.getuid?.() ?? 0}`, socket), { force: true });
   });
   return socket;
 }
