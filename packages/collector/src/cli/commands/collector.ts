@@ -8,7 +8,9 @@ import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { UsageError, type Command } from '../command.js';
 import { DEFAULT_GRACE_MS } from '../../daemon/collector.js';
-import { parseDashboardList } from '../../daemon/heartbeat.js';
+import { DEFAULT_HEARTBEAT_FIRST_DELAY_MS, DEFAULT_HEARTBEAT_INTERVAL_MS, parseDashboardList } from '../../daemon/heartbeat.js';
+import { DEFAULT_METRIC_FILE_BYTES, DEFAULT_METRIC_FILE_COUNT } from '../../metriclog/writer.js';
+import { DEFAULT_MAX_RESOURCES } from '../../stats/registry.js';
 import { DEFAULT_CHECKPOINT_INTERVAL_MS, DEFAULT_HOST, DEFAULT_PORT, DEFAULT_TICK_MS, runDaemon } from '../../daemon/run.js';
 import { startHttpServer, type HttpServerOptions } from '../../http/server.js';
 
@@ -29,12 +31,12 @@ Options:
   --grace-ms N              a second is sealed N ms after it ended (default ${DEFAULT_GRACE_MS})
   --tick-ms N               scan the log directory every N ms (default ${DEFAULT_TICK_MS})
   --checkpoint-ms N         checkpoint every N ms (default ${DEFAULT_CHECKPOINT_INTERVAL_MS})
-  --metric-file-bytes N     roll metric log files at N bytes (default 52428800)
-  --metric-file-count N     keep N metric log files (default 6)
-  --max-resources N         tracked resources cap (default 6000)
+  --metric-file-bytes N     roll metric log files at N bytes (default ${DEFAULT_METRIC_FILE_BYTES})
+  --metric-file-count N     keep N metric log files (default ${DEFAULT_METRIC_FILE_COUNT})
+  --max-resources N         tracked resources cap (default ${DEFAULT_MAX_RESOURCES})
   --dashboard HOST:PORT[,HOST:PORT]
                             register with these Sentinel Dashboards (heartbeat POST /registry/machine)
-  --heartbeat-ms N          dashboard heartbeat interval (default 10000; first beat after 5 s)
+  --heartbeat-ms N          dashboard heartbeat interval (default ${DEFAULT_HEARTBEAT_INTERVAL_MS}; first beat after ${DEFAULT_HEARTBEAT_FIRST_DELAY_MS / 1000} s)
   --log-level LEVEL         pino level (default info)
   --allow-shared-pin        accept a pin (or its log/, rules/, collector/) owned by another user or
                             writable by group/others (refused otherwise: E_PIN_UNSAFE)
