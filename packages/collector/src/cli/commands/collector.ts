@@ -29,12 +29,19 @@ Options:
   --dashboard HOST:PORT[,HOST:PORT]
                             register with these Sentinel Dashboards (heartbeat POST /registry/machine)
   --heartbeat-ms N          dashboard heartbeat interval (default 10000; first beat after 5 s)
+  --token TOKEN             bearer token for state-changing requests (/setRules); default: the
+                            one in DIR/collector/token, created (0600, random) at first start
+  --trust-dashboard-address ADDR
+                            requests from this one address may push rules without the token (a
+                            Sentinel Dashboard sends none); no address is trusted by default
+  --control-tick-ms N       run the rules engine and refresh the map every N ms (default and at most 100)
+  --map-slots N             home slots of a new resource map DIR/map (default 4096)
   --log-level LEVEL         pino level (default info)
   --allow-shared-pin        accept a pin (or its log/, rules/, collector/) owned by another user or
                             writable by group/others (refused otherwise: E_PIN_UNSAFE)
 
 Environment:
-  SENTINEL_WASI_TOKEN       bearer token that state-changing HTTP requests must carry
+  SENTINEL_WASI_TOKEN       bearer token that state-changing HTTP requests must carry (--token wins)
 `;
 
 function intOption(values: Record<string, unknown>, name: string, min: number): number | undefined {
@@ -69,6 +76,10 @@ export const collectorCommand: Command = {
           'log-level': { type: 'string' },
           dashboard: { type: 'string' },
           'heartbeat-ms': { type: 'string' },
+          token: { type: 'string' },
+          'trust-dashboard-address': { type: 'string' },
+          'control-tick-ms': { type: 'string' },
+          'map-slots': { type: 'string' },
           'allow-shared-pin': { type: 'boolean' },
         },
         strict: true,
@@ -96,6 +107,11 @@ export const collectorCommand: Command = {
       throw new UsageError(`--dashboard: ${(err as Error).message}`);
     }
     const heartbeatIntervalMs = intOption(values, 'heartbeat-ms', 100);
+    const controlTickMs = intOption(values, 'control-tick-ms', 10);
+    if (controlTickMs !== undefined && controlTickMs > 100) throw new UsageError('--control-tick-ms must be at most 100');
+    const mapSlots = intOption(values, 'map-slots', 1);
+    const token = values.token ?? (process.env.SENTINEL_WASI_TOKEN || undefined);
+    if (token !== undefined && token.trim() === '') throw new UsageError('--token must not be empty');
     const logger = pino({ level: values['log-level'] ?? 'info', base: { pid: process.pid } }, io.stdout);
     const daemon = await runDaemon({
       pinDir: values.pin,
@@ -112,7 +128,10 @@ export const collectorCommand: Command = {
       ...(maxResources === undefined ? {} : { maxResources }),
       ...(dashboards === undefined ? {} : { dashboards }),
       ...(heartbeatIntervalMs === undefined ? {} : { heartbeatIntervalMs }),
-      ...(process.env.SENTINEL_WASI_TOKEN ? { token: process.env.SENTINEL_WASI_TOKEN } : {}),
+      ...(token === undefined ? {} : { token }),
+      ...(values['trust-dashboard-address'] === undefined ? {} : { trustDashboardAddress: values['trust-dashboard-address'] }),
+      ...(controlTickMs === undefined ? {} : { controlTickMs }),
+      ...(mapSlots === undefined ? {} : { mapSlots }),
     });
     const signal = await new Promise<string>((resolve) => {
       const on = (sig: string): void => {
