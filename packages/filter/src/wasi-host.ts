@@ -41,7 +41,8 @@ class WasiPinFile implements PinFile {
   readAt(offsetBytes: number, lengthBytes: number): Uint8Array | null {
     if (this.file === null) return null;
     try {
-      const [bytes] = this.file.read(BigInt(lengthBytes), BigInt(offsetBytes));
+      // Both engines accept a JS number for a u64 (QuickJS traps on a BigInt here); the types say bigint.
+      const [bytes] = this.file.read(lengthBytes as unknown as bigint, offsetBytes as unknown as bigint);
       return bytes;
     } catch {
       return null;
