@@ -37,12 +37,19 @@ Options:
   --dashboard HOST:PORT[,HOST:PORT]
                             register with these Sentinel Dashboards (heartbeat POST /registry/machine)
   --heartbeat-ms N          dashboard heartbeat interval (default ${DEFAULT_HEARTBEAT_INTERVAL_MS}; first beat after ${DEFAULT_HEARTBEAT_FIRST_DELAY_MS / 1000} s)
+  --token TOKEN             bearer token for state-changing requests (/setRules); default: the
+                            one in DIR/collector/token, created (0600, random) at first start
+  --trust-dashboard-address ADDR
+                            requests from this one address may push rules without the token (a
+                            Sentinel Dashboard sends none); no address is trusted by default
+  --control-tick-ms N       run the rules engine and refresh the map every N ms (default and at most 100)
+  --map-slots N             home slots of a new resource map DIR/map (default 4096)
   --log-level LEVEL         pino level (default info)
   --allow-shared-pin        accept a pin (or its log/, rules/, collector/) owned by another user or
                             writable by group/others (refused otherwise: E_PIN_UNSAFE)
 
 Environment:
-  SENTINEL_WASI_TOKEN       bearer token that state-changing HTTP requests must carry
+  SENTINEL_WASI_TOKEN       bearer token that state-changing HTTP requests must carry (--token wins)
 `;
 
 /** Thrown when the HTTP port cannot be had: one line for the dispatcher, exit code 1. */
@@ -104,6 +111,10 @@ export const collectorCommand: Command = {
           'log-level': { type: 'string' },
           dashboard: { type: 'string' },
           'heartbeat-ms': { type: 'string' },
+          token: { type: 'string' },
+          'trust-dashboard-address': { type: 'string' },
+          'control-tick-ms': { type: 'string' },
+          'map-slots': { type: 'string' },
           'allow-shared-pin': { type: 'boolean' },
           'no-http': { type: 'boolean' },
         },
@@ -147,6 +158,11 @@ export const collectorCommand: Command = {
       throw new UsageError(`--dashboard: ${(err as Error).message}`);
     }
     const heartbeatIntervalMs = intOption(values, 'heartbeat-ms', 100);
+    const controlTickMs = intOption(values, 'control-tick-ms', 10);
+    if (controlTickMs !== undefined && controlTickMs > 100) throw new UsageError('--control-tick-ms must be at most 100');
+    const mapSlots = intOption(values, 'map-slots', 1);
+    const token = typeof values.token === 'string' ? values.token : process.env.SENTINEL_WASI_TOKEN || undefined;
+    if (token !== undefined && token.trim() === '') throw new UsageError('--token must not be empty');
     const logger = pino({ level: typeof values['log-level'] === 'string' ? values['log-level'] : 'info', base: { pid: process.pid } }, io.stdout);
     const daemon = await runDaemon({
       pinDir: values.pin,
@@ -164,7 +180,10 @@ export const collectorCommand: Command = {
       ...(maxResources === undefined ? {} : { maxResources }),
       ...(dashboards === undefined ? {} : { dashboards }),
       ...(heartbeatIntervalMs === undefined ? {} : { heartbeatIntervalMs }),
-      ...(process.env.SENTINEL_WASI_TOKEN ? { token: process.env.SENTINEL_WASI_TOKEN } : {}),
+      ...(token === undefined ? {} : { token }),
+      ...(typeof values['trust-dashboard-address'] === 'string' ? { trustDashboardAddress: values['trust-dashboard-address'] } : {}),
+      ...(controlTickMs === undefined ? {} : { controlTickMs }),
+      ...(mapSlots === undefined ? {} : { mapSlots }),
     });
     if (httpStartError !== undefined) {
       await daemon.stop(); // final checkpoint, lock released
