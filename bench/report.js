@@ -21,6 +21,8 @@ export function evaluateGoals(j) {
   const fl = j.flow?.steady;
   const flWorst = fl ? fl.reduce((a, c) => (c.withinFivePct < a.withinFivePct ? c : a)) : null;
   add('flow.accuracy', 'flow control: every 10 s average admitted rate within ±5 % of count (10, 100, 1000/s at 2×, 5×, 20×)', flWorst ? flWorst.withinFivePct : null, flWorst?.withinFivePct === 1, flWorst ? `${F(100 * flWorst.withinFivePct)} % of windows within ±5 % at worst (${flWorst.count}/s, ${flWorst.overload}×; worst window ${F(Math.max(...fl.map((c) => c.worstErrorPct)), 1)} %)` : '', "Sentinel's in-process exact limiting: 0 % error");
+  const sv = j.serve ?? {};
+  add('serve.rate', 'serve ≥ 500 requests/s (http-gateway, concurrency 8)', sv.poolRequestsPerSec ?? null, sv.poolRequestsPerSec >= 500, `${F(sv.poolRequestsPerSec, 0)} req/s (${F(sv.poolOverFresh, 1)}× fresh instances)`, `a fresh instance per request ${F(sv.freshRequestsPerSec, 1)} req/s`);
   return g;
 }
 
@@ -219,6 +221,25 @@ export function renderMarkdown(j) {
     }
   }
   p();
+  p('## Serving HTTP filters (Node host)');
+  p();
+  const sv = j.serve?.details;
+  if (sv) {
+    p(`The http-gateway example under \`sentinel-wasi serve\` (a child process on 127.0.0.1), a keep-alive load generator with`);
+    p(`${sv.concurrency} connections sending \`GET /api/users\` a bounded number of times after an untimed warm-up; every answer must be`);
+    p('200 and the pin must hold a PASS and an EXIT record per request. The baseline is the same server with');
+    p('`--fresh-instance-per-request` (an instantiation per request, as `wasmtime serve` isolates by default);');
+    p('the ceiling is what the same load generator gets from a plain `node:http` server answering `ok` on this machine now.');
+    p();
+    p(table(['server', 'requests (timed)', 'requests/s', 'vs fresh instances', 'server summary'], [sv.pool, sv.fresh].map((x) => [
+      x.label === 'pool' ? 'instance pool (default)' : '`--fresh-instance-per-request`',
+      String(x.requests),
+      F(x.requestsPerSec, 1),
+      `${F(x.requestsPerSec / sv.fresh.requestsPerSec, 1)}×`,
+      x.serverSummary.replace(/^stopped after /, ''),
+    ]).concat(sv.ceiling ? [['plain `node:http` (ceiling)', String(sv.ceiling.requests), F(sv.ceiling.requestsPerSec, 1), `${F(sv.ceiling.requestsPerSec / sv.fresh.requestsPerSec, 1)}×`, 'no component']] : [])));
+  }
+  p();
   p('## Profile of the ingest hot path');
   p();
   const pr = j.profile;
@@ -405,6 +426,16 @@ function analysis(j) {
     lines.push('  The loop works the cumulative error off (integral time 500 ms); what it cannot take back is the binomial noise of');
     lines.push(`  the admissions decided before it sees them (one ${j.flow.tickMs} ms tick plus the ${j.flow.recordDelayMs} ms record delay). At 100 and 1000/s the worst`);
     lines.push(`  window in this run is ${F(Math.max(...j.flow.steady.filter((c) => c.count >= 100).map((c) => c.worstErrorPct)), 1)} %.`);
+  }
+  if (goals['serve.rate']?.met === false) {
+    const sv = j.serve;
+    lines.push(`- **Serving** (${F(sv.poolRequestsPerSec, 0)} requests/s with the pool, ${F(sv.freshRequestsPerSec, 1)} with a fresh instance per request, load average`);
+    lines.push(`  ${j.meta.machine.loadAvgAtStart.map((x) => x.toFixed(2)).join(' / ')} at start on ${j.meta.machine.cpus} CPUs; a plain node:http server reached ${F(sv.details?.plainNodeRequestsPerSec, 0)} requests/s in the same run,`);
+    lines.push(`  so the pool gets ${F(100 * (sv.details?.poolOverPlainNode ?? NaN), 0)} % of what this machine gave any Node server): with the pool no request pays an instantiation, so what is left per request is`);
+    lines.push("  the host's own path: jco's sync instantiation runs requests one at a time on the main thread, and preview2-shim keeps its");
+    lines.push('  HTTP server and the response streams on its I/O worker thread, so each request crosses between the two threads');
+    lines.push('  several times (a synchronous wait each time). What would move it: a `wasi:http/types` implementation on the main');
+    lines.push("  thread (Node's own HTTP server, no worker crossings), or several host processes behind one port.");
   }
   if (lines.length === 0) lines.push('Every goal measured in this run was met.');
   return lines;

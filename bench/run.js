@@ -18,8 +18,8 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const DEFAULT_SEED = 20261126;
 
 const PLANS = {
-  quick: { catchUpEvents: 1_000_000, ingestEvents: 600_000, repeats: 3, variantEvents: 150_000, variantRepeats: 1, scalingEvents: 120_000, scalingRepeats: 1, profileEvents: 400_000, filterEvents: 10_000, httpEvents: 200, filterRepeats: 3, freshnessSamples: 1000, freshnessTickSamples: 100, freshnessSparseSamples: 0, flowSeeds: 5, flowSeconds: 40 },
-  full: { catchUpEvents: 3_000_000, ingestEvents: 5_000_000, repeats: 5, variantEvents: 1_000_000, variantRepeats: 3, scalingEvents: 1_000_000, scalingRepeats: 3, profileEvents: 2_000_000, filterEvents: 100_000, httpEvents: 2000, filterRepeats: 5, freshnessSamples: 2000, freshnessTickSamples: 500, freshnessSparseSamples: 300, flowSeeds: 20, flowSeconds: 70 },
+  quick: { catchUpEvents: 1_000_000, ingestEvents: 600_000, repeats: 3, variantEvents: 150_000, variantRepeats: 1, scalingEvents: 120_000, scalingRepeats: 1, profileEvents: 400_000, filterEvents: 10_000, httpEvents: 200, filterRepeats: 3, freshnessSamples: 1000, freshnessTickSamples: 100, freshnessSparseSamples: 0, flowSeeds: 5, flowSeconds: 40, servePoolRequests: 1000, serveFreshRequests: 40 },
+  full: { catchUpEvents: 3_000_000, ingestEvents: 5_000_000, repeats: 5, variantEvents: 1_000_000, variantRepeats: 3, scalingEvents: 1_000_000, scalingRepeats: 3, profileEvents: 2_000_000, filterEvents: 100_000, httpEvents: 2000, filterRepeats: 5, freshnessSamples: 2000, freshnessTickSamples: 500, freshnessSparseSamples: 300, flowSeeds: 20, flowSeconds: 70, servePoolRequests: 5000, serveFreshRequests: 200 },
 };
 
 function parseArgs(argv) {
@@ -31,7 +31,7 @@ function parseArgs(argv) {
     else if (a.startsWith('--seed=')) o.seed = Number(a.slice(7));
     else if (a === '--only') o.only = argv[++i].split(',');
     else if (a === '--help' || a === '-h') {
-      process.stdout.write('usage: npm run bench [-- --quick] [--seed N] [--only ingest,catchUp,workloads,scaling,profile,filter,freshness,rss,flow]\n');
+      process.stdout.write('usage: npm run bench [-- --quick] [--seed N] [--only ingest,catchUp,workloads,scaling,profile,filter,freshness,rss,flow,serve]\n');
       process.exit(0);
     } else throw new Error(`unknown argument ${a}`);
   }
@@ -102,6 +102,7 @@ async function main() {
   });
   await step('rss', () => runChild(join(ROOT, 'bench/daemon.js'), 'rss', { resources: 10_000, seed: opts.seed }));
   await step('flow', () => runChild(join(ROOT, 'bench/flow-control.js'), 'flowBench', { seed: opts.seed, seeds: plan.flowSeeds, seconds: plan.flowSeconds }));
+  await step('serve', () => runChild(join(ROOT, 'bench/serve.js'), 'serveBench', { poolRequests: plan.servePoolRequests, freshRequests: plan.serveFreshRequests, concurrency: 8 }));
 
   results.meta.elapsedSeconds = (Date.now() - started) / 1000;
   results.meta.codeFacts = codeFacts(ROOT);
@@ -159,6 +160,12 @@ function toLatestJson(r) {
       breakdown: ing.bytes ?? null,
     },
     collectorRssMb10kResources: num(r.rss?.rssMb),
+    serve: {
+      poolRequestsPerSec: num(r.serve?.poolRequestsPerSec),
+      freshRequestsPerSec: num(r.serve?.freshRequestsPerSec),
+      poolOverFresh: num(r.serve?.poolOverFresh),
+      details: r.serve ?? null,
+    },
     rss: r.rss ?? null,
     scaling: r.scaling ?? null,
     workloads: r.workloads ?? null,

@@ -1,4 +1,4 @@
-// The http-gateway example: its HTTP face served by the Node host (a fresh instance per request),
+// The http-gateway example: its HTTP face served by the Node host (its pool of reused instances),
 // and its command face under both hosts. Answers are exact; the records in the pin add up to the
 // requests (pass, success, exception per resource), read by the scanner and by msgpackr alike.
 
@@ -76,7 +76,7 @@ for (const pinState of ['missing', 'read-only'] as const) {
     t.same(answers, requests.map((r) => `${r.status} ${r.body}`), 'answered exactly as with a working pin');
     const { stderr } = await server.stop();
     const code = pinState === 'missing' ? 'no-entry' : 'not-permitted';
-    t.match(stderr, new RegExp(`stopped after 12 requests \\(0 failed\\), \\d+ instances; 12 requests could not write to the pin \\(${code} \\d+\\)`));
+    t.match(stderr, new RegExp(`stopped after 12 requests \\(0 failed\\), \\d+ instances \\(pool of 4; 0 retired, 0 dropped after a trap\\); 12 requests could not write to the pin \\(${code} \\d+\\)`));
     t.same(scanPin(pin).segments, []);
   });
 }

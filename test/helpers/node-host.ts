@@ -10,7 +10,7 @@ export const NODE_HOST_CACHE = join(CACHE_DIR, 'sentinel-wasi');
 
 export interface GuestRun {
   component: string;
-  /** Host directory for /pin; undefined runs without one (Node host: a path that does not exist). */
+  /** Host directory for /pin; undefined runs without one (Node host: --no-pin; wasmtime: no --dir). */
   pin: string | undefined;
   pinReadOnly?: boolean;
   args?: string[];
@@ -30,13 +30,11 @@ export async function prepareUnderNode(component: string): Promise<void> {
 }
 
 export function runUnderNode(run: GuestRun): Promise<ProcessResult> {
-  const pin = run.pin ?? join(REPO_ROOT, '.cache', 'no-such-pin');
   return runProcess(process.execPath, [
     CLI_BIN,
     'run',
     run.component,
-    '--pin',
-    pin,
+    ...(run.pin === undefined ? ['--no-pin'] : ['--pin', run.pin]),
     ...(run.pinReadOnly ? ['--pin-read-only'] : []),
     ...envFlags(run.env),
     '--cache-dir',

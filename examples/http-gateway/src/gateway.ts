@@ -2,7 +2,7 @@
 // or a command line): name the resource "<METHOD> <path>", ask verdict(), answer 429 when
 // rejected, else 200 (500 when the query has fail=1), recording the entry and its exit with RT.
 
-import { admits, type Sentinel } from '@sentinel-wasi/filter/core';
+import { admits, resourceName, type Sentinel } from '@sentinel-wasi/filter/core';
 
 export interface GatewayResponse {
   status: number;
@@ -36,9 +36,10 @@ export function splitTarget(pathWithQuery: string): { path: string; params: Map<
  */
 export function handleRequest(sentinel: Sentinel, method: string, pathWithQuery: string, random01: number = Math.random()): GatewayResponse {
   const { path, params } = splitTarget(pathWithQuery);
-  const resource = `${method} ${path}`;
+  // resourceName: a valid name whatever the request holds (a cut that split a surrogate pair, control characters).
+  const resource = resourceName(`${method} ${path}`, { maxBytes: 1024 });
   const originParam = params.get('origin');
-  const origin = originParam === undefined || originParam === '' ? undefined : originParam.slice(0, MAX_PATH_CHARS);
+  const origin = originParam === undefined || originParam === '' ? undefined : resourceName(originParam.slice(0, MAX_PATH_CHARS), { maxBytes: 1024 });
   if (!admits(sentinel.verdict(resource), Date.now(), random01)) {
     sentinel.recordBlock(resource, { origin });
     sentinel.flush(); // the end of this request

@@ -7,3 +7,4 @@ export type { FilterHost } from './host.js';
 export { FilterError, FilterErrorCode } from './errors.js';
 export { VERDICT_PASS, admits, type Verdict } from './verdict.js';
 export { command, flushAll, httpHandler, register } from './lifecycle.js';
+export { DEFAULT_RESOURCE_NAME_BYTES, EMPTY_RESOURCE_NAME, resourceName, type ResourceNameOptions } from './resource-name.js';

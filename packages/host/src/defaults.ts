@@ -7,6 +7,9 @@ import { join } from 'node:path';
 /** `serve` binds loopback unless told otherwise. */
 export const DEFAULT_SERVE_HOST = '127.0.0.1';
 
+/** `serve` keeps this many component instances ready unless told otherwise. */
+export const DEFAULT_SERVE_INSTANCES = 4;
+
 /** `$SENTINEL_WASI_CACHE`, else `$XDG_CACHE_HOME/sentinel-wasi`, else `~/.cache/sentinel-wasi`. */
 export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
   if (env.SENTINEL_WASI_CACHE) return env.SENTINEL_WASI_CACHE;

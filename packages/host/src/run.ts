@@ -54,7 +54,7 @@ export async function runComponent(options: RunOptions): Promise<RunResult> {
     }
   }
   if (pinWriteFailures.total > 0) {
-    stderr.write(`sentinel-wasi run: ${pinWriteFailures.total} writes to the pin failed (${pinWriteFailures.describe()})\n`);
+    stderr.write(`sentinel-wasi run: ${pinWriteFailures.total} operations on the pin failed (${pinWriteFailures.describe()})\n`);
   }
   return { exitCode, component, pinWriteFailures };
 }

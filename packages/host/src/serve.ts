@@ -1,18 +1,21 @@
 // Owns serving an HTTP component (wasi:http/incoming-handler) under the Node host: preview2-shim's
-// HTTP server, and a fresh component instance for every request (per-request isolation, as
-// `wasmtime serve` does by default for p2 components), each with its own pin preopen. Instantiating
-// costs tens of ms (mostly jco's generated set-up code), so the next instance is made while the
-// server is idle, and `maxInstanceReuseCount` (like wasmtime's flag) lets an instance serve several
-// requests one after another. A request whose instance traps gets a 500 and is counted; that
-// instance is never used again, and the server goes on.
+// HTTP server and a pool of component instances (instance-pool.ts), each with its own import object
+// and pin preopen. By default an instance is reused for request after request (instantiating costs
+// tens of ms, mostly jco's generated set-up code; the filter SDK flushes at the end of every
+// request, so frames stay per request); `maxInstanceReuseCount: 1` gives every request a fresh
+// instance, as `wasmtime serve` does. jco's sync instantiation runs a request to completion in one
+// call, so requests are handled one at a time; the pool keeps instances ready so that a retired or
+// trapped one is replaced without a request waiting. A request whose instance traps gets a 500 and
+// is counted; that instance is dropped, and the server goes on.
 
 import { basename } from 'node:path';
 import { instanceImports, PinWriteFailures } from './imports.js';
 import { HostError, defaultCacheDir, loadComponent, type LoadedComponent } from './transpile-cache.js';
-import { DEFAULT_SERVE_HOST } from './defaults.js';
+import { DEFAULT_SERVE_HOST, DEFAULT_SERVE_INSTANCES } from './defaults.js';
 import { ShimHttpServer, shimHttpTypes } from './shim.js';
+import { InstancePool } from './instance-pool.js';
 
-export { DEFAULT_SERVE_HOST };
+export { DEFAULT_SERVE_HOST, DEFAULT_SERVE_INSTANCES };
 
 export interface ServeOptions {
   componentPath: string;
@@ -22,7 +25,9 @@ export interface ServeOptions {
   host?: string;
   /** Port to bind; 0 picks a free one (see `port` on the result). */
   port: number;
-  /** Requests one instance serves, one after another, before it is dropped (default 1: isolation). */
+  /** Instances kept ready (default DEFAULT_SERVE_INSTANCES). */
+  instances?: number;
+  /** Requests one instance serves, one after another, before it is retired (default Infinity; 1: a fresh instance per request). */
   maxInstanceReuseCount?: number;
   /** Arguments after argv[0] for every instance. */
   args?: string[];
@@ -38,6 +43,12 @@ export interface ServeCounters {
   failedRequests: number;
   /** Component instances created (the up-front check included). */
   instances: number;
+  /** Instances retired after serving maxInstanceReuseCount requests. */
+  instancesRetired: number;
+  /** Instances dropped because a request trapped in them. */
+  instancesDiscarded: number;
+  /** Instances kept ready. */
+  poolSize: number;
   /** Requests during which the instance failed to write to the pin (answered all the same). */
   requestsWithPinWriteFailures: number;
   /** Every failed write to the pin, by error code. */
@@ -69,9 +80,13 @@ function answerInternalError(responseOut: unknown): void {
 
 export async function serveComponent(options: ServeOptions): Promise<RunningServer> {
   const stderr = options.stderr ?? process.stderr;
-  const maxUses = options.maxInstanceReuseCount ?? 1;
-  if (!Number.isSafeInteger(maxUses) || maxUses < 1) {
+  const maxUses = options.maxInstanceReuseCount ?? Infinity;
+  if (maxUses !== Infinity && (!Number.isSafeInteger(maxUses) || maxUses < 1)) {
     throw new HostError('E_BAD_ARGUMENT', `maxInstanceReuseCount must be a positive integer, got ${maxUses}`);
+  }
+  const poolSize = options.instances ?? DEFAULT_SERVE_INSTANCES;
+  if (!Number.isSafeInteger(poolSize) || poolSize < 1) {
+    throw new HostError('E_BAD_ARGUMENT', `instances must be a positive integer, got ${poolSize}`);
   }
   const component = await loadComponent(options.componentPath, options.cacheDir ?? defaultCacheDir());
   const importOptions = {
@@ -80,70 +95,76 @@ export async function serveComponent(options: ServeOptions): Promise<RunningServ
     args: [basename(options.componentPath), ...(options.args ?? [])],
     env: options.env ?? {},
   };
+  // Every instance gets its own import object (its own preopen of the pin); failures are counted together.
+  const pinWriteFailures = new PinWriteFailures();
+  type Instance = ReturnType<LoadedComponent['instantiate']>;
+  const instantiate = (): Instance => component.instantiate(component.getCoreModule, instanceImports(importOptions, pinWriteFailures).imports);
   // Instantiate once up front: a component that cannot serve fails here, not on the first request.
-  const pinWriteFailures = new PinWriteFailures(); // shared by every instance
-  let probe;
+  let probe: Instance;
   try {
-    probe = component.instantiate(component.getCoreModule, instanceImports(importOptions, pinWriteFailures).imports);
+    probe = instantiate();
   } catch (err) {
     throw new HostError('E_INSTANTIATE', `cannot instantiate ${options.componentPath}: ${(err as Error).message}`);
   }
   if (typeof probe.incomingHandler?.handle !== 'function') {
     throw new HostError('E_NOT_HTTP', `${options.componentPath} does not export wasi:http/incoming-handler (is it a command component? use run)`);
   }
+  const pool = new InstancePool<Instance>({ size: poolSize, maxUsesPerInstance: maxUses, create: instantiate });
+  pool.adopt(probe);
+  try {
+    pool.fill();
+  } catch (err) {
+    throw new HostError('E_INSTANTIATE', `cannot instantiate ${options.componentPath}: ${(err as Error).message}`);
+  }
 
-  const counters: ServeCounters = { requests: 0, failedRequests: 0, instances: 1, requestsWithPinWriteFailures: 0, pinWriteFailures };
-  type Instance = ReturnType<LoadedComponent['instantiate']>;
-  const instantiate = (): Instance => {
-    counters.instances++;
-    return component.instantiate(component.getCoreModule, instanceImports(importOptions, pinWriteFailures).imports);
-  };
-  // The instance serving requests now (and how many it has served), and one made ahead of need.
-  let current: Instance | null = null;
-  let currentUses = 0;
-  let spare: Instance | null = probe; // fresh: it has served nothing
-  let spareTimer: NodeJS.Immediate | null = null;
-  const makeSpareLater = (): void => {
-    if (spare !== null || spareTimer !== null) return;
-    spareTimer = setImmediate(() => {
-      spareTimer = null;
-      try {
-        spare ??= instantiate();
-      } catch {
-        // reported when a request needs it
-      }
-    });
-  };
-  const instanceForRequest = (): Instance => {
-    if (current === null || currentUses >= maxUses) {
-      current = spare ?? instantiate();
-      spare = null;
-      currentUses = 0;
-    }
-    currentUses++;
-    return current;
+  const counters: ServeCounters = {
+    requests: 0,
+    failedRequests: 0,
+    get instances() {
+      return pool.counters.created;
+    },
+    get instancesRetired() {
+      return pool.counters.retired;
+    },
+    get instancesDiscarded() {
+      return pool.counters.discarded;
+    },
+    poolSize,
+    requestsWithPinWriteFailures: 0,
+    pinWriteFailures,
   };
 
   const server = new ShimHttpServer({
     handle(request: unknown, responseOut: unknown): void {
       counters.requests++;
       const failuresBefore = pinWriteFailures.total;
+      let lease;
       try {
-        instanceForRequest().incomingHandler!.handle(request, responseOut);
+        lease = pool.acquire();
       } catch (err) {
         counters.failedRequests++;
-        current = null; // a trapped instance is never entered again
+        stderr.write(`sentinel-wasi serve: request failed: cannot instantiate: ${err instanceof Error ? err.message : String(err)}\n`);
+        answerInternalError(responseOut);
+        return;
+      }
+      let trapped = false;
+      try {
+        lease.instance.incomingHandler!.handle(request, responseOut);
+      } catch (err) {
+        trapped = true; // a trapped instance is never entered again
+        counters.failedRequests++;
         stderr.write(`sentinel-wasi serve: request failed: ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}\n`);
         answerInternalError(responseOut);
       }
+      pool.release(lease, { trapped });
       if (pinWriteFailures.total > failuresBefore) counters.requestsWithPinWriteFailures++;
-      makeSpareLater();
     },
   });
   const host = options.host ?? DEFAULT_SERVE_HOST;
   try {
     server.listen(options.port, host);
   } catch (err) {
+    pool.close();
     try {
       server.stop(); // clears the shim's keep-alive timer; its stop of the never-started server fails
     } catch {
@@ -153,14 +174,13 @@ export async function serveComponent(options: ServeOptions): Promise<RunningServ
     throw new HostError(code === 'EADDRINUSE' ? 'E_ADDRESS_IN_USE' : 'E_LISTEN', `cannot listen on ${host}:${options.port}: ${(err as Error).message}`);
   }
   const address = server.address() as { port: number };
-  makeSpareLater();
   return {
     host,
     port: address.port,
     component,
     counters,
     close: () => {
-      if (spareTimer !== null) clearImmediate(spareTimer);
+      pool.close();
       server.stop();
     },
   };

@@ -1,14 +1,14 @@
 // `sentinel-wasi run`: a command component under the Node host, as a real child process: stdio and
 // exit codes passed through, the pin at /pin, usage errors, and the transpile cache.
 
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import { loadComponent, sha256Hex } from '../src/transpile-cache.js';
 import { fixtureComponent } from '../../../test/helpers/fixtures.js';
-import { runUnderNode } from '../../../test/helpers/node-host.js';
+import { NODE_HOST_CACHE, runUnderNode } from '../../../test/helpers/node-host.js';
 import { CLI_BIN, runProcess, tempDir } from '../../../test/helpers/repo.js';
 import { scanPin } from '../../../test/helpers/segments.js';
 
@@ -39,20 +39,37 @@ t.test('appends go to the pin as whole frames', async (t) => {
   t.same(scan.records.map((r) => r.rtMs), [...Array(250).keys()], 'in order, none missing');
 });
 
-t.test('a missing pin: the run goes on, the component counts its drops, a warning says why', async (t) => {
+t.test('a pin that does not exist: exit 1 with one line (E_NO_PIN), nothing run, nothing created', async (t) => {
   const dir = await tempDir(t, 'run');
   const pin = join(dir, 'not-created');
-  const r = await runUnderNode({ component, pin, args: ['append', 'w1', '10', 'res', String(BUCKET)] });
-  t.same({ code: r.code, stdout: r.stdout }, { code: 0, stdout: 'appended 0 dropped 10\n' });
-  t.match(r.stderr, /pin .*not-created does not exist/);
-  t.match(r.stderr, /sentinel-wasi run: 2 writes to the pin failed \(no-entry 2\)/);
+  const r = await runProcess(process.execPath, [CLI_BIN, 'run', component, '--pin', pin, '--cache-dir', NODE_HOST_CACHE, '--', 'append', 'w1', '10', 'res', String(BUCKET)]);
+  t.same(r, { code: 1, stdout: '', stderr: `sentinel-wasi run: pin ${pin} does not exist (create it with: sentinel-wasi init --pin ${pin}) (E_NO_PIN)\n` });
   t.notOk(existsSync(pin));
+  const file = join(dir, 'a-file');
+  writeFileSync(file, '');
+  const notDir = await runProcess(process.execPath, [CLI_BIN, 'run', component, '--pin', file, '--cache-dir', NODE_HOST_CACHE]);
+  t.same(notDir, { code: 1, stdout: '', stderr: `sentinel-wasi run: pin ${file} is not a directory (E_PIN_NOT_DIRECTORY)\n` });
+});
+
+t.test('--no-pin: nothing preopened; the component finds no pin and counts its drops, the host counts no failures', async (t) => {
+  const r = await runUnderNode({ component, pin: undefined, args: ['append', 'w1', '10', 'res', String(BUCKET)] });
+  t.same(r, { code: 0, stdout: 'appended 0 dropped 10\n', stderr: '' });
+});
+
+t.test('a read-only pin: the host reports the failed operations once, at exit', async (t) => {
+  const pin = await tempDir(t, 'run');
+  const r = await runUnderNode({ component, pin, pinReadOnly: true, args: ['append', 'w1', '3', 'res', String(BUCKET)] });
+  t.same(r, { code: 0, stdout: 'appended 0 dropped 3\n', stderr: 'sentinel-wasi run: 2 operations on the pin failed (not-permitted 2)\n' });
+  t.same(readdirSync(pin), []);
 });
 
 t.test('usage errors exit 2 with the reason', async (t) => {
   const cases: Array<[string[], RegExp]> = [
     [['run'], /expected exactly one component file, got 0/],
-    [['run', component], /--pin DIR is required/],
+    [['run', component], /--pin DIR is required \(or --no-pin\)/],
+    [['run', component, '--pin', '/tmp', '--no-pin'], /--pin and --no-pin cannot be given together/],
+    [['serve', component, '--pin', '/tmp', '--port', '0', '--instances', '0'], /--instances must be a positive integer, got "0"/],
+    [['serve', component, '--pin', '/tmp', '--port', '0', '--fresh-instance-per-request', '--max-instance-reuse-count', '2'], /cannot be given together/],
     [['run', join(tmpdir(), 'sw-none.wasm'), '--pin', '/tmp'], /component file not found/],
     [['run', component, '--pin', '/tmp', '--env', 'NOEQUALS'], /--env expects K=V/],
     [['run', component, '--pin', '/tmp', '--bogus'], /Unknown option '--bogus'/],

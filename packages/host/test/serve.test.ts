@@ -1,6 +1,7 @@
 // `sentinel-wasi serve`: an HTTP component under the Node host, as a real child process on
-// 127.0.0.1: a fresh instance per request, a trapping request answered 500 without stopping the
-// server, appends from every request whole in the pin, and a missing pin that fails no request.
+// 127.0.0.1: a pool of reused instances by default (state kept across requests), a fresh instance
+// per request on request, a trapping request answered 500 and its instance replaced, appends from
+// every request whole in the pin, and a missing pin that fails no request.
 
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -18,22 +19,44 @@ async function get(url: string): Promise<{ status: number; body: string }> {
   return { status: res.status, body: await res.text() };
 }
 
-t.test('every request gets a fresh instance and its append lands in the pin', async (t) => {
+/** The fixture's `served N`: how many requests the instance that answered has served. */
+const servedOf = (body: string): number => Number(/served (\d+)\n$/.exec(body)?.[1]);
+
+t.test('by default one instance serves request after request (its state kept); every append lands in the pin', async (t) => {
   const pin = await tempDir(t, 'serve');
   const server = await startServe({ component, pin });
   t.teardown(() => server.stop());
   const responses = [];
   for (let i = 0; i < 12; i++) responses.push(await get(`${server.url}/res${i % 3}?rt=${i}`));
-  // Eight more at once: concurrent requests, still one instance each.
-  responses.push(...(await Promise.all([...Array(8).keys()].map((i) => get(`${server.url}/burst?rt=${100 + i}`)))));
-  t.same(new Set(responses.map((r) => `${r.status} ${r.body}`)), new Set(['200 appended 1 dropped 0 served 1\n']), 'no instance served twice');
+  t.same(responses.map((r) => servedOf(r.body)), [...Array(12).keys()].map((i) => i + 1), 'the same instance, its count going up');
+  // Eight more at once: handled one at a time, each by an idle instance (never re-entered).
+  const burst = await Promise.all([...Array(8).keys()].map((i) => get(`${server.url}/burst?rt=${100 + i}`)));
+  t.same(burst.map((r) => r.status), Array(8).fill(200));
+  t.same(burst.map((r) => servedOf(r.body)).sort((a, b) => a - b), [13, 14, 15, 16, 17, 18, 19, 20], 'still the warm instance');
+  t.ok([...responses, ...burst].every((r) => r.body.startsWith('appended 1 dropped 0 ')));
   const { code, stderr } = await server.stop();
   t.equal(code, 0);
-  t.match(stderr, /stopped after 20 requests \(0 failed\), (2[01]) instances/, 'one instance per request (plus the up-front check and a spare)');
+  t.match(stderr, /stopped after 20 requests \(0 failed\), 4 instances \(pool of 4; 0 retired, 0 dropped after a trap\)\n/);
   const scan = scanPin(pin);
   t.same({ frames: scan.framesRead, skipped: scan.framesSkipped, records: scan.recordsAccepted }, { frames: 20, skipped: 0, records: 20 });
   t.same(scan.records.map((r) => r.rtMs).sort((a, b) => a - b), [...Array(12).keys(), ...[...Array(8).keys()].map((i) => 100 + i)]);
   t.same(new Set(scan.records.map((r) => r.name)), new Set(['res0', 'res1', 'res2', 'burst']));
+});
+
+t.test('--fresh-instance-per-request: every request gets a new instance', async (t) => {
+  const pin = await tempDir(t, 'serve');
+  const server = await startServe({ component, pin, extraArgs: ['--fresh-instance-per-request'] });
+  t.teardown(() => server.stop());
+  const responses = [];
+  for (let i = 0; i < 6; i++) responses.push(await get(`${server.url}/one?rt=${i}`));
+  responses.push(...(await Promise.all([...Array(6).keys()].map((i) => get(`${server.url}/burst?rt=${10 + i}`)))));
+  t.same(new Set(responses.map((r) => `${r.status} ${r.body}`)), new Set(['200 appended 1 dropped 0 served 1\n']), 'no instance served twice');
+  const { code, stderr } = await server.stop();
+  t.equal(code, 0);
+  const m = /stopped after 12 requests \(0 failed\), (\d+) instances \(pool of 4; 12 retired, 0 dropped after a trap\)/.exec(stderr);
+  t.ok(m, stderr);
+  t.ok(Number(m?.[1]) >= 13, `${m?.[1]} instances: one per request and ready ones beside`);
+  t.equal(scanPin(pin).recordsAccepted, 12);
 });
 
 t.test('outgoing HTTP requests are denied: the pin is the only capability', async (t) => {
@@ -43,28 +66,33 @@ t.test('outgoing HTTP requests are denied: the pin is the only capability', asyn
   t.same(await get(`${server.url}/fetch`), { status: 200, body: 'outgoing: HTTP-request-denied\n' });
 });
 
-t.test('a request whose instance traps gets 500; the next request is served', async (t) => {
+t.test('a request whose instance traps gets 500; the instance is dropped and replaced, and the next requests are served', async (t) => {
   const pin = await tempDir(t, 'serve');
   const server = await startServe({ component, pin });
   t.teardown(() => server.stop());
+  t.same(await get(`${server.url}/before`), { status: 200, body: 'appended 1 dropped 0 served 1\n' });
   t.same(await get(`${server.url}/trap`), { status: 500, body: '' });
-  t.same(await get(`${server.url}/after`), { status: 200, body: 'appended 1 dropped 0 served 1\n' });
+  // The trapped instance (which had served /before) is gone: a ready one answers, counting from 1.
+  const after = [];
+  for (let i = 0; i < 5; i++) after.push(await get(`${server.url}/after`));
+  t.same(after, [1, 2, 3, 4, 5].map((n) => ({ status: 200, body: `appended 1 dropped 0 served ${n}\n` })));
   const { stderr } = await server.stop();
   t.match(stderr, /request failed: RuntimeError/);
-  t.match(stderr, /stopped after 2 requests \(1 failed\)/);
+  t.match(stderr, /stopped after 7 requests \(1 failed\), 5 instances \(pool of 4; 0 retired, 1 dropped after a trap\)/, 'one made to take its place');
+  t.equal(scanPin(pin).recordsAccepted, 6);
 });
 
 t.test('--max-instance-reuse-count N: an instance serves N requests in turn; a trapped one is replaced', async (t) => {
   const pin = await tempDir(t, 'serve');
-  const server = await startServe({ component, pin, extraArgs: ['--max-instance-reuse-count', '3'] });
+  const server = await startServe({ component, pin, extraArgs: ['--instances', '1', '--max-instance-reuse-count', '3'] });
   t.teardown(() => server.stop());
-  const served: string[] = [];
-  for (let i = 0; i < 7; i++) served.push((await get(`${server.url}/r${i}`)).body.trim().split(' ').pop()!);
-  t.same(served, ['1', '2', '3', '1', '2', '3', '1']);
+  const served: number[] = [];
+  for (let i = 0; i < 7; i++) served.push(servedOf((await get(`${server.url}/r${i}`)).body));
+  t.same(served, [1, 2, 3, 1, 2, 3, 1]);
   t.equal((await get(`${server.url}/trap`)).status, 500);
   t.equal(await get(`${server.url}/next`).then((r) => r.body), 'appended 1 dropped 0 served 1\n', 'a fresh instance after the trap');
   const { stderr } = await server.stop();
-  t.match(stderr, /stopped after 9 requests \(1 failed\)/);
+  t.match(stderr, /stopped after 9 requests \(1 failed\), 4 instances \(pool of 1; 2 retired, 1 dropped after a trap\)/);
   t.equal(scanPin(pin).recordsAccepted, 8);
 });
 
@@ -76,10 +104,10 @@ t.test('a missing pin fails no request; each counts its drop, and appends start 
   t.same(await get(`${server.url}/a`), { status: 200, body: 'appended 0 dropped 1 served 1\n' });
   t.notOk(existsSync(pin));
   mkdirSync(pin);
-  t.same(await get(`${server.url}/b`), { status: 200, body: 'appended 1 dropped 0 served 1\n' });
+  t.same(await get(`${server.url}/b`), { status: 200, body: 'appended 1 dropped 0 served 2\n' });
   t.equal(scanPin(pin).recordsAccepted, 1);
   const { stderr } = await server.stop();
-  t.match(stderr, /stopped after 2 requests \(0 failed\), \d+ instances; 1 requests could not write to the pin \(no-entry 2\)/);
+  t.match(stderr, /stopped after 2 requests \(0 failed\), 4 instances \(pool of 4; 0 retired, 0 dropped after a trap\); 1 requests could not write to the pin \(no-entry 2\)/);
 });
 
 t.test('a read-only pin fails no request; each counts its drop', async (t) => {

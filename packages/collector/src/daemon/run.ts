@@ -33,7 +33,12 @@ export interface DaemonOptions extends CollectorOptions, DashboardOptions {
   nowMs?: () => number;
   /** For tests: replaces the HTTP server start. */
   startHttp?: (options: HttpServerOptions) => Promise<RunningHttpServer>;
+  /** false: no HTTP server at all (`--no-http`). */
+  http?: boolean;
 }
+
+/** Thrown past the HTTP start when HTTP is off: not an error. */
+const HTTP_OFF = Symbol('http off');
 
 export interface RunningDaemon {
   /** The current collector (replaced when a failed cycle reloads from the checkpoint). */
@@ -144,6 +149,7 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
   let heartbeat: { stop(): void } | undefined;
   const startHttp = options.startHttp ?? defaultStartHttp;
   try {
+    if (options.http === false) throw HTTP_OFF;
     // The collector object is replaced after a reload: the server reads through this view.
     const query: StatsQuery = {
       resourcesAt: (nowMs) => collector.resourcesAt(nowMs),
@@ -167,7 +173,8 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
     heartbeat = dashboardHeartbeat(options, collector.app, http.url, options.host ?? DEFAULT_HOST, now, log);
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
-    log.error({ code: e.code ?? 'E_HTTP_START', err: e.message }, 'http server did not start; collecting goes on');
+    if (err === HTTP_OFF) log.info('http off');
+    else log.error({ code: e.code ?? 'E_HTTP_START', err: e.message }, 'http server did not start; collecting goes on');
   }
 
   return {

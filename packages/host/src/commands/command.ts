@@ -1,5 +1,5 @@
-// Owns the shape of the sub-commands this package gives the `sentinel-wasi` dispatcher, and their
-// usage error. Every package that contributes commands declares the same shape; the dispatcher
+// Owns the shape of the sub-commands this package gives the `sentinel-wasi` dispatcher, their
+// usage error and their other errors (a stable code, one line, exit code 1). Every package that contributes commands declares the same shape; the dispatcher
 // (package `sentinel-wasi`) recognises a usage error by its code, E_USAGE.
 
 export interface CommandIo {
@@ -23,5 +23,16 @@ export class UsageError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'UsageError';
+  }
+}
+
+/** A command that cannot go on (a missing pin, say): printed as one line with its code, exit code 1. */
+export class CommandError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'CommandError';
   }
 }

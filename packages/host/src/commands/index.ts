@@ -6,6 +6,6 @@ import { runCommand } from './run.js';
 import { serveCommand } from './serve.js';
 
 export type { Command, CommandIo } from './command.js';
-export { UsageError } from './command.js';
+export { CommandError, UsageError } from './command.js';
 
 export const commands: Command[] = [runCommand, serveCommand];

@@ -4,21 +4,24 @@
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { UsageError, type Command } from './command.js';
+import { CommandError, UsageError, type Command } from './command.js';
 import { defaultCacheDir } from '../defaults.js';
 
-const help = `Usage: sentinel-wasi run <component.wasm> --pin DIR [options] [-- args...]
+const help = `Usage: sentinel-wasi run <component.wasm> --pin DIR|--no-pin [options] [-- args...]
 
 Runs a command component (one that exports wasi:cli/run) under the Node host: the component is
 transpiled with jco once (cached by its content hash), DIR is preopened at /pin (and nothing else),
 stdin/stdout/stderr are the component's, and the exit code is the component's (ok 0, error 1).
 Appends to files in the pin are atomic (one O_APPEND write per append), so several processes can
 append to one segment. The pin is the component's only capability: sockets are disabled and
-outgoing HTTP requests are denied. Failed writes to the pin are counted and reported at exit.
+outgoing HTTP requests are denied. Operations on the pin that fail (an open, a create, an append)
+are counted and reported at exit; a lost frame can cost several (the open, the create of log/, the
+second open), so the component's own count of dropped records is the one to read.
 
 Options:
-  --pin DIR          the pin directory, seen by the component as /pin (required; a missing
-                     directory is allowed: the component's opens fail and it counts its drops)
+  --pin DIR          the pin directory, seen by the component as /pin (required, unless --no-pin;
+                     it must exist: sentinel-wasi init --pin DIR creates one)
+  --no-pin           preopen nothing (a filter finds no /pin, drops and counts every record)
   --pin-read-only    preopen the pin read-only (creates and writes fail; the component counts drops)
   --env K=V          set an environment variable for the component (repeatable)
   --cache-dir DIR    where transpiled components are kept (default: $SENTINEL_WASI_CACHE,
@@ -30,7 +33,8 @@ Arguments after -- are passed to the component (its argv[0] is the component's f
 
 export interface HostFlags {
   componentPath: string;
-  pinDir: string;
+  /** Absolute; undefined with --no-pin. */
+  pinDir: string | undefined;
   pinReadOnly: boolean;
   env: Record<string, string>;
   cacheDir: string;
@@ -53,6 +57,7 @@ export function parseHostFlags(
       strict: true,
       options: {
         pin: { type: 'string' },
+        'no-pin': { type: 'boolean' },
         'pin-read-only': { type: 'boolean' },
         env: { type: 'string', multiple: true },
         'cache-dir': { type: 'string' },
@@ -66,8 +71,10 @@ export function parseHostFlags(
   if (positionals.length !== 1) throw new UsageError(`expected exactly one component file, got ${positionals.length}`);
   const componentPath = positionals[0]!;
   if (!existsSync(componentPath) || !statSync(componentPath).isFile()) throw new UsageError(`component file not found: ${componentPath}`);
-  if (typeof values.pin !== 'string' || values.pin === '') throw new UsageError('--pin DIR is required');
-  const pinDir = resolve(values.pin); // absolute: the component's view must not move with the cwd
+  const noPin = values['no-pin'] === true;
+  if (noPin && values.pin !== undefined) throw new UsageError('--pin and --no-pin cannot be given together');
+  if (!noPin && (typeof values.pin !== 'string' || values.pin === '')) throw new UsageError('--pin DIR is required (or --no-pin)');
+  const pinDir = noPin ? undefined : resolve(values.pin as string); // absolute: the component's view must not move with the cwd
   const env: Record<string, string> = {};
   for (const pair of (values.env as string[] | undefined) ?? []) {
     const eq = pair.indexOf('=');
@@ -85,9 +92,10 @@ export const runCommand: Command = {
   help,
   async run(argv, io) {
     const flags = parseHostFlags(argv);
-    if (!existsSync(flags.pinDir)) {
-      io.stderr.write(`sentinel-wasi run: pin ${flags.pinDir} does not exist; the component's appends will fail and be counted as drops\n`);
+    if (flags.pinDir !== undefined && !existsSync(flags.pinDir)) {
+      throw new CommandError('E_NO_PIN', `pin ${flags.pinDir} does not exist (create it with: sentinel-wasi init --pin ${flags.pinDir})`);
     }
+    if (flags.pinDir !== undefined && !statSync(flags.pinDir).isDirectory()) throw new CommandError('E_PIN_NOT_DIRECTORY', `pin ${flags.pinDir} is not a directory`);
     const { runComponent } = await import('../run.js'); // jco and the shim load only here
     const { exitCode } = await runComponent({
       componentPath: flags.componentPath,

@@ -1,53 +1,71 @@
-// Owns `sentinel-wasi serve`: serves an HTTP filter component under the Node host, a fresh instance
-// per request, the pin preopened at /pin, bound to 127.0.0.1 unless told otherwise.
+// Owns `sentinel-wasi serve`: serves an HTTP filter component under the Node host from a pool of
+// reused instances (or a fresh instance per request), the pin preopened at /pin, bound to
+// 127.0.0.1 unless told otherwise.
 
 import { existsSync } from 'node:fs';
 import { UsageError, type Command } from './command.js';
-import { DEFAULT_SERVE_HOST } from '../defaults.js';
+import { DEFAULT_SERVE_HOST, DEFAULT_SERVE_INSTANCES } from '../defaults.js';
 import { parseHostFlags } from './run.js';
 
 const help = `Usage: sentinel-wasi serve <component.wasm> --pin DIR --port N [options] [-- args...]
 
-Serves an HTTP component (one that exports wasi:http/incoming-handler) under the Node host. Every
-request gets a fresh component instance (per-request isolation, like wasmtime serve), with DIR
-preopened at /pin. The component is transpiled with jco once and cached by its content hash.
+Serves an HTTP component (one that exports wasi:http/incoming-handler) under the Node host, with DIR
+preopened at /pin. A pool of instances is made at start and each instance serves request after
+request (one at a time: an instance is never re-entered); the filter SDK flushes what a request
+recorded when the request ends. An instance that traps is dropped and replaced. For per-request
+isolation, as wasmtime serve gives by default, use --fresh-instance-per-request (it costs an
+instantiation, tens of ms, per request). The component is transpiled with jco once and cached by
+its content hash.
 Appends to files in the pin are atomic. The pin is the component's only capability: sockets are
 disabled and outgoing HTTP requests are denied. Stops on SIGINT or SIGTERM, printing how many
 requests were served, failed (answered 500) and could not write to the pin.
 
 Options:
-  --pin DIR          the pin directory, seen by the component as /pin (required; a missing
-                     directory is allowed: the component's opens fail and it counts its drops)
+  --pin DIR          the pin directory, seen by the component as /pin (required, unless --no-pin;
+                     a missing directory is allowed: the component's opens fail and it counts
+                     its drops until the directory exists)
+  --no-pin           preopen nothing
   --pin-read-only    preopen the pin read-only
   --port N           port to listen on (required; 0 picks a free port, printed at start)
   --host ADDR        interface to bind (default ${DEFAULT_SERVE_HOST})
+  --instances N      instances kept ready (default ${DEFAULT_SERVE_INSTANCES})
   --max-instance-reuse-count N
-                     requests one instance serves, one after another, before a fresh one
-                     takes over (default 1: every request gets a fresh instance)
+                     requests one instance serves before a fresh one takes its place
+                     (default: unlimited)
+  --fresh-instance-per-request
+                     a fresh instance for every request (the same as
+                     --max-instance-reuse-count 1)
   --env K=V          set an environment variable for the component (repeatable)
   --cache-dir DIR    where transpiled components are kept (see sentinel-wasi run --help)
   -h, --help         show this help
 
-On start it prints "listening on http://HOST:PORT/" to stderr.
+On start it prints "listening on http://HOST:PORT/" to stderr; on stop, the requests served and
+failed and the instances made, retired and dropped after a trap.
 `;
 
 export const serveCommand: Command = {
   name: 'serve',
-  summary: 'serve an HTTP filter component under the Node host (instance per request, pin at /pin)',
+  summary: 'serve an HTTP filter component under the Node host (a pool of reused instances, pin at /pin)',
   help,
   async run(argv, io) {
-    const flags = parseHostFlags(argv, { port: { type: 'string' }, host: { type: 'string' }, 'max-instance-reuse-count': { type: 'string' } });
+    const flags = parseHostFlags(argv, {
+      port: { type: 'string' },
+      host: { type: 'string' },
+      instances: { type: 'string' },
+      'max-instance-reuse-count': { type: 'string' },
+      'fresh-instance-per-request': { type: 'boolean' },
+    });
     const portText = flags.values.port;
     if (typeof portText !== 'string') throw new UsageError('--port N is required');
     const port = Number(portText);
     if (!/^\d+$/.test(portText) || port > 65535) throw new UsageError(`--port must be an integer in [0, 65535], got ${JSON.stringify(portText)}`);
-    const reuseText = flags.values['max-instance-reuse-count'];
-    const maxInstanceReuseCount = typeof reuseText === 'string' ? Number(reuseText) : 1;
-    if (typeof reuseText === 'string' && (!/^\d+$/.test(reuseText) || maxInstanceReuseCount < 1)) {
-      throw new UsageError(`--max-instance-reuse-count must be a positive integer, got ${JSON.stringify(reuseText)}`);
-    }
+    const instances = positiveInteger(flags.values.instances, '--instances') ?? DEFAULT_SERVE_INSTANCES;
+    const reuse = positiveInteger(flags.values['max-instance-reuse-count'], '--max-instance-reuse-count');
+    const fresh = flags.values['fresh-instance-per-request'] === true;
+    if (fresh && reuse !== undefined) throw new UsageError('--fresh-instance-per-request and --max-instance-reuse-count cannot be given together');
+    const maxInstanceReuseCount = fresh ? 1 : (reuse ?? Infinity);
     const host = typeof flags.values.host === 'string' ? flags.values.host : DEFAULT_SERVE_HOST;
-    if (!existsSync(flags.pinDir)) {
+    if (flags.pinDir !== undefined && !existsSync(flags.pinDir)) {
       io.stderr.write(`sentinel-wasi serve: pin ${flags.pinDir} does not exist; appends will fail and be counted as drops until it does\n`);
     }
     const { serveComponent } = await import('../serve.js'); // jco and the shim load only here
@@ -57,6 +75,7 @@ export const serveCommand: Command = {
       pinReadOnly: flags.pinReadOnly,
       host,
       port,
+      instances,
       maxInstanceReuseCount,
       args: flags.guestArgs,
       env: flags.env,
@@ -74,9 +93,21 @@ export const serveCommand: Command = {
       process.on('SIGTERM', stop);
     });
     server.close();
-    const { requests, failedRequests, instances, requestsWithPinWriteFailures, pinWriteFailures } = server.counters;
-    const pinNote = pinWriteFailures.total === 0 ? '' : `; ${requestsWithPinWriteFailures} requests could not write to the pin (${pinWriteFailures.describe()})`;
-    io.stderr.write(`sentinel-wasi serve: stopped after ${requests} requests (${failedRequests} failed), ${instances} instances${pinNote}\n`);
+    const c = server.counters;
+    const pinNote = c.pinWriteFailures.total === 0 ? '' : `; ${c.requestsWithPinWriteFailures} requests could not write to the pin (${c.pinWriteFailures.describe()})`;
+    io.stderr.write(
+      `sentinel-wasi serve: stopped after ${c.requests} requests (${c.failedRequests} failed), ` +
+        `${c.instances} instances (pool of ${c.poolSize}; ${c.instancesRetired} retired, ${c.instancesDiscarded} dropped after a trap)${pinNote}\n`,
+    );
     return 0;
   },
 };
+
+/** A flag's positive integer value (undefined when the flag is absent). */
+function positiveInteger(text: string | boolean | string[] | undefined, flag: string): number | undefined {
+  if (text === undefined) return undefined;
+  if (typeof text !== 'string' || !/^\d+$/.test(text) || !Number.isSafeInteger(Number(text)) || Number(text) < 1) {
+    throw new UsageError(`${flag} must be a positive integer, got ${JSON.stringify(text)}`);
+  }
+  return Number(text);
+}

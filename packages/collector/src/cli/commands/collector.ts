@@ -1,12 +1,16 @@
 // Owns `sentinel-wasi collector`: runs the collector daemon in the foreground on a pin directory
-// until SIGTERM or SIGINT, logging structured lines (pino) to stdout.
+// until SIGTERM or SIGINT, logging structured lines (pino) to stdout. A collector that cannot have
+// the HTTP port it was asked for stops at once with E_ADDRINUSE (exit 1) rather than run unseen,
+// unless it was told to run without HTTP (--no-http).
 
+import { createServer } from 'node:net';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { UsageError, type Command } from '../command.js';
 import { DEFAULT_GRACE_MS } from '../../daemon/collector.js';
 import { parseDashboardList } from '../../daemon/heartbeat.js';
 import { DEFAULT_CHECKPOINT_INTERVAL_MS, DEFAULT_HOST, DEFAULT_PORT, DEFAULT_TICK_MS, runDaemon } from '../../daemon/run.js';
+import { startHttpServer, type HttpServerOptions } from '../../http/server.js';
 
 const HELP = `Usage: sentinel-wasi collector --pin DIR [options]
 
@@ -17,8 +21,10 @@ cleanly (final checkpoint) on SIGTERM or SIGINT. Logs are JSON lines on stdout.
 
 Options:
   --pin DIR                 the pin directory (required)
-  --port N                  HTTP port (default ${DEFAULT_PORT}; 0 picks a free one)
+  --port N                  HTTP port (default ${DEFAULT_PORT}; 0 picks a free one). A port in use
+                            stops the collector at once: exit 1, E_ADDRINUSE
   --host ADDR               HTTP address (default ${DEFAULT_HOST})
+  --no-http                 run without the HTTP server (stats and top then read the metric log)
   --app NAME                application name for a new pin (default: the directory's name)
   --grace-ms N              a second is sealed N ms after it ended (default ${DEFAULT_GRACE_MS})
   --tick-ms N               scan the log directory every N ms (default ${DEFAULT_TICK_MS})
@@ -37,6 +43,33 @@ Environment:
   SENTINEL_WASI_TOKEN       bearer token that state-changing HTTP requests must carry
 `;
 
+/** Thrown when the HTTP port cannot be had: one line for the dispatcher, exit code 1. */
+class CollectorError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'CollectorError';
+  }
+}
+
+function addressInUse(host: string, port: number): CollectorError {
+  return new CollectorError(
+    'E_ADDRINUSE',
+    `cannot listen on ${host}:${port}: the port is in use (another collector?); choose another with --port N (0 picks a free one), or run without HTTP with --no-http`,
+  );
+}
+
+/** Whether host:port can be bound now (checked before the daemon takes the pin's lock). */
+function portFree(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = createServer();
+    probe.once('error', (err: NodeJS.ErrnoException) => resolve(err.code !== 'EADDRINUSE'));
+    probe.listen({ host, port, exclusive: true }, () => probe.close(() => resolve(true)));
+  });
+}
+
 function intOption(values: Record<string, unknown>, name: string, min: number): number | undefined {
   const v = values[name];
   if (v === undefined) return undefined;
@@ -50,7 +83,7 @@ export const collectorCommand: Command = {
   summary: 'run the collector daemon on a pin directory (foreground)',
   help: HELP,
   async run(argv, io) {
-    let values: Record<string, string | undefined>;
+    let values: Record<string, string | boolean | undefined>;
     let allowSharedPin = false;
     try {
       const parsed = parseArgs({
@@ -70,6 +103,7 @@ export const collectorCommand: Command = {
           dashboard: { type: 'string' },
           'heartbeat-ms': { type: 'string' },
           'allow-shared-pin': { type: 'boolean' },
+          'no-http': { type: 'boolean' },
         },
         strict: true,
         allowPositionals: false,
@@ -80,9 +114,24 @@ export const collectorCommand: Command = {
     } catch (err) {
       throw new UsageError((err as Error).message);
     }
-    if (values.pin === undefined || values.pin === '') throw new UsageError('--pin DIR is required');
+    if (typeof values.pin !== 'string' || values.pin === '') throw new UsageError('--pin DIR is required');
+    const noHttp = values['no-http'] === true;
+    if (noHttp && (values.port !== undefined || values.host !== undefined)) throw new UsageError('--no-http cannot be given with --port or --host');
     const port = intOption(values, 'port', 0);
     if (port !== undefined && port > 65535) throw new UsageError('--port must be at most 65535');
+    const host = typeof values.host === 'string' ? values.host : DEFAULT_HOST;
+    const httpPort = port ?? DEFAULT_PORT;
+    if (!noHttp && httpPort !== 0 && !(await portFree(host, httpPort))) throw addressInUse(host, httpPort);
+    // The port may still be taken between the check and the daemon's bind: the start is watched too.
+    let httpStartError: NodeJS.ErrnoException | undefined;
+    const startHttp = async (options: HttpServerOptions) => {
+      try {
+        return await startHttpServer(options);
+      } catch (err) {
+        httpStartError = err as NodeJS.ErrnoException;
+        throw err;
+      }
+    };
     const graceMs = intOption(values, 'grace-ms', 0);
     const tickMs = intOption(values, 'tick-ms', 10);
     const checkpointIntervalMs = intOption(values, 'checkpoint-ms', 10);
@@ -91,19 +140,20 @@ export const collectorCommand: Command = {
     const maxResources = intOption(values, 'max-resources', 1);
     let dashboards: string[] | undefined;
     try {
-      dashboards = values.dashboard === undefined ? undefined : parseDashboardList(values.dashboard);
+      dashboards = typeof values.dashboard === 'string' ? parseDashboardList(values.dashboard) : undefined;
     } catch (err) {
       throw new UsageError(`--dashboard: ${(err as Error).message}`);
     }
     const heartbeatIntervalMs = intOption(values, 'heartbeat-ms', 100);
-    const logger = pino({ level: values['log-level'] ?? 'info', base: { pid: process.pid } }, io.stdout);
+    const logger = pino({ level: typeof values['log-level'] === 'string' ? values['log-level'] : 'info', base: { pid: process.pid } }, io.stdout);
     const daemon = await runDaemon({
       pinDir: values.pin,
       allowSharedPin,
       logger,
-      ...(values.app === undefined ? {} : { app: values.app }),
-      ...(values.host === undefined ? {} : { host: values.host }),
-      ...(port === undefined ? {} : { port }),
+      ...(typeof values.app === 'string' ? { app: values.app } : {}),
+      host,
+      port: httpPort,
+      ...(noHttp ? { http: false } : { startHttp }),
       ...(graceMs === undefined ? {} : { graceMs }),
       ...(tickMs === undefined ? {} : { tickMs }),
       ...(checkpointIntervalMs === undefined ? {} : { checkpointIntervalMs }),
@@ -114,6 +164,11 @@ export const collectorCommand: Command = {
       ...(heartbeatIntervalMs === undefined ? {} : { heartbeatIntervalMs }),
       ...(process.env.SENTINEL_WASI_TOKEN ? { token: process.env.SENTINEL_WASI_TOKEN } : {}),
     });
+    if (httpStartError !== undefined) {
+      await daemon.stop(); // final checkpoint, lock released
+      if (httpStartError.code === 'EADDRINUSE') throw addressInUse(host, httpPort);
+      throw new CollectorError('E_HTTP_START', `cannot start HTTP on ${host}:${httpPort}: ${httpStartError.message}; run without HTTP with --no-http`);
+    }
     const signal = await new Promise<string>((resolve) => {
       const on = (sig: string): void => {
         process.off('SIGTERM', onTerm);

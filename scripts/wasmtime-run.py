@@ -6,8 +6,11 @@ stdin/stdout/stderr inherited, exit code 0 for ok, 1 for err or a trap, N for wa
 Compiled components are cached as .cwasm files named by the component's sha256 and the engine
 version, so only the first run pays Cranelift's compile (seconds for a 12 MB component).
 
-usage: wasmtime_run.py [--pin DIR] [--pin-read-only] [--cache-dir DIR] [--env K=V]...
-                       [--timing] [--compile-only] component.wasm [args...]
+usage: wasmtime-run.py [--pin DIR] [--pin-read-only] [--cache-dir DIR] [--env K=V]...
+                       [--timing] [--compile-only] component.wasm [-- args...]
+
+Run it through scripts/wasmtime-run.js, which creates the Python environment with wasmtime-py on
+first use (node scripts/wasmtime-run.js --help).
 """
 
 import argparse
@@ -81,7 +84,7 @@ def main() -> int:
         try:
             wasi.preopen_dir(opts.pin, "/pin", fs_mutable=not opts.pin_read_only)
         except WasmtimeError as err:
-            print(f"wasmtime_run: cannot preopen {opts.pin}: {err}", file=sys.stderr)
+            print(f"wasmtime-run: cannot preopen {opts.pin}: {err}", file=sys.stderr)
             return 2
     store = Store(engine)
     store.set_wasi(wasi)
@@ -92,7 +95,7 @@ def main() -> int:
         instance = linker.instantiate(store, component)
         run_interface = instance.get_export_index(store, "wasi:cli/run@0.2.0")
         if run_interface is None:
-            print("wasmtime_run: the component does not export wasi:cli/run", file=sys.stderr)
+            print("wasmtime-run: the component does not export wasi:cli/run", file=sys.stderr)
             return 2
         run = instance.get_func(store, instance.get_export_index(store, "run", run_interface))
         ran = time.monotonic()
@@ -100,7 +103,7 @@ def main() -> int:
     except ExitTrap as exit_trap:
         return exit_trap.code
     except WasmtimeError as err:
-        print(f"wasmtime_run: the component failed: {err}", file=sys.stderr)
+        print(f"wasmtime-run: the component failed: {err}", file=sys.stderr)
         return 1
     if opts.timing:
         print(f"timing: instantiate {1000 * (ran - started):.1f} ms, run {1000 * (time.monotonic() - ran):.1f} ms", file=sys.stderr)
