@@ -11,6 +11,9 @@ import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { decodeRecords, scanFrames } from '@sentinel-wasi/protocol';
+import { encodeMapHeader, encodeSlot, epochTagOf, mapFileBytes, MapSlotTable, slotOffset, VerdictKind } from '@sentinel-wasi/protocol/encode';
+import { writeFileSync } from 'node:fs';
+import { generate, STANDARD } from './lib/workload.js';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -18,7 +21,7 @@ const CACHE = join(ROOT, '.cache', 'bench');
 
 /** The two builds: source, world, backend. */
 export const COMPONENTS = {
-  quickjs: { source: 'bench/filter/src/bench.ts', world: 'bench', backend: 'quickjs', modes: ['noop', 'utf8len', 'encode1', 'encode', 'buffered', 'unbuffered'] },
+  quickjs: { source: 'bench/filter/src/bench.ts', world: 'bench', backend: 'quickjs', modes: ['noop', 'utf8len', 'encode1', 'encode', 'buffered', 'unbuffered', 'lookup'] },
   starlingmonkey: { source: 'bench/filter/src/bench-http.ts', world: 'bench-http', backend: 'starlingmonkey', modes: ['noop', 'utf8len', 'encode1', 'encode', 'buffered', 'unbuffered', 'http'] },
 };
 
@@ -132,6 +135,22 @@ function countRecords(pin) {
   return { perWriter, bytesSkipped };
 }
 
+/** Writes <pin>/map with an ADMIT 0.5 verdict for every name of the benchmark workload (the lookup mode reads it). */
+function writeBenchMap(pin) {
+  const slotCount = 16384; // 1 000 names: no window full
+  const epoch = Date.now() * 1024;
+  const table = new MapSlotTable(slotCount);
+  const bytes = new Uint8Array(mapFileBytes(slotCount));
+  bytes.set(encodeMapHeader({ slotCount, epoch }));
+  const { names } = generate(STANDARD, 4096, 20261126);
+  for (const name of new Set(names)) {
+    const p = table.place(name);
+    if (p === null) throw new Error(`bench map: no slot for ${name}`);
+    bytes.set(encodeSlot({ hash: p.hash, resourceId: p.resourceId, kind: VerdictKind.ADMIT, param: 0.5, refreshMs: Date.now(), sequence: 1, epochTag: epochTagOf(epoch) }), slotOffset(p.slot));
+  }
+  writeFileSync(join(pin, 'map'), bytes);
+}
+
 /** Runs every mode of both components; returns per-build, per-mode µs/event and the checks. */
 export async function filterBench({ events, httpEvents, repeats }) {
   const py = findPython();
@@ -143,6 +162,7 @@ export async function filterBench({ events, httpEvents, repeats }) {
     for (const [key, c] of Object.entries(COMPONENTS)) {
       const pin = mkdtempSync(join(tmpdir(), `sw-bench-filter-${key}-`));
       try {
+        if (c.modes.includes('lookup')) writeBenchMap(pin);
         const before = server.received();
         const r = await runPython(py, [
           '--component', builds[key].path, '--pin', pin, '--modes', c.modes.join(','),
@@ -183,6 +203,8 @@ export async function filterBench({ events, httpEvents, repeats }) {
   results.unbufferedUsPerEvent = q.unbuffered.usPerEvent;
   results.noopUsPerEvent = q.noop.usPerEvent;
   results.encodeUsPerEvent = q.encode.usPerEvent;
+  results.lookupUsPerEvent = q.lookup.usPerEvent;
+  results.lookupOverEncode = q.lookup.usPerEvent / q.encode.usPerEvent;
   results.httpCallUsPerEvent = s.http.usPerEvent;
   results.httpOverBuffered = s.http.usPerEvent / q.buffered.usPerEvent;
   results.httpOverBufferedSameEngine = s.http.usPerEvent / s.buffered.usPerEvent;

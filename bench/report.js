@@ -54,7 +54,7 @@ export function renderMarkdown(j) {
   p();
   p('## Workload');
   p();
-  p('The standard benchmark workload (DESIGN.md): resources drawn Zipf(s = 1.1) from 1 000 names of 12–40 UTF-8 bytes');
+  p('The standard benchmark workload (bench/README.md): resources drawn Zipf(s = 1.1) from 1 000 names of 12–40 UTF-8 bytes');
   p('(about one in ten with CJK path words); 85 % ok, 5 % error, 10 % blocked; RT log-normal, median 8 ms, σ = 1, capped');
   p('at 10 s; 20 % of events carry one of 5 origins; timestamps advance at 10 000 events/s (1 M events = 100 s of');
   p('traffic). One event is one record: a CALL (ok or error, with its RT) or a BLOCK. Events are encoded with the');

@@ -1,4 +1,4 @@
-// Owns the benchmark workloads (DESIGN.md "The standard benchmark workload"): a seeded PRNG,
+// Owns the benchmark workloads (bench/README.md "The standard benchmark workload"): a seeded PRNG,
 // resource names of 12–40 UTF-8 bytes (some CJK), Zipf(s = 1.1) or uniform resource choice,
 // outcomes 85 % ok / 5 % error / 10 % blocked, log-normal RT (median 8 ms, capped at 10 s),
 // 20 % of events with one of 5 origins, and timestamps that advance at the offered rate.

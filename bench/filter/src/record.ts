@@ -1,6 +1,7 @@
 // Owns the modes every benchmark component shares: noop (make the event, drop it), encode (the
 // protocol's FrameBuilder alone, no SDK, no write), buffered (the SDK batching across events, one
-// append per full frame), unbuffered (the SDK with one append per event).
+// append per full frame), unbuffered (the SDK with one append per event), lookup (the SDK's verdict
+// read from the resource map, one positioned read each).
 
 import { createSentinel, type Sentinel } from '@sentinel-wasi/filter';
 import { FrameBuilder, utf8Length } from '@sentinel-wasi/protocol/encode';
@@ -8,6 +9,7 @@ import { eventAt } from './events.js';
 
 let buffered: Sentinel | null = null;
 let unbuffered: Sentinel | null = null;
+let looker: Sentinel | null = null;
 
 export function noop(n: number): number {
   let sink = 0;
@@ -76,6 +78,19 @@ export function utf8LengthOnly(n: number): number {
   return sink > 0 ? n : 0;
 }
 
+/**
+ * The verdict lookup alone: `verdict(name)` for n events against the map bench/filter.js wrote into
+ * the pin (one positioned read of a 192-byte window each, through the WASI host). Returns the
+ * lookups that found their name's slot, so the harness can check every one read the map.
+ */
+export function lookup(n: number): number {
+  // The map is written once before the run: trust its slots for the whole run.
+  const s = (looker ??= createSentinel({ writer: 'bench-lookup', mapStaleAfterMs: 1e12 }));
+  const before = s.stats().map?.hits ?? 0;
+  for (let i = 0; i < n; i++) s.verdict(eventAt(i).name);
+  return (s.stats().map?.hits ?? 0) - before;
+}
+
 /** Runs one of the shared modes for n events (what both benchmark components answer). */
 export function runSharedMode(mode: string, n: number): number {
   if (mode === 'noop') return noop(n);
@@ -84,5 +99,6 @@ export function runSharedMode(mode: string, n: number): number {
   if (mode === 'encode1') return encodeOnly(n, true);
   if (mode === 'buffered') return recordBuffered(n);
   if (mode === 'unbuffered') return recordUnbuffered(n);
+  if (mode === 'lookup') return lookup(n);
   throw new Error(`unknown mode ${mode}`);
 }

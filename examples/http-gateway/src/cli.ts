@@ -11,8 +11,8 @@ import { getStdout } from 'wasi:cli/stdout@0.2.12';
 import { getStderr } from 'wasi:cli/stderr@0.2.12';
 import { handleRequest } from './gateway.js';
 
-/** A u64 parameter: both engines accept a JS number (the QuickJS backend wants one); the generated types say bigint. */
-const READ_BYTES = 65536 as unknown as bigint;
+/** A u64 parameter: a JS number, which both engines accept (QuickJS accepts nothing else). */
+const READ_BYTES = 65536;
 
 function write(stream: { blockingWriteAndFlush(b: Uint8Array): void }, text: string): void {
   const bytes = utf8Encode(text);

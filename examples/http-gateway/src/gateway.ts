@@ -1,8 +1,9 @@
 // Owns the gateway's decision for one request, independent of how the request arrived (wasi:http
-// or a command line): name the resource "<METHOD> <path>", ask verdict(), answer 429 when
-// rejected, else 200 (500 when the query has fail=1), recording the entry and its exit with RT.
+// or a command line): name the resource "<METHOD> <path>", enter it (the SDK decides with the
+// collector's verdict and records PASS or BLOCK), answer 429 when the entry is blocked, else 200
+// (500 when the query has fail=1), recording the exit with its RT.
 
-import { admits, type Sentinel } from '@sentinel-wasi/filter/core';
+import { resourceName, type Sentinel } from '@sentinel-wasi/filter/core';
 
 export interface GatewayResponse {
   status: number;
@@ -32,19 +33,16 @@ export function splitTarget(pathWithQuery: string): { path: string; params: Map<
 
 /**
  * Handles one request. `origin` (Sentinel's caller origin) comes from the `origin` query
- * parameter when present. `random01` decides ADMIT verdicts.
+ * parameter when present.
  */
-export function handleRequest(sentinel: Sentinel, method: string, pathWithQuery: string, random01: number = Math.random()): GatewayResponse {
+export function handleRequest(sentinel: Sentinel, method: string, pathWithQuery: string): GatewayResponse {
   const { path, params } = splitTarget(pathWithQuery);
-  const resource = `${method} ${path}`;
+  // resourceName: a valid name whatever the request holds (a cut that split a surrogate pair, control characters).
+  const resource = resourceName(`${method} ${path}`, { maxBytes: 1024 });
   const originParam = params.get('origin');
-  const origin = originParam === undefined || originParam === '' ? undefined : originParam.slice(0, MAX_PATH_CHARS);
-  if (!admits(sentinel.verdict(resource), Date.now(), random01)) {
-    sentinel.recordBlock(resource, { origin });
-    sentinel.flush(); // the end of this request
-    return { status: 429, body: 'blocked by flow control\n', resource };
-  }
-  const entry = sentinel.entry(resource, { origin });
+  const origin = originParam === undefined || originParam === '' ? undefined : resourceName(originParam.slice(0, MAX_PATH_CHARS), { maxBytes: 1024 });
+  const entry = sentinel.entry(resource, origin === undefined ? undefined : { origin });
+  if (entry.blocked) return { status: 429, body: 'blocked by flow control\n', resource }; // BLOCK recorded and flushed
   const fail = params.get('fail') === '1';
   entry.exit({ error: fail }); // the last open entry: this flushes the request's records
   return fail ? { status: 500, body: 'failed (fail=1)\n', resource } : { status: 200, body: 'ok\n', resource };

@@ -8,9 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RecordKind, type FlowEvent } from '@sentinel-wasi/protocol';
 import { buildExamples, readSegments, runCommand, serveHttp, REPO } from '../../../packages/filter/test/component-runner.js';
-import { MemoryHost, decodeSegment } from '../../../packages/filter/test/fake-host.js';
+import { MemoryHost, T0, decodeSegment } from '../../../packages/filter/test/fake-host.js';
 import { Sentinel } from '../../../packages/filter/src/sentinel.js';
-import type { Verdict } from '../../../packages/filter/src/verdict.js';
+import { encodeMapHeader, encodeSlot, epochTagOf, mapEpochOf, mapFileBytes, MapSlotTable, slotOffset, VerdictKind } from '@sentinel-wasi/protocol/encode';
 import { handleRequest, splitTarget } from '../src/gateway.js';
 
 const DIST = join(REPO, 'examples', 'http-gateway', 'dist');
@@ -78,16 +78,13 @@ t.test('command face: same decisions from stdin lines, one status line each', as
   });
 });
 
-t.test('decision logic: 429 and a BLOCK record when the verdict rejects', async (t) => {
-  class Rejecting extends Sentinel {
-    override verdict(_resource: string): Verdict {
-      return { kind: 'admit', ratio: 0.5 };
-    }
-  }
+t.test('decision logic: 429 and a BLOCK record when the map\'s verdict rejects', async (t) => {
   const host = new MemoryHost();
-  const s = new Rejecting(host);
-  t.same(handleRequest(s, 'GET', '/x?origin=o', 0.9), { status: 429, body: 'blocked by flow control\n', resource: 'GET /x' });
-  t.same(handleRequest(s, 'GET', '/x', 0.1), { status: 200, body: 'ok\n', resource: 'GET /x' });
+  host.files.set('map', mapWith({ 'GET /x': [VerdictKind.ADMIT, 0.5], 'GET /closed': [VerdictKind.BLOCK, T0 + 1000] }, T0));
+  const draws = [0.9, 0.1];
+  const s = new Sentinel(host, { random: () => draws.shift()! });
+  t.same(handleRequest(s, 'GET', '/x?origin=o'), { status: 429, body: 'blocked by flow control\n', resource: 'GET /x' });
+  t.same(handleRequest(s, 'GET', '/x'), { status: 200, body: 'ok\n', resource: 'GET /x' });
   const events = [...host.segments.keys()].flatMap((k) => decodeSegment(host.bytesOf(k)).events);
   t.same(events.map((e) => [e.kind, e.name, 'origin' in e ? e.origin : undefined]), [
     [RecordKind.BLOCK, 'GET /x', 'o'],
@@ -95,7 +92,22 @@ t.test('decision logic: 429 and a BLOCK record when the verdict rejects', async 
     [RecordKind.EXIT, 'GET /x', undefined],
   ]);
   t.equal(host.attempts.length, 2, 'each request flushed at its end');
+  t.same(handleRequest(s, 'POST', '/closed'), { status: 200, body: 'ok\n', resource: 'POST /closed' }, 'another resource: no verdict, PASS');
+  t.same(handleRequest(s, 'GET', '/closed?fail=1'), { status: 429, body: 'blocked by flow control\n', resource: 'GET /closed' }, 'a BLOCK rejects before the work');
 });
+
+function mapWith(verdicts: Record<string, [VerdictKind, number]>, refreshMs: number): Uint8Array {
+  const slotCount = 16;
+  const epoch = mapEpochOf(T0, () => 0.5);
+  const table = new MapSlotTable(slotCount);
+  const bytes = new Uint8Array(mapFileBytes(slotCount));
+  bytes.set(encodeMapHeader({ slotCount, epoch }));
+  for (const [name, [kind, param]] of Object.entries(verdicts)) {
+    const p = table.place(name)!;
+    bytes.set(encodeSlot({ hash: p.hash, resourceId: p.resourceId, kind, param, refreshMs, sequence: 1, epochTag: epochTagOf(epoch) }), slotOffset(p.slot));
+  }
+  return bytes;
+}
 
 t.test('targets: path and query split; long paths cut to a valid resource name', async (t) => {
   t.same(splitTarget('/a/b?x=1&fail=1&flag'), { path: '/a/b', params: new Map([['x', '1'], ['fail', '1'], ['flag', '']]) });

@@ -6,8 +6,8 @@ import { getStdin } from 'wasi:cli/stdin@0.2.12';
 import { getStderr } from 'wasi:cli/stderr@0.2.12';
 import { utf8Encode } from '@sentinel-wasi/protocol/encode';
 
-/** A u64 parameter: both engines accept a JS number (the QuickJS backend wants one); the generated types say bigint. */
-const READ_BYTES = 65536 as unknown as bigint;
+/** A u64 parameter: a JS number, which both engines accept (QuickJS accepts nothing else). */
+const READ_BYTES = 65536;
 
 /** Command-line arguments without the program name. */
 export function args(): string[] {

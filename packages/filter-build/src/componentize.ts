@@ -1,12 +1,15 @@
-// Owns turning a filter source into a component: staging the WIT (the SDK's vendored worlds plus
-// the filter's own, if any), choosing jco componentize's backend and feature flags for the world,
-// running jco, and moving the result into place only when it succeeded.
+// Owns turning a filter source into a component: type-checking it (typecheck.ts), staging the WIT
+// (the SDK's vendored worlds plus the filter's own, if any), giving QuickJS builds the Web globals
+// that engine lacks (an entry module that loads @sentinel-wasi/filter/globals first), choosing jco
+// componentize's backend and feature flags for the world, running jco, and moving the result into
+// place only when it succeeded.
 
 import { spawn } from 'node:child_process';
-import { cp, mkdir, mkdtemp, readdir, rename, rm, stat } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { typecheckFilter } from './typecheck.js';
 
 export type FilterWorld = 'command' | 'http';
 export type Backend = 'quickjs' | 'starlingmonkey';
@@ -31,6 +34,8 @@ export interface BuildRequest {
   /** The filter's own WIT directory (its world includes an SDK world), with its world name. */
   wit?: string;
   worldName?: string;
+  /** Type-check a TypeScript source before building (default true). */
+  typecheck?: boolean;
 }
 
 export interface BuildResult {
@@ -47,11 +52,41 @@ export class BuildError extends Error {
   }
 }
 
+/** The filter does not type-check: nothing was built. The message lists tsc's errors. */
+export class TypeCheckError extends Error {
+  readonly code = 'E_TYPECHECK';
+  constructor(readonly errors: string[]) {
+    super(`the filter does not type-check (nothing built):\n${errors.join('\n')}`);
+    this.name = 'TypeCheckError';
+  }
+}
+
 const require = createRequire(import.meta.url);
+
+/** The module that defines console, TextEncoder and TextDecoder where the engine has none. */
+export function engineGlobalsModule(): string {
+  return require.resolve('@sentinel-wasi/filter/globals');
+}
+
+/**
+ * The entry module a QuickJS build componentizes: the engine globals first (ES modules run in
+ * import order), then everything the filter exports.
+ */
+export function quickjsEntrySource(filterSource: string): string {
+  return `import ${JSON.stringify(engineGlobalsModule())};\nexport * from ${JSON.stringify(resolve(filterSource))};\n`;
+}
 
 /** The SDK's vendored WIT directory (packages/filter/wit). */
 export function sdkWitDir(): string {
   return join(dirname(require.resolve('@sentinel-wasi/filter/package.json')), 'wit');
+}
+
+/**
+ * The module the jco process loads first (jco-preopen.ts: the `/` preopen preview2-shim 0.26.1
+ * dropped), compiled: the same path from src/ (tests) and dist/.
+ */
+function jcoPreopenModule(): string {
+  return new URL('../dist/jco-preopen.js', import.meta.url).href;
 }
 
 function jcoBin(): string {
@@ -60,8 +95,8 @@ function jcoBin(): string {
 }
 
 /** The jco componentize arguments for a request whose WIT is at witDir. */
-export function jcoArgs(req: BuildRequest, witDir: string, worldName: string, outPath: string): string[] {
-  const args = ['componentize', resolve(req.source), '--wit', witDir, '--world-name', worldName, '-o', outPath];
+export function jcoArgs(req: BuildRequest, witDir: string, worldName: string, outPath: string, entry: string = req.source): string[] {
+  const args = ['componentize', resolve(entry), '--wit', witDir, '--world-name', worldName, '-o', outPath];
   if (req.backend === 'quickjs') {
     // Synchronous exports and imports: an async (JSPI) build cannot run under jco on Node 20.
     args.push('--backend', 'quickjs', '--backend-qjs-disable-async');
@@ -112,6 +147,10 @@ export async function buildFilter(req: BuildRequest): Promise<BuildResult> {
   } catch {
     throw new BuildError(`source ${req.source} is not a readable file`);
   }
+  if (req.typecheck !== false) {
+    const { errors } = typecheckFilter(req.source, req.world, process.cwd(), req.wit !== undefined);
+    if (errors.length > 0) throw new TypeCheckError(errors);
+  }
   const out = resolve(req.out);
   await mkdir(dirname(out), { recursive: true });
   const stage = await mkdtemp(join(tmpdir(), 'sentinel-wasi-build-'));
@@ -125,7 +164,12 @@ export async function buildFilter(req: BuildRequest): Promise<BuildResult> {
       await stageWit(resolve(req.wit), witDir);
       worldName = req.worldName ?? worldName;
     }
-    const { code, output } = await runNode([jcoBin(), ...jcoArgs(req, witDir, worldName, tmpOut)]);
+    let entry = req.source;
+    if (req.backend === 'quickjs') {
+      entry = join(stage, 'entry.ts');
+      await writeFile(entry, quickjsEntrySource(req.source));
+    }
+    const { code, output } = await runNode(['--import', jcoPreopenModule(), jcoBin(), ...jcoArgs(req, witDir, worldName, tmpOut, entry)]);
     if (code !== 0) throw new BuildError(`jco componentize failed (exit ${code}):\n${output.trim()}`);
     const bytes = (await stat(tmpOut)).size;
     await rename(tmpOut, out).catch(async () => {

@@ -5,6 +5,9 @@ export {
   BuildError,
   buildFilter,
   DEFAULT_BACKEND,
+  engineGlobalsModule,
+  quickjsEntrySource,
+  TypeCheckError,
   FILTER_WORLDS,
   jcoArgs,
   SDK_WORLD,
@@ -15,3 +18,4 @@ export {
   type FilterWorld,
 } from './componentize.js';
 export { parseBuildArgs, type BuildArgs } from './commands/build.js';
+export { DEFAULT_COMPILER_OPTIONS, findTsconfig, formatDiagnostics, sdkDeclarations, typecheckFilter, type TypeCheckResult } from './typecheck.js';

@@ -3,12 +3,14 @@
 
 import t from 'tap';
 import { Writable } from 'node:stream';
-import { mkdtempSync, existsSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { main } from '../../cli/src/main.js';
 import { parseBuildArgs } from '../src/commands/build.js';
 import { jcoArgs, buildFilter, BuildError } from '../src/componentize.js';
+import { typecheckFilter } from '../src/typecheck.js';
 
 function sink(): { stream: Writable; text: () => string } {
   let text = '';
@@ -86,4 +88,36 @@ t.test('jco flags per world and backend', async (t) => {
   t.same(tail(jcoArgs({ ...base, world: 'command', backend: 'starlingmonkey' }, '/w', 'filter-command', '/o.wasm')), ['-d', 'http', '-d', 'fetch-event']);
   t.same(tail(jcoArgs({ ...base, world: 'http', backend: 'starlingmonkey' }, '/w', 'filter-http', '/o.wasm')), ['-d', 'fetch-event']);
   t.same(jcoArgs({ ...base, world: 'http', backend: 'starlingmonkey' }, '/w', 'filter-http', '/o.wasm').slice(2, 7), ['--wit', '/w', '--world-name', 'filter-http', '-o']);
+});
+
+t.test('a type error fails the build with the source file:line:column, exit 1, before jco runs', async (t) => {
+  // Inside the repository (so the SDK resolves), a project of its own: no tsconfig, strict defaults.
+  const project = join(fileURLToPath(new URL('../../../.cache/', import.meta.url)), `typecheck-${process.pid}`);
+  mkdirSync(project, { recursive: true });
+  t.teardown(() => rmSync(project, { recursive: true, force: true }));
+  writeFileSync(join(project, 'package.json'), '{ "name": "typecheck-fixture", "private": true }');
+  const source = join(project, 'filter.ts');
+  writeFileSync(source, "import { command } from '@sentinel-wasi/filter';\n\nconst n: number = 'x';\nexport const run = command(() => n > 0);\n");
+  const out = join(project, 'filter.wasm');
+  const r = await runBuild([source, '-o', out]);
+  t.equal(r.code, 1);
+  t.equal(
+    r.stderr,
+    'sentinel-wasi build: the filter does not type-check (nothing built):\n' +
+      `${relative(process.cwd(), source)}:3:7 - error TS2322: Type 'string' is not assignable to type 'number'. (E_TYPECHECK)\n`,
+  );
+  t.notOk(existsSync(out), 'nothing built');
+  t.same(typecheckFilter(source, 'command').errors, [`${relative(process.cwd(), source)}:3:7 - error TS2322: Type 'string' is not assignable to type 'number'.`]);
+
+  writeFileSync(source, "import { command } from '@sentinel-wasi/filter';\nimport { getStdout } from 'wasi:cli/stdout@0.2.12';\n\nexport const run = command(() => {\n  getStdout().blockingWriteAndFlush(new TextEncoder().encode('hi'));\n  console.log(new TextDecoder().decode(new Uint8Array([104])));\n});\n");
+  t.same(typecheckFilter(source, 'command').errors, [], 'the wasi:* declarations and the build-given globals are seen');
+  t.same(typecheckFilter(join(project, 'f.js'), 'command').errors, [], 'JavaScript is not type-checked');
+});
+
+t.test("the repository's own filters type-check as build checks them", async (t) => {
+  const root = fileURLToPath(new URL('../../../', import.meta.url));
+  t.same(typecheckFilter(join(root, 'packages/filter/bench/event-cost.ts'), 'command').errors, [], 'outside its tsconfig rootDir');
+  t.same(typecheckFilter(join(root, 'bench/filter/src/bench.ts'), 'command', root, true).errors, []);
+  t.same(typecheckFilter(join(root, 'bench/filter/src/bench-http.ts'), 'http', root, true).errors, [], 'its own world imports wasi:http/outgoing-handler (--wit)');
+  t.match(typecheckFilter(join(root, 'bench/filter/src/bench-http.ts'), 'http', root, false).errors, [/TS2307: Cannot find module 'wasi:http\/outgoing-handler@0\.2\.12'/], 'without --wit that module is unknown');
 });

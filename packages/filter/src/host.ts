@@ -1,6 +1,9 @@
 // Owns the seam between the SDK's logic and the platform: the two things a filter needs from its
-// host (the time, and one append of one frame to a segment in the pin's log directory). The WASI
+// host (the time, one append of one frame to a segment in the pin's log directory, and opening a
+// pin file for positioned reads: the resource map). The WASI
 // implementation is wasi-host.ts; tests use an in-memory host.
+
+import type { PinFile } from './map-reader.js';
 
 export interface FilterHost {
   /** Wall-clock time, epoch milliseconds. */
@@ -11,4 +14,9 @@ export interface FilterHost {
    * The bytes are only valid during the call.
    */
   appendFrame(segmentFile: string, frame: Uint8Array): boolean;
+  /**
+   * Opens `<pin>/<path>` read-only for positioned reads (the resource map); null when missing.
+   * Never throws. A host without it reads every verdict as PASS.
+   */
+  openPinFile?(path: string): PinFile | null;
 }

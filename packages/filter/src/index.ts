@@ -49,8 +49,8 @@ export function recordExit(resource: string, rtMs: number, options?: RecordOptio
 export function recordCall(resource: string, rtMs: number, options?: RecordOptions): void {
   current().recordCall(resource, rtMs, options);
 }
-export function verdict(resource: string): Verdict {
-  return current().verdict(resource);
+export function verdict(resource: string, origin?: string): Verdict {
+  return current().verdict(resource, origin);
 }
 export function flush(): void {
   current().flush();

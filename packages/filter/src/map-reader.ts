@@ -1,7 +1,8 @@
 // Owns the filter's side of the resource map `<pin>/map`: opening it once (and again after a
 // failure, at most once per `reopenAfterMs`), reading its header, and answering a lookup with ONE
 // positioned read of the name's probe window. It fails open: a missing map, a failed or short
-// read, a bad header, a torn, stale or foreign slot all give PASS, and each is counted. Nothing
+// read, a bad header, a torn, stale or foreign slot all give PASS (a fresh BLOCK holds past its
+// untilMs: the collector rewrites the slot when it reconsiders), and each is counted. Nothing
 // here throws into the host. The layout is the protocol's (resource-map.ts).
 
 import {
@@ -53,7 +54,6 @@ export interface MapReaderCounters {
   /** Lookups whose window had no slot of the name (never written, or its window was full). */
   misses: number;
   stale: number;
-  expired: number;
   /** Torn (bad checksum) slots seen in windows read. */
   tornSlots: number;
   /** Times the map file was opened and its header read successfully. */
@@ -65,7 +65,7 @@ const FAIL_OPEN: MapVerdict = { kind: VerdictKind.PASS, param: 0, resourceId: 0,
 const HASH_CACHE_LIMIT = 4096;
 
 export class MapReader {
-  readonly counters: MapReaderCounters = { lookups: 0, hits: 0, noMap: 0, readFailures: 0, misses: 0, stale: 0, expired: 0, tornSlots: 0, opens: 0 };
+  readonly counters: MapReaderCounters = { lookups: 0, hits: 0, noMap: 0, readFailures: 0, misses: 0, stale: 0, tornSlots: 0, opens: 0 };
   private readonly host: MapReaderHost;
   private readonly staleAfterMs: number;
   private readonly reopenAfterMs: number;
@@ -124,9 +124,6 @@ export class MapReader {
         this.counters.stale++;
         // The collector may have recreated the map (a new file): look again at most once per reopenAfterMs.
         if (nowMs - this.openedAtMs >= this.reopenAfterMs) this.drop();
-        break;
-      case MapLookup.EXPIRED:
-        this.counters.expired++;
         break;
       default:
         this.counters.misses++;

@@ -1,13 +1,15 @@
-// Owns the filter-side recorder: validating calls, buffering records into one bounded frame,
+// Owns the filter-side recorder: deciding an entry with the collector's verdict (resource map),
+// validating calls, buffering records into one bounded frame,
 // flushing whole frames (one append each) when the frame is full, on flush(), and when the last
 // open entry exits; dropping and counting what cannot be written, and reporting those counts in
 // the next WRITER record. Platform access goes through a FilterHost only, so this file runs the
 // same in a component and in plain Node.
 
-import { FrameBuilder, MAX_FRAME_BYTES, MAX_NAME_BYTES, RecordKind, bucketSecOf, isValidWriterId, segmentName, utf8Length, SHARED_WRITER } from '@sentinel-wasi/protocol/encode';
+import { FrameBuilder, MAX_FRAME_BYTES, MAX_NAME_BYTES, RecordKind, bucketSecOf, isValidWriterId, mapKeyOf, segmentName, utf8Length, SHARED_WRITER } from '@sentinel-wasi/protocol/encode';
 import { FilterError, FilterErrorCode } from './errors.js';
 import type { FilterHost } from './host.js';
-import { VERDICT_PASS, type Verdict } from './verdict.js';
+import { MapReader, toVerdict, type MapReaderCounters } from './map-reader.js';
+import { VERDICT_PASS, admits, mostRestrictive, type Verdict } from './verdict.js';
 
 export interface SentinelOptions {
   /** Writer id used in segment names and WRITER records: `[a-z0-9_-]{1,32}` (default `shared`). */
@@ -19,6 +21,10 @@ export interface SentinelOptions {
    * Turn off to batch across requests in a long-lived instance, then call flush() yourself.
    */
   flushOnIdle?: boolean;
+  /** Uniform numbers in [0, 1) for `admit` verdicts: one draw per entry (default Math.random). */
+  random?: () => number;
+  /** Map slots refreshed longer ago than this read as PASS (default 3000 ms). */
+  mapStaleAfterMs?: number;
 }
 
 export interface EntryOptions {
@@ -57,10 +63,22 @@ export interface SentinelStats {
   unreportedFramesDropped: number;
   /** Entries not yet exited. */
   openEntries: number;
+  /** Entries refused by the verdict (each recorded as a BLOCK). */
+  entriesBlocked: number;
+  /** The resource map reader's counters (lookups, hits, fail-open reasons). */
+  map: MapReaderCounters | null;
 }
 
-/** An admitted entry; call exit() exactly once. */
+/**
+ * What entry() returns. When the verdict rejects the request, `blocked` is true, a BLOCK was
+ * recorded, and exit() does nothing (returns 0); the caller answers the rejection (e.g. 429).
+ * Otherwise a PASS was recorded and exit() must be called exactly once.
+ */
 export interface Entry {
+  /** True when the request was rejected: do not do the work. */
+  readonly blocked: boolean;
+  /** The verdict the decision was made with. */
+  readonly verdict: Verdict;
   readonly resource: string;
   readonly origin: string | undefined;
   readonly count: number;
@@ -87,6 +105,9 @@ export class Sentinel {
   private reportedRecords = 0;
   private reportedFrames = 0;
   private carriesWriter = false;
+  private entriesBlocked = 0;
+  private readonly random: () => number;
+  private readonly map: MapReader | null;
 
   constructor(host: FilterHost, options: SentinelOptions = {}) {
     const writer = options.writer ?? SHARED_WRITER;
@@ -101,19 +122,36 @@ export class Sentinel {
     this.host = host;
     this.builder = new FrameBuilder({ maxFrameBytes: max });
     this.flushOnIdle = options.flushOnIdle ?? true;
+    this.random = options.random ?? Math.random;
+    const h = host;
+    this.map =
+      typeof h.openPinFile === 'function'
+        ? new MapReader({ nowMs: () => h.nowMs(), openPinFile: (path) => h.openPinFile!(path) }, options.mapStaleAfterMs === undefined ? {} : { staleAfterMs: options.mapStaleAfterMs })
+        : null;
   }
 
-  /** Records a PASS now and returns the handle whose exit() records the EXIT with its RT. */
+  /**
+   * Decides with the resource's verdict (and its origin's): admitted, records a PASS now and
+   * returns the handle whose exit() records the EXIT with its RT; rejected, records a BLOCK and
+   * returns an entry with `blocked: true`. One uniform draw per entry serves every `admit`.
+   */
   entry(resource: string, options?: EntryOptions): Entry {
     checkName('resource', resource);
     const origin = options?.origin;
     if (origin !== undefined) checkName('origin', origin);
     const count = options?.count ?? 1;
     checkCount(count);
+    const verdict = this.lookup(resource, origin);
     const startMs = this.host.nowMs();
+    if (verdict.kind === 'block' || (verdict.kind === 'admit' && !admits(verdict, this.random()))) {
+      this.entriesBlocked++;
+      this.add(RecordKind.BLOCK, startMs, resource, 0, false, count, origin);
+      if (this.flushOnIdle && this.openEntries === 0) this.flush();
+      return new BlockedEntry(verdict, resource, origin, count, startMs);
+    }
     this.add(RecordKind.PASS, startMs, resource, 0, false, count, origin);
     this.openEntries++;
-    return new OpenEntry(this, resource, origin, count, startMs);
+    return new OpenEntry(this, verdict, resource, origin, count, startMs);
   }
 
   /** @internal Called by OpenEntry.exit(): records the EXIT and flushes when no entry is left open. */
@@ -153,12 +191,22 @@ export class Sentinel {
   }
 
   /**
-   * The admission verdict for a resource. The verdict map's contents are defined by the rules
-   * work; until then every resource is PASS.
+   * The collector's verdict for a resource (with an origin: the more restrictive of the resource's
+   * and that origin's), read from the resource map now; PASS when the map cannot vouch for one.
+   * Records nothing.
    */
-  verdict(resource: string): Verdict {
+  verdict(resource: string, origin?: string): Verdict {
     checkName('resource', resource);
-    return VERDICT_PASS;
+    if (origin !== undefined) checkName('origin', origin);
+    return this.lookup(resource, origin);
+  }
+
+  private lookup(resource: string, origin: string | undefined): Verdict {
+    const map = this.map;
+    if (map === null) return VERDICT_PASS;
+    const own = toVerdict(map.lookup(resource));
+    if (origin === undefined || origin === '') return own;
+    return mostRestrictive(own, toVerdict(map.lookup(mapKeyOf(resource, origin))));
   }
 
   /** Writes what is buffered (and any unreported drop counts) now, as one whole frame. */
@@ -180,6 +228,8 @@ export class Sentinel {
       unreportedRecordsDropped: this.unreportedRecords,
       unreportedFramesDropped: this.unreportedFrames,
       openEntries: this.openEntries,
+      entriesBlocked: this.entriesBlocked,
+      map: this.map === null ? null : { ...this.map.counters },
     };
   }
 
@@ -275,10 +325,28 @@ export class Sentinel {
   }
 }
 
+class BlockedEntry implements Entry {
+  readonly blocked = true;
+  constructor(
+    readonly verdict: Verdict,
+    readonly resource: string,
+    readonly origin: string | undefined,
+    readonly count: number,
+    readonly startMs: number,
+  ) {}
+
+  /** Nothing to record: the BLOCK was recorded by entry(). */
+  exit(): number {
+    return 0;
+  }
+}
+
 class OpenEntry implements Entry {
+  readonly blocked = false;
   private exited = false;
   constructor(
     private readonly sentinel: Sentinel,
+    readonly verdict: Verdict,
     readonly resource: string,
     readonly origin: string | undefined,
     readonly count: number,

@@ -41,7 +41,8 @@ class WasiPinFile implements PinFile {
   readAt(offsetBytes: number, lengthBytes: number): Uint8Array | null {
     if (this.file === null) return null;
     try {
-      const [bytes] = this.file.read(BigInt(lengthBytes), BigInt(offsetBytes));
+      // 64-bit WASI values are plain numbers: QuickJS traps on a BigInt, StarlingMonkey takes either.
+      const [bytes] = this.file.read(lengthBytes, offsetBytes);
       return bytes;
     } catch {
       return null;

@@ -64,8 +64,6 @@ export const MapLookup = {
   MISS: 'miss',
   /** The name's slot was refreshed too long ago (or too far in the future). */
   STALE: 'stale',
-  /** The name's BLOCK verdict has expired. */
-  EXPIRED: 'expired',
   /** Fewer bytes than a window (a short read, a truncated map). */
   SHORT: 'short',
 } as const;
@@ -109,6 +107,14 @@ export function nameHashOfBytes(bytes: Uint8Array, start = 0, end = bytes.length
     h3 = t3 & 0xffff;
   }
   return { lo: ((h1 << 16) | h0) >>> 0, hi: ((h3 << 16) | h2) >>> 0 };
+}
+
+/**
+ * The map name of a verdict: the resource's own name for all its traffic, or the resource name, a
+ * NUL and the origin for the verdict that applies to that origin's traffic only.
+ */
+export function mapKeyOf(resource: string, origin = ''): string {
+  return origin === '' ? resource : `${resource}\u0000${origin}`;
 }
 
 /** The map hash of a resource name: FNV-1a 64 of its UTF-8 bytes. */
@@ -242,8 +248,9 @@ function pass(outcome: MapLookup, resourceId: number, tornSlots: number): MapVer
 
 /**
  * The verdict for `hash` from the bytes of its probe window (the MAP_WINDOW_BYTES at
- * windowOffset). Fails open: a short window, no valid slot of this name (and epoch), a stale slot
- * or an expired BLOCK all give PASS, with the outcome saying why.
+ * windowOffset). Fails open: a short window, no valid slot of this name (and epoch) or a stale slot
+ * give PASS, with the outcome saying why. A BLOCK holds while its slot is fresh, also after its
+ * `untilMs` (when the collector reconsiders: it then rewrites the slot, e.g. with a probe).
  */
 export function lookupInWindow(bytes: Uint8Array, hash: NameHash, nowMs: number, options: LookupOptions = {}): MapVerdict {
   const staleAfterMs = options.staleAfterMs ?? DEFAULT_MAP_STALE_AFTER_MS;
@@ -259,7 +266,6 @@ export function lookupInWindow(bytes: Uint8Array, hash: NameHash, nowMs: number,
     if (slot.hash.lo !== hash.lo || slot.hash.hi !== hash.hi) continue;
     if (options.epochTag !== undefined && slot.epochTag !== options.epochTag) continue;
     if (Math.abs(nowMs - slot.refreshMs) > staleAfterMs) return pass(MapLookup.STALE, slot.resourceId, torn);
-    if (slot.kind === VerdictKind.BLOCK && nowMs >= slot.param) return pass(MapLookup.EXPIRED, slot.resourceId, torn);
     return { kind: slot.kind, param: slot.param, resourceId: slot.resourceId, outcome: MapLookup.HIT, tornSlots: torn };
   }
   return pass(MapLookup.MISS, 0, torn);
@@ -306,6 +312,44 @@ export class MapSlotTable {
     }
     this.windowFull++;
     return null;
+  }
+
+  /**
+   * A table restored from what the writer persisted: each name in its slot with its id, and the
+   * next id to give. Throws E_BAD_ARGUMENT when an entry does not fit (a slot outside the name's
+   * window or taken twice, an id not below nextId or used twice).
+   */
+  static restore(slotCount: number, nextId: number, entries: ReadonlyArray<{ name: string; slot: number; resourceId: number }>): MapSlotTable {
+    const table = new MapSlotTable(slotCount);
+    if (!Number.isSafeInteger(nextId) || nextId < 1) throw new ProtocolError(ProtocolErrorCode.BAD_ARGUMENT, `bad next id ${nextId}`);
+    const ids = new Set<number>();
+    for (const e of entries) {
+      const hash = nameHash(e.name);
+      const home = homeSlot(hash, slotCount);
+      const ok = e.slot >= home && e.slot < home + MAP_PROBE_SLOTS && table.owner[e.slot] === undefined && !table.byName.has(e.name) &&
+        isU32(e.resourceId) && e.resourceId >= 1 && e.resourceId < nextId && !ids.has(e.resourceId);
+      if (!ok) throw new ProtocolError(ProtocolErrorCode.BAD_ARGUMENT, `bad map table entry ${JSON.stringify(e)}`);
+      ids.add(e.resourceId);
+      table.owner[e.slot] = e.name;
+      table.byName.set(e.name, { slot: e.slot, resourceId: e.resourceId, hash });
+    }
+    table.nextId = nextId;
+    return table;
+  }
+
+  /** The id the next placed name gets. */
+  get nextResourceId(): number {
+    return this.nextId;
+  }
+
+  /** Every placed name with its slot and id (for persisting the table). */
+  entries(): Array<{ name: string; slot: number; resourceId: number }> {
+    return [...this.byName].map(([name, e]) => ({ name, slot: e.slot, resourceId: e.resourceId }));
+  }
+
+  /** The name's placement without placing it. */
+  get(name: string): { slot: number; resourceId: number; hash: NameHash } | undefined {
+    return this.byName.get(name);
   }
 
   /** Frees the name's slot (the caller then writes zeros there); its id is not reused. */

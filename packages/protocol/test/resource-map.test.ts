@@ -118,7 +118,7 @@ function windowOf(...slots: Array<MapSlot | null>): Uint8Array {
   return out;
 }
 
-t.test('lookups with an injected clock: hit, expired BLOCK, stale both ways, miss, short, torn, other epoch', async (t) => {
+t.test('lookups with an injected clock: hit, BLOCK past its time, stale both ways, miss, short, torn, other epoch', async (t) => {
   const h = nameHash('GET /orders');
   const other = nameHash('GET /users');
   const w = windowOf(slotOf({ hash: other, resourceId: 9, kind: VerdictKind.ADMIT, param: 0.5 }), null, slotOf());
@@ -130,7 +130,8 @@ t.test('lookups with an injected clock: hit, expired BLOCK, stale both ways, mis
   t.same(look(w, T0 + 10, other), { kind: VerdictKind.ADMIT, param: 0.5, resourceId: 9, outcome: 'hit', tornSlots: 0 });
   const late = windowOf(slotOf({ refreshMs: T0 + 4000 }));
   t.same(look(late, T0 + 4999), { kind: VerdictKind.BLOCK, param: T0 + 5000, resourceId: 7, outcome: 'hit', tornSlots: 0 });
-  t.same(look(late, T0 + 5000), { kind: VerdictKind.PASS, param: 0, resourceId: 7, outcome: 'expired', tornSlots: 0 }, 'BLOCK ends at untilMs');
+  t.same(look(late, T0 + 5000), { kind: VerdictKind.BLOCK, param: T0 + 5000, resourceId: 7, outcome: 'hit', tornSlots: 0 }, 'a fresh BLOCK holds past untilMs until the collector rewrites the slot');
+  t.same(look(late, T0 + 4000 + DEFAULT_MAP_STALE_AFTER_MS + 1).outcome, 'stale', 'and fails open once the slot is stale');
   t.same(look(w, T0 + DEFAULT_MAP_STALE_AFTER_MS, other).outcome, 'hit', 'exactly the staleness bound is still fresh');
   t.same(look(w, T0 + DEFAULT_MAP_STALE_AFTER_MS + 1, other), { kind: VerdictKind.PASS, param: 0, resourceId: 9, outcome: 'stale', tornSlots: 0 });
   t.same(look(w, T0 - DEFAULT_MAP_STALE_AFTER_MS - 1, other).outcome, 'stale', 'a refresh time in the future beyond the bound');
@@ -163,6 +164,21 @@ t.test('slot table: home slot and probing, forced collisions, full windows count
   t.not(again, null);
   t.equal(again!.resourceId, 6, 'a new id, not the old one');
   t.throws(() => new MapSlotTable(0), { code: 'E_BAD_ARGUMENT' });
+});
+
+t.test('slot table restored from its persisted entries keeps slots and ids and goes on after nextId', async (t) => {
+  const table = new MapSlotTable(2);
+  for (let i = 0; i < 4; i++) table.place(`r${i}`);
+  table.remove('r1');
+  const copy = MapSlotTable.restore(2, table.nextResourceId, table.entries());
+  t.same(copy.entries(), table.entries());
+  t.equal(copy.nextResourceId, 5);
+  t.same(copy.place('r0'), table.place('r0'), 'same slot and id');
+  t.equal(copy.place('r9')!.resourceId, 5, 'the next id, none reused');
+  const e = table.entries()[0]!;
+  t.throws(() => MapSlotTable.restore(2, 5, [e, { ...e, name: 'x' }]), { code: 'E_BAD_ARGUMENT' }, 'a slot taken twice');
+  t.throws(() => MapSlotTable.restore(2, e.resourceId, [e]), { code: 'E_BAD_ARGUMENT' }, 'an id not below nextId');
+  t.throws(() => MapSlotTable.restore(2, 5, [{ ...e, slot: 99 }]), { code: 'E_BAD_ARGUMENT' }, 'a slot outside the window');
 });
 
 t.test('property: random names, collisions, full windows and random damage never give another name\'s verdict', async (t) => {

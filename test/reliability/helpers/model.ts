@@ -27,7 +27,7 @@ function bump(map: SumMap, key: string, d: Sums): void {
   map.set(key, s);
 }
 
-/** What one event adds to its resource's second (Sentinel's rules; WRITER adds nothing). */
+/** What one event adds to its resource (Sentinel's rules; WRITER adds nothing); addEvents splits a CALL over its entry and exit seconds. */
 export function eventSums(e: FlowEvent): Sums | null {
   switch (e.kind) {
     case RecordKind.PASS:
@@ -51,6 +51,17 @@ export function addEvents(map: SumMap, events: Iterable<FlowEvent>): void {
     const d = eventSums(e);
     if (d === null) continue;
     const sec = Math.floor(e.tsMs / 1000);
+    if (e.kind === RecordKind.CALL) {
+      // A CALL is a PASS at its time and an EXIT at its time + RT: the completion lands in the exit's second.
+      const exitSec = Math.floor((e.tsMs + e.rtMs) / 1000);
+      const entryHalf: Sums = { pass: d.pass, block: 0, success: 0, exception: 0 };
+      const exitHalf: Sums = { pass: 0, block: 0, success: d.success, exception: d.exception };
+      for (const [s2, half] of [[sec, entryHalf], [exitSec, exitHalf]] as const) {
+        bump(map, `${s2}|${e.name}`, half);
+        bump(map, `${s2}|${TOTAL}`, half);
+      }
+      continue;
+    }
     bump(map, `${sec}|${e.name}`, d);
     bump(map, `${sec}|${TOTAL}`, d);
   }

@@ -12,6 +12,7 @@ import { MetricSearcher } from '../metriclog/search.js';
 import { TOTAL_RESOURCE } from '../stats/store.js';
 import { findDaemon, getJson } from './daemon.js';
 import { QueryError } from './errors.js';
+import { pinPaths } from '../pin/pin.js';
 
 /** One table row: a resource (or, for one resource, an origin) with its second and minute figures. */
 export interface FigureRow {
@@ -96,7 +97,7 @@ function appOfPin(pinDir: string): string {
 }
 
 export function metricDirOf(pinDir: string): string {
-  return join(pinDir, PinLayout.collectorDir, 'metrics');
+  return pinPaths(pinDir).metricDir;
 }
 
 export function searcherForPin(pinDir: string): MetricSearcher {

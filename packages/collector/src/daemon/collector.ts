@@ -15,7 +15,8 @@ import { Tailer, type TailerFs } from '../ingest/tailer.js';
 import { MetricLogWriter } from '../metriclog/writer.js';
 import { ensurePin, type PinPaths } from '../pin/pin.js';
 import { HealthLog, type FullHealthCounters, type HealthGauge } from '../stats/health.js';
-import { StatsStore, type StatsStoreOptions } from '../stats/store.js';
+import { StatsStore, type EntryLookup, type StatsStoreOptions } from '../stats/store.js';
+import type { FlowRecord } from '@sentinel-wasi/protocol';
 import { RunningTotals } from '../stats/running-totals.js';
 import type { Health, NodeSnapshot, ResourceTotals, StatsQuery } from '../stats/types.js';
 import { renameSync } from 'node:fs';
@@ -39,6 +40,23 @@ export interface CollectorOptions extends StatsStoreOptions {
   passBudgetBytes?: number;
   /** File-system calls of the tailer (default: node:fs). */
   tailerFs?: TailerFs;
+  /** Sees every record the store is given (the flow-control traffic counts); none by default. */
+  onRecord?: (r: FlowRecord) => void;
+}
+
+/** The store with a tap on every record, for the flow-control loop's per-tick traffic. */
+class TappedStore extends StatsStore {
+  constructor(
+    options: StatsStoreOptions,
+    private readonly tap: (r: FlowRecord) => void,
+  ) {
+    super(options);
+  }
+
+  override addResolved(r: FlowRecord, lookup: EntryLookup, nowMs: number): void {
+    super.addResolved(r, lookup, nowMs);
+    this.tap(r);
+  }
 }
 
 export interface CycleResult {
@@ -76,7 +94,7 @@ export class Collector implements StatsQuery {
     this.app = pin.header.app;
     this.graceMs = options.graceMs ?? DEFAULT_GRACE_MS;
     this.passBudgetBytes = options.passBudgetBytes ?? DEFAULT_PASS_BUDGET_BYTES;
-    this.store = new StatsStore({ ...options, health: this.health });
+    this.store = options.onRecord === undefined ? new StatsStore({ ...options, health: this.health }) : new TappedStore({ ...options, health: this.health }, options.onRecord);
     this.ingestor = new Ingestor(this.store, this.health);
     this.tailer = new Tailer({ logDir: this.paths.logDir, ingestor: this.ingestor, health: this.health, graceMs: this.graceMs, ...(options.readBufferBytes === undefined ? {} : { readBufferBytes: options.readBufferBytes }), ...(options.tailerFs === undefined ? {} : { fs: options.tailerFs }) });
     this.metricLog = new MetricLogWriter({

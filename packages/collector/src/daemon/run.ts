@@ -1,5 +1,6 @@
 // Owns running a Collector as a daemon: the pin lock, timers (a pass every tickMs, a checkpoint
-// about once a second), the chokidar watcher that only wakes a pass sooner, the HTTP surface and
+// about once a second, the flow-control tick every ≤ 100 ms), the chokidar watchers (the log
+// directory's only wakes a pass sooner; the rules directory's reloads rule files), the HTTP surface and
 // `<pin>/collector/address.json`, structured logs, and a clean stop with a final checkpoint. A
 // failing HTTP start is logged and collecting goes on. A failing cycle reloads from the checkpoint
 // and the next cycle waits (CYCLE_RETRY_BASE_MS doubling up to CYCLE_RETRY_MAX_MS); the reloaded
@@ -15,6 +16,9 @@ import { acquireLock, type PinLock } from '../pin/lock.js';
 import { ensurePin } from '../pin/pin.js';
 import { checkPinSafety } from '../pin/pin-safety.js';
 import { writeFileSafely } from '../pin/safe-write.js';
+import { FlowControl, MAX_CONTROL_TICK_MS } from '../map/flow-control.js';
+import type { RuleChange } from '../rules/rule-files.js';
+import { loadOrCreateToken } from './token.js';
 import type { DaemonAddress, StatsQuery } from '../stats/types.js';
 import { Collector, type CollectorOptions } from './collector.js';
 
@@ -34,8 +38,14 @@ export interface DaemonOptions extends CollectorOptions, DashboardOptions {
   checkpointIntervalMs?: number;
   /** Accept a pin owned by another user or writable by group/others (checked at start otherwise). */
   allowSharedPin?: boolean;
-  /** Bearer token for state-changing HTTP requests; undefined disables them. */
+  /** Bearer token for state-changing HTTP requests; default: `<pin>/collector/token` (created 0600 at first start). */
   token?: string;
+  /** Requests from this address may push rules without the token (a Sentinel Dashboard); none by default. */
+  trustDashboardAddress?: string;
+  /** Control tick: the rules engine runs and the map's slots are refreshed this often (default and at most 100 ms). */
+  controlTickMs?: number;
+  /** Home slots of a new resource map (default 4096). */
+  mapSlots?: number;
   logger: Logger;
   nowMs?: () => number;
   /** For tests: replaces the HTTP server start. */
@@ -63,9 +73,22 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
   const { paths } = ensurePin(options.pinDir, options.app);
   checkPinSafety(paths, { allowShared: options.allowSharedPin === true });
   const lock: PinLock = acquireLock(paths.lock);
+  const controlTickMs = Math.min(options.controlTickMs ?? MAX_CONTROL_TICK_MS, MAX_CONTROL_TICK_MS);
   let collector: Collector;
+  let flow: FlowControl;
+  let token: string;
+  const logRuleChanges = (changes: RuleChange[]): void => {
+    for (const { type, status } of changes) {
+      if (status.error !== undefined) log.error({ code: status.error.code, file: status.file }, `${type} rules not loaded, the previous set stays: ${status.error.reason}`);
+      else log.info({ file: status.file, active: status.active, rejected: status.rejected.length }, `${type} rules loaded`);
+      for (const r of status.rejected) log.warn({ code: r.code, file: status.file, index: r.index }, `${type} rule ${r.index} rejected: ${r.reason}`);
+    }
+  };
   try {
-    collector = new Collector(options, now());
+    token = options.token ?? loadOrCreateToken(paths.collectorDir);
+    flow = new FlowControl({ pinDir: paths.pinDir, rulesDir: paths.rulesDir, collectorDir: paths.collectorDir, ...(options.mapSlots === undefined ? {} : { mapSlots: options.mapSlots }) });
+    collector = new Collector({ ...options, onRecord: (r) => flow.tap.record(r) }, now());
+    logRuleChanges(flow.start(now()));
   } catch (err) {
     lock.release();
     throw err;
@@ -130,7 +153,7 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
       try {
         collector.metricLog.close();
         const before = collector;
-        collector = new Collector(options, now());
+        collector = new Collector({ ...options, onRecord: (r) => flow.tap.record(r) }, now());
         collector.keepCountersOf(before);
         collector.health.problem({ atMs: t, code: 'E_CYCLE', message: `${String(e.message)} (reloaded from the checkpoint; ${failedCycles} failed cycles in a row)` });
         // Logged above (at most once per interval), not again as a problem.
@@ -164,8 +187,44 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
     });
   };
 
+  // The control tick: read what the filters wrote, run the rules engine on the traffic since the
+  // last tick, refresh the map's slots; rule files are looked at once a second (and on a change).
+  let lastRulesLookMs = now();
+  const concurrencyOf = (t: number) => (resource: string, origin: string): number => {
+    const r = collector.resourceAt(resource, t);
+    if (r === undefined) return 0;
+    if (origin === '') return r.node.concurrency;
+    return r.origins.find((o) => o.origin === origin)?.concurrency ?? 0;
+  };
+  const reloadRules = (): void => {
+    try {
+      logRuleChanges(flow.reloadFiles(now()));
+    } catch (err) {
+      log.error({ code: (err as NodeJS.ErrnoException).code ?? 'E_RULES_RELOAD', err: (err as Error).message }, 'rule reload failed; the rules in force stay');
+    }
+  };
+  const controlTick = (): void => {
+    if (stopped) return;
+    if (now() - lastRulesLookMs >= 1000) {
+      lastRulesLookMs = now();
+      reloadRules();
+    }
+    if (flow.active) cycle();
+    const t = now();
+    try {
+      for (const tr of flow.tick(t, concurrencyOf(t))) log.info({ resource: tr.resource, from: tr.from, to: tr.to }, 'circuit breaker');
+    } catch (err) {
+      log.error({ code: (err as NodeJS.ErrnoException).code ?? 'E_CONTROL_TICK', err: (err as Error).message }, 'control tick failed');
+    }
+  };
+
   cycle();
   const interval = setInterval(cycle, tickMs);
+  controlTick();
+  const controlInterval = setInterval(controlTick, controlTickMs);
+  const rulesWatcher: FSWatcher = watch(paths.rulesDir, { depth: 0, ignoreInitial: true, persistent: true });
+  rulesWatcher.on('add', reloadRules).on('change', reloadRules).on('unlink', reloadRules);
+  rulesWatcher.on('error', (err) => log.warn({ code: 'E_WATCH', err: String((err as Error).message ?? err) }, 'rules watcher error; rule files are still looked at every second'));
   const watcher: FSWatcher = watch(paths.logDir, { depth: 0, ignoreInitial: true, persistent: true });
   // 'raw' carries every underlying fs.watch event: chokidar throttles 'change' to one per file per
   // 50 ms, which would leave an append that follows another within 50 ms to the next tick.
@@ -181,7 +240,7 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
     const query: StatsQuery = {
       resourcesAt: (nowMs) => collector.resourcesAt(nowMs),
       resourceAt: (name, nowMs) => collector.resourceAt(name, nowMs),
-      healthAt: (nowMs) => collector.healthAt(nowMs),
+      healthAt: (nowMs) => ({ ...collector.healthAt(nowMs), rules: flow.health() }),
       sealedThroughSecAt: (nowMs) => collector.sealedThroughSecAt(nowMs),
       resourceTotalsAt: (resource, nowMs) => collector.resourceTotalsAt(resource, nowMs),
     };
@@ -192,7 +251,16 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
       host: options.host ?? DEFAULT_HOST,
       port: options.port ?? DEFAULT_PORT,
       nowMs: now,
-      ...(options.token === undefined ? {} : { token: options.token }),
+      token,
+      ...(options.trustDashboardAddress === undefined ? {} : { trustDashboardAddress: options.trustDashboardAddress }),
+      rules: {
+        getRules: (type) => flow.getRules(type),
+        setRules: (type, json, nowMs) => {
+          const status = flow.setRules(type, json, nowMs);
+          logRuleChanges([{ type, status }]);
+          return status;
+        },
+      },
     });
     const address: DaemonAddress = { url: http.url, pid: process.pid, startedAtMs: now(), app: collector.app };
     writeFileSafely(paths.address, `${JSON.stringify(address)}\n`);
@@ -214,6 +282,8 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
       stopped = true;
       heartbeat?.stop();
       clearInterval(interval);
+      clearInterval(controlInterval);
+      await rulesWatcher.close();
       if (soon !== null) clearImmediate(soon);
       if (sealTimer !== null) clearTimeout(sealTimer);
       if (catchUp !== null) clearImmediate(catchUp);
@@ -236,6 +306,7 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
           /* already gone */
         }
       }
+      flow.close();
       lock.release();
       log.info('collector stopped');
     },

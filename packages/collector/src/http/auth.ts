@@ -21,6 +21,22 @@ function tokenMatches(expected: string, authorization: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
+/** An address as the socket reports it, IPv4-mapped IPv6 (`::ffff:127.0.0.1`) as plain IPv4. */
+export function plainAddress(address: string | undefined): string {
+  if (address === undefined) return '';
+  return address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address;
+}
+
+/**
+ * null when the request may go on; the answer to send otherwise. A request from `trustedAddress`
+ * (the operator's explicit --trust-dashboard-address, for a Sentinel Dashboard, which sends no
+ * token) goes on without one; there is no trusted address by default.
+ */
+export function checkRequest(token: string | undefined, authorization: string | undefined, remoteAddress: string | undefined, trustedAddress: string | undefined): AuthFailure | null {
+  if (trustedAddress !== undefined && trustedAddress !== '' && plainAddress(remoteAddress) === plainAddress(trustedAddress)) return null;
+  return checkToken(token, authorization);
+}
+
 /** null when the request may go on; the answer to send otherwise. */
 export function checkToken(token: string | undefined, authorization: string | undefined): AuthFailure | null {
   if (token === undefined) return { status: 403, body: 'Forbidden: changing state over HTTP is disabled (the collector runs without a token) (E_FORBIDDEN)', headers: {} };

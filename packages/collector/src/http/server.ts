@@ -8,7 +8,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { StatsQuery } from '../stats/types.js';
 import { isFormContentType, parseCommandTarget, parseParams } from './command-request.js';
-import { checkToken, STATE_CHANGING_COMMANDS } from './auth.js';
+import { checkRequest, STATE_CHANGING_COMMANDS } from './auth.js';
 import { hostAllowed } from './host-check.js';
 import { ASSET_PREFIX, loadAssets } from './assets.js';
 import { applyServerLimits, BodyBudget, MAX_BODY_BYTES, TIMEOUT_CHECK_INTERVAL_MS } from './limits.js';
@@ -17,7 +17,7 @@ import { LIVE_PAGE_CSP, livePageHtml } from './live-page.js';
 import { DEFAULT_MAX_PROMETHEUS_RESOURCES, PrometheusExporter } from './prometheus.js';
 import { DEFAULT_METRIC_WAIT_MS, sealWaiter } from './seal-wait.js';
 import { runSeries, SERIES_PATH } from './series.js';
-import { defaultHostIp, metricSearcherFor, runTransportCommand, type TransportContext } from './transport.js';
+import { defaultHostIp, metricSearcherFor, runTransportCommand, type RulesControl, type TransportContext } from './transport.js';
 
 export const DEFAULT_HTTP_HOST = '127.0.0.1';
 /** Sentinel's default transport port (csp.sentinel.api.port). */
@@ -36,6 +36,10 @@ export interface HttpServerOptions {
   nowMs: () => number;
   /** Required bearer token for state-changing requests (rules); undefined disables them. */
   token?: string;
+  /** Requests from this one address may change rules without the token (a Sentinel Dashboard); none by default. */
+  trustDashboardAddress?: string;
+  /** The daemon's rules for getRules / setRules; absent: none loaded. */
+  rules?: RulesControl;
   /** Ports tried upward from `port` when one is in use (Sentinel keeps searching); default 1 = only `port`. */
   portAttempts?: number;
   /** The address `/basicInfo` reports; default: the first non-internal IPv4 address. */
@@ -102,17 +106,19 @@ function makeHandler(options: HttpServerOptions, stop: AbortSignal) {
   async function transport(req: IncomingMessage, res: ServerResponse, target: string): Promise<void> {
     const closing = { connection: 'close' };
     const { command, params } = parseCommandTarget(target);
+    const changesState = STATE_CHANGING_COMMANDS.has(command);
+    if (changesState) {
+      // From the headers alone, before any body byte is read.
+      const denied = checkRequest(options.token, req.headers.authorization, req.socket.remoteAddress, options.trustDashboardAddress);
+      if (denied !== null) {
+        send(res, denied.status, TEXT, denied.body, { ...closing, ...denied.headers });
+        return;
+      }
+    }
     if (req.method === 'POST') {
       if (!isFormContentType(req.headers['content-type'])) {
         send(res, 415, TEXT, 'Only form-encoded post request is supported', closing);
         return;
-      }
-      if (STATE_CHANGING_COMMANDS.has(command)) {
-        const denied = checkToken(options.token, req.headers.authorization);
-        if (denied !== null) {
-          send(res, denied.status, TEXT, denied.body, { ...closing, ...denied.headers });
-          return;
-        }
       }
       const length = Number(req.headers['content-length'] ?? 0);
       if (!(length >= 1) || !Number.isSafeInteger(length)) {
@@ -137,8 +143,8 @@ function makeHandler(options: HttpServerOptions, stop: AbortSignal) {
       query: options.query,
       searcher,
       nowMs: options.nowMs,
-      token: options.token,
-      authorization: req.headers.authorization,
+      authorized: changesState,
+      ...(options.rules === undefined ? {} : { rules: options.rules }),
       hostIp,
       waitForSealed,
     };

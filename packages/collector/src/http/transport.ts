@@ -1,12 +1,12 @@
 // Owns the Sentinel transport commands the collector answers (sentinel-transport-common handlers):
 // metric, clusterNode, clusterNodeById, jsonTree, cnode, version, api, basicInfo, the dashboard's
-// rule and cluster reads (getRules, getParamFlowRules: no rules are loaded yet, so `[]`;
-// getClusterMode: cluster mode not started), and setRules (guarded by the token; not implemented yet). `metric` leaves out Sentinel's `__system_load__` /
+// rule and cluster reads (getRules: the flow and degrade rules in force, authority and system `[]`;
+// getParamFlowRules `[]`; getClusterMode: cluster mode not started), and setRules (the token is
+// checked by the server from the headers before the body). `metric` leaves out Sentinel's `__system_load__` /
 // `__cpu_usage__` lines (the dashboard ignores them). A handler returns a status and a plain-text body; an unknown command is
 // 400 "Unknown command `x`", which is how the dashboard recognises a missing command.
 
 import { hostname, networkInterfaces } from 'node:os';
-import { timingSafeEqual } from 'node:crypto';
 import type { StatsQuery } from '../stats/types.js';
 import { formatThinLine, metricLogBaseName } from '../metriclog/line.js';
 import { MetricSearcher } from '../metriclog/search.js';
@@ -22,9 +22,10 @@ export interface TransportContext {
   query: StatsQuery;
   searcher: MetricSearcher;
   nowMs: () => number;
-  token: string | undefined;
-  /** The request's `Authorization` header, for state-changing commands. */
-  authorization: string | undefined;
+  /** True when the server let a state-changing command through (token, or the trusted dashboard address). */
+  authorized?: boolean;
+  /** The daemon's rules (getRules, setRules); absent: none loaded. */
+  rules?: RulesControl;
   hostIp: string;
   /** Resolves once every second ≤ sec is sealed into the metric log, or when waiting longer makes no sense. */
   waitForSealed: (sec: number) => Promise<void>;
@@ -106,31 +107,63 @@ function basicInfo(_params: Map<string, string>, ctx: TransportContext): Command
   return ok(JSON.stringify({ machine: hostname(), ip: ctx.hostIp }, null, '\t'));
 }
 
-function tokenMatches(expected: string, authorization: string): boolean {
-  const m = /^Bearer\s+(.+)$/i.exec(authorization.trim());
-  if (m === null) return false;
-  const a = Buffer.from(m[1]!, 'utf8');
-  const b = Buffer.from(expected, 'utf8');
-  return a.length === b.length && timingSafeEqual(a, b);
+
+/** What the rule commands need from the daemon (absent: no rules are loaded, getRules answers `[]`). */
+export interface RulesControl {
+  /** The rules in force as Sentinel's JSON array (type flow or degrade). */
+  getRules(type: 'flow' | 'degrade'): string;
+  /** Checks, persists and applies a set; throws an error with a `code` when it is unusable as a whole. */
+  setRules(type: 'flow' | 'degrade', json: string, nowMs: number): { active: number; rejected: Array<{ index: number; code: string; reason: string }> };
 }
 
-/** Changing rules needs the collector's token; with a valid one the command is still not implemented (501). */
-function setRules(_params: Map<string, string>, ctx: TransportContext): CommandResult {
-  if (ctx.token === undefined) return { status: 403, body: 'Forbidden: changing state over HTTP is disabled (the collector runs without a token) (E_FORBIDDEN)' };
-  if (ctx.authorization === undefined) {
-    return { status: 401, body: 'Unauthorized: send "Authorization: Bearer <token>" (E_UNAUTHORIZED)', headers: { 'www-authenticate': 'Bearer' } };
+/** Java's URLDecoder.decode(s, "utf-8"): '+' is a space, %XX are UTF-8 bytes; undefined when malformed. */
+function javaUrlDecode(s: string): string | undefined {
+  try {
+    return decodeURIComponent(s.replaceAll('+', ' '));
+  } catch {
+    return undefined;
   }
-  if (!tokenMatches(ctx.token, ctx.authorization)) return { status: 403, body: 'Forbidden: wrong token (E_FORBIDDEN)' };
-  return { status: 501, body: 'setRules is not implemented yet: put rule files in <pin>/rules/ instead (E_NOT_IMPLEMENTED)' };
+}
+
+/**
+ * setRules (form fields `type` and `data`, as the dashboard sends them; `data` is URL-decoded once
+ * more, as Sentinel's ModifyRulesCommandHandler does). The server has already checked the token
+ * (or the trusted dashboard address) from the headers. Answers `success` when every rule was
+ * taken; otherwise the rules refused alone, each with its code and reason (the rest is in force).
+ */
+function setRules(params: Map<string, string>, ctx: TransportContext): CommandResult {
+  if (ctx.authorized !== true) return { status: 403, body: 'Forbidden: changing rules needs the collector token (E_FORBIDDEN)' };
+  if (ctx.rules === undefined) return { status: 503, body: 'rules are not loaded by this collector (E_NO_RULES)' };
+  const type = (params.get('type') ?? '').toLowerCase();
+  if (type !== 'flow' && type !== 'degrade') {
+    if ((RULE_TYPES as readonly string[]).includes(type)) return failure(`${type} rules are not supported (E_RULES_TYPE)`);
+    return failure('invalid type');
+  }
+  const raw = params.get('data');
+  if (blank(raw)) return failure('Bad data');
+  const data = javaUrlDecode(raw!);
+  if (data === undefined) return failure('decode rule data error');
+  let result;
+  try {
+    result = ctx.rules.setRules(type, data, ctx.nowMs());
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    if (typeof code === 'string' && code.startsWith('E_RULES')) return failure(`${(err as Error).message} (${code}); the rules in force are unchanged`);
+    throw err;
+  }
+  if (result.rejected.length === 0) return ok('success');
+  const reasons = result.rejected.map((r) => `rule ${r.index}: ${r.code}: ${r.reason}`).join('; ');
+  return ok(`partial success: ${result.active} rule(s) in force, ${result.rejected.length} rejected: ${reasons}`);
 }
 
 /** The rule types Sentinel's getRules accepts (case-insensitive). */
 export const RULE_TYPES = ['flow', 'degrade', 'authority', 'system'] as const;
 
-/** getRules?type=…: a JSON array of the loaded rules of that type; none are loaded yet, so `[]`. */
-function getRules(params: Map<string, string>): CommandResult {
+/** getRules?type=…: a JSON array of the rules in force of that type (authority and system: `[]`). */
+function getRules(params: Map<string, string>, ctx: TransportContext): CommandResult {
   const type = (params.get('type') ?? '').toLowerCase();
   if (!(RULE_TYPES as readonly string[]).includes(type)) return failure('invalid type');
+  if ((type === 'flow' || type === 'degrade') && ctx.rules !== undefined) return ok(ctx.rules.getRules(type));
   return ok('[]');
 }
 
@@ -154,7 +187,7 @@ const COMMANDS: Record<string, CommandSpec> = {
   getRules: { desc: 'get all active rules by type, request param: type={ruleType}', handle: getRules },
   getParamFlowRules: { desc: 'get all active param flow rules', handle: () => ok('[]') },
   getClusterMode: { desc: 'get cluster mode status', handle: () => ok(JSON.stringify(CLUSTER_MODE_NOT_STARTED)) },
-  setRules: { desc: 'modify the rules (requires the collector token; not implemented yet)', handle: setRules },
+  setRules: { desc: 'modify the rules, accept param: type={ruleType}&data={ruleJson} (requires the collector token)', handle: setRules },
 };
 
 export const TRANSPORT_COMMANDS: readonly string[] = Object.keys(COMMANDS);

@@ -7,6 +7,8 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
+/** The metric log's directory under the pin's collector/ directory. */
+export const METRIC_DIR_NAME = 'metrics';
 export const INDEX_RECORD_BYTES = 16;
 export const INDEX_SUFFIX = '.idx';
 

@@ -5,6 +5,7 @@
 import { chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { makePinHeader, parsePinHeader, PinLayout, type PinHeader } from '@sentinel-wasi/protocol/encode';
+import { METRIC_DIR_NAME } from '../metriclog/layout.js';
 
 export const PIN_DIR_MODE = 0o700;
 
@@ -30,7 +31,7 @@ export function pinPaths(pinDir: string): PinPaths {
     logDir: join(dir, PinLayout.logDir),
     rulesDir: join(dir, PinLayout.rulesDir),
     collectorDir,
-    metricDir: join(collectorDir, 'metrics'),
+    metricDir: join(collectorDir, METRIC_DIR_NAME),
     checkpoint: join(collectorDir, 'checkpoint.json'),
     lock: join(collectorDir, 'lock'),
     address: join(collectorDir, 'address.json'),

@@ -27,6 +27,8 @@ export interface MinuteFigures {
   occupiedPass: number;
 }
 
+import type { FlowControlHealth } from '../map/flow-control.js';
+
 /** One node: a resource's own (cluster) node when origin is '', else the resource seen from one origin. */
 export interface NodeSnapshot {
   resource: string;
@@ -106,6 +108,8 @@ export interface Health {
   segments: Array<{ name: string; sizeBytes: number; offsetBytes: number; sealed: boolean }>;
   /** Recent problems with stable codes, newest last (bounded). */
   recentProblems: Array<{ atMs: number; code: string; message: string; segment?: string }>;
+  /** Flow control (the daemon): rule files in force and rejected, the resource map's counters. */
+  rules?: FlowControlHealth;
 }
 
 /** What query surfaces read. Every method takes the time explicitly (the clock is injected). */

@@ -1,6 +1,8 @@
 // Sentinel transport commands over real loopback HTTP, parsed the way the Sentinel dashboard parses them.
 import t from 'tap';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { RuleFiles } from '../../src/rules/rule-files.js';
+import { serializeRules } from '../../src/rules/rule-set.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startHttpServer, type RunningHttpServer } from '../../src/http/server.js';
@@ -155,17 +157,49 @@ t.test('the dashboard\'s rule and cluster reads: empty rule arrays, cluster mode
   t.same(JSON.parse(mode.body), { mode: -1, lastModified: -1, clientAvailable: false, serverAvailable: false });
 });
 
-t.test('setRules needs the token; with it the command answers 501', async (t) => {
+t.test('setRules needs the token (GET or POST); with it and no rules loaded the command answers 503', async (t) => {
   const url = '/setRules?type=flow&data=%5B%5D';
   const none = await get(url);
   t.equal(none.status, 401);
   t.equal(none.headers.get('www-authenticate'), 'Bearer');
   t.equal((await get(url, { headers: { authorization: 'Bearer wrong' } })).status, 403);
   const okToken = await get(url, { headers: { authorization: 'Bearer s3cret' } });
-  t.same([okToken.status, okToken.body], [501, 'setRules is not implemented yet: put rule files in <pin>/rules/ instead (E_NOT_IMPLEMENTED)']);
+  t.same([okToken.status, okToken.body], [503, 'rules are not loaded by this collector (E_NO_RULES)']);
   const noTokenServer = await start(undefined);
   const r = await fetch(`${noTokenServer.url}${url}`, { headers: { authorization: 'Bearer s3cret' } });
   t.equal(r.status, 403);
+});
+
+t.test('setRules and getRules with real rule files: form fields as the dashboard sends them, data URL-decoded once more, invalid rules refused alone, persisted', async (t) => {
+  const rulesDir = mkdtempSync(join(tmpdir(), 'sw-rules-'));
+  t.teardown(() => rmSync(rulesDir, { recursive: true, force: true }));
+  const files = new RuleFiles(rulesDir);
+  const rules = { getRules: (type: 'flow' | 'degrade') => serializeRules(type, files.rules(type)), setRules: (type: 'flow' | 'degrade', json: string, nowMs: number) => files.save(type, json, nowMs) };
+  const s = await startHttpServer({ query, app: 'demo.app', metricDir: dir, host: '127.0.0.1', port: 0, nowMs: () => NOW, token: 'tok', rules, trustDashboardAddress: '10.9.9.9' });
+  t.teardown(() => s.close());
+  const post = (body: string, auth = 'Bearer tok') => fetch(`${s.url}/setRules`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: auth }, body });
+  const data = JSON.stringify([{ resource: 'GET /a', count: 40, grade: 1 }, { resource: 'GET /b', count: -1, grade: 1 }]);
+  // The dashboard encodes data for the form, and Sentinel decodes it once more: encode twice.
+  const r = await post(`type=flow&data=${encodeURIComponent(encodeURIComponent(data))}`);
+  const body = await r.text();
+  t.equal(r.status, 200);
+  t.match(body, /^partial success: 1 rule\(s\) in force, 1 rejected: rule 1: E_RULE_/);
+  t.same(JSON.parse(readFileSync(join(rulesDir, 'flow.json'), 'utf8')).map((x: { resource: string }) => x.resource), ['GET /a'], 'persisted: the valid rule');
+  const got = await fetch(`${s.url}/getRules?type=FLOW`);
+  t.same(JSON.parse(await got.text()).map((x: { resource: string; count: number }) => [x.resource, x.count]), [['GET /a', 40]]);
+  t.same(JSON.parse(await (await fetch(`${s.url}/getRules?type=authority`)).text()), []);
+  t.same([(await fetch(`${s.url}/getRules?type=nope`)).status], [400]);
+  const notJson = await post(`type=flow&data=${encodeURIComponent('[{')}`);
+  t.equal(notJson.status, 400);
+  t.match(await notJson.text(), /E_RULES_JSON.*unchanged/);
+  t.equal(files.rules('flow').length, 1, 'the set in force is kept');
+  t.equal((await post('type=flow&data=%5B%5D', 'Bearer nope')).status, 403);
+  t.equal(files.rules('flow').length, 1, 'a wrong token changes nothing');
+  t.same(await post('type=system&data=%5B%5D').then(async (x) => [x.status, await x.text()]), [400, 'system rules are not supported (E_RULES_TYPE)']);
+  t.same(await post('type=bad&data=%5B%5D').then(async (x) => [x.status, await x.text()]), [400, 'invalid type']);
+  t.same(await post('type=flow').then(async (x) => [x.status, await x.text()]), [400, 'Bad data']);
+  t.same(await post('type=flow&data=%5B%5D').then(async (x) => [x.status, await x.text()]), [200, 'success']);
+  t.equal(readFileSync(join(rulesDir, 'flow.json'), 'utf8'), '[]\n');
 });
 
 t.test('a port in use is a clear error; portAttempts searches upward', async (t) => {

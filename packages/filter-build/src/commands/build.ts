@@ -21,6 +21,8 @@ Options:
   --wit <dir>               the filter's own WIT directory; its world may include
                             sentinel-wasi:filter/filter-command@0.1.0 (or filter-http)
   --world-name <name>       the world in --wit to build (required with --wit)
+  --no-typecheck            skip the type check of a TypeScript source (by default a
+                            type error fails the build, with the source's file:line:column)
   -h, --help                show this help
 
 Examples:
@@ -45,6 +47,7 @@ export function parseBuildArgs(argv: string[]): BuildArgs {
         backend: { type: 'string' },
         wit: { type: 'string' },
         'world-name': { type: 'string' },
+        'no-typecheck': { type: 'boolean' },
       },
     });
   } catch (e) {
@@ -72,6 +75,7 @@ export function parseBuildArgs(argv: string[]): BuildArgs {
     throw new UsageError('--wit and --world-name go together');
   }
   const args: BuildArgs = { source, out: values.out, world, backend };
+  if (values['no-typecheck'] === true) args.typecheck = false;
   if (values.wit !== undefined) {
     args.wit = values.wit;
     args.worldName = values['world-name']!;

@@ -5,6 +5,6 @@ declare module 'wasi:clocks/monotonic-clock@0.2.12' {
   export function subscribeInstant(when: Instant): Pollable;
   export function subscribeDuration(when: Duration): Pollable;
   export type Pollable = import('wasi:io/poll@0.2.12').Pollable;
-  export type Instant = bigint;
-  export type Duration = bigint;
+  export type Instant = number;
+  export type Duration = number;
 }

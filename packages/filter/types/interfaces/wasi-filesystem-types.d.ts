@@ -6,7 +6,7 @@ declare module 'wasi:filesystem/types@0.2.12' {
   export type OutputStream = import('wasi:io/streams@0.2.12').OutputStream;
   export type Error = import('wasi:io/streams@0.2.12').Error;
   export type Datetime = import('wasi:clocks/wall-clock@0.2.12').Datetime;
-  export type Filesize = bigint;
+  export type Filesize = number;
   /**
    * # Variants
    * 
@@ -44,7 +44,7 @@ declare module 'wasi:filesystem/types@0.2.12' {
     exclusive?: boolean,
     truncate?: boolean,
   }
-  export type LinkCount = bigint;
+  export type LinkCount = number;
   export interface DescriptorStat {
     type: DescriptorType,
     linkCount: LinkCount,
@@ -163,8 +163,8 @@ declare module 'wasi:filesystem/types@0.2.12' {
    */
   export type Advice = 'normal' | 'sequential' | 'random' | 'will-need' | 'dont-need' | 'no-reuse';
   export interface MetadataHashValue {
-    lower: bigint,
-    upper: bigint,
+    lower: number,
+    upper: number,
   }
   
   export class Descriptor implements Disposable {

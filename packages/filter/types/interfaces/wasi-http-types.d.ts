@@ -120,7 +120,7 @@ declare module 'wasi:http/types@0.2.12' {
   }
   export interface ErrorCodeHttpRequestBodySize {
     tag: 'HTTP-request-body-size',
-    val: bigint | undefined,
+    val: number | undefined,
   }
   export interface ErrorCodeHttpRequestMethodInvalid {
     tag: 'HTTP-request-method-invalid',
@@ -160,7 +160,7 @@ declare module 'wasi:http/types@0.2.12' {
   }
   export interface ErrorCodeHttpResponseBodySize {
     tag: 'HTTP-response-body-size',
-    val: bigint | undefined,
+    val: number | undefined,
   }
   export interface ErrorCodeHttpResponseTrailerSectionSize {
     tag: 'HTTP-response-trailer-section-size',

@@ -17,10 +17,10 @@ declare module 'wasi:io/streams@0.2.12' {
      * This type does not have a public constructor.
      */
     private constructor();
-    read(len: bigint): Uint8Array;
-    blockingRead(len: bigint): Uint8Array;
-    skip(len: bigint): bigint;
-    blockingSkip(len: bigint): bigint;
+    read(len: number): Uint8Array;
+    blockingRead(len: number): Uint8Array;
+    skip(len: number): number;
+    blockingSkip(len: number): number;
     subscribe(): Pollable;
     [Symbol.dispose](): void;
   }
@@ -30,16 +30,16 @@ declare module 'wasi:io/streams@0.2.12' {
      * This type does not have a public constructor.
      */
     private constructor();
-    checkWrite(): bigint;
+    checkWrite(): number;
     write(contents: Uint8Array): void;
     blockingWriteAndFlush(contents: Uint8Array): void;
     flush(): void;
     blockingFlush(): void;
     subscribe(): Pollable;
-    writeZeroes(len: bigint): void;
-    blockingWriteZeroesAndFlush(len: bigint): void;
-    splice(src: InputStream, len: bigint): bigint;
-    blockingSplice(src: InputStream, len: bigint): bigint;
+    writeZeroes(len: number): void;
+    blockingWriteZeroesAndFlush(len: number): void;
+    splice(src: InputStream, len: number): number;
+    blockingSplice(src: InputStream, len: number): number;
     [Symbol.dispose](): void;
   }
 }

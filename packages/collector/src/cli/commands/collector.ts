@@ -8,7 +8,9 @@ import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { UsageError, type Command } from '../command.js';
 import { DEFAULT_GRACE_MS } from '../../daemon/collector.js';
-import { parseDashboardList } from '../../daemon/heartbeat.js';
+import { DEFAULT_HEARTBEAT_FIRST_DELAY_MS, DEFAULT_HEARTBEAT_INTERVAL_MS, parseDashboardList } from '../../daemon/heartbeat.js';
+import { DEFAULT_METRIC_FILE_BYTES, DEFAULT_METRIC_FILE_COUNT } from '../../metriclog/writer.js';
+import { DEFAULT_MAX_RESOURCES } from '../../stats/registry.js';
 import { DEFAULT_CHECKPOINT_INTERVAL_MS, DEFAULT_HOST, DEFAULT_PORT, DEFAULT_TICK_MS, runDaemon } from '../../daemon/run.js';
 import { startHttpServer, type HttpServerOptions } from '../../http/server.js';
 
@@ -29,18 +31,25 @@ Options:
   --grace-ms N              a second is sealed N ms after it ended (default ${DEFAULT_GRACE_MS})
   --tick-ms N               scan the log directory every N ms (default ${DEFAULT_TICK_MS})
   --checkpoint-ms N         checkpoint every N ms (default ${DEFAULT_CHECKPOINT_INTERVAL_MS})
-  --metric-file-bytes N     roll metric log files at N bytes (default 52428800)
-  --metric-file-count N     keep N metric log files (default 6)
-  --max-resources N         tracked resources cap (default 6000)
+  --metric-file-bytes N     roll metric log files at N bytes (default ${DEFAULT_METRIC_FILE_BYTES})
+  --metric-file-count N     keep N metric log files (default ${DEFAULT_METRIC_FILE_COUNT})
+  --max-resources N         tracked resources cap (default ${DEFAULT_MAX_RESOURCES})
   --dashboard HOST:PORT[,HOST:PORT]
                             register with these Sentinel Dashboards (heartbeat POST /registry/machine)
-  --heartbeat-ms N          dashboard heartbeat interval (default 10000; first beat after 5 s)
+  --heartbeat-ms N          dashboard heartbeat interval (default ${DEFAULT_HEARTBEAT_INTERVAL_MS}; first beat after ${DEFAULT_HEARTBEAT_FIRST_DELAY_MS / 1000} s)
+  --token TOKEN             bearer token for state-changing requests (/setRules); default: the
+                            one in DIR/collector/token, created (0600, random) at first start
+  --trust-dashboard-address ADDR
+                            requests from this one address may push rules without the token (a
+                            Sentinel Dashboard sends none); no address is trusted by default
+  --control-tick-ms N       run the rules engine and refresh the map every N ms (default and at most 100)
+  --map-slots N             home slots of a new resource map DIR/map (default 4096)
   --log-level LEVEL         pino level (default info)
   --allow-shared-pin        accept a pin (or its log/, rules/, collector/) owned by another user or
                             writable by group/others (refused otherwise: E_PIN_UNSAFE)
 
 Environment:
-  SENTINEL_WASI_TOKEN       bearer token that state-changing HTTP requests must carry
+  SENTINEL_WASI_TOKEN       bearer token that state-changing HTTP requests must carry (--token wins)
 `;
 
 /** Thrown when the HTTP port cannot be had: one line for the dispatcher, exit code 1. */
@@ -102,6 +111,10 @@ export const collectorCommand: Command = {
           'log-level': { type: 'string' },
           dashboard: { type: 'string' },
           'heartbeat-ms': { type: 'string' },
+          token: { type: 'string' },
+          'trust-dashboard-address': { type: 'string' },
+          'control-tick-ms': { type: 'string' },
+          'map-slots': { type: 'string' },
           'allow-shared-pin': { type: 'boolean' },
           'no-http': { type: 'boolean' },
         },
@@ -145,6 +158,11 @@ export const collectorCommand: Command = {
       throw new UsageError(`--dashboard: ${(err as Error).message}`);
     }
     const heartbeatIntervalMs = intOption(values, 'heartbeat-ms', 100);
+    const controlTickMs = intOption(values, 'control-tick-ms', 10);
+    if (controlTickMs !== undefined && controlTickMs > 100) throw new UsageError('--control-tick-ms must be at most 100');
+    const mapSlots = intOption(values, 'map-slots', 1);
+    const token = typeof values.token === 'string' ? values.token : process.env.SENTINEL_WASI_TOKEN || undefined;
+    if (token !== undefined && token.trim() === '') throw new UsageError('--token must not be empty');
     const logger = pino({ level: typeof values['log-level'] === 'string' ? values['log-level'] : 'info', base: { pid: process.pid } }, io.stdout);
     const daemon = await runDaemon({
       pinDir: values.pin,
@@ -162,7 +180,10 @@ export const collectorCommand: Command = {
       ...(maxResources === undefined ? {} : { maxResources }),
       ...(dashboards === undefined ? {} : { dashboards }),
       ...(heartbeatIntervalMs === undefined ? {} : { heartbeatIntervalMs }),
-      ...(process.env.SENTINEL_WASI_TOKEN ? { token: process.env.SENTINEL_WASI_TOKEN } : {}),
+      ...(token === undefined ? {} : { token }),
+      ...(typeof values['trust-dashboard-address'] === 'string' ? { trustDashboardAddress: values['trust-dashboard-address'] } : {}),
+      ...(controlTickMs === undefined ? {} : { controlTickMs }),
+      ...(mapSlots === undefined ? {} : { mapSlots }),
     });
     if (httpStartError !== undefined) {
       await daemon.stop(); // final checkpoint, lock released

@@ -1,34 +1,32 @@
-// Owns `sentinel-wasi top`: a refreshing table of the busiest resources (by current pass + block,
-// then by the minute's, then by name).
+// Owns `sentinel-wasi top`: a refreshing table of the busiest resources, sorted by a key chosen with
+// --sort or switched with `s` while it runs, fitted to the terminal (top-view.ts), in a terminal
+// session that q or Ctrl-C ends and that gives the terminal back as it was (top-screen.ts).
 
 import type { Command } from '../command.js';
 import { intOption, parseOptions, str } from '../../client/args.js';
 import { UsageError } from '../command.js';
-import { figuresTable } from '../../client/figures-table.js';
-import { loadLiveView, type FigureRow } from '../../client/live-view.js';
-import { refreshLoop } from '../../client/refresh.js';
+import { loadLiveView } from '../../client/live-view.js';
+import { runScreen, type ScreenOut } from '../../client/top-screen.js';
+import { isSortKey, nextSortKey, SORT_KEYS, topFrame, type SortKey } from '../../client/top-view.js';
 
-const HELP = `Usage: sentinel-wasi top --pin DIR [--url URL] [--limit N] [--interval MS] [--once]
+const HELP = `Usage: sentinel-wasi top --pin DIR [--url URL] [--sort KEY] [--limit N] [--interval MS] [--once]
 
-Shows the busiest resources, refreshing until interrupted (Ctrl-C). Figures come from the running
-collector (through <pin>/collector/address.json, or --url), or from the metric log when none runs.
+Shows the busiest resources, refreshing every second until you press q (or Ctrl-C). Figures come
+from the running collector (through <pin>/collector/address.json, or --url), or from the metric log
+when none runs. On a terminal, names are shortened with … to fit its width (control characters are
+always shown escaped, e.g. \\x1b) and only the rows that fit are shown.
 
 Options:
   --pin DIR        the pin directory (required unless --url is given)
   --url URL        ask the collector at URL
-  --limit N        rows shown (default 20)
+  --sort KEY       ${SORT_KEYS.join(' | ')} (default busy: pass/s + block/s);
+                   highest first, name alphabetically
+  --limit N        rows shown at most (default 20)
   --interval MS    refresh period (default 1000)
   --once           print one table and exit (no screen clearing)
-`;
 
-export function busiestFirst(rows: FigureRow[]): FigureRow[] {
-  return [...rows].sort(
-    (a, b) =>
-      b.passQps + b.blockQps - (a.passQps + a.blockQps) ||
-      b.minutePass + b.minuteBlock - (a.minutePass + a.minuteBlock) ||
-      (a.name < b.name ? -1 : a.name > b.name ? 1 : 0),
-  );
-}
+Keys while it runs: s  next sort key    q or Ctrl-C  quit
+`;
 
 export const topCommand: Command = {
   name: 'top',
@@ -38,6 +36,7 @@ export const topCommand: Command = {
     const v = parseOptions(argv, {
       pin: { type: 'string' },
       url: { type: 'string' },
+      sort: { type: 'string' },
       limit: { type: 'string' },
       interval: { type: 'string' },
       once: { type: 'boolean' },
@@ -47,15 +46,29 @@ export const topCommand: Command = {
     if ((pinDir === undefined || pinDir === '') && url === undefined) throw new UsageError('--pin DIR is required (or --url URL)');
     const limit = intOption('limit', str(v, 'limit'), 20, 1, 100_000);
     const intervalMs = intOption('interval', str(v, 'interval'), 1000, 100, 3_600_000);
-    const render = async (): Promise<string> => {
-      const view = await loadLiveView({ pinDir: pinDir ?? '', url, note: (m) => io.stderr.write(`sentinel-wasi top: ${m}\n`) });
-      const rows = busiestFirst(view.rows).slice(0, limit);
-      return `${view.sourceLine}; ${view.rows.length} resources, top ${rows.length}\n${figuresTable(view, rows)}`;
+    const sortText = str(v, 'sort') ?? 'busy';
+    if (!isSortKey(sortText)) throw new UsageError(`--sort must be one of ${SORT_KEYS.join(', ')}, got ${JSON.stringify(sortText)}`);
+    let sortKey: SortKey = sortText;
+    const out = io.stdout as NodeJS.WritableStream & ScreenOut;
+    const note = (m: string): void => {
+      io.stderr.write(`sentinel-wasi top: ${m}\n`);
+    };
+    const frame = async (columns: number | undefined, rows: number | undefined, footer?: string): Promise<string> => {
+      const view = await loadLiveView({ pinDir: pinDir ?? '', url, note });
+      return topFrame(view, { sortKey, limit, columns, rows, footer });
     };
     if (v.once === true) {
-      io.stdout.write(await render());
+      io.stdout.write(await frame(out.isTTY === true ? out.columns : undefined, undefined));
       return 0;
     }
-    return refreshLoop(io, render, intervalMs);
+    return runScreen({
+      out,
+      input: process.stdin,
+      intervalMs,
+      render: (size) => frame(size.columns, size.rows, `sorted by ${sortKey} · s: next sort key · q: quit`),
+      onKey: (key) => {
+        if (key === 's') sortKey = nextSortKey(sortKey);
+      },
+    });
   },
 };

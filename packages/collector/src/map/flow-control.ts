@@ -1,0 +1,107 @@
+// Owns closing the flow-control loop in the daemon: the rule files (rules/rule-files.ts) feed the
+// rules engine; every control tick (≤ 100 ms) the engine runs on the traffic counted since the
+// previous tick (traffic-tap.ts) and the verdicts of every resource under a rule are written to
+// `<pin>/map` (map-writer.ts), so each slot is refreshed at least once a tick. Rules pushed over
+// HTTP go through here too (checked, persisted, applied at the next tick). When the collector
+// stops, nothing refreshes the slots: they go stale and filters fail open.
+
+import { RuleEngine, type EngineOptions } from '../rules/engine.js';
+import { RuleFiles, type RuleChange, type RuleFileStatus } from '../rules/rule-files.js';
+import { ruleType, serializeRules, type RuleType } from '../rules/rule-set.js';
+import type { BreakerTransition } from '../rules/circuit-breaker.js';
+import { MapWriter, type MapWriterCounters } from './map-writer.js';
+import { TrafficTap } from './traffic-tap.js';
+import { mapKeyOf } from '@sentinel-wasi/protocol/encode';
+
+/** Longest control tick: slots are refreshed at least this often. */
+export const MAX_CONTROL_TICK_MS = 100;
+
+export interface FlowControlHealth {
+  flow: RuleFileStatus;
+  degrade: RuleFileStatus;
+  map: MapWriterCounters & { epoch: number; slotsUsed: number; ticks: number };
+}
+
+export interface FlowControlOptions {
+  pinDir: string;
+  rulesDir: string;
+  collectorDir: string;
+  mapSlots?: number;
+  engine?: EngineOptions;
+  random?: () => number;
+}
+
+export class FlowControl {
+  readonly tap = new TrafficTap();
+  readonly files: RuleFiles;
+  readonly writer: MapWriter;
+  private engine: RuleEngine;
+  private ticks = 0;
+
+  constructor(options: FlowControlOptions) {
+    this.files = new RuleFiles(options.rulesDir);
+    this.writer = new MapWriter({ pinDir: options.pinDir, collectorDir: options.collectorDir, ...(options.mapSlots === undefined ? {} : { slotCount: options.mapSlots }), ...(options.random === undefined ? {} : { random: options.random }) });
+    this.engine = new RuleEngine(options.engine);
+  }
+
+  /** Opens (or creates) the map and loads the rule files. */
+  start(nowMs: number): RuleChange[] {
+    this.writer.open(nowMs);
+    return this.reloadFiles(nowMs);
+  }
+
+  /** Reads rule files that changed; applies their sets. */
+  reloadFiles(nowMs: number): RuleChange[] {
+    const changes = this.files.reload(nowMs);
+    if (changes.length > 0) this.applyRules();
+    return changes;
+  }
+
+  /** One control tick: the engine on the traffic since the last tick, then the map. */
+  tick(nowMs: number, concurrencyOf: (resource: string, origin: string) => number): BreakerTransition[] {
+    this.ticks++;
+    const traffic = this.tap.take(concurrencyOf);
+    const { verdicts, transitions } = this.engine.tick(nowMs, traffic);
+    this.writer.publish(nowMs, verdicts.map((v) => ({ key: mapKeyOf(v.resource, v.origin), verdict: v.verdict })));
+    return transitions;
+  }
+
+  /** `/getRules?type=`: the rules in force as Sentinel's JSON (throws RuleSetError for an unknown type). */
+  getRules(type: string): string {
+    const t = ruleType(type);
+    return t === 'flow' ? serializeRules('flow', this.files.rules('flow')) : serializeRules('degrade', this.files.rules('degrade'));
+  }
+
+  /** `/setRules`: checks, persists and applies a pushed set; throws RuleSetError when it is unusable as a whole. */
+  setRules(type: string, json: string, nowMs: number): RuleFileStatus {
+    const t: RuleType = ruleType(type);
+    const status = this.files.save(t, json, nowMs);
+    this.applyRules();
+    return status;
+  }
+
+  /** True when a rule is loaded or a slot is in use (the tick then has work to do). */
+  get active(): boolean {
+    return this.engine.resources().length > 0 || this.writer.size > 0;
+  }
+
+  health(): FlowControlHealth {
+    return {
+      flow: this.files.statusOf('flow'),
+      degrade: this.files.statusOf('degrade'),
+      map: { ...this.writer.counters, epoch: this.writer.epoch, slotsUsed: this.writer.size, ticks: this.ticks },
+    };
+  }
+
+  close(): void {
+    this.writer.close();
+  }
+
+  private applyRules(): void {
+    this.engine.setFlowRules(this.files.rules('flow'));
+    this.engine.setDegradeRules(this.files.rules('degrade'));
+    const watched = new Map<string, number[]>();
+    for (const r of this.engine.resources()) watched.set(r, this.engine.slowThresholdsMs(r));
+    this.tap.watch(watched);
+  }
+}

@@ -1,0 +1,42 @@
+// Owns the Web globals the QuickJS engine lacks and a filter may expect: `console` (every method
+// writes one line to wasi:cli/stderr) and a UTF-8 `TextEncoder` / `TextDecoder` (text-globals.ts).
+// `sentinel-wasi build` puts this module first in every QuickJS component, so the same filter
+// source runs under both engines; where a global already exists (StarlingMonkey, Node) it is left
+// alone. Writing to stderr never throws into the filter: a failed write is dropped.
+
+import { getStderr } from 'wasi:cli/stderr@0.2.12';
+import { utf8Encode } from '@sentinel-wasi/protocol/encode';
+import { formatLine, Utf8TextDecoder, Utf8TextEncoder, wellFormed } from './text-globals.js';
+
+/** blocking-write-and-flush takes at most this many bytes per call. */
+const MAX_WRITE_BYTES = 4096;
+
+function writeStderr(text: string): void {
+  try {
+    const bytes = utf8Encode(text);
+    const stderr = getStderr();
+    for (let p = 0; p < bytes.length; p += MAX_WRITE_BYTES) {
+      stderr.blockingWriteAndFlush(bytes.subarray(p, Math.min(p + MAX_WRITE_BYTES, bytes.length)));
+    }
+  } catch {
+    // stderr closed or failed: a log line is not worth a trap
+  }
+}
+
+function makeConsole(): Console {
+  const write = (...args: unknown[]): void => writeStderr(wellFormed(formatLine(args)));
+  const methods = ['log', 'info', 'debug', 'warn', 'error', 'trace'];
+  const c: Record<string, (...args: unknown[]) => void> = {};
+  for (const m of methods) c[m] = write;
+  return c as unknown as Console;
+}
+
+/** Defines console, TextEncoder and TextDecoder on globalThis where the engine has none. */
+export function installEngineGlobals(): void {
+  const g = globalThis as Record<string, unknown>;
+  if (typeof g.console !== 'object' || g.console === null) g.console = makeConsole();
+  if (typeof g.TextEncoder !== 'function') g.TextEncoder = Utf8TextEncoder;
+  if (typeof g.TextDecoder !== 'function') g.TextDecoder = Utf8TextDecoder;
+}
+
+installEngineGlobals();

@@ -1,0 +1,74 @@
+// entry() decides with the collector's verdict from the resource map (in-memory host): PASS
+// records PASS; BLOCK records BLOCK and returns a blocked entry whose exit() is a no-op; ADMIT p
+// admits exactly the draws below p (injected random source); an origin's verdict combines with the
+// resource's (one draw); a stale map fails open.
+
+import t from 'tap';
+import { encodeMapHeader, encodeSlot, epochTagOf, mapEpochOf, mapFileBytes, mapKeyOf, MapSlotTable, RecordKind, slotOffset, VerdictKind, bucketSecOf, segmentName, type VerdictKind as Kind } from '@sentinel-wasi/protocol/encode';
+import { Sentinel } from '../src/sentinel.js';
+import { decodeSegment, MemoryHost, T0 } from './fake-host.js';
+
+const SEG0 = segmentName(bucketSecOf(T0), 'shared');
+
+function mapOf(verdicts: Record<string, [Kind, number]>, refreshMs: number): Uint8Array {
+  const slotCount = 64;
+  const epoch = mapEpochOf(T0, () => 0.5);
+  const table = new MapSlotTable(slotCount);
+  const bytes = new Uint8Array(mapFileBytes(slotCount));
+  bytes.set(encodeMapHeader({ slotCount, epoch }));
+  for (const [name, [kind, param]] of Object.entries(verdicts)) {
+    const p = table.place(name)!;
+    bytes.set(encodeSlot({ hash: p.hash, resourceId: p.resourceId, kind, param, refreshMs, sequence: 1, epochTag: epochTagOf(epoch) }), slotOffset(p.slot));
+  }
+  return bytes;
+}
+
+t.test('PASS, BLOCK and ADMIT verdicts decide entries; a blocked entry records BLOCK and its exit() does nothing', async (t) => {
+  const host = new MemoryHost();
+  host.files.set('map', mapOf({ open: [VerdictKind.PASS, 0], closed: [VerdictKind.BLOCK, T0 + 5000], half: [VerdictKind.ADMIT, 0.5] }, T0));
+  const draws = [0.49, 0.5, 0.1, 0.99];
+  const s = new Sentinel(host, { random: () => draws.shift()! });
+  const a = s.entry('open');
+  t.equal(a.blocked, false);
+  a.exit();
+  const b = s.entry('closed');
+  t.equal(b.blocked, true);
+  t.same(b.verdict, { kind: 'block', untilMs: T0 + 5000 });
+  t.equal(b.exit(), 0, 'exit of a blocked entry is a no-op');
+  t.equal(b.exit(), 0, 'and may be called again');
+  const got = [s.entry('half'), s.entry('half'), s.entry('half'), s.entry('half')].map((e) => e.blocked);
+  t.same(got, [false, true, false, true], 'admitted iff the draw is below 0.5');
+  t.equal(draws.length, 0, 'one draw per ADMIT entry, none for PASS or BLOCK');
+  t.equal(s.stats().entriesBlocked, 3);
+  t.equal(s.stats().openEntries, 2, 'the two admitted half entries are open');
+  s.flush();
+  const kinds = decodeSegment(host.bytesOf(SEG0)).events.map((e) => `${e.kind === RecordKind.PASS ? 'PASS' : e.kind === RecordKind.BLOCK ? 'BLOCK' : 'EXIT'} ${e.name}`);
+  t.same(kinds, ['PASS open', 'EXIT open', 'BLOCK closed', 'PASS half', 'BLOCK half', 'PASS half', 'BLOCK half']);
+  t.equal(host.reads.filter(([p, , len]) => p === 'map' && len === 192).length, 6, 'one positioned window read per entry');
+});
+
+t.test('a BLOCK holds past its untilMs while the slot is fresh, and a stale map fails open', async (t) => {
+  const host = new MemoryHost();
+  host.files.set('map', mapOf({ closed: [VerdictKind.BLOCK, T0 + 100] }, T0));
+  const s = new Sentinel(host, { random: () => 0 });
+  host.clockMs = T0 + 2000;
+  t.equal(s.entry('closed').blocked, true, 'untilMs passed, the collector has not rewritten the slot: still blocked');
+  host.clockMs = T0 + 3001;
+  t.equal(s.entry('closed').blocked, false, 'the collector stopped refreshing: fail open');
+  t.equal(s.stats().map!.stale, 1);
+});
+
+t.test('an origin verdict combines with the resource verdict: one draw, the most restrictive applies', async (t) => {
+  const host = new MemoryHost();
+  host.files.set('map', mapOf({ r: [VerdictKind.ADMIT, 0.8], [mapKeyOf('r', 'app-a')]: [VerdictKind.ADMIT, 0.2], [mapKeyOf('r', 'app-b')]: [VerdictKind.BLOCK, T0 + 1000] }, T0));
+  let draw = 0.5;
+  const s = new Sentinel(host, { random: () => draw });
+  t.equal(s.entry('r').blocked, false, '0.5 < 0.8');
+  t.equal(s.entry('r', { origin: 'app-a' }).blocked, true, '0.5 ≥ 0.2 (the origin\'s ratio)');
+  draw = 0.1;
+  t.equal(s.entry('r', { origin: 'app-a' }).blocked, false);
+  t.equal(s.entry('r', { origin: 'app-b' }).blocked, true, 'origin blocked');
+  t.equal(s.entry('r', { origin: 'app-c' }).blocked, false, 'an origin without a verdict has the resource\'s');
+  t.same(s.verdict('r', 'app-a'), { kind: 'admit', ratio: 0.2 });
+  t.same(s.verdict('r'), { kind: 'admit', ratio: 0.8 });
+});

@@ -1,0 +1,108 @@
+// End to end, real processes: pushing rules over HTTP and the loop's failure mode.
+// - /setRules without the token: 401/403, and nothing changes (no rule, no map slot, no file);
+//   with it: the rule's slot appears in <pin>/map, the rules file holds it, a restart keeps it
+//   (same rule, same resource id in the same map epoch).
+// - --trust-dashboard-address lets that one address push without a token.
+// - SIGKILL the collector while a rule rejects everything: the gateway's answers turn to 200 once
+//   the slots go stale (fail open), and nothing errors.
+
+import { existsSync, readFileSync } from 'node:fs';
+import { Agent } from 'node:http';
+import { join } from 'node:path';
+import t from 'tap';
+import { VerdictKind } from '@sentinel-wasi/protocol/encode';
+import { tempDir } from '../helpers/repo.js';
+import { mapVerdict, send, serveGateway, startCollector, waitFor } from './flow-support.js';
+
+const FORM = 'application/x-www-form-urlencoded';
+const RULE = [{ resource: 'GET /limited', count: 0, grade: 1 }];
+
+function setRules(url: string, rules: unknown, headers: Record<string, string> = {}): Promise<Response> {
+  // As the dashboard sends it: form fields type and data, data encoded for the form (Sentinel decodes it once more).
+  const body = `type=flow&data=${encodeURIComponent(encodeURIComponent(JSON.stringify(rules)))}`;
+  return fetch(`${url}/setRules`, { method: 'POST', headers: { 'content-type': FORM, ...headers }, body });
+}
+
+t.test('setRules: refused without the token, applied and persisted with it, kept across a restart', async (t) => {
+  const pin = await tempDir(t, 'flow-rules');
+  let collector = await startCollector(pin);
+  t.teardown(() => collector.stop());
+  const rulesFile = join(pin, 'rules', 'flow.json');
+
+  const none = await setRules(collector.url, RULE);
+  t.equal(none.status, 401);
+  const wrong = await setRules(collector.url, RULE, { authorization: 'Bearer not-the-token' });
+  t.equal(wrong.status, 403);
+  t.same(JSON.parse(await (await fetch(`${collector.url}/getRules?type=flow`)).text()), [], 'no rule in force');
+  t.notOk(existsSync(rulesFile), 'no rules file written');
+  t.equal(mapVerdict(pin, 'GET /limited').outcome, 'miss', 'no slot');
+
+  const sentAt = Date.now();
+  const ok = await setRules(collector.url, RULE, { authorization: `Bearer ${collector.token}` });
+  t.same([ok.status, await ok.text()], [200, 'success']);
+  const answeredAt = Date.now();
+  const slot = await waitFor('the rule in the map', () => {
+    const v = mapVerdict(pin, 'GET /limited');
+    return v.outcome === 'hit' ? { v, atMs: Date.now() } : undefined;
+  }, 5000, 5);
+  t.comment(`slot seen ${slot.atMs - answeredAt} ms after the answer (${slot.atMs - sentAt} ms after sending)`);
+  t.same([slot.v.kind, slot.v.param], [VerdictKind.ADMIT, 0], 'count 0: admit nothing');
+  t.same(JSON.parse(readFileSync(rulesFile, 'utf8')).map((r: { resource: string; count: number }) => [r.resource, r.count]), [['GET /limited', 0]], 'persisted');
+  const health = (await (await fetch(`${collector.url}/api/v1/health`)).json()) as { rules: { flow: { active: number }; map: { slotsUsed: number; epoch: number } } };
+  t.same([health.rules.flow.active, health.rules.map.slotsUsed], [1, 1]);
+
+  t.equal(await collector.stop('SIGTERM'), 0);
+  collector = await startCollector(pin);
+  t.same(JSON.parse(await (await fetch(`${collector.url}/getRules?type=flow`)).text()).map((r: { resource: string }) => r.resource), ['GET /limited'], 'the restarted collector has the rule');
+  const again = await waitFor('the rule in the map after the restart', () => {
+    const v = mapVerdict(pin, 'GET /limited');
+    return v.outcome === 'hit' ? v : undefined;
+  });
+  t.equal(again.resourceId, slot.v.resourceId, 'same resource id');
+  const health2 = (await (await fetch(`${collector.url}/api/v1/health`)).json()) as { rules: { map: { epoch: number } } };
+  t.equal(health2.rules.map.epoch, health.rules.map.epoch, 'same map epoch');
+
+  // A set with one invalid rule: the valid one is applied, the invalid one reported alone.
+  const partial = await setRules(collector.url, [{ resource: 'GET /a', count: 5, grade: 1 }, { resource: 'GET /b', count: 5, grade: 7 }], { authorization: `Bearer ${collector.token}` });
+  t.equal(partial.status, 200);
+  t.match(await partial.text(), /^partial success: 1 rule\(s\) in force, 1 rejected: rule 1: E_RULE_/);
+  const h3 = (await (await fetch(`${collector.url}/api/v1/health`)).json()) as { rules: { flow: { active: number; rejected: Array<{ index: number; code: string }> } } };
+  t.same([h3.rules.flow.active, h3.rules.flow.rejected.map((r) => r.index)], [1, [1]], 'health shows the rejected rule');
+  await waitFor('GET /limited cleared from the map', () => mapVerdict(pin, 'GET /limited').outcome === 'miss');
+});
+
+t.test('--trust-dashboard-address: that address pushes rules without a token', async (t) => {
+  const pin = await tempDir(t, 'flow-trust');
+  const collector = await startCollector(pin, ['--trust-dashboard-address', '127.0.0.1']);
+  t.teardown(() => collector.stop());
+  const r = await setRules(collector.url, RULE);
+  t.same([r.status, await r.text()], [200, 'success']);
+  t.same(JSON.parse(await (await fetch(`${collector.url}/getRules?type=flow`)).text()).length, 1);
+});
+
+t.test('kill the collector: filters fail open within a few seconds, nothing errors', async (t) => {
+  const pin = await tempDir(t, 'flow-kill');
+  const collector = await startCollector(pin);
+  t.teardown(() => collector.stop('SIGKILL'));
+  t.same((await setRules(collector.url, RULE, { authorization: `Bearer ${collector.token}` })).status, 200);
+  const server = await serveGateway(pin);
+  t.teardown(() => server.stop());
+  const agent = new Agent({ keepAlive: true, maxSockets: 4 });
+  t.teardown(() => agent.destroy());
+  await waitFor('the gateway to refuse GET /limited', async () => (await send(agent, server.url, '/limited')).status === 429);
+  const killedAt = Date.now();
+  await collector.stop('SIGKILL');
+  const statuses: number[] = [];
+  const openAt = await waitFor('the gateway to pass GET /limited', async () => {
+    const r = await send(agent, server.url, '/limited');
+    statuses.push(r.status);
+    return r.status === 200 ? Date.now() : undefined;
+  }, 15_000, 50);
+  t.comment(`fail open ${openAt - killedAt} ms after SIGKILL (slots trusted for 3000 ms after their last refresh)`);
+  t.same([...new Set(statuses)].filter((s) => s !== 200 && s !== 429), [], 'only 429 then 200, never an error');
+  const after = await Promise.all(Array.from({ length: 40 }, () => send(agent, server.url, '/limited')));
+  t.same([...new Set(after.map((a) => a.status))], [200], 'every request passes');
+  const { code, stderr } = await server.stop();
+  t.equal(code, 0);
+  t.match(stderr, /\(0 failed\)/);
+});
