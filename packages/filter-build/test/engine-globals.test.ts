@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildFilter } from '../src/componentize.js';
 import { formatLine, Utf8TextDecoder, Utf8TextEncoder } from '../../filter/src/text-globals.js';
-import { prng, seedFromEnv } from '../../collector/test/seeded.js';
+import { prng, testSeed } from '../../../test/helpers/seeded.js';
 import { hostRunner } from '../../../test/helpers/hosts.js';
 import { HOW_TO_GET_WASMTIME } from '../../../test/helpers/wasmtime.js';
 
@@ -35,7 +35,7 @@ function randomString(next: () => number, maxLength: number): string {
 }
 
 t.test('TextEncoder / TextDecoder agree with Node on seeded random strings and bytes', async (t) => {
-  const seed = seedFromEnv();
+  const seed = testSeed();
   t.comment(`seed ${seed} (replay with SW_SEED=${seed})`);
   const next = prng(seed);
   const ours = new Utf8TextEncoder();
