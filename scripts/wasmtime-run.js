@@ -9,7 +9,7 @@
 //   node scripts/wasmtime-run.js --setup      (create the environment only)
 //   node scripts/wasmtime-run.js --help
 
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -102,7 +102,48 @@ export function ensureWasmtimeVenv() {
   return VENV_PYTHON;
 }
 
-function main(argv) {
+/** The component path among the runner's own arguments (the first that is not an option or its value). */
+export function componentArg(own) {
+  for (let i = 0; i < own.length; i++) {
+    if (['--pin', '--env', '--cache-dir'].includes(own[i])) i++;
+    else if (!own[i].startsWith('-')) return own[i];
+  }
+  return undefined;
+}
+
+/**
+ * A maker of line rewriters from the component's source map (`<component>.map`, written by
+ * `sentinel-wasi build`, read by the Node host's reader), or undefined without a map: the runner's
+ * stderr is then passed through as is.
+ */
+async function sourceLinesFor(component) {
+  if (component === undefined || !existsSync(`${component}.map`)) return undefined;
+  const { LineRewriter, SourceLines } = await import('@sentinel-wasi/host');
+  const lines = SourceLines.forComponent(component);
+  return lines === undefined ? undefined : (write) => new LineRewriter(lines, write);
+}
+
+/** Runs the Python runner; with source lines, its stderr is rewritten line by line to the filter's lines. */
+function runRunner(python, args, newRewriter) {
+  return new Promise((resolvePromise) => {
+    const child = spawn(python, args, { stdio: ['inherit', 'inherit', newRewriter === undefined ? 'inherit' : 'pipe'] });
+    let rewriter;
+    if (newRewriter !== undefined) {
+      rewriter = newRewriter((text) => process.stderr.write(text));
+      child.stderr.on('data', (chunk) => rewriter.push(chunk));
+    }
+    child.on('error', (err) => {
+      process.stderr.write(`wasmtime-run: cannot start ${python}: ${err.message}\n`);
+      resolvePromise(2);
+    });
+    child.on('close', (code) => {
+      rewriter?.flush();
+      resolvePromise(code ?? 1);
+    });
+  });
+}
+
+async function main(argv) {
   const own = argv.indexOf('--') < 0 ? argv : argv.slice(0, argv.indexOf('--'));
   if (own.includes('-h') || own.includes('--help')) {
     process.stdout.write(HELP);
@@ -120,14 +161,10 @@ function main(argv) {
     return 0;
   }
   const hasCacheDir = own.includes('--cache-dir');
-  const r = spawnSync(python, [WASMTIME_RUNNER, ...(hasCacheDir ? [] : ['--cache-dir', CWASM_DIR]), ...argv], { stdio: 'inherit' });
-  if (r.error) {
-    process.stderr.write(`wasmtime-run: cannot start ${python}: ${r.error.message}\n`);
-    return 2;
-  }
-  return r.status ?? 1;
+  const newRewriter = await sourceLinesFor(componentArg(own));
+  return runRunner(python, [WASMTIME_RUNNER, ...(hasCacheDir ? [] : ['--cache-dir', CWASM_DIR]), ...argv], newRewriter);
 }
 
 if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  process.exitCode = main(process.argv.slice(2));
+  process.exitCode = await main(process.argv.slice(2));
 }

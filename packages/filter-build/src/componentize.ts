@@ -5,10 +5,10 @@
 // place only when it succeeded.
 
 import { spawn } from 'node:child_process';
-import { cp, mkdir, mkdtemp, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import { typecheckFilter } from './typecheck.js';
 
 export type FilterWorld = 'command' | 'http';
@@ -94,9 +94,37 @@ function jcoBin(): string {
   return join(dirname(require.resolve('@bytecodealliance/jco')), 'jco.js');
 }
 
+/**
+ * The rolldown configuration jco bundles with (`--bundle-config`): a hidden source map of the
+ * bundle, which a plugin writes to mapPath (without the sources' text) and keeps out of jco's
+ * output, where jco accepts no assets. Hosts use it to name the filter's lines in run-time errors.
+ */
+export function bundleConfigSource(mapPath: string): string {
+  return `import { writeFileSync } from 'node:fs';
+export default {
+  output: { sourcemap: 'hidden' },
+  plugins: [{
+    name: 'sentinel-wasi-source-map',
+    generateBundle(_options, bundle) {
+      for (const [name, item] of Object.entries(bundle)) {
+        if (item.type === 'chunk' && item.map) {
+          const map = JSON.parse(item.map.toString());
+          delete map.sourcesContent;
+          writeFileSync(${JSON.stringify(mapPath)}, JSON.stringify(map));
+        } else if (item.type === 'asset' && name.endsWith('.map')) {
+          delete bundle[name];
+        }
+      }
+    },
+  }],
+};
+`;
+}
+
 /** The jco componentize arguments for a request whose WIT is at witDir. */
-export function jcoArgs(req: BuildRequest, witDir: string, worldName: string, outPath: string, entry: string = req.source): string[] {
+export function jcoArgs(req: BuildRequest, witDir: string, worldName: string, outPath: string, entry: string = req.source, bundleConfig?: string): string[] {
   const args = ['componentize', resolve(entry), '--wit', witDir, '--world-name', worldName, '-o', outPath];
+  if (bundleConfig !== undefined) args.push('--bundle', '--bundle-config', bundleConfig);
   if (req.backend === 'quickjs') {
     // Synchronous exports and imports: an async (JSPI) build cannot run under jco on Node 20.
     args.push('--backend', 'quickjs', '--backend-qjs-disable-async');
@@ -139,6 +167,29 @@ function runNode(args: string[]): Promise<{ code: number; output: string }> {
   });
 }
 
+/**
+ * Moves the bundle's source map next to the component as `<out>.map`, its sources made relative to
+ * that file's directory (rolldown names them relative to the staging directory, which is deleted).
+ * No map (jco did not bundle): any stale one is removed, so a host never maps with the wrong lines.
+ */
+async function writeSourceMap(stagedMap: string, outMap: string, stage: string): Promise<void> {
+  let text;
+  try {
+    text = await readFile(stagedMap, 'utf8');
+  } catch {
+    await rm(outMap, { force: true });
+    return;
+  }
+  const map = JSON.parse(text) as { sources: string[]; sourceRoot?: string; file?: string };
+  const base = resolve(stage, map.sourceRoot ?? '');
+  map.sources = map.sources.map((s) => relative(dirname(outMap), resolve(base, s)));
+  delete map.sourceRoot;
+  map.file = basename(outMap, '.map');
+  const near = `${outMap}.${process.pid}.tmp`;
+  await writeFile(near, JSON.stringify(map));
+  await rename(near, outMap);
+}
+
 /** Builds the component; the output file appears only when the build succeeded. */
 export async function buildFilter(req: BuildRequest): Promise<BuildResult> {
   const started = Date.now();
@@ -169,7 +220,10 @@ export async function buildFilter(req: BuildRequest): Promise<BuildResult> {
       entry = join(stage, 'entry.ts');
       await writeFile(entry, quickjsEntrySource(req.source));
     }
-    const { code, output } = await runNode(['--import', jcoPreopenModule(), jcoBin(), ...jcoArgs(req, witDir, worldName, tmpOut, entry)]);
+    const bundleConfig = join(stage, 'bundle.config.mjs');
+    const tmpMap = join(stage, 'out.wasm.map');
+    await writeFile(bundleConfig, bundleConfigSource(tmpMap));
+    const { code, output } = await runNode(['--import', jcoPreopenModule(), jcoBin(), ...jcoArgs(req, witDir, worldName, tmpOut, entry, bundleConfig)]);
     if (code !== 0) throw new BuildError(`jco componentize failed (exit ${code}):\n${output.trim()}`);
     const bytes = (await stat(tmpOut)).size;
     await rename(tmpOut, out).catch(async () => {
@@ -178,6 +232,7 @@ export async function buildFilter(req: BuildRequest): Promise<BuildResult> {
       await cp(tmpOut, near);
       await rename(near, out);
     });
+    await writeSourceMap(tmpMap, `${out}.map`, stage);
     return { out, bytes, elapsedMs: Date.now() - started };
   } finally {
     await rm(stage, { recursive: true, force: true });

@@ -27,6 +27,8 @@ export interface InstanceImportsOptions {
   args: string[];
   /** The guest's environment (nothing from the host's unless put here). */
   env: Record<string, string>;
+  /** Replaces the shim's wasi:cli/stderr (mapped-stderr.ts: the filter's lines in its errors). */
+  stderr?: { getStderr(): unknown };
 }
 
 /** wasi:http/outgoing-handler that refuses every request (error-code HTTP-request-denied). */
@@ -72,7 +74,7 @@ export interface InstanceImports {
 export function instanceImports(options: InstanceImportsOptions, pinWriteFailures: PinWriteFailures = new PinWriteFailures()): InstanceImports {
   const preopens: Record<string, string> = options.pinDir === undefined ? {} : { [options.guestPin ?? DEFAULT_GUEST_PIN]: options.pinDir };
   const shim = new WASIShim({
-    cli: { ...shimCli, exit: hostExit },
+    cli: { ...shimCli, exit: hostExit, ...(options.stderr === undefined ? {} : { stderr: options.stderr }) },
     filesystem: createAppendFilesystem({ readOnly: options.pinReadOnly ?? false, onWriteFailure: (code) => pinWriteFailures.add(code) }),
     sandbox: { preopens, env: options.env, args: options.args, enableNetwork: false },
   } as never);

@@ -1,6 +1,7 @@
 // Owns the Node host package's public entry point: running and serving filter components with jco
 // transpile + preview2-shim, the pin preopened at /pin and appends made atomic.
 
+export { LineRewriter, SourceLines, sourceMapPath } from './source-lines.js';
 export { runComponent, type RunOptions, type RunResult } from './run.js';
 export { serveComponent, type RunningServer, type ServeCounters, type ServeOptions } from './serve.js';
 export { DEFAULT_SERVE_HOST, DEFAULT_SERVE_INSTANCES, defaultCacheDir } from './defaults.js';

@@ -4,6 +4,8 @@
 
 import { basename } from 'node:path';
 import { ComponentExit, instanceImports, PinWriteFailures } from './imports.js';
+import { mappedStderr } from './mapped-stderr.js';
+import { SourceLines } from './source-lines.js';
 import { HostError, defaultCacheDir, loadComponent, type LoadedComponent } from './transpile-cache.js';
 
 export interface RunOptions {
@@ -28,7 +30,11 @@ export interface RunResult {
 export async function runComponent(options: RunOptions): Promise<RunResult> {
   const stderr = options.stderr ?? process.stderr;
   const component = await loadComponent(options.componentPath, options.cacheDir ?? defaultCacheDir());
+  // With the build's source map, what the guest prints on stderr names the filter's own lines.
+  const lines = SourceLines.forComponent(options.componentPath);
+  const guestStderr = lines === undefined ? undefined : mappedStderr(lines, stderr);
   const { imports, pinWriteFailures } = instanceImports({
+    stderr: guestStderr?.cli,
     pinDir: options.pinDir,
     pinReadOnly: options.pinReadOnly ?? false,
     args: [basename(options.componentPath), ...options.args],
@@ -45,7 +51,11 @@ export async function runComponent(options: RunOptions): Promise<RunResult> {
   }
   let exitCode = 0;
   try {
-    instance.run.run();
+    try {
+      instance.run.run();
+    } finally {
+      guestStderr?.rewriter.flush();
+    }
   } catch (err) {
     if (err instanceof ComponentExit) exitCode = err.exitCode;
     else {

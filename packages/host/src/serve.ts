@@ -10,6 +10,8 @@
 
 import { basename } from 'node:path';
 import { instanceImports, PinWriteFailures } from './imports.js';
+import { mappedStderr } from './mapped-stderr.js';
+import { SourceLines } from './source-lines.js';
 import { HostError, defaultCacheDir, loadComponent, type LoadedComponent } from './transpile-cache.js';
 import { DEFAULT_SERVE_HOST, DEFAULT_SERVE_INSTANCES } from './defaults.js';
 import { ShimHttpServer, shimHttpTypes } from './shim.js';
@@ -89,7 +91,11 @@ export async function serveComponent(options: ServeOptions): Promise<RunningServ
     throw new HostError('E_BAD_ARGUMENT', `instances must be a positive integer, got ${poolSize}`);
   }
   const component = await loadComponent(options.componentPath, options.cacheDir ?? defaultCacheDir());
+  // With the build's source map, what instances print on stderr names the filter's own lines
+  // (whole lines: a trap's text ends with one).
+  const lines = SourceLines.forComponent(options.componentPath);
   const importOptions = {
+    stderr: lines === undefined ? undefined : mappedStderr(lines, stderr).cli,
     pinDir: options.pinDir,
     pinReadOnly: options.pinReadOnly ?? false,
     args: [basename(options.componentPath), ...(options.args ?? [])],
