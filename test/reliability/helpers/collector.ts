@@ -5,6 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { CLI_BIN } from '../../helpers/repo.js';
+import type { HealthCounters as CollectorHealthCounters } from '../../../packages/collector/src/stats/types.js';
 
 export interface CollectorOptions {
   graceMs?: number;
@@ -14,27 +15,8 @@ export interface CollectorOptions {
   args?: string[];
 }
 
-export interface HealthCounters {
-  recordsCounted: number;
-  recordsRejected: number;
-  recordsUnknownKind: number;
-  recordsLate: number;
-  framesRead: number;
-  framesSkipped: number;
-  bytesSkipped: number;
-  writerDroppedRecords: number;
-  writerDroppedFrames: number;
-  lagBytes: number;
-  segmentsActive: number;
-  segmentsDeleted: number;
-  segmentsBadName: number;
-  recordsLateDropped: number;
-  recordsFuture: number;
-  segmentsMissing: number;
-  segmentsReset: number;
-  segmentReadErrors: number;
-  [name: string]: number;
-}
+/** The collector's own health counters (every one present in `/api/v1/health`). */
+export type HealthCounters = Required<CollectorHealthCounters>;
 
 export interface Health {
   nowMs: number;
