@@ -2,9 +2,12 @@
 // the collector hold unbounded memory: at most MAX_CONNECTIONS open connections, request bodies
 // of at most MAX_BODY_BYTES each and BODY_BUDGET_BYTES across all bodies being read at once
 // (reserved from Content-Length before a byte is read), and timeouts that cut slow headers,
-// slow bodies and idle keep-alive connections.
+// slow bodies and idle keep-alive connections. A request the parser refuses (a URL or header block
+// over Node's limit, malformed bytes) gets its 4xx answer and a lingering close, so that the client
+// reads the answer instead of a connection reset.
 
-import type { Server } from 'node:http';
+import { STATUS_CODES, type Server } from 'node:http';
+import type { Duplex } from 'node:stream';
 
 /** Concurrent connections; one more is closed by the kernel-facing accept loop. */
 export const MAX_CONNECTIONS = 512;
@@ -42,10 +45,52 @@ export class BodyBudget {
   }
 }
 
-/** Sets the connection cap and the timeouts on a server (before it listens). */
+/** After answering a refused request, bytes still arriving are read and dropped for at most this long... */
+export const LINGER_MS = 2_000;
+/** ...and up to this many bytes; then the connection is closed. */
+export const LINGER_MAX_BYTES = 4 * 1024 * 1024;
+
+/** Sets the connection cap, the timeouts and the answer to refused requests on a server (before it listens). */
 export function applyServerLimits(server: Server, maxConnections: number = MAX_CONNECTIONS): void {
   server.maxConnections = maxConnections;
   server.headersTimeout = HEADERS_TIMEOUT_MS;
   server.requestTimeout = REQUEST_TIMEOUT_MS;
   server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+  answerClientErrors(server);
+}
+
+/** The status for a request the HTTP parser refused, as Node's own default answer picks it. */
+export function clientErrorStatus(code: string | undefined): number {
+  if (code === 'HPE_HEADER_OVERFLOW') return 431;
+  if (code === 'HPE_CHUNK_EXTENSIONS_OVERFLOW') return 413;
+  if (code === 'ERR_HTTP_REQUEST_TIMEOUT') return 408;
+  return 400;
+}
+
+/**
+ * Answers a refused request with its status and closes the connection gracefully. Node's default
+ * destroys the socket right after writing the answer; when the client is still sending (a 1 MB
+ * URL), closing with unread bytes makes the kernel send a reset, which can discard the answer
+ * before the client reads it. Here the answer is followed by FIN, and what still arrives is read
+ * and dropped (bounded by LINGER_MS and LINGER_MAX_BYTES) before the socket is destroyed.
+ */
+function answerClientErrors(server: Server): void {
+  const answered = new WeakSet<Duplex>();
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
+    if (answered.has(socket)) return;
+    answered.add(socket);
+    if (!socket.writable || (err.code === 'ECONNRESET' || err.code === 'EPIPE')) {
+      socket.destroy();
+      return;
+    }
+    const status = clientErrorStatus(err.code);
+    socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    let drainedBytes = 0;
+    socket.on('data', (chunk: Buffer) => {
+      drainedBytes += chunk.length;
+      if (drainedBytes > LINGER_MAX_BYTES) socket.destroy();
+    });
+    socket.resume();
+    setTimeout(() => socket.destroy(), LINGER_MS).unref();
+  });
 }
