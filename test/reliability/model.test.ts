@@ -45,7 +45,7 @@ interface SeedResult {
   counters: Expected;
   badLines: string[];
   caughtUp: boolean;
-  stopCodes: (number | null)[];
+  stopCodes: (number | null | 'hung')[];
   /** After one more clean restart. */
   gotAfterRestart: SumMap;
   /** `/metric` over the seconds written, before the stop. */
@@ -100,7 +100,7 @@ async function runSeed(seed: number): Promise<SeedResult> {
   const trace: string[] = [];
   const want: SumMap = new Map();
   const expected: Expected = { recordsCounted: 0, recordsRejected: 0, recordsLateDropped: 0, recordsFuture: 0, bytesSkipped: 0, writerDroppedRecords: 0 };
-  const stopCodes: (number | null)[] = [];
+  const stopCodes: (number | null | 'hung')[] = [];
   const outputs: string[] = [];
   let faults = 0;
   let records = 0;

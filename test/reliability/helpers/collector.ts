@@ -26,6 +26,9 @@ export interface Health {
   recentProblems: { atMs: number; code: string; message: string; [k: string]: unknown }[];
 }
 
+/** How long a SIGTERMed collector may take to exit before stop() calls it hung. */
+export const STOP_DEADLINE_MS = 60_000;
+
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** One running collector process. */
@@ -104,12 +107,19 @@ export class Collector {
     await this.exited;
   }
 
-  /** SIGTERM (SIGCONT first, in case it is stopped) and wait; returns the exit code. */
-  async stop(): Promise<number | null> {
+  /**
+   * SIGTERM (SIGCONT first, in case it is stopped) and wait; returns the exit code. A collector
+   * still running STOP_DEADLINE_MS later is killed and the answer is 'hung' (its last output is
+   * kept in `output`), so that a stop that never ends fails the test instead of stalling it.
+   */
+  async stop(): Promise<number | null | 'hung'> {
     this.signal('SIGCONT');
     this.signal('SIGTERM');
-    const { code } = await this.exited;
-    return code;
+    const ended = await Promise.race([this.exited, sleep(STOP_DEADLINE_MS).then(() => 'hung' as const)]);
+    if (ended !== 'hung') return ended.code;
+    this.output.push(`\n[test] collector pid ${this.pid} still running ${STOP_DEADLINE_MS} ms after SIGTERM: killed\n`);
+    await this.kill();
+    return 'hung';
   }
 
   /** JSON log lines (the collector logs JSON lines on stdout); others are skipped. */

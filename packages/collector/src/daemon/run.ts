@@ -283,11 +283,11 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
       heartbeat?.stop();
       clearInterval(interval);
       clearInterval(controlInterval);
-      await rulesWatcher.close();
+      await settledWithin(rulesWatcher.close(), WATCHER_CLOSE_MS);
       if (soon !== null) clearImmediate(soon);
       if (sealTimer !== null) clearTimeout(sealTimer);
       if (catchUp !== null) clearImmediate(catchUp);
-      await watcher.close();
+      await settledWithin(watcher.close(), WATCHER_CLOSE_MS);
       try {
         collector.closeAt(now());
         log.info({ checkpointAtMs: collector.healthAt(now()).checkpointAtMs, counters: collector.health.counters }, 'final checkpoint written');
@@ -311,4 +311,14 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
       log.info('collector stopped');
     },
   };
+}
+
+/** How long stopping waits for a file watcher to close before going on without it. */
+const WATCHER_CLOSE_MS = 2000;
+
+/** Resolves when `p` settles or after `ms`, whichever is first (a stop never waits forever). */
+function settledWithin(p: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<void>((r) => (timer = setTimeout(r, ms)));
+  return Promise.race([p.then(() => undefined, () => undefined), deadline]).finally(() => clearTimeout(timer));
 }

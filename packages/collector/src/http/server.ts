@@ -22,6 +22,8 @@ import { defaultHostIp, metricSearcherFor, runTransportCommand, type RulesContro
 export const DEFAULT_HTTP_HOST = '127.0.0.1';
 /** Sentinel's default transport port (csp.sentinel.api.port). */
 export const DEFAULT_HTTP_PORT = 8719;
+/** On close, a request still being answered gets this long before its connection is cut. */
+export const CLOSE_GRACE_MS = 1000;
 export { MAX_BODY_BYTES } from './limits.js';
 
 export interface HttpServerOptions {
@@ -255,6 +257,8 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
         stopping.abort();
         server.close((err) => (err ? reject(err) : resolve()));
         server.closeIdleConnections();
+        // A request still in progress gets CLOSE_GRACE_MS to finish; then its connection is cut.
+        setTimeout(() => server.closeAllConnections(), CLOSE_GRACE_MS).unref();
       }),
   };
 }

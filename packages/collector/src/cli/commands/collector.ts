@@ -163,46 +163,51 @@ export const collectorCommand: Command = {
     const mapSlots = intOption(values, 'map-slots', 1);
     const token = typeof values.token === 'string' ? values.token : process.env.SENTINEL_WASI_TOKEN || undefined;
     if (token !== undefined && token.trim() === '') throw new UsageError('--token must not be empty');
+    // The signals are taken before the daemon starts: one that arrives while it starts stops it
+    // cleanly as soon as it is up (instead of killing it half-started).
+    let onTerm = (): void => {};
+    let onInt = (): void => {};
+    const stopSignal = new Promise<string>((resolve) => {
+      onTerm = () => resolve('SIGTERM');
+      onInt = () => resolve('SIGINT');
+    });
+    process.on('SIGTERM', onTerm);
+    process.on('SIGINT', onInt);
     const logger = pino({ level: typeof values['log-level'] === 'string' ? values['log-level'] : 'info', base: { pid: process.pid } }, io.stdout);
-    const daemon = await runDaemon({
-      pinDir: values.pin,
-      allowSharedPin,
-      logger,
-      ...(typeof values.app === 'string' ? { app: values.app } : {}),
-      host,
-      port: httpPort,
-      ...(noHttp ? { http: false } : { startHttp }),
-      ...(graceMs === undefined ? {} : { graceMs }),
-      ...(tickMs === undefined ? {} : { tickMs }),
-      ...(checkpointIntervalMs === undefined ? {} : { checkpointIntervalMs }),
-      ...(metricFileBytes === undefined ? {} : { metricFileBytes }),
-      ...(metricFileCount === undefined ? {} : { metricFileCount }),
-      ...(maxResources === undefined ? {} : { maxResources }),
-      ...(dashboards === undefined ? {} : { dashboards }),
-      ...(heartbeatIntervalMs === undefined ? {} : { heartbeatIntervalMs }),
-      ...(token === undefined ? {} : { token }),
-      ...(typeof values['trust-dashboard-address'] === 'string' ? { trustDashboardAddress: values['trust-dashboard-address'] } : {}),
-      ...(controlTickMs === undefined ? {} : { controlTickMs }),
-      ...(mapSlots === undefined ? {} : { mapSlots }),
-    });
-    if (httpStartError !== undefined) {
-      await daemon.stop(); // final checkpoint, lock released
-      if (httpStartError.code === 'EADDRINUSE') throw addressInUse(host, httpPort);
-      throw new CollectorError('E_HTTP_START', `cannot start HTTP on ${host}:${httpPort}: ${httpStartError.message}; run without HTTP with --no-http`);
+    try {
+      const daemon = await runDaemon({
+        pinDir: values.pin,
+        allowSharedPin,
+        logger,
+        ...(typeof values.app === 'string' ? { app: values.app } : {}),
+        host,
+        port: httpPort,
+        ...(noHttp ? { http: false } : { startHttp }),
+        ...(graceMs === undefined ? {} : { graceMs }),
+        ...(tickMs === undefined ? {} : { tickMs }),
+        ...(checkpointIntervalMs === undefined ? {} : { checkpointIntervalMs }),
+        ...(metricFileBytes === undefined ? {} : { metricFileBytes }),
+        ...(metricFileCount === undefined ? {} : { metricFileCount }),
+        ...(maxResources === undefined ? {} : { maxResources }),
+        ...(dashboards === undefined ? {} : { dashboards }),
+        ...(heartbeatIntervalMs === undefined ? {} : { heartbeatIntervalMs }),
+        ...(token === undefined ? {} : { token }),
+        ...(typeof values['trust-dashboard-address'] === 'string' ? { trustDashboardAddress: values['trust-dashboard-address'] } : {}),
+        ...(controlTickMs === undefined ? {} : { controlTickMs }),
+        ...(mapSlots === undefined ? {} : { mapSlots }),
+      });
+      if (httpStartError !== undefined) {
+        await daemon.stop(); // final checkpoint, lock released
+        if (httpStartError.code === 'EADDRINUSE') throw addressInUse(host, httpPort);
+        throw new CollectorError('E_HTTP_START', `cannot start HTTP on ${host}:${httpPort}: ${httpStartError.message}; run without HTTP with --no-http`);
+      }
+      const signal = await stopSignal;
+      logger.info({ signal }, 'stopping');
+      await daemon.stop();
+      return 0;
+    } finally {
+      process.off('SIGTERM', onTerm);
+      process.off('SIGINT', onInt);
     }
-    const signal = await new Promise<string>((resolve) => {
-      const on = (sig: string): void => {
-        process.off('SIGTERM', onTerm);
-        process.off('SIGINT', onInt);
-        resolve(sig);
-      };
-      const onTerm = (): void => on('SIGTERM');
-      const onInt = (): void => on('SIGINT');
-      process.on('SIGTERM', onTerm);
-      process.on('SIGINT', onInt);
-    });
-    logger.info({ signal }, 'stopping');
-    await daemon.stop();
-    return 0;
   },
 };
