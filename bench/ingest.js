@@ -113,14 +113,23 @@ function timedCollectorIngest(files, store, ingestor, warmRecords, nowMs) {
  * The collector path with aggregation taken out: the Ingestor (scan, CRC, decode, validate, name
  * resolution calls) feeding a store that only counts. Splits the collector's cost into decoding
  * and aggregating, measured rather than read off a profile. It relies on the store members the
- * Ingestor calls (entryFor, addResolved, add, counters); if those change, this path reports the
- * error instead of a figure.
+ * Ingestor calls (entryFor, addResolved, add, counters, health); if those change, this path
+ * reports the error instead of a figure.
  */
 export function decodeOnlyFiles(files, w, nowMs, impl = CURRENT) {
   const counters = impl.zeroCounters();
   const entry = { id: 0, name: '', node: null, origins: null };
+  // The Ingestor reports frames read and skipped to the store's HealthLog.
+  const health = {
+    count: (counter, n = 1) => {
+      counters[counter] += n;
+    },
+    gauge: () => {},
+    problem: () => {},
+  };
   const store = {
     counters,
+    health,
     entryFor: () => entry,
     addResolved: (r, lookup) => {
       lookup(r); // the store resolves the entry (through the Ingestor's lookup) for every counted record
@@ -230,11 +239,19 @@ export function ingestVariant({ variant = 'standard', events, seed, repeats = 3,
         }
       }
     }
+    const rate = median(samples.collector);
+    const decodeRate = median(samples.decodeOnly);
+    const cpuRate = median(cpuSamples.collector);
+    const cpuDecodeRate = median(cpuSamples.decodeOnly);
     return {
       variant,
       events,
       seed,
       repeats,
+      // The per-event budget: decoding + validating (the decode-only path) and aggregating (the rest), wall and CPU.
+      split: decodeOnlyError !== null || !baselines
+        ? null
+        : { decodeNs: 1e9 / decodeRate, aggregateNs: 1e9 / rate - 1e9 / decodeRate, cpuDecodeNs: 1e9 / cpuDecodeRate, cpuAggregateNs: 1e9 / cpuRate - 1e9 / cpuDecodeRate },
       segmentBytes: seg.bytes,
       frames: seg.frames,
       segmentFiles: seg.files.flat().length,
@@ -244,13 +261,13 @@ export function ingestVariant({ variant = 'standard', events, seed, repeats = 3,
       ndjsonBytes: nd?.bytes ?? null,
       ndjsonBytesPerEvent: nd === null ? null : nd.bytes / events,
       prepSeconds,
-      eventsPerSec: median(samples.collector),
+      eventsPerSec: rate,
       ndjsonEventsPerSec: baselines ? median(samples.ndjson) : null,
       rawReadEventsPerSec: baselines ? median(samples.raw) : null,
-      decodeOnlyEventsPerSec: median(samples.decodeOnly),
+      decodeOnlyEventsPerSec: decodeRate,
       decodeOnlyError,
       // Events per CPU-second of this process (all its threads): steadier than wall time on a shared machine.
-      cpuEventsPerSec: median(cpuSamples.collector),
+      cpuEventsPerSec: cpuRate,
       cpuNdjsonEventsPerSec: baselines ? median(cpuSamples.ndjson) : null,
       samples,
       cpuSamples,

@@ -94,7 +94,8 @@ export function renderMarkdown(j) {
     p(`Rounds (events/s, wall): collector ${d.samples.collector.map((x) => M(x)).join(', ')}; NDJSON ${d.samples.ndjson.map((x) => M(x)).join(', ')}.`);
     if (d.decodeOnlyEventsPerSec) {
       p('The "aggregation taken out" row runs the same Ingestor into a store that only counts (a diagnostic, not a baseline):');
-      p(`per event, decoding and validating cost ${F(1e9 / d.decodeOnlyEventsPerSec, 0)} ns and aggregating ${F(1e9 / ing.eventsPerSec - 1e9 / d.decodeOnlyEventsPerSec, 0)} ns.`);
+      p(`per event, decoding and validating cost ${F(1e9 / d.decodeOnlyEventsPerSec, 0)} ns and aggregating ${F(1e9 / ing.eventsPerSec - 1e9 / d.decodeOnlyEventsPerSec, 0)} ns` +
+        (d.split ? ` (per CPU-second: ${F(d.split.cpuDecodeNs, 0)} ns and ${F(d.split.cpuAggregateNs, 0)} ns).` : '.'));
     } else if (d.decodeOnlyError) {
       p(`(The decode-only diagnostic did not run: ${d.decodeOnlyError}.)`);
     }

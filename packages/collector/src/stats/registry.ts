@@ -26,6 +26,8 @@ export class ResourceRegistry {
   private readonly entries = new Map<string, ResourceEntry>();
   private readonly byId: ResourceEntry[] = [];
   private originNodes = 0;
+  /** Id → place in name order (nameRanks), or null until asked for since the last entry was created. */
+  private ranks: Int32Array | null = null;
 
   constructor(maxResources = DEFAULT_MAX_RESOURCES, maxOriginNodes = DEFAULT_MAX_ORIGIN_NODES) {
     this.maxResources = maxResources;
@@ -84,6 +86,23 @@ export class ResourceRegistry {
     return id === this.totalEntry.id ? TOTAL_RESOURCE : this.byId[id]!.name;
   }
 
+  /**
+   * Id → the entry's place in name order (JavaScript string order; the total node included; equal
+   * names share a place): sorting rows by it sorts them by name without comparing strings.
+   * Computed again only after an entry was created.
+   */
+  nameRanks(): Int32Array {
+    if (this.ranks !== null) return this.ranks;
+    const ranks = new Int32Array(this.idCapacity);
+    const sorted = [this.totalEntry, ...this.byId].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (let i = 0; i < sorted.length; i++) {
+      const e = sorted[i]!;
+      ranks[e.id] = i > 0 && sorted[i - 1]!.name === e.name ? ranks[sorted[i - 1]!.id]! : i;
+    }
+    this.ranks = ranks;
+    return ranks;
+  }
+
   /** Resource entries sorted by name (the total node not included). */
   sortedEntries(): ResourceEntry[] {
     return [...this.entries.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -103,6 +122,7 @@ export class ResourceRegistry {
     const e: ResourceEntry = { id: this.byId.length, name, node: new NodeStats(name, ''), origins: null };
     this.byId.push(e);
     this.entries.set(name, e);
+    this.ranks = null;
     return e;
   }
 }

@@ -15,6 +15,8 @@ export class SecondBatch {
   /** Row index → resource id. */
   private ids: Int32Array;
   private rows: Float64Array;
+  /** Scratch for toLines' sort. */
+  private keys = new Float64Array(0);
   rowCount = 0;
 
   constructor(idCapacity: number) {
@@ -60,16 +62,29 @@ export class SecondBatch {
     this.rows = rows;
   }
 
-  /** The batch as metric-log lines, sorted by resource name. */
-  toLines(nameOf: (id: number) => string): SecondLine[] {
-    const lines: SecondLine[] = [];
-    for (let r = 0; r < this.rowCount; r++) {
+  /**
+   * The batch as metric-log lines, sorted by resource name: by `ranks` (id → place in name order,
+   * equal names sharing one), rows of equal place in the order they were created.
+   */
+  toLines(nameOf: (id: number) => string, ranks: Int32Array): SecondLine[] {
+    const n = this.rowCount;
+    // One number per row, rank × span + row index, sorted as numbers: ranks and row indexes are
+    // below the id capacity (the span), so the key is exact while the capacity is below 2^26.
+    const span = this.rowOf.length;
+    const keys = this.sortKeys(n);
+    for (let r = 0; r < n; r++) keys[r] = ranks[this.ids[r]!]! * span + r;
+    keys.sort();
+    const lines: SecondLine[] = new Array<SecondLine>(n);
+    const v = this.rows;
+    const timestampMs = this.sec * 1000;
+    for (let i = 0; i < n; i++) {
+      const key = keys[i]!;
+      const r = key - Math.floor(key / span) * span;
       const b = r * ROW_FIELDS;
-      const v = this.rows;
       const success = v[b + C_SUCCESS]!;
       const rt = v[b + C_RT]!;
-      lines.push({
-        timestampMs: this.sec * 1000,
+      lines[i] = {
+        timestampMs,
         resource: nameOf(this.ids[r]!),
         pass: v[b + C_PASS]!,
         block: v[b + C_BLOCK]!,
@@ -81,10 +96,14 @@ export class SecondBatch {
         // Java clients never fill this column on the logging path (always 0); neither do we.
         concurrency: 0,
         classification: 0,
-      });
+      };
     }
-    lines.sort((a, b) => (a.resource < b.resource ? -1 : a.resource > b.resource ? 1 : 0));
     return lines;
+  }
+
+  private sortKeys(n: number): Float64Array {
+    if (this.keys.length < n) this.keys = new Float64Array(this.ids.length);
+    return this.keys.subarray(0, n);
   }
 
   /** Rows as [resourceName, pass, block, success, exception, rtSum] for the checkpoint. */

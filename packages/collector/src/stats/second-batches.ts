@@ -100,20 +100,21 @@ export class SecondBatches {
   /**
    * Seals every second up to `throughSec`: returns the late extras first, then each newly sealed
    * second with activity, ascending, and advances lastSealedSec. The caller writes them out.
+   * `ranks` gives the ids' places in name order (ResourceRegistry.nameRanks) for sorting lines.
    */
-  sealThrough(throughSec: number, nameOf: (id: number) => string): SealedSecond[] {
+  sealThrough(throughSec: number, nameOf: (id: number) => string, ranks: () => Int32Array): SealedSecond[] {
     this.settle();
     const out: SealedSecond[] = [];
     for (const sec of [...this.late.keys()].sort((a, b) => a - b)) {
       const b = this.late.get(sec)!;
-      out.push({ sec, late: true, lines: b.toLines(nameOf) });
+      out.push({ sec, late: true, lines: b.toLines(nameOf, ranks()) });
       this.late.delete(sec);
       this.pool.push(b);
     }
     if (throughSec > this.lastSealedSec) {
       for (const sec of [...this.pending.keys()].filter((s) => s <= throughSec).sort((a, b) => a - b)) {
         const b = this.pending.get(sec)!;
-        out.push({ sec, late: false, lines: b.toLines(nameOf) });
+        out.push({ sec, late: false, lines: b.toLines(nameOf, ranks()) });
         this.pending.delete(sec);
         this.pool.push(b);
       }

@@ -152,7 +152,7 @@ export class StatsStore {
    * second with activity, ascending, and advances lastSealedSec. The caller writes them out.
    */
   sealThrough(throughSec: number): SealedSecond[] {
-    return this.batches.sealThrough(throughSec, (id) => this.registry.nameOf(id));
+    return this.batches.sealThrough(throughSec, (id) => this.registry.nameOf(id), () => this.registry.nameRanks());
   }
 
   problem(p: Problem): void {
