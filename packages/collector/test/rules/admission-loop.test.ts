@@ -2,8 +2,8 @@
 // traffic, each request admitted with the published ratio (binomial), records seen by the
 // collector 50 ms later, a tick every 100 ms. Fixed seeds (SW_SEED=<n> runs every case with seed
 // n + case index instead); each case prints its seed.
-// - at 2×, 5×, 20× overload and limits 10, 100, 1000/s, after a 10 s warm-up the 10 s average
-//   admitted rate is within ±5 % of count;
+// - at 2×, 5×, 20× overload and limits 10, 100, 1000/s, after a 10 s warm-up the average admitted
+//   rate is within ±5 % of count (over 10 s at 100 and 1000/s; over 30 s at 10/s, see below);
 // - no windup: a long spell below count (ratio → 1, nothing blocked) is not paid back as a burst;
 // - after the offered rate jumps the admitted rate converges on count again.
 
@@ -11,10 +11,11 @@ import t from 'tap';
 import { AdmissionLoop } from '../../src/rules/admission-loop.js';
 import { meanOf, simulate, type Phase, type SimResult } from './traffic-sim.js';
 
-// At 10/s the 10 s window holds about 100 admissions and ±5 % is ±5 requests: over many seeds
-// about one window in fifteen misses by a request or two (bench/flow-control.js measures the
-// share); this fixed base seed is one whose nine cases pass. At 100 and 1000/s no seed tried
-// missed (worst 2.4 %).
+// The loop's integral action keeps the admitted total within a few requests of count × time, so
+// an average's error shrinks as 1 / window. At 10/s a 10 s window holds about 100 admissions and
+// ±5 % is ±5 requests, which the per-request binomial noise reaches in about one window in
+// fifteen (measured over 200 seeds: worst 9 %); over 30 s (300 admissions) the worst of 200 seeds
+// was 2.7 %. At 100 and 1000/s the 10 s window holds enough requests (worst seen 2.4 %).
 const BASE_SEED = process.env.SW_SEED ? Number(process.env.SW_SEED) : 20261140;
 
 function run(seed: number, count: number, phases: Phase[]): { r: SimResult; loop: () => AdmissionLoop } {
@@ -31,14 +32,15 @@ function run(seed: number, count: number, phases: Phase[]): { r: SimResult; loop
   return { r, loop: () => loop! };
 }
 
-t.test('steady overload: the 10 s average admitted rate is within ±5 % of count', async (t) => {
+t.test('steady overload: the average admitted rate is within ±5 % of count', async (t) => {
   let i = 0;
   for (const count of [10, 100, 1000]) {
     for (const overload of [2, 5, 20]) {
       const seed = BASE_SEED + i++;
-      const { r } = run(seed, count, [{ untilMs: 20_000, offeredPerSec: count * overload }]);
-      const avg = meanOf(r.admittedPerSecond, 10, 20);
-      t.ok(Math.abs(avg / count - 1) <= 0.05, `count ${count}/s at ${overload}× (seed ${seed}; SW_SEED=${BASE_SEED} replays the set): 10 s average ${avg.toFixed(1)}/s`);
+      const windowSec = count < 100 ? 30 : 10;
+      const { r } = run(seed, count, [{ untilMs: (10 + windowSec) * 1000, offeredPerSec: count * overload }]);
+      const avg = meanOf(r.admittedPerSecond, 10, 10 + windowSec);
+      t.ok(Math.abs(avg / count - 1) <= 0.05, `count ${count}/s at ${overload}× (seed ${seed}; SW_SEED=${BASE_SEED} replays the set): ${windowSec} s average ${avg.toFixed(1)}/s`);
     }
   }
 });
@@ -52,8 +54,16 @@ t.test('no windup: below count the ratio goes to 1 and nothing is blocked; the d
     { untilMs: 70_000, offeredPerSec: 0.5 * count },
     { untilMs: 90_000, offeredPerSec: 5 * count },
   ]);
-  // 60 s at half the limit: every request admitted (once the loop has seen the drop).
-  for (let s = 12; s < 70; s++) t.equal(r.admittedPerSecond[s], r.offeredPerSecond[s], `second ${s}: all ${r.offeredPerSecond[s]} admitted`);
+  // 60 s at half the limit: (nearly) every request admitted once the loop has seen the drop. The
+  // loop reads rates per 100 ms tick, so a Poisson burst in one tick can trim a few requests
+  // (over 300 seeds the admitted share was 99.8 % at worst).
+  let offeredQuiet = 0;
+  let admittedQuiet = 0;
+  for (let s = 12; s < 70; s++) {
+    offeredQuiet += r.offeredPerSecond[s]!;
+    admittedQuiet += r.admittedPerSecond[s]!;
+  }
+  t.ok(admittedQuiet >= 0.99 * offeredQuiet, `seconds 12-69: ${admittedQuiet} of ${offeredQuiet} admitted (≥ 99 %)`);
   t.equal(r.ratios[Math.floor(69_900 / 100) - 1], 1, 'ratio 1 at the end of the quiet spell');
   // Without anti-windup the 60 s deficit (about 3000 requests) would be admitted on top of count.
   const firstSecond = r.admittedPerSecond[70]!;
@@ -76,8 +86,9 @@ t.test('converges after the offered rate jumps (up and down) and when the rule a
     const avg = meanOf(r.admittedPerSecond, from, from + 10);
     t.ok(Math.abs(avg / count - 1) <= 0.05, `${label}: 10 s average ${avg.toFixed(1)}/s`);
   }
+  // One second is one noisy sample: over 300 seeds the worst of these six seconds was 29 % off.
   for (const s of [22, 23, 24, 42, 43, 44]) {
-    t.ok(Math.abs(r.admittedPerSecond[s]! / count - 1) <= 0.25, `second ${s}: ${r.admittedPerSecond[s]} admitted (within 25 % two seconds after a jump)`);
+    t.ok(Math.abs(r.admittedPerSecond[s]! / count - 1) <= 0.35, `second ${s}: ${r.admittedPerSecond[s]} admitted (within 35 % two seconds after a jump)`);
   }
   const late = simulate({
     seed: seed + 1,
@@ -89,7 +100,8 @@ t.test('converges after the offered rate jumps (up and down) and when the rule a
     },
   });
   t.ok(late.admittedPerSecond[3]! > 5 * count, 'before the rule everything passes');
-  t.ok(Math.abs(late.admittedPerSecond[6]! / count - 1) <= 0.25, `the second after the rule appears (primed with the last second's offered rate): ${late.admittedPerSecond[6]}`);
+  // (Over 300 seeds: 68 to 106 % of count.)
+  t.ok(Math.abs(late.admittedPerSecond[6]! / count - 1) <= 0.35, `the second after the rule appears (primed with the last second's offered rate): ${late.admittedPerSecond[6]}`);
   const avg = meanOf(late.admittedPerSecond, 10, 20);
   t.ok(Math.abs(avg / count - 1) <= 0.05, `10 s average from 5 s after the rule appeared: ${avg.toFixed(1)}/s`);
 });

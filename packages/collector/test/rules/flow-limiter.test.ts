@@ -59,7 +59,10 @@ t.test('concurrency in simulation: in-flight stays around count, and recovers as
   const steady = inFlightAtTick.slice(20);
   const avg = steady.reduce((a, b) => a + b, 0) / steady.length;
   t.ok(avg <= count * 1.1 && avg >= count * 0.6, `average in flight at ticks ${avg.toFixed(1)} (count ${count})`);
-  t.ok(Math.max(...steady) <= count * 1.5, `peak in flight ${Math.max(...steady)}`);
+  // The ratio is decided per 100 ms tick from the in-flight count the collector saw, so a tick can
+  // overshoot before the next one corrects it: over 300 seeds the peak was 28 (median) to 35 (worst)
+  // for count 20; uncontrolled, 80 would be in flight.
+  t.ok(Math.max(...steady) <= count * 2, `peak in flight ${Math.max(...steady)} (≤ 2 × count)`);
 });
 
 t.test('warm up: the threshold starts at count / 3 and climbs; the admitted rate tracks it', async (t) => {
@@ -80,12 +83,16 @@ t.test('warm up: the threshold starts at count / 3 and climbs; the admitted rate
       };
     },
   });
-  t.ok(Math.abs(thresholds[0]! / (count / 3) - 1) < 0.1, `threshold after the first second ${thresholds[0]!.toFixed(2)} ≈ count / 3`);
-  t.ok(Math.abs(r.admittedPerSecond[2]! / thresholds[2]! - 1) < 0.3, `second 2: ${r.admittedPerSecond[2]} admitted, threshold ${thresholds[2]!.toFixed(1)}`);
-  // (A second admitting under ⌊count⌋/3 refills the bucket, as in Sentinel: the climb may step back.)
-  const rising = thresholds.slice(0, 12);
-  t.ok(rising[8]! > rising[2]! + 15, `threshold climbs under sustained traffic: ${rising.map((x) => x.toFixed(0)).join(' ')}`);
-  t.ok(thresholds.findIndex((x) => x === count) > 5, 'reaches count only after several seconds');
+  t.ok(Math.abs(thresholds[0]! / (count / 3) - 1) < 0.2, `threshold after the first second ${thresholds[0]!.toFixed(2)} ≈ count / 3`);
+  // One second against the threshold: over 300 seeds 69 to 131 %.
+  t.ok(Math.abs(r.admittedPerSecond[2]! / thresholds[2]! - 1) < 0.4, `second 2: ${r.admittedPerSecond[2]} admitted, threshold ${thresholds[2]!.toFixed(1)}`);
+  // A second admitting under ⌊count⌋/3 refills the bucket, as in Sentinel, so the climb may step
+  // back and start again: over 200 seeds count was first reached after 9 to 22 s.
+  const first = thresholds.findIndex((x) => x === count);
+  const shown = thresholds.slice(0, Math.max(first, 0) + 1).map((x) => x.toFixed(0)).join(' ');
+  t.ok(first > 5 && first < 30, `reaches count after several seconds, within 30 s (second ${first}: ${shown})`);
+  t.ok(thresholds.slice(0, first).some((x) => x > count / 2 && x < 0.9 * count), 'climbs through the values between: no jump from cold to count');
+  t.ok(thresholds.every((x) => x <= count), 'never above count');
   const avg = meanOf(r.admittedPerSecond, 25, 35);
   t.ok(Math.abs(avg / count - 1) <= 0.05, `warmed: 10 s average ${avg.toFixed(1)}/s`);
 });
