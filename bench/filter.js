@@ -21,7 +21,7 @@ const CACHE = join(ROOT, '.cache', 'bench');
 
 /** The two builds: source, world, backend. */
 export const COMPONENTS = {
-  quickjs: { source: 'bench/filter/src/bench.ts', world: 'bench', backend: 'quickjs', modes: ['noop', 'utf8len', 'encode1', 'encode', 'buffered', 'unbuffered', 'lookup'] },
+  quickjs: { source: 'bench/filter/src/bench.ts', world: 'bench', backend: 'quickjs', modes: ['noop', 'utf8len', 'encode1', 'encode', 'buffered', 'unbuffered', 'lookup', 'mapread', 'mapdecode', 'clockcall'] },
   starlingmonkey: { source: 'bench/filter/src/bench-http.ts', world: 'bench-http', backend: 'starlingmonkey', modes: ['noop', 'utf8len', 'encode1', 'encode', 'buffered', 'unbuffered', 'http'] },
 };
 
@@ -205,6 +205,9 @@ export async function filterBench({ events, httpEvents, repeats }) {
   results.encodeUsPerEvent = q.encode.usPerEvent;
   results.lookupUsPerEvent = q.lookup.usPerEvent;
   results.lookupOverEncode = q.lookup.usPerEvent / q.encode.usPerEvent;
+  results.lookupReadUsPerEvent = q.mapread.usPerEvent;
+  results.lookupDecodeUsPerEvent = q.mapdecode.usPerEvent;
+  results.hostCallUsPerEvent = q.clockcall.usPerEvent;
   results.httpCallUsPerEvent = s.http.usPerEvent;
   results.httpOverBuffered = s.http.usPerEvent / q.buffered.usPerEvent;
   results.httpOverBufferedSameEngine = s.http.usPerEvent / s.buffered.usPerEvent;

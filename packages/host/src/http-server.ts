@@ -121,19 +121,16 @@ export class HostIncomingRequest {
   readonly #method: { tag: string; val?: string };
   readonly #pathWithQuery: string;
   readonly #authority: string;
-  readonly #headers: unknown;
+  /** The request's raw header lines (name, value, name, value…), made into fields when the guest first asks. */
+  readonly #rawHeaders: string[];
+  #headers: unknown = null;
   #body: Uint8Array | null;
 
   constructor(message: IncomingMessage, body: Uint8Array, defaultAuthority: string) {
     this.#method = methodOf(message.method ?? 'GET');
     this.#pathWithQuery = message.url ?? '/';
     this.#authority = message.headers.host ?? defaultAuthority;
-    const raw = message.rawHeaders;
-    const entries: Array<[string, Uint8Array]> = [];
-    for (let i = 0; i + 1 < raw.length; i += 2) {
-      if (!HIDDEN_REQUEST_HEADERS.has(raw[i]!.toLowerCase())) entries.push([raw[i]!, Buffer.from(raw[i + 1]!, 'latin1')]);
-    }
-    this.#headers = lockedShimFields(entries);
+    this.#rawHeaders = message.rawHeaders;
     this.#body = body;
   }
 
@@ -154,6 +151,14 @@ export class HostIncomingRequest {
   }
 
   headers(): unknown {
+    if (this.#headers === null) {
+      const raw = this.#rawHeaders;
+      const entries: Array<[string, Uint8Array]> = [];
+      for (let i = 0; i + 1 < raw.length; i += 2) {
+        if (!HIDDEN_REQUEST_HEADERS.has(raw[i]!.toLowerCase())) entries.push([raw[i]!, Buffer.from(raw[i + 1]!, 'latin1')]);
+      }
+      this.#headers = lockedShimFields(entries);
+    }
     return this.#headers;
   }
 

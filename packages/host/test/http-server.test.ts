@@ -5,7 +5,7 @@
 // blocking-write-and-flush, no writes after finish, and the server's own answers: 500 when the
 // handler failed or set no response, 413 for a body over the limit (the handler never called).
 
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { request as httpRequest } from 'node:http';
 import {
   HostHttpServer,
@@ -39,7 +39,7 @@ function send(port: number, method: string, path: string, body?: string, headers
   });
 }
 
-async function start(t: Tap.Test, handle: (req: HostIncomingRequest, out: HostResponseOutparam) => HandleOutcome, maxRequestBodyBytes?: number) {
+async function start(t: Test, handle: (req: HostIncomingRequest, out: HostResponseOutparam) => HandleOutcome, maxRequestBodyBytes?: number) {
   const server = new HostHttpServer({ handle, maxRequestBodyBytes });
   const port = await server.listen(0, '127.0.0.1');
   t.teardown(() => server.close());
