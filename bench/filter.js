@@ -21,7 +21,7 @@ const CACHE = join(ROOT, '.cache', 'bench');
 
 /** The two builds: source, world, backend. */
 export const COMPONENTS = {
-  quickjs: { source: 'bench/filter/src/bench.ts', world: 'bench', backend: 'quickjs', modes: ['noop', 'utf8len', 'encode1', 'encode', 'buffered', 'unbuffered', 'lookup'] },
+  quickjs: { source: 'bench/filter/src/bench.ts', world: 'bench', backend: 'quickjs', modes: ['noop', 'utf8len', 'encode1', 'encode', 'buffered', 'unbuffered', 'lookup', 'mapread', 'mapdecode', 'clockcall'] },
   starlingmonkey: { source: 'bench/filter/src/bench-http.ts', world: 'bench-http', backend: 'starlingmonkey', modes: ['noop', 'utf8len', 'encode1', 'encode', 'buffered', 'unbuffered', 'http'] },
 };
 
@@ -151,6 +151,40 @@ function writeBenchMap(pin) {
   writeFileSync(join(pin, 'map'), bytes);
 }
 
+/**
+ * The lookup modes of the QuickJS component under the Node host (`sentinel-wasi run`/`serve`: jco
+ * transpile + preview2-shim with the host's filesystem), in this process: µs of CPU per event,
+ * (cpu(n) − cpu(0)) ÷ n, median of `repeats` rounds after a warm-up.
+ */
+export async function nodeHostLookups(componentPath, { events, repeats }) {
+  const { loadComponent } = await import('../packages/host/dist/transpile-cache.js');
+  const { instanceImports } = await import('../packages/host/dist/imports.js');
+  const pin = mkdtempSync(join(tmpdir(), 'sw-bench-filter-node-'));
+  try {
+    writeBenchMap(pin);
+    const c = await loadComponent(componentPath, join(ROOT, '.cache', 'sentinel-wasi'));
+    const instance = c.instantiate(c.getCoreModule, instanceImports({ pinDir: pin, args: ['bench'], env: {} }).imports);
+    const run = (instance.loop ?? instance['sentinel-wasi-bench:filter/loop@0.1.0']).runEvents;
+    const cpuUs = (mode, n) => {
+      const before = process.cpuUsage();
+      const got = run(mode, n, '');
+      const used = process.cpuUsage(before);
+      if (got !== n) throw new Error(`node host ${mode}: the component reported ${got} of ${n} events done`);
+      return used.user + used.system;
+    };
+    const modes = {};
+    for (const mode of ['noop', 'lookup', 'mapread', 'mapdecode', 'clockcall']) {
+      cpuUs(mode, Math.min(events, 1000));
+      const zero = [0, 1, 2].map(() => cpuUs(mode, 0)).sort((a, b) => a - b)[1];
+      const samples = Array.from({ length: repeats }, () => (cpuUs(mode, events) - zero) / events);
+      modes[mode] = { usPerEvent: [...samples].sort((a, b) => a - b)[Math.floor(samples.length / 2)], samplesUsPerEvent: samples };
+    }
+    return { events, repeats, modes };
+  } finally {
+    rmSync(pin, { recursive: true, force: true });
+  }
+}
+
 /** Runs every mode of both components; returns per-build, per-mode µs/event and the checks. */
 export async function filterBench({ events, httpEvents, repeats }) {
   const py = findPython();
@@ -205,8 +239,12 @@ export async function filterBench({ events, httpEvents, repeats }) {
   results.encodeUsPerEvent = q.encode.usPerEvent;
   results.lookupUsPerEvent = q.lookup.usPerEvent;
   results.lookupOverEncode = q.lookup.usPerEvent / q.encode.usPerEvent;
+  results.lookupReadUsPerEvent = q.mapread.usPerEvent;
+  results.lookupDecodeUsPerEvent = q.mapdecode.usPerEvent;
+  results.hostCallUsPerEvent = q.clockcall.usPerEvent;
   results.httpCallUsPerEvent = s.http.usPerEvent;
   results.httpOverBuffered = s.http.usPerEvent / q.buffered.usPerEvent;
   results.httpOverBufferedSameEngine = s.http.usPerEvent / s.buffered.usPerEvent;
+  results.nodeHost = await nodeHostLookups(builds.quickjs.path, { events, repeats });
   return results;
 }

@@ -4,13 +4,15 @@
 // `--fresh-instance-per-request` (an instantiation per request), and the ceiling of this machine
 // for the same load generator: a plain node:http server in its own process answering "ok" (no
 // component, no shim). Every answer's status is checked, and the pin must hold a PASS and an EXIT
-// record per request, undamaged.
+// record per request, undamaged. Beside requests/s (which on a loaded machine measures the share
+// of the CPUs a process gets as much as its own cost), each server's CPU time per request is read
+// from /proc (Linux): user + system time of the whole server process, all its threads.
 
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { Agent, request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { decodeRecords, scanFrames } from '@sentinel-wasi/protocol';
 
@@ -20,10 +22,12 @@ const COMPONENT = join(ROOT, 'examples/http-gateway/dist/http-gateway.wasm');
 const CACHE_DIR = join(ROOT, '.cache', 'sentinel-wasi');
 /** The gateway answers this path 200 and records a PASS and an EXIT for it. */
 const TARGET = '/api/users';
+/** USER_HZ of /proc/<pid>/stat times (100 on Linux). */
+const CLOCK_TICKS_PER_SEC = 100;
 
 /** Starts `sentinel-wasi serve` on a free port; resolves once it listens. */
-function startServe(pin, extraArgs) {
-  const child = spawn(process.execPath, [BIN, 'serve', COMPONENT, '--pin', pin, '--port', '0', '--cache-dir', CACHE_DIR, ...extraArgs], {
+function startServe(pin, extraArgs, nodeArgs = []) {
+  const child = spawn(process.execPath, [...nodeArgs, BIN, 'serve', COMPONENT, '--pin', pin, '--port', '0', '--cache-dir', CACHE_DIR, ...extraArgs], {
     cwd: ROOT,
     stdio: ['ignore', 'ignore', 'pipe'],
   });
@@ -37,6 +41,7 @@ function startServe(pin, extraArgs) {
         child.port = Number(m[1]);
         resolvePromise({
           port: child.port,
+          pid: child.pid,
           async stop() {
             child.kill('SIGTERM');
             const code = await exited;
@@ -58,8 +63,18 @@ function startPlainServer() {
   const child = spawn(process.execPath, ['-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
   const exited = new Promise((r) => child.on('close', (c) => r(c)));
   return new Promise((resolvePromise) => {
-    child.stdout.setEncoding('utf8').once('data', (d) => resolvePromise({ port: Number(d.trim()), stop: async () => { child.kill('SIGTERM'); await exited; } }));
+    child.stdout.setEncoding('utf8').once('data', (d) => resolvePromise({ port: Number(d.trim()), pid: child.pid, stop: async () => { child.kill('SIGTERM'); await exited; } }));
   });
+}
+
+/** CPU time (user + system, all threads) a process has used so far, in ms; NaN where /proc is missing. */
+function cpuMsOf(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SEC;
+  } catch {
+    return NaN;
+  }
 }
 
 /** Sends `count` GETs with `concurrency` keep-alive connections; returns the time and the statuses. */
@@ -123,7 +138,9 @@ async function measure(label, extraArgs, { requests, warmup, concurrency }) {
     let stopped;
     try {
       const warm = await load(server.port, warmup, concurrency);
+      const cpuBeforeMs = cpuMsOf(server.pid);
       const timed = await load(server.port, requests, concurrency);
+      const cpuMs = cpuMsOf(server.pid) - cpuBeforeMs;
       stopped = await server.stop();
       const pin = countRecords(dir);
       const ok = (timed.statuses[200] ?? 0) + (warm.statuses[200] ?? 0);
@@ -131,10 +148,79 @@ async function measure(label, extraArgs, { requests, warmup, concurrency }) {
       if (ok !== total) throw new Error(`${label}: ${ok} of ${total} requests answered 200 (${JSON.stringify(timed.statuses)})`);
       if (pin.records !== 2 * total || pin.bytesSkipped !== 0) throw new Error(`${label}: ${pin.records} records in the pin for ${total} requests, ${pin.bytesSkipped} bytes skipped`);
       const summary = /stopped after .*/.exec(stopped.stderr)?.[0] ?? '';
-      return { label, args: extraArgs, requests, warmup, concurrency, seconds: timed.seconds, requestsPerSec: requests / timed.seconds, recordsInPin: pin.records, serverSummary: summary };
+      return { label, args: extraArgs, requests, warmup, concurrency, seconds: timed.seconds, requestsPerSec: requests / timed.seconds, cpuMsPerRequest: cpuMs / requests, recordsInPin: pin.records, serverSummary: summary };
     } finally {
       if (stopped === undefined) await server.stop();
     }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Where a sampled frame's code lives: the split of the serve profile. */
+function serveCategoryOf(frame) {
+  const url = frame.url;
+  if (frame.functionName === '(garbage collector)') return 'garbage collector';
+  if (url.startsWith('wasm://')) return 'the component (wasm: StarlingMonkey running the gateway)';
+  if (/transpiled\/.*component\.js$/.test(url)) return "jco's generated glue (lifting, lowering, task bookkeeping per call)";
+  if (/preview2-shim/.test(url)) return 'preview2-shim (clocks, fields, worker round trips)';
+  if (/packages\/host\//.test(url)) return 'the host (http-server, append-fs, pool)';
+  if (frame.functionName === 'writev' || frame.functionName === 'writeBuffer' || frame.functionName === 'writeUtf8String') return 'socket and file writes (syscalls)';
+  if (url.startsWith('node:') || url === '') return 'Node internals (HTTP parsing, streams, timers)';
+  return 'other';
+}
+
+/**
+ * The pool under `node --cpu-prof`: `requests` timed requests, and the profile's samples taken
+ * while they ran (V8 and process.hrtime share the monotonic clock), self time by frame and by
+ * where the code lives. (idle) samples are left out: they are time waiting for the next request.
+ */
+async function profilePool({ requests, warmup, concurrency }) {
+  const dir = mkdtempSync(join(tmpdir(), 'sw-bench-serve-prof-'));
+  const profDir = join(dir, 'prof');
+  try {
+    const server = await startServe(dir, [], ['--cpu-prof', `--cpu-prof-dir=${profDir}`]);
+    let startUs;
+    let endUs;
+    let timed;
+    try {
+      await load(server.port, warmup, concurrency);
+      startUs = Number(process.hrtime.bigint() / 1000n);
+      timed = await load(server.port, requests, concurrency);
+      endUs = Number(process.hrtime.bigint() / 1000n);
+    } finally {
+      await server.stop();
+    }
+    const file = readdirSync(profDir).find((f) => f.endsWith('.cpuprofile'));
+    const prof = JSON.parse(readFileSync(join(profDir, file), 'utf8'));
+    const byId = new Map(prof.nodes.map((n) => [n.id, n]));
+    const selfUs = new Map();
+    const byCategory = new Map();
+    let all = 0;
+    let t = prof.startTime;
+    for (let i = 0; i < prof.samples.length; i++) {
+      t += prof.timeDeltas[i] ?? 0;
+      if (t < startUs || t > endUs) continue;
+      const node = byId.get(prof.samples[i]);
+      const f = node.callFrame;
+      if (f.functionName === '(idle)' || f.functionName === '(program)') continue;
+      const dt = prof.timeDeltas[i + 1] ?? 0;
+      all += dt;
+      const url = f.url.startsWith('file://') ? relative(ROOT, fileURLToPath(f.url)).replace(/^\.cache\/sentinel-wasi\/transpiled\/[^/]+\/[0-9a-f]{8}[0-9a-f]*/, '<transpiled>') : f.url;
+      const key = `${f.functionName || '(anonymous)'} ${url}`;
+      selfUs.set(key, (selfUs.get(key) ?? 0) + dt);
+      const cat = serveCategoryOf(f);
+      byCategory.set(cat, (byCategory.get(cat) ?? 0) + dt);
+    }
+    const pct = (us) => (100 * us) / all;
+    return {
+      requests,
+      requestsPerSec: requests / timed.seconds,
+      sampledMs: all / 1000,
+      sampledMsPerRequest: all / 1000 / requests,
+      rows: [...selfUs].sort((a, b) => b[1] - a[1]).slice(0, 15).map(([frame, us]) => ({ frame, selfPct: pct(us) })),
+      categories: [...byCategory].sort((a, b) => b[1] - a[1]).map(([category, us]) => ({ category, selfPct: pct(us) })),
+    };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -144,14 +230,17 @@ async function measure(label, extraArgs, { requests, warmup, concurrency }) {
 export async function serveBench({ poolRequests, freshRequests, concurrency = 8 }) {
   if (!existsSync(COMPONENT)) throw new Error(`${COMPONENT} is missing: npm run build:examples`);
   const pool = await measure('pool', [], { requests: poolRequests, warmup: Math.min(100, poolRequests), concurrency });
+  const profile = await profilePool({ requests: poolRequests, warmup: Math.min(100, poolRequests), concurrency });
   const fresh = await measure('fresh', ['--fresh-instance-per-request'], { requests: freshRequests, warmup: concurrency, concurrency });
   const plain = await startPlainServer();
   let ceiling;
   try {
     await load(plain.port, Math.min(100, poolRequests), concurrency);
+    const cpuBeforeMs = cpuMsOf(plain.pid);
     const timed = await load(plain.port, poolRequests, concurrency);
+    const cpuMs = cpuMsOf(plain.pid) - cpuBeforeMs;
     if (timed.statuses[200] !== poolRequests) throw new Error(`plain server: ${JSON.stringify(timed.statuses)}`);
-    ceiling = { label: 'plain node:http', requests: poolRequests, seconds: timed.seconds, requestsPerSec: poolRequests / timed.seconds };
+    ceiling = { label: 'plain node:http', requests: poolRequests, seconds: timed.seconds, requestsPerSec: poolRequests / timed.seconds, cpuMsPerRequest: cpuMs / poolRequests };
   } finally {
     await plain.stop();
   }
@@ -162,8 +251,13 @@ export async function serveBench({ poolRequests, freshRequests, concurrency = 8 
     poolOverFresh: pool.requestsPerSec / fresh.requestsPerSec,
     plainNodeRequestsPerSec: ceiling.requestsPerSec,
     poolOverPlainNode: pool.requestsPerSec / ceiling.requestsPerSec,
+    poolCpuMsPerRequest: pool.cpuMsPerRequest,
+    plainNodeCpuMsPerRequest: ceiling.cpuMsPerRequest,
+    /** Requests/s the pool's CPU time per request allows on one core of its own (the server handles requests one at a time). */
+    poolRequestsPerCpuSecond: 1000 / pool.cpuMsPerRequest,
     pool,
     fresh,
     ceiling,
+    profile,
   };
 }

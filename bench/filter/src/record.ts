@@ -1,10 +1,26 @@
 // Owns the modes every benchmark component shares: noop (make the event, drop it), encode (the
 // protocol's FrameBuilder alone, no SDK, no write), buffered (the SDK batching across events, one
 // append per full frame), unbuffered (the SDK with one append per event), lookup (the SDK's verdict
-// read from the resource map, one positioned read each).
+// read from the resource map, one positioned read each) and its two parts: mapread (the positioned
+// read alone) and mapdecode (finding the name's slot in a window already read); clockcall is one
+// host call that touches no file (a reference for mapread).
 
-import { createSentinel, type Sentinel } from '@sentinel-wasi/filter';
-import { FrameBuilder, utf8Length } from '@sentinel-wasi/protocol/encode';
+import { createSentinel, WasiHost, type Sentinel } from '@sentinel-wasi/filter';
+import {
+  decodeMapHeader,
+  epochTagOf,
+  FrameBuilder,
+  lookupInWindow,
+  MAP_HEADER_BYTES,
+  MAP_WINDOW_BYTES,
+  MapLookup,
+  nameHash,
+  PinLayout,
+  utf8Length,
+  windowOffset,
+  type NameHash,
+} from '@sentinel-wasi/protocol/encode';
+import { now as monotonicNow } from 'wasi:clocks/monotonic-clock@0.2.12';
 import { eventAt } from './events.js';
 
 let buffered: Sentinel | null = null;
@@ -91,6 +107,66 @@ export function lookup(n: number): number {
   return (s.stats().map?.hits ?? 0) - before;
 }
 
+/** What the lookup's two parts (`mapread`, `mapdecode`) share: the map opened once, the names' hashes, window offsets and windows. */
+interface MapProbe {
+  read(offsetBytes: number): Uint8Array | null;
+  hashes: NameHash[];
+  offsets: number[];
+  windows: Uint8Array[];
+  epochTag: number;
+}
+let probe: MapProbe | null = null;
+
+function mapProbe(): MapProbe {
+  if (probe !== null) return probe;
+  const file = new WasiHost().openPinFile(PinLayout.map);
+  if (file === null) throw new Error('bench: no map in the pin');
+  const header = decodeMapHeader(file.readAt(0, MAP_HEADER_BYTES) ?? new Uint8Array(0));
+  if (header === null) throw new Error('bench: bad map header');
+  const hashes: NameHash[] = [];
+  const offsets: number[] = [];
+  const windows: Uint8Array[] = [];
+  for (let i = 0; i < 4096; i++) {
+    const h = nameHash(eventAt(i).name);
+    hashes.push(h);
+    offsets.push(windowOffset(h, header.slotCount));
+    windows.push(file.readAt(windowOffset(h, header.slotCount), MAP_WINDOW_BYTES)!);
+  }
+  probe = { read: (o) => file.readAt(o, MAP_WINDOW_BYTES), hashes, offsets, windows, epochTag: epochTagOf(header.epoch) };
+  return probe;
+}
+
+/** The lookup's host call alone: one positioned read of a name's window (the map opened once). */
+export function mapRead(n: number): number {
+  const p = mapProbe();
+  let read = 0;
+  for (let i = 0; i < n; i++) {
+    const w = p.read(p.offsets[i & 4095]!);
+    if (w !== null && w.length === MAP_WINDOW_BYTES) read++;
+  }
+  return read;
+}
+
+/** The lookup's decoding alone: finding the name's slot in its window, the windows read before the loop. */
+export function mapDecode(n: number): number {
+  const p = mapProbe();
+  const windows = p.windows;
+  const nowMs = Date.now();
+  const options = { epochTag: p.epochTag, staleAfterMs: 1e12 };
+  let hits = 0;
+  for (let i = 0; i < n; i++) {
+    if (lookupInWindow(windows[i & 4095]!, p.hashes[i & 4095]!, nowMs, options).outcome === MapLookup.HIT) hits++;
+  }
+  return hits;
+}
+
+/** One host call per event that touches no file: wasi:clocks/monotonic-clock `now` (a reference for `mapread`). */
+export function clockCall(n: number): number {
+  let ticks = 0;
+  for (let i = 0; i < n; i++) if (Number(monotonicNow()) > 0) ticks++;
+  return ticks;
+}
+
 /** Runs one of the shared modes for n events (what both benchmark components answer). */
 export function runSharedMode(mode: string, n: number): number {
   if (mode === 'noop') return noop(n);
@@ -100,5 +176,10 @@ export function runSharedMode(mode: string, n: number): number {
   if (mode === 'buffered') return recordBuffered(n);
   if (mode === 'unbuffered') return recordUnbuffered(n);
   if (mode === 'lookup') return lookup(n);
+  if (mode === 'mapread') return mapRead(n);
+  if (mode === 'mapdecode') return mapDecode(n);
+  if (mode === 'clockcall') return clockCall(n);
   throw new Error(`unknown mode ${mode}`);
 }
+
+

@@ -16,6 +16,7 @@ import {
   PinLayout,
   VerdictKind,
   windowOffset,
+  type LookupOptions,
   type MapHeader,
   type MapVerdict,
   type NameHash,
@@ -54,7 +55,7 @@ export interface MapReaderCounters {
   /** Lookups whose window had no slot of the name (never written, or its window was full). */
   misses: number;
   stale: number;
-  /** Torn (bad checksum) slots seen in windows read. */
+  /** Torn (bad checksum) slots of the names looked up (slots of other names in a window are not checked). */
   tornSlots: number;
   /** Times the map file was opened and its header read successfully. */
   opens: number;
@@ -71,7 +72,8 @@ export class MapReader {
   private readonly reopenAfterMs: number;
   private file: PinFile | null = null;
   private header: MapHeader | null = null;
-  private epochTag = 0;
+  /** What lookupInWindow is told: this map's epoch tag (set on open) and the staleness bound. */
+  private readonly lookupOptions: { epochTag: number; staleAfterMs: number } & LookupOptions;
   /** When the last open was tried; -Infinity: never. */
   private openedAtMs = Number.NEGATIVE_INFINITY;
   private readonly hashes = new Map<string, NameHash>();
@@ -80,6 +82,7 @@ export class MapReader {
     this.host = host;
     this.staleAfterMs = options.staleAfterMs ?? 3000;
     this.reopenAfterMs = options.reopenAfterMs ?? 1000;
+    this.lookupOptions = { epochTag: 0, staleAfterMs: this.staleAfterMs };
   }
 
   /** The verdict for `resource`; PASS (with the reason in `outcome`) whenever the map cannot be trusted. */
@@ -114,8 +117,8 @@ export class MapReader {
       this.drop();
       return FAIL_OPEN;
     }
-    const v = lookupInWindow(window, hash, nowMs, { epochTag: this.epochTag, staleAfterMs: this.staleAfterMs });
-    this.counters.tornSlots += v.tornSlots;
+    const v = lookupInWindow(window, hash, nowMs, this.lookupOptions);
+    if (v.tornSlots !== 0) this.counters.tornSlots += v.tornSlots;
     switch (v.outcome) {
       case MapLookup.HIT:
         this.counters.hits++;
@@ -144,7 +147,7 @@ export class MapReader {
     }
     this.file = file;
     this.header = header;
-    this.epochTag = epochTagOf(header.epoch);
+    this.lookupOptions.epochTag = epochTagOf(header.epoch);
     this.counters.opens++;
     return true;
   }

@@ -2,11 +2,14 @@
 // atomic `append-via-stream`. The shim appends by `stat` then positional writes, so two processes
 // appending to one segment overwrite each other. Here a descriptor's append stream is a file
 // descriptor opened with O_APPEND, and each write is one write(2): the kernel places it at the end
-// of the file, as wasmtime does with pwritev2(RWF_APPEND). Around the shim's other calls it adds
-// two things: a read-only pin (every write, create or change refused, like wasmtime's read-only
-// preopen), and a report of every failed write so the host can count them.
+// of the file, as wasmtime does with pwritev2(RWF_APPEND). A file opened for reading also gets a
+// file descriptor of the host's own, so a positioned `read` is one pread(2) on this thread (the
+// shim makes it a round trip to its I/O worker and an asynchronous read there: the filter reads
+// the resource map on every decision). Around the shim's other calls it adds two things: a
+// read-only pin (every write, create or change refused, like wasmtime's read-only preopen), and a
+// report of every failed write so the host can count them.
 
-import { closeSync, constants, existsSync, openSync, writeSync } from 'node:fs';
+import { closeSync, constants, existsSync, fstatSync, openSync, readSync, writeSync } from 'node:fs';
 import { posix } from 'node:path';
 import { createShimPreopen, ShimIoError, ShimOutputStream, shimFilesystemTypes, subscribeDuration, type ShimDescriptor, type ShimPollable } from './shim.js';
 
@@ -23,7 +26,7 @@ function streamError(err: unknown): { tag: 'last-operation-failed'; val: unknown
   return { tag: 'last-operation-failed', val: new ShimIoError(err) };
 }
 
-/** Closes an append stream's fd if the guest never dropped it. */
+/** Closes an append stream's (or a read descriptor's) fd if the guest never dropped it. */
 const unclosed = new FinalizationRegistry<number>((fd) => {
   try {
     closeSync(fd);
@@ -130,7 +133,7 @@ export class AppendOutputStream extends ShimOutputStream {
   }
 }
 
-/** Maps a Node error to a wasi:filesystem error code (the subset an append can hit). */
+/** Maps a Node error to a wasi:filesystem error code (the subset an append or a read can hit). */
 function appendOpenError(err: unknown): string {
   switch ((err as { code?: string }).code) {
     case 'ENOENT':
@@ -185,6 +188,8 @@ export class Descriptor {
   /** Host path of the preopen this descriptor is under. */
   readonly #root: string;
   readonly #policy: PinPolicy;
+  /** The host's own read-only fd of a file opened for reading (positioned reads); -1: none, the shim reads. */
+  #readFd = -1;
 
   constructor(inner: ShimDescriptor, hostPath: string, followed: boolean, root: string, policy: PinPolicy) {
     this.#inner = inner;
@@ -192,6 +197,29 @@ export class Descriptor {
     this.#followed = followed;
     this.#root = root;
     this.#policy = policy;
+  }
+
+  /**
+   * Opens the host's read fd for a descriptor just opened for reading (right after the shim's open
+   * of the same path succeeded). A regular file only: anything else keeps the shim's reads.
+   */
+  #openReadFd(): void {
+    let fd: number;
+    try {
+      fd = openSync(this.#hostPath, constants.O_RDONLY | (this.#followed ? 0 : constants.O_NOFOLLOW));
+    } catch {
+      return;
+    }
+    try {
+      if (fstatSync(fd).isFile()) {
+        this.#readFd = fd;
+        unclosed.register(this, fd, this);
+        return;
+      }
+    } catch {
+      // fall through: not ours to read
+    }
+    closeSync(fd);
   }
 
   /** Runs a write, create or change: refused under a read-only pin; a failure is reported, then thrown. */
@@ -226,14 +254,17 @@ export class Descriptor {
 
   openAt(pathFlags: any, path: string, openFlags: any, descriptorFlags: any): Descriptor {
     // The shim validates the path (no absolute paths, no escaping the preopen) before opening.
-    const open = (): Descriptor =>
-      new Descriptor(
+    const open = (): Descriptor => {
+      const d = new Descriptor(
         this.#inner.openAt(pathFlags, path, openFlags, descriptorFlags),
         posix.join(this.#hostPath, path),
         Boolean(pathFlags?.symlinkFollow),
         this.#root,
         this.#policy,
       );
+      if (descriptorFlags?.read) d.#openReadFd();
+      return d;
+    };
     const writes = openFlags?.create || openFlags?.truncate || descriptorFlags?.write || descriptorFlags?.mutateDirectory;
     return writes ? this.#mutate(open) : open();
   }
@@ -262,8 +293,17 @@ export class Descriptor {
   setTimes(atime: unknown, mtime: unknown): void {
     this.#mutate(() => this.#inner.setTimes(atime, mtime));
   }
+  /** Up to `length` bytes at `offset` and whether the end was reached (nothing read), as the shim answers. */
   read(length: bigint, offset: bigint): unknown {
-    return this.#inner.read(length, offset);
+    if (this.#readFd < 0) return this.#inner.read(length, offset);
+    const buf = new Uint8Array(Number(length));
+    let n: number;
+    try {
+      n = readSync(this.#readFd, buf, 0, buf.length, Number(offset));
+    } catch (err) {
+      throw appendOpenError(err);
+    }
+    return [n === buf.length ? buf : buf.subarray(0, n), n === 0];
   }
   write(buffer: Uint8Array, offset: bigint): unknown {
     return this.#mutate(() => this.#inner.write(buffer, offset));
@@ -314,6 +354,15 @@ export class Descriptor {
     return this.#inner.metadataHashAt(pathFlags, path);
   }
   [symbolDispose](): void {
+    if (this.#readFd >= 0) {
+      unclosed.unregister(this);
+      try {
+        closeSync(this.#readFd);
+      } catch {
+        // already closed
+      }
+      this.#readFd = -1;
+    }
     this.#inner[symbolDispose]?.();
   }
 }

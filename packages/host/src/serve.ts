@@ -1,6 +1,6 @@
-// Owns serving an HTTP component (wasi:http/incoming-handler) under the Node host: preview2-shim's
-// HTTP server and a pool of component instances (instance-pool.ts), each with its own import object
-// and pin preopen. By default an instance is reused for request after request (instantiating costs
+// Owns serving an HTTP component (wasi:http/incoming-handler) under the Node host: the host's own
+// HTTP server (http-server.ts: requests and responses never leave this thread) and a pool of
+// component instances (instance-pool.ts), each with its own import object and pin preopen. By default an instance is reused for request after request (instantiating costs
 // tens of ms, mostly jco's generated set-up code; the filter SDK flushes at the end of every
 // request, so frames stay per request); `maxInstanceReuseCount: 1` gives every request a fresh
 // instance, as `wasmtime serve` does. jco's sync instantiation runs a request to completion in one
@@ -14,7 +14,7 @@ import { mappedStderr } from './mapped-stderr.js';
 import { SourceLines } from './source-lines.js';
 import { HostError, defaultCacheDir, loadComponent, type LoadedComponent } from './transpile-cache.js';
 import { DEFAULT_SERVE_HOST, DEFAULT_SERVE_INSTANCES } from './defaults.js';
-import { ShimHttpServer, shimHttpTypes } from './shim.js';
+import { HostHttpServer, hostHttpTypes, type HostIncomingRequest, type HostResponseOutparam } from './http-server.js';
 import { InstancePool } from './instance-pool.js';
 
 export { DEFAULT_SERVE_HOST, DEFAULT_SERVE_INSTANCES };
@@ -65,21 +65,6 @@ export interface RunningServer {
   close(): void;
 }
 
-const { Fields, OutgoingResponse, OutgoingBody, ResponseOutparam } = shimHttpTypes;
-
-/** Answers 500 if the instance had not answered yet (a second answer is refused by the shim and ignored). */
-function answerInternalError(responseOut: unknown): void {
-  try {
-    const response = new OutgoingResponse(new Fields());
-    response.setStatusCode(500);
-    const body = response.body();
-    ResponseOutparam.set(responseOut, { tag: 'ok', val: response });
-    OutgoingBody.finish(body, undefined);
-  } catch {
-    // the instance had already answered
-  }
-}
-
 export async function serveComponent(options: ServeOptions): Promise<RunningServer> {
   const stderr = options.stderr ?? process.stderr;
   const maxUses = options.maxInstanceReuseCount ?? Infinity;
@@ -104,7 +89,11 @@ export async function serveComponent(options: ServeOptions): Promise<RunningServ
   // Every instance gets its own import object (its own preopen of the pin); failures are counted together.
   const pinWriteFailures = new PinWriteFailures();
   type Instance = ReturnType<LoadedComponent['instantiate']>;
-  const instantiate = (): Instance => component.instantiate(component.getCoreModule, instanceImports(importOptions, pinWriteFailures).imports);
+  const instantiate = (): Instance => {
+    const { imports } = instanceImports(importOptions, pinWriteFailures);
+    imports['wasi:http/types'] = hostHttpTypes; // requests and responses stay on this thread (http-server.ts)
+    return component.instantiate(component.getCoreModule, imports);
+  };
   // Instantiate once up front: a component that cannot serve fails here, not on the first request.
   let probe: Instance;
   try {
@@ -140,8 +129,8 @@ export async function serveComponent(options: ServeOptions): Promise<RunningServ
     pinWriteFailures,
   };
 
-  const server = new ShimHttpServer({
-    handle(request: unknown, responseOut: unknown): void {
+  const server = new HostHttpServer({
+    handle(request: HostIncomingRequest, responseOut: HostResponseOutparam) {
       counters.requests++;
       const failuresBefore = pinWriteFailures.total;
       let lease;
@@ -150,8 +139,7 @@ export async function serveComponent(options: ServeOptions): Promise<RunningServ
       } catch (err) {
         counters.failedRequests++;
         stderr.write(`sentinel-wasi serve: request failed: cannot instantiate: ${err instanceof Error ? err.message : String(err)}\n`);
-        answerInternalError(responseOut);
-        return;
+        return { ok: false };
       }
       let trapped = false;
       try {
@@ -160,34 +148,29 @@ export async function serveComponent(options: ServeOptions): Promise<RunningServ
         trapped = true; // a trapped instance is never entered again
         counters.failedRequests++;
         stderr.write(`sentinel-wasi serve: request failed: ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}\n`);
-        answerInternalError(responseOut);
       }
       pool.release(lease, { trapped });
       if (pinWriteFailures.total > failuresBefore) counters.requestsWithPinWriteFailures++;
+      return { ok: !trapped };
     },
   });
   const host = options.host ?? DEFAULT_SERVE_HOST;
+  let port: number;
   try {
-    server.listen(options.port, host);
+    port = await server.listen(options.port, host);
   } catch (err) {
     pool.close();
-    try {
-      server.stop(); // clears the shim's keep-alive timer; its stop of the never-started server fails
-    } catch {
-      // nothing was listening
-    }
     const code = (err as { code?: string }).code;
     throw new HostError(code === 'EADDRINUSE' ? 'E_ADDRESS_IN_USE' : 'E_LISTEN', `cannot listen on ${host}:${options.port}: ${(err as Error).message}`);
   }
-  const address = server.address() as { port: number };
   return {
     host,
-    port: address.port,
+    port,
     component,
     counters,
     close: () => {
       pool.close();
-      server.stop();
+      server.close();
     },
   };
 }

@@ -1,6 +1,6 @@
 // Owns every reach into preview2-shim, the JS implementation of WASI 0.2 the Node host builds on.
 // The shim ships no types and some of what the host needs is not public API (the preopen
-// constructor, the output-stream class to subclass, the HTTP server), so every such access is
+// constructor, the stream classes to subclass, locking fields), so every such access is
 // made here, once, by name; a shim upgrade that moves one of them breaks this file and no other.
 // The shim's version is pinned by the workspace's `overrides`.
 
@@ -17,6 +17,8 @@ export type ShimPollable = any;
 
 /** `wasi:io/streams` output-stream: subclassed so transpiled components accept the host's own streams. */
 export const ShimOutputStream: any = (io as any).streams.OutputStream;
+/** `wasi:io/streams` input-stream: subclassed for request bodies the host holds in memory. */
+export const ShimInputStream: any = (io as any).streams.InputStream;
 /** `wasi:io/error` error: what a failed stream operation carries. */
 export const ShimIoError: any = (io as any).error.Error;
 /** Private: a shim descriptor for a host directory, as the shim's own preopens are made. */
@@ -29,7 +31,22 @@ export const shimFilesystemTypes: { DirectoryEntryStream: unknown; filesystemErr
 export const shimCli = cli as Record<string, unknown>;
 /** Builds a component's whole import object from the shim, with some interfaces replaced. */
 export { WASIShim };
-/** The shim's HTTP server for `wasi:http/incoming-handler` components (not public API). */
-export const ShimHttpServer: any = (http as any).HTTPServer;
-/** The shim's `wasi:http/types` resources a host needs to answer a request itself. */
-export const shimHttpTypes: { Fields: any; OutgoingResponse: any; OutgoingBody: any; ResponseOutparam: any } = (http as any).types;
+/** The shim's `wasi:http/types` (every resource and function of the interface). */
+export const shimHttpTypes: Record<string, any> = (http as any).types;
+/** `wasi:http/types` fields: the shim's class, kept (its outgoing-request side uses it too). */
+export const ShimFields: any = shimHttpTypes.Fields;
+
+/**
+ * Makes shim fields immutable, in place. The shim's only way to lock fields is private; its
+ * outgoing-response constructor locks the fields it is given (and does nothing else), so that is
+ * what locks them here.
+ */
+export function lockShimFields<F>(fields: F): F {
+  new shimHttpTypes.OutgoingResponse(fields);
+  return fields;
+}
+
+/** Immutable shim fields holding `entries` (each validated as `append` does). */
+export function lockedShimFields(entries: Array<[string, Uint8Array]>): any {
+  return lockShimFields(ShimFields.fromList(entries));
+}

@@ -63,8 +63,24 @@ function jcoVersion(): string {
   return (JSON.parse(readFileSync(join(dirname(entry), '..', 'package.json'), 'utf8')) as { version: string }).version;
 }
 
-/** Names the cache generation: bump the suffix when the transpile options below change. */
-const CACHE_LAYOUT = `jco-${jcoVersion()}-sync-v1`;
+/** Names the cache generation: bump the suffix when the transpile options or the rewrite below change. */
+const CACHE_LAYOUT = `jco-${jcoVersion()}-sync-v2`;
+
+/** jco 1.35's debug logger, called several times per import call: each call reads process.env (a slow lookup in Node). */
+const JCO_DEBUG_LOG = `  const _debugLog = (...args) => {
+    if (!globalThis?.process?.env?.JCO_DEBUG) { return; }
+    console.debug(...args);
+  };`;
+const JCO_DEBUG_LOG_ONCE = `  const _debugLog = globalThis?.process?.env?.JCO_DEBUG ? (...args) => console.debug(...args) : () => {};`;
+
+/**
+ * The generated JS with JCO_DEBUG read once, when the module loads, instead of on every debug-log
+ * call (about a third of the cost of an import call from the guest: the serve path and the filter's
+ * map read make one per request). Output without that exact logger is returned unchanged.
+ */
+export function readJcoDebugOnce(js: string): string {
+  return js.replace(JCO_DEBUG_LOG, JCO_DEBUG_LOG_ONCE);
+}
 const ENTRY_MODULE = 'component.js';
 
 export function sha256Hex(bytes: Uint8Array): string {
@@ -130,7 +146,7 @@ async function transpileInto(bytes: Uint8Array, dir: string): Promise<void> {
       if (name.endsWith('.d.ts')) continue;
       const target = join(tmp, name);
       await mkdir(dirname(target), { recursive: true });
-      await writeFile(target, content);
+      await writeFile(target, name === ENTRY_MODULE ? readJcoDebugOnce(Buffer.from(content).toString('utf8')) : content);
     }
     await writeFile(join(tmp, 'package.json'), '{"type":"module"}\n');
     await mkdir(dirname(dir), { recursive: true });

@@ -124,3 +124,32 @@ t.test('a read-only pin refuses every create, write and change; reads still work
   t.equal(readFileSync(join(dir, 'log/f.seg'), 'utf8'), 'data');
   t.same(failures, Array(6).fill('not-permitted'), 'each refused change reported once');
 });
+
+t.test('a file opened for reading: positioned reads of the file opened, on the host thread; the end; a directory', async (t) => {
+  const { dir, pin } = pinWith(t);
+  writeFileSync(join(dir, 'map'), Uint8Array.from({ length: 300 }, (_, i) => i & 0xff));
+  const file = pin.openAt({}, 'map', {}, { read: true });
+  const at = (length: number, offset: number): [number[], boolean] => {
+    const [b, eof] = file.read(BigInt(length), BigInt(offset)) as [Uint8Array, boolean];
+    return [[...b], eof];
+  };
+  t.same(at(4, 10), [[10, 11, 12, 13], false]);
+  t.same(at(3, 298), [[42, 43], false], 'short at the end of the file');
+  t.same(at(8, 300), [[], true], 'nothing left: the end');
+  t.same(at(8, 1000), [[], true]);
+  // A positioned write into the file (as the collector rewrites a slot) is seen by the next read.
+  writeFileSync(join(dir, 'map'), Uint8Array.of(0xaa, 0xbb), { flag: 'r+' });
+  t.same(at(3, 0), [[0xaa, 0xbb, 2], false]);
+  // The file replaced under its name (the map recreated): the open descriptor still reads the old one, as wasmtime's does.
+  writeFileSync(join(dir, 'map.new'), Uint8Array.of(7, 7, 7));
+  const { renameSync } = await import('node:fs');
+  renameSync(join(dir, 'map.new'), join(dir, 'map'));
+  t.same(at(3, 0), [[0xaa, 0xbb, 2], false], 'the file opened, not the name');
+  const reopened = pin.openAt({}, 'map', {}, { read: true });
+  t.same([...(reopened.read(8n, 0n) as [Uint8Array])[0]], [7, 7, 7]);
+  file[symbolDispose]();
+  reopened[symbolDispose]();
+  // A directory opened for reading keeps the shim's answer to a read.
+  const logDir = pin.openAt({}, 'log', {}, { read: true });
+  t.ok(thrownBy(() => logDir.read(4n, 0n)) !== undefined, 'reading a directory fails');
+});

@@ -1,12 +1,12 @@
 // `sentinel-wasi run`: a command component under the Node host, as a real child process: stdio and
 // exit codes passed through, the pin at /pin, usage errors, and the transpile cache.
 
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
-import { loadComponent, sha256Hex } from '../src/transpile-cache.js';
+import { loadComponent, readJcoDebugOnce, sha256Hex } from '../src/transpile-cache.js';
 import { fixtureComponent } from '../../../test/helpers/fixtures.js';
 import { NODE_HOST_CACHE, runUnderNode } from '../../../test/helpers/node-host.js';
 import { CLI_BIN, runProcess, tempDir } from '../../../test/helpers/repo.js';
@@ -103,4 +103,9 @@ t.test('the transpiled component is cached by content hash and reused', async (t
   t.equal(second.transpileMs, 0);
   t.equal(second.dir, first.dir);
   t.same(readdirSync(join(first.dir, '..')), [first.hash], 'one entry, named by the hash');
+  // jco's debug logger reads JCO_DEBUG once, at load, not on every import call.
+  const js = readFileSync(join(first.dir, 'component.js'), 'utf8');
+  t.match(js, 'const _debugLog = globalThis?.process?.env?.JCO_DEBUG ? (...args) => console.debug(...args) : () => {};');
+  t.notMatch(js, 'if (!globalThis?.process?.env?.JCO_DEBUG) { return; }');
+  t.equal(readJcoDebugOnce('const x = 1;\n'), 'const x = 1;\n', 'other output is left as it is');
 });

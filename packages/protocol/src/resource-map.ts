@@ -76,7 +76,7 @@ export interface MapVerdict {
   /** The resource id of the slot found, 0 when none. */
   resourceId: number;
   outcome: MapLookup;
-  /** Slots in the window that failed their checksum (torn or damaged; an all-zero slot is empty, not torn). */
+  /** Slots of this name's hash in the window that failed their checksum (torn or damaged); other names' slots are not checked. */
   tornSlots: number;
 }
 
@@ -246,29 +246,65 @@ function pass(outcome: MapLookup, resourceId: number, tornSlots: number): MapVer
   return { kind: VerdictKind.PASS, param: 0, resourceId, outcome, tornSlots };
 }
 
+const SHORT_WINDOW: MapVerdict = Object.freeze(pass(MapLookup.SHORT, 0, 0));
+const MISS_CLEAN: MapVerdict = Object.freeze(pass(MapLookup.MISS, 0, 0));
+
+/** The little-endian u32 at bytes[at, at + 4). */
+function u32At(bytes: Uint8Array, at: number): number {
+  return (bytes[at]! | (bytes[at + 1]! << 8) | (bytes[at + 2]! << 16) | (bytes[at + 3]! << 24)) >>> 0;
+}
+
+/** Scratch for reading a float64 without a DataView per call (lookups run once per request in the filter). */
+const F64_BYTES = new Uint8Array(8);
+const F64_VIEW = new DataView(F64_BYTES.buffer);
+
+/** The little-endian float64 at bytes[at, at + 8). */
+function f64At(bytes: Uint8Array, at: number): number {
+  for (let i = 0; i < 8; i++) F64_BYTES[i] = bytes[at + i]!;
+  return F64_VIEW.getFloat64(0, true);
+}
+
+function allZero(bytes: Uint8Array, at: number, length: number): boolean {
+  for (let i = at; i < at + length; i++) if (bytes[i] !== 0) return false;
+  return true;
+}
+
 /**
  * The verdict for `hash` from the bytes of its probe window (the MAP_WINDOW_BYTES at
  * windowOffset). Fails open: a short window, no valid slot of this name (and epoch) or a stale slot
  * give PASS, with the outcome saying why. A BLOCK holds while its slot is fresh, also after its
  * `untilMs` (when the collector reconsiders: it then rewrites the slot, e.g. with a probe).
+ *
+ * Only a slot whose stored hash is the name's is checksummed and decoded: a slot of another name
+ * is never used, whatever its state, so its bytes are not checked, and `tornSlots` counts the
+ * name's own slots that failed their checksum (or hold fields no writer writes). A torn slot is
+ * never trusted, even when its hash matches. No allocation but the result.
  */
 export function lookupInWindow(bytes: Uint8Array, hash: NameHash, nowMs: number, options: LookupOptions = {}): MapVerdict {
+  if (bytes.length < MAP_WINDOW_BYTES) return SHORT_WINDOW;
   const staleAfterMs = options.staleAfterMs ?? DEFAULT_MAP_STALE_AFTER_MS;
-  if (bytes.length < MAP_WINDOW_BYTES) return pass(MapLookup.SHORT, 0, 0);
+  const epochTag = options.epochTag;
   let torn = 0;
-  for (let i = 0; i < MAP_PROBE_SLOTS; i++) {
-    const slot = decodeSlot(bytes, i * MAP_SLOT_BYTES);
-    if (slot === 'empty') continue;
-    if (slot === 'torn') {
+  for (let at = 0; at < MAP_WINDOW_BYTES; at += MAP_SLOT_BYTES) {
+    if (u32At(bytes, at) !== hash.lo || u32At(bytes, at + 4) !== hash.hi) continue;
+    if (u32At(bytes, at + 44) !== crc32(bytes, at, at + 44)) {
+      if (!allZero(bytes, at, MAP_SLOT_BYTES)) torn++; // (an all-zero slot is empty, not torn)
+      continue;
+    }
+    const kind = bytes[at + 12]!;
+    const resourceId = u32At(bytes, at + 8);
+    const param = f64At(bytes, at + 24);
+    const refreshMs = f64At(bytes, at + 32);
+    const reservedZero = bytes[at + 13] === 0 && bytes[at + 14] === 0 && bytes[at + 15] === 0 && u32At(bytes, at + 40) === 0;
+    if (!reservedZero || resourceId < 1 || !validVerdict(kind, param) || !Number.isSafeInteger(refreshMs) || refreshMs < 0) {
       torn++;
       continue;
     }
-    if (slot.hash.lo !== hash.lo || slot.hash.hi !== hash.hi) continue;
-    if (options.epochTag !== undefined && slot.epochTag !== options.epochTag) continue;
-    if (Math.abs(nowMs - slot.refreshMs) > staleAfterMs) return pass(MapLookup.STALE, slot.resourceId, torn);
-    return { kind: slot.kind, param: slot.param, resourceId: slot.resourceId, outcome: MapLookup.HIT, tornSlots: torn };
+    if (epochTag !== undefined && u32At(bytes, at + 20) !== epochTag) continue;
+    if (Math.abs(nowMs - refreshMs) > staleAfterMs) return pass(MapLookup.STALE, resourceId, torn);
+    return { kind: kind as VerdictKind, param, resourceId, outcome: MapLookup.HIT, tornSlots: torn };
   }
-  return pass(MapLookup.MISS, 0, torn);
+  return torn === 0 ? MISS_CLEAN : pass(MapLookup.MISS, 0, torn);
 }
 
 /**

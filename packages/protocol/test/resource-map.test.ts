@@ -146,6 +146,40 @@ t.test('lookups with an injected clock: hit, BLOCK past its time, stale both way
   t.equal(lookupInWindow(w, h, T0 + 3000, { staleAfterMs: 100 }).outcome, 'stale', 'the bound is an option');
 });
 
+t.test('only the name\'s own slot is checksummed: with its hash intact and any other bit flipped it is never trusted', async (t) => {
+  const h = nameHash('GET /orders');
+  const other = nameHash('GET /users');
+  const w = windowOf(slotOf({ hash: other, resourceId: 9, kind: VerdictKind.ADMIT, param: 0.5 }), null, slotOf());
+  const at = 2 * MAP_SLOT_BYTES; // the slot of GET /orders
+  let trusted = 0;
+  let counted = 0;
+  for (let i = 8; i < MAP_SLOT_BYTES; i++) {
+    for (let bit = 0; bit < 8; bit++) {
+      const damaged = w.slice();
+      damaged[at + i]! ^= 1 << bit;
+      const v = lookupInWindow(damaged, h, T0 + 10, { epochTag: 0x1234 });
+      if (v.outcome === 'hit' || v.kind !== VerdictKind.PASS) trusted++;
+      if (v.outcome === 'miss' && v.tornSlots === 1) counted++;
+    }
+  }
+  t.equal(trusted, 0, '320 damaged copies with the name\'s hash: none trusted');
+  t.equal(counted, 320, 'each one a miss with one torn slot counted');
+  // Another slot rewritten to claim the name's hash, its old checksum left: skipped and counted; the name's own slot answers.
+  const forged = w.slice();
+  forged.set(encodeSlot(slotOf({ hash: h, resourceId: 3, kind: VerdictKind.ADMIT, param: 0 })).subarray(0, 44), 0);
+  const v = lookupInWindow(forged, h, T0 + 10);
+  t.same([v.outcome, v.kind, v.resourceId, v.tornSlots], ['hit', VerdictKind.BLOCK, 7, 1]);
+  // Damage in another name's slot is neither checked nor counted by this name's lookup.
+  const neighbour = w.slice();
+  neighbour[30]! ^= 0x10; // GET /users's param
+  t.same([lookupInWindow(neighbour, h, T0 + 10).outcome, lookupInWindow(neighbour, h, T0 + 10).tornSlots], ['hit', 0]);
+  t.same([lookupInWindow(neighbour, other, T0 + 10).outcome, lookupInWindow(neighbour, other, T0 + 10).tornSlots], ['miss', 1]);
+  // Damage in the name's hash bytes makes the slot another name's: not used, not counted.
+  const rehashed = w.slice();
+  rehashed[at + 3]! ^= 0x01;
+  t.same([lookupInWindow(rehashed, h, T0 + 10).outcome, lookupInWindow(rehashed, h, T0 + 10).tornSlots], ['miss', 0]);
+});
+
 t.test('slot table: home slot and probing, forced collisions, full windows counted, ids never reused', async (t) => {
   const table = new MapSlotTable(2); // two home slots: everything collides
   const placed = Array.from({ length: 7 }, (_, i) => table.place(`r${i}`));

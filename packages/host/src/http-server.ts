@@ -1,0 +1,435 @@
+// Owns serving `wasi:http/incoming-handler` on the host's own thread: a node:http server, and the
+// request side of `wasi:http/types` (incoming request and body, outgoing response and body, the
+// response outparam) implemented in memory. A request is read whole (its body up to
+// `maxRequestBodyBytes`), handed to the handler synchronously, and the response the guest set is
+// written once the handler returns. preview2-shim's own server runs node:http in its I/O worker
+// and makes every resource call (body, set, write, finish, drop) a synchronous round trip to that
+// thread; here none of them leaves the thread. Fields, and the outgoing-request side, stay the shim's.
+
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { lockedShimFields, lockShimFields, ShimFields, ShimInputStream, ShimOutputStream, shimHttpTypes, subscribeDuration, type ShimPollable } from './shim.js';
+
+/* eslint-disable @typescript-eslint/no-explicit-any -- the shim's resources are untyped JS classes */
+const symbolDispose: symbol = (Symbol as any).dispose ?? Symbol.for('dispose');
+
+/** wasi-io's limit for one blocking-write-and-flush (wasmtime traps above it, and so does this host). */
+const MAX_BLOCKING_WRITE_BYTES = 4096;
+/** What check-write reports for a response body (it is kept in memory until the handler returns). */
+const BODY_WRITE_CAPACITY_BYTES = 1024 * 1024;
+/** Request bodies larger than this are answered 413 without reaching the component (default). */
+export const DEFAULT_MAX_REQUEST_BODY_BYTES = 16 * 1024 * 1024;
+/** Headers a guest never sees on a request (hop-by-hop, or the authority's own field), as wasmtime and the shim. */
+const HIDDEN_REQUEST_HEADERS = new Set(['connection', 'keep-alive', 'host']);
+
+/** wasi:http `method` from an HTTP method name. */
+function methodOf(name: string): { tag: string; val?: string } {
+  switch (name) {
+    case 'GET':
+    case 'HEAD':
+    case 'POST':
+    case 'PUT':
+    case 'DELETE':
+    case 'CONNECT':
+    case 'OPTIONS':
+    case 'TRACE':
+    case 'PATCH':
+      return { tag: name.toLowerCase() };
+    default:
+      return { tag: 'other', val: name };
+  }
+}
+
+/** A request body the guest reads: the bytes read before the handler ran. */
+class BodyInputStream extends ShimInputStream {
+  #bytes: Uint8Array;
+  #offset = 0;
+
+  constructor(bytes: Uint8Array) {
+    super();
+    this.#bytes = bytes;
+  }
+
+  read(len: bigint): Uint8Array {
+    if (this.#offset >= this.#bytes.length) throw { tag: 'closed' };
+    const end = Math.min(this.#bytes.length, this.#offset + Number(len));
+    const chunk = this.#bytes.subarray(this.#offset, end);
+    this.#offset = end;
+    return chunk;
+  }
+
+  blockingRead(len: bigint): Uint8Array {
+    return this.read(len);
+  }
+
+  skip(len: bigint): bigint {
+    return BigInt(this.read(len).length);
+  }
+
+  blockingSkip(len: bigint): bigint {
+    return this.skip(len);
+  }
+
+  /** Everything is in memory: ready at once. */
+  subscribe(): ShimPollable {
+    return subscribeDuration(0n);
+  }
+
+  [symbolDispose](): void {
+    this.#bytes = new Uint8Array(0);
+  }
+}
+
+/** `trailers` of a request: never any (a body read whole has none the guest can see). */
+class HostFutureTrailers {
+  #taken = false;
+
+  subscribe(): ShimPollable {
+    return subscribeDuration(0n);
+  }
+
+  get(): unknown {
+    if (this.#taken) return { tag: 'err', val: undefined };
+    this.#taken = true;
+    return { tag: 'ok', val: { tag: 'ok', val: undefined } };
+  }
+
+  [symbolDispose](): void {}
+}
+
+export class HostIncomingBody {
+  #stream: BodyInputStream | null;
+
+  constructor(bytes: Uint8Array) {
+    this.#stream = new BodyInputStream(bytes);
+  }
+
+  stream(): BodyInputStream {
+    const s = this.#stream;
+    if (s === null) throw undefined; // the stream was already taken
+    this.#stream = null;
+    return s;
+  }
+
+  static finish(_body: HostIncomingBody): HostFutureTrailers {
+    return new HostFutureTrailers();
+  }
+
+  [symbolDispose](): void {}
+}
+
+export class HostIncomingRequest {
+  readonly #method: { tag: string; val?: string };
+  readonly #pathWithQuery: string;
+  readonly #authority: string;
+  /** The request's raw header lines (name, value, name, value…), made into fields when the guest first asks. */
+  readonly #rawHeaders: string[];
+  #headers: unknown = null;
+  #body: Uint8Array | null;
+
+  constructor(message: IncomingMessage, body: Uint8Array, defaultAuthority: string) {
+    this.#method = methodOf(message.method ?? 'GET');
+    this.#pathWithQuery = message.url ?? '/';
+    this.#authority = message.headers.host ?? defaultAuthority;
+    this.#rawHeaders = message.rawHeaders;
+    this.#body = body;
+  }
+
+  method(): { tag: string; val?: string } {
+    return this.#method;
+  }
+
+  pathWithQuery(): string {
+    return this.#pathWithQuery;
+  }
+
+  scheme(): { tag: string } {
+    return { tag: 'HTTP' };
+  }
+
+  authority(): string {
+    return this.#authority;
+  }
+
+  headers(): unknown {
+    if (this.#headers === null) {
+      const raw = this.#rawHeaders;
+      const entries: Array<[string, Uint8Array]> = [];
+      for (let i = 0; i + 1 < raw.length; i += 2) {
+        if (!HIDDEN_REQUEST_HEADERS.has(raw[i]!.toLowerCase())) entries.push([raw[i]!, Buffer.from(raw[i + 1]!, 'latin1')]);
+      }
+      this.#headers = lockedShimFields(entries);
+    }
+    return this.#headers;
+  }
+
+  consume(): HostIncomingBody {
+    const body = this.#body;
+    if (body === null) throw undefined; // consumed once only
+    this.#body = null;
+    return new HostIncomingBody(body);
+  }
+
+  [symbolDispose](): void {}
+}
+
+/** A response body being written: kept in memory until the handler returns. */
+class BodyOutputStream extends ShimOutputStream {
+  readonly chunks: Uint8Array[] = [];
+  bytes = 0;
+  #closed = false;
+
+  checkWrite(): bigint {
+    this.#ensureOpen();
+    return BigInt(BODY_WRITE_CAPACITY_BYTES);
+  }
+
+  write(buf: Uint8Array): void {
+    this.#take(buf);
+  }
+
+  blockingWriteAndFlush(buf: Uint8Array): void {
+    if (buf.byteLength > MAX_BLOCKING_WRITE_BYTES) {
+      throw new Error(`Buffer too large for blocking-write-and-flush (expected at most ${MAX_BLOCKING_WRITE_BYTES})`);
+    }
+    this.#take(buf);
+  }
+
+  flush(): void {
+    this.#ensureOpen();
+  }
+
+  blockingFlush(): void {
+    this.#ensureOpen();
+  }
+
+  writeZeroes(len: bigint): void {
+    this.#take(new Uint8Array(Number(len)));
+  }
+
+  blockingWriteZeroesAndFlush(len: bigint): void {
+    this.blockingWriteAndFlush(new Uint8Array(Number(len)));
+  }
+
+  splice(src: any, len: bigint): bigint {
+    const bytes: Uint8Array = src.read(len);
+    this.#take(bytes);
+    return BigInt(bytes.byteLength);
+  }
+
+  blockingSplice(src: any, len: bigint): bigint {
+    const bytes: Uint8Array = src.blockingRead(len);
+    this.#take(bytes);
+    return BigInt(bytes.byteLength);
+  }
+
+  subscribe(): ShimPollable {
+    return subscribeDuration(0n);
+  }
+
+  /** The body is finished (or dropped): no more writes. */
+  close(): void {
+    this.#closed = true;
+  }
+
+  [symbolDispose](): void {}
+
+  #ensureOpen(): void {
+    if (this.#closed) throw { tag: 'closed' };
+  }
+
+  #take(buf: Uint8Array): void {
+    this.#ensureOpen();
+    if (buf.byteLength === 0) return;
+    // The guest's memory view is only valid during the call: copy.
+    this.chunks.push(Uint8Array.prototype.slice.call(buf));
+    this.bytes += buf.byteLength;
+  }
+}
+
+export class HostOutgoingBody {
+  readonly #stream = new BodyOutputStream();
+  #streamTaken = false;
+  finished = false;
+
+  write(): BodyOutputStream {
+    if (this.#streamTaken) throw undefined; // write() may be called once
+    this.#streamTaken = true;
+    return this.#stream;
+  }
+
+  static finish(body: HostOutgoingBody, trailers: unknown): void {
+    if (trailers !== undefined && trailers !== null) throw { tag: 'internal-error', val: 'trailers unsupported' };
+    if (body.finished) throw { tag: 'internal-error', val: 'body already finished' };
+    body.finished = true;
+    body.#stream.close();
+  }
+
+  /** The bytes written so far. */
+  static bytesOf(body: HostOutgoingBody): Buffer {
+    const s = body.#stream;
+    return Buffer.concat(s.chunks, s.bytes);
+  }
+
+  [symbolDispose](): void {
+    this.#stream.close();
+  }
+}
+
+export class HostOutgoingResponse {
+  #statusCode = 200;
+  readonly #headers: any;
+  #body: HostOutgoingBody | null = null;
+
+  constructor(headers: unknown) {
+    // The headers belong to the response from now on: immutable, as wasi:http says.
+    this.#headers = lockShimFields(headers);
+  }
+
+  statusCode(): number {
+    return this.#statusCode;
+  }
+
+  setStatusCode(statusCode: number): void {
+    if (!Number.isInteger(statusCode) || statusCode < 100 || statusCode > 999) throw undefined;
+    this.#statusCode = statusCode;
+  }
+
+  headers(): unknown {
+    return this.#headers;
+  }
+
+  body(): HostOutgoingBody {
+    if (this.#body !== null) throw undefined; // body() may be called once
+    this.#body = new HostOutgoingBody();
+    return this.#body;
+  }
+
+  /** Status, header entries and body bytes, for writing the response out. */
+  static parts(r: HostOutgoingResponse): { statusCode: number; headers: Array<[string, Uint8Array]>; body: Buffer } {
+    return { statusCode: r.#statusCode, headers: r.#headers.entries(), body: r.#body === null ? Buffer.alloc(0) : HostOutgoingBody.bytesOf(r.#body) };
+  }
+
+  [symbolDispose](): void {}
+}
+
+export class HostResponseOutparam {
+  outcome: { tag: 'ok'; val: HostOutgoingResponse } | { tag: 'err'; val: unknown } | null = null;
+
+  static set(param: HostResponseOutparam, response: { tag: 'ok'; val: HostOutgoingResponse } | { tag: 'err'; val: unknown }): void {
+    if (param.outcome !== null) throw new Error('response-outparam already set');
+    param.outcome = response;
+  }
+
+  [symbolDispose](): void {}
+}
+
+/** The `wasi:http/types` a component served by this server imports: the shim's, with the request side replaced. */
+export const hostHttpTypes: Record<string, unknown> = {
+  ...shimHttpTypes,
+  Fields: ShimFields,
+  IncomingRequest: HostIncomingRequest,
+  IncomingBody: HostIncomingBody,
+  FutureTrailers: HostFutureTrailers,
+  OutgoingResponse: HostOutgoingResponse,
+  OutgoingBody: HostOutgoingBody,
+  ResponseOutparam: HostResponseOutparam,
+};
+
+/** How one request went, for the server to write: the guest's response, or a status of its own. */
+export type HandleOutcome = { ok: true } | { ok: false };
+
+export interface HostHttpServerOptions {
+  /**
+   * Handles one request synchronously: the guest sets its response through `responseOut`. Returns
+   * `{ ok: false }` when the request failed (a trap): the server then answers 500, whatever was set.
+   */
+  handle(request: HostIncomingRequest, responseOut: HostResponseOutparam): HandleOutcome;
+  maxRequestBodyBytes?: number;
+}
+
+/** Writes one answer with no component involved (500 after a failure, 413 for a body too large). */
+function answerPlain(res: ServerResponse, statusCode: number, text: string): void {
+  const body = Buffer.from(text);
+  res.writeHead(statusCode, { 'content-type': 'text/plain; charset=utf-8', 'content-length': body.length });
+  res.end(body);
+}
+
+/** Writes the response the guest set: its status, its headers (content-length added when missing) and its body. */
+function answerWith(res: ServerResponse, response: HostOutgoingResponse): void {
+  const { statusCode, headers, body } = HostOutgoingResponse.parts(response);
+  const flat: string[] = [];
+  let hasLength = false;
+  for (const [name, value] of headers) {
+    if (name.toLowerCase() === 'content-length') hasLength = true;
+    flat.push(name, Buffer.from(value).toString('latin1'));
+  }
+  if (!hasLength) flat.push('content-length', String(body.length));
+  res.writeHead(statusCode, flat);
+  res.end(body);
+}
+
+/** A node:http server handing each request, read whole, to `handle` on this thread. */
+export class HostHttpServer {
+  readonly #server: Server;
+  readonly #options: HostHttpServerOptions;
+  readonly #maxBodyBytes: number;
+  #authority = 'localhost';
+
+  constructor(options: HostHttpServerOptions) {
+    this.#options = options;
+    this.#maxBodyBytes = options.maxRequestBodyBytes ?? DEFAULT_MAX_REQUEST_BODY_BYTES;
+    this.#server = createServer((req, res) => this.#onRequest(req, res));
+  }
+
+  /** Binds host:port; resolves with the port bound (rejects with the listen error, e.g. EADDRINUSE). */
+  listen(port: number, host: string): Promise<number> {
+    return new Promise((resolve, reject) => {
+      const onError = (err: Error): void => reject(err);
+      this.#server.once('error', onError);
+      this.#server.listen(port, host, () => {
+        this.#server.off('error', onError);
+        const bound = (this.#server.address() as { port: number }).port;
+        this.#authority = `${host}:${bound}`;
+        resolve(bound);
+      });
+    });
+  }
+
+  /** Stops accepting connections and closes the idle keep-alive ones. */
+  close(): void {
+    this.#server.close();
+    this.#server.closeIdleConnections();
+  }
+
+  #onRequest(req: IncomingMessage, res: ServerResponse): void {
+    const chunks: Buffer[] = [];
+    let bytes = 0;
+    let tooLarge = false;
+    req.on('data', (chunk: Buffer) => {
+      if (tooLarge) return;
+      bytes += chunk.length;
+      if (bytes > this.#maxBodyBytes) tooLarge = true;
+      else chunks.push(chunk);
+    });
+    req.on('end', () => {
+      if (tooLarge) {
+        answerPlain(res, 413, `request body larger than ${this.#maxBodyBytes} bytes\n`);
+        return;
+      }
+      const body = chunks.length === 0 ? new Uint8Array(0) : chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, bytes);
+      this.#dispatch(new HostIncomingRequest(req, body, this.#authority), res);
+    });
+    req.on('error', () => res.destroy());
+  }
+
+  #dispatch(request: HostIncomingRequest, res: ServerResponse): void {
+    const out = new HostResponseOutparam();
+    const outcome = this.#options.handle(request, out);
+    const set = out.outcome;
+    if (!outcome.ok || set === null || set.tag !== 'ok') {
+      answerPlain(res, 500, ''); // as the shim's server answers a trap: a status, no body
+      return;
+    }
+    answerWith(res, set.val);
+  }
+}
