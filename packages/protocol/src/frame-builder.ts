@@ -1,11 +1,16 @@
-// Owns encoding records into v1 frames: a fixed-schema msgpack encoder with a per-frame name table
-// that never produces a frame over the size limit. No msgpackr on this path: it runs inside components.
+// Owns encoding records into frames: a fixed-schema msgpack encoder with a per-frame name table
+// that never produces a frame over the size limit. A resource may be named by its resource id (of
+// one resource map epoch) instead of its name: a frame whose table holds an id is written as
+// version 2 (`[baseTsMs, mapEpoch, [name | id, ...], record, ...]`); a frame without one is
+// version 1, byte for byte as before ids existed. No msgpackr on this path: it runs inside components.
 
 import {
   FRAME_HEADER_BYTES,
   FRAME_MARKER,
   FRAME_VERSION,
+  FRAME_VERSION_IDS,
   MAX_FRAME_BYTES,
+  MAX_RESOURCE_ID,
   MAX_NAME_BYTES,
   RecordKind,
 } from './constants.js';
@@ -26,9 +31,16 @@ export interface FrameBuilderOptions {
 }
 
 /**
+ * A resource as a record names it: its name (a string, put in the frame's name table), or its
+ * resource id (a number ≥ 1) in the map epoch last given to `setMapEpoch`.
+ */
+export type ResourceRef = string | number;
+
+/**
  * Accumulates records into one frame. Each `add…` returns true when the record was added, false
- * when it does not fit (the frame is full, or its time is earlier than the frame's base time):
- * then call `finish()`, write the frame, and add the record again. Misuse (bad names or numbers)
+ * when it does not fit (the frame is full, its time is earlier than the frame's base time, or it
+ * names a resource by an id of another map epoch than the ids already in the frame): then call
+ * `finish()`, write the frame, and add the record again. Misuse (bad names, ids or numbers)
  * throws a ProtocolError with code E_BAD_ARGUMENT.
  */
 export class FrameBuilder {
@@ -36,10 +48,19 @@ export class FrameBuilder {
   private readonly records: Uint8Array;
   private recordsLength = 0;
   private recordCount = 0;
-  private readonly names: string[] = [];
-  /** UTF-8 of names[i], from encodedNames. */
-  private readonly nameUtf8: Uint8Array[] = [];
+  /** The frame's table: names (strings) and resource ids (numbers). */
+  private readonly names: ResourceRef[] = [];
+  /** UTF-8 of names[i] (from encodedNames), null for an id. */
+  private readonly nameUtf8: Array<Uint8Array | null> = [];
   private readonly nameIndex = new Map<string, number>();
+  private readonly idIndex = new Map<number, number>();
+  /** Ids in the table: when > 0 the frame is version 2 and carries frameEpoch. */
+  private idsInTable = 0;
+  /** The map epoch ids given from now on belong to (-1: none given yet). */
+  private mapEpoch = -1;
+  /** The map epoch of the ids in the frame, and its encoded length. */
+  private frameEpoch = -1;
+  private epochBytes = 0;
   /** Valid names seen in recent frames and their UTF-8 (cleared when it reaches ENCODED_NAME_CACHE_SIZE). */
   private readonly encodedNames = new Map<string, Uint8Array>();
   private namesLength = 0;
@@ -76,18 +97,27 @@ export class FrameBuilder {
     return this.recordCount === 0 ? 0 : this.totalFor(this.recordsLength, this.recordCount);
   }
 
+  /**
+   * The map epoch of the resource ids given from now on (a non-negative safe integer). Ids already
+   * in the frame keep theirs: a record with an id of another epoch starts the next frame.
+   */
+  setMapEpoch(epoch: number): void {
+    if (!isUint(epoch)) badUint('mapEpoch', epoch);
+    this.mapEpoch = epoch;
+  }
+
   /** PASS: an admitted entry. */
-  addPass(tsMs: number, resource: string, count = 1, origin?: string): boolean {
+  addPass(tsMs: number, resource: ResourceRef, count = 1, origin?: string): boolean {
     return this.addEntryRecord(RecordKind.PASS, tsMs, resource, count, origin);
   }
 
   /** BLOCK: a rejected entry. */
-  addBlock(tsMs: number, resource: string, count = 1, origin?: string): boolean {
+  addBlock(tsMs: number, resource: ResourceRef, count = 1, origin?: string): boolean {
     return this.addEntryRecord(RecordKind.BLOCK, tsMs, resource, count, origin);
   }
 
   /** EXIT: the exit of `count` admitted entries at tsMs, with their response time. */
-  addExit(tsMs: number, resource: string, rtMs: number, error: boolean, count = 1, origin?: string): boolean {
+  addExit(tsMs: number, resource: ResourceRef, rtMs: number, error: boolean, count = 1, origin?: string): boolean {
     checkCount(count);
     if (!isUint(rtMs)) badUint('rtMs', rtMs);
     if (!this.begin(tsMs, resource, origin)) return false;
@@ -106,7 +136,7 @@ export class FrameBuilder {
   }
 
   /** CALL: an entry and its exit at once; tsMs is the entry time. */
-  addCall(tsMs: number, resource: string, rtMs: number, error: boolean, origin?: string): boolean {
+  addCall(tsMs: number, resource: ResourceRef, rtMs: number, error: boolean, origin?: string): boolean {
     if (!isUint(rtMs)) badUint('rtMs', rtMs);
     if (!this.begin(tsMs, resource, origin)) return false;
     const out = this.records;
@@ -145,12 +175,18 @@ export class FrameBuilder {
     if (this.recordCount === 0) return this.out.subarray(0, 0);
     const total = this.totalFor(this.recordsLength, this.recordCount);
     const out = this.out;
+    const withIds = this.idsInTable > 0;
     let p = FRAME_HEADER_BYTES;
-    p = writeArrayHeader(out, p, 2 + this.recordCount);
+    p = writeArrayHeader(out, p, (withIds ? 3 : 2) + this.recordCount);
     p = writeUint(out, p, this.baseTsMs);
+    if (withIds) p = writeUint(out, p, this.frameEpoch);
     p = writeArrayHeader(out, p, this.names.length);
     for (let i = 0; i < this.names.length; i++) {
       const utf8 = this.nameUtf8[i]!;
+      if (utf8 === null) {
+        p = writeUint(out, p, this.names[i] as number);
+        continue;
+      }
       p = writeStrHeader(out, p, utf8.length);
       out.set(utf8, p);
       p += utf8.length;
@@ -161,7 +197,7 @@ export class FrameBuilder {
     const payloadLength = total - FRAME_HEADER_BYTES;
     const crc = crc32(out, FRAME_HEADER_BYTES, total);
     out[0] = FRAME_MARKER;
-    out[1] = FRAME_VERSION;
+    out[1] = withIds ? FRAME_VERSION_IDS : FRAME_VERSION;
     out[2] = payloadLength & 0xff;
     out[3] = payloadLength >>> 8;
     out[4] = crc & 0xff;
@@ -179,11 +215,13 @@ export class FrameBuilder {
     this.names.length = 0;
     this.nameUtf8.length = 0;
     this.nameIndex.clear();
+    if (this.idsInTable > 0) this.idIndex.clear();
+    this.idsInTable = 0;
     this.namesLength = 0;
     this.baseTsMs = 0;
   }
 
-  private addEntryRecord(kind: RecordKind, tsMs: number, resource: string, count: number, origin: string | undefined): boolean {
+  private addEntryRecord(kind: RecordKind, tsMs: number, resource: ResourceRef, count: number, origin: string | undefined): boolean {
     checkCount(count);
     if (!this.begin(tsMs, resource, origin)) return false;
     const tail = origin === undefined ? (count === 1 ? 0 : 1) : 2;
@@ -203,7 +241,7 @@ export class FrameBuilder {
    * room to write one, and resolves (or tentatively adds) its names into nameIdx/originIdx.
    * False when the record belongs in the next frame.
    */
-  private begin(tsMs: number, name: string, origin: string | undefined): boolean {
+  private begin(tsMs: number, name: ResourceRef, origin: string | undefined): boolean {
     if (!isUint(tsMs)) badUint('tsMs', tsMs);
     if (this.recordCount === 0) {
       this.baseTsMs = tsMs;
@@ -214,8 +252,15 @@ export class FrameBuilder {
     if (this.recordsLength + MAX_RECORD_BYTES > this.records.length) return this.refuse();
     this.namesBefore = this.names.length;
     this.namesLengthBefore = this.namesLength;
-    const known = this.nameIndex.get(name);
-    this.nameIdx = known === undefined ? this.internNew(name, 'name') : known;
+    if (typeof name === 'number') {
+      // One frame, one map epoch: an id of another epoch than the frame's goes into the next frame.
+      if (this.idsInTable > 0 && this.frameEpoch !== this.mapEpoch) return false;
+      const knownId = this.idIndex.get(name);
+      this.nameIdx = knownId === undefined ? this.internId(name) : knownId;
+    } else {
+      const known = this.nameIndex.get(name);
+      this.nameIdx = known === undefined ? this.internNew(name, 'name') : known;
+    }
     if (origin !== undefined) {
       const knownOrigin = this.nameIndex.get(origin);
       this.originIdx = knownOrigin === undefined ? this.internNew(origin, 'origin') : knownOrigin;
@@ -235,7 +280,15 @@ export class FrameBuilder {
   }
 
   private rollbackNames(): void {
-    for (let i = this.names.length - 1; i >= this.namesBefore; i--) this.nameIndex.delete(this.names[i]!);
+    for (let i = this.names.length - 1; i >= this.namesBefore; i--) {
+      const key = this.names[i]!;
+      if (typeof key === 'number') {
+        this.idIndex.delete(key);
+        this.idsInTable--;
+      } else {
+        this.nameIndex.delete(key);
+      }
+    }
     this.names.length = this.namesBefore;
     this.nameUtf8.length = this.namesBefore;
     this.namesLength = this.namesLengthBefore;
@@ -273,14 +326,39 @@ export class FrameBuilder {
   }
 
 
+  /** Adds a resource id (of the current map epoch) not yet in the frame's table. */
+  private internId(id: number): number {
+    if (!Number.isInteger(id) || id < 1 || id > MAX_RESOURCE_ID) {
+      this.rollbackNames();
+      throw new ProtocolError(ProtocolErrorCode.BAD_ARGUMENT, `a resource id must be an integer in [1, ${MAX_RESOURCE_ID}], got ${String(id)}`);
+    }
+    if (this.mapEpoch < 0) {
+      this.rollbackNames();
+      throw new ProtocolError(ProtocolErrorCode.BAD_ARGUMENT, 'a resource id needs a map epoch (setMapEpoch) first');
+    }
+    if (this.idsInTable === 0) {
+      this.frameEpoch = this.mapEpoch;
+      this.epochBytes = uintLength(this.mapEpoch);
+    }
+    const idx = this.names.length;
+    this.names.push(id);
+    this.nameUtf8.push(null);
+    this.idIndex.set(id, idx);
+    this.idsInTable++;
+    this.namesLength += uintLength(id);
+    return idx;
+  }
+
   /** Frame size with `recordCount` records taking `recordsLength` bytes (plain arithmetic: this is the hot path). */
   private totalFor(recordsLength: number, recordCount: number): number {
-    const items = recordCount + 2;
+    const withIds = this.idsInTable > 0;
+    const items = recordCount + (withIds ? 3 : 2);
     const names = this.names.length;
     return (
       FRAME_HEADER_BYTES +
       (items < 16 ? 1 : items < 0x10000 ? 3 : 5) +
       this.baseBytes +
+      (withIds ? this.epochBytes : 0) +
       (names < 16 ? 1 : names < 0x10000 ? 3 : 5) +
       this.namesLength +
       recordsLength
