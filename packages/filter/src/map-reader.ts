@@ -72,6 +72,11 @@ export class MapReader {
   private file: PinFile | null = null;
   private header: MapHeader | null = null;
   private epochTag = 0;
+  /**
+   * The epoch of the map the last lookup read (kept after the file is dropped, until another map is
+   * opened): the epoch of the resource id that lookup returned. -1 before any map was opened.
+   */
+  epoch = -1;
   /** When the last open was tried; -Infinity: never. */
   private openedAtMs = Number.NEGATIVE_INFINITY;
   private readonly hashes = new Map<string, NameHash>();
@@ -145,6 +150,7 @@ export class MapReader {
     this.file = file;
     this.header = header;
     this.epochTag = epochTagOf(header.epoch);
+    this.epoch = header.epoch;
     this.counters.opens++;
     return true;
   }

@@ -1,11 +1,13 @@
 // Owns the filter-side recorder: deciding an entry with the collector's verdict (resource map),
-// validating calls, buffering records into one bounded frame,
+// naming a resource by the resource id of its map slot when it has one (ids of one map epoch,
+// kept per name for up to a second; names without an id go inline), validating calls, buffering
+// records into one bounded frame,
 // flushing whole frames (one append each) when the frame is full, on flush(), and when the last
 // open entry exits; dropping and counting what cannot be written, and reporting those counts in
 // the next WRITER record. Platform access goes through a FilterHost only, so this file runs the
 // same in a component and in plain Node.
 
-import { FrameBuilder, MAX_FRAME_BYTES, MAX_NAME_BYTES, RecordKind, bucketSecOf, isValidWriterId, mapKeyOf, segmentName, utf8Length, SHARED_WRITER } from '@sentinel-wasi/protocol/encode';
+import { FrameBuilder, type ResourceRef, MAX_FRAME_BYTES, MAX_NAME_BYTES, RecordKind, bucketSecOf, isValidWriterId, mapKeyOf, segmentName, utf8Length, SHARED_WRITER } from '@sentinel-wasi/protocol/encode';
 import { FilterError, FilterErrorCode } from './errors.js';
 import type { FilterHost } from './host.js';
 import { MapReader, toVerdict, type MapReaderCounters } from './map-reader.js';
@@ -87,6 +89,11 @@ export interface Entry {
   exit(options?: ExitOptions): number;
 }
 
+/** How long a resource's id (or its lack of one) is reused before the map is read again for it. */
+const ID_CACHE_MS = 1000;
+/** Names whose id is kept; the cache starts over when full. */
+const ID_CACHE_LIMIT = 4096;
+
 export class Sentinel {
   readonly writer: string;
   private readonly host: FilterHost;
@@ -108,6 +115,12 @@ export class Sentinel {
   private entriesBlocked = 0;
   private readonly random: () => number;
   private readonly map: MapReader | null;
+  /** Resource ids by name, all of map epoch idEpoch (the builder's); 0: the name has no slot. */
+  private readonly ids = new Map<string, number>();
+  private idEpoch = -1;
+  private idsSinceMs = 0;
+  /** The resource id the last lookup found for the resource itself (0: none). */
+  private lookupId = 0;
 
   constructor(host: FilterHost, options: SentinelOptions = {}) {
     const writer = options.writer ?? SHARED_WRITER;
@@ -143,15 +156,17 @@ export class Sentinel {
     checkCount(count);
     const verdict = this.lookup(resource, origin);
     const startMs = this.host.nowMs();
+    const id = this.lookupId;
+    const ref = id > 0 ? id : resource;
     if (verdict.kind === 'block' || (verdict.kind === 'admit' && !admits(verdict, this.random()))) {
       this.entriesBlocked++;
-      this.add(RecordKind.BLOCK, startMs, resource, 0, false, count, origin);
+      this.add(RecordKind.BLOCK, startMs, ref, 0, false, count, origin);
       if (this.flushOnIdle && this.openEntries === 0) this.flush();
       return new BlockedEntry(verdict, resource, origin, count, startMs);
     }
-    this.add(RecordKind.PASS, startMs, resource, 0, false, count, origin);
+    this.add(RecordKind.PASS, startMs, ref, 0, false, count, origin);
     this.openEntries++;
-    return new OpenEntry(this, verdict, resource, origin, count, startMs);
+    return new OpenEntry(this, verdict, resource, origin, count, startMs, id, this.idEpoch);
   }
 
   /** @internal Called by OpenEntry.exit(): records the EXIT and flushes when no entry is left open. */
@@ -160,7 +175,9 @@ export class Sentinel {
     // An exit never precedes its entry, even when the wall clock steps back.
     const endMs = Math.max(this.host.nowMs(), entry.startMs);
     const rtMs = endMs - entry.startMs;
-    this.add(RecordKind.EXIT, endMs, entry.resource, rtMs, error, entry.count, entry.origin);
+    // The entry's id, while the frames are still of its map epoch; else its name.
+    const ref = entry.resourceId > 0 && entry.idEpoch === this.idEpoch ? entry.resourceId : entry.resource;
+    this.add(RecordKind.EXIT, endMs, ref, rtMs, error, entry.count, entry.origin);
     if (this.flushOnIdle && this.openEntries === 0) this.flush();
     return rtMs;
   }
@@ -204,9 +221,45 @@ export class Sentinel {
   private lookup(resource: string, origin: string | undefined): Verdict {
     const map = this.map;
     if (map === null) return VERDICT_PASS;
-    const own = toVerdict(map.lookup(resource));
+    const v = map.lookup(resource);
+    this.lookupId = this.adoptId(resource, v.resourceId, map.epoch);
+    const own = toVerdict(v);
     if (origin === undefined || origin === '') return own;
     return mostRestrictive(own, toVerdict(map.lookup(mapKeyOf(resource, origin))));
+  }
+
+  /**
+   * Keeps a lookup's resource id for its name: an id of another epoch than the ids kept so far
+   * starts over (the builder puts the new epoch's ids into a new frame). Returns the id (0: none).
+   */
+  private adoptId(resource: string, id: number, epoch: number): number {
+    if (id === 0) {
+      this.ids.set(resource, 0);
+      return 0;
+    }
+    if (epoch !== this.idEpoch) {
+      this.ids.clear();
+      this.idEpoch = epoch;
+      this.builder.setMapEpoch(epoch);
+    }
+    this.ids.set(resource, id);
+    return id;
+  }
+
+  /**
+   * How a record helper names a resource: its id when its map slot has one (read from the map
+   * once per name, again after ID_CACHE_MS), else its name.
+   */
+  private refOf(resource: string, nowMs: number): ResourceRef {
+    const map = this.map;
+    if (map === null) return resource;
+    if (Math.abs(nowMs - this.idsSinceMs) >= ID_CACHE_MS || this.ids.size >= ID_CACHE_LIMIT) {
+      this.ids.clear();
+      this.idsSinceMs = nowMs;
+    }
+    let id = this.ids.get(resource);
+    if (id === undefined) id = this.adoptId(resource, map.lookup(resource).resourceId, map.epoch);
+    return id > 0 ? id : resource;
   }
 
   /** Writes what is buffered (and any unreported drop counts) now, as one whole frame. */
@@ -245,7 +298,7 @@ export class Sentinel {
     else if (!Number.isSafeInteger(tsMs) || tsMs < 0) {
       throw new FilterError(FilterErrorCode.BAD_ARGUMENT, `tsMs must be a non-negative integer (epoch ms), got ${String(tsMs)}`);
     }
-    this.add(kind, tsMs, resource, rtMs, options?.error === true, count, origin);
+    this.add(kind, tsMs, this.refOf(resource, tsMs), rtMs, options?.error === true, count, origin);
   }
 
   /**
@@ -253,7 +306,7 @@ export class Sentinel {
    * record; when the record does not fit (the frame is full, or the record is older than the
    * frame's base time) the frame is written and the record goes into the next one.
    */
-  private add(kind: RecordKind, tsMs: number, resource: string, rtMs: number, error: boolean, count: number, origin: string | undefined): void {
+  private add(kind: RecordKind, tsMs: number, resource: ResourceRef, rtMs: number, error: boolean, count: number, origin: string | undefined): void {
     if (this.builder.isEmpty) this.startFrame(tsMs);
     if (!this.tryAdd(kind, tsMs, resource, rtMs, error, count, origin)) {
       this.writeFrame(this.host.nowMs());
@@ -268,7 +321,7 @@ export class Sentinel {
     this.buffered++;
   }
 
-  private tryAdd(kind: RecordKind, tsMs: number, resource: string, rtMs: number, error: boolean, count: number, origin: string | undefined): boolean {
+  private tryAdd(kind: RecordKind, tsMs: number, resource: ResourceRef, rtMs: number, error: boolean, count: number, origin: string | undefined): boolean {
     const b = this.builder;
     switch (kind) {
       case RecordKind.PASS:
@@ -351,6 +404,9 @@ class OpenEntry implements Entry {
     readonly origin: string | undefined,
     readonly count: number,
     readonly startMs: number,
+    /** The resource's id at entry (0: none), of map epoch idEpoch. */
+    readonly resourceId: number,
+    readonly idEpoch: number,
   ) {}
 
   exit(options?: ExitOptions): number {
