@@ -17,6 +17,7 @@ export function evaluateGoals(j) {
   add('filter.buffered', 'filter buffered ≤ 2 µs/event', f.bufferedUsPerEvent, f.bufferedUsPerEvent <= 2, `${F(f.bufferedUsPerEvent, 2)} µs/event`, `unbuffered ${F(f.unbufferedUsPerEvent, 1)} µs; noop ${F(f.noopUsPerEvent, 2)} µs`);
   add('filter.vsHttp', 'filter buffered ≥ 20× cheaper than an HTTP call per event', f.httpOverBuffered, f.httpOverBuffered >= 20, `${F(f.httpOverBuffered)}×`, `HTTP call per event ${F(f.httpCallUsPerEvent)} µs`);
   add('bytes.batched', '≤ 12 bytes/event batched', j.bytesPerEvent.batched, j.bytesPerEvent.batched <= 12, `${F(j.bytesPerEvent.batched, 2)} B/event`, `NDJSON ${F(j.bytesPerEvent.ndjson, 1)} B; single-event frames ${F(j.bytesPerEvent.single, 1)} B`);
+  add('bytes.ids', '≤ 8 bytes/event batched, resources named by id', j.bytesPerEvent.ids ?? null, j.bytesPerEvent.ids <= 8, `${F(j.bytesPerEvent.ids, 2)} B/event`, `names inline ${F(j.bytesPerEvent.batched, 2)} B; single-event frames ${F(j.bytesPerEvent.idsSingle, 1)} B (names inline ${F(j.bytesPerEvent.single, 1)} B)`);
   add('rss.10k', '≤ 150 MB collector RSS at 10 k resources', j.collectorRssMb10kResources, j.collectorRssMb10kResources <= 150, `${F(j.collectorRssMb10kResources)} MB`, `idle daemon ${F(j.rss?.idleMb)} MB`);
   const fl = j.flow?.steady;
   const flWorst = fl ? fl.reduce((a, c) => (c.withinFivePct < a.withinFivePct ? c : a)) : null;
@@ -120,8 +121,15 @@ export function renderMarkdown(j) {
   p(table(['', 'B/event'], [
     ['batched (standard workload, ≤ 4096-byte frames)', F(b.batched, 2)],
     ['single-event frames (flush after every event)', F(b.single, 2)],
+    ['batched, every resource named by its resource id (version 2 frames)', F(b.ids, 2)],
+    ['single-event frames, resource named by id', F(b.idsSingle, 2)],
     ['NDJSON line of the same event (baseline)', F(b.ndjson, 2)],
   ]));
+  if (b.idsBreakdown) {
+    p();
+    p(`With ids: name tables (ids, inline origins, the map epoch) ${F(b.idsBreakdown.nameTablePerEvent, 2)} B/event, records and array headers ${F(b.idsBreakdown.recordsAndArraysPerEvent, 2)} B/event,`);
+    p(`${F(b.idsBreakdown.eventsPerFrame, 1)} events per frame. The collector reads them at ${M(b.idsIngestEventsPerSec)} (names inline: ${M(j.ingest.eventsPerSec)}, same run).`);
+  }
   if (bd) {
     p();
     p(`Where the batched bytes go (from the segment files): per-frame name tables ${F(bd.nameTablePerEvent, 2)} B/event`);
