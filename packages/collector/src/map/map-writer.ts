@@ -7,9 +7,9 @@
 // any slot with a new id is written, so a restart reuses the map, its epoch and its ids, and never
 // gives an id twice within the epoch. A map whose header does not match that file is recreated with
 // a new epoch; the ids of the epoch it replaces stay resolvable. A counted resource without a
-// verdict gets a PASS slot, written once (it reads as stale, and still carries its id); a resource
-// whose verdict ends goes back to PASS and keeps its id; a (resource, origin) key whose verdict
-// ends gets its slot zeroed (its id is not reused).
+// verdict gets a PASS slot, written once (it reads as stale, and still carries its id); a counted
+// resource whose verdict ends goes back to PASS and keeps its id; any other key whose verdict ends
+// gets its slot zeroed, and its id is retired: never given again, still resolvable in its epoch.
 
 import { closeSync, constants, fstatSync, openSync, readFileSync, readSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
@@ -65,7 +65,10 @@ interface IdsFile {
   epoch: number;
   slotCount: number;
   nextId: number;
-  entries: Array<{ name: string; slot: number; resourceId: number }>;
+  /** `counted`: a resource the collector counts (it keeps its slot, as PASS, without a verdict). */
+  entries: Array<{ name: string; slot: number; resourceId: number; counted?: boolean }>;
+  /** Ids of this epoch whose slot was cleared: never given again, still resolvable. */
+  retired?: Array<{ name: string; resourceId: number }>;
   /** The epoch this one replaced, with its resources' ids (frames written before may still carry them). */
   previous?: { epoch: number; entries: Array<{ name: string; resourceId: number }> };
 }
@@ -95,6 +98,10 @@ export class MapWriter {
   /** The previous epoch's resource ids (resolvable after the map was recreated). */
   private previous: { epoch: number; names: Map<number, string> } | null = null;
   private previousEntries: Array<{ name: string; resourceId: number }> = [];
+  /** Resource keys the collector counts (they keep a PASS slot without a verdict). */
+  private counted = new Set<string>();
+  /** Ids of this epoch whose key lost its slot, with their names. */
+  private retired = new Map<number, string>();
 
   constructor(options: MapWriterOptions) {
     this.options = options;
@@ -112,6 +119,8 @@ export class MapWriter {
       this.fd = restored.fd;
       this.reused = true;
       this.setPrevious(restored.previous);
+      this.counted = restored.counted;
+      this.retired = restored.retired;
       this.firstUnsaved = this.table.nextResourceId;
       // Keys placed by the last run keep their slots; they are cleared if no verdict comes.
       this.live = new Set(this.table.entries().map((e) => e.name));
@@ -121,8 +130,11 @@ export class MapWriter {
     // The epoch being replaced (if its id file is readable) keeps its ids resolvable.
     const old = this.readIds();
     if (old !== null && Number.isSafeInteger(old.epoch) && Array.isArray(old.entries)) {
-      this.setPrevious({ epoch: old.epoch, entries: old.entries.filter((e) => isResourceKey(e.name)).map((e) => ({ name: e.name, resourceId: e.resourceId })) });
+      const all = [...old.entries, ...(Array.isArray(old.retired) ? old.retired : [])];
+      this.setPrevious({ epoch: old.epoch, entries: all.filter((e) => isResourceKey(e.name)).map((e) => ({ name: e.name, resourceId: e.resourceId })) });
     }
+    this.counted = new Set();
+    this.retired = new Map();
     this.epoch = mapEpochOf(nowMs, this.options.random ?? Math.random);
     this.table = new MapSlotTable(slotCount);
     this.saveIds(); // the epoch is durable before a map of that epoch exists
@@ -162,7 +174,12 @@ export class MapWriter {
     const pending = this.pending;
     this.pending = [];
     for (const key of pending) {
-      if (this.table.get(key) !== undefined || !isResourceKey(key)) continue;
+      if (!isResourceKey(key)) continue;
+      if (!this.counted.has(key)) {
+        this.counted.add(key);
+        newIds = true; // the id file records it as counted
+      }
+      if (this.table.get(key) !== undefined) continue;
       const p = this.placeNew(key);
       if (p === null) continue;
       newIds = true;
@@ -195,11 +212,12 @@ export class MapWriter {
     for (const key of this.live) {
       if (next.has(key)) continue;
       const p = this.table.get(key);
-      if (p !== undefined && isResourceKey(key)) {
-        // The verdict ended: the resource keeps its slot and id, as PASS.
+      if (p !== undefined && this.counted.has(key)) {
+        // The verdict ended: a counted resource keeps its slot and id, as PASS.
         this.writeSlot(key, p, VerdictKind.PASS, 0, nowMs);
         continue;
       }
+      if (p !== undefined && isResourceKey(key)) this.retired.set(p.resourceId, key);
       const slot = this.table.remove(key);
       this.sequence.delete(key);
       removed = true;
@@ -222,7 +240,7 @@ export class MapWriter {
    */
   readonly resolveId: ResourceIdResolver = (epoch, id) => {
     if (epoch === this.epoch) {
-      const name = this.table.nameOf(id);
+      const name = this.table.nameOf(id) ?? this.retired.get(id);
       return name !== undefined && isResourceKey(name) ? name : null;
     }
     if (this.previous !== null && epoch === this.previous.epoch) return this.previous.names.get(id) ?? null;
@@ -295,13 +313,14 @@ export class MapWriter {
       epoch: this.epoch,
       slotCount: this.table.slotCount,
       nextId: this.table.nextResourceId,
-      entries: this.table.entries(),
+      entries: this.table.entries().map((e) => (this.counted.has(e.name) ? { ...e, counted: true } : e)),
+      ...(this.retired.size === 0 ? {} : { retired: [...this.retired].map(([resourceId, name]) => ({ name, resourceId })) }),
       ...(this.previous === null ? {} : { previous: { epoch: this.previous.epoch, entries: this.previousEntries } }),
     };
     writeFileSafely(this.idsPath, `${JSON.stringify(file)}\n`);
   }
 
-  private tryReuse(): { table: MapSlotTable; epoch: number; fd: number; previous: IdsFile['previous'] } | null {
+  private tryReuse(): { table: MapSlotTable; epoch: number; fd: number; previous: IdsFile['previous']; counted: Set<string>; retired: Map<number, string> } | null {
     const ids = this.readIds();
     if (ids === null) return null;
     let fd: number | null = null;
@@ -313,7 +332,9 @@ export class MapWriter {
       const header = decodeMapHeader(head);
       if (header === null || header.epoch !== ids.epoch || header.slotCount !== ids.slotCount || fstatSync(fd).size !== mapFileBytes(ids.slotCount)) throw new Error('map does not match its id file');
       const previous = ids.previous !== undefined && Number.isSafeInteger(ids.previous.epoch) && Array.isArray(ids.previous.entries) ? ids.previous : undefined;
-      return { table, epoch: ids.epoch, fd, previous };
+      const counted = new Set(ids.entries.filter((e) => e.counted === true).map((e) => e.name));
+      const retired = new Map((Array.isArray(ids.retired) ? ids.retired : []).map((e) => [e.resourceId, e.name] as [number, string]));
+      return { table, epoch: ids.epoch, fd, previous, counted, retired };
     } catch {
       if (fd !== null) closeSync(fd);
       return null;

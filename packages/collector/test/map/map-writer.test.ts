@@ -36,25 +36,31 @@ t.test('creates the map, publishes verdicts a filter reads, persists ids first, 
   w.open(T0);
   t.equal(statSync(join(dirs.pinDir, 'map')).size, mapFileBytes(64));
   t.equal(w.epoch, T0 * 1024 + 512);
+  w.addResources(['GET /b', 'GET /c']); // counted by the statistics (GET /u is not)
   w.publish(T0, [
     { key: 'GET /a', verdict: { kind: 'admit', ratio: 0.25 } },
     { key: 'GET /b', verdict: { kind: 'block', untilMs: T0 + 5000 } },
     { key: mapKeyOf('GET /a', 'app-x'), verdict: { kind: 'block' } },
     { key: 'GET /c', verdict: { kind: 'pass' } },
+    { key: 'GET /u', verdict: { kind: 'block' } },
   ]);
   t.same([read(dirs.pinDir, 'GET /a', T0).kind, read(dirs.pinDir, 'GET /a', T0).param], [VerdictKind.ADMIT, 0.25]);
   t.same([read(dirs.pinDir, 'GET /b', T0).kind, read(dirs.pinDir, 'GET /b', T0).param], [VerdictKind.BLOCK, T0 + 5000]);
   t.same([read(dirs.pinDir, mapKeyOf('GET /a', 'app-x'), T0).kind, read(dirs.pinDir, mapKeyOf('GET /a', 'app-x'), T0).param], [VerdictKind.BLOCK, T0], 'a block without a time holds until rewritten');
   t.same([read(dirs.pinDir, 'GET /c', T0).kind, read(dirs.pinDir, 'GET /c', T0).outcome], [VerdictKind.PASS, 'hit']);
   const ids = JSON.parse(readFileSync(join(dirs.collectorDir, 'map-ids.json'), 'utf8')) as { epoch: number; nextId: number; entries: Array<{ name: string; resourceId: number }> };
-  t.same([ids.epoch, ids.nextId, ids.entries.length], [w.epoch, 5, 4], 'ids durable');
+  t.same([ids.epoch, ids.nextId, ids.entries.length], [w.epoch, 6, 5], 'ids durable');
   const idOfA = read(dirs.pinDir, 'GET /a', T0).resourceId;
-  t.equal(w.counters.mapSlotWrites, 4);
+  const idOfU = read(dirs.pinDir, 'GET /u', T0).resourceId;
+  t.equal(w.counters.mapSlotWrites, 5);
 
-  // GET /b loses its verdict: it goes back to PASS and keeps its slot and id.
+  // GET /b (counted) loses its verdict: it goes back to PASS and keeps its slot and id. GET /u
+  // (not counted) loses its slot; its id is retired: still resolvable, never given again.
   const idOfB = read(dirs.pinDir, 'GET /b', T0).resourceId;
   w.publish(T0 + 100, [{ key: 'GET /a', verdict: { kind: 'admit', ratio: 0.5 } }, { key: 'GET /c', verdict: { kind: 'pass' } }, { key: mapKeyOf('GET /a', 'app-x'), verdict: { kind: 'block' } }]);
   t.same([read(dirs.pinDir, 'GET /b', T0 + 100).kind, read(dirs.pinDir, 'GET /b', T0 + 100).resourceId], [VerdictKind.PASS, idOfB]);
+  t.equal(read(dirs.pinDir, 'GET /u', T0 + 100).outcome, 'miss');
+  t.equal(w.resolveId(w.epoch, idOfU), 'GET /u', 'a retired id still resolves');
   const idOfOrigin = read(dirs.pinDir, mapKeyOf('GET /a', 'app-x'), T0).resourceId;
   w.close();
 
@@ -67,10 +73,11 @@ t.test('creates the map, publishes verdicts a filter reads, persists ids first, 
   t.equal(read(dirs.pinDir, 'GET /b', T0 + 1000).resourceId, idOfB, 'a resource keeps its id');
   t.same([read(dirs.pinDir, 'GET /c', T0 + 1000).kind, read(dirs.pinDir, 'GET /c', T0 + 1000).outcome], [VerdictKind.PASS, 'hit'], 'resources without a verdict after the restart are PASS');
   t.equal(read(dirs.pinDir, mapKeyOf('GET /a', 'app-x'), T0 + 1000).outcome, 'miss', '(resource, origin) keys without a verdict after the restart are cleared');
-  t.equal(read(dirs.pinDir, 'GET /d', T0 + 1000).resourceId, 5, 'a new name gets the next id');
-  t.equal(again.resolveId(w.epoch, idOfOrigin), null, 'a cleared key\'s id resolves to nothing');
+  t.equal(read(dirs.pinDir, 'GET /d', T0 + 1000).resourceId, 6, 'a new name gets the next id');
+  t.equal(again.resolveId(w.epoch, idOfOrigin), null, 'a (resource, origin) key is no resource');
+  t.equal(again.resolveId(w.epoch, idOfU), 'GET /u', 'a retired id still resolves after the restart');
   again.publish(T0 + 1100, [{ key: 'GET /e', verdict: { kind: 'pass' } }]);
-  t.equal(read(dirs.pinDir, 'GET /e', T0 + 1100).resourceId, 6, 'never a freed id');
+  t.equal(read(dirs.pinDir, 'GET /e', T0 + 1100).resourceId, 7, 'never a freed id');
   again.close();
 
   // A map that does not match its id file (here: replaced by another size) is recreated.
