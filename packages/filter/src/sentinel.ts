@@ -89,6 +89,13 @@ export interface Entry {
   exit(options?: ExitOptions): number;
 }
 
+/**
+ * The checks of a name that need no call: a non-empty string of at most MAX_NAME_BYTES / 3 UTF-16
+ * units is valid (each unit is at most 3 UTF-8 bytes); anything else goes to checkName.
+ */
+const SHORT_NAME_UNITS = Math.floor(MAX_NAME_BYTES / 3);
+const MAX_SAFE = Number.MAX_SAFE_INTEGER;
+
 /** How long a resource's id (or its lack of one) is reused before the map is read again for it. */
 const ID_CACHE_MS = 1000;
 /** Names whose id is kept; the cache starts over when full. */
@@ -149,11 +156,17 @@ export class Sentinel {
    * returns an entry with `blocked: true`. One uniform draw per entry serves every `admit`.
    */
   entry(resource: string, options?: EntryOptions): Entry {
-    checkName('resource', resource);
-    const origin = options?.origin;
-    if (origin !== undefined) checkName('origin', origin);
-    const count = options?.count ?? 1;
-    checkCount(count);
+    if (typeof resource !== 'string' || resource.length === 0 || resource.length > SHORT_NAME_UNITS) checkName('resource', resource);
+    let origin: string | undefined;
+    let count = 1;
+    if (options !== undefined) {
+      origin = options.origin;
+      if (origin !== undefined && (typeof origin !== 'string' || origin.length === 0 || origin.length > SHORT_NAME_UNITS)) checkName('origin', origin);
+      if (options.count !== undefined) {
+        count = options.count;
+        checkCount(count);
+      }
+    }
     const verdict = this.lookup(resource, origin);
     const startMs = this.host.nowMs();
     const id = this.lookupId;
@@ -200,10 +213,10 @@ export class Sentinel {
 
   /** CALL: one entry and its exit at once; tsMs is the entry time. */
   recordCall(resource: string, rtMs: number, options?: RecordOptions): void {
-    if (options?.count !== undefined && options.count !== 1) {
+    if (options !== undefined && options.count !== undefined && options.count !== 1) {
       throw new FilterError(FilterErrorCode.BAD_ARGUMENT, 'a CALL record stands for exactly one call (count must be 1)');
     }
-    checkRt(rtMs);
+    if (typeof rtMs !== 'number' || !(rtMs >= 0) || rtMs > MAX_SAFE || rtMs % 1 !== 0) checkRt(rtMs);
     this.record(RecordKind.CALL, resource, rtMs, options);
   }
 
@@ -286,19 +299,38 @@ export class Sentinel {
     };
   }
 
-  /** Validates a record helper's arguments, then adds the record (no allocation on this path). */
+  /**
+   * Validates a record helper's arguments, then adds the record (no allocation on this path, and
+   * in the common case no call but the clock, the id cache and the encoder's).
+   */
   private record(kind: RecordKind, resource: string, rtMs: number, options: RecordOptions | undefined): void {
-    checkName('resource', resource);
-    const origin = options?.origin;
-    if (origin !== undefined) checkName('origin', origin);
-    const count = options?.count ?? 1;
-    checkCount(count);
-    let tsMs = options?.tsMs;
+    if (typeof resource !== 'string' || resource.length === 0 || resource.length > SHORT_NAME_UNITS) checkName('resource', resource);
+    let origin: string | undefined;
+    let count = 1;
+    let tsMs: number | undefined;
+    let error = false;
+    if (options !== undefined) {
+      origin = options.origin;
+      if (origin !== undefined && (typeof origin !== 'string' || origin.length === 0 || origin.length > SHORT_NAME_UNITS)) checkName('origin', origin);
+      if (options.count !== undefined) {
+        count = options.count;
+        checkCount(count);
+      }
+      tsMs = options.tsMs;
+      error = options.error === true;
+    }
     if (tsMs === undefined) tsMs = this.host.nowMs();
-    else if (!Number.isSafeInteger(tsMs) || tsMs < 0) {
+    else if (typeof tsMs !== 'number' || !(tsMs >= 0) || tsMs > MAX_SAFE || tsMs % 1 !== 0) {
       throw new FilterError(FilterErrorCode.BAD_ARGUMENT, `tsMs must be a non-negative integer (epoch ms), got ${String(tsMs)}`);
     }
-    this.add(kind, tsMs, this.refOf(resource, tsMs), rtMs, options?.error === true, count, origin);
+    let ref: ResourceRef = resource;
+    if (this.map !== null) {
+      // The id cache's fast path (refOf does the rest): a name looked up within the last ID_CACHE_MS.
+      const sinceMs = tsMs - this.idsSinceMs;
+      const id = sinceMs < ID_CACHE_MS && sinceMs > -ID_CACHE_MS ? this.ids.get(resource) : undefined;
+      ref = id === undefined ? this.refOf(resource, tsMs) : id > 0 ? id : resource;
+    }
+    this.add(kind, tsMs, ref, rtMs, error, count, origin);
   }
 
   /**
@@ -307,8 +339,10 @@ export class Sentinel {
    * frame's base time) the frame is written and the record goes into the next one.
    */
   private add(kind: RecordKind, tsMs: number, resource: ResourceRef, rtMs: number, error: boolean, count: number, origin: string | undefined): void {
-    if (this.builder.isEmpty) this.startFrame(tsMs);
-    if (!this.tryAdd(kind, tsMs, resource, rtMs, error, count, origin)) {
+    // The builder is empty when it holds no flow record and no WRITER record.
+    if (this.buffered === 0 && !this.carriesWriter) this.startFrame(tsMs);
+    const added = kind === RecordKind.CALL ? this.builder.addCall(tsMs, resource, rtMs, error, origin) : this.tryAdd(kind, tsMs, resource, rtMs, error, count, origin);
+    if (!added) {
       this.writeFrame(this.host.nowMs());
       this.startFrame(tsMs);
       if (!this.tryAdd(kind, tsMs, resource, rtMs, error, count, origin)) {

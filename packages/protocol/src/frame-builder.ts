@@ -2,7 +2,10 @@
 // that never produces a frame over the size limit. A resource may be named by its resource id (of
 // one resource map epoch) instead of its name: a frame whose table holds an id is written as
 // version 2 (`[baseTsMs, mapEpoch, [name | id, ...], record, ...]`); a frame without one is
-// version 1, byte for byte as before ids existed. No msgpackr on this path: it runs inside components.
+// version 1, byte for byte as before ids existed. No msgpackr on this path: it runs inside components,
+// interpreted (QuickJS), where each function call costs more than the arithmetic around it: the
+// per-record path checks numbers and writes small integers inline and keeps the frame's fixed
+// bytes as one sum, so a record costs a handful of calls.
 
 import {
   FRAME_HEADER_BYTES,
@@ -21,6 +24,9 @@ import { utf8Encode, utf8Length } from './utf8.js';
 
 /** Names whose UTF-8 bytes are kept across frames (a frame re-sends its names; encoding them is not redone). */
 const ENCODED_NAME_CACHE_SIZE = 2048;
+
+/** Ids below this find their table index in typed arrays (no Map lookup); larger ones in a Map. */
+const ID_INDEX_SIZE = 16384;
 
 /** Largest encoded record (array header, kind, dt, name, rt, error, count, origin): headroom checked before writing one. */
 const MAX_RECORD_BYTES = 1 + 1 + 9 + 3 + 9 + 1 + 9 + 3;
@@ -53,7 +59,13 @@ export class FrameBuilder {
   /** UTF-8 of names[i] (from encodedNames), null for an id. */
   private readonly nameUtf8: Array<Uint8Array | null> = [];
   private readonly nameIndex = new Map<string, number>();
+  /** Table index of ids ≥ ID_INDEX_SIZE in the frame. */
   private readonly idIndex = new Map<number, number>();
+  /** For ids below ID_INDEX_SIZE: the frame number they were last put in, and their table index (allocated with the first id). */
+  private idFrame: Uint32Array | null = null;
+  private idPos: Uint16Array | null = null;
+  /** Numbers the frames for idFrame (never 0). */
+  private frameNo = 1;
   /** Ids in the table: when > 0 the frame is version 2 and carries frameEpoch. */
   private idsInTable = 0;
   /** The map epoch ids given from now on belong to (-1: none given yet). */
@@ -66,6 +78,11 @@ export class FrameBuilder {
   private namesLength = 0;
   private baseTsMs = 0;
   private baseBytes = 1;
+  /**
+   * Bytes of the frame besides the records and the payload's array header: frame header, base
+   * time, map epoch (with ids), the name table. Updated when one of them changes (fixedChanged).
+   */
+  private fixedBytes = 0;
   private readonly out: Uint8Array;
   // State of the record being added (see begin/commit): its name indexes and how to undo its names.
   private nameIdx = 0;
@@ -118,17 +135,22 @@ export class FrameBuilder {
 
   /** EXIT: the exit of `count` admitted entries at tsMs, with their response time. */
   addExit(tsMs: number, resource: ResourceRef, rtMs: number, error: boolean, count = 1, origin?: string): boolean {
-    checkCount(count);
-    if (!isUint(rtMs)) badUint('rtMs', rtMs);
+    if (count !== 1) checkCount(count);
+    if (typeof rtMs !== 'number' || !(rtMs >= 0) || rtMs > MAX_SAFE || rtMs % 1 !== 0) badUint('rtMs', rtMs);
     if (!this.begin(tsMs, resource, origin)) return false;
     const tail = origin === undefined ? (count === 1 ? 0 : 1) : 2;
     const out = this.records;
     let p = this.recordsLength;
     out[p++] = 0x95 + tail; // fixarray of 5..7
     out[p++] = RecordKind.EXIT;
-    p = writeUint(out, p, tsMs - this.baseTsMs);
-    p = writeUint(out, p, this.nameIdx);
-    p = writeUint(out, p, rtMs);
+    const dt = tsMs - this.baseTsMs;
+    if (dt < 0x80) out[p++] = dt;
+    else p = writeUint(out, p, dt);
+    const nameIdx = this.nameIdx;
+    if (nameIdx < 0x80) out[p++] = nameIdx;
+    else p = writeUint(out, p, nameIdx);
+    if (rtMs < 0x80) out[p++] = rtMs;
+    else p = writeUint(out, p, rtMs);
     out[p++] = error ? 0xc3 : 0xc2;
     if (tail >= 1) p = writeUint(out, p, count);
     if (tail === 2) p = writeUint(out, p, this.originIdx);
@@ -137,17 +159,26 @@ export class FrameBuilder {
 
   /** CALL: an entry and its exit at once; tsMs is the entry time. */
   addCall(tsMs: number, resource: ResourceRef, rtMs: number, error: boolean, origin?: string): boolean {
-    if (!isUint(rtMs)) badUint('rtMs', rtMs);
+    if (typeof rtMs !== 'number' || !(rtMs >= 0) || rtMs > MAX_SAFE || rtMs % 1 !== 0) badUint('rtMs', rtMs);
     if (!this.begin(tsMs, resource, origin)) return false;
     const out = this.records;
     let p = this.recordsLength;
     out[p++] = origin === undefined ? 0x95 : 0x96;
     out[p++] = RecordKind.CALL;
-    p = writeUint(out, p, tsMs - this.baseTsMs);
-    p = writeUint(out, p, this.nameIdx);
-    p = writeUint(out, p, rtMs);
+    const dt = tsMs - this.baseTsMs;
+    if (dt < 0x80) out[p++] = dt;
+    else p = writeUint(out, p, dt);
+    const nameIdx = this.nameIdx;
+    if (nameIdx < 0x80) out[p++] = nameIdx;
+    else p = writeUint(out, p, nameIdx);
+    if (rtMs < 0x80) out[p++] = rtMs;
+    else p = writeUint(out, p, rtMs);
     out[p++] = error ? 0xc3 : 0xc2;
-    if (origin !== undefined) p = writeUint(out, p, this.originIdx);
+    if (origin !== undefined) {
+      const originIdx = this.originIdx;
+      if (originIdx < 0x80) out[p++] = originIdx;
+      else p = writeUint(out, p, originIdx);
+    }
     return this.commit(p);
   }
 
@@ -215,22 +246,35 @@ export class FrameBuilder {
     this.names.length = 0;
     this.nameUtf8.length = 0;
     this.nameIndex.clear();
-    if (this.idsInTable > 0) this.idIndex.clear();
+    if (this.idsInTable > 0) {
+      this.idIndex.clear();
+      // A new frame number retires every idFrame entry at once.
+      if (this.frameNo === 0xffffffff) {
+        this.idFrame!.fill(0);
+        this.frameNo = 0;
+      }
+      this.frameNo++;
+    }
     this.idsInTable = 0;
     this.namesLength = 0;
     this.baseTsMs = 0;
+    this.fixedChanged();
   }
 
   private addEntryRecord(kind: RecordKind, tsMs: number, resource: ResourceRef, count: number, origin: string | undefined): boolean {
-    checkCount(count);
+    if (count !== 1) checkCount(count);
     if (!this.begin(tsMs, resource, origin)) return false;
     const tail = origin === undefined ? (count === 1 ? 0 : 1) : 2;
     const out = this.records;
     let p = this.recordsLength;
     out[p++] = 0x93 + tail; // fixarray of 3..5
     out[p++] = kind;
-    p = writeUint(out, p, tsMs - this.baseTsMs);
-    p = writeUint(out, p, this.nameIdx);
+    const dt = tsMs - this.baseTsMs;
+    if (dt < 0x80) out[p++] = dt;
+    else p = writeUint(out, p, dt);
+    const nameIdx = this.nameIdx;
+    if (nameIdx < 0x80) out[p++] = nameIdx;
+    else p = writeUint(out, p, nameIdx);
     if (tail >= 1) p = writeUint(out, p, count);
     if (tail === 2) p = writeUint(out, p, this.originIdx);
     return this.commit(p);
@@ -242,10 +286,11 @@ export class FrameBuilder {
    * False when the record belongs in the next frame.
    */
   private begin(tsMs: number, name: ResourceRef, origin: string | undefined): boolean {
-    if (!isUint(tsMs)) badUint('tsMs', tsMs);
+    if (typeof tsMs !== 'number' || !(tsMs >= 0) || tsMs > MAX_SAFE || tsMs % 1 !== 0) badUint('tsMs', tsMs);
     if (this.recordCount === 0) {
       this.baseTsMs = tsMs;
       this.baseBytes = uintLength(tsMs);
+      this.fixedChanged();
     } else if (tsMs < this.baseTsMs) {
       return false;
     }
@@ -255,8 +300,13 @@ export class FrameBuilder {
     if (typeof name === 'number') {
       // One frame, one map epoch: an id of another epoch than the frame's goes into the next frame.
       if (this.idsInTable > 0 && this.frameEpoch !== this.mapEpoch) return false;
-      const knownId = this.idIndex.get(name);
-      this.nameIdx = knownId === undefined ? this.internId(name) : knownId;
+      const idFrame = this.idFrame;
+      if (idFrame !== null && name < ID_INDEX_SIZE && idFrame[name] === this.frameNo) {
+        this.nameIdx = this.idPos![name]!;
+      } else {
+        const knownId = name < ID_INDEX_SIZE ? undefined : this.idIndex.get(name);
+        this.nameIdx = knownId === undefined ? this.internId(name) : knownId;
+      }
     } else {
       const known = this.nameIndex.get(name);
       this.nameIdx = known === undefined ? this.internNew(name, 'name') : known;
@@ -270,7 +320,9 @@ export class FrameBuilder {
 
   /** Ends a record written up to `end`: keeps it if the frame still fits, else undoes its names. */
   private commit(end: number): boolean {
-    if (this.totalFor(end, this.recordCount + 1) > this.maxFrameBytes) {
+    // totalFor(end, recordCount + 1), with the fixed part summed once per change.
+    const items = this.recordCount + (this.idsInTable > 0 ? 4 : 3);
+    if (this.fixedBytes + (items < 16 ? 1 : items < 0x10000 ? 3 : 5) + end > this.maxFrameBytes) {
       this.rollbackNames();
       return this.refuse();
     }
@@ -283,7 +335,8 @@ export class FrameBuilder {
     for (let i = this.names.length - 1; i >= this.namesBefore; i--) {
       const key = this.names[i]!;
       if (typeof key === 'number') {
-        this.idIndex.delete(key);
+        if (key < ID_INDEX_SIZE) this.idFrame![key] = 0;
+        else this.idIndex.delete(key);
         this.idsInTable--;
       } else {
         this.nameIndex.delete(key);
@@ -292,6 +345,7 @@ export class FrameBuilder {
     this.names.length = this.namesBefore;
     this.nameUtf8.length = this.namesBefore;
     this.namesLength = this.namesLengthBefore;
+    this.fixedChanged();
   }
 
   private refuse(): boolean {
@@ -322,6 +376,7 @@ export class FrameBuilder {
     this.nameUtf8.push(utf8);
     this.nameIndex.set(name, idx);
     this.namesLength += strHeaderLength(utf8.length) + utf8.length;
+    this.fixedChanged();
     return idx;
   }
 
@@ -343,28 +398,36 @@ export class FrameBuilder {
     const idx = this.names.length;
     this.names.push(id);
     this.nameUtf8.push(null);
-    this.idIndex.set(id, idx);
+    if (id < ID_INDEX_SIZE) {
+      if (this.idFrame === null) {
+        this.idFrame = new Uint32Array(ID_INDEX_SIZE);
+        this.idPos = new Uint16Array(ID_INDEX_SIZE);
+      }
+      this.idFrame[id] = this.frameNo;
+      this.idPos![id] = idx;
+    } else {
+      this.idIndex.set(id, idx);
+    }
     this.idsInTable++;
-    this.namesLength += uintLength(id);
+    this.namesLength += id < 0x80 ? 1 : uintLength(id);
+    this.fixedChanged();
     return idx;
   }
 
-  /** Frame size with `recordCount` records taking `recordsLength` bytes (plain arithmetic: this is the hot path). */
-  private totalFor(recordsLength: number, recordCount: number): number {
-    const withIds = this.idsInTable > 0;
-    const items = recordCount + (withIds ? 3 : 2);
+  /** Recomputes fixedBytes after the base time, the map epoch or the name table changed. */
+  private fixedChanged(): void {
     const names = this.names.length;
-    return (
-      FRAME_HEADER_BYTES +
-      (items < 16 ? 1 : items < 0x10000 ? 3 : 5) +
-      this.baseBytes +
-      (withIds ? this.epochBytes : 0) +
-      (names < 16 ? 1 : names < 0x10000 ? 3 : 5) +
-      this.namesLength +
-      recordsLength
-    );
+    this.fixedBytes = FRAME_HEADER_BYTES + this.baseBytes + (this.idsInTable > 0 ? this.epochBytes : 0) + (names < 16 ? 1 : names < 0x10000 ? 3 : 5) + this.namesLength;
+  }
+
+  /** Frame size with `recordCount` records taking `recordsLength` bytes. */
+  private totalFor(recordsLength: number, recordCount: number): number {
+    const items = recordCount + (this.idsInTable > 0 ? 3 : 2);
+    return this.fixedBytes + (items < 16 ? 1 : items < 0x10000 ? 3 : 5) + recordsLength;
   }
 }
+
+const MAX_SAFE = Number.MAX_SAFE_INTEGER;
 
 function isUint(v: number): boolean {
   return Number.isSafeInteger(v) && v >= 0;
