@@ -1,9 +1,10 @@
 // Owns comparing two builds of the QuickJS benchmark component in one run (a change to the SDK or
 // the encoder against the build before it): the same modes of both, interleaved round by round,
-// each round in its own instance, against the same pin and map. Prints the median µs/event per
-// mode and build, and the ratio.
+// each round in its own instance, against the same pin and map, timed in CPU time of the thread
+// running the component (`--clock wall` for wall time). Prints the median µs/event per mode and
+// build, and the ratio.
 //
-//   node bench/filter/compare-builds.js OLD.wasm NEW.wasm [--modes a,b] [--events N] [--rounds R]
+//   node bench/filter/compare-builds.js OLD.wasm NEW.wasm [--modes a,b] [--events N] [--rounds R] [--clock cpu|wall]
 
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -17,7 +18,7 @@ import { median } from '../lib/stats.js';
 import { generate, STANDARD } from '../lib/workload.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const { values, positionals } = parseArgs({ allowPositionals: true, options: { modes: { type: 'string' }, events: { type: 'string' }, rounds: { type: 'string' } } });
+const { values, positionals } = parseArgs({ allowPositionals: true, options: { modes: { type: 'string' }, events: { type: 'string' }, rounds: { type: 'string' }, clock: { type: 'string' } } });
 const [oldWasm, newWasm] = positionals;
 if (oldWasm === undefined || newWasm === undefined) throw new Error('usage: compare-builds.js OLD.wasm NEW.wasm [--modes a,b] [--events N] [--rounds R]');
 const modes = (values.modes ?? 'noop,encode,encodeids,buffered,bufferednames').split(',');
@@ -45,7 +46,7 @@ for (let round = 0; round < rounds; round++) {
     const pin = mkdtempSync(join(tmpdir(), 'sw-cmp-'));
     try {
       writeMap(pin);
-      const r = spawnSync(py, [join(ROOT, 'bench/filter/bench_filter.py'), '--component', wasm, '--pin', pin, '--modes', modes.join(','), '--events', String(events), '--http-events', '1', '--repeats', '1', '--authority', '127.0.0.1:9', '--cache-dir', join(ROOT, '.cache', 'bench', 'cwasm')], { encoding: 'utf8' });
+      const r = spawnSync(py, [join(ROOT, 'bench/filter/bench_filter.py'), '--component', wasm, '--pin', pin, '--modes', modes.join(','), '--events', String(events), '--http-events', '1', '--repeats', '1', '--authority', '127.0.0.1:9', '--clock', values.clock ?? 'cpu', '--cache-dir', join(ROOT, '.cache', 'bench', 'cwasm')], { encoding: 'utf8' });
       if (r.status !== 0) throw new Error(r.stderr);
       const out = JSON.parse(r.stdout);
       for (const m of modes) (samples[label][m] ??= []).push(out.modes[m].usPerEvent);
