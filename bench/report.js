@@ -188,15 +188,17 @@ export function renderMarkdown(j) {
   p('wasmtime-py times the call, and µs/event = (time(n) − time(0)) ÷ n, so the cost of calling an export is taken out.');
   p('Modes: `noop` makes the event and drops it; `utf8len` adds computing the name\'s UTF-8 length (what the encoder does');
   p('for a name it has to measure); `encode` is the protocol\'s FrameBuilder alone (no SDK, no write); `encode1` is the same');
-  p('with one name for every record and no origin (names always known to the frame: no name-table work);');
-  p('`buffered` is the SDK (`recordCall`/`recordBlock`, `flushOnIdle: false`, one append per full frame); `unbuffered`');
+  p('with one name for every record and no origin (names always known to the frame: no name-table work); `encodeids` names');
+  p('every resource by a resource id (version 2 frames);');
+  p('`buffered` is the SDK (`recordCall`/`recordBlock`, `flushOnIdle: false`, one append per full frame) with a map in the pin');
+  p('that gives every name a slot, so the SDK writes ids; `bufferednames` is the same without a map (names inline); `unbuffered`');
   p('flushes after every event (one append each); `http` POSTs each event (its NDJSON line) to a local Node server through');
   p('`wasi:http/outgoing-handler` and waits for the 200 (the server counts them; the count is checked). The QuickJS');
   p('backend (the command default) cannot link wasi:http ("mismatched resource types"), so `http` runs in a');
   p('StarlingMonkey build of the same loop; both builds report the other modes.');
   p();
   if (f) {
-    const modes = ['noop', 'utf8len', 'encode1', 'encode', 'buffered', 'unbuffered', 'http'];
+    const modes = ['noop', 'utf8len', 'encode1', 'encode', 'encodeids', 'buffered', 'bufferednames', 'unbuffered', 'http'];
     p(table(['build', ...modes.map((x) => `${x} µs/event`), 'size'], Object.entries(f.builds).map(([k, r]) => [
       `${k} (${r.component.backend})`, ...modes.map((x) => (r.modes[x] ? F(r.modes[x].usPerEvent, 2) : '—')), `${F(r.component.bytes / 1e6, 1)} MB`,
     ])));
