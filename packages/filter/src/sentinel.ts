@@ -1,6 +1,7 @@
 // Owns the filter-side recorder: deciding an entry with the collector's verdict (resource map),
-// naming a resource by the resource id of its map slot when it has one (ids of one map epoch,
-// kept per name for up to a second; names without an id go inline), validating calls, buffering
+// naming a resource by the resource id of its map slot when it has one (ids of one map epoch, kept
+// per name while the epoch lasts; names without an id go inline and are looked up again after a
+// second), validating calls, buffering
 // records into one bounded frame,
 // flushing whole frames (one append each) when the frame is full, on flush(), and when the last
 // open entry exits; dropping and counting what cannot be written, and reporting those counts in
@@ -96,7 +97,11 @@ export interface Entry {
 const SHORT_NAME_UNITS = Math.floor(MAX_NAME_BYTES / 3);
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;
 
-/** How long a resource's id (or its lack of one) is reused before the map is read again for it. */
+/**
+ * How long a name without an id is named inline before the map is read again for it; also how
+ * often the record helpers read the map once to notice a new map epoch (an id stays valid for its
+ * epoch: ids are never reused within one, and a counted resource keeps its id).
+ */
 const ID_CACHE_MS = 1000;
 /** Names whose id is kept; the cache starts over when full. */
 const ID_CACHE_LIMIT = 4096;
@@ -122,9 +127,13 @@ export class Sentinel {
   private entriesBlocked = 0;
   private readonly random: () => number;
   private readonly map: MapReader | null;
-  /** Resource ids by name, all of map epoch idEpoch (the builder's); 0: the name has no slot. */
+  /**
+   * Resource ids by name, all of map epoch idEpoch (the builder's); a negative value -1 - t: the
+   * name had no slot when looked up at time t.
+   */
   private readonly ids = new Map<string, number>();
   private idEpoch = -1;
+  /** Start of the current ID_CACHE_MS period (its first record helper reads the map once). */
   private idsSinceMs = 0;
   /** The resource id the last lookup found for the resource itself (0: none). */
   private lookupId = 0;
@@ -235,7 +244,8 @@ export class Sentinel {
     const map = this.map;
     if (map === null) return VERDICT_PASS;
     const v = map.lookup(resource);
-    this.lookupId = this.adoptId(resource, v.resourceId, map.epoch);
+    // (A name without a slot is looked up again by the record helpers from the next period on.)
+    this.lookupId = this.adoptId(resource, v.resourceId, map.epoch, this.idsSinceMs);
     const own = toVerdict(v);
     if (origin === undefined || origin === '') return own;
     return mostRestrictive(own, toVerdict(map.lookup(mapKeyOf(resource, origin))));
@@ -245,33 +255,40 @@ export class Sentinel {
    * Keeps a lookup's resource id for its name: an id of another epoch than the ids kept so far
    * starts over (the builder puts the new epoch's ids into a new frame). Returns the id (0: none).
    */
-  private adoptId(resource: string, id: number, epoch: number): number {
-    if (id === 0) {
-      this.ids.set(resource, 0);
-      return 0;
-    }
-    if (epoch !== this.idEpoch) {
+  private adoptId(resource: string, id: number, epoch: number, nowMs: number): number {
+    if (epoch !== this.idEpoch && epoch >= 0) {
       this.ids.clear();
       this.idEpoch = epoch;
       this.builder.setMapEpoch(epoch);
+    }
+    if (this.ids.size >= ID_CACHE_LIMIT) this.ids.clear();
+    if (id === 0) {
+      this.ids.set(resource, -1 - Math.max(0, nowMs));
+      return 0;
     }
     this.ids.set(resource, id);
     return id;
   }
 
   /**
-   * How a record helper names a resource: its id when its map slot has one (read from the map
-   * once per name, again after ID_CACHE_MS), else its name.
+   * How a record helper names a resource (the cases record()'s fast path leaves): its id when its
+   * map slot has one (read from the map once per name and epoch), else its name (read again after
+   * ID_CACHE_MS). The first call of each ID_CACHE_MS period reads the map for its name even when
+   * known, so that a new map epoch is noticed.
    */
   private refOf(resource: string, nowMs: number): ResourceRef {
     const map = this.map;
     if (map === null) return resource;
-    if (Math.abs(nowMs - this.idsSinceMs) >= ID_CACHE_MS || this.ids.size >= ID_CACHE_LIMIT) {
-      this.ids.clear();
-      this.idsSinceMs = nowMs;
+    const sinceMs = nowMs - this.idsSinceMs;
+    let cached: number | undefined;
+    if (sinceMs >= ID_CACHE_MS || sinceMs <= -ID_CACHE_MS) this.idsSinceMs = nowMs;
+    else cached = this.ids.get(resource);
+    if (cached !== undefined) {
+      if (cached > 0) return cached;
+      const missedAtMs = -1 - cached;
+      if (nowMs - missedAtMs < ID_CACHE_MS && missedAtMs - nowMs < ID_CACHE_MS) return resource;
     }
-    let id = this.ids.get(resource);
-    if (id === undefined) id = this.adoptId(resource, map.lookup(resource).resourceId, map.epoch);
+    const id = this.adoptId(resource, map.lookup(resource).resourceId, map.epoch, nowMs);
     return id > 0 ? id : resource;
   }
 
@@ -325,10 +342,10 @@ export class Sentinel {
     }
     let ref: ResourceRef = resource;
     if (this.map !== null) {
-      // The id cache's fast path (refOf does the rest): a name looked up within the last ID_CACHE_MS.
+      // The id cache's fast path (refOf does the rest): a name with an id, within the current period.
       const sinceMs = tsMs - this.idsSinceMs;
       const id = sinceMs < ID_CACHE_MS && sinceMs > -ID_CACHE_MS ? this.ids.get(resource) : undefined;
-      ref = id === undefined ? this.refOf(resource, tsMs) : id > 0 ? id : resource;
+      ref = id !== undefined && id > 0 ? id : this.refOf(resource, tsMs);
     }
     this.add(kind, tsMs, ref, rtMs, error, count, origin);
   }

@@ -53,10 +53,14 @@ t.test('record helpers use the id of the name\'s slot, read once per name and ag
   host.clockMs += 1000;
   for (let i = 0; i < 4; i++) s.recordCall(i % 2 === 0 ? 'a' : 'b', 3);
   t.equal(s.stats().map!.lookups, 4);
+  // Ids are kept for the epoch: a later second reads the map once (to notice a new epoch), not once per name.
+  host.clockMs += 1000;
+  for (let i = 0; i < 10; i++) s.recordCall(i % 2 === 0 ? 'a' : 'b', 3);
+  t.equal(s.stats().map!.lookups, 5);
   s.flush();
   const frames = host.segments.get(SEG0)!;
   const d = decodeSegment(host.bytesOf(SEG0));
-  t.same(d.events.map((e) => e.name), [...Array.from({ length: 50 }, (_, i) => (i % 2 === 0 ? 'a' : 'b')), 'a', 'b', 'a', 'b']);
+  t.same(d.events.map((e) => e.name), [...Array.from({ length: 50 }, (_, i) => (i % 2 === 0 ? 'a' : 'b')), 'a', 'b', 'a', 'b', ...Array.from({ length: 10 }, (_, i) => (i % 2 === 0 ? 'a' : 'b'))]);
   t.same(d.versions, [2]);
   t.equal(frames.length, 1);
   // The table of the frame: id of a, "b" (before its slot), id of b.
@@ -84,4 +88,30 @@ t.test('a map recreated with a new epoch: its ids start a new frame, an entry of
   t.equal(d.rejected, 0);
   t.same(d.versions, [2, 2], 'one frame per epoch');
   t.equal(s.stats().map!.opens, 2);
+});
+
+t.test('record helpers alone notice a new map epoch: its ids go into a new frame', async (t) => {
+  const host = new MemoryHost();
+  host.files.set('map', writeMap({ a: [VerdictKind.PASS, 0], b: [VerdictKind.PASS, 0] }, T0, E1));
+  const s = new Sentinel(host, { flushOnIdle: false });
+  s.recordCall('a', 1);
+  s.recordCall('b', 1);
+  // The collector recreates the map (another file): new epoch, other ids (b → 1, a → 2). The old
+  // file's slots are no longer refreshed: stale after 3 s, then the reader opens the map again.
+  host.files.set('map', writeMap({ b: [VerdictKind.PASS, 0], a: [VerdictKind.PASS, 0] }, T0 + 3500, E2));
+  const lookups: number[] = [];
+  for (const dtMs of [500, 3500, 4600, 4700]) {
+    host.clockMs = T0 + dtMs;
+    s.recordCall('a', 1);
+    s.recordCall('b', 1);
+    lookups.push(s.stats().map!.lookups);
+  }
+  s.flush();
+  const frames = host.segments.get(SEG0)!;
+  const epochs = frames.map((f) => (new Unpackr({ useRecords: false, int64AsType: 'number' }).unpack(f.subarray(8)) as unknown[])[1]);
+  t.same(epochs, [E1, E2], 'epoch 1 ids, then (once the reader has the new map) epoch 2 ids in a new frame');
+  const d = decodeSegment(host.bytesOf(SEG0));
+  t.same(d.events.map((e) => e.name), ['a', 'b', 'a', 'b', 'a', 'b', 'a', 'b', 'a', 'b']);
+  t.equal(d.rejected, 0);
+  t.same(lookups, [2, 3, 5, 5], 'one read per period while ids hold; every name again after the epoch changed');
 });
