@@ -1,7 +1,8 @@
 // Owns turning segment bytes into counted records: frame scanning (native CRC), record
 // validation into one reused FlowRecord (deliverRecords), and the store update, with each name of
-// a frame resolved to its resource entry once per frame (resource ids in version 2 frames through the
-// map writer's id table); what is read and skipped is reported to a HealthSink. No file I/O here, so a benchmark can feed bytes from memory.
+// a frame resolved to its resource entry once per frame (resource ids of version 2 frames through
+// the map writer's id table); what is read and skipped is reported to a HealthSink. No file I/O
+// here, so a benchmark can feed bytes from memory.
 
 import { deliverRecords, emptyFlowRecord, MAX_PAYLOAD_BYTES, scanFrames, type DecodedFrame, type FlowRecord, type FrameVisitor, type ResourceIdResolver, type ScanResult, type ScanSkip } from '@sentinel-wasi/protocol';
 import { nodeCrc32 } from '@sentinel-wasi/protocol/node';
