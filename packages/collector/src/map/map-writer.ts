@@ -29,7 +29,7 @@ import {
   VerdictKind,
 } from '@sentinel-wasi/protocol/encode';
 import type { ResourceIdResolver } from '@sentinel-wasi/protocol';
-import { writeFileSafely } from '../pin/safe-write.js';
+import { UnsafePathError, writeFileSafely } from '../pin/safe-write.js';
 import type { Verdict } from '../rules/verdict.js';
 
 /**
@@ -39,6 +39,8 @@ import type { Verdict } from '../rules/verdict.js';
  */
 export const DEFAULT_MAP_SLOTS = 16384;
 export const MAP_IDS_FILE = 'map-ids.json';
+/** After a failure to create the map (a full disk), how long until the next try. */
+export const CREATE_RETRY_MS = 5000;
 
 export interface MapWriterOptions {
   pinDir: string;
@@ -137,13 +139,30 @@ export class MapWriter {
     this.retired = new Map();
     this.epoch = mapEpochOf(nowMs, this.options.random ?? Math.random);
     this.table = new MapSlotTable(slotCount);
-    this.saveIds(); // the epoch is durable before a map of that epoch exists
-    this.firstUnsaved = this.table.nextResourceId;
-    const bytes = new Uint8Array(mapFileBytes(slotCount));
-    bytes.set(encodeMapHeader({ slotCount, epoch: this.epoch }));
-    writeFileSafely(this.path, bytes, 0o640);
-    this.fd = openSync(this.path, constants.O_RDWR | constants.O_NOFOLLOW);
     this.live = new Set();
+    this.create(nowMs);
+  }
+
+  /**
+   * Writes the id file and a new map of this.epoch. A failure (a full disk, say) leaves no map:
+   * filters fail open and name resources inline, the collector counts on, and publish() tries
+   * again every CREATE_RETRY_MS. Only an unsafe path (E_UNSAFE_PATH) is thrown.
+   */
+  private create(nowMs: number): void {
+    const slotCount = this.table.slotCount;
+    try {
+      this.saveIds(); // the epoch is durable before a map of that epoch exists
+      this.firstUnsaved = this.table.nextResourceId;
+      const bytes = new Uint8Array(mapFileBytes(slotCount));
+      bytes.set(encodeMapHeader({ slotCount, epoch: this.epoch }));
+      writeFileSafely(this.path, bytes, 0o640);
+      this.fd = openSync(this.path, constants.O_RDWR | constants.O_NOFOLLOW);
+      this.createRetryAtMs = null;
+    } catch (err) {
+      if (err instanceof UnsafePathError) throw err;
+      this.counters.mapWriteErrors++;
+      this.createRetryAtMs = nowMs + CREATE_RETRY_MS;
+    }
   }
 
   /** Counted resources to give a slot (PASS, so an id) at the next publish; placed ones are skipped then. */
@@ -157,6 +176,7 @@ export class MapWriter {
    * longer given.
    */
   publish(nowMs: number, verdicts: ReadonlyArray<{ key: string; verdict: Verdict }>): void {
+    if (this.fd === null && this.createRetryAtMs !== null && nowMs >= this.createRetryAtMs) this.create(nowMs);
     if (this.fd === null) return;
     const placed: Array<{ key: string; verdict: Verdict; slot: number; resourceId: number; hash: { lo: number; hi: number } }> = [];
     const fresh: Array<{ key: string; slot: number; resourceId: number; hash: { lo: number; hi: number } }> = [];
@@ -264,6 +284,8 @@ export class MapWriter {
 
   /** Ids below this were saved in the id file. */
   private firstUnsaved = 1;
+  /** When creating the map failed: when to try again (null: no failure pending). */
+  private createRetryAtMs: number | null = null;
 
   private placeNew(key: string): { slot: number; resourceId: number; hash: { lo: number; hi: number } } | null {
     if (this.homeless.has(key)) return null;

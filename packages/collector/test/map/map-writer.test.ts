@@ -160,3 +160,22 @@ t.test('counted resources get a PASS slot and an id, durable first, written once
   t.equal(third.resolveId(second.epoch, 1), 'GET /y');
   third.close();
 });
+
+t.test('a map that cannot be created (here: a directory in its place) does not stop the collector; it is tried again every 5 s', async (t) => {
+  const dirs = pinDir(t);
+  mkdirSync(join(dirs.pinDir, 'map', 'in-the-way'), { recursive: true });
+  const w = new MapWriter({ ...dirs, slotCount: 64 });
+  w.open(T0);
+  t.equal(w.counters.mapWriteErrors, 1);
+  w.addResources(['GET /a']);
+  w.publish(T0 + 100, [{ key: 'GET /b', verdict: { kind: 'block' } }]);
+  t.same([w.counters.mapSlotWrites, w.size], [0, 0], 'nothing published without a map');
+  rmSync(join(dirs.pinDir, 'map'), { recursive: true });
+  w.publish(T0 + 4000, []);
+  t.equal(statSync(join(dirs.pinDir, 'map'), { throwIfNoEntry: false }), undefined, 'not before 5 s');
+  w.publish(T0 + 5000, [{ key: 'GET /b', verdict: { kind: 'block' } }]);
+  t.equal(read(dirs.pinDir, 'GET /b', T0 + 5000).kind, VerdictKind.BLOCK, 'created on the retry, and published');
+  t.equal(read(dirs.pinDir, 'GET /a', T0 + 5000).outcome, 'hit', 'the resources counted meanwhile get their slots');
+  t.equal(w.resolveId(w.epoch, read(dirs.pinDir, 'GET /a', T0 + 5000).resourceId), 'GET /a');
+  w.close();
+});
