@@ -21,8 +21,8 @@ const CACHE = join(ROOT, '.cache', 'bench');
 
 /** The two builds: source, world, backend. */
 export const COMPONENTS = {
-  quickjs: { source: 'bench/filter/src/bench.ts', world: 'bench', backend: 'quickjs', modes: ['noop', 'utf8len', 'encode1', 'encode', 'buffered', 'unbuffered', 'lookup', 'mapread', 'mapdecode', 'clockcall'] },
-  starlingmonkey: { source: 'bench/filter/src/bench-http.ts', world: 'bench-http', backend: 'starlingmonkey', modes: ['noop', 'utf8len', 'encode1', 'encode', 'buffered', 'unbuffered', 'http'] },
+  quickjs: { source: 'bench/filter/src/bench.ts', world: 'bench', backend: 'quickjs', modes: ['noop', 'utf8len', 'encode1', 'encode', 'encodeids', 'buffered', 'bufferednames', 'unbuffered', 'lookup', 'mapread', 'mapdecode', 'clockcall'] },
+  starlingmonkey: { source: 'bench/filter/src/bench-http.ts', world: 'bench-http', backend: 'starlingmonkey', modes: ['noop', 'utf8len', 'encode1', 'encode', 'encodeids', 'buffered', 'bufferednames', 'unbuffered', 'http'] },
 };
 
 function hashTree(h, dir) {
@@ -115,9 +115,10 @@ function startEventServer() {
   });
 }
 
-/** Flow records (WRITER records excluded) per writer in the segments of `<pin>/log`, and damaged bytes. */
-function countRecords(pin) {
+/** Flow records (WRITER records excluded) per writer in the segments of `<pin>/log`, and damaged bytes; ids resolved with `resolveId`. */
+function countRecords(pin, resolveId) {
   const perWriter = {};
+  const idFrames = {};
   let bytesSkipped = 0;
   const dir = join(pin, 'log');
   for (const name of existsSync(dir) ? readdirSync(dir) : []) {
@@ -125,17 +126,22 @@ function countRecords(pin) {
     const bytes = readFileSync(join(dir, name));
     const r = scanFrames(bytes, 0, bytes.length, {
       frame(f) {
-        decodeRecords(f, (rec) => {
+        const tally = decodeRecords(f, (rec) => {
           if (rec.kind !== 8) perWriter[writer] = (perWriter[writer] ?? 0) + 1;
         });
+        if (tally.rejected > 0) throw new Error(`${name}: ${tally.rejected} records rejected`);
+        if (f.version === 2) idFrames[writer] = (idFrames[writer] ?? 0) + 1;
       },
-    }, { final: true });
+    }, { final: true, resolveId });
     bytesSkipped += r.bytesSkipped;
   }
-  return { perWriter, bytesSkipped };
+  return { perWriter, idFrames, bytesSkipped };
 }
 
-/** Writes <pin>/map with an ADMIT 0.5 verdict for every name of the benchmark workload (the lookup mode reads it). */
+/**
+ * Writes <pin>/map with an ADMIT 0.5 verdict for every name of the benchmark workload (the lookup
+ * mode reads it; the SDK modes name the resources by these slots' ids). Returns the resolver of its ids.
+ */
 function writeBenchMap(pin) {
   const slotCount = 16384; // 1 000 names: no window full
   const epoch = Date.now() * 1024;
@@ -149,6 +155,7 @@ function writeBenchMap(pin) {
     bytes.set(encodeSlot({ hash: p.hash, resourceId: p.resourceId, kind: VerdictKind.ADMIT, param: 0.5, refreshMs: Date.now(), sequence: 1, epochTag: epochTagOf(epoch) }), slotOffset(p.slot));
   }
   writeFileSync(join(pin, 'map'), bytes);
+  return (e, id) => (e === epoch ? (table.nameOf(id) ?? null) : null);
 }
 
 /**
@@ -196,7 +203,7 @@ export async function filterBench({ events, httpEvents, repeats }) {
     for (const [key, c] of Object.entries(COMPONENTS)) {
       const pin = mkdtempSync(join(tmpdir(), `sw-bench-filter-${key}-`));
       try {
-        if (c.modes.includes('lookup')) writeBenchMap(pin);
+        const resolveId = writeBenchMap(pin);
         const before = server.received();
         const r = await runPython(py, [
           '--component', builds[key].path, '--pin', pin, '--modes', c.modes.join(','),
@@ -208,11 +215,12 @@ export async function filterBench({ events, httpEvents, repeats }) {
           if (bad.length > 0) throw new Error(`${key}/${mode}: the component reported ${bad.join(',')} of ${m.events} events done`);
         }
         // What the SDK wrote must be in the segments, exactly: warm-up (min(n, 1000)) + rounds × n.
-        const written = countRecords(pin);
+        const written = countRecords(pin, resolveId);
         const expected = repeats * events + Math.min(events, 1000);
-        for (const writer of ['bench-buffered', 'bench-unbuffered']) {
+        for (const writer of ['bench-buffered', 'bench-names', 'bench-unbuffered']) {
           if (written.perWriter[writer] !== expected) throw new Error(`${key}: ${writer} segments hold ${written.perWriter[writer]} records, expected ${expected}`);
         }
+        if (!(written.idFrames['bench-buffered'] > 0) || written.idFrames['bench-names'] !== undefined) throw new Error(`${key}: frames with ids ${JSON.stringify(written.idFrames)}: expected in bench-buffered only`);
         if (written.bytesSkipped !== 0) throw new Error(`${key}: ${written.bytesSkipped} damaged bytes in the segments`);
         r.segmentRecords = written.perWriter;
         if (c.modes.includes('http')) {
@@ -237,6 +245,8 @@ export async function filterBench({ events, httpEvents, repeats }) {
   results.unbufferedUsPerEvent = q.unbuffered.usPerEvent;
   results.noopUsPerEvent = q.noop.usPerEvent;
   results.encodeUsPerEvent = q.encode.usPerEvent;
+  results.encodeIdsUsPerEvent = q.encodeids.usPerEvent;
+  results.bufferedNamesUsPerEvent = q.bufferednames.usPerEvent;
   results.lookupUsPerEvent = q.lookup.usPerEvent;
   results.lookupOverEncode = q.lookup.usPerEvent / q.encode.usPerEvent;
   results.lookupReadUsPerEvent = q.mapread.usPerEvent;

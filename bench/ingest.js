@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { FrameBuilder } from '@sentinel-wasi/protocol/encode';
-import { bytesBreakdown, readRoundRobin, writeNdjson, writeSegments } from './lib/segments.js';
+import { bytesBreakdown, idResolver, readRoundRobin, writeNdjson, writeSegments } from './lib/segments.js';
 import { median } from './lib/stats.js';
 import { STANDARD, generate } from './lib/workload.js';
 
@@ -92,9 +92,9 @@ function warmedStore(w, impl) {
 }
 
 /** Collector path: segments → Ingestor → StatsStore (warmed up). Returns { seconds, counted, bytes }. */
-export function ingestSegmentFiles(files, w, nowMs, impl = CURRENT) {
+export function ingestSegmentFiles(files, w, nowMs, impl = CURRENT, resolveId = undefined) {
   const { store, warmRecords } = warmedStore(w, impl);
-  return timedCollectorIngest(files, store, new impl.Ingestor(store), warmRecords, nowMs);
+  return timedCollectorIngest(files, store, new impl.Ingestor(store, store.health, resolveId), warmRecords, nowMs);
 }
 
 /** The timed part alone (the profile keeps only samples under this function). */
@@ -200,11 +200,14 @@ export function ingestVariant({ variant = 'standard', events, seed, repeats = 3,
     const tGen = performance.now();
     const w = generate(v.spec, events, seed);
     const seg = writeSegments(w, dir, { single: v.single });
+    // The same events with every resource named by its resource id (a filter that found its slots).
+    const idSeg = writeSegments(w, join(dir, 'ids'), { single: v.single, ids: true });
+    const resolveId = idResolver(idSeg.ids);
     const nd = baselines ? writeNdjson(w, join(dir, 'ndjson')) : null;
     const prepSeconds = (performance.now() - tGen) / 1000;
     const nowMs = w.tsMs[events - 1] + 1000;
-    const samples = { collector: [], ndjson: [], raw: [], decodeOnly: [] };
-    const cpuSamples = { collector: [], ndjson: [], raw: [], decodeOnly: [] };
+    const samples = { collector: [], ndjson: [], raw: [], decodeOnly: [], ids: [] };
+    const cpuSamples = { collector: [], ndjson: [], raw: [], decodeOnly: [], ids: [] };
     let decodeOnlyError = null;
     for (let round = -1; round < repeats; round++) {
       const c = ingestSegmentFiles(seg.files, w, nowMs);
@@ -212,6 +215,12 @@ export function ingestVariant({ variant = 'standard', events, seed, repeats = 3,
       if (round >= 0) {
         samples.collector.push(events / c.seconds);
         cpuSamples.collector.push(events / c.cpuSeconds);
+      }
+      const ci = ingestSegmentFiles(idSeg.files, w, nowMs, CURRENT, resolveId);
+      check('collector, frames with ids', ci, events);
+      if (round >= 0) {
+        samples.ids.push(events / ci.seconds);
+        cpuSamples.ids.push(events / ci.cpuSeconds);
       }
       if (baselines) {
         const n = ingestNdjsonFiles(nd.files, w, nowMs);
@@ -258,6 +267,11 @@ export function ingestVariant({ variant = 'standard', events, seed, repeats = 3,
       bytesPerEvent: seg.bytes / events,
       bytes: bytesBreakdown(seg.files, events),
       eventsPerFrame: events / seg.frames,
+      idsSegmentBytes: idSeg.bytes,
+      idsBytesPerEvent: idSeg.bytes / events,
+      idsBytes: bytesBreakdown(idSeg.files, events),
+      idsEventsPerSec: median(samples.ids),
+      cpuIdsEventsPerSec: median(cpuSamples.ids),
       ndjsonBytes: nd?.bytes ?? null,
       ndjsonBytesPerEvent: nd === null ? null : nd.bytes / events,
       prepSeconds,

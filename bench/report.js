@@ -17,6 +17,7 @@ export function evaluateGoals(j) {
   add('filter.buffered', 'filter buffered ≤ 2 µs/event', f.bufferedUsPerEvent, f.bufferedUsPerEvent <= 2, `${F(f.bufferedUsPerEvent, 2)} µs/event`, `unbuffered ${F(f.unbufferedUsPerEvent, 1)} µs; noop ${F(f.noopUsPerEvent, 2)} µs`);
   add('filter.vsHttp', 'filter buffered ≥ 20× cheaper than an HTTP call per event', f.httpOverBuffered, f.httpOverBuffered >= 20, `${F(f.httpOverBuffered)}×`, `HTTP call per event ${F(f.httpCallUsPerEvent)} µs`);
   add('bytes.batched', '≤ 12 bytes/event batched', j.bytesPerEvent.batched, j.bytesPerEvent.batched <= 12, `${F(j.bytesPerEvent.batched, 2)} B/event`, `NDJSON ${F(j.bytesPerEvent.ndjson, 1)} B; single-event frames ${F(j.bytesPerEvent.single, 1)} B`);
+  add('bytes.ids', '≤ 8 bytes/event batched, resources named by id', j.bytesPerEvent.ids ?? null, j.bytesPerEvent.ids <= 8, `${F(j.bytesPerEvent.ids, 2)} B/event`, `names inline ${F(j.bytesPerEvent.batched, 2)} B; single-event frames ${F(j.bytesPerEvent.idsSingle, 1)} B (names inline ${F(j.bytesPerEvent.single, 1)} B)`);
   add('rss.10k', '≤ 150 MB collector RSS at 10 k resources', j.collectorRssMb10kResources, j.collectorRssMb10kResources <= 150, `${F(j.collectorRssMb10kResources)} MB`, `idle daemon ${F(j.rss?.idleMb)} MB`);
   const fl = j.flow?.steady;
   const flWorst = fl ? fl.reduce((a, c) => (c.withinFivePct < a.withinFivePct ? c : a)) : null;
@@ -121,8 +122,15 @@ export function renderMarkdown(j) {
   p(table(['', 'B/event'], [
     ['batched (standard workload, ≤ 4096-byte frames)', F(b.batched, 2)],
     ['single-event frames (flush after every event)', F(b.single, 2)],
+    ['batched, every resource named by its resource id (version 2 frames)', F(b.ids, 2)],
+    ['single-event frames, resource named by id', F(b.idsSingle, 2)],
     ['NDJSON line of the same event (baseline)', F(b.ndjson, 2)],
   ]));
+  if (b.idsBreakdown) {
+    p();
+    p(`With ids: name tables (ids, inline origins, the map epoch) ${F(b.idsBreakdown.nameTablePerEvent, 2)} B/event, records and array headers ${F(b.idsBreakdown.recordsAndArraysPerEvent, 2)} B/event,`);
+    p(`${F(b.idsBreakdown.eventsPerFrame, 1)} events per frame. The collector reads them at ${M(b.idsIngestEventsPerSec)} (names inline: ${M(j.ingest.eventsPerSec)}, same run).`);
+  }
   if (bd) {
     p();
     p(`Where the batched bytes go (from the segment files): per-frame name tables ${F(bd.nameTablePerEvent, 2)} B/event`);
@@ -181,15 +189,17 @@ export function renderMarkdown(j) {
   p('wasmtime-py times the call, and µs/event = (time(n) − time(0)) ÷ n, so the cost of calling an export is taken out.');
   p('Modes: `noop` makes the event and drops it; `utf8len` adds computing the name\'s UTF-8 length (what the encoder does');
   p('for a name it has to measure); `encode` is the protocol\'s FrameBuilder alone (no SDK, no write); `encode1` is the same');
-  p('with one name for every record and no origin (names always known to the frame: no name-table work);');
-  p('`buffered` is the SDK (`recordCall`/`recordBlock`, `flushOnIdle: false`, one append per full frame); `unbuffered`');
+  p('with one name for every record and no origin (names always known to the frame: no name-table work); `encodeids` names');
+  p('every resource by a resource id (version 2 frames);');
+  p('`buffered` is the SDK (`recordCall`/`recordBlock`, `flushOnIdle: false`, one append per full frame) with a map in the pin');
+  p('that gives every name a slot, so the SDK writes ids; `bufferednames` is the same without a map (names inline); `unbuffered`');
   p('flushes after every event (one append each); `http` POSTs each event (its NDJSON line) to a local Node server through');
   p('`wasi:http/outgoing-handler` and waits for the 200 (the server counts them; the count is checked). The QuickJS');
   p('backend (the command default) cannot link wasi:http ("mismatched resource types"), so `http` runs in a');
   p('StarlingMonkey build of the same loop; both builds report the other modes.');
   p();
   if (f) {
-    const modes = ['noop', 'utf8len', 'encode1', 'encode', 'buffered', 'unbuffered', 'http'];
+    const modes = ['noop', 'utf8len', 'encode1', 'encode', 'encodeids', 'buffered', 'bufferednames', 'unbuffered', 'http'];
     p(table(['build', ...modes.map((x) => `${x} µs/event`), 'size'], Object.entries(f.builds).map(([k, r]) => [
       `${k} (${r.component.backend})`, ...modes.map((x) => (r.modes[x] ? F(r.modes[x].usPerEvent, 2) : '—')), `${F(r.component.bytes / 1e6, 1)} MB`,
     ])));

@@ -156,6 +156,11 @@ function toLatestJson(r) {
     bytesPerEvent: {
       batched: num(ing.bytesPerEvent),
       single: num(r.workloads?.single?.bytesPerEvent),
+      /** The same events with every resource named by its resource id (version 2 frames). */
+      ids: num(ing.idsBytesPerEvent),
+      idsSingle: num(r.workloads?.single?.idsBytesPerEvent),
+      idsBreakdown: ing.idsBytes ?? null,
+      idsIngestEventsPerSec: num(ing.idsEventsPerSec),
       ndjson: num(ing.ndjsonBytesPerEvent),
       breakdown: ing.bytes ?? null,
     },

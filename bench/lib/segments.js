@@ -1,6 +1,8 @@
-// Owns turning a generated workload into files on disk: v1 segments written the way the filter
+// Owns turning a generated workload into files on disk: segments written the way the filter
 // SDK writes them (FrameBuilder frames of ≤ 4096 bytes, a new frame when the current one is full,
-// one file per writer per 10-second bucket), single-event frames, and the NDJSON baseline
+// one file per writer per 10-second bucket; names inline, or with `ids` every resource named by a
+// resource id as a filter does once the collector has given it a slot), single-event frames, and
+// the NDJSON baseline
 // (the same events, one JSON object per line). Also owns the chunked positioned reader every
 // ingest benchmark uses, so all of them read bytes the same way.
 
@@ -13,8 +15,33 @@ import { OUTCOME_BLOCK, OUTCOME_ERROR } from './workload.js';
 /** Bytes read per positioned read; one buffer of this size (plus a frame) is reused. */
 export const READ_CHUNK_BYTES = 256 * 1024;
 
-function addEvent(builder, w, i) {
-  const name = w.names[w.nameIdx[i]];
+/** The map epoch the benchmark's resource ids belong to (any fixed value: the reader only matches it). */
+export const BENCH_MAP_EPOCH = 1_806_458_880_000_512;
+
+/**
+ * Resource ids for the workload's names as a collector gives them: 1, 2, … in the order the names
+ * are first counted. Returns { idOf: Int32Array by name index, names: string[] by id }.
+ */
+export function workloadIds(w) {
+  const idOf = new Int32Array(w.names.length);
+  const names = [''];
+  for (let i = 0; i < w.count; i++) {
+    const k = w.nameIdx[i];
+    if (idOf[k] === 0) {
+      idOf[k] = names.length;
+      names.push(w.names[k]);
+    }
+  }
+  return { idOf, names };
+}
+
+/** The collector-side resolver for segments written with `ids` (what the map writer's table answers). */
+export function idResolver(ids) {
+  return (epoch, id) => (epoch === BENCH_MAP_EPOCH && id > 0 && id < ids.names.length ? ids.names[id] : null);
+}
+
+function addEvent(builder, w, i, idOf) {
+  const name = idOf === null ? w.names[w.nameIdx[i]] : idOf[w.nameIdx[i]];
   const o = w.originIdx[i];
   const origin = o < 0 ? undefined : w.origins[o];
   const ts = w.tsMs[i];
@@ -24,10 +51,13 @@ function addEvent(builder, w, i) {
 
 /**
  * Encodes the workload's events into segment files under `dir/log`. Event i goes to writer
- * i % writers. `single`: one frame per event (the SDK with flush after every event).
- * Returns { files: string[][] (per writer, in bucket order), bytes, frames, events }.
+ * i % writers. `single`: one frame per event (the SDK with flush after every event). `ids`: every
+ * resource named by its id (workloadIds) in map epoch BENCH_MAP_EPOCH (version 2 frames).
+ * Returns { files: string[][] (per writer, in bucket order), bytes, frames, events, ids }.
  */
-export function writeSegments(w, dir, { writers = 1, single = false } = {}) {
+export function writeSegments(w, dir, { writers = 1, single = false, ids = false } = {}) {
+  const idTable = ids ? workloadIds(w) : null;
+  const idOf = idTable === null ? null : idTable.idOf;
   const logDir = join(dir, 'log');
   mkdirSync(logDir, { recursive: true });
   const perWriter = [];
@@ -36,6 +66,7 @@ export function writeSegments(w, dir, { writers = 1, single = false } = {}) {
   for (let k = 0; k < writers; k++) {
     const writer = `w${k}`;
     const builder = new FrameBuilder();
+    if (idOf !== null) builder.setMapEpoch(BENCH_MAP_EPOCH);
     const files = [];
     let bucket = -1;
     let chunks = [];
@@ -62,9 +93,9 @@ export function writeSegments(w, dir, { writers = 1, single = false } = {}) {
     };
     let lastTs = 0;
     for (let i = k; i < w.count; i += writers) {
-      if (!addEvent(builder, w, i)) {
+      if (!addEvent(builder, w, i, idOf)) {
         emit(lastTs);
-        addEvent(builder, w, i);
+        addEvent(builder, w, i, idOf);
       }
       lastTs = w.tsMs[i];
       if (single) emit(lastTs);
@@ -73,7 +104,7 @@ export function writeSegments(w, dir, { writers = 1, single = false } = {}) {
     flushFile();
     perWriter.push(files);
   }
-  return { files: perWriter, bytes, frames, events: w.count };
+  return { files: perWriter, bytes, frames, events: w.count, ids: idTable };
 }
 
 /** The NDJSON line a user would otherwise log for event i. */
@@ -154,15 +185,18 @@ export function readRoundRobin(files, consume, chunkBytes = READ_CHUNK_BYTES) {
 }
 
 /**
- * Where segment bytes go: frame headers, the per-frame name tables (string headers + UTF-8),
- * and the rest (array headers, base time, records), per event, from the files themselves.
+ * Where segment bytes go: frame headers, the per-frame name tables (string headers + UTF-8, or
+ * resource ids, plus a version 2 frame's map epoch), and the rest (array headers, base time,
+ * records), per event, from the files themselves.
  */
 export function bytesBreakdown(files, events) {
   let header = 0;
   let names = 0;
   let distinctNames = 0;
+  let idEntries = 0;
   let frames = 0;
   let total = 0;
+  let withIds = 0;
   let dictionary = 0; // each segment's distinct names once, as a per-segment dictionary would hold them
   for (const path of files.flat()) {
     const bytes = readFileSync(path);
@@ -172,9 +206,24 @@ export function bytesBreakdown(files, events) {
       frame(f) {
         frames++;
         header += 8;
-        distinctNames += f.names.length;
+        const table = f.payload[f.recordsStart - 1];
+        distinctNames += table.length;
+        if (f.version === 2) {
+          withIds++;
+          names += uintBytes(f.mapEpoch);
+          for (const e of table) {
+            if (typeof e === 'number') {
+              idEntries++;
+              names += uintBytes(e);
+            } else {
+              const b = Buffer.byteLength(e);
+              names += b + (b < 32 ? 1 : b < 256 ? 2 : 3);
+            }
+          }
+          return;
+        }
         const frameIndex = new Map();
-        f.names.forEach((n, i) => {
+        table.forEach((n, i) => {
           frameIndex.set(n, i);
           const b = Buffer.byteLength(n);
           names += b + (b < 32 ? 1 : b < 256 ? 2 : 3);
@@ -197,14 +246,16 @@ export function bytesBreakdown(files, events) {
     frameHeaderPerEvent: header / events,
     nameTablePerEvent: names / events,
     recordsAndArraysPerEvent: rest / events,
-    /** The same files if names were defined once per segment (records keep their name index). */
-    withSegmentDictionaryPerEvent: (total - names + dictionary) / events,
+    /** The same files if names were defined once per segment (records keep their name index); null for frames with ids. */
+    withSegmentDictionaryPerEvent: withIds > 0 ? null : (total - names + dictionary) / events,
     namesPerFrame: distinctNames / frames,
+    /** Name table entries that are resource ids, per frame. */
+    idsPerFrame: idEntries / frames,
     eventsPerFrame: events / frames,
   };
 }
 
 /** Bytes of a msgpack unsigned integer. */
 function uintBytes(v) {
-  return v < 128 ? 1 : v < 256 ? 2 : v < 65536 ? 3 : 5;
+  return v < 128 ? 1 : v < 256 ? 2 : v < 65536 ? 3 : v < 2 ** 32 ? 5 : 9;
 }

@@ -1,12 +1,13 @@
 // Owns reading everything filters wrote into a pin, twice and independently: with the protocol's
 // scanner and record validation, and by unpacking every frame's payload with msgpackr alone. Both
 // are folded into per-second, per-resource aggregates (Sentinel's pass/block/success/exception/RT)
-// so a test can compare them with what its input says.
+// so a test can compare them with what its input says. Resource ids in version 2 frames are
+// resolved with the collector's id file (<pin>/collector/map-ids.json), as the collector does.
 
 import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { unpack } from 'msgpackr';
-import { decodeRecords, parseSegmentName, RecordKind, scanFrames, type FlowRecord } from '@sentinel-wasi/protocol';
+import { decodeRecords, parseSegmentName, RecordKind, scanFrames, type FlowRecord, type ResourceIdResolver } from '@sentinel-wasi/protocol';
 
 /** Sentinel counters for one resource in one second. */
 export interface SecondCounts {
@@ -67,15 +68,32 @@ export function addRecord(map: Aggregates, kind: number, tsMs: number, resource:
   }
 }
 
-/** Independent reading of one payload: msgpackr only, field positions from the frame format. */
-function foldPayloadWithMsgpackr(map: Aggregates, payloadBytes: Uint8Array): void {
+/** The resource ids the collector gave in a pin (its id file: current epoch, retired ids, previous epoch). */
+export function pinIdResolver(pinDir: string): ResourceIdResolver {
+  const tables = new Map<number, Map<number, string>>();
+  try {
+    type Entry = { name: string; resourceId: number };
+    const file = JSON.parse(readFileSync(join(pinDir, 'collector', 'map-ids.json'), 'utf8')) as { epoch: number; entries: Entry[]; retired?: Entry[]; previous?: { epoch: number; entries: Entry[] } };
+    tables.set(file.epoch, new Map([...file.entries, ...(file.retired ?? [])].map((e) => [e.resourceId, e.name])));
+    if (file.previous !== undefined) tables.set(file.previous.epoch, new Map(file.previous.entries.map((e) => [e.resourceId, e.name])));
+  } catch {
+    // no collector ran on this pin: no ids
+  }
+  return (epoch, id) => tables.get(epoch)?.get(id) ?? null;
+}
+
+/** Independent reading of one payload: msgpackr only, field positions from the frame format (version 1 or 2). */
+function foldPayloadWithMsgpackr(map: Aggregates, payloadBytes: Uint8Array, version: number, resolveId: ResourceIdResolver): void {
   const payload = unpack(payloadBytes) as unknown[];
   const baseTsMs = payload[0] as number;
-  const names = payload[1] as string[];
-  for (const raw of payload.slice(2) as number[][]) {
+  const head = version === 2 ? 3 : 2;
+  const table = payload[head - 1] as Array<string | number>;
+  const names = table.map((n) => (typeof n === 'string' ? n : resolveId(payload[1] as number, n)));
+  for (const raw of payload.slice(head) as number[][]) {
     const kind = raw[0]!;
     const tsMs = baseTsMs + raw[1]!;
-    const name = names[raw[2]!]!;
+    const name = names[raw[2]!];
+    if (name === null || name === undefined) continue; // an id the collector cannot resolve: not counted
     if (kind === RecordKind.PASS || kind === RecordKind.BLOCK) addRecord(map, kind, tsMs, name, raw[3] ?? 1, 0, false);
     else if (kind === RecordKind.EXIT) addRecord(map, kind, tsMs, name, raw[5] ?? 1, raw[3]!, Boolean(raw[4]));
     else if (kind === RecordKind.CALL) addRecord(map, kind, tsMs, name, 1, raw[3]!, Boolean(raw[4]));
@@ -101,12 +119,13 @@ export function scanPin(pinDir: string): PinScan {
     msgpackrAggregates: new Map(),
     records: [],
   };
+  const resolveId = pinIdResolver(pinDir);
   for (const file of segments) {
     const bytes = readFileSync(join(logDir, file));
     scan.bytes += bytes.length;
     const result = scanFrames(bytes, 0, bytes.length, {
       frame(frame) {
-        foldPayloadWithMsgpackr(scan.msgpackrAggregates, bytes.subarray(frame.offsetBytes + 8, frame.offsetBytes + frame.frameBytes));
+        foldPayloadWithMsgpackr(scan.msgpackrAggregates, bytes.subarray(frame.offsetBytes + 8, frame.offsetBytes + frame.frameBytes), frame.version, resolveId);
         const tally = decodeRecords(frame, (r) => {
           scan.byKind[r.kind] = (scan.byKind[r.kind] ?? 0) + 1;
           if (r.kind === RecordKind.WRITER) scan.writerDroppedRecords += r.droppedRecords;
@@ -117,7 +136,7 @@ export function scanPin(pinDir: string): PinScan {
         scan.recordsRejected += tally.rejected;
         scan.unknownKinds += tally.unknownKind;
       },
-    }, { final: false });
+    }, { final: false, resolveId });
     scan.framesRead += result.framesRead;
     scan.framesSkipped += result.framesSkipped;
     scan.bytesSkipped += result.bytesSkipped;

@@ -31,3 +31,8 @@ export function eventAt(i: number): BenchEvent {
   scratch.origin = o < 0 ? undefined : w.origins[o];
   return scratch;
 }
+
+/** A resource id for event i's name (its index among the workload's names, plus 1), for the encoder's id mode. */
+export function eventIdAt(i: number): number {
+  return w.nameIdx[i & (RING - 1)] + 1;
+}

@@ -1,6 +1,8 @@
 // Owns the modes every benchmark component shares: noop (make the event, drop it), encode (the
-// protocol's FrameBuilder alone, no SDK, no write), buffered (the SDK batching across events, one
-// append per full frame), unbuffered (the SDK with one append per event), lookup (the SDK's verdict
+// protocol's FrameBuilder alone, no SDK, no write; encodeids: every resource named by a resource
+// id), buffered (the SDK batching across events, one append per full frame; the pin's map gives
+// every workload name a slot, so the SDK names them by id), bufferednames (the same without the
+// map: names inline), unbuffered (the SDK with one append per event), lookup (the SDK's verdict
 // read from the resource map, one positioned read each) and its two parts: mapread (the positioned
 // read alone) and mapdecode (finding the name's slot in a window already read); clockcall is one
 // host call that touches no file (a reference for mapread).
@@ -21,9 +23,13 @@ import {
   type NameHash,
 } from '@sentinel-wasi/protocol/encode';
 import { now as monotonicNow } from 'wasi:clocks/monotonic-clock@0.2.12';
-import { eventAt } from './events.js';
+import { eventAt, eventIdAt } from './events.js';
+
+/** Any map epoch: encodeids only needs one. */
+const BENCH_EPOCH = 1_806_458_880_000_512;
 
 let buffered: Sentinel | null = null;
+let bufferedNames: Sentinel | null = null;
 let unbuffered: Sentinel | null = null;
 let looker: Sentinel | null = null;
 
@@ -50,6 +56,16 @@ export function recordBuffered(n: number): number {
   return s.stats().recordsWritten - before;
 }
 
+/** The SDK as `buffered`, on a host that offers no pin file reads: no map, so every name goes inline. */
+export function recordBufferedNames(n: number): number {
+  const wasi = new WasiHost();
+  const s = (bufferedNames ??= new Sentinel({ nowMs: () => Date.now(), appendFrame: (segment, frame) => wasi.appendFrame(segment, frame) }, { writer: 'bench-names', flushOnIdle: false }));
+  const before = s.stats().recordsWritten;
+  for (let i = 0; i < n; i++) record(s, i);
+  s.flush();
+  return s.stats().recordsWritten - before;
+}
+
 export function recordUnbuffered(n: number): number {
   const s = (unbuffered ??= createSentinel({ writer: 'bench-unbuffered', flushOnIdle: false }));
   const before = s.stats().recordsWritten;
@@ -65,14 +81,15 @@ export function recordUnbuffered(n: number): number {
  * `oneName`, every record uses the first event's name and no origin, so names are always in the
  * frame's table already: the difference to the real mix is the cost of the per-frame name tables.
  */
-export function encodeOnly(n: number, oneName = false): number {
+export function encodeOnly(n: number, oneName = false, ids = false): number {
   const b = new FrameBuilder();
+  b.setMapEpoch(BENCH_EPOCH);
   let frames = 0;
   const first = eventAt(0).name;
   const add = (i: number): boolean => {
     const e = eventAt(i);
     const ts = Date.now();
-    const name = oneName ? first : e.name;
+    const name = ids ? eventIdAt(i) : oneName ? first : e.name;
     const origin = oneName ? undefined : e.origin;
     return e.outcome === 2 ? b.addBlock(ts, name, 1, origin) : b.addCall(ts, name, e.rtMs, e.outcome === 1, origin);
   };
@@ -173,6 +190,8 @@ export function runSharedMode(mode: string, n: number): number {
   if (mode === 'encode') return encodeOnly(n);
   if (mode === 'utf8len') return utf8LengthOnly(n);
   if (mode === 'encode1') return encodeOnly(n, true);
+  if (mode === 'encodeids') return encodeOnly(n, false, true);
+  if (mode === 'bufferednames') return recordBufferedNames(n);
   if (mode === 'buffered') return recordBuffered(n);
   if (mode === 'unbuffered') return recordUnbuffered(n);
   if (mode === 'lookup') return lookup(n);

@@ -8,9 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RecordKind, type FlowEvent } from '@sentinel-wasi/protocol';
 import { buildExamples, readSegments, runCommand, serveHttp, REPO } from '../../../packages/filter/test/component-runner.js';
-import { MemoryHost, T0, decodeSegment } from '../../../packages/filter/test/fake-host.js';
+import { MemoryHost, T0, decodeSegment, writeMap } from '../../../packages/filter/test/fake-host.js';
 import { Sentinel } from '../../../packages/filter/src/sentinel.js';
-import { encodeMapHeader, encodeSlot, epochTagOf, mapEpochOf, mapFileBytes, MapSlotTable, slotOffset, VerdictKind } from '@sentinel-wasi/protocol/encode';
+import { mapEpochOf, VerdictKind } from '@sentinel-wasi/protocol/encode';
 import { handleRequest, splitTarget } from '../src/gateway.js';
 
 const DIST = join(REPO, 'examples', 'http-gateway', 'dist');
@@ -96,17 +96,9 @@ t.test('decision logic: 429 and a BLOCK record when the map\'s verdict rejects',
   t.same(handleRequest(s, 'GET', '/closed?fail=1'), { status: 429, body: 'blocked by flow control\n', resource: 'GET /closed' }, 'a BLOCK rejects before the work');
 });
 
+/** A map with these verdicts (its ids registered, so decodeSegment resolves the frames that use them). */
 function mapWith(verdicts: Record<string, [VerdictKind, number]>, refreshMs: number): Uint8Array {
-  const slotCount = 16;
-  const epoch = mapEpochOf(T0, () => 0.5);
-  const table = new MapSlotTable(slotCount);
-  const bytes = new Uint8Array(mapFileBytes(slotCount));
-  bytes.set(encodeMapHeader({ slotCount, epoch }));
-  for (const [name, [kind, param]] of Object.entries(verdicts)) {
-    const p = table.place(name)!;
-    bytes.set(encodeSlot({ hash: p.hash, resourceId: p.resourceId, kind, param, refreshMs, sequence: 1, epochTag: epochTagOf(epoch) }), slotOffset(p.slot));
-  }
-  return bytes;
+  return writeMap(verdicts, refreshMs, mapEpochOf(T0, () => 0.5), 16);
 }
 
 t.test('targets: path and query split; long paths cut to a valid resource name', async (t) => {

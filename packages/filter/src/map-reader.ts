@@ -74,6 +74,11 @@ export class MapReader {
   private header: MapHeader | null = null;
   /** What lookupInWindow is told: this map's epoch tag (set on open) and the staleness bound. */
   private readonly lookupOptions: { epochTag: number; staleAfterMs: number } & LookupOptions;
+  /**
+   * The epoch of the map the last lookup read (kept after the file is dropped, until another map is
+   * opened): the epoch of the resource id that lookup returned. -1 before any map was opened.
+   */
+  epoch = -1;
   /** When the last open was tried; -Infinity: never. */
   private openedAtMs = Number.NEGATIVE_INFINITY;
   private readonly hashes = new Map<string, NameHash>();
@@ -148,6 +153,7 @@ export class MapReader {
     this.file = file;
     this.header = header;
     this.lookupOptions.epochTag = epochTagOf(header.epoch);
+    this.epoch = header.epoch;
     this.counters.opens++;
     return true;
   }

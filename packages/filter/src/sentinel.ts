@@ -1,11 +1,14 @@
 // Owns the filter-side recorder: deciding an entry with the collector's verdict (resource map),
-// validating calls, buffering records into one bounded frame,
+// naming a resource by the resource id of its map slot when it has one (ids of one map epoch, kept
+// per name while the epoch lasts; names without an id go inline and are looked up again after a
+// second), validating calls, buffering
+// records into one bounded frame,
 // flushing whole frames (one append each) when the frame is full, on flush(), and when the last
 // open entry exits; dropping and counting what cannot be written, and reporting those counts in
 // the next WRITER record. Platform access goes through a FilterHost only, so this file runs the
 // same in a component and in plain Node.
 
-import { FrameBuilder, MAX_FRAME_BYTES, MAX_NAME_BYTES, RecordKind, bucketSecOf, isValidWriterId, mapKeyOf, segmentName, utf8Length, SHARED_WRITER } from '@sentinel-wasi/protocol/encode';
+import { FrameBuilder, type ResourceRef, MAX_FRAME_BYTES, MAX_NAME_BYTES, RecordKind, bucketSecOf, isValidWriterId, mapKeyOf, segmentName, utf8Length, SHARED_WRITER } from '@sentinel-wasi/protocol/encode';
 import { FilterError, FilterErrorCode } from './errors.js';
 import type { FilterHost } from './host.js';
 import { MapReader, toVerdict, type MapReaderCounters } from './map-reader.js';
@@ -87,6 +90,22 @@ export interface Entry {
   exit(options?: ExitOptions): number;
 }
 
+/**
+ * The checks of a name that need no call: a non-empty string of at most MAX_NAME_BYTES / 3 UTF-16
+ * units is valid (each unit is at most 3 UTF-8 bytes); anything else goes to checkName.
+ */
+const SHORT_NAME_UNITS = Math.floor(MAX_NAME_BYTES / 3);
+const MAX_SAFE = Number.MAX_SAFE_INTEGER;
+
+/**
+ * How long a name without an id is named inline before the map is read again for it; also how
+ * often the record helpers read the map once to notice a new map epoch (an id stays valid for its
+ * epoch: ids are never reused within one, and a counted resource keeps its id).
+ */
+const ID_CACHE_MS = 1000;
+/** Names whose id is kept; the cache starts over when full. */
+const ID_CACHE_LIMIT = 4096;
+
 export class Sentinel {
   readonly writer: string;
   private readonly host: FilterHost;
@@ -108,6 +127,16 @@ export class Sentinel {
   private entriesBlocked = 0;
   private readonly random: () => number;
   private readonly map: MapReader | null;
+  /**
+   * Resource ids by name, all of map epoch idEpoch (the builder's); a negative value -1 - t: the
+   * name had no slot when looked up at time t.
+   */
+  private readonly ids = new Map<string, number>();
+  private idEpoch = -1;
+  /** Start of the current ID_CACHE_MS period (its first record helper reads the map once). */
+  private idsSinceMs = 0;
+  /** The resource id the last lookup found for the resource itself (0: none). */
+  private lookupId = 0;
 
   constructor(host: FilterHost, options: SentinelOptions = {}) {
     const writer = options.writer ?? SHARED_WRITER;
@@ -136,22 +165,30 @@ export class Sentinel {
    * returns an entry with `blocked: true`. One uniform draw per entry serves every `admit`.
    */
   entry(resource: string, options?: EntryOptions): Entry {
-    checkName('resource', resource);
-    const origin = options?.origin;
-    if (origin !== undefined) checkName('origin', origin);
-    const count = options?.count ?? 1;
-    checkCount(count);
+    if (typeof resource !== 'string' || resource.length === 0 || resource.length > SHORT_NAME_UNITS) checkName('resource', resource);
+    let origin: string | undefined;
+    let count = 1;
+    if (options !== undefined) {
+      origin = options.origin;
+      if (origin !== undefined && (typeof origin !== 'string' || origin.length === 0 || origin.length > SHORT_NAME_UNITS)) checkName('origin', origin);
+      if (options.count !== undefined) {
+        count = options.count;
+        checkCount(count);
+      }
+    }
     const verdict = this.lookup(resource, origin);
     const startMs = this.host.nowMs();
+    const id = this.lookupId;
+    const ref = id > 0 ? id : resource;
     if (verdict.kind === 'block' || (verdict.kind === 'admit' && !admits(verdict, this.random()))) {
       this.entriesBlocked++;
-      this.add(RecordKind.BLOCK, startMs, resource, 0, false, count, origin);
+      this.add(RecordKind.BLOCK, startMs, ref, 0, false, count, origin);
       if (this.flushOnIdle && this.openEntries === 0) this.flush();
       return new BlockedEntry(verdict, resource, origin, count, startMs);
     }
-    this.add(RecordKind.PASS, startMs, resource, 0, false, count, origin);
+    this.add(RecordKind.PASS, startMs, ref, 0, false, count, origin);
     this.openEntries++;
-    return new OpenEntry(this, verdict, resource, origin, count, startMs);
+    return new OpenEntry(this, verdict, resource, origin, count, startMs, id, this.idEpoch);
   }
 
   /** @internal Called by OpenEntry.exit(): records the EXIT and flushes when no entry is left open. */
@@ -160,7 +197,9 @@ export class Sentinel {
     // An exit never precedes its entry, even when the wall clock steps back.
     const endMs = Math.max(this.host.nowMs(), entry.startMs);
     const rtMs = endMs - entry.startMs;
-    this.add(RecordKind.EXIT, endMs, entry.resource, rtMs, error, entry.count, entry.origin);
+    // The entry's id, while the frames are still of its map epoch; else its name.
+    const ref = entry.resourceId > 0 && entry.idEpoch === this.idEpoch ? entry.resourceId : entry.resource;
+    this.add(RecordKind.EXIT, endMs, ref, rtMs, error, entry.count, entry.origin);
     if (this.flushOnIdle && this.openEntries === 0) this.flush();
     return rtMs;
   }
@@ -183,10 +222,10 @@ export class Sentinel {
 
   /** CALL: one entry and its exit at once; tsMs is the entry time. */
   recordCall(resource: string, rtMs: number, options?: RecordOptions): void {
-    if (options?.count !== undefined && options.count !== 1) {
+    if (options !== undefined && options.count !== undefined && options.count !== 1) {
       throw new FilterError(FilterErrorCode.BAD_ARGUMENT, 'a CALL record stands for exactly one call (count must be 1)');
     }
-    checkRt(rtMs);
+    if (typeof rtMs !== 'number' || !(rtMs >= 0) || rtMs > MAX_SAFE || rtMs % 1 !== 0) checkRt(rtMs);
     this.record(RecordKind.CALL, resource, rtMs, options);
   }
 
@@ -204,9 +243,53 @@ export class Sentinel {
   private lookup(resource: string, origin: string | undefined): Verdict {
     const map = this.map;
     if (map === null) return VERDICT_PASS;
-    const own = toVerdict(map.lookup(resource));
+    const v = map.lookup(resource);
+    // (A name without a slot is looked up again by the record helpers from the next period on.)
+    this.lookupId = this.adoptId(resource, v.resourceId, map.epoch, this.idsSinceMs);
+    const own = toVerdict(v);
     if (origin === undefined || origin === '') return own;
     return mostRestrictive(own, toVerdict(map.lookup(mapKeyOf(resource, origin))));
+  }
+
+  /**
+   * Keeps a lookup's resource id for its name: an id of another epoch than the ids kept so far
+   * starts over (the builder puts the new epoch's ids into a new frame). Returns the id (0: none).
+   */
+  private adoptId(resource: string, id: number, epoch: number, nowMs: number): number {
+    if (epoch !== this.idEpoch && epoch >= 0) {
+      this.ids.clear();
+      this.idEpoch = epoch;
+      this.builder.setMapEpoch(epoch);
+    }
+    if (this.ids.size >= ID_CACHE_LIMIT) this.ids.clear();
+    if (id === 0) {
+      this.ids.set(resource, -1 - Math.max(0, nowMs));
+      return 0;
+    }
+    this.ids.set(resource, id);
+    return id;
+  }
+
+  /**
+   * How a record helper names a resource (the cases record()'s fast path leaves): its id when its
+   * map slot has one (read from the map once per name and epoch), else its name (read again after
+   * ID_CACHE_MS). The first call of each ID_CACHE_MS period reads the map for its name even when
+   * known, so that a new map epoch is noticed.
+   */
+  private refOf(resource: string, nowMs: number): ResourceRef {
+    const map = this.map;
+    if (map === null) return resource;
+    const sinceMs = nowMs - this.idsSinceMs;
+    let cached: number | undefined;
+    if (sinceMs >= ID_CACHE_MS || sinceMs <= -ID_CACHE_MS) this.idsSinceMs = nowMs;
+    else cached = this.ids.get(resource);
+    if (cached !== undefined) {
+      if (cached > 0) return cached;
+      const missedAtMs = -1 - cached;
+      if (nowMs - missedAtMs < ID_CACHE_MS && missedAtMs - nowMs < ID_CACHE_MS) return resource;
+    }
+    const id = this.adoptId(resource, map.lookup(resource).resourceId, map.epoch, nowMs);
+    return id > 0 ? id : resource;
   }
 
   /** Writes what is buffered (and any unreported drop counts) now, as one whole frame. */
@@ -233,19 +316,38 @@ export class Sentinel {
     };
   }
 
-  /** Validates a record helper's arguments, then adds the record (no allocation on this path). */
+  /**
+   * Validates a record helper's arguments, then adds the record (no allocation on this path, and
+   * in the common case no call but the clock, the id cache and the encoder's).
+   */
   private record(kind: RecordKind, resource: string, rtMs: number, options: RecordOptions | undefined): void {
-    checkName('resource', resource);
-    const origin = options?.origin;
-    if (origin !== undefined) checkName('origin', origin);
-    const count = options?.count ?? 1;
-    checkCount(count);
-    let tsMs = options?.tsMs;
+    if (typeof resource !== 'string' || resource.length === 0 || resource.length > SHORT_NAME_UNITS) checkName('resource', resource);
+    let origin: string | undefined;
+    let count = 1;
+    let tsMs: number | undefined;
+    let error = false;
+    if (options !== undefined) {
+      origin = options.origin;
+      if (origin !== undefined && (typeof origin !== 'string' || origin.length === 0 || origin.length > SHORT_NAME_UNITS)) checkName('origin', origin);
+      if (options.count !== undefined) {
+        count = options.count;
+        checkCount(count);
+      }
+      tsMs = options.tsMs;
+      error = options.error === true;
+    }
     if (tsMs === undefined) tsMs = this.host.nowMs();
-    else if (!Number.isSafeInteger(tsMs) || tsMs < 0) {
+    else if (typeof tsMs !== 'number' || !(tsMs >= 0) || tsMs > MAX_SAFE || tsMs % 1 !== 0) {
       throw new FilterError(FilterErrorCode.BAD_ARGUMENT, `tsMs must be a non-negative integer (epoch ms), got ${String(tsMs)}`);
     }
-    this.add(kind, tsMs, resource, rtMs, options?.error === true, count, origin);
+    let ref: ResourceRef = resource;
+    if (this.map !== null) {
+      // The id cache's fast path (refOf does the rest): a name with an id, within the current period.
+      const sinceMs = tsMs - this.idsSinceMs;
+      const id = sinceMs < ID_CACHE_MS && sinceMs > -ID_CACHE_MS ? this.ids.get(resource) : undefined;
+      ref = id !== undefined && id > 0 ? id : this.refOf(resource, tsMs);
+    }
+    this.add(kind, tsMs, ref, rtMs, error, count, origin);
   }
 
   /**
@@ -253,9 +355,11 @@ export class Sentinel {
    * record; when the record does not fit (the frame is full, or the record is older than the
    * frame's base time) the frame is written and the record goes into the next one.
    */
-  private add(kind: RecordKind, tsMs: number, resource: string, rtMs: number, error: boolean, count: number, origin: string | undefined): void {
-    if (this.builder.isEmpty) this.startFrame(tsMs);
-    if (!this.tryAdd(kind, tsMs, resource, rtMs, error, count, origin)) {
+  private add(kind: RecordKind, tsMs: number, resource: ResourceRef, rtMs: number, error: boolean, count: number, origin: string | undefined): void {
+    // The builder is empty when it holds no flow record and no WRITER record.
+    if (this.buffered === 0 && !this.carriesWriter) this.startFrame(tsMs);
+    const added = kind === RecordKind.CALL ? this.builder.addCall(tsMs, resource, rtMs, error, origin) : this.tryAdd(kind, tsMs, resource, rtMs, error, count, origin);
+    if (!added) {
       this.writeFrame(this.host.nowMs());
       this.startFrame(tsMs);
       if (!this.tryAdd(kind, tsMs, resource, rtMs, error, count, origin)) {
@@ -268,7 +372,7 @@ export class Sentinel {
     this.buffered++;
   }
 
-  private tryAdd(kind: RecordKind, tsMs: number, resource: string, rtMs: number, error: boolean, count: number, origin: string | undefined): boolean {
+  private tryAdd(kind: RecordKind, tsMs: number, resource: ResourceRef, rtMs: number, error: boolean, count: number, origin: string | undefined): boolean {
     const b = this.builder;
     switch (kind) {
       case RecordKind.PASS:
@@ -351,6 +455,9 @@ class OpenEntry implements Entry {
     readonly origin: string | undefined,
     readonly count: number,
     readonly startMs: number,
+    /** The resource's id at entry (0: none), of map epoch idEpoch. */
+    readonly resourceId: number,
+    readonly idEpoch: number,
   ) {}
 
   exit(options?: ExitOptions): number {

@@ -4,23 +4,16 @@
 // resource's (one draw); a stale map fails open.
 
 import t from 'tap';
-import { encodeMapHeader, encodeSlot, epochTagOf, mapEpochOf, mapFileBytes, mapKeyOf, MapSlotTable, RecordKind, slotOffset, VerdictKind, bucketSecOf, segmentName, type VerdictKind as Kind } from '@sentinel-wasi/protocol/encode';
+import { mapEpochOf, mapKeyOf, RecordKind, VerdictKind, bucketSecOf, segmentName, type VerdictKind as Kind } from '@sentinel-wasi/protocol/encode';
 import { Sentinel } from '../src/sentinel.js';
-import { decodeSegment, MemoryHost, T0 } from './fake-host.js';
+import { decodeSegment, MemoryHost, T0, writeMap } from './fake-host.js';
 
 const SEG0 = segmentName(bucketSecOf(T0), 'shared');
 
+/** Each call a new epoch, so that the ids of one test's map never stand for another's names. */
+let epochs = 0;
 function mapOf(verdicts: Record<string, [Kind, number]>, refreshMs: number): Uint8Array {
-  const slotCount = 64;
-  const epoch = mapEpochOf(T0, () => 0.5);
-  const table = new MapSlotTable(slotCount);
-  const bytes = new Uint8Array(mapFileBytes(slotCount));
-  bytes.set(encodeMapHeader({ slotCount, epoch }));
-  for (const [name, [kind, param]] of Object.entries(verdicts)) {
-    const p = table.place(name)!;
-    bytes.set(encodeSlot({ hash: p.hash, resourceId: p.resourceId, kind, param, refreshMs, sequence: 1, epochTag: epochTagOf(epoch) }), slotOffset(p.slot));
-  }
-  return bytes;
+  return writeMap(verdicts, refreshMs, mapEpochOf(T0, () => 0.5) + ++epochs);
 }
 
 t.test('PASS, BLOCK and ADMIT verdicts decide entries; a blocked entry records BLOCK and its exit() does nothing', async (t) => {

@@ -1,9 +1,11 @@
 // Test helper: an in-memory FilterHost (segments as byte arrays, a settable clock, injectable
 // write failures), in-memory pin files for positioned reads (counted, with injectable failures),
-// and decoding of what the SDK wrote, with the protocol's scanner.
+// resource maps with their id tables, and decoding of what the SDK wrote, with the protocol's
+// scanner (resource ids resolved with the tables of the maps written here).
 
 import { Unpackr } from 'msgpackr';
-import { decodeRecords, scanFrames, toFlowEvent, MAX_FRAME_BYTES, type FlowEvent } from '@sentinel-wasi/protocol';
+import { decodeRecords, scanFrames, toFlowEvent, MAX_FRAME_BYTES, type FlowEvent, type ResourceIdResolver } from '@sentinel-wasi/protocol';
+import { encodeMapHeader, encodeSlot, epochTagOf, mapFileBytes, MapSlotTable, slotOffset, type VerdictKind } from '@sentinel-wasi/protocol/encode';
 import type { FilterHost } from '../src/host.js';
 import type { MapReaderHost, PinFile } from '../src/map-reader.js';
 
@@ -77,12 +79,39 @@ export interface Decoded {
   frames: number;
   skipped: number;
   rejected: number;
+  /** The version of each frame (2: it names resources by id). */
+  versions: number[];
+}
+
+/** Resource id tables of the maps writeMap made, by epoch (what a collector would resolve frames with). */
+const idTables = new Map<number, Map<number, string>>();
+
+/** Resolves ids of the maps writeMap made. */
+export const resolveTestIds: ResourceIdResolver = (epoch, id) => idTables.get(epoch)?.get(id) ?? null;
+
+/**
+ * A map file of `slotCount` home slots and epoch `epoch` with a slot (and id, from 1 in the order
+ * given) per name; its ids are registered for resolveTestIds.
+ */
+export function writeMap(verdicts: Record<string, [VerdictKind, number]>, refreshMs: number, epoch: number, slotCount = 64): Uint8Array {
+  const table = new MapSlotTable(slotCount);
+  const bytes = new Uint8Array(mapFileBytes(slotCount));
+  bytes.set(encodeMapHeader({ slotCount, epoch }));
+  const ids = new Map<number, string>();
+  for (const [name, [kind, param]] of Object.entries(verdicts)) {
+    const p = table.place(name)!;
+    ids.set(p.resourceId, name);
+    bytes.set(encodeSlot({ hash: p.hash, resourceId: p.resourceId, kind, param, refreshMs, sequence: 1, epochTag: epochTagOf(epoch) }), slotOffset(p.slot));
+  }
+  idTables.set(epoch, ids);
+  return bytes;
 }
 
 /** Decodes a segment with scanFrames/decodeRecords; also checks each frame with msgpackr directly. */
 export function decodeSegment(bytes: Uint8Array): Decoded {
   const unpackr = new Unpackr({ useRecords: false });
   const events: FlowEvent[] = [];
+  const versions: number[] = [];
   let rejected = 0;
   const result = scanFrames(
     bytes,
@@ -93,11 +122,12 @@ export function decodeSegment(bytes: Uint8Array): Decoded {
         if (frame.frameBytes > MAX_FRAME_BYTES) throw new Error(`frame of ${frame.frameBytes} bytes`);
         const payload = unpackr.unpack(bytes.subarray(frame.offsetBytes + 8, frame.offsetBytes + frame.frameBytes)) as unknown[];
         if (payload.length !== frame.payload.length) throw new Error('msgpackr disagrees with the scanner');
+        versions.push(frame.version);
         const tally = decodeRecords(frame, (r) => events.push(toFlowEvent(r)));
         rejected += tally.rejected + tally.unknownKind;
       },
     },
-    { final: true },
+    { final: true, resolveId: resolveTestIds },
   );
-  return { events, frames: result.framesRead, skipped: result.framesSkipped, rejected };
+  return { events, frames: result.framesRead, skipped: result.framesSkipped, rejected, versions };
 }

@@ -4,13 +4,13 @@
 export const ProtocolErrorCode = {
   /** A byte where a frame should start is not the 0xC1 marker. */
   MARKER: 'E_MARKER',
-  /** The frame version byte is not 1. */
+  /** The frame version byte is neither 1 nor 2. */
   VERSION: 'E_VERSION',
   /** The payload length is 0 or larger than a frame may carry. */
   LENGTH: 'E_LENGTH',
   /** The payload's CRC-32 does not match the header. */
   CRC: 'E_CRC',
-  /** The payload is not valid msgpack, or is not `[uint, [string...], ...records]`. */
+  /** The payload is not valid msgpack, or is not `[uint, [string...], ...records]` (version 2: `[uint, uint, [string | id...], ...records]`). */
   PAYLOAD: 'E_PAYLOAD',
   /** A sealed segment ends with an incomplete frame. */
   TRUNCATED: 'E_TRUNCATED',
@@ -20,6 +20,11 @@ export const ProtocolErrorCode = {
   RECORD_VALUE: 'E_RECORD_VALUE',
   /** A record's name or origin index points outside the frame's name table. */
   NAME_INDEX: 'E_NAME_INDEX',
+  /**
+   * A record's name (or origin) is a resource id the reader cannot resolve: no id table of the
+   * frame's map epoch, or no such id in it. The record is rejected, never given another name.
+   */
+  RESOURCE_ID: 'E_RESOURCE_ID',
   /** A record kind this reader does not know (skipped and counted, not an error of the frame). */
   UNKNOWN_KIND: 'E_UNKNOWN_KIND',
   /** Encoder misuse: a name longer than MAX_NAME_BYTES, an empty name, a bad number. */

@@ -1,4 +1,5 @@
-// Owns the fast path for reading a frame payload: parses `[baseTsMs, [name...], record...]`
+// Owns the fast path for reading a frame payload: parses `[baseTsMs, [name...], record...]` (version
+// 2: `[baseTsMs, mapEpoch, [name | id...], record...]`, ids resolved through a ResourceIdResolver)
 // straight from the bytes into preallocated columns (typed arrays), without msgpackr and without
 // allocating per record. The columns are handed out only once the whole payload has parsed, so a
 // payload that is bad as a whole never has any of its records counted.
@@ -7,14 +8,14 @@
 // unsigned integer forms, float64 holding a non-negative safe integer, booleans) and records that
 // are valid. Anything else (another number form, nil, a map, bin, ext, the 0xC1 byte, truncated or
 // trailing bytes, an invalid or unknown record, a used name that is not well-formed UTF-8 or starts
-// with a BOM) makes it answer "not handled", and the caller decodes that whole frame with the
+// with a BOM, a used id the resolver does not know) makes it answer "not handled", and the caller decodes that whole frame with the
 // reference decoder (msgpackr + readRecord in records.ts), which alone decides rejections. The fast
 // path accepts nothing readRecord rejects and fills the same fields, so both paths give the same
 // records, tallies and frame outcomes.
 
 import { MAX_PAYLOAD_BYTES, RecordKind } from './constants.js';
 import { nameString } from './name-cache.js';
-import type { FlowRecord } from './records.js';
+import type { FlowRecord, ResourceIdResolver } from './records.js';
 
 /** A payload of n bytes holds at most n records and at most n names. */
 const CAPACITY = MAX_PAYLOAD_BYTES;
@@ -22,6 +23,8 @@ const CAPACITY = MAX_PAYLOAD_BYTES;
 /** One frame's parsed records (all valid) and its name table; reused frame after frame. */
 export class PayloadColumns {
   baseTsMs = 0;
+  /** Version 2: the map epoch of the frame's ids; -1 in a version 1 frame. */
+  mapEpoch = -1;
   /** Records in the columns below. */
   accepted = 0;
   readonly kind = new Uint8Array(CAPACITY);
@@ -38,6 +41,8 @@ export class PayloadColumns {
   nameCount = 0;
   readonly nameStart = new Int32Array(CAPACITY);
   readonly nameLength = new Int32Array(CAPACITY);
+  /** Version 2: the resource id of each table entry that is one (0: a string entry). */
+  readonly nameId = new Float64Array(CAPACITY);
   /** Decoded strings of the names records use (other entries are stale). */
   readonly names: string[] = new Array<string>(CAPACITY).fill('');
   /** 1 for the names records use. */
@@ -53,12 +58,13 @@ export class PayloadColumns {
     this.used[idx] = 1;
   }
 
-  /** Decodes the used names; false when one of them is not plainly decodable. */
-  resolveNames(bytes: Uint8Array): boolean {
+  /** Decodes the used names (and resolves the used ids); false when one of them is not plainly decodable or resolvable. */
+  resolveNames(bytes: Uint8Array, resolver: ResourceIdResolver | null): boolean {
     for (let idx = 0; idx < this.nameCount; idx++) {
       if (this.used[idx] === 0) continue;
-      const s = nameString(bytes, this.nameStart[idx]!, this.nameLength[idx]!);
-      if (s === null) return false;
+      const id = this.nameId[idx]!;
+      const s = id === 0 ? nameString(bytes, this.nameStart[idx]!, this.nameLength[idx]!) : resolver === null ? null : resolver(this.mapEpoch, id);
+      if (s === null || s === '') return false;
       this.names[idx] = s;
     }
     return true;
@@ -153,16 +159,23 @@ function readArrayHeader(b: Uint8Array, p: number, end: number): number {
  * payload (it is then valid, every record in it is valid, and `c` holds them and the used names);
  * false when the frame must go to the reference decoder (which decides whether it is valid at all).
  */
-export function readPayload(b: Uint8Array, start: number, end: number, c: PayloadColumns): boolean {
+export function readPayload(b: Uint8Array, start: number, end: number, c: PayloadColumns, withIds = false, resolver: ResourceIdResolver | null = null): boolean {
   c.reset();
   let p = readArrayHeader(b, start, end);
   if (p < 0) return false;
   const n = arrayLength;
-  if (n < 2 || n > end - p || p >= end) return false;
+  const head = withIds ? 3 : 2;
+  if (n < head || n > end - p || p >= end) return false;
   p = readUint(b, p, end);
   if (p < 0) return false;
   const baseTsMs = read.uint;
   c.baseTsMs = baseTsMs;
+  c.mapEpoch = -1;
+  if (withIds) {
+    p = readUint(b, p, end);
+    if (p < 0) return false;
+    c.mapEpoch = read.uint;
+  }
   p = readArrayHeader(b, p, end);
   if (p < 0) return false;
   const nameCount = arrayLength;
@@ -172,6 +185,15 @@ export function readPayload(b: Uint8Array, start: number, end: number, c: Payloa
     if (p >= end) return false;
     const t = b[p]!;
     let length: number;
+    c.nameId[i] = 0;
+    if (withIds && (t < 0x80 || t === 0xcc || t === 0xcd || t === 0xce || t === 0xcf || t === 0xcb)) {
+      p = readUint(b, p, end);
+      if (p < 0 || read.uint < 1) return false;
+      c.nameId[i] = read.uint;
+      c.nameStart[i] = -1;
+      c.nameLength[i] = -1;
+      continue;
+    }
     if (t >= 0xa0 && t < 0xc0) {
       length = t - 0xa0;
       p += 1;
@@ -195,13 +217,13 @@ export function readPayload(b: Uint8Array, start: number, end: number, c: Payloa
     c.nameLength[i] = length;
     p += length;
   }
-  for (let r = 2; r < n; r++) {
+  for (let r = head; r < n; r++) {
     if (p >= end) return false;
     p = validRecord(c, b, p, end, baseTsMs);
     if (p < 0) return false;
   }
   if (p !== end) return false;
-  return c.resolveNames(b);
+  return c.resolveNames(b, resolver);
 }
 
 /**

@@ -1,11 +1,19 @@
-// Owns encoding records into v1 frames: a fixed-schema msgpack encoder with a per-frame name table
-// that never produces a frame over the size limit. No msgpackr on this path: it runs inside components.
+// Owns encoding records into frames: a fixed-schema msgpack encoder with a per-frame name table
+// that never produces a frame over the size limit. A resource may be named by its resource id (of
+// one resource map epoch) instead of its name: a frame whose table holds an id is written as
+// version 2 (`[baseTsMs, mapEpoch, [name | id, ...], record, ...]`); a frame without one is
+// version 1, byte for byte as before ids existed. No msgpackr on this path: it runs inside components,
+// interpreted (QuickJS), where each function call costs more than the arithmetic around it: the
+// per-record path checks numbers and writes small integers inline and keeps the frame's fixed
+// bytes as one sum, so a record costs a handful of calls.
 
 import {
   FRAME_HEADER_BYTES,
   FRAME_MARKER,
   FRAME_VERSION,
+  FRAME_VERSION_IDS,
   MAX_FRAME_BYTES,
+  MAX_RESOURCE_ID,
   MAX_NAME_BYTES,
   RecordKind,
 } from './constants.js';
@@ -17,6 +25,9 @@ import { utf8Encode, utf8Length } from './utf8.js';
 /** Names whose UTF-8 bytes are kept across frames (a frame re-sends its names; encoding them is not redone). */
 const ENCODED_NAME_CACHE_SIZE = 2048;
 
+/** Ids below this find their table index in typed arrays (no Map lookup); larger ones in a Map. */
+const ID_INDEX_SIZE = 16384;
+
 /** Largest encoded record (array header, kind, dt, name, rt, error, count, origin): headroom checked before writing one. */
 const MAX_RECORD_BYTES = 1 + 1 + 9 + 3 + 9 + 1 + 9 + 3;
 
@@ -26,9 +37,16 @@ export interface FrameBuilderOptions {
 }
 
 /**
+ * A resource as a record names it: its name (a string, put in the frame's name table), or its
+ * resource id (a number ≥ 1) in the map epoch last given to `setMapEpoch`.
+ */
+export type ResourceRef = string | number;
+
+/**
  * Accumulates records into one frame. Each `add…` returns true when the record was added, false
- * when it does not fit (the frame is full, or its time is earlier than the frame's base time):
- * then call `finish()`, write the frame, and add the record again. Misuse (bad names or numbers)
+ * when it does not fit (the frame is full, its time is earlier than the frame's base time, or it
+ * names a resource by an id of another map epoch than the ids already in the frame): then call
+ * `finish()`, write the frame, and add the record again. Misuse (bad names, ids or numbers)
  * throws a ProtocolError with code E_BAD_ARGUMENT.
  */
 export class FrameBuilder {
@@ -36,15 +54,35 @@ export class FrameBuilder {
   private readonly records: Uint8Array;
   private recordsLength = 0;
   private recordCount = 0;
-  private readonly names: string[] = [];
-  /** UTF-8 of names[i], from encodedNames. */
-  private readonly nameUtf8: Uint8Array[] = [];
+  /** The frame's table: names (strings) and resource ids (numbers). */
+  private readonly names: ResourceRef[] = [];
+  /** UTF-8 of names[i] (from encodedNames), null for an id. */
+  private readonly nameUtf8: Array<Uint8Array | null> = [];
   private readonly nameIndex = new Map<string, number>();
+  /** Table index of ids ≥ ID_INDEX_SIZE in the frame. */
+  private readonly idIndex = new Map<number, number>();
+  /** For ids below ID_INDEX_SIZE: the frame number they were last put in, and their table index (allocated with the first id). */
+  private idFrame: Uint32Array | null = null;
+  private idPos: Uint16Array | null = null;
+  /** Numbers the frames for idFrame (never 0). */
+  private frameNo = 1;
+  /** Ids in the table: when > 0 the frame is version 2 and carries frameEpoch. */
+  private idsInTable = 0;
+  /** The map epoch ids given from now on belong to (-1: none given yet). */
+  private mapEpoch = -1;
+  /** The map epoch of the ids in the frame, and its encoded length. */
+  private frameEpoch = -1;
+  private epochBytes = 0;
   /** Valid names seen in recent frames and their UTF-8 (cleared when it reaches ENCODED_NAME_CACHE_SIZE). */
   private readonly encodedNames = new Map<string, Uint8Array>();
   private namesLength = 0;
   private baseTsMs = 0;
   private baseBytes = 1;
+  /**
+   * Bytes of the frame besides the records and the payload's array header: frame header, base
+   * time, map epoch (with ids), the name table. Updated when one of them changes (fixedChanged).
+   */
+  private fixedBytes = 0;
   private readonly out: Uint8Array;
   // State of the record being added (see begin/commit): its name indexes and how to undo its names.
   private nameIdx = 0;
@@ -76,29 +114,43 @@ export class FrameBuilder {
     return this.recordCount === 0 ? 0 : this.totalFor(this.recordsLength, this.recordCount);
   }
 
+  /**
+   * The map epoch of the resource ids given from now on (a non-negative safe integer). Ids already
+   * in the frame keep theirs: a record with an id of another epoch starts the next frame.
+   */
+  setMapEpoch(epoch: number): void {
+    if (!isUint(epoch)) badUint('mapEpoch', epoch);
+    this.mapEpoch = epoch;
+  }
+
   /** PASS: an admitted entry. */
-  addPass(tsMs: number, resource: string, count = 1, origin?: string): boolean {
+  addPass(tsMs: number, resource: ResourceRef, count = 1, origin?: string): boolean {
     return this.addEntryRecord(RecordKind.PASS, tsMs, resource, count, origin);
   }
 
   /** BLOCK: a rejected entry. */
-  addBlock(tsMs: number, resource: string, count = 1, origin?: string): boolean {
+  addBlock(tsMs: number, resource: ResourceRef, count = 1, origin?: string): boolean {
     return this.addEntryRecord(RecordKind.BLOCK, tsMs, resource, count, origin);
   }
 
   /** EXIT: the exit of `count` admitted entries at tsMs, with their response time. */
-  addExit(tsMs: number, resource: string, rtMs: number, error: boolean, count = 1, origin?: string): boolean {
-    checkCount(count);
-    if (!isUint(rtMs)) badUint('rtMs', rtMs);
+  addExit(tsMs: number, resource: ResourceRef, rtMs: number, error: boolean, count = 1, origin?: string): boolean {
+    if (count !== 1) checkCount(count);
+    if (typeof rtMs !== 'number' || !(rtMs >= 0) || rtMs > MAX_SAFE || rtMs % 1 !== 0) badUint('rtMs', rtMs);
     if (!this.begin(tsMs, resource, origin)) return false;
     const tail = origin === undefined ? (count === 1 ? 0 : 1) : 2;
     const out = this.records;
     let p = this.recordsLength;
     out[p++] = 0x95 + tail; // fixarray of 5..7
     out[p++] = RecordKind.EXIT;
-    p = writeUint(out, p, tsMs - this.baseTsMs);
-    p = writeUint(out, p, this.nameIdx);
-    p = writeUint(out, p, rtMs);
+    const dt = tsMs - this.baseTsMs;
+    if (dt < 0x80) out[p++] = dt;
+    else p = writeUint(out, p, dt);
+    const nameIdx = this.nameIdx;
+    if (nameIdx < 0x80) out[p++] = nameIdx;
+    else p = writeUint(out, p, nameIdx);
+    if (rtMs < 0x80) out[p++] = rtMs;
+    else p = writeUint(out, p, rtMs);
     out[p++] = error ? 0xc3 : 0xc2;
     if (tail >= 1) p = writeUint(out, p, count);
     if (tail === 2) p = writeUint(out, p, this.originIdx);
@@ -106,18 +158,27 @@ export class FrameBuilder {
   }
 
   /** CALL: an entry and its exit at once; tsMs is the entry time. */
-  addCall(tsMs: number, resource: string, rtMs: number, error: boolean, origin?: string): boolean {
-    if (!isUint(rtMs)) badUint('rtMs', rtMs);
+  addCall(tsMs: number, resource: ResourceRef, rtMs: number, error: boolean, origin?: string): boolean {
+    if (typeof rtMs !== 'number' || !(rtMs >= 0) || rtMs > MAX_SAFE || rtMs % 1 !== 0) badUint('rtMs', rtMs);
     if (!this.begin(tsMs, resource, origin)) return false;
     const out = this.records;
     let p = this.recordsLength;
     out[p++] = origin === undefined ? 0x95 : 0x96;
     out[p++] = RecordKind.CALL;
-    p = writeUint(out, p, tsMs - this.baseTsMs);
-    p = writeUint(out, p, this.nameIdx);
-    p = writeUint(out, p, rtMs);
+    const dt = tsMs - this.baseTsMs;
+    if (dt < 0x80) out[p++] = dt;
+    else p = writeUint(out, p, dt);
+    const nameIdx = this.nameIdx;
+    if (nameIdx < 0x80) out[p++] = nameIdx;
+    else p = writeUint(out, p, nameIdx);
+    if (rtMs < 0x80) out[p++] = rtMs;
+    else p = writeUint(out, p, rtMs);
     out[p++] = error ? 0xc3 : 0xc2;
-    if (origin !== undefined) p = writeUint(out, p, this.originIdx);
+    if (origin !== undefined) {
+      const originIdx = this.originIdx;
+      if (originIdx < 0x80) out[p++] = originIdx;
+      else p = writeUint(out, p, originIdx);
+    }
     return this.commit(p);
   }
 
@@ -145,12 +206,18 @@ export class FrameBuilder {
     if (this.recordCount === 0) return this.out.subarray(0, 0);
     const total = this.totalFor(this.recordsLength, this.recordCount);
     const out = this.out;
+    const withIds = this.idsInTable > 0;
     let p = FRAME_HEADER_BYTES;
-    p = writeArrayHeader(out, p, 2 + this.recordCount);
+    p = writeArrayHeader(out, p, (withIds ? 3 : 2) + this.recordCount);
     p = writeUint(out, p, this.baseTsMs);
+    if (withIds) p = writeUint(out, p, this.frameEpoch);
     p = writeArrayHeader(out, p, this.names.length);
     for (let i = 0; i < this.names.length; i++) {
       const utf8 = this.nameUtf8[i]!;
+      if (utf8 === null) {
+        p = writeUint(out, p, this.names[i] as number);
+        continue;
+      }
       p = writeStrHeader(out, p, utf8.length);
       out.set(utf8, p);
       p += utf8.length;
@@ -161,7 +228,7 @@ export class FrameBuilder {
     const payloadLength = total - FRAME_HEADER_BYTES;
     const crc = crc32(out, FRAME_HEADER_BYTES, total);
     out[0] = FRAME_MARKER;
-    out[1] = FRAME_VERSION;
+    out[1] = withIds ? FRAME_VERSION_IDS : FRAME_VERSION;
     out[2] = payloadLength & 0xff;
     out[3] = payloadLength >>> 8;
     out[4] = crc & 0xff;
@@ -179,20 +246,35 @@ export class FrameBuilder {
     this.names.length = 0;
     this.nameUtf8.length = 0;
     this.nameIndex.clear();
+    if (this.idsInTable > 0) {
+      this.idIndex.clear();
+      // A new frame number retires every idFrame entry at once.
+      if (this.frameNo === 0xffffffff) {
+        this.idFrame!.fill(0);
+        this.frameNo = 0;
+      }
+      this.frameNo++;
+    }
+    this.idsInTable = 0;
     this.namesLength = 0;
     this.baseTsMs = 0;
+    this.fixedChanged();
   }
 
-  private addEntryRecord(kind: RecordKind, tsMs: number, resource: string, count: number, origin: string | undefined): boolean {
-    checkCount(count);
+  private addEntryRecord(kind: RecordKind, tsMs: number, resource: ResourceRef, count: number, origin: string | undefined): boolean {
+    if (count !== 1) checkCount(count);
     if (!this.begin(tsMs, resource, origin)) return false;
     const tail = origin === undefined ? (count === 1 ? 0 : 1) : 2;
     const out = this.records;
     let p = this.recordsLength;
     out[p++] = 0x93 + tail; // fixarray of 3..5
     out[p++] = kind;
-    p = writeUint(out, p, tsMs - this.baseTsMs);
-    p = writeUint(out, p, this.nameIdx);
+    const dt = tsMs - this.baseTsMs;
+    if (dt < 0x80) out[p++] = dt;
+    else p = writeUint(out, p, dt);
+    const nameIdx = this.nameIdx;
+    if (nameIdx < 0x80) out[p++] = nameIdx;
+    else p = writeUint(out, p, nameIdx);
     if (tail >= 1) p = writeUint(out, p, count);
     if (tail === 2) p = writeUint(out, p, this.originIdx);
     return this.commit(p);
@@ -203,19 +285,32 @@ export class FrameBuilder {
    * room to write one, and resolves (or tentatively adds) its names into nameIdx/originIdx.
    * False when the record belongs in the next frame.
    */
-  private begin(tsMs: number, name: string, origin: string | undefined): boolean {
-    if (!isUint(tsMs)) badUint('tsMs', tsMs);
+  private begin(tsMs: number, name: ResourceRef, origin: string | undefined): boolean {
+    if (typeof tsMs !== 'number' || !(tsMs >= 0) || tsMs > MAX_SAFE || tsMs % 1 !== 0) badUint('tsMs', tsMs);
     if (this.recordCount === 0) {
       this.baseTsMs = tsMs;
       this.baseBytes = uintLength(tsMs);
+      this.fixedChanged();
     } else if (tsMs < this.baseTsMs) {
       return false;
     }
     if (this.recordsLength + MAX_RECORD_BYTES > this.records.length) return this.refuse();
     this.namesBefore = this.names.length;
     this.namesLengthBefore = this.namesLength;
-    const known = this.nameIndex.get(name);
-    this.nameIdx = known === undefined ? this.internNew(name, 'name') : known;
+    if (typeof name === 'number') {
+      // One frame, one map epoch: an id of another epoch than the frame's goes into the next frame.
+      if (this.idsInTable > 0 && this.frameEpoch !== this.mapEpoch) return false;
+      const idFrame = this.idFrame;
+      if (idFrame !== null && name < ID_INDEX_SIZE && idFrame[name] === this.frameNo) {
+        this.nameIdx = this.idPos![name]!;
+      } else {
+        const knownId = name < ID_INDEX_SIZE ? undefined : this.idIndex.get(name);
+        this.nameIdx = knownId === undefined ? this.internId(name) : knownId;
+      }
+    } else {
+      const known = this.nameIndex.get(name);
+      this.nameIdx = known === undefined ? this.internNew(name, 'name') : known;
+    }
     if (origin !== undefined) {
       const knownOrigin = this.nameIndex.get(origin);
       this.originIdx = knownOrigin === undefined ? this.internNew(origin, 'origin') : knownOrigin;
@@ -225,7 +320,9 @@ export class FrameBuilder {
 
   /** Ends a record written up to `end`: keeps it if the frame still fits, else undoes its names. */
   private commit(end: number): boolean {
-    if (this.totalFor(end, this.recordCount + 1) > this.maxFrameBytes) {
+    // totalFor(end, recordCount + 1), with the fixed part summed once per change.
+    const items = this.recordCount + (this.idsInTable > 0 ? 4 : 3);
+    if (this.fixedBytes + (items < 16 ? 1 : items < 0x10000 ? 3 : 5) + end > this.maxFrameBytes) {
       this.rollbackNames();
       return this.refuse();
     }
@@ -235,10 +332,20 @@ export class FrameBuilder {
   }
 
   private rollbackNames(): void {
-    for (let i = this.names.length - 1; i >= this.namesBefore; i--) this.nameIndex.delete(this.names[i]!);
+    for (let i = this.names.length - 1; i >= this.namesBefore; i--) {
+      const key = this.names[i]!;
+      if (typeof key === 'number') {
+        if (key < ID_INDEX_SIZE) this.idFrame![key] = 0;
+        else this.idIndex.delete(key);
+        this.idsInTable--;
+      } else {
+        this.nameIndex.delete(key);
+      }
+    }
     this.names.length = this.namesBefore;
     this.nameUtf8.length = this.namesBefore;
     this.namesLength = this.namesLengthBefore;
+    this.fixedChanged();
   }
 
   private refuse(): boolean {
@@ -269,24 +376,58 @@ export class FrameBuilder {
     this.nameUtf8.push(utf8);
     this.nameIndex.set(name, idx);
     this.namesLength += strHeaderLength(utf8.length) + utf8.length;
+    this.fixedChanged();
     return idx;
   }
 
 
-  /** Frame size with `recordCount` records taking `recordsLength` bytes (plain arithmetic: this is the hot path). */
-  private totalFor(recordsLength: number, recordCount: number): number {
-    const items = recordCount + 2;
+  /** Adds a resource id (of the current map epoch) not yet in the frame's table. */
+  private internId(id: number): number {
+    if (!Number.isInteger(id) || id < 1 || id > MAX_RESOURCE_ID) {
+      this.rollbackNames();
+      throw new ProtocolError(ProtocolErrorCode.BAD_ARGUMENT, `a resource id must be an integer in [1, ${MAX_RESOURCE_ID}], got ${String(id)}`);
+    }
+    if (this.mapEpoch < 0) {
+      this.rollbackNames();
+      throw new ProtocolError(ProtocolErrorCode.BAD_ARGUMENT, 'a resource id needs a map epoch (setMapEpoch) first');
+    }
+    if (this.idsInTable === 0) {
+      this.frameEpoch = this.mapEpoch;
+      this.epochBytes = uintLength(this.mapEpoch);
+    }
+    const idx = this.names.length;
+    this.names.push(id);
+    this.nameUtf8.push(null);
+    if (id < ID_INDEX_SIZE) {
+      if (this.idFrame === null) {
+        this.idFrame = new Uint32Array(ID_INDEX_SIZE);
+        this.idPos = new Uint16Array(ID_INDEX_SIZE);
+      }
+      this.idFrame[id] = this.frameNo;
+      this.idPos![id] = idx;
+    } else {
+      this.idIndex.set(id, idx);
+    }
+    this.idsInTable++;
+    this.namesLength += id < 0x80 ? 1 : uintLength(id);
+    this.fixedChanged();
+    return idx;
+  }
+
+  /** Recomputes fixedBytes after the base time, the map epoch or the name table changed. */
+  private fixedChanged(): void {
     const names = this.names.length;
-    return (
-      FRAME_HEADER_BYTES +
-      (items < 16 ? 1 : items < 0x10000 ? 3 : 5) +
-      this.baseBytes +
-      (names < 16 ? 1 : names < 0x10000 ? 3 : 5) +
-      this.namesLength +
-      recordsLength
-    );
+    this.fixedBytes = FRAME_HEADER_BYTES + this.baseBytes + (this.idsInTable > 0 ? this.epochBytes : 0) + (names < 16 ? 1 : names < 0x10000 ? 3 : 5) + this.namesLength;
+  }
+
+  /** Frame size with `recordCount` records taking `recordsLength` bytes. */
+  private totalFor(recordsLength: number, recordCount: number): number {
+    const items = recordCount + (this.idsInTable > 0 ? 3 : 2);
+    return this.fixedBytes + (items < 16 ? 1 : items < 0x10000 ? 3 : 5) + recordsLength;
   }
 }
+
+const MAX_SAFE = Number.MAX_SAFE_INTEGER;
 
 function isUint(v: number): boolean {
   return Number.isSafeInteger(v) && v >= 0;

@@ -1,5 +1,7 @@
-// Owns the v1 record schema on the reading side: turning one decoded msgpack record array into a
+// Owns the record schema on the reading side: turning one decoded msgpack record array into a
 // validated FlowRecord, or a stable rejection code. The encoder's side lives in frame-builder.ts.
+// A frame's name table as a reader sees it holds strings; in a version 2 frame an entry that is a
+// resource id the reader could not resolve is null, and a record naming it is rejected (E_RESOURCE_ID).
 
 import { RecordKind } from './constants.js';
 import { ProtocolErrorCode } from './errors.js';
@@ -36,6 +38,7 @@ export type RecordRejection =
   | typeof ProtocolErrorCode.RECORD_SHAPE
   | typeof ProtocolErrorCode.RECORD_VALUE
   | typeof ProtocolErrorCode.NAME_INDEX
+  | typeof ProtocolErrorCode.RESOURCE_ID
   | typeof ProtocolErrorCode.UNKNOWN_KIND;
 
 function isUint(v: unknown): v is number {
@@ -53,7 +56,7 @@ function asError(v: unknown): boolean | undefined {
  * Validates `raw` (one element of a frame payload after the name table) and fills `out`.
  * Returns null when the record is valid, or the code that rejects it.
  */
-export function readRecord(raw: unknown, baseTsMs: number, names: readonly string[], out: FlowRecord): RecordRejection | null {
+export function readRecord(raw: unknown, baseTsMs: number, names: ReadonlyArray<string | null>, out: FlowRecord): RecordRejection | null {
   if (!Array.isArray(raw) || raw.length < 1) return ProtocolErrorCode.RECORD_SHAPE;
   const kind: unknown = raw[0];
   if (!isUint(kind)) return ProtocolErrorCode.RECORD_SHAPE;
@@ -117,17 +120,19 @@ export function readRecord(raw: unknown, baseTsMs: number, names: readonly strin
   const nameIdx: unknown = raw[2];
   if (!isUint(nameIdx)) return ProtocolErrorCode.RECORD_VALUE;
   if (nameIdx >= names.length) return ProtocolErrorCode.NAME_INDEX;
-  if (names[nameIdx] === '') return ProtocolErrorCode.RECORD_VALUE;
-  let origin = '';
+  const name = names[nameIdx]!;
+  if (name === '') return ProtocolErrorCode.RECORD_VALUE;
+  let origin: string | null = '';
   if (originAt > 0) {
     const originIdx: unknown = raw[originAt];
     if (!isUint(originIdx)) return ProtocolErrorCode.RECORD_VALUE;
     if (originIdx >= names.length) return ProtocolErrorCode.NAME_INDEX;
     origin = names[originIdx]!;
   }
+  if (name === null || origin === null) return ProtocolErrorCode.RESOURCE_ID;
   out.kind = kind;
   out.tsMs = baseTsMs + dt;
-  out.name = names[nameIdx]!;
+  out.name = name;
   out.origin = origin;
   if (kind !== RecordKind.WRITER) {
     out.droppedRecords = 0;
@@ -135,3 +140,10 @@ export function readRecord(raw: unknown, baseTsMs: number, names: readonly strin
   }
   return null;
 }
+
+/**
+ * Resolves a resource id of a version 2 frame to its name: the id table of map epoch `mapEpoch`
+ * (the collector's own, durable one). Returns null when it has no table of that epoch or no such
+ * id in it: the records naming it are then rejected (E_RESOURCE_ID), never given another name.
+ */
+export type ResourceIdResolver = (mapEpoch: number, resourceId: number) => string | null;

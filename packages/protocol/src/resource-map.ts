@@ -321,6 +321,8 @@ export class MapSlotTable {
   /** Per physical slot: the name in it, or undefined. */
   private readonly owner: Array<string | undefined>;
   private readonly byName = new Map<string, { slot: number; resourceId: number; hash: NameHash }>();
+  /** Resource id → name of every placed name (what a reader resolves a frame's ids with). */
+  private readonly byId = new Map<number, string>();
 
   constructor(slotCount: number) {
     if (!isU32(slotCount) || slotCount < 1) throw new ProtocolError(ProtocolErrorCode.BAD_ARGUMENT, `bad slot count ${slotCount}`);
@@ -344,6 +346,7 @@ export class MapSlotTable {
       const entry = { slot, resourceId: this.nextId++, hash };
       this.owner[slot] = name;
       this.byName.set(name, entry);
+      this.byId.set(entry.resourceId, name);
       return entry;
     }
     this.windowFull++;
@@ -368,6 +371,7 @@ export class MapSlotTable {
       ids.add(e.resourceId);
       table.owner[e.slot] = e.name;
       table.byName.set(e.name, { slot: e.slot, resourceId: e.resourceId, hash });
+      table.byId.set(e.resourceId, e.name);
     }
     table.nextId = nextId;
     return table;
@@ -388,12 +392,18 @@ export class MapSlotTable {
     return this.byName.get(name);
   }
 
+  /** The name placed with this resource id, if it is still placed. */
+  nameOf(resourceId: number): string | undefined {
+    return this.byId.get(resourceId);
+  }
+
   /** Frees the name's slot (the caller then writes zeros there); its id is not reused. */
   remove(name: string): number | null {
     const known = this.byName.get(name);
     if (known === undefined) return null;
     this.owner[known.slot] = undefined;
     this.byName.delete(name);
+    this.byId.delete(known.resourceId);
     return known.slot;
   }
 }

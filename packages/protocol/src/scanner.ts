@@ -1,14 +1,15 @@
-// Owns reading v1 frames out of segment bytes: header checks, CRC, payload decoding (the fast path
-// in fast-records.ts, msgpackr for what it does not handle), resynchronisation after damage, and
+// Owns reading frames (versions 1 and 2) out of segment bytes: header checks, CRC, payload decoding
+// (the fast path in fast-records.ts, msgpackr for what it does not handle), resolving the resource
+// ids of version 2 frames through the reader's ResourceIdResolver, resynchronisation after damage, and
 // the "incomplete tail, read again later" rule; and handing a frame's records to a sink. It reports
 // what it skipped and why; it never throws on bad input.
 
 import { Unpackr } from 'msgpackr';
-import { FRAME_HEADER_BYTES, FRAME_MARKER, FRAME_VERSION, MAX_PAYLOAD_BYTES } from './constants.js';
+import { FRAME_HEADER_BYTES, FRAME_MARKER, FRAME_VERSION, FRAME_VERSION_IDS, MAX_PAYLOAD_BYTES } from './constants.js';
 import { crc32 as neutralCrc32, type Crc32Fn } from './crc32.js';
 import { ProtocolErrorCode } from './errors.js';
 import { deliverColumns, PayloadColumns, readPayload, type IndexedRecordSink } from './fast-records.js';
-import { emptyFlowRecord, readRecord, type FlowRecord, type RecordRejection } from './records.js';
+import { emptyFlowRecord, readRecord, type FlowRecord, type RecordRejection, type ResourceIdResolver } from './records.js';
 
 export type { IndexedRecordSink } from './fast-records.js';
 
@@ -30,10 +31,19 @@ export interface DecodedFrame {
   offsetBytes: number;
   frameBytes: number;
   baseTsMs: number;
-  /** The name table (decoded on first use). */
-  readonly names: string[];
-  /** The payload array as msgpackr decodes it (decoded on first use; records are elements 2 and later). */
+  /** 1, or 2 for a frame whose name table may hold resource ids. */
+  readonly version: number;
+  /** Version 2: the map epoch its ids belong to; -1 in a version 1 frame. */
+  readonly mapEpoch: number;
+  /**
+   * The name table (decoded on first use): strings; in a version 2 frame each id entry resolved to
+   * its name, or null when the reader could not resolve it.
+   */
+  readonly names: Array<string | null>;
+  /** The payload array as msgpackr decodes it (decoded on first use; records start at `recordsStart`). */
   readonly payload: unknown[];
+  /** Index of the first record in `payload`: 2 (version 1) or 3 (version 2). */
+  readonly recordsStart: number;
 }
 
 export interface ScanOptions {
@@ -48,6 +58,11 @@ export interface ScanOptions {
    * every frame. Both accept and reject exactly the same frames and records.
    */
   decoder?: 'fast' | 'reference';
+  /**
+   * Resolves the resource ids of version 2 frames (the collector's id table of the frame's map
+   * epoch). Without it every record naming an id is rejected (E_RESOURCE_ID).
+   */
+  resolveId?: ResourceIdResolver;
 }
 
 export interface ScanResult {
@@ -89,6 +104,7 @@ function scan(bytes: Uint8Array, start: number, end: number, visitor: FrameVisit
   const final = options.final ?? false;
   const base = (options.baseOffset ?? start) - start;
   const crc = options.crc32 ?? neutralCrc32;
+  const resolver = options.resolveId ?? null;
   const result: ScanResult = { nextOffset: 0, framesRead: 0, framesSkipped: 0, bytesSkipped: 0, incomplete: false, framesReferenceDecoded: 0 };
   let skipStart = -1;
   let skipCode: ProtocolErrorCode = ProtocolErrorCode.MARKER;
@@ -134,7 +150,7 @@ function scan(bytes: Uint8Array, start: number, end: number, visitor: FrameVisit
     }
     const payloadLength = bytes[pos + 2]! | (bytes[pos + 3]! << 8);
     const frameEnd = pos + FRAME_HEADER_BYTES + payloadLength;
-    const frame = decodePayload(bytes, pos, frameEnd, columns);
+    const frame = decodePayload(bytes, pos, frameEnd, columns, resolver);
     if (frame === null) {
       // The CRC matched, so the frame's bounds are right: skip it whole.
       beginSkip(pos, ProtocolErrorCode.PAYLOAD);
@@ -159,7 +175,7 @@ function scan(bytes: Uint8Array, start: number, end: number, visitor: FrameVisit
 }
 
 function checkHeader(bytes: Uint8Array, pos: number, end: number, crc: Crc32Fn): HeaderCheck {
-  if (pos + 1 < end && bytes[pos + 1] !== FRAME_VERSION) return ProtocolErrorCode.VERSION;
+  if (pos + 1 < end && bytes[pos + 1] !== FRAME_VERSION && bytes[pos + 1] !== FRAME_VERSION_IDS) return ProtocolErrorCode.VERSION;
   if (pos + 4 <= end) {
     const length = bytes[pos + 2]! | (bytes[pos + 3]! << 8);
     if (length === 0 || length > MAX_PAYLOAD_BYTES) return ProtocolErrorCode.LENGTH;
@@ -176,8 +192,13 @@ class ScannedFrame implements DecodedFrame {
   offsetBytes: number;
   readonly frameBytes: number;
   readonly baseTsMs: number;
+  readonly version: number;
+  readonly mapEpoch: number;
+  readonly recordsStart: number;
   /** Fast path: the parsed records (valid while `live`); null when the reference decoder read it. */
   readonly columns: PayloadColumns | null;
+  private readonly resolver: ResourceIdResolver | null;
+  private resolvedNames: Array<string | null> | null = null;
   /** False once the visitor's callback has returned (bytes and columns may be reused then). */
   live = true;
   private readonly bytes: Uint8Array;
@@ -185,12 +206,16 @@ class ScannedFrame implements DecodedFrame {
   private readonly index: number;
   private decoded: unknown[] | null;
 
-  constructor(bytes: Uint8Array, pos: number, frameEnd: number, baseTsMs: number, columns: PayloadColumns | null, payload: unknown[] | null) {
+  constructor(bytes: Uint8Array, pos: number, frameEnd: number, baseTsMs: number, mapEpoch: number, columns: PayloadColumns | null, payload: unknown[] | null, resolver: ResourceIdResolver | null) {
     this.bytes = bytes;
     this.index = pos;
     this.offsetBytes = pos;
     this.frameBytes = frameEnd - pos;
     this.baseTsMs = baseTsMs;
+    this.version = bytes[pos + 1]!;
+    this.mapEpoch = mapEpoch;
+    this.recordsStart = this.version === FRAME_VERSION_IDS ? 3 : 2;
+    this.resolver = resolver;
     this.columns = columns;
     this.decoded = payload;
   }
@@ -203,14 +228,30 @@ class ScannedFrame implements DecodedFrame {
     return this.decoded;
   }
 
-  get names(): string[] {
-    return this.payload[1] as string[];
+  get names(): Array<string | null> {
+    if (this.resolvedNames === null) {
+      const table = this.payload[this.recordsStart - 1] as Array<string | number>;
+      const resolver = this.resolver;
+      // A version 2 table's ids (positive integers, checked by decodePayload) resolve to names or null.
+      this.resolvedNames = this.version === FRAME_VERSION ? (table as string[]) : table.map((e) => (typeof e === 'string' ? e : resolveOrNull(resolver, this.mapEpoch, e)));
+    }
+    return this.resolvedNames;
   }
 }
 
-function decodePayload(bytes: Uint8Array, pos: number, frameEnd: number, columns: PayloadColumns | null): ScannedFrame | null {
-  if (columns !== null && readPayload(bytes, pos + FRAME_HEADER_BYTES, frameEnd, columns)) {
-    return new ScannedFrame(bytes, pos, frameEnd, columns.baseTsMs, columns, null);
+function resolveOrNull(resolver: ResourceIdResolver | null, mapEpoch: number, id: number): string | null {
+  const name = resolver === null ? null : resolver(mapEpoch, id);
+  return name === '' ? null : name;
+}
+
+function isUint(v: unknown): v is number {
+  return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+}
+
+function decodePayload(bytes: Uint8Array, pos: number, frameEnd: number, columns: PayloadColumns | null, resolver: ResourceIdResolver | null): ScannedFrame | null {
+  const withIds = bytes[pos + 1] === FRAME_VERSION_IDS;
+  if (columns !== null && readPayload(bytes, pos + FRAME_HEADER_BYTES, frameEnd, columns, withIds, resolver)) {
+    return new ScannedFrame(bytes, pos, frameEnd, columns.baseTsMs, columns.mapEpoch, columns, null, resolver);
   }
   let payload: unknown;
   try {
@@ -218,13 +259,17 @@ function decodePayload(bytes: Uint8Array, pos: number, frameEnd: number, columns
   } catch {
     return null;
   }
-  if (!Array.isArray(payload) || payload.length < 2) return null;
+  const head = withIds ? 3 : 2;
+  if (!Array.isArray(payload) || payload.length < head) return null;
   const baseTsMs: unknown = payload[0];
-  const names: unknown = payload[1];
-  if (typeof baseTsMs !== 'number' || !Number.isSafeInteger(baseTsMs) || baseTsMs < 0) return null;
+  if (!isUint(baseTsMs)) return null;
+  const mapEpoch: unknown = withIds ? payload[1] : -1;
+  if (withIds && !isUint(mapEpoch)) return null;
+  const names: unknown = payload[head - 1];
   if (!Array.isArray(names)) return null;
-  for (const name of names) if (typeof name !== 'string') return null;
-  return new ScannedFrame(bytes, pos, frameEnd, baseTsMs, null, payload);
+  // Version 1: strings only. Version 2: strings and resource ids (integers ≥ 1).
+  for (const name of names) if (typeof name !== 'string' && !(withIds && isUint(name) && name >= 1)) return null;
+  return new ScannedFrame(bytes, pos, frameEnd, baseTsMs, mapEpoch as number, null, payload, resolver);
 }
 
 /** What decodeRecords counted for one frame. */
@@ -232,7 +277,7 @@ export interface RecordTally {
   accepted: number;
   rejected: number;
   unknownKind: number;
-  /** Rejections by code (E_RECORD_SHAPE, E_RECORD_VALUE, E_NAME_INDEX). */
+  /** Rejections by code (E_RECORD_SHAPE, E_RECORD_VALUE, E_NAME_INDEX, E_RESOURCE_ID). */
   rejectedByCode: Partial<Record<RecordRejection, number>>;
 }
 
@@ -259,7 +304,7 @@ export function deliverRecords(frame: DecodedFrame, sink: IndexedRecordSink, scr
   }
   const tally: RecordTally = { accepted: 0, rejected: 0, unknownKind: 0, rejectedByCode: {} };
   const { payload, baseTsMs, names } = frame;
-  for (let i = 2; i < payload.length; i++) {
+  for (let i = frame.recordsStart; i < payload.length; i++) {
     const raw = payload[i];
     const rejection = readRecord(raw, baseTsMs, names, scratch);
     if (rejection === null) {

@@ -16,6 +16,7 @@ import {
   scanFrames,
   type DecodedFrame,
   type RecordTally,
+  type ResourceIdResolver,
   type ScanOptions,
 } from '../src/index.js';
 import { concat, prng, randomEvents, testSeed, wrapPayload } from './helpers.js';
@@ -39,24 +40,34 @@ function show(r: object, nameIndex: number): string {
   return JSON.stringify({ ...r, nameIndex }, (_k, v: unknown) => (Object.is(v, -0) ? '-0' : v));
 }
 
-function referenceOutcome(payload: Uint8Array): Outcome {
+const isUint = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+
+/**
+ * The reference reading of a payload; with `ids`, of a version 2 payload
+ * `[base, epoch, [name | id...], records...]` whose ids `ids` resolves (null: unknown).
+ */
+function referenceOutcome(payload: Uint8Array, ids?: ResourceIdResolver): Outcome {
   let value: unknown;
   try {
     value = unpackr.unpack(payload);
   } catch {
     return { frame: 'payload', records: [], tally: null };
   }
-  if (!Array.isArray(value) || value.length < 2) return { frame: 'payload', records: [], tally: null };
+  const head = ids === undefined ? 2 : 3;
+  if (!Array.isArray(value) || value.length < head) return { frame: 'payload', records: [], tally: null };
   const baseTsMs: unknown = value[0];
-  const names: unknown = value[1];
+  const epoch: unknown = ids === undefined ? 0 : value[1];
+  const table: unknown = value[head - 1];
   if (typeof baseTsMs !== 'number' || !Number.isSafeInteger(baseTsMs) || baseTsMs < 0) return { frame: 'payload', records: [], tally: null };
-  if (!Array.isArray(names) || names.some((n) => typeof n !== 'string')) return { frame: 'payload', records: [], tally: null };
+  if (!isUint(epoch)) return { frame: 'payload', records: [], tally: null };
+  if (!Array.isArray(table) || table.some((n) => typeof n !== 'string' && !(ids !== undefined && isUint(n) && n >= 1))) return { frame: 'payload', records: [], tally: null };
+  const names = (table as Array<string | number>).map((n) => (typeof n === 'string' ? n : ids!(epoch, n) || null));
   const tally: RecordTally = { accepted: 0, rejected: 0, unknownKind: 0, rejectedByCode: {} };
   const records: string[] = [];
   const scratch = emptyFlowRecord();
-  for (let i = 2; i < value.length; i++) {
+  for (let i = head; i < value.length; i++) {
     const raw = value[i];
-    const rejection = readRecord(raw, baseTsMs, names as string[], scratch);
+    const rejection = readRecord(raw, baseTsMs, names, scratch);
     if (rejection === null) {
       tally.accepted++;
       records.push(show(scratch, (raw as number[])[2]!));
@@ -71,6 +82,7 @@ function referenceOutcome(payload: Uint8Array): Outcome {
 
 /** What scanFrames + deliverRecords make of one wrapped frame. */
 function scannedOutcome(frame: Uint8Array, options: ScanOptions = {}): Outcome & { referenceDecoded: number } {
+  // Compared with referenceOutcome's show(): the same fields in the same order.
   const records: string[] = [];
   let tally: RecordTally | null = null;
   const skips: string[] = [];
@@ -476,4 +488,95 @@ t.test('a visitor may scan other bytes while handling a frame (re-entrant scratc
     },
   });
   t.same(names, ['inner', 'outer', 'outer2']);
+});
+
+// --- version 2: name tables with resource ids ---------------------------------------------------
+
+const V2_EPOCH = 1_806_458_880_000_512;
+/** The reader's table: ids 1..40 of V2_EPOCH are known, except multiples of 7; other epochs unknown. */
+const v2Table: ResourceIdResolver = (epoch, id) => (epoch === V2_EPOCH && id <= 40 && id % 7 !== 0 ? `res#${id}` : null);
+
+/** A random version 2 payload: `[base, epoch, [name | id...], records...]`, sometimes broken as a whole. */
+function randomPayloadV2(rand: Rand): Uint8Array {
+  const w = new MsgpackWriter();
+  if (chance(rand, 0.03)) {
+    writeOddValue(w, rand);
+    return w.finish();
+  }
+  const clean = chance(rand, 0.4);
+  const nameCount = clean ? 1 + Math.floor(rand() * 7) : Math.floor(rand() * 8);
+  const recordCount = Math.floor(rand() * 12);
+  const short = chance(rand, 0.04);
+  writeArrayHeader(w, rand, short ? Math.floor(rand() * 3) : 3 + recordCount);
+  if (short) return w.finish();
+  writeUint(w, rand, T0 + Math.floor(rand() * 1000));
+  // the epoch: mostly the known one, sometimes another, now and then not an epoch at all
+  const e = rand();
+  if (e < 0.8) writeUint(w, rand, V2_EPOCH);
+  else if (e < 0.93) writeUint(w, rand, pick(rand, [0, 1, V2_EPOCH + 1, 2 ** 32]));
+  else writeOddValue(w, rand);
+  writeArrayHeader(w, rand, nameCount);
+  const namePool = NAME_POOL.slice(0, 8).filter((n) => n !== '');
+  for (let i = 0; i < nameCount; i++) {
+    const r = rand();
+    if (r < 0.5) writeUint(w, rand, clean ? pick(rand, [1, 2, 3, 5, 8, 13, 40]) : 1 + Math.floor(rand() * 50)); // an id, known or not
+    else if (r < 0.9 || clean) writeStr(w, rand, pick(rand, namePool));
+    else if (r < 0.95) writeUint(w, rand, 0); // id 0: invalid
+    else writeOddValue(w, rand);
+  }
+  for (let i = 0; i < recordCount; i++) writeRecord(w, rand, nameCount, clean);
+  return w.finish();
+}
+
+t.test('property: version 2 payloads (ids in the name table) decode exactly as msgpackr + readRecord with the id table do', async (t) => {
+  const seed = testSeed();
+  t.comment(`seed ${seed} (replay with SW_SEED=${seed})`);
+  const rand = prng(seed);
+  let mismatches = 0;
+  let fastFrames = 0;
+  const codes: Record<string, number> = {};
+  const frames: Uint8Array[] = [];
+  const expected: Outcome[] = [];
+  for (let i = 0; i < 3000 && mismatches < 5; i++) {
+    const payload = randomPayloadV2(rand);
+    if (payload.length === 0 || payload.length > 4088) continue;
+    const frame = wrapPayload(payload, 2);
+    const want = referenceOutcome(payload, v2Table);
+    const key = (o: Outcome): string => JSON.stringify([o.frame, o.records, o.tally === null ? null : tallyKey(o.tally)]);
+    for (const decoder of ['fast', 'reference'] as const) {
+      const got = scannedOutcome(frame, { decoder, resolveId: v2Table });
+      if (key(got) !== key(want)) {
+        mismatches++;
+        t.fail(`frame ${i} (${decoder}): ${key(got)} != reference ${key(want)}; payload ${hex(payload)}`);
+      }
+      if (decoder === 'fast' && want.frame === 'ok' && got.referenceDecoded === 0) fastFrames++;
+    }
+    if (want.frame === 'ok') {
+      for (const [code, n] of Object.entries(want.tally!.rejectedByCode)) codes[code] = (codes[code] ?? 0) + n;
+      codes.accepted = (codes.accepted ?? 0) + want.tally!.accepted;
+    } else codes.payload = (codes.payload ?? 0) + 1;
+    frames.push(frame);
+    expected.push(want);
+  }
+  t.equal(mismatches, 0, 'every version 2 frame decodes the same way on both paths');
+  t.comment(`${frames.length} frames, ${fastFrames} read by the fast path; outcomes ${JSON.stringify(codes)}`);
+  t.ok(fastFrames > frames.length / 10, 'many version 2 frames are read by the fast path');
+  for (const code of ['accepted', 'payload', 'E_RESOURCE_ID', 'E_RECORD_VALUE', 'E_NAME_INDEX']) t.ok((codes[code] ?? 0) > 20, `many outcomes ${code}`);
+  // Versions 1 and 2 interleaved in one stream: the same records and tallies in order.
+  const v1 = Array.from({ length: 200 }, () => wrapPayload(randomPayload(rand))).filter((f) => f.length > 8 && f.length <= 4096);
+  const mixed: Uint8Array[] = [];
+  const mixedWant: Outcome[] = [];
+  frames.forEach((f, i) => {
+    mixed.push(f);
+    mixedWant.push(expected[i]!);
+    const one = v1[i % v1.length]!;
+    if (i % 5 === 0) {
+      mixed.push(one);
+      mixedWant.push(referenceOutcome(one.subarray(8)));
+    }
+  });
+  const stream = concat(mixed);
+  const got: string[] = [];
+  scanFrames(stream, 0, stream.length, { frame: (f) => void deliverRecords(f, (rec, nameIndex) => got.push(show(rec, nameIndex))) }, { final: true, resolveId: v2Table });
+  t.same(got, mixedWant.flatMap((o) => o.records), 'one stream of both versions: the same records in order');
 });

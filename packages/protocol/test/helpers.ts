@@ -42,12 +42,12 @@ export function normalise(e: FlowEvent): FlowEvent {
   }
 }
 
-/** Wraps payload bytes in a v1 header with a correct CRC. */
-export function wrapPayload(payload: Uint8Array): Uint8Array {
+/** Wraps payload bytes in a header (version 1 unless given) with a correct CRC. */
+export function wrapPayload(payload: Uint8Array, version: number = FRAME_VERSION): Uint8Array {
   const out = new Uint8Array(8 + payload.length);
   const crc = crc32(payload, 0, payload.length);
   out[0] = FRAME_MARKER;
-  out[1] = FRAME_VERSION;
+  out[1] = version;
   out[2] = payload.length & 0xff;
   out[3] = payload.length >>> 8;
   new DataView(out.buffer).setUint32(4, crc, true);

@@ -15,8 +15,8 @@ import { Tailer, type TailerFs } from '../ingest/tailer.js';
 import { MetricLogWriter } from '../metriclog/writer.js';
 import { ensurePin, type PinPaths } from '../pin/pin.js';
 import { HealthLog, type FullHealthCounters, type HealthGauge } from '../stats/health.js';
-import { StatsStore, type EntryLookup, type StatsStoreOptions } from '../stats/store.js';
-import type { FlowRecord } from '@sentinel-wasi/protocol';
+import { DEFAULT_MAX_RESOURCES, StatsStore, type EntryLookup, type ResourceEntry, type StatsStoreOptions } from '../stats/store.js';
+import type { FlowRecord, ResourceIdResolver } from '@sentinel-wasi/protocol';
 import { RunningTotals } from '../stats/running-totals.js';
 import type { Health, NodeSnapshot, ResourceTotals, StatsQuery } from '../stats/types.js';
 import { renameSync } from 'node:fs';
@@ -42,20 +42,38 @@ export interface CollectorOptions extends StatsStoreOptions {
   tailerFs?: TailerFs;
   /** Sees every record the store is given (the flow-control traffic counts); none by default. */
   onRecord?: (r: FlowRecord) => void;
+  /** Told each resource the ingestor counts, once per resource entry (the map gives it an id). */
+  onResource?: (name: string) => void;
+  /** Resolves the resource ids of version 2 frames (the map writer's table). */
+  resolveId?: ResourceIdResolver;
 }
 
-/** The store with a tap on every record, for the flow-control loop's per-tick traffic. */
+/** The store with a tap on every record, for the flow-control loop's per-tick traffic, and on each new resource entry. */
 class TappedStore extends StatsStore {
+  /** Resource entries already announced, by entry id. */
+  private readonly announced: Uint8Array;
   constructor(
     options: StatsStoreOptions,
     private readonly tap: (r: FlowRecord) => void,
+    private readonly onResource: (name: string) => void,
   ) {
     super(options);
+    this.announced = new Uint8Array((options.maxResources ?? DEFAULT_MAX_RESOURCES) + 1);
   }
 
   override addResolved(r: FlowRecord, lookup: EntryLookup, nowMs: number): void {
     super.addResolved(r, lookup, nowMs);
     this.tap(r);
+  }
+
+  /** The ingestor's per-frame name lookup: a resource entry seen for the first time is announced. */
+  override entryFor(name: string): ResourceEntry | null {
+    const e = super.entryFor(name);
+    if (e !== null && this.announced[e.id] === 0) {
+      this.announced[e.id] = 1;
+      this.onResource(e.name);
+    }
+    return e;
   }
 }
 
@@ -94,8 +112,11 @@ export class Collector implements StatsQuery {
     this.app = pin.header.app;
     this.graceMs = options.graceMs ?? DEFAULT_GRACE_MS;
     this.passBudgetBytes = options.passBudgetBytes ?? DEFAULT_PASS_BUDGET_BYTES;
-    this.store = options.onRecord === undefined ? new StatsStore({ ...options, health: this.health }) : new TappedStore({ ...options, health: this.health }, options.onRecord);
-    this.ingestor = new Ingestor(this.store, this.health);
+    this.store =
+      options.onRecord === undefined && options.onResource === undefined
+        ? new StatsStore({ ...options, health: this.health })
+        : new TappedStore({ ...options, health: this.health }, options.onRecord ?? (() => undefined), options.onResource ?? (() => undefined));
+    this.ingestor = new Ingestor(this.store, this.health, options.resolveId);
     this.tailer = new Tailer({ logDir: this.paths.logDir, ingestor: this.ingestor, health: this.health, graceMs: this.graceMs, ...(options.readBufferBytes === undefined ? {} : { readBufferBytes: options.readBufferBytes }), ...(options.tailerFs === undefined ? {} : { fs: options.tailerFs }) });
     this.metricLog = new MetricLogWriter({
       dir: this.paths.metricDir,

@@ -1,9 +1,10 @@
 // Owns turning segment bytes into counted records: frame scanning (native CRC), record
 // validation into one reused FlowRecord (deliverRecords), and the store update, with each name of
-// a frame resolved to its resource entry once per frame; what is read and skipped is reported to a
-// HealthSink. No file I/O here, so a benchmark can feed bytes from memory.
+// a frame resolved to its resource entry once per frame (resource ids of version 2 frames through
+// the map writer's id table); what is read and skipped is reported to a HealthSink. No file I/O
+// here, so a benchmark can feed bytes from memory.
 
-import { deliverRecords, emptyFlowRecord, MAX_PAYLOAD_BYTES, scanFrames, type DecodedFrame, type FlowRecord, type FrameVisitor, type ScanResult, type ScanSkip } from '@sentinel-wasi/protocol';
+import { deliverRecords, emptyFlowRecord, MAX_PAYLOAD_BYTES, scanFrames, type DecodedFrame, type FlowRecord, type FrameVisitor, type ResourceIdResolver, type ScanResult, type ScanSkip } from '@sentinel-wasi/protocol';
 import { nodeCrc32 } from '@sentinel-wasi/protocol/node';
 import type { HealthSink } from '../stats/health.js';
 import type { ResourceEntry, StatsStore } from '../stats/store.js';
@@ -49,10 +50,14 @@ export class Ingestor {
   };
 
   /** Counts into `store`; reports frames read, skipped and rejected to `health` (the store's own HealthLog when not given). */
-  constructor(store: StatsStore, health: HealthSink = store.health) {
+  constructor(store: StatsStore, health: HealthSink = store.health, resolveId?: ResourceIdResolver) {
     this.store = store;
     this.health = health;
+    this.resolveId = resolveId;
   }
+
+  /** Resource ids of version 2 frames (the map writer's table); without it their records are rejected. */
+  private readonly resolveId: ResourceIdResolver | undefined;
 
   /** Validates each record of a frame and counts it, resolving names once per frame. */
   private frame(frame: DecodedFrame): void {
@@ -76,6 +81,7 @@ export class Ingestor {
       final: options.final ?? false,
       baseOffset: options.baseOffset ?? start,
       ...(nodeCrc32 === undefined ? {} : { crc32: nodeCrc32 }),
+      ...(this.resolveId === undefined ? {} : { resolveId: this.resolveId }),
     });
     this.health.count('framesRead', result.framesRead);
     if (result.framesSkipped > 0) this.health.count('framesSkipped', result.framesSkipped);

@@ -1,7 +1,9 @@
 // Owns closing the flow-control loop in the daemon: the rule files (rules/rule-files.ts) feed the
 // rules engine; every control tick (≤ 100 ms) the engine runs on the traffic counted since the
 // previous tick (traffic-tap.ts) and the verdicts of every resource under a rule are written to
-// `<pin>/map` (map-writer.ts), so each slot is refreshed at least once a tick. Rules pushed over
+// `<pin>/map` (map-writer.ts), so each verdict slot is refreshed at least once a tick; resources
+// counted for the first time (`resourceCounted`) get a PASS slot, and so a resource id filters
+// write in frames, at the next tick. Rules pushed over
 // HTTP go through here too (checked, persisted, applied at the next tick). When the collector
 // stops, nothing refreshes the slots: they go stale and filters fail open.
 
@@ -37,6 +39,7 @@ export class FlowControl {
   readonly writer: MapWriter;
   private engine: RuleEngine;
   private ticks = 0;
+  private newResources: string[] = [];
 
   constructor(options: FlowControlOptions) {
     this.files = new RuleFiles(options.rulesDir);
@@ -57,11 +60,20 @@ export class FlowControl {
     return changes;
   }
 
+  /** A resource the statistics count for the first time: it gets a slot (and an id) at the next tick. */
+  resourceCounted(name: string): void {
+    this.newResources.push(name);
+  }
+
   /** One control tick: the engine on the traffic since the last tick, then the map. */
   tick(nowMs: number, concurrencyOf: (resource: string, origin: string) => number): BreakerTransition[] {
     this.ticks++;
     const traffic = this.tap.take(concurrencyOf);
     const { verdicts, transitions } = this.engine.tick(nowMs, traffic);
+    if (this.newResources.length > 0) {
+      this.writer.addResources(this.newResources);
+      this.newResources = [];
+    }
     this.writer.publish(nowMs, verdicts.map((v) => ({ key: mapKeyOf(v.resource, v.origin), verdict: v.verdict })));
     return transitions;
   }
@@ -80,9 +92,9 @@ export class FlowControl {
     return status;
   }
 
-  /** True when a rule is loaded or a slot is in use (the tick then has work to do). */
+  /** True when a rule is loaded or a verdict slot is in use (the tick then reads the segments first). */
   get active(): boolean {
-    return this.engine.resources().length > 0 || this.writer.size > 0;
+    return this.engine.resources().length > 0 || this.writer.verdictSlots > 0;
   }
 
   health(): FlowControlHealth {

@@ -1,11 +1,15 @@
 // Owns the collector's side of the resource map `<pin>/map` (layout: the protocol's
 // resource-map.ts): creating it (a new epoch) or reopening the one the last run left, giving each
-// verdict key a slot and a resource id, and writing whole slots with positioned writes. Ids are
-// durable before they are published: the placement table (epoch, slot count, next id, name → slot
-// and id) is written to `<pin>/collector/map-ids.json` (atomically) before any slot with a new id
-// is written, so a restart reuses the map, its epoch and its ids, and never gives an id twice
-// within the epoch. A map whose header does not match that file is recreated with a new epoch.
-// Keys that lose their verdict get their slot zeroed (their id is not reused).
+// verdict key and each counted resource a slot and a resource id, writing whole slots with
+// positioned writes, and resolving the ids filters write in frames (`resolveId`). Ids are durable
+// before they are published: the placement table (epoch, slot count, next id, name → slot and id,
+// and the previous epoch's ids) is written to `<pin>/collector/map-ids.json` (atomically) before
+// any slot with a new id is written, so a restart reuses the map, its epoch and its ids, and never
+// gives an id twice within the epoch. A map whose header does not match that file is recreated with
+// a new epoch; the ids of the epoch it replaces stay resolvable. A counted resource without a
+// verdict gets a PASS slot, written once (it reads as stale, and still carries its id); a counted
+// resource whose verdict ends goes back to PASS and keeps its id; any other key whose verdict ends
+// gets its slot zeroed, and its id is retired: never given again, still resolvable in its epoch.
 
 import { closeSync, constants, fstatSync, openSync, readFileSync, readSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
@@ -24,12 +28,19 @@ import {
   slotOffset,
   VerdictKind,
 } from '@sentinel-wasi/protocol/encode';
-import { writeFileSafely } from '../pin/safe-write.js';
+import type { ResourceIdResolver } from '@sentinel-wasi/protocol';
+import { UnsafePathError, writeFileSafely } from '../pin/safe-write.js';
 import type { Verdict } from '../rules/verdict.js';
 
-/** Home slots of a new map: 4096 (a 197 KB file). */
-export const DEFAULT_MAP_SLOTS = 4096;
+/**
+ * Home slots of a new map: 16384 (a 786 KB file), so that the collector's 6000 resources (its
+ * default cap) and the (resource, origin) keys under rules fill under 40 % of them: few windows are
+ * full, and a resource without a slot is only named inline in frames.
+ */
+export const DEFAULT_MAP_SLOTS = 16384;
 export const MAP_IDS_FILE = 'map-ids.json';
+/** After a failure to create the map (a full disk), how long until the next try. */
+export const CREATE_RETRY_MS = 5000;
 
 export interface MapWriterOptions {
   pinDir: string;
@@ -43,8 +54,10 @@ export interface MapWriterCounters {
   mapSlotWrites: number;
   /** Keys placed away from their home slot (another name was there). */
   mapCollisions: number;
-  /** Keys that found no free slot in their window: filters read them as PASS. */
+  /** Keys that found no free slot in their window: filters read them as PASS (and name them inline). */
   mapWindowFull: number;
+  /** Counted resources given a PASS slot (and so an id) without a verdict. */
+  mapResourcesPlaced: number;
   /** Failed slot writes or id-file writes (the slot keeps its last verdict and goes stale). */
   mapWriteErrors: number;
 }
@@ -54,13 +67,23 @@ interface IdsFile {
   epoch: number;
   slotCount: number;
   nextId: number;
-  entries: Array<{ name: string; slot: number; resourceId: number }>;
+  /** `counted`: a resource the collector counts (it keeps its slot, as PASS, without a verdict). */
+  entries: Array<{ name: string; slot: number; resourceId: number; counted?: boolean }>;
+  /** Ids of this epoch whose slot was cleared: never given again, still resolvable. */
+  retired?: Array<{ name: string; resourceId: number }>;
+  /** The epoch this one replaced, with its resources' ids (frames written before may still carry them). */
+  previous?: { epoch: number; entries: Array<{ name: string; resourceId: number }> };
+}
+
+/** A map key that names a resource (a (resource, origin) key holds a NUL: see mapKeyOf). */
+function isResourceKey(key: string): boolean {
+  return !key.includes('\u0000');
 }
 
 export class MapWriter {
   readonly path: string;
   readonly idsPath: string;
-  readonly counters: MapWriterCounters = { mapSlotWrites: 0, mapCollisions: 0, mapWindowFull: 0, mapWriteErrors: 0 };
+  readonly counters: MapWriterCounters = { mapSlotWrites: 0, mapCollisions: 0, mapWindowFull: 0, mapResourcesPlaced: 0, mapWriteErrors: 0 };
   epoch = 0;
   /** True when open() found and reused the previous run's map. */
   reused = false;
@@ -72,6 +95,15 @@ export class MapWriter {
   /** Keys that found no slot (counted once each). */
   private readonly homeless = new Set<string>();
   private readonly options: MapWriterOptions;
+  /** Counted resources to give a slot at the next publish. */
+  private pending: string[] = [];
+  /** The previous epoch's resource ids (resolvable after the map was recreated). */
+  private previous: { epoch: number; names: Map<number, string> } | null = null;
+  private previousEntries: Array<{ name: string; resourceId: number }> = [];
+  /** Resource keys the collector counts (they keep a PASS slot without a verdict). */
+  private counted = new Set<string>();
+  /** Ids of this epoch whose key lost its slot, with their names. */
+  private retired = new Map<number, string>();
 
   constructor(options: MapWriterOptions) {
     this.options = options;
@@ -88,66 +120,130 @@ export class MapWriter {
       this.epoch = restored.epoch;
       this.fd = restored.fd;
       this.reused = true;
+      this.setPrevious(restored.previous);
+      this.counted = restored.counted;
+      this.retired = restored.retired;
+      this.firstUnsaved = this.table.nextResourceId;
       // Keys placed by the last run keep their slots; they are cleared if no verdict comes.
       this.live = new Set(this.table.entries().map((e) => e.name));
       return;
     }
     const slotCount = this.options.slotCount ?? DEFAULT_MAP_SLOTS;
+    // The epoch being replaced (if its id file is readable) keeps its ids resolvable.
+    const old = this.readIds();
+    if (old !== null && Number.isSafeInteger(old.epoch) && Array.isArray(old.entries)) {
+      const all = [...old.entries, ...(Array.isArray(old.retired) ? old.retired : [])];
+      this.setPrevious({ epoch: old.epoch, entries: all.filter((e) => isResourceKey(e.name)).map((e) => ({ name: e.name, resourceId: e.resourceId })) });
+    }
+    this.counted = new Set();
+    this.retired = new Map();
     this.epoch = mapEpochOf(nowMs, this.options.random ?? Math.random);
     this.table = new MapSlotTable(slotCount);
-    this.saveIds(); // the epoch is durable before a map of that epoch exists
-    const bytes = new Uint8Array(mapFileBytes(slotCount));
-    bytes.set(encodeMapHeader({ slotCount, epoch: this.epoch }));
-    writeFileSafely(this.path, bytes, 0o640);
-    this.fd = openSync(this.path, constants.O_RDWR | constants.O_NOFOLLOW);
     this.live = new Set();
+    this.create(nowMs);
   }
 
-  /** Writes the verdict of every key given (refreshing its slot) and clears keys no longer given. */
+  /**
+   * Writes the id file and a new map of this.epoch. A failure (a full disk, say) leaves no map:
+   * filters fail open and name resources inline, the collector counts on, and publish() tries
+   * again every CREATE_RETRY_MS. Only an unsafe path (E_UNSAFE_PATH) is thrown.
+   */
+  private create(nowMs: number): void {
+    const slotCount = this.table.slotCount;
+    try {
+      this.saveIds(); // the epoch is durable before a map of that epoch exists
+      this.firstUnsaved = this.table.nextResourceId;
+      const bytes = new Uint8Array(mapFileBytes(slotCount));
+      bytes.set(encodeMapHeader({ slotCount, epoch: this.epoch }));
+      writeFileSafely(this.path, bytes, 0o640);
+      this.fd = openSync(this.path, constants.O_RDWR | constants.O_NOFOLLOW);
+      this.createRetryAtMs = null;
+    } catch (err) {
+      if (err instanceof UnsafePathError) throw err;
+      this.counters.mapWriteErrors++;
+      this.createRetryAtMs = nowMs + CREATE_RETRY_MS;
+    }
+  }
+
+  /** Counted resources to give a slot (PASS, so an id) at the next publish; placed ones are skipped then. */
+  addResources(names: readonly string[]): void {
+    for (const name of names) this.pending.push(name);
+  }
+
+  /**
+   * Writes the verdict of every key given (refreshing its slot), gives new counted resources a PASS
+   * slot, puts resources whose verdict ended back to PASS and clears (resource, origin) keys no
+   * longer given.
+   */
   publish(nowMs: number, verdicts: ReadonlyArray<{ key: string; verdict: Verdict }>): void {
+    if (this.fd === null && this.createRetryAtMs !== null && nowMs >= this.createRetryAtMs) this.create(nowMs);
     if (this.fd === null) return;
     const placed: Array<{ key: string; verdict: Verdict; slot: number; resourceId: number; hash: { lo: number; hi: number } }> = [];
+    const fresh: Array<{ key: string; slot: number; resourceId: number; hash: { lo: number; hi: number } }> = [];
     let newIds = false;
     for (const { key, verdict } of verdicts) {
       let p = this.table.get(key);
       if (p === undefined) {
-        if (this.homeless.has(key)) continue;
-        const fullBefore = this.table.windowFull;
-        const np = this.table.place(key);
-        if (np === null) {
-          if (this.table.windowFull > fullBefore) this.counters.mapWindowFull++;
-          this.homeless.add(key);
-          continue;
-        }
+        const np = this.placeNew(key);
+        if (np === null) continue;
         p = np;
         newIds = true;
-        if (p.slot !== homeSlot(p.hash, this.table.slotCount)) this.counters.mapCollisions++;
       }
       placed.push({ key, verdict, ...p });
+    }
+    const pending = this.pending;
+    this.pending = [];
+    for (const key of pending) {
+      if (!isResourceKey(key)) continue;
+      if (!this.counted.has(key)) {
+        this.counted.add(key);
+        newIds = true; // the id file records it as counted
+      }
+      if (this.table.get(key) !== undefined) continue;
+      const p = this.placeNew(key);
+      if (p === null) continue;
+      newIds = true;
+      fresh.push({ key, ...p });
     }
     if (newIds) {
       try {
         this.saveIds();
       } catch {
         this.counters.mapWriteErrors++;
-        return; // ids not durable: publish nothing new this tick
+        // Ids not durable: publish none of them (they are given again at a later publish).
+        for (const p of [...placed, ...fresh]) if (p.resourceId >= this.firstUnsaved) this.table.remove(p.key);
+        this.pending.push(...fresh.map((p) => p.key));
+        return;
       }
     }
+    this.firstUnsaved = this.table.nextResourceId;
     const next = new Set<string>();
     for (const p of placed) {
       next.add(p.key);
-      const seq = ((this.sequence.get(p.key) ?? 0) + 1) >>> 0;
-      this.sequence.set(p.key, seq);
       const { kind, param } = encodeVerdict(p.verdict, nowMs);
-      this.writeAt(encodeSlot({ hash: p.hash, resourceId: p.resourceId, kind, param, refreshMs: Math.floor(nowMs), sequence: seq, epochTag: epochTagOf(this.epoch) }), slotOffset(p.slot));
+      this.writeSlot(p.key, p, kind, param, nowMs);
     }
+    for (const p of fresh) {
+      if (next.has(p.key)) continue;
+      this.counters.mapResourcesPlaced++;
+      this.writeSlot(p.key, p, VerdictKind.PASS, 0, nowMs);
+    }
+    let removed = false;
     for (const key of this.live) {
       if (next.has(key)) continue;
+      const p = this.table.get(key);
+      if (p !== undefined && this.counted.has(key)) {
+        // The verdict ended: a counted resource keeps its slot and id, as PASS.
+        this.writeSlot(key, p, VerdictKind.PASS, 0, nowMs);
+        continue;
+      }
+      if (p !== undefined && isResourceKey(key)) this.retired.set(p.resourceId, key);
       const slot = this.table.remove(key);
       this.sequence.delete(key);
+      removed = true;
       if (slot !== null) this.writeAt(new Uint8Array(MAP_SLOT_BYTES), slotOffset(slot));
     }
-    if (this.live.size > 0 && [...this.live].some((k) => !next.has(k))) {
+    if (removed) {
       try {
         this.saveIds();
       } catch {
@@ -155,6 +251,25 @@ export class MapWriter {
       }
     }
     this.live = next;
+  }
+
+  /**
+   * The name of a resource id of map epoch `epoch`: the current epoch's table, or the previous
+   * epoch's (kept when the map was recreated); null for any other epoch, an unknown id, or a
+   * (resource, origin) key. Frames are resolved with it (the ids are durable before any filter can read them).
+   */
+  readonly resolveId: ResourceIdResolver = (epoch, id) => {
+    if (epoch === this.epoch) {
+      const name = this.table.nameOf(id) ?? this.retired.get(id);
+      return name !== undefined && isResourceKey(name) ? name : null;
+    }
+    if (this.previous !== null && epoch === this.previous.epoch) return this.previous.names.get(id) ?? null;
+    return null;
+  };
+
+  /** Keys with a verdict slot refreshed every tick. */
+  get verdictSlots(): number {
+    return this.live.size;
   }
 
   /** Slots in use. */
@@ -167,6 +282,44 @@ export class MapWriter {
     this.fd = null;
   }
 
+  /** Ids below this were saved in the id file. */
+  private firstUnsaved = 1;
+  /** When creating the map failed: when to try again (null: no failure pending). */
+  private createRetryAtMs: number | null = null;
+
+  private placeNew(key: string): { slot: number; resourceId: number; hash: { lo: number; hi: number } } | null {
+    if (this.homeless.has(key)) return null;
+    const fullBefore = this.table.windowFull;
+    const p = this.table.place(key);
+    if (p === null) {
+      if (this.table.windowFull > fullBefore) this.counters.mapWindowFull++;
+      this.homeless.add(key);
+      return null;
+    }
+    if (p.slot !== homeSlot(p.hash, this.table.slotCount)) this.counters.mapCollisions++;
+    return p;
+  }
+
+  private writeSlot(key: string, p: { slot: number; resourceId: number; hash: { lo: number; hi: number } }, kind: VerdictKind, param: number, nowMs: number): void {
+    const seq = ((this.sequence.get(key) ?? 0) + 1) >>> 0;
+    this.sequence.set(key, seq);
+    this.writeAt(encodeSlot({ hash: p.hash, resourceId: p.resourceId, kind, param, refreshMs: Math.floor(nowMs), sequence: seq, epochTag: epochTagOf(this.epoch) }), slotOffset(p.slot));
+  }
+
+  private setPrevious(previous: { epoch: number; entries: Array<{ name: string; resourceId: number }> } | undefined): void {
+    if (previous === undefined || previous.epoch === this.epoch) return;
+    this.previousEntries = previous.entries;
+    this.previous = { epoch: previous.epoch, names: new Map(previous.entries.map((e) => [e.resourceId, e.name])) };
+  }
+
+  private readIds(): IdsFile | null {
+    try {
+      return JSON.parse(readFileSync(this.idsPath, 'utf8')) as IdsFile;
+    } catch {
+      return null;
+    }
+  }
+
   private writeAt(bytes: Uint8Array, offset: number): void {
     try {
       writeSync(this.fd!, bytes, 0, bytes.length, offset);
@@ -177,17 +330,21 @@ export class MapWriter {
   }
 
   private saveIds(): void {
-    const file: IdsFile = { version: 1, epoch: this.epoch, slotCount: this.table.slotCount, nextId: this.table.nextResourceId, entries: this.table.entries() };
+    const file: IdsFile = {
+      version: 1,
+      epoch: this.epoch,
+      slotCount: this.table.slotCount,
+      nextId: this.table.nextResourceId,
+      entries: this.table.entries().map((e) => (this.counted.has(e.name) ? { ...e, counted: true } : e)),
+      ...(this.retired.size === 0 ? {} : { retired: [...this.retired].map(([resourceId, name]) => ({ name, resourceId })) }),
+      ...(this.previous === null ? {} : { previous: { epoch: this.previous.epoch, entries: this.previousEntries } }),
+    };
     writeFileSafely(this.idsPath, `${JSON.stringify(file)}\n`);
   }
 
-  private tryReuse(): { table: MapSlotTable; epoch: number; fd: number } | null {
-    let ids: IdsFile;
-    try {
-      ids = JSON.parse(readFileSync(this.idsPath, 'utf8')) as IdsFile;
-    } catch {
-      return null;
-    }
+  private tryReuse(): { table: MapSlotTable; epoch: number; fd: number; previous: IdsFile['previous']; counted: Set<string>; retired: Map<number, string> } | null {
+    const ids = this.readIds();
+    if (ids === null) return null;
     let fd: number | null = null;
     try {
       const table = MapSlotTable.restore(ids.slotCount, ids.nextId, ids.entries);
@@ -196,7 +353,10 @@ export class MapWriter {
       readSync(fd, head, 0, MAP_HEADER_BYTES, 0);
       const header = decodeMapHeader(head);
       if (header === null || header.epoch !== ids.epoch || header.slotCount !== ids.slotCount || fstatSync(fd).size !== mapFileBytes(ids.slotCount)) throw new Error('map does not match its id file');
-      return { table, epoch: ids.epoch, fd };
+      const previous = ids.previous !== undefined && Number.isSafeInteger(ids.previous.epoch) && Array.isArray(ids.previous.entries) ? ids.previous : undefined;
+      const counted = new Set(ids.entries.filter((e) => e.counted === true).map((e) => e.name));
+      const retired = new Map((Array.isArray(ids.retired) ? ids.retired : []).map((e) => [e.resourceId, e.name] as [number, string]));
+      return { table, epoch: ids.epoch, fd, previous, counted, retired };
     } catch {
       if (fd !== null) closeSync(fd);
       return null;

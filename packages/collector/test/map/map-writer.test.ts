@@ -1,7 +1,9 @@
 // The daemon's resource-map writer on real files: a new map (header, epoch, size), verdicts as a
 // filter reads them, ids persisted before their slots are written and reused after a restart
-// (same epoch, same ids, no id given twice), cleared keys zeroed, collisions and full windows
-// counted, a map that does not match its id file recreated with a new epoch.
+// (same epoch, same ids, no id given twice), resources keeping their slot and id as PASS when their
+// verdict ends and (resource, origin) keys zeroed, counted resources given PASS slots written once,
+// ids resolved for frames (current and previous epoch), collisions and full windows counted, a map
+// that does not match its id file recreated with a new epoch.
 
 import t from 'tap';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -34,34 +36,48 @@ t.test('creates the map, publishes verdicts a filter reads, persists ids first, 
   w.open(T0);
   t.equal(statSync(join(dirs.pinDir, 'map')).size, mapFileBytes(64));
   t.equal(w.epoch, T0 * 1024 + 512);
+  w.addResources(['GET /b', 'GET /c']); // counted by the statistics (GET /u is not)
   w.publish(T0, [
     { key: 'GET /a', verdict: { kind: 'admit', ratio: 0.25 } },
     { key: 'GET /b', verdict: { kind: 'block', untilMs: T0 + 5000 } },
     { key: mapKeyOf('GET /a', 'app-x'), verdict: { kind: 'block' } },
     { key: 'GET /c', verdict: { kind: 'pass' } },
+    { key: 'GET /u', verdict: { kind: 'block' } },
   ]);
   t.same([read(dirs.pinDir, 'GET /a', T0).kind, read(dirs.pinDir, 'GET /a', T0).param], [VerdictKind.ADMIT, 0.25]);
   t.same([read(dirs.pinDir, 'GET /b', T0).kind, read(dirs.pinDir, 'GET /b', T0).param], [VerdictKind.BLOCK, T0 + 5000]);
   t.same([read(dirs.pinDir, mapKeyOf('GET /a', 'app-x'), T0).kind, read(dirs.pinDir, mapKeyOf('GET /a', 'app-x'), T0).param], [VerdictKind.BLOCK, T0], 'a block without a time holds until rewritten');
   t.same([read(dirs.pinDir, 'GET /c', T0).kind, read(dirs.pinDir, 'GET /c', T0).outcome], [VerdictKind.PASS, 'hit']);
   const ids = JSON.parse(readFileSync(join(dirs.collectorDir, 'map-ids.json'), 'utf8')) as { epoch: number; nextId: number; entries: Array<{ name: string; resourceId: number }> };
-  t.same([ids.epoch, ids.nextId, ids.entries.length], [w.epoch, 5, 4], 'ids durable');
+  t.same([ids.epoch, ids.nextId, ids.entries.length], [w.epoch, 6, 5], 'ids durable');
   const idOfA = read(dirs.pinDir, 'GET /a', T0).resourceId;
-  t.equal(w.counters.mapSlotWrites, 4);
+  const idOfU = read(dirs.pinDir, 'GET /u', T0).resourceId;
+  t.equal(w.counters.mapSlotWrites, 5);
 
-  // GET /b loses its verdict: its slot is zeroed, its id never comes back.
+  // GET /b (counted) loses its verdict: it goes back to PASS and keeps its slot and id. GET /u
+  // (not counted) loses its slot; its id is retired: still resolvable, never given again.
+  const idOfB = read(dirs.pinDir, 'GET /b', T0).resourceId;
   w.publish(T0 + 100, [{ key: 'GET /a', verdict: { kind: 'admit', ratio: 0.5 } }, { key: 'GET /c', verdict: { kind: 'pass' } }, { key: mapKeyOf('GET /a', 'app-x'), verdict: { kind: 'block' } }]);
-  t.equal(read(dirs.pinDir, 'GET /b', T0 + 100).outcome, 'miss');
+  t.same([read(dirs.pinDir, 'GET /b', T0 + 100).kind, read(dirs.pinDir, 'GET /b', T0 + 100).resourceId], [VerdictKind.PASS, idOfB]);
+  t.equal(read(dirs.pinDir, 'GET /u', T0 + 100).outcome, 'miss');
+  t.equal(w.resolveId(w.epoch, idOfU), 'GET /u', 'a retired id still resolves');
+  const idOfOrigin = read(dirs.pinDir, mapKeyOf('GET /a', 'app-x'), T0).resourceId;
   w.close();
 
   const again = new MapWriter({ ...dirs, slotCount: 64, random: () => 0.9 });
   again.open(T0 + 1000);
   t.equal(again.reused, true);
   t.equal(again.epoch, w.epoch, 'same epoch');
-  again.publish(T0 + 1000, [{ key: 'GET /a', verdict: { kind: 'admit', ratio: 0.75 } }, { key: 'GET /b', verdict: { kind: 'pass' } }]);
+  again.publish(T0 + 1000, [{ key: 'GET /a', verdict: { kind: 'admit', ratio: 0.75 } }, { key: 'GET /d', verdict: { kind: 'pass' } }]);
   t.equal(read(dirs.pinDir, 'GET /a', T0 + 1000).resourceId, idOfA, 'same id after the restart');
-  t.equal(read(dirs.pinDir, 'GET /b', T0 + 1000).resourceId, 5, 'a new name gets the next id, not a freed one');
-  t.equal(read(dirs.pinDir, 'GET /c', T0 + 1000).outcome, 'miss', 'keys without a verdict after the restart are cleared');
+  t.equal(read(dirs.pinDir, 'GET /b', T0 + 1000).resourceId, idOfB, 'a resource keeps its id');
+  t.same([read(dirs.pinDir, 'GET /c', T0 + 1000).kind, read(dirs.pinDir, 'GET /c', T0 + 1000).outcome], [VerdictKind.PASS, 'hit'], 'resources without a verdict after the restart are PASS');
+  t.equal(read(dirs.pinDir, mapKeyOf('GET /a', 'app-x'), T0 + 1000).outcome, 'miss', '(resource, origin) keys without a verdict after the restart are cleared');
+  t.equal(read(dirs.pinDir, 'GET /d', T0 + 1000).resourceId, 6, 'a new name gets the next id');
+  t.equal(again.resolveId(w.epoch, idOfOrigin), null, 'a (resource, origin) key is no resource');
+  t.equal(again.resolveId(w.epoch, idOfU), 'GET /u', 'a retired id still resolves after the restart');
+  again.publish(T0 + 1100, [{ key: 'GET /e', verdict: { kind: 'pass' } }]);
+  t.equal(read(dirs.pinDir, 'GET /e', T0 + 1100).resourceId, 7, 'never a freed id');
   again.close();
 
   // A map that does not match its id file (here: replaced by another size) is recreated.
@@ -83,5 +99,83 @@ t.test('collisions and full windows are counted; a name without a slot reads PAS
   t.equal(read(dirs.pinDir, 'r5', T0).outcome, 'miss');
   w.publish(T0 + 100, keys.map((key) => ({ key, verdict: { kind: 'admit', ratio: 0.5 } as const })));
   t.equal(w.counters.mapWindowFull, 2, 'each homeless key counted once');
+  w.close();
+});
+
+t.test('counted resources get a PASS slot and an id, durable first, written once; ids resolve for frames', async (t) => {
+  const dirs = pinDir(t);
+  const w = new MapWriter({ ...dirs, slotCount: 256, random: () => 0.5 });
+  w.open(T0);
+  w.addResources(['GET /x', 'GET /y', 'GET /x', mapKeyOf('GET /x', 'o')]);
+  w.publish(T0, [{ key: 'GET /ruled', verdict: { kind: 'block' } }]);
+  const x = read(dirs.pinDir, 'GET /x', T0);
+  const y = read(dirs.pinDir, 'GET /y', T0);
+  t.same([x.kind, x.outcome, y.kind, y.outcome], [VerdictKind.PASS, 'hit', VerdictKind.PASS, 'hit']);
+  t.equal(read(dirs.pinDir, mapKeyOf('GET /x', 'o'), T0).outcome, 'miss', 'only resource names are placed as counted resources');
+  t.same([w.counters.mapResourcesPlaced, w.counters.mapSlotWrites, w.verdictSlots], [2, 3, 1]);
+  const file = JSON.parse(readFileSync(join(dirs.collectorDir, 'map-ids.json'), 'utf8')) as { entries: Array<{ name: string; resourceId: number }> };
+  t.same(file.entries.map((e) => [e.name, e.resourceId]).sort(), [['GET /ruled', 1], ['GET /x', 2], ['GET /y', 3]], 'the ids are in the id file');
+  // Later ticks refresh the verdict slot only; the PASS slots are left to go stale, with their ids.
+  w.addResources(['GET /x']);
+  w.publish(T0 + 100, [{ key: 'GET /ruled', verdict: { kind: 'block' } }]);
+  w.publish(T0 + 200, [{ key: 'GET /ruled', verdict: { kind: 'block' } }]);
+  t.equal(w.counters.mapSlotWrites, 5);
+  const stale = read(dirs.pinDir, 'GET /x', T0 + 10_000);
+  t.same([stale.outcome, stale.resourceId], ['stale', x.resourceId], 'a stale PASS slot still carries the id');
+  // Resolving: this epoch's resources; not (resource, origin) keys, other epochs or unknown ids.
+  t.equal(w.resolveId(w.epoch, x.resourceId), 'GET /x');
+  t.equal(w.resolveId(w.epoch, 1), 'GET /ruled');
+  t.equal(w.resolveId(w.epoch, 99), null);
+  t.equal(w.resolveId(w.epoch + 1, x.resourceId), null);
+  w.publish(T0 + 300, [{ key: mapKeyOf('GET /x', 'o'), verdict: { kind: 'block' } }]);
+  t.equal(w.resolveId(w.epoch, read(dirs.pinDir, mapKeyOf('GET /x', 'o'), T0 + 300).resourceId), null, 'a (resource, origin) key is no resource');
+  const firstEpoch = w.epoch;
+  w.close();
+
+  // The map is recreated (new epoch): the previous epoch's ids still resolve, also after a restart that reuses the new map.
+  writeFileSync(join(dirs.pinDir, 'map'), new Uint8Array(10));
+  const second = new MapWriter({ ...dirs, slotCount: 256, random: () => 0.25 });
+  second.open(T0 + 1000);
+  t.equal(second.reused, false);
+  t.not(second.epoch, firstEpoch);
+  second.addResources(['GET /y']);
+  second.publish(T0 + 1000, []);
+  const y2 = read(dirs.pinDir, 'GET /y', T0 + 1000);
+  t.equal(y2.resourceId, 1, 'ids start over in the new epoch');
+  t.equal(second.resolveId(second.epoch, 1), 'GET /y');
+  t.equal(second.resolveId(firstEpoch, 1), 'GET /ruled', 'the previous epoch resolves with its own table');
+  t.equal(second.resolveId(firstEpoch, x.resourceId), 'GET /x');
+  second.close();
+  const restarted = new MapWriter({ ...dirs, slotCount: 256 });
+  restarted.open(T0 + 2000);
+  t.equal(restarted.reused, true);
+  t.equal(restarted.resolveId(firstEpoch, x.resourceId), 'GET /x', 'the previous epoch survives a restart');
+  t.equal(restarted.resolveId(restarted.epoch, 1), 'GET /y');
+  restarted.close();
+  // A second recreation keeps only the epoch just replaced.
+  writeFileSync(join(dirs.pinDir, 'map'), new Uint8Array(10));
+  const third = new MapWriter({ ...dirs, slotCount: 256, random: () => 0.75 });
+  third.open(T0 + 3000);
+  t.equal(third.resolveId(firstEpoch, x.resourceId), null, 'two epochs back: unresolvable');
+  t.equal(third.resolveId(second.epoch, 1), 'GET /y');
+  third.close();
+});
+
+t.test('a map that cannot be created (here: a directory in its place) does not stop the collector; it is tried again every 5 s', async (t) => {
+  const dirs = pinDir(t);
+  mkdirSync(join(dirs.pinDir, 'map', 'in-the-way'), { recursive: true });
+  const w = new MapWriter({ ...dirs, slotCount: 64 });
+  w.open(T0);
+  t.equal(w.counters.mapWriteErrors, 1);
+  w.addResources(['GET /a']);
+  w.publish(T0 + 100, [{ key: 'GET /b', verdict: { kind: 'block' } }]);
+  t.same([w.counters.mapSlotWrites, w.size], [0, 0], 'nothing published without a map');
+  rmSync(join(dirs.pinDir, 'map'), { recursive: true });
+  w.publish(T0 + 4000, []);
+  t.equal(statSync(join(dirs.pinDir, 'map'), { throwIfNoEntry: false }), undefined, 'not before 5 s');
+  w.publish(T0 + 5000, [{ key: 'GET /b', verdict: { kind: 'block' } }]);
+  t.equal(read(dirs.pinDir, 'GET /b', T0 + 5000).kind, VerdictKind.BLOCK, 'created on the retry, and published');
+  t.equal(read(dirs.pinDir, 'GET /a', T0 + 5000).outcome, 'hit', 'the resources counted meanwhile get their slots');
+  t.equal(w.resolveId(w.epoch, read(dirs.pinDir, 'GET /a', T0 + 5000).resourceId), 'GET /a');
   w.close();
 });

@@ -43,7 +43,7 @@ Options:
                             requests from this one address may push rules without the token (a
                             Sentinel Dashboard sends none); no address is trusted by default
   --control-tick-ms N       run the rules engine and refresh the map every N ms (default and at most 100)
-  --map-slots N             home slots of a new resource map DIR/map (default 4096)
+  --map-slots N             home slots of a new resource map DIR/map (default 16384)
   --log-level LEVEL         pino level (default info)
   --allow-shared-pin        accept a pin (or its log/, rules/, collector/) owned by another user or
                             writable by group/others (refused otherwise: E_PIN_UNSAFE)

@@ -1,0 +1,62 @@
+// Owns comparing two builds of the QuickJS benchmark component in one run (a change to the SDK or
+// the encoder against the build before it): the same modes of both, interleaved round by round,
+// each round in its own instance, against the same pin and map, timed in CPU time of the thread
+// running the component (`--clock wall` for wall time). Prints the median µs/event per mode and
+// build, and the ratio.
+//
+//   node bench/filter/compare-builds.js OLD.wasm NEW.wasm [--modes a,b] [--events N] [--rounds R] [--clock cpu|wall]
+
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { encodeMapHeader, encodeSlot, epochTagOf, mapFileBytes, MapSlotTable, slotOffset, VerdictKind } from '@sentinel-wasi/protocol/encode';
+import { findPython } from '../filter.js';
+import { median } from '../lib/stats.js';
+import { generate, STANDARD } from '../lib/workload.js';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const { values, positionals } = parseArgs({ allowPositionals: true, options: { modes: { type: 'string' }, events: { type: 'string' }, rounds: { type: 'string' }, clock: { type: 'string' } } });
+const [oldWasm, newWasm] = positionals;
+if (oldWasm === undefined || newWasm === undefined) throw new Error('usage: compare-builds.js OLD.wasm NEW.wasm [--modes a,b] [--events N] [--rounds R]');
+const modes = (values.modes ?? 'noop,encode,encodeids,buffered,bufferednames').split(',');
+const events = Number(values.events ?? 50_000);
+const rounds = Number(values.rounds ?? 5);
+const py = findPython();
+
+/** A map giving every workload name a PASS slot (so the SDK names them by id). */
+function writeMap(pin) {
+  const slotCount = 16384;
+  const epoch = Date.now() * 1024;
+  const table = new MapSlotTable(slotCount);
+  const bytes = new Uint8Array(mapFileBytes(slotCount));
+  bytes.set(encodeMapHeader({ slotCount, epoch }));
+  for (const name of new Set(generate(STANDARD, 4096, 20261126).names)) {
+    const p = table.place(name);
+    bytes.set(encodeSlot({ hash: p.hash, resourceId: p.resourceId, kind: VerdictKind.PASS, param: 0, refreshMs: Date.now(), sequence: 1, epochTag: epochTagOf(epoch) }), slotOffset(p.slot));
+  }
+  writeFileSync(join(pin, 'map'), bytes);
+}
+
+const samples = { old: {}, new: {} };
+for (let round = 0; round < rounds; round++) {
+  for (const [label, wasm] of round % 2 === 0 ? [['old', oldWasm], ['new', newWasm]] : [['new', newWasm], ['old', oldWasm]]) {
+    const pin = mkdtempSync(join(tmpdir(), 'sw-cmp-'));
+    try {
+      writeMap(pin);
+      const r = spawnSync(py, [join(ROOT, 'bench/filter/bench_filter.py'), '--component', wasm, '--pin', pin, '--modes', modes.join(','), '--events', String(events), '--http-events', '1', '--repeats', '1', '--authority', '127.0.0.1:9', '--clock', values.clock ?? 'cpu', '--cache-dir', join(ROOT, '.cache', 'bench', 'cwasm')], { encoding: 'utf8' });
+      if (r.status !== 0) throw new Error(r.stderr);
+      const out = JSON.parse(r.stdout);
+      for (const m of modes) (samples[label][m] ??= []).push(out.modes[m].usPerEvent);
+    } finally {
+      rmSync(pin, { recursive: true, force: true });
+    }
+  }
+}
+for (const m of modes) {
+  const o = median(samples.old[m]);
+  const n = median(samples.new[m]);
+  console.log(`${m.padEnd(14)} old ${o.toFixed(2)} µs  new ${n.toFixed(2)} µs  new/old ${(n / o).toFixed(2)}  (old ${samples.old[m].map((x) => x.toFixed(2)).join(' ')}; new ${samples.new[m].map((x) => x.toFixed(2)).join(' ')})`);
+}

@@ -1,0 +1,195 @@
+// Frames that name resources by resource id (frame version 2): the annotated hex dump in
+// FORMAT.md, decoding with and without the reader's id table (unresolvable ids are rejected and
+// counted as E_RESOURCE_ID, never given another name), one map epoch per frame, encoder misuse,
+// and version 1 bytes unchanged when no id is used. Replay a failure with SW_SEED=<seed>.
+
+import t from 'tap';
+import { readFileSync } from 'node:fs';
+import { pack, Unpackr } from 'msgpackr';
+import {
+  decodeRecords,
+  FrameBuilder,
+  mapEpochOf,
+  RecordKind,
+  scanFrames,
+  toFlowEvent,
+  type FlowEvent,
+  type RecordTally,
+  type ResourceIdResolver,
+  type ScanOptions,
+} from '../src/index.js';
+import { concat, prng, testSeed } from './helpers.js';
+
+const T0 = 1_764_120_000_000;
+const EPOCH = mapEpochOf(T0, () => 0.5);
+
+/** The collector's table in these tests: epoch EPOCH, 7 → GET /orders, 300 → POST /pay. */
+const table: ResourceIdResolver = (epoch, id) => (epoch !== EPOCH ? null : id === 7 ? 'GET /orders' : id === 300 ? 'POST /pay' : null);
+
+function decode(bytes: Uint8Array, options: ScanOptions = {}): { events: FlowEvent[]; tallies: RecordTally[]; versions: number[]; skips: string[] } {
+  const events: FlowEvent[] = [];
+  const tallies: RecordTally[] = [];
+  const versions: number[] = [];
+  const skips: string[] = [];
+  scanFrames(bytes, 0, bytes.length, {
+    frame: (f) => {
+      versions.push(f.version);
+      tallies.push(decodeRecords(f, (r) => events.push(toFlowEvent(r))));
+    },
+    skip: (s) => skips.push(s.code),
+  }, { final: true, ...options });
+  return { events, tallies, versions, skips };
+}
+
+/** The example of FORMAT.md: the six records of the version 1 example, `GET /orders` named by its id 7. */
+function example(): Uint8Array {
+  const b = new FrameBuilder();
+  b.setMapEpoch(EPOCH);
+  b.addCall(T0, 7, 12, false);
+  b.addCall(T0 + 3, 7, 250, true, 'mobile');
+  b.addBlock(T0 + 7, '订单');
+  b.addPass(T0 + 9, 7, 2);
+  b.addExit(T0 + 40, 7, 31, false, 2);
+  b.addWriter(T0 + 41, 'shared', 0, 0);
+  return b.finish().slice();
+}
+
+/** `hexdump -C` style lines. */
+function hexDump(bytes: Uint8Array): string {
+  const lines: string[] = [];
+  for (let i = 0; i < bytes.length; i += 16) {
+    const row = bytes.subarray(i, i + 16);
+    const hex = Array.from(row, (b) => b.toString(16).padStart(2, '0'));
+    const ascii = Array.from(row, (b) => (b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : '.')).join('');
+    lines.push(`${i.toString(16).padStart(8, '0')}  ${`${hex.slice(0, 8).join(' ')}  ${hex.slice(8).join(' ')}`.padEnd(50)}|${ascii}|`);
+  }
+  return lines.join('\n');
+}
+
+t.test('the version 2 hex dump in FORMAT.md is what the encoder produces, and it decodes with the id table', async (t) => {
+  const frame = example();
+  const format = readFileSync(new URL('../FORMAT.md', import.meta.url), 'utf8');
+  t.ok(format.includes('```\n' + hexDump(frame) + '\n```'), 'the frame dump');
+  t.comment(`${frame.length} bytes, epoch ${EPOCH}\n${hexDump(frame)}`);
+  t.equal(frame[1], 2, 'version 2');
+  // The payload is plain msgpack: [base, epoch, [7, "mobile", "订单", "shared"], records...]
+  const payload = new Unpackr({ useRecords: false, int64AsType: 'number' }).unpack(frame.subarray(8)) as unknown[];
+  t.same(payload.slice(0, 3), [T0, EPOCH, [7, 'mobile', '订单', 'shared']]);
+  t.equal(Buffer.compare(pack(payload), frame.subarray(8)), 0, 'msgpackr re-encodes the payload to the same bytes');
+  for (const decoder of ['fast', 'reference'] as const) {
+    const got = decode(frame, { resolveId: table, decoder });
+    t.same(got.events, [
+      { kind: RecordKind.CALL, tsMs: T0, name: 'GET /orders', rtMs: 12, error: false },
+      { kind: RecordKind.CALL, tsMs: T0 + 3, name: 'GET /orders', rtMs: 250, error: true, origin: 'mobile' },
+      { kind: RecordKind.BLOCK, tsMs: T0 + 7, name: '订单', count: 1 },
+      { kind: RecordKind.PASS, tsMs: T0 + 9, name: 'GET /orders', count: 2 },
+      { kind: RecordKind.EXIT, tsMs: T0 + 40, name: 'GET /orders', rtMs: 31, error: false, count: 2 },
+      { kind: RecordKind.WRITER, tsMs: T0 + 41, name: 'shared', droppedRecords: 0, droppedFrames: 0 },
+    ], `decoder ${decoder}`);
+    t.same(got.tallies, [{ accepted: 6, rejected: 0, unknownKind: 0, rejectedByCode: {} }]);
+  }
+});
+
+t.test('ids the reader cannot resolve are rejected and counted, the rest of the frame counts', async (t) => {
+  const frame = example();
+  const cases: Array<[string, ScanOptions]> = [
+    ['no id table', {}],
+    ['a table of another epoch', { resolveId: (epoch, id) => (epoch === EPOCH + 1 ? table(EPOCH, id) : null) }],
+    ['a table without id 7', { resolveId: (epoch, id) => (id === 7 ? null : table(epoch, id)) }],
+    ['a table that answers an empty name', { resolveId: () => '' }],
+  ];
+  for (const [what, options] of cases) {
+    for (const decoder of ['fast', 'reference'] as const) {
+      const got = decode(frame, { ...options, decoder });
+      t.same(got.events.map((e) => e.name), ['订单', 'shared'], `${what} (${decoder}): only the records named inline count`);
+      t.same(got.tallies, [{ accepted: 2, rejected: 4, unknownKind: 0, rejectedByCode: { E_RESOURCE_ID: 4 } }], `${what} (${decoder})`);
+    }
+  }
+});
+
+t.test('frames without ids stay version 1, byte for byte', async (t) => {
+  const plain = new FrameBuilder();
+  const withEpoch = new FrameBuilder();
+  withEpoch.setMapEpoch(EPOCH); // an epoch alone changes nothing
+  for (const b of [plain, withEpoch]) {
+    b.addCall(T0, 'GET /a', 12, false);
+    b.addBlock(T0 + 5, 'GET /a');
+  }
+  const a = plain.finish().slice();
+  const b = withEpoch.finish().slice();
+  t.equal(Buffer.from(a).toString('hex'), Buffer.from(b).toString('hex'));
+  t.equal(a[1], 1);
+  t.equal(Buffer.from(a.subarray(8)).toString('hex'), '94cb4279abdbef600000' + '91a6474554202f61' + '950300000cc2' + '93010500');
+});
+
+t.test('one map epoch per frame: an id of another epoch starts the next frame', async (t) => {
+  const b = new FrameBuilder();
+  b.setMapEpoch(EPOCH);
+  t.ok(b.addPass(T0, 7));
+  t.ok(b.addPass(T0, 'GET /inline'));
+  b.setMapEpoch(EPOCH + 1);
+  t.ok(b.addPass(T0, 'GET /inline'), 'a name still fits');
+  t.notOk(b.addPass(T0, 7), 'an id of the new epoch does not');
+  const first = b.finish().slice();
+  t.ok(b.addPass(T0 + 1, 7), 'it goes into the next frame');
+  const second = b.finish().slice();
+  const resolver: ResourceIdResolver = (epoch, id) => (id === 7 ? `r7@${epoch === EPOCH ? 'old' : 'new'}` : null);
+  const got = decode(concat([first, second]), { resolveId: resolver });
+  t.same(got.events.map((e) => e.name), ['r7@old', 'GET /inline', 'GET /inline', 'r7@new']);
+  t.same(got.versions, [2, 2]);
+});
+
+t.test('misuse: bad ids and ids without an epoch throw E_BAD_ARGUMENT and leave the frame unchanged', async (t) => {
+  const b = new FrameBuilder();
+  t.throws(() => b.addPass(T0, 7), { code: 'E_BAD_ARGUMENT', message: /map epoch/ });
+  b.setMapEpoch(EPOCH);
+  for (const bad of [0, -1, 1.5, 2 ** 32, Number.NaN]) {
+    t.throws(() => b.addPass(T0, bad), { code: 'E_BAD_ARGUMENT' }, `id ${bad}`);
+  }
+  t.throws(() => b.setMapEpoch(-1), { code: 'E_BAD_ARGUMENT' });
+  t.ok(b.isEmpty);
+  t.ok(b.addPass(T0, 300, 1, 'o'));
+  const got = decode(b.finish().slice(), { resolveId: table });
+  t.same(got.events, [{ kind: RecordKind.PASS, tsMs: T0, name: 'POST /pay', count: 1, origin: 'o' }]);
+});
+
+t.test('property: frames of ids and names fill up to the limit and decode to the names on both paths', async (t) => {
+  const seed = testSeed();
+  t.comment(`seed ${seed} (replay with SW_SEED=${seed})`);
+  const rand = prng(seed);
+  const names = Array.from({ length: 60 }, (_, i) => `res-${i}-${'x'.repeat(i % 23)}`);
+  // Ids of one epoch for even names; odd names have none (inline). Ids span the msgpack forms.
+  const idOf = (i: number): number => (i % 2 === 0 ? [1, 127, 128, 255, 256, 65535, 65536, 2 ** 32 - 1][i % 8]! + i : 0);
+  const byId = new Map<number, string>();
+  names.forEach((n, i) => idOf(i) > 0 && byId.set(idOf(i), n));
+  const resolver: ResourceIdResolver = (epoch, id) => (epoch === EPOCH ? (byId.get(id) ?? null) : null);
+  const max = 64 + Math.floor(rand() * 4032);
+  const b = new FrameBuilder({ maxFrameBytes: max });
+  b.setMapEpoch(EPOCH);
+  const frames: Uint8Array[] = [];
+  const want: string[] = [];
+  for (let k = 0; k < 3000; k++) {
+    const i = Math.floor(rand() * names.length);
+    const ref = idOf(i) > 0 && rand() < 0.9 ? idOf(i) : names[i]!;
+    const origin = rand() < 0.3 ? `app-${Math.floor(rand() * 3)}` : undefined;
+    const add = (): boolean => (rand() < 0.5 ? b.addCall(T0 + k, ref, k % 500, k % 7 === 0, origin) : b.addPass(T0 + k, ref, 1 + (k % 3), origin));
+    if (!add()) {
+      t.ok(b.frameBytes <= max);
+      frames.push(b.finish().slice());
+      t.ok(add(), 'fits an empty frame');
+    }
+    want.push(`${names[i]}|${origin ?? ''}`);
+  }
+  frames.push(b.finish().slice());
+  t.ok(frames.every((f) => f.length <= max), 'no frame over the limit');
+  t.ok(frames.some((f) => f.length >= max - 40), 'frames fill up');
+  for (const decoder of ['fast', 'reference'] as const) {
+    const events: string[] = [];
+    let referenceDecoded = 0;
+    const stream = concat(frames);
+    const r = scanFrames(stream, 0, stream.length, { frame: (f) => void decodeRecords(f, (rec) => events.push(`${rec.name}|${rec.origin}`)) }, { final: true, resolveId: resolver, decoder });
+    referenceDecoded += r.framesReferenceDecoded;
+    t.same(events, want, `${decoder}: every record with its name`);
+    if (decoder === 'fast') t.equal(referenceDecoded, 0, 'the fast path read every frame');
+  }
+});
