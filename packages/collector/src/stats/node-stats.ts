@@ -14,10 +14,21 @@
 // - minute window slot k (second mod 60) = the newest second held by ring slots 2k and 2k + 1,
 //   made of whichever of those two hold a half of that second;
 // - then, as before, a bucket counts at nowMs when its start lies in (nowMs − intervalMs, nowMs].
+//
+// Storage is allocated lazily, slot by slot. Most nodes of a large collector (the Zipf tail of
+// resources, most origin nodes) touch a handful of the 120 slots, so a node keeps a directory
+// (slot → its storage, 0 = the slot was never placed into, which reads as a slot whose start is
+// -1) and storage only for the slots it has used, grown as new slots are placed into (2, 4, 8, …
+// buckets, up to 120). A slot keeps its storage once it has some: resets reuse it, so placement
+// and reads are exactly those of a ring with every bucket allocated up front.
+//
+//   values: [header: start, end, storage index of the bucket last placed into]
+//           [bucket of the first slot used][bucket of the second slot used]…   (FIELD_COUNT each)
+//   slots:  Uint8Array(120): 1 + the bucket's number in `values` for each ring slot, or 0
 
 import type { NodeSnapshot } from './types.js';
-import { addCounts, addEntryHalf, addExitHalf, C_BLOCK, C_EXCEPTION, C_MIN_RT, C_PASS, C_RT, C_SUCCESS, concurrencyDelta, exitTimeOf, hasEntryHalf, hasExitHalf, mergeCounters, STATISTIC_MAX_RT_MS } from './counters.js';
-import { F_OCCUPIED, F_START, FIELD_COUNT, HEADER_SIZE, slotIn } from './leap-window.js';
+import { addCounts, addEntryHalf, addExitHalf, C_BLOCK, clearCounters, C_EXCEPTION, C_MIN_RT, C_PASS, C_RT, C_SUCCESS, concurrencyDelta, exitTimeOf, hasEntryHalf, hasExitHalf, mergeCounters, STATISTIC_MAX_RT_MS } from './counters.js';
+import { F_OCCUPIED, F_START, FIELD_COUNT, HEADER_SIZE } from './leap-window.js';
 
 export const SECOND_SAMPLE_COUNT = 2;
 export const SECOND_INTERVAL_MS = 1000;
@@ -31,10 +42,11 @@ const MINUTE_BUCKET_MS = MINUTE_INTERVAL_MS / MINUTE_SAMPLE_COUNT;
 /** Ring buckets per minute-window bucket. */
 const HALVES = MINUTE_BUCKET_MS / RING_BUCKET_MS;
 
-// The ring's header (the bucket last placed into) first, then its buckets.
+// The ring's header (the bucket last placed into) first, then its buckets in the order their slots were first used.
 const RING_HEADER = 0;
 const RING_BUCKETS = HEADER_SIZE;
-const STORAGE_SIZE = RING_BUCKETS + RING_SAMPLE_COUNT * FIELD_COUNT;
+/** Buckets allocated for a node's first placement; then doubled as slots are used, up to RING_SAMPLE_COUNT. */
+const FIRST_CAPACITY = 2;
 
 /** Fields summed over a window, in the order of a WindowSums. */
 const SUMMED = [C_PASS, C_BLOCK, C_SUCCESS, C_EXCEPTION, C_RT, F_OCCUPIED] as const;
@@ -43,34 +55,41 @@ export class NodeStats {
   readonly resource: string;
   readonly origin: string;
   concurrency = 0;
-  /** The ring (see the layout above). */
-  private readonly values = new Float64Array(STORAGE_SIZE);
+  /** The header and the buckets of the slots used so far (see the layout above). */
+  private values = new Float64Array(RING_BUCKETS);
+  /** Per ring slot: 1 + the number of its bucket in `values`, or 0 when never placed into. */
+  private readonly slots = new Uint8Array(RING_SAMPLE_COUNT);
+  /** Buckets in use in `values`. */
+  private used = 0;
 
   constructor(resource: string, origin: string) {
     this.resource = resource;
     this.origin = origin;
-    const v = this.values;
-    v[RING_HEADER] = -1;
-    v[RING_HEADER + 1] = -1;
-    for (let i = 0; i < RING_SAMPLE_COUNT; i++) {
-      const b = RING_BUCKETS + i * FIELD_COUNT;
-      v[b + C_MIN_RT] = STATISTIC_MAX_RT_MS;
-      v[b + F_START] = -1;
-    }
+    this.values[RING_HEADER] = -1;
+    this.values[RING_HEADER + 1] = -1;
+  }
+
+  /** How many of the ring's 120 buckets have storage (the slots placed into so far). */
+  get bucketsUsed(): number {
+    return this.used;
+  }
+
+  /** Bytes of typed-array storage this node holds (its buckets, spare capacity and the slot directory). */
+  get storageBytes(): number {
+    return this.values.byteLength + this.slots.byteLength;
   }
 
   /** Applies one record (kind, own time, count, RT, error) to the ring and the concurrency: its entry half at tsMs, its exit half at exitTimeOf. */
   record(kind: number, tsMs: number, count: number, rtMs: number, error: boolean): void {
     this.concurrency += concurrencyDelta(kind, count);
     // -1: older than the ring (and so both windows) can hold there (the metric log still has the record).
-    const v = this.values;
     if (hasEntryHalf(kind)) {
-      const b = slotIn(v, RING_HEADER, RING_BUCKETS, RING_BUCKET_MS, RING_SAMPLE_COUNT, tsMs);
-      if (b >= 0) addEntryHalf(v, b, kind, count);
+      const b = this.slotAt(tsMs);
+      if (b >= 0) addEntryHalf(this.values, b, kind, count);
     }
     if (hasExitHalf(kind)) {
-      const b = slotIn(v, RING_HEADER, RING_BUCKETS, RING_BUCKET_MS, RING_SAMPLE_COUNT, exitTimeOf(kind, tsMs, rtMs));
-      if (b >= 0) addExitHalf(v, b, kind, count, rtMs, error);
+      const b = this.slotAt(exitTimeOf(kind, tsMs, rtMs));
+      if (b >= 0) addExitHalf(this.values, b, kind, count, rtMs, error);
     }
   }
 
@@ -86,8 +105,55 @@ export class NodeStats {
     if (b >= 0) mergeCounters(this.values, b, src, sb);
   }
 
+  /**
+   * Index in `values` of tsMs's bucket (reset when its slot holds an older start, given storage
+   * when the slot was never used), or -1 when the slot holds a newer start: leap-window.ts's
+   * slotIn on a ring whose buckets are allocated as their slots are first used. tsMs is a
+   * non-negative integer (below 2^53), so the floor divisions are exact.
+   */
   private slotAt(tsMs: number): number {
-    return slotIn(this.values, RING_HEADER, RING_BUCKETS, RING_BUCKET_MS, RING_SAMPLE_COUNT, tsMs);
+    let v = this.values;
+    if (tsMs < v[RING_HEADER + 1]! && tsMs >= v[RING_HEADER]!) return v[RING_HEADER + 2]!;
+    const n = Math.floor(tsMs / RING_BUCKET_MS);
+    const start = n * RING_BUCKET_MS;
+    const slot = n - Math.floor(n / RING_SAMPLE_COUNT) * RING_SAMPLE_COUNT;
+    const held = this.slots[slot]!;
+    let base: number;
+    if (held === 0) {
+      // A slot never placed into holds start -1: any bucket resets it.
+      base = this.allocate(slot);
+      v = this.values;
+    } else {
+      base = RING_BUCKETS + (held - 1) * FIELD_COUNT;
+      if (v[base + F_START]! > start) return -1;
+    }
+    v[RING_HEADER] = start;
+    v[RING_HEADER + 1] = start + RING_BUCKET_MS;
+    v[RING_HEADER + 2] = base;
+    if (held !== 0 && v[base + F_START] === start) return base;
+    v[base + F_START] = start;
+    clearCounters(v, base);
+    v[base + F_OCCUPIED] = 0;
+    return base;
+  }
+
+  /** Gives `slot` the next free bucket (growing the storage when full); returns its index in `values`. */
+  private allocate(slot: number): number {
+    const capacity = (this.values.length - RING_BUCKETS) / FIELD_COUNT;
+    if (this.used === capacity) {
+      const grown = new Float64Array(RING_BUCKETS + Math.min(RING_SAMPLE_COUNT, Math.max(FIRST_CAPACITY, capacity * 2)) * FIELD_COUNT);
+      grown.set(this.values);
+      this.values = grown;
+    }
+    this.used++;
+    this.slots[slot] = this.used;
+    return RING_BUCKETS + (this.used - 1) * FIELD_COUNT;
+  }
+
+  /** Index in `values` of ring slot i's bucket, or -1 when the slot was never placed into (start -1). */
+  private bucketOf(i: number): number {
+    const held = this.slots[i]!;
+    return held === 0 ? -1 : RING_BUCKETS + (held - 1) * FIELD_COUNT;
   }
 
   snapshotAt(nowMs: number): NodeSnapshot {
@@ -95,7 +161,8 @@ export class NodeStats {
     // Second window: per parity, the ring bucket with the newest start.
     const newest = [-1, -1];
     for (let i = 0; i < RING_SAMPLE_COUNT; i++) {
-      const b = RING_BUCKETS + i * FIELD_COUNT;
+      const b = this.bucketOf(i);
+      if (b < 0) continue;
       const p = i % SECOND_SAMPLE_COUNT;
       if (v[b + F_START]! >= 0 && (newest[p]! < 0 || v[b + F_START]! > v[newest[p]! + F_START]!)) newest[p] = b;
     }
@@ -111,12 +178,14 @@ export class NodeStats {
     for (let k = 0; k < MINUTE_SAMPLE_COUNT; k++) {
       let newestSecStart = -1;
       for (let h = 0; h < HALVES; h++) {
-        const s = v[RING_BUCKETS + (k * HALVES + h) * FIELD_COUNT + F_START]!;
+        const b = this.bucketOf(k * HALVES + h);
+        const s = b < 0 ? -1 : v[b + F_START]!;
         if (s >= 0) newestSecStart = Math.max(newestSecStart, s - (s % MINUTE_BUCKET_MS));
       }
       if (newestSecStart < 0 || !validAt(newestSecStart, nowMs, MINUTE_INTERVAL_MS)) continue;
       for (let h = 0; h < HALVES; h++) {
-        const b = RING_BUCKETS + (k * HALVES + h) * FIELD_COUNT;
+        const b = this.bucketOf(k * HALVES + h);
+        if (b < 0) continue;
         const s = v[b + F_START]!;
         if (s < 0 || s - (s % MINUTE_BUCKET_MS) !== newestSecStart) continue;
         for (let f = 0; f < SUMMED.length; f++) min[f] = min[f]! + v[b + SUMMED[f]!]!;

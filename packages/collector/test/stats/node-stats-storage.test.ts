@@ -1,0 +1,194 @@
+// NodeStats allocates its ring's buckets as their slots are first used. Against a ring with all
+// 120 buckets allocated up front (a LeapWindow of 120 × 500 ms, read into the two windows the same
+// way): seeded random records of every kind, resets (next laps), too-old records and restored
+// counts must read exactly alike at every read time, and the lazy ring must hold storage for the
+// slots used and no more than twice that. SW_SEED replays.
+
+import t from 'tap';
+import { RecordKind } from '@sentinel-wasi/protocol';
+import { addCounts, addEntryHalf, addExitHalf, C_BLOCK, C_EXCEPTION, C_MIN_RT, C_PASS, C_RT, C_SUCCESS, concurrencyDelta, exitTimeOf, hasEntryHalf, hasExitHalf, STATISTIC_MAX_RT_MS } from '../../src/stats/counters.js';
+import { F_OCCUPIED, F_START, FIELD_COUNT, LeapWindow } from '../../src/stats/leap-window.js';
+import { NodeStats, RING_BUCKET_MS, RING_SAMPLE_COUNT } from '../../src/stats/node-stats.js';
+import type { NodeSnapshot } from '../../src/stats/types.js';
+import { prng, testSeed } from '../../../../test/helpers/seeded.js';
+
+const { PASS, BLOCK, EXIT, CALL } = RecordKind;
+const SUMMED = [C_PASS, C_BLOCK, C_SUCCESS, C_EXCEPTION, C_RT, F_OCCUPIED];
+
+/** The ring with every bucket allocated up front: placement by LeapWindow, reads derived as NodeStats documents. */
+class FullRingNode {
+  concurrency = 0;
+  readonly ring = new LeapWindow(RING_SAMPLE_COUNT, RING_SAMPLE_COUNT * RING_BUCKET_MS);
+
+  record(kind: number, tsMs: number, count: number, rtMs: number, error: boolean): void {
+    this.concurrency += concurrencyDelta(kind, count);
+    if (hasEntryHalf(kind)) {
+      const b = this.ring.slotAt(tsMs);
+      if (b >= 0) addEntryHalf(this.ring.values, b, kind, count);
+    }
+    if (hasExitHalf(kind)) {
+      const b = this.ring.slotAt(exitTimeOf(kind, tsMs, rtMs));
+      if (b >= 0) addExitHalf(this.ring.values, b, kind, count, rtMs, error);
+    }
+  }
+
+  addCounts(tsMs: number, pass: number, block: number, success: number, exception: number, rtSumMs: number): void {
+    const b = this.ring.slotAt(tsMs);
+    if (b >= 0) addCounts(this.ring.values, b, pass, block, success, exception, rtSumMs);
+  }
+
+  /** Slots ever placed into. */
+  slotsUsed(): number {
+    let n = 0;
+    for (let i = 0; i < RING_SAMPLE_COUNT; i++) if (this.ring.values[this.ring.bucketsAt + i * FIELD_COUNT + F_START]! >= 0) n++;
+    return n;
+  }
+
+  snapshotAt(nowMs: number): NodeSnapshot {
+    const v = this.ring.values;
+    const at = (i: number): number => this.ring.bucketsAt + i * FIELD_COUNT;
+    const valid = (s: number, intervalMs: number): boolean => s > nowMs - intervalMs && s <= nowMs;
+    const newest = [-1, -1];
+    for (let i = 0; i < RING_SAMPLE_COUNT; i++) {
+      const s = v[at(i) + F_START]!;
+      if (s >= 0 && (newest[i % 2]! < 0 || s > v[newest[i % 2]! + F_START]!)) newest[i % 2] = at(i);
+    }
+    const sec = [0, 0, 0, 0, 0, 0];
+    let minRt = STATISTIC_MAX_RT_MS;
+    for (const b of newest) {
+      if (b < 0 || !valid(v[b + F_START]!, 1000)) continue;
+      SUMMED.forEach((f, j) => (sec[j] = sec[j]! + v[b + f]!));
+      minRt = Math.min(minRt, v[b + C_MIN_RT]!);
+    }
+    const min = [0, 0, 0, 0, 0, 0];
+    for (let k = 0; k < 60; k++) {
+      const secOf = (i: number): number => {
+        const s = v[at(i) + F_START]!;
+        return s < 0 ? -1 : s - (s % 1000);
+      };
+      const newestSec = Math.max(secOf(2 * k), secOf(2 * k + 1));
+      if (newestSec < 0 || !valid(newestSec, 60_000)) continue;
+      for (const i of [2 * k, 2 * k + 1]) if (secOf(i) === newestSec) SUMMED.forEach((f, j) => (min[j] = min[j]! + v[at(i) + f]!));
+    }
+    const [pass, block, success, exception, rt, occupied] = sec as [number, number, number, number, number, number];
+    const [mPass, mBlock, mSuccess, mException, mRt, mOccupied] = min as [number, number, number, number, number, number];
+    return {
+      resource: 'r',
+      origin: '',
+      concurrency: this.concurrency,
+      second: { passQps: pass, blockQps: block, successQps: success, exceptionQps: exception, totalQps: pass + block, occupiedPassQps: occupied, avgRtMs: success > 0 ? rt / success : 0, minRtMs: Math.max(1, minRt) },
+      minute: { pass: mPass, block: mBlock, success: mSuccess, exception: mException, totalRequest: mPass + mBlock, rtSumMs: mRt, occupiedPass: mOccupied },
+    };
+  }
+}
+
+t.test('the lazily allocated ring reads exactly as the full ring, and holds storage only for the slots used', async (t) => {
+  const seed = testSeed();
+  t.comment(`seed ${seed} (replay with SW_SEED=${seed})`);
+  const rand = prng(seed);
+  const kinds = [PASS, BLOCK, EXIT, CALL];
+  let reads = 0;
+  let refused = 0;
+  for (const origin of [0, 1_764_120_000_000, 2 ** 53 - 10 ** 9]) {
+    // Sparse traffic (a tail resource: a handful of slots a minute) and dense traffic (every slot).
+    for (const stepMs of [7_000, 300]) {
+      const lazy = new NodeStats('r', '');
+      const full = new FullRingNode();
+      let ts = origin;
+      let bad = 0;
+      let grewTo = 0;
+      for (let i = 0; i < 6_000 && bad < 5; i++) {
+        const r = rand();
+        // Forward by up to stepMs; sometimes late (within and beyond a minute: too old for a slot
+        // holding a newer lap), a jump ahead, or exactly one lap (60 s) ahead or behind.
+        ts = Math.max(0, ts + (r < 0.8 ? Math.floor(rand() * stepMs) : r < 0.9 ? -Math.floor(rand() * 70_000) : r < 0.95 ? Math.floor(rand() * 200_000) : (rand() < 0.5 ? 60_000 : -60_000) + Math.floor(rand() * 3) * 500));
+        const before = lazy.snapshotAt(ts);
+        if (rand() < 0.05) {
+          const tsSec = ts - (ts % 1000);
+          lazy.addCounts(tsSec, 3, 1, 2, 1, 40);
+          full.addCounts(tsSec, 3, 1, 2, 1, 40);
+        } else {
+          const kind = kinds[Math.floor(rand() * 4)]!;
+          const count = 1 + Math.floor(rand() * 3);
+          const rtMs = Math.floor(rand() * 6000);
+          const error = rand() < 0.2;
+          lazy.record(kind, ts, count, rtMs, error);
+          full.record(kind, ts, count, rtMs, error);
+          if (kind === PASS && JSON.stringify(lazy.snapshotAt(ts).minute) === JSON.stringify(before.minute)) refused++;
+        }
+        if (lazy.bucketsUsed !== full.slotsUsed()) {
+          bad++;
+          t.equal(lazy.bucketsUsed, full.slotsUsed(), `buckets with storage after a record at ${ts}`);
+        }
+        grewTo = Math.max(grewTo, lazy.bucketsUsed);
+        if (i % 7 === 0) {
+          const now = rand() < 0.5 ? ts + Math.floor(rand() * 90_000) - 30_000 : ts - (ts % 500) + [0, 499, 500, 999, 1000, 1500, 59_999, 60_000, 60_500, -1, -500, -60_000][Math.floor(rand() * 12)]!;
+          if (now < 0) continue;
+          reads++;
+          const got = lazy.snapshotAt(now);
+          const want = full.snapshotAt(now);
+          if (JSON.stringify(got) !== JSON.stringify(want)) {
+            bad++;
+            t.same(got, want, `read at ${now} after a record at ${ts}`);
+          }
+        }
+      }
+      t.equal(bad, 0, `origin ${origin}, steps up to ${stepMs} ms: every read and every bucket count as the full ring`);
+      // The directory (120 bytes), a 3-number header and at most twice the buckets used.
+      t.ok(lazy.storageBytes <= RING_SAMPLE_COUNT + 8 * (3 + Math.min(RING_SAMPLE_COUNT, 2 * lazy.bucketsUsed) * FIELD_COUNT), `${lazy.storageBytes} bytes for ${lazy.bucketsUsed} buckets`);
+      if (stepMs === 300) t.equal(grewTo, RING_SAMPLE_COUNT, 'dense traffic uses every slot');
+    }
+  }
+  t.ok(reads > 3000, `${reads} reads compared`);
+  t.ok(refused > 0, `${refused} PASS records found their slot holding a newer lap (too old), as the full ring`);
+});
+
+t.test('a node holds no bucket storage before its first record, then grows with the slots it uses', async (t) => {
+  const n = new NodeStats('r', '');
+  t.equal(n.bucketsUsed, 0);
+  const empty = n.storageBytes;
+  t.equal(empty, RING_SAMPLE_COUNT + 3 * 8, 'the directory and the header only');
+  const t0 = 1_764_120_000_000;
+  n.record(CALL, t0 + 100, 1, 20, false); // entry and exit in bucket t0
+  t.equal(n.bucketsUsed, 1);
+  t.equal(n.storageBytes, empty + 2 * FIELD_COUNT * 8, 'room for two buckets');
+  n.record(CALL, t0 + 400, 1, 300, true); // exit half in bucket t0 + 500
+  t.equal(n.bucketsUsed, 2);
+  n.record(PASS, t0 + 1_000, 1, 0, false);
+  t.equal(n.bucketsUsed, 3);
+  t.equal(n.storageBytes, empty + 4 * FIELD_COUNT * 8, 'doubled to four');
+  // The same slot one lap (60 s) later reuses its storage.
+  n.record(BLOCK, t0 + 60_100, 2, 0, false);
+  t.equal(n.bucketsUsed, 3, 'a new lap of a used slot takes no new storage');
+  const s = n.snapshotAt(t0 + 60_499);
+  t.same(s.second, { passQps: 0, blockQps: 2, successQps: 0, exceptionQps: 0, totalQps: 2, occupiedPassQps: 0, avgRtMs: 0, minRtMs: 5000 });
+  t.same(s.minute, { pass: 1, block: 2, success: 0, exception: 0, totalRequest: 3, rtSumMs: 0, occupiedPass: 0 }, 'the new lap replaced second t0 (both its halves) in the minute window; second t0 + 1 000 stays');
+  // A record for the reset lap is too old for its slot now: refused, nothing else changes.
+  n.record(PASS, t0 + 200, 5, 0, false);
+  const after = n.snapshotAt(t0 + 60_499);
+  t.same([after.second, after.minute], [s.second, s.minute], 'too old for its slot: refused by both windows');
+  t.equal(n.concurrency, 6, 'the concurrency still counts it (as before: it is not a window)');
+  for (let i = 0; i < RING_SAMPLE_COUNT * 2; i++) n.record(PASS, t0 + 120_000 + i * RING_BUCKET_MS, 1, 0, false);
+  t.equal(n.bucketsUsed, RING_SAMPLE_COUNT);
+  t.equal(n.storageBytes, RING_SAMPLE_COUNT + 8 * (3 + RING_SAMPLE_COUNT * FIELD_COUNT), 'at most the full ring');
+  t.equal(n.snapshotAt(t0 + 120_000 + 239 * RING_BUCKET_MS).minute.pass, 120, 'the last minute: one PASS a bucket');
+});
+
+t.test('counts above 2^31 and 2^32 in one bucket stay exact (the counters are float64: exact to 2^53)', async (t) => {
+  const n = new NodeStats('r', '');
+  const t0 = 1_764_120_000_000;
+  n.record(PASS, t0, 2 ** 31, 0, false);
+  n.record(PASS, t0 + 1, 2 ** 31, 0, false);
+  n.record(PASS, t0 + 2, 2 ** 32 + 5, 0, false);
+  n.record(BLOCK, t0 + 3, 2 ** 32 - 1, 0, false);
+  n.record(EXIT, t0 + 4, 2 ** 32 + 1, 7, true);
+  n.addCounts(t0, 1, 1, 1, 1, 2 ** 40);
+  const s = n.snapshotAt(t0 + 10);
+  t.equal(s.second.passQps, 2 ** 33 + 6);
+  t.equal(s.second.blockQps, 2 ** 32);
+  t.equal(s.second.successQps, 2 ** 32 + 2);
+  t.equal(s.second.exceptionQps, 2 ** 32 + 2);
+  t.equal(s.minute.rtSumMs, 2 ** 40 + 7);
+  t.equal(s.second.minRtMs, 7);
+  t.equal(n.concurrency, 2 ** 33 + 5 - (2 ** 32 + 1));
+});
