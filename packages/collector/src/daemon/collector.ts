@@ -137,6 +137,18 @@ export class Collector implements StatsQuery {
     return { bytesRead: r.bytesRead, more: r.more };
   }
 
+  /**
+   * Reads the new bytes of one live segment right away (the log watcher saw it change); null when
+   * it is not one to read this way (the next pass reads it). Sealing and checkpoints stay with the cycle.
+   */
+  readSegmentAt(name: string, nowMs: number): { bytesRead: number; more: boolean } | null {
+    const r = this.tailer.readNamedAt(name, nowMs, this.passBudgetBytes);
+    if (r === null) return null;
+    if (r.behindBucketSec < this.frontierBucketSec) this.frontierBucketSec = r.behindBucketSec;
+    if (r.bytesRead > 0) this.dirty = true;
+    return { bytesRead: r.bytesRead, more: r.behindBucketSec !== Infinity };
+  }
+
   /** Newest second that may be sealed at nowMs: its end plus grace has passed and everything written by then has been read. */
   sealableThroughSec(nowMs: number): number {
     const limitMs = Math.min(nowMs, this.frontierBucketSec * 1000);
