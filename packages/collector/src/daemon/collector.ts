@@ -26,6 +26,8 @@ export const DEFAULT_GRACE_MS = 2000;
 const GAUGES: ReadonlySet<string> = new Set<HealthGauge>(['lagBytes', 'segmentsActive', 'segmentsBadName']);
 /** Bytes read per pass before sealing/checkpointing gets a turn. */
 export const DEFAULT_PASS_BUDGET_BYTES = 16 * 1024 * 1024;
+/** How often a cycle gives back the window buckets that left the minute (StatsStore.reclaimWindowsAt). */
+export const RECLAIM_INTERVAL_MS = 10_000;
 
 export interface CollectorOptions extends StatsStoreOptions {
   pinDir: string;
@@ -83,6 +85,8 @@ export class Collector implements StatsQuery {
   private checkpointAtMs = 0;
   private dirty = true;
   private frontierBucketSec = Infinity;
+  /** When window buckets were last reclaimed (-Infinity: never). */
+  private reclaimedAtMs = -Infinity;
   /** Counters of the collector this one replaced (a reload): health answers never go below them. */
   private counterFloor: Partial<FullHealthCounters> = {};
   /** What restore found, for the daemon's log. */
@@ -193,6 +197,11 @@ export class Collector implements StatsQuery {
   cycleAt(nowMs: number, checkpoint: boolean): CycleResult {
     const pass = this.passAt(nowMs);
     const linesWritten = this.sealAt(nowMs);
+    // Window buckets that left the minute go back (reads are at the clock, which goes forward).
+    if (nowMs - this.reclaimedAtMs >= RECLAIM_INTERVAL_MS) {
+      this.store.reclaimWindowsAt(nowMs);
+      this.reclaimedAtMs = nowMs;
+    }
     let deleted: string[] = [];
     let checkpointed = false;
     if (checkpoint) {

@@ -22,6 +22,17 @@
 // buckets, up to 120). A slot keeps its storage once it has some: resets reuse it, so placement
 // and reads are exactly those of a ring with every bucket allocated up front.
 //
+// reclaimBefore(nowMs) (the store calls it now and then) frees the buckets that started a minute
+// or more before nowMs and shrinks the storage, so a node that touches a few slots a minute keeps
+// a few buckets however long it lives. Such a bucket is outside both windows at nowMs and later.
+// Placement differs from the full ring only for buckets at or before the newest freed start F: a
+// freed slot reads as never used, so a record that the full ring would have refused there (older
+// than what the slot held) or added to a freed bucket starts a fresh bucket instead, with a start
+// ≤ F. Every slot is then either the same as in the full ring or holds a start ≤ F in both, and a
+// read at nowMs or later never counts a bucket that old, nor lets one hide a newer bucket (the
+// second window takes the newest start per parity; the minute window the newest second of a
+// slot pair): reads at nowMs and later are exactly the full ring's.
+//
 //   values: [header: start, end, storage index of the bucket last placed into]
 //           [bucket of the first slot used][bucket of the second slot used]…   (FIELD_COUNT each)
 //   slots:  Uint8Array(120): 1 + the bucket's number in `values` for each ring slot, or 0
@@ -45,7 +56,7 @@ const HALVES = MINUTE_BUCKET_MS / RING_BUCKET_MS;
 // The ring's header (the bucket last placed into) first, then its buckets in the order their slots were first used.
 const RING_HEADER = 0;
 const RING_BUCKETS = HEADER_SIZE;
-/** Buckets allocated for a node's first placement; then doubled as slots are used, up to RING_SAMPLE_COUNT. */
+/** Buckets allocated for a node's first placement; then doubled as slots are used, up to RING_SAMPLE_COUNT (capacityFor). */
 const FIRST_CAPACITY = 2;
 
 /** Fields summed over a window, in the order of a WindowSums. */
@@ -141,13 +152,51 @@ export class NodeStats {
   private allocate(slot: number): number {
     const capacity = (this.values.length - RING_BUCKETS) / FIELD_COUNT;
     if (this.used === capacity) {
-      const grown = new Float64Array(RING_BUCKETS + Math.min(RING_SAMPLE_COUNT, Math.max(FIRST_CAPACITY, capacity * 2)) * FIELD_COUNT);
+      const grown = new Float64Array(RING_BUCKETS + capacityFor(capacity + 1) * FIELD_COUNT);
       grown.set(this.values);
       this.values = grown;
     }
     this.used++;
     this.slots[slot] = this.used;
     return RING_BUCKETS + (this.used - 1) * FIELD_COUNT;
+  }
+
+  /**
+   * Gives back the storage of the buckets no read at nowMs or later can count (start ≤ nowMs −
+   * 60 s, outside both windows), and shrinks the node's storage to fit the others. Reads at nowMs
+   * and later are exactly as before (see the header); returns how many buckets were freed.
+   */
+  reclaimBefore(nowMs: number): number {
+    const used = this.used;
+    if (used === 0) return 0;
+    const old = this.values;
+    const cutoffMs = nowMs - MINUTE_INTERVAL_MS;
+    let live = 0;
+    for (let c = 0; c < used; c++) if (old[RING_BUCKETS + c * FIELD_COUNT + F_START]! > cutoffMs) live++;
+    if (live === used) return 0;
+    const capacity = capacityFor(live);
+    const v = capacity * FIELD_COUNT === old.length - RING_BUCKETS ? old : new Float64Array(RING_BUCKETS + capacity * FIELD_COUNT);
+    // Buckets move only towards the front, in order: copying in place is safe.
+    let next = 0;
+    for (let c = 0; c < used; c++) {
+      const from = RING_BUCKETS + c * FIELD_COUNT;
+      const startMs = old[from + F_START]!;
+      const slot = slotOfStart(startMs);
+      if (startMs <= cutoffMs) {
+        this.slots[slot] = 0;
+        continue;
+      }
+      const to = RING_BUCKETS + next * FIELD_COUNT;
+      if (v !== old || to !== from) v.set(old.subarray(from, from + FIELD_COUNT), to);
+      next++;
+      this.slots[slot] = next;
+    }
+    // The cached bucket may have moved or gone: the next placement looks it up again.
+    v[RING_HEADER] = -1;
+    v[RING_HEADER + 1] = -1;
+    this.values = v;
+    this.used = live;
+    return used - live;
   }
 
   /** Index in `values` of ring slot i's bucket, or -1 when the slot was never placed into (start -1). */
@@ -219,6 +268,20 @@ export class NodeStats {
       },
     };
   }
+}
+
+/** Storage (in buckets) for n buckets in use: 0, then 2, 4, 8, … up to the whole ring. */
+function capacityFor(n: number): number {
+  if (n === 0) return 0;
+  let c = FIRST_CAPACITY;
+  while (c < n) c *= 2;
+  return Math.min(c, RING_SAMPLE_COUNT);
+}
+
+/** The ring slot of a bucket start (a multiple of RING_BUCKET_MS). */
+function slotOfStart(startMs: number): number {
+  const n = startMs / RING_BUCKET_MS;
+  return n - Math.floor(n / RING_SAMPLE_COUNT) * RING_SAMPLE_COUNT;
 }
 
 /** A bucket counts at nowMs when its start lies in (nowMs − intervalMs, nowMs], as LeapWindow reads it. */

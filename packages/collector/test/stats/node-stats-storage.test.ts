@@ -2,13 +2,16 @@
 // 120 buckets allocated up front (a LeapWindow of 120 × 500 ms, read into the two windows the same
 // way): seeded random records of every kind, resets (next laps), too-old records and restored
 // counts must read exactly alike at every read time, and the lazy ring must hold storage for the
-// slots used and no more than twice that. SW_SEED replays.
+// slots used and no more than twice that. With buckets reclaimed as a clock goes by, every read at
+// or after the last reclaim must still be the full ring's, and a node touching a few slots a minute
+// must keep a few buckets however long it runs. SW_SEED replays.
 
 import t from 'tap';
-import { RecordKind } from '@sentinel-wasi/protocol';
+import { emptyFlowRecord, RecordKind } from '@sentinel-wasi/protocol';
 import { addCounts, addEntryHalf, addExitHalf, C_BLOCK, C_EXCEPTION, C_MIN_RT, C_PASS, C_RT, C_SUCCESS, concurrencyDelta, exitTimeOf, hasEntryHalf, hasExitHalf, STATISTIC_MAX_RT_MS } from '../../src/stats/counters.js';
 import { F_OCCUPIED, F_START, FIELD_COUNT, LeapWindow } from '../../src/stats/leap-window.js';
 import { NodeStats, RING_BUCKET_MS, RING_SAMPLE_COUNT } from '../../src/stats/node-stats.js';
+import { StatsStore, TOTAL_RESOURCE } from '../../src/stats/store.js';
 import type { NodeSnapshot } from '../../src/stats/types.js';
 import { prng, testSeed } from '../../../../test/helpers/seeded.js';
 
@@ -191,4 +194,103 @@ t.test('counts above 2^31 and 2^32 in one bucket stay exact (the counters are fl
   t.equal(s.minute.rtSumMs, 2 ** 40 + 7);
   t.equal(s.second.minRtMs, 7);
   t.equal(n.concurrency, 2 ** 33 + 5 - (2 ** 32 + 1));
+});
+
+t.test('reclaiming buckets older than a minute keeps every later read exactly as the full ring', async (t) => {
+  const seed = testSeed();
+  t.comment(`seed ${seed} (replay with SW_SEED=${seed})`);
+  const rand = prng(seed);
+  const kinds = [PASS, BLOCK, EXIT, CALL];
+  let reads = 0;
+  let freed = 0;
+  for (const origin of [0, 1_764_120_000_000, 2 ** 53 - 10 ** 9]) {
+    for (const stepMs of [9_000, 2_000, 200]) {
+      const lazy = new NodeStats('r', '');
+      const full = new FullRingNode();
+      // The collector's clock: it only goes forward; records are stamped around it (late by up to
+      // 70 s, early by up to 60 s, as the store lets them through), and reads happen at the clock or later.
+      let clockMs = origin + 120_000;
+      let reclaimedAtMs = -1;
+      let bad = 0;
+      for (let i = 0; i < 8_000 && bad < 5; i++) {
+        clockMs += Math.floor(rand() * stepMs);
+        const r = rand();
+        const ts = Math.max(0, clockMs + (r < 0.8 ? -Math.floor(rand() * 2_000) : r < 0.9 ? -Math.floor(rand() * 70_000) : Math.floor(rand() * 60_000)));
+        if (rand() < 0.05) {
+          const tsSec = ts - (ts % 1000);
+          lazy.addCounts(tsSec, 3, 1, 2, 1, 40);
+          full.addCounts(tsSec, 3, 1, 2, 1, 40);
+        } else {
+          const kind = kinds[Math.floor(rand() * 4)]!;
+          const count = 1 + Math.floor(rand() * 3);
+          const rtMs = Math.floor(rand() * 6000);
+          const error = rand() < 0.2;
+          lazy.record(kind, ts, count, rtMs, error);
+          full.record(kind, ts, count, rtMs, error);
+        }
+        if (rand() < 0.1) {
+          freed += lazy.reclaimBefore(clockMs);
+          reclaimedAtMs = clockMs;
+        }
+        if (i % 5 === 0 && reclaimedAtMs >= 0) {
+          const now = rand() < 0.2 ? reclaimedAtMs : clockMs + Math.floor(rand() * 60_000);
+          reads++;
+          const got = lazy.snapshotAt(now);
+          const want = full.snapshotAt(now);
+          if (JSON.stringify(got) !== JSON.stringify(want)) {
+            bad++;
+            t.same(got, want, `read at ${now} (reclaimed at ${reclaimedAtMs}) after a record at ${ts}`);
+          }
+        }
+      }
+      t.equal(bad, 0, `origin ${origin}, clock steps up to ${stepMs} ms: every read at or after the last reclaim as the full ring`);
+    }
+  }
+  t.ok(reads > 10_000, `${reads} reads compared`);
+  t.ok(freed > 1000, `${freed} buckets reclaimed`);
+});
+
+t.test('a node that touches a few slots a minute keeps a few buckets for an hour, and none once idle', async (t) => {
+  const n = new NodeStats('r', '');
+  const ring = new FullRingNode();
+  const full = (nowMs: number): NodeSnapshot => ({ ...ring.snapshotAt(nowMs), resource: 'r', origin: '' });
+  const t0 = 1_764_120_000_000;
+  let most = 0;
+  for (let s = 0; s < 3600; s += 7) {
+    const nowMs = t0 + s * 1000;
+    n.record(CALL, nowMs + 123, 1, 15, false);
+    ring.record(CALL, nowMs + 123, 1, 15, false);
+    if (s % 14 === 0) n.reclaimBefore(nowMs);
+    most = Math.max(most, n.bucketsUsed);
+  }
+  t.ok(most <= 12, `at most ${most} buckets (one record every 7 s, reclaimed every 14 s)`);
+  const end = t0 + 3600 * 1000;
+  const before = n.snapshotAt(end);
+  t.equal(before.minute.pass, 9, 'the last minute: 9 calls');
+  const later = n.snapshotAt(end + 5_000);
+  t.equal(later.minute.pass, 8, '5 s later: 8 calls in the minute');
+  t.equal(n.reclaimBefore(end + 5_000), 1, 'the bucket that left the minute since the last reclaim is freed');
+  t.same(n.snapshotAt(end + 5_000), later, 'and the read at that time is unchanged');
+  t.same(n.snapshotAt(end + 30_000), full(end + 30_000), 'as are later reads');
+  n.reclaimBefore(end + 60_000 + 123 + 15);
+  t.equal(n.bucketsUsed, 0, 'idle for a minute: no bucket left');
+  t.equal(n.storageBytes, RING_SAMPLE_COUNT + 3 * 8, 'the directory and the header only');
+  t.same(n.snapshotAt(end + 120_000).minute, { pass: 0, block: 0, success: 0, exception: 0, totalRequest: 0, rtSumMs: 0, occupiedPass: 0 });
+  n.record(PASS, end + 120_000, 2, 0, false);
+  t.equal(n.snapshotAt(end + 120_000).second.passQps, 2, 'and it counts again');
+  t.equal(n.bucketsUsed, 1);
+});
+
+t.test('the store reclaims in every node: resources, their origins and the total node', async (t) => {
+  const store = new StatsStore();
+  const t0 = 1_764_120_000_000;
+  for (let i = 0; i < 10; i++) store.add(Object.assign(emptyFlowRecord(), { kind: CALL, tsMs: t0 + i * 500, name: 'a', count: 1, rtMs: 3, error: false, origin: i % 2 === 0 ? 'o' : '' }), t0 + 5_000);
+  const before = store.resourceAt('a', t0 + 5_000)!;
+  t.equal(before.node.minute.pass, 10);
+  t.equal(store.reclaimWindowsAt(t0 + 5_000), 0, 'nothing has left the minute yet');
+  t.same(store.resourceAt('a', t0 + 5_000), before);
+  // Resource a: 10 buckets; origin o: 5; the total node: 10.
+  t.equal(store.reclaimWindowsAt(t0 + 70_000), 25, 'a minute later every bucket is freed');
+  t.equal(store.resourceAt('a', t0 + 70_000)!.node.minute.pass, 0);
+  t.equal(store.resourceAt(TOTAL_RESOURCE, t0 + 70_000)!.node.minute.pass, 0);
 });
