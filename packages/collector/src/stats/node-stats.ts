@@ -36,6 +36,7 @@
 //   values: [header: start, end, storage index of the bucket last placed into]
 //           [bucket of the first slot used][bucket of the second slot used]…   (FIELD_COUNT each)
 //   slots:  Uint8Array(120): 1 + the bucket's number in `values` for each ring slot, or 0
+//   (both views of one ArrayBuffer: one allocation per node, replaced when the storage is resized)
 
 import type { NodeSnapshot } from './types.js';
 import { addCounts, addEntryHalf, addExitHalf, C_BLOCK, clearCounters, C_EXCEPTION, C_MIN_RT, C_PASS, C_RT, C_SUCCESS, concurrencyDelta, exitTimeOf, hasEntryHalf, hasExitHalf, mergeCounters, STATISTIC_MAX_RT_MS } from './counters.js';
@@ -67,15 +68,16 @@ export class NodeStats {
   readonly origin: string;
   concurrency = 0;
   /** The header and the buckets of the slots used so far (see the layout above). */
-  private values = new Float64Array(RING_BUCKETS);
-  /** Per ring slot: 1 + the number of its bucket in `values`, or 0 when never placed into. */
-  private readonly slots = new Uint8Array(RING_SAMPLE_COUNT);
+  private values: Float64Array;
+  /** Per ring slot: 1 + the number of its bucket in `values`, or 0 when never placed into (after `values` in the same buffer). */
+  private slots: Uint8Array;
   /** Buckets in use in `values`. */
   private used = 0;
 
   constructor(resource: string, origin: string) {
     this.resource = resource;
     this.origin = origin;
+    [this.values, this.slots] = storageFor(0);
     this.values[RING_HEADER] = -1;
     this.values[RING_HEADER + 1] = -1;
   }
@@ -152,9 +154,11 @@ export class NodeStats {
   private allocate(slot: number): number {
     const capacity = (this.values.length - RING_BUCKETS) / FIELD_COUNT;
     if (this.used === capacity) {
-      const grown = new Float64Array(RING_BUCKETS + capacityFor(capacity + 1) * FIELD_COUNT);
-      grown.set(this.values);
-      this.values = grown;
+      const [values, slots] = storageFor(capacityFor(capacity + 1));
+      values.set(this.values);
+      slots.set(this.slots);
+      this.values = values;
+      this.slots = slots;
     }
     this.used++;
     this.slots[slot] = this.used;
@@ -175,7 +179,8 @@ export class NodeStats {
     for (let c = 0; c < used; c++) if (old[RING_BUCKETS + c * FIELD_COUNT + F_START]! > cutoffMs) live++;
     if (live === used) return 0;
     const capacity = capacityFor(live);
-    const v = capacity * FIELD_COUNT === old.length - RING_BUCKETS ? old : new Float64Array(RING_BUCKETS + capacity * FIELD_COUNT);
+    // Storage of the right size: this one, or a new one whose slots are all 0 to begin with.
+    const [v, slots] = capacity * FIELD_COUNT === old.length - RING_BUCKETS ? [old, this.slots] : storageFor(capacity);
     // Buckets move only towards the front, in order: copying in place is safe.
     let next = 0;
     for (let c = 0; c < used; c++) {
@@ -183,18 +188,19 @@ export class NodeStats {
       const startMs = old[from + F_START]!;
       const slot = slotOfStart(startMs);
       if (startMs <= cutoffMs) {
-        this.slots[slot] = 0;
+        slots[slot] = 0;
         continue;
       }
       const to = RING_BUCKETS + next * FIELD_COUNT;
       if (v !== old || to !== from) v.set(old.subarray(from, from + FIELD_COUNT), to);
       next++;
-      this.slots[slot] = next;
+      slots[slot] = next;
     }
     // The cached bucket may have moved or gone: the next placement looks it up again.
     v[RING_HEADER] = -1;
     v[RING_HEADER + 1] = -1;
     this.values = v;
+    this.slots = slots;
     this.used = live;
     return used - live;
   }
@@ -268,6 +274,13 @@ export class NodeStats {
       },
     };
   }
+}
+
+/** A node's storage for `capacity` buckets: the header and buckets, then the slot directory (all 0), in one buffer. */
+function storageFor(capacity: number): [Float64Array, Uint8Array] {
+  const valuesLength = RING_BUCKETS + capacity * FIELD_COUNT;
+  const buffer = new ArrayBuffer(valuesLength * Float64Array.BYTES_PER_ELEMENT + RING_SAMPLE_COUNT);
+  return [new Float64Array(buffer, 0, valuesLength), new Uint8Array(buffer, valuesLength * Float64Array.BYTES_PER_ELEMENT, RING_SAMPLE_COUNT)];
 }
 
 /** Storage (in buckets) for n buckets in use: 0, then 2, 4, 8, … up to the whole ring. */
