@@ -18,8 +18,8 @@
 // Storage is allocated lazily, slot by slot. Most nodes of a large collector (the Zipf tail of
 // resources, most origin nodes) touch a handful of the 120 slots, so a node keeps a directory
 // (slot → its storage, 0 = the slot was never placed into, which reads as a slot whose start is
-// -1) and storage only for the slots it has used, grown as new slots are placed into (2, 4, 8, …
-// buckets, up to 120). A slot keeps its storage once it has some: resets reuse it, so placement
+// -1) and storage only for the slots it has used, grown as new slots are placed into (2, 8, 32,
+// then all 120 buckets). A slot keeps its storage once it has some: resets reuse it, so placement
 // and reads are exactly those of a ring with every bucket allocated up front.
 //
 // reclaimBefore(nowMs) (the store calls it now and then) frees the buckets that started a minute
@@ -33,14 +33,17 @@
 // second window takes the newest start per parity; the minute window the newest second of a
 // slot pair): reads at nowMs and later are exactly the full ring's.
 //
-//   values: [header: start, end, storage index of the bucket last placed into]
-//           [bucket of the first slot used][bucket of the second slot used]…   (FIELD_COUNT each)
-//   slots:  Uint8Array(120): 1 + the bucket's number in `values` for each ring slot, or 0
-//   (both views of one ArrayBuffer: one allocation per node, replaced when the storage is resized)
+//   block:     [header: start, end, slab index of the bucket last placed into]
+//              [bucket of the first slot used][bucket of the second slot used]…   (FIELD_COUNT each)
+//   directory: 120 bytes: 1 + the bucket's number in the block for each ring slot, or 0
+// Both live in shared slabs (ring-storage.ts): no ArrayBuffer per node. A node that outgrows its
+// block (or shrinks, after reclaimBefore) moves to a block of the new size; its blocks go back to
+// the storage when the node is collected.
 
 import type { NodeSnapshot } from './types.js';
 import { addCounts, addEntryHalf, addExitHalf, C_BLOCK, clearCounters, C_EXCEPTION, C_MIN_RT, C_PASS, C_RT, C_SUCCESS, concurrencyDelta, exitTimeOf, hasEntryHalf, hasExitHalf, mergeCounters, STATISTIC_MAX_RT_MS } from './counters.js';
 import { F_OCCUPIED, F_START, FIELD_COUNT, HEADER_SIZE } from './leap-window.js';
+import { RingStorage } from './ring-storage.js';
 
 export const SECOND_SAMPLE_COUNT = 2;
 export const SECOND_INTERVAL_MS = 1000;
@@ -57,29 +60,58 @@ const HALVES = MINUTE_BUCKET_MS / RING_BUCKET_MS;
 // The ring's header (the bucket last placed into) first, then its buckets in the order their slots were first used.
 const RING_HEADER = 0;
 const RING_BUCKETS = HEADER_SIZE;
-/** Buckets allocated for a node's first placement; then doubled as slots are used, up to RING_SAMPLE_COUNT (capacityFor). */
+/** Buckets a node starts with (nodes are made for a record); then ×4 as slots are used, up to RING_SAMPLE_COUNT (capacityFor). */
 const FIRST_CAPACITY = 2;
+/** Growth factor of the storage: few moves as a node's ring fills. */
+const GROWTH = 4;
 
 /** Fields summed over a window, in the order of a WindowSums. */
 const SUMMED = [C_PASS, C_BLOCK, C_SUCCESS, C_EXCEPTION, C_RT, F_OCCUPIED] as const;
+
+/** Where every node's ring lives (ring-storage.ts): shared slabs, one block and one directory per node. */
+export const RING_STORAGE = new RingStorage(RING_SAMPLE_COUNT);
+
+/** A node's blocks, as the finalizer needs them to give them back once the node is collected. */
+interface Blocks {
+  block: number;
+  length: number;
+  directory: number;
+}
+const giveBack = new FinalizationRegistry<Blocks>((b) => {
+  RING_STORAGE.release(b.block, b.length);
+  RING_STORAGE.releaseDirectory(b.directory);
+});
 
 export class NodeStats {
   readonly resource: string;
   readonly origin: string;
   concurrency = 0;
-  /** The header and the buckets of the slots used so far (see the layout above). */
+  /** The slab holding this node's block: the header at `at`, then `capacity` buckets (see the layout above). */
   private values: Float64Array;
-  /** Per ring slot: 1 + the number of its bucket in `values`, or 0 when never placed into (after `values` in the same buffer). */
-  private slots: Uint8Array;
-  /** Buckets in use in `values`. */
+  private at: number;
+  private capacity: number;
+  /** The byte slab holding this node's directory at `slotsAt`: per ring slot, 1 + the number of its bucket, or 0 when never placed into. */
+  private readonly slots: Uint8Array;
+  private readonly slotsAt: number;
+  /** Buckets in use. */
   private used = 0;
+  private readonly blocks: Blocks;
 
   constructor(resource: string, origin: string) {
     this.resource = resource;
     this.origin = origin;
-    [this.values, this.slots] = storageFor(0);
-    this.values[RING_HEADER] = -1;
-    this.values[RING_HEADER + 1] = -1;
+    const length = blockLength(FIRST_CAPACITY);
+    const block = RING_STORAGE.allocate(length);
+    const directory = RING_STORAGE.allocateDirectory();
+    this.values = RING_STORAGE.slabOf(block);
+    this.at = RING_STORAGE.offsetOf(block);
+    this.capacity = FIRST_CAPACITY;
+    this.slots = RING_STORAGE.directorySlabOf(directory);
+    this.slotsAt = RING_STORAGE.directoryOffsetOf(directory);
+    this.values[this.at + RING_HEADER] = -1;
+    this.values[this.at + RING_HEADER + 1] = -1;
+    this.blocks = { block, length, directory };
+    giveBack.register(this, this.blocks);
   }
 
   /** How many of the ring's 120 buckets have storage (the slots placed into so far). */
@@ -87,9 +119,9 @@ export class NodeStats {
     return this.used;
   }
 
-  /** Bytes of typed-array storage this node holds (its buckets, spare capacity and the slot directory). */
+  /** Bytes of storage this node holds (its header, buckets, spare capacity and the slot directory). */
   get storageBytes(): number {
-    return this.values.byteLength + this.slots.byteLength;
+    return blockLength(this.capacity) * Float64Array.BYTES_PER_ELEMENT + RING_SAMPLE_COUNT;
   }
 
   /** Applies one record (kind, own time, count, RT, error) to the ring and the concurrency: its entry half at tsMs, its exit half at exitTimeOf. */
@@ -126,23 +158,25 @@ export class NodeStats {
    */
   private slotAt(tsMs: number): number {
     let v = this.values;
-    if (tsMs < v[RING_HEADER + 1]! && tsMs >= v[RING_HEADER]!) return v[RING_HEADER + 2]!;
+    let h = this.at + RING_HEADER;
+    if (tsMs < v[h + 1]! && tsMs >= v[h]!) return v[h + 2]!;
     const n = Math.floor(tsMs / RING_BUCKET_MS);
     const start = n * RING_BUCKET_MS;
     const slot = n - Math.floor(n / RING_SAMPLE_COUNT) * RING_SAMPLE_COUNT;
-    const held = this.slots[slot]!;
+    const held = this.slots[this.slotsAt + slot]!;
     let base: number;
     if (held === 0) {
       // A slot never placed into holds start -1: any bucket resets it.
       base = this.allocate(slot);
       v = this.values;
+      h = this.at + RING_HEADER;
     } else {
-      base = RING_BUCKETS + (held - 1) * FIELD_COUNT;
+      base = this.at + RING_BUCKETS + (held - 1) * FIELD_COUNT;
       if (v[base + F_START]! > start) return -1;
     }
-    v[RING_HEADER] = start;
-    v[RING_HEADER + 1] = start + RING_BUCKET_MS;
-    v[RING_HEADER + 2] = base;
+    v[h] = start;
+    v[h + 1] = start + RING_BUCKET_MS;
+    v[h + 2] = base;
     if (held !== 0 && v[base + F_START] === start) return base;
     v[base + F_START] = start;
     clearCounters(v, base);
@@ -150,19 +184,31 @@ export class NodeStats {
     return base;
   }
 
-  /** Gives `slot` the next free bucket (growing the storage when full); returns its index in `values`. */
+  /** Gives `slot` the next free bucket (moving to a larger block when full); returns its index in `values`. */
   private allocate(slot: number): number {
-    const capacity = (this.values.length - RING_BUCKETS) / FIELD_COUNT;
-    if (this.used === capacity) {
-      const [values, slots] = storageFor(capacityFor(capacity + 1));
-      values.set(this.values);
-      slots.set(this.slots);
-      this.values = values;
-      this.slots = slots;
-    }
+    if (this.used === this.capacity) this.moveTo(capacityFor(this.capacity + 1), this.used);
     this.used++;
-    this.slots[slot] = this.used;
-    return RING_BUCKETS + (this.used - 1) * FIELD_COUNT;
+    this.slots[this.slotsAt + slot] = this.used;
+    return this.at + RING_BUCKETS + (this.used - 1) * FIELD_COUNT;
+  }
+
+  /** Moves the header and the first `buckets` buckets to a block for `capacity` buckets (the cached bucket is forgotten). */
+  private moveTo(capacity: number, buckets: number): void {
+    const length = blockLength(capacity);
+    const block = RING_STORAGE.allocate(length);
+    const v = RING_STORAGE.slabOf(block);
+    const at = RING_STORAGE.offsetOf(block);
+    const old = this.values;
+    const from = this.at;
+    for (let i = RING_BUCKETS, end = RING_BUCKETS + buckets * FIELD_COUNT; i < end; i++) v[at + i] = old[from + i]!;
+    v[at + RING_HEADER] = -1;
+    v[at + RING_HEADER + 1] = -1;
+    RING_STORAGE.release(this.blocks.block, this.blocks.length);
+    this.blocks.block = block;
+    this.blocks.length = length;
+    this.values = v;
+    this.at = at;
+    this.capacity = capacity;
   }
 
   /**
@@ -173,42 +219,40 @@ export class NodeStats {
   reclaimBefore(nowMs: number): number {
     const used = this.used;
     if (used === 0) return 0;
-    const old = this.values;
+    const v = this.values;
+    const first = this.at + RING_BUCKETS;
     const cutoffMs = nowMs - MINUTE_INTERVAL_MS;
     let live = 0;
-    for (let c = 0; c < used; c++) if (old[RING_BUCKETS + c * FIELD_COUNT + F_START]! > cutoffMs) live++;
+    for (let c = 0; c < used; c++) if (v[first + c * FIELD_COUNT + F_START]! > cutoffMs) live++;
     if (live === used) return 0;
-    const capacity = capacityFor(live);
-    // Storage of the right size: this one, or a new one whose slots are all 0 to begin with.
-    const [v, slots] = capacity * FIELD_COUNT === old.length - RING_BUCKETS ? [old, this.slots] : storageFor(capacity);
-    // Buckets move only towards the front, in order: copying in place is safe.
+    // Keep the live buckets, in order, at the front (moving only towards the front: safe in place).
     let next = 0;
     for (let c = 0; c < used; c++) {
-      const from = RING_BUCKETS + c * FIELD_COUNT;
-      const startMs = old[from + F_START]!;
-      const slot = slotOfStart(startMs);
+      const from = first + c * FIELD_COUNT;
+      const startMs = v[from + F_START]!;
+      const slot = this.slotsAt + slotOfStart(startMs);
       if (startMs <= cutoffMs) {
-        slots[slot] = 0;
+        this.slots[slot] = 0;
         continue;
       }
-      const to = RING_BUCKETS + next * FIELD_COUNT;
-      if (v !== old || to !== from) v.set(old.subarray(from, from + FIELD_COUNT), to);
+      const to = first + next * FIELD_COUNT;
+      if (to !== from) for (let f = 0; f < FIELD_COUNT; f++) v[to + f] = v[from + f]!;
       next++;
-      slots[slot] = next;
+      this.slots[slot] = next;
     }
     // The cached bucket may have moved or gone: the next placement looks it up again.
-    v[RING_HEADER] = -1;
-    v[RING_HEADER + 1] = -1;
-    this.values = v;
-    this.slots = slots;
+    v[this.at + RING_HEADER] = -1;
+    v[this.at + RING_HEADER + 1] = -1;
     this.used = live;
+    const capacity = capacityFor(live);
+    if (capacity < this.capacity) this.moveTo(capacity, live);
     return used - live;
   }
 
   /** Index in `values` of ring slot i's bucket, or -1 when the slot was never placed into (start -1). */
   private bucketOf(i: number): number {
-    const held = this.slots[i]!;
-    return held === 0 ? -1 : RING_BUCKETS + (held - 1) * FIELD_COUNT;
+    const held = this.slots[this.slotsAt + i]!;
+    return held === 0 ? -1 : this.at + RING_BUCKETS + (held - 1) * FIELD_COUNT;
   }
 
   snapshotAt(nowMs: number): NodeSnapshot {
@@ -276,18 +320,15 @@ export class NodeStats {
   }
 }
 
-/** A node's storage for `capacity` buckets: the header and buckets, then the slot directory (all 0), in one buffer. */
-function storageFor(capacity: number): [Float64Array, Uint8Array] {
-  const valuesLength = RING_BUCKETS + capacity * FIELD_COUNT;
-  const buffer = new ArrayBuffer(valuesLength * Float64Array.BYTES_PER_ELEMENT + RING_SAMPLE_COUNT);
-  return [new Float64Array(buffer, 0, valuesLength), new Uint8Array(buffer, valuesLength * Float64Array.BYTES_PER_ELEMENT, RING_SAMPLE_COUNT)];
+/** Numbers in a node's block for `capacity` buckets: the header, then the buckets. */
+function blockLength(capacity: number): number {
+  return RING_BUCKETS + capacity * FIELD_COUNT;
 }
 
-/** Storage (in buckets) for n buckets in use: 0, then 2, 4, 8, … up to the whole ring. */
+/** Storage (in buckets) for n buckets in use: 2, 8, 32, then the whole ring (120). */
 function capacityFor(n: number): number {
-  if (n === 0) return 0;
   let c = FIRST_CAPACITY;
-  while (c < n) c *= 2;
+  while (c < n) c *= GROWTH;
   return Math.min(c, RING_SAMPLE_COUNT);
 }
 

@@ -2,15 +2,17 @@
 // 120 buckets allocated up front (a LeapWindow of 120 × 500 ms, read into the two windows the same
 // way): seeded random records of every kind, resets (next laps), too-old records and restored
 // counts must read exactly alike at every read time, and the lazy ring must hold storage for the
-// slots used and no more than twice that. With buckets reclaimed as a clock goes by, every read at
+// slots used and no more than four times that. With buckets reclaimed as a clock goes by, every read at
 // or after the last reclaim must still be the full ring's, and a node touching a few slots a minute
-// must keep a few buckets however long it runs. SW_SEED replays.
+// must keep a few buckets however long it runs. Many nodes share the storage's slabs: each must
+// read as its own full ring while the others grow, shrink and reuse given-back blocks. SW_SEED replays.
 
 import t from 'tap';
 import { emptyFlowRecord, RecordKind } from '@sentinel-wasi/protocol';
 import { addCounts, addEntryHalf, addExitHalf, C_BLOCK, C_EXCEPTION, C_MIN_RT, C_PASS, C_RT, C_SUCCESS, concurrencyDelta, exitTimeOf, hasEntryHalf, hasExitHalf, STATISTIC_MAX_RT_MS } from '../../src/stats/counters.js';
 import { F_OCCUPIED, F_START, FIELD_COUNT, LeapWindow } from '../../src/stats/leap-window.js';
-import { NodeStats, RING_BUCKET_MS, RING_SAMPLE_COUNT } from '../../src/stats/node-stats.js';
+import { NodeStats, RING_BUCKET_MS, RING_SAMPLE_COUNT, RING_STORAGE } from '../../src/stats/node-stats.js';
+import { RingStorage, SLAB_NUMBERS } from '../../src/stats/ring-storage.js';
 import { StatsStore, TOTAL_RESOURCE } from '../../src/stats/store.js';
 import type { NodeSnapshot } from '../../src/stats/types.js';
 import { prng, testSeed } from '../../../../test/helpers/seeded.js';
@@ -137,8 +139,8 @@ t.test('the lazily allocated ring reads exactly as the full ring, and holds stor
         }
       }
       t.equal(bad, 0, `origin ${origin}, steps up to ${stepMs} ms: every read and every bucket count as the full ring`);
-      // The directory (120 bytes), a 3-number header and at most twice the buckets used.
-      t.ok(lazy.storageBytes <= RING_SAMPLE_COUNT + 8 * (3 + Math.min(RING_SAMPLE_COUNT, 2 * lazy.bucketsUsed) * FIELD_COUNT), `${lazy.storageBytes} bytes for ${lazy.bucketsUsed} buckets`);
+      // The directory (120 bytes), a 3-number header and at most four times the buckets used (at least two).
+      t.ok(lazy.storageBytes <= RING_SAMPLE_COUNT + 8 * (3 + Math.min(RING_SAMPLE_COUNT, Math.max(2, 4 * lazy.bucketsUsed)) * FIELD_COUNT), `${lazy.storageBytes} bytes for ${lazy.bucketsUsed} buckets`);
       if (stepMs === 300) t.equal(grewTo, RING_SAMPLE_COUNT, 'dense traffic uses every slot');
     }
   }
@@ -146,11 +148,11 @@ t.test('the lazily allocated ring reads exactly as the full ring, and holds stor
   t.ok(refused > 0, `${refused} PASS records found their slot holding a newer lap (too old), as the full ring`);
 });
 
-t.test('a node holds no bucket storage before its first record, then grows with the slots it uses', async (t) => {
+t.test('a node starts with room for two buckets, then grows with the slots it uses', async (t) => {
   const n = new NodeStats('r', '');
   t.equal(n.bucketsUsed, 0);
-  const empty = n.storageBytes;
-  t.equal(empty, RING_SAMPLE_COUNT + 3 * 8, 'the directory and the header only');
+  const empty = RING_SAMPLE_COUNT + 3 * 8;
+  t.equal(n.storageBytes, empty + 2 * FIELD_COUNT * 8, 'the directory, the header and two buckets');
   const t0 = 1_764_120_000_000;
   n.record(CALL, t0 + 100, 1, 20, false); // entry and exit in bucket t0
   t.equal(n.bucketsUsed, 1);
@@ -159,7 +161,7 @@ t.test('a node holds no bucket storage before its first record, then grows with 
   t.equal(n.bucketsUsed, 2);
   n.record(PASS, t0 + 1_000, 1, 0, false);
   t.equal(n.bucketsUsed, 3);
-  t.equal(n.storageBytes, empty + 4 * FIELD_COUNT * 8, 'doubled to four');
+  t.equal(n.storageBytes, empty + 8 * FIELD_COUNT * 8, 'grown to eight');
   // The same slot one lap (60 s) later reuses its storage.
   n.record(BLOCK, t0 + 60_100, 2, 0, false);
   t.equal(n.bucketsUsed, 3, 'a new lap of a used slot takes no new storage');
@@ -274,7 +276,7 @@ t.test('a node that touches a few slots a minute keeps a few buckets for an hour
   t.same(n.snapshotAt(end + 30_000), full(end + 30_000), 'as are later reads');
   n.reclaimBefore(end + 60_000 + 123 + 15);
   t.equal(n.bucketsUsed, 0, 'idle for a minute: no bucket left');
-  t.equal(n.storageBytes, RING_SAMPLE_COUNT + 3 * 8, 'the directory and the header only');
+  t.equal(n.storageBytes, RING_SAMPLE_COUNT + 8 * (3 + 2 * FIELD_COUNT), 'back to the directory, the header and room for two buckets');
   t.same(n.snapshotAt(end + 120_000).minute, { pass: 0, block: 0, success: 0, exception: 0, totalRequest: 0, rtSumMs: 0, occupiedPass: 0 });
   n.record(PASS, end + 120_000, 2, 0, false);
   t.equal(n.snapshotAt(end + 120_000).second.passQps, 2, 'and it counts again');
@@ -293,4 +295,76 @@ t.test('the store reclaims in every node: resources, their origins and the total
   t.equal(store.reclaimWindowsAt(t0 + 70_000), 25, 'a minute later every bucket is freed');
   t.equal(store.resourceAt('a', t0 + 70_000)!.node.minute.pass, 0);
   t.equal(store.resourceAt(TOTAL_RESOURCE, t0 + 70_000)!.node.minute.pass, 0);
+});
+
+t.test('many nodes sharing the slabs each read as their own full ring, through growth, reclaim and reuse', async (t) => {
+  const seed = testSeed();
+  t.comment(`seed ${seed} (replay with SW_SEED=${seed})`);
+  const rand = prng(seed);
+  const kinds = [PASS, BLOCK, EXIT, CALL];
+  const lazy: NodeStats[] = [];
+  const full: FullRingNode[] = [];
+  let clockMs = 1_764_120_000_000;
+  let reclaimedAtMs = -1;
+  let bad = 0;
+  let reads = 0;
+  let freed = 0;
+  for (let i = 0; i < 60_000 && bad < 5; i++) {
+    // New nodes now and then, while others are mid-growth: blocks given back are handed out again.
+    if (lazy.length < 60 && rand() < 0.002 + (lazy.length === 0 ? 1 : 0)) {
+      lazy.push(new NodeStats(`r${lazy.length}`, ''));
+      full.push(new FullRingNode());
+    }
+    clockMs += Math.floor(rand() * 40);
+    // A few busy nodes and a long tail.
+    const k = Math.min(lazy.length - 1, Math.floor(lazy.length * rand() ** 3));
+    const ts = Math.max(0, clockMs - Math.floor(rand() * (rand() < 0.9 ? 2_000 : 70_000)));
+    const kind = kinds[Math.floor(rand() * 4)]!;
+    const rtMs = Math.floor(rand() * 3000);
+    lazy[k]!.record(kind, ts, 1, rtMs, false);
+    full[k]!.record(kind, ts, 1, rtMs, false);
+    if (rand() < 0.0005) {
+      for (const n of lazy) freed += n.reclaimBefore(clockMs);
+      reclaimedAtMs = clockMs;
+    }
+    if (i % 97 === 0 && reclaimedAtMs >= 0) {
+      const now = clockMs + Math.floor(rand() * 60_000);
+      for (let j = 0; j < lazy.length; j++) {
+        reads++;
+        const got = JSON.stringify({ ...lazy[j]!.snapshotAt(now), resource: 'r' });
+        if (got !== JSON.stringify(full[j]!.snapshotAt(now))) {
+          bad++;
+          t.same(JSON.parse(got), full[j]!.snapshotAt(now), `node ${j} read at ${now}`);
+        }
+      }
+    }
+  }
+  t.equal(bad, 0, `${lazy.length} nodes, ${reads} reads: each as its own full ring`);
+  t.ok(freed > 100, `${freed} buckets reclaimed`);
+});
+
+t.test('the ring storage hands given-back blocks out again and clears reused directories', async (t) => {
+  const s = new RingStorage(120);
+  const a = s.allocate(19);
+  const b = s.allocate(67);
+  t.equal(s.offsetOf(b), s.offsetOf(a) + 19, 'bump allocation in one slab');
+  t.equal(s.slabOf(a), s.slabOf(b));
+  t.equal(s.numbersInUse, 86);
+  s.release(a, 19);
+  t.equal(s.allocate(67) !== a, true, 'a block of another size does not take it');
+  t.equal(s.allocate(19), a, 'a block of the same size does');
+  t.equal(s.numbersInUse, 19 + 67 + 67);
+  const big = s.allocate(SLAB_NUMBERS - 10);
+  t.not(s.slabOf(big), s.slabOf(a), 'what does not fit goes to a new slab');
+  t.throws(() => s.allocate(SLAB_NUMBERS + 1), { code: 'E_RING_STORAGE' });
+  t.throws(() => s.allocate(0), { code: 'E_RING_STORAGE' });
+  const d = s.allocateDirectory();
+  s.directorySlabOf(d).fill(7, s.directoryOffsetOf(d), s.directoryOffsetOf(d) + 120);
+  const d2 = s.allocateDirectory();
+  t.equal(s.directoryOffsetOf(d2), s.directoryOffsetOf(d) + 120);
+  s.releaseDirectory(d);
+  t.equal(s.allocateDirectory(), d, 'a given-back directory is handed out again');
+  t.same([...s.directorySlabOf(d).subarray(s.directoryOffsetOf(d), s.directoryOffsetOf(d) + 120)], new Array(120).fill(0), 'cleared');
+  t.equal(s.directoriesInUse, 2);
+  t.ok(RING_STORAGE.slabBytes > 0, 'the nodes of this test live in the shared storage');
 });
