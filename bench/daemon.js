@@ -176,11 +176,11 @@ export async function freshness({ samples, seed, daemonArgs = [], pollGapMs = 1,
 
 /**
  * RSS of the collector process with `resources` live resources: events spread over that many
- * names (every name at least once, 20 % with an origin) appended over a few seconds at the
- * current time, then RSS once the daemon has counted all of them (and is still within their
- * minute window). The daemon's cap is raised to fit (its default is 6000, as Sentinel's).
+ * names (every name at least once, 20 % with an origin) stamped over `spreadMs` up to 3 s after
+ * the current time (default 3 s: a few buckets per resource; 57 s: most of each resource's ring),
+ * then RSS once the daemon has counted all of them (and is still within their minute window). The daemon's cap is raised to fit (its default is 6000, as Sentinel's).
  */
-export async function rss({ resources = 10_000, eventsPerResource = 20, seed }) {
+export async function rss({ resources = 10_000, eventsPerResource = 20, seed, spreadMs = 3000 }) {
   const daemon = await startDaemon(['--max-resources', String(resources)], { memProbe: true });
   try {
     await sleep(500);
@@ -194,7 +194,7 @@ export async function rss({ resources = 10_000, eventsPerResource = 20, seed }) 
     const start = Date.now();
     const pairs = new Set();
     for (let i = 0; i < total; i++) {
-      const nowMs = start + Math.floor((i * 3000) / total); // spread over 3 s of timestamps
+      const nowMs = start + 3000 - spreadMs + Math.floor((i * spreadMs) / total); // spread over spreadMs of timestamps, up to 3 s ahead
       const name = names[i % resources];
       const origin = rng() < 0.2 ? `app-${Math.floor(rng() * 5)}` : undefined;
       if (origin !== undefined) pairs.add(`${i % resources}/${origin}`);
@@ -224,7 +224,7 @@ export async function rss({ resources = 10_000, eventsPerResource = 20, seed }) 
     if (listed !== live) throw new Error(`${listed} resources listed, ${live} tracked`);
     if (live !== resources) throw new Error(`${live} resources listed, expected ${resources}`);
     const afterListingMb = rssMb(daemon.pid);
-    return { resources, live, events: total, idleMb, loadedMb, settledMb, afterListingMb, rssMb: Math.max(loadedMb, settledMb), idleMemory, loadedMemory, resourceOriginPairs: pairs.size, originsOverflow: health.counters.originsOverflow, daemon: daemon.argv };
+    return { resources, live, events: total, spreadMs, idleMb, loadedMb, settledMb, afterListingMb, rssMb: Math.max(loadedMb, settledMb), idleMemory, loadedMemory, resourceOriginPairs: pairs.size, originsOverflow: health.counters.originsOverflow, daemon: daemon.argv };
   } finally {
     await daemon.stop();
   }

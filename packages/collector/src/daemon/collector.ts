@@ -26,6 +26,8 @@ export const DEFAULT_GRACE_MS = 2000;
 const GAUGES: ReadonlySet<string> = new Set<HealthGauge>(['lagBytes', 'segmentsActive', 'segmentsBadName']);
 /** Bytes read per pass before sealing/checkpointing gets a turn. */
 export const DEFAULT_PASS_BUDGET_BYTES = 16 * 1024 * 1024;
+/** How often a cycle gives back the window buckets that left the minute (StatsStore.reclaimWindowsAt). */
+export const RECLAIM_INTERVAL_MS = 10_000;
 
 export interface CollectorOptions extends StatsStoreOptions {
   pinDir: string;
@@ -101,6 +103,8 @@ export class Collector implements StatsQuery {
   private checkpointAtMs = 0;
   private dirty = true;
   private frontierBucketSec = Infinity;
+  /** When window buckets were last reclaimed (-Infinity: never). */
+  private reclaimedAtMs = -Infinity;
   /** Counters of the collector this one replaced (a reload): health answers never go below them. */
   private counterFloor: Partial<FullHealthCounters> = {};
   /** What restore found, for the daemon's log. */
@@ -158,6 +162,18 @@ export class Collector implements StatsQuery {
     return { bytesRead: r.bytesRead, more: r.more };
   }
 
+  /**
+   * Reads the new bytes of one live segment right away (the log watcher saw it change); null when
+   * it is not one to read this way (the next pass reads it). Sealing and checkpoints stay with the cycle.
+   */
+  readSegmentAt(name: string, nowMs: number): { bytesRead: number; more: boolean } | null {
+    const r = this.tailer.readNamedAt(name, nowMs, this.passBudgetBytes);
+    if (r === null) return null;
+    if (r.behindBucketSec < this.frontierBucketSec) this.frontierBucketSec = r.behindBucketSec;
+    if (r.bytesRead > 0) this.dirty = true;
+    return { bytesRead: r.bytesRead, more: r.behindBucketSec !== Infinity };
+  }
+
   /** Newest second that may be sealed at nowMs: its end plus grace has passed and everything written by then has been read. */
   sealableThroughSec(nowMs: number): number {
     const limitMs = Math.min(nowMs, this.frontierBucketSec * 1000);
@@ -202,6 +218,11 @@ export class Collector implements StatsQuery {
   cycleAt(nowMs: number, checkpoint: boolean): CycleResult {
     const pass = this.passAt(nowMs);
     const linesWritten = this.sealAt(nowMs);
+    // Window buckets that left the minute go back (reads are at the clock, which goes forward).
+    if (nowMs - this.reclaimedAtMs >= RECLAIM_INTERVAL_MS) {
+      this.store.reclaimWindowsAt(nowMs);
+      this.reclaimedAtMs = nowMs;
+    }
     let deleted: string[] = [];
     let checkpointed = false;
     if (checkpoint) {

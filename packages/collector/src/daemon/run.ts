@@ -1,6 +1,6 @@
 // Owns running a Collector as a daemon: the pin lock, timers (a pass every tickMs, a checkpoint
-// about once a second, the flow-control tick every ≤ 100 ms), the chokidar watchers (the log
-// directory's only wakes a pass sooner; the rules directory's reloads rule files), the HTTP surface and
+// about once a second, the flow-control tick every ≤ 100 ms), the watchers (the log directory's
+// reads a changed segment at once or wakes a pass sooner; the rules directory's reloads rule files), the HTTP surface and
 // `<pin>/collector/address.json`, structured logs, and a clean stop with a final checkpoint. A
 // failing HTTP start is logged and collecting goes on. A failing cycle reloads from the checkpoint
 // and the next cycle waits (CYCLE_RETRY_BASE_MS doubling up to CYCLE_RETRY_MAX_MS); the reloaded
@@ -17,6 +17,7 @@ import { ensurePin } from '../pin/pin.js';
 import { checkPinSafety } from '../pin/pin-safety.js';
 import { writeFileSafely } from '../pin/safe-write.js';
 import { FlowControl, MAX_CONTROL_TICK_MS } from '../map/flow-control.js';
+import { watchLogDir } from '../ingest/log-watch.js';
 import type { RuleChange } from '../rules/rule-files.js';
 import { loadOrCreateToken } from './token.js';
 import type { DaemonAddress, StatsQuery } from '../stats/types.js';
@@ -225,11 +226,25 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
   const rulesWatcher: FSWatcher = watch(paths.rulesDir, { depth: 0, ignoreInitial: true, persistent: true });
   rulesWatcher.on('add', reloadRules).on('change', reloadRules).on('unlink', reloadRules);
   rulesWatcher.on('error', (err) => log.warn({ code: 'E_WATCH', err: String((err as Error).message ?? err) }, 'rules watcher error; rule files are still looked at every second'));
-  const watcher: FSWatcher = watch(paths.logDir, { depth: 0, ignoreInitial: true, persistent: true });
-  // 'raw' carries every underlying fs.watch event: chokidar throttles 'change' to one per file per
-  // 50 ms, which would leave an append that follows another within 50 ms to the next tick.
-  watcher.on('add', wake).on('change', wake).on('unlink', wake).on('raw', wake);
-  watcher.on('error', (err) => log.warn({ code: 'E_WATCH', err: String((err as Error).message ?? err) }, 'watcher error; the periodic scan goes on'));
+  // A segment that changes is read at once, from the watcher's event (what was appended is in the
+  // windows before any other callback runs); anything else in the log directory wakes a pass.
+  const readNow = (name: string): void => {
+    if (stopped) return;
+    const t = now();
+    if (t < retryAtMs) return; // backing off after failed cycles
+    let r: { more: boolean } | null;
+    try {
+      r = collector.readSegmentAt(name, t);
+    } catch {
+      r = null; // the pass meets the same fault and deals with it
+    }
+    if (r === null || r.more) wake();
+  };
+  const logWatch = watchLogDir(paths.logDir, {
+    onSegmentChange: readNow,
+    onDirectoryChange: wake,
+    onError: (err) => log.warn({ code: 'E_WATCH', err: String(err.message ?? err) }, 'log watcher error; the periodic scan goes on'),
+  });
 
   let http: RunningHttpServer | undefined;
   let heartbeat: { stop(): void } | undefined;
@@ -287,7 +302,7 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
       if (soon !== null) clearImmediate(soon);
       if (sealTimer !== null) clearTimeout(sealTimer);
       if (catchUp !== null) clearImmediate(catchUp);
-      await settledWithin(watcher.close(), WATCHER_CLOSE_MS);
+      logWatch.close();
       try {
         collector.closeAt(now());
         log.info({ checkpointAtMs: collector.healthAt(now()).checkpointAtMs, counters: collector.health.counters }, 'final checkpoint written');

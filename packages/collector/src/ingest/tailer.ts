@@ -1,5 +1,6 @@
 // Owns following the segment files of `<pin>/log`: a directory scan plus a stat per segment is the
-// source of truth (watcher events only make a pass happen sooner). Segments are identified by name
+// source of truth (watcher events only make a pass happen sooner, or read the one live segment
+// they name at once: readNamedAt). Segments are identified by name
 // (never reused) and inode; each is read with positioned reads into one reused buffer, from its
 // consumed offset up to its current size. An incomplete frame at the end of a live segment is read
 // again on a later pass; `final` is passed only once the segment is sealed (its 10 s bucket plus
@@ -291,6 +292,28 @@ export class Tailer {
       if (!s.failing && s.skipped === '' && s.readToBytes < s.sizeBytes && s.bucketSec < frontierBucketSec) frontierBucketSec = s.bucketSec;
     }
     return { bytesRead, more, frontierBucketSec };
+  }
+
+  /**
+   * Reads the new bytes of one segment right away (a watcher saw `name` change), up to
+   * budgetBytes, with a pass's checks (stat, inode, size, back-off). Only a live segment it
+   * already follows is read here: anything else (a name not yet scanned, a sealed, future,
+   * failing or skipped segment) returns null and is left to the next pass, which stays the
+   * source of truth. `behindBucketSec` is the segment's bucket when bytes remain unread, else
+   * Infinity (a pass's frontier can only move down by it).
+   */
+  readNamedAt(name: string, nowMs: number, budgetBytes = Infinity): { bytesRead: number; behindBucketSec: number } | null {
+    const seg = this.segments.get(name);
+    if (seg === undefined || seg.skipped !== '' || seg.failing || seg.future || seg.sealed) return null;
+    if (seg.bucketSec * 1000 > nowMs + FUTURE_SEGMENT_MS || (seg.bucketSec + BUCKET_SECONDS) * 1000 + this.graceMs <= nowMs) return null;
+    this.currentNowMs = nowMs;
+    let bytesRead = 0;
+    if (this.statSegment(seg, nowMs) && seg.skipped === '' && seg.readToBytes < seg.sizeBytes) {
+      bytesRead = this.readSegment(seg, nowMs, Math.max(MAX_FRAME_BYTES, Math.min(this.segmentPassBytes, budgetBytes)));
+    }
+    this.updateGauges();
+    const behind = this.segments.get(name) === seg && seg.skipped === '' && !seg.failing && seg.readToBytes < seg.sizeBytes;
+    return { bytesRead, behindBucketSec: behind ? seg.bucketSec : Infinity };
   }
 
   /**

@@ -3,7 +3,8 @@
 // layout, then occupied pass) and its start time side by side (8 numbers a bucket), plus a
 // 3-number header caching the bucket last placed into. Events are placed by their own time. The storage can be shared (one array holding several windows). NodeStats does not
 // keep its windows as LeapWindows: it keeps one ring of 500 ms buckets with the same placement
-// rules (slotIn) and reads both windows from it; LeapWindow is the plain form it is checked against.
+// rules (slotIn's, on storage allocated slot by slot) and reads both windows from it; LeapWindow
+// is the plain form it is checked against.
 //
 //   time ──►  bucket i = floor(t / bucketMs) % sampleCount, start = t − t % bucketMs
 //   ┌──────┬──────┬─────┬──────┐
@@ -101,8 +102,7 @@ export class LeapWindow {
 }
 
 /**
- * slotAt for a window stored in `v` (header at h, buckets at bucketsAt): NodeStats calls it
- * directly with its windows' fixed shapes. tsMs is a non-negative integer (below 2^53), so the
+ * slotAt for a window stored in `v` (header at h, buckets at bucketsAt). tsMs is a non-negative integer (below 2^53), so the
  * floor divisions are exact and stand in for the float modulo.
  */
 export function slotIn(v: Float64Array, h: number, bucketsAt: number, bucketMs: number, sampleCount: number, tsMs: number): number {

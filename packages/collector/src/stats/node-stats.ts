@@ -14,10 +14,36 @@
 // - minute window slot k (second mod 60) = the newest second held by ring slots 2k and 2k + 1,
 //   made of whichever of those two hold a half of that second;
 // - then, as before, a bucket counts at nowMs when its start lies in (nowMs − intervalMs, nowMs].
+//
+// Storage is allocated lazily, slot by slot. Most nodes of a large collector (the Zipf tail of
+// resources, most origin nodes) touch a handful of the 120 slots, so a node keeps a directory
+// (slot → its storage, 0 = the slot was never placed into, which reads as a slot whose start is
+// -1) and storage only for the slots it has used, grown as new slots are placed into (2, 8, 32,
+// then all 120 buckets). A slot keeps its storage once it has some: resets reuse it, so placement
+// and reads are exactly those of a ring with every bucket allocated up front.
+//
+// reclaimBefore(nowMs) (the store calls it now and then) frees the buckets that started a minute
+// or more before nowMs and shrinks the storage, so a node that touches a few slots a minute keeps
+// a few buckets however long it lives. Such a bucket is outside both windows at nowMs and later.
+// Placement differs from the full ring only for buckets at or before the newest freed start F: a
+// freed slot reads as never used, so a record that the full ring would have refused there (older
+// than what the slot held) or added to a freed bucket starts a fresh bucket instead, with a start
+// ≤ F. Every slot is then either the same as in the full ring or holds a start ≤ F in both, and a
+// read at nowMs or later never counts a bucket that old, nor lets one hide a newer bucket (the
+// second window takes the newest start per parity; the minute window the newest second of a
+// slot pair): reads at nowMs and later are exactly the full ring's.
+//
+//   block:     [header: start, end, slab index of the bucket last placed into]
+//              [bucket of the first slot used][bucket of the second slot used]…   (FIELD_COUNT each)
+//   directory: 120 bytes: 1 + the bucket's number in the block for each ring slot, or 0
+// Both live in shared slabs (ring-storage.ts): no ArrayBuffer per node. A node that outgrows its
+// block (or shrinks, after reclaimBefore) moves to a block of the new size; its blocks go back to
+// the storage when the node is collected.
 
 import type { NodeSnapshot } from './types.js';
-import { addCounts, addEntryHalf, addExitHalf, C_BLOCK, C_EXCEPTION, C_MIN_RT, C_PASS, C_RT, C_SUCCESS, concurrencyDelta, exitTimeOf, hasEntryHalf, hasExitHalf, mergeCounters, STATISTIC_MAX_RT_MS } from './counters.js';
-import { F_OCCUPIED, F_START, FIELD_COUNT, HEADER_SIZE, slotIn } from './leap-window.js';
+import { addCounts, addEntryHalf, addExitHalf, C_BLOCK, clearCounters, C_EXCEPTION, C_MIN_RT, C_PASS, C_RT, C_SUCCESS, concurrencyDelta, exitTimeOf, hasEntryHalf, hasExitHalf, mergeCounters, STATISTIC_MAX_RT_MS } from './counters.js';
+import { F_OCCUPIED, F_START, FIELD_COUNT, HEADER_SIZE } from './leap-window.js';
+import { RingStorage } from './ring-storage.js';
 
 export const SECOND_SAMPLE_COUNT = 2;
 export const SECOND_INTERVAL_MS = 1000;
@@ -31,46 +57,84 @@ const MINUTE_BUCKET_MS = MINUTE_INTERVAL_MS / MINUTE_SAMPLE_COUNT;
 /** Ring buckets per minute-window bucket. */
 const HALVES = MINUTE_BUCKET_MS / RING_BUCKET_MS;
 
-// The ring's header (the bucket last placed into) first, then its buckets.
+// The ring's header (the bucket last placed into) first, then its buckets in the order their slots were first used.
 const RING_HEADER = 0;
 const RING_BUCKETS = HEADER_SIZE;
-const STORAGE_SIZE = RING_BUCKETS + RING_SAMPLE_COUNT * FIELD_COUNT;
+/** Buckets a node starts with (nodes are made for a record); then ×4 as slots are used, up to RING_SAMPLE_COUNT (capacityFor). */
+const FIRST_CAPACITY = 2;
+/** Growth factor of the storage: few moves as a node's ring fills. */
+const GROWTH = 4;
 
 /** Fields summed over a window, in the order of a WindowSums. */
 const SUMMED = [C_PASS, C_BLOCK, C_SUCCESS, C_EXCEPTION, C_RT, F_OCCUPIED] as const;
+
+/** Where every node's ring lives (ring-storage.ts): shared slabs, one block and one directory per node. */
+export const RING_STORAGE = new RingStorage(RING_SAMPLE_COUNT);
+
+/** A node's blocks, as the finalizer needs them to give them back once the node is collected. */
+interface Blocks {
+  block: number;
+  length: number;
+  directory: number;
+}
+const giveBack = new FinalizationRegistry<Blocks>((b) => {
+  RING_STORAGE.release(b.block, b.length);
+  RING_STORAGE.releaseDirectory(b.directory);
+});
 
 export class NodeStats {
   readonly resource: string;
   readonly origin: string;
   concurrency = 0;
-  /** The ring (see the layout above). */
-  private readonly values = new Float64Array(STORAGE_SIZE);
+  /** The slab holding this node's block: the header at `at`, then `capacity` buckets (see the layout above). */
+  private values: Float64Array;
+  private at: number;
+  private capacity: number;
+  /** The byte slab holding this node's directory at `slotsAt`: per ring slot, 1 + the number of its bucket, or 0 when never placed into. */
+  private readonly slots: Uint8Array;
+  private readonly slotsAt: number;
+  /** Buckets in use. */
+  private used = 0;
+  private readonly blocks: Blocks;
 
   constructor(resource: string, origin: string) {
     this.resource = resource;
     this.origin = origin;
-    const v = this.values;
-    v[RING_HEADER] = -1;
-    v[RING_HEADER + 1] = -1;
-    for (let i = 0; i < RING_SAMPLE_COUNT; i++) {
-      const b = RING_BUCKETS + i * FIELD_COUNT;
-      v[b + C_MIN_RT] = STATISTIC_MAX_RT_MS;
-      v[b + F_START] = -1;
-    }
+    const length = blockLength(FIRST_CAPACITY);
+    const block = RING_STORAGE.allocate(length);
+    const directory = RING_STORAGE.allocateDirectory();
+    this.values = RING_STORAGE.slabOf(block);
+    this.at = RING_STORAGE.offsetOf(block);
+    this.capacity = FIRST_CAPACITY;
+    this.slots = RING_STORAGE.directorySlabOf(directory);
+    this.slotsAt = RING_STORAGE.directoryOffsetOf(directory);
+    this.values[this.at + RING_HEADER] = -1;
+    this.values[this.at + RING_HEADER + 1] = -1;
+    this.blocks = { block, length, directory };
+    giveBack.register(this, this.blocks);
+  }
+
+  /** How many of the ring's 120 buckets have storage (the slots placed into so far). */
+  get bucketsUsed(): number {
+    return this.used;
+  }
+
+  /** Bytes of storage this node holds (its header, buckets, spare capacity and the slot directory). */
+  get storageBytes(): number {
+    return blockLength(this.capacity) * Float64Array.BYTES_PER_ELEMENT + RING_SAMPLE_COUNT;
   }
 
   /** Applies one record (kind, own time, count, RT, error) to the ring and the concurrency: its entry half at tsMs, its exit half at exitTimeOf. */
   record(kind: number, tsMs: number, count: number, rtMs: number, error: boolean): void {
     this.concurrency += concurrencyDelta(kind, count);
     // -1: older than the ring (and so both windows) can hold there (the metric log still has the record).
-    const v = this.values;
     if (hasEntryHalf(kind)) {
-      const b = slotIn(v, RING_HEADER, RING_BUCKETS, RING_BUCKET_MS, RING_SAMPLE_COUNT, tsMs);
-      if (b >= 0) addEntryHalf(v, b, kind, count);
+      const b = this.slotAt(tsMs);
+      if (b >= 0) addEntryHalf(this.values, b, kind, count);
     }
     if (hasExitHalf(kind)) {
-      const b = slotIn(v, RING_HEADER, RING_BUCKETS, RING_BUCKET_MS, RING_SAMPLE_COUNT, exitTimeOf(kind, tsMs, rtMs));
-      if (b >= 0) addExitHalf(v, b, kind, count, rtMs, error);
+      const b = this.slotAt(exitTimeOf(kind, tsMs, rtMs));
+      if (b >= 0) addExitHalf(this.values, b, kind, count, rtMs, error);
     }
   }
 
@@ -86,8 +150,109 @@ export class NodeStats {
     if (b >= 0) mergeCounters(this.values, b, src, sb);
   }
 
+  /**
+   * Index in `values` of tsMs's bucket (reset when its slot holds an older start, given storage
+   * when the slot was never used), or -1 when the slot holds a newer start: leap-window.ts's
+   * slotIn on a ring whose buckets are allocated as their slots are first used. tsMs is a
+   * non-negative integer (below 2^53), so the floor divisions are exact.
+   */
   private slotAt(tsMs: number): number {
-    return slotIn(this.values, RING_HEADER, RING_BUCKETS, RING_BUCKET_MS, RING_SAMPLE_COUNT, tsMs);
+    let v = this.values;
+    let h = this.at + RING_HEADER;
+    if (tsMs < v[h + 1]! && tsMs >= v[h]!) return v[h + 2]!;
+    const n = Math.floor(tsMs / RING_BUCKET_MS);
+    const start = n * RING_BUCKET_MS;
+    const slot = n - Math.floor(n / RING_SAMPLE_COUNT) * RING_SAMPLE_COUNT;
+    const held = this.slots[this.slotsAt + slot]!;
+    let base: number;
+    if (held === 0) {
+      // A slot never placed into holds start -1: any bucket resets it.
+      base = this.allocate(slot);
+      v = this.values;
+      h = this.at + RING_HEADER;
+    } else {
+      base = this.at + RING_BUCKETS + (held - 1) * FIELD_COUNT;
+      if (v[base + F_START]! > start) return -1;
+    }
+    v[h] = start;
+    v[h + 1] = start + RING_BUCKET_MS;
+    v[h + 2] = base;
+    if (held !== 0 && v[base + F_START] === start) return base;
+    v[base + F_START] = start;
+    clearCounters(v, base);
+    v[base + F_OCCUPIED] = 0;
+    return base;
+  }
+
+  /** Gives `slot` the next free bucket (moving to a larger block when full); returns its index in `values`. */
+  private allocate(slot: number): number {
+    if (this.used === this.capacity) this.moveTo(capacityFor(this.capacity + 1), this.used);
+    this.used++;
+    this.slots[this.slotsAt + slot] = this.used;
+    return this.at + RING_BUCKETS + (this.used - 1) * FIELD_COUNT;
+  }
+
+  /** Moves the header and the first `buckets` buckets to a block for `capacity` buckets (the cached bucket is forgotten). */
+  private moveTo(capacity: number, buckets: number): void {
+    const length = blockLength(capacity);
+    const block = RING_STORAGE.allocate(length);
+    const v = RING_STORAGE.slabOf(block);
+    const at = RING_STORAGE.offsetOf(block);
+    const old = this.values;
+    const from = this.at;
+    for (let i = RING_BUCKETS, end = RING_BUCKETS + buckets * FIELD_COUNT; i < end; i++) v[at + i] = old[from + i]!;
+    v[at + RING_HEADER] = -1;
+    v[at + RING_HEADER + 1] = -1;
+    RING_STORAGE.release(this.blocks.block, this.blocks.length);
+    this.blocks.block = block;
+    this.blocks.length = length;
+    this.values = v;
+    this.at = at;
+    this.capacity = capacity;
+  }
+
+  /**
+   * Gives back the storage of the buckets no read at nowMs or later can count (start ≤ nowMs −
+   * 60 s, outside both windows), and shrinks the node's storage to fit the others. Reads at nowMs
+   * and later are exactly as before (see the header); returns how many buckets were freed.
+   */
+  reclaimBefore(nowMs: number): number {
+    const used = this.used;
+    if (used === 0) return 0;
+    const v = this.values;
+    const first = this.at + RING_BUCKETS;
+    const cutoffMs = nowMs - MINUTE_INTERVAL_MS;
+    let live = 0;
+    for (let c = 0; c < used; c++) if (v[first + c * FIELD_COUNT + F_START]! > cutoffMs) live++;
+    if (live === used) return 0;
+    // Keep the live buckets, in order, at the front (moving only towards the front: safe in place).
+    let next = 0;
+    for (let c = 0; c < used; c++) {
+      const from = first + c * FIELD_COUNT;
+      const startMs = v[from + F_START]!;
+      const slot = this.slotsAt + slotOfStart(startMs);
+      if (startMs <= cutoffMs) {
+        this.slots[slot] = 0;
+        continue;
+      }
+      const to = first + next * FIELD_COUNT;
+      if (to !== from) for (let f = 0; f < FIELD_COUNT; f++) v[to + f] = v[from + f]!;
+      next++;
+      this.slots[slot] = next;
+    }
+    // The cached bucket may have moved or gone: the next placement looks it up again.
+    v[this.at + RING_HEADER] = -1;
+    v[this.at + RING_HEADER + 1] = -1;
+    this.used = live;
+    const capacity = capacityFor(live);
+    if (capacity < this.capacity) this.moveTo(capacity, live);
+    return used - live;
+  }
+
+  /** Index in `values` of ring slot i's bucket, or -1 when the slot was never placed into (start -1). */
+  private bucketOf(i: number): number {
+    const held = this.slots[this.slotsAt + i]!;
+    return held === 0 ? -1 : this.at + RING_BUCKETS + (held - 1) * FIELD_COUNT;
   }
 
   snapshotAt(nowMs: number): NodeSnapshot {
@@ -95,7 +260,8 @@ export class NodeStats {
     // Second window: per parity, the ring bucket with the newest start.
     const newest = [-1, -1];
     for (let i = 0; i < RING_SAMPLE_COUNT; i++) {
-      const b = RING_BUCKETS + i * FIELD_COUNT;
+      const b = this.bucketOf(i);
+      if (b < 0) continue;
       const p = i % SECOND_SAMPLE_COUNT;
       if (v[b + F_START]! >= 0 && (newest[p]! < 0 || v[b + F_START]! > v[newest[p]! + F_START]!)) newest[p] = b;
     }
@@ -111,12 +277,14 @@ export class NodeStats {
     for (let k = 0; k < MINUTE_SAMPLE_COUNT; k++) {
       let newestSecStart = -1;
       for (let h = 0; h < HALVES; h++) {
-        const s = v[RING_BUCKETS + (k * HALVES + h) * FIELD_COUNT + F_START]!;
+        const b = this.bucketOf(k * HALVES + h);
+        const s = b < 0 ? -1 : v[b + F_START]!;
         if (s >= 0) newestSecStart = Math.max(newestSecStart, s - (s % MINUTE_BUCKET_MS));
       }
       if (newestSecStart < 0 || !validAt(newestSecStart, nowMs, MINUTE_INTERVAL_MS)) continue;
       for (let h = 0; h < HALVES; h++) {
-        const b = RING_BUCKETS + (k * HALVES + h) * FIELD_COUNT;
+        const b = this.bucketOf(k * HALVES + h);
+        if (b < 0) continue;
         const s = v[b + F_START]!;
         if (s < 0 || s - (s % MINUTE_BUCKET_MS) !== newestSecStart) continue;
         for (let f = 0; f < SUMMED.length; f++) min[f] = min[f]! + v[b + SUMMED[f]!]!;
@@ -150,6 +318,24 @@ export class NodeStats {
       },
     };
   }
+}
+
+/** Numbers in a node's block for `capacity` buckets: the header, then the buckets. */
+function blockLength(capacity: number): number {
+  return RING_BUCKETS + capacity * FIELD_COUNT;
+}
+
+/** Storage (in buckets) for n buckets in use: 2, 8, 32, then the whole ring (120). */
+function capacityFor(n: number): number {
+  let c = FIRST_CAPACITY;
+  while (c < n) c *= GROWTH;
+  return Math.min(c, RING_SAMPLE_COUNT);
+}
+
+/** The ring slot of a bucket start (a multiple of RING_BUCKET_MS). */
+function slotOfStart(startMs: number): number {
+  const n = startMs / RING_BUCKET_MS;
+  return n - Math.floor(n / RING_SAMPLE_COUNT) * RING_SAMPLE_COUNT;
 }
 
 /** A bucket counts at nowMs when its start lies in (nowMs − intervalMs, nowMs], as LeapWindow reads it. */

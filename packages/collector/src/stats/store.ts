@@ -155,6 +155,16 @@ export class StatsStore {
     return this.batches.sealThrough(throughSec, (id) => this.registry.nameOf(id), () => this.registry.nameRanks());
   }
 
+  /** Frees the window buckets no read at nowMs or later can count, in every node (NodeStats.reclaimBefore); returns how many. */
+  reclaimWindowsAt(nowMs: number): number {
+    let freed = 0;
+    for (const e of this.registry.allEntries()) {
+      freed += e.node.reclaimBefore(nowMs);
+      if (e.origins !== null) for (const o of e.origins.values()) freed += o.reclaimBefore(nowMs);
+    }
+    return freed;
+  }
+
   problem(p: Problem): void {
     this.health.problem(p);
   }
