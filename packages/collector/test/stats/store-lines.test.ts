@@ -27,8 +27,6 @@ class LinesModel {
   constructor(readonly maxResources: number) {}
 
   add(r: FlowRecord, nowMs: number): void {
-    // The store resolves (and so tracks, within the cap) a record's name before anything else.
-    if (!this.tracked.has(r.name) && this.tracked.size < this.maxResources) this.tracked.add(r.name);
     // A CALL is a PASS of 1 at dt and an EXIT of 1 at dt + rtMs, each in its own second; the
     // entry second decides late/dropped, the exit time decides "too far ahead".
     const exitMs = r.kind === CALL ? r.tsMs + r.rtMs : r.tsMs;
@@ -44,6 +42,9 @@ class LinesModel {
         return;
       }
     }
+    // Only a record that is kept gets its name tracked (within the cap): dropped ones (too far
+    // ahead, too late) take no place among the resources.
+    if (!this.tracked.has(r.name) && this.tracked.size < this.maxResources) this.tracked.add(r.name);
     this.counted++;
     const rowsOf = (at: number): Map<string, Sums> => {
       const m = at > this.lastSealedSec ? this.pending : this.lateLines;
