@@ -7,7 +7,7 @@
 // read alone) and mapdecode (finding the name's slot in a window already read); clockcall is one
 // host call that touches no file (a reference for mapread).
 
-import { createSentinel, WasiHost, type Sentinel } from '@sentinel-wasi/filter';
+import { createSentinel, Sentinel, WasiHost } from '@sentinel-wasi/filter';
 import {
   decodeMapHeader,
   epochTagOf,
