@@ -101,8 +101,10 @@ function jcoBin(): string {
  */
 export function bundleConfigSource(mapPath: string): string {
   return `import { writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 export default {
-  output: { sourcemap: 'hidden' },
+  // Sources named by absolute path: the map's own directory is a temporary one of jco's.
+  output: { sourcemap: 'hidden', sourcemapPathTransform: (source, mapFile) => resolve(dirname(mapFile), source) },
   plugins: [{
     name: 'sentinel-wasi-source-map',
     generateBundle(_options, bundle) {
@@ -169,7 +171,8 @@ function runNode(args: string[]): Promise<{ code: number; output: string }> {
 
 /**
  * Moves the bundle's source map next to the component as `<out>.map`, its sources made relative to
- * that file's directory (rolldown names them relative to the staging directory, which is deleted).
+ * that file's directory (the bundle config has rolldown name them by absolute path; a relative
+ * one is taken relative to the staging directory).
  * No map (jco did not bundle): any stale one is removed, so a host never maps with the wrong lines.
  */
 async function writeSourceMap(stagedMap: string, outMap: string, stage: string): Promise<void> {
