@@ -11,13 +11,13 @@
 
 import { closeSync, constants, existsSync, fstatSync, openSync, readSync, writeSync } from 'node:fs';
 import { posix } from 'node:path';
-import { createShimPreopen, ShimIoError, ShimOutputStream, shimFilesystemTypes, subscribeDuration, type ShimDescriptor, type ShimPollable } from './shim.js';
+import { createShimPreopen, ShimIoError, shimFilesystemTypes, type ShimDescriptor } from './shim.js';
+import { SyncOutputStream } from './sync-output-stream.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- the shim's resources are untyped JS classes */
 const symbolDispose: symbol = (Symbol as any).dispose ?? Symbol.for('dispose');
 
-/** wasi-io's limit for one blocking-write-and-flush (wasmtime traps above it, and so does this host). */
-export const MAX_BLOCKING_WRITE_BYTES = 4096;
+export { MAX_BLOCKING_WRITE_BYTES } from './sync-output-stream.js';
 /** What check-write reports: one write() of up to this many bytes is one write(2) (wasmtime: 1 MiB). */
 export const APPEND_WRITE_CAPACITY_BYTES = 1024 * 1024;
 
@@ -36,67 +36,17 @@ const unclosed = new FinalizationRegistry<number>((fd) => {
 });
 
 /**
- * An output stream whose every write is one write(2) on an O_APPEND file descriptor. It is a
- * subclass of the shim's OutputStream so that transpiled components accept it as one.
+ * An output stream whose every write is one write(2) on an O_APPEND file descriptor.
  */
-export class AppendOutputStream extends ShimOutputStream {
+export class AppendOutputStream extends SyncOutputStream {
   #fd: number;
   readonly #onFailure: (err: unknown) => void;
 
   constructor(fd: number, onFailure: (err: unknown) => void = () => {}) {
-    super();
+    super(APPEND_WRITE_CAPACITY_BYTES);
     this.#fd = fd;
     this.#onFailure = onFailure;
     unclosed.register(this, fd, this);
-  }
-
-  checkWrite(): bigint {
-    this.#ensureOpen();
-    return BigInt(APPEND_WRITE_CAPACITY_BYTES);
-  }
-
-  write(buf: Uint8Array): void {
-    this.#append(buf);
-  }
-
-  blockingWriteAndFlush(buf: Uint8Array): void {
-    if (buf.byteLength > MAX_BLOCKING_WRITE_BYTES) {
-      throw new Error(`Buffer too large for blocking-write-and-flush (expected at most ${MAX_BLOCKING_WRITE_BYTES})`);
-    }
-    this.#append(buf);
-  }
-
-  flush(): void {
-    this.#ensureOpen();
-  }
-
-  blockingFlush(): void {
-    this.#ensureOpen();
-  }
-
-  writeZeroes(len: bigint): void {
-    this.#append(new Uint8Array(Number(len)));
-  }
-
-  blockingWriteZeroesAndFlush(len: bigint): void {
-    this.blockingWriteAndFlush(new Uint8Array(Number(len)));
-  }
-
-  splice(src: any, len: bigint): bigint {
-    const bytes: Uint8Array = src.read(len);
-    this.#append(bytes);
-    return BigInt(bytes.byteLength);
-  }
-
-  blockingSplice(src: any, len: bigint): bigint {
-    const bytes: Uint8Array = src.blockingRead(len);
-    this.#append(bytes);
-    return BigInt(bytes.byteLength);
-  }
-
-  /** Writes to a regular file never wait: the pollable is ready at once. */
-  subscribe(): ShimPollable {
-    return subscribeDuration(0n);
   }
 
   [symbolDispose](): void {
@@ -110,13 +60,13 @@ export class AppendOutputStream extends ShimOutputStream {
     this.#fd = -1;
   }
 
-  #ensureOpen(): void {
+  protected ensureOpen(): void {
     if (this.#fd < 0) throw { tag: 'closed' };
   }
 
   /** One write(2) for the whole buffer; a short write (disk full, file size limit) fails the operation. */
-  #append(buf: Uint8Array): void {
-    this.#ensureOpen();
+  protected accept(buf: Uint8Array): void {
+    this.ensureOpen();
     if (buf.byteLength === 0) return;
     let written: number;
     try {

@@ -7,13 +7,12 @@
 // thread; here none of them leaves the thread. Fields, and the outgoing-request side, stay the shim's.
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { lockedShimFields, lockShimFields, ShimFields, ShimInputStream, ShimOutputStream, shimHttpTypes, subscribeDuration, type ShimPollable } from './shim.js';
+import { lockedShimFields, lockShimFields, ShimFields, ShimInputStream, shimHttpTypes, subscribeDuration, type ShimPollable } from './shim.js';
+import { SyncOutputStream } from './sync-output-stream.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- the shim's resources are untyped JS classes */
 const symbolDispose: symbol = (Symbol as any).dispose ?? Symbol.for('dispose');
 
-/** wasi-io's limit for one blocking-write-and-flush (wasmtime traps above it, and so does this host). */
-const MAX_BLOCKING_WRITE_BYTES = 4096;
 /** What check-write reports for a response body (it is kept in memory until the handler returns). */
 const BODY_WRITE_CAPACITY_BYTES = 1024 * 1024;
 /** Request bodies larger than this are answered 413 without reaching the component (default). */
@@ -173,57 +172,13 @@ export class HostIncomingRequest {
 }
 
 /** A response body being written: kept in memory until the handler returns. */
-class BodyOutputStream extends ShimOutputStream {
+class BodyOutputStream extends SyncOutputStream {
   readonly chunks: Uint8Array[] = [];
   bytes = 0;
   #closed = false;
 
-  checkWrite(): bigint {
-    this.#ensureOpen();
-    return BigInt(BODY_WRITE_CAPACITY_BYTES);
-  }
-
-  write(buf: Uint8Array): void {
-    this.#take(buf);
-  }
-
-  blockingWriteAndFlush(buf: Uint8Array): void {
-    if (buf.byteLength > MAX_BLOCKING_WRITE_BYTES) {
-      throw new Error(`Buffer too large for blocking-write-and-flush (expected at most ${MAX_BLOCKING_WRITE_BYTES})`);
-    }
-    this.#take(buf);
-  }
-
-  flush(): void {
-    this.#ensureOpen();
-  }
-
-  blockingFlush(): void {
-    this.#ensureOpen();
-  }
-
-  writeZeroes(len: bigint): void {
-    this.#take(new Uint8Array(Number(len)));
-  }
-
-  blockingWriteZeroesAndFlush(len: bigint): void {
-    this.blockingWriteAndFlush(new Uint8Array(Number(len)));
-  }
-
-  splice(src: any, len: bigint): bigint {
-    const bytes: Uint8Array = src.read(len);
-    this.#take(bytes);
-    return BigInt(bytes.byteLength);
-  }
-
-  blockingSplice(src: any, len: bigint): bigint {
-    const bytes: Uint8Array = src.blockingRead(len);
-    this.#take(bytes);
-    return BigInt(bytes.byteLength);
-  }
-
-  subscribe(): ShimPollable {
-    return subscribeDuration(0n);
+  constructor() {
+    super(BODY_WRITE_CAPACITY_BYTES);
   }
 
   /** The body is finished (or dropped): no more writes. */
@@ -233,12 +188,12 @@ class BodyOutputStream extends ShimOutputStream {
 
   [symbolDispose](): void {}
 
-  #ensureOpen(): void {
+  protected ensureOpen(): void {
     if (this.#closed) throw { tag: 'closed' };
   }
 
-  #take(buf: Uint8Array): void {
-    this.#ensureOpen();
+  protected accept(buf: Uint8Array): void {
+    this.ensureOpen();
     if (buf.byteLength === 0) return;
     // The guest's memory view is only valid during the call: copy.
     this.chunks.push(Uint8Array.prototype.slice.call(buf));

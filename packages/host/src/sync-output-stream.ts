@@ -1,0 +1,77 @@
+// Owns the wasi:io output-stream methods shared by the host's own streams whose writes complete
+// at once (an O_APPEND file descriptor, a response body kept in memory): every write form ends in
+// one `accept(buf)`, check-write reports a fixed capacity, flushes only check that the stream is
+// open, and the pollable is ready at once. It is a subclass of the shim's OutputStream so that
+// transpiled components accept its subclasses as one.
+
+import { ShimOutputStream, subscribeDuration, type ShimPollable } from './shim.js';
+
+/* eslint-disable @typescript-eslint/no-explicit-any -- the shim's resources are untyped JS classes */
+
+/** wasi-io's limit for one blocking-write-and-flush (wasmtime traps above it, and so does this host). */
+export const MAX_BLOCKING_WRITE_BYTES = 4096;
+
+export abstract class SyncOutputStream extends ShimOutputStream {
+  readonly #capacityBytes: number;
+
+  /** capacityBytes: what check-write reports (the most one write() takes). */
+  constructor(capacityBytes: number) {
+    super();
+    this.#capacityBytes = capacityBytes;
+  }
+
+  /** Throws `{ tag: 'closed' }` when the stream can no longer be written. */
+  protected abstract ensureOpen(): void;
+
+  /** Takes the whole buffer (valid only during the call), or throws the stream error. */
+  protected abstract accept(buf: Uint8Array): void;
+
+  checkWrite(): bigint {
+    this.ensureOpen();
+    return BigInt(this.#capacityBytes);
+  }
+
+  write(buf: Uint8Array): void {
+    this.accept(buf);
+  }
+
+  blockingWriteAndFlush(buf: Uint8Array): void {
+    if (buf.byteLength > MAX_BLOCKING_WRITE_BYTES) {
+      throw new Error(`Buffer too large for blocking-write-and-flush (expected at most ${MAX_BLOCKING_WRITE_BYTES})`);
+    }
+    this.accept(buf);
+  }
+
+  flush(): void {
+    this.ensureOpen();
+  }
+
+  blockingFlush(): void {
+    this.ensureOpen();
+  }
+
+  writeZeroes(len: bigint): void {
+    this.accept(new Uint8Array(Number(len)));
+  }
+
+  blockingWriteZeroesAndFlush(len: bigint): void {
+    this.blockingWriteAndFlush(new Uint8Array(Number(len)));
+  }
+
+  splice(src: any, len: bigint): bigint {
+    const bytes: Uint8Array = src.read(len);
+    this.accept(bytes);
+    return BigInt(bytes.byteLength);
+  }
+
+  blockingSplice(src: any, len: bigint): bigint {
+    const bytes: Uint8Array = src.blockingRead(len);
+    this.accept(bytes);
+    return BigInt(bytes.byteLength);
+  }
+
+  /** Writes never wait: the pollable is ready at once. */
+  subscribe(): ShimPollable {
+    return subscribeDuration(0n);
+  }
+}
