@@ -131,7 +131,8 @@ export class Sentinel {
    * Resource ids by name, all of map epoch idEpoch (the builder's); a negative value -1 - t: the
    * name had no slot when looked up at time t.
    */
-  private readonly ids = new Map<string, number>();
+  private ids: Record<string, number> = newIdCache();
+  private idsCount = 0;
   private idEpoch = -1;
   /** Start of the current ID_CACHE_MS period (its first record helper reads the map once). */
   private idsSinceMs = 0;
@@ -220,13 +221,37 @@ export class Sentinel {
     this.record(RecordKind.EXIT, resource, rtMs, options);
   }
 
-  /** CALL: one entry and its exit at once; tsMs is the entry time. */
+  /**
+   * CALL: one entry and its exit at once; tsMs is the entry time. The hot path of a batching
+   * filter, written out in full (no call but the clock, the id cache and the encoder's).
+   */
   recordCall(resource: string, rtMs: number, options?: RecordOptions): void {
-    if (options !== undefined && options.count !== undefined && options.count !== 1) {
-      throw new FilterError(FilterErrorCode.BAD_ARGUMENT, 'a CALL record stands for exactly one call (count must be 1)');
+    if (typeof resource !== 'string' || resource.length === 0 || resource.length > SHORT_NAME_UNITS) checkName('resource', resource);
+    if (rtMs >>> 0 !== rtMs) checkRt(rtMs);
+    let origin: string | undefined;
+    let tsMs: number | undefined;
+    let error = false;
+    if (options !== undefined) {
+      if (options.count !== undefined && options.count !== 1) {
+        throw new FilterError(FilterErrorCode.BAD_ARGUMENT, 'a CALL record stands for exactly one call (count must be 1)');
+      }
+      origin = options.origin;
+      if (origin !== undefined && (typeof origin !== 'string' || origin.length === 0 || origin.length > SHORT_NAME_UNITS)) checkName('origin', origin);
+      tsMs = options.tsMs;
+      error = options.error === true;
     }
-    if (typeof rtMs !== 'number' || !(rtMs >= 0) || rtMs > MAX_SAFE || rtMs % 1 !== 0) checkRt(rtMs);
-    this.record(RecordKind.CALL, resource, rtMs, options);
+    if (tsMs === undefined) tsMs = this.host.nowMs();
+    else checkTs(tsMs);
+    let ref: ResourceRef = resource;
+    if (this.map !== null) {
+      // The id cache's fast path (refOf does the rest): a name with an id, within the current period.
+      const sinceMs = tsMs - this.idsSinceMs;
+      const id = sinceMs < ID_CACHE_MS && sinceMs > -ID_CACHE_MS ? this.ids[resource] : undefined;
+      ref = id !== undefined && id > 0 ? id : this.refOf(resource, tsMs);
+    }
+    if (this.buffered === 0 && !this.carriesWriter) this.startFrame(tsMs);
+    if (!this.builder.addCall(tsMs, ref, rtMs, error, origin)) this.addToNextFrame(RecordKind.CALL, tsMs, ref, rtMs, error, 1, origin);
+    this.buffered++;
   }
 
   /**
@@ -257,17 +282,21 @@ export class Sentinel {
    */
   private adoptId(resource: string, id: number, epoch: number, nowMs: number): number {
     if (epoch !== this.idEpoch && epoch >= 0) {
-      this.ids.clear();
+      this.clearIds();
       this.idEpoch = epoch;
       this.builder.setMapEpoch(epoch);
     }
-    if (this.ids.size >= ID_CACHE_LIMIT) this.ids.clear();
-    if (id === 0) {
-      this.ids.set(resource, -1 - Math.max(0, nowMs));
-      return 0;
+    if (this.ids[resource] === undefined) {
+      if (this.idsCount >= ID_CACHE_LIMIT) this.clearIds();
+      this.idsCount++;
     }
-    this.ids.set(resource, id);
+    this.ids[resource] = id === 0 ? -1 - Math.max(0, nowMs) : id;
     return id;
+  }
+
+  private clearIds(): void {
+    this.ids = newIdCache();
+    this.idsCount = 0;
   }
 
   /**
@@ -282,7 +311,7 @@ export class Sentinel {
     const sinceMs = nowMs - this.idsSinceMs;
     let cached: number | undefined;
     if (sinceMs >= ID_CACHE_MS || sinceMs <= -ID_CACHE_MS) this.idsSinceMs = nowMs;
-    else cached = this.ids.get(resource);
+    else cached = this.ids[resource];
     if (cached !== undefined) {
       if (cached > 0) return cached;
       const missedAtMs = -1 - cached;
@@ -337,14 +366,12 @@ export class Sentinel {
       error = options.error === true;
     }
     if (tsMs === undefined) tsMs = this.host.nowMs();
-    else if (typeof tsMs !== 'number' || !(tsMs >= 0) || tsMs > MAX_SAFE || tsMs % 1 !== 0) {
-      throw new FilterError(FilterErrorCode.BAD_ARGUMENT, `tsMs must be a non-negative integer (epoch ms), got ${String(tsMs)}`);
-    }
+    else checkTs(tsMs);
     let ref: ResourceRef = resource;
     if (this.map !== null) {
       // The id cache's fast path (refOf does the rest): a name with an id, within the current period.
       const sinceMs = tsMs - this.idsSinceMs;
-      const id = sinceMs < ID_CACHE_MS && sinceMs > -ID_CACHE_MS ? this.ids.get(resource) : undefined;
+      const id = sinceMs < ID_CACHE_MS && sinceMs > -ID_CACHE_MS ? this.ids[resource] : undefined;
       ref = id !== undefined && id > 0 ? id : this.refOf(resource, tsMs);
     }
     this.add(kind, tsMs, ref, rtMs, error, count, origin);
@@ -358,18 +385,20 @@ export class Sentinel {
   private add(kind: RecordKind, tsMs: number, resource: ResourceRef, rtMs: number, error: boolean, count: number, origin: string | undefined): void {
     // The builder is empty when it holds no flow record and no WRITER record.
     if (this.buffered === 0 && !this.carriesWriter) this.startFrame(tsMs);
-    const added = kind === RecordKind.CALL ? this.builder.addCall(tsMs, resource, rtMs, error, origin) : this.tryAdd(kind, tsMs, resource, rtMs, error, count, origin);
-    if (!added) {
-      this.writeFrame(this.host.nowMs());
-      this.startFrame(tsMs);
-      if (!this.tryAdd(kind, tsMs, resource, rtMs, error, count, origin)) {
-        // Only a WRITER record is in the way (tiny frames): write it alone.
-        this.writeFrame(this.host.nowMs());
-        // An empty frame takes any valid record (or throws E_RECORD_TOO_LARGE).
-        this.tryAdd(kind, tsMs, resource, rtMs, error, count, origin);
-      }
-    }
+    if (!this.tryAdd(kind, tsMs, resource, rtMs, error, count, origin)) this.addToNextFrame(kind, tsMs, resource, rtMs, error, count, origin);
     this.buffered++;
+  }
+
+  /** A record the frame in the builder refused: writes that frame and adds the record to the next. */
+  private addToNextFrame(kind: RecordKind, tsMs: number, resource: ResourceRef, rtMs: number, error: boolean, count: number, origin: string | undefined): void {
+    this.writeFrame(this.host.nowMs());
+    this.startFrame(tsMs);
+    if (!this.tryAdd(kind, tsMs, resource, rtMs, error, count, origin)) {
+      // Only a WRITER record is in the way (tiny frames): write it alone.
+      this.writeFrame(this.host.nowMs());
+      // An empty frame takes any valid record (or throws E_RECORD_TOO_LARGE).
+      this.tryAdd(kind, tsMs, resource, rtMs, error, count, origin);
+    }
   }
 
   private tryAdd(kind: RecordKind, tsMs: number, resource: ResourceRef, rtMs: number, error: boolean, count: number, origin: string | undefined): boolean {
@@ -429,6 +458,14 @@ export class Sentinel {
   }
 }
 
+/**
+ * The id cache: a prototype-less object keyed by name (any string is a safe key, `__proto__`
+ * included). Inside QuickJS a property read by name measured ~0.1 µs cheaper than Map.get.
+ */
+function newIdCache(): Record<string, number> {
+  return Object.create(null) as Record<string, number>;
+}
+
 class BlockedEntry implements Entry {
   readonly blocked = true;
   constructor(
@@ -480,6 +517,12 @@ function checkName(field: string, name: string): void {
 function checkCount(count: number): void {
   if (!Number.isSafeInteger(count) || count < 1) {
     throw new FilterError(FilterErrorCode.BAD_ARGUMENT, `count must be a positive integer, got ${String(count)}`);
+  }
+}
+
+function checkTs(tsMs: number): void {
+  if (typeof tsMs !== 'number' || !(tsMs >= 0) || tsMs > MAX_SAFE || tsMs % 1 !== 0) {
+    throw new FilterError(FilterErrorCode.BAD_ARGUMENT, `tsMs must be a non-negative integer (epoch ms), got ${String(tsMs)}`);
   }
 }
 

@@ -28,9 +28,6 @@ const ENCODED_NAME_CACHE_SIZE = 2048;
 /** Ids below this find their table index in typed arrays (no Map lookup); larger ones in a Map. */
 const ID_INDEX_SIZE = 16384;
 
-/** Largest encoded record (array header, kind, dt, name, rt, error, count, origin): headroom checked before writing one. */
-const MAX_RECORD_BYTES = 1 + 1 + 9 + 3 + 9 + 1 + 9 + 3;
-
 export interface FrameBuilderOptions {
   /** Largest frame, header included (default and maximum 4096). */
   maxFrameBytes?: number;
@@ -84,11 +81,17 @@ export class FrameBuilder {
    */
   private fixedBytes = 0;
   private readonly out: Uint8Array;
-  // State of the record being added (see begin/commit): its name indexes and how to undo its names.
-  private nameIdx = 0;
+  // State of the record being added (see begin/commit): its origin's index and how to undo its names
+  // (namesBefore/namesLengthBefore, set by the record's first new name: addedNames > 0).
   private originIdx = 0;
+  private addedNames = 0;
   private namesBefore = 0;
   private namesLengthBefore = 0;
+  /**
+   * Records may end at or below this offset without the exact size check: the frame's limit less
+   * its fixed bytes and the largest payload array header (updated with fixedBytes).
+   */
+  private roomEnd = 0;
 
   constructor(options: FrameBuilderOptions = {}) {
     const max = options.maxFrameBytes ?? MAX_FRAME_BYTES;
@@ -136,17 +139,17 @@ export class FrameBuilder {
   /** EXIT: the exit of `count` admitted entries at tsMs, with their response time. */
   addExit(tsMs: number, resource: ResourceRef, rtMs: number, error: boolean, count = 1, origin?: string): boolean {
     if (count !== 1) checkCount(count);
-    if (typeof rtMs !== 'number' || !(rtMs >= 0) || rtMs > MAX_SAFE || rtMs % 1 !== 0) badUint('rtMs', rtMs);
-    if (!this.begin(tsMs, resource, origin)) return false;
+    if (rtMs >>> 0 !== rtMs && !isUint(rtMs)) badUint('rtMs', rtMs);
+    const nameIdx = this.begin(tsMs, resource, origin);
+    if (nameIdx < 0) return false;
     const tail = origin === undefined ? (count === 1 ? 0 : 1) : 2;
     const out = this.records;
     let p = this.recordsLength;
     out[p++] = 0x95 + tail; // fixarray of 5..7
-    out[p++] = RecordKind.EXIT;
+    out[p++] = KIND_EXIT;
     const dt = tsMs - this.baseTsMs;
     if (dt < 0x80) out[p++] = dt;
     else p = writeUint(out, p, dt);
-    const nameIdx = this.nameIdx;
     if (nameIdx < 0x80) out[p++] = nameIdx;
     else p = writeUint(out, p, nameIdx);
     if (rtMs < 0x80) out[p++] = rtMs;
@@ -159,16 +162,16 @@ export class FrameBuilder {
 
   /** CALL: an entry and its exit at once; tsMs is the entry time. */
   addCall(tsMs: number, resource: ResourceRef, rtMs: number, error: boolean, origin?: string): boolean {
-    if (typeof rtMs !== 'number' || !(rtMs >= 0) || rtMs > MAX_SAFE || rtMs % 1 !== 0) badUint('rtMs', rtMs);
-    if (!this.begin(tsMs, resource, origin)) return false;
+    if (rtMs >>> 0 !== rtMs && !isUint(rtMs)) badUint('rtMs', rtMs);
+    const nameIdx = this.begin(tsMs, resource, origin);
+    if (nameIdx < 0) return false;
     const out = this.records;
     let p = this.recordsLength;
     out[p++] = origin === undefined ? 0x95 : 0x96;
-    out[p++] = RecordKind.CALL;
+    out[p++] = KIND_CALL;
     const dt = tsMs - this.baseTsMs;
     if (dt < 0x80) out[p++] = dt;
     else p = writeUint(out, p, dt);
-    const nameIdx = this.nameIdx;
     if (nameIdx < 0x80) out[p++] = nameIdx;
     else p = writeUint(out, p, nameIdx);
     if (rtMs < 0x80) out[p++] = rtMs;
@@ -186,13 +189,14 @@ export class FrameBuilder {
   addWriter(tsMs: number, writer: string, droppedRecords: number, droppedFrames: number): boolean {
     if (!isUint(droppedRecords)) badUint('droppedRecords', droppedRecords);
     if (!isUint(droppedFrames)) badUint('droppedFrames', droppedFrames);
-    if (!this.begin(tsMs, writer, undefined)) return false;
+    const nameIdx = this.begin(tsMs, writer, undefined);
+    if (nameIdx < 0) return false;
     const out = this.records;
     let p = this.recordsLength;
     out[p++] = 0x95;
     out[p++] = RecordKind.WRITER;
     p = writeUint(out, p, tsMs - this.baseTsMs);
-    p = writeUint(out, p, this.nameIdx);
+    p = writeUint(out, p, nameIdx);
     p = writeUint(out, p, droppedRecords);
     p = writeUint(out, p, droppedFrames);
     return this.commit(p);
@@ -243,6 +247,7 @@ export class FrameBuilder {
   reset(): void {
     this.recordsLength = 0;
     this.recordCount = 0;
+    this.addedNames = 0;
     this.names.length = 0;
     this.nameUtf8.length = 0;
     this.nameIndex.clear();
@@ -263,7 +268,8 @@ export class FrameBuilder {
 
   private addEntryRecord(kind: RecordKind, tsMs: number, resource: ResourceRef, count: number, origin: string | undefined): boolean {
     if (count !== 1) checkCount(count);
-    if (!this.begin(tsMs, resource, origin)) return false;
+    const nameIdx = this.begin(tsMs, resource, origin);
+    if (nameIdx < 0) return false;
     const tail = origin === undefined ? (count === 1 ? 0 : 1) : 2;
     const out = this.records;
     let p = this.recordsLength;
@@ -272,7 +278,6 @@ export class FrameBuilder {
     const dt = tsMs - this.baseTsMs;
     if (dt < 0x80) out[p++] = dt;
     else p = writeUint(out, p, dt);
-    const nameIdx = this.nameIdx;
     if (nameIdx < 0x80) out[p++] = nameIdx;
     else p = writeUint(out, p, nameIdx);
     if (tail >= 1) p = writeUint(out, p, count);
@@ -281,57 +286,69 @@ export class FrameBuilder {
   }
 
   /**
-   * Starts a record: checks its time against the frame's base, makes sure the records buffer has
-   * room to write one, and resolves (or tentatively adds) its names into nameIdx/originIdx.
-   * False when the record belongs in the next frame.
+   * Starts a record: checks its time against the frame's base and resolves (or tentatively adds)
+   * its names: returns the name's table index (the origin's goes to originIdx), or -1 when the
+   * record belongs in the next frame.
    */
-  private begin(tsMs: number, name: ResourceRef, origin: string | undefined): boolean {
-    if (typeof tsMs !== 'number' || !(tsMs >= 0) || tsMs > MAX_SAFE || tsMs % 1 !== 0) badUint('tsMs', tsMs);
+  private begin(tsMs: number, name: ResourceRef, origin: string | undefined): number {
+    if (typeof tsMs !== 'number') badUint('tsMs', tsMs);
     if (this.recordCount === 0) {
+      if (!isUint(tsMs)) badUint('tsMs', tsMs);
       this.baseTsMs = tsMs;
       this.baseBytes = uintLength(tsMs);
       this.fixedChanged();
-    } else if (tsMs < this.baseTsMs) {
-      return false;
+    } else {
+      // Within 2^32 ms of the (checked) base time, an integer offset makes tsMs a valid time too.
+      const dt = tsMs - this.baseTsMs;
+      if (dt >>> 0 !== dt || tsMs > MAX_SAFE) {
+        if (!isUint(tsMs)) badUint('tsMs', tsMs);
+        if (dt < 0) return -1;
+      }
     }
-    if (this.recordsLength + MAX_RECORD_BYTES > this.records.length) return this.refuse();
-    this.namesBefore = this.names.length;
-    this.namesLengthBefore = this.namesLength;
+    // (No check that the records buffer has room: it is as long as the frame, a write past its end
+    // is lost, and commit's size check refuses that record, which never happens in an empty frame.)
+    let nameIdx: number;
     if (typeof name === 'number') {
       // One frame, one map epoch: an id of another epoch than the frame's goes into the next frame.
-      if (this.idsInTable > 0 && this.frameEpoch !== this.mapEpoch) return false;
+      if (this.idsInTable > 0 && this.frameEpoch !== this.mapEpoch) return -1;
       const idFrame = this.idFrame;
       if (idFrame !== null && name < ID_INDEX_SIZE && idFrame[name] === this.frameNo) {
-        this.nameIdx = this.idPos![name]!;
+        nameIdx = this.idPos![name]!;
       } else {
         const knownId = name < ID_INDEX_SIZE ? undefined : this.idIndex.get(name);
-        this.nameIdx = knownId === undefined ? this.internId(name) : knownId;
+        nameIdx = knownId === undefined ? this.internId(name) : knownId;
       }
     } else {
       const known = this.nameIndex.get(name);
-      this.nameIdx = known === undefined ? this.internNew(name, 'name') : known;
+      nameIdx = known === undefined ? this.internNew(name, 'name') : known;
     }
     if (origin !== undefined) {
       const knownOrigin = this.nameIndex.get(origin);
       this.originIdx = knownOrigin === undefined ? this.internNew(origin, 'origin') : knownOrigin;
     }
-    return true;
+    return nameIdx;
   }
 
   /** Ends a record written up to `end`: keeps it if the frame still fits, else undoes its names. */
   private commit(end: number): boolean {
-    // totalFor(end, recordCount + 1), with the fixed part summed once per change.
-    const items = this.recordCount + (this.idsInTable > 0 ? 4 : 3);
-    if (this.fixedBytes + (items < 16 ? 1 : items < 0x10000 ? 3 : 5) + end > this.maxFrameBytes) {
-      this.rollbackNames();
-      return this.refuse();
+    if (end > this.roomEnd) {
+      // totalFor(end, recordCount + 1), with the fixed part summed once per change.
+      const items = this.recordCount + (this.idsInTable > 0 ? 4 : 3);
+      if (this.fixedBytes + (items < 16 ? 1 : items < 0x10000 ? 3 : 5) + end > this.maxFrameBytes) {
+        this.rollbackNames();
+        return this.refuse();
+      }
     }
     this.recordsLength = end;
     this.recordCount++;
+    if (this.addedNames !== 0) this.addedNames = 0;
     return true;
   }
 
+  /** Takes back the names the record being added put in the table. */
   private rollbackNames(): void {
+    if (this.addedNames === 0) return;
+    this.addedNames = 0;
     for (let i = this.names.length - 1; i >= this.namesBefore; i--) {
       const key = this.names[i]!;
       if (typeof key === 'number') {
@@ -371,6 +388,7 @@ export class FrameBuilder {
       if (this.encodedNames.size >= ENCODED_NAME_CACHE_SIZE) this.encodedNames.clear();
       this.encodedNames.set(name, utf8);
     }
+    this.markAdded();
     const idx = this.names.length;
     this.names.push(name);
     this.nameUtf8.push(utf8);
@@ -395,6 +413,7 @@ export class FrameBuilder {
       this.frameEpoch = this.mapEpoch;
       this.epochBytes = uintLength(this.mapEpoch);
     }
+    this.markAdded();
     const idx = this.names.length;
     this.names.push(id);
     this.nameUtf8.push(null);
@@ -414,10 +433,19 @@ export class FrameBuilder {
     return idx;
   }
 
-  /** Recomputes fixedBytes after the base time, the map epoch or the name table changed. */
+  /** Notes where the table stood before the record being added put its first name in. */
+  private markAdded(): void {
+    if (this.addedNames++ === 0) {
+      this.namesBefore = this.names.length;
+      this.namesLengthBefore = this.namesLength;
+    }
+  }
+
+  /** Recomputes fixedBytes (and roomEnd) after the base time, the map epoch or the name table changed. */
   private fixedChanged(): void {
     const names = this.names.length;
     this.fixedBytes = FRAME_HEADER_BYTES + this.baseBytes + (this.idsInTable > 0 ? this.epochBytes : 0) + (names < 16 ? 1 : names < 0x10000 ? 3 : 5) + this.namesLength;
+    this.roomEnd = this.maxFrameBytes - this.fixedBytes - 5;
   }
 
   /** Frame size with `recordCount` records taking `recordsLength` bytes. */
@@ -428,6 +456,9 @@ export class FrameBuilder {
 }
 
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;
+/** Record kinds as plain constants for the per-record paths (one read instead of a property lookup). */
+const KIND_CALL = RecordKind.CALL;
+const KIND_EXIT = RecordKind.EXIT;
 
 function isUint(v: number): boolean {
   return Number.isSafeInteger(v) && v >= 0;
