@@ -22,8 +22,19 @@ import { ProtocolError, ProtocolErrorCode } from './errors.js';
 import { strHeaderLength, uintLength, writeArrayHeader, writeStrHeader, writeUint } from './msgpack.js';
 import { utf8Encode, utf8Length } from './utf8.js';
 
-/** Names whose UTF-8 bytes are kept across frames (a frame re-sends its names; encoding them is not redone). */
+/**
+ * Names whose UTF-8 bytes are kept across frames (a frame re-sends its names; encoding them is not
+ * redone); the cache starts over at a frame boundary once it holds this many.
+ */
 const ENCODED_NAME_CACHE_SIZE = 2048;
+
+/** A name seen in recent frames: its UTF-8, its encoded size in a table, and its index in the table of frame `frame`. */
+interface NameEntry {
+  readonly utf8: Uint8Array;
+  readonly tableBytes: number;
+  frame: number;
+  idx: number;
+}
 
 /** Ids below this find their table index in typed arrays (no Map lookup); larger ones in a Map. */
 const ID_INDEX_SIZE = 16384;
@@ -51,17 +62,20 @@ export class FrameBuilder {
   private readonly records: Uint8Array;
   private recordsLength = 0;
   private recordCount = 0;
-  /** The frame's table: names (strings) and resource ids (numbers). */
+  /**
+   * The frame's table: names (strings) and resource ids (numbers), its first tableSize entries
+   * (the arrays are not shortened between frames: entries past tableSize are stale).
+   */
   private readonly names: ResourceRef[] = [];
-  /** UTF-8 of names[i] (from encodedNames), null for an id. */
+  /** UTF-8 of names[i], null for an id. */
   private readonly nameUtf8: Array<Uint8Array | null> = [];
-  private readonly nameIndex = new Map<string, number>();
+  private tableSize = 0;
   /** Table index of ids ≥ ID_INDEX_SIZE in the frame. */
   private readonly idIndex = new Map<number, number>();
   /** For ids below ID_INDEX_SIZE: the frame number they were last put in, and their table index (allocated with the first id). */
   private idFrame: Uint32Array | null = null;
   private idPos: Uint16Array | null = null;
-  /** Numbers the frames for idFrame (never 0). */
+  /** Numbers the frames for idFrame and the name entries' `frame` (never 0). */
   private frameNo = 1;
   /** Ids in the table: when > 0 the frame is version 2 and carries frameEpoch. */
   private idsInTable = 0;
@@ -70,8 +84,13 @@ export class FrameBuilder {
   /** The map epoch of the ids in the frame, and its encoded length. */
   private frameEpoch = -1;
   private epochBytes = 0;
-  /** Valid names seen in recent frames and their UTF-8 (cleared when it reaches ENCODED_NAME_CACHE_SIZE). */
-  private readonly encodedNames = new Map<string, Uint8Array>();
+  /**
+   * Valid names seen in recent frames, by name (a prototype-less object: any string is a safe key,
+   * and inside QuickJS a property read costs less than Map.get). One read finds a name's UTF-8 and
+   * whether (and where) it is in this frame's table.
+   */
+  private nameEntries: Record<string, NameEntry> = Object.create(null) as Record<string, NameEntry>;
+  private nameEntryCount = 0;
   private namesLength = 0;
   private baseTsMs = 0;
   private baseBytes = 1;
@@ -215,8 +234,9 @@ export class FrameBuilder {
     p = writeArrayHeader(out, p, (withIds ? 3 : 2) + this.recordCount);
     p = writeUint(out, p, this.baseTsMs);
     if (withIds) p = writeUint(out, p, this.frameEpoch);
-    p = writeArrayHeader(out, p, this.names.length);
-    for (let i = 0; i < this.names.length; i++) {
+    const tableSize = this.tableSize;
+    p = writeArrayHeader(out, p, tableSize);
+    for (let i = 0; i < tableSize; i++) {
       const utf8 = this.nameUtf8[i]!;
       if (utf8 === null) {
         p = writeUint(out, p, this.names[i] as number);
@@ -248,18 +268,16 @@ export class FrameBuilder {
     this.recordsLength = 0;
     this.recordCount = 0;
     this.addedNames = 0;
-    this.names.length = 0;
-    this.nameUtf8.length = 0;
-    this.nameIndex.clear();
-    if (this.idsInTable > 0) {
-      this.idIndex.clear();
-      // A new frame number retires every idFrame entry at once.
-      if (this.frameNo === 0xffffffff) {
-        this.idFrame!.fill(0);
-        this.frameNo = 0;
-      }
-      this.frameNo++;
+    this.tableSize = 0;
+    if (this.idsInTable > 0) this.idIndex.clear();
+    // A new frame number takes every name and id out of the table at once.
+    if (this.frameNo === 0xffffffff) {
+      if (this.idFrame !== null) this.idFrame.fill(0);
+      this.clearNameEntries();
+      this.frameNo = 0;
     }
+    this.frameNo++;
+    if (this.nameEntryCount >= ENCODED_NAME_CACHE_SIZE) this.clearNameEntries();
     this.idsInTable = 0;
     this.namesLength = 0;
     this.baseTsMs = 0;
@@ -319,12 +337,12 @@ export class FrameBuilder {
         nameIdx = knownId === undefined ? this.internId(name) : knownId;
       }
     } else {
-      const known = this.nameIndex.get(name);
-      nameIdx = known === undefined ? this.internNew(name, 'name') : known;
+      const e = typeof name === 'string' ? this.nameEntries[name] : undefined;
+      nameIdx = e !== undefined && e.frame === this.frameNo ? e.idx : this.internName(name, e, 'name');
     }
     if (origin !== undefined) {
-      const knownOrigin = this.nameIndex.get(origin);
-      this.originIdx = knownOrigin === undefined ? this.internNew(origin, 'origin') : knownOrigin;
+      const e = typeof origin === 'string' ? this.nameEntries[origin] : undefined;
+      this.originIdx = e !== undefined && e.frame === this.frameNo ? e.idx : this.internName(origin, e, 'origin');
     }
     return nameIdx;
   }
@@ -349,18 +367,17 @@ export class FrameBuilder {
   private rollbackNames(): void {
     if (this.addedNames === 0) return;
     this.addedNames = 0;
-    for (let i = this.names.length - 1; i >= this.namesBefore; i--) {
+    for (let i = this.tableSize - 1; i >= this.namesBefore; i--) {
       const key = this.names[i]!;
       if (typeof key === 'number') {
         if (key < ID_INDEX_SIZE) this.idFrame![key] = 0;
         else this.idIndex.delete(key);
         this.idsInTable--;
       } else {
-        this.nameIndex.delete(key);
+        this.nameEntries[key]!.frame = 0;
       }
     }
-    this.names.length = this.namesBefore;
-    this.nameUtf8.length = this.namesBefore;
+    this.tableSize = this.namesBefore;
     this.namesLength = this.namesLengthBefore;
     this.fixedChanged();
   }
@@ -372,10 +389,12 @@ export class FrameBuilder {
     return false;
   }
 
-  /** Adds a name not yet in the frame's table; a name not seen in recent frames is validated and encoded first. */
-  private internNew(name: string, field: string): number {
-    let utf8 = this.encodedNames.get(name);
-    if (utf8 === undefined) {
+  /**
+   * Adds a name not yet in the frame's table (`e`: its entry, if seen in recent frames); a name not
+   * seen in recent frames is validated and encoded first.
+   */
+  private internName(name: string, e: NameEntry | undefined, field: string): number {
+    if (e === undefined) {
       if (typeof name !== 'string' || name.length === 0) {
         this.rollbackNames();
         throw new ProtocolError(ProtocolErrorCode.BAD_ARGUMENT, `${field} must be a non-empty string`);
@@ -384,24 +403,26 @@ export class FrameBuilder {
         this.rollbackNames();
         throw new ProtocolError(ProtocolErrorCode.BAD_ARGUMENT, `${field} is longer than ${MAX_NAME_BYTES} UTF-8 bytes`);
       }
-      utf8 = utf8Encode(name);
-      if (this.encodedNames.size >= ENCODED_NAME_CACHE_SIZE) this.encodedNames.clear();
-      this.encodedNames.set(name, utf8);
+      const utf8 = utf8Encode(name);
+      e = { utf8, tableBytes: strHeaderLength(utf8.length) + utf8.length, frame: 0, idx: 0 };
+      this.nameEntries[name] = e;
+      this.nameEntryCount++;
     }
     this.markAdded();
-    const idx = this.names.length;
-    this.names.push(name);
-    this.nameUtf8.push(utf8);
-    this.nameIndex.set(name, idx);
-    this.namesLength += strHeaderLength(utf8.length) + utf8.length;
-    this.fixedChanged();
+    const idx = this.tableSize;
+    this.names[idx] = name;
+    this.nameUtf8[idx] = e.utf8;
+    this.tableSize = idx + 1;
+    e.frame = this.frameNo;
+    e.idx = idx;
+    this.namesLength += e.tableBytes;
+    this.tableGrew(e.tableBytes);
     return idx;
   }
 
-
   /** Adds a resource id (of the current map epoch) not yet in the frame's table. */
   private internId(id: number): number {
-    if (!Number.isInteger(id) || id < 1 || id > MAX_RESOURCE_ID) {
+    if ((id >>> 0 !== id || id === 0) && (!Number.isInteger(id) || id < 1 || id > MAX_RESOURCE_ID)) {
       this.rollbackNames();
       throw new ProtocolError(ProtocolErrorCode.BAD_ARGUMENT, `a resource id must be an integer in [1, ${MAX_RESOURCE_ID}], got ${String(id)}`);
     }
@@ -409,14 +430,16 @@ export class FrameBuilder {
       this.rollbackNames();
       throw new ProtocolError(ProtocolErrorCode.BAD_ARGUMENT, 'a resource id needs a map epoch (setMapEpoch) first');
     }
-    if (this.idsInTable === 0) {
+    const firstId = this.idsInTable === 0;
+    if (firstId) {
       this.frameEpoch = this.mapEpoch;
       this.epochBytes = uintLength(this.mapEpoch);
     }
     this.markAdded();
-    const idx = this.names.length;
-    this.names.push(id);
-    this.nameUtf8.push(null);
+    const idx = this.tableSize;
+    this.names[idx] = id;
+    this.nameUtf8[idx] = null;
+    this.tableSize = idx + 1;
     if (id < ID_INDEX_SIZE) {
       if (this.idFrame === null) {
         this.idFrame = new Uint32Array(ID_INDEX_SIZE);
@@ -428,22 +451,38 @@ export class FrameBuilder {
       this.idIndex.set(id, idx);
     }
     this.idsInTable++;
-    this.namesLength += id < 0x80 ? 1 : uintLength(id);
-    this.fixedChanged();
+    const bytes = id < 0x80 ? 1 : id < 0x100 ? 2 : id < 0x10000 ? 3 : 5;
+    this.namesLength += bytes;
+    // The first id makes the frame carry its map epoch.
+    if (firstId) this.fixedChanged();
+    else this.tableGrew(bytes);
     return idx;
   }
 
   /** Notes where the table stood before the record being added put its first name in. */
   private markAdded(): void {
     if (this.addedNames++ === 0) {
-      this.namesBefore = this.names.length;
+      this.namesBefore = this.tableSize;
       this.namesLengthBefore = this.namesLength;
     }
   }
 
+  /** Updates fixedBytes and roomEnd for a table entry of `bytes` just added (its array header may grow). */
+  private tableGrew(bytes: number): void {
+    const size = this.tableSize;
+    const grow = size === 16 || size === 0x10000 ? bytes + 2 : bytes;
+    this.fixedBytes += grow;
+    this.roomEnd -= grow;
+  }
+
+  private clearNameEntries(): void {
+    this.nameEntries = Object.create(null) as Record<string, NameEntry>;
+    this.nameEntryCount = 0;
+  }
+
   /** Recomputes fixedBytes (and roomEnd) after the base time, the map epoch or the name table changed. */
   private fixedChanged(): void {
-    const names = this.names.length;
+    const names = this.tableSize;
     this.fixedBytes = FRAME_HEADER_BYTES + this.baseBytes + (this.idsInTable > 0 ? this.epochBytes : 0) + (names < 16 ? 1 : names < 0x10000 ? 3 : 5) + this.namesLength;
     this.roomEnd = this.maxFrameBytes - this.fixedBytes - 5;
   }
