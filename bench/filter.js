@@ -21,7 +21,7 @@ const CACHE = join(ROOT, '.cache', 'bench');
 
 /** The two builds: source, world, backend. */
 export const COMPONENTS = {
-  quickjs: { source: 'bench/filter/src/bench.ts', world: 'bench', backend: 'quickjs', modes: ['noop', 'utf8len', 'encode1', 'encode', 'encodeids', 'buffered', 'bufferednames', 'unbuffered', 'lookup', 'mapread', 'mapdecode', 'clockcall'] },
+  quickjs: { source: 'bench/filter/src/bench.ts', world: 'bench', backend: 'quickjs', modes: ['noop', 'clock', 'crc', 'utf8len', 'encode1', 'encode', 'encodeids', 'buffered', 'bufferednames', 'unbuffered', 'lookup', 'mapread', 'mapdecode', 'clockcall'] },
   starlingmonkey: { source: 'bench/filter/src/bench-http.ts', world: 'bench-http', backend: 'starlingmonkey', modes: ['noop', 'utf8len', 'encode1', 'encode', 'encodeids', 'buffered', 'bufferednames', 'unbuffered', 'http'] },
 };
 
@@ -142,7 +142,7 @@ function countRecords(pin, resolveId) {
  * Writes <pin>/map with an ADMIT 0.5 verdict for every name of the benchmark workload (the lookup
  * mode reads it; the SDK modes name the resources by these slots' ids). Returns the resolver of its ids.
  */
-function writeBenchMap(pin) {
+export function writeBenchMap(pin) {
   const slotCount = 16384; // 1 000 names: no window full
   const epoch = Date.now() * 1024;
   const table = new MapSlotTable(slotCount);
@@ -244,6 +244,9 @@ export async function filterBench({ events, httpEvents, repeats }) {
   results.bufferedUsPerEvent = q.buffered.usPerEvent;
   results.unbufferedUsPerEvent = q.unbuffered.usPerEvent;
   results.noopUsPerEvent = q.noop.usPerEvent;
+  results.clockUsPerEvent = q.clock.usPerEvent;
+  results.crcUsPerEvent = q.crc.usPerEvent;
+  results.encode1UsPerEvent = q.encode1.usPerEvent;
   results.encodeUsPerEvent = q.encode.usPerEvent;
   results.encodeIdsUsPerEvent = q.encodeids.usPerEvent;
   results.bufferedNamesUsPerEvent = q.bufferednames.usPerEvent;

@@ -187,7 +187,9 @@ export function renderMarkdown(j) {
   p('A benchmark component (bench/filter/) exports `run-events(mode, n)`, which loops n events inside the component');
   p('(the first 4 096 events of the standard workload, same generator and seed, replayed cyclically; 20 % with an origin);');
   p('wasmtime-py times the call, and µs/event = (time(n) − time(0)) ÷ n, so the cost of calling an export is taken out.');
-  p('Modes: `noop` makes the event and drops it; `utf8len` adds computing the name\'s UTF-8 length (what the encoder does');
+  p('Modes: `noop` makes the event and drops it; `clock` is one `Date.now()` (the SDK\'s clock read per record); `crc` is the');
+  p('frame checksum alone (CRC-32 of a 4 KiB frame once per 512 events: an event\'s share at 8 bytes each; QuickJS build only);');
+  p('`utf8len` adds computing the name\'s UTF-8 length (what the encoder does');
   p('for a name it has to measure); `encode` is the protocol\'s FrameBuilder alone (no SDK, no write); `encode1` is the same');
   p('with one name for every record and no origin (names always known to the frame: no name-table work); `encodeids` names');
   p('every resource by a resource id (version 2 frames);');
@@ -199,7 +201,7 @@ export function renderMarkdown(j) {
   p('StarlingMonkey build of the same loop; both builds report the other modes.');
   p();
   if (f) {
-    const modes = ['noop', 'utf8len', 'encode1', 'encode', 'encodeids', 'buffered', 'bufferednames', 'unbuffered', 'http'];
+    const modes = ['noop', 'clock', 'crc', 'utf8len', 'encode1', 'encode', 'encodeids', 'buffered', 'bufferednames', 'unbuffered', 'http'];
     p(table(['build', ...modes.map((x) => `${x} µs/event`), 'size'], Object.entries(f.builds).map(([k, r]) => [
       `${k} (${r.component.backend})`, ...modes.map((x) => (r.modes[x] ? F(r.modes[x].usPerEvent, 2) : '—')), `${F(r.component.bytes / 1e6, 1)} MB`,
     ])));
@@ -412,26 +414,20 @@ function analysis(j) {
   if (goals['filter.buffered']?.met === false) {
     const q = j.filter.details?.builds?.quickjs?.modes;
     const us = (m) => q?.[m]?.usPerEvent ?? NaN;
-    const bd = j.bytesPerEvent.breakdown;
-    lines.push(`- **Filter buffered** (${F(j.filter.bufferedUsPerEvent, 2)} µs/event, QuickJS build): split by the modes of the same run, making the`);
-    lines.push(`  event costs ${F(us('noop'), 2)} µs; the encoder's per-record work with names already in the frame (\`encode1\` − \`noop\`) ${F(us('encode1') - us('noop'), 2)} µs;`);
-    lines.push(`  the per-frame name tables and origins (\`encode\` − \`encode1\`) ${F(us('encode') - us('encode1'), 2)} µs; the SDK around the encoder (\`buffered\` − \`encode\`) ${F(us('buffered') - us('encode'), 2)} µs.`);
-    lines.push(`  The appends are amortised over a frame: one append per event (\`unbuffered\`) costs ${F(us('unbuffered') - us('buffered'), 1)} µs more.${j.meta.codeFacts?.builderUtf8PerNewName ? ' A name new to its' : ''}`);
-    if (j.meta.codeFacts?.builderUtf8PerNewName) {
-      lines.push(`  frame costs a UTF-8 length (${F(us('utf8len') - us('noop'), 2)} µs in \`utf8len\` − \`noop\`) plus a Map insert, and about ${F((bd?.namesPerFrame ?? NaN) / (bd?.eventsPerFrame ?? NaN), 2)} of records bring one`);
-      lines.push('  (the ingest run\'s frames).');
-    } else if (j.meta.codeFacts?.builderCachesNameBytes) {
-      lines.push(`  The encoder measures and encodes a name once and keeps its bytes across frames (a bounded cache), so a name new to`);
-      lines.push(`  its frame costs lookups and a copy of its bytes, not a UTF-8 pass (${F(us('utf8len') - us('noop'), 2)} µs in \`utf8len\` − \`noop\`); about ${F((bd?.namesPerFrame ?? NaN) / (bd?.eventsPerFrame ?? NaN), 2)} of records`);
-      lines.push('  bring a name new to their frame (the ingest run\'s frames).');
-    }
-    lines.push('  The engines are interpreters (QuickJS; StarlingMonkey without weval AOT), so the floor is');
+    lines.push(`- **Filter buffered** (${F(j.filter.bufferedUsPerEvent, 2)} µs/event, QuickJS build, resources named by id): split by the modes of the same run,`);
+    lines.push(`  making the event (\`noop\`) costs ${F(us('noop'), 2)} µs; the clock read per record (\`clock\`) ${F(us('clock'), 2)} µs; the encoder's per-record work with`);
+    lines.push(`  names already in the frame (\`encode1\` − \`noop\` − \`clock\`) ${F(us('encode1') - us('noop') - us('clock'), 2)} µs; the real mix on top of that (\`encodeids\` − \`encode1\`:`);
+    lines.push(`  ids new to their frame's table, origins, BLOCK records) ${F(us('encodeids') - us('encode1'), 2)} µs; the SDK around the encoder (\`buffered\` − \`encodeids\`:`);
+    lines.push(`  its checks, the options object, the name's id, one append per frame) ${F(us('buffered') - us('encodeids'), 2)} µs. Of the encoder's share, the frame CRC-32 is`);
+    lines.push(`  about ${F(us('crc'), 2)} µs (\`crc\`). One append per event (\`unbuffered\`) would cost ${F(us('unbuffered') - us('buffered'), 1)} µs more.`);
+    lines.push('  The engines are interpreters (QuickJS; StarlingMonkey without weval AOT), so the floor is the number of JS operations per record.');
     const parts = [
-      [us('encode1') - us('noop'), 'fewer JS operations per record in the encoder (field writes and per-record checks)'],
-      [us('encode') - us('encode1'), 'the per-frame name tables (frames naming resources by id leave most of it out: `encodeids` against `encode`)'],
-      [us('buffered') - us('encode'), 'the SDK around the encoder (its own checks and bookkeeping per record)'],
+      [us('noop') + us('clock'), 'the event and the clock read, outside the encoder (the caller\'s object and one host clock call per record)'],
+      [us('encode1') - us('noop') - us('clock'), 'the encoder\'s per-record checks and byte writes'],
+      [us('encodeids') - us('encode1'), 'the per-frame name tables (an id is re-added to each frame that uses it)'],
+      [us('buffered') - us('encodeids'), 'the SDK around the encoder'],
     ].sort((a, b) => b[0] - a[0]);
-    lines.push('  the number of JS operations per record. What would move it, largest measured part first: ' + parts.map(([v, t]) => `${t} (${F(v, 2)} µs)`).join('; ') + '.');
+    lines.push('  Largest measured part first: ' + parts.map(([v, t]) => `${t} (${F(v, 2)} µs)`).join('; ') + '.');
   }
   if (goals['filter.vsHttp']?.met === false) {
     lines.push(`- **Filter ≥ 300× cheaper than an HTTP call per event** (${F(j.filter.httpOverBuffered)}×): the HTTP call per event costs ${F(j.filter.httpCallUsPerEvent)} µs, so 300× needs`);

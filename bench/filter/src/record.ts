@@ -5,7 +5,9 @@
 // map: names inline), unbuffered (the SDK with one append per event), lookup (the SDK's verdict
 // read from the resource map, one positioned read each) and its two parts: mapread (the positioned
 // read alone) and mapdecode (finding the name's slot in a window already read); clockcall is one
-// host call that touches no file (a reference for mapread).
+// host call that touches no file (a reference for mapread). Two parts of the per-record budget
+// alone: clock (Date.now, the SDK's clock read per record) and crc (the frame CRC-32: one 4 KiB
+// frame per 512 events).
 
 import { createSentinel, Sentinel, WasiHost } from '@sentinel-wasi/filter';
 import {
@@ -20,6 +22,7 @@ import {
   PinLayout,
   utf8Length,
   windowOffset,
+  crc32,
   type NameHash,
 } from '@sentinel-wasi/protocol/encode';
 import { now as monotonicNow } from 'wasi:clocks/monotonic-clock@0.2.12';
@@ -177,6 +180,27 @@ export function mapDecode(n: number): number {
   return hits;
 }
 
+/** The SDK's clock read alone: one Date.now() per event (wasi:clocks/wall-clock through the engine). */
+export function clockNow(n: number): number {
+  let ticks = 0;
+  for (let i = 0; i < n; i++) if (Date.now() > 0) ticks++;
+  return ticks;
+}
+
+/** Bytes of a full frame, and the events whose share of the frame CRC one CRC of it stands for (8 bytes each). */
+const CRC_FRAME_BYTES = 4096;
+const CRC_EVENTS_PER_FRAME = 512;
+let crcFrame: Uint8Array | null = null;
+
+/** The frame checksum alone: CRC-32 of a 4 KiB frame's payload once per 512 events (returns n when every CRC matched). */
+export function crcOnly(n: number): number {
+  const frame = (crcFrame ??= Uint8Array.from({ length: CRC_FRAME_BYTES }, (_, i) => (i * 131 + 7) & 0xff));
+  const expected = crc32(frame, 8, CRC_FRAME_BYTES);
+  let ok = true;
+  for (let done = 0; done < n; done += CRC_EVENTS_PER_FRAME) if (crc32(frame, 8, CRC_FRAME_BYTES) !== expected) ok = false;
+  return ok ? n : 0;
+}
+
 /** One host call per event that touches no file: wasi:clocks/monotonic-clock `now` (a reference for `mapread`). */
 export function clockCall(n: number): number {
   let ticks = 0;
@@ -198,6 +222,8 @@ export function runSharedMode(mode: string, n: number): number {
   if (mode === 'mapread') return mapRead(n);
   if (mode === 'mapdecode') return mapDecode(n);
   if (mode === 'clockcall') return clockCall(n);
+  if (mode === 'clock') return clockNow(n);
+  if (mode === 'crc') return crcOnly(n);
   throw new Error(`unknown mode ${mode}`);
 }
 
