@@ -56,7 +56,6 @@ export function codeFacts(root) {
   const leap = readOr(join(root, 'packages/collector/src/stats/leap-window.ts'));
   const store = readOr(join(root, 'packages/collector/src/stats/store.ts'));
   const registry = readOr(join(root, 'packages/collector/src/stats/registry.ts'));
-  const builder = readOr(join(root, 'packages/protocol/src/frame-builder.ts'));
   const node = readOr(join(root, 'packages/collector/src/stats/node-stats.ts'));
   const num = (re, text) => {
     const m = re.exec(text);
@@ -69,10 +68,6 @@ export function codeFacts(root) {
     daemonWatchesWithChokidar: /from 'chokidar'/.test(daemon),
     /** The daemon also wakes on chokidar's unthrottled 'raw' events. */
     daemonWakesOnRaw: /\.on\('raw', wake\)/.test(daemon),
-    /** The encoder measures a name's UTF-8 length only when the name is new to the frame. */
-    builderUtf8PerNewName: /private internNew\([\s\S]{0,600}?utf8Length\(name\)/.test(builder) && !/encodedNames/.test(builder),
-    /** The encoder keeps names' UTF-8 across frames (measured and encoded once per name, bounded). */
-    builderCachesNameBytes: /encodedNames/.test(builder),
     /** StatsStore updates the total node's windows and row on every event. */
     storeTotalPerEvent: /this\.total\.node\.record\(kind, tsMs/.test(store) && /addToRow\(batch, this\.total\.id/.test(store),
     /** The total node takes its records in runs of one bucket (summed, applied once per run). */
