@@ -4,9 +4,10 @@
 // read, a bad header, a torn, stale or foreign slot all give PASS (a fresh BLOCK holds past its
 // untilMs: the collector rewrites the slot when it reconsiders), and each is counted. Nothing
 // here throws into the host. The layout is the protocol's (resource-map.ts).
-// A name's verdict read from the map (a hit, or no slot for it) is kept for `verdictCacheMs` and
-// answered from memory in that time: never past the slot's own staleness bound, dropped whenever
-// the map is opened again (a new file or a new epoch), the cache bounded like the hash cache.
+// A name's verdict read from the map (a hit; no slot, or a stale one: PASS) is kept for
+// `verdictCacheMs` and answered from memory in that time: a hit never past its slot's staleness
+// bound, all of them dropped whenever the map is opened again (a new file or a new epoch); the
+// cache is bounded like the hash cache.
 
 import {
   decodeMapHeader,
@@ -47,7 +48,8 @@ export interface MapReaderOptions {
   reopenAfterMs?: number;
   /**
    * Answer a name again from its last read verdict for this long (default 20 ms; 0: read the map
-   * on every lookup). Only hits and misses are kept, never past the slot's staleness bound.
+   * on every lookup). Failures to open or read and torn slots are not kept; a hit is never kept
+   * past its slot's staleness bound.
    */
   verdictCacheMs?: number;
 }
@@ -67,7 +69,7 @@ export interface MapReaderCounters {
   tornSlots: number;
   /** Times the map file was opened and its header read successfully. */
   opens: number;
-  /** Lookups answered from the verdict cache, without a read (also counted in hits or misses). */
+  /** Lookups answered from the verdict cache, without a read (also counted in hits, misses or stale). */
   cached: number;
 }
 
@@ -127,12 +129,15 @@ export class MapReader {
       if (c !== undefined && nowMs < c.untilMs && nowMs >= c.readAtMs) {
         this.counters.cached++;
         if (c.verdict.outcome === MapLookup.HIT) this.counters.hits++;
+        else if (c.verdict.outcome === MapLookup.STALE) this.counters.stale++;
         else this.counters.misses++;
         return c.verdict;
       }
       const v = this.lookupHash(this.hashOf(resource), nowMs);
-      // Kept: a hit, or a clean miss in a map that was read (not a failure, a torn slot or a stale one).
-      if (v.outcome === MapLookup.HIT || (v.outcome === MapLookup.MISS && v.tornSlots === 0 && this.file !== null)) {
+      // Kept: what a window read answered (a hit; a clean miss or a stale slot, both PASS), not a
+      // failure to open or read, nor a torn slot of the name (a write the next read may find
+      // whole), nor a stale slot that made the reader let the file go (the next lookup reopens it).
+      if (v.outcome === MapLookup.HIT || (v.tornSlots === 0 && v.outcome !== MapLookup.SHORT && this.file !== null)) {
         if (this.verdicts.size >= VERDICT_CACHE_LIMIT) this.verdicts.clear();
         // A hit is never answered from memory once its slot would read as stale (after refreshMs + staleAfterMs).
         const untilMs = v.outcome === MapLookup.HIT ? Math.min(nowMs + this.verdictCacheMs, v.refreshMs + this.staleAfterMs) : nowMs + this.verdictCacheMs;

@@ -1,6 +1,7 @@
 // The map reader's verdict cache with an injected clock (in-memory host, host reads counted): a
-// name's verdict is answered from memory for verdictCacheMs after its read, never past its slot's
-// staleness bound, dropped when the map is opened again; failures and torn slots are not kept;
+// name's verdict (a hit, no slot, a stale slot) is answered from memory for verdictCacheMs after
+// its read, a hit never past its slot's staleness bound, all dropped when the map is opened again;
+// failures and torn slots are not kept;
 // verdictCacheMs 0 reads every time; through the SDK a cached PASS, BLOCK and ADMIT each decide entries.
 
 import t from 'tap';
@@ -22,7 +23,7 @@ const VERDICTS: Record<string, [Kind, number]> = {
   half: [VerdictKind.ADMIT, 0.5],
 };
 
-t.test('answered from memory within verdictCacheMs (no read), read again after it; hits and misses both kept', async (t) => {
+t.test('answered from memory within verdictCacheMs (no read), read again after it; hits and misses kept', async (t) => {
   const host = new MemoryHost();
   const epoch = mapEpochOf(T0, () => 0.5) + ++epochs;
   host.files.set('map', writeMap(VERDICTS, T0, epoch));
@@ -70,6 +71,21 @@ t.test('never past the slot staleness bound', async (t) => {
   t.same([v.kind, v.outcome], [VerdictKind.PASS, 'stale'], 'past the bound: read, stale, fail open (not the kept BLOCK)');
   t.equal(windowReads(host), 3);
   t.equal(reader.counters.cached, 1);
+});
+
+t.test('a stale slot (PASS) is kept too, unless the reader let the file go to reopen it', async (t) => {
+  const host = new MemoryHost();
+  host.files.set('map', mapOf(VERDICTS, T0));
+  const reader = new MapReader(host, { verdictCacheMs: 20, staleAfterMs: 3000, reopenAfterMs: 5000 });
+  host.clockMs = T0 + 3001;
+  t.same([reader.lookup('closed').outcome, reader.lookup('closed').outcome], ['stale', 'stale']);
+  t.equal(windowReads(host), 1, 'the second from memory: the map was opened less than reopenAfterMs ago');
+  t.same([reader.counters.cached, reader.counters.stale], [1, 2]);
+  host.clockMs = T0 + 8001;
+  t.equal(reader.lookup('closed').outcome, 'stale');
+  t.equal(reader.lookup('closed').outcome, 'stale');
+  t.equal(windowReads(host), 3, 'reopenAfterMs after the open, a stale read lets the file go: not kept, the next lookup reopens');
+  t.same(host.opens, ['map', 'map']);
 });
 
 t.test('a clock stepping back reads again', async (t) => {
