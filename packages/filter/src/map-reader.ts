@@ -106,6 +106,8 @@ export class MapReader {
    * opened): the epoch of the resource id that lookup returned. -1 before any map was opened.
    */
   epoch = -1;
+  /** Whether the last lookup was answered from the verdict cache (no read). */
+  lastFromCache = false;
   /** When the last open was tried; -Infinity: never. */
   private openedAtMs = Number.NEGATIVE_INFINITY;
   private readonly hashes = new Map<string, NameHash>();
@@ -122,12 +124,14 @@ export class MapReader {
   /** The verdict for `resource`; PASS (with the reason in `outcome`) whenever the map cannot be trusted. */
   lookup(resource: string): MapVerdict {
     this.counters.lookups++;
+    this.lastFromCache = false;
     try {
       if (this.verdictCacheMs === 0) return this.lookupHash(this.hashOf(resource), this.host.nowMs());
       const nowMs = this.host.nowMs();
       const c = this.verdicts.get(resource);
       if (c !== undefined && nowMs < c.untilMs && nowMs >= c.readAtMs) {
         this.counters.cached++;
+        this.lastFromCache = true;
         if (c.verdict.outcome === MapLookup.HIT) this.counters.hits++;
         else if (c.verdict.outcome === MapLookup.STALE) this.counters.stale++;
         else this.counters.misses++;

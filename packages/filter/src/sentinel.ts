@@ -256,7 +256,8 @@ export class Sentinel {
     if (map === null) return VERDICT_PASS;
     const v = map.lookup(resource);
     // (A name without a slot is looked up again by the record helpers from the next period on.)
-    this.lookupId = this.adoptId(resource, v.resourceId, map.epoch, this.idsSinceMs);
+    // An answer from the verdict cache comes from a read of this map that adopted its id already.
+    this.lookupId = map.lastFromCache ? v.resourceId : this.adoptId(resource, v.resourceId, map.epoch, this.idsSinceMs);
     const own = toVerdict(v);
     this.lookupKey = resource;
     if (origin === undefined || origin === '') return own;

@@ -5,10 +5,10 @@
 // verdictCacheMs 0 reads every time; through the SDK a cached PASS, BLOCK and ADMIT each decide entries.
 
 import t from 'tap';
-import { mapEpochOf, MapSlotTable, slotOffset, VerdictKind, type VerdictKind as Kind } from '@sentinel-wasi/protocol/encode';
+import { bucketSecOf, mapEpochOf, MapSlotTable, RecordKind, segmentName, slotOffset, VerdictKind, type VerdictKind as Kind } from '@sentinel-wasi/protocol/encode';
 import { DEFAULT_VERDICT_CACHE_MS, MapReader } from '../src/map-reader.js';
 import { Sentinel } from '../src/sentinel.js';
-import { MemoryHost, T0, writeMap } from './fake-host.js';
+import { decodeSegment, MemoryHost, T0, writeMap } from './fake-host.js';
 
 let epochs = 0;
 function mapOf(verdicts: Record<string, [Kind, number]>, refreshMs: number): Uint8Array {
@@ -192,6 +192,12 @@ t.test('through the SDK: a kept PASS, BLOCK and ADMIT each decide entries withou
   t.equal(windowReads(host), 3, 'no read');
   t.equal(s.stats().map!.cached, 5);
   t.equal(s.stats().entriesBlocked, 4);
+  const d = decodeSegment(host.bytesOf(segmentName(bucketSecOf(T0), 'shared')));
+  t.same(d.versions.filter((v) => v !== 2), [], 'entries decided from kept verdicts still name their resource by its slot id');
+  t.same(d.events.map((e) => `${e.kind === RecordKind.PASS ? 'PASS' : e.kind === RecordKind.BLOCK ? 'BLOCK' : 'EXIT'} ${e.name}`), [
+    'PASS open', 'BLOCK closed', 'PASS half', 'BLOCK half', 'EXIT open', 'EXIT half',
+    'PASS open', 'BLOCK closed', 'PASS half', 'BLOCK half', 'EXIT open', 'EXIT half',
+  ]);
   for (const bad of [-1, Number.NaN, Number.POSITIVE_INFINITY, '20' as unknown as number]) {
     t.throws(() => new Sentinel(host, { verdictCacheMs: bad }), { code: 'E_BAD_OPTION' }, String(bad));
   }
