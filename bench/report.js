@@ -16,8 +16,9 @@ export function evaluateGoals(j) {
   add('freshness.p99', 'freshness p99 ≤ 2 ms', j.freshness.p99Ms, j.freshness.p99Ms <= 2, `p99 ${F(j.freshness.p99Ms)} ms (p50 ${F(j.freshness.p50Ms)} ms)`, `an HTTP call per event reaches a server in ${F((f.httpCallUsPerEvent ?? NaN) / 1000, 2)} ms`);
   add('filter.buffered', 'filter buffered ≤ 2 µs/event', f.bufferedUsPerEvent, f.bufferedUsPerEvent <= 2, `${F(f.bufferedUsPerEvent, 2)} µs/event`, `unbuffered ${F(f.unbufferedUsPerEvent, 1)} µs; noop ${F(f.noopUsPerEvent, 2)} µs`);
   add('filter.vsHttp', 'filter buffered ≥ 300× cheaper than an HTTP call per event', f.httpOverBuffered, f.httpOverBuffered >= 300, `${F(f.httpOverBuffered)}×`, `HTTP call per event ${F(f.httpCallUsPerEvent)} µs`);
-  const nh = f.nodeHost?.modes;
-  add('filter.lookup', "verdict lookup ≤ 10 µs (QuickJS component under wasmtime-py: the SDK's `verdict(name)` for the workload's names in a loop, default 20 ms verdict cache)", f.lookupCachedUsPerEvent ?? null, f.lookupCachedUsPerEvent <= 10, `${F(f.lookupCachedUsPerEvent, 2)} µs`, `uncached (one positioned read per lookup) ${F(f.lookupUsPerEvent, 2)} µs; Node host ${F(nh?.lookupcached?.usPerEvent, 2)} µs cached, ${F(nh?.lookup?.usPerEvent, 2)} µs uncached`);
+  const fd = f.details ?? {};
+  const nh = fd.nodeHost?.modes;
+  add('filter.lookup', "verdict lookup ≤ 10 µs (QuickJS component under wasmtime-py: the SDK's `verdict(name)` for the workload's names in a loop, default 20 ms verdict cache)", fd.lookupCachedUsPerEvent ?? null, fd.lookupCachedUsPerEvent <= 10, `${F(fd.lookupCachedUsPerEvent, 2)} µs`, `uncached (one positioned read per lookup) ${F(fd.lookupUsPerEvent, 2)} µs; Node host ${F(nh?.lookupcached?.usPerEvent, 2)} µs cached, ${F(nh?.lookup?.usPerEvent, 2)} µs uncached`);
   add('bytes.ids', '≤ 8 bytes/event batched, resources named by id', j.bytesPerEvent.ids ?? null, j.bytesPerEvent.ids <= 8, `${F(j.bytesPerEvent.ids, 2)} B/event`, `names inline ${F(j.bytesPerEvent.batched, 2)} B; single-event frames ${F(j.bytesPerEvent.idsSingle, 1)} B (names inline ${F(j.bytesPerEvent.single, 1)} B)`);
   add('rss.10k', '≤ 150 MB collector RSS at 10 k resources', j.collectorRssMb10kResources, j.collectorRssMb10kResources <= 150, `${F(j.collectorRssMb10kResources)} MB`, `idle daemon ${F(j.rss?.idleMb)} MB`);
   const fl = j.flow?.steady;
@@ -508,7 +509,7 @@ function analysis(j) {
     lines.push(`  At 100 and 1000/s the worst window in this run is ${F(Math.max(...j.flow.steady.filter((c) => c.count >= 100).map((c) => c.worstErrorPct)), 1)} %.`);
   }
   if (goals['filter.lookup']?.met === false) {
-    const f = j.filter;
+    const f = j.filter.details;
     lines.push(`- **Verdict lookup** (${F(f.lookupCachedUsPerEvent, 2)} µs with the verdict cache; uncached ${F(f.lookupUsPerEvent, 2)} µs): a cached answer costs the SDK's own work`);
     lines.push('  (a name check, one clock read through the host, two map look-ups, the Verdict object) in an interpreter; the names in the loop that');
     lines.push('  are read again once their 20 ms have passed pay the positioned read (`mapread`), which under wasmtime-py goes through its blocking thread pool.');
