@@ -1,7 +1,9 @@
 // Owns the flow-control benchmark (`npm run bench -- --only flow`): the collector's admission loop
 // (packages/collector/src/rules, the real FlowLimiter) driven by the seeded traffic simulation the
 // tests use (packages/collector/test/rules/traffic-sim.ts: Poisson offered traffic, each request
-// admitted with the published ratio, records seen 50 ms later, a tick every 100 ms). Reported
+// admitted with the published ratio, records seen 50 ms later, a tick every 100 ms), with each
+// admission mode: error diffusion in long-lived filter instances (the SDK's; serve's pool of 4,
+// and one instance) and a Bernoulli draw per request (fresh instances). Reported
 // beside references computed in the same run:
 // - Sentinel's in-process exact limiting (DefaultController: admitted = min(offered, count) in
 //   each second): error 0, per-second spread 0, reaction within the request;
@@ -61,18 +63,26 @@ function convergeSec(admittedPerTick, fromMs, count, tolerance, holdMs = 3000, t
   return null;
 }
 
-/** The whole flow benchmark. args: { seed, seeds (per case), seconds (per run) }. */
-export async function flowBench({ seed = 1, seeds = 10, seconds = 70 }) {
-  const m = await modules();
-  const limits = [10, 100, 1000];
-  const overloads = [2, 5, 20];
+/**
+ * How the filters turn the published ratio into admissions, each measured on the same seeds: the
+ * SDK's error diffusion in long-lived instances (serve's default pool of 4; one instance) and a
+ * Bernoulli draw per request (a fresh instance per request, where each credit starts anew).
+ */
+export const ADMISSION_MODES = [
+  { key: 'pool4', filters: 4, label: '4 long-lived instances (serve\'s default pool), error diffusion' },
+  { key: 'single', filters: 1, label: 'one long-lived instance, error diffusion' },
+  { key: 'perRequest', filters: 0, label: 'a fresh instance per request (a Bernoulli draw each)' },
+];
+
+/** The steady-overload cases (10, 100, 1000/s × 2×, 5×, 20×) with one admission mode. */
+function steadyCases(m, { seed, seeds, seconds, filters }) {
   const steady = [];
-  for (const count of limits) {
-    for (const overload of overloads) {
+  for (const count of [10, 100, 1000]) {
+    for (const overload of [2, 5, 20]) {
       const errors = [];
       const perSecond = [];
       for (let k = 0; k < seeds; k++) {
-        const r = m.simulate({ seed: seed + k, phases: [{ untilMs: seconds * 1000, offeredPerSec: count * overload }], start: starter(m, count) });
+        const r = m.simulate({ seed: seed + k, phases: [{ untilMs: seconds * 1000, offeredPerSec: count * overload }], start: starter(m, count), filters });
         for (let w = 10; w + 10 <= seconds; w += 10) errors.push(mean(r.admittedPerSecond.slice(w, w + 10)) / count - 1);
         perSecond.push(sd(r.admittedPerSecond.slice(10, seconds)));
       }
@@ -97,6 +107,21 @@ export async function flowBench({ seed = 1, seeds = 10, seconds = 70 }) {
       });
     }
   }
+  return steady;
+}
+
+/**
+ * The whole flow benchmark. args: { seed, seeds (per case), seconds (per run) }. `steady` and the
+ * convergence cases are with serve's default pool (4 long-lived instances, error diffusion);
+ * `steadyByMode` has every admission mode on the same seeds.
+ */
+export async function flowBench({ seed = 1, seeds = 10, seconds = 70 }) {
+  const m = await modules();
+  const limits = [10, 100, 1000];
+  const steadyByMode = {};
+  for (const mode of ADMISSION_MODES) steadyByMode[mode.key] = steadyCases(m, { seed, seeds, seconds, filters: mode.filters });
+  const steady = steadyByMode.pool4;
+  const filters = ADMISSION_MODES[0].filters;
   const convergence = [];
   for (const count of limits) {
     const tolerance = Math.max(0.1 * count, 2 * Math.sqrt(count));
@@ -110,7 +135,7 @@ export async function flowBench({ seed = 1, seeds = 10, seconds = 70 }) {
       const secs = [];
       const firstSecond = [];
       for (let k = 0; k < seeds; k++) {
-        const r = m.simulate({ seed: seed + 1000 + k, phases: c.phases, ruleAtMs: c.ruleAtMs ?? 0, start: starter(m, count) });
+        const r = m.simulate({ seed: seed + 1000 + k, phases: c.phases, ruleAtMs: c.ruleAtMs ?? 0, start: starter(m, count), filters });
         secs.push(convergeSec(r.admittedPerTick, c.atMs, count, tolerance));
         firstSecond.push(r.admittedPerSecond[c.atMs / 1000] / count);
       }
@@ -126,5 +151,5 @@ export async function flowBench({ seed = 1, seeds = 10, seconds = 70 }) {
       });
     }
   }
-  return { seed, seedsPerCase: seeds, secondsPerRun: seconds, tickMs: 100, recordDelayMs: 50, steady, convergence };
+  return { seed, seedsPerCase: seeds, secondsPerRun: seconds, tickMs: 100, recordDelayMs: 50, admissionModes: ADMISSION_MODES, steady, steadyByMode, convergence };
 }

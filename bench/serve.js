@@ -7,9 +7,13 @@
 // record per request, undamaged. Beside requests/s (which on a loaded machine measures the share
 // of the CPUs a process gets as much as its own cost), each server's CPU time per request is read
 // from /proc (Linux): user + system time of the whole server process, all its threads.
+// The filter's added cost per request: the same gateway with the SDK's calls taken out
+// (bench/serve-nosdk/http.ts, built once and cached under .cache/bench) served under the same pool
+// and load, in interleaved rounds with the real one; the difference of their CPU ms per request.
 
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { Agent, request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -25,9 +29,29 @@ const TARGET = '/api/users';
 /** USER_HZ of /proc/<pid>/stat times (100 on Linux). */
 const CLOCK_TICKS_PER_SEC = 100;
 
+/** Builds (or reuses) the gateway without the SDK's calls; returns { path, cached, buildSeconds }. */
+export function buildNoSdkGateway() {
+  const h = createHash('sha256');
+  const files = (dir) => readdirSync(join(ROOT, dir)).sort().map((n) => join(dir, n)).filter((p) => statSync(join(ROOT, p)).isFile());
+  for (const f of [...files('bench/serve-nosdk'), ...files('examples/http-gateway/src'), ...files('examples/http-gateway/wit'), ...files('packages/filter/src'), ...files('packages/protocol/src'), 'package-lock.json']) {
+    h.update(f);
+    h.update(readFileSync(join(ROOT, f)));
+  }
+  const cache = join(ROOT, '.cache', 'bench');
+  const out = join(cache, `http-gateway-nosdk-${h.digest('hex').slice(0, 16)}.wasm`);
+  if (existsSync(out)) return { path: out, cached: true, buildSeconds: 0 };
+  mkdirSync(cache, { recursive: true });
+  const t0 = Date.now();
+  const tmp = `${out}.${process.pid}.tmp.wasm`;
+  execFileSync(process.execPath, [BIN, 'build', 'bench/serve-nosdk/http.ts', '--world', 'http', '--wit', 'examples/http-gateway/wit', '--world-name', 'http-gateway', '-o', tmp], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+  renameSync(tmp, out);
+  rmSync(`${tmp}.map`, { force: true });
+  return { path: out, cached: false, buildSeconds: (Date.now() - t0) / 1000 };
+}
+
 /** Starts `sentinel-wasi serve` on a free port; resolves once it listens. */
-function startServe(pin, extraArgs, nodeArgs = []) {
-  const child = spawn(process.execPath, [...nodeArgs, BIN, 'serve', COMPONENT, '--pin', pin, '--port', '0', '--cache-dir', CACHE_DIR, ...extraArgs], {
+function startServe(pin, extraArgs, nodeArgs = [], component = COMPONENT) {
+  const child = spawn(process.execPath, [...nodeArgs, BIN, 'serve', component, '--pin', pin, '--port', '0', '--cache-dir', CACHE_DIR, ...extraArgs], {
     cwd: ROOT,
     stdio: ['ignore', 'ignore', 'pipe'],
   });
@@ -130,11 +154,14 @@ function countRecords(pin) {
   return { records, bytesSkipped };
 }
 
-/** One server mode: warm-up requests (untimed), then `requests` timed ones; checked against the pin. */
-async function measure(label, extraArgs, { requests, warmup, concurrency }) {
+/**
+ * One server mode: warm-up requests (untimed), then `requests` timed ones; checked against the pin
+ * (`recordsPerRequest` records each: PASS and EXIT for the gateway, none without the SDK).
+ */
+async function measure(label, extraArgs, { requests, warmup, concurrency, component = COMPONENT, recordsPerRequest = 2 }) {
   const dir = mkdtempSync(join(tmpdir(), 'sw-bench-serve-'));
   try {
-    const server = await startServe(dir, extraArgs);
+    const server = await startServe(dir, extraArgs, [], component);
     let stopped;
     try {
       const warm = await load(server.port, warmup, concurrency);
@@ -146,7 +173,7 @@ async function measure(label, extraArgs, { requests, warmup, concurrency }) {
       const ok = (timed.statuses[200] ?? 0) + (warm.statuses[200] ?? 0);
       const total = requests + warmup;
       if (ok !== total) throw new Error(`${label}: ${ok} of ${total} requests answered 200 (${JSON.stringify(timed.statuses)})`);
-      if (pin.records !== 2 * total || pin.bytesSkipped !== 0) throw new Error(`${label}: ${pin.records} records in the pin for ${total} requests, ${pin.bytesSkipped} bytes skipped`);
+      if (pin.records !== recordsPerRequest * total || pin.bytesSkipped !== 0) throw new Error(`${label}: ${pin.records} records in the pin for ${total} requests, ${pin.bytesSkipped} bytes skipped`);
       const summary = /stopped after .*/.exec(stopped.stderr)?.[0] ?? '';
       return { label, args: extraArgs, requests, warmup, concurrency, seconds: timed.seconds, requestsPerSec: requests / timed.seconds, cpuMsPerRequest: cpuMs / requests, recordsInPin: pin.records, serverSummary: summary };
     } finally {
@@ -226,8 +253,47 @@ async function profilePool({ requests, warmup, concurrency }) {
   }
 }
 
+const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+
+/**
+ * The filter's added cost per request: the gateway and the gateway without the SDK's calls, each
+ * under the default pool with the same load, in `rounds` interleaved rounds (alternating which goes
+ * first); medians of CPU ms per request and requests/s, and their difference.
+ */
+async function sdkCost({ requests, concurrency, rounds }) {
+  const build = buildNoSdkGateway();
+  const withSdk = [];
+  const withoutSdk = [];
+  const opts = { requests, warmup: Math.min(100, requests), concurrency };
+  for (let r = 0; r < rounds; r++) {
+    const a = () => measure('gateway', [], opts).then((x) => withSdk.push(x));
+    const b = () => measure('gateway without the SDK', [], { ...opts, component: build.path, recordsPerRequest: 0 }).then((x) => withoutSdk.push(x));
+    if (r % 2 === 0) {
+      await a();
+      await b();
+    } else {
+      await b();
+      await a();
+    }
+  }
+  const cpu = (xs) => median(xs.map((x) => x.cpuMsPerRequest));
+  const rate = (xs) => median(xs.map((x) => x.requestsPerSec));
+  return {
+    rounds,
+    requests,
+    build: { ...build, path: relative(ROOT, build.path) },
+    withSdkCpuMsPerRequest: cpu(withSdk),
+    withoutSdkCpuMsPerRequest: cpu(withoutSdk),
+    addedCpuMsPerRequest: cpu(withSdk) - cpu(withoutSdk),
+    withSdkRequestsPerSec: rate(withSdk),
+    withoutSdkRequestsPerSec: rate(withoutSdk),
+    withSdk,
+    withoutSdk,
+  };
+}
+
 /** The pool (default) against fresh instances per request, same component, same load generator. */
-export async function serveBench({ poolRequests, freshRequests, concurrency = 8 }) {
+export async function serveBench({ poolRequests, freshRequests, concurrency = 8, sdkCostRounds = 3 }) {
   if (!existsSync(COMPONENT)) throw new Error(`${COMPONENT} is missing: npm run build:examples`);
   const pool = await measure('pool', [], { requests: poolRequests, warmup: Math.min(100, poolRequests), concurrency });
   const profile = await profilePool({ requests: poolRequests, warmup: Math.min(100, poolRequests), concurrency });
@@ -255,6 +321,8 @@ export async function serveBench({ poolRequests, freshRequests, concurrency = 8 
     plainNodeCpuMsPerRequest: ceiling.cpuMsPerRequest,
     /** Requests/s the pool's CPU time per request allows on one core of its own (the server handles requests one at a time). */
     poolRequestsPerCpuSecond: 1000 / pool.cpuMsPerRequest,
+    /** The filter's added cost per request (the gateway against itself without the SDK's calls). */
+    sdkCost: await sdkCost({ requests: poolRequests, concurrency, rounds: sdkCostRounds }),
     pool,
     fresh,
     ceiling,

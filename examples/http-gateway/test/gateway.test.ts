@@ -81,7 +81,8 @@ t.test('command face: same decisions from stdin lines, one status line each', as
 t.test('decision logic: 429 and a BLOCK record when the map\'s verdict rejects', async (t) => {
   const host = new MemoryHost();
   host.files.set('map', mapWith({ 'GET /x': [VerdictKind.ADMIT, 0.5], 'GET /closed': [VerdictKind.BLOCK, T0 + 1000] }, T0));
-  const draws = [0.9, 0.1];
+  // The credit of GET /x (error diffusion) starts at 0.1: + 0.5 = 0.6 rejected, then 1.1 admitted.
+  const draws = [0.1];
   const s = new Sentinel(host, { random: () => draws.shift()! });
   t.same(handleRequest(s, 'GET', '/x?origin=o'), { status: 429, body: 'blocked by flow control\n', resource: 'GET /x' });
   t.same(handleRequest(s, 'GET', '/x'), { status: 200, body: 'ok\n', resource: 'GET /x' });

@@ -11,8 +11,9 @@
 import { FrameBuilder, type ResourceRef, MAX_FRAME_BYTES, MAX_NAME_BYTES, RecordKind, bucketSecOf, isValidWriterId, mapKeyOf, segmentName, utf8Length, SHARED_WRITER } from '@sentinel-wasi/protocol/encode';
 import { FilterError, FilterErrorCode } from './errors.js';
 import type { FilterHost } from './host.js';
-import { MapReader, toVerdict, type MapReaderCounters } from './map-reader.js';
-import { VERDICT_PASS, admits, mostRestrictive, type Verdict } from './verdict.js';
+import { MapReader, toVerdict, type MapReaderCounters, type MapReaderOptions } from './map-reader.js';
+import { Admission } from './admission.js';
+import { VERDICT_PASS, mostRestrictive, type Verdict } from './verdict.js';
 
 export interface SentinelOptions {
   /** Writer id used in segment names and WRITER records: `[a-z0-9_-]{1,32}` (default `shared`). */
@@ -24,10 +25,18 @@ export interface SentinelOptions {
    * Turn off to batch across requests in a long-lived instance, then call flush() yourself.
    */
   flushOnIdle?: boolean;
-  /** Uniform numbers in [0, 1) for `admit` verdicts: one draw per entry (default Math.random). */
+  /**
+   * Uniform numbers in [0, 1) for `admit` verdicts (default Math.random): one draw per resource (or
+   * resource + origin) starts its admission credit (admission.ts).
+   */
   random?: () => number;
   /** Map slots refreshed longer ago than this read as PASS (default 3000 ms). */
   mapStaleAfterMs?: number;
+  /**
+   * Answer a resource's verdict from the last read of its map slot for this long (default 20 ms;
+   * 0: read the map at every entry). A verdict is acted on at most this long after it was read.
+   */
+  verdictCacheMs?: number;
 }
 
 export interface EntryOptions {
@@ -125,7 +134,7 @@ export class Sentinel {
   private reportedFrames = 0;
   private carriesWriter = false;
   private entriesBlocked = 0;
-  private readonly random: () => number;
+  private readonly admission: Admission;
   private readonly map: MapReader | null;
   /**
    * Resource ids by name, all of map epoch idEpoch (the builder's); a negative value -1 - t: the
@@ -138,6 +147,8 @@ export class Sentinel {
   private idsSinceMs = 0;
   /** The resource id the last lookup found for the resource itself (0: none). */
   private lookupId = 0;
+  /** The map key whose verdict the last lookup returned (the resource's, or its origin's). */
+  private lookupKey = '';
 
   constructor(host: FilterHost, options: SentinelOptions = {}) {
     const writer = options.writer ?? SHARED_WRITER;
@@ -152,18 +163,18 @@ export class Sentinel {
     this.host = host;
     this.builder = new FrameBuilder({ maxFrameBytes: max });
     this.flushOnIdle = options.flushOnIdle ?? true;
-    this.random = options.random ?? Math.random;
+    this.admission = new Admission(options.random ?? Math.random);
     const h = host;
     this.map =
       typeof h.openPinFile === 'function'
-        ? new MapReader({ nowMs: () => h.nowMs(), openPinFile: (path) => h.openPinFile!(path) }, options.mapStaleAfterMs === undefined ? {} : { staleAfterMs: options.mapStaleAfterMs })
+        ? new MapReader({ nowMs: () => h.nowMs(), openPinFile: (path) => h.openPinFile!(path) }, mapReaderOptions(options))
         : null;
   }
 
   /**
    * Decides with the resource's verdict (and its origin's): admitted, records a PASS now and
    * returns the handle whose exit() records the EXIT with its RT; rejected, records a BLOCK and
-   * returns an entry with `blocked: true`. One uniform draw per entry serves every `admit`.
+   * returns an entry with `blocked: true`. An `admit` ratio decides by error diffusion per resource (or per resource + origin when the origin's verdict is the one applied): admission.ts.
    */
   entry(resource: string, options?: EntryOptions): Entry {
     if (typeof resource !== 'string' || resource.length === 0 || resource.length > SHORT_NAME_UNITS) checkName('resource', resource);
@@ -181,7 +192,7 @@ export class Sentinel {
     const startMs = this.host.nowMs();
     const id = this.lookupId;
     const ref = id > 0 ? id : resource;
-    if (verdict.kind === 'block' || (verdict.kind === 'admit' && !admits(verdict, this.random()))) {
+    if (verdict.kind === 'block' || (verdict.kind === 'admit' && !this.admission.admit(this.lookupKey, verdict.ratio))) {
       this.entriesBlocked++;
       this.add(RecordKind.BLOCK, startMs, ref, 0, false, count, origin);
       if (this.flushOnIdle && this.openEntries === 0) this.flush();
@@ -270,10 +281,15 @@ export class Sentinel {
     if (map === null) return VERDICT_PASS;
     const v = map.lookup(resource);
     // (A name without a slot is looked up again by the record helpers from the next period on.)
-    this.lookupId = this.adoptId(resource, v.resourceId, map.epoch, this.idsSinceMs);
+    // An answer from the verdict cache comes from a read of this map that adopted its id already.
+    this.lookupId = map.lastFromCache ? v.resourceId : this.adoptId(resource, v.resourceId, map.epoch, this.idsSinceMs);
     const own = toVerdict(v);
+    this.lookupKey = resource;
     if (origin === undefined || origin === '') return own;
-    return mostRestrictive(own, toVerdict(map.lookup(mapKeyOf(resource, origin))));
+    const key = mapKeyOf(resource, origin);
+    const chosen = mostRestrictive(own, toVerdict(map.lookup(key)));
+    if (chosen !== own) this.lookupKey = key;
+    return chosen;
   }
 
   /**
@@ -502,6 +518,20 @@ class OpenEntry implements Entry {
     this.exited = true;
     return this.sentinel.exitEntry(this, options !== undefined && options.error === true);
   }
+}
+
+/** The map reader's options from the SDK's (a bad verdictCacheMs is a BAD_OPTION). */
+function mapReaderOptions(options: SentinelOptions): MapReaderOptions {
+  const o: MapReaderOptions = {};
+  if (options.mapStaleAfterMs !== undefined) o.staleAfterMs = options.mapStaleAfterMs;
+  if (options.verdictCacheMs !== undefined) {
+    const ms = options.verdictCacheMs;
+    if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) {
+      throw new FilterError(FilterErrorCode.BAD_OPTION, `verdictCacheMs must be a finite number ≥ 0, got ${String(ms)}`);
+    }
+    o.verdictCacheMs = ms;
+  }
+  return o;
 }
 
 function checkName(field: string, name: string): void {

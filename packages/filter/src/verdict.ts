@@ -10,12 +10,16 @@ export type Verdict =
    * retry time); the block holds after it until the collector rewrites the verdict.
    */
   | { readonly kind: 'block'; readonly untilMs: number }
-  /** Admit each request with probability `ratio` (a limit being enforced, or a breaker's probe). */
+  /** Admit a share `ratio` of the requests (a limit being enforced, or a breaker's probe). */
   | { readonly kind: 'admit'; readonly ratio: number };
 
 export const VERDICT_PASS: Verdict = Object.freeze({ kind: 'pass' });
 
-/** Whether a request with this verdict goes ahead; `random01` in [0, 1) is used only by `admit`. */
+/**
+ * Whether a request with this verdict goes ahead, by one draw: `random01` in [0, 1) is used only by
+ * `admit` (for callers deciding themselves with verdict(); entry() spreads an `admit` ratio by
+ * error diffusion instead, admission.ts).
+ */
 export function admits(verdict: Verdict, random01: number): boolean {
   switch (verdict.kind) {
     case 'pass':

@@ -1,7 +1,7 @@
 // entry() decides with the collector's verdict from the resource map (in-memory host): PASS
 // records PASS; BLOCK records BLOCK and returns a blocked entry whose exit() is a no-op; ADMIT p
-// admits exactly the draws below p (injected random source); an origin's verdict combines with the
-// resource's (one draw); a stale map fails open.
+// admits by error diffusion from one injected draw per key (admission.ts); an origin's verdict
+// combines with the resource's (the credit of the verdict applied); a stale map fails open.
 
 import t from 'tap';
 import { mapEpochOf, mapKeyOf, RecordKind, VerdictKind, bucketSecOf, segmentName, type VerdictKind as Kind } from '@sentinel-wasi/protocol/encode';
@@ -19,8 +19,8 @@ function mapOf(verdicts: Record<string, [Kind, number]>, refreshMs: number): Uin
 t.test('PASS, BLOCK and ADMIT verdicts decide entries; a blocked entry records BLOCK and its exit() does nothing', async (t) => {
   const host = new MemoryHost();
   host.files.set('map', mapOf({ open: [VerdictKind.PASS, 0], closed: [VerdictKind.BLOCK, T0 + 5000], half: [VerdictKind.ADMIT, 0.5] }, T0));
-  const draws = [0.49, 0.5, 0.1, 0.99];
-  const s = new Sentinel(host, { random: () => draws.shift()! });
+  const draws = [0.49];
+  const s = new Sentinel(host, { random: () => draws.shift()!, verdictCacheMs: 0 });
   const a = s.entry('open');
   t.equal(a.blocked, false);
   a.exit();
@@ -30,13 +30,13 @@ t.test('PASS, BLOCK and ADMIT verdicts decide entries; a blocked entry records B
   t.equal(b.exit(), 0, 'exit of a blocked entry is a no-op');
   t.equal(b.exit(), 0, 'and may be called again');
   const got = [s.entry('half'), s.entry('half'), s.entry('half'), s.entry('half')].map((e) => e.blocked);
-  t.same(got, [false, true, false, true], 'admitted iff the draw is below 0.5');
-  t.equal(draws.length, 0, 'one draw per ADMIT entry, none for PASS or BLOCK');
+  t.same(got, [true, false, true, false], 'credit 0.49: + 0.5 = 0.99 no, 1.49 admitted (0.49 left), 0.99 no, 1.49 admitted');
+  t.equal(draws.length, 0, 'one draw for the ADMIT resource, none for PASS or BLOCK');
   t.equal(s.stats().entriesBlocked, 3);
   t.equal(s.stats().openEntries, 2, 'the two admitted half entries are open');
   s.flush();
   const kinds = decodeSegment(host.bytesOf(SEG0)).events.map((e) => `${e.kind === RecordKind.PASS ? 'PASS' : e.kind === RecordKind.BLOCK ? 'BLOCK' : 'EXIT'} ${e.name}`);
-  t.same(kinds, ['PASS open', 'EXIT open', 'BLOCK closed', 'PASS half', 'BLOCK half', 'PASS half', 'BLOCK half']);
+  t.same(kinds, ['PASS open', 'EXIT open', 'BLOCK closed', 'BLOCK half', 'PASS half', 'BLOCK half', 'PASS half']);
   t.equal(host.reads.filter(([p, , len]) => p === 'map' && len === 192).length, 6, 'one positioned window read per entry');
 });
 
@@ -51,17 +51,25 @@ t.test('a BLOCK holds past its untilMs while the slot is fresh, and a stale map 
   t.equal(s.stats().map!.stale, 1);
 });
 
-t.test('an origin verdict combines with the resource verdict: one draw, the most restrictive applies', async (t) => {
+t.test('an origin verdict combines with the resource verdict: the most restrictive applies, with its own credit', async (t) => {
   const host = new MemoryHost();
   host.files.set('map', mapOf({ r: [VerdictKind.ADMIT, 0.8], [mapKeyOf('r', 'app-a')]: [VerdictKind.ADMIT, 0.2], [mapKeyOf('r', 'app-b')]: [VerdictKind.BLOCK, T0 + 1000] }, T0));
+  const draws: string[] = [];
   let draw = 0.5;
-  const s = new Sentinel(host, { random: () => draw });
-  t.equal(s.entry('r').blocked, false, '0.5 < 0.8');
-  t.equal(s.entry('r', { origin: 'app-a' }).blocked, true, '0.5 ≥ 0.2 (the origin\'s ratio)');
+  const s = new Sentinel(host, {
+    random: () => {
+      draws.push(String(draw));
+      return draw;
+    },
+  });
+  t.equal(s.entry('r').blocked, false, 'r: 0.5 + 0.8 = 1.3 admitted (0.3 left)');
+  t.equal(s.entry('r', { origin: 'app-a' }).blocked, true, 'r|app-a (the origin\'s ratio applies): 0.5 + 0.2 = 0.7');
   draw = 0.1;
-  t.equal(s.entry('r', { origin: 'app-a' }).blocked, false);
+  t.equal(s.entry('r', { origin: 'app-a' }).blocked, true, 'its own credit: 0.9');
+  t.equal(s.entry('r', { origin: 'app-a' }).blocked, false, '1.1 admitted');
   t.equal(s.entry('r', { origin: 'app-b' }).blocked, true, 'origin blocked');
-  t.equal(s.entry('r', { origin: 'app-c' }).blocked, false, 'an origin without a verdict has the resource\'s');
+  t.equal(s.entry('r', { origin: 'app-c' }).blocked, false, 'an origin without a verdict has the resource\'s ratio and credit: 0.3 + 0.8 = 1.1');
+  t.same(draws, ['0.5', '0.5'], 'one draw per key: r and r|app-a');
   t.same(s.verdict('r', 'app-a'), { kind: 'admit', ratio: 0.2 });
   t.same(s.verdict('r'), { kind: 'admit', ratio: 0.8 });
 });

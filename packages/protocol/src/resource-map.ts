@@ -78,6 +78,8 @@ export interface MapVerdict {
   outcome: MapLookup;
   /** Slots of this name's hash in the window that failed their checksum (torn or damaged); other names' slots are not checked. */
   tornSlots: number;
+  /** The slot's refresh time (epoch ms) on a hit or a stale slot; 0 otherwise. */
+  refreshMs: number;
 }
 
 export interface LookupOptions {
@@ -242,8 +244,8 @@ export function decodeSlot(bytes: Uint8Array, offset = 0): MapSlot | 'empty' | '
   };
 }
 
-function pass(outcome: MapLookup, resourceId: number, tornSlots: number): MapVerdict {
-  return { kind: VerdictKind.PASS, param: 0, resourceId, outcome, tornSlots };
+function pass(outcome: MapLookup, resourceId: number, tornSlots: number, refreshMs = 0): MapVerdict {
+  return { kind: VerdictKind.PASS, param: 0, resourceId, outcome, tornSlots, refreshMs };
 }
 
 const SHORT_WINDOW: MapVerdict = Object.freeze(pass(MapLookup.SHORT, 0, 0));
@@ -301,8 +303,8 @@ export function lookupInWindow(bytes: Uint8Array, hash: NameHash, nowMs: number,
       continue;
     }
     if (epochTag !== undefined && u32At(bytes, at + 20) !== epochTag) continue;
-    if (Math.abs(nowMs - refreshMs) > staleAfterMs) return pass(MapLookup.STALE, resourceId, torn);
-    return { kind: kind as VerdictKind, param, resourceId, outcome: MapLookup.HIT, tornSlots: torn };
+    if (Math.abs(nowMs - refreshMs) > staleAfterMs) return pass(MapLookup.STALE, resourceId, torn, refreshMs);
+    return { kind: kind as VerdictKind, param, resourceId, outcome: MapLookup.HIT, tornSlots: torn, refreshMs };
   }
   return torn === 0 ? MISS_CLEAN : pass(MapLookup.MISS, 0, torn);
 }

@@ -128,6 +128,8 @@ t.test('lookups with an injected clock: hit, BLOCK past its time, stale both way
   };
   t.same(look(w, T0 + 10), { kind: VerdictKind.BLOCK, param: T0 + 5000, resourceId: 7, outcome: 'hit', tornSlots: 0 });
   t.same(look(w, T0 + 10, other), { kind: VerdictKind.ADMIT, param: 0.5, resourceId: 9, outcome: 'hit', tornSlots: 0 });
+  t.equal(lookupInWindow(w, other, T0 + 10).refreshMs, T0, 'a hit carries its slot refresh time');
+  t.equal(lookupInWindow(w, nameHash('nobody'), T0).refreshMs, 0, 'a miss has none');
   const late = windowOf(slotOf({ refreshMs: T0 + 4000 }));
   t.same(look(late, T0 + 4999), { kind: VerdictKind.BLOCK, param: T0 + 5000, resourceId: 7, outcome: 'hit', tornSlots: 0 });
   t.same(look(late, T0 + 5000), { kind: VerdictKind.BLOCK, param: T0 + 5000, resourceId: 7, outcome: 'hit', tornSlots: 0 }, 'a fresh BLOCK holds past untilMs until the collector rewrites the slot');

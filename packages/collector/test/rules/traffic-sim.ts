@@ -3,8 +3,12 @@
 // offered requests are Poisson, each admitted with the ratio in force (so admitted ~ Binomial);
 // the PASS/BLOCK records reach the collector `recordDelayMs` later (the filters' flush and the
 // tail); every `tickMs` the collector hands the counts it has seen to `decide`, whose ratio the
-// filters use from the next step on (a map read per request). Exact samplers for small means,
-// a rounded normal approximation above a mean of 30. The bench drives the same module.
+// filters use from the next step on (a map read per request). How a filter turns the ratio into
+// admissions: by default a Bernoulli draw per request (a fresh instance per request); with
+// `filters: N`, N long-lived instances each admitting by error diffusion (the SDK's admission.ts:
+// a credit per instance from a uniform draw, + ratio per request, admitted at 1), each request
+// going to one of them at random. Exact samplers for small means, a rounded normal approximation
+// above a mean of 30. The bench drives the same module.
 
 import { prng } from '../../../../test/helpers/seeded.js';
 
@@ -27,6 +31,8 @@ export interface SimOptions {
   ruleAtMs?: number;
   /** Called once at ruleAtMs with the offered rate of the last second; returns the tick function. */
   start: (nowMs: number, offeredLastSecond: number) => Decide;
+  /** Long-lived filter instances admitting by error diffusion; 0 (default): a Bernoulli draw per request. */
+  filters?: number;
 }
 
 export interface SimResult {
@@ -101,6 +107,21 @@ export function simulate(o: SimOptions): SimResult {
   let ratio = 1;
   let decide: Decide | undefined;
   let phase = 0;
+  const filters = o.filters ?? 0;
+  const credits = Array.from({ length: filters }, () => rand());
+  /** Error diffusion: each request to a random instance, admitted when its credit reaches 1. */
+  const diffuse = (offered: number, p: number): number => {
+    let admitted = 0;
+    for (let i = 0; i < offered; i++) {
+      const f = Math.floor(rand() * filters);
+      const c = credits[f]! + p;
+      if (c >= 1) {
+        credits[f] = c - 1;
+        admitted++;
+      } else credits[f] = c;
+    }
+    return admitted;
+  };
   for (let t = 0; t < endMs; t += stepMs) {
     if (t >= ruleAtMs && t % tickMs === 0) {
       while (inFlight.length > 0 && inFlight[0]!.visibleAtMs <= t) {
@@ -122,7 +143,7 @@ export function simulate(o: SimOptions): SimResult {
     }
     while (t >= o.phases[phase]!.untilMs) phase++;
     const offered = poisson(rand, (o.phases[phase]!.offeredPerSec * stepMs) / 1000);
-    const admitted = binomial(rand, offered, ratio);
+    const admitted = filters > 0 ? diffuse(offered, ratio) : binomial(rand, offered, ratio);
     const sec = Math.floor(t / 1000);
     admittedPerSecond[sec]! += admitted;
     admittedPerTick[Math.floor(t / tickMs)]! += admitted;
