@@ -251,6 +251,11 @@ export class Collector implements StatsQuery {
     return promise;
   }
 
+  /** A checkpoint from checkpointAsyncAt is being made durable. */
+  get checkpointInFlight(): boolean {
+    return this.inFlight !== null;
+  }
+
   /** Resolves once no checkpoint is in flight (a failed one included). */
   async checkpointSettled(): Promise<void> {
     while (this.inFlight !== null) await this.inFlight.done;

@@ -170,7 +170,8 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
     if (stopped) return;
     const t = now();
     if (t < retryAtMs) return; // backing off after failed cycles
-    const checkpointDue = t - lastCheckpointMs >= checkpointIntervalMs;
+    // Due once the interval has passed and the previous one is on disk (a slow disk delays it, never doubles it).
+    const checkpointDue = t - lastCheckpointMs >= checkpointIntervalMs && !collector.checkpointInFlight;
     try {
       const res = collector.cycleAt(t, false);
       if (checkpointDue) {
