@@ -179,9 +179,10 @@ export function renderMarkdown(j) {
     ]));
     p();
     p('The first row is the figure. The others are diagnostics: a short scan period, (full runs) appends spaced');
-    p('60–80 ms apart, and the round trip without an append. An append to a segment the daemon follows is read inside the');
-    p('watch event of the log directory (`fs.watch`, packages/collector/src/ingest/log-watch.ts), not by the periodic pass;');
-    p('checkpoints make their files durable off the event loop (`Collector.checkpointAsyncAt`), so no fsync holds that read.');
+    p('60–80 ms apart, and the round trip without an append. An append to a live segment (a new one included) is read inside');
+    p('the watch event of the log directory (`fs.watch`, packages/collector/src/ingest/log-watch.ts), not by the periodic pass;');
+    p('an HTTP read is answered after the other I/O events of its event-loop turn, so that read comes first; checkpoints make');
+    p('their files durable off the event loop (`Collector.checkpointAsyncAt`), so no fsync holds either.');
     if (fr.firstPollShare !== undefined) {
       p(`The first poll after the append showed the event in ${F(fr.firstPollShare * 100, 1)} % of the samples (so the poll's`);
       p(`granularity is not in the figure). Load average during the run: ${fr.loadAvg.atStart.map((x) => x.toFixed(2)).join(' / ')} at start, ${fr.loadAvg.atEnd.map((x) => x.toFixed(2)).join(' / ')} at the end.`);
@@ -409,14 +410,15 @@ function analysis(j) {
     const fr = j.freshness.details;
     lines.push(`- **Freshness** (p99 ${F(j.freshness.p99Ms)} ms with defaults${fr?.tick10 ? `, ${F(fr.tick10.p99Ms)} ms with \`--tick-ms 10\`` : ''}${fr?.sparse ? `, ${F(fr.sparse.p99Ms)} ms (p50 ${F(fr.sparse.p50Ms)} ms) with appends 60–80 ms apart` : ''}):`);
     lines.push('  the daemon reads an appended segment inside the log directory\'s watch event (log-watch.ts → `Collector.readSegmentAt`),');
-    lines.push('  so neither the tick nor a pass is on the path (the `--tick-ms 10` row checks that a shorter period changes nothing).');
+    lines.push('  a new segment included, and answers a GET after the other I/O events of its turn, so neither the tick nor a pass is on');
+    lines.push(`  the path (the \`--tick-ms 10\` row checks that a shorter period changes nothing) and the first poll sees the append${fr?.firstPollShare !== undefined ? ` (${F(fr.firstPollShare * 100, 1)} % of samples)` : ''}.`);
     lines.push(`  ${fr?.roundTrip ? `The same GET without an append, in the same run, takes p50 ${F(fr.roundTrip.p50Ms)} ms and p99 ${F(fr.roundTrip.p99Ms)} ms: that much of the figure is one HTTP round trip. ` : ''}A trace of the daemon`);
     lines.push('  (each watch-triggered read, cycle, checkpoint, HTTP answer and GC timed against the appends) puts the rest in: the watch');
-    lines.push('  event and the read of the new bytes (a few tenths of a ms); GC pauses and the periodic cycles (1–3 ms, a few a second);');
+    lines.push('  event and the read of the new bytes (a few tenths of a ms); GC pauses and the periodic cycles (a few a second);');
     lines.push('  and, on a loaded machine, the wait for a core: a watch event delivered or an HTTP answer finished milliseconds late');
     lines.push(`  with nothing else running in the daemon (load average ${fr?.loadAvg ? `${fr.loadAvg.atStart[0].toFixed(2)} at the start of this figure's run` : `at start ${j.meta.machine?.loadAvgAtStart?.map((x) => x.toFixed(2)).join(' / ') ?? 'n/a'}`} on ${j.meta.machine?.cpus ?? 'n/a'} CPUs).`);
-    lines.push('  The checkpoint (once a second) no longer holds that thread for its fsyncs, which took 12–60 ms each on this loaded');
-    lines.push('  disk: they run off the event loop (`Collector.checkpointAsyncAt`).');
+    lines.push('  The checkpoint\'s fsyncs (once a second) run off the event loop (`Collector.checkpointAsyncAt`): a slow disk holds');
+    lines.push('  neither the read nor the answer.');
   }
   if (goals['filter.buffered']?.met === false) {
     const q = j.filter.details?.builds?.quickjs?.modes;
