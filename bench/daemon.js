@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { Agent, request } from 'node:http';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -124,7 +124,10 @@ function makeAppender(pin, writer) {
  * flushes a request) and poll GET /api/v1/resources until that resource's concurrency (a plain
  * counter, +1 per PASS, no window) shows the new total. Gaps between samples are random (0–20 ms
  * by default) so appends do not fall in step with the daemon's timer. Polls are ~1 ms apart (setTimeout), so
- * a figure carries up to ~1 ms of polling granularity.
+ * a sample that needs a second poll carries up to ~1 ms of polling granularity; `firstPollShare`
+ * says how many needed none. In the middle of each gap the same GET is timed without an append
+ * (`roundTrip`): the floor of the figure, one HTTP round trip to the same daemon under the same
+ * load, measured in the same run.
  */
 export async function freshness({ samples, seed, daemonArgs = [], pollGapMs = 1, gapMinMs = 0, gapMaxMs = 20 }) {
   const daemon = await startDaemon(daemonArgs);
@@ -132,23 +135,32 @@ export async function freshness({ samples, seed, daemonArgs = [], pollGapMs = 1,
   const appender = makeAppender(daemon.pin, 'fresh');
   const builder = new FrameBuilder();
   const latencies = [];
+  const roundTrips = [];
   let polls = 0;
+  let firstPoll = 0;
+  const loadAvgAtStart = loadavg();
   try {
     await getJson(`${daemon.url}/api/v1/resources`);
     for (let i = 0; i < samples; i++) {
-      await sleep(gapMinMs + Math.floor(rng() * (gapMaxMs - gapMinMs)));
+      const gapMs = gapMinMs + Math.floor(rng() * (gapMaxMs - gapMinMs));
+      await sleep(Math.floor(gapMs / 2));
+      const r0 = performance.now();
+      await getJson(`${daemon.url}/api/v1/resources`);
+      roundTrips.push(performance.now() - r0);
+      await sleep(gapMs - Math.floor(gapMs / 2));
       const nowMs = Date.now();
       builder.addPass(nowMs, 'fresh');
       builder.addCall(nowMs, 'fresh', 1 + (i % 20), false);
       const frame = builder.finish();
       const t0 = performance.now();
       appender.append(frame, nowMs);
-      for (;;) {
+      for (let poll = 1; ; poll++) {
         const body = await getJson(`${daemon.url}/api/v1/resources`);
         polls++;
         const r = body.resources.find((x) => x.resource === 'fresh');
         if (r !== undefined && r.concurrency >= i + 1) {
           if (r.concurrency !== i + 1) throw new Error(`concurrency ${r.concurrency} after ${i + 1} PASS records`);
+          if (poll === 1) firstPoll++;
           break;
         }
         if (performance.now() - t0 > 10_000) throw new Error(`sample ${i}: not visible after 10 s`);
@@ -168,6 +180,9 @@ export async function freshness({ samples, seed, daemonArgs = [], pollGapMs = 1,
     maxMs: Math.max(...latencies),
     minMs: Math.min(...latencies),
     pollsPerSample: polls / samples,
+    firstPollShare: firstPoll / samples,
+    roundTrip: { p50Ms: percentile(roundTrips, 50), p90Ms: percentile(roundTrips, 90), p99Ms: percentile(roundTrips, 99), maxMs: Math.max(...roundTrips) },
+    loadAvg: { atStart: loadAvgAtStart, atEnd: loadavg() },
     pollGapMs,
     gapMs: [gapMinMs, gapMaxMs],
     daemon: daemon.argv,

@@ -2,10 +2,15 @@
 // not-yet-written per-second aggregates, the sealed front, the metric log's position and the
 // health counters, all in one versioned JSON document written atomically (temp file, fsync,
 // rename, fsync of the directory). Whatever a crash leaves behind, the file on disk is one
-// complete checkpoint; a leftover temp file is ignored (it was never committed).
+// complete checkpoint; a leftover temp file is ignored (it was never committed). The daemon writes
+// it with writeCheckpointAsync: the same steps with the fsyncs on libuv's thread pool, and a last
+// look (`commit()`) right before the rename, so a checkpoint overtaken while it was being made
+// durable is dropped instead of replacing a newer one.
 
-import { readFileSync, unlinkSync } from 'node:fs';
-import { writeFileSafely } from '../pin/safe-write.js';
+import { constants, readFileSync, renameSync, unlinkSync } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { assertOwnDirectory, EXCL_FLAGS, removeQuietly, tempNameFor, writeFileSafely } from '../pin/safe-write.js';
 import type { MetricLogPosition } from '../metriclog/writer.js';
 import type { StoreState } from '../stats/store-state.js';
 
@@ -37,6 +42,45 @@ export class CheckpointError extends Error {
 /** Writes the checkpoint atomically and durably. */
 export function writeCheckpoint(path: string, checkpoint: Checkpoint): void {
   writeFileSafely(path, JSON.stringify(checkpoint));
+}
+
+/**
+ * Writes the checkpoint atomically and durably without holding the event loop during the fsyncs:
+ * temp file written and fsynced, then, if `commit()` still says yes, renamed over the checkpoint
+ * in the same turn of the event loop as that look, then the directory fsynced. Resolves true once
+ * the new checkpoint is durable, false when `commit()` said no (the temp file is removed).
+ */
+export async function writeCheckpointAsync(path: string, text: string, commit: () => boolean): Promise<boolean> {
+  const dir = dirname(path);
+  assertOwnDirectory(dir);
+  const tmp = tempNameFor(path);
+  const file = await open(tmp, EXCL_FLAGS, 0o600);
+  try {
+    await file.writeFile(text, 'utf8');
+    await file.sync();
+  } catch (err) {
+    await file.close().catch(() => undefined);
+    removeQuietly(tmp);
+    throw err;
+  }
+  await file.close();
+  if (!commit()) {
+    removeQuietly(tmp);
+    return false;
+  }
+  try {
+    renameSync(tmp, path);
+  } catch (err) {
+    removeQuietly(tmp);
+    throw err;
+  }
+  const d = await open(dir, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW);
+  try {
+    await d.sync();
+  } finally {
+    await d.close();
+  }
+  return true;
 }
 
 /** Reads the checkpoint; null when there is none. Throws CheckpointError when it is unreadable. */

@@ -8,8 +8,11 @@
 // pending aggregates + sealed front + metric-log position in one atomic file) → delete segments
 // that checkpoint recorded as sealed and consumed. On restart the metric log is cut back to the
 // checkpointed position, so lines appended after the last checkpoint are written again exactly once.
+// The daemon checkpoints with checkpointAsyncAt: the same order, the state taken at one instant and
+// the fsyncs done off the event loop, so reading segments goes on while the disk catches up; at most
+// one is in flight, and a synchronous checkpoint (or a reload) drops one not yet renamed into place.
 
-import { readCheckpoint, writeCheckpoint, CheckpointError, type Checkpoint } from '../checkpoint/checkpoint.js';
+import { readCheckpoint, writeCheckpoint, writeCheckpointAsync, CheckpointError, type Checkpoint } from '../checkpoint/checkpoint.js';
 import { Ingestor } from '../ingest/ingestor.js';
 import { Tailer, type TailerFs } from '../ingest/tailer.js';
 import { MetricLogWriter } from '../metriclog/writer.js';
@@ -102,6 +105,8 @@ export class Collector implements StatsQuery {
   private readonly totals = new RunningTotals();
   private checkpointAtMs = 0;
   private dirty = true;
+  /** The checkpoint checkpointAsyncAt is making durable, if any. */
+  private inFlight: { cancelled: boolean; done: Promise<unknown> } | null = null;
   private frontierBucketSec = Infinity;
   /** When window buckets were last reclaimed (-Infinity: never). */
   private reclaimedAtMs = -Infinity;
@@ -197,21 +202,81 @@ export class Collector implements StatsQuery {
 
   /** Writes a checkpoint (metric log made durable first), then deletes segments it records as consumed. */
   checkpointAt(nowMs: number, force = false): { written: boolean; deleted: string[] } {
+    this.dropCheckpointInFlight();
     if (!this.dirty && !force) return { written: false, deleted: [] };
     this.metricLog.sync();
     const done = this.tailer.doneNames();
-    writeCheckpoint(this.paths.checkpoint, {
-      version: 1,
-      atMs: nowMs,
-      segments: this.tailer.exportState(),
-      metricLog: this.metricLog.position(),
-      store: this.store.exportState(),
-    });
+    writeCheckpoint(this.paths.checkpoint, this.checkpointState(nowMs));
     this.checkpointAtMs = nowMs;
     this.dirty = false;
     const deleted = this.tailer.deleteConsumed(done, nowMs);
     if (deleted.length > 0) this.dirty = true;
     return { written: true, deleted };
+  }
+
+  /**
+   * checkpointAt without holding the event loop during the fsyncs: the state (offsets, metric-log
+   * position, store) is taken now; then the metric log is made durable up to at least that
+   * position, the checkpoint file is written, fsynced and renamed into place, and only then are
+   * the segments it records as consumed deleted. Resolves `written: false` when nothing changed
+   * since the last checkpoint, when one is already in flight, or when a synchronous checkpoint or
+   * dropCheckpointInFlight() overtook it before its rename. Rejects with the I/O error (the state
+   * stays due for the next checkpoint).
+   */
+  checkpointAsyncAt(nowMs: number): Promise<{ written: boolean; deleted: string[] }> {
+    if (this.inFlight !== null || !this.dirty) return Promise.resolve({ written: false, deleted: [] });
+    const done = this.tailer.doneNames();
+    const text = JSON.stringify(this.checkpointState(nowMs));
+    this.dirty = false;
+    const flight: { cancelled: boolean; done: Promise<unknown> } = { cancelled: false, done: Promise.resolve() };
+    const run = async (): Promise<{ written: boolean; deleted: string[] }> => {
+      try {
+        await this.metricLog.syncAsync();
+        if (!(await writeCheckpointAsync(this.paths.checkpoint, text, () => !flight.cancelled))) return { written: false, deleted: [] };
+        if (flight.cancelled) return { written: true, deleted: [] }; // a newer checkpoint is on disk: it deletes what it records
+        this.checkpointAtMs = nowMs;
+        const deleted = this.tailer.deleteConsumed(done, nowMs);
+        if (deleted.length > 0) this.dirty = true;
+        return { written: true, deleted };
+      } catch (err) {
+        this.dirty = true;
+        throw err;
+      } finally {
+        if (this.inFlight === flight) this.inFlight = null;
+      }
+    };
+    const promise = run();
+    flight.done = promise.catch(() => undefined);
+    this.inFlight = flight;
+    return promise;
+  }
+
+  /** A checkpoint from checkpointAsyncAt is being made durable. */
+  get checkpointInFlight(): boolean {
+    return this.inFlight !== null;
+  }
+
+  /** Resolves once no checkpoint is in flight (a failed one included). */
+  async checkpointSettled(): Promise<void> {
+    while (this.inFlight !== null) await this.inFlight.done;
+  }
+
+  /** An asynchronous checkpoint not yet renamed into place is dropped (a reload or a newer checkpoint supersedes it). */
+  dropCheckpointInFlight(): void {
+    if (this.inFlight === null) return;
+    this.inFlight.cancelled = true;
+    this.inFlight = null;
+    this.dirty = true;
+  }
+
+  private checkpointState(nowMs: number): Checkpoint {
+    return {
+      version: 1,
+      atMs: nowMs,
+      segments: this.tailer.exportState(),
+      metricLog: this.metricLog.position(),
+      store: this.store.exportState(),
+    };
   }
 
   /** One full cycle: pass, seal, and a checkpoint when `checkpoint` is true. */

@@ -1,5 +1,5 @@
 // Owns running a Collector as a daemon: the pin lock, timers (a pass every tickMs, a checkpoint
-// about once a second, the flow-control tick every ≤ 100 ms), the watchers (the log directory's
+// about once a second with its fsyncs off the event loop, the flow-control tick every ≤ 100 ms), the watchers (the log directory's
 // reads a changed segment at once or wakes a pass sooner; the rules directory's reloads rule files), the HTTP surface and
 // `<pin>/collector/address.json`, structured logs, and a clean stop with a final checkpoint. A
 // failing HTTP start is logged and collecting goes on. A failing cycle reloads from the checkpoint
@@ -127,16 +127,57 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
     log.error(last !== undefined && last.repeats > 0 ? { ...fields, repeats: last.repeats } : fields, message);
     failureLogs.set(key, { atMs, repeats: 0 });
   };
+  /**
+   * A failed cycle or checkpoint (disk full, ...) may leave memory ahead of the disk: start again
+   * from the last durable checkpoint, exactly as after a crash, and wait before the next cycle.
+   */
+  const failed = (err: unknown, t: number): void => {
+    failedCycles++;
+    retryAtMs = t + Math.min(CYCLE_RETRY_MAX_MS, CYCLE_RETRY_BASE_MS * 2 ** Math.min(failedCycles - 1, 30));
+    const e = err as NodeJS.ErrnoException;
+    logFailure(`cycle ${e.code ?? 'E_CYCLE'}`, t, { code: e.code ?? 'E_CYCLE', err: e.message }, 'collector cycle failed; reloading from the last checkpoint');
+    try {
+      const before = collector;
+      before.dropCheckpointInFlight();
+      before.metricLog.close();
+      collector = new Collector({ ...options, onRecord: (r) => flow.tap.record(r), onResource: (name) => flow.resourceCounted(name), resolveId: flow.writer.resolveId }, now());
+      collector.keepCountersOf(before);
+      collector.health.problem({ atMs: t, code: 'E_CYCLE', message: `${String(e.message)} (reloaded from the checkpoint; ${failedCycles} failed cycles in a row)` });
+      // Logged above (at most once per interval), not again as a problem.
+      problemsLogged = collector.health.problemsReported;
+    } catch (err2) {
+      const code = (err2 as NodeJS.ErrnoException).code ?? 'E_RELOAD';
+      logFailure(`reload ${code}`, t, { code, err: (err2 as Error).message }, 'reload failed; retrying on the next tick');
+    }
+  };
+  // The checkpoint's fsyncs run off the event loop (a synchronous fsync would hold every watch
+  // read and HTTP answer behind the disk); a failure is a failed cycle.
+  const checkpoint = (t: number): void => {
+    const c = collector;
+    c.checkpointAsyncAt(t).then(
+      (res) => {
+        if (c === collector) failedCycles = 0; // back to health: the next failure waits the base time again
+        if (res.deleted.length > 0) log.debug({ deleted: res.deleted }, 'segments deleted');
+      },
+      (err: unknown) => {
+        if (stopped || c !== collector) return;
+        failed(err, now());
+        logProblems();
+      },
+    );
+  };
   const cycle = (): void => {
     if (stopped) return;
     const t = now();
     if (t < retryAtMs) return; // backing off after failed cycles
-    const checkpointDue = t - lastCheckpointMs >= checkpointIntervalMs;
+    // Due once the interval has passed and the previous one is on disk (a slow disk delays it, never doubles it).
+    const checkpointDue = t - lastCheckpointMs >= checkpointIntervalMs && !collector.checkpointInFlight;
     try {
-      const res = collector.cycleAt(t, checkpointDue);
-      if (checkpointDue) lastCheckpointMs = t;
-      failedCycles = 0;
-      if (res.deleted.length > 0) log.debug({ deleted: res.deleted }, 'segments deleted');
+      const res = collector.cycleAt(t, false);
+      if (checkpointDue) {
+        lastCheckpointMs = t;
+        checkpoint(t);
+      }
       if (res.more && catchUp === null) {
         catchUp = setImmediate(() => {
           catchUp = null;
@@ -145,24 +186,7 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
       }
     } catch (err) {
       if (checkpointDue) lastCheckpointMs = t;
-      failedCycles++;
-      retryAtMs = t + Math.min(CYCLE_RETRY_MAX_MS, CYCLE_RETRY_BASE_MS * 2 ** Math.min(failedCycles - 1, 30));
-      const e = err as NodeJS.ErrnoException;
-      // A failed metric-log append or checkpoint (disk full, ...) may leave memory ahead of the
-      // disk: start again from the last durable checkpoint, exactly as after a crash.
-      logFailure(`cycle ${e.code ?? 'E_CYCLE'}`, t, { code: e.code ?? 'E_CYCLE', err: e.message }, 'collector cycle failed; reloading from the last checkpoint');
-      try {
-        collector.metricLog.close();
-        const before = collector;
-        collector = new Collector({ ...options, onRecord: (r) => flow.tap.record(r), onResource: (name) => flow.resourceCounted(name), resolveId: flow.writer.resolveId }, now());
-        collector.keepCountersOf(before);
-        collector.health.problem({ atMs: t, code: 'E_CYCLE', message: `${String(e.message)} (reloaded from the checkpoint; ${failedCycles} failed cycles in a row)` });
-        // Logged above (at most once per interval), not again as a problem.
-        problemsLogged = collector.health.problemsReported;
-      } catch (err2) {
-        const code = (err2 as NodeJS.ErrnoException).code ?? 'E_RELOAD';
-        logFailure(`reload ${code}`, t, { code, err: (err2 as Error).message }, 'reload failed; retrying on the next tick');
-      }
+      failed(err, t);
     }
     logProblems();
     armSeal();
@@ -303,6 +327,7 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
       if (sealTimer !== null) clearTimeout(sealTimer);
       if (catchUp !== null) clearImmediate(catchUp);
       logWatch.close();
+      await collector.checkpointSettled();
       try {
         collector.closeAt(now());
         log.info({ checkpointAtMs: collector.healthAt(now()).checkpointAtMs, counters: collector.health.counters }, 'final checkpoint written');

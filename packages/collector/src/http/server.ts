@@ -3,6 +3,8 @@
 // (answered as sentinel-transport-simple-http does: plain text, `Connection: close`, 400 for an
 // unknown command). Binds 127.0.0.1 unless told otherwise. Limits (connections, body bytes,
 // timeouts) are in limits.ts; a state-changing command's token is checked before its body is read.
+// A read is answered after the I/O callbacks of the turn its request arrived in (watch events
+// included), so it sees an append made before it was sent.
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -96,6 +98,9 @@ async function readBody(req: IncomingMessage, lengthBytes: number): Promise<stri
   return Buffer.concat(chunks).toString('utf8');
 }
 
+/** Resolves in the check phase of this turn of the event loop (after its I/O callbacks). */
+const afterThisTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
 function makeHandler(options: HttpServerOptions, stop: AbortSignal) {
   const waitForSealed = sealWaiter(options.query, options.nowMs, options.metricWaitMs ?? DEFAULT_METRIC_WAIT_MS, stop);
   const searcher = metricSearcherFor(options.metricDir, options.app);
@@ -174,6 +179,10 @@ function makeHandler(options: HttpServerOptions, stop: AbortSignal) {
     const q = target.indexOf('?');
     const path = q === -1 ? target : target.slice(0, q);
     const readOnly = method !== 'POST';
+    // A read is answered after the other I/O callbacks of this turn of the event loop: a segment
+    // append made before the request was sent, whose watch event came in the same turn, is read
+    // first (an event the loop hands over after the request's bytes would otherwise miss it).
+    if (readOnly) await afterThisTurn();
     if (path === '/' && readOnly) {
       send(res, 200, 'text/html; charset=utf-8', page, { 'content-security-policy': LIVE_PAGE_CSP });
     } else if (path === '/metrics' && readOnly) {

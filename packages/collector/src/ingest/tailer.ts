@@ -1,6 +1,6 @@
 // Owns following the segment files of `<pin>/log`: a directory scan plus a stat per segment is the
 // source of truth (watcher events only make a pass happen sooner, or read the one live segment
-// they name at once: readNamedAt). Segments are identified by name
+// they name at once, a new one included: readNamedAt). Segments are identified by name
 // (never reused) and inode; each is read with positioned reads into one reused buffer, from its
 // consumed offset up to its current size. An incomplete frame at the end of a live segment is read
 // again on a later pass; `final` is passed only once the segment is sealed (its 10 s bucket plus
@@ -296,16 +296,17 @@ export class Tailer {
 
   /**
    * Reads the new bytes of one segment right away (a watcher saw `name` change), up to
-   * budgetBytes, with a pass's checks (stat, inode, size, back-off). Only a live segment it
-   * already follows is read here: anything else (a name not yet scanned, a sealed, future,
-   * failing or skipped segment) returns null and is left to the next pass, which stays the
-   * source of truth. `behindBucketSec` is the segment's bucket when bytes remain unread, else
-   * Infinity (a pass's frontier can only move down by it).
+   * budgetBytes, with a pass's checks (stat, inode, size, back-off). Only a live segment is read
+   * here: one it follows, or a file under a segment's name that no pass has listed yet (a writer's
+   * new segment, followed from here on as a pass would); anything else (a sealed, future, failing
+   * or skipped segment, a name with no file) returns null and is left to the next pass, which
+   * stays the source of truth. `behindBucketSec` is the segment's bucket when bytes remain unread,
+   * else Infinity (a pass's frontier can only move down by it).
    */
   readNamedAt(name: string, nowMs: number, budgetBytes = Infinity): { bytesRead: number; behindBucketSec: number } | null {
-    const seg = this.segments.get(name);
-    if (seg === undefined || seg.skipped !== '' || seg.failing || seg.future || seg.sealed) return null;
-    if (seg.bucketSec * 1000 > nowMs + FUTURE_SEGMENT_MS || (seg.bucketSec + BUCKET_SECONDS) * 1000 + this.graceMs <= nowMs) return null;
+    const seg = this.segments.get(name) ?? this.adoptLive(name, nowMs);
+    if (seg === null || seg.skipped !== '' || seg.failing || seg.future || seg.sealed) return null;
+    if (!this.isLive(seg.bucketSec, nowMs)) return null;
     this.currentNowMs = nowMs;
     let bytesRead = 0;
     if (this.statSegment(seg, nowMs) && seg.skipped === '' && seg.readToBytes < seg.sizeBytes) {
@@ -345,6 +346,25 @@ export class Tailer {
     }
     this.updateGauges();
     return deleted;
+  }
+
+  /** A live bucket: neither more than FUTURE_SEGMENT_MS ahead nor sealed (its end plus grace passed). */
+  private isLive(bucketSec: number, nowMs: number): boolean {
+    return bucketSec * 1000 <= nowMs + FUTURE_SEGMENT_MS && (bucketSec + BUCKET_SECONDS) * 1000 + this.graceMs > nowMs;
+  }
+
+  /** Follows `name` from here on when it is a segment's name, of a live bucket, and a file is there (what a pass's scan would add); else null. */
+  private adoptLive(name: string, nowMs: number): SegmentState | null {
+    const id = parseSegmentName(name);
+    if (id === null || !this.isLive(id.bucketSec, nowMs)) return null;
+    try {
+      this.fs.statSync(join(this.logDir, name));
+    } catch {
+      return null; // gone (or not reachable): nothing to follow; the pass sees whatever is there
+    }
+    const seg = this.newState(name, id.bucketSec);
+    this.segments.set(name, seg);
+    return seg;
   }
 
   private newState(name: string, bucketSec: number): SegmentState {

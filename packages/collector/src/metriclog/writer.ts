@@ -8,9 +8,13 @@
 // start; the searcher (search.ts) reads past newer seconds within a bounded look-ahead to find them.
 // The writer can be put back to a recorded position (the checkpoint's), removing anything written
 // after it: that is how a crash between "append lines" and "checkpoint" neither loses nor
-// duplicates lines.
+// duplicates lines. Making the log durable is `sync()` (on the caller's thread) or `syncAsync()`
+// (fsyncs on libuv's pool, so the event loop goes on reading segments meanwhile): both cover every
+// byte written before they were called, files rolled out since the last sync included. A rolled-out
+// file's descriptors stay open until a sync has made them durable, and no descriptor is closed
+// while an asynchronous fsync may still use it.
 
-import { closeSync, constants, fsyncSync, ftruncateSync, openSync, readSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, constants, fsync as fsyncCb, fsyncSync, ftruncateSync, openSync, readSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { compareMetricFiles, decodeIndexRecord, encodeIndexRecord, INDEX_RECORD_BYTES, indexPathOf, listMetricFiles, metricFileName, metricLogBaseName, parseMetricFileName, type MetricFile } from './layout.js';
 import { formatDate, formatFatLine } from './line.js';
@@ -67,6 +71,11 @@ export class MetricLogWriter {
   private idxBytes = 0;
   private lastIndexedSec = -Infinity;
   private dirty = false;
+  /** Descriptors of rolled-out files (data, index), written since the last sync: synced, then closed. */
+  private retired: number[] = [];
+  /** Asynchronous syncs in flight; while any is, descriptors to close wait in `closeLater`. */
+  private syncsInFlight = 0;
+  private closeLater: number[] = [];
   private readonly idxRecord = Buffer.alloc(INDEX_RECORD_BYTES);
 
   constructor(options: MetricLogWriterOptions) {
@@ -157,24 +166,72 @@ export class MetricLogWriter {
     this.dirty = true;
   }
 
-  /** Makes everything written so far durable (called before each checkpoint). */
+  /** Makes everything written so far durable, on the caller's thread. */
   sync(): void {
+    for (const fd of this.retired) fsyncSync(fd);
+    this.closeAll(this.retired);
+    this.retired = [];
     if (!this.dirty) return;
     fsyncSync(this.fd);
     fsyncSync(this.idxFd);
     this.dirty = false;
   }
 
+  /**
+   * Makes everything written before the call durable, with the fsyncs on libuv's thread pool
+   * (lines written meanwhile may or may not be covered: the next sync covers them). Rejects with
+   * the fsync's error; what it could not make durable is synced again by the next call.
+   */
+  async syncAsync(): Promise<void> {
+    const retired = this.retired;
+    this.retired = [];
+    const current = this.dirty ? [this.fd, this.idxFd] : [];
+    this.dirty = false;
+    if (retired.length === 0 && current.length === 0) return;
+    this.syncsInFlight++;
+    try {
+      await Promise.all([...retired, ...current].map(fsyncFd));
+    } catch (err) {
+      // Not known to be durable: the next sync tries again.
+      if (current.length > 0) this.dirty = true;
+      this.retired.push(...retired);
+      throw err;
+    } finally {
+      this.syncsInFlight--;
+      if (this.syncsInFlight === 0) {
+        const later = this.closeLater;
+        this.closeLater = [];
+        this.closeAll(later);
+      }
+    }
+    this.closeAll(retired);
+  }
+
+  /** Closes the files (without a sync: call sync() first for durability). */
   close(): void {
-    if (this.fd >= 0) closeSync(this.fd);
-    if (this.idxFd >= 0) closeSync(this.idxFd);
+    const fds = [...this.retired, ...(this.fd >= 0 ? [this.fd] : []), ...(this.idxFd >= 0 ? [this.idxFd] : [])];
+    this.retired = [];
     this.fd = -1;
     this.idxFd = -1;
     this.file = null;
+    this.closeAll(fds);
+  }
+
+  /** Closes fds now, or once no asynchronous fsync may still be using them. */
+  private closeAll(fds: readonly number[]): void {
+    if (this.syncsInFlight > 0) {
+      this.closeLater.push(...fds);
+      return;
+    }
+    for (const fd of fds) closeQuiet(fd);
   }
 
   private roll(date: string): void {
-    this.close();
+    // The rolled-out file is made durable by the next sync, before a checkpoint can name the new one.
+    if (this.fd >= 0) this.retired.push(this.fd, this.idxFd);
+    this.fd = -1;
+    this.idxFd = -1;
+    this.file = null;
     const files = listMetricFiles(this.dir, this.base);
     const sameDay = files.filter((f) => f.date === date);
     const roll = sameDay.length === 0 ? 0 : sameDay.at(-1)!.roll + 1;
@@ -194,6 +251,18 @@ export class MetricLogWriter {
 function removeWithIndex(f: MetricFile): void {
   unlinkQuiet(f.path);
   unlinkQuiet(indexPathOf(f.path));
+}
+
+function fsyncFd(fd: number): Promise<void> {
+  return new Promise((resolve, reject) => fsyncCb(fd, (err) => (err === null ? resolve() : reject(err))));
+}
+
+function closeQuiet(fd: number): void {
+  try {
+    closeSync(fd);
+  } catch {
+    /* closed already */
+  }
 }
 
 function writeAll(fd: number, bytes: Uint8Array): void {

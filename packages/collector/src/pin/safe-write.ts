@@ -35,7 +35,8 @@ export function assertOwnDirectory(dir: string): void {
   if (st.uid !== uid) throw new UnsafePathError(`${dir} is owned by uid ${st.uid}, not by this user (uid ${uid})`);
 }
 
-const EXCL_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
+/** Flags of a new temp file: created, never an existing one, never through a link. */
+export const EXCL_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
 
 /** A new temp name next to path: `<name>.tmp-<16 hex>`. */
 export function tempNameFor(path: string): string {

@@ -1,10 +1,12 @@
 // The log directory's watcher and the read it triggers: a segment's append is reported by name
 // (anything else as a directory change), a failing watcher reports instead of throwing, and the
 // collector's read of one named segment counts exactly what was appended, once, leaving sealed,
-// unknown and unfinished segments (and the sealing frontier) to the periodic pass. The daemon
-// counts an append from the watcher alone, with no periodic pass due for a minute.
+// missing and unfinished segments (and the sealing frontier) to the periodic pass; a writer's new
+// segment is read from its first event. The daemon counts an append from the watcher alone, with
+// no periodic pass due for a minute, and a GET sent after an append always answers with it.
 import t from 'tap';
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { Agent, request } from 'node:http';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
@@ -14,6 +16,7 @@ import { runDaemon } from '../../src/daemon/run.js';
 import { watchLogDir } from '../../src/ingest/log-watch.js';
 import { ensurePin } from '../../src/pin/pin.js';
 import { appendEvents, expectedSums, metricSums, withoutLines } from '../daemon/helpers.js';
+import { Collector as CollectorProcess } from '../../../../test/reliability/helpers/collector.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const B = 1795657900; // a 10 s bucket, epoch seconds
@@ -90,11 +93,18 @@ t.test('reading one named segment counts exactly what was appended, once, and le
   t.ok(r !== null && r.bytesRead > 0 && !r.more, 'the append is read at once');
   t.equal(c.store.counters.recordsCounted, 70, 'exactly the appended records');
   t.equal(c.resourceAt('r', T + 1_500)!.node.minute.success, 70, 'all of them in the windows');
-  t.equal(c.readSegmentAt(segmentName(B, 'w2'), T + 800), null, 'a segment no pass has listed yet: left to the pass');
+  t.equal(c.readSegmentAt(segmentName(B, 'w2'), T + 800), null, 'a segment name with no file: nothing to read');
   t.equal(c.readSegmentAt('notes.txt', T + 800), null);
+  // A writer's new segment, which no pass has listed yet, is read from its first event.
+  const fromW2 = calls(T + 810, 7);
+  appendEvents(pin, B, 'w2', fromW2, 512);
+  const r2 = c.readSegmentAt(segmentName(B, 'w2'), T + 820);
+  t.ok(r2 !== null && r2.bytesRead > 0 && !r2.more, 'a new segment is read at once');
+  t.equal(c.store.counters.recordsCounted, 77, 'exactly its records');
+  t.equal(c.readSegmentAt(segmentName(B - 10, 'w3'), T + 820), null, 'a name of a sealed bucket is the pass\'s');
   // The read moved the offsets: the checkpoint of the next cycle keeps them (no double count after a restart).
   c.cycleAt(T + 900, true);
-  t.equal(c.store.counters.recordsCounted, 70, 'the pass reads nothing twice');
+  t.equal(c.store.counters.recordsCounted, 77, 'the pass reads nothing twice');
   c.closeAt(T + 900);
   c = new Collector({ pinDir: pin, app: 'test', graceMs: 2000, utcOffsetMinutes: 0 }, T + 1000);
   const third = calls(T + 1_100, 5);
@@ -102,7 +112,7 @@ t.test('reading one named segment counts exactly what was appended, once, and le
   c.cycleAt(T + 1_200, false);
   t.equal(c.readSegmentAt(name, (B + 10) * 1000 + 2000), null, 'a sealed segment is the pass\'s (it finishes and deletes it)');
   c.closeAt((B + 20) * 1000);
-  t.same(withoutLines(metricSums(pin)), expectedSums([...first, ...second, ...third]), 'every record in the metric log once');
+  t.same(withoutLines(metricSums(pin)), expectedSums([...first, ...second, ...fromW2, ...third]), 'every record in the metric log once');
 });
 
 t.test('a read cut short by the budget keeps the segment\'s seconds from being sealed', async (t) => {
@@ -135,5 +145,42 @@ t.test('the daemon counts an append from the watcher, with no periodic pass due'
     t.equal(daemon.collector.resourceAt('fresh', now + 300)?.node.minute.pass, 25);
   } finally {
     await daemon.stop();
+  }
+});
+
+t.test('a GET sent right after an append answers with it, every time (read-your-writes through the watcher)', async (t) => {
+  // The real collector in its own process (its event loop, not this test's, orders the append's
+  // watch event and the request's bytes), followed from its first segment on.
+  const pin = t.testdir();
+  const daemon = await CollectorProcess.start(pin, { tickMs: 60_000, checkpointMs: 60_000 });
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  const concurrency = (): Promise<number> =>
+    new Promise((resolve, reject) => {
+      const req = request(`${daemon.url}/api/v1/resources`, { agent }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (d: Buffer) => chunks.push(d));
+        res.on('end', () => {
+          const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { resources: Array<{ resource: string; concurrency: number }> };
+          resolve(body.resources.find((r) => r.resource === 'fresh')?.concurrency ?? 0);
+        });
+      });
+      req.on('error', reject);
+      req.end();
+    });
+  try {
+    t.equal(await concurrency(), 0);
+    const stale: number[] = [];
+    // Half a thousand appends: the daemon's loop may hand over the request's bytes before the
+    // append's watch event (it did for about 1 in 200 before reads waited for the turn's events).
+    for (let i = 1; i <= 500; i++) {
+      const now = Date.now();
+      appendEvents(pin, bucketSecOf(now), 'w1', [{ kind: PASS, tsMs: now, name: 'fresh', count: 1 }]);
+      if ((await concurrency()) !== i) stale.push(i);
+    }
+    t.same(stale, [], 'no answer without the append made before its request');
+  } finally {
+    agent.destroy();
+    daemon.signal('SIGTERM'); // (not stop(): its 60 s deadline timer would hold this file's process)
+    t.equal((await daemon.exited).code, 0);
   }
 });
