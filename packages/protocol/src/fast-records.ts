@@ -20,8 +20,28 @@ import type { FlowRecord, ResourceIdResolver } from './records.js';
 /** A payload of n bytes holds at most n records and at most n names. */
 const CAPACITY = MAX_PAYLOAD_BYTES;
 
+/**
+ * One frame's valid records, column by column (record i is kind[i], tsMs[i], …, for i < accepted),
+ * and the names they use (names[nameIndex[i]], names[originIndex[i]] when originIndex[i] ≥ 0):
+ * what frameColumns (scanner.ts) hands a reader. Read-only for readers; reused for the next frame.
+ */
+export interface RecordColumns {
+  readonly accepted: number;
+  readonly kind: Uint8Array;
+  readonly tsMs: Float64Array;
+  readonly nameIndex: Int32Array;
+  readonly originIndex: Int32Array;
+  readonly count: Float64Array;
+  readonly rtMs: Float64Array;
+  /** 1: the record's error flag is set. */
+  readonly error: Uint8Array;
+  readonly droppedRecords: Float64Array;
+  readonly droppedFrames: Float64Array;
+  readonly names: readonly string[];
+}
+
 /** One frame's parsed records (all valid) and its name table; reused frame after frame. */
-export class PayloadColumns {
+export class PayloadColumns implements RecordColumns {
   baseTsMs = 0;
   /** Version 2: the map epoch of the frame's ids; -1 in a version 1 frame. */
   mapEpoch = -1;
