@@ -37,8 +37,9 @@
 //              [bucket of the first slot used][bucket of the second slot used]…   (FIELD_COUNT each)
 //   directory: 120 bytes: 1 + the bucket's number in the block for each ring slot, or 0
 // Both live in shared slabs (ring-storage.ts): no ArrayBuffer per node. A node that outgrows its
-// block (or shrinks, after reclaimBefore) moves to a block of the new size; its blocks go back to
-// the storage when the node is collected.
+// block (or shrinks, after reclaimBefore) moves to a block of the new size. A store's nodes live in
+// the store's own storage (they live as long as the store, and the storage goes with it); a node
+// made on its own lives in RING_STORAGE and gives its blocks back when it is collected.
 
 import type { NodeSnapshot } from './types.js';
 import { addCounts, addEntryHalf, addExitHalf, C_BLOCK, clearCounters, C_EXCEPTION, C_MIN_RT, C_PASS, C_RT, C_SUCCESS, concurrencyDelta, exitTimeOf, hasEntryHalf, hasExitHalf, mergeCounters, STATISTIC_MAX_RT_MS } from './counters.js';
@@ -68,10 +69,15 @@ const GROWTH = 4;
 /** Fields summed over a window, in the order of a WindowSums. */
 const SUMMED = [C_PASS, C_BLOCK, C_SUCCESS, C_EXCEPTION, C_RT, F_OCCUPIED] as const;
 
-/** Where every node's ring lives (ring-storage.ts): shared slabs, one block and one directory per node. */
-export const RING_STORAGE = new RingStorage(RING_SAMPLE_COUNT);
+/** A storage for nodes' rings (ring-storage.ts): shared slabs, one block and one directory per node. */
+export function ringStorage(): RingStorage {
+  return new RingStorage(RING_SAMPLE_COUNT);
+}
 
-/** A node's blocks, as the finalizer needs them to give them back once the node is collected. */
+/** Where the rings of nodes made without a storage live. */
+export const RING_STORAGE = ringStorage();
+
+/** A node's blocks, as the finalizer needs them to give them back once a node of RING_STORAGE is collected. */
 interface Blocks {
   block: number;
   length: number;
@@ -96,22 +102,28 @@ export class NodeStats {
   /** Buckets in use. */
   private used = 0;
   private readonly blocks: Blocks;
+  private readonly storage: RingStorage;
 
-  constructor(resource: string, origin: string) {
+  /**
+   * A node whose ring lives in `storage` (its owner's: the node never gives its blocks back, the
+   * storage goes when its owner does), or in RING_STORAGE, given back when the node is collected.
+   */
+  constructor(resource: string, origin: string, storage?: RingStorage) {
     this.resource = resource;
     this.origin = origin;
+    const st = (this.storage = storage ?? RING_STORAGE);
     const length = blockLength(FIRST_CAPACITY);
-    const block = RING_STORAGE.allocate(length);
-    const directory = RING_STORAGE.allocateDirectory();
-    this.values = RING_STORAGE.slabOf(block);
-    this.at = RING_STORAGE.offsetOf(block);
+    const block = st.allocate(length);
+    const directory = st.allocateDirectory();
+    this.values = st.slabOf(block);
+    this.at = st.offsetOf(block);
     this.capacity = FIRST_CAPACITY;
-    this.slots = RING_STORAGE.directorySlabOf(directory);
-    this.slotsAt = RING_STORAGE.directoryOffsetOf(directory);
+    this.slots = st.directorySlabOf(directory);
+    this.slotsAt = st.directoryOffsetOf(directory);
     this.values[this.at + RING_HEADER] = -1;
     this.values[this.at + RING_HEADER + 1] = -1;
     this.blocks = { block, length, directory };
-    giveBack.register(this, this.blocks);
+    if (storage === undefined) giveBack.register(this, this.blocks);
   }
 
   /** How many of the ring's 120 buckets have storage (the slots placed into so far). */
@@ -195,15 +207,16 @@ export class NodeStats {
   /** Moves the header and the first `buckets` buckets to a block for `capacity` buckets (the cached bucket is forgotten). */
   private moveTo(capacity: number, buckets: number): void {
     const length = blockLength(capacity);
-    const block = RING_STORAGE.allocate(length);
-    const v = RING_STORAGE.slabOf(block);
-    const at = RING_STORAGE.offsetOf(block);
+    const st = this.storage;
+    const block = st.allocate(length);
+    const v = st.slabOf(block);
+    const at = st.offsetOf(block);
     const old = this.values;
     const from = this.at;
     for (let i = RING_BUCKETS, end = RING_BUCKETS + buckets * FIELD_COUNT; i < end; i++) v[at + i] = old[from + i]!;
     v[at + RING_HEADER] = -1;
     v[at + RING_HEADER + 1] = -1;
-    RING_STORAGE.release(this.blocks.block, this.blocks.length);
+    st.release(this.blocks.block, this.blocks.length);
     this.blocks.block = block;
     this.blocks.length = length;
     this.values = v;

@@ -368,3 +368,23 @@ t.test('the ring storage hands given-back blocks out again and clears reused dir
   t.equal(s.directoriesInUse, 2);
   t.ok(RING_STORAGE.slabBytes > 0, 'the nodes of this test live in the shared storage');
 });
+
+t.test("a store's nodes keep their rings in the store's own storage, not in the shared one", async (t) => {
+  const before = RING_STORAGE.numbersInUse;
+  const directoriesBefore = RING_STORAGE.directoriesInUse;
+  const store = new StatsStore();
+  const r = emptyFlowRecord();
+  r.kind = RecordKind.CALL;
+  r.rtMs = 5;
+  for (let i = 0; i < 400; i++) {
+    r.tsMs = 1_764_120_000_000 + i * 250;
+    r.name = `res-${i % 7}`;
+    r.origin = i % 3 === 0 ? 'app-a' : '';
+    store.add(r, 1_764_120_000_000 + 100_000);
+  }
+  t.equal(store.counters.recordsCounted, 400);
+  // res-0: i = 0, 7, 14, …; the minute window at t0 + 100 s holds seconds 41 to 99 (i ≥ 164): i = 168 … 399, 34 records.
+  t.equal(store.resourceAt('res-0', 1_764_120_000_000 + 100_000)!.node.minute.success, 34, 'the records of res-0 in the last minute');
+  t.equal(RING_STORAGE.numbersInUse, before, 'no block taken from the shared storage');
+  t.equal(RING_STORAGE.directoriesInUse, directoriesBefore, 'no directory either');
+});
