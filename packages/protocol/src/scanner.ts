@@ -12,6 +12,7 @@ import { deliverColumns, PayloadColumns, readPayload, type IndexedRecordSink, ty
 import { emptyFlowRecord, readRecord, type FlowRecord, type RecordRejection, type ResourceIdResolver } from './records.js';
 
 export type { IndexedRecordSink, RecordColumns } from './fast-records.js';
+export { NAME_CACHE_SLOTS } from './fast-records.js';
 
 /** A contiguous run of bytes that held no valid frame, with the reason found at its start. */
 export interface ScanSkip {

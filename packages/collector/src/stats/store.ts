@@ -15,7 +15,7 @@
 // dropped as too late (recordsLateDropped). A record is checked against these rules before its
 // resource entry is looked up, so a dropped record never creates a resource entry.
 
-import { MAX_PAYLOAD_BYTES, RecordKind, type FlowRecord, type RecordColumns } from '@sentinel-wasi/protocol';
+import { MAX_PAYLOAD_BYTES, NAME_CACHE_SLOTS, RecordKind, type FlowRecord, type RecordColumns } from '@sentinel-wasi/protocol';
 import { addEntryHalf, addExitHalf, exitTimeOf, hasEntryHalf, hasExitHalf } from './counters.js';
 import { HealthLog, type FullHealthCounters, type Problem } from './health.js';
 import { ResourceRegistry, type ResourceEntry } from './registry.js';
@@ -64,6 +64,8 @@ export class StatsStore {
   private readonly frameEntries: Array<ResourceEntry | null> = new Array<ResourceEntry | null>(MAX_PAYLOAD_BYTES).fill(null);
   private readonly entryStamps = new Int32Array(MAX_PAYLOAD_BYTES);
   private frameSeq = 0;
+  /** By name-cache slot (RecordColumns.nameSlot): the entry last found for the name in that slot (checked against the name on use). */
+  private readonly entryBySlot: Array<ResourceEntry | null> = new Array<ResourceEntry | null>(NAME_CACHE_SLOTS).fill(null);
 
   constructor(options: StatsStoreOptions = {}) {
     this.health = options.health ?? new HealthLog();
@@ -129,7 +131,8 @@ export class StatsStore {
 
   /**
    * Counts a frame's valid records straight from its columns (frameColumns), with add()'s rules:
-   * each name of the frame is resolved to its entry once, when a record naming it is first kept.
+   * each name of the frame is resolved to its entry once, when a record naming it is first kept
+   * (through the name cache's slot of the name when it is cached, else entryFor).
    */
   addColumns(c: RecordColumns, nowMs: number): void {
     // Stamps start at 0, so the first frame is 1; wrapping after 2^31 frames skips 0 again.
@@ -156,12 +159,24 @@ export class StatsStore {
           entry = entries[idx]!;
         } else {
           stamps[idx] = seq;
-          entry = entries[idx] = this.entryFor(names[idx]!);
+          entry = entries[idx] = this.entryOfName(names[idx]!, c.nameSlot[idx]!);
         }
       }
       const o = c.originIndex[i]!;
       this.countAdmitted(entry, sec, kind, tsMs, c.count[i]!, rtMs, c.error[i] === 1, o < 0 ? '' : names[o]!);
     }
+  }
+
+  /** entryFor, without its Map lookup when the name-cache slot of the name still holds the entry found for it last time. */
+  private entryOfName(name: string, slot: number): ResourceEntry | null {
+    if (slot >= 0) {
+      const cached = this.entryBySlot[slot]!;
+      // The same string object when the slot still holds this name: then the comparison is one pointer check.
+      if (cached !== null && cached.name === name) return cached;
+    }
+    const e = this.entryFor(name);
+    if (slot >= 0 && e !== null) this.entryBySlot[slot] = e;
+    return e;
   }
 
   private addWriter(droppedRecords: number, droppedFrames: number): void {

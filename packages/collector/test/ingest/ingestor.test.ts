@@ -125,3 +125,36 @@ t.test('frames counted from their columns leave the store exactly as record by r
   t.same(columns.exportState(), byRecord.exportState(), 'the checkpointed state');
   t.ok(columns.counters.recordsFuture > 0 && columns.counters.recordsLate > 0 && columns.counters.resourcesOverflow > 0 && columns.counters.originsOverflow > 0 && columns.counters.writerDroppedRecords > 0, 'future, late, overflow and writer records all occurred');
 });
+
+t.test('names whose name-cache slot went to another name still count on their own resource', async (t) => {
+  // 20 000 distinct names of ~40 bytes overflow the name cache's arena (it starts over) and share slots,
+  // so the store's slot → entry shortcut must check the name each time.
+  const names = Array.from({ length: 20_000 }, (_, i) => `GET /orders/items/${String(i).padStart(6, '0')}/details-x`);
+  const options = { maxResources: 25_000 };
+  const columns = new StatsStore(options);
+  const byRecord = new RecordByRecordStore(options);
+  const t0 = 1_764_115_200_000;
+  for (let pass = 0; pass < 3; pass++) {
+    const builder = new FrameBuilder();
+    const chunks: Uint8Array[] = [];
+    names.forEach((name, i) => {
+      // Pass p gives name i a count of 1 + ((i + p) mod 3): a name counted on another's entry would show.
+      const count = 1 + ((i + pass) % 3);
+      if (!builder.addPass(t0 + pass * 1000, name, count)) {
+        chunks.push(builder.finish().slice());
+        builder.addPass(t0 + pass * 1000, name, count);
+      }
+    });
+    chunks.push(builder.finish().slice());
+    const bytes = Buffer.concat(chunks);
+    for (const store of [columns, byRecord]) new Ingestor(store).ingestBytes(bytes, 0, bytes.length, t0 + 5000, { final: true });
+  }
+  let wrong = 0;
+  for (let i = 0; i < names.length; i += 7) {
+    const got = columns.resourceAt(names[i]!, t0 + 5000)!.node.minute.pass;
+    if (got !== 6 || byRecord.resourceAt(names[i]!, t0 + 5000)!.node.minute.pass !== 6) wrong++;
+  }
+  t.equal(wrong, 0, 'every sampled name has its own 1 + 2 + 3 passes');
+  t.equal(columns.counters.recordsCounted, 60_000);
+  t.same(columns.exportState(), byRecord.exportState(), 'the checkpointed state');
+});
