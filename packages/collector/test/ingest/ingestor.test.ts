@@ -78,7 +78,8 @@ t.test('frames counted from their columns leave the store exactly as record by r
   const rand = prng(seed);
   const t0 = 1_764_115_200_000;
   const names = Array.from({ length: 40 }, (_, i) => `GET /r${i}${i % 5 === 0 ? '/商品' : ''}`);
-  const origins = ['app-a', 'app-b', 'app-c'];
+  // Twelve origin names, so that the origin-node cap is reached.
+  const origins = Array.from({ length: 12 }, (_, i) => `app-${String.fromCharCode(97 + i)}`);
   // Small caps, so that resources and origins beyond them (and entries never created for dropped records) count too.
   const options = { maxResources: 25, maxOriginNodes: 30, maxFutureMs: 5_000 };
   const columns = new StatsStore(options);
