@@ -113,7 +113,7 @@ function timedCollectorIngest(files, store, ingestor, warmRecords, nowMs) {
  * The collector path with aggregation taken out: the Ingestor (scan, CRC, decode, validate, name
  * resolution calls) feeding a store that only counts. Splits the collector's cost into decoding
  * and aggregating, measured rather than read off a profile. It relies on the store members the
- * Ingestor calls (entryFor, addResolved, add, counters, health); if those change, this path
+ * Ingestor calls (countsColumns, addColumns, entryFor, addResolved, add, counters, health); if those change, this path
  * reports the error instead of a figure.
  */
 export function decodeOnlyFiles(files, w, nowMs, impl = CURRENT) {
@@ -137,6 +137,11 @@ export function decodeOnlyFiles(files, w, nowMs, impl = CURRENT) {
     },
     add: () => {
       counters.recordsCounted++;
+    },
+    // Frames the fast path read come as columns (StatsStore.addColumns): only counted here.
+    countsColumns: true,
+    addColumns: (c) => {
+      counters.recordsCounted += c.accepted;
     },
   };
   return timedCollectorIngest(files, store, new impl.Ingestor(store), 0, nowMs);

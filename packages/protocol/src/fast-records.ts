@@ -14,14 +14,39 @@
 // records, tallies and frame outcomes.
 
 import { MAX_PAYLOAD_BYTES, RecordKind } from './constants.js';
-import { nameString } from './name-cache.js';
+import { lastName, nameString } from './name-cache.js';
+
+/** Name-cache slots run from 0 to this (exclusive): RecordColumns.nameSlot. */
+export { NAME_SLOTS as NAME_CACHE_SLOTS } from './name-cache.js';
 import type { FlowRecord, ResourceIdResolver } from './records.js';
 
 /** A payload of n bytes holds at most n records and at most n names. */
 const CAPACITY = MAX_PAYLOAD_BYTES;
 
+/**
+ * One frame's valid records, column by column (record i is kind[i], tsMs[i], …, for i < accepted),
+ * and the names they use (names[nameIndex[i]], names[originIndex[i]] when originIndex[i] ≥ 0):
+ * what frameColumns (scanner.ts) hands a reader. Read-only for readers; reused for the next frame.
+ */
+export interface RecordColumns {
+  readonly accepted: number;
+  readonly kind: Uint8Array;
+  readonly tsMs: Float64Array;
+  readonly nameIndex: Int32Array;
+  readonly originIndex: Int32Array;
+  readonly count: Float64Array;
+  readonly rtMs: Float64Array;
+  /** 1: the record's error flag is set. */
+  readonly error: Uint8Array;
+  readonly droppedRecords: Float64Array;
+  readonly droppedFrames: Float64Array;
+  readonly names: readonly string[];
+  /** Per used name: its slot in the name cache (name-cache.ts lastName), or -1 (not cached, or a resolved id). */
+  readonly nameSlot: Int32Array;
+}
+
 /** One frame's parsed records (all valid) and its name table; reused frame after frame. */
-export class PayloadColumns {
+export class PayloadColumns implements RecordColumns {
   baseTsMs = 0;
   /** Version 2: the map epoch of the frame's ids; -1 in a version 1 frame. */
   mapEpoch = -1;
@@ -45,6 +70,7 @@ export class PayloadColumns {
   readonly nameId = new Float64Array(CAPACITY);
   /** Decoded strings of the names records use (other entries are stale). */
   readonly names: string[] = new Array<string>(CAPACITY).fill('');
+  readonly nameSlot = new Int32Array(CAPACITY);
   /** 1 for the names records use. */
   private readonly used = new Uint8Array(CAPACITY);
 
@@ -63,7 +89,14 @@ export class PayloadColumns {
     for (let idx = 0; idx < this.nameCount; idx++) {
       if (this.used[idx] === 0) continue;
       const id = this.nameId[idx]!;
-      const s = id === 0 ? nameString(bytes, this.nameStart[idx]!, this.nameLength[idx]!) : resolver === null ? null : resolver(this.mapEpoch, id);
+      let s: string | null;
+      if (id === 0) {
+        s = nameString(bytes, this.nameStart[idx]!, this.nameLength[idx]!);
+        this.nameSlot[idx] = lastName.slot;
+      } else {
+        s = resolver === null ? null : resolver(this.mapEpoch, id);
+        this.nameSlot[idx] = -1;
+      }
       if (s === null || s === '') return false;
       this.names[idx] = s;
     }

@@ -1,8 +1,9 @@
 // Owns turning name-table bytes into strings for the fast payload reader: strict UTF-8 validation
 // and a small direct-mapped cache keyed by the bytes, so a name seen in earlier frames costs a hash
 // and a compare instead of a decode and a new string (and a reader that looks the string up in a
-// Map finds its hash already computed). Decodes with TextDecoder where the engine has one, else
-// with the package's own utf8Decode.
+// Map finds its hash already computed; a reader may also key its own data by the name's slot,
+// lastName.slot). Decodes with TextDecoder where the engine has one, else with the package's own
+// utf8Decode.
 //
 // Only bytes that every msgpack decoder turns into the same string are accepted: well-formed UTF-8
 // (no overlong forms, no surrogates, nothing above U+10FFFF) that does not start with a byte-order
@@ -86,10 +87,20 @@ function decode(bytes: Uint8Array, start: number, end: number): string {
 }
 
 /**
+ * The cache slot the string nameString last returned lives in (0 … NAME_SLOTS − 1), or -1 when it
+ * was not cached. A reader may key its own per-name data by slot, checking that the name it stored
+ * is the string it gets (a slot is reused for another name when that one is evicted or the cache
+ * starts over).
+ */
+export const lastName = { slot: -1 };
+export const NAME_SLOTS = SLOTS;
+
+/**
  * The string for the name bytes[start, start + length), or null when the bytes are not
- * well-formed UTF-8 or start with a byte-order mark.
+ * well-formed UTF-8 or start with a byte-order mark. Sets lastName.slot.
  */
 export function nameString(bytes: Uint8Array, start: number, length: number): string | null {
+  lastName.slot = -1;
   if (length === 0) return '';
   const end = start + length;
   if (length > MAX_CACHED_BYTES) return acceptable(bytes, start, end) ? decode(bytes, start, end) : null;
@@ -102,8 +113,14 @@ export function nameString(bytes: Uint8Array, start: number, length: number): st
   h ^= h >>> 16;
   // Two-way: a name lives in one of two neighbouring slots (fewer evictions between names that collide).
   const slot = h & (SLOTS - 2);
-  if (sameName(slot, h, v, bytes, start, length)) return slotString[slot]!;
-  if (sameName(slot + 1, h, v, bytes, start, length)) return slotString[slot + 1]!;
+  if (sameName(slot, h, v, bytes, start, length)) {
+    lastName.slot = slot;
+    return slotString[slot]!;
+  }
+  if (sameName(slot + 1, h, v, bytes, start, length)) {
+    lastName.slot = slot + 1;
+    return slotString[slot + 1]!;
+  }
   if (!acceptable(bytes, start, end)) return null;
   const s = decode(bytes, start, end);
   if (arenaUsed + length > ARENA_BYTES) {
@@ -119,6 +136,7 @@ export function nameString(bytes: Uint8Array, start: number, length: number): st
   slotLength[way] = length;
   slotString[way] = s;
   arenaUsed += length;
+  lastName.slot = way;
   return s;
 }
 

@@ -8,10 +8,11 @@ import { Unpackr } from 'msgpackr';
 import { FRAME_HEADER_BYTES, FRAME_MARKER, FRAME_VERSION, FRAME_VERSION_IDS, MAX_PAYLOAD_BYTES } from './constants.js';
 import { crc32 as neutralCrc32, type Crc32Fn } from './crc32.js';
 import { ProtocolErrorCode } from './errors.js';
-import { deliverColumns, PayloadColumns, readPayload, type IndexedRecordSink } from './fast-records.js';
+import { deliverColumns, PayloadColumns, readPayload, type IndexedRecordSink, type RecordColumns } from './fast-records.js';
 import { emptyFlowRecord, readRecord, type FlowRecord, type RecordRejection, type ResourceIdResolver } from './records.js';
 
-export type { IndexedRecordSink } from './fast-records.js';
+export type { IndexedRecordSink, RecordColumns } from './fast-records.js';
+export { NAME_CACHE_SLOTS } from './fast-records.js';
 
 /** A contiguous run of bytes that held no valid frame, with the reason found at its start. */
 export interface ScanSkip {
@@ -287,6 +288,18 @@ export interface RecordTally {
  */
 export function decodeRecords(frame: DecodedFrame, sink: (record: FlowRecord) => void, scratch: FlowRecord = emptyFlowRecord()): RecordTally {
   return deliverRecords(frame, sink, scratch);
+}
+
+/**
+ * The records of a frame the fast path read, as columns (valid records only, names decoded), for a
+ * reader that counts them without a FlowRecord per record; null when the reference decoder read the
+ * frame (use deliverRecords then, which also counts its rejections). Call it inside the visitor's
+ * `frame` callback: the columns are reused for the next frame.
+ */
+export function frameColumns(frame: DecodedFrame): RecordColumns | null {
+  if (!(frame instanceof ScannedFrame) || frame.columns === null) return null;
+  if (!frame.live) throw new Error('a scanned frame is readable only inside the visitor callback that received it');
+  return frame.columns;
 }
 
 /**

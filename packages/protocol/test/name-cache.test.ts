@@ -2,7 +2,7 @@
 // collisions and arena restarts; bytes that decoders disagree on are refused.
 
 import t from 'tap';
-import { isWellFormedUtf8, nameString } from '../src/name-cache.js';
+import { isWellFormedUtf8, lastName, NAME_SLOTS, nameString } from '../src/name-cache.js';
 import { prng, testSeed } from './helpers.js';
 
 t.test('lookups return the right string through evictions and arena restarts', async (t) => {
@@ -53,4 +53,21 @@ t.test('bytes that decoders may turn into different strings are refused', async 
   t.equal(nameString(new Uint8Array([0xef, 0xbb, 0xbf, 0x41]), 0, 4), null, 'a leading BOM');
   t.equal(nameString(new Uint8Array([0x41, 0xef, 0xbb, 0xbf]), 0, 4), 'A\ufeff', 'a BOM inside is kept');
   t.equal(nameString(new Uint8Array([0xff, 0x41]), 0, 2), null);
+});
+
+t.test('lastName.slot: the slot of the returned cached name (the same while it stays cached), -1 when not cached', async (t) => {
+  const enc = new TextEncoder();
+  const a = enc.encode('GET /orders/slot-test');
+  t.equal(nameString(a, 0, a.length), 'GET /orders/slot-test');
+  const slot = lastName.slot;
+  t.ok(slot >= 0 && slot < NAME_SLOTS, `slot ${slot}`);
+  const copy = new Uint8Array(a.length + 3);
+  copy.set(a, 3);
+  t.equal(nameString(copy, 3, a.length), 'GET /orders/slot-test');
+  t.equal(lastName.slot, slot, 'the same bytes elsewhere: the same slot');
+  const long = enc.encode('x'.repeat(1500));
+  t.equal(nameString(long, 0, long.length)!.length, 1500);
+  t.equal(lastName.slot, -1, 'longer names are not cached');
+  t.equal(nameString(a, 0, 0), '');
+  t.equal(lastName.slot, -1, 'the empty name');
 });

@@ -2,11 +2,15 @@ import t from 'tap';
 import { pack } from 'msgpackr';
 import {
   decodeRecords,
+  deliverRecords,
   encodeFrames,
+  frameColumns,
   RecordKind,
   scanFrames,
   toFlowEvent,
+  type DecodedFrame,
   type FlowEvent,
+  type FlowRecord,
   type ScanOptions,
   type ScanSkip,
 } from '../src/index.js';
@@ -254,4 +258,36 @@ t.test('property: random events, frame sizes and chunking — every record decod
     }
     t.same(got, events.map(normalise), `round ${round}`);
   }
+});
+
+t.test('frameColumns: the records of a fast-path frame as columns, the same as deliverRecords gives; null for a reference-decoded frame', async (t) => {
+  const seed = testSeed();
+  t.comment(`seed ${seed} (replay with SW_SEED=${seed})`);
+  const rand = prng(seed);
+  const events = randomEvents(rand, 500);
+  const stream = concat(encodeFrames(events, { maxFrameBytes: 600 }));
+  const fromColumns: FlowRecord[] = [];
+  const fromRecords: FlowRecord[] = [];
+  let kept: DecodedFrame | null = null;
+  scanFrames(stream, 0, stream.length, {
+    frame: (f) => {
+      const c = frameColumns(f);
+      if (c === null) throw new Error('an encoder frame went to the reference decoder');
+      for (let i = 0; i < c.accepted; i++) {
+        const o = c.originIndex[i]!;
+        fromColumns.push({ kind: c.kind[i]!, tsMs: c.tsMs[i]!, name: c.names[c.nameIndex[i]!]!, origin: o < 0 ? '' : c.names[o]!, count: c.count[i]!, rtMs: c.rtMs[i]!, error: c.error[i] === 1, droppedRecords: c.droppedRecords[i]!, droppedFrames: c.droppedFrames[i]! });
+      }
+      deliverRecords(f, (r, nameIndex) => {
+        fromRecords.push({ ...r });
+        t.equal(c.names[nameIndex], r.name);
+      });
+      kept = f;
+    },
+  });
+  t.equal(fromColumns.length, 500);
+  t.same(fromColumns, fromRecords, 'every field of every record');
+  t.throws(() => frameColumns(kept!), 'readable only inside the callback');
+  let reference: unknown = 'not called';
+  scanFrames(stream, 0, stream.length, { frame: (f) => void (reference = frameColumns(f)) }, { decoder: 'reference' });
+  t.equal(reference, null, 'the reference decoder has no columns');
 });

@@ -1,10 +1,11 @@
 // Owns turning segment bytes into counted records: frame scanning (native CRC), record
-// validation into one reused FlowRecord (deliverRecords), and the store update, with each name of
-// a frame resolved to its resource entry once per frame (resource ids of version 2 frames through
-// the map writer's id table); what is read and skipped is reported to a HealthSink. No file I/O
+// validation, and the store update: a frame the fast path read goes to the store as columns
+// (StatsStore.addColumns), any other frame record by record into one reused FlowRecord
+// (deliverRecords), each of a frame's names resolved to its entry once per frame either way; resource ids of version 2 frames resolve through the map
+// writer's id table; what is read and skipped is reported to a HealthSink. No file I/O
 // here, so a benchmark can feed bytes from memory.
 
-import { deliverRecords, emptyFlowRecord, MAX_PAYLOAD_BYTES, scanFrames, type DecodedFrame, type FlowRecord, type FrameVisitor, type ResourceIdResolver, type ScanResult, type ScanSkip } from '@sentinel-wasi/protocol';
+import { deliverRecords, emptyFlowRecord, frameColumns, MAX_PAYLOAD_BYTES, scanFrames, type DecodedFrame, type FlowRecord, type FrameVisitor, type ResourceIdResolver, type ScanResult, type ScanSkip } from '@sentinel-wasi/protocol';
 import { nodeCrc32 } from '@sentinel-wasi/protocol/node';
 import type { HealthSink } from '../stats/health.js';
 import type { ResourceEntry, StatsStore } from '../stats/store.js';
@@ -24,17 +25,18 @@ export class Ingestor {
   private readonly scratch: FlowRecord = emptyFlowRecord();
   private nowMs = 0;
   private onSkip: ((skip: ScanSkip) => void) | undefined;
-  /**
-   * The current frame's name table resolved to resource entries, by name index: an entry is
-   * current when its stamp equals frameSeq (so nothing is cleared between frames).
-   */
-  private readonly frameEntries: Array<ResourceEntry | null> = new Array<ResourceEntry | null>(MAX_PAYLOAD_BYTES).fill(null);
-  private readonly entryStamps = new Int32Array(MAX_PAYLOAD_BYTES);
-  private frameSeq = 0;
   private readonly visitor: FrameVisitor = {
     frame: (frame: DecodedFrame): void => this.frame(frame),
     skip: (skip: ScanSkip): void => this.onSkip?.(skip),
   };
+  /**
+   * Record by record (see frame()): the current frame's name table resolved to resource entries,
+   * by name index: an entry is current when its stamp equals frameSeq (so nothing is cleared
+   * between frames).
+   */
+  private readonly frameEntries: Array<ResourceEntry | null> = new Array<ResourceEntry | null>(MAX_PAYLOAD_BYTES).fill(null);
+  private readonly entryStamps = new Int32Array(MAX_PAYLOAD_BYTES);
+  private frameSeq = 0;
   /** Name index of the record being counted (read by `lookup`). */
   private nameIdx = 0;
   /** The current record's entry, resolved at most once per name per frame; the store calls it only for records it counts. */
@@ -59,8 +61,17 @@ export class Ingestor {
   /** Resource ids of version 2 frames (the map writer's table); without it their records are rejected. */
   private readonly resolveId: ResourceIdResolver | undefined;
 
-  /** Validates each record of a frame and counts it, resolving names once per frame. */
+  /**
+   * Counts a frame's records: straight from the fast path's columns (the store resolves each name
+   * once per frame), or record by record, resolving names once per frame: a frame the reference
+   * decoder read, or any frame when the store takes each record through addResolved.
+   */
   private frame(frame: DecodedFrame): void {
+    const columns = this.store.countsColumns ? frameColumns(frame) : null;
+    if (columns !== null) {
+      this.store.addColumns(columns, this.nowMs);
+      return;
+    }
     // Stamps start at 0, so the first frame is 1; wrapping after 2^31 frames skips 0 again.
     this.frameSeq = this.frameSeq === 0x7fffffff ? 1 : this.frameSeq + 1;
     if (this.frameSeq === 1) this.entryStamps.fill(0);

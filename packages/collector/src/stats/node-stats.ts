@@ -33,16 +33,19 @@
 // second window takes the newest start per parity; the minute window the newest second of a
 // slot pair): reads at nowMs and later are exactly the full ring's.
 //
-//   block:     [header: start, end, slab index of the bucket last placed into]
-//              [bucket of the first slot used][bucket of the second slot used]…   (FIELD_COUNT each)
+//   block:     [bucket of the first slot used][bucket of the second slot used]…   (FIELD_COUNT each)
 //   directory: 120 bytes: 1 + the bucket's number in the block for each ring slot, or 0
+// The bucket last placed into is remembered in the node object itself (its bucket number, relative
+// to BUCKET_NUMBER_BASE so that it stays a small integer, and its index), so a record for the same
+// bucket as the one before touches the node and that bucket only.
 // Both live in shared slabs (ring-storage.ts): no ArrayBuffer per node. A node that outgrows its
-// block (or shrinks, after reclaimBefore) moves to a block of the new size; its blocks go back to
-// the storage when the node is collected.
+// block (or shrinks, after reclaimBefore) moves to a block of the new size. A store's nodes live in
+// the store's own storage (they live as long as the store, and the storage goes with it); a node
+// made on its own lives in RING_STORAGE and gives its blocks back when it is collected.
 
 import type { NodeSnapshot } from './types.js';
 import { addCounts, addEntryHalf, addExitHalf, C_BLOCK, clearCounters, C_EXCEPTION, C_MIN_RT, C_PASS, C_RT, C_SUCCESS, concurrencyDelta, exitTimeOf, hasEntryHalf, hasExitHalf, mergeCounters, STATISTIC_MAX_RT_MS } from './counters.js';
-import { F_OCCUPIED, F_START, FIELD_COUNT, HEADER_SIZE } from './leap-window.js';
+import { F_OCCUPIED, F_START, FIELD_COUNT } from './leap-window.js';
 import { RingStorage } from './ring-storage.js';
 
 export const SECOND_SAMPLE_COUNT = 2;
@@ -57,9 +60,12 @@ const MINUTE_BUCKET_MS = MINUTE_INTERVAL_MS / MINUTE_SAMPLE_COUNT;
 /** Ring buckets per minute-window bucket. */
 const HALVES = MINUTE_BUCKET_MS / RING_BUCKET_MS;
 
-// The ring's header (the bucket last placed into) first, then its buckets in the order their slots were first used.
-const RING_HEADER = 0;
-const RING_BUCKETS = HEADER_SIZE;
+/**
+ * Bucket numbers (tsMs ÷ RING_BUCKET_MS) are remembered relative to this one (2024-01-01T00:00Z), so
+ * that they fit V8's small integers (±2^30 half-seconds: 17 years either way); any other time is
+ * still exact, only slower.
+ */
+const BUCKET_NUMBER_BASE = 1_704_067_200_000 / RING_BUCKET_MS;
 /** Buckets a node starts with (nodes are made for a record); then ×4 as slots are used, up to RING_SAMPLE_COUNT (capacityFor). */
 const FIRST_CAPACITY = 2;
 /** Growth factor of the storage: few moves as a node's ring fills. */
@@ -68,10 +74,15 @@ const GROWTH = 4;
 /** Fields summed over a window, in the order of a WindowSums. */
 const SUMMED = [C_PASS, C_BLOCK, C_SUCCESS, C_EXCEPTION, C_RT, F_OCCUPIED] as const;
 
-/** Where every node's ring lives (ring-storage.ts): shared slabs, one block and one directory per node. */
-export const RING_STORAGE = new RingStorage(RING_SAMPLE_COUNT);
+/** A storage for nodes' rings (ring-storage.ts): shared slabs, one block and one directory per node. */
+export function ringStorage(): RingStorage {
+  return new RingStorage(RING_SAMPLE_COUNT);
+}
 
-/** A node's blocks, as the finalizer needs them to give them back once the node is collected. */
+/** Where the rings of nodes made without a storage live. */
+export const RING_STORAGE = ringStorage();
+
+/** A node's blocks, as the finalizer needs them to give them back once a node of RING_STORAGE is collected. */
 interface Blocks {
   block: number;
   length: number;
@@ -86,7 +97,7 @@ export class NodeStats {
   readonly resource: string;
   readonly origin: string;
   concurrency = 0;
-  /** The slab holding this node's block: the header at `at`, then `capacity` buckets (see the layout above). */
+  /** The slab holding this node's block: `capacity` buckets from `at` (see the layout above). */
   private values: Float64Array;
   private at: number;
   private capacity: number;
@@ -95,23 +106,30 @@ export class NodeStats {
   private readonly slotsAt: number;
   /** Buckets in use. */
   private used = 0;
+  /** The bucket last placed into: its number − BUCKET_NUMBER_BASE, and its index in `values` (-1: none; look it up). */
+  private lastBucket = 0;
+  private lastIndex = -1;
   private readonly blocks: Blocks;
+  private readonly storage: RingStorage;
 
-  constructor(resource: string, origin: string) {
+  /**
+   * A node whose ring lives in `storage` (its owner's: the node never gives its blocks back, the
+   * storage goes when its owner does), or in RING_STORAGE, given back when the node is collected.
+   */
+  constructor(resource: string, origin: string, storage?: RingStorage) {
     this.resource = resource;
     this.origin = origin;
+    const st = (this.storage = storage ?? RING_STORAGE);
     const length = blockLength(FIRST_CAPACITY);
-    const block = RING_STORAGE.allocate(length);
-    const directory = RING_STORAGE.allocateDirectory();
-    this.values = RING_STORAGE.slabOf(block);
-    this.at = RING_STORAGE.offsetOf(block);
+    const block = st.allocate(length);
+    const directory = st.allocateDirectory();
+    this.values = st.slabOf(block);
+    this.at = st.offsetOf(block);
     this.capacity = FIRST_CAPACITY;
-    this.slots = RING_STORAGE.directorySlabOf(directory);
-    this.slotsAt = RING_STORAGE.directoryOffsetOf(directory);
-    this.values[this.at + RING_HEADER] = -1;
-    this.values[this.at + RING_HEADER + 1] = -1;
+    this.slots = st.directorySlabOf(directory);
+    this.slotsAt = st.directoryOffsetOf(directory);
     this.blocks = { block, length, directory };
-    giveBack.register(this, this.blocks);
+    if (storage === undefined) giveBack.register(this, this.blocks);
   }
 
   /** How many of the ring's 120 buckets have storage (the slots placed into so far). */
@@ -119,7 +137,7 @@ export class NodeStats {
     return this.used;
   }
 
-  /** Bytes of storage this node holds (its header, buckets, spare capacity and the slot directory). */
+  /** Bytes of storage this node holds (its buckets, spare capacity and the slot directory). */
   get storageBytes(): number {
     return blockLength(this.capacity) * Float64Array.BYTES_PER_ELEMENT + RING_SAMPLE_COUNT;
   }
@@ -157,10 +175,10 @@ export class NodeStats {
    * non-negative integer (below 2^53), so the floor divisions are exact.
    */
   private slotAt(tsMs: number): number {
-    let v = this.values;
-    let h = this.at + RING_HEADER;
-    if (tsMs < v[h + 1]! && tsMs >= v[h]!) return v[h + 2]!;
     const n = Math.floor(tsMs / RING_BUCKET_MS);
+    const relative = n - BUCKET_NUMBER_BASE;
+    if (relative === this.lastBucket && this.lastIndex >= 0) return this.lastIndex;
+    let v = this.values;
     const start = n * RING_BUCKET_MS;
     const slot = n - Math.floor(n / RING_SAMPLE_COUNT) * RING_SAMPLE_COUNT;
     const held = this.slots[this.slotsAt + slot]!;
@@ -169,14 +187,12 @@ export class NodeStats {
       // A slot never placed into holds start -1: any bucket resets it.
       base = this.allocate(slot);
       v = this.values;
-      h = this.at + RING_HEADER;
     } else {
-      base = this.at + RING_BUCKETS + (held - 1) * FIELD_COUNT;
+      base = this.at + (held - 1) * FIELD_COUNT;
       if (v[base + F_START]! > start) return -1;
     }
-    v[h] = start;
-    v[h + 1] = start + RING_BUCKET_MS;
-    v[h + 2] = base;
+    this.lastBucket = relative;
+    this.lastIndex = base;
     if (held !== 0 && v[base + F_START] === start) return base;
     v[base + F_START] = start;
     clearCounters(v, base);
@@ -189,21 +205,21 @@ export class NodeStats {
     if (this.used === this.capacity) this.moveTo(capacityFor(this.capacity + 1), this.used);
     this.used++;
     this.slots[this.slotsAt + slot] = this.used;
-    return this.at + RING_BUCKETS + (this.used - 1) * FIELD_COUNT;
+    return this.at + (this.used - 1) * FIELD_COUNT;
   }
 
-  /** Moves the header and the first `buckets` buckets to a block for `capacity` buckets (the cached bucket is forgotten). */
+  /** Moves the first `buckets` buckets to a block for `capacity` buckets (the remembered bucket is forgotten). */
   private moveTo(capacity: number, buckets: number): void {
     const length = blockLength(capacity);
-    const block = RING_STORAGE.allocate(length);
-    const v = RING_STORAGE.slabOf(block);
-    const at = RING_STORAGE.offsetOf(block);
+    const st = this.storage;
+    const block = st.allocate(length);
+    const v = st.slabOf(block);
+    const at = st.offsetOf(block);
     const old = this.values;
     const from = this.at;
-    for (let i = RING_BUCKETS, end = RING_BUCKETS + buckets * FIELD_COUNT; i < end; i++) v[at + i] = old[from + i]!;
-    v[at + RING_HEADER] = -1;
-    v[at + RING_HEADER + 1] = -1;
-    RING_STORAGE.release(this.blocks.block, this.blocks.length);
+    for (let i = 0, end = buckets * FIELD_COUNT; i < end; i++) v[at + i] = old[from + i]!;
+    this.lastIndex = -1;
+    st.release(this.blocks.block, this.blocks.length);
     this.blocks.block = block;
     this.blocks.length = length;
     this.values = v;
@@ -220,7 +236,7 @@ export class NodeStats {
     const used = this.used;
     if (used === 0) return 0;
     const v = this.values;
-    const first = this.at + RING_BUCKETS;
+    const first = this.at;
     const cutoffMs = nowMs - MINUTE_INTERVAL_MS;
     let live = 0;
     for (let c = 0; c < used; c++) if (v[first + c * FIELD_COUNT + F_START]! > cutoffMs) live++;
@@ -240,9 +256,8 @@ export class NodeStats {
       next++;
       this.slots[slot] = next;
     }
-    // The cached bucket may have moved or gone: the next placement looks it up again.
-    v[this.at + RING_HEADER] = -1;
-    v[this.at + RING_HEADER + 1] = -1;
+    // The remembered bucket may have moved or gone: the next placement looks it up again.
+    this.lastIndex = -1;
     this.used = live;
     const capacity = capacityFor(live);
     if (capacity < this.capacity) this.moveTo(capacity, live);
@@ -252,7 +267,7 @@ export class NodeStats {
   /** Index in `values` of ring slot i's bucket, or -1 when the slot was never placed into (start -1). */
   private bucketOf(i: number): number {
     const held = this.slots[this.slotsAt + i]!;
-    return held === 0 ? -1 : this.at + RING_BUCKETS + (held - 1) * FIELD_COUNT;
+    return held === 0 ? -1 : this.at + (held - 1) * FIELD_COUNT;
   }
 
   snapshotAt(nowMs: number): NodeSnapshot {
@@ -320,9 +335,9 @@ export class NodeStats {
   }
 }
 
-/** Numbers in a node's block for `capacity` buckets: the header, then the buckets. */
+/** Numbers in a node's block for `capacity` buckets. */
 function blockLength(capacity: number): number {
-  return RING_BUCKETS + capacity * FIELD_COUNT;
+  return capacity * FIELD_COUNT;
 }
 
 /** Storage (in buckets) for n buckets in use: 2, 8, 32, then the whole ring (120). */

@@ -1,9 +1,11 @@
 // Owns the tracked nodes: one NodeStats per resource (cap 6000, as Sentinel), each resource's
 // per-origin nodes (cap shared by all resources) and the total node `__total_inbound_traffic__`,
+// all with their rings in the registry's own storage (nodes are never dropped before the registry),
 // with the small integer ids the per-second rows are indexed by (the total node's id is the
 // resource cap, so ids fit in maxResources + 1).
 
-import { NodeStats } from './node-stats.js';
+import { NodeStats, ringStorage } from './node-stats.js';
+import type { RingStorage } from './ring-storage.js';
 import type { PendingWrites } from './total-run.js';
 
 /** Sentinel's inbound entry node: every record, also those of resources beyond the cap. */
@@ -21,6 +23,8 @@ export interface ResourceEntry {
 export class ResourceRegistry {
   readonly maxResources: number;
   readonly maxOriginNodes: number;
+  /** Where this registry's nodes keep their rings: it goes with the registry (no finalizer per node). */
+  private readonly rings: RingStorage = ringStorage();
   private readonly totalEntry: ResourceEntry;
   private pendingWrites: PendingWrites | null = null;
   private readonly entries = new Map<string, ResourceEntry>();
@@ -32,7 +36,7 @@ export class ResourceRegistry {
   constructor(maxResources = DEFAULT_MAX_RESOURCES, maxOriginNodes = DEFAULT_MAX_ORIGIN_NODES) {
     this.maxResources = maxResources;
     this.maxOriginNodes = maxOriginNodes;
-    this.totalEntry = { id: maxResources, name: TOTAL_RESOURCE, node: new NodeStats(TOTAL_RESOURCE, ''), origins: null };
+    this.totalEntry = { id: maxResources, name: TOTAL_RESOURCE, node: new NodeStats(TOTAL_RESOURCE, '', this.rings), origins: null };
   }
 
   /** Writes (the total node's run) applied before any node is handed out for reading. */
@@ -76,7 +80,7 @@ export class ResourceRegistry {
     const o = e.origins?.get(origin);
     if (o !== undefined) return o;
     if (this.originNodes >= this.maxOriginNodes) return null;
-    const created = new NodeStats(e.name, origin);
+    const created = new NodeStats(e.name, origin, this.rings);
     (e.origins ??= new Map()).set(origin, created);
     this.originNodes++;
     return created;
@@ -119,7 +123,7 @@ export class ResourceRegistry {
 
   private createEntry(name: string): ResourceEntry | null {
     if (this.byId.length >= this.maxResources) return null;
-    const e: ResourceEntry = { id: this.byId.length, name, node: new NodeStats(name, ''), origins: null };
+    const e: ResourceEntry = { id: this.byId.length, name, node: new NodeStats(name, '', this.rings), origins: null };
     this.byId.push(e);
     this.entries.set(name, e);
     this.ranks = null;

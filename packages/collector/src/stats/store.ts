@@ -3,8 +3,9 @@
 // applying the same rule (counters.ts) to all of them, and answers the query surfaces. The parts
 // have files of their own: the nodes (registry.ts), the per-second rows and the late rule
 // (second-batches.ts), the checkpointable state (store-state.ts) and the health (health.ts).
-// `addResolved` is the hot path: it allocates nothing for a known resource; the total node takes
-// its records in runs (total-run.ts).
+// `addColumns` (a frame's records as decoded columns) and `addResolved` (one record) are the hot
+// paths: they allocate nothing for a known resource; the total node takes its records in runs
+// (total-run.ts).
 //
 // Each half of a record (counters.ts) goes to the nodes' windows and to the row of its own second:
 // a CALL's pass where dt falls, its success, exception and RT where dt + rtMs falls. A record whose
@@ -14,7 +15,7 @@
 // dropped as too late (recordsLateDropped). A record is checked against these rules before its
 // resource entry is looked up, so a dropped record never creates a resource entry.
 
-import { RecordKind, type FlowRecord } from '@sentinel-wasi/protocol';
+import { MAX_PAYLOAD_BYTES, NAME_CACHE_SLOTS, RecordKind, type FlowRecord, type RecordColumns } from '@sentinel-wasi/protocol';
 import { addEntryHalf, addExitHalf, exitTimeOf, hasEntryHalf, hasExitHalf } from './counters.js';
 import { HealthLog, type FullHealthCounters, type Problem } from './health.js';
 import { ResourceRegistry, type ResourceEntry } from './registry.js';
@@ -56,6 +57,15 @@ export class StatsStore {
   private readonly batches: SecondBatches;
   private readonly totalEntries: TotalRun;
   private readonly totalExits: TotalRun;
+  /**
+   * addColumns' frame name table resolved to entries, by name index: an entry is current when its
+   * stamp equals frameSeq (so nothing is cleared between frames).
+   */
+  private readonly frameEntries: Array<ResourceEntry | null> = new Array<ResourceEntry | null>(MAX_PAYLOAD_BYTES).fill(null);
+  private readonly entryStamps = new Int32Array(MAX_PAYLOAD_BYTES);
+  private frameSeq = 0;
+  /** By name-cache slot (RecordColumns.nameSlot): the entry last found for the name in that slot (checked against the name on use). */
+  private readonly entryBySlot: Array<ResourceEntry | null> = new Array<ResourceEntry | null>(NAME_CACHE_SLOTS).fill(null);
 
   constructor(options: StatsStoreOptions = {}) {
     this.health = options.health ?? new HealthLog();
@@ -98,43 +108,117 @@ export class StatsStore {
 
   /** add() with the caller's entry lookup, called only once the record is known to be counted (null: beyond the cap). */
   addResolved(r: FlowRecord, lookup: EntryLookup, nowMs: number): void {
-    const c = this.health.counters;
     const kind = r.kind;
     if (kind === RecordKind.WRITER) {
-      c.writerDroppedRecords += r.droppedRecords;
-      c.writerDroppedFrames += r.droppedFrames;
-      c.recordsCounted++;
+      this.addWriter(r.droppedRecords, r.droppedFrames);
       return;
     }
     const tsMs = r.tsMs;
-    const rtMs = r.rtMs;
-    const exitMs = exitTimeOf(kind, tsMs, rtMs);
-    // exitMs ≥ tsMs: a record whose exit half is too far ahead is dropped whole.
-    if (exitMs > nowMs + this.maxFutureMs) {
-      c.recordsFuture++;
-      return;
-    }
-    if (tsMs < nowMs - this.firstStartHorizonMs && this.batches.lastSealedSec < 0) {
-      c.recordsLateDropped++;
-      return;
-    }
-    const sec = Math.floor(tsMs / 1000);
+    const sec = this.admit(kind, tsMs, r.rtMs, nowMs);
+    if (sec < 0) return;
     // The entry first (creating one may grow the per-second rows), and only for a record that is kept.
     const entry = this.batches.isTooLate(sec) ? null : lookup(r);
+    this.countAdmitted(entry, sec, kind, tsMs, r.count, r.rtMs, r.error, r.origin);
+  }
+
+  /**
+   * Whether addColumns may count records without handing each to addResolved: true unless a
+   * subclass overrides addResolved (to see every record), in which case addColumns goes through it.
+   */
+  get countsColumns(): boolean {
+    return this.addResolved === StatsStore.prototype.addResolved;
+  }
+
+  /**
+   * Counts a frame's valid records straight from its columns (frameColumns), with add()'s rules:
+   * each name of the frame is resolved to its entry once, when a record naming it is first kept
+   * (through the name cache's slot of the name when it is cached, else entryFor).
+   */
+  addColumns(c: RecordColumns, nowMs: number): void {
+    // Stamps start at 0, so the first frame is 1; wrapping after 2^31 frames skips 0 again.
+    const seq = (this.frameSeq = this.frameSeq === 0x7fffffff ? 1 : this.frameSeq + 1);
+    const stamps = this.entryStamps;
+    if (seq === 1) stamps.fill(0);
+    const entries = this.frameEntries;
+    const names = c.names;
+    const n = c.accepted;
+    for (let i = 0; i < n; i++) {
+      const kind = c.kind[i]!;
+      if (kind === RecordKind.WRITER) {
+        this.addWriter(c.droppedRecords[i]!, c.droppedFrames[i]!);
+        continue;
+      }
+      const tsMs = c.tsMs[i]!;
+      const rtMs = c.rtMs[i]!;
+      const sec = this.admit(kind, tsMs, rtMs, nowMs);
+      if (sec < 0) continue;
+      let entry: ResourceEntry | null = null;
+      if (!this.batches.isTooLate(sec)) {
+        const idx = c.nameIndex[i]!;
+        if (stamps[idx] === seq) {
+          entry = entries[idx]!;
+        } else {
+          stamps[idx] = seq;
+          entry = entries[idx] = this.entryOfName(names[idx]!, c.nameSlot[idx]!);
+        }
+      }
+      const o = c.originIndex[i]!;
+      this.countAdmitted(entry, sec, kind, tsMs, c.count[i]!, rtMs, c.error[i] === 1, o < 0 ? '' : names[o]!);
+    }
+  }
+
+  /** entryFor, without its Map lookup when the name-cache slot of the name still holds the entry found for it last time. */
+  private entryOfName(name: string, slot: number): ResourceEntry | null {
+    if (slot >= 0) {
+      const cached = this.entryBySlot[slot]!;
+      // The same string object when the slot still holds this name: then the comparison is one pointer check.
+      if (cached !== null && cached.name === name) return cached;
+    }
+    const e = this.entryFor(name);
+    if (slot >= 0 && e !== null) this.entryBySlot[slot] = e;
+    return e;
+  }
+
+  private addWriter(droppedRecords: number, droppedFrames: number): void {
+    const c = this.health.counters;
+    c.writerDroppedRecords += droppedRecords;
+    c.writerDroppedFrames += droppedFrames;
+    c.recordsCounted++;
+  }
+
+  /**
+   * The second of a (non-WRITER) record's entry half when the record may be counted; -1 when it
+   * is dropped whole (too far in the future, or too old on a first start), counted in health.
+   */
+  private admit(kind: number, tsMs: number, rtMs: number, nowMs: number): number {
+    // exitMs ≥ tsMs: a record whose exit half is too far ahead is dropped whole.
+    if (exitTimeOf(kind, tsMs, rtMs) > nowMs + this.maxFutureMs) {
+      this.health.counters.recordsFuture++;
+      return -1;
+    }
+    if (tsMs < nowMs - this.firstStartHorizonMs && this.batches.lastSealedSec < 0) {
+      this.health.counters.recordsLateDropped++;
+      return -1;
+    }
+    return Math.floor(tsMs / 1000);
+  }
+
+  /** Counts an admitted record (its entry half in second `sec`) on the total node, its entry (null: beyond the cap or too late) and its origin node. */
+  private countAdmitted(entry: ResourceEntry | null, sec: number, kind: number, tsMs: number, count: number, rtMs: number, error: boolean, origin: string): void {
     const batch = this.batches.batchFor(sec);
     if (batch === null) return;
+    const c = this.health.counters;
+    const exitMs = exitTimeOf(kind, tsMs, rtMs);
     const exitSec = Math.floor(exitMs / 1000);
     const exitBatch = exitSec === sec ? batch : this.batches.halfBatchFor(exitSec);
-    const count = r.count;
-    const error = r.error;
     if (hasEntryHalf(kind)) this.totalEntries.add(batch, kind, tsMs, count, rtMs, error);
     if (hasExitHalf(kind)) this.totalExits.add(exitBatch, kind, exitMs, count, rtMs, error);
     if (entry === null) {
       c.resourcesOverflow++;
     } else {
       countOn(entry, batch, exitBatch, kind, tsMs, count, rtMs, error);
-      if (r.origin !== '') {
-        const o = this.registry.originFor(entry, r.origin);
+      if (origin !== '') {
+        const o = this.registry.originFor(entry, origin);
         if (o === null) c.originsOverflow++;
         else o.record(kind, tsMs, count, rtMs, error);
       }

@@ -1,11 +1,13 @@
 // Ingest from bytes in memory: valid records counted, invalid and unknown ones counted and
-// skipped, the rest of their frame still counted; a frame split across two reads is counted once.
+// skipped, the rest of their frame still counted; a frame split across two reads is counted once;
+// frames counted from their decoded columns leave the store as record by record does (seeded).
 import t from 'tap';
 import { crc32 } from 'node:zlib';
 import { pack } from 'msgpackr';
-import { encodeFrames, RecordKind } from '@sentinel-wasi/protocol';
+import { encodeFrames, FrameBuilder, RecordKind } from '@sentinel-wasi/protocol';
 import { Ingestor } from '../../src/ingest/ingestor.js';
 import { StatsStore } from '../../src/stats/store.js';
+import { prng, testSeed } from '../../../../test/helpers/seeded.js';
 
 /** A v1 frame around any msgpack value (so tests can write what the encoder never would). */
 function rawFrame(value: unknown): Buffer {
@@ -61,4 +63,99 @@ t.test('a frame split across reads: incomplete first, counted once when complete
   // The same tail with final: true (a sealed segment) is skipped and counted instead.
   const sealed = ing.ingestBytes(bytes, 0, cut, T, { final: true });
   t.same([sealed.framesRead, sealed.framesSkipped, sealed.bytesSkipped, sealed.nextOffset], [1, 1, 5, cut]);
+});
+
+/** The store the daemon taps: overriding addResolved makes the Ingestor hand it every record one by one. */
+class RecordByRecordStore extends StatsStore {
+  override addResolved(...args: Parameters<StatsStore['addResolved']>): void {
+    super.addResolved(...args);
+  }
+}
+
+t.test('frames counted from their columns leave the store exactly as record by record (seeded)', async (t) => {
+  const seed = testSeed();
+  t.comment(`seed ${seed} (replay with SW_SEED=${seed})`);
+  const rand = prng(seed);
+  const t0 = 1_764_115_200_000;
+  const names = Array.from({ length: 40 }, (_, i) => `GET /r${i}${i % 5 === 0 ? '/商品' : ''}`);
+  // Twelve origin names, so that the origin-node cap is reached.
+  const origins = Array.from({ length: 12 }, (_, i) => `app-${String.fromCharCode(97 + i)}`);
+  // Small caps, so that resources and origins beyond them (and entries never created for dropped records) count too.
+  const options = { maxResources: 25, maxOriginNodes: 30, maxFutureMs: 5_000 };
+  const columns = new StatsStore(options);
+  const byRecord = new RecordByRecordStore(options);
+  t.equal(columns.countsColumns, true);
+  t.equal(byRecord.countsColumns, false);
+  const ingestors = [new Ingestor(columns), new Ingestor(byRecord)];
+  const builder = new FrameBuilder();
+  let clockMs = t0;
+  for (let batch = 0; batch < 60; batch++) {
+    const chunks: Uint8Array[] = [];
+    for (let i = 0; i < 400; i++) {
+      clockMs += Math.floor(rand() * 30);
+      const u = rand();
+      // Mostly current, some late (up to 2 min behind), some ahead of now (dropped as future beyond maxFutureMs).
+      const ts = u < 0.8 ? clockMs : u < 0.95 ? Math.max(t0, clockMs - Math.floor(rand() * 120_000)) : clockMs + Math.floor(rand() * 10_000);
+      const name = names[Math.floor(rand() ** 2 * names.length)]!;
+      const origin = rand() < 0.3 ? origins[Math.floor(rand() * origins.length)] : undefined;
+      const k = rand();
+      const add = (): boolean =>
+        k < 0.5 ? builder.addCall(ts, name, Math.floor(rand() * 1500), rand() < 0.1, origin)
+        : k < 0.65 ? builder.addBlock(ts, name, 1 + Math.floor(rand() * 3), origin)
+        : k < 0.8 ? builder.addPass(ts, name, 1 + Math.floor(rand() * 3), origin)
+        : k < 0.98 ? builder.addExit(ts, name, Math.floor(rand() * 900), rand() < 0.2, 1 + Math.floor(rand() * 2), origin)
+        : builder.addWriter(ts, 'w0', Math.floor(rand() * 5), Math.floor(rand() * 2));
+      if (!add()) {
+        chunks.push(builder.finish().slice());
+        t.ok(add(), 'fits a new frame');
+      }
+      if (rand() < 0.01) chunks.push(builder.finish().slice());
+    }
+    if (!builder.isEmpty) chunks.push(builder.finish().slice());
+    const bytes = Buffer.concat(chunks);
+    for (const ing of ingestors) ing.ingestBytes(bytes, 0, bytes.length, clockMs, { final: true });
+    if (batch % 10 === 9) {
+      const through = Math.floor(clockMs / 1000) - 3;
+      t.same(columns.sealThrough(through), byRecord.sealThrough(through), `lines sealed through ${through}`);
+    }
+    const now = clockMs + Math.floor(rand() * 2000);
+    t.same(columns.resourcesAt(now), byRecord.resourcesAt(now), `resources read at ${now}`);
+  }
+  for (const name of [...names, '__total_inbound_traffic__']) t.same(columns.resourceAt(name, clockMs), byRecord.resourceAt(name, clockMs), `${name} with its origins`);
+  t.same(columns.counters, byRecord.counters, 'every counter');
+  t.same(columns.exportState(), byRecord.exportState(), 'the checkpointed state');
+  t.ok(columns.counters.recordsFuture > 0 && columns.counters.recordsLate > 0 && columns.counters.resourcesOverflow > 0 && columns.counters.originsOverflow > 0 && columns.counters.writerDroppedRecords > 0, 'future, late, overflow and writer records all occurred');
+});
+
+t.test('names whose name-cache slot went to another name still count on their own resource', async (t) => {
+  // 20 000 distinct names of ~40 bytes overflow the name cache's arena (it starts over) and share slots,
+  // so the store's slot → entry shortcut must check the name each time.
+  const names = Array.from({ length: 20_000 }, (_, i) => `GET /orders/items/${String(i).padStart(6, '0')}/details-x`);
+  const options = { maxResources: 25_000 };
+  const columns = new StatsStore(options);
+  const byRecord = new RecordByRecordStore(options);
+  const t0 = 1_764_115_200_000;
+  for (let pass = 0; pass < 3; pass++) {
+    const builder = new FrameBuilder();
+    const chunks: Uint8Array[] = [];
+    names.forEach((name, i) => {
+      // Pass p gives name i a count of 1 + ((i + p) mod 3): a name counted on another's entry would show.
+      const count = 1 + ((i + pass) % 3);
+      if (!builder.addPass(t0 + pass * 1000, name, count)) {
+        chunks.push(builder.finish().slice());
+        builder.addPass(t0 + pass * 1000, name, count);
+      }
+    });
+    chunks.push(builder.finish().slice());
+    const bytes = Buffer.concat(chunks);
+    for (const store of [columns, byRecord]) new Ingestor(store).ingestBytes(bytes, 0, bytes.length, t0 + 5000, { final: true });
+  }
+  let wrong = 0;
+  for (let i = 0; i < names.length; i += 7) {
+    const got = columns.resourceAt(names[i]!, t0 + 5000)!.node.minute.pass;
+    if (got !== 6 || byRecord.resourceAt(names[i]!, t0 + 5000)!.node.minute.pass !== 6) wrong++;
+  }
+  t.equal(wrong, 0, 'every sampled name has its own 1 + 2 + 3 passes');
+  t.equal(columns.counters.recordsCounted, 60_000);
+  t.same(columns.exportState(), byRecord.exportState(), 'the checkpointed state');
 });

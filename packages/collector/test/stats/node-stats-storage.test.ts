@@ -139,8 +139,8 @@ t.test('the lazily allocated ring reads exactly as the full ring, and holds stor
         }
       }
       t.equal(bad, 0, `origin ${origin}, steps up to ${stepMs} ms: every read and every bucket count as the full ring`);
-      // The directory (120 bytes), a 3-number header and at most four times the buckets used (at least two).
-      t.ok(lazy.storageBytes <= RING_SAMPLE_COUNT + 8 * (3 + Math.min(RING_SAMPLE_COUNT, Math.max(2, 4 * lazy.bucketsUsed)) * FIELD_COUNT), `${lazy.storageBytes} bytes for ${lazy.bucketsUsed} buckets`);
+      // The directory (120 bytes) and at most four times the buckets used (at least two).
+      t.ok(lazy.storageBytes <= RING_SAMPLE_COUNT + 8 * Math.min(RING_SAMPLE_COUNT, Math.max(2, 4 * lazy.bucketsUsed)) * FIELD_COUNT, `${lazy.storageBytes} bytes for ${lazy.bucketsUsed} buckets`);
       if (stepMs === 300) t.equal(grewTo, RING_SAMPLE_COUNT, 'dense traffic uses every slot');
     }
   }
@@ -151,8 +151,8 @@ t.test('the lazily allocated ring reads exactly as the full ring, and holds stor
 t.test('a node starts with room for two buckets, then grows with the slots it uses', async (t) => {
   const n = new NodeStats('r', '');
   t.equal(n.bucketsUsed, 0);
-  const empty = RING_SAMPLE_COUNT + 3 * 8;
-  t.equal(n.storageBytes, empty + 2 * FIELD_COUNT * 8, 'the directory, the header and two buckets');
+  const empty = RING_SAMPLE_COUNT;
+  t.equal(n.storageBytes, empty + 2 * FIELD_COUNT * 8, 'the directory and two buckets');
   const t0 = 1_764_120_000_000;
   n.record(CALL, t0 + 100, 1, 20, false); // entry and exit in bucket t0
   t.equal(n.bucketsUsed, 1);
@@ -175,7 +175,7 @@ t.test('a node starts with room for two buckets, then grows with the slots it us
   t.equal(n.concurrency, 6, 'the concurrency still counts it (as before: it is not a window)');
   for (let i = 0; i < RING_SAMPLE_COUNT * 2; i++) n.record(PASS, t0 + 120_000 + i * RING_BUCKET_MS, 1, 0, false);
   t.equal(n.bucketsUsed, RING_SAMPLE_COUNT);
-  t.equal(n.storageBytes, RING_SAMPLE_COUNT + 8 * (3 + RING_SAMPLE_COUNT * FIELD_COUNT), 'at most the full ring');
+  t.equal(n.storageBytes, RING_SAMPLE_COUNT + 8 * RING_SAMPLE_COUNT * FIELD_COUNT, 'at most the full ring');
   t.equal(n.snapshotAt(t0 + 120_000 + 239 * RING_BUCKET_MS).minute.pass, 120, 'the last minute: one PASS a bucket');
 });
 
@@ -276,7 +276,7 @@ t.test('a node that touches a few slots a minute keeps a few buckets for an hour
   t.same(n.snapshotAt(end + 30_000), full(end + 30_000), 'as are later reads');
   n.reclaimBefore(end + 60_000 + 123 + 15);
   t.equal(n.bucketsUsed, 0, 'idle for a minute: no bucket left');
-  t.equal(n.storageBytes, RING_SAMPLE_COUNT + 8 * (3 + 2 * FIELD_COUNT), 'back to the directory, the header and room for two buckets');
+  t.equal(n.storageBytes, RING_SAMPLE_COUNT + 8 * 2 * FIELD_COUNT, 'back to the directory and room for two buckets');
   t.same(n.snapshotAt(end + 120_000).minute, { pass: 0, block: 0, success: 0, exception: 0, totalRequest: 0, rtSumMs: 0, occupiedPass: 0 });
   n.record(PASS, end + 120_000, 2, 0, false);
   t.equal(n.snapshotAt(end + 120_000).second.passQps, 2, 'and it counts again');
@@ -367,4 +367,24 @@ t.test('the ring storage hands given-back blocks out again and clears reused dir
   t.same([...s.directorySlabOf(d).subarray(s.directoryOffsetOf(d), s.directoryOffsetOf(d) + 120)], new Array(120).fill(0), 'cleared');
   t.equal(s.directoriesInUse, 2);
   t.ok(RING_STORAGE.slabBytes > 0, 'the nodes of this test live in the shared storage');
+});
+
+t.test("a store's nodes keep their rings in the store's own storage, not in the shared one", async (t) => {
+  const before = RING_STORAGE.numbersInUse;
+  const directoriesBefore = RING_STORAGE.directoriesInUse;
+  const store = new StatsStore();
+  const r = emptyFlowRecord();
+  r.kind = RecordKind.CALL;
+  r.rtMs = 5;
+  for (let i = 0; i < 400; i++) {
+    r.tsMs = 1_764_120_000_000 + i * 250;
+    r.name = `res-${i % 7}`;
+    r.origin = i % 3 === 0 ? 'app-a' : '';
+    store.add(r, 1_764_120_000_000 + 100_000);
+  }
+  t.equal(store.counters.recordsCounted, 400);
+  // res-0: i = 0, 7, 14, …; the minute window at t0 + 100 s holds seconds 41 to 99 (i ≥ 164): i = 168 … 399, 34 records.
+  t.equal(store.resourceAt('res-0', 1_764_120_000_000 + 100_000)!.node.minute.success, 34, 'the records of res-0 in the last minute');
+  t.equal(RING_STORAGE.numbersInUse, before, 'no block taken from the shared storage');
+  t.equal(RING_STORAGE.directoriesInUse, directoriesBefore, 'no directory either');
 });
