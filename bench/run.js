@@ -51,7 +51,7 @@ async function main() {
   const step = async (key, fn) => {
     if (!want(key)) return;
     // The previous benchmark's file writes are flushed first, so that their write-back does not
-    // run during this one's timed part (appends got ~25 % slower in a run where it did).
+    // run during this one's timed part.
     try {
       execFileSync('sync');
     } catch {
