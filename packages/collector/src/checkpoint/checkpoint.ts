@@ -7,10 +7,8 @@
 // look (`commit()`) right before the rename, so a checkpoint overtaken while it was being made
 // durable is dropped instead of replacing a newer one.
 
-import { constants, readFileSync, renameSync, unlinkSync } from 'node:fs';
-import { open } from 'node:fs/promises';
-import { dirname } from 'node:path';
-import { assertOwnDirectory, EXCL_FLAGS, removeQuietly, tempNameFor, writeFileSafely } from '../pin/safe-write.js';
+import { readFileSync, unlinkSync } from 'node:fs';
+import { writeFileSafely, writeFileSafelyAsync } from '../pin/safe-write.js';
 import type { MetricLogPosition } from '../metriclog/writer.js';
 import type { StoreState } from '../stats/store-state.js';
 
@@ -50,37 +48,8 @@ export function writeCheckpoint(path: string, checkpoint: Checkpoint): void {
  * in the same turn of the event loop as that look, then the directory fsynced. Resolves true once
  * the new checkpoint is durable, false when `commit()` said no (the temp file is removed).
  */
-export async function writeCheckpointAsync(path: string, text: string, commit: () => boolean): Promise<boolean> {
-  const dir = dirname(path);
-  assertOwnDirectory(dir);
-  const tmp = tempNameFor(path);
-  const file = await open(tmp, EXCL_FLAGS, 0o600);
-  try {
-    await file.writeFile(text, 'utf8');
-    await file.sync();
-  } catch (err) {
-    await file.close().catch(() => undefined);
-    removeQuietly(tmp);
-    throw err;
-  }
-  await file.close();
-  if (!commit()) {
-    removeQuietly(tmp);
-    return false;
-  }
-  try {
-    renameSync(tmp, path);
-  } catch (err) {
-    removeQuietly(tmp);
-    throw err;
-  }
-  const d = await open(dir, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW);
-  try {
-    await d.sync();
-  } finally {
-    await d.close();
-  }
-  return true;
+export function writeCheckpointAsync(path: string, text: string, commit: () => boolean): Promise<boolean> {
+  return writeFileSafelyAsync(path, text, commit);
 }
 
 /** Reads the checkpoint; null when there is none. Throws CheckpointError when it is unreadable. */

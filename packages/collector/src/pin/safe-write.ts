@@ -5,6 +5,7 @@
 // user; otherwise the write is refused with E_UNSAFE_PATH and nothing is written.
 
 import { closeSync, constants, fsyncSync, lstatSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 
@@ -36,7 +37,7 @@ export function assertOwnDirectory(dir: string): void {
 }
 
 /** Flags of a new temp file: created, never an existing one, never through a link. */
-export const EXCL_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
+const EXCL_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
 
 /** A new temp name next to path: `<name>.tmp-<16 hex>`. */
 export function tempNameFor(path: string): string {
@@ -68,9 +69,12 @@ export function writeExclusiveTemp(path: string, data: string | Uint8Array, mode
   return tmp;
 }
 
+/** How a directory is opened to be fsynced: never through a link. */
+const DIR_FLAGS = constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW;
+
 /** fsyncs a directory (opened without following a link). */
 export function fsyncDirectory(dir: string): void {
-  const fd = openSync(dir, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW);
+  const fd = openSync(dir, DIR_FLAGS);
   try {
     fsyncSync(fd);
   } finally {
@@ -96,4 +100,43 @@ export function writeFileSafely(path: string, data: string | Uint8Array, mode = 
     throw err;
   }
   fsyncDirectory(dirname(path));
+}
+
+/**
+ * writeFileSafely without holding the event loop during the writes and fsyncs (they run on
+ * libuv's thread pool), with a last look before the rename: `commit()` is asked in the same turn
+ * of the event loop as the rename, and when it says no the temp file is removed and nothing
+ * replaced. Resolves true once the new file is durable, false when `commit()` said no.
+ */
+export async function writeFileSafelyAsync(path: string, data: string, commit: () => boolean, mode = 0o600): Promise<boolean> {
+  const dir = dirname(path);
+  assertOwnDirectory(dir);
+  const tmp = tempNameFor(path);
+  const file = await open(tmp, EXCL_FLAGS, mode);
+  try {
+    await file.writeFile(data, 'utf8');
+    await file.sync();
+  } catch (err) {
+    await file.close().catch(() => undefined);
+    removeQuietly(tmp);
+    throw err;
+  }
+  await file.close();
+  if (!commit()) {
+    removeQuietly(tmp);
+    return false;
+  }
+  try {
+    renameSync(tmp, path);
+  } catch (err) {
+    removeQuietly(tmp);
+    throw err;
+  }
+  const d = await open(dir, DIR_FLAGS);
+  try {
+    await d.sync();
+  } finally {
+    await d.close();
+  }
+  return true;
 }
