@@ -234,7 +234,7 @@ export class Sentinel {
 
   /**
    * CALL: one entry and its exit at once; tsMs is the entry time. The hot path of a batching
-   * filter, written out in full (no call but the clock, the id cache and the encoder's).
+   * filter, written out in full (no call but the clock, refOf and the encoder's).
    */
   recordCall(resource: string, rtMs: number, options?: RecordOptions): void {
     if (typeof resource !== 'string' || resource.length === 0 || resource.length > SHORT_NAME_UNITS) checkName('resource', resource);
@@ -253,13 +253,7 @@ export class Sentinel {
     }
     if (tsMs === undefined) tsMs = this.host.nowMs();
     else checkTs(tsMs);
-    let ref: ResourceRef = resource;
-    if (this.map !== null) {
-      // The id cache's fast path (refOf does the rest): a name with an id, within the current period.
-      const sinceMs = tsMs - this.idsSinceMs;
-      const id = sinceMs < ID_CACHE_MS && sinceMs > -ID_CACHE_MS ? this.ids[resource] : undefined;
-      ref = id !== undefined && id > 0 ? id : this.refOf(resource, tsMs);
-    }
+    const ref = this.refOf(resource, tsMs);
     if (this.buffered === 0 && !this.carriesWriter) this.startFrame(tsMs);
     if (!this.builder.addCall(tsMs, ref, rtMs, error, origin)) this.addToNextFrame(RecordKind.CALL, tsMs, ref, rtMs, error, 1, origin);
     this.buffered++;
@@ -383,13 +377,7 @@ export class Sentinel {
     }
     if (tsMs === undefined) tsMs = this.host.nowMs();
     else checkTs(tsMs);
-    let ref: ResourceRef = resource;
-    if (this.map !== null) {
-      // The id cache's fast path (refOf does the rest): a name with an id, within the current period.
-      const sinceMs = tsMs - this.idsSinceMs;
-      const id = sinceMs < ID_CACHE_MS && sinceMs > -ID_CACHE_MS ? this.ids[resource] : undefined;
-      ref = id !== undefined && id > 0 ? id : this.refOf(resource, tsMs);
-    }
+    const ref = this.refOf(resource, tsMs);
     this.add(kind, tsMs, ref, rtMs, error, count, origin);
   }
 
