@@ -11,6 +11,8 @@ import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { FrameBuilder, bucketSecOf, segmentName } from '@sentinel-wasi/protocol/encode';
+import { openHttp1 } from './lib/http1-client.js';
+import { startPlainServer } from './lib/plain-server.js';
 import { percentile } from './lib/stats.js';
 import { writeSegments } from './lib/segments.js';
 import { STANDARD, generate, makeNames, makeRng } from './lib/workload.js';
@@ -76,22 +78,22 @@ async function startDaemon(extraArgs = [], { memProbe = false } = {}) {
   }
 }
 
-function getJson(url) {
+/** GET through node:http with a keep-alive Agent; resolves to the body as text. */
+function getText(url) {
   return new Promise((resolvePromise, reject) => {
     const req = request(url, { agent }, (res) => {
       const chunks = [];
       res.on('data', (d) => chunks.push(d));
-      res.on('end', () => {
-        try {
-          resolvePromise(JSON.parse(Buffer.concat(chunks).toString('utf8')));
-        } catch (e) {
-          reject(e);
-        }
-      });
+      res.on('end', () => resolvePromise(Buffer.concat(chunks).toString('utf8')));
+      res.on('error', reject);
     });
     req.on('error', reject);
     req.end();
   });
+}
+
+async function getJson(url) {
+  return JSON.parse(await getText(url));
 }
 
 function rssMb(pid) {
@@ -119,47 +121,92 @@ function makeAppender(pin, writer) {
   };
 }
 
+/** Latency percentiles of one row (ms). */
+function row(xs) {
+  return { samples: xs.length, p50Ms: percentile(xs, 50), p90Ms: percentile(xs, 90), p99Ms: percentile(xs, 99), maxMs: Math.max(...xs) };
+}
+
 /**
  * Freshness: `samples` times, append one frame (PASS + CALL of resource `fresh`, as a filter
  * flushes a request) and poll GET /api/v1/resources until that resource's concurrency (a plain
  * counter, +1 per PASS, no window) shows the new total. Gaps between samples are random (0–20 ms
  * by default) so appends do not fall in step with the daemon's timer. Polls are ~1 ms apart (setTimeout), so
  * a sample that needs a second poll carries up to ~1 ms of polling granularity; `firstPollShare`
- * says how many needed none. In the middle of each gap the same GET is timed without an append
- * (`roundTrip`): the floor of the figure, one HTTP round trip to the same daemon under the same
- * load, measured in the same run.
+ * says how many needed none. Every request of the figure and of its references goes through the
+ * same lean HTTP/1.1 client (bench/lib/http1-client.js: one keep-alive connection, Content-Length
+ * bodies). In the middle of each gap, in a random order, four references are timed: the same GET
+ * without an append (`roundTrip`: one round trip to the same daemon under the same load); the
+ * same client against a plain node:http server in its own process answering a body of the same
+ * size (`floor`: the machine's round trip); and both again through node:http with a keep-alive
+ * Agent (`nodeHttp`, `nodeHttpFloor`: what the client library adds).
  */
 export async function freshness({ samples, seed, daemonArgs = [], pollGapMs = 1, gapMinMs = 0, gapMaxMs = 20 }) {
   const daemon = await startDaemon(daemonArgs);
   const rng = makeRng(seed);
   const appender = makeAppender(daemon.pin, 'fresh');
   const builder = new FrameBuilder();
+  const resourcesPath = '/api/v1/resources';
   const latencies = [];
-  const roundTrips = [];
+  const refs = { roundTrip: [], floor: [], nodeHttp: [], nodeHttpFloor: [] };
   let polls = 0;
   let firstPoll = 0;
   const loadAvgAtStart = loadavg();
+  let client = null;
+  let plainClient = null;
+  let plain = null;
+  let bodyBytes = null;
   try {
-    await getJson(`${daemon.url}/api/v1/resources`);
+    client = await openHttp1(daemon.url);
+    const concurrencyOf = async () => {
+      const res = await client.get(resourcesPath);
+      if (res.status !== 200) throw new Error(`GET ${resourcesPath}: ${res.status} ${res.body}`);
+      return JSON.parse(res.body).resources.find((x) => x.resource === 'fresh')?.concurrency ?? 0;
+    };
+    // One untimed append first, so that every timed answer (and the floor's body) lists the resource.
+    const primeMs = Date.now();
+    builder.addPass(primeMs, 'fresh');
+    builder.addCall(primeMs, 'fresh', 1, false);
+    appender.append(builder.finish(), primeMs);
+    for (let t0 = performance.now(); (await concurrencyOf()) < 1; await sleep(5)) {
+      if (performance.now() - t0 > 10_000) throw new Error('the priming append was not visible after 10 s');
+    }
+    const sameSizeBody = (await client.get(resourcesPath)).body;
+    bodyBytes = Buffer.byteLength(sameSizeBody, 'utf8');
+    plain = await startPlainServer(sameSizeBody);
+    plainClient = await openHttp1(plain.url);
+    const timed = {
+      roundTrip: () => client.get(resourcesPath),
+      floor: () => plainClient.get(resourcesPath),
+      nodeHttp: () => getText(`${daemon.url}${resourcesPath}`),
+      nodeHttpFloor: () => getText(`${plain.url}${resourcesPath}`),
+    };
+    const order = Object.keys(timed);
+    for (const name of order) await timed[name](); // warm every connection once
     for (let i = 0; i < samples; i++) {
       const gapMs = gapMinMs + Math.floor(rng() * (gapMaxMs - gapMinMs));
       await sleep(Math.floor(gapMs / 2));
-      const r0 = performance.now();
-      await getJson(`${daemon.url}/api/v1/resources`);
-      roundTrips.push(performance.now() - r0);
+      for (let k = order.length - 1; k > 0; k--) {
+        const j = Math.floor(rng() * (k + 1));
+        [order[k], order[j]] = [order[j], order[k]];
+      }
+      for (const name of order) {
+        const r0 = performance.now();
+        await timed[name]();
+        refs[name].push(performance.now() - r0);
+      }
       await sleep(gapMs - Math.floor(gapMs / 2));
       const nowMs = Date.now();
       builder.addPass(nowMs, 'fresh');
       builder.addCall(nowMs, 'fresh', 1 + (i % 20), false);
       const frame = builder.finish();
+      const expected = i + 2; // the priming PASS and this sample's
       const t0 = performance.now();
       appender.append(frame, nowMs);
       for (let poll = 1; ; poll++) {
-        const body = await getJson(`${daemon.url}/api/v1/resources`);
+        const concurrency = await concurrencyOf();
         polls++;
-        const r = body.resources.find((x) => x.resource === 'fresh');
-        if (r !== undefined && r.concurrency >= i + 1) {
-          if (r.concurrency !== i + 1) throw new Error(`concurrency ${r.concurrency} after ${i + 1} PASS records`);
+        if (concurrency >= expected) {
+          if (concurrency !== expected) throw new Error(`concurrency ${concurrency} after ${expected} PASS records`);
           if (poll === 1) firstPoll++;
           break;
         }
@@ -170,18 +217,22 @@ export async function freshness({ samples, seed, daemonArgs = [], pollGapMs = 1,
     }
   } finally {
     appender.close();
+    client?.close();
+    plainClient?.close();
+    plain?.stop();
     await daemon.stop();
   }
   return {
-    samples,
-    p50Ms: percentile(latencies, 50),
-    p90Ms: percentile(latencies, 90),
-    p99Ms: percentile(latencies, 99),
-    maxMs: Math.max(...latencies),
+    ...row(latencies),
     minMs: Math.min(...latencies),
     pollsPerSample: polls / samples,
     firstPollShare: firstPoll / samples,
-    roundTrip: { p50Ms: percentile(roundTrips, 50), p90Ms: percentile(roundTrips, 90), p99Ms: percentile(roundTrips, 99), maxMs: Math.max(...roundTrips) },
+    client: 'lean HTTP/1.1 over one keep-alive loopback connection (bench/lib/http1-client.js)',
+    roundTrip: row(refs.roundTrip),
+    floor: row(refs.floor),
+    nodeHttp: row(refs.nodeHttp),
+    nodeHttpFloor: row(refs.nodeHttpFloor),
+    bodyBytes,
     loadAvg: { atStart: loadAvgAtStart, atEnd: loadavg() },
     pollGapMs,
     gapMs: [gapMinMs, gapMaxMs],
