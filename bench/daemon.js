@@ -132,15 +132,16 @@ function row(xs) {
  * counter, +1 per PASS, no window) shows the new total. Gaps between samples are random (0–20 ms
  * by default) so appends do not fall in step with the daemon's timer. Polls are ~1 ms apart (setTimeout), so
  * a sample that needs a second poll carries up to ~1 ms of polling granularity; `firstPollShare`
- * says how many needed none. Every request of the figure and of its references goes through the
- * same lean HTTP/1.1 client (bench/lib/http1-client.js: one keep-alive connection, Content-Length
- * bodies). In the middle of each gap, in a random order, four references are timed: the same GET
+ * says how many needed none. The figure polls through a lean HTTP/1.1 client (bench/lib/http1-client.js:
+ * one keep-alive connection, Content-Length bodies), or node:http with a keep-alive Agent when
+ * `pollClient` is 'node-http' (a diagnostic: what the client library adds). In the middle of each gap, in a random order, four references are timed: the same GET
  * without an append (`roundTrip`: one round trip to the same daemon under the same load); the
  * same client against a plain node:http server in its own process answering a body of the same
  * size (`floor`: the machine's round trip); and both again through node:http with a keep-alive
  * Agent (`nodeHttp`, `nodeHttpFloor`: what the client library adds).
  */
-export async function freshness({ samples, seed, daemonArgs = [], pollGapMs = 1, gapMinMs = 0, gapMaxMs = 20 }) {
+export async function freshness({ samples, seed, daemonArgs = [], pollGapMs = 1, gapMinMs = 0, gapMaxMs = 20, pollClient = 'lean' }) {
+  if (pollClient !== 'lean' && pollClient !== 'node-http') throw new Error(`pollClient must be "lean" or "node-http", got ${pollClient}`);
   const daemon = await startDaemon(daemonArgs);
   const rng = makeRng(seed);
   const appender = makeAppender(daemon.pin, 'fresh');
@@ -157,11 +158,13 @@ export async function freshness({ samples, seed, daemonArgs = [], pollGapMs = 1,
   let bodyBytes = null;
   try {
     client = await openHttp1(daemon.url);
-    const concurrencyOf = async () => {
+    const leanBody = async () => {
       const res = await client.get(resourcesPath);
       if (res.status !== 200) throw new Error(`GET ${resourcesPath}: ${res.status} ${res.body}`);
-      return JSON.parse(res.body).resources.find((x) => x.resource === 'fresh')?.concurrency ?? 0;
+      return res.body;
     };
+    const pollBody = pollClient === 'lean' ? leanBody : () => getText(`${daemon.url}${resourcesPath}`);
+    const concurrencyOf = async () => JSON.parse(await pollBody()).resources.find((x) => x.resource === 'fresh')?.concurrency ?? 0;
     // One untimed append first, so that every timed answer (and the floor's body) lists the resource.
     const primeMs = Date.now();
     builder.addPass(primeMs, 'fresh');
@@ -227,7 +230,8 @@ export async function freshness({ samples, seed, daemonArgs = [], pollGapMs = 1,
     minMs: Math.min(...latencies),
     pollsPerSample: polls / samples,
     firstPollShare: firstPoll / samples,
-    client: 'lean HTTP/1.1 over one keep-alive loopback connection (bench/lib/http1-client.js)',
+    client: pollClient === 'lean' ? 'lean HTTP/1.1 over one keep-alive loopback connection (bench/lib/http1-client.js)' : 'node:http with a keep-alive Agent (one socket)',
+    pollClient,
     roundTrip: row(refs.roundTrip),
     floor: row(refs.floor),
     nodeHttp: row(refs.nodeHttp),

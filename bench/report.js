@@ -13,7 +13,7 @@ export function evaluateGoals(j) {
   const f = j.filter;
   add('ingest.rate', 'ingest ≥ 5 M events/s (one core)', ing.eventsPerSec, ing.eventsPerSec >= 5e6, M(ing.eventsPerSec), `NDJSON ${M(ing.ndjsonEventsPerSec)}; raw read ${M(ing.rawReadEventsPerSec)}`);
   add('ingest.vsNdjson', 'ingest ≥ 5× NDJSON (same events, same store)', ing.vsNdjson, ing.vsNdjson >= 5, `${F(ing.vsNdjson, 2)}×`, `NDJSON ${M(ing.ndjsonEventsPerSec)}`);
-  add('freshness.p99', 'freshness p99 ≤ 2 ms', j.freshness.p99Ms, j.freshness.p99Ms <= 2, `p99 ${F(j.freshness.p99Ms)} ms (p50 ${F(j.freshness.p50Ms)} ms)`, `${j.freshness.details?.roundTrip ? `the GET alone (no append, same run): p99 ${F(j.freshness.details.roundTrip.p99Ms)} ms; ` : ''}an HTTP call per event reaches a server in ${F((f.httpCallUsPerEvent ?? NaN) / 1000, 2)} ms`);
+  add('freshness.p99', 'freshness p99 ≤ 2 ms', j.freshness.p99Ms, j.freshness.p99Ms <= 2, `p99 ${F(j.freshness.p99Ms)} ms (p50 ${F(j.freshness.p50Ms)} ms)`, `${j.freshness.details?.roundTrip ? `the GET alone (no append, same run): p99 ${F(j.freshness.details.roundTrip.p99Ms)} ms; ` : ''}${j.freshness.details?.floor ? `the same client against a plain node:http server: p99 ${F(j.freshness.details.floor.p99Ms)} ms; ` : ''}an HTTP call per event reaches a server in ${F((f.httpCallUsPerEvent ?? NaN) / 1000, 2)} ms`);
   add('filter.buffered', 'filter buffered ≤ 2 µs/event', f.bufferedUsPerEvent, f.bufferedUsPerEvent <= 2, `${F(f.bufferedUsPerEvent, 2)} µs/event`, `unbuffered ${F(f.unbufferedUsPerEvent, 1)} µs; noop ${F(f.noopUsPerEvent, 2)} µs`);
   add('filter.vsHttp', 'filter buffered ≥ 300× cheaper than an HTTP call per event', f.httpOverBuffered, f.httpOverBuffered >= 300, `${F(f.httpOverBuffered)}×`, `HTTP call per event ${F(f.httpCallUsPerEvent)} µs`);
   const fd = f.details ?? {};
@@ -173,22 +173,36 @@ export function renderMarkdown(j) {
   p('real binary, its own process, HTTP over 127.0.0.1, keep-alive): the resource\'s concurrency (a plain counter, +1 per');
   p('PASS) is polled about every millisecond until it shows the new total. Random 0–20 ms gaps between samples. The');
   p('append is made by the benchmark process with the single `write` a filter makes; what that append costs inside a');
-  p('component is in the filter table (`unbuffered` − `buffered`). In the middle of each gap the same GET is timed');
-  p('without an append: one HTTP round trip to the same daemon under the same load, the floor of the figure.');
+  p('component is in the filter table (`unbuffered` − `buffered`).');
+  p();
+  p('Client: the figure and its references use one lean HTTP/1.1 client (bench/lib/http1-client.js): a real request over one');
+  p('keep-alive loopback TCP connection (Nagle off), the status line and headers parsed, the body taken by its');
+  p('Content-Length (anything else refused). It skips node:http\'s per-request objects; what those add is measured apart.');
+  p('In the middle of each gap, in a random order, four references are timed in the same run: the same GET without an');
+  p('append (one round trip to the same daemon under the same load); the same client against a plain `node:http` server');
+  p('in its own process answering a body of the same size with the same headers (the machine\'s floor for one round trip);');
+  p('and both GETs again through `node:http` with a keep-alive Agent.');
   p();
   if (fr) {
-    p(table(['collector settings', 'samples', 'p50', 'p90', 'p99', 'max'], [
-      ['defaults (tick 200 ms + log directory watch)', fr.samples, `${F(fr.p50Ms)} ms`, `${F(fr.p90Ms)} ms`, `${F(fr.p99Ms)} ms`, `${F(fr.maxMs)} ms`],
-      ...(fr.tick10 ? [['`--tick-ms 10`', fr.tick10.samples, `${F(fr.tick10.p50Ms)} ms`, `${F(fr.tick10.p90Ms)} ms`, `${F(fr.tick10.p99Ms)} ms`, `${F(fr.tick10.maxMs)} ms`]] : []),
-      ...(fr.sparse ? [['defaults, appends 60–80 ms apart', fr.sparse.samples, `${F(fr.sparse.p50Ms)} ms`, `${F(fr.sparse.p90Ms)} ms`, `${F(fr.sparse.p99Ms)} ms`, `${F(fr.sparse.maxMs)} ms`]] : []),
-      ...(fr.roundTrip ? [['floor: the GET alone, no append (defaults run)', fr.samples, `${F(fr.roundTrip.p50Ms)} ms`, `${F(fr.roundTrip.p90Ms)} ms`, `${F(fr.roundTrip.p99Ms)} ms`, `${F(fr.roundTrip.maxMs)} ms`]] : []),
+    const ms = (x) => `${F(x, 2)} ms`;
+    const r = (label, x, samples = x.samples) => [label, samples, ms(x.p50Ms), ms(x.p90Ms), ms(x.p99Ms), ms(x.maxMs)];
+    p(table(['row', 'samples', 'p50', 'p90', 'p99', 'max'], [
+      r('append → visible, defaults (tick 200 ms + log directory watch)', fr),
+      ...(fr.tick10 ? [r('append → visible, `--tick-ms 10`', fr.tick10)] : []),
+      ...(fr.sparse ? [r('append → visible, appends 60–80 ms apart', fr.sparse)] : []),
+      ...(fr.nodeHttpPoll ? [r('append → visible, polled through `node:http` (keep-alive Agent)', fr.nodeHttpPoll)] : []),
+      ...(fr.roundTrip ? [r('the GET alone, no append (same daemon, defaults run)', fr.roundTrip, fr.roundTrip.samples ?? fr.samples)] : []),
+      ...(fr.floor ? [r(`floor: the same GET to a plain \`node:http\` server, same-size body (${fr.bodyBytes} bytes)`, fr.floor)] : []),
+      ...(fr.nodeHttp ? [r('the GET alone through `node:http` (keep-alive Agent)', fr.nodeHttp)] : []),
+      ...(fr.nodeHttpFloor ? [r('the plain server through `node:http` (keep-alive Agent)', fr.nodeHttpFloor)] : []),
     ]));
     p();
     p('The first row is the figure. The others are diagnostics: a short scan period, (full runs) appends spaced');
-    p('60–80 ms apart, and the round trip without an append. An append to a live segment (a new one included) is read inside');
-    p('the watch event of the log directory (`fs.watch`, packages/collector/src/ingest/log-watch.ts), not by the periodic pass;');
-    p('an HTTP read is answered after the other I/O events of its event-loop turn, so that read comes first; checkpoints make');
-    p('their files durable off the event loop (`Collector.checkpointAsyncAt`), so no fsync holds either.');
+    p('60–80 ms apart, the figure polled through node:http, and the round trips without an append. An append to a live');
+    p('segment (a new one included) is read inside the watch event of the log directory (`fs.watch`,');
+    p('packages/collector/src/ingest/log-watch.ts), not by the periodic pass; an HTTP read is answered after the other I/O');
+    p('events of its event-loop turn, so that read comes first; checkpoints make their files durable off the event loop');
+    p('(`Collector.checkpointAsyncAt`), so no fsync holds either.');
     if (fr.firstPollShare !== undefined) {
       p(`The first poll after the append showed the event in ${F(fr.firstPollShare * 100, 1)} % of the samples (so the poll's`);
       p(`granularity is not in the figure). Load average during the run: ${fr.loadAvg.atStart.map((x) => x.toFixed(2)).join(' / ')} at start, ${fr.loadAvg.atEnd.map((x) => x.toFixed(2)).join(' / ')} at the end.`);
@@ -452,11 +466,15 @@ function analysis(j) {
     lines.push('  the daemon reads an appended segment inside the log directory\'s watch event (log-watch.ts → `Collector.readSegmentAt`),');
     lines.push('  a new segment included, and answers a GET after the other I/O events of its turn, so neither the tick nor a pass is on');
     lines.push(`  the path (the \`--tick-ms 10\` row checks that a shorter period changes nothing) and the first poll sees the append${fr?.firstPollShare !== undefined ? ` (${F(fr.firstPollShare * 100, 1)} % of samples)` : ''}.`);
-    lines.push(`  ${fr?.roundTrip ? `The same GET without an append, in the same run, takes p50 ${F(fr.roundTrip.p50Ms)} ms and p99 ${F(fr.roundTrip.p99Ms)} ms: that much of the figure is one HTTP round trip. ` : ''}A trace of the daemon`);
-    lines.push('  (each watch-triggered read, cycle, checkpoint, HTTP answer and GC timed against the appends) puts the rest in: the watch');
-    lines.push('  event and the read of the new bytes (a few tenths of a ms); GC pauses and the periodic cycles (a few a second);');
-    lines.push('  and, on a loaded machine, the wait for a core: a watch event delivered or an HTTP answer finished milliseconds late');
-    lines.push(`  with nothing else running in the daemon (load average ${fr?.loadAvg ? `${fr.loadAvg.atStart[0].toFixed(2)} at the start of this figure's run` : `at start ${j.meta.machine?.loadAvgAtStart?.map((x) => x.toFixed(2)).join(' / ') ?? 'n/a'}`} on ${j.meta.machine?.cpus ?? 'n/a'} CPUs).`);
+    if (fr?.roundTrip && fr?.floor) {
+      const d = (a, b) => F(a - b, 2);
+      lines.push(`  Split at p50 by the rows of the same run: the machine's round trip (the same client against a plain node:http server,`);
+      lines.push(`  same-size body) ${F(fr.floor.p50Ms, 2)} ms; the daemon's answer over that (GET alone − floor) ${d(fr.roundTrip.p50Ms, fr.floor.p50Ms)} ms; what the append`);
+      lines.push(`  adds (its watch event and read, and the waits for a core around them; figure − GET alone) ${d(fr.p50Ms, fr.roundTrip.p50Ms)} ms.${fr.nodeHttp ? ` Through node:http's keep-alive Agent the GET alone takes ${F(fr.nodeHttp.p50Ms, 2)} ms.` : ''}`);
+      lines.push(`  At p99 (percentiles do not subtract): the figure ${F(fr.p99Ms, 2)} ms, the GET alone ${F(fr.roundTrip.p99Ms, 2)} ms, the plain server ${F(fr.floor.p99Ms, 2)} ms.`);
+      lines.push('  The plain server does nothing else, so its p50 → p99 spread is the machine\'s (either process waiting for a core; load');
+      lines.push(`  average ${fr.loadAvg ? fr.loadAvg.atStart[0].toFixed(2) : 'n/a'} on ${j.meta.machine?.cpus ?? 'n/a'} CPUs at the start of this run), and the figure contains such a round trip.`);
+    }
     lines.push('  The checkpoint\'s fsyncs (once a second) run off the event loop (`Collector.checkpointAsyncAt`): a slow disk holds');
     lines.push('  neither the read nor the answer.');
   }
