@@ -28,7 +28,9 @@ async function startDaemon(extraArgs = [], { memProbe = false } = {}) {
   const pin = mkdtempSync(join(tmpdir(), 'sw-bench-daemon-'));
   const probeOut = join(tmpdir(), `sw-bench-mem-${process.pid}-${Date.now()}.json`);
   const args = [BIN, 'collector', '--pin', pin, '--port', '0', '--log-level', 'warn', ...extraArgs];
-  const nodeArgs = memProbe ? ['--import', join(ROOT, 'bench/lib/mem-probe.js')] : [];
+  // SW_BENCH_DAEMON_NODE_ARGS: extra Node options for the daemon (e.g. --cpu-prof, --trace-gc), space-separated.
+  const extraNodeArgs = (process.env.SW_BENCH_DAEMON_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
+  const nodeArgs = [...extraNodeArgs, ...(memProbe ? ['--import', join(ROOT, 'bench/lib/mem-probe.js')] : [])];
   const child = spawn(process.execPath, [...nodeArgs, ...args], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, SW_BENCH_MEM_PROBE_OUT: probeOut } });
   let stderr = '';
   child.stderr.on('data', (d) => (stderr += d));
@@ -121,6 +123,42 @@ function makeAppender(pin, writer) {
   };
 }
 
+/**
+ * Makes `count` other resources live in the daemon (one CALL each, stamped now, from another
+ * writer), waits until it counted them all, then OTHERS_SETTLE_MS more (the one-time work of
+ * resources new to the daemon: their first seconds sealed, their ids published in the map): the
+ * periodic work (cycles, control ticks, the checkpoint's state export) then runs over that many
+ * resources while the figure is measured.
+ */
+async function addOtherResources(daemon, count, rng) {
+  const names = makeNames(rng, count);
+  const appender = makeAppender(daemon.pin, 'others');
+  const builder = new FrameBuilder();
+  const before = (await getJson(`${daemon.url}/api/v1/health`)).counters.recordsCounted;
+  for (let i = 0; i < count; i++) {
+    const nowMs = Date.now();
+    if (!builder.addCall(nowMs, names[i], 1 + (i % 50), false)) {
+      appender.append(builder.finish(), nowMs);
+      builder.addCall(nowMs, names[i], 1 + (i % 50), false);
+    }
+  }
+  appender.append(builder.finish(), Date.now());
+  appender.close();
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const health = await getJson(`${daemon.url}/api/v1/health`);
+    if (health.counters.recordsCounted >= before + count) break;
+    if (Date.now() > deadline) throw new Error(`the collector counted ${health.counters.recordsCounted - before} of ${count} records in 60 s`);
+    await sleep(50);
+  }
+  const total = (await getJson(`${daemon.url}/api/v1/resources?limit=0`)).total;
+  if (total !== count) throw new Error(`${total} resources tracked, expected ${count}`);
+  await sleep(OTHERS_SETTLE_MS);
+}
+
+/** After other resources are counted, the figure waits this long: their first seconds are sealed, their ids published. */
+const OTHERS_SETTLE_MS = 5000;
+
 /** Latency percentiles of one row (ms). */
 function row(xs) {
   return { samples: xs.length, p50Ms: percentile(xs, 50), p90Ms: percentile(xs, 90), p99Ms: percentile(xs, 99), maxMs: Math.max(...xs) };
@@ -140,13 +178,15 @@ function row(xs) {
  * size (`floor`: the machine's round trip); and both again through node:http with a keep-alive
  * Agent (`nodeHttp`, `nodeHttpFloor`: what the client library adds).
  */
-export async function freshness({ samples, seed, daemonArgs = [], pollGapMs = 1, gapMinMs = 0, gapMaxMs = 20, pollClient = 'lean' }) {
+export async function freshness({ samples, seed, daemonArgs = [], pollGapMs = 1, gapMinMs = 0, gapMaxMs = 20, pollClient = 'lean', otherResources = 0 }) {
   if (pollClient !== 'lean' && pollClient !== 'node-http') throw new Error(`pollClient must be "lean" or "node-http", got ${pollClient}`);
-  const daemon = await startDaemon(daemonArgs);
+  const daemon = await startDaemon(otherResources > 0 ? ['--max-resources', String(otherResources + 1), ...daemonArgs] : daemonArgs);
   const rng = makeRng(seed);
   const appender = makeAppender(daemon.pin, 'fresh');
   const builder = new FrameBuilder();
-  const resourcesPath = '/api/v1/resources';
+  // With other live resources the whole list is a large answer: the figure reads the one resource.
+  const resourcesPath = otherResources > 0 ? '/api/v1/resources/fresh' : '/api/v1/resources';
+  const concurrencyIn = (body) => (otherResources > 0 ? body.node?.concurrency : body.resources.find((x) => x.resource === 'fresh')?.concurrency) ?? 0;
   const latencies = [];
   const refs = { roundTrip: [], floor: [], nodeHttp: [], nodeHttpFloor: [] };
   let polls = 0;
@@ -164,13 +204,14 @@ export async function freshness({ samples, seed, daemonArgs = [], pollGapMs = 1,
       return res.body;
     };
     const pollBody = pollClient === 'lean' ? leanBody : () => getText(`${daemon.url}${resourcesPath}`);
-    const concurrencyOf = async () => JSON.parse(await pollBody()).resources.find((x) => x.resource === 'fresh')?.concurrency ?? 0;
+    const concurrencyOf = async () => concurrencyIn(JSON.parse(await pollBody()));
+    if (otherResources > 0) await addOtherResources(daemon, otherResources, rng);
     // One untimed append first, so that every timed answer (and the floor's body) lists the resource.
     const primeMs = Date.now();
     builder.addPass(primeMs, 'fresh');
     builder.addCall(primeMs, 'fresh', 1, false);
     appender.append(builder.finish(), primeMs);
-    for (let t0 = performance.now(); (await concurrencyOf()) < 1; await sleep(5)) {
+    for (let t0 = performance.now(); (await client.get(resourcesPath)).status !== 200 || (await concurrencyOf()) < 1; await sleep(5)) {
       if (performance.now() - t0 > 10_000) throw new Error('the priming append was not visible after 10 s');
     }
     const sameSizeBody = (await client.get(resourcesPath)).body;
@@ -237,6 +278,8 @@ export async function freshness({ samples, seed, daemonArgs = [], pollGapMs = 1,
     nodeHttp: row(refs.nodeHttp),
     nodeHttpFloor: row(refs.nodeHttpFloor),
     bodyBytes,
+    otherResources,
+    path: resourcesPath,
     loadAvg: { atStart: loadAvgAtStart, atEnd: loadavg() },
     pollGapMs,
     gapMs: [gapMinMs, gapMaxMs],

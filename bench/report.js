@@ -191,6 +191,7 @@ export function renderMarkdown(j) {
       ...(fr.tick10 ? [r('append → visible, `--tick-ms 10`', fr.tick10)] : []),
       ...(fr.sparse ? [r('append → visible, appends 60–80 ms apart', fr.sparse)] : []),
       ...(fr.nodeHttpPoll ? [r('append → visible, polled through `node:http` (keep-alive Agent)', fr.nodeHttpPoll)] : []),
+      ...(fr.others ? [r(`append → visible, ${fr.others.otherResources.toLocaleString('en')} other live resources (\`GET ${fr.others.path}\`)`, fr.others), r('… the same GET alone, no append', fr.others.roundTrip), r(`… the plain server, same-size body (${fr.others.bodyBytes} bytes)`, fr.others.floor)] : []),
       ...(fr.roundTrip ? [r('the GET alone, no append (same daemon, defaults run)', fr.roundTrip, fr.roundTrip.samples ?? fr.samples)] : []),
       ...(fr.floor ? [r(`floor: the same GET to a plain \`node:http\` server, same-size body (${fr.bodyBytes} bytes)`, fr.floor)] : []),
       ...(fr.nodeHttp ? [r('the GET alone through `node:http` (keep-alive Agent)', fr.nodeHttp)] : []),
@@ -198,7 +199,9 @@ export function renderMarkdown(j) {
     ]));
     p();
     p('The first row is the figure. The others are diagnostics: a short scan period, (full runs) appends spaced');
-    p('60–80 ms apart, the figure polled through node:http, and the round trips without an append. An append to a live');
+    p('60–80 ms apart, the figure polled through node:http, the figure beside 10 000 other live resources (counted, then 5 s');
+    p('for their one-time work, before the first sample; the list being large, it reads the one resource), and the round');
+    p('trips without an append. An append to a live');
     p('segment (a new one included) is read inside the watch event of the log directory (`fs.watch`,');
     p('packages/collector/src/ingest/log-watch.ts), not by the periodic pass; an HTTP read is answered after the other I/O');
     p('events of its event-loop turn, so that read comes first; checkpoints make their files durable off the event loop');

@@ -107,7 +107,9 @@ async function main() {
     const sparse = plan.freshnessSparseSamples > 0 ? await runChild(daemonFile, 'freshness', { samples: plan.freshnessSparseSamples, seed: opts.seed, gapMinMs: 60, gapMaxMs: 80 }) : null;
     // The same figure polled through node:http's keep-alive Agent instead of the lean client.
     const nodeHttpPoll = await runChild(daemonFile, 'freshness', { samples: plan.freshnessTickSamples, seed: opts.seed, pollClient: 'node-http' });
-    return { ...base, tick10, sparse, nodeHttpPoll };
+    // 10 000 other live resources: the periodic work at that scale, the figure reading GET /api/v1/resources/fresh.
+    const others = await runChild(daemonFile, 'freshness', { samples: plan.freshnessTickSamples, seed: opts.seed, otherResources: 10_000 });
+    return { ...base, tick10, sparse, nodeHttpPoll, others };
   });
   await step('rss', () => runChild(join(ROOT, 'bench/daemon.js'), 'rss', { resources: 10_000, seed: opts.seed }));
   await step('flow', () => runChild(join(ROOT, 'bench/flow-control.js'), 'flowBench', { seed: opts.seed, seeds: plan.flowSeeds, seconds: plan.flowSeconds }));
