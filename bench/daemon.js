@@ -24,14 +24,15 @@ const agent = new Agent({ keepAlive: true, maxSockets: 1 });
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** Starts `sentinel-wasi collector` on a fresh pin; resolves when address.json names its URL. */
-async function startDaemon(extraArgs = [], { memProbe = false } = {}) {
+async function startDaemon(extraArgs = [], { memProbe = false, stageProbe = false } = {}) {
   const pin = mkdtempSync(join(tmpdir(), 'sw-bench-daemon-'));
   const probeOut = join(tmpdir(), `sw-bench-mem-${process.pid}-${Date.now()}.json`);
+  const stageOut = join(tmpdir(), `sw-bench-stages-${process.pid}-${Date.now()}.json`);
   const args = [BIN, 'collector', '--pin', pin, '--port', '0', '--log-level', 'warn', ...extraArgs];
   // SW_BENCH_DAEMON_NODE_ARGS: extra Node options for the daemon (e.g. --cpu-prof, --trace-gc), space-separated.
   const extraNodeArgs = (process.env.SW_BENCH_DAEMON_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
-  const nodeArgs = [...extraNodeArgs, ...(memProbe ? ['--import', join(ROOT, 'bench/lib/mem-probe.js')] : [])];
-  const child = spawn(process.execPath, [...nodeArgs, ...args], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, SW_BENCH_MEM_PROBE_OUT: probeOut } });
+  const nodeArgs = [...extraNodeArgs, ...(memProbe ? ['--import', join(ROOT, 'bench/lib/mem-probe.js')] : []), ...(stageProbe ? ['--import', join(ROOT, 'bench/lib/stage-probe.js')] : [])];
+  const child = spawn(process.execPath, [...nodeArgs, ...args], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, SW_BENCH_MEM_PROBE_OUT: probeOut, ...(stageProbe ? { SW_BENCH_STAGE_PROBE_OUT: stageOut } : {}) } });
   let stderr = '';
   child.stderr.on('data', (d) => (stderr += d));
   let exited = null;
@@ -60,14 +61,23 @@ async function startDaemon(extraArgs = [], { memProbe = false } = {}) {
           }
           throw new Error('the memory probe did not answer');
         },
+        /** Stops the daemon; resolves to the stage probe's timings (needs stageProbe and a clean exit), else null. */
         async stop() {
           if (exited === null) {
             child.kill('SIGTERM');
             for (let i = 0; i < 100 && exited === null; i++) await sleep(50);
             if (exited === null) child.kill('SIGKILL');
           }
+          let stages = null;
+          try {
+            if (stageProbe) stages = JSON.parse(readFileSync(stageOut, 'utf8'));
+          } catch {
+            stages = null;
+          }
           rmSync(pin, { recursive: true, force: true });
           rmSync(probeOut, { force: true });
+          rmSync(stageOut, { force: true });
+          return stages;
         },
       };
     } catch {
@@ -159,9 +169,18 @@ async function addOtherResources(daemon, count, rng) {
 /** After other resources are counted, the figure waits this long: their first seconds are sealed, their ids published. */
 const OTHERS_SETTLE_MS = 5000;
 
+/** GC pauses from the stage probe ([kind, ms] pairs): scavenges ('minor') apart from the other collections. */
+function gcRows(pauses) {
+  const of = (kind) => {
+    const ms = pauses.filter((p) => p[0] === kind).map((p) => p[1]);
+    return { pauses: ms.length, totalMs: ms.reduce((a, b) => a + b, 0), ...row(ms) };
+  };
+  return { minor: of('minor'), other: of('other') };
+}
+
 /** Latency percentiles of one row (ms). */
 function row(xs) {
-  return { samples: xs.length, p50Ms: percentile(xs, 50), p90Ms: percentile(xs, 90), p99Ms: percentile(xs, 99), maxMs: Math.max(...xs) };
+  return { samples: xs.length, p50Ms: percentile(xs, 50), p90Ms: percentile(xs, 90), p99Ms: percentile(xs, 99), maxMs: xs.length === 0 ? null : xs.reduce((a, b) => Math.max(a, b)) };
 }
 
 /**
@@ -178,9 +197,10 @@ function row(xs) {
  * size (`floor`: the machine's round trip); and both again through node:http with a keep-alive
  * Agent (`nodeHttp`, `nodeHttpFloor`: what the client library adds).
  */
-export async function freshness({ samples, seed, daemonArgs = [], pollGapMs = 1, gapMinMs = 0, gapMaxMs = 20, pollClient = 'lean', otherResources = 0 }) {
+export async function freshness({ samples, seed, daemonArgs = [], pollGapMs = 1, gapMinMs = 0, gapMaxMs = 20, pollClient = 'lean', otherResources = 0, stageProbe = false }) {
   if (pollClient !== 'lean' && pollClient !== 'node-http') throw new Error(`pollClient must be "lean" or "node-http", got ${pollClient}`);
-  const daemon = await startDaemon(otherResources > 0 ? ['--max-resources', String(otherResources + 1), ...daemonArgs] : daemonArgs);
+  const daemon = await startDaemon(otherResources > 0 ? ['--max-resources', String(otherResources + 1), ...daemonArgs] : daemonArgs, { stageProbe });
+  let stages = null;
   const rng = makeRng(seed);
   const appender = makeAppender(daemon.pin, 'fresh');
   const builder = new FrameBuilder();
@@ -264,7 +284,7 @@ export async function freshness({ samples, seed, daemonArgs = [], pollGapMs = 1,
     client?.close();
     plainClient?.close();
     plain?.stop();
-    await daemon.stop();
+    stages = await daemon.stop();
   }
   return {
     ...row(latencies),
@@ -280,6 +300,9 @@ export async function freshness({ samples, seed, daemonArgs = [], pollGapMs = 1,
     bodyBytes,
     otherResources,
     path: resourcesPath,
+    // The daemon's own clock (stage probe): each log-directory watch callback (the read of an append),
+    // each HTTP answer (request event to finish), each GC pause; over the whole run.
+    daemonStages: stages === null ? null : { watchRead: row(stages.watchMs), answer: row(stages.answerMs), gc: gcRows(stages.gcMs) },
     loadAvg: { atStart: loadAvgAtStart, atEnd: loadavg() },
     pollGapMs,
     gapMs: [gapMinMs, gapMaxMs],

@@ -181,7 +181,9 @@ export function renderMarkdown(j) {
   p('In the middle of each gap, in a random order, four references are timed in the same run: the same GET without an');
   p('append (one round trip to the same daemon under the same load); the same client against a plain `node:http` server');
   p('in its own process answering a body of the same size with the same headers (the machine\'s floor for one round trip);');
-  p('and both GETs again through `node:http` with a keep-alive Agent.');
+  p('and both GETs again through `node:http` with a keep-alive Agent. The figure\'s daemon (first row) carries a stage probe');
+  p('(bench/lib/stage-probe.js, two clock reads per event) that times its log-directory watch callbacks, its HTTP answers');
+  p('and its GC pauses on its own clock.');
   p();
   if (fr) {
     const ms = (x) => `${F(x, 2)} ms`;
@@ -474,6 +476,8 @@ function analysis(j) {
       lines.push(`  Split at p50 by the rows of the same run: the machine's round trip (the same client against a plain node:http server,`);
       lines.push(`  same-size body) ${F(fr.floor.p50Ms, 2)} ms; the daemon's answer over that (GET alone − floor) ${d(fr.roundTrip.p50Ms, fr.floor.p50Ms)} ms; what the append`);
       lines.push(`  adds (its watch event and read, and the waits for a core around them; figure − GET alone) ${d(fr.p50Ms, fr.roundTrip.p50Ms)} ms.${fr.nodeHttp ? ` Through node:http's keep-alive Agent the GET alone takes ${F(fr.nodeHttp.p50Ms, 2)} ms.` : ''}`);
+      const st = fr.daemonStages;
+      if (st) lines.push(`  On the daemon's own clock (stage probe, p50 / p99): the watch callback that reads one append ${F(st.watchRead.p50Ms, 2)} / ${F(st.watchRead.p99Ms, 2)} ms (${st.watchRead.samples} callbacks); an HTTP answer from its request event to its write ${F(st.answer.p50Ms, 2)} / ${F(st.answer.p99Ms, 2)} ms; GC: ${st.gc.minor.pauses} scavenges (${F(st.gc.minor.totalMs, 1)} ms in all, longest ${F(st.gc.minor.maxMs, 2)} ms) and ${st.gc.other.pauses} other collections (${F(st.gc.other.totalMs, 1)} ms in all) over the run, start-up included.`);
       lines.push(`  At p99 (percentiles do not subtract): the figure ${F(fr.p99Ms, 2)} ms, the GET alone ${F(fr.roundTrip.p99Ms, 2)} ms, the plain server ${F(fr.floor.p99Ms, 2)} ms.`);
       lines.push('  The plain server does nothing else, so its p50 → p99 spread is the machine\'s (either process waiting for a core; load');
       lines.push(`  average ${fr.loadAvg ? fr.loadAvg.atStart[0].toFixed(2) : 'n/a'} on ${j.meta.machine?.cpus ?? 'n/a'} CPUs at the start of this run), and the figure contains such a round trip.`);

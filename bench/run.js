@@ -100,7 +100,8 @@ async function main() {
   await step('filter', () => runChild(join(ROOT, 'bench/filter.js'), 'filterBench', { events: plan.filterEvents, httpEvents: plan.httpEvents, repeats: plan.filterRepeats }));
   await step('freshness', async () => {
     const daemonFile = join(ROOT, 'bench/daemon.js');
-    const base = await runChild(daemonFile, 'freshness', { samples: plan.freshnessSamples, seed: opts.seed });
+    // The figure's daemon carries the stage probe (bench/lib/stage-probe.js): its own timing of each read and answer.
+    const base = await runChild(daemonFile, 'freshness', { samples: plan.freshnessSamples, seed: opts.seed, stageProbe: true });
     const tick10 = await runChild(daemonFile, 'freshness', { samples: plan.freshnessTickSamples, seed: opts.seed, daemonArgs: ['--tick-ms', '10'] });
     // Appends 60–80 ms apart: every append finds the daemon idle (no earlier sample's work in flight).
     // (Full runs only: it needs ~80 ms a sample.)
