@@ -217,6 +217,8 @@ export async function freshness({ samples, seed, daemonArgs = [], pollGapMs = 1,
   let plain = null;
   let bodyBytes = null;
   try {
+    // (Before the connection opens: the settle would outlast the daemon's keep-alive timeout.)
+    if (otherResources > 0) await addOtherResources(daemon, otherResources, rng);
     client = await openHttp1(daemon.url);
     const leanBody = async () => {
       const res = await client.get(resourcesPath);
@@ -225,7 +227,6 @@ export async function freshness({ samples, seed, daemonArgs = [], pollGapMs = 1,
     };
     const pollBody = pollClient === 'lean' ? leanBody : () => getText(`${daemon.url}${resourcesPath}`);
     const concurrencyOf = async () => concurrencyIn(JSON.parse(await pollBody()));
-    if (otherResources > 0) await addOtherResources(daemon, otherResources, rng);
     // One untimed append first, so that every timed answer (and the floor's body) lists the resource.
     const primeMs = Date.now();
     builder.addPass(primeMs, 'fresh');
