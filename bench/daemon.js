@@ -190,15 +190,17 @@ function row(xs) {
  * by default) so appends do not fall in step with the daemon's timer. Polls are ~1 ms apart (setTimeout), so
  * a sample that needs a second poll carries up to ~1 ms of polling granularity; `firstPollShare`
  * says how many needed none. The figure polls through a lean HTTP/1.1 client (bench/lib/http1-client.js:
- * one keep-alive connection, Content-Length bodies), or node:http with a keep-alive Agent when
- * `pollClient` is 'node-http' (a diagnostic: what the client library adds). In the middle of each gap, in a random order, four references are timed: the same GET
+ * one keep-alive connection, Content-Length bodies); with `pollClient` 'alternate', every other
+ * sample polls through node:http with a keep-alive Agent instead (`nodeHttpPoll`: the figure as
+ * node:http sees it, interleaved with the lean client's in the same run). In the middle of each
+ * gap, in a random order, four references are timed: the same GET
  * without an append (`roundTrip`: one round trip to the same daemon under the same load); the
  * same client against a plain node:http server in its own process answering a body of the same
  * size (`floor`: the machine's round trip); and both again through node:http with a keep-alive
  * Agent (`nodeHttp`, `nodeHttpFloor`: what the client library adds).
  */
 export async function freshness({ samples, seed, daemonArgs = [], pollGapMs = 1, gapMinMs = 0, gapMaxMs = 20, pollClient = 'lean', otherResources = 0, stageProbe = false }) {
-  if (pollClient !== 'lean' && pollClient !== 'node-http') throw new Error(`pollClient must be "lean" or "node-http", got ${pollClient}`);
+  if (pollClient !== 'lean' && pollClient !== 'alternate') throw new Error(`pollClient must be "lean" or "alternate", got ${pollClient}`);
   const daemon = await startDaemon(otherResources > 0 ? ['--max-resources', String(otherResources + 1), ...daemonArgs] : daemonArgs, { stageProbe });
   let stages = null;
   const rng = makeRng(seed);
@@ -208,6 +210,7 @@ export async function freshness({ samples, seed, daemonArgs = [], pollGapMs = 1,
   const resourcesPath = otherResources > 0 ? '/api/v1/resources/fresh' : '/api/v1/resources';
   const concurrencyIn = (body) => (otherResources > 0 ? body.node?.concurrency : body.resources.find((x) => x.resource === 'fresh')?.concurrency) ?? 0;
   const latencies = [];
+  const nodeHttpLatencies = [];
   const refs = { roundTrip: [], floor: [], nodeHttp: [], nodeHttpFloor: [] };
   let polls = 0;
   let firstPoll = 0;
@@ -225,8 +228,8 @@ export async function freshness({ samples, seed, daemonArgs = [], pollGapMs = 1,
       if (res.status !== 200) throw new Error(`GET ${resourcesPath}: ${res.status} ${res.body}`);
       return res.body;
     };
-    const pollBody = pollClient === 'lean' ? leanBody : () => getText(`${daemon.url}${resourcesPath}`);
-    const concurrencyOf = async () => concurrencyIn(JSON.parse(await pollBody()));
+    const nodeHttpBody = () => getText(`${daemon.url}${resourcesPath}`);
+    const concurrencyOf = async (viaNodeHttp = false) => concurrencyIn(JSON.parse(await (viaNodeHttp ? nodeHttpBody() : leanBody())));
     // One untimed append first, so that every timed answer (and the floor's body) lists the resource.
     const primeMs = Date.now();
     builder.addPass(primeMs, 'fresh');
@@ -265,10 +268,11 @@ export async function freshness({ samples, seed, daemonArgs = [], pollGapMs = 1,
       builder.addCall(nowMs, 'fresh', 1 + (i % 20), false);
       const frame = builder.finish();
       const expected = i + 2; // the priming PASS and this sample's
+      const viaNodeHttp = pollClient === 'alternate' && i % 2 === 1;
       const t0 = performance.now();
       appender.append(frame, nowMs);
       for (let poll = 1; ; poll++) {
-        const concurrency = await concurrencyOf();
+        const concurrency = await concurrencyOf(viaNodeHttp);
         polls++;
         if (concurrency >= expected) {
           if (concurrency !== expected) throw new Error(`concurrency ${concurrency} after ${expected} PASS records`);
@@ -278,7 +282,7 @@ export async function freshness({ samples, seed, daemonArgs = [], pollGapMs = 1,
         if (performance.now() - t0 > 10_000) throw new Error(`sample ${i}: not visible after 10 s`);
         await sleep(pollGapMs); // ~1 ms between polls: fine enough, and no request storm against the daemon
       }
-      latencies.push(performance.now() - t0);
+      (viaNodeHttp ? nodeHttpLatencies : latencies).push(performance.now() - t0);
     }
   } finally {
     appender.close();
@@ -292,8 +296,9 @@ export async function freshness({ samples, seed, daemonArgs = [], pollGapMs = 1,
     minMs: Math.min(...latencies),
     pollsPerSample: polls / samples,
     firstPollShare: firstPoll / samples,
-    client: pollClient === 'lean' ? 'lean HTTP/1.1 over one keep-alive loopback connection (bench/lib/http1-client.js)' : 'node:http with a keep-alive Agent (one socket)',
+    client: 'lean HTTP/1.1 over one keep-alive loopback connection (bench/lib/http1-client.js)',
     pollClient,
+    nodeHttpPoll: nodeHttpLatencies.length === 0 ? null : row(nodeHttpLatencies),
     roundTrip: row(refs.roundTrip),
     floor: row(refs.floor),
     nodeHttp: row(refs.nodeHttp),

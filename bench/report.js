@@ -192,7 +192,7 @@ export function renderMarkdown(j) {
       r('append → visible, defaults (tick 200 ms + log directory watch)', fr),
       ...(fr.tick10 ? [r('append → visible, `--tick-ms 10`', fr.tick10)] : []),
       ...(fr.sparse ? [r('append → visible, appends 60–80 ms apart', fr.sparse)] : []),
-      ...(fr.nodeHttpPoll ? [r('append → visible, polled through `node:http` (keep-alive Agent)', fr.nodeHttpPoll)] : []),
+      ...(fr.nodeHttpPoll?.nodeHttpPoll ? [r('append → visible, one run alternating clients: the lean client (even samples)', fr.nodeHttpPoll), r('… the same run, polled through `node:http` with a keep-alive Agent (odd samples)', fr.nodeHttpPoll.nodeHttpPoll)] : []),
       ...(fr.others ? [r(`append → visible, ${fr.others.otherResources.toLocaleString('en')} other live resources (\`GET ${fr.others.path}\`)`, fr.others), r('… the same GET alone, no append', fr.others.roundTrip), r(`… the plain server, same-size body (${fr.others.bodyBytes} bytes)`, fr.others.floor)] : []),
       ...(fr.roundTrip ? [r('the GET alone, no append (same daemon, defaults run)', fr.roundTrip, fr.roundTrip.samples ?? fr.samples)] : []),
       ...(fr.floor ? [r(`floor: the same GET to a plain \`node:http\` server, same-size body (${fr.bodyBytes} bytes)`, fr.floor)] : []),
@@ -201,10 +201,10 @@ export function renderMarkdown(j) {
     ]));
     p();
     p('The first row is the figure. The others are diagnostics: a short scan period, (full runs) appends spaced');
-    p('60–80 ms apart, the figure polled through node:http, the figure beside 10 000 other live resources (counted, then 5 s');
-    p('for their one-time work, before the first sample; the list being large, it reads the one resource), and the round');
-    p('trips without an append. An append to a live');
-    p('segment (a new one included) is read inside the watch event of the log directory (`fs.watch`,');
+    p('60–80 ms apart, a run whose samples alternate between the lean client and node:http (the client\'s share of the');
+    p('figure, both halves under the same load), the figure beside 10 000 other live resources (counted, then 5 s for their');
+    p('one-time work before the first sample; the list being large, it reads the one resource), and the round trips');
+    p('without an append. An append to a live segment (a new one included) is read inside the watch event of the log directory (`fs.watch`,');
     p('packages/collector/src/ingest/log-watch.ts), not by the periodic pass; an HTTP read is answered after the other I/O');
     p('events of its event-loop turn, so that read comes first; checkpoints make their files durable off the event loop');
     p('(`Collector.checkpointAsyncAt`), so no fsync holds either.');

@@ -106,8 +106,8 @@ async function main() {
     // Appends 60–80 ms apart: every append finds the daemon idle (no earlier sample's work in flight).
     // (Full runs only: it needs ~80 ms a sample.)
     const sparse = plan.freshnessSparseSamples > 0 ? await runChild(daemonFile, 'freshness', { samples: plan.freshnessSparseSamples, seed: opts.seed, gapMinMs: 60, gapMaxMs: 80 }) : null;
-    // The same figure polled through node:http's keep-alive Agent instead of the lean client.
-    const nodeHttpPoll = await runChild(daemonFile, 'freshness', { samples: plan.freshnessTickSamples, seed: opts.seed, pollClient: 'node-http' });
+    // The figure polled through node:http's keep-alive Agent, alternating sample by sample with the lean client.
+    const nodeHttpPoll = await runChild(daemonFile, 'freshness', { samples: plan.freshnessTickSamples, seed: opts.seed, pollClient: 'alternate' });
     // 10 000 other live resources: the periodic work at that scale, the figure reading GET /api/v1/resources/fresh.
     const others = await runChild(daemonFile, 'freshness', { samples: plan.freshnessTickSamples, seed: opts.seed, otherResources: 10_000 });
     return { ...base, tick10, sparse, nodeHttpPoll, others };
