@@ -441,14 +441,21 @@ function analysis(j) {
       lines.push('  the real daemon takes the same path (its flow-control tap counts the columns too).');
       lines.push('  Measured without a difference beyond the A/B noise (an unchanged copy against itself moves ±7–9 % in bench/compare.js');
       lines.push('  on this shared machine), and not kept: starting the ring slabs 16, 32 or 48 bytes further in (so that 64-byte buckets');
-      lines.push('  fall on other cache-line boundaries) and declaring the node fields a record touches first (one cache line of the');
-      lines.push('  node object).');
+      lines.push('  fall on other cache-line boundaries), declaring the node fields a record touches first (one cache line of the');
+      lines.push('  node object), and a per-frame table of origin nodes by (name, origin) in front of each resource\'s origin Map.');
+      lines.push('  Where the store\'s time goes, from copies of the source with one part of the update taken out (a diagnostic: their');
+      lines.push('  counts are wrong), each against the unchanged source in bench/compare.js, 3 runs in each order, 1,000,000 standard');
+      lines.push('  events: without the resource nodes ×1.38 events per CPU-second, without the origin nodes (20 % of events) ×1.39,');
+      lines.push('  without the per-second rows ×1.19, without the total node\'s runs ×1.10. The origin nodes, touched by 20 % of events,');
+      lines.push('  cost as much in all as the resource nodes touched by every event: up to 5 000 of them, most cold, each behind its resource\'s Map.');
       lines.push('  Measured slower in interleaved A/B runs, and not kept: folding a frame\'s records per (node, bucket) before updating');
       lines.push('  (×0.91 events per CPU-second: a cold node gets about one record per run, so each update still pays its cache misses)');
       lines.push('  and a per-resource row accumulator instead of a row update per event (about 10 % slower). The store fed pre-decoded');
       lines.push('  events costs 150–180 ns/event over 20 resources and 360–530 ns over 1 000 (same work, more cold nodes): memory');
-      lines.push('  bound. Not tried yet: per-second rows derived from the rings when a second is sealed instead of a row update per');
-      lines.push('  event (exact only where the ring kept every record of the second: late and refused records need the rows as now),');
+      lines.push('  bound. Not tried yet: per-second rows derived from the rings instead of a row update per event. A ring holds a');
+      lines.push('  minute while a second may be sealed later than that (this benchmark seals 120 s behind), so a bucket would have');
+      lines.push('  to hand its counts to its second\'s row when its slot is reset as well as at sealing, and records the ring');
+      lines.push('  refuses, late records and restored seconds would still need a row update of their own;');
       lines.push(`  rings sized at once for hot nodes, and in the decoder the per-record work of its top frames (${protoTop}).`);
     }
     if (!ring) {
