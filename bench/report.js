@@ -95,6 +95,10 @@ export function renderMarkdown(j) {
       p(`End to end, the real daemon (\`sentinel-wasi collector\`, its own process, default settings) catching up a backlog of`);
       p(`${cu.events.toLocaleString('en')} standard events (${cu.segmentFiles} segments renamed into its log directory at once; time until \`/api/v1/health\` counts them all,`);
       p(`polled every 5 ms): **${M(cu.eventsPerSec)}** (${F(cu.seconds, 2)} s), with its tailer, checkpoints and per-second rows included.`);
+      p('The daemon counts frames the way the ingest figure above does: a frame the fast path read reaches its store as decoded');
+      p('columns, and its flow-control traffic tap takes the same columns after the store (one Map lookup per name of a frame while');
+      p('a resource is under a rule, nothing otherwise). The daemon answers `/api/v1/health` between passes of up to 16 MiB, so this');
+      p(`figure is timed in a few polls (${cu.polls} here) and moves with the machine's load from run to run.`);
     }
     p();
     p(`Rounds (events/s, wall): collector ${d.samples.collector.map((x) => M(x)).join(', ')}; NDJSON ${d.samples.ndjson.map((x) => M(x)).join(', ')}.`);
@@ -452,13 +456,26 @@ function analysis(j) {
       }
       if (j.ingest.details?.idsEventsPerSec) lines.push(`  Frames naming resources by id: ${M(j.ingest.details.idsEventsPerSec)} (${F(j.ingest.details.idsEventsPerSec / j.ingest.eventsPerSec, 2)}× names inline): no name decoding.`);
       lines.push('  A frame the fast path read reaches the store as its decoded columns (no object or call per record in between), and');
-      lines.push('  its names find their resource entries through the name cache\'s slots (no Map lookup while a name stays cached).');
+      lines.push('  its names find their resource entries through the name cache\'s slots (no Map lookup while a name stays cached);');
+      lines.push('  the real daemon takes the same path (its flow-control tap counts the columns too).');
+      lines.push('  Measured without a difference beyond the A/B noise (an unchanged copy against itself moves ±7–9 % in bench/compare.js');
+      lines.push('  on this shared machine), and not kept: starting the ring slabs 16, 32 or 48 bytes further in (so that 64-byte buckets');
+      lines.push('  fall on other cache-line boundaries), declaring the node fields a record touches first (one cache line of the');
+      lines.push('  node object), and a per-frame table of origin nodes by (name, origin) in front of each resource\'s origin Map.');
+      lines.push('  Where the store\'s time goes, from copies of the source with one part of the update taken out (a diagnostic: their');
+      lines.push('  counts are wrong), each against the unchanged source in bench/compare.js, 3 runs in each order, 1,000,000 standard');
+      lines.push('  events: without the resource nodes ×1.38 events per CPU-second, without the origin nodes (20 % of events) ×1.39,');
+      lines.push('  without the per-second rows ×1.19, without the total node\'s runs ×1.10. The origin nodes, touched by 20 % of events,');
+      lines.push('  cost as much in all as the resource nodes touched by every event: up to 5 000 of them, most cold, each behind its resource\'s Map.');
       lines.push('  Measured slower in interleaved A/B runs, and not kept: folding a frame\'s records per (node, bucket) before updating');
       lines.push('  (×0.91 events per CPU-second: a cold node gets about one record per run, so each update still pays its cache misses)');
       lines.push('  and a per-resource row accumulator instead of a row update per event (about 10 % slower). The store fed pre-decoded');
       lines.push('  events costs 150–180 ns/event over 20 resources and 360–530 ns over 1 000 (same work, more cold nodes): memory');
-      lines.push('  bound. What would move it: fewer cache lines per record of a cold node (the node object, its ring header, a bucket');
-      lines.push(`  that can straddle two lines), rings sized at once for hot nodes, and in the decoder the per-record work of its top frames (${protoTop}).`);
+      lines.push('  bound. Not tried yet: per-second rows derived from the rings instead of a row update per event. A ring holds a');
+      lines.push('  minute while a second may be sealed later than that (this benchmark seals 120 s behind), so a bucket would have');
+      lines.push('  to hand its counts to its second\'s row when its slot is reset as well as at sealing, and records the ring');
+      lines.push('  refuses, late records and restored seconds would still need a row update of their own;');
+      lines.push(`  rings sized at once for hot nodes, and in the decoder the per-record work of its top frames (${protoTop}).`);
     }
     if (!ring) {
       lines.push(`  updating — a frame spans ~20 ms and holds ~${F(j.bytesPerEvent.breakdown?.namesPerFrame, 0)} distinct names for ${F(j.bytesPerEvent.breakdown?.eventsPerFrame, 0)} events${totalRuns ? ', so resource nodes would take about half' : ', and the total node then takes one update per frame'}`);

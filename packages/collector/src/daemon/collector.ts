@@ -19,7 +19,7 @@ import { MetricLogWriter } from '../metriclog/writer.js';
 import { ensurePin, type PinPaths } from '../pin/pin.js';
 import { HealthLog, type FullHealthCounters, type HealthGauge } from '../stats/health.js';
 import { DEFAULT_MAX_RESOURCES, StatsStore, type EntryLookup, type ResourceEntry, type StatsStoreOptions } from '../stats/store.js';
-import type { FlowRecord, ResourceIdResolver } from '@sentinel-wasi/protocol';
+import type { FlowRecord, RecordColumns, ResourceIdResolver } from '@sentinel-wasi/protocol';
 import { RunningTotals } from '../stats/running-totals.js';
 import type { Health, NodeSnapshot, ResourceTotals, StatsQuery } from '../stats/types.js';
 import { renameSync } from 'node:fs';
@@ -47,19 +47,29 @@ export interface CollectorOptions extends StatsStoreOptions {
   tailerFs?: TailerFs;
   /** Sees every record the store is given (the flow-control traffic counts); none by default. */
   onRecord?: (r: FlowRecord) => void;
+  /**
+   * Sees every frame the store is given as columns (the fast path), after the store counted it: with
+   * it the store takes such frames as columns and onRecord sees only the other frames' records;
+   * without it, a store given onRecord takes every record one by one.
+   */
+  onColumns?: (c: RecordColumns) => void;
   /** Told each resource the ingestor counts, once per resource entry (the map gives it an id). */
   onResource?: (name: string) => void;
   /** Resolves the resource ids of version 2 frames (the map writer's table). */
   resolveId?: ResourceIdResolver;
 }
 
-/** The store with a tap on every record, for the flow-control loop's per-tick traffic, and on each new resource entry. */
+/**
+ * The store with a tap on every record, for the flow-control loop's per-tick traffic (a frame's
+ * columns at once when a columns tap is given, else record by record), and on each new resource entry.
+ */
 class TappedStore extends StatsStore {
   /** Resource entries already announced, by entry id. */
   private readonly announced: Uint8Array;
   constructor(
     options: StatsStoreOptions,
     private readonly tap: (r: FlowRecord) => void,
+    private readonly columnsTap: ((c: RecordColumns) => void) | undefined,
     private readonly onResource: (name: string) => void,
   ) {
     super(options);
@@ -69,6 +79,16 @@ class TappedStore extends StatsStore {
   override addResolved(r: FlowRecord, lookup: EntryLookup, nowMs: number): void {
     super.addResolved(r, lookup, nowMs);
     this.tap(r);
+  }
+
+  /** Frames come as columns when the tap takes columns too. */
+  override get countsColumns(): boolean {
+    return this.columnsTap !== undefined;
+  }
+
+  override addColumns(c: RecordColumns, nowMs: number): void {
+    super.addColumns(c, nowMs);
+    this.columnsTap!(c);
   }
 
   /** The ingestor's per-frame name lookup: a resource entry seen for the first time is announced. */
@@ -122,9 +142,9 @@ export class Collector implements StatsQuery {
     this.graceMs = options.graceMs ?? DEFAULT_GRACE_MS;
     this.passBudgetBytes = options.passBudgetBytes ?? DEFAULT_PASS_BUDGET_BYTES;
     this.store =
-      options.onRecord === undefined && options.onResource === undefined
+      options.onRecord === undefined && options.onColumns === undefined && options.onResource === undefined
         ? new StatsStore({ ...options, health: this.health })
-        : new TappedStore({ ...options, health: this.health }, options.onRecord ?? (() => undefined), options.onResource ?? (() => undefined));
+        : new TappedStore({ ...options, health: this.health }, options.onRecord ?? (() => undefined), options.onColumns ?? (options.onRecord === undefined ? () => undefined : undefined), options.onResource ?? (() => undefined));
     this.ingestor = new Ingestor(this.store, this.health, options.resolveId);
     this.tailer = new Tailer({ logDir: this.paths.logDir, ingestor: this.ingestor, health: this.health, graceMs: this.graceMs, ...(options.readBufferBytes === undefined ? {} : { readBufferBytes: options.readBufferBytes }), ...(options.tailerFs === undefined ? {} : { fs: options.tailerFs }) });
     this.metricLog = new MetricLogWriter({

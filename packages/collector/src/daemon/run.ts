@@ -88,7 +88,7 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
   try {
     token = options.token ?? loadOrCreateToken(paths.collectorDir);
     flow = new FlowControl({ pinDir: paths.pinDir, rulesDir: paths.rulesDir, collectorDir: paths.collectorDir, ...(options.mapSlots === undefined ? {} : { mapSlots: options.mapSlots }) });
-    collector = new Collector({ ...options, onRecord: (r) => flow.tap.record(r), onResource: (name) => flow.resourceCounted(name), resolveId: flow.writer.resolveId }, now());
+    collector = new Collector({ ...options, onRecord: (r) => flow.tap.record(r), onColumns: (c) => flow.tap.columns(c), onResource: (name) => flow.resourceCounted(name), resolveId: flow.writer.resolveId }, now());
     logRuleChanges(flow.start(now()));
   } catch (err) {
     lock.release();
@@ -140,7 +140,7 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
       const before = collector;
       before.dropCheckpointInFlight();
       before.metricLog.close();
-      collector = new Collector({ ...options, onRecord: (r) => flow.tap.record(r), onResource: (name) => flow.resourceCounted(name), resolveId: flow.writer.resolveId }, now());
+      collector = new Collector({ ...options, onRecord: (r) => flow.tap.record(r), onColumns: (c) => flow.tap.columns(c), onResource: (name) => flow.resourceCounted(name), resolveId: flow.writer.resolveId }, now());
       collector.keepCountersOf(before);
       collector.health.problem({ atMs: t, code: 'E_CYCLE', message: `${String(e.message)} (reloaded from the checkpoint; ${failedCycles} failed cycles in a row)` });
       // Logged above (at most once per interval), not again as a problem.

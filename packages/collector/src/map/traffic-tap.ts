@@ -1,10 +1,12 @@
 // Owns the per-tick traffic the rules engine needs, counted as records are ingested: for each
 // resource under a rule (and each of its origins), the PASS, BLOCK, completion, error and RT-sum
 // counts since the previous tick, and the completions slower than each slow-ratio threshold of the
-// resource (per record: the windows keep only RT sums). Resources without rules cost one Map miss
-// per record. `take()` hands the counts over and starts the next tick from zero.
+// resource (per record: the windows keep only RT sums). It takes records one by one (`record`:
+// a resource without rules costs one Map miss per record) or a frame's decoded columns (`columns`,
+// the collector's fast path: nothing while no resource is watched, else one Map lookup per name a
+// frame's records use). `take()` hands the counts over and starts the next tick from zero.
 
-import { RecordKind, type FlowRecord } from '@sentinel-wasi/protocol';
+import { RecordKind, type FlowRecord, type RecordColumns } from '@sentinel-wasi/protocol';
 import type { NodeTraffic, ResourceTraffic } from '../rules/engine.js';
 
 interface Counts {
@@ -27,8 +29,11 @@ function zero(): Counts {
 }
 
 function add(c: Counts, r: FlowRecord, thresholds: readonly number[]): void {
-  const n = r.count;
-  switch (r.kind) {
+  addCounts(c, r.kind, r.count, r.rtMs, r.error, thresholds);
+}
+
+function addCounts(c: Counts, kind: number, n: number, rtMs: number, error: boolean, thresholds: readonly number[]): void {
+  switch (kind) {
     case RecordKind.PASS:
       c.passed += n;
       return;
@@ -44,13 +49,15 @@ function add(c: Counts, r: FlowRecord, thresholds: readonly number[]): void {
       return;
   }
   c.completed += n;
-  if (r.error) c.errors += n;
-  c.rtSumMs += r.rtMs * n;
-  for (const ms of thresholds) if (r.rtMs > ms) c.slow.set(ms, (c.slow.get(ms) ?? 0) + n);
+  if (error) c.errors += n;
+  c.rtSumMs += rtMs * n;
+  for (const ms of thresholds) if (rtMs > ms) c.slow.set(ms, (c.slow.get(ms) ?? 0) + n);
 }
 
 export class TrafficTap {
   private watched = new Map<string, Watched>();
+  /** columns(): the current frame's names resolved to their watch entries (null: not watched), by name index. */
+  private readonly watchedByIndex: Array<Watched | null | undefined> = [];
 
   /** The resources to count (those under a rule) and each one's slow thresholds; counts so far are kept for resources still watched. */
   watch(resources: ReadonlyMap<string, readonly number[]>): void {
@@ -71,6 +78,38 @@ export class TrafficTap {
       let o = w.origins.get(r.origin);
       if (o === undefined) w.origins.set(r.origin, (o = zero()));
       add(o, r, w.slowThresholdsMs);
+    }
+  }
+
+  /**
+   * Counts a frame's records from its columns, as `record` would each of them: a name's watch entry
+   * is looked up once per frame (`watchedByIndex`), and a frame costs nothing while no resource is watched.
+   */
+  columns(c: RecordColumns): void {
+    if (this.watched.size === 0) return;
+    const byIndex = this.watchedByIndex;
+    byIndex.length = 0;
+    const names = c.names;
+    const n = c.accepted;
+    for (let i = 0; i < n; i++) {
+      const kind = c.kind[i]!;
+      // A WRITER record counts nothing here (record() finds no traffic in it either).
+      if (kind === RecordKind.WRITER) continue;
+      const idx = c.nameIndex[i]!;
+      let w = byIndex[idx];
+      if (w === undefined) w = byIndex[idx] = this.watched.get(names[idx]!) ?? null;
+      if (w === null) continue;
+      const count = c.count[i]!;
+      const rtMs = c.rtMs[i]!;
+      const error = c.error[i] === 1;
+      addCounts(w.node, kind, count, rtMs, error, w.slowThresholdsMs);
+      const o = c.originIndex[i]!;
+      const origin = o < 0 ? '' : names[o]!;
+      if (origin !== '') {
+        let oc = w.origins.get(origin);
+        if (oc === undefined) w.origins.set(origin, (oc = zero()));
+        addCounts(oc, kind, count, rtMs, error, w.slowThresholdsMs);
+      }
     }
   }
 

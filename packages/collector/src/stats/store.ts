@@ -122,8 +122,9 @@ export class StatsStore {
   }
 
   /**
-   * Whether addColumns may count records without handing each to addResolved: true unless a
-   * subclass overrides addResolved (to see every record), in which case addColumns goes through it.
+   * Whether the Ingestor hands this store a fast-path frame as columns (addColumns) rather than
+   * record by record (addResolved): true unless a subclass overrides addResolved (to see every
+   * record) without overriding this too (the daemon's store, whose flow tap also takes columns).
    */
   get countsColumns(): boolean {
     return this.addResolved === StatsStore.prototype.addResolved;

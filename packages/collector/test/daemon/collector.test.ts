@@ -263,3 +263,22 @@ t.test('a crash between deleting a consumed segment and the next checkpoint, the
   t.same(withoutLines(metricSums(pin)), expectedSums([...first, ...laggard]));
   c.closeAt(T + 14_000);
 });
+
+t.test('with a columns tap, fast-path frames reach the store and the tap as columns; a record tap alone sees every record', async (t) => {
+  const events = [...calls(T + 100, 30, 50, 'a'), ...calls(T + 200, 20, 50, 'b')];
+  const root = t.testdir();
+  const run = (withColumns: boolean): { columnRecords: number; records: number; resources: string[]; counted: number; countsColumns: boolean } => {
+    const pin = join(root, withColumns ? 'columns' : 'records');
+    const out = { columnRecords: 0, records: 0, resources: [] as string[], counted: 0, countsColumns: false };
+    const taps: Partial<CollectorOptions> = { onRecord: () => void out.records++, onResource: (name) => void out.resources.push(name) };
+    if (withColumns) taps.onColumns = (cols): void => void (out.columnRecords += cols.accepted);
+    const c = open(pin, T, taps);
+    appendEvents(pin, B, 'w1', events, 256);
+    c.cycleAt(T + 1000, true);
+    out.counted = c.store.counters.recordsCounted;
+    out.countsColumns = c.store.countsColumns;
+    return out;
+  };
+  t.same(run(true), { columnRecords: 50, records: 0, resources: ['a', 'b'], counted: 50, countsColumns: true });
+  t.same(run(false), { columnRecords: 0, records: 50, resources: ['a', 'b'], counted: 50, countsColumns: false });
+});

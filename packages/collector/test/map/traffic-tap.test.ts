@@ -1,10 +1,16 @@
 // The per-tick traffic the rules engine gets: exact counts per resource and origin for watched
 // resources only, CALL as a pass and a completion, slow completions per threshold by each record's
-// own RT, and a fresh start after each take.
+// own RT, and a fresh start after each take; a frame's columns count exactly as its records one by one (seeded).
 
 import t from 'tap';
-import { emptyFlowRecord, RecordKind, type FlowRecord } from '@sentinel-wasi/protocol';
+import { crc32 } from 'node:zlib';
+import { pack } from 'msgpackr';
+import { emptyFlowRecord, FrameBuilder, RecordKind, type FlowRecord, type RecordColumns } from '@sentinel-wasi/protocol';
+import { Ingestor } from '../../src/ingest/ingestor.js';
 import { TrafficTap } from '../../src/map/traffic-tap.js';
+import type { NodeTraffic, ResourceTraffic } from '../../src/rules/engine.js';
+import { StatsStore, type EntryLookup } from '../../src/stats/store.js';
+import { prng, testSeed } from '../../../../test/helpers/seeded.js';
 
 function rec(kind: RecordKind, name: string, fields: Partial<FlowRecord> = {}): FlowRecord {
   return { ...emptyFlowRecord(), kind, name, ...fields };
@@ -27,4 +33,108 @@ t.test('counts since the last take, per resource and origin, with slow completio
   t.same([o1.passed, o1.completed, o1.errors, o1.concurrency], [3, 1, 1, 1]);
   const next = tap.take(() => 0).get('a')!;
   t.same([next.node.passed, next.node.completed, next.origins!.size], [0, 0, 0], 'the next tick starts from zero');
+});
+
+/** A v1 frame around any msgpack value (so a test can write what the encoder never would). */
+function rawFrame(value: unknown): Buffer {
+  const payload = pack(value);
+  const header = Buffer.alloc(8);
+  header[0] = 0xc1;
+  header[1] = 0x01;
+  header.writeUInt16LE(payload.length, 2);
+  header.writeUInt32LE(crc32(payload) >>> 0, 4);
+  return Buffer.concat([header, payload]);
+}
+
+/** Hands the tap a frame's columns after counting them, as the daemon's store does. */
+class ColumnsTapStore extends StatsStore {
+  constructor(private readonly tap: TrafficTap) {
+    super();
+  }
+  override addColumns(c: RecordColumns, nowMs: number): void {
+    super.addColumns(c, nowMs);
+    this.tap.columns(c);
+  }
+}
+
+/** Hands the tap every record (the Ingestor then goes record by record). */
+class RecordTapStore extends StatsStore {
+  constructor(private readonly tap: TrafficTap) {
+    super();
+  }
+  override addResolved(r: FlowRecord, lookup: EntryLookup, nowMs: number): void {
+    super.addResolved(r, lookup, nowMs);
+    this.tap.record(r);
+  }
+}
+
+function plain(m: Map<string, ResourceTraffic>): unknown {
+  const node = (n: NodeTraffic): unknown => ({ ...n, slowOverMs: [...(n.slowOverMs ?? new Map()).entries()].sort((a, b) => a[0] - b[0]) });
+  return [...m.entries()].map(([name, r]) => [name, node(r.node), [...(r.origins ?? new Map()).entries()].sort().map(([o, n]) => [o, node(n)])]);
+}
+
+t.test('a frame tapped as columns counts exactly as its records tapped one by one (seeded)', async (t) => {
+  const seed = testSeed();
+  t.comment(`seed ${seed} (replay with SW_SEED=${seed})`);
+  const rand = prng(seed);
+  const t0 = 1_764_115_200_000;
+  const names = Array.from({ length: 30 }, (_, i) => `GET /r${i}${i % 7 === 0 ? '/商品' : ''}`);
+  const origins = Array.from({ length: 6 }, (_, i) => `app-${String.fromCharCode(97 + i)}`);
+  const tapColumns = new TrafficTap();
+  const tapRecords = new TrafficTap();
+  const columnsStore = new ColumnsTapStore(tapColumns);
+  const recordStore = new RecordTapStore(tapRecords);
+  t.equal(columnsStore.countsColumns, true);
+  t.equal(recordStore.countsColumns, false);
+  const ingestors = [new Ingestor(columnsStore), new Ingestor(recordStore)];
+  const builder = new FrameBuilder();
+  let clockMs = t0;
+  let watchedRecords = 0;
+  let watched = new Set<string>();
+  for (let batch = 0; batch < 40; batch++) {
+    // A new set of watched resources now and then (counts of resources still watched carry over); a writer's name too.
+    if (batch % 8 === 0) {
+      const w = new Map<string, number[]>();
+      for (const name of names) if (rand() < 0.3) w.set(name, rand() < 0.5 ? [Math.floor(rand() * 500)] : [100, 400]);
+      if (batch === 8) w.set('w0', [10]);
+      if (batch === 24) w.clear();
+      tapColumns.watch(w);
+      tapRecords.watch(w);
+      watched = new Set(w.keys());
+    }
+    const chunks: Uint8Array[] = [];
+    // A record whose origin is the empty name counts on its resource only, either way.
+    if (batch === 3) chunks.push(rawFrame([clockMs, [names[0]!, ''], [0, 1, 0, 2, 1]]));
+    for (let i = 0; i < 300; i++) {
+      clockMs += Math.floor(rand() * 30);
+      const u = rand();
+      // Mostly current, some far ahead of now (the store drops those; the tap counts them either way).
+      const ts = u < 0.9 ? clockMs : clockMs + Math.floor(rand() * 120_000);
+      const name = names[Math.floor(rand() ** 2 * names.length)]!;
+      if (watched.has(name)) watchedRecords++;
+      const origin = rand() < 0.4 ? origins[Math.floor(rand() * origins.length)] : undefined;
+      const k = rand();
+      const add = (): boolean =>
+        k < 0.45 ? builder.addCall(ts, name, Math.floor(rand() * 800), rand() < 0.1, origin)
+        : k < 0.6 ? builder.addBlock(ts, name, 1 + Math.floor(rand() * 3), origin)
+        : k < 0.75 ? builder.addPass(ts, name, 1 + Math.floor(rand() * 3), origin)
+        : k < 0.97 ? builder.addExit(ts, name, Math.floor(rand() * 900), rand() < 0.2, 1 + Math.floor(rand() * 2), origin)
+        : builder.addWriter(ts, 'w0', Math.floor(rand() * 5), Math.floor(rand() * 2));
+      if (!add()) {
+        chunks.push(builder.finish().slice());
+        t.ok(add(), 'fits a new frame');
+      }
+      if (rand() < 0.02) chunks.push(builder.finish().slice());
+    }
+    if (!builder.isEmpty) chunks.push(builder.finish().slice());
+    const bytes = Buffer.concat(chunks);
+    for (const ing of ingestors) ing.ingestBytes(bytes, 0, bytes.length, clockMs, { final: true });
+    if (batch % 3 === 2) {
+      const concurrency = (r: string, o: string): number => r.length + o.length;
+      t.same(plain(tapColumns.take(concurrency)), plain(tapRecords.take(concurrency)), `traffic taken after batch ${batch}`);
+    }
+  }
+  t.same(plain(tapColumns.take(() => 0)), plain(tapRecords.take(() => 0)), 'the last traffic');
+  t.same(columnsStore.counters, recordStore.counters, 'the stores counted the same');
+  t.ok(watchedRecords > 1000 && columnsStore.counters.recordsFuture > 0, `watched records (${watchedRecords}) and future ones occurred`);
 });
