@@ -46,14 +46,24 @@ function rawFrame(value: unknown): Buffer {
   return Buffer.concat([header, payload]);
 }
 
-/** Hands the tap a frame's columns after counting them, as the daemon's store does. */
+/**
+ * Hands the tap a frame's columns after counting them, as the daemon's store does, and the records
+ * of the frames the reference decoder reads (those never come as columns) one by one.
+ */
 class ColumnsTapStore extends StatsStore {
   constructor(private readonly tap: TrafficTap) {
     super();
   }
+  override get countsColumns(): boolean {
+    return true;
+  }
   override addColumns(c: RecordColumns, nowMs: number): void {
     super.addColumns(c, nowMs);
     this.tap.columns(c);
+  }
+  override addResolved(r: FlowRecord, lookup: EntryLookup, nowMs: number): void {
+    super.addResolved(r, lookup, nowMs);
+    this.tap.record(r);
   }
 }
 
