@@ -11,7 +11,7 @@
 import { FrameBuilder, type ResourceRef, MAX_FRAME_BYTES, MAX_NAME_BYTES, RecordKind, bucketSecOf, isValidWriterId, mapKeyOf, segmentName, utf8Length, SHARED_WRITER } from '@sentinel-wasi/protocol/encode';
 import { FilterError, FilterErrorCode } from './errors.js';
 import type { FilterHost } from './host.js';
-import { MapReader, toVerdict, type MapReaderCounters, type MapReaderOptions } from './map-reader.js';
+import { MapReader, type MapReaderCounters, type MapReaderHost, type MapReaderOptions } from './map-reader.js';
 import { Admission } from './admission.js';
 import { VERDICT_PASS, mostRestrictive, type Verdict } from './verdict.js';
 
@@ -164,11 +164,8 @@ export class Sentinel {
     this.builder = new FrameBuilder({ maxFrameBytes: max });
     this.flushOnIdle = options.flushOnIdle ?? true;
     this.admission = new Admission(options.random ?? Math.random);
-    const h = host;
-    this.map =
-      typeof h.openPinFile === 'function'
-        ? new MapReader({ nowMs: () => h.nowMs(), openPinFile: (path) => h.openPinFile!(path) }, mapReaderOptions(options))
-        : null;
+    // The host itself is the reader's host (its clock and file opens called directly, no wrapper).
+    this.map = typeof host.openPinFile === 'function' ? new MapReader(host as MapReaderHost, mapReaderOptions(options)) : null;
   }
 
   /**
@@ -277,11 +274,13 @@ export class Sentinel {
     // (A name without a slot is looked up again by the record helpers from the next period on.)
     // An answer from the verdict cache comes from a read of this map that adopted its id already.
     this.lookupId = map.lastFromCache ? v.resourceId : this.adoptId(resource, v.resourceId, map.epoch, this.idsSinceMs);
-    const own = toVerdict(v);
+    // (The reader's Verdict for its answer: made once per read, not per lookup.)
+    const own = map.lastVerdict;
     this.lookupKey = resource;
     if (origin === undefined || origin === '') return own;
     const key = mapKeyOf(resource, origin);
-    const chosen = mostRestrictive(own, toVerdict(map.lookup(key)));
+    map.lookup(key);
+    const chosen = mostRestrictive(own, map.lastVerdict);
     if (chosen !== own) this.lookupKey = key;
     return chosen;
   }
