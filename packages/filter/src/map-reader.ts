@@ -37,7 +37,7 @@ import { VERDICT_PASS, type Verdict } from './verdict.js';
 
 /** A file opened for reading. */
 export interface PinFile {
-  /** Up to `lengthBytes` bytes at `offsetBytes` (fewer at the end of the file); null on any error. Never throws. */
+  /** Up to `lengthBytes` bytes at `offsetBytes` (fewer at the end of the file, or when the host caps one read); null on any error. Never throws. */
   readAt(offsetBytes: number, lengthBytes: number): Uint8Array | null;
   close(): void;
 }
@@ -148,6 +148,8 @@ export class MapReader {
   private snapshotAtMs = 0;
   /** Lookups the snapshot answered. */
   private snapshotAnswers = 0;
+  /** Set when a snapshot read of the file opened now failed: windows only until the next open. */
+  private snapshotsOff = false;
 
   constructor(host: MapReaderHost, options: MapReaderOptions = {}) {
     this.host = host;
@@ -160,11 +162,14 @@ export class MapReader {
     this.lookupOptions = { epochTag: 0, staleAfterMs: this.staleAfterMs };
   }
 
-  /** The verdict for `resource`; PASS (with the reason in `outcome`) whenever the map cannot be trusted. */
-  lookup(resource: string): MapVerdict {
+  /**
+   * The verdict for `resource`; PASS (with the reason in `outcome`) whenever the map cannot be
+   * trusted. `nowMs`: the host's clock read just now by the caller (default: read here).
+   */
+  lookup(resource: string, nowMs?: number): MapVerdict {
     this.counters.lookups++;
     try {
-      const nowMs = this.host.nowMs();
+      if (nowMs === undefined) nowMs = this.host.nowMs();
       let e = this.entries.get(resource);
       if (e === undefined) {
         if (this.entries.size >= NAME_ENTRY_LIMIT) this.entries.clear();
@@ -231,7 +236,6 @@ export class MapReader {
     }
     const windowAt = windowOffset(hash, this.header!.slotCount);
     const snapshot = this.snapshotFor(nowMs);
-    if (snapshot === false) return FAIL_OPEN;
     let v: MapVerdict;
     if (snapshot !== null) {
       this.snapshotAnswers++;
@@ -268,10 +272,10 @@ export class MapReader {
    * The snapshot to answer from now: the current one while it is younger than verdictCacheMs; a
    * new one when the filter reads often (SNAPSHOT_AFTER_READS window reads in this period, or as
    * many answers from the snapshot that just expired) and the slot array fits snapshotMaxBytes;
-   * else null (read the window). false: the snapshot read failed or was short (counted; the file
-   * is let go).
+   * else null (read the window). A snapshot read that fails or finds the file shorter than its
+   * header says is counted in readFailures, and this file is read one window at a time from then on.
    */
-  private snapshotFor(nowMs: number): Uint8Array | null | false {
+  private snapshotFor(nowMs: number): Uint8Array | null {
     const cacheMs = this.verdictCacheMs;
     if (cacheMs === 0) return null;
     const old = this.snapshot;
@@ -287,12 +291,12 @@ export class MapReader {
     const stillHot = old !== null && this.snapshotAnswers >= SNAPSHOT_AFTER_READS && nowMs >= this.snapshotAtMs && nowMs < this.snapshotAtMs + 2 * cacheMs;
     if (!stillHot && this.periodReads < SNAPSHOT_AFTER_READS) return null;
     const slotBytes = mapFileBytes(this.header!.slotCount) - MAP_HEADER_BYTES;
-    if (slotBytes > this.snapshotMaxBytes) return null;
-    const bytes = this.file!.readAt(MAP_HEADER_BYTES, slotBytes);
-    if (bytes === null || bytes.length < slotBytes) {
+    if (slotBytes > this.snapshotMaxBytes || this.snapshotsOff) return null;
+    const bytes = readWhole(this.file!, MAP_HEADER_BYTES, slotBytes);
+    if (bytes === null) {
       this.counters.readFailures++;
-      this.drop();
-      return false;
+      this.snapshotsOff = true;
+      return null;
     }
     this.counters.snapshots++;
     this.snapshot = bytes;
@@ -316,6 +320,7 @@ export class MapReader {
     this.file = file;
     this.header = header;
     this.opening++;
+    this.snapshotsOff = false;
     this.lookupOptions.epochTag = epochTagOf(header.epoch);
     this.epoch = header.epoch;
     this.counters.opens++;
@@ -335,6 +340,28 @@ export class MapReader {
     this.header = null;
     this.snapshot = null;
   }
+}
+
+/**
+ * `lengthBytes` at `offsetBytes`, in as many positioned reads as the host takes (a read may return
+ * fewer bytes than asked: a host caps how much one read returns); null when a read fails or the
+ * file ends first.
+ */
+function readWhole(file: PinFile, offsetBytes: number, lengthBytes: number): Uint8Array | null {
+  const first = file.readAt(offsetBytes, lengthBytes);
+  if (first === null || first.length === 0) return null;
+  if (first.length >= lengthBytes) return first;
+  const out = new Uint8Array(lengthBytes);
+  out.set(first);
+  let got = first.length;
+  while (got < lengthBytes) {
+    const more = file.readAt(offsetBytes + got, lengthBytes - got);
+    if (more === null || more.length === 0) return null;
+    const take = Math.min(more.length, lengthBytes - got);
+    out.set(take === more.length ? more : more.subarray(0, take), got);
+    got += take;
+  }
+  return out;
 }
 
 /** The SDK's Verdict for a map lookup's result. */

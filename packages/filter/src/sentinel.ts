@@ -185,8 +185,9 @@ export class Sentinel {
         checkCount(count);
       }
     }
-    const verdict = this.lookup(resource, origin);
+    // One clock read for the lookups and the record.
     const startMs = this.host.nowMs();
+    const verdict = this.lookup(resource, origin, startMs);
     const id = this.lookupId;
     const ref = id > 0 ? id : resource;
     if (verdict.kind === 'block' || (verdict.kind === 'admit' && !this.admission.admit(this.lookupKey, verdict.ratio))) {
@@ -264,13 +265,14 @@ export class Sentinel {
   verdict(resource: string, origin?: string): Verdict {
     checkName('resource', resource);
     if (origin !== undefined) checkName('origin', origin);
-    return this.lookup(resource, origin);
+    return this.map === null ? VERDICT_PASS : this.lookup(resource, origin, this.host.nowMs());
   }
 
-  private lookup(resource: string, origin: string | undefined): Verdict {
+  /** The verdict for the resource (and origin) at nowMs, the host's clock read just now. */
+  private lookup(resource: string, origin: string | undefined, nowMs: number): Verdict {
     const map = this.map;
     if (map === null) return VERDICT_PASS;
-    const v = map.lookup(resource);
+    const v = map.lookup(resource, nowMs);
     // (A name without a slot is looked up again by the record helpers from the next period on.)
     // An answer from the verdict cache comes from a read of this map that adopted its id already.
     this.lookupId = map.lastFromCache ? v.resourceId : this.adoptId(resource, v.resourceId, map.epoch, this.idsSinceMs);
@@ -279,7 +281,7 @@ export class Sentinel {
     this.lookupKey = resource;
     if (origin === undefined || origin === '') return own;
     const key = mapKeyOf(resource, origin);
-    map.lookup(key);
+    map.lookup(key, nowMs);
     const chosen = mostRestrictive(own, map.lastVerdict);
     if (chosen !== own) this.lookupKey = key;
     return chosen;

@@ -164,27 +164,49 @@ t.test('from a snapshot, torn, stale and missing slots still fail open; a torn s
   t.equal(snapshotReads(host) + windowReads(host), 1 + 16, 'all from the snapshot');
 });
 
-t.test('a snapshot read that fails or comes back short fails open and lets the file go', async (t) => {
+t.test('a host that caps one read: the snapshot is read in as many reads as it takes', async (t) => {
   const host = new MemoryHost();
   const m = namedMap(40);
-  // The header says 64 slots, the file holds fewer bytes (a truncated map).
+  host.files.set('map', m.bytes);
+  host.maxReadBytes = 5000;
+  const reader = new MapReader(host, { verdictCacheMs: 20 });
+  const params = m.names.map((n) => reader.lookup(n).param);
+  t.same(params, m.names.map((_, i) => i / 100), 'every verdict right');
+  const chunks = host.reads.filter(([p, at, len]) => p === 'map' && len !== 192 && at !== 0);
+  t.same(chunks.map(([, at, len]) => [at, len]), [
+    [MAP_HEADER_BYTES, SLOT_ARRAY_BYTES],
+    [MAP_HEADER_BYTES + 5000, SLOT_ARRAY_BYTES - 5000],
+    [MAP_HEADER_BYTES + 10_000, SLOT_ARRAY_BYTES - 10_000],
+  ], 'three reads for a 12 432-byte slot array');
+  t.same([reader.counters.snapshots, reader.counters.readFailures, reader.counters.hits], [1, 0, 40]);
+});
+
+t.test('a snapshot read that fails or finds the map short: counted, and windows are read instead', async (t) => {
+  const host = new MemoryHost();
+  const m = namedMap(40);
+  // The header says 256 slots, the file holds fewer bytes (a truncated map).
   host.files.set('map', m.bytes.slice(0, m.bytes.length - 48));
   const reader = new MapReader(host, { verdictCacheMs: 20, reopenAfterMs: 1000 });
-  const early = m.names.slice(0, 16).map((n) => reader.lookup(n).outcome);
-  t.ok(early.every((o) => o === 'hit'), 'whole windows are read fine');
-  const v = reader.lookup('svc-16');
-  t.same([v.kind, v.outcome, v.resourceId], [VerdictKind.PASS, 'miss', 0], 'the short snapshot: PASS');
-  t.same([reader.counters.readFailures, reader.counters.snapshots, reader.snapshotBytes], [1, 0, 0]);
-  t.equal(reader.lookup('svc-17').outcome, 'miss');
-  t.equal(reader.counters.noMap, 1, 'the file was let go: no reopen before reopenAfterMs');
-  host.files.set('map', m.bytes);
-  host.clockMs = T0 + 1000;
-  t.equal(reader.lookup('svc-17').outcome, 'hit', 'reopened after reopenAfterMs');
-  t.equal(reader.counters.opens, 2);
+  const outcomes = m.names.map((n) => reader.lookup(n).outcome);
+  t.same(outcomes, m.names.map(() => 'hit'), 'every name answered from its window');
+  t.same([reader.counters.readFailures, reader.counters.snapshots, reader.snapshotBytes, windowReads(host)], [1, 0, 0, 40], 'one failed snapshot read, not tried again on this file');
+  host.clockMs = T0 + 20;
+  m.names.forEach((n) => reader.lookup(n));
+  t.same([reader.counters.readFailures, windowReads(host)], [1, 80]);
+  // Reads that fail: PASS, and the file is let go.
   host.failingReads = true;
-  host.clockMs = T0 + 3000;
-  const failed = m.names.slice(0, 20).map((n) => reader.lookup(n));
-  t.ok(failed.every((x) => x.kind === VerdictKind.PASS), 'failing reads: PASS');
+  host.clockMs = T0 + 40;
+  const failed = reader.lookup('svc-1');
+  t.same([failed.kind, failed.resourceId], [VerdictKind.PASS, 0]);
+  t.equal(reader.counters.readFailures, 2);
+  t.equal(reader.lookup('svc-2').kind, VerdictKind.PASS);
+  t.equal(reader.counters.noMap, 1, 'let go: not reopened before reopenAfterMs');
+  // Reopened, the snapshot is tried again.
+  host.failingReads = false;
+  host.files.set('map', m.bytes);
+  host.clockMs = T0 + 1040;
+  m.names.forEach((n) => reader.lookup(n));
+  t.same([reader.counters.opens, reader.counters.snapshots], [2, 1]);
 });
 
 t.test('through the SDK: one Verdict object per read, the same object answered from the cache and the snapshot', async (t) => {
