@@ -9,8 +9,8 @@
 // bound, all of them dropped whenever the map is opened again (a new file or a new epoch). Each
 // name has one entry (its hash, its kept verdict and the SDK's Verdict for it), bounded in number.
 // How a name's verdict is read adapts to how often the map is read: one positioned read of the
-// name's probe window (192 bytes); or, once a filter has read SNAPSHOT_AFTER_READS windows within
-// one verdictCacheMs, one read of the whole slot array (a snapshot, at most `snapshotMaxBytes`)
+// name's probe window (192 bytes); or, once a filter has read snapshotAfterReads() windows within
+// one verdictCacheMs (16, more for a large map), one read of the whole slot array (a snapshot, at most `snapshotMaxBytes`)
 // that answers every name looked up in the next verdictCacheMs, refreshed while it keeps answering
 // that many. An answer from the snapshot is kept only until verdictCacheMs after the snapshot was
 // read: no answer comes from bytes read longer ago than that.
@@ -91,8 +91,18 @@ export interface MapReaderCounters {
 const FAIL_OPEN: MapVerdict = { kind: VerdictKind.PASS, param: 0, resourceId: 0, outcome: MapLookup.MISS, tornSlots: 0, refreshMs: 0 };
 /** Names with an entry (hash, kept verdict); the entries start over when full. */
 const NAME_ENTRY_LIMIT = 4096;
-/** Window reads within one verdictCacheMs (or answers from one snapshot) that make the next lookups read a snapshot. */
+/**
+ * Window reads within one verdictCacheMs (or answers from one snapshot) that make the next lookups
+ * read a snapshot: at least SNAPSHOT_AFTER_READS, and one more per SNAPSHOT_BYTES_PER_READ of the
+ * slot array (a larger map costs more to read whole: 48 reads for a 16 384-slot map).
+ */
 export const SNAPSHOT_AFTER_READS = 16;
+export const SNAPSHOT_BYTES_PER_READ = 16_384;
+
+/** The window reads (or snapshot answers) in one verdictCacheMs after which a slot array of `slotBytes` is read whole. */
+export function snapshotAfterReads(slotBytes: number): number {
+  return Math.max(SNAPSHOT_AFTER_READS, Math.ceil(slotBytes / SNAPSHOT_BYTES_PER_READ));
+}
 /** Default snapshotMaxBytes. */
 export const DEFAULT_SNAPSHOT_MAX_BYTES = 1 << 20;
 
@@ -270,7 +280,7 @@ export class MapReader {
 
   /**
    * The snapshot to answer from now: the current one while it is younger than verdictCacheMs; a
-   * new one when the filter reads often (SNAPSHOT_AFTER_READS window reads in this period, or as
+   * new one when the filter reads often (snapshotAfterReads() window reads in this period, or as
    * many answers from the snapshot that just expired) and the slot array fits snapshotMaxBytes;
    * else null (read the window). A snapshot read that fails or finds the file shorter than its
    * header says is counted in readFailures, and this file is read one window at a time from then on.
@@ -287,10 +297,11 @@ export class MapReader {
       this.periodStartMs = nowMs;
       this.periodReads = 0;
     }
-    // Still hot: the snapshot that just expired answered as many lookups, and expired only now.
-    const stillHot = old !== null && this.snapshotAnswers >= SNAPSHOT_AFTER_READS && nowMs >= this.snapshotAtMs && nowMs < this.snapshotAtMs + 2 * cacheMs;
-    if (!stillHot && this.periodReads < SNAPSHOT_AFTER_READS) return null;
     const slotBytes = mapFileBytes(this.header!.slotCount) - MAP_HEADER_BYTES;
+    const afterReads = snapshotAfterReads(slotBytes);
+    // Still hot: the snapshot that just expired answered as many lookups, and expired only now.
+    const stillHot = old !== null && this.snapshotAnswers >= afterReads && nowMs >= this.snapshotAtMs && nowMs < this.snapshotAtMs + 2 * cacheMs;
+    if (!stillHot && this.periodReads < afterReads) return null;
     if (slotBytes > this.snapshotMaxBytes || this.snapshotsOff) return null;
     const bytes = readWhole(this.file!, MAP_HEADER_BYTES, slotBytes);
     if (bytes === null) {

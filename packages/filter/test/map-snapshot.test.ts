@@ -1,5 +1,5 @@
 // The map reader's adaptive snapshot with an injected clock (in-memory host, every read recorded):
-// a filter that reads SNAPSHOT_AFTER_READS windows within one verdictCacheMs reads the whole slot
+// a filter that reads snapshotAfterReads() windows within one verdictCacheMs reads the whole slot
 // array once and answers the period's further lookups from it; answers never come from bytes read
 // verdictCacheMs ago or longer (a slot rewritten meanwhile is seen after that); torn, stale, short
 // and missing maps still fail open; a filter that looks up rarely never reads the whole map; the
@@ -7,7 +7,7 @@
 
 import t from 'tap';
 import { encodeSlot, epochTagOf, mapEpochOf, mapFileBytes, MapSlotTable, MAP_HEADER_BYTES, slotOffset, VerdictKind, type VerdictKind as Kind } from '@sentinel-wasi/protocol/encode';
-import { MapReader, SNAPSHOT_AFTER_READS } from '../src/map-reader.js';
+import { MapReader, SNAPSHOT_AFTER_READS, snapshotAfterReads } from '../src/map-reader.js';
 import { Sentinel } from '../src/sentinel.js';
 import { MemoryHost, T0, writeMap } from './fake-host.js';
 
@@ -21,12 +21,12 @@ const windowReads = (host: MemoryHost): number => host.reads.filter(([p, , len])
 const snapshotReads = (host: MemoryHost): number => host.reads.filter(([p, at, len]) => p === 'map' && at === MAP_HEADER_BYTES && len === SLOT_ARRAY_BYTES).length;
 
 /** `count` names, each with an ADMIT slot (ratio i / 100), plus the map that holds them. */
-function namedMap(count: number, refreshMs = T0): { names: string[]; verdicts: Record<string, [Kind, number]>; epoch: number; bytes: Uint8Array } {
+function namedMap(count: number, refreshMs = T0, slotCount = SLOTS): { names: string[]; verdicts: Record<string, [Kind, number]>; epoch: number; bytes: Uint8Array } {
   const names = Array.from({ length: count }, (_, i) => `svc-${i}`);
   const verdicts: Record<string, [Kind, number]> = {};
   names.forEach((n, i) => (verdicts[n] = [VerdictKind.ADMIT, i / 100]));
   const epoch = nextEpoch();
-  return { names, verdicts, epoch, bytes: writeMap(verdicts, refreshMs, epoch, SLOTS) };
+  return { names, verdicts, epoch, bytes: writeMap(verdicts, refreshMs, epoch, slotCount) };
 }
 
 /** Rewrites one name's slot in place (a positioned write of the collector), with a new verdict. */
@@ -56,6 +56,25 @@ t.test('the adaptive switch: SNAPSHOT_AFTER_READS window reads in one period, th
   t.same([windowReads(host), snapshotReads(host)], [16, 1], 'no further read');
   t.equal(reader.lookup('nobody').outcome, 'miss', 'a name without a slot: a clean miss from the snapshot');
   t.same(reader.counters, { lookups: 42, hits: 41, noMap: 0, readFailures: 0, misses: 1, stale: 0, tornSlots: 0, opens: 1, cached: 1, snapshots: 1 });
+});
+
+t.test('a larger map takes more window reads before it is read whole (one more per 16 KiB of slots)', async (t) => {
+  const host = new MemoryHost();
+  const slotCount = 16_384;
+  const slotBytes = mapFileBytes(slotCount) - MAP_HEADER_BYTES;
+  const m = namedMap(60, T0, slotCount);
+  host.files.set('map', m.bytes);
+  t.same([snapshotAfterReads(SLOT_ARRAY_BYTES), snapshotAfterReads(slotBytes), snapshotAfterReads(1 << 20)], [16, 49, 64]);
+  const reader = new MapReader(host, { verdictCacheMs: 20 });
+  for (let i = 0; i < 49; i++) reader.lookup(m.names[i]!);
+  t.same([windowReads(host), reader.counters.snapshots], [49, 0]);
+  t.equal(reader.lookup(m.names[49]!).param, 0.49);
+  t.same([windowReads(host), reader.counters.snapshots, reader.snapshotBytes], [49, 1, slotBytes], 'the 50th read in the period is the snapshot');
+  const big = new MemoryHost();
+  big.files.set('map', namedMap(10, T0, 22_000).bytes);
+  const capped = new MapReader(big, { verdictCacheMs: 20 });
+  for (let i = 0; i < 200; i++) capped.lookup(`other-${i}`);
+  t.same([capped.counters.snapshots, capped.snapshotBytes], [0, 0], 'a map of more than 1 MiB of slots (22 000 slots) is never read whole by default');
 });
 
 t.test('expiry at exactly verdictCacheMs after the snapshot: a slot rewritten meanwhile is seen after it, not before', async (t) => {
