@@ -375,9 +375,9 @@ function readWhole(file: PinFile, offsetBytes: number, lengthBytes: number): Uin
   return out;
 }
 
-/** The SDK's Verdict for a map lookup's result. */
+/** The SDK's Verdict for a map lookup's result (frozen: the reader answers the same object again from its cache). */
 export function toVerdict(v: MapVerdict): Verdict {
-  if (v.kind === VerdictKind.BLOCK) return { kind: 'block', untilMs: v.param };
-  if (v.kind === VerdictKind.ADMIT) return { kind: 'admit', ratio: v.param };
+  if (v.kind === VerdictKind.BLOCK) return Object.freeze({ kind: 'block', untilMs: v.param });
+  if (v.kind === VerdictKind.ADMIT) return Object.freeze({ kind: 'admit', ratio: v.param });
   return VERDICT_PASS;
 }

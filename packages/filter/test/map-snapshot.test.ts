@@ -237,6 +237,7 @@ t.test('through the SDK: one Verdict object per read, the same object answered f
   const b = s.verdict('svc-25');
   t.same(a, { kind: 'admit', ratio: 0.25 });
   t.equal(a, b, 'the cached answer is the same object (no allocation per lookup)');
+  t.ok(Object.isFrozen(a), 'frozen: a caller cannot change what later lookups answer');
   m.names.forEach((n) => s.verdict(n));
   t.equal(s.stats().map!.snapshots, 1);
   const c = s.verdict('svc-30');
