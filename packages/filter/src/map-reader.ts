@@ -103,6 +103,8 @@ export const SNAPSHOT_BYTES_PER_READ = 16_384;
 export function snapshotAfterReads(slotBytes: number): number {
   return Math.max(SNAPSHOT_AFTER_READS, Math.ceil(slotBytes / SNAPSHOT_BYTES_PER_READ));
 }
+/** The most bytes asked of one read of a snapshot (wasmtime returns at most this much a read anyway). */
+const SNAPSHOT_READ_BYTES = 65_536;
 /** Default snapshotMaxBytes. */
 export const DEFAULT_SNAPSHOT_MAX_BYTES = 1 << 20;
 
@@ -158,6 +160,8 @@ export class MapReader {
   private snapshotAtMs = 0;
   /** Lookups the snapshot answered. */
   private snapshotAnswers = 0;
+  /** Where snapshots are read into (kept while the reader lives; close() lets it go). */
+  private snapshotBuffer: Uint8Array | null = null;
   /** Set when a snapshot read of the file opened now failed: windows only until the next open. */
   private snapshotsOff = false;
 
@@ -229,6 +233,7 @@ export class MapReader {
   /** Closes the map file (the next lookup opens it again). */
   close(): void {
     this.drop();
+    this.snapshotBuffer = null;
     this.opening++;
     this.openedAtMs = Number.NEGATIVE_INFINITY;
   }
@@ -303,8 +308,10 @@ export class MapReader {
     const stillHot = old !== null && this.snapshotAnswers >= afterReads && nowMs >= this.snapshotAtMs && nowMs < this.snapshotAtMs + 2 * cacheMs;
     if (!stillHot && this.periodReads < afterReads) return null;
     if (slotBytes > this.snapshotMaxBytes || this.snapshotsOff) return null;
-    const bytes = readWhole(this.file!, MAP_HEADER_BYTES, slotBytes);
-    if (bytes === null) {
+    // One buffer per map size, reused by every snapshot (answers keep decoded verdicts, not bytes).
+    let bytes = this.snapshotBuffer;
+    if (bytes === null || bytes.length !== slotBytes) bytes = this.snapshotBuffer = new Uint8Array(slotBytes);
+    if (!readInto(this.file!, MAP_HEADER_BYTES, bytes)) {
       this.counters.readFailures++;
       this.snapshotsOff = true;
       return null;
@@ -354,25 +361,20 @@ export class MapReader {
 }
 
 /**
- * `lengthBytes` at `offsetBytes`, in as many positioned reads as the host takes (a read may return
- * fewer bytes than asked: a host caps how much one read returns); null when a read fails or the
- * file ends first.
+ * Fills `out` with the file's bytes from `offsetBytes` on, in reads of at most SNAPSHOT_READ_BYTES
+ * (a host may return fewer bytes than asked, and one large read costs a large allocation on each
+ * side of the host call); false when a read fails or the file ends first.
  */
-function readWhole(file: PinFile, offsetBytes: number, lengthBytes: number): Uint8Array | null {
-  const first = file.readAt(offsetBytes, lengthBytes);
-  if (first === null || first.length === 0) return null;
-  if (first.length >= lengthBytes) return first;
-  const out = new Uint8Array(lengthBytes);
-  out.set(first);
-  let got = first.length;
-  while (got < lengthBytes) {
-    const more = file.readAt(offsetBytes + got, lengthBytes - got);
-    if (more === null || more.length === 0) return null;
-    const take = Math.min(more.length, lengthBytes - got);
+function readInto(file: PinFile, offsetBytes: number, out: Uint8Array): boolean {
+  let got = 0;
+  while (got < out.length) {
+    const more = file.readAt(offsetBytes + got, Math.min(SNAPSHOT_READ_BYTES, out.length - got));
+    if (more === null || more.length === 0) return false;
+    const take = Math.min(more.length, out.length - got);
     out.set(take === more.length ? more : more.subarray(0, take), got);
     got += take;
   }
-  return out;
+  return true;
 }
 
 /** The SDK's Verdict for a map lookup's result (frozen: the reader answers the same object again from its cache). */
