@@ -172,7 +172,7 @@ export function writeBenchMap(pin) {
 /** The lookup modes (and their references) timed under the Node host. */
 export const NODE_HOST_MODES = ['noop', 'clock', 'lookup', 'lookupcached', 'lookuphit', 'mapread', 'mapsnapshot', 'mapdecode', 'clockcall'];
 
-export async function nodeHostLookups(componentPath, { events, repeats }) {
+export async function nodeHostLookups(componentPath, { events, repeats, modes: only = NODE_HOST_MODES }) {
   const { loadComponent } = await import('../packages/host/dist/transpile-cache.js');
   const { instanceImports } = await import('../packages/host/dist/imports.js');
   const pin = mkdtempSync(join(tmpdir(), 'sw-bench-filter-node-'));
@@ -189,7 +189,7 @@ export async function nodeHostLookups(componentPath, { events, repeats }) {
       return used.user + used.system;
     };
     const modes = {};
-    for (const mode of NODE_HOST_MODES) {
+    for (const mode of only) {
       // (mapsnapshot reads the whole slot array per event: a hundredth of the events.)
       const n = mode === 'mapsnapshot' ? Math.max(1, Math.floor(events / SNAPSHOT_EVENTS_DIVISOR)) : events;
       cpuUs(mode, Math.min(n, 1000));
