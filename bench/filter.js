@@ -11,7 +11,8 @@ import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { decodeRecords, scanFrames } from '@sentinel-wasi/protocol';
-import { encodeMapHeader, encodeSlot, epochTagOf, mapFileBytes, MapSlotTable, slotOffset, VerdictKind } from '@sentinel-wasi/protocol/encode';
+import { encodeMapHeader, encodeSlot, epochTagOf, MAP_HEADER_BYTES, mapFileBytes, MapSlotTable, slotOffset, VerdictKind } from '@sentinel-wasi/protocol/encode';
+import { snapshotAfterReads } from '@sentinel-wasi/filter/core';
 import { writeFileSync } from 'node:fs';
 import { generate, STANDARD } from './lib/workload.js';
 import { median } from './lib/stats.js';
@@ -37,6 +38,9 @@ function hashTree(h, dir) {
     }
   }
 }
+
+/** Slots of the benchmark map (1 000 names: no window full). */
+const BENCH_MAP_SLOTS = 16384;
 
 /** Modes that return a count of their own (not their events): lookupcached's reads of the map, and its snapshots. */
 const COUNT_MODES = new Set(['lookupreads', 'lookupsnapshots']);
@@ -149,7 +153,7 @@ function countRecords(pin, resolveId) {
  * mode reads it; the SDK modes name the resources by these slots' ids). Returns the resolver of its ids.
  */
 export function writeBenchMap(pin) {
-  const slotCount = 16384; // 1 000 names: no window full
+  const slotCount = BENCH_MAP_SLOTS;
   const epoch = Date.now() * 1024;
   const table = new MapSlotTable(slotCount);
   const bytes = new Uint8Array(mapFileBytes(slotCount));
@@ -274,6 +278,8 @@ export async function filterBench({ events, httpEvents, repeats }) {
   // window or a snapshot), and the snapshots per n lookups; medians of the rounds.
   results.lookupReadShare = median(q.lookupreads.returned) / events;
   results.lookupSnapshotsPerRun = median(q.lookupsnapshots.returned);
+  results.lookupMapSlotBytes = mapFileBytes(BENCH_MAP_SLOTS) - MAP_HEADER_BYTES;
+  results.lookupSnapshotAfterReads = snapshotAfterReads(results.lookupMapSlotBytes);
   results.hostCallUsPerEvent = q.clockcall.usPerEvent;
   results.httpCallUsPerEvent = s.http.usPerEvent;
   results.httpOverBuffered = s.http.usPerEvent / q.buffered.usPerEvent;

@@ -230,8 +230,8 @@ export function renderMarkdown(j) {
       p(`verdict cache (\`lookupcached\`: a name's verdict answered from memory for 20 ms after its read) ${F(q.lookupcached?.usPerEvent, 2)} µs; uncached (\`lookup\`, \`verdictCacheMs: 0\`: one positioned`);
       p(`read of the name's 192-byte window each) ${F(q.lookup.usPerEvent, 2)} µs. An answer from the cache alone (\`lookuphit\`: one name) ${F(q.lookuphit?.usPerEvent, 2)} µs.`);
       if (q.lookupreads) {
-        p(`Of \`lookupcached\`'s lookups ${F(100 * f.lookupReadShare, 1)} % were not answered from the cache but read (median of the rounds): once a filter has read 49 windows (this map's threshold) within one`);
-        p(`verdictCacheMs, the SDK reads the map's whole slot array at once (a snapshot, ${F(q.mapsnapshot?.usPerEvent, 0)} µs here for the 786 KB map: \`mapsnapshot\`, wasmtime returns at most 64 KiB a read)`);
+        p(`Of \`lookupcached\`'s lookups ${F(100 * f.lookupReadShare, 1)} % were not answered from the cache but read (median of the rounds): once a filter has read ${f.lookupSnapshotAfterReads ?? '—'} windows (this map's threshold) within one`);
+        p(`verdictCacheMs, the SDK reads the map's whole slot array at once (a snapshot, ${F(q.mapsnapshot?.usPerEvent, 0)} µs here for the map's ${F((f.lookupMapSlotBytes ?? NaN) / 1000, 0)} KB of slots: \`mapsnapshot\`, wasmtime returns at most 64 KiB a read)`);
         p(`and answers the next verdictCacheMs's lookups from it; ${F(f.lookupSnapshotsPerRun, 0)} snapshots per round of ${f.events.toLocaleString('en')} lookups.`);
       }
       p(`The uncached lookup's parts: the read alone (\`mapread\`) ${F(q.mapread?.usPerEvent, 2)} µs; finding the`);
