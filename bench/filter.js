@@ -11,9 +11,11 @@ import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { decodeRecords, scanFrames } from '@sentinel-wasi/protocol';
-import { encodeMapHeader, encodeSlot, epochTagOf, mapFileBytes, MapSlotTable, slotOffset, VerdictKind } from '@sentinel-wasi/protocol/encode';
+import { encodeMapHeader, encodeSlot, epochTagOf, MAP_HEADER_BYTES, mapFileBytes, MapSlotTable, slotOffset, VerdictKind } from '@sentinel-wasi/protocol/encode';
+import { snapshotAfterReads } from '@sentinel-wasi/filter/core';
 import { writeFileSync } from 'node:fs';
 import { generate, STANDARD } from './lib/workload.js';
+import { median } from './lib/stats.js';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -21,7 +23,7 @@ const CACHE = join(ROOT, '.cache', 'bench');
 
 /** The two builds: source, world, backend. */
 export const COMPONENTS = {
-  quickjs: { source: 'bench/filter/src/bench.ts', world: 'bench', backend: 'quickjs', modes: ['noop', 'clock', 'crc', 'utf8len', 'encode1', 'encode', 'encodeids', 'buffered', 'bufferednames', 'unbuffered', 'lookup', 'lookupcached', 'mapread', 'mapdecode', 'clockcall'] },
+  quickjs: { source: 'bench/filter/src/bench.ts', world: 'bench', backend: 'quickjs', modes: ['noop', 'clock', 'crc', 'utf8len', 'encode1', 'encode', 'encodeids', 'buffered', 'bufferednames', 'unbuffered', 'lookup', 'lookupcached', 'lookuphit', 'lookupreads', 'lookupsnapshots', 'mapread', 'mapsnapshot', 'mapdecode', 'clockcall'] },
   starlingmonkey: { source: 'bench/filter/src/bench-http.ts', world: 'bench-http', backend: 'starlingmonkey', modes: ['noop', 'utf8len', 'encode1', 'encode', 'encodeids', 'buffered', 'bufferednames', 'unbuffered', 'http'] },
 };
 
@@ -36,6 +38,14 @@ function hashTree(h, dir) {
     }
   }
 }
+
+/** Slots of the benchmark map (1 000 names: no window full). */
+const BENCH_MAP_SLOTS = 16384;
+
+/** Modes that return a count of their own (not their events): lookupcached's reads of the map, and its snapshots. */
+const COUNT_MODES = new Set(['lookupreads', 'lookupsnapshots']);
+/** mapsnapshot reads the whole slot array per event: timed over this share of the events. */
+const SNAPSHOT_EVENTS_DIVISOR = 100;
 
 /** Builds (or reuses) one benchmark component; returns { path, cached, buildSeconds, bytes }. */
 export function buildComponent(key) {
@@ -143,7 +153,7 @@ function countRecords(pin, resolveId) {
  * mode reads it; the SDK modes name the resources by these slots' ids). Returns the resolver of its ids.
  */
 export function writeBenchMap(pin) {
-  const slotCount = 16384; // 1 000 names: no window full
+  const slotCount = BENCH_MAP_SLOTS;
   const epoch = Date.now() * 1024;
   const table = new MapSlotTable(slotCount);
   const bytes = new Uint8Array(mapFileBytes(slotCount));
@@ -163,7 +173,10 @@ export function writeBenchMap(pin) {
  * transpile + preview2-shim with the host's filesystem), in this process: µs of CPU per event,
  * (cpu(n) − cpu(0)) ÷ n, median of `repeats` rounds after a warm-up.
  */
-export async function nodeHostLookups(componentPath, { events, repeats }) {
+/** The lookup modes (and their references) timed under the Node host. */
+export const NODE_HOST_MODES = ['noop', 'clock', 'lookup', 'lookupcached', 'lookuphit', 'mapread', 'mapsnapshot', 'mapdecode', 'clockcall'];
+
+export async function nodeHostLookups(componentPath, { events, repeats, modes: only = NODE_HOST_MODES }) {
   const { loadComponent } = await import('../packages/host/dist/transpile-cache.js');
   const { instanceImports } = await import('../packages/host/dist/imports.js');
   const pin = mkdtempSync(join(tmpdir(), 'sw-bench-filter-node-'));
@@ -180,10 +193,12 @@ export async function nodeHostLookups(componentPath, { events, repeats }) {
       return used.user + used.system;
     };
     const modes = {};
-    for (const mode of ['noop', 'lookup', 'lookupcached', 'mapread', 'mapdecode', 'clockcall']) {
-      cpuUs(mode, Math.min(events, 1000));
+    for (const mode of only) {
+      // (mapsnapshot reads the whole slot array per event: a hundredth of the events.)
+      const n = mode === 'mapsnapshot' ? Math.max(1, Math.floor(events / SNAPSHOT_EVENTS_DIVISOR)) : events;
+      cpuUs(mode, Math.min(n, 1000));
       const zero = [0, 1, 2].map(() => cpuUs(mode, 0)).sort((a, b) => a - b)[1];
-      const samples = Array.from({ length: repeats }, () => (cpuUs(mode, events) - zero) / events);
+      const samples = Array.from({ length: repeats }, () => (cpuUs(mode, n) - zero) / n);
       modes[mode] = { usPerEvent: [...samples].sort((a, b) => a - b)[Math.floor(samples.length / 2)], samplesUsPerEvent: samples };
     }
     return { events, repeats, modes };
@@ -208,9 +223,11 @@ export async function filterBench({ events, httpEvents, repeats }) {
         const r = await runPython(py, [
           '--component', builds[key].path, '--pin', pin, '--modes', c.modes.join(','),
           '--events', String(events), '--http-events', String(httpEvents), '--repeats', String(repeats),
+          '--mode-events', `mapsnapshot=${Math.max(1, Math.floor(events / SNAPSHOT_EVENTS_DIVISOR))}`,
           '--authority', server.authority, '--cache-dir', join(ROOT, '.cache', 'bench', 'cwasm'),
         ]);
         for (const [mode, m] of Object.entries(r.modes)) {
+          if (COUNT_MODES.has(mode)) continue;
           const bad = m.returned.filter((x) => x !== m.events);
           if (bad.length > 0) throw new Error(`${key}/${mode}: the component reported ${bad.join(',')} of ${m.events} events done`);
         }
@@ -255,6 +272,14 @@ export async function filterBench({ events, httpEvents, repeats }) {
   results.lookupOverEncode = q.lookup.usPerEvent / q.encode.usPerEvent;
   results.lookupReadUsPerEvent = q.mapread.usPerEvent;
   results.lookupDecodeUsPerEvent = q.mapdecode.usPerEvent;
+  results.lookupHitUsPerEvent = q.lookuphit.usPerEvent;
+  results.lookupSnapshotReadUs = q.mapsnapshot.usPerEvent;
+  // Of lookupcached's loop (n lookups, on a Sentinel of its own): the share that read the map (a
+  // window or a snapshot), and the snapshots per n lookups; medians of the rounds.
+  results.lookupReadShare = median(q.lookupreads.returned) / events;
+  results.lookupSnapshotsPerRun = median(q.lookupsnapshots.returned);
+  results.lookupMapSlotBytes = mapFileBytes(BENCH_MAP_SLOTS) - MAP_HEADER_BYTES;
+  results.lookupSnapshotAfterReads = snapshotAfterReads(results.lookupMapSlotBytes);
   results.hostCallUsPerEvent = q.clockcall.usPerEvent;
   results.httpCallUsPerEvent = s.http.usPerEvent;
   results.httpOverBuffered = s.http.usPerEvent / q.buffered.usPerEvent;

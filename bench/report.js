@@ -18,7 +18,7 @@ export function evaluateGoals(j) {
   add('filter.vsHttp', 'filter buffered ≥ 300× cheaper than an HTTP call per event', f.httpOverBuffered, f.httpOverBuffered >= 300, `${F(f.httpOverBuffered)}×`, `HTTP call per event ${F(f.httpCallUsPerEvent)} µs`);
   const fd = f.details ?? {};
   const nh = fd.nodeHost?.modes;
-  add('filter.lookup', "verdict lookup ≤ 10 µs (QuickJS component under wasmtime-py: the SDK's `verdict(name)` for the workload's names in a loop, default 20 ms verdict cache)", fd.lookupCachedUsPerEvent ?? null, fd.lookupCachedUsPerEvent <= 10, `${F(fd.lookupCachedUsPerEvent, 2)} µs`, `uncached (one positioned read per lookup) ${F(fd.lookupUsPerEvent, 2)} µs; Node host ${F(nh?.lookupcached?.usPerEvent, 2)} µs cached, ${F(nh?.lookup?.usPerEvent, 2)} µs uncached`);
+  add('filter.lookup', "verdict lookup ≤ 10 µs (QuickJS component under wasmtime-py: the SDK's `verdict(name)` for the workload's names in a loop, default 20 ms verdict cache)", fd.lookupCachedUsPerEvent ?? null, fd.lookupCachedUsPerEvent <= 10, `${F(fd.lookupCachedUsPerEvent, 2)} µs`, `uncached (one positioned read per lookup) ${F(fd.lookupUsPerEvent, 2)} µs; ${F(100 * fd.lookupReadShare, 1)} % of cached lookups read (a snapshot of the slot array or a window); Node host ${F(nh?.lookupcached?.usPerEvent, 2)} µs cached, ${F(nh?.lookup?.usPerEvent, 2)} µs uncached`);
   add('bytes.ids', '≤ 8 bytes/event batched, resources named by id', j.bytesPerEvent.ids ?? null, j.bytesPerEvent.ids <= 8, `${F(j.bytesPerEvent.ids, 2)} B/event`, `names inline ${F(j.bytesPerEvent.batched, 2)} B; single-event frames ${F(j.bytesPerEvent.idsSingle, 1)} B (names inline ${F(j.bytesPerEvent.single, 1)} B)`);
   add('rss.10k', '≤ 150 MB collector RSS at 10 k resources', j.collectorRssMb10kResources, j.collectorRssMb10kResources <= 150, `${F(j.collectorRssMb10kResources)} MB`, `idle daemon ${F(j.rss?.idleMb)} MB`);
   const fl = j.flow?.steady;
@@ -251,14 +251,21 @@ export function renderMarkdown(j) {
       p();
       p(`A verdict lookup in the QuickJS build, the SDK's \`verdict(name)\` for the workload's names in a loop against a map of them: with the SDK's default`);
       p(`verdict cache (\`lookupcached\`: a name's verdict answered from memory for 20 ms after its read) ${F(q.lookupcached?.usPerEvent, 2)} µs; uncached (\`lookup\`, \`verdictCacheMs: 0\`: one positioned`);
-      p(`read of the name's 192-byte window each) ${F(q.lookup.usPerEvent, 2)} µs. The uncached lookup's parts: the read alone (\`mapread\`) ${F(q.mapread?.usPerEvent, 2)} µs; finding the`);
+      p(`read of the name's 192-byte window each) ${F(q.lookup.usPerEvent, 2)} µs. An answer from the cache alone (\`lookuphit\`: one name) ${F(q.lookuphit?.usPerEvent, 2)} µs.`);
+      if (q.lookupreads) {
+        p(`Of \`lookupcached\`'s lookups ${F(100 * f.lookupReadShare, 1)} % were not answered from the cache but read (median of the rounds): once a filter has read ${f.lookupSnapshotAfterReads ?? '—'} windows (this map's threshold) within one`);
+        p(`verdictCacheMs, the SDK reads the map's whole slot array at once (a snapshot, ${F(q.mapsnapshot?.usPerEvent, 0)} µs here for the map's ${F((f.lookupMapSlotBytes ?? NaN) / 1000, 0)} KB of slots: \`mapsnapshot\`, wasmtime returns at most 64 KiB a read)`);
+        p(`and answers the next verdictCacheMs's lookups from it; ${F(f.lookupSnapshotsPerRun, 0)} snapshots per round of ${f.events.toLocaleString('en')} lookups.`);
+      }
+      p(`The uncached lookup's parts: the read alone (\`mapread\`) ${F(q.mapread?.usPerEvent, 2)} µs; finding the`);
       p(`name's slot in a window already read (\`mapdecode\`: the hash compared first, one CRC-32 of 44 bytes) ${F(q.mapdecode?.usPerEvent, 2)} µs; one host call that`);
       p(`touches no file (\`clockcall\`) ${F(q.clockcall?.usPerEvent, 2)} µs. wasmtime-py runs every filesystem call on a blocking thread pool (its C API`);
       p('has no way to allow blocking the calling thread, which the wasmtime CLI does), so a read pays a thread handoff that a clock read does not.');
       const nh = f.nodeHost?.modes;
       if (nh) {
         p(`The same component under the Node host (\`sentinel-wasi run\`/\`serve\`; µs of CPU per event, median of ${f.nodeHost.repeats}): \`lookupcached\` ${F(nh.lookupcached?.usPerEvent, 2)} µs, \`lookup\` ${F(nh.lookup.usPerEvent, 2)} µs,`);
-        p(`\`mapread\` ${F(nh.mapread.usPerEvent, 2)} µs (one pread on the host's thread), \`mapdecode\` ${F(nh.mapdecode.usPerEvent, 2)} µs, \`clockcall\` ${F(nh.clockcall.usPerEvent, 2)} µs, \`noop\` ${F(nh.noop.usPerEvent, 2)} µs.`);
+        p(`\`lookuphit\` ${F(nh.lookuphit?.usPerEvent, 2)} µs, \`mapread\` ${F(nh.mapread.usPerEvent, 2)} µs (one pread on the host's thread), \`mapsnapshot\` ${F(nh.mapsnapshot?.usPerEvent, 0)} µs, \`mapdecode\` ${F(nh.mapdecode.usPerEvent, 2)} µs,`);
+        p(`\`clockcall\` ${F(nh.clockcall.usPerEvent, 2)} µs, \`clock\` (Date.now, the one clock read of a lookup) ${F(nh.clock?.usPerEvent, 2)} µs, \`noop\` ${F(nh.noop.usPerEvent, 2)} µs.`);
       }
     }
   }
@@ -568,8 +575,9 @@ function analysis(j) {
   if (goals['filter.lookup']?.met === false) {
     const f = j.filter.details;
     lines.push(`- **Verdict lookup** (${F(f.lookupCachedUsPerEvent, 2)} µs with the verdict cache; uncached ${F(f.lookupUsPerEvent, 2)} µs): a cached answer costs the SDK's own work`);
-    lines.push('  (a name check, one clock read through the host, two map look-ups, the Verdict object) in an interpreter; the names in the loop that');
-    lines.push('  are read again once their 20 ms have passed pay the positioned read (`mapread`), which under wasmtime-py goes through its blocking thread pool.');
+    lines.push(`  (a name check, one clock read through the host, one Map look-up; \`lookuphit\` ${F(f.lookupHitUsPerEvent, 2)} µs) in an interpreter; the ${F(100 * f.lookupReadShare, 1)} % of lookups`);
+    lines.push(`  not answered from the cache decode their slot from a snapshot of the slot array (\`mapdecode\` ${F(f.lookupDecodeUsPerEvent, 2)} µs), and each snapshot`);
+    lines.push(`  costs \`mapsnapshot\` ${F(f.lookupSnapshotReadUs, 0)} µs.`);
   }
   if (goals['serve.rate']?.met === false) {
     const sv = j.serve;

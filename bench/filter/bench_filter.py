@@ -5,7 +5,8 @@ around the call with perf_counter; per-event cost = (time(n) - time(0)) / n, so 
 calling an export is taken out. Prints one JSON object on stdout.
 
 usage: bench_filter.py --component C.wasm --pin DIR --modes noop,buffered[,...] --events N
-                       [--http-events N] [--repeats R] [--authority HOST:PORT] [--cache-dir DIR]
+                       [--http-events N] [--mode-events MODE=N,...] [--repeats R]
+                       [--authority HOST:PORT] [--cache-dir DIR]
 """
 
 import argparse
@@ -46,6 +47,8 @@ def main():
     p.add_argument("--modes", required=True)
     p.add_argument("--events", type=int, required=True)
     p.add_argument("--http-events", type=int, default=0)
+    # Modes timed with another event count than --events (e.g. mapsnapshot=1000: a whole-map read per event).
+    p.add_argument("--mode-events", default="")
     p.add_argument("--repeats", type=int, default=3)
     p.add_argument("--authority", default="")
     p.add_argument("--cache-dir", default=os.path.join(".cache", "wasmtime-cwasm"))
@@ -78,9 +81,10 @@ def main():
         got = fn(store, mode, n, o.authority)
         return clock() - started, got
 
+    mode_events = {k: int(v) for k, v in (kv.split("=") for kv in o.mode_events.split(",") if kv)}
     out = {"compiled": compiled, "loadMs": 1000 * load_s, "instantiateMs": 1000 * instantiate_s, "modes": {}}
     for mode in o.modes.split(","):
-        n = o.http_events if mode == "http" else o.events
+        n = o.http_events if mode == "http" else mode_events.get(mode, o.events)
         timed(mode, min(n, 1000))  # warm-up: first-touch costs (opening the segment, first frame)
         zero = statistics.median(timed(mode, 0)[0] for _ in range(5))
         samples = []

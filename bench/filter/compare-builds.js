@@ -13,7 +13,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { encodeMapHeader, encodeSlot, epochTagOf, mapFileBytes, MapSlotTable, slotOffset, VerdictKind } from '@sentinel-wasi/protocol/encode';
-import { findPython } from '../filter.js';
+import { COMPONENTS, findPython } from '../filter.js';
 import { median } from '../lib/stats.js';
 import { generate, STANDARD } from '../lib/workload.js';
 
@@ -25,6 +25,8 @@ const modes = (values.modes ?? 'noop,encode,encodeids,buffered,bufferednames').s
 const events = Number(values.events ?? 50_000);
 const rounds = Number(values.rounds ?? 5);
 const py = findPython();
+/** Modes that return how many of their n events they did (bench/filter.js checks the same in a full run). */
+const COUNTED = new Set(COMPONENTS.quickjs.modes);
 
 /** A map giving every workload name a PASS slot (so the SDK names them by id). */
 function writeMap(pin) {
@@ -49,7 +51,11 @@ for (let round = 0; round < rounds; round++) {
       const r = spawnSync(py, [join(ROOT, 'bench/filter/bench_filter.py'), '--component', wasm, '--pin', pin, '--modes', modes.join(','), '--events', String(events), '--http-events', '1', '--repeats', '1', '--authority', '127.0.0.1:9', '--clock', values.clock ?? 'cpu', '--cache-dir', join(ROOT, '.cache', 'bench', 'cwasm')], { encoding: 'utf8' });
       if (r.status !== 0) throw new Error(r.stderr);
       const out = JSON.parse(r.stdout);
-      for (const m of modes) (samples[label][m] ??= []).push(out.modes[m].usPerEvent);
+      for (const m of modes) {
+        // Every mode that counts its events must have done them all (a lookup mode: found the map's verdict each time).
+        if (COUNTED.has(m) && out.modes[m].returned.some((x) => x !== events)) throw new Error(`${label} ${m}: the component reported ${out.modes[m].returned.join(',')} of ${events} events done`);
+        (samples[label][m] ??= []).push(out.modes[m].usPerEvent);
+      }
     } finally {
       rmSync(pin, { recursive: true, force: true });
     }

@@ -4,8 +4,10 @@
 // every workload name a slot, so the SDK names them by id), bufferednames (the same without the
 // map: names inline), unbuffered (the SDK with one append per event), lookup (the SDK's verdict
 // read from the resource map, one positioned read each; lookupcached: with the SDK's default
-// verdict cache) and its two parts: mapread (the positioned
-// read alone) and mapdecode (finding the name's slot in a window already read); clockcall is one
+// verdict cache; lookuphit: one name, every answer from the cache; lookupreads / lookupsnapshots:
+// how many of lookupcached's lookups read the map, how many snapshots they read) and its parts:
+// mapread (the positioned read of a window alone), mapsnapshot (one read of the whole slot array)
+// and mapdecode (finding the name's slot in a window already read); clockcall is one
 // host call that touches no file (a reference for mapread). Two parts of the per-record budget
 // alone: clock (Date.now, the SDK's clock read per record) and crc (the frame CRC-32: one 4 KiB
 // frame per 512 events).
@@ -18,6 +20,7 @@ import {
   lookupInWindow,
   MAP_HEADER_BYTES,
   MAP_WINDOW_BYTES,
+  mapFileBytes,
   MapLookup,
   nameHash,
   PinLayout,
@@ -135,6 +138,56 @@ export function lookupCached(n: number): number {
 }
 let cachedLooker: Sentinel | null = null;
 
+/** `lookuphit`: one name's verdict n times with the default verdict cache: the cost of an answer from the cache. */
+export function lookupHit(n: number): number {
+  const s = (hitLooker ??= createSentinel({ writer: 'bench-lookup', mapStaleAfterMs: 1e12 }));
+  const name = eventAt(0).name;
+  const before = s.stats().map?.hits ?? 0;
+  for (let i = 0; i < n; i++) s.verdict(name);
+  return (s.stats().map?.hits ?? 0) - before;
+}
+let hitLooker: Sentinel | null = null;
+
+/**
+ * What `lookupcached`'s loop reads, on a Sentinel of its own: `lookupreads` returns how many of n
+ * lookups were not answered from the verdict cache (answered from a window read or from a snapshot
+ * of the slot array), `lookupsnapshots` how many snapshots n lookups read.
+ */
+export function lookupReads(n: number, what: 'reads' | 'snapshots'): number {
+  const s = (shareLooker ??= createSentinel({ writer: 'bench-lookup', mapStaleAfterMs: 1e12 }));
+  const before = s.stats().map!;
+  const [lookups, cached, snapshots] = [before.lookups, before.cached, before.snapshots];
+  for (let i = 0; i < n; i++) s.verdict(eventAt(i).name);
+  const after = s.stats().map!;
+  return what === 'reads' ? after.lookups - lookups - (after.cached - cached) : after.snapshots - snapshots;
+}
+let shareLooker: Sentinel | null = null;
+
+/**
+ * `mapsnapshot`: the map's whole slot array read once per event, as the SDK reads a snapshot: reads
+ * of at most 64 KiB (wasmtime returns no more a read) copied into one buffer.
+ */
+export function mapSnapshot(n: number): number {
+  const file = new WasiHost().openPinFile(PinLayout.map);
+  if (file === null) throw new Error('bench: no map in the pin');
+  const header = decodeMapHeader(file.readAt(0, MAP_HEADER_BYTES) ?? new Uint8Array(0));
+  if (header === null) throw new Error('bench: bad map header');
+  const out = new Uint8Array(mapFileBytes(header.slotCount) - MAP_HEADER_BYTES);
+  let read = 0;
+  for (let i = 0; i < n; i++) {
+    let got = 0;
+    while (got < out.length) {
+      const b = file.readAt(MAP_HEADER_BYTES + got, Math.min(65_536, out.length - got));
+      if (b === null || b.length === 0) break;
+      out.set(b, got);
+      got += b.length;
+    }
+    if (got === out.length) read++;
+  }
+  file.close();
+  return read;
+}
+
 function lookupWith(s: Sentinel, n: number): number {
   const before = s.stats().map?.hits ?? 0;
   for (let i = 0; i < n; i++) s.verdict(eventAt(i).name);
@@ -234,6 +287,10 @@ export function runSharedMode(mode: string, n: number): number {
   if (mode === 'unbuffered') return recordUnbuffered(n);
   if (mode === 'lookup') return lookup(n);
   if (mode === 'lookupcached') return lookupCached(n);
+  if (mode === 'lookuphit') return lookupHit(n);
+  if (mode === 'lookupreads') return lookupReads(n, 'reads');
+  if (mode === 'lookupsnapshots') return lookupReads(n, 'snapshots');
+  if (mode === 'mapsnapshot') return mapSnapshot(n);
   if (mode === 'mapread') return mapRead(n);
   if (mode === 'mapdecode') return mapDecode(n);
   if (mode === 'clockcall') return clockCall(n);

@@ -6,6 +6,6 @@ export type { Entry, EntryOptions, ExitOptions, RecordOptions, SentinelOptions, 
 export type { FilterHost } from './host.js';
 export { FilterError, FilterErrorCode } from './errors.js';
 export { VERDICT_PASS, admits, mostRestrictive, type Verdict } from './verdict.js';
-export { MapReader, toVerdict, type MapReaderCounters, type MapReaderHost, type MapReaderOptions, type PinFile } from './map-reader.js';
+export { MapReader, snapshotAfterReads, toVerdict, type MapReaderCounters, type MapReaderHost, type MapReaderOptions, type PinFile } from './map-reader.js';
 export { command, flushAll, httpHandler, register } from './lifecycle.js';
 export { DEFAULT_RESOURCE_NAME_BYTES, EMPTY_RESOURCE_NAME, resourceName, type ResourceNameOptions } from './resource-name.js';

@@ -11,7 +11,7 @@
 import { FrameBuilder, type ResourceRef, MAX_FRAME_BYTES, MAX_NAME_BYTES, RecordKind, bucketSecOf, isValidWriterId, mapKeyOf, segmentName, utf8Length, SHARED_WRITER } from '@sentinel-wasi/protocol/encode';
 import { FilterError, FilterErrorCode } from './errors.js';
 import type { FilterHost } from './host.js';
-import { MapReader, toVerdict, type MapReaderCounters, type MapReaderOptions } from './map-reader.js';
+import { MapReader, type MapReaderCounters, type MapReaderHost, type MapReaderOptions } from './map-reader.js';
 import { Admission } from './admission.js';
 import { VERDICT_PASS, mostRestrictive, type Verdict } from './verdict.js';
 
@@ -164,11 +164,8 @@ export class Sentinel {
     this.builder = new FrameBuilder({ maxFrameBytes: max });
     this.flushOnIdle = options.flushOnIdle ?? true;
     this.admission = new Admission(options.random ?? Math.random);
-    const h = host;
-    this.map =
-      typeof h.openPinFile === 'function'
-        ? new MapReader({ nowMs: () => h.nowMs(), openPinFile: (path) => h.openPinFile!(path) }, mapReaderOptions(options))
-        : null;
+    // The host itself is the reader's host (its clock and file opens called directly, no wrapper).
+    this.map = typeof host.openPinFile === 'function' ? new MapReader(host as MapReaderHost, mapReaderOptions(options)) : null;
   }
 
   /**
@@ -188,8 +185,9 @@ export class Sentinel {
         checkCount(count);
       }
     }
-    const verdict = this.lookup(resource, origin);
+    // One clock read for the lookups and the record.
     const startMs = this.host.nowMs();
+    const verdict = this.lookup(resource, origin, startMs);
     const id = this.lookupId;
     const ref = id > 0 ? id : resource;
     if (verdict.kind === 'block' || (verdict.kind === 'admit' && !this.admission.admit(this.lookupKey, verdict.ratio))) {
@@ -267,21 +265,24 @@ export class Sentinel {
   verdict(resource: string, origin?: string): Verdict {
     checkName('resource', resource);
     if (origin !== undefined) checkName('origin', origin);
-    return this.lookup(resource, origin);
+    return this.map === null ? VERDICT_PASS : this.lookup(resource, origin, this.host.nowMs());
   }
 
-  private lookup(resource: string, origin: string | undefined): Verdict {
+  /** The verdict for the resource (and origin) at nowMs, the host's clock read just now. */
+  private lookup(resource: string, origin: string | undefined, nowMs: number): Verdict {
     const map = this.map;
     if (map === null) return VERDICT_PASS;
-    const v = map.lookup(resource);
+    const v = map.lookup(resource, nowMs);
     // (A name without a slot is looked up again by the record helpers from the next period on.)
     // An answer from the verdict cache comes from a read of this map that adopted its id already.
     this.lookupId = map.lastFromCache ? v.resourceId : this.adoptId(resource, v.resourceId, map.epoch, this.idsSinceMs);
-    const own = toVerdict(v);
+    // (The reader's Verdict for its answer: made once per read, not per lookup.)
+    const own = map.lastVerdict;
     this.lookupKey = resource;
     if (origin === undefined || origin === '') return own;
     const key = mapKeyOf(resource, origin);
-    const chosen = mostRestrictive(own, toVerdict(map.lookup(key)));
+    map.lookup(key, nowMs);
+    const chosen = mostRestrictive(own, map.lastVerdict);
     if (chosen !== own) this.lookupKey = key;
     return chosen;
   }

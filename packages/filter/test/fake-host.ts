@@ -20,6 +20,8 @@ export class MemoryHost implements FilterHost, MapReaderHost {
   readonly reads: Array<[string, number, number]> = [];
   /** When true, every positioned read fails; when true, opening throws (a host breaking its promise). */
   failingReads = false;
+  /** The most bytes one positioned read returns (a host that caps reads). */
+  maxReadBytes = Number.POSITIVE_INFINITY;
   throwingOpen = false;
   /** When true, every append fails (a full disk, a missing pin). */
   failing = false;
@@ -53,7 +55,7 @@ export class MemoryHost implements FilterHost, MapReaderHost {
       readAt: (offsetBytes, lengthBytes) => {
         this.reads.push([path, offsetBytes, lengthBytes]);
         if (!open || this.failingReads) return null;
-        return bytes.slice(offsetBytes, offsetBytes + lengthBytes);
+        return bytes.slice(offsetBytes, offsetBytes + Math.min(lengthBytes, this.maxReadBytes));
       },
       close: () => {
         open = false;

@@ -55,7 +55,7 @@ t.test('lookups: the written verdicts, one positioned read each after one open a
   t.same(host.opens, ['map']);
   t.equal(host.reads.length, 1 + 7, 'the header once, then one read per lookup');
   t.same(host.reads.slice(1).map(([, , length]) => length), new Array(7).fill(MAP_WINDOW_BYTES));
-  t.same(reader.counters, { lookups: 7, hits: 6, noMap: 0, readFailures: 0, misses: 1, stale: 0, tornSlots: 0, opens: 1, cached: 0 });
+  t.same(reader.counters, { lookups: 7, hits: 6, noMap: 0, readFailures: 0, misses: 1, stale: 0, tornSlots: 0, opens: 1, cached: 0, snapshots: 0 });
 });
 
 t.test('fails open and counts: missing map (retried after reopenAfterMs), bad header, failed reads, torn and stale slots; a fresh BLOCK past its time holds', async (t) => {
@@ -95,7 +95,7 @@ t.test('fails open and counts: missing map (retried after reopenAfterMs), bad he
   host.clockMs = T0 + 1000 + 3001;
   const stale = reader.lookup('GET /orders');
   t.same([stale.kind, stale.outcome], [VerdictKind.PASS, 'stale']);
-  t.same(reader.counters, { lookups: 8, hits: 2, noMap: 3, readFailures: 1, misses: 1, stale: 1, tornSlots: 1, opens: 2, cached: 0 }, 'a torn slot counts in its own name\'s lookups only');
+  t.same(reader.counters, { lookups: 8, hits: 2, noMap: 3, readFailures: 1, misses: 1, stale: 1, tornSlots: 1, opens: 2, cached: 0, snapshots: 0 }, 'a torn slot counts in its own name\'s lookups only');
 
   const expiring = writeMap({ 'GET /orders': [VerdictKind.BLOCK, T0 + 20_500] }, T0 + 20_000);
   host.files.set('map', expiring.bytes);

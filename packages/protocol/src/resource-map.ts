@@ -283,12 +283,23 @@ function allZero(bytes: Uint8Array, at: number, length: number): boolean {
  * never trusted, even when its hash matches. No allocation but the result.
  */
 export function lookupInWindow(bytes: Uint8Array, hash: NameHash, nowMs: number, options: LookupOptions = {}): MapVerdict {
-  if (bytes.length < MAP_WINDOW_BYTES) return SHORT_WINDOW;
+  return lookupInSlots(bytes, 0, hash, nowMs, options);
+}
+
+/**
+ * lookupInWindow for a window that starts `atBytes` into `bytes` (e.g. a copy of the map's whole
+ * slot array, which starts at MAP_HEADER_BYTES in the file: a name's window is then at
+ * windowOffset − MAP_HEADER_BYTES). Fewer than MAP_WINDOW_BYTES from there: SHORT.
+ */
+export function lookupInSlots(bytes: Uint8Array, atBytes: number, hash: NameHash, nowMs: number, options: LookupOptions = {}): MapVerdict {
+  if (!(atBytes >= 0) || bytes.length - atBytes < MAP_WINDOW_BYTES) return SHORT_WINDOW;
   const staleAfterMs = options.staleAfterMs ?? DEFAULT_MAP_STALE_AFTER_MS;
   const epochTag = options.epochTag;
+  const lo = hash.lo;
+  const hi = hash.hi;
   let torn = 0;
-  for (let at = 0; at < MAP_WINDOW_BYTES; at += MAP_SLOT_BYTES) {
-    if (u32At(bytes, at) !== hash.lo || u32At(bytes, at + 4) !== hash.hi) continue;
+  for (let at = atBytes, end = atBytes + MAP_WINDOW_BYTES; at < end; at += MAP_SLOT_BYTES) {
+    if (u32At(bytes, at) !== lo || u32At(bytes, at + 4) !== hi) continue;
     if (u32At(bytes, at + 44) !== crc32(bytes, at, at + 44)) {
       if (!allZero(bytes, at, MAP_SLOT_BYTES)) torn++; // (an all-zero slot is empty, not torn)
       continue;

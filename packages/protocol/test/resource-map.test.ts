@@ -13,6 +13,7 @@ import {
   encodeSlot,
   epochTagOf,
   homeSlot,
+  lookupInSlots,
   lookupInWindow,
   MAP_HEADER_BYTES,
   MAP_PROBE_SLOTS,
@@ -148,6 +149,23 @@ t.test('lookups with an injected clock: hit, BLOCK past its time, stale both way
   t.equal(lookupInWindow(w, h, T0 + 3000, { staleAfterMs: 100 }).outcome, 'stale', 'the bound is an option');
 });
 
+t.test('lookupInSlots: a window at an offset of a larger buffer; fewer than a window from there is SHORT', async (t) => {
+  const slotCount = 8;
+  const epoch = mapEpochOf(T0, () => 0.5);
+  const table = new MapSlotTable(slotCount);
+  const map = new Uint8Array(mapFileBytes(slotCount));
+  map.set(encodeMapHeader({ slotCount, epoch }));
+  const p = table.place('GET /orders')!;
+  map.set(encodeSlot({ hash: p.hash, resourceId: p.resourceId, kind: VerdictKind.ADMIT, param: 0.25, refreshMs: T0, sequence: 1, epochTag: epochTagOf(epoch) }), slotOffset(p.slot));
+  const slots = map.slice(MAP_HEADER_BYTES);
+  const at = windowOffset(p.hash, slotCount) - MAP_HEADER_BYTES;
+  const v = lookupInSlots(slots, at, p.hash, T0 + 5, { epochTag: epochTagOf(epoch) });
+  t.same([v.outcome, v.kind, v.param, v.resourceId], ['hit', VerdictKind.ADMIT, 0.25, p.resourceId]);
+  t.equal(lookupInSlots(slots, slots.length - MAP_WINDOW_BYTES + 1, p.hash, T0).outcome, 'short');
+  t.equal(lookupInSlots(slots, -1, p.hash, T0).outcome, 'short');
+  t.equal(lookupInSlots(slots, slots.length - MAP_WINDOW_BYTES, nameHash('nobody'), T0).outcome, 'miss');
+});
+
 t.test('only the name\'s own slot is checksummed: with its hash intact and any other bit flipped it is never trusted', async (t) => {
   const h = nameHash('GET /orders');
   const other = nameHash('GET /users');
@@ -249,10 +267,15 @@ t.test('property: random names, collisions, full windows and random damage never
     fullWindows += table.windowFull;
     t.equal([...want.values()].filter((v) => v === null).length, table.windowFull, `round ${round}: every unplaced name counted`);
     const header = decodeMapHeader(map)!;
+    let slotsDiffer = 0;
     const lookup = (bytes: Uint8Array, name: string): MapVerdict => {
       const h = nameHash(name);
       const at = windowOffset(h, header.slotCount);
-      return lookupInWindow(bytes.subarray(at, at + MAP_WINDOW_BYTES), h, T0 + 600, { epochTag: tag });
+      const v = lookupInWindow(bytes.subarray(at, at + MAP_WINDOW_BYTES), h, T0 + 600, { epochTag: tag });
+      // The same answer from a copy of the whole slot array (what a filter's snapshot holds).
+      const fromSlots = lookupInSlots(bytes.slice(MAP_HEADER_BYTES), at - MAP_HEADER_BYTES, h, T0 + 600, { epochTag: tag });
+      if (JSON.stringify(fromSlots) !== JSON.stringify(v)) slotsDiffer++;
+      return v;
     };
     // Intact: exactly the written verdicts; unplaced names PASS.
     for (const [name, w] of want) {
@@ -291,6 +314,7 @@ t.test('property: random names, collisions, full windows and random damage never
         t.fail(`round ${round} ${name}: got ${JSON.stringify(v)}, wrote ${JSON.stringify(w)}`);
       }
     }
+    t.equal(slotsDiffer, 0, `round ${round}: lookupInSlots on the slot array answers as lookupInWindow on the window`);
   }
   t.equal(wrong, 0, 'never a wrong verdict');
   t.comment(`${hits} hits, ${fullWindows} names found their window full, ${damagedPass} lookups failed open after damage`);
