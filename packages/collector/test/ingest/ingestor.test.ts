@@ -8,6 +8,7 @@ import { encodeFrames, FrameBuilder, RecordKind } from '@sentinel-wasi/protocol'
 import { Ingestor } from '../../src/ingest/ingestor.js';
 import { StatsStore } from '../../src/stats/store.js';
 import { prng, testSeed } from '../../../../test/helpers/seeded.js';
+import { addRandomRecord, type RecordMix } from '../../../../test/helpers/random-records.js';
 
 /** A v1 frame around any msgpack value (so tests can write what the encoder never would). */
 function rawFrame(value: unknown): Buffer {
@@ -88,6 +89,8 @@ t.test('frames counted from their columns leave the store exactly as record by r
   t.equal(byRecord.countsColumns, false);
   const ingestors = [new Ingestor(columns), new Ingestor(byRecord)];
   const builder = new FrameBuilder();
+  /** Mostly CALLs, some BLOCK, PASS and EXIT records, a few WRITER records. */
+  const MIX: RecordMix = { call: 0.5, block: 0.65, pass: 0.8, exit: 0.98, maxCallRtMs: 1500 };
   let clockMs = t0;
   for (let batch = 0; batch < 60; batch++) {
     const chunks: Uint8Array[] = [];
@@ -98,17 +101,7 @@ t.test('frames counted from their columns leave the store exactly as record by r
       const ts = u < 0.8 ? clockMs : u < 0.95 ? Math.max(t0, clockMs - Math.floor(rand() * 120_000)) : clockMs + Math.floor(rand() * 10_000);
       const name = names[Math.floor(rand() ** 2 * names.length)]!;
       const origin = rand() < 0.3 ? origins[Math.floor(rand() * origins.length)] : undefined;
-      const k = rand();
-      const add = (): boolean =>
-        k < 0.5 ? builder.addCall(ts, name, Math.floor(rand() * 1500), rand() < 0.1, origin)
-        : k < 0.65 ? builder.addBlock(ts, name, 1 + Math.floor(rand() * 3), origin)
-        : k < 0.8 ? builder.addPass(ts, name, 1 + Math.floor(rand() * 3), origin)
-        : k < 0.98 ? builder.addExit(ts, name, Math.floor(rand() * 900), rand() < 0.2, 1 + Math.floor(rand() * 2), origin)
-        : builder.addWriter(ts, 'w0', Math.floor(rand() * 5), Math.floor(rand() * 2));
-      if (!add()) {
-        chunks.push(builder.finish().slice());
-        t.ok(add(), 'fits a new frame');
-      }
+      if (!addRandomRecord(builder, rand, MIX, ts, name, origin, chunks)) t.fail(`a record at ${ts} fits no frame`);
       if (rand() < 0.01) chunks.push(builder.finish().slice());
     }
     if (!builder.isEmpty) chunks.push(builder.finish().slice());

@@ -11,6 +11,7 @@ import { TrafficTap } from '../../src/map/traffic-tap.js';
 import type { NodeTraffic, ResourceTraffic } from '../../src/rules/engine.js';
 import { StatsStore, type EntryLookup } from '../../src/stats/store.js';
 import { prng, testSeed } from '../../../../test/helpers/seeded.js';
+import { addRandomRecord, type RecordMix } from '../../../../test/helpers/random-records.js';
 
 function rec(kind: RecordKind, name: string, fields: Partial<FlowRecord> = {}): FlowRecord {
   return { ...emptyFlowRecord(), kind, name, ...fields };
@@ -98,6 +99,8 @@ t.test('a frame tapped as columns counts exactly as its records tapped one by on
   t.equal(recordStore.countsColumns, false);
   const ingestors = [new Ingestor(columnsStore), new Ingestor(recordStore)];
   const builder = new FrameBuilder();
+  /** Mostly CALLs, some BLOCK, PASS and EXIT records, a few WRITER records. */
+  const MIX: RecordMix = { call: 0.45, block: 0.6, pass: 0.75, exit: 0.97, maxCallRtMs: 800 };
   let clockMs = t0;
   let watchedRecords = 0;
   let watched = new Set<string>();
@@ -123,17 +126,7 @@ t.test('a frame tapped as columns counts exactly as its records tapped one by on
       const name = names[Math.floor(rand() ** 2 * names.length)]!;
       if (watched.has(name)) watchedRecords++;
       const origin = rand() < 0.4 ? origins[Math.floor(rand() * origins.length)] : undefined;
-      const k = rand();
-      const add = (): boolean =>
-        k < 0.45 ? builder.addCall(ts, name, Math.floor(rand() * 800), rand() < 0.1, origin)
-        : k < 0.6 ? builder.addBlock(ts, name, 1 + Math.floor(rand() * 3), origin)
-        : k < 0.75 ? builder.addPass(ts, name, 1 + Math.floor(rand() * 3), origin)
-        : k < 0.97 ? builder.addExit(ts, name, Math.floor(rand() * 900), rand() < 0.2, 1 + Math.floor(rand() * 2), origin)
-        : builder.addWriter(ts, 'w0', Math.floor(rand() * 5), Math.floor(rand() * 2));
-      if (!add()) {
-        chunks.push(builder.finish().slice());
-        t.ok(add(), 'fits a new frame');
-      }
+      if (!addRandomRecord(builder, rand, MIX, ts, name, origin, chunks)) t.fail(`a record at ${ts} fits no frame`);
       if (rand() < 0.02) chunks.push(builder.finish().slice());
     }
     if (!builder.isEmpty) chunks.push(builder.finish().slice());
