@@ -201,7 +201,7 @@ export class MapReader {
       }
       this.lastFromCache = false;
       const v = this.read(e.hash, nowMs);
-      const sdk = v.kind === VerdictKind.PASS ? VERDICT_PASS : toVerdict(v);
+      const sdk = toVerdict(v);
       this.lastVerdict = sdk;
       // Kept: what a read answered (a hit; a clean miss or a stale slot, both PASS), not a failure
       // to open or read, nor a torn slot of the name (a write the next read may find whole), nor a

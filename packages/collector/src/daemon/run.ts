@@ -85,10 +85,13 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
       for (const r of status.rejected) log.warn({ code: r.code, file: status.file, index: r.index }, `${type} rule ${r.index} rejected: ${r.reason}`);
     }
   };
+  /** A collector on the pin whose records and frames the flow control counts (at start, and after a failed cycle). */
+  const newCollector = (): Collector =>
+    new Collector({ ...options, onRecord: (r) => flow.tap.record(r), onColumns: (c) => flow.tap.columns(c), onResource: (name) => flow.resourceCounted(name), resolveId: flow.writer.resolveId }, now());
   try {
     token = options.token ?? loadOrCreateToken(paths.collectorDir);
     flow = new FlowControl({ pinDir: paths.pinDir, rulesDir: paths.rulesDir, collectorDir: paths.collectorDir, ...(options.mapSlots === undefined ? {} : { mapSlots: options.mapSlots }) });
-    collector = new Collector({ ...options, onRecord: (r) => flow.tap.record(r), onColumns: (c) => flow.tap.columns(c), onResource: (name) => flow.resourceCounted(name), resolveId: flow.writer.resolveId }, now());
+    collector = newCollector();
     logRuleChanges(flow.start(now()));
   } catch (err) {
     lock.release();
@@ -140,7 +143,7 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
       const before = collector;
       before.dropCheckpointInFlight();
       before.metricLog.close();
-      collector = new Collector({ ...options, onRecord: (r) => flow.tap.record(r), onColumns: (c) => flow.tap.columns(c), onResource: (name) => flow.resourceCounted(name), resolveId: flow.writer.resolveId }, now());
+      collector = newCollector();
       collector.keepCountersOf(before);
       collector.health.problem({ atMs: t, code: 'E_CYCLE', message: `${String(e.message)} (reloaded from the checkpoint; ${failedCycles} failed cycles in a row)` });
       // Logged above (at most once per interval), not again as a problem.

@@ -54,6 +54,13 @@ function addCounts(c: Counts, kind: number, n: number, rtMs: number, error: bool
   for (const ms of thresholds) if (rtMs > ms) c.slow.set(ms, (c.slow.get(ms) ?? 0) + n);
 }
 
+/** The counts of one origin of a watched resource (created at its first record). */
+function originCounts(w: Watched, origin: string): Counts {
+  let c = w.origins.get(origin);
+  if (c === undefined) w.origins.set(origin, (c = zero()));
+  return c;
+}
+
 export class TrafficTap {
   private watched = new Map<string, Watched>();
   /** columns(): the current frame's names resolved to their watch entries (null: not watched), by name index. */
@@ -74,11 +81,7 @@ export class TrafficTap {
     const w = this.watched.get(r.name);
     if (w === undefined) return;
     add(w.node, r, w.slowThresholdsMs);
-    if (r.origin !== '') {
-      let o = w.origins.get(r.origin);
-      if (o === undefined) w.origins.set(r.origin, (o = zero()));
-      add(o, r, w.slowThresholdsMs);
-    }
+    if (r.origin !== '') add(originCounts(w, r.origin), r, w.slowThresholdsMs);
   }
 
   /**
@@ -105,11 +108,7 @@ export class TrafficTap {
       addCounts(w.node, kind, count, rtMs, error, w.slowThresholdsMs);
       const o = c.originIndex[i]!;
       const origin = o < 0 ? '' : names[o]!;
-      if (origin !== '') {
-        let oc = w.origins.get(origin);
-        if (oc === undefined) w.origins.set(origin, (oc = zero()));
-        addCounts(oc, kind, count, rtMs, error, w.slowThresholdsMs);
-      }
+      if (origin !== '') addCounts(originCounts(w, origin), kind, count, rtMs, error, w.slowThresholdsMs);
     }
   }
 
