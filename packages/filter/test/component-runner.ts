@@ -51,11 +51,25 @@ export function transpiled(wasmPath: string): string {
     const jco = join(REPO, 'node_modules', '@bytecodealliance', 'jco', 'dist', 'jco.js');
     const r = spawnSync(process.execPath, [jco, 'transpile', wasmPath, '-o', tmp, '--name', name, '-q'], { encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`jco transpile failed:\n${r.stderr}`);
-    rmSync(dir, { recursive: true, force: true });
-    renameSync(tmp, dir);
+    // Test files run in parallel: another one may have put the same transpilation in place first.
+    try {
+      renameSync(tmp, dir);
+    } catch {
+      if (existsSync(mod)) {
+        rmSync(tmp, { recursive: true, force: true });
+      } else {
+        rmSync(dir, { recursive: true, force: true });
+        renameSync(tmp, dir);
+      }
+    }
   }
   const runner = join(CACHE, 'run-command.mjs');
-  if (!existsSync(runner) || readFileSync(runner, 'utf8') !== RUNNER) writeFileSync(runner, RUNNER);
+  if (!existsSync(runner) || readFileSync(runner, 'utf8') !== RUNNER) {
+    // Written whole under a temporary name, so a parallel test file never imports half of it.
+    const tmp = `${runner}.tmp-${process.pid}`;
+    writeFileSync(tmp, RUNNER);
+    renameSync(tmp, runner);
+  }
   return mod;
 }
 
