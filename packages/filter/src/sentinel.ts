@@ -235,7 +235,10 @@ export class Sentinel {
     const origin = options;
     if (origin !== undefined && (typeof origin !== 'string' || origin.length === 0 || origin.length > SHORT_NAME_UNITS)) checkName('origin', origin);
     const tsMs = this.host.nowMs();
-    const ref = this.refOf(resource, tsMs);
+    // The id cache's answer for this period inline (the usual case), else refOf.
+    const sinceMs = tsMs - this.idsSinceMs;
+    const id = sinceMs < ID_CACHE_MS && sinceMs > -ID_CACHE_MS ? this.ids[resource] : undefined;
+    const ref = id !== undefined && id > 0 ? id : this.refOf(resource, tsMs);
     if (this.buffered === 0 && !this.carriesWriter) this.startFrame(tsMs);
     if (!this.builder.addBlock(tsMs, ref, 1, origin)) this.addToNextFrame(RecordKind.BLOCK, tsMs, ref, 0, false, 1, origin);
     this.buffered++;
@@ -276,7 +279,10 @@ export class Sentinel {
     }
     if (tsMs === undefined) tsMs = this.host.nowMs();
     else checkTs(tsMs);
-    const ref = this.refOf(resource, tsMs);
+    // The id cache's answer for this period inline (the usual case), else refOf.
+    const sinceMs = tsMs - this.idsSinceMs;
+    const id = sinceMs < ID_CACHE_MS && sinceMs > -ID_CACHE_MS ? this.ids[resource] : undefined;
+    const ref = id !== undefined && id > 0 ? id : this.refOf(resource, tsMs);
     if (this.buffered === 0 && !this.carriesWriter) this.startFrame(tsMs);
     if (!this.builder.addCall(tsMs, ref, rtMs, error, origin)) this.addToNextFrame(RecordKind.CALL, tsMs, ref, rtMs, error, 1, origin);
     this.buffered++;
