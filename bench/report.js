@@ -225,13 +225,18 @@ export function renderMarkdown(j) {
   p('(the first 4 096 events of the standard workload, same generator and seed, replayed cyclically; 20 % with an origin);');
   p('wasmtime-py times the call, and µs/event = (time(n) − time(0)) ÷ n, so the cost of calling an export is taken out.');
   p(`Time is the CPU time of the wasmtime-py process (\`${j.filter.details?.clock ?? 'wall'}\`: the engine's blocking-pool threads, where the appends run,`);
-  p('included; time the machine gives to other processes is not), except `http`, which is wall time (its cost is the wait).');
+  p('included; time the machine gives to other processes is not), except for the modes that make a host call per event (`unbuffered`,');
+  p('`http`, and the lookup modes below), which are timed in wall time: their cost is the wait (and in CPU time the engine\'s');
+  p('thread pool adds its own polling: one positioned read took 68 µs of process CPU against 22–32 µs of wall time).');
   p('Every mode is warmed up, then each round runs every mode once, and a mode\'s figure is the median of its rounds: a busy');
   p('stretch of this shared machine slows one round of every mode instead of every round of a few. The modes that walk the');
-  p('interpreter\'s objects (the encoder and the SDK) are the ones a busy machine slows, even in CPU time (its other processes');
-  p('share the caches): in one hour, CPU time per event of `encodeids` ran from 1.95 to 3.72 µs and `noop` from 0.25 to 0.44 µs in');
-  p('fresh instances minutes apart, while `clock` and `crc` stayed put. Compare builds with `bench/filter/compare-builds.js`');
-  p('(old and new interleaved in one run), not across runs.');
+  p('interpreter\'s objects (the encoder and the SDK) are the ones a busy machine slows most, even in CPU time (its other');
+  const spread = (m) => {
+    const xs = j.filter.details?.builds?.quickjs?.modes?.[m]?.samplesUsPerEvent ?? [];
+    return xs.length > 0 ? `\`${m}\` ${F(Math.min(...xs), 2)}–${F(Math.max(...xs), 2)}` : `\`${m}\` —`;
+  };
+  p(`processes share the caches; the rounds of this run, µs/event: ${['clock', 'crc', 'noop', 'encodeids', 'buffered'].map(spread).join(', ')}).`);
+  p('Compare builds with `bench/filter/compare-builds.js` (old and new interleaved in one run), not across runs.');
   p('Modes: `noop` makes the event and drops it; `clock` is one `Date.now()` (the SDK\'s clock read per record); `crc` is the');
   p('frame checksum alone (CRC-32 of a 4 KiB frame once per 512 events: an event\'s share at 8 bytes each; QuickJS build only);');
   p('`utf8len` adds computing the name\'s UTF-8 length (what the encoder does');
@@ -255,6 +260,10 @@ export function renderMarkdown(j) {
     p(`The segments the SDK wrote are decoded afterwards: they hold exactly the records it reported (${Object.entries(f.builds.quickjs?.segmentRecords ?? {}).map(([k, v]) => `${k} ${v.toLocaleString('en')}`).join(', ')} in the QuickJS run), with no damaged bytes.`);
     p(`${f.events.toLocaleString('en')} events per round (HTTP: ${f.httpEvents}), median of ${f.repeats} rounds. HTTP per event ÷ buffered: ${F(j.filter.httpOverBuffered)}× against the`);
     p(`QuickJS build (what \`sentinel-wasi build\` makes for a command), ${F(j.filter.httpOverBufferedSameEngine)}× within the StarlingMonkey build.`);
+    if (f.clock && f.clock !== 'wall') {
+      p('The ratio sets the filter\'s CPU time against the HTTP call\'s wall time (the wait is what an HTTP report costs a request); a busy');
+      p(`machine lengthens the wait and so raises the ratio: read it with this run's HTTP time (${F(j.filter.httpCallUsPerEvent)} µs per event, median of rounds ${(f.builds.starlingmonkey?.modes?.http?.samplesUsPerEvent ?? []).map((x) => F(x, 0)).join(', ')}).`);
+    }
     const q = f.builds.quickjs?.modes ?? {};
     if (q.lookup) {
       p();
