@@ -224,21 +224,35 @@ export function renderMarkdown(j) {
   p('A benchmark component (bench/filter/) exports `run-events(mode, n)`, which loops n events inside the component');
   p('(the first 4 096 events of the standard workload, same generator and seed, replayed cyclically; 20 % with an origin);');
   p('wasmtime-py times the call, and µs/event = (time(n) − time(0)) ÷ n, so the cost of calling an export is taken out.');
+  p(`Time is the CPU time of the wasmtime-py process (\`${j.filter.details?.clock ?? 'wall'}\`: the engine's blocking-pool threads, where the appends run,`);
+  p('included; time the machine gives to other processes is not), except for the modes that make a host call per event (`unbuffered`,');
+  p('`http`, and the lookup modes below), which are timed in wall time: their cost is the wait (and in CPU time the engine\'s');
+  p('thread pool adds its own polling: one positioned read took 68 µs of process CPU against 22–32 µs of wall time).');
+  p('Every mode is warmed up, then each round runs every mode once, and a mode\'s figure is the median of its rounds: a busy');
+  p('stretch of this shared machine slows one round of every mode instead of every round of a few. The modes that walk the');
+  p('interpreter\'s objects (the encoder and the SDK) are the ones a busy machine slows most, even in CPU time (its other');
+  const spread = (m) => {
+    const xs = j.filter.details?.builds?.quickjs?.modes?.[m]?.samplesUsPerEvent ?? [];
+    return xs.length > 0 ? `\`${m}\` ${F(Math.min(...xs), 2)}–${F(Math.max(...xs), 2)}` : `\`${m}\` —`;
+  };
+  p(`processes share the caches; the rounds of this run, µs/event: ${['clock', 'crc', 'noop', 'encodeids', 'buffered'].map(spread).join(', ')}).`);
+  p('Compare builds with `bench/filter/compare-builds.js` (old and new interleaved in one run), not across runs.');
   p('Modes: `noop` makes the event and drops it; `clock` is one `Date.now()` (the SDK\'s clock read per record); `crc` is the');
   p('frame checksum alone (CRC-32 of a 4 KiB frame once per 512 events: an event\'s share at 8 bytes each; QuickJS build only);');
   p('`utf8len` adds computing the name\'s UTF-8 length (what the encoder does');
   p('for a name it has to measure); `encode` is the protocol\'s FrameBuilder alone (no SDK, no write); `encode1` is the same');
   p('with one name for every record and no origin (names always known to the frame: no name-table work); `encodeids` names');
   p('every resource by a resource id (version 2 frames);');
-  p('`buffered` is the SDK (`recordCall`/`recordBlock`, `flushOnIdle: false`, one append per full frame) with a map in the pin');
-  p('that gives every name a slot, so the SDK writes ids; `bufferednames` is the same without a map (names inline); `unbuffered`');
+  p('`buffered` is the SDK (`recordCall`/`recordBlock` in their positional forms, `flushOnIdle: false`, one append per full frame)');
+  p('with a map in the pin that gives every name a slot, so the SDK writes ids; `bufferedopts` is the same with an options object');
+  p('per call (`{ error, origin }`); `bufferednames` is `buffered` without a map (names inline); `unbuffered`');
   p('flushes after every event (one append each); `http` POSTs each event (its NDJSON line) to a local Node server through');
   p('`wasi:http/outgoing-handler` and waits for the 200 (the server counts them; the count is checked). The QuickJS');
   p('backend (the command default) cannot link wasi:http ("mismatched resource types"), so `http` runs in a');
   p('StarlingMonkey build of the same loop; both builds report the other modes.');
   p();
   if (f) {
-    const modes = ['noop', 'clock', 'crc', 'utf8len', 'encode1', 'encode', 'encodeids', 'buffered', 'bufferednames', 'unbuffered', 'http'];
+    const modes = ['noop', 'clock', 'crc', 'utf8len', 'encode1', 'encode', 'encodeids', 'buffered', 'bufferedopts', 'bufferednames', 'unbuffered', 'http'];
     p(table(['build', ...modes.map((x) => `${x} µs/event`), 'size'], Object.entries(f.builds).map(([k, r]) => [
       `${k} (${r.component.backend})`, ...modes.map((x) => (r.modes[x] ? F(r.modes[x].usPerEvent, 2) : '—')), `${F(r.component.bytes / 1e6, 1)} MB`,
     ])));
@@ -246,6 +260,10 @@ export function renderMarkdown(j) {
     p(`The segments the SDK wrote are decoded afterwards: they hold exactly the records it reported (${Object.entries(f.builds.quickjs?.segmentRecords ?? {}).map(([k, v]) => `${k} ${v.toLocaleString('en')}`).join(', ')} in the QuickJS run), with no damaged bytes.`);
     p(`${f.events.toLocaleString('en')} events per round (HTTP: ${f.httpEvents}), median of ${f.repeats} rounds. HTTP per event ÷ buffered: ${F(j.filter.httpOverBuffered)}× against the`);
     p(`QuickJS build (what \`sentinel-wasi build\` makes for a command), ${F(j.filter.httpOverBufferedSameEngine)}× within the StarlingMonkey build.`);
+    if (f.clock && f.clock !== 'wall') {
+      p('The ratio sets the filter\'s CPU time against the HTTP call\'s wall time (the wait is what an HTTP report costs a request); a busy');
+      p(`machine lengthens the wait and so raises the ratio: read it with this run's HTTP time (${F(j.filter.httpCallUsPerEvent)} µs per event, median of rounds ${(f.builds.starlingmonkey?.modes?.http?.samplesUsPerEvent ?? []).map((x) => F(x, 0)).join(', ')}).`);
+    }
     const q = f.builds.quickjs?.modes ?? {};
     if (q.lookup) {
       p();
@@ -516,11 +534,11 @@ function analysis(j) {
     lines.push(`  making the event (\`noop\`) costs ${F(us('noop'), 2)} µs; the clock read per record (\`clock\`) ${F(us('clock'), 2)} µs; the encoder's per-record work with`);
     lines.push(`  names already in the frame (\`encode1\` − \`noop\` − \`clock\`) ${F(us('encode1') - us('noop') - us('clock'), 2)} µs; the real mix on top of that (\`encodeids\` − \`encode1\`:`);
     lines.push(`  ids new to their frame's table, origins, BLOCK records) ${F(us('encodeids') - us('encode1'), 2)} µs; the SDK around the encoder (\`buffered\` − \`encodeids\`:`);
-    lines.push(`  its checks, the options object, the name's id, one append per frame) ${F(us('buffered') - us('encodeids'), 2)} µs. Of the encoder's share, the frame CRC-32 is`);
+    lines.push(`  its checks, the name's id, one append per frame) ${F(us('buffered') - us('encodeids'), 2)} µs; an options object per call on top (\`bufferedopts\` − \`buffered\`) ${F(us('bufferedopts') - us('buffered'), 2)} µs. Of the encoder's share, the frame CRC-32 is`);
     lines.push(`  about ${F(us('crc'), 2)} µs (\`crc\`). One append per event (\`unbuffered\`) would cost ${F(us('unbuffered') - us('buffered'), 1)} µs more.`);
     lines.push('  The engines are interpreters (QuickJS; StarlingMonkey without weval AOT), so the floor is the number of JS operations per record.');
     const parts = [
-      [us('noop') + us('clock'), 'the event and the clock read, outside the encoder (the caller\'s object and one host clock call per record)'],
+      [us('noop') + us('clock'), 'the event and the clock read, outside the encoder (making the benchmark\'s event and one host clock call per record)'],
       [us('encode1') - us('noop') - us('clock'), 'the encoder\'s per-record checks and byte writes'],
       [us('encodeids') - us('encode1'), 'the per-frame name tables (an id is re-added to each frame that uses it)'],
       [us('buffered') - us('encodeids'), 'the SDK around the encoder'],

@@ -1,7 +1,8 @@
 // Owns the modes every benchmark component shares: noop (make the event, drop it), encode (the
 // protocol's FrameBuilder alone, no SDK, no write; encodeids: every resource named by a resource
 // id), buffered (the SDK batching across events, one append per full frame; the pin's map gives
-// every workload name a slot, so the SDK names them by id), bufferednames (the same without the
+// every workload name a slot, so the SDK names them by id; the helpers' positional forms, no options
+// object per call; bufferedopts: the same with an options object per call), bufferednames (the same without the
 // map: names inline), unbuffered (the SDK with one append per event), lookup (the SDK's verdict
 // read from the resource map, one positioned read each; lookupcached: with the SDK's default
 // verdict cache; lookuphit: one name, every answer from the cache; lookupreads / lookupsnapshots:
@@ -49,7 +50,15 @@ export function noop(n: number): number {
   return sink > 0 ? n : 0;
 }
 
+/** One event through the record helpers' positional forms (no options object per call). */
 function record(s: Sentinel, i: number): void {
+  const e = eventAt(i);
+  if (e.outcome === 2) s.recordBlock(e.name, e.origin);
+  else s.recordCall(e.name, e.rtMs, e.outcome === 1, e.origin);
+}
+
+/** The same event through the options-object forms: a new `{ error, origin }` per call. */
+function recordWithOptions(s: Sentinel, i: number): void {
   const e = eventAt(i);
   if (e.outcome === 2) s.recordBlock(e.name, { origin: e.origin });
   else s.recordCall(e.name, e.rtMs, { error: e.outcome === 1, origin: e.origin });
@@ -62,6 +71,16 @@ export function recordBuffered(n: number): number {
   s.flush();
   return s.stats().recordsWritten - before;
 }
+
+/** `bufferedopts`: `buffered` with an options object per call (the helpers' other form). */
+export function recordBufferedOptions(n: number): number {
+  const s = (bufferedOptions ??= createSentinel({ writer: 'bench-opts', flushOnIdle: false }));
+  const before = s.stats().recordsWritten;
+  for (let i = 0; i < n; i++) recordWithOptions(s, i);
+  s.flush();
+  return s.stats().recordsWritten - before;
+}
+let bufferedOptions: Sentinel | null = null;
 
 /** The SDK as `buffered`, on a host that offers no pin file reads: no map, so every name goes inline. */
 export function recordBufferedNames(n: number): number {
@@ -284,6 +303,7 @@ export function runSharedMode(mode: string, n: number): number {
   if (mode === 'encodeids') return encodeOnly(n, false, true);
   if (mode === 'bufferednames') return recordBufferedNames(n);
   if (mode === 'buffered') return recordBuffered(n);
+  if (mode === 'bufferedopts') return recordBufferedOptions(n);
   if (mode === 'unbuffered') return recordUnbuffered(n);
   if (mode === 'lookup') return lookup(n);
   if (mode === 'lookupcached') return lookupCached(n);

@@ -40,14 +40,20 @@ export function entry(resource: string, options?: EntryOptions): Entry {
 export function recordPass(resource: string, options?: RecordOptions): void {
   current().recordPass(resource, options);
 }
-export function recordBlock(resource: string, options?: RecordOptions): void {
-  current().recordBlock(resource, options);
+export function recordBlock(resource: string, options?: RecordOptions): void;
+export function recordBlock(resource: string, origin?: string): void;
+export function recordBlock(resource: string, options?: RecordOptions | string): void {
+  if (typeof options === 'string') current().recordBlock(resource, options);
+  else current().recordBlock(resource, options);
 }
 export function recordExit(resource: string, rtMs: number, options?: RecordOptions): void {
   current().recordExit(resource, rtMs, options);
 }
-export function recordCall(resource: string, rtMs: number, options?: RecordOptions): void {
-  current().recordCall(resource, rtMs, options);
+export function recordCall(resource: string, rtMs: number, options?: RecordOptions): void;
+export function recordCall(resource: string, rtMs: number, error: boolean, origin?: string): void;
+export function recordCall(resource: string, rtMs: number, options?: RecordOptions | boolean, origin?: string): void {
+  if (typeof options === 'boolean') current().recordCall(resource, rtMs, options, origin);
+  else current().recordCall(resource, rtMs, options);
 }
 export function verdict(resource: string, origin?: string): Verdict {
   return current().verdict(resource, origin);

@@ -219,9 +219,29 @@ export class Sentinel {
     this.record(RecordKind.PASS, resource, 0, options);
   }
 
-  /** BLOCK: `count` rejected entries. */
-  recordBlock(resource: string, options?: RecordOptions): void {
-    this.record(RecordKind.BLOCK, resource, 0, options);
+  /**
+   * BLOCK: `count` rejected entries. The positional form `recordBlock(resource, origin)` records one
+   * at now with no options object to make (the cheaper call in a hot loop).
+   */
+  recordBlock(resource: string, options?: RecordOptions): void;
+  recordBlock(resource: string, origin?: string): void;
+  recordBlock(resource: string, options?: RecordOptions | string): void {
+    if (typeof options === 'object') {
+      this.record(RecordKind.BLOCK, resource, 0, options);
+      return;
+    }
+    // One BLOCK at now (the positional form, or no options): no options object to read.
+    if (typeof resource !== 'string' || resource.length === 0 || resource.length > SHORT_NAME_UNITS) checkName('resource', resource);
+    const origin = options;
+    if (origin !== undefined && (typeof origin !== 'string' || origin.length === 0 || origin.length > SHORT_NAME_UNITS)) checkName('origin', origin);
+    const tsMs = this.host.nowMs();
+    // The id cache's answer for this period inline (the usual case), else refOf.
+    const sinceMs = tsMs - this.idsSinceMs;
+    const id = sinceMs < ID_CACHE_MS && sinceMs > -ID_CACHE_MS ? this.ids[resource] : undefined;
+    const ref = id !== undefined && id > 0 ? id : this.refOf(resource, tsMs);
+    if (this.buffered === 0 && !this.carriesWriter) this.startFrame(tsMs);
+    if (!this.builder.addBlock(tsMs, ref, 1, origin)) this.addToNextFrame(RecordKind.BLOCK, tsMs, ref, 0, false, 1, origin);
+    this.buffered++;
   }
 
   /** EXIT: `count` admitted entries finished at tsMs after rtMs. */
@@ -232,15 +252,23 @@ export class Sentinel {
 
   /**
    * CALL: one entry and its exit at once; tsMs is the entry time. The hot path of a batching
-   * filter, written out in full (no call but the clock, refOf and the encoder's).
+   * filter, written out in full (no call but the clock, refOf and the encoder's). The positional
+   * form `recordCall(resource, rtMs, error, origin?)` records one at now with no options object to
+   * make (the cheaper call in a hot loop).
    */
-  recordCall(resource: string, rtMs: number, options?: RecordOptions): void {
+  recordCall(resource: string, rtMs: number, options?: RecordOptions): void;
+  recordCall(resource: string, rtMs: number, error: boolean, origin?: string): void;
+  recordCall(resource: string, rtMs: number, options?: RecordOptions | boolean, originArg?: string): void {
     if (typeof resource !== 'string' || resource.length === 0 || resource.length > SHORT_NAME_UNITS) checkName('resource', resource);
     if (rtMs >>> 0 !== rtMs) checkRt(rtMs);
     let origin: string | undefined;
     let tsMs: number | undefined;
     let error = false;
-    if (options !== undefined) {
+    if (typeof options === 'boolean') {
+      error = options;
+      origin = originArg;
+      if (origin !== undefined && (typeof origin !== 'string' || origin.length === 0 || origin.length > SHORT_NAME_UNITS)) checkName('origin', origin);
+    } else if (options !== undefined) {
       if (options.count !== undefined && options.count !== 1) {
         throw new FilterError(FilterErrorCode.BAD_ARGUMENT, 'a CALL record stands for exactly one call (count must be 1)');
       }
@@ -251,7 +279,10 @@ export class Sentinel {
     }
     if (tsMs === undefined) tsMs = this.host.nowMs();
     else checkTs(tsMs);
-    const ref = this.refOf(resource, tsMs);
+    // The id cache's answer for this period inline (the usual case), else refOf.
+    const sinceMs = tsMs - this.idsSinceMs;
+    const id = sinceMs < ID_CACHE_MS && sinceMs > -ID_CACHE_MS ? this.ids[resource] : undefined;
+    const ref = id !== undefined && id > 0 ? id : this.refOf(resource, tsMs);
     if (this.buffered === 0 && !this.carriesWriter) this.startFrame(tsMs);
     if (!this.builder.addCall(tsMs, ref, rtMs, error, origin)) this.addToNextFrame(RecordKind.CALL, tsMs, ref, rtMs, error, 1, origin);
     this.buffered++;

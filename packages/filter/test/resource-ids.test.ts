@@ -68,6 +68,27 @@ t.test('record helpers use the id of the name\'s slot, read once per name and ag
   t.same(payload.slice(1, 3), [E1, [1, 'b', 2]], 'the frame carries its epoch; the name table is [id of a, "b", id of b]');
 });
 
+t.test('the positional record forms name resources by id too; origins and names without a slot inline', async (t) => {
+  const host = new MemoryHost();
+  host.files.set('map', writeMap({ a: [VerdictKind.PASS, 0] }, T0, E1, 256));
+  const s = new Sentinel(host, { flushOnIdle: false });
+  s.recordCall('a', 3, false, 'o');
+  s.recordBlock('a', 'o');
+  s.recordBlock('b');
+  s.recordCall('b', 4, true);
+  s.flush();
+  const frames = host.segments.get(SEG0)!;
+  t.equal(frames.length, 1);
+  const payload = new Unpackr({ useRecords: false, int64AsType: 'number' }).unpack(frames[0]!.subarray(8)) as unknown[];
+  t.same(payload.slice(1, 3), [E1, [1, 'o', 'b']], 'table: id of a, the origin, "b" (no slot)');
+  t.same(decodeSegment(host.bytesOf(SEG0)).events, [
+    { kind: RecordKind.CALL, tsMs: T0, name: 'a', rtMs: 3, error: false, origin: 'o' },
+    { kind: RecordKind.BLOCK, tsMs: T0, name: 'a', count: 1, origin: 'o' },
+    { kind: RecordKind.BLOCK, tsMs: T0, name: 'b', count: 1 },
+    { kind: RecordKind.CALL, tsMs: T0, name: 'b', rtMs: 4, error: true },
+  ]);
+});
+
 t.test('a map recreated with a new epoch: its ids start a new frame, an entry of the old epoch exits by name', async (t) => {
   const host = new MemoryHost();
   // Epoch E1: a → 1, b → 2. Epoch E2 (another file): b → 1, a → 2.

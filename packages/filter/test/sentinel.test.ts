@@ -73,6 +73,64 @@ t.test('every record helper writes its kind; explicit times and origins are kept
   ]);
 });
 
+t.test('the positional forms recordCall(resource, rtMs, error, origin?) and recordBlock(resource, origin?) write what the options forms write', async (t) => {
+  const events = (use: (s: Sentinel, host: MemoryHost) => void) => {
+    const host = new MemoryHost();
+    const s = new Sentinel(host, { flushOnIdle: false });
+    use(s, host);
+    s.flush();
+    t.equal(s.stats().recordsWritten, 6);
+    return decodeSegment(host.bytesOf(SEG0)).events;
+  };
+  const positional = events((s, host) => {
+    s.recordCall('a', 9, true, 'o');
+    s.recordCall('a', 200, false);
+    host.clockMs += 300; // a time offset past one byte
+    s.recordBlock('b', 'o');
+    s.recordBlock('b');
+    s.recordBlock('c', undefined);
+    s.recordCall('c', 0, false, undefined);
+  });
+  const withOptions = events((s, host) => {
+    s.recordCall('a', 9, { error: true, origin: 'o' });
+    s.recordCall('a', 200, { error: false });
+    host.clockMs += 300;
+    s.recordBlock('b', { origin: 'o' });
+    s.recordBlock('b');
+    s.recordBlock('c', {});
+    s.recordCall('c', 0);
+  });
+  t.same(positional, [
+    { kind: RecordKind.CALL, tsMs: T0, name: 'a', rtMs: 9, error: true, origin: 'o' },
+    { kind: RecordKind.CALL, tsMs: T0, name: 'a', rtMs: 200, error: false },
+    { kind: RecordKind.BLOCK, tsMs: T0 + 300, name: 'b', count: 1, origin: 'o' },
+    { kind: RecordKind.BLOCK, tsMs: T0 + 300, name: 'b', count: 1 },
+    { kind: RecordKind.BLOCK, tsMs: T0 + 300, name: 'c', count: 1 },
+    { kind: RecordKind.CALL, tsMs: T0 + 300, name: 'c', rtMs: 0, error: false },
+  ]);
+  t.same(positional, withOptions, 'the same records either way');
+});
+
+t.test('the positional forms fill frames like the options forms: whole frames, every record kept', async (t) => {
+  const host = new MemoryHost();
+  const s = new Sentinel(host, { flushOnIdle: false });
+  const n = 3000;
+  for (let i = 0; i < n; i++) {
+    if (i % 10 === 9) s.recordBlock(`resource-${i % 37}`, i % 3 === 0 ? `origin-${i % 5}` : undefined);
+    else s.recordCall(`resource-${i % 37}`, i % 300, i % 7 === 0, i % 3 === 0 ? `origin-${i % 5}` : undefined);
+    if (i % 500 === 0) host.clockMs += 1;
+  }
+  s.flush();
+  const d = decodeSegment(host.bytesOf(SEG0));
+  t.equal(d.events.length, n);
+  t.equal(d.rejected, 0);
+  t.ok(host.attempts.length > 1 && host.attempts.every((a) => a.bytes <= MAX_FRAME_BYTES), 'several frames, none over the limit');
+  t.same(d.events.map((e) => [e.kind, e.name, 'rtMs' in e ? e.rtMs : -1, 'error' in e ? e.error : null, e.origin ?? null]),
+    Array.from({ length: n }, (_, i) => i % 10 === 9
+      ? [RecordKind.BLOCK, `resource-${i % 37}`, -1, null, i % 3 === 0 ? `origin-${i % 5}` : null]
+      : [RecordKind.CALL, `resource-${i % 37}`, i % 300, i % 7 === 0, i % 3 === 0 ? `origin-${i % 5}` : null]));
+});
+
 t.test('a full buffer is written as whole frames of at most maxFrameBytes, one append each, nothing lost', async (t) => {
   for (const maxFrameBytes of [MAX_FRAME_BYTES, 256]) {
     const host = new MemoryHost();
@@ -227,6 +285,11 @@ t.test('misuse throws a clear FilterError; runtime state is untouched', async (t
   bad(() => s.recordCall('a', Number.NaN), FilterErrorCode.BAD_ARGUMENT, /rtMs/);
   bad(() => s.recordCall('a', 1, { count: 2 }), FilterErrorCode.BAD_ARGUMENT, /CALL/);
   bad(() => s.recordCall('a', 1, { tsMs: -1 }), FilterErrorCode.BAD_ARGUMENT, /tsMs/);
+  bad(() => s.recordCall('a', 1, false, ''), FilterErrorCode.BAD_ARGUMENT, /origin must be a non-empty/);
+  bad(() => s.recordCall('', 1, false), FilterErrorCode.BAD_ARGUMENT, /resource must be a non-empty/);
+  bad(() => s.recordBlock('a', ''), FilterErrorCode.BAD_ARGUMENT, /origin must be a non-empty/);
+  bad(() => s.recordBlock('a', 'x'.repeat(1025)), FilterErrorCode.BAD_ARGUMENT, /origin is longer than 1024/);
+  bad(() => s.recordBlock('a', 7 as unknown as string), FilterErrorCode.BAD_ARGUMENT, /origin must be a non-empty string/);
   bad(() => s.recordPass('x'.repeat(1025)), FilterErrorCode.BAD_ARGUMENT, /longer than 1024/);
   bad(() => s.recordPass('资'.repeat(342)), FilterErrorCode.BAD_ARGUMENT, /longer than 1024/);
   bad(() => s.verdict(''), FilterErrorCode.BAD_ARGUMENT, /resource/);

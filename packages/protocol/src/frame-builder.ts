@@ -36,6 +36,13 @@ interface NameEntry {
   idx: number;
 }
 
+/**
+ * Bytes of the records buffer past maxFrameBytes. A record starts at or below maxFrameBytes; its
+ * DataView writes (which throw past the end, where an element write is lost) start at most 16 bytes
+ * into it (array header and kind 2, time offset up to 9, name index up to 5) and write 4.
+ */
+const RECORD_SLACK_BYTES = 32;
+
 /** Ids below this find their table index in typed arrays (no Map lookup); larger ones in a Map. */
 const ID_INDEX_SIZE = 16384;
 
@@ -60,6 +67,11 @@ export type ResourceRef = string | number;
 export class FrameBuilder {
   readonly maxFrameBytes: number;
   private readonly records: Uint8Array;
+  /**
+   * The records buffer as a DataView: inside QuickJS one setInt32 costs about as much as one
+   * typed-array element write, so a record's usual bytes go in two or three writes instead of six or seven.
+   */
+  private readonly view: DataView;
   private recordsLength = 0;
   private recordCount = 0;
   /**
@@ -118,7 +130,9 @@ export class FrameBuilder {
       throw new ProtocolError(ProtocolErrorCode.BAD_ARGUMENT, `maxFrameBytes must be an integer in [64, ${MAX_FRAME_BYTES}], got ${max}`);
     }
     this.maxFrameBytes = max;
-    this.records = new Uint8Array(max);
+    // Room past the frame's limit for the 4-byte writes of a record that will not fit (commit refuses it).
+    this.records = new Uint8Array(max + RECORD_SLACK_BYTES);
+    this.view = new DataView(this.records.buffer);
     this.out = new Uint8Array(max);
   }
 
@@ -162,20 +176,13 @@ export class FrameBuilder {
     const nameIdx = this.begin(tsMs, resource, origin);
     if (nameIdx < 0) return false;
     const tail = origin === undefined ? (count === 1 ? 0 : 1) : 2;
-    const out = this.records;
-    let p = this.recordsLength;
-    out[p++] = 0x95 + tail; // fixarray of 5..7
-    out[p++] = KIND_EXIT;
-    const dt = tsMs - this.baseTsMs;
-    if (dt < 0x80) out[p++] = dt;
-    else p = writeUint(out, p, dt);
-    if (nameIdx < 0x80) out[p++] = nameIdx;
-    else p = writeUint(out, p, nameIdx);
-    if (rtMs < 0x80) out[p++] = rtMs;
-    else p = writeUint(out, p, rtMs);
-    out[p++] = error ? 0xc3 : 0xc2;
-    if (tail >= 1) p = writeUint(out, p, count);
-    if (tail === 2) p = writeUint(out, p, this.originIdx);
+    let p = this.writeHead(0x95 + tail, KIND_EXIT, tsMs - this.baseTsMs, nameIdx); // fixarray of 5..7
+    const flag = error ? 0xc3 : 0xc2;
+    if (rtMs < 0x80) {
+      this.view.setInt16(p, (rtMs << 8) | flag);
+      p += 2;
+    } else p = this.writeTail(p, rtMs, flag);
+    if (tail !== 0) p = this.writeCountOrigin(p, tail, count);
     return this.commit(p);
   }
 
@@ -184,22 +191,36 @@ export class FrameBuilder {
     if (rtMs >>> 0 !== rtMs && !isUint(rtMs)) badUint('rtMs', rtMs);
     const nameIdx = this.begin(tsMs, resource, origin);
     if (nameIdx < 0) return false;
-    const out = this.records;
-    let p = this.recordsLength;
-    out[p++] = origin === undefined ? 0x95 : 0x96;
-    out[p++] = KIND_CALL;
     const dt = tsMs - this.baseTsMs;
-    if (dt < 0x80) out[p++] = dt;
-    else p = writeUint(out, p, dt);
-    if (nameIdx < 0x80) out[p++] = nameIdx;
-    else p = writeUint(out, p, nameIdx);
-    if (rtMs < 0x80) out[p++] = rtMs;
-    else p = writeUint(out, p, rtMs);
-    out[p++] = error ? 0xc3 : 0xc2;
-    if (origin !== undefined) {
+    const view = this.view;
+    let p = this.recordsLength;
+    if (dt < 0x80 && nameIdx < 0x80) {
+      // The usual record: array header, kind, time offset and name index as one 32-bit write.
+      view.setInt32(p, ((origin === undefined ? 0x95 : 0x96) << 24) | (KIND_CALL << 16) | (dt << 8) | nameIdx);
+      p += 4;
+    } else {
+      const out = this.records;
+      out[p++] = origin === undefined ? 0x95 : 0x96;
+      out[p++] = KIND_CALL;
+      p = writeUint(out, p, dt);
+      p = writeUint(out, p, nameIdx);
+    }
+    const flag = error ? 0xc3 : 0xc2;
+    if (origin === undefined) {
+      if (rtMs < 0x80) {
+        view.setInt16(p, (rtMs << 8) | flag);
+        p += 2;
+      } else p = this.writeTail(p, rtMs, flag);
+    } else {
       const originIdx = this.originIdx;
-      if (originIdx < 0x80) out[p++] = originIdx;
-      else p = writeUint(out, p, originIdx);
+      if (rtMs < 0x80 && originIdx < 0x80) {
+        // (One byte past the record is written too: the records buffer has room, and the next record overwrites it.)
+        view.setInt32(p, (rtMs << 24) | (flag << 16) | (originIdx << 8));
+        p += 3;
+      } else {
+        p = this.writeTail(p, rtMs, flag);
+        p = writeUint(this.records, p, originIdx);
+      }
     }
     return this.commit(p);
   }
@@ -289,18 +310,34 @@ export class FrameBuilder {
     const nameIdx = this.begin(tsMs, resource, origin);
     if (nameIdx < 0) return false;
     const tail = origin === undefined ? (count === 1 ? 0 : 1) : 2;
-    const out = this.records;
-    let p = this.recordsLength;
-    out[p++] = 0x93 + tail; // fixarray of 3..5
-    out[p++] = kind;
-    const dt = tsMs - this.baseTsMs;
-    if (dt < 0x80) out[p++] = dt;
-    else p = writeUint(out, p, dt);
-    if (nameIdx < 0x80) out[p++] = nameIdx;
-    else p = writeUint(out, p, nameIdx);
-    if (tail >= 1) p = writeUint(out, p, count);
-    if (tail === 2) p = writeUint(out, p, this.originIdx);
+    let p = this.writeHead(0x93 + tail, kind, tsMs - this.baseTsMs, nameIdx); // fixarray of 3..5
+    if (tail !== 0) p = this.writeCountOrigin(p, tail, count);
     return this.commit(p);
+  }
+
+  /** Writes a record's array header, kind, time offset and name index at recordsLength; returns the offset after them. */
+  private writeHead(header: number, kind: number, dt: number, nameIdx: number): number {
+    let p = this.recordsLength;
+    if (dt < 0x80 && nameIdx < 0x80) {
+      this.view.setInt32(p, (header << 24) | (kind << 16) | (dt << 8) | nameIdx);
+      return p + 4;
+    }
+    const out = this.records;
+    out[p++] = header;
+    out[p++] = kind;
+    p = writeUint(out, p, dt);
+    return writeUint(out, p, nameIdx);
+  }
+
+  /** Writes an entry or exit record's tail at p: count (tail 1), or count and origin index (tail 2). */
+  private writeCountOrigin(p: number, tail: number, count: number): number {
+    const originIdx = this.originIdx;
+    if (tail === 2 && count < 0x80 && originIdx < 0x80) {
+      this.view.setInt16(p, (count << 8) | originIdx);
+      return p + 2;
+    }
+    p = writeUint(this.records, p, count);
+    return tail === 2 ? writeUint(this.records, p, originIdx) : p;
   }
 
   /**
@@ -323,8 +360,8 @@ export class FrameBuilder {
         if (dt < 0) return -1;
       }
     }
-    // (No check that the records buffer has room: it is as long as the frame, a write past its end
-    // is lost, and commit's size check refuses that record, which never happens in an empty frame.)
+    // (No check that the records buffer has room: it is as long as the frame plus RECORD_SLACK_BYTES, a
+    // write past its end is lost, and commit's size check refuses that record, which never happens in an empty frame.)
     let nameIdx: number;
     if (typeof name === 'number') {
       // One frame, one map epoch: an id of another epoch than the frame's goes into the next frame.
@@ -380,6 +417,14 @@ export class FrameBuilder {
     this.tableSize = this.namesBefore;
     this.namesLength = this.namesLengthBefore;
     this.fixedChanged();
+  }
+
+  /** Writes rtMs and the error flag at p (the general forms); returns the offset after them. */
+  private writeTail(p: number, rtMs: number, flag: number): number {
+    const out = this.records;
+    p = writeUint(out, p, rtMs);
+    out[p] = flag;
+    return p + 1;
   }
 
   private refuse(): boolean {
