@@ -513,6 +513,8 @@ function analysis(j) {
     lines.push('  the daemon reads an appended segment inside the log directory\'s watch event (log-watch.ts → `Collector.readSegmentAt`),');
     lines.push('  a new segment included, and answers a GET after the other I/O events of its turn, so neither the tick nor a pass is on');
     lines.push(`  the path (the \`--tick-ms 10\` row checks that a shorter period changes nothing) and the first poll sees the append${fr?.firstPollShare !== undefined ? ` (${F(fr.firstPollShare * 100, 1)} % of samples)` : ''}.`);
+    lines.push('  That read is one positioned read through the descriptor the tailer keeps open for a live segment (no stat of the');
+    lines.push('  name, no open, fstat or close; a read that finds nothing runs the full checks), then the frame\'s decode and count.');
     if (fr?.roundTrip && fr?.floor) {
       const d = (a, b) => F(a - b, 2);
       lines.push(`  Split at p50 by the rows of the same run: the machine's round trip (the same client against a plain node:http server,`);

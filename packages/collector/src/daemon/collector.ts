@@ -45,6 +45,8 @@ export interface CollectorOptions extends StatsStoreOptions {
   passBudgetBytes?: number;
   /** File-system calls of the tailer (default: node:fs). */
   tailerFs?: TailerFs;
+  /** Live segments whose descriptors the tailer keeps open between reads (default MAX_KEPT_DESCRIPTORS). */
+  tailerMaxKeptDescriptors?: number;
   /** Sees every record the store is given (the flow-control traffic counts); none by default. */
   onRecord?: (r: FlowRecord) => void;
   /**
@@ -146,7 +148,7 @@ export class Collector implements StatsQuery {
         ? new StatsStore({ ...options, health: this.health })
         : new TappedStore({ ...options, health: this.health }, options.onRecord ?? (() => undefined), options.onColumns ?? (options.onRecord === undefined ? () => undefined : undefined), options.onResource ?? (() => undefined));
     this.ingestor = new Ingestor(this.store, this.health, options.resolveId);
-    this.tailer = new Tailer({ logDir: this.paths.logDir, ingestor: this.ingestor, health: this.health, graceMs: this.graceMs, ...(options.readBufferBytes === undefined ? {} : { readBufferBytes: options.readBufferBytes }), ...(options.tailerFs === undefined ? {} : { fs: options.tailerFs }) });
+    this.tailer = new Tailer({ logDir: this.paths.logDir, ingestor: this.ingestor, health: this.health, graceMs: this.graceMs, ...(options.readBufferBytes === undefined ? {} : { readBufferBytes: options.readBufferBytes }), ...(options.tailerFs === undefined ? {} : { fs: options.tailerFs }), ...(options.tailerMaxKeptDescriptors === undefined ? {} : { maxKeptDescriptors: options.tailerMaxKeptDescriptors }) });
     this.metricLog = new MetricLogWriter({
       dir: this.paths.metricDir,
       app: this.app,
@@ -325,6 +327,7 @@ export class Collector implements StatsQuery {
     this.sealAt(nowMs);
     this.checkpointAt(nowMs, true);
     this.metricLog.close();
+    this.tailer.close();
   }
 
   // --- StatsQuery -------------------------------------------------------------------------------

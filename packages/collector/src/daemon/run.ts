@@ -143,6 +143,7 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
       const before = collector;
       before.dropCheckpointInFlight();
       before.metricLog.close();
+      before.tailer.close(); // its kept segment descriptors: the new collector opens its own
       collector = newCollector();
       collector.keepCountersOf(before);
       collector.health.problem({ atMs: t, code: 'E_CYCLE', message: `${String(e.message)} (reloaded from the checkpoint; ${failedCycles} failed cycles in a row)` });

@@ -18,6 +18,26 @@
 // (its records fall under the store's future rule) and deleted once consumed. A transient error
 // while checking a checkpointed segment's first bytes at restore keeps the checkpointed offset and
 // checks them again before the next read, so it is never taken for a replaced file.
+//
+// Descriptors of live segments are kept open between reads (at most `maxKeptDescriptors`, default
+// MAX_KEPT_DESCRIPTORS; past that a segment is opened and closed per read), so the read of one
+// append from a watcher's event (readNamedAt) is one positioned read through the kept descriptor:
+// no stat of the name, no open, fstat or close. What that read can see, and why it never miscounts:
+// - It reads only the inode the tailer has been following, from its consumed offset: every byte it
+//   returns was appended to that very file after what was counted, so it is counted once.
+// - A read that returns nothing (no new bytes: the change was something else, or an earlier read
+//   took them) runs the full checks at once: stat of the name, inode and size compared (today's
+//   path). So a file truncated below the consumed offset (E_SEGMENT_SHRANK), a different file now
+//   under the name (E_SEGMENT_REPLACED, read from 0 through a new descriptor), a name with no file
+//   (E_SEGMENT_VANISHED) or a FIFO/directory under it (E_SEGMENT_NOT_FILE, never opened) are found
+//   exactly as before, the kept descriptor closed. A file truncated and written past the consumed
+//   offset between two reads reads the same bytes as before (the scanner skips a cut frame).
+// - A rename, create or delete in the directory wakes a pass, and every pass still stats every
+//   name and compares inodes before reading (through the kept descriptor only when its inode is
+//   the one the name has), so a replaced or deleted file whose old inode still grows is caught by
+//   that pass; until then only records appended to the followed file are read.
+// - A descriptor is closed when its segment is sealed (after the final read), vanishes, fails, is
+//   skipped, is deleted as consumed, or the tailer is closed (close()).
 
 import * as nodeFs from 'node:fs';
 import { join } from 'node:path';
@@ -42,6 +62,8 @@ export const FUTURE_SEGMENT_MS = 60 * 60 * 1000;
 /** First retry delay of a failing segment; doubles per failure up to RETRY_MAX_MS. */
 export const RETRY_BASE_MS = 100;
 export const RETRY_MAX_MS = 5000;
+/** Live segments whose descriptors stay open between reads, at most. */
+export const MAX_KEPT_DESCRIPTORS = 64;
 
 const OPEN_FLAGS = nodeFs.constants.O_RDONLY | nodeFs.constants.O_NONBLOCK | nodeFs.constants.O_NOFOLLOW;
 
@@ -70,6 +92,9 @@ export interface SegmentState {
   skipped: '' | 'not-file' | 'too-large';
   /** E_SEGMENT_FUTURE was reported for it. */
   future: boolean;
+  /** Kept descriptor of a live segment (-1: none), and the inode it was opened on. */
+  fd: number;
+  fdIno: number;
 }
 
 class NotRegularFileError extends Error {
@@ -101,13 +126,14 @@ export const NODE_TAILER_FS: TailerFs = {
 };
 
 /** Opens a segment without blocking or following links; throws NotRegularFileError for anything but a regular file. */
-function openSegment(fs: TailerFs, path: string): number {
+function openSegment(fs: TailerFs, path: string): { fd: number; ino: number } {
   const fd = fs.openSync(path, OPEN_FLAGS);
   let ok = false;
   try {
-    if (!fs.fstatSync(fd).isFile()) throw new NotRegularFileError('not a regular file: skipped');
+    const st = fs.fstatSync(fd);
+    if (!st.isFile()) throw new NotRegularFileError('not a regular file: skipped');
     ok = true;
-    return fd;
+    return { fd, ino: st.ino };
   } finally {
     if (!ok) fs.closeSync(fd);
   }
@@ -120,7 +146,7 @@ function readHeadAt(fs: TailerFs, fd: number): string {
 }
 
 function readHead(fs: TailerFs, path: string): string {
-  const fd = openSegment(fs, path);
+  const { fd } = openSegment(fs, path);
   try {
     return readHeadAt(fs, fd);
   } finally {
@@ -141,6 +167,8 @@ export interface TailerOptions {
   segmentPassBytes?: number;
   /** Larger segments are reported and skipped (default MAX_SEGMENT_BYTES). */
   maxSegmentBytes?: number;
+  /** Live segments whose descriptors stay open between reads (default MAX_KEPT_DESCRIPTORS; 0: open per read). */
+  maxKeptDescriptors?: number;
 }
 
 export interface PassResult {
@@ -160,6 +188,8 @@ export class Tailer {
   private readonly buffer: Buffer;
   private readonly segmentPassBytes: number;
   private readonly maxSegmentBytes: number;
+  private readonly maxKeptDescriptors: number;
+  private keptDescriptors = 0;
   /** Round-robin start: the index (in segment order) of the segment read first in the next pass. */
   private nextFirst = 0;
   private readonly segments = new Map<string, SegmentState>();
@@ -178,6 +208,7 @@ export class Tailer {
     this.fs = options.fs ?? NODE_TAILER_FS;
     this.segmentPassBytes = options.segmentPassBytes ?? DEFAULT_SEGMENT_PASS_BYTES;
     this.maxSegmentBytes = options.maxSegmentBytes ?? MAX_SEGMENT_BYTES;
+    this.maxKeptDescriptors = options.maxKeptDescriptors ?? MAX_KEPT_DESCRIPTORS;
     this.buffer = Buffer.allocUnsafe(options.readBufferBytes ?? DEFAULT_READ_BUFFER_BYTES);
   }
 
@@ -308,13 +339,25 @@ export class Tailer {
     if (seg === null || seg.skipped !== '' || seg.failing || seg.future || seg.sealed) return null;
     if (!this.isLive(seg.bucketSec, nowMs)) return null;
     this.currentNowMs = nowMs;
-    let bytesRead = 0;
-    if (this.statSegment(seg, nowMs) && seg.skipped === '' && seg.readToBytes < seg.sizeBytes) {
-      bytesRead = this.readSegment(seg, nowMs, Math.max(MAX_FRAME_BYTES, Math.min(this.segmentPassBytes, budgetBytes)));
+    const segmentBudget = Math.max(MAX_FRAME_BYTES, Math.min(this.segmentPassBytes, budgetBytes));
+    let bytesRead = seg.fd >= 0 && seg.verifyHead === '' ? this.readKept(seg, nowMs, segmentBudget) : -1;
+    if (bytesRead < 0) {
+      bytesRead = 0;
+      if (this.statSegment(seg, nowMs) && seg.skipped === '' && seg.readToBytes < seg.sizeBytes) bytesRead = this.readSegment(seg, nowMs, segmentBudget);
     }
     this.updateGauges();
     const behind = this.segments.get(name) === seg && seg.skipped === '' && !seg.failing && seg.readToBytes < seg.sizeBytes;
     return { bytesRead, behindBucketSec: behind ? seg.bucketSec : Infinity };
+  }
+
+  /** Number of descriptors kept open right now. */
+  get keptDescriptorCount(): number {
+    return this.keptDescriptors;
+  }
+
+  /** Closes every kept descriptor (a stop, or a collector replaced by a reload); reads after it open again. */
+  close(): void {
+    for (const seg of this.segments.values()) this.release(seg);
   }
 
   /**
@@ -333,6 +376,7 @@ export class Tailer {
           seg.done = false;
           continue;
         }
+        this.release(seg);
         this.fs.unlinkSync(path);
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
@@ -368,7 +412,7 @@ export class Tailer {
   }
 
   private newState(name: string, bucketSec: number): SegmentState {
-    return { name, bucketSec, ino: 0, offsetBytes: 0, sizeBytes: 0, readToBytes: 0, sealed: false, done: false, failing: false, head: '', verifyHead: '', failures: 0, retryAtMs: 0, skipped: '', future: false };
+    return { name, bucketSec, ino: 0, offsetBytes: 0, sizeBytes: 0, readToBytes: 0, sealed: false, done: false, failing: false, head: '', verifyHead: '', failures: 0, retryAtMs: 0, skipped: '', future: false, fd: -1, fdIno: 0 };
   }
 
   private scanDir(nowMs: number): void {
@@ -419,7 +463,9 @@ export class Tailer {
       seg.skipped = '';
       seg.ino = 0;
     }
+    if (seg.fd >= 0 && seg.fdIno !== st.ino) this.release(seg); // another file has the name now
     if (st.size > this.maxSegmentBytes) {
+      this.release(seg);
       if (seg.skipped !== 'too-large') {
         seg.skipped = 'too-large';
         this.health.problem({ atMs: nowMs, code: 'E_SEGMENT_TOO_LARGE', message: `size ${st.size} exceeds ${this.maxSegmentBytes} bytes, more than any writer can append to one segment: skipped`, segment: seg.name });
@@ -451,6 +497,7 @@ export class Tailer {
   }
 
   private vanished(seg: SegmentState, nowMs: number): void {
+    this.release(seg);
     this.segments.delete(seg.name);
     if (seg.done) return;
     this.health.count('segmentsMissing');
@@ -458,6 +505,7 @@ export class Tailer {
   }
 
   private readError(seg: SegmentState, err: unknown, nowMs: number): void {
+    this.release(seg);
     seg.failures++;
     seg.retryAtMs = nowMs + Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** Math.min(seg.failures - 1, 30));
     if (seg.failing) return; // reported when it started failing; retried quietly with back-off
@@ -467,6 +515,7 @@ export class Tailer {
   }
 
   private notRegular(seg: SegmentState, nowMs: number): void {
+    this.release(seg);
     if (seg.skipped === 'not-file') return;
     seg.skipped = 'not-file';
     seg.failing = false;
@@ -480,11 +529,74 @@ export class Tailer {
     seg.retryAtMs = 0;
   }
 
+  /** Closes seg's kept descriptor, if any. */
+  private release(seg: SegmentState): void {
+    if (seg.fd < 0) return;
+    const fd = seg.fd;
+    seg.fd = -1;
+    seg.fdIno = 0;
+    this.keptDescriptors--;
+    try {
+      this.fs.closeSync(fd);
+    } catch {
+      /* closed anyway */
+    }
+  }
+
+  /**
+   * The fast read of a live segment (see the header): new bytes through its kept descriptor, from
+   * the consumed offset to the end of the file, at most budgetBytes. Returns the bytes read, or -1
+   * when nothing new was there or the segment would pass the size limit: the caller then runs the
+   * full checks (stat of the name) and reads as a pass would.
+   */
+  private readKept(seg: SegmentState, nowMs: number, budgetBytes: number): number {
+    this.currentSegment = seg.name;
+    let total = 0;
+    try {
+      while (total < budgetBytes) {
+        const want = Math.min(this.buffer.length, budgetBytes - total);
+        const n = this.fs.readSync(seg.fd, this.buffer, 0, want, seg.offsetBytes);
+        const endBytes = seg.offsetBytes + n;
+        if (n <= 0 || endBytes > this.maxSegmentBytes) {
+          if (total === 0) return -1;
+          // The previous read ended exactly at the file's end.
+          if (n <= 0) seg.sizeBytes = seg.readToBytes = seg.offsetBytes;
+          break;
+        }
+        if (seg.head === '' && seg.offsetBytes === 0 && n >= HEAD_BYTES) seg.head = this.buffer.toString('hex', 0, HEAD_BYTES);
+        total += n;
+        const atEnd = n < want;
+        // A short read ends at the file's end: that is its size now. A full one: at least that.
+        seg.sizeBytes = atEnd ? endBytes : Math.max(seg.sizeBytes, endBytes);
+        const result = this.ingestor.ingestBytes(this.buffer, 0, n, nowMs, { baseOffset: seg.offsetBytes, final: false, onSkip: this.onSkip });
+        const progressed = result.nextOffset > seg.offsetBytes;
+        seg.offsetBytes = result.nextOffset;
+        if (atEnd || !progressed) {
+          if (atEnd) seg.readToBytes = endBytes;
+          break;
+        }
+      }
+    } catch (err) {
+      this.readError(seg, err, nowMs);
+    } finally {
+      this.currentSegment = '';
+    }
+    return total;
+  }
+
   /** Reads seg from its offset to its size (at most budgetBytes); returns bytes read. */
   private readSegment(seg: SegmentState, nowMs: number, budgetBytes: number): number {
     let fd: number;
+    let openedIno = 0;
+    const wasKept = seg.fd >= 0 && seg.fdIno === seg.ino;
     try {
-      fd = openSegment(this.fs, join(this.logDir, seg.name));
+      if (wasKept) fd = seg.fd;
+      else {
+        this.release(seg);
+        const opened = openSegment(this.fs, join(this.logDir, seg.name));
+        fd = opened.fd;
+        openedIno = opened.ino;
+      }
     } catch (err) {
       if (err instanceof NotRegularFileError) this.notRegular(seg, nowMs);
       else if ((err as NodeJS.ErrnoException).code === 'ENOENT') this.vanished(seg, nowMs);
@@ -541,7 +653,15 @@ export class Tailer {
     } catch (err) {
       this.readError(seg, err, nowMs);
     } finally {
-      this.fs.closeSync(fd);
+      // Kept for the next read while live, regular, healthy and still followed; else closed.
+      const keep = !seg.sealed && !seg.failing && seg.skipped === '' && this.segments.get(seg.name) === seg;
+      if (wasKept) {
+        if (!keep) this.release(seg); // (a no-op when a read error released it already)
+      } else if (keep && openedIno === seg.ino && this.keptDescriptors < this.maxKeptDescriptors) {
+        seg.fd = fd;
+        seg.fdIno = openedIno;
+        this.keptDescriptors++;
+      } else this.fs.closeSync(fd);
       this.currentSegment = '';
     }
     if (seg.sealed && seg.readToBytes >= seg.sizeBytes && seg.offsetBytes >= seg.sizeBytes) seg.done = true;
