@@ -67,6 +67,17 @@ function open(pinDir: string, nowMs: number, fs: TailerFs, extra: Partial<Collec
 
 const problemCodes = (c: Collector, nowMs: number): string[] => c.healthAt(nowMs).recentProblems.map((p) => p.code);
 
+/** A collector following writer w1's segment of bucket B, with `count` calls appended and read. */
+function following(t: { testdir(): string }, count: number) {
+  const pin = t.testdir();
+  const fs = countingFs();
+  const c = open(pin, T, fs);
+  const name = segmentName(B, 'w1');
+  appendEvents(pin, B, 'w1', calls(T + 100, count));
+  c.readSegmentAt(name, T + 150);
+  return { pin, fs, c, name };
+}
+
 t.test('an append to a followed live segment is read with one positioned read, nothing else', async (t) => {
   const pin = t.testdir();
   const fs = countingFs();
@@ -131,12 +142,7 @@ t.test('a file replaced under the name while its descriptor is kept is read from
 });
 
 t.test('a followed segment truncated below its offset is reported, and what follows is counted', async (t) => {
-  const pin = t.testdir();
-  const fs = countingFs();
-  const c = open(pin, T, fs);
-  const name = segmentName(B, 'w1');
-  appendEvents(pin, B, 'w1', calls(T + 100, 20));
-  c.readSegmentAt(name, T + 150);
+  const { pin, fs, c, name } = following(t, 20);
   t.equal(c.store.counters.recordsCounted, 20);
   truncateSync(join(pin, 'log', name), 0);
   t.same(c.readSegmentAt(name, T + 200), { bytesRead: 0, more: false }, 'the truncation\'s event reads nothing');
@@ -150,12 +156,7 @@ t.test('a followed segment truncated below its offset is reported, and what foll
 });
 
 t.test('a followed segment deleted by someone else is reported and its descriptor closed', async (t) => {
-  const pin = t.testdir();
-  const fs = countingFs();
-  const c = open(pin, T, fs);
-  const name = segmentName(B, 'w1');
-  appendEvents(pin, B, 'w1', calls(T + 100, 8));
-  c.readSegmentAt(name, T + 150);
+  const { pin, fs, c, name } = following(t, 8);
   t.equal(fs.open.size, 1);
   unlinkSync(join(pin, 'log', name));
   t.same(c.readSegmentAt(name, T + 200), { bytesRead: 0, more: false });
@@ -168,12 +169,7 @@ t.test('a followed segment deleted by someone else is reported and its descripto
 });
 
 t.test('a FIFO renamed over a followed segment is reported, never opened, and its old descriptor closed', async (t) => {
-  const pin = t.testdir();
-  const fs = countingFs();
-  const c = open(pin, T, fs);
-  const name = segmentName(B, 'w1');
-  appendEvents(pin, B, 'w1', calls(T + 100, 8));
-  c.readSegmentAt(name, T + 150);
+  const { pin, fs, c, name } = following(t, 8);
   const fifo = join(pin, 'log', 'fifo.tmp');
   t.equal(spawnSync('mkfifo', [fifo]).status, 0);
   renameSync(fifo, join(pin, 'log', name));
