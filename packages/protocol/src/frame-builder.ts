@@ -189,9 +189,30 @@ export class FrameBuilder {
   /** CALL: an entry and its exit at once; tsMs is the entry time. */
   addCall(tsMs: number, resource: ResourceRef, rtMs: number, error: boolean, origin?: string): boolean {
     if (rtMs >>> 0 !== rtMs && !isUint(rtMs)) badUint('rtMs', rtMs);
-    const nameIdx = this.begin(tsMs, resource, origin);
-    if (nameIdx < 0) return false;
-    const dt = tsMs - this.baseTsMs;
+    // The usual record resolves its names here rather than in begin() (a call costs more than these
+    // checks inside QuickJS): the frame has records, tsMs is a number at most 127 ms after its base
+    // time, and the resource (and origin) are in the frame's table already. Anything else: begin().
+    let nameIdx = -1;
+    let dt = tsMs - this.baseTsMs;
+    if (this.recordCount !== 0 && typeof tsMs === 'number' && dt >>> 0 === dt && dt < 0x80 && tsMs <= MAX_SAFE) {
+      if (typeof resource === 'string') {
+        const e = this.nameEntries[resource];
+        if (e !== undefined && e.frame === this.frameNo) nameIdx = e.idx;
+      } else {
+        const idFrame = this.idFrame;
+        if (idFrame !== null && idFrame[resource] === this.frameNo && this.frameEpoch === this.mapEpoch) nameIdx = this.idPos![resource]!;
+      }
+      if (origin !== undefined && nameIdx >= 0) {
+        const o = typeof origin === 'string' ? this.nameEntries[origin] : undefined;
+        if (o !== undefined && o.frame === this.frameNo) this.originIdx = o.idx;
+        else nameIdx = -1;
+      }
+    }
+    if (nameIdx < 0) {
+      nameIdx = this.begin(tsMs, resource, origin);
+      if (nameIdx < 0) return false;
+      dt = tsMs - this.baseTsMs;
+    }
     const view = this.view;
     let p = this.recordsLength;
     if (dt < 0x80 && nameIdx < 0x80) {
@@ -222,7 +243,12 @@ export class FrameBuilder {
         p = writeUint(this.records, p, originIdx);
       }
     }
-    return this.commit(p);
+    if (p > this.roomEnd) return this.commit(p);
+    // commit()'s usual case, without the call: room for the record without the exact size check.
+    this.recordsLength = p;
+    this.recordCount++;
+    if (this.addedNames !== 0) this.addedNames = 0;
+    return true;
   }
 
   /** WRITER: health of a writer (what it had to drop since its last WRITER record). */

@@ -139,6 +139,31 @@ t.test('one map epoch per frame: an id of another epoch starts the next frame', 
   t.same(got.versions, [2, 2]);
 });
 
+t.test('addCall with its names already in the frame keeps the same rules (epoch, time, misuse)', async (t) => {
+  const b = new FrameBuilder();
+  b.setMapEpoch(EPOCH);
+  t.ok(b.addCall(T0, 7, 5, false, 'app'));
+  t.ok(b.addCall(T0 + 1, 7, 6, true, 'app'), 'id and origin in the table');
+  b.setMapEpoch(EPOCH + 1);
+  t.notOk(b.addCall(T0 + 2, 7, 7, false), 'an id in the table, of the old epoch, after the epoch changed: next frame');
+  t.throws(() => b.addCall(String(T0 + 3) as unknown as number, 'app', 1, false), { code: 'E_BAD_ARGUMENT' }, 'a time that is not a number');
+  t.throws(() => b.addCall(T0 + 3, 'app', 1, false, 7 as unknown as string), { code: 'E_BAD_ARGUMENT' }, 'an origin that is not a string');
+  t.notOk(b.addCall(T0 - 1, 'app', 1, false), 'earlier than the base time: next frame');
+  t.equal(b.size, 2, 'nothing added by the refused and failed calls');
+  t.ok(b.addCall(T0 + 200, 'app', 1, false, 'app'), 'a name and origin in the table, 200 ms after the base');
+  const first = b.finish().slice();
+  t.ok(b.addCall(T0 + 2, 7, 7, false));
+  const second = b.finish().slice();
+  const resolver: ResourceIdResolver = (epoch, id) => (id === 7 ? `r7@${epoch === EPOCH ? 'old' : 'new'}` : null);
+  const got = decode(concat([first, second]), { resolveId: resolver });
+  t.same(got.events.map((e) => [e.name, e.tsMs - T0, e.rtMs, e.error, e.origin ?? '']), [
+    ['r7@old', 0, 5, false, 'app'],
+    ['r7@old', 1, 6, true, 'app'],
+    ['app', 200, 1, false, 'app'],
+    ['r7@new', 2, 7, false, ''],
+  ]);
+});
+
 t.test('misuse: bad ids and ids without an epoch throw E_BAD_ARGUMENT and leave the frame unchanged', async (t) => {
   const b = new FrameBuilder();
   t.throws(() => b.addPass(T0, 7), { code: 'E_BAD_ARGUMENT', message: /map epoch/ });
