@@ -115,7 +115,14 @@ export class Collector {
   async stop(): Promise<number | null | 'hung'> {
     this.signal('SIGCONT');
     this.signal('SIGTERM');
-    const ended = await Promise.race([this.exited, sleep(STOP_DEADLINE_MS).then(() => 'hung' as const)]);
+    // The deadline's timer is cleared once the process exits: a pending timer would keep the test
+    // process alive for up to STOP_DEADLINE_MS after its last stop.
+    let timer: NodeJS.Timeout | undefined;
+    const hung = new Promise<'hung'>((resolve) => {
+      timer = setTimeout(() => resolve('hung'), STOP_DEADLINE_MS);
+    });
+    const ended = await Promise.race([this.exited, hung]);
+    clearTimeout(timer);
     if (ended !== 'hung') return ended.code;
     this.output.push(`\n[test] collector pid ${this.pid} still running ${STOP_DEADLINE_MS} ms after SIGTERM: killed\n`);
     await this.kill();
