@@ -10,7 +10,7 @@ if (a === undefined || b === undefined) {
   process.stderr.write('usage: node bench/compare.js <collector-src-A> <collector-src-B> [events] [rounds]\n');
   process.exit(2);
 }
-const r = await runChild(resolve('bench/ingest.js'), 'compareSources', { a: resolve(a), b: resolve(b), events: Number(events), seed: 20261126, rounds: Number(rounds) }, { nodeArgs: ['--expose-gc'] });
+const r = await runChild(resolve('bench/ingest.js'), 'compareSources', { a: resolve(a), b: resolve(b), events: Number(events), seed: 20261126, rounds: Number(rounds) });
 const M = (x) => `${(x / 1e6).toFixed(3)} M/s`;
 process.stdout.write(`A ${r.a}\nB ${r.b}\n${r.events} events, ${r.rounds} rounds each, interleaved\n`);
 process.stdout.write(`wall: A ${M(r.wallEventsPerSec.a)}  B ${M(r.wallEventsPerSec.b)}  B/A ${(r.wallEventsPerSec.b / r.wallEventsPerSec.a).toFixed(3)}\n`);

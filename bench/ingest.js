@@ -5,7 +5,7 @@
 // variants, the writers × resources scaling grid, and a --cpu-prof run of the hot path.
 // Each exported function runs in its own process (lib/child.js) and returns plain JSON.
 
-import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -28,25 +28,6 @@ export async function loadCollector(src) {
 }
 const CURRENT = await loadCollector(SRC);
 
-/**
- * The collector's sources loaded once more, from a copy (under .cache/, so that the copy resolves
- * the workspace packages as the sources do): the same code as separate functions for V8. One
- * process measures several paths through the same store and ingest code (segments with names,
- * segments with ids, NDJSON, decode only); sharing the functions, one path's calls leave the JIT's
- * type feedback and optimised code shaped by the others (e.g. the store's functions taking the
- * NDJSON path's parsed strings), and the path timed next pays for it. Measured on a quiet
- * machine, 5 M standard events a round: the collector path took 2.5 CPU-s a round after NDJSON
- * rounds in the same functions, 1.9 after NDJSON rounds in a copy, 1.8 with no NDJSON rounds.
- * A running collector has one path, so each path gets its own copy. Returns { impl, remove }.
- */
-async function collectorCopy(label) {
-  const root = join(new URL('..', import.meta.url).pathname, '.cache', 'bench-collector-src');
-  mkdirSync(root, { recursive: true });
-  const dir = mkdtempSync(join(root, `${label}-`));
-  cpSync(SRC, dir, { recursive: true });
-  return { impl: await loadCollector(dir), remove: () => rmSync(dir, { recursive: true, force: true }) };
-}
-
 const KIND_BLOCK = 1;
 const KIND_CALL = 3;
 
@@ -68,15 +49,7 @@ function elapsed(start) {
   const cpu = process.cpuUsage(start[1]);
   return { seconds: (performance.now() - start[0]) / 1000, cpuSeconds: (cpu.user + cpu.system) / 1e6 };
 }
-/**
- * The start of a timed part: a full garbage collection first when the process allows it (run.js
- * and compare.js start ingest children with --expose-gc), so that no path pays for collecting the
- * garbage an earlier path (other stores, the NDJSON strings) left behind.
- */
-const mark = () => {
-  globalThis.gc?.();
-  return [performance.now(), process.cpuUsage()];
-};
+const mark = () => [performance.now(), process.cpuUsage()];
 
 /** Keeps pending seconds bounded the way a running collector does (seal what is well behind). */
 function sealBehind(store) {
@@ -175,8 +148,8 @@ export function decodeOnlyFiles(files, w, nowMs, impl = CURRENT) {
 }
 
 /** Baseline: NDJSON lines → JSON.parse → the same StatsStore.add. */
-export function ingestNdjsonFiles(files, w, nowMs, impl = CURRENT) {
-  const { store, warmRecords } = warmedStore(w, impl);
+export function ingestNdjsonFiles(files, w, nowMs) {
+  const { store, warmRecords } = warmedStore(w, CURRENT);
   const rec = { kind: KIND_CALL, tsMs: 0, name: '', origin: '', count: 1, rtMs: 0, error: false, droppedRecords: 0, droppedFrames: 0 };
   let counted = 0;
   let rejected = 0;
@@ -225,11 +198,9 @@ function check(label, r, events) {
  * The headline ingest figures for one workload variant: collector, NDJSON and raw read,
  * interleaved over `repeats` rounds after one warm-up round. Returns medians and all samples.
  */
-export async function ingestVariant({ variant = 'standard', events, seed, repeats = 3, baselines = true }) {
+export function ingestVariant({ variant = 'standard', events, seed, repeats = 3, baselines = true }) {
   const v = VARIANTS[variant];
   const dir = mkdtempSync(join(tmpdir(), `sw-bench-ingest-${variant}-`));
-  // Each measured path runs its own copy of the collector's code (collectorCopy); the collector path the sources themselves.
-  const copies = { ids: await collectorCopy('ids'), ndjson: await collectorCopy('ndjson'), decodeOnly: await collectorCopy('decode-only') };
   try {
     const tGen = performance.now();
     const w = generate(v.spec, events, seed);
@@ -250,20 +221,20 @@ export async function ingestVariant({ variant = 'standard', events, seed, repeat
         samples.collector.push(events / c.seconds);
         cpuSamples.collector.push(events / c.cpuSeconds);
       }
-      const ci = ingestSegmentFiles(idSeg.files, w, nowMs, copies.ids.impl, resolveId);
+      const ci = ingestSegmentFiles(idSeg.files, w, nowMs, CURRENT, resolveId);
       check('collector, frames with ids', ci, events);
       if (round >= 0) {
         samples.ids.push(events / ci.seconds);
         cpuSamples.ids.push(events / ci.cpuSeconds);
       }
       if (baselines) {
-        const n = ingestNdjsonFiles(nd.files, w, nowMs, copies.ndjson.impl);
+        const n = ingestNdjsonFiles(nd.files, w, nowMs);
         check('ndjson', n, events);
         const r = rawReadFiles(seg.files);
         let d = null;
         if (decodeOnlyError === null) {
           try {
-            d = decodeOnlyFiles(seg.files, w, nowMs, copies.decodeOnly.impl);
+            d = decodeOnlyFiles(seg.files, w, nowMs);
             check('decode only', d, events);
           } catch (e) {
             decodeOnlyError = String(e.message ?? e);
@@ -322,7 +293,6 @@ export async function ingestVariant({ variant = 'standard', events, seed, repeat
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });
-    for (const c of Object.values(copies)) c.remove();
   }
 }
 

@@ -80,9 +80,6 @@ export function renderMarkdown(j) {
   p('Baselines in the same process, interleaved round by round:');
   p('the same events as NDJSON lines through `JSON.parse` into the same `StatsStore`, and reading the same segment');
   p(`bytes doing nothing. ${d ? `${d.events.toLocaleString('en')} events, median of ${d.repeats} rounds after a warm-up round; every round checks that all events were counted.` : ''}`);
-  p('Each path through the store runs its own copy of the collector\'s sources (the same code, loaded again from a copy), so that');
-  p("no path runs on code the JIT shaped for another (with shared functions, the collector's rounds took ~30 % more CPU time");
-  p('after NDJSON rounds); each timed part starts after a full garbage collection.');
   p();
   if (d) {
     const mb = (rate, bytesPerEvent) => F((rate * bytesPerEvent) / 1e6, 0);

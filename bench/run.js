@@ -74,18 +74,16 @@ async function main() {
     return { tsc: 'ok' };
   });
   const ingestFile = join(ROOT, 'bench/ingest.js');
-  // Ingest children may collect garbage before each timed part (bench/ingest.js's mark); the profile's child does not.
-  const GC = { nodeArgs: ['--expose-gc'] };
-  await step('ingest', () => runChild(ingestFile, 'ingestVariant', { variant: 'standard', events: plan.ingestEvents, seed: opts.seed, repeats: plan.repeats }, GC));
+  await step('ingest', () => runChild(ingestFile, 'ingestVariant', { variant: 'standard', events: plan.ingestEvents, seed: opts.seed, repeats: plan.repeats }));
   await step('catchUp', () => runChild(join(ROOT, 'bench/daemon.js'), 'catchUp', { events: plan.catchUpEvents, seed: opts.seed }));
   await step('workloads', async () => {
     const out = {};
     for (const variant of ['uniform', 'resources10k', 'single']) {
-      out[variant] = await runChild(ingestFile, 'ingestVariant', { variant, events: plan.variantEvents, seed: opts.seed, repeats: plan.variantRepeats }, GC);
+      out[variant] = await runChild(ingestFile, 'ingestVariant', { variant, events: plan.variantEvents, seed: opts.seed, repeats: plan.variantRepeats });
     }
     return out;
   });
-  await step('scaling', () => runChild(ingestFile, 'scalingGrid', { events: plan.scalingEvents, seed: opts.seed, repeats: plan.scalingRepeats }, GC));
+  await step('scaling', () => runChild(ingestFile, 'scalingGrid', { events: plan.scalingEvents, seed: opts.seed, repeats: plan.scalingRepeats }));
   await step('profile', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sw-bench-cpuprof-'));
     try {
