@@ -192,6 +192,7 @@ export class FrameBuilder {
     // The usual record resolves its names here rather than in begin() (a call costs more than these
     // checks inside QuickJS): the frame has records, tsMs is a number at most 127 ms after its base
     // time, and the resource (and origin) are in the frame's table already. Anything else: begin().
+    // These lookups are begin()'s for that case: a change to begin()'s rules changes them too.
     let nameIdx = -1;
     let dt = tsMs - this.baseTsMs;
     if (this.recordCount !== 0 && typeof tsMs === 'number' && dt >>> 0 === dt && dt < 0x80 && tsMs <= MAX_SAFE) {
