@@ -87,16 +87,25 @@ export interface Answer {
   answeredMs: number;
 }
 
-/** One request; resolves with status and body (status 0 on a transport error). */
-export function send(agent: Agent, base: string, path: string): Promise<{ status: number; body: string }> {
+/**
+ * One request; resolves with status and body (status 0 on a transport error, its code as the body).
+ * A request that fails with ECONNRESET/EPIPE on a reused keep-alive socket is sent again once, as
+ * Node's documentation advises: the server closed that idle connection as the request went out, so
+ * the request never reached it (the PASS/BLOCK counts the tests compare would show it if it had).
+ */
+export function send(agent: Agent, base: string, path: string, retried = false): Promise<{ status: number; body: string }> {
   return new Promise((resolve) => {
     const req = request(`${base}${path}`, { agent, method: 'GET' }, (res) => {
       let body = '';
       res.setEncoding('utf8').on('data', (d: string) => (body += d));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-      res.on('error', () => resolve({ status: 0, body: '' }));
+      res.on('error', (err: NodeJS.ErrnoException) => resolve({ status: 0, body: `response: ${err.code ?? err.message}` }));
     });
-    req.on('error', () => resolve({ status: 0, body: '' }));
+    req.on('error', (err: NodeJS.ErrnoException) => {
+      const keepAliveRace = req.reusedSocket && (err.code === 'ECONNRESET' || err.code === 'EPIPE');
+      if (keepAliveRace && !retried) resolve(send(agent, base, path, true));
+      else resolve({ status: 0, body: `request: ${err.code ?? err.message}${req.reusedSocket ? ' (reused socket)' : ''}` });
+    });
     req.end();
   });
 }
