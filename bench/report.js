@@ -131,13 +131,13 @@ export function renderMarkdown(j) {
   p(table(['', 'B/event'], [
     ['batched (standard workload, ≤ 4096-byte frames)', F(b.batched, 2)],
     ['single-event frames (flush after every event)', F(b.single, 2)],
-    ['batched, every resource named by its resource id (version 2 frames)', F(b.ids, 2)],
+    ['batched, every resource named by its resource id (version 3 frames: the id in each record)', F(b.ids, 2)],
     ['single-event frames, resource named by id', F(b.idsSingle, 2)],
     ['NDJSON line of the same event (baseline)', F(b.ndjson, 2)],
   ]));
   if (b.idsBreakdown) {
     p();
-    p(`With ids: name tables (ids, inline origins, the map epoch) ${F(b.idsBreakdown.nameTablePerEvent, 2)} B/event, records and array headers ${F(b.idsBreakdown.recordsAndArraysPerEvent, 2)} B/event,`);
+    p(`With ids: name tables (inline origins and names, the map epoch) ${F(b.idsBreakdown.nameTablePerEvent, 2)} B/event, the records' resource ids ${F(b.idsBreakdown.recordIdsPerEvent, 2)} B/event, records and array headers (ids included) ${F(b.idsBreakdown.recordsAndArraysPerEvent, 2)} B/event,`);
     p(`${F(b.idsBreakdown.eventsPerFrame, 1)} events per frame. The collector reads them at ${M(b.idsIngestEventsPerSec)} (names inline: ${M(j.ingest.eventsPerSec)}, same run).`);
   }
   if (bd) {
@@ -242,7 +242,7 @@ export function renderMarkdown(j) {
   p('`utf8len` adds computing the name\'s UTF-8 length (what the encoder does');
   p('for a name it has to measure); `encode` is the protocol\'s FrameBuilder alone (no SDK, no write); `encode1` is the same');
   p('with one name for every record and no origin (names always known to the frame: no name-table work); `encodeids` names');
-  p('every resource by a resource id (version 2 frames);');
+  p('every resource by a resource id (version 3 frames: the id in each record);');
   p('`buffered` is the SDK (`recordCall`/`recordBlock` in their positional forms, `flushOnIdle: false`, one append per full frame)');
   p('with a map in the pin that gives every name a slot, so the SDK writes ids; `bufferedopts` is the same with an options object');
   p('per call (`{ error, origin }`); `bufferednames` is `buffered` without a map (names inline); `unbuffered`');

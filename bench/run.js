@@ -168,7 +168,7 @@ function toLatestJson(r) {
     bytesPerEvent: {
       batched: num(ing.bytesPerEvent),
       single: num(r.workloads?.single?.bytesPerEvent),
-      /** The same events with every resource named by its resource id (version 2 frames). */
+      /** The same events with every resource named by its resource id (version 3 frames: the id in each record). */
       ids: num(ing.idsBytesPerEvent),
       idsSingle: num(r.workloads?.single?.idsBytesPerEvent),
       idsBreakdown: ing.idsBytes ?? null,

@@ -52,7 +52,7 @@ function addEvent(builder, w, i, idOf) {
 /**
  * Encodes the workload's events into segment files under `dir/log`. Event i goes to writer
  * i % writers. `single`: one frame per event (the SDK with flush after every event). `ids`: every
- * resource named by its id (workloadIds) in map epoch BENCH_MAP_EPOCH (version 2 frames).
+ * resource named by its id (workloadIds) in map epoch BENCH_MAP_EPOCH (version 3 frames).
  * Returns { files: string[][] (per writer, in bucket order), bytes, frames, events, ids }.
  */
 export function writeSegments(w, dir, { writers = 1, single = false, ids = false } = {}) {
@@ -186,14 +186,15 @@ export function readRoundRobin(files, consume, chunkBytes = READ_CHUNK_BYTES) {
 
 /**
  * Where segment bytes go: frame headers, the per-frame name tables (string headers + UTF-8, or
- * resource ids, plus a version 2 frame's map epoch), and the rest (array headers, base time,
- * records), per event, from the files themselves.
+ * resource ids, plus a version 2 or 3 frame's map epoch), and the rest (array headers, base time,
+ * records; in version 3 the records' resource ids, also reported alone), per event, from the files themselves.
  */
 export function bytesBreakdown(files, events) {
   let header = 0;
   let names = 0;
   let distinctNames = 0;
   let idEntries = 0;
+  let recordIds = 0;
   let frames = 0;
   let total = 0;
   let withIds = 0;
@@ -208,9 +209,20 @@ export function bytesBreakdown(files, events) {
         header += 8;
         const table = f.payload[f.recordsStart - 1];
         distinctNames += table.length;
-        if (f.version === 2) {
+        if (f.version !== 1) {
           withIds++;
           names += uintBytes(f.mapEpoch);
+          if (f.version === 3) {
+            // Records by id (kinds 16 … 19) carry the id; a frame's distinct ids count as its ids.
+            const distinct = new Set();
+            for (const raw of f.payload.slice(f.recordsStart)) {
+              if (raw[0] >= 16 && raw[0] <= 19) {
+                recordIds += uintBytes(raw[2]);
+                distinct.add(raw[2]);
+              }
+            }
+            idEntries += distinct.size;
+          }
           for (const e of table) {
             if (typeof e === 'number') {
               idEntries++;
@@ -246,10 +258,12 @@ export function bytesBreakdown(files, events) {
     frameHeaderPerEvent: header / events,
     nameTablePerEvent: names / events,
     recordsAndArraysPerEvent: rest / events,
+    /** Version 3: the resource ids in the records (part of recordsAndArraysPerEvent). */
+    recordIdsPerEvent: recordIds / events,
     /** The same files if names were defined once per segment (records keep their name index); null for frames with ids. */
     withSegmentDictionaryPerEvent: withIds > 0 ? null : (total - names + dictionary) / events,
     namesPerFrame: distinctNames / frames,
-    /** Name table entries that are resource ids, per frame. */
+    /** Resource ids per frame (name table entries in version 2, distinct ids of records in version 3). */
     idsPerFrame: idEntries / frames,
     eventsPerFrame: events / frames,
   };

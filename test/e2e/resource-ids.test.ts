@@ -1,6 +1,6 @@
 // End to end, real processes: a real filter component (the replay example under `sentinel-wasi
 // run`) and a real collector. Once the collector has counted a resource it gives it a map slot and
-// id; the filter's next frames name it by id (version 2), the counts stay exact. A restarted
+// id; the filter's next frames name it by id (version 3), the counts stay exact. A restarted
 // collector reloads its ids (frames keep resolving). A map recreated with a new epoch: frames
 // written with the previous epoch's ids still resolve (the collector keeps that table); frames
 // with ids of an older epoch are rejected and counted (recordsRejected), never counted under
@@ -98,7 +98,7 @@ t.test('a filter names counted resources by id; counts exact across a restart an
   // 2. The filter finds the slots: ids in the frames; a new name still goes inline.
   await replay(pin, 'r2', traffic(10) + traffic(2, ['GET /new']));
   const r2 = framesOf(pin, 'r2', idTables(pin));
-  t.same([...new Set(r2.versions)], [2], 'version 2 frames');
+  t.same([...new Set(r2.versions)], [3], 'version 3 frames');
   t.same([...new Set(r2.epochs)], [epoch1], 'of the map epoch');
   t.equal(r2.rejected, 0);
   t.same(r2.names.sort(), [...Array.from({ length: 10 }, () => NAMES).flat(), 'GET /new', 'GET /new'].sort(), 'the ids resolve to the names written');
@@ -117,7 +117,7 @@ t.test('a filter names counted resources by id; counts exact across a restart an
   t.equal((await health(collector)).rules.map.epoch, epoch1, 'the map and its ids reused');
   await replay(pin, 'r3', traffic(4));
   const r3 = framesOf(pin, 'r3', idTables(pin));
-  t.same([[...new Set(r3.versions)], [...new Set(r3.epochs)], r3.rejected], [[2], [epoch1], 0]);
+  t.same([[...new Set(r3.versions)], [...new Set(r3.epochs)], r3.rejected], [[3], [epoch1], 0]);
   const h3 = await counted(collector, final2.counters.recordsCounted + 12);
   t.same([h3.counters.recordsCounted - final2.counters.recordsCounted, h3.counters.recordsRejected], [12, 0], 'every id resolved after the restart');
 
@@ -126,7 +126,7 @@ t.test('a filter names counted resources by id; counts exact across a restart an
   t.equal(await collector.stop(), 0);
   await replay(pin, 'r4', traffic(3));
   const r4 = framesOf(pin, 'r4', idTables(pin));
-  t.same([[...new Set(r4.versions)], [...new Set(r4.epochs)]], [[2], [epoch1]], 'written with epoch 1 ids');
+  t.same([[...new Set(r4.versions)], [...new Set(r4.epochs)]], [[3], [epoch1]], 'written with epoch 1 ids');
   // The map is lost (damaged): the next collector creates a new epoch and keeps epoch 1's ids.
   writeFileSync(join(pin, 'map'), new Uint8Array(64));
   collector = await startCollector(pin);

@@ -1,7 +1,7 @@
 // Owns reading everything filters wrote into a pin, twice and independently: with the protocol's
 // scanner and record validation, and by unpacking every frame's payload with msgpackr alone. Both
 // are folded into per-second, per-resource aggregates (Sentinel's pass/block/success/exception/RT)
-// so a test can compare them with what its input says. Resource ids in version 2 frames are
+// so a test can compare them with what its input says. Resource ids in version 2 and 3 frames are
 // resolved with the collector's id file (<pin>/collector/map-ids.json), as the collector does.
 
 import { readdirSync, readFileSync, existsSync } from 'node:fs';
@@ -82,17 +82,19 @@ export function pinIdResolver(pinDir: string): ResourceIdResolver {
   return (epoch, id) => tables.get(epoch)?.get(id) ?? null;
 }
 
-/** Independent reading of one payload: msgpackr only, field positions from the frame format (version 1 or 2). */
+/** Independent reading of one payload: msgpackr only, field positions from the frame format (version 1, 2 or 3). */
 function foldPayloadWithMsgpackr(map: Aggregates, payloadBytes: Uint8Array, version: number, resolveId: ResourceIdResolver): void {
   const payload = unpack(payloadBytes) as unknown[];
   const baseTsMs = payload[0] as number;
-  const head = version === 2 ? 3 : 2;
+  const head = version === 1 ? 2 : 3;
   const table = payload[head - 1] as Array<string | number>;
   const names = table.map((n) => (typeof n === 'string' ? n : resolveId(payload[1] as number, n)));
   for (const raw of payload.slice(head) as number[][]) {
-    const kind = raw[0]!;
+    // Version 3: kinds 16 … 19 are PASS … CALL naming the resource by the id in raw[2].
+    const byId = version === 3 && raw[0]! >= 16 && raw[0]! <= 19;
+    const kind = byId ? raw[0]! - 16 : raw[0]!;
     const tsMs = baseTsMs + raw[1]!;
-    const name = names[raw[2]!];
+    const name = byId ? resolveId(payload[1] as number, raw[2]!) : names[raw[2]!];
     if (name === null || name === undefined) continue; // an id the collector cannot resolve: not counted
     if (kind === RecordKind.PASS || kind === RecordKind.BLOCK) addRecord(map, kind, tsMs, name, raw[3] ?? 1, 0, false);
     else if (kind === RecordKind.EXIT) addRecord(map, kind, tsMs, name, raw[5] ?? 1, raw[3]!, Boolean(raw[4]));

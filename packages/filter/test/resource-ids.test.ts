@@ -1,5 +1,6 @@
 // The SDK names resources by the resource id of their map slot: entries (and their exits) and
-// record helpers write ids of one map epoch in version 2 frames, names without a slot go inline,
+// record helpers write ids of one map epoch in version 3 frames (the id in the record, its kind
+// flagged: kinds 16 … 19), names without a slot go inline,
 // frames without a map stay version 1, and a map recreated with a new epoch never makes an id
 // stand for another resource (the new epoch's ids go into a new frame; an open entry of the old
 // epoch exits by name).
@@ -24,7 +25,7 @@ t.test('entries of resources with a slot are written by id (exits too); names wi
   const b = s.entry('GET /unplaced');
   b.exit({ error: true });
   const d = decodeSegment(host.bytesOf(SEG0));
-  t.same(d.versions, [2, 1], 'the frame with the placed resource is version 2; the other names everything inline');
+  t.same(d.versions, [3, 1], 'the frame with the placed resource is version 3; the other names everything inline');
   t.same(d.events, [
     { kind: RecordKind.PASS, tsMs: T0, name: 'GET /orders', count: 1, origin: 'app-a' },
     { kind: RecordKind.EXIT, tsMs: T0 + 5, name: 'GET /orders', rtMs: 5, error: false, count: 1, origin: 'app-a' },
@@ -61,11 +62,13 @@ t.test('record helpers use the id of the name\'s slot, read once per name and ag
   const frames = host.segments.get(SEG0)!;
   const d = decodeSegment(host.bytesOf(SEG0));
   t.same(d.events.map((e) => e.name), [...Array.from({ length: 50 }, (_, i) => (i % 2 === 0 ? 'a' : 'b')), 'a', 'b', 'a', 'b', ...Array.from({ length: 10 }, (_, i) => (i % 2 === 0 ? 'a' : 'b'))]);
-  t.same(d.versions, [2]);
+  t.same(d.versions, [3]);
   t.equal(frames.length, 1);
-  // The table of the frame: id of a, "b" (before its slot), id of b.
+  // The frame's table holds "b" (before its slot) alone; a (id 1) and then b (id 2) are in their records.
   const payload = new Unpackr({ useRecords: false, int64AsType: 'number' }).unpack(frames[0]!.subarray(8)) as unknown[];
-  t.same(payload.slice(1, 3), [E1, [1, 'b', 2]], 'the frame carries its epoch; the name table is [id of a, "b", id of b]');
+  t.same(payload.slice(1, 3), [E1, ['b']], 'the frame carries its epoch; the name table is ["b"]');
+  const names = (payload.slice(3) as number[][]).map((r) => (r[0] === 19 ? `id ${r[2]}` : `index ${r[2]}`));
+  t.same(names, [...Array.from({ length: 50 }, (_, i) => (i % 2 === 0 ? 'id 1' : 'index 0')), ...Array.from({ length: 14 }, (_, i) => (i % 2 === 0 ? 'id 1' : 'id 2'))], 'CALL by id (19) for a slot, CALL (3) naming "b" until b has one');
 });
 
 t.test('the positional record forms name resources by id too; origins and names without a slot inline', async (t) => {
@@ -80,7 +83,8 @@ t.test('the positional record forms name resources by id too; origins and names 
   const frames = host.segments.get(SEG0)!;
   t.equal(frames.length, 1);
   const payload = new Unpackr({ useRecords: false, int64AsType: 'number' }).unpack(frames[0]!.subarray(8)) as unknown[];
-  t.same(payload.slice(1, 3), [E1, [1, 'o', 'b']], 'table: id of a, the origin, "b" (no slot)');
+  t.same(payload.slice(1, 3), [E1, ['o', 'b']], 'table: the origin, "b" (no slot)');
+  t.same(payload.slice(3), [[19, 0, 1, 3, false, 0], [17, 0, 1, 1, 0], [1, 0, 1], [3, 0, 1, 4, true]], 'a by id 1 (CALL 19, BLOCK 17), b by its table index');
   t.same(decodeSegment(host.bytesOf(SEG0)).events, [
     { kind: RecordKind.CALL, tsMs: T0, name: 'a', rtMs: 3, error: false, origin: 'o' },
     { kind: RecordKind.BLOCK, tsMs: T0, name: 'a', count: 1, origin: 'o' },
@@ -107,7 +111,7 @@ t.test('a map recreated with a new epoch: its ids start a new frame, an entry of
   const d = decodeSegment(host.bytesOf(SEG0));
   t.same(d.events.map((e) => `${e.kind === RecordKind.PASS ? 'PASS' : e.kind === RecordKind.EXIT ? 'EXIT' : 'CALL'} ${e.name}`), ['PASS a', 'PASS b', 'PASS b', 'EXIT a', 'EXIT b', 'EXIT b', 'CALL a']);
   t.equal(d.rejected, 0);
-  t.same(d.versions, [2, 2], 'one frame per epoch');
+  t.same(d.versions, [3, 3], 'one frame per epoch');
   t.equal(s.stats().map!.opens, 2);
 });
 

@@ -194,7 +194,7 @@ t.test('through the SDK: a kept PASS, BLOCK and ADMIT each decide entries withou
   t.equal(s.stats().map!.cached, 5);
   t.equal(s.stats().entriesBlocked, 4);
   const d = decodeSegment(host.bytesOf(segmentName(bucketSecOf(T0), 'shared')));
-  t.same(d.versions.filter((v) => v !== 2), [], 'entries decided from kept verdicts still name their resource by its slot id');
+  t.same(d.versions.filter((v) => v !== 3), [], 'entries decided from kept verdicts still name their resource by its slot id');
   t.same(d.events.map((e) => `${e.kind === RecordKind.PASS ? 'PASS' : e.kind === RecordKind.BLOCK ? 'BLOCK' : 'EXIT'} ${e.name}`), [
     'PASS open', 'BLOCK closed', 'PASS half', 'BLOCK half', 'EXIT open', 'EXIT half',
     'PASS open', 'BLOCK closed', 'PASS half', 'BLOCK half', 'EXIT open', 'EXIT half',

@@ -1,6 +1,7 @@
-// Owns the fast path for reading a frame payload: parses `[baseTsMs, [name...], record...]` (version
-// 2: `[baseTsMs, mapEpoch, [name | id...], record...]`, ids resolved through a ResourceIdResolver)
-// straight from the bytes into preallocated columns (typed arrays), without msgpackr and without
+// Owns the fast path for reading a frame payload: parses `[baseTsMs, [name...], record...]` (versions
+// 2 and 3: `[baseTsMs, mapEpoch, [name | id...], record...]`, ids resolved through a ResourceIdResolver;
+// in version 3 a record whose kind carries RECORD_ID_FLAG holds a resource id instead of a table
+// index, given a table index of its own after the frame's table on its first use) straight from the bytes into preallocated columns (typed arrays), without msgpackr and without
 // allocating per record. The columns are handed out only once the whole payload has parsed, so a
 // payload that is bad as a whole never has any of its records counted.
 //
@@ -13,15 +14,17 @@
 // path accepts nothing readRecord rejects and fills the same fields, so both paths give the same
 // records, tallies and frame outcomes.
 
-import { MAX_PAYLOAD_BYTES, RecordKind } from './constants.js';
+import { FRAME_VERSION_IDS, FRAME_VERSION_RECORD_IDS, MAX_PAYLOAD_BYTES, MAX_RESOURCE_ID, RECORD_ID_FLAG, RecordKind } from './constants.js';
 import { lastName, nameString } from './name-cache.js';
 
 /** Name-cache slots run from 0 to this (exclusive): RecordColumns.nameSlot. */
 export { NAME_SLOTS as NAME_CACHE_SLOTS } from './name-cache.js';
 import type { FlowRecord, ResourceIdResolver } from './records.js';
 
-/** A payload of n bytes holds at most n records and at most n names. */
+/** A payload of n bytes holds at most n records and at most n names (table entries and ids of records together). */
 const CAPACITY = MAX_PAYLOAD_BYTES;
+/** Resource ids below this find their frame's table index through typed arrays (no Map lookup). */
+const ID_SLOTS = 65536;
 
 /**
  * One frame's valid records, column by column (record i is kind[i], tsMs[i], …, for i < accepted),
@@ -62,6 +65,8 @@ export class PayloadColumns implements RecordColumns {
   readonly error = new Uint8Array(CAPACITY);
   readonly droppedRecords = new Float64Array(CAPACITY);
   readonly droppedFrames = new Float64Array(CAPACITY);
+  /** Entries of the frame's own name table (version 3: the ids records carry are entries after them). */
+  tableCount = 0;
   /** Name table: byte offset and length of each name. */
   nameCount = 0;
   readonly nameStart = new Int32Array(CAPACITY);
@@ -73,11 +78,42 @@ export class PayloadColumns implements RecordColumns {
   readonly nameSlot = new Int32Array(CAPACITY);
   /** 1 for the names records use. */
   private readonly used = new Uint8Array(CAPACITY);
+  /** Version 3: for ids below ID_SLOTS, the frame (frameSeq) their entry was made in and its index; larger ids in bigIds. */
+  private readonly idFrame = new Int32Array(ID_SLOTS);
+  private readonly idEntry = new Int32Array(ID_SLOTS);
+  private readonly bigIds = new Map<number, number>();
+  private frameSeq = 0;
 
   reset(): void {
     this.accepted = 0;
     this.used.fill(0, 0, this.nameCount);
     this.nameCount = 0;
+    this.tableCount = 0;
+    // Stamps start at 0, so the first frame is 1; wrapping after 2^31 frames skips 0 again.
+    this.frameSeq = this.frameSeq === 0x7fffffff ? 1 : this.frameSeq + 1;
+    if (this.frameSeq === 1) this.idFrame.fill(0);
+    if (this.bigIds.size > 0) this.bigIds.clear();
+  }
+
+  /** Version 3: the entry index standing for resource id `id` in this frame (made after the table on its first use). */
+  indexOfId(id: number): number {
+    if (id < ID_SLOTS) {
+      if (this.idFrame[id] === this.frameSeq) return this.idEntry[id]!;
+      this.idFrame[id] = this.frameSeq;
+      return (this.idEntry[id] = this.addIdEntry(id));
+    }
+    let idx = this.bigIds.get(id);
+    if (idx === undefined) this.bigIds.set(id, (idx = this.addIdEntry(id)));
+    return idx;
+  }
+
+  private addIdEntry(id: number): number {
+    const idx = this.nameCount++;
+    this.nameId[idx] = id;
+    this.nameStart[idx] = -1;
+    this.nameLength[idx] = -1;
+    this.used[idx] = 0;
+    return idx;
   }
 
   markUsed(idx: number): void {
@@ -192,8 +228,10 @@ function readArrayHeader(b: Uint8Array, p: number, end: number): number {
  * payload (it is then valid, every record in it is valid, and `c` holds them and the used names);
  * false when the frame must go to the reference decoder (which decides whether it is valid at all).
  */
-export function readPayload(b: Uint8Array, start: number, end: number, c: PayloadColumns, withIds = false, resolver: ResourceIdResolver | null = null): boolean {
+export function readPayload(b: Uint8Array, start: number, end: number, c: PayloadColumns, version = 1, resolver: ResourceIdResolver | null = null): boolean {
   c.reset();
+  const withIds = version === FRAME_VERSION_IDS || version === FRAME_VERSION_RECORD_IDS;
+  const idsInRecords = version === FRAME_VERSION_RECORD_IDS;
   let p = readArrayHeader(b, start, end);
   if (p < 0) return false;
   const n = arrayLength;
@@ -214,6 +252,7 @@ export function readPayload(b: Uint8Array, start: number, end: number, c: Payloa
   const nameCount = arrayLength;
   if (nameCount > end - p) return false;
   c.nameCount = nameCount;
+  c.tableCount = nameCount;
   for (let i = 0; i < nameCount; i++) {
     if (p >= end) return false;
     const t = b[p]!;
@@ -252,7 +291,7 @@ export function readPayload(b: Uint8Array, start: number, end: number, c: Payloa
   }
   for (let r = head; r < n; r++) {
     if (p >= end) return false;
-    p = validRecord(c, b, p, end, baseTsMs);
+    p = validRecord(c, b, p, end, baseTsMs, idsInRecords);
     if (p < 0) return false;
   }
   if (p !== end) return false;
@@ -262,21 +301,28 @@ export function readPayload(b: Uint8Array, start: number, end: number, c: Payloa
 /**
  * A valid record of a known kind at b[p] (p < end) in FrameBuilder's forms (a fixarray, the kind as
  * a fixint, numbers as readUint reads them, `error` as a boolean): stores it and returns the
- * position after it; -1 for anything else. Accepts nothing readRecord rejects.
+ * position after it; -1 for anything else. Accepts nothing readRecord rejects. `idsInRecords`
+ * (version 3): a kind with RECORD_ID_FLAG names its resource by the id in its name field.
  */
-function validRecord(c: PayloadColumns, b: Uint8Array, p: number, end: number, baseTsMs: number): number {
+function validRecord(c: PayloadColumns, b: Uint8Array, p: number, end: number, baseTsMs: number, idsInRecords: boolean): number {
   const t = b[p]!;
   if (t < 0x93 || t > 0x97) return -1;
   const len = t - 0x90;
   let q = p + 1;
   if (q + len > end) return -1; // every field takes at least one byte
-  const kind = b[q++]!;
+  let kind = b[q++]!;
+  let byId = false;
+  if (kind >= RECORD_ID_FLAG && idsInRecords) {
+    if (kind > (RECORD_ID_FLAG | RecordKind.CALL)) return -1;
+    kind -= RECORD_ID_FLAG;
+    byId = true;
+  }
   q = readUint(b, q, end);
   if (q < 0) return -1;
   const dt = read.uint;
   q = readUint(b, q, end);
   if (q < 0) return -1;
-  const nameIdx = read.uint;
+  let nameIdx = read.uint;
   let count = 1;
   let rtMs = 0;
   let error = 0;
@@ -334,7 +380,11 @@ function validRecord(c: PayloadColumns, b: Uint8Array, p: number, end: number, b
   }
   const tsMs = baseTsMs + dt;
   if (tsMs > Number.MAX_SAFE_INTEGER) return -1; // both are safe integers, so the sum is one unless larger
-  if (nameIdx >= c.nameCount || c.nameLength[nameIdx] === 0 || originIdx >= c.nameCount) return -1;
+  if (originIdx >= c.tableCount) return -1;
+  if (byId) {
+    if (nameIdx < 1 || nameIdx > MAX_RESOURCE_ID) return -1;
+    nameIdx = c.indexOfId(nameIdx);
+  } else if (nameIdx >= c.tableCount || c.nameLength[nameIdx] === 0) return -1;
   c.markUsed(nameIdx);
   if (originIdx >= 0) c.markUsed(originIdx);
   const k = c.accepted++;

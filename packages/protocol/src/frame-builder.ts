@@ -1,7 +1,8 @@
 // Owns encoding records into frames: a fixed-schema msgpack encoder with a per-frame name table
 // that never produces a frame over the size limit. A resource may be named by its resource id (of
-// one resource map epoch) instead of its name: a frame whose table holds an id is written as
-// version 2 (`[baseTsMs, mapEpoch, [name | id, ...], record, ...]`); a frame without one is
+// one resource map epoch) instead of its name: the record then carries the id itself in its name
+// field and RECORD_ID_FLAG in its kind, and the frame is written as version 3
+// (`[baseTsMs, mapEpoch, [name, ...], record, ...]`: no table entry per id); a frame without one is
 // version 1, byte for byte as before ids existed. No msgpackr on this path: it runs inside components,
 // interpreted (QuickJS), where each function call costs more than the arithmetic around it: the
 // per-record path checks numbers and writes small integers inline and keeps the frame's fixed
@@ -11,10 +12,11 @@ import {
   FRAME_HEADER_BYTES,
   FRAME_MARKER,
   FRAME_VERSION,
-  FRAME_VERSION_IDS,
+  FRAME_VERSION_RECORD_IDS,
   MAX_FRAME_BYTES,
   MAX_RESOURCE_ID,
   MAX_NAME_BYTES,
+  RECORD_ID_FLAG,
   RecordKind,
 } from './constants.js';
 import { crc32 } from './crc32.js';
@@ -43,8 +45,10 @@ interface NameEntry {
  */
 const RECORD_SLACK_BYTES = 32;
 
-/** Ids below this find their table index in typed arrays (no Map lookup); larger ones in a Map. */
-const ID_INDEX_SIZE = 16384;
+/** frameEpoch of a frame that names no resource by id (a version 1 frame). */
+const NO_FRAME_EPOCH = -1;
+/** mapEpoch before setMapEpoch (never equal to a frame's epoch). */
+const NO_MAP_EPOCH = -2;
 
 export interface FrameBuilderOptions {
   /** Largest frame, header included (default and maximum 4096). */
@@ -75,27 +79,25 @@ export class FrameBuilder {
   private recordsLength = 0;
   private recordCount = 0;
   /**
-   * The frame's table: names (strings) and resource ids (numbers), its first tableSize entries
-   * (the arrays are not shortened between frames: entries past tableSize are stale).
+   * The frame's name table, its first tableSize entries (the arrays are not shortened between
+   * frames: entries past tableSize are stale). Resources named by id have no entry.
    */
-  private readonly names: ResourceRef[] = [];
-  /** UTF-8 of names[i], null for an id. */
-  private readonly nameUtf8: Array<Uint8Array | null> = [];
+  private readonly names: string[] = [];
+  /** UTF-8 of names[i]. */
+  private readonly nameUtf8: Uint8Array[] = [];
   private tableSize = 0;
-  /** Table index of ids ≥ ID_INDEX_SIZE in the frame. */
-  private readonly idIndex = new Map<number, number>();
-  /** For ids below ID_INDEX_SIZE: the frame number they were last put in, and their table index (allocated with the first id). */
-  private idFrame: Uint32Array | null = null;
-  private idPos: Uint16Array | null = null;
-  /** Numbers the frames for idFrame and the name entries' `frame` (never 0). */
+  /** Numbers the frames for the name entries' `frame` (never 0). */
   private frameNo = 1;
-  /** Ids in the table: when > 0 the frame is version 2 and carries frameEpoch. */
-  private idsInTable = 0;
-  /** The map epoch ids given from now on belong to (-1: none given yet). */
-  private mapEpoch = -1;
-  /** The map epoch of the ids in the frame, and its encoded length. */
-  private frameEpoch = -1;
+  /** The map epoch ids given from now on belong to (NO_MAP_EPOCH: none given yet). */
+  private mapEpoch = NO_MAP_EPOCH;
+  /**
+   * The map epoch of the ids the frame's records carry (NO_FRAME_EPOCH: none, a version 1
+   * frame; else the frame is version 3 and carries it), and its encoded length.
+   */
+  private frameEpoch = NO_FRAME_EPOCH;
   private epochBytes = 0;
+  /** The record being added gave the frame its map epoch (its first id): undone with its names. */
+  private epochAdded = false;
   /**
    * Valid names seen in recent frames, by name (a prototype-less object: any string is a safe key,
    * and inside QuickJS a property read costs less than Map.get). One read finds a name's UTF-8 and
@@ -113,7 +115,7 @@ export class FrameBuilder {
   private fixedBytes = 0;
   private readonly out: Uint8Array;
   // State of the record being added (see begin/commit): its origin's index and how to undo its names
-  // (namesBefore/namesLengthBefore, set by the record's first new name: addedNames > 0).
+  // and the frame's epoch (namesBefore/namesLengthBefore, set by the record's first addition: addedNames > 0).
   private originIdx = 0;
   private addedNames = 0;
   private namesBefore = 0;
@@ -176,7 +178,7 @@ export class FrameBuilder {
     const nameIdx = this.begin(tsMs, resource, origin);
     if (nameIdx < 0) return false;
     const tail = origin === undefined ? (count === 1 ? 0 : 1) : 2;
-    let p = this.writeHead(0x95 + tail, KIND_EXIT, tsMs - this.baseTsMs, nameIdx); // fixarray of 5..7
+    let p = this.writeHead(0x95 + tail, typeof resource === 'number' ? KIND_EXIT | RECORD_ID_FLAG : KIND_EXIT, tsMs - this.baseTsMs, nameIdx); // fixarray of 5..7
     const flag = error ? 0xc3 : 0xc2;
     if (rtMs < 0x80) {
       this.view.setInt16(p, (rtMs << 8) | flag);
@@ -191,8 +193,10 @@ export class FrameBuilder {
     if (rtMs >>> 0 !== rtMs && !isUint(rtMs)) badUint('rtMs', rtMs);
     // The usual record resolves its names here rather than in begin() (a call costs more than these
     // checks inside QuickJS): the frame has records, tsMs is a number at most 127 ms after its base
-    // time, and the resource (and origin) are in the frame's table already. Anything else: begin().
+    // time, and the resource (and origin) are in the frame's table already, or the resource is a
+    // valid id of the epoch the frame's ids have. Anything else: begin().
     // These lookups are begin()'s for that case: a change to begin()'s rules changes them too.
+    let kind: number = KIND_CALL;
     let nameIdx = -1;
     let dt = tsMs - this.baseTsMs;
     if (this.recordCount !== 0 && typeof tsMs === 'number' && dt >>> 0 === dt && dt < 0x80 && tsMs <= MAX_SAFE) {
@@ -200,8 +204,9 @@ export class FrameBuilder {
         const e = this.nameEntries[resource];
         if (e !== undefined && e.frame === this.frameNo) nameIdx = e.idx;
       } else {
-        const idFrame = this.idFrame;
-        if (idFrame !== null && idFrame[resource] === this.frameNo && this.frameEpoch === this.mapEpoch) nameIdx = this.idPos![resource]!;
+        kind = KIND_CALL_BY_ID;
+        // (frameEpoch equals mapEpoch only once the frame has an id: NO_FRAME_EPOCH ≠ NO_MAP_EPOCH.)
+        if (resource >>> 0 === resource && resource !== 0 && this.frameEpoch === this.mapEpoch) nameIdx = resource;
       }
       if (origin !== undefined && nameIdx >= 0) {
         const o = typeof origin === 'string' ? this.nameEntries[origin] : undefined;
@@ -213,17 +218,18 @@ export class FrameBuilder {
       nameIdx = this.begin(tsMs, resource, origin);
       if (nameIdx < 0) return false;
       dt = tsMs - this.baseTsMs;
+      if (typeof resource !== 'string') kind = KIND_CALL_BY_ID;
     }
     const view = this.view;
     let p = this.recordsLength;
     if (dt < 0x80 && nameIdx < 0x80) {
-      // The usual record: array header, kind, time offset and name index as one 32-bit write.
-      view.setInt32(p, ((origin === undefined ? 0x95 : 0x96) << 24) | (KIND_CALL << 16) | (dt << 8) | nameIdx);
+      // The usual record: array header, kind, time offset and name index (or id) as one 32-bit write.
+      view.setInt32(p, ((origin === undefined ? 0x95 : 0x96) << 24) | (kind << 16) | (dt << 8) | nameIdx);
       p += 4;
     } else {
       const out = this.records;
       out[p++] = origin === undefined ? 0x95 : 0x96;
-      out[p++] = KIND_CALL;
+      out[p++] = kind;
       p = writeUint(out, p, dt);
       p = writeUint(out, p, nameIdx);
     }
@@ -248,7 +254,11 @@ export class FrameBuilder {
     // commit()'s usual case, without the call: room for the record without the exact size check.
     this.recordsLength = p;
     this.recordCount++;
-    if (this.addedNames !== 0) this.addedNames = 0;
+    if (this.addedNames !== 0) {
+      // keepAdded(), without the call.
+      this.addedNames = 0;
+      this.epochAdded = false;
+    }
     return true;
   }
 
@@ -277,7 +287,7 @@ export class FrameBuilder {
     if (this.recordCount === 0) return this.out.subarray(0, 0);
     const total = this.totalFor(this.recordsLength, this.recordCount);
     const out = this.out;
-    const withIds = this.idsInTable > 0;
+    const withIds = this.frameEpoch !== NO_FRAME_EPOCH;
     let p = FRAME_HEADER_BYTES;
     p = writeArrayHeader(out, p, (withIds ? 3 : 2) + this.recordCount);
     p = writeUint(out, p, this.baseTsMs);
@@ -286,10 +296,6 @@ export class FrameBuilder {
     p = writeArrayHeader(out, p, tableSize);
     for (let i = 0; i < tableSize; i++) {
       const utf8 = this.nameUtf8[i]!;
-      if (utf8 === null) {
-        p = writeUint(out, p, this.names[i] as number);
-        continue;
-      }
       p = writeStrHeader(out, p, utf8.length);
       out.set(utf8, p);
       p += utf8.length;
@@ -300,7 +306,7 @@ export class FrameBuilder {
     const payloadLength = total - FRAME_HEADER_BYTES;
     const crc = crc32(out, FRAME_HEADER_BYTES, total);
     out[0] = FRAME_MARKER;
-    out[1] = withIds ? FRAME_VERSION_IDS : FRAME_VERSION;
+    out[1] = withIds ? FRAME_VERSION_RECORD_IDS : FRAME_VERSION;
     out[2] = payloadLength & 0xff;
     out[3] = payloadLength >>> 8;
     out[4] = crc & 0xff;
@@ -317,16 +323,15 @@ export class FrameBuilder {
     this.recordCount = 0;
     this.addedNames = 0;
     this.tableSize = 0;
-    if (this.idsInTable > 0) this.idIndex.clear();
-    // A new frame number takes every name and id out of the table at once.
+    // A new frame number takes every name out of the table at once.
     if (this.frameNo === 0xffffffff) {
-      if (this.idFrame !== null) this.idFrame.fill(0);
       this.clearNameEntries();
       this.frameNo = 0;
     }
     this.frameNo++;
     if (this.nameEntryCount >= ENCODED_NAME_CACHE_SIZE) this.clearNameEntries();
-    this.idsInTable = 0;
+    this.frameEpoch = NO_FRAME_EPOCH;
+    this.epochAdded = false;
     this.namesLength = 0;
     this.baseTsMs = 0;
     this.fixedChanged();
@@ -337,12 +342,12 @@ export class FrameBuilder {
     const nameIdx = this.begin(tsMs, resource, origin);
     if (nameIdx < 0) return false;
     const tail = origin === undefined ? (count === 1 ? 0 : 1) : 2;
-    let p = this.writeHead(0x93 + tail, kind, tsMs - this.baseTsMs, nameIdx); // fixarray of 3..5
+    let p = this.writeHead(0x93 + tail, typeof resource === 'number' ? kind | RECORD_ID_FLAG : kind, tsMs - this.baseTsMs, nameIdx); // fixarray of 3..5
     if (tail !== 0) p = this.writeCountOrigin(p, tail, count);
     return this.commit(p);
   }
 
-  /** Writes a record's array header, kind, time offset and name index at recordsLength; returns the offset after them. */
+  /** Writes a record's array header, kind (with RECORD_ID_FLAG for an id), time offset and name index (or id) at recordsLength; returns the offset after them. */
   private writeHead(header: number, kind: number, dt: number, nameIdx: number): number {
     let p = this.recordsLength;
     if (dt < 0x80 && nameIdx < 0x80) {
@@ -369,8 +374,8 @@ export class FrameBuilder {
 
   /**
    * Starts a record: checks its time against the frame's base and resolves (or tentatively adds)
-   * its names: returns the name's table index (the origin's goes to originIdx), or -1 when the
-   * record belongs in the next frame.
+   * its names: returns the name's table index, or the resource id itself (the origin's index goes
+   * to originIdx), or -1 when the record belongs in the next frame.
    */
   private begin(tsMs: number, name: ResourceRef, origin: string | undefined): number {
     if (typeof tsMs !== 'number') badUint('tsMs', tsMs);
@@ -391,15 +396,22 @@ export class FrameBuilder {
     // write past its end is lost, and commit's size check refuses that record, which never happens in an empty frame.)
     let nameIdx: number;
     if (typeof name === 'number') {
-      // One frame, one map epoch: an id of another epoch than the frame's goes into the next frame.
-      if (this.idsInTable > 0 && this.frameEpoch !== this.mapEpoch) return -1;
-      const idFrame = this.idFrame;
-      if (idFrame !== null && name < ID_INDEX_SIZE && idFrame[name] === this.frameNo) {
-        nameIdx = this.idPos![name]!;
-      } else {
-        const knownId = name < ID_INDEX_SIZE ? undefined : this.idIndex.get(name);
-        nameIdx = knownId === undefined ? this.internId(name) : knownId;
+      // Ids are 1 … MAX_RESOURCE_ID (2^32 − 1): exactly the numbers that are their own >>> 0, but 0.
+      if (name >>> 0 !== name || name === 0) {
+        throw new ProtocolError(ProtocolErrorCode.BAD_ARGUMENT, `a resource id must be an integer in [1, ${MAX_RESOURCE_ID}], got ${String(name)}`);
       }
+      if (this.frameEpoch !== this.mapEpoch) {
+        // One frame, one map epoch: an id of another epoch than the frame's goes into the next frame.
+        if (this.frameEpoch !== NO_FRAME_EPOCH) return -1;
+        if (this.mapEpoch === NO_MAP_EPOCH) throw new ProtocolError(ProtocolErrorCode.BAD_ARGUMENT, 'a resource id needs a map epoch (setMapEpoch) first');
+        // The frame's first id: the frame becomes version 3 and carries the map epoch.
+        this.markAdded();
+        this.epochAdded = true;
+        this.frameEpoch = this.mapEpoch;
+        this.epochBytes = uintLength(this.mapEpoch);
+        this.fixedChanged();
+      }
+      nameIdx = name;
     } else {
       const e = typeof name === 'string' ? this.nameEntries[name] : undefined;
       nameIdx = e !== undefined && e.frame === this.frameNo ? e.idx : this.internName(name, e, 'name');
@@ -415,7 +427,7 @@ export class FrameBuilder {
   private commit(end: number): boolean {
     if (end > this.roomEnd) {
       // totalFor(end, recordCount + 1), with the fixed part summed once per change.
-      const items = this.recordCount + (this.idsInTable > 0 ? 4 : 3);
+      const items = this.recordCount + (this.frameEpoch !== NO_FRAME_EPOCH ? 4 : 3);
       if (this.fixedBytes + (items < 16 ? 1 : items < 0x10000 ? 3 : 5) + end > this.maxFrameBytes) {
         this.rollbackNames();
         return this.refuse();
@@ -423,24 +435,25 @@ export class FrameBuilder {
     }
     this.recordsLength = end;
     this.recordCount++;
-    if (this.addedNames !== 0) this.addedNames = 0;
+    if (this.addedNames !== 0) this.keepAdded();
     return true;
   }
 
-  /** Takes back the names the record being added put in the table. */
+  /** The record being added is kept: what it added to the table (and the frame's epoch) stays. */
+  private keepAdded(): void {
+    this.addedNames = 0;
+    this.epochAdded = false;
+  }
+
+  /** Takes back the names the record being added put in the table, and the map epoch it gave the frame. */
   private rollbackNames(): void {
     if (this.addedNames === 0) return;
     this.addedNames = 0;
-    for (let i = this.tableSize - 1; i >= this.namesBefore; i--) {
-      const key = this.names[i]!;
-      if (typeof key === 'number') {
-        if (key < ID_INDEX_SIZE) this.idFrame![key] = 0;
-        else this.idIndex.delete(key);
-        this.idsInTable--;
-      } else {
-        this.nameEntries[key]!.frame = 0;
-      }
+    if (this.epochAdded) {
+      this.epochAdded = false;
+      this.frameEpoch = NO_FRAME_EPOCH;
     }
+    for (let i = this.tableSize - 1; i >= this.namesBefore; i--) this.nameEntries[this.names[i]!]!.frame = 0;
     this.tableSize = this.namesBefore;
     this.namesLength = this.namesLengthBefore;
     this.fixedChanged();
@@ -492,46 +505,7 @@ export class FrameBuilder {
     return idx;
   }
 
-  /** Adds a resource id (of the current map epoch) not yet in the frame's table. */
-  private internId(id: number): number {
-    if ((id >>> 0 !== id || id === 0) && (!Number.isInteger(id) || id < 1 || id > MAX_RESOURCE_ID)) {
-      this.rollbackNames();
-      throw new ProtocolError(ProtocolErrorCode.BAD_ARGUMENT, `a resource id must be an integer in [1, ${MAX_RESOURCE_ID}], got ${String(id)}`);
-    }
-    if (this.mapEpoch < 0) {
-      this.rollbackNames();
-      throw new ProtocolError(ProtocolErrorCode.BAD_ARGUMENT, 'a resource id needs a map epoch (setMapEpoch) first');
-    }
-    const firstId = this.idsInTable === 0;
-    if (firstId) {
-      this.frameEpoch = this.mapEpoch;
-      this.epochBytes = uintLength(this.mapEpoch);
-    }
-    this.markAdded();
-    const idx = this.tableSize;
-    this.names[idx] = id;
-    this.nameUtf8[idx] = null;
-    this.tableSize = idx + 1;
-    if (id < ID_INDEX_SIZE) {
-      if (this.idFrame === null) {
-        this.idFrame = new Uint32Array(ID_INDEX_SIZE);
-        this.idPos = new Uint16Array(ID_INDEX_SIZE);
-      }
-      this.idFrame[id] = this.frameNo;
-      this.idPos![id] = idx;
-    } else {
-      this.idIndex.set(id, idx);
-    }
-    this.idsInTable++;
-    const bytes = id < 0x80 ? 1 : id < 0x100 ? 2 : id < 0x10000 ? 3 : 5;
-    this.namesLength += bytes;
-    // The first id makes the frame carry its map epoch.
-    if (firstId) this.fixedChanged();
-    else this.tableGrew(bytes);
-    return idx;
-  }
-
-  /** Notes where the table stood before the record being added put its first name in. */
+  /** Notes where the table stood before the record being added put its first name in (or gave the frame its epoch). */
   private markAdded(): void {
     if (this.addedNames++ === 0) {
       this.namesBefore = this.tableSize;
@@ -555,13 +529,13 @@ export class FrameBuilder {
   /** Recomputes fixedBytes (and roomEnd) after the base time, the map epoch or the name table changed. */
   private fixedChanged(): void {
     const names = this.tableSize;
-    this.fixedBytes = FRAME_HEADER_BYTES + this.baseBytes + (this.idsInTable > 0 ? this.epochBytes : 0) + (names < 16 ? 1 : names < 0x10000 ? 3 : 5) + this.namesLength;
+    this.fixedBytes = FRAME_HEADER_BYTES + this.baseBytes + (this.frameEpoch !== NO_FRAME_EPOCH ? this.epochBytes : 0) + (names < 16 ? 1 : names < 0x10000 ? 3 : 5) + this.namesLength;
     this.roomEnd = this.maxFrameBytes - this.fixedBytes - 5;
   }
 
   /** Frame size with `recordCount` records taking `recordsLength` bytes. */
   private totalFor(recordsLength: number, recordCount: number): number {
-    const items = recordCount + (this.idsInTable > 0 ? 3 : 2);
+    const items = recordCount + (this.frameEpoch !== NO_FRAME_EPOCH ? 3 : 2);
     return this.fixedBytes + (items < 16 ? 1 : items < 0x10000 ? 3 : 5) + recordsLength;
   }
 }
@@ -569,6 +543,7 @@ export class FrameBuilder {
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;
 /** Record kinds as plain constants for the per-record paths (one read instead of a property lookup). */
 const KIND_CALL = RecordKind.CALL;
+const KIND_CALL_BY_ID = RecordKind.CALL | RECORD_ID_FLAG;
 const KIND_EXIT = RecordKind.EXIT;
 
 function isUint(v: number): boolean {

@@ -1,9 +1,11 @@
 // Owns the record schema on the reading side: turning one decoded msgpack record array into a
 // validated FlowRecord, or a stable rejection code. The encoder's side lives in frame-builder.ts.
-// A frame's name table as a reader sees it holds strings; in a version 2 frame an entry that is a
+// A frame's name table as a reader sees it holds strings; in a version 2 or 3 frame an entry that is a
 // resource id the reader could not resolve is null, and a record naming it is rejected (E_RESOURCE_ID).
+// In a version 3 frame a record whose kind carries RECORD_ID_FLAG holds a resource id in its name
+// field: resolved the same way (RecordIdResolver), rejected the same way when it cannot be.
 
-import { RecordKind } from './constants.js';
+import { MAX_RESOURCE_ID, RECORD_ID_FLAG, RecordKind } from './constants.js';
 import { ProtocolErrorCode } from './errors.js';
 
 /**
@@ -52,14 +54,26 @@ function asError(v: unknown): boolean | undefined {
   return undefined;
 }
 
+/** A version 3 frame's resource ids resolved to names (for its map epoch): null when the reader cannot. */
+export type RecordIdResolver = (resourceId: number) => string | null;
+
+/** Whether a version 3 record's kind (`raw[0]`) names its resource by id: PASS, BLOCK, EXIT or CALL with RECORD_ID_FLAG. */
+export function namesResourceById(kind: unknown): boolean {
+  return typeof kind === 'number' && kind >= RECORD_ID_FLAG && kind <= (RECORD_ID_FLAG | RecordKind.CALL) && Number.isInteger(kind);
+}
+
 /**
  * Validates `raw` (one element of a frame payload after the name table) and fills `out`.
- * Returns null when the record is valid, or the code that rejects it.
+ * Returns null when the record is valid, or the code that rejects it. `resolveId` is given for a
+ * version 3 frame only: a record whose kind carries RECORD_ID_FLAG is then read by id (in other
+ * versions such a kind is unknown).
  */
-export function readRecord(raw: unknown, baseTsMs: number, names: ReadonlyArray<string | null>, out: FlowRecord): RecordRejection | null {
+export function readRecord(raw: unknown, baseTsMs: number, names: ReadonlyArray<string | null>, out: FlowRecord, resolveId: RecordIdResolver | null = null): RecordRejection | null {
   if (!Array.isArray(raw) || raw.length < 1) return ProtocolErrorCode.RECORD_SHAPE;
-  const kind: unknown = raw[0];
+  let kind: unknown = raw[0];
   if (!isUint(kind)) return ProtocolErrorCode.RECORD_SHAPE;
+  const byId = resolveId !== null && namesResourceById(kind);
+  if (byId) kind = (kind as number) - RECORD_ID_FLAG;
   const n = raw.length;
   let originAt = -1;
   switch (kind) {
@@ -119,9 +133,17 @@ export function readRecord(raw: unknown, baseTsMs: number, names: ReadonlyArray<
   if (!isUint(dt) || !Number.isSafeInteger(baseTsMs + dt)) return ProtocolErrorCode.RECORD_VALUE;
   const nameIdx: unknown = raw[2];
   if (!isUint(nameIdx)) return ProtocolErrorCode.RECORD_VALUE;
-  if (nameIdx >= names.length) return ProtocolErrorCode.NAME_INDEX;
-  const name = names[nameIdx]!;
-  if (name === '') return ProtocolErrorCode.RECORD_VALUE;
+  let name: string | null;
+  if (byId) {
+    // A resource id: 1 … MAX_RESOURCE_ID.
+    if (nameIdx < 1 || nameIdx > MAX_RESOURCE_ID) return ProtocolErrorCode.RECORD_VALUE;
+    name = resolveId(nameIdx);
+    if (name === '') name = null;
+  } else {
+    if (nameIdx >= names.length) return ProtocolErrorCode.NAME_INDEX;
+    name = names[nameIdx]!;
+    if (name === '') return ProtocolErrorCode.RECORD_VALUE;
+  }
   let origin: string | null = '';
   if (originAt > 0) {
     const originIdx: unknown = raw[originAt];
@@ -130,7 +152,7 @@ export function readRecord(raw: unknown, baseTsMs: number, names: ReadonlyArray<
     origin = names[originIdx]!;
   }
   if (name === null || origin === null) return ProtocolErrorCode.RESOURCE_ID;
-  out.kind = kind;
+  out.kind = kind as RecordKind;
   out.tsMs = baseTsMs + dt;
   out.name = name;
   out.origin = origin;
@@ -142,7 +164,7 @@ export function readRecord(raw: unknown, baseTsMs: number, names: ReadonlyArray<
 }
 
 /**
- * Resolves a resource id of a version 2 frame to its name: the id table of map epoch `mapEpoch`
+ * Resolves a resource id of a version 2 or 3 frame to its name: the id table of map epoch `mapEpoch`
  * (the collector's own, durable one). Returns null when it has no table of that epoch or no such
  * id in it: the records naming it are then rejected (E_RESOURCE_ID), never given another name.
  */

@@ -1,15 +1,15 @@
-// Owns reading frames (versions 1 and 2) out of segment bytes: header checks, CRC, payload decoding
+// Owns reading frames (versions 1, 2 and 3) out of segment bytes: header checks, CRC, payload decoding
 // (the fast path in fast-records.ts, msgpackr for what it does not handle), resolving the resource
-// ids of version 2 frames through the reader's ResourceIdResolver, resynchronisation after damage, and
+// ids of version 2 and 3 frames through the reader's ResourceIdResolver, resynchronisation after damage, and
 // the "incomplete tail, read again later" rule; and handing a frame's records to a sink. It reports
 // what it skipped and why; it never throws on bad input.
 
 import { Unpackr } from 'msgpackr';
-import { FRAME_HEADER_BYTES, FRAME_MARKER, FRAME_VERSION, FRAME_VERSION_IDS, MAX_PAYLOAD_BYTES } from './constants.js';
+import { FRAME_HEADER_BYTES, FRAME_MARKER, FRAME_VERSION, FRAME_VERSION_IDS, FRAME_VERSION_RECORD_IDS, MAX_PAYLOAD_BYTES } from './constants.js';
 import { crc32 as neutralCrc32, type Crc32Fn } from './crc32.js';
 import { ProtocolErrorCode } from './errors.js';
 import { deliverColumns, PayloadColumns, readPayload, type IndexedRecordSink, type RecordColumns } from './fast-records.js';
-import { emptyFlowRecord, readRecord, type FlowRecord, type RecordRejection, type ResourceIdResolver } from './records.js';
+import { emptyFlowRecord, namesResourceById, readRecord, type FlowRecord, type RecordIdResolver, type RecordRejection, type ResourceIdResolver } from './records.js';
 
 export type { IndexedRecordSink, RecordColumns } from './fast-records.js';
 export { NAME_CACHE_SLOTS } from './fast-records.js';
@@ -32,19 +32,21 @@ export interface DecodedFrame {
   offsetBytes: number;
   frameBytes: number;
   baseTsMs: number;
-  /** 1, or 2 for a frame whose name table may hold resource ids. */
+  /** 1; 2 for a frame whose name table may hold resource ids; 3 for one whose records may also hold them. */
   readonly version: number;
-  /** Version 2: the map epoch its ids belong to; -1 in a version 1 frame. */
+  /** Versions 2 and 3: the map epoch its ids belong to; -1 in a version 1 frame. */
   readonly mapEpoch: number;
   /**
-   * The name table (decoded on first use): strings; in a version 2 frame each id entry resolved to
+   * The name table (decoded on first use): strings; in a version 2 or 3 frame each id entry resolved to
    * its name, or null when the reader could not resolve it.
    */
   readonly names: Array<string | null>;
   /** The payload array as msgpackr decodes it (decoded on first use; records start at `recordsStart`). */
   readonly payload: unknown[];
-  /** Index of the first record in `payload`: 2 (version 1) or 3 (version 2). */
+  /** Index of the first record in `payload`: 2 (version 1) or 3 (versions 2 and 3). */
   readonly recordsStart: number;
+  /** Version 3: the name a record's resource id stands for (the reader's resolver, this frame's epoch); null when unresolvable. */
+  nameOfId(resourceId: number): string | null;
 }
 
 export interface ScanOptions {
@@ -60,7 +62,7 @@ export interface ScanOptions {
    */
   decoder?: 'fast' | 'reference';
   /**
-   * Resolves the resource ids of version 2 frames (the collector's id table of the frame's map
+   * Resolves the resource ids of version 2 and 3 frames (the collector's id table of the frame's map
    * epoch). Without it every record naming an id is rejected (E_RESOURCE_ID).
    */
   resolveId?: ResourceIdResolver;
@@ -176,7 +178,7 @@ function scan(bytes: Uint8Array, start: number, end: number, visitor: FrameVisit
 }
 
 function checkHeader(bytes: Uint8Array, pos: number, end: number, crc: Crc32Fn): HeaderCheck {
-  if (pos + 1 < end && bytes[pos + 1] !== FRAME_VERSION && bytes[pos + 1] !== FRAME_VERSION_IDS) return ProtocolErrorCode.VERSION;
+  if (pos + 1 < end && bytes[pos + 1] !== FRAME_VERSION && bytes[pos + 1] !== FRAME_VERSION_IDS && bytes[pos + 1] !== FRAME_VERSION_RECORD_IDS) return ProtocolErrorCode.VERSION;
   if (pos + 4 <= end) {
     const length = bytes[pos + 2]! | (bytes[pos + 3]! << 8);
     if (length === 0 || length > MAX_PAYLOAD_BYTES) return ProtocolErrorCode.LENGTH;
@@ -215,7 +217,7 @@ class ScannedFrame implements DecodedFrame {
     this.baseTsMs = baseTsMs;
     this.version = bytes[pos + 1]!;
     this.mapEpoch = mapEpoch;
-    this.recordsStart = this.version === FRAME_VERSION_IDS ? 3 : 2;
+    this.recordsStart = this.version === FRAME_VERSION ? 2 : 3;
     this.resolver = resolver;
     this.columns = columns;
     this.decoded = payload;
@@ -233,10 +235,14 @@ class ScannedFrame implements DecodedFrame {
     if (this.resolvedNames === null) {
       const table = this.payload[this.recordsStart - 1] as Array<string | number>;
       const resolver = this.resolver;
-      // A version 2 table's ids (positive integers, checked by decodePayload) resolve to names or null.
+      // A version 2 or 3 table's ids (positive integers, checked by decodePayload) resolve to names or null.
       this.resolvedNames = this.version === FRAME_VERSION ? (table as string[]) : table.map((e) => (typeof e === 'string' ? e : resolveOrNull(resolver, this.mapEpoch, e)));
     }
     return this.resolvedNames;
+  }
+
+  nameOfId(resourceId: number): string | null {
+    return this.version === FRAME_VERSION ? null : resolveOrNull(this.resolver, this.mapEpoch, resourceId);
   }
 }
 
@@ -250,8 +256,9 @@ function isUint(v: unknown): v is number {
 }
 
 function decodePayload(bytes: Uint8Array, pos: number, frameEnd: number, columns: PayloadColumns | null, resolver: ResourceIdResolver | null): ScannedFrame | null {
-  const withIds = bytes[pos + 1] === FRAME_VERSION_IDS;
-  if (columns !== null && readPayload(bytes, pos + FRAME_HEADER_BYTES, frameEnd, columns, withIds, resolver)) {
+  const version = bytes[pos + 1]!;
+  const withIds = version !== FRAME_VERSION;
+  if (columns !== null && readPayload(bytes, pos + FRAME_HEADER_BYTES, frameEnd, columns, version, resolver)) {
     return new ScannedFrame(bytes, pos, frameEnd, columns.baseTsMs, columns.mapEpoch, columns, null, resolver);
   }
   let payload: unknown;
@@ -268,7 +275,7 @@ function decodePayload(bytes: Uint8Array, pos: number, frameEnd: number, columns
   if (withIds && !isUint(mapEpoch)) return null;
   const names: unknown = payload[head - 1];
   if (!Array.isArray(names)) return null;
-  // Version 1: strings only. Version 2: strings and resource ids (integers ≥ 1).
+  // Version 1: strings only. Versions 2 and 3: strings and resource ids (integers ≥ 1).
   for (const name of names) if (typeof name !== 'string' && !(withIds && isUint(name) && name >= 1)) return null;
   return new ScannedFrame(bytes, pos, frameEnd, baseTsMs, mapEpoch as number, null, payload, resolver);
 }
@@ -317,13 +324,22 @@ export function deliverRecords(frame: DecodedFrame, sink: IndexedRecordSink, scr
   }
   const tally: RecordTally = { accepted: 0, rejected: 0, unknownKind: 0, rejectedByCode: {} };
   const { payload, baseTsMs, names } = frame;
+  // Version 3: a record's resource id, and the index it gets after the name table (in order of first use, as the fast path gives them).
+  const resolveId: RecordIdResolver | null = frame.version === FRAME_VERSION_RECORD_IDS ? (id) => frame.nameOfId(id) : null;
+  let idIndex: Map<number, number> | null = null;
   for (let i = frame.recordsStart; i < payload.length; i++) {
     const raw = payload[i];
-    const rejection = readRecord(raw, baseTsMs, names, scratch);
+    const rejection = readRecord(raw, baseTsMs, names, scratch, resolveId);
     if (rejection === null) {
       tally.accepted++;
-      // readRecord accepted it, so raw[2] is the (numeric) index of its name.
-      sink(scratch, (raw as number[])[2]!);
+      // readRecord accepted it, so raw[2] is the (numeric) index of its name, or its resource id.
+      const field = (raw as number[])[2]!;
+      if (resolveId !== null && namesResourceById((raw as unknown[])[0])) {
+        idIndex ??= new Map<number, number>();
+        let idx = idIndex.get(field);
+        if (idx === undefined) idIndex.set(field, (idx = names.length + idIndex.size));
+        sink(scratch, idx);
+      } else sink(scratch, field);
     } else if (rejection === ProtocolErrorCode.UNKNOWN_KIND) {
       tally.unknownKind++;
     } else {

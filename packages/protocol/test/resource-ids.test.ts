@@ -1,7 +1,8 @@
-// Frames that name resources by resource id (frame version 2): the annotated hex dump in
-// FORMAT.md, decoding with and without the reader's id table (unresolvable ids are rejected and
-// counted as E_RESOURCE_ID, never given another name), one map epoch per frame, encoder misuse,
-// and version 1 bytes unchanged when no id is used. Replay a failure with SW_SEED=<seed>.
+// Frames that name resources by resource id (frame version 3: the id in the record, flagged in its
+// kind; version 2, the id in the name table, still read): the annotated hex dumps in FORMAT.md,
+// decoding with and without the reader's id table (unresolvable ids are rejected and counted as
+// E_RESOURCE_ID, never given another name), one map epoch per frame, encoder misuse, and version 1
+// bytes unchanged when no id is used. Replay a failure with SW_SEED=<seed>.
 
 import t from 'tap';
 import { readFileSync } from 'node:fs';
@@ -17,8 +18,9 @@ import {
   type RecordTally,
   type ResourceIdResolver,
   type ScanOptions,
+  deliverRecords,
 } from '../src/index.js';
-import { concat, prng, testSeed } from './helpers.js';
+import { concat, prng, testSeed, wrapPayload } from './helpers.js';
 
 const T0 = 1_764_120_000_000;
 const EPOCH = mapEpochOf(T0, () => 0.5);
@@ -66,32 +68,56 @@ function hexDump(bytes: Uint8Array): string {
   return lines.join('\n');
 }
 
-t.test('the version 2 hex dump in FORMAT.md is what the encoder produces, and it decodes with the id table', async (t) => {
+/** The version 2 hex dump of FORMAT.md (what earlier writers wrote for the same records), as bytes. */
+function version2Example(format: string): Uint8Array {
+  const dump = format.slice(format.indexOf('The same records in version 2'));
+  const block = dump.slice(dump.indexOf('```\n') + 4, dump.indexOf('\n```', dump.indexOf('```\n') + 4));
+  const hex = block.split('\n').map((line) => line.slice(10, 58).replace(/ /g, '')).join('');
+  return Uint8Array.from(Buffer.from(hex, 'hex'));
+}
+
+const SIX_RECORDS = [
+  { kind: RecordKind.CALL, tsMs: T0, name: 'GET /orders', rtMs: 12, error: false },
+  { kind: RecordKind.CALL, tsMs: T0 + 3, name: 'GET /orders', rtMs: 250, error: true, origin: 'mobile' },
+  { kind: RecordKind.BLOCK, tsMs: T0 + 7, name: '订单', count: 1 },
+  { kind: RecordKind.PASS, tsMs: T0 + 9, name: 'GET /orders', count: 2 },
+  { kind: RecordKind.EXIT, tsMs: T0 + 40, name: 'GET /orders', rtMs: 31, error: false, count: 2 },
+  { kind: RecordKind.WRITER, tsMs: T0 + 41, name: 'shared', droppedRecords: 0, droppedFrames: 0 },
+];
+
+t.test('the version 3 hex dump in FORMAT.md is what the encoder produces, and it decodes with the id table', async (t) => {
   const frame = example();
   const format = readFileSync(new URL('../FORMAT.md', import.meta.url), 'utf8');
   t.ok(format.includes('```\n' + hexDump(frame) + '\n```'), 'the frame dump');
   t.comment(`${frame.length} bytes, epoch ${EPOCH}\n${hexDump(frame)}`);
-  t.equal(frame[1], 2, 'version 2');
-  // The payload is plain msgpack: [base, epoch, [7, "mobile", "订单", "shared"], records...]
+  t.equal(frame[1], 3, 'version 3');
+  // The payload is plain msgpack: [base, epoch, ["mobile", "订单", "shared"], records...], records by id with kind 16 … 19.
   const payload = new Unpackr({ useRecords: false, int64AsType: 'number' }).unpack(frame.subarray(8)) as unknown[];
-  t.same(payload.slice(0, 3), [T0, EPOCH, [7, 'mobile', '订单', 'shared']]);
+  t.same(payload.slice(0, 3), [T0, EPOCH, ['mobile', '订单', 'shared']]);
+  t.same(payload.slice(3), [[19, 0, 7, 12, false], [19, 3, 7, 250, true, 0], [1, 7, 1], [16, 9, 7, 2], [18, 40, 7, 31, false, 2], [8, 41, 2, 0, 0]]);
   t.equal(Buffer.compare(pack(payload), frame.subarray(8)), 0, 'msgpackr re-encodes the payload to the same bytes');
   for (const decoder of ['fast', 'reference'] as const) {
     const got = decode(frame, { resolveId: table, decoder });
-    t.same(got.events, [
-      { kind: RecordKind.CALL, tsMs: T0, name: 'GET /orders', rtMs: 12, error: false },
-      { kind: RecordKind.CALL, tsMs: T0 + 3, name: 'GET /orders', rtMs: 250, error: true, origin: 'mobile' },
-      { kind: RecordKind.BLOCK, tsMs: T0 + 7, name: '订单', count: 1 },
-      { kind: RecordKind.PASS, tsMs: T0 + 9, name: 'GET /orders', count: 2 },
-      { kind: RecordKind.EXIT, tsMs: T0 + 40, name: 'GET /orders', rtMs: 31, error: false, count: 2 },
-      { kind: RecordKind.WRITER, tsMs: T0 + 41, name: 'shared', droppedRecords: 0, droppedFrames: 0 },
-    ], `decoder ${decoder}`);
+    t.same(got.events, SIX_RECORDS, `decoder ${decoder}`);
+    t.same(got.tallies, [{ accepted: 6, rejected: 0, unknownKind: 0, rejectedByCode: {} }]);
+  }
+});
+
+t.test('the version 2 hex dump in FORMAT.md (the id in the name table) still decodes to the same records', async (t) => {
+  const frame = version2Example(readFileSync(new URL('../FORMAT.md', import.meta.url), 'utf8'));
+  t.equal(frame.length, 86);
+  t.equal(frame[1], 2, 'version 2');
+  for (const decoder of ['fast', 'reference'] as const) {
+    const got = decode(frame, { resolveId: table, decoder });
+    t.same(got.versions, [2]);
+    t.same(got.events, SIX_RECORDS, `decoder ${decoder}`);
     t.same(got.tallies, [{ accepted: 6, rejected: 0, unknownKind: 0, rejectedByCode: {} }]);
   }
 });
 
 t.test('ids the reader cannot resolve are rejected and counted, the rest of the frame counts', async (t) => {
-  const frame = example();
+  for (const frame of [example(), version2Example(readFileSync(new URL('../FORMAT.md', import.meta.url), 'utf8'))]) {
+  t.comment(`version ${frame[1]}`);
   const cases: Array<[string, ScanOptions]> = [
     ['no id table', {}],
     ['a table of another epoch', { resolveId: (epoch, id) => (epoch === EPOCH + 1 ? table(EPOCH, id) : null) }],
@@ -102,8 +128,9 @@ t.test('ids the reader cannot resolve are rejected and counted, the rest of the 
     for (const decoder of ['fast', 'reference'] as const) {
       const got = decode(frame, { ...options, decoder });
       t.same(got.events.map((e) => e.name), ['订单', 'shared'], `${what} (${decoder}): only the records named inline count`);
-      t.same(got.tallies, [{ accepted: 2, rejected: 4, unknownKind: 0, rejectedByCode: { E_RESOURCE_ID: 4 } }], `${what} (${decoder})`);
+      t.same(got.tallies, [{ accepted: 2, rejected: 4, unknownKind: 0, rejectedByCode: { E_RESOURCE_ID: 4 } }], `version ${frame[1]}, ${what} (${decoder})`);
     }
+  }
   }
 });
 
@@ -136,7 +163,7 @@ t.test('one map epoch per frame: an id of another epoch starts the next frame', 
   const resolver: ResourceIdResolver = (epoch, id) => (id === 7 ? `r7@${epoch === EPOCH ? 'old' : 'new'}` : null);
   const got = decode(concat([first, second]), { resolveId: resolver });
   t.same(got.events.map((e) => e.name), ['r7@old', 'GET /inline', 'GET /inline', 'r7@new']);
-  t.same(got.versions, [2, 2]);
+  t.same(got.versions, [3, 3]);
 });
 
 t.test('addCall with its names already in the frame keeps the same rules (epoch, time, misuse)', async (t) => {
@@ -216,5 +243,39 @@ t.test('property: frames of ids and names fill up to the limit and decode to the
     referenceDecoded += r.framesReferenceDecoded;
     t.same(events, want, `${decoder}: every record with its name`);
     if (decoder === 'fast') t.equal(referenceDecoded, 0, 'the fast path read every frame');
+  }
+});
+
+t.test('version 3 records by id: flagged kinds, bad ids, unknown kinds, and the numbers deliverRecords gives their names', async (t) => {
+  const v3 = (records: unknown[], version = 3): Uint8Array => wrapPayload(pack([T0, EPOCH, ['app', 'GET /x'], ...records]), version);
+  const run = (frame: Uint8Array, decoder: 'fast' | 'reference') => {
+    const got: string[] = [];
+    let tally: RecordTally | undefined;
+    let referenceDecoded = 0;
+    const r = scanFrames(frame, 0, frame.length, { frame: (f) => void (tally = deliverRecords(f, (rec, i) => got.push(`${rec.kind}:${rec.name}:${rec.origin}:${i}`))) }, { final: true, resolveId: table, decoder });
+    referenceDecoded = r.framesReferenceDecoded;
+    return { got, tally: tally!, referenceDecoded };
+  };
+  // Ids 300 and 7 by id, in this order; a name of the table between them; origin index 0 ('app').
+  const good = v3([[19, 0, 300, 5, false], [3, 1, 1, 5, false], [16, 2, 7, 1, 0], [17, 3, 300], [18, 4, 7, 9, true, 1, 0]]);
+  for (const decoder of ['fast', 'reference'] as const) {
+    const { got, tally, referenceDecoded } = run(good, decoder);
+    t.same(got, ['3:POST /pay::2', '3:GET /x::1', '0:GET /orders:app:3', '1:POST /pay::2', '2:GET /orders:app:3'], `${decoder}: ids numbered after the table (2 entries), in order of first use`);
+    t.same(tally, { accepted: 5, rejected: 0, unknownKind: 0, rejectedByCode: {} });
+    if (decoder === 'fast') t.equal(referenceDecoded, 0, 'the fast path reads it');
+  }
+  const bad = v3([[19, 0, 0, 5, false], [19, 0, 2 ** 32, 5, false], [24, 0, 0, 1, 1], [20, 0, 7], [16, 0, 7, 1, 2], [16, 0, 99], [0, 0, 2], [16, 0, 7]]);
+  for (const decoder of ['fast', 'reference'] as const) {
+    const { got, tally } = run(bad, decoder);
+    t.same(got, ['0:GET /orders::2'], `${decoder}: only the last record is valid`);
+    t.same(tally, { accepted: 1, rejected: 5, unknownKind: 2, rejectedByCode: { E_RECORD_VALUE: 2, E_NAME_INDEX: 2, E_RESOURCE_ID: 1 } }, `${decoder}: id 0 and 2^32 (value), kinds 24 and 20 (unknown), origin 2 and name 2 past the table (index), id 99 (unresolved)`);
+  }
+  for (const version of [1, 2]) {
+    const frame = version === 1 ? wrapPayload(pack([T0, ['app'], [16, 0, 0], [0, 0, 0]]), 1) : v3([[16, 0, 7], [0, 0, 0]], 2);
+    for (const decoder of ['fast', 'reference'] as const) {
+      const { got, tally } = run(frame, decoder);
+      t.same(got, ['0:app::0'], `version ${version} (${decoder}): a flagged kind is unknown`);
+      t.same(tally, { accepted: 1, rejected: 0, unknownKind: 1, rejectedByCode: {} });
+    }
   }
 });

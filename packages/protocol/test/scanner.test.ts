@@ -117,7 +117,7 @@ t.test('the reason of a damaged header is reported with a stable code', async (t
   const at = frames[0]!.length;
   const cases: Array<[number, number, string]> = [
     [at, 0x00, 'E_MARKER'],
-    [at + 1, 0x03, 'E_VERSION'],
+    [at + 1, 0x04, 'E_VERSION'],
     [at + 2, 0x00, 'E_LENGTH'], // with byte 3 = 0 too: length 0
     [at + 8, bytes[at + 8]! ^ 0xff, 'E_CRC'],
   ];

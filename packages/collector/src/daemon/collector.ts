@@ -57,7 +57,7 @@ export interface CollectorOptions extends StatsStoreOptions {
   onColumns?: (c: RecordColumns) => void;
   /** Told each resource the ingestor counts, once per resource entry (the map gives it an id). */
   onResource?: (name: string) => void;
-  /** Resolves the resource ids of version 2 frames (the map writer's table). */
+  /** Resolves the resource ids of version 2 and 3 frames (the map writer's table). */
   resolveId?: ResourceIdResolver;
 }
 

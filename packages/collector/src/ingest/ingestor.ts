@@ -1,7 +1,7 @@
 // Owns turning segment bytes into counted records: frame scanning (native CRC), record
 // validation, and the store update: a frame the fast path read goes to the store as columns
 // (StatsStore.addColumns), any other frame record by record into one reused FlowRecord
-// (deliverRecords), each of a frame's names resolved to its entry once per frame either way; resource ids of version 2 frames resolve through the map
+// (deliverRecords), each of a frame's names resolved to its entry once per frame either way; resource ids of version 2 and 3 frames resolve through the map
 // writer's id table; what is read and skipped is reported to a HealthSink. No file I/O
 // here, so a benchmark can feed bytes from memory.
 
@@ -58,7 +58,7 @@ export class Ingestor {
     this.resolveId = resolveId;
   }
 
-  /** Resource ids of version 2 frames (the map writer's table); without it their records are rejected. */
+  /** Resource ids of version 2 and 3 frames (the map writer's table); without it their records are rejected. */
   private readonly resolveId: ResourceIdResolver | undefined;
 
   /**
