@@ -149,7 +149,7 @@ function countRecords(pin, resolveId) {
           if (rec.kind !== 8) perWriter[writer] = (perWriter[writer] ?? 0) + 1;
         });
         if (tally.rejected > 0) throw new Error(`${name}: ${tally.rejected} records rejected`);
-        if (f.version === 2) idFrames[writer] = (idFrames[writer] ?? 0) + 1;
+        if (f.version !== 1) idFrames[writer] = (idFrames[writer] ?? 0) + 1;
       },
     }, { final: true, resolveId });
     bytesSkipped += r.bytesSkipped;
