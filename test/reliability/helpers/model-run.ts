@@ -127,6 +127,17 @@ async function runSeed(seed: number): Promise<SeedResult> {
     await c.exited;
     outputs.push(c.output.join(''));
   };
+  /** Ends the running collector, if any, as a fault: SIGKILL, or SIGTERM (its exit code kept). */
+  const end = async (signal: 'SIGKILL' | 'SIGTERM'): Promise<void> => {
+    const c = current();
+    if (c === null) return;
+    if (signal === 'SIGKILL') await c.kill();
+    else stopCodes.push(await c.stop());
+    await retire(c);
+    collector = null;
+    trace.push(`${signal} collector`);
+    faults++;
+  };
 
   try {
     ensureLogDir(pin);
@@ -230,14 +241,7 @@ async function runSeed(seed: number): Promise<SeedResult> {
         records += 1;
         trace.push(`writer-record ${w} dropped ${dropped}`);
       } else if (x < 0.71) {
-        if (collector !== null) {
-          const c: Collector = collector;
-          await c.kill();
-          await retire(c);
-          collector = null;
-          trace.push('SIGKILL collector');
-          faults++;
-        }
+        await end('SIGKILL');
       } else if (x < 0.76) {
         const c = current();
         if (c !== null && !frozen) {
@@ -251,14 +255,7 @@ async function runSeed(seed: number): Promise<SeedResult> {
           trace.push('SIGCONT collector');
         }
       } else if (x < 0.79) {
-        if (collector !== null) {
-          const c: Collector = collector;
-          stopCodes.push(await c.stop());
-          await retire(c);
-          collector = null;
-          trace.push('SIGTERM collector');
-          faults++;
-        }
+        await end('SIGTERM');
       } else if (x < 0.88) {
         const c = current();
         if (c === null) {
