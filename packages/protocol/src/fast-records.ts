@@ -16,6 +16,7 @@
 
 import { FRAME_VERSION_IDS, FRAME_VERSION_RECORD_IDS, MAX_PAYLOAD_BYTES, MAX_RESOURCE_ID, RECORD_ID_FLAG, RecordKind } from './constants.js';
 import { lastName, nameString } from './name-cache.js';
+import { nextFrameStamp } from './frame-stamps.js';
 
 /** Name-cache slots run from 0 to this (exclusive): RecordColumns.nameSlot. */
 export { NAME_SLOTS as NAME_CACHE_SLOTS } from './name-cache.js';
@@ -89,9 +90,7 @@ export class PayloadColumns implements RecordColumns {
     this.used.fill(0, 0, this.nameCount);
     this.nameCount = 0;
     this.tableCount = 0;
-    // Stamps start at 0, so the first frame is 1; wrapping after 2^31 frames skips 0 again.
-    this.frameSeq = this.frameSeq === 0x7fffffff ? 1 : this.frameSeq + 1;
-    if (this.frameSeq === 1) this.idFrame.fill(0);
+    this.frameSeq = nextFrameStamp(this.frameSeq, this.idFrame);
     if (this.bigIds.size > 0) this.bigIds.clear();
   }
 

@@ -5,3 +5,4 @@ export * from './encode.js';
 export * from './records.js';
 export * from './scanner.js';
 export * from './events.js';
+export * from './frame-stamps.js';

@@ -5,8 +5,9 @@
 // writer's id table; what is read and skipped is reported to a HealthSink. No file I/O
 // here, so a benchmark can feed bytes from memory.
 
-import { deliverRecords, emptyFlowRecord, frameColumns, MAX_PAYLOAD_BYTES, scanFrames, type DecodedFrame, type FlowRecord, type FrameVisitor, type ResourceIdResolver, type ScanResult, type ScanSkip } from '@sentinel-wasi/protocol';
+import { deliverRecords, emptyFlowRecord, frameColumns, scanFrames, type DecodedFrame, type FlowRecord, type FrameVisitor, type ResourceIdResolver, type ScanResult, type ScanSkip } from '@sentinel-wasi/protocol';
 import { nodeCrc32 } from '@sentinel-wasi/protocol/node';
+import { FrameEntries } from '../stats/frame-entries.js';
 import type { HealthSink } from '../stats/health.js';
 import type { ResourceEntry, StatsStore } from '../stats/store.js';
 
@@ -29,22 +30,15 @@ export class Ingestor {
     frame: (frame: DecodedFrame): void => this.frame(frame),
     skip: (skip: ScanSkip): void => this.onSkip?.(skip),
   };
-  /**
-   * Record by record (see frame()): the current frame's name table resolved to resource entries,
-   * by name index: an entry is current when its stamp equals frameSeq (so nothing is cleared
-   * between frames).
-   */
-  private readonly frameEntries: Array<ResourceEntry | null> = new Array<ResourceEntry | null>(MAX_PAYLOAD_BYTES).fill(null);
-  private readonly entryStamps = new Int32Array(MAX_PAYLOAD_BYTES);
-  private frameSeq = 0;
+  /** Record by record (see frame()): the current frame's name table resolved to resource entries, by name index. */
+  private readonly frameEntries = new FrameEntries();
   /** Name index of the record being counted (read by `lookup`). */
   private nameIdx = 0;
   /** The current record's entry, resolved at most once per name per frame; the store calls it only for records it counts. */
   private readonly lookup = (r: FlowRecord): ResourceEntry | null => {
     const nameIdx = this.nameIdx;
-    if (this.entryStamps[nameIdx] === this.frameSeq) return this.frameEntries[nameIdx]!;
-    this.entryStamps[nameIdx] = this.frameSeq;
-    return (this.frameEntries[nameIdx] = this.store.entryFor(r.name));
+    const entries = this.frameEntries;
+    return entries.has(nameIdx) ? entries.get(nameIdx) : entries.set(nameIdx, this.store.entryFor(r.name));
   };
   private readonly sink = (r: FlowRecord, nameIdx: number): void => {
     this.nameIdx = nameIdx;
@@ -72,9 +66,7 @@ export class Ingestor {
       this.store.addColumns(columns, this.nowMs);
       return;
     }
-    // Stamps start at 0, so the first frame is 1; wrapping after 2^31 frames skips 0 again.
-    this.frameSeq = this.frameSeq === 0x7fffffff ? 1 : this.frameSeq + 1;
-    if (this.frameSeq === 1) this.entryStamps.fill(0);
+    this.frameEntries.nextFrame();
     const tally = deliverRecords(frame, this.sink, this.scratch);
     if (tally.rejected > 0) this.health.count('recordsRejected', tally.rejected);
     if (tally.unknownKind > 0) this.health.count('recordsUnknownKind', tally.unknownKind);

@@ -15,12 +15,13 @@
 // dropped as too late (recordsLateDropped). A record is checked against these rules before its
 // resource entry is looked up, so a dropped record never creates a resource entry.
 
-import { MAX_PAYLOAD_BYTES, NAME_CACHE_SLOTS, RecordKind, type FlowRecord, type RecordColumns } from '@sentinel-wasi/protocol';
+import { NAME_CACHE_SLOTS, RecordKind, type FlowRecord, type RecordColumns } from '@sentinel-wasi/protocol';
 import { addEntryHalf, addExitHalf, exitTimeOf, hasEntryHalf, hasExitHalf } from './counters.js';
 import { HealthLog, type FullHealthCounters, type Problem } from './health.js';
 import { ResourceRegistry, type ResourceEntry } from './registry.js';
 import { SecondBatches, type SealedSecond } from './second-batches.js';
 import { exportStoreState, importStoreState, type StoreState } from './store-state.js';
+import { FrameEntries } from './frame-entries.js';
 import type { SecondBatch } from './second-batch.js';
 import { TotalRun } from './total-run.js';
 import type { NodeSnapshot } from './types.js';
@@ -57,13 +58,8 @@ export class StatsStore {
   private readonly batches: SecondBatches;
   private readonly totalEntries: TotalRun;
   private readonly totalExits: TotalRun;
-  /**
-   * addColumns' frame name table resolved to entries, by name index: an entry is current when its
-   * stamp equals frameSeq (so nothing is cleared between frames).
-   */
-  private readonly frameEntries: Array<ResourceEntry | null> = new Array<ResourceEntry | null>(MAX_PAYLOAD_BYTES).fill(null);
-  private readonly entryStamps = new Int32Array(MAX_PAYLOAD_BYTES);
-  private frameSeq = 0;
+  /** addColumns' frame name table resolved to entries, by name index. */
+  private readonly frameEntries = new FrameEntries();
   /** By name-cache slot (RecordColumns.nameSlot): the entry last found for the name in that slot (checked against the name on use). */
   private readonly entryBySlot: Array<ResourceEntry | null> = new Array<ResourceEntry | null>(NAME_CACHE_SLOTS).fill(null);
 
@@ -136,11 +132,8 @@ export class StatsStore {
    * (through the name cache's slot of the name when it is cached, else entryFor).
    */
   addColumns(c: RecordColumns, nowMs: number): void {
-    // Stamps start at 0, so the first frame is 1; wrapping after 2^31 frames skips 0 again.
-    const seq = (this.frameSeq = this.frameSeq === 0x7fffffff ? 1 : this.frameSeq + 1);
-    const stamps = this.entryStamps;
-    if (seq === 1) stamps.fill(0);
     const entries = this.frameEntries;
+    entries.nextFrame();
     const names = c.names;
     const n = c.accepted;
     for (let i = 0; i < n; i++) {
@@ -156,12 +149,7 @@ export class StatsStore {
       let entry: ResourceEntry | null = null;
       if (!this.batches.isTooLate(sec)) {
         const idx = c.nameIndex[i]!;
-        if (stamps[idx] === seq) {
-          entry = entries[idx]!;
-        } else {
-          stamps[idx] = seq;
-          entry = entries[idx] = this.entryOfName(names[idx]!, c.nameSlot[idx]!);
-        }
+        entry = entries.has(idx) ? entries.get(idx) : entries.set(idx, this.entryOfName(names[idx]!, c.nameSlot[idx]!));
       }
       const o = c.originIndex[i]!;
       this.countAdmitted(entry, sec, kind, tsMs, c.count[i]!, rtMs, c.error[i] === 1, o < 0 ? '' : names[o]!);
