@@ -23,7 +23,7 @@ const CACHE = join(ROOT, '.cache', 'bench');
 
 /** The two builds: source, world, backend. */
 export const COMPONENTS = {
-  quickjs: { source: 'bench/filter/src/bench.ts', world: 'bench', backend: 'quickjs', modes: ['noop', 'clock', 'crc', 'utf8len', 'encode1', 'encode', 'encodeids', 'buffered', 'bufferedopts', 'bufferednames', 'unbuffered', 'lookup', 'lookupcached', 'lookuphit', 'lookupreads', 'lookupsnapshots', 'mapread', 'mapsnapshot', 'mapdecode', 'clockcall'] },
+  quickjs: { source: 'bench/filter/src/bench.ts', world: 'bench', backend: 'quickjs', modes: ['noop', 'clock', 'crc', 'utf8len', 'encode1', 'encode', 'encodeids', 'buffered', 'bufferedopts', 'bufferednames', 'unbuffered', 'lookup', 'lookupcached', 'lookuphit', 'lookupreads', 'lookupsnapshots', 'mapread', 'mapsnapshot', 'mapdecode', 'clockcall', 'opempty', 'opprop', 'opread', 'opwrite', 'opcall', 'optypeof'] },
   starlingmonkey: { source: 'bench/filter/src/bench-http.ts', world: 'bench-http', backend: 'starlingmonkey', modes: ['noop', 'utf8len', 'encode1', 'encode', 'encodeids', 'buffered', 'bufferedopts', 'bufferednames', 'unbuffered', 'http'] },
 };
 

@@ -11,7 +11,7 @@
 // and mapdecode (finding the name's slot in a window already read); clockcall is one
 // host call that touches no file (a reference for mapread). Two parts of the per-record budget
 // alone: clock (Date.now, the SDK's clock read per record) and crc (the frame CRC-32: one 4 KiB
-// frame per 512 events).
+// frame per 512 events). The engine's prices per kind of operation: primitives.ts (op* modes).
 
 import { createSentinel, Sentinel, WasiHost } from '@sentinel-wasi/filter';
 import {
@@ -32,6 +32,7 @@ import {
 } from '@sentinel-wasi/protocol/encode';
 import { now as monotonicNow } from 'wasi:clocks/monotonic-clock@0.2.12';
 import { eventAt, eventIdAt } from './events.js';
+import { runPrimitive } from './primitives.js';
 
 /** Any map epoch: encodeids only needs one. */
 const BENCH_EPOCH = 1_806_458_880_000_512;
@@ -316,6 +317,8 @@ export function runSharedMode(mode: string, n: number): number {
   if (mode === 'clockcall') return clockCall(n);
   if (mode === 'clock') return clockNow(n);
   if (mode === 'crc') return crcOnly(n);
+  const primitive = runPrimitive(mode, n);
+  if (primitive !== null) return primitive;
   throw new Error(`unknown mode ${mode}`);
 }
 
