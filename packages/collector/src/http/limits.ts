@@ -3,10 +3,11 @@
 // of at most MAX_BODY_BYTES each and BODY_BUDGET_BYTES across all bodies being read at once
 // (reserved from Content-Length before a byte is read), and timeouts that cut slow headers,
 // slow bodies and idle keep-alive connections. A request the parser refuses (a URL or header block
-// over Node's limit, malformed bytes) gets its 4xx answer and a lingering close, so that the client
-// reads the answer instead of a connection reset.
+// over Node's limit, malformed bytes), and one the server refuses from its headers before reading
+// its body, gets its 4xx or 503 answer and a lingering close, so that the client reads the answer
+// instead of a connection reset.
 
-import { STATUS_CODES, type Server } from 'node:http';
+import { STATUS_CODES, type IncomingMessage, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 
 /** Concurrent connections; one more is closed by the kernel-facing accept loop. */
@@ -85,12 +86,35 @@ function answerClientErrors(server: Server): void {
     }
     const status = clientErrorStatus(err.code);
     socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
-    let drainedBytes = 0;
-    socket.on('data', (chunk: Buffer) => {
-      drainedBytes += chunk.length;
-      if (drainedBytes > LINGER_MAX_BYTES) socket.destroy();
-    });
-    socket.resume();
-    setTimeout(() => socket.destroy(), LINGER_MS).unref();
+    lingeringClose(socket);
   });
+}
+
+/**
+ * Closes a connection after its last answer without resetting it (a lingering close): the answer
+ * is followed by FIN, and what the client still sends is read and dropped (at most
+ * LINGER_MAX_BYTES, for at most LINGER_MS) before the socket is destroyed. Destroying it with bytes
+ * unread makes the kernel reset the connection, and a client still writing its request then fails
+ * on its next write before it has read the answer.
+ */
+export function lingeringClose(socket: Duplex): void {
+  if (socket.writable) socket.end();
+  let drainedBytes = 0;
+  socket.on('data', (chunk: Buffer) => {
+    drainedBytes += chunk.length;
+    if (drainedBytes > LINGER_MAX_BYTES) socket.destroy();
+  });
+  socket.resume();
+  setTimeout(() => socket.destroy(), LINGER_MS).unref();
+}
+
+/**
+ * For an answer written before the request's body is read (a refusal from its headers): Node
+ * closes a `connection: close` answer's socket with destroySoon() once the answer is written; on
+ * this request's socket that close becomes a lingeringClose, so the rest of the body is read and
+ * dropped instead of resetting the connection.
+ */
+export function closeLingeringAfterAnswer(req: IncomingMessage): void {
+  const socket = req.socket;
+  socket.destroySoon = (): void => lingeringClose(socket);
 }

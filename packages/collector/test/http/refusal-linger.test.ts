@@ -1,0 +1,68 @@
+// A POST refused from its headers (no token, a wrong token, no room in the body budget) gets its
+// answer even when the client goes on sending the body after the answer was written and reads the
+// answer only later: the server half-closes and reads on (a lingering close) instead of closing
+// with body bytes unread, which makes the kernel reset the connection and drop the unread answer
+// at the client. A real server over 127.0.0.1; the client's socket is paused so that the answer
+// waits unread in its kernel buffer while the rest of the body is sent.
+import t from 'tap';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { connect, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startHttpServer } from '../../src/http/server.js';
+import { FixedStatsQuery } from './fixed-query.js';
+
+const TOKEN = 's3cret';
+const dir = mkdtempSync(join(tmpdir(), 'sw-linger-'));
+t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+const server = await startHttpServer({ query: new FixedStatsQuery([]), app: 'linger', metricDir: dir, host: '127.0.0.1', port: 0, nowMs: () => Date.now(), token: TOKEN, bodyBudgetBytes: 512 * 1024 });
+t.teardown(() => server.close());
+const { port } = new URL(server.url);
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+function open(): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const s = connect(Number(port), '127.0.0.1');
+    s.once('connect', () => resolve(s));
+    s.once('error', reject);
+  });
+}
+
+/**
+ * Sends a POST's headers (declaring a body of lengthBytes), waits until the server has answered,
+ * then sends 128 KiB of the body, and only then reads: resolves with all that was received.
+ */
+async function refusedThenBody(headers: string, lengthBytes = 1_000_000, contentType = 'application/x-www-form-urlencoded'): Promise<string> {
+  const s = await open();
+  s.pause(); // nothing is read until the body has been sent
+  const closed = new Promise<void>((r) => s.once('close', () => r()));
+  s.write(`POST /setRules HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: ${contentType}\r\nContent-Length: ${lengthBytes}\r\n${headers}\r\n`);
+  await sleep(300); // the server answers from the headers meanwhile
+  s.on('error', () => {});
+  // The body reaches the server after its answer, in two parts a moment apart (a client that
+  // writes again after the server has closed for good meets a reset).
+  s.write(Buffer.alloc(64 * 1024, 'a'));
+  await sleep(300);
+  s.write(Buffer.alloc(64 * 1024, 'a'));
+  await sleep(300);
+  let got = '';
+  s.setEncoding('latin1');
+  s.on('data', (d: string) => (got += d));
+  s.resume();
+  await closed;
+  return got;
+}
+
+t.test('401 without a token, 403 with a wrong one: read after the body was sent', async (t) => {
+  t.match(await refusedThenBody(''), /^HTTP\/1\.1 401 /);
+  t.match(await refusedThenBody('Authorization: Bearer wrong\r\n'), /^HTTP\/1\.1 403 /);
+});
+
+t.test('503 when the body does not fit the budget, 413 over the size limit, 415 not a form: read after the body was sent', async (t) => {
+  const auth = `Authorization: Bearer ${TOKEN}\r\n`;
+  // The server's budget is 512 KiB: a 1 MB body cannot be reserved.
+  t.match(await refusedThenBody(auth), /^HTTP\/1\.1 503 /);
+  t.match(await refusedThenBody(auth, 2 * 1024 * 1024), /^HTTP\/1\.1 413 /);
+  t.match(await refusedThenBody(auth, 1000, 'application/json'), /^HTTP\/1\.1 415 /);
+});
