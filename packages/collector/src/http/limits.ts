@@ -92,10 +92,10 @@ function answerClientErrors(server: Server): void {
 
 /**
  * Closes a connection after its last answer without resetting it (a lingering close): the answer
- * is followed by FIN, and what the client still sends is read and dropped (at most
- * LINGER_MAX_BYTES, for at most LINGER_MS) before the socket is destroyed. Destroying it with bytes
- * unread makes the kernel reset the connection, and a client still writing its request then fails
- * on its next write before it has read the answer.
+ * is followed by FIN, and what the client still sends is read and dropped until the client closes
+ * its side (the socket has then ended both ways and the stream destroys it), for at most LINGER_MS
+ * and LINGER_MAX_BYTES. Destroying it with bytes unread makes the kernel reset the connection, and
+ * a client still writing its request then fails on its next write before it has read the answer.
  */
 export function lingeringClose(socket: Duplex): void {
   if (socket.writable) socket.end();

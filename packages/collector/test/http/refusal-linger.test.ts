@@ -1,15 +1,18 @@
-// A POST refused from its headers (no token, a wrong token, no room in the body budget) gets its
-// answer even when the client goes on sending the body after the answer was written and reads the
-// answer only later: the server half-closes and reads on (a lingering close) instead of closing
-// with body bytes unread, which makes the kernel reset the connection and drop the unread answer
-// at the client. A real server over 127.0.0.1; the client's socket is paused so that the answer
-// waits unread in its kernel buffer while the rest of the body is sent.
+// A POST refused from its headers (no token, a wrong token, no room in the body budget, too
+// large, not a form) gets its answer even when the client goes on sending the body after the
+// answer was written and reads the answer only later: the server half-closes and reads on (a
+// lingering close) instead of closing with body bytes unread, where the kernel resets the
+// connection and the client fails on its next write before it has read the answer. A real server
+// over 127.0.0.1; the client's socket is paused so that the answer waits unread while the rest of
+// the body is sent. And lingeringClose itself: what arrives after the answer is read and dropped,
+// and the close comes as soon as the client closes its side.
 import t from 'tap';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { connect, type Socket } from 'node:net';
+import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startHttpServer } from '../../src/http/server.js';
+import { LINGER_MS, lingeringClose } from '../../src/http/limits.js';
 import { FixedStatsQuery } from './fixed-query.js';
 
 const TOKEN = 's3cret';
@@ -65,4 +68,39 @@ t.test('503 when the body does not fit the budget, 413 over the size limit, 415 
   t.match(await refusedThenBody(auth), /^HTTP\/1\.1 503 /);
   t.match(await refusedThenBody(auth, 2 * 1024 * 1024), /^HTTP\/1\.1 413 /);
   t.match(await refusedThenBody(auth, 1000, 'application/json'), /^HTTP\/1\.1 415 /);
+});
+
+t.test('a lingering close reads what still arrives, and ends once the client closes its side', async (t) => {
+  let drained = 0;
+  const serverClosed = new Promise<number>((resolve) => {
+    const srv = createServer({ allowHalfOpen: true }, (socket) => {
+      socket.on('data', (d: Buffer) => (drained += d.length));
+      socket.write('answer');
+      lingeringClose(socket);
+      socket.once('close', () => {
+        srv.close();
+        resolve(Date.now());
+      });
+    });
+    srv.listen(0, '127.0.0.1', () => client((srv.address() as AddressInfo).port));
+  });
+  let clientEndedMs = 0;
+  let answer = '';
+  function client(p: number): void {
+    // Half-open allowed: the client goes on sending after the server's FIN and closes its side itself.
+    const c = connect({ port: p, host: '127.0.0.1', allowHalfOpen: true });
+    c.setEncoding('latin1');
+    c.on('data', (d: string) => (answer += d));
+    c.once('end', async () => {
+      c.write(Buffer.alloc(64 * 1024, 'a')); // after the answer and its FIN: read and dropped
+      await sleep(200);
+      clientEndedMs = Date.now();
+      c.end();
+    });
+  }
+  const closedMs = await serverClosed;
+  t.equal(answer, 'answer');
+  t.equal(drained, 64 * 1024, 'the bytes sent after the answer were read');
+  // Closed by the client's end, not by the LINGER_MS timer (2 s): well before it would fire.
+  t.ok(closedMs - clientEndedMs < LINGER_MS / 2, `closed ${closedMs - clientEndedMs} ms after the client's end`);
 });
