@@ -3,11 +3,12 @@
 // of at most MAX_BODY_BYTES each and BODY_BUDGET_BYTES across all bodies being read at once
 // (reserved from Content-Length before a byte is read), and timeouts that cut slow headers,
 // slow bodies and idle keep-alive connections. A request the parser refuses (a URL or header block
-// over Node's limit, malformed bytes), and one the server refuses from its headers before reading
-// its body, gets its 4xx or 503 answer and a lingering close, so that the client reads the answer
-// instead of a connection reset.
+// over Node's limit, malformed bytes) gets its 4xx answer, and every connection closes after its
+// last answer with a lingering close (the rest of a body the answer did not read is read and
+// dropped), so that the client reads the answer instead of a connection reset.
 
-import { STATUS_CODES, type IncomingMessage, type Server } from 'node:http';
+import { STATUS_CODES, type Server } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 
 /** Concurrent connections; one more is closed by the kernel-facing accept loop. */
@@ -46,18 +47,23 @@ export class BodyBudget {
   }
 }
 
-/** After answering a refused request, bytes still arriving are read and dropped for at most this long... */
+/** After a connection's last answer, bytes still arriving are read and dropped for at most this long... */
 export const LINGER_MS = 2_000;
 /** ...and up to this many bytes; then the connection is closed. */
 export const LINGER_MAX_BYTES = 4 * 1024 * 1024;
 
-/** Sets the connection cap, the timeouts and the answer to refused requests on a server (before it listens). */
+/** Sets the connection cap, the timeouts, the answer to refused requests and the lingering close on a server (before it listens). */
 export function applyServerLimits(server: Server, maxConnections: number = MAX_CONNECTIONS): void {
   server.maxConnections = maxConnections;
   server.headersTimeout = HEADERS_TIMEOUT_MS;
   server.requestTimeout = REQUEST_TIMEOUT_MS;
   server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
   answerClientErrors(server);
+  // Node closes a connection after an answer that ends it (`connection: close`, e.g. a refusal
+  // from the headers, its body unread) with destroySoon(): on this server that close lingers.
+  server.on('connection', (socket: Socket) => {
+    socket.destroySoon = (): void => lingeringClose(socket);
+  });
 }
 
 /** The status for a request the HTTP parser refused, as Node's own default answer picks it. */
@@ -106,15 +112,4 @@ export function lingeringClose(socket: Duplex): void {
   });
   socket.resume();
   setTimeout(() => socket.destroy(), LINGER_MS).unref();
-}
-
-/**
- * For an answer written before the request's body is read (a refusal from its headers): Node
- * closes a `connection: close` answer's socket with destroySoon() once the answer is written; on
- * this request's socket that close becomes a lingeringClose, so the rest of the body is read and
- * dropped instead of resetting the connection.
- */
-export function closeLingeringAfterAnswer(req: IncomingMessage): void {
-  const socket = req.socket;
-  socket.destroySoon = (): void => lingeringClose(socket);
 }

@@ -13,7 +13,7 @@ import { isFormContentType, parseCommandTarget, parseParams } from './command-re
 import { checkRequest, STATE_CHANGING_COMMANDS } from './auth.js';
 import { hostAllowed } from './host-check.js';
 import { ASSET_PREFIX, loadAssets } from './assets.js';
-import { applyServerLimits, BodyBudget, closeLingeringAfterAnswer, MAX_BODY_BYTES, TIMEOUT_CHECK_INTERVAL_MS } from './limits.js';
+import { applyServerLimits, BodyBudget, MAX_BODY_BYTES, TIMEOUT_CHECK_INTERVAL_MS } from './limits.js';
 import { JSON_API_PREFIX, runJsonApi } from './json-api.js';
 import { LIVE_PAGE_CSP, livePageHtml } from './live-page.js';
 import { DEFAULT_MAX_PROMETHEUS_RESOURCES, PrometheusExporter } from './prometheus.js';
@@ -112,36 +112,32 @@ function makeHandler(options: HttpServerOptions, stop: AbortSignal) {
 
   async function transport(req: IncomingMessage, res: ServerResponse, target: string): Promise<void> {
     const closing = { connection: 'close' };
-    /** Answers from the headers alone, before any body byte is read; the rest of the body is read and dropped as the connection closes. */
-    const refuse = (status: number, body: string, headers: Record<string, string> = {}): void => {
-      closeLingeringAfterAnswer(req);
-      send(res, status, TEXT, body, { ...closing, ...headers });
-    };
     const { command, params } = parseCommandTarget(target);
     const changesState = STATE_CHANGING_COMMANDS.has(command);
     if (changesState) {
+      // From the headers alone, before any body byte is read.
       const denied = checkRequest(options.token, req.headers.authorization, req.socket.remoteAddress, options.trustDashboardAddress);
       if (denied !== null) {
-        refuse(denied.status, denied.body, denied.headers);
+        send(res, denied.status, TEXT, denied.body, { ...closing, ...denied.headers });
         return;
       }
     }
     if (req.method === 'POST') {
       if (!isFormContentType(req.headers['content-type'])) {
-        refuse(415, 'Only form-encoded post request is supported');
+        send(res, 415, TEXT, 'Only form-encoded post request is supported', closing);
         return;
       }
       const length = Number(req.headers['content-length'] ?? 0);
       if (!(length >= 1) || !Number.isSafeInteger(length)) {
-        refuse(411, 'Content-Length is required');
+        send(res, 411, TEXT, 'Content-Length is required', closing);
         return;
       }
       if (length > MAX_BODY_BYTES) {
-        refuse(413, `Request body larger than ${MAX_BODY_BYTES} bytes (E_BODY_TOO_LARGE)`);
+        send(res, 413, TEXT, `Request body larger than ${MAX_BODY_BYTES} bytes (E_BODY_TOO_LARGE)`, closing);
         return;
       }
       if (!budget.tryReserve(length)) {
-        refuse(503, 'Too many request bodies in flight; try again (E_BUSY)', { 'retry-after': '1' });
+        send(res, 503, TEXT, 'Too many request bodies in flight; try again (E_BUSY)', { ...closing, 'retry-after': '1' });
         return;
       }
       try {

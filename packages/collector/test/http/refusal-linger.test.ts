@@ -1,5 +1,6 @@
-// A POST refused from its headers (no token, a wrong token, no room in the body budget, too
-// large, not a form) gets its answer even when the client goes on sending the body after the
+// A request answered from its headers, its body unread (a POST without the token or with a wrong
+// one, with no room in the body budget, too large, not a form; a method, Host or path refused)
+// gets its answer even when the client goes on sending the body after the
 // answer was written and reads the answer only later: the server half-closes and reads on (a
 // lingering close) instead of closing with body bytes unread, where the kernel resets the
 // connection and the client fails on its next write before it has read the answer. A real server
@@ -32,16 +33,31 @@ function open(): Promise<Socket> {
   });
 }
 
+interface Head {
+  method?: string;
+  path?: string;
+  host?: string;
+  contentType?: string;
+  lengthBytes?: number;
+  /** More header lines, each ending in \r\n. */
+  extra?: string;
+}
+
+/** A request's head declaring a body (a 1 MB form POST to /setRules unless told otherwise). */
+function head({ method = 'POST', path = '/setRules', host = '127.0.0.1', contentType = 'application/x-www-form-urlencoded', lengthBytes = 1_000_000, extra = '' }: Head): string {
+  return `${method} ${path} HTTP/1.1\r\nHost: ${host}\r\nContent-Type: ${contentType}\r\nContent-Length: ${lengthBytes}\r\n${extra}\r\n`;
+}
+
 /**
- * Sends a POST's headers (declaring a body of lengthBytes), waits until the server has answered,
- * then sends 128 KiB of the body, and only then reads: resolves with all that was received.
+ * Sends a request's head, waits until the server has answered, then sends 128 KiB of the body,
+ * and only then reads: resolves with all that was received.
  */
-async function refusedThenBody(headers: string, lengthBytes = 1_000_000, contentType = 'application/x-www-form-urlencoded'): Promise<string> {
+async function refusedThenBody(h: Head): Promise<string> {
   const s = await open();
   s.pause(); // nothing is read until the body has been sent
   const closed = new Promise<void>((r) => s.once('close', () => r()));
-  s.write(`POST /setRules HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: ${contentType}\r\nContent-Length: ${lengthBytes}\r\n${headers}\r\n`);
-  await sleep(300); // the server answers from the headers meanwhile
+  s.write(head(h));
+  await sleep(300); // the server answers from the head meanwhile
   s.on('error', () => {});
   // The body reaches the server after its answer, in two parts a moment apart (a client that
   // writes again after the server has closed for good meets a reset).
@@ -58,16 +74,22 @@ async function refusedThenBody(headers: string, lengthBytes = 1_000_000, content
 }
 
 t.test('401 without a token, 403 with a wrong one: read after the body was sent', async (t) => {
-  t.match(await refusedThenBody(''), /^HTTP\/1\.1 401 /);
-  t.match(await refusedThenBody('Authorization: Bearer wrong\r\n'), /^HTTP\/1\.1 403 /);
+  t.match(await refusedThenBody({}), /^HTTP\/1\.1 401 /);
+  t.match(await refusedThenBody({ extra: 'Authorization: Bearer wrong\r\n' }), /^HTTP\/1\.1 403 /);
 });
 
 t.test('503 when the body does not fit the budget, 413 over the size limit, 415 not a form: read after the body was sent', async (t) => {
-  const auth = `Authorization: Bearer ${TOKEN}\r\n`;
+  const extra = `Authorization: Bearer ${TOKEN}\r\n`;
   // The server's budget is 512 KiB: a 1 MB body cannot be reserved.
-  t.match(await refusedThenBody(auth), /^HTTP\/1\.1 503 /);
-  t.match(await refusedThenBody(auth, 2 * 1024 * 1024), /^HTTP\/1\.1 413 /);
-  t.match(await refusedThenBody(auth, 1000, 'application/json'), /^HTTP\/1\.1 415 /);
+  t.match(await refusedThenBody({ extra }), /^HTTP\/1\.1 503 /);
+  t.match(await refusedThenBody({ extra, lengthBytes: 2 * 1024 * 1024 }), /^HTTP\/1\.1 413 /);
+  t.match(await refusedThenBody({ extra, lengthBytes: 1000, contentType: 'application/json' }), /^HTTP\/1\.1 415 /);
+});
+
+t.test('every other answer that closes the connection before the body is read: read after the body was sent', async (t) => {
+  t.match(await refusedThenBody({ method: 'PUT' }), /^HTTP\/1\.1 405 /);
+  t.match(await refusedThenBody({ host: 'evil.example' }), /^HTTP\/1\.1 403 /);
+  t.match(await refusedThenBody({ path: '/api/v1/resources' }), /^HTTP\/1\.1 405 /);
 });
 
 t.test('a lingering close reads what still arrives, and ends once the client closes its side', async (t) => {
