@@ -9,6 +9,8 @@
 //   each second): error 0, per-second spread 0, reaction within the request;
 // - the per-second binomial noise bound sqrt(count · (1 − p)), p = count / offered: the spread of
 //   one second's admissions when each of a second's offered requests is admitted with p.
+// - a bound on the loop: the pool of 4 on the same seeds with a loop that sees every admission at
+//   once (a tick every 10 ms, no record delay); what it misses, a faster loop would miss too.
 // Figures: the 10 s average admitted rate's error (mean |error|, worst, share of windows within
 // ±5 %), the per-second spread, and the time to converge after a rule appears and after the
 // offered rate jumps.
@@ -74,20 +76,31 @@ export const ADMISSION_MODES = [
   { key: 'perRequest', filters: 0, label: 'a fresh instance per request (a Bernoulli draw each)' },
 ];
 
-/** The steady-overload cases (10, 100, 1000/s × 2×, 5×, 20×) with one admission mode. */
-function steadyCases(m, { seed, seeds, seconds, filters }) {
+/**
+ * The steady-overload cases (10, 100, 1000/s × 2×, 5×, 20×) with one admission mode. `sim`:
+ * simulation options on top (the bound's run: `{ tickMs: 10, recordDelayMs: 0 }`).
+ */
+function steadyCases(m, { seed, seeds, seconds, filters, sim = {} }) {
   const steady = [];
   for (const count of [10, 100, 1000]) {
     for (const overload of [2, 5, 20]) {
       const errors = [];
       let within = 0;
+      let short = 0;
+      const exactErrors = [];
+      let exactWithin = 0;
       const perSecond = [];
       for (let k = 0; k < seeds; k++) {
-        const r = m.simulate({ seed: seed + k, phases: [{ untilMs: seconds * 1000, offeredPerSec: count * overload }], start: starter(m, count), filters });
+        const r = m.simulate({ ...sim, seed: seed + k, phases: [{ untilMs: seconds * 1000, offeredPerSec: count * overload }], start: starter(m, count), filters });
         for (let w = 10; w + 10 <= seconds; w += 10) {
           const avg = mean(r.admittedPerSecond.slice(w, w + 10));
           errors.push(avg / count - 1);
           if (m.withinShare(avg, count, 0.05)) within++;
+          else if (avg < count) short++;
+          // Sentinel's exact limiting on the same offered seconds: min(offered, count) in each.
+          const exactAvg = mean(r.offeredPerSecond.slice(w, w + 10).map((o) => Math.min(o, count)));
+          exactErrors.push(exactAvg / count - 1);
+          if (m.withinShare(exactAvg, count, 0.05)) exactWithin++;
         }
         perSecond.push(sd(r.admittedPerSecond.slice(10, seconds)));
       }
@@ -103,12 +116,17 @@ function steadyCases(m, { seed, seeds, seconds, filters }) {
         worstErrorPct: 100 * Math.max(...errors.map(Math.abs)),
         biasPct: 100 * mean(errors),
         withinFivePct: within / errors.length, // ±5 % inclusive: 95 of 100 is within
+        // Windows outside ±5 %: short of count (after a lull in the offered traffic) and over it.
+        windowsShort: short,
+        windowsOver: errors.length - within - short,
         perSecondSpread: mean(perSecond),
         perSecondSpreadPct: (100 * mean(perSecond)) / count,
         binomialBound: Math.sqrt(count * (1 - p)),
         binomialBoundPct: (100 * Math.sqrt(count * (1 - p))) / count,
         sentinelErrorPct: (100 * Math.abs(mean(exactPerSecond) - count)) / count,
         sentinelSpread: sd(exactPerSecond),
+        sentinelWorstErrorPct: 100 * Math.max(...exactErrors.map(Math.abs)),
+        sentinelWithinFivePct: exactWithin / exactErrors.length,
       });
     }
   }
@@ -127,6 +145,10 @@ export async function flowBench({ seed = 1, seeds = 10, seconds = 70 }) {
   for (const mode of ADMISSION_MODES) steadyByMode[mode.key] = steadyCases(m, { seed, seeds, seconds, filters: mode.filters });
   const steady = steadyByMode.pool4;
   const filters = ADMISSION_MODES[0].filters;
+  // A bound: the pool of 4 with a loop that sees every admission at once (a tick every 10 ms, no
+  // record delay), on the same seeds. What it misses, no faster loop can take back.
+  const bound = { tickMs: 10, recordDelayMs: 0 };
+  const steadyImmediate = steadyCases(m, { seed, seeds, seconds, filters, sim: bound });
   const convergence = [];
   for (const count of limits) {
     const tolerance = Math.max(0.1 * count, 2 * Math.sqrt(count));
@@ -156,5 +178,5 @@ export async function flowBench({ seed = 1, seeds = 10, seconds = 70 }) {
       });
     }
   }
-  return { seed, seedsPerCase: seeds, secondsPerRun: seconds, tickMs: 100, recordDelayMs: 50, admissionModes: ADMISSION_MODES, steady, steadyByMode, convergence };
+  return { seed, seedsPerCase: seeds, secondsPerRun: seconds, tickMs: 100, recordDelayMs: 50, admissionModes: ADMISSION_MODES, steady, steadyByMode, immediate: { ...bound, steady: steadyImmediate }, convergence };
 }

@@ -51,6 +51,13 @@ function enginePrices(q) {
   ].join(', ');
 }
 
+/** One row of the flow table: a steady case of one admission mode. */
+function flowRow(label, c) {
+  const outside = c.windowsShort === undefined ? 'n/a' : `${c.windowsShort} / ${c.windowsOver}`;
+  const exactWorst = c.sentinelWorstErrorPct === undefined ? '' : `, worst window ${F(c.sentinelWorstErrorPct, 1)} %`;
+  return [label, c.count, `${c.overload}×`, c.windows, `${F(c.meanAbsErrorPct, 2)} %`, `${F(c.worstErrorPct, 1)} %`, `${F(100 * c.withinFivePct, 0)} %`, outside, `${F(c.perSecondSpread, 1)} (${F(c.perSecondSpreadPct, 1)} %)`, `${F(c.binomialBound, 1)} (${F(c.binomialBoundPct, 1)} %)`, `${F(c.sentinelErrorPct, 1)} %${exactWorst}, spread ${F(c.sentinelSpread, 1)}`];
+}
+
 function table(head, rows) {
   return [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
 }
@@ -411,17 +418,23 @@ export function renderMarkdown(j) {
     p("error diffusion in long-lived instances (the SDK's: a credit per instance from a uniform draw, + p per request, admitted at 1),");
     p("each request going to one of them at random: serve's default pool of 4 (the goal's figure) and one instance; and a Bernoulli");
     p('draw per request (a fresh instance per request), all on the same seeds. References in the same run: Sentinel\'s in-process exact');
-    p('limiting (min(offered, count) each second) and the per-second binomial bound sqrt(count · (1 − p)) of a draw per request with p = count / offered.');
+    p('limiting (min(offered, count) each second, on the same offered seconds as each row), the per-second binomial bound sqrt(count · (1 − p)) of a');
+    p('draw per request with p = count / offered, and a bound on the loop itself: the pool of 4 on the same seeds with the loop seeing every');
+    p(`admission at once (a tick every ${fl.immediate?.tickMs ?? 10} ms, no record delay). "Outside": windows more than 5 % short of count / more than 5 % over it.`);
     p();
     const modes = fl.admissionModes ?? [{ key: 'steady', label: 'a Bernoulli draw per request' }];
     const byMode = fl.steadyByMode ?? { steady: fl.steady };
     const rows = [];
     for (const mode of modes) {
       for (const c of byMode[mode.key] ?? []) {
-        rows.push([mode.label, c.count, `${c.overload}×`, c.windows, `${F(c.meanAbsErrorPct, 2)} %`, `${F(c.worstErrorPct, 1)} %`, `${F(100 * c.withinFivePct, 0)} %`, `${F(c.perSecondSpread, 1)} (${F(c.perSecondSpreadPct, 1)} %)`, `${F(c.binomialBound, 1)} (${F(c.binomialBoundPct, 1)} %)`, `${F(c.sentinelErrorPct, 1)} %, spread ${F(c.sentinelSpread, 1)}`]);
+        rows.push(flowRow(mode.label, c));
       }
     }
-    p(table(['admission', 'count/s', 'overload', '10 s windows', 'mean abs error', 'worst', 'within ±5 %', 'per-second spread', 'binomial bound', 'Sentinel exact'], rows));
+    const immediate = fl.immediate;
+    for (const c of immediate?.steady ?? []) {
+      rows.push(flowRow(`a bound: the pool of 4 with the loop seeing every admission at once (a tick every ${immediate.tickMs} ms, no record delay)`, c));
+    }
+    p(table(['admission', 'count/s', 'overload', '10 s windows', 'mean abs error', 'worst', 'within ±5 %', 'outside: short / over', 'per-second spread', 'binomial bound', 'Sentinel exact (same offered seconds)'], rows));
     p();
     p('The convergence cases below are with the pool of 4.');
     p();
@@ -614,10 +627,21 @@ function analysis(j) {
     const offeredNoisePct = (100 * p * Math.sqrt(worst.count * worst.overload * 10)) / (worst.count * 10);
     lines.push(`- **Flow control** (${F(100 * worst.withinFivePct)} % of windows within ±5 % at ${worst.count}/s, ${worst.overload}×, with the pool's error diffusion): at ${worst.count}/s a 10 s window holds`);
     lines.push(`  ${worst.count * 10} admissions, so ±5 % is ±${F(worst.count * 0.5, 0)} requests; the per-second spread there is ${F(worst.perSecondSpread, 1)} requests (a draw per request: binomial bound ${F(worst.binomialBound, 1)}).`);
+    if (worst.windowsShort !== undefined) lines.push(`  Of its ${worst.windows} windows, ${worst.windowsShort} fell short of count by more than 5 % and ${worst.windowsOver} went over.`);
     lines.push('  Error diffusion takes out the noise of the admission itself (a filter admits within one of p × its requests), so what is left');
     lines.push(`  is the offered traffic's own: the admitted count follows p × offered, and a 10 s window of Poisson offers at ${worst.overload}× varies by`);
-    lines.push(`  p·sqrt(offered) = ${F(offeredNoisePct, 1)} % of the window's count (one standard deviation), which the loop (integral time 500 ms) takes back only after`);
-    lines.push(`  it has seen it (one ${j.flow.tickMs} ms tick plus the ${j.flow.recordDelayMs} ms record delay). It is largest at low overload (p large) and low counts.`);
+    lines.push(`  p·sqrt(offered) = ${F(offeredNoisePct, 1)} % of the window's count (one standard deviation). The loop (integral time 500 ms) takes a shortfall back`);
+    lines.push('  by admitting more later, at most every request offered (p = 1, so at most offered − count per second); a shortfall while p = 1');
+    lines.push('  and the smoothed offered rate is at or under count is not carried (the anti-windup that keeps a quiet spell from turning into');
+    lines.push('  a burst), and a lull near a window\'s end is taken back in the next window.');
+    const bound = j.flow.immediate?.steady?.find((c) => c.count === worst.count && c.overload === worst.overload);
+    if (bound) {
+      lines.push(`  The tick and the record delay are not what bounds it: on the same seeds, the same loop seeing every admission at once (a tick every`);
+      lines.push(`  ${j.flow.immediate.tickMs} ms, no record delay) has ${F(100 * bound.withinFivePct)} % of windows within ±5 % (worst ${F(bound.worstErrorPct, 1)} %, mean abs error ${F(bound.meanAbsErrorPct, 2)} % against ${F(worst.meanAbsErrorPct, 2)} %).`);
+    }
+    if (worst.sentinelWorstErrorPct !== undefined) {
+      lines.push(`  Sentinel's exact limiting, a shared counter each filter would have to ask per request, on the same offered seconds: worst window ${F(worst.sentinelWorstErrorPct, 1)} %.`);
+    }
     lines.push(`  At 100 and 1000/s the worst window in this run is ${F(Math.max(...j.flow.steady.filter((c) => c.count >= 100).map((c) => c.worstErrorPct)), 1)} %.`);
   }
   if (goals['filter.lookup']?.met === false) {
