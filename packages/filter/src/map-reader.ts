@@ -1,10 +1,10 @@
 // Owns the filter's side of the resource map `<pin>/map`: opening it once (and again after a
 // failure, at most once per `reopenAfterMs`), reading its header, and answering a lookup from a
 // positioned read. It fails open: a missing map, a failed or short read, a bad header, a torn,
-// stale or foreign slot all give PASS (a fresh BLOCK holds past its untilMs: the collector rewrites
+// stale or foreign slot, and an idle PASS slot, all give PASS (a fresh BLOCK holds past its untilMs: the collector rewrites
 // the slot when it reconsiders), and each is counted. Nothing here throws into the host. The
 // layout is the protocol's (resource-map.ts).
-// A name's verdict read from the map (a hit; no slot, or a stale one: PASS) is kept for
+// A name's verdict read from the map (a hit; no slot, or a stale or idle one: PASS) is kept for
 // `verdictCacheMs` and answered from memory in that time: a hit never past its slot's staleness
 // bound, all of them dropped whenever the map is opened again (a new file or a new epoch). Each
 // name has one entry (its hash, its kept verdict and the SDK's Verdict for it), bounded in number.
@@ -77,7 +77,13 @@ export interface MapReaderCounters {
   readFailures: number;
   /** Lookups whose window had no slot of the name (never written, or its window was full). */
   misses: number;
+  /** Lookups that found the name's BLOCK or ADMIT slot not refreshed within staleAfterMs: the collector stopped refreshing it (fail open). */
   stale: number;
+  /**
+   * Lookups that found the name's PASS slot older than staleAfterMs: the collector writes a PASS
+   * slot once and leaves it alone, so this is the usual answer for a name no rule governs.
+   */
+  idle: number;
   /** Torn (bad checksum) slots of the names looked up (slots of other names in a window are not checked). */
   tornSlots: number;
   /** Times the map file was opened and its header read successfully. */
@@ -125,7 +131,7 @@ interface NameEntry {
 export const DEFAULT_VERDICT_CACHE_MS = 20;
 
 export class MapReader {
-  readonly counters: MapReaderCounters = { lookups: 0, hits: 0, noMap: 0, readFailures: 0, misses: 0, stale: 0, tornSlots: 0, opens: 0, cached: 0, snapshots: 0 };
+  readonly counters: MapReaderCounters = { lookups: 0, hits: 0, noMap: 0, readFailures: 0, misses: 0, stale: 0, idle: 0, tornSlots: 0, opens: 0, cached: 0, snapshots: 0 };
   private readonly host: MapReaderHost;
   private readonly staleAfterMs: number;
   private readonly reopenAfterMs: number;
@@ -194,6 +200,7 @@ export class MapReader {
         this.counters.cached++;
         if (v.outcome === MapLookup.HIT) this.counters.hits++;
         else if (v.outcome === MapLookup.STALE) this.counters.stale++;
+        else if (v.outcome === MapLookup.IDLE) this.counters.idle++;
         else this.counters.misses++;
         this.lastFromCache = true;
         this.lastVerdict = e.sdk;
@@ -203,9 +210,9 @@ export class MapReader {
       const v = this.read(e.hash, nowMs);
       const sdk = toVerdict(v);
       this.lastVerdict = sdk;
-      // Kept: what a read answered (a hit; a clean miss or a stale slot, both PASS), not a failure
+      // Kept: what a read answered (a hit; a clean miss, a stale or an idle slot, all PASS), not a failure
       // to open or read, nor a torn slot of the name (a write the next read may find whole), nor a
-      // stale slot that made the reader let the file go (the next lookup reopens it).
+      // stale or idle slot that made the reader let the file go (the next lookup reopens it).
       if (this.verdictCacheMs > 0 && (v.outcome === MapLookup.HIT || (v.tornSlots === 0 && v.outcome !== MapLookup.SHORT && this.file !== null))) {
         const readAtMs = this.answeredReadAtMs;
         // Never past verdictCacheMs after the bytes were read, nor once a hit's slot would read as
@@ -273,7 +280,9 @@ export class MapReader {
         this.counters.hits++;
         break;
       case MapLookup.STALE:
-        this.counters.stale++;
+      case MapLookup.IDLE:
+        if (v.outcome === MapLookup.STALE) this.counters.stale++;
+        else this.counters.idle++;
         // The collector may have recreated the map (a new file): look again at most once per reopenAfterMs.
         if (nowMs - this.openedAtMs >= this.reopenAfterMs) this.drop();
         break;

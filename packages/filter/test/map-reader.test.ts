@@ -1,6 +1,7 @@
 // The filter's resource map reader against the in-memory host: one positioned read per lookup,
 // verdicts as the collector wrote them, and PASS (counted) for a missing map, a bad header, failed
-// or short reads, torn and stale slots; a recreated map is picked up after its slots go stale.
+// or short reads, torn and stale slots (idle: a PASS slot left alone); a recreated map is picked up
+// after its slots go stale or idle.
 
 import t from 'tap';
 import {
@@ -55,7 +56,7 @@ t.test('lookups: the written verdicts, one positioned read each after one open a
   t.same(host.opens, ['map']);
   t.equal(host.reads.length, 1 + 7, 'the header once, then one read per lookup');
   t.same(host.reads.slice(1).map(([, , length]) => length), new Array(7).fill(MAP_WINDOW_BYTES));
-  t.same(reader.counters, { lookups: 7, hits: 6, noMap: 0, readFailures: 0, misses: 1, stale: 0, tornSlots: 0, opens: 1, cached: 0, snapshots: 0 });
+  t.same(reader.counters, { lookups: 7, hits: 6, noMap: 0, readFailures: 0, misses: 1, stale: 0, idle: 0, tornSlots: 0, opens: 1, cached: 0, snapshots: 0 });
 });
 
 t.test('fails open and counts: missing map (retried after reopenAfterMs), bad header, failed reads, torn and stale slots; a fresh BLOCK past its time holds', async (t) => {
@@ -95,7 +96,7 @@ t.test('fails open and counts: missing map (retried after reopenAfterMs), bad he
   host.clockMs = T0 + 1000 + 3001;
   const stale = reader.lookup('GET /orders');
   t.same([stale.kind, stale.outcome], [VerdictKind.PASS, 'stale']);
-  t.same(reader.counters, { lookups: 8, hits: 2, noMap: 3, readFailures: 1, misses: 1, stale: 1, tornSlots: 1, opens: 2, cached: 0, snapshots: 0 }, 'a torn slot counts in its own name\'s lookups only');
+  t.same(reader.counters, { lookups: 8, hits: 2, noMap: 3, readFailures: 1, misses: 1, stale: 1, idle: 0, tornSlots: 1, opens: 2, cached: 0, snapshots: 0 }, 'a torn slot counts in its own name\'s lookups only');
 
   const expiring = writeMap({ 'GET /orders': [VerdictKind.BLOCK, T0 + 20_500] }, T0 + 20_000);
   host.files.set('map', expiring.bytes);
@@ -135,4 +136,26 @@ t.test('a host that throws despite its promise still gets PASS', async (t) => {
   const v = reader.lookup('GET /orders');
   t.same([v.kind, v.outcome], [VerdictKind.PASS, 'miss']);
   t.equal(reader.counters.readFailures, 1);
+});
+
+t.test('a PASS slot the collector left alone reads as idle, not stale: counted apart, and a recreated map is still picked up', async (t) => {
+  const host = new MemoryHost();
+  const first = writeMap({ 'GET /catalog': [VerdictKind.PASS, 0], 'GET /orders': [VerdictKind.BLOCK, T0 + 60_000] }, T0, mapEpochOf(T0, () => 0.1));
+  host.files.set('map', first.bytes);
+  const reader = new MapReader(host, { verdictCacheMs: 0, reopenAfterMs: 1000 });
+  host.clockMs = T0 + 3001;
+  const v = reader.lookup('GET /catalog');
+  t.same([v.kind, v.outcome, v.resourceId > 0], [VerdictKind.PASS, 'idle', true], 'PASS with its id');
+  t.equal(reader.lookup('GET /orders').outcome, 'stale', 'a BLOCK slot not refreshed: stale (fail open)');
+  t.same([reader.counters.idle, reader.counters.stale], [1, 1]);
+  // The collector recreates the map with a rule for GET /catalog; idle reads let the old file go, at most once per reopenAfterMs.
+  const second = writeMap({ 'GET /catalog': [VerdictKind.ADMIT, 0.5] }, T0 + 3500, mapEpochOf(T0 + 3500, () => 0.9));
+  host.files.set('map', second.bytes);
+  host.clockMs = T0 + 3600;
+  t.equal(reader.lookup('GET /catalog').outcome, 'idle', 'within reopenAfterMs of the open: the old file is kept');
+  host.clockMs = T0 + 4001;
+  t.equal(reader.lookup('GET /catalog').outcome, 'idle', 'reopenAfterMs after the open: idle, and the reader lets the old file go');
+  const w = reader.lookup('GET /catalog');
+  t.same([w.kind, w.param, w.outcome], [VerdictKind.ADMIT, 0.5, 'hit'], 'the new map');
+  t.same([reader.counters.opens, reader.counters.idle, reader.counters.stale, reader.counters.hits], [2, 3, 1, 1]);
 });

@@ -55,7 +55,7 @@ t.test('the adaptive switch: SNAPSHOT_AFTER_READS window reads in one period, th
   t.same(answers, m.names.slice(17).map((_, i) => (i + 17) / 100), 'every other name answered from the snapshot, each its own verdict');
   t.same([windowReads(host), snapshotReads(host)], [16, 1], 'no further read');
   t.equal(reader.lookup('nobody').outcome, 'miss', 'a name without a slot: a clean miss from the snapshot');
-  t.same(reader.counters, { lookups: 42, hits: 41, noMap: 0, readFailures: 0, misses: 1, stale: 0, tornSlots: 0, opens: 1, cached: 1, snapshots: 1 });
+  t.same(reader.counters, { lookups: 42, hits: 41, noMap: 0, readFailures: 0, misses: 1, stale: 0, idle: 0, tornSlots: 0, opens: 1, cached: 1, snapshots: 1 });
 });
 
 t.test('a larger map takes more window reads before it is read whole (one more per 16 KiB of slots)', async (t) => {

@@ -41,7 +41,7 @@ t.test('answered from memory within verdictCacheMs (no read), read again after i
     [VerdictKind.ADMIT, 0.5, 'hit'],
     [VerdictKind.PASS, 0, 'miss'],
   ]);
-  t.same(reader.counters, { lookups: 8, hits: 6, noMap: 0, readFailures: 0, misses: 2, stale: 0, tornSlots: 0, opens: 1, cached: 4, snapshots: 0 });
+  t.same(reader.counters, { lookups: 8, hits: 6, noMap: 0, readFailures: 0, misses: 2, stale: 0, idle: 0, tornSlots: 0, opens: 1, cached: 4, snapshots: 0 });
   host.clockMs = T0 + 20;
   names.forEach((n) => reader.lookup(n));
   t.equal(windowReads(host), 8, 'at verdictCacheMs after the read: read again');

@@ -62,8 +62,18 @@ export const MapLookup = {
   HIT: 'hit',
   /** No valid slot of this name in its window (never written, or the window was full). */
   MISS: 'miss',
-  /** The name's slot was refreshed too long ago (or too far in the future). */
+  /**
+   * The name's BLOCK or ADMIT slot was refreshed too long ago (or too far in the future): the
+   * collector stopped refreshing it (fail open).
+   */
   STALE: 'stale',
+  /**
+   * The name's slot is a PASS slot refreshed longer ago than the staleness bound: the collector
+   * writes a name's PASS slot once (when it first counts the name, or when its verdict ends) and
+   * then leaves it alone. PASS with the slot's id, as any stale slot reads; the usual answer for a
+   * name no rule governs.
+   */
+  IDLE: 'idle',
   /** Fewer bytes than a window (a short read, a truncated map). */
   SHORT: 'short',
 } as const;
@@ -314,7 +324,9 @@ export function lookupInSlots(bytes: Uint8Array, atBytes: number, hash: NameHash
       continue;
     }
     if (epochTag !== undefined && u32At(bytes, at + 20) !== epochTag) continue;
-    if (Math.abs(nowMs - refreshMs) > staleAfterMs) return pass(MapLookup.STALE, resourceId, torn, refreshMs);
+    if (Math.abs(nowMs - refreshMs) > staleAfterMs) {
+      return pass(kind === VerdictKind.PASS ? MapLookup.IDLE : MapLookup.STALE, resourceId, torn, refreshMs);
+    }
     return { kind: kind as VerdictKind, param, resourceId, outcome: MapLookup.HIT, tornSlots: torn, refreshMs };
   }
   return torn === 0 ? MISS_CLEAN : pass(MapLookup.MISS, 0, torn);

@@ -149,6 +149,18 @@ t.test('lookups with an injected clock: hit, BLOCK past its time, stale both way
   t.equal(lookupInWindow(w, h, T0 + 3000, { staleAfterMs: 100 }).outcome, 'stale', 'the bound is an option');
 });
 
+t.test('a PASS slot past the staleness bound reads as idle (PASS with its id); a BLOCK or ADMIT one as stale', async (t) => {
+  const h = nameHash('GET /orders');
+  const w = windowOf(slotOf({ kind: VerdictKind.PASS, param: 0, resourceId: 11 }));
+  const past = T0 + DEFAULT_MAP_STALE_AFTER_MS + 1;
+  const v = lookupInWindow(w, h, past);
+  t.same([v.kind, v.param, v.resourceId, v.outcome, v.refreshMs], [VerdictKind.PASS, 0, 11, 'idle', T0]);
+  t.equal(lookupInWindow(w, h, T0 - DEFAULT_MAP_STALE_AFTER_MS - 1).outcome, 'idle', 'a refresh time in the future beyond the bound too');
+  t.equal(lookupInWindow(w, h, T0 + DEFAULT_MAP_STALE_AFTER_MS).outcome, 'hit', 'within the bound a PASS slot is a hit');
+  t.equal(lookupInWindow(windowOf(slotOf({ kind: VerdictKind.BLOCK, param: T0 + 5000 })), h, past).outcome, 'stale');
+  t.equal(lookupInWindow(windowOf(slotOf({ kind: VerdictKind.ADMIT, param: 0.5 })), h, past).outcome, 'stale');
+});
+
 t.test('lookupInSlots: a window at an offset of a larger buffer; fewer than a window from there is SHORT', async (t) => {
   const slotCount = 8;
   const epoch = mapEpochOf(T0, () => 0.5);

@@ -7,9 +7,10 @@
 // any slot with a new id is written, so a restart reuses the map, its epoch and its ids, and never
 // gives an id twice within the epoch. A map whose header does not match that file is recreated with
 // a new epoch; the ids of the epoch it replaces stay resolvable. A counted resource without a
-// verdict gets a PASS slot, written once (it reads as stale, and still carries its id); a counted
-// resource whose verdict ends goes back to PASS and keeps its id; any other key whose verdict ends
-// gets its slot zeroed, and its id is retired: never given again, still resolvable in its epoch.
+// verdict gets a PASS slot, written once (past the staleness bound filters read it as idle: PASS,
+// still with its id); a counted resource whose verdict ends goes back to PASS and keeps its id;
+// any other key whose verdict ends gets its slot zeroed, and its id is retired: never given again,
+// still resolvable in its epoch.
 
 import { closeSync, constants, fstatSync, openSync, readFileSync, readSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
