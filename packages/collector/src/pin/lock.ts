@@ -17,7 +17,7 @@ export class LockError extends Error {
   readonly code = 'E_LOCKED';
   readonly holderPid: number;
   constructor(path: string, holderPid: number) {
-    super(`E_LOCKED: another collector (pid ${holderPid}) holds ${path}; stop it first or use another --pin`);
+    super(`another collector (pid ${holderPid}) holds ${path}; stop it first or use another --pin`);
     this.name = 'LockError';
     this.holderPid = holderPid;
   }

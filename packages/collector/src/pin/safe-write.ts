@@ -12,7 +12,7 @@ import { basename, dirname, join } from 'node:path';
 export class UnsafePathError extends Error {
   readonly code = 'E_UNSAFE_PATH';
   constructor(message: string) {
-    super(`E_UNSAFE_PATH: ${message}`);
+    super(message);
     this.name = 'UnsafePathError';
   }
 }

@@ -66,6 +66,7 @@ t.test('the lock: a live holder is a clear error; a dead one is taken over; addr
   const c = capture();
   t.equal(await main(['collector', '--pin', pin, '--port', '0'], c.io), 1);
   t.match(c.err(), new RegExp(`another collector \\(pid ${process.pid}\\) holds .*lock.*\\(E_LOCKED\\)`));
+  t.equal(c.err().split('E_LOCKED').length - 1, 1, 'the code said once, at the end');
   if (daemon.url !== undefined) {
     const address = JSON.parse(readFileSync(join(pin, 'collector', 'address.json'), 'utf8')) as DaemonAddress;
     t.same([address.url, address.pid, address.app], [daemon.url, process.pid, daemon.collector.app]);
