@@ -120,8 +120,8 @@ t.test('counted resources get a PASS slot and an id, durable first, written once
   w.publish(T0 + 100, [{ key: 'GET /ruled', verdict: { kind: 'block' } }]);
   w.publish(T0 + 200, [{ key: 'GET /ruled', verdict: { kind: 'block' } }]);
   t.equal(w.counters.mapSlotWrites, 5);
-  const stale = read(dirs.pinDir, 'GET /x', T0 + 10_000);
-  t.same([stale.outcome, stale.resourceId], ['stale', x.resourceId], 'a stale PASS slot still carries the id');
+  const idle = read(dirs.pinDir, 'GET /x', T0 + 10_000);
+  t.same([idle.outcome, idle.resourceId], ['idle', x.resourceId], 'a PASS slot left alone (idle) still carries the id');
   // Resolving: this epoch's resources; not (resource, origin) keys, other epochs or unknown ids.
   t.equal(w.resolveId(w.epoch, x.resourceId), 'GET /x');
   t.equal(w.resolveId(w.epoch, 1), 'GET /ruled');
