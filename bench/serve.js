@@ -51,6 +51,8 @@ export function buildNoSdkGateway() {
 
 /** Starts `sentinel-wasi serve` on a free port; resolves once it listens. */
 function startServe(pin, extraArgs, nodeArgs = [], component = COMPONENT) {
+  // serve writes only into a pin (a directory with its PIN file): make the temporary directory one.
+  execFileSync(process.execPath, [BIN, 'init', '--pin', pin], { cwd: ROOT, stdio: 'ignore' });
   const child = spawn(process.execPath, [...nodeArgs, BIN, 'serve', component, '--pin', pin, '--port', '0', '--cache-dir', CACHE_DIR, ...extraArgs], {
     cwd: ROOT,
     stdio: ['ignore', 'ignore', 'pipe'],

@@ -2,12 +2,10 @@
 // same file through append-via-stream, under the Node host (O_APPEND) and under wasmtime
 // (RWF_APPEND). Every frame must be found whole by the scanner: none lost, none torn.
 
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import t from 'tap';
 import { fixtureComponent } from '../helpers/fixtures.js';
 import { hostRunner, type HostName } from '../helpers/hosts.js';
-import { tempDir } from '../helpers/repo.js';
+import { tempPin } from '../helpers/repo.js';
 import { scanPin } from '../helpers/segments.js';
 
 const WRITERS = 4;
@@ -18,8 +16,7 @@ for (const host of ['node', 'wasmtime'] as HostName[]) {
   t.test(`${host}: ${WRITERS} processes x ${FRAMES_PER_WRITER} frames on one segment: zero lost, zero torn`, async (t) => {
     const run = hostRunner(host);
     const component = fixtureComponent('append-cli');
-    const pin = await tempDir(t, `atomic-${host}`);
-    mkdirSync(join(pin, 'log'));
+    const pin = await tempPin(t, `atomic-${host}`);
     await run.prepare(component);
     const results = await Promise.all(
       [...Array(WRITERS).keys()].map((i) => run({ component, pin, args: ['append', 'shared', String(FRAMES_PER_WRITER), `writer-${i}`, String(BUCKET)] })),

@@ -4,7 +4,7 @@
 import t from 'tap';
 import { fixtureComponent } from '../helpers/fixtures.js';
 import { hostRunner, type HostName } from '../helpers/hosts.js';
-import { tempDir } from '../helpers/repo.js';
+import { tempPin } from '../helpers/repo.js';
 import { scanPin } from '../helpers/segments.js';
 
 const BUCKET = 1764000000;
@@ -13,7 +13,7 @@ for (const host of ['node', 'wasmtime'] as HostName[]) {
   t.test(`${host}: the fixture behaves as specified`, async (t) => {
     const run = hostRunner(host);
     const component = fixtureComponent('append-cli');
-    const pin = await tempDir(t, `parity-${host}`);
+    const pin = await tempPin(t, `parity-${host}`);
     const echo = await run({ component, pin, args: ['echo'], stdin: 'α\nβ\n' });
     t.same({ code: echo.code, stdout: echo.stdout }, { code: 0, stdout: 'echo:α\nβ\n' });
     const env = await run({ component, pin, args: ['env'], env: { FILTER_MODE: 'strict', EMPTY: '' } });

@@ -2,19 +2,17 @@
 // and its command face under both hosts. Answers are exact; the records in the pin add up to the
 // requests (pass, success, exception per resource), read by the scanner and by msgpackr alike.
 
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { RecordKind } from '@sentinel-wasi/protocol';
 import { expectedTotals, gatewayRequests, totalsByResource, withoutRt } from '../helpers/gateway.js';
 import { hostRunner, type HostName } from '../helpers/hosts.js';
 import { startServe } from '../helpers/node-host.js';
-import { exampleComponent, tempDir } from '../helpers/repo.js';
+import { exampleComponent, tempPin } from '../helpers/repo.js';
 import { scanPin } from '../helpers/segments.js';
 
 t.test('node serve: every request answered as the gateway decides, every record in the pin', async (t) => {
-  const pin = await tempDir(t, 'gateway');
-  mkdirSync(join(pin, 'log'));
+  const pin = await tempPin(t, 'gateway');
   const server = await startServe({ component: exampleComponent('http-gateway'), pin });
   t.teardown(() => server.stop());
   const requests = gatewayRequests(40);
@@ -47,7 +45,7 @@ t.test('node serve: every request answered as the gateway decides, every record 
 for (const host of ['node', 'wasmtime'] as HostName[]) {
   t.test(`${host}: the command face answers one line per request and records them all`, async (t) => {
     const run = hostRunner(host);
-    const pin = await tempDir(t, `gateway-cli-${host}`);
+    const pin = await tempPin(t, `gateway-cli-${host}`);
     const requests = gatewayRequests(60);
     const stdin = requests.map((r) => `${r.method} ${r.target}`).join('\n') + '\n# a comment\n\nnot-a-request\n';
     const result = await run({ component: exampleComponent('http-gateway', 'http-gateway-cli'), pin, stdin });
@@ -63,7 +61,7 @@ for (const host of ['node', 'wasmtime'] as HostName[]) {
 
 for (const pinState of ['missing', 'read-only'] as const) {
   t.test(`node serve: a ${pinState} pin fails no request; the host counts the requests that could not write`, async (t) => {
-    const dir = await tempDir(t, 'gateway-pin');
+    const dir = await tempPin(t, 'gateway-pin');
     const pin = pinState === 'missing' ? join(dir, 'not-created') : dir;
     const server = await startServe({ component: exampleComponent('http-gateway'), pin, pinReadOnly: pinState === 'read-only' });
     t.teardown(() => server.stop());

@@ -1,12 +1,12 @@
 // Owns the replay example's end-to-end scenarios, written once and run under each host: exact
 // aggregates per second, concurrent writers, and a missing or read-only pin.
 
-import { mkdirSync, readdirSync } from 'node:fs';
+import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Test } from 'tap';
 import { RecordKind } from '@sentinel-wasi/protocol';
 import type { HostName, HostRun } from './hosts.js';
-import { exampleComponent, tempDir } from './repo.js';
+import { exampleComponent, tempPin } from './repo.js';
 import { scanPin, toObject } from './segments.js';
 import { expectedAggregates, makeTraffic, toTsv, type TrafficLine } from './traffic.js';
 
@@ -28,7 +28,8 @@ export function replayScenarios(t: Test, host: HostName, run: HostRun): void {
   const component = exampleComponent('replay');
 
   t.test(`${host}: every frame is valid and the aggregates equal the input, per second`, async (t) => {
-    const pin = await tempDir(t, 'replay');
+    const pin = await tempPin(t, 'replay');
+    rmSync(join(pin, 'log'), { recursive: true }); // a pin whose log/ is not made yet: the filter makes it
     const lines = makeTraffic(3000, { seed: 1, startMs: START_MS, seconds: 7 });
     const result = await run({ component, pin, args: ['--writer', 'w1'], stdin: toTsv(lines) });
     t.equal(result.code, 0, result.stderr);
@@ -49,8 +50,7 @@ export function replayScenarios(t: Test, host: HostName, run: HostRun): void {
   });
 
   t.test(`${host}: 4 concurrent writer processes on one segment lose nothing`, async (t) => {
-    const pin = await tempDir(t, 'replay4');
-    mkdirSync(join(pin, 'log'));
+    const pin = await tempPin(t, 'replay4');
     await run.prepare(component);
     const inputs = [0, 1, 2, 3].map((i) => makeTraffic(3000, { seed: 100 + i, startMs: START_MS, seconds: 5, resourcePrefix: `p${i} ` }));
     const results = await Promise.all(inputs.map((lines) => run({ component, pin, args: ['--writer', 'shared'], stdin: toTsv(lines) })));
@@ -79,8 +79,7 @@ export function replayScenarios(t: Test, host: HostName, run: HostRun): void {
   });
 
   t.test(`${host}: a read-only pin does not fail the run; every record is counted as dropped`, async (t) => {
-    const pin = await tempDir(t, 'replay-ro');
-    mkdirSync(join(pin, 'log'));
+    const pin = await tempPin(t, 'replay-ro');
     const lines = makeTraffic(500, { seed: 8, startMs: START_MS, seconds: 2 });
     const result = await run({ component, pin, pinReadOnly: true, args: ['--writer', 'w1'], stdin: toTsv(lines) });
     t.equal(result.code, 0, result.stderr);

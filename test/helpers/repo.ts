@@ -7,6 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ensurePin } from '../../packages/collector/src/pin/pin.js';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 /** Build and compile caches shared by test runs (ignored by git). */
@@ -27,6 +28,13 @@ export async function tempDir(t: { teardown(fn: () => unknown): void }, prefix: 
   const dir = await mkdtemp(join(tmpdir(), `sw-${prefix}-`));
   // Retries: a child (e.g. Chromium's crash handler) may still be finishing writes in it.
   t.teardown(() => rm(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 }));
+  return dir;
+}
+
+/** A fresh pin (PIN header and sub-directories, as `sentinel-wasi init` makes one), removed when the test ends. */
+export async function tempPin(t: { teardown(fn: () => unknown): void }, prefix: string): Promise<string> {
+  const dir = await tempDir(t, prefix);
+  ensurePin(dir);
   return dir;
 }
 

@@ -12,6 +12,7 @@ import { buildFilter } from '../src/componentize.js';
 import { formatLine, Utf8TextDecoder, Utf8TextEncoder } from '../../filter/src/text-globals.js';
 import { prng, testSeed } from '../../../test/helpers/seeded.js';
 import { hostRunner } from '../../../test/helpers/hosts.js';
+import { tempPin } from '../../../test/helpers/repo.js';
 import { HOW_TO_GET_WASMTIME } from '../../../test/helpers/wasmtime.js';
 
 // Builds components (a StarlingMonkey build alone can take minutes on a loaded machine).
@@ -84,6 +85,7 @@ t.test('console lines: strings as they are, the rest as JSON or typed-array form
 t.test('a filter using console, TextEncoder and TextDecoder builds with QuickJS and prints the same under both hosts', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'sw-globals-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const pin = await tempPin(t, 'globals-pin');
   const component = join(dir, 'globals.wasm');
   const built = await buildFilter({ source: FIXTURE, out: component, world: 'command', backend: 'quickjs' });
   t.ok(built.bytes > 0);
@@ -93,7 +95,7 @@ t.test('a filter using console, TextEncoder and TextDecoder builds with QuickJS 
     '{"text":"héllo, 世界 🌍","chars":11}\n' +
     'a\ufffdb Uint8Array(4) [ 239, 191, 189, 120 ]\n';
 
-  const node = await hostRunner('node')({ component, pin: dir });
+  const node = await hostRunner('node')({ component, pin });
   t.equal(node.code, 0, node.stderr);
   t.equal(node.stdout, expectedStdout, 'Node host: stdout');
   t.equal(node.stderr, expectedStderr, 'Node host: console lines on stderr');
@@ -105,7 +107,7 @@ t.test('a filter using console, TextEncoder and TextDecoder builds with QuickJS 
     t.skip(`no wasmtime engine: ${(err as Error).message.split('\n')[0]} (${HOW_TO_GET_WASMTIME})`);
     return;
   }
-  const w = await wasmtime({ component, pin: dir });
+  const w = await wasmtime({ component, pin });
   t.equal(w.code, 0, w.stderr);
   t.equal(w.stdout, expectedStdout, 'wasmtime: stdout');
   t.equal(w.stderr, expectedStderr, 'wasmtime: console lines on stderr');

@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { buildFilter } from '../src/componentize.js';
 import { LineRewriter, SourceLines } from '../../host/src/source-lines.js';
 import { hostRunner } from '../../../test/helpers/hosts.js';
-import { REPO_ROOT, runProcess } from '../../../test/helpers/repo.js';
+import { REPO_ROOT, runProcess, tempPin } from '../../../test/helpers/repo.js';
 import { HOW_TO_GET_WASMTIME } from '../../../test/helpers/wasmtime.js';
 
 t.setTimeout(900_000);
@@ -29,6 +29,7 @@ function frames(stderr: string): string[] {
 t.test('a QuickJS filter that throws names thrower.ts:8 and :14 under both hosts', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'sw-source-lines-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const pin = await tempPin(t, 'source-lines-pin');
   const component = join(dir, 'thrower.wasm');
   await buildFilter({ source: FIXTURE, out: component, world: 'command', backend: 'quickjs' });
 
@@ -39,7 +40,7 @@ t.test('a QuickJS filter that throws names thrower.ts:8 and :14 under both hosts
   t.ok(map.sources.some((s) => join(dir, s) === FIXTURE), 'sources are relative to the map');
 
   const expected = [`parseLimit ${SHOWN}:8:42`, `<anonymous> ${SHOWN}:14:3`];
-  const node = await hostRunner('node')({ component, pin: dir });
+  const node = await hostRunner('node')({ component, pin });
   t.equal(node.code, 1);
   t.match(node.stderr, 'not a limit: many');
   t.same(frames(node.stderr).slice(0, 2), expected, 'Node host');
@@ -51,7 +52,7 @@ t.test('a QuickJS filter that throws names thrower.ts:8 and :14 under both hosts
     t.skip(`no wasmtime engine: ${(err as Error).message.split('\n')[0]} (${HOW_TO_GET_WASMTIME})`);
     return;
   }
-  const w = await runProcess(process.execPath, [join(REPO_ROOT, 'scripts/wasmtime-run.js'), '--pin', dir, component], { cwd: REPO_ROOT });
+  const w = await runProcess(process.execPath, [join(REPO_ROOT, 'scripts/wasmtime-run.js'), '--pin', pin, component], { cwd: REPO_ROOT });
   t.equal(w.code, 1);
   t.match(w.stderr, 'not a limit: many');
   t.same(frames(w.stderr).slice(0, 2), expected, 'wasmtime runner');
@@ -60,7 +61,7 @@ t.test('a QuickJS filter that throws names thrower.ts:8 and :14 under both hosts
   // Without the map, the bundle's positions are what there is (nothing is guessed).
   rmSync(`${component}.map`);
   t.notOk(existsSync(`${component}.map`));
-  const bare = await hostRunner('node')({ component, pin: dir });
+  const bare = await hostRunner('node')({ component, pin });
   t.match(bare.stderr, /at parseLimit \(\/entry\.ts:\d+:\d+\)/);
 });
 

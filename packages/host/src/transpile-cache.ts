@@ -1,7 +1,9 @@
 // Owns turning a component file into something Node can instantiate: `jco transpile` (instantiation
 // mode, so the host supplies every import) with the output cached on disk under the component's
 // content hash, so repeated runs of the same component do not transpile again. Core modules are
-// compiled once per process and reused by every instance.
+// compiled once per process and reused by every instance. A file whose header is not a component's
+// is refused before jco sees it (component-file.ts), and what jco says of a failure is echoed cut
+// short (excerpt.ts).
 
 import { createHash, randomBytes } from 'node:crypto';
 import { access, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
@@ -10,7 +12,9 @@ import { createRequire } from 'node:module';
 import { setFlagsFromString } from 'node:v8';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { headerProblem, readHeader } from './component-file.js';
 import { defaultCacheDir } from './defaults.js';
+import { excerpt } from './excerpt.js';
 
 export { defaultCacheDir };
 
@@ -91,8 +95,12 @@ export function sha256Hex(bytes: Uint8Array): string {
 export async function loadComponent(componentPath: string, cacheDir: string = defaultCacheDir()): Promise<LoadedComponent> {
   let bytes: Buffer;
   try {
+    // The header first: a file that is no component is refused before it is read whole.
+    const problem = headerProblem(componentPath, await readHeader(componentPath));
+    if (problem !== undefined) throw new HostError(problem.code, problem.message);
     bytes = await readFile(componentPath);
   } catch (err) {
+    if (err instanceof HostError) throw err;
     throw new HostError('E_COMPONENT_READ', `cannot read component ${componentPath}: ${(err as Error).message}`);
   }
   const hash = sha256Hex(bytes);
@@ -138,7 +146,7 @@ async function transpileInto(bytes: Uint8Array, dir: string): Promise<void> {
     const out = await transpile(bytes, { name: 'component', instantiation: 'sync', noTypescript: true, quiet: true } as never);
     files = (out as { files: Record<string, Uint8Array> }).files;
   } catch (err) {
-    throw new HostError('E_TRANSPILE', `jco transpile failed: ${(err as Error).message}`);
+    throw new HostError('E_TRANSPILE', `jco transpile failed: ${excerpt((err as Error).message)}`);
   }
   const tmp = `${dir}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
   try {

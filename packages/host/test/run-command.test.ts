@@ -9,20 +9,20 @@ import t from 'tap';
 import { loadComponent, readJcoDebugOnce, sha256Hex } from '../src/transpile-cache.js';
 import { fixtureComponent } from '../../../test/helpers/fixtures.js';
 import { NODE_HOST_CACHE, runUnderNode } from '../../../test/helpers/node-host.js';
-import { CLI_BIN, runProcess, tempDir } from '../../../test/helpers/repo.js';
+import { CLI_BIN, runProcess, tempDir, tempPin } from '../../../test/helpers/repo.js';
 import { scanPin } from '../../../test/helpers/segments.js';
 
 const component = fixtureComponent('append-cli');
 const BUCKET = 1764000000;
 
 t.test('stdin reaches the component and its stdout comes back; exit code 0', async (t) => {
-  const pin = await tempDir(t, 'run');
+  const pin = await tempPin(t, 'run');
   const r = await runUnderNode({ component, pin, args: ['echo'], stdin: 'line one\nline two' });
   t.same(r, { code: 0, stdout: 'echo:line one\nline two', stderr: '' });
 });
 
 t.test('an error from wasi:cli/run is exit code 1', async (t) => {
-  const pin = await tempDir(t, 'run');
+  const pin = await tempPin(t, 'run');
   const r = await runUnderNode({ component, pin, args: ['fail'] });
   t.equal(r.code, 1);
   t.equal(r.stdout, 'failing on purpose\n');
@@ -30,7 +30,7 @@ t.test('an error from wasi:cli/run is exit code 1', async (t) => {
 });
 
 t.test('appends go to the pin as whole frames', async (t) => {
-  const pin = await tempDir(t, 'run');
+  const pin = await tempPin(t, 'run');
   const r = await runUnderNode({ component, pin, args: ['append', 'w1', '250', 'res', String(BUCKET)] });
   t.same({ code: r.code, stdout: r.stdout }, { code: 0, stdout: 'appended 250 dropped 0\n' });
   const scan = scanPin(pin);
@@ -57,10 +57,10 @@ t.test('--no-pin: nothing preopened; the component finds no pin and counts its d
 });
 
 t.test('a read-only pin: the host reports the failed operations once, at exit', async (t) => {
-  const pin = await tempDir(t, 'run');
+  const pin = await tempPin(t, 'run');
   const r = await runUnderNode({ component, pin, pinReadOnly: true, args: ['append', 'w1', '3', 'res', String(BUCKET)] });
   t.same(r, { code: 0, stdout: 'appended 0 dropped 3\n', stderr: 'sentinel-wasi run: 2 operations on the pin failed (not-permitted 2)\n' });
-  t.same(readdirSync(pin), []);
+  t.same(readdirSync(join(pin, 'log')), []);
 });
 
 t.test('usage errors exit 2 with the reason', async (t) => {
@@ -86,7 +86,7 @@ t.test('usage errors exit 2 with the reason', async (t) => {
 });
 
 t.test('an HTTP component given to run is refused with E_NOT_COMMAND', async (t) => {
-  const pin = await tempDir(t, 'run');
+  const pin = await tempPin(t, 'run');
   const r = await runUnderNode({ component: fixtureComponent('append-http'), pin, args: [] });
   t.equal(r.code, 1);
   t.match(r.stderr, /does not export wasi:cli\/run.*\(E_NOT_COMMAND\)/);

@@ -3,13 +3,13 @@
 // per request on request, a trapping request answered 500 and its instance replaced, appends from
 // every request whole in the pin, and a missing pin that fails no request.
 
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { fixtureComponent } from '../../../test/helpers/fixtures.js';
 import { createServer } from 'node:net';
 import { NODE_HOST_CACHE, startServe } from '../../../test/helpers/node-host.js';
-import { CLI_BIN, runProcess, tempDir } from '../../../test/helpers/repo.js';
+import { CLI_BIN, runProcess, tempDir, tempPin } from '../../../test/helpers/repo.js';
 import { scanPin } from '../../../test/helpers/segments.js';
 
 const component = fixtureComponent('append-http');
@@ -23,7 +23,7 @@ async function get(url: string): Promise<{ status: number; body: string }> {
 const servedOf = (body: string): number => Number(/served (\d+)\n$/.exec(body)?.[1]);
 
 t.test('by default one instance serves request after request (its state kept); every append lands in the pin', async (t) => {
-  const pin = await tempDir(t, 'serve');
+  const pin = await tempPin(t, 'serve');
   const server = await startServe({ component, pin });
   t.teardown(() => server.stop());
   const responses = [];
@@ -44,7 +44,7 @@ t.test('by default one instance serves request after request (its state kept); e
 });
 
 t.test('--fresh-instance-per-request: every request gets a new instance', async (t) => {
-  const pin = await tempDir(t, 'serve');
+  const pin = await tempPin(t, 'serve');
   const server = await startServe({ component, pin, extraArgs: ['--fresh-instance-per-request'] });
   t.teardown(() => server.stop());
   const responses = [];
@@ -60,14 +60,14 @@ t.test('--fresh-instance-per-request: every request gets a new instance', async 
 });
 
 t.test('outgoing HTTP requests are denied: the pin is the only capability', async (t) => {
-  const pin = await tempDir(t, 'serve');
+  const pin = await tempPin(t, 'serve');
   const server = await startServe({ component, pin });
   t.teardown(() => server.stop());
   t.same(await get(`${server.url}/fetch`), { status: 200, body: 'outgoing: HTTP-request-denied\n' });
 });
 
 t.test('a request whose instance traps gets 500; the instance is dropped and replaced, and the next requests are served', async (t) => {
-  const pin = await tempDir(t, 'serve');
+  const pin = await tempPin(t, 'serve');
   const server = await startServe({ component, pin });
   t.teardown(() => server.stop());
   t.same(await get(`${server.url}/before`), { status: 200, body: 'appended 1 dropped 0 served 1\n' });
@@ -83,7 +83,7 @@ t.test('a request whose instance traps gets 500; the instance is dropped and rep
 });
 
 t.test('--max-instance-reuse-count N: an instance serves N requests in turn; a trapped one is replaced', async (t) => {
-  const pin = await tempDir(t, 'serve');
+  const pin = await tempPin(t, 'serve');
   const server = await startServe({ component, pin, extraArgs: ['--instances', '1', '--max-instance-reuse-count', '3'] });
   t.teardown(() => server.stop());
   const served: number[] = [];
@@ -103,7 +103,7 @@ t.test('a missing pin fails no request; each counts its drop, and appends start 
   t.teardown(() => server.stop());
   t.same(await get(`${server.url}/a`), { status: 200, body: 'appended 0 dropped 1 served 1\n' });
   t.notOk(existsSync(pin));
-  mkdirSync(pin);
+  t.equal((await runProcess(process.execPath, [CLI_BIN, 'init', '--pin', pin])).code, 0, 'the pin made, as init or the collector makes it');
   t.same(await get(`${server.url}/b`), { status: 200, body: 'appended 1 dropped 0 served 2\n' });
   t.equal(scanPin(pin).recordsAccepted, 1);
   const { stderr } = await server.stop();
@@ -111,7 +111,7 @@ t.test('a missing pin fails no request; each counts its drop, and appends start 
 });
 
 t.test('a read-only pin fails no request; each counts its drop', async (t) => {
-  const pin = await tempDir(t, 'serve');
+  const pin = await tempPin(t, 'serve');
   const server = await startServe({ component, pin, pinReadOnly: true });
   t.teardown(() => server.stop());
   t.same(await get(`${server.url}/a`), { status: 200, body: 'appended 0 dropped 1 served 1\n' });
@@ -121,7 +121,7 @@ t.test('a read-only pin fails no request; each counts its drop', async (t) => {
 });
 
 t.test('a port already in use: exit 1 with E_ADDRESS_IN_USE, nothing left running', async (t) => {
-  const pin = await tempDir(t, 'serve');
+  const pin = await tempPin(t, 'serve');
   const taken = createServer();
   await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
   t.teardown(() => taken.close());

@@ -5,6 +5,7 @@ import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { CommandError, UsageError, type Command } from './command.js';
+import { checkPinDir } from './pin-check.js';
 import { defaultCacheDir } from '../defaults.js';
 
 const help = `Usage: sentinel-wasi run <component.wasm> --pin DIR|--no-pin [options] [-- args...]
@@ -20,7 +21,8 @@ second open), so the component's own count of dropped records is the one to read
 
 Options:
   --pin DIR          the pin directory, seen by the component as /pin (required, unless --no-pin;
-                     it must exist: sentinel-wasi init --pin DIR creates one)
+                     it must be a pin, with its PIN file: sentinel-wasi init --pin DIR makes one,
+                     and so does the collector)
   --no-pin           preopen nothing (a filter finds no /pin, drops and counts every record)
   --pin-read-only    preopen the pin read-only (creates and writes fail; the component counts drops)
   --env K=V          set an environment variable for the component (repeatable)
@@ -92,10 +94,9 @@ export const runCommand: Command = {
   help,
   async run(argv, io) {
     const flags = parseHostFlags(argv);
-    if (flags.pinDir !== undefined && !existsSync(flags.pinDir)) {
+    if (flags.pinDir !== undefined && checkPinDir(flags.pinDir) === 'missing') {
       throw new CommandError('E_NO_PIN', `pin ${flags.pinDir} does not exist (create it with: sentinel-wasi init --pin ${flags.pinDir})`);
     }
-    if (flags.pinDir !== undefined && !statSync(flags.pinDir).isDirectory()) throw new CommandError('E_PIN_NOT_DIRECTORY', `pin ${flags.pinDir} is not a directory`);
     const { runComponent } = await import('../run.js'); // jco and the shim load only here
     const { exitCode } = await runComponent({
       componentPath: flags.componentPath,

@@ -2,8 +2,8 @@
 // reused instances (or a fresh instance per request), the pin preopened at /pin, bound to
 // 127.0.0.1 unless told otherwise.
 
-import { existsSync } from 'node:fs';
 import { UsageError, type Command } from './command.js';
+import { checkPinDir } from './pin-check.js';
 import { DEFAULT_SERVE_HOST, DEFAULT_SERVE_INSTANCES } from '../defaults.js';
 import { parseHostFlags } from './run.js';
 
@@ -22,8 +22,9 @@ requests were served, failed (answered 500) and could not write to the pin.
 
 Options:
   --pin DIR          the pin directory, seen by the component as /pin (required, unless --no-pin;
-                     a missing directory is allowed: the component's opens fail and it counts
-                     its drops until the directory exists)
+                     an existing directory must be a pin, with its PIN file: sentinel-wasi init
+                     --pin DIR makes one; a missing directory is allowed: the component's opens
+                     fail and it counts its drops until the pin is made)
   --no-pin           preopen nothing
   --pin-read-only    preopen the pin read-only
   --port N           port to listen on (required; 0 picks a free port, printed at start)
@@ -65,7 +66,7 @@ export const serveCommand: Command = {
     if (fresh && reuse !== undefined) throw new UsageError('--fresh-instance-per-request and --max-instance-reuse-count cannot be given together');
     const maxInstanceReuseCount = fresh ? 1 : (reuse ?? Infinity);
     const host = typeof flags.values.host === 'string' ? flags.values.host : DEFAULT_SERVE_HOST;
-    if (flags.pinDir !== undefined && !existsSync(flags.pinDir)) {
+    if (flags.pinDir !== undefined && checkPinDir(flags.pinDir) === 'missing') {
       io.stderr.write(`sentinel-wasi serve: pin ${flags.pinDir} does not exist; appends will fail and be counted as drops until it does\n`);
     }
     const { serveComponent } = await import('../serve.js'); // jco and the shim load only here

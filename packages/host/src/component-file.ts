@@ -1,0 +1,57 @@
+// Owns recognising a component file by its first 8 bytes before jco sees it: the WebAssembly magic
+// (\0asm) and the version and layer bytes (a component: 0d 00 01 00; a core module: 01 00 00 00).
+// A source file, a source map or a core module is refused here with its own code and one line,
+// instead of a transpile error that echoes the input.
+
+import { open } from 'node:fs/promises';
+
+export const WASM_HEADER_BYTES = 8;
+const MAGIC = [0x00, 0x61, 0x73, 0x6d];
+const COMPONENT_VERSION = [0x0d, 0x00, 0x01, 0x00];
+const CORE_VERSION = [0x01, 0x00, 0x00, 0x00];
+
+const BUILD_HINT = 'build the filter with sentinel-wasi build <filter.ts> -o <out.wasm>';
+
+export interface HeaderProblem {
+  code: 'E_NOT_WASM' | 'E_NOT_COMPONENT';
+  message: string;
+}
+
+/** The file's first bytes (fewer when the file is shorter). */
+export async function readHeader(path: string): Promise<Uint8Array> {
+  const file = await open(path, 'r');
+  try {
+    const head = new Uint8Array(WASM_HEADER_BYTES);
+    const { bytesRead } = await file.read(head, 0, WASM_HEADER_BYTES, 0);
+    return head.subarray(0, bytesRead);
+  } finally {
+    await file.close();
+  }
+}
+
+const startsWith = (bytes: Uint8Array, prefix: number[], at = 0): boolean => prefix.every((b, i) => bytes[at + i] === b);
+const hex = (bytes: Uint8Array): string => [...bytes].map((b) => b.toString(16).padStart(2, '0')).join(' ');
+
+/** Why the file whose first bytes are `head` is not a component, or undefined when it may be one. */
+export function headerProblem(path: string, head: Uint8Array): HeaderProblem | undefined {
+  if (head.length < MAGIC.length || !startsWith(head, MAGIC)) {
+    return { code: 'E_NOT_WASM', message: `${path} is not a WebAssembly file (it does not start with \\0asm): ${BUILD_HINT} and run the .wasm it writes` };
+  }
+  if (head.length < WASM_HEADER_BYTES) {
+    return { code: 'E_NOT_WASM', message: `${path} is cut short: it starts with \\0asm but ends after ${head.length} bytes, before its version bytes` };
+  }
+  const version = head.subarray(MAGIC.length, WASM_HEADER_BYTES);
+  if (startsWith(version, COMPONENT_VERSION)) return undefined;
+  if (startsWith(version, CORE_VERSION)) {
+    return {
+      code: 'E_NOT_COMPONENT',
+      message:
+        `${path} is a core WebAssembly module, not a component (its version bytes are ${hex(version)}; a component's are ${hex(new Uint8Array(COMPONENT_VERSION))}): ` +
+        `${BUILD_HINT}, or make a component of the module with wasm-tools component new`,
+    };
+  }
+  return {
+    code: 'E_NOT_COMPONENT',
+    message: `${path} is WebAssembly of a version or layer this host does not run (its version bytes are ${hex(version)}; a component's are ${hex(new Uint8Array(COMPONENT_VERSION))})`,
+  };
+}
