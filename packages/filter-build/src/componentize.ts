@@ -1,15 +1,17 @@
-// Owns turning a filter source into a component: type-checking it (typecheck.ts), staging the WIT
-// (the SDK's vendored worlds plus the filter's own, if any), giving QuickJS builds the Web globals
+// Owns turning a filter source into a component: staging the WIT (the SDK's vendored worlds plus
+// the filter's own, if any), type-checking the filter and its exports against what the world needs
+// (typecheck.ts, world-exports.ts), giving QuickJS builds the Web globals
 // that engine lacks (an entry module that loads @sentinel-wasi/filter/globals first), choosing jco
 // componentize's backend and feature flags for the world, running jco, and moving the result into
 // place only when it succeeded.
 
-import { spawn } from 'node:child_process';
 import { cp, mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, relative, resolve } from 'node:path';
+import { runJco } from './jco.js';
 import { typecheckFilter } from './typecheck.js';
+import { sdkWorldExports, worldExports } from './world-exports.js';
 
 export type FilterWorld = 'command' | 'http';
 export type Backend = 'quickjs' | 'starlingmonkey';
@@ -61,6 +63,21 @@ export class TypeCheckError extends Error {
   }
 }
 
+/**
+ * The filter does not export what its world needs (a `run` that is a plain function, no `run`, no
+ * incomingHandler, ...): nothing was built. The message names each export and its expected shape.
+ */
+export class FilterExportsError extends Error {
+  readonly code = 'E_FILTER_EXPORTS';
+  constructor(
+    readonly world: string,
+    readonly errors: string[],
+  ) {
+    super(`the filter does not export what its world (${world}) needs (nothing built):\n${errors.join('\n')}`);
+    this.name = 'FilterExportsError';
+  }
+}
+
 const require = createRequire(import.meta.url);
 
 /** The module that defines console, TextEncoder and TextDecoder where the engine has none. */
@@ -79,19 +96,6 @@ export function quickjsEntrySource(filterSource: string): string {
 /** The SDK's vendored WIT directory (packages/filter/wit). */
 export function sdkWitDir(): string {
   return join(dirname(require.resolve('@sentinel-wasi/filter/package.json')), 'wit');
-}
-
-/**
- * The module the jco process loads first (jco-preopen.ts: the `/` preopen preview2-shim 0.26.1
- * dropped), compiled: the same path from src/ (tests) and dist/.
- */
-function jcoPreopenModule(): string {
-  return new URL('../dist/jco-preopen.js', import.meta.url).href;
-}
-
-function jcoBin(): string {
-  // jco exports no package.json; its main entry sits next to the CLI in dist/.
-  return join(dirname(require.resolve('@bytecodealliance/jco')), 'jco.js');
 }
 
 /**
@@ -141,7 +145,7 @@ export function jcoArgs(req: BuildRequest, witDir: string, worldName: string, ou
 }
 
 /** Copies the filter's WIT next to the SDK's: <stage>/*.wit, deps/<sdk deps>, deps/sentinel-wasi-filter. */
-async function stageWit(filterWit: string, stage: string): Promise<void> {
+export async function stageWit(filterWit: string, stage: string): Promise<void> {
   const sdk = sdkWitDir();
   let entries;
   try {
@@ -158,15 +162,20 @@ async function stageWit(filterWit: string, stage: string): Promise<void> {
   await cp(join(sdk, 'world.wit'), join(stage, 'deps', 'sentinel-wasi-filter', 'world.wit'));
 }
 
-function runNode(args: string[]): Promise<{ code: number; output: string }> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolvePromise({ code: code ?? 1, output }));
-  });
+/**
+ * Type-checks the filter and checks its exports against what the world needs (read from the staged
+ * WIT for a world of its own); throws when either fails, type errors first (nothing built).
+ */
+async function checkFilter(req: BuildRequest, witDir: string, worldName: string, stage: string): Promise<void> {
+  let exports = sdkWorldExports(req.world);
+  if (req.wit !== undefined) {
+    // A world jco guest-types cannot read is not checked here: componentize reads the same WIT and
+    // says what is wrong with it, as it did before this check.
+    exports = await worldExports(witDir, worldName, stage).catch(() => []);
+  }
+  const { errors, exportErrors } = typecheckFilter(req.source, req.world, process.cwd(), req.wit !== undefined, exports);
+  if (errors.length > 0) throw new TypeCheckError(errors);
+  if (exportErrors.length > 0) throw new FilterExportsError(worldName, exportErrors);
 }
 
 /**
@@ -201,12 +210,7 @@ export async function buildFilter(req: BuildRequest): Promise<BuildResult> {
   } catch {
     throw new BuildError(`source ${req.source} is not a readable file`);
   }
-  if (req.typecheck !== false) {
-    const { errors } = typecheckFilter(req.source, req.world, process.cwd(), req.wit !== undefined);
-    if (errors.length > 0) throw new TypeCheckError(errors);
-  }
   const out = resolve(req.out);
-  await mkdir(dirname(out), { recursive: true });
   const stage = await mkdtemp(join(tmpdir(), 'sentinel-wasi-build-'));
   const tmpOut = join(stage, 'out.wasm');
   try {
@@ -218,6 +222,8 @@ export async function buildFilter(req: BuildRequest): Promise<BuildResult> {
       await stageWit(resolve(req.wit), witDir);
       worldName = req.worldName ?? worldName;
     }
+    if (req.typecheck !== false) await checkFilter(req, witDir, worldName, stage);
+    await mkdir(dirname(out), { recursive: true });
     let entry = req.source;
     if (req.backend === 'quickjs') {
       entry = join(stage, 'entry.ts');
@@ -226,7 +232,7 @@ export async function buildFilter(req: BuildRequest): Promise<BuildResult> {
     const bundleConfig = join(stage, 'bundle.config.mjs');
     const tmpMap = join(stage, 'out.wasm.map');
     await writeFile(bundleConfig, bundleConfigSource(tmpMap));
-    const { code, output } = await runNode(['--import', jcoPreopenModule(), jcoBin(), ...jcoArgs(req, witDir, worldName, tmpOut, entry, bundleConfig)]);
+    const { code, output } = await runJco(jcoArgs(req, witDir, worldName, tmpOut, entry, bundleConfig));
     if (code !== 0) throw new BuildError(`jco componentize failed (exit ${code}):\n${output.trim()}`);
     const bytes = (await stat(tmpOut)).size;
     await rename(tmpOut, out).catch(async () => {

@@ -6,6 +6,7 @@ export {
   buildFilter,
   DEFAULT_BACKEND,
   engineGlobalsModule,
+  FilterExportsError,
   quickjsEntrySource,
   TypeCheckError,
   FILTER_WORLDS,
@@ -18,4 +19,5 @@ export {
   type FilterWorld,
 } from './componentize.js';
 export { parseBuildArgs, type BuildArgs } from './commands/build.js';
+export { sdkWorldExports, worldExports, type WorldExport } from './world-exports.js';
 export { DEFAULT_COMPILER_OPTIONS, findTsconfig, formatDiagnostics, sdkDeclarations, typecheckFilter, type TypeCheckResult } from './typecheck.js';

@@ -2,14 +2,18 @@
 // the source's own file, line and column (`filter.ts:3:7 - error TS2322: ...`) instead of running
 // jco. The compiler options come from the filter project's tsconfig.json (the nearest one from the
 // source's directory up to its package root), or, without one, strict defaults that see the SDK's
-// `wasi:*` declarations for the world and the globals the build gives every filter.
+// `wasi:*` declarations for the world and the globals the build gives every filter. Given what the
+// world needs the filter to export, the same program checks those exports (export-check.ts), for
+// JavaScript sources too (only that).
 
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import ts from 'typescript';
 import type { FilterWorld } from './componentize.js';
+import { exportErrors, exportsCheckModule, shownPath, withExportsCheck } from './export-check.js';
+import type { WorldExport } from './world-exports.js';
 
 const require = createRequire(import.meta.url);
 
@@ -52,9 +56,7 @@ function formatOne(d: ts.Diagnostic, cwd: string): string {
   const kind = d.category === ts.DiagnosticCategory.Warning ? 'warning' : 'error';
   if (d.file === undefined || d.start === undefined) return `${kind} TS${d.code}: ${text}`;
   const { line, character } = d.file.getLineAndCharacterOfPosition(d.start);
-  const rel = relative(cwd, d.file.fileName);
-  const name = rel === '' || rel.startsWith('..') || isAbsolute(rel) ? d.file.fileName : rel;
-  return `${name}:${line + 1}:${character + 1} - ${kind} TS${d.code}: ${text}`;
+  return `${shownPath(d.file.fileName, cwd)}:${line + 1}:${character + 1} - ${kind} TS${d.code}: ${text}`;
 }
 
 /** tsc's one-line form of each error: `<file>:<line>:<column> - error TS<code>: <message>`, the file relative to cwd when under it. */
@@ -107,21 +109,42 @@ function planFor(source: string, world: FilterWorld, ownWit: boolean): CheckPlan
 export interface TypeCheckResult {
   /** Formatted errors (empty when the filter type-checks). */
   errors: string[];
+  /** One error per export the world needs that the filter lacks or has in the wrong shape. */
+  exportErrors: string[];
   /** The tsconfig.json used, if any. */
   tsconfig?: string;
 }
 
 /**
- * Type-checks a .ts/.mts/.cts filter source; JavaScript sources are not checked (no errors).
+ * Type-checks a .ts/.mts/.cts filter source; JavaScript sources are not type-checked (no errors).
  * `ownWit`: the filter is built against its own world (--wit), whose other wasi:* imports are then
- * accepted untyped when no tsconfig says otherwise.
+ * accepted untyped when no tsconfig says otherwise. `exports`: what the world needs the module to
+ * export, checked for TypeScript and JavaScript sources alike.
  */
-export function typecheckFilter(source: string, world: FilterWorld, cwd: string = process.cwd(), ownWit = false): TypeCheckResult {
-  if (!/\.[mc]?ts$/.test(source)) return { errors: [] };
+export function typecheckFilter(
+  source: string,
+  world: FilterWorld,
+  cwd: string = process.cwd(),
+  ownWit = false,
+  exports: readonly WorldExport[] = [],
+): TypeCheckResult {
+  const typescript = /\.[mc]?ts$/.test(source);
+  if (!typescript && exports.length === 0) return { errors: [], exportErrors: [] };
   const plan = planFor(source, world, ownWit);
-  const program = ts.createProgram({ rootNames: plan.rootNames, options: plan.options });
-  const diagnostics = [...plan.configErrors, ...ts.getPreEmitDiagnostics(program)];
-  const result: TypeCheckResult = { errors: formatDiagnostics(diagnostics, cwd) };
+  // A JavaScript source is read for the types of its exports (allowJs), not checked (checkJs).
+  const options = typescript ? plan.options : { ...plan.options, allowJs: true, checkJs: false };
+  const check = exports.length > 0 ? exportsCheckModule(source, exports) : undefined;
+  const host = ts.createCompilerHost(options);
+  const program = ts.createProgram({
+    rootNames: check === undefined ? plan.rootNames : [...plan.rootNames, check.path],
+    options,
+    host: check === undefined ? host : withExportsCheck(host, check),
+  });
+  const own = typescript ? [...plan.configErrors, ...ts.getPreEmitDiagnostics(program)].filter((d) => d.file === undefined || resolve(d.file.fileName) !== check?.path) : [];
+  const result: TypeCheckResult = {
+    errors: formatDiagnostics(own, cwd),
+    exportErrors: check === undefined ? [] : exportErrors(program, check, source, cwd),
+  };
   if (plan.tsconfig !== undefined) result.tsconfig = plan.tsconfig;
   return result;
 }

@@ -23,6 +23,8 @@ Options:
   --world-name <name>       the world in --wit to build (required with --wit)
   --no-typecheck            skip the type check of a TypeScript source (by default a
                             type error fails the build, with the source's file:line:column)
+                            and the check that the module exports what its world needs
+                            (e.g. run = command(...) for the command world)
   -h, --help                show this help
 
 Examples:
