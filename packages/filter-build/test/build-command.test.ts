@@ -2,33 +2,15 @@
 // parser picks, and the jco flags each world and backend gets.
 
 import t from 'tap';
-import { Writable } from 'node:stream';
 import { mkdtempSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { main } from '../../cli/src/main.js';
+import { runBuild } from './run-build.js';
 import { parseBuildArgs } from '../src/commands/build.js';
 import { jcoArgs, buildFilter, BuildError } from '../src/componentize.js';
 import { typecheckFilter } from '../src/typecheck.js';
 
-function sink(): { stream: Writable; text: () => string } {
-  let text = '';
-  const stream = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      text += chunk.toString();
-      done();
-    },
-  });
-  return { stream, text: () => text };
-}
-
-async function runBuild(argv: string[]): Promise<{ code: number; stderr: string; stdout: string }> {
-  const out = sink();
-  const err = sink();
-  const code = await main(['build', ...argv], { stdout: out.stream, stderr: err.stream });
-  return { code, stderr: err.text(), stdout: out.text() };
-}
 
 const dir = mkdtempSync(join(tmpdir(), 'sw-build-args-'));
 const src = join(dir, 'f.ts');

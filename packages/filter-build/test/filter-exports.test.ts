@@ -5,10 +5,10 @@
 // exports each world needs are read from the world itself.
 
 import t from 'tap';
-import { Writable } from 'node:stream';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { main } from '../../cli/src/main.js';
+import { runBuild } from './run-build.js';
 import { stageWit } from '../src/componentize.js';
 import { typecheckFilter } from '../src/typecheck.js';
 import { sdkWorldExports, worldExports, type WorldExport } from '../src/world-exports.js';
@@ -17,23 +17,6 @@ import { REPO_ROOT } from '../../../test/helpers/repo.js';
 // Real builds (QuickJS, a few seconds each on an idle machine).
 t.setTimeout(600_000);
 
-function sink(): { stream: Writable; text: () => string } {
-  let text = '';
-  const stream = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      text += chunk.toString();
-      done();
-    },
-  });
-  return { stream, text: () => text };
-}
-
-async function runBuild(argv: string[]): Promise<{ code: number; stderr: string; stdout: string }> {
-  const out = sink();
-  const err = sink();
-  const code = await main(['build', ...argv], { stdout: out.stream, stderr: err.stream });
-  return { code, stderr: err.text(), stdout: out.text() };
-}
 
 // Inside the repository (so the SDK resolves), a project of its own: no tsconfig, strict defaults.
 const project = join(REPO_ROOT, '.cache', `filter-exports-${process.pid}`);
