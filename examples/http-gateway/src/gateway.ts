@@ -32,14 +32,14 @@ export function splitTarget(pathWithQuery: string): { path: string; params: Map<
 }
 
 /**
- * Handles one request. `origin` (Sentinel's caller origin) comes from the `origin` query
- * parameter when present.
+ * Handles one request. `origin` (Sentinel's caller origin) comes from `originHeader` (the HTTP
+ * face's `x-sentinel-origin` header) when given, else from the `origin` query parameter.
  */
-export function handleRequest(sentinel: Sentinel, method: string, pathWithQuery: string): GatewayResponse {
+export function handleRequest(sentinel: Sentinel, method: string, pathWithQuery: string, originHeader?: string): GatewayResponse {
   const { path, params } = splitTarget(pathWithQuery);
   // resourceName: a valid name whatever the request holds (a cut that split a surrogate pair, control characters).
   const resource = resourceName(`${method} ${path}`, { maxBytes: 1024 });
-  const originParam = params.get('origin');
+  const originParam = originHeader !== undefined && originHeader !== '' ? originHeader : params.get('origin');
   const origin = originParam === undefined || originParam === '' ? undefined : resourceName(originParam.slice(0, MAX_PATH_CHARS), { maxBytes: 1024 });
   const entry = sentinel.entry(resource, origin === undefined ? undefined : { origin });
   if (entry.blocked) return { status: 429, body: 'blocked by flow control\n', resource }; // BLOCK recorded and flushed

@@ -46,6 +46,10 @@ t.test('HTTP: 200, 500 with fail=1, resources "<METHOD> <path>", entry and exit 
   }
   t.same(got.slice(0, 4), ['200 ok', '200 ok', '200 ok', '500 failed (fail=1)']);
   t.equal(got.filter((g) => g.startsWith('500')).length, 3);
+  // The origin from the x-sentinel-origin header, before the query parameter.
+  const withHeader = await fetch(`${server.url}/items/9?origin=from-query`, { headers: { 'x-sentinel-origin': 'app-h' } });
+  t.equal(withHeader.status, 200);
+  await withHeader.text();
   await server.stop();
   const events = allEvents(dir);
   t.same(summary(events), {
@@ -57,9 +61,11 @@ t.test('HTTP: 200, 500 with fail=1, resources "<METHOD> <path>", entry and exit 
     'EXIT GET /orders <app-a>': 3,
     'PASS POST /orders': 3,
     'EXIT POST /orders error': 3,
+    'PASS GET /items/9 <app-h>': 1,
+    'EXIT GET /items/9 <app-h>': 1,
   });
   const segments = [...readSegments(dir).values()];
-  t.equal(segments.reduce((n, d) => n + d.frames, 0), 12, 'one frame per request');
+  t.equal(segments.reduce((n, d) => n + d.frames, 0), 13, 'one frame per request');
   for (const e of events) if (e.kind === RecordKind.EXIT) t.ok(e.rtMs >= 0);
 });
 
