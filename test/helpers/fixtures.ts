@@ -5,9 +5,10 @@
 
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
+import { buildOnce, listFiles } from './build-once.js';
 import { CACHE_DIR, REPO_ROOT } from './repo.js';
 
 interface FixtureSpec {
@@ -23,15 +24,6 @@ const FIXTURES: Record<string, FixtureSpec> = {
   'append-http': { source: 'src/handler.js', world: 'append-http', flags: ['-d', 'fetch-event'] },
 };
 
-const STALE_LOCK_MS = 180_000;
-
-function listFiles(path: string): string[] {
-  if (statSync(path).isFile()) return [path];
-  return readdirSync(path, { withFileTypes: true })
-    .flatMap((e) => listFiles(join(path, e.name)))
-    .sort();
-}
-
 function inputsHash(name: string, spec: FixtureSpec): string {
   const hash = createHash('sha256');
   const inputs = [join(REPO_ROOT, 'test/fixtures', name), join(REPO_ROOT, 'packages/protocol/src'), join(REPO_ROOT, 'node_modules/@bytecodealliance/jco/package.json')];
@@ -42,31 +34,14 @@ function inputsHash(name: string, spec: FixtureSpec): string {
   return hash.digest('hex').slice(0, 16);
 }
 
-function sleepMs(ms: number): void {
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
-}
-
 /** The built fixture's path, building it first if the cache does not have this version. */
 export function fixtureComponent(name: keyof typeof FIXTURES): string {
   const spec = FIXTURES[name]!;
   const dir = join(CACHE_DIR, 'fixtures');
   const out = join(dir, `${name}-${inputsHash(name, spec)}.wasm`);
   mkdirSync(dir, { recursive: true });
-  const lock = `${out}.lock`;
-  for (;;) {
-    if (existsSync(out)) return out;
-    try {
-      mkdirSync(lock);
-      break;
-    } catch {
-      const age = Date.now() - (statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
-      if (age > STALE_LOCK_MS) rmSync(lock, { recursive: true, force: true });
-      else sleepMs(250);
-    }
-  }
   const tmp = `${out}.tmp-${process.pid}`;
-  try {
-    if (existsSync(out)) return out;
+  return buildOnce(out, tmp, () => {
     const fixtureDir = join(REPO_ROOT, 'test/fixtures', name);
     const jco = join(dirname(createRequire(import.meta.url).resolve('@bytecodealliance/jco')), 'jco.js');
     const args = [jco, 'componentize', join(fixtureDir, spec.source), '--wit', join(fixtureDir, 'wit'), '--world-name', spec.world,
@@ -75,10 +50,5 @@ export function fixtureComponent(name: keyof typeof FIXTURES): string {
     if (built.status !== 0 || !existsSync(tmp)) {
       throw new Error(`building fixture ${name} failed (exit ${built.status}):\n${built.stdout}\n${built.stderr}`);
     }
-    renameSync(tmp, out);
-    return out;
-  } finally {
-    rmSync(tmp, { force: true });
-    rmSync(lock, { recursive: true, force: true });
-  }
+  });
 }

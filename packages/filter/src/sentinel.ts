@@ -4,9 +4,11 @@
 // second), validating calls, buffering
 // records into one bounded frame,
 // flushing whole frames (one append each) when the frame is full, on flush(), and when the last
-// open entry exits; dropping and counting what cannot be written, and reporting those counts in
-// the next WRITER record. Platform access goes through a FilterHost only, so this file runs the
-// same in a component and in plain Node.
+// open entry exits; keeping the admitted entries not yet exited (a list in the order they were
+// opened), so that the end of a request or run (lifecycle.ts) can exit those left open; dropping
+// and counting what cannot be written, and reporting those counts in the next WRITER record.
+// Platform access goes through a FilterHost only, so this file runs the same in a component and
+// in plain Node.
 
 import { FrameBuilder, type ResourceRef, MAX_FRAME_BYTES, MAX_NAME_BYTES, RecordKind, bucketSecOf, isValidWriterId, mapKeyOf, segmentName, utf8Length, SHARED_WRITER } from '@sentinel-wasi/protocol/encode';
 import { FilterError, FilterErrorCode } from './errors.js';
@@ -75,6 +77,12 @@ export interface SentinelStats {
   unreportedFramesDropped: number;
   /** Entries not yet exited. */
   openEntries: number;
+  /**
+   * Entries left open by the request or run that opened them and exited when it ended
+   * (httpHandler()/command(), through exitOpenEntries()): each is a PASS whose EXIT the filter
+   * did not record itself. Not 0: a code path of the filter skips exit(), or throws after entry().
+   */
+  entriesExitedAtEnd: number;
   /** Entries refused by the verdict (each recorded as a BLOCK). */
   entriesBlocked: number;
   /** The resource map reader's counters (lookups, hits, fail-open reasons). */
@@ -84,7 +92,9 @@ export interface SentinelStats {
 /**
  * What entry() returns. When the verdict rejects the request, `blocked` is true, a BLOCK was
  * recorded, and exit() does nothing (returns 0); the caller answers the rejection (e.g. 429).
- * Otherwise a PASS was recorded and exit() must be called exactly once.
+ * Otherwise a PASS was recorded and exit() must be called exactly once. An admitted entry still
+ * open when the httpHandler() request or command() run that opened it ends is exited then
+ * (error: true if the body threw); calling its exit() after that throws E_ALREADY_EXITED.
  */
 export interface Entry {
   /** True when the request was rejected: do not do the work. */
@@ -115,6 +125,17 @@ const ID_CACHE_MS = 1000;
 /** Names whose id is kept; the cache starts over when full. */
 const ID_CACHE_LIMIT = 4096;
 
+/**
+ * Admitted entries opened so far, by every recorder of this module: each OpenEntry takes the next
+ * number, so that the end of a request exits only the entries opened since it started.
+ */
+let entriesOpened = 0;
+
+/** @internal The number the last admitted entry took (lifecycle.ts marks a request's start with it). */
+export function entryMark(): number {
+  return entriesOpened;
+}
+
 export class Sentinel {
   readonly writer: string;
   private readonly host: FilterHost;
@@ -134,6 +155,9 @@ export class Sentinel {
   private reportedFrames = 0;
   private carriesWriter = false;
   private entriesBlocked = 0;
+  private entriesExitedAtEnd = 0;
+  /** The admitted entries not yet exited, in the order they were opened: the last one (a linked list). */
+  private lastOpen: OpenEntry | null = null;
   private readonly admission: Admission;
   private readonly map: MapReader | null;
   /**
@@ -198,12 +222,45 @@ export class Sentinel {
     }
     this.add(RecordKind.PASS, startMs, ref, 0, false, count, origin);
     this.openEntries++;
-    return new OpenEntry(this, verdict, resource, origin, count, startMs, id, this.idEpoch);
+    const open = new OpenEntry(this, verdict, resource, origin, count, startMs, id, this.idEpoch, ++entriesOpened);
+    open.prev = this.lastOpen;
+    if (this.lastOpen !== null) this.lastOpen.next = open;
+    this.lastOpen = open;
+    return open;
+  }
+
+  /**
+   * Exits the admitted entries still open (those opened after `openedAfter`, an entryMark(); all
+   * by default), the last opened first, each with its EXIT at now (RT to now) and `error`; a
+   * later exit() of one of them throws E_ALREADY_EXITED. Returns how many it exited (counted in
+   * stats().entriesExitedAtEnd). httpHandler() and command() call it for every registered
+   * recorder when the request or run ends: error is true when the body threw. Never throws: an
+   * EXIT the encoder refuses (a name that only just fits a tiny maxFrameBytes) is counted as dropped.
+   */
+  exitOpenEntries(error: boolean, openedAfter = 0): number {
+    let exited = 0;
+    for (let e = this.lastOpen; e !== null && e.seq > openedAfter; e = this.lastOpen) {
+      e.exitedAtEnd();
+      exited++;
+      try {
+        this.exitEntry(e, error);
+      } catch {
+        this.recordsDropped++;
+        this.unreportedRecords++;
+      }
+    }
+    this.entriesExitedAtEnd += exited;
+    return exited;
   }
 
   /** @internal Called by OpenEntry.exit(): records the EXIT and flushes when no entry is left open. */
   exitEntry(entry: OpenEntry, error: boolean): number {
     this.openEntries--;
+    // Out of the open list (before anything that could throw).
+    if (entry.next !== null) entry.next.prev = entry.prev;
+    else this.lastOpen = entry.prev;
+    if (entry.prev !== null) entry.prev.next = entry.next;
+    entry.prev = entry.next = null;
     // An exit never precedes its entry, even when the wall clock steps back.
     const endMs = Math.max(this.host.nowMs(), entry.startMs);
     const rtMs = endMs - entry.startMs;
@@ -382,6 +439,7 @@ export class Sentinel {
       unreportedRecordsDropped: this.unreportedRecords,
       unreportedFramesDropped: this.unreportedFrames,
       openEntries: this.openEntries,
+      entriesExitedAtEnd: this.entriesExitedAtEnd,
       entriesBlocked: this.entriesBlocked,
       map: this.map === null ? null : { ...this.map.counters },
     };
@@ -518,9 +576,17 @@ class BlockedEntry implements Entry {
   }
 }
 
+/** OpenEntry.state: not exited yet, exited by its exit(), exited when its request or run ended. */
+const OPEN = 0;
+const EXITED = 1;
+const EXITED_AT_END = 2;
+
 class OpenEntry implements Entry {
   readonly blocked = false;
-  private exited = false;
+  private state = OPEN;
+  /** Neighbours in the recorder's list of open entries (null: none, or exited). */
+  prev: OpenEntry | null = null;
+  next: OpenEntry | null = null;
   constructor(
     private readonly sentinel: Sentinel,
     readonly verdict: Verdict,
@@ -531,12 +597,22 @@ class OpenEntry implements Entry {
     /** The resource's id at entry (0: none), of map epoch idEpoch. */
     readonly resourceId: number,
     readonly idEpoch: number,
+    /** Its number in the order entries were opened (entriesOpened). */
+    readonly seq: number,
   ) {}
 
   exit(options?: ExitOptions): number {
-    if (this.exited) throw new FilterError(FilterErrorCode.ALREADY_EXITED, `exit() called twice for ${JSON.stringify(this.resource)}`);
-    this.exited = true;
+    if (this.state !== OPEN) {
+      const what = this.state === EXITED ? 'twice' : 'after the request or run that opened it ended (it was exited then)';
+      throw new FilterError(FilterErrorCode.ALREADY_EXITED, `exit() called ${what} for ${JSON.stringify(this.resource)}`);
+    }
+    this.state = EXITED;
     return this.sentinel.exitEntry(this, options !== undefined && options.error === true);
+  }
+
+  /** @internal Marks the entry exited by Sentinel.exitOpenEntries() (which records its EXIT). */
+  exitedAtEnd(): void {
+    this.state = EXITED_AT_END;
   }
 }
 

@@ -1,5 +1,6 @@
 // The ends of a run and of a request: command() and httpHandler() flush every registered recorder
 // however the body ends, and command() turns `false` into wasi:cli/run's err (a thrown null).
+// Entries left open at the end are tested in entry-end.test.ts.
 
 import t from 'tap';
 import { bucketSecOf, segmentName } from '@sentinel-wasi/protocol';
@@ -55,13 +56,15 @@ t.test('httpHandler: flushes at the end of the request, even with an entry left 
   const seen: Array<[string, number]> = [];
   const handler = httpHandler((request: string, out: number) => {
     seen.push([request, out]);
-    s.entry(request); // never exited
+    s.entry(request); // never exited by the handler: exited when the request ends
     if (request === 'bad') throw new Error('handler failed');
   });
   handler.handle('GET /a', 7);
   t.same(seen, [['GET /a', 7]], 'arguments passed through');
-  t.equal(host.attempts.length, 1, 'the PASS was written although the entry is still open');
+  t.equal(host.attempts.length, 1, 'the PASS and the EXIT the end of the request added, in one frame');
   t.throws(() => handler.handle('bad', 8), { message: 'handler failed' });
   t.equal(host.attempts.length, 2);
-  t.same(decodeSegment(host.bytesOf(SEG)).events.map((e) => e.name), ['GET /a', 'bad']);
+  t.same(decodeSegment(host.bytesOf(SEG)).events.map((e) => [e.kind, e.name, 'error' in e ? e.error : null]), [
+    [0, 'GET /a', null], [2, 'GET /a', false], [0, 'bad', null], [2, 'bad', true],
+  ], 'left open: EXIT error=false; thrown: EXIT error=true (entry-end.test.ts has the details)');
 });

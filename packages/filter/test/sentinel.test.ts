@@ -25,7 +25,7 @@ t.test('entry/exit records PASS then EXIT with the response time, flushed when t
   ]);
   t.same(s.stats(), {
     recordsBuffered: 0, recordsWritten: 2, framesWritten: 1, recordsDropped: 0, framesDropped: 0,
-    unreportedRecordsDropped: 0, unreportedFramesDropped: 0, openEntries: 0, entriesBlocked: 0,
+    unreportedRecordsDropped: 0, unreportedFramesDropped: 0, openEntries: 0, entriesExitedAtEnd: 0, entriesBlocked: 0,
     map: { lookups: 2, hits: 0, noMap: 2, readFailures: 0, misses: 0, stale: 0, idle: 0, tornSlots: 0, opens: 0, cached: 0, snapshots: 0 },
   }, 'no map: the resource and its origin read as PASS (one open tried)');
 });
@@ -183,7 +183,7 @@ t.test('failed writes drop whole frames, are counted, and reported in the next W
   t.ok(failedFrames > 1, 'several frames were attempted');
   t.same(s.stats(), {
     recordsBuffered: 0, recordsWritten: 0, framesWritten: 0, recordsDropped: 30, framesDropped: failedFrames,
-    unreportedRecordsDropped: 30, unreportedFramesDropped: failedFrames, openEntries: 0, entriesBlocked: 0,
+    unreportedRecordsDropped: 30, unreportedFramesDropped: failedFrames, openEntries: 0, entriesExitedAtEnd: 0, entriesBlocked: 0,
     map: { lookups: 1, hits: 0, noMap: 1, readFailures: 0, misses: 0, stale: 0, idle: 0, tornSlots: 0, opens: 0, cached: 0, snapshots: 0 },
   }, 'the record helpers read the map once per name (for its id): no map, no id');
   t.equal(host.segments.size, 0);
