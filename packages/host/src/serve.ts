@@ -160,8 +160,11 @@ export async function serveComponent(options: ServeOptions): Promise<RunningServ
     port = await server.listen(options.port, host);
   } catch (err) {
     pool.close();
-    const code = (err as { code?: string }).code;
-    throw new HostError(code === 'EADDRINUSE' ? 'E_ADDRESS_IN_USE' : 'E_LISTEN', `cannot listen on ${host}:${options.port}: ${(err as Error).message}`);
+    // A taken port has the collector's code (Node's errno name): both commands report it alike.
+    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      throw new HostError('E_ADDRINUSE', `cannot listen on ${host}:${options.port}: the port is in use; choose another with --port N (0 picks a free one)`);
+    }
+    throw new HostError('E_LISTEN', `cannot listen on ${host}:${options.port}: ${(err as Error).message}`);
   }
   return {
     host,

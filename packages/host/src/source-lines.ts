@@ -1,8 +1,9 @@
 // Owns naming a filter's own source lines in what a component prints: `sentinel-wasi build` writes
-// `<component>.wasm.map`, a source map of the JS bundle the engine runs, and a QuickJS component
-// that throws prints a stack in bundle positions (`at parse (/entry.ts:621:64)`). This module reads
-// that map (source-map-js) and rewrites such positions to the filter's file, line and column
-// (`at parse (src/filter.ts:8:42)`), line by line; anything it cannot map is left as it was.
+// `<component>.wasm.map`, a source map of the JS bundle the engine runs, and a component that
+// throws prints a stack in bundle positions: QuickJS as `at parse (/entry.ts:621:64)`,
+// StarlingMonkey as `parse@gw.js:2210:31`. This module reads that map (source-map-js) and rewrites
+// such positions to the filter's file, line and column (`at parse (src/filter.ts:8:42)`,
+// `parse@src/gw.ts:40:31`), line by line; anything it cannot map is left as it was.
 // The wasmtime runner (scripts/wasmtime-run.js) uses it too.
 
 import { readFileSync } from 'node:fs';
@@ -10,11 +11,16 @@ import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import sourceMap from 'source-map-js';
 
 /**
- * A position in the bundle as an engine prints it: a file at the root of the guest's namespace
- * (`/entry.ts`, `/filter.js`), a 1-based line and a 1-based column. A path with more than one
- * component is a real file and is left alone.
+ * A position in the bundle as an engine prints it: the bundle's file name, a 1-based line and a
+ * 1-based column. jco names the bundle after the filter's entry module, and the engines print that
+ * name in two ways:
+ * - QuickJS at the root of the guest's namespace, in V8-like frames: `at parse (/entry.ts:621:64)`;
+ * - StarlingMonkey bare, in SpiderMonkey's frames `name@file:line:col` (the `.ts` entry's name made
+ *   `.js`): `parse@gw.js:2210:31`, `incomingHandler<@gw.js:2210:31`, `@gw.js:1:5` (top level).
+ * A path with more than one component is a real file (StarlingMonkey's own
+ * `…$handle@/tmp/…/initializer.js:12845:15`) and is left alone, as is a bare name outside a frame.
  */
-const BUNDLE_POSITION = /(?<![\w./-])\/([\w.-]+\.[cm]?[jt]sx?):(\d+):(\d+)/g;
+const BUNDLE_POSITION = /(?:(?<![\w./-])\/|(?<=@))([\w.-]+\.[cm]?[jt]sx?):(\d+):(\d+)/g;
 
 /** The source map `sentinel-wasi build` writes next to a component. */
 export function sourceMapPath(componentPath: string): string {

@@ -120,7 +120,7 @@ t.test('a read-only pin fails no request; each counts its drop', async (t) => {
   t.match(stderr, /1 requests could not write to the pin \(not-permitted 2\)/);
 });
 
-t.test('a port already in use: exit 1 with E_ADDRESS_IN_USE, nothing left running', async (t) => {
+t.test('a port already in use: exit 1 with E_ADDRINUSE (the collector\'s code), the port and how to choose another', async (t) => {
   const pin = await tempPin(t, 'serve');
   const taken = createServer();
   await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
@@ -128,5 +128,5 @@ t.test('a port already in use: exit 1 with E_ADDRESS_IN_USE, nothing left runnin
   const port = (taken.address() as { port: number }).port;
   const r = await runProcess(process.execPath, [CLI_BIN, 'serve', component, '--pin', pin, '--port', String(port), '--cache-dir', NODE_HOST_CACHE]);
   t.equal(r.code, 1);
-  t.match(r.stderr, new RegExp(`cannot listen on 127\\.0\\.0\\.1:${port}: .*EADDRINUSE.*\\(E_ADDRESS_IN_USE\\)`));
+  t.equal(r.stderr, `sentinel-wasi serve: cannot listen on 127.0.0.1:${port}: the port is in use; choose another with --port N (0 picks a free one) (E_ADDRINUSE)\n`);
 });
