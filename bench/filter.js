@@ -70,6 +70,8 @@ export function buildComponent(key) {
   const t0 = Date.now();
   const tmp = `${out}.${process.pid}.tmp.wasm`;
   execFileSync(process.execPath, [join(ROOT, 'packages/cli/bin/sentinel-wasi.js'), 'build', c.source, '--backend', c.backend, '--wit', 'bench/filter/wit', '--world-name', c.world, '-o', tmp], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+  // The source map first (the host finds it as <component>.map), then the component.
+  if (existsSync(`${tmp}.map`)) renameSync(`${tmp}.map`, `${out}.map`);
   renameSync(tmp, out);
   return { path: out, cached: false, buildSeconds: (Date.now() - t0) / 1000, bytes: statSync(out).size };
 }

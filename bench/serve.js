@@ -44,6 +44,8 @@ export function buildNoSdkGateway() {
   const t0 = Date.now();
   const tmp = `${out}.${process.pid}.tmp.wasm`;
   execFileSync(process.execPath, [BIN, 'build', 'bench/serve-nosdk/http.ts', '--world', 'http', '--wit', 'examples/http-gateway/wit', '--world-name', 'http-gateway', '-o', tmp], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+  // The source map first (the host finds it as <component>.map), then the component.
+  if (existsSync(`${tmp}.map`)) renameSync(`${tmp}.map`, `${out}.map`);
   renameSync(tmp, out);
   rmSync(`${tmp}.map`, { force: true });
   return { path: out, cached: false, buildSeconds: (Date.now() - t0) / 1000 };

@@ -70,7 +70,10 @@ export async function runComponent(options: RunOptions): Promise<RunResult> {
 }
 
 function describe(err: unknown): string {
-  if (err instanceof Error && err.name === 'ComponentError') return 'wasi:cli/run returned an error';
+  // jco's ComponentError (its name stays 'Error'): the export returned its error result.
+  if (err instanceof Error && err.constructor.name === 'ComponentError' && 'payload' in err) {
+    return "wasi:cli/run returned an error (a command() body that returned false, or a thrown error the engine turned into one)";
+  }
   if (err instanceof Error) return `${err.name}: ${err.message}`;
   return String(err);
 }

@@ -11,6 +11,7 @@ import { fixtureComponent } from '../../../test/helpers/fixtures.js';
 import { NODE_HOST_CACHE, runUnderNode } from '../../../test/helpers/node-host.js';
 import { CLI_BIN, runProcess, tempDir, tempPin } from '../../../test/helpers/repo.js';
 import { scanPin } from '../../../test/helpers/segments.js';
+import { sdkCommandFilter } from '../../../test/helpers/sdk-filter.js';
 
 const component = fixtureComponent('append-cli');
 const BUCKET = 1764000000;
@@ -27,6 +28,17 @@ t.test('an error from wasi:cli/run is exit code 1', async (t) => {
   t.equal(r.code, 1);
   t.equal(r.stdout, 'failing on purpose\n');
   t.match(r.stderr, /the component failed/);
+});
+
+t.test("a command() body that returns false: exit code 1, and one line that says so", async (t) => {
+  const pin = await tempPin(t, 'run');
+  const failing = sdkCommandFilter('returns-false', "import { command } from '@sentinel-wasi/filter';\n\nexport const run = command(() => false);\n");
+  const r = await runUnderNode({ component: failing, pin });
+  t.same(r, {
+    code: 1,
+    stdout: '',
+    stderr: 'sentinel-wasi run: the component failed: wasi:cli/run returned an error (a command() body that returned false, or a thrown error the engine turned into one)\n',
+  });
 });
 
 t.test('appends go to the pin as whole frames', async (t) => {
