@@ -1,8 +1,10 @@
-// Owns the refresh loop of `stats --watch` and `top`: render a frame, clear the screen, print it,
-// wait, again — until stopped (Ctrl-C, i.e. SIGINT, unless the caller passes its own signal) or the
-// given number of frames. A frame that fails to render shows its error and the loop goes on.
+// Owns the refresh loop of `stats --watch` (top has its own session: top-screen.ts): render a
+// frame, clear the screen, print it, wait, again — until stopped (Ctrl-C, i.e. SIGINT, unless the
+// caller passes its own signal), the given number of frames, or the reader of stdout going away
+// (EPIPE: exit 0; output.ts). A frame that fails to render shows its error and the loop goes on.
 
 import type { CommandIo } from '../cli/command.js';
+import { writeOutput } from './output.js';
 
 const CLEAR_SCREEN = '\x1b[H\x1b[2J';
 
@@ -27,7 +29,7 @@ export async function refreshLoop(io: CommandIo, render: () => Promise<string>, 
         const e = err as { code?: unknown; message?: unknown };
         text = `${String(e.message ?? err)}${typeof e.code === 'string' ? ` (${e.code})` : ''}\n`;
       }
-      io.stdout.write(CLEAR_SCREEN + text);
+      if (!(await writeOutput(io, CLEAR_SCREEN + text))) break;
       if (stop.aborted || frame + 1 >= maxFrames) break;
       await new Promise<void>((resolve) => {
         const done = () => {

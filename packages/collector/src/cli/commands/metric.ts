@@ -5,6 +5,7 @@ import { parseOptions, requirePin, str } from '../../client/args.js';
 import { escapeResource, formatDateTime } from '../../metriclog/line.js';
 import { MAX_LINES_RETURN } from '../../metriclog/search.js';
 import { searcherForPin } from '../../client/live-view.js';
+import { writeOutput } from '../../client/output.js';
 import { formatTable } from '../../client/table.js';
 import { parseTimeArg, TIME_FORMS } from '../../client/time-arg.js';
 
@@ -55,7 +56,7 @@ export const metricCommand: Command = {
     const searcher = searcherForPin(pinDir);
     const result = await searcher.findByTimeAndResource(fromMs, toMs, resource === undefined ? undefined : escapeResource(resource));
     if (v.json === true) {
-      io.stdout.write(JSON.stringify(result.lines) + '\n');
+      await writeOutput(io, JSON.stringify(result.lines) + '\n');
     } else if (result.lines.length > 0) {
       const header = ['time', 'resource', 'pass', 'block', 'success', 'exception', 'rt(ms)', 'occupied', 'concurrency'];
       const rows = result.lines.map((l) => [
@@ -63,7 +64,7 @@ export const metricCommand: Command = {
         l.resource,
         ...[l.pass, l.block, l.success, l.exception, l.rtMs, l.occupiedPass, l.concurrency].map(String),
       ]);
-      io.stdout.write(formatTable(header, rows, ['left', 'left', 'right', 'right', 'right', 'right', 'right', 'right', 'right']));
+      await writeOutput(io, formatTable(header, rows, ['left', 'left', 'right', 'right', 'right', 'right', 'right', 'right', 'right']));
     }
     if (result.lines.length === 0) {
       io.stderr.write(`sentinel-wasi metric: no lines between ${formatDateTime(fromMs)} and ${formatDateTime(toMs)}${resource === undefined ? '' : ` for ${JSON.stringify(resource)}`}\n`);

@@ -4,6 +4,7 @@ import { UsageError, type Command } from '../command.js';
 import { intOption, parseOptions, str } from '../../client/args.js';
 import { figuresTable } from '../../client/figures-table.js';
 import { loadLiveView, type ViewRequest } from '../../client/live-view.js';
+import { writeOutput } from '../../client/output.js';
 import { refreshLoop } from '../../client/refresh.js';
 
 const HELP = `Usage: sentinel-wasi stats --pin DIR [--resource R] [--url URL] [--json] [--watch [--interval MS]]
@@ -52,7 +53,7 @@ export const statsCommand: Command = {
       return `${view.sourceLine}\n${figuresTable(view)}`;
     };
     if (v.watch === true) return refreshLoop(io, render, intervalMs);
-    io.stdout.write(await render());
+    await writeOutput(io, await render()); // false: the reader went away (exit 0)
     return 0;
   },
 };

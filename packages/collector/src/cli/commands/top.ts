@@ -1,11 +1,13 @@
 // Owns `sentinel-wasi top`: a refreshing table of the busiest resources, sorted by a key chosen with
 // --sort or switched with `s` while it runs, fitted to the terminal (top-view.ts), in a terminal
-// session that q or Ctrl-C ends and that gives the terminal back as it was (top-screen.ts).
+// session that q or Ctrl-C ends and that gives the terminal back as it was (top-screen.ts); plain
+// frames without control codes when stdout is not a terminal; a quiet exit 0 when its reader goes.
 
 import type { Command } from '../command.js';
 import { intOption, parseOptions, str } from '../../client/args.js';
 import { UsageError } from '../command.js';
 import { loadLiveView } from '../../client/live-view.js';
+import { catchWriteErrors, tryWrite } from '../../client/output.js';
 import { runScreen, type ScreenOut } from '../../client/top-screen.js';
 import { isSortKey, nextSortKey, SORT_KEYS, topFrame, type SortKey } from '../../client/top-view.js';
 
@@ -16,16 +18,22 @@ from the running collector (through <pin>/collector/address.json, or --url), or 
 when none runs. On a terminal, names are shortened with … to fit its width (control characters are
 always shown escaped, e.g. \\x1b) and only the rows that fit are shown.
 
+When stdout is not a terminal (a pipe or a file), top writes no terminal control codes and reads
+no keys: it prints a plain frame (the same as --once) every interval, frames apart by a blank
+line, until Ctrl-C or SIGTERM. When the reader goes away (e.g. | head) top ends quietly, exit 0.
+
 Options:
   --pin DIR        the pin directory (required unless --url is given)
   --url URL        ask the collector at URL
   --sort KEY       ${SORT_KEYS.join(' | ')} (default busy: pass/s + block/s);
-                   highest first, name alphabetically
+                   sorts by the live per-second columns (pass/s … avgRt(ms)), not the
+                   1m columns: highest first, ties by 1m-pass + 1m-block, then name;
+                   name: alphabetically
   --limit N        rows shown at most (default 20)
   --interval MS    refresh period (default 1000)
   --once           print one table and exit (no screen clearing)
 
-Keys while it runs: s  next sort key    q or Ctrl-C  quit
+Keys on a terminal: s  next sort key    q or Ctrl-C  quit
 `;
 
 export const topCommand: Command = {
@@ -50,6 +58,7 @@ export const topCommand: Command = {
     if (!isSortKey(sortText)) throw new UsageError(`--sort must be one of ${SORT_KEYS.join(', ')}, got ${JSON.stringify(sortText)}`);
     let sortKey: SortKey = sortText;
     const out = io.stdout as NodeJS.WritableStream & ScreenOut;
+    catchWriteErrors(io.stderr);
     const note = (m: string): void => {
       io.stderr.write(`sentinel-wasi top: ${m}\n`);
     };
@@ -58,14 +67,14 @@ export const topCommand: Command = {
       return topFrame(view, { sortKey, limit, columns, rows, footer });
     };
     if (v.once === true) {
-      io.stdout.write(await frame(out.isTTY === true ? out.columns : undefined, undefined));
+      await tryWrite(out, await frame(out.isTTY === true ? out.columns : undefined, undefined)); // a failed write: nothing more to do
       return 0;
     }
     return runScreen({
       out,
       input: process.stdin,
       intervalMs,
-      render: (size) => frame(size.columns, size.rows, `sorted by ${sortKey} · s: next sort key · q: quit`),
+      render: (size) => frame(size.columns, size.rows, out.isTTY === true ? `sorted by ${sortKey} · s: next sort key · q: quit` : undefined),
       onKey: (key) => {
         if (key === 's') sortKey = nextSortKey(sortKey);
       },
