@@ -18,7 +18,7 @@ import { checkPinSafety } from '../pin/pin-safety.js';
 import { writeFileSafely } from '../pin/safe-write.js';
 import { FlowControl, MAX_CONTROL_TICK_MS } from '../map/flow-control.js';
 import { watchLogDir } from '../ingest/log-watch.js';
-import type { RuleChange } from '../rules/rule-files.js';
+import { inForceAfterError, type RuleChange } from '../rules/rule-files.js';
 import { loadOrCreateToken } from './token.js';
 import type { DaemonAddress, StatsQuery } from '../stats/types.js';
 import { Collector, type CollectorOptions } from './collector.js';
@@ -80,7 +80,7 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
   let token: string;
   const logRuleChanges = (changes: RuleChange[]): void => {
     for (const { type, status } of changes) {
-      if (status.error !== undefined) log.error({ code: status.error.code, file: status.file }, `${type} rules not loaded, the previous set stays: ${status.error.reason}`);
+      if (status.error !== undefined) log.error({ code: status.error.code, file: status.file, active: status.active }, `${type} rules not loaded: ${status.error.reason}; ${inForceAfterError(status)}`);
       else log.info({ file: status.file, active: status.active, rejected: status.rejected.length }, `${type} rules loaded`);
       for (const r of status.rejected) log.warn({ code: r.code, file: status.file, index: r.index }, `${type} rule ${r.index} rejected: ${r.reason}`);
     }

@@ -1,9 +1,10 @@
 // Owns the rule sources in the pin: `<pin>/rules/flow.json` and `<pin>/rules/degrade.json`
 // (Sentinel JSON arrays). `reload()` reads a file only when its size or mtime changed; a file that
 // parses keeps its valid rules and reports each invalid rule alone (index, code, reason); a file
-// that is not JSON (or not an array) keeps the previous set and is reported; a missing file is an
-// empty set. `save()` writes a set atomically (the project's no-follow safe write) and makes it
-// current. Each reason is reported once per file content (callers log what `reload` returns).
+// that is not JSON (or not an array) keeps the previous set (none at start-up) and is reported,
+// saying what stays in force (inForceAfterError); a missing file is an empty set. `save()` writes
+// a set atomically (the project's no-follow safe write) and makes it current. Each reason is
+// reported once per file content (callers log what `reload` returns).
 
 import { statSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,11 +14,11 @@ import { parseRules, RULE_TYPES, RuleSetError, serializeRules, type RejectedRule
 export interface RuleFileStatus {
   type: RuleType;
   file: string;
-  /** Rules in force. */
+  /** Rules in force (after an unusable file: those loaded before it, 0 at start-up). */
   active: number;
   /** Rules of the file refused alone, with their reasons. */
   rejected: RejectedRule[];
-  /** The whole file was unusable (the previous set stays): code and reason. */
+  /** The whole file was unusable (the previous set, `active` rules, stays): code and reason. */
   error?: { code: string; reason: string };
   /** When the file was last read (epoch ms), 0 before. */
   loadedAtMs: number;
@@ -26,6 +27,12 @@ export interface RuleFileStatus {
 export interface RuleChange {
   type: RuleType;
   status: RuleFileStatus;
+}
+
+/** What is in force after a file that could not be used (for its log line): the rules loaded before it, or none. */
+export function inForceAfterError(status: RuleFileStatus): string {
+  if (status.active === 0) return `no ${status.type} rules are in force until the file is fixed`;
+  return status.active === 1 ? 'the previous rule stays in force' : `the previous ${status.active} rules stay in force`;
 }
 
 export class RuleFiles {
