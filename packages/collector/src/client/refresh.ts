@@ -1,5 +1,6 @@
 // Owns the refresh loop of `stats --watch` (top has its own session: top-screen.ts): render a
-// frame, clear the screen, print it, wait, again — until stopped (Ctrl-C, i.e. SIGINT, unless the
+// frame, clear the screen, print it, wait, again (on a stdout that is not a terminal: no screen
+// clear, frames one after another with a blank line between them) — until stopped (Ctrl-C, i.e. SIGINT, unless the
 // caller passes its own signal), the given number of frames, or the reader of stdout going away
 // (EPIPE: exit 0; output.ts). A frame that fails to render shows its error and the loop goes on.
 
@@ -16,6 +17,7 @@ export interface RefreshOptions {
 
 export async function refreshLoop(io: CommandIo, render: () => Promise<string>, intervalMs: number, options: RefreshOptions = {}): Promise<number> {
   const maxFrames = options.maxFrames ?? Infinity;
+  const terminal = (io.stdout as { isTTY?: boolean }).isTTY === true;
   const own = options.stop === undefined ? new AbortController() : undefined;
   const stop = options.stop ?? own!.signal;
   const onSigint = () => own!.abort();
@@ -29,7 +31,7 @@ export async function refreshLoop(io: CommandIo, render: () => Promise<string>, 
         const e = err as { code?: unknown; message?: unknown };
         text = `${String(e.message ?? err)}${typeof e.code === 'string' ? ` (${e.code})` : ''}\n`;
       }
-      if (!(await writeOutput(io, CLEAR_SCREEN + text))) break;
+      if (!(await writeOutput(io, (terminal ? CLEAR_SCREEN : frame > 0 ? '\n' : '') + text))) break;
       if (stop.aborted || frame + 1 >= maxFrames) break;
       await new Promise<void>((resolve) => {
         const done = () => {

@@ -1,4 +1,5 @@
-// The refresh loop behind `stats --watch` and `top`: frames with a screen clear, errors shown in place.
+// The refresh loop behind `stats --watch`: frames with a screen clear on a terminal (one after
+// another, no control codes, elsewhere), errors shown in place.
 import t from 'tap';
 import { Writable } from 'node:stream';
 import { refreshLoop } from '../../src/client/refresh.js';
@@ -6,7 +7,7 @@ import { QueryError } from '../../src/client/errors.js';
 
 t.test('renders frames, shows a failing frame as its error, stops after maxFrames', async (t) => {
   let out = '';
-  const stdout = new Writable({ write: (c, _e, done) => ((out += c.toString()), done()) });
+  const stdout = Object.assign(new Writable({ write: (c, _e, done) => ((out += c.toString()), done()) }), { isTTY: true });
   let n = 0;
   const listenersBefore = process.listenerCount('SIGINT');
   const code = await refreshLoop(
@@ -23,6 +24,15 @@ t.test('renders frames, shows a failing frame as its error, stops after maxFrame
   t.equal(n, 3);
   t.equal(out, '\x1b[H\x1b[2Jframe 1\n\x1b[H\x1b[2Jno collector answers (E_UNREACHABLE)\n\x1b[H\x1b[2Jframe 3\n');
   t.equal(process.listenerCount('SIGINT'), listenersBefore, 'the SIGINT handler is removed');
+});
+
+t.test('on a stdout that is not a terminal: no screen clear, a blank line between frames', async (t) => {
+  let out = '';
+  const stdout = new Writable({ write: (c, _e, done) => ((out += c.toString()), done()) });
+  let n = 0;
+  const code = await refreshLoop({ stdout, stderr: stdout }, async () => `frame ${++n}\n`, 1, { maxFrames: 3 });
+  t.equal(code, 0);
+  t.equal(out, 'frame 1\n\nframe 2\n\nframe 3\n');
 });
 
 t.test('the stop signal ends the loop, also in the middle of a wait', async (t) => {

@@ -19,7 +19,8 @@ Options:
   --resource R     one resource: its node and one row per origin
   --url URL        ask the collector at URL (no fallback to the metric log)
   --json           print JSON instead of a table
-  --watch          refresh until interrupted (Ctrl-C)
+  --watch          refresh until interrupted (Ctrl-C); on a terminal the screen is redrawn, elsewhere
+                   (a pipe, a file) the tables follow one another, a blank line between them
   --interval MS    refresh period for --watch (default 1000)
 
 Exit codes: 0 ok, 1 no figures (collector unreachable, unknown resource, empty log), 2 bad usage.
