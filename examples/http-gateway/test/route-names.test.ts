@@ -8,10 +8,10 @@ import { MemoryHost, decodeSegment } from '../../../packages/filter/test/fake-ho
 t.test('paths that would break a name become valid names, recorded as given', async (t) => {
   const host = new MemoryHost();
   const s = new Sentinel(host);
-  const emoji = handleRequest(s, 'GET', `/${'😀'.repeat(MAX_PATH_CHARS)}`, 0);
+  const emoji = handleRequest(s, 'GET', `/${'😀'.repeat(MAX_PATH_CHARS)}`);
   t.equal(emoji.status, 200);
   t.equal(emoji.resource, `GET /${'😀'.repeat((MAX_PATH_CHARS - 2) / 2)}\ufffd`, 'the half pair the cut left becomes U+FFFD');
-  const ctl = handleRequest(s, 'GET', '/a\x1b[2J\x7fb?origin=x%00\x07y', 0);
+  const ctl = handleRequest(s, 'GET', '/a\x1b[2J\x7fb?origin=x%00\x07y');
   t.equal(ctl.resource, 'GET /a_[2J_b');
   const events = [...host.segments.keys()].flatMap((seg) => decodeSegment(host.bytesOf(seg)).events);
   t.same(
