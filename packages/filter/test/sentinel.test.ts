@@ -219,6 +219,20 @@ t.test('drops with nothing else to write: flush() writes a WRITER-only frame', a
   ]);
 });
 
+t.test('a WRITER-only frame that cannot be written either is a dropped frame too', async (t) => {
+  const host = new MemoryHost();
+  const s = new Sentinel(host);
+  host.failing = true;
+  s.entry('a').exit(); // the request's frame (PASS, EXIT) is dropped
+  s.flush(); // the frame holding just the report is dropped too
+  t.same([s.stats().recordsDropped, s.stats().framesDropped], [2, 2]);
+  host.failing = false;
+  s.flush();
+  t.same(decodeSegment(host.bytesOf(SEG0)).events, [
+    { kind: RecordKind.WRITER, tsMs: T0, name: 'shared', droppedRecords: 2, droppedFrames: 2 },
+  ]);
+});
+
 t.test('a failed WRITER frame keeps the counts and adds its own records', async (t) => {
   const host = new MemoryHost();
   const s = new Sentinel(host, { flushOnIdle: false });
