@@ -52,6 +52,10 @@ t.test('degrade rule: opens on errors, rejects for timeWindow, a good probe clos
   const tripping = await drive(agent, server.url, '/fragile?fail=1', (s) => last(s)?.status === 429);
   t.ok(tripping.filter((s) => s.status === 500).length >= 3, `errors before it opened: ${tripping.length - 1}`);
   const openedAt = last(tripping)!.atMs;
+  const breakers = async () => ((await (await fetch(`${collector.url}/api/v1/health`)).json()) as { rules: { breakers: unknown[] } }).rules.breakers;
+  const open = (await breakers()) as Array<{ resource: string; grade: number; state: string; retryAtMs: number }>;
+  t.same(open.map((b) => [b.resource, b.grade, b.state]), [['GET /fragile', 2, 'OPEN']], 'health shows the open breaker');
+  t.ok(open[0]!.retryAtMs > openedAt - TIME_WINDOW_S * 1000 && open[0]!.retryAtMs <= openedAt + TIME_WINDOW_S * 1000, 'with its retry time');
 
   // 2. It rejects for timeWindow, then a probe gets through and succeeds: 10 passes in a row = closed.
   const probing = await drive(agent, server.url, '/fragile', (s) => s.length >= 10 && s.slice(-10).every((x) => x.status === 200));
@@ -60,6 +64,7 @@ t.test('degrade rule: opens on errors, rejects for timeWindow, a good probe clos
   t.same([...new Set(probing.slice(0, probing.indexOf(firstPass)).map((s) => s.status))], [429], 'only 429 until the probe');
   t.same(new Set(probing.map((s) => s.status)), new Set([429, 200]), 'nothing but 429 and 200');
   t.same(transitions(collector.log()), ['CLOSED->OPEN', 'OPEN->HALF_OPEN', 'HALF_OPEN->CLOSED']);
+  t.same(await breakers(), [{ resource: 'GET /fragile', grade: 2, state: 'CLOSED', retryAtMs: null }], 'and then closed');
 
   // 3. Open it again; this time the probe fails: it re-opens.
   await drive(agent, server.url, '/fragile?fail=1', (s) => last(s)?.status === 429);

@@ -7,7 +7,7 @@
 // HTTP go through here too (checked, persisted, applied at the next tick). When the collector
 // stops, nothing refreshes the slots: they go stale and filters fail open.
 
-import { RuleEngine, type EngineOptions } from '../rules/engine.js';
+import { RuleEngine, type BreakerStatus, type EngineOptions } from '../rules/engine.js';
 import { RuleFiles, type RuleChange, type RuleFileStatus } from '../rules/rule-files.js';
 import { ruleType, serializeRules, type RuleType } from '../rules/rule-set.js';
 import type { BreakerTransition } from '../rules/circuit-breaker.js';
@@ -21,6 +21,8 @@ export const MAX_CONTROL_TICK_MS = 100;
 export interface FlowControlHealth {
   flow: RuleFileStatus;
   degrade: RuleFileStatus;
+  /** Each degrade rule's circuit breaker (state, and retry time when open). */
+  breakers: BreakerStatus[];
   map: MapWriterCounters & { epoch: number; slotsUsed: number; ticks: number };
 }
 
@@ -101,6 +103,7 @@ export class FlowControl {
     return {
       flow: this.files.statusOf('flow'),
       degrade: this.files.statusOf('degrade'),
+      breakers: this.engine.breakers(),
       map: { ...this.writer.counters, epoch: this.writer.epoch, slotsUsed: this.writer.size, ticks: this.ticks },
     };
   }

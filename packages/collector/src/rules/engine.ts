@@ -16,7 +16,7 @@
 // slowThresholdsMs(resource), the completions whose own RT exceeded it (per record at ingest:
 // the windows keep only RT sums).
 
-import { CircuitBreaker, type BreakerOptions, type BreakerTransition } from './circuit-breaker.js';
+import { BreakerState, CircuitBreaker, type BreakerOptions, type BreakerTransition } from './circuit-breaker.js';
 import { FlowLimiter } from './flow-limiter.js';
 import { type AdmissionLoopOptions } from './admission-loop.js';
 import { OfferedRate } from './offered-rate.js';
@@ -70,6 +70,16 @@ interface DegradeEntry {
   breaker: CircuitBreaker;
 }
 
+/** A degrade rule's circuit breaker as health reports it. */
+export interface BreakerStatus {
+  resource: string;
+  /** The rule's grade (0 slow request ratio, 1 error ratio, 2 error count). */
+  grade: number;
+  state: BreakerState;
+  /** OPEN: when the breaker lets a probe through (epoch ms); null otherwise. */
+  retryAtMs: number | null;
+}
+
 export class RuleEngine {
   private flow: FlowEntry[] = [];
   private degrade: DegradeEntry[] = [];
@@ -86,6 +96,16 @@ export class RuleEngine {
     const old = this.flow;
     this.flow = reuse(rules, (r) => JSON.stringify(writeFlowRule(r)), old, (key, rule) => ({ key, rule, limiters: new Map() }));
     return { changed: !sameKeys(old, this.flow) };
+  }
+
+  /** Each degrade rule's breaker, in rule order: its state and, when open, its retry time. */
+  breakers(): BreakerStatus[] {
+    return this.degrade.map(({ breaker: b }) => ({
+      resource: b.rule.resource,
+      grade: b.rule.grade,
+      state: b.state,
+      retryAtMs: b.state === BreakerState.OPEN ? b.retryAtMs : null,
+    }));
   }
 
   /** Replaces the degrade rules; identical rules keep their breaker (and its state). */

@@ -86,13 +86,16 @@ t.test('a breaker and a flow rule on one resource combine: open breaker blocks, 
   e.setFlowRules(flow({ resource: 'R', count: 10 }));
   e.setDegradeRules(degrade({ resource: 'R', grade: 2, count: 2, timeWindow: 3 }));
   e.tick(T0, new Map());
+  t.same(e.breakers(), [{ resource: 'R', grade: 2, state: 'CLOSED', retryAtMs: null }]);
   const failing = traffic({ R: { node: node({ passed: 100, completed: 10, errors: 3, rtSumMs: 50 }) } });
   const r = e.tick(T0 + 100, failing);
   t.same(r.verdicts, [{ resource: 'R', origin: '', verdict: { kind: 'block', untilMs: T0 + 3100 } }]);
   t.same(r.transitions.map((x) => [x.resource, x.from, x.to, x.cause, x.value]), [['R', 'CLOSED', 'OPEN', 'threshold', 3]]);
+  t.same(e.breakers(), [{ resource: 'R', grade: 2, state: 'OPEN', retryAtMs: T0 + 3100 }], 'health sees the open breaker and its retry time');
   const later = e.tick(T0 + 3100, traffic({ R: { node: node({ blocked: 50 }) } }));
   t.equal(later.verdicts[0]!.verdict.kind, 'admit', 'half-open: the probe ratio (or the flow ratio if lower)');
   t.same(later.transitions.map((x) => x.to), ['HALF_OPEN']);
+  t.same(e.breakers(), [{ resource: 'R', grade: 2, state: 'HALF_OPEN', retryAtMs: null }]);
 });
 
 t.test('reloading identical rules keeps state; a changed rule starts afresh; changed says which', async (t) => {
