@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { bucketSecOf, encodeFrames, RecordKind, segmentName, type FlowEvent } from '@sentinel-wasi/protocol';
 import { ensurePin } from '../../src/pin/pin.js';
 import { expectedSums, metricSums, prng, testSeed, withoutLines } from './helpers.js';
+import { tempDir } from '../../../../test/helpers/repo.js';
 
 const CLI = fileURLToPath(new URL('./fixtures/cli.ts', import.meta.url));
 const GRACE_MS = 300;
@@ -47,7 +48,7 @@ t.test('every record counted once across random SIGKILLs of the collector', asyn
   const seed = testSeed();
   t.comment(`seed ${seed} (replay with SW_SEED=${seed})`);
   const rand = prng(seed);
-  const pin = t.testdir();
+  const pin = await tempDir(t, 'exactly-once');
   ensurePin(pin, 'exactly');
   const written: FlowEvent[] = [];
   const names = ['alpha', 'beta', 'gamma', '资源', 'delta/with/slash'];

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { bucketSecOf, encodeFrames, RecordKind, segmentName, type FlowEvent } from '@sentinel-wasi/protocol';
 import { Collector } from '../../src/daemon/collector.js';
 import { expectedSums, metricSums, prng, testSeed, withoutLines } from './helpers.js';
+import { tempDir } from '../../../../test/helpers/repo.js';
 
 const T0 = 1_795_657_900_000;
 
@@ -21,7 +22,7 @@ t.test('random appends, torn frames, crashes and restarts: every complete record
       t.comment(`replay: SW_SEED=${seed} SENTINEL_WASI_MODEL_RUNS=1`);
       const rand = prng(seed);
       const int = (n: number): number => Math.floor(rand() * n);
-      const pin = t.testdir();
+      const pin = await tempDir(t, 'model');
       const opts = { pinDir: pin, app: 'model', graceMs: 500 + int(2000), utcOffsetMinutes: 0, readBufferBytes: 4096 + int(8192) };
       let now = T0 + int(10_000);
       let c = new Collector(opts, now);

@@ -9,6 +9,7 @@ import { bucketSecOf, RecordKind, type FlowEvent } from '@sentinel-wasi/protocol
 import { runDaemon } from '../../src/daemon/run.js';
 import { ensurePin } from '../../src/pin/pin.js';
 import { appendEvents, expectedSums, metricSums, withoutLines } from './helpers.js';
+import { tempDir } from '../../../../test/helpers/repo.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -21,7 +22,7 @@ async function until(what: string, check: () => boolean, timeoutMs = 10_000): Pr
 }
 
 t.test('a failing checkpoint write is logged, the collector reloads and nothing is lost or doubled', async (t) => {
-  const pin = t.testdir();
+  const pin = await tempDir(t, 'reload');
   ensurePin(pin, 'reload');
   const lines: string[] = [];
   const logger = pino({ level: 'info' }, new Writable({ write(chunk, _enc, cb) { lines.push(String(chunk)); cb(); } }));
@@ -58,7 +59,7 @@ t.test('a failing checkpoint write is logged, the collector reloads and nothing 
 });
 
 t.test('while cycles keep failing the daemon backs off, and the health counters never go backwards', async (t) => {
-  const pin = t.testdir();
+  const pin = await tempDir(t, 'reload');
   ensurePin(pin, 'reload');
   const lines: string[] = [];
   const logger = pino({ level: 'info' }, new Writable({ write(chunk, _enc, cb) { lines.push(String(chunk)); cb(); } }));
