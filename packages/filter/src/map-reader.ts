@@ -1,8 +1,8 @@
 // Owns the filter's side of the resource map `<pin>/map`: opening it once (and again after a
 // failure, at most once per `reopenAfterMs`), reading its header, and answering a lookup from a
 // positioned read. It fails open: a missing map, a failed or short read, a bad header, a torn,
-// stale or foreign slot, and an idle PASS slot, all give PASS (a fresh BLOCK holds past its untilMs: the collector rewrites
-// the slot when it reconsiders), and each is counted. Nothing here throws into the host. The
+// stale or foreign slot, and an idle PASS slot, all give PASS (a fresh BLOCK holds past its
+// untilMs: the collector rewrites the slot when it reconsiders), and each is counted. Nothing here throws into the host. The
 // layout is the protocol's (resource-map.ts).
 // A name's verdict read from the map (a hit; no slot, or a stale or idle one: PASS) is kept for
 // `verdictCacheMs` and answered from memory in that time: a hit never past its slot's staleness
@@ -198,10 +198,7 @@ export class MapReader {
       } else if (nowMs < e.untilMs && nowMs >= e.readAtMs && e.opening === this.opening) {
         const v = e.verdict;
         this.counters.cached++;
-        if (v.outcome === MapLookup.HIT) this.counters.hits++;
-        else if (v.outcome === MapLookup.STALE) this.counters.stale++;
-        else if (v.outcome === MapLookup.IDLE) this.counters.idle++;
-        else this.counters.misses++;
+        this.countOutcome(v.outcome);
         this.lastFromCache = true;
         this.lastVerdict = e.sdk;
         return v;
@@ -275,21 +272,20 @@ export class MapReader {
       v = lookupInWindow(window, hash, nowMs, this.lookupOptions);
     }
     if (v.tornSlots !== 0) this.counters.tornSlots += v.tornSlots;
-    switch (v.outcome) {
-      case MapLookup.HIT:
-        this.counters.hits++;
-        break;
-      case MapLookup.STALE:
-      case MapLookup.IDLE:
-        if (v.outcome === MapLookup.STALE) this.counters.stale++;
-        else this.counters.idle++;
-        // The collector may have recreated the map (a new file): look again at most once per reopenAfterMs.
-        if (nowMs - this.openedAtMs >= this.reopenAfterMs) this.drop();
-        break;
-      default:
-        this.counters.misses++;
+    this.countOutcome(v.outcome);
+    if ((v.outcome === MapLookup.STALE || v.outcome === MapLookup.IDLE) && nowMs - this.openedAtMs >= this.reopenAfterMs) {
+      // The collector may have recreated the map (a new file): look again at most once per reopenAfterMs.
+      this.drop();
     }
     return v;
+  }
+
+  /** Counts how a lookup that read the map (or its kept answer) ended: hits, stale, idle, or misses. */
+  private countOutcome(outcome: MapLookup): void {
+    if (outcome === MapLookup.HIT) this.counters.hits++;
+    else if (outcome === MapLookup.STALE) this.counters.stale++;
+    else if (outcome === MapLookup.IDLE) this.counters.idle++;
+    else this.counters.misses++;
   }
 
   /**
