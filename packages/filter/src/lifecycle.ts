@@ -19,14 +19,22 @@ export function flushAll(): void {
 }
 
 /**
- * The end of a request or run that started at `mark` (an entryMark()): every registered recorder
- * exits the admitted entries opened since then and still open (a PASS without its EXIT would
+ * Runs the body of a request or run, then ends it however the body ends: every registered
+ * recorder exits the admitted entries the body opened and left open (a PASS without its EXIT would
  * leave the collector's concurrency up for good), marked as errors when the body threw; then all
- * are flushed. Neither step throws.
+ * are flushed (neither step throws), and the body's result or error is passed on unchanged.
  */
-function endOf(mark: number, threw: boolean): void {
-  for (const r of recorders) r.exitOpenEntries(threw, mark);
-  flushAll();
+function asRequest<T>(body: () => T): T {
+  const mark = entryMark();
+  let threw = true;
+  try {
+    const result = body();
+    threw = false;
+    return result;
+  } finally {
+    for (const r of recorders) r.exitOpenEntries(threw, mark);
+    flushAll();
+  }
 }
 
 /**
@@ -38,15 +46,7 @@ function endOf(mark: number, threw: boolean): void {
 export function command(main: () => boolean | void): { run(): void } {
   return {
     run(): void {
-      const mark = entryMark();
-      let threw = true;
-      let ok: boolean | void;
-      try {
-        ok = main();
-        threw = false;
-      } finally {
-        endOf(mark, threw);
-      }
+      const ok = asRequest(main);
       // wasi:cli/run's error is unit: throwing null returns `err` under both engines (QuickJS
       // traps on an Error object there).
       if (ok === false) throw null;
@@ -65,14 +65,7 @@ export function httpHandler<Request, ResponseOut>(
 ): { handle(request: Request, responseOut: ResponseOut): void } {
   return {
     handle(request: Request, responseOut: ResponseOut): void {
-      const mark = entryMark();
-      let threw = true;
-      try {
-        handle(request, responseOut);
-        threw = false;
-      } finally {
-        endOf(mark, threw);
-      }
+      asRequest(() => handle(request, responseOut));
     },
   };
 }
