@@ -4,9 +4,11 @@
 // (`parseLimit@thrower.js:LINE:COL`). Without its map the bundle's positions are printed as they were.
 
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import t, { type Test } from 'tap';
+import { buildOnce, listFiles } from '../../../test/helpers/build-once.js';
 import { startServe } from '../../../test/helpers/node-host.js';
 import { CACHE_DIR, CLI_BIN, REPO_ROOT, runProcess, tempDir } from '../../../test/helpers/repo.js';
 
@@ -25,27 +27,24 @@ const BUILD_INPUTS = [
   'node_modules/@bytecodealliance/componentize-js/package.json',
 ];
 
-function listFiles(path: string): string[] {
-  if (statSync(path).isFile()) return [path];
-  return readdirSync(path, { withFileTypes: true })
-    .flatMap((e) => listFiles(join(path, e.name)))
-    .sort();
-}
-
 /** The fixture built with `sentinel-wasi build` (10–30 s), cached with its map under .cache/host-fixtures/ by its inputs' hash. */
-async function builtThrower(): Promise<string> {
+function builtThrower(): string {
   const hash = createHash('sha256');
   for (const file of BUILD_INPUTS.flatMap((p) => listFiles(join(REPO_ROOT, p)))) hash.update(relative(REPO_ROOT, file)).update('\0').update(readFileSync(file));
   const dir = join(CACHE_DIR, 'host-fixtures');
   const out = join(dir, `thrower-http-${hash.digest('hex').slice(0, 16)}.wasm`);
-  if (existsSync(out) && existsSync(`${out}.map`)) return out;
   mkdirSync(dir, { recursive: true });
   // Built beside its final name, so that the map's relative sources hold after the renames.
   const tmp = join(dir, `thrower-http-${process.pid}.tmp.wasm`);
-  const built = await runProcess(process.execPath, [CLI_BIN, 'build', join(REPO_ROOT, SHOWN), '-o', tmp, '--world', 'http']);
-  if (built.code !== 0) throw new Error(`building ${SHOWN} failed (exit ${built.code}):\n${built.stderr}`);
-  renameSync(`${tmp}.map`, `${out}.map`);
-  renameSync(tmp, out);
+  try {
+    buildOnce(out, tmp, () => {
+      const built = spawnSync(process.execPath, [CLI_BIN, 'build', join(REPO_ROOT, SHOWN), '-o', tmp, '--world', 'http'], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 240_000 });
+      if (built.status !== 0) throw new Error(`building ${SHOWN} failed (exit ${built.status}):\n${built.stderr}`);
+      renameSync(`${tmp}.map`, `${out}.map`); // before the component: it marks a finished build
+    });
+  } finally {
+    rmSync(`${tmp}.map`, { force: true });
+  }
   // Builds of inputs since changed (the SDK is rebuilt often) are 14 MB each: keep only this one.
   for (const old of readdirSync(dir)) {
     if (/^thrower-http-[0-9a-f]{16}\.wasm(\.map)?$/.test(old) && !join(dir, old).startsWith(out)) rmSync(join(dir, old), { force: true });
@@ -71,7 +70,7 @@ async function serveOneRequest(t: Test, component: string): Promise<{ status: nu
 }
 
 t.test('a StarlingMonkey HTTP filter that throws names thrower.ts:9 and :15 in what serve prints', async (t) => {
-  const component = await builtThrower();
+  const component = builtThrower();
   const { status, stderr } = await serveOneRequest(t, component);
   t.equal(status, 500, 'the request whose handler threw is answered 500');
   t.match(stderr, 'not a limit: many');
