@@ -3,8 +3,6 @@
 // A source file, a source map or a core module is refused here with its own code and one line,
 // instead of a transpile error that echoes the input.
 
-import { open } from 'node:fs/promises';
-
 export const WASM_HEADER_BYTES = 8;
 const MAGIC = [0x00, 0x61, 0x73, 0x6d];
 const COMPONENT_VERSION = [0x0d, 0x00, 0x01, 0x00];
@@ -17,22 +15,10 @@ export interface HeaderProblem {
   message: string;
 }
 
-/** The file's first bytes (fewer when the file is shorter). */
-export async function readHeader(path: string): Promise<Uint8Array> {
-  const file = await open(path, 'r');
-  try {
-    const head = new Uint8Array(WASM_HEADER_BYTES);
-    const { bytesRead } = await file.read(head, 0, WASM_HEADER_BYTES, 0);
-    return head.subarray(0, bytesRead);
-  } finally {
-    await file.close();
-  }
-}
-
-const startsWith = (bytes: Uint8Array, prefix: number[], at = 0): boolean => prefix.every((b, i) => bytes[at + i] === b);
+const startsWith = (bytes: Uint8Array, prefix: number[]): boolean => prefix.every((b, i) => bytes[i] === b);
 const hex = (bytes: Uint8Array): string => [...bytes].map((b) => b.toString(16).padStart(2, '0')).join(' ');
 
-/** Why the file whose first bytes are `head` is not a component, or undefined when it may be one. */
+/** Why the file whose first bytes (at most WASM_HEADER_BYTES) are `head` is not a component, or undefined when it may be one. */
 export function headerProblem(path: string, head: Uint8Array): HeaderProblem | undefined {
   if (head.length < MAGIC.length || !startsWith(head, MAGIC)) {
     return { code: 'E_NOT_WASM', message: `${path} is not a WebAssembly file (it does not start with \\0asm): ${BUILD_HINT} and run the .wasm it writes` };

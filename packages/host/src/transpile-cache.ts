@@ -12,7 +12,7 @@ import { createRequire } from 'node:module';
 import { setFlagsFromString } from 'node:v8';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { headerProblem, readHeader } from './component-file.js';
+import { headerProblem, WASM_HEADER_BYTES } from './component-file.js';
 import { defaultCacheDir } from './defaults.js';
 import { excerpt } from './excerpt.js';
 
@@ -95,14 +95,12 @@ export function sha256Hex(bytes: Uint8Array): string {
 export async function loadComponent(componentPath: string, cacheDir: string = defaultCacheDir()): Promise<LoadedComponent> {
   let bytes: Buffer;
   try {
-    // The header first: a file that is no component is refused before it is read whole.
-    const problem = headerProblem(componentPath, await readHeader(componentPath));
-    if (problem !== undefined) throw new HostError(problem.code, problem.message);
     bytes = await readFile(componentPath);
   } catch (err) {
-    if (err instanceof HostError) throw err;
     throw new HostError('E_COMPONENT_READ', `cannot read component ${componentPath}: ${(err as Error).message}`);
   }
+  const problem = headerProblem(componentPath, bytes.subarray(0, WASM_HEADER_BYTES));
+  if (problem !== undefined) throw new HostError(problem.code, problem.message);
   const hash = sha256Hex(bytes);
   const dir = join(cacheDir, 'transpiled', CACHE_LAYOUT, hash);
   let transpiled = false;
