@@ -1,8 +1,9 @@
 // Owns the refresh loop of `stats --watch` (top has its own session: top-screen.ts): render a
 // frame, clear the screen, print it, wait, again (on a stdout that is not a terminal: no screen
-// clear, frames one after another with a blank line between them) — until stopped (Ctrl-C, i.e. SIGINT, unless the
-// caller passes its own signal), the given number of frames, or the reader of stdout going away
-// (EPIPE: exit 0; output.ts). A frame that fails to render shows its error and the loop goes on.
+// clear, frames one after another with a blank line between them) — until stopped (Ctrl-C, i.e.
+// SIGINT, unless the caller passes its own signal), the given number of frames, or the reader of
+// stdout going away (EPIPE: exit 0; output.ts). A frame that fails to render shows its error and
+// the loop goes on (frameOrError, which top's session uses too).
 
 import type { CommandIo } from '../cli/command.js';
 import { writeOutput } from './output.js';
@@ -15,6 +16,16 @@ export interface RefreshOptions {
   stop?: AbortSignal;
 }
 
+/** A rendered frame; when rendering fails, its error as the frame's one line (`message (CODE)`). */
+export async function frameOrError(render: () => Promise<string>): Promise<string> {
+  try {
+    return await render();
+  } catch (err) {
+    const e = err as { code?: unknown; message?: unknown };
+    return `${String(e.message ?? err)}${typeof e.code === 'string' ? ` (${e.code})` : ''}\n`;
+  }
+}
+
 export async function refreshLoop(io: CommandIo, render: () => Promise<string>, intervalMs: number, options: RefreshOptions = {}): Promise<number> {
   const maxFrames = options.maxFrames ?? Infinity;
   const terminal = (io.stdout as { isTTY?: boolean }).isTTY === true;
@@ -24,13 +35,7 @@ export async function refreshLoop(io: CommandIo, render: () => Promise<string>, 
   if (own !== undefined) process.on('SIGINT', onSigint);
   try {
     for (let frame = 0; frame < maxFrames && !stop.aborted; frame++) {
-      let text: string;
-      try {
-        text = await render();
-      } catch (err) {
-        const e = err as { code?: unknown; message?: unknown };
-        text = `${String(e.message ?? err)}${typeof e.code === 'string' ? ` (${e.code})` : ''}\n`;
-      }
+      const text = await frameOrError(render);
       if (!(await writeOutput(io, (terminal ? CLEAR_SCREEN : frame > 0 ? '\n' : '') + text))) break;
       if (stop.aborted || frame + 1 >= maxFrames) break;
       await new Promise<void>((resolve) => {

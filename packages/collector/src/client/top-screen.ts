@@ -8,6 +8,7 @@
 // quietly with exit 0, writing nothing more.
 
 import { tryWrite, type OutputStream } from './output.js';
+import { frameOrError } from './refresh.js';
 
 const ALT_SCREEN_ON = '\x1b[?1049h';
 const ALT_SCREEN_OFF = '\x1b[?1049l';
@@ -90,13 +91,7 @@ export async function runScreen(options: ScreenOptions): Promise<number> {
   try {
     if (tty) await write(ALT_SCREEN_ON + CURSOR_HIDE);
     for (let frame = 0; !stop.signal.aborted; frame++) {
-      let text: string;
-      try {
-        text = await options.render(tty ? { columns: out.columns, rows: out.rows } : {});
-      } catch (err) {
-        const e = err as { code?: unknown; message?: unknown };
-        text = `${String(e.message ?? err)}${typeof e.code === 'string' ? ` (${e.code})` : ''}\n`;
-      }
+      const text = await frameOrError(() => options.render(tty ? { columns: out.columns, rows: out.rows } : {}));
       if (stop.signal.aborted) break;
       await write(tty ? HOME_AND_CLEAR + text : (frame === 0 ? '' : '\n') + text);
       if (stop.signal.aborted) break;
