@@ -6,9 +6,11 @@
 //   GET /api/v1/series?seconds=300                      the busiest 6 resources (minute total)
 //   GET /api/v1/series?seconds=60&resource=a&resource=b  those resources
 //   → { nowMs, startSec, endSec, seconds: [epoch s…], series: [{ resource, pass: [], block: [],
-//       success: [], exception: [], avgRtMs: [] }], truncated }
+//       success: [], exception: [], avgRtMs: [] }], unknown: [resource…], truncated }
 // Every array has one entry per second from startSec to endSec; avgRtMs is null for a second
 // without completions. A resource whose name holds `|` is found under its logged name (`_`).
+// `unknown` lists the asked-for resources the collector does not track and the metric log has no
+// line of in the range (a typo, most likely): their series are zeros, as for a quiet resource.
 
 import { escapeResource } from '../metriclog/line.js';
 import type { MetricSearcher } from '../metriclog/search.js';
@@ -67,6 +69,7 @@ export async function runSeries(search: string, query: StatsQuery, searcher: Met
     return s;
   });
   let truncated = false;
+  const withLines = new Set<ResourceSeries>();
   if (series.length > 0) {
     const found = await searcher.findByTimeAndResource(startSec * 1000, endSec * 1000, names.length === 1 ? escapeResource(names[0]!) : undefined);
     truncated = found.truncated;
@@ -75,6 +78,7 @@ export async function runSeries(search: string, query: StatsQuery, searcher: Met
       if (s === undefined) continue;
       const i = Math.floor(l.timestampMs / 1000) - startSec;
       if (i < 0 || i >= count) continue;
+      withLines.add(s);
       // Late extras are further lines for the same second: they add up.
       s.pass[i]! += l.pass;
       s.block[i]! += l.block;
@@ -88,5 +92,6 @@ export async function runSeries(search: string, query: StatsQuery, searcher: Met
     s.avgRtMs = s.success.map((n, i) => (n > 0 ? Math.round((rts[i]! / n) * 100) / 100 : null));
   }
   const seconds = Array.from({ length: count }, (_, i) => startSec + i);
-  return { status: 200, body: { nowMs, startSec, endSec, seconds, series, truncated } };
+  const unknown = series.filter((s) => !withLines.has(s) && query.resourceAt(s.resource, nowMs) === undefined).map((s) => s.resource);
+  return { status: 200, body: { nowMs, startSec, endSec, seconds, series, unknown, truncated } };
 }

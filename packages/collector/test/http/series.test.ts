@@ -56,6 +56,17 @@ t.test('exact per-second values, the `|` name found under its logged name', asyn
   t.same(r.body.seconds, [T / 1000, T / 1000 + 1, T / 1000 + 2, T / 1000 + 3]);
   t.same(orders, { resource: 'GET /orders', pass: [3, 0, 1, 0], block: [0, 0, 0, 0], success: [3, 0, 1, 0], exception: [1, 0, 0, 0], avgRtMs: [20, null, 7, null] });
   t.same(card, { resource: 'pay|card', pass: [0, 0, 1, 0], block: [0, 0, 4, 0], success: [0, 0, 0, 0], exception: [0, 0, 0, 0], avgRtMs: [null, null, null, null] });
+  t.same(r.body.unknown, []);
+});
+
+t.test('unknown: asked-for names neither tracked nor in the log range', async (t) => {
+  const q = (names: string[]) => getJson(`/api/v1/series?seconds=1&${names.map((n) => `resource=${encodeURIComponent(n)}`).join('&')}`);
+  // The last sealed second has no line for either resource: tracked ones are quiet, not unknown.
+  const quiet = await q(['GET /orders', 'pay|card', 'GET /order']);
+  t.same(quiet.body.series.map((s: any) => s.pass), [[0], [0], [0]]);
+  t.same(quiet.body.unknown, ['GET /order']);
+  const busiest = await getJson('/api/v1/series?seconds=5');
+  t.same(busiest.body.unknown, [], 'the busiest resources are all tracked');
 });
 
 t.test('a late record for a sealed second adds to that second', async (t) => {
@@ -78,5 +89,6 @@ t.test('bounded and validated parameters', async (t) => {
   t.same(one.body.series.map((s: any) => s.resource), ['GET /orders'], 'with the late 2 blocked, GET /orders leads 6 to 5');
   const unknown = await getJson('/api/v1/series?seconds=2&resource=nope');
   t.same(unknown.body.series, [{ resource: 'nope', pass: [0, 0], block: [0, 0], success: [0, 0], exception: [0, 0], avgRtMs: [null, null] }]);
+  t.same(unknown.body.unknown, ['nope'], 'a name the collector never saw is listed as unknown');
   t.equal((await fetch(server.url + '/api/v1/series', { method: 'POST' })).status, 405);
 });
