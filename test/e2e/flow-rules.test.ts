@@ -11,7 +11,7 @@ import { Agent } from 'node:http';
 import { join } from 'node:path';
 import t from 'tap';
 import { VerdictKind } from '@sentinel-wasi/protocol/encode';
-import { tempDir } from '../helpers/repo.js';
+import { CLI_BIN, runProcess, tempDir } from '../helpers/repo.js';
 import { mapVerdict, send, serveGateway, startCollector, waitFor } from './flow-support.js';
 
 const FORM = 'application/x-www-form-urlencoded';
@@ -78,6 +78,20 @@ t.test('--trust-dashboard-address: that address pushes rules without a token', a
   const r = await setRules(collector.url, RULE);
   t.same([r.status, await r.text()], [200, 'success']);
   t.same(JSON.parse(await (await fetch(`${collector.url}/getRules?type=flow`)).text()).length, 1);
+  const wrong = await setRules(collector.url, [], { authorization: 'Bearer wrong' });
+  t.same([wrong.status, await wrong.text()], [403, 'Forbidden: wrong token (E_FORBIDDEN)'], 'a wrong token is refused even from the trusted address');
+  t.same(JSON.parse(await (await fetch(`${collector.url}/getRules?type=flow`)).text()).length, 1, 'the rule stays');
+  t.match(collector.log(), /"trustDashboardAddress":"127\.0\.0\.1".*may push rules without the token/, 'the start-up log says which address is trusted');
+});
+
+t.test('--trust-dashboard-address takes an IP address only', async (t) => {
+  const pin = await tempDir(t, 'flow-trust-name');
+  for (const bad of ['localhost', 'not an ip', '127.0.0.1:8080']) {
+    const r = await runProcess(process.execPath, [CLI_BIN, 'collector', '--pin', pin, '--port', '0', '--trust-dashboard-address', bad]);
+    t.equal(r.code, 2, bad);
+    t.notOk(existsSync(join(pin, 'PIN')), 'nothing is made in the pin');
+    t.equal(r.stderr.trim().split("\n")[0], `sentinel-wasi collector: --trust-dashboard-address must be an IP address as requests come from it (e.g. 127.0.0.1 or ::1), got ${JSON.stringify(bad)} (E_USAGE)`);
+  }
 });
 
 t.test('kill the collector: filters fail open within a few seconds, nothing errors', async (t) => {

@@ -308,6 +308,7 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
     const address: DaemonAddress = { url: http.url, pid: process.pid, startedAtMs: now(), app: collector.app };
     writeFileSafely(paths.address, `${JSON.stringify(address)}\n`);
     log.info({ url: http.url }, 'http listening');
+    if (options.trustDashboardAddress !== undefined) log.info({ trustDashboardAddress: options.trustDashboardAddress }, 'requests from this address may push rules without the token');
     heartbeat = dashboardHeartbeat(options, collector.app, http.url, options.host ?? DEFAULT_HOST, now, log);
   } catch (err) {
     const e = err as NodeJS.ErrnoException;

@@ -30,10 +30,12 @@ export function plainAddress(address: string | undefined): string {
 /**
  * null when the request may go on; the answer to send otherwise. A request from `trustedAddress`
  * (the operator's explicit --trust-dashboard-address, for a Sentinel Dashboard, which sends no
- * token) goes on without one; there is no trusted address by default.
+ * token) goes on without a token; one that sends an Authorization header anyway is checked like
+ * any other (a wrong token is refused wherever it comes from). No address is trusted by default.
  */
 export function checkRequest(token: string | undefined, authorization: string | undefined, remoteAddress: string | undefined, trustedAddress: string | undefined): AuthFailure | null {
-  if (trustedAddress !== undefined && trustedAddress !== '' && plainAddress(remoteAddress) === plainAddress(trustedAddress)) return null;
+  const trusted = trustedAddress !== undefined && trustedAddress !== '' && plainAddress(remoteAddress) === plainAddress(trustedAddress);
+  if (trusted && authorization === undefined) return null;
   return checkToken(token, authorization);
 }
 

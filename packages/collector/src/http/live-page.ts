@@ -180,7 +180,9 @@ export function livePageHtml(app: string): string {
           height: 190,
           scales: { x: { time: true } },
           legend: { live: false },
-          series: [{}, ...names.map((n, k) => ({ label: n, stroke: COLORS[k % COLORS.length], width: 1.5, spanGaps: field !== 'avgRtMs' }))],
+          // Avg RT has no value in a second without completions: its points are drawn, so that a
+          // second between two empty ones still shows.
+          series: [{}, ...names.map((n, k) => ({ label: n, stroke: COLORS[k % COLORS.length], width: 1.5, spanGaps: field !== 'avgRtMs', ...(field === 'avgRtMs' ? { points: { show: true, size: 4 } } : {}) }))],
           axes: [{}, { size: 48 }],
         };
         p = { names, plot: new uPlot(opts, data, fig) };

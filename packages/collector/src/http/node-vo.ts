@@ -90,7 +90,7 @@ export function javaDouble(v: number): string {
 const MAX_CNODE_ROWS = 30;
 const MAX_NAME_WIDTH = 79;
 const COLUMNS = ['idx', 'id', 'thread', 'pass', 'blocked', 'success', 'total', 'aRt', '1m-pass', '1m-block', '1m-all', 'exception'];
-/** Column widths of Sentinel's format; the id column (here 0) is the longest matching name + 1. */
+/** Column widths of Sentinel's format; the id column (here 0) is the longest matching name (at least 2) + 1. */
 const WIDTHS = [4, 0, 10, 10, 10, 11, 9, 6, 10, 11, 9, 11];
 
 function row(cells: string[], nameWidth: number): string {
@@ -100,7 +100,8 @@ function row(cells: string[], nameWidth: number): string {
 /** The `cnode` table: nodes whose name contains `id`, at most 30, long names wrapped onto extra rows. */
 export function cnodeTable(nodes: readonly NodeSnapshot[], id: string): string {
   const matches = nodes.filter((n) => n.resource.includes(id)).slice(0, MAX_CNODE_ROWS);
-  const nameWidth = Math.min(MAX_NAME_WIDTH, Math.max(0, ...matches.map((n) => n.resource.length)));
+  // At least the header's own width: with no match (or one-letter names) `id` and `thread` stay apart.
+  const nameWidth = Math.min(MAX_NAME_WIDTH, Math.max(COLUMNS[1]!.length, ...matches.map((n) => n.resource.length)));
   let out = row(COLUMNS, nameWidth);
   matches.forEach((n, i) => {
     const name = n.resource;

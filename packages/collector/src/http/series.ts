@@ -52,6 +52,7 @@ export async function runSeries(search: string, query: StatsQuery, searcher: Met
   }
   let names = [...new Set(params.getAll('resource'))];
   if (names.length > SERIES_MAX_RESOURCES) return error(400, 'E_BAD_PARAM', `at most ${SERIES_MAX_RESOURCES} resource parameters`);
+  if (names.includes('')) return error(400, 'E_BAD_PARAM', 'resource must not be empty');
   if (names.length === 0) {
     names = query.resourcesAt(nowMs).sort(busiestByMinute).slice(0, Number(limitText)).map((n) => n.resource);
   }

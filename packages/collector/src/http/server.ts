@@ -185,6 +185,10 @@ function makeHandler(options: HttpServerOptions, stop: AbortSignal) {
     if (readOnly) await afterThisTurn();
     if (path === '/' && readOnly) {
       send(res, 200, 'text/html; charset=utf-8', page, { 'content-security-policy': LIVE_PAGE_CSP });
+    } else if (path === '/favicon.ico' && readOnly) {
+      // What a browser asks for beside the live page: no icon, and no "Unknown command" either.
+      res.writeHead(204, { 'cache-control': 'public, max-age=86400' });
+      res.end();
     } else if (path === '/metrics' && readOnly) {
       const r = await prometheus.scrape(options.nowMs(), req.headers.accept);
       send(res, 200, r.contentType, r.body);

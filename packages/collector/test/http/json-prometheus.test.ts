@@ -175,4 +175,6 @@ t.test('the live page: HTML polling the JSON API, its assets served by the colle
   t.match(await css.text(), /\.uplot/);
   const missing = await fetch(server.url + '/assets/nope.js');
   t.equal(missing.status, 404);
+  const icon = await fetch(server.url + '/favicon.ico');
+  t.same([icon.status, await icon.text()], [204, ''], 'the browser\'s icon request is answered without an error');
 });

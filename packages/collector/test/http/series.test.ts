@@ -79,7 +79,7 @@ t.test('a late record for a sealed second adds to that second', async (t) => {
 });
 
 t.test('bounded and validated parameters', async (t) => {
-  for (const bad of ['seconds=0', 'seconds=901', 'seconds=x', 'limit=21', 'limit=-1']) {
+  for (const bad of ['seconds=0', 'seconds=901', 'seconds=x', 'limit=21', 'limit=-1', 'resource=', 'resource=a&resource=']) {
     const r = await getJson(`/api/v1/series?${bad}`);
     t.same([r.status, r.body.error.code], [400, 'E_BAD_PARAM'], bad);
   }

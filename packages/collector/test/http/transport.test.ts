@@ -126,6 +126,8 @@ t.test('cnode: Sentinel fixed-width table', async (t) => {
     row(['idx', 'id', 'thread', 'pass', 'blocked', 'success', 'total', 'aRt', '1m-pass', '1m-block', '1m-all', 'exception']) +
       row(['1', '/api/订单', '4', '12.5', '2.0', '11.0', '14.5', '8.75', '700', '30', '730', '1.9']),
   );
+  const none = await get('/cnode?id=nothing-matches');
+  t.same([none.status, none.body.split('\n')], [200, ['idx id thread    pass      blocked   success    total    aRt   1m-pass   1m-block   1m-all   exception  ', '']], 'no match: the header alone, id and thread apart');
   const missing = await get('/cnode');
   t.same([missing.status, missing.body], [400, 'Invalid parameter: empty clusterNode name']);
 });

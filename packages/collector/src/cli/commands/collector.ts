@@ -3,7 +3,7 @@
 // the HTTP port it was asked for stops at once with E_ADDRINUSE (exit 1) rather than run unseen,
 // unless it was told to run without HTTP (--no-http).
 
-import { createServer } from 'node:net';
+import { createServer, isIP } from 'node:net';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { UsageError, type Command } from '../command.js';
@@ -36,12 +36,15 @@ Options:
   --max-resources N         tracked resources cap (default ${DEFAULT_MAX_RESOURCES})
   --dashboard HOST:PORT[,HOST:PORT]
                             register with these Sentinel Dashboards (heartbeat POST /registry/machine)
-  --heartbeat-ms N          dashboard heartbeat interval (default ${DEFAULT_HEARTBEAT_INTERVAL_MS}; first beat after ${DEFAULT_HEARTBEAT_FIRST_DELAY_MS / 1000} s)
+  --heartbeat-ms N          dashboard heartbeat interval (default ${DEFAULT_HEARTBEAT_INTERVAL_MS}; first beat after
+                            ${DEFAULT_HEARTBEAT_FIRST_DELAY_MS / 1000} s, or after N ms when N is shorter)
   --token TOKEN             bearer token for state-changing requests (/setRules); default: the
                             one in DIR/collector/token, created (0600, random) at first start
   --trust-dashboard-address ADDR
-                            requests from this one address may push rules without the token (a
-                            Sentinel Dashboard sends none); no address is trusted by default
+                            requests from this one IP address (as the collector sees it:
+                            127.0.0.1, ::1, 10.0.0.5, …) may push rules without the token (a
+                            Sentinel Dashboard sends none; a wrong token is still refused); no
+                            address is trusted by default
   --control-tick-ms N       run the rules engine and refresh the map every N ms (default and at most 100)
   --map-slots N             home slots of a new resource map DIR/map (default 16384)
   --log-level LEVEL         pino level (default info)
@@ -161,6 +164,10 @@ export const collectorCommand: Command = {
     const controlTickMs = intOption(values, 'control-tick-ms', 10);
     if (controlTickMs !== undefined && controlTickMs > 100) throw new UsageError('--control-tick-ms must be at most 100');
     const mapSlots = intOption(values, 'map-slots', 1);
+    const trusted = values['trust-dashboard-address'];
+    if (typeof trusted === 'string' && isIP(trusted) === 0) {
+      throw new UsageError(`--trust-dashboard-address must be an IP address as requests come from it (e.g. 127.0.0.1 or ::1), got ${JSON.stringify(trusted)}`);
+    }
     const token = typeof values.token === 'string' ? values.token : process.env.SENTINEL_WASI_TOKEN || undefined;
     if (token !== undefined && token.trim() === '') throw new UsageError('--token must not be empty');
     // The signals are taken before the daemon starts: one that arrives while it starts stops it
