@@ -45,7 +45,9 @@ export async function getJson(baseUrl: string, path: string): Promise<JsonAnswer
   try {
     res = await fetch(url, { signal: AbortSignal.timeout(FETCH_TIMEOUT_MS) });
   } catch (err) {
-    const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).name;
+    // fetch's own error is a bare "fetch failed": its cause says why (ECONNREFUSED, "bad port", …).
+    const c = (err as { cause?: { code?: string; message?: string } }).cause;
+    const cause = c?.code ?? c?.message ?? ((err as Error).name === 'TimeoutError' ? `no answer within ${FETCH_TIMEOUT_MS} ms` : (err as Error).message);
     throw new QueryError('E_UNREACHABLE', `no collector answers at ${baseUrl} (${cause})`);
   }
   const text = await res.text();

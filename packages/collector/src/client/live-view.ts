@@ -1,18 +1,20 @@
 // Owns "the live figures" the stats and top commands show, from wherever they can be had: the
 // running collector (found through `<pin>/collector/address.json`, or `--url`), or — when none runs —
 // the metric log, whose newest second stands in for the second window and whose last 60 seconds
-// stand in for the minute window.
+// stand in for the minute window. The JSON it carries for `stats --json` has one shape for both
+// (stats-json.ts); the table rows are read from the same nodes.
 
 import { join } from 'node:path';
 import { PinLayout } from '@sentinel-wasi/protocol';
 import { readPinHeader } from '@sentinel-wasi/protocol/node';
-import type { NodeSnapshot, SecondLine } from '../stats/types.js';
+import type { NodeSnapshot } from '../stats/types.js';
 import { escapeResource, formatDateTime, metricLogBaseName } from '../metriclog/line.js';
 import { MetricSearcher } from '../metriclog/search.js';
 import { TOTAL_RESOURCE } from '../stats/store.js';
 import { findDaemon, getJson } from './daemon.js';
 import { QueryError } from './errors.js';
 import { pinPaths } from '../pin/pin.js';
+import { collectorJsonAll, collectorJsonOne, loggedJsonAll, loggedJsonOne, loggedNode, type LoggedResource, type StatsNode } from './stats-json.js';
 
 /** One table row: a resource (or, for one resource, an origin) with its second and minute figures. */
 export interface FigureRow {
@@ -34,7 +36,7 @@ export interface LiveView {
   /** 'resource' for all resources, 'origin' for one resource's nodes. */
   nameColumn: 'resource' | 'origin';
   rows: FigureRow[];
-  /** What --json prints. */
+  /** What --json prints: a StatsJsonAll, or a StatsJsonOne for one resource (stats-json.ts). */
   json: unknown;
 }
 
@@ -47,7 +49,8 @@ export interface ViewRequest {
   note: (message: string) => void;
 }
 
-export function rowOfNode(name: string, n: NodeSnapshot): FigureRow {
+/** A node's table row (a concurrency the metric log cannot know is shown as 0, as before). */
+export function rowOfNode(name: string, n: StatsNode): FigureRow {
   return {
     name,
     passQps: n.second.passQps,
@@ -55,7 +58,7 @@ export function rowOfNode(name: string, n: NodeSnapshot): FigureRow {
     successQps: n.second.successQps,
     exceptionQps: n.second.exceptionQps,
     avgRtMs: n.second.avgRtMs,
-    concurrency: n.concurrency,
+    concurrency: n.concurrency ?? 0,
     minutePass: n.minute.pass,
     minuteBlock: n.minute.block,
     minuteException: n.minute.exception,
@@ -66,12 +69,12 @@ async function fromDaemon(url: string, resource: string | undefined): Promise<Li
   if (resource === undefined) {
     const r = await getJson(url, '/api/v1/resources');
     if (r.status !== 200) throw new QueryError('E_BAD_ANSWER', `${url}/api/v1/resources answered ${r.status}`);
-    const body = r.body as { nowMs: number; resources: NodeSnapshot[] };
+    const body = r.body as { nowMs: number; total: number; resources: NodeSnapshot[] };
     return {
       sourceLine: `source: collector ${url} at ${formatDateTime(body.nowMs)}`,
       nameColumn: 'resource',
       rows: body.resources.map((n) => rowOfNode(n.resource, n)),
-      json: body,
+      json: collectorJsonAll(body),
     };
   }
   const r = await getJson(url, `/api/v1/resources/${encodeURIComponent(resource)}`);
@@ -82,7 +85,7 @@ async function fromDaemon(url: string, resource: string | undefined): Promise<Li
     sourceLine: `source: collector ${url} at ${formatDateTime(body.nowMs)}; resource ${resource}`,
     nameColumn: 'origin',
     rows: [rowOfNode('(all)', body.node), ...body.origins.map((o) => rowOfNode(o.origin, o))],
-    json: body,
+    json: collectorJsonOne(body),
   };
 }
 
@@ -104,46 +107,36 @@ export function searcherForPin(pinDir: string): MetricSearcher {
   return new MetricSearcher(metricDirOf(pinDir), metricLogBaseName(appOfPin(pinDir)));
 }
 
-/** Per resource: its line of the newest logged second (zeros when it had none) and its sums over the last 60 s. */
+/** Per resource: its lines of the newest logged second (none: zeros) and its sums over the 60 s up to it. */
 async function fromLog(pinDir: string, resource: string | undefined): Promise<LiveView> {
   const searcher = searcherForPin(pinDir);
   const lastSec = await searcher.latestSecond();
   if (lastSec === undefined) throw new QueryError('E_NO_DATA', `no collector runs for ${pinDir} and its metric log (${searcher.dir}) is empty`);
   const identity = resource === undefined ? undefined : escapeResource(resource);
   const { lines } = await searcher.findByTimeAndResource((lastSec - 59) * 1000, lastSec * 1000 + 999, identity);
-  const byName = new Map<string, { last?: SecondLine; pass: number; block: number; exception: number }>();
+  const byName = new Map<string, LoggedResource>();
   for (const l of lines) {
     // The collector's live view lists resources only; the log's total line is shown when asked for by name.
     if (identity === undefined && l.resource === TOTAL_RESOURCE) continue;
-    let agg = byName.get(l.resource);
-    if (agg === undefined) byName.set(l.resource, (agg = { pass: 0, block: 0, exception: 0 }));
-    agg.pass += l.pass;
-    agg.block += l.block;
-    agg.exception += l.exception;
-    if (Math.floor(l.timestampMs / 1000) === lastSec) agg.last = l;
+    let r = byName.get(l.resource);
+    if (r === undefined) byName.set(l.resource, (r = { resource: l.resource, newest: [], minute: { pass: 0, block: 0, success: 0, exception: 0 } }));
+    r.minute.pass += l.pass;
+    r.minute.block += l.block;
+    r.minute.success += l.success;
+    r.minute.exception += l.exception;
+    if (Math.floor(l.timestampMs / 1000) === lastSec) r.newest.push(l);
   }
   if (resource !== undefined && byName.size === 0) {
     throw new QueryError('E_UNKNOWN_RESOURCE', `the metric log has no line for ${JSON.stringify(resource)} in the minute up to ${formatDateTime(lastSec * 1000)}`);
   }
-  const rows: FigureRow[] = [...byName.entries()]
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([name, agg]) => ({
-      name,
-      passQps: agg.last?.pass ?? 0,
-      blockQps: agg.last?.block ?? 0,
-      successQps: agg.last?.success ?? 0,
-      exceptionQps: agg.last?.exception ?? 0,
-      avgRtMs: agg.last?.rtMs ?? 0,
-      concurrency: agg.last?.concurrency ?? 0,
-      minutePass: agg.pass,
-      minuteBlock: agg.block,
-      minuteException: agg.exception,
-    }));
+  const nodes: StatsNode[] = [...byName.values()].sort((a, b) => (a.resource < b.resource ? -1 : a.resource > b.resource ? 1 : 0)).map(loggedNode);
+  const secondMs = lastSec * 1000;
   return {
-    sourceLine: `source: metric log (no collector running), second ${formatDateTime(lastSec * 1000)}`,
+    sourceLine: `source: metric log (no collector running), second ${formatDateTime(secondMs)}`,
     nameColumn: 'resource',
-    rows,
-    json: { source: 'metric-log', secondMs: lastSec * 1000, resources: rows },
+    rows: nodes.map((n) => rowOfNode(n.resource, n)),
+    // Asked for by name, the search kept only lines of that (escaped) name: one node.
+    json: resource === undefined ? loggedJsonAll(secondMs, nodes) : loggedJsonOne(secondMs, nodes[0]!),
   };
 }
 

@@ -93,6 +93,28 @@ t.test('stats without a running collector reads the metric log', async (t) => {
       '',
     ].join('\n'),
   );
+  // --json: the collector's shape; no line in the newest second is zeros; null: what the log cannot know.
+  const logged = (resource: string, s: [number, number, number, number, number], m: [number, number, number, number]) => ({
+    resource,
+    origin: '',
+    concurrency: null,
+    second: { passQps: s[0], blockQps: s[1], successQps: s[2], exceptionQps: s[3], totalQps: s[0] + s[1], occupiedPassQps: null, avgRtMs: s[4], minRtMs: null },
+    minute: { pass: m[0], block: m[1], success: m[2], exception: m[3], totalRequest: m[0] + m[1], rtSumMs: null, occupiedPass: null },
+  });
+  const json = await runCli('stats', '--pin', pin, '--json');
+  t.strictSame(JSON.parse(json.stdout), {
+    source: 'metric-log',
+    nowMs: T + 2000,
+    total: 2,
+    resources: [logged('/api/订单', [0, 0, 0, 0, 0], [7, 1, 7, 0]), logged('GET_/x', [7, 0, 7, 0, 3], [17, 0, 17, 2])],
+  });
+  const oneJson = await runCli('stats', '--pin', pin, '--resource', 'GET|/x', '--json');
+  t.strictSame(JSON.parse(oneJson.stdout), { source: 'metric-log', nowMs: T + 2000, node: logged('GET_/x', [7, 0, 7, 0, 3], [17, 0, 17, 2]), origins: [] });
+  // A late line for the newest second (written after it was sealed) adds to it; avgRt weighs each line's by its successes.
+  const late = makePin('late');
+  writeMetricFile(join(late, 'collector', 'metrics'), `${base}.2025-11-26`, [line(T, 'a', 3, { rtMs: 10 }), line(T, 'b', 1), line(T, 'a', 1, { rtMs: 4, block: 2 })]);
+  const lateJson = await runCli('stats', '--pin', late, '--json');
+  t.strictSame(JSON.parse(lateJson.stdout).resources[0], logged('a', [4, 2, 4, 0, 8.5], [4, 2, 4, 0]));
   const one = await runCli('stats', '--pin', pin, '--resource', 'nope');
   t.equal(one.code, 1);
   t.match(one.stderr, 'the metric log has no line for "nope" in the minute up to 2025-11-26 01:20:02 (E_UNKNOWN_RESOURCE)');
@@ -139,7 +161,8 @@ t.test('stats and top from a running collector found through address.json', asyn
     ].join('\n'),
   );
   const json = await runCli('stats', '--url', server.url, '--json');
-  t.equal(JSON.parse(json.stdout).resources.length, 3);
+  const body = JSON.parse(json.stdout);
+  t.same([Object.keys(body), body.source, body.nowMs, body.total, body.resources.length], [['source', 'nowMs', 'total', 'resources'], 'collector', T + 30_000, 3, 3]);
   const unknown = await runCli('stats', '--pin', live, '--resource', 'nope');
   t.same([unknown.code, unknown.stderr], [1, 'sentinel-wasi stats: the collector tracks no resource named "nope" (E_UNKNOWN_RESOURCE)\n']);
 
@@ -169,6 +192,9 @@ t.test('a collector that does not answer: fall back to the log, unless --url was
   t.match(r.stderr, `sentinel-wasi stats: no collector answers at ${url} (ECONNREFUSED); reading the metric log instead\n`);
   const explicit = await runCli('stats', '--url', url);
   t.same([explicit.code, explicit.stderr], [1, `sentinel-wasi stats: no collector answers at ${url} (ECONNREFUSED) (E_UNREACHABLE)\n`]);
+  // A port fetch refuses to call (a "bad port" of the fetch standard): the reason, not the error's class.
+  const badPort = await runCli('stats', '--url', 'http://127.0.0.1:1');
+  t.same([badPort.code, badPort.stderr], [1, 'sentinel-wasi stats: no collector answers at http://127.0.0.1:1 (bad port) (E_UNREACHABLE)\n']);
 });
 
 t.test('stats and top: bad flags exit 2', async (t) => {

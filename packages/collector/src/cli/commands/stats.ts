@@ -1,4 +1,5 @@
-// Owns `sentinel-wasi stats`: the live per-resource figures as a table (or JSON), once or refreshing.
+// Owns `sentinel-wasi stats`: the live per-resource figures as a table (or JSON, one shape whichever
+// the source: client/stats-json.ts), once or refreshing.
 
 import { UsageError, type Command } from '../command.js';
 import { intOption, parseOptions, str } from '../../client/args.js';
@@ -18,7 +19,10 @@ Options:
   --pin DIR        the pin directory (required unless --url is given)
   --resource R     one resource: its node and one row per origin
   --url URL        ask the collector at URL (no fallback to the metric log)
-  --json           print JSON instead of a table
+  --json           print JSON instead of a table: the same shape from the collector and from the
+                   metric log, {source, nowMs, total, resources: [{resource, origin, concurrency,
+                   second: {...}, minute: {...}}]} ({source, nowMs, node, origins} with --resource);
+                   source is "collector" or "metric-log"; null: a figure the metric log cannot know
   --watch          refresh until interrupted (Ctrl-C); on a terminal the screen is redrawn, elsewhere
                    (a pipe, a file) the tables follow one another, a blank line between them
   --interval MS    refresh period for --watch (default 1000)
