@@ -3,14 +3,19 @@
 // `wasmtime` CLI: the engine's Python embedding (wasmtime-py, the same engine version as the CLI
 // the project targets) in a virtual environment under .cache/wasmtime-venv, created on first use
 // with `python3 -m venv` and `pip install wasmtime==49.0.0` from the machine's package index.
-// The runner itself is scripts/wasmtime-run.py; the test suite's wasmtime lane uses both.
+// The runner itself is scripts/wasmtime-run.py; the test suite's wasmtime lane uses both. Before
+// Python starts, this script refuses what `sentinel-wasi run` refuses, with its codes and wording:
+// a usage error (E_USAGE, exit 2), a pin that is missing or is not a pin (E_NO_PIN, E_BAD_PIN,
+// E_PIN_NOT_DIRECTORY, exit 1: records written there would reach no collector), and a file that is
+// not a component by its first 8 bytes (E_NOT_WASM, E_NOT_COMPONENT, exit 1). It works from any
+// directory; the environment and the compile cache stay in this checkout's .cache.
 //
 //   node scripts/wasmtime-run.js --pin ./.sentinel-wasi examples/replay/dist/replay.wasm < traffic.tsv
 //   node scripts/wasmtime-run.js --setup      (create the environment only)
 //   node scripts/wasmtime-run.js --help
 
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -35,24 +40,131 @@ const HELP = `Usage: node scripts/wasmtime-run.js [options] <component.wasm> [--
        node scripts/wasmtime-run.js --setup
 
 Runs a command component (wasi:cli/run) under the wasmtime ${WASMTIME_PY_VERSION.split('.')[0]} engine through its Python
-embedding, as \`wasmtime run --dir PIN::/pin component.wasm args...\` does: the pin preopened at
-/pin and nothing else, stdin/stdout/stderr inherited, the exit code the component's (ok 0, error or
-trap 1, wasi:cli/exit its code). On first use it creates .cache/wasmtime-venv (python3 -m venv,
-pip install wasmtime==${WASMTIME_PY_VERSION} from the machine's package index). Compiled components are
-cached under .cache/wasmtime-cwasm, so only the first run of a component compiles it.
+embedding, as \`wasmtime run --dir PIN::/pin component.wasm args...\` does (here: --pin PIN): the
+pin preopened at /pin and nothing else, stdin/stdout/stderr inherited, the exit code the
+component's (ok 0, error or trap 1, wasi:cli/exit its code). On first use it creates
+.cache/wasmtime-venv in this checkout (python3 -m venv, pip install wasmtime==${WASMTIME_PY_VERSION} from the
+machine's package index); it runs from any directory. Compiled components are cached under
+.cache/wasmtime-cwasm, so only the first run of a component compiles it.
 
 Options:
-  --pin DIR          host directory preopened at /pin (it must exist)
+  --pin DIR          the pin directory, preopened at /pin (it must be a pin, with its PIN file:
+                     sentinel-wasi init --pin DIR makes one, and so does the collector)
   --pin-read-only    preopen the pin read-only
-  --env K=V          an environment variable for the component (repeatable)
+  --env NAME=VALUE   an environment variable for the component (repeatable)
   --cache-dir DIR    where compiled components are kept (default .cache/wasmtime-cwasm)
   --timing           print compile, instantiate and run times to stderr
   --compile-only     compile the component into the cache (or find it there) and exit
   --setup            create the Python environment and exit
   -h, --help         show this help
 
-Exit code 2 with a message when the environment cannot be created or the pin cannot be preopened.
+Arguments after the component (or after --) are passed to it. Input is checked before Python
+starts and refused with one line and a code, as sentinel-wasi run does: exit code 2 for a usage
+error (E_USAGE) or an environment that cannot be created; 1 for a pin that is missing or is not a
+pin (E_NO_PIN, E_BAD_PIN, E_PIN_NOT_DIRECTORY) or a file that is not a component (E_NOT_WASM,
+E_NOT_COMPONENT).
 `;
+
+/** How this script is named in its messages (the Python runner is told the same). */
+const PROG = 'node scripts/wasmtime-run.js';
+
+/** Input this script refuses: one line with a stable code (the codes and wording of `sentinel-wasi run`). */
+export class Refusal extends Error {
+  constructor(code, message) {
+    super(message);
+    this.code = code;
+    this.exitCode = code === 'E_USAGE' ? 2 : 1;
+  }
+}
+
+const usage = (message) => new Refusal('E_USAGE', message);
+
+/** The lines a refusal prints on stderr: E_USAGE adds where the usage is, as `sentinel-wasi run` does. */
+export function refusalText(err) {
+  const hint = err.code === 'E_USAGE' ? `Run '${PROG} --help' for usage.\n` : '';
+  return `wasmtime-run: ${err.message} (${err.code})\n${hint}`;
+}
+
+const VALUE_OPTIONS = { '--pin': 'DIR', '--env': 'NAME=VALUE', '--cache-dir': 'DIR' };
+const FLAG_OPTIONS = ['--pin-read-only', '--timing', '--compile-only', '--setup'];
+
+/**
+ * The script's command line: its options up to the component (or up to --), then the component,
+ * then the component's arguments (an optional -- after the component is dropped). Throws E_USAGE.
+ */
+export function parseRunArgs(argv) {
+  const opts = { help: false, setup: false, pin: undefined, pinReadOnly: false, env: [], cacheDir: undefined, timing: false, compileOnly: false };
+  let rest = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '-h' || arg === '--help') return { ...opts, help: true, component: undefined, guestArgs: [] };
+    if (arg === '--') {
+      rest = argv.slice(i + 1);
+      break;
+    }
+    if (!arg.startsWith('-') || arg === '-') {
+      rest = argv.slice(i);
+      break;
+    }
+    const eq = arg.indexOf('=');
+    const name = arg.startsWith('--') && eq > 0 ? arg.slice(0, eq) : arg;
+    if (name in VALUE_OPTIONS) {
+      const value = name === arg ? argv[++i] : arg.slice(eq + 1);
+      if (value === undefined || value === '') throw usage(`${name} needs a value: ${name} ${VALUE_OPTIONS[name]}`);
+      if (name === '--pin') opts.pin = value;
+      if (name === '--cache-dir') opts.cacheDir = value;
+      if (name === '--env') {
+        if (value.indexOf('=') <= 0) throw usage(`--env expects NAME=VALUE, got ${JSON.stringify(value)}`);
+        opts.env.push(value);
+      }
+    } else if (FLAG_OPTIONS.includes(arg)) {
+      if (arg === '--pin-read-only') opts.pinReadOnly = true;
+      if (arg === '--timing') opts.timing = true;
+      if (arg === '--compile-only') opts.compileOnly = true;
+      if (arg === '--setup') opts.setup = true;
+    } else {
+      throw usage(`unknown option ${arg}`);
+    }
+  }
+  const guestArgs = rest[1] === '--' ? rest.slice(2) : rest.slice(1);
+  return { ...opts, component: rest[0], guestArgs };
+}
+
+/** The checks of `sentinel-wasi run` (the host's pin-check.ts): the pin must be a directory with a PIN a collector accepts. */
+export async function checkPin(pinDir) {
+  const { checkPinDir } = await import('@sentinel-wasi/host/commands');
+  let found;
+  try {
+    found = checkPinDir(pinDir);
+  } catch (err) {
+    throw new Refusal(err.code, err.message);
+  }
+  if (found === 'missing') throw new Refusal('E_NO_PIN', `pin ${pinDir} does not exist (create it with: sentinel-wasi init --pin ${pinDir})`);
+}
+
+/** The component file must exist (a usage error, as in `sentinel-wasi run`). */
+export function checkComponentExists(path) {
+  if (!existsSync(path) || !statSync(path).isFile()) throw usage(`component file not found: ${path}`);
+}
+
+/** The component file must start as a component does (the host's component-file.ts: same codes, same words). */
+export async function checkComponentHeader(path) {
+  const { headerProblem, WASM_HEADER_BYTES } = await import('@sentinel-wasi/host/commands');
+  const head = Buffer.alloc(WASM_HEADER_BYTES);
+  let length;
+  try {
+    const fd = openSync(path, 'r');
+    try {
+      length = readSync(fd, head, 0, WASM_HEADER_BYTES, 0);
+    } finally {
+      closeSync(fd);
+    }
+  } catch (err) {
+    throw new Refusal('E_COMPONENT_READ', `cannot read component ${path}: ${err.message}`);
+  }
+  const problem = headerProblem(path, head.subarray(0, length));
+  if (problem !== undefined) throw new Refusal(problem.code, problem.message);
+}
 
 function venvWorks() {
   return existsSync(VENV_PYTHON) && spawnSync(VENV_PYTHON, ['-c', 'import wasmtime.component'], { stdio: 'ignore' }).status === 0;
@@ -102,15 +214,6 @@ export function ensureWasmtimeVenv() {
   return VENV_PYTHON;
 }
 
-/** The component path among the runner's own arguments (the first that is not an option or its value). */
-export function componentArg(own) {
-  for (let i = 0; i < own.length; i++) {
-    if (['--pin', '--env', '--cache-dir'].includes(own[i])) i++;
-    else if (!own[i].startsWith('-')) return own[i];
-  }
-  return undefined;
-}
-
 /**
  * A maker of line rewriters from the component's source map (`<component>.map`, written by
  * `sentinel-wasi build`, read by the Node host's reader), or undefined without a map: the runner's
@@ -126,7 +229,10 @@ async function sourceLinesFor(component) {
 /** Runs the Python runner; with source lines, its stderr is rewritten line by line to the filter's lines. */
 function runRunner(python, args, newRewriter) {
   return new Promise((resolvePromise) => {
-    const child = spawn(python, args, { stdio: ['inherit', 'inherit', newRewriter === undefined ? 'inherit' : 'pipe'] });
+    const child = spawn(python, args, {
+      stdio: ['inherit', 'inherit', newRewriter === undefined ? 'inherit' : 'pipe'],
+      env: { ...process.env, WASMTIME_RUN_PROG: PROG }, // the runner names this script in its usage errors
+    });
     let rewriter;
     if (newRewriter !== undefined) {
       rewriter = newRewriter((text) => process.stderr.write(text));
@@ -143,11 +249,43 @@ function runRunner(python, args, newRewriter) {
   });
 }
 
+/** The Python runner's arguments for a parsed command line (the pin absolute, the cache this checkout's unless given). */
+function runnerArgs(opts, pinDir) {
+  return [
+    WASMTIME_RUNNER,
+    '--cache-dir',
+    opts.cacheDir ?? CWASM_DIR,
+    ...(pinDir === undefined ? [] : ['--pin', pinDir]),
+    ...(opts.pinReadOnly ? ['--pin-read-only'] : []),
+    ...opts.env.flatMap((pair) => ['--env', pair]),
+    ...(opts.timing ? ['--timing'] : []),
+    ...(opts.compileOnly ? ['--compile-only'] : []),
+    opts.component,
+    '--',
+    ...opts.guestArgs,
+  ];
+}
+
 async function main(argv) {
-  const own = argv.indexOf('--') < 0 ? argv : argv.slice(0, argv.indexOf('--'));
-  if (own.includes('-h') || own.includes('--help')) {
-    process.stdout.write(HELP);
-    return 0;
+  let opts;
+  let pinDir;
+  try {
+    opts = parseRunArgs(argv);
+    if (opts.help) {
+      process.stdout.write(HELP);
+      return 0;
+    }
+    if (!opts.setup) {
+      if (opts.component === undefined) throw usage('expected a component file, got none');
+      checkComponentExists(opts.component);
+      pinDir = opts.pin === undefined ? undefined : resolve(opts.pin); // absolute, as run makes it
+      if (pinDir !== undefined && !opts.compileOnly) await checkPin(pinDir);
+      await checkComponentHeader(opts.component);
+    }
+  } catch (err) {
+    if (!(err instanceof Refusal)) throw err;
+    process.stderr.write(refusalText(err));
+    return err.exitCode;
   }
   let python;
   try {
@@ -156,13 +294,12 @@ async function main(argv) {
     process.stderr.write(`wasmtime-run: ${err.message}\n`);
     return 2;
   }
-  if (own.includes('--setup')) {
+  if (opts.setup) {
     process.stderr.write(`wasmtime-run: ${VENV_DIR} has wasmtime ${WASMTIME_PY_VERSION}\n`);
     return 0;
   }
-  const hasCacheDir = own.includes('--cache-dir');
-  const newRewriter = await sourceLinesFor(componentArg(own));
-  return runRunner(python, [WASMTIME_RUNNER, ...(hasCacheDir ? [] : ['--cache-dir', CWASM_DIR]), ...argv], newRewriter);
+  const newRewriter = await sourceLinesFor(opts.component);
+  return runRunner(python, runnerArgs(opts, pinDir), newRewriter);
 }
 
 if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

@@ -10,11 +10,16 @@ usage: wasmtime-run.py [--pin DIR] [--pin-read-only] [--cache-dir DIR] [--env K=
                        [--timing] [--compile-only] component.wasm [-- args...]
 
 Run it through scripts/wasmtime-run.js, which creates the Python environment with wasmtime-py on
-first use (node scripts/wasmtime-run.js --help).
+first use (node scripts/wasmtime-run.js --help) and refuses a bad pin or component before Python
+starts. What this runner still refuses (a usage error, a component file it cannot read or compile,
+a component without wasi:cli/run) is one line with a code, no traceback; traps and a component's
+own failure are reported as the engine reports them. Messages name the script the user ran
+($WASMTIME_RUN_PROG, set by wasmtime-run.js).
 """
 
 import argparse
 import hashlib
+import json
 import os
 import sys
 import tempfile
@@ -28,10 +33,45 @@ from wasmtime.component import Component, Linker
 # Part of the cache key: a .cwasm only loads into the engine version that wrote it.
 ENGINE_TAG = "wasmtime-49"
 
+PROG = os.environ.get("WASMTIME_RUN_PROG", "wasmtime-run.py")
+
+
+class Refusal(Exception):
+    """Input this runner refuses: one line with a stable code (exit 2 for E_USAGE, else 1)."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+
+
+def refuse(err: Refusal) -> int:
+    print(f"wasmtime-run: {err} ({err.code})", file=sys.stderr)
+    if err.code == "E_USAGE":
+        print(f"Run '{PROG} --help' for usage.", file=sys.stderr)
+        return 2
+    return 1
+
+
+class ArgumentParser(argparse.ArgumentParser):
+    """argparse, its errors printed as the runner's other refusals (E_USAGE)."""
+
+    def error(self, message):
+        sys.exit(refuse(Refusal("E_USAGE", message)))
+
+
+def one_line(err: Exception) -> str:
+    """The engine's multi-line error ("...\n\nCaused by:\n    ...") as one line."""
+    return ": ".join(line.strip() for line in str(err).splitlines() if line.strip() and line.strip() != "Caused by:")
+
 
 def load_component(engine: Engine, path: str, cache_dir: str, timing: bool) -> Component:
-    with open(path, "rb") as f:
-        wasm = f.read()
+    try:
+        with open(path, "rb") as f:
+            wasm = f.read()
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+        raise Refusal("E_USAGE", f"component file not found: {path}")
+    except OSError as err:
+        raise Refusal("E_COMPONENT_READ", f"cannot read component {path}: {err.strerror}")
     key = hashlib.sha256(wasm).hexdigest()
     cached = os.path.join(cache_dir, f"{key}-{ENGINE_TAG}.cwasm")
     if os.path.exists(cached):
@@ -41,7 +81,10 @@ def load_component(engine: Engine, path: str, cache_dir: str, timing: bool) -> C
             print(f"timing: deserialize {1000 * (time.monotonic() - started):.0f} ms", file=sys.stderr)
         return component
     started = time.monotonic()
-    component = Component(engine, wasm)
+    try:
+        component = Component(engine, wasm)
+    except WasmtimeError as err:
+        raise Refusal("E_COMPILE", f"cannot compile {path}: {one_line(err)}")
     if timing:
         print(f"timing: compile {1000 * (time.monotonic() - started):.0f} ms", file=sys.stderr)
     os.makedirs(cache_dir, exist_ok=True)
@@ -53,16 +96,27 @@ def load_component(engine: Engine, path: str, cache_dir: str, timing: bool) -> C
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--pin", help="host directory preopened at /pin")
+    try:
+        return run()
+    except Refusal as err:
+        return refuse(err)
+
+
+def run() -> int:
+    parser = ArgumentParser(prog=PROG, description=__doc__.split("\n\n")[0])
+    parser.add_argument("--pin", metavar="DIR", help="host directory preopened at /pin")
     parser.add_argument("--pin-read-only", action="store_true", help="preopen the pin read-only")
-    parser.add_argument("--cache-dir", default=os.path.join(".cache", "wasmtime-cwasm"))
-    parser.add_argument("--env", action="append", default=[], help="K=V for the component (repeatable)")
+    parser.add_argument("--cache-dir", metavar="DIR", default=os.path.join(".cache", "wasmtime-cwasm"))
+    parser.add_argument("--env", action="append", default=[], metavar="NAME=VALUE", help="for the component (repeatable)")
     parser.add_argument("--timing", action="store_true", help="print compile/instantiate/run times to stderr")
     parser.add_argument("--compile-only", action="store_true", help="compile (or find in the cache) and exit")
     parser.add_argument("component")
-    parser.add_argument("args", nargs=argparse.REMAINDER)
+    args_action = parser.add_argument("args", nargs=argparse.REMAINDER, help="arguments for the component (after --)")
+    args_action.required = False  # argparse makes a REMAINDER positional required: no arguments at all would name it
     opts = parser.parse_args()
+    for pair in opts.env:
+        if pair.find("=") <= 0:
+            parser.error(f"--env expects NAME=VALUE, got {json.dumps(pair)}")
 
     engine = Engine(Config())
     component = load_component(engine, opts.component, opts.cache_dir, opts.timing)
@@ -95,8 +149,7 @@ def main() -> int:
         instance = linker.instantiate(store, component)
         run_interface = instance.get_export_index(store, "wasi:cli/run@0.2.0")
         if run_interface is None:
-            print("wasmtime-run: the component does not export wasi:cli/run", file=sys.stderr)
-            return 2
+            raise Refusal("E_NOT_COMMAND", f"{opts.component} does not export wasi:cli/run (is it an HTTP component? serve it: sentinel-wasi serve or wasmtime serve)")
         run = instance.get_func(store, instance.get_export_index(store, "run", run_interface))
         ran = time.monotonic()
         result = run(store)
@@ -107,7 +160,12 @@ def main() -> int:
         return 1
     if opts.timing:
         print(f"timing: instantiate {1000 * (ran - started):.1f} ms, run {1000 * (time.monotonic() - ran):.1f} ms", file=sys.stderr)
-    return 0 if getattr(result, "tag", "ok") == "ok" else 1
+    if getattr(result, "tag", "ok") == "ok":
+        return 0
+    # wasmtime run exits 1 silently here; the line is sentinel-wasi run's
+    print("wasmtime-run: the component failed: wasi:cli/run returned an error (a command() body that returned false, "
+          "or a thrown error the engine turned into one)", file=sys.stderr)
+    return 1
 
 
 if __name__ == "__main__":

@@ -7,5 +7,8 @@ import { serveCommand } from './serve.js';
 
 export type { Command, CommandIo } from './command.js';
 export { CommandError, UsageError } from './command.js';
+// The checks `run` makes before anything loads, for other runners (scripts/wasmtime-run.js).
+export { checkPinDir } from './pin-check.js';
+export { headerProblem, WASM_HEADER_BYTES, type HeaderProblem } from '../component-file.js';
 
 export const commands: Command[] = [runCommand, serveCommand];
