@@ -8,7 +8,7 @@
 // - every numeric health counter: running totals as counters `sentinel_wasi_<name>_total`, levels
 //   (lagBytes, segmentsActive, segmentsBadName) as gauges; the last checkpoint time;
 // - per resource (label `resource`): running totals since start over sealed seconds as counters
-//   (`sentinel_wasi_resource_{pass,block,success,exception}_total`), and gauges of the live second
+//   (`sentinel_wasi_resource_{pass,block,success,exception,rt_ms}_total`), and gauges of the live second
 //   window (`..._qps`, `..._avg_rt_ms`) and of the in-flight `..._concurrency`.
 // Label cardinality is bounded: at most `maxResources` resources (busiest by minute total, then by
 // name) get series; how many were left out is `sentinel_wasi_resources_omitted`.
@@ -63,6 +63,7 @@ const RESOURCE_COUNTERS: Array<[string, string, keyof ResourceTotals]> = [
   ['sentinel_wasi_resource_block_total', 'Blocked entries since the collector started (sealed seconds).', 'block'],
   ['sentinel_wasi_resource_success_total', 'Completed entries since the collector started (sealed seconds).', 'success'],
   ['sentinel_wasi_resource_exception_total', 'Errored completions since the collector started (sealed seconds).', 'exception'],
+  ['sentinel_wasi_resource_rt_ms_total', 'Sum of the response times (ms) of the completions since the collector started (sealed seconds).', 'rtSumMs'],
 ];
 
 const RESOURCE_GAUGES: Array<[string, string, (n: NodeSnapshot) => number]> = [

@@ -96,6 +96,7 @@ export class SecondBatch {
         // Java clients never fill this column on the logging path (always 0); neither do we.
         concurrency: 0,
         classification: 0,
+        rtSumMs: rt,
       };
     }
     return lines;

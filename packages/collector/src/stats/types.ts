@@ -54,6 +54,11 @@ export interface SecondLine {
   concurrency: number;
   /** Sentinel resource type: 0 common, 1 web, 2 RPC, 3 gateway, 4 SQL. */
   classification: number;
+  /**
+   * The exact ΣRT (ms) behind rtMs, on lines the collector seals from its own rows; absent on lines
+   * read back from the metric log (which keeps the integer average only).
+   */
+  rtSumMs?: number;
 }
 
 /** A resource's running totals since the collector started, over its sealed seconds. */
@@ -62,6 +67,8 @@ export interface ResourceTotals {
   block: number;
   success: number;
   exception: number;
+  /** ΣRT of the completions (success) counted, ms. */
+  rtSumMs: number;
 }
 
 /** Integer counters of what was counted, skipped and dropped; every one visible in /api/v1/health. */

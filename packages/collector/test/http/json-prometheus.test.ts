@@ -22,9 +22,9 @@ const nodes = [
   node('quiet', '', {}, {}),
 ];
 const totals = new Map([
-  ['GET /订单/{id}', { pass: 1000, block: 0, success: 990, exception: 12 }],
-  ['say "hi"\\now', { pass: 0, block: 77, success: 0, exception: 0 }],
-  ['quiet', { pass: 1, block: 0, success: 1, exception: 0 }],
+  ['GET /订单/{id}', { pass: 1000, block: 0, success: 990, exception: 12, rtSumMs: 4457 }],
+  ['say "hi"\\now', { pass: 0, block: 77, success: 0, exception: 0, rtSumMs: 0 }],
+  ['quiet', { pass: 1, block: 0, success: 1, exception: 0, rtSumMs: 3 }],
 ]);
 const query = new FixedStatsQuery(nodes, h, totals);
 const server = await startHttpServer({ query, app: 'demo', metricDir: dir, host: '127.0.0.1', port: 0, nowMs: () => NOW, maxPrometheusResources: 2 });
@@ -114,6 +114,8 @@ t.test('/metrics: Prometheus text from prom-client, counters and gauges, bounded
   t.equal(samples.get('sentinel_wasi_resource_pass_total{resource="GET /订单/{id}"}'), '1000');
   t.equal(types.get('sentinel_wasi_resource_pass_total'), 'counter');
   t.equal(samples.get('sentinel_wasi_resource_exception_total{resource="GET /订单/{id}"}'), '12');
+  t.equal(samples.get('sentinel_wasi_resource_rt_ms_total{resource="GET /订单/{id}"}'), '4457');
+  t.equal(types.get('sentinel_wasi_resource_rt_ms_total'), 'counter');
   t.equal(samples.get('sentinel_wasi_resource_pass_qps{resource="GET /订单/{id}"}'), '3');
   t.equal(types.get('sentinel_wasi_resource_pass_qps'), 'gauge');
   t.equal(samples.get('sentinel_wasi_resource_avg_rt_ms{resource="GET /订单/{id}"}'), '4.5');

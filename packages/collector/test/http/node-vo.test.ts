@@ -17,7 +17,7 @@ t.test('cnode wraps a name longer than 79 characters onto a continuation row', a
   t.equal(rows[2], '    ' + 'TAIL'.padEnd(80) + ' '.repeat(10 + 10 + 10 + 11 + 9 + 6 + 10 + 11 + 9 + 11));
   t.match(rows[3], /^2   short-r\s+0 {9}0\.0 {7}0\.0 {7}0\.0 {8}0\.0 {6}0\.0 {3}0 {9}0 {10}0 {8}0\.0 +$/);
   t.equal(rows[4], '');
-  t.equal(cnodeTable([node('a', '', {}, {})], 'zzz'), 'idx ' + 'id'.padEnd(1) + 'thread    pass      blocked   success    total    aRt   1m-pass   1m-block   1m-all   exception  \n');
+  t.equal(cnodeTable([node('a', '', {}, {})], 'zzz'), 'idx ' + 'id'.padEnd(3) + 'thread    pass      blocked   success    total    aRt   1m-pass   1m-block   1m-all   exception  \n', 'no match: the id column is at least as wide as its header');
 });
 
 t.test('NodeVo truncates rates and RT to integers as (long) casts do', async (t) => {

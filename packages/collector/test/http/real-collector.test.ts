@@ -99,6 +99,8 @@ t.test('after sealing: /metric answers the dashboard from the real metric log', 
   t.match(prom, /\nsentinel_wasi_resource_success_total\{resource="GET\|\/x"\} 1\n/);
   t.match(prom, /\nsentinel_wasi_resource_block_total\{resource="\/api\/订单"\} 1\n/);
   t.match(prom, /\nsentinel_wasi_resource_exception_total\{resource="\/api\/订单"\} 1\n/);
+  t.match(prom, /\nsentinel_wasi_resource_rt_ms_total\{resource="\/api\/订单"\} 36\n/, 'ΣRT of its 4 completions');
+  t.match(prom, /\nsentinel_wasi_resource_rt_ms_total\{resource="GET\|\/x"\} 5\n/);
   const byId = parseMetricBodyAsDashboard((await get(`/metric?startTime=${T}&endTime=${T + 6000}&identity=GET_%2Fx`)).body);
   t.same(byId.map((l) => l.timestamp - T), [1000, 2000]);
 });
