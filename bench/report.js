@@ -399,6 +399,15 @@ export function renderMarkdown(j) {
     p(`ingest loop only (${F(pr.sampledMs, 0)} ms sampled). Profile: \`${pr.file}\` (not committed; open it in Chrome DevTools).`);
     p();
     p(table(['self %', 'total %', 'frame'], pr.rows.map((x) => [F(x.selfPct), F(x.totalPct), `\`${x.frame}\``])));
+    if (pr.lines?.length) {
+      p();
+      p('The hottest source lines of the compiled collector and protocol (self time by the line each sample was on, share of all');
+      p('samples in the timed loop; a line that first touches a node, a bucket or a Map entry pays for its cache miss). V8 reports');
+      p('the lines of a function inlined from another file against the caller\'s file: a row whose code is not of its function');
+      p('(a constant\'s declaration, say) is such a line of the inlined function (e.g. counters.ts, whose rules every node applies).');
+      p();
+      p(table(['self %', 'line', 'function', 'code'], pr.lines.map((x) => [F(x.selfPct), `\`${x.where}\``, `\`${x.fn}\``, `\`${x.code.replace(/\|/g, '\\|').slice(0, 90)}\``])));
+    }
     if (pr.categories) {
       p();
       p(`Self time by where the code lives: ${pr.categories.filter((c) => c.selfPct >= 0.5).map((c) => `${c.category} ${F(c.selfPct)} %`).join('; ')}.`);

@@ -11,7 +11,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runChild } from './lib/child.js';
 import { codeFacts, collectMeta } from './lib/meta.js';
-import { topFrames } from './lib/profile.js';
+import { topFrames, topLines } from './lib/profile.js';
 import { evaluateGoals, renderMarkdown } from './report.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -87,9 +87,13 @@ async function main() {
   await step('profile', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sw-bench-cpuprof-'));
     try {
-      const r = await runChild(ingestFile, 'profileIngest', { events: plan.profileEvents, seed: opts.seed, rounds: 4 }, { nodeArgs: ['--cpu-prof', '--cpu-prof-dir', dir] });
+      // The compiled collector (dist/, built above): its positions are real source lines, so the
+      // profile can say which line of a function the time goes to.
+      const env = { SW_BENCH_COLLECTOR_SRC: join(ROOT, 'packages/collector/dist/') };
+      const r = await runChild(ingestFile, 'profileIngest', { events: plan.profileEvents, seed: opts.seed, rounds: 4 }, { nodeArgs: ['--cpu-prof', '--cpu-prof-dir', dir], env });
       const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
       const top = topFrames(join(dir, file), 15, ROOT, 'timedCollectorIngest');
+      top.lines = topLines(join(dir, file), 12, ROOT, 'timedCollectorIngest', ['packages/collector/dist/', 'packages/protocol/dist/']);
       mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
       execFileSync('cp', [join(dir, file), join(ROOT, 'bench/results/ingest.cpuprofile')]);
       return { ...r, ...top, file: 'bench/results/ingest.cpuprofile' };

@@ -12,9 +12,10 @@ const SELF = fileURLToPath(import.meta.url);
 
 /**
  * Runs `fn(args)` exported by `modulePath` in a child process; resolves to its result.
- * `nodeArgs` go before the script (e.g. --cpu-prof); `timeoutMs` kills a stuck child.
+ * `nodeArgs` go before the script (e.g. --cpu-prof); `env`: variables set for the child on top of
+ * this process's; `timeoutMs` kills a stuck child.
  */
-export function runChild(modulePath, fn, args, { nodeArgs = [], timeoutMs = 600_000, log = process.stderr } = {}) {
+export function runChild(modulePath, fn, args, { nodeArgs = [], env = {}, timeoutMs = 600_000, log = process.stderr } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'sw-bench-child-'));
   const out = join(dir, 'result.json');
   const argFile = join(dir, 'args.json');
@@ -22,6 +23,7 @@ export function runChild(modulePath, fn, args, { nodeArgs = [], timeoutMs = 600_
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', ...nodeArgs, SELF, resolve(modulePath), fn, argFile, out], {
       stdio: ['ignore', 'inherit', 'pipe'],
+      env: { ...process.env, ...env },
     });
     let stderr = '';
     child.stderr.on('data', (d) => {

@@ -1,6 +1,7 @@
-// Owns reading a V8 .cpuprofile (node --cpu-prof): self and total time per function, top N.
+// Owns reading a V8 .cpuprofile (node --cpu-prof): self and total time per function, top N; and
+// self time per source line (V8's position ticks), top N, with the line's code.
 
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { relative } from 'node:path';
 
 /**
@@ -68,4 +69,48 @@ function categoryOf(f) {
   if (/bench\//.test(f.url)) return 'benchmark harness (reads, sealing)';
   if (f.url.startsWith('node:') || f.url === '') return 'Node/V8 built-ins (reads, CRC-32, Map/string internals)';
   return 'other';
+}
+
+/**
+ * Top `n` source lines by self time (V8's position ticks: the line each sample was on), from
+ * functions whose code lies under one of `under` (paths relative to root); with `within`, only
+ * samples whose stack holds a function of that name. Each row: `where` (path:line), the function,
+ * its share of the sampled ticks and the line's code (trimmed). Meant for compiled JavaScript: a
+ * tsx-compiled .ts file reports generated positions, so such files are left out.
+ */
+export function topLines(path, n = 15, root = process.cwd(), within = null, under = []) {
+  const prof = JSON.parse(readFileSync(path, 'utf8'));
+  const byId = new Map(prof.nodes.map((node) => [node.id, node]));
+  const parent = new Map();
+  for (const node of prof.nodes) for (const c of node.children ?? []) parent.set(c, node.id);
+  const holds = (id) => {
+    for (let cur = id; cur !== undefined; cur = parent.get(cur)) if (byId.get(cur).callFrame.functionName === within) return true;
+    return false;
+  };
+  const ticks = new Map();
+  let all = 0;
+  for (const node of prof.nodes) {
+    if (within !== null && !holds(node.id)) continue;
+    const f = node.callFrame;
+    const url = f.url.startsWith('file://') ? relative(root, new URL(f.url).pathname) : f.url;
+    for (const t of node.positionTicks ?? []) {
+      all += t.ticks;
+      if (url.endsWith('.ts') || !under.some((u) => url.startsWith(u))) continue;
+      const key = `${url}:${t.line}\u0000${f.functionName || '(anonymous)'}`;
+      ticks.set(key, (ticks.get(key) ?? 0) + t.ticks);
+    }
+  }
+  const sources = new Map();
+  const codeAt = (file, line) => {
+    if (!sources.has(file)) sources.set(file, existsSync(`${root}/${file}`) ? readFileSync(`${root}/${file}`, 'utf8').split('\n') : []);
+    return (sources.get(file)[line - 1] ?? '').trim();
+  };
+  return [...ticks.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, n)
+    .map(([key, count]) => {
+      const [where, fn] = key.split('\u0000');
+      const colon = where.lastIndexOf(':');
+      return { where, fn, selfPct: (100 * count) / all, code: codeAt(where.slice(0, colon), Number(where.slice(colon + 1))) };
+    });
 }
