@@ -487,7 +487,7 @@ function analysis(j) {
       lines.push(`  stats/) and ${F(cat(/protocol|msgpackr/))} % scanning, decoding and validating frames (protocol${cat(/msgpackr/) > 0.5 ? ', msgpackr' : ''}); reads and CRC-32 are ${F(cat(/^Node/))} %. Top frames: ${top}.`);
       if (pr.lines?.length) {
         const hot = pr.lines.slice(0, 4).map((l) => `\`${l.code.slice(0, 60)}\` (${l.where.split('/').pop()}, ${F(l.selfPct)} %)`).join(', ');
-        lines.push(`  By line, the hottest are first loads of a node, its slot directory, a bucket or a map entry: ${hot}.`);
+        lines.push(`  The hottest lines: ${hot}.`);
       }
     } else {
       lines.push(`- **Ingest** (${M(j.ingest.eventsPerSec)}, ${F(j.ingest.vsNdjson, 2)}× NDJSON; no profile in this run):`);
