@@ -9,6 +9,8 @@ export const FilterErrorCode = {
   BAD_OPTION: 'E_BAD_OPTION',
   /** `exit()` called a second time on the same entry. */
   ALREADY_EXITED: 'E_ALREADY_EXITED',
+  /** One record cannot fit in an empty frame of the recorder's maxFrameBytes (a long name with a small frame). */
+  RECORD_TOO_LARGE: 'E_RECORD_TOO_LARGE',
 } as const;
 
 export type FilterErrorCode = (typeof FilterErrorCode)[keyof typeof FilterErrorCode];
@@ -16,8 +18,14 @@ export type FilterErrorCode = (typeof FilterErrorCode)[keyof typeof FilterErrorC
 export class FilterError extends Error {
   readonly code: FilterErrorCode;
   constructor(code: FilterErrorCode, message: string) {
+    // (The encoder's misuse errors come here too, with the same codes: frameBuilderError.)
     super(`${code}: ${message}`);
     this.name = 'FilterError';
     this.code = code;
   }
+}
+
+/** The encoder's misuse errors as FilterErrors (its codes are a subset of the SDK's). */
+export function frameBuilderError(code: string, message: string): Error {
+  return new FilterError(code === FilterErrorCode.RECORD_TOO_LARGE ? FilterErrorCode.RECORD_TOO_LARGE : FilterErrorCode.BAD_ARGUMENT, message);
 }

@@ -1,6 +1,6 @@
-// Owns the seam between the SDK's logic and the platform: the two things a filter needs from its
-// host (the time, one append of one frame to a segment in the pin's log directory, and opening a
-// pin file for positioned reads: the resource map). The WASI
+// Owns the seam between the SDK's logic and the platform: what a filter needs from its host (the
+// time, one append of one frame to a segment in the pin's log directory, opening a pin file for
+// positioned reads: the resource map, and random numbers seeded at run time). The WASI
 // implementation is wasi-host.ts; tests use an in-memory host.
 
 import type { PinFile } from './map-reader.js';
@@ -19,4 +19,10 @@ export interface FilterHost {
    * Never throws. A host without it reads every verdict as PASS.
    */
   openPinFile?(path: string): PinFile | null;
+  /**
+   * Uniform numbers in [0, 1), different in every run of the component: the default source of
+   * the admission credits' first draws (else Math.random, which an engine may restore from the
+   * build's snapshot, the same numbers in every run).
+   */
+  random?(): number;
 }

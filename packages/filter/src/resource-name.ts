@@ -5,6 +5,7 @@
 // input, so long inputs that share a prefix stay apart.
 
 import { MAX_NAME_BYTES, utf8Length } from '@sentinel-wasi/protocol/encode';
+import { FilterError, FilterErrorCode } from './errors.js';
 
 /** The default bound of resourceName (UTF-8 bytes): room for a path, well under the format's 1024. */
 export const DEFAULT_RESOURCE_NAME_BYTES = 256;
@@ -58,7 +59,7 @@ function cutToBytes(s: string, maxBytes: number): string {
 export function resourceName(raw: string, options: ResourceNameOptions = {}): string {
   const maxBytes = options.maxBytes ?? DEFAULT_RESOURCE_NAME_BYTES;
   if (!Number.isInteger(maxBytes) || maxBytes < 16 || maxBytes > MAX_NAME_BYTES) {
-    throw new RangeError(`resourceName: maxBytes must be an integer from 16 to ${MAX_NAME_BYTES}, got ${String(maxBytes)}`);
+    throw new FilterError(FilterErrorCode.BAD_OPTION, `resourceName: maxBytes must be an integer from 16 to ${MAX_NAME_BYTES}, got ${String(maxBytes)}`);
   }
   const text = String(raw);
   if (text.length === 0) return EMPTY_RESOURCE_NAME;

@@ -10,8 +10,8 @@
 // Platform access goes through a FilterHost only, so this file runs the same in a component and
 // in plain Node.
 
-import { FrameBuilder, type ResourceRef, MAX_FRAME_BYTES, MAX_NAME_BYTES, RecordKind, bucketSecOf, isValidWriterId, mapKeyOf, segmentName, utf8Length, SHARED_WRITER } from '@sentinel-wasi/protocol/encode';
-import { FilterError, FilterErrorCode } from './errors.js';
+import { FrameBuilder, MapLookup, type ResourceRef, MAX_FRAME_BYTES, MAX_NAME_BYTES, RecordKind, bucketSecOf, isValidWriterId, mapKeyOf, segmentName, utf8Length, SHARED_WRITER } from '@sentinel-wasi/protocol/encode';
+import { FilterError, FilterErrorCode, frameBuilderError } from './errors.js';
 import type { FilterHost } from './host.js';
 import { MapReader, type MapReaderCounters, type MapReaderHost, type MapReaderOptions } from './map-reader.js';
 import { Admission } from './admission.js';
@@ -28,11 +28,13 @@ export interface SentinelOptions {
    */
   flushOnIdle?: boolean;
   /**
-   * Uniform numbers in [0, 1) for `admit` verdicts (default Math.random): one draw per resource (or
-   * resource + origin) starts its admission credit (admission.ts).
+   * Uniform numbers in [0, 1) for `admit` verdicts: one draw per resource (or resource + origin)
+   * starts its admission credit (admission.ts). Default: the host's (the WASI host's is seeded
+   * when first used, at run time: an engine's Math.random can repeat the same numbers in every
+   * run of a component built from a snapshot), else Math.random.
    */
   random?: () => number;
-  /** Map slots refreshed longer ago than this read as PASS (default 3000 ms). */
+  /** Map slots refreshed longer ago than this read as PASS (default 3000 ms; a finite number > 0). */
   mapStaleAfterMs?: number;
   /**
    * Answer a resource's verdict from the last read of its map slot for this long (default 20 ms;
@@ -57,7 +59,7 @@ export interface RecordOptions {
   /** Event time, epoch ms (default: now). */
   tsMs?: number;
   origin?: string;
-  /** Events the record stands for (PASS, BLOCK, EXIT; default 1). */
+  /** Events the record stands for (PASS, BLOCK, EXIT; default 1). A CALL is one call: any other count throws E_BAD_ARGUMENT. */
   count?: number;
   /** EXIT and CALL: the call ended in a business error. */
   error?: boolean;
@@ -173,6 +175,14 @@ export class Sentinel {
   private lookupId = 0;
   /** The map key whose verdict the last lookup returned (the resource's, or its origin's). */
   private lookupKey = '';
+  /**
+   * Whether the last lookup found a fresh slot (the resource's or its origin's): the collector
+   * refreshes the slots of resources under a rule every tick, so their admitted entries are
+   * written at once (it counts them in flight).
+   */
+  private lookupFresh = false;
+  /** Whether the last lookup was answered from the verdict cache alone (no read of the map). */
+  private lookupCached = true;
 
   constructor(host: FilterHost, options: SentinelOptions = {}) {
     const writer = options.writer ?? SHARED_WRITER;
@@ -185,9 +195,9 @@ export class Sentinel {
     }
     this.writer = writer;
     this.host = host;
-    this.builder = new FrameBuilder({ maxFrameBytes: max });
+    this.builder = new FrameBuilder({ maxFrameBytes: max, errorOf: frameBuilderError });
     this.flushOnIdle = options.flushOnIdle ?? true;
-    this.admission = new Admission(options.random ?? Math.random);
+    this.admission = new Admission(options.random ?? host.random ?? Math.random);
     // The host itself is the reader's host (its clock and file opens called directly, no wrapper).
     this.map = typeof host.openPinFile === 'function' ? new MapReader(host as MapReaderHost, mapReaderOptions(options)) : null;
   }
@@ -209,9 +219,11 @@ export class Sentinel {
         checkCount(count);
       }
     }
-    // One clock read for the lookups and the record.
-    const startMs = this.host.nowMs();
+    // One clock read for the lookups and the record, and another when a lookup read the map: the
+    // entry starts after the filter's own read (the first one opens the map), not before it.
+    let startMs = this.host.nowMs();
     const verdict = this.lookup(resource, origin, startMs);
+    if (this.map !== null && !this.lookupCached) startMs = Math.max(startMs, this.host.nowMs());
     const id = this.lookupId;
     const ref = id > 0 ? id : resource;
     if (verdict.kind === 'block' || (verdict.kind === 'admit' && !this.admission.admit(this.lookupKey, verdict.ratio))) {
@@ -226,6 +238,9 @@ export class Sentinel {
     open.prev = this.lastOpen;
     if (this.lastOpen !== null) this.lastOpen.next = open;
     this.lastOpen = open;
+    // A resource under a rule: its PASS goes out now, so the collector sees the entry in flight (a
+    // concurrency rule counts it) instead of with its EXIT at the end of the request.
+    if (this.flushOnIdle && this.lookupFresh) this.flush();
     return open;
   }
 
@@ -359,8 +374,12 @@ export class Sentinel {
   /** The verdict for the resource (and origin) at nowMs, the host's clock read just now. */
   private lookup(resource: string, origin: string | undefined, nowMs: number): Verdict {
     const map = this.map;
+    this.lookupFresh = false;
+    this.lookupCached = true;
     if (map === null) return VERDICT_PASS;
     const v = map.lookup(resource, nowMs);
+    this.lookupFresh = v.outcome === MapLookup.HIT;
+    this.lookupCached = map.lastFromCache;
     // (A name without a slot is looked up again by the record helpers from the next period on.)
     // An answer from the verdict cache comes from a read of this map that adopted its id already.
     this.lookupId = map.lastFromCache ? v.resourceId : this.adoptId(resource, v.resourceId, map.epoch, this.idsSinceMs);
@@ -369,7 +388,8 @@ export class Sentinel {
     this.lookupKey = resource;
     if (origin === undefined || origin === '') return own;
     const key = mapKeyOf(resource, origin);
-    map.lookup(key, nowMs);
+    if (map.lookup(key, nowMs).outcome === MapLookup.HIT) this.lookupFresh = true;
+    if (!map.lastFromCache) this.lookupCached = false;
     const chosen = mostRestrictive(own, map.lastVerdict);
     if (chosen !== own) this.lookupKey = key;
     return chosen;
@@ -619,7 +639,14 @@ class OpenEntry implements Entry {
 /** The map reader's options from the SDK's (a bad verdictCacheMs is a BAD_OPTION). */
 function mapReaderOptions(options: SentinelOptions): MapReaderOptions {
   const o: MapReaderOptions = {};
-  if (options.mapStaleAfterMs !== undefined) o.staleAfterMs = options.mapStaleAfterMs;
+  if (options.mapStaleAfterMs !== undefined) {
+    const ms = options.mapStaleAfterMs;
+    // (0 or less would read every slot as stale, so no rule would ever apply; not a number would switch fail-open off.)
+    if (typeof ms !== 'number' || !Number.isFinite(ms) || ms <= 0) {
+      throw new FilterError(FilterErrorCode.BAD_OPTION, `mapStaleAfterMs must be a finite number > 0, got ${String(ms)}`);
+    }
+    o.staleAfterMs = ms;
+  }
   if (options.verdictCacheMs !== undefined) {
     const ms = options.verdictCacheMs;
     if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) {

@@ -1,9 +1,15 @@
 // Owns every WASI call the SDK makes: finding the pin preopen, opening `<pin>/log/<segment>` for
 // append (creating `log/` if it is missing), one blocking-write-and-flush per frame, opening a pin
-// file read-only with positioned reads (the resource map), and the wall clock. Any failure is
-// reported as `false` / null and the open stream is dropped so the next frame tries afresh;
-// nothing here throws.
+// file read-only with positioned reads (the resource map), the wall clock, and random numbers
+// seeded from the clocks when first drawn. Any failure is reported as `false` / null and the open
+// stream is dropped so the next frame tries afresh; nothing here throws.
+//
+// Why not Math.random: componentize runs a filter's module once at build time and snapshots the
+// engine; QuickJS then starts every run from the snapshot's random state (the same numbers in
+// every run), so a fresh instance per request would admit by a fixed threshold, not a draw.
 
+import { now as monotonicNow } from 'wasi:clocks/monotonic-clock@0.2.12';
+import { now as wallNow } from 'wasi:clocks/wall-clock@0.2.12';
 import { getDirectories } from 'wasi:filesystem/preopens@0.2.12';
 import type { Descriptor } from 'wasi:filesystem/types@0.2.12';
 import type { OutputStream } from 'wasi:io/streams@0.2.12';
@@ -72,6 +78,14 @@ export class WasiHost implements FilterHost, MapReaderHost {
    */
   readonly nowMs: () => number = Date.now;
 
+  /** Uniform numbers in [0, 1): a generator seeded, when first drawn, from the clocks of this run. */
+  readonly random = (): number => {
+    if (this.draw === null) this.draw = seededRandom(runSeed());
+    return this.draw();
+  };
+
+  private draw: (() => number) | null = null;
+
   appendFrame(segmentFile: string, frame: Uint8Array): boolean {
     try {
       const stream = this.streamFor(segmentFile);
@@ -136,4 +150,51 @@ export class WasiHost implements FilterHost, MapReaderHost {
     this.file = null;
     this.segmentFile = '';
   }
+}
+
+/**
+ * 32 bits that differ between runs and between instances: the monotonic clock's nanoseconds and
+ * the wall clock's, mixed. Either clock may fail (a host without it): what is left still differs.
+ */
+export function runSeed(): number {
+  let mono = 0;
+  let wallNs = 0;
+  let wallSec = 0;
+  try {
+    // u64: a BigInt in StarlingMonkey, a number in QuickJS; its low 32 bits as a number either way.
+    const m = Number(monotonicNow());
+    mono = m - Math.floor(m / 4294967296) * 4294967296;
+  } catch {
+    // no monotonic clock
+  }
+  try {
+    const w = wallNow();
+    wallNs = Number(w.nanoseconds);
+    wallSec = Number(w.seconds) % 65536;
+  } catch {
+    // no wall clock
+  }
+  return mix32(mix32(mono ^ 0x9e3779b9) ^ wallNs ^ (wallSec << 16));
+}
+
+/** A 32-bit finaliser (MurmurHash3's): every input bit moves every output bit. */
+function mix32(x: number): number {
+  let h = x | 0;
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+/** Mulberry32: uniform numbers in [0, 1) from a 32-bit seed (small, fast and good enough for draws). */
+export function seededRandom(seed: number): () => number {
+  let a = seed | 0;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
 }

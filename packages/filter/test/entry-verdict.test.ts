@@ -73,3 +73,68 @@ t.test('an origin verdict combines with the resource verdict: the most restricti
   t.same(s.verdict('r', 'app-a'), { kind: 'admit', ratio: 0.2 });
   t.same(s.verdict('r'), { kind: 'admit', ratio: 0.8 });
 });
+
+t.test('an admitted entry of a resource under a rule (a fresh slot) is written at once; an unruled one waits for its exit', async (t) => {
+  const host = new MemoryHost();
+  // `ruled` has a fresh slot (the collector refreshes the slots of resources under a rule every
+  // tick); `plain` only an idle one (a PASS written once, 4 s ago: no rule).
+  const epoch = mapEpochOf(T0, () => 0.5) + ++epochs;
+  const map = writeMap({ ruled: [VerdictKind.PASS, 0] }, T0, epoch);
+  const idle = writeMap({ plain: [VerdictKind.PASS, 0] }, T0 - 4000, epoch + 1000);
+  host.files.set('map', map);
+  const s = new Sentinel(host);
+  const a = s.entry('ruled');
+  t.equal(host.attempts.length, 1, 'the PASS went out with the entry: the collector sees it in flight');
+  t.equal(s.stats().recordsBuffered, 0);
+  host.clockMs += 7;
+  t.equal(a.exit(), 7);
+  t.equal(host.attempts.length, 2, 'the EXIT at the end of the request');
+  const kinds = decodeSegment(host.bytesOf(SEG0)).events.map((e) => e.kind);
+  t.same(kinds, [RecordKind.PASS, RecordKind.EXIT]);
+
+  const other = new MemoryHost();
+  other.files.set('map', idle);
+  const u = new Sentinel(other);
+  const b = u.entry('plain');
+  t.equal(other.attempts.length, 0, 'no rule: the PASS waits in the buffer');
+  b.exit();
+  t.equal(other.attempts.length, 1, 'PASS and EXIT in one frame at the end of the request');
+
+  const batching = new MemoryHost();
+  batching.files.set('map', map);
+  const off = new Sentinel(batching, { flushOnIdle: false });
+  off.entry('ruled');
+  t.equal(batching.attempts.length, 0, 'flushOnIdle: false leaves every write to the filter');
+});
+
+t.test('an entry starts after the map read it needed (the first one opens the map), not before it', async (t) => {
+  const host = new MemoryHost();
+  host.files.set('map', mapOf({ r: [VerdictKind.PASS, 0] }, T0));
+  // Opening the map takes 15 ms on this host's clock.
+  const open = host.openPinFile.bind(host);
+  host.openPinFile = (path) => {
+    host.clockMs += 15;
+    return open(path);
+  };
+  const s = new Sentinel(host);
+  const e = s.entry('r');
+  t.equal(e.startMs, T0 + 15, 'the entry starts when the read is done');
+  host.clockMs += 2;
+  t.equal(e.exit(), 2, 'its RT leaves the filter\'s own map read out');
+  const second = s.entry('r');
+  t.equal(second.startMs, T0 + 17, 'a verdict answered from the cache: one clock read');
+  t.equal(second.exit(), 0);
+});
+
+t.test('the host\'s random source starts admission credits when no `random` option is given', async (t) => {
+  const host = new MemoryHost();
+  host.files.set('map', mapOf({ half: [VerdictKind.ADMIT, 0.5] }, T0));
+  const drawn: number[] = [];
+  (host as MemoryHost & { random: () => number }).random = () => {
+    drawn.push(0.6);
+    return 0.6;
+  };
+  const s = new Sentinel(host);
+  t.same([s.entry('half'), s.entry('half'), s.entry('half')].map((e) => e.blocked), [false, true, false], 'credit 0.6: 1.1 admitted, 0.6, 1.1 admitted');
+  t.same(drawn, [0.6], 'one draw, from the host');
+});

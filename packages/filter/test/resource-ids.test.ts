@@ -17,7 +17,9 @@ const E2 = mapEpochOf(T0 + 5000, () => 0.2) + 7002;
 
 t.test('entries of resources with a slot are written by id (exits too); names without a slot and origins inline', async (t) => {
   const host = new MemoryHost();
-  host.files.set('map', writeMap({ 'GET /orders': [VerdictKind.PASS, 0] }, T0, E1));
+  // An idle slot (a PASS written once, not refreshed: no rule): its id is used, and the entry's
+  // PASS waits for its EXIT (a fresh slot's would go out at once: entry-verdict.test.ts).
+  host.files.set('map', writeMap({ 'GET /orders': [VerdictKind.PASS, 0] }, T0 - 4000, E1));
   const s = new Sentinel(host);
   const a = s.entry('GET /orders', { origin: 'app-a' });
   host.clockMs += 5;

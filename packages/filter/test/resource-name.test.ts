@@ -47,8 +47,8 @@ t.test('examples', async (t) => {
   t.not(resourceName(long + 'b'), cut, 'long inputs with the same prefix stay apart');
   t.equal(resourceName(long), cut, 'stable');
   t.equal(utf8Length(resourceName('订'.repeat(500), { maxBytes: 1024 })), 1023, 'cut at a character boundary (3-byte characters)');
-  t.throws(() => resourceName('x', { maxBytes: 2000 }), RangeError);
-  t.throws(() => resourceName('x', { maxBytes: 8 }), RangeError);
+  t.throws(() => resourceName('x', { maxBytes: 2000 }), { name: 'FilterError', code: 'E_BAD_OPTION' });
+  t.throws(() => resourceName('x', { maxBytes: 8 }), { name: 'FilterError', code: 'E_BAD_OPTION' });
 });
 
 t.test('property: bounded, well-formed, safe, stable, idempotent, accepted and counted as itself', async (t) => {

@@ -309,10 +309,24 @@ t.test('misuse throws a clear FilterError; runtime state is untouched', async (t
   bad(() => s.verdict(''), FilterErrorCode.BAD_ARGUMENT, /resource/);
   bad(() => new Sentinel(host, { writer: 'Bad Writer' }), FilterErrorCode.BAD_OPTION, /writer must match/);
   bad(() => new Sentinel(host, { maxFrameBytes: 5000 }), FilterErrorCode.BAD_OPTION, /maxFrameBytes/);
+  for (const ms of ['x', -1, 0, Number.NaN, Number.POSITIVE_INFINITY]) {
+    bad(() => new Sentinel(host, { mapStaleAfterMs: ms as number }), FilterErrorCode.BAD_OPTION, /mapStaleAfterMs must be a finite number > 0/);
+  }
+  // A lone surrogate has no UTF-8: refused when the name is first met (the encoder), not written as U+FFFD.
+  bad(() => s.entry('a\ud800b'), FilterErrorCode.BAD_ARGUMENT, /name is not well-formed UTF-16 \(a lone surrogate at index 1/);
+  bad(() => s.recordCall('ok', 1, false, '\udc00'), FilterErrorCode.BAD_ARGUMENT, /origin is not well-formed UTF-16 \(a lone surrogate at index 0/);
+  bad(() => s.recordBlock('x\ud83d'), FilterErrorCode.BAD_ARGUMENT, /lone surrogate at index 1/);
+  t.equal(s.stats().recordsBuffered, 0, 'nothing of them was buffered');
+  s.recordPass('emoji \ud83d\ude00'); // a surrogate pair is fine
+  t.equal(s.stats().recordsBuffered, 1);
+  s.flush();
+  // A record that cannot fit the recorder's own frame size.
+  const tiny = new Sentinel(host, { maxFrameBytes: 64 });
+  bad(() => tiny.recordPass('n'.repeat(100)), FilterErrorCode.RECORD_TOO_LARGE, /one record does not fit in an empty frame of 64 bytes/);
   const e = s.entry('a');
   e.exit();
   bad(() => e.exit(), FilterErrorCode.ALREADY_EXITED, /exit\(\) called twice/);
-  t.equal(s.stats().recordsWritten, 2, 'only the valid entry was recorded');
+  t.equal(s.stats().recordsWritten, 3, 'only the valid entry (and the emoji PASS) were recorded');
   t.equal(s.stats().openEntries, 0);
   s.recordPass('资'.repeat(341)); // exactly 1023 bytes: fine
   t.equal(s.stats().recordsBuffered, 1);

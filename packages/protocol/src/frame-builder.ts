@@ -22,7 +22,7 @@ import {
 import { crc32 } from './crc32.js';
 import { ProtocolError, ProtocolErrorCode } from './errors.js';
 import { strHeaderLength, uintLength, writeArrayHeader, writeStrHeader, writeUint } from './msgpack.js';
-import { utf8Encode, utf8Length } from './utf8.js';
+import { loneSurrogateAt, utf8Encode, utf8Length } from './utf8.js';
 
 /**
  * Names whose UTF-8 bytes are kept across frames (a frame re-sends its names; encoding them is not
@@ -50,9 +50,16 @@ const NO_FRAME_EPOCH = -1;
 /** mapEpoch before setMapEpoch (never equal to a frame's epoch). */
 const NO_MAP_EPOCH = -2;
 
+/** Makes the error a misuse throws, from its code (E_BAD_ARGUMENT, E_RECORD_TOO_LARGE) and message. */
+export type FrameBuilderErrorFactory = (code: ProtocolErrorCode, message: string) => Error;
+
+const protocolError: FrameBuilderErrorFactory = (code, message) => new ProtocolError(code, message);
+
 export interface FrameBuilderOptions {
   /** Largest frame, header included (default and maximum 4096). */
   maxFrameBytes?: number;
+  /** The errors misuse throws (default: ProtocolError); a library on top gives its own class the same codes. */
+  errorOf?: FrameBuilderErrorFactory;
 }
 
 /**
@@ -66,10 +73,13 @@ export type ResourceRef = string | number;
  * when it does not fit (the frame is full, its time is earlier than the frame's base time, or it
  * names a resource by an id of another map epoch than the ids already in the frame): then call
  * `finish()`, write the frame, and add the record again. Misuse (bad names, ids or numbers)
- * throws a ProtocolError with code E_BAD_ARGUMENT.
+ * throws a ProtocolError with code E_BAD_ARGUMENT (or the error `errorOf` makes): a name must be
+ * non-empty, at most 1024 UTF-8 bytes and well-formed (no lone surrogate), checked once per name
+ * while the encoded-name cache keeps it.
  */
 export class FrameBuilder {
   readonly maxFrameBytes: number;
+  private readonly errorOf: FrameBuilderErrorFactory;
   private readonly records: Uint8Array;
   /**
    * The records buffer as a DataView: inside QuickJS one setInt32 costs about as much as one
@@ -127,9 +137,10 @@ export class FrameBuilder {
   private roomEnd = 0;
 
   constructor(options: FrameBuilderOptions = {}) {
+    this.errorOf = options.errorOf ?? protocolError;
     const max = options.maxFrameBytes ?? MAX_FRAME_BYTES;
     if (!Number.isInteger(max) || max < 64 || max > MAX_FRAME_BYTES) {
-      throw new ProtocolError(ProtocolErrorCode.BAD_ARGUMENT, `maxFrameBytes must be an integer in [64, ${MAX_FRAME_BYTES}], got ${max}`);
+      throw this.errorOf(ProtocolErrorCode.BAD_ARGUMENT, `maxFrameBytes must be an integer in [64, ${MAX_FRAME_BYTES}], got ${max}`);
     }
     this.maxFrameBytes = max;
     // Room past the frame's limit for the 4-byte writes of a record that will not fit (commit refuses it).
@@ -157,7 +168,7 @@ export class FrameBuilder {
    * in the frame keep theirs: a record with an id of another epoch starts the next frame.
    */
   setMapEpoch(epoch: number): void {
-    if (!isUint(epoch)) badUint('mapEpoch', epoch);
+    if (!isUint(epoch)) badUint(this.errorOf, 'mapEpoch', epoch);
     this.mapEpoch = epoch;
   }
 
@@ -173,8 +184,8 @@ export class FrameBuilder {
 
   /** EXIT: the exit of `count` admitted entries at tsMs, with their response time. */
   addExit(tsMs: number, resource: ResourceRef, rtMs: number, error: boolean, count = 1, origin?: string): boolean {
-    if (count !== 1) checkCount(count);
-    if (rtMs >>> 0 !== rtMs && !isUint(rtMs)) badUint('rtMs', rtMs);
+    if (count !== 1) checkCount(this.errorOf, count);
+    if (rtMs >>> 0 !== rtMs && !isUint(rtMs)) badUint(this.errorOf, 'rtMs', rtMs);
     const nameIdx = this.begin(tsMs, resource, origin);
     if (nameIdx < 0) return false;
     const tail = origin === undefined ? (count === 1 ? 0 : 1) : 2;
@@ -190,7 +201,7 @@ export class FrameBuilder {
 
   /** CALL: an entry and its exit at once; tsMs is the entry time. */
   addCall(tsMs: number, resource: ResourceRef, rtMs: number, error: boolean, origin?: string): boolean {
-    if (rtMs >>> 0 !== rtMs && !isUint(rtMs)) badUint('rtMs', rtMs);
+    if (rtMs >>> 0 !== rtMs && !isUint(rtMs)) badUint(this.errorOf, 'rtMs', rtMs);
     // The usual record resolves its names here rather than in begin() (a call costs more than these
     // checks inside QuickJS): the frame has records, tsMs is a number at most 127 ms after its base
     // time, and the resource (and origin) are in the frame's table already, or the resource is a
@@ -264,8 +275,8 @@ export class FrameBuilder {
 
   /** WRITER: health of a writer (what it had to drop since its last WRITER record). */
   addWriter(tsMs: number, writer: string, droppedRecords: number, droppedFrames: number): boolean {
-    if (!isUint(droppedRecords)) badUint('droppedRecords', droppedRecords);
-    if (!isUint(droppedFrames)) badUint('droppedFrames', droppedFrames);
+    if (!isUint(droppedRecords)) badUint(this.errorOf, 'droppedRecords', droppedRecords);
+    if (!isUint(droppedFrames)) badUint(this.errorOf, 'droppedFrames', droppedFrames);
     const nameIdx = this.begin(tsMs, writer, undefined);
     if (nameIdx < 0) return false;
     const out = this.records;
@@ -338,7 +349,7 @@ export class FrameBuilder {
   }
 
   private addEntryRecord(kind: RecordKind, tsMs: number, resource: ResourceRef, count: number, origin: string | undefined): boolean {
-    if (count !== 1) checkCount(count);
+    if (count !== 1) checkCount(this.errorOf, count);
     const nameIdx = this.begin(tsMs, resource, origin);
     if (nameIdx < 0) return false;
     const tail = origin === undefined ? (count === 1 ? 0 : 1) : 2;
@@ -378,9 +389,9 @@ export class FrameBuilder {
    * to originIdx), or -1 when the record belongs in the next frame.
    */
   private begin(tsMs: number, name: ResourceRef, origin: string | undefined): number {
-    if (typeof tsMs !== 'number') badUint('tsMs', tsMs);
+    if (typeof tsMs !== 'number') badUint(this.errorOf, 'tsMs', tsMs);
     if (this.recordCount === 0) {
-      if (!isUint(tsMs)) badUint('tsMs', tsMs);
+      if (!isUint(tsMs)) badUint(this.errorOf, 'tsMs', tsMs);
       this.baseTsMs = tsMs;
       this.baseBytes = uintLength(tsMs);
       this.fixedChanged();
@@ -388,7 +399,7 @@ export class FrameBuilder {
       // Within 2^32 ms of the (checked) base time, an integer offset makes tsMs a valid time too.
       const dt = tsMs - this.baseTsMs;
       if (dt >>> 0 !== dt || tsMs > MAX_SAFE) {
-        if (!isUint(tsMs)) badUint('tsMs', tsMs);
+        if (!isUint(tsMs)) badUint(this.errorOf, 'tsMs', tsMs);
         if (dt < 0) return -1;
       }
     }
@@ -398,12 +409,12 @@ export class FrameBuilder {
     if (typeof name === 'number') {
       // Ids are 1 … MAX_RESOURCE_ID (2^32 − 1): exactly the numbers that are their own >>> 0, but 0.
       if (name >>> 0 !== name || name === 0) {
-        throw new ProtocolError(ProtocolErrorCode.BAD_ARGUMENT, `a resource id must be an integer in [1, ${MAX_RESOURCE_ID}], got ${String(name)}`);
+        throw this.errorOf(ProtocolErrorCode.BAD_ARGUMENT, `a resource id must be an integer in [1, ${MAX_RESOURCE_ID}], got ${String(name)}`);
       }
       if (this.frameEpoch !== this.mapEpoch) {
         // One frame, one map epoch: an id of another epoch than the frame's goes into the next frame.
         if (this.frameEpoch !== NO_FRAME_EPOCH) return -1;
-        if (this.mapEpoch === NO_MAP_EPOCH) throw new ProtocolError(ProtocolErrorCode.BAD_ARGUMENT, 'a resource id needs a map epoch (setMapEpoch) first');
+        if (this.mapEpoch === NO_MAP_EPOCH) throw this.errorOf(ProtocolErrorCode.BAD_ARGUMENT, 'a resource id needs a map epoch (setMapEpoch) first');
         // The frame's first id: the frame becomes version 3 and carries the map epoch.
         this.markAdded();
         this.epochAdded = true;
@@ -469,7 +480,7 @@ export class FrameBuilder {
 
   private refuse(): boolean {
     if (this.recordCount === 0) {
-      throw new ProtocolError(ProtocolErrorCode.RECORD_TOO_LARGE, `one record does not fit in an empty frame of ${this.maxFrameBytes} bytes`);
+      throw this.errorOf(ProtocolErrorCode.RECORD_TOO_LARGE, `one record does not fit in an empty frame of ${this.maxFrameBytes} bytes`);
     }
     return false;
   }
@@ -482,11 +493,16 @@ export class FrameBuilder {
     if (e === undefined) {
       if (typeof name !== 'string' || name.length === 0) {
         this.rollbackNames();
-        throw new ProtocolError(ProtocolErrorCode.BAD_ARGUMENT, `${field} must be a non-empty string`);
+        throw this.errorOf(ProtocolErrorCode.BAD_ARGUMENT, `${field} must be a non-empty string`);
       }
       if (name.length > MAX_NAME_BYTES || utf8Length(name) > MAX_NAME_BYTES) {
         this.rollbackNames();
-        throw new ProtocolError(ProtocolErrorCode.BAD_ARGUMENT, `${field} is longer than ${MAX_NAME_BYTES} UTF-8 bytes`);
+        throw this.errorOf(ProtocolErrorCode.BAD_ARGUMENT, `${field} is longer than ${MAX_NAME_BYTES} UTF-8 bytes`);
+      }
+      const lone = loneSurrogateAt(name);
+      if (lone >= 0) {
+        this.rollbackNames();
+        throw this.errorOf(ProtocolErrorCode.BAD_ARGUMENT, `${field} is not well-formed UTF-16 (a lone surrogate at index ${lone}, which has no UTF-8 encoding): ${JSON.stringify(name)}`);
       }
       const utf8 = utf8Encode(name);
       e = { utf8, tableBytes: strHeaderLength(utf8.length) + utf8.length, frame: 0, idx: 0 };
@@ -550,12 +566,12 @@ function isUint(v: number): boolean {
   return Number.isSafeInteger(v) && v >= 0;
 }
 
-function badUint(field: string, v: unknown): never {
-  throw new ProtocolError(ProtocolErrorCode.BAD_ARGUMENT, `${field} must be a non-negative integer, got ${String(v)}`);
+function badUint(errorOf: FrameBuilderErrorFactory, field: string, v: unknown): never {
+  throw errorOf(ProtocolErrorCode.BAD_ARGUMENT, `${field} must be a non-negative integer, got ${String(v)}`);
 }
 
-function checkCount(count: number): void {
+function checkCount(errorOf: FrameBuilderErrorFactory, count: number): void {
   if (!Number.isSafeInteger(count) || count < 1) {
-    throw new ProtocolError(ProtocolErrorCode.BAD_ARGUMENT, `count must be a positive integer, got ${String(count)}`);
+    throw errorOf(ProtocolErrorCode.BAD_ARGUMENT, `count must be a positive integer, got ${String(count)}`);
   }
 }

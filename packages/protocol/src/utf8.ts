@@ -16,6 +16,17 @@ export function utf8Length(s: string): number {
   return n;
 }
 
+/** Index of the first surrogate in `s` that is not half of a pair (not encodable as UTF-8), or -1. */
+export function loneSurrogateAt(s: string): number {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0xd800 || c > 0xdfff) continue;
+    if (c <= 0xdbff && i + 1 < s.length && isLow(s.charCodeAt(i + 1))) i++;
+    else return i;
+  }
+  return -1;
+}
+
 function isLow(c: number): boolean {
   return c >= 0xdc00 && c <= 0xdfff;
 }

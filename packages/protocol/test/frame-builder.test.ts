@@ -141,8 +141,26 @@ t.test('misuse throws E_BAD_ARGUMENT and leaves the frame unchanged', async (t) 
   t.throws(() => b.addPass(T0, 'r', 1, ''), { code: 'E_BAD_ARGUMENT' });
   t.throws(() => b.addWriter(T0, 'w', -1, 0), { code: 'E_BAD_ARGUMENT' });
   t.throws(() => new FrameBuilder({ maxFrameBytes: 5000 }), { code: 'E_BAD_ARGUMENT' });
+  // Lone surrogates have no UTF-8 (an encoder would write U+FFFD, merging names): refused.
+  t.throws(() => b.addPass(T0, 'a\ud800'), { name: 'ProtocolError', code: 'E_BAD_ARGUMENT', message: 'E_BAD_ARGUMENT: name is not well-formed UTF-16 (a lone surrogate at index 1, which has no UTF-8 encoding): "a\\ud800"' });
+  t.throws(() => b.addCall(T0, 'ok', 1, false, '\udfff-x'), { code: 'E_BAD_ARGUMENT', message: /origin is not well-formed UTF-16 \(a lone surrogate at index 0/ });
   t.equal(b.frameBytes, before);
   t.equal(b.size, 1);
+  b.addPass(T0, '\ud83d\ude00');
+  t.equal(b.size, 2, 'a surrogate pair is a character like any other');
+});
+
+t.test('errorOf: a library on top makes the errors of misuse its own, with the same codes', async (t) => {
+  class Own extends Error {
+    constructor(readonly code: string, message: string) {
+      super(message);
+    }
+  }
+  const b = new FrameBuilder({ maxFrameBytes: 64, errorOf: (code, message) => new Own(code, message) });
+  t.throws(() => b.addPass(T0, ''), new Own('E_BAD_ARGUMENT', 'name must be a non-empty string'));
+  t.throws(() => b.addPass(T0, 'r', 0), new Own('E_BAD_ARGUMENT', 'count must be a positive integer, got 0'));
+  t.throws(() => b.addPass(T0, 'y'.repeat(100)), new Own('E_RECORD_TOO_LARGE', 'one record does not fit in an empty frame of 64 bytes'));
+  t.throws(() => new FrameBuilder({ maxFrameBytes: 1, errorOf: (code, message) => new Own(code, message) }), new Own('E_BAD_ARGUMENT', 'maxFrameBytes must be an integer in [64, 4096], got 1'));
 });
 
 t.test('a smaller frame limit is honoured and a record too large for it throws', async (t) => {

@@ -1,0 +1,97 @@
+// End to end, real processes: a concurrency rule (grade 0, count 2) against QuickJS command
+// filters that use the documented entry() … exit() and nothing else (no flush of their own), run
+// by the Node host beside a real collector. Two runs hold their entries open; the collector sees
+// them in flight (the SDK writes the PASS of a resource under a rule at once) and the third run
+// is refused. Also: the SDK's random source (the WASI host's, seeded at run time) differs from run
+// to run, where the engine's Math.random comes back from the build's snapshot the same every time.
+
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import t from 'tap';
+import { VerdictKind } from '@sentinel-wasi/protocol/encode';
+import { tempDir, tempPin } from '../helpers/repo.js';
+import { prepareUnderNode, runUnderNode } from '../helpers/node-host.js';
+import { sdkCommandFilter } from '../helpers/sdk-filter.js';
+import { mapVerdict, startCollector, waitFor, type RunningCollector } from './flow-support.js';
+
+/**
+ * `hold <resource> <ms>`: enters the resource, says whether it was admitted, and when it was,
+ * works for ms (the clock) before it exits. `random`: two draws of the SDK's host random source
+ * and two of Math.random.
+ */
+const FILTER = `import { command, createSentinel, WasiHost } from '@sentinel-wasi/filter';
+import { getArguments } from 'wasi:cli/environment@0.2.12';
+
+const sentinel = createSentinel();
+export const run = command(() => {
+  const [, mode, resource, holdText] = getArguments();
+  if (mode === 'random') {
+    const host = new WasiHost();
+    console.log('host ' + host.random() + ' ' + host.random() + ' math ' + Math.random() + ' ' + Math.random());
+    return true;
+  }
+  const entry = sentinel.entry(resource ?? 'none');
+  console.log(entry.blocked ? 'blocked' : 'admitted');
+  if (!entry.blocked) {
+    const until = Date.now() + Number(holdText ?? '0');
+    while (Date.now() < until) {}
+    entry.exit();
+  }
+  return true;
+});
+`;
+
+async function node(c: RunningCollector, name: string): Promise<{ concurrency: number; pass: number; block: number; success: number } | undefined> {
+  const r = await fetch(`${c.url}/api/v1/resources/${encodeURIComponent(name)}`);
+  if (r.status === 404) return undefined;
+  const { node: n } = (await r.json()) as { node: { concurrency: number; minute: { pass: number; block: number; success: number } } };
+  return { concurrency: n.concurrency, pass: n.minute.pass, block: n.minute.block, success: n.minute.success };
+}
+
+t.test('a concurrency rule counts entries in flight and refuses the one over its count', async (t) => {
+  const component = sdkCommandFilter('concurrency-rule', FILTER);
+  await prepareUnderNode(component);
+  const pin = await tempDir(t, 'concurrency-rule');
+  mkdirSync(join(pin, 'rules'), { recursive: true, mode: 0o700 });
+  writeFileSync(join(pin, 'rules', 'flow.json'), JSON.stringify([{ resource: 'GET /slow', grade: 0, count: 2 }]));
+  const collector = await startCollector(pin);
+  t.teardown(() => collector.stop());
+  await waitFor('the rule\'s slot in the map', () => mapVerdict(pin, 'GET /slow').outcome === 'hit');
+
+  const holdMs = '8000';
+  const first = runUnderNode({ component, pin, args: ['hold', 'GET /slow', holdMs] });
+  await waitFor('the first entry in flight', async () => (await node(collector, 'GET /slow'))?.concurrency === 1, 15_000);
+  const second = runUnderNode({ component, pin, args: ['hold', 'GET /slow', holdMs] });
+  await waitFor('the second entry in flight', async () => (await node(collector, 'GET /slow'))?.concurrency === 2, 15_000);
+  await waitFor('the collector to refuse more', () => mapVerdict(pin, 'GET /slow').kind !== VerdictKind.PASS);
+  const third = await runUnderNode({ component, pin, args: ['hold', 'GET /slow', '0'] });
+  t.equal(third.code, 0, third.stderr);
+  t.match(third.stderr, /^blocked$/m, 'the third run, with two entries in flight, is refused');
+  const [a, b] = await Promise.all([first, second]);
+  t.match(a.stderr, /^admitted$/m);
+  t.match(b.stderr, /^admitted$/m);
+  const done = await waitFor('every record counted', async () => {
+    const n = await node(collector, 'GET /slow');
+    return n?.success === 2 && n.block === 1 ? n : undefined;
+  });
+  t.same(done, { concurrency: 0, pass: 2, block: 1, success: 2 }, 'two passed and exited, one blocked');
+});
+
+t.test('the SDK\'s random numbers differ from run to run of the same component', async (t) => {
+  const component = sdkCommandFilter('concurrency-rule', FILTER);
+  const pin = await tempPin(t, 'random-draws');
+  const draws: string[] = [];
+  const maths: string[] = [];
+  for (let i = 0; i < 3; i++) {
+    const r = await runUnderNode({ component, pin, args: ['random'] });
+    t.equal(r.code, 0, r.stderr);
+    const m = /^host (\S+) (\S+) math (\S+) (\S+)$/m.exec(r.stderr);
+    t.ok(m, r.stderr);
+    const [h1, h2] = [Number(m![1]), Number(m![2])];
+    t.ok(h1 >= 0 && h1 < 1 && h2 >= 0 && h2 < 1 && h1 !== h2, `two draws in [0, 1): ${h1} ${h2}`);
+    draws.push(`${m![1]} ${m![2]}`);
+    maths.push(`${m![3]} ${m![4]}`);
+  }
+  t.equal(new Set(draws).size, 3, `three runs, three different pairs: ${draws.join(' | ')}`);
+  t.comment(`Math.random in the same runs: ${maths.join(' | ')}`);
+});
