@@ -98,7 +98,7 @@ t.test('decision logic: 429 and a BLOCK record when the map\'s verdict rejects',
     [RecordKind.PASS, 'GET /x', undefined],
     [RecordKind.EXIT, 'GET /x', undefined],
   ]);
-  t.equal(host.attempts.length, 2, 'each request flushed at its end');
+  t.equal(host.attempts.length, 3, 'the BLOCK at its request\'s end; the admitted request\'s PASS at once (a resource under a rule: counted in flight) and its EXIT at its end');
   t.same(handleRequest(s, 'POST', '/closed'), { status: 200, body: 'ok\n', resource: 'POST /closed' }, 'another resource: no verdict, PASS');
   t.same(handleRequest(s, 'GET', '/closed?fail=1'), { status: 429, body: 'blocked by flow control\n', resource: 'GET /closed' }, 'a BLOCK rejects before the work');
 });
