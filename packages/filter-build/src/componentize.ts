@@ -2,14 +2,16 @@
 // the filter's own, if any), type-checking the filter and its exports against what the world needs
 // (typecheck.ts, world-exports.ts), giving QuickJS builds the Web globals
 // that engine lacks (an entry module that loads @sentinel-wasi/filter/globals first), choosing jco
-// componentize's backend and feature flags for the world, running jco, and moving the result into
-// place only when it succeeded.
+// componentize's backend and feature flags for the world, the bundle configuration (the source
+// map; the check that nothing is recorded at module top level, top-level-records.ts), running jco,
+// and moving the result into place only when it succeeded.
 
 import { cp, mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { runJco } from './jco.js';
+import { TopLevelRecordError, topLevelCheckSource, topLevelRecordIn, topLevelWatchSource } from './top-level-records.js';
 import { typecheckFilter } from './typecheck.js';
 import { sdkWorldExports, worldExports } from './world-exports.js';
 
@@ -99,17 +101,45 @@ export function sdkWitDir(): string {
 }
 
 /**
+ * The SDK's core module (`@sentinel-wasi/filter/core`) as the filter's imports resolve it (from its
+ * directory, symbolic links followed, as the bundler does); undefined when the SDK is not there.
+ */
+export function sdkCoreModule(source: string): string | undefined {
+  try {
+    return createRequire(resolve(source)).resolve('@sentinel-wasi/filter/core');
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * The rolldown configuration jco bundles with (`--bundle-config`): a hidden source map of the
  * bundle, which a plugin writes to mapPath (without the sources' text) and keeps out of jco's
  * output, where jco accepts no assets. Hosts use it to name the filter's lines in run-time errors.
+ * With the SDK's core module (sdkCore), the check that the filter records nothing at module top
+ * level: its watch appended to that module (if the bundle has it), its check after everything else.
  */
-export function bundleConfigSource(mapPath: string): string {
+export function bundleConfigSource(mapPath: string, sdkCore?: string): string {
+  const topLevel =
+    sdkCore === undefined
+      ? ''
+      : `
+  // The check that nothing is recorded at module top level (top-level-records.ts).
+  {
+    name: 'sentinel-wasi-top-level-records',
+    transform(code, id) {
+      if (id !== ${JSON.stringify(sdkCore)}) return null;
+      // Appended: the module's own lines keep their positions (map: null).
+      return { code: code + ${JSON.stringify(topLevelWatchSource(sdkCore))}, map: null, moduleSideEffects: true };
+    },
+  },`;
+  const outro = sdkCore === undefined ? '' : `, outro: ${JSON.stringify(topLevelCheckSource())}`;
   return `import { writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 export default {
   // Sources named by absolute path: the map's own directory is a temporary one of jco's.
-  output: { sourcemap: 'hidden', sourcemapPathTransform: (source, mapFile) => resolve(dirname(mapFile), source) },
-  plugins: [{
+  output: { sourcemap: 'hidden', sourcemapPathTransform: (source, mapFile) => resolve(dirname(mapFile), source)${outro} },
+  plugins: [${topLevel}{
     name: 'sentinel-wasi-source-map',
     generateBundle(_options, bundle) {
       for (const [name, item] of Object.entries(bundle)) {
@@ -231,9 +261,13 @@ export async function buildFilter(req: BuildRequest): Promise<BuildResult> {
     }
     const bundleConfig = join(stage, 'bundle.config.mjs');
     const tmpMap = join(stage, 'out.wasm.map');
-    await writeFile(bundleConfig, bundleConfigSource(tmpMap));
+    await writeFile(bundleConfig, bundleConfigSource(tmpMap, sdkCoreModule(req.source)));
     const { code, output } = await runJco(jcoArgs(req, witDir, worldName, tmpOut, entry, bundleConfig));
-    if (code !== 0) throw new BuildError(`jco componentize failed (exit ${code}):\n${output.trim()}`);
+    if (code !== 0) {
+      const topLevel = topLevelRecordIn(output);
+      if (topLevel !== undefined) throw new TopLevelRecordError(topLevel.method, topLevel.resource);
+      throw new BuildError(`jco componentize failed (exit ${code}):\n${output.trim()}`);
+    }
     const bytes = (await stat(tmpOut)).size;
     await rename(tmpOut, out).catch(async () => {
       // Different filesystems: copy, then rename within the target directory.

@@ -19,5 +19,6 @@ export {
   type FilterWorld,
 } from './componentize.js';
 export { parseBuildArgs, type BuildArgs } from './commands/build.js';
+export { TopLevelRecordError, topLevelRecordMessage } from './top-level-records.js';
 export { sdkWorldExports, worldExports, type WorldExport } from './world-exports.js';
 export { DEFAULT_COMPILER_OPTIONS, findTsconfig, formatDiagnostics, sdkDeclarations, typecheckFilter, type TypeCheckResult } from './typecheck.js';
