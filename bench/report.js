@@ -406,7 +406,7 @@ export function renderMarkdown(j) {
       p('the lines of a function inlined from another file against the caller\'s file: a row whose code is not of its function');
       p('(a constant\'s declaration, say) is such a line of the inlined function (e.g. counters.ts, whose rules every node applies).');
       p();
-      p(table(['self %', 'line', 'function', 'code'], pr.lines.map((x) => [F(x.selfPct), `\`${x.where}\``, `\`${x.fn}\``, `\`${x.code.replace(/\|/g, '\\|').slice(0, 90)}\``])));
+      p(table(['self %', 'line', 'function', 'code'], pr.lines.map((x) => [F(x.selfPct), `\`${x.where}\``, `\`${x.fn}\``, x.inlined ? '(a line of a function inlined from another file)' : `\`${x.code.replace(/\|/g, '\\|').slice(0, 90)}\``])));
     }
     if (pr.categories) {
       p();
@@ -486,7 +486,7 @@ function analysis(j) {
       lines.push(`- **Ingest** (${M(j.ingest.eventsPerSec)}, ${F(j.ingest.vsNdjson, 2)}× NDJSON): the profile's self time is ${F(cat(/^aggregation/))} % aggregation (collector`);
       lines.push(`  stats/) and ${F(cat(/protocol|msgpackr/))} % scanning, decoding and validating frames (protocol${cat(/msgpackr/) > 0.5 ? ', msgpackr' : ''}); reads and CRC-32 are ${F(cat(/^Node/))} %. Top frames: ${top}.`);
       if (pr.lines?.length) {
-        const hot = pr.lines.slice(0, 4).map((l) => `\`${l.code.slice(0, 60)}\` (${l.where.split('/').pop()}, ${F(l.selfPct)} %)`).join(', ');
+        const hot = pr.lines.filter((l) => !l.inlined).slice(0, 4).map((l) => `\`${l.code.slice(0, 60)}\` (${l.where.split('/').pop()}, ${F(l.selfPct)} %)`).join(', ');
         lines.push(`  The hottest lines: ${hot}.`);
       }
     } else {

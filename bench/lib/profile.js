@@ -111,6 +111,8 @@ export function topLines(path, n = 15, root = process.cwd(), within = null, unde
     .map(([key, count]) => {
       const [where, fn] = key.split('\u0000');
       const colon = where.lastIndexOf(':');
-      return { where, fn, selfPct: (100 * count) / all, code: codeAt(where.slice(0, colon), Number(where.slice(colon + 1))) };
+      const code = codeAt(where.slice(0, colon), Number(where.slice(colon + 1)));
+      // A declaration or comment is not where a sample runs: the line is one of a function inlined from another file.
+      return { where, fn, selfPct: (100 * count) / all, code, inlined: /^(export |import |\/\/|\/\*|\*)/.test(code) };
     });
 }
