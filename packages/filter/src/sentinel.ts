@@ -3,8 +3,9 @@
 // per name while the epoch lasts; names without an id go inline and are looked up again after a
 // second), validating calls, buffering
 // records into one bounded frame,
-// flushing whole frames (one append each) when the frame is full, on flush(), and when the last
-// open entry exits; keeping the admitted entries not yet exited (a list in the order they were
+// flushing whole frames (one append each) when the frame is full, on flush(), when the last
+// open entry exits, and when an entry of a resource under a rule is admitted (so the collector
+// counts it in flight); keeping the admitted entries not yet exited (a list in the order they were
 // opened), so that the end of a request or run (lifecycle.ts) can exit those left open; dropping
 // and counting what cannot be written, and reporting those counts in the next WRITER record.
 // Platform access goes through a FilterHost only, so this file runs the same in a component and
@@ -197,7 +198,8 @@ export class Sentinel {
     this.host = host;
     this.builder = new FrameBuilder({ maxFrameBytes: max, errorOf: frameBuilderError });
     this.flushOnIdle = options.flushOnIdle ?? true;
-    this.admission = new Admission(options.random ?? host.random ?? Math.random);
+    // (The host's source bound to it: Admission calls it on its own.)
+    this.admission = new Admission(options.random ?? (typeof host.random === 'function' ? host.random.bind(host) : Math.random));
     // The host itself is the reader's host (its clock and file opens called directly, no wrapper).
     this.map = typeof host.openPinFile === 'function' ? new MapReader(host as MapReaderHost, mapReaderOptions(options)) : null;
   }

@@ -130,11 +130,17 @@ t.test('the host\'s random source starts admission credits when no `random` opti
   const host = new MemoryHost();
   host.files.set('map', mapOf({ half: [VerdictKind.ADMIT, 0.5] }, T0));
   const drawn: number[] = [];
-  (host as MemoryHost & { random: () => number }).random = () => {
-    drawn.push(0.6);
-    return 0.6;
-  };
-  const s = new Sentinel(host);
+  // A method that needs its host (`this`): the recorder calls it bound.
+  class DrawingHost extends MemoryHost {
+    readonly draw = 0.6;
+    random(): number {
+      drawn.push(this.draw);
+      return this.draw;
+    }
+  }
+  const drawing = new DrawingHost();
+  drawing.files.set('map', host.files.get('map')!);
+  const s = new Sentinel(drawing);
   t.same([s.entry('half'), s.entry('half'), s.entry('half')].map((e) => e.blocked), [false, true, false], 'credit 0.6: 1.1 admitted, 0.6, 1.1 admitted');
   t.same(drawn, [0.6], 'one draw, from the host');
 });
