@@ -2,15 +2,17 @@
 // filters that use the documented entry() … exit() and nothing else (no flush of their own), run
 // by the Node host beside a real collector. Two runs hold their entries open; the collector sees
 // them in flight (the SDK writes the PASS of a resource under a rule at once) and the third run
-// is refused. Also: the SDK's random source (the WASI host's, seeded at run time) differs from run
+// is refused. A run killed while it holds its entry (SIGKILL: no EXIT ever) is taken out of the
+// concurrency once its entry is --max-entry-age-ms old, and the rule admits again. Also: the SDK's random source (the WASI host's, seeded at run time) differs from run
 // to run, where the engine's Math.random comes back from the build's snapshot the same every time.
 
+import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { VerdictKind } from '@sentinel-wasi/protocol/encode';
-import { tempDir, tempPin } from '../helpers/repo.js';
-import { prepareUnderNode, runUnderNode } from '../helpers/node-host.js';
+import { CLI_BIN, tempDir, tempPin } from '../helpers/repo.js';
+import { NODE_HOST_CACHE, prepareUnderNode, runUnderNode } from '../helpers/node-host.js';
 import { sdkCommandFilter } from '../helpers/sdk-filter.js';
 import { mapVerdict, startCollector, waitFor, type RunningCollector } from './flow-support.js';
 
@@ -75,6 +77,38 @@ t.test('a concurrency rule counts entries in flight and refuses the one over its
     return n?.success === 2 && n.block === 1 ? n : undefined;
   });
   t.same(done, { concurrency: 0, pass: 2, block: 1, success: 2 }, 'two passed and exited, one blocked');
+});
+
+t.test('a run killed while it holds its entry leaves the concurrency once the entry is --max-entry-age-ms old', async (t) => {
+  const component = sdkCommandFilter('concurrency-rule', FILTER);
+  await prepareUnderNode(component);
+  const pin = await tempDir(t, 'concurrency-killed');
+  mkdirSync(join(pin, 'rules'), { recursive: true, mode: 0o700 });
+  writeFileSync(join(pin, 'rules', 'flow.json'), JSON.stringify([{ resource: 'GET /job', grade: 0, count: 1 }]));
+  const collector = await startCollector(pin, ['--max-entry-age-ms', '3000']);
+  t.teardown(() => collector.stop());
+  await waitFor('the rule\'s slot in the map', () => mapVerdict(pin, 'GET /job').outcome === 'hit');
+  const child = spawn(process.execPath, [CLI_BIN, 'run', component, '--pin', pin, '--cache-dir', NODE_HOST_CACHE, '--', 'hold', 'GET /job', '60000'], { stdio: 'ignore' });
+  const exited = new Promise((r) => child.on('close', r));
+  t.teardown(() => child.kill('SIGKILL'));
+  await waitFor('the entry in flight', async () => (await node(collector, 'GET /job'))?.concurrency === 1, 15_000);
+  const killedAt = Date.now();
+  child.kill('SIGKILL');
+  await exited;
+  const refused = await runUnderNode({ component, pin, args: ['hold', 'GET /job', '0'] });
+  t.match(refused.stderr, /^blocked$/m, 'the killed run still counts: count 1 is taken');
+  await waitFor('the lost entry to be expired', async () => (await node(collector, 'GET /job'))?.concurrency === 0, 20_000, 100);
+  t.comment(`concurrency back to 0 ${Date.now() - killedAt} ms after the kill (entries expire 3000 ms after they began)`);
+  const health = (await (await fetch(`${collector.url}/api/v1/health`)).json()) as { counters: { entriesExpired: number } };
+  t.equal(health.counters.entriesExpired, 1);
+  await waitFor('the collector to admit again', () => mapVerdict(pin, 'GET /job').kind === VerdictKind.PASS);
+  const admitted = await runUnderNode({ component, pin, args: ['hold', 'GET /job', '0'] });
+  t.match(admitted.stderr, /^admitted$/m, 'the next run is admitted');
+  const done = await waitFor('the last run counted', async () => {
+    const n = await node(collector, 'GET /job');
+    return n?.success === 1 ? n : undefined;
+  });
+  t.same(done, { concurrency: 0, pass: 2, block: 1, success: 1 }, 'the killed PASS, the refused run, the admitted one and its EXIT');
 });
 
 t.test('the SDK\'s random numbers differ from run to run of the same component', async (t) => {

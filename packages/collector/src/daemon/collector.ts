@@ -167,7 +167,7 @@ export class Collector implements StatsQuery {
       renameSync(this.paths.checkpoint, `${this.paths.checkpoint}.invalid-${nowMs}`);
     }
     if (checkpoint !== null) {
-      this.store.importState(checkpoint.store);
+      this.store.importState(checkpoint.store, checkpoint.atMs);
       this.tailer.restore(checkpoint.segments, nowMs);
       this.checkpointAtMs = checkpoint.atMs;
     }
@@ -305,6 +305,8 @@ export class Collector implements StatsQuery {
   cycleAt(nowMs: number, checkpoint: boolean): CycleResult {
     const pass = this.passAt(nowMs);
     const linesWritten = this.sealAt(nowMs);
+    // Entries whose EXIT has not come maxEntryAgeMs after they began are taken as lost.
+    this.store.expireEntriesAt(nowMs);
     // Window buckets that left the minute go back (reads are at the clock, which goes forward).
     if (nowMs - this.reclaimedAtMs >= RECLAIM_INTERVAL_MS) {
       this.store.reclaimWindowsAt(nowMs);

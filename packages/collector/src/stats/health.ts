@@ -55,6 +55,7 @@ export function zeroCounters(): FullHealthCounters {
     segmentsMissing: 0,
     segmentsReset: 0,
     segmentReadErrors: 0,
+    entriesExpired: 0,
   };
 }
 

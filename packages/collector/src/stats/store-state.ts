@@ -1,11 +1,14 @@
 // Owns the store's checkpointable state: what of the live statistics survives a restart (the
-// sealed front, the health counters, the pending and late rows, every non-zero concurrency) and
-// how it is loaded back (rows are also replayed into the nodes' windows).
+// sealed front, the health counters, the pending and late rows, every non-zero concurrency and the
+// open entries it is made of) and how it is loaded back (rows are also replayed into the nodes'
+// windows).
 
 import { addCounts } from './counters.js';
 import type { FullHealthCounters, HealthLog } from './health.js';
 import type { ResourceRegistry } from './registry.js';
 import type { BatchRows, SecondBatches } from './second-batches.js';
+import type { OpenEntries, OpenEntryRow } from './open-entries.js';
+import type { NodeStats } from './node-stats.js';
 
 /** The store's part of a checkpoint. */
 export interface StoreState {
@@ -15,20 +18,26 @@ export interface StoreState {
   late: BatchRows;
   /** [resource, origin, concurrency] for every node whose concurrency is not 0. */
   concurrency: Array<[string, string, number]>;
+  /** [resource, origin, entryMs, count]: the open entries (absent in checkpoints from before they were kept). */
+  openEntries?: OpenEntryRow[];
 }
 
-export function exportStoreState(registry: ResourceRegistry, batches: SecondBatches, health: HealthLog): StoreState {
+export function exportStoreState(registry: ResourceRegistry, batches: SecondBatches, health: HealthLog, open: OpenEntries): StoreState {
   const { pending, late } = batches.exportRows((id) => registry.nameOf(id));
   const concurrency: StoreState['concurrency'] = [];
   for (const e of registry.allEntries()) {
     if (e.node.concurrency !== 0) concurrency.push([e.name, '', e.node.concurrency]);
     if (e.origins !== null) for (const o of e.origins.values()) if (o.concurrency !== 0) concurrency.push([e.name, o.origin, o.concurrency]);
   }
-  return { lastSealedSec: batches.lastSealedSec, counters: { ...health.counters }, pending, late, concurrency };
+  return { lastSealedSec: batches.lastSealedSec, counters: { ...health.counters }, pending, late, concurrency, openEntries: open.exportRows() };
 }
 
-/** Loads a checkpointed state into an empty store; pending and late rows are also replayed into the windows. */
-export function importStoreState(state: StoreState, registry: ResourceRegistry, batches: SecondBatches, health: HealthLog): void {
+/**
+ * Loads a checkpointed state into an empty store; pending and late rows are also replayed into the
+ * windows. A node's concurrency that its listed open entries do not make up (an older checkpoint)
+ * counts as entries opened at checkpointAtMs, when given.
+ */
+export function importStoreState(state: StoreState, registry: ResourceRegistry, batches: SecondBatches, health: HealthLog, open: OpenEntries, checkpointAtMs?: number): void {
   batches.lastSealedSec = state.lastSealedSec;
   health.restore(state.counters);
   const load = (list: BatchRows, late: boolean): void => {
@@ -44,13 +53,25 @@ export function importStoreState(state: StoreState, registry: ResourceRegistry, 
   };
   load(state.pending, false);
   load(state.late, true);
-  for (const [name, origin, value] of state.concurrency) {
+  const nodeOf = (name: string, origin: string): NodeStats | null => {
     const e = registry.entryOrTotal(name);
-    if (e === null) continue;
-    if (origin === '') e.node.concurrency = value;
-    else {
-      const o = registry.originFor(e, origin);
-      if (o !== null) o.concurrency = value;
-    }
+    if (e === null) return null;
+    return origin === '' ? e.node : registry.originFor(e, origin);
+  };
+  const withConcurrency: NodeStats[] = [];
+  for (const [name, origin, value] of state.concurrency) {
+    const node = nodeOf(name, origin);
+    if (node === null) continue;
+    node.concurrency = value;
+    if (name !== registry.total.name) withConcurrency.push(node);
+  }
+  for (const [name, origin, entryMs, count] of state.openEntries ?? []) {
+    const node = nodeOf(name, origin);
+    if (node !== null && name !== registry.total.name) open.pass(node, entryMs, count);
+  }
+  if (checkpointAtMs === undefined) return;
+  for (const node of withConcurrency) {
+    const untracked = node.concurrency - open.countOn(node);
+    if (untracked > 0) open.pass(node, checkpointAtMs, untracked);
   }
 }

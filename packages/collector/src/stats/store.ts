@@ -14,6 +14,9 @@
 // second is ever sealed (a first start), a record more than `firstStartHorizonMs` older than now is
 // dropped as too late (recordsLateDropped). A record is checked against these rules before its
 // resource entry is looked up, so a dropped record never creates a resource entry.
+//
+// PASS and EXIT records also open and close entries (open-entries.ts): an entry open longer than
+// maxEntryAgeMs (a filter killed mid-request) is expired by expireEntriesAt, its concurrency taken back.
 
 import { NAME_CACHE_SLOTS, RecordKind, type FlowRecord, type RecordColumns } from '@sentinel-wasi/protocol';
 import { addEntryHalf, addExitHalf, exitTimeOf, hasEntryHalf, hasExitHalf } from './counters.js';
@@ -22,6 +25,8 @@ import { ResourceRegistry, type ResourceEntry } from './registry.js';
 import { SecondBatches, type SealedSecond } from './second-batches.js';
 import { exportStoreState, importStoreState, type StoreState } from './store-state.js';
 import { FrameEntries } from './frame-entries.js';
+import { OpenEntries } from './open-entries.js';
+import type { NodeStats } from './node-stats.js';
 import type { SecondBatch } from './second-batch.js';
 import { TotalRun } from './total-run.js';
 import type { NodeSnapshot } from './types.js';
@@ -33,6 +38,8 @@ export type { SealedSecond } from './second-batches.js';
 export type { StoreState } from './store-state.js';
 
 export const DEFAULT_MAX_FUTURE_MS = 60_000;
+/** An admitted entry still open this long after it began is taken as lost (its EXIT will not come): 10 minutes. */
+export const DEFAULT_MAX_ENTRY_AGE_MS = 10 * 60 * 1000;
 /** On a first start (nothing sealed yet), records older than this are dropped as too late. */
 export const DEFAULT_FIRST_START_HORIZON_MS = 60 * 60 * 1000;
 
@@ -45,6 +52,8 @@ export interface StatsStoreOptions {
   lateLimitSec?: number;
   maxFutureMs?: number;
   firstStartHorizonMs?: number;
+  /** Open entries older than this are expired by expireEntriesAt (default 10 min; 0: never). */
+  maxEntryAgeMs?: number;
   /** Where counters and problems go (a new HealthLog when not given). */
   health?: HealthLog;
 }
@@ -53,6 +62,9 @@ export class StatsStore {
   readonly health: HealthLog;
   readonly maxFutureMs: number;
   readonly firstStartHorizonMs: number;
+  readonly maxEntryAgeMs: number;
+  /** The PASS entries still open, by node and entry time (open-entries.ts): what expireEntriesAt expires. */
+  private readonly openEntries = new OpenEntries();
   private readonly lookupByName: EntryLookup = (r) => this.registry.entryFor(r.name);
   private readonly registry: ResourceRegistry;
   private readonly batches: SecondBatches;
@@ -67,6 +79,7 @@ export class StatsStore {
     this.health = options.health ?? new HealthLog();
     this.maxFutureMs = options.maxFutureMs ?? DEFAULT_MAX_FUTURE_MS;
     this.firstStartHorizonMs = options.firstStartHorizonMs ?? DEFAULT_FIRST_START_HORIZON_MS;
+    this.maxEntryAgeMs = options.maxEntryAgeMs ?? DEFAULT_MAX_ENTRY_AGE_MS;
     this.registry = new ResourceRegistry(options.maxResources, options.maxOriginNodes);
     this.batches = new SecondBatches(this.registry.idCapacity, this.health.counters, options.lateLimitSec);
     this.totalEntries = new TotalRun(this.registry.total, 'entry');
@@ -206,13 +219,51 @@ export class StatsStore {
       c.resourcesOverflow++;
     } else {
       countOn(entry, batch, exitBatch, kind, tsMs, count, rtMs, error);
+      let o: NodeStats | null = null;
       if (origin !== '') {
-        const o = this.registry.originFor(entry, origin);
+        o = this.registry.originFor(entry, origin);
         if (o === null) c.originsOverflow++;
         else o.record(kind, tsMs, count, rtMs, error);
       }
+      if (kind === RecordKind.PASS || kind === RecordKind.EXIT) this.trackEntries(entry, o, kind, tsMs, count, rtMs);
     }
     c.recordsCounted++;
+  }
+
+  /** Keeps the open entries a PASS opens and an EXIT closes (on the resource's node and its origin's). */
+  private trackEntries(entry: ResourceEntry, o: NodeStats | null, kind: number, tsMs: number, count: number, rtMs: number): void {
+    const open = this.openEntries;
+    if (kind === RecordKind.PASS) {
+      open.pass(entry.node, tsMs, count);
+      if (o !== null) open.pass(o, tsMs, count);
+      return;
+    }
+    // An EXIT began at tsMs − rtMs. One that closes an entry expired before gives back its decrement.
+    const back = open.exit(entry.node, tsMs - rtMs, count);
+    if (back > 0) {
+      entry.node.concurrency += back;
+      this.registry.total.node.concurrency += back;
+    }
+    if (o !== null) o.concurrency += open.exit(o, tsMs - rtMs, count);
+  }
+
+  /**
+   * Expires the entries still open maxEntryAgeMs after they began (a filter killed mid-request never
+   * writes their EXIT): their nodes' concurrency (and the total node's) goes down by them, counted
+   * in entriesExpired. Returns how many entries it expired (on resource nodes).
+   */
+  expireEntriesAt(nowMs: number): number {
+    const maxAgeMs = this.maxEntryAgeMs;
+    if (!(maxAgeMs > 0)) return 0;
+    let expired = 0;
+    const total = this.registry.total.node;
+    this.openEntries.expireBefore(nowMs - maxAgeMs, nowMs - 2 * maxAgeMs, (node, n, taken) => {
+      if (node.origin !== '') return;
+      expired += n;
+      total.concurrency -= Math.min(taken, Math.max(0, total.concurrency));
+    });
+    this.health.counters.entriesExpired += expired;
+    return expired;
   }
 
   /** Seconds with pending data (ascending). */
@@ -258,12 +309,16 @@ export class StatsStore {
   // --- checkpoint and warm start -------------------------------------------------------------
 
   exportState(): StoreState {
-    return exportStoreState(this.registry, this.batches, this.health);
+    return exportStoreState(this.registry, this.batches, this.health, this.openEntries);
   }
 
-  /** Loads a checkpointed state into an empty store; pending rows are also replayed into the windows. */
-  importState(state: StoreState): void {
-    importStoreState(state, this.registry, this.batches, this.health);
+  /**
+   * Loads a checkpointed state into an empty store; pending rows are also replayed into the windows.
+   * `checkpointAtMs`: when it was written; a node's in-flight entries the state does not list (a
+   * checkpoint from before open entries were kept) count as opened then.
+   */
+  importState(state: StoreState, checkpointAtMs?: number): void {
+    importStoreState(state, this.registry, this.batches, this.health, this.openEntries, checkpointAtMs);
   }
 
   /** Adds a sealed second's counts (read back from the metric log) to a node's windows only. */

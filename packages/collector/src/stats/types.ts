@@ -105,6 +105,11 @@ export interface HealthCounters {
   segmentsReset: number;
   /** Segment reads that failed with an I/O error other than "gone" (the segment is retried). */
   segmentReadErrors: number;
+  /**
+   * Admitted entries taken out of the concurrency because their EXIT had not come maxEntryAgeMs
+   * after they began (a filter killed mid-request); counted on resource nodes.
+   */
+  entriesExpired: number;
 }
 
 export interface Health {

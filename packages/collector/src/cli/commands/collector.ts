@@ -11,6 +11,7 @@ import { DEFAULT_GRACE_MS } from '../../daemon/collector.js';
 import { DEFAULT_HEARTBEAT_FIRST_DELAY_MS, DEFAULT_HEARTBEAT_INTERVAL_MS, parseDashboardList } from '../../daemon/heartbeat.js';
 import { DEFAULT_METRIC_FILE_BYTES, DEFAULT_METRIC_FILE_COUNT } from '../../metriclog/writer.js';
 import { DEFAULT_MAX_RESOURCES } from '../../stats/registry.js';
+import { DEFAULT_MAX_ENTRY_AGE_MS } from '../../stats/store.js';
 import { DEFAULT_CHECKPOINT_INTERVAL_MS, DEFAULT_HOST, DEFAULT_PORT, DEFAULT_TICK_MS, runDaemon } from '../../daemon/run.js';
 import { startHttpServer, type HttpServerOptions } from '../../http/server.js';
 
@@ -34,6 +35,9 @@ Options:
   --metric-file-bytes N     roll metric log files at N bytes (default ${DEFAULT_METRIC_FILE_BYTES})
   --metric-file-count N     keep N metric log files (default ${DEFAULT_METRIC_FILE_COUNT})
   --max-resources N         tracked resources cap (default ${DEFAULT_MAX_RESOURCES})
+  --max-entry-age-ms N      an admitted entry whose EXIT has not come N ms after it began is taken
+                            as lost (a filter killed mid-request) and leaves the concurrency
+                            (default ${DEFAULT_MAX_ENTRY_AGE_MS}, 10 min; 0: never)
   --dashboard HOST:PORT[,HOST:PORT]
                             register with these Sentinel Dashboards (heartbeat POST /registry/machine)
   --heartbeat-ms N          dashboard heartbeat interval (default ${DEFAULT_HEARTBEAT_INTERVAL_MS}; first beat after
@@ -111,6 +115,7 @@ export const collectorCommand: Command = {
           'metric-file-bytes': { type: 'string' },
           'metric-file-count': { type: 'string' },
           'max-resources': { type: 'string' },
+          'max-entry-age-ms': { type: 'string' },
           'log-level': { type: 'string' },
           dashboard: { type: 'string' },
           'heartbeat-ms': { type: 'string' },
@@ -154,6 +159,7 @@ export const collectorCommand: Command = {
     const metricFileBytes = intOption(values, 'metric-file-bytes', 1);
     const metricFileCount = intOption(values, 'metric-file-count', 1);
     const maxResources = intOption(values, 'max-resources', 1);
+    const maxEntryAgeMs = intOption(values, 'max-entry-age-ms', 0);
     let dashboards: string[] | undefined;
     try {
       dashboards = typeof values.dashboard === 'string' ? parseDashboardList(values.dashboard) : undefined;
@@ -196,6 +202,7 @@ export const collectorCommand: Command = {
         ...(metricFileBytes === undefined ? {} : { metricFileBytes }),
         ...(metricFileCount === undefined ? {} : { metricFileCount }),
         ...(maxResources === undefined ? {} : { maxResources }),
+        ...(maxEntryAgeMs === undefined ? {} : { maxEntryAgeMs }),
         ...(dashboards === undefined ? {} : { dashboards }),
         ...(heartbeatIntervalMs === undefined ? {} : { heartbeatIntervalMs }),
         ...(token === undefined ? {} : { token }),

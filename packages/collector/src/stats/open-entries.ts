@@ -1,0 +1,118 @@
+// Owns the admitted entries the collector believes are in flight, per node, by entry time: what a
+// node's concurrency (PASS − EXIT) is made of, so that entries whose EXIT will never come can be
+// expired. A filter killed in the middle of a request (SIGKILL, an engine trap, a host that stops
+// under load) wrote the PASS of a resource under a rule at entry and never writes its EXIT; without
+// expiry the resource would count one more in flight for good (the concurrency is checkpointed).
+//
+// Matching: an EXIT the SDK writes carries RT = exit time − entry time, so its entry time is
+// exactly its PASS's (tsMs − rtMs). An EXIT is matched to that entry; failing that, to the oldest
+// open entry of its node (an EXIT recorded by hand with another RT); failing that, to an entry
+// expired earlier, whose concurrency the expiry already took back (the EXIT's own decrement is
+// then given back: reported to the caller); else (an EXIT read before its PASS) it is left alone.
+// Expiry takes an entry older than maxAgeMs out and the node's concurrency down by its count,
+// never below 0. Expired entries are remembered for another maxAgeMs for late EXITs.
+// Only PASS and EXIT records touch this (CALL and BLOCK leave the concurrency alone).
+
+import type { NodeStats } from './node-stats.js';
+
+/** An open entry as the checkpoint keeps it: resource, origin ('' for the resource's own node), entry time, count. */
+export type OpenEntryRow = [resource: string, origin: string, entryMs: number, count: number];
+
+/** Entry time → count, one per node. */
+type Times = Map<number, number>;
+
+export class OpenEntries {
+  private readonly open = new Map<NodeStats, Times>();
+  private readonly expired = new Map<NodeStats, Times>();
+
+  /** A PASS of `count` entries at entryMs on `node`. */
+  pass(node: NodeStats, entryMs: number, count: number): void {
+    let times = this.open.get(node);
+    if (times === undefined) this.open.set(node, (times = new Map()));
+    times.set(entryMs, (times.get(entryMs) ?? 0) + count);
+  }
+
+  /**
+   * An EXIT of `count` entries that began at entryMs on `node` (its concurrency already taken down
+   * by count). Returns how many of them had been expired: the caller gives that much back.
+   */
+  exit(node: NodeStats, entryMs: number, count: number): number {
+    let left = count;
+    const times = this.open.get(node);
+    if (times !== undefined) {
+      left = take(times, entryMs, left);
+      while (left > 0 && times.size > 0) left = take(times, oldest(times), left);
+      if (times.size === 0) this.open.delete(node);
+    }
+    if (left === 0) return 0;
+    const gone = this.expired.get(node);
+    if (gone === undefined) return 0;
+    const before = left;
+    left = take(gone, entryMs, left);
+    while (left > 0 && gone.size > 0) left = take(gone, oldest(gone), left);
+    if (gone.size === 0) this.expired.delete(node);
+    return before - left;
+  }
+
+  /**
+   * Expires the entries of every node that began before cutoffMs: takes each node's concurrency
+   * down by their count (not below 0) and calls `expiredOn(node, n, taken)` with how many it
+   * expired and how much concurrency it took. Forgets expired entries that began before
+   * forgetBeforeMs. Returns how many entries it expired.
+   */
+  expireBefore(cutoffMs: number, forgetBeforeMs: number, expiredOn: (node: NodeStats, n: number, taken: number) => void): number {
+    let expired = 0;
+    for (const [node, times] of this.open) {
+      let n = 0;
+      for (const [entryMs, count] of times) {
+        if (entryMs >= cutoffMs) continue;
+        times.delete(entryMs);
+        n += count;
+        let gone = this.expired.get(node);
+        if (gone === undefined) this.expired.set(node, (gone = new Map()));
+        gone.set(entryMs, (gone.get(entryMs) ?? 0) + count);
+      }
+      if (times.size === 0) this.open.delete(node);
+      if (n === 0) continue;
+      const taken = Math.min(n, Math.max(0, node.concurrency));
+      node.concurrency -= taken;
+      expired += n;
+      expiredOn(node, n, taken);
+    }
+    for (const [node, gone] of this.expired) {
+      for (const entryMs of gone.keys()) if (entryMs < forgetBeforeMs) gone.delete(entryMs);
+      if (gone.size === 0) this.expired.delete(node);
+    }
+    return expired;
+  }
+
+  /** Open entries per node, for the checkpoint. */
+  exportRows(): OpenEntryRow[] {
+    const rows: OpenEntryRow[] = [];
+    for (const [node, times] of this.open) for (const [entryMs, count] of times) rows.push([node.resource, node.origin, entryMs, count]);
+    return rows;
+  }
+
+  /** How many entries are open on `node`. */
+  countOn(node: NodeStats): number {
+    let n = 0;
+    for (const c of this.open.get(node)?.values() ?? []) n += c;
+    return n;
+  }
+}
+
+/** Takes up to `want` from times[entryMs]; returns what is still wanted. */
+function take(times: Times, entryMs: number, want: number): number {
+  const have = times.get(entryMs);
+  if (have === undefined) return want;
+  const used = Math.min(have, want);
+  if (have === used) times.delete(entryMs);
+  else times.set(entryMs, have - used);
+  return want - used;
+}
+
+function oldest(times: Times): number {
+  let min = Number.POSITIVE_INFINITY;
+  for (const t of times.keys()) if (t < min) min = t;
+  return min;
+}
