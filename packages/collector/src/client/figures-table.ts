@@ -1,4 +1,5 @@
-// Owns the table the stats and top commands print for a LiveView.
+// Owns the table the stats and top commands print for a LiveView (a figure not known, such as the
+// concurrency read from the metric log, as `-`).
 
 import { formatNumber, formatTable } from './table.js';
 import type { FigureRow, LiveView } from './live-view.js';
@@ -13,7 +14,7 @@ export function figuresTable(view: LiveView, rows: FigureRow[] = view.rows, figu
   const header = HEADER.slice(0, figureColumns);
   const cells = rows.map((r) => [
     r.name,
-    ...[r.passQps, r.blockQps, r.successQps, r.exceptionQps, r.avgRtMs, r.concurrency, r.minutePass, r.minuteBlock, r.minuteException].slice(0, figureColumns).map(formatNumber),
+    ...[r.passQps, r.blockQps, r.successQps, r.exceptionQps, r.avgRtMs, r.concurrency, r.minutePass, r.minuteBlock, r.minuteException].slice(0, figureColumns).map((v) => (v === null ? '-' : formatNumber(v))),
   ]);
   return formatTable([view.nameColumn, ...header], cells, ['left', ...header.map(() => 'right' as const)]);
 }

@@ -24,7 +24,8 @@ export interface FigureRow {
   successQps: number;
   exceptionQps: number;
   avgRtMs: number;
-  concurrency: number;
+  /** null: not known (the metric log does not keep it). */
+  concurrency: number | null;
   minutePass: number;
   minuteBlock: number;
   minuteException: number;
@@ -49,7 +50,7 @@ export interface ViewRequest {
   note: (message: string) => void;
 }
 
-/** A node's table row (a concurrency the metric log cannot know is shown as 0, as before). */
+/** A node's table row (a concurrency the metric log cannot know stays null: the table shows `-`). */
 export function rowOfNode(name: string, n: StatsNode): FigureRow {
   return {
     name,
@@ -58,7 +59,7 @@ export function rowOfNode(name: string, n: StatsNode): FigureRow {
     successQps: n.second.successQps,
     exceptionQps: n.second.exceptionQps,
     avgRtMs: n.second.avgRtMs,
-    concurrency: n.concurrency ?? 0,
+    concurrency: n.concurrency,
     minutePass: n.minute.pass,
     minuteBlock: n.minute.block,
     minuteException: n.minute.exception,

@@ -89,13 +89,13 @@ t.test('after the collector stops: address.json is gone and the CLI reads the me
     [
       `source: metric log (no collector running), second ${formatDateTime(T + 1000)}`,
       'resource   pass/s  block/s  success/s  exception/s  avgRt(ms)  concurrency  1m-pass  1m-block  1m-exception',
-      'GET /订单       0        3          0            0          0            0        5         3             1',
-      'db_query        1        0          1            0          2            0        1         0             0',
+      'GET /订单       0        3          0            0          0            -        5         3             1',
+      'db_query        1        0          1            0          2            -        1         0             0',
       '',
     ].join('\n'),
   );
   const total = await runCli('stats', '--pin', pin, '--resource', '__total_inbound_traffic__');
-  t.equal(total.stdout.split('\n')[2], '__total_inbound_traffic__       1        3          1            0          2            0        6         3             1');
+  t.equal(total.stdout.split('\n')[2], '__total_inbound_traffic__       1        3          1            0          2            -        6         3             1');
   const metric = await runCli('metric', '--pin', pin, '--from', String(T), '--to', String(T + 1000), '--resource', 'GET /订单');
   t.equal(
     metric.stdout,

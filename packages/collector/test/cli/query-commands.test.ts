@@ -88,8 +88,8 @@ t.test('stats without a running collector reads the metric log', async (t) => {
     [
       'source: metric log (no collector running), second 2025-11-26 01:20:02',
       'resource   pass/s  block/s  success/s  exception/s  avgRt(ms)  concurrency  1m-pass  1m-block  1m-exception',
-      '/api/订单       0        0          0            0          0            0        7         1             0',
-      'GET_/x          7        0          7            0          3            0       17         0             2',
+      '/api/订单       0        0          0            0          0            -        7         1             0',
+      'GET_/x          7        0          7            0          3            -       17         0             2',
       '',
     ].join('\n'),
   );
