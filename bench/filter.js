@@ -224,7 +224,9 @@ export async function filterBench({ events, httpEvents, repeats }) {
   const builds = {};
   for (const key of Object.keys(COMPONENTS)) builds[key] = buildComponent(key);
   const server = await startEventServer();
-  const results = { python: py, wasmtimePy: wasmtimeVersion(py), events, httpEvents, repeats, clock: FILTER_CLOCK, wallModes: WALL_MODES, builds: {} };
+  // (Loaded here, in the benchmark's child with tsx: compare-builds.js imports this file under plain node.)
+  const { PRIMITIVE_OPS } = await import('./filter/src/primitive-ops.ts');
+  const results = { python: py, wasmtimePy: wasmtimeVersion(py), events, httpEvents, repeats, clock: FILTER_CLOCK, wallModes: WALL_MODES, primitiveOps: PRIMITIVE_OPS, builds: {} };
   try {
     for (const [key, c] of Object.entries(COMPONENTS)) {
       const pin = mkdtempSync(join(tmpdir(), `sw-bench-filter-${key}-`));

@@ -33,19 +33,20 @@ export function evaluateGoals(j) {
 
 /**
  * The QuickJS build's price per kind of operation, from its op* modes (bench/filter/src/primitives.ts:
- * each less the loop alone, divided by its operations per event), as one phrase; null without them.
+ * each less the loop alone, divided by its operations per event, `ops`: the counts the run reported,
+ * bench/filter/src/primitive-ops.ts), as one phrase; null without them.
  */
-function enginePrices(q) {
+function enginePrices(q, ops) {
   const base = q.opempty?.usPerEvent;
-  if (base === undefined) return null;
-  const ns = (mode, ops) => (q[mode] === undefined ? NaN : (1000 * (q[mode].usPerEvent - base)) / ops);
+  if (base === undefined || ops === undefined) return null;
+  const ns = (mode) => (q[mode] === undefined || !(ops[mode] > 0) ? NaN : (1000 * (q[mode].usPerEvent - base)) / ops[mode]);
   const clockNs = q.clock === undefined ? NaN : 1000 * q.clock.usPerEvent;
   return [
-    `a property read ${F(ns('opprop', 4), 0)} ns`,
-    `a typed-array element read ${F(ns('opread', 4), 0)} ns`,
-    `a typed-array element write ${F(ns('opwrite', 4), 0)} ns`,
-    `a call of a 5-argument function ${F(ns('opcall', 1), 0)} ns`,
-    `a \`typeof x === 'string'\` check ${F(ns('optypeof', 4), 0)} ns`,
+    `a property read ${F(ns('opprop'), 0)} ns`,
+    `a typed-array element read ${F(ns('opread'), 0)} ns`,
+    `a typed-array element write ${F(ns('opwrite'), 0)} ns`,
+    `a call of a 5-argument function ${F(ns('opcall'), 0)} ns`,
+    `a \`typeof x === 'string'\` check ${F(ns('optypeof'), 0)} ns`,
     `the loop's own step ${F(1000 * base, 0)} ns`,
     `\`Date.now()\` (\`clock\`, with its loop) ${F(clockNs, 0)} ns`,
   ].join(', ');
@@ -292,7 +293,7 @@ export function renderMarkdown(j) {
       p(`machine lengthens the wait and so raises the ratio: read it with this run's HTTP time (${F(j.filter.httpCallUsPerEvent)} µs per event, median of rounds ${(f.builds.starlingmonkey?.modes?.http?.samplesUsPerEvent ?? []).map((x) => F(x, 0)).join(', ')}).`);
     }
     const q = f.builds.quickjs?.modes ?? {};
-    const prices = enginePrices(q);
+    const prices = enginePrices(q, f.primitiveOps);
     if (prices !== null) {
       p();
       p(`The engine's prices in the QuickJS build (same run; each \`op*\` mode less the loop alone, \`opempty\`, per operation): ${prices}.`);
@@ -591,7 +592,7 @@ function analysis(j) {
     lines.push(`  its checks, the name's id, one append per frame) ${F(us('buffered') - us('encodeids'), 2)} µs; an options object per call on top (\`bufferedopts\` − \`buffered\`) ${F(us('bufferedopts') - us('buffered'), 2)} µs. Of the encoder's share, the frame CRC-32 is`);
     lines.push(`  about ${F(us('crc'), 2)} µs (\`crc\`). One append per event (\`unbuffered\`) would cost ${F(us('unbuffered') - us('buffered'), 1)} µs more.`);
     lines.push('  The engines are interpreters (QuickJS; StarlingMonkey without weval AOT), so the floor is the number of JS operations per record.');
-    const prices = enginePrices(q ?? {});
+    const prices = enginePrices(q ?? {}, j.filter.details?.primitiveOps);
     if (prices !== null) lines.push(`  What an operation costs in the QuickJS build in this run: ${prices}.`);
     const parts = [
       [us('noop') + us('clock'), 'the event and the clock read, outside the encoder (making the benchmark\'s event and one host clock call per record)'],

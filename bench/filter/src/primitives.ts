@@ -1,9 +1,9 @@
 // Owns the engine's prices: modes that time one kind of JS operation at a time inside the
 // component, so that the filter's per-record cost can be read as a count of operations times
-// their price. Each mode runs the same loop as `opempty` (the loop alone) plus its operations:
-// opprop 4 property reads, opread 4 typed-array element reads, opwrite 4 typed-array element
-// writes, opcall one call of a 5-argument function, optypeof 4 `typeof x === 'string'` checks.
-// A price is (mode − opempty) ÷ operations per event (bench/report.js divides by these counts).
+// their price. Each mode runs the same loop as `opempty` (the loop alone) plus its operations, as
+// many per event as PRIMITIVE_OPS (primitive-ops.ts) says: property reads, typed-array element
+// reads and writes, calls of a 5-argument function, `typeof x === 'string'` checks. A price is
+// (mode − opempty) ÷ operations per event; bench/filter.js reports the counts with the results.
 // Every mode returns n.
 
 class Fields {
