@@ -192,7 +192,7 @@ export class Sentinel {
     }
     const max = options.maxFrameBytes ?? MAX_FRAME_BYTES;
     if (!Number.isInteger(max) || max < 64 || max > MAX_FRAME_BYTES) {
-      throw new FilterError(FilterErrorCode.BAD_OPTION, `maxFrameBytes must be an integer in [64, ${MAX_FRAME_BYTES}], got ${String(max)}`);
+      throw new FilterError(FilterErrorCode.BAD_OPTION, `maxFrameBytes must be an integer in [64, ${MAX_FRAME_BYTES}], got ${shown(max)}`);
     }
     this.writer = writer;
     this.host = host;
@@ -645,18 +645,23 @@ function mapReaderOptions(options: SentinelOptions): MapReaderOptions {
     const ms = options.mapStaleAfterMs;
     // (0 or less would read every slot as stale, so no rule would ever apply; not a number would switch fail-open off.)
     if (typeof ms !== 'number' || !Number.isFinite(ms) || ms <= 0) {
-      throw new FilterError(FilterErrorCode.BAD_OPTION, `mapStaleAfterMs must be a finite number > 0, got ${String(ms)}`);
+      throw new FilterError(FilterErrorCode.BAD_OPTION, `mapStaleAfterMs must be a finite number > 0, got ${shown(ms)}`);
     }
     o.staleAfterMs = ms;
   }
   if (options.verdictCacheMs !== undefined) {
     const ms = options.verdictCacheMs;
     if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) {
-      throw new FilterError(FilterErrorCode.BAD_OPTION, `verdictCacheMs must be a finite number ≥ 0, got ${String(ms)}`);
+      throw new FilterError(FilterErrorCode.BAD_OPTION, `verdictCacheMs must be a finite number ≥ 0, got ${shown(ms)}`);
     }
     o.verdictCacheMs = ms;
   }
   return o;
+}
+
+/** An option's value in a message: a string quoted, so '3000' does not read as the number 3000. */
+function shown(v: unknown): string {
+  return typeof v === 'string' ? JSON.stringify(v) : String(v);
 }
 
 function checkName(field: string, name: string): void {

@@ -312,6 +312,8 @@ t.test('misuse throws a clear FilterError; runtime state is untouched', async (t
   for (const ms of ['x', -1, 0, Number.NaN, Number.POSITIVE_INFINITY]) {
     bad(() => new Sentinel(host, { mapStaleAfterMs: ms as number }), FilterErrorCode.BAD_OPTION, /mapStaleAfterMs must be a finite number > 0/);
   }
+  bad(() => new Sentinel(host, { mapStaleAfterMs: '3000' as unknown as number }), FilterErrorCode.BAD_OPTION, /got "3000"$/);
+  bad(() => new Sentinel(host, { maxFrameBytes: '128' as unknown as number }), FilterErrorCode.BAD_OPTION, /got "128"$/);
   // A lone surrogate has no UTF-8: refused when the name is first met (the encoder), not written as U+FFFD.
   bad(() => s.entry('a\ud800b'), FilterErrorCode.BAD_ARGUMENT, /name is not well-formed UTF-16 \(a lone surrogate at index 1/);
   bad(() => s.recordCall('ok', 1, false, '\udc00'), FilterErrorCode.BAD_ARGUMENT, /origin is not well-formed UTF-16 \(a lone surrogate at index 0/);

@@ -5,15 +5,19 @@
 // expiry the resource would count one more in flight for good (the concurrency is checkpointed).
 //
 // Matching: an EXIT the SDK writes carries RT = exit time − entry time, so its entry time is
-// exactly its PASS's (tsMs − rtMs). An EXIT is matched to that entry; failing that, to the oldest
-// open entry of its node (an EXIT recorded by hand with another RT); failing that, to an entry
-// expired earlier, whose concurrency the expiry already took back (the EXIT's own decrement is
-// then given back: reported to the caller); else (an EXIT read before its PASS) it is left alone.
-// Expiry takes an entry older than maxAgeMs out and the node's concurrency down by its count,
-// never below 0. Expired entries are remembered for another maxAgeMs for late EXITs.
+// exactly its PASS's (tsMs − rtMs). An EXIT is matched to that entry, open or expired; failing
+// that, to the oldest open entry of its node (an EXIT recorded by hand with another RT), then to
+// the oldest expired one; else (an EXIT read before its PASS) it is left alone. When it closes an
+// expired entry, whose concurrency the expiry already took back, its own decrement is given back
+// (reported to the caller). Expiry takes an entry older than maxAgeMs out and the node's
+// concurrency down by its count, never below 0. Expired entries are kept (and checkpointed) for
+// EXPIRED_KEPT_AGES × maxAgeMs, for the EXITs of requests that outlived the bound.
 // Only PASS and EXIT records touch this (CALL and BLOCK leave the concurrency alone).
 
 import type { NodeStats } from './node-stats.js';
+
+/** Expired entries are kept for this many maxAgeMs after they began (the caller's forget bound). */
+export const EXPIRED_KEPT_AGES = 10;
 
 /** An open entry as the checkpoint keeps it: resource, origin ('' for the resource's own node), entry time, count. */
 export type OpenEntryRow = [resource: string, origin: string, entryMs: number, count: number];
@@ -37,21 +41,26 @@ export class OpenEntries {
    * by count). Returns how many of them had been expired: the caller gives that much back.
    */
   exit(node: NodeStats, entryMs: number, count: number): number {
-    let left = count;
     const times = this.open.get(node);
-    if (times !== undefined) {
-      left = take(times, entryMs, left);
-      while (left > 0 && times.size > 0) left = take(times, oldest(times), left);
-      if (times.size === 0) this.open.delete(node);
-    }
-    if (left === 0) return 0;
     const gone = this.expired.get(node);
-    if (gone === undefined) return 0;
-    const before = left;
-    left = take(gone, entryMs, left);
-    while (left > 0 && gone.size > 0) left = take(gone, oldest(gone), left);
-    if (gone.size === 0) this.expired.delete(node);
-    return before - left;
+    let left = count;
+    let back = 0;
+    // Its own entry first, open or expired; then another: the oldest open, the oldest expired.
+    if (times !== undefined) left = take(times, entryMs, left);
+    if (left > 0 && gone !== undefined) {
+      const before = left;
+      left = take(gone, entryMs, left);
+      back += before - left;
+    }
+    if (times !== undefined) while (left > 0 && times.size > 0) left = take(times, oldest(times), left);
+    if (gone !== undefined) {
+      const before = left;
+      while (left > 0 && gone.size > 0) left = take(gone, oldest(gone), left);
+      back += before - left;
+    }
+    if (times !== undefined && times.size === 0) this.open.delete(node);
+    if (gone !== undefined && gone.size === 0) this.expired.delete(node);
+    return back;
   }
 
   /**
@@ -86,11 +95,18 @@ export class OpenEntries {
     return expired;
   }
 
-  /** Open entries per node, for the checkpoint. */
-  exportRows(): OpenEntryRow[] {
+  /** Open (or expired, kept for late EXITs) entries per node, for the checkpoint. */
+  exportRows(which: 'open' | 'expired' = 'open'): OpenEntryRow[] {
     const rows: OpenEntryRow[] = [];
-    for (const [node, times] of this.open) for (const [entryMs, count] of times) rows.push([node.resource, node.origin, entryMs, count]);
+    for (const [node, times] of which === 'open' ? this.open : this.expired) for (const [entryMs, count] of times) rows.push([node.resource, node.origin, entryMs, count]);
     return rows;
+  }
+
+  /** An expired entry read back from a checkpoint. */
+  restoreExpired(node: NodeStats, entryMs: number, count: number): void {
+    let gone = this.expired.get(node);
+    if (gone === undefined) this.expired.set(node, (gone = new Map()));
+    gone.set(entryMs, (gone.get(entryMs) ?? 0) + count);
   }
 
   /** How many entries are open on `node`. */

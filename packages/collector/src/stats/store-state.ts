@@ -20,6 +20,8 @@ export interface StoreState {
   concurrency: Array<[string, string, number]>;
   /** [resource, origin, entryMs, count]: the open entries (absent in checkpoints from before they were kept). */
   openEntries?: OpenEntryRow[];
+  /** The same for entries expired lately, kept for the EXITs of requests that outlived the bound. */
+  expiredEntries?: OpenEntryRow[];
 }
 
 export function exportStoreState(registry: ResourceRegistry, batches: SecondBatches, health: HealthLog, open: OpenEntries): StoreState {
@@ -29,7 +31,7 @@ export function exportStoreState(registry: ResourceRegistry, batches: SecondBatc
     if (e.node.concurrency !== 0) concurrency.push([e.name, '', e.node.concurrency]);
     if (e.origins !== null) for (const o of e.origins.values()) if (o.concurrency !== 0) concurrency.push([e.name, o.origin, o.concurrency]);
   }
-  return { lastSealedSec: batches.lastSealedSec, counters: { ...health.counters }, pending, late, concurrency, openEntries: open.exportRows() };
+  return { lastSealedSec: batches.lastSealedSec, counters: { ...health.counters }, pending, late, concurrency, openEntries: open.exportRows('open'), expiredEntries: open.exportRows('expired') };
 }
 
 /**
@@ -68,6 +70,10 @@ export function importStoreState(state: StoreState, registry: ResourceRegistry, 
   for (const [name, origin, entryMs, count] of state.openEntries ?? []) {
     const node = nodeOf(name, origin);
     if (node !== null && name !== registry.total.name) open.pass(node, entryMs, count);
+  }
+  for (const [name, origin, entryMs, count] of state.expiredEntries ?? []) {
+    const node = nodeOf(name, origin);
+    if (node !== null && name !== registry.total.name) open.restoreExpired(node, entryMs, count);
   }
   if (checkpointAtMs === undefined) return;
   for (const node of withConcurrency) {

@@ -25,7 +25,7 @@ import { ResourceRegistry, type ResourceEntry } from './registry.js';
 import { SecondBatches, type SealedSecond } from './second-batches.js';
 import { exportStoreState, importStoreState, type StoreState } from './store-state.js';
 import { FrameEntries } from './frame-entries.js';
-import { OpenEntries } from './open-entries.js';
+import { EXPIRED_KEPT_AGES, OpenEntries } from './open-entries.js';
 import type { NodeStats } from './node-stats.js';
 import type { SecondBatch } from './second-batch.js';
 import { TotalRun } from './total-run.js';
@@ -257,7 +257,7 @@ export class StatsStore {
     if (!(maxAgeMs > 0)) return 0;
     let expired = 0;
     const total = this.registry.total.node;
-    this.openEntries.expireBefore(nowMs - maxAgeMs, nowMs - 2 * maxAgeMs, (node, n, taken) => {
+    this.openEntries.expireBefore(nowMs - maxAgeMs, nowMs - EXPIRED_KEPT_AGES * maxAgeMs, (node, n, taken) => {
       if (node.origin !== '') return;
       expired += n;
       total.concurrency -= Math.min(taken, Math.max(0, total.concurrency));

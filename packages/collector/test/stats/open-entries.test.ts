@@ -49,6 +49,34 @@ t.test('a late EXIT of an expired entry does not take the concurrency down twice
   t.equal(s.counters.entriesExpired, 1);
 });
 
+t.test('requests that outlive the bound: each late EXIT closes its own expired entry, never another one in flight', async (t) => {
+  // Two 4 s requests 2.8 s apart under a 3 s bound (what a user trying a small bound sees).
+  const AGE3 = 3000;
+  const s = new StatsStore({ maxEntryAgeMs: AGE3 });
+  s.add(rec(PASS, T, 'r'), T);
+  s.add(rec(PASS, T + 2800, 'r'), T + 2800);
+  s.expireEntriesAt(T + 3001);
+  t.same(concurrencyOf(s, T + 3001), { r: 1, origin: 0, total: 1 }, 'the first expired, the second in flight');
+  s.add(rec(EXIT, T + 4000, 'r', { rtMs: 4000 }), T + 4000);
+  t.same(concurrencyOf(s, T + 4000), { r: 1, origin: 0, total: 1 }, 'the first one\'s EXIT closes its expired entry: the second still counts');
+  s.expireEntriesAt(T + 5801);
+  t.same(concurrencyOf(s, T + 5801), { r: 0, origin: 0, total: 0 });
+  s.add(rec(EXIT, T + 6800, 'r', { rtMs: 4000 }), T + 6800);
+  t.same(concurrencyOf(s, T + 6800), { r: 0, origin: 0, total: 0 }, 'not -1');
+  t.equal(s.counters.entriesExpired, 2, 'both outlived the bound');
+  // The same across a restart between the expiry and the late EXIT: expired entries are checkpointed.
+  const a = new StatsStore({ maxEntryAgeMs: AGE3 });
+  a.add(rec(PASS, T, 'r'), T);
+  a.add(rec(PASS, T + 2800, 'r'), T + 2800);
+  a.expireEntriesAt(T + 3001);
+  const state = JSON.parse(JSON.stringify(a.exportState()));
+  t.same(state.expiredEntries, [['r', '', T, 1]]);
+  const b = new StatsStore({ maxEntryAgeMs: AGE3 });
+  b.importState(state, T + 3500);
+  b.add(rec(EXIT, T + 4000, 'r', { rtMs: 4000 }), T + 4000);
+  t.same(concurrencyOf(b, T + 4000), { r: 1, origin: 0, total: 1 }, 'after the restart too');
+});
+
 t.test('an EXIT with another RT than its entry closes the oldest open entry; one read before its PASS changes nothing there', async (t) => {
   const s = new StatsStore({ maxEntryAgeMs: AGE });
   s.add(rec(PASS, T, 'r'), T);
