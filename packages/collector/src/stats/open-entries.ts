@@ -31,9 +31,7 @@ export class OpenEntries {
 
   /** A PASS of `count` entries at entryMs on `node`. */
   pass(node: NodeStats, entryMs: number, count: number): void {
-    let times = this.open.get(node);
-    if (times === undefined) this.open.set(node, (times = new Map()));
-    times.set(entryMs, (times.get(entryMs) ?? 0) + count);
+    add(this.open, node, entryMs, count);
   }
 
   /**
@@ -67,32 +65,27 @@ export class OpenEntries {
    * Expires the entries of every node that began before cutoffMs: takes each node's concurrency
    * down by their count (not below 0) and calls `expiredOn(node, n, taken)` with how many it
    * expired and how much concurrency it took. Forgets expired entries that began before
-   * forgetBeforeMs. Returns how many entries it expired.
+   * forgetBeforeMs.
    */
-  expireBefore(cutoffMs: number, forgetBeforeMs: number, expiredOn: (node: NodeStats, n: number, taken: number) => void): number {
-    let expired = 0;
+  expireBefore(cutoffMs: number, forgetBeforeMs: number, expiredOn: (node: NodeStats, n: number, taken: number) => void): void {
     for (const [node, times] of this.open) {
       let n = 0;
       for (const [entryMs, count] of times) {
         if (entryMs >= cutoffMs) continue;
         times.delete(entryMs);
         n += count;
-        let gone = this.expired.get(node);
-        if (gone === undefined) this.expired.set(node, (gone = new Map()));
-        gone.set(entryMs, (gone.get(entryMs) ?? 0) + count);
+        this.restoreExpired(node, entryMs, count);
       }
       if (times.size === 0) this.open.delete(node);
       if (n === 0) continue;
       const taken = Math.min(n, Math.max(0, node.concurrency));
       node.concurrency -= taken;
-      expired += n;
       expiredOn(node, n, taken);
     }
     for (const [node, gone] of this.expired) {
       for (const entryMs of gone.keys()) if (entryMs < forgetBeforeMs) gone.delete(entryMs);
       if (gone.size === 0) this.expired.delete(node);
     }
-    return expired;
   }
 
   /** Open (or expired, kept for late EXITs) entries per node, for the checkpoint. */
@@ -102,11 +95,9 @@ export class OpenEntries {
     return rows;
   }
 
-  /** An expired entry read back from a checkpoint. */
+  /** An expired entry (kept for a late EXIT): one just expired, or read back from a checkpoint. */
   restoreExpired(node: NodeStats, entryMs: number, count: number): void {
-    let gone = this.expired.get(node);
-    if (gone === undefined) this.expired.set(node, (gone = new Map()));
-    gone.set(entryMs, (gone.get(entryMs) ?? 0) + count);
+    add(this.expired, node, entryMs, count);
   }
 
   /** How many entries are open on `node`. */
@@ -115,6 +106,13 @@ export class OpenEntries {
     for (const c of this.open.get(node)?.values() ?? []) n += c;
     return n;
   }
+}
+
+/** Adds `count` entries of entryMs to node's times in byNode. */
+function add(byNode: Map<NodeStats, Times>, node: NodeStats, entryMs: number, count: number): void {
+  let times = byNode.get(node);
+  if (times === undefined) byNode.set(node, (times = new Map()));
+  times.set(entryMs, (times.get(entryMs) ?? 0) + count);
 }
 
 /** Takes up to `want` from times[entryMs]; returns what is still wanted. */

@@ -67,14 +67,14 @@ export function importStoreState(state: StoreState, registry: ResourceRegistry, 
     node.concurrency = value;
     if (name !== registry.total.name) withConcurrency.push(node);
   }
-  for (const [name, origin, entryMs, count] of state.openEntries ?? []) {
-    const node = nodeOf(name, origin);
-    if (node !== null && name !== registry.total.name) open.pass(node, entryMs, count);
-  }
-  for (const [name, origin, entryMs, count] of state.expiredEntries ?? []) {
-    const node = nodeOf(name, origin);
-    if (node !== null && name !== registry.total.name) open.restoreExpired(node, entryMs, count);
-  }
+  const loadEntries = (rows: OpenEntryRow[] | undefined, add: (node: NodeStats, entryMs: number, count: number) => void): void => {
+    for (const [name, origin, entryMs, count] of rows ?? []) {
+      const node = nodeOf(name, origin);
+      if (node !== null && name !== registry.total.name) add(node, entryMs, count);
+    }
+  };
+  loadEntries(state.openEntries, (node, entryMs, count) => open.pass(node, entryMs, count));
+  loadEntries(state.expiredEntries, (node, entryMs, count) => open.restoreExpired(node, entryMs, count));
   if (checkpointAtMs === undefined) return;
   for (const node of withConcurrency) {
     const untracked = node.concurrency - open.countOn(node);
