@@ -56,7 +56,7 @@ function enginePrices(q, ops) {
 function flowRow(label, c) {
   const outside = c.windowsShort === undefined ? 'n/a' : `${c.windowsShort} / ${c.windowsOver}`;
   const exactWorst = c.sentinelWorstErrorPct === undefined ? '' : `, worst window ${F(c.sentinelWorstErrorPct, 1)} %`;
-  return [label, c.count, `${c.overload}×`, c.windows, `${F(c.meanAbsErrorPct, 2)} %`, `${F(c.worstErrorPct, 1)} %`, `${F(100 * c.withinFivePct, 0)} %`, outside, `${F(c.perSecondSpread, 1)} (${F(c.perSecondSpreadPct, 1)} %)`, `${F(c.binomialBound, 1)} (${F(c.binomialBoundPct, 1)} %)`, `${F(c.sentinelErrorPct, 1)} %${exactWorst}, spread ${F(c.sentinelSpread, 1)}`];
+  return [label, c.count, `${c.overload}×`, c.windows, `${F(c.meanAbsErrorPct, 2)} %`, `${F(c.worstErrorPct, 1)} %`, `${F(100 * c.withinFivePct, c.withinFivePct === 1 ? 0 : 1)} %`, outside, `${F(c.perSecondSpread, 1)} (${F(c.perSecondSpreadPct, 1)} %)`, `${F(c.binomialBound, 1)} (${F(c.binomialBoundPct, 1)} %)`, `${F(c.sentinelErrorPct, 1)} %${exactWorst}, spread ${F(c.sentinelSpread, 1)}`];
 }
 
 function table(head, rows) {
@@ -645,9 +645,10 @@ function analysis(j) {
     lines.push('  Error diffusion takes out the noise of the admission itself (a filter admits within one of p × its requests), so what is left');
     lines.push(`  is the offered traffic's own: the admitted count follows p × offered, and a 10 s window of Poisson offers at ${worst.overload}× varies by`);
     lines.push(`  p·sqrt(offered) = ${F(offeredNoisePct, 1)} % of the window's count (one standard deviation). The loop (integral time 500 ms) takes a shortfall back`);
-    lines.push('  by admitting more later, at most every request offered (p = 1, so at most offered − count per second); a shortfall while p = 1');
-    lines.push('  and the smoothed offered rate is at or under count is not carried (the anti-windup that keeps a quiet spell from turning into');
-    lines.push('  a burst), and a lull near a window\'s end is taken back in the next window.');
+    lines.push('  by admitting more later, at most every request offered (p = 1, so at most offered − count per second); while p = 1 and the');
+    lines.push('  smoothed offered rate is at or under count, at most half a second of count is carried, and only for a lull: once the offered');
+    lines.push('  rate has stayed there over a second the shortfall is dropped (the anti-windup that keeps a quiet spell from turning into a');
+    lines.push('  burst). A lull near a window\'s end is taken back in the next window.');
     const bound = j.flow.immediate?.steady?.find((c) => c.count === worst.count && c.overload === worst.overload);
     if (bound) {
       lines.push(`  The tick and the record delay are not what bounds it: on the same seeds, the same loop seeing every admission at once (a tick every`);

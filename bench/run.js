@@ -19,7 +19,7 @@ const DEFAULT_SEED = 20261126;
 
 const PLANS = {
   quick: { catchUpEvents: 1_000_000, ingestEvents: 600_000, repeats: 3, variantEvents: 150_000, variantRepeats: 1, scalingEvents: 120_000, scalingRepeats: 1, profileEvents: 400_000, filterEvents: 10_000, httpEvents: 200, filterRepeats: 3, freshnessSamples: 1000, freshnessTickSamples: 100, freshnessSparseSamples: 0, flowSeeds: 5, flowSeconds: 40, servePoolRequests: 1000, serveFreshRequests: 40 },
-  full: { catchUpEvents: 3_000_000, ingestEvents: 5_000_000, repeats: 5, variantEvents: 1_000_000, variantRepeats: 3, scalingEvents: 1_000_000, scalingRepeats: 3, profileEvents: 2_000_000, filterEvents: 100_000, httpEvents: 2000, filterRepeats: 5, freshnessSamples: 2000, freshnessTickSamples: 500, freshnessSparseSamples: 300, flowSeeds: 20, flowSeconds: 70, servePoolRequests: 5000, serveFreshRequests: 200 },
+  full: { catchUpEvents: 3_000_000, ingestEvents: 5_000_000, repeats: 5, variantEvents: 1_000_000, variantRepeats: 3, scalingEvents: 1_000_000, scalingRepeats: 3, profileEvents: 2_000_000, filterEvents: 100_000, httpEvents: 2000, filterRepeats: 5, freshnessSamples: 2000, freshnessTickSamples: 500, freshnessSparseSamples: 300, flowSeeds: 200, flowSeconds: 70, servePoolRequests: 5000, serveFreshRequests: 200 },
 };
 
 function parseArgs(argv) {

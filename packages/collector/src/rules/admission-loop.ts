@@ -10,10 +10,13 @@
 //   ratio     p = clamp(r / λ̂, 0, 1)                                   (feed-forward through λ̂)
 //
 // The integral term works the cumulative error off, so the long-run average is exact rather
-// than off by the bias of λ̂ or the delay. Anti-windup: the error is not integrated in the
-// direction a saturated ratio cannot correct (p = 1 admitting less than the threshold: there is
-// not enough traffic; p = 0 admitting more: stale filters) and is clamped to ±threshold ·
-// maxErrorSec, so a long quiet or blocked spell never turns into a burst later.
+// than off by the bias of λ̂ or the delay. Anti-windup: p = 0 admitting more than the threshold
+// (stale filters) is not integrated, and the error is clamped to ±threshold · maxErrorSec. p = 1
+// admitting less (not enough traffic, λ̂ ≤ threshold) is integrated only down to −threshold ·
+// catchUpSec, and only for a lull: once λ̂ has stayed at or under the threshold for longer than
+// catchUpWithinMs the shortfall is dropped. A lull of a few hundred ms inside an overload is
+// made up, as Sentinel's one-second window would let the rest of the second admit it; a long
+// quiet or blocked spell never turns into a burst later.
 //
 // Inputs are the PASS and BLOCK counts the collector counted since the previous tick (records
 // arrive with the filters' flush delay; the integral absorbs it). The tick interval is the
@@ -26,6 +29,10 @@ export interface AdmissionLoopOptions {
   offeredTimeConstantMs?: number;
   /** Anti-windup bound on the cumulative error, in seconds of threshold (default 1). */
   maxErrorSec?: number;
+  /** The largest shortfall of a lull (p = 1, λ̂ ≤ threshold) made up later, in seconds of threshold (default 0.5; 0: none). */
+  catchUpSec?: number;
+  /** A lull longer than this is a quiet spell and its shortfall is dropped (default 1000 ms). */
+  catchUpWithinMs?: number;
 }
 
 export interface TickCounts {
@@ -41,6 +48,8 @@ import { OfferedRate } from './offered-rate.js';
 export const DEFAULT_INTEGRAL_TIME_MS = 500;
 export const DEFAULT_OFFERED_TIME_CONSTANT_MS = 500;
 export const DEFAULT_MAX_ERROR_SEC = 1;
+export const DEFAULT_CATCH_UP_SEC = 0.5;
+export const DEFAULT_CATCH_UP_WITHIN_MS = 1000;
 
 export class AdmissionLoop {
   /** The ratio to publish (1 = admit everything). */
@@ -49,12 +58,17 @@ export class AdmissionLoop {
   private errorRequests = 0;
   private readonly integralTimeMs: number;
   private readonly maxErrorSec: number;
+  private readonly catchUpSec: number;
+  private readonly catchUpWithinMs: number;
+  private quietSinceMs = -1;
 
   /** `offeredPerSec`: the offered rate already known when the rule appears (e.g. the window's pass + block QPS). */
   constructor(startMs: number, offeredPerSec = 0, opts: AdmissionLoopOptions = {}) {
     this.offered = new OfferedRate(startMs, offeredPerSec, opts.offeredTimeConstantMs ?? DEFAULT_OFFERED_TIME_CONSTANT_MS);
     this.integralTimeMs = opts.integralTimeMs ?? DEFAULT_INTEGRAL_TIME_MS;
     this.maxErrorSec = opts.maxErrorSec ?? DEFAULT_MAX_ERROR_SEC;
+    this.catchUpSec = opts.catchUpSec ?? DEFAULT_CATCH_UP_SEC;
+    this.catchUpWithinMs = opts.catchUpWithinMs ?? DEFAULT_CATCH_UP_WITHIN_MS;
   }
 
   /** Smoothed offered rate (requests/s). */
@@ -75,8 +89,15 @@ export class AdmissionLoop {
     const increment = counts.passed - (thresholdPerSec * dtMs) / 1000;
     const saturatedLow = increment < 0 && this.ratio >= 1 && offeredPerSec <= thresholdPerSec;
     const saturatedHigh = increment > 0 && this.ratio <= 0;
-    if (!saturatedLow && !saturatedHigh) this.errorRequests += increment;
     const bound = thresholdPerSec * this.maxErrorSec;
+    if (offeredPerSec > thresholdPerSec) this.quietSinceMs = -1;
+    else if (this.quietSinceMs < 0) this.quietSinceMs = counts.nowMs - dtMs;
+    const longQuiet = this.quietSinceMs >= 0 && counts.nowMs - this.quietSinceMs > this.catchUpWithinMs;
+    if (saturatedLow) {
+      const floor = longQuiet ? 0 : -thresholdPerSec * this.catchUpSec;
+      if (this.errorRequests > floor) this.errorRequests = Math.max(floor, this.errorRequests + increment);
+      else if (longQuiet) this.errorRequests = 0;
+    } else if (!saturatedHigh) this.errorRequests += increment;
     this.errorRequests = Math.min(bound, Math.max(-bound, this.errorRequests));
     const targetPerSec = thresholdPerSec - (this.errorRequests * 1000) / this.integralTimeMs;
     if (offeredPerSec <= 0) this.ratio = thresholdPerSec > 0 ? 1 : 0;

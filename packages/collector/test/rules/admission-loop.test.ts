@@ -7,6 +7,7 @@
 //   rate is within ±5 % of count (over 10 s at 100 and 1000/s; over 30 s at 10/s, see below),
 //   with either way of admitting;
 // - no windup: a long spell below count (ratio → 1, nothing blocked) is not paid back as a burst;
+//   a short lull (under a second) is made up;
 // - after the offered rate jumps the admitted rate converges on count again.
 
 import t from 'tap';
@@ -78,6 +79,40 @@ t.test('no windup: below count the ratio goes to 1 and nothing is blocked; the d
   t.ok(Math.abs(loop().error) <= count, `cumulative error bounded: ${loop().error.toFixed(1)}`);
 });
 
+t.test('a short lull is made up within about a second; without catch-up it is lost', async (t) => {
+  // 2× offered at count 100/s, nothing offered from 20.0 to 20.5 s. Seconds 20-22 allow 300.
+  // (Over 30 seeds: 291 to 309 admitted with catch-up, 272 to 295 without, mean 281.)
+  const count = 100;
+  const phases = [
+    { untilMs: 20_000, offeredPerSec: 2 * count },
+    { untilMs: 20_500, offeredPerSec: 0 },
+    { untilMs: 30_000, offeredPerSec: 2 * count },
+  ];
+  let withCatchUp = 0;
+  let without = 0;
+  for (let k = 0; k < 10; k++) {
+    const seed = BASE_SEED + 300 + k;
+    const admitted = (catchUpSec: number | undefined): number => {
+      const r = simulate({
+        seed,
+        phases,
+        filters: 4,
+        start: (nowMs, offered) => {
+          const l = new AdmissionLoop(nowMs, offered, catchUpSec === undefined ? {} : { catchUpSec });
+          return (tMs, passed, blocked) => l.tick({ nowMs: tMs, passed, blocked }, count);
+        },
+      });
+      return r.admittedPerSecond[20]! + r.admittedPerSecond[21]! + r.admittedPerSecond[22]!;
+    };
+    const a = admitted(undefined);
+    t.ok(Math.abs(a - 3 * count) <= 10, `seed ${seed}: ${a} admitted in seconds 20-22 (300 ± 10)`);
+    withCatchUp += a;
+    without += admitted(0);
+  }
+  t.ok(without / 10 < 3 * count - 10, `catchUpSec 0 on the same seeds: ${without / 10} on average (short by more than 10)`);
+  t.ok(withCatchUp - without >= 100, `made up ${(withCatchUp - without) / 10} a run on average`);
+});
+
 t.test('converges after the offered rate jumps (up and down) and when the rule appears mid-traffic', async (t) => {
   const count = 100;
   const seed = BASE_SEED + 200;
@@ -133,10 +168,24 @@ t.test('one tick, by hand: feed-forward, integral and clamps', async (t) => {
   quiet.tick({ nowMs: 100, passed: 0, blocked: 100 }, 100);
   t.equal(quiet.error, -10, 'ratio 1 but more offered than count (everything blocked by stale filters): integrated');
   t.equal(quiet.ratio, 0.12, '(count 100 + 10 / 0.5 s) / offered 1000');
+  // Ratio 1 and less offered than count: a shortfall of at most catchUpSec (0.5 s) of count is
+  // kept to be made up; once the offered rate has stayed at or below count for catchUpWithinMs
+  // (1 s), it is forgiven (no windup).
   const low = new AdmissionLoop(0, 50);
   low.tick({ nowMs: 100, passed: 5, blocked: 0 }, 100);
-  t.equal(low.error, 0, 'ratio 1 and less offered than count: the shortfall is not integrated (no windup)');
+  t.equal(low.error, -5, 'ratio 1, 5 of 10 allowed admitted: the shortfall of a short lull is kept');
   t.equal(low.ratio, 1);
+  for (let ms = 200; ms <= 900; ms += 100) low.tick({ nowMs: ms, passed: 5, blocked: 0 }, 100);
+  t.equal(low.error, -45, '0.9 s below count: −5 a tick');
+  low.tick({ nowMs: 1000, passed: 0, blocked: 0 }, 100);
+  t.equal(low.error, -50, 'kept down to count × catchUpSec (−50), not −55');
+  low.tick({ nowMs: 1100, passed: 5, blocked: 0 }, 100);
+  t.equal(low.error, 0, 'below count for more than 1 s: a quiet spell, not a lull; the shortfall is forgiven');
+  low.tick({ nowMs: 1200, passed: 5, blocked: 0 }, 100);
+  t.equal(low.error, 0, 'and not integrated while the spell lasts');
+  const none = new AdmissionLoop(0, 50, { catchUpSec: 0 });
+  none.tick({ nowMs: 100, passed: 5, blocked: 0 }, 100);
+  t.equal(none.error, 0, 'catchUpSec 0: no shortfall is kept');
   const zero = new AdmissionLoop(0, 0);
   t.equal(zero.tick({ nowMs: 100, passed: 0, blocked: 0 }, 0), 0, 'count 0 with nothing offered: ratio 0');
   t.equal(zero.tick({ nowMs: 200, passed: 0, blocked: 10 }, 0), 0, 'count 0: admit nothing');
