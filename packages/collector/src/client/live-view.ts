@@ -14,6 +14,7 @@ import { TOTAL_RESOURCE } from '../stats/store.js';
 import { findDaemon, getJson } from './daemon.js';
 import { QueryError } from './errors.js';
 import { pinPaths } from '../pin/pin.js';
+import { unwrittenNote, unwrittenSeconds } from './unwritten-seconds.js';
 import { collectorJsonAll, collectorJsonOne, loggedJsonAll, loggedJsonOne, loggedNode, type LoggedResource, type StatsNode } from './stats-json.js';
 
 /** One table row: a resource (or, for one resource, an origin) with its second and minute figures. */
@@ -109,10 +110,14 @@ export function searcherForPin(pinDir: string): MetricSearcher {
 }
 
 /** Per resource: its lines of the newest logged second (none: zeros) and its sums over the 60 s up to it. */
-async function fromLog(pinDir: string, resource: string | undefined): Promise<LiveView> {
+async function fromLog(pinDir: string, resource: string | undefined, note: (message: string) => void): Promise<LiveView> {
   const searcher = searcherForPin(pinDir);
   const lastSec = await searcher.latestSecond();
-  if (lastSec === undefined) throw new QueryError('E_NO_DATA', `no collector runs for ${pinDir} and its metric log (${searcher.dir}) is empty`);
+  const unwritten = unwrittenNote(unwrittenSeconds(pinDir));
+  if (lastSec === undefined) {
+    throw new QueryError('E_NO_DATA', `no collector runs for ${pinDir} and its metric log (${searcher.dir}) is empty${unwritten === undefined ? '' : `; ${unwritten}`}`);
+  }
+  if (unwritten !== undefined) note(unwritten);
   const identity = resource === undefined ? undefined : escapeResource(resource);
   const { lines } = await searcher.findByTimeAndResource((lastSec - 59) * 1000, lastSec * 1000 + 999, identity);
   const byName = new Map<string, LoggedResource>();
@@ -152,5 +157,5 @@ export async function loadLiveView(req: ViewRequest): Promise<LiveView> {
       req.note(`${err.message}; reading the metric log instead`);
     }
   }
-  return fromLog(req.pinDir, req.resource);
+  return fromLog(req.pinDir, req.resource, req.note);
 }

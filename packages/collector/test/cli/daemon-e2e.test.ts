@@ -84,6 +84,7 @@ t.test('after the collector stops: address.json is gone and the CLI reads the me
   t.equal(existsSync(addressFile), false);
   const stats = await runCli('stats', '--pin', pin);
   t.equal(stats.code, 0);
+  t.equal(stats.stderr, '', 'every second was written before the stop');
   t.equal(
     stats.stdout,
     [

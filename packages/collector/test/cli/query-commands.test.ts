@@ -83,6 +83,7 @@ t.test('metric: bad flags exit 2 with a clear message', async (t) => {
 t.test('stats without a running collector reads the metric log', async (t) => {
   const r = await runCli('stats', '--pin', pin);
   t.equal(r.code, 0);
+  t.equal(r.stderr, '', 'no checkpoint: nothing unwritten to name');
   t.equal(
     r.stdout,
     [
@@ -124,6 +125,44 @@ t.test('stats without a running collector reads the metric log', async (t) => {
   t.match(e.stderr, '(E_NO_DATA)');
 });
 
+t.test('stats and top without a collector name the seconds a stopped collector has not written yet', async (t) => {
+  const stopped = makePin('stopped');
+  writeMetricFile(join(stopped, 'collector', 'metrics'), `${base}.2025-11-26`, [line(T, 'a', 3, { rtMs: 10 })]);
+  const sec = T / 1000;
+  const checkpoint = (store: unknown): void => writeFileSync(join(stopped, 'collector', 'checkpoint.json'), JSON.stringify({ version: 1, atMs: T + 5000, segments: [], metricLog: null, store }));
+  checkpoint({
+    lastSealedSec: sec,
+    pending: [{ sec: sec + 3, rows: [['a', 1, 0, 1, 0, 2]] }, { sec: sec + 4, rows: [['b', 2, 0, 2, 0, 4]] }, { sec: sec + 5, rows: [] }],
+    late: [{ sec: sec, rows: [['a', 1, 0, 1, 0, 1]] }],
+  });
+  const note = 'the collector stopped with 3 seconds not yet in the metric log (2025-11-26 01:20:00 to 2025-11-26 01:20:04): its checkpoint holds them, and they are written when the collector starts again';
+  const r = await runCli('stats', '--pin', stopped);
+  t.equal(r.code, 0);
+  t.equal(r.stderr, `sentinel-wasi stats: ${note}\n`, 'pending and late batches with rows; an empty batch is not a second');
+  t.match(r.stdout, /^source: metric log \(no collector running\), second 2025-11-26 01:20:00\n/);
+  const top = await runCli('top', '--pin', stopped, '--once');
+  t.equal(top.code, 0);
+  t.equal(top.stderr, `sentinel-wasi top: ${note}\n`);
+  const metric = await runCli('metric', '--pin', stopped, '--from', String(T + 2000), '--to', String(T + 3999));
+  t.equal(metric.code, 0);
+  t.equal(metric.stderr, [
+    'sentinel-wasi metric: no lines between 2025-11-26 01:20:02 and 2025-11-26 01:20:03',
+    'sentinel-wasi metric: the collector stopped with 1 second not yet in the metric log (2025-11-26 01:20:03): its checkpoint holds it, and it is written when the collector starts again',
+    '',
+  ].join('\n'), 'metric names the unwritten seconds within its range only');
+  t.equal((await runCli('metric', '--pin', stopped, '--from', String(T + 5000))).stderr.includes('checkpoint'), false, 'none in the range: no note');
+  checkpoint({ lastSealedSec: sec, pending: [{ sec: sec + 1, rows: [['a', 1, 0, 1, 0, 2]] }], late: [] });
+  t.equal((await runCli('stats', '--pin', stopped)).stderr, 'sentinel-wasi stats: the collector stopped with 1 second not yet in the metric log (2025-11-26 01:20:01): its checkpoint holds it, and it is written when the collector starts again\n');
+  checkpoint({ lastSealedSec: sec + 1, pending: [], late: [] });
+  t.equal((await runCli('stats', '--pin', stopped)).stderr, '', 'everything written: no note');
+  writeFileSync(join(stopped, 'collector', 'checkpoint.json'), '{"store": {"pending": [{"sec": "x", "rows": [1]}, null, 7]');
+  const torn = await runCli('stats', '--pin', stopped);
+  t.equal(torn.code, 0);
+  t.equal(torn.stderr, '', 'an unreadable checkpoint: no note (the collector reports it when it starts)');
+  writeFileSync(join(stopped, 'collector', 'checkpoint.json'), '{"store": {"pending": [{"sec": "x", "rows": [1]}, null, 7], "late": {}}}');
+  t.equal((await runCli('stats', '--pin', stopped)).stderr, '', 'batches that are not batches: no note');
+});
+
 t.test('stats and top from a running collector found through address.json', async (t) => {
   const live = makePin('live');
   const query = new FixedStatsQuery([
@@ -135,9 +174,14 @@ t.test('stats and top from a running collector found through address.json', asyn
   const server = await startHttpServer({ query, app: 'demo.app', metricDir: join(live, 'collector', 'metrics'), host: '127.0.0.1', port: 0, nowMs: () => T + 30_000 });
   t.teardown(() => server.close());
   writeFileSync(join(live, 'collector', 'address.json'), JSON.stringify({ url: server.url, pid: process.pid, startedAtMs: T, app: 'demo.app' }));
+  // A running collector's open seconds are in its checkpoint too: they are not named.
+  writeFileSync(join(live, 'collector', 'checkpoint.json'), JSON.stringify({ store: { pending: [{ sec: T / 1000 + 29, rows: [['hot', 1, 0, 1, 0, 1]] }], late: [] } }));
 
   const r = await runCli('stats', '--pin', live);
   t.equal(r.code, 0);
+  t.equal(r.stderr, '');
+  const metric = await runCli('metric', '--pin', live, '--from', String(T));
+  t.equal(metric.stderr.includes('checkpoint'), false, 'metric with a collector running: no note');
   t.equal(
     r.stdout.replace(server.url, 'URL'),
     [

@@ -5,6 +5,8 @@ import { parseOptions, requirePin, str } from '../../client/args.js';
 import { escapeResource, formatDateTime } from '../../metriclog/line.js';
 import { MAX_LINES_RETURN } from '../../metriclog/search.js';
 import { searcherForPin } from '../../client/live-view.js';
+import { findDaemon } from '../../client/daemon.js';
+import { unwrittenNote, unwrittenSeconds } from '../../client/unwritten-seconds.js';
 import { writeOutput } from '../../client/output.js';
 import { formatTable } from '../../client/table.js';
 import { parseTimeArg, TIME_FORMS } from '../../client/time-arg.js';
@@ -13,6 +15,8 @@ const HELP = `Usage: sentinel-wasi metric --pin DIR --from TIME [--to TIME] [--r
 
 Prints the per-second lines of the metric log (<pin>/collector/metrics) whose second lies in
 [--from, --to], both inclusive, as Sentinel's metric search reads them (at most ${MAX_LINES_RETURN} lines).
+A second is written once it closes (--grace-ms of the collector); seconds in the range that a
+stopped collector holds in its checkpoint, to write when it starts again, are named on stderr.
 
 TIME is ${TIME_FORMS}.
 
@@ -71,6 +75,11 @@ export const metricCommand: Command = {
     }
     if (result.truncated) io.stderr.write(`sentinel-wasi metric: stopped at ${MAX_LINES_RETURN} lines; narrow --from/--to or add --resource\n`);
     if (result.linesUnparsable > 0) io.stderr.write(`sentinel-wasi metric: skipped ${result.linesUnparsable} lines that are not metric lines\n`);
+    if ((await findDaemon(pinDir)) === undefined) {
+      // A running collector writes its open seconds as they close; a stopped one at its next start.
+      const unwritten = unwrittenNote(unwrittenSeconds(pinDir).filter((sec) => sec * 1000 + 999 >= fromMs && sec * 1000 <= toMs));
+      if (unwritten !== undefined) io.stderr.write(`sentinel-wasi metric: ${unwritten}\n`);
+    }
     return 0;
   },
 };

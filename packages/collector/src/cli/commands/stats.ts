@@ -13,7 +13,9 @@ const HELP = `Usage: sentinel-wasi stats --pin DIR [--resource R] [--url URL] [-
 Prints the live per-resource figures: the second window (per-second rates) and the minute window
 (totals of the last 60 s). They come from the running collector, found through
 <pin>/collector/address.json (or --url), or, when none runs, from the metric log (its newest second
-and the minute up to it).
+and the minute up to it). A collector keeps its last seconds open for late records (--grace-ms);
+stopped, it keeps them in its checkpoint and writes them to the log when it starts again: stats
+names such seconds on stderr.
 
 Options:
   --pin DIR        the pin directory (required unless --url is given)
@@ -51,7 +53,13 @@ export const statsCommand: Command = {
     if (v.interval !== undefined && v.watch !== true) throw new UsageError('--interval only applies with --watch');
     const resource = str(v, 'resource');
     if (resource === '') throw new UsageError('--resource needs a name');
-    const req: ViewRequest = { pinDir: pinDir ?? '', url, resource, note: (m) => io.stderr.write(`sentinel-wasi stats: ${m}\n`) };
+    const noted = new Set<string>();
+    const note = (m: string): void => {
+      if (noted.has(m)) return; // once each with --watch
+      noted.add(m);
+      io.stderr.write(`sentinel-wasi stats: ${m}\n`);
+    };
+    const req: ViewRequest = { pinDir: pinDir ?? '', url, resource, note };
     const render = async (): Promise<string> => {
       const view = await loadLiveView(req);
       if (v.json === true) return JSON.stringify(view.json, null, 2) + '\n';

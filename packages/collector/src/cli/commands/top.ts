@@ -15,7 +15,8 @@ const HELP = `Usage: sentinel-wasi top --pin DIR [--url URL] [--sort KEY] [--lim
 
 Shows the busiest resources, refreshing every second until you press q (or Ctrl-C). Figures come
 from the running collector (through <pin>/collector/address.json, or --url), or from the metric log
-when none runs. On a terminal, names are shortened with … to fit its width (control characters are
+when none runs (seconds a stopped collector has not written there yet are named on stderr: they are
+in its checkpoint and written when it starts again). On a terminal, names are shortened with … to fit its width (control characters are
 always shown escaped, e.g. \\x1b) and only the rows that fit are shown.
 
 When stdout is not a terminal (a pipe or a file), top writes no terminal control codes and reads
@@ -59,7 +60,10 @@ export const topCommand: Command = {
     let sortKey: SortKey = sortText;
     const out = io.stdout as NodeJS.WritableStream & ScreenOut;
     catchWriteErrors(io.stderr);
+    const noted = new Set<string>();
     const note = (m: string): void => {
+      if (noted.has(m)) return; // once each while refreshing
+      noted.add(m);
       io.stderr.write(`sentinel-wasi top: ${m}\n`);
     };
     const frame = async (columns: number | undefined, rows: number | undefined, footer?: string): Promise<string> => {
