@@ -16,8 +16,9 @@ const HELP = `Usage: sentinel-wasi top --pin DIR [--url URL] [--sort KEY] [--lim
 Shows the busiest resources, refreshing every second until you press q (or Ctrl-C). Figures come
 from the running collector (through <pin>/collector/address.json, or --url), or from the metric log
 when none runs (seconds a stopped collector has not written there yet are named on stderr: they are
-in its checkpoint and written when it starts again). On a terminal, names are shortened with … to fit its width (control characters are
-always shown escaped, e.g. \\x1b) and only the rows that fit are shown.
+in its checkpoint and written when it starts again). On a terminal, names are shortened with … to
+fit its width (control characters are always shown escaped, e.g. \\x1b) and only the rows that fit
+are shown.
 
 When stdout is not a terminal (a pipe or a file), top writes no terminal control codes and reads
 no keys: it prints a plain frame (the same as --once) every interval, frames apart by a blank
