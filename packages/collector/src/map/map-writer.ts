@@ -304,7 +304,15 @@ export class MapWriter {
   private writeSlot(key: string, p: { slot: number; resourceId: number; hash: { lo: number; hi: number } }, kind: VerdictKind, param: number, nowMs: number): void {
     const seq = ((this.sequence.get(key) ?? 0) + 1) >>> 0;
     this.sequence.set(key, seq);
-    this.writeAt(encodeSlot({ hash: p.hash, resourceId: p.resourceId, kind, param, refreshMs: Math.floor(nowMs), sequence: seq, epochTag: epochTagOf(this.epoch) }), slotOffset(p.slot));
+    let bytes: Uint8Array;
+    try {
+      bytes = encodeSlot({ hash: p.hash, resourceId: p.resourceId, kind, param, refreshMs: Math.floor(nowMs), sequence: seq, epochTag: epochTagOf(this.epoch) });
+    } catch {
+      // (encodeVerdict gives valid fields; should one ever not be, only this slot keeps its last verdict.)
+      this.counters.mapWriteErrors++;
+      return;
+    }
+    this.writeAt(bytes, slotOffset(p.slot));
   }
 
   private setPrevious(previous: { epoch: number; entries: Array<{ name: string; resourceId: number }> } | undefined): void {
@@ -365,9 +373,16 @@ export class MapWriter {
   }
 }
 
-/** A rules verdict as slot fields. A block without a time holds until rewritten: its time is now. */
+/**
+ * A rules verdict as slot fields, always a valid slot: a ratio is clamped to [0, 1] (a ratio that is
+ * not a number admits everything, as a map with no verdict would); a block without a time holds
+ * until rewritten (its time is now), and a block time is clamped to [0, 2^53 − 1].
+ */
 export function encodeVerdict(v: Verdict, nowMs: number): { kind: VerdictKind; param: number } {
-  if (v.kind === 'admit') return { kind: VerdictKind.ADMIT, param: Math.min(1, Math.max(0, v.ratio)) };
-  if (v.kind === 'block') return { kind: VerdictKind.BLOCK, param: Math.max(0, Math.floor(v.untilMs ?? nowMs)) };
+  if (v.kind === 'admit') return { kind: VerdictKind.ADMIT, param: Number.isNaN(v.ratio) ? 1 : Math.min(1, Math.max(0, v.ratio)) };
+  if (v.kind === 'block') {
+    const untilMs = Math.floor(v.untilMs ?? nowMs);
+    return { kind: VerdictKind.BLOCK, param: untilMs >= 0 ? Math.min(untilMs, Number.MAX_SAFE_INTEGER) : Number.isNaN(untilMs) ? Math.floor(nowMs) : 0 };
+  }
   return { kind: VerdictKind.PASS, param: 0 };
 }

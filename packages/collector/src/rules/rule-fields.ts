@@ -56,10 +56,14 @@ export function numberAtLeast(name: string, code: string, v: unknown, min: numbe
   return v;
 }
 
-/** An integer ≥ min, `fallback` when absent. */
+/** The largest integer field Sentinel's rules hold (a Java int): timeWindow, statIntervalMs, warmUpPeriodSec, … */
+export const MAX_INT_FIELD = 2_147_483_647;
+
+/** An integer ≥ min and ≤ MAX_INT_FIELD (Sentinel's int fields), `fallback` when absent. */
 export function integerAtLeast(name: string, code: string, v: unknown, min: number, fallback: number): number {
   if (v === undefined) return fallback;
   if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min) throw new FieldError(code, `${name} must be an integer ≥ ${min}, got ${show(v)}`);
+  if (v > MAX_INT_FIELD) throw new FieldError(code, `${name} must be at most ${MAX_INT_FIELD} (an int in Sentinel's rules), got ${show(v)}`);
   return v;
 }
 
@@ -76,6 +80,7 @@ export function extraFields(raw: Record<string, unknown>, known: readonly string
 }
 
 function show(v: unknown): string {
+  if (typeof v === 'number') return String(v); // Infinity (JSON's 1e400), not JSON's null
   const s = JSON.stringify(v);
   return s === undefined ? String(v) : s.length > 40 ? `${s.slice(0, 40)}…` : s;
 }

@@ -28,7 +28,11 @@ export class WarmUpThreshold {
     this.coldFactor = coldFactor;
     this.warningToken = Math.trunc(Math.trunc(warmUpPeriodSec * count) / (coldFactor - 1));
     this.maxToken = this.warningToken + Math.trunc((2 * warmUpPeriodSec * count) / (1 + coldFactor));
-    this.slope = (coldFactor - 1) / count / (this.maxToken - this.warningToken);
+    // No warm-up band (maxToken = warningToken: a small count · warmUpPeriodSec truncates to 0), or
+    // a count so large the slope underflows: the threshold is count throughout. (Sentinel's slope is
+    // then Infinity and 0 · Infinity = NaN blocks every request; here it stays a number.)
+    const slope = (coldFactor - 1) / count / (this.maxToken - this.warningToken);
+    this.slope = Number.isFinite(slope) ? slope : 0;
   }
 
   /** Tokens stored after the last refill (for tests and status). */
@@ -42,7 +46,8 @@ export class WarmUpThreshold {
     if (this.count <= 0) return 0;
     if (this.storedTokens >= this.warningToken) {
       const above = this.storedTokens - this.warningToken;
-      return 1 / (above * this.slope + 1 / this.count);
+      const qps = 1 / (above * this.slope + 1 / this.count);
+      if (Number.isFinite(qps) && qps >= 0) return qps;
     }
     return this.count;
   }

@@ -6,6 +6,8 @@ import t from 'tap';
 import { RuleEngine, ZERO_TRAFFIC, type NodeTraffic, type ResourceTraffic } from '../../src/rules/engine.js';
 import { parseRules } from '../../src/rules/rule-set.js';
 import { PASS, admit, mostRestrictive } from '../../src/rules/verdict.js';
+import { encodeVerdict } from '../../src/map/map-writer.js';
+import { encodeSlot, VerdictKind } from '@sentinel-wasi/protocol';
 
 const T0 = 1_764_000_000_000;
 
@@ -79,6 +81,43 @@ t.test('other: an origin later named by its own rule leaves other; an idle other
   const v = e.tick(T0 + 1300, slowX).verdicts;
   t.same(v.map((x) => x.origin), ['', 'x']);
   t.same(v[1]!.verdict, PASS, 'x (20/s) now has its own rule (50/s): the other limiter (5/s) no longer applies to it');
+});
+
+t.test('every verdict makes a valid map slot: warm-up rules with no band or a huge count, the longest timeWindow', async (t) => {
+  const e = new RuleEngine();
+  e.setFlowRules(
+    flow(
+      { resource: 'W1', count: 0.5, controlBehavior: 1, warmUpPeriodSec: 1 },
+      { resource: 'W2', count: 1.5, controlBehavior: 3, warmUpPeriodSec: 1 },
+      { resource: 'W3', count: 1.7e308, controlBehavior: 1, warmUpPeriodSec: 1 },
+    ),
+  );
+  e.setDegradeRules(degrade({ resource: 'Z', grade: 2, count: 1, timeWindow: 2_147_483_647, minRequestAmount: 1 }));
+  const busy = (passed: number, blocked: number) => ({ node: node({ passed, blocked, completed: passed, rtSumMs: passed }) });
+  let last: ReturnType<RuleEngine['tick']> | undefined;
+  for (let i = 0; i <= 30; i++) {
+    const z = i === 1 ? { node: node({ passed: 3, completed: 3, errors: 3, rtSumMs: 3 }) } : { node: node({}) };
+    last = e.tick(T0 + i * 100, traffic({ W1: busy(3, 2), W2: busy(3, 2), W3: busy(3, 0), Z: z }));
+    for (const v of last.verdicts) {
+      const { kind, param } = encodeVerdict(v.verdict, T0 + i * 100);
+      t.doesNotThrow(() => encodeSlot({ hash: { lo: 1, hi: 2 }, resourceId: 1, kind, param, refreshMs: T0, sequence: 1, epochTag: 1 }), `tick ${i}: ${v.resource} ${JSON.stringify(v.verdict)} encodes`);
+      if (v.verdict.kind === 'admit') t.ok(v.verdict.ratio >= 0 && v.verdict.ratio <= 1, `tick ${i}: ${v.resource} ratio ${v.verdict.ratio} in [0, 1]`);
+    }
+  }
+  const byName = new Map(last!.verdicts.map((v) => [v.resource, v.verdict]));
+  t.same(byName.get('Z'), { kind: 'block', untilMs: T0 + 100 + 2_147_483_647_000 }, 'the open breaker blocks until timeWindow ends (a safe integer)');
+  t.equal(byName.get('W1')!.kind, 'admit', 'W1 (count 0.5, 5 offered a tick) is limited');
+});
+
+t.test('encodeVerdict: valid slot fields for any verdict', async (t) => {
+  t.same(encodeVerdict(admit(Number.NaN), T0), { kind: VerdictKind.ADMIT, param: 1 }, 'a ratio that is not a number admits (as no verdict would)');
+  t.same(encodeVerdict(admit(-0.5), T0), { kind: VerdictKind.ADMIT, param: 0 });
+  t.same(encodeVerdict({ kind: 'admit', ratio: 7 }, T0), { kind: VerdictKind.ADMIT, param: 1 });
+  t.same(encodeVerdict({ kind: 'block', untilMs: 1e300 }, T0), { kind: VerdictKind.BLOCK, param: Number.MAX_SAFE_INTEGER });
+  t.same(encodeVerdict({ kind: 'block', untilMs: Number.NaN }, T0 + 0.5), { kind: VerdictKind.BLOCK, param: T0 });
+  t.same(encodeVerdict({ kind: 'block', untilMs: -3 }, T0), { kind: VerdictKind.BLOCK, param: 0 });
+  t.same(encodeVerdict({ kind: 'block' }, T0 + 7.9), { kind: VerdictKind.BLOCK, param: T0 + 7 });
+  t.same(encodeVerdict(PASS, T0), { kind: VerdictKind.PASS, param: 0 });
 });
 
 t.test('a breaker and a flow rule on one resource combine: open breaker blocks, closed leaves the flow verdict', async (t) => {

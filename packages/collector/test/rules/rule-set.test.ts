@@ -124,6 +124,8 @@ const degradeCases: Array<[string, Record<string, unknown>, string]> = [
   ['timeWindow missing', { timeWindow: undefined }, 'E_RULE_TIME_WINDOW'],
   ['timeWindow 0', { timeWindow: 0 }, 'E_RULE_TIME_WINDOW'],
   ['timeWindow fractional', { timeWindow: 0.5 }, 'E_RULE_TIME_WINDOW'],
+  ['timeWindow over an int', { timeWindow: 2_147_483_648 }, 'E_RULE_TIME_WINDOW'],
+  ['statIntervalMs over an int', { statIntervalMs: 10_000_000_000_000 }, 'E_RULE_STAT_INTERVAL'],
   ['minRequestAmount 0', { minRequestAmount: 0 }, 'E_RULE_MIN_REQUEST_AMOUNT'],
   ['statIntervalMs 0', { statIntervalMs: 0 }, 'E_RULE_STAT_INTERVAL'],
   ['slowRatioThreshold 1.2', { slowRatioThreshold: 1.2 }, 'E_RULE_SLOW_RATIO'],
@@ -140,6 +142,12 @@ t.test('degrade rule fields: each bad value refused with its code', async (t) =>
   }
   t.equal(parseRules('degrade', [{ resource: 'r', grade: 1, count: 1, timeWindow: 1 }]).rules.length, 1, 'exception ratio 1 is valid');
   t.equal(parseRules('degrade', [{ resource: 'r', grade: 2, count: 1000, timeWindow: 1 }]).rules.length, 1, 'an exception count may exceed 1');
+  t.equal(parseRules('degrade', [{ resource: 'r', grade: 2, count: 1, timeWindow: 2_147_483_647 }]).rules.length, 1, 'the largest int timeWindow is valid');
+  t.equal(
+    parseRules('degrade', [{ resource: 'r', count: 1, timeWindow: 10_000_000_000_000 }]).rejected[0]!.reason,
+    'timeWindow must be at most 2147483647 (an int in Sentinel\'s rules), got 10000000000000',
+  );
+  t.equal(parseRules('degrade', '[{"resource": "r", "count": 1e400, "timeWindow": 1}]').rejected[0]!.reason, 'count must be a number ≥ 0, got Infinity', 'JSON\'s 1e400 is shown as Infinity, not null');
 });
 
 t.test('the whole input: bad JSON, not an array, unknown type → RuleSetError, nothing applied', async (t) => {

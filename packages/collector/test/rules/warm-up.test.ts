@@ -13,6 +13,21 @@ t.test('count 10, warm-up 10 s: warningToken 50, maxToken 100, slope 0.004', asy
   t.equal(w.slope, 0.004);
 });
 
+t.test('no warm-up band (maxToken = warningToken) or a slope that underflows: the threshold is count, never NaN', async (t) => {
+  for (const [count, sec] of [[0.5, 1], [1.5, 1], [0.5, 3]] as const) {
+    const w = new WarmUpThreshold(count, sec);
+    t.equal(w.maxToken, w.warningToken, `count ${count}, warm-up ${sec} s: no band`);
+    t.equal(w.slope, 0, 'slope 0, not Infinity');
+    t.equal(w.allowedQpsAt(T0, 0), count, 'first reading (full bucket): count');
+    t.equal(w.allowedQpsAt(T0 + 1000, 2), count, 'a second later: count');
+  }
+  const huge = new WarmUpThreshold(1.7e308, 1);
+  for (const [ms, pass] of [[0, 0], [1000, 5], [2000, 0]] as const) {
+    const qps = huge.allowedQpsAt(T0 + ms, pass);
+    t.ok(Number.isFinite(qps) && qps > 0, `count 1.7e308 at +${ms} ms: a finite threshold (${qps})`);
+  }
+});
+
 t.test('integer truncations: count 2.5, warm-up 3 s', async (t) => {
   const w = new WarmUpThreshold(2.5, 3);
   t.equal(w.warningToken, 3, '⌊7.5⌋ / 2 = 3 (integer division)');
