@@ -23,6 +23,8 @@ import type { FlowRecord, RecordColumns, ResourceIdResolver } from '@sentinel-wa
 import { RunningTotals } from '../stats/running-totals.js';
 import type { Health, NodeSnapshot, ResourceTotals, StatsQuery } from '../stats/types.js';
 import { renameSync } from 'node:fs';
+import { basename } from 'node:path';
+import { formatDateTime } from '../metriclog/line.js';
 import { warmStart } from './warm-start.js';
 
 export const DEFAULT_GRACE_MS = 2000;
@@ -135,7 +137,15 @@ export class Collector implements StatsQuery {
   /** Counters of the collector this one replaced (a reload): health answers never go below them. */
   private counterFloor: Partial<FullHealthCounters> = {};
   /** What restore found, for the daemon's log. */
-  readonly restored: { fromCheckpoint: boolean; removedMetricFiles: string[]; truncatedMetricBytes: number; warmStartLines: number; invalidCheckpoint?: string };
+  readonly restored: {
+    fromCheckpoint: boolean;
+    removedMetricFiles: string[];
+    truncatedMetricBytes: number;
+    warmStartLines: number;
+    /** Started without a checkpoint over a metric log written up to this second (records up to it skipped). */
+    alreadyLoggedThroughSec?: number;
+    invalidCheckpoint?: string;
+  };
 
   constructor(options: CollectorOptions, nowMs: number) {
     const pin = ensurePin(options.pinDir, options.app);
@@ -163,8 +173,8 @@ export class Collector implements StatsQuery {
     } catch (err) {
       if (!(err instanceof CheckpointError)) throw err;
       // Unreadable (never written by us: we replace it atomically): keep it aside and start over.
-      invalidCheckpoint = err.message;
       renameSync(this.paths.checkpoint, `${this.paths.checkpoint}.invalid-${nowMs}`);
+      invalidCheckpoint = `${err.message}; moved aside to ${basename(this.paths.checkpoint)}.invalid-${nowMs}`;
     }
     if (checkpoint !== null) {
       this.store.importState(checkpoint.store, checkpoint.atMs);
@@ -172,9 +182,25 @@ export class Collector implements StatsQuery {
       this.checkpointAtMs = checkpoint.atMs;
     }
     const cut = this.metricLog.open(checkpoint === null ? undefined : checkpoint.metricLog);
-    const warmLines = checkpoint === null ? 0 : warmStart(this.store, this.paths.metricDir, checkpoint.metricLog);
-    this.restored = { fromCheckpoint: checkpoint !== null, removedMetricFiles: cut.removedFiles, truncatedMetricBytes: cut.truncatedBytes, warmStartLines: warmLines, ...(invalidCheckpoint === undefined ? {} : { invalidCheckpoint }) };
-    if (invalidCheckpoint !== undefined) this.health.problem({ atMs: nowMs, code: 'E_CHECKPOINT_INVALID', message: invalidCheckpoint });
+    // No usable checkpoint (removed, or invalid and moved aside) over a metric log that has lines:
+    // the segments still in log/ are read again from their start, and the seconds the log already
+    // holds are not written twice (their records are skipped and counted in recordsAlreadyLogged).
+    const alreadyLoggedThroughSec = checkpoint === null ? this.metricLog.newestIndexedSec() : -1;
+    this.store.skipAlreadyLogged(alreadyLoggedThroughSec);
+    const warmLines = checkpoint !== null ? warmStart(this.store, this.paths.metricDir, checkpoint.metricLog) : alreadyLoggedThroughSec >= 0 ? warmStart(this.store, this.paths.metricDir, this.metricLog.position()) : 0;
+    this.restored = {
+      fromCheckpoint: checkpoint !== null,
+      removedMetricFiles: cut.removedFiles,
+      truncatedMetricBytes: cut.truncatedBytes,
+      warmStartLines: warmLines,
+      ...(alreadyLoggedThroughSec >= 0 ? { alreadyLoggedThroughSec } : {}),
+      ...(invalidCheckpoint === undefined ? {} : { invalidCheckpoint }),
+    };
+    if (invalidCheckpoint !== undefined) {
+      this.health.problem({ atMs: nowMs, code: 'E_CHECKPOINT_INVALID', message: `${invalidCheckpoint}; ${restartedWithout(alreadyLoggedThroughSec)}` });
+    } else if (alreadyLoggedThroughSec >= 0) {
+      this.health.problem({ atMs: nowMs, code: 'E_CHECKPOINT_MISSING', message: `no checkpoint, but the metric log has lines; ${restartedWithout(alreadyLoggedThroughSec)}` });
+    }
     // Without a checkpoint, record the starting point at once: a crash before the first periodic
     // checkpoint must cut the metric log back to here, not leave lines a restart writes again.
     if (checkpoint === null) this.checkpointAt(nowMs, true);
@@ -369,4 +395,10 @@ export class Collector implements StatsQuery {
       recentProblems: this.health.problems.map((p) => ({ ...p })),
     };
   }
+}
+
+/** What a start without a usable checkpoint does, for its problem report. */
+function restartedWithout(alreadyLoggedThroughSec: number): string {
+  if (alreadyLoggedThroughSec < 0) return 'the segments in log/ are read from their start';
+  return `the segments in log/ are read from their start, and their records of seconds up to ${formatDateTime(alreadyLoggedThroughSec * 1000)} (already in the metric log) are skipped, counted in recordsAlreadyLogged`;
 }

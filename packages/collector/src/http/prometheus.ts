@@ -44,6 +44,8 @@ const COUNTER_HELP: Record<string, string> = {
   segmentsMissing: 'Segments that vanished before being fully consumed.',
   segmentsReset: 'Segments read again from 0 or continued at their end after a reset.',
   segmentReadErrors: 'Segment reads that failed with an I/O error (retried).',
+  entriesExpired: 'Admitted entries expired from the concurrency (no EXIT within the maximum entry age).',
+  recordsAlreadyLogged: 'Records of seconds already in the metric log when started without a usable checkpoint, not counted again.',
 };
 
 function snakeCase(key: string): string {

@@ -142,6 +142,24 @@ export class MetricLogWriter {
     return { removedFiles, truncatedBytes };
   }
 
+  /**
+   * The newest second in the current file's index (-1: no file, or nothing indexed): the newest
+   * second already written, for a start without a checkpoint to tell what not to write again.
+   */
+  newestIndexedSec(): number {
+    if (this.file === null || this.idxBytes < INDEX_RECORD_BYTES) return -1;
+    const buf = Buffer.alloc(this.idxBytes);
+    let done = 0;
+    while (done < buf.length) {
+      const n = readSync(this.idxFd, buf, done, buf.length - done, done);
+      if (n <= 0) break;
+      done += n;
+    }
+    let newest = -1;
+    for (let p = 0; p + INDEX_RECORD_BYTES <= done; p += INDEX_RECORD_BYTES) newest = Math.max(newest, decodeIndexRecord(buf.subarray(p, p + INDEX_RECORD_BYTES)).epochSec);
+    return newest;
+  }
+
   /** Where the next line would go (null before the first file exists). */
   position(): MetricLogPosition | null {
     return this.file === null ? null : { file: this.file.name, sizeBytes: this.sizeBytes, idxBytes: this.idxBytes };

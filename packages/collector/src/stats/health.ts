@@ -56,6 +56,7 @@ export function zeroCounters(): FullHealthCounters {
     segmentsReset: 0,
     segmentReadErrors: 0,
     entriesExpired: 0,
+    recordsAlreadyLogged: 0,
   };
 }
 

@@ -34,6 +34,11 @@ export class SecondBatches {
   readonly lateLimitSec: number;
   /** Newest second whose lines are in the metric log; -1 before the first seal. */
   lastSealedSec = -1;
+  /**
+   * Seconds up to this one were in the metric log when the collector started without a usable
+   * checkpoint: their records are skipped (recordsAlreadyLogged), not written again as late lines. -1: none.
+   */
+  alreadyLoggedThroughSec = -1;
   private readonly idCapacity: number;
   private readonly counters: FullHealthCounters;
   private readonly pending = new Map<number, SecondBatch>();
@@ -56,7 +61,7 @@ export class SecondBatches {
 
   /** True when batchFor(sec) would drop the record as too late (nothing is counted or created here). */
   isTooLate(sec: number): boolean {
-    return sec <= this.lastSealedSec && sec < this.lastSealedSec - this.lateLimitSec;
+    return sec <= this.lastSealedSec && (sec < this.lastSealedSec - this.lateLimitSec || sec <= this.alreadyLoggedThroughSec);
   }
 
   /** The batch a record of second `sec` goes into (counting it late when it is); null when it is dropped as too late. */
@@ -67,6 +72,10 @@ export class SecondBatches {
       this.cacheSec = sec;
       this.cacheBatch = batch;
       return batch;
+    }
+    if (sec <= this.alreadyLoggedThroughSec) {
+      this.counters.recordsAlreadyLogged++;
+      return null;
     }
     this.counters.recordsLate++;
     if (sec < this.lastSealedSec - this.lateLimitSec) {

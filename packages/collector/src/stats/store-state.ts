@@ -22,6 +22,8 @@ export interface StoreState {
   openEntries?: OpenEntryRow[];
   /** The same for entries expired lately, kept for the EXITs of requests that outlived the bound. */
   expiredEntries?: OpenEntryRow[];
+  /** SecondBatches.alreadyLoggedThroughSec while records of those seconds could still come (absent otherwise). */
+  alreadyLoggedThroughSec?: number;
 }
 
 export function exportStoreState(registry: ResourceRegistry, batches: SecondBatches, health: HealthLog, open: OpenEntries): StoreState {
@@ -31,7 +33,11 @@ export function exportStoreState(registry: ResourceRegistry, batches: SecondBatc
     if (e.node.concurrency !== 0) concurrency.push([e.name, '', e.node.concurrency]);
     if (e.origins !== null) for (const o of e.origins.values()) if (o.concurrency !== 0) concurrency.push([e.name, o.origin, o.concurrency]);
   }
-  return { lastSealedSec: batches.lastSealedSec, counters: { ...health.counters }, pending, late, concurrency, openEntries: open.exportRows('open'), expiredEntries: open.exportRows('expired') };
+  const state: StoreState = { lastSealedSec: batches.lastSealedSec, counters: { ...health.counters }, pending, late, concurrency, openEntries: open.exportRows('open'), expiredEntries: open.exportRows('expired') };
+  // Kept while a record of those seconds would not be too late anyway (a restart re-reads what the
+  // checkpoint had not: it must skip them too).
+  if (batches.alreadyLoggedThroughSec >= batches.lastSealedSec - batches.lateLimitSec) state.alreadyLoggedThroughSec = batches.alreadyLoggedThroughSec;
+  return state;
 }
 
 /**
@@ -41,6 +47,7 @@ export function exportStoreState(registry: ResourceRegistry, batches: SecondBatc
  */
 export function importStoreState(state: StoreState, registry: ResourceRegistry, batches: SecondBatches, health: HealthLog, open: OpenEntries, checkpointAtMs?: number): void {
   batches.lastSealedSec = state.lastSealedSec;
+  if (Number.isSafeInteger(state.alreadyLoggedThroughSec)) batches.alreadyLoggedThroughSec = state.alreadyLoggedThroughSec!;
   health.restore(state.counters);
   const load = (list: BatchRows, late: boolean): void => {
     for (const { sec, rows } of list) {

@@ -102,6 +102,17 @@ export class StatsStore {
     return this.batches.lastSealedSec;
   }
 
+  /**
+   * For a start without a usable checkpoint over a metric log whose newest second is `sec`: the
+   * seconds up to it count as sealed, and records of them (the segments are read again from their
+   * start) are skipped and counted in recordsAlreadyLogged instead of being written a second time.
+   */
+  skipAlreadyLogged(sec: number): void {
+    if (sec < 0) return;
+    this.batches.lastSealedSec = Math.max(this.batches.lastSealedSec, sec);
+    this.batches.alreadyLoggedThroughSec = sec;
+  }
+
   /** Counts one validated record (the scanner's reused FlowRecord: nothing of it is kept). */
   add(r: FlowRecord, nowMs: number): void {
     this.addResolved(r, this.lookupByName, nowMs);

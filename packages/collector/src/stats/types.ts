@@ -110,6 +110,11 @@ export interface HealthCounters {
    * after they began (a filter killed mid-request); counted on resource nodes.
    */
   entriesExpired: number;
+  /**
+   * Records of seconds the metric log already held when the collector started without a usable
+   * checkpoint (missing or invalid): not counted again, so a lost checkpoint never doubles a line.
+   */
+  recordsAlreadyLogged: number;
 }
 
 export interface Health {
