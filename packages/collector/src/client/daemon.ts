@@ -1,12 +1,15 @@
 // Owns finding and asking a running collector: `<pin>/collector/address.json` (written by the daemon)
-// says where it listens; a recorded pid that no longer exists means no collector runs.
+// says where it listens; a recorded pid that no longer exists (or is a zombie) means no collector
+// runs there. The pin's lock (`<pin>/collector/lock`, pin/lock.ts) says whether a collector runs
+// at all, also one without HTTP (`--no-http`, or an HTTP server that did not start): findCollector.
 
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PinLayout } from '@sentinel-wasi/protocol';
 import { DAEMON_ADDRESS_FILE, type DaemonAddress } from '../stats/types.js';
 import { QueryError } from './errors.js';
-import { processAlive } from '../pin/lock.js';
+import { liveLockOwner, processAlive } from '../pin/lock.js';
+import { pinPaths } from '../pin/pin.js';
 
 export const FETCH_TIMEOUT_MS = 3000;
 
@@ -31,6 +34,30 @@ export async function findDaemon(pinDir: string): Promise<DaemonAddress | undefi
   if (typeof v.url !== 'string' || !/^https?:\/\//.test(v.url)) return undefined;
   if (typeof v.pid === 'number' && v.pid > 0 && !processAlive(v.pid)) return undefined;
   return { url: v.url, pid: v.pid ?? 0, startedAtMs: v.startedAtMs ?? 0, app: v.app ?? '' };
+}
+
+/** Whether and how a collector runs on a pin. */
+export interface CollectorPresence {
+  /** Where it listens (address.json, its pid alive); undefined when it has no HTTP server. */
+  address: DaemonAddress | undefined;
+  /** The live process holding the pin's lock; undefined when none does or the lock cannot be read. */
+  lockPid: number | undefined;
+}
+
+/**
+ * The collector of a pin: its address and the pid holding its lock. An address whose pid is not the
+ * lock's live holder was left by an earlier collector (killed, its pid now someone else's): dropped.
+ */
+export async function findCollector(pinDir: string): Promise<CollectorPresence> {
+  const lockPid = liveLockOwner(pinPaths(pinDir).lock)?.pid;
+  let address = await findDaemon(pinDir);
+  if (address !== undefined && lockPid !== undefined && address.pid !== 0 && address.pid !== lockPid) address = undefined;
+  return { address, lockPid };
+}
+
+/** True when a collector runs (with or without HTTP): it writes its open seconds as they close. */
+export function collectorRuns(presence: CollectorPresence): boolean {
+  return presence.address !== undefined || presence.lockPid !== undefined;
 }
 
 export interface JsonAnswer {

@@ -1,8 +1,10 @@
 // Owns "the live figures" the stats and top commands show, from wherever they can be had: the
-// running collector (found through `<pin>/collector/address.json`, or `--url`), or — when none runs —
-// the metric log, whose newest second stands in for the second window and whose last 60 seconds
-// stand in for the minute window. The JSON it carries for `stats --json` has one shape for both
-// (stats-json.ts); the table rows are read from the same nodes.
+// running collector (found through `<pin>/collector/address.json`, or `--url`), or — when none runs,
+// or it runs without HTTP (found through the pin's lock), or does not answer — the metric log,
+// whose newest second stands in for the second window and whose last 60 seconds stand in for the
+// minute window; the source line says which of these it is, and only when no collector runs is
+// what a stopped one has not yet written named (unwritten-seconds.ts). The JSON it carries for
+// `stats --json` has one shape for both (stats-json.ts); the table rows are read from the same nodes.
 
 import { join } from 'node:path';
 import { PinLayout } from '@sentinel-wasi/protocol';
@@ -11,10 +13,11 @@ import type { NodeSnapshot } from '../stats/types.js';
 import { escapeResource, formatDateTime, metricLogBaseName } from '../metriclog/line.js';
 import { MetricSearcher } from '../metriclog/search.js';
 import { TOTAL_RESOURCE } from '../stats/store.js';
-import { findDaemon, getJson } from './daemon.js';
+import { findCollector, getJson, type CollectorPresence } from './daemon.js';
 import { QueryError } from './errors.js';
 import { pinPaths } from '../pin/pin.js';
-import { unwrittenNote, unwrittenSeconds } from './unwritten-seconds.js';
+import { osReason } from '../pin/os-error.js';
+import { unwrittenNote, unwrittenOf } from './unwritten-seconds.js';
 import { collectorJsonAll, collectorJsonOne, loggedJsonAll, loggedJsonOne, loggedNode, type LoggedResource, type StatsNode } from './stats-json.js';
 
 /** One table row: a resource (or, for one resource, an origin) with its second and minute figures. */
@@ -97,6 +100,7 @@ function appOfPin(pinDir: string): string {
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     if (e.code === 'ENOENT') throw new QueryError('E_NO_PIN', `${pinDir} is not a pin directory (no PIN file); run 'sentinel-wasi init --pin ${pinDir}' first`);
+    if (e.code === 'EACCES' || e.code === 'EPERM') throw new QueryError('E_PIN_ACCESS', `cannot read ${join(pinDir, PinLayout.header)}: ${osReason(e)}`);
     throw new QueryError(typeof e.code === 'string' ? e.code : 'E_BAD_PIN', `cannot read ${join(pinDir, PinLayout.header)}: ${e.message}`);
   }
 }
@@ -109,13 +113,32 @@ export function searcherForPin(pinDir: string): MetricSearcher {
   return new MetricSearcher(metricDirOf(pinDir), metricLogBaseName(appOfPin(pinDir)));
 }
 
-/** Per resource: its lines of the newest logged second (none: zeros) and its sums over the 60 s up to it. */
-async function fromLog(pinDir: string, resource: string | undefined, note: (message: string) => void): Promise<LiveView> {
+/** Why the figures come from the metric log: the source line's words. */
+type LogReason = 'no collector running' | 'the collector runs without HTTP' | 'the collector does not answer';
+
+/** The reason, from what was found (a collector whose address did not answer was tried first). */
+function logReasonOf(presence: CollectorPresence): LogReason {
+  if (presence.lockPid === undefined) return 'no collector running';
+  return presence.address === undefined ? 'the collector runs without HTTP' : 'the collector does not answer';
+}
+
+/** E_NO_DATA's words: who (if anyone) runs, and that the log is empty. */
+function emptyLogMessage(pinDir: string, metricDir: string, reason: LogReason): string {
+  const who = reason === 'no collector running' ? `no collector runs for ${pinDir}` : reason === 'the collector runs without HTTP' ? `the collector of ${pinDir} runs without HTTP` : `the collector of ${pinDir} does not answer`;
+  return `${who} and its metric log (${metricDir}) is empty`;
+}
+
+/**
+ * Per resource: its lines of the newest logged second (none: zeros) and its sums over the 60 s up
+ * to it. What a stopped collector has not written yet is named only when none runs: a running one
+ * writes its open seconds as they close and reads its segments itself.
+ */
+async function fromLog(pinDir: string, resource: string | undefined, note: (message: string) => void, reason: LogReason): Promise<LiveView> {
   const searcher = searcherForPin(pinDir);
   const lastSec = await searcher.latestSecond();
-  const unwritten = unwrittenNote(unwrittenSeconds(pinDir));
+  const unwritten = reason === 'no collector running' ? unwrittenNote(unwrittenOf(pinDir, resource === undefined ? {} : { resource })) : undefined;
   if (lastSec === undefined) {
-    throw new QueryError('E_NO_DATA', `no collector runs for ${pinDir} and its metric log (${searcher.dir}) is empty${unwritten === undefined ? '' : `; ${unwritten}`}`);
+    throw new QueryError('E_NO_DATA', `${emptyLogMessage(pinDir, searcher.dir, reason)}${unwritten === undefined ? '' : `; ${unwritten}`}`);
   }
   if (unwritten !== undefined) note(unwritten);
   const identity = resource === undefined ? undefined : escapeResource(resource);
@@ -138,7 +161,7 @@ async function fromLog(pinDir: string, resource: string | undefined, note: (mess
   const nodes: StatsNode[] = [...byName.values()].sort((a, b) => (a.resource < b.resource ? -1 : a.resource > b.resource ? 1 : 0)).map(loggedNode);
   const secondMs = lastSec * 1000;
   return {
-    sourceLine: `source: metric log (no collector running), second ${formatDateTime(secondMs)}`,
+    sourceLine: `source: metric log (${reason}), second ${formatDateTime(secondMs)}`,
     nameColumn: 'resource',
     rows: nodes.map((n) => rowOfNode(n.resource, n)),
     // Asked for by name, the search kept only lines of that (escaped) name: one node.
@@ -148,14 +171,14 @@ async function fromLog(pinDir: string, resource: string | undefined, note: (mess
 
 export async function loadLiveView(req: ViewRequest): Promise<LiveView> {
   if (req.url !== undefined) return fromDaemon(req.url, req.resource);
-  const daemon = await findDaemon(req.pinDir);
-  if (daemon !== undefined) {
+  const presence = await findCollector(req.pinDir);
+  if (presence.address !== undefined) {
     try {
-      return await fromDaemon(daemon.url, req.resource);
+      return await fromDaemon(presence.address.url, req.resource);
     } catch (err) {
       if (!(err instanceof QueryError) || err.code !== 'E_UNREACHABLE') throw err;
       req.note(`${err.message}; reading the metric log instead`);
     }
   }
-  return fromLog(req.pinDir, req.resource, req.note);
+  return fromLog(req.pinDir, req.resource, req.note, logReasonOf(presence));
 }

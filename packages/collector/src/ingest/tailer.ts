@@ -7,8 +7,10 @@
 // the grace period has passed). Bad names, vanished files and I/O errors are counted and reported
 // to a HealthSink, never fatal.
 //
-// Faults are bounded: files are opened O_NONBLOCK|O_NOFOLLOW and checked with fstat, so a FIFO or
-// device under a segment's name is skipped and reported (E_SEGMENT_NOT_FILE), never waited on; a
+// Faults are bounded: names are looked at with lstat (a link is never followed) and files are opened
+// O_NONBLOCK|O_NOFOLLOW and checked with fstat, so a FIFO, device, directory or symbolic link under a
+// segment's name is skipped and reported once (E_SEGMENT_NOT_FILE), never waited on, retried or
+// counted in lagBytes (a link opened in a race fails with ELOOP and is skipped the same way); a
 // failing segment is retried with exponential back-off (RETRY_BASE_MS doubling up to RETRY_MAX_MS)
 // and is no reason for an immediate next pass; each pass reads at most `segmentPassBytes` of one
 // segment, starting with a different segment each pass (round-robin), so one big segment cannot
@@ -110,7 +112,8 @@ export interface TailerFs {
   closeSync(fd: number): void;
   readSync(fd: number, buffer: Uint8Array, offset: number, length: number, position: number): number;
   fstatSync(fd: number): { size: number; ino: number; isFile(): boolean };
-  statSync(path: string): { size: number; ino: number; isFile(): boolean };
+  /** The name's own stat, never following a link (a link is not a regular file). */
+  lstatSync(path: string): { size: number; ino: number; isFile(): boolean };
   readdirSync(path: string): string[];
   unlinkSync(path: string): void;
 }
@@ -120,14 +123,20 @@ export const NODE_TAILER_FS: TailerFs = {
   closeSync: (fd) => nodeFs.closeSync(fd),
   readSync: (fd, buffer, offset, length, position) => nodeFs.readSync(fd, buffer, offset, length, position),
   fstatSync: (fd) => nodeFs.fstatSync(fd),
-  statSync: (path) => nodeFs.statSync(path),
+  lstatSync: (path) => nodeFs.lstatSync(path),
   readdirSync: (path) => nodeFs.readdirSync(path),
   unlinkSync: (path) => nodeFs.unlinkSync(path),
 };
 
-/** Opens a segment without blocking or following links; throws NotRegularFileError for anything but a regular file. */
+/** Opens a segment without blocking or following links; throws NotRegularFileError for anything but a regular file (a link: ELOOP). */
 function openSegment(fs: TailerFs, path: string): { fd: number; ino: number } {
-  const fd = fs.openSync(path, OPEN_FLAGS);
+  let fd: number;
+  try {
+    fd = fs.openSync(path, OPEN_FLAGS);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ELOOP') throw new NotRegularFileError('a symbolic link: skipped');
+    throw err;
+  }
   let ok = false;
   try {
     const st = fs.fstatSync(fd);
@@ -220,7 +229,7 @@ export class Tailer {
       const path = join(this.logDir, e.name);
       let st: { size: number; ino: number; isFile(): boolean };
       try {
-        st = this.fs.statSync(path);
+        st = this.fs.lstatSync(path);
       } catch {
         if (!e.done) {
           this.health.count('segmentsMissing');
@@ -371,7 +380,7 @@ export class Tailer {
       if (seg === undefined || !seg.done) continue;
       const path = join(this.logDir, name);
       try {
-        const st = this.fs.statSync(path);
+        const st = this.fs.lstatSync(path);
         if (st.ino !== seg.ino || st.size !== seg.offsetBytes) {
           seg.done = false;
           continue;
@@ -402,7 +411,7 @@ export class Tailer {
     const id = parseSegmentName(name);
     if (id === null || !this.isLive(id.bucketSec, nowMs)) return null;
     try {
-      this.fs.statSync(join(this.logDir, name));
+      this.fs.lstatSync(join(this.logDir, name));
     } catch {
       return null; // gone (or not reachable): nothing to follow; the pass sees whatever is there
     }
@@ -448,7 +457,7 @@ export class Tailer {
   private statSegment(seg: SegmentState, nowMs: number): boolean {
     let st: { size: number; ino: number; isFile(): boolean };
     try {
-      st = this.fs.statSync(join(this.logDir, seg.name));
+      st = this.fs.lstatSync(join(this.logDir, seg.name));
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') this.vanished(seg, nowMs);
       else this.readError(seg, err, nowMs);

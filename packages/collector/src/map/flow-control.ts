@@ -11,7 +11,7 @@ import { RuleEngine, type BreakerStatus, type EngineOptions } from '../rules/eng
 import { RuleFiles, type RuleChange, type RuleFileStatus } from '../rules/rule-files.js';
 import { ruleType, serializeRules, type RuleType } from '../rules/rule-set.js';
 import type { BreakerTransition } from '../rules/circuit-breaker.js';
-import { MapWriter, type MapWriterCounters } from './map-writer.js';
+import { MapWriter, type MapProblemSink, type MapWriterCounters } from './map-writer.js';
 import { TrafficTap } from './traffic-tap.js';
 import { mapKeyOf } from '@sentinel-wasi/protocol/encode';
 
@@ -19,6 +19,11 @@ import { mapKeyOf } from '@sentinel-wasi/protocol/encode';
 export const MAX_CONTROL_TICK_MS = 100;
 
 export interface FlowControlHealth {
+  /**
+   * Each rule file: the rules in force, the first MAX_REPORTED_REJECTIONS rules refused alone
+   * (index, code, reason; never the rule as given) and how many were refused in all, or the
+   * file's error. Bounded whatever the file holds.
+   */
   flow: RuleFileStatus;
   degrade: RuleFileStatus;
   /** Each degrade rule's circuit breaker (state, and retry time when open). */
@@ -33,6 +38,8 @@ export interface FlowControlOptions {
   mapSlots?: number;
   engine?: EngineOptions;
   random?: () => number;
+  /** Where the map writer reports failed writes (E_MAP_WRITE): the collector's health. */
+  problems?: MapProblemSink;
 }
 
 export class FlowControl {
@@ -45,7 +52,7 @@ export class FlowControl {
 
   constructor(options: FlowControlOptions) {
     this.files = new RuleFiles(options.rulesDir);
-    this.writer = new MapWriter({ pinDir: options.pinDir, collectorDir: options.collectorDir, ...(options.mapSlots === undefined ? {} : { slotCount: options.mapSlots }), ...(options.random === undefined ? {} : { random: options.random }) });
+    this.writer = new MapWriter({ pinDir: options.pinDir, collectorDir: options.collectorDir, ...(options.mapSlots === undefined ? {} : { slotCount: options.mapSlots }), ...(options.random === undefined ? {} : { random: options.random }), ...(options.problems === undefined ? {} : { problems: options.problems }) });
     this.engine = new RuleEngine(options.engine);
   }
 
@@ -86,7 +93,7 @@ export class FlowControl {
     return t === 'flow' ? serializeRules('flow', this.files.rules('flow')) : serializeRules('degrade', this.files.rules('degrade'));
   }
 
-  /** `/setRules`: checks, persists and applies a pushed set; throws RuleSetError when it is unusable as a whole. */
+  /** `/setRules`: checks, persists and applies a pushed set; throws RuleSetError (nothing changes) when it is unusable as a whole or cannot be written (E_RULES_WRITE). */
   setRules(type: string, json: string, nowMs: number): RuleFileStatus {
     const t: RuleType = ruleType(type);
     const status = this.files.save(t, json, nowMs);

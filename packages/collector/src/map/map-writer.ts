@@ -10,7 +10,9 @@
 // verdict gets a PASS slot, written once (past the staleness bound filters read it as idle: PASS,
 // still with its id); a counted resource whose verdict ends goes back to PASS and keeps its id;
 // any other key whose verdict ends gets its slot zeroed, and its id is retired: never given again,
-// still resolvable in its epoch.
+// still resolvable in its epoch. A failed write (creating the map, the id file, a slot) is counted
+// (mapWriteErrors) and reported to the problem sink (E_MAP_WRITE, with the file and the OS error),
+// so the daemon logs it and /api/v1/health lists it: without the map, filters fail open.
 
 import { closeSync, constants, fstatSync, openSync, readFileSync, readSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
@@ -31,7 +33,9 @@ import {
 } from '@sentinel-wasi/protocol/encode';
 import type { ResourceIdResolver } from '@sentinel-wasi/protocol';
 import { UnsafePathError, writeFileSafely } from '../pin/safe-write.js';
+import { osReason } from '../pin/os-error.js';
 import type { Verdict } from '../rules/verdict.js';
+import type { HealthSink } from '../stats/health.js';
 
 /**
  * Home slots of a new map: 16384 (a 786 KB file), so that the collector's 6000 resources (its
@@ -43,11 +47,18 @@ export const MAP_IDS_FILE = 'map-ids.json';
 /** After a failure to create the map (a full disk), how long until the next try. */
 export const CREATE_RETRY_MS = 5000;
 
+/** Where failed writes are reported (the collector's HealthLog: it suppresses repeats). */
+export type MapProblemSink = Pick<HealthSink, 'problem'>;
+
+export const MAP_WRITE_ERROR = 'E_MAP_WRITE';
+
 export interface MapWriterOptions {
   pinDir: string;
   collectorDir: string;
   slotCount?: number;
   random?: () => number;
+  /** Where failed writes are reported (E_MAP_WRITE); none: they are only counted. */
+  problems?: MapProblemSink;
 }
 
 export interface MapWriterCounters {
@@ -151,9 +162,11 @@ export class MapWriter {
    */
   private create(nowMs: number): void {
     const slotCount = this.table.slotCount;
+    let writing = this.idsPath;
     try {
       this.saveIds(); // the epoch is durable before a map of that epoch exists
       this.firstUnsaved = this.table.nextResourceId;
+      writing = this.path;
       const bytes = new Uint8Array(mapFileBytes(slotCount));
       bytes.set(encodeMapHeader({ slotCount, epoch: this.epoch }));
       writeFileSafely(this.path, bytes, 0o640);
@@ -161,8 +174,8 @@ export class MapWriter {
       this.createRetryAtMs = null;
     } catch (err) {
       if (err instanceof UnsafePathError) throw err;
-      this.counters.mapWriteErrors++;
       this.createRetryAtMs = nowMs + CREATE_RETRY_MS;
+      this.writeFailed(nowMs, `cannot create the resource map: ${writing}: ${osReason(err)}; filters fail open (no flow control) until it exists; next try in ${CREATE_RETRY_MS / 1000} s`);
     }
   }
 
@@ -209,8 +222,8 @@ export class MapWriter {
     if (newIds) {
       try {
         this.saveIds();
-      } catch {
-        this.counters.mapWriteErrors++;
+      } catch (err) {
+        this.writeFailed(nowMs, `cannot write the resource ids ${this.idsPath}: ${osReason(err)}; resources new to the map get no slot until it is written (filters fail open for them)`);
         // Ids not durable: publish none of them (they are given again at a later publish).
         for (const p of [...placed, ...fresh]) if (p.resourceId >= this.firstUnsaved) this.table.remove(p.key);
         this.pending.push(...fresh.map((p) => p.key));
@@ -242,13 +255,13 @@ export class MapWriter {
       const slot = this.table.remove(key);
       this.sequence.delete(key);
       removed = true;
-      if (slot !== null) this.writeAt(new Uint8Array(MAP_SLOT_BYTES), slotOffset(slot));
+      if (slot !== null) this.writeAt(new Uint8Array(MAP_SLOT_BYTES), slotOffset(slot), nowMs);
     }
     if (removed) {
       try {
         this.saveIds();
-      } catch {
-        this.counters.mapWriteErrors++;
+      } catch (err) {
+        this.writeFailed(nowMs, `cannot write the resource ids ${this.idsPath}: ${osReason(err)}; the slots cleared are recorded at its next write`);
       }
     }
     this.live = next;
@@ -307,12 +320,12 @@ export class MapWriter {
     let bytes: Uint8Array;
     try {
       bytes = encodeSlot({ hash: p.hash, resourceId: p.resourceId, kind, param, refreshMs: Math.floor(nowMs), sequence: seq, epochTag: epochTagOf(this.epoch) });
-    } catch {
+    } catch (err) {
       // (encodeVerdict gives valid fields; should one ever not be, only this slot keeps its last verdict.)
-      this.counters.mapWriteErrors++;
+      this.writeFailed(nowMs, `cannot encode the slot of ${JSON.stringify(key)}: ${osReason(err)}; it keeps its last verdict`);
       return;
     }
-    this.writeAt(bytes, slotOffset(p.slot));
+    this.writeAt(bytes, slotOffset(p.slot), nowMs);
   }
 
   private setPrevious(previous: { epoch: number; entries: Array<{ name: string; resourceId: number }> } | undefined): void {
@@ -329,13 +342,19 @@ export class MapWriter {
     }
   }
 
-  private writeAt(bytes: Uint8Array, offset: number): void {
+  private writeAt(bytes: Uint8Array, offset: number, nowMs: number): void {
     try {
       writeSync(this.fd!, bytes, 0, bytes.length, offset);
       this.counters.mapSlotWrites++;
-    } catch {
-      this.counters.mapWriteErrors++;
+    } catch (err) {
+      this.writeFailed(nowMs, `cannot write to the resource map ${this.path}: ${osReason(err)}; the slots not written keep their last verdict and go stale (filters then fail open)`);
     }
+  }
+
+  /** Counts a failed write and reports it (E_MAP_WRITE; the sink suppresses repeats). */
+  private writeFailed(nowMs: number, message: string): void {
+    this.counters.mapWriteErrors++;
+    this.options.problems?.problem({ atMs: nowMs, code: MAP_WRITE_ERROR, message });
   }
 
   private saveIds(): void {

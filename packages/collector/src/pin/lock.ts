@@ -1,13 +1,15 @@
 // Owns the collector lock `<pin>/collector/lock`, so two collectors cannot share a pin. The lock
 // appears atomically and complete: a temp file holding {pid, startTicks, bootId, nonce} is
 // written first and then hard-linked to the lock name (link(2) fails when the name exists), so
-// no starter ever sees a lock without its owner. The owner is live when its pid exists AND the
-// process's start time (/proc/<pid>/stat field 22) and the boot id match: a pid reused by an
-// unrelated process after a crash does not block start-up; for a lock without a start time
-// (older collectors wrote a bare pid) a process that started after the lock was written is
-// not its owner either. A stale lock is taken over by one
-// starter only: it must first create `lock.takeover-<nonce>` (O_EXCL) for that exact lock,
-// then checks the lock still carries the nonce before removing it.
+// no starter ever sees a lock without its owner. The owner is live when its pid exists and is not
+// a zombie (a collector killed while its parent does not reap it: /proc/<pid>/stat state Z or X;
+// where /proc is missing, existing is enough) AND the process's start time (/proc/<pid>/stat
+// field 22) and the boot id match: a pid reused by an unrelated process after a crash does not
+// block start-up; for a lock without a start time (older collectors wrote a bare pid) a process
+// that started after the lock was written is not its owner either. A stale lock is taken over by
+// one starter only: it must first create `lock.takeover-<nonce>` (O_EXCL) for that exact lock,
+// then checks the lock still carries the nonce before removing it. Clients (stats, top, metric)
+// ask liveLockOwner whether a collector runs, also one without HTTP.
 
 import { constants, fstatSync, linkSync, openSync, closeSync, readFileSync, readSync, unlinkSync, writeSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
@@ -34,27 +36,40 @@ export interface LockOwner {
   nonce: string;
 }
 
-/** Whether a process with this pid exists (EPERM: it exists but belongs to someone else). */
+/**
+ * Whether a process with this pid runs: it exists (EPERM: it exists but belongs to someone else)
+ * and is not a zombie (processExited). Where /proc is missing, existing is enough.
+ */
 export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
+    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
   }
+  return !processExited(pid);
 }
 
-/** The start time of a process (field 22 of /proc/<pid>/stat); '' when unknown. */
-export function processStartTicks(pid: number): string {
+/** Fields 3 on of /proc/<pid>/stat (index 0: the state); undefined when unreadable (no /proc, or no such process). */
+function procStatFields(pid: number): string[] | undefined {
   let text: string;
   try {
     text = readFileSync(`/proc/${pid}/stat`, 'utf8');
   } catch {
-    return '';
+    return undefined;
   }
   // Field 2 (the command name) is in parentheses and may hold spaces: count after the last ')'.
-  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-  return fields[19] ?? ''; // fields[0] is field 3
+  return text.slice(text.lastIndexOf(')') + 2).split(' ');
+}
+
+/** Whether /proc says the process has ended and only waits to be reaped (state Z, zombie, or X, dead); false when unknown. */
+export function processExited(pid: number): boolean {
+  const state = procStatFields(pid)?.[0];
+  return state === 'Z' || state === 'X';
+}
+
+/** The start time of a process (field 22 of /proc/<pid>/stat); '' when unknown. */
+export function processStartTicks(pid: number): string {
+  return procStatFields(pid)?.[19] ?? ''; // fields[0] is field 3
 }
 
 /** Clock ticks per second of /proc/<pid>/stat start times (USER_HZ: 100 on Linux). */
@@ -132,6 +147,21 @@ function readOwner(path: string): { owner: LockOwner | undefined; text: string; 
   } finally {
     closeSync(fd);
   }
+}
+
+/**
+ * The live process holding the lock at `path` (read without following a link), or undefined: no
+ * lock, an unreadable or unparsable one, or an owner that no longer runs (ownerAlive).
+ */
+export function liveLockOwner(path: string): LockOwner | undefined {
+  let seen: ReturnType<typeof readOwner>;
+  try {
+    seen = readOwner(path);
+  } catch {
+    return undefined; // a link, or not readable by this user: cannot tell
+  }
+  if (seen?.owner === undefined) return undefined;
+  return ownerAlive(seen.owner, seen.writtenAtMs) ? seen.owner : undefined;
 }
 
 /** Lock paths this process holds (a lock naming our own pid is stale unless it is one of these). */

@@ -1,13 +1,29 @@
 // Owns creating and opening a pin directory: mode 0700, the `PIN` header, and the `log/`,
 // `rules/` and `collector/` sub-directories. Creating is idempotent; an existing PIN is validated,
-// never rewritten.
+// never rewritten; an existing directory without one is made a pin (mode 0700: the result says
+// which mode it had). What stops it is a PinError with a stable code: a path that is not a
+// directory (E_PIN_NOT_DIRECTORY), or one this user may not read or change (E_PIN_ACCESS).
 
-import { chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { makePinHeader, parsePinHeader, PinLayout, type PinHeader } from '@sentinel-wasi/protocol/encode';
 import { METRIC_DIR_NAME } from '../metriclog/layout.js';
+import { osReason } from './os-error.js';
+import { effectiveUid } from './safe-write.js';
 
 export const PIN_DIR_MODE = 0o700;
+
+export type PinErrorCode = 'E_PIN_NOT_DIRECTORY' | 'E_PIN_ACCESS';
+
+/** A pin that cannot be made or opened: not a directory, or not this user's to read or change. */
+export class PinError extends Error {
+  readonly code: PinErrorCode;
+  constructor(code: PinErrorCode, message: string) {
+    super(message);
+    this.name = 'PinError';
+    this.code = code;
+  }
+}
 
 export interface PinPaths {
   pinDir: string;
@@ -43,6 +59,8 @@ export interface EnsurePinResult {
   header: PinHeader;
   /** True when this call wrote the PIN header (the pin did not exist before). */
   created: boolean;
+  /** When this call made a directory that existed before a pin: its mode then (now PIN_DIR_MODE); else null. */
+  formerDirMode: number | null;
 }
 
 /** The app name used when none is given: the pin directory's own name, or `sentinel-wasi`. */
@@ -51,8 +69,57 @@ export function defaultAppName(pinDir: string): string {
   return name.length > 0 ? name : 'sentinel-wasi';
 }
 
-function mkdirPrivate(dir: string): void {
-  mkdirSync(dir, { recursive: true, mode: PIN_DIR_MODE });
+/**
+ * EACCES or EPERM as E_PIN_ACCESS: "cannot <what>: EACCES: permission denied (this user is uid N;
+ * <pinDir> belongs to uid M)", the owner named when it is another user; any other error as it is.
+ */
+function accessError(err: unknown, what: string, pinDir: string): unknown {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code !== 'EACCES' && code !== 'EPERM') return err;
+  const uid = effectiveUid();
+  let owner: number | undefined;
+  try {
+    owner = statSync(pinDir).uid;
+  } catch {
+    owner = undefined; // not even that can be seen
+  }
+  const whose = owner === undefined || owner === uid ? '' : `; ${pinDir} belongs to uid ${owner}`;
+  return new PinError('E_PIN_ACCESS', `cannot ${what}: ${osReason(err)} (this user is uid ${uid}${whose})`);
+}
+
+/** Creates dir (and missing parents) with the private mode; true when dir itself was created. `role`: what dir is, for the message. */
+function mkdirPrivate(dir: string, role: 'the pin' | 'a part of the pin', pinDir: string): boolean {
+  let first: string | undefined;
+  try {
+    first = mkdirSync(dir, { recursive: true, mode: PIN_DIR_MODE });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') throw new PinError('E_PIN_NOT_DIRECTORY', `${dir} exists and is not a directory: ${role === 'the pin' ? 'a pin is a directory (give --pin a directory, or a path that does not exist yet)' : 'the pin needs a directory there'}`);
+    if (code === 'ENOTDIR') throw new PinError('E_PIN_NOT_DIRECTORY', `cannot create ${dir}: a part of its path is a file, not a directory`);
+    throw accessError(err, `create ${dir}`, pinDir);
+  }
+  return first !== undefined;
+}
+
+/** The PIN file's text; undefined when there is none. */
+function readHeaderText(paths: PinPaths): string | undefined {
+  try {
+    return readFileSync(paths.header, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw accessError(err, `read ${paths.header}`, paths.pinDir);
+  }
+}
+
+/** Writes a new PIN header (temp file, then rename). */
+function writeHeader(paths: PinPaths, header: PinHeader): void {
+  const tmp = `${paths.header}.tmp`;
+  try {
+    writeFileSync(tmp, `${JSON.stringify(header)}\n`, { mode: 0o600 });
+    renameSync(tmp, paths.header);
+  } catch (err) {
+    throw accessError(err, `write ${paths.header}`, paths.pinDir);
+  }
 }
 
 /**
@@ -62,23 +129,22 @@ function mkdirPrivate(dir: string): void {
  */
 export function ensurePin(pinDir: string, app?: string): EnsurePinResult {
   const paths = pinPaths(pinDir);
-  mkdirPrivate(paths.pinDir);
+  const madeDir = mkdirPrivate(paths.pinDir, 'the pin', paths.pinDir);
   let header: PinHeader;
   let created = false;
-  let text: string | undefined;
-  try {
-    text = readFileSync(paths.header, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-  }
+  let formerDirMode: number | null = null;
+  const text = readHeaderText(paths);
   if (text === undefined) {
     // Making a pin (also in a directory that already existed): it gets the private mode. An
     // existing pin keeps the mode its owner chose (e.g. 0750 for a group of filter hosts).
-    chmodSync(paths.pinDir, PIN_DIR_MODE);
+    if (!madeDir) formerDirMode = statSync(paths.pinDir).mode & 0o777;
+    try {
+      chmodSync(paths.pinDir, PIN_DIR_MODE);
+    } catch (err) {
+      throw accessError(err, `make ${paths.pinDir} private (mode 0${PIN_DIR_MODE.toString(8)})`, paths.pinDir);
+    }
     header = makePinHeader(app ?? defaultAppName(paths.pinDir));
-    const tmp = `${paths.header}.tmp`;
-    writeFileSync(tmp, `${JSON.stringify(header)}\n`, { mode: 0o600 });
-    renameSync(tmp, paths.header);
+    writeHeader(paths, header);
     created = true;
   } else {
     let value: unknown;
@@ -89,6 +155,6 @@ export function ensurePin(pinDir: string, app?: string): EnsurePinResult {
     }
     header = parsePinHeader(value);
   }
-  for (const dir of [paths.logDir, paths.rulesDir, paths.collectorDir, paths.metricDir]) mkdirPrivate(dir);
-  return { paths, header, created };
+  for (const dir of [paths.logDir, paths.rulesDir, paths.collectorDir, paths.metricDir]) mkdirPrivate(dir, 'a part of the pin', paths.pinDir);
+  return { paths, header, created, formerDirMode };
 }

@@ -1,6 +1,8 @@
 // End to end: a collector stopped while a second is still open (inside its grace period) keeps
 // that second's rows in its checkpoint; `stats` reading the metric log meanwhile says which
-// seconds are not written yet, and the next start writes them (then the note is gone).
+// seconds are not written yet, and the next start writes them (then the note is gone). A collector
+// running without HTTP (--no-http) is found through its lock: `stats` reads the log then, says the
+// collector runs without HTTP, and names no second (it writes them as they close) until it stops.
 process.env.TZ = 'UTC';
 import t from 'tap';
 import { spawn } from 'node:child_process';
@@ -86,4 +88,34 @@ t.test('the next start writes that second; stats shows it with no note', async (
       '',
     ].join('\n'),
   );
+});
+
+t.test('running with --no-http: stats says so and names nothing; once it stops, the open second is named', async (t) => {
+  const T2 = Math.floor(Date.now() / 1000) * 1000 + 2000; // after anything sealed before; inside the 60 s grace
+  const more: FlowEvent[] = [{ kind: RecordKind.CALL, tsMs: T2 + 5, name: 'GET /b', rtMs: 3, error: false }];
+  writeFileSync(join(pin, 'log', segmentName(bucketSecOf(T2), 'nohttp')), Buffer.concat(encodeFrames(more)));
+  const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'collector', '--pin', pin, '--app', 'shop.app', '--no-http', '--grace-ms', '60000', '--tick-ms', '40'], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (d) => (stderr += d));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  let running: Awaited<ReturnType<typeof runCli>>;
+  try {
+    // Counted and checkpointed: its open second is in the checkpoint, as a stopped collector's would be.
+    const checkpointFile = join(pin, 'collector', 'checkpoint.json');
+    await until('the open second in the checkpoint', async () => {
+      const store = (JSON.parse(readFileSync(checkpointFile, 'utf8')) as { store: { pending: Array<{ sec: number }> } }).store;
+      return store.pending.some((b) => b.sec === T2 / 1000) && existsSync(join(pin, 'collector', 'lock')) ? true : undefined;
+    });
+    running = await runCli('stats', '--pin', pin);
+  } finally {
+    child.kill('SIGTERM');
+  }
+  t.equal(await exited, 0, stderr);
+  t.same([running.code, running.stderr], [0, ''], 'no "stopped" note while it runs');
+  t.equal(running.stdout.split('\n')[0], `source: metric log (the collector runs without HTTP), second ${formatDateTime(T)}`);
+  const stopped = await runCli('stats', '--pin', pin);
+  t.equal(stopped.stderr, `sentinel-wasi stats: the collector stopped with 1 second not yet in the metric log (${formatDateTime(T2)}): its checkpoint holds it, and it is written when the collector starts again\n`);
+  t.equal(stopped.stdout.split('\n')[0], `source: metric log (no collector running), second ${formatDateTime(T)}`);
 });

@@ -4,7 +4,7 @@
 // segment neither starves the others nor holds back sealing, and far-future names do not stay forever.
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, statSync, symlinkSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { encodeFrames, RecordKind, segmentName, type FlowEvent } from '@sentinel-wasi/protocol';
@@ -117,6 +117,51 @@ t.test('a FIFO under a segment name (checkpointed or new) is skipped and reporte
   t.equal(h.counters.recordsCounted, 17, 'the 10 of before and the 7 of the regular segment');
   const notFile = h.recentProblems.filter((p) => p.code === 'E_SEGMENT_NOT_FILE').map((p) => p.segment).sort();
   t.same(notFile, [segmentName(bucket, 'w1'), segmentName(bucket, 'w2')]);
+});
+
+t.test('a symbolic link under a segment name is skipped like a FIFO: reported once, never retried, not counted in lagBytes', async (t) => {
+  const pin = t.testdir({ outside: { 'passwd': 'x'.repeat(5000) } });
+  const c = open(pin, T);
+  appendEvents(pin, B, 'w1', calls(T + 100, 10, 10, 'a'), 200);
+  const link = segmentName(B, 'link');
+  symlinkSync(join(pin, 'outside', 'passwd'), join(pin, 'log', link));
+  for (let i = 0; i < 50; i++) c.cycleAt(T + 500 + i * 100, false); // 5 s of passes, the bucket still live
+  const h = c.healthAt(T + 5_400);
+  t.equal(h.counters.lagBytes, 0, "the link's target is not lag");
+  t.equal(h.counters.recordsCounted, 10, 'the real segment is read');
+  t.equal(h.counters.segmentReadErrors, 1, 'counted once');
+  t.same(
+    h.recentProblems.filter((p) => p.segment === link).map((p) => [p.code, p.message]),
+    [['E_SEGMENT_NOT_FILE', 'not a regular file (FIFO, device, directory or link): skipped']],
+    'reported once, not as a read error retried every pass',
+  );
+  c.cycleAt(T + 13_000, true);
+  t.equal(c.healthAt(T + 13_000).counters.lagBytes, 0, 'nor after the bucket is sealed');
+  c.closeAt(T + 13_000);
+});
+
+t.test('a link found only by the no-follow open (ELOOP, e.g. a file replaced by a link after its stat) is skipped the same way', async (t) => {
+  const pin = t.testdir({ outside: { 'passwd': 'x'.repeat(5000) } });
+  const link = segmentName(B, 'link');
+  // The first stat of the name sees a regular file (as one taken before the swap would): only the open sees the link.
+  let raced = false;
+  const fs: TailerFs = {
+    ...NODE_TAILER_FS,
+    lstatSync(path: string) {
+      if (!path.endsWith(link) || raced) return NODE_TAILER_FS.lstatSync(path);
+      raced = true;
+      return statSync(path);
+    },
+  };
+  const c = open(pin, T, { tailerFs: fs });
+  symlinkSync(join(pin, 'outside', 'passwd'), join(pin, 'log', link));
+  for (let i = 0; i < 20; i++) c.cycleAt(T + 500 + i * 100, false);
+  t.ok(raced, 'the open was reached');
+  const h = c.healthAt(T + 2_400);
+  t.equal(h.counters.lagBytes, 0);
+  t.equal(h.counters.segmentReadErrors, 1);
+  t.same(h.recentProblems.filter((p) => p.segment === link).map((p) => p.code), ['E_SEGMENT_NOT_FILE']);
+  c.closeAt(T + 2_400);
 });
 
 t.test('an unreadable segment backs off (no busy loop), is reported once with a count, and is read once it heals', async (t) => {

@@ -22,11 +22,11 @@ function calls(fromMs: number, n: number, name = 'r'): FlowEvent[] {
   return out;
 }
 
-type Call = 'openSync' | 'closeSync' | 'readSync' | 'fstatSync' | 'statSync';
+type Call = 'openSync' | 'closeSync' | 'readSync' | 'fstatSync' | 'lstatSync';
 
 /** node:fs that counts the calls the tailer makes and tracks which descriptors it holds open. */
 function countingFs(): TailerFs & { calls: Record<Call, number>; open: Set<number>; reset(): void } {
-  const calls: Record<Call, number> = { openSync: 0, closeSync: 0, readSync: 0, fstatSync: 0, statSync: 0 };
+  const calls: Record<Call, number> = { openSync: 0, closeSync: 0, readSync: 0, fstatSync: 0, lstatSync: 0 };
   const open = new Set<number>();
   return {
     ...NODE_TAILER_FS,
@@ -54,9 +54,9 @@ function countingFs(): TailerFs & { calls: Record<Call, number>; open: Set<numbe
       calls.fstatSync++;
       return NODE_TAILER_FS.fstatSync(fd);
     },
-    statSync(path) {
-      calls.statSync++;
-      return NODE_TAILER_FS.statSync(path);
+    lstatSync(path) {
+      calls.lstatSync++;
+      return NODE_TAILER_FS.lstatSync(path);
     },
   };
 }
@@ -94,7 +94,7 @@ t.test('an append to a followed live segment is read with one positioned read, n
     const r = c.readSegmentAt(name, T + 350 + i * 100);
     t.same(r, { bytesRead: r?.bytesRead, more: false });
     t.ok(r!.bytesRead > 0);
-    t.same(fs.calls, { openSync: 0, closeSync: 0, readSync: 1, fstatSync: 0, statSync: 0 }, `append ${i}: one read, no stat, open or close`);
+    t.same(fs.calls, { openSync: 0, closeSync: 0, readSync: 1, fstatSync: 0, lstatSync: 0 }, `append ${i}: one read, no stat, open or close`);
   }
   t.equal(c.store.counters.recordsCounted, 25, 'every appended record counted once');
   // A pass still stats the name, and reads through the kept descriptor (no open).
@@ -102,12 +102,12 @@ t.test('an append to a followed live segment is read with one positioned read, n
   fs.reset();
   c.cycleAt(T + 950, false);
   t.equal(fs.calls.openSync, 0, 'the pass reads through the kept descriptor');
-  t.equal(fs.calls.statSync, 1, 'the pass stats the name');
+  t.equal(fs.calls.lstatSync, 1, 'the pass stats the name');
   t.equal(c.store.counters.recordsCounted, 29);
   // Nothing new: the full checks run (a stat of the name), nothing is read twice.
   fs.reset();
   t.same(c.readSegmentAt(name, T + 960), { bytesRead: 0, more: false });
-  t.equal(fs.calls.statSync, 1, 'an event with nothing new checks the name');
+  t.equal(fs.calls.lstatSync, 1, 'an event with nothing new checks the name');
   c.closeAt(T + 1_000);
   t.equal(fs.open.size, 0, 'close() closes the kept descriptor');
   t.equal(c.tailer.keptDescriptorCount, 0);
@@ -234,7 +234,7 @@ t.test('with no descriptors kept (bound 0) every read opens and closes, counting
   appendEvents(pin, B, 'w1', calls(T + 200, 10));
   fs.reset();
   c.readSegmentAt(name, T + 250);
-  t.same(fs.calls, { openSync: 1, closeSync: 1, readSync: 1, fstatSync: 1, statSync: 1 });
+  t.same(fs.calls, { openSync: 1, closeSync: 1, readSync: 1, fstatSync: 1, lstatSync: 1 });
   t.equal(fs.open.size, 0);
   t.equal(c.store.counters.recordsCounted, 20);
   c.closeAt(T + 300);

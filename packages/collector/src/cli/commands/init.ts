@@ -1,9 +1,12 @@
 // Owns `sentinel-wasi init`: creates a pin directory (mode 0700, PIN header, log/, rules/,
-// collector/), or checks an existing one; running it twice changes nothing.
+// collector/), makes an existing directory one (saying so, and the mode it had), or checks an
+// existing pin; running it twice changes nothing. A path that is not a directory, or that this
+// user may not read or change, is refused with a stable code (pin/pin.ts: E_PIN_NOT_DIRECTORY,
+// E_PIN_ACCESS; E_BAD_PIN for a PIN that is not a pin header).
 
 import { parseArgs } from 'node:util';
 import { UsageError, type Command } from '../command.js';
-import { ensurePin } from '../../pin/pin.js';
+import { ensurePin, PIN_DIR_MODE, type EnsurePinResult } from '../../pin/pin.js';
 
 const HELP = `Usage: sentinel-wasi init --pin DIR [--app NAME]
 
@@ -12,12 +15,31 @@ Creates the pin directory shared by filters and the collector:
   DIR/log/         event segments appended by filters
   DIR/rules/       flow / degrade rules (Sentinel JSON)
   DIR/collector/   collector-private state (lock, checkpoint, metric log)
-The directory is created with mode 0700. An existing pin is checked and left as it is.
+The directory is created with mode 0700; an existing directory without a PIN file is made a pin
+(its mode set to 0700: the output says which mode it had). An existing pin is checked and left as
+it is.
 
 Options:
   --pin DIR     the pin directory (required)
   --app NAME    application name for a new pin (default: the directory's name)
+
+Exit codes: 0 created, made or checked; 1 not usable as a pin (E_PIN_NOT_DIRECTORY: the path is
+not a directory; E_PIN_ACCESS: this user may not read or change it; E_BAD_PIN: its PIN file is not
+a pin header); 2 bad usage.
 `;
+
+function octal(mode: number): string {
+  return `0${mode.toString(8)}`;
+}
+
+/** The line init prints: what it did to the pin. */
+function outcomeLine(r: EnsurePinResult): string {
+  const app = `app ${r.header.app}`;
+  if (!r.created) return `exists ${r.paths.pinDir} (${app})`;
+  if (r.formerDirMode === null) return `created ${r.paths.pinDir} (${app})`;
+  const mode = r.formerDirMode === PIN_DIR_MODE ? `mode ${octal(PIN_DIR_MODE)}` : `mode ${octal(PIN_DIR_MODE)}, was ${octal(r.formerDirMode)}`;
+  return `made ${r.paths.pinDir} a pin (${app}; ${mode})`;
+}
 
 export const initCommand: Command = {
   name: 'init',
@@ -32,11 +54,12 @@ export const initCommand: Command = {
     }
     if (values.pin === undefined || values.pin === '') throw new UsageError('--pin DIR is required');
     if (values.app !== undefined && values.app === '') throw new UsageError('--app must not be empty');
-    const { paths, header, created } = ensurePin(values.pin, values.app);
+    const result = ensurePin(values.pin, values.app);
+    const { paths, header, created } = result;
     if (!created && values.app !== undefined && values.app !== header.app) {
       io.stderr.write(`sentinel-wasi init: ${paths.pinDir} already belongs to app ${JSON.stringify(header.app)}; --app ${JSON.stringify(values.app)} ignored\n`);
     }
-    io.stdout.write(`${created ? 'created' : 'exists'} ${paths.pinDir} (app ${header.app})\n`);
+    io.stdout.write(`${outcomeLine(result)}\n`);
     return 0;
   },
 };

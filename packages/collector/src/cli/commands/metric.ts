@@ -5,8 +5,8 @@ import { parseOptions, requirePin, str } from '../../client/args.js';
 import { escapeResource, formatDateTime } from '../../metriclog/line.js';
 import { MAX_LINES_RETURN } from '../../metriclog/search.js';
 import { searcherForPin } from '../../client/live-view.js';
-import { findDaemon } from '../../client/daemon.js';
-import { unwrittenNote, unwrittenSeconds } from '../../client/unwritten-seconds.js';
+import { collectorRuns, findCollector } from '../../client/daemon.js';
+import { unwrittenNote, unwrittenOf } from '../../client/unwritten-seconds.js';
 import { writeOutput } from '../../client/output.js';
 import { formatTable } from '../../client/table.js';
 import { parseTimeArg, TIME_FORMS } from '../../client/time-arg.js';
@@ -15,8 +15,10 @@ const HELP = `Usage: sentinel-wasi metric --pin DIR --from TIME [--to TIME] [--r
 
 Prints the per-second lines of the metric log (<pin>/collector/metrics) whose second lies in
 [--from, --to], both inclusive, as Sentinel's metric search reads them (at most ${MAX_LINES_RETURN} lines).
-A second is written once it closes (--grace-ms of the collector); seconds in the range that a
-stopped collector holds in its checkpoint, to write when it starts again, are named on stderr.
+A second is written once it closes (--grace-ms of the collector). While no collector runs, what a
+stopped one has not written yet is named on stderr: seconds in the range (or late lines of them)
+that its checkpoint holds, and records in <pin>/log it has not read; it writes them when it
+starts again.
 
 TIME is ${TIME_FORMS}.
 
@@ -24,7 +26,8 @@ Options:
   --pin DIR        the pin directory (required)
   --from TIME      first second (required)
   --to TIME        last second (default: now)
-  --resource R     only this resource
+  --resource R     only this resource, matched as the log writes names: | and control characters
+                   as _ (so "GET /a|b" also gives the lines of "GET /a_b")
   --json           print a JSON array of lines instead of a table
 
 Exit codes: 0 ok (also when no line matches; a note goes to stderr), 1 unreadable pin, 2 bad usage.
@@ -75,9 +78,9 @@ export const metricCommand: Command = {
     }
     if (result.truncated) io.stderr.write(`sentinel-wasi metric: stopped at ${MAX_LINES_RETURN} lines; narrow --from/--to or add --resource\n`);
     if (result.linesUnparsable > 0) io.stderr.write(`sentinel-wasi metric: skipped ${result.linesUnparsable} lines that are not metric lines\n`);
-    if ((await findDaemon(pinDir)) === undefined) {
-      // A running collector writes its open seconds as they close; a stopped one at its next start.
-      const unwritten = unwrittenNote(unwrittenSeconds(pinDir).filter((sec) => sec * 1000 + 999 >= fromMs && sec * 1000 <= toMs));
+    if (!collectorRuns(await findCollector(pinDir))) {
+      // A running collector (with or without HTTP) writes its open seconds as they close; a stopped one at its next start.
+      const unwritten = unwrittenNote(unwrittenOf(pinDir, { fromMs, toMs, ...(resource === undefined ? {} : { resource }) }));
       if (unwritten !== undefined) io.stderr.write(`sentinel-wasi metric: ${unwritten}\n`);
     }
     return 0;

@@ -12,10 +12,10 @@ const HELP = `Usage: sentinel-wasi stats --pin DIR [--resource R] [--url URL] [-
 
 Prints the live per-resource figures: the second window (per-second rates) and the minute window
 (totals of the last 60 s). They come from the running collector, found through
-<pin>/collector/address.json (or --url), or, when none runs, from the metric log (its newest second
-and the minute up to it). A collector keeps its last seconds open for late records (--grace-ms);
-stopped, it keeps them in its checkpoint and writes them to the log when it starts again: stats
-names such seconds on stderr.
+<pin>/collector/address.json (or --url), or, when none runs or it runs without HTTP, from the
+metric log (its newest second and the minute up to it). A collector keeps its last seconds open for
+late records (--grace-ms); stopped, it keeps them in its checkpoint and writes them to the log when
+it starts again: stats names such seconds on stderr, and records in <pin>/log it has not read.
 
 Options:
   --pin DIR        the pin directory (required unless --url is given)

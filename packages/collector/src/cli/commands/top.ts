@@ -15,10 +15,10 @@ const HELP = `Usage: sentinel-wasi top --pin DIR [--url URL] [--sort KEY] [--lim
 
 Shows the busiest resources, refreshing every second until you press q (or Ctrl-C). Figures come
 from the running collector (through <pin>/collector/address.json, or --url), or from the metric log
-when none runs (seconds a stopped collector has not written there yet are named on stderr: they are
-in its checkpoint and written when it starts again). On a terminal, names are shortened with … to
-fit its width (control characters are always shown escaped, e.g. \\x1b) and only the rows that fit
-are shown.
+when none runs or it runs without HTTP (what a stopped collector has not written there yet is
+named on stderr: seconds its checkpoint holds, records in <pin>/log it has not read; it writes them
+when it starts again). On a terminal, names are shortened with … to fit its width (control
+characters are always shown escaped, e.g. \\x1b) and only the rows that fit are shown.
 
 When stdout is not a terminal (a pipe or a file), top writes no terminal control codes and reads
 no keys: it prints a plain frame (the same as --once) every interval, frames apart by a blank
@@ -36,6 +36,10 @@ Options:
   --once           print one table and exit (no screen clearing)
 
 Keys on a terminal: s  next sort key    q or Ctrl-C  quit
+
+Exit codes: 0 ok (also when the reader of its output goes away; while refreshing, a frame without
+figures shows why and top goes on), 1 no figures with --once (collector unreachable with --url,
+empty log, unreadable pin), 2 bad usage.
 `;
 
 export const topCommand: Command = {

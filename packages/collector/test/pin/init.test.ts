@@ -1,0 +1,67 @@
+// `sentinel-wasi init` on paths that are not (yet) pins: a file, a path through a file
+// (E_PIN_NOT_DIRECTORY), an existing directory (made a pin, mode 0700, and said so), a pin this user
+// may not read (E_PIN_ACCESS; run as uid 65534 when the tests run as root, who may read anything).
+
+import t from 'tap';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ensurePin } from '../../src/pin/pin.js';
+import { runCli } from '../cli/run-cli.js';
+
+const CLI = fileURLToPath(new URL('../cli/fixtures/cli.ts', import.meta.url));
+
+t.test('a file is not a pin: E_PIN_NOT_DIRECTORY, and nothing is changed', async (t) => {
+  const file = join(t.testdir({ 'pin.txt': 'mine' }), 'pin.txt');
+  const r = await runCli('init', '--pin', file);
+  t.same(r, { code: 1, stdout: '', stderr: `sentinel-wasi init: ${file} exists and is not a directory: a pin is a directory (give --pin a directory, or a path that does not exist yet) (E_PIN_NOT_DIRECTORY)\n` });
+  t.equal(readFileSync(file, 'utf8'), 'mine');
+  const below = join(file, 'pin');
+  const through = await runCli('init', '--pin', below);
+  t.same(through, { code: 1, stdout: '', stderr: `sentinel-wasi init: cannot create ${below}: a part of its path is a file, not a directory (E_PIN_NOT_DIRECTORY)\n` });
+});
+
+t.test('a sub-directory name taken by a file: E_PIN_NOT_DIRECTORY naming it', async (t) => {
+  const pin = join(t.testdir({ pin: { log: 'a file' } }), 'pin');
+  const r = await runCli('init', '--pin', pin);
+  t.same(r, { code: 1, stdout: '', stderr: `sentinel-wasi init: ${join(pin, 'log')} exists and is not a directory: the pin needs a directory there (E_PIN_NOT_DIRECTORY)\n` });
+});
+
+t.test('an existing directory is made a pin: mode 0700 as before, and the output says what was done', async (t) => {
+  const pin = join(t.testdir({ pin: { 'notes.txt': 'kept' } }), 'pin');
+  chmodSync(pin, 0o755);
+  const r = await runCli('init', '--pin', pin, '--app', 'shop');
+  t.same(r, { code: 0, stdout: `made ${pin} a pin (app shop; mode 0700, was 0755)\n`, stderr: '' });
+  t.equal(statSync(pin).mode & 0o777, 0o700);
+  t.equal(readFileSync(join(pin, 'notes.txt'), 'utf8'), 'kept');
+  t.same(await runCli('init', '--pin', pin), { code: 0, stdout: `exists ${pin} (app shop)\n`, stderr: '' }, 'then it is a pin');
+  const private0700 = join(t.testdir({ p: {} }), 'p');
+  chmodSync(private0700, 0o700);
+  t.equal((await runCli('init', '--pin', private0700)).stdout, `made ${private0700} a pin (app p; mode 0700)\n`);
+  const fresh = join(t.testdir(), 'new');
+  t.equal((await runCli('init', '--pin', fresh)).stdout, `created ${fresh} (app new)\n`);
+  t.same([ensurePin(join(t.testdir(), 'x')).formerDirMode, ensurePin(fresh).formerDirMode], [null, null], 'a new directory, an existing pin: no former mode');
+});
+
+t.test('a pin this user may not read: E_PIN_ACCESS naming the file, the user and the owner', async (t) => {
+  const root = t.testdir();
+  const pin = join(root, 'pin');
+  ensurePin(pin, 'app'); // 0700, owned by the user running the tests
+  chmodSync(root, 0o755);
+  const asRoot = process.geteuid!() === 0;
+  const uid = asRoot ? 65534 : process.geteuid!();
+  if (!asRoot) chmodSync(join(pin, 'PIN'), 0o000);
+  t.teardown(() => {
+    if (existsSync(join(pin, 'PIN'))) chmodSync(join(pin, 'PIN'), 0o600);
+  });
+  // Through `env -i`: the test runner's hooks in the child's environment would have it write where uid 65534 may not.
+  const r = spawnSync('env', ['-i', `PATH=${process.env.PATH ?? '/usr/bin:/bin'}`, process.execPath, '--import', 'tsx', '--conditions=sentinel-wasi-source', CLI, 'init', '--pin', pin], {
+    encoding: 'utf8',
+    ...(asRoot ? { uid, gid: 65534 } : {}),
+  });
+  const owner = asRoot ? `; ${pin} belongs to uid 0` : '';
+  t.same([r.status, r.stdout, r.stderr], [1, '', `sentinel-wasi init: cannot read ${join(pin, 'PIN')}: EACCES: permission denied (this user is uid ${uid}${owner}) (E_PIN_ACCESS)\n`]);
+  if (!asRoot) chmodSync(join(pin, 'PIN'), 0o600);
+  t.equal(JSON.parse(readFileSync(join(pin, 'PIN'), 'utf8')).app, 'app', 'the pin is left as it was');
+});
