@@ -2,7 +2,10 @@
 // about once a second with its fsyncs off the event loop, the flow-control tick every ≤ 100 ms), the watchers (the log directory's
 // reads a changed segment at once or wakes a pass sooner; the rules directory's reloads rule files), the HTTP surface and
 // `<pin>/collector/address.json`, structured logs, and a clean stop with a final checkpoint. A
-// failing HTTP start is logged and collecting goes on. A failing cycle reloads from the checkpoint
+// failing HTTP start is logged and collecting goes on, unless the caller requires HTTP
+// (`requireHttp`, the CLI): then the daemon stops (final checkpoint, lock released) and runDaemon
+// rejects with the start's error. Rule loads, refused pushes and breaker transitions are logged
+// through rule-log.ts. A failing cycle reloads from the checkpoint
 // and the next cycle waits (CYCLE_RETRY_BASE_MS doubling up to CYCLE_RETRY_MAX_MS); the reloaded
 // collector keeps the counters of before as a floor, so health counters never go backwards. A
 // repeated failure (same code) is logged at most once per FAILURE_LOG_INTERVAL_MS, with a count.
@@ -18,7 +21,8 @@ import { checkPinSafety } from '../pin/pin-safety.js';
 import { writeFileSafely } from '../pin/safe-write.js';
 import { FlowControl, MAX_CONTROL_TICK_MS } from '../map/flow-control.js';
 import { watchLogDir } from '../ingest/log-watch.js';
-import { inForceAfterError, type RuleChange } from '../rules/rule-files.js';
+import type { RuleChange, RuleFileStatus } from '../rules/rule-files.js';
+import { breakerLogFields, logRefusedPush, logRuleStatus } from './rule-log.js';
 import { loadOrCreateToken } from './token.js';
 import type { DaemonAddress, StatsQuery } from '../stats/types.js';
 import { Collector, type CollectorOptions } from './collector.js';
@@ -53,6 +57,8 @@ export interface DaemonOptions extends CollectorOptions, DashboardOptions {
   startHttp?: (options: HttpServerOptions) => Promise<RunningHttpServer>;
   /** false: no HTTP server at all (`--no-http`). */
   http?: boolean;
+  /** true: a failing HTTP start stops the daemon and runDaemon rejects with its error (default: logged, collecting goes on). */
+  requireHttp?: boolean;
 }
 
 /** Thrown past the HTTP start when HTTP is off: not an error. */
@@ -79,18 +85,21 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
   let flow: FlowControl;
   let token: string;
   const logRuleChanges = (changes: RuleChange[]): void => {
-    for (const { type, status } of changes) {
-      if (status.error !== undefined) log.error({ code: status.error.code, file: status.file, active: status.active }, `${type} rules not loaded: ${status.error.reason}; ${inForceAfterError(status)}`);
-      else log.info({ file: status.file, active: status.active, rejected: status.rejected.length }, `${type} rules loaded`);
-      for (const r of status.rejected) log.warn({ code: r.code, file: status.file, index: r.index }, `${type} rule ${r.index} rejected: ${r.reason}`);
-    }
+    for (const { type, status } of changes) logRuleStatus(log, type, status);
   };
   /** A collector on the pin whose records and frames the flow control counts (at start, and after a failed cycle). */
   const newCollector = (): Collector =>
     new Collector({ ...options, onRecord: (r) => flow.tap.record(r), onColumns: (c) => flow.tap.columns(c), onResource: (name) => flow.resourceCounted(name), resolveId: flow.writer.resolveId }, now());
   try {
     token = options.token ?? loadOrCreateToken(paths.collectorDir);
-    flow = new FlowControl({ pinDir: paths.pinDir, rulesDir: paths.rulesDir, collectorDir: paths.collectorDir, ...(options.mapSlots === undefined ? {} : { mapSlots: options.mapSlots }) });
+    flow = new FlowControl({
+      pinDir: paths.pinDir,
+      rulesDir: paths.rulesDir,
+      collectorDir: paths.collectorDir,
+      ...(options.mapSlots === undefined ? {} : { mapSlots: options.mapSlots }),
+      // Map write failures go to the current collector's health (it is replaced after a failed cycle).
+      problems: { problem: (p) => collector.health.problem(p) },
+    });
     collector = newCollector();
     logRuleChanges(flow.start(now()));
   } catch (err) {
@@ -99,11 +108,12 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
   }
   const r = collector.restored;
   log.info({ pin: paths.pinDir, app: collector.app, fromCheckpoint: r.fromCheckpoint, removedMetricFiles: r.removedMetricFiles, truncatedMetricBytes: r.truncatedMetricBytes, warmStartLines: r.warmStartLines, lastSealedSec: collector.store.lastSealedSec }, 'collector started');
-  if (r.invalidCheckpoint !== undefined) log.error({ code: 'E_CHECKPOINT_INVALID' }, r.invalidCheckpoint);
 
   let stopped = false;
   let lastCheckpointMs = now();
-  let problemsLogged = collector.health.problems.length;
+  // 0: the problems reported while starting (a checkpoint set aside or missing, the map not
+  // created, a checkpointed segment gone) are logged by the first logProblems.
+  let problemsLogged = 0;
   let soon: NodeJS.Immediate | null = null;
   let sealTimer: NodeJS.Timeout | null = null;
   let catchUp: NodeJS.Immediate | null = null;
@@ -241,7 +251,7 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
     if (flow.active) cycle();
     const t = now();
     try {
-      for (const tr of flow.tick(t, concurrencyOf(t))) log.info({ resource: tr.resource, from: tr.from, to: tr.to }, 'circuit breaker');
+      for (const tr of flow.tick(t, concurrencyOf(t))) log.info(breakerLogFields(tr), 'circuit breaker');
     } catch (err) {
       log.error({ code: (err as NodeJS.ErrnoException).code ?? 'E_CONTROL_TICK', err: (err as Error).message }, 'control tick failed');
     }
@@ -276,6 +286,7 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
 
   let http: RunningHttpServer | undefined;
   let heartbeat: { stop(): void } | undefined;
+  let httpFailure: unknown;
   const startHttp = options.startHttp ?? defaultStartHttp;
   try {
     if (options.http === false) throw HTTP_OFF;
@@ -299,7 +310,13 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
       rules: {
         getRules: (type) => flow.getRules(type),
         setRules: (type, json, nowMs) => {
-          const status = flow.setRules(type, json, nowMs);
+          let status: RuleFileStatus;
+          try {
+            status = flow.setRules(type, json, nowMs);
+          } catch (err) {
+            logRefusedPush(log, type, flow.files.statusOf(type), err);
+            throw err;
+          }
           logRuleChanges([{ type, status }]);
           return status;
         },
@@ -312,11 +329,17 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
     heartbeat = dashboardHeartbeat(options, collector.app, http.url, options.host ?? DEFAULT_HOST, now, log);
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
-    if (err === HTTP_OFF) log.info('http off');
-    else log.error({ code: e.code ?? 'E_HTTP_START', err: e.message }, 'http server did not start; collecting goes on');
+    if (err === HTTP_OFF) {
+      log.info('http off');
+    } else if (options.requireHttp === true) {
+      log.error({ code: e.code ?? 'E_HTTP_START', err: e.message }, 'http server did not start; the collector stops');
+      httpFailure = err;
+    } else {
+      log.error({ code: e.code ?? 'E_HTTP_START', err: e.message }, 'http server did not start; collecting goes on');
+    }
   }
 
-  return {
+  const daemon: RunningDaemon = {
     get collector(): Collector {
       return collector;
     },
@@ -356,6 +379,11 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
       log.info('collector stopped');
     },
   };
+  if (httpFailure !== undefined) {
+    await daemon.stop(); // final checkpoint, lock released
+    throw httpFailure;
+  }
+  return daemon;
 }
 
 /** How long stopping waits for a file watcher to close before going on without it. */

@@ -2,7 +2,8 @@
 // metric, clusterNode, clusterNodeById, jsonTree, cnode, version, api, basicInfo, the dashboard's
 // rule and cluster reads (getRules: the flow and degrade rules in force, authority and system `[]`;
 // getParamFlowRules `[]`; getClusterMode: cluster mode not started), and setRules (the token is
-// checked by the server from the headers before the body). `metric` leaves out Sentinel's `__system_load__` /
+// checked by the server from the headers before the body; a refusal keeps Sentinel's text with a
+// stable code appended, and an answer lists at most MAX_REPORTED_REJECTIONS rejected rules). `metric` leaves out Sentinel's `__system_load__` /
 // `__cpu_usage__` lines (the dashboard ignores them). A handler returns a status and a plain-text body; an unknown command is
 // 400 "Unknown command `x`", which is how the dashboard recognises a missing command.
 
@@ -11,6 +12,8 @@ import type { StatsQuery } from '../stats/types.js';
 import { formatThinLine, metricLogBaseName } from '../metriclog/line.js';
 import { MetricSearcher } from '../metriclog/search.js';
 import { cnodeTable, jsonTree, toNodeVo } from './node-vo.js';
+import { droppedBefore } from '../rules/rule-files.js';
+import { MAX_REPORTED_REJECTIONS } from '../rules/rule-set.js';
 
 /** The Sentinel release whose transport API these commands reproduce (answered by `/version`). */
 export const SENTINEL_API_VERSION = '1.8.9';
@@ -112,8 +115,19 @@ function basicInfo(_params: Map<string, string>, ctx: TransportContext): Command
 export interface RulesControl {
   /** The rules in force as Sentinel's JSON array (type flow or degrade). */
   getRules(type: 'flow' | 'degrade'): string;
-  /** Checks, persists and applies a set; throws an error with a `code` when it is unusable as a whole. */
-  setRules(type: 'flow' | 'degrade', json: string, nowMs: number): { active: number; rejected: Array<{ index: number; code: string; reason: string }> };
+  /**
+   * Checks, persists and applies a set; throws an error with an `E_RULES_…` code when it is
+   * unusable as a whole or cannot be written. Answers the rules in force now and before, the first
+   * rules refused alone and how many were refused in all.
+   */
+  setRules(type: 'flow' | 'degrade', json: string, nowMs: number): SetRulesResult;
+}
+
+export interface SetRulesResult {
+  active: number;
+  activeBefore: number;
+  rejected: Array<{ index: number; code: string; reason: string }>;
+  rejectedTotal: number;
 }
 
 /** Java's URLDecoder.decode(s, "utf-8"): '+' is a space, %XX are UTF-8 bytes; undefined when malformed. */
@@ -129,7 +143,8 @@ function javaUrlDecode(s: string): string | undefined {
  * setRules (form fields `type` and `data`, as the dashboard sends them; `data` is URL-decoded once
  * more, as Sentinel's ModifyRulesCommandHandler does). The server has already checked the token
  * (or the trusted dashboard address) from the headers. Answers `success` when every rule was
- * taken; otherwise the rules refused alone, each with its code and reason (the rest is in force).
+ * taken; otherwise the rules refused alone, each with its code and reason (the rest is in force;
+ * see setRulesAnswer). Sentinel's failure texts are kept, with a code appended.
  */
 function setRules(params: Map<string, string>, ctx: TransportContext): CommandResult {
   if (ctx.authorized !== true) return { status: 403, body: 'Forbidden: changing rules needs the collector token (E_FORBIDDEN)' };
@@ -137,12 +152,12 @@ function setRules(params: Map<string, string>, ctx: TransportContext): CommandRe
   const type = (params.get('type') ?? '').toLowerCase();
   if (type !== 'flow' && type !== 'degrade') {
     if ((RULE_TYPES as readonly string[]).includes(type)) return failure(`${type} rules are not supported (E_RULES_TYPE)`);
-    return failure('invalid type');
+    return failure('invalid type (E_RULES_TYPE)');
   }
   const raw = params.get('data');
-  if (blank(raw)) return failure('Bad data');
+  if (blank(raw)) return failure('Bad data (E_RULES_DATA)');
   const data = javaUrlDecode(raw!);
-  if (data === undefined) return failure('decode rule data error');
+  if (data === undefined) return failure('decode rule data error (E_RULES_DECODE)');
   let result;
   try {
     result = ctx.rules.setRules(type, data, ctx.nowMs());
@@ -151,9 +166,23 @@ function setRules(params: Map<string, string>, ctx: TransportContext): CommandRe
     if (typeof code === 'string' && code.startsWith('E_RULES')) return failure(`${(err as Error).message} (${code}); the rules in force are unchanged`);
     throw err;
   }
-  if (result.rejected.length === 0) return ok('success');
-  const reasons = result.rejected.map((r) => `rule ${r.index}: ${r.code}: ${r.reason}`).join('; ');
-  return ok(`partial success: ${result.active} rule(s) in force, ${result.rejected.length} rejected: ${reasons}`);
+  return ok(setRulesAnswer(result));
+}
+
+/**
+ * `success`, or `partial success: N rule(s) in force, M rejected: rule i: CODE: reason; …` with
+ * at most MAX_REPORTED_REJECTIONS reasons and then `; and K more rejected`. When no rule is left
+ * in force it says what happened to the rules in force before (`… M rejected (the 1 rule in
+ * force before is dropped): …`), as the daemon's log line does.
+ */
+export function setRulesAnswer(result: SetRulesResult): string {
+  if (result.rejectedTotal === 0) return 'success';
+  const listed = result.rejected.slice(0, MAX_REPORTED_REJECTIONS);
+  const reasons = listed.map((r) => `rule ${r.index}: ${r.code}: ${r.reason}`);
+  const more = result.rejectedTotal - listed.length;
+  if (more > 0) reasons.push(`and ${more} more rejected`);
+  const dropped = result.active === 0 ? ` (${droppedBefore(result.activeBefore)})` : '';
+  return `partial success: ${result.active} rule(s) in force, ${result.rejectedTotal} rejected${dropped}: ${reasons.join('; ')}`;
 }
 
 /** The rule types Sentinel's getRules accepts (case-insensitive). */

@@ -1,23 +1,34 @@
 // Owns the rule sources in the pin: `<pin>/rules/flow.json` and `<pin>/rules/degrade.json`
 // (Sentinel JSON arrays). `reload()` reads a file only when its size or mtime changed; a file that
-// parses keeps its valid rules and reports each invalid rule alone (index, code, reason); a file
-// that is not JSON (or not an array) keeps the previous set (none at start-up) and is reported,
-// saying what stays in force (inForceAfterError); a missing file is an empty set. `save()` writes
-// a set atomically (the project's no-follow safe write) and makes it current. Each reason is
-// reported once per file content (callers log what `reload` returns).
+// parses keeps its valid rules and reports each invalid rule alone (index, code, reason), even when
+// that leaves none (as Sentinel: the set in force is replaced; the status says how many were in
+// force before, see droppedBefore); a file that is not JSON (or not an array, or holds more than
+// MAX_RULES_PER_TYPE entries) keeps the previous set (none at start-up) and is reported, saying
+// what stays in force (inForceAfterError); a missing file is an empty set. `save()` writes a set
+// atomically (the project's no-follow safe write) and makes it current; a write that fails is
+// E_RULES_WRITE and changes nothing. Each reason is reported once per file content (callers log
+// what `reload` returns). The status keeps the first MAX_REPORTED_REJECTIONS rejections (index,
+// code, reason; not the rule as given, which may be large) and the count of all of them.
 
 import { statSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileSafely } from '../pin/safe-write.js';
-import { parseRules, RULE_TYPES, RuleSetError, serializeRules, type RejectedRule, type RuleOf, type RuleType } from './rule-set.js';
+import { MAX_REPORTED_REJECTIONS, parseRules, RULE_TYPES, RuleSetError, serializeRules, type ParsedRules, type RejectedRule, type RuleOf, type RuleType } from './rule-set.js';
+
+/** A rule refused alone, as the status keeps it: without the rule as given. */
+export type RejectionReport = Omit<RejectedRule, 'rule'>;
 
 export interface RuleFileStatus {
   type: RuleType;
   file: string;
   /** Rules in force (after an unusable file: those loaded before it, 0 at start-up). */
   active: number;
-  /** Rules of the file refused alone, with their reasons. */
-  rejected: RejectedRule[];
+  /** Rules in force just before this load (after an unusable file: `active`, nothing was replaced). */
+  activeBefore: number;
+  /** The first MAX_REPORTED_REJECTIONS rules of the file refused alone, with their reasons. */
+  rejected: RejectionReport[];
+  /** How many rules of the file were refused alone (`rejected` lists the first of them). */
+  rejectedTotal: number;
   /** The whole file was unusable (the previous set, `active` rules, stays): code and reason. */
   error?: { code: string; reason: string };
   /** When the file was last read (epoch ms), 0 before. */
@@ -27,6 +38,12 @@ export interface RuleFileStatus {
 export interface RuleChange {
   type: RuleType;
   status: RuleFileStatus;
+}
+
+/** What a set that left no rule in force did to the rules in force before it (its log line, the /setRules answer). */
+export function droppedBefore(activeBefore: number): string {
+  if (activeBefore === 0) return 'no rule was in force before';
+  return activeBefore === 1 ? 'the 1 rule in force before is dropped' : `the ${activeBefore} rules in force before are dropped`;
 }
 
 /** What is in force after a file that could not be used (for its log line): the rules loaded before it, or none. */
@@ -43,7 +60,7 @@ export class RuleFiles {
 
   constructor(rulesDir: string) {
     this.dir = rulesDir;
-    for (const type of RULE_TYPES) this.status.set(type, { type, file: this.pathOf(type), active: 0, rejected: [], loadedAtMs: 0 });
+    for (const type of RULE_TYPES) this.status.set(type, { type, file: this.pathOf(type), active: 0, activeBefore: 0, rejected: [], rejectedTotal: 0, loadedAtMs: 0 });
   }
 
   pathOf(type: RuleType): string {
@@ -77,8 +94,7 @@ export class RuleFiles {
         try {
           text = readFileSync(path, 'utf8');
         } catch (err) {
-          this.status.set(type, { ...this.statusOf(type), error: { code: 'E_RULES_READ', reason: (err as Error).message }, loadedAtMs: nowMs });
-          changes.push({ type, status: this.statusOf(type) });
+          changes.push({ type, status: this.failed(type, 'E_RULES_READ', (err as Error).message, nowMs) });
           continue;
         }
       }
@@ -89,17 +105,14 @@ export class RuleFiles {
 
   /** Checks `json` as a rule set of `type`, keeping the previous set when it is unusable as a whole. */
   apply(type: RuleType, json: string, nowMs: number): RuleFileStatus {
-    let status: RuleFileStatus;
+    let parsed: ParsedRules<RuleType>;
     try {
-      const parsed = parseRules(type, json);
-      (this.sets as Record<RuleType, unknown[]>)[type] = parsed.rules;
-      status = { type, file: this.pathOf(type), active: parsed.rules.length, rejected: parsed.rejected, loadedAtMs: nowMs };
+      parsed = parseRules(type, json);
     } catch (err) {
       if (!(err instanceof RuleSetError)) throw err;
-      status = { ...this.statusOf(type), error: { code: err.code, reason: err.message }, loadedAtMs: nowMs };
+      return this.failed(type, err.code, err.message, nowMs);
     }
-    this.status.set(type, status);
-    return status;
+    return this.loaded(type, parsed, nowMs);
   }
 
   /**
@@ -109,16 +122,36 @@ export class RuleFiles {
   save(type: RuleType, json: string, nowMs: number): RuleFileStatus {
     const parsed = parseRules(type, json); // throws RuleSetError: nothing written
     const path = this.pathOf(type);
-    writeFileSafely(path, `${serializeRules(type, parsed.rules)}\n`);
-    (this.sets as Record<RuleType, unknown[]>)[type] = parsed.rules;
-    const status: RuleFileStatus = { type, file: path, active: parsed.rules.length, rejected: parsed.rejected, loadedAtMs: nowMs };
-    this.status.set(type, status);
+    try {
+      writeFileSafely(path, `${serializeRules(type, parsed.rules)}\n`);
+    } catch (err) {
+      throw new RuleSetError('E_RULES_WRITE', `cannot write ${path}: ${(err as Error).message}`);
+    }
+    const status = this.loaded(type, parsed, nowMs);
     try {
       const st = statSync(path);
       this.seen.set(type, `${st.size}:${st.mtimeMs}:${st.ino}`);
     } catch {
       this.seen.delete(type);
     }
+    return status;
+  }
+
+  /** Makes a parsed set current; its status keeps the first rejections and counts them all. */
+  private loaded(type: RuleType, parsed: ParsedRules<RuleType>, nowMs: number): RuleFileStatus {
+    const activeBefore = this.statusOf(type).active;
+    (this.sets as Record<RuleType, unknown[]>)[type] = parsed.rules;
+    const rejected = parsed.rejected.slice(0, MAX_REPORTED_REJECTIONS).map(({ index, code, reason }) => ({ index, code, reason }));
+    const status: RuleFileStatus = { type, file: this.pathOf(type), active: parsed.rules.length, activeBefore, rejected, rejectedTotal: parsed.rejected.length, loadedAtMs: nowMs };
+    this.status.set(type, status);
+    return status;
+  }
+
+  /** A file that could not be used: the set in force stays, the status says why. */
+  private failed(type: RuleType, code: string, reason: string, nowMs: number): RuleFileStatus {
+    const before = this.statusOf(type);
+    const status: RuleFileStatus = { ...before, activeBefore: before.active, error: { code, reason }, loadedAtMs: nowMs };
+    this.status.set(type, status);
     return status;
   }
 }

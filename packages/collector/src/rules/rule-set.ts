@@ -1,8 +1,11 @@
 // Owns reading and writing a rule set in Sentinel's JSON (what the dashboard's setRules and
 // Sentinel's data sources send): `parseRules(type, json)` checks every rule alone and refuses an
 // invalid one with its index, the rule as given, a stable code and a reason — the valid rest is
-// kept, so a half-bad reload never empties a running set. `serializeRules` writes the normalised
-// set back (defaults filled in, unknown fields kept), as `/getRules` serves it.
+// kept, so a half-bad reload never empties a running set. A set of more than MAX_RULES_PER_TYPE
+// entries is refused as a whole (E_RULES_TOO_MANY), as is one that is not a JSON array.
+// `serializeRules` writes the normalised set back (defaults filled in, unknown fields kept), as
+// `/getRules` serves it. MAX_REPORTED_REJECTIONS bounds how many rejected rules are reported one
+// by one (log lines, the `/setRules` answer, health); the rest are counted.
 
 import { readDegradeRule, writeDegradeRule, type DegradeRule } from './rule-degrade.js';
 import { FieldError, isPlainObject } from './rule-fields.js';
@@ -11,6 +14,24 @@ import { readFlowRule, writeFlowRule, type FlowRule } from './rule-flow.js';
 export type RuleType = 'flow' | 'degrade';
 export const RULE_TYPES: readonly RuleType[] = ['flow', 'degrade'];
 export type RuleOf<T extends RuleType> = T extends 'flow' ? FlowRule : DegradeRule;
+
+/**
+ * Most entries a flow or degrade rule set may hold (its JSON array's length, valid or not): 2048.
+ * Each rule is a verdict key the collector decides and writes to `<pin>/map` every control tick
+ * (≤ 100 ms). Measured (FlowControl.tick, one rule per resource): about 5 µs a rule a tick, so
+ * both sets at the cap (4096 keys) take about 20 ms of each 100 ms tick, and 4096 keys fill a
+ * quarter of the default map's 16384 home slots, within the map's design load (under 40 % with
+ * the 6000 counted resources, map-writer.ts). Twice that (8192 keys) took 40 ms a tick and left
+ * 215 keys without a slot; the reported 30 001 rules brought ticks down to ~6.6/s. Sentinel
+ * applications use tens to hundreds of rules.
+ */
+export const MAX_RULES_PER_TYPE = 2048;
+
+/**
+ * Most rejected rules reported one by one (each a log line, a reason in the `/setRules` answer,
+ * an entry in health); beyond it they are counted (one log line, "and N more").
+ */
+export const MAX_REPORTED_REJECTIONS = 20;
 
 export interface RejectedRule {
   index: number;
@@ -24,10 +45,13 @@ export interface ParsedRules<T extends RuleType> {
   rejected: RejectedRule[];
 }
 
-/** The whole input is unusable (not JSON, not an array, unknown type): nothing is applied. */
+/**
+ * The whole input is unusable (not JSON, not an array, too many entries, unknown type), or a
+ * pushed set could not be written (E_RULES_WRITE, rule-files.ts): nothing is applied.
+ */
 export class RuleSetError extends Error {
   constructor(
-    readonly code: 'E_RULES_TYPE' | 'E_RULES_JSON' | 'E_RULES_NOT_ARRAY',
+    readonly code: 'E_RULES_TYPE' | 'E_RULES_JSON' | 'E_RULES_NOT_ARRAY' | 'E_RULES_TOO_MANY' | 'E_RULES_WRITE',
     message: string,
   ) {
     super(message);
@@ -53,6 +77,7 @@ export function parseRules<T extends RuleType>(type: T, json: unknown): ParsedRu
     }
   }
   if (!Array.isArray(value)) throw new RuleSetError('E_RULES_NOT_ARRAY', 'rules must be a JSON array of rule objects');
+  if (value.length > MAX_RULES_PER_TYPE) throw new RuleSetError('E_RULES_TOO_MANY', `a ${type} rule set may hold at most ${MAX_RULES_PER_TYPE} rules, got ${value.length}`);
   const rules: RuleOf<T>[] = [];
   const rejected: RejectedRule[] = [];
   value.forEach((raw: unknown, index) => {

@@ -101,3 +101,45 @@ t.test('a failing HTTP start is logged and the collector keeps collecting', asyn
   await daemon.stop();
   t.ok(lines.some((l) => l.includes('"collector stopped"')));
 });
+
+t.test('requireHttp: a failing HTTP start stops the daemon (final checkpoint, lock released) and runDaemon rejects', async (t) => {
+  const pin = t.testdir();
+  const lines: string[] = [];
+  const logger = pino({ level: 'info' }, new Writable({ write(chunk, _enc, cb) { lines.push(String(chunk)); cb(); } }));
+  const failure = Object.assign(new Error('cannot listen on 127.0.0.1:1: no'), { code: 'E_HTTP_LISTEN' });
+  await t.rejects(runDaemon({ pinDir: pin, logger, port: 0, requireHttp: true, startHttp: async () => { throw failure; } }), failure);
+  const logged = lines.map((l) => JSON.parse(l) as { level: number; msg: string; code?: string; err?: string });
+  const start = logged.find((l) => l.msg.startsWith('http server did not start'));
+  t.same([start?.level, start?.code, start?.err, start?.msg], [50, 'E_HTTP_LISTEN', 'cannot listen on 127.0.0.1:1: no', 'http server did not start; the collector stops']);
+  t.notOk(lines.some((l) => l.includes('collecting goes on')), 'never "collecting goes on"');
+  t.same(logged.slice(-2).map((l) => l.msg), ['final checkpoint written', 'collector stopped']);
+  t.equal(existsSync(join(pin, 'collector', 'lock')), false, 'the lock is released');
+  t.equal(existsSync(join(pin, 'collector', 'address.json')), false);
+});
+
+t.test('collector --host that cannot be listened on: exit 1 with E_HTTP_START before anything starts', async (t) => {
+  const hint = 'give --host an address of this machine (default 127.0.0.1), or run without HTTP with --no-http (E_HTTP_START)';
+  const cases: Array<[string[], RegExp]> = [
+    [['--host', '192.0.2.1', '--port', '0'], /^sentinel-wasi collector: cannot listen on 192\.0\.2\.1:0: listen EADDRNOTAVAIL: address not available 192\.0\.2\.1; /],
+    [['--host', '999.1.1.1'], /^sentinel-wasi collector: cannot listen on 999\.1\.1\.1:8719: getaddrinfo (ENOTFOUND|EAI_AGAIN) 999\.1\.1\.1; /],
+    [['--host', 'example.invalid', '--port', '0'], /^sentinel-wasi collector: cannot listen on example\.invalid:0: getaddrinfo (ENOTFOUND|EAI_AGAIN) example\.invalid; /],
+  ];
+  for (const [args, start] of cases) {
+    const pin = join(t.testdir(), 'pin');
+    const c = capture();
+    t.equal(await main(['collector', '--pin', pin, ...args], c.io), 1, args.join(' '));
+    t.match(c.err(), start);
+    t.ok(c.err().endsWith(`; ${hint}\n`), `the hint and the code: ${c.err()}`);
+    t.equal(c.out(), '', 'nothing logged: the daemon never started');
+    t.equal(existsSync(join(pin, 'collector', 'lock')), false, 'the pin is not locked');
+  }
+});
+
+t.test('collector --help names the rule files, that they are reloaded on change, and the exit codes', async (t) => {
+  const c = capture();
+  t.equal(await main(['collector', '--help'], c.io), 0);
+  const help = c.out().replace(/\s+/g, ' ');
+  t.match(help, 'Rules: flow and degrade rules (Sentinel\'s JSON arrays, at most 2048 each) are read from DIR/rules/flow.json and DIR/rules/degrade.json at start and again whenever they change');
+  t.match(help, 'Exit codes: 0 stopped by SIGTERM or SIGINT, 1 could not start (E_ADDRINUSE, E_HTTP_START, E_LOCKED, E_PIN_UNSAFE, …), 2 bad usage (E_USAGE).');
+  t.match(help, '--host ADDR HTTP address (default 127.0.0.1); one that cannot be listened on stops the collector at once: exit 1, E_HTTP_START');
+});

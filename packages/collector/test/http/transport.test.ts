@@ -1,8 +1,9 @@
 // Sentinel transport commands over real loopback HTTP, parsed the way the Sentinel dashboard parses them.
 import t from 'tap';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { RuleFiles } from '../../src/rules/rule-files.js';
 import { serializeRules } from '../../src/rules/rule-set.js';
+import { setRulesAnswer } from '../../src/http/transport.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startHttpServer, type RunningHttpServer } from '../../src/http/server.js';
@@ -198,10 +199,76 @@ t.test('setRules and getRules with real rule files: form fields as the dashboard
   t.equal((await post('type=flow&data=%5B%5D', 'Bearer nope')).status, 403);
   t.equal(files.rules('flow').length, 1, 'a wrong token changes nothing');
   t.same(await post('type=system&data=%5B%5D').then(async (x) => [x.status, await x.text()]), [400, 'system rules are not supported (E_RULES_TYPE)']);
-  t.same(await post('type=bad&data=%5B%5D').then(async (x) => [x.status, await x.text()]), [400, 'invalid type']);
-  t.same(await post('type=flow').then(async (x) => [x.status, await x.text()]), [400, 'Bad data']);
+  t.same(await post('type=bad&data=%5B%5D').then(async (x) => [x.status, await x.text()]), [400, 'invalid type (E_RULES_TYPE)']);
+  t.same(await post('type=flow').then(async (x) => [x.status, await x.text()]), [400, 'Bad data (E_RULES_DATA)']);
+  t.same(await post('type=flow&data=%20').then(async (x) => [x.status, await x.text()]), [400, 'Bad data (E_RULES_DATA)'], 'blank data');
+  // %E0%A4%A once the form is decoded: Sentinel's second decode fails.
+  t.same(await post('type=flow&data=%25E0%25A4%25A').then(async (x) => [x.status, await x.text()]), [400, 'decode rule data error (E_RULES_DECODE)']);
+  t.same(await get('/setRules?type=flow&data=%25zz', { headers: { authorization: 'Bearer s3cret' } }).then((x) => [x.status, x.body]), [503, 'rules are not loaded by this collector (E_NO_RULES)'], 'rules not loaded comes first');
   t.same(await post('type=flow&data=%5B%5D').then(async (x) => [x.status, await x.text()]), [200, 'success']);
   t.equal(readFileSync(join(rulesDir, 'flow.json'), 'utf8'), '[]\n');
+});
+
+t.test('setRules: too many rules, a set that rejects every rule, reasons bounded, a file that cannot be written', async (t) => {
+  const rulesDir = mkdtempSync(join(tmpdir(), 'sw-rules-'));
+  t.teardown(() => rmSync(rulesDir, { recursive: true, force: true }));
+  const files = new RuleFiles(rulesDir);
+  const rules = { getRules: (type: 'flow' | 'degrade') => serializeRules(type, files.rules(type)), setRules: (type: 'flow' | 'degrade', json: string, nowMs: number) => files.save(type, json, nowMs) };
+  const s = await startHttpServer({ query, app: 'demo.app', metricDir: dir, host: '127.0.0.1', port: 0, nowMs: () => NOW, token: 'tok', rules });
+  t.teardown(() => s.close());
+  const push = async (type: string, data: unknown): Promise<[number, string]> => {
+    const r = await fetch(`${s.url}/setRules`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: 'Bearer tok' },
+      body: `type=${type}&data=${encodeURIComponent(encodeURIComponent(JSON.stringify(data)))}`,
+    });
+    return [r.status, await r.text()];
+  };
+  const breaker = { resource: 'p', grade: 2, count: 1, timeWindow: 10 };
+  t.same(await push('degrade', [breaker]), [200, 'success']);
+  const file = readFileSync(join(rulesDir, 'degrade.json'), 'utf8');
+
+  // More than 2048 entries, valid rules or not: refused as a whole, nothing changes.
+  const many = Array.from({ length: 2049 }, (_, i) => ({ ...breaker, resource: `r${i}` }));
+  t.same(await push('degrade', many), [400, 'a degrade rule set may hold at most 2048 rules, got 2049 (E_RULES_TOO_MANY); the rules in force are unchanged']);
+  t.same(await push('degrade', Array.from({ length: 30_001 }, () => 1)), [400, 'a degrade rule set may hold at most 2048 rules, got 30001 (E_RULES_TOO_MANY); the rules in force are unchanged']);
+  t.same([files.rules('degrade').map((r) => r.resource), readFileSync(join(rulesDir, 'degrade.json'), 'utf8')], [['p'], file], 'nothing changed');
+
+  // The same breaker rule rewritten with "count":"1": it replaces the rule in force, and says so.
+  t.same(await push('degrade', [{ ...breaker, count: '1' }]), [200, 'partial success: 0 rule(s) in force, 1 rejected (the 1 rule in force before is dropped): rule 0: E_RULE_COUNT: count must be a number ≥ 0, got "1"']);
+  t.equal(files.rules('degrade').length, 0);
+
+  // 2048 entries, none a rule: 20 reasons, then how many more.
+  const [status, body] = await push('degrade', Array.from({ length: 2048 }, () => 1));
+  const reasons = Array.from({ length: 20 }, (_, i) => `rule ${i}: E_RULE_NOT_OBJECT: a rule must be a JSON object`).join('; ');
+  t.same([status, body], [200, `partial success: 0 rule(s) in force, 2048 rejected (no rule was in force before): ${reasons}; and 2028 more rejected`]);
+
+  // Some taken, more than 20 refused.
+  const mixed = [breaker, ...Array.from({ length: 21 }, () => ({ ...breaker, timeWindow: 0 }))];
+  const [, partial] = await push('degrade', mixed);
+  t.equal(partial, `partial success: 1 rule(s) in force, 21 rejected: ${Array.from({ length: 20 }, (_, i) => `rule ${i + 1}: E_RULE_TIME_WINDOW: timeWindow must be an integer ≥ 1, got 0`).join('; ')}; and 1 more rejected`);
+
+  // The file cannot be written (a directory in its place): a failure with its code, nothing changes.
+  const path = join(rulesDir, 'degrade.json');
+  rmSync(path);
+  mkdirSync(path);
+  const [wStatus, wBody] = await push('degrade', [{ ...breaker, resource: 'q' }]);
+  const escaped = path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  t.equal(wStatus, 400);
+  t.match(wBody, new RegExp(`^cannot write ${escaped}: EISDIR: illegal operation on a directory, rename '${escaped}\\.tmp-[0-9a-f]{16}' -> '${escaped}' \\(E_RULES_WRITE\\); the rules in force are unchanged$`));
+  t.same(files.rules('degrade').map((r) => r.resource), ['p'], 'the rule in force before the push stays');
+});
+
+t.test('setRulesAnswer: success, the reasons listed and counted', async (t) => {
+  t.equal(setRulesAnswer({ active: 3, activeBefore: 0, rejected: [], rejectedTotal: 0 }), 'success');
+  t.equal(setRulesAnswer({ active: 0, activeBefore: 0, rejected: [], rejectedTotal: 0 }), 'success', 'an empty set clears the rules: success');
+  const r = { index: 2, code: 'E_RULE_COUNT', reason: 'count is required' };
+  t.equal(setRulesAnswer({ active: 1, activeBefore: 5, rejected: [r], rejectedTotal: 1 }), 'partial success: 1 rule(s) in force, 1 rejected: rule 2: E_RULE_COUNT: count is required');
+  t.equal(setRulesAnswer({ active: 0, activeBefore: 5, rejected: [r], rejectedTotal: 1 }), 'partial success: 0 rule(s) in force, 1 rejected (the 5 rules in force before are dropped): rule 2: E_RULE_COUNT: count is required');
+  const forty = Array.from({ length: 40 }, (_, i) => ({ ...r, index: i }));
+  const answer = setRulesAnswer({ active: 0, activeBefore: 1, rejected: forty, rejectedTotal: 100 });
+  t.equal(answer.split('; rule ').length, 20, 'at most 20 reasons, whatever the control hands over');
+  t.match(answer, /; rule 19: E_RULE_COUNT: count is required; and 80 more rejected$/);
 });
 
 t.test('a port in use is a clear error; portAttempts searches upward', async (t) => {

@@ -4,10 +4,11 @@
 // not read back as a change.
 
 import t from 'tap';
-import { appendFileSync, mkdtempSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { inForceAfterError, RuleFiles } from '../../src/rules/rule-files.js';
+import { droppedBefore, inForceAfterError, RuleFiles } from '../../src/rules/rule-files.js';
+import { RuleSetError } from '../../src/rules/rule-set.js';
 
 t.test('reload: valid rules kept, invalid ones alone with their reason, bad JSON keeps the previous set', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'sw-rulefiles-'));
@@ -54,4 +55,77 @@ t.test('an unusable file says what stays in force; a half-written file loads onc
   const [done] = files.reload(4);
   t.same([done!.status.error, done!.status.active], [undefined, 3], 'the completed file is read again and loaded');
   t.equal(inForceAfterError({ ...done!.status, active: 1 }), 'the previous rule stays in force');
+});
+
+t.test('more than 2048 entries: a file keeps the previous set, a push is refused and writes nothing', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'sw-rulefiles-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const files = new RuleFiles(dir);
+  const two = JSON.stringify([{ resource: 'a', count: 1, timeWindow: 1 }, { resource: 'b', count: 1, timeWindow: 1 }]);
+  writeFileSync(join(dir, 'degrade.json'), two);
+  files.reload(1);
+  writeFileSync(join(dir, 'degrade.json'), JSON.stringify(Array.from({ length: 30_001 }, (_, i) => ({ resource: `r${i}`, count: 1, timeWindow: 1 }))));
+  const [big] = files.reload(2);
+  t.same(big!.status.error, { code: 'E_RULES_TOO_MANY', reason: 'a degrade rule set may hold at most 2048 rules, got 30001' });
+  t.same([big!.status.active, big!.status.activeBefore, files.rules('degrade').map((r) => r.resource)], [2, 2, ['a', 'b']], 'the previous 2 rules stay in force');
+  t.equal(inForceAfterError(big!.status), 'the previous 2 rules stay in force');
+
+  writeFileSync(join(dir, 'flow.json'), '[{"resource":"f","count":1}]');
+  files.reload(3);
+  const before = readFileSync(join(dir, 'flow.json'), 'utf8');
+  t.throws(() => files.save('flow', JSON.stringify(Array.from({ length: 2049 }, () => 1)), 4), { code: 'E_RULES_TOO_MANY', message: 'a flow rule set may hold at most 2048 rules, got 2049' });
+  t.equal(readFileSync(join(dir, 'flow.json'), 'utf8'), before, 'nothing written');
+  t.same([files.rules('flow').map((r) => r.resource), files.statusOf('flow').active, files.statusOf('flow').error], [['f'], 1, undefined], 'nothing changed in force');
+});
+
+t.test('the status keeps the first 20 rejections (no rule as given) and counts them all; what an all-rejected set dropped', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'sw-rulefiles-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const files = new RuleFiles(dir);
+  t.same([files.statusOf('flow').rejected, files.statusOf('flow').rejectedTotal, files.statusOf('flow').activeBefore], [[], 0, 0], 'before any load');
+  writeFileSync(join(dir, 'degrade.json'), JSON.stringify([{ resource: 'p', grade: 2, count: 1, timeWindow: 10 }]));
+  t.same(files.reload(1)[1]!.status.activeBefore, 0);
+  // The same breaker rule rewritten with "count":"1": every rule invalid, the set in force replaced (as Sentinel).
+  writeFileSync(join(dir, 'degrade.json'), JSON.stringify([{ resource: 'p', grade: 2, count: '1', timeWindow: 10 }]));
+  const [one] = files.reload(2);
+  t.same(one!.status, { type: 'degrade', file: join(dir, 'degrade.json'), active: 0, activeBefore: 1, rejected: [{ index: 0, code: 'E_RULE_COUNT', reason: 'count must be a number ≥ 0, got "1"' }], rejectedTotal: 1, loadedAtMs: 2 });
+  t.equal(droppedBefore(one!.status.activeBefore), 'the 1 rule in force before is dropped');
+  t.equal(files.rules('degrade').length, 0);
+  // 2048 entries that are not rules, one of them huge: 20 kept, 2048 counted, the status stays small.
+  const entries: unknown[] = Array.from({ length: 2048 }, () => 1);
+  entries[3] = { resource: 'x'.repeat(200_000), count: -1, timeWindow: 1 };
+  writeFileSync(join(dir, 'degrade.json'), JSON.stringify(entries));
+  const [many] = files.reload(3);
+  const s = many!.status;
+  t.same([s.active, s.activeBefore, s.rejectedTotal, s.rejected.length], [0, 0, 2048, 20]);
+  t.same(s.rejected.map((r) => r.index), Array.from({ length: 20 }, (_, i) => i), 'the first 20, in order');
+  t.same(s.rejected[3], { index: 3, code: 'E_RULE_COUNT', reason: 'count must be a number ≥ 0, got -1' }, 'index, code and reason only: not the rule as given');
+  t.same(s.rejected[0], { index: 0, code: 'E_RULE_NOT_OBJECT', reason: 'a rule must be a JSON object' });
+  t.ok(JSON.stringify(s).length < 2000, `the status is small: ${JSON.stringify(s).length} characters`);
+  t.equal(droppedBefore(0), 'no rule was in force before');
+  t.equal(droppedBefore(3), 'the 3 rules in force before are dropped');
+});
+
+t.test('save: a write that fails is E_RULES_WRITE naming the file and the OS error; nothing changes', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'sw-rulefiles-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const files = new RuleFiles(dir);
+  files.save('degrade', JSON.stringify([{ resource: 'p', count: 1, timeWindow: 1 }]), 1);
+  const statusBefore = files.statusOf('degrade');
+  const path = join(dir, 'degrade.json');
+  rmSync(path);
+  mkdirSync(path); // what the repro does: the file cannot be replaced
+  let err: unknown;
+  try {
+    files.save('degrade', JSON.stringify([{ resource: 'q', count: 1, timeWindow: 1 }]), 2);
+  } catch (e) {
+    err = e;
+  }
+  t.ok(err instanceof RuleSetError, 'a RuleSetError');
+  t.equal((err as RuleSetError).code, 'E_RULES_WRITE');
+  const escaped = path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  t.match((err as Error).message, new RegExp(`^cannot write ${escaped}: EISDIR: illegal operation on a directory, rename '${escaped}\\.tmp-[0-9a-f]{16}' -> '${escaped}'$`));
+  t.same(files.rules('degrade').map((r) => r.resource), ['p'], 'the rules in force are unchanged');
+  t.equal(files.statusOf('degrade'), statusBefore, 'and so is the status');
+  t.same(readdirSync(dir), ['degrade.json'], 'no temp file left');
 });

@@ -2,7 +2,7 @@
 // them in, an invalid rule refused alone (the rest kept), unknown fields kept on the way back.
 
 import t from 'tap';
-import { RuleSetError, parseRules, ruleType, serializeRules } from '../../src/rules/rule-set.js';
+import { MAX_REPORTED_REJECTIONS, MAX_RULES_PER_TYPE, RuleSetError, parseRules, ruleType, serializeRules } from '../../src/rules/rule-set.js';
 
 const flowDefaults = { limitApp: 'default', grade: 1, strategy: 0, controlBehavior: 0, warmUpPeriodSec: 10, maxQueueingTimeMs: 500, clusterMode: false, regex: false };
 const degradeDefaults = { limitApp: 'default', grade: 0, minRequestAmount: 5, statIntervalMs: 1000, slowRatioThreshold: 1, regex: false };
@@ -164,4 +164,26 @@ t.test('the whole input: bad JSON, not an array, unknown type → RuleSetError, 
   t.equal(ruleType('FLOW'), 'flow');
   t.equal(ruleType('Degrade'), 'degrade');
   t.same(parseRules('degrade', '[]'), { rules: [], rejected: [] });
+});
+
+t.test('a set of more than MAX_RULES_PER_TYPE (2048) entries is refused as a whole, valid or not', async (t) => {
+  t.equal(MAX_RULES_PER_TYPE, 2048);
+  t.equal(MAX_REPORTED_REJECTIONS, 20);
+  const rule = { resource: 'r', count: 1, timeWindow: 1 };
+  const atCap = parseRules('degrade', Array.from({ length: 2048 }, () => rule));
+  t.same([atCap.rules.length, atCap.rejected.length], [2048, 0], '2048 rules are taken');
+  for (const [what, entries] of [
+    ['2049 valid rules', Array.from({ length: 2049 }, () => rule)],
+    ['2049 entries that are not rules', Array.from({ length: 2049 }, () => 1)],
+  ] as const) {
+    let err: unknown;
+    try {
+      parseRules('degrade', JSON.stringify(entries));
+    } catch (e) {
+      err = e;
+    }
+    t.ok(err instanceof RuleSetError, `${what}: a RuleSetError`);
+    t.same([(err as RuleSetError).code, (err as RuleSetError).message], ['E_RULES_TOO_MANY', 'a degrade rule set may hold at most 2048 rules, got 2049'], what);
+  }
+  t.throws(() => parseRules('flow', Array.from({ length: 30_001 }, () => ({ resource: 'a', count: 1 }))), { code: 'E_RULES_TOO_MANY', message: 'a flow rule set may hold at most 2048 rules, got 30001' });
 });

@@ -1,7 +1,10 @@
 // Owns `sentinel-wasi collector`: runs the collector daemon in the foreground on a pin directory
 // until SIGTERM or SIGINT, logging structured lines (pino) to stdout. A collector that cannot have
-// the HTTP port it was asked for stops at once with E_ADDRINUSE (exit 1) rather than run unseen,
-// unless it was told to run without HTTP (--no-http).
+// the HTTP address it was asked for stops at once rather than run unseen, unless it was told to run
+// without HTTP (--no-http): a port in use is E_ADDRINUSE, any other listen failure (a --host that
+// does not resolve or is not an address of this machine, a privileged port) E_HTTP_START, both
+// exit 1. Both are checked before the daemon starts (nothing is logged, the pin is not locked); a
+// bind that fails later anyway stops the daemon cleanly (runDaemon's requireHttp).
 
 import { createServer, isIP } from 'node:net';
 import { parseArgs } from 'node:util';
@@ -14,6 +17,7 @@ import { DEFAULT_MAX_RESOURCES } from '../../stats/registry.js';
 import { DEFAULT_MAX_ENTRY_AGE_MS } from '../../stats/store.js';
 import { DEFAULT_CHECKPOINT_INTERVAL_MS, DEFAULT_HOST, DEFAULT_PORT, DEFAULT_TICK_MS, runDaemon } from '../../daemon/run.js';
 import { startHttpServer, type HttpServerOptions } from '../../http/server.js';
+import { MAX_RULES_PER_TYPE } from '../../rules/rule-set.js';
 
 const HELP = `Usage: sentinel-wasi collector --pin DIR [options]
 
@@ -22,11 +26,19 @@ per resource, writes Sentinel's metric log under DIR/collector/metrics, checkpoi
 second (exactly-once across restarts), and serves HTTP. Creates the pin if it is missing. Stops
 cleanly (final checkpoint) on SIGTERM or SIGINT. Logs are JSON lines on stdout.
 
+Rules: flow and degrade rules (Sentinel's JSON arrays, at most ${MAX_RULES_PER_TYPE} each) are read from
+DIR/rules/flow.json and DIR/rules/degrade.json at start and again whenever they change (replace
+them atomically: write a temporary file, then mv it over); /setRules writes them too.
+
+Exit codes: 0 stopped by SIGTERM or SIGINT, 1 could not start (E_ADDRINUSE, E_HTTP_START,
+E_LOCKED, E_PIN_UNSAFE, …), 2 bad usage (E_USAGE).
+
 Options:
   --pin DIR                 the pin directory (required)
   --port N                  HTTP port (default ${DEFAULT_PORT}; 0 picks a free one). A port in use
                             stops the collector at once: exit 1, E_ADDRINUSE
-  --host ADDR               HTTP address (default ${DEFAULT_HOST})
+  --host ADDR               HTTP address (default ${DEFAULT_HOST}); one that cannot be listened on
+                            stops the collector at once: exit 1, E_HTTP_START
   --no-http                 run without the HTTP server (stats and top then read the metric log)
   --app NAME                application name for a new pin (default: the directory's name)
   --grace-ms N              a second is sealed N ms after it ended (default ${DEFAULT_GRACE_MS})
@@ -59,7 +71,7 @@ Environment:
   SENTINEL_WASI_TOKEN       bearer token that state-changing HTTP requests must carry (--token wins)
 `;
 
-/** Thrown when the HTTP port cannot be had: one line for the dispatcher, exit code 1. */
+/** Thrown when the HTTP address or port cannot be had: one line for the dispatcher, exit code 1. */
 class CollectorError extends Error {
   constructor(
     readonly code: string,
@@ -77,13 +89,30 @@ function addressInUse(host: string, port: number): CollectorError {
   );
 }
 
-/** Whether host:port can be bound now (checked before the daemon takes the pin's lock). */
-function portFree(host: string, port: number): Promise<boolean> {
+/** Listen errors that say the --host is wrong (does not resolve, is not an address of this machine). */
+const HOST_ERRORS: ReadonlySet<string | undefined> = new Set(['ENOTFOUND', 'EAI_AGAIN', 'EAI_FAIL', 'EAI_NONAME', 'EADDRNOTAVAIL']);
+
+/** Why host:port cannot be listened on: the port in use (E_ADDRINUSE), else E_HTTP_START with the OS reason and a hint. */
+function listenFailure(host: string, port: number, err: NodeJS.ErrnoException): CollectorError {
+  if (err.code === 'EADDRINUSE') return addressInUse(host, port);
+  const hint = HOST_ERRORS.has(err.code) ? `give --host an address of this machine (default ${DEFAULT_HOST})` : 'choose another port with --port N';
+  return new CollectorError('E_HTTP_START', `cannot listen on ${host}:${port}: ${err.message}; ${hint}, or run without HTTP with --no-http`);
+}
+
+/** Why host:port cannot be listened on now, undefined when it can (checked before the daemon takes the pin's lock). */
+function listenProbe(host: string, port: number): Promise<NodeJS.ErrnoException | undefined> {
   return new Promise((resolve) => {
     const probe = createServer();
-    probe.once('error', (err: NodeJS.ErrnoException) => resolve(err.code !== 'EADDRINUSE'));
-    probe.listen({ host, port, exclusive: true }, () => probe.close(() => resolve(true)));
+    probe.once('error', (err: NodeJS.ErrnoException) => resolve(err));
+    probe.listen({ host, port, exclusive: true }, () => probe.close(() => resolve(undefined)));
   });
+}
+
+/** The daemon's HTTP start failed after the probe passed: a listen failure as the probe would say it, else E_HTTP_START. */
+function httpStartFailure(host: string, port: number, err: NodeJS.ErrnoException): CollectorError {
+  const cause = err.code === 'E_HTTP_LISTEN' ? (err.cause as NodeJS.ErrnoException | undefined) : undefined;
+  if (cause !== undefined) return listenFailure(host, port, cause);
+  return new CollectorError('E_HTTP_START', `cannot start HTTP on ${host}:${port}: ${err.message}; run without HTTP with --no-http`);
 }
 
 function intOption(values: Record<string, unknown>, name: string, min: number): number | undefined {
@@ -142,8 +171,10 @@ export const collectorCommand: Command = {
     if (port !== undefined && port > 65535) throw new UsageError('--port must be at most 65535');
     const host = typeof values.host === 'string' ? values.host : DEFAULT_HOST;
     const httpPort = port ?? DEFAULT_PORT;
-    if (!noHttp && httpPort !== 0 && !(await portFree(host, httpPort))) throw addressInUse(host, httpPort);
-    // The port may still be taken between the check and the daemon's bind: the start is watched too.
+    const unusable = noHttp ? undefined : await listenProbe(host, httpPort);
+    if (unusable !== undefined) throw listenFailure(host, httpPort, unusable);
+    // The port may still be taken between the check and the daemon's bind: the daemon then stops
+    // (requireHttp) and the start's error is answered here.
     let httpStartError: NodeJS.ErrnoException | undefined;
     const startHttp = async (options: HttpServerOptions) => {
       try {
@@ -188,32 +219,33 @@ export const collectorCommand: Command = {
     process.on('SIGINT', onInt);
     const logger = pino({ level: typeof values['log-level'] === 'string' ? values['log-level'] : 'info', base: { pid: process.pid } }, io.stdout);
     try {
-      const daemon = await runDaemon({
-        pinDir: values.pin,
-        allowSharedPin,
-        logger,
-        ...(typeof values.app === 'string' ? { app: values.app } : {}),
-        host,
-        port: httpPort,
-        ...(noHttp ? { http: false } : { startHttp }),
-        ...(graceMs === undefined ? {} : { graceMs }),
-        ...(tickMs === undefined ? {} : { tickMs }),
-        ...(checkpointIntervalMs === undefined ? {} : { checkpointIntervalMs }),
-        ...(metricFileBytes === undefined ? {} : { metricFileBytes }),
-        ...(metricFileCount === undefined ? {} : { metricFileCount }),
-        ...(maxResources === undefined ? {} : { maxResources }),
-        ...(maxEntryAgeMs === undefined ? {} : { maxEntryAgeMs }),
-        ...(dashboards === undefined ? {} : { dashboards }),
-        ...(heartbeatIntervalMs === undefined ? {} : { heartbeatIntervalMs }),
-        ...(token === undefined ? {} : { token }),
-        ...(typeof values['trust-dashboard-address'] === 'string' ? { trustDashboardAddress: values['trust-dashboard-address'] } : {}),
-        ...(controlTickMs === undefined ? {} : { controlTickMs }),
-        ...(mapSlots === undefined ? {} : { mapSlots }),
-      });
-      if (httpStartError !== undefined) {
-        await daemon.stop(); // final checkpoint, lock released
-        if (httpStartError.code === 'EADDRINUSE') throw addressInUse(host, httpPort);
-        throw new CollectorError('E_HTTP_START', `cannot start HTTP on ${host}:${httpPort}: ${httpStartError.message}; run without HTTP with --no-http`);
+      let daemon;
+      try {
+        daemon = await runDaemon({
+          pinDir: values.pin,
+          allowSharedPin,
+          logger,
+          ...(typeof values.app === 'string' ? { app: values.app } : {}),
+          host,
+          port: httpPort,
+          ...(noHttp ? { http: false } : { startHttp, requireHttp: true }),
+          ...(graceMs === undefined ? {} : { graceMs }),
+          ...(tickMs === undefined ? {} : { tickMs }),
+          ...(checkpointIntervalMs === undefined ? {} : { checkpointIntervalMs }),
+          ...(metricFileBytes === undefined ? {} : { metricFileBytes }),
+          ...(metricFileCount === undefined ? {} : { metricFileCount }),
+          ...(maxResources === undefined ? {} : { maxResources }),
+          ...(maxEntryAgeMs === undefined ? {} : { maxEntryAgeMs }),
+          ...(dashboards === undefined ? {} : { dashboards }),
+          ...(heartbeatIntervalMs === undefined ? {} : { heartbeatIntervalMs }),
+          ...(token === undefined ? {} : { token }),
+          ...(typeof values['trust-dashboard-address'] === 'string' ? { trustDashboardAddress: values['trust-dashboard-address'] } : {}),
+          ...(controlTickMs === undefined ? {} : { controlTickMs }),
+          ...(mapSlots === undefined ? {} : { mapSlots }),
+        });
+      } catch (err) {
+        if (httpStartError === undefined || err !== httpStartError) throw err;
+        throw httpStartFailure(host, httpPort, httpStartError); // the daemon has stopped: final checkpoint, lock released
       }
       const signal = await stopSignal;
       logger.info({ signal }, 'stopping');

@@ -1,0 +1,176 @@
+// What the daemon reports about rule sets, and how much: a set of more than 2048 entries is not
+// loaded (the previous set stays, one error line); a set that leaves no rule in force is a warning
+// saying what it dropped; at most 20 rejected rules are logged one by one, then one line with how
+// many more, and health keeps 20 (no rule as given) and the count; a /setRules push that cannot be
+// written is answered E_RULES_WRITE and logged; a breaker's transition line carries its cause and value.
+import t, { type Test } from 'tap';
+import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
+import { bucketSecOf, RecordKind } from '@sentinel-wasi/protocol';
+import { runDaemon } from '../../src/daemon/run.js';
+import { ensurePin } from '../../src/pin/pin.js';
+import { appendEvents } from './helpers.js';
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+interface LogLine {
+  level: number;
+  msg: string;
+  [field: string]: unknown;
+}
+
+interface FileHealth {
+  active: number;
+  activeBefore: number;
+  rejected: Array<Record<string, unknown>>;
+  rejectedTotal: number;
+  error?: { code: string; reason: string };
+}
+
+async function daemonOnPin(t: Test, name: string, degrade: unknown) {
+  const pin = mkdtempSync(join(tmpdir(), `sw-${name}-`));
+  ensurePin(pin, 'rules');
+  const rules = join(pin, 'rules');
+  writeFileSync(join(rules, 'degrade.json'), JSON.stringify(degrade));
+  const lines: LogLine[] = [];
+  const logger = pino({ level: 'info' }, new Writable({ write(chunk, _enc, cb) { lines.push(JSON.parse(String(chunk)) as LogLine); cb(); } }));
+  const daemon = await runDaemon({ pinDir: pin, logger, graceMs: 100, tickMs: 50, host: '127.0.0.1', port: 0, token: 'tok' });
+  t.teardown(async () => {
+    await daemon.stop();
+    rmSync(pin, { recursive: true, force: true });
+  });
+  /** The first log line (from index `from`) whose message starts so, once it is logged. */
+  const logged = async (start: string, from = 0): Promise<LogLine> => {
+    for (let i = 0; i < 500; i++) {
+      const l = lines.slice(from).find((x) => x.msg.startsWith(start));
+      if (l !== undefined) return l;
+      await sleep(20);
+    }
+    throw new Error(`never logged: ${start}; log:\n${lines.map((l) => l.msg).join('\n')}`);
+  };
+  const replace = (text: string): void => {
+    writeFileSync(join(rules, 'degrade.json.tmp'), text);
+    renameSync(join(rules, 'degrade.json.tmp'), join(rules, 'degrade.json'));
+  };
+  const healthText = async (): Promise<string> => (await fetch(`${daemon.url}/api/v1/health`)).text();
+  const degradeHealth = async (): Promise<FileHealth> => (JSON.parse(await healthText()) as { rules: { degrade: FileHealth } }).rules.degrade;
+  return { pin, rules, lines, daemon, logged, replace, healthText, degradeHealth };
+}
+
+const breaker = { resource: 'p', grade: 2, count: 1, timeWindow: 10 };
+
+t.test('rule files: too many entries, every rule rejected, rejections bounded in the log and in health', async (t) => {
+  const d = await daemonOnPin(t, 'rule-reports', [breaker]);
+  t.equal((await d.logged('degrade rules loaded')).active, 1);
+
+  // 1. More than 2048 entries: not loaded, the previous rule stays.
+  let mark = d.lines.length;
+  d.replace(JSON.stringify(Array.from({ length: 30_001 }, (_, i) => ({ ...breaker, resource: `r${i}` }))));
+  const tooMany = await d.logged('degrade rules not loaded', mark);
+  t.same(
+    [tooMany.level, tooMany.code, tooMany.active, tooMany.msg],
+    [50, 'E_RULES_TOO_MANY', 1, 'degrade rules not loaded: a degrade rule set may hold at most 2048 rules, got 30001; the previous rule stays in force'],
+  );
+  const h1 = await d.degradeHealth();
+  t.same([h1.active, h1.error], [1, { code: 'E_RULES_TOO_MANY', reason: 'a degrade rule set may hold at most 2048 rules, got 30001' }]);
+
+  // 2. The same breaker rule rewritten with "count":"1": it replaces the rule in force, at warn level, saying so.
+  mark = d.lines.length;
+  d.replace(JSON.stringify([{ ...breaker, count: '1' }]));
+  const dropped = await d.logged('degrade rules loaded', mark);
+  t.same(
+    [dropped.level, dropped.active, dropped.rejected, dropped.activeBefore, dropped.msg],
+    [40, 0, 1, 1, 'degrade rules loaded: 0 in force, 1 rejected; the 1 rule in force before is dropped'],
+  );
+  const rejectedLine = await d.logged('degrade rule 0 rejected', mark);
+  t.same([rejectedLine.level, rejectedLine.code, rejectedLine.index, rejectedLine.msg], [40, 'E_RULE_COUNT', 0, 'degrade rule 0 rejected: count must be a number ≥ 0, got "1"']);
+  const h2 = await d.degradeHealth();
+  t.same(h2, { ...h2, active: 0, activeBefore: 1, rejectedTotal: 1, rejected: [{ index: 0, code: 'E_RULE_COUNT', reason: 'count must be a number ≥ 0, got "1"' }] });
+  t.notOk('error' in h2, 'loaded: no error');
+  t.same(JSON.parse(await (await fetch(`${d.daemon.url}/getRules?type=degrade`)).text()), [], 'no breaker left');
+
+  // 3. 2048 entries that are not rules (one a large object): 20 lines one by one, then one line; health keeps 20.
+  const entries: unknown[] = Array.from({ length: 2048 }, () => 1);
+  entries[5] = { resource: 'x'.repeat(100_000), count: -1, timeWindow: 1 };
+  mark = d.lines.length;
+  d.replace(JSON.stringify(entries));
+  const more = await d.logged('degrade rules: ', mark);
+  t.same([more.level, more.rejected, more.notLogged, more.msg], [40, 2048, 2028, 'degrade rules: 2028 more rejected, not logged one by one']);
+  const after = d.lines.slice(mark).filter((l) => l.msg.startsWith('degrade rule'));
+  const oneByOne = after.filter((l) => /^degrade rule \d+ rejected/.test(l.msg));
+  t.equal(oneByOne.length, 20, 'exactly 20 rejected rules logged one by one');
+  t.same(oneByOne.map((l) => l.index), Array.from({ length: 20 }, (_, i) => i));
+  t.equal(oneByOne[5]!.msg, 'degrade rule 5 rejected: count must be a number ≥ 0, got -1');
+  t.same(after.find((l) => l.msg.startsWith('degrade rules loaded'))?.msg, 'degrade rules loaded: 0 in force, 2048 rejected; no rule was in force before');
+  t.equal(after.length, 22, 'degrade lines: the load, 20 rejected rules, one line for the rest');
+  const text = await d.healthText();
+  t.ok(text.length < 20_000, `health stays small: ${text.length} bytes`);
+  const h3 = (JSON.parse(text) as { rules: { degrade: FileHealth } }).rules.degrade;
+  t.same([h3.active, h3.rejectedTotal, h3.rejected.length], [0, 2048, 20]);
+  t.same(h3.rejected[5], { index: 5, code: 'E_RULE_COUNT', reason: 'count must be a number ≥ 0, got -1' }, 'no rule as given');
+});
+
+t.test('/setRules through the daemon: refused pushes are logged; a file that cannot be written is E_RULES_WRITE', async (t) => {
+  const d = await daemonOnPin(t, 'rule-push', [breaker]);
+  await d.logged('degrade rules loaded');
+  const push = async (data: string): Promise<[number, string]> => {
+    const r = await fetch(`${d.daemon.url}/setRules`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: 'Bearer tok' },
+      body: `type=degrade&data=${encodeURIComponent(encodeURIComponent(data))}`,
+    });
+    return [r.status, await r.text()];
+  };
+
+  let mark = d.lines.length;
+  t.same(await push('[{'), [400, `rules are not valid JSON: ${jsonError('[{')} (E_RULES_JSON); the rules in force are unchanged`]);
+  const bad = await d.logged('degrade rules pushed over /setRules', mark);
+  t.same([bad.level, bad.code, bad.active, bad.msg], [40, 'E_RULES_JSON', 1, `degrade rules pushed over /setRules not applied: rules are not valid JSON: ${jsonError('[{')}; the rules in force are unchanged`]);
+
+  // The repro: a directory where the rules file goes.
+  const path = join(d.rules, 'degrade.json');
+  rmSync(path);
+  mkdirSync(path);
+  mark = d.lines.length;
+  const [status, body] = await push(JSON.stringify([{ ...breaker, resource: 'q' }]));
+  const escaped = path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const osError = `EISDIR: illegal operation on a directory, rename '${escaped}\\.tmp-[0-9a-f]{16}' -> '${escaped}'`;
+  t.equal(status, 400);
+  t.match(body, new RegExp(`^cannot write ${escaped}: ${osError} \\(E_RULES_WRITE\\); the rules in force are unchanged$`));
+  const write = await d.logged('degrade rules pushed over /setRules', mark);
+  t.same([write.level, write.code, write.file, write.active], [50, 'E_RULES_WRITE', path, 1]);
+  t.match(write.msg, new RegExp(`^degrade rules pushed over /setRules not applied: cannot write ${escaped}: ${osError}; the rules in force are unchanged$`));
+  t.same(JSON.parse(await (await fetch(`${d.daemon.url}/getRules?type=degrade`)).text()).map((r: { resource: string }) => r.resource), ['p'], 'the rule in force stays');
+
+  // A push that leaves no rule in force: the answer and the log line say what it dropped.
+  rmSync(path, { recursive: true });
+  mark = d.lines.length;
+  t.same(await push(JSON.stringify([{ ...breaker, count: '1' }])), [200, 'partial success: 0 rule(s) in force, 1 rejected (the 1 rule in force before is dropped): rule 0: E_RULE_COUNT: count must be a number ≥ 0, got "1"']);
+  const dropped = await d.logged('degrade rules loaded', mark);
+  t.same([dropped.level, dropped.msg], [40, 'degrade rules loaded: 0 in force, 1 rejected; the 1 rule in force before is dropped']);
+});
+
+t.test('a circuit breaker transition is logged with its cause, value and average RT', async (t) => {
+  // Exception count: one error in a bucket (count 0) opens it; timeWindow 1 s, then it half-opens.
+  const d = await daemonOnPin(t, 'breaker-log', [{ resource: 'p', grade: 2, count: 0, minRequestAmount: 1, statIntervalMs: 1000, timeWindow: 1 }]);
+  await d.logged('degrade rules loaded');
+  const now = Date.now();
+  appendEvents(d.pin, bucketSecOf(now), 'w1', [{ kind: RecordKind.CALL, tsMs: now, name: 'p', rtMs: 7, error: true }]);
+  const opened = await d.logged('circuit breaker');
+  const { time: _t, pid: _p, hostname: _h, ...fields } = opened;
+  t.same(fields, { level: 30, resource: 'p', from: 'CLOSED', to: 'OPEN', cause: 'threshold', value: 1, avgRtMs: 7, msg: 'circuit breaker' });
+  const retry = await d.logged('circuit breaker', d.lines.indexOf(opened) + 1);
+  t.same([retry.from, retry.to, retry.cause, retry.value, retry.avgRtMs], ['OPEN', 'HALF_OPEN', 'retry', 0, 0]);
+});
+
+function jsonError(text: string): string {
+  try {
+    JSON.parse(text);
+  } catch (err) {
+    return (err as Error).message;
+  }
+  return '';
+}
