@@ -191,7 +191,7 @@ export const RULE_TYPES = ['flow', 'degrade', 'authority', 'system'] as const;
 /** getRules?type=…: a JSON array of the rules in force of that type (authority and system: `[]`). */
 function getRules(params: Map<string, string>, ctx: TransportContext): CommandResult {
   const type = (params.get('type') ?? '').toLowerCase();
-  if (!(RULE_TYPES as readonly string[]).includes(type)) return failure('invalid type');
+  if (!(RULE_TYPES as readonly string[]).includes(type)) return failure('invalid type (E_RULES_TYPE)');
   if ((type === 'flow' || type === 'degrade') && ctx.rules !== undefined) return ok(ctx.rules.getRules(type));
   return ok('[]');
 }

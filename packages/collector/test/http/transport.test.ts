@@ -151,8 +151,8 @@ t.test('the dashboard\'s rule and cluster reads: empty rule arrays, cluster mode
     const r = await get(`/getRules?type=${type}`);
     t.same([r.status, JSON.parse(r.body)], [200, []], `getRules?type=${type} is an empty JSON array`);
   }
-  t.same(await get('/getRules?type=param').then((r) => [r.status, r.body]), [400, 'invalid type']);
-  t.same(await get('/getRules').then((r) => [r.status, r.body]), [400, 'invalid type']);
+  t.same(await get('/getRules?type=param').then((r) => [r.status, r.body]), [400, 'invalid type (E_RULES_TYPE)']);
+  t.same(await get('/getRules').then((r) => [r.status, r.body]), [400, 'invalid type (E_RULES_TYPE)']);
   t.same(await get('/getParamFlowRules').then((r) => [r.status, JSON.parse(r.body)]), [200, []]);
   const mode = await get('/getClusterMode');
   t.equal(mode.status, 200);
