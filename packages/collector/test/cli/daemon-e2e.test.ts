@@ -11,6 +11,7 @@ import { bucketSecOf, encodeFrames, RecordKind, segmentName, type FlowEvent } fr
 import { formatDateTime } from '../../src/metriclog/line.js';
 import { parseMetricBodyAsDashboard } from '../http/fixed-query.js';
 import { runCli } from './run-cli.js';
+import { until } from '../../../../test/helpers/until.js';
 
 const CLI = fileURLToPath(new URL('./fixtures/cli.ts', import.meta.url));
 const pin = mkdtempSync(join(tmpdir(), 'sw-e2e-'));
@@ -25,14 +26,6 @@ events.push({ kind: RecordKind.CALL, tsMs: T + 1000, name: 'db|query', rtMs: 2, 
 mkdirSync(join(pin, 'log'), { recursive: true, mode: 0o700 });
 writeFileSync(join(pin, 'log', segmentName(bucketSecOf(T), 'e2e')), Buffer.concat(encodeFrames(events)));
 
-async function until<V>(what: string, probe: () => Promise<V | undefined>): Promise<V> {
-  for (let i = 0; i < 400; i++) {
-    const v = await probe().catch(() => undefined);
-    if (v !== undefined) return v;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`gave up waiting for ${what}`);
-}
 
 const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'collector', '--pin', pin, '--app', 'shop.app', '--port', '0', '--grace-ms', '200', '--tick-ms', '40', '--checkpoint-ms', '200'], {
   stdio: ['ignore', 'ignore', 'pipe'],

@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { bucketSecOf, encodeFrames, RecordKind, segmentName, type FlowEvent } from '@sentinel-wasi/protocol';
 import { formatDateTime } from '../../src/metriclog/line.js';
 import { runCli } from './run-cli.js';
+import { until } from '../../../../test/helpers/until.js';
 
 const CLI = fileURLToPath(new URL('./fixtures/cli.ts', import.meta.url));
 const pin = mkdtempSync(join(tmpdir(), 'sw-stop-'));
@@ -26,14 +27,6 @@ const events: FlowEvent[] = [
 mkdirSync(join(pin, 'log'), { recursive: true, mode: 0o700 });
 writeFileSync(join(pin, 'log', segmentName(bucketSecOf(T), 'e2e')), Buffer.concat(encodeFrames(events)));
 
-async function until<V>(what: string, probe: () => Promise<V | undefined>): Promise<V> {
-  for (let i = 0; i < 400; i++) {
-    const v = await probe().catch(() => undefined);
-    if (v !== undefined) return v;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`gave up waiting for ${what}`);
-}
 
 /** Starts the collector, waits until `ready(url)` holds, stops it with SIGTERM; returns its exit code. */
 async function runCollector(graceMs: number, ready: (url: string) => Promise<boolean>): Promise<{ code: number | null; stderr: string }> {

@@ -12,6 +12,7 @@ import { bucketSecOf, encodeFrames, RecordKind, segmentName, type FlowEvent } fr
 import { escapeResource, formatFatLine, parseFatLine } from '../../src/metriclog/line.js';
 import { terminalSafe } from '../../src/text/terminal-safe.js';
 import { runCli } from '../cli/run-cli.js';
+import { until } from '../../../../test/helpers/until.js';
 
 t.setTimeout(600_000);
 const EVIL = 'evil\n1796021116000';
@@ -40,14 +41,6 @@ const events: FlowEvent[] = [
 mkdirSync(join(pin, 'log'), { recursive: true, mode: 0o700 });
 writeFileSync(join(pin, 'log', segmentName(bucketSecOf(T), 'names')), Buffer.concat(encodeFrames(events)));
 
-async function until<V>(what: string, probe: () => Promise<V | undefined>): Promise<V> {
-  for (let i = 0; i < 600; i++) {
-    const v = await probe().catch(() => undefined);
-    if (v !== undefined) return v;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`gave up waiting for ${what}`);
-}
 
 const addressFile = join(pin, 'collector', 'address.json');
 async function startCollector(): Promise<{ child: ChildProcess; url: string }> {
