@@ -153,12 +153,17 @@ export class Collector implements StatsQuery {
     this.app = pin.header.app;
     this.graceMs = options.graceMs ?? DEFAULT_GRACE_MS;
     this.passBudgetBytes = options.passBudgetBytes ?? DEFAULT_PASS_BUDGET_BYTES;
-    this.store =
-      options.onRecord === undefined && options.onColumns === undefined && options.onResource === undefined
-        ? new StatsStore({ ...options, health: this.health })
-        : new TappedStore({ ...options, health: this.health }, options.onRecord ?? (() => undefined), options.onColumns ?? (options.onRecord === undefined ? () => undefined : undefined), options.onResource ?? (() => undefined));
-    this.ingestor = new Ingestor(this.store, this.health, options.resolveId);
-    this.tailer = new Tailer({ logDir: this.paths.logDir, ingestor: this.ingestor, health: this.health, graceMs: this.graceMs, ...(options.readBufferBytes === undefined ? {} : { readBufferBytes: options.readBufferBytes }), ...(options.tailerFs === undefined ? {} : { fs: options.tailerFs }), ...(options.tailerMaxKeptDescriptors === undefined ? {} : { maxKeptDescriptors: options.tailerMaxKeptDescriptors }) });
+    /** The store, its ingestor and the tailer, empty (made again when a checkpoint cannot be loaded). */
+    const parts = (): { store: StatsStore; ingestor: Ingestor; tailer: Tailer } => {
+      const store =
+        options.onRecord === undefined && options.onColumns === undefined && options.onResource === undefined
+          ? new StatsStore({ ...options, health: this.health })
+          : new TappedStore({ ...options, health: this.health }, options.onRecord ?? (() => undefined), options.onColumns ?? (options.onRecord === undefined ? () => undefined : undefined), options.onResource ?? (() => undefined));
+      const ingestor = new Ingestor(store, this.health, options.resolveId);
+      const tailer = new Tailer({ logDir: this.paths.logDir, ingestor, health: this.health, graceMs: this.graceMs, ...(options.readBufferBytes === undefined ? {} : { readBufferBytes: options.readBufferBytes }), ...(options.tailerFs === undefined ? {} : { fs: options.tailerFs }), ...(options.tailerMaxKeptDescriptors === undefined ? {} : { maxKeptDescriptors: options.tailerMaxKeptDescriptors }) });
+      return { store, ingestor, tailer };
+    };
+    ({ store: this.store, ingestor: this.ingestor, tailer: this.tailer } = parts());
     this.metricLog = new MetricLogWriter({
       dir: this.paths.metricDir,
       app: this.app,
@@ -168,18 +173,32 @@ export class Collector implements StatsQuery {
     });
     let checkpoint: Checkpoint | null = null;
     let invalidCheckpoint: string | undefined;
+    const setAside = (reason: string): void => {
+      // Never written by us (we replace it atomically): keep it aside and start over.
+      const aside = `${this.paths.checkpoint}.invalid-${nowMs}`;
+      renameSync(this.paths.checkpoint, aside);
+      invalidCheckpoint = `${reason}; moved aside to ${basename(aside)}`;
+    };
     try {
       checkpoint = readCheckpoint(this.paths.checkpoint);
     } catch (err) {
       if (!(err instanceof CheckpointError)) throw err;
-      // Unreadable (never written by us: we replace it atomically): keep it aside and start over.
-      renameSync(this.paths.checkpoint, `${this.paths.checkpoint}.invalid-${nowMs}`);
-      invalidCheckpoint = `${err.message}; moved aside to ${basename(this.paths.checkpoint)}.invalid-${nowMs}`;
+      setAside(err.message);
     }
     if (checkpoint !== null) {
-      this.store.importState(checkpoint.store, checkpoint.atMs);
-      this.tailer.restore(checkpoint.segments, nowMs);
-      this.checkpointAtMs = checkpoint.atMs;
+      try {
+        this.store.importState(checkpoint.store, checkpoint.atMs);
+        this.tailer.restore(checkpoint.segments, nowMs);
+        this.checkpointAtMs = checkpoint.atMs;
+      } catch (err) {
+        // Sound JSON of the right shape whose rows or entries cannot be loaded (edited by hand, or
+        // damaged inside): as unreadable, never a start that fails the same way every time.
+        this.tailer.close();
+        this.health.restore({});
+        ({ store: this.store, ingestor: this.ingestor, tailer: this.tailer } = parts());
+        setAside(`E_CHECKPOINT_INVALID: ${this.paths.checkpoint}: its contents cannot be loaded (${(err as Error).message})`);
+        checkpoint = null;
+      }
     }
     const cut = this.metricLog.open(checkpoint === null ? undefined : checkpoint.metricLog);
     // No usable checkpoint (removed, or invalid and moved aside) over a metric log that has lines:

@@ -4,7 +4,7 @@
 // no line is written twice; newer records are counted as usual, and a crash right after such a
 // start skips them again. Driven with an injected clock.
 import t from 'tap';
-import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { bucketSecOf, RecordKind, type FlowEvent } from '@sentinel-wasi/protocol';
 import { Collector } from '../../src/daemon/collector.js';
@@ -60,6 +60,33 @@ for (const how of ['removed', 'unreadable'] as const) {
     t.same([...sums.values()].map((s) => s.lines), [...sums.values()].map(() => 1), 'one line per (second, resource)');
   });
 }
+
+t.test('a checkpoint of the right shape whose rows cannot be loaded: set aside as invalid, not a start that fails every time', async (t) => {
+  const cases: Array<[string, (store: Record<string, unknown>) => void]> = [
+    ['pending rows not a list', (s) => (s.pending = [{ sec: 1, rows: 5 }])],
+    ['a late batch not an object', (s) => (s.late = ['x'])],
+    ['a concurrency row not a row', (s) => (s.concurrency = [1])],
+  ];
+  for (const [name, damage] of cases) {
+    const pin = await tempDir(t, 'checkpoint-rows');
+    const first = firstRun(pin);
+    const path = join(pin, 'collector', 'checkpoint.json');
+    const doc = JSON.parse(readFileSync(path, 'utf8')) as { store: Record<string, unknown> };
+    damage(doc.store);
+    writeFileSync(path, JSON.stringify(doc));
+    const c = new Collector({ pinDir: pin, app: 'x', graceMs: 200 }, T + 4000);
+    t.equal(c.restored.fromCheckpoint, false, name);
+    t.match(c.restored.invalidCheckpoint, /^E_CHECKPOINT_INVALID: .*checkpoint\.json: its contents cannot be loaded \(.+\); moved aside to checkpoint\.json\.invalid-1764000004000$/, name);
+    t.equal(c.restored.alreadyLoggedThroughSec, SEC + 1, `${name}: the seconds in the log are skipped`);
+    c.cycleAt(T + 6000, true);
+    t.equal(c.healthAt(T + 6000).counters.recordsAlreadyLogged, 15, name);
+    c.closeAt(T + 6000);
+    t.same(withoutLines(metricSums(pin)), withoutLines(expectedSums(first)) as unknown, `${name}: T 10, T+1 5, once each`);
+    const again = new Collector({ pinDir: pin, app: 'x', graceMs: 200 }, T + 7000);
+    t.equal(again.restored.fromCheckpoint, true, `${name}: the next start loads the checkpoint written since`);
+    again.closeAt(T + 7000);
+  }
+});
 
 t.test('a crash right after such a start: the next start (from its first checkpoint) skips them too', async (t) => {
   const pin = await tempDir(t, 'checkpoint-lost-crash');
