@@ -72,7 +72,23 @@ export function makePinHeader(app: string): PinHeader {
   if (typeof app !== 'string' || app.length === 0) {
     throw new ProtocolError(ProtocolErrorCode.BAD_PIN, 'app must be a non-empty string');
   }
+  const problem = appNameProblem(app);
+  if (problem !== undefined) throw new ProtocolError(ProtocolErrorCode.BAD_PIN, problem);
   return { format: PIN_FORMAT, version: PIN_VERSION, app };
+}
+
+/** Longest app name, in UTF-16 code units (it names the metric log's files: well under a file name's 255 bytes). */
+export const MAX_APP_NAME_LENGTH = 128;
+
+/**
+ * Why `app` cannot name a pin's application, or undefined when it can: the collector's metric log
+ * files are named after it (`<app with . as ->-metrics.log.<date>`, as Sentinel names them), so it
+ * holds no `/` or `\`, no control character, and at most MAX_APP_NAME_LENGTH characters.
+ */
+export function appNameProblem(app: string): string | undefined {
+  if (/[/\\\u0000-\u001f\u007f]/.test(app)) return `app must not hold "/", "\\" or control characters (it names the metric log's files), got ${JSON.stringify(app)}`;
+  if (app.length > MAX_APP_NAME_LENGTH) return `app must be at most ${MAX_APP_NAME_LENGTH} characters (it names the metric log's files), got ${app.length}`;
+  return undefined;
 }
 
 /** Validates a parsed PIN header; throws E_BAD_PIN with the reason. */
@@ -82,5 +98,7 @@ export function parsePinHeader(value: unknown): PinHeader {
   if (v.format !== PIN_FORMAT) throw new ProtocolError(ProtocolErrorCode.BAD_PIN, `PIN format is ${JSON.stringify(v.format)}, expected "${PIN_FORMAT}"`);
   if (v.version !== PIN_VERSION) throw new ProtocolError(ProtocolErrorCode.BAD_PIN, `PIN version ${JSON.stringify(v.version)} is not supported (this reader knows ${PIN_VERSION})`);
   if (typeof v.app !== 'string' || v.app.length === 0) throw new ProtocolError(ProtocolErrorCode.BAD_PIN, 'PIN app must be a non-empty string');
+  const problem = appNameProblem(v.app);
+  if (problem !== undefined) throw new ProtocolError(ProtocolErrorCode.BAD_PIN, `PIN ${problem}`);
   return { format: PIN_FORMAT, version: PIN_VERSION, app: v.app };
 }

@@ -65,3 +65,18 @@ t.test('a pin this user may not read: E_PIN_ACCESS naming the file, the user and
   if (!asRoot) chmodSync(join(pin, 'PIN'), 0o600);
   t.equal(JSON.parse(readFileSync(join(pin, 'PIN'), 'utf8')).app, 'app', 'the pin is left as it was');
 });
+
+t.test('an app name that cannot name the metric log files is bad usage (exit 2), for init and collector alike', async (t) => {
+  const pin = join(t.testdir(), 'p');
+  const r = await runCli('init', '--pin', pin, '--app', '../../evil');
+  t.equal(r.code, 2);
+  t.equal(r.stderr.split('\n')[0], 'sentinel-wasi init: --app: app must not hold "/", "\\" or control characters (it names the metric log\'s files), got "../../evil" (E_USAGE)');
+  t.equal(existsSync(pin), false, 'nothing created');
+  const c = await runCli('collector', '--pin', pin, '--app', 'a\nb', '--no-http');
+  t.equal(c.code, 2);
+  t.match(c.stderr, /^sentinel-wasi collector: --app: app must not hold .* got "a\\nb" \(E_USAGE\)\n/);
+  t.equal(existsSync(pin), false, 'nothing created');
+  const empty = await runCli('collector', '--pin', pin, '--app', '', '--no-http');
+  t.equal(empty.code, 2);
+  t.match(empty.stderr, /--app: must not be empty \(E_USAGE\)/);
+});

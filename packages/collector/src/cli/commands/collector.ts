@@ -9,6 +9,7 @@
 import { createServer, isIP } from 'node:net';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
+import { appNameProblem } from '@sentinel-wasi/protocol';
 import { UsageError, type Command } from '../command.js';
 import { DEFAULT_GRACE_MS } from '../../daemon/collector.js';
 import { DEFAULT_HEARTBEAT_FIRST_DELAY_MS, DEFAULT_HEARTBEAT_INTERVAL_MS, parseDashboardList } from '../../daemon/heartbeat.js';
@@ -165,6 +166,8 @@ export const collectorCommand: Command = {
       throw new UsageError((err as Error).message);
     }
     if (typeof values.pin !== 'string' || values.pin === '') throw new UsageError('--pin DIR is required');
+    const appProblem = typeof values.app === 'string' ? (values.app === '' ? 'must not be empty' : appNameProblem(values.app)) : undefined;
+    if (appProblem !== undefined) throw new UsageError(`--app: ${appProblem}`);
     const noHttp = values['no-http'] === true;
     if (noHttp && (values.port !== undefined || values.host !== undefined)) throw new UsageError('--no-http cannot be given with --port or --host');
     const port = intOption(values, 'port', 0);

@@ -5,6 +5,7 @@
 // E_PIN_ACCESS; E_BAD_PIN for a PIN that is not a pin header).
 
 import { parseArgs } from 'node:util';
+import { appNameProblem } from '@sentinel-wasi/protocol';
 import { UsageError, type Command } from '../command.js';
 import { ensurePin, PIN_DIR_MODE, type EnsurePinResult } from '../../pin/pin.js';
 
@@ -21,7 +22,8 @@ it is.
 
 Options:
   --pin DIR     the pin directory (required)
-  --app NAME    application name for a new pin (default: the directory's name)
+  --app NAME    application name for a new pin (default: the directory's name); it names the
+                metric log's files, so no "/", "\\" or control characters, at most 128 characters
 
 Exit codes: 0 created, made or checked; 1 not usable as a pin (E_PIN_NOT_DIRECTORY: the path is
 not a directory; E_PIN_ACCESS: this user may not read or change it; E_BAD_PIN: its PIN file is not
@@ -54,6 +56,8 @@ export const initCommand: Command = {
     }
     if (values.pin === undefined || values.pin === '') throw new UsageError('--pin DIR is required');
     if (values.app !== undefined && values.app === '') throw new UsageError('--app must not be empty');
+    const appProblem = values.app === undefined ? undefined : appNameProblem(values.app);
+    if (appProblem !== undefined) throw new UsageError(`--app: ${appProblem}`);
     const result = ensurePin(values.pin, values.app);
     const { paths, header, created } = result;
     if (!created && values.app !== undefined && values.app !== header.app) {
