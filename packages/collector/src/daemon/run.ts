@@ -320,6 +320,7 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
           logRuleChanges([{ type, status }]);
           return status;
         },
+        refused: (code, message) => log.warn({ code }, `rules pushed over /setRules not applied: ${message}; the rules in force are unchanged`),
       },
     });
     const address: DaemonAddress = { url: http.url, pid: process.pid, startedAtMs: now(), app: collector.app };

@@ -121,6 +121,8 @@ export interface RulesControl {
    * rules refused alone and how many were refused in all.
    */
   setRules(type: 'flow' | 'degrade', json: string, nowMs: number): SetRulesResult;
+  /** A push refused before its rules were read (no type, no data, undecodable data): for the log. */
+  refused?(code: string, message: string): void;
 }
 
 export interface SetRulesResult {
@@ -149,18 +151,23 @@ function javaUrlDecode(s: string): string | undefined {
 function setRules(params: Map<string, string>, ctx: TransportContext): CommandResult {
   if (ctx.authorized !== true) return { status: 403, body: 'Forbidden: changing rules needs the collector token (E_FORBIDDEN)' };
   if (ctx.rules === undefined) return { status: 503, body: 'rules are not loaded by this collector (E_NO_RULES)' };
+  const rules = ctx.rules;
+  const refuse = (code: string, text: string): CommandResult => {
+    rules.refused?.(code, text);
+    return failure(`${text} (${code})`);
+  };
   const type = (params.get('type') ?? '').toLowerCase();
   if (type !== 'flow' && type !== 'degrade') {
-    if ((RULE_TYPES as readonly string[]).includes(type)) return failure(`${type} rules are not supported (E_RULES_TYPE)`);
-    return failure('invalid type (E_RULES_TYPE)');
+    if ((RULE_TYPES as readonly string[]).includes(type)) return refuse('E_RULES_TYPE', `${type} rules are not supported`);
+    return refuse('E_RULES_TYPE', 'invalid type');
   }
   const raw = params.get('data');
-  if (blank(raw)) return failure('Bad data (E_RULES_DATA)');
+  if (blank(raw)) return refuse('E_RULES_DATA', 'Bad data');
   const data = javaUrlDecode(raw!);
-  if (data === undefined) return failure('decode rule data error (E_RULES_DECODE)');
+  if (data === undefined) return refuse('E_RULES_DECODE', 'decode rule data error');
   let result;
   try {
-    result = ctx.rules.setRules(type, data, ctx.nowMs());
+    result = rules.setRules(type, data, ctx.nowMs());
   } catch (err) {
     const code = (err as { code?: string }).code;
     if (typeof code === 'string' && code.startsWith('E_RULES')) return failure(`${(err as Error).message} (${code}); the rules in force are unchanged`);

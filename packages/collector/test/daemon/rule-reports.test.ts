@@ -145,6 +145,22 @@ t.test('/setRules through the daemon: refused pushes are logged; a file that can
   t.match(write.msg, new RegExp(`^degrade rules pushed over /setRules not applied: cannot write ${escaped}: ${osError}; the rules in force are unchanged$`));
   t.same(JSON.parse(await (await fetch(`${d.daemon.url}/getRules?type=degrade`)).text()).map((r: { resource: string }) => r.resource), ['p'], 'the rule in force stays');
 
+  // Refused before its rules are read (no data, no such type, data that does not decode): logged too.
+  const form = async (body: string): Promise<[number, string]> => {
+    const r = await fetch(`${d.daemon.url}/setRules`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: 'Bearer tok' }, body });
+    return [r.status, await r.text()];
+  };
+  for (const [body, answer, code, text] of [
+    ['type=degrade', 'Bad data (E_RULES_DATA)', 'E_RULES_DATA', 'Bad data'],
+    ['type=nope&data=x', 'invalid type (E_RULES_TYPE)', 'E_RULES_TYPE', 'invalid type'],
+    ['type=degrade&data=%25ZZ', 'decode rule data error (E_RULES_DECODE)', 'E_RULES_DECODE', 'decode rule data error'],
+  ] as const) {
+    mark = d.lines.length;
+    t.same(await form(body), [400, answer], body);
+    const l = await d.logged('rules pushed over /setRules', mark);
+    t.same([l.level, l.code, l.msg], [40, code, `rules pushed over /setRules not applied: ${text}; the rules in force are unchanged`], body);
+  }
+
   // A push that leaves no rule in force: the answer and the log line say what it dropped.
   rmSync(path, { recursive: true });
   mark = d.lines.length;
