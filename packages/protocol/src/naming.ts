@@ -2,6 +2,7 @@
 // buckets, writer ids), and the PIN header.
 
 import { ProtocolError, ProtocolErrorCode } from './errors.js';
+import { utf8Length } from './utf8.js';
 
 /** Segments are named by the write time's epoch second rounded down to a multiple of this. */
 export const BUCKET_SECONDS = 10;
@@ -77,17 +78,18 @@ export function makePinHeader(app: string): PinHeader {
   return { format: PIN_FORMAT, version: PIN_VERSION, app };
 }
 
-/** Longest app name, in UTF-16 code units (it names the metric log's files: well under a file name's 255 bytes). */
-export const MAX_APP_NAME_LENGTH = 128;
+/** Longest app name, in UTF-8 bytes: with `-metrics.log.<date>.<roll>.idx` it stays within a file name's 255 bytes. */
+export const MAX_APP_NAME_BYTES = 200;
 
 /**
  * Why `app` cannot name a pin's application, or undefined when it can: the collector's metric log
  * files are named after it (`<app with . as ->-metrics.log.<date>`, as Sentinel names them), so it
- * holds no `/` or `\`, no control character, and at most MAX_APP_NAME_LENGTH characters.
+ * holds no `/` or `\`, no control character, and at most MAX_APP_NAME_BYTES bytes of UTF-8.
  */
 export function appNameProblem(app: string): string | undefined {
   if (/[/\\\u0000-\u001f\u007f]/.test(app)) return `app must not hold "/", "\\" or control characters (it names the metric log's files), got ${JSON.stringify(app)}`;
-  if (app.length > MAX_APP_NAME_LENGTH) return `app must be at most ${MAX_APP_NAME_LENGTH} characters (it names the metric log's files), got ${app.length}`;
+  const bytes = utf8Length(app);
+  if (bytes > MAX_APP_NAME_BYTES) return `app must be at most ${MAX_APP_NAME_BYTES} bytes of UTF-8 (it names the metric log's files), got ${bytes}`;
   return undefined;
 }
 

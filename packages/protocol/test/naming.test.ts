@@ -15,14 +15,15 @@ t.test('segment names round-trip and reject bad input', async (t) => {
   t.throws(() => segmentName(1764120005, 'w'), ProtocolError);
 });
 
-t.test('app names: they name the metric log files, so no "/", "\\", control characters or more than 128 characters', async (t) => {
+t.test('app names: they name the metric log files, so no "/", "\\", control characters or more than 200 bytes', async (t) => {
   t.equal(appNameProblem('shop.app-1_订单'), undefined);
-  t.equal(appNameProblem('x'.repeat(128)), undefined);
+  t.equal(appNameProblem('x'.repeat(200)), undefined);
   t.equal(appNameProblem('../../evil'), 'app must not hold "/", "\\" or control characters (it names the metric log\'s files), got "../../evil"');
   t.equal(appNameProblem('a\\b'), 'app must not hold "/", "\\" or control characters (it names the metric log\'s files), got "a\\\\b"');
   t.equal(appNameProblem('a\nb'), 'app must not hold "/", "\\" or control characters (it names the metric log\'s files), got "a\\nb"');
   t.equal(appNameProblem('a\u007fb') !== undefined, true, 'DEL');
-  t.equal(appNameProblem('x'.repeat(129)), "app must be at most 128 characters (it names the metric log's files), got 129");
+  t.equal(appNameProblem('x'.repeat(201)), "app must be at most 200 bytes of UTF-8 (it names the metric log's files), got 201");
+  t.equal(appNameProblem('订'.repeat(67)), "app must be at most 200 bytes of UTF-8 (it names the metric log's files), got 201", '3 bytes a character');
   t.throws(() => makePinHeader('a/b'), { code: 'E_BAD_PIN' });
   t.same(makePinHeader('shop.app'), { format: 'sentinel-wasi-pin', version: 1, app: 'shop.app' });
   t.throws(() => parsePinHeader({ format: 'sentinel-wasi-pin', version: 1, app: '../x' }), { code: 'E_BAD_PIN', message: /^E_BAD_PIN: PIN app must not hold "\/"/ });

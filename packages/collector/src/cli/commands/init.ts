@@ -23,7 +23,7 @@ it is.
 Options:
   --pin DIR     the pin directory (required)
   --app NAME    application name for a new pin (default: the directory's name); it names the
-                metric log's files, so no "/", "\\" or control characters, at most 128 characters
+                metric log's files, so no "/", "\\" or control characters, at most 200 bytes
 
 Exit codes: 0 created, made or checked; 1 not usable as a pin (E_PIN_NOT_DIRECTORY: the path is
 not a directory; E_PIN_ACCESS: this user may not read or change it; E_BAD_PIN: its PIN file is not
