@@ -5,9 +5,13 @@
 // of the file, as wasmtime does with pwritev2(RWF_APPEND). A file opened for reading also gets a
 // file descriptor of the host's own, so a positioned `read` is one pread(2) on this thread (the
 // shim makes it a round trip to its I/O worker and an asynchronous read there: the filter reads
-// the resource map on every decision). Around the shim's other calls it adds two things: a
-// read-only pin (every write, create or change refused, like wasmtime's read-only preopen), and a
-// report of every failed write so the host can count them.
+// the resource map on every decision). Around the shim's other calls it adds three things: a
+// read-only pin (every write, create or change refused, like wasmtime's read-only preopen), a
+// report of every failed write so the host can count them, and errors the guest can catch: every
+// failure a descriptor reports is a wasi:filesystem error code, never a Node Error (jco's bindings
+// rethrow an Error as a trap, which no guest can catch). An open that could block the host's thread
+// is refused before anything opens it: a FIFO (and, for a read-only open, a socket or a device) is
+// `unsupported`. A read of a directory is `bad-descriptor`, as wasmtime answers it.
 
 import { closeSync, constants, existsSync, fstatSync, openSync, readSync, writeSync } from 'node:fs';
 import { posix } from 'node:path';
@@ -83,27 +87,96 @@ export class AppendOutputStream extends SyncOutputStream {
   }
 }
 
-/** Maps a Node error to a wasi:filesystem error code (the subset an append or a read can hit). */
-function appendOpenError(err: unknown): string {
-  switch ((err as { code?: string }).code) {
-    case 'ENOENT':
-      return 'no-entry';
-    case 'EACCES':
-      return 'access';
-    case 'EPERM':
-      return 'not-permitted';
-    case 'EROFS':
-      return 'read-only';
-    case 'EISDIR':
-      return 'is-directory';
-    case 'ENOSPC':
-      return 'insufficient-space';
-    case 'EMFILE':
-    case 'ENFILE':
-      return 'insufficient-memory';
-    default:
-      return 'io';
+/** wasi:filesystem error codes by Node's errno name (preview2-shim's mapping, plus the names it lacks). */
+const ERROR_CODES: Readonly<Record<string, string>> = {
+  EACCES: 'access',
+  EAGAIN: 'would-block',
+  EWOULDBLOCK: 'would-block',
+  EALREADY: 'already',
+  EBADF: 'bad-descriptor',
+  EBUSY: 'busy',
+  EDEADLK: 'deadlock',
+  EDQUOT: 'quota',
+  EEXIST: 'exist',
+  EFBIG: 'file-too-large',
+  EILSEQ: 'illegal-byte-sequence',
+  EINPROGRESS: 'in-progress',
+  EINTR: 'interrupted',
+  EINVAL: 'invalid',
+  ERR_INVALID_ARG_VALUE: 'invalid',
+  EIO: 'io',
+  EISDIR: 'is-directory',
+  ELOOP: 'loop',
+  EMLINK: 'too-many-links',
+  EMSGSIZE: 'message-size',
+  ENAMETOOLONG: 'name-too-long',
+  ENODEV: 'no-device',
+  ENOENT: 'no-entry',
+  ENOLCK: 'no-lock',
+  ENOMEM: 'insufficient-memory',
+  EMFILE: 'insufficient-memory',
+  ENFILE: 'insufficient-memory',
+  ENOSPC: 'insufficient-space',
+  ENOTDIR: 'not-directory',
+  ENOTEMPTY: 'not-empty',
+  ENOTRECOVERABLE: 'not-recoverable',
+  ENOTSUP: 'unsupported',
+  EOPNOTSUPP: 'unsupported',
+  ENOSYS: 'unsupported',
+  ENOTTY: 'no-tty',
+  ENXIO: 'no-such-device',
+  EOVERFLOW: 'overflow',
+  EPERM: 'not-permitted',
+  EPIPE: 'pipe',
+  EROFS: 'read-only',
+  ESPIPE: 'invalid-seek',
+  ETXTBSY: 'text-file-busy',
+  EXDEV: 'cross-device',
+};
+
+/**
+ * The wasi:filesystem error code for anything a filesystem call threw: a code (a string, as the
+ * shim and this file throw them) as it is; a Node error by its errno name; anything else `io`.
+ */
+export function wasiErrorCode(err: unknown): string {
+  if (typeof err === 'string') return err;
+  const code = (err as { code?: unknown } | null)?.code;
+  return (typeof code === 'string' && Object.hasOwn(ERROR_CODES, code) ? ERROR_CODES[code] : undefined) ?? 'io';
+}
+
+/** Runs a call into the shim (or Node): whatever it throws reaches the guest as an error code. */
+function withErrorCode<T>(call: () => T): T {
+  try {
+    return call();
+  } catch (err) {
+    throw wasiErrorCode(err);
   }
+}
+
+/** Types an open can reach without blocking whatever the descriptor flags (a FIFO blocks until its other end opens). */
+const OPENABLE_TYPES: ReadonlySet<string> = new Set(['regular-file', 'directory', 'symbolic-link', 'character-device', 'block-device', 'socket']);
+/** Types a read-only open may open: what the SDK reads (the map, a file) and directories; a final symlink not followed fails the open itself ('loop'). */
+const READABLE_TYPES: ReadonlySet<string> = new Set(['regular-file', 'directory', 'symbolic-link']);
+
+/**
+ * Refuses, before anything opens it, what the open of `path` under `dir` would block on or has no
+ * business reading: `unsupported` for a FIFO (an open of one waits for its other end, on this
+ * thread), and for a read-only open also a socket or a device. `statAt` is the shim's, with the
+ * open's own symlink rule (stat or lstat) and path checks; when it fails (nothing there yet, a path
+ * leaving the preopen), the open goes ahead and reports its own error. An open with the
+ * `directory` flag cannot block (O_DIRECTORY fails first) and is not checked. (The shim opens by
+ * path, with flags of its own: a FIFO put in place between this check and its open still blocks.)
+ */
+function refuseBlockingOpen(dir: ShimDescriptor, pathFlags: unknown, path: string, openFlags: any, descriptorFlags: any): void {
+  if (openFlags?.directory) return;
+  let type: unknown;
+  try {
+    type = dir.statAt(pathFlags ?? {}, path).type;
+  } catch {
+    return;
+  }
+  const allowed = descriptorFlags?.write ? OPENABLE_TYPES : READABLE_TYPES;
+  if (!allowed.has(type as string)) throw 'unsupported';
 }
 
 /** Rules shared by every descriptor of one filesystem (one component instance). */
@@ -117,18 +190,19 @@ export interface PinPolicy {
 /**
  * Reports a failed write, create or change. Not reported: 'exist', and 'no-entry' while the
  * preopened directory itself exists (a subdirectory the guest has not created yet is its own
- * business; a missing pin is a failure). Error codes are strings; anything else passes uncounted.
+ * business; a missing pin is a failure).
  */
-function reportFailure(policy: PinPolicy, root: string, err: unknown): void {
-  if (typeof err !== 'string' || err === 'exist') return;
-  if (err === 'no-entry' && existsSync(root)) return;
-  policy.onWriteFailure(err);
+function reportFailure(policy: PinPolicy, root: string, code: string): void {
+  if (code === 'exist') return;
+  if (code === 'no-entry' && existsSync(root)) return;
+  policy.onWriteFailure(code);
 }
 
 /**
  * A `wasi:filesystem/types` descriptor: the shim's descriptor plus the host path it stands for,
  * which append-via-stream needs to open an O_APPEND file descriptor. Reads are delegated as they
- * are; writes and changes are checked against the policy and their failures reported.
+ * are; writes and changes are checked against the policy and their failures reported. Whatever
+ * a call throws reaches the guest as a wasi:filesystem error code (wasiErrorCode).
  */
 export class Descriptor {
   readonly #inner: ShimDescriptor;
@@ -151,12 +225,13 @@ export class Descriptor {
 
   /**
    * Opens the host's read fd for a descriptor just opened for reading (right after the shim's open
-   * of the same path succeeded). A regular file only: anything else keeps the shim's reads.
+   * of the same path succeeded). A regular file only: anything else keeps the shim's reads. The
+   * open is non-blocking, so a FIFO put in the file's place since the shim's open cannot stall it.
    */
   #openReadFd(): void {
     let fd: number;
     try {
-      fd = openSync(this.#hostPath, constants.O_RDONLY | (this.#followed ? 0 : constants.O_NOFOLLOW));
+      fd = openSync(this.#hostPath, constants.O_RDONLY | constants.O_NONBLOCK | (this.#followed ? 0 : constants.O_NOFOLLOW));
     } catch {
       return;
     }
@@ -172,14 +247,15 @@ export class Descriptor {
     closeSync(fd);
   }
 
-  /** Runs a write, create or change: refused under a read-only pin; a failure is reported, then thrown. */
+  /** Runs a write, create or change: refused under a read-only pin; a failure is reported, then thrown (as its error code). */
   #mutate<T>(change: () => T): T {
     try {
       if (this.#policy.readOnly) throw 'not-permitted';
       return change();
     } catch (err) {
-      reportFailure(this.#policy, this.#root, err);
-      throw err;
+      const code = wasiErrorCode(err);
+      reportFailure(this.#policy, this.#root, code);
+      throw code;
     }
   }
 
@@ -196,15 +272,16 @@ export class Descriptor {
       try {
         fd = openSync(this.#hostPath, constants.O_WRONLY | constants.O_APPEND | (this.#followed ? 0 : constants.O_NOFOLLOW));
       } catch (err) {
-        throw appendOpenError(err);
+        throw wasiErrorCode(err);
       }
-      return new AppendOutputStream(fd, (err) => this.#policy.onWriteFailure(appendOpenError(err)));
+      return new AppendOutputStream(fd, (err) => this.#policy.onWriteFailure(wasiErrorCode(err)));
     });
   }
 
   openAt(pathFlags: any, path: string, openFlags: any, descriptorFlags: any): Descriptor {
     // The shim validates the path (no absolute paths, no escaping the preopen) before opening.
     const open = (): Descriptor => {
+      refuseBlockingOpen(this.#inner, pathFlags, path, openFlags, descriptorFlags);
       const d = new Descriptor(
         this.#inner.openAt(pathFlags, path, openFlags, descriptorFlags),
         posix.join(this.#hostPath, path),
@@ -216,26 +293,26 @@ export class Descriptor {
       return d;
     };
     const writes = openFlags?.create || openFlags?.truncate || descriptorFlags?.write || descriptorFlags?.mutateDirectory;
-    return writes ? this.#mutate(open) : open();
+    return writes ? this.#mutate(open) : withErrorCode(open);
   }
 
   readViaStream(offset: bigint): unknown {
-    return this.#inner.readViaStream(offset);
+    return withErrorCode(() => this.#inner.readViaStream(offset));
   }
   writeViaStream(offset: bigint): unknown {
     return this.#mutate(() => this.#inner.writeViaStream(offset));
   }
   advise(offset: bigint, length: bigint, advice: unknown): void {
-    this.#inner.advise(offset, length, advice);
+    withErrorCode(() => this.#inner.advise(offset, length, advice));
   }
   syncData(): void {
-    this.#inner.syncData();
+    withErrorCode(() => this.#inner.syncData());
   }
   getFlags(): unknown {
-    return this.#inner.getFlags();
+    return withErrorCode(() => this.#inner.getFlags());
   }
   getType(): unknown {
-    return this.#inner.getType();
+    return withErrorCode(() => this.#inner.getType());
   }
   setSize(size: bigint): void {
     this.#mutate(() => this.#inner.setSize(size));
@@ -245,33 +322,44 @@ export class Descriptor {
   }
   /** Up to `length` bytes at `offset` and whether the end was reached (nothing read), as the shim answers. */
   read(length: bigint, offset: bigint): unknown {
-    if (this.#readFd < 0) return this.#inner.read(length, offset);
+    if (this.#readFd < 0) return this.#shimRead(length, offset);
     const buf = new Uint8Array(Number(length));
     let n: number;
     try {
       n = readSync(this.#readFd, buf, 0, buf.length, Number(offset));
     } catch (err) {
-      throw appendOpenError(err);
+      throw wasiErrorCode(err);
     }
     return [n === buf.length ? buf : buf.subarray(0, n), n === 0];
+  }
+  /**
+   * A read of a descriptor without the host's read fd (a directory, or a file the shim opened
+   * without read): a directory is `bad-descriptor`, as wasmtime answers (the shim would throw
+   * Node's EISDIR); anything else is the shim's read.
+   */
+  #shimRead(length: bigint, offset: bigint): unknown {
+    return withErrorCode(() => {
+      if (this.#inner.getType() === 'directory') throw 'bad-descriptor';
+      return this.#inner.read(length, offset);
+    });
   }
   write(buffer: Uint8Array, offset: bigint): unknown {
     return this.#mutate(() => this.#inner.write(buffer, offset));
   }
   readDirectory(): unknown {
-    return this.#inner.readDirectory();
+    return withErrorCode(() => this.#inner.readDirectory());
   }
   sync(): void {
-    this.#inner.sync();
+    withErrorCode(() => this.#inner.sync());
   }
   createDirectoryAt(path: string): void {
     this.#mutate(() => this.#inner.createDirectoryAt(path));
   }
   stat(): unknown {
-    return this.#inner.stat();
+    return withErrorCode(() => this.#inner.stat());
   }
   statAt(pathFlags: unknown, path: string): unknown {
-    return this.#inner.statAt(pathFlags, path);
+    return withErrorCode(() => this.#inner.statAt(pathFlags, path));
   }
   setTimesAt(pathFlags: unknown, path: string, atime: unknown, mtime: unknown): void {
     this.#mutate(() => this.#inner.setTimesAt(pathFlags, path, atime, mtime));
@@ -280,7 +368,7 @@ export class Descriptor {
     this.#mutate(() => this.#inner.linkAt(oldPathFlags, oldPath, Descriptor.#unwrap(newDescriptor), newPath));
   }
   readlinkAt(path: string): unknown {
-    return this.#inner.readlinkAt(path);
+    return withErrorCode(() => this.#inner.readlinkAt(path));
   }
   removeDirectoryAt(path: string): void {
     this.#mutate(() => this.#inner.removeDirectoryAt(path));
@@ -298,10 +386,10 @@ export class Descriptor {
     return other === this;
   }
   metadataHash(): unknown {
-    return this.#inner.metadataHash();
+    return withErrorCode(() => this.#inner.metadataHash());
   }
   metadataHashAt(pathFlags: unknown, path: string): unknown {
-    return this.#inner.metadataHashAt(pathFlags, path);
+    return withErrorCode(() => this.#inner.metadataHashAt(pathFlags, path));
   }
   [symbolDispose](): void {
     if (this.#readFd >= 0) {
@@ -313,8 +401,22 @@ export class Descriptor {
       }
       this.#readFd = -1;
     }
-    this.#inner[symbolDispose]?.();
+    try {
+      this.#inner[symbolDispose]?.();
+    } catch {
+      // a drop cannot fail: nothing the guest can do about a failed close
+    }
   }
+}
+
+/**
+ * `filesystem-error-code`: the code of a stream error's cause (the shim's io error carries it as
+ * `payload`), by the same mapping as every other error here; none for an error without a cause.
+ * (The shim's own throws its cause, a Node Error, when it has no code for it.)
+ */
+function filesystemErrorCode(err: unknown): string | undefined {
+  const payload = (err as { payload?: unknown } | null)?.payload;
+  return payload === undefined || payload === null ? undefined : wasiErrorCode(payload);
 }
 
 /** The `wasi:filesystem` namespace a WASIShim accepts (`filesystem` + `sandbox.preopens`). */
@@ -336,7 +438,7 @@ export function createAppendFilesystem(options: Partial<PinPolicy> = {}): Append
     types: {
       Descriptor,
       DirectoryEntryStream: shimFilesystemTypes.DirectoryEntryStream,
-      filesystemErrorCode: (err: unknown) => shimFilesystemTypes.filesystemErrorCode(err),
+      filesystemErrorCode,
     },
     createPreopens(preopens) {
       const entries: Array<[Descriptor, string]> = Object.entries(preopens).map(([guestPath, hostPath]) => {

@@ -1,12 +1,20 @@
 // The Node host's filesystem for components: append-via-stream on an O_APPEND descriptor (a write
-// always lands at the end of the file, whoever else wrote since), and the read-only pin.
+// always lands at the end of the file, whoever else wrote since), the read-only pin, and what the
+// guest gets when a pin file is not a file: error codes, never a Node error, and no open that blocks.
 
-import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import t, { type Test } from 'tap';
 import { io } from '@bytecodealliance/preview2-shim';
-import { AppendOutputStream, createAppendFilesystem, MAX_BLOCKING_WRITE_BYTES } from '../src/append-fs.js';
+import { AppendOutputStream, createAppendFilesystem, MAX_BLOCKING_WRITE_BYTES, wasiErrorCode } from '../src/append-fs.js';
+
+/** Opens paths in a child process (fixtures/open-in-child.ts), so an open that blocks is a timeout. */
+const OPEN_IN_CHILD = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'open-in-child.ts');
+const TSX_ARGS = ['--import=tsx', '--conditions=sentinel-wasi-source'];
 
 const bytes = (text: string): Uint8Array => new TextEncoder().encode(text);
 const symbolDispose = (Symbol as unknown as { dispose?: symbol }).dispose ?? Symbol.for('dispose');
@@ -149,7 +157,94 @@ t.test('a file opened for reading: positioned reads of the file opened, on the h
   t.same([...(reopened.read(8n, 0n) as [Uint8Array])[0]], [7, 7, 7]);
   file[symbolDispose]();
   reopened[symbolDispose]();
-  // A directory opened for reading keeps the shim's answer to a read.
+  // A directory opened for reading: its read is refused with an error code (the next test).
   const logDir = pin.openAt({}, 'log', {}, { read: true });
-  t.ok(thrownBy(() => logDir.read(4n, 0n)) !== undefined, 'reading a directory fails');
+  t.equal(thrownBy(() => logDir.read(4n, 0n)), 'bad-descriptor', 'reading a directory fails');
+});
+
+t.test('a directory where a file is read (map/ made by hand): the open succeeds, a read is bad-descriptor as wasmtime answers, never a Node error', async (t) => {
+  const { dir, pin, failures } = pinWith(t);
+  mkdirSync(join(dir, 'map'));
+  const map = pin.openAt({}, 'map', {}, { read: true });
+  t.equal(map.getType(), 'directory');
+  t.equal(thrownBy(() => map.read(64n, 0n)), 'bad-descriptor', 'the first read (the header)');
+  t.equal(thrownBy(() => map.read(4096n, 64n)), 'bad-descriptor', 'and any other');
+  t.equal(map.stat().type, 'directory');
+  // A read stream of it fails its first read as a stream error the guest can catch (not a trap).
+  const stream = map.readViaStream(0n);
+  const streamFailure = thrownBy(() => stream.blockingRead(16n)) as any;
+  t.equal(streamFailure?.tag, 'last-operation-failed');
+  t.equal(createAppendFilesystem().types.filesystemErrorCode(streamFailure.val), 'is-directory');
+  stream[symbolDispose]();
+  t.equal(thrownBy(() => pin.read(4n, 0n)), 'bad-descriptor', 'the preopen itself');
+  map[symbolDispose]();
+  t.same(failures, [], 'a failed read is not a failed write');
+});
+
+t.test('what the shim throws as a Node error reaches the guest as an error code', async (t) => {
+  const { dir, pin, failures } = pinWith(t);
+  writeFileSync(join(dir, 'log/h.seg'), 'data');
+  const file = pin.openAt({}, 'log/h.seg', {}, { read: true, write: true });
+  file[symbolDispose](); // the shim's file resource is gone: its worker answers Node's EBADF
+  t.equal(thrownBy(() => file.read(4n, 0n)), 'bad-descriptor');
+  t.equal(thrownBy(() => file.getType()), 'bad-descriptor');
+  t.equal(thrownBy(() => file.stat()), 'bad-descriptor');
+  t.equal(thrownBy(() => file.metadataHash()), 'bad-descriptor');
+  t.equal(thrownBy(() => file.write(bytes('x'), 0n)), 'bad-descriptor');
+  t.equal(thrownBy(() => file.setSize(0n)), 'bad-descriptor');
+  t.same(failures, ['bad-descriptor', 'bad-descriptor'], 'failed writes are reported by their code');
+  t.doesNotThrow(() => file[symbolDispose](), 'a second drop is quiet');
+});
+
+t.test('filesystem-error-code: the cause by the same mapping; an unknown one is io, no cause is none', async (t) => {
+  const { types } = createAppendFilesystem();
+  const ioError = (payload: unknown) => new (io as any).error.Error(payload);
+  t.equal(types.filesystemErrorCode(ioError(Object.assign(new Error('x'), { code: 'ENOSPC' }))), 'insufficient-space');
+  t.equal(types.filesystemErrorCode(ioError(Object.assign(new Error('x'), { code: 'EMFILE' }))), 'insufficient-memory', 'the shim throws this one');
+  t.equal(types.filesystemErrorCode(ioError(Object.assign(new Error('x'), { code: 'E_SOMETHING_ELSE' }))), 'io');
+  t.equal(types.filesystemErrorCode(ioError(undefined)), undefined);
+  t.equal(wasiErrorCode('no-entry'), 'no-entry', 'a code is kept');
+  t.equal(wasiErrorCode(new TypeError('no code')), 'io');
+});
+
+t.test('a read-only open of a device is refused (unsupported) before it is opened; a write open of one still works', async (t) => {
+  const fs = createAppendFilesystem();
+  const [[dev]] = fs.createPreopens({ '/dev': '/dev' }).getDirectories() as [[any, string]];
+  t.equal(thrownBy(() => dev.openAt({ symlinkFollow: true }, 'null', {}, { read: true })), 'unsupported');
+  t.equal(thrownBy(() => dev.openAt({ symlinkFollow: true }, 'zero', {}, {})), 'unsupported', 'no flags is a read-only open too');
+  t.equal(dev.openAt({ symlinkFollow: true }, 'null', {}, write).getType(), 'character-device');
+});
+
+t.test('a FIFO (or a socket) where a file is read: refused with unsupported before anything opens it, no hang', async (t) => {
+  const { dir } = pinWith(t);
+  execFileSync('mkfifo', [join(dir, 'map')]);
+  symlinkSync('map', join(dir, 'map-link'));
+  const socketServer = createServer();
+  await new Promise<void>((resolve) => socketServer.listen(join(dir, 'sock'), resolve));
+  t.teardown(() => socketServer.close());
+  const opens = [
+    { path: 'map' },
+    { path: 'map', follow: true },
+    { path: 'map-link', follow: true },
+    { path: 'map-link' },
+    { path: 'sock' },
+    { path: 'map', write: true },
+  ];
+  const started = Date.now();
+  // SIGKILL: a child blocked in an open never runs the SIGTERM handler tsx installs.
+  const child = spawnSync(process.execPath, [...TSX_ARGS, OPEN_IN_CHILD, dir, JSON.stringify(opens)], { encoding: 'utf8', timeout: 20_000, killSignal: 'SIGKILL' });
+  t.equal(child.signal, null, `the child was not killed by the 20 s timeout (an open blocked): ${child.stderr}`);
+  t.equal(child.status, 0, child.stderr);
+  t.ok(Date.now() - started < 20_000);
+  t.same(child.status === 0 ? JSON.parse(child.stdout) : child.stdout, {
+    opens: [
+      'unsupported', // lstat: a FIFO
+      'unsupported', // stat: a FIFO
+      'unsupported', // a symlink followed to a FIFO
+      'loop', // a symlink not followed: the open itself refuses it (O_NOFOLLOW)
+      'unsupported', // a socket
+      'unsupported', // a write open of a FIFO blocks too, until a reader comes
+    ],
+    failures: ['unsupported'],
+  });
 });

@@ -1,0 +1,85 @@
+// The replay example under the Node host with something that is not a file at <pin>/map (a
+// directory or a FIFO, as a user may leave there): the filter cannot read the map and fails open,
+// so the run exits 0 and writes the same records as with no map at all. Before the host's
+// filesystem answered these with error codes, the directory trapped the component (Node's EISDIR
+// reached the guest as an Error) and the FIFO's open blocked the host for good. Each run has a
+// deadline (`timeout -s KILL`), so a blocking open fails the test instead of hanging it.
+
+import { execFileSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import t from 'tap';
+import { RecordKind } from '@sentinel-wasi/protocol';
+import { envFlags, NODE_HOST_CACHE, prepareUnderNode, type GuestRun } from '../helpers/node-host.js';
+import { CLI_BIN, exampleComponent, runProcess, tempPin, type ProcessResult } from '../helpers/repo.js';
+import { scanPin, toObject } from '../helpers/segments.js';
+import { expectedAggregates, makeTraffic, toTsv } from '../helpers/traffic.js';
+
+const START_MS = 1_764_000_000_000;
+/** Far above a run's few hundred ms (the component is transpiled before the runs start). */
+const RUN_DEADLINE_S = 60;
+/** How `timeout -s KILL` reports a run it killed (124; 128 + 9 on some systems). */
+const KILLED: ReadonlySet<number> = new Set([124, 137]);
+
+/** `sentinel-wasi run` as runUnderNode starts it, under a deadline (a blocked open is killed, not waited on). */
+function runWithDeadline(run: GuestRun & { pin: string }): Promise<ProcessResult> {
+  return runProcess('timeout', [
+    '-s',
+    'KILL',
+    String(RUN_DEADLINE_S),
+    process.execPath,
+    CLI_BIN,
+    'run',
+    run.component,
+    '--pin',
+    run.pin,
+    ...envFlags(run.env),
+    '--cache-dir',
+    NODE_HOST_CACHE,
+    '--',
+    ...(run.args ?? []),
+  ], { stdin: run.stdin });
+}
+
+/** The replay summary line on stderr: records read and dropped, frames written. */
+function summary(stderr: string): { records: number; framesWritten: number; dropped: number } | null {
+  const m = /replay: \d+ lines, (\d+) records, \d+ bad lines, (\d+) frames written, (\d+) records dropped/.exec(stderr);
+  return m === null ? null : { records: Number(m[1]), framesWritten: Number(m[2]), dropped: Number(m[3]) };
+}
+
+const component = exampleComponent('replay');
+const lines = makeTraffic(400, { seed: 21, startMs: START_MS, seconds: 3 });
+const blocks = lines.filter((l) => l.outcome === 'block').length;
+const expected = toObject(expectedAggregates(lines));
+
+const cases: Array<{ name: string; makeMap(pin: string): void }> = [
+  { name: 'no map (the baseline)', makeMap: () => {} },
+  { name: 'a directory at <pin>/map', makeMap: (pin) => mkdirSync(join(pin, 'map')) },
+  { name: 'a FIFO at <pin>/map', makeMap: (pin) => execFileSync('mkfifo', [join(pin, 'map')]) },
+];
+
+t.before(() => prepareUnderNode(component));
+
+for (const c of cases) {
+  t.test(`node: ${c.name}: exit 0, and every record written, as with no map`, async (t) => {
+    const pin = await tempPin(t, 'replay-map');
+    c.makeMap(pin);
+    const started = Date.now();
+    const result = await runWithDeadline({ component, pin, args: ['--writer', 'w1'], stdin: toTsv(lines) });
+    t.notOk(KILLED.has(result.code), `not killed at the ${RUN_DEADLINE_S} s deadline (a blocked run is)`);
+    t.equal(result.code, 0, result.stderr);
+    t.ok(Date.now() - started < RUN_DEADLINE_S * 1000);
+    t.notMatch(result.stderr, /the component failed|EISDIR/, 'no trap');
+    t.notMatch(result.stderr, /operations on the pin failed/, 'a map that cannot be read is not a failed write');
+    const s = summary(result.stderr);
+    t.same(s === null ? null : { records: s.records, dropped: s.dropped }, { records: lines.length, dropped: 0 });
+    const scan = scanPin(pin);
+    t.ok(scan.segments.length >= 1 && scan.segments.every((f) => f.endsWith('-w1.seg')), `segments: ${scan.segments.join(', ')}`);
+    t.equal(scan.framesRead, s?.framesWritten, 'every frame written is read back');
+    t.same({ skipped: scan.framesSkipped, incomplete: scan.incompleteTails, rejected: scan.recordsRejected },
+      { skipped: 0, incomplete: 0, rejected: 0 });
+    t.same({ call: scan.byKind[RecordKind.CALL] ?? 0, block: scan.byKind[RecordKind.BLOCK] ?? 0, pass: scan.byKind[RecordKind.PASS] ?? 0 },
+      { call: lines.length - blocks, block: blocks, pass: 0 });
+    t.same(toObject(scan.aggregates), expected, 'the aggregates equal the input');
+  });
+}
