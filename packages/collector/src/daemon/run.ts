@@ -16,6 +16,7 @@ import type { Logger } from 'pino';
 import { dashboardHeartbeat, type DashboardOptions } from './dashboard-wiring.js';
 import { startHttpServer as defaultStartHttp, type HttpServerOptions, type RunningHttpServer } from '../http/server.js';
 import { acquireLock, type PinLock } from '../pin/lock.js';
+import { removeLeftoverTemps } from '../pin/leftover-temps.js';
 import { ensurePin } from '../pin/pin.js';
 import { checkPinSafety } from '../pin/pin-safety.js';
 import { writeFileSafely } from '../pin/safe-write.js';
@@ -80,6 +81,7 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
   const { paths } = ensurePin(options.pinDir, options.app);
   checkPinSafety(paths, { allowShared: options.allowSharedPin === true });
   const lock: PinLock = acquireLock(paths.lock);
+  const leftoverTemps = removeLeftoverTemps(paths);
   const controlTickMs = Math.min(options.controlTickMs ?? MAX_CONTROL_TICK_MS, MAX_CONTROL_TICK_MS);
   let collector: Collector;
   let flow: FlowControl;
@@ -107,7 +109,7 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
     throw err;
   }
   const r = collector.restored;
-  log.info({ pin: paths.pinDir, app: collector.app, fromCheckpoint: r.fromCheckpoint, removedMetricFiles: r.removedMetricFiles, truncatedMetricBytes: r.truncatedMetricBytes, warmStartLines: r.warmStartLines, lastSealedSec: collector.store.lastSealedSec }, 'collector started');
+  log.info({ pin: paths.pinDir, app: collector.app, fromCheckpoint: r.fromCheckpoint, removedMetricFiles: r.removedMetricFiles, truncatedMetricBytes: r.truncatedMetricBytes, warmStartLines: r.warmStartLines, lastSealedSec: collector.store.lastSealedSec, removedTempFiles: leftoverTemps }, 'collector started');
 
   let stopped = false;
   let lastCheckpointMs = now();
