@@ -3,7 +3,9 @@
 // - the seconds of the pending rows its checkpoint holds (a collector keeps the last seconds open
 //   for late records, so a stop leaves up to a grace period's worth unsealed), none of whose lines
 //   are in the log yet, and the seconds of its late rows, whose lines ARE in the log but which have
-//   extra late lines still to write; both are written at its next start;
+//   extra late lines still to write; both are written at its next start. Seconds whose lines a
+//   collector killed after its last checkpoint had written already (past the checkpoint's metric-log
+//   position: the next start cuts and writes them again, once) are not named;
 // - the bytes of the segments in `<pin>/log` past the offsets its checkpoint records (a segment it
 //   does not list counts from 0, one under another inode too): records it had not read, or had read
 //   but not checkpointed (a SIGKILL), which it reads when it starts again. Only stat: no segment is
@@ -11,10 +13,10 @@
 // A missing checkpoint leaves only the bytes (all of them are read at the next start); an unreadable
 // one gives no note: the collector itself reports that when it starts.
 
-import { lstatSync, readdirSync, readFileSync } from 'node:fs';
+import { closeSync, fstatSync, lstatSync, openSync, readdirSync, readFileSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseSegmentName } from '@sentinel-wasi/protocol/encode';
-import { escapeResource, formatDateTime } from '../metriclog/line.js';
+import { escapeResource, formatDateTime, parseFatLine } from '../metriclog/line.js';
 import { MAX_SEGMENT_APPEND_SEC, MAX_SEGMENT_BYTES } from '../ingest/tailer.js';
 import { pinPaths } from '../pin/pin.js';
 
@@ -41,7 +43,10 @@ export interface UnwrittenFilter {
   toMs?: number;
 }
 
-type CheckpointDoc = { segments?: unknown; store?: { pending?: unknown; late?: unknown } } | null;
+type CheckpointDoc = { segments?: unknown; metricLog?: unknown; store?: { pending?: unknown; late?: unknown } } | null;
+
+/** Most bytes of the metric log's tail read to find the seconds written after the last checkpoint. */
+const MAX_TAIL_BYTES = 4 * 1024 * 1024;
 
 /** What the pin's checkpoint and segments say is not in the metric log yet; undefined when the checkpoint cannot be read. */
 export function unwrittenOf(pinDir: string, filter: UnwrittenFilter = {}): Unwritten | undefined {
@@ -54,11 +59,46 @@ export function unwrittenOf(pinDir: string, filter: UnwrittenFilter = {}): Unwri
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') return undefined;
     checkpointFound = false;
   }
-  const openSeconds = secondsWithRows(doc?.store?.pending, filter);
+  // Seconds a collector killed after its last checkpoint had already written are in the log (the
+  // next start cuts that tail and writes them again, once): not named as missing.
+  const written = secondsPastCheckpoint(paths.metricDir, doc?.metricLog);
+  const openSeconds = secondsWithRows(doc?.store?.pending, filter).filter((sec) => !written.has(sec));
   const open = new Set(openSeconds);
-  const lateSeconds = secondsWithRows(doc?.store?.late, filter).filter((sec) => !open.has(sec));
+  const lateSeconds = secondsWithRows(doc?.store?.late, filter).filter((sec) => !open.has(sec) && !written.has(sec));
   const unreadBytes = unreadSegmentBytes(paths.logDir, checkpointedOffsets(doc?.segments), filter.fromMs);
   return { openSeconds, lateSeconds, unreadBytes, logDir: paths.logDir, checkpointFound };
+}
+
+/**
+ * The seconds of the metric-log lines written after the checkpoint's position in its current file
+ * (a collector killed between a seal and its next checkpoint); empty when there are none or the
+ * position cannot be read.
+ */
+function secondsPastCheckpoint(metricDir: string, position: unknown): Set<number> {
+  const seconds = new Set<number>();
+  const p = position as { file?: unknown; sizeBytes?: unknown } | null | undefined;
+  if (typeof p?.file !== 'string' || p.file.includes('/') || !Number.isSafeInteger(p.sizeBytes)) return seconds;
+  let fd: number;
+  try {
+    fd = openSync(join(metricDir, p.file), 'r');
+  } catch {
+    return seconds;
+  }
+  try {
+    const from = p.sizeBytes as number;
+    const length = Math.min(Math.max(0, fstatSync(fd).size - from), MAX_TAIL_BYTES);
+    const buf = Buffer.alloc(length);
+    const n = length === 0 ? 0 : readSync(fd, buf, 0, length, from);
+    for (const text of buf.subarray(0, n).toString('utf8').split('\n')) {
+      const line = text === '' ? null : parseFatLine(text);
+      if (line !== null) seconds.add(Math.floor(line.timestampMs / 1000));
+    }
+  } catch {
+    // unreadable: nothing known past the checkpoint
+  } finally {
+    closeSync(fd);
+  }
+  return seconds;
 }
 
 /** The distinct seconds (ascending) of a checkpoint's batch list with at least one row the filter keeps. */

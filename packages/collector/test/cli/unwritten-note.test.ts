@@ -5,11 +5,11 @@
 // read and a checkpoint, or records never read): exact notes for known checkpoints and files.
 process.env.TZ = 'UTC';
 import t from 'tap';
-import { mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makePinHeader, segmentName } from '@sentinel-wasi/protocol';
-import { metricLogBaseName } from '../../src/metriclog/line.js';
+import { formatFatLine, metricLogBaseName } from '../../src/metriclog/line.js';
 import { line, writeMetricFile } from '../metriclog-read/fixture.js';
 import { runCli } from './run-cli.js';
 
@@ -135,4 +135,15 @@ t.test('no checkpoint yet: all the bytes of the segments are named, in E_NO_DATA
   );
   rmSync(join(pin, 'log'), { recursive: true });
   t.equal((await runCli('stats', '--pin', pin)).stderr, `sentinel-wasi stats: no collector runs for ${pin} and its metric log (${join(pin, 'collector', 'metrics')}) is empty (E_NO_DATA)\n`, 'no log directory: nothing to name');
+});
+
+t.test('killed after writing a sealed second but before checkpointing it: that second is in the log, not named', async (t) => {
+  const pin = makePin('past-checkpoint');
+  const file = join(pin, 'collector', 'metrics', `${base}.2025-11-26`);
+  const sizeBytes = statSync(file).size;
+  appendFileSync(file, formatFatLine(line(T + 1000, 'a', 2, { rtMs: 4 }))); // sealed and written, then SIGKILL
+  const store = { lastSealedSec: SEC, pending: [{ sec: SEC + 1, rows: [row('a')] }, { sec: SEC + 2, rows: [row('a')] }], late: [] };
+  writeFileSync(join(pin, 'collector', 'checkpoint.json'), JSON.stringify({ version: 1, atMs: T + 1500, segments: [], metricLog: { file: `${base}.2025-11-26`, sizeBytes, idxBytes: 0 }, store }));
+  const r = await runCli('stats', '--pin', pin);
+  t.equal(r.stderr, 'sentinel-wasi stats: the collector stopped with 1 second not yet in the metric log (2025-11-26 01:20:02): its checkpoint holds it, and it is written when the collector starts again\n');
 });
