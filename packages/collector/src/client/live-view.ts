@@ -15,8 +15,7 @@ import { MetricSearcher } from '../metriclog/search.js';
 import { TOTAL_RESOURCE } from '../stats/store.js';
 import { findCollector, getJson, type CollectorPresence } from './daemon.js';
 import { QueryError } from './errors.js';
-import { pinPaths } from '../pin/pin.js';
-import { osReason } from '../pin/os-error.js';
+import { accessError, PinError, pinPaths } from '../pin/pin.js';
 import { unwrittenNote, unwrittenOf } from './unwritten-seconds.js';
 import { collectorJsonAll, collectorJsonOne, loggedJsonAll, loggedJsonOne, loggedNode, type LoggedResource, type StatsNode } from './stats-json.js';
 
@@ -100,7 +99,8 @@ function appOfPin(pinDir: string): string {
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     if (e.code === 'ENOENT') throw new QueryError('E_NO_PIN', `${pinDir} is not a pin directory (no PIN file); run 'sentinel-wasi init --pin ${pinDir}' first`);
-    if (e.code === 'EACCES' || e.code === 'EPERM') throw new QueryError('E_PIN_ACCESS', `cannot read ${join(pinDir, PinLayout.header)}: ${osReason(e)}`);
+    const access = accessError(e, `read ${join(pinDir, PinLayout.header)}`, pinDir);
+    if (access instanceof PinError) throw new QueryError(access.code, access.message);
     throw new QueryError(typeof e.code === 'string' ? e.code : 'E_BAD_PIN', `cannot read ${join(pinDir, PinLayout.header)}: ${e.message}`);
   }
 }

@@ -73,7 +73,7 @@ export function defaultAppName(pinDir: string): string {
  * EACCES or EPERM as E_PIN_ACCESS: "cannot <what>: EACCES: permission denied (this user is uid N;
  * <pinDir> belongs to uid M)", the owner named when it is another user; any other error as it is.
  */
-function accessError(err: unknown, what: string, pinDir: string): unknown {
+export function accessError(err: unknown, what: string, pinDir: string): unknown {
   const code = (err as NodeJS.ErrnoException).code;
   if (code !== 'EACCES' && code !== 'EPERM') return err;
   const uid = effectiveUid();

@@ -62,6 +62,12 @@ t.test('a pin this user may not read: E_PIN_ACCESS naming the file, the user and
   });
   const owner = asRoot ? `; ${pin} belongs to uid 0` : '';
   t.same([r.status, r.stdout, r.stderr], [1, '', `sentinel-wasi init: cannot read ${join(pin, 'PIN')}: EACCES: permission denied (this user is uid ${uid}${owner}) (E_PIN_ACCESS)\n`]);
+  // stats reads the PIN the same way and says the same.
+  const s = spawnSync('env', ['-i', `PATH=${process.env.PATH ?? '/usr/bin:/bin'}`, process.execPath, '--import', 'tsx', '--conditions=sentinel-wasi-source', CLI, 'stats', '--pin', pin], {
+    encoding: 'utf8',
+    ...(asRoot ? { uid, gid: 65534 } : {}),
+  });
+  t.same([s.status, s.stdout, s.stderr], [1, '', `sentinel-wasi stats: cannot read ${join(pin, 'PIN')}: EACCES: permission denied (this user is uid ${uid}${owner}) (E_PIN_ACCESS)\n`]);
   if (!asRoot) chmodSync(join(pin, 'PIN'), 0o600);
   t.equal(JSON.parse(readFileSync(join(pin, 'PIN'), 'utf8')).app, 'app', 'the pin is left as it was');
 });
