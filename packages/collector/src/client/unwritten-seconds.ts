@@ -13,10 +13,11 @@
 // A missing checkpoint leaves only the bytes (all of them are read at the next start); an unreadable
 // one gives no note: the collector itself reports that when it starts.
 
-import { closeSync, fstatSync, lstatSync, openSync, readdirSync, readFileSync, readSync } from 'node:fs';
+import { lstatSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseSegmentName } from '@sentinel-wasi/protocol/encode';
 import { escapeResource, formatDateTime, parseFatLine } from '../metriclog/line.js';
+import { readUpTo } from '../metriclog/read-range.js';
 import { MAX_SEGMENT_APPEND_SEC, MAX_SEGMENT_BYTES } from '../ingest/tailer.js';
 import { pinPaths } from '../pin/pin.js';
 
@@ -78,25 +79,16 @@ function secondsPastCheckpoint(metricDir: string, position: unknown): Set<number
   const seconds = new Set<number>();
   const p = position as { file?: unknown; sizeBytes?: unknown } | null | undefined;
   if (typeof p?.file !== 'string' || p.file.includes('/') || !Number.isSafeInteger(p.sizeBytes)) return seconds;
-  let fd: number;
+  const from = p.sizeBytes as number;
+  let tail: Buffer;
   try {
-    fd = openSync(join(metricDir, p.file), 'r');
+    tail = readUpTo(join(metricDir, p.file), from + MAX_TAIL_BYTES, from);
   } catch {
-    return seconds;
+    return seconds; // unreadable: nothing known past the checkpoint
   }
-  try {
-    const from = p.sizeBytes as number;
-    const length = Math.min(Math.max(0, fstatSync(fd).size - from), MAX_TAIL_BYTES);
-    const buf = Buffer.alloc(length);
-    const n = length === 0 ? 0 : readSync(fd, buf, 0, length, from);
-    for (const text of buf.subarray(0, n).toString('utf8').split('\n')) {
-      const line = text === '' ? null : parseFatLine(text);
-      if (line !== null) seconds.add(Math.floor(line.timestampMs / 1000));
-    }
-  } catch {
-    // unreadable: nothing known past the checkpoint
-  } finally {
-    closeSync(fd);
+  for (const text of tail.toString('utf8').split('\n')) {
+    const line = text === '' ? null : parseFatLine(text);
+    if (line !== null) seconds.add(Math.floor(line.timestampMs / 1000));
   }
   return seconds;
 }

@@ -4,10 +4,10 @@
 // restarted. Per-origin nodes and min RT are not in the metric log and start empty; seconds in an
 // earlier (rolled) file are not read back.
 
-import { closeSync, openSync, readSync, fstatSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeIndex, indexPathOf } from '../metriclog/layout.js';
 import { parseFatLine } from '../metriclog/line.js';
+import { readUpTo } from '../metriclog/read-range.js';
 import type { MetricLogPosition } from '../metriclog/writer.js';
 import type { StatsStore } from '../stats/store.js';
 
@@ -39,23 +39,5 @@ export function warmStart(store: StatsStore, metricDir: string, position: Metric
     return lines;
   } catch {
     return 0; // a missing or unreadable file only means colder windows
-  }
-}
-
-/** Bytes [fromBytes, min(limitBytes, size)) of a file. */
-function readUpTo(path: string, limitBytes: number, fromBytes = 0): Buffer {
-  const fd = openSync(path, 'r');
-  try {
-    const length = Math.max(0, Math.min(limitBytes, fstatSync(fd).size) - fromBytes);
-    const buf = Buffer.alloc(length);
-    let done = 0;
-    while (done < length) {
-      const n = readSync(fd, buf, done, length - done, fromBytes + done);
-      if (n <= 0) break;
-      done += n;
-    }
-    return buf.subarray(0, done);
-  } finally {
-    closeSync(fd);
   }
 }

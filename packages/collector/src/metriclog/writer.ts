@@ -16,8 +16,9 @@
 
 import { closeSync, constants, fsync as fsyncCb, fsyncSync, ftruncateSync, openSync, readSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { compareMetricFiles, decodeIndexRecord, encodeIndexRecord, INDEX_RECORD_BYTES, indexPathOf, listMetricFiles, metricFileName, metricLogBaseName, parseMetricFileName, type MetricFile } from './layout.js';
+import { compareMetricFiles, decodeIndex, decodeIndexRecord, encodeIndexRecord, INDEX_RECORD_BYTES, indexPathOf, listMetricFiles, metricFileName, metricLogBaseName, parseMetricFileName, type MetricFile } from './layout.js';
 import { formatDate, formatFatLine } from './line.js';
+import { readUpTo } from './read-range.js';
 import type { SecondLine } from '../stats/types.js';
 
 /** 'a' and 'a+' that never follow a link at the file's name (ELOOP instead). */
@@ -148,16 +149,7 @@ export class MetricLogWriter {
    */
   newestIndexedSec(): number {
     if (this.file === null || this.idxBytes < INDEX_RECORD_BYTES) return -1;
-    const buf = Buffer.alloc(this.idxBytes);
-    let done = 0;
-    while (done < buf.length) {
-      const n = readSync(this.idxFd, buf, done, buf.length - done, done);
-      if (n <= 0) break;
-      done += n;
-    }
-    let newest = -1;
-    for (let p = 0; p + INDEX_RECORD_BYTES <= done; p += INDEX_RECORD_BYTES) newest = Math.max(newest, decodeIndexRecord(buf.subarray(p, p + INDEX_RECORD_BYTES)).epochSec);
-    return newest;
+    return decodeIndex(readUpTo(indexPathOf(this.file.path), this.idxBytes)).reduce((newest, e) => Math.max(newest, e.epochSec), -1);
   }
 
   /** Where the next line would go (null before the first file exists). */
