@@ -2,7 +2,7 @@
 // never an unhandled 'error' event (a stack trace): the writer learns of it and stops. EPIPE — the
 // reader closed the pipe, as `| head` does — is the normal end of the output: the command ends
 // quietly with exit 0, as Unix tools do. Any other write error (a full disk, say) is E_STDOUT:
-// one line on stderr, exit 1.
+// one line on stderr, exit 1. Notes (noteOnceEach) go to stderr, each text once per command run.
 
 import { QueryError } from './errors.js';
 
@@ -46,4 +46,17 @@ export async function writeOutput(io: { stdout: OutputStream; stderr: OutputStre
   if (err === undefined) return true;
   if (readerGone(err)) return false;
   throw new QueryError('E_STDOUT', `cannot write to stdout: ${err.message}`);
+}
+
+/**
+ * The notes of a command that may render many times (`stats --watch`, `top`): each text written
+ * once to stderr as `sentinel-wasi <command>: <text>`, never again in that run.
+ */
+export function noteOnceEach(stderr: OutputStream, command: string): (message: string) => void {
+  const noted = new Set<string>();
+  return (message) => {
+    if (noted.has(message)) return;
+    noted.add(message);
+    stderr.write(`sentinel-wasi ${command}: ${message}\n`);
+  };
 }

@@ -3,7 +3,7 @@
 // session stop at the first failed write, and top restores nothing on a stream that failed.
 import t from 'tap';
 import { Writable } from 'node:stream';
-import { writeOutput } from '../../src/client/output.js';
+import { noteOnceEach, writeOutput } from '../../src/client/output.js';
 import { refreshLoop } from '../../src/client/refresh.js';
 import { runScreen } from '../../src/client/top-screen.js';
 
@@ -48,4 +48,13 @@ t.test('top: a failed write ends the session with exit 0; a failed terminal gets
   const tty = Object.assign(failing('EIO', 2), { isTTY: true, columns: 80, rows: 24 });
   t.equal(await runScreen({ out: tty, intervalMs: 1, render: async () => 'frame\n', onKey: () => {} }), 0);
   t.equal(tty.text, '\x1b[?1049h\x1b[?25l\x1b[H\x1b[2Jframe\n', 'alternate screen, one frame; nothing written after the failure');
+});
+
+t.test('noteOnceEach: each note once per run, with the command prefix', async (t) => {
+  const written: string[] = [];
+  const note = noteOnceEach({ write: (text: string) => written.push(text) }, 'stats');
+  note('the collector stopped with 1 second not yet in the metric log');
+  note('the collector stopped with 1 second not yet in the metric log');
+  note('another');
+  t.same(written, ['sentinel-wasi stats: the collector stopped with 1 second not yet in the metric log\n', 'sentinel-wasi stats: another\n']);
 });

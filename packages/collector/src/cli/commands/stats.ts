@@ -5,7 +5,7 @@ import { UsageError, type Command } from '../command.js';
 import { intOption, parseOptions, str } from '../../client/args.js';
 import { figuresTable } from '../../client/figures-table.js';
 import { loadLiveView, type ViewRequest } from '../../client/live-view.js';
-import { writeOutput } from '../../client/output.js';
+import { noteOnceEach, writeOutput } from '../../client/output.js';
 import { refreshLoop } from '../../client/refresh.js';
 
 const HELP = `Usage: sentinel-wasi stats --pin DIR [--resource R] [--url URL] [--json] [--watch [--interval MS]]
@@ -53,13 +53,7 @@ export const statsCommand: Command = {
     if (v.interval !== undefined && v.watch !== true) throw new UsageError('--interval only applies with --watch');
     const resource = str(v, 'resource');
     if (resource === '') throw new UsageError('--resource needs a name');
-    const noted = new Set<string>();
-    const note = (m: string): void => {
-      if (noted.has(m)) return; // once each with --watch
-      noted.add(m);
-      io.stderr.write(`sentinel-wasi stats: ${m}\n`);
-    };
-    const req: ViewRequest = { pinDir: pinDir ?? '', url, resource, note };
+    const req: ViewRequest = { pinDir: pinDir ?? '', url, resource, note: noteOnceEach(io.stderr, 'stats') };
     const render = async (): Promise<string> => {
       const view = await loadLiveView(req);
       if (v.json === true) return JSON.stringify(view.json, null, 2) + '\n';

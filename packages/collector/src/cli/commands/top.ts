@@ -7,7 +7,7 @@ import type { Command } from '../command.js';
 import { intOption, parseOptions, str } from '../../client/args.js';
 import { UsageError } from '../command.js';
 import { loadLiveView } from '../../client/live-view.js';
-import { catchWriteErrors, tryWrite } from '../../client/output.js';
+import { catchWriteErrors, noteOnceEach, tryWrite } from '../../client/output.js';
 import { runScreen, type ScreenOut } from '../../client/top-screen.js';
 import { isSortKey, nextSortKey, SORT_KEYS, topFrame, type SortKey } from '../../client/top-view.js';
 
@@ -65,12 +65,7 @@ export const topCommand: Command = {
     let sortKey: SortKey = sortText;
     const out = io.stdout as NodeJS.WritableStream & ScreenOut;
     catchWriteErrors(io.stderr);
-    const noted = new Set<string>();
-    const note = (m: string): void => {
-      if (noted.has(m)) return; // once each while refreshing
-      noted.add(m);
-      io.stderr.write(`sentinel-wasi top: ${m}\n`);
-    };
+    const note = noteOnceEach(io.stderr, 'top');
     const frame = async (columns: number | undefined, rows: number | undefined, footer?: string): Promise<string> => {
       const view = await loadLiveView({ pinDir: pinDir ?? '', url, note });
       return topFrame(view, { sortKey, limit, columns, rows, footer });
