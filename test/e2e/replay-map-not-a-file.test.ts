@@ -10,8 +10,8 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { RecordKind } from '@sentinel-wasi/protocol';
-import { envFlags, NODE_HOST_CACHE, prepareUnderNode, type GuestRun } from '../helpers/node-host.js';
-import { CLI_BIN, exampleComponent, runProcess, tempPin, type ProcessResult } from '../helpers/repo.js';
+import { nodeRunArgs, prepareUnderNode, type GuestRun } from '../helpers/node-host.js';
+import { exampleComponent, runProcess, tempPin, type ProcessResult } from '../helpers/repo.js';
 import { scanPin, toObject } from '../helpers/segments.js';
 import { expectedAggregates, makeTraffic, toTsv } from '../helpers/traffic.js';
 
@@ -23,22 +23,7 @@ const KILLED: ReadonlySet<number> = new Set([124, 137]);
 
 /** `sentinel-wasi run` as runUnderNode starts it, under a deadline (a blocked open is killed, not waited on). */
 function runWithDeadline(run: GuestRun & { pin: string }): Promise<ProcessResult> {
-  return runProcess('timeout', [
-    '-s',
-    'KILL',
-    String(RUN_DEADLINE_S),
-    process.execPath,
-    CLI_BIN,
-    'run',
-    run.component,
-    '--pin',
-    run.pin,
-    ...envFlags(run.env),
-    '--cache-dir',
-    NODE_HOST_CACHE,
-    '--',
-    ...(run.args ?? []),
-  ], { stdin: run.stdin });
+  return runProcess('timeout', ['-s', 'KILL', String(RUN_DEADLINE_S), process.execPath, ...nodeRunArgs(run)], { stdin: run.stdin });
 }
 
 /** The replay summary line on stderr: records read and dropped, frames written. */

@@ -29,8 +29,9 @@ export async function prepareUnderNode(component: string): Promise<void> {
   await loadComponent(component, NODE_HOST_CACHE);
 }
 
-export function runUnderNode(run: GuestRun): Promise<ProcessResult> {
-  return runProcess(process.execPath, [
+/** The command line of `sentinel-wasi run` for a guest run (after the node executable). */
+export function nodeRunArgs(run: GuestRun): string[] {
+  return [
     CLI_BIN,
     'run',
     run.component,
@@ -41,7 +42,11 @@ export function runUnderNode(run: GuestRun): Promise<ProcessResult> {
     NODE_HOST_CACHE,
     '--',
     ...(run.args ?? []),
-  ], { stdin: run.stdin });
+  ];
+}
+
+export function runUnderNode(run: GuestRun): Promise<ProcessResult> {
+  return runProcess(process.execPath, nodeRunArgs(run), { stdin: run.stdin });
 }
 
 export interface ServingHost {
