@@ -6,12 +6,9 @@ import t from 'tap';
 import { appendFileSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
-import { pino } from 'pino';
 import { runDaemon } from '../../src/daemon/run.js';
 import { ensurePin } from '../../src/pin/pin.js';
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+import { captureLog } from './log-capture.js';
 
 interface LogLine {
   level: number;
@@ -31,8 +28,7 @@ t.test('rule files that cannot be used: the log line and health say what is in f
   const rules = join(pin, 'rules');
   writeFileSync(join(rules, 'flow.json'), '{}');
   writeFileSync(join(rules, 'degrade.json'), '{}');
-  const lines: LogLine[] = [];
-  const logger = pino({ level: 'info' }, new Writable({ write(chunk, _enc, cb) { lines.push(JSON.parse(String(chunk)) as LogLine); cb(); } }));
+  const { logger, lines, logged } = captureLog<LogLine>();
   const daemon = await runDaemon({ pinDir: pin, logger, graceMs: 100, tickMs: 50, host: '127.0.0.1', port: 0 });
   t.teardown(async () => {
     await daemon.stop();
@@ -40,15 +36,6 @@ t.test('rule files that cannot be used: the log line and health say what is in f
   });
   const health = async (): Promise<{ flow: FileHealth; degrade: FileHealth }> =>
     ((await (await fetch(`${daemon.url}/api/v1/health`)).json()) as { rules: { flow: FileHealth; degrade: FileHealth } }).rules;
-  /** The first log line (after `from`) with this message start, once it is logged. */
-  const logged = async (start: string, from = 0): Promise<LogLine> => {
-    for (let i = 0; i < 500; i++) {
-      const l = lines.slice(from).find((x) => x.msg.startsWith(start));
-      if (l !== undefined) return l;
-      await sleep(20);
-    }
-    throw new Error(`never logged: ${start}; log:\n${lines.map((l) => l.msg).join('\n')}`);
-  };
   const replace = (name: string, text: string): void => {
     writeFileSync(join(rules, `${name}.tmp`), text);
     renameSync(join(rules, `${name}.tmp`), join(rules, name));

@@ -7,14 +7,11 @@ import t, { type Test } from 'tap';
 import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
-import { pino } from 'pino';
 import { bucketSecOf, RecordKind } from '@sentinel-wasi/protocol';
 import { runDaemon } from '../../src/daemon/run.js';
 import { ensurePin } from '../../src/pin/pin.js';
+import { captureLog } from './log-capture.js';
 import { appendEvents } from './helpers.js';
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 interface LogLine {
   level: number;
@@ -35,22 +32,12 @@ async function daemonOnPin(t: Test, name: string, degrade: unknown) {
   ensurePin(pin, 'rules');
   const rules = join(pin, 'rules');
   writeFileSync(join(rules, 'degrade.json'), JSON.stringify(degrade));
-  const lines: LogLine[] = [];
-  const logger = pino({ level: 'info' }, new Writable({ write(chunk, _enc, cb) { lines.push(JSON.parse(String(chunk)) as LogLine); cb(); } }));
+  const { logger, lines, logged } = captureLog<LogLine>();
   const daemon = await runDaemon({ pinDir: pin, logger, graceMs: 100, tickMs: 50, host: '127.0.0.1', port: 0, token: 'tok' });
   t.teardown(async () => {
     await daemon.stop();
     rmSync(pin, { recursive: true, force: true });
   });
-  /** The first log line (from index `from`) whose message starts so, once it is logged. */
-  const logged = async (start: string, from = 0): Promise<LogLine> => {
-    for (let i = 0; i < 500; i++) {
-      const l = lines.slice(from).find((x) => x.msg.startsWith(start));
-      if (l !== undefined) return l;
-      await sleep(20);
-    }
-    throw new Error(`never logged: ${start}; log:\n${lines.map((l) => l.msg).join('\n')}`);
-  };
   const replace = (text: string): void => {
     writeFileSync(join(rules, 'degrade.json.tmp'), text);
     renameSync(join(rules, 'degrade.json.tmp'), join(rules, 'degrade.json'));
