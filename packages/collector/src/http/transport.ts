@@ -14,6 +14,7 @@ import { MetricSearcher } from '../metriclog/search.js';
 import { cnodeTable, jsonTree, toNodeVo } from './node-vo.js';
 import { droppedBefore } from '../rules/rule-files.js';
 import { MAX_REPORTED_REJECTIONS } from '../rules/rule-set.js';
+import { CommandParams } from './command-request.js';
 
 /** The Sentinel release whose transport API these commands reproduce (answered by `/version`). */
 export const SENTINEL_API_VERSION = '1.8.9';
@@ -162,6 +163,8 @@ function setRules(params: Map<string, string>, ctx: TransportContext): CommandRe
     return refuse('E_RULES_TYPE', 'invalid type');
   }
   const raw = params.get('data');
+  // A `data` value that is not valid URL encoding (a stray '%') was skipped by the parser: say so.
+  if (raw === undefined && params instanceof CommandParams && params.undecodable.has('data')) return refuse('E_RULES_DECODE', 'decode rule data error');
   if (blank(raw)) return refuse('E_RULES_DATA', 'Bad data');
   const data = javaUrlDecode(raw!);
   if (data === undefined) return refuse('E_RULES_DECODE', 'decode rule data error');

@@ -204,6 +204,10 @@ t.test('setRules and getRules with real rule files: form fields as the dashboard
   t.same(await post('type=flow&data=%20').then(async (x) => [x.status, await x.text()]), [400, 'Bad data (E_RULES_DATA)'], 'blank data');
   // %E0%A4%A once the form is decoded: Sentinel's second decode fails.
   t.same(await post('type=flow&data=%25E0%25A4%25A').then(async (x) => [x.status, await x.text()]), [400, 'decode rule data error (E_RULES_DECODE)']);
+  // A broken escape in the form itself: the pair is skipped, but the answer says it was malformed, not missing.
+  t.same(await post('type=flow&data=%5B%zz%5D').then(async (x) => [x.status, await x.text()]), [400, 'decode rule data error (E_RULES_DECODE)'], 'broken escape in the form');
+  t.same(await post('type=flow&data=%zz&data=%20').then(async (x) => [x.status, await x.text()]), [400, 'Bad data (E_RULES_DATA)'], 'a later pair that decodes wins');
+  t.equal(files.rules('flow').length, 1, 'refused pushes change nothing');
   t.same(await get('/setRules?type=flow&data=%25zz', { headers: { authorization: 'Bearer s3cret' } }).then((x) => [x.status, x.body]), [503, 'rules are not loaded by this collector (E_NO_RULES)'], 'rules not loaded comes first');
   t.same(await post('type=flow&data=%5B%5D').then(async (x) => [x.status, await x.text()]), [200, 'success']);
   t.equal(readFileSync(join(rulesDir, 'flow.json'), 'utf8'), '[]\n');
