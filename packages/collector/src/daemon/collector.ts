@@ -13,6 +13,7 @@
 // one is in flight, and a synchronous checkpoint (or a reload) drops one not yet renamed into place.
 
 import { readCheckpoint, writeCheckpoint, writeCheckpointAsync, CheckpointError, type Checkpoint } from '../checkpoint/checkpoint.js';
+import { setCheckpointAside } from '../checkpoint/set-aside.js';
 import { Ingestor } from '../ingest/ingestor.js';
 import { Tailer, type TailerFs } from '../ingest/tailer.js';
 import { MetricLogWriter } from '../metriclog/writer.js';
@@ -22,7 +23,6 @@ import { DEFAULT_MAX_RESOURCES, StatsStore, type EntryLookup, type ResourceEntry
 import type { FlowRecord, RecordColumns, ResourceIdResolver } from '@sentinel-wasi/protocol';
 import { RunningTotals } from '../stats/running-totals.js';
 import type { Health, NodeSnapshot, ResourceTotals, StatsQuery } from '../stats/types.js';
-import { renameSync } from 'node:fs';
 import { basename } from 'node:path';
 import { formatDateTime } from '../metriclog/line.js';
 import { warmStart } from './warm-start.js';
@@ -175,9 +175,9 @@ export class Collector implements StatsQuery {
     let invalidCheckpoint: string | undefined;
     const setAside = (reason: string): void => {
       // Never written by us (we replace it atomically): keep it aside and start over.
-      const aside = `${this.paths.checkpoint}.invalid-${nowMs}`;
-      renameSync(this.paths.checkpoint, aside);
-      invalidCheckpoint = `${reason}; moved aside to ${basename(aside)}`;
+      const { aside, removed } = setCheckpointAside(this.paths.checkpoint, nowMs);
+      const pruned = removed.length === 0 ? '' : ` (${removed.length} older set-aside checkpoint${removed.length === 1 ? '' : 's'} removed: ${removed.map((p) => basename(p)).join(', ')})`;
+      invalidCheckpoint = `${reason}; moved aside to ${basename(aside)}${pruned}`;
     };
     try {
       checkpoint = readCheckpoint(this.paths.checkpoint);

@@ -1,7 +1,7 @@
 // The checkpoint file: atomic replace, a leftover temp file ignored, an unreadable checkpoint a
 // clear error (and, in the collector, set aside and reported).
 import t from 'tap';
-import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readCheckpoint, writeCheckpoint, type Checkpoint } from '../../src/checkpoint/checkpoint.js';
 import { Collector } from '../../src/daemon/collector.js';
@@ -44,4 +44,31 @@ t.test('the collector sets an unreadable checkpoint aside, reports it, and start
   t.ok(existsSync(join(pin, 'collector', 'checkpoint.json.invalid-2000')));
   t.same(readCheckpoint(join(pin, 'collector', 'checkpoint.json'))!.atMs, 2000, 'a fresh checkpoint at once');
   c.closeAt(3000);
+});
+
+t.test('of the checkpoints set aside, the newest three are kept', async (t) => {
+  const pin = t.testdir();
+  new Collector({ pinDir: pin, app: 'x' }, 1000).closeAt(1000);
+  const dir = join(pin, 'collector');
+  // Something else in the directory that only looks alike is never touched.
+  writeFileSync(join(dir, 'checkpoint.json.invalid-old'), 'x');
+  writeFileSync(join(dir, 'other.json.invalid-5'), 'x');
+  const asides = (): string[] => readdirSync(dir).filter((n) => n.startsWith('checkpoint.json.invalid-')).sort();
+  const notes: string[] = [];
+  for (const atMs of [2000, 3000, 4000, 10000, 11000]) {
+    writeFileSync(join(dir, 'checkpoint.json'), `garbage ${atMs}`);
+    const c = new Collector({ pinDir: pin, app: 'x' }, atMs);
+    notes.push(c.restored.invalidCheckpoint!.replace(/^.*; moved aside/, 'moved aside'));
+    c.closeAt(atMs);
+  }
+  t.same(notes, [
+    'moved aside to checkpoint.json.invalid-2000',
+    'moved aside to checkpoint.json.invalid-3000',
+    'moved aside to checkpoint.json.invalid-4000',
+    'moved aside to checkpoint.json.invalid-10000 (1 older set-aside checkpoint removed: checkpoint.json.invalid-2000)',
+    'moved aside to checkpoint.json.invalid-11000 (1 older set-aside checkpoint removed: checkpoint.json.invalid-3000)',
+  ]);
+  t.same(asides(), ['checkpoint.json.invalid-10000', 'checkpoint.json.invalid-11000', 'checkpoint.json.invalid-4000', 'checkpoint.json.invalid-old']);
+  t.equal(readFileSync(join(dir, 'checkpoint.json.invalid-11000'), 'utf8'), 'garbage 11000', 'the newest is the file that was there');
+  t.ok(existsSync(join(dir, 'other.json.invalid-5')));
 });
