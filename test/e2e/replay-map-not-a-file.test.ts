@@ -1,9 +1,10 @@
-// The replay example under the Node host with something that is not a file at <pin>/map (a
-// directory or a FIFO, as a user may leave there): the filter cannot read the map and fails open,
-// so the run exits 0 and writes the same records as with no map at all. Before the host's
-// filesystem answered these with error codes, the directory trapped the component (Node's EISDIR
-// reached the guest as an Error) and the FIFO's open blocked the host for good. Each run has a
-// deadline (`timeout -s KILL`), so a blocking open fails the test instead of hanging it.
+// The replay example under the Node host and under the wasmtime engine with something that is not
+// a file at <pin>/map (a directory or a FIFO, as a user may leave there): the filter cannot read
+// the map and fails open, so the run exits 0 and writes the same records as with no map at all.
+// Before the Node host's filesystem answered these with error codes, the directory trapped the
+// component (Node's EISDIR reached the guest as an Error) and the FIFO's open blocked the host for
+// good; under wasmtime the FIFO's open blocked the filter until the SDK opened regular files only.
+// Each run has a deadline (`timeout -s KILL`), so a blocking open fails the test instead of hanging it.
 
 import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
@@ -11,6 +12,7 @@ import { join } from 'node:path';
 import t from 'tap';
 import { RecordKind } from '@sentinel-wasi/protocol';
 import { nodeRunArgs, prepareUnderNode, type GuestRun } from '../helpers/node-host.js';
+import { wasmtimeLane } from '../helpers/wasmtime.js';
 import { exampleComponent, runProcess, tempPin, type ProcessResult } from '../helpers/repo.js';
 import { scanPin, toObject } from '../helpers/segments.js';
 import { expectedAggregates, makeTraffic, toTsv } from '../helpers/traffic.js';
@@ -21,9 +23,12 @@ const RUN_DEADLINE_S = 60;
 /** How `timeout -s KILL` reports a run it killed (124; 128 + 9 on some systems). */
 const KILLED: ReadonlySet<number> = new Set([124, 137]);
 
-/** `sentinel-wasi run` as runUnderNode starts it, under a deadline (a blocked open is killed, not waited on). */
-function runWithDeadline(run: GuestRun & { pin: string }): Promise<ProcessResult> {
-  return runProcess('timeout', ['-s', 'KILL', String(RUN_DEADLINE_S), process.execPath, ...nodeRunArgs(run)], { stdin: run.stdin });
+type Host = 'node' | 'wasmtime';
+
+/** The run as its host starts it (`sentinel-wasi run`, or the wasmtime lane), under a deadline (a blocked open is killed, not waited on). */
+function runWithDeadline(host: Host, run: GuestRun & { pin: string }): Promise<ProcessResult> {
+  const c = host === 'node' ? { file: process.execPath, args: nodeRunArgs(run) } : wasmtimeLane().commandFor(run);
+  return runProcess('timeout', ['-s', 'KILL', String(RUN_DEADLINE_S), c.file, ...c.args], { stdin: run.stdin });
 }
 
 /** The replay summary line on stderr: records read and dropped, frames written. */
@@ -43,14 +48,19 @@ const cases: Array<{ name: string; makeMap(pin: string): void }> = [
   { name: 'a FIFO at <pin>/map', makeMap: (pin) => execFileSync('mkfifo', [join(pin, 'map')]) },
 ];
 
-t.before(() => prepareUnderNode(component));
+t.before(async () => {
+  await prepareUnderNode(component);
+  await wasmtimeLane().prepare(component);
+});
 
-for (const c of cases) {
-  t.test(`node: ${c.name}: exit 0, and every record written, as with no map`, async (t) => {
+const runs = (['node', 'wasmtime'] as const).flatMap((host) => cases.map((c) => ({ host, c })));
+
+for (const { host, c } of runs) {
+  t.test(`${host}: ${c.name}: exit 0, and every record written, as with no map`, async (t) => {
     const pin = await tempPin(t, 'replay-map');
     c.makeMap(pin);
     const started = Date.now();
-    const result = await runWithDeadline({ component, pin, args: ['--writer', 'w1'], stdin: toTsv(lines) });
+    const result = await runWithDeadline(host, { component, pin, args: ['--writer', 'w1'], stdin: toTsv(lines) });
     t.notOk(KILLED.has(result.code), `not killed at the ${RUN_DEADLINE_S} s deadline (a blocked run is)`);
     t.equal(result.code, 0, result.stderr);
     t.ok(Date.now() - started < RUN_DEADLINE_S * 1000);

@@ -17,6 +17,8 @@ const RUNNER = WASMTIME_RUNNER;
 export interface WasmtimeLane {
   kind: 'cli' | 'python';
   run(run: GuestRun): Promise<ProcessResult>;
+  /** The command line `run` starts (its stdin aside): for a caller that wraps it, under a deadline say. */
+  commandFor(run: GuestRun): { file: string; args: string[] };
   /** Compiles the component into the cache, so processes started together do not all compile it. */
   prepare(component: string): Promise<void>;
 }
@@ -54,17 +56,20 @@ let lane: WasmtimeLane | undefined;
 export function wasmtimeLane(): WasmtimeLane {
   if (lane !== undefined) return lane;
   if (onPath('wasmtime')) {
+    const commandFor = (run: GuestRun): { file: string; args: string[] } => {
+      if (!run.pinReadOnly) return { file: 'wasmtime', args: cliArgs(run) };
+      ensureVenv();
+      return { file: VENV_PYTHON, args: pythonArgs(run) };
+    };
     lane = {
       kind: 'cli',
       prepare: async () => {
         // the CLI keeps its own compilation cache
       },
+      commandFor,
       run: (run) => {
-        if (run.pinReadOnly) {
-          ensureVenv();
-          return runProcess(VENV_PYTHON, pythonArgs(run), { stdin: run.stdin });
-        }
-        return runProcess('wasmtime', cliArgs(run), { stdin: run.stdin });
+        const c = commandFor(run);
+        return runProcess(c.file, c.args, { stdin: run.stdin });
       },
     };
     return lane;
@@ -72,6 +77,7 @@ export function wasmtimeLane(): WasmtimeLane {
   ensureVenv();
   lane = {
     kind: 'python',
+    commandFor: (run) => ({ file: VENV_PYTHON, args: pythonArgs(run) }),
     run: (run) => runProcess(VENV_PYTHON, pythonArgs(run), { stdin: run.stdin }),
     prepare: async (component) => {
       const r = await runProcess(VENV_PYTHON, [RUNNER, '--cache-dir', CWASM_DIR, '--compile-only', component]);

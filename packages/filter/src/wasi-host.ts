@@ -1,6 +1,6 @@
 // Owns every WASI call the SDK makes: finding the pin preopen, opening `<pin>/log/<segment>` for
 // append (creating `log/` if it is missing), one blocking-write-and-flush per frame, opening a pin
-// file read-only with positioned reads (the resource map), the wall clock, and random numbers
+// file read-only with positioned reads (the resource map; a regular file only), the wall clock, and random numbers
 // seeded from the clocks when first drawn. Any failure is reported as `false` / null and the open
 // stream is dropped so the next frame tries afresh; nothing here throws.
 //
@@ -102,6 +102,9 @@ export class WasiHost implements FilterHost, MapReaderHost {
     try {
       const pin = this.findPin();
       if (pin === null) return null;
+      // Only a regular file is opened: opening a FIFO left at the path would block the filter
+      // until something writes to it (a directory or device cannot be read as a map either).
+      if (pin.statAt({}, path).type !== 'regular-file') return null;
       return new WasiPinFile(pin.openAt({}, path, {}, { read: true }));
     } catch {
       return null;
