@@ -1,7 +1,8 @@
 // Starting the collector the way the README does: `npm start` runs the collector as npm's own
 // child (the script execs node), so a SIGTERM or SIGINT to npm reaches the collector, which writes
 // its final checkpoint and exits; nothing is left behind. A taken HTTP port stops the collector at
-// once with E_ADDRINUSE, unless it runs without HTTP (--no-http).
+// once with E_ADDRINUSE, unless it runs without HTTP (--no-http), or E_LOCKED when another
+// collector holds the pin.
 
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -79,6 +80,10 @@ t.test('a taken HTTP port: exit 1 with E_ADDRINUSE, the port and how to choose a
   });
   await until('the collector to start', () => (out.includes('"msg":"http off"') ? true : undefined));
   t.notOk(existsSync(join(pin, 'collector', 'address.json')), 'no address: no HTTP');
+  // Another start on the same pin with the port still taken: the collector holding the pin is named, not the port.
+  const again = await runProcess(process.execPath, [CLI_BIN, 'collector', '--pin', pin, '--port', String(port)]);
+  t.equal(again.code, 1);
+  t.equal(again.stderr, `sentinel-wasi collector: another collector (pid ${child.pid}) holds ${join(pin, 'collector', 'lock')}; stop it first or use another --pin (E_LOCKED)\n`);
   child.kill('SIGTERM');
   t.equal(await exited, 0, 'exit 0 after the final checkpoint');
   t.match(out, /"msg":"final checkpoint written"/);

@@ -78,7 +78,7 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
   const now = options.nowMs ?? Date.now;
   const tickMs = options.tickMs ?? DEFAULT_TICK_MS;
   const checkpointIntervalMs = options.checkpointIntervalMs ?? DEFAULT_CHECKPOINT_INTERVAL_MS;
-  const { paths } = ensurePin(options.pinDir, options.app);
+  const { paths, header, created } = ensurePin(options.pinDir, options.app);
   checkPinSafety(paths, { allowShared: options.allowSharedPin === true });
   const lock: PinLock = acquireLock(paths.lock);
   const leftoverTemps = removeLeftoverTemps(paths);
@@ -109,6 +109,10 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
     throw err;
   }
   const r = collector.restored;
+  if (!created && options.app !== undefined && options.app !== header.app) {
+    // As `init` says it: the app is the pin's, set when it was made.
+    log.warn({ code: 'E_APP_IGNORED', app: header.app, requestedApp: options.app }, `${paths.pinDir} already belongs to app ${JSON.stringify(header.app)}; --app ${JSON.stringify(options.app)} ignored (make a new pin with init --pin DIR --app NAME for another app)`);
+  }
   log.info({ pin: paths.pinDir, app: collector.app, fromCheckpoint: r.fromCheckpoint, removedMetricFiles: r.removedMetricFiles, truncatedMetricBytes: r.truncatedMetricBytes, warmStartLines: r.warmStartLines, lastSealedSec: collector.store.lastSealedSec, removedTempFiles: leftoverTemps }, 'collector started');
 
   let stopped = false;

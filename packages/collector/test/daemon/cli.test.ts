@@ -53,6 +53,32 @@ t.test('usage errors exit 2', async (t) => {
   }
 });
 
+t.test('collector --log-level takes pino\'s levels only', async (t) => {
+  const c = capture();
+  t.equal(await main(['collector', '--pin', t.testdir(), '--log-level', 'loud'], c.io), 2);
+  t.match(c.err(), /^sentinel-wasi collector: --log-level must be one of fatal, error, warn, info, debug, trace, silent, got "loud" \(E_USAGE\)\n/);
+});
+
+t.test('--app for a pin of another app is ignored with a warning, as init says it', async (t) => {
+  const pin = t.testdir();
+  await main(['init', '--pin', pin, '--app', 'shop'], capture().io);
+  const lines: string[] = [];
+  const logger = pino({ level: 'info' }, new Writable({ write(chunk, _enc, cb) { lines.push(String(chunk)); cb(); } }));
+  const daemon = await runDaemon({ pinDir: pin, app: 'other', logger, http: false });
+  t.equal(daemon.collector.app, 'shop');
+  const warned = lines.map((l) => JSON.parse(l) as { level: number; code?: string; msg: string }).filter((l) => l.code === 'E_APP_IGNORED');
+  t.same(warned.map((l) => [l.level, l.msg]), [[40, `${pin} already belongs to app "shop"; --app "other" ignored (make a new pin with init --pin DIR --app NAME for another app)`]]);
+  await daemon.stop();
+  // The same app, or a new pin: nothing to say.
+  lines.length = 0;
+  const same = await runDaemon({ pinDir: pin, app: 'shop', logger, http: false });
+  await same.stop();
+  const fresh = await runDaemon({ pinDir: join(t.testdir(), 'new'), app: 'other', logger, http: false });
+  t.equal(fresh.collector.app, 'other');
+  await fresh.stop();
+  t.notOk(lines.some((l) => l.includes('E_APP_IGNORED')));
+});
+
 t.test('the lock: a live holder is a clear error; a dead one is taken over; address.json while running', async (t) => {
   const pin = t.testdir();
   const lines: string[] = [];

@@ -3,8 +3,10 @@
 // the HTTP address it was asked for stops at once rather than run unseen, unless it was told to run
 // without HTTP (--no-http): a port in use is E_ADDRINUSE, any other listen failure (a --host that
 // does not resolve or is not an address of this machine, a privileged port) E_HTTP_START, both
-// exit 1. Both are checked before the daemon starts (nothing is logged, the pin is not locked); a
-// bind that fails later anyway stops the daemon cleanly (runDaemon's requireHttp).
+// exit 1. Both are checked before the daemon starts (nothing is logged, the pin is not locked),
+// except that a port in use while another collector holds the pin's lock is E_LOCKED (that
+// collector is the problem, and likely the port's holder); a bind that fails later anyway stops
+// the daemon cleanly (runDaemon's requireHttp).
 
 import { createServer, isIP } from 'node:net';
 import { parseArgs } from 'node:util';
@@ -19,6 +21,8 @@ import { DEFAULT_MAX_ENTRY_AGE_MS } from '../../stats/store.js';
 import { DEFAULT_CHECKPOINT_INTERVAL_MS, DEFAULT_HOST, DEFAULT_PORT, DEFAULT_TICK_MS, runDaemon } from '../../daemon/run.js';
 import { startHttpServer, type HttpServerOptions } from '../../http/server.js';
 import { MAX_RULES_PER_TYPE } from '../../rules/rule-set.js';
+import { liveLockOwner, LockError } from '../../pin/lock.js';
+import { pinPaths } from '../../pin/pin.js';
 
 const HELP = `Usage: sentinel-wasi collector --pin DIR [options]
 
@@ -64,7 +68,7 @@ Options:
                             address is trusted by default
   --control-tick-ms N       run the rules engine and refresh the map every N ms (default and at most 100)
   --map-slots N             home slots of a new resource map DIR/map (default 16384)
-  --log-level LEVEL         pino level (default info)
+  --log-level LEVEL         fatal, error, warn, info (default), debug, trace or silent
   --allow-shared-pin        accept a pin (or its log/, rules/, collector/) owned by another user or
                             writable by group/others (refused otherwise: E_PIN_UNSAFE)
 
@@ -115,6 +119,9 @@ function httpStartFailure(host: string, port: number, err: NodeJS.ErrnoException
   if (cause !== undefined) return listenFailure(host, port, cause);
   return new CollectorError('E_HTTP_START', `cannot start HTTP on ${host}:${port}: ${err.message}; run without HTTP with --no-http`);
 }
+
+/** pino's levels, as --log-level takes them. */
+const LOG_LEVELS: readonly string[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 function intOption(values: Record<string, unknown>, name: string, min: number): number | undefined {
   const v = values[name];
@@ -175,7 +182,13 @@ export const collectorCommand: Command = {
     const host = typeof values.host === 'string' ? values.host : DEFAULT_HOST;
     const httpPort = port ?? DEFAULT_PORT;
     const unusable = noHttp ? undefined : await listenProbe(host, httpPort);
-    if (unusable !== undefined) throw listenFailure(host, httpPort, unusable);
+    if (unusable !== undefined) {
+      // A collector already on this pin is the more basic problem (it is likely the one on the port).
+      const lockPath = pinPaths(values.pin).lock;
+      const holder = liveLockOwner(lockPath);
+      if (holder !== undefined) throw new LockError(lockPath, holder.pid);
+      throw listenFailure(host, httpPort, unusable);
+    }
     // The port may still be taken between the check and the daemon's bind: the daemon then stops
     // (requireHttp) and the start's error is answered here.
     let httpStartError: NodeJS.ErrnoException | undefined;
@@ -208,6 +221,8 @@ export const collectorCommand: Command = {
     if (typeof trusted === 'string' && isIP(trusted) === 0) {
       throw new UsageError(`--trust-dashboard-address must be an IP address as requests come from it (e.g. 127.0.0.1 or ::1), got ${JSON.stringify(trusted)}`);
     }
+    const logLevel = typeof values['log-level'] === 'string' ? values['log-level'] : 'info';
+    if (!LOG_LEVELS.includes(logLevel)) throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(logLevel)}`);
     const token = typeof values.token === 'string' ? values.token : process.env.SENTINEL_WASI_TOKEN || undefined;
     if (token !== undefined && token.trim() === '') throw new UsageError('--token must not be empty');
     // The signals are taken before the daemon starts: one that arrives while it starts stops it
@@ -220,7 +235,7 @@ export const collectorCommand: Command = {
     });
     process.on('SIGTERM', onTerm);
     process.on('SIGINT', onInt);
-    const logger = pino({ level: typeof values['log-level'] === 'string' ? values['log-level'] : 'info', base: { pid: process.pid } }, io.stdout);
+    const logger = pino({ level: logLevel, base: { pid: process.pid } }, io.stdout);
     try {
       let daemon;
       try {
