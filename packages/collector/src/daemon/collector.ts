@@ -14,12 +14,13 @@
 
 import { readCheckpoint, writeCheckpoint, writeCheckpointAsync, CheckpointError, type Checkpoint } from '../checkpoint/checkpoint.js';
 import { setCheckpointAside } from '../checkpoint/set-aside.js';
+import { DropNotes } from './drop-notes.js';
 import { Ingestor } from '../ingest/ingestor.js';
 import { Tailer, type TailerFs } from '../ingest/tailer.js';
 import { MetricLogWriter } from '../metriclog/writer.js';
 import { ensurePin, type PinPaths } from '../pin/pin.js';
 import { HealthLog, type FullHealthCounters, type HealthGauge } from '../stats/health.js';
-import { DEFAULT_MAX_RESOURCES, StatsStore, type EntryLookup, type ResourceEntry, type StatsStoreOptions } from '../stats/store.js';
+import { DEFAULT_LATE_LIMIT_SEC, DEFAULT_MAX_ORIGIN_NODES, DEFAULT_MAX_RESOURCES, StatsStore, type EntryLookup, type ResourceEntry, type StatsStoreOptions } from '../stats/store.js';
 import type { FlowRecord, RecordColumns, ResourceIdResolver } from '@sentinel-wasi/protocol';
 import { RunningTotals } from '../stats/running-totals.js';
 import type { Health, NodeSnapshot, ResourceTotals, StatsQuery } from '../stats/types.js';
@@ -128,6 +129,7 @@ export class Collector implements StatsQuery {
   /** Pass, block, success, exception per resource over the seconds sealed since start (Prometheus counters). */
   private readonly totals = new RunningTotals();
   private checkpointAtMs = 0;
+  private readonly dropNotes: DropNotes;
   private dirty = true;
   /** The checkpoint checkpointAsyncAt is making durable, if any. */
   private inFlight: { cancelled: boolean; done: Promise<unknown> } | null = null;
@@ -223,6 +225,14 @@ export class Collector implements StatsQuery {
     // Without a checkpoint, record the starting point at once: a crash before the first periodic
     // checkpoint must cut the metric log back to here, not leave lines a restart writes again.
     if (checkpoint === null) this.checkpointAt(nowMs, true);
+    // After the counters were restored: what they hold now was reported by the collector before.
+    this.dropNotes = new DropNotes(this.health, {
+      maxResources: options.maxResources ?? DEFAULT_MAX_RESOURCES,
+      maxOriginNodes: options.maxOriginNodes ?? DEFAULT_MAX_ORIGIN_NODES,
+      maxFutureMs: this.store.maxFutureMs,
+      lateLimitSec: options.lateLimitSec ?? DEFAULT_LATE_LIMIT_SEC,
+      firstStartHorizonMs: this.store.firstStartHorizonMs,
+    });
   }
 
   /** Reads new bytes of every segment (up to the pass budget). */
@@ -350,6 +360,8 @@ export class Collector implements StatsQuery {
   cycleAt(nowMs: number, checkpoint: boolean): CycleResult {
     const pass = this.passAt(nowMs);
     const linesWritten = this.sealAt(nowMs);
+    // Records the store dropped or could not place on a node since the last cycle become problems.
+    this.dropNotes.noteAt(nowMs);
     // Entries whose EXIT has not come maxEntryAgeMs after they began are taken as lost.
     this.store.expireEntriesAt(nowMs);
     // Window buckets that left the minute go back (reads are at the clock, which goes forward).

@@ -282,3 +282,39 @@ t.test('with a columns tap, fast-path frames reach the store and the tap as colu
   t.same(run(true), { columnRecords: 50, records: 0, resources: ['a', 'b'], counted: 50, countsColumns: true });
   t.same(run(false), { columnRecords: 0, records: 50, resources: ['a', 'b'], counted: 50, countsColumns: false });
 });
+
+t.test('records the store drops or cannot place on a node are reported as problems, each counter at most once per 10 s', async (t) => {
+  const pin = t.testdir();
+  const c = open(pin, T, { maxResources: 3, maxOriginNodes: 1 });
+  const problems = (): string[] => c.healthAt(0).recentProblems.map((p) => `${p.code}: ${p.message}`);
+  appendEvents(pin, B, 'w1', [
+    ...['a', 'b', 'c', 'd', 'e'].map((name, i): FlowEvent => ({ kind: CALL, tsMs: T + 1_000 + i, name, rtMs: 4, error: false })),
+    { kind: PASS, tsMs: T + 1_010, name: 'a', origin: 'o1' },
+    { kind: PASS, tsMs: T + 1_011, name: 'a', origin: 'o2' },
+    { kind: BLOCK, tsMs: T + 200_000, name: 'a' },
+  ]);
+  c.cycleAt(T + 5_000, true);
+  t.same(problems(), [
+    'E_RESOURCES_OVERFLOW: 2 records of resources beyond the 3 the collector keeps (--max-resources) counted on the total node only (no resource node or metric-log line of their own); raise --max-resources',
+    'E_ORIGINS_OVERFLOW: 1 record from origins beyond the 1 origin nodes kept counted on their resource only',
+    "E_RECORDS_FUTURE: 1 record stamped more than 60 s after the collector's clock dropped (is a writer's clock ahead?)",
+  ]);
+  // A record too old for the sealed seconds, and two more beyond the resource cap 3 s later.
+  appendEvents(pin, B, 'w2', [
+    { kind: PASS, tsMs: T - 61_000, name: 'a' },
+    { kind: PASS, tsMs: T + 7_000, name: 'f' },
+    { kind: PASS, tsMs: T + 7_001, name: 'g' },
+  ]);
+  c.cycleAt(T + 8_000, true);
+  t.same(problems().slice(3), ['E_RECORDS_LATE_DROPPED: 1 record too old to count dropped (more than 60 s behind the newest second in the metric log, or, before the first second is sealed, more than 1 h old)'], 'the overflow waits for its 10 s');
+  c.cycleAt(T + 15_000, true);
+  t.same(problems().slice(4), ['E_RESOURCES_OVERFLOW: 2 records of resources beyond the 3 the collector keeps (--max-resources) counted on the total node only (no resource node or metric-log line of their own); raise --max-resources']);
+  t.same([c.store.counters.resourcesOverflow, c.store.counters.originsOverflow, c.store.counters.recordsFuture, c.store.counters.recordsLateDropped], [4, 1, 1, 1]);
+  c.closeAt(T + 16_000);
+  // After a restart the counts restored from the checkpoint are not reported again.
+  const again = open(pin, T + 17_000, { maxResources: 3, maxOriginNodes: 1 });
+  again.cycleAt(T + 30_000, true);
+  t.same(again.healthAt(0).recentProblems.filter((p) => p.code.startsWith('E_RESOURCES') || p.code.startsWith('E_RECORDS') || p.code.startsWith('E_ORIGINS')), []);
+  t.equal(again.store.counters.resourcesOverflow, 4, 'the count itself is kept');
+  again.closeAt(T + 31_000);
+});
