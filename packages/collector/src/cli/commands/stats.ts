@@ -3,7 +3,7 @@
 
 import { UsageError, type Command } from '../command.js';
 import { intOption, parseOptions, str } from '../../client/args.js';
-import { figuresTable } from '../../client/figures-table.js';
+import { figuresTableFitting } from '../../client/fit-names.js';
 import { loadLiveView, type ViewRequest } from '../../client/live-view.js';
 import { noteOnceEach, writeOutput } from '../../client/output.js';
 import { refreshLoop } from '../../client/refresh.js';
@@ -21,7 +21,8 @@ Options:
   --pin DIR        the pin directory (required unless --url is given)
   --resource R     one resource: its node and one row per origin
   --url URL        ask the collector at URL (no fallback to the metric log)
-  --json           print JSON instead of a table: the same shape from the collector and from the
+  --json           print JSON instead of a table (on a terminal, names too long for its width are
+                   cut with …; in JSON, and in a table sent to a pipe or a file, they are whole): the same shape from the collector and from the
                    metric log, {source, nowMs, total, resources: [{resource, origin, concurrency,
                    second: {...}, minute: {...}}]} ({source, nowMs, node, origins} with --resource);
                    source is "collector" or "metric-log"; null: a figure the metric log cannot know
@@ -57,7 +58,8 @@ export const statsCommand: Command = {
     const render = async (): Promise<string> => {
       const view = await loadLiveView(req);
       if (v.json === true) return JSON.stringify(view.json, null, 2) + '\n';
-      return `${view.sourceLine}\n${figuresTable(view)}`;
+      const out = io.stdout as { isTTY?: boolean; columns?: number };
+      return `${view.sourceLine}\n${figuresTableFitting(view, out.isTTY === true ? out.columns : undefined)}`;
     };
     if (v.watch === true) return refreshLoop(io, render, intervalMs);
     await writeOutput(io, await render()); // false: the reader went away (exit 0)
