@@ -11,15 +11,17 @@ export interface GatewayResponse {
   resource: string;
 }
 
-/** Longest path kept in a resource name (UTF-16 units; at most 3 UTF-8 bytes each, well under the 1024-byte limit). */
-export const MAX_PATH_CHARS = 256;
+/**
+ * Longest resource (and origin) name, in UTF-8 bytes: a longer one is cut by resourceName and ends
+ * with `~` and a hash of the whole path, so long paths that share their first bytes stay apart.
+ */
+export const MAX_NAME_BYTES = 256;
 
 /** Splits `/a/b?x=1&fail=1` into its path and query parameters. */
 export function splitTarget(pathWithQuery: string): { path: string; params: Map<string, string> } {
   const q = pathWithQuery.indexOf('?');
   let path = q < 0 ? pathWithQuery : pathWithQuery.slice(0, q);
   if (path === '') path = '/';
-  if (path.length > MAX_PATH_CHARS) path = path.slice(0, MAX_PATH_CHARS);
   const params = new Map<string, string>();
   if (q >= 0) {
     for (const pair of pathWithQuery.slice(q + 1).split('&')) {
@@ -37,10 +39,10 @@ export function splitTarget(pathWithQuery: string): { path: string; params: Map<
  */
 export function handleRequest(sentinel: Sentinel, method: string, pathWithQuery: string, originHeader?: string): GatewayResponse {
   const { path, params } = splitTarget(pathWithQuery);
-  // resourceName: a valid name whatever the request holds (a cut that split a surrogate pair, control characters).
-  const resource = resourceName(`${method} ${path}`, { maxBytes: 1024 });
+  // resourceName: a valid name whatever the request holds (lone surrogates, control characters, any length).
+  const resource = resourceName(`${method} ${path}`, { maxBytes: MAX_NAME_BYTES });
   const originParam = originHeader !== undefined && originHeader !== '' ? originHeader : params.get('origin');
-  const origin = originParam === undefined || originParam === '' ? undefined : resourceName(originParam.slice(0, MAX_PATH_CHARS), { maxBytes: 1024 });
+  const origin = originParam === undefined || originParam === '' ? undefined : resourceName(originParam, { maxBytes: MAX_NAME_BYTES });
   const entry = sentinel.entry(resource, origin === undefined ? undefined : { origin });
   if (entry.blocked) return { status: 429, body: 'blocked by flow control\n', resource }; // BLOCK recorded and flushed
   const fail = params.get('fail') === '1';

@@ -11,7 +11,7 @@ import { buildExamples, readSegments, runCommand, serveHttp, REPO } from '../../
 import { MemoryHost, T0, decodeSegment, writeMap } from '../../../packages/filter/test/fake-host.js';
 import { Sentinel } from '../../../packages/filter/src/sentinel.js';
 import { mapEpochOf, VerdictKind } from '@sentinel-wasi/protocol/encode';
-import { handleRequest, splitTarget } from '../src/gateway.js';
+import { handleRequest, MAX_NAME_BYTES, splitTarget } from '../src/gateway.js';
 
 const DIST = join(REPO, 'examples', 'http-gateway', 'dist');
 
@@ -108,11 +108,18 @@ function mapWith(verdicts: Record<string, [VerdictKind, number]>, refreshMs: num
   return writeMap(verdicts, refreshMs, mapEpochOf(T0, () => 0.5), 16);
 }
 
-t.test('targets: path and query split; long paths cut to a valid resource name', async (t) => {
+t.test('targets: path and query split; long paths cut to a valid resource name, kept apart by a hash', async (t) => {
   t.same(splitTarget('/a/b?x=1&fail=1&flag'), { path: '/a/b', params: new Map([['x', '1'], ['fail', '1'], ['flag', '']]) });
   t.same(splitTarget('?q'), { path: '/', params: new Map([['q', '']]) });
   const s = new Sentinel(new MemoryHost());
   const r = handleRequest(s, 'GET', `/${'长'.repeat(2000)}`);
   t.equal(r.status, 200);
-  t.equal(r.resource.length, 4 + 256);
+  // "GET /" (5 bytes), 80 × 3 bytes, "~" and 8 hex digits: 254 bytes, the most under 256.
+  t.match(r.resource, new RegExp(`^GET /${'长'.repeat(80)}~[0-9a-f]{8}$`));
+  t.equal(Buffer.byteLength(r.resource), 254);
+  const a = handleRequest(s, 'GET', `/${'p'.repeat(5000)}a`).resource;
+  const b = handleRequest(s, 'GET', `/${'p'.repeat(5000)}b`).resource;
+  t.equal(Buffer.byteLength(a), MAX_NAME_BYTES);
+  t.not(a, b, 'two long paths with the same first 256 bytes are two resources');
+  t.equal(handleRequest(s, 'GET', `/${'p'.repeat(5000)}a`).resource, a, 'the same path, the same name');
 });
