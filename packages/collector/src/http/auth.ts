@@ -1,7 +1,9 @@
 // Owns the bearer-token check of state-changing transport commands, made from the request's
 // headers alone: a request without the right token is answered 401/403 before any of its body is
-// read.
+// read. A request let through by the trusted dashboard address alone (no token) is refused 403
+// when a web browser sent it (BROWSER_MARKERS), so that a web page cannot change state (CSRF).
 
+import type { IncomingHttpHeaders } from 'node:http';
 import { timingSafeEqual } from 'node:crypto';
 
 /** Transport commands that change state (the dashboard POSTs them with a form body). */
@@ -28,15 +30,39 @@ export function plainAddress(address: string | undefined): string {
 }
 
 /**
+ * Headers only a web browser sends (scripts cannot set or remove them): the Sentinel Dashboard, a
+ * Java HTTP client, sends none. Sec-Fetch-Mode is not one of them: Node's fetch (undici) sends
+ * `sec-fetch-mode: cors` on every request, and a browser never sends it without Sec-Fetch-Site.
+ */
+export const BROWSER_MARKERS: readonly string[] = ['origin', 'referer', 'sec-fetch-site', 'sec-fetch-dest', 'sec-fetch-user'];
+
+/** The first browser marker among the headers (as it is spelled in BROWSER_MARKERS), or undefined. */
+export function browserMarker(headers: IncomingHttpHeaders): string | undefined {
+  return BROWSER_MARKERS.find((name) => headers[name] !== undefined);
+}
+
+/**
  * null when the request may go on; the answer to send otherwise. A request from `trustedAddress`
  * (the operator's explicit --trust-dashboard-address, for a Sentinel Dashboard, which sends no
- * token) goes on without a token; one that sends an Authorization header anyway is checked like
- * any other (a wrong token is refused wherever it comes from). No address is trusted by default.
+ * token) goes on without a token, unless a web browser sent it (any of BROWSER_MARKERS: a page
+ * open in a browser on that machine must not change state, 403 E_FORBIDDEN_BROWSER); one that
+ * sends an Authorization header anyway is checked like any other (a wrong token is refused
+ * wherever it comes from). No address is trusted by default.
  */
-export function checkRequest(token: string | undefined, authorization: string | undefined, remoteAddress: string | undefined, trustedAddress: string | undefined): AuthFailure | null {
+export function checkRequest(token: string | undefined, headers: IncomingHttpHeaders, remoteAddress: string | undefined, trustedAddress: string | undefined): AuthFailure | null {
+  const authorization = headers.authorization;
   const trusted = trustedAddress !== undefined && trustedAddress !== '' && plainAddress(remoteAddress) === plainAddress(trustedAddress);
-  if (trusted && authorization === undefined) return null;
+  if (trusted && authorization === undefined) {
+    const marker = browserMarker(headers);
+    if (marker === undefined) return null;
+    return { status: 403, body: `Forbidden: a request from a web browser (it sent ${headerName(marker)}) needs the collector token, even from the trusted dashboard address (E_FORBIDDEN_BROWSER)`, headers: {} };
+  }
   return checkToken(token, authorization);
+}
+
+/** `sec-fetch-site` → `Sec-Fetch-Site`. */
+function headerName(lower: string): string {
+  return lower.replace(/(^|-)([a-z])/g, (_, dash: string, c: string) => dash + c.toUpperCase());
 }
 
 /** null when the request may go on; the answer to send otherwise. */

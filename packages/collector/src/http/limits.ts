@@ -3,11 +3,12 @@
 // of at most MAX_BODY_BYTES each and BODY_BUDGET_BYTES across all bodies being read at once
 // (reserved from Content-Length before a byte is read), and timeouts that cut slow headers,
 // slow bodies and idle keep-alive connections. A request the parser refuses (a URL or header block
-// over Node's limit, malformed bytes) gets its 4xx answer, and every connection closes after its
+// over Node's limit, malformed bytes) or one cut by a timeout gets its 4xx answer with a short text
+// and a stable code (clientErrorAnswer), and every connection closes after its
 // last answer with a lingering close (the rest of a body the answer did not read is read and
 // dropped), so that the client reads the answer instead of a connection reset.
 
-import { STATUS_CODES, type Server } from 'node:http';
+import { maxHeaderSize, STATUS_CODES, type Server } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 
@@ -74,8 +75,39 @@ export function clientErrorStatus(code: string | undefined): number {
   return 400;
 }
 
+/** The text of the answer to a request the parser refused or a timeout cut (status from clientErrorStatus). */
+export function clientErrorBody(code: string | undefined): string {
+  switch (code) {
+    case 'HPE_HEADER_OVERFLOW':
+      return `Request header fields too large: the request line and headers may take at most ${maxHeaderSize} bytes (E_HEADERS_TOO_LARGE)`;
+    case 'HPE_CHUNK_EXTENSIONS_OVERFLOW':
+      return 'Chunk extensions too large (E_CHUNK_EXTENSIONS_TOO_LARGE)';
+    case 'ERR_HTTP_REQUEST_TIMEOUT':
+      return `Request timeout: the headers must arrive within ${HEADERS_TIMEOUT_MS / 1000} s and the whole request within ${REQUEST_TIMEOUT_MS / 1000} s (E_REQUEST_TIMEOUT)`;
+    default:
+      return 'Bad request: not a valid HTTP/1.1 request (E_BAD_REQUEST)';
+  }
+}
+
+/** A whole plain-text answer that closes the connection, written on a socket no ServerResponse owns. */
+export function rawAnswer(status: number, body: string, headers: Record<string, string> = {}): string {
+  const extra = Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('');
+  return (
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\n` +
+    'Content-Type: text/plain; charset=utf-8\r\n' +
+    `Content-Length: ${Buffer.byteLength(body, 'utf8')}\r\n` +
+    `Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n${extra}Connection: close\r\n\r\n` +
+    body
+  );
+}
+
+/** The whole answer (status line, headers, text) to a request the parser refused or a timeout cut. */
+export function clientErrorAnswer(code: string | undefined): string {
+  return rawAnswer(clientErrorStatus(code), clientErrorBody(code));
+}
+
 /**
- * Answers a refused request with its status and closes the connection gracefully. Node's default
+ * Answers a refused request with its status and text and closes the connection gracefully. Node's default
  * destroys the socket right after writing the answer; when the client is still sending (a 1 MB
  * URL), closing with unread bytes makes the kernel send a reset, which can discard the answer
  * before the client reads it. Here the answer is followed by FIN, and what still arrives is read
@@ -86,12 +118,13 @@ function answerClientErrors(server: Server): void {
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
     if (answered.has(socket)) return;
     answered.add(socket);
-    if (!socket.writable || (err.code === 'ECONNRESET' || err.code === 'EPIPE')) {
+    // An answer already begun on this connection cannot be followed by another (as Node's default).
+    const inFlight = (socket as Duplex & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+    if (!socket.writable || err.code === 'ECONNRESET' || err.code === 'EPIPE' || inFlight?.headersSent === true) {
       socket.destroy();
       return;
     }
-    const status = clientErrorStatus(err.code);
-    socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    socket.end(clientErrorAnswer(err.code));
     lingeringClose(socket);
   });
 }

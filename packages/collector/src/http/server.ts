@@ -2,18 +2,23 @@
 // `/metrics`, the JSON API under `/api/v1/`, and every other path as a Sentinel transport command
 // (answered as sentinel-transport-simple-http does: plain text, `Connection: close`, 400 for an
 // unknown command). Binds 127.0.0.1 unless told otherwise. Limits (connections, body bytes,
-// timeouts) are in limits.ts; a state-changing command's token is checked before its body is read.
+// timeouts) are in limits.ts; a state-changing command's token is checked before its body is read
+// (and a client that asked `Expect: 100-continue` is told to send its body only once the checks
+// made from the headers have passed). A HEAD to a state-changing command changes nothing (405).
+// Every 405 carries `Allow`; no CORS header is ever sent (a browser page elsewhere cannot read an
+// answer, nor add a token to a cross-site request).
 // A read is answered after the I/O callbacks of the turn its request arrived in (watch events
 // included), so it sees an append made before it was sent.
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { StatsQuery } from '../stats/types.js';
 import { isFormContentType, parseCommandTarget, parseParams } from './command-request.js';
 import { checkRequest, STATE_CHANGING_COMMANDS } from './auth.js';
 import { hostAllowed } from './host-check.js';
 import { ASSET_PREFIX, loadAssets } from './assets.js';
-import { applyServerLimits, BodyBudget, MAX_BODY_BYTES, TIMEOUT_CHECK_INTERVAL_MS } from './limits.js';
+import { applyServerLimits, BodyBudget, lingeringClose, MAX_BODY_BYTES, rawAnswer, TIMEOUT_CHECK_INTERVAL_MS } from './limits.js';
 import { JSON_API_PREFIX, runJsonApi } from './json-api.js';
 import { LIVE_PAGE_CSP, livePageHtml } from './live-page.js';
 import { DEFAULT_MAX_PROMETHEUS_RESOURCES, PrometheusExporter } from './prometheus.js';
@@ -86,8 +91,19 @@ function sendJson(res: ServerResponse, status: number, body: unknown, headers: R
   send(res, status, JSON_TYPE, JSON.stringify(body), headers);
 }
 
-/** Reads a body of exactly `lengthBytes` (its reserved Content-Length). */
-async function readBody(req: IncomingMessage, lengthBytes: number): Promise<string> {
+/** 405 Method Not Allowed, with the methods the path takes in `Allow`; `what` says why (may be ''). */
+function methodNotAllowed(res: ServerResponse, method: string, allow: string, what: string): void {
+  send(res, 405, TEXT, `Method ${method} not allowed${what} (E_METHOD)`, { allow, connection: 'close' });
+}
+
+/**
+ * Reads a body of exactly `lengthBytes` (its reserved Content-Length). A client waiting for
+ * `100 Continue` gets it now, once every check made from the headers has passed. undefined when
+ * the connection was answered meanwhile (408 after REQUEST_TIMEOUT_MS, limits.ts): the request is
+ * then dropped, never run.
+ */
+async function readBody(req: IncomingMessage, res: ServerResponse, lengthBytes: number): Promise<string | undefined> {
+  if (/\b100-continue\b/i.test(req.headers.expect ?? '')) res.writeContinue();
   const chunks: Buffer[] = [];
   let total = 0;
   for await (const chunk of req) {
@@ -95,6 +111,7 @@ async function readBody(req: IncomingMessage, lengthBytes: number): Promise<stri
     if (total > lengthBytes) break; // cannot happen with a Content-Length body; never read more than reserved
     chunks.push(chunk as Buffer);
   }
+  if (!req.socket.writable) return undefined;
   return Buffer.concat(chunks).toString('utf8');
 }
 
@@ -115,8 +132,13 @@ function makeHandler(options: HttpServerOptions, stop: AbortSignal) {
     const { command, params } = parseCommandTarget(target);
     const changesState = STATE_CHANGING_COMMANDS.has(command);
     if (changesState) {
+      // A HEAD is answered as a GET would be, without its body: it must not change anything.
+      if (req.method === 'HEAD') {
+        methodNotAllowed(res, 'HEAD', 'GET, POST', ` for ${command}: it changes state; send GET or POST`);
+        return;
+      }
       // From the headers alone, before any body byte is read.
-      const denied = checkRequest(options.token, req.headers.authorization, req.socket.remoteAddress, options.trustDashboardAddress);
+      const denied = checkRequest(options.token, req.headers, req.socket.remoteAddress, options.trustDashboardAddress);
       if (denied !== null) {
         send(res, denied.status, TEXT, denied.body, { ...closing, ...denied.headers });
         return;
@@ -140,11 +162,14 @@ function makeHandler(options: HttpServerOptions, stop: AbortSignal) {
         send(res, 503, TEXT, 'Too many request bodies in flight; try again (E_BUSY)', { ...closing, 'retry-after': '1' });
         return;
       }
+      let body;
       try {
-        parseParams(await readBody(req, length), params);
+        body = await readBody(req, res, length);
       } finally {
         budget.release(length);
       }
+      if (body === undefined) return;
+      parseParams(body, params);
     }
     const ctx: TransportContext = {
       query: options.query,
@@ -168,7 +193,7 @@ function makeHandler(options: HttpServerOptions, stop: AbortSignal) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const method = req.method ?? 'GET';
     if (method !== 'GET' && method !== 'HEAD' && method !== 'POST') {
-      send(res, 405, TEXT, `Method ${method} not allowed`, { allow: 'GET, HEAD, POST', connection: 'close' });
+      methodNotAllowed(res, method, 'GET, HEAD, POST', '');
       return;
     }
     if (!hostAllowed(options.host, req.headers.host)) {
@@ -206,6 +231,9 @@ function makeHandler(options: HttpServerOptions, stop: AbortSignal) {
       }
       const r = runJsonApi(path, q === -1 ? '' : target.slice(q + 1), options.query, options.nowMs());
       sendJson(res, r.status, r.body);
+    } else if (!readOnly && (path === '/' || path === '/favicon.ico' || path === '/metrics' || path.startsWith(ASSET_PREFIX))) {
+      // The collector's own pages are read-only; a POST there is not a transport command either.
+      methodNotAllowed(res, method, 'GET, HEAD', ` for ${path}: it is read-only`);
     } else {
       await transport(req, res, target);
     }
@@ -231,7 +259,7 @@ function listen(server: Server, host: string, port: number): Promise<void> {
 export async function startHttpServer(options: HttpServerOptions): Promise<RunningHttpServer> {
   const stopping = new AbortController();
   const handler = makeHandler(options, stopping.signal);
-  const server = createServer({ connectionsCheckingInterval: TIMEOUT_CHECK_INTERVAL_MS }, (req, res) => {
+  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     handler(req, res).catch((err: unknown) => {
       if (res.headersSent) {
         res.destroy();
@@ -239,6 +267,16 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
         send(res, 500, TEXT, 'Server error', { connection: 'close' });
       }
     });
+  };
+  const server = createServer({ connectionsCheckingInterval: TIMEOUT_CHECK_INTERVAL_MS }, onRequest);
+  // `Expect: 100-continue`: handled as any request, readBody sends the 100 (Node's default sends it
+  // before the request is looked at, inviting a body the answer may refuse).
+  server.on('checkContinue', onRequest);
+  // CONNECT (this is no proxy): Node would close the connection without a word.
+  server.on('connect', (_req: IncomingMessage, socket: Duplex) => {
+    socket.on('error', () => {}); // handed over without Node's error handler: a reset must not throw
+    socket.end(rawAnswer(405, 'Method CONNECT not allowed (E_METHOD)', { Allow: 'GET, HEAD, POST' }));
+    lingeringClose(socket);
   });
   applyServerLimits(server, options.maxConnections);
   const attempts = Math.max(1, options.portAttempts ?? 1);

@@ -47,10 +47,13 @@ const ok = (body: string): CommandResult => ({ status: 200, body });
 const failure = (message: string): CommandResult => ({ status: 400, body: message });
 const blank = (v: string | undefined): boolean => v === undefined || v.trim() === '';
 
+/** An integer parameter: any integer JavaScript holds exactly (±(2^53 − 1), beyond every epoch-ms time). */
 function parseLong(name: string, v: string): number | CommandResult {
   const s = v.trim();
-  if (!/^[+-]?\d{1,16}$/.test(s) || !Number.isSafeInteger(Number(s))) return failure(`Invalid parameter ${name}: ${JSON.stringify(v)} is not an integer`);
-  return Number(s);
+  if (!/^[+-]?\d+$/.test(s)) return failure(`Invalid parameter ${name}: ${JSON.stringify(v)} is not an integer (E_PARAM_INTEGER)`);
+  const n = Number(s);
+  if (!Number.isSafeInteger(n)) return failure(`Invalid parameter ${name}: ${s} is out of range; an integer from ${Number.MIN_SAFE_INTEGER} to ${Number.MAX_SAFE_INTEGER} is accepted (E_PARAM_RANGE)`);
+  return n;
 }
 
 async function metric(params: Map<string, string>, ctx: TransportContext): Promise<CommandResult> {

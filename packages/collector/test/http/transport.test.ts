@@ -74,9 +74,23 @@ t.test('metric: identity, maxLines without endTime, blank and bad parameters', a
   t.same(await get('/metric').then((r) => [r.status, r.body]), [200, '']);
   const bad = await get('/metric?startTime=yesterday');
   t.equal(bad.status, 400);
-  t.equal(bad.body, 'Invalid parameter startTime: "yesterday" is not an integer');
+  t.equal(bad.body, 'Invalid parameter startTime: "yesterday" is not an integer (E_PARAM_INTEGER)');
   t.equal((await get(`/metric?startTime=${T}&endTime=soon`)).status, 400);
   t.same((await get(`/metric?startTime=${T + 60_000}&endTime=${T + 70_000}`)).body, '', 'nothing logged then');
+});
+
+t.test('metric: an integer beyond ±(2^53 − 1) is out of range, and the answer says which range is accepted', async (t) => {
+  const range = (name: string, v: string): string => `Invalid parameter ${name}: ${v} is out of range; an integer from -9007199254740991 to 9007199254740991 is accepted (E_PARAM_RANGE)`;
+  for (const v of ['9007199254740993', '9007199254740992', '99999999999999999999', '-9007199254740992']) {
+    t.same(await get(`/metric?startTime=${v}&endTime=${T}`).then((r) => [r.status, r.body]), [400, range('startTime', v)], v);
+  }
+  t.same(await get(`/metric?startTime=${T}&endTime=12345678901234567`).then((r) => [r.status, r.body]), [400, range('endTime', '12345678901234567')]);
+  t.same(await get(`/metric?startTime=${T}&maxLines=%2B9007199254740993`).then((r) => [r.status, r.body]), [400, range('maxLines', '+9007199254740993')]);
+  t.same(await get('/metric?startTime=1.5').then((r) => [r.status, r.body]), [400, 'Invalid parameter startTime: "1.5" is not an integer (E_PARAM_INTEGER)']);
+  t.same(await get('/metric?startTime=1e3').then((r) => [r.status, r.body]), [400, 'Invalid parameter startTime: "1e3" is not an integer (E_PARAM_INTEGER)']);
+  // The largest accepted values are taken (nothing logged that far out).
+  t.same(await get(`/metric?startTime=9007199254740991&endTime=9007199254740991`).then((r) => [r.status, r.body]), [200, '']);
+  t.same(await get(`/metric?startTime=0000000000000000000${T}&endTime=${T}`).then((r) => [r.status, parseMetricBodyAsDashboard(r.body).length]), [200, 2], 'leading zeros, as Long.parseLong takes them');
 });
 
 t.test('metric over POST with a form body, as Sentinel accepts it', async (t) => {
