@@ -223,6 +223,15 @@ t.test('setRules and getRules with real rule files: form fields as the dashboard
   t.same(await post('type=flow&data=%zz&data=%20').then(async (x) => [x.status, await x.text()]), [400, 'Bad data (E_RULES_DATA)'], 'a later pair that decodes wins');
   t.equal(files.rules('flow').length, 1, 'refused pushes change nothing');
   t.same(await get('/setRules?type=flow&data=%25zz', { headers: { authorization: 'Bearer s3cret' } }).then((x) => [x.status, x.body]), [503, 'rules are not loaded by this collector (E_NO_RULES)'], 'rules not loaded comes first');
+  // Names with '+' and '%' (README "Flow control"): encoded once, as a hand-written curl does, the second
+  // decode turns '+' into a space; encoded twice they arrive as written.
+  const odd = JSON.stringify([{ resource: 'GET /a+b', count: 5 }]);
+  t.same(await post(`type=flow&data=${encodeURIComponent(odd)}`).then(async (x) => [x.status, await x.text()]), [200, 'success']);
+  t.same(files.rules('flow').map((x) => x.resource), ['GET /a b'], 'encoded once: + became a space');
+  t.same(await post(`type=flow&data=${encodeURIComponent('[{"resource":"GET /100%","count":5}]')}`).then(async (x) => [x.status, await x.text()]), [400, 'decode rule data error (E_RULES_DECODE)'], 'encoded once: a bare %');
+  const both = JSON.stringify([{ resource: 'GET /a+b', count: 5 }, { resource: 'GET /100%', count: 6 }]);
+  t.same(await post(`type=flow&data=${encodeURIComponent(encodeURIComponent(both))}`).then(async (x) => [x.status, await x.text()]), [200, 'success']);
+  t.same(files.rules('flow').map((x) => x.resource), ['GET /a+b', 'GET /100%'], 'encoded twice: as written');
   t.same(await post('type=flow&data=%5B%5D').then(async (x) => [x.status, await x.text()]), [200, 'success']);
   t.equal(readFileSync(join(rulesDir, 'flow.json'), 'utf8'), '[]\n');
 });
