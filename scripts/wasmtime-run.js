@@ -5,12 +5,14 @@
 // with `python3 -m venv` and `pip install wasmtime==49.0.0` from the machine's package index.
 // The runner itself is scripts/wasmtime-run.py; the test suite's wasmtime lane uses both. Before
 // Python starts, this script refuses what `sentinel-wasi run` refuses, with its codes and wording:
-// a usage error (E_USAGE, exit 2), a pin that is missing or is not a pin (E_NO_PIN, E_BAD_PIN,
+// a usage error (E_USAGE, exit 2: among them a run with neither --pin DIR nor --no-pin, which would
+// drop every record), a pin that is missing or is not a pin (E_NO_PIN, E_BAD_PIN,
 // E_PIN_NOT_DIRECTORY, exit 1: records written there would reach no collector), and a file that is
 // not a component by its first 8 bytes (E_NOT_WASM, E_NOT_COMPONENT, exit 1). It works from any
 // directory; the environment and the compile cache stay in this checkout's .cache.
 //
 //   node scripts/wasmtime-run.js --pin ./.sentinel-wasi examples/replay/dist/replay.wasm < traffic.tsv
+//   node scripts/wasmtime-run.js --no-pin examples/replay/dist/replay.wasm < traffic.tsv
 //   node scripts/wasmtime-run.js --setup      (create the environment only)
 //   node scripts/wasmtime-run.js --help
 
@@ -36,7 +38,8 @@ export const HOW_TO_GET_WASMTIME =
   `python3 with the venv module and a package index (or a local wheel) that has wasmtime ${WASMTIME_PY_VERSION}; ` +
   `by hand: \`python3 -m venv .cache/wasmtime-venv && .cache/wasmtime-venv/bin/pip install wasmtime==${WASMTIME_PY_VERSION}\`.`;
 
-const HELP = `Usage: node scripts/wasmtime-run.js [options] <component.wasm> [-- args...]
+const HELP = `Usage: node scripts/wasmtime-run.js --pin DIR|--no-pin [options] <component.wasm> [-- args...]
+       node scripts/wasmtime-run.js --compile-only [options] <component.wasm>
        node scripts/wasmtime-run.js --setup
 
 Runs a command component (wasi:cli/run) under the wasmtime ${WASMTIME_PY_VERSION.split('.')[0]} engine through its Python
@@ -48,8 +51,10 @@ machine's package index); it runs from any directory. Compiled components are ca
 .cache/wasmtime-cwasm, so only the first run of a component compiles it.
 
 Options:
-  --pin DIR          the pin directory, preopened at /pin (it must be a pin, with its PIN file:
-                     sentinel-wasi init --pin DIR makes one, and so does the collector)
+  --pin DIR          the pin directory, preopened at /pin (required, unless --no-pin or
+                     --compile-only; it must be a pin, with its PIN file: sentinel-wasi init
+                     --pin DIR makes one, and so does the collector)
+  --no-pin           preopen nothing (a filter finds no /pin, drops and counts every record)
   --pin-read-only    preopen the pin read-only
   --env NAME=VALUE   an environment variable for the component (repeatable)
   --cache-dir DIR    where compiled components are kept (default .cache/wasmtime-cwasm)
@@ -60,9 +65,10 @@ Options:
 
 Arguments after the component (or after --) are passed to it. Input is checked before Python
 starts and refused with one line and a code, as sentinel-wasi run does: exit code 2 for a usage
-error (E_USAGE) or an environment that cannot be created; 1 for a pin that is missing or is not a
-pin (E_NO_PIN, E_BAD_PIN, E_PIN_NOT_DIRECTORY) or a file that is not a component (E_NOT_WASM,
-E_NOT_COMPONENT).
+error (E_USAGE: among them neither --pin nor --no-pin, and a component file that does not exist)
+or an environment that cannot be created; 1 for a pin that is missing or is not a pin
+(E_NO_PIN, E_BAD_PIN, E_PIN_NOT_DIRECTORY) or a file that is not a component (E_NOT_WASM,
+E_NOT_COMPONENT). A trap exits 1 with one line, E_TRAP; wasi:cli/run's error, 1 and E_RUN_ERROR.
 `;
 
 /** How this script is named in its messages (the Python runner is told the same). */
@@ -86,14 +92,14 @@ export function refusalText(err) {
 }
 
 const VALUE_OPTIONS = { '--pin': 'DIR', '--env': 'NAME=VALUE', '--cache-dir': 'DIR' };
-const FLAG_OPTIONS = ['--pin-read-only', '--timing', '--compile-only', '--setup'];
+const FLAG_OPTIONS = ['--no-pin', '--pin-read-only', '--timing', '--compile-only', '--setup'];
 
 /**
  * The script's command line: its options up to the component (or up to --), then the component,
  * then the component's arguments (an optional -- after the component is dropped). Throws E_USAGE.
  */
 export function parseRunArgs(argv) {
-  const opts = { help: false, setup: false, pin: undefined, pinReadOnly: false, env: [], cacheDir: undefined, timing: false, compileOnly: false };
+  const opts = { help: false, setup: false, pin: undefined, noPin: false, pinReadOnly: false, env: [], cacheDir: undefined, timing: false, compileOnly: false };
   let rest = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -118,6 +124,7 @@ export function parseRunArgs(argv) {
         opts.env.push(value);
       }
     } else if (FLAG_OPTIONS.includes(arg)) {
+      if (arg === '--no-pin') opts.noPin = true;
       if (arg === '--pin-read-only') opts.pinReadOnly = true;
       if (arg === '--timing') opts.timing = true;
       if (arg === '--compile-only') opts.compileOnly = true;
@@ -255,7 +262,7 @@ function runnerArgs(opts, pinDir) {
     WASMTIME_RUNNER,
     '--cache-dir',
     opts.cacheDir ?? CWASM_DIR,
-    ...(pinDir === undefined ? [] : ['--pin', pinDir]),
+    ...(pinDir === undefined ? ['--no-pin'] : ['--pin', pinDir]),
     ...(opts.pinReadOnly ? ['--pin-read-only'] : []),
     ...opts.env.flatMap((pair) => ['--env', pair]),
     ...(opts.timing ? ['--timing'] : []),
@@ -278,6 +285,9 @@ async function main(argv) {
     if (!opts.setup) {
       if (opts.component === undefined) throw usage('expected a component file, got none');
       checkComponentExists(opts.component);
+      // As sentinel-wasi run: a run without a pin drops every record, so it must be asked for.
+      if (opts.pin !== undefined && opts.noPin) throw usage('--pin and --no-pin cannot be given together');
+      if (opts.pin === undefined && !opts.noPin && !opts.compileOnly) throw usage('--pin DIR is required (or --no-pin)');
       pinDir = opts.pin === undefined ? undefined : resolve(opts.pin); // absolute, as run makes it
       if (pinDir !== undefined && !opts.compileOnly) await checkPin(pinDir);
       await checkComponentHeader(opts.component);

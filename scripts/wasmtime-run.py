@@ -6,15 +6,17 @@ stdin/stdout/stderr inherited, exit code 0 for ok, 1 for err or a trap, N for wa
 Compiled components are cached as .cwasm files named by the component's sha256 and the engine
 version, so only the first run pays Cranelift's compile (seconds for a 12 MB component).
 
-usage: wasmtime-run.py [--pin DIR] [--pin-read-only] [--cache-dir DIR] [--env K=V]...
+usage: wasmtime-run.py [--pin DIR | --no-pin] [--pin-read-only] [--cache-dir DIR] [--env K=V]...
                        [--timing] [--compile-only] component.wasm [-- args...]
 
 Run it through scripts/wasmtime-run.js, which creates the Python environment with wasmtime-py on
 first use (node scripts/wasmtime-run.js --help) and refuses a bad pin or component before Python
-starts. What this runner still refuses (a usage error, a component file it cannot read or compile,
-a component without wasi:cli/run) is one line with a code, no traceback; traps and a component's
-own failure are reported as the engine reports them. Messages name the script the user ran
-($WASMTIME_RUN_PROG, set by wasmtime-run.js).
+starts, and a run with neither --pin nor --no-pin; this runner, like `wasmtime run` without --dir,
+preopens nothing when given neither. What it still refuses (a usage error, a component file it
+cannot read, compile or instantiate, a component without wasi:cli/run) is one line with a code, no
+traceback; a trap (E_TRAP) and wasi:cli/run's error (E_RUN_ERROR) are one line with a code too, as
+sentinel-wasi run prints them, after what the engine itself printed. Messages name the script the
+user ran ($WASMTIME_RUN_PROG, set by wasmtime-run.js).
 """
 
 import argparse
@@ -64,6 +66,14 @@ def one_line(err: Exception) -> str:
     return ": ".join(line.strip() for line in str(err).splitlines() if line.strip() and line.strip() != "Caused by:")
 
 
+def trap_cause(err: Exception) -> str:
+    """A trap's cause without the engine's wasm backtrace: the lines after "Caused by:", as one line."""
+    text = str(err)
+    if "Caused by:" in text:
+        text = text.split("Caused by:", 1)[1]
+    return one_line(Exception(text))
+
+
 def load_component(engine: Engine, path: str, cache_dir: str, timing: bool) -> Component:
     try:
         with open(path, "rb") as f:
@@ -105,6 +115,7 @@ def main() -> int:
 def run() -> int:
     parser = ArgumentParser(prog=PROG, description=__doc__.split("\n\n")[0])
     parser.add_argument("--pin", metavar="DIR", help="host directory preopened at /pin")
+    parser.add_argument("--no-pin", action="store_true", help="preopen nothing (the default here, as wasmtime run without --dir)")
     parser.add_argument("--pin-read-only", action="store_true", help="preopen the pin read-only")
     parser.add_argument("--cache-dir", metavar="DIR", default=os.path.join(".cache", "wasmtime-cwasm"))
     parser.add_argument("--env", action="append", default=[], metavar="NAME=VALUE", help="for the component (repeatable)")
@@ -114,6 +125,8 @@ def run() -> int:
     args_action = parser.add_argument("args", nargs=argparse.REMAINDER, help="arguments for the component (after --)")
     args_action.required = False  # argparse makes a REMAINDER positional required: no arguments at all would name it
     opts = parser.parse_args()
+    if opts.pin is not None and opts.no_pin:
+        parser.error("--pin and --no-pin cannot be given together")
     for pair in opts.env:
         if pair.find("=") <= 0:
             parser.error(f"--env expects NAME=VALUE, got {json.dumps(pair)}")
@@ -147,6 +160,11 @@ def run() -> int:
     started = time.monotonic()
     try:
         instance = linker.instantiate(store, component)
+    except ExitTrap as exit_trap:
+        return exit_trap.code
+    except WasmtimeError as err:
+        raise Refusal("E_INSTANTIATE", f"cannot instantiate {opts.component}: {one_line(err)}")
+    try:
         run_interface = instance.get_export_index(store, "wasi:cli/run@0.2.0")
         if run_interface is None:
             raise Refusal("E_NOT_COMMAND", f"{opts.component} does not export wasi:cli/run (is it an HTTP component? serve it: sentinel-wasi serve or wasmtime serve)")
@@ -156,7 +174,7 @@ def run() -> int:
     except ExitTrap as exit_trap:
         return exit_trap.code
     except WasmtimeError as err:
-        print(f"wasmtime-run: the component failed: {err}", file=sys.stderr)
+        print(f"wasmtime-run: the component failed: {trap_cause(err)} (E_TRAP)", file=sys.stderr)
         return 1
     if opts.timing:
         print(f"timing: instantiate {1000 * (ran - started):.1f} ms, run {1000 * (time.monotonic() - ran):.1f} ms", file=sys.stderr)
@@ -164,7 +182,7 @@ def run() -> int:
         return 0
     # wasmtime run exits 1 silently here; the line is sentinel-wasi run's
     print("wasmtime-run: the component failed: wasi:cli/run returned an error (a command() body that returned false, "
-          "or a thrown error the engine turned into one)", file=sys.stderr)
+          "or a thrown error the engine turned into one) (E_RUN_ERROR)", file=sys.stderr)
     return 1
 
 

@@ -1,15 +1,17 @@
 // scripts/wasmtime-run.js, the supported way to run a command filter under the wasmtime engine
 // without the wasmtime CLI (the wasmtime lane of the tests runs through the same script's set-up
 // and runner): its help, a real run of the replay example into a pin (from another directory), a
-// component that returns an error, the input it refuses before Python starts with the codes and
-// words of `sentinel-wasi run` (a pin that is missing or is not a pin, a file that is not a
-// component, usage errors), and the refusals of the Python runner itself: one line, no traceback.
+// component that returns an error or traps (one line with E_RUN_ERROR, E_TRAP), the input it
+// refuses before Python starts with the codes and words of `sentinel-wasi run` (a pin that is
+// missing or is not a pin, neither --pin nor --no-pin, a file that is not a component, usage
+// errors), an explicit --no-pin, and the refusals of the Python runner itself: one line, no traceback.
 
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import t from 'tap';
 import { REPO_ROOT, exampleComponent, runProcess, tempDir, tempPin } from '../helpers/repo.js';
 import { scanPin } from '../helpers/segments.js';
+import { sdkCommandFilter } from '../helpers/sdk-filter.js';
 import { ensureWasmtimeVenv, WASMTIME_RUNNER } from '../../scripts/wasmtime-run.js';
 
 const SCRIPT = join(REPO_ROOT, 'scripts', 'wasmtime-run.js');
@@ -22,9 +24,10 @@ const script = (args: string[], stdin?: string) => runProcess(process.execPath, 
 t.test('--help: usage, options and how the engine is installed; exit 0', async (t) => {
   const r = await script(['--help']);
   t.equal(r.code, 0);
-  t.match(r.stdout, /^Usage: node scripts\/wasmtime-run\.js \[options\] <component\.wasm> \[-- args\.\.\.\]/);
+  t.match(r.stdout, /^Usage: node scripts\/wasmtime-run\.js --pin DIR\|--no-pin \[options\] <component\.wasm> \[-- args\.\.\.\]\n/);
   t.match(r.stdout, /pip install wasmtime==49\.0\.0/);
-  for (const option of ['--pin DIR', '--pin-read-only', '--env NAME=VALUE', '--cache-dir DIR', '--compile-only', '--setup']) t.match(r.stdout, option);
+  t.match(r.stdout, '(required, unless --no-pin or\n                     --compile-only;');
+  for (const option of ['--pin DIR', '--no-pin', '--pin-read-only', '--env NAME=VALUE', '--cache-dir DIR', '--compile-only', '--setup']) t.match(r.stdout, option);
   t.match(r.stdout, '(E_NO_PIN, E_BAD_PIN, E_PIN_NOT_DIRECTORY)');
 });
 
@@ -49,7 +52,38 @@ t.test("a component that returns an error exits 1 with sentinel-wasi run's line 
   t.equal(lines[0], 'replay: unknown argument "--bogus"');
   t.equal(
     lines.at(-1),
-    'wasmtime-run: the component failed: wasi:cli/run returned an error (a command() body that returned false, or a thrown error the engine turned into one)',
+    'wasmtime-run: the component failed: wasi:cli/run returned an error (a command() body that returned false, or a thrown error the engine turned into one) (E_RUN_ERROR)',
+  );
+});
+
+t.test("a component that traps exits 1: the engine's account of the exception, then one line with E_TRAP", async (t) => {
+  const thrower = sdkCommandFilter('throws-raw', "export const run = { run(): void { throw new Error('boom'); } };\n");
+  const r = await script(['--no-pin', thrower]);
+  t.equal(r.code, 1);
+  t.equal(r.stdout, '');
+  t.match(r.stderr, 'Exception { message: Some("boom")');
+  t.equal(r.stderr.trimEnd().split('\n').at(-1), 'wasmtime-run: the component failed: wasm trap: wasm `unreachable` instruction executed (E_TRAP)');
+  t.notMatch(r.stderr, /wasm backtrace|Caused by/, "not the engine's backtrace");
+});
+
+t.test('no --pin: refused as sentinel-wasi run refuses it (E_USAGE, exit 2), before Python starts; --no-pin runs without one', async (t) => {
+  const stdin = `${Date.now()}\tGET /orders\t12\tok\n`;
+  const bare = await script([replay], stdin);
+  t.same(
+    { code: bare.code, stdout: bare.stdout, stderr: bare.stderr },
+    { code: 2, stdout: '', stderr: `wasmtime-run: --pin DIR is required (or --no-pin) (E_USAGE)\n${USAGE_HINT}` },
+  );
+  const pin = await tempPin(t, 'wasmtime-run');
+  const both = await script(['--pin', pin, '--no-pin', replay], stdin);
+  t.same(
+    { code: both.code, stdout: both.stdout, stderr: both.stderr },
+    { code: 2, stdout: '', stderr: `wasmtime-run: --pin and --no-pin cannot be given together (E_USAGE)\n${USAGE_HINT}` },
+  );
+  const noPin = await script(['--no-pin', replay], stdin);
+  t.same(
+    { code: noPin.code, stdout: noPin.stdout, stderr: noPin.stderr },
+    { code: 0, stdout: '', stderr: 'replay: 1 lines, 1 records, 0 bad lines, 0 frames written, 1 records dropped\n' },
+    'the filter finds no /pin and counts its drop',
   );
 });
 
@@ -105,6 +139,7 @@ t.test('usage errors and files that are not components: one line with a code (an
   writeFileSync(short, Buffer.from([0x00, 0x61, 0x73, 0x6d, 0x0d]));
   const nope = join(dir, 'nope.wasm');
   const cases: { name: string; args: string[]; code: number; stderr: string }[] = [
+    { name: 'neither --pin nor --no-pin', args: [replay], code: 2, stderr: `wasmtime-run: --pin DIR is required (or --no-pin) (E_USAGE)\n${USAGE_HINT}` },
     { name: 'no arguments', args: [], code: 2, stderr: `wasmtime-run: expected a component file, got none (E_USAGE)\n${USAGE_HINT}` },
     { name: 'a component that does not exist', args: ['--pin', pin, nope], code: 2, stderr: `wasmtime-run: component file not found: ${nope} (E_USAGE)\n${USAGE_HINT}` },
     { name: '--compile-only, no such file', args: ['--compile-only', nope], code: 2, stderr: `wasmtime-run: component file not found: ${nope} (E_USAGE)\n${USAGE_HINT}` },
@@ -148,6 +183,8 @@ t.test('the Python runner refuses what reaches it with one line and a code, nami
     { code: 2, stderr: `wasmtime-run: the following arguments are required: component (E_USAGE)\n${USAGE_HINT}` },
     'no arguments: only the component is required',
   );
+  const both = await runProcess(python, [WASMTIME_RUNNER, '--pin', '/tmp', '--no-pin', replay], { env: asScript });
+  t.same({ code: both.code, stderr: both.stderr }, { code: 2, stderr: `wasmtime-run: --pin and --no-pin cannot be given together (E_USAGE)\n${USAGE_HINT}` });
   const env = await runProcess(python, [WASMTIME_RUNNER, '--env', 'FOO', replay], { env: asScript });
   t.same({ code: env.code, stderr: env.stderr }, { code: 2, stderr: `wasmtime-run: --env expects NAME=VALUE, got "FOO" (E_USAGE)\n${USAGE_HINT}` });
 

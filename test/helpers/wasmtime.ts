@@ -36,7 +36,7 @@ function pythonArgs(run: GuestRun): string[] {
     RUNNER,
     '--cache-dir',
     CWASM_DIR,
-    ...(run.pin === undefined ? [] : ['--pin', run.pin]),
+    ...(run.pin === undefined ? ['--no-pin'] : ['--pin', run.pin]),
     ...(run.pinReadOnly ? ['--pin-read-only'] : []),
     ...envFlags(run.env),
     run.component,

@@ -60,7 +60,10 @@ export async function main(argv: string[], io: CommandIo = { stdout: process.std
     }
     const e = err as { code?: unknown; message?: unknown };
     const code = typeof e.code === 'string' ? ` (${e.code})` : '';
-    io.stderr.write(`sentinel-wasi ${command.name}: ${String(e.message ?? err)}${code}\n`);
+    let message = String(e.message ?? err);
+    // Some errors (the protocol's) begin with their code: it is said once, at the end.
+    if (typeof e.code === 'string' && message.startsWith(`${e.code}: `)) message = message.slice(e.code.length + 2);
+    io.stderr.write(`sentinel-wasi ${command.name}: ${message}${code}\n`);
     return 1;
   }
 }

@@ -4,16 +4,19 @@
 // that engine lacks (an entry module that loads @sentinel-wasi/filter/globals first), choosing jco
 // componentize's backend and feature flags for the world, the bundle configuration (the source
 // map; the check that nothing is recorded at module top level, top-level-records.ts), running jco,
-// and moving the result into place only when it succeeded.
+// and moving the result into place only when it succeeded. Its errors carry stable codes: a source
+// or --wit directory that is not there is a usage error (E_USAGE), a WIT jco cannot use is E_WIT
+// (wit-errors.ts), an output that cannot be written is E_BUILD_OUTPUT.
 
-import { cp, mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { runJco } from './jco.js';
 import { TopLevelRecordError, topLevelCheckSource, topLevelRecordIn, topLevelWatchSource } from './top-level-records.js';
 import { typecheckFilter } from './typecheck.js';
-import { sdkWorldExports, worldExports } from './world-exports.js';
+import { witError, isWitFailure, WitError } from './wit-errors.js';
+import { sdkWorldExports, worldExports, WorldReadError } from './world-exports.js';
 
 export type FilterWorld = 'command' | 'http';
 export type Backend = 'quickjs' | 'starlingmonkey';
@@ -48,12 +51,27 @@ export interface BuildResult {
   elapsedMs: number;
 }
 
+/**
+ * The build failed: E_BUILD (jco failed), E_USAGE (a source or --wit directory that is not there:
+ * exit 2), E_SOURCE_READ (a source that is there but cannot be read), E_BUILD_OUTPUT (the output
+ * cannot be written).
+ */
 export class BuildError extends Error {
-  readonly code = 'E_BUILD';
-  constructor(message: string) {
+  constructor(
+    message: string,
+    readonly code: 'E_BUILD' | 'E_USAGE' | 'E_SOURCE_READ' | 'E_BUILD_OUTPUT' = 'E_BUILD',
+  ) {
     super(message);
     this.name = 'BuildError';
   }
+}
+
+export { WitError };
+
+/** The system's reason in a Node fs error (`no such file or directory`), without its code, call and paths. */
+export function fsReason(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  return /^[A-Z][A-Z0-9_]*: (.+?), [a-z]+ '/.exec(message)?.[1] ?? message;
 }
 
 /** The filter does not type-check: nothing was built. The message lists tsc's errors. */
@@ -180,8 +198,10 @@ export async function stageWit(filterWit: string, stage: string): Promise<void> 
   let entries;
   try {
     entries = await readdir(filterWit, { withFileTypes: true });
-  } catch {
-    throw new BuildError(`cannot read the WIT directory ${filterWit}`);
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') throw new BuildError(`--wit directory not found: ${filterWit}`, 'E_USAGE');
+    throw new WitError(`cannot read the WIT directory ${filterWit}: ${fsReason(err)}`);
   }
   for (const e of entries) {
     if (e.isFile() && e.name.endsWith('.wit')) await cp(join(filterWit, e.name), join(stage, e.name));
@@ -199,9 +219,14 @@ export async function stageWit(filterWit: string, stage: string): Promise<void> 
 async function checkFilter(req: BuildRequest, witDir: string, worldName: string, stage: string): Promise<void> {
   let exports = sdkWorldExports(req.world);
   if (req.wit !== undefined) {
-    // A world jco guest-types cannot read is not checked here: componentize reads the same WIT and
-    // says what is wrong with it, as it did before this check.
-    exports = await worldExports(witDir, worldName, stage).catch(() => []);
+    // A world jco guest-types cannot read (a wrong --world-name, a typo in an include) fails here,
+    // in one line (E_WIT); componentize would fail on the same WIT with a JavaScript stack.
+    try {
+      exports = await worldExports(witDir, worldName, stage);
+    } catch (err) {
+      if (err instanceof WorldReadError) throw witError(err.output, witDir, req.wit, worldName);
+      exports = [];
+    }
   }
   const { errors, exportErrors } = typecheckFilter(req.source, req.world, process.cwd(), req.wit !== undefined, exports);
   if (errors.length > 0) throw new TypeCheckError(errors);
@@ -232,13 +257,41 @@ async function writeSourceMap(stagedMap: string, outMap: string, stage: string):
   await rename(near, outMap);
 }
 
+/**
+ * Moves the built component from the staging directory to `out` (a rename; across filesystems a
+ * copy next to `out`, then a rename). Fails with E_BUILD_OUTPUT naming the output as given (`shown`)
+ * and the system's reason, not the staging paths.
+ */
+async function placeOutput(tmpOut: string, out: string, shown: string): Promise<void> {
+  try {
+    await rename(tmpOut, out);
+    return;
+  } catch (err) {
+    if ((err as { code?: string }).code !== 'EXDEV') throw new BuildError(`cannot write ${shown}: ${fsReason(err)}`, 'E_BUILD_OUTPUT');
+  }
+  const near = `${out}.${process.pid}.tmp`;
+  try {
+    await cp(tmpOut, near);
+    await rename(near, out);
+  } catch (err) {
+    await rm(near, { force: true });
+    throw new BuildError(`cannot write ${shown}: ${fsReason(err)}`, 'E_BUILD_OUTPUT');
+  }
+}
+
 /** Builds the component; the output file appears only when the build succeeded. */
 export async function buildFilter(req: BuildRequest): Promise<BuildResult> {
   const started = Date.now();
+  // A source that is not there is a usage error, as a missing component is for `run`.
+  const isFile = await stat(req.source).then(
+    (s) => s.isFile(),
+    () => false,
+  );
+  if (!isFile) throw new BuildError(`source file not found: ${req.source}`, 'E_USAGE');
   try {
-    if (!(await stat(req.source)).isFile()) throw new Error();
-  } catch {
-    throw new BuildError(`source ${req.source} is not a readable file`);
+    await (await open(req.source, 'r')).close();
+  } catch (err) {
+    throw new BuildError(`cannot read source ${req.source}: ${fsReason(err)}`, 'E_SOURCE_READ');
   }
   const out = resolve(req.out);
   const stage = await mkdtemp(join(tmpdir(), 'sentinel-wasi-build-'));
@@ -249,11 +302,16 @@ export async function buildFilter(req: BuildRequest): Promise<BuildResult> {
     if (req.wit !== undefined) {
       witDir = join(stage, 'wit');
       await mkdir(witDir);
-      await stageWit(resolve(req.wit), witDir);
+      await stageWit(req.wit, witDir);
       worldName = req.worldName ?? worldName;
     }
     if (req.typecheck !== false) await checkFilter(req, witDir, worldName, stage);
-    await mkdir(dirname(out), { recursive: true });
+    await mkdir(dirname(out), { recursive: true }).catch((err: unknown) => {
+      // EEXIST: a file where the directory would be (ENOTDIR: one above it).
+      const code = (err as { code?: string }).code;
+      const reason = code === 'EEXIST' || code === 'ENOTDIR' ? `${dirname(req.out)} is not a directory` : fsReason(err);
+      throw new BuildError(`cannot write ${req.out}: ${reason}`, 'E_BUILD_OUTPUT');
+    });
     let entry = req.source;
     if (req.backend === 'quickjs') {
       entry = join(stage, 'entry.ts');
@@ -266,16 +324,24 @@ export async function buildFilter(req: BuildRequest): Promise<BuildResult> {
     if (code !== 0) {
       const topLevel = topLevelRecordIn(output);
       if (topLevel !== undefined) throw new TopLevelRecordError(topLevel.method, topLevel.resource);
+      if (req.wit !== undefined && isWitFailure(output)) {
+        // componentize drops the cause's chain (a syntax error's own words); guest-types keeps it.
+        const detail = await worldExports(witDir, worldName, stage).then(
+          () => output,
+          (err: unknown) => (err instanceof WorldReadError ? err.output : output),
+        );
+        throw witError(detail, witDir, req.wit, worldName);
+      }
       throw new BuildError(`jco componentize failed (exit ${code}):\n${output.trim()}`);
     }
     const bytes = (await stat(tmpOut)).size;
-    await rename(tmpOut, out).catch(async () => {
-      // Different filesystems: copy, then rename within the target directory.
-      const near = `${out}.${process.pid}.tmp`;
-      await cp(tmpOut, near);
-      await rename(near, out);
-    });
-    await writeSourceMap(tmpMap, `${out}.map`, stage);
+    await placeOutput(tmpOut, out, req.out);
+    try {
+      await writeSourceMap(tmpMap, `${out}.map`, stage);
+    } catch (err) {
+      await rm(out, { force: true }); // a component without its map would print bundle positions
+      throw new BuildError(`cannot write ${req.out}.map: ${fsReason(err)}`, 'E_BUILD_OUTPUT');
+    }
     return { out, bytes, elapsedMs: Date.now() - started };
   } finally {
     await rm(stage, { recursive: true, force: true });

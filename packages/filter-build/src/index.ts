@@ -9,6 +9,7 @@ export {
   FilterExportsError,
   quickjsEntrySource,
   TypeCheckError,
+  WitError,
   FILTER_WORLDS,
   jcoArgs,
   SDK_WORLD,

@@ -2,7 +2,10 @@
 // the source's own file, line and column (`filter.ts:3:7 - error TS2322: ...`) instead of running
 // jco. The compiler options come from the filter project's tsconfig.json (the nearest one from the
 // source's directory up to its package root), or, without one, strict defaults that see the SDK's
-// `wasi:*` declarations for the world and the globals the build gives every filter. Given what the
+// `wasi:*` declarations for the world and the globals the build gives every filter. What is checked
+// is the filter and what it imports, with the declaration files (.d.ts) the tsconfig includes: an
+// error in another file of the project does not stop this filter's build. A `wasi:*` module tsc
+// cannot find, and a missing console or TextEncoder, get a hint (typecheck-hints.ts). Given what the
 // world needs the filter to export, the same program checks those exports (export-check.ts), for
 // JavaScript sources too (only that).
 
@@ -13,6 +16,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import ts from 'typescript';
 import type { FilterWorld } from './componentize.js';
 import { exportErrors, exportsCheckModule, shownPath, withExportsCheck } from './export-check.js';
+import { typecheckHint, type HintContext } from './typecheck-hints.js';
 import type { WorldExport } from './world-exports.js';
 
 const require = createRequire(import.meta.url);
@@ -51,17 +55,22 @@ export function findTsconfig(source: string): string | undefined {
   }
 }
 
-function formatOne(d: ts.Diagnostic, cwd: string): string {
-  const text = ts.flattenDiagnosticMessageText(d.messageText, '\n');
+function formatOne(d: ts.Diagnostic, cwd: string, hints?: HintContext): string {
+  let text = ts.flattenDiagnosticMessageText(d.messageText, '\n');
+  const hint = hints === undefined ? undefined : typecheckHint(d.code, text, hints);
+  if (hint !== undefined) text += ` ${hint}`;
   const kind = d.category === ts.DiagnosticCategory.Warning ? 'warning' : 'error';
   if (d.file === undefined || d.start === undefined) return `${kind} TS${d.code}: ${text}`;
   const { line, character } = d.file.getLineAndCharacterOfPosition(d.start);
   return `${shownPath(d.file.fileName, cwd)}:${line + 1}:${character + 1} - ${kind} TS${d.code}: ${text}`;
 }
 
-/** tsc's one-line form of each error: `<file>:<line>:<column> - error TS<code>: <message>`, the file relative to cwd when under it. */
-export function formatDiagnostics(diagnostics: readonly ts.Diagnostic[], cwd: string = process.cwd()): string[] {
-  return diagnostics.filter((d) => d.category === ts.DiagnosticCategory.Error).map((d) => formatOne(d, cwd));
+/**
+ * tsc's one-line form of each error: `<file>:<line>:<column> - error TS<code>: <message>`, the file
+ * relative to cwd when under it; with `hints`, a missing `wasi:*` module's error says how to declare it.
+ */
+export function formatDiagnostics(diagnostics: readonly ts.Diagnostic[], cwd: string = process.cwd(), hints?: HintContext): string[] {
+  return diagnostics.filter((d) => d.category === ts.DiagnosticCategory.Error).map((d) => formatOne(d, cwd, hints));
 }
 
 interface CheckPlan {
@@ -98,7 +107,9 @@ function planFor(source: string, world: FilterWorld, ownWit: boolean): CheckPlan
       delete options.tsBuildInfoFile;
       // The filter may sit outside the project's emitted sources (e.g. a bench/): widen rootDir to the project.
       if (options.rootDir !== undefined && relative(options.rootDir, abs).startsWith('..')) options.rootDir = dirname(tsconfig);
-      const rootNames = parsed.fileNames.includes(abs) ? parsed.fileNames : [...parsed.fileNames, abs];
+      // The filter and what it imports, not every file the tsconfig includes: only its declaration
+      // files (the SDK's types and globals, the project's own), which no import names.
+      const rootNames = [abs, ...parsed.fileNames.filter((f) => /\.d\.[mc]?ts$/.test(f) && f !== abs)];
       return { rootNames, options, configErrors: parsed.errors, tsconfig };
     }
   }
@@ -141,8 +152,13 @@ export function typecheckFilter(
     host: check === undefined ? host : withExportsCheck(host, check),
   });
   const own = typescript ? [...plan.configErrors, ...ts.getPreEmitDiagnostics(program)].filter((d) => d.file === undefined || resolve(d.file.fileName) !== check?.path) : [];
+  const hints: HintContext = { source, world };
+  if (plan.tsconfig !== undefined) {
+    hints.tsconfig = plan.tsconfig;
+    hints.tsconfigShown = shownPath(plan.tsconfig, cwd);
+  }
   const result: TypeCheckResult = {
-    errors: formatDiagnostics(own, cwd),
+    errors: formatDiagnostics(own, cwd, hints),
     exportErrors: check === undefined ? [] : exportErrors(program, check, source, cwd),
   };
   if (plan.tsconfig !== undefined) result.tsconfig = plan.tsconfig;

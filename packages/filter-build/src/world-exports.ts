@@ -9,6 +9,17 @@ import { join } from 'node:path';
 import type { FilterWorld } from './componentize.js';
 import { runJco } from './jco.js';
 
+/** `jco guest-types` could not read the world: its output says why (wit-errors.ts makes it one line). */
+export class WorldReadError extends Error {
+  constructor(
+    message: string,
+    readonly output: string,
+  ) {
+    super(message);
+    this.name = 'WorldReadError';
+  }
+}
+
 export interface WorldExport {
   /** The module export jco looks up, e.g. `run`. */
   name: string;
@@ -81,13 +92,13 @@ export function parseWorldTypes(worldName: string, world: string, interfaces: Re
 
 /**
  * What a world in a (staged) WIT directory needs the module to export, read with `jco guest-types`
- * into scratch/world-types. Throws an Error with jco's output when the world cannot be read.
+ * into scratch/world-types. Throws a WorldReadError with jco's output when the world cannot be read.
  */
 export async function worldExports(witDir: string, worldName: string, scratch: string): Promise<WorldExport[]> {
   const dir = join(scratch, 'world-types');
   await mkdir(dir, { recursive: true });
   const { code, output } = await runJco(['guest-types', witDir, '--world-name', worldName, '--quiet', '-o', dir]);
-  if (code !== 0) throw new Error(`cannot read the world ${worldName} (jco guest-types, exit ${code}):\n${output.trim()}`);
+  if (code !== 0) throw new WorldReadError(`cannot read the world ${worldName} (jco guest-types, exit ${code}):\n${output.trim()}`, output);
   const interfaces = new Map<string, string>();
   const interfaceDir = join(dir, 'interfaces');
   for (const file of await readdir(interfaceDir).catch(() => [])) {

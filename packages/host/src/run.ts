@@ -1,8 +1,10 @@
 // Owns running a command component (wasi:cli/run) under the Node host: load (transpile cache),
 // one instance with the pin preopened, stdio passed through, and the run's outcome turned into an
-// exit code the way `wasmtime run` does (ok → 0, err or trap → 1, wasi:cli/exit → its code).
+// exit code the way `wasmtime run` does (ok → 0, err or trap → 1, wasi:cli/exit → its code), an
+// err or a trap reported as one line with its code (guest-failure.ts).
 
 import { basename } from 'node:path';
+import { describeGuestFailure } from './guest-failure.js';
 import { ComponentExit, instanceImports, PinWriteFailures } from './imports.js';
 import { mappedStderr } from './mapped-stderr.js';
 import { SourceLines } from './source-lines.js';
@@ -59,7 +61,8 @@ export async function runComponent(options: RunOptions): Promise<RunResult> {
   } catch (err) {
     if (err instanceof ComponentExit) exitCode = err.exitCode;
     else {
-      stderr.write(`sentinel-wasi run: the component failed: ${describe(err)}\n`);
+      const failure = describeGuestFailure(err);
+      stderr.write(`sentinel-wasi run: the component failed: ${failure.text} (${failure.code})\n`);
       exitCode = 1;
     }
   }
@@ -67,13 +70,4 @@ export async function runComponent(options: RunOptions): Promise<RunResult> {
     stderr.write(`sentinel-wasi run: ${pinWriteFailures.total} operations on the pin failed (${pinWriteFailures.describe()})\n`);
   }
   return { exitCode, component, pinWriteFailures };
-}
-
-function describe(err: unknown): string {
-  // jco's ComponentError (its name stays 'Error'): the export returned its error result.
-  if (err instanceof Error && err.constructor.name === 'ComponentError' && 'payload' in err) {
-    return "wasi:cli/run returned an error (a command() body that returned false, or a thrown error the engine turned into one)";
-  }
-  if (err instanceof Error) return `${err.name}: ${err.message}`;
-  return String(err);
 }

@@ -6,9 +6,11 @@
 // instance, as `wasmtime serve` does. jco's sync instantiation runs a request to completion in one
 // call, so requests are handled one at a time; the pool keeps instances ready so that a retired or
 // trapped one is replaced without a request waiting. A request whose instance traps gets a 500 and
-// is counted; that instance is dropped, and the server goes on.
+// is counted, with one line and its code on stderr (E_TRAP); that instance is dropped, and the
+// server goes on.
 
 import { basename } from 'node:path';
+import { describeGuestFailure } from './guest-failure.js';
 import { instanceImports, PinWriteFailures } from './imports.js';
 import { mappedStderr } from './mapped-stderr.js';
 import { SourceLines } from './source-lines.js';
@@ -138,7 +140,7 @@ export async function serveComponent(options: ServeOptions): Promise<RunningServ
         lease = pool.acquire();
       } catch (err) {
         counters.failedRequests++;
-        stderr.write(`sentinel-wasi serve: request failed: cannot instantiate: ${err instanceof Error ? err.message : String(err)}\n`);
+        stderr.write(`sentinel-wasi serve: request failed: cannot instantiate: ${err instanceof Error ? err.message : String(err)} (E_INSTANTIATE)\n`);
         return { ok: false };
       }
       let trapped = false;
@@ -147,7 +149,8 @@ export async function serveComponent(options: ServeOptions): Promise<RunningServ
       } catch (err) {
         trapped = true; // a trapped instance is never entered again
         counters.failedRequests++;
-        stderr.write(`sentinel-wasi serve: request failed: ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}\n`);
+        const failure = describeGuestFailure(err);
+        stderr.write(`sentinel-wasi serve: request failed: ${failure.text} (${failure.code})\n`);
       }
       pool.release(lease, { trapped });
       if (pinWriteFailures.total > failuresBefore) counters.requestsWithPinWriteFailures++;

@@ -22,12 +22,14 @@ t.test('stdin reaches the component and its stdout comes back; exit code 0', asy
   t.same(r, { code: 0, stdout: 'echo:line one\nline two', stderr: '' });
 });
 
-t.test('an error from wasi:cli/run is exit code 1', async (t) => {
+t.test('a component that throws (a trap under QuickJS): exit code 1, its exception, then one line with E_TRAP', async (t) => {
   const pin = await tempPin(t, 'run');
   const r = await runUnderNode({ component, pin, args: ['fail'] });
   t.equal(r.code, 1);
   t.equal(r.stdout, 'failing on purpose\n');
-  t.match(r.stderr, /the component failed/);
+  t.match(r.stderr, 'Exception { message: Some("fail requested")', "the engine's account first");
+  t.equal(r.stderr.trimEnd().split('\n').at(-1), 'sentinel-wasi run: the component failed: RuntimeError: wasm trap: wasm `unreachable` instruction executed (E_TRAP)');
+  t.ok(r.stderr.endsWith('(E_TRAP)\n'), 'the last line, once');
 });
 
 t.test("a command() body that returns false: exit code 1, and one line that says so", async (t) => {
@@ -37,7 +39,7 @@ t.test("a command() body that returns false: exit code 1, and one line that says
   t.same(r, {
     code: 1,
     stdout: '',
-    stderr: 'sentinel-wasi run: the component failed: wasi:cli/run returned an error (a command() body that returned false, or a thrown error the engine turned into one)\n',
+    stderr: 'sentinel-wasi run: the component failed: wasi:cli/run returned an error (a command() body that returned false, or a thrown error the engine turned into one) (E_RUN_ERROR)\n',
   });
 });
 
@@ -84,7 +86,7 @@ t.test('usage errors exit 2 with the reason', async (t) => {
     [['serve', component, '--pin', '/tmp', '--port', '0', '--fresh-instance-per-request', '--max-instance-reuse-count', '2'], /cannot be given together/],
     [['run', join(tmpdir(), 'sw-none.wasm'), '--pin', '/tmp'], /component file not found/],
     [['run', component, '--pin', '/tmp', '--env', 'NOEQUALS'], /--env expects K=V/],
-    [['run', component, '--pin', '/tmp', '--bogus'], /Unknown option '--bogus'/],
+    [['run', component, '--pin', '/tmp', '--bogus'], /Unknown option '--bogus' \(arguments for the component go after --, as in '-- --bogus'\)/],
     [['serve', component, '--pin', '/tmp'], /--port N is required/],
     [['serve', component, '--pin', '/tmp', '--port', '70000'], /--port must be an integer in \[0, 65535\]/],
     [['serve', component, '--pin', '/tmp', '--port', '0', '--max-instance-reuse-count', '0'], /--max-instance-reuse-count must be a positive integer, got "0"/],
@@ -94,6 +96,35 @@ t.test('usage errors exit 2 with the reason', async (t) => {
     t.equal(r.code, 2, argv.join(' '));
     t.match(r.stderr, message);
     t.match(r.stderr, /\(E_USAGE\)/);
+  }
+});
+
+t.test("an unknown option: one line, its quotes closed, and where the component's arguments go; exit 2", async (t) => {
+  for (const command of ['run', 'serve']) {
+    const r = await runProcess(process.execPath, [CLI_BIN, command, component, '--pin', '/tmp', '--frobnicate']);
+    t.same(r, {
+      code: 2,
+      stdout: '',
+      stderr:
+        `sentinel-wasi ${command}: Unknown option '--frobnicate' (arguments for the component go after --, as in '-- --frobnicate') (E_USAGE)\n` +
+        `Run 'sentinel-wasi ${command} --help' for usage.\n`,
+    }, command);
+  }
+});
+
+t.test('a component file that does not exist or is a directory is a usage error (E_USAGE, exit 2), as the README says', async (t) => {
+  const dir = await tempDir(t, 'run-missing');
+  const missing = join(dir, 'nonexist.wasm');
+  const pin = await tempPin(t, 'run');
+  for (const [command, extra] of [['run', []], ['serve', ['--port', '0']]] as const) {
+    for (const path of [missing, dir]) {
+      const r = await runProcess(process.execPath, [CLI_BIN, command, path, '--pin', pin, ...extra]);
+      t.same(
+        r,
+        { code: 2, stdout: '', stderr: `sentinel-wasi ${command}: component file not found: ${path} (E_USAGE)\nRun 'sentinel-wasi ${command} --help' for usage.\n` },
+        `${command} ${path}`,
+      );
+    }
   }
 });
 

@@ -77,7 +77,12 @@ t.test('a request whose instance traps gets 500; the instance is dropped and rep
   for (let i = 0; i < 5; i++) after.push(await get(`${server.url}/after`));
   t.same(after, [1, 2, 3, 4, 5].map((n) => ({ status: 200, body: `appended 1 dropped 0 served ${n}\n` })));
   const { stderr } = await server.stop();
-  t.match(stderr, /request failed: RuntimeError/);
+  t.equal(
+    stderr.split('\n').filter((l) => l.includes('request failed')).join('\n'),
+    'sentinel-wasi serve: request failed: RuntimeError: wasm trap: wasm `unreachable` instruction executed (E_TRAP)',
+    'one line, with its code',
+  );
+  t.match(stderr, 'trap requested', "the engine's account of the exception first");
   t.match(stderr, /stopped after 7 requests \(1 failed\), 5 instances \(pool of 4; 0 retired, 1 dropped after a trap\)/, 'one made to take its place');
   t.equal(scanPin(pin).recordsAccepted, 6);
 });
@@ -107,7 +112,7 @@ t.test('a missing pin fails no request; each counts its drop, and appends start 
   t.same(await get(`${server.url}/b`), { status: 200, body: 'appended 1 dropped 0 served 2\n' });
   t.equal(scanPin(pin).recordsAccepted, 1);
   const { stderr } = await server.stop();
-  t.match(stderr, /stopped after 2 requests \(0 failed\), 4 instances \(pool of 4; 0 retired, 0 dropped after a trap\); 1 requests could not write to the pin \(no-entry 2\)/);
+  t.match(stderr, /stopped after 2 requests \(0 failed\), 4 instances \(pool of 4; 0 retired, 0 dropped after a trap\); 1 request could not write to the pin \(no-entry 2\)/);
 });
 
 t.test('a read-only pin fails no request; each counts its drop', async (t) => {
@@ -117,7 +122,17 @@ t.test('a read-only pin fails no request; each counts its drop', async (t) => {
   t.same(await get(`${server.url}/a`), { status: 200, body: 'appended 0 dropped 1 served 1\n' });
   t.same(scanPin(pin).segments, []);
   const { stderr } = await server.stop();
-  t.match(stderr, /1 requests could not write to the pin \(not-permitted 2\)/);
+  t.match(stderr, /\nsentinel-wasi serve: stopped after 1 request \(0 failed\), 4 instances \(pool of 4; 0 retired, 0 dropped after a trap\); 1 request could not write to the pin \(not-permitted 2\)\n$/);
+});
+
+t.test('the stop summary counts in the singular for one: 1 request, 1 instance', async (t) => {
+  const pin = await tempPin(t, 'serve');
+  const server = await startServe({ component, pin, extraArgs: ['--instances', '1'] });
+  t.teardown(() => server.stop());
+  t.same(await get(`${server.url}/one`), { status: 200, body: 'appended 1 dropped 0 served 1\n' });
+  const { code, stderr } = await server.stop();
+  t.equal(code, 0);
+  t.equal(stderr.split('\n').at(-2), 'sentinel-wasi serve: stopped after 1 request (0 failed), 1 instance (pool of 1; 0 retired, 0 dropped after a trap)');
 });
 
 t.test('a port already in use: exit 1 with E_ADDRINUSE (the collector\'s code), the port and how to choose another', async (t) => {

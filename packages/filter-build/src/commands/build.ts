@@ -53,7 +53,10 @@ export function parseBuildArgs(argv: string[]): BuildArgs {
       },
     });
   } catch (e) {
-    throw new UsageError((e as Error).message);
+    // Node's message for an unknown option suggests `-- "--x"` (with an unclosed quote): build takes nothing after --.
+    const err = e as Error & { code?: string };
+    const unknown = err.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ? /^Unknown option '(.*?)'/.exec(err.message) : null;
+    throw new UsageError(unknown === null ? err.message : `Unknown option '${unknown[1]}'`);
   }
   const { values, positionals } = parsed;
   if (positionals.length === 0) throw new UsageError('missing the filter source (e.g. src/filter.ts)');

@@ -43,6 +43,16 @@ export interface HostFlags {
   guestArgs: string[];
 }
 
+/**
+ * node:util parseArgs's message, but for an unknown option: Node's own ends in an unclosed quote
+ * (`as in '-- "--x"`), and here what follows -- goes to the component.
+ */
+function parseArgsMessage(err: Error & { code?: string }): string {
+  const unknown = err.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ? /^Unknown option '(.*?)'/.exec(err.message) : null;
+  if (unknown === null) return err.message;
+  return `Unknown option '${unknown[1]}' (arguments for the component go after --, as in '-- ${unknown[1]}')`;
+}
+
 /** Parses the flags `run` and `serve` share; `extra` adds a command's own options. */
 export function parseHostFlags(
   argv: string[],
@@ -67,7 +77,7 @@ export function parseHostFlags(
       },
     });
   } catch (err) {
-    throw new UsageError((err as Error).message);
+    throw new UsageError(parseArgsMessage(err as Error));
   }
   const { values, positionals } = parsed;
   if (positionals.length !== 1) throw new UsageError(`expected exactly one component file, got ${positionals.length}`);

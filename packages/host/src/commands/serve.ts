@@ -95,14 +95,19 @@ export const serveCommand: Command = {
     });
     server.close();
     const c = server.counters;
-    const pinNote = c.pinWriteFailures.total === 0 ? '' : `; ${c.requestsWithPinWriteFailures} requests could not write to the pin (${c.pinWriteFailures.describe()})`;
+    const pinNote = c.pinWriteFailures.total === 0 ? '' : `; ${count(c.requestsWithPinWriteFailures, 'request')} could not write to the pin (${c.pinWriteFailures.describe()})`;
     io.stderr.write(
-      `sentinel-wasi serve: stopped after ${c.requests} requests (${c.failedRequests} failed), ` +
-        `${c.instances} instances (pool of ${c.poolSize}; ${c.instancesRetired} retired, ${c.instancesDiscarded} dropped after a trap)${pinNote}\n`,
+      `sentinel-wasi serve: stopped after ${count(c.requests, 'request')} (${c.failedRequests} failed), ` +
+        `${count(c.instances, 'instance')} (pool of ${c.poolSize}; ${c.instancesRetired} retired, ${c.instancesDiscarded} dropped after a trap)${pinNote}\n`,
     );
     return 0;
   },
 };
+
+/** `1 request`, `2 requests`. */
+function count(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
 
 /** A flag's positive integer value (undefined when the flag is absent). */
 function positiveInteger(text: string | boolean | string[] | undefined, flag: string): number | undefined {
