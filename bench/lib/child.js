@@ -35,7 +35,7 @@ export function runChild(modulePath, fn, args, { nodeArgs = [], env = {}, timeou
     child.on('close', (code, signal) => {
       clearTimeout(timer);
       try {
-        if (code !== 0) throw new Error(`${fn} in ${modulePath} exited ${code ?? signal}: ${stderr.trim().split('\n').slice(-5).join(' | ')}`);
+        if (code !== 0) throw new Error(`${fn} in ${modulePath} exited ${code ?? signal}: ${failureText(stderr)}`);
         resolvePromise(JSON.parse(readFileSync(out, 'utf8')));
       } catch (e) {
         reject(e);
@@ -62,4 +62,15 @@ if (process.argv[1] === SELF) {
       process.exit(1);
     },
   );
+}
+
+/**
+ * What a failed child said, in one line: the first line that names an error code or a compiler
+ * error (the cause, often far above the stack), then the last five lines.
+ */
+function failureText(stderr) {
+  const lines = stderr.trim().split('\n');
+  const last = lines.slice(-5);
+  const cause = lines.find((l) => /\(E_[A-Z0-9_]+\)|error TS\d+|^\w*Error: /.test(l));
+  return (cause === undefined || last.includes(cause) ? last : [cause, ...last]).join(' | ');
 }

@@ -7,7 +7,7 @@
 import { Fields, OutgoingBody, OutgoingResponse, ResponseOutparam, type IncomingRequest, type Method } from 'wasi:http/types@0.2.12';
 import { resourceName } from '@sentinel-wasi/filter/core';
 import { utf8Encode } from '@sentinel-wasi/protocol/encode';
-import { MAX_PATH_CHARS, splitTarget } from '../../examples/http-gateway/src/gateway.js';
+import { MAX_NAME_BYTES, splitTarget } from '../../examples/http-gateway/src/gateway.js';
 
 function methodName(m: Method): string {
   return m.tag === 'other' ? m.val : m.tag.toUpperCase();
@@ -16,9 +16,9 @@ function methodName(m: Method): string {
 /** handleRequest of the gateway without the SDK: every request is admitted. */
 function handleWithoutSdk(method: string, pathWithQuery: string): { status: number; body: string; resource: string } {
   const { path, params } = splitTarget(pathWithQuery);
-  const resource = resourceName(`${method} ${path}`, { maxBytes: 1024 });
+  const resource = resourceName(`${method} ${path}`, { maxBytes: MAX_NAME_BYTES });
   const originParam = params.get('origin');
-  if (originParam !== undefined && originParam !== '') resourceName(originParam.slice(0, MAX_PATH_CHARS), { maxBytes: 1024 });
+  if (originParam !== undefined && originParam !== '') resourceName(originParam, { maxBytes: MAX_NAME_BYTES });
   const fail = params.get('fail') === '1';
   return fail ? { status: 500, body: 'failed (fail=1)\n', resource } : { status: 200, body: 'ok\n', resource };
 }
