@@ -1,13 +1,25 @@
 // top's frame: cutting by display width (CJK = 2 columns) with an ellipsis, sort keys, figure
 // columns left out on a narrow terminal, and no line wider than the terminal.
 import t from 'tap';
-import { nextSortKey, sortRows, SORT_KEYS, topFrame, truncateToWidth } from '../../src/client/top-view.js';
+import { nextSortKey, sortRows, SORT_KEYS, topFrame } from '../../src/client/top-view.js';
+import { truncateMiddle, truncateToWidth } from '../../src/client/fit-names.js';
 import { displayWidth } from '../../src/client/table.js';
 import type { FigureRow, LiveView } from '../../src/client/live-view.js';
 
 function row(name: string, f: Partial<FigureRow> = {}): FigureRow {
   return { name, passQps: 0, blockQps: 0, successQps: 0, exceptionQps: 0, avgRtMs: 0, concurrency: 0, minutePass: 0, minuteBlock: 0, minuteException: 0, ...f };
 }
+
+t.test('truncateMiddle keeps a name\'s start and end (a hash that tells long names apart)', async (t) => {
+  // 24 columns: 8 of the end (a third), the ellipsis, 15 of the start.
+  t.equal(truncateMiddle('GET /' + 'a'.repeat(240) + '~8df9ce2e', 24), 'GET /aaaaaaaaaa…8df9ce2e');
+  t.equal(truncateMiddle('GET /' + 'a'.repeat(240) + '~8ef9cfc1', 24), 'GET /aaaaaaaaaa…8ef9cfc1');
+  t.equal(truncateMiddle('GET /' + 'a'.repeat(240) + '~8df9ce2e', 40), 'GET /' + 'a'.repeat(24) + '…a~8df9ce2e', 'at most 10 columns of the end');
+  t.equal(truncateMiddle('short', 24), 'short', 'a name that fits is as it is');
+  t.equal(truncateMiddle('订单'.repeat(20), 12), '订单订…订单', 'by display width, whole characters');
+  t.equal(truncateMiddle('abcdef', 2), 'a…', 'no room for an end: a prefix');
+  for (const w of [3, 8, 13, 24, 40]) t.ok(displayWidth(truncateMiddle('名前x'.repeat(40), w)) <= w, `within ${w} columns`);
+});
 
 t.test('truncateToWidth counts CJK as two columns and never splits a code point', async (t) => {
   t.equal(truncateToWidth('订单', 4), '订单');
@@ -53,7 +65,7 @@ t.test('a frame fits its terminal: names cut, then figure columns dropped from t
     const lines = text.trimEnd().split('\n');
     t.ok(lines.every((l) => displayWidth(l) <= columns), `every line within ${columns} columns`);
     t.equal(lines.length, 6, 'source, header, 3 rows, footer');
-    t.match(lines[2], /^\/long\/x+… /);
+    t.match(lines[2], /^\/long\/x+…x+ /, 'cut in the middle');
     t.match(lines[4], /^esc\\x1b\[2J /, 'control characters escaped');
   }
   t.match(topFrame(view, { sortKey: 'busy', limit: 20, columns: 80 }), /avgRt\(ms\)\n/, '80 columns: up to avgRt');

@@ -16,13 +16,15 @@ Prints the live per-resource figures: the second window (per-second rates) and t
 metric log (its newest second and the minute up to it). A collector keeps its last seconds open for
 late records (--grace-ms); stopped, it keeps them in its checkpoint and writes them to the log when
 it starts again: stats names such seconds on stderr, and records in <pin>/log it has not read.
+On a terminal the table is fitted to its width as top fits it: long names are cut in the middle
+(…), and on a narrow terminal the rightmost columns are left out; sent to a pipe or a file, or
+with --json, everything is printed whole.
 
 Options:
   --pin DIR        the pin directory (required unless --url is given)
   --resource R     one resource: its node and one row per origin
   --url URL        ask the collector at URL (no fallback to the metric log)
-  --json           print JSON instead of a table (on a terminal, names too long for its width are
-                   cut with …; in JSON, and in a table sent to a pipe or a file, they are whole): the same shape from the collector and from the
+  --json           print JSON instead of a table: the same shape from the collector and from the
                    metric log, {source, nowMs, total, resources: [{resource, origin, concurrency,
                    second: {...}, minute: {...}}]} ({source, nowMs, node, origins} with --resource);
                    source is "collector" or "metric-log"; null: a figure the metric log cannot know
