@@ -1,5 +1,6 @@
 // Owns `npm run bench` (full) and `npm run bench -- --quick`: runs every benchmark, each in its
-// own process, and writes bench/results/latest.json and BENCHMARKS.md (report.js). A benchmark
+// own process, and writes bench/results/latest.json and BENCHMARKS.md (report.js); a quick run
+// writes bench/results/quick.{json,md} and an --only run partial.{json,md} instead. A benchmark
 // that fails is reported as not measured, with its error; the others still run.
 //
 //   npm run bench [-- --quick] [--seed N] [--only ingest,filter,...]
@@ -125,15 +126,16 @@ async function main() {
   const json = toLatestJson(results);
   json.goals = evaluateGoals(json);
   mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
-  if (opts.only === null) {
+  if (opts.only === null && !opts.quick) {
     writeFileSync(join(ROOT, 'bench/results/latest.json'), `${JSON.stringify(json, null, 2)}\n`);
     writeFileSync(join(ROOT, 'BENCHMARKS.md'), renderMarkdown(json));
     log(`wrote bench/results/latest.json and BENCHMARKS.md in ${json.meta.elapsedSeconds.toFixed(0)} s`);
   } else {
-    // A partial run must not replace the full report: it goes beside it.
-    writeFileSync(join(ROOT, 'bench/results/partial.json'), `${JSON.stringify(json, null, 2)}\n`);
-    writeFileSync(join(ROOT, 'bench/results/partial.md'), renderMarkdown(json));
-    log(`wrote bench/results/partial.json and partial.md (--only: latest.json and BENCHMARKS.md are left as they were)`);
+    // A quick or partial run must not replace the full report: it goes beside it.
+    const name = opts.only === null ? 'quick' : 'partial';
+    writeFileSync(join(ROOT, `bench/results/${name}.json`), `${JSON.stringify(json, null, 2)}\n`);
+    writeFileSync(join(ROOT, `bench/results/${name}.md`), renderMarkdown(json));
+    log(`wrote bench/results/${name}.json and ${name}.md (${opts.only === null ? '--quick' : '--only'}: latest.json and BENCHMARKS.md, the full run's, are left as they were)`);
   }
   for (const g of json.goals) log(`${g.met === null ? 'n/a ' : g.met ? 'MET ' : 'MISS'} ${g.goal}: ${g.display}`);
   if (Object.keys(results.errors).length > 0) process.exitCode = 1;

@@ -45,6 +45,7 @@ t.test('--help prints usage and exits 0', async (t) => {
   const r = await runBuild(['--help']);
   t.equal(r.code, 0);
   t.match(r.stdout, /Usage: sentinel-wasi build <filter.ts> -o <out.wasm>/);
+  t.match(r.stdout, /\nExit codes: 0 built, 1 not built \(E_TYPECHECK,[^]*\), 2 bad usage \(E_USAGE: /);
 });
 
 t.test('an unknown option: one line, its quotes closed; exit 2', async (t) => {

@@ -129,7 +129,8 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
     // problems is a bounded list: log what is new since last time (at most its length).
     const total = collector.health.problemsReported;
     const fresh = Math.min(total - problemsLogged, problems.length);
-    for (const p of problems.slice(problems.length - fresh)) log.warn({ code: p.code, segment: p.segment }, p.message);
+    // The code is a field of the line: a message that begins with it (a checkpoint's error) drops it there.
+    for (const p of problems.slice(problems.length - fresh)) log.warn({ code: p.code, segment: p.segment }, p.message.startsWith(`${p.code}: `) ? p.message.slice(p.code.length + 2) : p.message);
     problemsLogged = total;
   };
 

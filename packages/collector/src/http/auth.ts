@@ -68,7 +68,7 @@ function headerName(lower: string): string {
 /** null when the request may go on; the answer to send otherwise. */
 export function checkToken(token: string | undefined, authorization: string | undefined): AuthFailure | null {
   if (token === undefined) return { status: 403, body: 'Forbidden: changing state over HTTP is disabled (the collector runs without a token) (E_FORBIDDEN)', headers: {} };
-  if (authorization === undefined) return { status: 401, body: 'Unauthorized: send "Authorization: Bearer <token>" (E_UNAUTHORIZED)', headers: { 'www-authenticate': 'Bearer' } };
+  if (authorization === undefined) return { status: 401, body: 'Unauthorized: send "Authorization: Bearer <token>" (the token is in <pin>/collector/token, unless the collector was given --token or SENTINEL_WASI_TOKEN) (E_UNAUTHORIZED)', headers: { 'www-authenticate': 'Bearer' } };
   if (!tokenMatches(token, authorization)) return { status: 403, body: 'Forbidden: wrong token (E_FORBIDDEN)', headers: {} };
   return null;
 }

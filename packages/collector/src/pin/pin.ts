@@ -13,7 +13,7 @@ import { effectiveUid } from './safe-write.js';
 
 export const PIN_DIR_MODE = 0o700;
 
-export type PinErrorCode = 'E_PIN_NOT_DIRECTORY' | 'E_PIN_ACCESS';
+export type PinErrorCode = 'E_PIN_NOT_DIRECTORY' | 'E_PIN_ACCESS' | 'E_BAD_PIN';
 
 /** A pin that cannot be made or opened: not a directory, or not this user's to read or change. */
 export class PinError extends Error {
@@ -153,7 +153,13 @@ export function ensurePin(pinDir: string, app?: string): EnsurePinResult {
     } catch {
       value = undefined;
     }
-    header = parsePinHeader(value);
+    try {
+      header = parsePinHeader(value);
+    } catch (err) {
+      // The reason, and which file: E_BAD_PIN once (the protocol's message begins with its code).
+      if ((err as { code?: string }).code !== 'E_BAD_PIN') throw err;
+      throw new PinError('E_BAD_PIN', `${join(paths.pinDir, PinLayout.header)}: ${(err as Error).message.replace(/^E_BAD_PIN: /, '')}`);
+    }
   }
   for (const dir of [paths.logDir, paths.rulesDir, paths.collectorDir, paths.metricDir]) mkdirPrivate(dir, 'a part of the pin', paths.pinDir);
   return { paths, header, created, formerDirMode };

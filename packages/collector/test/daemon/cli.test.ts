@@ -34,7 +34,7 @@ t.test('init creates a 0700 pin with its header and directories, and is idempote
   writeFileSync(join(pin, 'PIN'), '{"format":"other"}');
   c = capture();
   t.equal(await main(['init', '--pin', pin], c.io), 1);
-  t.equal(c.err(), 'sentinel-wasi init: PIN format is "other", expected "sentinel-wasi-pin" (E_BAD_PIN)\n', 'the code said once');
+  t.equal(c.err(), `sentinel-wasi init: ${join(pin, 'PIN')}: PIN format is "other", expected "sentinel-wasi-pin" (E_BAD_PIN)\n`, 'the file named, the code said once');
 });
 
 t.test('init on an existing directory without a PIN makes it private', async (t) => {

@@ -63,6 +63,7 @@ for (const [how, code] of [['removed', 'E_CHECKPOINT_MISSING'], ['unreadable', '
     const lines = await d.logged(code);
     t.equal(lines.length, 1, 'logged once');
     t.equal(lines[0]!.level, 40);
+    t.notMatch(lines[0]!.msg, /^E_/, 'the code is a field, not repeated in the message');
     t.match(lines[0]!.msg, /the segments in log\/ are read from their start, and their records of seconds up to .* \(already in the metric log\) are skipped, counted in recordsAlreadyLogged$/);
   });
 }

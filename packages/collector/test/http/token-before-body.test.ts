@@ -17,7 +17,7 @@ const bodyOf = (answer: string): string => answer.slice(answer.indexOf('\r\n\r\n
 t.test('a body over the size limit without the token is 401, with a wrong token 403, from the headers (no body byte sent)', async (t) => {
   const server = await rulesServer(t);
   const none = await exchange(server.port, head(''));
-  t.same([statusLine(none), bodyOf(none)], ['HTTP/1.1 401 Unauthorized', 'Unauthorized: send "Authorization: Bearer <token>" (E_UNAUTHORIZED)']);
+  t.same([statusLine(none), bodyOf(none)], ['HTTP/1.1 401 Unauthorized', 'Unauthorized: send "Authorization: Bearer <token>" (the token is in <pin>/collector/token, unless the collector was given --token or SENTINEL_WASI_TOKEN) (E_UNAUTHORIZED)']);
   const wrong = await exchange(server.port, head('Authorization: Bearer nope\r\n'));
   t.same([statusLine(wrong), bodyOf(wrong)], ['HTTP/1.1 403 Forbidden', 'Forbidden: wrong token (E_FORBIDDEN)']);
   const right = await exchange(server.port, head(`Authorization: Bearer ${TOKEN}\r\n`));

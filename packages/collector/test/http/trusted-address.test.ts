@@ -80,7 +80,7 @@ t.test('with a browser header, the token decides as anywhere: the right one goes
 t.test('another address is not trusted: a browser request without a token is 401 as any other', async (t) => {
   const other = await rulesServer(t, { trustDashboardAddress: '10.9.9.9' });
   const r = await ask(other.port, 'POST', '/setRules', { 'content-type': FORM, origin: 'http://evil.example' }, rulesForm(ATTACK));
-  t.same([r.status, r.body, r.headers['www-authenticate']], [401, 'Unauthorized: send "Authorization: Bearer <token>" (E_UNAUTHORIZED)', 'Bearer']);
+  t.same([r.status, r.body, r.headers['www-authenticate']], [401, 'Unauthorized: send "Authorization: Bearer <token>" (the token is in <pin>/collector/token, unless the collector was given --token or SENTINEL_WASI_TOKEN) (E_UNAUTHORIZED)', 'Bearer']);
   t.equal(other.flowFile(), undefined);
 });
 

@@ -30,6 +30,10 @@ Options:
 Examples:
   sentinel-wasi build src/filter.ts -o dist/filter.wasm
   sentinel-wasi build src/gateway.ts -o dist/gateway.wasm --world http
+
+Exit codes: 0 built, 1 not built (E_TYPECHECK, E_FILTER_EXPORTS, E_TOP_LEVEL_RECORD, E_WIT,
+E_BUILD, E_BUILD_OUTPUT, E_SOURCE_READ; nothing is written), 2 bad usage (E_USAGE: an unknown
+option, no -o, a source or --wit directory that does not exist).
 `;
 
 /** The parsed flags: exactly what componentize.ts takes. */

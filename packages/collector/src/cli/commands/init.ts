@@ -61,7 +61,7 @@ export const initCommand: Command = {
     const result = ensurePin(values.pin, values.app);
     const { paths, header, created } = result;
     if (!created && values.app !== undefined && values.app !== header.app) {
-      io.stderr.write(`sentinel-wasi init: ${paths.pinDir} already belongs to app ${JSON.stringify(header.app)}; --app ${JSON.stringify(values.app)} ignored\n`);
+      io.stderr.write(`sentinel-wasi init: ${paths.pinDir} already belongs to app ${JSON.stringify(header.app)}; --app ${JSON.stringify(values.app)} ignored (E_APP_IGNORED)\n`);
     }
     io.stdout.write(`${outcomeLine(result)}\n`);
     return 0;
