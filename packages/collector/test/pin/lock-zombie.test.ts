@@ -1,8 +1,8 @@
 // A collector killed while its parent does not reap it stays a zombie (`<defunct>`): its pid still
 // exists (kill(pid, 0) succeeds) and its start time still matches the lock, but it runs no more. Its
 // lock is taken over, and the clients do not take it (or an address.json naming it) for a running
-// collector. A real zombie: a shell starts `sleep 0` in the background and execs a `sleep` that
-// never waits for it.
+// collector. A real zombie: a shell starts a short `sleep` in the background and execs a `sleep`
+// that never waits for it.
 
 import t from 'tap';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -24,7 +24,8 @@ function procState(pid: number): string {
 
 /** A zombie's pid; its parent (a `sleep` that never reaps) is killed at teardown, which lets init reap it. */
 async function zombie(t: { teardown(fn: () => void): void }): Promise<number> {
-  const parent: ChildProcess = spawn('sh', ['-c', 'sleep 0 & echo $!; exec sleep 60'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  // The child outlives the shell's exec: one that ended while the shell still ran could be reaped by it.
+  const parent: ChildProcess = spawn('sh', ['-c', 'sleep 0.5 & echo $!; exec sleep 60'], { stdio: ['ignore', 'pipe', 'ignore'] });
   t.teardown(() => {
     parent.kill('SIGKILL');
   });
@@ -32,7 +33,7 @@ async function zombie(t: { teardown(fn: () => void): void }): Promise<number> {
     parent.stdout!.once('data', (d) => resolve(Number(String(d).trim())));
     parent.once('error', reject);
   });
-  for (let i = 0; i < 200 && procState(pid) !== 'Z'; i++) await new Promise((r) => setTimeout(r, 10));
+  for (let i = 0; i < 1000 && procState(pid) !== 'Z'; i++) await new Promise((r) => setTimeout(r, 10));
   if (procState(pid) !== 'Z') throw new Error(`pid ${pid} did not become a zombie (state ${procState(pid)})`);
   return pid;
 }
