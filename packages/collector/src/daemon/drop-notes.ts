@@ -54,11 +54,7 @@ export class DropNotes {
   constructor(health: HealthLog, limits: DropLimits) {
     this.health = health;
     this.limits = limits;
-    this.restart();
-  }
-
-  /** Takes the counters as they are now as already reported (at start, or after they were restored). */
-  restart(): void {
+    // The counters as they are now (restored from a checkpoint) were reported before.
     for (const { counter } of NOTES) this.noted.set(counter, { value: this.health.counters[counter], atMs: -Infinity });
   }
 
