@@ -12,9 +12,13 @@
 // any other key whose verdict ends gets its slot zeroed, and its id is retired: never given again,
 // still resolvable in its epoch. A failed write (creating the map, the id file, a slot) is counted
 // (mapWriteErrors) and reported to the problem sink (E_MAP_WRITE, with the file and the OS error),
-// so the daemon logs it and /api/v1/health lists it: without the map, filters fail open.
+// so the daemon logs it and /api/v1/health lists it: without the map, filters fail open. A map
+// removed or replaced while the collector runs (checked at most once a second: the open file is no
+// longer the one at `<pin>/map`) is made again with a new epoch, reported as E_MAP_LOST: the
+// verdicts and the counted resources' slots are written into it at once, and the lost epoch's ids
+// stay resolvable as the previous epoch's.
 
-import { closeSync, constants, fstatSync, openSync, readFileSync, readSync, writeSync } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, openSync, readFileSync, readSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   decodeMapHeader,
@@ -51,6 +55,9 @@ export const CREATE_RETRY_MS = 5000;
 export type MapProblemSink = Pick<HealthSink, 'problem'>;
 
 export const MAP_WRITE_ERROR = 'E_MAP_WRITE';
+export const MAP_LOST = 'E_MAP_LOST';
+/** How often publish() checks that the map it writes is still `<pin>/map`. */
+export const LOST_CHECK_MS = 1000;
 
 export interface MapWriterOptions {
   pinDir: string;
@@ -140,8 +147,14 @@ export class MapWriter {
       this.live = new Set(this.table.entries().map((e) => e.name));
       return;
     }
+    this.createNew(nowMs);
+  }
+
+  /** A new map with a new epoch; the epoch of the id file (the one replaced) stays resolvable. */
+  private createNew(nowMs: number): void {
     const slotCount = this.options.slotCount ?? DEFAULT_MAP_SLOTS;
-    // The epoch being replaced (if its id file is readable) keeps its ids resolvable.
+    // The new epoch first: the one being replaced (if its id file is readable) keeps its ids resolvable as the previous.
+    this.epoch = mapEpochOf(nowMs, this.options.random ?? Math.random);
     const old = this.readIds();
     if (old !== null && Number.isSafeInteger(old.epoch) && Array.isArray(old.entries)) {
       const all = [...old.entries, ...(Array.isArray(old.retired) ? old.retired : [])];
@@ -149,7 +162,6 @@ export class MapWriter {
     }
     this.counted = new Set();
     this.retired = new Map();
-    this.epoch = mapEpochOf(nowMs, this.options.random ?? Math.random);
     this.table = new MapSlotTable(slotCount);
     this.live = new Set();
     this.create(nowMs);
@@ -190,6 +202,10 @@ export class MapWriter {
    * longer given.
    */
   publish(nowMs: number, verdicts: ReadonlyArray<{ key: string; verdict: Verdict }>): void {
+    if (this.fd !== null && !(nowMs - this.lostCheckedAtMs < LOST_CHECK_MS)) {
+      this.lostCheckedAtMs = nowMs;
+      if (this.mapLost()) this.recreateLost(nowMs);
+    }
     if (this.fd === null && this.createRetryAtMs !== null && nowMs >= this.createRetryAtMs) this.create(nowMs);
     if (this.fd === null) return;
     const placed: Array<{ key: string; verdict: Verdict; slot: number; resourceId: number; hash: { lo: number; hi: number } }> = [];
@@ -298,6 +314,39 @@ export class MapWriter {
 
   /** Ids below this were saved in the id file. */
   private firstUnsaved = 1;
+  /** When publish() last checked that the map is still there. */
+  private lostCheckedAtMs = -Infinity;
+
+  /** True when the open map is no longer `<pin>/map` (removed, or another file put there); false when it cannot tell. */
+  private mapLost(): boolean {
+    let open;
+    try {
+      open = fstatSync(this.fd!);
+    } catch {
+      return false;
+    }
+    if (open.nlink === 0) return true;
+    try {
+      const there = lstatSync(this.path);
+      return there.ino !== open.ino || there.dev !== open.dev;
+    } catch (err) {
+      return (err as NodeJS.ErrnoException).code === 'ENOENT';
+    }
+  }
+
+  /** Makes the map again (new epoch) after it was lost; the keys with a verdict and the counted resources are placed at this publish. */
+  private recreateLost(nowMs: number): void {
+    const lostEpoch = this.epoch;
+    const counted = [...this.counted];
+    closeSync(this.fd!);
+    this.fd = null;
+    this.sequence.clear();
+    this.homeless.clear();
+    this.createNew(nowMs);
+    this.pending.push(...counted);
+    const made = this.fd === null ? 'it is made again once it can be written (E_MAP_WRITE)' : `a new map is made (epoch ${this.epoch}; the ids of epoch ${lostEpoch} stay resolvable)`;
+    this.options.problems?.problem({ atMs: nowMs, code: MAP_LOST, message: `the resource map ${this.path} was removed or replaced while the collector ran (filters failed open meanwhile): ${made}` });
+  }
   /** When creating the map failed: when to try again (null: no failure pending). */
   private createRetryAtMs: number | null = null;
 
