@@ -100,7 +100,7 @@ const NAME_ENTRY_LIMIT = 4096;
 /**
  * Window reads within one verdictCacheMs (or answers from one snapshot) that make the next lookups
  * read a snapshot: at least SNAPSHOT_AFTER_READS, and one more per SNAPSHOT_BYTES_PER_READ of the
- * slot array (a larger map costs more to read whole: 48 reads for a 16 384-slot map).
+ * slot array (a larger map costs more to read whole: 49 reads for a 16 384-slot map).
  */
 export const SNAPSHOT_AFTER_READS = 16;
 export const SNAPSHOT_BYTES_PER_READ = 16_384;

@@ -145,3 +145,23 @@ t.test('a port already in use: exit 1 with E_ADDRINUSE (the collector\'s code), 
   t.equal(r.code, 1);
   t.equal(r.stderr, `sentinel-wasi serve: cannot listen on 127.0.0.1:${port}: the port is in use; choose another with --port N (0 picks a free one) (E_ADDRINUSE)\n`);
 });
+
+t.test('a command component given to serve is refused with E_NOT_HTTP, exit 1, nothing served', async (t) => {
+  const pin = await tempPin(t, 'serve-not-http');
+  const component = fixtureComponent('append-cli');
+  const r = await runProcess(process.execPath, [CLI_BIN, 'serve', component, '--pin', pin, '--port', '0', '--cache-dir', NODE_HOST_CACHE]);
+  t.same(r, { code: 1, stdout: '', stderr: `sentinel-wasi serve: ${component} does not export wasi:http/incoming-handler (is it a command component? use run) (E_NOT_HTTP)\n` });
+});
+
+t.test('serveComponent: instances and maxInstanceReuseCount must be positive integers (E_BAD_ARGUMENT), checked before the component is loaded', async (t) => {
+  const { serveComponent } = await import('../src/serve.js');
+  const base = { componentPath: '/nonexistent.wasm', pinDir: undefined, port: 0 };
+  for (const [extra, message] of [
+    [{ instances: 0 }, 'instances must be a positive integer, got 0'],
+    [{ instances: 1.5 }, 'instances must be a positive integer, got 1.5'],
+    [{ maxInstanceReuseCount: 0 }, 'maxInstanceReuseCount must be a positive integer, got 0'],
+    [{ maxInstanceReuseCount: Number.NaN }, 'maxInstanceReuseCount must be a positive integer, got NaN'],
+  ] as const) {
+    await t.rejects(serveComponent({ ...base, ...extra }), { code: 'E_BAD_ARGUMENT', message: new RegExp(message.replace(/[.]/g, '\\.')) }, message);
+  }
+});

@@ -50,7 +50,7 @@ export interface DaemonOptions extends CollectorOptions, DashboardOptions {
   trustDashboardAddress?: string;
   /** Control tick: the rules engine runs and the map's slots are refreshed this often (default and at most 100 ms). */
   controlTickMs?: number;
-  /** Home slots of a new resource map (default 4096). */
+  /** Home slots of a new resource map (default DEFAULT_MAP_SLOTS, 16 384). */
   mapSlots?: number;
   logger: Logger;
   nowMs?: () => number;
