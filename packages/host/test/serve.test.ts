@@ -146,6 +146,13 @@ t.test('a port already in use: exit 1 with E_ADDRINUSE (the collector\'s code), 
   t.equal(r.stderr, `sentinel-wasi serve: cannot listen on 127.0.0.1:${port}: the port is in use; choose another with --port N (0 picks a free one) (E_ADDRINUSE)\n`);
 });
 
+t.test('an address that is not this machine\'s: exit 1 with E_LISTEN and the OS reason', async (t) => {
+  const pin = await tempPin(t, 'serve');
+  // 192.0.2.1: TEST-NET-1, never an address of this machine.
+  const r = await runProcess(process.execPath, [CLI_BIN, 'serve', component, '--pin', pin, '--host', '192.0.2.1', '--port', '0', '--cache-dir', NODE_HOST_CACHE]);
+  t.same(r, { code: 1, stdout: '', stderr: 'sentinel-wasi serve: cannot listen on 192.0.2.1:0: listen EADDRNOTAVAIL: address not available 192.0.2.1 (E_LISTEN)\n' });
+});
+
 t.test('a command component given to serve is refused with E_NOT_HTTP, exit 1, nothing served', async (t) => {
   const pin = await tempPin(t, 'serve-not-http');
   const component = fixtureComponent('append-cli');

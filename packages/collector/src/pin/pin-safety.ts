@@ -2,8 +2,10 @@
 // `log/`, `rules/` and `collector/` must be owned by the collector's user (so root runs only on
 // a pin owned by root) and must not be writable by group or others; the sub-directories must be
 // real directories, not links. A group-readable pin (0750) is fine. `--allow-shared-pin` turns
-// the mode and owner rules off (links are still refused). Failures are E_PIN_UNSAFE with the
-// command that fixes them.
+// the mode and owner rules off, except that the pin directory itself and `collector/`, where the
+// collector writes (the resource map; its own files), must still be its user's (its writes refuse
+// a foreign directory), and links are still refused. Failures are E_PIN_UNSAFE with the command
+// that fixes them.
 
 import { lstatSync, statSync, type Stats } from 'node:fs';
 import type { PinPaths } from './pin.js';
@@ -23,9 +25,17 @@ function octal(mode: number): string {
   return `0${(mode & 0o777).toString(8)}`;
 }
 
-function checkOne(dir: string, st: Stats, allowShared: boolean): void {
-  if (allowShared) return;
+function checkOne(dir: string, st: Stats, allowShared: boolean, writtenHere?: string): void {
   const uid = effectiveUid();
+  if (allowShared) {
+    if (writtenHere !== undefined && st.uid !== uid) {
+      throw new PinUnsafeError(
+        `${dir} is owned by uid ${st.uid}, not by this user (uid ${uid}): the collector writes ${writtenHere} there and writes only into its own directories, also with ${ALLOW_SHARED_PIN_FLAG}. ` +
+          `Run the collector as its owner (or \`chown ${uid} ${dir}\`).`,
+      );
+    }
+    return;
+  }
   if (st.uid !== uid) {
     throw new PinUnsafeError(
       `${dir} is owned by uid ${st.uid}, not by this user (uid ${uid}): others could plant files the collector reads and writes. ` +
@@ -43,12 +53,12 @@ function checkOne(dir: string, st: Stats, allowShared: boolean): void {
 /** Throws PinUnsafeError when the pin or one of its directories is unsafe (see the header). */
 export function checkPinSafety(paths: PinPaths, options: { allowShared?: boolean } = {}): void {
   const allowShared = options.allowShared === true;
-  checkOne(paths.pinDir, statSync(paths.pinDir), allowShared);
+  checkOne(paths.pinDir, statSync(paths.pinDir), allowShared, 'the resource map');
   for (const dir of [paths.logDir, paths.rulesDir, paths.collectorDir]) {
     const st = lstatSync(dir);
     if (st.isSymbolicLink() || !st.isDirectory()) {
       throw new PinUnsafeError(`${dir} is ${st.isSymbolicLink() ? 'a symbolic link' : 'not a directory'}; the collector uses only real directories inside the pin. Replace it with a directory (\`mkdir -m 700 ${dir}\`).`);
     }
-    checkOne(dir, st, allowShared);
+    checkOne(dir, st, allowShared, dir === paths.collectorDir ? 'its checkpoint, lock and metric log' : undefined);
   }
 }

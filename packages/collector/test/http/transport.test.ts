@@ -347,3 +347,19 @@ t.test('a loopback server refuses requests addressed to another host name (DNS r
   t.match(raw, /^HTTP\/1\.[01] 200 OK\r\n/, 'an HTTP/1.0 request without Host is answered');
   t.match(raw, /\r\n\r\n1\.8\.9$/);
 });
+
+t.test('metric without endTime: maxLines defaults to 6 000 and is capped at 12 000 (whole seconds), as Sentinel\'s handler', async (t) => {
+  const big = mkdtempSync(join(tmpdir(), 'sw-http-big-'));
+  t.teardown(() => rmSync(big, { recursive: true, force: true }));
+  // 130 seconds × 100 resources: 13 000 lines.
+  const many = [];
+  for (let s = 0; s < 130; s++) for (let r = 0; r < 100; r++) many.push(line(T + s * 1000, `r${String(r).padStart(3, '0')}`, 1));
+  writeMetricFile(big, `${base}.2025-11-26`, many);
+  const s = await startHttpServer({ query, app: 'demo.app', metricDir: big, host: '127.0.0.1', port: 0, nowMs: () => T + 200_000 });
+  t.teardown(() => s.close());
+  const count = async (q: string) => (await (await fetch(`${s.url}/metric?startTime=${T}${q}`)).text()).split('\n').filter((l) => l !== '').length;
+  t.equal(await count(''), 6000, 'the default');
+  t.equal(await count('&maxLines=50000'), 12000, 'capped');
+  t.equal(await count('&maxLines=150'), 200, 'a second is never split: 150 lines end inside the second second');
+  t.equal(await count(`&endTime=${T + 129_000}`), 13000, 'with endTime: the whole range, no cap');
+});

@@ -57,6 +57,26 @@ t.test('a pin owned by another user is refused (root runs only on a root-owned p
   await refused(t, pin, /is owned by uid 4321/);
 });
 
+t.test('--allow-shared-pin: log/ and rules/ may be another user\'s; the pin itself and collector/, where the collector writes, may not', { skip: process.geteuid!() !== 0 && 'needs root to chown' }, async (t) => {
+  const pin = join(t.testdir(), 'pin');
+  ensurePin(pin, 'app');
+  chownSync(join(pin, 'log'), 4321, 4321);
+  chownSync(join(pin, 'rules'), 4321, 4321);
+  const d = await runDaemon({ pinDir: pin, port: 0, logger: silent, allowSharedPin: true, token: 'tok' });
+  t.ok(d.url, 'log/ and rules/ of another user: it starts');
+  const push = await fetch(`${d.url}/setRules`, { method: 'POST', headers: { authorization: 'Bearer tok', 'content-type': 'application/x-www-form-urlencoded' }, body: 'type=flow&data=%5B%5D' });
+  t.same([push.status, await push.text()], [400, `cannot write ${join(pin, 'rules', 'flow.json')}: ${join(pin, 'rules')} is owned by uid 4321, not by this user (uid 0) (E_RULES_WRITE); the rules in force are unchanged`], 'a push cannot write into a rules/ of another user');
+  await d.stop();
+  // Refused at start whether the map is there already (it is, from the run above) or not.
+  for (const [dir, what] of [[join(pin, 'collector'), 'its checkpoint, lock and metric log'], [pin, 'the resource map']] as const) {
+    chownSync(dir, 4321, 4321);
+    const r = await runCli('collector', '--pin', pin, '--port', '0', '--allow-shared-pin');
+    t.equal(r.code, 1, r.stderr);
+    t.equal(r.stderr, `sentinel-wasi collector: ${dir} is owned by uid 4321, not by this user (uid 0): the collector writes ${what} there and writes only into its own directories, also with --allow-shared-pin. Run the collector as its owner (or \`chown 0 ${dir}\`). (E_PIN_UNSAFE)\n`);
+    chownSync(dir, 0, 0);
+  }
+});
+
 t.test('a group-readable 0750 pin starts; a shared one starts with allowSharedPin', async (t) => {
   const pin = join(t.testdir(), 'pin');
   const { paths } = ensurePin(pin, 'app');
