@@ -4,31 +4,17 @@
 // resources' PASS slots into it at that publish, and keeps the lost epoch's ids resolvable.
 
 import t from 'tap';
-import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { decodeMapHeader, epochTagOf, lookupInWindow, MAP_WINDOW_BYTES, nameHash, VerdictKind, windowOffset } from '@sentinel-wasi/protocol/encode';
+import { VerdictKind } from '@sentinel-wasi/protocol/encode';
 import { MapWriter } from '../../src/map/map-writer.js';
 import { HealthLog } from '../../src/stats/health.js';
+import { mapPinDir, readVerdict } from './map-files.js';
 
 const T0 = 1_764_120_000_000;
 
-function pinDir(t: { teardown(fn: () => void): void }): { pinDir: string; collectorDir: string } {
-  const pinDir = mkdtempSync(join(tmpdir(), 'sw-maplost-'));
-  t.teardown(() => rmSync(pinDir, { recursive: true, force: true }));
-  const collectorDir = join(pinDir, 'collector');
-  mkdirSync(collectorDir, { mode: 0o700 });
-  return { pinDir, collectorDir };
-}
-
-/** The verdict a filter reads for `key` from the file at <pin>/map now. */
-function read(pin: string, key: string, nowMs: number) {
-  const bytes = readFileSync(join(pin, 'map'));
-  const header = decodeMapHeader(bytes)!;
-  const h = nameHash(key);
-  const off = windowOffset(h, header.slotCount);
-  return { epoch: header.epoch, ...lookupInWindow(bytes.subarray(off, off + MAP_WINDOW_BYTES), h, nowMs, { epochTag: epochTagOf(header.epoch) }) };
-}
+const pinDir = (t: { teardown(fn: () => void): void }) => mapPinDir(t, 'sw-maplost-');
+const read = readVerdict;
 
 const verdicts = [{ key: 'POST /pay', verdict: { kind: 'block' as const, untilMs: T0 + 60_000 } }];
 

@@ -5,22 +5,16 @@
 // file is renamed into place (EISDIR), a descriptor that cannot be written (EBADF).
 
 import t from 'tap';
-import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { closeSync, mkdirSync, openSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { FlowControl } from '../../src/map/flow-control.js';
 import { MapWriter } from '../../src/map/map-writer.js';
 import { HealthLog } from '../../src/stats/health.js';
+import { mapPinDir } from './map-files.js';
 
 const T0 = 1_764_120_000_000;
 
-function pinDir(t: { teardown(fn: () => void): void }): { pinDir: string; collectorDir: string } {
-  const pinDir = mkdtempSync(join(tmpdir(), 'sw-mapp-'));
-  t.teardown(() => rmSync(pinDir, { recursive: true, force: true }));
-  const collectorDir = join(pinDir, 'collector');
-  mkdirSync(collectorDir, { mode: 0o700 });
-  return { pinDir, collectorDir };
-}
+const pinDir = (t: { teardown(fn: () => void): void }) => mapPinDir(t, 'sw-mapp-');
 
 const problemsOf = (h: HealthLog) => h.problems.map((p) => ({ atMs: p.atMs, code: p.code, message: p.message }));
 

@@ -6,29 +6,16 @@
 // that does not match its id file recreated with a new epoch.
 
 import t from 'tap';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { decodeMapHeader, epochTagOf, lookupInWindow, MAP_WINDOW_BYTES, mapFileBytes, mapKeyOf, nameHash, VerdictKind, windowOffset } from '@sentinel-wasi/protocol/encode';
+import { mapFileBytes, mapKeyOf, VerdictKind } from '@sentinel-wasi/protocol/encode';
 import { MapWriter } from '../../src/map/map-writer.js';
+import { mapPinDir, readVerdict } from './map-files.js';
 
 const T0 = 1_764_120_000_000;
 
-function pinDir(t: { teardown(fn: () => void): void }): { pinDir: string; collectorDir: string } {
-  const pinDir = mkdtempSync(join(tmpdir(), 'sw-mapw-'));
-  t.teardown(() => rmSync(pinDir, { recursive: true, force: true }));
-  const collectorDir = join(pinDir, 'collector');
-  mkdirSync(collectorDir, { mode: 0o700 });
-  return { pinDir, collectorDir };
-}
-
-function read(pin: string, key: string, nowMs: number) {
-  const bytes = readFileSync(join(pin, 'map'));
-  const header = decodeMapHeader(bytes)!;
-  const h = nameHash(key);
-  const off = windowOffset(h, header.slotCount);
-  return lookupInWindow(bytes.subarray(off, off + MAP_WINDOW_BYTES), h, nowMs, { epochTag: epochTagOf(header.epoch) });
-}
+const pinDir = (t: { teardown(fn: () => void): void }) => mapPinDir(t, 'sw-mapw-');
+const read = readVerdict;
 
 t.test('creates the map, publishes verdicts a filter reads, persists ids first, reuses them after a restart', async (t) => {
   const dirs = pinDir(t);
