@@ -1,7 +1,9 @@
 // Owns the bearer-token check of state-changing transport commands, made from the request's
 // headers alone: a request without the right token is answered 401/403 before any of its body is
 // read. A request let through by the trusted dashboard address alone (no token) is refused 403
-// when a web browser sent it (BROWSER_MARKERS), so that a web page cannot change state (CSRF).
+// when a web browser sent it (BROWSER_MARKERS), or when it is not a POST (the dashboard pushes by
+// POST to a client that announces version ≥ 1.6.0, as this one does; a GET is what an <img> or a
+// link in any browser sends), so that a web page cannot change state (CSRF).
 
 import type { IncomingHttpHeaders } from 'node:http';
 import { timingSafeEqual } from 'node:crypto';
@@ -49,13 +51,18 @@ export function browserMarker(headers: IncomingHttpHeaders): string | undefined 
  * sends an Authorization header anyway is checked like any other (a wrong token is refused
  * wherever it comes from). No address is trusted by default.
  */
-export function checkRequest(token: string | undefined, headers: IncomingHttpHeaders, remoteAddress: string | undefined, trustedAddress: string | undefined): AuthFailure | null {
+export function checkRequest(token: string | undefined, headers: IncomingHttpHeaders, remoteAddress: string | undefined, trustedAddress: string | undefined, method = 'POST'): AuthFailure | null {
   const authorization = headers.authorization;
   const trusted = trustedAddress !== undefined && trustedAddress !== '' && plainAddress(remoteAddress) === plainAddress(trustedAddress);
   if (trusted && authorization === undefined) {
     const marker = browserMarker(headers);
-    if (marker === undefined) return null;
-    return { status: 403, body: `Forbidden: a request from a web browser (it sent ${headerName(marker)}) needs the collector token, even from the trusted dashboard address (E_FORBIDDEN_BROWSER)`, headers: {} };
+    if (marker !== undefined) {
+      return { status: 403, body: `Forbidden: a request from a web browser (it sent ${headerName(marker)}) needs the collector token, even from the trusted dashboard address (E_FORBIDDEN_BROWSER)`, headers: {} };
+    }
+    if (method !== 'POST') {
+      return { status: 403, body: `Forbidden: without the token, the trusted dashboard address may push by POST only, as the dashboard does; a ${method} needs the collector token (E_FORBIDDEN_METHOD)`, headers: {} };
+    }
+    return null;
   }
   return checkToken(token, authorization);
 }

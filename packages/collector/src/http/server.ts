@@ -138,7 +138,7 @@ function makeHandler(options: HttpServerOptions, stop: AbortSignal) {
         return;
       }
       // From the headers alone, before any body byte is read.
-      const denied = checkRequest(options.token, req.headers, req.socket.remoteAddress, options.trustDashboardAddress);
+      const denied = checkRequest(options.token, req.headers, req.socket.remoteAddress, options.trustDashboardAddress, req.method);
       if (denied !== null) {
         send(res, denied.status, TEXT, denied.body, { ...closing, ...denied.headers });
         return;

@@ -3,8 +3,9 @@
 // address alone lets through (no token) is refused 403 E_FORBIDDEN_BROWSER when it carries a
 // header only a web browser sends (Origin, Referer, Sec-Fetch-Site, Sec-Fetch-Dest,
 // Sec-Fetch-User), from its headers (no body byte asked for or needed), and the rules stay as they
-// were. The dashboard's requests (none of those headers), Node's fetch (Sec-Fetch-Mode alone) and
-// requests with the token go on. No answer carries a CORS header.
+// were; without the token it must be a POST (E_FORBIDDEN_METHOD). The dashboard's requests (POST,
+// none of those headers), Node's fetch (Sec-Fetch-Mode alone) and requests with the token go on.
+// No answer carries a CORS header.
 import t from 'tap';
 import { ask, exchange, FORM, rulesForm, rulesServer, TOKEN } from './rules-server.js';
 
@@ -64,8 +65,16 @@ t.test('trusted address: the dashboard (no browser header) and Node\'s fetch (Se
   t.same([dashboard.status, dashboard.body], [200, 'success']);
   const viaFetch = await fetch(`${server.url}/setRules`, { method: 'POST', headers: { 'content-type': FORM }, body: rulesForm(RULE) });
   t.same([viaFetch.status, await viaFetch.text()], [200, 'success'], 'fetch sends sec-fetch-mode: cors, which no browser sends without Sec-Fetch-Site');
-  t.same(await ask(port, 'GET', `/setRules?${rulesForm(RULE)}`, { 'sec-fetch-mode': 'no-cors' }).then((a) => [a.status, a.body]), [200, 'success']);
   t.equal(server.flowFile(), fileBefore, 'the same rule pushed again');
+});
+
+t.test('trusted address, no token: a GET is refused (E_FORBIDDEN_METHOD: an <img> or a link in any browser sends one); the dashboard pushes by POST', async (t) => {
+  const fileBefore = server.flowFile();
+  const get = await ask(port, 'GET', `/setRules?${rulesForm(ATTACK)}`, {});
+  t.same([get.status, get.body], [403, 'Forbidden: without the token, the trusted dashboard address may push by POST only, as the dashboard does; a GET needs the collector token (E_FORBIDDEN_METHOD)']);
+  t.equal(server.flowFile(), fileBefore, 'nothing changed');
+  const withToken = await ask(port, 'GET', `/setRules?${rulesForm(RULE)}`, { authorization: `Bearer ${TOKEN}` });
+  t.same([withToken.status, withToken.body], [200, 'success'], 'a GET with the token goes on, from there as from anywhere');
 });
 
 t.test('with a browser header, the token decides as anywhere: the right one goes on, a wrong one is refused', async (t) => {
