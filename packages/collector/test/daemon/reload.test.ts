@@ -80,13 +80,28 @@ t.test('while cycles keep failing the daemon backs off, and the health counters 
   else chmodSync(dir, 0o500);
   let last = 0;
   let backwards = 0;
+  /** When each failed cycle happened, by its number in the run of failures (each reloaded collector reports its E_CYCLE). */
+  const failedAtMs = new Map<number, number>();
   const startedMs = Date.now();
   while (Date.now() - startedMs < 2_000) {
     if (Date.now() - startedMs < 1_000) write('during', 5);
-    const counted = daemon.collector.healthAt(Date.now()).counters.recordsCounted;
+    const health = daemon.collector.healthAt(Date.now());
+    const counted = health.counters.recordsCounted;
     if (counted < last) backwards++;
     last = Math.max(last, counted);
+    for (const p of health.recentProblems) {
+      const n = p.code === 'E_CYCLE' ? /(\d+) failed cycles in a row\)$/.exec(p.message) : null;
+      if (n !== null) failedAtMs.set(Number(n[1]), p.atMs);
+    }
     await sleep(5);
+  }
+  // The waits: 200 ms after the first failure, doubling (a slow machine only makes them longer).
+  const seen = [...failedAtMs.keys()].sort((a, b) => a - b);
+  t.same(seen, seen.map((_, i) => i + 1), `failures numbered 1, 2, … in a row: ${seen.join(', ')}`);
+  t.ok(seen.length >= 2, `${seen.length} failed cycles seen in 2 s`);
+  for (const k of seen.slice(1)) {
+    const gapMs = failedAtMs.get(k)! - failedAtMs.get(k - 1)!;
+    t.ok(gapMs >= 200 * 2 ** (k - 2), `failure ${k} came ${gapMs} ms after failure ${k - 1} (the back-off is ${200 * 2 ** (k - 2)} ms)`);
   }
   const failureLines = lines.filter((l) => l.includes('"level":50')).length;
   if (asRoot) chownSync(dir, 0, 0);
