@@ -2,7 +2,6 @@
 // terminal-safe (control characters escaped), the table fitted to the terminal (fit-names.ts) and
 // no line wider than it, and as many rows as the terminal has room for.
 
-import { terminalSafe } from '../text/terminal-safe.js';
 import { figuresTable } from './figures-table.js';
 import { fittedTable, truncateToWidth } from './fit-names.js';
 import type { FigureRow, LiveView } from './live-view.js';
@@ -56,9 +55,9 @@ export function topFrame(view: LiveView, options: FrameOptions): string {
   const headerLines = 2 + (options.footer === undefined ? 0 : 1);
   const room = options.rows === undefined ? Infinity : Math.max(1, options.rows - headerLines);
   const sorted = sortRows(view.rows, options.sortKey);
-  const shown = sorted.slice(0, Math.min(options.limit, room)).map((r) => ({ ...r, name: terminalSafe(r.name) }));
-  let table = figuresTable(view, shown);
-  if (options.columns !== undefined) table = fittedTable(view, shown, options.columns);
+  // Names are made terminal-safe by the table (formatTable; fittedTable before it measures them).
+  const shown = sorted.slice(0, Math.min(options.limit, room));
+  const table = options.columns === undefined ? figuresTable(view, shown) : fittedTable(view, shown, options.columns);
   const lines = [`${view.sourceLine}; ${view.rows.length} resources, top ${shown.length}`, ...table.trimEnd().split('\n')];
   if (options.footer !== undefined) lines.push(options.footer);
   const fit = options.columns === undefined ? lines : lines.map((l) => truncateToWidth(l, options.columns!));
