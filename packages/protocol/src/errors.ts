@@ -41,9 +41,12 @@ export type ProtocolErrorCode = (typeof ProtocolErrorCode)[keyof typeof Protocol
 
 export class ProtocolError extends Error {
   readonly code: ProtocolErrorCode;
+  /** The message without its leading code (for a caller that prints the code itself). */
+  readonly reason: string;
   constructor(code: ProtocolErrorCode, message: string) {
     super(`${code}: ${message}`);
     this.name = 'ProtocolError';
     this.code = code;
+    this.reason = message;
   }
 }

@@ -51,7 +51,7 @@ export function browserMarker(headers: IncomingHttpHeaders): string | undefined 
  * sends an Authorization header anyway is checked like any other (a wrong token is refused
  * wherever it comes from). No address is trusted by default.
  */
-export function checkRequest(token: string | undefined, headers: IncomingHttpHeaders, remoteAddress: string | undefined, trustedAddress: string | undefined, method = 'POST'): AuthFailure | null {
+export function checkRequest(token: string | undefined, headers: IncomingHttpHeaders, remoteAddress: string | undefined, trustedAddress: string | undefined, method: string | undefined): AuthFailure | null {
   const authorization = headers.authorization;
   const trusted = trustedAddress !== undefined && trustedAddress !== '' && plainAddress(remoteAddress) === plainAddress(trustedAddress);
   if (trusted && authorization === undefined) {

@@ -6,7 +6,7 @@
 
 import { chmodSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { makePinHeader, parsePinHeader, PinLayout, type PinHeader } from '@sentinel-wasi/protocol/encode';
+import { makePinHeader, parsePinHeader, PinLayout, ProtocolError, type PinHeader } from '@sentinel-wasi/protocol/encode';
 import { METRIC_DIR_NAME } from '../metriclog/layout.js';
 import { osReason } from './os-error.js';
 import { effectiveUid } from './safe-write.js';
@@ -157,8 +157,8 @@ export function ensurePin(pinDir: string, app?: string): EnsurePinResult {
       header = parsePinHeader(value);
     } catch (err) {
       // The reason, and which file: E_BAD_PIN once (the protocol's message begins with its code).
-      if ((err as { code?: string }).code !== 'E_BAD_PIN') throw err;
-      throw new PinError('E_BAD_PIN', `${join(paths.pinDir, PinLayout.header)}: ${(err as Error).message.replace(/^E_BAD_PIN: /, '')}`);
+      if (!(err instanceof ProtocolError) || err.code !== 'E_BAD_PIN') throw err;
+      throw new PinError('E_BAD_PIN', `${join(paths.pinDir, PinLayout.header)}: ${err.reason}`);
     }
   }
   for (const dir of [paths.logDir, paths.rulesDir, paths.collectorDir, paths.metricDir]) mkdirPrivate(dir, 'a part of the pin', paths.pinDir);

@@ -4,6 +4,7 @@
 // each command's call (run refuses it; serve waits for it).
 
 import { existsSync, statSync } from 'node:fs';
+import { ProtocolError } from '@sentinel-wasi/protocol';
 import { readPinHeader } from '@sentinel-wasi/protocol/node';
 import { CommandError } from './command.js';
 
@@ -28,7 +29,7 @@ export function checkPinDir(pinDir: string): 'pin' | 'missing' {
           `(make it one with: sentinel-wasi init --pin ${pinDir}, or start the collector on it: sentinel-wasi collector --pin ${pinDir})`,
       );
     }
-    const reason = (err as Error).message.replace(/^E_BAD_PIN: /, ''); // the code is printed once, at the end
+    const reason = err instanceof ProtocolError ? err.reason : (err as Error).message; // the code is printed once, at the end
     throw new CommandError('E_BAD_PIN', `pin ${pinDir} is not a usable pin: ${reason}`);
   }
   return 'pin';
