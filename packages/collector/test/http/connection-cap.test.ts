@@ -6,6 +6,7 @@ import { connect, type Socket } from 'node:net';
 import { startHttpServer } from '../../src/http/server.js';
 import { MAX_CONNECTIONS } from '../../src/http/limits.js';
 import { FixedStatsQuery } from './fixed-query.js';
+import { exchange } from './rules-server.js';
 
 const CAP = 4;
 
@@ -18,17 +19,7 @@ function open(port: number): Promise<Socket> {
 }
 
 /** GET /version on a new connection: what came back before the connection closed. */
-function version(port: number): Promise<string> {
-  return new Promise((resolve) => {
-    const c = connect(port, '127.0.0.1');
-    let got = '';
-    c.setEncoding('latin1');
-    c.on('data', (d: string) => (got += d));
-    c.on('error', () => {});
-    c.on('close', () => resolve(got));
-    c.write('GET /version HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n');
-  });
-}
+const version = (port: number): Promise<string> => exchange(port, 'GET /version HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n');
 
 t.test(`the default cap is ${MAX_CONNECTIONS}`, async (t) => {
   t.equal(MAX_CONNECTIONS, 512);
