@@ -120,8 +120,13 @@ function httpStartFailure(host: string, port: number, err: NodeJS.ErrnoException
   return new CollectorError('E_HTTP_START', `cannot start HTTP on ${host}:${port}: ${err.message}; run without HTTP with --no-http`);
 }
 
-/** pino's levels, as --log-level takes them. */
-const LOG_LEVELS: readonly string[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+/** pino's levels, as --log-level takes them: its own, most severe first, then silent. */
+const LOG_LEVELS: readonly string[] = [
+  ...Object.entries(pino.levels.values)
+    .sort(([, a], [, b]) => b - a)
+    .map(([name]) => name),
+  'silent',
+];
 
 function intOption(values: Record<string, unknown>, name: string, min: number): number | undefined {
   const v = values[name];
