@@ -20,7 +20,7 @@ import { Tailer, type TailerFs } from '../ingest/tailer.js';
 import { MetricLogWriter } from '../metriclog/writer.js';
 import { ensurePin, type PinPaths } from '../pin/pin.js';
 import { HealthLog, type FullHealthCounters, type HealthGauge } from '../stats/health.js';
-import { DEFAULT_LATE_LIMIT_SEC, DEFAULT_MAX_ORIGIN_NODES, DEFAULT_MAX_RESOURCES, StatsStore, type EntryLookup, type ResourceEntry, type StatsStoreOptions } from '../stats/store.js';
+import { DEFAULT_MAX_RESOURCES, StatsStore, type EntryLookup, type ResourceEntry, type StatsStoreOptions } from '../stats/store.js';
 import type { FlowRecord, RecordColumns, ResourceIdResolver } from '@sentinel-wasi/protocol';
 import { RunningTotals } from '../stats/running-totals.js';
 import type { Health, NodeSnapshot, ResourceTotals, StatsQuery } from '../stats/types.js';
@@ -226,13 +226,7 @@ export class Collector implements StatsQuery {
     // checkpoint must cut the metric log back to here, not leave lines a restart writes again.
     if (checkpoint === null) this.checkpointAt(nowMs, true);
     // After the counters were restored: what they hold now was reported by the collector before.
-    this.dropNotes = new DropNotes(this.health, {
-      maxResources: options.maxResources ?? DEFAULT_MAX_RESOURCES,
-      maxOriginNodes: options.maxOriginNodes ?? DEFAULT_MAX_ORIGIN_NODES,
-      maxFutureMs: this.store.maxFutureMs,
-      lateLimitSec: options.lateLimitSec ?? DEFAULT_LATE_LIMIT_SEC,
-      firstStartHorizonMs: this.store.firstStartHorizonMs,
-    });
+    this.dropNotes = new DropNotes(this.health, this.store);
   }
 
   /** Reads new bytes of every segment (up to the pass budget). */

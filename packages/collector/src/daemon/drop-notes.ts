@@ -8,12 +8,13 @@
 
 import { PROBLEM_REPEAT_MS, type FullHealthCounters, type HealthLog } from '../stats/health.js';
 
+/** The store's caps and windows the messages name (a StatsStore has them). */
 export interface DropLimits {
-  maxResources: number;
-  maxOriginNodes: number;
-  maxFutureMs: number;
-  lateLimitSec: number;
-  firstStartHorizonMs: number;
+  readonly maxResources: number;
+  readonly maxOriginNodes: number;
+  readonly maxFutureMs: number;
+  readonly lateLimitSec: number;
+  readonly firstStartHorizonMs: number;
 }
 
 type DropCounter = 'resourcesOverflow' | 'originsOverflow' | 'recordsFuture' | 'recordsLateDropped';

@@ -93,6 +93,21 @@ export class StatsStore {
     return this.health.counters;
   }
 
+  /** The resource cap (records beyond it count in resourcesOverflow). */
+  get maxResources(): number {
+    return this.registry.maxResources;
+  }
+
+  /** The origin-node cap (records beyond it count in originsOverflow). */
+  get maxOriginNodes(): number {
+    return this.registry.maxOriginNodes;
+  }
+
+  /** How far behind the sealed front a record may still be placed (beyond: recordsLateDropped). */
+  get lateLimitSec(): number {
+    return this.batches.lateLimitSec;
+  }
+
   get problems(): readonly Problem[] {
     return this.health.problems;
   }
