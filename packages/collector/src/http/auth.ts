@@ -7,6 +7,7 @@
 
 import type { IncomingHttpHeaders } from 'node:http';
 import { timingSafeEqual } from 'node:crypto';
+import { headerCase } from './limits.js';
 
 /** Transport commands that change state (the dashboard POSTs them with a form body). */
 export const STATE_CHANGING_COMMANDS: ReadonlySet<string> = new Set(['setRules']);
@@ -57,7 +58,7 @@ export function checkRequest(token: string | undefined, headers: IncomingHttpHea
   if (trusted && authorization === undefined) {
     const marker = browserMarker(headers);
     if (marker !== undefined) {
-      return { status: 403, body: `Forbidden: a request from a web browser (it sent ${headerName(marker)}) needs the collector token, even from the trusted dashboard address (E_FORBIDDEN_BROWSER)`, headers: {} };
+      return { status: 403, body: `Forbidden: a request from a web browser (it sent ${headerCase(marker)}) needs the collector token, even from the trusted dashboard address (E_FORBIDDEN_BROWSER)`, headers: {} };
     }
     if (method !== 'POST') {
       return { status: 403, body: `Forbidden: without the token, the trusted dashboard address may push by POST only, as the dashboard does; a ${method} needs the collector token (E_FORBIDDEN_METHOD)`, headers: {} };
@@ -65,11 +66,6 @@ export function checkRequest(token: string | undefined, headers: IncomingHttpHea
     return null;
   }
   return checkToken(token, authorization);
-}
-
-/** `sec-fetch-site` → `Sec-Fetch-Site`. */
-function headerName(lower: string): string {
-  return lower.replace(/(^|-)([a-z])/g, (_, dash: string, c: string) => dash + c.toUpperCase());
 }
 
 /** null when the request may go on; the answer to send otherwise. */

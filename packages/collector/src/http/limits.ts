@@ -89,16 +89,26 @@ export function clientErrorBody(code: string | undefined): string {
   }
 }
 
+/** The headers every answer carries (server.ts's answers, and rawAnswer's on a bare socket), lower-case. */
+export function answerHeaders(contentType: string, body: string): Record<string, string> {
+  return {
+    'content-type': contentType,
+    'content-length': String(Buffer.byteLength(body, 'utf8')),
+    'cache-control': 'no-store',
+    'x-content-type-options': 'nosniff',
+  };
+}
+
+/** `x-content-type-options` → `X-Content-Type-Options`. */
+export function headerCase(name: string): string {
+  return name.replace(/(^|-)([a-z])/g, (_, dash: string, c: string) => dash + c.toUpperCase());
+}
+
 /** A whole plain-text answer that closes the connection, written on a socket no ServerResponse owns. */
 export function rawAnswer(status: number, body: string, headers: Record<string, string> = {}): string {
-  const extra = Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('');
-  return (
-    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\n` +
-    'Content-Type: text/plain; charset=utf-8\r\n' +
-    `Content-Length: ${Buffer.byteLength(body, 'utf8')}\r\n` +
-    `Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n${extra}Connection: close\r\n\r\n` +
-    body
-  );
+  const all = { ...answerHeaders('text/plain; charset=utf-8', body), ...headers, connection: 'close' };
+  const lines = Object.entries(all).map(([k, v]) => `${headerCase(k)}: ${v}\r\n`).join('');
+  return `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\n${lines}\r\n${body}`;
 }
 
 /** The whole answer (status line, headers, text) to a request the parser refused or a timeout cut. */

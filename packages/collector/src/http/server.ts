@@ -18,7 +18,7 @@ import { isFormContentType, parseCommandTarget, parseParams } from './command-re
 import { checkRequest, STATE_CHANGING_COMMANDS } from './auth.js';
 import { hostAllowed } from './host-check.js';
 import { ASSET_PREFIX, loadAssets } from './assets.js';
-import { applyServerLimits, BodyBudget, lingeringClose, MAX_BODY_BYTES, rawAnswer, TIMEOUT_CHECK_INTERVAL_MS } from './limits.js';
+import { answerHeaders, applyServerLimits, BodyBudget, lingeringClose, MAX_BODY_BYTES, rawAnswer, TIMEOUT_CHECK_INTERVAL_MS } from './limits.js';
 import { JSON_API_PREFIX, runJsonApi } from './json-api.js';
 import { LIVE_PAGE_CSP, livePageHtml } from './live-page.js';
 import { DEFAULT_MAX_PROMETHEUS_RESOURCES, PrometheusExporter } from './prometheus.js';
@@ -77,13 +77,7 @@ const TEXT = 'text/plain; charset=utf-8';
 const JSON_TYPE = 'application/json; charset=utf-8';
 
 function send(res: ServerResponse, status: number, contentType: string, body: string, headers: Record<string, string> = {}): void {
-  res.writeHead(status, {
-    'content-type': contentType,
-    'content-length': String(Buffer.byteLength(body, 'utf8')),
-    'cache-control': 'no-store',
-    'x-content-type-options': 'nosniff',
-    ...headers,
-  });
+  res.writeHead(status, { ...answerHeaders(contentType, body), ...headers });
   res.end(body);
 }
 
@@ -275,7 +269,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   // CONNECT (this is no proxy): Node would close the connection without a word.
   server.on('connect', (_req: IncomingMessage, socket: Duplex) => {
     socket.on('error', () => {}); // handed over without Node's error handler: a reset must not throw
-    socket.end(rawAnswer(405, 'Method CONNECT not allowed (E_METHOD)', { Allow: 'GET, HEAD, POST' }));
+    socket.end(rawAnswer(405, 'Method CONNECT not allowed (E_METHOD)', { allow: 'GET, HEAD, POST' }));
     lingeringClose(socket);
   });
   applyServerLimits(server, options.maxConnections);
