@@ -285,7 +285,12 @@ export async function buildFilter(req: BuildRequest): Promise<BuildResult> {
   // A source that is not there is a usage error, as a missing component is for `run`.
   const isFile = await stat(req.source).then(
     (s) => s.isFile(),
-    () => false,
+    (err: unknown) => {
+      // A directory on the way this user may not search: the source may well be there.
+      const code = (err as { code?: string }).code;
+      if (code === 'EACCES' || code === 'EPERM') throw new BuildError(`cannot read source ${req.source}: ${fsReason(err)}`, 'E_SOURCE_READ');
+      return false;
+    },
   );
   if (!isFile) throw new BuildError(`source file not found: ${req.source}`, 'E_USAGE');
   try {

@@ -1,7 +1,8 @@
 // Owns recognising a component file by its first 8 bytes before jco sees it: the WebAssembly magic
 // (\0asm) and the version and layer bytes (a component: 0d 00 01 00; a core module: 01 00 00 00).
 // A source file, a source map or a core module is refused here with its own code and one line,
-// instead of a transpile error that echoes the input.
+// instead of a transpile error that echoes the input. A file that cannot be read at all is
+// E_COMPONENT_READ, with the system's reason (componentReadMessage).
 
 export const WASM_HEADER_BYTES = 8;
 const MAGIC = [0x00, 0x61, 0x73, 0x6d];
@@ -40,4 +41,15 @@ export function headerProblem(path: string, head: Uint8Array): HeaderProblem | u
     code: 'E_NOT_COMPONENT',
     message: `${path} is WebAssembly of a version or layer this host does not run (its version bytes are ${hex(version)}; a component's are ${hex(new Uint8Array(COMPONENT_VERSION))})`,
   };
+}
+
+/** The system's reason in a Node fs error (`permission denied`), without its errno name, call and path (`EACCES: …, open '<path>'`, `EISDIR: …, read`). */
+export function fsReason(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  return /^[A-Z][A-Z0-9_]*: (.+?), [a-z]+(?: '|$)/.exec(message)?.[1] ?? message;
+}
+
+/** E_COMPONENT_READ's message: `cannot read component <path>: <the system's reason>`. */
+export function componentReadMessage(path: string, err: unknown): string {
+  return `cannot read component ${path}: ${fsReason(err)}`;
 }

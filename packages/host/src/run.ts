@@ -8,7 +8,7 @@ import { describeGuestFailure } from './guest-failure.js';
 import { ComponentExit, instanceImports, PinWriteFailures } from './imports.js';
 import { mappedStderr } from './mapped-stderr.js';
 import { SourceLines } from './source-lines.js';
-import { HostError, defaultCacheDir, loadComponent, type LoadedComponent } from './transpile-cache.js';
+import { HostError, defaultCacheDir, instantiateComponent, loadComponent, type LoadedComponent } from './transpile-cache.js';
 
 export interface RunOptions {
   componentPath: string;
@@ -44,7 +44,7 @@ export async function runComponent(options: RunOptions): Promise<RunResult> {
   });
   let instance;
   try {
-    instance = component.instantiate(component.getCoreModule, imports);
+    instance = instantiateComponent(component, imports);
   } catch (err) {
     throw new HostError('E_INSTANTIATE', `cannot instantiate ${options.componentPath}: ${(err as Error).message}`);
   }

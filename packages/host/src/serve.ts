@@ -14,7 +14,7 @@ import { describeGuestFailure } from './guest-failure.js';
 import { instanceImports, PinWriteFailures } from './imports.js';
 import { mappedStderr } from './mapped-stderr.js';
 import { SourceLines } from './source-lines.js';
-import { HostError, defaultCacheDir, loadComponent, type LoadedComponent } from './transpile-cache.js';
+import { HostError, defaultCacheDir, instantiateComponent, loadComponent, type LoadedComponent } from './transpile-cache.js';
 import { DEFAULT_SERVE_HOST, DEFAULT_SERVE_INSTANCES } from './defaults.js';
 import { HostHttpServer, hostHttpTypes, type HostIncomingRequest, type HostResponseOutparam } from './http-server.js';
 import { InstancePool } from './instance-pool.js';
@@ -94,7 +94,7 @@ export async function serveComponent(options: ServeOptions): Promise<RunningServ
   const instantiate = (): Instance => {
     const { imports } = instanceImports(importOptions, pinWriteFailures);
     imports['wasi:http/types'] = hostHttpTypes; // requests and responses stay on this thread (http-server.ts)
-    return component.instantiate(component.getCoreModule, imports);
+    return instantiateComponent(component, imports);
   };
   // Instantiate once up front: a component that cannot serve fails here, not on the first request.
   let probe: Instance;

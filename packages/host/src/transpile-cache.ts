@@ -12,7 +12,7 @@ import { createRequire } from 'node:module';
 import { setFlagsFromString } from 'node:v8';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { headerProblem, WASM_HEADER_BYTES } from './component-file.js';
+import { componentReadMessage, headerProblem, WASM_HEADER_BYTES } from './component-file.js';
 import { defaultCacheDir } from './defaults.js';
 import { excerpt } from './excerpt.js';
 
@@ -91,13 +91,40 @@ export function sha256Hex(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
+/**
+ * Instantiates the component with `imports`. jco's generated code destructures each interface the
+ * component imports from the import object, so one the host does not provide fails with a
+ * JavaScript TypeError (`Cannot destructure property 'f' of 'imports.x:y/z' as it is undefined.`);
+ * that failure is thrown as `the component imports x:y/z, which the Node host does not provide`.
+ * Any other failure is thrown with its error's name in its message (`RuntimeError: unreachable`).
+ */
+export function instantiateComponent(component: LoadedComponent, imports: Record<string, unknown>): ComponentInstance {
+  const absent = new Set<string>();
+  const watched = new Proxy(imports, {
+    get(target, key, receiver) {
+      const value: unknown = Reflect.get(target, key, receiver);
+      if (value === undefined && typeof key === 'string') absent.add(key);
+      return value;
+    },
+  });
+  try {
+    return component.instantiate(component.getCoreModule, watched);
+  } catch (err) {
+    // Only the destructuring failure names what was absent (a key read and found undefined on the way is not the cause of another failure).
+    if (err instanceof TypeError && absent.size > 0) throw new Error(`the component imports ${[...absent].join(', ')}, which the Node host does not provide`);
+    // A trap in a core module's start function is a RuntimeError whose message alone is `unreachable`.
+    if (err instanceof Error && err.name !== 'Error') throw new Error(`${err.name}: ${err.message}`);
+    throw err;
+  }
+}
+
 /** Reads the component, transpiles it unless the cache has it, and imports the result. */
 export async function loadComponent(componentPath: string, cacheDir: string = defaultCacheDir()): Promise<LoadedComponent> {
   let bytes: Buffer;
   try {
     bytes = await readFile(componentPath);
   } catch (err) {
-    throw new HostError('E_COMPONENT_READ', `cannot read component ${componentPath}: ${(err as Error).message}`);
+    throw new HostError('E_COMPONENT_READ', componentReadMessage(componentPath, err));
   }
   const problem = headerProblem(componentPath, bytes.subarray(0, WASM_HEADER_BYTES));
   if (problem !== undefined) throw new HostError(problem.code, problem.message);

@@ -1,11 +1,12 @@
 // Owns `sentinel-wasi run`: runs a command filter component under the Node host (jco transpile +
 // preview2-shim, atomic appends), the pin preopened at /pin, stdio and the exit code passed through.
 
-import { existsSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { CommandError, UsageError, type Command } from './command.js';
 import { checkPinDir } from './pin-check.js';
+import { componentReadMessage } from '../component-file.js';
 import { defaultCacheDir } from '../defaults.js';
 
 const help = `Usage: sentinel-wasi run <component.wasm> --pin DIR|--no-pin [options] [-- args...]
@@ -82,7 +83,16 @@ export function parseHostFlags(
   const { values, positionals } = parsed;
   if (positionals.length !== 1) throw new UsageError(`expected exactly one component file, got ${positionals.length}`);
   const componentPath = positionals[0]!;
-  if (!existsSync(componentPath) || !statSync(componentPath).isFile()) throw new UsageError(`component file not found: ${componentPath}`);
+  let isFile: boolean;
+  try {
+    isFile = statSync(componentPath).isFile();
+  } catch (err) {
+    // A directory on the way this user may not search: the file may well be there (E_COMPONENT_READ).
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EACCES' || code === 'EPERM') throw new CommandError('E_COMPONENT_READ', componentReadMessage(componentPath, err));
+    isFile = false;
+  }
+  if (!isFile) throw new UsageError(`component file not found: ${componentPath}`);
   const noPin = values['no-pin'] === true;
   if (noPin && values.pin !== undefined) throw new UsageError('--pin and --no-pin cannot be given together');
   if (!noPin && (typeof values.pin !== 'string' || values.pin === '')) throw new UsageError('--pin DIR is required (or --no-pin)');
