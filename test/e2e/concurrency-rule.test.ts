@@ -1,8 +1,8 @@
 // End to end, real processes: a concurrency rule (grade 0, count 2) against QuickJS command
 // filters that use the documented entry() … exit() and nothing else (no flush of their own), run
 // by the Node host beside a real collector. Two runs hold their entries open; the collector sees
-// them in flight (the SDK writes the PASS of a resource under a rule at once) and the third run
-// is refused. A run killed while it holds its entry (SIGKILL: no EXIT ever) is taken out of the
+// them in flight (the SDK writes the PASS of a resource under a rule at once), writes the rule's
+// slot as soon as the count is in flight (not at the next tick), and the third run is refused. A run killed while it holds its entry (SIGKILL: no EXIT ever) is taken out of the
 // concurrency once its entry is --max-entry-age-ms old, and the rule admits again. Also: the SDK's random source (the WASI host's, seeded at run time) differs from run
 // to run, where the engine's Math.random comes back from the build's snapshot the same every time.
 
@@ -50,6 +50,12 @@ async function node(c: RunningCollector, name: string): Promise<{ concurrency: n
   return { concurrency: n.concurrency, pass: n.minute.pass, block: n.minute.block, success: n.minute.success };
 }
 
+/** Health's count of verdict slots a concurrency rule stopped between control ticks. */
+async function saturationWrites(c: RunningCollector): Promise<number> {
+  const h = (await (await fetch(`${c.url}/api/v1/health`)).json()) as { rules: { map: { saturationWrites: number } } };
+  return h.rules.map.saturationWrites;
+}
+
 t.test('a concurrency rule counts entries in flight and refuses the one over its count', async (t) => {
   const component = sdkCommandFilter('concurrency-rule', FILTER);
   await prepareUnderNode(component);
@@ -65,6 +71,7 @@ t.test('a concurrency rule counts entries in flight and refuses the one over its
   await waitFor('the first entry in flight', async () => (await node(collector, 'GET /slow'))?.concurrency === 1, 15_000);
   const second = runUnderNode({ component, pin, args: ['hold', 'GET /slow', holdMs] });
   await waitFor('the second entry in flight', async () => (await node(collector, 'GET /slow'))?.concurrency === 2, 15_000);
+  t.equal(await saturationWrites(collector), 1, 'the read that brought the second PASS wrote the rule\'s slot at once, not at the next tick');
   await waitFor('the collector to refuse more', () => mapVerdict(pin, 'GET /slow').kind !== VerdictKind.PASS);
   const third = await runUnderNode({ component, pin, args: ['hold', 'GET /slow', '0'] });
   t.equal(third.code, 0, third.stderr);
@@ -92,6 +99,7 @@ t.test('a run killed while it holds its entry leaves the concurrency once the en
   const exited = new Promise((r) => child.on('close', r));
   t.teardown(() => child.kill('SIGKILL'));
   await waitFor('the entry in flight', async () => (await node(collector, 'GET /job'))?.concurrency === 1, 15_000);
+  t.equal(await saturationWrites(collector), 1, 'count 1 reached: the slot written at once');
   const killedAt = Date.now();
   child.kill('SIGKILL');
   await exited;

@@ -195,6 +195,7 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
     const checkpointDue = t - lastCheckpointMs >= checkpointIntervalMs && !collector.checkpointInFlight;
     try {
       const res = collector.cycleAt(t, false);
+      react(t);
       if (checkpointDue) {
         lastCheckpointMs = t;
         checkpoint(t);
@@ -249,6 +250,15 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
       log.error({ code: (err as NodeJS.ErrnoException).code ?? 'E_RULES_RELOAD', err: (err as Error).message }, 'rule reload failed; the rules in force stay');
     }
   };
+  // After each read of the segments: a concurrency rule whose count the records just read put in
+  // flight stops admitting now, not at the next control tick (FlowControl.react).
+  const react = (t: number): void => {
+    try {
+      flow.react(t, concurrencyOf(t));
+    } catch (err) {
+      log.error({ code: (err as NodeJS.ErrnoException).code ?? 'E_CONTROL_TICK', err: (err as Error).message }, 'concurrency check failed');
+    }
+  };
   const controlTick = (): void => {
     if (stopped) return;
     if (now() - lastRulesLookMs >= 1000) {
@@ -283,6 +293,7 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
     } catch {
       r = null; // the pass meets the same fault and deals with it
     }
+    react(t);
     if (r === null || r.more) wake();
   };
   const logWatch = watchLogDir(paths.logDir, {

@@ -4,7 +4,9 @@
 // `<pin>/map` (map-writer.ts), so each verdict slot is refreshed at least once a tick; resources
 // counted for the first time (`resourceCounted`) get a PASS slot, and so a resource id filters
 // write in frames, at the next tick. Rules pushed over
-// HTTP go through here too (checked, persisted, applied at the next tick). When the collector
+// HTTP go through here too (checked, persisted, applied at the next tick). Between ticks, right
+// after each read of the segments, a concurrency rule whose count is now in flight has its slot
+// written at once (react). When the collector
 // stops, nothing refreshes the slots: they go stale and filters fail open.
 
 import { RuleEngine, type BreakerStatus, type EngineOptions } from '../rules/engine.js';
@@ -28,7 +30,8 @@ export interface FlowControlHealth {
   degrade: RuleFileStatus;
   /** Each degrade rule's circuit breaker (state, and retry time when open). */
   breakers: BreakerStatus[];
-  map: MapWriterCounters & { epoch: number; slotsUsed: number; ticks: number };
+  /** `saturationWrites`: verdicts a concurrency rule stopped between ticks, as soon as its count was seen in flight (react). */
+  map: MapWriterCounters & { epoch: number; slotsUsed: number; ticks: number; saturationWrites: number };
 }
 
 export interface FlowControlOptions {
@@ -48,6 +51,7 @@ export class FlowControl {
   readonly writer: MapWriter;
   private engine: RuleEngine;
   private ticks = 0;
+  private saturationWrites = 0;
   private newResources: string[] = [];
 
   constructor(options: FlowControlOptions) {
@@ -87,6 +91,21 @@ export class FlowControl {
     return transitions;
   }
 
+  /**
+   * Right after the collector read new records, between ticks: a concurrency rule whose count is
+   * now in flight stops admitting at once (its verdict slot written now, not at the next tick), so
+   * filters stop admitting within their verdict cache instead of up to a tick later. Returns how
+   * many slots it wrote (nothing when no concurrency rule is loaded).
+   */
+  react(nowMs: number, concurrencyOf: (resource: string, origin: string) => number): number {
+    if (!this.engine.hasConcurrencyRules) return 0;
+    const verdicts = this.engine.saturatedVerdicts(concurrencyOf);
+    if (verdicts.length === 0) return 0;
+    const written = this.writer.rewrite(nowMs, verdicts.map((v) => ({ key: mapKeyOf(v.resource, v.origin), verdict: v.verdict })));
+    this.saturationWrites += written;
+    return written;
+  }
+
   /** `/getRules?type=`: the rules in force as Sentinel's JSON (throws RuleSetError for an unknown type). */
   getRules(type: string): string {
     const t = ruleType(type);
@@ -111,7 +130,7 @@ export class FlowControl {
       flow: this.files.statusOf('flow'),
       degrade: this.files.statusOf('degrade'),
       breakers: this.engine.breakers(),
-      map: { ...this.writer.counters, epoch: this.writer.epoch, slotsUsed: this.writer.size, ticks: this.ticks },
+      map: { ...this.writer.counters, epoch: this.writer.epoch, slotsUsed: this.writer.size, ticks: this.ticks, saturationWrites: this.saturationWrites },
     };
   }
 

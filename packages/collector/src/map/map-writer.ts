@@ -284,6 +284,24 @@ export class MapWriter {
   }
 
   /**
+   * Between ticks: writes the verdicts of keys that already have a verdict slot (the last
+   * publish gave them), now, and nothing else; a key without one waits for the next publish.
+   * Returns how many slots it wrote.
+   */
+  rewrite(nowMs: number, verdicts: ReadonlyArray<{ key: string; verdict: Verdict }>): number {
+    if (this.fd === null) return 0;
+    let written = 0;
+    for (const { key, verdict } of verdicts) {
+      const p = this.live.has(key) ? this.table.get(key) : undefined;
+      if (p === undefined) continue;
+      const { kind, param } = encodeVerdict(verdict, nowMs);
+      this.writeSlot(key, p, kind, param, nowMs);
+      written++;
+    }
+    return written;
+  }
+
+  /**
    * The name of a resource id of map epoch `epoch`: the current epoch's table, or the previous
    * epoch's (kept when the map was recreated); null for any other epoch, an unknown id, or a
    * (resource, origin) key. Frames are resolved with it (the ids are durable before any filter can read them).

@@ -21,7 +21,7 @@ import { FlowLimiter } from './flow-limiter.js';
 import { type AdmissionLoopOptions } from './admission-loop.js';
 import { OfferedRate } from './offered-rate.js';
 import { DegradeGrade, writeDegradeRule, type DegradeRule } from './rule-degrade.js';
-import { writeFlowRule, type FlowRule } from './rule-flow.js';
+import { FlowGrade, writeFlowRule, type FlowRule } from './rule-flow.js';
 import { PASS, mostRestrictive, type Verdict } from './verdict.js';
 
 export interface NodeTraffic {
@@ -85,6 +85,8 @@ export class RuleEngine {
   private degrade: DegradeEntry[] = [];
   private readonly offered = new Map<string, OfferedRate>();
   private lastTickMs: number | undefined;
+  /** The verdict of each key (resource NUL origin) as the last tick or saturatedVerdicts gave it. */
+  private published = new Map<string, Verdict>();
   private readonly opts: EngineOptions;
 
   constructor(opts: EngineOptions = {}) {
@@ -172,8 +174,39 @@ export class RuleEngine {
       transitions.push(...d.breaker.drainTransitions());
     }
     for (const r of this.resources()) if (!verdicts.has(`${r}\u0000`)) put(r, '', PASS);
+    this.published = new Map([...verdicts].map(([k, v]) => [k, v.verdict]));
     const list = [...verdicts.values()].sort((a, b) => (a.resource < b.resource ? -1 : a.resource > b.resource ? 1 : a.origin < b.origin ? -1 : a.origin > b.origin ? 1 : 0));
     return { verdicts: list, transitions };
+  }
+
+  /** Whether a concurrency rule (grade 0) is loaded: only then can saturatedVerdicts change anything. */
+  get hasConcurrencyRules(): boolean {
+    return this.flow.some((f) => f.rule.grade === FlowGrade.THREAD);
+  }
+
+  /**
+   * Between ticks, right after the collector read new records: each concurrency rule's limiter
+   * whose node now has `count` or more in flight stops admitting at once (FlowLimiter.saturate).
+   * Returns the keys whose published verdict that makes more restrictive, with the verdict to
+   * write now (the most restrictive of what was published and ratio 0: an open breaker's block
+   * stays a block). The next tick recomputes every key as usual.
+   */
+  saturatedVerdicts(concurrencyOf: (resource: string, origin: string) => number): VerdictEntry[] {
+    const out: VerdictEntry[] = [];
+    for (const f of this.flow) {
+      if (f.rule.grade !== FlowGrade.THREAD) continue;
+      const resource = f.rule.resource;
+      for (const [origin, l] of f.limiters) {
+        if (!l.limiter.saturate(concurrencyOf(resource, origin))) continue;
+        const k = `${resource}\u0000${origin}`;
+        const before = this.published.get(k) ?? PASS;
+        const now = mostRestrictive(before, l.limiter.verdict);
+        if (now === before) continue;
+        this.published.set(k, now);
+        out.push({ resource, origin, verdict: now });
+      }
+    }
+    return out;
   }
 
   private runLimiter(f: FlowEntry, origin: string, node: NodeTraffic, startMs: number, nowMs: number, put: (r: string, o: string, v: Verdict) => void): void {

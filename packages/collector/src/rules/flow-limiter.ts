@@ -6,7 +6,11 @@
 //     of the tick time that reported it);
 //   concurrency (grade 0): from the in-flight count the collector sees, c. Ratio 0 while c ≥ count;
 //     below it the headroom (count − c) is shared over the next tick: p = (count − c) / (λ̂ · dt),
-//     capped at 1, so it recovers as c drops.
+//     capped at 1, so it recovers as c drops. While c ≥ count, λ̂ does not fall (callers whose
+//     requests are in flight offer nothing until they end: not a drop in demand).
+//     Between ticks, `saturate(c)` turns the verdict to ratio 0 as soon as the collector sees c
+//     reach count (the engine's saturatedVerdicts, run after each read of the segments): an
+//     admission seen is not answered by further admissions for the rest of the tick.
 // Rate limiter (2, 3): filters cannot queue a request for another process's turn, so
 // maxQueueingTimeMs is not enforced; the admitted rate converges on count, with per-second noise
 // instead of Sentinel's even spacing.
@@ -66,8 +70,12 @@ export class FlowLimiter {
     if (!(dtMs > 0)) return this.verdictNow;
     this.lastMs = nowMs;
     if (this.offered !== undefined) {
+      const before = this.offered.perSec;
       this.offered.update(nowMs, t.passed + t.blocked);
       const headroom = this.rule.count - t.concurrency;
+      // Saturated, the callers in flight offer nothing until theirs end: that lull is not lower
+      // demand, so the estimate does not fall then (it would admit a burst when they come back).
+      if (headroom <= 0) this.offered.keepAtLeast(before);
       const perTick = (this.offered.perSec * dtMs) / 1000;
       this.verdictNow = admit(headroom <= 0 ? 0 : perTick <= headroom ? 1 : headroom / perTick);
       return this.verdictNow;
@@ -76,6 +84,18 @@ export class FlowLimiter {
     this.thresholdNow = this.warmUp !== undefined ? this.warmUp.allowedQpsAt(nowMs, this.passPreviousSecond) : this.rule.count;
     this.verdictNow = admit(this.loop!.tick({ nowMs, passed: t.passed, blocked: t.blocked }, this.thresholdNow));
     return this.verdictNow;
+  }
+
+  /**
+   * A concurrency rule (grade 0) whose node the collector now sees with `concurrency` in flight:
+   * when that reaches count and the verdict still admits, the verdict becomes ratio 0 at once
+   * (not at the next tick); returns whether it changed. QPS rules never change here.
+   */
+  saturate(concurrency: number): boolean {
+    if (this.offered === undefined || concurrency < this.rule.count) return false;
+    if (this.verdictNow.kind === 'admit' && this.verdictNow.ratio === 0) return false;
+    this.verdictNow = admit(0);
+    return true;
   }
 
   private countPass(nowMs: number, passed: number): void {

@@ -24,6 +24,11 @@ export class OfferedRate {
     return this.perSecEstimate;
   }
 
+  /** Raises the estimate to `perSec` if it is lower (a caller that knows demand did not fall). */
+  keepAtLeast(perSec: number): void {
+    if (this.perSecEstimate < perSec) this.perSecEstimate = perSec;
+  }
+
   /** Adds the requests offered since the previous update; returns the elapsed ms (0: clock did not advance). */
   update(nowMs: number, offered: number): number {
     const dtMs = nowMs - this.lastMs;

@@ -164,3 +164,34 @@ t.test('slow-ratio breakers: the ingest is asked for rt > round(count) counts, a
   t.same(r.transitions.map((x) => [x.to, x.value]), [['OPEN', 0.6]], 'rt > 100: 6 of 10 > 0.5 trips; rt > 20: 9 of 10 < 1.0 does not');
   t.same(r.verdicts.map((x) => [x.resource, x.verdict.kind]), [['R', 'block'], ['S', 'pass']]);
 });
+
+t.test('saturatedVerdicts: between ticks, a concurrency rule whose count is in flight stops its key at once; a QPS rule or a block stays as published', async (t) => {
+  const e = new RuleEngine();
+  t.equal(e.hasConcurrencyRules, false);
+  e.setFlowRules(flow({ resource: 'Q', count: 5 }));
+  t.equal(e.hasConcurrencyRules, false, 'a QPS rule alone');
+  e.setFlowRules(flow({ resource: 'C', grade: 0, count: 2 }, { resource: 'C', grade: 0, count: 1, limitApp: 'a' }, { resource: 'Q', count: 5 }, { resource: 'B', grade: 0, count: 1 }));
+  t.equal(e.hasConcurrencyRules, true);
+  e.setDegradeRules(degrade({ resource: 'B', grade: 2, count: 2, timeWindow: 3 }));
+  const calm = traffic({
+    C: { node: node({ passed: 1 }), origins: new Map([['a', node({ passed: 1 })]]) },
+    Q: { node: node({ passed: 1 }) },
+    B: { node: node({ passed: 100, completed: 10, errors: 3, rtSumMs: 50 }) },
+  });
+  const first = e.tick(T0, calm);
+  t.same(first.verdicts.map((v) => [v.resource, v.origin, v.verdict.kind]), [['B', '', 'block'], ['C', '', 'pass'], ['C', 'a', 'pass'], ['Q', '', 'pass']], 'B\'s breaker opened; the rest pass');
+  const inFlight = new Map<string, number>([['C\u0000', 1], ['C\u0000a', 0], ['Q\u0000', 50], ['B\u0000', 9]]);
+  const concurrencyOf = (resource: string, origin: string): number => inFlight.get(`${resource}\u0000${origin}`) ?? 0;
+  t.same(e.saturatedVerdicts(concurrencyOf), [], 'C 1 of 2, C/a 0 of 1; Q is a QPS rule; B is blocked already');
+  inFlight.set('C\u0000', 2);
+  inFlight.set('C\u0000a', 1);
+  t.same(e.saturatedVerdicts(concurrencyOf), [
+    { resource: 'C', origin: '', verdict: { kind: 'admit', ratio: 0 } },
+    { resource: 'C', origin: 'a', verdict: { kind: 'admit', ratio: 0 } },
+  ], 'both keys of C reach their count: ratio 0 now');
+  t.same(e.saturatedVerdicts(concurrencyOf), [], 'written once: not again until a tick admits again');
+  const next = e.tick(T0 + 100, traffic({ C: { node: node({ passed: 1, concurrency: 2 }), origins: new Map([['a', node({ concurrency: 0 })]]) } }));
+  t.same(next.verdicts.find((v) => v.resource === 'C' && v.origin === 'a')?.verdict, PASS, 'the tick recomputes (C/a free again)');
+  inFlight.set('C\u0000a', 1);
+  t.same(e.saturatedVerdicts(concurrencyOf).map((v) => [v.resource, v.origin]), [['C', 'a']], 'and the next saturation stops it again');
+});

@@ -28,6 +28,34 @@ t.test('concurrency: ratio 0 at or over count, the headroom shared over the next
   t.same(calm.tick(200, { passed: 2, blocked: 0, concurrency: 9.5 }), { kind: 'admit', ratio: 0.25 }, '0.5 free of 2 a tick');
 });
 
+t.test('concurrency: saturate() stops admitting between ticks once count is in flight; QPS rules never change there', async (t) => {
+  const l = new FlowLimiter(rule({ grade: 0, count: 2 }), 0, 20);
+  t.same(l.tick(100, { passed: 2, blocked: 0, concurrency: 0 }), { kind: 'pass' }, 'nothing in flight, 2 offered a tick: pass');
+  t.equal(l.saturate(1), false, '1 of 2 in flight: unchanged');
+  t.same(l.verdict, { kind: 'pass' });
+  t.equal(l.saturate(2), true, '2 of 2: stops now');
+  t.same(l.verdict, { kind: 'admit', ratio: 0 });
+  t.equal(l.saturate(3), false, 'already stopped: no second write');
+  t.same(l.tick(200, { passed: 2, blocked: 0, concurrency: 1 }), { kind: 'admit', ratio: 0.5 }, 'the next tick decides as usual (1 free, 2 offered a tick → 0.5)');
+  const qps = new FlowLimiter(rule({ grade: 1, count: 2 }), 0, 0);
+  const before = qps.tick(100, { passed: 1, blocked: 0, concurrency: 0 });
+  t.equal(qps.saturate(50), false);
+  t.same(qps.verdict, before, 'a QPS rule keeps its verdict');
+});
+
+t.test('concurrency: a saturated spell without traffic does not lower the offered rate (no burst when the callers in flight come back)', async (t) => {
+  // 100/s offered (10 a tick) while 1 of count 1 is in flight, then 1 s in which every caller is
+  // in flight (nothing offered), then the entry ends. The estimate stays 100/s through the spell,
+  // so the ratio at release shares the one free place over 100/s decayed by one 100 ms tick only.
+  const l = new FlowLimiter(rule({ grade: 0, count: 1 }), 0, 100);
+  let t0 = 0;
+  for (let i = 0; i < 5; i++) l.tick((t0 += 100), { passed: 0, blocked: 10, concurrency: 1 });
+  for (let i = 0; i < 10; i++) t.same(l.tick((t0 += 100), { passed: 0, blocked: 0, concurrency: 1 }), { kind: 'admit', ratio: 0 });
+  const released = l.tick((t0 += 100), { passed: 0, blocked: 0, concurrency: 0 });
+  const perSec = 100 * Math.exp(-100 / 500);
+  t.same(released, { kind: 'admit', ratio: 1 / ((perSec * 100) / 1000) }, `ratio 1 / (${perSec.toFixed(2)}/s × 0.1 s); a rate decayed over the spell (${(100 * Math.exp(-1100 / 500)).toFixed(2)}/s) would give ${(1 / (100 * Math.exp(-1100 / 500) * 0.1)).toFixed(3)}`);
+});
+
 t.test('concurrency in simulation: in-flight stays around count, and recovers as calls finish', async (t) => {
   // Requests last 200 ms; 400/s offered would keep 80 in flight; count 20.
   const count = 20;

@@ -1,0 +1,62 @@
+// Between control ticks, on real files: a concurrency rule whose count the collector just saw in
+// flight has its verdict slot in <pin>/map written at once (FlowControl.react → the engine's
+// saturatedVerdicts → MapWriter.rewrite), as a filter reads it; the writer's rewrite writes only
+// keys the last publish gave a slot; nothing is written without a concurrency rule.
+
+import t from 'tap';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { mapKeyOf, VerdictKind } from '@sentinel-wasi/protocol/encode';
+import { FlowControl } from '../../src/map/flow-control.js';
+import { MapWriter } from '../../src/map/map-writer.js';
+import { mapPinDir, readVerdict } from './map-files.js';
+
+const T0 = 1_764_130_000_000;
+
+t.test('MapWriter.rewrite: writes the verdicts of keys already in the map now, and skips any other key', async (t) => {
+  const dirs = mapPinDir(t, 'sw-react-');
+  const w = new MapWriter({ ...dirs, slotCount: 64, random: () => 0.5 });
+  w.open(T0);
+  w.publish(T0, [{ key: 'GET /a', verdict: { kind: 'pass' } }, { key: mapKeyOf('GET /a', 'x'), verdict: { kind: 'admit', ratio: 0.5 } }]);
+  const writes = w.counters.mapSlotWrites;
+  t.equal(w.rewrite(T0 + 10, [{ key: 'GET /a', verdict: { kind: 'admit', ratio: 0 } }, { key: 'GET /new', verdict: { kind: 'admit', ratio: 0 } }]), 1, 'one key had a slot');
+  const a = readVerdict(dirs.pinDir, 'GET /a', T0 + 10);
+  t.same([a.outcome, a.kind, a.param, a.refreshMs], ['hit', VerdictKind.ADMIT, 0, T0 + 10], 'GET /a: ratio 0, refreshed now');
+  t.equal(readVerdict(dirs.pinDir, 'GET /new', T0 + 10).outcome, 'miss', 'a key the last publish did not give stays out of the map');
+  const x = readVerdict(dirs.pinDir, mapKeyOf('GET /a', 'x'), T0 + 10);
+  t.same([x.kind, x.param, x.refreshMs], [VerdictKind.ADMIT, 0.5, T0], 'a key not given is not touched');
+  t.equal(w.counters.mapSlotWrites, writes + 1);
+  w.close();
+});
+
+t.test('FlowControl.react: a concurrency rule at its count is written now; below it, on a QPS rule or with no rule, nothing is', async (t) => {
+  const dirs = mapPinDir(t, 'sw-react-');
+  const rulesDir = join(dirs.pinDir, 'rules');
+  mkdirSync(rulesDir, { mode: 0o700 });
+  writeFileSync(join(rulesDir, 'flow.json'), JSON.stringify([{ resource: 'GET /slow', grade: 0, count: 2 }, { resource: 'GET /fast', count: 5 }]));
+  const flow = new FlowControl({ ...dirs, rulesDir, mapSlots: 64 });
+  flow.start(T0);
+  const inFlight = new Map<string, number>([['GET /slow', 0], ['GET /fast', 100]]);
+  const concurrencyOf = (resource: string, origin: string): number => (origin === '' ? (inFlight.get(resource) ?? 0) : 0);
+  flow.tick(T0 + 100, concurrencyOf);
+  t.equal(readVerdict(dirs.pinDir, 'GET /slow', T0 + 100).kind, VerdictKind.PASS, 'the tick: nothing in flight, pass');
+  inFlight.set('GET /slow', 1);
+  t.equal(flow.react(T0 + 120, concurrencyOf), 0, '1 of 2 in flight: nothing written');
+  inFlight.set('GET /slow', 2);
+  t.equal(flow.react(T0 + 130, concurrencyOf), 1, '2 of 2: one slot written');
+  const slow = readVerdict(dirs.pinDir, 'GET /slow', T0 + 130);
+  t.same([slow.kind, slow.param, slow.refreshMs], [VerdictKind.ADMIT, 0, T0 + 130], 'ratio 0 from now on, before the next tick');
+  t.equal(readVerdict(dirs.pinDir, 'GET /fast', T0 + 130).kind, VerdictKind.PASS, 'a QPS rule is left to the tick');
+  t.equal(flow.react(T0 + 140, concurrencyOf), 0, 'written once');
+  t.equal(flow.health().map.saturationWrites, 1);
+  flow.close();
+
+  const none = mapPinDir(t, 'sw-react-');
+  const noRules = join(none.pinDir, 'rules');
+  mkdirSync(noRules, { mode: 0o700 });
+  const idle = new FlowControl({ ...none, rulesDir: noRules, mapSlots: 64 });
+  idle.start(T0);
+  t.equal(idle.react(T0 + 10, () => 1_000), 0, 'no rule: nothing');
+  t.equal(idle.health().map.saturationWrites, 0);
+  idle.close();
+});
