@@ -45,6 +45,10 @@ export class SecondBatch {
     return r * ROW_FIELDS;
   }
 
+  /**
+   * The rows' storage. rowBase may replace it (a new row can grow the storage): call rowBase
+   * first, then read values (`f(batch.values, batch.rowBase(id))` would write into the old array).
+   */
   get values(): Float64Array {
     return this.rows;
   }

@@ -55,7 +55,8 @@ export function importStoreState(state: StoreState, registry: ResourceRegistry, 
       for (const [name, pass, block, success, exception, rt] of rows) {
         const e = registry.entryOrTotal(name);
         if (e === null) continue;
-        addCounts(batch.values, batch.rowBase(e.id), pass, block, success, exception, rt);
+        const row = batch.rowBase(e.id); // first: making a row may replace batch.values
+        addCounts(batch.values, row, pass, block, success, exception, rt);
         e.node.addCounts(sec * 1000, pass, block, success, exception, rt);
       }
     }

@@ -358,5 +358,8 @@ function countOn(e: ResourceEntry, batch: SecondBatch, exitBatch: SecondBatch, k
   e.node.record(kind, tsMs, count, rtMs, error);
   const row = batch.rowBase(e.id);
   if (hasEntryHalf(kind)) addEntryHalf(batch.values, row, kind, count);
-  if (hasExitHalf(kind)) addExitHalf(exitBatch.values, exitBatch === batch ? row : exitBatch.rowBase(e.id), kind, count, rtMs, error);
+  if (hasExitHalf(kind)) {
+    const exitRow = exitBatch === batch ? row : exitBatch.rowBase(e.id); // first: making a row may replace exitBatch.values
+    addExitHalf(exitBatch.values, exitRow, kind, count, rtMs, error);
+  }
 }

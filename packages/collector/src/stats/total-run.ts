@@ -50,7 +50,8 @@ export class TotalRun implements PendingWrites {
     const batch = this.batch;
     if (batch === null) return;
     this.total.node.mergeAt(this.startMs, this.acc, 0);
-    mergeCounters(batch.values, batch.rowBase(this.total.id), this.acc, 0);
+    const row = batch.rowBase(this.total.id); // first: making a row may replace batch.values
+    mergeCounters(batch.values, row, this.acc, 0);
     clearCounters(this.acc, 0);
     this.startMs = Number.NaN;
     this.endMs = Number.NaN;

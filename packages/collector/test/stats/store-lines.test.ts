@@ -6,7 +6,7 @@
 // The total node (which takes every record, in runs of one half-second bucket) must read exactly
 // as a node given each counted record in turn. SW_SEED replays.
 
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { RecordKind, emptyFlowRecord, type FlowRecord } from '@sentinel-wasi/protocol';
 import { NodeStats } from '../../src/stats/node-stats.js';
 import { StatsStore, TOTAL_RESOURCE, type SealedSecond } from '../../src/stats/store.js';
@@ -94,13 +94,20 @@ function shape(sealed: SealedSecond[]): unknown[] {
 
 
 t.test('sealed lines equal the per-record sums, through seals and checkpoints', async (t) => {
+  await t.test('6 names, 4 tracked: a few rows a second', async (t) => checkLines(t, ['a', 'b', 'c', 'd', 'e', 'f'], 4));
+  // Tens of rows a second: a second's rows outgrow their first storage (16 rows, then 32, 64)
+  // while records (an exit half in the next second, a checkpoint's rows, the total node's run)
+  // are being added to them.
+  await t.test('80 names, 64 tracked: rows grow while they are written', async (t) => checkLines(t, Array.from({ length: 80 }, (_, i) => `r${i}`), 64));
+});
+
+async function checkLines(t: Test, names: string[], maxResources: number): Promise<void> {
   const seed = testSeed();
   t.comment(`seed ${seed} (replay with SW_SEED=${seed})`);
   const rand = prng(seed);
-  const names = ['a', 'b', 'c', 'd', 'e', 'f'];
   const kinds = [PASS, BLOCK, EXIT, CALL];
-  let store = new StatsStore({ maxResources: 4 });
-  const model = new LinesModel(4);
+  let store = new StatsStore({ maxResources });
+  const model = new LinesModel(maxResources);
   let now = 1_764_120_000_000;
   let bad = 0;
   let seals = 0;
@@ -135,7 +142,7 @@ t.test('sealed lines equal the per-record sums, through seals and checkpoints', 
         t.same(got, want, `seal through ${through} at ${now}`);
       }
     } else if (roll < 0.005) {
-      const again = new StatsStore({ maxResources: 4 });
+      const again = new StatsStore({ maxResources });
       again.importState(JSON.parse(JSON.stringify(store.exportState())));
       store = again;
       imports++;
@@ -145,7 +152,7 @@ t.test('sealed lines equal the per-record sums, through seals and checkpoints', 
   t.same([c.recordsCounted, c.recordsLate, c.recordsLateDropped, c.recordsFuture], [model.counted, model.late, model.lateDropped, model.future], 'counters');
   t.same(shape(store.sealThrough(Math.floor(now / 1000) + 120)), model.sealThrough(Math.floor(now / 1000) + 120), 'the rest');
   t.equal(bad, 0, `${seals} seals (${lines} seconds), ${imports} checkpoint round trips: every line as the model`);
-});
+}
 
 t.test('the total node reads as one given every counted record in turn', async (t) => {
   const seed = testSeed();
