@@ -86,3 +86,17 @@ t.test('an app name that cannot name the metric log files is bad usage (exit 2),
   t.equal(empty.code, 2);
   t.match(empty.stderr, /--app: must not be empty \(E_USAGE\)/);
 });
+
+t.test('an existing pin the collector would refuse: init says why (E_PIN_UNSAFE) and exits 0; a safe one says nothing', async (t) => {
+  const pin = join(t.testdir({}), 'pin');
+  ensurePin(pin);
+  t.same(await runCli('init', '--pin', pin), { code: 0, stdout: `exists ${pin} (app pin)\n`, stderr: '' }, 'a new pin is safe');
+  chmodSync(join(pin, 'log'), 0o777);
+  const r = await runCli('init', '--pin', pin);
+  t.same(r, {
+    code: 0,
+    stdout: `exists ${pin} (app pin)\n`,
+    stderr: `sentinel-wasi init: the collector will refuse this pin: ${join(pin, 'log')} is writable by group and others (mode 0777). Run \`chmod 700 ${join(pin, 'log')}\` (or \`chmod 750 ${join(pin, 'log')}\` for a group of readers), or start with --allow-shared-pin to accept it. (E_PIN_UNSAFE)\n`,
+  });
+  t.equal(statSync(join(pin, 'log')).mode & 0o777, 0o777, 'left as it is');
+});

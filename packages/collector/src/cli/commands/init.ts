@@ -1,6 +1,6 @@
 // Owns `sentinel-wasi init`: creates a pin directory (mode 0700, PIN header, log/, rules/,
 // collector/), makes an existing directory one (saying so, and the mode it had), or checks an
-// existing pin; running it twice changes nothing. A path that is not a directory, or that this
+// existing pin (saying when the collector would refuse it: pin-safety.ts); running it twice changes nothing. A path that is not a directory, or that this
 // user may not read or change, is refused with a stable code (pin/pin.ts: E_PIN_NOT_DIRECTORY,
 // E_PIN_ACCESS; E_BAD_PIN for a PIN that is not a pin header).
 
@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import { appNameProblem } from '@sentinel-wasi/protocol';
 import { UsageError, type Command } from '../command.js';
 import { ensurePin, PIN_DIR_MODE, type EnsurePinResult } from '../../pin/pin.js';
+import { checkPinSafety, PinUnsafeError } from '../../pin/pin-safety.js';
 
 const HELP = `Usage: sentinel-wasi init --pin DIR [--app NAME]
 
@@ -18,7 +19,9 @@ Creates the pin directory shared by filters and the collector:
   DIR/collector/   collector-private state (lock, checkpoint, metric log)
 The directory is created with mode 0700; an existing directory without a PIN file is made a pin
 (its mode set to 0700: the output says which mode it had). An existing pin is checked and left as
-it is.
+it is; if the collector would refuse it at start (a directory owned by another user, writable by
+group or others, or a link: E_PIN_UNSAFE), init says so and why, and still exits 0 (the collector
+accepts such a pin with --allow-shared-pin).
 
 Options:
   --pin DIR     the pin directory (required)
@@ -64,6 +67,12 @@ export const initCommand: Command = {
       io.stderr.write(`sentinel-wasi init: ${paths.pinDir} already belongs to app ${JSON.stringify(header.app)}; --app ${JSON.stringify(values.app)} ignored (E_APP_IGNORED)\n`);
     }
     io.stdout.write(`${outcomeLine(result)}\n`);
+    try {
+      checkPinSafety(paths);
+    } catch (err) {
+      if (!(err instanceof PinUnsafeError)) throw err;
+      io.stderr.write(`sentinel-wasi init: the collector will refuse this pin: ${err.message} (E_PIN_UNSAFE)\n`);
+    }
     return 0;
   },
 };
