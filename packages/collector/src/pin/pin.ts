@@ -5,7 +5,7 @@
 // directory (E_PIN_NOT_DIRECTORY), or one this user may not read or change (E_PIN_ACCESS).
 
 import { chmodSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { makePinHeader, parsePinHeader, PinLayout, ProtocolError, type PinHeader } from '@sentinel-wasi/protocol/encode';
 import { METRIC_DIR_NAME } from '../metriclog/layout.js';
 import { osReason } from './os-error.js';
@@ -71,11 +71,13 @@ export function defaultAppName(pinDir: string): string {
 
 /**
  * EACCES or EPERM as E_PIN_ACCESS: "cannot <what>: EACCES: permission denied (this user is uid N;
- * <pinDir> belongs to uid M)", the owner named when it is another user; any other error as it is.
+ * <pinDir> belongs to uid M)", the owner named when it is another user; EROFS (and with
+ * `anyReason`, any error) as E_PIN_ACCESS with the system's reason; any other error as it is.
  */
-export function accessError(err: unknown, what: string, pinDir: string): unknown {
+export function accessError(err: unknown, what: string, pinDir: string, anyReason = false): unknown {
   const code = (err as NodeJS.ErrnoException).code;
-  if (code !== 'EACCES' && code !== 'EPERM') return err;
+  // A file system that refuses the change itself (read-only, /proc, …): the system's reason alone.
+  if (code !== 'EACCES' && code !== 'EPERM') return anyReason || code === 'EROFS' ? new PinError('E_PIN_ACCESS', `cannot ${what}: ${osReason(err)}`) : err;
   const uid = effectiveUid();
   let owner: number | undefined;
   try {
@@ -87,18 +89,49 @@ export function accessError(err: unknown, what: string, pinDir: string): unknown
   return new PinError('E_PIN_ACCESS', `cannot ${what}: ${osReason(err)} (this user is uid ${uid}${whose})`);
 }
 
-/** Creates dir (and missing parents) with the private mode; true when dir itself was created. `role`: what dir is, for the message. */
+/**
+ * Creates dir (and missing parents) with the private mode; true when dir itself was created. `role`: what dir is, for the message.
+ * One mkdir per missing directory, from the top down (not Node's recursive mkdir, which reports a
+ * read-only file system as ENOENT and loops for ever on a path /proc refuses).
+ */
 function mkdirPrivate(dir: string, role: 'the pin' | 'a part of the pin', pinDir: string): boolean {
-  let first: string | undefined;
-  try {
-    first = mkdirSync(dir, { recursive: true, mode: PIN_DIR_MODE });
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'EEXIST') throw new PinError('E_PIN_NOT_DIRECTORY', `${dir} exists and is not a directory: ${role === 'the pin' ? 'a pin is a directory (give --pin a directory, or a path that does not exist yet)' : 'the pin needs a directory there'}`);
-    if (code === 'ENOTDIR') throw new PinError('E_PIN_NOT_DIRECTORY', `cannot create ${dir}: a part of its path is a file, not a directory`);
-    throw accessError(err, `create ${dir}`, pinDir);
+  const missing: string[] = [];
+  for (let cur = resolve(dir); ; ) {
+    let isDir: boolean;
+    try {
+      isDir = statSync(cur).isDirectory();
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOTDIR') throw new PinError('E_PIN_NOT_DIRECTORY', `cannot create ${dir}: a part of its path is a file, not a directory`);
+      if (code !== 'ENOENT') throw accessError(err, `create ${dir}`, pinDir);
+      missing.push(cur);
+      const parent = dirname(cur);
+      if (parent === cur) break;
+      cur = parent;
+      continue;
+    }
+    if (isDir) break;
+    if (cur === resolve(dir)) throw new PinError('E_PIN_NOT_DIRECTORY', `${dir} exists and is not a directory: ${role === 'the pin' ? 'a pin is a directory (give --pin a directory, or a path that does not exist yet)' : 'the pin needs a directory there'}`);
+    throw new PinError('E_PIN_NOT_DIRECTORY', `cannot create ${dir}: a part of its path is a file, not a directory`);
   }
-  return first !== undefined;
+  for (let i = missing.length - 1; i >= 0; i--) {
+    try {
+      mkdirSync(missing[i]!, { mode: PIN_DIR_MODE });
+    } catch (err) {
+      // Made meanwhile by another process: fine when it is a directory.
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST' && isDirectory(missing[i]!)) continue;
+      throw accessError(err, `create ${missing[i]}`, pinDir, true);
+    }
+  }
+  return missing.length > 0;
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 /** The PIN file's text; undefined when there is none. */

@@ -4,7 +4,8 @@
 
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, readFileSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensurePin } from '../../src/pin/pin.js';
@@ -99,4 +100,28 @@ t.test('an existing pin the collector would refuse: init says why (E_PIN_UNSAFE)
     stderr: `sentinel-wasi init: the collector will refuse this pin: ${join(pin, 'log')} is writable by group and others (mode 0777). Run \`chmod 700 ${join(pin, 'log')}\` (or \`chmod 750 ${join(pin, 'log')}\` for a group of readers), or start with --allow-shared-pin to accept it. (E_PIN_UNSAFE)\n`,
   });
   t.equal(statSync(join(pin, 'log')).mode & 0o777, 0o777, 'left as it is');
+});
+
+/** `sentinel-wasi init --pin <pin>` in a child process, killed after 20 s (a hang fails the test instead of holding it). */
+function initChild(pin: string) {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '--conditions=sentinel-wasi-source', CLI, 'init', '--pin', pin], { encoding: 'utf8', timeout: 20_000 });
+  return { code: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
+}
+
+t.test('a file system that refuses the directory: E_PIN_ACCESS with the system\'s reason, at once (a read-only one named as such, not ENOENT; no endless retry under /proc)', async (t) => {
+  if (existsSync('/proc/self')) {
+    const r = initChild('/proc/sentinel-wasi-pin/x');
+    t.same(r, { code: 1, signal: null, stdout: '', stderr: 'sentinel-wasi init: cannot create /proc/sentinel-wasi-pin: ENOENT: no such file or directory (E_PIN_ACCESS)\n' }, '/proc refuses a directory');
+  }
+  // (Not t.testdir: its removal would come before the unmount.)
+  const ro = mkdtempSync(join(tmpdir(), 'sw-init-ro-'));
+  t.teardown(() => rmSync(ro, { recursive: true, force: true }));
+  const m = spawnSync('mount', ['-t', 'tmpfs', '-o', 'ro,size=64k', 'tmpfs', ro], { encoding: 'utf8' });
+  if (m.error !== undefined || m.status !== 0) {
+    t.pass('not run', { skip: `mount -t tmpfs -o ro needs root: ${m.error?.message ?? m.stderr.trim()}` });
+    return;
+  }
+  t.teardown(() => void spawnSync('umount', ['-l', ro])); // (teardowns run last first: unmounted, then removed)
+  const r = initChild(join(ro, 'pin'));
+  t.same(r, { code: 1, signal: null, stdout: '', stderr: `sentinel-wasi init: cannot create ${join(ro, 'pin')}: EROFS: read-only file system (E_PIN_ACCESS)\n` }, 'a read-only file system says so');
 });

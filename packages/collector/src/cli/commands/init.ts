@@ -29,8 +29,8 @@ Options:
                 metric log's files, so no "/", "\\" or control characters, at most 200 bytes
 
 Exit codes: 0 created, made or checked; 1 not usable as a pin (E_PIN_NOT_DIRECTORY: the path is
-not a directory; E_PIN_ACCESS: this user may not read or change it; E_BAD_PIN: its PIN file is not
-a pin header); 2 bad usage.
+not a directory; E_PIN_ACCESS: this user may not read or change it, or its file system refuses
+the change (read-only); E_BAD_PIN: its PIN file is not a pin header); 2 bad usage.
 `;
 
 function octal(mode: number): string {
