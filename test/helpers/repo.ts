@@ -2,7 +2,7 @@
 // cache directory, example components, temp pins, and running a child process to completion.
 
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -44,18 +44,26 @@ export interface ProcessResult {
   stderr: string;
 }
 
-/** Runs a command to completion, feeding it `stdin` (then closing it). */
+/**
+ * Runs a command to completion, feeding it `stdin` (then closing it). `stopWhen`: SIGTERM once
+ * its stderr matches (a server that should have refused to start, stopped instead of hanging the
+ * test); `uid`/`gid`: run as that user.
+ */
 export function runProcess(
   command: string,
   args: string[],
-  options: { stdin?: string | Uint8Array; env?: NodeJS.ProcessEnv; cwd?: string } = {},
+  options: { stdin?: string | Uint8Array; env?: NodeJS.ProcessEnv; cwd?: string; stopWhen?: RegExp; uid?: number; gid?: number } = {},
 ): Promise<ProcessResult> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(command, args, { cwd: options.cwd ?? REPO_ROOT, env: options.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const ids = options.uid === undefined ? {} : { uid: options.uid, gid: options.gid ?? options.uid };
+    const child = spawn(command, args, { cwd: options.cwd ?? REPO_ROOT, env: options.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'], ...ids });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => {
+      stderr += d;
+      if (options.stopWhen?.test(stderr) === true) child.kill('SIGTERM');
+    });
     child.on('error', reject);
     child.on('close', (code, signal) => resolvePromise({ code: code ?? (signal ? 128 : 1), stdout, stderr }));
     child.stdin.on('error', () => {
@@ -63,4 +71,42 @@ export function runProcess(
     });
     child.stdin.end(options.stdin ?? '');
   });
+}
+
+/** A `serve` that starts listening (it should have refused): runProcess's stopWhen for it. */
+export const SERVE_LISTENING = /listening on http:/;
+
+/** As root: the unprivileged `nobody` (65534), for whom permission bits count; otherwise the current user. */
+export const UNPRIVILEGED: { uid?: number; gid?: number } = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
+
+/**
+ * `sentinel-wasi <argv>` to its end as UNPRIVILEGED, without NODE_OPTIONS (tap loads its process
+ * tracking into every child through it, and that writes under .tap/, which `nobody` may not);
+ * a `serve` that starts listening is stopped.
+ */
+export function runCliUnprivileged(argv: string[]): Promise<ProcessResult> {
+  return runProcess('env', ['-u', 'NODE_OPTIONS', process.execPath, CLI_BIN, ...argv], { stopWhen: SERVE_LISTENING, ...UNPRIVILEGED });
+}
+
+/**
+ * Two copies of `content` named `name` that UNPRIVILEGED cannot read: one of mode 000 in a
+ * directory it may enter (`dir`, mode `dirMode`), one in a sub-directory of mode 700 it may not
+ * enter. Null (the test skipped with the reason) when that user cannot run the command line here.
+ */
+export async function unreadableCopies(t: { teardown(fn: () => unknown): void; pass(m: string, o: { skip: string }): void }, prefix: string, name: string, content: string | Uint8Array, dirMode = 0o755): Promise<{ dir: string; unreadable: string; unreachable: string } | null> {
+  const probe = await runCliUnprivileged(['--version']);
+  if (probe.code !== 0) {
+    t.pass('not run', { skip: `the unprivileged user cannot run the command line here (exit ${probe.code}: ${probe.stderr.trim()})` });
+    return null;
+  }
+  const dir = await tempDir(t, prefix);
+  chmodSync(dir, dirMode); // mkdtemp's 700: the user must reach what is in it
+  const unreadable = join(dir, `unreadable-${name}`);
+  writeFileSync(unreadable, content);
+  chmodSync(unreadable, 0o000);
+  const closed = join(dir, 'closed');
+  mkdirSync(closed, { mode: 0o700 });
+  const unreachable = join(closed, name);
+  writeFileSync(unreachable, content);
+  return { dir, unreadable, unreachable };
 }

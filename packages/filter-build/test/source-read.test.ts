@@ -6,53 +6,26 @@
 // before the type check or jco. What root reaches instead, a dangling symlink, is a source that is
 // not there (E_USAGE, exit 2), as a directory is (build-command.test.ts).
 
-import { spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { runBuild } from './run-build.js';
-import { CLI_BIN, REPO_ROOT, tempDir, type ProcessResult } from '../../../test/helpers/repo.js';
-
-/** As root: the unprivileged `nobody` (65534), for whom permission bits count. */
-const UNPRIVILEGED = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
-
-/** `sentinel-wasi <argv>` as that user, without NODE_OPTIONS (tap's process tracking, set in every child, writes under .tap/). */
-function cliAsUser(argv: string[]): Promise<ProcessResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('env', ['-u', 'NODE_OPTIONS', process.execPath, CLI_BIN, ...argv], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], ...UNPRIVILEGED });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code, signal) => resolve({ code: code ?? (signal ? 128 : 1), stdout, stderr }));
-  });
-}
+import { runCliUnprivileged, tempDir, unreadableCopies } from '../../../test/helpers/repo.js';
 
 const SOURCE = "export const run = { run() {} };\n";
 
 t.test('a source this user may not read, or may not reach: one line with E_SOURCE_READ, exit 1, nothing written', async (t) => {
-  const probe = await cliAsUser(['--version']);
-  if (probe.code !== 0) {
-    t.pass('not run', { skip: `the unprivileged user cannot run the command line here (exit ${probe.code}: ${probe.stderr.trim()})` });
-    return;
-  }
-  const dir = await tempDir(t, 'source-read');
-  chmodSync(dir, 0o777); // mkdtemp's 700: the user must reach the sources, and could write the output
-  const unreadable = join(dir, 'unreadable.ts');
-  writeFileSync(unreadable, SOURCE);
-  chmodSync(unreadable, 0o000);
-  const closed = join(dir, 'closed');
-  mkdirSync(closed, { mode: 0o700 });
-  const unreachable = join(closed, 'filter.ts');
-  writeFileSync(unreachable, SOURCE);
+  // 777: the user could write the output too (nothing must be written)
+  const files = await unreadableCopies(t, 'source-read', 'filter.ts', SOURCE, 0o777);
+  if (files === null) return;
+  const { dir, unreadable, unreachable } = files;
   for (const source of [unreadable, unreachable]) {
     const out = join(dir, 'out.wasm');
-    const r = await cliAsUser(['build', source, '-o', out]);
+    const r = await runCliUnprivileged(['build', source, '-o', out]);
     t.same(r, { code: 1, stdout: '', stderr: `sentinel-wasi build: cannot read source ${source}: permission denied (E_SOURCE_READ)\n` }, source);
     t.notOk(existsSync(out), 'nothing written');
   }
-  t.same(readdirSync(dir).sort(), ['closed', 'unreadable.ts'], 'no map, no staging files beside the output');
+  t.same(readdirSync(dir).sort(), ['closed', 'unreadable-filter.ts'], 'no map, no staging files beside the output');
 });
 
 t.test('a dangling symlink is a source that is not there: E_USAGE, exit 2', async (t) => {

@@ -7,59 +7,21 @@
 // run and serve share) on a directory or a dangling symlink (the command line refuses those first,
 // E_USAGE, run-command.test.ts).
 
-import { spawn } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdirSync, symlinkSync } from 'node:fs';
+import { mkdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { HostError, loadComponent } from '../src/transpile-cache.js';
 import { fixtureComponent } from '../../../test/helpers/fixtures.js';
-import { CLI_BIN, REPO_ROOT, tempDir, type ProcessResult } from '../../../test/helpers/repo.js';
-
-/** As root: the unprivileged `nobody` (65534), for whom permission bits count. */
-const UNPRIVILEGED = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
-
-/**
- * `node <args>` without NODE_OPTIONS: tap loads its process tracking into every child through it
- * (set as the child is spawned), and that writes under .tap/, which `nobody` may not.
- */
-const NODE_WITHOUT_TAP = ['env', ['-u', 'NODE_OPTIONS', process.execPath]] as const;
-
-/** `sentinel-wasi <argv>` as that user, to its end; a `serve` that starts listening (it should not) is stopped. */
-function cliAsUser(argv: string[]): Promise<ProcessResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(NODE_WITHOUT_TAP[0], [...NODE_WITHOUT_TAP[1], CLI_BIN, ...argv], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], ...UNPRIVILEGED });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => {
-      stderr += d;
-      if (/listening on http:/.test(stderr)) child.kill('SIGTERM');
-    });
-    child.on('error', reject);
-    child.on('close', (code, signal) => resolve({ code: code ?? (signal ? 128 : 1), stdout, stderr }));
-  });
-}
+import { runCliUnprivileged, tempDir, unreadableCopies } from '../../../test/helpers/repo.js';
 
 t.test('run and serve: a component file this user may not read, or may not reach, is one line with E_COMPONENT_READ, exit 1', async (t) => {
-  const probe = await cliAsUser(['--version']);
-  if (probe.code !== 0) {
-    t.pass('not run', { skip: `the unprivileged user cannot run the command line here (exit ${probe.code}: ${probe.stderr.trim()})` });
-    return;
-  }
-  const dir = await tempDir(t, 'component-read');
-  chmodSync(dir, 0o755); // mkdtemp's 700: the user must reach what is in it
-  const component = fixtureComponent('append-cli');
-  const unreadable = join(dir, 'unreadable.wasm');
-  copyFileSync(component, unreadable);
-  chmodSync(unreadable, 0o000);
-  const closed = join(dir, 'closed');
-  mkdirSync(closed, { mode: 0o700 });
-  const unreachable = join(closed, 'filter.wasm');
-  copyFileSync(component, unreachable);
+  const files = await unreadableCopies(t, 'component-read', 'filter.wasm', readFileSync(fixtureComponent('append-cli')));
+  if (files === null) return;
+  const { unreadable, unreachable } = files;
   for (const command of ['run', 'serve'] as const) {
     const extra = command === 'serve' ? ['--port', '0'] : [];
     for (const path of [unreadable, unreachable]) {
-      const r = await cliAsUser([command, path, '--no-pin', ...extra]);
+      const r = await runCliUnprivileged([command, path, '--no-pin', ...extra]);
       t.same(r, { code: 1, stdout: '', stderr: `sentinel-wasi ${command}: cannot read component ${path}: permission denied (E_COMPONENT_READ)\n` }, `${command} ${path}`);
     }
   }

@@ -5,13 +5,12 @@
 // it is instantiated (its start function executes `unreachable`). Each is one line with
 // E_INSTANTIATE, exit 1, nothing run; serve never listens (it instantiates once before it does).
 
-import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { parse } from '@bytecodealliance/jco';
 import { NODE_HOST_CACHE } from '../../../test/helpers/node-host.js';
-import { CLI_BIN, REPO_ROOT, tempDir, type ProcessResult } from '../../../test/helpers/repo.js';
+import { CLI_BIN, runProcess, SERVE_LISTENING, tempDir, type ProcessResult } from '../../../test/helpers/repo.js';
 
 /** The run export every case has: wasi:cli/run's run, lifted from the core module's `run`. */
 const RUN_EXPORT = `
@@ -40,18 +39,7 @@ const TRAPS_AT_START = `(component
 
 /** `sentinel-wasi <argv>` to its end; a `serve` that starts listening (it should not) is stopped. */
 function cli(argv: string[]): Promise<ProcessResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI_BIN, ...argv, '--cache-dir', NODE_HOST_CACHE], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => {
-      stderr += d;
-      if (/listening on http:/.test(stderr)) child.kill('SIGTERM');
-    });
-    child.on('error', reject);
-    child.on('close', (code, signal) => resolve({ code: code ?? (signal ? 128 : 1), stdout, stderr }));
-  });
+  return runProcess(process.execPath, [CLI_BIN, ...argv, '--cache-dir', NODE_HOST_CACHE], { stopWhen: SERVE_LISTENING });
 }
 
 async function component(dir: string, name: string, wat: string): Promise<string> {

@@ -3,35 +3,20 @@
 // that is not WebAssembly (E_NOT_WASM: a .ts source, a 48 KB source map, random bytes), a core
 // module rather than a component (E_NOT_COMPONENT). Each is one short line, whatever the input.
 
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { fixtureComponent } from '../../../test/helpers/fixtures.js';
 import { NODE_HOST_CACHE } from '../../../test/helpers/node-host.js';
-import { CLI_BIN, REPO_ROOT, exampleComponent, tempDir, tempPin, type ProcessResult } from '../../../test/helpers/repo.js';
+import { CLI_BIN, exampleComponent, REPO_ROOT, runProcess, SERVE_LISTENING, tempDir, tempPin, type ProcessResult } from '../../../test/helpers/repo.js';
 
 const BUCKET = 1764000000;
 const MAX_STDERR = 2048;
 
-/**
- * Runs `sentinel-wasi <argv>` to its end. A `serve` that starts listening (it should not) is stopped
- * at once, so a regression fails the test instead of hanging it.
- */
+/** `sentinel-wasi <argv>` to its end; a `serve` that starts listening (it should not) is stopped. */
 function cli(argv: string[]): Promise<ProcessResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI_BIN, ...argv, '--cache-dir', NODE_HOST_CACHE], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => {
-      stderr += d;
-      if (/listening on http:/.test(stderr)) child.kill('SIGTERM');
-    });
-    child.on('error', reject);
-    child.on('close', (code, signal) => resolve({ code: code ?? (signal ? 128 : 1), stdout, stderr }));
-  });
+  return runProcess(process.execPath, [CLI_BIN, ...argv, '--cache-dir', NODE_HOST_CACHE], { stopWhen: SERVE_LISTENING });
 }
 
 /** `run` with the append fixture's arguments, or `serve` on a free port. */
