@@ -1,5 +1,6 @@
-// Owns command-line option parsing for the collector's client commands: node:util parseArgs in
-// strict mode, with its errors turned into UsageError (exit 2) and integer options checked.
+// Owns command-line option parsing for the collector's commands (`collector` and the client
+// commands): node:util parseArgs in strict mode, with its errors turned into UsageError (exit 2),
+// and reading a whole number option (plain decimal digits only).
 
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { UsageError } from '../cli/command.js';
@@ -8,22 +9,64 @@ export type Options = NonNullable<ParseArgsConfig['options']>;
 
 export type OptionValues = Record<string, string | boolean | undefined>;
 
+/** The string option `arg` names (`--name` or `-n`, without `=`), if any. */
+function stringOptionOf(arg: string, options: Options): string | undefined {
+  if (arg.startsWith('--') && !arg.includes('=')) {
+    const name = arg.slice(2);
+    return Object.hasOwn(options, name) && options[name]!.type === 'string' ? name : undefined;
+  }
+  if (/^-[^-]$/.test(arg)) return Object.entries(options).find(([, o]) => o.type === 'string' && o.short === arg[1])?.[0];
+  return undefined;
+}
+
+/**
+ * `--name -5` as `--name=-5` for a string option: parseArgs refuses a separate value that begins
+ * with a dash as "ambiguous", and a negative number is no option but a value the option's own
+ * check is to judge (`--port -1` says what `--port=-1` says). Anything else is left to parseArgs.
+ */
+function joinNegativeValues(argv: string[], options: Options): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--') {
+      out.push(...argv.slice(i));
+      break;
+    }
+    const next = argv[i + 1];
+    if (next !== undefined && /^-\.?\d/.test(next) && stringOptionOf(arg, options) !== undefined) {
+      out.push(`${arg.startsWith('--') ? `${arg}=` : arg}${next}`);
+      i++;
+    } else {
+      out.push(arg);
+    }
+  }
+  return out;
+}
+
 export function parseOptions(argv: string[], options: Options): OptionValues {
   try {
-    return parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values as OptionValues;
+    return parseArgs({ args: joinNegativeValues(argv, options), options, strict: true, allowPositionals: false }).values as OptionValues;
   } catch (err) {
     const message = (err as Error).message.replace(/\. To specify a positional argument.*$/s, '');
     throw new UsageError(message);
   }
 }
 
+/** Plain decimal digits (no sign, spaces, 0x/0b/0o, exponent or fraction) as a safe integer; undefined otherwise. */
+export function wholeNumber(text: string): number | undefined {
+  if (!/^[0-9]+$/.test(text)) return undefined;
+  const n = Number(text);
+  return Number.isSafeInteger(n) ? n : undefined;
+}
+
 /** A whole number option in [min, max]; `fallback` when absent. */
 export function intOption(name: string, text: string | undefined, fallback: number, min: number, max: number): number {
   if (text === undefined) return fallback;
-  if (!/^\d+$/.test(text.trim()) || Number(text) < min || Number(text) > max) {
+  const n = wholeNumber(text);
+  if (n === undefined || n < min || n > max) {
     throw new UsageError(`--${name} must be a whole number from ${min} to ${max}, got ${JSON.stringify(text)}`);
   }
-  return Number(text);
+  return n;
 }
 
 export function requirePin(pin: string | undefined): string {

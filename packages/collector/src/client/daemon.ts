@@ -4,6 +4,8 @@
 // at all, also one without HTTP (`--no-http`, or an HTTP server that did not start): findCollector.
 
 import { readFile } from 'node:fs/promises';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
 import { PinLayout } from '@sentinel-wasi/protocol';
 import { DAEMON_ADDRESS_FILE, type DaemonAddress } from '../stats/types.js';
@@ -65,21 +67,52 @@ export interface JsonAnswer {
   body: unknown;
 }
 
+/** A GET's status and body text; rejects with the reason nothing answered (its OS code, or "no answer within …"). */
+function httpGet(url: URL, timeoutMs: number): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    // node:http, not fetch: fetch refuses the fetch standard's "bad ports" (6000, 10080, …),
+    // and the collector may listen on any port. One connection per request (agent: false).
+    const req = (url.protocol === 'https:' ? httpsRequest : httpRequest)(url, { method: 'GET', agent: false, headers: { accept: 'application/json' } });
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      req.destroy();
+    }, timeoutMs);
+    const fail = (err: Error): void => {
+      clearTimeout(timer);
+      reject(timedOut ? Object.assign(new Error(`no answer within ${timeoutMs} ms`), { code: 'E_TIMEOUT' }) : err);
+    };
+    req.once('error', fail);
+    req.once('response', (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.once('error', fail);
+      res.once('close', () => {
+        if (!res.complete) fail(Object.assign(new Error('the answer was cut off'), { code: 'ECONNRESET' }));
+      });
+      res.once('end', () => {
+        clearTimeout(timer);
+        resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') });
+      });
+    });
+    req.end();
+  });
+}
+
 /** GET `<base><path>` and parse JSON; E_UNREACHABLE when nothing answers, E_BAD_ANSWER when it is not JSON. */
 export async function getJson(baseUrl: string, path: string): Promise<JsonAnswer> {
   const url = baseUrl.replace(/\/+$/, '') + path;
-  let res: Response;
+  let res: { status: number; text: string };
   try {
-    res = await fetch(url, { signal: AbortSignal.timeout(FETCH_TIMEOUT_MS) });
+    res = await httpGet(new URL(url), FETCH_TIMEOUT_MS);
   } catch (err) {
-    // fetch's own error is a bare "fetch failed": its cause says why (ECONNREFUSED, "bad port", …).
-    const c = (err as { cause?: { code?: string; message?: string } }).cause;
-    const cause = c?.code ?? c?.message ?? ((err as Error).name === 'TimeoutError' ? `no answer within ${FETCH_TIMEOUT_MS} ms` : (err as Error).message);
+    // The OS's code says why (ECONNREFUSED, ENOTFOUND, …); a timeout says so in words.
+    const e = err as NodeJS.ErrnoException;
+    const cause = e.code === 'E_TIMEOUT' ? e.message : e.code === 'ERR_INVALID_URL' ? 'not a URL' : (e.code ?? e.message);
     throw new QueryError('E_UNREACHABLE', `no collector answers at ${baseUrl} (${cause})`);
   }
-  const text = await res.text();
   try {
-    return { status: res.status, body: JSON.parse(text) };
+    return { status: res.status, body: JSON.parse(res.text) };
   } catch {
     throw new QueryError('E_BAD_ANSWER', `${url} answered ${res.status} with something that is not JSON`);
   }

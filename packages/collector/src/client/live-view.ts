@@ -7,7 +7,7 @@
 // `stats --json` has one shape for both (stats-json.ts); the table rows are read from the same nodes.
 
 import { join } from 'node:path';
-import { PinLayout } from '@sentinel-wasi/protocol';
+import { PinLayout, ProtocolError } from '@sentinel-wasi/protocol';
 import { readPinHeader } from '@sentinel-wasi/protocol/node';
 import type { NodeSnapshot } from '../stats/types.js';
 import { escapeResource, formatDateTime, metricLogBaseName } from '../metriclog/line.js';
@@ -16,6 +16,7 @@ import { TOTAL_RESOURCE } from '../stats/store.js';
 import { findCollector, getJson, type CollectorPresence } from './daemon.js';
 import { QueryError } from './errors.js';
 import { accessError, PinError, pinPaths } from '../pin/pin.js';
+import { osReason } from '../pin/os-error.js';
 import { unwrittenNote, unwrittenOf } from './unwritten-seconds.js';
 import { collectorJsonAll, collectorJsonOne, loggedJsonAll, loggedJsonOne, loggedNode, type LoggedResource, type StatsNode } from './stats-json.js';
 
@@ -101,7 +102,12 @@ function appOfPin(pinDir: string): string {
     if (e.code === 'ENOENT') throw new QueryError('E_NO_PIN', `${pinDir} is not a pin directory (no PIN file); run 'sentinel-wasi init --pin ${pinDir}' first`);
     const access = accessError(e, `read ${join(pinDir, PinLayout.header)}`, pinDir);
     if (access instanceof PinError) throw new QueryError(access.code, access.message);
-    throw new QueryError(typeof e.code === 'string' ? e.code : 'E_BAD_PIN', `cannot read ${join(pinDir, PinLayout.header)}: ${e.message}`);
+    // The code is said once, at the end: the reason without it (a ProtocolError's message and an
+    // OS error's begin with their code).
+    const code = typeof e.code === 'string' ? e.code : 'E_BAD_PIN';
+    const os = osReason(err);
+    const reason = err instanceof ProtocolError ? err.reason : os.startsWith(`${code}: `) ? os.slice(code.length + 2) : os;
+    throw new QueryError(code, `cannot read ${join(pinDir, PinLayout.header)}: ${reason}`);
   }
 }
 

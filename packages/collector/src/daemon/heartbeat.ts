@@ -58,9 +58,16 @@ export interface RunningHeartbeat {
   stop(): void;
 }
 
+/** A dashboard address that cannot be used: E_BAD_DASHBOARD (the message says why, without the code). */
+function badDashboard(message: string): Error {
+  return Object.assign(new Error(message), { code: 'E_BAD_DASHBOARD' });
+}
+
 /**
- * `host:port[,host:port]`, each optionally prefixed `http://` or `https://` (as Sentinel's
- * csp.sentinel.dashboard.server): the base URLs, without a trailing slash. Throws E_BAD_DASHBOARD.
+ * `host[:port][,host[:port]]`, each optionally prefixed `http://` or `https://`, read as Sentinel
+ * reads csp.sentinel.dashboard.server (TransportConfig.getConsoleServerList): without a port, 80
+ * (443 with `https://`); a `:` without a port is refused. The base URLs, without a trailing slash.
+ * Throws E_BAD_DASHBOARD.
  */
 export function parseDashboardList(text: string): string[] {
   const out: string[] = [];
@@ -72,14 +79,15 @@ export function parseDashboardList(text: string): string[] {
     try {
       url = new URL(withScheme);
     } catch {
-      throw Object.assign(new Error(`dashboard address ${JSON.stringify(item)} is not host:port (E_BAD_DASHBOARD)`), { code: 'E_BAD_DASHBOARD' });
+      throw badDashboard(`dashboard address ${JSON.stringify(item)} is not host[:port]`);
     }
-    if (url.hostname === '' || (url.pathname !== '/' && url.pathname !== '') || url.search !== '' || url.username !== '') {
-      throw Object.assign(new Error(`dashboard address ${JSON.stringify(item)} must be host:port, without a path (E_BAD_DASHBOARD)`), { code: 'E_BAD_DASHBOARD' });
+    if (url.hostname === '' || (url.pathname !== '/' && url.pathname !== '') || url.search !== '' || url.hash !== '' || url.username !== '') {
+      throw badDashboard(`dashboard address ${JSON.stringify(item)} must be host[:port], without a path`);
     }
+    if (/:\/?$/.test(item)) throw badDashboard(`dashboard address ${JSON.stringify(item)} has a ":" without a port`);
     out.push(`${url.protocol}//${url.host}`);
   }
-  if (out.length === 0) throw Object.assign(new Error('no dashboard address given (E_BAD_DASHBOARD)'), { code: 'E_BAD_DASHBOARD' });
+  if (out.length === 0) throw badDashboard('no dashboard address given');
   return out;
 }
 

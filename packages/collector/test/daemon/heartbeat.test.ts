@@ -79,9 +79,24 @@ async function until(what: string, check: () => boolean): Promise<void> {
 t.test('parseDashboardList: host:port lists, http:// and https:// prefixes, bad input is E_BAD_DASHBOARD', async (t) => {
   t.same(parseDashboardList('127.0.0.1:8080'), ['http://127.0.0.1:8080']);
   t.same(parseDashboardList('http://dash.local:8080/, https://10.0.0.2:8443 ,db:1'), ['http://dash.local:8080', 'https://10.0.0.2:8443', 'http://db:1']);
-  for (const bad of ['', ' , ', 'http://a:1/path', 'a:notaport', 'http://u:p@a:1']) {
+  for (const bad of ['', ' , ', 'http://a:1/path', 'a:notaport', 'http://u:p@a:1', 'a:', 'http://a:/', 'a:1#top']) {
     t.throws(() => parseDashboardList(bad), { code: 'E_BAD_DASHBOARD' }, JSON.stringify(bad));
   }
+});
+
+t.test('parseDashboardList: without a port, 80 (443 with https://), as Sentinel reads csp.sentinel.dashboard.server', async (t) => {
+  t.same(parseDashboardList('dash.local, https://dash.local,http://10.0.0.2'), ['http://dash.local', 'https://dash.local', 'http://10.0.0.2']);
+  t.same(parseDashboardList('dash:80,https://dash:443,[::1]:8080'), ['http://dash', 'https://dash', 'http://[::1]:8080']);
+});
+
+t.test('parseDashboardList: its messages say why, without the code (the CLI adds E_USAGE once)', async (t) => {
+  const cases: [string, string][] = [
+    ['a/b', 'dashboard address "a/b" must be host[:port], without a path'],
+    ['a:', 'dashboard address "a:" has a ":" without a port'],
+    ['a:x', 'dashboard address "a:x" is not host[:port]'],
+    [',', 'no dashboard address given'],
+  ];
+  for (const [text, message] of cases) t.throws(() => parseDashboardList(text), { code: 'E_BAD_DASHBOARD', message }, JSON.stringify(text));
 });
 
 t.test('announcedIp: the bound IP, 127.0.0.1 for localhost, the first host IPv4 for wildcards and names', async (t) => {

@@ -9,10 +9,10 @@
 // the daemon cleanly (runDaemon's requireHttp).
 
 import { createServer, isIP } from 'node:net';
-import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { appNameProblem } from '@sentinel-wasi/protocol';
 import { UsageError, type Command } from '../command.js';
+import { parseOptions, wholeNumber, type OptionValues } from '../../client/args.js';
 import { DEFAULT_GRACE_MS } from '../../daemon/collector.js';
 import { DEFAULT_HEARTBEAT_FIRST_DELAY_MS, DEFAULT_HEARTBEAT_INTERVAL_MS, parseDashboardList } from '../../daemon/heartbeat.js';
 import { DEFAULT_METRIC_FILE_BYTES, DEFAULT_METRIC_FILE_COUNT } from '../../metriclog/writer.js';
@@ -55,8 +55,10 @@ Options:
   --max-entry-age-ms N      an admitted entry whose EXIT has not come N ms after it began is taken
                             as lost (a filter killed mid-request) and leaves the concurrency
                             (default ${DEFAULT_MAX_ENTRY_AGE_MS}, 10 min; 0: never)
-  --dashboard HOST:PORT[,HOST:PORT]
-                            register with these Sentinel Dashboards (heartbeat POST /registry/machine)
+  --dashboard HOST[:PORT][,HOST[:PORT]]
+                            register with these Sentinel Dashboards (heartbeat POST /registry/machine);
+                            http:// or https:// may lead; without a port, 80 (443 with https://), as
+                            Sentinel reads csp.sentinel.dashboard.server
   --heartbeat-ms N          dashboard heartbeat interval (default ${DEFAULT_HEARTBEAT_INTERVAL_MS}; first beat after
                             ${DEFAULT_HEARTBEAT_FIRST_DELAY_MS / 1000} s, or after N ms when N is shorter)
   --token TOKEN             bearer token for state-changing requests (/setRules); default: the
@@ -128,11 +130,12 @@ const LOG_LEVELS: readonly string[] = [
   'silent',
 ];
 
-function intOption(values: Record<string, unknown>, name: string, min: number): number | undefined {
+/** An integer option of at least `min` (plain decimal digits: client/args.ts wholeNumber); undefined when absent. */
+function intOption(values: OptionValues, name: string, min: number): number | undefined {
   const v = values[name];
   if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isSafeInteger(n) || n < min) throw new UsageError(`--${name} must be an integer ≥ ${min}, got ${JSON.stringify(v)}`);
+  const n = typeof v === 'string' ? wholeNumber(v) : undefined;
+  if (n === undefined || n < min) throw new UsageError(`--${name} must be an integer ≥ ${min}, got ${JSON.stringify(v)}`);
   return n;
 }
 
@@ -141,42 +144,29 @@ export const collectorCommand: Command = {
   summary: 'run the collector daemon on a pin directory (foreground)',
   help: HELP,
   async run(argv, io) {
-    let values: Record<string, string | boolean | undefined>;
-    let allowSharedPin = false;
-    try {
-      const parsed = parseArgs({
-        args: argv,
-        options: {
-          pin: { type: 'string' },
-          port: { type: 'string' },
-          host: { type: 'string' },
-          app: { type: 'string' },
-          'grace-ms': { type: 'string' },
-          'tick-ms': { type: 'string' },
-          'checkpoint-ms': { type: 'string' },
-          'metric-file-bytes': { type: 'string' },
-          'metric-file-count': { type: 'string' },
-          'max-resources': { type: 'string' },
-          'max-entry-age-ms': { type: 'string' },
-          'log-level': { type: 'string' },
-          dashboard: { type: 'string' },
-          'heartbeat-ms': { type: 'string' },
-          token: { type: 'string' },
-          'trust-dashboard-address': { type: 'string' },
-          'control-tick-ms': { type: 'string' },
-          'map-slots': { type: 'string' },
-          'allow-shared-pin': { type: 'boolean' },
-          'no-http': { type: 'boolean' },
-        },
-        strict: true,
-        allowPositionals: false,
-      });
-      const { 'allow-shared-pin': shared, ...strings } = parsed.values;
-      values = strings;
-      allowSharedPin = shared === true;
-    } catch (err) {
-      throw new UsageError((err as Error).message);
-    }
+    const { 'allow-shared-pin': shared, ...values } = parseOptions(argv, {
+      pin: { type: 'string' },
+      port: { type: 'string' },
+      host: { type: 'string' },
+      app: { type: 'string' },
+      'grace-ms': { type: 'string' },
+      'tick-ms': { type: 'string' },
+      'checkpoint-ms': { type: 'string' },
+      'metric-file-bytes': { type: 'string' },
+      'metric-file-count': { type: 'string' },
+      'max-resources': { type: 'string' },
+      'max-entry-age-ms': { type: 'string' },
+      'log-level': { type: 'string' },
+      dashboard: { type: 'string' },
+      'heartbeat-ms': { type: 'string' },
+      token: { type: 'string' },
+      'trust-dashboard-address': { type: 'string' },
+      'control-tick-ms': { type: 'string' },
+      'map-slots': { type: 'string' },
+      'allow-shared-pin': { type: 'boolean' },
+      'no-http': { type: 'boolean' },
+    });
+    const allowSharedPin = shared === true;
     if (typeof values.pin !== 'string' || values.pin === '') throw new UsageError('--pin DIR is required');
     const appProblem = typeof values.app === 'string' ? (values.app === '' ? 'must not be empty' : appNameProblem(values.app)) : undefined;
     if (appProblem !== undefined) throw new UsageError(`--app: ${appProblem}`);
@@ -186,25 +176,6 @@ export const collectorCommand: Command = {
     if (port !== undefined && port > 65535) throw new UsageError('--port must be at most 65535');
     const host = typeof values.host === 'string' ? values.host : DEFAULT_HOST;
     const httpPort = port ?? DEFAULT_PORT;
-    const unusable = noHttp ? undefined : await listenProbe(host, httpPort);
-    if (unusable !== undefined) {
-      // A collector already on this pin is the more basic problem (it is likely the one on the port).
-      const lockPath = pinPaths(values.pin).lock;
-      const holder = liveLockOwner(lockPath);
-      if (holder !== undefined) throw new LockError(lockPath, holder.pid);
-      throw listenFailure(host, httpPort, unusable);
-    }
-    // The port may still be taken between the check and the daemon's bind: the daemon then stops
-    // (requireHttp) and the start's error is answered here.
-    let httpStartError: NodeJS.ErrnoException | undefined;
-    const startHttp = async (options: HttpServerOptions) => {
-      try {
-        return await startHttpServer(options);
-      } catch (err) {
-        httpStartError = err as NodeJS.ErrnoException;
-        throw err;
-      }
-    };
     const graceMs = intOption(values, 'grace-ms', 0);
     const tickMs = intOption(values, 'tick-ms', 10);
     const checkpointIntervalMs = intOption(values, 'checkpoint-ms', 10);
@@ -230,6 +201,26 @@ export const collectorCommand: Command = {
     if (!LOG_LEVELS.includes(logLevel)) throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(logLevel)}`);
     const token = typeof values.token === 'string' ? values.token : process.env.SENTINEL_WASI_TOKEN || undefined;
     if (token !== undefined && token.trim() === '') throw new UsageError('--token must not be empty');
+    // Every option is checked (E_USAGE) before the address is tried.
+    const unusable = noHttp ? undefined : await listenProbe(host, httpPort);
+    if (unusable !== undefined) {
+      // A collector already on this pin is the more basic problem (it is likely the one on the port).
+      const lockPath = pinPaths(values.pin).lock;
+      const holder = liveLockOwner(lockPath);
+      if (holder !== undefined) throw new LockError(lockPath, holder.pid);
+      throw listenFailure(host, httpPort, unusable);
+    }
+    // The port may still be taken between the check and the daemon's bind: the daemon then stops
+    // (requireHttp) and the start's error is answered here.
+    let httpStartError: NodeJS.ErrnoException | undefined;
+    const startHttp = async (options: HttpServerOptions) => {
+      try {
+        return await startHttpServer(options);
+      } catch (err) {
+        httpStartError = err as NodeJS.ErrnoException;
+        throw err;
+      }
+    };
     // The signals are taken before the daemon starts: one that arrives while it starts stops it
     // cleanly as soon as it is up (instead of killing it half-started).
     let onTerm = (): void => {};

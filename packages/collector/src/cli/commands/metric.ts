@@ -36,7 +36,11 @@ Exit codes: 0 ok (also when no line matches; a note goes to stderr), 1 unreadabl
 function timeOption(name: string, text: string | undefined, nowMs: number): number | undefined {
   if (text === undefined) return undefined;
   const t = parseTimeArg(text, nowMs);
-  if (t === undefined) throw new UsageError(`--${name}: cannot read ${JSON.stringify(text)} as a time (${TIME_FORMS})`);
+  if (t === undefined) {
+    // A negative number is no time (epoch ms are ≥ 0); it likely meant "that long ago".
+    const ago = /^-\d{1,9}[smhd]$/.test(text) ? `; did you mean now${text}?` : /^-\d/.test(text) ? '; a time before now is now-<n>s|m|h|d, e.g. now-5m' : '';
+    throw new UsageError(`--${name}: cannot read ${JSON.stringify(text)} as a time (${TIME_FORMS})${ago}`);
+  }
   return t;
 }
 
