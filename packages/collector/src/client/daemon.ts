@@ -4,11 +4,10 @@
 // at all, also one without HTTP (`--no-http`, or an HTTP server that did not start): findCollector.
 
 import { readFile } from 'node:fs/promises';
-import { request as httpRequest } from 'node:http';
-import { request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
 import { PinLayout } from '@sentinel-wasi/protocol';
 import { DAEMON_ADDRESS_FILE, type DaemonAddress } from '../stats/types.js';
+import { sendRequest } from '../http/outgoing.js';
 import { QueryError } from './errors.js';
 import { liveLockOwner, processAlive } from '../pin/lock.js';
 import { pinPaths } from '../pin/pin.js';
@@ -67,44 +66,12 @@ export interface JsonAnswer {
   body: unknown;
 }
 
-/** A GET's status and body text; rejects with the reason nothing answered (its OS code, or "no answer within …"). */
-function httpGet(url: URL, timeoutMs: number): Promise<{ status: number; text: string }> {
-  return new Promise((resolve, reject) => {
-    // node:http, not fetch: fetch refuses the fetch standard's "bad ports" (6000, 10080, …),
-    // and the collector may listen on any port. One connection per request (agent: false).
-    const req = (url.protocol === 'https:' ? httpsRequest : httpRequest)(url, { method: 'GET', agent: false, headers: { accept: 'application/json' } });
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      req.destroy();
-    }, timeoutMs);
-    const fail = (err: Error): void => {
-      clearTimeout(timer);
-      reject(timedOut ? Object.assign(new Error(`no answer within ${timeoutMs} ms`), { code: 'E_TIMEOUT' }) : err);
-    };
-    req.once('error', fail);
-    req.once('response', (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.once('error', fail);
-      res.once('close', () => {
-        if (!res.complete) fail(Object.assign(new Error('the answer was cut off'), { code: 'ECONNRESET' }));
-      });
-      res.once('end', () => {
-        clearTimeout(timer);
-        resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') });
-      });
-    });
-    req.end();
-  });
-}
-
 /** GET `<base><path>` and parse JSON; E_UNREACHABLE when nothing answers, E_BAD_ANSWER when it is not JSON. */
 export async function getJson(baseUrl: string, path: string): Promise<JsonAnswer> {
   const url = baseUrl.replace(/\/+$/, '') + path;
   let res: { status: number; text: string };
   try {
-    res = await httpGet(new URL(url), FETCH_TIMEOUT_MS);
+    res = await sendRequest(new URL(url), { method: 'GET', headers: { accept: 'application/json' }, timeoutMs: FETCH_TIMEOUT_MS });
   } catch (err) {
     // The OS's code says why (ECONNREFUSED, ENOTFOUND, …); a timeout says so in words.
     const e = err as NodeJS.ErrnoException;

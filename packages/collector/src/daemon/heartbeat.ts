@@ -4,7 +4,10 @@
 // (the Sentinel version `/version` reports) and `version` (the current epoch ms). The first beat
 // goes out `firstDelayMs` after start (5 s), then one every `intervalMs` (10 s). A dashboard that
 // fails is logged (one line per beat for all failures) and tried again next time; nothing throws.
-// The clock and the timers are injected.
+// The clock and the timers are injected. Requests go through http/outgoing.ts (node:http: a
+// dashboard on a port fetch refuses, 6000 say, is reached too).
+
+import { sendRequest } from '../http/outgoing.js';
 
 export const HEARTBEAT_PATH = '/registry/machine';
 export const DEFAULT_HEARTBEAT_FIRST_DELAY_MS = 5000;
@@ -39,8 +42,6 @@ export interface HeartbeatOptions {
   intervalMs?: number;
   timeoutMs?: number;
   timers?: HeartbeatTimers;
-  /** The HTTP client; default the global fetch. */
-  fetch?: typeof fetch;
 }
 
 export interface BeatResult {
@@ -115,7 +116,6 @@ const defaultTimers: HeartbeatTimers = {
 
 export function startHeartbeat(o: HeartbeatOptions): RunningHeartbeat {
   const timers = o.timers ?? defaultTimers;
-  const doFetch = o.fetch ?? fetch;
   const intervalMs = o.intervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS;
   const timeoutMs = o.timeoutMs ?? DEFAULT_HEARTBEAT_TIMEOUT_MS;
   let stopped = false;
@@ -124,17 +124,17 @@ export function startHeartbeat(o: HeartbeatOptions): RunningHeartbeat {
 
   async function one(dashboard: string, body: string): Promise<BeatResult> {
     try {
-      const res = await doFetch(dashboard + HEARTBEAT_PATH, {
+      const res = await sendRequest(new URL(dashboard + HEARTBEAT_PATH), {
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' },
         body,
-        signal: AbortSignal.timeout(timeoutMs),
+        timeoutMs,
       });
-      await res.arrayBuffer().catch(() => undefined);
       return { dashboard, ok: res.status === 200, detail: `HTTP ${res.status}` };
     } catch (err) {
-      const e = err as Error & { cause?: { code?: string; message?: string } };
-      return { dashboard, ok: false, detail: e.cause?.code ?? e.cause?.message ?? e.message };
+      // The OS's code (ECONNREFUSED, ENOTFOUND, …), or the time limit in words.
+      const e = err as NodeJS.ErrnoException;
+      return { dashboard, ok: false, detail: e.code === undefined || e.code === 'E_TIMEOUT' ? e.message : e.code };
     }
   }
 

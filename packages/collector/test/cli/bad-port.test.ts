@@ -12,14 +12,13 @@ import { makePinHeader } from '@sentinel-wasi/protocol';
 import { startHttpServer, type RunningHttpServer } from '../../src/http/server.js';
 import { FETCH_TIMEOUT_MS } from '../../src/client/daemon.js';
 import { FixedStatsQuery, node } from '../http/fixed-query.js';
+import { BAD_PORTS } from '../http/bad-ports.js';
 import { runCli } from './run-cli.js';
 
 const T = 1764120000000; // 2025-11-26 01:20:00 UTC
 const root = mkdtempSync(join(tmpdir(), 'sw-bad-port-'));
 t.teardown(() => rmSync(root, { recursive: true, force: true }));
 
-/** Ports of the fetch standard's bad-port list a user may give a collector (no privileges needed). */
-const BAD_PORTS = [6000, 6665, 6666, 6667, 6668, 6669, 10080, 5060, 5061, 6566, 6679, 6697, 4190, 4045, 3659, 2049, 1719, 1720, 1723];
 
 /** The real collector HTTP server on the first of BAD_PORTS that is free on 127.0.0.1; undefined when none is. */
 async function serveOnBadPort(pin: string): Promise<RunningHttpServer | undefined> {

@@ -3,6 +3,7 @@
 // dashboards with and without `http://`, and a dead dashboard logged once per beat without a throw.
 
 import t from 'tap';
+import { BAD_PORTS } from '../http/bad-ports.js';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
@@ -22,7 +23,7 @@ interface Received {
   form: Record<string, string>;
 }
 
-async function stubDashboard(t: { teardown(fn: () => unknown): void }, status = 200): Promise<{ server: Server; hostPort: string; received: Received[] }> {
+async function stubDashboard(t: { teardown(fn: () => unknown): void }, status = 200, ports: readonly number[] = [0]): Promise<{ server: Server; hostPort: string; received: Received[] }> {
   const received: Received[] = [];
   const server = createServer((req: IncomingMessage, res) => {
     let body = '';
@@ -34,7 +35,14 @@ async function stubDashboard(t: { teardown(fn: () => unknown): void }, status = 
       res.end(status === 200 ? 'success' : 'nope');
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  for (const [i, port] of ports.entries()) {
+    const taken = await new Promise<boolean>((resolve) => {
+      server.once('error', () => resolve(true));
+      server.listen(port, '127.0.0.1', () => resolve(false));
+    });
+    if (!taken) break;
+    if (i === ports.length - 1) throw new Error(`none of the ports ${ports.join(', ')} is free on 127.0.0.1`);
+  }
   t.teardown(() => new Promise((resolve) => server.close(resolve)));
   return { server, hostPort: `127.0.0.1:${(server.address() as AddressInfo).port}`, received };
 }
@@ -174,4 +182,20 @@ t.test('a dashboard that is down or answers non-200: one warning per beat, the o
   t.equal(warnings.length, 2, 'and one more for the next beat');
   t.equal(up.received.length, 2, 'the healthy dashboard got both beats');
   t.equal(refusing.received.length, 2);
+});
+
+t.test('a dashboard on a port fetch refuses ("bad port", e.g. 6000) gets its beat: the heartbeat does not go through fetch', async (t) => {
+  const d = await stubDashboard(t, 200, BAD_PORTS);
+  const refused = await fetch(`http://${d.hostPort}/`).then(
+    () => 'answered',
+    (err: Error & { cause?: Error }) => err.cause?.message,
+  );
+  t.equal(refused, 'bad port', `fetch refuses ${d.hostPort}`);
+  const { warnings, log } = memoryLog();
+  const hb = startHeartbeat({ dashboards: parseDashboardList(d.hostPort), app: 'a', hostname: 'h', ip: '127.0.0.1', port: 1, sentinelVersion: '1.8.9', nowMs: () => 7, log, timers: new ManualTimers() });
+  t.teardown(() => hb.stop());
+  const results = await hb.beat();
+  t.same(results, [{ dashboard: `http://${d.hostPort}`, ok: true, detail: 'HTTP 200' }]);
+  t.same(d.received.map((r) => [r.method, r.url, r.form.version]), [['POST', '/registry/machine', '7']]);
+  t.same(warnings, []);
 });
