@@ -62,6 +62,8 @@ export interface CollectorOptions extends StatsStoreOptions {
   onResource?: (name: string) => void;
   /** Resolves the resource ids of version 2 and 3 frames (the map writer's table). */
   resolveId?: ResourceIdResolver;
+  /** Resource names counted before (the map's id file): the warm start reads the metric log's escaped names back as them. */
+  knownNames?: () => Iterable<string>;
 }
 
 /**
@@ -208,7 +210,8 @@ export class Collector implements StatsQuery {
     // holds are not written twice (their records are skipped and counted in recordsAlreadyLogged).
     const alreadyLoggedThroughSec = checkpoint === null ? this.metricLog.newestIndexedSec() : -1;
     this.store.skipAlreadyLogged(alreadyLoggedThroughSec);
-    const warmLines = checkpoint !== null ? warmStart(this.store, this.paths.metricDir, checkpoint.metricLog) : alreadyLoggedThroughSec >= 0 ? warmStart(this.store, this.paths.metricDir, this.metricLog.position()) : 0;
+    const known = options.knownNames?.() ?? [];
+    const warmLines = checkpoint !== null ? warmStart(this.store, this.paths.metricDir, checkpoint.metricLog, known) : alreadyLoggedThroughSec >= 0 ? warmStart(this.store, this.paths.metricDir, this.metricLog.position(), known) : 0;
     this.restored = {
       fromCheckpoint: checkpoint !== null,
       removedMetricFiles: cut.removedFiles,

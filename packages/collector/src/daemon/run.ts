@@ -21,6 +21,7 @@ import { ensurePin } from '../pin/pin.js';
 import { checkPinSafety } from '../pin/pin-safety.js';
 import { writeFileSafely } from '../pin/safe-write.js';
 import { FlowControl, MAX_CONTROL_TICK_MS } from '../map/flow-control.js';
+import { countedNamesIn } from '../map/map-writer.js';
 import { watchLogDir } from '../ingest/log-watch.js';
 import type { RuleChange, RuleFileStatus } from '../rules/rule-files.js';
 import { breakerLogFields, logRefusedPush, logRuleStatus } from './rule-log.js';
@@ -91,7 +92,7 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
   };
   /** A collector on the pin whose records and frames the flow control counts (at start, and after a failed cycle). */
   const newCollector = (): Collector =>
-    new Collector({ ...options, onRecord: (r) => flow.tap.record(r), onColumns: (c) => flow.tap.columns(c), onResource: (name) => flow.resourceCounted(name), resolveId: flow.writer.resolveId }, now());
+    new Collector({ ...options, onRecord: (r) => flow.tap.record(r), onColumns: (c) => flow.tap.columns(c), onResource: (name) => flow.resourceCounted(name), resolveId: flow.writer.resolveId, knownNames: () => countedNamesIn(paths.collectorDir) }, now());
   try {
     token = options.token ?? loadOrCreateToken(paths.collectorDir);
     flow = new FlowControl({

@@ -48,6 +48,20 @@ import type { HealthSink } from '../stats/health.js';
  */
 export const DEFAULT_MAP_SLOTS = 16384;
 export const MAP_IDS_FILE = 'map-ids.json';
+
+/**
+ * The resources the id file of `collectorDir` records as counted (their names as filters wrote
+ * them); empty when there is no readable id file. Read without opening the map (a collector
+ * starting reads it before its map writer opens).
+ */
+export function countedNamesIn(collectorDir: string): string[] {
+  try {
+    const ids = JSON.parse(readFileSync(join(collectorDir, MAP_IDS_FILE), 'utf8')) as Partial<IdsFile>;
+    return Array.isArray(ids.entries) ? ids.entries.filter((e) => e.counted === true && typeof e.name === 'string' && isResourceKey(e.name)).map((e) => e.name) : [];
+  } catch {
+    return [];
+  }
+}
 /** After a failure to create the map (a full disk), how long until the next try. */
 export const CREATE_RETRY_MS = 5000;
 

@@ -9,7 +9,7 @@ import t from 'tap';
 import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { mapFileBytes, mapKeyOf, VerdictKind } from '@sentinel-wasi/protocol/encode';
-import { MapWriter } from '../../src/map/map-writer.js';
+import { countedNamesIn, MapWriter } from '../../src/map/map-writer.js';
 import { mapPinDir, readVerdict } from './map-files.js';
 
 const T0 = 1_764_120_000_000;
@@ -37,6 +37,8 @@ t.test('creates the map, publishes verdicts a filter reads, persists ids first, 
   t.same([read(dirs.pinDir, 'GET /c', T0).kind, read(dirs.pinDir, 'GET /c', T0).outcome], [VerdictKind.PASS, 'hit']);
   const ids = JSON.parse(readFileSync(join(dirs.collectorDir, 'map-ids.json'), 'utf8')) as { epoch: number; nextId: number; entries: Array<{ name: string; resourceId: number }> };
   t.same([ids.epoch, ids.nextId, ids.entries.length], [w.epoch, 6, 5], 'ids durable');
+  t.same(countedNamesIn(dirs.collectorDir).sort(), ['GET /b', 'GET /c'], 'the counted names, read without opening the map (a starting collector\'s warm start)');
+  t.same(countedNamesIn(join(dirs.pinDir, 'nowhere')), [], 'no id file: none');
   const idOfA = read(dirs.pinDir, 'GET /a', T0).resourceId;
   const idOfU = read(dirs.pinDir, 'GET /u', T0).resourceId;
   t.equal(w.counters.mapSlotWrites, 5);
