@@ -1,5 +1,7 @@
 // Owns the tracked nodes: one NodeStats per resource (cap 6000, as Sentinel), each resource's
-// per-origin nodes (cap shared by all resources) and the total node `__total_inbound_traffic__`,
+// per-origin nodes (cap shared by all resources) and the total node `__total_inbound_traffic__`
+// (a record naming that resource counts on the total node alone: no resource of that name, so a
+// checkpoint's or the metric log's lines of that name are the total's, unambiguously),
 // all with their rings in the registry's own storage (nodes are never dropped before the registry),
 // with the small integer ids the per-second rows are indexed by (the total node's id is the
 // resource cap, so ids fit in maxResources + 1).
@@ -121,8 +123,9 @@ export class ResourceRegistry {
     this.pendingWrites?.flush();
   }
 
+  /** A new resource entry; null beyond the cap, and for TOTAL_RESOURCE (a record naming the total node counts on it alone). */
   private createEntry(name: string): ResourceEntry | null {
-    if (this.byId.length >= this.maxResources) return null;
+    if (this.byId.length >= this.maxResources || name === TOTAL_RESOURCE) return null;
     const e: ResourceEntry = { id: this.byId.length, name, node: new NodeStats(name, '', this.rings), origins: null };
     this.byId.push(e);
     this.entries.set(name, e);

@@ -21,7 +21,7 @@
 import { NAME_CACHE_SLOTS, RecordKind, type FlowRecord, type RecordColumns } from '@sentinel-wasi/protocol';
 import { addEntryHalf, addExitHalf, exitTimeOf, hasEntryHalf, hasExitHalf } from './counters.js';
 import { HealthLog, type FullHealthCounters, type Problem } from './health.js';
-import { ResourceRegistry, type ResourceEntry } from './registry.js';
+import { ResourceRegistry, TOTAL_RESOURCE, type ResourceEntry } from './registry.js';
 import { SecondBatches, type SealedSecond } from './second-batches.js';
 import { exportStoreState, importStoreState, type StoreState } from './store-state.js';
 import { FrameEntries } from './frame-entries.js';
@@ -153,7 +153,7 @@ export class StatsStore {
     if (sec < 0) return;
     // The entry first (creating one may grow the per-second rows), and only for a record that is kept.
     const entry = this.batches.isTooLate(sec) ? null : lookup(r);
-    this.countAdmitted(entry, sec, kind, tsMs, r.count, r.rtMs, r.error, r.origin);
+    this.countAdmitted(entry, sec, kind, tsMs, r.count, r.rtMs, r.error, r.origin, entry === null && r.name === TOTAL_RESOURCE);
   }
 
   /**
@@ -191,7 +191,7 @@ export class StatsStore {
         entry = entries.has(idx) ? entries.get(idx) : entries.set(idx, this.entryOfName(names[idx]!, c.nameSlot[idx]!));
       }
       const o = c.originIndex[i]!;
-      this.countAdmitted(entry, sec, kind, tsMs, c.count[i]!, rtMs, c.error[i] === 1, o < 0 ? '' : names[o]!);
+      this.countAdmitted(entry, sec, kind, tsMs, c.count[i]!, rtMs, c.error[i] === 1, o < 0 ? '' : names[o]!, entry === null && names[c.nameIndex[i]!] === TOTAL_RESOURCE);
     }
   }
 
@@ -231,8 +231,11 @@ export class StatsStore {
     return Math.floor(tsMs / 1000);
   }
 
-  /** Counts an admitted record (its entry half in second `sec`) on the total node, its entry (null: beyond the cap or too late) and its origin node. */
-  private countAdmitted(entry: ResourceEntry | null, sec: number, kind: number, tsMs: number, count: number, rtMs: number, error: boolean, origin: string): void {
+  /**
+   * Counts an admitted record (its entry half in second `sec`) on the total node, its entry (null:
+   * beyond the cap, too late, or `namesTotal`: the record names the total node itself) and its origin node.
+   */
+  private countAdmitted(entry: ResourceEntry | null, sec: number, kind: number, tsMs: number, count: number, rtMs: number, error: boolean, origin: string, namesTotal: boolean): void {
     const batch = this.batches.batchFor(sec);
     if (batch === null) return;
     const c = this.health.counters;
@@ -242,7 +245,7 @@ export class StatsStore {
     if (hasEntryHalf(kind)) this.totalEntries.add(batch, kind, tsMs, count, rtMs, error);
     if (hasExitHalf(kind)) this.totalExits.add(exitBatch, kind, exitMs, count, rtMs, error);
     if (entry === null) {
-      c.resourcesOverflow++;
+      if (!namesTotal) c.resourcesOverflow++;
     } else {
       countOn(entry, batch, exitBatch, kind, tsMs, count, rtMs, error);
       let o: NodeStats | null = null;
