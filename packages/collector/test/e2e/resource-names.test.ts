@@ -84,13 +84,15 @@ t.test('a real collector: /metric, Prometheus, stats, a warm restart and `metric
   t.ok(stats.stdout.includes('evil\\x0a1796021116000'));
   await stop(first.child);
 
-  // Warm start from the metric log: the real resources come back, no forged one appears.
+  // Warm start from the metric log: the real resources come back under the names the filters
+  // wrote (the map's id file knows them; the log has them escaped), no forged one appears.
   const second = await startCollector();
   const res = await until('warm resources', async () => {
     const r = (await (await fetch(`${second.url}/api/v1/resources`)).json()) as { resources: Array<{ resource: string; minute: { pass: number } }> };
     return r.resources.length >= 3 ? r.resources : undefined;
   });
-  t.same(res.map((r) => r.resource).filter((n) => n !== '__total_inbound_traffic__').sort(), ['evil_1796021116000', 'real', 'red_[31m_]0;title__2J_x_']);
+  t.same(res.map((r) => r.resource).filter((n) => n !== '__total_inbound_traffic__').sort(), [EVIL, 'real', ESCAPES].sort());
+  t.same(res.map((r) => [r.resource, r.minute.pass]).filter(([n]) => n !== '__total_inbound_traffic__').sort(), [[EVIL, 1], ['real', 1], [ESCAPES, 1]].sort(), 'with their minute');
   await stop(second.child);
 
   const metric = await runCli('metric', '--pin', pin, '--from', String(T), '--to', String(T + 1000));

@@ -56,7 +56,7 @@ t.test('sealed lines come out in name order, through new resources between seals
   t.equal(bad, 0, 'every second in name order');
 });
 
-t.test('a resource named like the total node: both lines, in the order their rows were made', async (t) => {
+t.test('records naming the total node count on it alone: one line of that name, in name order', async (t) => {
   const store = new StatsStore();
   const rec = Object.assign(emptyFlowRecord(), { kind: RecordKind.PASS, tsMs: 5_000, name: TOTAL_RESOURCE, count: 2 });
   store.add(rec, 6_000);
@@ -65,26 +65,27 @@ t.test('a resource named like the total node: both lines, in the order their row
   Object.assign(rec, { name: 'A', count: 1 });
   store.add(rec, 6_000);
   const sealed: SealedSecond[] = store.sealThrough(5);
-  // The resource's row is made by its record; the total node's when its run is applied, at the seal.
   t.same(
     sealed[0]!.lines.map((l) => [l.resource, l.pass]),
     [
       ['A', 1],
-      [TOTAL_RESOURCE, 2],
       [TOTAL_RESOURCE, 4],
       ['zz', 1],
     ],
   );
+  t.equal(store.counters.resourcesOverflow, 0);
 });
 
-t.test('nameRanks: places in name order, shared by equal names, recomputed after a new entry', async (t) => {
+t.test('nameRanks: places in name order, recomputed after a new entry', async (t) => {
   const reg = new ResourceRegistry(10);
   for (const n of ['b', 'a', 'c']) reg.entryFor(n);
   const ranks = reg.nameRanks();
   t.same([ranks[0], ranks[1], ranks[2], ranks[reg.totalId]], [2, 1, 3, 0], 'b, a, c and the total node (__…, before lower case)');
   t.equal(reg.nameRanks(), ranks, 'kept while no entry is created');
-  reg.entryFor(TOTAL_RESOURCE);
+  t.equal(reg.entryFor(TOTAL_RESOURCE), null, 'no resource named like the total node');
+  t.equal(reg.nameRanks(), ranks, 'so nothing to recompute');
+  reg.entryFor('aa');
   const again = reg.nameRanks();
   t.not(again, ranks, 'recomputed after a new entry');
-  t.same([again[3], again[reg.totalId], again[1]], [0, 0, 2], 'the same name, the same place');
+  t.same([again[reg.totalId], again[1], again[3], again[0], again[2]], [0, 1, 2, 3, 4], 'the total, a, aa, b, c');
 });
