@@ -9,7 +9,7 @@
 
 import { hostname, networkInterfaces } from 'node:os';
 import type { StatsQuery } from '../stats/types.js';
-import { formatThinLine, metricLogBaseName } from '../metriclog/line.js';
+import { escapeResource, formatThinLine, metricLogBaseName } from '../metriclog/line.js';
 import { MetricSearcher } from '../metriclog/search.js';
 import { cnodeTable, jsonTree, toNodeVo } from './node-vo.js';
 import { droppedBefore } from '../rules/rule-files.js';
@@ -61,7 +61,10 @@ async function metric(params: Map<string, string>, ctx: TransportContext): Promi
   if (blank(startText)) return ok('');
   const start = parseLong('startTime', startText!);
   if (typeof start !== 'number') return start;
-  const identity = params.get('identity');
+  // The log holds names escaped (`|` and control characters as `_`): a name asked for as the
+  // filters wrote it finds its lines too, as `sentinel-wasi metric --resource` does.
+  const asked = params.get('identity');
+  const identity = asked === undefined ? undefined : escapeResource(asked);
   const endText = params.get('endTime');
   let lines;
   if (!blank(endText)) {

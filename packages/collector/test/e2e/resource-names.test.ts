@@ -74,6 +74,11 @@ t.test('a real collector: /metric, Prometheus, stats, a warm restart and `metric
     [String(T), 'real', '1'],
     [String(T), 'red_[31m_]0;title__2J_x_', '1'],
   ]);
+  // identity= finds a resource's lines by the name the filters wrote as by its escaped form.
+  for (const [asked, logged] of [[ESCAPES, escapeResource(ESCAPES)], [escapeResource(ESCAPES), escapeResource(ESCAPES)], [EVIL, escapeResource(EVIL)]]) {
+    const one = thin(await (await fetch(`${first.url}/metric?startTime=${T}&endTime=${T}&identity=${encodeURIComponent(asked!)}`)).text());
+    t.same(one.map((f) => [f[1], f[2]]), [[logged, '1']], `identity=${JSON.stringify(asked)}`);
+  }
   const prom = await (await fetch(`${first.url}/metrics`)).text();
   t.match(prom, 'resource="evil\\n1796021116000"', 'Prometheus escapes the newline in the label');
   t.notMatch(prom, /\n1796021116000"/);
