@@ -381,7 +381,9 @@ export class Collector implements StatsQuery {
     let more = true;
     for (let i = 0; i < 64 && more; i++) more = this.passAt(nowMs).more;
     this.sealAt(nowMs);
-    this.checkpointAt(nowMs, true);
+    // Segments are deleted after the checkpoint that records them consumed; when some were, one
+    // more checkpoint keeps their count (segmentsDeleted) for the next start.
+    if (this.checkpointAt(nowMs, true).deleted.length > 0) this.checkpointAt(nowMs);
     this.metricLog.close();
     this.tailer.close();
   }

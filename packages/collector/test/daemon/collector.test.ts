@@ -277,6 +277,20 @@ t.test('the warm start reads an escaped metric-log name back as the known name i
   d.closeAt(T + 5_000);
 });
 
+t.test('segments deleted at the stop (after its checkpoint) are still counted in segmentsDeleted after the restart', async (t) => {
+  const pin = t.testdir();
+  let c = open(pin, T);
+  appendEvents(pin, B, 'w1', calls(T + 100, 5, 100));
+  c.cycleAt(T + 8_000, false); // read, not yet sealed as a bucket, no checkpoint
+  t.same(logFiles(pin), [`${B}-w1.seg`]);
+  c.closeAt(T + 12_500); // bucket B sealed: the stop's checkpoint records it consumed, then it is deleted
+  t.same(logFiles(pin), [], 'deleted at the stop');
+  t.equal(c.store.counters.segmentsDeleted, 1);
+  c = open(pin, T + 13_000);
+  t.equal(c.store.counters.segmentsDeleted, 1, 'and still counted after the restart (it was 0)');
+  c.closeAt(T + 14_000);
+});
+
 t.test('a crash between deleting a consumed segment and the next checkpoint, then the name written again: read as new', async (t) => {
   const pin = t.testdir();
   let c = open(pin, T);
