@@ -12,7 +12,8 @@ import { QueryError } from './errors.js';
 import { liveLockOwner, processAlive } from '../pin/lock.js';
 import { pinPaths } from '../pin/pin.js';
 
-export const FETCH_TIMEOUT_MS = 3000;
+/** How long a client command waits for a collector's answer (node:http, http/outgoing.ts). */
+export const QUERY_TIMEOUT_MS = 3000;
 
 export function daemonAddressPath(pinDir: string): string {
   return join(pinDir, PinLayout.collectorDir, DAEMON_ADDRESS_FILE);
@@ -71,7 +72,7 @@ export async function getJson(baseUrl: string, path: string): Promise<JsonAnswer
   const url = baseUrl.replace(/\/+$/, '') + path;
   let res: { status: number; text: string };
   try {
-    res = await sendRequest(new URL(url), { method: 'GET', headers: { accept: 'application/json' }, timeoutMs: FETCH_TIMEOUT_MS });
+    res = await sendRequest(new URL(url), { method: 'GET', headers: { accept: 'application/json' }, timeoutMs: QUERY_TIMEOUT_MS });
   } catch (err) {
     // The OS's code says why (ECONNREFUSED, ENOTFOUND, …); a timeout says so in words.
     const e = err as NodeJS.ErrnoException;

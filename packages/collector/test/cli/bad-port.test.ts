@@ -1,7 +1,7 @@
 // `stats` and `top` reach a collector on any port it can listen on, also one that Node's fetch
 // (undici) refuses to call as a "bad port" of the fetch standard (6000, 6665–6669, 10080, 5060, …):
 // the client asks with node:http. What does not answer is still E_UNREACHABLE with its reason, and
-// a collector that takes the connection but sends nothing is given up after FETCH_TIMEOUT_MS.
+// a collector that takes the connection but sends nothing is given up after QUERY_TIMEOUT_MS.
 process.env.TZ = 'UTC';
 import t from 'tap';
 import { createServer, type Socket } from 'node:net';
@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makePinHeader } from '@sentinel-wasi/protocol';
 import { startHttpServer, type RunningHttpServer } from '../../src/http/server.js';
-import { FETCH_TIMEOUT_MS } from '../../src/client/daemon.js';
+import { QUERY_TIMEOUT_MS } from '../../src/client/daemon.js';
 import { FixedStatsQuery, node } from '../http/fixed-query.js';
 import { BAD_PORTS } from '../http/bad-ports.js';
 import { runCli } from './run-cli.js';
@@ -83,10 +83,10 @@ t.test('a collector that takes the connection and never answers, or stops mid-an
   };
   const silent = await listen();
   const r = await runCli('stats', '--url', silent);
-  t.same([r.code, r.stdout, r.stderr], [1, '', `sentinel-wasi stats: no collector answers at ${silent} (no answer within ${FETCH_TIMEOUT_MS} ms) (E_UNREACHABLE)\n`]);
+  t.same([r.code, r.stdout, r.stderr], [1, '', `sentinel-wasi stats: no collector answers at ${silent} (no answer within ${QUERY_TIMEOUT_MS} ms) (E_UNREACHABLE)\n`]);
   const halfway = await listen((socket) => socket.write('HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{"nowMs":'));
   const h = await runCli('stats', '--url', halfway);
-  t.same([h.code, h.stdout, h.stderr], [1, '', `sentinel-wasi stats: no collector answers at ${halfway} (no answer within ${FETCH_TIMEOUT_MS} ms) (E_UNREACHABLE)\n`]);
+  t.same([h.code, h.stdout, h.stderr], [1, '', `sentinel-wasi stats: no collector answers at ${halfway} (no answer within ${QUERY_TIMEOUT_MS} ms) (E_UNREACHABLE)\n`]);
 });
 
 t.test('an answer that is not JSON: E_BAD_ANSWER with its status', async (t) => {
