@@ -39,6 +39,11 @@ export const ProtocolErrorCode = {
 
 export type ProtocolErrorCode = (typeof ProtocolErrorCode)[keyof typeof ProtocolErrorCode];
 
+/** `message` without a leading `<code>: ` (an error that begins with its code, for a caller that says the code itself, once, at the end). */
+export function withoutCodePrefix(message: string, code: string): string {
+  return message.startsWith(`${code}: `) ? message.slice(code.length + 2) : message;
+}
+
 export class ProtocolError extends Error {
   readonly code: ProtocolErrorCode;
   /** The message without its leading code (for a caller that prints the code itself). */

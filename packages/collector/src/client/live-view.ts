@@ -7,7 +7,7 @@
 // `stats --json` has one shape for both (stats-json.ts); the table rows are read from the same nodes.
 
 import { join } from 'node:path';
-import { PinLayout, ProtocolError } from '@sentinel-wasi/protocol';
+import { PinLayout, ProtocolError, withoutCodePrefix } from '@sentinel-wasi/protocol';
 import { readPinHeader } from '@sentinel-wasi/protocol/node';
 import type { NodeSnapshot } from '../stats/types.js';
 import { escapeResource, formatDateTime, metricLogBaseName } from '../metriclog/line.js';
@@ -105,8 +105,7 @@ function appOfPin(pinDir: string): string {
     // The code is said once, at the end: the reason without it (a ProtocolError's message and an
     // OS error's begin with their code).
     const code = typeof e.code === 'string' ? e.code : 'E_BAD_PIN';
-    const os = osReason(err);
-    const reason = err instanceof ProtocolError ? err.reason : os.startsWith(`${code}: `) ? os.slice(code.length + 2) : os;
+    const reason = err instanceof ProtocolError ? err.reason : withoutCodePrefix(osReason(err), code);
     throw new QueryError(code, `cannot read ${join(pinDir, PinLayout.header)}: ${reason}`);
   }
 }

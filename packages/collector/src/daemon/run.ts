@@ -11,6 +11,7 @@
 // repeated failure (same code) is logged at most once per FAILURE_LOG_INTERVAL_MS, with a count.
 
 import { unlinkSync } from 'node:fs';
+import { withoutCodePrefix } from '@sentinel-wasi/protocol';
 import { watch, type FSWatcher } from 'chokidar';
 import type { Logger } from 'pino';
 import { dashboardHeartbeat, type DashboardOptions } from './dashboard-wiring.js';
@@ -131,7 +132,7 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
     const total = collector.health.problemsReported;
     const fresh = Math.min(total - problemsLogged, problems.length);
     // The code is a field of the line: a message that begins with it (a checkpoint's error) drops it there.
-    for (const p of problems.slice(problems.length - fresh)) log.warn({ code: p.code, segment: p.segment }, p.message.startsWith(`${p.code}: `) ? p.message.slice(p.code.length + 2) : p.message);
+    for (const p of problems.slice(problems.length - fresh)) log.warn({ code: p.code, segment: p.segment }, withoutCodePrefix(p.message, p.code));
     problemsLogged = total;
   };
 
