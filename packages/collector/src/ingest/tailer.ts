@@ -230,10 +230,14 @@ export class Tailer {
       let st: { size: number; ino: number; isFile(): boolean };
       try {
         st = this.fs.lstatSync(path);
-      } catch {
+      } catch (err) {
         if (!e.done) {
           this.health.count('segmentsMissing');
           this.health.problem({ atMs: nowMs, code: 'E_SEGMENT_MISSING', message: `checkpointed at offset ${e.offsetBytes} but gone before it was fully consumed`, segment: e.name });
+        } else if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+          // Consumed in the checkpoint and gone: deleted after that checkpoint was written, by a
+          // collector that stopped before its next checkpoint could count it.
+          this.health.count('segmentsDeleted');
         }
         continue;
       }
@@ -259,6 +263,9 @@ export class Tailer {
         this.readError(seg, err, nowMs);
       }
       if ((e.ino !== 0 && st.ino !== e.ino) || (e.head && !headUnread && head !== e.head)) {
+        // A consumed segment was deleted after the checkpoint (uncounted, as above) before a writer
+        // made a new file of its name.
+        if (e.done) this.health.count('segmentsDeleted');
         this.health.count('segmentsReset');
         this.health.problem({ atMs: nowMs, code: 'E_SEGMENT_REPLACED', message: 'a different file now has this name: reading it from 0', segment: e.name });
       } else if (e.offsetBytes > st.size) {

@@ -289,6 +289,28 @@ t.test('segments deleted at the stop (after its checkpoint) are still counted in
   c = open(pin, T + 13_000);
   t.equal(c.store.counters.segmentsDeleted, 1, 'and still counted after the restart (it was 0)');
   c.closeAt(T + 14_000);
+  c = open(pin, T + 15_000);
+  t.equal(c.store.counters.segmentsDeleted, 1, 'counted once: the last checkpoint no longer lists it');
+  c.closeAt(T + 16_000);
+});
+
+t.test('segments deleted after a checkpoint, then a crash before the next one: counted in segmentsDeleted at the restart, once', async (t) => {
+  const pin = t.testdir();
+  let c = open(pin, T);
+  appendEvents(pin, B, 'w1', calls(T + 100, 5, 100));
+  appendEvents(pin, B, 'w2', calls(T + 200, 5, 100));
+  c.cycleAt(T + 12_000, false);
+  t.same(c.checkpointAt(T + 12_000).deleted, [`${B}-w1.seg`, `${B}-w2.seg`], 'recorded consumed, then deleted');
+  t.equal(c.store.counters.segmentsDeleted, 2);
+  c.metricLog.close(); // the process dies before its next checkpoint (which would have counted them)
+  c = open(pin, T + 12_500);
+  t.equal(c.store.counters.segmentsDeleted, 2, 'consumed in the checkpoint and gone: deleted');
+  t.equal(c.store.counters.segmentsMissing, 0, 'not taken for segments lost before they were read');
+  t.same(c.healthAt(T + 12_500).recentProblems.map((p) => p.code), []);
+  c.closeAt(T + 13_000);
+  c = open(pin, T + 14_000);
+  t.equal(c.store.counters.segmentsDeleted, 2, 'and not again after the next restart');
+  c.closeAt(T + 15_000);
 });
 
 t.test('a crash between deleting a consumed segment and the next checkpoint, then the name written again: read as new', async (t) => {
@@ -304,6 +326,7 @@ t.test('a crash between deleting a consumed segment and the next checkpoint, the
   appendEvents(pin, B, 'w1', laggard); // same name again (the inode may well be reused too)
   c = open(pin, T + 12_500);
   t.equal(c.store.counters.segmentsReset, 1);
+  t.equal(c.store.counters.segmentsDeleted, 1, 'the consumed file was deleted before the name came back');
   t.ok(c.healthAt(T + 12_500).recentProblems.some((p) => p.code === 'E_SEGMENT_REPLACED'));
   c.cycleAt(T + 13_000, true);
   c.cycleAt(T + 13_100, true);
