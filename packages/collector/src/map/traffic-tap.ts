@@ -1,6 +1,6 @@
 // Owns the per-tick traffic the rules engine needs, counted as records are ingested: for each
-// resource under a rule (and each of its origins), the PASS, BLOCK, completion, error and RT-sum
-// counts since the previous tick, and the completions slower than each slow-ratio threshold of the
+// resource under a rule (and each of its origins), the PASS and BLOCK counts (× each record's
+// count) and the completion, error and RT-sum counts (one per EXIT or CALL record) since the previous tick, and the completions slower than each slow-ratio threshold of the
 // resource (per record: the windows keep only RT sums). It takes records one by one (`record`:
 // a resource without rules costs one Map miss per record) or a frame's decoded columns (`columns`,
 // the collector's fast path: nothing while no resource is watched, else one Map lookup per name a
@@ -48,10 +48,12 @@ function addCounts(c: Counts, kind: number, n: number, rtMs: number, error: bool
     default:
       return;
   }
-  c.completed += n;
-  if (error) c.errors += n;
-  c.rtSumMs += rtMs * n;
-  for (const ms of thresholds) if (rtMs > ms) c.slow.set(ms, (c.slow.get(ms) ?? 0) + n);
+  // One completion per record, whatever its count: an entry of n (Sentinel's batch entry) exits
+  // once, and a circuit breaker counts it once, with its RT once.
+  c.completed++;
+  if (error) c.errors++;
+  c.rtSumMs += rtMs;
+  for (const ms of thresholds) if (rtMs > ms) c.slow.set(ms, (c.slow.get(ms) ?? 0) + 1);
 }
 
 /** The counts of one origin of a watched resource (created at its first record). */

@@ -11,7 +11,9 @@
 //
 // The integral term works the cumulative error off, so the long-run average is exact rather
 // than off by the bias of λ̂ or the delay. Anti-windup: p = 0 admitting more than the threshold
-// (stale filters) is not integrated, and the error is clamped to ±threshold · maxErrorSec. p = 1
+// (stale filters) is not integrated, and the error is clamped to ±max(threshold · maxErrorSec,
+// MIN_ERROR_BOUND_REQUESTS) (below a few requests a second, one admission over is more than a
+// second of threshold: it is still worked off, so a threshold of 0.1/s admits one per 10 s). p = 1
 // admitting less (not enough traffic, λ̂ ≤ threshold) is integrated only down to −threshold ·
 // catchUpSec, and only for a lull: once λ̂ has stayed at or under the threshold for longer than
 // catchUpWithinMs the shortfall is dropped. A lull of a few hundred ms inside an overload is
@@ -50,6 +52,8 @@ export const DEFAULT_OFFERED_TIME_CONSTANT_MS = 500;
 export const DEFAULT_MAX_ERROR_SEC = 1;
 export const DEFAULT_CATCH_UP_SEC = 0.5;
 export const DEFAULT_CATCH_UP_WITHIN_MS = 1000;
+/** The cumulative error's bound never falls below this many requests (low thresholds). */
+export const MIN_ERROR_BOUND_REQUESTS = 4;
 
 export class AdmissionLoop {
   /** The ratio to publish (1 = admit everything). */
@@ -89,7 +93,7 @@ export class AdmissionLoop {
     const increment = counts.passed - (thresholdPerSec * dtMs) / 1000;
     const saturatedLow = increment < 0 && this.ratio >= 1 && offeredPerSec <= thresholdPerSec;
     const saturatedHigh = increment > 0 && this.ratio <= 0;
-    const bound = thresholdPerSec * this.maxErrorSec;
+    const bound = Math.max(thresholdPerSec * this.maxErrorSec, MIN_ERROR_BOUND_REQUESTS);
     if (offeredPerSec > thresholdPerSec) this.quietSinceMs = -1;
     else if (this.quietSinceMs < 0) this.quietSinceMs = counts.nowMs - dtMs;
     const longQuiet = this.quietSinceMs >= 0 && counts.nowMs - this.quietSinceMs > this.catchUpWithinMs;

@@ -6,7 +6,8 @@
 //   HALF_OPEN offering ──(a PASS is seen: the probe is in flight)──► HALF_OPEN waiting
 //   HALF_OPEN ──(a completion is seen: all ok)──► CLOSED (bucket reset)
 //   HALF_OPEN ──(a completion is seen: slow or error)──► OPEN (nextRetryMs = now + timeWindow)
-//   HALF_OPEN waiting ──(no completion within probeTimeoutMs)──► OPEN (new nextRetryMs)
+//   HALF_OPEN waiting ──(no completion within probeTimeoutMs, and none of the resource's entries
+//                        in flight any more)──► OPEN (new nextRetryMs)
 //
 // Trip test, as Sentinel: slow ratio (grade 0) trips when slow/total > slowRatioThreshold, and also
 // at == when the threshold is 1.0; exception ratio (1) when errors/total > count; exception count
@@ -14,7 +15,8 @@
 // bucket is one statIntervalMs long, aligned to the epoch (Sentinel's single-bucket LeapArray).
 //
 // Input: `observe(sample)` once per collector tick with what was counted since the previous one
-// (deltas): PASS count, completions (EXIT/CALL, × count), of those errored ones, of those slower
+// (deltas): PASS count, completions (one per EXIT or CALL record, as Sentinel counts an entry of
+// any batch count once), of those errored ones, of those slower
 // than this rule's count (rt > count ms, needs the record's own RT: the ingest counts it per rule
 // threshold), and their RT sum (reported in transitions). Completions are placed in the bucket of
 // the tick that reports them.
@@ -27,6 +29,12 @@
 // first probe and the collector seeing it (one tick plus the filters' flush delay, expected
 // delay/probeWindow of them) also go through, and the wait for the first probe is about one probe
 // window. If several probe completions arrive together, any slow or errored one reopens.
+//
+// A probe is waited for as long as it is in flight (the resource has entries the collector sees
+// open), as Sentinel waits for the probe's exit however slow it is: a probe slower than
+// probeTimeoutMs is judged when it completes. Once nothing is in flight and no completion came
+// within probeTimeoutMs (the probe was recorded as a CALL that never came, or its entry expired
+// after --max-entry-age-ms: a filter that died mid-request), the breaker opens again.
 
 import { DegradeGrade, type DegradeRule } from './rule-degrade.js';
 import { PASS, admit, type Verdict } from './verdict.js';
@@ -40,7 +48,7 @@ export const DEFAULT_PROBE_TIMEOUT_MS = 5000;
 export interface BreakerOptions {
   /** About one request per probe window is admitted while half-open (default 1000 ms). */
   probeWindowMs?: number;
-  /** A probe whose completion is not seen within this long reopens the breaker (default 5000 ms). */
+  /** A probe whose completion is not seen within this long, with nothing in flight, reopens the breaker (default 5000 ms). */
   probeTimeoutMs?: number;
 }
 
@@ -48,7 +56,7 @@ export interface BreakerSample {
   nowMs: number;
   /** PASS (× count) since the previous sample. */
   passed: number;
-  /** Completions (EXIT, CALL; × count) since the previous sample. */
+  /** Completions (EXIT, CALL records; one each, whatever their count) since the previous sample. */
   completed: number;
   /** Of `completed`: errored. */
   errors: number;
@@ -56,6 +64,8 @@ export interface BreakerSample {
   slow: number;
   /** RT sum of `completed`, ms. */
   rtSumMs: number;
+  /** Entries of the resource in flight now (PASS − EXIT as the collector sees them; default 0). */
+  concurrency?: number;
 }
 
 export interface BreakerTransition {
@@ -76,6 +86,8 @@ export class CircuitBreaker {
   private nextRetryMs = 0;
   /** HALF_OPEN: -1 while offering the probe, else when the probe times out. */
   private probeDeadlineMs = -1;
+  /** The resource had entries in flight at the last sample (a probe still running is not timed out). */
+  private inFlight = false;
   private bucketStartMs = -1;
   private total = 0;
   private errors = 0;
@@ -106,6 +118,8 @@ export class CircuitBreaker {
   }
 
   observe(s: BreakerSample): void {
+    // A completion in this sample is the probe's end: judged below, not timed out first.
+    this.inFlight = (s.concurrency ?? 0) > 0 || s.completed > 0;
     this.advance(s.nowMs);
     if (this.stateNow === BreakerState.HALF_OPEN) {
       if (s.completed > 0) {
@@ -142,7 +156,7 @@ export class CircuitBreaker {
     if (this.stateNow === BreakerState.OPEN && nowMs >= this.nextRetryMs) {
       this.move(nowMs, BreakerState.HALF_OPEN, 'retry', 0, 0);
       this.probeDeadlineMs = -1;
-    } else if (this.stateNow === BreakerState.HALF_OPEN && this.probeDeadlineMs >= 0 && nowMs >= this.probeDeadlineMs) {
+    } else if (this.stateNow === BreakerState.HALF_OPEN && this.probeDeadlineMs >= 0 && nowMs >= this.probeDeadlineMs && !this.inFlight) {
       this.toOpen(nowMs, 'probe-timeout', 0, 0);
     }
   }

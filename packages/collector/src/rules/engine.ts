@@ -8,7 +8,8 @@
 // - degrade rules: one circuit breaker per rule, on the resource's traffic (key origin '').
 // - several verdicts on one key combine to the most restrictive (verdict.ts); a filter applies
 //   the resource's key and its origin's key together.
-// Reloading an identical rule keeps its state (limiters, breakers); a changed rule starts afresh.
+// Reloading a rule that limits the same way keeps its state (limiters, breakers), whatever its `id`
+// or unmodelled fields (Sentinel's rule equality); a changed rule starts afresh.
 //
 // What the statistics must feed per tick (ResourceTraffic): per resource and per origin node,
 // the PASS, BLOCK, completion (EXIT/CALL), error and RT-sum counts since the previous tick and
@@ -20,8 +21,8 @@ import { BreakerState, CircuitBreaker, type BreakerOptions, type BreakerTransiti
 import { FlowLimiter } from './flow-limiter.js';
 import { type AdmissionLoopOptions } from './admission-loop.js';
 import { OfferedRate } from './offered-rate.js';
-import { DegradeGrade, writeDegradeRule, type DegradeRule } from './rule-degrade.js';
-import { FlowGrade, writeFlowRule, type FlowRule } from './rule-flow.js';
+import { DegradeGrade, degradeRuleKey, type DegradeRule } from './rule-degrade.js';
+import { FlowGrade, flowRuleKey, type FlowRule } from './rule-flow.js';
 import { PASS, mostRestrictive, type Verdict } from './verdict.js';
 
 export interface NodeTraffic {
@@ -96,7 +97,7 @@ export class RuleEngine {
   /** Replaces the flow rules; identical rules keep their state. */
   setFlowRules(rules: readonly FlowRule[]): { changed: boolean } {
     const old = this.flow;
-    this.flow = reuse(rules, (r) => JSON.stringify(writeFlowRule(r)), old, (key, rule) => ({ key, rule, limiters: new Map() }));
+    this.flow = reuse(rules, flowRuleKey, old, (key, rule) => ({ key, rule, limiters: new Map() }));
     return { changed: !sameKeys(old, this.flow) };
   }
 
@@ -113,7 +114,7 @@ export class RuleEngine {
   /** Replaces the degrade rules; identical rules keep their breaker (and its state). */
   setDegradeRules(rules: readonly DegradeRule[]): { changed: boolean } {
     const old = this.degrade;
-    this.degrade = reuse(rules, (r) => JSON.stringify(writeDegradeRule(r)), old, (key, rule) => ({ key, breaker: new CircuitBreaker(rule, this.opts.breaker) }));
+    this.degrade = reuse(rules, degradeRuleKey, old, (key, rule) => ({ key, breaker: new CircuitBreaker(rule, this.opts.breaker) }));
     return { changed: !sameKeys(old, this.degrade) };
   }
 
@@ -169,7 +170,7 @@ export class RuleEngine {
       const rule = d.breaker.rule;
       const node = traffic.get(rule.resource)?.node ?? ZERO_TRAFFIC;
       const slow = rule.grade === DegradeGrade.SLOW_REQUEST_RATIO ? (node.slowOverMs?.get(slowThresholdMs(rule)) ?? 0) : 0;
-      d.breaker.observe({ nowMs, passed: node.passed, completed: node.completed, errors: node.errors, slow, rtSumMs: node.rtSumMs });
+      d.breaker.observe({ nowMs, passed: node.passed, completed: node.completed, errors: node.errors, slow, rtSumMs: node.rtSumMs, concurrency: node.concurrency });
       put(rule.resource, '', d.breaker.verdictAt(nowMs, this.offeredRate(rule.resource, startMs, nowMs, node)));
       transitions.push(...d.breaker.drainTransitions());
     }

@@ -11,6 +11,10 @@
 //     Between ticks, `saturate(c)` turns the verdict to ratio 0 as soon as the collector sees c
 //     reach count (the engine's saturatedVerdicts, run after each read of the segments): an
 //     admission seen is not answered by further admissions for the rest of the tick.
+// Reject (0) and warm up (1) admit whole requests up to the threshold, as Sentinel's controllers
+// compare the window's pass count (a whole number) plus one with it: the loop tracks ⌊threshold⌋
+// (a count below 1 admits nothing). The rate limiters (2, 3) space requests at the threshold's
+// exact rate in Sentinel: the loop tracks the threshold itself (0.1 admits one per 10 s).
 // Rate limiter (2, 3): filters cannot queue a request for another process's turn, so
 // maxQueueingTimeMs is not enforced; the admitted rate converges on count, with per-second noise
 // instead of Sentinel's even spacing.
@@ -42,11 +46,14 @@ export class FlowLimiter {
   private passPreviousSecond = 0;
   private thresholdNow: number;
   private verdictNow: Verdict = admit(1);
+  /** Reject or warm up: the threshold is taken in whole requests (⌊threshold⌋). */
+  private readonly wholeRequests: boolean;
 
   constructor(rule: FlowRule, startMs: number, offeredPerSec = 0, opts: AdmissionLoopOptions = {}) {
     this.rule = rule;
     this.lastMs = startMs;
-    this.thresholdNow = rule.count;
+    this.wholeRequests = rule.controlBehavior === ControlBehavior.REJECT || rule.controlBehavior === ControlBehavior.WARM_UP;
+    this.thresholdNow = rule.grade === FlowGrade.QPS && this.wholeRequests ? Math.floor(rule.count) : rule.count;
     if (rule.grade === FlowGrade.THREAD) {
       this.offered = new OfferedRate(startMs, offeredPerSec, opts.offeredTimeConstantMs ?? DEFAULT_OFFERED_TIME_CONSTANT_MS);
     } else {
@@ -81,7 +88,8 @@ export class FlowLimiter {
       return this.verdictNow;
     }
     this.countPass(nowMs, t.passed);
-    this.thresholdNow = this.warmUp !== undefined ? this.warmUp.allowedQpsAt(nowMs, this.passPreviousSecond) : this.rule.count;
+    const threshold = this.warmUp !== undefined ? this.warmUp.allowedQpsAt(nowMs, this.passPreviousSecond) : this.rule.count;
+    this.thresholdNow = this.wholeRequests ? Math.floor(threshold) : threshold;
     this.verdictNow = admit(this.loop!.tick({ nowMs, passed: t.passed, blocked: t.blocked }, this.thresholdNow));
     return this.verdictNow;
   }

@@ -38,16 +38,25 @@ export function readDegradeRule(raw: Record<string, unknown>): DegradeRule {
   const grade = oneOf('grade', 'E_RULE_GRADE', raw.grade, [0, 1, 2], DegradeGrade.SLOW_REQUEST_RATIO);
   const count = numberAtLeast('count', 'E_RULE_COUNT', raw.count, 0);
   if (grade === DegradeGrade.EXCEPTION_RATIO && count > 1) throw new FieldError('E_RULE_COUNT', `count is an exception ratio for grade 1 and must be ≤ 1, got ${count}`);
-  if (raw.timeWindow === undefined) throw new FieldError('E_RULE_TIME_WINDOW', 'timeWindow (seconds) is required');
+  if (raw.timeWindow === undefined || raw.timeWindow === null) throw new FieldError('E_RULE_TIME_WINDOW', 'timeWindow (seconds) is required');
   const timeWindow = integerAtLeast('timeWindow', 'E_RULE_TIME_WINDOW', raw.timeWindow, 1, 0);
   const minRequestAmount = integerAtLeast('minRequestAmount', 'E_RULE_MIN_REQUEST_AMOUNT', raw.minRequestAmount, 1, DEFAULT_MIN_REQUEST_AMOUNT);
   const statIntervalMs = integerAtLeast('statIntervalMs', 'E_RULE_STAT_INTERVAL', raw.statIntervalMs, 1, DEFAULT_STAT_INTERVAL_MS);
-  const slowRatioThreshold = numberAtLeast('slowRatioThreshold', 'E_RULE_SLOW_RATIO', raw.slowRatioThreshold, 0, DEFAULT_SLOW_RATIO_THRESHOLD);
-  if (slowRatioThreshold > 1) throw new FieldError('E_RULE_SLOW_RATIO', `slowRatioThreshold must be within 0..1, got ${slowRatioThreshold}`);
+  // Only a slow-ratio rule reads it (Sentinel checks its range for grade 0 alone): any number on another grade.
+  const slowRatioThreshold = numberAtLeast('slowRatioThreshold', 'E_RULE_SLOW_RATIO', raw.slowRatioThreshold, grade === DegradeGrade.SLOW_REQUEST_RATIO ? 0 : -Infinity, DEFAULT_SLOW_RATIO_THRESHOLD);
+  if (grade === DegradeGrade.SLOW_REQUEST_RATIO && slowRatioThreshold > 1) throw new FieldError('E_RULE_SLOW_RATIO', `slowRatioThreshold must be within 0..1, got ${slowRatioThreshold}`);
   const regex = falseOnly('regex', 'E_RULE_REGEX_UNSUPPORTED', raw.regex, 'resources are matched by exact name');
   const rule: DegradeRule = { resource, limitApp: app, grade, count, timeWindow, minRequestAmount, statIntervalMs, slowRatioThreshold, regex, extra: extraFields(raw, KNOWN) };
   if (id !== undefined) rule.id = id;
   return rule;
+}
+
+/**
+ * What makes two degrade rules the same breaker, as Sentinel's DegradeRule.equals: not `id`, not
+ * fields this project does not model (a rule re-pushed with a new id keeps its breaker's state).
+ */
+export function degradeRuleKey(r: DegradeRule): string {
+  return JSON.stringify([r.resource, r.limitApp, r.grade, r.count, r.timeWindow, r.minRequestAmount, r.statIntervalMs, r.slowRatioThreshold]);
 }
 
 export function writeDegradeRule(r: DegradeRule): Record<string, unknown> {

@@ -1,5 +1,6 @@
 // Owns the field checks shared by the flow and degrade rule parsers: each returns either the
-// normalised value or a rejection with a stable code. A rule is Sentinel's JSON object; fields
+// normalised value or a rejection with a stable code. A JSON null is an absent field (Sentinel's
+// rules have primitive fields: its JSON reader keeps their defaults for null). A rule is Sentinel's JSON object; fields
 // this project does not model are kept verbatim (in `extra`) so that a rule set re-serialises to
 // what was given, plus the defaults Sentinel fills in.
 
@@ -41,17 +42,17 @@ export function limitApp(v: unknown): string {
   return v.trim() === '' ? 'default' : v;
 }
 
-/** A field that must be one of `allowed` (integers), `fallback` when absent. */
+/** A field that must be one of `allowed` (integers), `fallback` when absent or null. */
 export function oneOf<T extends number>(name: string, code: string, v: unknown, allowed: readonly T[], fallback: T): T {
-  if (v === undefined) return fallback;
+  if (v === undefined || v === null) return fallback;
   if (!allowed.includes(v as T)) throw new FieldError(code, `${name} must be one of ${allowed.join(', ')}, got ${show(v)}`);
   return v as T;
 }
 
-/** A finite number ≥ min (required when `fallback` is undefined). */
+/** A finite number ≥ min (required when `fallback` is undefined); null is absent. */
 export function numberAtLeast(name: string, code: string, v: unknown, min: number, fallback?: number): number {
-  if (v === undefined && fallback !== undefined) return fallback;
-  if (v === undefined) throw new FieldError(code, `${name} is required`);
+  if ((v === undefined || v === null) && fallback !== undefined) return fallback;
+  if (v === undefined || v === null) throw new FieldError(code, `${name} is required`);
   if (typeof v !== 'number' || !Number.isFinite(v) || v < min) throw new FieldError(code, `${name} must be a number ≥ ${min}, got ${show(v)}`);
   return v;
 }
@@ -59,9 +60,9 @@ export function numberAtLeast(name: string, code: string, v: unknown, min: numbe
 /** The largest integer field Sentinel's rules hold (a Java int): timeWindow, statIntervalMs, warmUpPeriodSec, … */
 export const MAX_INT_FIELD = 2_147_483_647;
 
-/** An integer ≥ min and ≤ MAX_INT_FIELD (Sentinel's int fields), `fallback` when absent. */
+/** An integer ≥ min and ≤ MAX_INT_FIELD (Sentinel's int fields), `fallback` when absent or null. */
 export function integerAtLeast(name: string, code: string, v: unknown, min: number, fallback: number): number {
-  if (v === undefined) return fallback;
+  if (v === undefined || v === null) return fallback;
   if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min) throw new FieldError(code, `${name} must be an integer ≥ ${min}, got ${show(v)}`);
   if (v > MAX_INT_FIELD) throw new FieldError(code, `${name} must be at most ${MAX_INT_FIELD} (an int in Sentinel's rules), got ${show(v)}`);
   return v;

@@ -65,6 +65,15 @@ export function readFlowRule(raw: Record<string, unknown>): FlowRule {
   return rule;
 }
 
+/**
+ * What makes two flow rules the same limiter, as Sentinel's FlowRule.equals (the fields that
+ * limit; not `id`, not fields this project does not model): a rule re-pushed unchanged but for
+ * those keeps its limiter's state.
+ */
+export function flowRuleKey(r: FlowRule): string {
+  return JSON.stringify([r.resource, r.limitApp, r.grade, r.count, r.strategy, r.controlBehavior, r.warmUpPeriodSec, r.maxQueueingTimeMs]);
+}
+
 /** The rule as Sentinel serialises it (known fields in Sentinel's order, then the kept ones). */
 export function writeFlowRule(r: FlowRule): Record<string, unknown> {
   return {

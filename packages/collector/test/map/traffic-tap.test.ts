@@ -1,5 +1,5 @@
 // The per-tick traffic the rules engine gets: exact counts per resource and origin for watched
-// resources only, CALL as a pass and a completion, slow completions per threshold by each record's
+// resources only, CALL as a pass and a completion, an EXIT of any count as one completion, slow completions per threshold by each record's
 // own RT, and a fresh start after each take; a frame's columns count exactly as its records one by one (seeded).
 
 import t from 'tap';
@@ -34,6 +34,15 @@ t.test('counts since the last take, per resource and origin, with slow completio
   t.same([o1.passed, o1.completed, o1.errors, o1.concurrency], [3, 1, 1, 1]);
   const next = tap.take(() => 0).get('a')!;
   t.same([next.node.passed, next.node.completed, next.origins!.size], [0, 0, 0], 'the next tick starts from zero');
+});
+
+t.test('an EXIT of a batch entry (count n) is one completion with its RT once, as a circuit breaker counts it', async (t) => {
+  const tap = new TrafficTap();
+  tap.watch(new Map([['a', [50]]]));
+  tap.record(rec(RecordKind.PASS, 'a', { count: 5 }));
+  tap.record(rec(RecordKind.EXIT, 'a', { count: 5, rtMs: 80, error: true }));
+  const a = tap.take(() => 0).get('a')!.node;
+  t.same([a.passed, a.completed, a.errors, a.rtSumMs, a.slowOverMs!.get(50)], [5, 1, 1, 80, 1]);
 });
 
 /** A v1 frame around any msgpack value (so a test can write what the encoder never would). */

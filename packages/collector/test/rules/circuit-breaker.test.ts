@@ -155,6 +155,25 @@ t.test('half-open: no completion within probeTimeoutMs → open again, with a ne
   t.same(b.verdictAt(T0 + 13_100, 10), { kind: 'admit', ratio: 0.1 }, 'the next retry offers a probe again');
 });
 
+t.test('half-open: a probe still in flight at probeTimeoutMs is waited for and judged when it completes (as Sentinel)', async (t) => {
+  const b = openBreaker({ grade: 0, count: 8000, timeWindow: 2, minRequestAmount: 1 }, { probeTimeoutMs: 5000 });
+  b.verdictAt(T0 + 2000, 10);
+  b.observe(sample(T0 + 2100, { passed: 1, concurrency: 1 }));
+  b.observe(sample(T0 + 7200, { concurrency: 1 }));
+  t.equal(b.state, BreakerState.HALF_OPEN, 'past the timeout, the probe still in flight: waiting');
+  t.equal(b.verdictAt(T0 + 7200, 10).kind, 'block', 'and nothing else admitted meanwhile');
+  b.observe(sample(T0 + 8100, { completed: 1, rtSumMs: 6000 }));
+  t.equal(b.state, BreakerState.CLOSED, 'a 6 s probe within the rule\'s 8 s closes it');
+  t.same(b.drainTransitions().map((x) => x.cause), ['retry', 'probe-ok']);
+
+  const lost = openBreaker({ grade: 1, count: 0.1, timeWindow: 2 }, { probeTimeoutMs: 5000 });
+  lost.verdictAt(T0 + 2000, 10);
+  lost.observe(sample(T0 + 2100, { passed: 1, concurrency: 1 }));
+  lost.observe(sample(T0 + 60_000, { concurrency: 0 })); // its entry expired (a filter that died)
+  t.equal(lost.state, BreakerState.OPEN, 'nothing in flight any more and no completion: the probe timed out');
+  t.same(lost.drainTransitions().map((x) => x.cause), ['retry', 'probe-timeout']);
+});
+
 t.test('completions seen while open do not close it or count later', async (t) => {
   const b = openBreaker({ grade: 2, count: 2, timeWindow: 1 });
   b.observe(sample(T0 + 500, { completed: 20, errors: 0 }));

@@ -152,6 +152,21 @@ t.test('reloading identical rules keeps state; a changed rule starts afresh; cha
   t.same(e.tick(T0 + 400, new Map()).verdicts, [], 'no rules, no verdicts');
 });
 
+t.test('a rule re-pushed with only its id or fields this project does not model changed keeps its state (Sentinel\'s rule equality)', async (t) => {
+  const e = new RuleEngine();
+  const base = { resource: 'R', grade: 2, count: 0, timeWindow: 10 };
+  e.setDegradeRules(degrade(base));
+  e.setFlowRules(flow({ resource: 'Q', count: 10, controlBehavior: 1, warmUpPeriodSec: 10 }));
+  e.tick(T0, new Map());
+  e.tick(T0 + 100, traffic({ R: { node: node({ completed: 5, errors: 1 }) } }));
+  t.equal(e.breakers()[0]!.state, 'OPEN');
+  t.same(e.setDegradeRules(degrade({ ...base, id: 3, gmtModified: 1_700_000_000_000 })), { changed: false });
+  t.same(e.setFlowRules(flow({ resource: 'Q', count: 10, controlBehavior: 1, warmUpPeriodSec: 10, id: 9, refResource: null })), { changed: false });
+  t.equal(e.breakers()[0]!.state, 'OPEN', 'the open breaker stays open');
+  t.same(e.setDegradeRules(degrade({ ...base, minRequestAmount: 6 })), { changed: true });
+  t.equal(e.breakers()[0]!.state, 'CLOSED', 'a field Sentinel compares changed: a new breaker');
+});
+
 t.test('slow-ratio breakers: the ingest is asked for rt > round(count) counts, and they drive the breaker', async (t) => {
   const e = new RuleEngine();
   e.setDegradeRules(degrade({ resource: 'R', grade: 0, count: 99.6, timeWindow: 1, slowRatioThreshold: 0.5 }, { resource: 'R', grade: 0, count: 20, timeWindow: 1 }, { resource: 'R', grade: 1, count: 0.5, timeWindow: 1 }, { resource: 'S', grade: 0, count: 7, timeWindow: 1 }));

@@ -116,6 +116,30 @@ t.test('flow rule values Sentinel accepts are accepted', async (t) => {
   t.equal(parseRules('flow', [{ resource: 'r', count: 1, limitApp: ' ' }]).rules[0]!.limitApp, 'default', 'blank limitApp → default');
 });
 
+t.test('a JSON null is an absent field: Sentinel\'s default (count and timeWindow stay required)', async (t) => {
+  const flowNulls = { grade: null, strategy: null, controlBehavior: null, warmUpPeriodSec: null, maxQueueingTimeMs: null };
+  const f = parseRules('flow', [{ resource: 'r', count: 10, ...flowNulls }]);
+  t.same(f.rejected, []);
+  t.same([f.rules[0]!.grade, f.rules[0]!.strategy, f.rules[0]!.controlBehavior, f.rules[0]!.warmUpPeriodSec, f.rules[0]!.maxQueueingTimeMs], [1, 0, 0, 10, 500]);
+  const d = parseRules('degrade', [{ resource: 'r', count: 10, timeWindow: 5, grade: null, minRequestAmount: null, statIntervalMs: null, slowRatioThreshold: null }]);
+  t.same(d.rejected, []);
+  t.same([d.rules[0]!.grade, d.rules[0]!.minRequestAmount, d.rules[0]!.statIntervalMs, d.rules[0]!.slowRatioThreshold], [0, 5, 1000, 1]);
+  t.equal(parseRules('flow', [{ resource: 'r', count: null }]).rejected[0]!.reason, 'count is required');
+  t.equal(parseRules('degrade', [{ resource: 'r', count: 1, timeWindow: null }]).rejected[0]!.code, 'E_RULE_TIME_WINDOW');
+});
+
+t.test('slowRatioThreshold is checked on slow-ratio rules only (as Sentinel); other grades keep any number', async (t) => {
+  for (const grade of [1, 2]) {
+    for (const v of [2, -1]) {
+      const { rules, rejected } = parseRules('degrade', [{ resource: 'r', grade, count: 1, timeWindow: 1, slowRatioThreshold: v }]);
+      t.same(rejected, [], `grade ${grade}, ${v}`);
+      t.equal(rules[0]!.slowRatioThreshold, v, 'kept as given');
+    }
+  }
+  t.equal(parseRules('degrade', [{ resource: 'r', grade: 1, count: 1, timeWindow: 1, slowRatioThreshold: 'x' }]).rejected[0]!.code, 'E_RULE_SLOW_RATIO', 'not a number: refused on any grade');
+  t.equal(parseRules('degrade', [{ resource: 'r', grade: 0, count: 1, timeWindow: 1, slowRatioThreshold: 2 }]).rejected[0]!.code, 'E_RULE_SLOW_RATIO');
+});
+
 const degradeCases: Array<[string, Record<string, unknown>, string]> = [
   ['grade 3', { grade: 3 }, 'E_RULE_GRADE'],
   ['count missing', { count: undefined }, 'E_RULE_COUNT'],
