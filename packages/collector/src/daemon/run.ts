@@ -280,7 +280,7 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
   const interval = setInterval(cycle, tickMs);
   controlTick();
   const controlInterval = setInterval(controlTick, controlTickMs);
-  const rulesWatcher: FSWatcher = watch(paths.rulesDir, { depth: 0, ignoreInitial: true, persistent: true });
+  const rulesWatcher: FSWatcher = watch(paths.rulesDir, { depth: 0, ignoreInitial: true, persistent: true, followSymlinks: false });
   rulesWatcher.on('add', reloadRules).on('change', reloadRules).on('unlink', reloadRules);
   rulesWatcher.on('error', (err) => log.warn({ code: 'E_WATCH', err: String((err as Error).message ?? err) }, 'rules watcher error; rule files are still looked at every second'));
   // A segment that changes is read at once, from the watcher's event (what was appended is in the

@@ -19,6 +19,7 @@ import { join } from 'node:path';
 import { compareMetricFiles, decodeIndex, decodeIndexRecord, encodeIndexRecord, INDEX_RECORD_BYTES, indexPathOf, listMetricFiles, metricFileName, metricLogBaseName, parseMetricFileName, type MetricFile } from './layout.js';
 import { formatDate, formatFatLine } from './line.js';
 import { readUpTo } from './read-range.js';
+import { assertOwnDirectory } from '../pin/safe-write.js';
 import type { SecondLine } from '../stats/types.js';
 
 /** 'a' and 'a+' that never follow a link at the file's name (ELOOP instead). */
@@ -94,6 +95,9 @@ export class MetricLogWriter {
    * file. Returns what was cut back, for the log.
    */
   open(position: MetricLogPosition | null | undefined): { removedFiles: string[]; truncatedBytes: number } {
+    // Never through a link: a metrics directory replaced by one (by whoever can write collector/)
+    // would have the collector create, truncate and remove files elsewhere (E_UNSAFE_PATH).
+    assertOwnDirectory(this.dir);
     const files = listMetricFiles(this.dir, this.base);
     const removedFiles: string[] = [];
     let truncatedBytes = 0;
@@ -242,6 +246,7 @@ export class MetricLogWriter {
     this.fd = -1;
     this.idxFd = -1;
     this.file = null;
+    assertOwnDirectory(this.dir);
     const files = listMetricFiles(this.dir, this.base);
     const sameDay = files.filter((f) => f.date === date);
     const roll = sameDay.length === 0 ? 0 : sameDay.at(-1)!.roll + 1;

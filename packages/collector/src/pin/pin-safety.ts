@@ -1,8 +1,8 @@
 // Owns the collector's start-up check of a pin's ownership and modes: the pin directory and its
-// `log/`, `rules/` and `collector/` must be owned by the collector's user (so root runs only on
+// `log/`, `rules/`, `collector/` and `collector/metrics/` must be owned by the collector's user (so root runs only on
 // a pin owned by root) and must not be writable by group or others; the sub-directories must be
 // real directories, not links. A group-readable pin (0750) is fine. `--allow-shared-pin` turns
-// the mode and owner rules off, except that the pin directory itself and `collector/`, where the
+// the mode and owner rules off, except that the pin directory itself, `collector/` and its `metrics/`, where the
 // collector writes (the resource map; its own files), must still be its user's (its writes refuse
 // a foreign directory), and links are still refused. Failures are E_PIN_UNSAFE with the command
 // that fixes them.
@@ -54,11 +54,11 @@ function checkOne(dir: string, st: Stats, allowShared: boolean, writtenHere?: st
 export function checkPinSafety(paths: PinPaths, options: { allowShared?: boolean } = {}): void {
   const allowShared = options.allowShared === true;
   checkOne(paths.pinDir, statSync(paths.pinDir), allowShared, 'the resource map');
-  for (const dir of [paths.logDir, paths.rulesDir, paths.collectorDir]) {
+  for (const dir of [paths.logDir, paths.rulesDir, paths.collectorDir, paths.metricDir]) {
     const st = lstatSync(dir);
     if (st.isSymbolicLink() || !st.isDirectory()) {
       throw new PinUnsafeError(`${dir} is ${st.isSymbolicLink() ? 'a symbolic link' : 'not a directory'}; the collector uses only real directories inside the pin. Replace it with a directory (\`mkdir -m 700 ${dir}\`).`);
     }
-    checkOne(dir, st, allowShared, dir === paths.collectorDir ? 'its checkpoint, lock and metric log' : undefined);
+    checkOne(dir, st, allowShared, dir === paths.collectorDir ? 'its checkpoint, lock and metric log' : dir === paths.metricDir ? 'its metric log' : undefined);
   }
 }

@@ -1,5 +1,7 @@
 // Owns the rule sources in the pin: `<pin>/rules/flow.json` and `<pin>/rules/degrade.json`
-// (Sentinel JSON arrays). `reload()` reads a file only when its size or mtime changed; a file that
+// (Sentinel JSON arrays). `reload()` reads a file only when its size or mtime changed, and only a
+// regular file of its own, never through a link (rule-file-read.ts: E_RULES_NOT_FILE,
+// E_RULES_TOO_LARGE, E_RULES_READ, each keeping the set in force); a file that
 // parses keeps its valid rules and reports each invalid rule alone (index, code, reason), even when
 // that leaves none (as Sentinel: the set in force is replaced; the status says how many were in
 // force before, see droppedBefore); a file that is not JSON (or not an array, or holds more than
@@ -10,9 +12,9 @@
 // what `reload` returns). The status keeps the first MAX_REPORTED_REJECTIONS rejections (index,
 // code, reason; not the rule as given, which may be large) and the count of all of them.
 
-import { statSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileSafely } from '../pin/safe-write.js';
+import { readRuleFile, RuleFileReadError, ruleFileStamp } from './rule-file-read.js';
 import { MAX_REPORTED_REJECTIONS, parseRules, RULE_TYPES, RuleSetError, serializeRules, type ParsedRules, type RejectedRule, type RuleOf, type RuleType } from './rule-set.js';
 
 /** A rule refused alone, as the status keeps it: without the rule as given. */
@@ -80,21 +82,16 @@ export class RuleFiles {
     const changes: RuleChange[] = [];
     for (const type of RULE_TYPES) {
       const path = this.pathOf(type);
-      let stamp: string;
-      try {
-        const st = statSync(path);
-        stamp = `${st.size}:${st.mtimeMs}:${st.ino}`;
-      } catch {
-        stamp = 'missing';
-      }
+      const stamp = ruleFileStamp(path);
       if (this.seen.get(type) === stamp) continue;
       this.seen.set(type, stamp);
       let text: string | null = null;
       if (stamp !== 'missing') {
         try {
-          text = readFileSync(path, 'utf8');
+          text = readRuleFile(path);
         } catch (err) {
-          changes.push({ type, status: this.failed(type, 'E_RULES_READ', (err as Error).message, nowMs) });
+          if (!(err instanceof RuleFileReadError)) throw err;
+          changes.push({ type, status: this.failed(type, err.code, err.message, nowMs) });
           continue;
         }
       }
@@ -128,12 +125,9 @@ export class RuleFiles {
       throw new RuleSetError('E_RULES_WRITE', `cannot write ${path}: ${(err as Error).message}`);
     }
     const status = this.loaded(type, parsed, nowMs);
-    try {
-      const st = statSync(path);
-      this.seen.set(type, `${st.size}:${st.mtimeMs}:${st.ino}`);
-    } catch {
-      this.seen.delete(type);
-    }
+    const stamp = ruleFileStamp(path);
+    if (stamp === 'missing') this.seen.delete(type);
+    else this.seen.set(type, stamp);
     return status;
   }
 

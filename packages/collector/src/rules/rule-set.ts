@@ -73,7 +73,7 @@ export function parseRules<T extends RuleType>(type: T, json: unknown): ParsedRu
     try {
       value = JSON.parse(json);
     } catch (e) {
-      throw new RuleSetError('E_RULES_JSON', `rules are not valid JSON: ${(e as Error).message}`);
+      throw new RuleSetError('E_RULES_JSON', `rules are not valid JSON: ${withoutQuotedText((e as Error).message)}`);
     }
   }
   if (!Array.isArray(value)) throw new RuleSetError('E_RULES_NOT_ARRAY', 'rules must be a JSON array of rule objects');
@@ -91,6 +91,14 @@ export function parseRules<T extends RuleType>(type: T, json: unknown): ParsedRu
     }
   });
   return { rules, rejected };
+}
+
+/**
+ * A JSON.parse message without the bytes it quotes (`Unexpected token 'r', "root:x:0:0"... is not
+ * valid JSON`): a refused file's reason is served by /api/v1/health to anyone who can connect.
+ */
+function withoutQuotedText(message: string): string {
+  return message.replace(/^Unexpected token [\s\S]*? is not valid JSON$/, 'Unexpected token').replace(/^"[\s\S]*" is not valid JSON$/, 'not valid JSON');
 }
 
 /** The rules as Sentinel's JSON array text. */

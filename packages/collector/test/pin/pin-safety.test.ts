@@ -2,11 +2,14 @@
 // command that fixes it), accepts a group-readable 0750 pin and, with --allow-shared-pin, a
 // shared one; a symlink in log/ pointing out of the pin is not read.
 import t from 'tap';
-import { chmodSync, chownSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, chownSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { encodeFrames, RecordKind, segmentName, type FlowEvent } from '@sentinel-wasi/protocol';
 import { runDaemon } from '../../src/daemon/run.js';
+import { loadOrCreateToken } from '../../src/daemon/token.js';
+import { MetricLogWriter } from '../../src/metriclog/writer.js';
 import { ensurePin } from '../../src/pin/pin.js';
 import { runCli } from '../cli/run-cli.js';
 
@@ -45,6 +48,40 @@ t.test('a sub-directory that is a symlink is refused even with --allow-shared-pi
   const r = await runCli('collector', '--pin', pin, '--port', '0', '--allow-shared-pin');
   t.equal(r.code, 1);
   t.match(r.stderr, `${join(pin, 'rules')} is a symbolic link`);
+});
+
+t.test('collector/metrics replaced by a link is refused at start, and the metric log never writes through one', async (t) => {
+  const root = t.testdir({ elsewhere: {} });
+  const pin = join(root, 'pin');
+  const { paths } = ensurePin(pin, 'app');
+  rmSync(paths.metricDir, { recursive: true });
+  symlinkSync(join(root, 'elsewhere'), paths.metricDir);
+  const r = await runCli('collector', '--pin', pin, '--port', '0', '--allow-shared-pin');
+  t.equal(r.code, 1);
+  t.match(r.stderr, `${paths.metricDir} is a symbolic link`);
+  const writer = new MetricLogWriter({ dir: paths.metricDir, app: 'app', utcOffsetMinutes: 0 });
+  t.throws(() => writer.open(undefined), { code: 'E_UNSAFE_PATH' });
+  t.same(readdirSync(join(root, 'elsewhere')), [], 'nothing written outside the pin');
+});
+
+t.test('the token file: a file others can read, another user\'s, a FIFO or a link stops the start (E_TOKEN_UNSAFE); a new one is 0600', async (t) => {
+  const dir = t.testdir();
+  const path = join(dir, 'token');
+  const made = loadOrCreateToken(dir);
+  t.match(made, /^[0-9a-f]{64}$/);
+  t.equal(statSync(path).mode & 0o777, 0o600);
+  t.equal(loadOrCreateToken(dir), made, 'read back');
+  const cases: Array<[string, () => void, RegExp]> = [
+    ['mode 0644', () => (writeFileSync(path, 'abc\n'), chmodSync(path, 0o644)), /can be read or written by others \(mode 0644\).*`chmod 600 /],
+    ['a FIFO', () => execFileSync('mkfifo', [path]), /is not a regular file: delete it/],
+    ['a link', () => symlinkSync('/etc/hostname', path), /is a symbolic link/],
+  ];
+  if (process.geteuid!() === 0) cases.push(['another user\'s', () => (writeFileSync(path, 'abc\n', { mode: 0o600 }), chownSync(path, 4321, 4321)), /is owned by uid 4321, not by this user \(uid 0\).*`chown 0 /]);
+  for (const [name, make, message] of cases) {
+    rmSync(path, { force: true });
+    make();
+    t.throws(() => loadOrCreateToken(dir), { code: 'E_TOKEN_UNSAFE', message }, name);
+  }
 });
 
 t.test('a pin owned by another user is refused (root runs only on a root-owned pin)', { skip: process.geteuid!() !== 0 && 'needs root to chown' }, async (t) => {
