@@ -194,7 +194,9 @@ export function ensureWasmtimeVenv() {
     try {
       mkdirSync(LOCK_DIR);
       break;
-    } catch {
+    } catch (err) {
+      // Only a lock another process holds is waited for: a directory this user cannot write is not one.
+      if (err.code !== 'EEXIST') throw new Error(`cannot make the wasmtime venv in ${dirname(VENV_DIR)}: ${err.message}\n${HOW_TO_GET_WASMTIME}`);
       const lock = statSync(LOCK_DIR, { throwIfNoEntry: false });
       if (lock !== undefined && Date.now() - lock.mtimeMs > STALE_LOCK_MS) rmSync(LOCK_DIR, { recursive: true, force: true });
       else sleepMs(200);

@@ -9,7 +9,7 @@
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import t from 'tap';
-import { REPO_ROOT, exampleComponent, runProcess, tempDir, tempPin } from '../helpers/repo.js';
+import { REPO_ROOT, UNPRIVILEGED, exampleComponent, runProcess, tempDir, tempPin } from '../helpers/repo.js';
 import { scanPin } from '../helpers/segments.js';
 import { sdkCommandFilter } from '../helpers/sdk-filter.js';
 import { ensureWasmtimeVenv, WASMTIME_RUNNER } from '../../scripts/wasmtime-run.js';
@@ -85,6 +85,18 @@ t.test('no --pin: refused as sentinel-wasi run refuses it (E_USAGE, exit 2), bef
     { code: 0, stdout: '', stderr: 'replay: 1 lines, 1 records, 0 bad lines, 0 frames written, 1 records dropped\n' },
     'the filter finds no /pin and counts its drop',
   );
+});
+
+t.test('a user who can neither use the venv nor make one is told so at once (never a wait for a lock that is not there)', { skip: UNPRIVILEGED.uid === undefined && 'needs root to run as nobody' }, async (t) => {
+  // As nobody the checkout's .cache is not writable; the venv's python may not be runnable either
+  // (a python under /root): then the script must say it cannot make the venv, not spin on its lock.
+  const r = await runProcess('env', ['-u', 'NODE_OPTIONS', process.execPath, SCRIPT, '--no-pin', replay], { ...UNPRIVILEGED });
+  if (r.code === 0) t.pass('this machine lets nobody run the venv: it ran');
+  else {
+    t.equal(r.code, 2, r.stderr);
+    t.match(r.stderr, /^wasmtime-run: cannot make the wasmtime venv in .*\.cache: EACCES: permission denied, mkdir '.*wasmtime-venv\.lock'\n/);
+    t.match(r.stderr, /needs the `wasmtime` CLI on PATH, or its Python embedding/);
+  }
 });
 
 t.test('a pin that is not a pin is refused before Python starts, as sentinel-wasi run refuses it; nothing is written', async (t) => {

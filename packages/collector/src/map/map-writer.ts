@@ -13,8 +13,8 @@
 // still resolvable in its epoch. A failed write (creating the map, the id file, a slot) is counted
 // (mapWriteErrors) and reported to the problem sink (E_MAP_WRITE, with the file and the OS error),
 // so the daemon logs it and /api/v1/health lists it: without the map, filters fail open. A map
-// removed or replaced while the collector runs (checked at most once a second: the open file is no
-// longer the one at `<pin>/map`) is made again with a new epoch, reported as E_MAP_LOST: the
+// removed, replaced or with its header overwritten while the collector runs (checked at most once a
+// second: the open file is no longer the one at `<pin>/map`, or its header is not the one written) is made again with a new epoch, reported as E_MAP_LOST: the
 // verdicts and the counted resources' slots are written into it at once, and the lost epoch's ids
 // stay resolvable as the previous epoch's.
 
@@ -218,7 +218,8 @@ export class MapWriter {
   publish(nowMs: number, verdicts: ReadonlyArray<{ key: string; verdict: Verdict }>): void {
     if (this.fd !== null && !(nowMs - this.lostCheckedAtMs < LOST_CHECK_MS)) {
       this.lostCheckedAtMs = nowMs;
-      if (this.mapLost()) this.recreateLost(nowMs);
+      const why = this.mapLost();
+      if (why !== null) this.recreateLost(nowMs, why);
     }
     if (this.fd === null && this.createRetryAtMs !== null && nowMs >= this.createRetryAtMs) this.create(nowMs);
     if (this.fd === null) return;
@@ -349,25 +350,35 @@ export class MapWriter {
   /** When publish() last checked that the map is still there. */
   private lostCheckedAtMs = -Infinity;
 
-  /** True when the open map is no longer `<pin>/map` (removed, or another file put there); false when it cannot tell. */
-  private mapLost(): boolean {
+  /**
+   * Why the open map is lost: no longer `<pin>/map` (removed, or another file put there), or its
+   * header overwritten in place (filters then read no map and fail open, and the slots written
+   * after it would never be read); null when it is intact or the check cannot tell.
+   */
+  private mapLost(): string | null {
     let open;
     try {
       open = fstatSync(this.fd!);
     } catch {
-      return false;
+      return null;
     }
-    if (open.nlink === 0) return true;
     try {
       const there = lstatSync(this.path);
-      return there.ino !== open.ino || there.dev !== open.dev;
+      if (there.ino !== open.ino || there.dev !== open.dev) return 'was replaced';
     } catch (err) {
-      return (err as NodeJS.ErrnoException).code === 'ENOENT';
+      return (err as NodeJS.ErrnoException).code === 'ENOENT' || open.nlink === 0 ? 'was removed' : null;
     }
+    const header = Buffer.alloc(MAP_HEADER_BYTES);
+    try {
+      if (readSync(this.fd!, header, 0, MAP_HEADER_BYTES, 0) !== MAP_HEADER_BYTES) return 'was cut short';
+    } catch {
+      return null;
+    }
+    return header.equals(encodeMapHeader({ slotCount: this.table.slotCount, epoch: this.epoch })) ? null : 'had its header overwritten';
   }
 
   /** Makes the map again (new epoch) after it was lost; the keys with a verdict and the counted resources are placed at this publish. */
-  private recreateLost(nowMs: number): void {
+  private recreateLost(nowMs: number, why: string): void {
     const lostEpoch = this.epoch;
     const counted = [...this.counted];
     closeSync(this.fd!);
@@ -377,7 +388,7 @@ export class MapWriter {
     this.createNew(nowMs);
     this.pending.push(...counted);
     const made = this.fd === null ? 'it is made again once it can be written (E_MAP_WRITE)' : `a new map is made (epoch ${this.epoch}; the ids of epoch ${lostEpoch} stay resolvable)`;
-    this.options.problems?.problem({ atMs: nowMs, code: MAP_LOST, message: `the resource map ${this.path} was removed or replaced while the collector ran (filters failed open meanwhile): ${made}` });
+    this.options.problems?.problem({ atMs: nowMs, code: MAP_LOST, message: `the resource map ${this.path} ${why} while the collector ran (filters failed open meanwhile): ${made}` });
   }
   /** When creating the map failed: when to try again (null: no failure pending). */
   private createRetryAtMs: number | null = null;

@@ -1,10 +1,10 @@
-// A resource map removed or replaced while the collector runs: the writer kept writing into the
+// A resource map removed, replaced or overwritten in place while the collector runs: the writer kept writing into the
 // open file nobody else could see (filters failed open, and nothing said so). It now notices within
 // a second (E_MAP_LOST), makes the map again with a new epoch, writes the verdicts and the counted
 // resources' PASS slots into it at that publish, and keeps the lost epoch's ids resolvable.
 
 import t from 'tap';
-import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { VerdictKind } from '@sentinel-wasi/protocol/encode';
 import { MapWriter } from '../../src/map/map-writer.js';
@@ -18,7 +18,7 @@ const read = readVerdict;
 
 const verdicts = [{ key: 'POST /pay', verdict: { kind: 'block' as const, untilMs: T0 + 60_000 } }];
 
-for (const how of ['removed', 'replaced by another file'] as const) {
+for (const how of ['removed', 'replaced by another file', 'overwritten in place'] as const) {
   t.test(`a map ${how} while running is made again within a second, with a new epoch, and reported once`, async (t) => {
     const dirs = pinDir(t);
     const health = new HealthLog();
@@ -34,7 +34,11 @@ for (const how of ['removed', 'replaced by another file'] as const) {
 
     const map = join(dirs.pinDir, 'map');
     if (how === 'removed') rmSync(map);
-    else {
+    else if (how === 'overwritten in place') {
+      const fd = openSync(map, 'r+');
+      writeSync(fd, Buffer.alloc(32, 'X'), 0, 32, 0); // the header, as `dd conv=notrunc` would
+      closeSync(fd);
+    } else {
       writeFileSync(join(dirs.pinDir, 'other'), 'not a map');
       renameSync(join(dirs.pinDir, 'other'), map);
     }
@@ -50,7 +54,7 @@ for (const how of ['removed', 'replaced by another file'] as const) {
     t.equal(w.resolveId(firstEpoch, countedId), 'GET /counted', "the lost epoch's ids still resolve");
     t.equal(w.resolveId(w.epoch, counted.resourceId), 'GET /counted');
     t.same(health.problems.map((p) => [p.atMs, p.code, p.message]), [
-      [T0 + 1000, 'E_MAP_LOST', `the resource map ${map} was removed or replaced while the collector ran (filters failed open meanwhile): a new map is made (epoch ${w.epoch}; the ids of epoch ${firstEpoch} stay resolvable)`],
+      [T0 + 1000, 'E_MAP_LOST', `the resource map ${map} ${{ removed: 'was removed', 'replaced by another file': 'was replaced', 'overwritten in place': 'had its header overwritten' }[how]} while the collector ran (filters failed open meanwhile): a new map is made (epoch ${w.epoch}; the ids of epoch ${firstEpoch} stay resolvable)`],
     ]);
     // And from then on, nothing more to say.
     w.publish(T0 + 2000, verdicts);
