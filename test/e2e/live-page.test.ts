@@ -77,6 +77,9 @@ t.test('the live page shows what the replayed traffic recorded', { skip: hasChro
   );
 
   const hostile = '<img src=x onerror="document.title=\'pwned\'">';
+  // Shown as 'GET /orders' if the page let its right-to-left override act.
+  const spoof = 'GET /\u202esredro';
+  const shown = (name: string): string => name.replace(/\u202e/g, '\\u202e');
   // Three seconds a little ahead, so that usually nothing is late (starting the replay takes a few
   // seconds on a busy machine; a late record would still land in its own second).
   const s0 = Math.floor(Date.now() / 1000) + 6;
@@ -88,6 +91,7 @@ t.test('the live page shows what the replayed traffic recorded', { skip: hasChro
     `${at(1, 100)}\tGET /orders\t10\tok`,
     `${at(1, 200)}\t订单/创建\t5\tblock`,
     `${at(1, 300)}\t订单/创建\t5\tblock`,
+    `${at(1, 400)}\t${spoof}\t3\tok`,
     `${at(2, 100)}\tGET /orders\t8\tok`,
     `${at(2, 200)}\tGET /orders\t8\tok`,
     `${at(2, 300)}\tGET /orders\t9\terror`,
@@ -99,6 +103,7 @@ t.test('the live page shows what the replayed traffic recorded', { skip: hasChro
     'GET /orders': [[2, 0, 1], [1, 0, 0], [3, 0, 1]],
     [hostile]: [[1, 0, 0], [0, 0, 0], [0, 0, 0]],
     '订单/创建': [[0, 0, 0], [0, 2, 0], [0, 1, 0]],
+    [spoof]: [[0, 0, 0], [1, 0, 0], [0, 0, 0]],
   };
   const replayStartMs = Date.now();
   const replay = await runProcess(process.execPath, [CLI_BIN, 'run', exampleComponent('replay'), '--pin', pin], { stdin: traffic });
@@ -107,7 +112,7 @@ t.test('the live page shows what the replayed traffic recorded', { skip: hasChro
 
   await waitFor('the records to be counted', async () => {
     const health = (await (await fetch(`${url}/api/v1/health`)).json()) as { counters: { recordsCounted: number } };
-    return health.counters.recordsCounted === 10 ? true : undefined;
+    return health.counters.recordsCounted === 11 ? true : undefined;
   });
   await waitFor('the three seconds to be sealed', async () => {
     const series = (await (await fetch(`${url}/api/v1/series?seconds=5`)).json()) as { endSec: number };
@@ -116,15 +121,17 @@ t.test('the live page shows what the replayed traffic recorded', { skip: hasChro
   // the live window still holds the minute's figures
   const dom = dumpDom(`${url}/`, await tempDir(t, 'chromium'));
   t.match(dom, /<title>sentinel-wasi · shop<\/title>/, 'the title names the app and was not rewritten by the hostile name');
-  t.match(dom, /<div id="status" class="">3 resources · updated /);
-  t.match(dom, /records counted 10 · rejected 0 · late \d+ · frames skipped 0 · writer drops 0/);
+  t.match(dom, /<div id="status" class="">4 resources · updated /);
+  t.match(dom, /records counted 11 · rejected 0 · late \d+ · frames skipped 0 · writer drops 0/);
   t.notMatch(dom, /<img/, 'the hostile resource name is text, not an element');
   // columns: resource, pass/s, block/s, success/s, exception/s, avg RT, concurrency, 1m pass, 1m block, 1m exception
   const rows = new Map(tableRows(dom).map((cells) => [cells[0]!, cells.slice(6)]));
   t.same(rows.get('GET /orders'), ['0', '6', '0', '2'], 'GET /orders: 6 passed in the minute, 2 of them exceptions');
   t.same(rows.get('订单/创建'), ['0', '0', '3', '0'], 'the CJK resource: 3 blocked');
   t.same(rows.get(hostile), ['0', '1', '0', '0'], 'the hostile name is shown as its text');
-  t.equal(rows.size, 3);
+  t.same(rows.get('GET /\\u202esredro'), ['0', '1', '0', '0'], 'a right-to-left override is shown as its escape');
+t.notMatch(dom, /\u202e/, 'no bidi override reaches the page');
+  t.equal(rows.size, 4);
 
   // The charts: uPlot drew a canvas per chart, its legend names the fed resources, and what it
   // plotted (uPlot's own data, kept in data-plotted) is the replayed counts, second by second.
@@ -137,7 +144,7 @@ t.test('the live page shows what the replayed traffic recorded', { skip: hasChro
     charts.set(m[1]!, JSON.parse(decode(m[2]!)));
     // uPlot's legend (not live: without the x series): one entry per resource.
     const legend = [...m[3]!.matchAll(/<div class="u-label">([\s\S]*?)<\/div>/g)].map((l) => decode(l[1]!));
-    t.same(legend.slice().sort(), Object.keys(fed).sort(), `chart ${m[1]}: the legend names the fed resources (as text)`);
+    t.same(legend.slice().sort(), Object.keys(fed).map(shown).sort(), `chart ${m[1]}: the legend names the fed resources (as text, the override escaped)`);
   }
   t.same([...charts.keys()], ['pass', 'block', 'exception', 'rt']);
   for (const [chart, field] of [['pass', 0], ['block', 1], ['exception', 2]] as const) {
@@ -145,7 +152,7 @@ t.test('the live page shows what the replayed traffic recorded', { skip: hasChro
     const xs = c.data[0]!;
     t.equal(xs.length, 300, `${chart}: 300 seconds`);
     for (const [resource, perSecond] of Object.entries(fed)) {
-      const ys = c.data[1 + c.series.indexOf(resource)]!;
+      const ys = c.data[1 + c.series.indexOf(shown(resource))]!;
       const plotted = perSecond.map((_, k) => ys[xs.indexOf(s0 + k)]);
       t.same(plotted, perSecond.map((v) => v[field]), `${chart} of ${JSON.stringify(resource)} in the fed seconds`);
       const elsewhere = ys.reduce<number>((sum, v, i) => sum + (xs[i]! >= s0 && xs[i]! <= s0 + 2 ? 0 : (v ?? 0)), 0);

@@ -5,7 +5,8 @@
 // (/assets/uplot.min.js, .css). Nothing is loaded from elsewhere, and no inline script or style
 // runs but the page's own: the CSP (LIVE_PAGE_CSP) is `default-src 'self'`, with the sha256 of the
 // page's one inline <script> and one <style> added to script-src and style-src ('unsafe-inline' is
-// not needed). Resource names are inserted with textContent only (uPlot's legend does the same).
+// not needed). Resource names are inserted with textContent only (uPlot's legend does the same),
+// with control characters and bidi controls shown as escapes (shown()).
 // Each chart keeps what it plotted, as uPlot holds it, in `data-plotted` (JSON) for tests and tools.
 
 import { createHash } from 'node:crypto';
@@ -83,6 +84,9 @@ export function livePageHtml(app: string): string {
   const filter = document.getElementById('filter');
   let last = [];
   const fmt = (v) => (Number.isInteger(v) ? String(v) : v.toFixed(1));
+  // A name as shown: control characters and the bidi marks, embeddings, overrides and isolates as
+  // escapes (\\u202e), so that no name can reorder what the page shows and pass for another.
+  const shown = (name) => name.replace(/[\\u0000-\\u001f\\u007f-\\u009f\\u061c\\u200e\\u200f\\u202a-\\u202e\\u2066-\\u2069]/g, (ch) => '\\\\u' + ch.charCodeAt(0).toString(16).padStart(4, '0'));
   function cell(tr, text, cls) {
     const td = document.createElement('td');
     td.textContent = text;
@@ -96,7 +100,7 @@ export function livePageHtml(app: string): string {
     for (const n of list) {
       const tr = document.createElement('tr');
       if (n.second.totalQps === 0 && n.concurrency === 0) tr.className = 'idle';
-      cell(tr, n.resource);
+      cell(tr, shown(n.resource));
       cell(tr, fmt(n.second.passQps));
       cell(tr, fmt(n.second.blockQps), n.second.blockQps > 0 ? 'block' : '');
       cell(tr, fmt(n.second.successQps));
@@ -184,7 +188,7 @@ export function livePageHtml(app: string): string {
           legend: { live: false },
           // Avg RT has no value in a second without completions: its points are drawn, so that a
           // second between two empty ones still shows.
-          series: [{}, ...names.map((n, k) => ({ label: n, stroke: COLORS[k % COLORS.length], width: 1.5, spanGaps: field !== 'avgRtMs', ...(field === 'avgRtMs' ? { points: { show: true, size: 4 } } : {}) }))],
+          series: [{}, ...names.map((n, k) => ({ label: shown(n), stroke: COLORS[k % COLORS.length], width: 1.5, spanGaps: field !== 'avgRtMs', ...(field === 'avgRtMs' ? { points: { show: true, size: 4 } } : {}) }))],
           axes: [{}, { size: 48 }],
         };
         p = { names, plot: new uPlot(opts, data, fig) };

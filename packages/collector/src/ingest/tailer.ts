@@ -517,7 +517,7 @@ export class Tailer {
     this.segments.delete(seg.name);
     if (seg.done) return;
     this.health.count('segmentsMissing');
-    this.health.problem({ atMs: nowMs, code: 'E_SEGMENT_VANISHED', message: `removed by someone else at offset ${seg.offsetBytes} of ${seg.sizeBytes}`, segment: seg.name });
+    this.health.problem({ atMs: nowMs, code: 'E_SEGMENT_VANISHED', message: `removed by someone else after ${seg.offsetBytes} of its ${seg.sizeBytes} bytes were read (as last seen): what was left, and what a writer appends to it from now on, is not counted`, segment: seg.name });
   }
 
   private readError(seg: SegmentState, err: unknown, nowMs: number): void {

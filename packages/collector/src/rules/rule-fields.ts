@@ -4,6 +4,8 @@
 // this project does not model are kept verbatim (in `extra`) so that a rule set re-serialises to
 // what was given, plus the defaults Sentinel fills in.
 
+import { MAX_NAME_BYTES } from '@sentinel-wasi/protocol';
+
 /** Why one rule of a set was refused. */
 export interface RuleRejection {
   code: string;
@@ -32,6 +34,9 @@ export function optionalId(v: unknown): number | undefined {
 
 export function resourceName(v: unknown): string {
   if (typeof v !== 'string' || v.trim() === '') throw new FieldError('E_RULE_RESOURCE', `resource must be a non-blank string, got ${show(v)}`);
+  // A longer name is no resource's: filters refuse names over MAX_NAME_BYTES (the rule would never apply).
+  const bytes = Buffer.byteLength(v, 'utf8');
+  if (bytes > MAX_NAME_BYTES) throw new FieldError('E_RULE_RESOURCE', `resource must be at most ${MAX_NAME_BYTES} UTF-8 bytes (the longest name a filter records), got ${bytes}`);
   return v;
 }
 

@@ -81,7 +81,7 @@ t.test('rule files: too many entries, every rule rejected, rejections bounded in
 
   // 3. 2048 entries that are not rules (one a large object): 20 lines one by one, then one line; health keeps 20.
   const entries: unknown[] = Array.from({ length: 2048 }, () => 1);
-  entries[5] = { resource: 'x'.repeat(100_000), count: -1, timeWindow: 1 };
+  entries[5] = { resource: 'big', count: -1, timeWindow: 1, note: 'x'.repeat(100_000) };
   mark = d.lines.length;
   d.replace(JSON.stringify(entries));
   const more = await d.logged('degrade rules: ', mark);

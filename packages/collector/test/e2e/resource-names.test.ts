@@ -27,6 +27,7 @@ t.test('the exact bytes of a metric-log line for hostile names', async (t) => {
   t.equal(parseFatLine('1796021115000|2026-11-30 06:45:15|a\x1bb\r|1|0|1|0|5|0|0|0')!.resource, 'a_b_');
   t.equal(terminalSafe(ESCAPES), 'red\\x1b[31m\\x1b]0;title\\x07\\x9b2J|x\\r'.replace('\\r', '\\x0d'));
   t.equal(terminalSafe('名前 \u202eevil'), '名前 \\u202eevil');
+  t.equal(terminalSafe('\u200fadmin\u200e \u061c\u2067x\u2069'), '\\u200fadmin\\u200e \\u061c\\u2067x\\u2069', 'the bidi marks and isolates too');
 });
 
 const CLI = fileURLToPath(new URL('../cli/fixtures/cli.ts', import.meta.url));

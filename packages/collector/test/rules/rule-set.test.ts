@@ -116,6 +116,13 @@ t.test('flow rule values Sentinel accepts are accepted', async (t) => {
   t.equal(parseRules('flow', [{ resource: 'r', count: 1, limitApp: ' ' }]).rules[0]!.limitApp, 'default', 'blank limitApp → default');
 });
 
+t.test('a resource name longer than a filter can record (1024 UTF-8 bytes) is refused; 1024 bytes are accepted', async (t) => {
+  t.equal(parseRules('flow', [{ resource: 'é'.repeat(512), count: 1 }]).rules.length, 1, '1024 bytes');
+  const long = parseRules('flow', [{ resource: 'é'.repeat(512) + 'x', count: 1 }]).rejected[0]!;
+  t.same([long.code, long.reason], ['E_RULE_RESOURCE', 'resource must be at most 1024 UTF-8 bytes (the longest name a filter records), got 1025']);
+  t.equal(parseRules('degrade', [{ resource: 'x'.repeat(300_000), count: 1, timeWindow: 1 }]).rejected[0]!.code, 'E_RULE_RESOURCE');
+});
+
 t.test('a JSON null is an absent field: Sentinel\'s default (count and timeWindow stay required)', async (t) => {
   const flowNulls = { grade: null, strategy: null, controlBehavior: null, warmUpPeriodSec: null, maxQueueingTimeMs: null };
   const f = parseRules('flow', [{ resource: 'r', count: 10, ...flowNulls }]);
