@@ -7,11 +7,19 @@
 // shim makes it a round trip to its I/O worker and an asynchronous read there: the filter reads
 // the resource map on every decision). Around the shim's other calls it adds three things: a
 // read-only pin (every write, create or change refused, like wasmtime's read-only preopen), a
-// report of every failed write so the host can count them, and errors the guest can catch: every
+// report of every failed write so the host can count them, the filter's view of a pin (below), and
+// errors the guest can catch: every
 // failure a descriptor reports is a wasi:filesystem error code, never a Node Error (jco's bindings
 // rethrow an Error as a trap, which no guest can catch). An open that could block the host's thread
 // is refused before anything opens it: a FIFO (and, for a read-only open, a socket or a device) is
 // `unsupported`. A read of a directory is `bad-descriptor`, as wasmtime answers it.
+//
+// The filter's view of a pin (`filterView`): a filter needs the pin's `PIN` and `map` (read) and
+// its `log/` (made, and segments created and appended to); it has no business with `collector/`
+// (the HTTP token, the checkpoint, the metric log) or `rules/`. Under that view any other path is
+// `access` to read and `not-permitted` to change, and nothing anywhere is truncated, written at a
+// position, linked, renamed, removed or re-timed (`not-permitted`): a filter's code, trusted or
+// not, cannot read the token, rewrite the rules, damage other writers' segments or plant links.
 
 import { closeSync, constants, existsSync, fstatSync, openSync, readSync, writeSync } from 'node:fs';
 import { posix } from 'node:path';
@@ -183,8 +191,25 @@ function refuseBlockingOpen(dir: ShimDescriptor, pathFlags: unknown, path: strin
 export interface PinPolicy {
   /** No create, write or change anywhere under the preopens (as wasmtime's read-only --dir). */
   readOnly: boolean;
+  /** Only what a filter needs of a pin: PIN and map read, log/ made and appended to (see the header). */
+  filterView: boolean;
   /** Told the error code of every failed write, create or change ('exist' is not a failure). */
   onWriteFailure(code: string): void;
+}
+
+/** What a filter may read under a pin (the view's top-level names; '.' is the pin itself). */
+const FILTER_READABLE: ReadonlySet<string> = new Set(['.', 'PIN', 'map', 'log']);
+/** The pin's directory where a filter writes. */
+const FILTER_LOG_DIR = 'log';
+
+/** `path` under the descriptor at `hostPath` as a path under the preopen `root` ('.' for the root; '..' first: outside). */
+function pinRelative(root: string, hostPath: string, path: string): string {
+  return posix.normalize(posix.join(posix.relative(root, hostPath) || '.', path));
+}
+
+/** The top-level name a path under the pin starts with. */
+function topName(rel: string): string {
+  return rel.split('/')[0]!;
 }
 
 /**
@@ -247,16 +272,36 @@ export class Descriptor {
     closeSync(fd);
   }
 
-  /** Runs a write, create or change: refused under a read-only pin; a failure is reported, then thrown (as its error code). */
-  #mutate<T>(change: () => T): T {
+  /** Runs a write, create or change: refused under a read-only pin (and `allowed` false under the filter's view); a failure is reported, then thrown (as its error code). */
+  #mutate<T>(change: () => T, allowedInFilterView = false): T {
     try {
       if (this.#policy.readOnly) throw 'not-permitted';
+      if (this.#policy.filterView && !allowedInFilterView) throw 'not-permitted';
       return change();
     } catch (err) {
       const code = wasiErrorCode(err);
       reportFailure(this.#policy, this.#root, code);
       throw code;
     }
+  }
+
+  /** Under the filter's view: whether `path` (under this descriptor) is one a filter may read. */
+  #readable(path: string): boolean {
+    return !this.#policy.filterView || FILTER_READABLE.has(topName(pinRelative(this.#root, this.#hostPath, path)));
+  }
+
+  /** A read of `path` (open, stat, readlink): `access` outside the filter's view, else as the shim answers. */
+  #read<T>(path: string, read: () => T): T {
+    return withErrorCode(() => {
+      if (!this.#readable(path)) throw 'access';
+      return read();
+    });
+  }
+
+  /** Under the filter's view: whether a file may be created or opened for writing at `path` (under log/, no truncation). */
+  #writableFile(path: string, openFlags: any, descriptorFlags: any): boolean {
+    const rel = pinRelative(this.#root, this.#hostPath, path);
+    return topName(rel) === FILTER_LOG_DIR && rel !== FILTER_LOG_DIR && !openFlags?.truncate && !openFlags?.directory && !descriptorFlags?.mutateDirectory;
   }
 
   /** The shim descriptor inside a wrapped one (for calls that take a second descriptor). */
@@ -275,7 +320,7 @@ export class Descriptor {
         throw wasiErrorCode(err);
       }
       return new AppendOutputStream(fd, (err) => this.#policy.onWriteFailure(wasiErrorCode(err)));
-    });
+    }, true);
   }
 
   openAt(pathFlags: any, path: string, openFlags: any, descriptorFlags: any): Descriptor {
@@ -293,7 +338,7 @@ export class Descriptor {
       return d;
     };
     const writes = openFlags?.create || openFlags?.truncate || descriptorFlags?.write || descriptorFlags?.mutateDirectory;
-    return writes ? this.#mutate(open) : withErrorCode(open);
+    return writes ? this.#mutate(open, this.#writableFile(path, openFlags, descriptorFlags)) : this.#read(path, open);
   }
 
   readViaStream(offset: bigint): unknown {
@@ -353,13 +398,13 @@ export class Descriptor {
     withErrorCode(() => this.#inner.sync());
   }
   createDirectoryAt(path: string): void {
-    this.#mutate(() => this.#inner.createDirectoryAt(path));
+    this.#mutate(() => this.#inner.createDirectoryAt(path), pinRelative(this.#root, this.#hostPath, path) === FILTER_LOG_DIR);
   }
   stat(): unknown {
     return withErrorCode(() => this.#inner.stat());
   }
   statAt(pathFlags: unknown, path: string): unknown {
-    return withErrorCode(() => this.#inner.statAt(pathFlags, path));
+    return this.#read(path, () => this.#inner.statAt(pathFlags, path));
   }
   setTimesAt(pathFlags: unknown, path: string, atime: unknown, mtime: unknown): void {
     this.#mutate(() => this.#inner.setTimesAt(pathFlags, path, atime, mtime));
@@ -368,7 +413,7 @@ export class Descriptor {
     this.#mutate(() => this.#inner.linkAt(oldPathFlags, oldPath, Descriptor.#unwrap(newDescriptor), newPath));
   }
   readlinkAt(path: string): unknown {
-    return withErrorCode(() => this.#inner.readlinkAt(path));
+    return this.#read(path, () => this.#inner.readlinkAt(path));
   }
   removeDirectoryAt(path: string): void {
     this.#mutate(() => this.#inner.removeDirectoryAt(path));
@@ -389,7 +434,7 @@ export class Descriptor {
     return withErrorCode(() => this.#inner.metadataHash());
   }
   metadataHashAt(pathFlags: unknown, path: string): unknown {
-    return withErrorCode(() => this.#inner.metadataHashAt(pathFlags, path));
+    return this.#read(path, () => this.#inner.metadataHashAt(pathFlags, path));
   }
   [symbolDispose](): void {
     if (this.#readFd >= 0) {
@@ -429,11 +474,12 @@ export interface AppendFilesystem {
  * The filesystem for one component instance: `createPreopens({'/pin': hostDir})` gives the guest
  * exactly those directories. A preopen whose host directory is missing still appears; every open
  * under it fails with `no-entry` until the directory exists (the filter drops and counts). With
- * `readOnly`, every create, write or change under the preopens fails with `not-permitted`.
+ * `readOnly`, every create, write or change under the preopens fails with `not-permitted`. With
+ * `filterView`, a preopen is a pin as a filter sees it (see the header).
  * `onWriteFailure` hears the code of every failed write, so the host can count them too.
  */
 export function createAppendFilesystem(options: Partial<PinPolicy> = {}): AppendFilesystem {
-  const policy: PinPolicy = { readOnly: options.readOnly ?? false, onWriteFailure: options.onWriteFailure ?? (() => {}) };
+  const policy: PinPolicy = { readOnly: options.readOnly ?? false, filterView: options.filterView ?? false, onWriteFailure: options.onWriteFailure ?? (() => {}) };
   return {
     types: {
       Descriptor,

@@ -75,7 +75,7 @@ export function instanceImports(options: InstanceImportsOptions, pinWriteFailure
   const preopens: Record<string, string> = options.pinDir === undefined ? {} : { [options.guestPin ?? DEFAULT_GUEST_PIN]: options.pinDir };
   const shim = new WASIShim({
     cli: { ...shimCli, exit: hostExit, ...(options.stderr === undefined ? {} : { stderr: options.stderr }) },
-    filesystem: createAppendFilesystem({ readOnly: options.pinReadOnly ?? false, onWriteFailure: (code) => pinWriteFailures.add(code) }),
+    filesystem: createAppendFilesystem({ readOnly: options.pinReadOnly ?? false, filterView: true, onWriteFailure: (code) => pinWriteFailures.add(code) }),
     sandbox: { preopens, env: options.env, args: options.args, enableNetwork: false },
   } as never);
   const imports = shim.getImportObject() as Record<string, unknown>;

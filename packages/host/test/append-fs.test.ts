@@ -133,6 +133,51 @@ t.test('a read-only pin refuses every create, write and change; reads still work
   t.same(failures, Array(6).fill('not-permitted'), 'each refused change reported once');
 });
 
+t.test('the filter\'s view of a pin: PIN and map read, log/ made and appended to; the token, the rules and every link, rename, removal, truncation or positioned write refused', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'sw-appendfs-view-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  mkdirSync(join(dir, 'collector'));
+  mkdirSync(join(dir, 'rules'));
+  writeFileSync(join(dir, 'PIN'), 'pin');
+  writeFileSync(join(dir, 'map'), 'map-bytes');
+  writeFileSync(join(dir, 'collector', 'token'), 'secret-token');
+  writeFileSync(join(dir, 'rules', 'flow.json'), '[]');
+  const failures: string[] = [];
+  const fs = createAppendFilesystem({ filterView: true, onWriteFailure: (code) => failures.push(code) });
+  const [[pin]] = fs.createPreopens({ '/pin': dir }).getDirectories() as [[any, string]];
+  // What the SDK does: read PIN and map, make log/, create and append to a segment.
+  t.equal(new TextDecoder().decode(pin.openAt({}, 'map', {}, { read: true }).read(20n, 0n)[0]), 'map-bytes');
+  t.equal(pin.statAt({}, 'PIN').type, 'regular-file');
+  pin.createDirectoryAt('log');
+  const seg = pin.openAt({}, 'log/1-w.seg', create, write);
+  seg.appendViaStream().blockingWriteAndFlush(bytes('frame'));
+  t.equal(readFileSync(join(dir, 'log/1-w.seg'), 'utf8'), 'frame');
+  // What it must not do.
+  const refused: Array<[string, () => unknown, string]> = [
+    ['read the token', () => pin.openAt({}, 'collector/token', {}, { read: true }), 'access'],
+    ['read it by a path through log/', () => pin.openAt({}, 'log/../collector/token', {}, { read: true }), 'access'],
+    ['stat it', () => pin.statAt({}, 'collector/token'), 'access'],
+    ['read the rules', () => pin.openAt({}, 'rules/flow.json', {}, { read: true }), 'access'],
+    ['write the rules', () => pin.openAt({}, 'rules/flow.json', { create: true, truncate: true }, write), 'not-permitted'],
+    ['write the map', () => pin.openAt({}, 'map', {}, write), 'not-permitted'],
+    ['create a file outside log/', () => pin.openAt({}, 'other', create, write), 'not-permitted'],
+    ['truncate a segment', () => pin.openAt({}, 'log/1-w.seg', { truncate: true }, write), 'not-permitted'],
+    ['write a segment at a position', () => seg.write(bytes('XX'), 0n), 'not-permitted'],
+    ['cut a segment short', () => seg.setSize(1n), 'not-permitted'],
+    ['plant a link', () => pin.symlinkAt('../collector/token', 'log/link.seg'), 'not-permitted'],
+    ['hard-link', () => pin.linkAt({}, 'log/1-w.seg', pin, 'log/2-w.seg'), 'not-permitted'],
+    ['rename', () => pin.renameAt('log/1-w.seg', pin, 'log/3-w.seg'), 'not-permitted'],
+    ['remove a segment', () => pin.unlinkFileAt('log/1-w.seg'), 'not-permitted'],
+    ['remove the checkpoint', () => pin.unlinkFileAt('collector/token'), 'not-permitted'],
+    ['make another directory', () => pin.createDirectoryAt('rules2'), 'not-permitted'],
+  ];
+  for (const [what, fn, code] of refused) t.equal(thrownBy(fn), code, what);
+  t.equal(readFileSync(join(dir, 'log/1-w.seg'), 'utf8'), 'frame', 'the segment is as written');
+  t.equal(readFileSync(join(dir, 'rules', 'flow.json'), 'utf8'), '[]', 'the rules are as they were');
+  t.equal(readFileSync(join(dir, 'collector', 'token'), 'utf8'), 'secret-token');
+  t.same(failures, Array(refused.filter(([, , c]) => c === 'not-permitted').length).fill('not-permitted'), 'each refused change reported');
+});
+
 t.test('a file opened for reading: positioned reads of the file opened, on the host thread; the end; a directory', async (t) => {
   const { dir, pin } = pinWith(t);
   writeFileSync(join(dir, 'map'), Uint8Array.from({ length: 300 }, (_, i) => i & 0xff));
