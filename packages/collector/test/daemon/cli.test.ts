@@ -59,6 +59,20 @@ t.test('collector --log-level takes pino\'s levels only', async (t) => {
   t.match(c.err(), /^sentinel-wasi collector: --log-level must be one of fatal, error, warn, info, debug, trace, silent, got "loud" \(E_USAGE\)\n/);
 });
 
+t.test('collector --token shorter than 16 characters (or SENTINEL_WASI_TOKEN) is refused before anything starts', async (t) => {
+  const pin = join(t.testdir(), 'pin');
+  const c = capture();
+  t.equal(await main(['collector', '--pin', pin, '--token', 'abc'], c.io), 2);
+  t.equal(c.err().split('\n')[0], 'sentinel-wasi collector: --token (or SENTINEL_WASI_TOKEN) must be at least 16 characters: a short token is guessed; leave it out to use DIR/collector/token (64 random hex digits) (E_USAGE)');
+  const before = process.env.SENTINEL_WASI_TOKEN;
+  process.env.SENTINEL_WASI_TOKEN = '123456789012345';
+  t.teardown(() => (before === undefined ? delete process.env.SENTINEL_WASI_TOKEN : (process.env.SENTINEL_WASI_TOKEN = before)));
+  const e = capture();
+  t.equal(await main(['collector', '--pin', pin], e.io), 2, 'from the environment too');
+  t.match(e.err(), /at least 16 characters/);
+  t.notOk(existsSync(pin), 'nothing was made');
+});
+
 t.test('--app for a pin of another app is ignored with a warning, as init says it', async (t) => {
   const pin = t.testdir();
   await main(['init', '--pin', pin, '--app', 'shop'], capture().io);

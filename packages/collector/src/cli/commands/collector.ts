@@ -24,6 +24,9 @@ import { MAX_RULES_PER_TYPE } from '../../rules/rule-set.js';
 import { liveLockOwner, LockError } from '../../pin/lock.js';
 import { pinPaths } from '../../pin/pin.js';
 
+/** The shortest --token accepted (the generated one is 64 hex digits). */
+const MIN_TOKEN_CHARS = 16;
+
 const HELP = `Usage: sentinel-wasi collector --pin DIR [options]
 
 Runs the collector in the foreground: tails DIR/log, keeps Sentinel's second and minute windows
@@ -61,8 +64,10 @@ Options:
                             Sentinel reads csp.sentinel.dashboard.server
   --heartbeat-ms N          dashboard heartbeat interval (default ${DEFAULT_HEARTBEAT_INTERVAL_MS}; first beat after
                             ${DEFAULT_HEARTBEAT_FIRST_DELAY_MS / 1000} s, or after N ms when N is shorter)
-  --token TOKEN             bearer token for state-changing requests (/setRules); default: the
-                            one in DIR/collector/token, created (0600, random) at first start
+  --token TOKEN             bearer token for state-changing requests (/setRules), at least
+                            ${MIN_TOKEN_CHARS} characters (other local users see it in the process list:
+                            prefer SENTINEL_WASI_TOKEN or the file); default: the one in
+                            DIR/collector/token, created (0600, random) at first start
   --trust-dashboard-address ADDR
                             requests from this one IP address (as the collector sees it:
                             127.0.0.1, ::1, 10.0.0.5, …) may push rules without the token (a
@@ -201,6 +206,9 @@ export const collectorCommand: Command = {
     if (!LOG_LEVELS.includes(logLevel)) throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(logLevel)}`);
     const token = typeof values.token === 'string' ? values.token : process.env.SENTINEL_WASI_TOKEN || undefined;
     if (token !== undefined && token.trim() === '') throw new UsageError('--token must not be empty');
+    if (token !== undefined && token.trim().length < MIN_TOKEN_CHARS) {
+      throw new UsageError(`--token (or SENTINEL_WASI_TOKEN) must be at least ${MIN_TOKEN_CHARS} characters: a short token is guessed; leave it out to use DIR/collector/token (64 random hex digits)`);
+    }
     // Every option is checked (E_USAGE) before the address is tried.
     const unusable = noHttp ? undefined : await listenProbe(host, httpPort);
     if (unusable !== undefined) {
