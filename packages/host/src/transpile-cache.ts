@@ -175,6 +175,13 @@ async function transpileInto(bytes: Uint8Array, dir: string): Promise<void> {
   }
   const tmp = `${dir}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
   try {
+    try {
+      await mkdir(tmp, { recursive: true });
+    } catch (err) {
+      // The cache is under the user's home by default: a user without a writable one (a service
+      // account, nobody) is told where it is and how to put it elsewhere.
+      throw new HostError('E_CACHE_DIR', `cannot make the transpile cache under ${dirname(dirname(dirname(dir)))}: ${(err as Error).message}; set SENTINEL_WASI_CACHE to a directory this user can write`);
+    }
     for (const [name, content] of Object.entries(files)) {
       if (name.endsWith('.d.ts')) continue;
       const target = join(tmp, name);
@@ -191,6 +198,7 @@ async function transpileInto(bytes: Uint8Array, dir: string): Promise<void> {
       // Another process cached the same component first; its output is identical.
     }
   } finally {
-    await rm(tmp, { recursive: true, force: true });
+    // Nothing to remove when the cache could not be made (its rm would hide why: ENOTDIR, EACCES).
+    await rm(tmp, { recursive: true, force: true }).catch(() => {});
   }
 }

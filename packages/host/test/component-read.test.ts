@@ -7,7 +7,7 @@
 // run and serve share) on a directory or a dangling symlink (the command line refuses those first,
 // E_USAGE, run-command.test.ts).
 
-import { mkdirSync, readFileSync, symlinkSync } from 'node:fs';
+import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { HostError, loadComponent } from '../src/transpile-cache.js';
@@ -45,4 +45,17 @@ t.test('loadComponent: a directory or a dangling symlink is E_COMPONENT_READ wit
     t.ok(err instanceof HostError, path);
     t.same({ code: (err as HostError).code, message: (err as HostError).message }, { code: 'E_COMPONENT_READ', message: `cannot read component ${path}: ${reason}` }, path);
   }
+});
+
+t.test('loadComponent: a transpile cache that cannot be made is E_CACHE_DIR, naming the cache and SENTINEL_WASI_CACHE', async (t) => {
+  const dir = await tempDir(t, 'component-cache-dir');
+  const notADir = join(dir, 'cache-is-a-file');
+  writeFileSync(notADir, '');
+  const err = await loadComponent(fixtureComponent('append-cli'), notADir).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  t.ok(err instanceof HostError);
+  t.equal((err as HostError).code, 'E_CACHE_DIR');
+  t.match((err as HostError).message, new RegExp(`^cannot make the transpile cache under ${notADir}: ENOTDIR: not a directory, mkdir '.*'; set SENTINEL_WASI_CACHE to a directory this user can write$`));
 });

@@ -140,12 +140,12 @@ function makeHandler(options: HttpServerOptions, stop: AbortSignal) {
     }
     if (req.method === 'POST') {
       if (!isFormContentType(req.headers['content-type'])) {
-        send(res, 415, TEXT, 'Only form-encoded post request is supported', closing);
+        send(res, 415, TEXT, 'Only form-encoded post request is supported (E_UNSUPPORTED_MEDIA_TYPE)', closing);
         return;
       }
       const length = Number(req.headers['content-length'] ?? 0);
       if (!(length >= 1) || !Number.isSafeInteger(length)) {
-        send(res, 411, TEXT, 'Content-Length is required', closing);
+        send(res, 411, TEXT, 'Content-Length is required: a POST sends its form body with its length, not chunked (E_LENGTH_REQUIRED)', closing);
         return;
       }
       if (length > MAX_BODY_BYTES) {

@@ -73,6 +73,20 @@ t.test('collector --token shorter than 16 characters (or SENTINEL_WASI_TOKEN) is
   t.notOk(existsSync(pin), 'nothing was made');
 });
 
+t.test('collector --trust-dashboard-address: an IP address a request can come from (not a host name, not 0.0.0.0 or ::)', async (t) => {
+  const pin = join(t.testdir(), 'pin');
+  const refused = async (address: string): Promise<string> => {
+    const c = capture();
+    t.equal(await main(['collector', '--pin', pin, '--trust-dashboard-address', address], c.io), 2, address);
+    return c.err().split('\n')[0]!;
+  };
+  t.equal(await refused('dashboard.local'), 'sentinel-wasi collector: --trust-dashboard-address must be an IP address as requests come from it (e.g. 127.0.0.1 or ::1), got "dashboard.local" (E_USAGE)');
+  for (const address of ['0.0.0.0', '::', '0:0::0', '::ffff:0.0.0.0']) {
+    t.equal(await refused(address), `sentinel-wasi collector: --trust-dashboard-address ${address} is the unspecified address, which no request comes from: give the dashboard's own address (127.0.0.1 for one on this machine) (E_USAGE)`);
+  }
+  t.notOk(existsSync(pin), 'nothing was made');
+});
+
 t.test('--app for a pin of another app is ignored with a warning, as init says it', async (t) => {
   const pin = t.testdir();
   await main(['init', '--pin', pin, '--app', 'shop'], capture().io);

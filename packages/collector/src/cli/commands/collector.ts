@@ -202,6 +202,9 @@ export const collectorCommand: Command = {
     if (typeof trusted === 'string' && isIP(trusted) === 0) {
       throw new UsageError(`--trust-dashboard-address must be an IP address as requests come from it (e.g. 127.0.0.1 or ::1), got ${JSON.stringify(trusted)}`);
     }
+    if (typeof trusted === 'string' && isUnspecifiedAddress(trusted)) {
+      throw new UsageError(`--trust-dashboard-address ${trusted} is the unspecified address, which no request comes from: give the dashboard's own address (127.0.0.1 for one on this machine)`);
+    }
     const logLevel = typeof values['log-level'] === 'string' ? values['log-level'] : 'info';
     if (!LOG_LEVELS.includes(logLevel)) throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(logLevel)}`);
     const token = typeof values.token === 'string' ? values.token : process.env.SENTINEL_WASI_TOKEN || undefined;
@@ -279,3 +282,10 @@ export const collectorCommand: Command = {
     }
   },
 };
+
+/** 0.0.0.0 or :: (in any of its spellings): an address to listen on, never one a request comes from. */
+function isUnspecifiedAddress(address: string): boolean {
+  const v4 = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)?.[1] ?? (isIP(address) === 4 ? address : undefined);
+  if (v4 !== undefined) return v4.split('.').every((part) => Number(part) === 0);
+  return new URL(`http://[${address}]/`).hostname === '[::]';
+}
