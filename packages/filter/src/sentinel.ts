@@ -349,6 +349,7 @@ export class Sentinel {
       origin = options.origin;
       if (origin !== undefined && (typeof origin !== 'string' || origin.length === 0 || origin.length > SHORT_NAME_UNITS)) checkName('origin', origin);
       tsMs = options.tsMs;
+      if (options.error !== undefined && typeof options.error !== 'boolean') checkError(options.error);
       error = options.error === true;
     }
     if (tsMs === undefined) tsMs = this.host.nowMs();
@@ -485,6 +486,7 @@ export class Sentinel {
         checkCount(count);
       }
       tsMs = options.tsMs;
+      if (options.error !== undefined && typeof options.error !== 'boolean') checkError(options.error);
       error = options.error === true;
     }
     if (tsMs === undefined) tsMs = this.host.nowMs();
@@ -628,6 +630,7 @@ class OpenEntry implements Entry {
       const what = this.state === EXITED ? 'twice' : 'after the request or run that opened it ended (it was exited then)';
       throw new FilterError(FilterErrorCode.ALREADY_EXITED, `exit() called ${what} for ${JSON.stringify(this.resource)}`);
     }
+    if (options !== undefined && options.error !== undefined && typeof options.error !== 'boolean') checkError(options.error);
     this.state = EXITED;
     return this.sentinel.exitEntry(this, options !== undefined && options.error === true);
   }
@@ -676,18 +679,23 @@ function checkName(field: string, name: string): void {
 
 function checkCount(count: number): void {
   if (!Number.isSafeInteger(count) || count < 1) {
-    throw new FilterError(FilterErrorCode.BAD_ARGUMENT, `count must be a positive integer, got ${String(count)}`);
+    throw new FilterError(FilterErrorCode.BAD_ARGUMENT, `count must be a positive integer, got ${shown(count)}`);
   }
 }
 
 function checkTs(tsMs: number): void {
   if (typeof tsMs !== 'number' || !(tsMs >= 0) || tsMs > MAX_SAFE || tsMs % 1 !== 0) {
-    throw new FilterError(FilterErrorCode.BAD_ARGUMENT, `tsMs must be a non-negative integer (epoch ms), got ${String(tsMs)}`);
+    throw new FilterError(FilterErrorCode.BAD_ARGUMENT, `tsMs must be a non-negative integer (epoch ms), got ${shown(tsMs)}`);
   }
 }
 
 function checkRt(rtMs: number): void {
   if (!Number.isSafeInteger(rtMs) || rtMs < 0) {
-    throw new FilterError(FilterErrorCode.BAD_ARGUMENT, `rtMs must be a non-negative integer, got ${String(rtMs)}`);
+    throw new FilterError(FilterErrorCode.BAD_ARGUMENT, `rtMs must be a non-negative integer, got ${shown(rtMs)}`);
   }
+}
+
+/** `error` given but not a boolean (a string 'yes' would otherwise be recorded as a success). */
+function checkError(error: unknown): never {
+  throw new FilterError(FilterErrorCode.BAD_ARGUMENT, `error must be a boolean, got ${shown(error)}`);
 }

@@ -296,6 +296,14 @@ t.test('misuse throws a clear FilterError; runtime state is untouched', async (t
   bad(() => s.recordPass('a', { count: 0 }), FilterErrorCode.BAD_ARGUMENT, /count/);
   bad(() => s.recordBlock('a', { count: 1.5 }), FilterErrorCode.BAD_ARGUMENT, /count/);
   bad(() => s.recordExit('a', -3), FilterErrorCode.BAD_ARGUMENT, /rtMs must be a non-negative integer, got -3/);
+  bad(() => s.entry('a', { count: '2' as unknown as number }), FilterErrorCode.BAD_ARGUMENT, /count must be a positive integer, got "2"$/);
+  bad(() => s.recordExit('a', '5' as unknown as number), FilterErrorCode.BAD_ARGUMENT, /rtMs must be a non-negative integer, got "5"$/);
+  bad(() => s.recordCall('a', 1, { error: 'yes' as unknown as boolean }), FilterErrorCode.BAD_ARGUMENT, /error must be a boolean, got "yes"$/);
+  bad(() => s.recordExit('a', 1, { error: 1 as unknown as boolean }), FilterErrorCode.BAD_ARGUMENT, /error must be a boolean, got 1$/);
+  const other = new Sentinel(host, { writer: 'exitcheck' });
+  const open = other.entry('exit-check');
+  bad(() => open.exit({ error: 'yes' as unknown as boolean }), FilterErrorCode.BAD_ARGUMENT, /error must be a boolean, got "yes"$/);
+  t.same([other.stats().openEntries, open.exit({ error: true }) >= 0, other.stats().openEntries], [1, true, 0], 'a refused exit() leaves the entry open: exited once after it');
   bad(() => s.recordCall('a', Number.NaN), FilterErrorCode.BAD_ARGUMENT, /rtMs/);
   bad(() => s.recordCall('a', 1, { count: 2 }), FilterErrorCode.BAD_ARGUMENT, /CALL/);
   bad(() => s.recordCall('a', 1, { tsMs: -1 }), FilterErrorCode.BAD_ARGUMENT, /tsMs/);
