@@ -11,7 +11,7 @@
 //     Between ticks, `saturate(c)` turns the verdict to ratio 0 as soon as the collector sees c
 //     reach count (the engine's saturatedVerdicts, run after each read of the segments): an
 //     admission seen is not answered by further admissions for the rest of the tick.
-// Reject (0) and warm up (1) admit whole requests up to the threshold, as Sentinel's controllers
+// Concurrency rules, and QPS rules with reject (0) or warm up (1), admit whole requests up to the threshold, as Sentinel's controllers
 // compare the window's pass count (a whole number) plus one with it: the loop tracks ⌊threshold⌋
 // (a count below 1 admits nothing). The rate limiters (2, 3) space requests at the threshold's
 // exact rate in Sentinel: the loop tracks the threshold itself (0.1 admits one per 10 s).
@@ -53,7 +53,8 @@ export class FlowLimiter {
     this.rule = rule;
     this.lastMs = startMs;
     this.wholeRequests = rule.controlBehavior === ControlBehavior.REJECT || rule.controlBehavior === ControlBehavior.WARM_UP;
-    this.thresholdNow = rule.grade === FlowGrade.QPS && this.wholeRequests ? Math.floor(rule.count) : rule.count;
+    // A concurrency count is of whole entries too (Sentinel: in flight + 1 > count blocks).
+    this.thresholdNow = rule.grade === FlowGrade.THREAD || this.wholeRequests ? Math.floor(rule.count) : rule.count;
     if (rule.grade === FlowGrade.THREAD) {
       this.offered = new OfferedRate(startMs, offeredPerSec, opts.offeredTimeConstantMs ?? DEFAULT_OFFERED_TIME_CONSTANT_MS);
     } else {
@@ -63,7 +64,7 @@ export class FlowLimiter {
     }
   }
 
-  /** The threshold the loop tracked at the last tick (count, or the warm-up threshold). */
+  /** The threshold in force: count (⌊count⌋ in whole requests), or the warm-up threshold at the last tick. */
   get threshold(): number {
     return this.thresholdNow;
   }
@@ -79,7 +80,7 @@ export class FlowLimiter {
     if (this.offered !== undefined) {
       const before = this.offered.perSec;
       this.offered.update(nowMs, t.passed + t.blocked);
-      const headroom = this.rule.count - t.concurrency;
+      const headroom = this.thresholdNow - t.concurrency;
       // Saturated, the callers in flight offer nothing until theirs end: that lull is not lower
       // demand, so the estimate does not fall then (it would admit a burst when they come back).
       if (headroom <= 0) this.offered.keepAtLeast(before);
@@ -100,7 +101,7 @@ export class FlowLimiter {
    * (not at the next tick); returns whether it changed. QPS rules never change here.
    */
   saturate(concurrency: number): boolean {
-    if (this.offered === undefined || concurrency < this.rule.count) return false;
+    if (this.offered === undefined || concurrency < this.thresholdNow) return false;
     if (this.verdictNow.kind === 'admit' && this.verdictNow.ratio === 0) return false;
     this.verdictNow = admit(0);
     return true;

@@ -158,6 +158,8 @@ t.test('a count that is not a whole number: reject and warm up admit ⌊count⌋
   };
   t.equal(new FlowLimiter(rule({ count: 2.5 }), 0).threshold, 2, 'reject: ⌊2.5⌋');
   t.equal(new FlowLimiter(rule({ count: 2.5, controlBehavior: 2 }), 0).threshold, 2.5, 'rate limiter: 2.5');
+  const conc = new FlowLimiter(rule({ grade: 0, count: 2.5 }), 0, 10);
+  t.same([conc.threshold, conc.saturate(1), conc.saturate(2)], [2, false, true], 'concurrency 2.5: 2 in flight is the count (Sentinel: in flight + 1 > count blocks)');
   t.equal(run({ count: 0.5 }, BASE_SEED + 40, 60), 0, 'reject, count 0.5: nothing admitted (Sentinel blocks every request)');
   t.equal(run({ count: 0.9, controlBehavior: 1, warmUpPeriodSec: 1 }, BASE_SEED + 41, 60), 0, 'warm up, count 0.9: nothing admitted');
   const twoAndAHalf = run({ count: 2.5 }, BASE_SEED + 42, 101);
