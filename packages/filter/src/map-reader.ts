@@ -210,7 +210,9 @@ export class MapReader {
       // Kept: what a read answered (a hit; a clean miss, a stale or an idle slot, all PASS), not a failure
       // to open or read, nor a torn slot of the name (a write the next read may find whole), nor a
       // stale or idle slot that made the reader let the file go (the next lookup reopens it).
-      if (this.verdictCacheMs > 0 && (v.outcome === MapLookup.HIT || (v.tornSlots === 0 && v.outcome !== MapLookup.SHORT && this.file !== null))) {
+      // Nor an ADMIT of ratio 0: a concurrency rule stopped at its count is opened again by the
+      // collector as soon as an exit leaves room, and the next request must see that, not 20 ms of 429s.
+      if (this.verdictCacheMs > 0 && !(v.kind === VerdictKind.ADMIT && v.param === 0) && (v.outcome === MapLookup.HIT || (v.tornSlots === 0 && v.outcome !== MapLookup.SHORT && this.file !== null))) {
         const readAtMs = this.answeredReadAtMs;
         // Never past verdictCacheMs after the bytes were read, nor once a hit's slot would read as
         // stale (after refreshMs + staleAfterMs).

@@ -1,7 +1,7 @@
 // The map reader's verdict cache with an injected clock (in-memory host, host reads counted): a
 // name's verdict (a hit, no slot, a stale slot) is answered from memory for verdictCacheMs after
 // its read, a hit never past its slot's staleness bound, all dropped when the map is opened again;
-// failures and torn slots are not kept;
+// failures, torn slots and an ADMIT of ratio 0 are not kept;
 // verdictCacheMs 0 reads every time; through the SDK a cached PASS, BLOCK and ADMIT each decide entries.
 
 import t from 'tap';
@@ -52,6 +52,24 @@ t.test('answered from memory within verdictCacheMs (no read), read again after i
   host.clockMs = T0 + 40;
   t.equal(reader.lookup('half').param, 0.1, 'then the rewritten one');
   t.equal(DEFAULT_VERDICT_CACHE_MS, 20);
+});
+
+t.test('an ADMIT of ratio 0 (a concurrency rule at its count) is read again at every lookup: the slot opened again is seen at once', async (t) => {
+  const host = new MemoryHost();
+  const epoch = mapEpochOf(T0, () => 0.5) + ++epochs;
+  host.files.set('map', writeMap({ ...VERDICTS, full: [VerdictKind.ADMIT, 0] }, T0, epoch));
+  const reader = new MapReader(host, { verdictCacheMs: 20 });
+  t.equal(reader.lookup('full').param, 0);
+  host.clockMs = T0 + 1;
+  t.equal(reader.lookup('full').param, 0);
+  t.equal(windowReads(host), 2, 'read each time');
+  host.files.get('map')!.set(writeMap({ ...VERDICTS, full: [VerdictKind.PASS, 0] }, T0 + 2, epoch));
+  host.clockMs = T0 + 3;
+  t.equal(reader.lookup('full').kind, VerdictKind.PASS, 'the exit\'s reopening seen by the next lookup, not 20 ms later');
+  host.clockMs = T0 + 4;
+  reader.lookup('full');
+  t.equal(windowReads(host), 3, 'and that PASS kept as usual');
+  t.equal(reader.counters.cached, 1);
 });
 
 t.test('never past the slot staleness bound', async (t) => {

@@ -93,13 +93,14 @@ export class FlowControl {
 
   /**
    * Right after the collector read new records, between ticks: a concurrency rule whose count is
-   * now in flight stops admitting at once (its verdict slot written now, not at the next tick), so
-   * filters stop admitting within their verdict cache instead of up to a tick later. Returns how
-   * many slots it wrote (nothing when no concurrency rule is loaded).
+   * now in flight stops admitting at once, and one that was stopped admits again as soon as an
+   * exit leaves room (its verdict slot written now, not at the next tick; filters do not keep a
+   * ratio-0 verdict in their cache, so the next request reads the slot). Returns how many slots it
+   * wrote (nothing when no concurrency rule is loaded).
    */
   react(nowMs: number, concurrencyOf: (resource: string, origin: string) => number): number {
     if (!this.engine.hasConcurrencyRules) return 0;
-    const verdicts = this.engine.saturatedVerdicts(concurrencyOf);
+    const verdicts = this.engine.concurrencyVerdicts(concurrencyOf);
     if (verdicts.length === 0) return 0;
     const written = this.writer.rewrite(nowMs, verdicts.map((v) => ({ key: mapKeyOf(v.resource, v.origin), verdict: v.verdict })));
     this.saturationWrites += written;

@@ -23,7 +23,7 @@ import { type AdmissionLoopOptions } from './admission-loop.js';
 import { OfferedRate } from './offered-rate.js';
 import { DegradeGrade, degradeRuleKey, type DegradeRule } from './rule-degrade.js';
 import { FlowGrade, flowRuleKey, type FlowRule } from './rule-flow.js';
-import { PASS, mostRestrictive, type Verdict } from './verdict.js';
+import { PASS, mostRestrictive, sameVerdict, type Verdict } from './verdict.js';
 
 export interface NodeTraffic {
   passed: number;
@@ -86,8 +86,10 @@ export class RuleEngine {
   private degrade: DegradeEntry[] = [];
   private readonly offered = new Map<string, OfferedRate>();
   private lastTickMs: number | undefined;
-  /** The verdict of each key (resource NUL origin) as the last tick or saturatedVerdicts gave it. */
+  /** The verdict of each key (resource NUL origin) as the last tick or concurrencyVerdicts gave it. */
   private published = new Map<string, Verdict>();
+  /** Per key, the verdict of the last tick's sources other than the concurrency limiters. */
+  private othersAtTick = new Map<string, Verdict>();
   private readonly opts: EngineOptions;
 
   constructor(opts: EngineOptions = {}) {
@@ -138,10 +140,13 @@ export class RuleEngine {
     const startMs = this.lastTickMs ?? nowMs;
     this.lastTickMs = nowMs;
     const verdicts = new Map<string, VerdictEntry>();
-    const put = (resource: string, origin: string, v: Verdict) => {
+    // Per key, what every source but the concurrency limiters decided (concurrencyVerdicts combines it with theirs).
+    const others = new Map<string, Verdict>();
+    const put = (resource: string, origin: string, v: Verdict, fromConcurrency = false) => {
       const k = `${resource}\u0000${origin}`;
       const cur = verdicts.get(k);
       verdicts.set(k, { resource, origin, verdict: cur === undefined ? v : mostRestrictive(cur.verdict, v) });
+      if (!fromConcurrency) others.set(k, mostRestrictive(others.get(k) ?? PASS, v));
     };
     const named = new Map<string, Set<string>>();
     for (const f of this.flow) {
@@ -161,7 +166,7 @@ export class RuleEngine {
         for (const [origin, l] of f.limiters) {
           if (tr?.origins?.has(origin) && !skip?.has(origin)) continue;
           if (nowMs - l.lastSeenMs > (this.opts.otherIdleMs ?? 60_000) || skip?.has(origin)) f.limiters.delete(origin);
-          else put(f.rule.resource, origin, l.limiter.tick(nowMs, ZERO_TRAFFIC));
+          else put(f.rule.resource, origin, l.limiter.tick(nowMs, ZERO_TRAFFIC), f.rule.grade === FlowGrade.THREAD);
         }
       }
     }
@@ -176,48 +181,57 @@ export class RuleEngine {
     }
     for (const r of this.resources()) if (!verdicts.has(`${r}\u0000`)) put(r, '', PASS);
     this.published = new Map([...verdicts].map(([k, v]) => [k, v.verdict]));
+    this.othersAtTick = others;
     const list = [...verdicts.values()].sort((a, b) => (a.resource < b.resource ? -1 : a.resource > b.resource ? 1 : a.origin < b.origin ? -1 : a.origin > b.origin ? 1 : 0));
     return { verdicts: list, transitions };
   }
 
-  /** Whether a concurrency rule (grade 0) is loaded: only then can saturatedVerdicts change anything. */
+  /** Whether a concurrency rule (grade 0) is loaded: only then can concurrencyVerdicts change anything. */
   get hasConcurrencyRules(): boolean {
     return this.flow.some((f) => f.rule.grade === FlowGrade.THREAD);
   }
 
   /**
    * Between ticks, right after the collector read new records: each concurrency rule's limiter
-   * whose node now has `count` or more in flight stops admitting at once (FlowLimiter.saturate).
-   * Returns the keys whose published verdict that makes more restrictive, with the verdict to
-   * write now (the most restrictive of what was published and ratio 0: an open breaker's block
-   * stays a block). The next tick recomputes every key as usual.
+   * reacts to the in-flight count now (FlowLimiter.react: stops admitting once `count` is in
+   * flight, admits again once it no longer is). Returns the keys whose verdict that changes, with
+   * the verdict to write now: the concurrency limiters' combined with what the last tick's other
+   * sources decided for the key (an open breaker's block stays a block). The next tick recomputes
+   * every key as usual.
    */
-  saturatedVerdicts(concurrencyOf: (resource: string, origin: string) => number): VerdictEntry[] {
-    const out: VerdictEntry[] = [];
+  concurrencyVerdicts(concurrencyOf: (resource: string, origin: string) => number): VerdictEntry[] {
+    const changed = new Map<string, { resource: string; origin: string }>();
     for (const f of this.flow) {
       if (f.rule.grade !== FlowGrade.THREAD) continue;
       const resource = f.rule.resource;
       for (const [origin, l] of f.limiters) {
-        if (!l.limiter.saturate(concurrencyOf(resource, origin))) continue;
-        const k = `${resource}\u0000${origin}`;
-        const before = this.published.get(k) ?? PASS;
-        const now = mostRestrictive(before, l.limiter.verdict);
-        if (now === before) continue;
-        this.published.set(k, now);
-        out.push({ resource, origin, verdict: now });
+        if (l.limiter.react(concurrencyOf(resource, origin))) changed.set(`${resource}\u0000${origin}`, { resource, origin });
       }
+    }
+    const out: VerdictEntry[] = [];
+    for (const [k, { resource, origin }] of changed) {
+      let now = this.othersAtTick.get(k) ?? PASS;
+      for (const f of this.flow) {
+        if (f.rule.grade !== FlowGrade.THREAD || f.rule.resource !== resource) continue;
+        const l = f.limiters.get(origin);
+        if (l !== undefined) now = mostRestrictive(now, l.limiter.verdict);
+      }
+      const before = this.published.get(k) ?? PASS;
+      if (sameVerdict(now, before)) continue;
+      this.published.set(k, now);
+      out.push({ resource, origin, verdict: now });
     }
     return out;
   }
 
-  private runLimiter(f: FlowEntry, origin: string, node: NodeTraffic, startMs: number, nowMs: number, put: (r: string, o: string, v: Verdict) => void): void {
+  private runLimiter(f: FlowEntry, origin: string, node: NodeTraffic, startMs: number, nowMs: number, put: (r: string, o: string, v: Verdict, fromConcurrency?: boolean) => void): void {
     let l = f.limiters.get(origin);
     if (l === undefined) {
       l = { limiter: new FlowLimiter(f.rule, startMs, 0, this.opts.loop), lastSeenMs: nowMs };
       f.limiters.set(origin, l);
     }
     if (node.passed + node.blocked > 0 || node.concurrency > 0) l.lastSeenMs = nowMs;
-    put(f.rule.resource, origin, l.limiter.tick(nowMs, node));
+    put(f.rule.resource, origin, l.limiter.tick(nowMs, node), f.rule.grade === FlowGrade.THREAD);
   }
 
   /** Offered rate per resource for probe sizing (one estimate per resource, updated once a tick). */

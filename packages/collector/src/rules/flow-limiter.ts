@@ -5,12 +5,16 @@
 //     moves once per second from the pass count of the previous second (counted here per second
 //     of the tick time that reported it);
 //   concurrency (grade 0): from the in-flight count the collector sees, c. Ratio 0 while c ≥ count;
-//     below it the headroom (count − c) is shared over the next tick: p = (count − c) / (λ̂ · dt),
-//     capped at 1, so it recovers as c drops. While c ≥ count, λ̂ does not fall (callers whose
-//     requests are in flight offer nothing until they end: not a drop in demand).
-//     Between ticks, `saturate(c)` turns the verdict to ratio 0 as soon as the collector sees c
-//     reach count (the engine's saturatedVerdicts, run after each read of the segments): an
-//     admission seen is not answered by further admissions for the rest of the tick.
+//     below it the headroom (count − c) is shared over what the next admissions will hold in
+//     flight: an admitted request stays W (the mean RT of recent completions), so admitting at
+//     rate p · λ̂ adds p · λ̂ · min(W, dt) in flight: p = (count − c) / (λ̂ · min(W, dt)), capped at
+//     1 (dt before any completion was seen). A caller whose requests never overlap (λ̂ · W ≤ 1)
+//     is so admitted whole at count 1. While c ≥ count, λ̂ does not fall (callers whose requests
+//     are in flight offer nothing until they end: not a drop in demand).
+//     Between ticks, `react(c)` (the engine's concurrencyVerdicts, run after each read of the
+//     segments) turns the verdict to ratio 0 as soon as the collector sees c reach count, and back
+//     to the share of the headroom as soon as it sees c below count again: an admission seen is
+//     not answered by further admissions, and an exit seen opens the slot it left at once.
 // Concurrency rules, and QPS rules with reject (0) or warm up (1), admit whole requests up to the threshold, as Sentinel's controllers
 // compare the window's pass count (a whole number) plus one with it: the loop tracks ⌊threshold⌋
 // (a count below 1 admits nothing). The rate limiters (2, 3) space requests at the threshold's
@@ -33,7 +37,13 @@ export interface FlowTraffic {
   blocked: number;
   /** In-flight entries now (PASS − EXIT). */
   concurrency: number;
+  /** Completions (EXIT, CALL) counted since the previous tick, and their RT sum (ms): concurrency rules' W. */
+  completed?: number;
+  rtSumMs?: number;
 }
+
+/** Weight of a tick's mean RT in the smoothed W of a concurrency rule. */
+const RT_SMOOTHING = 0.3;
 
 export class FlowLimiter {
   readonly rule: FlowRule;
@@ -46,6 +56,9 @@ export class FlowLimiter {
   private passPreviousSecond = 0;
   private thresholdNow: number;
   private verdictNow: Verdict = admit(1);
+  /** Concurrency: the mean RT of recent completions (ms; < 0 before one), and λ̂ · min(W, dt) at the last tick. */
+  private meanRtMs = -1;
+  private inFlightPerAdmitted = 0;
   /** Reject or warm up: the threshold is taken in whole requests (⌊threshold⌋). */
   private readonly wholeRequests: boolean;
 
@@ -84,8 +97,14 @@ export class FlowLimiter {
       // Saturated, the callers in flight offer nothing until theirs end: that lull is not lower
       // demand, so the estimate does not fall then (it would admit a burst when they come back).
       if (headroom <= 0) this.offered.keepAtLeast(before);
-      const perTick = (this.offered.perSec * dtMs) / 1000;
-      this.verdictNow = admit(headroom <= 0 ? 0 : perTick <= headroom ? 1 : headroom / perTick);
+      const completed = t.completed ?? 0;
+      if (completed > 0) {
+        const rtMs = (t.rtSumMs ?? 0) / completed;
+        this.meanRtMs = this.meanRtMs < 0 ? rtMs : this.meanRtMs + RT_SMOOTHING * (rtMs - this.meanRtMs);
+      }
+      const horizonMs = this.meanRtMs < 0 ? dtMs : Math.min(dtMs, Math.max(1, this.meanRtMs));
+      this.inFlightPerAdmitted = (this.offered.perSec * horizonMs) / 1000;
+      this.verdictNow = this.shareOf(headroom);
       return this.verdictNow;
     }
     this.countPass(nowMs, t.passed);
@@ -96,15 +115,29 @@ export class FlowLimiter {
   }
 
   /**
-   * A concurrency rule (grade 0) whose node the collector now sees with `concurrency` in flight:
-   * when that reaches count and the verdict still admits, the verdict becomes ratio 0 at once
-   * (not at the next tick); returns whether it changed. QPS rules never change here.
+   * A concurrency rule (grade 0) whose node the collector now sees with `concurrency` in flight,
+   * between ticks: when that reaches count and the verdict still admits, the verdict becomes ratio
+   * 0 at once; when it is below count and the verdict is ratio 0, the verdict becomes the share of
+   * the headroom now (as the tick would compute it). Returns whether it changed. Nothing else
+   * changes between ticks, and QPS rules never change here.
    */
-  saturate(concurrency: number): boolean {
-    if (this.offered === undefined || concurrency < this.thresholdNow) return false;
-    if (this.verdictNow.kind === 'admit' && this.verdictNow.ratio === 0) return false;
-    this.verdictNow = admit(0);
+  react(concurrency: number): boolean {
+    if (this.offered === undefined) return false;
+    const stopped = this.verdictNow.kind === 'admit' && this.verdictNow.ratio === 0;
+    if (concurrency >= this.thresholdNow) {
+      if (stopped) return false;
+      this.verdictNow = admit(0);
+      return true;
+    }
+    if (!stopped) return false;
+    this.verdictNow = this.shareOf(this.thresholdNow - concurrency);
     return true;
+  }
+
+  /** Concurrency: the ratio that shares `headroom` over the admissions' expected time in flight. */
+  private shareOf(headroom: number): Verdict {
+    const perAdmitted = this.inFlightPerAdmitted;
+    return admit(headroom <= 0 ? 0 : perAdmitted <= headroom ? 1 : headroom / perAdmitted);
   }
 
   private countPass(nowMs: number, passed: number): void {

@@ -35,3 +35,11 @@ export function mostRestrictive(a: Verdict, b: Verdict): Verdict {
   }
   return a;
 }
+
+/** Whether two verdicts say the same (kind, and ratio or untilMs). */
+export function sameVerdict(a: Verdict, b: Verdict): boolean {
+  if (a.kind !== b.kind) return false;
+  if (a.kind === 'admit') return a.ratio === (b as { ratio: number }).ratio;
+  if (a.kind === 'block') return a.untilMs === (b as { untilMs?: number }).untilMs;
+  return true;
+}

@@ -180,7 +180,7 @@ t.test('slow-ratio breakers: the ingest is asked for rt > round(count) counts, a
   t.same(r.verdicts.map((x) => [x.resource, x.verdict.kind]), [['R', 'block'], ['S', 'pass']]);
 });
 
-t.test('saturatedVerdicts: between ticks, a concurrency rule whose count is in flight stops its key at once; a QPS rule or a block stays as published', async (t) => {
+t.test('concurrencyVerdicts: between ticks, a concurrency rule whose count is in flight stops its key at once and admits again once it is not; a QPS rule or a block stays as published', async (t) => {
   const e = new RuleEngine();
   t.equal(e.hasConcurrencyRules, false);
   e.setFlowRules(flow({ resource: 'Q', count: 5 }));
@@ -197,16 +197,22 @@ t.test('saturatedVerdicts: between ticks, a concurrency rule whose count is in f
   t.same(first.verdicts.map((v) => [v.resource, v.origin, v.verdict.kind]), [['B', '', 'block'], ['C', '', 'pass'], ['C', 'a', 'pass'], ['Q', '', 'pass']], 'B\'s breaker opened; the rest pass');
   const inFlight = new Map<string, number>([['C\u0000', 1], ['C\u0000a', 0], ['Q\u0000', 50], ['B\u0000', 9]]);
   const concurrencyOf = (resource: string, origin: string): number => inFlight.get(`${resource}\u0000${origin}`) ?? 0;
-  t.same(e.saturatedVerdicts(concurrencyOf), [], 'C 1 of 2, C/a 0 of 1; Q is a QPS rule; B is blocked already');
+  t.same(e.concurrencyVerdicts(concurrencyOf), [], 'C 1 of 2, C/a 0 of 1; Q is a QPS rule; B is blocked already');
   inFlight.set('C\u0000', 2);
   inFlight.set('C\u0000a', 1);
-  t.same(e.saturatedVerdicts(concurrencyOf), [
+  t.same(e.concurrencyVerdicts(concurrencyOf), [
     { resource: 'C', origin: '', verdict: { kind: 'admit', ratio: 0 } },
     { resource: 'C', origin: 'a', verdict: { kind: 'admit', ratio: 0 } },
   ], 'both keys of C reach their count: ratio 0 now');
-  t.same(e.saturatedVerdicts(concurrencyOf), [], 'written once: not again until a tick admits again');
+  t.same(e.concurrencyVerdicts(concurrencyOf), [], 'written once: not again while at the count');
+  inFlight.set('C\u0000a', 0);
+  t.same(e.concurrencyVerdicts(concurrencyOf), [{ resource: 'C', origin: 'a', verdict: PASS }], 'C/a\'s entry exited: admits again at once');
+  inFlight.set('C\u0000a', 1);
+  t.same(e.concurrencyVerdicts(concurrencyOf), [{ resource: 'C', origin: 'a', verdict: { kind: 'admit', ratio: 0 } }], 'and stops again');
+  inFlight.set('B\u0000', 0);
+  t.same(e.concurrencyVerdicts(concurrencyOf), [], 'B below its count: its open breaker\'s block stays (nothing to write)');
   const next = e.tick(T0 + 100, traffic({ C: { node: node({ passed: 1, concurrency: 2 }), origins: new Map([['a', node({ concurrency: 0 })]]) } }));
   t.same(next.verdicts.find((v) => v.resource === 'C' && v.origin === 'a')?.verdict, PASS, 'the tick recomputes (C/a free again)');
   inFlight.set('C\u0000a', 1);
-  t.same(e.saturatedVerdicts(concurrencyOf).map((v) => [v.resource, v.origin]), [['C', 'a']], 'and the next saturation stops it again');
+  t.same(e.concurrencyVerdicts(concurrencyOf).map((v) => [v.resource, v.origin]), [['C', 'a']], 'and the next saturation stops it again');
 });

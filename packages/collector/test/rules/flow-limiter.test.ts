@@ -28,19 +28,35 @@ t.test('concurrency: ratio 0 at or over count, the headroom shared over the next
   t.same(calm.tick(200, { passed: 2, blocked: 0, concurrency: 9.5 }), { kind: 'admit', ratio: 0.25 }, '0.5 free of 2 a tick');
 });
 
-t.test('concurrency: saturate() stops admitting between ticks once count is in flight; QPS rules never change there', async (t) => {
+t.test('concurrency: react() stops admitting between ticks once count is in flight, and admits again once it no longer is; QPS rules never change there', async (t) => {
   const l = new FlowLimiter(rule({ grade: 0, count: 2 }), 0, 20);
   t.same(l.tick(100, { passed: 2, blocked: 0, concurrency: 0 }), { kind: 'pass' }, 'nothing in flight, 2 offered a tick: pass');
-  t.equal(l.saturate(1), false, '1 of 2 in flight: unchanged');
+  t.equal(l.react(1), false, '1 of 2 in flight: unchanged');
   t.same(l.verdict, { kind: 'pass' });
-  t.equal(l.saturate(2), true, '2 of 2: stops now');
+  t.equal(l.react(2), true, '2 of 2: stops now');
   t.same(l.verdict, { kind: 'admit', ratio: 0 });
-  t.equal(l.saturate(3), false, 'already stopped: no second write');
+  t.equal(l.react(3), false, 'already stopped: no second write');
+  t.equal(l.react(1), true, 'an exit leaves room: admits again now');
+  t.same(l.verdict, { kind: 'admit', ratio: 0.5 }, 'the share of the headroom the tick would give (1 free, 2 offered a tick)');
+  t.equal(l.react(0), false, 'admitting already: the next tick refines it');
   t.same(l.tick(200, { passed: 2, blocked: 0, concurrency: 1 }), { kind: 'admit', ratio: 0.5 }, 'the next tick decides as usual (1 free, 2 offered a tick → 0.5)');
   const qps = new FlowLimiter(rule({ grade: 1, count: 2 }), 0, 0);
   const before = qps.tick(100, { passed: 1, blocked: 0, concurrency: 0 });
-  t.equal(qps.saturate(50), false);
+  t.equal(qps.react(50), false);
   t.same(qps.verdict, before, 'a QPS rule keeps its verdict');
+});
+
+t.test('concurrency: the headroom is shared over the time an admission stays in flight (the mean RT), not a whole tick', async (t) => {
+  // One caller sending requests one after another: 90/s, each 10 ms, so never two at once. Count 1.
+  const l = new FlowLimiter(rule({ grade: 0, count: 1 }), 0, 90);
+  t.same(l.tick(100, { passed: 9, blocked: 0, concurrency: 0 }), { kind: 'admit', ratio: 1 / 9 }, 'before any completion: shared over the tick (9 offered a tick)');
+  t.same(l.tick(200, { passed: 9, blocked: 0, concurrency: 0, completed: 9, rtSumMs: 90 }), { kind: 'pass' }, 'W = 10 ms: 0.9 in flight per admitted second-share, under the 1 free: every request admitted');
+  t.same(l.tick(300, { passed: 9, blocked: 0, concurrency: 1, completed: 9, rtSumMs: 90 }), { kind: 'admit', ratio: 0 }, 'its one request in flight at the tick: 0 (until the exit is read)');
+  t.equal(l.react(0), true, 'the exit read: admits again at once');
+  t.same(l.verdict, { kind: 'pass' });
+  // Long requests: W over the tick shares the headroom over the tick, as before.
+  const slow = new FlowLimiter(rule({ grade: 0, count: 10 }), 0, 600);
+  t.same(slow.tick(100, { passed: 6, blocked: 54, concurrency: 4, completed: 2, rtSumMs: 1000 }), { kind: 'admit', ratio: 0.1 }, 'W = 500 ms > the tick: 6 free over 60 offered a tick');
 });
 
 t.test('concurrency: a saturated spell without traffic does not lower the offered rate (no burst when the callers in flight come back)', async (t) => {
@@ -159,7 +175,7 @@ t.test('a count that is not a whole number: reject and warm up admit ⌊count⌋
   t.equal(new FlowLimiter(rule({ count: 2.5 }), 0).threshold, 2, 'reject: ⌊2.5⌋');
   t.equal(new FlowLimiter(rule({ count: 2.5, controlBehavior: 2 }), 0).threshold, 2.5, 'rate limiter: 2.5');
   const conc = new FlowLimiter(rule({ grade: 0, count: 2.5 }), 0, 10);
-  t.same([conc.threshold, conc.saturate(1), conc.saturate(2)], [2, false, true], 'concurrency 2.5: 2 in flight is the count (Sentinel: in flight + 1 > count blocks)');
+  t.same([conc.threshold, conc.react(1), conc.react(2)], [2, false, true], 'concurrency 2.5: 2 in flight is the count (Sentinel: in flight + 1 > count blocks)');
   t.equal(run({ count: 0.5 }, BASE_SEED + 40, 60), 0, 'reject, count 0.5: nothing admitted (Sentinel blocks every request)');
   t.equal(run({ count: 0.9, controlBehavior: 1, warmUpPeriodSec: 1 }, BASE_SEED + 41, 60), 0, 'warm up, count 0.9: nothing admitted');
   const twoAndAHalf = run({ count: 2.5 }, BASE_SEED + 42, 101);
