@@ -44,12 +44,21 @@ function joinNegativeValues(argv: string[], options: Options): string[] {
 }
 
 export function parseOptions(argv: string[], options: Options): OptionValues {
+  let parsed;
   try {
-    return parseArgs({ args: joinNegativeValues(argv, options), options, strict: true, allowPositionals: false }).values as OptionValues;
+    parsed = parseArgs({ args: joinNegativeValues(argv, options), options, strict: true, allowPositionals: false, tokens: true });
   } catch (err) {
     const message = (err as Error).message.replace(/\. To specify a positional argument.*$/s, '');
     throw new UsageError(message);
   }
+  // An option given twice would be the last one silently (`npm start -- --pin X` adds a second --pin).
+  const seen = new Set<string>();
+  for (const token of parsed.tokens ?? []) {
+    if (token.kind !== 'option' || options[token.name]?.multiple === true) continue;
+    if (seen.has(token.name)) throw new UsageError(`--${token.name} is given more than once; give it once`);
+    seen.add(token.name);
+  }
+  return parsed.values as OptionValues;
 }
 
 /** Plain decimal digits (no sign, spaces, 0x/0b/0o, exponent or fraction) as a safe integer; undefined otherwise. */

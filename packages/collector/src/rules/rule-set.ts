@@ -98,6 +98,10 @@ export function parseRules<T extends RuleType>(type: T, json: unknown): ParsedRu
  * valid JSON`): a refused file's reason is served by /api/v1/health to anyone who can connect.
  */
 function withoutQuotedText(message: string): string {
+  // A structural character is kept (it says what is wrong, and is no secret): a ']' or '}' right
+  // after a ',' is the usual trailing comma.
+  const token = /^Unexpected token '([\s\S])', [\s\S]* is not valid JSON$/.exec(message)?.[1];
+  if (token !== undefined) return ']},:'.includes(token) ? `Unexpected token '${token}'${token === ']' || token === '}' ? ' (a trailing comma?)' : ''}` : 'Unexpected token';
   return message.replace(/^Unexpected token [\s\S]*? is not valid JSON$/, 'Unexpected token').replace(/^"[\s\S]*" is not valid JSON$/, 'not valid JSON');
 }
 

@@ -87,6 +87,15 @@ t.test('collector --trust-dashboard-address: an IP address a request can come fr
   t.notOk(existsSync(pin), 'nothing was made');
 });
 
+t.test('an option given twice is refused (npm start -- --pin X would otherwise run on X silently)', async (t) => {
+  const c = capture();
+  t.equal(await main(['collector', '--pin', join(t.testdir(), 'a'), '--pin', join(t.testdir(), 'b')], c.io), 2);
+  t.equal(c.err().split('\n')[0], 'sentinel-wasi collector: --pin is given more than once; give it once (E_USAGE)');
+  const s = capture();
+  t.equal(await main(['stats', '--pin', 'x', '--json', '--json'], s.io), 2);
+  t.match(s.err(), /--json is given more than once/);
+});
+
 t.test('--app for a pin of another app is ignored with a warning, as init says it', async (t) => {
   const pin = t.testdir();
   await main(['init', '--pin', pin, '--app', 'shop'], capture().io);

@@ -62,6 +62,11 @@ t.test('readRuleFile reads a regular file whole, up to its limit', async (t) => 
   t.throws(() => readRuleFile(join(dir, 'absent.json')), { code: 'E_RULES_READ' });
 });
 
+t.test('a trailing comma is named as such (a structural character is no secret)', async (t) => {
+  t.throws(() => parseRules('flow', '[{"resource":"a","count":1},]'), { code: 'E_RULES_JSON', message: "rules are not valid JSON: Unexpected token ']' (a trailing comma?)" });
+  t.throws(() => parseRules('flow', '[1,,2]'), { code: 'E_RULES_JSON', message: "rules are not valid JSON: Unexpected token ','" });
+});
+
 t.test('a JSON error never quotes the text it was given', async (t) => {
   for (const text of ['root:x:0:0:root:/root:/bin/bash', 'SHELL=/bin/bash', '"SHELL=/bin/bash', '["SHELL=/bin/bash" x]']) {
     let reason = '';
