@@ -17,5 +17,17 @@ export function describeGuestFailure(err: unknown): GuestFailure {
       text: 'wasi:cli/run returned an error (a command() body that returned false, or a thrown error the engine turned into one)',
     };
   }
-  return { code: 'E_TRAP', text: err instanceof Error ? `${err.name}: ${err.message}` : String(err) };
+  if (err instanceof Error) return { code: 'E_TRAP', text: `${err.name}: ${err.message}` };
+  // An error code a host function threw where the guest could not take it as a result (the shim's
+  // { tag: 'invalid-syntax' }): shown as it is, not as '[object Object]'.
+  if (typeof err === 'object' && err !== null) return { code: 'E_TRAP', text: `a host call failed with ${safeJson(err)}` };
+  return { code: 'E_TRAP', text: String(err) };
+}
+
+function safeJson(value: object): string {
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
 }

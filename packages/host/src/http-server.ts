@@ -7,7 +7,7 @@
 // thread; here none of them leaves the thread. Fields, and the outgoing-request side, stay the shim's.
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { lockedShimFields, lockShimFields, ShimFields, ShimInputStream, shimHttpTypes, subscribeDuration, type ShimPollable } from './shim.js';
+import { lockedRequestFields, lockedShimFields, lockShimFields, ShimFields, ShimInputStream, shimHttpTypes, subscribeDuration, type ShimPollable } from './shim.js';
 import { SyncOutputStream } from './sync-output-stream.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- the shim's resources are untyped JS classes */
@@ -35,6 +35,21 @@ function methodOf(name: string): { tag: string; val?: string } {
       return { tag: name.toLowerCase() };
     default:
       return { tag: 'other', val: name };
+  }
+}
+
+/**
+ * The request target as wasi:http gives it: an absolute-form target (`GET http://h/p?q`, as a
+ * client talking to a proxy sends it) is the same request as origin-form `/p?q` with authority
+ * `h` (RFC 9112 3.2.2), so a filter names its resource by the path whatever form the client used.
+ */
+function requestTarget(url: string): { pathWithQuery: string; authority?: string } {
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) return { pathWithQuery: url };
+  try {
+    const u = new URL(url);
+    return { pathWithQuery: `${u.pathname}${u.search}`, authority: u.host };
+  } catch {
+    return { pathWithQuery: url };
   }
 }
 
@@ -127,8 +142,9 @@ export class HostIncomingRequest {
 
   constructor(message: IncomingMessage, body: Uint8Array, defaultAuthority: string) {
     this.#method = methodOf(message.method ?? 'GET');
-    this.#pathWithQuery = message.url ?? '/';
-    this.#authority = message.headers.host ?? defaultAuthority;
+    const target = requestTarget(message.url ?? '/');
+    this.#pathWithQuery = target.pathWithQuery;
+    this.#authority = target.authority ?? message.headers.host ?? defaultAuthority;
     this.#rawHeaders = message.rawHeaders;
     this.#body = body;
   }
@@ -156,7 +172,7 @@ export class HostIncomingRequest {
       for (let i = 0; i + 1 < raw.length; i += 2) {
         if (!HIDDEN_REQUEST_HEADERS.has(raw[i]!.toLowerCase())) entries.push([raw[i]!, Buffer.from(raw[i + 1]!, 'latin1')]);
       }
-      this.#headers = lockedShimFields(entries);
+      this.#headers = lockedRequestFields(entries);
     }
     return this.#headers;
   }
@@ -300,6 +316,8 @@ export interface HostHttpServerOptions {
    */
   handle(request: HostIncomingRequest, responseOut: HostResponseOutparam): HandleOutcome;
   maxRequestBodyBytes?: number;
+  /** Told of a response whose status is not a final one (below 200): answered 500. */
+  onBadStatus?(status: number): void;
 }
 
 /** Writes one answer with no component involved (500 after a failure, 413 for a body too large). */
@@ -309,18 +327,32 @@ function answerPlain(res: ServerResponse, statusCode: number, text: string): voi
   res.end(body);
 }
 
-/** Writes the response the guest set: its status, its headers (content-length added when missing) and its body. */
-function answerWith(res: ServerResponse, response: HostOutgoingResponse): void {
+/** Response headers the server sets itself from the body it holds whole (a guest's would mis-frame the connection). */
+const FRAMING_HEADERS = new Set(['content-length', 'transfer-encoding']);
+
+/**
+ * Writes the response the guest set: its status, its headers and its body, framed by the server:
+ * the body is held whole, so its length is the content-length (a guest's content-length or
+ * transfer-encoding is left out: a wrong one would put a keep-alive connection out of step), and a
+ * 204 or 304 goes without one and without a body. A status below 200 is no final response:
+ * answered 500, as a trap is.
+ */
+function answerWith(res: ServerResponse, response: HostOutgoingResponse, onBadStatus: (status: number) => void): void {
   const { statusCode, headers, body } = HostOutgoingResponse.parts(response);
+  if (statusCode < 200) {
+    onBadStatus(statusCode);
+    answerPlain(res, 500, '');
+    return;
+  }
+  const bodiless = statusCode === 204 || statusCode === 304;
   const flat: string[] = [];
-  let hasLength = false;
   for (const [name, value] of headers) {
-    if (name.toLowerCase() === 'content-length') hasLength = true;
+    if (FRAMING_HEADERS.has(name.toLowerCase())) continue;
     flat.push(name, Buffer.from(value).toString('latin1'));
   }
-  if (!hasLength) flat.push('content-length', String(body.length));
+  if (!bodiless) flat.push('content-length', String(body.length));
   res.writeHead(statusCode, flat);
-  res.end(body);
+  res.end(bodiless ? undefined : body);
 }
 
 /** A node:http server handing each request, read whole, to `handle` on this thread. */
@@ -334,6 +366,10 @@ export class HostHttpServer {
     this.#options = options;
     this.#maxBodyBytes = options.maxRequestBodyBytes ?? DEFAULT_MAX_REQUEST_BODY_BYTES;
     this.#server = createServer((req, res) => this.#onRequest(req, res));
+    // CONNECT asks for a tunnel, which a filter does not give: answered, not left hanging.
+    this.#server.on('connect', (_req, socket) => {
+      socket.end('HTTP/1.1 405 Method Not Allowed\r\nallow: GET, HEAD, POST, PUT, DELETE, OPTIONS, TRACE, PATCH\r\ncontent-length: 0\r\nconnection: close\r\n\r\n');
+    });
   }
 
   /** Binds host:port; resolves with the port bound (rejects with the listen error, e.g. EADDRINUSE). */
@@ -357,22 +393,41 @@ export class HostHttpServer {
   }
 
   #onRequest(req: IncomingMessage, res: ServerResponse): void {
-    const chunks: Buffer[] = [];
+    const tooLargeText = `request body larger than ${this.#maxBodyBytes} bytes\n`;
+    // A declared length over the limit is answered before any of the body is read.
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (declared > this.#maxBodyBytes) {
+      res.setHeader('connection', 'close');
+      answerPlain(res, 413, tooLargeText);
+      req.resume();
+      return;
+    }
+    // The body goes into one buffer, grown by doubling (never one Buffer per chunk: a body sent
+    // in 1-byte chunks would cost hundreds of bytes of memory per byte).
+    let body = Buffer.alloc(0);
     let bytes = 0;
     let tooLarge = false;
     req.on('data', (chunk: Buffer) => {
       if (tooLarge) return;
+      if (bytes + chunk.length > this.#maxBodyBytes) {
+        tooLarge = true;
+        body = Buffer.alloc(0);
+        return;
+      }
+      if (bytes + chunk.length > body.length) {
+        const grown = Buffer.allocUnsafe(Math.min(this.#maxBodyBytes, Math.max(body.length * 2, bytes + chunk.length, declared, 16 * 1024)));
+        body.copy(grown, 0, 0, bytes);
+        body = grown;
+      }
+      chunk.copy(body, bytes);
       bytes += chunk.length;
-      if (bytes > this.#maxBodyBytes) tooLarge = true;
-      else chunks.push(chunk);
     });
     req.on('end', () => {
       if (tooLarge) {
-        answerPlain(res, 413, `request body larger than ${this.#maxBodyBytes} bytes\n`);
+        answerPlain(res, 413, tooLargeText);
         return;
       }
-      const body = chunks.length === 0 ? new Uint8Array(0) : chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, bytes);
-      this.#dispatch(new HostIncomingRequest(req, body, this.#authority), res);
+      this.#dispatch(new HostIncomingRequest(req, body.subarray(0, bytes), this.#authority), res);
     });
     req.on('error', () => res.destroy());
   }
@@ -385,6 +440,6 @@ export class HostHttpServer {
       answerPlain(res, 500, ''); // as the shim's server answers a trap: a status, no body
       return;
     }
-    answerWith(res, set.val);
+    answerWith(res, set.val, (status) => this.#options.onBadStatus?.(status));
   }
 }

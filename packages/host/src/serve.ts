@@ -18,6 +18,7 @@ import { HostError, defaultCacheDir, instantiateComponent, loadComponent, type L
 import { DEFAULT_SERVE_HOST, DEFAULT_SERVE_INSTANCES } from './defaults.js';
 import { HostHttpServer, hostHttpTypes, type HostIncomingRequest, type HostResponseOutparam } from './http-server.js';
 import { InstancePool } from './instance-pool.js';
+import { DEFAULT_MAX_REQUEST_MS, RequestWatchdog } from './request-watchdog.js';
 
 export { DEFAULT_SERVE_HOST, DEFAULT_SERVE_INSTANCES };
 
@@ -38,6 +39,8 @@ export interface ServeOptions {
   env?: Record<string, string>;
   cacheDir?: string;
   stderr?: NodeJS.WritableStream;
+  /** A request running longer than this ends the process (request-watchdog.ts; default DEFAULT_MAX_REQUEST_MS, 0: no limit). */
+  maxRequestMs?: number;
 }
 
 export interface ServeCounters {
@@ -131,6 +134,14 @@ export async function serveComponent(options: ServeOptions): Promise<RunningServ
     pinWriteFailures,
   };
 
+  const maxRequestMs = options.maxRequestMs ?? DEFAULT_MAX_REQUEST_MS;
+  const watchdog =
+    maxRequestMs > 0
+      ? new RequestWatchdog(
+          maxRequestMs,
+          `sentinel-wasi serve: a request has run {ms} ms without returning (over --max-request-ms ${maxRequestMs}): a component that does not return cannot be interrupted on the process's one thread, so the process ends now (killed); restart it (E_REQUEST_TIMEOUT)\n`,
+        )
+      : undefined;
   const server = new HostHttpServer({
     handle(request: HostIncomingRequest, responseOut: HostResponseOutparam) {
       counters.requests++;
@@ -144,6 +155,7 @@ export async function serveComponent(options: ServeOptions): Promise<RunningServ
         return { ok: false };
       }
       let trapped = false;
+      watchdog?.begin(Date.now());
       try {
         lease.instance.incomingHandler!.handle(request, responseOut);
       } catch (err) {
@@ -152,9 +164,14 @@ export async function serveComponent(options: ServeOptions): Promise<RunningServ
         const failure = describeGuestFailure(err);
         stderr.write(`sentinel-wasi serve: request failed: ${failure.text} (${failure.code})\n`);
       }
+      watchdog?.end();
       pool.release(lease, { trapped });
       if (pinWriteFailures.total > failuresBefore) counters.requestsWithPinWriteFailures++;
       return { ok: !trapped };
+    },
+    onBadStatus(status: number) {
+      counters.failedRequests++;
+      stderr.write(`sentinel-wasi serve: request failed: the filter answered status ${status}, which is not a final response (a final status is 200 to 999): answered 500 (E_BAD_STATUS)\n`);
     },
   });
   const host = options.host ?? DEFAULT_SERVE_HOST;
@@ -177,6 +194,7 @@ export async function serveComponent(options: ServeOptions): Promise<RunningServ
     close: () => {
       pool.close();
       server.close();
+      watchdog?.close();
     },
   };
 }

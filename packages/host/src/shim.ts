@@ -50,3 +50,26 @@ export function lockShimFields<F>(fields: F): F {
 export function lockedShimFields(entries: Array<[string, Uint8Array]>): any {
   return lockShimFields(ShimFields.fromList(entries));
 }
+
+/**
+ * Immutable shim fields of a request's header lines as received: names as `append` checks them,
+ * values as the bytes that came (wasi:http's field-value is bytes; wasmtime passes any a request
+ * brings). The shim's `append` decodes a value as UTF-8 and refuses one with a character above
+ * U+00FF (a UTF-8 '€', a byte that is not UTF-8), which would make a client's header a trap; such
+ * a value is appended as a placeholder of its length and its bytes are put in place after (the
+ * fields keep the array they were given). Node's parser has already refused CR, LF and NUL.
+ */
+export function lockedRequestFields(entries: Array<[string, Uint8Array]>): any {
+  const fields = new ShimFields();
+  for (const [name, value] of entries) {
+    try {
+      fields.append(name, value);
+    } catch (err) {
+      if ((err as { tag?: string } | null)?.tag !== 'invalid-syntax') throw err;
+      const held = new Uint8Array(value.length).fill(0x61);
+      fields.append(name, held); // a name the shim refuses throws here, as before
+      held.set(value);
+    }
+  }
+  return lockShimFields(fields);
+}

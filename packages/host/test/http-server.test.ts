@@ -7,6 +7,7 @@
 
 import t, { type Test } from 'tap';
 import { request as httpRequest } from 'node:http';
+import { connect } from 'node:net';
 import {
   HostHttpServer,
   HostIncomingBody,
@@ -177,4 +178,97 @@ t.test('listen on a port in use rejects with EADDRINUSE', async (t) => {
   const second = new HostHttpServer({ handle: () => ({ ok: true }) });
   await t.rejects(second.listen(port, '127.0.0.1'), { code: 'EADDRINUSE' });
   second.close();
+});
+
+/** Sends raw bytes on a new connection and collects everything until the server closes it. */
+function raw(port: number, bytes: string | Buffer): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1', () => socket.end(bytes));
+    const chunks: Buffer[] = [];
+    socket.on('data', (c: Buffer) => chunks.push(c));
+    socket.on('end', () => resolve(Buffer.concat(chunks).toString('latin1')));
+    socket.on('error', reject);
+  });
+}
+
+t.test('a header value with bytes above U+00FF (UTF-8 €, a byte that is no UTF-8) reaches the guest as its bytes, no trap', async (t) => {
+  const seen: Array<Array<[string, number[]]>> = [];
+  const port = await start(t, (req, out) => {
+    const fields = req.headers() as { entries(): Array<[string, Uint8Array]> };
+    seen.push(fields.entries().filter(([k]) => k.toLowerCase().startsWith('x-')).map(([k, v]) => [k.toLowerCase(), [...v]]));
+    answer(out, 200, [], [enc.encode('ok')]);
+    return { ok: true };
+  });
+  const reply = await raw(port, Buffer.concat([Buffer.from('GET /h HTTP/1.1\r\nHost: x\r\nX-Euro: '), Buffer.from([0xe2, 0x82, 0xac]), Buffer.from('\r\nX-Byte: '), Buffer.from([0xff]), Buffer.from('\r\nX-Plain: caf\xe9\r\nConnection: close\r\n\r\n', 'latin1')]));
+  t.match(reply, /^HTTP\/1\.1 200 OK\r\n/);
+  t.same(seen, [[['x-euro', [0xe2, 0x82, 0xac]], ['x-byte', [0xff]], ['x-plain', [0x63, 0x61, 0x66, 0xe9]]]]);
+});
+
+t.test('an absolute-form target is the same request as its origin form: path and query, authority from the target', async (t) => {
+  const seen: Array<[string, string]> = [];
+  const port = await start(t, (req, out) => {
+    seen.push([req.pathWithQuery(), req.authority()]);
+    answer(out, 200, [], []);
+    return { ok: true };
+  });
+  await raw(port, 'GET http://anything.example:8080/orders?x=1 HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n');
+  await raw(port, 'GET /orders?x=1 HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n');
+  t.same(seen, [['/orders?x=1', 'anything.example:8080'], ['/orders?x=1', '127.0.0.1']]);
+});
+
+t.test('the server frames the response itself: a guest\'s content-length or transfer-encoding is left out, 204 has no length, a 1xx is no final answer', async (t) => {
+  const bad: number[] = [];
+  const server = new HostHttpServer({
+    handle(req, out) {
+      const path = req.pathWithQuery();
+      if (path === '/short') answer(out, 200, [['content-length', '5']], [enc.encode('longer than five')]);
+      else if (path === '/te') answer(out, 200, [['transfer-encoding', 'chunked'], ['Content-Length', '2']], [enc.encode('body')]);
+      else if (path === '/none') answer(out, 204, [['content-length', '9']], [enc.encode('dropped')]);
+      else if (path === '/early') answer(out, 103, [], [enc.encode('x')]);
+      else answer(out, 200, [], [enc.encode('ok')]);
+      return { ok: true };
+    },
+    onBadStatus: (status) => bad.push(status),
+  });
+  const port = await server.listen(0, '127.0.0.1');
+  t.teardown(() => server.close());
+  // Pipelined on one connection: each answer is framed by its own body, the next one follows in step.
+  const pipelined = await raw(port, ['/short', '/te', '/none', '/early', '/ok'].map((p, i) => `GET ${p} HTTP/1.1\r\nHost: x\r\n${i === 4 ? 'Connection: close\r\n' : ''}\r\n`).join(''));
+  const answers = pipelined.split(/(?=HTTP\/1\.1 )/);
+  t.equal(answers.length, 5, pipelined);
+  t.match(answers[0], /^HTTP\/1\.1 200 OK\r\n[\s\S]*content-length: 16\r\n[\s\S]*\r\n\r\nlonger than five$/);
+  t.notMatch(answers[0], /content-length: 5\r\n/);
+  t.match(answers[1], /^HTTP\/1\.1 200 OK\r\n[\s\S]*content-length: 4\r\n[\s\S]*\r\n\r\nbody$/);
+  t.notMatch(answers[1], /transfer-encoding|Content-Length: 2/i);
+  t.match(answers[2], /^HTTP\/1\.1 204 No Content\r\n/);
+  t.notMatch(answers[2], /content-length|dropped/i);
+  t.match(answers[3], /^HTTP\/1\.1 500 Internal Server Error\r\n/);
+  t.match(answers[4], /^HTTP\/1\.1 200 OK\r\n[\s\S]*\r\n\r\nok$/);
+  t.same(bad, [103]);
+});
+
+t.test('a body over the limit by its declared length is refused before it is read; a body in 1-byte chunks is read into one buffer', async (t) => {
+  let called = 0;
+  let got = '';
+  const port = await start(t, (req, out) => {
+    called++;
+    got = readAll(req.consume());
+    answer(out, 200, [], [enc.encode(String(got.length))]);
+    return { ok: true };
+  }, 1000);
+  const over = await raw(port, 'POST /big HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: 1001\r\n\r\n');
+  t.match(over, /^HTTP\/1\.1 413 Payload Too Large\r\n[\s\S]*request body larger than 1000 bytes\n$/, 'answered with no body sent at all');
+  t.equal(called, 0);
+  const chunked = `POST /chunks HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n${'1\r\nx\r\n'.repeat(1000)}0\r\n\r\n`;
+  const reply = await raw(port, chunked);
+  t.match(reply, /\r\n\r\n1000$/);
+  t.equal(got, 'x'.repeat(1000));
+  const overChunked = `POST /chunks HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n${'1\r\nx\r\n'.repeat(1001)}0\r\n\r\n`;
+  t.match(await raw(port, overChunked), /^HTTP\/1\.1 413 /);
+  t.equal(called, 1);
+});
+
+t.test('CONNECT is answered 405, not left hanging', async (t) => {
+  const port = await start(t, () => ({ ok: true }));
+  t.match(await raw(port, 'CONNECT evil.example:443 HTTP/1.1\r\nHost: evil.example:443\r\n\r\n'), /^HTTP\/1\.1 405 Method Not Allowed\r\n/);
 });

@@ -5,6 +5,7 @@
 import { UsageError, type Command } from './command.js';
 import { checkPinDir } from './pin-check.js';
 import { DEFAULT_SERVE_HOST, DEFAULT_SERVE_INSTANCES } from '../defaults.js';
+import { DEFAULT_MAX_REQUEST_MS } from '../request-watchdog.js';
 import { parseHostFlags } from './run.js';
 
 const help = `Usage: sentinel-wasi serve <component.wasm> --pin DIR --port N [options] [-- args...]
@@ -36,6 +37,10 @@ Options:
   --fresh-instance-per-request
                      a fresh instance for every request (the same as
                      --max-instance-reuse-count 1)
+  --max-request-ms N a request that runs longer ends the process (default ${DEFAULT_MAX_REQUEST_MS}; 0: no
+                     limit): a component that never returns holds the process's one thread, where
+                     nothing, SIGTERM included, can interrupt it; the process writes E_REQUEST_TIMEOUT
+                     and is killed, for a supervisor to restart
   --env K=V          set an environment variable for the component (repeatable)
   --cache-dir DIR    where transpiled components are kept (see sentinel-wasi run --help)
   -h, --help         show this help
@@ -55,6 +60,7 @@ export const serveCommand: Command = {
       instances: { type: 'string' },
       'max-instance-reuse-count': { type: 'string' },
       'fresh-instance-per-request': { type: 'boolean' },
+      'max-request-ms': { type: 'string' },
     });
     const portText = flags.values.port;
     if (typeof portText !== 'string') throw new UsageError('--port N is required');
@@ -65,6 +71,11 @@ export const serveCommand: Command = {
     const fresh = flags.values['fresh-instance-per-request'] === true;
     if (fresh && reuse !== undefined) throw new UsageError('--fresh-instance-per-request and --max-instance-reuse-count cannot be given together');
     const maxInstanceReuseCount = fresh ? 1 : (reuse ?? Infinity);
+    const maxRequestText = flags.values['max-request-ms'];
+    if (maxRequestText !== undefined && (typeof maxRequestText !== 'string' || !/^\d+$/.test(maxRequestText) || !Number.isSafeInteger(Number(maxRequestText)))) {
+      throw new UsageError(`--max-request-ms must be a whole number of ms (0: no limit), got ${JSON.stringify(maxRequestText)}`);
+    }
+    const maxRequestMs = maxRequestText === undefined ? DEFAULT_MAX_REQUEST_MS : Number(maxRequestText);
     const host = typeof flags.values.host === 'string' ? flags.values.host : DEFAULT_SERVE_HOST;
     if (flags.pinDir !== undefined && checkPinDir(flags.pinDir) === 'missing') {
       io.stderr.write(`sentinel-wasi serve: pin ${flags.pinDir} does not exist; appends will fail and be counted as drops until it does\n`);
@@ -82,6 +93,7 @@ export const serveCommand: Command = {
       env: flags.env,
       cacheDir: flags.cacheDir,
       stderr: io.stderr,
+      maxRequestMs,
     });
     io.stderr.write(`sentinel-wasi serve: listening on http://${server.host}:${server.port}/\n`);
     await new Promise<void>((resolve) => {
