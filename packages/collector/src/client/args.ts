@@ -43,7 +43,12 @@ function joinNegativeValues(argv: string[], options: Options): string[] {
   return out;
 }
 
-export function parseOptions(argv: string[], options: Options): OptionValues {
+/**
+ * The options as parseArgs reads them. An option given twice (not a `multiple` one) is refused
+ * (E_USAGE), or, with `onRepeated`, the last one is kept and `onRepeated` told (the collector's
+ * `npm start -- --pin DIR` adds a second --pin to the script's own).
+ */
+export function parseOptions(argv: string[], options: Options, onRepeated?: (name: string, kept: unknown) => void): OptionValues {
   let parsed;
   try {
     parsed = parseArgs({ args: joinNegativeValues(argv, options), options, strict: true, allowPositionals: false, tokens: true });
@@ -51,12 +56,17 @@ export function parseOptions(argv: string[], options: Options): OptionValues {
     const message = (err as Error).message.replace(/\. To specify a positional argument.*$/s, '');
     throw new UsageError(message);
   }
-  // An option given twice would be the last one silently (`npm start -- --pin X` adds a second --pin).
+  // An option given twice would otherwise be the last one silently.
   const seen = new Set<string>();
+  const repeated = new Set<string>();
   for (const token of parsed.tokens ?? []) {
     if (token.kind !== 'option' || options[token.name]?.multiple === true) continue;
-    if (seen.has(token.name)) throw new UsageError(`--${token.name} is given more than once; give it once`);
+    if (seen.has(token.name)) repeated.add(token.name);
     seen.add(token.name);
+  }
+  for (const name of repeated) {
+    if (onRepeated === undefined) throw new UsageError(`--${name} is given more than once; give it once`);
+    onRepeated(name, (parsed.values as OptionValues)[name]);
   }
   return parsed.values as OptionValues;
 }

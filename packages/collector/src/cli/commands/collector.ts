@@ -170,7 +170,7 @@ export const collectorCommand: Command = {
       'map-slots': { type: 'string' },
       'allow-shared-pin': { type: 'boolean' },
       'no-http': { type: 'boolean' },
-    });
+    }, (name, kept) => io.stderr.write(`sentinel-wasi collector: --${name} is given more than once; the last one is used${typeof kept === 'string' ? `: ${kept}` : ''}\n`));
     const allowSharedPin = shared === true;
     if (typeof values.pin !== 'string' || values.pin === '') throw new UsageError('--pin DIR is required');
     const appProblem = typeof values.app === 'string' ? (values.app === '' ? 'must not be empty' : appNameProblem(values.app)) : undefined;
