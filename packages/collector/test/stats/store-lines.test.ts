@@ -26,6 +26,16 @@ class LinesModel {
   readonly tracked = new Set<string>();
   constructor(readonly maxResources: number) {}
 
+  /**
+   * A store restarted from a checkpoint tracks the names the checkpoint holds (its rows, then the
+   * nodes with entries in flight, in that order, within the cap) and then new ones as they come,
+   * up to the cap: a tracked name with nothing in the checkpoint may lose its place.
+   */
+  restartWith(names: string[]): void {
+    this.tracked.clear();
+    for (const name of names) if (name !== TOTAL_RESOURCE && this.tracked.size < this.maxResources) this.tracked.add(name);
+  }
+
   add(r: FlowRecord, nowMs: number): void {
     // A CALL is a PASS of 1 at dt and an EXIT of 1 at dt + rtMs, each in its own second; the
     // entry second decides late/dropped, the exit time decides "too far ahead".
@@ -88,6 +98,15 @@ class LinesModel {
   }
 }
 
+/** The resource names a checkpointed state holds, in the order a store loads them. */
+function namesIn(state: ReturnType<StatsStore['exportState']>): string[] {
+  const out: string[] = [];
+  for (const list of [state.pending, state.late]) for (const { rows } of list) for (const [name] of rows) out.push(name);
+  for (const [name] of state.concurrency) out.push(name);
+  for (const rows of [state.openEntries ?? [], state.expiredEntries ?? []]) for (const [name] of rows) out.push(name);
+  return [...new Set(out)];
+}
+
 function shape(sealed: SealedSecond[]): unknown[] {
   return sealed.map((s) => [s.sec, s.late, s.lines.map((l) => [l.resource, l.pass, l.block, l.success, l.exception, l.rtMs])]);
 }
@@ -143,7 +162,9 @@ async function checkLines(t: Test, names: string[], maxResources: number): Promi
       }
     } else if (roll < 0.005) {
       const again = new StatsStore({ maxResources });
-      again.importState(JSON.parse(JSON.stringify(store.exportState())));
+      const state = JSON.parse(JSON.stringify(store.exportState())) as ReturnType<StatsStore['exportState']>;
+      again.importState(state);
+      model.restartWith(namesIn(state));
       store = again;
       imports++;
     }
