@@ -1,5 +1,6 @@
 // Owns building small filter components that end-to-end tests write inline: a TypeScript source
-// using the SDK, built by `sentinel-wasi build` (command world, QuickJS: a few seconds) in a
+// using the SDK, built by `sentinel-wasi build` (command world, QuickJS: a few seconds; or http
+// world, StarlingMonkey: 10–30 s) in a
 // directory under .cache/sdk-filters/ (inside the repository, so the workspace's packages
 // resolve). Each build is cached by the hash of its inputs (the source, the compiled SDK, protocol
 // and build command it bundles or runs — their dist/, so run `npx tsc -b` first — and the jco
@@ -24,8 +25,8 @@ const INPUTS = [
   'node_modules/componentize-qjs/package.json',
 ];
 
-function inputsHash(source: string): string {
-  const hash = createHash('sha256').update(source).update('\0');
+function inputsHash(source: string, world: World): string {
+  const hash = createHash('sha256').update(source).update('\0').update(world).update('\0');
   for (const file of INPUTS.flatMap((p) => listFiles(join(REPO_ROOT, p)))) {
     if (file.endsWith('.map') || file.endsWith('.tsbuildinfo')) continue;
     hash.update(relative(REPO_ROOT, file)).update('\0').update(readFileSync(file)).update('\0');
@@ -33,13 +34,24 @@ function inputsHash(source: string): string {
   return hash.digest('hex').slice(0, 16);
 }
 
+type World = 'command' | 'http';
+
 /**
  * The built command component of `source` (a filter's TypeScript), building it first if the cache
  * does not have this version. Its directory keeps the source and the source map (`<wasm>.map`), so
  * a host can map a trap's stack to the source's lines.
  */
 export function sdkCommandFilter(name: string, source: string): string {
-  const project = join(CACHE_DIR, 'sdk-filters', `${name}-${inputsHash(source)}`);
+  return sdkFilter(name, source, 'command');
+}
+
+/** The built HTTP component of `source` (`sentinel-wasi build --world http`), as sdkCommandFilter builds a command. */
+export function sdkHttpFilter(name: string, source: string): string {
+  return sdkFilter(name, source, 'http');
+}
+
+function sdkFilter(name: string, source: string, world: World): string {
+  const project = join(CACHE_DIR, 'sdk-filters', `${name}-${inputsHash(source, world)}`);
   const out = join(project, `${name}.wasm`);
   mkdirSync(project, { recursive: true });
   const tmp = join(project, `tmp-${process.pid}.wasm`);
@@ -47,7 +59,7 @@ export function sdkCommandFilter(name: string, source: string): string {
     return buildOnce(out, tmp, () => {
       writeFileSync(join(project, 'package.json'), JSON.stringify({ name: `sdk-filter-${name}`, private: true, type: 'module' }));
       writeFileSync(join(project, 'filter.ts'), source);
-      const built = spawnSync(process.execPath, [CLI_BIN, 'build', join(project, 'filter.ts'), '-o', tmp], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 240_000 });
+      const built = spawnSync(process.execPath, [CLI_BIN, 'build', join(project, 'filter.ts'), '-o', tmp, '--world', world], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 240_000 });
       if (built.status !== 0 || !existsSync(tmp)) throw new Error(`building ${name} failed (exit ${built.status}):\n${built.stdout}\n${built.stderr}`);
       if (existsSync(`${tmp}.map`)) renameSync(`${tmp}.map`, `${out}.map`); // before the component: it marks a finished build
     });

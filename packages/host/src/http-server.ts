@@ -7,7 +7,7 @@
 // thread; here none of them leaves the thread. Fields, and the outgoing-request side, stay the shim's.
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { lockedRequestFields, lockedShimFields, lockShimFields, ShimFields, ShimInputStream, shimHttpTypes, subscribeDuration, type ShimPollable } from './shim.js';
+import { lockedRequestFields, lockShimFields, ShimFields, ShimInputStream, shimHttpTypes, subscribeDuration, type ShimPollable } from './shim.js';
 import { SyncOutputStream } from './sync-output-stream.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- the shim's resources are untyped JS classes */

@@ -46,11 +46,6 @@ export function lockShimFields<F>(fields: F): F {
   return fields;
 }
 
-/** Immutable shim fields holding `entries` (each validated as `append` does). */
-export function lockedShimFields(entries: Array<[string, Uint8Array]>): any {
-  return lockShimFields(ShimFields.fromList(entries));
-}
-
 /**
  * Immutable shim fields of a request's header lines as received: names as `append` checks them,
  * values as the bytes that came (wasi:http's field-value is bytes; wasmtime passes any a request

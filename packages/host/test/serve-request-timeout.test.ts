@@ -4,42 +4,18 @@
 // with E_REQUEST_TIMEOUT and is killed (SIGKILL), for a supervisor to restart; requests that
 // return are served as usual before. A bad value is E_USAGE.
 
-import { createHash } from 'node:crypto';
-import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import t from 'tap';
-import { buildOnce, listFiles } from '../../../test/helpers/build-once.js';
-import { CACHE_DIR, CLI_BIN, REPO_ROOT, runProcess, tempDir } from '../../../test/helpers/repo.js';
+import { CLI_BIN, REPO_ROOT, runProcess, tempDir } from '../../../test/helpers/repo.js';
+import { sdkHttpFilter } from '../../../test/helpers/sdk-filter.js';
 
 t.setTimeout(300_000);
 
-const FIXTURE = 'packages/host/test/fixtures/looper-http';
-const BUILD_INPUTS = [FIXTURE, 'packages/filter/dist', 'packages/protocol/dist', 'packages/filter-build/dist', 'node_modules/@bytecodealliance/jco/package.json', 'node_modules/@bytecodealliance/componentize-js/package.json'];
-
-/** The fixture built with `sentinel-wasi build --world http` (10–30 s), cached under .cache/host-fixtures/ by its inputs' hash. */
+/** The fixture built with `sentinel-wasi build --world http` (10–30 s), cached by the helper. */
 function builtLooper(): string {
-  const hash = createHash('sha256');
-  for (const file of BUILD_INPUTS.flatMap((p) => listFiles(join(REPO_ROOT, p)))) {
-    if (file.endsWith('.map') || file.endsWith('.tsbuildinfo')) continue;
-    hash.update(relative(REPO_ROOT, file)).update('\0').update(readFileSync(file));
-  }
-  const dir = join(CACHE_DIR, 'host-fixtures');
-  const out = join(dir, `looper-http-${hash.digest('hex').slice(0, 16)}.wasm`);
-  mkdirSync(dir, { recursive: true });
-  const tmp = join(dir, `looper-http-${process.pid}.tmp.wasm`);
-  try {
-    buildOnce(out, tmp, () => {
-      const built = spawnSync(process.execPath, [CLI_BIN, 'build', join(REPO_ROOT, FIXTURE, 'looper.ts'), '-o', tmp, '--world', 'http'], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 240_000 });
-      if (built.status !== 0) throw new Error(`building ${FIXTURE} failed (exit ${built.status}):\n${built.stderr}`);
-    });
-  } finally {
-    rmSync(`${tmp}.map`, { force: true });
-  }
-  for (const old of readdirSync(dir)) {
-    if (/^looper-http-[0-9a-f]{16}\.wasm(\.map)?$/.test(old) && !join(dir, old).startsWith(out)) rmSync(join(dir, old), { force: true });
-  }
-  return out;
+  return sdkHttpFilter('looper-http', readFileSync(join(REPO_ROOT, 'packages/host/test/fixtures/looper-http/looper.ts'), 'utf8'));
 }
 
 t.test('a request that never returns ends the process past --max-request-ms, with one line saying why; requests before it are served', async (t) => {
