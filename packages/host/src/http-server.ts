@@ -15,6 +15,8 @@ const symbolDispose: symbol = (Symbol as any).dispose ?? Symbol.for('dispose');
 
 /** What check-write reports for a response body (it is kept in memory until the handler returns). */
 const BODY_WRITE_CAPACITY_BYTES = 1024 * 1024;
+/** How long close() waits for the requests in flight before it cuts their connections (default). */
+export const DEFAULT_DRAIN_MS = 10_000;
 /** Request bodies larger than this are answered 413 without reaching the component (default). */
 export const DEFAULT_MAX_REQUEST_BODY_BYTES = 16 * 1024 * 1024;
 /** Headers a guest never sees on a request (hop-by-hop, or the authority's own field), as wasmtime and the shim. */
@@ -361,6 +363,8 @@ export class HostHttpServer {
   readonly #options: HostHttpServerOptions;
   readonly #maxBodyBytes: number;
   #authority = 'localhost';
+  /** close() was called: answers end their connections. */
+  #closing = false;
 
   constructor(options: HostHttpServerOptions) {
     this.#options = options;
@@ -386,10 +390,22 @@ export class HostHttpServer {
     });
   }
 
-  /** Stops accepting connections and closes the idle keep-alive ones. */
-  close(): void {
-    this.#server.close();
-    this.#server.closeIdleConnections();
+  /**
+   * Stops accepting connections and waits for the requests in flight: idle keep-alive connections
+   * are closed at once, a busy one after its answer (which says `connection: close`); connections
+   * still open after `drainMs` (a client that never finishes its request) are cut. Resolves when
+   * no connection is left.
+   */
+  close(drainMs = DEFAULT_DRAIN_MS): Promise<void> {
+    this.#closing = true;
+    return new Promise((resolve) => {
+      const cut = setTimeout(() => this.#server.closeAllConnections(), drainMs);
+      this.#server.close(() => {
+        clearTimeout(cut);
+        resolve();
+      });
+      this.#server.closeIdleConnections();
+    });
   }
 
   #onRequest(req: IncomingMessage, res: ServerResponse): void {
@@ -423,6 +439,7 @@ export class HostHttpServer {
       bytes += chunk.length;
     });
     req.on('end', () => {
+      if (this.#closing) res.setHeader('connection', 'close');
       if (tooLarge) {
         answerPlain(res, 413, tooLargeText);
         return;

@@ -67,7 +67,8 @@ export interface RunningServer {
   port: number;
   component: LoadedComponent;
   counters: ServeCounters;
-  close(): void;
+  /** Stops serving: refuses new connections, answers the requests in flight (HostHttpServer.close), then lets the instances go. */
+  close(): Promise<void>;
 }
 
 export async function serveComponent(options: ServeOptions): Promise<RunningServer> {
@@ -191,9 +192,9 @@ export async function serveComponent(options: ServeOptions): Promise<RunningServ
     port,
     component,
     counters,
-    close: () => {
+    close: async () => {
+      await server.close();
       pool.close();
-      server.close();
       watchdog?.close();
     },
   };

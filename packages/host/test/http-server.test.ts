@@ -7,7 +7,7 @@
 
 import t, { type Test } from 'tap';
 import { request as httpRequest } from 'node:http';
-import { connect } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import {
   HostHttpServer,
   HostIncomingBody,
@@ -271,4 +271,44 @@ t.test('a body over the limit by its declared length is refused before it is rea
 t.test('CONNECT is answered 405, not left hanging', async (t) => {
   const port = await start(t, () => ({ ok: true }));
   t.match(await raw(port, 'CONNECT evil.example:443 HTTP/1.1\r\nHost: evil.example:443\r\n\r\n'), /^HTTP\/1\.1 405 Method Not Allowed\r\n/);
+});
+
+/** A connection that has sent `head` and keeps what comes back until it is closed. */
+function openWith(port: number, head: string): Promise<{ socket: Socket; reply: () => string; closed: Promise<void> }> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1', () => {
+      socket.write(head);
+      resolve({ socket, reply: () => reply, closed });
+    });
+    let reply = '';
+    socket.setEncoding('latin1').on('data', (d: string) => (reply += d));
+    const closed = new Promise<void>((r) => socket.on('close', () => r()));
+    socket.on('error', reject);
+  });
+}
+
+t.test('close() refuses new connections, answers a request in flight with connection: close, and cuts one that never finishes after the drain time', async (t) => {
+  let handled = 0;
+  const server = new HostHttpServer({
+    handle: (_req, out) => {
+      handled++;
+      answer(out, 200, [], [enc.encode('answered')]);
+      return { ok: true };
+    },
+  });
+  const port = await server.listen(0, '127.0.0.1');
+  const finishing = await openWith(port, 'POST /a HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n\r\nab');
+  const never = await openWith(port, 'POST /b HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n\r\nab');
+  await new Promise((r) => setTimeout(r, 100)); // both heads are in: two requests in flight
+  const startMs = Date.now();
+  const closed = server.close(500).then(() => Date.now() - startMs);
+  await t.rejects(send(port, 'GET', '/new'), { code: 'ECONNREFUSED' }, 'no new connection');
+  finishing.socket.write('cd');
+  await finishing.closed;
+  t.match(finishing.reply(), /^HTTP\/1\.1 200 OK\r\n(?:[^\r]*\r\n)*connection: close\r\n(?:[^\r]*\r\n)*\r\nanswered$/i, 'the request in flight answered, its connection closed after');
+  await never.closed;
+  t.equal(never.reply(), '', 'the request that never finished: its connection cut, no answer');
+  const tookMs = await closed;
+  t.ok(tookMs >= 450, `close() resolved once the last connection was cut (${tookMs} ms)`);
+  t.equal(handled, 1);
 });

@@ -7,7 +7,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { fixtureComponent } from '../../../test/helpers/fixtures.js';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
+import { once } from 'node:events';
 import { NODE_HOST_CACHE, startServe } from '../../../test/helpers/node-host.js';
 import { CLI_BIN, runProcess, tempDir, tempPin } from '../../../test/helpers/repo.js';
 import { scanPin } from '../../../test/helpers/segments.js';
@@ -171,4 +172,27 @@ t.test('serveComponent: instances and maxInstanceReuseCount must be positive int
   ] as const) {
     await t.rejects(serveComponent({ ...base, ...extra }), { code: 'E_BAD_ARGUMENT', message: new RegExp(message.replace(/[.]/g, '\\.')) }, message);
   }
+});
+
+t.test('SIGTERM drains: a request still arriving is answered by the pool and counted in the stop summary', async (t) => {
+  const pin = await tempPin(t, 'serve');
+  const server = await startServe({ component, pin });
+  t.teardown(() => server.stop());
+  const socket = connect(server.port, '127.0.0.1');
+  await once(socket, 'connect');
+  let reply = '';
+  socket.setEncoding('latin1').on('data', (d: string) => (reply += d));
+  const closed = once(socket, 'close');
+  socket.write('POST /late?rt=7 HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc');
+  await new Promise((resolve) => setTimeout(resolve, 300)); // the request's head is in: it is in flight
+  const stopped = server.stop();
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  socket.write('defghij');
+  await closed;
+  t.match(reply, /^HTTP\/1\.1 200 OK\r\n[\s\S]*\r\n\r\nappended 1 dropped 0 served 1\n$/, 'answered by the pool\'s warm instance');
+  t.match(reply, /\r\nconnection: close\r\n/i, 'and the connection closed after it');
+  const { code, stderr } = await stopped;
+  t.equal(code, 0);
+  t.equal(stderr.split('\n').at(-2), 'sentinel-wasi serve: stopped after 1 request (0 failed), 4 instances (pool of 4; 0 retired, 0 dropped after a trap)');
+  t.same(scanPin(pin).records.map((r) => [r.name, r.rtMs]), [['late', 7]]);
 });

@@ -18,8 +18,9 @@ isolation, as wasmtime serve gives by default, use --fresh-instance-per-request 
 instantiation, tens of ms, per request). The component is transpiled with jco once and cached by
 its content hash.
 Appends to files in the pin are atomic. The pin is the component's only capability: sockets are
-disabled and outgoing HTTP requests are denied. Stops on SIGINT or SIGTERM, printing how many
-requests were served, failed (answered 500) and could not write to the pin.
+disabled and outgoing HTTP requests are denied. Stops on SIGINT or SIGTERM: new connections are
+refused, the requests in flight are answered (for up to 10 s; then their connections are cut),
+and it prints how many requests were served, failed (answered 500) and could not write to the pin.
 
 Options:
   --pin DIR          the pin directory, seen by the component as /pin (required, unless --no-pin;
@@ -105,7 +106,7 @@ export const serveCommand: Command = {
       process.on('SIGINT', stop);
       process.on('SIGTERM', stop);
     });
-    server.close();
+    await server.close();
     const c = server.counters;
     const pinNote = c.pinWriteFailures.total === 0 ? '' : `; ${count(c.requestsWithPinWriteFailures, 'request')} could not write to the pin (${c.pinWriteFailures.describe()})`;
     io.stderr.write(
