@@ -20,6 +20,7 @@ import { acquireLock, type PinLock } from '../pin/lock.js';
 import { removeLeftoverTemps } from '../pin/leftover-temps.js';
 import { ensurePin } from '../pin/pin.js';
 import { checkPinSafety } from '../pin/pin-safety.js';
+import { PinGuard } from '../pin/pin-guard.js';
 import { writeFileSafely } from '../pin/safe-write.js';
 import { FlowControl, MAX_CONTROL_TICK_MS } from '../map/flow-control.js';
 import { countedNamesIn } from '../map/map-writer.js';
@@ -261,12 +262,14 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
       log.error({ code: (err as NodeJS.ErrnoException).code ?? 'E_CONTROL_TICK', err: (err as Error).message }, 'concurrency check failed');
     }
   };
+  const pinGuard = new PinGuard({ paths, header, problems: { problem: (p) => collector.health.problem(p) } });
   const controlTick = (): void => {
     if (stopped) return;
     if (now() - lastRulesLookMs >= 1000) {
       lastRulesLookMs = now();
       reloadRules();
     }
+    pinGuard.checkAt(now());
     if (flow.active) cycle();
     const t = now();
     try {

@@ -144,8 +144,8 @@ function readHeaderText(paths: PinPaths): string | undefined {
   }
 }
 
-/** Writes a new PIN header (temp file, then rename). */
-function writeHeader(paths: PinPaths, header: PinHeader): void {
+/** Writes a new PIN header (temp file, then rename); throws an access error (E_PIN_ACCESS) when it cannot. */
+export function writeHeader(paths: PinPaths, header: PinHeader): void {
   const tmp = `${paths.header}.tmp`;
   try {
     writeFileSync(tmp, `${JSON.stringify(header)}\n`, { mode: 0o600 });
