@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { FrameBuilder } from '@sentinel-wasi/protocol/encode';
+import { denseFloor } from './lib/dense-floor.js';
 import { bytesBreakdown, idResolver, readRoundRobin, writeNdjson, writeSegments } from './lib/segments.js';
 import { median } from './lib/stats.js';
 import { STANDARD, generate } from './lib/workload.js';
@@ -211,7 +212,7 @@ export function ingestVariant({ variant = 'standard', events, seed, repeats = 3,
     const nd = baselines ? writeNdjson(w, join(dir, 'ndjson')) : null;
     const prepSeconds = (performance.now() - tGen) / 1000;
     const nowMs = w.tsMs[events - 1] + 1000;
-    const samples = { collector: [], ndjson: [], raw: [], decodeOnly: [], ids: [] };
+    const samples = { collector: [], ndjson: [], raw: [], decodeOnly: [], ids: [], floorNs: [], floorOneNameNs: [] };
     const cpuSamples = { collector: [], ndjson: [], raw: [], decodeOnly: [], ids: [] };
     let decodeOnlyError = null;
     for (let round = -1; round < repeats; round++) {
@@ -245,7 +246,13 @@ export function ingestVariant({ variant = 'standard', events, seed, repeats = 3,
           samples.decodeOnly.push(events / d.seconds);
           cpuSamples.decodeOnly.push(events / d.cpuSeconds);
         }
+        // The floor diagnostic (dense-floor.js): the same updates with nothing else, on all names and on one.
+        const floor = denseFloor(w);
+        const floorOne = denseFloor(w, 1);
+        if (floor.checksum !== 2 * events || floorOne.checksum !== 2 * events) throw new Error(`dense floor counted ${floor.checksum} and ${floorOne.checksum} entries, not ${2 * events}`);
         if (round >= 0) {
+          samples.floorNs.push((floor.seconds * 1e9) / events);
+          samples.floorOneNameNs.push((floorOne.seconds * 1e9) / events);
           samples.ndjson.push(events / n.seconds);
           samples.raw.push(events / r.seconds);
           cpuSamples.ndjson.push(events / n.cpuSeconds);
@@ -285,6 +292,8 @@ export function ingestVariant({ variant = 'standard', events, seed, repeats = 3,
       rawReadEventsPerSec: baselines ? median(samples.raw) : null,
       decodeOnlyEventsPerSec: decodeRate,
       decodeOnlyError,
+      floorNs: baselines ? median(samples.floorNs) : null,
+      floorOneNameNs: baselines ? median(samples.floorOneNameNs) : null,
       // Events per CPU-second of this process (all its threads): steadier than wall time on a shared machine.
       cpuEventsPerSec: cpuRate,
       cpuNdjsonEventsPerSec: baselines ? median(cpuSamples.ndjson) : null,
