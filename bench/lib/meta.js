@@ -70,6 +70,8 @@ export function codeFacts(root) {
     daemonWakesOnRaw: /\.on\('raw', wake\)/.test(daemon),
     /** StatsStore updates the total node's windows and row on every event. */
     storeTotalPerEvent: /this\.total\.node\.record\(kind, tsMs/.test(store) && /addToRow\(batch, this\.total\.id/.test(store),
+    /** The store sums the halves in the bucket being counted now per node (bucket-stage.ts) and applies them once per node and bucket. */
+    storeStagesBucket: /new BucketStage\(/.test(store),
     /** The total node takes its records in runs of one bucket (summed, applied once per run). */
     storeTotalInRuns: /new TotalRun\(/.test(store),
     /** A node keeps one ring of half-second buckets (both windows read from it) instead of two LeapArrays. */

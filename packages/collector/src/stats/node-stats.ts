@@ -47,6 +47,7 @@ import type { NodeSnapshot } from './types.js';
 import { addCounts, addEntryHalf, addExitHalf, C_BLOCK, clearCounters, C_EXCEPTION, C_MIN_RT, C_PASS, C_RT, C_SUCCESS, concurrencyDelta, exitTimeOf, hasEntryHalf, hasExitHalf, mergeCounters, STATISTIC_MAX_RT_MS } from './counters.js';
 import { F_OCCUPIED, F_START, FIELD_COUNT } from './leap-window.js';
 import { RingStorage } from './ring-storage.js';
+import type { BucketStage } from './bucket-stage.js';
 
 export const SECOND_SAMPLE_COUNT = 2;
 export const SECOND_INTERVAL_MS = 1000;
@@ -111,14 +112,21 @@ export class NodeStats {
   private lastIndex = -1;
   private readonly blocks: Blocks;
   private readonly storage: RingStorage;
+  /** The store's stage (bucket-stage.ts) holding sums of this node not yet in its ring, or null; and this node's index there. */
+  readonly stage: BucketStage | null;
+  readonly stageIndex: number;
 
   /**
    * A node whose ring lives in `storage` (its owner's: the node never gives its blocks back, the
    * storage goes when its owner does), or in RING_STORAGE, given back when the node is collected.
+   * With a `stage` (the store's), the store may stage this node's records there (rows: `rowId`,
+   * -1 for none); the node's reads flush the stage first.
    */
-  constructor(resource: string, origin: string, storage?: RingStorage) {
+  constructor(resource: string, origin: string, storage?: RingStorage, stage?: BucketStage, rowId = -1) {
     this.resource = resource;
     this.origin = origin;
+    this.stage = stage ?? null;
+    this.stageIndex = stage === undefined ? -1 : stage.register(this, rowId);
     const st = (this.storage = storage ?? RING_STORAGE);
     const length = blockLength(FIRST_CAPACITY);
     const block = st.allocate(length);
@@ -134,26 +142,34 @@ export class NodeStats {
 
   /** How many of the ring's 120 buckets have storage (the slots placed into so far). */
   get bucketsUsed(): number {
+    this.stage?.flush();
     return this.used;
   }
 
   /** Bytes of storage this node holds (its buckets, spare capacity and the slot directory). */
   get storageBytes(): number {
+    this.stage?.flush();
     return blockLength(this.capacity) * Float64Array.BYTES_PER_ELEMENT + RING_SAMPLE_COUNT;
   }
 
   /** Applies one record (kind, own time, count, RT, error) to the ring and the concurrency: its entry half at tsMs, its exit half at exitTimeOf. */
   record(kind: number, tsMs: number, count: number, rtMs: number, error: boolean): void {
     this.concurrency += concurrencyDelta(kind, count);
+    if (hasEntryHalf(kind)) this.addEntryAt(kind, tsMs, count);
+    if (hasExitHalf(kind)) this.addExitAt(kind, exitTimeOf(kind, tsMs, rtMs), count, rtMs, error);
+  }
+
+  /** A record's entry half (counters.ts) placed at tsMs in the ring; the concurrency is the caller's. */
+  addEntryAt(kind: number, tsMs: number, count: number): void {
     // -1: older than the ring (and so both windows) can hold there (the metric log still has the record).
-    if (hasEntryHalf(kind)) {
-      const b = this.slotAt(tsMs);
-      if (b >= 0) addEntryHalf(this.values, b, kind, count);
-    }
-    if (hasExitHalf(kind)) {
-      const b = this.slotAt(exitTimeOf(kind, tsMs, rtMs));
-      if (b >= 0) addExitHalf(this.values, b, kind, count, rtMs, error);
-    }
+    const b = this.slotAt(tsMs);
+    if (b >= 0) addEntryHalf(this.values, b, kind, count);
+  }
+
+  /** A record's exit half placed at exitMs in the ring; the concurrency is the caller's. */
+  addExitAt(kind: number, exitMs: number, count: number, rtMs: number, error: boolean): void {
+    const b = this.slotAt(exitMs);
+    if (b >= 0) addExitHalf(this.values, b, kind, count, rtMs, error);
   }
 
   /** Adds pre-aggregated counts (a restored second) without touching the concurrency. */
@@ -233,6 +249,7 @@ export class NodeStats {
    * and later are exactly as before (see the header); returns how many buckets were freed.
    */
   reclaimBefore(nowMs: number): number {
+    this.stage?.flush();
     const used = this.used;
     if (used === 0) return 0;
     const v = this.values;
@@ -271,6 +288,7 @@ export class NodeStats {
   }
 
   snapshotAt(nowMs: number): NodeSnapshot {
+    this.stage?.flush();
     const v = this.values;
     // Second window: per parity, the ring bucket with the newest start.
     const newest = [-1, -1];

@@ -6,6 +6,7 @@
 // with the small integer ids the per-second rows are indexed by (the total node's id is the
 // resource cap, so ids fit in maxResources + 1).
 
+import type { BucketStage } from './bucket-stage.js';
 import { NodeStats, ringStorage } from './node-stats.js';
 import type { RingStorage } from './ring-storage.js';
 import type { PendingWrites } from './total-run.js';
@@ -35,9 +36,13 @@ export class ResourceRegistry {
   /** Id → place in name order (nameRanks), or null until asked for since the last entry was created. */
   private ranks: Int32Array | null = null;
 
-  constructor(maxResources = DEFAULT_MAX_RESOURCES, maxOriginNodes = DEFAULT_MAX_ORIGIN_NODES) {
+  /** Where the store stages resource and origin nodes' records (bucket-stage.ts); the total node has its runs instead. */
+  private readonly stage: BucketStage | undefined;
+
+  constructor(maxResources = DEFAULT_MAX_RESOURCES, maxOriginNodes = DEFAULT_MAX_ORIGIN_NODES, stage?: BucketStage) {
     this.maxResources = maxResources;
     this.maxOriginNodes = maxOriginNodes;
+    this.stage = stage;
     this.totalEntry = { id: maxResources, name: TOTAL_RESOURCE, node: new NodeStats(TOTAL_RESOURCE, '', this.rings), origins: null };
   }
 
@@ -82,7 +87,7 @@ export class ResourceRegistry {
     const o = e.origins?.get(origin);
     if (o !== undefined) return o;
     if (this.originNodes >= this.maxOriginNodes) return null;
-    const created = new NodeStats(e.name, origin, this.rings);
+    const created = new NodeStats(e.name, origin, this.rings, this.stage);
     (e.origins ??= new Map()).set(origin, created);
     this.originNodes++;
     return created;
@@ -126,7 +131,8 @@ export class ResourceRegistry {
   /** A new resource entry; null beyond the cap, and for TOTAL_RESOURCE (a record naming the total node counts on it alone). */
   private createEntry(name: string): ResourceEntry | null {
     if (this.byId.length >= this.maxResources || name === TOTAL_RESOURCE) return null;
-    const e: ResourceEntry = { id: this.byId.length, name, node: new NodeStats(name, '', this.rings), origins: null };
+    const id = this.byId.length;
+    const e: ResourceEntry = { id, name, node: new NodeStats(name, '', this.rings, this.stage, id), origins: null };
     this.byId.push(e);
     this.entries.set(name, e);
     this.ranks = null;

@@ -4,8 +4,11 @@
 // have files of their own: the nodes (registry.ts), the per-second rows and the late rule
 // (second-batches.ts), the checkpointable state (store-state.ts) and the health (health.ts).
 // `addColumns` (a frame's records as decoded columns) and `addResolved` (one record) are the hot
-// paths: they allocate nothing for a known resource; the total node takes its records in runs
-// (total-run.ts).
+// paths: they allocate nothing for a known resource. A half that falls in the half-second bucket
+// being counted now goes to the stage (bucket-stage.ts), which gives the nodes, the total node and
+// the rows their sums at once; the common record (a CALL or BLOCK of a tracked resource in that
+// bucket) takes a shorter path there (stages, countStaged). Other halves are placed directly,
+// the total node's in runs (total-run.ts).
 //
 // Each half of a record (counters.ts) goes to the nodes' windows and to the row of its own second:
 // a CALL's pass where dt falls, its success, exception and RT where dt + rtMs falls. A record whose
@@ -19,7 +22,7 @@
 // maxEntryAgeMs (a filter killed mid-request) is expired by expireEntriesAt, its concurrency taken back.
 
 import { NAME_CACHE_SLOTS, RecordKind, type FlowRecord, type RecordColumns } from '@sentinel-wasi/protocol';
-import { addEntryHalf, addExitHalf, exitTimeOf, hasEntryHalf, hasExitHalf } from './counters.js';
+import { addEntryHalf, addExitHalf, concurrencyDelta, exitTimeOf, hasEntryHalf, hasExitHalf } from './counters.js';
 import { HealthLog, type FullHealthCounters, type Problem } from './health.js';
 import { ResourceRegistry, TOTAL_RESOURCE, type ResourceEntry } from './registry.js';
 import { SecondBatches, type SealedSecond } from './second-batches.js';
@@ -29,6 +32,7 @@ import { EXPIRED_KEPT_AGES, OpenEntries } from './open-entries.js';
 import type { NodeStats } from './node-stats.js';
 import type { SecondBatch } from './second-batch.js';
 import { TotalRun } from './total-run.js';
+import { BucketStage } from './bucket-stage.js';
 import type { NodeSnapshot } from './types.js';
 
 export { DEFAULT_MAX_ORIGIN_NODES, DEFAULT_MAX_RESOURCES, TOTAL_RESOURCE, type ResourceEntry } from './registry.js';
@@ -70,6 +74,10 @@ export class StatsStore {
   private readonly batches: SecondBatches;
   private readonly totalEntries: TotalRun;
   private readonly totalExits: TotalRun;
+  /** Resource and origin nodes' halves in the bucket being counted now (bucket-stage.ts). */
+  private readonly stage = new BucketStage();
+  /** The total node, written directly (its concurrency) without settling the runs. */
+  private readonly totalNode: NodeStats;
   /** addColumns' frame name table resolved to entries, by name index. */
   private readonly frameEntries = new FrameEntries();
   /** By name-cache slot (RecordColumns.nameSlot): the entry last found for the name in that slot (checked against the name on use). */
@@ -80,11 +88,13 @@ export class StatsStore {
     this.maxFutureMs = options.maxFutureMs ?? DEFAULT_MAX_FUTURE_MS;
     this.firstStartHorizonMs = options.firstStartHorizonMs ?? DEFAULT_FIRST_START_HORIZON_MS;
     this.maxEntryAgeMs = options.maxEntryAgeMs ?? DEFAULT_MAX_ENTRY_AGE_MS;
-    this.registry = new ResourceRegistry(options.maxResources, options.maxOriginNodes);
+    this.registry = new ResourceRegistry(options.maxResources, options.maxOriginNodes, this.stage);
     this.batches = new SecondBatches(this.registry.idCapacity, this.health.counters, options.lateLimitSec);
+    this.totalNode = this.registry.total.node;
+    this.stage.sumsTo(this.totalNode, this.registry.totalId);
     this.totalEntries = new TotalRun(this.registry.total, 'entry');
     this.totalExits = new TotalRun(this.registry.total, 'exit');
-    const runs = { flush: (): void => (this.totalEntries.flush(), this.totalExits.flush()) };
+    const runs = { flush: (): void => (this.stage.flush(), this.totalEntries.flush(), this.totalExits.flush()) };
     this.registry.settleWith(runs);
     this.batches.settleWith(runs);
   }
@@ -149,6 +159,13 @@ export class StatsStore {
       return;
     }
     const tsMs = r.tsMs;
+    if (this.stages(kind, tsMs, r.rtMs, nowMs)) {
+      const entry = lookup(r);
+      if (entry !== null) {
+        this.countStaged(entry, kind, tsMs, r.count, r.rtMs, r.error, r.origin);
+        return;
+      }
+    }
     const sec = this.admit(kind, tsMs, r.rtMs, nowMs);
     if (sec < 0) return;
     // The entry first (creating one may grow the per-second rows), and only for a record that is kept.
@@ -183,6 +200,15 @@ export class StatsStore {
       }
       const tsMs = c.tsMs[i]!;
       const rtMs = c.rtMs[i]!;
+      if (this.stages(kind, tsMs, rtMs, nowMs)) {
+        const idx = c.nameIndex[i]!;
+        const entry = entries.has(idx) ? entries.get(idx) : entries.set(idx, this.entryOfName(names[idx]!, c.nameSlot[idx]!));
+        if (entry !== null) {
+          const o = c.originIndex[i]!;
+          this.countStaged(entry, kind, tsMs, c.count[i]!, rtMs, c.error[i] === 1, o < 0 ? '' : names[o]!);
+          continue;
+        }
+      }
       const sec = this.admit(kind, tsMs, rtMs, nowMs);
       if (sec < 0) continue;
       let entry: ResourceEntry | null = null;
@@ -193,6 +219,40 @@ export class StatsStore {
       const o = c.originIndex[i]!;
       this.countAdmitted(entry, sec, kind, tsMs, c.count[i]!, rtMs, c.error[i] === 1, o < 0 ? '' : names[o]!, entry === null && names[c.nameIndex[i]!] === TOTAL_RESOURCE);
     }
+  }
+
+  /**
+   * Whether a record is the common one countStaged counts: a CALL or BLOCK whose entry half is in
+   * the staged bucket (so of a pending second: not late, its batch the stage's) and that admit
+   * keeps (checked here, before its entry is looked up, as admit is).
+   */
+  private stages(kind: number, tsMs: number, rtMs: number, nowMs: number): boolean {
+    if (!((kind === RecordKind.CALL || kind === RecordKind.BLOCK) && this.stage.holds(tsMs))) return false;
+    const exitMs = kind === RecordKind.CALL ? tsMs + rtMs : tsMs;
+    return exitMs <= nowMs + this.maxFutureMs && !(tsMs < nowMs - this.firstStartHorizonMs && this.batches.lastSealedSec < 0);
+  }
+
+  /** Counts a record `stages` took on a tracked resource's entry, as countAdmitted would, with less. */
+  private countStaged(e: ResourceEntry, kind: number, tsMs: number, count: number, rtMs: number, error: boolean, origin: string): void {
+    const exitMs = kind === RecordKind.CALL ? tsMs + rtMs : tsMs;
+    const c = this.health.counters;
+    let o: NodeStats | null = null;
+    if (origin !== '') {
+      o = this.registry.originFor(e, origin);
+      if (o === null) c.originsOverflow++;
+    }
+    const stage = this.stage;
+    stage.addEntry(e.node.stageIndex, kind, count);
+    if (o !== null) stage.addEntry(o.stageIndex, kind, count);
+    if (kind === RecordKind.CALL) {
+      if (stage.holds(exitMs)) {
+        stage.addExit(e.node.stageIndex, kind, count, rtMs, error);
+        if (o !== null) stage.addExit(o.stageIndex, kind, count, rtMs, error);
+      } else {
+        this.placeExit(e, o, exitMs, this.batches.halfBatchFor(Math.floor(exitMs / 1000)), kind, count, rtMs, error);
+      }
+    }
+    c.recordsCounted++;
   }
 
   /** entryFor, without its Map lookup when the name-cache slot of the name still holds the entry found for it last time. */
@@ -242,21 +302,70 @@ export class StatsStore {
     const exitMs = exitTimeOf(kind, tsMs, rtMs);
     const exitSec = Math.floor(exitMs / 1000);
     const exitBatch = exitSec === sec ? batch : this.batches.halfBatchFor(exitSec);
-    if (hasEntryHalf(kind)) this.totalEntries.add(batch, kind, tsMs, count, rtMs, error);
-    if (hasExitHalf(kind)) this.totalExits.add(exitBatch, kind, exitMs, count, rtMs, error);
     if (entry === null) {
+      if (hasEntryHalf(kind)) this.totalEntries.add(batch, kind, tsMs, count, rtMs, error);
+      if (hasExitHalf(kind)) this.totalExits.add(exitBatch, kind, exitMs, count, rtMs, error);
       if (!namesTotal) c.resourcesOverflow++;
     } else {
-      countOn(entry, batch, exitBatch, kind, tsMs, count, rtMs, error);
       let o: NodeStats | null = null;
       if (origin !== '') {
         o = this.registry.originFor(entry, origin);
         if (o === null) c.originsOverflow++;
-        else o.record(kind, tsMs, count, rtMs, error);
       }
+      this.countOn(entry, o, sec, batch, exitMs, exitBatch, kind, tsMs, count, rtMs, error);
       if (kind === RecordKind.PASS || kind === RecordKind.EXIT) this.trackEntries(entry, o, kind, tsMs, count, rtMs);
     }
     c.recordsCounted++;
+  }
+
+  /**
+   * One record on a resource entry, its origin node (o, or null) and the total node: their
+   * concurrency, rings and the resource's and the total's rows (the entry half's in `batch`, the
+   * exit half's in `exitBatch`). A half in the staged bucket goes to the stage (which gives the
+   * total node the sum of its resource nodes' halves when it flushes); a record whose first half
+   * is in another bucket of a pending second moves the stage there; any other half (a late
+   * record's, a CALL's exit half in a later bucket) is placed directly, the total's in its runs.
+   */
+  private countOn(e: ResourceEntry, o: NodeStats | null, sec: number, batch: SecondBatch, exitMs: number, exitBatch: SecondBatch, kind: number, tsMs: number, count: number, rtMs: number, error: boolean): void {
+    const node = e.node;
+    const delta = concurrencyDelta(kind, count);
+    if (delta !== 0) {
+      node.concurrency += delta;
+      if (o !== null) o.concurrency += delta;
+    }
+    const stage = this.stage;
+    const pending = sec > this.batches.lastSealedSec;
+    if (hasEntryHalf(kind)) {
+      if (stage.holds(tsMs) || (pending && (stage.moveTo(tsMs, batch), true))) {
+        stage.addEntry(node.stageIndex, kind, count);
+        if (o !== null) stage.addEntry(o.stageIndex, kind, count);
+        if (delta !== 0) this.totalNode.concurrency += delta;
+      } else {
+        this.totalEntries.add(batch, kind, tsMs, count, rtMs, error);
+        node.addEntryAt(kind, tsMs, count);
+        if (o !== null) o.addEntryAt(kind, tsMs, count);
+        const row = batch.rowBase(e.id); // first: making a row may replace batch.values
+        addEntryHalf(batch.values, row, kind, count);
+      }
+    }
+    if (hasExitHalf(kind)) {
+      if (stage.holds(exitMs) || (kind === RecordKind.EXIT && pending && (stage.moveTo(exitMs, batch), true))) {
+        stage.addExit(node.stageIndex, kind, count, rtMs, error);
+        if (o !== null) stage.addExit(o.stageIndex, kind, count, rtMs, error);
+        if (delta !== 0) this.totalNode.concurrency += delta;
+      } else {
+        this.placeExit(e, o, exitMs, exitBatch, kind, count, rtMs, error);
+      }
+    }
+  }
+
+  /** A record's exit half placed directly (not staged): on the total's runs, the nodes' rings and the resource's row in `exitBatch`. */
+  private placeExit(e: ResourceEntry, o: NodeStats | null, exitMs: number, exitBatch: SecondBatch, kind: number, count: number, rtMs: number, error: boolean): void {
+    this.totalExits.add(exitBatch, kind, exitMs, count, rtMs, error);
+    e.node.addExitAt(kind, exitMs, count, rtMs, error);
+    if (o !== null) o.addExitAt(kind, exitMs, count, rtMs, error);
+    const row = exitBatch.rowBase(e.id); // first: making a row may replace exitBatch.values
+    addExitHalf(exitBatch.values, row, kind, count, rtMs, error);
   }
 
   /** Keeps the open entries a PASS opens and an EXIT closes (on the resource's node and its origin's). */
@@ -353,16 +462,5 @@ export class StatsStore {
   /** Adds a sealed second's counts (read back from the metric log) to a node's windows only. */
   addSealedCounts(resource: string, tsMs: number, pass: number, block: number, success: number, exception: number, rtSumMs: number): void {
     this.registry.entryOrTotal(resource)?.node.addCounts(tsMs, pass, block, success, exception, rtSumMs);
-  }
-}
-
-/** One record on one entry: its node (windows, concurrency), its entry half's row in `batch` and its exit half's row in `exitBatch`. */
-function countOn(e: ResourceEntry, batch: SecondBatch, exitBatch: SecondBatch, kind: number, tsMs: number, count: number, rtMs: number, error: boolean): void {
-  e.node.record(kind, tsMs, count, rtMs, error);
-  const row = batch.rowBase(e.id);
-  if (hasEntryHalf(kind)) addEntryHalf(batch.values, row, kind, count);
-  if (hasExitHalf(kind)) {
-    const exitRow = exitBatch === batch ? row : exitBatch.rowBase(e.id); // first: making a row may replace exitBatch.values
-    addExitHalf(exitBatch.values, exitRow, kind, count, rtMs, error);
   }
 }

@@ -70,3 +70,15 @@ t.test('a CALL whose exit half lies too far ahead is dropped whole as future', a
   t.equal(store.counters.recordsCounted, 1);
   t.same(store.pendingSeconds(), [50, 110]);
 });
+
+t.test('a record dropped as too far ahead while its bucket is being counted creates no resource', async (t) => {
+  const store = new StatsStore();
+  store.add(call(50_000, 10), 50_000); // resource a: the store counts bucket 50 000 now
+  store.add(Object.assign(call(50_100, 60_001), { name: 'b' }), 50_000); // exit at 110 101 > now + 60 000
+  store.add(Object.assign(call(50_200, 10), { name: 'a', origin: 'o' }), 50_000);
+  t.equal(store.counters.recordsFuture, 1);
+  t.equal(store.counters.recordsCounted, 2);
+  t.equal(store.resourceAt('b', 50_300), undefined, 'no entry for the dropped record');
+  const a = store.resourceAt('a', 50_300)!;
+  t.same([a.node.second.passQps, a.node.second.successQps, a.origins.map((o) => o.origin)], [2, 2, ['o']]);
+});

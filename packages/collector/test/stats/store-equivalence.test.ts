@@ -6,7 +6,7 @@
 // ahead (ring laps), resource and origin caps, and seals in between, with reads at random times.
 // (The lines and the checkpoint round trips are store-lines.test.ts's.) SW_SEED replays.
 
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { RecordKind, emptyFlowRecord, type FlowRecord } from '@sentinel-wasi/protocol';
 import { NodeStats } from '../../src/stats/node-stats.js';
 import { StatsStore, TOTAL_RESOURCE } from '../../src/stats/store.js';
@@ -41,7 +41,25 @@ function storeRead(store: StatsStore, resource: string, origin: string, at: numb
   return origin === '' ? found.node : found.origins.find((o) => o.origin === origin);
 }
 
-t.test('every node reads as a NodeStats given its counted records one by one', async (t) => {
+/**
+ * Offsets of records from the clock: mostly just behind it; sometimes late (some past the late
+ * limit); sometimes about a minute ahead.
+ */
+function scattered(rand: () => number): number {
+  const roll = rand();
+  return roll < 0.85 ? -Math.floor(rand() * 2500) : roll < 0.93 ? -Math.floor(rand() * 100_000) : 50_000 + Math.floor(rand() * 12_000);
+}
+
+/** In arrival order, as one writer's records come (many to a half-second bucket), now and then a late one. */
+function inOrder(rand: () => number): number {
+  return rand() < 0.99 ? -Math.floor(rand() * 20) : -Math.floor(rand() * 80_000);
+}
+
+for (const [shape, offsetOf] of [['scattered records', scattered], ['records in order', inOrder]] as const) {
+  t.test(`every node reads as a NodeStats given its counted records one by one (${shape})`, async (t) => equivalence(t, offsetOf));
+}
+
+async function equivalence(t: Test, offsetOf: (rand: () => number) => number): Promise<void> {
   const seed = testSeed();
   t.comment(`seed ${seed} (replay with SW_SEED=${seed})`);
   const rand = prng(seed);
@@ -56,9 +74,7 @@ t.test('every node reads as a NodeStats given its counted records one by one', a
   let reads = 0;
   for (let i = 0; i < 30_000 && bad < 3; i++) {
     now += Math.floor(rand() * 30);
-    const roll = rand();
-    // Mostly just behind the clock; sometimes late (some past the late limit); sometimes about a minute ahead.
-    const offset = roll < 0.85 ? -Math.floor(rand() * 2500) : roll < 0.93 ? -Math.floor(rand() * 100_000) : 50_000 + Math.floor(rand() * 12_000);
+    const offset = offsetOf(rand);
     const kind = kinds[Math.floor(rand() * kinds.length)]!;
     const rec = Object.assign(emptyFlowRecord(), {
       kind,
@@ -93,4 +109,4 @@ t.test('every node reads as a NodeStats given its counted records one by one', a
   }
   t.ok(reads > 1000, `${reads} node reads`);
   t.equal(bad, 0, `every node (${ref.nodes.size}) as its reference`);
-});
+}
