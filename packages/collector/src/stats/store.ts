@@ -336,7 +336,7 @@ export class StatsStore {
     const stage = this.stage;
     const pending = sec > this.batches.lastSealedSec;
     if (hasEntryHalf(kind)) {
-      if (stage.holds(tsMs) || (pending && (stage.moveTo(tsMs, batch), true))) {
+      if (this.staged(tsMs, pending, batch)) {
         stage.addEntry(node.stageIndex, kind, count);
         if (o !== null) stage.addEntry(o.stageIndex, kind, count);
         if (delta !== 0) this.totalNode.concurrency += delta;
@@ -349,7 +349,8 @@ export class StatsStore {
       }
     }
     if (hasExitHalf(kind)) {
-      if (stage.holds(exitMs) || (kind === RecordKind.EXIT && pending && (stage.moveTo(exitMs, batch), true))) {
+      // A CALL's exit half never moves the stage (its entry half placed it); an EXIT's only half does.
+      if (kind === RecordKind.EXIT ? this.staged(exitMs, pending, batch) : stage.holds(exitMs)) {
         stage.addExit(node.stageIndex, kind, count, rtMs, error);
         if (o !== null) stage.addExit(o.stageIndex, kind, count, rtMs, error);
         if (delta !== 0) this.totalNode.concurrency += delta;
@@ -357,6 +358,17 @@ export class StatsStore {
         this.placeExit(e, o, exitMs, exitBatch, kind, count, rtMs, error);
       }
     }
+  }
+
+  /**
+   * Whether a half at atMs goes to the stage: when the stage holds its bucket, or when the half's
+   * second is pending (`batch` its batch): then the stage moves to its bucket.
+   */
+  private staged(atMs: number, pending: boolean, batch: SecondBatch): boolean {
+    if (this.stage.holds(atMs)) return true;
+    if (!pending) return false;
+    this.stage.moveTo(atMs, batch);
+    return true;
   }
 
   /** A record's exit half placed directly (not staged): on the total's runs, the nodes' rings and the resource's row in `exitBatch`. */
