@@ -1,7 +1,8 @@
 // Owns serving `wasi:http/incoming-handler` on the host's own thread: a node:http server, and the
 // request side of `wasi:http/types` (incoming request and body, outgoing response and body, the
 // response outparam) implemented in memory. A request is read whole (its body up to
-// `maxRequestBodyBytes`), handed to the handler synchronously, and the response the guest set is
+// `maxRequestBodyBytes`, 413 past it; the bodies of all requests being read together up to
+// `maxBufferedRequestBytes`, 503 past it), handed to the handler synchronously, and the response the guest set is
 // written once the handler returns. preview2-shim's own server runs node:http in its I/O worker
 // and makes every resource call (body, set, write, finish, drop) a synchronous round trip to that
 // thread; here none of them leaves the thread. Fields, and the outgoing-request side, stay the shim's.
@@ -19,6 +20,12 @@ const BODY_WRITE_CAPACITY_BYTES = 1024 * 1024;
 export const DEFAULT_DRAIN_MS = 10_000;
 /** Request bodies larger than this are answered 413 without reaching the component (default). */
 export const DEFAULT_MAX_REQUEST_BODY_BYTES = 16 * 1024 * 1024;
+/**
+ * The memory all request bodies being read may hold at once (default): four bodies of the largest
+ * size. Past it a request is answered 503 (retry-after 1) rather than read: many slow uploads at
+ * once cannot make the process hold more.
+ */
+export const DEFAULT_MAX_BUFFERED_REQUEST_BYTES = 4 * DEFAULT_MAX_REQUEST_BODY_BYTES;
 /** Headers a guest never sees on a request (hop-by-hop, or the authority's own field), as wasmtime and the shim. */
 const HIDDEN_REQUEST_HEADERS = new Set(['connection', 'keep-alive', 'host']);
 
@@ -318,11 +325,18 @@ export interface HostHttpServerOptions {
    */
   handle(request: HostIncomingRequest, responseOut: HostResponseOutparam): HandleOutcome;
   maxRequestBodyBytes?: number;
+  /** The memory all request bodies being read may hold at once (default DEFAULT_MAX_BUFFERED_REQUEST_BYTES). */
+  maxBufferedRequestBytes?: number;
   /** Told of a response whose status is not a final one (below 200): answered 500. */
   onBadStatus?(status: number): void;
 }
 
-/** Writes one answer with no component involved (500 after a failure, 413 for a body too large). */
+/** The 503 text for a request refused because request bodies already hold all the memory they may. */
+function busyText(maxBufferedBytes: number): string {
+  return `request bodies being read hold ${maxBufferedBytes} bytes, all they may at once: try again (E_BUSY)\n`;
+}
+
+/** Writes one answer with no component involved (500 after a failure, 413 for a body too large, 503 when busy). */
 function answerPlain(res: ServerResponse, statusCode: number, text: string): void {
   const body = Buffer.from(text);
   res.writeHead(statusCode, { 'content-type': 'text/plain; charset=utf-8', 'content-length': body.length });
@@ -362,6 +376,9 @@ export class HostHttpServer {
   readonly #server: Server;
   readonly #options: HostHttpServerOptions;
   readonly #maxBodyBytes: number;
+  readonly #maxBufferedBytes: number;
+  /** Bytes of body buffers held by the requests being read now (their capacity, not what arrived). */
+  #bufferedBytes = 0;
   #authority = 'localhost';
   /** close() was called: answers end their connections. */
   #closing = false;
@@ -369,6 +386,7 @@ export class HostHttpServer {
   constructor(options: HostHttpServerOptions) {
     this.#options = options;
     this.#maxBodyBytes = options.maxRequestBodyBytes ?? DEFAULT_MAX_REQUEST_BODY_BYTES;
+    this.#maxBufferedBytes = options.maxBufferedRequestBytes ?? DEFAULT_MAX_BUFFERED_REQUEST_BYTES;
     this.#server = createServer((req, res) => this.#onRequest(req, res));
     // CONNECT asks for a tunnel, which a filter does not give: answered, not left hanging.
     this.#server.on('connect', (_req, socket) => {
@@ -418,30 +436,60 @@ export class HostHttpServer {
       req.resume();
       return;
     }
+    // So is a declared length the bodies being read leave no room for.
+    if (declared > 0 && this.#bufferedBytes + Math.max(declared, 16 * 1024) > this.#maxBufferedBytes) {
+      res.setHeader('connection', 'close');
+      res.setHeader('retry-after', '1');
+      answerPlain(res, 503, busyText(this.#maxBufferedBytes));
+      req.resume();
+      return;
+    }
     // The body goes into one buffer, grown by doubling (never one Buffer per chunk: a body sent
-    // in 1-byte chunks would cost hundreds of bytes of memory per byte).
+    // in 1-byte chunks would cost hundreds of bytes of memory per byte). Its capacity counts
+    // against the bytes all requests being read may hold, given back when the answer is done or
+    // the connection goes.
     let body = Buffer.alloc(0);
     let bytes = 0;
-    let tooLarge = false;
+    let refused: 'too large' | 'busy' | null = null;
+    let held = 0;
+    const giveBack = (): void => {
+      this.#bufferedBytes -= held;
+      held = 0;
+    };
+    res.once('close', giveBack);
     req.on('data', (chunk: Buffer) => {
-      if (tooLarge) return;
+      if (refused !== null) return;
       if (bytes + chunk.length > this.#maxBodyBytes) {
-        tooLarge = true;
-        body = Buffer.alloc(0);
-        return;
+        refused = 'too large';
+      } else if (bytes + chunk.length > body.length) {
+        const capacity = Math.min(this.#maxBodyBytes, Math.max(body.length * 2, bytes + chunk.length, declared, 16 * 1024));
+        if (this.#bufferedBytes - held + capacity > this.#maxBufferedBytes) {
+          refused = 'busy';
+        } else {
+          const grown = Buffer.allocUnsafe(capacity);
+          body.copy(grown, 0, 0, bytes);
+          body = grown;
+          this.#bufferedBytes += capacity - held;
+          held = capacity;
+        }
       }
-      if (bytes + chunk.length > body.length) {
-        const grown = Buffer.allocUnsafe(Math.min(this.#maxBodyBytes, Math.max(body.length * 2, bytes + chunk.length, declared, 16 * 1024)));
-        body.copy(grown, 0, 0, bytes);
-        body = grown;
+      if (refused !== null) {
+        body = Buffer.alloc(0);
+        giveBack();
+        return;
       }
       chunk.copy(body, bytes);
       bytes += chunk.length;
     });
     req.on('end', () => {
       if (this.#closing) res.setHeader('connection', 'close');
-      if (tooLarge) {
+      if (refused === 'too large') {
         answerPlain(res, 413, tooLargeText);
+        return;
+      }
+      if (refused === 'busy') {
+        res.setHeader('retry-after', '1');
+        answerPlain(res, 503, busyText(this.#maxBufferedBytes));
         return;
       }
       this.#dispatch(new HostIncomingRequest(req, body.subarray(0, bytes), this.#authority), res);

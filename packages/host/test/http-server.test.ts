@@ -312,3 +312,33 @@ t.test('close() refuses new connections, answers a request in flight with connec
   t.ok(tookMs >= 450, `close() resolved once the last connection was cut (${tookMs} ms)`);
   t.equal(handled, 1);
 });
+
+t.test('request bodies being read hold at most maxBufferedRequestBytes together: past it 503 (retry-after), and room comes back as requests end', async (t) => {
+  const seen: string[] = [];
+  const server = new HostHttpServer({
+    handle: (req, out) => {
+      seen.push(req.pathWithQuery() ?? '');
+      answer(out, 200, [], [enc.encode('ok')]);
+      return { ok: true };
+    },
+    maxRequestBodyBytes: 64 * 1024,
+    maxBufferedRequestBytes: 100 * 1024,
+  });
+  const port = await server.listen(0, '127.0.0.1');
+  t.teardown(() => server.close(100));
+  // A slow upload declaring 60 KiB holds 60 KiB from its first bytes.
+  const slow = await openWith(port, `POST /slow HTTP/1.1\r\nHost: x\r\nContent-Length: ${60 * 1024}\r\n\r\n` + 'a'.repeat(1024));
+  await new Promise((r) => setTimeout(r, 100));
+  const declared = await send(port, 'POST', '/declared', 'b'.repeat(50 * 1024));
+  t.same([declared.status, declared.headers['retry-after'], declared.body], [503, '1', `request bodies being read hold ${100 * 1024} bytes, all they may at once: try again (E_BUSY)\n`], 'a declared length with no room: 503 at once');
+  const chunks = await send(port, 'POST', '/chunked', 'c'.repeat(50 * 1024), { 'transfer-encoding': 'chunked' });
+  t.same([chunks.status, chunks.headers['retry-after']], [503, '1'], 'a chunked body that outgrows the room: 503 once it is in');
+  t.same(seen, [], 'neither reached the handler');
+  t.same((await send(port, 'POST', '/small', 'd'.repeat(1000))).status, 200, 'a body that fits beside the slow one');
+  slow.socket.end('a'.repeat(59 * 1024));
+  await slow.closed;
+  t.match(slow.reply(), /^HTTP\/1\.1 200 OK\r\n/);
+  const again = await send(port, 'POST', '/declared', 'b'.repeat(50 * 1024));
+  t.equal(again.status, 200, 'the room is back once the slow request is answered');
+  t.same(seen, ['/small', '/slow', '/declared']);
+});
