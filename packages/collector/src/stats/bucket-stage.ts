@@ -14,7 +14,11 @@
 // of that slot, B ± k·60 s; whichever of B and it is newer holds the slot in the end either way
 // (the older one's counts were reset away or refused), with the same counts.
 // The stage holds only a bucket whose second is pending (after the last sealed second), and is
-// emptied before a second is sealed, so its batch is never sealed or reused under it.
+// emptied before a second is sealed or the sealed front moves (SecondBatches settles first), so its
+// batch is never sealed or reused under it. Sums are added only while a bucket is staged: a caller
+// that did anything which may have flushed (a lookup that reads the store) checks holds() again.
+// Nodes' own direct writes (NodeStats.record, addCounts) bypass the stage: correct because merges
+// commute with them, by the argument above.
 
 import { addEntryHalf, addExitHalf, clearCounters, COUNTER_FIELDS, mergeCounters } from './counters.js';
 import type { NodeStats } from './node-stats.js';
@@ -73,20 +77,23 @@ export class BucketStage {
     this.batch = batch;
   }
 
-  /** A record's entry half (counters.ts) for node `index`, in the staged bucket. */
+  /** A record's entry half (counters.ts) for node `index`, in the staged bucket (one must be staged: holds() was true). */
   addEntry(index: number, kind: number, count: number): void {
     addEntryHalf(this.values, this.baseOf(index), kind, count);
   }
 
-  /** A record's exit half for node `index`, in the staged bucket. */
+  /** A record's exit half for node `index`, in the staged bucket (one must be staged). */
   addExit(index: number, kind: number, count: number, rtMs: number, error: boolean): void {
     addExitHalf(this.values, this.baseOf(index), kind, count, rtMs, error);
   }
 
-  /** Applies the staged sums to the nodes' rings and rows, and stages nothing. */
+  /** Applies the staged sums to the nodes' rings and rows, and stages nothing (no bucket, no sums). */
   flush(): void {
     const batch = this.batch;
-    if (batch === null) return;
+    if (batch === null) {
+      if (this.touchedCount > 0) throw new Error('BucketStage: sums added with no bucket staged');
+      return;
+    }
     const n = this.touchedCount;
     const v = this.values;
     const sums = this.totalSums;

@@ -36,7 +36,7 @@ export class ResourceRegistry {
   /** Id → place in name order (nameRanks), or null until asked for since the last entry was created. */
   private ranks: Int32Array | null = null;
 
-  /** Where the store stages resource and origin nodes' records (bucket-stage.ts); the total node has its runs instead. */
+  /** Where the store stages resource and origin nodes' records (bucket-stage.ts); the total node gets the stage's sums of the resource nodes (sumsTo) and has its runs for the rest. */
   private readonly stage: BucketStage | undefined;
 
   constructor(maxResources = DEFAULT_MAX_RESOURCES, maxOriginNodes = DEFAULT_MAX_ORIGIN_NODES, stage?: BucketStage) {

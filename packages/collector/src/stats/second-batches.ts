@@ -59,6 +59,18 @@ export class SecondBatches {
     this.pendingWrites = pending;
   }
 
+  /**
+   * Moves the sealed front to `sec` (at least) for a start over a metric log written through it:
+   * records of those seconds are then skipped (batchFor, recordsAlreadyLogged). Pending writes are
+   * applied first, and the batch last handed out is forgotten (it may be of such a second now).
+   */
+  skipLoggedThrough(sec: number): void {
+    this.settle();
+    this.forgetCache();
+    this.lastSealedSec = Math.max(this.lastSealedSec, sec);
+    this.alreadyLoggedThroughSec = sec;
+  }
+
   /** True when batchFor(sec) would drop the record as too late (nothing is counted or created here). */
   isTooLate(sec: number): boolean {
     return sec <= this.lastSealedSec && (sec < this.lastSealedSec - this.lateLimitSec || sec <= this.alreadyLoggedThroughSec);

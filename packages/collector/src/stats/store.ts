@@ -76,7 +76,7 @@ export class StatsStore {
   private readonly totalExits: TotalRun;
   /** Resource and origin nodes' halves in the bucket being counted now (bucket-stage.ts). */
   private readonly stage = new BucketStage();
-  /** The total node, written directly (its concurrency) without settling the runs. */
+  /** The total node, for its concurrency (kept per record, never staged or run): written without settling anything. */
   private readonly totalNode: NodeStats;
   /** addColumns' frame name table resolved to entries, by name index. */
   private readonly frameEntries = new FrameEntries();
@@ -134,8 +134,7 @@ export class StatsStore {
    */
   skipAlreadyLogged(sec: number): void {
     if (sec < 0) return;
-    this.batches.lastSealedSec = Math.max(this.batches.lastSealedSec, sec);
-    this.batches.alreadyLoggedThroughSec = sec;
+    this.batches.skipLoggedThrough(sec);
   }
 
   /** Counts one validated record (the scanner's reused FlowRecord: nothing of it is kept). */
@@ -159,17 +158,20 @@ export class StatsStore {
       return;
     }
     const tsMs = r.tsMs;
+    // undefined: not looked up yet (a lookup is made once, and only for a record that is kept).
+    let found: ResourceEntry | null | undefined;
     if (this.stages(kind, tsMs, r.rtMs, nowMs)) {
-      const entry = lookup(r);
-      if (entry !== null) {
-        this.countStaged(entry, kind, tsMs, r.count, r.rtMs, r.error, r.origin);
+      found = lookup(r);
+      // Again after the lookup: one that reads the store (a subclass's) has flushed the stage.
+      if (found !== null && this.stage.holds(tsMs)) {
+        this.countStaged(found, kind, tsMs, r.count, r.rtMs, r.error, r.origin);
         return;
       }
     }
     const sec = this.admit(kind, tsMs, r.rtMs, nowMs);
     if (sec < 0) return;
     // The entry first (creating one may grow the per-second rows), and only for a record that is kept.
-    const entry = this.batches.isTooLate(sec) ? null : lookup(r);
+    const entry = this.batches.isTooLate(sec) ? null : found === undefined ? lookup(r) : found;
     this.countAdmitted(entry, sec, kind, tsMs, r.count, r.rtMs, r.error, r.origin, entry === null && r.name === TOTAL_RESOURCE);
   }
 
@@ -203,7 +205,8 @@ export class StatsStore {
       if (this.stages(kind, tsMs, rtMs, nowMs)) {
         const idx = c.nameIndex[i]!;
         const entry = entries.has(idx) ? entries.get(idx) : entries.set(idx, this.entryOfName(names[idx]!, c.nameSlot[idx]!));
-        if (entry !== null) {
+        // Again after the lookup: a subclass's entryFor that reads the store has flushed the stage.
+        if (entry !== null && this.stage.holds(tsMs)) {
           const o = c.originIndex[i]!;
           this.countStaged(entry, kind, tsMs, c.count[i]!, rtMs, c.error[i] === 1, o < 0 ? '' : names[o]!);
           continue;
@@ -392,7 +395,7 @@ export class StatsStore {
     const back = open.exit(entry.node, tsMs - rtMs, count);
     if (back > 0) {
       entry.node.concurrency += back;
-      this.registry.total.node.concurrency += back;
+      this.totalNode.concurrency += back;
     }
     if (o !== null) o.concurrency += open.exit(o, tsMs - rtMs, count);
   }

@@ -1,8 +1,10 @@
 // Owns the total node's batching: the total node takes every record, so one half of its records
 // (entry halves, or exit halves: counters.ts) is summed here in runs of one half-second bucket of
 // one batch (counters.ts's rule on a run buffer) and the run is applied to the node's windows and its row once, when a record for another bucket or
-// batch comes. Applying a run at once leaves windows and rows exactly as record by record would,
-// since nothing else writes the total node in between; its concurrency is kept per record.
+// batch comes. Applying a run at once leaves windows and rows exactly as record by record would:
+// sums commute, and what else writes the total node in between (the bucket stage's sums, of the
+// records it took) can only be of the same bucket or of another lap of its ring slot
+// (bucket-stage.ts's argument); its concurrency is kept per record.
 // Nothing reads a stale total: the registry and the per-second batches settle the run (flush)
 // before every read of theirs (see their `settle` calls).
 
