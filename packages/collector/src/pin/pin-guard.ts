@@ -4,11 +4,13 @@
 // counting and everyone else locked out, with nothing said. Checked at most once a second; what
 // is wrong is put right (the header the collector opened the pin with, written as a new file and
 // renamed into place) and reported once as E_PIN_LOST, or as E_PIN_WRITE while it cannot be.
-// The file is looked at with lstat first: only a small regular file is read (a FIFO or a link put
-// there is replaced, never opened).
+// The file is looked at with lstat first, and read as a rules file is (rule-file-read.ts: opened
+// O_NOFOLLOW|O_NONBLOCK, a regular file of its own, small): a FIFO or a link put there, even
+// between the lstat and the open, is replaced, never followed or waited on.
 
-import { lstatSync, readFileSync } from 'node:fs';
+import { lstatSync } from 'node:fs';
 import { parsePinHeader, type PinHeader } from '@sentinel-wasi/protocol/encode';
+import { readRuleFile, RuleFileReadError } from '../rules/rule-file-read.js';
 import type { Problem } from '../stats/health.js';
 import { writeHeader, type PinPaths } from './pin.js';
 
@@ -67,12 +69,18 @@ export class PinGuard {
     }
     if (!st.isFile()) return `was replaced by ${st.isSymbolicLink() ? 'a symbolic link' : st.isDirectory() ? 'a directory' : 'something other than a file'}`;
     if (st.size > MAX_HEADER_BYTES) return 'was changed';
+    let text: string;
+    try {
+      text = readRuleFile(path, MAX_HEADER_BYTES);
+    } catch (err) {
+      if (err instanceof RuleFileReadError && err.code === 'E_RULES_NOT_FILE') return 'was replaced by something other than a file of its own';
+      if (err instanceof RuleFileReadError && err.code === 'E_RULES_TOO_LARGE') return 'was changed';
+      return null; // unreadable for a moment (a race with a rename): looked at again in a second
+    }
     let value: unknown;
     try {
-      value = JSON.parse(readFileSync(path, 'utf8'));
-    } catch (err) {
-      // Unreadable for a moment (a race with a rename): looked at again in a second.
-      if ((err as NodeJS.ErrnoException).code !== undefined) return null;
+      value = JSON.parse(text);
+    } catch {
       return 'was changed';
     }
     try {

@@ -4,7 +4,7 @@
 // second. A FIFO or a link put in its place is replaced, never opened.
 
 import t from 'tap';
-import { chmodSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, linkSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
@@ -41,6 +41,8 @@ const ways: Array<[string, (path: string) => void, string]> = [
   ['cut short', (p) => writeFileSync(p, '{"format":"sentin'), 'was changed'],
   ['replaced by a link', (p) => (rmSync(p), symlinkSync('/dev/zero', p)), 'was replaced by a symbolic link'],
   ['replaced by a FIFO', (p) => (rmSync(p), execFileSync('mkfifo', [p])), 'was replaced by something other than a file'],
+  // A regular file to lstat, refused when opened: the read is the rules files' (one link, O_NOFOLLOW|O_NONBLOCK).
+  ['hard-linked to a file elsewhere', (p) => (rmSync(p), writeFileSync(`${p}.elsewhere`, written), linkSync(`${p}.elsewhere`, p)), 'was replaced by something other than a file of its own'],
 ];
 for (const [how, change, why] of ways) {
   t.test(`a PIN ${how} is written again within a second and reported once`, async (t) => {
