@@ -21,11 +21,9 @@
 // commute with them, by the argument above.
 
 import { addEntryHalf, addExitHalf, clearCounters, COUNTER_FIELDS, mergeCounters } from './counters.js';
-import type { NodeStats } from './node-stats.js';
+import { RING_BUCKET_MS, type NodeStats } from './node-stats.js';
 import type { SecondBatch } from './second-batch.js';
 
-/** The stage covers one ring bucket of the nodes: half a second. */
-export const STAGE_BUCKET_MS = 500;
 const FIRST_CAPACITY = 64;
 
 export class BucketStage {
@@ -72,8 +70,9 @@ export class BucketStage {
   /** Flushes, then stages the bucket of atMs, whose second's pending batch is `batch`. */
   moveTo(atMs: number, batch: SecondBatch): void {
     this.flush();
-    this.startMs = Math.floor(atMs / STAGE_BUCKET_MS) * STAGE_BUCKET_MS;
-    this.endMs = this.startMs + STAGE_BUCKET_MS;
+    // The stage covers one ring bucket of the nodes.
+    this.startMs = Math.floor(atMs / RING_BUCKET_MS) * RING_BUCKET_MS;
+    this.endMs = this.startMs + RING_BUCKET_MS;
     this.batch = batch;
   }
 

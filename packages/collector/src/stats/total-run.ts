@@ -9,11 +9,12 @@
 // before every read of theirs (see their `settle` calls).
 
 import { addEntryHalf, addExitHalf, clearCounters, concurrencyDelta, COUNTER_FIELDS, mergeCounters } from './counters.js';
+import { RING_BUCKET_MS } from './node-stats.js';
 import type { ResourceEntry } from './registry.js';
 import type { SecondBatch } from './second-batch.js';
 
-/** A run covers one bucket of the node's ring: half a second. */
-const RUN_MS = 500;
+/** A run covers one bucket of the node's ring. */
+const RUN_MS = RING_BUCKET_MS;
 
 /** Something whose pending writes must be applied before its targets are read. */
 export interface PendingWrites {
