@@ -68,7 +68,6 @@ export class PinGuard {
       return (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'was removed' : null;
     }
     if (!st.isFile()) return `was replaced by ${st.isSymbolicLink() ? 'a symbolic link' : st.isDirectory() ? 'a directory' : 'something other than a file'}`;
-    if (st.size > MAX_HEADER_BYTES) return 'was changed';
     let text: string;
     try {
       text = readRuleFile(path, MAX_HEADER_BYTES);
@@ -77,16 +76,10 @@ export class PinGuard {
       if (err instanceof RuleFileReadError && err.code === 'E_RULES_TOO_LARGE') return 'was changed';
       return null; // unreadable for a moment (a race with a rename): looked at again in a second
     }
-    let value: unknown;
     try {
-      value = JSON.parse(text);
+      return JSON.stringify(parsePinHeader(JSON.parse(text))) === JSON.stringify(this.options.header) ? null : 'was changed';
     } catch {
-      return 'was changed';
-    }
-    try {
-      return JSON.stringify(parsePinHeader(value)) === JSON.stringify(this.options.header) ? null : 'was changed';
-    } catch {
-      return 'was changed';
+      return 'was changed'; // not JSON, or not a pin header
     }
   }
 }
