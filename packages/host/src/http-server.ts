@@ -18,6 +18,8 @@ const symbolDispose: symbol = (Symbol as any).dispose ?? Symbol.for('dispose');
 const BODY_WRITE_CAPACITY_BYTES = 1024 * 1024;
 /** How long close() waits for the requests in flight before it cuts their connections (default). */
 export const DEFAULT_DRAIN_MS = 10_000;
+/** A request body's first buffer (grown by doubling from there). */
+const FIRST_BODY_BUFFER_BYTES = 16 * 1024;
 /** Request bodies larger than this are answered 413 without reaching the component (default). */
 export const DEFAULT_MAX_REQUEST_BODY_BYTES = 16 * 1024 * 1024;
 /**
@@ -331,9 +333,10 @@ export interface HostHttpServerOptions {
   onBadStatus?(status: number): void;
 }
 
-/** The 503 text for a request refused because request bodies already hold all the memory they may. */
-function busyText(maxBufferedBytes: number): string {
-  return `request bodies being read hold ${maxBufferedBytes} bytes, all they may at once: try again (E_BUSY)\n`;
+/** The 503 for a request refused because request bodies already hold all the memory they may (retry-after 1). */
+function answerBusy(res: ServerResponse, maxBufferedBytes: number): void {
+  res.setHeader('retry-after', '1');
+  answerPlain(res, 503, `request bodies being read hold ${maxBufferedBytes} bytes, all they may at once: try again (E_BUSY)\n`);
 }
 
 /** Writes one answer with no component involved (500 after a failure, 413 for a body too large, 503 when busy). */
@@ -437,10 +440,9 @@ export class HostHttpServer {
       return;
     }
     // So is a declared length the bodies being read leave no room for.
-    if (declared > 0 && this.#bufferedBytes + Math.max(declared, 16 * 1024) > this.#maxBufferedBytes) {
+    if (declared > 0 && this.#bufferedBytes + Math.max(declared, FIRST_BODY_BUFFER_BYTES) > this.#maxBufferedBytes) {
       res.setHeader('connection', 'close');
-      res.setHeader('retry-after', '1');
-      answerPlain(res, 503, busyText(this.#maxBufferedBytes));
+      answerBusy(res, this.#maxBufferedBytes);
       req.resume();
       return;
     }
@@ -462,7 +464,7 @@ export class HostHttpServer {
       if (bytes + chunk.length > this.#maxBodyBytes) {
         refused = 'too large';
       } else if (bytes + chunk.length > body.length) {
-        const capacity = Math.min(this.#maxBodyBytes, Math.max(body.length * 2, bytes + chunk.length, declared, 16 * 1024));
+        const capacity = Math.min(this.#maxBodyBytes, Math.max(body.length * 2, bytes + chunk.length, declared, FIRST_BODY_BUFFER_BYTES));
         if (this.#bufferedBytes - held + capacity > this.#maxBufferedBytes) {
           refused = 'busy';
         } else {
@@ -488,8 +490,7 @@ export class HostHttpServer {
         return;
       }
       if (refused === 'busy') {
-        res.setHeader('retry-after', '1');
-        answerPlain(res, 503, busyText(this.#maxBufferedBytes));
+        answerBusy(res, this.#maxBufferedBytes);
         return;
       }
       this.#dispatch(new HostIncomingRequest(req, body.subarray(0, bytes), this.#authority), res);
