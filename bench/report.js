@@ -703,6 +703,6 @@ function analysis(j) {
     lines.push("  (preview2-shim's ran in its I/O worker and made each response call a synchronous round trip there). What would move it: fewer");
     lines.push('  import calls per request (the engine reads the clock 7 times), a lighter jco glue per call, or several host processes behind one port.');
   }
-  if (lines.length === 0) lines.push('Every goal measured in this run was met.');
+  if (lines.length === 0) lines.push(j.goals.some((g) => g.met !== null) ? 'Every goal measured in this run was met.' : 'No goal was measured in this run.');
   return lines;
 }
