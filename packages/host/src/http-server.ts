@@ -3,7 +3,8 @@
 // response outparam) implemented in memory. A request is read whole (its body up to
 // `maxRequestBodyBytes`, 413 past it; the bodies of all requests being read together up to
 // `maxBufferedRequestBytes`, 503 past it), handed to the handler synchronously, and the response the guest set is
-// written once the handler returns. preview2-shim's own server runs node:http in its I/O worker
+// written once the handler returns (its body, held in memory until then, up to MAX_RESPONSE_BODY_BYTES: a
+// write past it fails as a closed stream, and the request is answered 500). preview2-shim's own server runs node:http in its I/O worker
 // and makes every resource call (body, set, write, finish, drop) a synchronous round trip to that
 // thread; here none of them leaves the thread. Fields, and the outgoing-request side, stay the shim's.
 
@@ -28,6 +29,12 @@ export const DEFAULT_MAX_REQUEST_BODY_BYTES = 16 * 1024 * 1024;
  * once cannot make the process hold more.
  */
 export const DEFAULT_MAX_BUFFERED_REQUEST_BYTES = 4 * DEFAULT_MAX_REQUEST_BODY_BYTES;
+/**
+ * The most a response body may hold: the body is kept in memory until the handler returns, so a
+ * guest that writes without end would otherwise take the process's memory. A write past it fails
+ * (the stream is closed) and the request is answered 500, as a trap is.
+ */
+export const MAX_RESPONSE_BODY_BYTES = 64 * 1024 * 1024;
 /** Headers a guest never sees on a request (hop-by-hop, or the authority's own field), as wasmtime and the shim. */
 const HIDDEN_REQUEST_HEADERS = new Set(['connection', 'keep-alive', 'host']);
 
@@ -198,10 +205,12 @@ export class HostIncomingRequest {
   [symbolDispose](): void {}
 }
 
-/** A response body being written: kept in memory until the handler returns. */
+/** A response body being written: kept in memory until the handler returns, up to MAX_RESPONSE_BODY_BYTES. */
 class BodyOutputStream extends SyncOutputStream {
   readonly chunks: Uint8Array[] = [];
   bytes = 0;
+  /** A write would have taken the body past MAX_RESPONSE_BODY_BYTES (the stream is closed since). */
+  overflowed = false;
   #closed = false;
 
   constructor() {
@@ -222,6 +231,12 @@ class BodyOutputStream extends SyncOutputStream {
   protected accept(buf: Uint8Array): void {
     this.ensureOpen();
     if (buf.byteLength === 0) return;
+    if (this.bytes + buf.byteLength > MAX_RESPONSE_BODY_BYTES) {
+      this.overflowed = true;
+      this.#closed = true;
+      this.chunks.length = 0;
+      throw { tag: 'closed' };
+    }
     // The guest's memory view is only valid during the call: copy.
     this.chunks.push(Uint8Array.prototype.slice.call(buf));
     this.bytes += buf.byteLength;
@@ -244,6 +259,11 @@ export class HostOutgoingBody {
     if (body.finished) throw { tag: 'internal-error', val: 'body already finished' };
     body.finished = true;
     body.#stream.close();
+  }
+
+  /** True when a write would have taken the body past MAX_RESPONSE_BODY_BYTES. */
+  static overflowed(body: HostOutgoingBody): boolean {
+    return body.#stream.overflowed;
   }
 
   /** The bytes written so far. */
@@ -284,6 +304,11 @@ export class HostOutgoingResponse {
     if (this.#body !== null) throw undefined; // body() may be called once
     this.#body = new HostOutgoingBody();
     return this.#body;
+  }
+
+  /** True when the guest's body writes went past MAX_RESPONSE_BODY_BYTES. */
+  static bodyOverflowed(r: HostOutgoingResponse): boolean {
+    return r.#body !== null && HostOutgoingBody.overflowed(r.#body);
   }
 
   /** Status, header entries and body bytes, for writing the response out. */
@@ -331,6 +356,11 @@ export interface HostHttpServerOptions {
   maxBufferedRequestBytes?: number;
   /** Told of a response whose status is not a final one (below 200): answered 500. */
   onBadStatus?(status: number): void;
+  /**
+   * Told of a response whose body went past MAX_RESPONSE_BODY_BYTES: answered 500. `handled`: the
+   * handler returned ok (else it failed too, most likely at the refused write, and said so).
+   */
+  onResponseTooLarge?(handled: boolean): void;
 }
 
 /** The 503 for a request refused because request bodies already hold all the memory they may (retry-after 1). */
@@ -502,6 +532,11 @@ export class HostHttpServer {
     const out = new HostResponseOutparam();
     const outcome = this.#options.handle(request, out);
     const set = out.outcome;
+    if (set !== null && set.tag === 'ok' && HostOutgoingResponse.bodyOverflowed(set.val)) {
+      this.#options.onResponseTooLarge?.(outcome.ok);
+      answerPlain(res, 500, '');
+      return;
+    }
     if (!outcome.ok || set === null || set.tag !== 'ok') {
       answerPlain(res, 500, ''); // as the shim's server answers a trap: a status, no body
       return;

@@ -16,7 +16,7 @@ import { mappedStderr } from './mapped-stderr.js';
 import { SourceLines } from './source-lines.js';
 import { HostError, defaultCacheDir, instantiateComponent, loadComponent, type LoadedComponent } from './transpile-cache.js';
 import { DEFAULT_SERVE_HOST, DEFAULT_SERVE_INSTANCES } from './defaults.js';
-import { HostHttpServer, hostHttpTypes, type HostIncomingRequest, type HostResponseOutparam } from './http-server.js';
+import { HostHttpServer, hostHttpTypes, MAX_RESPONSE_BODY_BYTES, type HostIncomingRequest, type HostResponseOutparam } from './http-server.js';
 import { InstancePool } from './instance-pool.js';
 import { DEFAULT_MAX_REQUEST_MS, RequestWatchdog } from './request-watchdog.js';
 
@@ -173,6 +173,11 @@ export async function serveComponent(options: ServeOptions): Promise<RunningServ
     onBadStatus(status: number) {
       counters.failedRequests++;
       stderr.write(`sentinel-wasi serve: request failed: the filter answered status ${status}, which is not a final response (a final status is 200 to 999): answered 500 (E_BAD_STATUS)\n`);
+    },
+    onResponseTooLarge(handled: boolean) {
+      // A handler that failed (at the refused write, most likely) was counted and reported already.
+      if (handled) counters.failedRequests++;
+      stderr.write(`sentinel-wasi serve: request failed: the filter's response body went past ${MAX_RESPONSE_BODY_BYTES} bytes, the most a response may hold (it is kept in memory until the request ends); the write past it failed as a closed stream: answered 500 (E_RESPONSE_TOO_LARGE)\n`);
     },
   });
   const host = options.host ?? DEFAULT_SERVE_HOST;

@@ -21,6 +21,9 @@ Appends to files in the pin are atomic. The pin is the component's only capabili
 disabled and outgoing HTTP requests are denied. Stops on SIGINT or SIGTERM: new connections are
 refused, the requests in flight are answered (for up to 10 s; then their connections are cut),
 and it prints how many requests were served, failed (answered 500) and could not write to the pin.
+A request is read whole before the component sees it (a body over 16 MiB is answered 413) and the
+response is held whole until the handler returns (a body past 64 MiB: the write fails, answered
+500, E_RESPONSE_TOO_LARGE).
 
 Options:
   --pin DIR          the pin directory, seen by the component as /pin (required, unless --no-pin;

@@ -1,0 +1,59 @@
+// `sentinel-wasi serve` keeps a response body in memory until the request ends, so it holds at most
+// 64 MiB of one: a filter (fixtures/looper-http's /big) that writes past it has the write refused as
+// a closed stream and the request answered 500 with one E_RESPONSE_TOO_LARGE line, counted as
+// failed once whether the filter caught the refusal or trapped on it; a body of exactly the limit is
+// served whole, and the process serves on.
+
+import { spawn } from 'node:child_process';
+import { request } from 'node:http';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import t from 'tap';
+import { CLI_BIN, REPO_ROOT, runProcess, tempDir } from '../../../test/helpers/repo.js';
+import { sdkHttpFilter } from '../../../test/helpers/sdk-filter.js';
+
+t.setTimeout(300_000);
+
+const LIMIT_BYTES = 64 * 1024 * 1024;
+const TOO_LARGE = `sentinel-wasi serve: request failed: the filter's response body went past ${LIMIT_BYTES} bytes, the most a response may hold (it is kept in memory until the request ends); the write past it failed as a closed stream: answered 500 (E_RESPONSE_TOO_LARGE)\n`;
+
+/** Status, content-length and the number of body bytes received (the body itself is not kept). */
+function get(url: string): Promise<{ status: number; length: string | undefined; bytes: number }> {
+  return new Promise((resolve, reject) => {
+    request(url, (res) => {
+      let bytes = 0;
+      res.on('data', (c: Buffer) => (bytes += c.length));
+      res.on('end', () => resolve({ status: res.statusCode!, length: res.headers['content-length'], bytes }));
+    })
+      .on('error', reject)
+      .end();
+  });
+}
+
+t.test('a response body past 64 MiB is refused at the write and answered 500; exactly 64 MiB is served', async (t) => {
+  const component = sdkHttpFilter('looper-http', readFileSync(join(REPO_ROOT, 'packages/host/test/fixtures/looper-http/looper.ts'), 'utf8'));
+  const pin = join(await tempDir(t, 'serve-response-limit'), 'pin');
+  t.equal((await runProcess(process.execPath, [CLI_BIN, 'init', '--pin', pin])).code, 0);
+  const child = spawn(process.execPath, [CLI_BIN, 'serve', component, '--pin', pin, '--port', '0', '--instances', '1'], { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+  t.teardown(() => child.kill('SIGKILL'));
+  let stderr = '';
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stderr!.setEncoding('utf8').on('data', (d: string) => {
+      stderr += d;
+      const m = /listening on (http:\/\/\S+?)\/\n/.exec(stderr);
+      if (m) resolve(m[1]!);
+    });
+    child.on('exit', () => reject(new Error(`serve ended before listening:\n${stderr}`)));
+  });
+  t.same(await get(`${url}/big?mib=64`), { status: 200, length: String(LIMIT_BYTES), bytes: LIMIT_BYTES }, 'exactly the limit: served whole');
+  t.same(await get(`${url}/big?mib=65&catch=1`), { status: 500, length: '0', bytes: 0 }, 'past it, the refusal caught: 500');
+  t.equal(stderr.split(TOO_LARGE).length - 1, 1, 'one line says why');
+  t.same(await get(`${url}/big?mib=65`), { status: 500, length: '0', bytes: 0 }, 'past it, the refusal not caught (a trap): 500');
+  t.equal(stderr.split(TOO_LARGE).length - 1, 2, 'the same line again');
+  t.match(stderr, /sentinel-wasi serve: request failed: .*\(E_TRAP\)\n/, 'and the trap itself');
+  t.same(await get(`${url}/ok`), { status: 200, length: '2', bytes: 2 }, 'the process serves on');
+  child.kill('SIGTERM');
+  t.equal(await exited, 0);
+  t.match(stderr, /stopped after 4 requests \(2 failed\), 2 instances \(pool of 1; 0 retired, 1 dropped after a trap\)\n/, 'each refused request counted as failed once');
+});
