@@ -87,6 +87,7 @@ t.test('usage errors exit 2 with the reason', async (t) => {
     [['run', join(tmpdir(), 'sw-none.wasm'), '--pin', '/tmp'], /component file not found/],
     [['run', component, '--pin', '/tmp', '--env', 'NOEQUALS'], /--env expects K=V/],
     [['run', component, '--pin', '/tmp', '--bogus'], /Unknown option '--bogus' \(arguments for the component go after --, as in '-- --bogus'\)/],
+    [['run', component, '--pin', '/tmp', 'mobile', 'web'], /expected exactly one component file, got 3 \(arguments for the component go after --, as in '-- mobile web'\)/],
     [['serve', component, '--pin', '/tmp'], /--port N is required/],
     [['serve', component, '--pin', '/tmp', '--port', '70000'], /--port must be an integer in \[0, 65535\]/],
     [['serve', component, '--pin', '/tmp', '--port', '0', '--max-instance-reuse-count', '0'], /--max-instance-reuse-count must be a positive integer, got "0"/],

@@ -1,9 +1,12 @@
 // Owns deciding whether the --pin directory given to `run` or `serve` is a pin they may use: a
 // directory holding a PIN header, read with the reader `sentinel-wasi stats` uses (readPinHeader),
-// so that records never go where no collector reads them. Whether a missing directory is allowed is
-// each command's call (run refuses it; serve waits for it).
+// so that records never go where no collector reads them, and one this user may enter (and, unless
+// the pin is preopened read-only, whose log directory it may write), so that a filter's appends do
+// not all fail unseen. Whether a missing directory is allowed is each command's call (run refuses
+// it; serve waits for it).
 
-import { existsSync, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { ProtocolError } from '@sentinel-wasi/protocol';
 import { readPinHeader } from '@sentinel-wasi/protocol/node';
 import { CommandError } from './command.js';
@@ -12,16 +15,20 @@ import { CommandError } from './command.js';
  * 'missing' when nothing is at `pinDir`; 'pin' when it is a directory with a PIN header. Throws
  * E_PIN_NOT_DIRECTORY, E_NO_PIN (a directory with no PIN file) or E_BAD_PIN (a PIN no collector
  * accepts). A PIN this user may not read is a pin all the same: a pin shared with a group of
- * filter hosts keeps its PIN (mode 0600) to the collector's user.
+ * filter hosts keeps its PIN (mode 0600) to the collector's user. Then E_PIN_ACCESS when this
+ * user may not enter the pin, or (`writable`) write its log directory when there is one.
  */
-export function checkPinDir(pinDir: string): 'pin' | 'missing' {
+export function checkPinDir(pinDir: string, writable = true): 'pin' | 'missing' {
   if (!existsSync(pinDir)) return 'missing';
   if (!statSync(pinDir).isDirectory()) throw new CommandError('E_PIN_NOT_DIRECTORY', `pin ${pinDir} is not a directory`);
   try {
     readPinHeader(pinDir);
   } catch (err) {
     const code = (err as { code?: unknown }).code;
-    if (code === 'EACCES' || code === 'EPERM') return 'pin';
+    if (code === 'EACCES' || code === 'EPERM') {
+      checkAccess(pinDir, writable);
+      return 'pin';
+    }
     if (code === 'ENOENT') {
       throw new CommandError(
         'E_NO_PIN',
@@ -32,5 +39,33 @@ export function checkPinDir(pinDir: string): 'pin' | 'missing' {
     const reason = err instanceof ProtocolError ? err.reason : (err as Error).message; // the code is printed once, at the end
     throw new CommandError('E_BAD_PIN', `pin ${pinDir} is not a usable pin: ${reason}`);
   }
+  checkAccess(pinDir, writable);
   return 'pin';
+}
+
+/** E_PIN_ACCESS when this user may not enter `pinDir`, or (`writable`) write in its `log/` if it has one. */
+function checkAccess(pinDir: string, writable: boolean): void {
+  const refuse = (dir: string, may: string): never => {
+    const st = statSync(dir);
+    const uid = process.getuid?.();
+    const whose = uid === undefined || st.uid === uid ? '' : `; it belongs to uid ${st.uid}`;
+    throw new CommandError(
+      'E_PIN_ACCESS',
+      `this user (uid ${uid ?? '?'}) may not ${may} ${dir} (mode ${(st.mode & 0o777).toString(8).padStart(4, '0')}${whose}), so every record the filter writes would be lost: ` +
+        `run as the pin's user, or share the pin with a group (packages/host/README.md, "A pin, or nothing")`,
+    );
+  };
+  try {
+    accessSync(pinDir, constants.X_OK);
+  } catch {
+    refuse(pinDir, 'enter');
+  }
+  if (!writable) return;
+  const log = join(pinDir, 'log');
+  if (!existsSync(log)) return; // the collector makes it; a filter's first append reports its absence
+  try {
+    accessSync(log, constants.W_OK | constants.X_OK);
+  } catch {
+    refuse(log, 'write in');
+  }
 }

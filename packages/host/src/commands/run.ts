@@ -81,6 +81,9 @@ export function parseHostFlags(
     throw new UsageError(parseArgsMessage(err as Error));
   }
   const { values, positionals } = parsed;
+  if (positionals.length > 1) {
+    throw new UsageError(`expected exactly one component file, got ${positionals.length} (arguments for the component go after --, as in '-- ${positionals.slice(1).join(' ')}')`);
+  }
   if (positionals.length !== 1) throw new UsageError(`expected exactly one component file, got ${positionals.length}`);
   const componentPath = positionals[0]!;
   let isFile: boolean;
@@ -114,7 +117,7 @@ export const runCommand: Command = {
   help,
   async run(argv, io) {
     const flags = parseHostFlags(argv);
-    if (flags.pinDir !== undefined && checkPinDir(flags.pinDir) === 'missing') {
+    if (flags.pinDir !== undefined && checkPinDir(flags.pinDir, !flags.pinReadOnly) === 'missing') {
       throw new CommandError('E_NO_PIN', `pin ${flags.pinDir} does not exist (create it with: sentinel-wasi init --pin ${flags.pinDir})`);
     }
     const { runComponent } = await import('../run.js'); // jco and the shim load only here

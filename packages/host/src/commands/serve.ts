@@ -20,7 +20,9 @@ its content hash.
 Appends to files in the pin are atomic. The pin is the component's only capability: sockets are
 disabled and outgoing HTTP requests are denied. Stops on SIGINT or SIGTERM: new connections are
 refused, the requests in flight are answered (for up to 10 s; then their connections are cut),
-and it prints how many requests were served, failed (answered 500) and could not write to the pin.
+and it prints how many requests were served, failed (the component trapped or set no usable
+response, and the host answered 500; a 500 the component answers itself is served, not failed)
+and could not write to the pin.
 A request is read whole before the component sees it (a body over 16 MiB is answered 413) and the
 response is held whole until the handler returns (a body past 64 MiB: the write fails, answered
 500, E_RESPONSE_TOO_LARGE).
@@ -81,7 +83,7 @@ export const serveCommand: Command = {
     }
     const maxRequestMs = maxRequestText === undefined ? DEFAULT_MAX_REQUEST_MS : Number(maxRequestText);
     const host = typeof flags.values.host === 'string' ? flags.values.host : DEFAULT_SERVE_HOST;
-    if (flags.pinDir !== undefined && checkPinDir(flags.pinDir) === 'missing') {
+    if (flags.pinDir !== undefined && checkPinDir(flags.pinDir, !flags.pinReadOnly) === 'missing') {
       io.stderr.write(`sentinel-wasi serve: pin ${flags.pinDir} does not exist; appends will fail and be counted as drops until it does\n`);
     }
     const { serveComponent } = await import('../serve.js'); // jco and the shim load only here
