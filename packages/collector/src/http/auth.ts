@@ -18,10 +18,14 @@ export interface AuthFailure {
   headers: Record<string, string>;
 }
 
-function tokenMatches(expected: string, authorization: string): boolean {
+/** The token of an `Authorization: Bearer <token>` header, or null for a header of another form. */
+function bearerToken(authorization: string): string | null {
   const m = /^Bearer\s+(.+)$/i.exec(authorization.trim());
-  if (m === null) return false;
-  const a = Buffer.from(m[1]!, 'utf8');
+  return m === null ? null : m[1]!;
+}
+
+function tokenMatches(expected: string, given: string): boolean {
+  const a = Buffer.from(given, 'utf8');
   const b = Buffer.from(expected, 'utf8');
   return a.length === b.length && timingSafeEqual(a, b);
 }
@@ -71,7 +75,12 @@ export function checkRequest(token: string | undefined, headers: IncomingHttpHea
 /** null when the request may go on; the answer to send otherwise. */
 export function checkToken(token: string | undefined, authorization: string | undefined): AuthFailure | null {
   if (token === undefined) return { status: 403, body: 'Forbidden: changing state over HTTP is disabled (the collector runs without a token) (E_FORBIDDEN)', headers: {} };
-  if (authorization === undefined) return { status: 401, body: 'Unauthorized: send "Authorization: Bearer <token>" (the token is in <pin>/collector/token, unless the collector was given --token or SENTINEL_WASI_TOKEN) (E_UNAUTHORIZED)', headers: { 'www-authenticate': 'Bearer' } };
-  if (!tokenMatches(token, authorization)) return { status: 403, body: 'Forbidden: wrong token (E_FORBIDDEN)', headers: {} };
+  const where = '(the token is in <pin>/collector/token, unless the collector was given --token or SENTINEL_WASI_TOKEN)';
+  if (authorization === undefined) return { status: 401, body: `Unauthorized: send "Authorization: Bearer <token>" ${where} (E_UNAUTHORIZED)`, headers: { 'www-authenticate': 'Bearer' } };
+  const given = bearerToken(authorization);
+  if (given === null) {
+    return { status: 401, body: `Unauthorized: the Authorization header must be "Bearer <token>" (this one has no Bearer scheme) ${where} (E_UNAUTHORIZED)`, headers: { 'www-authenticate': 'Bearer' } };
+  }
+  if (!tokenMatches(token, given)) return { status: 403, body: 'Forbidden: wrong token (E_FORBIDDEN)', headers: {} };
   return null;
 }

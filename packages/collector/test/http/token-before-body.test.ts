@@ -1,6 +1,7 @@
 // A /setRules request is judged on its token before anything about its body, on a real server over
 // 127.0.0.1 with raw sockets: a body over the size limit without the token, or with a wrong one,
-// is answered 401/403 (not 413) from the headers, with no body byte sent; a client asking
+// is answered 401/403 (not 413) from the headers, with no body byte sent (the token without its
+// Bearer scheme: 401, saying so); a client asking
 // `Expect: 100-continue` gets no 100 Continue before a refusal (Node's default sends it before the
 // request is looked at), and gets it, and its body read, once the checks pass. A request the
 // trusted dashboard address lets through without a token is past the token check: its size is
@@ -20,6 +21,13 @@ t.test('a body over the size limit without the token is 401, with a wrong token 
   t.same([statusLine(none), bodyOf(none)], ['HTTP/1.1 401 Unauthorized', 'Unauthorized: send "Authorization: Bearer <token>" (the token is in <pin>/collector/token, unless the collector was given --token or SENTINEL_WASI_TOKEN) (E_UNAUTHORIZED)']);
   const wrong = await exchange(server.port, head('Authorization: Bearer nope\r\n'));
   t.same([statusLine(wrong), bodyOf(wrong)], ['HTTP/1.1 403 Forbidden', 'Forbidden: wrong token (E_FORBIDDEN)']);
+  // The right token without its scheme: told what the header must look like, not that the token is wrong.
+  const bare = await exchange(server.port, head(`Authorization: ${TOKEN}\r\n`));
+  t.same(
+    [statusLine(bare), bodyOf(bare)],
+    ['HTTP/1.1 401 Unauthorized', 'Unauthorized: the Authorization header must be "Bearer <token>" (this one has no Bearer scheme) (the token is in <pin>/collector/token, unless the collector was given --token or SENTINEL_WASI_TOKEN) (E_UNAUTHORIZED)'],
+  );
+  t.match(bare, /\r\nwww-authenticate: Bearer\r\n/i);
   const right = await exchange(server.port, head(`Authorization: Bearer ${TOKEN}\r\n`));
   t.same([statusLine(right), bodyOf(right)], ['HTTP/1.1 413 Payload Too Large', 'Request body larger than 1048576 bytes (E_BODY_TOO_LARGE)'], 'with the token, the size is judged');
   t.equal(server.flowFile(), undefined);
