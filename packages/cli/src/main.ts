@@ -30,7 +30,12 @@ function topHelp(commands: Command[]): string {
 
 export async function main(argv: string[], io: CommandIo = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
   const [first, ...rest] = argv;
-  if (first === undefined || first === '-h' || first === '--help' || first === 'help') {
+  if (first === undefined) {
+    // No command is a usage error (exit 2), with the help where errors go.
+    io.stderr.write(`sentinel-wasi: no command given (E_USAGE)\n\n${topHelp(await loadAllCommands())}`);
+    return 2;
+  }
+  if (first === '-h' || first === '--help' || first === 'help') {
     const commands = await loadAllCommands();
     const named = first === 'help' ? commands.find((c) => c.name === rest[0]) : undefined;
     io.stdout.write(named ? named.help : topHelp(commands));

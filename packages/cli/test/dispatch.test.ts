@@ -1,6 +1,7 @@
 // The `sentinel-wasi` dispatcher: each command loads only the package that provides it (seen by
 // recording every module the real binary resolves), and the collector's and the filter SDK's
 // dependencies, followed through the workspace, include neither jco, componentize nor preview2-shim.
+// No command at all is a usage error (exit 2), --help is not.
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -39,6 +40,16 @@ t.test('every command is provided by exactly one package, in --help order', asyn
       `${source.packageName} provides what the dispatcher lists`,
     );
   }
+});
+
+t.test('no command is a usage error: the help on stderr, exit 2; --help prints it on stdout, exit 0', async (t) => {
+  const none = await runProcess(process.execPath, [CLI_BIN]);
+  t.equal(none.code, 2);
+  t.equal(none.stdout, '');
+  t.match(none.stderr, /^sentinel-wasi: no command given \(E_USAGE\)\n\nsentinel-wasi: Sentinel-style flow statistics[\s\S]*\nUsage: sentinel-wasi <command> \[options\]\n[\s\S]*\n  serve +serve an HTTP filter/);
+  const help = await runProcess(process.execPath, [CLI_BIN, '--help']);
+  t.same([help.code, help.stderr], [0, '']);
+  t.equal(help.stdout, none.stderr.slice(none.stderr.indexOf('\n\n') + 2), 'the same help');
 });
 
 t.test('stats --help loads the collector, not the host, the toolchain, jco or the shim', async (t) => {
