@@ -41,6 +41,11 @@ t.test('packed tarballs install and work: --version, init, build, run', { skip: 
   const install = await runProcess('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', ...files.map((f) => join(tarballs, f))], { cwd: project });
   t.equal(install.code, 0, install.code === 0 ? 'npm install of the tarballs' : install.stderr);
 
+  const names = ['@sentinel-wasi/protocol', '@sentinel-wasi/filter', '@sentinel-wasi/filter-build', '@sentinel-wasi/collector', '@sentinel-wasi/host', 'sentinel-wasi'];
+  t.same(names.filter((name) => !existsSync(join(project, 'node_modules', name, 'package.json'))), [], 'every package is installed');
+  const installed = names.filter((name) => existsSync(join(project, 'node_modules', name, 'dist', 'tsconfig.tsbuildinfo')));
+  t.same(installed, [], 'no package ships its build-info file');
+
   const bin = join(project, 'node_modules', '.bin', 'sentinel-wasi');
   t.ok(existsSync(bin), 'the sentinel-wasi binary is installed');
   const version = JSON.parse(readFileSync(join(REPO_ROOT, 'packages', 'cli', 'package.json'), 'utf8')).version as string;
