@@ -3,7 +3,7 @@
 // however the store batches its writes, windows, min RT and concurrency are those of the plain
 // per-record rule. Seeded streams of every kind (PASS, BLOCK, EXIT, CALL with RTs that cross
 // half-second and second boundaries, exceptions), origins, late records, records about a minute
-// ahead (ring laps), resource and origin caps, and seals in between, with reads at random times.
+// ahead (ring laps), resource and origin caps, and seals and reclaims in between, with reads at random times.
 // (The lines and the checkpoint round trips are store-lines.test.ts's.) SW_SEED replays.
 
 import t, { type Test } from 'tap';
@@ -72,6 +72,7 @@ async function equivalence(t: Test, offsetOf: (rand: () => number) => number): P
   let now = 1_764_120_000_000;
   let bad = 0;
   let reads = 0;
+  let reclaimed = 0;
   for (let i = 0; i < 30_000 && bad < 3; i++) {
     now += Math.floor(rand() * 30);
     const offset = offsetOf(rand);
@@ -93,6 +94,9 @@ async function equivalence(t: Test, offsetOf: (rand: () => number) => number): P
     const act = rand();
     if (act < 0.004) {
       store.sealThrough(Math.max(Math.floor(now / 1000) - 2 - Math.floor(rand() * 70), store.lastSealedSec));
+    } else if (act < 0.006) {
+      // Reads come at now − 1 500 or later, and now only grows: what this frees is never read again.
+      reclaimed += store.reclaimWindowsAt(now - 2000);
     } else if (act < 0.03) {
       const at = now + Math.floor(rand() * 3000) - 1500;
       for (const [key, node] of ref.nodes) {
@@ -108,5 +112,6 @@ async function equivalence(t: Test, offsetOf: (rand: () => number) => number): P
     }
   }
   t.ok(reads > 1000, `${reads} node reads`);
+  t.ok(reclaimed > 0, `${reclaimed} window buckets reclaimed on the way`);
   t.equal(bad, 0, `every node (${ref.nodes.size}) as its reference`);
 }
