@@ -66,7 +66,7 @@ t.test("a component that traps exits 1: the engine's account of the exception, t
   t.notMatch(r.stderr, /wasm backtrace|Caused by/, "not the engine's backtrace");
 });
 
-t.test('no --pin: refused as sentinel-wasi run refuses it (E_USAGE, exit 2), before Python starts; --no-pin runs without one', async (t) => {
+t.test('no --pin: refused as sentinel-wasi run refuses it (E_USAGE, exit 2), before Python starts; --no-pin runs without one, --pin-read-only with a read-only pin', async (t) => {
   const stdin = `${Date.now()}\tGET /orders\t12\tok\n`;
   const bare = await script([replay], stdin);
   t.same(
@@ -82,10 +82,23 @@ t.test('no --pin: refused as sentinel-wasi run refuses it (E_USAGE, exit 2), bef
   const noPin = await script(['--no-pin', replay], stdin);
   t.same(
     { code: noPin.code, stdout: noPin.stdout, stderr: noPin.stderr },
-    { code: 0, stdout: '', stderr: 'replay: 1 lines, 1 records, 0 bad lines, 0 frames written, 1 records dropped\n' },
-    'the filter finds no /pin and counts its drop',
+    { code: 0, stdout: '', stderr: `${dropLine('no pin preopened at /pin')}replay: 1 lines, 1 records, 0 bad lines, 0 frames written, 1 records dropped\n` },
+    'the filter finds no /pin, says so once and counts its drop',
   );
+  const readOnly = await script(['--pin', pin, '--pin-read-only', replay], stdin);
+  t.same(
+    { code: readOnly.code, stdout: readOnly.stdout, stderr: readOnly.stderr },
+    { code: 0, stdout: '', stderr: `${dropLine('the pin refused it: not-permitted')}replay: 1 lines, 1 records, 0 bad lines, 0 frames written, 1 records dropped\n` },
+    'a read-only pin: the engine\'s reason',
+  );
+  t.same(readdirSync(join(pin, 'log')), [], 'nothing written');
 });
+
+/** The SDK's one line about records it could not write (the reason as the engine gave it). */
+function dropLine(reason: string): string {
+  return `sentinel-wasi filter: writer "shared" could not append a frame of 1 record to the pin's log (${reason}): ` +
+    'records that cannot be written are dropped and counted (stats().recordsDropped; the collector is told in a WRITER record once a write succeeds); said once per recorder\n';
+}
 
 t.test('a user who can neither use the venv nor make one is told so at once (never a wait for a lock that is not there)', { skip: UNPRIVILEGED.uid === undefined && 'needs root to run as nobody' }, async (t) => {
   // As nobody the checkout's .cache is not writable; the venv's python may not be runnable either

@@ -4,24 +4,8 @@
 // source runs under both engines; where a global already exists (StarlingMonkey, Node) it is left
 // alone. Writing to stderr never throws into the filter: a failed write is dropped.
 
-import { getStderr } from 'wasi:cli/stderr@0.2.12';
-import { utf8Encode } from '@sentinel-wasi/protocol/encode';
 import { formatLine, Utf8TextDecoder, Utf8TextEncoder, wellFormed } from './text-globals.js';
-
-/** blocking-write-and-flush takes at most this many bytes per call. */
-const MAX_WRITE_BYTES = 4096;
-
-function writeStderr(text: string): void {
-  try {
-    const bytes = utf8Encode(text);
-    const stderr = getStderr();
-    for (let p = 0; p < bytes.length; p += MAX_WRITE_BYTES) {
-      stderr.blockingWriteAndFlush(bytes.subarray(p, Math.min(p + MAX_WRITE_BYTES, bytes.length)));
-    }
-  } catch {
-    // stderr closed or failed: a log line is not worth a trap
-  }
-}
+import { writeStderr } from './stderr-line.js';
 
 function makeConsole(): Console {
   const write = (...args: unknown[]): void => writeStderr(wellFormed(formatLine(args)));

@@ -25,4 +25,11 @@ export interface FilterHost {
    * build's snapshot, the same numbers in every run).
    */
   random?(): number;
+  /**
+   * Why the last appendFrame returned false, in a few words (e.g. "no pin preopened at /pin", "the
+   * pin refused it: access"); '' when unknown.
+   */
+  lastAppendFailure?(): string;
+  /** Writes one line for the filter's operator (the WASI host: to stderr). Never throws. */
+  warn?(line: string): void;
 }

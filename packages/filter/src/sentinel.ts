@@ -157,6 +157,8 @@ export class Sentinel {
   private reportedRecords = 0;
   private reportedFrames = 0;
   private carriesWriter = false;
+  /** A failed append was said on the host's warn line (once per recorder). */
+  private dropsWarned = false;
   private entriesBlocked = 0;
   private entriesExitedAtEnd = 0;
   /** The admitted entries not yet exited, in the order they were opened: the last one (a linked list). */
@@ -537,6 +539,23 @@ export class Sentinel {
     if (this.unreportedRecords > 0 || this.unreportedFrames > 0) this.addWriter(tsMs);
   }
 
+  /**
+   * Says once, on the host's warn line, that records are being dropped: a filter under wasmtime has
+   * no other sign of it than stats() (the collector hears of drops only once a write succeeds).
+   */
+  private warnDrops(records: number): void {
+    this.dropsWarned = true;
+    try {
+      const why = this.host.lastAppendFailure?.() ?? '';
+      this.host.warn?.(
+        `sentinel-wasi filter: writer ${JSON.stringify(this.writer)} could not append a frame of ${records} record${records === 1 ? '' : 's'} to the pin's log${why === '' ? '' : ` (${why})`}: ` +
+          'records that cannot be written are dropped and counted (stats().recordsDropped; the collector is told in a WRITER record once a write succeeds); said once per recorder',
+      );
+    } catch {
+      // a warning is not worth a trap
+    }
+  }
+
   /** Puts a WRITER record with the unreported drop counts into the (empty) frame. */
   private addWriter(tsMs: number): void {
     this.builder.addWriter(tsMs, this.writer, this.unreportedRecords, this.unreportedFrames);
@@ -568,6 +587,7 @@ export class Sentinel {
       this.framesDropped++;
       this.unreportedRecords += records;
       this.unreportedFrames++;
+      if (!this.dropsWarned) this.warnDrops(records);
     }
     this.buffered = 0;
     this.carriesWriter = false;

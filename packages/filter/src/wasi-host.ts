@@ -1,8 +1,9 @@
 // Owns every WASI call the SDK makes: finding the pin preopen, opening `<pin>/log/<segment>` for
 // append (creating `log/` if it is missing), one blocking-write-and-flush per frame, opening a pin
 // file read-only with positioned reads (the resource map; a regular file only), the wall clock, and random numbers
-// seeded from the clocks when first drawn. Any failure is reported as `false` / null and the open
-// stream is dropped so the next frame tries afresh; nothing here throws.
+// seeded from the clocks when first drawn, and the SDK's one warning line (to stderr). Any failure
+// is reported as `false` / null (with its reason kept for the warning) and the open stream is
+// dropped so the next frame tries afresh; nothing here throws.
 //
 // Why not Math.random: componentize runs a filter's module once at build time and snapshots the
 // engine; QuickJS then starts every run from the snapshot's random state (the same numbers in
@@ -16,6 +17,19 @@ import type { OutputStream } from 'wasi:io/streams@0.2.12';
 import { DEFAULT_GUEST_PIN, PinLayout } from '@sentinel-wasi/protocol/encode';
 import type { FilterHost } from './host.js';
 import type { MapReaderHost, PinFile } from './map-reader.js';
+import { writeStderr } from './stderr-line.js';
+
+/**
+ * The WASI error code a failed filesystem call threw ('access', 'read-only', 'no-space', …), as
+ * either engine hands it over (the code itself, or an error carrying it), or ''.
+ */
+function errorCodeOf(err: unknown): string {
+  if (typeof err === 'string') return err;
+  if (typeof err !== 'object' || err === null) return '';
+  const e = err as { payload?: unknown; val?: unknown; tag?: unknown };
+  for (const v of [e.payload, e.val, e.tag]) if (typeof v === 'string' && /^[a-z][a-z-]*$/.test(v)) return v;
+  return '';
+}
 
 /** Removes trailing slashes so `/pin/` and `/pin` name the same preopen. */
 export function normalizeGuestPath(path: string): string {
@@ -67,6 +81,8 @@ export class WasiHost implements FilterHost, MapReaderHost {
   private segmentFile = '';
   private file: Descriptor | null = null;
   private stream: OutputStream | null = null;
+  /** Why the last append failed (lastAppendFailure). */
+  private failure = '';
 
   constructor(pinPath: string = DEFAULT_GUEST_PIN) {
     this.pinPath = normalizeGuestPath(pinPath);
@@ -89,13 +105,26 @@ export class WasiHost implements FilterHost, MapReaderHost {
   appendFrame(segmentFile: string, frame: Uint8Array): boolean {
     try {
       const stream = this.streamFor(segmentFile);
-      if (stream === null) return false;
+      if (stream === null) {
+        this.failure = `no pin preopened at ${this.pinPath}`;
+        return false;
+      }
       stream.blockingWriteAndFlush(frame);
       return true;
-    } catch {
+    } catch (err) {
       this.closeSegment();
+      const code = errorCodeOf(err);
+      this.failure = code === '' ? 'the pin refused it' : `the pin refused it: ${code}`;
       return false;
     }
+  }
+
+  lastAppendFailure(): string {
+    return this.failure;
+  }
+
+  warn(line: string): void {
+    writeStderr(`${line}\n`);
   }
 
   openPinFile(path: string): PinFile | null {

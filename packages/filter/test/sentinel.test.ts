@@ -206,6 +206,32 @@ t.test('failed writes drop whole frames, are counted, and reported in the next W
   t.equal(decodeSegment(host.bytesOf(seg)).events.filter((e) => e.kind === RecordKind.WRITER).length, 1, 'reported once');
 });
 
+t.test('the first failed append is said once on the host\'s warn line, with the host\'s reason; later ones are only counted', async (t) => {
+  const lines: string[] = [];
+  const host = Object.assign(new MemoryHost(), { warn: (line: string) => lines.push(line), lastAppendFailure: () => 'the pin refused it: access' });
+  const s = new Sentinel(host, { writer: 'gw', flushOnIdle: false });
+  s.recordCall('a', 1);
+  s.flush();
+  t.same(lines, [], 'a write that succeeds says nothing');
+  host.failing = true;
+  s.recordCall('a', 1);
+  s.recordBlock('b');
+  s.flush();
+  s.recordCall('a', 1);
+  s.flush();
+  t.same(lines, [
+    'sentinel-wasi filter: writer "gw" could not append a frame of 2 records to the pin\'s log (the pin refused it: access): ' +
+      'records that cannot be written are dropped and counted (stats().recordsDropped; the collector is told in a WRITER record once a write succeeds); said once per recorder',
+  ]);
+  t.equal(s.stats().recordsDropped, 3);
+  const quiet = new Sentinel(Object.assign(new MemoryHost(), { failing: true }), { writer: 'q' });
+  quiet.entry('a').exit();
+  t.equal(quiet.stats().recordsDropped, 2, 'a host without a warn line: counted only');
+  const throwing = new Sentinel(Object.assign(new MemoryHost(), { failing: true, warn: () => { throw new Error('stderr gone'); } }), { writer: 't' });
+  throwing.entry('a').exit();
+  t.equal(throwing.stats().recordsDropped, 2, 'a warn line that throws does not reach the filter');
+});
+
 t.test('drops with nothing else to write: flush() writes a WRITER-only frame', async (t) => {
   const host = new MemoryHost();
   const s = new Sentinel(host);
