@@ -92,10 +92,12 @@ export interface Answer {
  * A request that fails with ECONNRESET/EPIPE on a reused keep-alive socket is sent again once, as
  * Node's documentation advises: the server closed that idle connection as the request went out, so
  * the request never reached it (the PASS/BLOCK counts the tests compare would show it if it had).
+ * The retry goes on a connection of its own: the pool's other idle sockets may be closing too (a
+ * stall of the machine can leave several past the server's keep-alive timeout at once).
  */
 export function send(agent: Agent, base: string, path: string, retried = false): Promise<{ status: number; body: string }> {
   return new Promise((resolve) => {
-    const req = request(`${base}${path}`, { agent, method: 'GET' }, (res) => {
+    const req = request(`${base}${path}`, { agent: retried ? false : agent, method: 'GET' }, (res) => {
       let body = '';
       res.setEncoding('utf8').on('data', (d: string) => (body += d));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
