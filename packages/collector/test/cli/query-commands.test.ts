@@ -75,9 +75,20 @@ t.test('metric: bad flags exit 2 with a clear message', async (t) => {
   const unknown = await runCli('metric', '--pin', pin, '--from', '0', '--colour');
   t.equal(unknown.code, 2);
   t.match(unknown.stderr, "Unknown option '--colour'");
-  const noPin = await runCli('metric', '--pin', join(root, 'nothing'), '--from', '0');
+  const nothing = join(root, 'nothing');
+  const noPin = await runCli('metric', '--pin', nothing, '--from', '0');
   t.equal(noPin.code, 1);
-  t.match(noPin.stderr, /is not a pin directory \(no PIN file\).*\(E_NO_PIN\)\n$/);
+  t.equal(noPin.stderr, `sentinel-wasi metric: pin ${nothing} does not exist (create it with: sentinel-wasi init --pin ${nothing}) (E_NO_PIN)\n`, 'a missing pin: as run says it');
+  const empty = join(root, 'empty');
+  mkdirSync(empty, { recursive: true });
+  const notPin = await runCli('metric', '--pin', empty, '--from', '0');
+  t.same([notPin.code, notPin.stderr], [1, `sentinel-wasi metric: ${empty} is not a pin directory (no PIN file); run 'sentinel-wasi init --pin ${empty}' first (E_NO_PIN)\n`]);
+  const file = join(root, 'a-file');
+  writeFileSync(file, 'x');
+  for (const command of ['metric', 'stats']) {
+    const r = await runCli(command, '--pin', file, ...(command === 'metric' ? ['--from', '0'] : []));
+    t.same([r.code, r.stderr], [1, `sentinel-wasi ${command}: pin ${file} is not a directory (E_PIN_NOT_DIRECTORY)\n`], `${command}: a file as the pin`);
+  }
 });
 
 t.test('stats without a running collector reads the metric log', async (t) => {
