@@ -4,12 +4,12 @@
 // failed once whether the filter caught the refusal or trapped on it; a body of exactly the limit is
 // served whole, and the process serves on.
 
-import { spawn } from 'node:child_process';
 import { request } from 'node:http';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { CLI_BIN, REPO_ROOT, runProcess, tempDir } from '../../../test/helpers/repo.js';
+import { startServe } from '../../../test/helpers/node-host.js';
 import { sdkHttpFilter } from '../../../test/helpers/sdk-filter.js';
 
 t.setTimeout(300_000);
@@ -34,26 +34,19 @@ t.test('a response body past 64 MiB is refused at the write and answered 500; ex
   const component = sdkHttpFilter('looper-http', readFileSync(join(REPO_ROOT, 'packages/host/test/fixtures/looper-http/looper.ts'), 'utf8'));
   const pin = join(await tempDir(t, 'serve-response-limit'), 'pin');
   t.equal((await runProcess(process.execPath, [CLI_BIN, 'init', '--pin', pin])).code, 0);
-  const child = spawn(process.execPath, [CLI_BIN, 'serve', component, '--pin', pin, '--port', '0', '--instances', '1'], { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
-  t.teardown(() => child.kill('SIGKILL'));
-  let stderr = '';
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  const url = await new Promise<string>((resolve, reject) => {
-    child.stderr!.setEncoding('utf8').on('data', (d: string) => {
-      stderr += d;
-      const m = /listening on (http:\/\/\S+?)\/\n/.exec(stderr);
-      if (m) resolve(m[1]!);
-    });
-    child.on('exit', () => reject(new Error(`serve ended before listening:\n${stderr}`)));
+  const server = await startServe({ component, pin, extraArgs: ['--instances', '1'] });
+  let stopped: { code: number; stderr: string } | null = null;
+  t.teardown(async () => {
+    if (stopped === null) await server.stop();
   });
-  t.same(await get(`${url}/big?mib=64`), { status: 200, length: String(LIMIT_BYTES), bytes: LIMIT_BYTES }, 'exactly the limit: served whole');
-  t.same(await get(`${url}/big?mib=65&catch=1`), { status: 500, length: '0', bytes: 0 }, 'past it, the refusal caught: 500');
-  t.equal(stderr.split(TOO_LARGE).length - 1, 1, 'one line says why');
-  t.same(await get(`${url}/big?mib=65`), { status: 500, length: '0', bytes: 0 }, 'past it, the refusal not caught (a trap): 500');
-  t.equal(stderr.split(TOO_LARGE).length - 1, 2, 'the same line again');
+  t.same(await get(`${server.url}/big?mib=64`), { status: 200, length: String(LIMIT_BYTES), bytes: LIMIT_BYTES }, 'exactly the limit: served whole');
+  t.same(await get(`${server.url}/big?mib=65&catch=1`), { status: 500, length: '0', bytes: 0 }, 'past it, the refusal caught: 500');
+  t.same(await get(`${server.url}/big?mib=65`), { status: 500, length: '0', bytes: 0 }, 'past it, the refusal not caught (a trap): 500');
+  t.same(await get(`${server.url}/ok`), { status: 200, length: '2', bytes: 2 }, 'the process serves on');
+  stopped = await server.stop();
+  const { code, stderr } = stopped;
+  t.equal(code, 0);
+  t.equal(stderr.split(TOO_LARGE).length - 1, 2, 'one line says why, for each refused request');
   t.match(stderr, /sentinel-wasi serve: request failed: .*\(E_TRAP\)\n/, 'and the trap itself');
-  t.same(await get(`${url}/ok`), { status: 200, length: '2', bytes: 2 }, 'the process serves on');
-  child.kill('SIGTERM');
-  t.equal(await exited, 0);
   t.match(stderr, /stopped after 4 requests \(2 failed\), 2 instances \(pool of 1; 0 retired, 1 dropped after a trap\)\n/, 'each refused request counted as failed once');
 });
