@@ -4,7 +4,8 @@
 // `maxRequestBodyBytes`, 413 past it; the bodies of all requests being read together up to
 // `maxBufferedRequestBytes`, 503 past it), handed to the handler synchronously, and the response the guest set is
 // written once the handler returns (its body, held in memory until then, up to MAX_RESPONSE_BODY_BYTES: a
-// write past it fails as a closed stream, and the request is answered 500). preview2-shim's own server runs node:http in its I/O worker
+// write past it fails as a closed stream, and the request is answered 500). Bodies that clients
+// have not taken yet count against `maxPendingResponseBytes`: past it a new request is answered 503. preview2-shim's own server runs node:http in its I/O worker
 // and makes every resource call (body, set, write, finish, drop) a synchronous round trip to that
 // thread; here none of them leaves the thread. Fields, and the outgoing-request side, stay the shim's.
 
@@ -35,6 +36,12 @@ export const DEFAULT_MAX_BUFFERED_REQUEST_BYTES = 4 * DEFAULT_MAX_REQUEST_BODY_B
  * (the stream is closed) and the request is answered 500, as a trap is.
  */
 export const MAX_RESPONSE_BODY_BYTES = 64 * 1024 * 1024;
+/**
+ * The memory the response bodies not yet handed to the system may hold at once (default): clients
+ * that do not read what they asked for keep theirs in the process. Past it a new request is
+ * answered 503 (retry-after 1) before it is read.
+ */
+export const DEFAULT_MAX_PENDING_RESPONSE_BYTES = 4 * MAX_RESPONSE_BODY_BYTES;
 /** Headers a guest never sees on a request (hop-by-hop, or the authority's own field), as wasmtime and the shim. */
 const HIDDEN_REQUEST_HEADERS = new Set(['connection', 'keep-alive', 'host']);
 
@@ -354,6 +361,8 @@ export interface HostHttpServerOptions {
   maxRequestBodyBytes?: number;
   /** The memory all request bodies being read may hold at once (default DEFAULT_MAX_BUFFERED_REQUEST_BYTES). */
   maxBufferedRequestBytes?: number;
+  /** The memory response bodies their clients have not taken yet may hold (default DEFAULT_MAX_PENDING_RESPONSE_BYTES). */
+  maxPendingResponseBytes?: number;
   /** Told of a response whose status is not a final one (below 200): answered 500. */
   onBadStatus?(status: number): void;
   /**
@@ -363,10 +372,10 @@ export interface HostHttpServerOptions {
   onResponseTooLarge?(handled: boolean): void;
 }
 
-/** The 503 for a request refused because request bodies already hold all the memory they may (retry-after 1). */
-function answerBusy(res: ServerResponse, maxBufferedBytes: number): void {
+/** The 503 for a request refused because `what` (request bodies, responses) already holds all the memory it may (retry-after 1). */
+function answerBusy(res: ServerResponse, what: string): void {
   res.setHeader('retry-after', '1');
-  answerPlain(res, 503, `request bodies being read hold ${maxBufferedBytes} bytes, all they may at once: try again (E_BUSY)\n`);
+  answerPlain(res, 503, `${what}, all they may at once: try again (E_BUSY)\n`);
 }
 
 /** Writes one answer with no component involved (500 after a failure, 413 for a body too large, 503 when busy). */
@@ -380,18 +389,18 @@ function answerPlain(res: ServerResponse, statusCode: number, text: string): voi
 const FRAMING_HEADERS = new Set(['content-length', 'transfer-encoding']);
 
 /**
- * Writes the response the guest set: its status, its headers and its body, framed by the server:
+ * Writes the response the guest set (returns the bytes of body written): its status, its headers and its body, framed by the server:
  * the body is held whole, so its length is the content-length (a guest's content-length or
  * transfer-encoding is left out: a wrong one would put a keep-alive connection out of step), and a
  * 204 or 304 goes without one and without a body. A status below 200 is no final response:
  * answered 500, as a trap is.
  */
-function answerWith(res: ServerResponse, response: HostOutgoingResponse, onBadStatus: (status: number) => void): void {
+function answerWith(res: ServerResponse, response: HostOutgoingResponse, onBadStatus: (status: number) => void): number {
   const { statusCode, headers, body } = HostOutgoingResponse.parts(response);
   if (statusCode < 200) {
     onBadStatus(statusCode);
     answerPlain(res, 500, '');
-    return;
+    return 0;
   }
   const bodiless = statusCode === 204 || statusCode === 304;
   const flat: string[] = [];
@@ -402,6 +411,7 @@ function answerWith(res: ServerResponse, response: HostOutgoingResponse, onBadSt
   if (!bodiless) flat.push('content-length', String(body.length));
   res.writeHead(statusCode, flat);
   res.end(bodiless ? undefined : body);
+  return bodiless ? 0 : body.length;
 }
 
 /** A node:http server handing each request, read whole, to `handle` on this thread. */
@@ -410,8 +420,11 @@ export class HostHttpServer {
   readonly #options: HostHttpServerOptions;
   readonly #maxBodyBytes: number;
   readonly #maxBufferedBytes: number;
+  readonly #maxPendingResponseBytes: number;
   /** Bytes of body buffers held by the requests being read now (their capacity, not what arrived). */
   #bufferedBytes = 0;
+  /** Bytes of the response bodies written and not yet handed to the system (their clients have not read them). */
+  #pendingResponseBytes = 0;
   #authority = 'localhost';
   /** close() was called: answers end their connections. */
   #closing = false;
@@ -420,6 +433,7 @@ export class HostHttpServer {
     this.#options = options;
     this.#maxBodyBytes = options.maxRequestBodyBytes ?? DEFAULT_MAX_REQUEST_BODY_BYTES;
     this.#maxBufferedBytes = options.maxBufferedRequestBytes ?? DEFAULT_MAX_BUFFERED_REQUEST_BYTES;
+    this.#maxPendingResponseBytes = options.maxPendingResponseBytes ?? DEFAULT_MAX_PENDING_RESPONSE_BYTES;
     this.#server = createServer((req, res) => this.#onRequest(req, res));
     // CONNECT asks for a tunnel, which a filter does not give: answered, not left hanging.
     this.#server.on('connect', (_req, socket) => {
@@ -460,6 +474,13 @@ export class HostHttpServer {
   }
 
   #onRequest(req: IncomingMessage, res: ServerResponse): void {
+    // Responses their clients do not take hold what they may: nothing more is answered until they go.
+    if (this.#pendingResponseBytes >= this.#maxPendingResponseBytes) {
+      res.setHeader('connection', 'close');
+      answerBusy(res, `responses not yet taken by their clients hold ${this.#pendingResponseBytes} bytes (at most ${this.#maxPendingResponseBytes})`);
+      req.resume();
+      return;
+    }
     const tooLargeText = `request body larger than ${this.#maxBodyBytes} bytes\n`;
     // A declared length over the limit is answered before any of the body is read.
     const declared = Number(req.headers['content-length'] ?? 0);
@@ -472,7 +493,7 @@ export class HostHttpServer {
     // So is a declared length the bodies being read leave no room for.
     if (declared > 0 && this.#bufferedBytes + Math.max(declared, FIRST_BODY_BUFFER_BYTES) > this.#maxBufferedBytes) {
       res.setHeader('connection', 'close');
-      answerBusy(res, this.#maxBufferedBytes);
+      answerBusy(res, this.#busyText());
       req.resume();
       return;
     }
@@ -520,7 +541,7 @@ export class HostHttpServer {
         return;
       }
       if (refused === 'busy') {
-        answerBusy(res, this.#maxBufferedBytes);
+        answerBusy(res, this.#busyText());
         return;
       }
       this.#dispatch(new HostIncomingRequest(req, body.subarray(0, bytes), this.#authority), res);
@@ -541,6 +562,18 @@ export class HostHttpServer {
       answerPlain(res, 500, ''); // as the shim's server answers a trap: a status, no body
       return;
     }
-    answerWith(res, set.val, (status) => this.#options.onBadStatus?.(status));
+    const bytes = answerWith(res, set.val, (status) => this.#options.onBadStatus?.(status));
+    // Held until the system has taken the last byte ('close' follows 'finish'), or the connection goes.
+    if (bytes > 0 && !res.writableFinished) {
+      this.#pendingResponseBytes += bytes;
+      res.once('close', () => {
+        this.#pendingResponseBytes -= bytes;
+      });
+    }
+  }
+
+  /** What a 503 for request bodies says. */
+  #busyText(): string {
+    return `request bodies being read hold ${this.#maxBufferedBytes} bytes`;
   }
 }

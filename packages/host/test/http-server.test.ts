@@ -3,7 +3,8 @@
 // headers without hop-by-hop ones, the body read whole), the response written as set (status,
 // headers, body; content-length added), immutable request headers, wasi-io's 4096-byte limit for
 // blocking-write-and-flush, no writes after finish, and the server's own answers: 500 when the
-// handler failed or set no response, 413 for a body over the limit (the handler never called).
+// handler failed or set no response, 413 for a body over the limit (the handler never called), 503
+// while request bodies or responses not yet taken by their clients hold what they may.
 
 import t, { type Test } from 'tap';
 import { request as httpRequest } from 'node:http';
@@ -341,4 +342,45 @@ t.test('request bodies being read hold at most maxBufferedRequestBytes together:
   const again = await send(port, 'POST', '/declared', 'b'.repeat(50 * 1024));
   t.equal(again.status, 200, 'the room is back once the slow request is answered');
   t.same(seen, ['/small', '/slow', '/declared']);
+});
+
+t.test('response bodies their clients do not take hold at most maxPendingResponseBytes: past it 503 before the request is read, and room comes back as they go', async (t) => {
+  const MIB = 1024 * 1024;
+  const body = new Uint8Array(32 * MIB).fill(0x62);
+  let handled = 0;
+  const server = new HostHttpServer({
+    handle: (req, out) => {
+      handled++;
+      // (blocking-write-and-flush takes at most 4096 bytes a call)
+      const pieces = req.pathWithQuery() === '/big' ? Array.from({ length: body.length / 4096 }, (_, i) => body.subarray(i * 4096, (i + 1) * 4096)) : [enc.encode('ok')];
+      answer(out, 200, [], pieces);
+      return { ok: true };
+    },
+    maxPendingResponseBytes: 48 * MIB,
+  });
+  const port = await server.listen(0, '127.0.0.1');
+  t.teardown(() => server.close(100));
+  // Two clients ask for 32 MiB each and read none of it: the system takes a few MiB of each at most.
+  const idle = [0, 1].map(() => {
+    const socket = connect(port, '127.0.0.1', () => socket.write('GET /big HTTP/1.1\r\nHost: x\r\n\r\n'));
+    socket.pause();
+    return socket;
+  });
+  t.teardown(() => idle.forEach((s) => s.destroy()));
+  for (let i = 0; i < 100 && handled < 2; i++) await new Promise((r) => setTimeout(r, 20));
+  t.equal(handled, 2, 'both answered by the handler');
+  const refused = await send(port, 'GET', '/ok');
+  t.same([refused.status, refused.headers['retry-after'], refused.headers.connection], [503, '1', 'close']);
+  t.match(refused.body, /^responses not yet taken by their clients hold \d+ bytes \(at most 50331648\), all they may at once: try again \(E_BUSY\)\n$/);
+  const held = Number(/hold (\d+) bytes/.exec(refused.body)![1]);
+  t.equal(held, 64 * MIB, 'both bodies counted whole');
+  t.equal(handled, 2, 'the refused request never reached the handler');
+  // The clients go: their bodies are given back.
+  idle.forEach((s) => s.destroy());
+  let after = refused;
+  for (let i = 0; i < 100 && after.status !== 200; i++) {
+    await new Promise((r) => setTimeout(r, 20));
+    after = await send(port, 'GET', '/ok');
+  }
+  t.same([after.status, after.body], [200, 'ok'], 'served again once they went');
 });
