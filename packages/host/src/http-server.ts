@@ -212,12 +212,17 @@ export class HostIncomingRequest {
   [symbolDispose](): void {}
 }
 
-/** A response body being written: kept in memory until the handler returns, up to MAX_RESPONSE_BODY_BYTES. */
+/**
+ * What the request being handled has written into response bodies: every body it made or kept
+ * counts, so that one request holds at most MAX_RESPONSE_BODY_BYTES of them. Requests are handled
+ * one at a time, synchronously (HostHttpServer's dispatch resets it), so one budget serves them all.
+ */
+const requestBudget = { bytes: 0, overflowed: false };
+
+/** A response body being written: kept in memory until the handler returns, within the request's budget. */
 class BodyOutputStream extends SyncOutputStream {
   readonly chunks: Uint8Array[] = [];
   bytes = 0;
-  /** A write would have taken the body past MAX_RESPONSE_BODY_BYTES (the stream is closed since). */
-  overflowed = false;
   #closed = false;
 
   constructor() {
@@ -238,15 +243,17 @@ class BodyOutputStream extends SyncOutputStream {
   protected accept(buf: Uint8Array): void {
     this.ensureOpen();
     if (buf.byteLength === 0) return;
-    if (this.bytes + buf.byteLength > MAX_RESPONSE_BODY_BYTES) {
-      this.overflowed = true;
+    if (requestBudget.bytes + buf.byteLength > MAX_RESPONSE_BODY_BYTES) {
+      requestBudget.overflowed = true;
       this.#closed = true;
       this.chunks.length = 0;
+      this.bytes = 0;
       throw { tag: 'closed' };
     }
     // The guest's memory view is only valid during the call: copy.
     this.chunks.push(Uint8Array.prototype.slice.call(buf));
     this.bytes += buf.byteLength;
+    requestBudget.bytes += buf.byteLength;
   }
 }
 
@@ -266,11 +273,6 @@ export class HostOutgoingBody {
     if (body.finished) throw { tag: 'internal-error', val: 'body already finished' };
     body.finished = true;
     body.#stream.close();
-  }
-
-  /** True when a write would have taken the body past MAX_RESPONSE_BODY_BYTES. */
-  static overflowed(body: HostOutgoingBody): boolean {
-    return body.#stream.overflowed;
   }
 
   /** The bytes written so far. */
@@ -311,11 +313,6 @@ export class HostOutgoingResponse {
     if (this.#body !== null) throw undefined; // body() may be called once
     this.#body = new HostOutgoingBody();
     return this.#body;
-  }
-
-  /** True when the guest's body writes went past MAX_RESPONSE_BODY_BYTES. */
-  static bodyOverflowed(r: HostOutgoingResponse): boolean {
-    return r.#body !== null && HostOutgoingBody.overflowed(r.#body);
   }
 
   /** Status, header entries and body bytes, for writing the response out. */
@@ -366,10 +363,15 @@ export interface HostHttpServerOptions {
   /** Told of a response whose status is not a final one (below 200): answered 500. */
   onBadStatus?(status: number): void;
   /**
-   * Told of a response whose body went past MAX_RESPONSE_BODY_BYTES: answered 500. `handled`: the
-   * handler returned ok (else it failed too, most likely at the refused write, and said so).
+   * Told of a request whose response bodies went past MAX_RESPONSE_BODY_BYTES: answered 500.
+   * `handled`: the handler returned ok (else it failed too, most likely at the refused write, and said so).
    */
   onResponseTooLarge?(handled: boolean): void;
+  /**
+   * Told of a request whose handler returned without a response to send: none set (`error`
+   * undefined), or an error set in its place (`error`: its wasi:http error code). Answered 500.
+   */
+  onNoResponse?(error: string | undefined): void;
 }
 
 /** The 503 for a request refused because `what` (request bodies, responses) already holds all the memory it may (retry-after 1). */
@@ -412,6 +414,14 @@ function answerWith(res: ServerResponse, response: HostOutgoingResponse, onBadSt
   res.writeHead(statusCode, flat);
   res.end(bodiless ? undefined : body);
   return bodiless ? 0 : body.length;
+}
+
+/** A wasi:http error-code as text: its case, and its payload when it has a plain one. */
+function errorCodeText(code: unknown): string {
+  if (typeof code !== 'object' || code === null) return String(code);
+  const { tag, val } = code as { tag?: unknown; val?: unknown };
+  if (typeof tag !== 'string') return 'an error';
+  return val === undefined || val === null || typeof val === 'object' ? tag : `${tag} (${String(val)})`;
 }
 
 /** A node:http server handing each request, read whole, to `handle` on this thread. */
@@ -551,15 +561,28 @@ export class HostHttpServer {
 
   #dispatch(request: HostIncomingRequest, res: ServerResponse): void {
     const out = new HostResponseOutparam();
-    const outcome = this.#options.handle(request, out);
+    requestBudget.bytes = 0;
+    requestBudget.overflowed = false;
+    let outcome: HandleOutcome;
+    try {
+      outcome = this.#options.handle(request, out);
+    } finally {
+      requestBudget.bytes = 0; // what it wrote is the response's now (or garbage)
+    }
     const set = out.outcome;
-    if (set !== null && set.tag === 'ok' && HostOutgoingResponse.bodyOverflowed(set.val)) {
+    // As the shim's server answers a trap: a status, no body.
+    if (requestBudget.overflowed) {
       this.#options.onResponseTooLarge?.(outcome.ok);
       answerPlain(res, 500, '');
       return;
     }
-    if (!outcome.ok || set === null || set.tag !== 'ok') {
-      answerPlain(res, 500, ''); // as the shim's server answers a trap: a status, no body
+    if (!outcome.ok) {
+      answerPlain(res, 500, '');
+      return;
+    }
+    if (set === null || set.tag !== 'ok') {
+      this.#options.onNoResponse?.(set === null ? undefined : errorCodeText(set.val));
+      answerPlain(res, 500, '');
       return;
     }
     const bytes = answerWith(res, set.val, (status) => this.#options.onBadStatus?.(status));

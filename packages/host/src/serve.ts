@@ -46,7 +46,11 @@ export interface ServeOptions {
 export interface ServeCounters {
   /** Requests handed to an instance. */
   requests: number;
-  /** Requests whose instance failed to instantiate or trapped (answered 500). */
+  /**
+   * Requests the host answered 500: the instance failed to instantiate or trapped, or the handler
+   * returned without a response (none set, or an error set), a status below 200, or response
+   * bodies past MAX_RESPONSE_BODY_BYTES. A 500 the component answers itself is no failure.
+   */
   failedRequests: number;
   /** Component instances created (the up-front check included). */
   instances: number;
@@ -174,10 +178,18 @@ export async function serveComponent(options: ServeOptions): Promise<RunningServ
       counters.failedRequests++;
       stderr.write(`sentinel-wasi serve: request failed: the filter answered status ${status}, which is not a final response (a final status is 200 to 999): answered 500 (E_BAD_STATUS)\n`);
     },
+    onNoResponse(error: string | undefined) {
+      counters.failedRequests++;
+      stderr.write(
+        error === undefined
+          ? 'sentinel-wasi serve: request failed: the filter returned without setting a response: answered 500 (E_NO_RESPONSE)\n'
+          : `sentinel-wasi serve: request failed: the filter set an error (${error}) instead of a response: answered 500 (E_NO_RESPONSE)\n`,
+      );
+    },
     onResponseTooLarge(handled: boolean) {
       // A handler that failed (at the refused write, most likely) was counted and reported already.
       if (handled) counters.failedRequests++;
-      stderr.write(`sentinel-wasi serve: request failed: the filter's response body went past ${MAX_RESPONSE_BODY_BYTES} bytes, the most a response may hold (it is kept in memory until the request ends); the write past it failed as a closed stream: answered 500 (E_RESPONSE_TOO_LARGE)\n`);
+      stderr.write(`sentinel-wasi serve: request failed: the filter's response bodies went past ${MAX_RESPONSE_BODY_BYTES} bytes, the most a request may hold (they are kept in memory until the request ends); the write past it failed as a closed stream: answered 500 (E_RESPONSE_TOO_LARGE)\n`);
     },
   });
   const host = options.host ?? DEFAULT_SERVE_HOST;

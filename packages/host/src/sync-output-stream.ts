@@ -50,11 +50,19 @@ export abstract class SyncOutputStream extends ShimOutputStream {
     this.ensureOpen();
   }
 
+  /** Zeroes are made only once `len` is within what check-write reports (a guest's length is not memory to allocate). */
   writeZeroes(len: bigint): void {
+    this.ensureOpen();
+    if (len > BigInt(this.#capacityBytes)) {
+      throw new Error(`write-zeroes of ${len} bytes is more than check-write permits (${this.#capacityBytes})`);
+    }
     this.accept(new Uint8Array(Number(len)));
   }
 
   blockingWriteZeroesAndFlush(len: bigint): void {
+    if (len > BigInt(MAX_BLOCKING_WRITE_BYTES)) {
+      throw new Error(`Buffer too large for blocking-write-and-flush (expected at most ${MAX_BLOCKING_WRITE_BYTES})`);
+    }
     this.blockingWriteAndFlush(new Uint8Array(Number(len)));
   }
 

@@ -384,3 +384,67 @@ t.test('response bodies their clients do not take hold at most maxPendingRespons
   }
   t.same([after.status, after.body], [200, 'ok'], 'served again once they went');
 });
+
+t.test('a handler that returns without a response (none set, or an error set) is answered 500 and told; response bodies count per request', async (t) => {
+  const MIB = 1024 * 1024;
+  const mib = new Uint8Array(MIB).fill(0x61);
+  const told: Array<[string, unknown]> = [];
+  const caught: unknown[] = [];
+  /** A response whose body gets `n` MiB (its write refused: caught and kept). */
+  const bodyOf = (n: number): HostOutgoingResponse => {
+    const response = new HostOutgoingResponse(new ShimFields());
+    const stream = response.body().write();
+    try {
+      for (let i = 0; i < n; i++) stream.write(mib);
+    } catch (e) {
+      caught.push(e);
+    }
+    return response;
+  };
+  const server = new HostHttpServer({
+    handle(req, out) {
+      const path = req.pathWithQuery();
+      if (path === '/err') HostResponseOutparam.set(out, { tag: 'err', val: { tag: 'internal-error', val: 'upstream gone' } });
+      else if (path === '/two') {
+        bodyOf(40); // a response made and dropped: its body still counts
+        HostResponseOutparam.set(out, { tag: 'ok', val: bodyOf(30) });
+      } else if (path === '/overflow-then-err') {
+        bodyOf(65);
+        HostResponseOutparam.set(out, { tag: 'err', val: { tag: 'internal-error' } });
+      } else if (path === '/fits') HostResponseOutparam.set(out, { tag: 'ok', val: bodyOf(64) });
+      return { ok: true }; // '/none': nothing set
+    },
+    onNoResponse: (error) => told.push(['no response', error]),
+    onResponseTooLarge: (handled) => told.push(['too large', handled]),
+  });
+  const port = await server.listen(0, '127.0.0.1');
+  t.teardown(() => server.close(100));
+  for (const path of ['/none', '/err', '/two', '/overflow-then-err']) {
+    const r = await send(port, 'GET', path);
+    t.same([r.status, r.body], [500, ''], path);
+  }
+  t.same(told, [
+    ['no response', undefined],
+    ['no response', 'internal-error (upstream gone)'],
+    ['too large', true],
+    ['too large', true],
+  ]);
+  t.same(caught, [{ tag: 'closed' }, { tag: 'closed' }], 'the write past the request\'s 64 MiB is refused as a closed stream');
+  let bytes = 0;
+  await new Promise<void>((resolve, reject) => {
+    httpRequest({ host: '127.0.0.1', port, path: '/fits' }, (res) => {
+      t.equal(res.statusCode, 200);
+      res.on('data', (c: Buffer) => (bytes += c.length));
+      res.on('end', resolve);
+    }).on('error', reject).end();
+  });
+  t.equal(bytes, 64 * MIB, 'a later request has its own 64 MiB');
+});
+
+t.test('zero writes past what the stream permits are refused before any memory is taken', async (t) => {
+  const stream = new HostOutgoingResponse(new ShimFields()).body().write();
+  t.throws(() => stream.writeZeroes(1n << 40n), /write-zeroes of 1099511627776 bytes is more than check-write permits \(1048576\)/);
+  t.throws(() => stream.blockingWriteZeroesAndFlush(4097n), /Buffer too large for blocking-write-and-flush \(expected at most 4096\)/);
+  stream.writeZeroes(3n);
+  stream.blockingWriteZeroesAndFlush(2n);
+});

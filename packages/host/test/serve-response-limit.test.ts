@@ -1,8 +1,9 @@
-// `sentinel-wasi serve` keeps a response body in memory until the request ends, so it holds at most
-// 64 MiB of one: a filter (fixtures/looper-http's /big) that writes past it has the write refused as
+// `sentinel-wasi serve` keeps response bodies in memory until the request ends, so it holds at most
+// 64 MiB of a request's: a filter (fixtures/looper-http's /big) that writes past it has the write refused as
 // a closed stream and the request answered 500 with one E_RESPONSE_TOO_LARGE line, counted as
 // failed once whether the filter caught the refusal or trapped on it; a body of exactly the limit is
-// served whole, and the process serves on.
+// served whole, and the process serves on. A request the filter sets no response for is 500 and
+// counted as failed too (E_NO_RESPONSE).
 
 import { request } from 'node:http';
 import { readFileSync } from 'node:fs';
@@ -15,7 +16,7 @@ import { sdkHttpFilter } from '../../../test/helpers/sdk-filter.js';
 t.setTimeout(300_000);
 
 const LIMIT_BYTES = 64 * 1024 * 1024;
-const TOO_LARGE = `sentinel-wasi serve: request failed: the filter's response body went past ${LIMIT_BYTES} bytes, the most a response may hold (it is kept in memory until the request ends); the write past it failed as a closed stream: answered 500 (E_RESPONSE_TOO_LARGE)\n`;
+const TOO_LARGE = `sentinel-wasi serve: request failed: the filter's response bodies went past ${LIMIT_BYTES} bytes, the most a request may hold (they are kept in memory until the request ends); the write past it failed as a closed stream: answered 500 (E_RESPONSE_TOO_LARGE)\n`;
 
 /** Status, content-length and the number of body bytes received (the body itself is not kept). */
 function get(url: string): Promise<{ status: number; length: string | undefined; bytes: number }> {
@@ -42,11 +43,13 @@ t.test('a response body past 64 MiB is refused at the write and answered 500; ex
   t.same(await get(`${server.url}/big?mib=64`), { status: 200, length: String(LIMIT_BYTES), bytes: LIMIT_BYTES }, 'exactly the limit: served whole');
   t.same(await get(`${server.url}/big?mib=65&catch=1`), { status: 500, length: '0', bytes: 0 }, 'past it, the refusal caught: 500');
   t.same(await get(`${server.url}/big?mib=65`), { status: 500, length: '0', bytes: 0 }, 'past it, the refusal not caught (a trap): 500');
+  t.same(await get(`${server.url}/none`), { status: 500, length: '0', bytes: 0 }, 'no response set: 500');
   t.same(await get(`${server.url}/ok`), { status: 200, length: '2', bytes: 2 }, 'the process serves on');
   stopped = await server.stop();
   const { code, stderr } = stopped;
   t.equal(code, 0);
   t.equal(stderr.split(TOO_LARGE).length - 1, 2, 'one line says why, for each refused request');
   t.match(stderr, /sentinel-wasi serve: request failed: .*\(E_TRAP\)\n/, 'and the trap itself');
-  t.match(stderr, /stopped after 4 requests \(2 failed\), 2 instances \(pool of 1; 0 retired, 1 dropped after a trap\)\n/, 'each refused request counted as failed once');
+  t.match(stderr, /\nsentinel-wasi serve: request failed: the filter returned without setting a response: answered 500 \(E_NO_RESPONSE\)\n/);
+  t.match(stderr, /stopped after 5 requests \(3 failed\), 2 instances \(pool of 1; 0 retired, 1 dropped after a trap\)\n/, 'each refused request, and the one without a response, counted as failed once');
 });
