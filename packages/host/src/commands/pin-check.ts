@@ -43,29 +43,36 @@ export function checkPinDir(pinDir: string, writable = true): 'pin' | 'missing' 
   return 'pin';
 }
 
-/** E_PIN_ACCESS when this user may not enter `pinDir`, or (`writable`) write in its `log/` if it has one. */
+/**
+ * E_PIN_ACCESS when this user may not enter `pinDir`, or (`writable`) write in its `log/`, or, when
+ * it has no `log/` yet, in the pin itself (the filter makes `log/` at its first append).
+ */
 function checkAccess(pinDir: string, writable: boolean): void {
-  const refuse = (dir: string, may: string): never => {
+  const refuse = (dir: string, may: string, err: unknown): never => {
+    const lost = 'so every record the filter writes would be lost';
+    if ((err as { code?: unknown }).code === 'EROFS') {
+      throw new CommandError('E_PIN_ACCESS', `${dir} is on a read-only file system, ${lost}: give --pin-read-only to use the pin for verdicts alone`);
+    }
     const st = statSync(dir);
     const uid = process.getuid?.();
-    const whose = uid === undefined || st.uid === uid ? '' : `; it belongs to uid ${st.uid}`;
+    const groups = process.getgroups?.() ?? [];
     throw new CommandError(
       'E_PIN_ACCESS',
-      `this user (uid ${uid ?? '?'}) may not ${may} ${dir} (mode ${(st.mode & 0o777).toString(8).padStart(4, '0')}${whose}), so every record the filter writes would be lost: ` +
+      `this user (uid ${uid ?? '?'}, groups ${groups.join(',') || 'none'}) may not ${may} ${dir} (mode ${(st.mode & 0o777).toString(8).padStart(4, '0')}, owner uid ${st.uid}, group gid ${st.gid}), ${lost}: ` +
         `run as the pin's user, or share the pin with a group (packages/host/README.md, "A pin, or nothing")`,
     );
   };
   try {
     accessSync(pinDir, constants.X_OK);
-  } catch {
-    refuse(pinDir, 'enter');
+  } catch (err) {
+    refuse(pinDir, 'enter', err);
   }
   if (!writable) return;
   const log = join(pinDir, 'log');
-  if (!existsSync(log)) return; // the collector makes it; a filter's first append reports its absence
+  const target = existsSync(log) ? log : pinDir;
   try {
-    accessSync(log, constants.W_OK | constants.X_OK);
-  } catch {
-    refuse(log, 'write in');
+    accessSync(target, constants.W_OK | constants.X_OK);
+  } catch (err) {
+    refuse(target, target === log ? 'write in' : 'make log/ in', err);
   }
 }
