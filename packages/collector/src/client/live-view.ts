@@ -6,7 +6,7 @@
 // what a stopped one has not yet written named (unwritten-seconds.ts). The JSON it carries for
 // `stats --json` has one shape for both (stats-json.ts); the table rows are read from the same nodes.
 
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { PinLayout, ProtocolError, withoutCodePrefix } from '@sentinel-wasi/protocol';
 import { readPinHeader } from '@sentinel-wasi/protocol/node';
@@ -100,9 +100,12 @@ function appOfPin(pinDir: string): string {
     return readPinHeader(pinDir).app;
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
-    // A missing directory and a file are said as run and serve say them.
-    if (e.code === 'ENOENT' && !existsSync(pinDir)) throw new QueryError('E_NO_PIN', `pin ${pinDir} does not exist (create it with: sentinel-wasi init --pin ${pinDir})`);
-    if (e.code === 'ENOTDIR') throw new QueryError('E_PIN_NOT_DIRECTORY', `pin ${pinDir} is not a directory`);
+    // A missing directory and a file are said as run and serve say them (by what is there, not by
+    // the errno: a file on the way is ENOTDIR too, and is a pin that does not exist).
+    if (e.code === 'ENOENT' || e.code === 'ENOTDIR') {
+      if (!existsSync(pinDir)) throw new QueryError('E_NO_PIN', `pin ${pinDir} does not exist (create it with: sentinel-wasi init --pin ${pinDir})`);
+      if (!statSync(pinDir).isDirectory()) throw new QueryError('E_PIN_NOT_DIRECTORY', `pin ${pinDir} is not a directory`);
+    }
     if (e.code === 'ENOENT') throw new QueryError('E_NO_PIN', `${pinDir} is not a pin directory (no PIN file); run 'sentinel-wasi init --pin ${pinDir}' first`);
     const access = accessError(e, `read ${join(pinDir, PinLayout.header)}`, pinDir);
     if (access instanceof PinError) throw new QueryError(access.code, access.message);

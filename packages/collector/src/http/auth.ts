@@ -78,6 +78,9 @@ export function checkToken(token: string | undefined, authorization: string | un
   const where = '(the token is in <pin>/collector/token, unless the collector was given --token or SENTINEL_WASI_TOKEN)';
   if (authorization === undefined) return { status: 401, body: `Unauthorized: send "Authorization: Bearer <token>" ${where} (E_UNAUTHORIZED)`, headers: { 'www-authenticate': 'Bearer' } };
   const given = bearerToken(authorization);
+  if (given === null && /^Bearer\s*$/i.test(authorization.trim())) {
+    return { status: 401, body: `Unauthorized: the Authorization header says Bearer but gives no token ${where} (E_UNAUTHORIZED)`, headers: { 'www-authenticate': 'Bearer' } };
+  }
   if (given === null) {
     return { status: 401, body: `Unauthorized: the Authorization header must be "Bearer <token>" (this one has no Bearer scheme) ${where} (E_UNAUTHORIZED)`, headers: { 'www-authenticate': 'Bearer' } };
   }

@@ -88,6 +88,9 @@ t.test('metric: bad flags exit 2 with a clear message', async (t) => {
   for (const command of ['metric', 'stats']) {
     const r = await runCli(command, '--pin', file, ...(command === 'metric' ? ['--from', '0'] : []));
     t.same([r.code, r.stderr], [1, `sentinel-wasi ${command}: pin ${file} is not a directory (E_PIN_NOT_DIRECTORY)\n`], `${command}: a file as the pin`);
+    const under = join(file, 'pin');
+    const u = await runCli(command, '--pin', under, ...(command === 'metric' ? ['--from', '0'] : []));
+    t.same([u.code, u.stderr], [1, `sentinel-wasi ${command}: pin ${under} does not exist (create it with: sentinel-wasi init --pin ${under}) (E_NO_PIN)\n`], `${command}: a file on the way`);
   }
 });
 

@@ -28,6 +28,11 @@ t.test('a body over the size limit without the token is 401, with a wrong token 
     ['HTTP/1.1 401 Unauthorized', 'Unauthorized: the Authorization header must be "Bearer <token>" (this one has no Bearer scheme) (the token is in <pin>/collector/token, unless the collector was given --token or SENTINEL_WASI_TOKEN) (E_UNAUTHORIZED)'],
   );
   t.match(bare, /\r\nwww-authenticate: Bearer\r\n/i);
+  const empty = await exchange(server.port, head('Authorization: Bearer \r\n'));
+  t.same(
+    [statusLine(empty), bodyOf(empty)],
+    ['HTTP/1.1 401 Unauthorized', 'Unauthorized: the Authorization header says Bearer but gives no token (the token is in <pin>/collector/token, unless the collector was given --token or SENTINEL_WASI_TOKEN) (E_UNAUTHORIZED)'],
+  );
   const right = await exchange(server.port, head(`Authorization: Bearer ${TOKEN}\r\n`));
   t.same([statusLine(right), bodyOf(right)], ['HTTP/1.1 413 Payload Too Large', 'Request body larger than 1048576 bytes (E_BODY_TOO_LARGE)'], 'with the token, the size is judged');
   t.equal(server.flowFile(), undefined);
