@@ -38,6 +38,10 @@ export async function main(argv: string[], io: CommandIo = { stdout: process.std
   if (first === '-h' || first === '--help' || first === 'help') {
     const commands = await loadAllCommands();
     const named = first === 'help' ? commands.find((c) => c.name === rest[0]) : undefined;
+    if (first === 'help' && rest[0] !== undefined && named === undefined) {
+      io.stderr.write(`sentinel-wasi: unknown command ${JSON.stringify(rest[0])} (E_USAGE)\n\n${topHelp(commands)}`);
+      return 2;
+    }
     io.stdout.write(named ? named.help : topHelp(commands));
     return 0;
   }

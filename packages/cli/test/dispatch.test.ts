@@ -1,7 +1,7 @@
 // The `sentinel-wasi` dispatcher: each command loads only the package that provides it (seen by
 // recording every module the real binary resolves), and the collector's and the filter SDK's
 // dependencies, followed through the workspace, include neither jco, componentize nor preview2-shim.
-// No command at all is a usage error (exit 2), --help is not.
+// No command at all, or help for an unknown one, is a usage error (exit 2); --help is not.
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -50,6 +50,12 @@ t.test('no command is a usage error: the help on stderr, exit 2; --help prints i
   const help = await runProcess(process.execPath, [CLI_BIN, '--help']);
   t.same([help.code, help.stderr], [0, '']);
   t.equal(help.stdout, none.stderr.slice(none.stderr.indexOf('\n\n') + 2), 'the same help');
+  const unknown = await runProcess(process.execPath, [CLI_BIN, 'help', 'sever']);
+  t.same([unknown.code, unknown.stdout], [2, '']);
+  t.equal(unknown.stderr, `sentinel-wasi: unknown command "sever" (E_USAGE)\n\n${help.stdout}`, 'help for an unknown command: a usage error too');
+  const known = await runProcess(process.execPath, [CLI_BIN, 'help', 'serve']);
+  t.same([known.code, known.stderr], [0, '']);
+  t.match(known.stdout, /^Usage: sentinel-wasi serve /);
 });
 
 t.test('stats --help loads the collector, not the host, the toolchain, jco or the shim', async (t) => {
