@@ -42,6 +42,12 @@ export interface SentinelOptions {
    * 0: read the map at every entry). A verdict is acted on at most this long after it was read.
    */
   verdictCacheMs?: number;
+  /**
+   * Say the first failed append on the host's warn line (the WASI host: stderr), once per
+   * recorder, so once per instance (default true). Turn off where drops are expected, e.g. a pin
+   * preopened read-only on purpose under a fresh instance per request.
+   */
+  warnOnDrop?: boolean;
 }
 
 export interface EntryOptions {
@@ -157,7 +163,7 @@ export class Sentinel {
   private reportedRecords = 0;
   private reportedFrames = 0;
   private carriesWriter = false;
-  /** A failed append was said on the host's warn line (once per recorder). */
+  /** A failed append was said on the host's warn line (once per recorder), or is not to be (warnOnDrop false). */
   private dropsWarned = false;
   private entriesBlocked = 0;
   private entriesExitedAtEnd = 0;
@@ -200,6 +206,10 @@ export class Sentinel {
     this.host = host;
     this.builder = new FrameBuilder({ maxFrameBytes: max, errorOf: frameBuilderError });
     this.flushOnIdle = options.flushOnIdle ?? true;
+    const warnOnDrop = options.warnOnDrop ?? true;
+    if (typeof warnOnDrop !== 'boolean') throw new FilterError(FilterErrorCode.BAD_OPTION, `warnOnDrop must be a boolean, got ${shown(warnOnDrop)}`);
+    // (Turned off: as if it had been said already.)
+    this.dropsWarned = !warnOnDrop;
     // (The host's source bound to it: Admission calls it on its own.)
     this.admission = new Admission(options.random ?? (typeof host.random === 'function' ? host.random.bind(host) : Math.random));
     // The host itself is the reader's host (its clock and file opens called directly, no wrapper).

@@ -21,14 +21,16 @@ import { writeStderr } from './stderr-line.js';
 
 /**
  * The WASI error code a failed filesystem call threw ('access', 'read-only', 'no-space', …), as
- * either engine hands it over (the code itself, or an error carrying it), or ''.
+ * either engine hands it over (the code itself, or an error carrying it), or a stream error's
+ * case ('last-operation-failed', whose error resource is not read here, or 'closed'); '' when
+ * none is there.
  */
 function errorCodeOf(err: unknown): string {
-  if (typeof err === 'string') return err;
-  if (typeof err !== 'object' || err === null) return '';
+  const code = (v: unknown): string => (typeof v === 'string' && /^[a-z][a-z-]*$/.test(v) ? v : '');
+  if (typeof err !== 'object' || err === null) return code(err);
   const e = err as { payload?: unknown; val?: unknown; tag?: unknown };
-  for (const v of [e.payload, e.val, e.tag]) if (typeof v === 'string' && /^[a-z][a-z-]*$/.test(v)) return v;
-  return '';
+  const payload = typeof e.payload === 'object' && e.payload !== null ? (e.payload as { tag?: unknown }).tag : e.payload;
+  return code(payload) || code(e.val) || code(e.tag);
 }
 
 /** Removes trailing slashes so `/pin/` and `/pin` name the same preopen. */

@@ -227,6 +227,11 @@ t.test('the first failed append is said once on the host\'s warn line, with the 
   const quiet = new Sentinel(Object.assign(new MemoryHost(), { failing: true }), { writer: 'q' });
   quiet.entry('a').exit();
   t.equal(quiet.stats().recordsDropped, 2, 'a host without a warn line: counted only');
+  const off: string[] = [];
+  const silent = new Sentinel(Object.assign(new MemoryHost(), { failing: true, warn: (line: string) => off.push(line) }), { writer: 's', warnOnDrop: false });
+  silent.entry('a').exit();
+  t.same([off, silent.stats().recordsDropped], [[], 2], 'warnOnDrop: false: counted, not said');
+  t.throws(() => new Sentinel(new MemoryHost(), { warnOnDrop: 'no' as unknown as boolean }), { code: 'E_BAD_OPTION', message: /warnOnDrop must be a boolean, got "no"/ });
   const throwing = new Sentinel(Object.assign(new MemoryHost(), { failing: true, warn: () => { throw new Error('stderr gone'); } }), { writer: 't' });
   throwing.entry('a').exit();
   t.equal(throwing.stats().recordsDropped, 2, 'a warn line that throws does not reach the filter');
