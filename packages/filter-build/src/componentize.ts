@@ -12,6 +12,7 @@ import { cp, mkdir, mkdtemp, open, readdir, readFile, rename, rm, stat, writeFil
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, relative, resolve } from 'node:path';
+import { fsReason } from '@sentinel-wasi/protocol/node';
 import { runJco } from './jco.js';
 import { TopLevelRecordError, topLevelCheckSource, topLevelRecordIn, topLevelWatchSource } from './top-level-records.js';
 import { typecheckFilter } from './typecheck.js';
@@ -67,12 +68,6 @@ export class BuildError extends Error {
 }
 
 export { WitError };
-
-/** The system's reason in a Node fs error (`no such file or directory`), without its code, call and paths. */
-export function fsReason(err: unknown): string {
-  const message = err instanceof Error ? err.message : String(err);
-  return /^[A-Z][A-Z0-9_]*: (.+?), [a-z]+ '/.exec(message)?.[1] ?? message;
-}
 
 /** The filter does not type-check: nothing was built. The message lists tsc's errors. */
 export class TypeCheckError extends Error {

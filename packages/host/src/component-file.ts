@@ -4,6 +4,8 @@
 // instead of a transpile error that echoes the input. A file that cannot be read at all is
 // E_COMPONENT_READ, with the system's reason (componentReadMessage).
 
+import { fsReason } from '@sentinel-wasi/protocol/node';
+
 export const WASM_HEADER_BYTES = 8;
 const MAGIC = [0x00, 0x61, 0x73, 0x6d];
 const COMPONENT_VERSION = [0x0d, 0x00, 0x01, 0x00];
@@ -41,12 +43,6 @@ export function headerProblem(path: string, head: Uint8Array): HeaderProblem | u
     code: 'E_NOT_COMPONENT',
     message: `${path} is WebAssembly of a version or layer this host does not run (its version bytes are ${hex(version)}; a component's are ${hex(new Uint8Array(COMPONENT_VERSION))})`,
   };
-}
-
-/** The system's reason in a Node fs error (`permission denied`), without its errno name, call and path (`EACCES: …, open '<path>'`, `EISDIR: …, read`). */
-export function fsReason(err: unknown): string {
-  const message = err instanceof Error ? err.message : String(err);
-  return /^[A-Z][A-Z0-9_]*: (.+?), [a-z]+(?: '|$)/.exec(message)?.[1] ?? message;
 }
 
 /** E_COMPONENT_READ's message: `cannot read component <path>: <the system's reason>`. */

@@ -1,4 +1,5 @@
-// Owns the Node-only helpers: native CRC-32 from node:zlib, and reading/writing the PIN header.
+// Owns the Node-only helpers: native CRC-32 from node:zlib, reading/writing the PIN header, and the
+// wording of a Node fs error in the packages' messages (fsReason).
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -22,4 +23,14 @@ export function readPinHeader(pinDir: string): PinHeader {
     value = undefined;
   }
   return parsePinHeader(value);
+}
+
+/**
+ * The system's reason in a Node fs error (`permission denied`), without its errno name, call and
+ * path (`EACCES: …, open '<path>'`, `EISDIR: …, read`): a message of ours names the file once.
+ * Any other error: its message.
+ */
+export function fsReason(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  return /^[A-Z][A-Z0-9_]*: (.+?), [a-z]+(?: '|$)/.exec(message)?.[1] ?? message;
 }
