@@ -74,7 +74,7 @@ for (const pinState of ['missing', 'read-only'] as const) {
     t.same(answers, requests.map((r) => `${r.status} ${r.body}`), 'answered exactly as with a working pin');
     const { stderr } = await server.stop();
     const code = pinState === 'missing' ? 'no-entry' : 'not-permitted';
-    t.match(stderr, new RegExp(`stopped after 12 requests \\(0 failed\\), \\d+ instances \\(pool of 4; 0 retired, 0 dropped after a trap\\); 12 requests could not write to the pin \\(${code} \\d+\\)`));
+    t.match(stderr, new RegExp(`stopped after 12 requests \\(0 failed\\), \\d+ instances \\(pool of 4; 0 retired, 0 dropped after a trap\\); 12 requests could not write to the pin \\((\\d+) failed operations: ${code} \\1\\)`));
     t.same(scanPin(pin).segments, []);
   });
 }

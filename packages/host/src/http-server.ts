@@ -491,7 +491,7 @@ export class HostHttpServer {
       req.resume();
       return;
     }
-    const tooLargeText = `request body larger than ${this.#maxBodyBytes} bytes\n`;
+    const tooLargeText = `request body larger than ${this.#maxBodyBytes} bytes (E_BODY_TOO_LARGE)\n`;
     // A declared length over the limit is answered before any of the body is read.
     const declared = Number(req.headers['content-length'] ?? 0);
     if (declared > this.#maxBodyBytes) {

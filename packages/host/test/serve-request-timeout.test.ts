@@ -51,7 +51,7 @@ t.test('a request that never returns ends the process past --max-request-ms, wit
 
 t.test('--max-request-ms takes a whole number of ms', async (t) => {
   const component = join(REPO_ROOT, 'examples/http-gateway/dist/http-gateway.wasm');
-  for (const bad of ['abc', '=-1', '1.5', '0x10']) {
+  for (const bad of ['abc', '=-1', '-1', '1.5', '0x10']) {
     const flag = bad.startsWith('=') ? [`--max-request-ms${bad}`] : ['--max-request-ms', bad];
     const r = await runProcess(process.execPath, [CLI_BIN, 'serve', component, '--no-pin', '--port', '0', ...flag]);
     t.equal(r.code, 2, bad);

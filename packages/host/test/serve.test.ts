@@ -113,7 +113,7 @@ t.test('a missing pin fails no request; each counts its drop, and appends start 
   t.same(await get(`${server.url}/b`), { status: 200, body: 'appended 1 dropped 0 served 2\n' });
   t.equal(scanPin(pin).recordsAccepted, 1);
   const { stderr } = await server.stop();
-  t.match(stderr, /stopped after 2 requests \(0 failed\), 4 instances \(pool of 4; 0 retired, 0 dropped after a trap\); 1 request could not write to the pin \(no-entry 2\)/);
+  t.match(stderr, /stopped after 2 requests \(0 failed\), 4 instances \(pool of 4; 0 retired, 0 dropped after a trap\); 1 request could not write to the pin \(2 failed operations: no-entry 2\)/);
 });
 
 t.test('a read-only pin fails no request; each counts its drop', async (t) => {
@@ -123,7 +123,7 @@ t.test('a read-only pin fails no request; each counts its drop', async (t) => {
   t.same(await get(`${server.url}/a`), { status: 200, body: 'appended 0 dropped 1 served 1\n' });
   t.same(scanPin(pin).segments, []);
   const { stderr } = await server.stop();
-  t.match(stderr, /\nsentinel-wasi serve: stopped after 1 request \(0 failed\), 4 instances \(pool of 4; 0 retired, 0 dropped after a trap\); 1 request could not write to the pin \(not-permitted 2\)\n$/);
+  t.match(stderr, /\nsentinel-wasi serve: stopped after 1 request \(0 failed\), 4 instances \(pool of 4; 0 retired, 0 dropped after a trap\); 1 request could not write to the pin \(2 failed operations: not-permitted 2\)\n$/);
 });
 
 t.test('the stop summary counts in the singular for one: 1 request, 1 instance', async (t) => {

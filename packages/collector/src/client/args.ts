@@ -3,45 +3,12 @@
 // and reading a whole number option (plain decimal digits only).
 
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { joinNegativeValues } from '@sentinel-wasi/protocol/node';
 import { UsageError } from '../cli/command.js';
 
 export type Options = NonNullable<ParseArgsConfig['options']>;
 
 export type OptionValues = Record<string, string | boolean | undefined>;
-
-/** The string option `arg` names (`--name` or `-n`, without `=`), if any. */
-function stringOptionOf(arg: string, options: Options): string | undefined {
-  if (arg.startsWith('--') && !arg.includes('=')) {
-    const name = arg.slice(2);
-    return Object.hasOwn(options, name) && options[name]!.type === 'string' ? name : undefined;
-  }
-  if (/^-[^-]$/.test(arg)) return Object.entries(options).find(([, o]) => o.type === 'string' && o.short === arg[1])?.[0];
-  return undefined;
-}
-
-/**
- * `--name -5` as `--name=-5` for a string option: parseArgs refuses a separate value that begins
- * with a dash as "ambiguous", and a negative number is no option but a value the option's own
- * check is to judge (`--port -1` says what `--port=-1` says). Anything else is left to parseArgs.
- */
-function joinNegativeValues(argv: string[], options: Options): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (arg === '--') {
-      out.push(...argv.slice(i));
-      break;
-    }
-    const next = argv[i + 1];
-    if (next !== undefined && /^-\.?\d/.test(next) && stringOptionOf(arg, options) !== undefined) {
-      out.push(`${arg.startsWith('--') ? `${arg}=` : arg}${next}`);
-      i++;
-    } else {
-      out.push(arg);
-    }
-  }
-  return out;
-}
 
 /**
  * The options as parseArgs reads them. An option given twice (not a `multiple` one) is refused

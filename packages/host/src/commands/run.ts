@@ -4,6 +4,7 @@
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { joinNegativeValues } from '@sentinel-wasi/protocol/node';
 import { CommandError, UsageError, type Command } from './command.js';
 import { checkPinDir } from './pin-check.js';
 import { componentReadMessage } from '../component-file.js';
@@ -62,21 +63,18 @@ export function parseHostFlags(
   const dash = argv.indexOf('--');
   const own = dash < 0 ? argv : argv.slice(0, dash);
   const guestArgs = dash < 0 ? [] : argv.slice(dash + 1);
+  const options = {
+    pin: { type: 'string' },
+    'no-pin': { type: 'boolean' },
+    'pin-read-only': { type: 'boolean' },
+    env: { type: 'string', multiple: true },
+    'cache-dir': { type: 'string' },
+    ...extra,
+  } as const;
   let parsed;
   try {
-    parsed = parseArgs({
-      args: own,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        pin: { type: 'string' },
-        'no-pin': { type: 'boolean' },
-        'pin-read-only': { type: 'boolean' },
-        env: { type: 'string', multiple: true },
-        'cache-dir': { type: 'string' },
-        ...extra,
-      },
-    });
+    // (`--max-request-ms -1` as `--max-request-ms=-1`: the option's own check says what is wrong.)
+    parsed = parseArgs({ args: joinNegativeValues(own, options), allowPositionals: true, strict: true, options });
   } catch (err) {
     throw new UsageError(parseArgsMessage(err as Error));
   }

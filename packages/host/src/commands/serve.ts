@@ -114,7 +114,7 @@ export const serveCommand: Command = {
     });
     await server.close();
     const c = server.counters;
-    const pinNote = c.pinWriteFailures.total === 0 ? '' : `; ${count(c.requestsWithPinWriteFailures, 'request')} could not write to the pin (${c.pinWriteFailures.describe()})`;
+    const pinNote = c.pinWriteFailures.total === 0 ? '' : `; ${count(c.requestsWithPinWriteFailures, 'request')} could not write to the pin (${count(c.pinWriteFailures.total, 'failed operation')}: ${c.pinWriteFailures.describe()})`;
     io.stderr.write(
       `sentinel-wasi serve: stopped after ${count(c.requests, 'request')} (${c.failedRequests} failed), ` +
         `${count(c.instances, 'instance')} (pool of ${c.poolSize}; ${c.instancesRetired} retired, ${c.instancesDiscarded} dropped after a trap)${pinNote}\n`,

@@ -1,5 +1,6 @@
-// Owns the Node-only helpers: native CRC-32 from node:zlib, reading/writing the PIN header, and the
-// wording of a Node fs error in the packages' messages (fsReason).
+// Owns the Node-only helpers: native CRC-32 from node:zlib, reading/writing the PIN header, and what
+// the packages' command lines share: the wording of a Node fs error (fsReason), and negative option
+// values for node:util's parseArgs (joinNegativeValues).
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -33,4 +34,42 @@ export function readPinHeader(pinDir: string): PinHeader {
 export function fsReason(err: unknown): string {
   const message = err instanceof Error ? err.message : String(err);
   return /^[A-Z][A-Z0-9_]*: (.+?), [a-z]+(?: '|$)/.exec(message)?.[1] ?? message;
+}
+
+/** The options of a node:util parseArgs call, as much of them as joinNegativeValues reads. */
+export type OptionShapes = Record<string, { type: 'string' | 'boolean'; short?: string }>;
+
+/** The string option `arg` names (`--name` or `-n`, without `=`), if any. */
+function stringOptionOf(arg: string, options: OptionShapes): string | undefined {
+  if (arg.startsWith('--') && !arg.includes('=')) {
+    const name = arg.slice(2);
+    return Object.hasOwn(options, name) && options[name]!.type === 'string' ? name : undefined;
+  }
+  if (/^-[^-]$/.test(arg)) return Object.entries(options).find(([, o]) => o.type === 'string' && o.short === arg[1])?.[0];
+  return undefined;
+}
+
+/**
+ * `--name -5` as `--name=-5` for a string option: parseArgs refuses a separate value that begins
+ * with a dash as "ambiguous", and a negative number is no option but a value the option's own
+ * check is to judge (`--port -1` says what `--port=-1` says). Anything else, and everything from
+ * `--` on, is left as it is.
+ */
+export function joinNegativeValues(argv: string[], options: OptionShapes): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--') {
+      out.push(...argv.slice(i));
+      break;
+    }
+    const next = argv[i + 1];
+    if (next !== undefined && /^-\.?\d/.test(next) && stringOptionOf(arg, options) !== undefined) {
+      out.push(`${arg.startsWith('--') ? `${arg}=` : arg}${next}`);
+      i++;
+    } else {
+      out.push(arg);
+    }
+  }
+  return out;
 }
