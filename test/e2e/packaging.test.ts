@@ -38,11 +38,20 @@ t.test('packed tarballs install and work: --version, init, build, run', { skip: 
   t.equal(files.length, PACKAGES.length, `one tarball per package: ${files.join(', ')}`);
 
   writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'packaging-check', private: true, type: 'module' }));
+  // The README's step: this repository's overrides, set in the project (tarballs do not carry them).
+  const overrides = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')).overrides as Record<string, string>;
+  const set = await runProcess('npm', ['pkg', 'set', 'overrides.@bytecodealliance/componentize-js=0.23.0', 'overrides.@bytecodealliance/preview2-shim=0.26.0'], { cwd: project });
+  t.equal(set.code, 0, set.stderr);
+  t.same(JSON.parse(readFileSync(join(project, 'package.json'), 'utf8')).overrides, overrides, "the README's npm pkg set gives the repository's overrides");
   const install = await runProcess('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', ...files.map((f) => join(tarballs, f))], { cwd: project });
   t.equal(install.code, 0, install.code === 0 ? 'npm install of the tarballs' : install.stderr);
 
   const names = ['@sentinel-wasi/protocol', '@sentinel-wasi/filter', '@sentinel-wasi/filter-build', '@sentinel-wasi/collector', '@sentinel-wasi/host', 'sentinel-wasi'];
   t.same(names.filter((name) => !existsSync(join(project, 'node_modules', name, 'package.json'))), [], 'every package is installed');
+  for (const [name, version] of Object.entries(overrides)) {
+    const found = [join(project, 'node_modules', name, 'package.json'), join(project, 'node_modules', '@bytecodealliance', 'jco', 'node_modules', name, 'package.json')].filter(existsSync);
+    t.same(found.map((f) => JSON.parse(readFileSync(f, 'utf8')).version as string), [version], `${name} ${version}, and only it`);
+  }
   const installed = names.filter((name) => existsSync(join(project, 'node_modules', name, 'dist', 'tsconfig.tsbuildinfo')));
   t.same(installed, [], 'no package ships its build-info file');
 
