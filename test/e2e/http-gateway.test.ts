@@ -75,6 +75,13 @@ for (const pinState of ['missing', 'read-only'] as const) {
     const { stderr } = await server.stop();
     const code = pinState === 'missing' ? 'no-entry' : 'not-permitted';
     t.match(stderr, new RegExp(`stopped after 12 requests \\(0 failed\\), \\d+ instances \\(pool of 4; 0 retired, 0 dropped after a trap\\); 12 requests could not write to the pin \\((\\d+) failed operations: ${code} \\1\\)`));
+    // The SDK (a StarlingMonkey build) says its first failed append once per instance, with the engine's reason.
+    const warnings = stderr.split('\n').filter((l) => l.startsWith('sentinel-wasi filter: '));
+    t.ok(warnings.length >= 1 && warnings.length <= 4, `${warnings.length} warnings: one per instance that served`);
+    t.same(
+      [...new Set(warnings)],
+      [`sentinel-wasi filter: writer "shared" could not append a frame of 2 records to the pin's log (the pin refused it: ${code}): records that cannot be written are dropped and counted (stats().recordsDropped; the collector is told in a WRITER record once a write succeeds); said once per recorder`],
+    );
     t.same(scanPin(pin).segments, []);
   });
 }
