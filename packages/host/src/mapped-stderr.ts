@@ -35,12 +35,16 @@ export class MappedStderrStream extends ShimOutputStream {
 
   blockingFlush(): void {}
 
+  /** Zeroes are made only once `len` is within what check-write reports (a guest's length is not memory to allocate). */
   writeZeroes(len: bigint): void {
+    if (len > BigInt(STDERR_WRITE_CAPACITY_BYTES)) {
+      throw new Error(`write-zeroes of ${len} bytes is more than check-write permits (${STDERR_WRITE_CAPACITY_BYTES})`);
+    }
     this.#rewriter.push(new Uint8Array(Number(len)));
   }
 
   blockingWriteZeroesAndFlush(len: bigint): void {
-    this.#rewriter.push(new Uint8Array(Number(len)));
+    this.writeZeroes(len);
   }
 
   splice(src: any, len: bigint): bigint {

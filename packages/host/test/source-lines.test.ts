@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sourceMap from 'source-map-js';
 import t from 'tap';
+import { mappedStderr, type MappedStderrStream } from '../src/mapped-stderr.js';
 import { LineRewriter, SourceLines } from '../src/source-lines.js';
 
 /** One mapping: bundle line and column to source, line and column (all 1-based, as engines print them). */
@@ -80,6 +81,16 @@ t.test('a StarlingMonkey frame split over writes is mapped once its line is whol
   t.equal(out, '  parseLimit@src/x.ts:4:34\n');
   rewriter.flush();
   t.equal(out, '  parseLimit@src/x.ts:4:34\n  handle@src/x.ts:10:5');
+});
+
+t.test('the mapped stderr stream takes zero writes within what check-write permits, and refuses larger ones before making them', async (t) => {
+  let out = '';
+  const stream = mappedStderr(x, { write: (text: string) => ((out += text), true) } as unknown as NodeJS.WritableStream).cli.getStderr() as MappedStderrStream;
+  t.throws(() => stream.writeZeroes(1n << 40n), /write-zeroes of 1099511627776 bytes is more than check-write permits \(1048576\)/);
+  t.throws(() => stream.blockingWriteZeroesAndFlush(1n << 40n), /more than check-write permits/);
+  stream.writeZeroes(2n);
+  stream.blockingWriteAndFlush(Buffer.from('x\n'));
+  t.equal(out, '\0\0x\n');
 });
 
 t.test('forComponent reads <component>.map next to the component; none without it', async (t) => {
