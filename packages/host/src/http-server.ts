@@ -484,42 +484,45 @@ export class HostHttpServer {
   }
 
   #onRequest(req: IncomingMessage, res: ServerResponse): void {
-    // Responses their clients do not take hold what they may: nothing more is answered until they go.
-    if (this.#pendingResponseBytes >= this.#maxPendingResponseBytes) {
-      res.setHeader('connection', 'close');
-      answerBusy(res, `responses not yet taken by their clients hold ${this.#pendingResponseBytes} bytes (at most ${this.#maxPendingResponseBytes})`);
-      req.resume();
-      return;
-    }
     const tooLargeText = `request body larger than ${this.#maxBodyBytes} bytes (E_BODY_TOO_LARGE)\n`;
-    // A declared length over the limit is answered before any of the body is read.
     const declared = Number(req.headers['content-length'] ?? 0);
-    if (declared > this.#maxBodyBytes) {
+    // Answered before any of the body is read, on a connection that ends with the answer: while
+    // responses their clients do not take hold what they may, a declared length over the limit, or
+    // one the bodies being read leave no room for.
+    const refuse = (answer: () => void): void => {
       res.setHeader('connection', 'close');
-      answerPlain(res, 413, tooLargeText);
+      answer();
       req.resume();
+    };
+    if (this.#pendingResponseBytes >= this.#maxPendingResponseBytes) {
+      refuse(() => answerBusy(res, `responses not yet taken by their clients hold ${this.#pendingResponseBytes} bytes (at most ${this.#maxPendingResponseBytes})`));
       return;
     }
-    // So is a declared length the bodies being read leave no room for.
+    if (declared > this.#maxBodyBytes) {
+      refuse(() => answerPlain(res, 413, tooLargeText));
+      return;
+    }
     if (declared > 0 && this.#bufferedBytes + Math.max(declared, FIRST_BODY_BUFFER_BYTES) > this.#maxBufferedBytes) {
-      res.setHeader('connection', 'close');
-      answerBusy(res, this.#busyText());
-      req.resume();
+      refuse(() => answerBusy(res, this.#busyText()));
       return;
     }
     // The body goes into one buffer, grown by doubling (never one Buffer per chunk: a body sent
     // in 1-byte chunks would cost hundreds of bytes of memory per byte). Its capacity counts
     // against the bytes all requests being read may hold, given back when the answer is done or
-    // the connection goes.
+    // the connection goes; so does the answer's body until then (#pendingResponseBytes).
     let body = Buffer.alloc(0);
     let bytes = 0;
     let refused: 'too large' | 'busy' | null = null;
     let held = 0;
+    let answered = 0;
     const giveBack = (): void => {
       this.#bufferedBytes -= held;
       held = 0;
     };
-    res.once('close', giveBack);
+    res.once('close', () => {
+      giveBack();
+      this.#pendingResponseBytes -= answered;
+    });
     req.on('data', (chunk: Buffer) => {
       if (refused !== null) return;
       if (bytes + chunk.length > this.#maxBodyBytes) {
@@ -554,12 +557,18 @@ export class HostHttpServer {
         answerBusy(res, this.#busyText());
         return;
       }
-      this.#dispatch(new HostIncomingRequest(req, body.subarray(0, bytes), this.#authority), res);
+      const sent = this.#dispatch(new HostIncomingRequest(req, body.subarray(0, bytes), this.#authority), res);
+      // Held until the system has taken the last byte ('close' follows 'finish'), or the connection goes.
+      if (sent > 0 && !res.writableFinished) {
+        answered = sent;
+        this.#pendingResponseBytes += sent;
+      }
     });
     req.on('error', () => res.destroy());
   }
 
-  #dispatch(request: HostIncomingRequest, res: ServerResponse): void {
+  /** Hands the request to the handler and answers it; returns the bytes of body the answer holds. */
+  #dispatch(request: HostIncomingRequest, res: ServerResponse): number {
     const out = new HostResponseOutparam();
     requestBudget.bytes = 0;
     requestBudget.overflowed = false;
@@ -567,32 +576,25 @@ export class HostHttpServer {
     try {
       outcome = this.#options.handle(request, out);
     } finally {
-      requestBudget.bytes = 0; // what it wrote is the response's now (or garbage)
+      requestBudget.bytes = 0; // what it wrote is the response's now (or garbage): writes outside a request start from 0
     }
     const set = out.outcome;
     // As the shim's server answers a trap: a status, no body.
     if (requestBudget.overflowed) {
       this.#options.onResponseTooLarge?.(outcome.ok);
       answerPlain(res, 500, '');
-      return;
+      return 0;
     }
     if (!outcome.ok) {
       answerPlain(res, 500, '');
-      return;
+      return 0;
     }
     if (set === null || set.tag !== 'ok') {
       this.#options.onNoResponse?.(set === null ? undefined : errorCodeText(set.val));
       answerPlain(res, 500, '');
-      return;
+      return 0;
     }
-    const bytes = answerWith(res, set.val, (status) => this.#options.onBadStatus?.(status));
-    // Held until the system has taken the last byte ('close' follows 'finish'), or the connection goes.
-    if (bytes > 0 && !res.writableFinished) {
-      this.#pendingResponseBytes += bytes;
-      res.once('close', () => {
-        this.#pendingResponseBytes -= bytes;
-      });
-    }
+    return answerWith(res, set.val, (status) => this.#options.onBadStatus?.(status));
   }
 
   /** What a 503 for request bodies says. */
