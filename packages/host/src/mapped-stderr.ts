@@ -4,6 +4,7 @@
 
 import { LineRewriter, type SourceLines } from './source-lines.js';
 import { ShimOutputStream, subscribeDuration, type ShimPollable } from './shim.js';
+import { zeroesWithin } from './sync-output-stream.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- the shim's resources are untyped JS classes */
 
@@ -35,12 +36,8 @@ export class MappedStderrStream extends ShimOutputStream {
 
   blockingFlush(): void {}
 
-  /** Zeroes are made only once `len` is within what check-write reports (a guest's length is not memory to allocate). */
   writeZeroes(len: bigint): void {
-    if (len > BigInt(STDERR_WRITE_CAPACITY_BYTES)) {
-      throw new Error(`write-zeroes of ${len} bytes is more than check-write permits (${STDERR_WRITE_CAPACITY_BYTES})`);
-    }
-    this.#rewriter.push(new Uint8Array(Number(len)));
+    this.#rewriter.push(zeroesWithin(len, STDERR_WRITE_CAPACITY_BYTES));
   }
 
   blockingWriteZeroesAndFlush(len: bigint): void {

@@ -11,6 +11,22 @@ import { ShimOutputStream, subscribeDuration, type ShimPollable } from './shim.j
 /** wasi-io's limit for one blocking-write-and-flush (wasmtime traps above it, and so does this host). */
 export const MAX_BLOCKING_WRITE_BYTES = 4096;
 
+/** Throws as wasmtime traps when one blocking-write-and-flush is over MAX_BLOCKING_WRITE_BYTES. */
+function checkBlockingWrite(bytes: number | bigint): void {
+  if (bytes > MAX_BLOCKING_WRITE_BYTES) {
+    throw new Error(`Buffer too large for blocking-write-and-flush (expected at most ${MAX_BLOCKING_WRITE_BYTES})`);
+  }
+}
+
+/**
+ * `len` zero bytes for a write-zeroes, made only once `len` is within `permitBytes` (what the
+ * stream's check-write reports): a guest's length is not memory to allocate.
+ */
+export function zeroesWithin(len: bigint, permitBytes: number): Uint8Array {
+  if (len > BigInt(permitBytes)) throw new Error(`write-zeroes of ${len} bytes is more than check-write permits (${permitBytes})`);
+  return new Uint8Array(Number(len));
+}
+
 export abstract class SyncOutputStream extends ShimOutputStream {
   readonly #capacityBytes: number;
 
@@ -36,9 +52,7 @@ export abstract class SyncOutputStream extends ShimOutputStream {
   }
 
   blockingWriteAndFlush(buf: Uint8Array): void {
-    if (buf.byteLength > MAX_BLOCKING_WRITE_BYTES) {
-      throw new Error(`Buffer too large for blocking-write-and-flush (expected at most ${MAX_BLOCKING_WRITE_BYTES})`);
-    }
+    checkBlockingWrite(buf.byteLength);
     this.accept(buf);
   }
 
@@ -50,20 +64,14 @@ export abstract class SyncOutputStream extends ShimOutputStream {
     this.ensureOpen();
   }
 
-  /** Zeroes are made only once `len` is within what check-write reports (a guest's length is not memory to allocate). */
   writeZeroes(len: bigint): void {
     this.ensureOpen();
-    if (len > BigInt(this.#capacityBytes)) {
-      throw new Error(`write-zeroes of ${len} bytes is more than check-write permits (${this.#capacityBytes})`);
-    }
-    this.accept(new Uint8Array(Number(len)));
+    this.accept(zeroesWithin(len, this.#capacityBytes));
   }
 
   blockingWriteZeroesAndFlush(len: bigint): void {
-    if (len > BigInt(MAX_BLOCKING_WRITE_BYTES)) {
-      throw new Error(`Buffer too large for blocking-write-and-flush (expected at most ${MAX_BLOCKING_WRITE_BYTES})`);
-    }
-    this.blockingWriteAndFlush(new Uint8Array(Number(len)));
+    checkBlockingWrite(len);
+    this.accept(new Uint8Array(Number(len)));
   }
 
   splice(src: any, len: bigint): bigint {
