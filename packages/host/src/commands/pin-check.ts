@@ -25,10 +25,6 @@ export function checkPinDir(pinDir: string, writable = true): 'pin' | 'missing' 
     readPinHeader(pinDir);
   } catch (err) {
     const code = (err as { code?: unknown }).code;
-    if (code === 'EACCES' || code === 'EPERM') {
-      checkAccess(pinDir, writable);
-      return 'pin';
-    }
     if (code === 'ENOENT') {
       throw new CommandError(
         'E_NO_PIN',
@@ -36,8 +32,11 @@ export function checkPinDir(pinDir: string, writable = true): 'pin' | 'missing' 
           `(make it one with: sentinel-wasi init --pin ${pinDir}, or start the collector on it: sentinel-wasi collector --pin ${pinDir})`,
       );
     }
-    const reason = err instanceof ProtocolError ? err.reason : (err as Error).message; // the code is printed once, at the end
-    throw new CommandError('E_BAD_PIN', `pin ${pinDir} is not a usable pin: ${reason}`);
+    // A PIN this user may not read is a pin all the same (above); anything else is no usable one.
+    if (code !== 'EACCES' && code !== 'EPERM') {
+      const reason = err instanceof ProtocolError ? err.reason : (err as Error).message; // the code is printed once, at the end
+      throw new CommandError('E_BAD_PIN', `pin ${pinDir} is not a usable pin: ${reason}`);
+    }
   }
   checkAccess(pinDir, writable);
   return 'pin';
