@@ -28,20 +28,19 @@ function topHelp(commands: Command[]): string {
   ].join('\n');
 }
 
+/** A usage error of the dispatcher itself: its message, then the top-level help, on stderr; exit 2. */
+async function usageError(io: CommandIo, message: string, commands?: Command[]): Promise<number> {
+  io.stderr.write(`sentinel-wasi: ${message} (E_USAGE)\n\n${topHelp(commands ?? (await loadAllCommands()))}`);
+  return 2;
+}
+
 export async function main(argv: string[], io: CommandIo = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
   const [first, ...rest] = argv;
-  if (first === undefined) {
-    // No command is a usage error (exit 2), with the help where errors go.
-    io.stderr.write(`sentinel-wasi: no command given (E_USAGE)\n\n${topHelp(await loadAllCommands())}`);
-    return 2;
-  }
+  if (first === undefined) return usageError(io, 'no command given');
   if (first === '-h' || first === '--help' || first === 'help') {
     const commands = await loadAllCommands();
     const named = first === 'help' ? commands.find((c) => c.name === rest[0]) : undefined;
-    if (first === 'help' && rest[0] !== undefined && named === undefined) {
-      io.stderr.write(`sentinel-wasi: unknown command ${JSON.stringify(rest[0])} (E_USAGE)\n\n${topHelp(commands)}`);
-      return 2;
-    }
+    if (first === 'help' && rest[0] !== undefined && named === undefined) return usageError(io, `unknown command ${JSON.stringify(rest[0])}`, commands);
     io.stdout.write(named ? named.help : topHelp(commands));
     return 0;
   }
@@ -51,10 +50,7 @@ export async function main(argv: string[], io: CommandIo = { stdout: process.std
   }
   const source = sourceOf(first);
   const command: Command | undefined = source === undefined ? undefined : (await source.load()).find((c) => c.name === first);
-  if (command === undefined) {
-    io.stderr.write(`sentinel-wasi: unknown command ${JSON.stringify(first)} (E_USAGE)\n\n${topHelp(await loadAllCommands())}`);
-    return 2;
-  }
+  if (command === undefined) return usageError(io, `unknown command ${JSON.stringify(first)}`);
   if (rest.includes('-h') || rest.includes('--help')) {
     io.stdout.write(command.help);
     return 0;
