@@ -75,14 +75,15 @@ export function checkRequest(token: string | undefined, headers: IncomingHttpHea
 /** null when the request may go on; the answer to send otherwise. */
 export function checkToken(token: string | undefined, authorization: string | undefined): AuthFailure | null {
   if (token === undefined) return { status: 403, body: 'Forbidden: changing state over HTTP is disabled (the collector runs without a token) (E_FORBIDDEN)', headers: {} };
-  const where = '(the token is in <pin>/collector/token, unless the collector was given --token or SENTINEL_WASI_TOKEN)';
-  if (authorization === undefined) return { status: 401, body: `Unauthorized: send "Authorization: Bearer <token>" ${where} (E_UNAUTHORIZED)`, headers: { 'www-authenticate': 'Bearer' } };
+  const unauthorized = (what: string): AuthFailure => ({
+    status: 401,
+    body: `Unauthorized: ${what} (the token is in <pin>/collector/token, unless the collector was given --token or SENTINEL_WASI_TOKEN) (E_UNAUTHORIZED)`,
+    headers: { 'www-authenticate': 'Bearer' },
+  });
+  if (authorization === undefined) return unauthorized('send "Authorization: Bearer <token>"');
   const given = bearerToken(authorization);
-  if (given === null && /^Bearer\s*$/i.test(authorization.trim())) {
-    return { status: 401, body: `Unauthorized: the Authorization header says Bearer but gives no token ${where} (E_UNAUTHORIZED)`, headers: { 'www-authenticate': 'Bearer' } };
-  }
   if (given === null) {
-    return { status: 401, body: `Unauthorized: the Authorization header must be "Bearer <token>" (this one has no Bearer scheme) ${where} (E_UNAUTHORIZED)`, headers: { 'www-authenticate': 'Bearer' } };
+    return unauthorized(/^Bearer\s*$/i.test(authorization.trim()) ? 'the Authorization header says Bearer but gives no token' : 'the Authorization header must be "Bearer <token>" (this one has no Bearer scheme)');
   }
   if (!tokenMatches(token, given)) return { status: 403, body: 'Forbidden: wrong token (E_FORBIDDEN)', headers: {} };
   return null;
