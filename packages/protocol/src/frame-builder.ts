@@ -237,6 +237,9 @@ export class FrameBuilder {
       // The usual record: array header, kind, time offset and name index (or id) as one 32-bit write.
       view.setInt32(p, ((origin === undefined ? 0x95 : 0x96) << 24) | (kind << 16) | (dt << 8) | nameIdx);
       p += 4;
+    } else if (dt < 0x80 && nameIdx < 0x10000) {
+      // An id (or index) past 127: the same 32-bit write ending in its msgpack marker, then its bytes.
+      p = writeUint16Head(view, p, ((origin === undefined ? 0x95 : 0x96) << 24) | (kind << 16) | (dt << 8), nameIdx);
     } else {
       const out = this.records;
       out[p++] = origin === undefined ? 0x95 : 0x96;
@@ -365,6 +368,7 @@ export class FrameBuilder {
       this.view.setInt32(p, (header << 24) | (kind << 16) | (dt << 8) | nameIdx);
       return p + 4;
     }
+    if (dt < 0x80 && nameIdx < 0x10000) return writeUint16Head(this.view, p, (header << 24) | (kind << 16) | (dt << 8), nameIdx);
     const out = this.records;
     out[p++] = header;
     out[p++] = kind;
@@ -561,6 +565,23 @@ const MAX_SAFE = Number.MAX_SAFE_INTEGER;
 const KIND_CALL = RecordKind.CALL;
 const KIND_CALL_BY_ID = RecordKind.CALL | RECORD_ID_FLAG;
 const KIND_EXIT = RecordKind.EXIT;
+
+/**
+ * Writes a record's first four bytes (`head`: array header, kind, time offset, and 0 for its last
+ * byte) followed by `v` (128 … 65535: a name index or resource id) in msgpack's shortest form, the
+ * marker (0xcc or 0xcd) in the fourth byte: two DataView writes where writeUint's element writes are
+ * four or five. Returns the offset after them.
+ */
+function writeUint16Head(view: DataView, p: number, head: number, v: number): number {
+  if (v < 0x100) {
+    view.setInt32(p, head | 0xcc);
+    view.setUint8(p + 4, v);
+    return p + 5;
+  }
+  view.setInt32(p, head | 0xcd);
+  view.setUint16(p + 4, v);
+  return p + 6;
+}
 
 function isUint(v: number): boolean {
   return Number.isSafeInteger(v) && v >= 0;
