@@ -233,35 +233,42 @@ export class FrameBuilder {
     }
     const view = this.view;
     let p = this.recordsLength;
-    if (dt < 0x80 && nameIdx < 0x80) {
-      // The usual record: array header, kind, time offset and name index (or id) as one 32-bit write.
-      view.setInt32(p, ((origin === undefined ? 0x95 : 0x96) << 24) | (kind << 16) | (dt << 8) | nameIdx);
-      p += 4;
-    } else if (dt < 0x80 && nameIdx < 0x10000) {
-      // An id (or index) past 127: the same 32-bit write ending in its msgpack marker, then its bytes.
-      p = writeUint16Head(view, p, ((origin === undefined ? 0x95 : 0x96) << 24) | (kind << 16) | (dt << 8), nameIdx);
-    } else {
-      const out = this.records;
-      out[p++] = origin === undefined ? 0x95 : 0x96;
-      out[p++] = kind;
-      p = writeUint(out, p, dt);
-      p = writeUint(out, p, nameIdx);
-    }
     const flag = error ? 0xc3 : 0xc2;
-    if (origin === undefined) {
-      if (rtMs < 0x80) {
-        view.setInt16(p, (rtMs << 8) | flag);
-        p += 2;
-      } else p = this.writeTail(p, rtMs, flag);
+    if (dt < 0x80 && nameIdx >= 0x100 && nameIdx < 0x10000 && origin === undefined && rtMs < 0x80) {
+      // The usual record by a 2-byte id: the head ending in 0xcd, then the id, RT and flag: two 32-bit writes.
+      view.setInt32(p, (0x95 << 24) | (kind << 16) | (dt << 8) | 0xcd);
+      view.setInt32(p + 4, (nameIdx << 16) | (rtMs << 8) | flag);
+      p += 8;
     } else {
-      const originIdx = this.originIdx;
-      if (rtMs < 0x80 && originIdx < 0x80) {
-        // (One byte past the record is written too: the records buffer has room, and the next record overwrites it.)
-        view.setInt32(p, (rtMs << 24) | (flag << 16) | (originIdx << 8));
-        p += 3;
+      if (dt < 0x80 && nameIdx < 0x80) {
+        // The usual record: array header, kind, time offset and name index (or id) as one 32-bit write.
+        view.setInt32(p, ((origin === undefined ? 0x95 : 0x96) << 24) | (kind << 16) | (dt << 8) | nameIdx);
+        p += 4;
+      } else if (dt < 0x80 && nameIdx < 0x10000) {
+        // An id (or index) past 127: the same 32-bit write ending in its msgpack marker, then its bytes.
+        p = writeUint16Head(view, p, ((origin === undefined ? 0x95 : 0x96) << 24) | (kind << 16) | (dt << 8), nameIdx);
       } else {
-        p = this.writeTail(p, rtMs, flag);
-        p = writeUint(this.records, p, originIdx);
+        const out = this.records;
+        out[p++] = origin === undefined ? 0x95 : 0x96;
+        out[p++] = kind;
+        p = writeUint(out, p, dt);
+        p = writeUint(out, p, nameIdx);
+      }
+      if (origin === undefined) {
+        if (rtMs < 0x80) {
+          view.setInt16(p, (rtMs << 8) | flag);
+          p += 2;
+        } else p = this.writeTail(p, rtMs, flag);
+      } else {
+        const originIdx = this.originIdx;
+        if (rtMs < 0x80 && originIdx < 0x80) {
+          // (One byte past the record is written too: the records buffer has room, and the next record overwrites it.)
+          view.setInt32(p, (rtMs << 24) | (flag << 16) | (originIdx << 8));
+          p += 3;
+        } else {
+          p = this.writeTail(p, rtMs, flag);
+          p = writeUint(this.records, p, originIdx);
+        }
       }
     }
     if (p > this.roomEnd) return this.commit(p);

@@ -224,13 +224,14 @@ t.test('property: frames of ids and names fill up to the limit and decode to the
     const i = Math.floor(rand() * names.length);
     const ref = idOf(i) > 0 && rand() < 0.9 ? idOf(i) : names[i]!;
     const origin = rand() < 0.3 ? `app-${Math.floor(rand() * 3)}` : undefined;
-    const add = (): boolean => (rand() < 0.5 ? b.addCall(T0 + k, ref, k % 500, k % 7 === 0, origin) : b.addPass(T0 + k, ref, 1 + (k % 3), origin));
+    const call = rand() < 0.5;
+    const add = (): boolean => (call ? b.addCall(T0 + k, ref, k % 500, k % 7 === 0, origin) : b.addPass(T0 + k, ref, 1 + (k % 3), origin));
     if (!add()) {
       t.ok(b.frameBytes <= max);
       frames.push(b.finish().slice());
       t.ok(add(), 'fits an empty frame');
     }
-    want.push(`${names[i]}|${origin ?? ''}`);
+    want.push(call ? `CALL ${names[i]}|${origin ?? ''}|${T0 + k}|${k % 500}|${k % 7 === 0}` : `PASS ${names[i]}|${origin ?? ''}|${T0 + k}|${1 + (k % 3)}`);
   }
   frames.push(b.finish().slice());
   t.ok(frames.every((f) => f.length <= max), 'no frame over the limit');
@@ -241,9 +242,9 @@ t.test('property: frames of ids and names fill up to the limit and decode to the
     const events: string[] = [];
     let referenceDecoded = 0;
     const stream = concat(frames);
-    const r = scanFrames(stream, 0, stream.length, { frame: (f) => void decodeRecords(f, (rec) => events.push(`${rec.name}|${rec.origin}`)) }, { final: true, resolveId: resolver, decoder });
+    const r = scanFrames(stream, 0, stream.length, { frame: (f) => void decodeRecords(f, (rec) => events.push(rec.kind === RecordKind.CALL ? `CALL ${rec.name}|${rec.origin}|${rec.tsMs}|${rec.rtMs}|${rec.error}` : `PASS ${rec.name}|${rec.origin}|${rec.tsMs}|${rec.count}`)) }, { final: true, resolveId: resolver, decoder });
     referenceDecoded += r.framesReferenceDecoded;
-    t.same(events, want, `${decoder}: every record with its name`);
+    t.same(events, want, `${decoder}: every record with its name, time, RT and error (or count)`);
     if (decoder === 'fast') t.equal(referenceDecoded, 0, 'the fast path read every frame');
   }
 });
