@@ -251,6 +251,10 @@ export function renderMarkdown(j) {
       p(`The first poll after the append showed the event in ${F(fr.firstPollShare * 100, 1)} % of the samples (so the poll's`);
       p(`granularity is not in the figure). Load average during the run: ${fr.loadAvg.atStart.map((x) => x.toFixed(2)).join(' / ')} at start, ${fr.loadAvg.atEnd.map((x) => x.toFixed(2)).join(' / ')} at the end.`);
     }
+    if (fr.cpuGaps) {
+      p(`The machine alone, just before the figure (bench/lib/cpu-gaps.js: a busy loop in its own process reading the clock for ${F(fr.cpuGaps.durationMs / 1000, 1)} s):`);
+      p(`${fr.cpuGaps.gaps} gaps over 0.5 ms, ${fr.cpuGaps.gapsOver1Ms} over 1 ms (${F(fr.cpuGaps.over1MsPerSec, 1)} a second), the longest ${F(fr.cpuGaps.longestMs, 2)} ms: time the loop did not run.`);
+    }
   }
   p();
   p('## Filter cost inside a component (wasmtime engine)');
@@ -601,6 +605,12 @@ function analysis(j) {
       lines.push(`  At p99 (percentiles do not subtract): the figure ${F(fr.p99Ms, 2)} ms, the GET alone ${F(fr.roundTrip.p99Ms, 2)} ms, the plain server ${F(fr.floor.p99Ms, 2)} ms.`);
       lines.push('  The plain server does nothing else, so its p50 → p99 spread is the machine\'s (either process waiting for a core; load');
       lines.push(`  average ${fr.loadAvg ? fr.loadAvg.atStart[0].toFixed(2) : 'n/a'} on ${j.meta.machine?.cpus ?? 'n/a'} CPUs at the start of this run), and the figure contains such a round trip.`);
+    }
+    if (fr?.cpuGaps) {
+      const g = fr.cpuGaps;
+      lines.push(`  The machine alone (bench/lib/cpu-gaps.js, just before the figure: a busy loop in its own process, nothing else of the benchmark`);
+      lines.push(`  running, for ${F(g.durationMs / 1000, 1)} s) lost its core for more than 1 ms ${F(g.over1MsPerSec, 1)} times a second (longest ${F(g.longestMs, 2)} ms; ${F(g.lostShare * 100, 2)} % of the time in`);
+      lines.push('  gaps over 0.5 ms). A sample that meets such a gap, in the daemon, the client or the kernel between them, waits it out.');
     }
     lines.push('  The checkpoint\'s fsyncs (once a second) run off the event loop (`Collector.checkpointAsyncAt`): a slow disk holds');
     lines.push('  neither the read nor the answer.');

@@ -105,6 +105,8 @@ async function main() {
   await step('filter', () => runChild(join(ROOT, 'bench/filter.js'), 'filterBench', { events: plan.filterEvents, httpEvents: plan.httpEvents, repeats: plan.filterRepeats }));
   await step('freshness', async () => {
     const daemonFile = join(ROOT, 'bench/daemon.js');
+    // The machine alone first: how often a busy loop loses its core (bench/lib/cpu-gaps.js).
+    const cpuGaps = await runChild(join(ROOT, 'bench/lib/cpu-gaps.js'), 'cpuGaps', { durationMs: 5000 });
     // The figure's daemon carries the stage probe (bench/lib/stage-probe.js): its own timing of each read and answer.
     const base = await runChild(daemonFile, 'freshness', { samples: plan.freshnessSamples, seed: opts.seed, stageProbe: true });
     const tick10 = await runChild(daemonFile, 'freshness', { samples: plan.freshnessTickSamples, seed: opts.seed, daemonArgs: ['--tick-ms', '10'] });
@@ -115,7 +117,7 @@ async function main() {
     const nodeHttpPoll = await runChild(daemonFile, 'freshness', { samples: plan.freshnessTickSamples, seed: opts.seed, pollClient: 'alternate' });
     // 10 000 other live resources: the periodic work at that scale, the figure reading GET /api/v1/resources/fresh.
     const others = await runChild(daemonFile, 'freshness', { samples: plan.freshnessTickSamples, seed: opts.seed, otherResources: 10_000 });
-    return { ...base, tick10, sparse, nodeHttpPoll, others };
+    return { ...base, tick10, sparse, nodeHttpPoll, others, cpuGaps };
   });
   await step('rss', () => runChild(join(ROOT, 'bench/daemon.js'), 'rss', { resources: 10_000, seed: opts.seed }));
   await step('flow', () => runChild(join(ROOT, 'bench/flow-control.js'), 'flowBench', { seed: opts.seed, seeds: plan.flowSeeds, seconds: plan.flowSeconds }));
