@@ -3,21 +3,9 @@
 // alone, `sentinel-wasi run` the Node host alone (and the host loads jco and preview2-shim only
 // when it runs a component).
 
-/** The shape every package's commands have; a usage error carries the code E_USAGE. */
-export interface CommandIo {
-  stdout: NodeJS.WritableStream;
-  stderr: NodeJS.WritableStream;
-}
+import type { Command, CommandIo } from '@sentinel-wasi/protocol/node';
 
-export interface Command {
-  name: string;
-  /** One line for the top-level help. */
-  summary: string;
-  /** Full `--help` text. */
-  help: string;
-  /** Runs the command; resolves to the process exit code. */
-  run(argv: string[], io: CommandIo): Promise<number>;
-}
+export type { Command, CommandIo };
 
 export interface CommandSource {
   /** The package, for messages. */

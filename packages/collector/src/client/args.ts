@@ -3,8 +3,7 @@
 // and reading a whole number option (plain decimal digits only).
 
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { joinNegativeValues } from '@sentinel-wasi/protocol/node';
-import { UsageError } from '../cli/command.js';
+import { joinNegativeValues, UsageError } from '@sentinel-wasi/protocol/node';
 
 export type Options = NonNullable<ParseArgsConfig['options']>;
 

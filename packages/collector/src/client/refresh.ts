@@ -5,7 +5,7 @@
 // stdout going away (EPIPE: exit 0; output.ts). A frame that fails to render shows its error and
 // the loop goes on (frameOrError, which top's session uses too).
 
-import type { CommandIo } from '../cli/command.js';
+import type { CommandIo } from '@sentinel-wasi/protocol/node';
 import { writeOutput } from './output.js';
 
 const CLEAR_SCREEN = '\x1b[H\x1b[2J';

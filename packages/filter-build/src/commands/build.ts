@@ -1,7 +1,7 @@
 // Owns `sentinel-wasi build`: parses its flags and hands a BuildRequest to componentize.ts.
 
 import { parseArgs } from 'node:util';
-import { UsageError, type Command } from './command.js';
+import { UsageError, type Command } from '@sentinel-wasi/protocol/node';
 import { DEFAULT_BACKEND, FILTER_WORLDS, buildFilter, type Backend, type BuildRequest, type FilterWorld } from '../componentize.js';
 
 const BACKENDS: Record<string, Backend> = { quickjs: 'quickjs', qjs: 'quickjs', starlingmonkey: 'starlingmonkey', sm: 'starlingmonkey' };

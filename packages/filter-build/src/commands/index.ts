@@ -1,10 +1,10 @@
 // Owns the list of sub-commands the filter toolchain gives `sentinel-wasi` (just `build`).
 // Loading this list does not load jco: `build` runs it as a child process.
 
-import type { Command } from './command.js';
+import type { Command } from '@sentinel-wasi/protocol/node';
 import { buildCommand } from './build.js';
 
-export type { Command, CommandIo } from './command.js';
-export { UsageError } from './command.js';
+export type { Command, CommandIo } from '@sentinel-wasi/protocol/node';
+export { UsageError } from '@sentinel-wasi/protocol/node';
 
 export const commands: Command[] = [buildCommand];

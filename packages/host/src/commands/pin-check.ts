@@ -8,8 +8,7 @@
 import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ProtocolError } from '@sentinel-wasi/protocol';
-import { readPinHeader } from '@sentinel-wasi/protocol/node';
-import { CommandError } from './command.js';
+import { CommandError, readPinHeader } from '@sentinel-wasi/protocol/node';
 
 /**
  * 'missing' when nothing is at `pinDir`; 'pin' when it is a directory with a PIN header. Throws

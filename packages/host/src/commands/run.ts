@@ -4,8 +4,7 @@
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { joinNegativeValues } from '@sentinel-wasi/protocol/node';
-import { CommandError, UsageError, type Command } from './command.js';
+import { CommandError, joinNegativeValues, UsageError, type Command } from '@sentinel-wasi/protocol/node';
 import { checkPinDir } from './pin-check.js';
 import { componentReadMessage } from '../component-file.js';
 import { defaultCacheDir } from '../defaults.js';

@@ -2,7 +2,7 @@
 // reused instances (or a fresh instance per request), the pin preopened at /pin, bound to
 // 127.0.0.1 unless told otherwise.
 
-import { UsageError, type Command } from './command.js';
+import { UsageError, type Command } from '@sentinel-wasi/protocol/node';
 import { checkPinDir } from './pin-check.js';
 import { DEFAULT_SERVE_HOST, DEFAULT_SERVE_INSTANCES } from '../defaults.js';
 import { DEFAULT_MAX_REQUEST_MS } from '../request-watchdog.js';

@@ -11,7 +11,7 @@
 import { createServer, isIP } from 'node:net';
 import { pino } from 'pino';
 import { appNameProblem } from '@sentinel-wasi/protocol';
-import { UsageError, type Command } from '../command.js';
+import { UsageError, type Command } from '@sentinel-wasi/protocol/node';
 import { parseOptions, wholeNumber, type OptionValues } from '../../client/args.js';
 import { DEFAULT_GRACE_MS } from '../../daemon/collector.js';
 import { DEFAULT_HEARTBEAT_FIRST_DELAY_MS, DEFAULT_HEARTBEAT_INTERVAL_MS, parseDashboardList } from '../../daemon/heartbeat.js';

@@ -6,7 +6,7 @@
 
 import { parseArgs } from 'node:util';
 import { appNameProblem } from '@sentinel-wasi/protocol';
-import { UsageError, type Command } from '../command.js';
+import { UsageError, type Command } from '@sentinel-wasi/protocol/node';
 import { ensurePin, PIN_DIR_MODE, type EnsurePinResult } from '../../pin/pin.js';
 import { checkPinSafety, PinUnsafeError } from '../../pin/pin-safety.js';
 

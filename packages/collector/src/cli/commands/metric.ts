@@ -1,6 +1,6 @@
 // Owns `sentinel-wasi metric`: historical per-second lines from the metric log, for a time range.
 
-import { UsageError, type Command } from '../command.js';
+import { UsageError, type Command } from '@sentinel-wasi/protocol/node';
 import { parseOptions, requirePin, str } from '../../client/args.js';
 import { escapeResource, formatDateTime } from '../../metriclog/line.js';
 import { MAX_LINES_RETURN } from '../../metriclog/search.js';

@@ -1,7 +1,7 @@
 // Owns `sentinel-wasi stats`: the live per-resource figures as a table (or JSON, one shape whichever
 // the source: client/stats-json.ts), once or refreshing.
 
-import { UsageError, type Command } from '../command.js';
+import { UsageError, type Command } from '@sentinel-wasi/protocol/node';
 import { intOption, parseOptions, str } from '../../client/args.js';
 import { figuresTableFitting } from '../../client/fit-names.js';
 import { loadLiveView, type ViewRequest } from '../../client/live-view.js';

@@ -3,9 +3,8 @@
 // session that q or Ctrl-C ends and that gives the terminal back as it was (top-screen.ts); plain
 // frames without control codes when stdout is not a terminal; a quiet exit 0 when its reader goes.
 
-import type { Command } from '../command.js';
 import { intOption, parseOptions, str } from '../../client/args.js';
-import { UsageError } from '../command.js';
+import { UsageError, type Command } from '@sentinel-wasi/protocol/node';
 import { loadLiveView } from '../../client/live-view.js';
 import { catchWriteErrors, noteOnceEach, tryWrite } from '../../client/output.js';
 import { runScreen, type ScreenOut } from '../../client/top-screen.js';

@@ -1,6 +1,8 @@
-// Owns the shape of the sub-commands this package gives the `sentinel-wasi` dispatcher, their
-// usage error and their other errors (a stable code, one line, exit code 1). Every package that contributes commands declares the same shape; the dispatcher
-// (package `sentinel-wasi`) recognises a usage error by its code, E_USAGE.
+// Owns the contract between the `sentinel-wasi` dispatcher (package `sentinel-wasi`) and the
+// packages that give it sub-commands (the collector, the Node host, the build toolchain): a
+// command's shape, its usage error (code E_USAGE: printed with the command's help hint, exit
+// code 2) and its other errors (a stable code, one line, exit code 1). The dispatcher recognises
+// both by their codes.
 
 export interface CommandIo {
   stdout: NodeJS.WritableStream;
