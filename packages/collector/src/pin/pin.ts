@@ -7,9 +7,9 @@
 import { chmodSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { makePinHeader, parsePinHeader, PinLayout, ProtocolError, type PinHeader } from '@sentinel-wasi/protocol/encode';
+import { permissionsOf, thisUser } from '@sentinel-wasi/protocol/node';
 import { METRIC_DIR_NAME } from '../metriclog/layout.js';
 import { osReason } from './os-error.js';
-import { effectiveUid } from './safe-write.js';
 
 export const PIN_DIR_MODE = 0o700;
 
@@ -70,23 +70,20 @@ export function defaultAppName(pinDir: string): string {
 }
 
 /**
- * EACCES or EPERM as E_PIN_ACCESS: "cannot <what>: EACCES: permission denied (this user is uid N;
- * <pinDir> belongs to uid M)", the owner named when it is another user; EROFS (and with
- * `anyReason`, any error) as E_PIN_ACCESS with the system's reason; any other error as it is.
+ * EACCES or EPERM as E_PIN_ACCESS: "cannot <what>: EACCES: permission denied (this user is uid N,
+ * groups G; <path> has mode 0700, owner uid M, group gid M)", <path> the file that refused, or the
+ * pin when that cannot be looked at; EROFS (and with `anyReason`, any error) as E_PIN_ACCESS with
+ * the system's reason; any other error as it is.
  */
 export function accessError(err: unknown, what: string, pinDir: string, anyReason = false): unknown {
   const code = (err as NodeJS.ErrnoException).code;
   // A file system that refuses the change itself (read-only, /proc, …): the system's reason alone.
   if (code !== 'EACCES' && code !== 'EPERM') return anyReason || code === 'EROFS' ? new PinError('E_PIN_ACCESS', `cannot ${what}: ${osReason(err)}`) : err;
-  const uid = effectiveUid();
-  let owner: number | undefined;
-  try {
-    owner = statSync(pinDir).uid;
-  } catch {
-    owner = undefined; // not even that can be seen
-  }
-  const whose = owner === undefined || owner === uid ? '' : `; ${pinDir} belongs to uid ${owner}`;
-  return new PinError('E_PIN_ACCESS', `cannot ${what}: ${osReason(err)} (this user is uid ${uid}${whose})`);
+  // The file refused, or (when it cannot even be looked at) the pin: what it allows, beside who asked.
+  const path = (err as NodeJS.ErrnoException).path;
+  const refused = path !== undefined && permissionsOf(path) !== null ? path : pinDir;
+  const allows = permissionsOf(refused);
+  return new PinError('E_PIN_ACCESS', `cannot ${what}: ${osReason(err)} (this user is ${thisUser()}${allows === null ? '' : `; ${refused} has ${allows}`})`);
 }
 
 /**

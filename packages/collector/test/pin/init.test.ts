@@ -45,7 +45,7 @@ t.test('an existing directory is made a pin: mode 0700 as before, and the output
   t.same([ensurePin(join(t.testdir(), 'x')).formerDirMode, ensurePin(fresh).formerDirMode], [null, null], 'a new directory, an existing pin: no former mode');
 });
 
-t.test('a pin this user may not read: E_PIN_ACCESS naming the file, the user and the owner', async (t) => {
+t.test('a pin this user may not read: E_PIN_ACCESS naming the file, the user and what refused it', async (t) => {
   const root = t.testdir();
   const pin = join(root, 'pin');
   ensurePin(pin, 'app'); // 0700, owned by the user running the tests
@@ -61,14 +61,18 @@ t.test('a pin this user may not read: E_PIN_ACCESS naming the file, the user and
     encoding: 'utf8',
     ...(asRoot ? { uid, gid: 65534 } : {}),
   });
-  const owner = asRoot ? `; ${pin} belongs to uid 0` : '';
-  t.same([r.status, r.stdout, r.stderr], [1, '', `sentinel-wasi init: cannot read ${join(pin, 'PIN')}: EACCES: permission denied (this user is uid ${uid}${owner}) (E_PIN_ACCESS)\n`]);
+  // Who asked, and what refused: as root the child cannot enter the pin (so the pin is described), else the PIN (mode 0000) refuses.
+  const gid = asRoot ? 65534 : process.getegid!();
+  const who = `this user is uid ${uid}, groups ${asRoot ? '65534' : process.getgroups!().join(',')}`;
+  const refused = asRoot ? `${pin} has mode 0700, owner uid 0, group gid 0` : `${join(pin, 'PIN')} has mode 0000, owner uid ${uid}, group gid ${gid}`;
+  const owner = `; ${refused}`;
+  t.same([r.status, r.stdout, r.stderr], [1, '', `sentinel-wasi init: cannot read ${join(pin, 'PIN')}: EACCES: permission denied (${who}${owner}) (E_PIN_ACCESS)\n`]);
   // stats reads the PIN the same way and says the same.
   const s = spawnSync('env', ['-i', `PATH=${process.env.PATH ?? '/usr/bin:/bin'}`, process.execPath, '--import', 'tsx', '--conditions=sentinel-wasi-source', CLI, 'stats', '--pin', pin], {
     encoding: 'utf8',
     ...(asRoot ? { uid, gid: 65534 } : {}),
   });
-  t.same([s.status, s.stdout, s.stderr], [1, '', `sentinel-wasi stats: cannot read ${join(pin, 'PIN')}: EACCES: permission denied (this user is uid ${uid}${owner}) (E_PIN_ACCESS)\n`]);
+  t.same([s.status, s.stdout, s.stderr], [1, '', `sentinel-wasi stats: cannot read ${join(pin, 'PIN')}: EACCES: permission denied (${who}${owner}) (E_PIN_ACCESS)\n`]);
   if (!asRoot) chmodSync(join(pin, 'PIN'), 0o600);
   t.equal(JSON.parse(readFileSync(join(pin, 'PIN'), 'utf8')).app, 'app', 'the pin is left as it was');
 });

@@ -8,7 +8,7 @@
 import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ProtocolError } from '@sentinel-wasi/protocol';
-import { CommandError, readPinHeader } from '@sentinel-wasi/protocol/node';
+import { CommandError, permissionsOf, readPinHeader, thisUser } from '@sentinel-wasi/protocol/node';
 
 /**
  * 'missing' when nothing is at `pinDir`; 'pin' when it is a directory with a PIN header. Throws
@@ -51,12 +51,9 @@ function checkAccess(pinDir: string, writable: boolean): void {
     if ((err as { code?: unknown }).code === 'EROFS') {
       throw new CommandError('E_PIN_ACCESS', `${dir} is on a read-only file system, ${lost}: give --pin-read-only to use the pin for verdicts alone`);
     }
-    const st = statSync(dir);
-    const uid = process.getuid?.();
-    const groups = process.getgroups?.() ?? [];
     throw new CommandError(
       'E_PIN_ACCESS',
-      `this user (uid ${uid ?? '?'}, groups ${groups.join(',') || 'none'}) may not ${may} ${dir} (mode ${(st.mode & 0o777).toString(8).padStart(4, '0')}, owner uid ${st.uid}, group gid ${st.gid}), ${lost}: ` +
+      `this user (${thisUser()}) may not ${may} ${dir} (${permissionsOf(dir) ?? 'which it cannot look at'}), ${lost}: ` +
         `run as the pin's user, or share the pin with a group (packages/host/README.md, "A pin, or nothing")`,
     );
   };

@@ -1,7 +1,7 @@
 // Owns the Node-only helpers: native CRC-32 from node:zlib, reading/writing the PIN header, and what
 // the packages' command lines share: the command contract with the dispatcher (command.ts), the
-// wording of a Node fs error (fsReason), and negative option values for node:util's parseArgs
-// (joinNegativeValues).
+// wording of a Node fs error (fsReason) and of a permission refusal (access.ts), and negative
+// option values for node:util's parseArgs (joinNegativeValues).
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -9,6 +9,7 @@ import * as zlib from 'node:zlib';
 import type { Crc32Fn } from '../crc32.js';
 import { parsePinHeader, PinLayout, type PinHeader } from '../naming.js';
 
+export { permissionsOf, thisUser } from './access.js';
 export { CommandError, UsageError, type Command, type CommandIo } from './command.js';
 
 const zlibCrc32 = (zlib as unknown as { crc32?: (data: Uint8Array, value?: number) => number }).crc32;
