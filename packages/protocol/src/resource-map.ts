@@ -422,6 +422,17 @@ export class MapSlotTable {
     return this.byId.get(resourceId);
   }
 
+  /** The names placed in the slots of `name`'s probe window (where `name` would go), in slot order. */
+  windowNames(name: string): string[] {
+    const home = homeSlot(nameHash(name), this.slotCount);
+    const names: string[] = [];
+    for (let slot = home; slot < home + MAP_PROBE_SLOTS; slot++) {
+      const owner = this.owner[slot];
+      if (owner !== undefined) names.push(owner);
+    }
+    return names;
+  }
+
   /** Frees the name's slot (the caller then writes zeros there); its id is not reused. */
   remove(name: string): number | null {
     const known = this.byName.get(name);

@@ -70,6 +70,7 @@ export type MapProblemSink = Pick<HealthSink, 'problem'>;
 
 export const MAP_WRITE_ERROR = 'E_MAP_WRITE';
 export const MAP_LOST = 'E_MAP_LOST';
+export const MAP_NO_SLOT = 'E_MAP_NO_SLOT';
 /** How often publish() checks that the map it writes is still `<pin>/map`. */
 export const LOST_CHECK_MS = 1000;
 
@@ -89,6 +90,11 @@ export interface MapWriterCounters {
   mapCollisions: number;
   /** Keys that found no free slot in their window: filters read them as PASS (and name them inline). */
   mapWindowFull: number;
+  /**
+   * Slots given to a key under a rule whose window was full: taken from a resource there that was
+   * only counted (no verdict), which then has no slot (read as PASS, named inline; its id stays resolvable).
+   */
+  mapSlotsTakenForRules: number;
   /** Counted resources given a PASS slot (and so an id) without a verdict. */
   mapResourcesPlaced: number;
   /** Failed slot writes or id-file writes (the slot keeps its last verdict and goes stale). */
@@ -116,7 +122,7 @@ function isResourceKey(key: string): boolean {
 export class MapWriter {
   readonly path: string;
   readonly idsPath: string;
-  readonly counters: MapWriterCounters = { mapSlotWrites: 0, mapCollisions: 0, mapWindowFull: 0, mapResourcesPlaced: 0, mapWriteErrors: 0 };
+  readonly counters: MapWriterCounters = { mapSlotWrites: 0, mapCollisions: 0, mapWindowFull: 0, mapSlotsTakenForRules: 0, mapResourcesPlaced: 0, mapWriteErrors: 0 };
   epoch = 0;
   /** True when open() found and reused the previous run's map. */
   reused = false;
@@ -127,6 +133,8 @@ export class MapWriter {
   private live = new Set<string>();
   /** Keys that found no slot (counted once each). */
   private readonly homeless = new Set<string>();
+  /** Keys under a rule that found no slot even by taking one (reported once each while so). */
+  private readonly ruledHomeless = new Set<string>();
   private readonly options: MapWriterOptions;
   /** Counted resources to give a slot at the next publish. */
   private pending: string[] = [];
@@ -226,16 +234,19 @@ export class MapWriter {
     const placed: Array<{ key: string; verdict: Verdict; slot: number; resourceId: number; hash: { lo: number; hi: number } }> = [];
     const fresh: Array<{ key: string; slot: number; resourceId: number; hash: { lo: number; hi: number } }> = [];
     let newIds = false;
+    const ruled = new Set<string>();
+    for (const { key } of verdicts) ruled.add(key);
     for (const { key, verdict } of verdicts) {
       let p = this.table.get(key);
       if (p === undefined) {
-        const np = this.placeNew(key);
+        const np = this.placeNew(key) ?? this.placeRuled(key, ruled, nowMs);
         if (np === null) continue;
         p = np;
         newIds = true;
       }
       placed.push({ key, verdict, ...p });
     }
+    for (const key of this.ruledHomeless) if (!ruled.has(key)) this.ruledHomeless.delete(key);
     const pending = this.pending;
     this.pending = [];
     for (const key of pending) {
@@ -392,6 +403,43 @@ export class MapWriter {
   }
   /** When creating the map failed: when to try again (null: no failure pending). */
   private createRetryAtMs: number | null = null;
+
+  /**
+   * A key under a rule whose window is full: the slot of a resource there that is only counted (no
+   * verdict this publish) is taken for it. That resource then has no slot: filters read it as PASS
+   * (as they would with no rule, its verdict) and name it inline; its id is retired (still resolved).
+   * With every slot of the window under a rule, the key has none: reported once (E_MAP_NO_SLOT),
+   * its filters admit it.
+   */
+  private placeRuled(key: string, ruled: ReadonlySet<string>, nowMs: number): { slot: number; resourceId: number; hash: { lo: number; hi: number } } | null {
+    // (A key that found its window full once is not tried again by placeNew: a slot freed since is taken first.)
+    const free = this.table.place(key);
+    if (free !== null) {
+      this.homeless.delete(key);
+      this.ruledHomeless.delete(key);
+      return free;
+    }
+    const victim = this.table.windowNames(key).find((name) => !ruled.has(name));
+    if (victim === undefined) {
+      if (!this.ruledHomeless.has(key)) {
+        this.ruledHomeless.add(key);
+        const [resource, origin] = key.split('\u0000');
+        const what = origin === undefined ? `resource ${JSON.stringify(resource)}` : `resource ${JSON.stringify(resource)} from origin ${JSON.stringify(origin)}`;
+        this.options.problems?.problem({ atMs: nowMs, code: MAP_NO_SLOT, message: `${what} is under a rule, but every slot of its map window holds another key under a rule: filters cannot read its verdict and admit it (a pin made with more --map-slots has room)` });
+      }
+      return null;
+    }
+    const taken = this.table.get(victim)!;
+    this.table.remove(victim);
+    if (isResourceKey(victim)) this.retired.set(taken.resourceId, victim);
+    this.sequence.delete(victim);
+    this.live.delete(victim);
+    this.homeless.add(victim);
+    this.counters.mapSlotsTakenForRules++;
+    this.homeless.delete(key);
+    this.ruledHomeless.delete(key);
+    return this.table.place(key);
+  }
 
   private placeNew(key: string): { slot: number; resourceId: number; hash: { lo: number; hi: number } } | null {
     if (this.homeless.has(key)) return null;

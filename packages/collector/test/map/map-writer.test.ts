@@ -10,6 +10,7 @@ import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:f
 import { join } from 'node:path';
 import { mapFileBytes, mapKeyOf, VerdictKind } from '@sentinel-wasi/protocol/encode';
 import { countedNamesIn, MapWriter } from '../../src/map/map-writer.js';
+import { HealthLog } from '../../src/stats/health.js';
 import { mapPinDir, readVerdict } from './map-files.js';
 
 const T0 = 1_764_120_000_000;
@@ -88,6 +89,50 @@ t.test('collisions and full windows are counted; a name without a slot reads PAS
   t.equal(read(dirs.pinDir, 'r5', T0).outcome, 'miss');
   w.publish(T0 + 100, keys.map((key) => ({ key, verdict: { kind: 'admit', ratio: 0.5 } as const })));
   t.equal(w.counters.mapWindowFull, 2, 'each homeless key counted once');
+  w.close();
+});
+
+t.test('a key under a rule whose window is full takes the slot of a resource there that has no verdict; with none, E_MAP_NO_SLOT once', async (t) => {
+  const dirs = pinDir(t);
+  const health = new HealthLog();
+  const w = new MapWriter({ ...dirs, slotCount: 1, problems: health }); // every name has home slot 0: window of 4
+  w.open(T0);
+  w.addResources(['c0', 'c1', 'c2', 'c3']); // counted, no verdict: PASS slots with ids 1…4
+  w.publish(T0, []);
+  const idOfC0 = read(dirs.pinDir, 'c0', T0).resourceId;
+  t.same([w.size, w.counters.mapResourcesPlaced], [4, 4]);
+
+  // A rule for a new name: the first counted resource of the window gives up its slot.
+  w.publish(T0 + 100, [{ key: 'ruled', verdict: { kind: 'block' } }]);
+  const ruled = read(dirs.pinDir, 'ruled', T0 + 100);
+  t.same([ruled.outcome, ruled.kind, ruled.resourceId], ['hit', VerdictKind.BLOCK, 5], 'the ruled name has a slot and its verdict');
+  t.equal(read(dirs.pinDir, 'c0', T0 + 100).outcome, 'miss', 'the resource whose slot was taken has none: filters read PASS');
+  t.same(['c1', 'c2', 'c3'].map((k) => read(dirs.pinDir, k, T0 + 100).kind), [VerdictKind.PASS, VerdictKind.PASS, VerdictKind.PASS], 'the others keep theirs');
+  t.equal(w.resolveId(w.epoch, idOfC0), 'c0', 'its id still resolves (frames written with it count)');
+  const file = JSON.parse(readFileSync(join(dirs.collectorDir, 'map-ids.json'), 'utf8')) as { entries: Array<{ name: string }>; retired: Array<{ name: string; resourceId: number }> };
+  t.same([file.entries.map((e) => e.name).sort(), file.retired], [['c1', 'c2', 'c3', 'ruled'], [{ name: 'c0', resourceId: idOfC0 }]], 'the id file says so');
+  t.same([w.counters.mapSlotsTakenForRules, w.counters.mapWindowFull], [1, 1], 'the ruled name found its window full once; one slot taken');
+
+  // Three more rules in that window take the other three slots; a fifth finds every slot under a rule.
+  const rules = ['ruled', 'c1', 'c2', 'r3', 'r4'].map((key) => ({ key, verdict: { kind: 'admit', ratio: 0.5 } as const }));
+  w.publish(T0 + 200, rules);
+  w.publish(T0 + 300, rules);
+  t.same(['ruled', 'c1', 'c2', 'r3'].map((k) => read(dirs.pinDir, k, T0 + 300).kind), [VerdictKind.ADMIT, VerdictKind.ADMIT, VerdictKind.ADMIT, VerdictKind.ADMIT]);
+  t.equal(read(dirs.pinDir, 'r4', T0 + 300).outcome, 'miss');
+  t.equal(read(dirs.pinDir, 'c3', T0 + 300).outcome, 'miss', 'c3 gave its slot to r3');
+  t.same(health.problems.filter((p) => p.code === 'E_MAP_NO_SLOT').map((p) => p.message), ['resource "r4" is under a rule, but every slot of its map window holds another key under a rule: filters cannot read its verdict and admit it (a pin made with more --map-slots has room)'], 'reported once while it lasts');
+  t.same([w.counters.mapSlotsTakenForRules, w.counters.mapWindowFull], [2, 3], 'r3 and r4 found the window full once each; r3 took c3\'s slot');
+
+  // r3's rule ends: its slot (it is not counted, so it would be cleared) goes to r4 in the same publish.
+  const idOfR3 = read(dirs.pinDir, 'r3', T0 + 300).resourceId;
+  w.publish(T0 + 400, rules.filter((r) => r.key !== 'r3'));
+  t.same([read(dirs.pinDir, 'r4', T0 + 400).outcome, read(dirs.pinDir, 'r4', T0 + 400).kind], ['hit', VerdictKind.ADMIT], 'the slot of a key whose rule ended is taken by the ruled key without one');
+  t.same([read(dirs.pinDir, 'r3', T0 + 400).outcome, w.resolveId(w.epoch, idOfR3)], ['miss', 'r3'], 'r3 has no slot; its id resolves');
+  t.equal(w.counters.mapSlotsTakenForRules, 3);
+  // The rules end: r4 gives its slot back; a free slot in a full window's place is taken first, not another resource's.
+  w.publish(T0 + 500, []);
+  w.publish(T0 + 600, [{ key: 'r5', verdict: { kind: 'block' } }]);
+  t.same([read(dirs.pinDir, 'r5', T0 + 600).kind, w.counters.mapSlotsTakenForRules], [VerdictKind.BLOCK, 3], 'r5 took a free slot');
   w.close();
 });
 
