@@ -145,7 +145,7 @@ function makeHandler(options: HttpServerOptions, stop: AbortSignal) {
       }
       const length = Number(req.headers['content-length'] ?? 0);
       if (!(length >= 1) || !Number.isSafeInteger(length)) {
-        send(res, 411, TEXT, 'Content-Length is required: a POST sends its form body with its length, not chunked (E_LENGTH_REQUIRED)', closing);
+        send(res, 411, TEXT, 'Content-Length of at least 1 is required: a POST sends its parameters as a form body with its length (not empty, not chunked), as Sentinel takes them; or send them in the query string (E_LENGTH_REQUIRED)', closing);
         return;
       }
       if (length > MAX_BODY_BYTES) {

@@ -101,7 +101,7 @@ t.test('metric over POST with a form body, as Sentinel accepts it', async (t) =>
   const json = await get('/metric', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
   t.same([json.status, json.body], [415, 'Only form-encoded post request is supported (E_UNSUPPORTED_MEDIA_TYPE)']);
   const empty = await get('/metric', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: '' });
-  t.same([empty.status, empty.body], [411, 'Content-Length is required: a POST sends its form body with its length, not chunked (E_LENGTH_REQUIRED)']);
+  t.same([empty.status, empty.body], [411, 'Content-Length of at least 1 is required: a POST sends its parameters as a form body with its length (not empty, not chunked), as Sentinel takes them; or send them in the query string (E_LENGTH_REQUIRED)']);
 });
 
 t.test('clusterNode: a JSON array of NodeVo with the dashboard field names', async (t) => {
