@@ -86,6 +86,7 @@ export function parseDashboardList(text: string): string[] {
       throw badDashboard(`dashboard address ${JSON.stringify(item)} must be host[:port], without a path`);
     }
     if (/:\/?$/.test(item)) throw badDashboard(`dashboard address ${JSON.stringify(item)} has a ":" without a port`);
+    if (url.port === '0') throw badDashboard(`dashboard address ${JSON.stringify(item)} has port 0, which no dashboard listens on`);
     out.push(`${url.protocol}//${url.host}`);
   }
   if (out.length === 0) throw badDashboard('no dashboard address given');

@@ -10,8 +10,13 @@ import { join } from 'node:path';
 import { effectiveUid, writeFileSafely } from '../pin/safe-write.js';
 
 export const TOKEN_FILE = 'token';
+/** The shortest token taken, from the file or the command line: a short one is guessed. */
+export const MIN_TOKEN_CHARS = 16;
 
-/** The token in `<collectorDir>/token`, created when missing. Throws E_TOKEN_EMPTY for an empty file, E_TOKEN_UNSAFE for one others can read. */
+/**
+ * The token in `<collectorDir>/token`, created when missing. Throws E_TOKEN_EMPTY for an empty
+ * file, E_TOKEN_SHORT for one under MIN_TOKEN_CHARS, E_TOKEN_UNSAFE for one others can read.
+ */
 export function loadOrCreateToken(collectorDir: string): string {
   const path = join(collectorDir, TOKEN_FILE);
   let fd: number;
@@ -34,6 +39,9 @@ export function loadOrCreateToken(collectorDir: string): string {
     if ((st.mode & 0o077) !== 0) throw tokenUnsafe(`${path} can be read or written by others (mode 0${(st.mode & 0o777).toString(8)}), and whoever holds the token can change the rules: \`chmod 600 ${path}\``);
     const token = readFileSync(fd, 'utf8').trim();
     if (token === '') throw Object.assign(new Error(`E_TOKEN_EMPTY: ${path} is empty; put a token in it or delete it`), { code: 'E_TOKEN_EMPTY' });
+    if (token.length < MIN_TOKEN_CHARS) {
+      throw Object.assign(new Error(`E_TOKEN_SHORT: ${path} holds a token of ${token.length} characters, and a short token is guessed: put one of at least ${MIN_TOKEN_CHARS} in it, or delete it (a new one of 64 random hex digits is made at start)`), { code: 'E_TOKEN_SHORT' });
+    }
     return token;
   } finally {
     closeSync(fd);

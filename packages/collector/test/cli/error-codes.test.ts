@@ -27,6 +27,14 @@ t.test('collector --dashboard: a bad address is one E_USAGE line, exit 2', async
     t.same([r.code, r.stdout, r.stderr], [2, '', expected], JSON.stringify(value));
     t.same(codesOf(r.stderr.split('\n')[0]!), ['E_USAGE'], 'one code');
   }
+  // A good address with no HTTP server to be read through: refused too, as is trusting its address.
+  for (const [flags, message] of [
+    [['--dashboard', '127.0.0.1:8080'], '--dashboard cannot be given with --no-http: the dashboard reads the collector over its HTTP server'],
+    [['--trust-dashboard-address', '127.0.0.1'], '--trust-dashboard-address cannot be given with --no-http: it lets requests to the HTTP server through'],
+  ] as const) {
+    const r = await runCli('collector', '--pin', pin, '--no-http', ...flags);
+    t.same([r.code, r.stdout, r.stderr], [2, '', `sentinel-wasi collector: ${message} (E_USAGE)\nRun 'sentinel-wasi collector --help' for usage.\n`], flags.join(' '));
+  }
 });
 
 t.test('stats, top and metric: a PIN they cannot read is one line, the code once at its end', async (t) => {

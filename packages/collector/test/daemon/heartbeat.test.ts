@@ -101,6 +101,7 @@ t.test('parseDashboardList: its messages say why, without the code (the CLI adds
   const cases: [string, string][] = [
     ['a/b', 'dashboard address "a/b" must be host[:port], without a path'],
     ['a:', 'dashboard address "a:" has a ":" without a port'],
+    ['127.0.0.1:0', 'dashboard address "127.0.0.1:0" has port 0, which no dashboard listens on'],
     ['a:x', 'dashboard address "a:x" is not host[:port]'],
     [',', 'no dashboard address given'],
   ];

@@ -64,7 +64,7 @@ t.test('collector/metrics replaced by a link is refused at start, and the metric
   t.same(readdirSync(join(root, 'elsewhere')), [], 'nothing written outside the pin');
 });
 
-t.test('the token file: a file others can read, another user\'s, a FIFO or a link stops the start (E_TOKEN_UNSAFE); a new one is 0600', async (t) => {
+t.test('the token file: a file others can read, another user\'s, a FIFO or a link stops the start (E_TOKEN_UNSAFE), a short one too (E_TOKEN_SHORT); a new one is 0600', async (t) => {
   const dir = t.testdir();
   const path = join(dir, 'token');
   const made = loadOrCreateToken(dir);
@@ -82,6 +82,14 @@ t.test('the token file: a file others can read, another user\'s, a FIFO or a lin
     make();
     t.throws(() => loadOrCreateToken(dir), { code: 'E_TOKEN_UNSAFE', message }, name);
   }
+  // A token of its user's, 0600, but short (as --token is refused under 16 characters) or empty.
+  rmSync(path, { force: true });
+  writeFileSync(path, 'tooshort\n', { mode: 0o600 });
+  t.throws(() => loadOrCreateToken(dir), { code: 'E_TOKEN_SHORT', message: `E_TOKEN_SHORT: ${path} holds a token of 8 characters, and a short token is guessed: put one of at least 16 in it, or delete it (a new one of 64 random hex digits is made at start)` });
+  writeFileSync(path, '0123456789abcdef\n', { mode: 0o600 });
+  t.equal(loadOrCreateToken(dir), '0123456789abcdef', '16 characters are taken');
+  writeFileSync(path, ' \n', { mode: 0o600 });
+  t.throws(() => loadOrCreateToken(dir), { code: 'E_TOKEN_EMPTY' });
 });
 
 t.test('a pin owned by another user is refused (root runs only on a root-owned pin)', { skip: process.geteuid!() !== 0 && 'needs root to chown' }, async (t) => {

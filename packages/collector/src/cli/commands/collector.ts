@@ -23,9 +23,9 @@ import { startHttpServer, type HttpServerOptions } from '../../http/server.js';
 import { MAX_RULES_PER_TYPE } from '../../rules/rule-set.js';
 import { liveLockOwner, LockError } from '../../pin/lock.js';
 import { pinPaths } from '../../pin/pin.js';
+import { MIN_TOKEN_CHARS } from '../../daemon/token.js';
 
 /** The shortest --token accepted (the generated one is 64 hex digits). */
-const MIN_TOKEN_CHARS = 16;
 
 const HELP = `Usage: sentinel-wasi collector --pin DIR [options]
 
@@ -61,13 +61,14 @@ Options:
   --dashboard HOST[:PORT][,HOST[:PORT]]
                             register with these Sentinel Dashboards (heartbeat POST /registry/machine);
                             http:// or https:// may lead; without a port, 80 (443 with https://), as
-                            Sentinel reads csp.sentinel.dashboard.server
+                            Sentinel reads csp.sentinel.dashboard.server (not with --no-http)
   --heartbeat-ms N          dashboard heartbeat interval (default ${DEFAULT_HEARTBEAT_INTERVAL_MS}; first beat after
                             ${DEFAULT_HEARTBEAT_FIRST_DELAY_MS / 1000} s, or after N ms when N is shorter)
   --token TOKEN             bearer token for state-changing requests (/setRules), at least
                             ${MIN_TOKEN_CHARS} characters (other local users see it in the process list:
                             prefer SENTINEL_WASI_TOKEN or the file); default: the one in
-                            DIR/collector/token, created (0600, random) at first start
+                            DIR/collector/token, created (0600, random) at first start (a token
+                            of fewer characters there stops the start: E_TOKEN_SHORT)
   --trust-dashboard-address ADDR
                             requests from this one IP address (as the collector sees it:
                             127.0.0.1, ::1, 10.0.0.5, …) may push rules without the token (a
@@ -194,6 +195,9 @@ export const collectorCommand: Command = {
     } catch (err) {
       throw new UsageError(`--dashboard: ${(err as Error).message}`);
     }
+    // The dashboard reads this collector's transport API: with no HTTP server it would list a machine it cannot reach.
+    if (noHttp && dashboards !== undefined) throw new UsageError('--dashboard cannot be given with --no-http: the dashboard reads the collector over its HTTP server');
+    if (noHttp && values['trust-dashboard-address'] !== undefined) throw new UsageError('--trust-dashboard-address cannot be given with --no-http: it lets requests to the HTTP server through');
     const heartbeatIntervalMs = intOption(values, 'heartbeat-ms', 100);
     const controlTickMs = intOption(values, 'control-tick-ms', 10);
     if (controlTickMs !== undefined && controlTickMs > 100) throw new UsageError('--control-tick-ms must be at most 100');
