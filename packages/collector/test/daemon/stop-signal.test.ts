@@ -1,4 +1,4 @@
-// SIGTERM is a clean stop at any moment of the collector's life, start-up included: the real
+// SIGTERM (and SIGHUP: a closed terminal) is a clean stop at any moment of the collector's life, start-up included: the real
 // `sentinel-wasi collector` process, signalled as soon as it logs that it started (before its
 // HTTP listens), exits with code 0 after its final checkpoint, and leaves no address file or lock.
 import t from 'tap';
@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 
 const CLI_BIN = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../../cli/bin/sentinel-wasi.js');
 
-for (const signal of ['SIGTERM'] as const) {
+for (const signal of ['SIGTERM', 'SIGHUP'] as const) {
   t.test(`${signal} while the collector starts: exit code 0, final checkpoint, nothing left behind`, async (t) => {
     const pin = mkdtempSync(join(tmpdir(), 'sw-stop-'));
     t.teardown(() => rmSync(pin, { recursive: true, force: true }));

@@ -1,5 +1,5 @@
 // Owns `sentinel-wasi collector`: runs the collector daemon in the foreground on a pin directory
-// until SIGTERM or SIGINT, logging structured lines (pino) to stdout. A collector that cannot have
+// until SIGTERM, SIGINT or SIGHUP, logging structured lines (pino) to stdout. A collector that cannot have
 // the HTTP address it was asked for stops at once rather than run unseen, unless it was told to run
 // without HTTP (--no-http): a port in use is E_ADDRINUSE, any other listen failure (a --host that
 // does not resolve or is not an address of this machine, a privileged port) E_HTTP_START, both
@@ -32,13 +32,13 @@ const HELP = `Usage: sentinel-wasi collector --pin DIR [options]
 Runs the collector in the foreground: tails DIR/log, keeps Sentinel's second and minute windows
 per resource, writes Sentinel's metric log under DIR/collector/metrics, checkpoints about once a
 second (exactly-once across restarts), and serves HTTP. Creates the pin if it is missing. Stops
-cleanly (final checkpoint) on SIGTERM or SIGINT. Logs are JSON lines on stdout.
+cleanly (final checkpoint) on SIGTERM, SIGINT or SIGHUP (a closed terminal). Logs are JSON lines on stdout.
 
 Rules: flow and degrade rules (Sentinel's JSON arrays, at most ${MAX_RULES_PER_TYPE} each) are read from
 DIR/rules/flow.json and DIR/rules/degrade.json at start and again whenever they change (replace
 them atomically: write a temporary file, then mv it over); /setRules writes them too.
 
-Exit codes: 0 stopped by SIGTERM or SIGINT, 1 could not start (E_ADDRINUSE, E_HTTP_START,
+Exit codes: 0 stopped by SIGTERM, SIGINT or SIGHUP, 1 could not start (E_ADDRINUSE, E_HTTP_START,
 E_LOCKED, E_PIN_UNSAFE, …), 2 bad usage (E_USAGE).
 
 Options:
@@ -238,14 +238,12 @@ export const collectorCommand: Command = {
     };
     // The signals are taken before the daemon starts: one that arrives while it starts stops it
     // cleanly as soon as it is up (instead of killing it half-started).
-    let onTerm = (): void => {};
-    let onInt = (): void => {};
+    // SIGHUP too: a terminal or SSH session that closes would otherwise end it without its final checkpoint.
+    const handlers = new Map<NodeJS.Signals, () => void>();
     const stopSignal = new Promise<string>((resolve) => {
-      onTerm = () => resolve('SIGTERM');
-      onInt = () => resolve('SIGINT');
+      for (const signal of STOP_SIGNALS) handlers.set(signal, () => resolve(signal));
     });
-    process.on('SIGTERM', onTerm);
-    process.on('SIGINT', onInt);
+    for (const [signal, handler] of handlers) process.on(signal, handler);
     const logger = pino({ level: logLevel, base: { pid: process.pid } }, io.stdout);
     try {
       let daemon;
@@ -281,11 +279,13 @@ export const collectorCommand: Command = {
       await daemon.stop();
       return 0;
     } finally {
-      process.off('SIGTERM', onTerm);
-      process.off('SIGINT', onInt);
+      for (const [signal, handler] of handlers) process.off(signal, handler);
     }
   },
 };
+
+/** The signals that stop the collector cleanly (final checkpoint, lock released, exit code 0). */
+const STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGINT', 'SIGHUP'];
 
 /** 0.0.0.0 or :: (in any of its spellings): an address to listen on, never one a request comes from. */
 function isUnspecifiedAddress(address: string): boolean {
