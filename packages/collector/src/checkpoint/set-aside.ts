@@ -1,27 +1,27 @@
-// Owns setting an unusable checkpoint aside: `checkpoint.json` is renamed to
-// `checkpoint.json.invalid-<ms>` (kept for whoever wants to look at it), and of such files only the
-// newest KEPT_SET_ASIDE stay, so that a checkpoint damaged at every start (a disk going bad, a
+// Owns setting an unusable state file aside (the checkpoint, the map's id file): `checkpoint.json` is
+// renamed to `checkpoint.json.invalid-<ms>` (kept for whoever wants to look at it), and of such files
+// only the newest KEPT_SET_ASIDE stay, so that a file damaged at every start (a disk going bad, a
 // script that keeps writing over it) does not fill the collector's directory.
 
 import { readdirSync, renameSync, unlinkSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
-/** Set-aside checkpoints kept (the newest ones); older ones are removed when another is set aside. */
+/** Set-aside files of one name kept (the newest ones); older ones are removed when another is set aside. */
 export const KEPT_SET_ASIDE = 3;
 
 export interface SetAside {
-  /** Where the checkpoint went. */
+  /** Where the file went. */
   aside: string;
-  /** Older set-aside checkpoints removed to keep KEPT_SET_ASIDE. */
+  /** Older set-aside files of that name removed to keep KEPT_SET_ASIDE. */
   removed: string[];
 }
 
-/** Moves `checkpointPath` aside as `<name>.invalid-<nowMs>` and removes all but the newest `keep` such files. */
-export function setCheckpointAside(checkpointPath: string, nowMs: number, keep = KEPT_SET_ASIDE): SetAside {
-  const aside = `${checkpointPath}.invalid-${nowMs}`;
-  renameSync(checkpointPath, aside);
-  const dir = dirname(checkpointPath);
-  const prefix = `${basename(checkpointPath)}.invalid-`;
+/** Moves `path` aside as `<name>.invalid-<nowMs>` and removes all but the newest `keep` such files. */
+export function setFileAside(path: string, nowMs: number, keep = KEPT_SET_ASIDE): SetAside {
+  const aside = `${path}.invalid-${nowMs}`;
+  renameSync(path, aside);
+  const dir = dirname(path);
+  const prefix = `${basename(path)}.invalid-`;
   let names: string[];
   try {
     names = readdirSync(dir);
@@ -35,11 +35,11 @@ export function setCheckpointAside(checkpointPath: string, nowMs: number, keep =
     .slice(keep);
   const removed: string[] = [];
   for (const { name } of older) {
-    const path = join(dir, name);
-    if (path === aside) continue;
+    const old = join(dir, name);
+    if (old === aside) continue;
     try {
-      unlinkSync(path);
-      removed.push(path);
+      unlinkSync(old);
+      removed.push(old);
     } catch {
       // gone meanwhile, or not removable: left
     }

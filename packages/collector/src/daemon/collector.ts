@@ -13,7 +13,7 @@
 // one is in flight, and a synchronous checkpoint (or a reload) drops one not yet renamed into place.
 
 import { readCheckpoint, writeCheckpoint, writeCheckpointAsync, CheckpointError, type Checkpoint } from '../checkpoint/checkpoint.js';
-import { setCheckpointAside } from '../checkpoint/set-aside.js';
+import { setFileAside } from '../checkpoint/set-aside.js';
 import { DropNotes } from './drop-notes.js';
 import { Ingestor } from '../ingest/ingestor.js';
 import { Tailer, type TailerFs } from '../ingest/tailer.js';
@@ -179,7 +179,7 @@ export class Collector implements StatsQuery {
     let invalidCheckpoint: string | undefined;
     const setAside = (reason: string): void => {
       // Never written by us (we replace it atomically): keep it aside and start over.
-      const { aside, removed } = setCheckpointAside(this.paths.checkpoint, nowMs);
+      const { aside, removed } = setFileAside(this.paths.checkpoint, nowMs);
       const pruned = removed.length === 0 ? '' : ` (${removed.length} older set-aside checkpoint${removed.length === 1 ? '' : 's'} removed: ${removed.map((p) => basename(p)).join(', ')})`;
       invalidCheckpoint = `${reason}; moved aside to ${basename(aside)}${pruned}`;
     };

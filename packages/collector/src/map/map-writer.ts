@@ -19,7 +19,7 @@
 // stay resolvable as the previous epoch's.
 
 import { closeSync, constants, fstatSync, lstatSync, openSync, readFileSync, readSync, writeSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import {
   decodeMapHeader,
   encodeMapHeader,
@@ -38,6 +38,7 @@ import {
 import type { ResourceIdResolver } from '@sentinel-wasi/protocol';
 import { UnsafePathError, writeFileSafely } from '../pin/safe-write.js';
 import { osReason } from '../pin/os-error.js';
+import { setFileAside } from '../checkpoint/set-aside.js';
 import type { Verdict } from '../rules/verdict.js';
 import type { HealthSink } from '../stats/health.js';
 
@@ -71,6 +72,7 @@ export type MapProblemSink = Pick<HealthSink, 'problem'>;
 export const MAP_WRITE_ERROR = 'E_MAP_WRITE';
 export const MAP_LOST = 'E_MAP_LOST';
 export const MAP_NO_SLOT = 'E_MAP_NO_SLOT';
+export const MAP_IDS_INVALID = 'E_MAP_IDS_INVALID';
 /** How often publish() checks that the map it writes is still `<pin>/map`. */
 export const LOST_CHECK_MS = 1000;
 
@@ -153,9 +155,13 @@ export class MapWriter {
     this.table = new MapSlotTable(options.slotCount ?? DEFAULT_MAP_SLOTS);
   }
 
-  /** Reopens the previous map when it matches the id file, else creates a new one (new epoch). */
+  /**
+   * Reopens the previous map when it matches the id file, else creates a new one (new epoch). An
+   * id file that cannot be read or loaded is set aside (`map-ids.json.invalid-<ms>`) and reported
+   * (E_MAP_IDS_INVALID): its ids are lost, so records a filter writes with them are rejected.
+   */
   open(nowMs: number): void {
-    const restored = this.tryReuse();
+    const restored = this.tryReuse(nowMs);
     if (restored !== null) {
       this.table = restored.table;
       this.epoch = restored.epoch;
@@ -474,6 +480,18 @@ export class MapWriter {
     this.previous = { epoch: previous.epoch, names: new Map(previous.entries.map((e) => [e.resourceId, e.name])) };
   }
 
+  /** The id file cannot be read or loaded: set aside (kept for a look) and reported; a new map follows. */
+  private idsInvalid(nowMs: number, err: unknown): void {
+    let where: string;
+    try {
+      where = `set aside as ${basename(setFileAside(this.idsPath, nowMs).aside)}`;
+    } catch (e) {
+      where = `not set aside (${osReason(e)})`;
+    }
+    const why = err instanceof SyntaxError ? 'it is not JSON' : osReason(err);
+    this.options.problems?.problem({ atMs: nowMs, code: MAP_IDS_INVALID, message: `the map's id file ${this.idsPath} cannot be loaded (${why}): ${where}; a new map is made with a new epoch, and records written with the old ids are rejected (recordsRejected)` });
+  }
+
   private readIds(): IdsFile | null {
     try {
       return JSON.parse(readFileSync(this.idsPath, 'utf8')) as IdsFile;
@@ -510,12 +528,19 @@ export class MapWriter {
     writeFileSafely(this.idsPath, `${JSON.stringify(file)}\n`);
   }
 
-  private tryReuse(): { table: MapSlotTable; epoch: number; fd: number; previous: IdsFile['previous']; counted: Set<string>; retired: Map<number, string> } | null {
-    const ids = this.readIds();
-    if (ids === null) return null;
+  private tryReuse(nowMs: number): { table: MapSlotTable; epoch: number; fd: number; previous: IdsFile['previous']; counted: Set<string>; retired: Map<number, string> } | null {
+    let ids: IdsFile;
+    let table: MapSlotTable;
+    try {
+      ids = JSON.parse(readFileSync(this.idsPath, 'utf8')) as IdsFile;
+      if (ids === null || typeof ids !== 'object' || !Number.isSafeInteger(ids.epoch) || !Array.isArray(ids.entries)) throw new Error('not an id file (epoch, entries)');
+      table = MapSlotTable.restore(ids.slotCount, ids.nextId, ids.entries);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') this.idsInvalid(nowMs, err);
+      return null;
+    }
     let fd: number | null = null;
     try {
-      const table = MapSlotTable.restore(ids.slotCount, ids.nextId, ids.entries);
       fd = openSync(this.path, constants.O_RDWR | constants.O_NOFOLLOW);
       const head = new Uint8Array(MAP_HEADER_BYTES);
       readSync(fd, head, 0, MAP_HEADER_BYTES, 0);

@@ -136,6 +136,29 @@ t.test('a key under a rule whose window is full takes the slot of a resource the
   w.close();
 });
 
+t.test('an id file that cannot be loaded is set aside and reported (E_MAP_IDS_INVALID); a missing one is a first start', async (t) => {
+  const dirs = pinDir(t);
+  const quiet = new HealthLog();
+  const first = new MapWriter({ ...dirs, slotCount: 64, problems: quiet, random: () => 0.5 });
+  first.open(T0);
+  first.publish(T0, [{ key: 'GET /a', verdict: { kind: 'block' } }]);
+  first.close();
+  t.same(quiet.problems, [], 'no id file at the first start: nothing to report');
+  const path = join(dirs.collectorDir, 'map-ids.json');
+  for (const [content, why, atMs] of [['xx\n', 'it is not JSON', T0 + 1000], ['{}\n', 'not an id file (epoch, entries)', T0 + 2000]] as const) {
+    writeFileSync(path, content);
+    const health = new HealthLog();
+    const w = new MapWriter({ ...dirs, slotCount: 64, problems: health, random: () => 0.25 });
+    w.open(atMs);
+    t.equal(w.reused, false, 'a new map');
+    t.equal(w.epoch, atMs * 1024 + 256, 'with a new epoch');
+    t.same(health.problems.map((p) => [p.code, p.message]), [['E_MAP_IDS_INVALID', `the map's id file ${path} cannot be loaded (${why}): set aside as map-ids.json.invalid-${atMs}; a new map is made with a new epoch, and records written with the old ids are rejected (recordsRejected)`]], content);
+    t.equal(readFileSync(`${path}.invalid-${atMs}`, 'utf8'), content, 'kept for a look');
+    t.equal((JSON.parse(readFileSync(path, 'utf8')) as { epoch: number }).epoch, w.epoch, 'a new id file');
+    w.close();
+  }
+});
+
 t.test('counted resources get a PASS slot and an id, durable first, written once; ids resolve for frames', async (t) => {
   const dirs = pinDir(t);
   const w = new MapWriter({ ...dirs, slotCount: 256, random: () => 0.5 });
