@@ -204,6 +204,6 @@ t.test('collector --help names the rule files, that they are reloaded on change,
   t.equal(await main(['collector', '--help'], c.io), 0);
   const help = c.out().replace(/\s+/g, ' ');
   t.match(help, 'Rules: flow and degrade rules (Sentinel\'s JSON arrays, at most 2048 each) are read from DIR/rules/flow.json and DIR/rules/degrade.json at start and again whenever they change');
-  t.match(help, 'Exit codes: 0 stopped by SIGTERM or SIGINT, 1 could not start (E_ADDRINUSE, E_HTTP_START, E_LOCKED, E_PIN_UNSAFE, …), 2 bad usage (E_USAGE).');
+  t.match(help, 'Exit codes: 0 stopped by SIGTERM, SIGINT or SIGHUP, 1 could not start (E_ADDRINUSE, E_HTTP_START, E_LOCKED, E_PIN_UNSAFE, …), 2 bad usage (E_USAGE).');
   t.match(help, '--host ADDR HTTP address (default 127.0.0.1); one that cannot be listened on stops the collector at once: exit 1, E_HTTP_START');
 });
