@@ -211,7 +211,7 @@ export class Collector implements StatsQuery {
     const alreadyLoggedThroughSec = checkpoint === null ? this.metricLog.newestIndexedSec() : -1;
     this.store.skipAlreadyLogged(alreadyLoggedThroughSec);
     const known = options.knownNames?.() ?? [];
-    const warmLines = checkpoint !== null ? warmStart(this.store, this.paths.metricDir, checkpoint.metricLog, known) : alreadyLoggedThroughSec >= 0 ? warmStart(this.store, this.paths.metricDir, this.metricLog.position(), known) : 0;
+    const warmLines = checkpoint !== null ? warmStart(this.store, this.paths.metricDir, checkpoint.metricLog, nowMs, known) : alreadyLoggedThroughSec >= 0 ? warmStart(this.store, this.paths.metricDir, this.metricLog.position(), nowMs, known) : 0;
     this.restored = {
       fromCheckpoint: checkpoint !== null,
       removedMetricFiles: cut.removedFiles,

@@ -1,5 +1,5 @@
-// Owns refilling the minute windows after a restart: the seconds already sealed in the last
-// minute are read back from the current metric-log file (seeking with its .idx) and added to the
+// Owns refilling the minute windows after a restart: the seconds already sealed in the minute
+// before the restart are read back from the current metric-log file (seeking with its .idx) and added to the
 // resource and total nodes, so one-minute totals do not drop to zero because the collector
 // restarted. Per-origin nodes and min RT are not in the metric log and start empty; seconds in an
 // earlier (rolled) file are not read back.
@@ -18,11 +18,17 @@ import type { StatsStore } from '../stats/store.js';
 
 const MINUTE_SEC = 60;
 
-/** Adds the metric-log lines of seconds in (lastSealedSec − 60, lastSealedSec] to the store's windows; returns lines read. */
-export function warmStart(store: StatsStore, metricDir: string, position: MetricLogPosition | null, knownNames: Iterable<string> = []): number {
+/**
+ * Adds the metric-log lines of seconds in (lastSealedSec − 60, lastSealedSec] that are still in the
+ * minute before nowMs to the store's windows; returns lines read. A collector stopped for a minute
+ * or more refills nothing: those seconds are out of every window, and the resources they name are
+ * not tracked (taking places of the resource cap) until they come again.
+ */
+export function warmStart(store: StatsStore, metricDir: string, position: MetricLogPosition | null, nowMs: number, knownNames: Iterable<string> = []): number {
   if (position === null || store.lastSealedSec < 0) return 0;
   const originalOf = escapedNames(knownNames);
-  const fromSec = store.lastSealedSec - MINUTE_SEC + 1;
+  const fromSec = Math.max(store.lastSealedSec, Math.floor(nowMs / 1000)) - MINUTE_SEC + 1;
+  if (fromSec > store.lastSealedSec) return 0;
   const dataPath = join(metricDir, position.file);
   try {
     // The index is ascending: the last record before fromSec (else the first) is where reading starts.

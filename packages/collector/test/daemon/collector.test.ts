@@ -242,6 +242,29 @@ t.test('after a restart the minute windows are refilled from the metric log (res
   c.closeAt(T + 7_000);
 });
 
+t.test('a restart a minute or more after the last sealed second refills nothing: the resources of that minute are not tracked', async (t) => {
+  const pin = t.testdir();
+  let c = open(pin, T, { maxResources: 2 });
+  appendEvents(pin, B, 'w1', [...calls(T + 100, 3, 10, 'old-a'), ...calls(T + 200, 3, 10, 'old-b')]);
+  c.cycleAt(T + 4_000, true);
+  t.equal(c.store.lastSealedSec, B + 1);
+  c.closeAt(T + 4_000);
+  // The lines are of second B: 59 s later it is still in the minute, refilled.
+  c = open(pin, (B + 59) * 1000 + 500, { maxResources: 2 });
+  t.same([c.restored.warmStartLines, c.resourceAt('old-a', (B + 59) * 1000 + 500)?.node.minute.pass], [3, 3], 'old-a, old-b and the total');
+  c.closeAt((B + 59) * 1000 + 500);
+  // A minute after it: nothing refilled, no place of the cap taken, new names counted.
+  const laterMs = (B + 60) * 1000 + 500;
+  c = open(pin, laterMs, { maxResources: 2 });
+  t.equal(c.restored.warmStartLines, 0);
+  t.same([c.resourceAt('old-a', laterMs), c.resourceAt('old-b', laterMs)], [undefined, undefined], 'not tracked');
+  const bucket = Math.floor((B + 70) / 10) * 10;
+  appendEvents(pin, bucket, 'w1', [...calls((B + 70) * 1000 + 100, 2, 10, 'new-a'), ...calls((B + 70) * 1000 + 200, 2, 10, 'new-b')]);
+  c.cycleAt((B + 74) * 1000, true);
+  t.same([c.store.counters.resourcesOverflow, c.resourceAt('new-a', (B + 74) * 1000)?.node.minute.pass, c.resourceAt('new-b', (B + 74) * 1000)?.node.minute.pass], [0, 2, 2], 'both new names have their place');
+  c.closeAt((B + 75) * 1000);
+});
+
 t.test('the warm start reads an escaped metric-log name back as the known name it stands for: no ghost resource taking a place of the cap', async (t) => {
   // `a|b` is written `a_b` in the metric log. Read back as a new resource `a_b`, it took one of the
   // 2 places, and `a|b` itself then counted on the total only and lost its lines after the restart.
