@@ -2,7 +2,9 @@
 // normalised value or a rejection with a stable code. A JSON null is an absent field (Sentinel's
 // rules have primitive fields: its JSON reader keeps their defaults for null). A rule is Sentinel's JSON object; fields
 // this project does not model are kept verbatim (in `extra`) so that a rule set re-serialises to
-// what was given, plus the defaults Sentinel fills in.
+// what was given, plus the defaults Sentinel fills in; a kept field may nest arrays and objects at
+// most MAX_FIELD_DEPTH levels deep (E_RULE_TOO_DEEP), checked without recursion, so that writing
+// the set back (`/getRules`, the file a push writes) never overflows the stack.
 
 import { MAX_NAME_BYTES } from '@sentinel-wasi/protocol';
 
@@ -80,13 +82,54 @@ export function falseOnly(name: string, code: string, v: unknown, why: string): 
   throw new FieldError(code, `${name} must be a boolean, got ${show(v)}`);
 }
 
-/** The fields of `raw` not in `known`, as own properties (a `__proto__` key stays a plain key). */
-export function extraFields(raw: Record<string, unknown>, known: readonly string[]): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(raw).filter(([k]) => !known.includes(k)));
+/**
+ * How deep the value of a field this project does not model may nest arrays and objects: 64
+ * levels (`[]` is 1, `[[]]` is 2). Such fields are kept and written back with JSON.stringify
+ * (`/getRules`, the rules file a push writes), which recurses once per level: past a few thousand
+ * levels it overflows the stack (measured on Node 20's default stack: 2 000 levels serialise, 5 000 do not), and JSON.parse
+ * reads 100 000 levels without complaint. Sentinel's own rule fields nest two levels at most
+ * (clusterConfig, an object; a param-flow rule's paramFlowItemList, an array of objects), so 64 is
+ * ample for anything a dashboard or data source adds, and far from the stack's limit wherever the
+ * serialisation runs.
+ */
+export const MAX_FIELD_DEPTH = 64;
+
+/**
+ * True when `v` nests arrays or objects more than `limit` levels deep. Iterative (an explicit
+ * stack, never recursion) and it stops at the first value past the limit: each value of `v` is
+ * looked at once at most, however deep `v` goes.
+ */
+export function nestsDeeperThan(v: unknown, limit: number): boolean {
+  // The arrays and objects still to look at, each with its level (`v` itself is level 1).
+  const stack: Array<{ value: object; level: number }> = [];
+  if (typeof v === 'object' && v !== null) stack.push({ value: v, level: 1 });
+  for (let next = stack.pop(); next !== undefined; next = stack.pop()) {
+    if (next.level > limit) return true;
+    for (const child of Object.values(next.value)) {
+      if (typeof child === 'object' && child !== null) stack.push({ value: child, level: next.level + 1 });
+    }
+  }
+  return false;
 }
 
+/**
+ * The fields of `raw` not in `known`, as own properties (a `__proto__` key stays a plain key); a
+ * field whose value nests deeper than MAX_FIELD_DEPTH refuses the rule (E_RULE_TOO_DEEP).
+ */
+export function extraFields(raw: Record<string, unknown>, known: readonly string[]): Record<string, unknown> {
+  const extra = Object.fromEntries(Object.entries(raw).filter(([k]) => !known.includes(k)));
+  for (const [name, value] of Object.entries(extra)) {
+    if (nestsDeeperThan(value, MAX_FIELD_DEPTH)) {
+      throw new FieldError('E_RULE_TOO_DEEP', `unknown field ${show(name)} nests arrays or objects more than ${MAX_FIELD_DEPTH} levels deep (an unknown field is kept and served back by /getRules: at most ${MAX_FIELD_DEPTH} levels)`);
+    }
+  }
+  return extra;
+}
+
+/** A value for a reason: short, and never stringified when it nests too deep to stringify safely. */
 function show(v: unknown): string {
   if (typeof v === 'number') return String(v); // Infinity (JSON's 1e400), not JSON's null
+  if (nestsDeeperThan(v, MAX_FIELD_DEPTH)) return `${Array.isArray(v) ? 'an array' : 'an object'} nested more than ${MAX_FIELD_DEPTH} levels deep`;
   const s = JSON.stringify(v);
   return s === undefined ? String(v) : s.length > 40 ? `${s.slice(0, 40)}…` : s;
 }

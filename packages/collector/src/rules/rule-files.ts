@@ -119,8 +119,9 @@ export class RuleFiles {
   save(type: RuleType, json: string, nowMs: number): RuleFileStatus {
     const parsed = parseRules(type, json); // throws RuleSetError: nothing written
     const path = this.pathOf(type);
+    const text = `${serializeRules(type, parsed.rules)}\n`; // before the write: only a failed write is E_RULES_WRITE
     try {
-      writeFileSafely(path, `${serializeRules(type, parsed.rules)}\n`);
+      writeFileSafely(path, text);
     } catch (err) {
       throw new RuleSetError('E_RULES_WRITE', `cannot write ${path}: ${(err as Error).message}`);
     }

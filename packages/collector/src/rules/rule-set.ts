@@ -2,7 +2,8 @@
 // Sentinel's data sources send): `parseRules(type, json)` checks every rule alone and refuses an
 // invalid one with its index, the rule as given, a stable code and a reason — the valid rest is
 // kept, so a half-bad reload never empties a running set. A set of more than MAX_RULES_PER_TYPE
-// entries is refused as a whole (E_RULES_TOO_MANY), as is one that is not a JSON array.
+// entries is refused as a whole (E_RULES_TOO_MANY), as is one that is not a JSON array. A JSON
+// text may start with a UTF-8 byte order mark, skipped as Sentinel's parser (fastjson) skips it.
 // `serializeRules` writes the normalised set back (defaults filled in, unknown fields kept), as
 // `/getRules` serves it. MAX_REPORTED_REJECTIONS bounds how many rejected rules are reported one
 // by one (log lines, the `/setRules` answer, health); the rest are counted.
@@ -65,13 +66,20 @@ export function ruleType(name: string): RuleType {
   throw new RuleSetError('E_RULES_TYPE', `invalid type ${JSON.stringify(name)}: supported are ${RULE_TYPES.join(', ')}`);
 }
 
-/** `json`: the JSON text or the already parsed value (an array of rule objects). */
+/**
+ * A byte order mark (EF BB BF, U+FEFF once decoded as UTF-8), as editors on Windows start a file
+ * with: fastjson skips one at the start of its input, JSON.parse refuses it ("Unexpected token").
+ */
+const BYTE_ORDER_MARK = '\uFEFF';
+
+/** `json`: the JSON text (one leading byte order mark skipped) or the already parsed value (an array of rule objects). */
 export function parseRules<T extends RuleType>(type: T, json: unknown): ParsedRules<T> {
   ruleType(type);
   let value = json;
   if (typeof json === 'string') {
+    const text = json.startsWith(BYTE_ORDER_MARK) ? json.slice(BYTE_ORDER_MARK.length) : json;
     try {
-      value = JSON.parse(json);
+      value = JSON.parse(text);
     } catch (e) {
       throw new RuleSetError('E_RULES_JSON', `rules are not valid JSON: ${withoutQuotedText((e as Error).message)}`);
     }

@@ -8,7 +8,7 @@ import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { droppedBefore, inForceAfterError, RuleFiles } from '../../src/rules/rule-files.js';
-import { RuleSetError } from '../../src/rules/rule-set.js';
+import { RuleSetError, serializeRules } from '../../src/rules/rule-set.js';
 
 t.test('reload: valid rules kept, invalid ones alone with their reason, bad JSON keeps the previous set', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'sw-rulefiles-'));
@@ -128,4 +128,55 @@ t.test('save: a write that fails is E_RULES_WRITE naming the file and the OS err
   t.same(files.rules('degrade').map((r) => r.resource), ['p'], 'the rules in force are unchanged');
   t.equal(files.statusOf('degrade'), statusBefore, 'and so is the status');
   t.same(readdirSync(dir), ['degrade.json'], 'no temp file left');
+});
+
+/** `[[…]]`, `levels` arrays deep, as JSON text. */
+const nested = (levels: number): string => '['.repeat(levels) + ']'.repeat(levels);
+const TOO_DEEP = { code: 'E_RULE_TOO_DEEP', reason: 'unknown field "x" nests arrays or objects more than 64 levels deep (an unknown field is kept and served back by /getRules: at most 64 levels)' };
+
+t.test('a rule with an unknown field nested too deep: refused alone from a file and from a push; the rest loads, is written and serialises', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'sw-rulefiles-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const files = new RuleFiles(dir);
+  for (const [at, levels] of [[1, 5_000], [2, 100_000]] as const) {
+    writeFileSync(join(dir, 'flow.json'), `[{"resource":"a","count":1},{"resource":"r","count":1,"x":${nested(levels)}},{"resource":"b","count":2}]`);
+    const [c] = files.reload(at);
+    t.same([c!.status.error, c!.status.active, c!.status.rejected, c!.status.rejectedTotal], [undefined, 2, [{ index: 1, ...TOO_DEEP }], 1], `file, ${levels} levels`);
+    t.same(JSON.parse(serializeRules('flow', files.rules('flow'))).map((r: { resource: string }) => r.resource), ['a', 'b'], 'what /getRules serves');
+  }
+  // The same set pushed: the deep rule refused alone (not E_RULES_WRITE), the others written and in force.
+  const pushed = files.save('degrade', `[{"resource":"p","count":1,"timeWindow":1},{"resource":"r","count":1,"timeWindow":1,"x":${nested(100_000)}}]`, 3);
+  t.same([pushed.active, pushed.rejected, pushed.error], [1, [{ index: 1, ...TOO_DEEP }], undefined], 'push');
+  t.same(JSON.parse(readFileSync(join(dir, 'degrade.json'), 'utf8')).map((r: { resource: string }) => r.resource), ['p'], 'the file holds the rule in force');
+  t.same(JSON.parse(serializeRules('degrade', files.rules('degrade'))).map((r: { resource: string }) => r.resource), ['p']);
+});
+
+t.test('a rules file starting with a UTF-8 byte order mark loads', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'sw-rulefiles-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const files = new RuleFiles(dir);
+  writeFileSync(join(dir, 'flow.json'), Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('[{"resource":"GET /a","count":10}]')]));
+  const [c] = files.reload(1);
+  t.same([c!.status.error, c!.status.active, c!.status.rejected], [undefined, 1, []]);
+  t.same(files.rules('flow').map((r) => r.resource), ['GET /a']);
+  t.same(files.save('flow', '\uFEFF[{"resource":"GET /b","count":1}]', 2).active, 1, 'a pushed set too');
+  t.equal(readFileSync(join(dir, 'flow.json'), 'utf8'), `${serializeRules('flow', files.rules('flow'))}\n`, 'written back without the mark');
+});
+
+t.test('an empty file keeps the rules in force (it may be a write just begun); [] or a removed file clears them', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'sw-rulefiles-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const files = new RuleFiles(dir);
+  const path = join(dir, 'flow.json');
+  writeFileSync(path, '[{"resource":"a","count":1}]');
+  files.reload(1);
+  writeFileSync(path, '');
+  const [empty] = files.reload(2);
+  t.same([empty!.status.error, empty!.status.active, files.rules('flow').length], [{ code: 'E_RULES_JSON', reason: 'rules are not valid JSON: Unexpected end of JSON input' }, 1, 1]);
+  writeFileSync(path, '[]');
+  t.same(files.reload(3).map((c) => [c.status.error, c.status.active, c.status.activeBefore]), [[undefined, 0, 1]], '[] clears them');
+  writeFileSync(path, '[{"resource":"a","count":1}]');
+  files.reload(4);
+  unlinkSync(path);
+  t.same(files.reload(5).map((c) => [c.status.error, c.status.active, c.status.activeBefore]), [[undefined, 0, 1]], 'so does removing the file');
 });

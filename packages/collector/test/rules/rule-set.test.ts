@@ -3,6 +3,7 @@
 
 import t from 'tap';
 import { MAX_REPORTED_REJECTIONS, MAX_RULES_PER_TYPE, RuleSetError, parseRules, ruleType, serializeRules } from '../../src/rules/rule-set.js';
+import { MAX_FIELD_DEPTH, nestsDeeperThan } from '../../src/rules/rule-fields.js';
 
 const flowDefaults = { limitApp: 'default', grade: 1, strategy: 0, controlBehavior: 0, warmUpPeriodSec: 10, maxQueueingTimeMs: 500, clusterMode: false, regex: false };
 const degradeDefaults = { limitApp: 'default', grade: 0, minRequestAmount: 5, statIntervalMs: 1000, slowRatioThreshold: 1, regex: false };
@@ -217,4 +218,62 @@ t.test('a set of more than MAX_RULES_PER_TYPE (2048) entries is refused as a who
     t.same([(err as RuleSetError).code, (err as RuleSetError).message], ['E_RULES_TOO_MANY', 'a degrade rule set may hold at most 2048 rules, got 2049'], what);
   }
   t.throws(() => parseRules('flow', Array.from({ length: 30_001 }, () => ({ resource: 'a', count: 1 }))), { code: 'E_RULES_TOO_MANY', message: 'a flow rule set may hold at most 2048 rules, got 30001' });
+});
+
+/** `[[…]]`, `levels` arrays deep, as JSON text. */
+const nested = (levels: number): string => '['.repeat(levels) + ']'.repeat(levels);
+const TOO_DEEP = 'unknown field "x" nests arrays or objects more than 64 levels deep (an unknown field is kept and served back by /getRules: at most 64 levels)';
+
+t.test('an unknown field nested more than 64 levels deep refuses its rule alone (E_RULE_TOO_DEEP); the set still serialises', async (t) => {
+  t.equal(MAX_FIELD_DEPTH, 64);
+  for (const levels of [65, 2_000, 5_000, 100_000]) {
+    const { rules, rejected } = parseRules('flow', `[{"resource":"a","count":1},{"resource":"r","count":1,"x":${nested(levels)}},{"resource":"b","count":2}]`);
+    t.same(rules.map((r) => r.resource), ['a', 'b'], `${levels} levels: the other rules kept`);
+    t.same(rejected.map(({ index, code, reason }) => ({ index, code, reason })), [{ index: 1, code: 'E_RULE_TOO_DEEP', reason: TOO_DEEP }], `${levels} levels`);
+    t.same(JSON.parse(serializeRules('flow', rules)).map((r: { resource: string }) => r.resource), ['a', 'b'], `${levels} levels: what /getRules serves`);
+  }
+  const deepObject = '{"a":'.repeat(10_000) + '1' + '}'.repeat(10_000);
+  const degrade = parseRules('degrade', `[{"resource":"r","count":1,"timeWindow":1,"x":${deepObject}}]`);
+  t.same(degrade.rejected.map(({ code, reason }) => [code, reason]), [['E_RULE_TOO_DEEP', TOO_DEEP]], 'objects count as levels too, on degrade rules too');
+  // 64 levels are kept and served back as given.
+  const atLimit = parseRules('flow', `[{"resource":"r","count":1,"x":${nested(64)},"y":{"z":[${nested(62)}]}}]`);
+  t.same(atLimit.rejected, []);
+  t.match(serializeRules('flow', atLimit.rules), `"x":${nested(64)},"y":{"z":[${nested(62)}]}`);
+});
+
+t.test('a known field nested deep is refused with its own code and a short reason, never a stack overflow', async (t) => {
+  const deep = nested(100_000);
+  for (const [field, code, reason] of [
+    ['count', 'E_RULE_COUNT', 'count must be a number ≥ 0, got an array nested more than 64 levels deep'],
+    ['resource', 'E_RULE_RESOURCE', 'resource must be a non-blank string, got an array nested more than 64 levels deep'],
+    ['grade', 'E_RULE_GRADE', 'grade must be one of 0, 1, got an array nested more than 64 levels deep'],
+    ['regex', 'E_RULE_REGEX_UNSUPPORTED', 'regex must be a boolean, got an array nested more than 64 levels deep'],
+  ] as const) {
+    const { rules, rejected } = parseRules('flow', `[{"resource":"r","count":1,"${field}":${deep}},{"resource":"ok","count":1}]`);
+    t.same([rules.map((r) => r.resource), rejected.map((r) => [r.index, r.code, r.reason])], [['ok'], [[0, code, reason]]], field);
+  }
+  t.equal(parseRules('flow', [{ resource: 'r', count: [[1]] }]).rejected[0]!.reason, 'count must be a number ≥ 0, got [[1]]', 'a shallow value is still shown');
+});
+
+t.test('nestsDeeperThan: levels counted from 1, iterative (a million levels), stops at the limit', async (t) => {
+  t.same([nestsDeeperThan(1, 0), nestsDeeperThan(null, 0), nestsDeeperThan('[[', 0)], [false, false, false], 'a primitive has no level');
+  t.same([nestsDeeperThan([], 0), nestsDeeperThan([], 1)], [true, false], '[] is 1 level');
+  t.same([nestsDeeperThan({ a: [1, { b: 2 }] }, 2), nestsDeeperThan({ a: [1, { b: 2 }] }, 3)], [true, false]);
+  t.same([nestsDeeperThan([[], [[[]]], []], 3), nestsDeeperThan([[], [[[]]], []], 4)], [true, false], 'the deepest branch counts, wherever it is');
+  let v: unknown[] = [];
+  for (let i = 1; i < 1_000_000; i++) v = [v];
+  t.equal(nestsDeeperThan(v, 64), true, 'a million levels: no recursion, no overflow');
+  const cycle: unknown[] = [];
+  cycle.push(cycle, cycle);
+  t.equal(nestsDeeperThan(cycle, 64), true, 'a cycle (an already parsed value) ends at the limit');
+});
+
+t.test('a leading UTF-8 byte order mark is skipped, as Sentinel (fastjson) does; nothing else changes', async (t) => {
+  const { rules, rejected } = parseRules('flow', '\uFEFF[{"resource":"GET /a","count":10}]');
+  t.same([rules.map((r) => r.resource), rejected], [['GET /a'], []]);
+  t.same(parseRules('degrade', '\uFEFF[]'), { rules: [], rejected: [] });
+  t.throws(() => parseRules('flow', '\uFEFF'), { code: 'E_RULES_JSON', message: 'rules are not valid JSON: Unexpected end of JSON input' }, 'a mark alone is an empty text');
+  t.throws(() => parseRules('flow', '\uFEFF\uFEFF[]'), { code: 'E_RULES_JSON', message: 'rules are not valid JSON: Unexpected token' }, 'one mark only');
+  t.throws(() => parseRules('flow', ' \uFEFF[]'), { code: 'E_RULES_JSON', message: 'rules are not valid JSON: Unexpected token' }, 'at the start only');
+  t.throws(() => parseRules('flow', '\uFEFF{}'), { code: 'E_RULES_NOT_ARRAY' }, 'the rest is checked as before');
 });
