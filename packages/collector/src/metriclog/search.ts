@@ -5,11 +5,12 @@
 // of a second are appended after newer seconds (writer.ts), at most LATE_LOOKAHEAD_SEC behind the
 // newest second before them: reading therefore goes on past the range until a line more than
 // LATE_LOOKAHEAD_SEC newer than its end, and the answer is sorted by second (stable: a second's
-// late lines follow its first lines).
+// late lines follow its first lines). For the same reason the log's newest second is the greatest
+// second indexed in any of its files, not the second of the last line written.
 
 import type { SecondLine } from '../stats/types.js';
 import { DEFAULT_LATE_LIMIT_SEC } from '../stats/second-batches.js';
-import { lastIndexEntry, seekIndexFile } from './index-file.js';
+import { newestIndexedSecond, seekIndexFile } from './index-file.js';
 import { listMetricFiles, type MetricFile } from './layout.js';
 import { parseFatLine } from './line.js';
 import { readLinesFrom } from './reader.js';
@@ -119,13 +120,17 @@ export class MetricSearcher {
     return result;
   }
 
-  /** The newest second the log has an index record for (epoch s), or undefined for an empty log. */
+  /**
+   * The newest second in the log (epoch s), or undefined for an empty log: the greatest second of
+   * every file's index, not the last record's. A log may end with late lines of older seconds, and
+   * a file rolled by size may hold nothing but such lines, its newest second in a file before it.
+   */
   async latestSecond(): Promise<number | undefined> {
-    const files = listMetricFiles(this.dir, this.baseName);
-    for (let i = files.length - 1; i >= 0; i--) {
-      const last = await lastIndexEntry(files[i]!.path);
-      if (last !== undefined) return last.epochSec;
+    let newest: number | undefined;
+    for (const f of listMetricFiles(this.dir, this.baseName)) {
+      const sec = await newestIndexedSecond(f.path);
+      if (sec !== undefined && (newest === undefined || sec > newest)) newest = sec;
     }
-    return undefined;
+    return newest;
   }
 }
