@@ -107,6 +107,8 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
     });
     collector = newCollector();
     logRuleChanges(flow.start(now()));
+    // The last run's counted resources keep their map slots only while tracked (or under a rule).
+    flow.writer.keepCountedOnly(collector.store.resourceNames());
   } catch (err) {
     lock.release();
     throw err;

@@ -147,6 +147,8 @@ export class MapWriter {
   private counted = new Set<string>();
   /** Ids of this epoch whose key lost its slot, with their names. */
   private retired = new Map<number, string>();
+  /** Set by keepCountedOnly: the counted resources that keep their slots at the next publish. */
+  private keepCounted: Set<string> | null = null;
 
   constructor(options: MapWriterOptions) {
     this.options = options;
@@ -219,6 +221,16 @@ export class MapWriter {
     }
   }
 
+  /**
+   * After a restart: of the resources the last run counted (each keeps a PASS slot and an id), only
+   * `names` (what the collector tracks now) and those under a rule at the next publish keep theirs;
+   * the others' slots are cleared and their ids retired (still resolved) at that publish. So the
+   * map's slots follow the resources tracked rather than every name counted since the map was made.
+   */
+  keepCountedOnly(names: Iterable<string>): void {
+    this.keepCounted = new Set(names);
+  }
+
   /** Counted resources to give a slot (PASS, so an id) at the next publish; placed ones are skipped then. */
   addResources(names: readonly string[]): void {
     for (const name of names) this.pending.push(name);
@@ -253,6 +265,15 @@ export class MapWriter {
       placed.push({ key, verdict, ...p });
     }
     for (const key of this.ruledHomeless) if (!ruled.has(key)) this.ruledHomeless.delete(key);
+    if (this.keepCounted !== null) {
+      // No longer counted: a slot of the last run's (in live) is cleared below, its id retired.
+      for (const name of this.counted) {
+        if (this.keepCounted.has(name) || ruled.has(name)) continue;
+        this.counted.delete(name);
+        newIds = true;
+      }
+      this.keepCounted = null;
+    }
     const pending = this.pending;
     this.pending = [];
     for (const key of pending) {

@@ -432,6 +432,11 @@ export class StatsStore {
     return this.batches.sealThrough(throughSec, (id) => this.registry.nameOf(id), () => this.registry.nameRanks());
   }
 
+  /** The names of the resources tracked (the total node's aside), in id order. */
+  resourceNames(): string[] {
+    return this.registry.allEntries().slice(1).map((e) => e.name);
+  }
+
   /** Frees the window buckets no read at nowMs or later can count, in every node (NodeStats.reclaimBefore); returns how many. */
   reclaimWindowsAt(nowMs: number): number {
     let freed = 0;

@@ -159,6 +159,38 @@ t.test('an id file that cannot be loaded is set aside and reported (E_MAP_IDS_IN
   }
 });
 
+t.test('after a restart, the last run\'s counted resources keep their slots only while tracked or under a rule (keepCountedOnly)', async (t) => {
+  const dirs = pinDir(t);
+  const w = new MapWriter({ ...dirs, slotCount: 64, random: () => 0.5 });
+  w.open(T0);
+  w.addResources(['a', 'b', 'c', 'd']);
+  w.publish(T0, []);
+  const idOf = (k: string): number => read(dirs.pinDir, k, T0).resourceId;
+  const [idA, idB, idC, idD] = ['a', 'b', 'c', 'd'].map(idOf);
+  w.close();
+
+  const again = new MapWriter({ ...dirs, slotCount: 64, random: () => 0.5 });
+  again.open(T0 + 70_000);
+  t.equal(again.reused, true);
+  again.keepCountedOnly(['a']); // the collector tracks a alone now; c is under a rule
+  again.publish(T0 + 70_000, [{ key: 'c', verdict: { kind: 'block' } }]);
+  t.same(['a', 'b', 'c', 'd'].map((k) => [read(dirs.pinDir, k, T0 + 70_000).outcome, read(dirs.pinDir, k, T0 + 70_000).kind]), [['hit', VerdictKind.PASS], ['miss', VerdictKind.PASS], ['hit', VerdictKind.BLOCK], ['miss', VerdictKind.PASS]]);
+  t.same([read(dirs.pinDir, 'a', T0 + 70_000).resourceId, read(dirs.pinDir, 'c', T0 + 70_000).resourceId], [idA, idC], 'the kept ones keep their ids');
+  t.same([again.resolveId(again.epoch, idB), again.resolveId(again.epoch, idD)], ['b', 'd'], 'the cleared ones\' ids still resolve');
+  t.equal(again.size, 2);
+  const file = JSON.parse(readFileSync(join(dirs.collectorDir, 'map-ids.json'), 'utf8')) as { entries: Array<{ name: string; counted?: boolean }> };
+  t.same(file.entries.map((e) => [e.name, e.counted === true]).sort(), [['a', true], ['c', true]], 'the id file lists the two, counted');
+  t.same(countedNamesIn(dirs.collectorDir).sort(), ['a', 'c']);
+  // The rule on c ends: c is still counted (it was under a rule at the pruning), so it keeps a PASS slot.
+  again.publish(T0 + 70_100, []);
+  t.same([read(dirs.pinDir, 'c', T0 + 70_100).kind, read(dirs.pinDir, 'c', T0 + 70_100).resourceId], [VerdictKind.PASS, idC]);
+  // b comes back: counted again, with a new id (ids are never given twice).
+  again.addResources(['b']);
+  again.publish(T0 + 70_200, []);
+  t.same([read(dirs.pinDir, 'b', T0 + 70_200).outcome, read(dirs.pinDir, 'b', T0 + 70_200).resourceId], ['hit', 5]);
+  again.close();
+});
+
 t.test('counted resources get a PASS slot and an id, durable first, written once; ids resolve for frames', async (t) => {
   const dirs = pinDir(t);
   const w = new MapWriter({ ...dirs, slotCount: 256, random: () => 0.5 });
