@@ -275,7 +275,7 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
     if (flow.active) cycle();
     const t = now();
     try {
-      for (const tr of flow.tick(t, concurrencyOf(t))) log.info(breakerLogFields(tr), 'circuit breaker');
+      for (const tr of flow.tick(t, concurrencyOf(t), (collector.store.lastSealedSec + 1) * 1000)) log.info(breakerLogFields(tr), 'circuit breaker');
     } catch (err) {
       log.error({ code: (err as NodeJS.ErrnoException).code ?? 'E_CONTROL_TICK', err: (err as Error).message }, 'control tick failed');
     }

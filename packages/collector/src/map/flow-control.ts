@@ -53,6 +53,8 @@ export class FlowControl {
   private ticks = 0;
   private saturationWrites = 0;
   private newResources: string[] = [];
+  /** The sealed frontier at the last pruneRetired. */
+  private prunedAtSealedMs = 0;
 
   constructor(options: FlowControlOptions) {
     this.files = new RuleFiles(options.rulesDir);
@@ -78,9 +80,17 @@ export class FlowControl {
     this.newResources.push(name);
   }
 
-  /** One control tick: the engine on the traffic since the last tick, then the map. */
-  tick(nowMs: number, concurrencyOf: (resource: string, origin: string) => number): BreakerTransition[] {
+  /**
+   * One control tick: the engine on the traffic since the last tick, then the map. `sealedThroughMs`
+   * (the end of the collector's newest sealed second): retired ids no record can count with any more
+   * are forgotten, once a second at most.
+   */
+  tick(nowMs: number, concurrencyOf: (resource: string, origin: string) => number, sealedThroughMs = 0): BreakerTransition[] {
     this.ticks++;
+    if (sealedThroughMs - this.prunedAtSealedMs >= 1000) {
+      this.prunedAtSealedMs = sealedThroughMs;
+      this.writer.pruneRetired(sealedThroughMs);
+    }
     const traffic = this.tap.take(concurrencyOf);
     const { verdicts, transitions } = this.engine.tick(nowMs, traffic);
     if (this.newResources.length > 0) {

@@ -10,7 +10,8 @@
 // verdict gets a PASS slot, written once (past the staleness bound filters read it as idle: PASS,
 // still with its id); a counted resource whose verdict ends goes back to PASS and keeps its id;
 // any other key whose verdict ends gets its slot zeroed, and its id is retired: never given again,
-// still resolvable in its epoch. A failed write (creating the map, the id file, a slot) is counted
+// still resolvable in its epoch while a record with it can still count (pruneRetired: records
+// older than the sealed frontier by more than the late limit are dropped anyway). A failed write (creating the map, the id file, a slot) is counted
 // (mapWriteErrors) and reported to the problem sink (E_MAP_WRITE, with the file and the OS error),
 // so the daemon logs it and /api/v1/health lists it: without the map, filters fail open. A map
 // removed, replaced or with its header overwritten while the collector runs (checked at most once a
@@ -73,6 +74,8 @@ export const MAP_WRITE_ERROR = 'E_MAP_WRITE';
 export const MAP_LOST = 'E_MAP_LOST';
 export const MAP_NO_SLOT = 'E_MAP_NO_SLOT';
 export const MAP_IDS_INVALID = 'E_MAP_IDS_INVALID';
+/** A retired id is forgotten once it was retired this long before the newest sealed second ends (pruneRetired). */
+export const RETIRED_KEPT_BEHIND_SEALED_MS = 120_000;
 /** How often publish() checks that the map it writes is still `<pin>/map`. */
 export const LOST_CHECK_MS = 1000;
 
@@ -111,7 +114,7 @@ interface IdsFile {
   /** `counted`: a resource the collector counts (it keeps its slot, as PASS, without a verdict). */
   entries: Array<{ name: string; slot: number; resourceId: number; counted?: boolean }>;
   /** Ids of this epoch whose slot was cleared: never given again, still resolvable. */
-  retired?: Array<{ name: string; resourceId: number }>;
+  retired?: Array<{ name: string; resourceId: number; atMs?: number }>;
   /** The epoch this one replaced, with its resources' ids (frames written before may still carry them). */
   previous?: { epoch: number; entries: Array<{ name: string; resourceId: number }> };
 }
@@ -146,7 +149,9 @@ export class MapWriter {
   /** Resource keys the collector counts (they keep a PASS slot without a verdict). */
   private counted = new Set<string>();
   /** Ids of this epoch whose key lost its slot, with their names. */
-  private retired = new Map<number, string>();
+  private retired = new Map<number, { name: string; atMs: number }>();
+  /** Retired ids were forgotten since the id file was last written (written at the next publish). */
+  private retiredPruned = false;
   /** Set by keepCountedOnly: the counted resources that keep their slots at the next publish. */
   private keepCounted: Set<string> | null = null;
 
@@ -229,6 +234,26 @@ export class MapWriter {
    */
   keepCountedOnly(names: Iterable<string>): void {
     this.keepCounted = new Set(names);
+  }
+
+  /**
+   * Forgets the retired ids no record can still be counted with: retired more than
+   * RETIRED_KEPT_BEHIND_SEALED_MS before `sealedThroughMs` (the end of the newest sealed second). A
+   * filter stops writing an id within a second of its slot being cleared (it reads the map for its
+   * names once a second), and a record more than the late limit (60 s) behind the sealed seconds is
+   * dropped whatever it names; the rest of the margin is for the filters' clocks. Written to the id
+   * file with its next write. Returns how many were forgotten.
+   */
+  pruneRetired(sealedThroughMs: number): number {
+    let pruned = 0;
+    for (const [id, r] of this.retired) {
+      if (r.atMs + RETIRED_KEPT_BEHIND_SEALED_MS < sealedThroughMs) {
+        this.retired.delete(id);
+        pruned++;
+      }
+    }
+    if (pruned > 0) this.retiredPruned = true;
+    return pruned;
   }
 
   /** Counted resources to give a slot (PASS, so an id) at the next publish; placed ones are skipped then. */
@@ -320,13 +345,14 @@ export class MapWriter {
         this.writeSlot(key, p, VerdictKind.PASS, 0, nowMs);
         continue;
       }
-      if (p !== undefined && isResourceKey(key)) this.retired.set(p.resourceId, key);
+      if (p !== undefined && isResourceKey(key)) this.retired.set(p.resourceId, { name: key, atMs: nowMs });
       const slot = this.table.remove(key);
       this.sequence.delete(key);
       removed = true;
       if (slot !== null) this.writeAt(new Uint8Array(MAP_SLOT_BYTES), slotOffset(slot), nowMs);
     }
-    if (removed) {
+    if (removed || this.retiredPruned) {
+      this.retiredPruned = false;
       try {
         this.saveIds();
       } catch (err) {
@@ -361,7 +387,7 @@ export class MapWriter {
    */
   readonly resolveId: ResourceIdResolver = (epoch, id) => {
     if (epoch === this.epoch) {
-      const name = this.table.nameOf(id) ?? this.retired.get(id);
+      const name = this.table.nameOf(id) ?? this.retired.get(id)?.name;
       return name !== undefined && isResourceKey(name) ? name : null;
     }
     if (this.previous !== null && epoch === this.previous.epoch) return this.previous.names.get(id) ?? null;
@@ -458,7 +484,7 @@ export class MapWriter {
     }
     const taken = this.table.get(victim)!;
     this.table.remove(victim);
-    if (isResourceKey(victim)) this.retired.set(taken.resourceId, victim);
+    if (isResourceKey(victim)) this.retired.set(taken.resourceId, { name: victim, atMs: nowMs });
     this.sequence.delete(victim);
     this.live.delete(victim);
     this.homeless.add(victim);
@@ -543,13 +569,13 @@ export class MapWriter {
       slotCount: this.table.slotCount,
       nextId: this.table.nextResourceId,
       entries: this.table.entries().map((e) => (this.counted.has(e.name) ? { ...e, counted: true } : e)),
-      ...(this.retired.size === 0 ? {} : { retired: [...this.retired].map(([resourceId, name]) => ({ name, resourceId })) }),
+      ...(this.retired.size === 0 ? {} : { retired: [...this.retired].map(([resourceId, r]) => ({ name: r.name, resourceId, atMs: r.atMs })) }),
       ...(this.previous === null ? {} : { previous: { epoch: this.previous.epoch, entries: this.previousEntries } }),
     };
     writeFileSafely(this.idsPath, `${JSON.stringify(file)}\n`);
   }
 
-  private tryReuse(nowMs: number): { table: MapSlotTable; epoch: number; fd: number; previous: IdsFile['previous']; counted: Set<string>; retired: Map<number, string> } | null {
+  private tryReuse(nowMs: number): { table: MapSlotTable; epoch: number; fd: number; previous: IdsFile['previous']; counted: Set<string>; retired: Map<number, { name: string; atMs: number }> } | null {
     let ids: IdsFile;
     let table: MapSlotTable;
     try {
@@ -569,7 +595,8 @@ export class MapWriter {
       if (header === null || header.epoch !== ids.epoch || header.slotCount !== ids.slotCount || fstatSync(fd).size !== mapFileBytes(ids.slotCount)) throw new Error('map does not match its id file');
       const previous = ids.previous !== undefined && Number.isSafeInteger(ids.previous.epoch) && Array.isArray(ids.previous.entries) ? ids.previous : undefined;
       const counted = new Set(ids.entries.filter((e) => e.counted === true).map((e) => e.name));
-      const retired = new Map((Array.isArray(ids.retired) ? ids.retired : []).map((e) => [e.resourceId, e.name] as [number, string]));
+      // (An id file from before retirement times: as if retired now.)
+      const retired = new Map((Array.isArray(ids.retired) ? ids.retired : []).map((e) => [e.resourceId, { name: e.name, atMs: Number.isSafeInteger(e.atMs) ? e.atMs! : nowMs }] as const));
       return { table, epoch: ids.epoch, fd, previous, counted, retired };
     } catch {
       if (fd !== null) closeSync(fd);

@@ -1,7 +1,8 @@
 // The map's slots follow the resources the collector tracks across restarts: a daemon restarted at
 // once keeps the last run's counted resources in the map (the warm start tracks them again); one
 // restarted a minute or more later (nothing refilled, nothing tracked) clears their slots at its
-// first tick, their ids retired, so a long-lived pin's map does not fill with every name it once saw.
+// first tick, their ids retired, so a long-lived pin's map does not fill with every name it once saw;
+// retired ids are forgotten once the sealed seconds are 120 s past them, so its id file does not either.
 import t from 'tap';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,6 +22,9 @@ const countedIn = (pin: string): string[] =>
     .filter((e) => e.counted === true)
     .map((e) => e.name)
     .sort();
+
+const retiredIn = (pin: string): string[] =>
+  ((JSON.parse(readFileSync(join(pin, 'collector', 'map-ids.json'), 'utf8')) as { retired?: Array<{ name: string }> }).retired ?? []).map((r) => r.name).sort();
 
 async function until(what: string, ok: () => boolean): Promise<void> {
   for (let i = 0; i < 200; i++) {
@@ -49,8 +53,13 @@ t.test('a restart at once keeps the counted resources\' slots; one 70 s later cl
   t.same(['a', 'b'].map((k) => readVerdict(pin, k, Date.now()).resourceId), ids, 'and their ids');
   await d.stop();
 
-  d = await runDaemon({ ...options, nowMs: () => Date.now() + 70_000 });
+  let offsetMs = 70_000;
+  d = await runDaemon({ ...options, nowMs: () => Date.now() + offsetMs });
   await until('the slots cleared', () => countedIn(pin).length === 0);
   t.same(['a', 'b'].map((k) => readVerdict(pin, k, Date.now() + 70_000).outcome), ['miss', 'miss'], 'restarted 70 s later: no slot for either');
+  t.same(retiredIn(pin), ['a', 'b'], 'their ids retired (still resolved)');
+  // 130 s on, the sealed seconds are more than 120 s past their retirement: the ids are forgotten.
+  offsetMs = 200_000;
+  await until('the retired ids forgotten', () => retiredIn(pin).length === 0);
   await d.stop();
 });

@@ -109,8 +109,8 @@ t.test('a key under a rule whose window is full takes the slot of a resource the
   t.equal(read(dirs.pinDir, 'c0', T0 + 100).outcome, 'miss', 'the resource whose slot was taken has none: filters read PASS');
   t.same(['c1', 'c2', 'c3'].map((k) => read(dirs.pinDir, k, T0 + 100).kind), [VerdictKind.PASS, VerdictKind.PASS, VerdictKind.PASS], 'the others keep theirs');
   t.equal(w.resolveId(w.epoch, idOfC0), 'c0', 'its id still resolves (frames written with it count)');
-  const file = JSON.parse(readFileSync(join(dirs.collectorDir, 'map-ids.json'), 'utf8')) as { entries: Array<{ name: string }>; retired: Array<{ name: string; resourceId: number }> };
-  t.same([file.entries.map((e) => e.name).sort(), file.retired], [['c1', 'c2', 'c3', 'ruled'], [{ name: 'c0', resourceId: idOfC0 }]], 'the id file says so');
+  const file = JSON.parse(readFileSync(join(dirs.collectorDir, 'map-ids.json'), 'utf8')) as { entries: Array<{ name: string }>; retired: Array<{ name: string; resourceId: number; atMs: number }> };
+  t.same([file.entries.map((e) => e.name).sort(), file.retired], [['c1', 'c2', 'c3', 'ruled'], [{ name: 'c0', resourceId: idOfC0, atMs: T0 + 100 }]], 'the id file says so');
   t.same([w.counters.mapSlotsTakenForRules, w.counters.mapWindowFull], [1, 1], 'the ruled name found its window full once; one slot taken');
 
   // Three more rules in that window take the other three slots; a fifth finds every slot under a rule.
@@ -188,6 +188,33 @@ t.test('after a restart, the last run\'s counted resources keep their slots only
   again.addResources(['b']);
   again.publish(T0 + 70_200, []);
   t.same([read(dirs.pinDir, 'b', T0 + 70_200).outcome, read(dirs.pinDir, 'b', T0 + 70_200).resourceId], ['hit', 5]);
+  again.close();
+});
+
+t.test('retired ids are forgotten once retired 120 s before the sealed frontier (no record can count with them then)', async (t) => {
+  const dirs = pinDir(t);
+  const w = new MapWriter({ ...dirs, slotCount: 64, random: () => 0.5 });
+  w.open(T0);
+  w.publish(T0, [{ key: 'x', verdict: { kind: 'block' } }, { key: 'y', verdict: { kind: 'block' } }]);
+  const [idX, idY] = ['x', 'y'].map((k) => read(dirs.pinDir, k, T0).resourceId);
+  w.publish(T0 + 100, [{ key: 'y', verdict: { kind: 'block' } }]); // x's rule ends: retired at T0 + 100
+  w.publish(T0 + 5_000, []); // y's: retired at T0 + 5 000
+  const retiredIn = (): Array<[string, number, number | undefined]> => ((JSON.parse(readFileSync(join(dirs.collectorDir, 'map-ids.json'), 'utf8')) as { retired?: Array<{ name: string; resourceId: number; atMs?: number }> }).retired ?? []).map((r) => [r.name, r.resourceId, r.atMs]);
+  t.same(retiredIn(), [['x', idX, T0 + 100], ['y', idY, T0 + 5_000]], 'the id file says when each was retired');
+  t.equal(w.pruneRetired(T0 + 100 + 120_000), 0, 'not before 120 s behind the sealed frontier');
+  t.equal(w.pruneRetired(T0 + 100 + 120_001), 1);
+  t.same([w.resolveId(w.epoch, idX), w.resolveId(w.epoch, idY)], [null, 'y']);
+  w.publish(T0 + 125_200, []);
+  t.same(retiredIn(), [['y', idY, T0 + 5_000]], 'written with the next publish');
+  w.close();
+  // An id file from before retirement times: its retired ids count as retired at the open.
+  const file = JSON.parse(readFileSync(join(dirs.collectorDir, 'map-ids.json'), 'utf8')) as { retired: Array<{ atMs?: number }> };
+  delete file.retired[0]!.atMs;
+  writeFileSync(join(dirs.collectorDir, 'map-ids.json'), JSON.stringify(file));
+  const again = new MapWriter({ ...dirs, slotCount: 64, random: () => 0.5 });
+  again.open(T0 + 200_000);
+  t.same([again.pruneRetired(T0 + 200_000 + 120_000), again.resolveId(again.epoch, idY)], [0, 'y']);
+  t.same([again.pruneRetired(T0 + 200_000 + 120_001), again.resolveId(again.epoch, idY)], [1, null]);
   again.close();
 });
 
