@@ -118,6 +118,10 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
     // As `init` says it: the app is the pin's, set when it was made.
     log.warn({ code: 'E_APP_IGNORED', app: header.app, requestedApp: options.app }, `${paths.pinDir} already belongs to app ${JSON.stringify(header.app)}; --app ${JSON.stringify(options.app)} ignored (make a new pin with init --pin DIR --app NAME for another app)`);
   }
+  if (options.mapSlots !== undefined && flow.writer.reused && flow.writer.slotCount !== options.mapSlots) {
+    // As for --app: the map of a pin keeps its size (its ids and slots are filters' too).
+    log.warn({ code: 'E_MAP_SLOTS_IGNORED', mapSlots: flow.writer.slotCount, requestedMapSlots: options.mapSlots }, `${paths.pinDir}'s map already has ${flow.writer.slotCount} slots; --map-slots ${options.mapSlots} ignored (it sizes a new map: make a new pin, or remove ${flow.writer.path} while no collector runs, for a new map and new ids)`);
+  }
   log.info({ pin: paths.pinDir, app: collector.app, fromCheckpoint: r.fromCheckpoint, removedMetricFiles: r.removedMetricFiles, truncatedMetricBytes: r.truncatedMetricBytes, warmStartLines: r.warmStartLines, lastSealedSec: collector.store.lastSealedSec, removedTempFiles: leftoverTemps }, 'collector started');
 
   let stopped = false;

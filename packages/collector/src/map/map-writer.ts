@@ -399,6 +399,11 @@ export class MapWriter {
     return this.live.size;
   }
 
+  /** Slots of the map (the last run's when it was reused). */
+  get slotCount(): number {
+    return this.table.slotCount;
+  }
+
   /** Slots in use. */
   get size(): number {
     return this.table.size;

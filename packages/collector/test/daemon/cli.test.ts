@@ -117,6 +117,23 @@ t.test('--app for a pin of another app is ignored with a warning, as init says i
   t.notOk(lines.some((l) => l.includes('E_APP_IGNORED')));
 });
 
+t.test('--map-slots for a pin whose map has another size is ignored with a warning, as --app is', async (t) => {
+  const pin = t.testdir();
+  const lines: string[] = [];
+  const logger = pino({ level: 'info' }, new Writable({ write(chunk, _enc, cb) { lines.push(String(chunk)); cb(); } }));
+  const first = await runDaemon({ pinDir: pin, mapSlots: 64, logger, http: false });
+  await first.stop();
+  const again = await runDaemon({ pinDir: pin, mapSlots: 128, logger, http: false });
+  await again.stop();
+  const warned = lines.map((l) => JSON.parse(l) as { level: number; code?: string; msg: string }).filter((l) => l.code === 'E_MAP_SLOTS_IGNORED');
+  t.same(warned.map((l) => [l.level, l.msg]), [[40, `${pin}'s map already has 64 slots; --map-slots 128 ignored (it sizes a new map: make a new pin, or remove ${join(pin, 'map')} while no collector runs, for a new map and new ids)`]]);
+  // The same size, or none given: nothing to say.
+  lines.length = 0;
+  await (await runDaemon({ pinDir: pin, mapSlots: 64, logger, http: false })).stop();
+  await (await runDaemon({ pinDir: pin, logger, http: false })).stop();
+  t.notOk(lines.some((l) => l.includes('E_MAP_SLOTS_IGNORED')));
+});
+
 t.test('the lock: a live holder is a clear error; a dead one is taken over; address.json while running', async (t) => {
   const pin = t.testdir();
   const lines: string[] = [];

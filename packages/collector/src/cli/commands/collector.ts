@@ -75,7 +75,8 @@ Options:
                             Sentinel Dashboard sends none; a wrong token is still refused); no
                             address is trusted by default
   --control-tick-ms N       run the rules engine and refresh the map every N ms (default and at most 100)
-  --map-slots N             home slots of a new resource map DIR/map (default 16384)
+  --map-slots N             home slots of a new resource map DIR/map (default 16384); a pin's
+                            map keeps its size (a different N for it is ignored: E_MAP_SLOTS_IGNORED)
   --log-level LEVEL         fatal, error, warn, info (default), debug, trace or silent
   --allow-shared-pin        accept a pin (or its log/, rules/, collector/) owned by another user or
                             writable by group/others (refused otherwise: E_PIN_UNSAFE)
