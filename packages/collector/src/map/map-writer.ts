@@ -11,13 +11,17 @@
 // still with its id); a counted resource whose verdict ends goes back to PASS and keeps its id;
 // any other key whose verdict ends gets its slot zeroed, and its id is retired: never given again,
 // still resolvable in its epoch while a record with it can still count (pruneRetired: records
-// older than the sealed frontier by more than the late limit are dropped anyway). A failed write (creating the map, the id file, a slot) is counted
-// (mapWriteErrors) and reported to the problem sink (E_MAP_WRITE, with the file and the OS error),
-// so the daemon logs it and /api/v1/health lists it: without the map, filters fail open. A map
-// removed, replaced or with its header overwritten while the collector runs (checked at most once a
-// second: the open file is no longer the one at `<pin>/map`, or its header is not the one written) is made again with a new epoch, reported as E_MAP_LOST: the
-// verdicts and the counted resources' slots are written into it at once, and the lost epoch's ids
-// stay resolvable as the previous epoch's.
+// older than the sealed frontier by more than the late limit are dropped anyway). A key under a
+// rule whose probe window is full takes the slot of a key there without a verdict (placeRuled);
+// after a restart only the counted resources the collector tracks again keep their slots
+// (keepCountedOnly); an id file that cannot be loaded is set aside (E_MAP_IDS_INVALID). A failed
+// write (creating the map, the id file, a slot) is counted (mapWriteErrors) and reported to the
+// problem sink (E_MAP_WRITE, with the file and the OS error), so the daemon logs it and
+// /api/v1/health lists it: without the map, filters fail open. A map removed, replaced or with its
+// header overwritten while the collector runs (checked at most once a second: the open file is no
+// longer the one at `<pin>/map`, or its header is not the one written) is made again with a new
+// epoch, reported as E_MAP_LOST: the verdicts and the counted resources' slots are written into it
+// at once, and the lost epoch's ids stay resolvable as the previous epoch's.
 
 import { closeSync, constants, fstatSync, lstatSync, openSync, readFileSync, readSync, writeSync } from 'node:fs';
 import { basename, join } from 'node:path';
