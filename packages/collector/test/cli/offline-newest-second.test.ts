@@ -11,6 +11,7 @@ import { listMetricFiles, metricLogBaseName } from '../../src/metriclog/layout.j
 import { MetricLogWriter } from '../../src/metriclog/writer.js';
 import type { SecondLine } from '../../src/stats/types.js';
 import { runCli } from './run-cli.js';
+import { loggedNode } from './logged-node.js';
 
 const S = 1796200380; // 2026-12-02 08:33:00 UTC
 const root = mkdtempSync(join(tmpdir(), 'sw-cli-newest-'));
@@ -43,19 +44,12 @@ function pinWithLateTail(name: string, writer: { maxFileBytes?: number; maxFiles
   return pin;
 }
 
-const logged = (resource: string, s: [number, number, number, number, number], m: [number, number, number, number]) => ({
-  resource,
-  origin: '',
-  concurrency: null,
-  second: { passQps: s[0], blockQps: s[1], successQps: s[2], exceptionQps: s[3], totalQps: s[0] + s[1], occupiedPassQps: null, avgRtMs: s[4], minRtMs: null },
-  minute: { pass: m[0], block: m[1], success: m[2], exception: m[3], totalRequest: m[0] + m[1], rtSumMs: null, occupiedPass: null },
-});
 
 // GET /a's newest second is two lines (the second written late): 6 pass, avgRt (4·5 + 2·11) / 6 = 7.
-const GET_A = logged('GET /a', [6, 1, 6, 0, 7], [16, 1, 16, 0]);
-const DOWN2 = logged('DOWN2', [2, 0, 2, 0, 8], [2, 0, 2, 0]);
-const LATE30 = logged('LATE30', [0, 0, 0, 0, 0], [30, 0, 30, 0]);
-const LATE30B = logged('LATE30b', [0, 0, 0, 0, 0], [31, 2, 31, 0]);
+const GET_A = loggedNode('GET /a', [6, 1, 6, 0, 7], [16, 1, 16, 0]);
+const DOWN2 = loggedNode('DOWN2', [2, 0, 2, 0, 8], [2, 0, 2, 0]);
+const LATE30 = loggedNode('LATE30', [0, 0, 0, 0, 0], [30, 0, 30, 0]);
+const LATE30B = loggedNode('LATE30b', [0, 0, 0, 0, 0], [31, 2, 31, 0]);
 
 const STATS = [
   'source: metric log (no collector running), second 2026-12-02 08:33:52',

@@ -10,6 +10,7 @@ import { metricLogBaseName } from '../../src/metriclog/line.js';
 import { line, writeMetricFile } from '../metriclog-read/fixture.js';
 import { FixedStatsQuery, node } from '../http/fixed-query.js';
 import { runCli } from './run-cli.js';
+import { loggedNode } from './logged-node.js';
 
 const T = 1764120000000; // 2025-11-26 01:20:00 UTC
 const root = mkdtempSync(join(tmpdir(), 'sw-cli-'));
@@ -109,27 +110,20 @@ t.test('stats without a running collector reads the metric log', async (t) => {
     ].join('\n'),
   );
   // --json: the collector's shape; no line in the newest second is zeros; null: what the log cannot know.
-  const logged = (resource: string, s: [number, number, number, number, number], m: [number, number, number, number]) => ({
-    resource,
-    origin: '',
-    concurrency: null,
-    second: { passQps: s[0], blockQps: s[1], successQps: s[2], exceptionQps: s[3], totalQps: s[0] + s[1], occupiedPassQps: null, avgRtMs: s[4], minRtMs: null },
-    minute: { pass: m[0], block: m[1], success: m[2], exception: m[3], totalRequest: m[0] + m[1], rtSumMs: null, occupiedPass: null },
-  });
   const json = await runCli('stats', '--pin', pin, '--json');
   t.strictSame(JSON.parse(json.stdout), {
     source: 'metric-log',
     nowMs: T + 2000,
     total: 2,
-    resources: [logged('/api/订单', [0, 0, 0, 0, 0], [7, 1, 7, 0]), logged('GET_/x', [7, 0, 7, 0, 3], [17, 0, 17, 2])],
+    resources: [loggedNode('/api/订单', [0, 0, 0, 0, 0], [7, 1, 7, 0]), loggedNode('GET_/x', [7, 0, 7, 0, 3], [17, 0, 17, 2])],
   });
   const oneJson = await runCli('stats', '--pin', pin, '--resource', 'GET|/x', '--json');
-  t.strictSame(JSON.parse(oneJson.stdout), { source: 'metric-log', nowMs: T + 2000, node: logged('GET_/x', [7, 0, 7, 0, 3], [17, 0, 17, 2]), origins: [] });
+  t.strictSame(JSON.parse(oneJson.stdout), { source: 'metric-log', nowMs: T + 2000, node: loggedNode('GET_/x', [7, 0, 7, 0, 3], [17, 0, 17, 2]), origins: [] });
   // A late line for the newest second (written after it was sealed) adds to it; avgRt weighs each line's by its successes.
   const late = makePin('late');
   writeMetricFile(join(late, 'collector', 'metrics'), `${base}.2025-11-26`, [line(T, 'a', 3, { rtMs: 10 }), line(T, 'b', 1), line(T, 'a', 1, { rtMs: 4, block: 2 })]);
   const lateJson = await runCli('stats', '--pin', late, '--json');
-  t.strictSame(JSON.parse(lateJson.stdout).resources[0], logged('a', [4, 2, 4, 0, 8.5], [4, 2, 4, 0]));
+  t.strictSame(JSON.parse(lateJson.stdout).resources[0], loggedNode('a', [4, 2, 4, 0, 8.5], [4, 2, 4, 0]));
   const one = await runCli('stats', '--pin', pin, '--resource', 'nope');
   t.equal(one.code, 1);
   t.match(one.stderr, 'the metric log has no line for "nope" in the minute up to 2025-11-26 01:20:02 (E_UNKNOWN_RESOURCE)');
