@@ -27,6 +27,7 @@ import { countedNamesIn } from '../map/map-writer.js';
 import { watchLogDir } from '../ingest/log-watch.js';
 import type { RuleChange, RuleFileStatus } from '../rules/rule-files.js';
 import { breakerLogFields, logRefusedPush, logRuleStatus } from './rule-log.js';
+import { refusalLog } from './refusal-log.js';
 import { loadOrCreateToken } from './token.js';
 import type { DaemonAddress, StatsQuery } from '../stats/types.js';
 import { Collector, type CollectorOptions } from './collector.js';
@@ -335,6 +336,7 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
       port: options.port ?? DEFAULT_PORT,
       nowMs: now,
       token,
+      onRefused: refusalLog(log, now),
       ...(options.trustDashboardAddress === undefined ? {} : { trustDashboardAddress: options.trustDashboardAddress }),
       rules: {
         getRules: (type) => flow.getRules(type),

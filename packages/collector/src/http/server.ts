@@ -64,6 +64,8 @@ export interface HttpServerOptions {
   maxConnections?: number;
   /** Bytes of request bodies read at one time, all requests together; default BODY_BUDGET_BYTES. */
   bodyBudgetBytes?: number;
+  /** Told of each state-changing request refused (its command, status, code and client address): the daemon logs them. */
+  onRefused?: (refusal: { command: string; status: number; code: string; remoteAddress: string }) => void;
 }
 
 
@@ -135,6 +137,7 @@ function makeHandler(options: HttpServerOptions, stop: AbortSignal) {
       const denied = checkRequest(options.token, req.headers, req.socket.remoteAddress, options.trustDashboardAddress, req.method);
       if (denied !== null) {
         send(res, denied.status, TEXT, denied.body, { ...closing, ...denied.headers });
+        options.onRefused?.({ command, status: denied.status, code: /\((E_[A-Z_]+)\)$/.exec(denied.body)?.[1] ?? 'E_FORBIDDEN', remoteAddress: req.socket.remoteAddress ?? '?' });
         return;
       }
     }
