@@ -1,7 +1,7 @@
 // Owns refilling the minute windows after a restart: the seconds already sealed in the minute
-// before the restart are read back from the current metric-log file (seeking with its .idx) and added to the
-// resource and total nodes, so one-minute totals do not drop to zero because the collector
-// restarted. Per-origin nodes and min RT are not in the metric log and start empty; seconds in an
+// before the restart are read back from the current metric-log file (seeking with its .idx) and
+// added to the resource and total nodes, so one-minute totals do not drop to zero because the
+// collector restarted. Per-origin nodes and min RT are not in the metric log and start empty; seconds in an
 // earlier (rolled) file are not read back.
 // A line names its resource escaped (`|` and control characters as `_`: metriclog/line.ts), so
 // it is read back under the name it stands for among the names the collector counted before
