@@ -1,6 +1,6 @@
 // Owns reading a metric-log `.idx` (layout.ts) without loading all of it: chunked scans for the
-// searcher's seek and for the newest second indexed (the greatest, not the last record's: late
-// lines' records follow newer seconds).
+// searcher's seek and for the oldest and newest seconds indexed (the greatest, not the last
+// record's: late lines' records follow newer seconds).
 
 import { open } from 'node:fs/promises';
 import { decodeIndexRecord, INDEX_RECORD_BYTES, indexPathOf, type IndexEntry } from './layout.js';
@@ -55,16 +55,19 @@ export async function seekIndexFile(dataFilePath: string, beginSec: number): Pro
 }
 
 /**
- * The greatest second of `<dataFile>.idx`'s records: the writer indexes every second newer than
- * any before it, and every batch of late lines (writer.ts), so this is the newest second written to
- * the file even when it ends with late lines of older ones. Undefined when missing or empty.
+ * The least and the greatest second of `<dataFile>.idx`'s records: the writer indexes every second
+ * newer than any before it, and every batch of late lines (writer.ts), so these are the oldest and
+ * newest seconds written to the file even when it ends with late lines of older ones. Undefined
+ * when missing or empty.
  */
-export async function newestIndexedSecond(dataFilePath: string): Promise<number | undefined> {
-  let newest: number | undefined;
+export async function indexedSecondRange(dataFilePath: string): Promise<{ oldestSec: number; newestSec: number } | undefined> {
+  let range: { oldestSec: number; newestSec: number } | undefined;
   await scanIndexFile(dataFilePath, (e) => {
-    if (newest === undefined || e.epochSec > newest) newest = e.epochSec;
+    if (range === undefined) range = { oldestSec: e.epochSec, newestSec: e.epochSec };
+    else if (e.epochSec > range.newestSec) range.newestSec = e.epochSec;
+    else if (e.epochSec < range.oldestSec) range.oldestSec = e.epochSec;
     return true;
   });
-  return newest;
+  return range;
 }
 

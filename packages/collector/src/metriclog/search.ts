@@ -10,7 +10,7 @@
 
 import type { SecondLine } from '../stats/types.js';
 import { DEFAULT_LATE_LIMIT_SEC } from '../stats/second-batches.js';
-import { newestIndexedSecond, seekIndexFile } from './index-file.js';
+import { indexedSecondRange, seekIndexFile } from './index-file.js';
 import { listMetricFiles, type MetricFile } from './layout.js';
 import { parseFatLine } from './line.js';
 import { readLinesFrom } from './reader.js';
@@ -126,11 +126,17 @@ export class MetricSearcher {
    * a file rolled by size may hold nothing but such lines, its newest second in a file before it.
    */
   async latestSecond(): Promise<number | undefined> {
-    let newest: number | undefined;
+    return (await this.secondRange())?.newestSec;
+  }
+
+  /** The oldest and the newest second the log's files hold (epoch s; older ones were rotated away), or undefined for an empty log. */
+  async secondRange(): Promise<{ oldestSec: number; newestSec: number } | undefined> {
+    let range: { oldestSec: number; newestSec: number } | undefined;
     for (const f of listMetricFiles(this.dir, this.baseName)) {
-      const sec = await newestIndexedSecond(f.path);
-      if (sec !== undefined && (newest === undefined || sec > newest)) newest = sec;
+      const r = await indexedSecondRange(f.path);
+      if (r === undefined) continue;
+      range = range === undefined ? r : { oldestSec: Math.min(range.oldestSec, r.oldestSec), newestSec: Math.max(range.newestSec, r.newestSec) };
     }
-    return newest;
+    return range;
   }
 }

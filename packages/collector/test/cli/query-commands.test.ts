@@ -57,7 +57,10 @@ t.test('metric: resource filter (| as _), JSON, ISO-like and relative times', as
   const none = await runCli('metric', '--pin', pin, '--from', 'now-5m');
   t.equal(none.code, 0);
   t.equal(none.stdout, '');
-  t.match(none.stderr, /^sentinel-wasi metric: no lines between \d{4}-\d\d-\d\d \d\d:\d\d:\d\d and /);
+  t.match(none.stderr, /^sentinel-wasi metric: no lines between \d{4}-\d\d-\d\d \d\d:\d\d:\d\d and \d{4}-\d\d-\d\d \d\d:\d\d:\d\d\n$/, 'after the newest second: no more to say');
+  // Before the oldest second the log holds: it says from when it holds seconds.
+  const before = await runCli('metric', '--pin', pin, '--from', '2025-11-26 01:19:00', '--to', '2025-11-26 01:19:59');
+  t.same([before.code, before.stdout, before.stderr], [0, '', "sentinel-wasi metric: no lines between 2025-11-26 01:19:00 and 2025-11-26 01:19:59 (the metric log holds seconds from 2025-11-26 01:20:00 on: older ones were never written or were rotated away, see the collector's --metric-file-count and --metric-file-bytes)\n"]);
 });
 
 t.test('metric: bad flags exit 2 with a clear message', async (t) => {

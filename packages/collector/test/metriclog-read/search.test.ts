@@ -3,7 +3,7 @@ import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MAX_LINES_RETURN, MetricSearcher } from '../../src/metriclog/search.js';
-import { newestIndexedSecond, seekIndexFile } from '../../src/metriclog/index-file.js';
+import { indexedSecondRange, seekIndexFile } from '../../src/metriclog/index-file.js';
 import { decodeIndex, encodeIndexRecord, INDEX_RECORD_BYTES, listMetricFiles, type IndexEntry } from '../../src/metriclog/layout.js';
 import { formatFatLine, metricLogBaseName } from '../../src/metriclog/line.js';
 import { line, writeMetricFile } from './fixture.js';
@@ -76,13 +76,13 @@ t.test('the binary-search seek finds what the linear scan finds', async (t) => {
     if (JSON.stringify(got) !== JSON.stringify(want)) t.fail(`begin ${begin}: ${JSON.stringify(got)} != ${JSON.stringify(want)}`);
   }
   t.same(await seekIndexFile(path, S + 5), { epochSec: S + 6, offsetBytes: 4 * 50 });
-  t.equal(await newestIndexedSecond(path), entries.at(-1)!.epochSec);
+  t.same(await indexedSecondRange(path), { oldestSec: S, newestSec: entries.at(-1)!.epochSec });
   t.equal(await seekIndexFile(join(dir, 'missing'), S), undefined);
   writeFileSync(join(dir, 'empty.idx'), '');
-  t.equal(await newestIndexedSecond(join(dir, 'empty')), undefined);
-  // An index ending with late lines' records (older seconds after newer ones): its greatest second.
-  writeFileSync(join(dir, 'late.idx'), Buffer.concat([encodeIndexRecord(S + 10, 0), encodeIndexRecord(S + 20, 50), encodeIndexRecord(S + 12, 90), encodeIndexRecord(S + 15, 120)]));
-  t.equal(await newestIndexedSecond(join(dir, 'late')), S + 20);
+  t.equal(await indexedSecondRange(join(dir, 'empty')), undefined);
+  // An index ending with late lines' records (older seconds after newer ones, one older than all): its least and greatest seconds.
+  writeFileSync(join(dir, 'late.idx'), Buffer.concat([encodeIndexRecord(S + 10, 0), encodeIndexRecord(S + 20, 50), encodeIndexRecord(S + 12, 90), encodeIndexRecord(S + 8, 120)]));
+  t.same(await indexedSecondRange(join(dir, 'late')), { oldestSec: S + 8, newestSec: S + 20 });
 });
 
 t.test('time range across rolled files, inclusive at both ends, identity filter', async (t) => {

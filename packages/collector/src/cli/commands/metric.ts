@@ -78,7 +78,10 @@ export const metricCommand: Command = {
       await writeOutput(io, formatTable(header, rows, ['left', 'left', 'right', 'right', 'right', 'right', 'right', 'right', 'right']));
     }
     if (result.lines.length === 0) {
-      io.stderr.write(`sentinel-wasi metric: no lines between ${formatDateTime(fromMs)} and ${formatDateTime(toMs)}${resource === undefined ? '' : ` for ${JSON.stringify(resource)}`}\n`);
+      // A range before the log's oldest second: say so (rotated away, or never written), not only "no lines".
+      const kept = await searcher.secondRange();
+      const before = kept !== undefined && toMs < kept.oldestSec * 1000 ? ` (the metric log holds seconds from ${formatDateTime(kept.oldestSec * 1000)} on: older ones were never written or were rotated away, see the collector's --metric-file-count and --metric-file-bytes)` : '';
+      io.stderr.write(`sentinel-wasi metric: no lines between ${formatDateTime(fromMs)} and ${formatDateTime(toMs)}${resource === undefined ? '' : ` for ${JSON.stringify(resource)}`}${before}\n`);
     }
     if (result.truncated) io.stderr.write(`sentinel-wasi metric: stopped at ${MAX_LINES_RETURN} lines; narrow --from/--to or add --resource\n`);
     if (result.linesUnparsable > 0) io.stderr.write(`sentinel-wasi metric: skipped ${result.linesUnparsable} lines that are not metric lines\n`);
