@@ -5,17 +5,10 @@
 // REFUSAL_LOG_KEYS (code, address) pairs are remembered; the oldest is forgotten first.
 
 import type { Logger } from 'pino';
+import type { Refusal } from '../http/server.js';
 
 export const REFUSAL_LOG_QUIET_MS = 10_000;
 export const REFUSAL_LOG_KEYS = 256;
-
-/** A refused state-changing request, as the HTTP server reports it. */
-export interface Refusal {
-  command: string;
-  status: number;
-  code: string;
-  remoteAddress: string;
-}
 
 export type RefusalLog = (r: Refusal) => void;
 

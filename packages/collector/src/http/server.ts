@@ -64,8 +64,16 @@ export interface HttpServerOptions {
   maxConnections?: number;
   /** Bytes of request bodies read at one time, all requests together; default BODY_BUDGET_BYTES. */
   bodyBudgetBytes?: number;
-  /** Told of each state-changing request refused (its command, status, code and client address): the daemon logs them. */
-  onRefused?: (refusal: { command: string; status: number; code: string; remoteAddress: string }) => void;
+  /** Told of each state-changing request refused: the daemon logs them. */
+  onRefused?: (refusal: Refusal) => void;
+}
+
+/** A refused state-changing request: its command, status, code and client address. */
+export interface Refusal {
+  command: string;
+  status: number;
+  code: string;
+  remoteAddress: string;
 }
 
 
