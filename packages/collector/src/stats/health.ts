@@ -5,6 +5,7 @@
 // reported less than PROBLEM_REPEAT_MS before (same code, segment and message) is not reported
 // again but counted; the next report after the interval says how many repeats it stands for.
 
+import { RepeatGate } from './repeat-gate.js';
 import type { HealthCounters } from './types.js';
 
 export type FullHealthCounters = Required<HealthCounters>;
@@ -67,7 +68,7 @@ export class HealthLog implements HealthSink {
   problemsReported = 0;
   /** Problems not reported because an identical one was reported less than PROBLEM_REPEAT_MS before. */
   problemsRepeated = 0;
-  private readonly lastReport = new Map<string, { atMs: number; repeats: number }>();
+  private readonly repeats = new RepeatGate(PROBLEM_REPEAT_MS, MAX_REPEAT_KEYS);
 
   count(counter: Exclude<keyof FullHealthCounters, HealthGauge>, n = 1): void {
     this.counters[counter] += n;
@@ -79,16 +80,12 @@ export class HealthLog implements HealthSink {
 
   problem(p: Problem): void {
     const key = `${p.code}\u0000${p.segment ?? ''}\u0000${p.message}`;
-    const last = this.lastReport.get(key);
-    if (last !== undefined && p.atMs - last.atMs < PROBLEM_REPEAT_MS && p.atMs >= last.atMs) {
-      last.repeats++;
+    const passed = this.repeats.pass(key, p.atMs);
+    if (passed === null) {
       this.problemsRepeated++;
       return;
     }
-    if (last !== undefined && last.repeats > 0) p = { ...p, message: `${p.message} (repeated ${last.repeats} times in the last ${Math.round((p.atMs - last.atMs) / 1000)} s)` };
-    this.lastReport.delete(key);
-    this.lastReport.set(key, { atMs: p.atMs, repeats: 0 });
-    if (this.lastReport.size > MAX_REPEAT_KEYS) this.lastReport.delete(this.lastReport.keys().next().value!);
+    if (passed.repeats > 0) p = { ...p, message: `${p.message} (repeated ${passed.repeats} times in the last ${Math.round(passed.sinceMs / 1000)} s)` };
     this.problemsReported++;
     this.problems.push(p);
     if (this.problems.length > MAX_PROBLEMS) this.problems.splice(0, this.problems.length - MAX_PROBLEMS);
