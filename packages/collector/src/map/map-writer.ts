@@ -286,8 +286,10 @@ export class MapWriter {
     for (const { key, verdict } of verdicts) {
       let p = this.table.get(key);
       if (p === undefined) {
-        const np = this.placeNew(key) ?? this.placeRuled(key, ruled, nowMs);
+        // (A key under a rule is tried again each publish, though its window was full: a slot may have been freed.)
+        const np = this.placeNew(key, true) ?? this.placeRuled(key, ruled, nowMs);
         if (np === null) continue;
+        this.ruledHomeless.delete(key);
         p = np;
         newIds = true;
       }
@@ -474,13 +476,6 @@ export class MapWriter {
    * its filters admit it.
    */
   private placeRuled(key: string, ruled: ReadonlySet<string>, nowMs: number): { slot: number; resourceId: number; hash: { lo: number; hi: number } } | null {
-    // (A key that found its window full once is not tried again by placeNew: a slot freed since is taken first.)
-    const free = this.table.place(key);
-    if (free !== null) {
-      this.homeless.delete(key);
-      this.ruledHomeless.delete(key);
-      return free;
-    }
     const victim = this.table.windowNames(key).find((name) => !ruled.has(name));
     if (victim === undefined) {
       if (!this.ruledHomeless.has(key)) {
@@ -499,19 +494,24 @@ export class MapWriter {
     this.homeless.add(victim);
     this.counters.mapSlotsTakenForRules++;
     this.homeless.delete(key);
-    this.ruledHomeless.delete(key);
     return this.table.place(key);
   }
 
-  private placeNew(key: string): { slot: number; resourceId: number; hash: { lo: number; hi: number } } | null {
-    if (this.homeless.has(key)) return null;
+  /**
+   * A slot for a key without one; null when its window is full (counted once per key in
+   * mapWindowFull). A key whose window was full is not tried again unless `again`.
+   */
+  private placeNew(key: string, again = false): { slot: number; resourceId: number; hash: { lo: number; hi: number } } | null {
+    const homeless = this.homeless.has(key);
+    if (homeless && !again) return null;
     const fullBefore = this.table.windowFull;
     const p = this.table.place(key);
     if (p === null) {
-      if (this.table.windowFull > fullBefore) this.counters.mapWindowFull++;
+      if (this.table.windowFull > fullBefore && !homeless) this.counters.mapWindowFull++;
       this.homeless.add(key);
       return null;
     }
+    if (homeless) this.homeless.delete(key);
     if (p.slot !== homeSlot(p.hash, this.table.slotCount)) this.counters.mapCollisions++;
     return p;
   }
