@@ -172,7 +172,8 @@ export class MapWriter {
    * (E_MAP_IDS_INVALID): its ids are lost, so records a filter writes with them are rejected.
    */
   open(nowMs: number): void {
-    const restored = this.tryReuse(nowMs);
+    const loaded = this.loadIds(nowMs);
+    const restored = loaded === null ? null : this.tryReuse(loaded, nowMs);
     if (restored !== null) {
       this.table = restored.table;
       this.epoch = restored.epoch;
@@ -186,15 +187,14 @@ export class MapWriter {
       this.live = new Set(this.table.entries().map((e) => e.name));
       return;
     }
-    this.createNew(nowMs);
+    this.createNew(nowMs, loaded?.ids ?? null);
   }
 
-  /** A new map with a new epoch; the epoch of the id file (the one replaced) stays resolvable. */
-  private createNew(nowMs: number): void {
+  /** A new map with a new epoch; the epoch of the id file `old` (the one replaced) stays resolvable. */
+  private createNew(nowMs: number, old: IdsFile | null): void {
     const slotCount = this.options.slotCount ?? DEFAULT_MAP_SLOTS;
     // The new epoch first: the one being replaced (if its id file is readable) keeps its ids resolvable as the previous.
     this.epoch = mapEpochOf(nowMs, this.options.random ?? Math.random);
-    const old = this.readIds();
     if (old !== null && Number.isSafeInteger(old.epoch) && Array.isArray(old.entries)) {
       const all = [...old.entries, ...(Array.isArray(old.retired) ? old.retired : [])];
       this.setPrevious({ epoch: old.epoch, entries: all.filter((e) => isResourceKey(e.name)).map((e) => ({ name: e.name, resourceId: e.resourceId })) });
@@ -460,7 +460,7 @@ export class MapWriter {
     this.fd = null;
     this.sequence.clear();
     this.homeless.clear();
-    this.createNew(nowMs);
+    this.createNew(nowMs, this.readIds());
     this.pending.push(...counted);
     const made = this.fd === null ? 'it is made again once it can be written (E_MAP_WRITE)' : `a new map is made (epoch ${this.epoch}; the ids of epoch ${lostEpoch} stay resolvable)`;
     this.options.problems?.problem({ atMs: nowMs, code: MAP_LOST, message: `the resource map ${this.path} ${why} while the collector ran (filters failed open meanwhile): ${made}` });
@@ -584,17 +584,23 @@ export class MapWriter {
     writeFileSafely(this.idsPath, `${JSON.stringify(file)}\n`);
   }
 
-  private tryReuse(nowMs: number): { table: MapSlotTable; epoch: number; fd: number; previous: IdsFile['previous']; counted: Set<string>; retired: Map<number, { name: string; atMs: number }> } | null {
-    let ids: IdsFile;
-    let table: MapSlotTable;
+  /**
+   * The id file, parsed and its placement table loaded; null when there is none, or when it cannot
+   * be read or loaded (then set aside and reported: idsInvalid).
+   */
+  private loadIds(nowMs: number): { ids: IdsFile; table: MapSlotTable } | null {
     try {
-      ids = JSON.parse(readFileSync(this.idsPath, 'utf8')) as IdsFile;
+      const ids = JSON.parse(readFileSync(this.idsPath, 'utf8')) as IdsFile;
       if (ids === null || typeof ids !== 'object' || !Number.isSafeInteger(ids.epoch) || !Array.isArray(ids.entries)) throw new Error('not an id file (epoch, entries)');
-      table = MapSlotTable.restore(ids.slotCount, ids.nextId, ids.entries);
+      return { ids, table: MapSlotTable.restore(ids.slotCount, ids.nextId, ids.entries) };
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') this.idsInvalid(nowMs, err);
       return null;
     }
+  }
+
+  /** The last run's map, when it matches its (loaded) id file; null otherwise. */
+  private tryReuse({ ids, table }: { ids: IdsFile; table: MapSlotTable }, nowMs: number): { table: MapSlotTable; epoch: number; fd: number; previous: IdsFile['previous']; counted: Set<string>; retired: Map<number, { name: string; atMs: number }> } | null {
     let fd: number | null = null;
     try {
       fd = openSync(this.path, constants.O_RDWR | constants.O_NOFOLLOW);
