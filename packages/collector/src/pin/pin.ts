@@ -81,8 +81,9 @@ export function accessError(err: unknown, what: string, pinDir: string, anyReaso
   if (code !== 'EACCES' && code !== 'EPERM') return anyReason || code === 'EROFS' ? new PinError('E_PIN_ACCESS', `cannot ${what}: ${osReason(err)}`) : err;
   // The file refused, or (when it cannot even be looked at) the pin: what it allows, beside who asked.
   const path = (err as NodeJS.ErrnoException).path;
-  const refused = path !== undefined && permissionsOf(path) !== null ? path : pinDir;
-  const allows = permissionsOf(refused);
+  const pathAllows = path === undefined ? null : permissionsOf(path);
+  const refused = pathAllows !== null ? path! : pinDir;
+  const allows = pathAllows ?? permissionsOf(pinDir);
   return new PinError('E_PIN_ACCESS', `cannot ${what}: ${osReason(err)} (this user is ${thisUser()}${allows === null ? '' : `; ${refused} has ${allows}`})`);
 }
 
