@@ -57,6 +57,7 @@ export function codeFacts(root) {
   const store = readOr(join(root, 'packages/collector/src/stats/store.ts'));
   const registry = readOr(join(root, 'packages/collector/src/stats/registry.ts'));
   const node = readOr(join(root, 'packages/collector/src/stats/node-stats.ts'));
+  const stage = readOr(join(root, 'packages/collector/src/stats/bucket-stage.ts'));
   const num = (re, text) => {
     const m = re.exec(text);
     return m === null ? null : Number(m[1]);
@@ -72,6 +73,8 @@ export function codeFacts(root) {
     storeTotalPerEvent: /this\.total\.node\.record\(kind, tsMs/.test(store) && /addToRow\(batch, this\.total\.id/.test(store),
     /** The store sums the halves in the bucket being counted now per node (bucket-stage.ts) and applies them once per node and bucket. */
     storeStagesBucket: /new BucketStage\(/.test(store),
+    /** The stage's sums reach a node's ring only when the node is read (pending-merges.ts), or never once outside the minute. */
+    stageDefersRingMerges: /new PendingMerges\(/.test(stage),
     /** The total node takes its records in runs of one bucket (summed, applied once per run). */
     storeTotalInRuns: /new TotalRun\(/.test(store),
     /** A node keeps one ring of half-second buckets (both windows read from it) instead of two LeapArrays. */

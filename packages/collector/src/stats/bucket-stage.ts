@@ -3,8 +3,10 @@
 // bucket side by side, counters.ts's layout) instead of in each node's own ring and per-second
 // row as they come. When the records move on to another bucket, or before anything reads a node,
 // a row or a batch (flush, called through the store's pending writes and by NodeStats' reads),
-// each node the stage touched gets its sums once: merged into its ring bucket (NodeStats.mergeAt,
-// with the ring's placement rules) and, for a resource node, into its row of the bucket's second.
+// each node the stage touched gets its sums once: for a resource node, merged into its row of the
+// bucket's second, and for every node kept as a pending merge of its ring bucket
+// (pending-merges.ts), merged (NodeStats.mergeAt, with the ring's placement rules) when the node is
+// read (settle), or dropped once no read can count it.
 // The total node (sumsTo) gets the sum of the resource nodes' sums the same way: every record the
 // store stages is on exactly one resource node, so that is its share of the total's bucket and row.
 //
@@ -21,7 +23,8 @@
 // commute with them, by the argument above.
 
 import { addEntryHalf, addExitHalf, clearCounters, COUNTER_FIELDS, mergeCounters } from './counters.js';
-import { RING_BUCKET_MS, type NodeStats } from './node-stats.js';
+import { MINUTE_INTERVAL_MS, RING_BUCKET_MS, type NodeStats } from './node-stats.js';
+import { PendingMerges } from './pending-merges.js';
 import type { SecondBatch } from './second-batch.js';
 
 const FIRST_CAPACITY = 64;
@@ -39,6 +42,8 @@ export class BucketStage {
   private values = new Float64Array(FIRST_CAPACITY * COUNTER_FIELDS);
   private stamps = new Int32Array(FIRST_CAPACITY);
   private stamp = 1;
+  /** The nodes' sums of buckets the stage has left, until the nodes are read (pending-merges.ts). */
+  private readonly pending = new PendingMerges(this.nodes);
   /** Where the resource nodes' sums go as well (the total node and its row id), and their sum. */
   private total: NodeStats | null = null;
   private totalRowId = -1;
@@ -65,6 +70,17 @@ export class BucketStage {
   /** Whether atMs falls in the staged bucket. */
   holds(atMs: number): boolean {
     return atMs >= this.startMs && atMs < this.endMs;
+  }
+
+  /** The store's clock is at nowMs: sums of buckets that left the minute before it need never reach a ring. */
+  observeNow(nowMs: number): void {
+    this.pending.observeNow(nowMs, MINUTE_INTERVAL_MS);
+  }
+
+  /** Before node `index` is read or changed as a whole: flushes, and merges the node's pending sums into its ring. */
+  settle(index: number): void {
+    this.flush();
+    this.pending.settle(index);
   }
 
   /** Flushes, then stages the bucket of atMs, whose second's pending batch is `batch`. */
@@ -101,7 +117,7 @@ export class BucketStage {
     for (let k = 0; k < n; k++) {
       const index = this.touched[k]!;
       const base = index * COUNTER_FIELDS;
-      this.nodes[index]!.mergeAt(this.startMs, v, base);
+      this.pending.add(index, this.startMs, v, base);
       const rowId = this.rowIds[index]!;
       if (rowId >= 0) {
         const row = batch.rowBase(rowId); // first: making a row may replace batch.values

@@ -120,7 +120,7 @@ export class NodeStats {
    * A node whose ring lives in `storage` (its owner's: the node never gives its blocks back, the
    * storage goes when its owner does), or in RING_STORAGE, given back when the node is collected.
    * With a `stage` (the store's), the store may stage this node's records there (rows: `rowId`,
-   * -1 for none); the node's reads flush the stage first. Its own writes (record, addCounts,
+   * -1 for none); the node's reads settle it there first (its staged and pending sums merged). Its own writes (record, addCounts,
    * mergeAt) go to the ring directly: merges of staged sums commute with them (bucket-stage.ts).
    */
   constructor(resource: string, origin: string, storage?: RingStorage, stage?: BucketStage, rowId = -1) {
@@ -143,13 +143,13 @@ export class NodeStats {
 
   /** How many of the ring's 120 buckets have storage (the slots placed into so far). */
   get bucketsUsed(): number {
-    this.stage?.flush();
+    this.stage?.settle(this.stageIndex);
     return this.used;
   }
 
   /** Bytes of storage this node holds (its buckets, spare capacity and the slot directory). */
   get storageBytes(): number {
-    this.stage?.flush();
+    this.stage?.settle(this.stageIndex);
     return blockLength(this.capacity) * Float64Array.BYTES_PER_ELEMENT + RING_SAMPLE_COUNT;
   }
 
@@ -250,7 +250,9 @@ export class NodeStats {
    * and later are exactly as before (see the header); returns how many buckets were freed.
    */
   reclaimBefore(nowMs: number): number {
-    this.stage?.flush();
+    // The node's staged and pending sums (bucket-stage.ts, pending-merges.ts) stay where they are:
+    // merged later, a bucket of them still in the minute is placed as it would have been, and one
+    // that left it starts a bucket no read at nowMs or later counts (the argument above).
     const used = this.used;
     if (used === 0) return 0;
     const v = this.values;
@@ -289,7 +291,7 @@ export class NodeStats {
   }
 
   snapshotAt(nowMs: number): NodeSnapshot {
-    this.stage?.flush();
+    this.stage?.settle(this.stageIndex);
     const v = this.values;
     // Second window: per parity, the ring bucket with the newest start.
     const newest = [-1, -1];

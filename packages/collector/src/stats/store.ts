@@ -5,10 +5,13 @@
 // (second-batches.ts), the checkpointable state (store-state.ts) and the health (health.ts).
 // `addColumns` (a frame's records as decoded columns) and `addResolved` (one record) are the hot
 // paths: they allocate nothing for a known resource. A half that falls in the half-second bucket
-// being counted now goes to the stage (bucket-stage.ts), which gives the nodes, the total node and
-// the rows their sums at once; the common record (a CALL or BLOCK of a tracked resource in that
-// bucket) takes a shorter path there (stages, countStaged). Other halves are placed directly,
-// the total node's in runs (total-run.ts).
+// being counted now goes to the stage (bucket-stage.ts), which gives the total node and the rows
+// their sums at once, and the nodes' rings theirs when a node is read (pending-merges.ts); the
+// common record (a CALL or BLOCK of a tracked resource in that bucket) takes a shorter path there
+// (stages, countStaged). Other halves are placed directly, the total node's in runs (total-run.ts).
+// Reads are at the time they are asked for: one at a time a minute or more before the newest `now`
+// the store was given may miss buckets that started a minute before that now (they are dropped
+// unmerged, as NodeStats.reclaimBefore frees them); a read at that now or later is exact.
 //
 // Each half of a record (counters.ts) goes to the nodes' windows and to the row of its own second:
 // a CALL's pass where dt falls, its success, exception and RT where dt + rtMs falls. A record whose
@@ -152,6 +155,7 @@ export class StatsStore {
 
   /** add() with the caller's entry lookup, called only once the record is known to be counted (null: beyond the cap). */
   addResolved(r: FlowRecord, lookup: EntryLookup, nowMs: number): void {
+    this.stage.observeNow(nowMs);
     const kind = r.kind;
     if (kind === RecordKind.WRITER) {
       this.addWriter(r.droppedRecords, r.droppedFrames);
@@ -190,6 +194,7 @@ export class StatsStore {
    * (through the name cache's slot of the name when it is cached, else entryFor).
    */
   addColumns(c: RecordColumns, nowMs: number): void {
+    this.stage.observeNow(nowMs);
     const entries = this.frameEntries;
     entries.nextFrame();
     const names = c.names;
@@ -439,6 +444,7 @@ export class StatsStore {
 
   /** Frees the window buckets no read at nowMs or later can count, in every node (NodeStats.reclaimBefore); returns how many. */
   reclaimWindowsAt(nowMs: number): number {
+    this.stage.observeNow(nowMs);
     let freed = 0;
     for (const e of this.registry.allEntries()) {
       freed += e.node.reclaimBefore(nowMs);
