@@ -47,7 +47,9 @@ export abstract class SyncOutputStream extends ShimOutputStream {
     return BigInt(this.#capacityBytes);
   }
 
+  /** wasi-io: a write longer than check-write's permit traps (as wasmtime's does); nothing of it is written. */
   write(buf: Uint8Array): void {
+    if (buf.byteLength > this.#capacityBytes) throw new Error(`write of ${buf.byteLength} bytes is more than check-write permits (${this.#capacityBytes})`);
     this.accept(buf);
   }
 

@@ -448,3 +448,14 @@ t.test('zero writes past what the stream permits are refused before any memory i
   stream.writeZeroes(3n);
   stream.blockingWriteZeroesAndFlush(2n);
 });
+
+t.test('a write longer than check-write permits traps and writes nothing; one of exactly the permit is taken', async (t) => {
+  const response = new HostOutgoingResponse(new ShimFields());
+  const stream = response.body().write();
+  const permit = Number(stream.checkWrite());
+  t.equal(permit, 1024 * 1024);
+  t.throws(() => stream.write(new Uint8Array(permit + 1)), { message: 'write of 1048577 bytes is more than check-write permits (1048576)' });
+  stream.write(new Uint8Array(permit).fill(7));
+  stream.write(new Uint8Array([1, 2]));
+  t.equal(HostOutgoingResponse.parts(response).body.length, permit + 2, 'the refused write left nothing behind');
+});
