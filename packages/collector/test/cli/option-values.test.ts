@@ -27,7 +27,7 @@ const COLLECTOR_INTS: [string, number][] = [
   ['grace-ms', 0],
   ['tick-ms', 10],
   ['checkpoint-ms', 10],
-  ['metric-file-bytes', 1],
+  ['metric-file-bytes', 4096],
   ['metric-file-count', 1],
   ['max-resources', 1],
   ['max-entry-age-ms', 0],
@@ -49,6 +49,16 @@ t.test('collector: an integer option that is not plain digits is refused with it
   for (const value of ['8', '08']) {
     const r = await runCli('collector', '--pin', pin, '--no-http', '--grace-ms', value);
     t.same([r.code, r.stderr.includes('E_PIN_NOT_DIRECTORY')], [1, true], `--grace-ms ${value}`);
+  }
+});
+
+t.test('collector: one below an integer option\'s least value is refused with its message, exit 2', async (t) => {
+  const pin = notAPin(t);
+  for (const [name, min] of COLLECTOR_INTS) {
+    if (min === 0) continue; // below 0 is a negative number: the next test's
+    const http = name === 'port' ? [] : ['--no-http'];
+    const r = await runCli('collector', '--pin', pin, ...http, `--${name}`, String(min - 1));
+    t.same([r.code, r.stdout, r.stderr], [2, '', usage('collector', `--${name} must be an integer ≥ ${min}, got "${min - 1}"`)], `--${name} ${min - 1}`);
   }
 });
 

@@ -25,6 +25,9 @@ import { liveLockOwner, LockError } from '../../pin/lock.js';
 import { pinPaths } from '../../pin/pin.js';
 import { MIN_TOKEN_CHARS } from '../../daemon/token.js';
 
+/** The smallest metric log file --metric-file-bytes takes: a few dozen lines (a file per line or two would be a mistake, not a setting). */
+export const MIN_METRIC_FILE_BYTES = 4096;
+
 /** The shortest --token accepted (the generated one is 64 hex digits). */
 
 const HELP = `Usage: sentinel-wasi collector --pin DIR [options]
@@ -52,7 +55,7 @@ Options:
   --grace-ms N              a second is sealed N ms after it ended (default ${DEFAULT_GRACE_MS})
   --tick-ms N               scan the log directory every N ms (default ${DEFAULT_TICK_MS})
   --checkpoint-ms N         checkpoint every N ms (default ${DEFAULT_CHECKPOINT_INTERVAL_MS})
-  --metric-file-bytes N     roll metric log files at N bytes (default ${DEFAULT_METRIC_FILE_BYTES})
+  --metric-file-bytes N     roll metric log files at N bytes, at least ${MIN_METRIC_FILE_BYTES} (default ${DEFAULT_METRIC_FILE_BYTES})
   --metric-file-count N     keep N metric log files (default ${DEFAULT_METRIC_FILE_COUNT})
   --max-resources N         tracked resources cap (default ${DEFAULT_MAX_RESOURCES})
   --max-entry-age-ms N      an admitted entry whose EXIT has not come N ms after it began is taken
@@ -186,7 +189,7 @@ export const collectorCommand: Command = {
     const graceMs = intOption(values, 'grace-ms', 0);
     const tickMs = intOption(values, 'tick-ms', 10);
     const checkpointIntervalMs = intOption(values, 'checkpoint-ms', 10);
-    const metricFileBytes = intOption(values, 'metric-file-bytes', 1);
+    const metricFileBytes = intOption(values, 'metric-file-bytes', MIN_METRIC_FILE_BYTES);
     const metricFileCount = intOption(values, 'metric-file-count', 1);
     const maxResources = intOption(values, 'max-resources', 1);
     const maxEntryAgeMs = intOption(values, 'max-entry-age-ms', 0);
