@@ -105,6 +105,11 @@ export function renderMarkdown(j) {
   p('more than 120 s behind are sealed as the run goes). The store has seen every resource and origin once before the');
   p('timed part (an untimed warm-up frame set), so the figure leaves out the creation of nodes; their rings still take');
   p("storage as their slots are first used (each node's first minute of traffic) inside the timed part.");
+  if (j.meta.codeFacts?.stageDefersRingMerges) {
+    p("The store merges a node's sums into its ring when the node is read (stats/pending-merges.ts), and drops those of");
+    p('buckets a minute old unmerged; no node is read in the timed part. A read merges what is pending for that node (each sum');
+    p('once), so a collector whose every node is read while its buckets are still in the minute pays those merges at the reads.');
+  }
   p('Baselines in the same process, interleaved round by round:');
   p('the same events as NDJSON lines through `JSON.parse` into the same `StatsStore`, and reading the same segment');
   p(`bytes doing nothing. ${d ? `${d.events.toLocaleString('en')} events, median of ${d.repeats} rounds after a warm-up round; every round checks that all events were counted.` : ''}`);

@@ -45,7 +45,7 @@ export class PendingMerges {
   /** `nodes` by index: where entries are merged; at most `maxEntries` (a power of two) kept. */
   constructor(
     private readonly nodes: readonly NodeStats[],
-    private readonly maxEntries = MAX_ENTRIES,
+    maxEntries = MAX_ENTRIES,
   ) {
     if (!(maxEntries >= 1 && (maxEntries & (maxEntries - 1)) === 0)) throw new RangeError(`PendingMerges: maxEntries ${maxEntries} is not a power of two`);
     // Allocated whole at once: its pages become resident only as entries first reach them.
