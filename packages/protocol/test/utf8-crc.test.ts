@@ -2,7 +2,7 @@ import t from 'tap';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import * as zlib from 'node:zlib';
-import { crc32, utf8Decode, utf8Encode, utf8Length } from '../src/index.js';
+import { crc32, createCrc32, utf8Decode, utf8Encode, utf8Length } from '../src/index.js';
 import { nodeCrc32 } from '../src/node/index.js';
 import { prng, testSeed } from './helpers.js';
 
@@ -67,6 +67,32 @@ t.test('the neutral CRC-32 equals zlib.crc32, and so does the node helper', asyn
       }
     }
   }
+});
+
+t.test('the CRC-32 with its 16-bit tables equals zlib.crc32, from the start and from the switch on', async (t) => {
+  const seed = testSeed();
+  t.comment(`seed ${seed} (replay with SW_SEED=${seed})`);
+  const rand = prng(seed);
+  const wide = createCrc32(0);
+  // Switches after 100 bytes: its first calls are by slicing by 8, the rest by the 16-bit tables.
+  const switching = createCrc32(100);
+  t.equal(wide(new TextEncoder().encode('123456789ABCDEFGHIJ'), 0, 19), zlib.crc32(new TextEncoder().encode('123456789ABCDEFGHIJ')));
+  const big = new Uint8Array(4200).map(() => Math.floor(rand() * 256));
+  let bad = 0;
+  let checked = 0;
+  for (let round = 0; round < 2000; round++) {
+    const viewOffset = Math.floor(rand() * 4);
+    const view = big.subarray(viewOffset);
+    const start = Math.floor(rand() * 64);
+    const end = start + Math.floor(rand() * (rand() < 0.5 ? 40 : view.length - start + 1));
+    const want = zlib.crc32(view.subarray(start, end));
+    for (const f of [wide, switching]) {
+      checked++;
+      if (f(view, start, end) !== want && ++bad <= 3) t.fail(`view +${viewOffset}, [${start}, ${end})`);
+    }
+  }
+  t.equal(bad, 0, `${checked} checksums as zlib's`);
+  t.equal(switching(big, 0, 4096), zlib.crc32(big.subarray(0, 4096)), 'a full frame after the switch');
 });
 
 t.test('the main entry is platform-neutral: no node:* modules and no Buffer outside src/node', async (t) => {
