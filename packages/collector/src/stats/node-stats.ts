@@ -120,8 +120,9 @@ export class NodeStats {
    * A node whose ring lives in `storage` (its owner's: the node never gives its blocks back, the
    * storage goes when its owner does), or in RING_STORAGE, given back when the node is collected.
    * With a `stage` (the store's), the store may stage this node's records there (rows: `rowId`,
-   * -1 for none); the node's reads settle it there first (its staged and pending sums merged). Its own writes (record, addCounts,
-   * mergeAt) go to the ring directly: merges of staged sums commute with them (bucket-stage.ts).
+   * -1 for none); the node's reads settle it there first (its staged and pending sums merged).
+   * Its own writes (record, addCounts, mergeAt) go to the ring directly: merges of staged sums
+   * commute with them (bucket-stage.ts).
    */
   constructor(resource: string, origin: string, storage?: RingStorage, stage?: BucketStage, rowId = -1) {
     this.resource = resource;
