@@ -37,11 +37,15 @@ function makeTables(): Int32Array {
 const littleEndian = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
 /** The 16-bit tables: LOW[x] for the low half of the 32-bit state after a word, HIGH[x] for its high half. */
-let wideLow: Int32Array | undefined;
-let wideHigh: Int32Array | undefined;
+let wideTables: WideTables | undefined;
+
+interface WideTables {
+  low: Int32Array;
+  high: Int32Array;
+}
 
 /** LOW[x] = T3[x & 0xff] ^ T2[x >>> 8] and HIGH[x] = T1[x & 0xff] ^ T0[x >>> 8]: slicing by 4 in two lookups. */
-function makeWideTables(t: Int32Array): void {
+function makeWideTables(t: Int32Array): WideTables {
   const low = new Int32Array(65536);
   const high = new Int32Array(65536);
   // x = b1 << 8 | b0, row by row (fewer operations per entry inside an interpreter).
@@ -54,8 +58,7 @@ function makeWideTables(t: Int32Array): void {
       high[row + b0] = t[256 + b0]! ^ highOfB1;
     }
   }
-  wideLow = low;
-  wideHigh = high;
+  return { low, high };
 }
 
 export type Crc32Fn = (bytes: Uint8Array, start: number, end: number) => number;
@@ -73,10 +76,8 @@ export function createCrc32(wideAfterBytes = WIDE_AFTER_BYTES): Crc32Fn {
     if (littleEndian && end - start >= 16) {
       // Bytewise up to a 4-byte boundary of the buffer, then words, then the tail.
       while (((bytes.byteOffset + i) & 3) !== 0) c = t[(c ^ bytes[i++]!) & 0xff]! ^ (c >>> 8);
-      if (wideLow === undefined && narrowBytes >= wideAfterBytes) makeWideTables(t);
-      const low = wideLow;
-      const high = wideHigh;
-      if (low !== undefined && high !== undefined && narrowBytes >= wideAfterBytes) {
+      if (narrowBytes >= wideAfterBytes) {
+        const { low, high } = (wideTables ??= makeWideTables(t));
         const words = (end - i) >>> 2;
         const w = new Int32Array(bytes.buffer, bytes.byteOffset + i, words);
         for (let k = 0; k < words; k++) {
