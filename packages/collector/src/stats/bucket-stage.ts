@@ -23,7 +23,7 @@
 // commute with them, by the argument above.
 
 import { addEntryHalf, addExitHalf, clearCounters, COUNTER_FIELDS, mergeCounters } from './counters.js';
-import { MINUTE_INTERVAL_MS, RING_BUCKET_MS, type NodeStats } from './node-stats.js';
+import { RING_BUCKET_MS, type NodeStats } from './node-stats.js';
 import { PendingMerges } from './pending-merges.js';
 import type { SecondBatch } from './second-batch.js';
 
@@ -74,7 +74,7 @@ export class BucketStage {
 
   /** The store's clock is at nowMs: sums of buckets that left the minute before it need never reach a ring. */
   observeNow(nowMs: number): void {
-    this.pending.observeNow(nowMs, MINUTE_INTERVAL_MS);
+    this.pending.observeNow(nowMs);
   }
 
   /** Before node `index` is read or changed as a whole: flushes, and merges the node's pending sums into its ring. */

@@ -18,7 +18,7 @@
 // merged into its node at once.
 
 import { COUNTER_FIELDS } from './counters.js';
-import type { NodeStats } from './node-stats.js';
+import { MINUTE_INTERVAL_MS, type NodeStats } from './node-stats.js';
 
 /** At most this many entries are kept (68 bytes each): beyond, the oldest is merged at once. */
 export const MAX_ENTRIES = 1 << 16;
@@ -57,8 +57,8 @@ export class PendingMerges {
   }
 
   /** The store's clock moved to nowMs: buckets that started a minute or more before it may be dropped. */
-  observeNow(nowMs: number, windowMs: number): void {
-    const before = nowMs - windowMs;
+  observeNow(nowMs: number): void {
+    const before = nowMs - MINUTE_INTERVAL_MS;
     if (before > this.dropBeforeMs) this.dropBeforeMs = before;
   }
 

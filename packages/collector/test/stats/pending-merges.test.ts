@@ -7,7 +7,7 @@
 import t from 'tap';
 import { RecordKind } from '@sentinel-wasi/protocol';
 import { COUNTER_FIELDS, C_MIN_RT, C_PASS, C_RT, C_SUCCESS, clearCounters } from '../../src/stats/counters.js';
-import { MINUTE_INTERVAL_MS, NodeStats } from '../../src/stats/node-stats.js';
+import { NodeStats } from '../../src/stats/node-stats.js';
 import { PendingMerges } from '../../src/stats/pending-merges.js';
 import { prng, testSeed } from '../../../../test/helpers/seeded.js';
 
@@ -37,7 +37,7 @@ t.test('every read at or after the clock is the eager nodes\' (seeded, a buffer 
     let nowMs = START_MS;
     for (let step = 0; step < 4000; step++) {
       nowMs += Math.floor(rand() * 1500);
-      pending.observeNow(nowMs, MINUTE_INTERVAL_MS);
+      pending.observeNow(nowMs);
       const i = Math.floor(rand() * lazy.length);
       const u = rand();
       if (u < 0.6) {
@@ -80,7 +80,7 @@ t.test('a bucket that started a minute before the clock is dropped unmerged; a y
   const pending = new PendingMerges([node]);
   const secMs = START_MS + 61_000;
   const nowMs = secMs + 60_000 - 1; // the last millisecond whose minute window holds second secMs
-  pending.observeNow(nowMs, MINUTE_INTERVAL_MS);
+  pending.observeNow(nowMs);
   pending.add(0, secMs - 500, sums(7, 0, 0), 0); // started a minute before nowMs: outside the minute
   t.equal(pending.size, 0, 'nothing kept for it');
   pending.add(0, secMs + 500, sums(3, 2, 10), 0); // second secMs's later half
