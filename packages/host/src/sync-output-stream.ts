@@ -23,8 +23,13 @@ function checkBlockingWrite(bytes: number | bigint): void {
  * stream's check-write reports): a guest's length is not memory to allocate.
  */
 export function zeroesWithin(len: bigint, permitBytes: number): Uint8Array {
-  if (len > BigInt(permitBytes)) throw new Error(`write-zeroes of ${len} bytes is more than check-write permits (${permitBytes})`);
+  checkPermit('write-zeroes', len, permitBytes);
   return new Uint8Array(Number(len));
+}
+
+/** Throws (a trap for the guest) when a write of `bytes` is over check-write's permit: wasi-io's precondition. */
+function checkPermit(what: string, bytes: number | bigint, permitBytes: number): void {
+  if (bytes > permitBytes) throw new Error(`${what} of ${bytes} bytes is more than check-write permits (${permitBytes})`);
 }
 
 export abstract class SyncOutputStream extends ShimOutputStream {
@@ -49,7 +54,7 @@ export abstract class SyncOutputStream extends ShimOutputStream {
 
   /** wasi-io: a write longer than check-write's permit traps (as wasmtime's does); nothing of it is written. */
   write(buf: Uint8Array): void {
-    if (buf.byteLength > this.#capacityBytes) throw new Error(`write of ${buf.byteLength} bytes is more than check-write permits (${this.#capacityBytes})`);
+    checkPermit('write', buf.byteLength, this.#capacityBytes);
     this.accept(buf);
   }
 
