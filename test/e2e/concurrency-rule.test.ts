@@ -1,6 +1,7 @@
 // End to end, real processes: a concurrency rule (grade 0, count 2) against QuickJS command
 // filters that use the documented entry() … exit() and nothing else (no flush of their own), run
-// by the Node host beside a real collector. Two runs hold their entries open; the collector sees
+// by the Node host beside a real collector. Two runs hold their entries open (until the test closes
+// their stdin, so a slow start cannot end a hold early); the collector sees
 // them in flight (the SDK writes the PASS of a resource under a rule at once), writes the rule's
 // slot as soon as the count is in flight (not at the next tick), and the third run is refused. A run killed while it holds its entry (SIGKILL: no EXIT ever) is taken out of the
 // concurrency once its entry is --max-entry-age-ms old, and the rule admits again. Also: the SDK's random source (the WASI host's, seeded at run time) differs from run
@@ -9,20 +10,22 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { VerdictKind } from '@sentinel-wasi/protocol/encode';
-import { CLI_BIN, tempDir, tempPin } from '../helpers/repo.js';
-import { NODE_HOST_CACHE, prepareUnderNode, runUnderNode } from '../helpers/node-host.js';
+import { CLI_BIN, REPO_ROOT, tempDir, tempPin } from '../helpers/repo.js';
+import { NODE_HOST_CACHE, nodeRunArgs, prepareUnderNode, runUnderNode } from '../helpers/node-host.js';
 import { sdkCommandFilter } from '../helpers/sdk-filter.js';
 import { mapVerdict, startCollector, waitFor, type RunningCollector } from './flow-support.js';
 
 /**
  * `hold <resource> <ms>`: enters the resource, says whether it was admitted, and when it was,
- * works for ms (the clock) before it exits. `random`: two draws of the SDK's host random source
- * and two of Math.random.
+ * works for ms (the clock) before it exits; `hold <resource> stdin`: holds its entry until its
+ * stdin is closed (the test decides when, however slowly the runs start). `random`: two draws of
+ * the SDK's host random source and two of Math.random.
  */
 const FILTER = `import { command, createSentinel, WasiHost } from '@sentinel-wasi/filter';
 import { getArguments } from 'wasi:cli/environment@0.2.12';
+import { getStdin } from 'wasi:cli/stdin@0.2.12';
 
 const sentinel = createSentinel();
 export const run = command(() => {
@@ -35,13 +38,47 @@ export const run = command(() => {
   const entry = sentinel.entry(resource ?? 'none');
   console.log(entry.blocked ? 'blocked' : 'admitted');
   if (!entry.blocked) {
-    const until = Date.now() + Number(holdText ?? '0');
-    while (Date.now() < until) {}
+    if (holdText === 'stdin') {
+      const input = getStdin();
+      for (;;) {
+        try {
+          input.blockingRead(4096);
+        } catch {
+          break; // closed
+        }
+      }
+    } else {
+      const until = Date.now() + Number(holdText ?? '0');
+      while (Date.now() < until) {}
+    }
     entry.exit();
   }
   return true;
 });
 `;
+
+interface HoldingRun {
+  /** Closes the run's stdin (it exits its entry then) and resolves with how it ended. */
+  release(): Promise<{ code: number; stderr: string }>;
+}
+
+/** `run … hold <resource> stdin` under the Node host, its stdin kept open until release(). */
+function startHolding(t: Test, component: string, pin: string, resource: string): HoldingRun {
+  const child = spawn(process.execPath, nodeRunArgs({ component, pin, args: ['hold', resource, 'stdin'] }), { cwd: REPO_ROOT, stdio: ['pipe', 'ignore', 'pipe'] });
+  t.teardown(() => child.kill('SIGKILL'));
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  child.stdin.on('error', () => {
+    // it may have exited already
+  });
+  const ended = new Promise<number>((r) => child.on('close', (code, signal) => r(code ?? (signal ? 128 : 1))));
+  return {
+    async release() {
+      child.stdin.end();
+      return { code: await ended, stderr };
+    },
+  };
+}
 
 async function node(c: RunningCollector, name: string): Promise<{ concurrency: number; pass: number; block: number; success: number } | undefined> {
   const r = await fetch(`${c.url}/api/v1/resources/${encodeURIComponent(name)}`);
@@ -66,17 +103,16 @@ t.test('a concurrency rule counts entries in flight and refuses the one over its
   t.teardown(() => collector.stop());
   await waitFor('the rule\'s slot in the map', () => mapVerdict(pin, 'GET /slow').outcome === 'hit');
 
-  const holdMs = '8000';
-  const first = runUnderNode({ component, pin, args: ['hold', 'GET /slow', holdMs] });
-  await waitFor('the first entry in flight', async () => (await node(collector, 'GET /slow'))?.concurrency === 1, 15_000);
-  const second = runUnderNode({ component, pin, args: ['hold', 'GET /slow', holdMs] });
-  await waitFor('the second entry in flight', async () => (await node(collector, 'GET /slow'))?.concurrency === 2, 15_000);
+  const first = startHolding(t, component, pin, 'GET /slow');
+  await waitFor('the first entry in flight', async () => (await node(collector, 'GET /slow'))?.concurrency === 1, 30_000);
+  const second = startHolding(t, component, pin, 'GET /slow');
+  await waitFor('the second entry in flight', async () => (await node(collector, 'GET /slow'))?.concurrency === 2, 30_000);
   t.equal(await saturationWrites(collector), 1, 'the read that brought the second PASS wrote the rule\'s slot at once, not at the next tick');
   await waitFor('the collector to refuse more', () => mapVerdict(pin, 'GET /slow').kind !== VerdictKind.PASS);
   const third = await runUnderNode({ component, pin, args: ['hold', 'GET /slow', '0'] });
   t.equal(third.code, 0, third.stderr);
   t.match(third.stderr, /^blocked$/m, 'the third run, with two entries in flight, is refused');
-  const [a, b] = await Promise.all([first, second]);
+  const [a, b] = await Promise.all([first.release(), second.release()]);
   t.match(a.stderr, /^admitted$/m);
   t.match(b.stderr, /^admitted$/m);
   const done = await waitFor('every record counted', async () => {
