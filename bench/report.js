@@ -107,7 +107,7 @@ export function renderMarkdown(j) {
   p("storage as their slots are first used (each node's first minute of traffic) inside the timed part.");
   if (j.meta.codeFacts?.stageDefersRingMerges) {
     p("The store merges a node's sums into its ring when the node is read (stats/pending-merges.ts), and drops those of");
-    p('buckets a minute old unmerged; no node is read in the timed part. A read merges what is pending for that node (each sum');
+    p('buckets a minute (and 2 s) old unmerged; no node is read in the timed part. A read merges what is pending for that node (each sum');
     p('once), so a collector whose every node is read while its buckets are still in the minute pays those merges at the reads.');
   }
   p('Baselines in the same process, interleaved round by round:');

@@ -11,9 +11,11 @@
 // entry links to its node's previous pending entry, so reading a node walks its own entries only.
 // Exactness, as NodeStats.reclaimBefore argues for freed buckets: merges of a node's bucket sums
 // commute with each other and with the node's direct writes (bucket-stage.ts), so merging later
-// leaves the same ring; and an entry whose bucket started at or before `dropBeforeMs` (a minute
-// before the newest `now` the store was given) is outside both windows of every read at that now or
-// later, so it may be dropped unmerged: the ring then differs only in buckets no such read counts.
+// leaves the same ring; and an entry whose bucket started at or before `dropBeforeMs` (a minute and
+// READ_LAG_MS before the newest `now` the store was given) is outside both windows of every read at
+// that now − READ_LAG_MS or later, so it may be dropped unmerged: the ring then differs only in
+// buckets no such read counts. (A read a little behind the newest now is an ordinary thing: a query
+// answered at a clock read just before a batch was counted at a later one.)
 // Memory is bounded: when the buffer is full, its oldest entry is dropped (if it may be), else
 // merged into its node at once.
 
@@ -22,6 +24,8 @@ import { MINUTE_INTERVAL_MS, type NodeStats } from './node-stats.js';
 
 /** At most this many entries are kept (68 bytes each): beyond, the oldest is merged at once. */
 export const MAX_ENTRIES = 1 << 16;
+/** How far behind the newest `now` a read may be and still count every bucket it should. */
+export const READ_LAG_MS = 2000;
 /** A node index no entry has: the entry was merged (or its node has no entry). */
 const NONE = -1;
 
@@ -56,9 +60,9 @@ export class PendingMerges {
     this.previous = new Float64Array(capacity);
   }
 
-  /** The store's clock moved to nowMs: buckets that started a minute or more before it may be dropped. */
+  /** The store's clock moved to nowMs: buckets that started a minute and READ_LAG_MS or more before it may be dropped. */
   observeNow(nowMs: number): void {
-    const before = nowMs - MINUTE_INTERVAL_MS;
+    const before = nowMs - READ_LAG_MS - MINUTE_INTERVAL_MS;
     if (before > this.dropBeforeMs) this.dropBeforeMs = before;
   }
 

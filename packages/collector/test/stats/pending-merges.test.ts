@@ -2,13 +2,14 @@
 // read. Against nodes given every merge at once: seeded adds of late, current and future buckets,
 // direct writes in between (which merges must commute with), a clock that moves on, settles at
 // random, and a buffer small enough that entries are dropped and
-// merged early. Every read at or after the clock must be exactly the eager node's. SW_SEED replays.
+// merged early. Every read at or after the clock less READ_LAG_MS must be exactly the eager node's.
+// SW_SEED replays.
 
 import t from 'tap';
 import { RecordKind } from '@sentinel-wasi/protocol';
 import { COUNTER_FIELDS, C_MIN_RT, C_PASS, C_RT, C_SUCCESS, clearCounters } from '../../src/stats/counters.js';
 import { NodeStats } from '../../src/stats/node-stats.js';
-import { PendingMerges } from '../../src/stats/pending-merges.js';
+import { PendingMerges, READ_LAG_MS } from '../../src/stats/pending-merges.js';
 import { prng, testSeed } from '../../../../test/helpers/seeded.js';
 
 const START_MS = 1_764_115_200_000;
@@ -22,7 +23,7 @@ const sums = (pass: number, success: number, rtMs: number): Float64Array => {
   return v;
 };
 
-t.test('every read at or after the clock is the eager nodes\' (seeded, a buffer of 8, 16 or 64 entries)', async (t) => {
+t.test('every read at or after the clock less READ_LAG_MS is the eager nodes\' (seeded, a buffer of 8, 16 or 64 entries)', async (t) => {
   const seed = testSeed();
   t.comment(`seed ${seed} (replay with SW_SEED=${seed})`);
   const rand = prng(seed);
@@ -56,8 +57,9 @@ t.test('every read at or after the clock is the eager nodes\' (seeded, a buffer 
       } else {
         pending.settle(i);
         if (pending.has(i)) stillPending++;
-        // Half the reads within a second of the clock, where buckets about to leave the minute still count.
-        const readMs = nowMs + Math.floor(rand() * (rand() < 0.5 ? 1000 : 61_000));
+        // Half the reads from READ_LAG_MS behind the clock to a second ahead, where buckets about to
+        // leave the minute still count.
+        const readMs = rand() < 0.5 ? nowMs - READ_LAG_MS + Math.floor(rand() * (READ_LAG_MS + 1000)) : nowMs + Math.floor(rand() * 61_000);
         reads++;
         const got = lazy[i]!.snapshotAt(readMs);
         const want = eager[i]!.snapshotAt(readMs);
@@ -75,20 +77,26 @@ t.test('every read at or after the clock is the eager nodes\' (seeded, a buffer 
   t.ok(mergedEarly > 0, `${mergedEarly} entries merged early when the buffer was full`);
 });
 
-t.test('a bucket that started a minute before the clock is dropped unmerged; a younger one is merged when read', async (t) => {
+t.test('a bucket no read at the clock less READ_LAG_MS or later counts is dropped unmerged; a younger one is merged when read', async (t) => {
   const node = new NodeStats('r', '');
   const pending = new PendingMerges([node]);
   const secMs = START_MS + 61_000;
-  const nowMs = secMs + 60_000 - 1; // the last millisecond whose minute window holds second secMs
+  const readMs = secMs + 60_000 - 1; // the last millisecond whose minute window holds second secMs
+  const nowMs = readMs + READ_LAG_MS; // the newest clock at which a read at readMs must be exact
   pending.observeNow(nowMs);
-  pending.add(0, secMs - 500, sums(7, 0, 0), 0); // started a minute before nowMs: outside the minute
+  pending.add(0, secMs - 500, sums(7, 0, 0), 0); // outside readMs's minute, and so every later read's
   t.equal(pending.size, 0, 'nothing kept for it');
-  pending.add(0, secMs + 500, sums(3, 2, 10), 0); // second secMs's later half
-  t.equal(pending.has(0), true);
-  t.equal(node.snapshotAt(nowMs).minute.pass, 0, 'not in the ring before it is settled');
+  pending.add(0, secMs, sums(1, 0, 0), 0); // second secMs's first half: readMs counts it
+  pending.add(0, secMs + 500, sums(3, 2, 10), 0); // and its later half
+  t.equal(pending.size, 2, 'both halves of second secMs kept');
+  t.equal(node.snapshotAt(readMs).minute.pass, 0, 'not in the ring before it is settled');
   pending.settle(0);
-  const m = node.snapshotAt(nowMs).minute;
-  t.same([m.pass, m.success, m.rtSumMs], [3, 2, 20], 'merged when settled');
-  t.equal(node.snapshotAt(nowMs + 1).minute.pass, 0, 'and out of the minute a millisecond later');
+  const m = node.snapshotAt(readMs).minute;
+  t.same([m.pass, m.success, m.rtSumMs], [4, 2, 20], 'merged when settled');
+  t.equal(node.snapshotAt(readMs + 1).minute.pass, 0, 'and out of the minute a millisecond later');
+  const later = new PendingMerges([new NodeStats('r', '')]);
+  later.observeNow(nowMs + 1);
+  later.add(0, secMs, sums(1, 0, 0), 0);
+  t.equal(later.size, 0, 'a millisecond later on the clock, second secMs is dropped too');
   t.throws(() => new PendingMerges([node], 12), RangeError, 'a buffer size that is not a power of two');
 });
