@@ -113,6 +113,7 @@ t.test('a concurrency rule counts entries in flight and refuses the one over its
   t.equal(third.code, 0, third.stderr);
   t.match(third.stderr, /^blocked$/m, 'the third run, with two entries in flight, is refused');
   const [a, b] = await Promise.all([first.release(), second.release()]);
+  t.same([a.code, b.code], [0, 0], `${a.stderr}${b.stderr}`);
   t.match(a.stderr, /^admitted$/m);
   t.match(b.stderr, /^admitted$/m);
   const done = await waitFor('every record counted', async () => {

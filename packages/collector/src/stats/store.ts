@@ -11,8 +11,8 @@
 // (stages, countStaged). Other halves are placed directly, the total node's in runs (total-run.ts).
 // Reads are at the time they are asked for: one at a time more than READ_LAG_MS (2 s) before the
 // newest `now` the store was given may miss buckets that started a minute before that now (they
-// are dropped unmerged, pending-merges.ts); a read at neither before that now − READ_LAG_MS nor
-// before the newest time given to reclaimWindowsAt (which frees buckets, NodeStats.reclaimBefore) is exact.
+// are dropped unmerged, pending-merges.ts). A read no earlier than that now − READ_LAG_MS, and no
+// earlier than the newest time given to reclaimWindowsAt (which frees buckets, NodeStats.reclaimBefore), is exact.
 //
 // Each half of a record (counters.ts) goes to the nodes' windows and to the row of its own second:
 // a CALL's pass where dt falls, its success, exception and RT where dt + rtMs falls. A record whose
