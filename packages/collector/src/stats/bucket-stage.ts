@@ -72,7 +72,7 @@ export class BucketStage {
     return atMs >= this.startMs && atMs < this.endMs;
   }
 
-  /** The store's clock is at nowMs: sums of buckets that left the minute before it need never reach a ring. */
+  /** The store's clock is at nowMs: sums of buckets no read from nowMs − READ_LAG_MS on can count need never reach a ring. */
   observeNow(nowMs: number): void {
     this.pending.observeNow(nowMs);
   }
