@@ -324,9 +324,14 @@ export class Sentinel {
     // The id cache's answer for this period inline (the usual case), else refOf.
     const sinceMs = tsMs - this.idsSinceMs;
     const id = sinceMs < ID_CACHE_MS && sinceMs > -ID_CACHE_MS ? this.ids[resource] : undefined;
-    const ref = id !== undefined && id > 0 ? id : this.refOf(resource, tsMs);
     if (this.buffered === 0 && !this.carriesWriter) this.startFrame(tsMs);
-    if (!this.builder.addBlock(tsMs, ref, 1, origin)) this.addToNextFrame(RecordKind.BLOCK, tsMs, ref, 0, false, 1, origin);
+    if (id !== undefined && id > 0) {
+      // Named by its id, the arguments checked above: the builder's call that does not check them again.
+      if (!this.builder.addBlockOfId(tsMs, id, origin)) this.addToNextFrame(RecordKind.BLOCK, tsMs, id, 0, false, 1, origin);
+    } else {
+      const ref = this.refOf(resource, tsMs);
+      if (!this.builder.addBlock(tsMs, ref, 1, origin)) this.addToNextFrame(RecordKind.BLOCK, tsMs, ref, 0, false, 1, origin);
+    }
     this.buffered++;
   }
 
@@ -350,7 +355,7 @@ export class Sentinel {
     let origin: string | undefined;
     let tsMs: number | undefined;
     let error = false;
-    if (typeof options === 'boolean') {
+    if (options === false || options === true) {
       error = options;
       origin = originArg;
       if (origin !== undefined && (typeof origin !== 'string' || origin.length === 0 || origin.length > SHORT_NAME_UNITS)) checkName('origin', origin);
@@ -369,9 +374,14 @@ export class Sentinel {
     // The id cache's answer for this period inline (the usual case), else refOf.
     const sinceMs = tsMs - this.idsSinceMs;
     const id = sinceMs < ID_CACHE_MS && sinceMs > -ID_CACHE_MS ? this.ids[resource] : undefined;
-    const ref = id !== undefined && id > 0 ? id : this.refOf(resource, tsMs);
     if (this.buffered === 0 && !this.carriesWriter) this.startFrame(tsMs);
-    if (!this.builder.addCall(tsMs, ref, rtMs, error, origin)) this.addToNextFrame(RecordKind.CALL, tsMs, ref, rtMs, error, 1, origin);
+    if (id !== undefined && id > 0) {
+      // Named by its id, the arguments checked above: the builder's call that does not check them again.
+      if (!this.builder.addCallOfId(tsMs, id, rtMs, error, origin)) this.addToNextFrame(RecordKind.CALL, tsMs, id, rtMs, error, 1, origin);
+    } else {
+      const ref = this.refOf(resource, tsMs);
+      if (!this.builder.addCall(tsMs, ref, rtMs, error, origin)) this.addToNextFrame(RecordKind.CALL, tsMs, ref, rtMs, error, 1, origin);
+    }
     this.buffered++;
   }
 

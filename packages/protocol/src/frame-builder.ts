@@ -231,6 +231,56 @@ export class FrameBuilder {
       dt = tsMs - this.baseTsMs;
       if (typeof resource !== 'string') kind = KIND_CALL_BY_ID;
     }
+    return this.putCall(kind, dt, nameIdx, rtMs, error, origin);
+  }
+
+  /**
+   * CALL naming its resource by id, for a caller that has checked its arguments already (the
+   * SDK's record helpers check each once): tsMs a non-negative safe integer, `id` a resource id
+   * (1 … MAX_RESOURCE_ID) of the epoch last given to setMapEpoch, rtMs a non-negative safe integer,
+   * `origin` undefined or a valid name. Writes what `addCall(tsMs, id, rtMs, error, origin)` writes,
+   * without checking those again (inside QuickJS a check costs about what a byte write does):
+   * arguments outside them make a wrong record instead of an error. What is not the usual record
+   * (the frame's first id, an origin not yet in its table, a time not within 127 ms after its base)
+   * goes through addCall, which checks everything.
+   */
+  addCallOfId(tsMs: number, id: number, rtMs: number, error: boolean, origin?: string): boolean {
+    const dt = tsMs - this.baseTsMs;
+    // (frameEpoch equals mapEpoch only once the frame has an id, so the frame has records.)
+    if (dt >>> 0 === dt && dt < 0x80 && this.frameEpoch === this.mapEpoch) {
+      if (origin === undefined) return this.putCall(KIND_CALL_BY_ID, dt, id, rtMs, error, undefined);
+      const o = this.nameEntries[origin];
+      if (o !== undefined && o.frame === this.frameNo) {
+        this.originIdx = o.idx;
+        return this.putCall(KIND_CALL_BY_ID, dt, id, rtMs, error, origin);
+      }
+    }
+    return this.addCall(tsMs, id, rtMs, error, origin);
+  }
+
+  /**
+   * BLOCK of one rejected entry naming its resource by id, for a caller that has checked its
+   * arguments already: the same preconditions as addCallOfId, and the same bytes as
+   * `addBlock(tsMs, id, 1, origin)`, which it leaves what is not the usual record.
+   */
+  addBlockOfId(tsMs: number, id: number, origin?: string): boolean {
+    const dt = tsMs - this.baseTsMs;
+    if (dt >>> 0 === dt && dt < 0x80 && this.frameEpoch === this.mapEpoch) {
+      if (origin === undefined) return this.commit(this.writeHead(0x93, KIND_BLOCK_BY_ID, dt, id));
+      const o = this.nameEntries[origin];
+      if (o !== undefined && o.frame === this.frameNo) {
+        this.originIdx = o.idx;
+        return this.commit(this.writeCountOrigin(this.writeHead(0x95, KIND_BLOCK_BY_ID, dt, id), 2, 1));
+      }
+    }
+    return this.addBlock(tsMs, id, 1, origin);
+  }
+
+  /**
+   * Writes a CALL record at recordsLength (its names resolved: nameIdx is the resource's table
+   * index, or its id with KIND_CALL_BY_ID; the origin's index in originIdx) and commits it.
+   */
+  private putCall(kind: number, dt: number, nameIdx: number, rtMs: number, error: boolean, origin: string | undefined): boolean {
     const view = this.view;
     let p = this.recordsLength;
     const flag = error ? 0xc3 : 0xc2;
@@ -572,6 +622,7 @@ const MAX_SAFE = Number.MAX_SAFE_INTEGER;
 const KIND_CALL = RecordKind.CALL;
 const KIND_CALL_BY_ID = RecordKind.CALL | RECORD_ID_FLAG;
 const KIND_EXIT = RecordKind.EXIT;
+const KIND_BLOCK_BY_ID = RecordKind.BLOCK | RECORD_ID_FLAG;
 
 /**
  * Writes a record's first four bytes (`head`: array header, kind, time offset, and 0 for its last

@@ -249,6 +249,64 @@ t.test('property: frames of ids and names fill up to the limit and decode to the
   }
 });
 
+t.test('property: addCallOfId and addBlockOfId write the bytes addCall and addBlock write, frame by frame', async (t) => {
+  const seed = testSeed();
+  t.comment(`seed ${seed} (replay with SW_SEED=${seed})`);
+  const rand = prng(seed);
+  const max = rand() < 0.5 ? 4096 : 64 + Math.floor(rand() * 4032);
+  const fast = new FrameBuilder({ maxFrameBytes: max });
+  const checked = new FrameBuilder({ maxFrameBytes: max });
+  let epoch = EPOCH;
+  fast.setMapEpoch(epoch);
+  checked.setMapEpoch(epoch);
+  // Ids in every msgpack form, names inline, origins old and new, times forward, jumping and back,
+  // RTs past one byte, an epoch change now and then: the usual record and every way out of it.
+  const ids = [1, 5, 127, 128, 255, 256, 300, 65535, 65536, 2 ** 32 - 1];
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
+  const fastFrames: string[] = [];
+  const checkedFrames: string[] = [];
+  let ts = T0;
+  let refused = 0;
+  let fastPath = 0;
+  for (let k = 0; k < 4000; k++) {
+    const r = rand();
+    ts += r < 0.9 ? Math.floor(rand() * 3) : r < 0.97 ? 100 + Math.floor(rand() * 200) : -Math.floor(rand() * 50);
+    if (rand() < 0.005) {
+      epoch++;
+      fast.setMapEpoch(epoch);
+      checked.setMapEpoch(epoch);
+    }
+    const origin = rand() < 0.25 ? `app-${Math.floor(rand() * (rand() < 0.9 ? 3 : 400))}` : undefined;
+    const rtMs = rand() < 0.95 ? Math.floor(rand() * 128) : Math.floor(rand() * 100_000);
+    const error = rand() < 0.1;
+    const kind = rand();
+    const byName = rand() < 0.1;
+    const id = pick(ids);
+    const name = `res-${Math.floor(rand() * 20)}`;
+    const addFast = (): boolean =>
+      kind < 0.8 ? (byName ? fast.addCall(ts, name, rtMs, error, origin) : fast.addCallOfId(ts, id, rtMs, error, origin)) : byName ? fast.addBlock(ts, name, 1, origin) : fast.addBlockOfId(ts, id, origin);
+    const addChecked = (): boolean => (kind < 0.8 ? checked.addCall(ts, byName ? name : id, rtMs, error, origin) : checked.addBlock(ts, byName ? name : id, 1, origin));
+    const bytesBefore = fast.frameBytes;
+    const a = addFast();
+    const b = addChecked();
+    t.equal(a, b, `record ${k}: both take it or both refuse it`);
+    if (a && bytesBefore > 0) fastPath++;
+    if (!a) {
+      refused++;
+      fastFrames.push(Buffer.from(fast.finish()).toString('hex'));
+      checkedFrames.push(Buffer.from(checked.finish()).toString('hex'));
+      t.ok(addFast() && addChecked(), 'an empty frame takes it');
+    }
+    if (fast.frameBytes !== checked.frameBytes) t.fail(`record ${k}: frame sizes differ`);
+  }
+  fastFrames.push(Buffer.from(fast.finish()).toString('hex'));
+  checkedFrames.push(Buffer.from(checked.finish()).toString('hex'));
+  t.equal(fastFrames.length, refused + 1);
+  t.ok(refused > 5, `frames were refused records (${refused})`);
+  t.ok(fastPath > 1000, `records joined a frame with records (${fastPath})`);
+  t.same(fastFrames, checkedFrames, 'every frame byte for byte');
+});
+
 t.test('version 3 records by id: flagged kinds, bad ids, unknown kinds, and the numbers deliverRecords gives their names', async (t) => {
   const v3 = (records: unknown[], version = 3): Uint8Array => wrapPayload(pack([T0, EPOCH, ['app', 'GET /x'], ...records]), version);
   const run = (frame: Uint8Array, decoder: 'fast' | 'reference') => {
