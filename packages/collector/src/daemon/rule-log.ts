@@ -1,8 +1,8 @@
 // Owns the daemon's log lines about rules: a rule file's load (an unusable file at error level,
 // saying what stays in force; a set that leaves no rule in force while rejecting some at warn
 // level, saying what it dropped; the first MAX_REPORTED_REJECTIONS rejected rules one by one, then
-// one line with how many more), a /setRules push refused as a whole, and a circuit breaker's
-// transition with its cause.
+// one line with how many more; an unknown field of a rule in force that looks like a misspelt
+// field), a /setRules push refused as a whole, and a circuit breaker's transition with its cause.
 
 import type { Logger } from 'pino';
 import { droppedBefore, inForceAfterError, type RuleFileStatus } from '../rules/rule-files.js';
@@ -24,6 +24,9 @@ export function logRuleStatus(log: Logger, type: RuleType, status: RuleFileStatu
   for (const r of status.rejected) log.warn({ code: r.code, file, index: r.index }, `${type} rule ${r.index} rejected: ${r.reason}`);
   const more = rejectedTotal - status.rejected.length;
   if (more > 0) log.warn({ file, rejected: rejectedTotal, notLogged: more }, `${type} rules: ${more} more rejected, not logged one by one`);
+  for (const l of status.lookalikes) {
+    log.warn({ code: 'E_RULE_FIELD_LOOKALIKE', file, index: l.index, field: l.field }, `${type} rule ${l.index}: unknown field ${JSON.stringify(l.field)} is kept but does nothing; did you mean ${JSON.stringify(l.like)}?`);
+  }
 }
 
 /** A /setRules push refused as a whole: a write failure at error level, a bad set at warn level; nothing changed. */

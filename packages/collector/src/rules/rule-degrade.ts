@@ -28,7 +28,8 @@ export interface DegradeRule {
   extra: Record<string, unknown>;
 }
 
-const KNOWN = ['id', 'resource', 'limitApp', 'grade', 'count', 'timeWindow', 'minRequestAmount', 'statIntervalMs', 'slowRatioThreshold', 'regex'] as const;
+/** The fields this project models (the rest of a rule is kept verbatim in `extra`). */
+export const DEGRADE_RULE_FIELDS = ['id', 'resource', 'limitApp', 'grade', 'count', 'timeWindow', 'minRequestAmount', 'statIntervalMs', 'slowRatioThreshold', 'regex'] as const;
 
 /** Validates one DegradeRule object; throws a FieldError (with its code) when it is not usable. */
 export function readDegradeRule(raw: Record<string, unknown>): DegradeRule {
@@ -46,7 +47,7 @@ export function readDegradeRule(raw: Record<string, unknown>): DegradeRule {
   const slowRatioThreshold = numberAtLeast('slowRatioThreshold', 'E_RULE_SLOW_RATIO', raw.slowRatioThreshold, grade === DegradeGrade.SLOW_REQUEST_RATIO ? 0 : -Infinity, DEFAULT_SLOW_RATIO_THRESHOLD);
   if (grade === DegradeGrade.SLOW_REQUEST_RATIO && slowRatioThreshold > 1) throw new FieldError('E_RULE_SLOW_RATIO', `slowRatioThreshold must be within 0..1, got ${slowRatioThreshold}`);
   const regex = falseOnly('regex', 'E_RULE_REGEX_UNSUPPORTED', raw.regex, 'resources are matched by exact name');
-  const rule: DegradeRule = { resource, limitApp: app, grade, count, timeWindow, minRequestAmount, statIntervalMs, slowRatioThreshold, regex, extra: extraFields(raw, KNOWN) };
+  const rule: DegradeRule = { resource, limitApp: app, grade, count, timeWindow, minRequestAmount, statIntervalMs, slowRatioThreshold, regex, extra: extraFields(raw, DEGRADE_RULE_FIELDS) };
   if (id !== undefined) rule.id = id;
   return rule;
 }

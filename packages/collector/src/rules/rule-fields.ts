@@ -126,6 +126,42 @@ export function extraFields(raw: Record<string, unknown>, known: readonly string
   return extra;
 }
 
+/**
+ * The field of `known` that the unknown field `name` looks like a misspelling of: the same name
+ * in other letter case, or (for a known name of 5 or more characters) one letter added, dropped,
+ * changed or two swapped, and for one of 10 or more, two such edits. Undefined when none. An
+ * unknown field is kept and does nothing, as in Sentinel, so `contolBehavior` would silently leave
+ * a rule at its default behaviour: the daemon says so (E_RULE_FIELD_LOOKALIKE).
+ */
+export function lookalikeOf(name: string, known: readonly string[]): string | undefined {
+  const lower = name.toLowerCase();
+  for (const k of known) if (k.toLowerCase() === lower) return k;
+  for (const k of known) {
+    const most = k.length >= 10 ? 2 : k.length >= 5 ? 1 : 0;
+    if (most > 0 && Math.abs(k.length - name.length) <= most && editDistance(lower, k.toLowerCase()) <= most) return k;
+  }
+  return undefined;
+}
+
+/** Edits (insert, delete, substitute, swap two neighbours) from a to b: optimal string alignment distance. */
+function editDistance(a: string, b: string): number {
+  const rows: number[][] = [];
+  for (let i = 0; i <= a.length; i++) {
+    rows.push([i]);
+    for (let j = 1; j <= b.length; j++) {
+      if (i === 0) {
+        rows[0]![j] = j;
+        continue;
+      }
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let d = Math.min(rows[i - 1]![j]! + 1, rows[i]![j - 1]! + 1, rows[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d = Math.min(d, rows[i - 2]![j - 2]! + 1);
+      rows[i]![j] = d;
+    }
+  }
+  return rows[a.length]![b.length]!;
+}
+
 /** A value for a reason: short, and never stringified when it nests too deep to stringify safely. */
 function show(v: unknown): string {
   if (typeof v === 'number') return String(v); // Infinity (JSON's 1e400), not JSON's null

@@ -15,7 +15,7 @@
 import { join } from 'node:path';
 import { writeFileSafely } from '../pin/safe-write.js';
 import { readRuleFile, RuleFileReadError, ruleFileStamp } from './rule-file-read.js';
-import { MAX_REPORTED_REJECTIONS, parseRules, RULE_TYPES, RuleSetError, serializeRules, type ParsedRules, type RejectedRule, type RuleOf, type RuleType } from './rule-set.js';
+import { MAX_REPORTED_REJECTIONS, parseRules, RULE_TYPES, RuleSetError, serializeRules, type FieldLookalike, type ParsedRules, type RejectedRule, type RuleOf, type RuleType } from './rule-set.js';
 
 /** A rule refused alone, as the status keeps it: without the rule as given. */
 export type RejectionReport = Omit<RejectedRule, 'rule'>;
@@ -31,6 +31,11 @@ export interface RuleFileStatus {
   rejected: RejectionReport[];
   /** How many rules of the file were refused alone (`rejected` lists the first of them). */
   rejectedTotal: number;
+  /**
+   * The first MAX_REPORTED_REJECTIONS unknown fields of the rules in force that look like a
+   * misspelt field (kept, and doing nothing): rule index, the field, the field it looks like.
+   */
+  lookalikes: FieldLookalike[];
   /** The whole file was unusable (the previous set, `active` rules, stays): code and reason. */
   error?: { code: string; reason: string };
   /** When the file was last read (epoch ms), 0 before. */
@@ -62,7 +67,7 @@ export class RuleFiles {
 
   constructor(rulesDir: string) {
     this.dir = rulesDir;
-    for (const type of RULE_TYPES) this.status.set(type, { type, file: this.pathOf(type), active: 0, activeBefore: 0, rejected: [], rejectedTotal: 0, loadedAtMs: 0 });
+    for (const type of RULE_TYPES) this.status.set(type, { type, file: this.pathOf(type), active: 0, activeBefore: 0, rejected: [], rejectedTotal: 0, lookalikes: [], loadedAtMs: 0 });
   }
 
   pathOf(type: RuleType): string {
@@ -137,7 +142,7 @@ export class RuleFiles {
     const activeBefore = this.statusOf(type).active;
     (this.sets as Record<RuleType, unknown[]>)[type] = parsed.rules;
     const rejected = parsed.rejected.slice(0, MAX_REPORTED_REJECTIONS).map(({ index, code, reason }) => ({ index, code, reason }));
-    const status: RuleFileStatus = { type, file: this.pathOf(type), active: parsed.rules.length, activeBefore, rejected, rejectedTotal: parsed.rejected.length, loadedAtMs: nowMs };
+    const status: RuleFileStatus = { type, file: this.pathOf(type), active: parsed.rules.length, activeBefore, rejected, rejectedTotal: parsed.rejected.length, lookalikes: parsed.lookalikes.slice(0, MAX_REPORTED_REJECTIONS), loadedAtMs: nowMs };
     this.status.set(type, status);
     return status;
   }

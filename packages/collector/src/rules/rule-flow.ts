@@ -35,7 +35,8 @@ export interface FlowRule {
   extra: Record<string, unknown>;
 }
 
-const KNOWN = ['id', 'resource', 'limitApp', 'grade', 'count', 'strategy', 'controlBehavior', 'warmUpPeriodSec', 'maxQueueingTimeMs', 'clusterMode', 'regex'] as const;
+/** The fields this project models (the rest of a rule is kept verbatim in `extra`). */
+export const FLOW_RULE_FIELDS = ['id', 'resource', 'limitApp', 'grade', 'count', 'strategy', 'controlBehavior', 'warmUpPeriodSec', 'maxQueueingTimeMs', 'clusterMode', 'regex'] as const;
 
 /** Validates one FlowRule object; throws a FieldError (with its code) when it is not usable. */
 export function readFlowRule(raw: Record<string, unknown>): FlowRule {
@@ -60,7 +61,7 @@ export function readFlowRule(raw: Record<string, unknown>): FlowRule {
   }
   const clusterMode = falseOnly('clusterMode', 'E_RULE_CLUSTER_UNSUPPORTED', raw.clusterMode, 'no token server: every collector limits its own pin');
   const regex = falseOnly('regex', 'E_RULE_REGEX_UNSUPPORTED', raw.regex, 'resources are matched by exact name');
-  const rule: FlowRule = { resource, limitApp: app, grade, count, strategy: 0, controlBehavior, warmUpPeriodSec, maxQueueingTimeMs, clusterMode, regex, extra: extraFields(raw, KNOWN) };
+  const rule: FlowRule = { resource, limitApp: app, grade, count, strategy: 0, controlBehavior, warmUpPeriodSec, maxQueueingTimeMs, clusterMode, regex, extra: extraFields(raw, FLOW_RULE_FIELDS) };
   if (id !== undefined) rule.id = id;
   return rule;
 }

@@ -8,9 +8,9 @@
 // `/getRules` serves it. MAX_REPORTED_REJECTIONS bounds how many rejected rules are reported one
 // by one (log lines, the `/setRules` answer, health); the rest are counted.
 
-import { readDegradeRule, writeDegradeRule, type DegradeRule } from './rule-degrade.js';
-import { FieldError, isPlainObject } from './rule-fields.js';
-import { readFlowRule, writeFlowRule, type FlowRule } from './rule-flow.js';
+import { DEGRADE_RULE_FIELDS, readDegradeRule, writeDegradeRule, type DegradeRule } from './rule-degrade.js';
+import { FieldError, isPlainObject, lookalikeOf } from './rule-fields.js';
+import { FLOW_RULE_FIELDS, readFlowRule, writeFlowRule, type FlowRule } from './rule-flow.js';
 
 export type RuleType = 'flow' | 'degrade';
 export const RULE_TYPES: readonly RuleType[] = ['flow', 'degrade'];
@@ -41,9 +41,21 @@ export interface RejectedRule {
   reason: string;
 }
 
+/** An unknown field of a rule in force that looks like a misspelt field it models (rule-fields.ts lookalikeOf). */
+export interface FieldLookalike {
+  /** The rule's index in the set as given. */
+  index: number;
+  /** The field as given: kept, and it does nothing. */
+  field: string;
+  /** The field it looks like. */
+  like: string;
+}
+
 export interface ParsedRules<T extends RuleType> {
   rules: RuleOf<T>[];
   rejected: RejectedRule[];
+  /** Unknown fields of the rules kept that look like misspelt known ones, in rule order. */
+  lookalikes: FieldLookalike[];
 }
 
 /**
@@ -88,17 +100,24 @@ export function parseRules<T extends RuleType>(type: T, json: unknown): ParsedRu
   if (value.length > MAX_RULES_PER_TYPE) throw new RuleSetError('E_RULES_TOO_MANY', `a ${type} rule set may hold at most ${MAX_RULES_PER_TYPE} rules, got ${value.length}`);
   const rules: RuleOf<T>[] = [];
   const rejected: RejectedRule[] = [];
+  const lookalikes: FieldLookalike[] = [];
+  const known = type === 'flow' ? FLOW_RULE_FIELDS : DEGRADE_RULE_FIELDS;
   value.forEach((raw: unknown, index) => {
     try {
       if (!isPlainObject(raw)) throw new FieldError('E_RULE_NOT_OBJECT', 'a rule must be a JSON object');
-      rules.push((type === 'flow' ? readFlowRule(raw) : readDegradeRule(raw)) as RuleOf<T>);
+      const rule = (type === 'flow' ? readFlowRule(raw) : readDegradeRule(raw)) as RuleOf<T>;
+      rules.push(rule);
+      for (const field of Object.keys(rule.extra)) {
+        const like = lookalikeOf(field, known);
+        if (like !== undefined) lookalikes.push({ index, field, like });
+      }
     } catch (e) {
       /* c8 ignore next -- only FieldErrors are thrown by the readers */
       if (!(e instanceof FieldError)) throw e;
       rejected.push({ index, rule: raw, code: e.code, reason: e.message });
     }
   });
-  return { rules, rejected };
+  return { rules, rejected, lookalikes };
 }
 
 /**

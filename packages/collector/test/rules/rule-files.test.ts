@@ -88,7 +88,7 @@ t.test('the status keeps the first 20 rejections (no rule as given) and counts t
   // The same breaker rule rewritten with "count":"1": every rule invalid, the set in force replaced (as Sentinel).
   writeFileSync(join(dir, 'degrade.json'), JSON.stringify([{ resource: 'p', grade: 2, count: '1', timeWindow: 10 }]));
   const [one] = files.reload(2);
-  t.same(one!.status, { type: 'degrade', file: join(dir, 'degrade.json'), active: 0, activeBefore: 1, rejected: [{ index: 0, code: 'E_RULE_COUNT', reason: 'count must be a number ≥ 0, got "1"' }], rejectedTotal: 1, loadedAtMs: 2 });
+  t.same(one!.status, { type: 'degrade', file: join(dir, 'degrade.json'), active: 0, activeBefore: 1, rejected: [{ index: 0, code: 'E_RULE_COUNT', reason: 'count must be a number ≥ 0, got "1"' }], rejectedTotal: 1, lookalikes: [], loadedAtMs: 2 });
   t.equal(droppedBefore(one!.status.activeBefore), 'the 1 rule in force before is dropped');
   t.equal(files.rules('degrade').length, 0);
   // 2048 entries that are not rules, one of them huge: 20 kept, 2048 counted, the status stays small.

@@ -3,7 +3,8 @@
 
 import t from 'tap';
 import { MAX_REPORTED_REJECTIONS, MAX_RULES_PER_TYPE, RuleSetError, parseRules, ruleType, serializeRules } from '../../src/rules/rule-set.js';
-import { MAX_FIELD_DEPTH, nestsDeeperThan } from '../../src/rules/rule-fields.js';
+import { lookalikeOf, MAX_FIELD_DEPTH, nestsDeeperThan } from '../../src/rules/rule-fields.js';
+import { FLOW_RULE_FIELDS } from '../../src/rules/rule-flow.js';
 
 const flowDefaults = { limitApp: 'default', grade: 1, strategy: 0, controlBehavior: 0, warmUpPeriodSec: 10, maxQueueingTimeMs: 500, clusterMode: false, regex: false };
 const degradeDefaults = { limitApp: 'default', grade: 0, minRequestAmount: 5, statIntervalMs: 1000, slowRatioThreshold: 1, regex: false };
@@ -35,6 +36,45 @@ t.test('what the dashboard sends round-trips unchanged, unknown fields included'
   t.same(JSON.parse(serializeRules('flow', parsed.rules)), flow);
   const degrade = [{ id: 1, resource: 'POST /pay', limitApp: 'default', grade: 2, count: 3, timeWindow: 30, minRequestAmount: 10, statIntervalMs: 60000, slowRatioThreshold: 1, regex: false, app: 'shop', ip: '10.0.0.1', port: 8719 }];
   t.same(JSON.parse(serializeRules('degrade', parseRules('degrade', degrade).rules)), degrade);
+});
+
+t.test('an unknown field that looks like a misspelt known one is reported (the rule kept, the field kept); the dashboard\'s own fields are not', async (t) => {
+  const flow = [
+    { resource: 'a', count: 5, contolBehavior: 1 },
+    { resource: 'b', count: 5, controlbehavior: 2, LimitApp: 'x' },
+    { resource: 'c', count: 5, maxQueueingTimeMS: 100, warmUpPeriodSce: 3 },
+    { resource: 'd', count: 5 },
+    { resource: 'e', count: 5, id: 1, app: 'shop', ip: '10.0.0.1', port: 8719, gmtCreate: 1, gmtModified: 2, refResource: null, clusterConfig: {}, rater: 1, greade: 1 },
+    { resource: 'f', count: 'x', contolBehavior: 1 },
+  ];
+  const parsed = parseRules('flow', flow);
+  t.same(parsed.rules.map((r) => r.resource), ['a', 'b', 'c', 'd', 'e'], 'every rule but the invalid one is kept');
+  t.same(parsed.lookalikes, [
+    { index: 0, field: 'contolBehavior', like: 'controlBehavior' },
+    { index: 1, field: 'controlbehavior', like: 'controlBehavior' },
+    { index: 1, field: 'LimitApp', like: 'limitApp' },
+    { index: 2, field: 'maxQueueingTimeMS', like: 'maxQueueingTimeMs' },
+    { index: 2, field: 'warmUpPeriodSce', like: 'warmUpPeriodSec' },
+    { index: 4, field: 'greade', like: 'grade' },
+  ], 'a refused rule has no lookalikes of its own; Sentinel\'s and the dashboard\'s fields are not lookalikes');
+  t.same(JSON.parse(serializeRules('flow', parsed.rules))[0], { resource: 'a', ...flowDefaults, count: 5, contolBehavior: 1 }, 'the field is kept, the behaviour stays the default');
+  const degrade = parseRules('degrade', [{ resource: 'r', count: 50, timeWindow: 10, minRequestAmmount: 3, statIntervallMs: 2000, slowRatioTreshold: 0.5 }]);
+  t.same(degrade.lookalikes.map((l) => `${l.field}→${l.like}`), ['minRequestAmmount→minRequestAmount', 'statIntervallMs→statIntervalMs', 'slowRatioTreshold→slowRatioThreshold']);
+});
+
+t.test('lookalikeOf: letter case always; one edit for names of 5+, two for 10+; short names by case only', async (t) => {
+  t.equal(lookalikeOf('ID', FLOW_RULE_FIELDS), 'id');
+  t.equal(lookalikeOf('ip', FLOW_RULE_FIELDS), undefined, 'id is too short to guess at');
+  t.equal(lookalikeOf('cuont', FLOW_RULE_FIELDS), 'count', 'two letters swapped');
+  t.equal(lookalikeOf('countt', FLOW_RULE_FIELDS), 'count');
+  t.equal(lookalikeOf('cnt', FLOW_RULE_FIELDS), undefined, 'two edits from a 5-letter name');
+  t.equal(lookalikeOf('strtegy', FLOW_RULE_FIELDS), 'strategy');
+  t.equal(lookalikeOf('clusterMod', FLOW_RULE_FIELDS), 'clusterMode');
+  t.equal(lookalikeOf('clustrMod', FLOW_RULE_FIELDS), 'clusterMode', 'two edits from an 11-letter name');
+  t.equal(lookalikeOf('clstrMod', FLOW_RULE_FIELDS), undefined, 'three');
+  t.equal(lookalikeOf('resources', FLOW_RULE_FIELDS), 'resource');
+  t.equal(lookalikeOf('refResource', FLOW_RULE_FIELDS), undefined);
+  t.equal(lookalikeOf('clusterConfig', FLOW_RULE_FIELDS), undefined);
 });
 
 t.test('a __proto__ key is kept as a plain field, not a prototype', async (t) => {
@@ -195,7 +235,7 @@ t.test('the whole input: bad JSON, not an array, unknown type → RuleSetError, 
   }
   t.equal(ruleType('FLOW'), 'flow');
   t.equal(ruleType('Degrade'), 'degrade');
-  t.same(parseRules('degrade', '[]'), { rules: [], rejected: [] });
+  t.same(parseRules('degrade', '[]'), { rules: [], rejected: [], lookalikes: [] });
 });
 
 t.test('a set of more than MAX_RULES_PER_TYPE (2048) entries is refused as a whole, valid or not', async (t) => {
@@ -271,7 +311,7 @@ t.test('nestsDeeperThan: levels counted from 1, iterative (a million levels), st
 t.test('a leading UTF-8 byte order mark is skipped, as Sentinel (fastjson) does; nothing else changes', async (t) => {
   const { rules, rejected } = parseRules('flow', '\uFEFF[{"resource":"GET /a","count":10}]');
   t.same([rules.map((r) => r.resource), rejected], [['GET /a'], []]);
-  t.same(parseRules('degrade', '\uFEFF[]'), { rules: [], rejected: [] });
+  t.same(parseRules('degrade', '\uFEFF[]'), { rules: [], rejected: [], lookalikes: [] });
   t.throws(() => parseRules('flow', '\uFEFF'), { code: 'E_RULES_JSON', message: 'rules are not valid JSON: Unexpected end of JSON input' }, 'a mark alone is an empty text');
   t.throws(() => parseRules('flow', '\uFEFF\uFEFF[]'), { code: 'E_RULES_JSON', message: 'rules are not valid JSON: Unexpected token' }, 'one mark only');
   t.throws(() => parseRules('flow', ' \uFEFF[]'), { code: 'E_RULES_JSON', message: 'rules are not valid JSON: Unexpected token' }, 'at the start only');
