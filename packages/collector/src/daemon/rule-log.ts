@@ -21,7 +21,10 @@ export function logRuleStatus(log: Logger, type: RuleType, status: RuleFileStatu
   else if (active === 0 && rejectedTotal > 0) log.warn({ file, active, rejected: rejectedTotal, activeBefore: status.activeBefore }, `${type} rules loaded: 0 in force, ${rejectedTotal} rejected; ${droppedBefore(status.activeBefore)}`);
   else log.info({ file, active, rejected: rejectedTotal }, `${type} rules loaded`);
   if (status.error !== undefined) return; // its rejections were logged when that set was loaded
-  for (const r of status.rejected) log.warn({ code: r.code, file, index: r.index }, `${type} rule ${r.index} rejected: ${r.reason}`);
+  for (const r of status.rejected) {
+    const which = r.resource === undefined ? '' : ` (resource ${JSON.stringify(r.resource)})`;
+    log.warn({ code: r.code, file, index: r.index, resource: r.resource }, `${type} rule ${r.index}${which} rejected: ${r.reason}`);
+  }
   const more = rejectedTotal - status.rejected.length;
   if (more > 0) log.warn({ file, rejected: rejectedTotal, notLogged: more }, `${type} rules: ${more} more rejected, not logged one by one`);
   for (const l of status.lookalikes) {

@@ -10,15 +10,31 @@
 // atomically (the project's no-follow safe write) and makes it current; a write that fails is
 // E_RULES_WRITE and changes nothing. Each reason is reported once per file content (callers log
 // what `reload` returns). The status keeps the first MAX_REPORTED_REJECTIONS rejections (index,
-// code, reason; not the rule as given, which may be large) and the count of all of them.
+// code, reason, and the rule's resource when it names one; not the rule as given, which may be
+// large) and the count of all of them.
 
 import { join } from 'node:path';
 import { writeFileSafely } from '../pin/safe-write.js';
+import { isPlainObject } from './rule-fields.js';
 import { readRuleFile, RuleFileReadError, ruleFileStamp } from './rule-file-read.js';
 import { MAX_REPORTED_REJECTIONS, parseRules, RULE_TYPES, RuleSetError, serializeRules, type FieldLookalike, type ParsedRules, type RejectedRule, type RuleOf, type RuleType } from './rule-set.js';
 
-/** A rule refused alone, as the status keeps it: without the rule as given. */
-export type RejectionReport = Omit<RejectedRule, 'rule'>;
+/**
+ * A rule refused alone, as the status keeps it: not the rule as given (it may be large), but its
+ * `resource` when that is a string (its first RESOURCE_SHOWN_UNITS UTF-16 units, then `…`), so a log
+ * line and health say which rule it was.
+ */
+export type RejectionReport = Omit<RejectedRule, 'rule'> & { resource?: string };
+
+/** How much of a rejected rule's resource its report keeps. */
+export const RESOURCE_SHOWN_UNITS = 80;
+
+/** The report of a rejected rule: index, code, reason, and its resource when it names one. */
+function reportOf({ index, code, reason, rule }: RejectedRule): RejectionReport {
+  const resource = isPlainObject(rule) && typeof rule.resource === 'string' ? rule.resource : undefined;
+  if (resource === undefined) return { index, code, reason };
+  return { index, code, reason, resource: resource.length > RESOURCE_SHOWN_UNITS ? `${resource.slice(0, RESOURCE_SHOWN_UNITS)}…` : resource };
+}
 
 export interface RuleFileStatus {
   type: RuleType;
@@ -27,7 +43,7 @@ export interface RuleFileStatus {
   active: number;
   /** Rules in force just before this load (after an unusable file: `active`, nothing was replaced). */
   activeBefore: number;
-  /** The first MAX_REPORTED_REJECTIONS rules of the file refused alone, with their reasons. */
+  /** The first MAX_REPORTED_REJECTIONS rules of the file refused alone, with their reasons (and resources). */
   rejected: RejectionReport[];
   /** How many rules of the file were refused alone (`rejected` lists the first of them). */
   rejectedTotal: number;
@@ -141,7 +157,7 @@ export class RuleFiles {
   private loaded(type: RuleType, parsed: ParsedRules<RuleType>, nowMs: number): RuleFileStatus {
     const activeBefore = this.statusOf(type).active;
     (this.sets as Record<RuleType, unknown[]>)[type] = parsed.rules;
-    const rejected = parsed.rejected.slice(0, MAX_REPORTED_REJECTIONS).map(({ index, code, reason }) => ({ index, code, reason }));
+    const rejected = parsed.rejected.slice(0, MAX_REPORTED_REJECTIONS).map(reportOf);
     const status: RuleFileStatus = { type, file: this.pathOf(type), active: parsed.rules.length, activeBefore, rejected, rejectedTotal: parsed.rejected.length, lookalikes: parsed.lookalikes.slice(0, MAX_REPORTED_REJECTIONS), loadedAtMs: nowMs };
     this.status.set(type, status);
     return status;

@@ -72,10 +72,10 @@ t.test('rule files: too many entries, every rule rejected, rejections bounded in
     [dropped.level, dropped.active, dropped.rejected, dropped.activeBefore, dropped.msg],
     [40, 0, 1, 1, 'degrade rules loaded: 0 in force, 1 rejected; the 1 rule in force before is dropped'],
   );
-  const rejectedLine = await d.logged('degrade rule 0 rejected', mark);
-  t.same([rejectedLine.level, rejectedLine.code, rejectedLine.index, rejectedLine.msg], [40, 'E_RULE_COUNT', 0, 'degrade rule 0 rejected: count must be a number ≥ 0, got "1"']);
+  const rejectedLine = await d.logged('degrade rule 0 (resource "p") rejected', mark);
+  t.same([rejectedLine.level, rejectedLine.code, rejectedLine.index, rejectedLine.resource, rejectedLine.msg], [40, 'E_RULE_COUNT', 0, 'p', 'degrade rule 0 (resource "p") rejected: count must be a number ≥ 0, got "1"']);
   const h2 = await d.degradeHealth();
-  t.same(h2, { ...h2, active: 0, activeBefore: 1, rejectedTotal: 1, rejected: [{ index: 0, code: 'E_RULE_COUNT', reason: 'count must be a number ≥ 0, got "1"' }] });
+  t.same(h2, { ...h2, active: 0, activeBefore: 1, rejectedTotal: 1, rejected: [{ index: 0, code: 'E_RULE_COUNT', reason: 'count must be a number ≥ 0, got "1"', resource: 'p' }] });
   t.notOk('error' in h2, 'loaded: no error');
   t.same(JSON.parse(await (await fetch(`${d.daemon.url}/getRules?type=degrade`)).text()), [], 'no breaker left');
 
@@ -87,17 +87,18 @@ t.test('rule files: too many entries, every rule rejected, rejections bounded in
   const more = await d.logged('degrade rules: ', mark);
   t.same([more.level, more.rejected, more.notLogged, more.msg], [40, 2048, 2028, 'degrade rules: 2028 more rejected, not logged one by one']);
   const after = d.lines.slice(mark).filter((l) => l.msg.startsWith('degrade rule'));
-  const oneByOne = after.filter((l) => /^degrade rule \d+ rejected/.test(l.msg));
+  const oneByOne = after.filter((l) => /^degrade rule \d+ (\(resource [^)]*\) )?rejected/.test(l.msg));
   t.equal(oneByOne.length, 20, 'exactly 20 rejected rules logged one by one');
   t.same(oneByOne.map((l) => l.index), Array.from({ length: 20 }, (_, i) => i));
-  t.equal(oneByOne[5]!.msg, 'degrade rule 5 rejected: count must be a number ≥ 0, got -1');
+  t.equal(oneByOne[5]!.msg, 'degrade rule 5 (resource "big") rejected: count must be a number ≥ 0, got -1');
+  t.equal(oneByOne[4]!.msg, 'degrade rule 4 rejected: a rule must be a JSON object', 'a rule that names no resource');
   t.same(after.find((l) => l.msg.startsWith('degrade rules loaded'))?.msg, 'degrade rules loaded: 0 in force, 2048 rejected; no rule was in force before');
   t.equal(after.length, 22, 'degrade lines: the load, 20 rejected rules, one line for the rest');
   const text = await d.healthText();
   t.ok(text.length < 20_000, `health stays small: ${text.length} bytes`);
   const h3 = (JSON.parse(text) as { rules: { degrade: FileHealth } }).rules.degrade;
   t.same([h3.active, h3.rejectedTotal, h3.rejected.length], [0, 2048, 20]);
-  t.same(h3.rejected[5], { index: 5, code: 'E_RULE_COUNT', reason: 'count must be a number ≥ 0, got -1' }, 'no rule as given');
+  t.same(h3.rejected[5], { index: 5, code: 'E_RULE_COUNT', reason: 'count must be a number ≥ 0, got -1', resource: 'big' }, 'no rule as given: its resource');
 });
 
 t.test('/setRules through the daemon: refused pushes are logged; a file that cannot be written is E_RULES_WRITE', async (t) => {

@@ -7,7 +7,7 @@ import t from 'tap';
 import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { droppedBefore, inForceAfterError, RuleFiles } from '../../src/rules/rule-files.js';
+import { droppedBefore, inForceAfterError, RESOURCE_SHOWN_UNITS, RuleFiles } from '../../src/rules/rule-files.js';
 import { RuleSetError, serializeRules } from '../../src/rules/rule-set.js';
 
 t.test('reload: valid rules kept, invalid ones alone with their reason, bad JSON keeps the previous set', async (t) => {
@@ -88,18 +88,20 @@ t.test('the status keeps the first 20 rejections (no rule as given) and counts t
   // The same breaker rule rewritten with "count":"1": every rule invalid, the set in force replaced (as Sentinel).
   writeFileSync(join(dir, 'degrade.json'), JSON.stringify([{ resource: 'p', grade: 2, count: '1', timeWindow: 10 }]));
   const [one] = files.reload(2);
-  t.same(one!.status, { type: 'degrade', file: join(dir, 'degrade.json'), active: 0, activeBefore: 1, rejected: [{ index: 0, code: 'E_RULE_COUNT', reason: 'count must be a number ≥ 0, got "1"' }], rejectedTotal: 1, lookalikes: [], loadedAtMs: 2 });
+  t.same(one!.status, { type: 'degrade', file: join(dir, 'degrade.json'), active: 0, activeBefore: 1, rejected: [{ index: 0, code: 'E_RULE_COUNT', reason: 'count must be a number ≥ 0, got "1"', resource: 'p' }], rejectedTotal: 1, lookalikes: [], loadedAtMs: 2 });
   t.equal(droppedBefore(one!.status.activeBefore), 'the 1 rule in force before is dropped');
   t.equal(files.rules('degrade').length, 0);
   // 2048 entries that are not rules, one of them huge: 20 kept, 2048 counted, the status stays small.
   const entries: unknown[] = Array.from({ length: 2048 }, () => 1);
   entries[3] = { resource: 'big', count: -1, timeWindow: 1, note: 'x'.repeat(200_000) };
+  entries[4] = { resource: 'y'.repeat(5000), count: -1, timeWindow: 1 };
   writeFileSync(join(dir, 'degrade.json'), JSON.stringify(entries));
   const [many] = files.reload(3);
   const s = many!.status;
   t.same([s.active, s.activeBefore, s.rejectedTotal, s.rejected.length], [0, 0, 2048, 20]);
   t.same(s.rejected.map((r) => r.index), Array.from({ length: 20 }, (_, i) => i), 'the first 20, in order');
-  t.same(s.rejected[3], { index: 3, code: 'E_RULE_COUNT', reason: 'count must be a number ≥ 0, got -1' }, 'index, code and reason only: not the rule as given');
+  t.same(s.rejected[3], { index: 3, code: 'E_RULE_COUNT', reason: 'count must be a number ≥ 0, got -1', resource: 'big' }, 'index, code, reason and resource: not the rule as given');
+  t.same(s.rejected[4], { index: 4, code: 'E_RULE_RESOURCE', reason: 'resource must be at most 1024 UTF-8 bytes (the longest name a filter records), got 5000', resource: `${'y'.repeat(RESOURCE_SHOWN_UNITS)}…` }, 'a long resource: its first 80 units');
   t.same(s.rejected[0], { index: 0, code: 'E_RULE_NOT_OBJECT', reason: 'a rule must be a JSON object' });
   t.ok(JSON.stringify(s).length < 2000, `the status is small: ${JSON.stringify(s).length} characters`);
   t.equal(droppedBefore(0), 'no rule was in force before');
@@ -141,12 +143,12 @@ t.test('a rule with an unknown field nested too deep: refused alone from a file 
   for (const [at, levels] of [[1, 5_000], [2, 100_000]] as const) {
     writeFileSync(join(dir, 'flow.json'), `[{"resource":"a","count":1},{"resource":"r","count":1,"x":${nested(levels)}},{"resource":"b","count":2}]`);
     const [c] = files.reload(at);
-    t.same([c!.status.error, c!.status.active, c!.status.rejected, c!.status.rejectedTotal], [undefined, 2, [{ index: 1, ...TOO_DEEP }], 1], `file, ${levels} levels`);
+    t.same([c!.status.error, c!.status.active, c!.status.rejected, c!.status.rejectedTotal], [undefined, 2, [{ index: 1, ...TOO_DEEP, resource: 'r' }], 1], `file, ${levels} levels`);
     t.same(JSON.parse(serializeRules('flow', files.rules('flow'))).map((r: { resource: string }) => r.resource), ['a', 'b'], 'what /getRules serves');
   }
   // The same set pushed: the deep rule refused alone (not E_RULES_WRITE), the others written and in force.
   const pushed = files.save('degrade', `[{"resource":"p","count":1,"timeWindow":1},{"resource":"r","count":1,"timeWindow":1,"x":${nested(100_000)}}]`, 3);
-  t.same([pushed.active, pushed.rejected, pushed.error], [1, [{ index: 1, ...TOO_DEEP }], undefined], 'push');
+  t.same([pushed.active, pushed.rejected, pushed.error], [1, [{ index: 1, ...TOO_DEEP, resource: 'r' }], undefined], 'push');
   t.same(JSON.parse(readFileSync(join(dir, 'degrade.json'), 'utf8')).map((r: { resource: string }) => r.resource), ['p'], 'the file holds the rule in force');
   t.same(JSON.parse(serializeRules('degrade', files.rules('degrade'))).map((r: { resource: string }) => r.resource), ['p']);
 });
