@@ -248,7 +248,20 @@ export class FrameBuilder {
     const dt = tsMs - this.baseTsMs;
     // (frameEpoch equals mapEpoch only once the frame has an id, so the frame has records.)
     if (dt >>> 0 === dt && dt < 0x80 && this.frameEpoch === this.mapEpoch) {
-      if (origin === undefined) return this.putCall(KIND_CALL_BY_ID, dt, id, rtMs, error, undefined);
+      if (origin === undefined) {
+        const p = this.recordsLength;
+        if (id < 0x80 && rtMs < 0x80 && p <= this.roomEnd - 6) {
+          // Half of all records (a small id, no origin, a short RT): putCall's first case without the
+          // call, and its room check without commit's (an id adds no name to undo).
+          const view = this.view;
+          view.setInt32(p, CALL_BY_ID_HEAD | (dt << 8) | id);
+          view.setInt16(p + 4, (rtMs << 8) | (error ? 0xc3 : 0xc2));
+          this.recordsLength = p + 6;
+          this.recordCount++;
+          return true;
+        }
+        return this.putCall(KIND_CALL_BY_ID, dt, id, rtMs, error, undefined);
+      }
       const o = this.nameEntries[origin];
       if (o !== undefined && o.frame === this.frameNo) {
         this.originIdx = o.idx;
@@ -623,6 +636,8 @@ const KIND_CALL = RecordKind.CALL;
 const KIND_CALL_BY_ID = RecordKind.CALL | RECORD_ID_FLAG;
 const KIND_EXIT = RecordKind.EXIT;
 const KIND_BLOCK_BY_ID = RecordKind.BLOCK | RECORD_ID_FLAG;
+/** A CALL by id without an origin: its fixarray header and kind, the top half of its first 32-bit write. */
+const CALL_BY_ID_HEAD = (0x95 << 24) | (KIND_CALL_BY_ID << 16);
 
 /**
  * Writes a record's first four bytes (`head`: array header, kind, time offset, and 0 for its last
