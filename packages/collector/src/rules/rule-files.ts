@@ -33,7 +33,14 @@ export const RESOURCE_SHOWN_UNITS = 80;
 function reportOf({ index, code, reason, rule }: RejectedRule): RejectionReport {
   const resource = isPlainObject(rule) && typeof rule.resource === 'string' ? rule.resource : undefined;
   if (resource === undefined) return { index, code, reason };
-  return { index, code, reason, resource: resource.length > RESOURCE_SHOWN_UNITS ? `${resource.slice(0, RESOURCE_SHOWN_UNITS)}…` : resource };
+  if (resource.length <= RESOURCE_SHOWN_UNITS) return { index, code, reason, resource };
+  // Not cut between the two halves of a surrogate pair.
+  const end = isHighSurrogate(resource.charCodeAt(RESOURCE_SHOWN_UNITS - 1)) ? RESOURCE_SHOWN_UNITS - 1 : RESOURCE_SHOWN_UNITS;
+  return { index, code, reason, resource: `${resource.slice(0, end)}…` };
+}
+
+function isHighSurrogate(unit: number): boolean {
+  return unit >= 0xd800 && unit <= 0xdbff;
 }
 
 export interface RuleFileStatus {

@@ -95,6 +95,7 @@ t.test('the status keeps the first 20 rejections (no rule as given) and counts t
   const entries: unknown[] = Array.from({ length: 2048 }, () => 1);
   entries[3] = { resource: 'big', count: -1, timeWindow: 1, note: 'x'.repeat(200_000) };
   entries[4] = { resource: 'y'.repeat(5000), count: -1, timeWindow: 1 };
+  entries[6] = { resource: `${'z'.repeat(79)}🚀🚀`, count: 1 };
   writeFileSync(join(dir, 'degrade.json'), JSON.stringify(entries));
   const [many] = files.reload(3);
   const s = many!.status;
@@ -102,8 +103,9 @@ t.test('the status keeps the first 20 rejections (no rule as given) and counts t
   t.same(s.rejected.map((r) => r.index), Array.from({ length: 20 }, (_, i) => i), 'the first 20, in order');
   t.same(s.rejected[3], { index: 3, code: 'E_RULE_COUNT', reason: 'count must be a number ≥ 0, got -1', resource: 'big' }, 'index, code, reason and resource: not the rule as given');
   t.same(s.rejected[4], { index: 4, code: 'E_RULE_RESOURCE', reason: 'resource must be at most 1024 UTF-8 bytes (the longest name a filter records), got 5000', resource: `${'y'.repeat(RESOURCE_SHOWN_UNITS)}…` }, 'a long resource: its first 80 units');
+  t.same(s.rejected[6]!.resource, `${'z'.repeat(79)}…`, 'not cut inside a surrogate pair (the 80th unit starts one)');
   t.same(s.rejected[0], { index: 0, code: 'E_RULE_NOT_OBJECT', reason: 'a rule must be a JSON object' });
-  t.ok(JSON.stringify(s).length < 2000, `the status is small: ${JSON.stringify(s).length} characters`);
+  t.ok(JSON.stringify(s).length < 4000, `the status is small (20 reasons and resources of at most 81 units; not the 200 000-character rule): ${JSON.stringify(s).length} characters`);
   t.equal(droppedBefore(0), 'no rule was in force before');
   t.equal(droppedBefore(3), 'the 3 rules in force before are dropped');
 });
