@@ -268,6 +268,7 @@ t.test('property: addCallOfId and addBlockOfId write the bytes addCall and addBl
   let ts = T0;
   let refused = 0;
   let fastPath = 0;
+  const differ: string[] = [];
   for (let k = 0; k < 4000; k++) {
     const r = rand();
     ts += r < 0.9 ? Math.floor(rand() * 3) : r < 0.97 ? 100 + Math.floor(rand() * 200) : -Math.floor(rand() * 50);
@@ -289,16 +290,17 @@ t.test('property: addCallOfId and addBlockOfId write the bytes addCall and addBl
     const bytesBefore = fast.frameBytes;
     const a = addFast();
     const b = addChecked();
-    t.equal(a, b, `record ${k}: both take it or both refuse it`);
+    if (a !== b) differ.push(`record ${k}: ${a} / ${b}`);
     if (a && bytesBefore > 0) fastPath++;
     if (!a) {
       refused++;
       fastFrames.push(Buffer.from(fast.finish()).toString('hex'));
       checkedFrames.push(Buffer.from(checked.finish()).toString('hex'));
-      t.ok(addFast() && addChecked(), 'an empty frame takes it');
+      if (!(addFast() && addChecked())) differ.push(`record ${k}: refused by an empty frame`);
     }
-    if (fast.frameBytes !== checked.frameBytes) t.fail(`record ${k}: frame sizes differ`);
+    if (fast.frameBytes !== checked.frameBytes) differ.push(`record ${k}: frame bytes ${fast.frameBytes} / ${checked.frameBytes}`);
   }
+  t.same(differ, [], 'both take or refuse every record, an empty frame takes each, the frames grow alike');
   fastFrames.push(Buffer.from(fast.finish()).toString('hex'));
   checkedFrames.push(Buffer.from(checked.finish()).toString('hex'));
   t.equal(fastFrames.length, refused + 1);

@@ -28,7 +28,7 @@ export function logRuleStatus(log: Logger, type: RuleType, status: RuleFileStatu
   const more = rejectedTotal - status.rejected.length;
   if (more > 0) log.warn({ file, rejected: rejectedTotal, notLogged: more }, `${type} rules: ${more} more rejected, not logged one by one`);
   for (const l of status.lookalikes) {
-    log.warn({ code: 'E_RULE_FIELD_LOOKALIKE', file, index: l.index, field: l.field }, `${type} rule ${l.index}: unknown field ${JSON.stringify(l.field)} is kept but does nothing; did you mean ${JSON.stringify(l.like)}?`);
+    log.warn({ code: 'E_RULE_FIELD_LOOKALIKE', file, index: l.index, resource: l.resource, field: l.field }, `${type} rule ${l.index} (resource ${JSON.stringify(l.resource)}): unknown field ${JSON.stringify(l.field)} is kept but does nothing; did you mean ${JSON.stringify(l.like)}?`);
   }
 }
 

@@ -56,7 +56,7 @@ export interface RuleFileStatus {
   rejectedTotal: number;
   /**
    * The first MAX_REPORTED_REJECTIONS unknown fields of the rules in force that look like a
-   * misspelt field (kept, and doing nothing): rule index, the field, the field it looks like.
+   * misspelt field (kept, and doing nothing): rule index, resource, the field, the field it looks like.
    */
   lookalikes: FieldLookalike[];
   /** The whole file was unusable (the previous set, `active` rules, stays): code and reason. */

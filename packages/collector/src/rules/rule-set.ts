@@ -45,6 +45,8 @@ export interface RejectedRule {
 export interface FieldLookalike {
   /** The rule's index in the set as given. */
   index: number;
+  /** The rule's resource. */
+  resource: string;
   /** The field as given: kept, and it does nothing. */
   field: string;
   /** The field it looks like. */
@@ -109,7 +111,7 @@ export function parseRules<T extends RuleType>(type: T, json: unknown): ParsedRu
       rules.push(rule);
       for (const field of Object.keys(rule.extra)) {
         const like = lookalikeOf(field, known);
-        if (like !== undefined) lookalikes.push({ index, field, like });
+        if (like !== undefined) lookalikes.push({ index, resource: rule.resource, field, like });
       }
     } catch (e) {
       /* c8 ignore next -- only FieldErrors are thrown by the readers */

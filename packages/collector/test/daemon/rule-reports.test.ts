@@ -159,9 +159,9 @@ t.test('/setRules through the daemon: refused pushes are logged; a file that can
 
 t.test('an unknown field that looks like a misspelt one: a warning per field, in health, from a file and from a push; /setRules still answers success', async (t) => {
   const d = await daemonOnPin(t, 'rule-lookalike', [{ ...breaker, timeWindw: 30 }, { ...breaker, resource: 'q', app: 'shop', ip: '10.0.0.1' }]);
-  const line = await d.logged('degrade rule 0: unknown field');
-  t.same([line.level, line.code, line.index, line.field, line.msg], [40, 'E_RULE_FIELD_LOOKALIKE', 0, 'timeWindw', 'degrade rule 0: unknown field "timeWindw" is kept but does nothing; did you mean "timeWindow"?']);
-  t.same((await d.degradeHealth() as unknown as { lookalikes: unknown }).lookalikes, [{ index: 0, field: 'timeWindw', like: 'timeWindow' }]);
+  const line = await d.logged('degrade rule 0 (resource "p"): unknown field');
+  t.same([line.level, line.code, line.index, line.resource, line.field, line.msg], [40, 'E_RULE_FIELD_LOOKALIKE', 0, 'p', 'timeWindw', 'degrade rule 0 (resource "p"): unknown field "timeWindw" is kept but does nothing; did you mean "timeWindow"?']);
+  t.same((await d.degradeHealth() as unknown as { lookalikes: unknown }).lookalikes, [{ index: 0, resource: 'p', field: 'timeWindw', like: 'timeWindow' }]);
   t.equal(d.lines.filter((l) => l.code === 'E_RULE_FIELD_LOOKALIKE').length, 1, 'app and ip are the dashboard\'s fields, not lookalikes');
 
   const mark = d.lines.length;
@@ -171,9 +171,9 @@ t.test('an unknown field that looks like a misspelt one: a warning per field, in
     body: `type=degrade&data=${encodeURIComponent(encodeURIComponent(JSON.stringify([{ ...breaker, MinRequestAmount: 2 }])))}`,
   });
   t.same([r.status, await r.text()], [200, 'success'], 'the answer the dashboard expects');
-  const pushed = await d.logged('degrade rule 0: unknown field', mark);
-  t.equal(pushed.msg, 'degrade rule 0: unknown field "MinRequestAmount" is kept but does nothing; did you mean "minRequestAmount"?');
-  t.same((await d.degradeHealth() as unknown as { lookalikes: unknown }).lookalikes, [{ index: 0, field: 'MinRequestAmount', like: 'minRequestAmount' }]);
+  const pushed = await d.logged('degrade rule 0 (resource "p"): unknown field', mark);
+  t.equal(pushed.msg, 'degrade rule 0 (resource "p"): unknown field "MinRequestAmount" is kept but does nothing; did you mean "minRequestAmount"?');
+  t.same((await d.degradeHealth() as unknown as { lookalikes: unknown }).lookalikes, [{ index: 0, resource: 'p', field: 'MinRequestAmount', like: 'minRequestAmount' }]);
 });
 
 t.test('a circuit breaker transition is logged with its cause, value and average RT', async (t) => {

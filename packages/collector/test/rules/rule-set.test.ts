@@ -50,12 +50,12 @@ t.test('an unknown field that looks like a misspelt known one is reported (the r
   const parsed = parseRules('flow', flow);
   t.same(parsed.rules.map((r) => r.resource), ['a', 'b', 'c', 'd', 'e'], 'every rule but the invalid one is kept');
   t.same(parsed.lookalikes, [
-    { index: 0, field: 'contolBehavior', like: 'controlBehavior' },
-    { index: 1, field: 'controlbehavior', like: 'controlBehavior' },
-    { index: 1, field: 'LimitApp', like: 'limitApp' },
-    { index: 2, field: 'maxQueueingTimeMS', like: 'maxQueueingTimeMs' },
-    { index: 2, field: 'warmUpPeriodSce', like: 'warmUpPeriodSec' },
-    { index: 4, field: 'greade', like: 'grade' },
+    { index: 0, resource: 'a', field: 'contolBehavior', like: 'controlBehavior' },
+    { index: 1, resource: 'b', field: 'controlbehavior', like: 'controlBehavior' },
+    { index: 1, resource: 'b', field: 'LimitApp', like: 'limitApp' },
+    { index: 2, resource: 'c', field: 'maxQueueingTimeMS', like: 'maxQueueingTimeMs' },
+    { index: 2, resource: 'c', field: 'warmUpPeriodSce', like: 'warmUpPeriodSec' },
+    { index: 4, resource: 'e', field: 'greade', like: 'grade' },
   ], 'a refused rule has no lookalikes of its own; Sentinel\'s and the dashboard\'s fields are not lookalikes');
   t.same(JSON.parse(serializeRules('flow', parsed.rules))[0], { resource: 'a', ...flowDefaults, count: 5, contolBehavior: 1 }, 'the field is kept, the behaviour stays the default');
   const degrade = parseRules('degrade', [{ resource: 'r', count: 50, timeWindow: 10, minRequestAmmount: 3, statIntervallMs: 2000, slowRatioTreshold: 0.5 }]);
