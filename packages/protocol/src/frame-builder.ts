@@ -251,8 +251,9 @@ export class FrameBuilder {
       if (origin === undefined) {
         const p = this.recordsLength;
         if (id < 0x80 && rtMs < 0x80 && p <= this.roomEnd - 6) {
-          // Half of all records (a small id, no origin, a short RT): putCall's first case without the
-          // call, and its room check without commit's (an id adds no name to undo).
+          // A small id, no origin, a short RT (about half the records of the benchmark workload):
+          // putCall's first case without the call, and its room check without commit's (an id adds
+          // no name to undo).
           const view = this.view;
           view.setInt32(p, CALL_BY_ID_HEAD | (dt << 8) | id);
           view.setInt16(p + 4, (rtMs << 8) | (error ? 0xc3 : 0xc2));
