@@ -180,11 +180,10 @@ export class Sentinel {
   private ids: Record<string, number> = newIdCache();
   private idsCount = 0;
   private idEpoch = -1;
-  /** Start of the current ID_CACHE_MS period (its first record helper reads the map once). */
-  private idsSinceMs = 0;
   /**
-   * The period's bounds, exclusive: idsSinceMs ∓ ID_CACHE_MS. A record helper's time strictly
-   * between them is in the period (two comparisons on the hot path instead of arithmetic).
+   * The current ID_CACHE_MS period (its first record helper reads the map once), as the exclusive
+   * bounds start ∓ ID_CACHE_MS around its start: a time strictly between them is in the period (two
+   * comparisons on the record helpers' hot path). It starts at 0.
    */
   private idsFromMs = -ID_CACHE_MS;
   private idsUntilMs = ID_CACHE_MS;
@@ -411,9 +410,10 @@ export class Sentinel {
     const v = map.lookup(resource, nowMs);
     this.lookupFresh = v.outcome === MapLookup.HIT;
     this.lookupCached = map.lastFromCache;
-    // (A name without a slot is looked up again by the record helpers from the next period on.)
+    // (A miss is dated at the current period's start, so a name without a slot is looked up again
+    // by the record helpers from the next period on.)
     // An answer from the verdict cache comes from a read of this map that adopted its id already.
-    this.lookupId = map.lastFromCache ? v.resourceId : this.adoptId(resource, v.resourceId, map.epoch, this.idsSinceMs);
+    this.lookupId = map.lastFromCache ? v.resourceId : this.adoptId(resource, v.resourceId, map.epoch, this.idsUntilMs - ID_CACHE_MS);
     // (The reader's Verdict for its answer: made once per read, not per lookup.)
     const own = map.lastVerdict;
     this.lookupKey = resource;
@@ -458,14 +458,13 @@ export class Sentinel {
   private refOf(resource: string, nowMs: number): ResourceRef {
     const map = this.map;
     if (map === null) return resource;
-    const sinceMs = nowMs - this.idsSinceMs;
     let cached: number | undefined;
-    if (sinceMs >= ID_CACHE_MS || sinceMs <= -ID_CACHE_MS) {
-      this.idsSinceMs = nowMs;
+    if (nowMs < this.idsUntilMs && nowMs > this.idsFromMs) cached = this.ids[resource];
+    else {
+      // A new period starts at nowMs.
       this.idsFromMs = nowMs - ID_CACHE_MS;
       this.idsUntilMs = nowMs + ID_CACHE_MS;
     }
-    else cached = this.ids[resource];
     if (cached !== undefined) {
       if (cached > 0) return cached;
       const missedAtMs = -1 - cached;
