@@ -1,8 +1,8 @@
 // Owns the daemon's log lines about rules: a rule file's load (an unusable file at error level,
 // saying what stays in force; a set that leaves no rule in force while rejecting some at warn
 // level, saying what it dropped; the first MAX_REPORTED_REJECTIONS rejected rules one by one, then
-// one line with how many more; an unknown field of a rule in force that looks like a misspelt
-// field), a /setRules push refused as a whole, and a circuit breaker's transition with its cause.
+// one line with how many more; the same for unknown fields of rules in force that look like a
+// misspelt field), a /setRules push refused as a whole, and a circuit breaker's transition with its cause.
 
 import type { Logger } from 'pino';
 import { droppedBefore, inForceAfterError, type RuleFileStatus } from '../rules/rule-files.js';
@@ -30,6 +30,8 @@ export function logRuleStatus(log: Logger, type: RuleType, status: RuleFileStatu
   for (const l of status.lookalikes) {
     log.warn({ code: 'E_RULE_FIELD_LOOKALIKE', file, index: l.index, resource: l.resource, field: l.field }, `${type} rule ${l.index} (resource ${JSON.stringify(l.resource)}): unknown field ${JSON.stringify(l.field)} is kept but does nothing; did you mean ${JSON.stringify(l.like)}?`);
   }
+  const moreLookalikes = status.lookalikesTotal - status.lookalikes.length;
+  if (moreLookalikes > 0) log.warn({ code: 'E_RULE_FIELD_LOOKALIKE', file, lookalikes: status.lookalikesTotal, notLogged: moreLookalikes }, `${type} rules: ${moreLookalikes} more unknown fields that look like misspelt ones, not logged one by one`);
 }
 
 /** A /setRules push refused as a whole: a write failure at error level, a bad set at warn level; nothing changed. */

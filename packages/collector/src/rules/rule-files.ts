@@ -21,22 +21,26 @@ import { MAX_REPORTED_REJECTIONS, parseRules, RULE_TYPES, RuleSetError, serializ
 
 /**
  * A rule refused alone, as the status keeps it: not the rule as given (it may be large), but its
- * `resource` when that is a string (its first RESOURCE_SHOWN_UNITS UTF-16 units, then `…`), so a log
- * line and health say which rule it was.
+ * `resource` when that is a string (shown as shownResource cuts it), so a log line and health say
+ * which rule it was.
  */
 export type RejectionReport = Omit<RejectedRule, 'rule'> & { resource?: string };
 
-/** How much of a rejected rule's resource its report keeps. */
+/** How much of a rule's resource its report (a rejection, a lookalike field) keeps, in UTF-16 units. */
 export const RESOURCE_SHOWN_UNITS = 80;
+
+/** A resource as a report shows it: whole up to RESOURCE_SHOWN_UNITS units, else its first ones and `…`. */
+export function shownResource(resource: string): string {
+  if (resource.length <= RESOURCE_SHOWN_UNITS) return resource;
+  // Not cut between the two halves of a surrogate pair.
+  const end = isHighSurrogate(resource.charCodeAt(RESOURCE_SHOWN_UNITS - 1)) ? RESOURCE_SHOWN_UNITS - 1 : RESOURCE_SHOWN_UNITS;
+  return `${resource.slice(0, end)}…`;
+}
 
 /** The report of a rejected rule: index, code, reason, and its resource when it names one. */
 function reportOf({ index, code, reason, rule }: RejectedRule): RejectionReport {
   const resource = isPlainObject(rule) && typeof rule.resource === 'string' ? rule.resource : undefined;
-  if (resource === undefined) return { index, code, reason };
-  if (resource.length <= RESOURCE_SHOWN_UNITS) return { index, code, reason, resource };
-  // Not cut between the two halves of a surrogate pair.
-  const end = isHighSurrogate(resource.charCodeAt(RESOURCE_SHOWN_UNITS - 1)) ? RESOURCE_SHOWN_UNITS - 1 : RESOURCE_SHOWN_UNITS;
-  return { index, code, reason, resource: `${resource.slice(0, end)}…` };
+  return resource === undefined ? { index, code, reason } : { index, code, reason, resource: shownResource(resource) };
 }
 
 function isHighSurrogate(unit: number): boolean {
@@ -56,9 +60,12 @@ export interface RuleFileStatus {
   rejectedTotal: number;
   /**
    * The first MAX_REPORTED_REJECTIONS unknown fields of the rules in force that look like a
-   * misspelt field (kept, and doing nothing): rule index, resource, the field, the field it looks like.
+   * misspelt field (kept, and doing nothing): rule index, resource (as shownResource cuts it), the
+   * field, the field it looks like.
    */
   lookalikes: FieldLookalike[];
+  /** How many such fields the rules in force have (`lookalikes` lists the first of them). */
+  lookalikesTotal: number;
   /** The whole file was unusable (the previous set, `active` rules, stays): code and reason. */
   error?: { code: string; reason: string };
   /** When the file was last read (epoch ms), 0 before. */
@@ -90,7 +97,7 @@ export class RuleFiles {
 
   constructor(rulesDir: string) {
     this.dir = rulesDir;
-    for (const type of RULE_TYPES) this.status.set(type, { type, file: this.pathOf(type), active: 0, activeBefore: 0, rejected: [], rejectedTotal: 0, lookalikes: [], loadedAtMs: 0 });
+    for (const type of RULE_TYPES) this.status.set(type, { type, file: this.pathOf(type), active: 0, activeBefore: 0, rejected: [], rejectedTotal: 0, lookalikes: [], lookalikesTotal: 0, loadedAtMs: 0 });
   }
 
   pathOf(type: RuleType): string {
@@ -165,7 +172,18 @@ export class RuleFiles {
     const activeBefore = this.statusOf(type).active;
     (this.sets as Record<RuleType, unknown[]>)[type] = parsed.rules;
     const rejected = parsed.rejected.slice(0, MAX_REPORTED_REJECTIONS).map(reportOf);
-    const status: RuleFileStatus = { type, file: this.pathOf(type), active: parsed.rules.length, activeBefore, rejected, rejectedTotal: parsed.rejected.length, lookalikes: parsed.lookalikes.slice(0, MAX_REPORTED_REJECTIONS), loadedAtMs: nowMs };
+    const lookalikes = parsed.lookalikes.slice(0, MAX_REPORTED_REJECTIONS).map((l) => ({ ...l, resource: shownResource(l.resource) }));
+    const status: RuleFileStatus = {
+      type,
+      file: this.pathOf(type),
+      active: parsed.rules.length,
+      activeBefore,
+      rejected,
+      rejectedTotal: parsed.rejected.length,
+      lookalikes,
+      lookalikesTotal: parsed.lookalikes.length,
+      loadedAtMs: nowMs,
+    };
     this.status.set(type, status);
     return status;
   }

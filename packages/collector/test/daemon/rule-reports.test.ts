@@ -161,7 +161,8 @@ t.test('an unknown field that looks like a misspelt one: a warning per field, in
   const d = await daemonOnPin(t, 'rule-lookalike', [{ ...breaker, timeWindw: 30 }, { ...breaker, resource: 'q', app: 'shop', ip: '10.0.0.1' }]);
   const line = await d.logged('degrade rule 0 (resource "p"): unknown field');
   t.same([line.level, line.code, line.index, line.resource, line.field, line.msg], [40, 'E_RULE_FIELD_LOOKALIKE', 0, 'p', 'timeWindw', 'degrade rule 0 (resource "p"): unknown field "timeWindw" is kept but does nothing; did you mean "timeWindow"?']);
-  t.same((await d.degradeHealth() as unknown as { lookalikes: unknown }).lookalikes, [{ index: 0, resource: 'p', field: 'timeWindw', like: 'timeWindow' }]);
+  const atStart = (await d.degradeHealth()) as unknown as { lookalikes: unknown; lookalikesTotal: number };
+  t.same([atStart.lookalikes, atStart.lookalikesTotal], [[{ index: 0, resource: 'p', field: 'timeWindw', like: 'timeWindow' }], 1]);
   t.equal(d.lines.filter((l) => l.code === 'E_RULE_FIELD_LOOKALIKE').length, 1, 'app and ip are the dashboard\'s fields, not lookalikes');
 
   const mark = d.lines.length;
@@ -174,6 +175,18 @@ t.test('an unknown field that looks like a misspelt one: a warning per field, in
   const pushed = await d.logged('degrade rule 0 (resource "p"): unknown field', mark);
   t.equal(pushed.msg, 'degrade rule 0 (resource "p"): unknown field "MinRequestAmount" is kept but does nothing; did you mean "minRequestAmount"?');
   t.same((await d.degradeHealth() as unknown as { lookalikes: unknown }).lookalikes, [{ index: 0, resource: 'p', field: 'MinRequestAmount', like: 'minRequestAmount' }]);
+});
+
+t.test('more than 20 lookalike fields: 20 lines with resources cut at 80 units, one line with how many more, health counts them all', async (t) => {
+  const rules = Array.from({ length: 23 }, (_, i) => ({ ...breaker, resource: `${'q'.repeat(100)}${i}`, timeWindw: 30 }));
+  const d = await daemonOnPin(t, 'rule-lookalikes-many', rules);
+  const more = await d.logged('degrade rules: 3 more unknown fields');
+  t.same([more.level, more.code, more.lookalikes, more.notLogged, more.msg], [40, 'E_RULE_FIELD_LOOKALIKE', 23, 3, 'degrade rules: 3 more unknown fields that look like misspelt ones, not logged one by one']);
+  const each = d.lines.filter((l) => l.code === 'E_RULE_FIELD_LOOKALIKE' && l.index !== undefined);
+  t.same(each.map((l) => l.index), Array.from({ length: 20 }, (_, i) => i), 'one line for each of the first 20');
+  t.equal(each[0]!.msg, `degrade rule 0 (resource "${'q'.repeat(80)}…"): unknown field "timeWindw" is kept but does nothing; did you mean "timeWindow"?`);
+  const h = (await d.degradeHealth()) as unknown as { active: number; lookalikes: Array<{ resource: string }>; lookalikesTotal: number };
+  t.same([h.active, h.lookalikes.length, h.lookalikesTotal, h.lookalikes[19]!.resource], [23, 20, 23, `${'q'.repeat(80)}…`]);
 });
 
 t.test('a circuit breaker transition is logged with its cause, value and average RT', async (t) => {

@@ -88,7 +88,7 @@ t.test('the status keeps the first 20 rejections (no rule as given) and counts t
   // The same breaker rule rewritten with "count":"1": every rule invalid, the set in force replaced (as Sentinel).
   writeFileSync(join(dir, 'degrade.json'), JSON.stringify([{ resource: 'p', grade: 2, count: '1', timeWindow: 10 }]));
   const [one] = files.reload(2);
-  t.same(one!.status, { type: 'degrade', file: join(dir, 'degrade.json'), active: 0, activeBefore: 1, rejected: [{ index: 0, code: 'E_RULE_COUNT', reason: 'count must be a number ≥ 0, got "1"', resource: 'p' }], rejectedTotal: 1, lookalikes: [], loadedAtMs: 2 });
+  t.same(one!.status, { type: 'degrade', file: join(dir, 'degrade.json'), active: 0, activeBefore: 1, rejected: [{ index: 0, code: 'E_RULE_COUNT', reason: 'count must be a number ≥ 0, got "1"', resource: 'p' }], rejectedTotal: 1, lookalikes: [], lookalikesTotal: 0, loadedAtMs: 2 });
   t.equal(droppedBefore(one!.status.activeBefore), 'the 1 rule in force before is dropped');
   t.equal(files.rules('degrade').length, 0);
   // 2048 entries that are not rules, one of them huge: 20 kept, 2048 counted, the status stays small.
@@ -108,6 +108,28 @@ t.test('the status keeps the first 20 rejections (no rule as given) and counts t
   t.ok(JSON.stringify(s).length < 4000, `the status is small (20 reasons and resources of at most 81 units; not the 200 000-character rule): ${JSON.stringify(s).length} characters`);
   t.equal(droppedBefore(0), 'no rule was in force before');
   t.equal(droppedBefore(3), 'the 3 rules in force before are dropped');
+});
+
+t.test('lookalike fields: the status keeps the first 20 with their resources cut as a rejection\'s, and counts them all', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'sw-rulefiles-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const files = new RuleFiles(dir);
+  // 22 rules in force, each with one misspelt field; rule 0's resource is 1 000 units long, rule 1's cut would fall inside a surrogate pair.
+  const rules = Array.from({ length: 22 }, (_, i) => ({ resource: `r${i}`, count: 1, contolBehavior: 0 }));
+  rules[0]!.resource = 'y'.repeat(1000);
+  rules[1]!.resource = `${'z'.repeat(79)}🚀`;
+  writeFileSync(join(dir, 'flow.json'), JSON.stringify(rules));
+  const [change] = files.reload(1);
+  const s = change!.status;
+  t.same([s.active, s.rejectedTotal, s.lookalikes.length, s.lookalikesTotal], [22, 0, 20, 22]);
+  t.same(s.lookalikes[0], { index: 0, resource: `${'y'.repeat(RESOURCE_SHOWN_UNITS)}…`, field: 'contolBehavior', like: 'controlBehavior' }, 'a long resource: its first 80 units');
+  t.equal(s.lookalikes[1]!.resource, `${'z'.repeat(79)}…`, 'not cut inside a surrogate pair');
+  t.same(s.lookalikes.slice(2).map((l) => [l.index, l.resource]), Array.from({ length: 18 }, (_, i) => [i + 2, `r${i + 2}`]), 'the first 20, in order, short resources whole');
+  t.equal(files.rules('flow')[0]!.resource, 'y'.repeat(1000), 'the rule in force keeps its whole resource');
+  // Fixed: none left, the total with them.
+  writeFileSync(join(dir, 'flow.json'), JSON.stringify(rules.map(({ contolBehavior, ...r }) => r)));
+  const [fixed] = files.reload(2);
+  t.same([fixed!.status.lookalikes, fixed!.status.lookalikesTotal], [[], 0]);
 });
 
 t.test('save: a write that fails is E_RULES_WRITE naming the file and the OS error; nothing changes', async (t) => {
