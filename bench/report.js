@@ -14,7 +14,7 @@ export function evaluateGoals(j) {
   add('ingest.rate', 'ingest ≥ 5 M events/s (one core)', ing.eventsPerSec, ing.eventsPerSec >= 5e6, M(ing.eventsPerSec), `NDJSON ${M(ing.ndjsonEventsPerSec)}; raw read ${M(ing.rawReadEventsPerSec)}`);
   add('ingest.vsNdjson', 'ingest ≥ 5× NDJSON (same events, same store)', ing.vsNdjson, ing.vsNdjson >= 5, `${F(ing.vsNdjson, 2)}×`, `NDJSON ${M(ing.ndjsonEventsPerSec)}`);
   add('freshness.p99', 'freshness p99 ≤ 2 ms', j.freshness.p99Ms, j.freshness.p99Ms <= 2, `p99 ${F(j.freshness.p99Ms)} ms (p50 ${F(j.freshness.p50Ms)} ms)`, `${j.freshness.details?.roundTrip ? `the GET alone (no append, same run): p99 ${F(j.freshness.details.roundTrip.p99Ms)} ms; ` : ''}${j.freshness.details?.floor ? `the same client against a plain node:http server: p99 ${F(j.freshness.details.floor.p99Ms)} ms; ` : ''}an HTTP call per event reaches a server in ${F((f.httpCallUsPerEvent ?? NaN) / 1000, 2)} ms`);
-  add('filter.buffered', 'filter buffered ≤ 2 µs/event', f.bufferedUsPerEvent, f.bufferedUsPerEvent <= 2, `${F(f.bufferedUsPerEvent, 2)} µs/event`, `unbuffered ${F(f.unbufferedUsPerEvent, 1)} µs; noop ${F(f.noopUsPerEvent, 2)} µs`);
+  add('filter.buffered', 'filter buffered ≤ 2 µs/event', f.bufferedUsPerEvent, f.bufferedUsPerEvent <= 2, `${F(f.bufferedUsPerEvent, 2)} µs/event`, `unbuffered ${F(f.unbufferedUsPerEvent, 1)} µs; noop (taking the event) ${F(f.noopUsPerEvent, 2)} µs, so the SDK's share (buffered − noop) ${F(f.bufferedUsPerEvent - f.noopUsPerEvent, 2)} µs`);
   add('filter.vsHttp', 'filter buffered ≥ 300× cheaper than an HTTP call per event', f.httpOverBuffered, f.httpOverBuffered >= 300, `${F(f.httpOverBuffered)}×`, `HTTP call per event ${F(f.httpCallUsPerEvent)} µs`);
   const fd = f.details ?? {};
   const nh = fd.nodeHost?.modes;
@@ -281,7 +281,7 @@ export function renderMarkdown(j) {
   };
   p(`processes share the caches; the rounds of this run, µs/event: ${['clock', 'crc', 'noop', 'encodeids', 'buffered'].map(spread).join(', ')}).`);
   p('Compare builds with `bench/filter/compare-builds.js` (old and new interleaved in one run), not across runs.');
-  p('Modes: `noop` makes the event and drops it; `clock` is one `Date.now()` (the SDK\'s clock read per record); `crc` is the');
+  p('Modes: `noop` takes the event (one array read: the events are made once, at start) and drops it; `clock` is one `Date.now()` (the SDK\'s clock read per record); `crc` is the');
   p('frame checksum alone (CRC-32 of a 4 KiB frame once per 512 events: an event\'s share at 8 bytes each; QuickJS build only);');
   p('`utf8len` adds computing the name\'s UTF-8 length (what the encoder does');
   p('for a name it has to measure); `encode` is the protocol\'s FrameBuilder alone (no SDK, no write); `encode1` is the same');
@@ -641,7 +641,7 @@ function analysis(j) {
     const q = j.filter.details?.builds?.quickjs?.modes;
     const us = (m) => q?.[m]?.usPerEvent ?? NaN;
     lines.push(`- **Filter buffered** (${F(j.filter.bufferedUsPerEvent, 2)} µs/event, QuickJS build, resources named by id): split by the modes of the same run,`);
-    lines.push(`  making the event (\`noop\`) costs ${F(us('noop'), 2)} µs; the clock read per record (\`clock\`) ${F(us('clock'), 2)} µs; the encoder's per-record work with`);
+    lines.push(`  taking the event (\`noop\`) costs ${F(us('noop'), 2)} µs; the clock read per record (\`clock\`) ${F(us('clock'), 2)} µs; the encoder's per-record work with`);
     lines.push(`  names already in the frame (\`encode1\` − \`noop\` − \`clock\`) ${F(us('encode1') - us('noop') - us('clock'), 2)} µs; the real mix on top of that (\`encodeids\` − \`encode1\`:`);
     lines.push(`  ids new to their frame's table, origins, BLOCK records) ${F(us('encodeids') - us('encode1'), 2)} µs; the SDK around the encoder (\`buffered\` − \`encodeids\`:`);
     lines.push(`  its checks, the name's id, one append per frame, less the encoder's own checks, which the SDK's path by id, addCallOfId, does not repeat) ${F(us('buffered') - us('encodeids'), 2)} µs; an options object per call on top (\`bufferedopts\` − \`buffered\`) ${F(us('bufferedopts') - us('buffered'), 2)} µs. Of the encoder's share, the frame CRC-32 is`);
@@ -650,7 +650,7 @@ function analysis(j) {
     const prices = enginePrices(q ?? {}, j.filter.details?.primitiveOps);
     if (prices !== null) lines.push(`  What an operation costs in the QuickJS build in this run: ${prices}.`);
     const parts = [
-      [us('noop') + us('clock'), 'the event and the clock read, outside the encoder (making the benchmark\'s event and one host clock call per record)'],
+      [us('noop') + us('clock'), 'the event and the clock read, outside the encoder (taking the benchmark\'s event and one host clock call per record)'],
       [us('encode1') - us('noop') - us('clock'), 'the encoder\'s per-record checks and byte writes'],
       [us('encodeids') - us('encode1'), 'the per-frame name tables (an id is re-added to each frame that uses it)'],
       [us('buffered') - us('encodeids'), 'the SDK around the encoder (less the checks it does not repeat)'],

@@ -1,4 +1,4 @@
-// Owns the modes every benchmark component shares: noop (make the event, drop it), encode (the
+// Owns the modes every benchmark component shares: noop (take the event, drop it), encode (the
 // protocol's FrameBuilder alone, no SDK, no write; encodeids: every resource named by a resource
 // id), buffered (the SDK batching across events, one append per full frame; the pin's map gives
 // every workload name a slot, so the SDK names them by id; the helpers' positional forms, no options
@@ -31,7 +31,7 @@ import {
   type NameHash,
 } from '@sentinel-wasi/protocol/encode';
 import { now as monotonicNow } from 'wasi:clocks/monotonic-clock@0.2.12';
-import { eventAt, eventIdAt } from './events.js';
+import { eventAt } from './events.js';
 import { runPrimitive } from './primitives.js';
 
 /** Any map epoch: encodeids only needs one. */
@@ -116,7 +116,7 @@ export function encodeOnly(n: number, oneName = false, ids = false): number {
   const add = (i: number): boolean => {
     const e = eventAt(i);
     const ts = Date.now();
-    const name = ids ? eventIdAt(i) : oneName ? first : e.name;
+    const name = ids ? e.id : oneName ? first : e.name;
     const origin = oneName ? undefined : e.origin;
     return e.outcome === 2 ? b.addBlock(ts, name, 1, origin) : b.addCall(ts, name, e.rtMs, e.outcome === 1, origin);
   };
