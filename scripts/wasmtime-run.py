@@ -181,7 +181,7 @@ def run() -> int:
     if getattr(result, "tag", "ok") == "ok":
         return 0
     # wasmtime run exits 1 silently here; the line is sentinel-wasi run's
-    print("wasmtime-run: the component failed: wasi:cli/run returned an error (a command() body that returned false, "
+    print("wasmtime-run: the component failed: wasi:cli/run returned an error (a command() body that returned false or threw, "
           "or a thrown error the engine turned into one) (E_RUN_ERROR)", file=sys.stderr)
     return 1
 

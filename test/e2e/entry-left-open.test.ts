@@ -53,9 +53,11 @@ t.test('an entry left open by a run that throws (or returns) is exited when the 
   t.teardown(() => collector.stop());
 
   const boom = await runUnderNode({ component, pin, args: ['throw', 'GET /boom'] });
-  t.not(boom.code, 0, 'the throw still ends the run as a failure');
+  t.equal(boom.code, 1, 'the throw still ends the run as a failure');
   t.match(boom.stderr, /admitted/);
-  t.match(boom.stderr, /failed after entry\(GET \/boom\)/, 'with its message');
+  t.match(boom.stderr, /^sentinel-wasi filter: command\(\) body threw Error: failed after entry\(GET \/boom\)\n {4}at .*\.ts:\d+:\d+\)$/m, 'what it threw, with the stack in the filter\'s source');
+  t.notMatch(boom.stderr, /panicked/, 'not a trap: no runtime panic');
+  t.match(boom.stderr.trimEnd().split('\n').at(-1), /\(E_RUN_ERROR\)$/);
   const open = await runUnderNode({ component, pin, args: ['open', 'GET /open'] });
   t.equal(open.code, 0, open.stderr);
 

@@ -52,7 +52,7 @@ t.test("a component that returns an error exits 1 with sentinel-wasi run's line 
   t.equal(lines[0], 'replay: unknown argument "--bogus"');
   t.equal(
     lines.at(-1),
-    'wasmtime-run: the component failed: wasi:cli/run returned an error (a command() body that returned false, or a thrown error the engine turned into one) (E_RUN_ERROR)',
+    'wasmtime-run: the component failed: wasi:cli/run returned an error (a command() body that returned false or threw, or a thrown error the engine turned into one) (E_RUN_ERROR)',
   );
 });
 

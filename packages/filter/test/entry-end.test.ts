@@ -1,8 +1,9 @@
 // Entries still open when a request or run ends (in-memory host): httpHandler() and command() exit
 // every admitted entry the request/run opened and left open — error: true when the body threw,
-// false when it returned — with its RT measured to that moment, then flush; the body's own error
-// is rethrown. Blocked entries, entries the body exited itself and entries opened outside the
-// request are left alone; a later exit() of an entry exited this way is E_ALREADY_EXITED.
+// false when it returned — with its RT measured to that moment, then flush; the handler's own error
+// is rethrown, a command's is said on stderr and ends the run with err. Blocked entries, entries
+// the body exited itself and entries opened outside the request are left alone; a later exit() of
+// an entry exited this way is E_ALREADY_EXITED.
 
 import t from 'tap';
 import { RecordKind, VerdictKind, bucketSecOf, mapEpochOf, segmentName } from '@sentinel-wasi/protocol/encode';
@@ -128,7 +129,7 @@ t.test('an entry the body exited itself is not exited again', async (t) => {
   t.same([s.stats().openEntries, s.stats().entriesExitedAtEnd], [0, 0]);
 });
 
-t.test('command: a run that throws with an entry open exits it with error: true, flushes, rethrows', async (t) => {
+t.test('command: a run that throws with an entry open exits it with error: true, flushes, ends with err', async (t) => {
   const { host, s } = recorder({ flushOnIdle: false });
   const run = command(() => {
     const a = s.entry('job a');
@@ -139,7 +140,13 @@ t.test('command: a run that throws with an entry open exits it with error: true,
     void a;
     throw new Error('job failed');
   });
-  t.throws(() => run.run(), { message: 'job failed' });
+  const said: unknown[] = [];
+  const original = console.error;
+  console.error = (text: unknown) => void said.push(text);
+  t.teardown(() => void (console.error = original));
+  t.equal(thrownBy(() => run.run()), null, 'the run ends with err');
+  console.error = original;
+  t.match(said, [/^sentinel-wasi filter: command\(\) body threw Error: job failed\n/], 'what it threw, said on stderr');
   t.same(events(host), [
     { kind: PASS, tsMs: T0, name: 'job a', count: 1 },
     { kind: PASS, tsMs: T0, name: 'job b', count: 1 },

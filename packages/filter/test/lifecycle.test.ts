@@ -1,11 +1,12 @@
 // The ends of a run and of a request: command() and httpHandler() flush every registered recorder
-// however the body ends, and command() turns `false` into wasi:cli/run's err (a thrown null).
+// however the body ends, and command() turns `false`, or a throw (said on stderr), into wasi:cli/run's
+// err (a thrown null).
 // Entries left open at the end are tested in entry-end.test.ts.
 
 import t from 'tap';
 import { bucketSecOf, segmentName } from '@sentinel-wasi/protocol';
 import { Sentinel } from '../src/sentinel.js';
-import { command, httpHandler, register } from '../src/lifecycle.js';
+import { command, httpHandler, register, thrownText } from '../src/lifecycle.js';
 import { MemoryHost, T0, decodeSegment } from './fake-host.js';
 
 const SEG = segmentName(bucketSecOf(T0), 'shared');
@@ -40,14 +41,55 @@ t.test('command: flushes every recorder at the end of the run; false means err',
   t.equal(decodeSegment(a.host.bytesOf(SEG)).events.length, 2, 'flushed before returning err');
 });
 
-t.test('command: a thrown error still flushes, then propagates', async (t) => {
+/** What console.error was given while fn ran (and what fn threw). */
+function consoleErrorOf(fn: () => void): { said: string[]; thrown: unknown } {
+  const said: string[] = [];
+  const original = console.error;
+  console.error = (...args: unknown[]) => void said.push(args.map(String).join(' '));
+  let thrown: unknown = 'nothing thrown';
+  try {
+    fn();
+  } catch (e) {
+    thrown = e;
+  } finally {
+    console.error = original;
+  }
+  return { said, thrown };
+}
+
+t.test('command: a thrown error still flushes, is said on stderr with its stack, and ends the run with err', async (t) => {
   const a = recorder();
+  const boom = new TypeError('boom');
   const run = command(() => {
     a.s.recordCall('x', 1);
-    throw new Error('boom');
+    throw boom;
   });
-  t.throws(() => run.run(), { message: 'boom' });
-  t.equal(decodeSegment(a.host.bytesOf(SEG)).events.length, 1);
+  const { said, thrown } = consoleErrorOf(() => run.run());
+  t.equal(thrown, null, 'err (a thrown null), as for false: not the error itself (a trap under QuickJS)');
+  t.equal(decodeSegment(a.host.bytesOf(SEG)).events.length, 1, 'flushed first');
+  t.equal(said.length, 1, 'one text');
+  const lines = said[0]!.split('\n');
+  t.equal(lines[0], 'sentinel-wasi filter: command() body threw TypeError: boom');
+  t.ok(lines.length > 1 && lines.slice(1).every((l) => l.startsWith('    at ')), `then the stack's frames, without V8's header again: ${said[0]}`);
+  t.match(lines[1], /lifecycle\.test\.ts:\d+:\d+/, 'the first frame is where it was thrown');
+});
+
+t.test('thrownText: an engine\'s stack as it comes, values that are not errors, a value that cannot be shown', async (t) => {
+  const quickjs = new Error('bad input');
+  quickjs.stack = '    at parse (/entry.ts:621:64)\n    at run (/entry.ts:700:3)\n';
+  t.equal(thrownText(quickjs), 'Error: bad input\n    at parse (/entry.ts:621:64)\n    at run (/entry.ts:700:3)', 'QuickJS: frames alone');
+  const spidermonkey = new RangeError('too far');
+  spidermonkey.stack = 'parse@gw.js:2210:31\n@gw.js:1:5\n';
+  t.equal(thrownText(spidermonkey), 'RangeError: too far\n    parse@gw.js:2210:31\n    @gw.js:1:5', 'SpiderMonkey: frames indented');
+  const bare = new Error('no stack');
+  bare.stack = undefined;
+  t.equal(thrownText(bare), 'Error: no stack');
+  t.equal(thrownText('oops'), '"oops"');
+  t.equal(thrownText(42), '42');
+  t.equal(thrownText(undefined), 'undefined');
+  t.equal(thrownText({ toString() { throw new Error('no'); } }), 'a value that cannot be shown as text');
+  const { said, thrown } = consoleErrorOf(() => command(() => { throw 'plain'; }).run());
+  t.same([said, thrown], [['sentinel-wasi filter: command() body threw "plain"'], null]);
 });
 
 t.test('httpHandler: flushes at the end of the request, even with an entry left open or a throw', async (t) => {

@@ -1,6 +1,6 @@
 // Owns describing a failure that escapes a component's export call (wasi:cli/run's run, an HTTP
 // handler's handle) as one line with a stable code: wasi:cli/run's error result (E_RUN_ERROR: a
-// command() body that returned false, or an error the engine turned into one) or a trap (E_TRAP:
+// command() body that returned false or threw, or an error the engine turned into one) or a trap (E_TRAP:
 // a wasm trap, such as `unreachable` or an out-of-bounds access, or an error the host's glue threw).
 
 export interface GuestFailure {
@@ -14,7 +14,7 @@ export function describeGuestFailure(err: unknown): GuestFailure {
   if (err instanceof Error && err.constructor.name === 'ComponentError' && 'payload' in err) {
     return {
       code: 'E_RUN_ERROR',
-      text: 'wasi:cli/run returned an error (a command() body that returned false, or a thrown error the engine turned into one)',
+      text: 'wasi:cli/run returned an error (a command() body that returned false or threw, or a thrown error the engine turned into one)',
     };
   }
   if (err instanceof Error) return { code: 'E_TRAP', text: `${err.name}: ${err.message}` };

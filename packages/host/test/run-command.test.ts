@@ -39,7 +39,7 @@ t.test("a command() body that returns false: exit code 1, and one line that says
   t.same(r, {
     code: 1,
     stdout: '',
-    stderr: 'sentinel-wasi run: the component failed: wasi:cli/run returned an error (a command() body that returned false, or a thrown error the engine turned into one) (E_RUN_ERROR)\n',
+    stderr: 'sentinel-wasi run: the component failed: wasi:cli/run returned an error (a command() body that returned false or threw, or a thrown error the engine turned into one) (E_RUN_ERROR)\n',
   });
 });
 
