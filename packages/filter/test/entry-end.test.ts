@@ -11,7 +11,7 @@ import { Sentinel, entryMark } from '../src/sentinel.js';
 import { FilterErrorCode } from '../src/errors.js';
 import { command, httpHandler, register } from '../src/lifecycle.js';
 import type { Entry } from '../src/sentinel.js';
-import { MemoryHost, T0, decodeSegment, writeMap } from './fake-host.js';
+import { MemoryHost, T0, decodeSegment, thrownBy, writeMap } from './fake-host.js';
 
 const SEG = segmentName(bucketSecOf(T0), 'shared');
 const { PASS, BLOCK, EXIT } = RecordKind;
@@ -23,16 +23,6 @@ function recorder(options: { flushOnIdle?: boolean } = {}): { host: MemoryHost; 
 
 function events(host: MemoryHost) {
   return decodeSegment(host.bytesOf(SEG)).events;
-}
-
-/** What the body threw, as the caller of the wrapper sees it. */
-function thrownBy(fn: () => void): unknown {
-  try {
-    fn();
-  } catch (e) {
-    return e;
-  }
-  return 'nothing thrown';
 }
 
 t.test('httpHandler: a handler that throws with an entry open: that entry exits with error: true at the end of the request', async (t) => {
@@ -140,13 +130,9 @@ t.test('command: a run that throws with an entry open exits it with error: true,
     void a;
     throw new Error('job failed');
   });
-  const said: unknown[] = [];
-  const original = console.error;
-  console.error = (text: unknown) => void said.push(text);
-  t.teardown(() => void (console.error = original));
+  const calls = t.capture(console, 'error', () => {});
   t.equal(thrownBy(() => run.run()), null, 'the run ends with err');
-  console.error = original;
-  t.match(said, [/^sentinel-wasi filter: command\(\) body threw Error: job failed\n/], 'what it threw, said on stderr');
+  t.match(calls().map((c) => c.args), [[/^sentinel-wasi filter: command\(\) body threw Error: job failed\n/]], 'what it threw, said on stderr');
   t.same(events(host), [
     { kind: PASS, tsMs: T0, name: 'job a', count: 1 },
     { kind: PASS, tsMs: T0, name: 'job b', count: 1 },

@@ -1,7 +1,7 @@
 // Test helper: an in-memory FilterHost (segments as byte arrays, a settable clock, injectable
 // write failures), in-memory pin files for positioned reads (counted, with injectable failures),
 // resource maps with their id tables, and decoding of what the SDK wrote, with the protocol's
-// scanner (resource ids resolved with the tables of the maps written here).
+// scanner (resource ids resolved with the tables of the maps written here); and what a call threw.
 
 import { Unpackr } from 'msgpackr';
 import { decodeRecords, scanFrames, toFlowEvent, MAX_FRAME_BYTES, type FlowEvent, type ResourceIdResolver } from '@sentinel-wasi/protocol';
@@ -10,6 +10,16 @@ import type { FilterHost } from '../src/host.js';
 import type { MapReaderHost, PinFile } from '../src/map-reader.js';
 
 export const T0 = 1_764_120_000_000;
+
+/** What fn threw, as its caller sees it ('nothing thrown' if it returned): null included. */
+export function thrownBy(fn: () => void): unknown {
+  try {
+    fn();
+  } catch (e) {
+    return e;
+  }
+  return 'nothing thrown';
+}
 
 export class MemoryHost implements FilterHost, MapReaderHost {
   clockMs = T0;

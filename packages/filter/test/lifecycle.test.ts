@@ -7,7 +7,7 @@ import t from 'tap';
 import { bucketSecOf, segmentName } from '@sentinel-wasi/protocol';
 import { Sentinel } from '../src/sentinel.js';
 import { command, httpHandler, register, thrownText } from '../src/lifecycle.js';
-import { MemoryHost, T0, decodeSegment } from './fake-host.js';
+import { MemoryHost, T0, decodeSegment, thrownBy } from './fake-host.js';
 
 const SEG = segmentName(bucketSecOf(T0), 'shared');
 
@@ -31,31 +31,9 @@ t.test('command: flushes every recorder at the end of the run; false means err',
     a.s.recordCall('x', 2);
     return false;
   });
-  let thrown: unknown = 'nothing';
-  try {
-    failing.run();
-  } catch (e) {
-    thrown = e;
-  }
-  t.equal(thrown, null, 'err is signalled by throwing null');
+  t.equal(thrownBy(() => failing.run()), null, 'err is signalled by throwing null');
   t.equal(decodeSegment(a.host.bytesOf(SEG)).events.length, 2, 'flushed before returning err');
 });
-
-/** What console.error was given while fn ran (and what fn threw). */
-function consoleErrorOf(fn: () => void): { said: string[]; thrown: unknown } {
-  const said: string[] = [];
-  const original = console.error;
-  console.error = (...args: unknown[]) => void said.push(args.map(String).join(' '));
-  let thrown: unknown = 'nothing thrown';
-  try {
-    fn();
-  } catch (e) {
-    thrown = e;
-  } finally {
-    console.error = original;
-  }
-  return { said, thrown };
-}
 
 t.test('command: a thrown error still flushes, is said on stderr with its stack, and ends the run with err', async (t) => {
   const a = recorder();
@@ -64,8 +42,9 @@ t.test('command: a thrown error still flushes, is said on stderr with its stack,
     a.s.recordCall('x', 1);
     throw boom;
   });
-  const { said, thrown } = consoleErrorOf(() => run.run());
-  t.equal(thrown, null, 'err (a thrown null), as for false: not the error itself (a trap under QuickJS)');
+  const calls = t.capture(console, 'error', () => {});
+  t.equal(thrownBy(() => run.run()), null, 'err (a thrown null), as for false: not the error itself (a trap under QuickJS)');
+  const said = calls().map((c) => c.args.join(' '));
   t.equal(decodeSegment(a.host.bytesOf(SEG)).events.length, 1, 'flushed first');
   t.equal(said.length, 1, 'one text');
   const lines = said[0]!.split('\n');
@@ -88,8 +67,9 @@ t.test('thrownText: an engine\'s stack as it comes, values that are not errors, 
   t.equal(thrownText(42), '42');
   t.equal(thrownText(undefined), 'undefined');
   t.equal(thrownText({ toString() { throw new Error('no'); } }), 'a value that cannot be shown as text');
-  const { said, thrown } = consoleErrorOf(() => command(() => { throw 'plain'; }).run());
-  t.same([said, thrown], [['sentinel-wasi filter: command() body threw "plain"'], null]);
+  const calls = t.capture(console, 'error', () => {});
+  t.equal(thrownBy(() => command(() => { throw 'plain'; }).run()), null);
+  t.same(calls().map((c) => c.args), [['sentinel-wasi filter: command() body threw "plain"']]);
 });
 
 t.test('httpHandler: flushes at the end of the request, even with an entry left open or a throw', async (t) => {
