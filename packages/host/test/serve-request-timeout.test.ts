@@ -1,25 +1,19 @@
 // `sentinel-wasi serve --max-request-ms`: a component whose request never returns (fixtures/
-// looper-http, a StarlingMonkey filter looping on /loop) holds the process's one thread, where
+// serve-http, a StarlingMonkey filter looping on /loop) holds the process's one thread, where
 // nothing can interrupt it, SIGTERM's handler included. Past the limit the process writes one line
 // with E_REQUEST_TIMEOUT and is killed (SIGKILL), for a supervisor to restart; requests that
 // return are served as usual before. A bad value is E_USAGE.
 
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { CLI_BIN, REPO_ROOT, runProcess, tempDir } from '../../../test/helpers/repo.js';
-import { sdkHttpFilter } from '../../../test/helpers/sdk-filter.js';
+import { builtServeFixture } from './serve-fixture.js';
 
 t.setTimeout(300_000);
 
-/** The fixture built with `sentinel-wasi build --world http` (10–30 s), cached by the helper. */
-function builtLooper(): string {
-  return sdkHttpFilter('looper-http', readFileSync(join(REPO_ROOT, 'packages/host/test/fixtures/looper-http/looper.ts'), 'utf8'));
-}
-
 t.test('a request that never returns ends the process past --max-request-ms, with one line saying why; requests before it are served', async (t) => {
-  const component = builtLooper();
+  const component = builtServeFixture();
   const pin = join(await tempDir(t, 'serve-timeout'), 'pin');
   t.equal((await runProcess(process.execPath, [CLI_BIN, 'init', '--pin', pin])).code, 0);
   const child = spawn(process.execPath, [CLI_BIN, 'serve', component, '--pin', pin, '--port', '0', '--max-request-ms', '1000'], { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'pipe'] });

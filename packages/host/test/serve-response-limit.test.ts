@@ -1,17 +1,16 @@
 // `sentinel-wasi serve` keeps response bodies in memory until the request ends, so it holds at most
-// 64 MiB of a request's: a filter (fixtures/looper-http's /big) that writes past it has the write refused as
-// a closed stream and the request answered 500 with one E_RESPONSE_TOO_LARGE line, counted as
-// failed once whether the filter caught the refusal or trapped on it; a body of exactly the limit is
-// served whole, and the process serves on. A request the filter sets no response for is 500 and
+// 64 MiB of a request's: a filter (fixtures/serve-http's /big) that writes past it has the write
+// refused as a closed stream and the request answered 500 with one E_RESPONSE_TOO_LARGE line,
+// counted as failed once whether the filter caught the refusal or trapped on it; a body of exactly
+// the limit is served whole, and the process serves on. A request the filter sets no response for is 500 and
 // counted as failed too (E_NO_RESPONSE).
 
 import { request } from 'node:http';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
-import { CLI_BIN, REPO_ROOT, runProcess, tempDir } from '../../../test/helpers/repo.js';
+import { CLI_BIN, runProcess, tempDir } from '../../../test/helpers/repo.js';
 import { startServe } from '../../../test/helpers/node-host.js';
-import { sdkHttpFilter } from '../../../test/helpers/sdk-filter.js';
+import { builtServeFixture } from './serve-fixture.js';
 
 t.setTimeout(300_000);
 
@@ -32,7 +31,7 @@ function get(url: string): Promise<{ status: number; length: string | undefined;
 }
 
 t.test('a response body past 64 MiB is refused at the write and answered 500; exactly 64 MiB is served', async (t) => {
-  const component = sdkHttpFilter('looper-http', readFileSync(join(REPO_ROOT, 'packages/host/test/fixtures/looper-http/looper.ts'), 'utf8'));
+  const component = builtServeFixture();
   const pin = join(await tempDir(t, 'serve-response-limit'), 'pin');
   t.equal((await runProcess(process.execPath, [CLI_BIN, 'init', '--pin', pin])).code, 0);
   const server = await startServe({ component, pin, extraArgs: ['--instances', '1'] });
