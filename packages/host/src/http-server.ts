@@ -5,7 +5,9 @@
 // `maxBufferedRequestBytes`, 503 past it), handed to the handler synchronously, and the response the guest set is
 // written once the handler returns (its body, held in memory until then, up to MAX_RESPONSE_BODY_BYTES: a
 // write past it fails as a closed stream, and the request is answered 500). Bodies that clients
-// have not taken yet count against `maxPendingResponseBytes`: past it a new request is answered 503. preview2-shim's own server runs node:http in its I/O worker
+// have not taken yet count against `maxPendingResponseBytes`: past it a new request is answered 503.
+// A response whose body the handler did not finish (OutgoingBody.finish) is incomplete, as
+// wasi:http has it, and is answered 500 rather than sent as if whole. preview2-shim's own server runs node:http in its I/O worker
 // and makes every resource call (body, set, write, finish, drop) a synchronous round trip to that
 // thread; here none of them leaves the thread. Fields, and the outgoing-request side, stay the shim's.
 
@@ -315,6 +317,11 @@ export class HostOutgoingResponse {
     return this.#body;
   }
 
+  /** Whether the response has a body that was not finished (OutgoingBody.finish): an incomplete response. */
+  static bodyUnfinished(r: HostOutgoingResponse): boolean {
+    return r.#body !== null && !r.#body.finished;
+  }
+
   /** Status, header entries and body bytes, for writing the response out. */
   static parts(r: HostOutgoingResponse): { statusCode: number; headers: Array<[string, Uint8Array]>; body: Buffer } {
     return { statusCode: r.#statusCode, headers: r.#headers.entries(), body: r.#body === null ? Buffer.alloc(0) : HostOutgoingBody.bytesOf(r.#body) };
@@ -372,6 +379,11 @@ export interface HostHttpServerOptions {
    * undefined), or an error set in its place (`error`: its wasi:http error code). Answered 500.
    */
   onNoResponse?(error: string | undefined): void;
+  /**
+   * Told of a request whose handler set a response and returned without finishing its body
+   * (OutgoingBody.finish): wasi:http takes such a body for an incomplete one. Answered 500.
+   */
+  onUnfinishedBody?(): void;
 }
 
 /** The 503 for a request refused because `what` (request bodies, responses) already holds all the memory it may (retry-after 1). */
@@ -591,6 +603,11 @@ export class HostHttpServer {
     }
     if (set === null || set.tag !== 'ok') {
       this.#options.onNoResponse?.(set === null ? undefined : errorCodeText(set.val));
+      answerPlain(res, 500, '');
+      return 0;
+    }
+    if (HostOutgoingResponse.bodyUnfinished(set.val)) {
+      this.#options.onUnfinishedBody?.();
       answerPlain(res, 500, '');
       return 0;
     }

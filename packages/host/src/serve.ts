@@ -186,6 +186,10 @@ export async function serveComponent(options: ServeOptions): Promise<RunningServ
           : `sentinel-wasi serve: request failed: the filter set an error (${error}) instead of a response: answered 500 (E_NO_RESPONSE)\n`,
       );
     },
+    onUnfinishedBody() {
+      counters.failedRequests++;
+      stderr.write('sentinel-wasi serve: request failed: the filter set a response and returned without finishing its body (OutgoingBody.finish), so the response is incomplete: answered 500 (E_BODY_UNFINISHED)\n');
+    },
     onResponseTooLarge(handled: boolean) {
       // A handler that failed (at the refused write, most likely) was counted and reported already.
       if (handled) counters.failedRequests++;

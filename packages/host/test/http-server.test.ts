@@ -385,20 +385,22 @@ t.test('response bodies their clients do not take hold at most maxPendingRespons
   t.same([after.status, after.body], [200, 'ok'], 'served again once they went');
 });
 
-t.test('a handler that returns without a response (none set, or an error set) is answered 500 and told; response bodies count per request', async (t) => {
+t.test('a handler that returns without a response (none set, or an error set) or with its body unfinished is answered 500 and told; response bodies count per request', async (t) => {
   const MIB = 1024 * 1024;
   const mib = new Uint8Array(MIB).fill(0x61);
   const told: Array<[string, unknown]> = [];
   const caught: unknown[] = [];
-  /** A response whose body gets `n` MiB (its write refused: caught and kept). */
-  const bodyOf = (n: number): HostOutgoingResponse => {
+  /** A response whose body gets `n` MiB (its write refused: caught and kept), finished unless `finish` is false. */
+  const bodyOf = (n: number, finish = true): HostOutgoingResponse => {
     const response = new HostOutgoingResponse(new ShimFields());
-    const stream = response.body().write();
+    const body = response.body();
+    const stream = body.write();
     try {
       for (let i = 0; i < n; i++) stream.write(mib);
     } catch (e) {
       caught.push(e);
     }
+    if (finish) HostOutgoingBody.finish(body, undefined);
     return response;
   };
   const server = new HostHttpServer({
@@ -411,15 +413,17 @@ t.test('a handler that returns without a response (none set, or an error set) is
       } else if (path === '/overflow-then-err') {
         bodyOf(65);
         HostResponseOutparam.set(out, { tag: 'err', val: { tag: 'internal-error' } });
-      } else if (path === '/fits') HostResponseOutparam.set(out, { tag: 'ok', val: bodyOf(64) });
+      } else if (path === '/unfinished') HostResponseOutparam.set(out, { tag: 'ok', val: bodyOf(1, false) });
+      else if (path === '/fits') HostResponseOutparam.set(out, { tag: 'ok', val: bodyOf(64) });
       return { ok: true }; // '/none': nothing set
     },
     onNoResponse: (error) => told.push(['no response', error]),
+    onUnfinishedBody: () => told.push(['unfinished', undefined]),
     onResponseTooLarge: (handled) => told.push(['too large', handled]),
   });
   const port = await server.listen(0, '127.0.0.1');
   t.teardown(() => server.close(100));
-  for (const path of ['/none', '/err', '/two', '/overflow-then-err']) {
+  for (const path of ['/none', '/err', '/two', '/overflow-then-err', '/unfinished']) {
     const r = await send(port, 'GET', path);
     t.same([r.status, r.body], [500, ''], path);
   }
@@ -428,6 +432,7 @@ t.test('a handler that returns without a response (none set, or an error set) is
     ['no response', 'internal-error (upstream gone)'],
     ['too large', true],
     ['too large', true],
+    ['unfinished', undefined],
   ]);
   t.same(caught, [{ tag: 'closed' }, { tag: 'closed' }], 'the write past the request\'s 64 MiB is refused as a closed stream');
   let bytes = 0;

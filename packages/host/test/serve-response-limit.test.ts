@@ -2,8 +2,9 @@
 // 64 MiB of a request's: a filter (fixtures/serve-http's /big) that writes past it has the write
 // refused as a closed stream and the request answered 500 with one E_RESPONSE_TOO_LARGE line,
 // counted as failed once whether the filter caught the refusal or trapped on it; a body of exactly
-// the limit is served whole, and the process serves on. A request the filter sets no response for is 500 and
-// counted as failed too (E_NO_RESPONSE).
+// the limit is served whole, and the process serves on. A request the filter sets no response for
+// is 500 and counted as failed too (E_NO_RESPONSE), and so is one whose body it never finished
+// (E_BODY_UNFINISHED: an incomplete response is not sent as if whole).
 
 import { request } from 'node:http';
 import { join } from 'node:path';
@@ -43,6 +44,7 @@ t.test('a response body past 64 MiB is refused at the write and answered 500; ex
   t.same(await get(`${server.url}/big?mib=65&catch=1`), { status: 500, length: '0', bytes: 0 }, 'past it, the refusal caught: 500');
   t.same(await get(`${server.url}/big?mib=65`), { status: 500, length: '0', bytes: 0 }, 'past it, the refusal not caught (a trap): 500');
   t.same(await get(`${server.url}/none`), { status: 500, length: '0', bytes: 0 }, 'no response set: 500');
+  t.same(await get(`${server.url}/unfinished`), { status: 500, length: '0', bytes: 0 }, 'a body never finished: 500, not its 2 bytes as if whole');
   t.same(await get(`${server.url}/ok`), { status: 200, length: '2', bytes: 2 }, 'the process serves on');
   stopped = await server.stop();
   const { code, stderr } = stopped;
@@ -50,5 +52,6 @@ t.test('a response body past 64 MiB is refused at the write and answered 500; ex
   t.equal(stderr.split(TOO_LARGE).length - 1, 2, 'one line says why, for each refused request');
   t.match(stderr, /sentinel-wasi serve: request failed: .*\(E_TRAP\)\n/, 'and the trap itself');
   t.match(stderr, /\nsentinel-wasi serve: request failed: the filter returned without setting a response: answered 500 \(E_NO_RESPONSE\)\n/);
-  t.match(stderr, /stopped after 5 requests \(3 failed\), 2 instances \(pool of 1; 0 retired, 1 dropped after a trap\)\n/, 'each refused request, and the one without a response, counted as failed once');
+  t.match(stderr, /\nsentinel-wasi serve: request failed: the filter set a response and returned without finishing its body \(OutgoingBody\.finish\), so the response is incomplete: answered 500 \(E_BODY_UNFINISHED\)\n/);
+  t.match(stderr, /stopped after 6 requests \(4 failed\), 2 instances \(pool of 1; 0 retired, 1 dropped after a trap\)\n/, 'each refused request, the one without a response and the unfinished one counted as failed once; only the trap drops its instance');
 });
