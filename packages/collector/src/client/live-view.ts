@@ -117,6 +117,14 @@ function appOfPin(pinDir: string): string {
   }
 }
 
+/**
+ * Throws the QueryError a read through `pinDir` would meet first when it is no pin this command
+ * can read (none there, not a directory, no PIN file, a PIN it cannot read); returns otherwise.
+ */
+export function checkPin(pinDir: string): void {
+  appOfPin(pinDir);
+}
+
 export function metricDirOf(pinDir: string): string {
   return pinPaths(pinDir).metricDir;
 }

@@ -85,7 +85,7 @@ t.test("an address.json naming another live process than the lock's holder is an
 
 t.test('--help: top lists its exit codes; metric says --resource matches the escaped name', async (t) => {
   const top = await runCli('top', '--help');
-  t.match(top.stdout, '\nExit codes: 0 ok (also when the reader of its output goes away; while refreshing, a frame without\nfigures shows why and top goes on), 1 no figures with --once (collector unreachable with --url,\nempty log, unreadable pin), 2 bad usage.\n');
+  t.match(top.stdout, '\nExit codes: 0 ok (also when the reader of its output goes away; while refreshing, a frame without\nfigures shows why and top goes on), 1 no figures with --once (collector unreachable with --url,\nempty log, unreadable pin), or a --pin that is no pin top can read (none there, no PIN file, an\nunreadable PIN; checked at start, with or without --once), 2 bad usage.\n');
   const metric = await runCli('metric', '--help');
   t.match(metric.stdout, '\n  --resource R     only this resource, matched as the log writes names: | and control characters\n                   as _ (so "GET /a|b" also gives the lines of "GET /a_b")\n');
 });

@@ -1,7 +1,8 @@
 // Each error line of the collector's commands carries exactly one code, at its end: a --dashboard
 // the collector cannot use is E_USAGE (exit 2), its message without E_BAD_DASHBOARD; a PIN that
 // stats, top or metric cannot read names the file and the reason once, then its code (E_BAD_PIN,
-// or the OS's), not the reason's own leading code again.
+// or the OS's), not the reason's own leading code again. A refreshing top says it once at start
+// and ends (exit 1), as --once does, and so it does for a pin that is not there or not a pin.
 import t from 'tap';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -53,10 +54,27 @@ t.test('stats, top and metric: a PIN they cannot read is one line, the code once
     [dirPin, `cannot read ${join(dirPin, 'PIN')}: illegal operation on a directory (EISDIR)`],
   ];
   for (const [pin, message] of cases) {
-    for (const argv of [['stats', '--pin', pin], ['top', '--pin', pin, '--once'], ['metric', '--pin', pin, '--from', 'now-1m']]) {
+    for (const argv of [['stats', '--pin', pin], ['top', '--pin', pin, '--once'], ['top', '--pin', pin], ['metric', '--pin', pin, '--from', 'now-1m']]) {
       const r = await runCli(...argv);
       t.same([r.code, r.stdout, r.stderr], [1, '', `sentinel-wasi ${argv[0]}: ${message}\n`], argv.join(' '));
       t.equal(codesOf(r.stderr).length, 1, 'one code');
+    }
+  }
+});
+
+t.test('top, refreshing or --once: a pin that is not there, or a directory that is no pin, is one line at start, exit 1', async (t) => {
+  const dir = t.testdir();
+  const missing = join(dir, 'missing');
+  const notPin = join(dir, 'not-a-pin');
+  mkdirSync(notPin);
+  const cases: [string, string][] = [
+    [missing, `pin ${missing} does not exist (create it with: sentinel-wasi init --pin ${missing}) (E_NO_PIN)`],
+    [notPin, `${notPin} is not a pin directory (no PIN file); run 'sentinel-wasi init --pin ${notPin}' first (E_NO_PIN)`],
+  ];
+  for (const [pin, message] of cases) {
+    for (const argv of [['top', '--pin', pin], ['top', '--pin', pin, '--once']]) {
+      const r = await runCli(...argv);
+      t.same([r.code, r.stdout, r.stderr], [1, '', `sentinel-wasi top: ${message}\n`], argv.join(' '));
     }
   }
 });

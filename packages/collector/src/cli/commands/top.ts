@@ -5,7 +5,7 @@
 
 import { intOption, parseOptions, str } from '../../client/args.js';
 import { UsageError, type Command } from '@sentinel-wasi/protocol/node';
-import { loadLiveView } from '../../client/live-view.js';
+import { checkPin, loadLiveView } from '../../client/live-view.js';
 import { catchWriteErrors, noteOnceEach, tryWrite } from '../../client/output.js';
 import { runScreen, type ScreenOut } from '../../client/top-screen.js';
 import { isSortKey, nextSortKey, SORT_KEYS, topFrame, type SortKey } from '../../client/top-view.js';
@@ -38,7 +38,8 @@ Keys on a terminal: s  next sort key    q or Ctrl-C  quit
 
 Exit codes: 0 ok (also when the reader of its output goes away; while refreshing, a frame without
 figures shows why and top goes on), 1 no figures with --once (collector unreachable with --url,
-empty log, unreadable pin), 2 bad usage.
+empty log, unreadable pin), or a --pin that is no pin top can read (none there, no PIN file, an
+unreadable PIN; checked at start, with or without --once), 2 bad usage.
 `;
 
 export const topCommand: Command = {
@@ -73,6 +74,9 @@ export const topCommand: Command = {
       await tryWrite(out, await frame(out.isTTY === true ? out.columns : undefined, undefined)); // a failed write: nothing more to do
       return 0;
     }
+    // A pin that is not there (a typo, no init yet) is said once, as --once says it, rather than
+    // in every frame: what may pass (no collector yet, an empty log) is what top waits through.
+    if (url === undefined && pinDir !== undefined) checkPin(pinDir);
     return runScreen({
       out,
       input: process.stdin,
