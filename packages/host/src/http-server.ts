@@ -2,14 +2,15 @@
 // request side of `wasi:http/types` (incoming request and body, outgoing response and body, the
 // response outparam) implemented in memory. A request is read whole (its body up to
 // `maxRequestBodyBytes`, 413 past it; the bodies of all requests being read together up to
-// `maxBufferedRequestBytes`, 503 past it), handed to the handler synchronously, and the response the guest set is
-// written once the handler returns (its body, held in memory until then, up to MAX_RESPONSE_BODY_BYTES: a
-// write past it fails as a closed stream, and the request is answered 500). Bodies that clients
-// have not taken yet count against `maxPendingResponseBytes`: past it a new request is answered 503.
-// A response whose body the handler did not finish (OutgoingBody.finish) is incomplete, as
-// wasi:http has it, and is answered 500 rather than sent as if whole. preview2-shim's own server runs node:http in its I/O worker
-// and makes every resource call (body, set, write, finish, drop) a synchronous round trip to that
-// thread; here none of them leaves the thread. Fields, and the outgoing-request side, stay the shim's.
+// `maxBufferedRequestBytes`, 503 past it), handed to the handler synchronously, and the response
+// the guest set is written once the handler returns (its body, held in memory until then, up to
+// MAX_RESPONSE_BODY_BYTES: a write past it fails as a closed stream, and the request is answered
+// 500). Bodies that clients have not taken yet count against `maxPendingResponseBytes`: past it a
+// new request is answered 503. A response whose body the handler did not finish
+// (OutgoingBody.finish) is incomplete, as wasi:http has it, and is answered 500 rather than sent
+// as if whole. preview2-shim's own server runs node:http in its I/O worker and makes every
+// resource call (body, set, write, finish, drop) a synchronous round trip to that thread; here
+// none of them leaves the thread. Fields, and the outgoing-request side, stay the shim's.
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { lockedRequestFields, lockShimFields, ShimFields, ShimInputStream, shimHttpTypes, subscribeDuration, type ShimPollable } from './shim.js';
