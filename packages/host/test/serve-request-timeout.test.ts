@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import t from 'tap';
 import { CLI_BIN, REPO_ROOT, runProcess, tempDir } from '../../../test/helpers/repo.js';
-import { builtServeFixture } from './serve-fixture.js';
+import { builtServeFixture } from './host-fixtures.js';
 
 t.setTimeout(300_000);
 

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import t from 'tap';
 import { CLI_BIN, runProcess, tempDir } from '../../../test/helpers/repo.js';
 import { startServe } from '../../../test/helpers/node-host.js';
-import { builtServeFixture } from './serve-fixture.js';
+import { builtServeFixture } from './host-fixtures.js';
 
 t.setTimeout(300_000);
 

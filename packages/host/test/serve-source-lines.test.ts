@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import { startServe } from '../../../test/helpers/node-host.js';
 import { CLI_BIN, runProcess, tempDir } from '../../../test/helpers/repo.js';
-import { builtServeFixture, SERVE_FIXTURE_SOURCE } from './serve-fixture.js';
+import { builtServeFixture, SERVE_FIXTURE_SOURCE } from './host-fixtures.js';
 
 t.setTimeout(300_000);
 
