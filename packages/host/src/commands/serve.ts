@@ -25,8 +25,9 @@ response, and the host answered 500; a 500 the component answers itself is serve
 and could not write to the pin.
 A request is read whole before the component sees it (a body over 16 MiB is answered 413) and the
 response is held whole until the handler returns (a body past 64 MiB: the write fails, answered
-500, E_RESPONSE_TOO_LARGE); while bodies clients have not read hold 256 MiB, new requests are
-answered 503 (E_BUSY).
+500, E_RESPONSE_TOO_LARGE; a body the handler never finished with OutgoingBody.finish is an
+incomplete response: answered 500, E_BODY_UNFINISHED); while bodies clients have not read hold
+256 MiB, new requests are answered 503 (E_BUSY).
 
 Options:
   --pin DIR          the pin directory, seen by the component as /pin (required, unless --no-pin;
