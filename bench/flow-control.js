@@ -157,6 +157,8 @@ export async function flowBench({ seed = 1, seeds = 10, seconds = 70 }) {
       { label: 'offered jumps 2× → 20×', atMs: 20_000, phases: [{ untilMs: 20_000, offeredPerSec: 2 * count }, { untilMs: 40_000, offeredPerSec: 20 * count }] },
       { label: 'offered drops 20× → 2×', atMs: 20_000, phases: [{ untilMs: 20_000, offeredPerSec: 20 * count }, { untilMs: 40_000, offeredPerSec: 2 * count }] },
       { label: 'after 30 s at 0.5×, jumps to 5×', atMs: 30_000, phases: [{ untilMs: 30_000, offeredPerSec: 0.5 * count }, { untilMs: 50_000, offeredPerSec: 5 * count }] },
+      // No traffic at all under the rule (verdict: pass), then a burst: admitted whole until a tick sees it.
+      { label: 'after 30 s with no traffic, 20×', atMs: 30_000, phases: [{ untilMs: 30_000, offeredPerSec: 0 }, { untilMs: 50_000, offeredPerSec: 20 * count }] },
     ];
     for (const c of cases) {
       const secs = [];
