@@ -4,8 +4,8 @@
 // world), a top-level recordCall with StarlingMonkey (HTTP world; an entry() is refused by the same
 // marker, read from StarlingMonkey's output by the marker test below), and a refused call the filter
 // catches. A filter that only creates and configures recorders at top level builds under both, and
-// its QuickJS component, run twice, writes exactly what its run() records. Then the pieces: the marker read from jco's
-// output, the messages, the bundle configuration with and without the SDK.
+// its QuickJS component, run twice, writes exactly what its run() records. Then the pieces: the
+// marker read from jco's output, the messages, the bundle configuration with and without the SDK.
 
 import t, { type Test } from 'tap';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
