@@ -1,8 +1,10 @@
 // Owns the ends of a run and of a request: a registry of the recorders a component made, and
 // wrappers for the wasi:cli/run and wasi:http/incoming-handler exports that, when the run or
 // request ends, however it ends, exit the entries it left open in every recorder (error: true when
-// the body threw) and then flush them all. A command whose body threw says what it threw on
-// stderr and ends with wasi:cli/run's err (exit code 1), in both engines, rather than trapping.
+// the body threw) and then flush them all. A body that threw says what it threw on stderr rather
+// than trapping: a command then ends with wasi:cli/run's err (exit code 1), in both engines; a
+// request handler returns, and the host answers the request as it was left (no response set, or a
+// body not finished: a failed request, 500), with the instance kept.
 
 import { entryMark, type Sentinel } from './sentinel.js';
 
@@ -52,7 +54,7 @@ export function command(main: () => boolean | void): { run(): void } {
       try {
         ok = asRequest(main);
       } catch (err) {
-        sayThrown(err);
+        sayThrown('command()', err);
         ok = false;
       }
       // wasi:cli/run's error is unit: throwing null returns `err` under both engines (QuickJS
@@ -62,16 +64,29 @@ export function command(main: () => boolean | void): { run(): void } {
   };
 }
 
-/** What a command() body threw, as its text says it: `Name: message` and the stack's lines, or the value. */
+/** An Error, or an object shaped as one (the WIT bindings' ComponentError is an Error of another realm). */
+interface ErrorLike {
+  name?: unknown;
+  message: string;
+  stack?: unknown;
+}
+
+function isErrorLike(err: unknown): err is ErrorLike {
+  return err instanceof Error || (typeof err === 'object' && err !== null && typeof (err as { message?: unknown }).message === 'string');
+}
+
+/** What a body threw, as its text says it: `Name: message` and the stack's lines, or the value. */
 export function thrownText(err: unknown): string {
   try {
-    if (err instanceof Error) {
-      const header = `${err.name}: ${err.message}`;
+    if (isErrorLike(err)) {
+      const header = `${typeof err.name === 'string' ? err.name : 'Error'}: ${err.message}`;
       let stack = typeof err.stack === 'string' ? err.stack.trimEnd() : '';
       if (stack.startsWith(header)) stack = stack.slice(header.length).replace(/^\n/, ''); // V8 leads with the header
       // QuickJS's frames are `    at …` lines; SpiderMonkey's `fn@file:line:col`: indented alike.
       const frames = stack === '' ? [] : stack.split('\n').map((l) => (l.startsWith(' ') ? l : `    ${l}`));
-      return [header, ...frames].join('\n');
+      // A WIT error result thrown by the bindings carries its value as `payload` (e.g. a stream's { tag: 'closed' }).
+      const payload = 'payload' in err ? `; payload ${payloadText((err as { payload: unknown }).payload)}` : '';
+      return [header + payload, ...frames].join('\n');
     }
     return typeof err === 'string' ? JSON.stringify(err) : String(err);
   } catch {
@@ -79,11 +94,20 @@ export function thrownText(err: unknown): string {
   }
 }
 
-function sayThrown(err: unknown): void {
+function payloadText(payload: unknown): string {
   try {
-    console.error(`sentinel-wasi filter: command() body threw ${thrownText(err)}`);
+    return JSON.stringify(payload) ?? String(payload);
   } catch {
-    // No console, or its write failed: the run still ends with err.
+    return 'that cannot be shown as text';
+  }
+}
+
+/** One text on stderr: `sentinel-wasi filter: <wrapper> body threw <what>`. */
+function sayThrown(wrapper: string, err: unknown): void {
+  try {
+    console.error(`sentinel-wasi filter: ${wrapper} body threw ${thrownText(err)}`);
+  } catch {
+    // No console, or its write failed: the run or request still ends as it would.
   }
 }
 
@@ -91,14 +115,21 @@ function sayThrown(err: unknown): void {
  * Wraps a `wasi:http/incoming-handler` handle function: `export const incomingHandler =
  * httpHandler((request, responseOut) => {...})`. When the request ends, the entries the handler
  * left open are exited (error: true if it threw, RT to that moment) and everything recorded is
- * flushed; a thrown error then propagates, unchanged.
+ * flushed. A thrown error is then said on stderr (console.error: `sentinel-wasi filter:
+ * httpHandler() body threw RangeError: …`, with its stack) and the handler returns: the host
+ * answers the request as the handler left it (no response set, or a body not finished: 500; a
+ * response already finished is sent) and the instance serves on, where a trap would have ended it.
  */
 export function httpHandler<Request, ResponseOut>(
   handle: (request: Request, responseOut: ResponseOut) => void,
 ): { handle(request: Request, responseOut: ResponseOut): void } {
   return {
     handle(request: Request, responseOut: ResponseOut): void {
-      asRequest(() => handle(request, responseOut));
+      try {
+        asRequest(() => handle(request, responseOut));
+      } catch (err) {
+        sayThrown('httpHandler()', err);
+      }
     },
   };
 }

@@ -1,6 +1,6 @@
 // The ends of a run and of a request: command() and httpHandler() flush every registered recorder
 // however the body ends, and command() turns `false`, or a throw (said on stderr), into wasi:cli/run's
-// err (a thrown null).
+// err (a thrown null); httpHandler() says a throw on stderr and returns.
 // Entries left open at the end are tested in entry-end.test.ts.
 
 import t from 'tap';
@@ -63,6 +63,18 @@ t.test('thrownText: an engine\'s stack as it comes, values that are not errors, 
   const bare = new Error('no stack');
   bare.stack = undefined;
   t.equal(thrownText(bare), 'Error: no stack');
+  const bindings = Object.assign(new Error('[object Object] (see error.payload)'), { payload: { tag: 'closed' } });
+  bindings.stack = '';
+  t.equal(thrownText(bindings), 'Error: [object Object] (see error.payload); payload {"tag":"closed"}', "a WIT error's value (componentize-js's error.payload)");
+  // StarlingMonkey's bindings throw their ComponentError from another realm: not instanceof this Error.
+  const otherRealm = { name: 'Error', message: '[object Object] (see error.payload)', payload: { tag: 'closed' }, stack: 'helper@initializer.js:871:15\n' };
+  t.equal(thrownText(otherRealm), 'Error: [object Object] (see error.payload); payload {"tag":"closed"}\n    helper@initializer.js:871:15', 'an Error of another realm: the same text');
+  t.equal(thrownText({ message: 'no name' }), 'Error: no name');
+  const circular: { self?: unknown } = {};
+  circular.self = circular;
+  const odd = Object.assign(new Error('x'), { payload: circular });
+  odd.stack = '';
+  t.equal(thrownText(odd), 'Error: x; payload that cannot be shown as text', 'a payload JSON cannot show: the rest is still said');
   t.equal(thrownText('oops'), '"oops"');
   t.equal(thrownText(42), '42');
   t.equal(thrownText(undefined), 'undefined');
@@ -72,7 +84,7 @@ t.test('thrownText: an engine\'s stack as it comes, values that are not errors, 
   t.same(calls().map((c) => c.args), [['sentinel-wasi filter: command() body threw "plain"']]);
 });
 
-t.test('httpHandler: flushes at the end of the request, even with an entry left open or a throw', async (t) => {
+t.test('httpHandler: flushes at the end of the request, even with an entry left open or a throw; a throw is said on stderr, not passed on', async (t) => {
   const host = new MemoryHost();
   const s = register(new Sentinel(host)); // flushOnIdle: exits flush on their own
   const seen: Array<[string, number]> = [];
@@ -84,7 +96,11 @@ t.test('httpHandler: flushes at the end of the request, even with an entry left 
   handler.handle('GET /a', 7);
   t.same(seen, [['GET /a', 7]], 'arguments passed through');
   t.equal(host.attempts.length, 1, 'the PASS and the EXIT the end of the request added, in one frame');
-  t.throws(() => handler.handle('bad', 8), { message: 'handler failed' });
+  const calls = t.capture(console, 'error', () => {});
+  t.equal(handler.handle('bad', 8), undefined, 'a throw is not passed on: the handler returns');
+  const said = calls().map((c) => c.args[0]);
+  t.equal(said.length, 1);
+  t.match(said[0], /^sentinel-wasi filter: httpHandler\(\) body threw Error: handler failed\n {4}/, 'said once on stderr, with its stack');
   t.equal(host.attempts.length, 2);
   t.same(decodeSegment(host.bytesOf(SEG)).events.map((e) => [e.kind, e.name, 'error' in e ? e.error : null]), [
     [0, 'GET /a', null], [2, 'GET /a', false], [0, 'bad', null], [2, 'bad', true],

@@ -1,6 +1,6 @@
 // `sentinel-wasi serve` names an HTTP filter's own lines: a StarlingMonkey filter (fixtures/
 // serve-http, built as a user builds it with `sentinel-wasi build --world http`) that throws on
-// /throw at filter.ts line 18, called from line 27, prints those lines on stderr instead of the
+// /throw at filter.ts line 19, called from line 28, prints those lines on stderr instead of the
 // bundle's (`parseLimit@filter.js:LINE:COL`). Without its map the bundle's positions are printed as
 // they were.
 
@@ -32,12 +32,14 @@ async function serveOneRequest(t: Test, component: string): Promise<{ status: nu
   return { status: res.status, stderr };
 }
 
-t.test('a StarlingMonkey HTTP filter that throws names filter.ts:18 and :27 in what serve prints', async (t) => {
+t.test('a StarlingMonkey HTTP filter that throws names filter.ts:19 and :28 in what serve prints', async (t) => {
   const component = builtServeFixture();
   const { status, stderr } = await serveOneRequest(t, component);
-  t.equal(status, 500, 'the request whose handler threw is answered 500');
-  t.match(stderr, 'not a limit: many');
-  t.same(frames(stderr).slice(0, 2), [`parseLimit@${SHOWN}:18:11`, `incomingHandler<@${SHOWN}:27:5`], stderr);
+  t.equal(status, 500, 'the request whose handler threw (no response set) is answered 500');
+  t.match(stderr, 'sentinel-wasi filter: httpHandler() body threw RangeError: not a limit: many\n', "the SDK's line, then the stack");
+  t.match(stderr, 'request failed: the filter returned without setting a response: answered 500 (E_NO_RESPONSE)\n');
+  t.match(stderr, '0 dropped after a trap', 'caught by httpHandler(): no trap, the instance serves on');
+  t.same(frames(stderr).slice(0, 2), [`parseLimit@${SHOWN}:19:11`, `withSdk<@${SHOWN}:28:5`], stderr);
   t.notMatch(stderr, /@filter\.js:/, 'no bundle positions left');
   t.match(stderr, /\$handle@\/\S+\/initializer\.js:\d+:\d+\n/, "componentize-js's own frame (a real path) is left alone");
 
