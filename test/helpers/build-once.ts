@@ -1,10 +1,11 @@
 // Owns building a test artefact at most once, even when test files run in parallel: a lock
 // directory beside the output (a lock older than STALE_LOCK_MS is taken over), the build written
 // to a temporary path and renamed into place only when it succeeded. Also the sorted file listing
-// the callers hash their inputs with.
+// the callers hash their inputs with, and that hashing.
 
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import type { Hash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
 
 const STALE_LOCK_MS = 180_000;
 
@@ -15,6 +16,18 @@ export function listFiles(path: string): string[] {
   return readdirSync(path, { withFileTypes: true })
     .flatMap((e) => listFiles(join(path, e.name)))
     .sort();
+}
+
+/**
+ * Feeds every file under `paths` (relative to `root`; source maps and build-info files skipped)
+ * into `hash`: its path relative to `root`, then its bytes. Returns `hash`.
+ */
+export function hashFiles(hash: Hash, root: string, paths: readonly string[]): Hash {
+  for (const file of paths.flatMap((p) => listFiles(join(root, p)))) {
+    if (file.endsWith('.map') || file.endsWith('.tsbuildinfo')) continue;
+    hash.update(relative(root, file)).update('\0').update(readFileSync(file)).update('\0');
+  }
+  return hash;
 }
 
 function sleepMs(ms: number): void {

@@ -5,10 +5,10 @@
 
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join, relative } from 'node:path';
-import { buildOnce, listFiles } from './build-once.js';
+import { dirname, join } from 'node:path';
+import { buildOnce, hashFiles } from './build-once.js';
 import { CACHE_DIR, REPO_ROOT } from './repo.js';
 
 interface FixtureSpec {
@@ -25,11 +25,7 @@ const FIXTURES: Record<string, FixtureSpec> = {
 };
 
 function inputsHash(name: string, spec: FixtureSpec): string {
-  const hash = createHash('sha256');
-  const inputs = [join(REPO_ROOT, 'test/fixtures', name), join(REPO_ROOT, 'packages/protocol/src'), join(REPO_ROOT, 'node_modules/@bytecodealliance/jco/package.json')];
-  for (const file of inputs.flatMap(listFiles)) {
-    hash.update(relative(REPO_ROOT, file)).update('\0').update(readFileSync(file)).update('\0');
-  }
+  const hash = hashFiles(createHash('sha256'), REPO_ROOT, [join('test/fixtures', name), 'packages/protocol/src', 'node_modules/@bytecodealliance/jco/package.json']);
   hash.update(JSON.stringify(spec));
   return hash.digest('hex').slice(0, 16);
 }

@@ -8,9 +8,9 @@
 
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
-import { buildOnce, listFiles } from './build-once.js';
+import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { buildOnce, hashFiles } from './build-once.js';
 import { CACHE_DIR, CLI_BIN, REPO_ROOT } from './repo.js';
 
 /** What ends up in, or decides, the component besides its own source. */
@@ -27,11 +27,7 @@ const INPUTS = [
 
 function inputsHash(source: string, world: World): string {
   const hash = createHash('sha256').update(source).update('\0').update(world).update('\0');
-  for (const file of INPUTS.flatMap((p) => listFiles(join(REPO_ROOT, p)))) {
-    if (file.endsWith('.map') || file.endsWith('.tsbuildinfo')) continue;
-    hash.update(relative(REPO_ROOT, file)).update('\0').update(readFileSync(file)).update('\0');
-  }
-  return hash.digest('hex').slice(0, 16);
+  return hashFiles(hash, REPO_ROOT, INPUTS).digest('hex').slice(0, 16);
 }
 
 type World = 'command' | 'http';

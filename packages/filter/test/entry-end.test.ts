@@ -1,9 +1,9 @@
 // Entries still open when a request or run ends (in-memory host): httpHandler() and command() exit
 // every admitted entry the request/run opened and left open — error: true when the body threw,
 // false when it returned — with its RT measured to that moment, then flush; the handler's own error
-// is said on stderr and the handler returns, a command's is said on stderr and ends the run with err. Blocked entries, entries
-// the body exited itself and entries opened outside the request are left alone; a later exit() of
-// an entry exited this way is E_ALREADY_EXITED.
+// is said on stderr and the handler returns, a command's is said on stderr and ends the run with
+// err. Blocked entries, entries the body exited itself and entries opened outside the request are
+// left alone; a later exit() of an entry exited this way is E_ALREADY_EXITED.
 
 import t, { type Test } from 'tap';
 import { RecordKind, VerdictKind, bucketSecOf, mapEpochOf, segmentName } from '@sentinel-wasi/protocol/encode';

@@ -7,9 +7,9 @@
 
 import { createHash } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
-import { join, relative } from 'node:path';
-import { buildOnce, listFiles } from '../../../test/helpers/build-once.js';
+import { mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { buildOnce, hashFiles } from '../../../test/helpers/build-once.js';
 import { CACHE_DIR, CLI_BIN, REPO_ROOT } from '../../../test/helpers/repo.js';
 
 /** serve's fixture as a stack printed from the repository root names it. */
@@ -17,8 +17,8 @@ export const SERVE_FIXTURE_SOURCE = 'packages/host/test/fixtures/serve-http/filt
 const SOCKET_PROBE = 'packages/host/test/fixtures/socket-probe';
 
 /**
- * serve's HTTP filter (StarlingMonkey, 10–30 s): /throw, /loop, /big, /none, /unfinished, else
- * 'ok'. Its map is kept beside it (`<path>.map`).
+ * serve's HTTP filter (StarlingMonkey, 10–30 s): /throw, /loop, /big, /big-trap, /none,
+ * /unfinished, else 'ok' (its header says what each does). Its map is kept beside it (`<path>.map`).
  */
 export function builtServeFixture(): string {
   return builtFixture({
@@ -54,11 +54,7 @@ interface FixtureBuild {
 }
 
 function builtFixture(b: FixtureBuild): string {
-  const hash = createHash('sha256');
-  for (const file of b.inputs.flatMap((p) => listFiles(join(REPO_ROOT, p)))) {
-    if (file.endsWith('.map') || file.endsWith('.tsbuildinfo')) continue;
-    hash.update(relative(REPO_ROOT, file)).update('\0').update(readFileSync(file)).update('\0');
-  }
+  const hash = hashFiles(createHash('sha256'), REPO_ROOT, b.inputs);
   const dir = join(CACHE_DIR, 'host-fixtures');
   const out = join(dir, `${b.name}-${hash.digest('hex').slice(0, 16)}.wasm`);
   mkdirSync(dir, { recursive: true });

@@ -9,11 +9,9 @@ import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import { startServe } from '../../../test/helpers/node-host.js';
 import { CLI_BIN, runProcess, tempDir } from '../../../test/helpers/repo.js';
-import { builtServeFixture, SERVE_FIXTURE_SOURCE } from './host-fixtures.js';
+import { builtServeFixture, SERVE_FIXTURE_SOURCE as SHOWN } from './host-fixtures.js';
 
 t.setTimeout(300_000);
-
-const SHOWN = SERVE_FIXTURE_SOURCE;
 
 /** The stack frames (`name@position`) StarlingMonkey printed, in order. */
 function frames(stderr: string): string[] {
