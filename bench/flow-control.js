@@ -36,12 +36,19 @@ const sd = (xs) => {
   return Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / xs.length);
 };
 
-/** A decide function for the simulation: one QPS reject rule through the real limiter. */
-function starter(m, count) {
+/**
+ * A decide function for the simulation: one QPS reject rule through the real limiter, ticked as
+ * the daemon ticks it and, between ticks, after each read that found records, checked for a burst
+ * as the daemon checks it (FlowLimiter.reactPassed with the PASS seen since the tick). `loop`:
+ * admission-loop options (the baseline row without the stop: `{ burstSec: 0 }`).
+ */
+function starter(m, count, loop = {}) {
   const rule = m.parseRules('flow', [{ resource: 'r', count }]).rules[0];
   return (nowMs, offeredLastSecond) => {
-    const l = new m.FlowLimiter(rule, nowMs, offeredLastSecond);
-    return (t, passed, blocked) => ratioOf(l.tick(t, { passed, blocked, concurrency: 0 }));
+    const l = new m.FlowLimiter(rule, nowMs, offeredLastSecond, loop);
+    const decide = (t, passed, blocked) => ratioOf(l.tick(t, { passed, blocked, concurrency: 0 }));
+    decide.react = (t, passedSinceTick) => (l.reactPassed(t, passedSinceTick) ? ratioOf(l.verdict) : undefined);
+    return decide;
   };
 }
 
@@ -157,14 +164,17 @@ export async function flowBench({ seed = 1, seeds = 10, seconds = 70 }) {
       { label: 'offered jumps 2× → 20×', atMs: 20_000, phases: [{ untilMs: 20_000, offeredPerSec: 2 * count }, { untilMs: 40_000, offeredPerSec: 20 * count }] },
       { label: 'offered drops 20× → 2×', atMs: 20_000, phases: [{ untilMs: 20_000, offeredPerSec: 20 * count }, { untilMs: 40_000, offeredPerSec: 2 * count }] },
       { label: 'after 30 s at 0.5×, jumps to 5×', atMs: 30_000, phases: [{ untilMs: 30_000, offeredPerSec: 0.5 * count }, { untilMs: 50_000, offeredPerSec: 5 * count }] },
-      // No traffic at all under the rule (verdict: pass), then a burst: admitted whole until a tick sees it.
+      // No traffic at all under the rule (verdict: pass), then a burst: admitted until the check
+      // after a read stops it (the records' delay) or a tick sees it; and on the same seeds without
+      // that stop (burstSec 0), the daemon before it: admitted whole until a tick.
       { label: 'after 30 s with no traffic, 20×', atMs: 30_000, phases: [{ untilMs: 30_000, offeredPerSec: 0 }, { untilMs: 50_000, offeredPerSec: 20 * count }] },
+      { label: 'the same without the stop between ticks (burstSec 0)', atMs: 30_000, phases: [{ untilMs: 30_000, offeredPerSec: 0 }, { untilMs: 50_000, offeredPerSec: 20 * count }], loop: { burstSec: 0 } },
     ];
     for (const c of cases) {
       const secs = [];
       const firstSecond = [];
       for (let k = 0; k < seeds; k++) {
-        const r = m.simulate({ seed: seed + 1000 + k, phases: c.phases, ruleAtMs: c.ruleAtMs ?? 0, start: starter(m, count), filters });
+        const r = m.simulate({ seed: seed + 1000 + k, phases: c.phases, ruleAtMs: c.ruleAtMs ?? 0, start: starter(m, count, c.loop), filters });
         secs.push(convergeSec(r.admittedPerTick, c.atMs, count, tolerance));
         firstSecond.push(r.admittedPerSecond[c.atMs / 1000] / count);
       }

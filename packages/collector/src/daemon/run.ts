@@ -261,12 +261,13 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
     }
   };
   // After each read of the segments: a concurrency rule whose count the records just read put in
-  // flight stops admitting now, not at the next control tick (FlowControl.react).
+  // flight, or a QPS rule whose PASS since the tick make a burst after a quiet spell, stops
+  // admitting now, not at the next control tick (FlowControl.react).
   const react = (t: number): void => {
     try {
       flow.react(t, concurrencyOf(t));
     } catch (err) {
-      log.error({ code: (err as NodeJS.ErrnoException).code ?? 'E_CONTROL_TICK', err: (err as Error).message }, 'concurrency check failed');
+      log.error({ code: (err as NodeJS.ErrnoException).code ?? 'E_CONTROL_TICK', err: (err as Error).message }, 'between-tick flow check failed');
     }
   };
   const pinGuard = new PinGuard({ paths, header, problems: { problem: (p) => collector.health.problem(p) } });

@@ -5,8 +5,9 @@
 // counted for the first time (`resourceCounted`) get a PASS slot, and so a resource id filters
 // write in frames, at the next tick. Rules pushed over
 // HTTP go through here too (checked, persisted, applied at the next tick). Between ticks, right
-// after each read of the segments, a concurrency rule whose count is now in flight has its slot
-// written at once (react). When the collector
+// after each read of the segments, a concurrency rule whose count is now in flight, and a QPS rule
+// whose PASS since the tick make a burst after a quiet spell, have their slot written at once
+// (react). When the collector
 // stops, nothing refreshes the slots: they go stale and filters fail open.
 
 import { RuleEngine, type BreakerStatus, type EngineOptions } from '../rules/engine.js';
@@ -30,8 +31,12 @@ export interface FlowControlHealth {
   degrade: RuleFileStatus;
   /** Each degrade rule's circuit breaker (state, and retry time when open). */
   breakers: BreakerStatus[];
-  /** `saturationWrites`: verdicts a concurrency rule stopped between ticks, as soon as its count was seen in flight (react). */
-  map: MapWriterCounters & { epoch: number; slotsUsed: number; ticks: number; saturationWrites: number };
+  /**
+   * `saturationWrites`: verdicts a concurrency rule changed between ticks (stopped as soon as its
+   * count was seen in flight, opened again as soon as an exit left room); `burstWrites`: verdicts
+   * a QPS rule stopped between ticks, a burst seen after a quiet spell (react).
+   */
+  map: MapWriterCounters & { epoch: number; slotsUsed: number; ticks: number; saturationWrites: number; burstWrites: number };
 }
 
 export interface FlowControlOptions {
@@ -52,6 +57,7 @@ export class FlowControl {
   private engine: RuleEngine;
   private ticks = 0;
   private saturationWrites = 0;
+  private burstWrites = 0;
   private newResources: string[] = [];
   /** The sealed frontier at the last pruneRetired. */
   private prunedAtSealedMs = 0;
@@ -104,17 +110,21 @@ export class FlowControl {
   /**
    * Right after the collector read new records, between ticks: a concurrency rule whose count is
    * now in flight stops admitting at once, and one that was stopped admits again as soon as an
-   * exit leaves room (its verdict slot written now, not at the next tick; filters do not keep a
-   * ratio-0 verdict in their cache, so the next request reads the slot). Returns how many slots it
-   * wrote (nothing when no concurrency rule is loaded).
+   * exit leaves room; a QPS rule in a quiet spell stops admitting until the next tick once the
+   * PASS counted since the tick make a burst (the engine's betweenTicks). Their verdict slots are
+   * written now, not at the next tick; filters do not keep a ratio-0 verdict in their cache, so
+   * the next request reads the slot. Returns how many slots it wrote (nothing without a flow rule).
    */
   react(nowMs: number, concurrencyOf: (resource: string, origin: string) => number): number {
-    if (!this.engine.hasConcurrencyRules) return 0;
-    const verdicts = this.engine.concurrencyVerdicts(concurrencyOf);
+    if (!this.engine.hasBetweenTickRules) return 0;
+    const verdicts = this.engine.betweenTicks(nowMs, concurrencyOf, (resource, origin) => this.tap.passedSinceTake(resource, origin));
     if (verdicts.length === 0) return 0;
-    const written = this.writer.rewrite(nowMs, verdicts.map((v) => ({ key: mapKeyOf(v.resource, v.origin), verdict: v.verdict })));
-    this.saturationWrites += written;
-    return written;
+    const slots = (cause: string) => verdicts.filter((v) => v.cause === cause).map((v) => ({ key: mapKeyOf(v.resource, v.origin), verdict: v.verdict }));
+    const saturation = this.writer.rewrite(nowMs, slots('concurrency'));
+    const burst = this.writer.rewrite(nowMs, slots('burst'));
+    this.saturationWrites += saturation;
+    this.burstWrites += burst;
+    return saturation + burst;
   }
 
   /** `/getRules?type=`: the rules in force as Sentinel's JSON (throws RuleSetError for an unknown type). */
@@ -141,7 +151,7 @@ export class FlowControl {
       flow: this.files.statusOf('flow'),
       degrade: this.files.statusOf('degrade'),
       breakers: this.engine.breakers(),
-      map: { ...this.writer.counters, epoch: this.writer.epoch, slotsUsed: this.writer.size, ticks: this.ticks, saturationWrites: this.saturationWrites },
+      map: { ...this.writer.counters, epoch: this.writer.epoch, slotsUsed: this.writer.size, ticks: this.ticks, saturationWrites: this.saturationWrites, burstWrites: this.burstWrites },
     };
   }
 

@@ -4,7 +4,8 @@
 // resource (per record: the windows keep only RT sums). It takes records one by one (`record`:
 // a resource without rules costs one Map miss per record) or a frame's decoded columns (`columns`,
 // the collector's fast path: nothing while no resource is watched, else one Map lookup per name a
-// frame's records use). `take()` hands the counts over and starts the next tick from zero.
+// frame's records use). `take()` hands the counts over and starts the next tick from zero;
+// `passedSinceTake` reads one node's PASS count so far (between ticks).
 
 import { RecordKind, type FlowRecord, type RecordColumns } from '@sentinel-wasi/protocol';
 import type { NodeTraffic, ResourceTraffic } from '../rules/engine.js';
@@ -112,6 +113,13 @@ export class TrafficTap {
       const origin = o < 0 ? '' : names[o]!;
       if (origin !== '') addCounts(originCounts(w, origin), kind, count, rtMs, error, w.slowThresholdsMs);
     }
+  }
+
+  /** PASS (× count) counted since the previous take for a resource ('' origin: all its traffic) or one of its origins; 0 when not watched. */
+  passedSinceTake(resource: string, origin: string): number {
+    const w = this.watched.get(resource);
+    if (w === undefined) return 0;
+    return origin === '' ? w.node.passed : (w.origins.get(origin)?.passed ?? 0);
   }
 
   /** The counts since the previous take, with the concurrency the statistics see now. */

@@ -20,6 +20,13 @@
 // made up, as Sentinel's one-second window would let the rest of the second admit it; a long
 // quiet or blocked spell never turns into a burst later.
 //
+// Between ticks, in a quiet spell (p = 1 and λ̂ at or under the threshold for over
+// catchUpWithinMs: nothing limits a burst until a tick sees it), burstPast says when the PASS
+// counted since the tick would take E past max(threshold · burstSec, MIN_BURST_REQUESTS): the
+// caller then admits nothing until the next tick, which sizes p from everything seen. (In the
+// simulation, after 30 s without traffic a burst of 20× count got ~2.1 s of count in its first
+// second without the stop, ~1.5 s with it; steady overload is unchanged: the stop never acts there.)
+//
 // Inputs are the PASS and BLOCK counts the collector counted since the previous tick (records
 // arrive with the filters' flush delay; the integral absorbs it). The tick interval is the
 // caller's (the daemon ticks every ≤ 100 ms); the clock is the caller's nowMs.
@@ -35,6 +42,8 @@ export interface AdmissionLoopOptions {
   catchUpSec?: number;
   /** A lull longer than this is a quiet spell and its shortfall is dropped (default 1000 ms). */
   catchUpWithinMs?: number;
+  /** Between ticks, in a quiet spell: the cumulative error a burst may reach before admission stops until the next tick, in seconds of threshold (default 0.2; 0: no stop between ticks). */
+  burstSec?: number;
 }
 
 export interface TickCounts {
@@ -52,8 +61,11 @@ export const DEFAULT_OFFERED_TIME_CONSTANT_MS = 500;
 export const DEFAULT_MAX_ERROR_SEC = 1;
 export const DEFAULT_CATCH_UP_SEC = 0.5;
 export const DEFAULT_CATCH_UP_WITHIN_MS = 1000;
+export const DEFAULT_BURST_SEC = 0.2;
 /** The cumulative error's bound never falls below this many requests (low thresholds). */
 export const MIN_ERROR_BOUND_REQUESTS = 4;
+/** Nor does the burst bound (a few requests of Poisson noise in a tick are not a burst). */
+export const MIN_BURST_REQUESTS = 4;
 
 export class AdmissionLoop {
   /** The ratio to publish (1 = admit everything). */
@@ -65,6 +77,9 @@ export class AdmissionLoop {
   private readonly catchUpSec: number;
   private readonly catchUpWithinMs: number;
   private quietSinceMs = -1;
+  private readonly burstSec: number;
+  /** Whether the offered rate had stayed at or under the threshold for over catchUpWithinMs at the last tick (a quiet spell). */
+  private quietAtTick = false;
 
   /** `offeredPerSec`: the offered rate already known when the rule appears (e.g. the window's pass + block QPS). */
   constructor(startMs: number, offeredPerSec = 0, opts: AdmissionLoopOptions = {}) {
@@ -73,6 +88,7 @@ export class AdmissionLoop {
     this.maxErrorSec = opts.maxErrorSec ?? DEFAULT_MAX_ERROR_SEC;
     this.catchUpSec = opts.catchUpSec ?? DEFAULT_CATCH_UP_SEC;
     this.catchUpWithinMs = opts.catchUpWithinMs ?? DEFAULT_CATCH_UP_WITHIN_MS;
+    this.burstSec = opts.burstSec ?? DEFAULT_BURST_SEC;
   }
 
   /** Smoothed offered rate (requests/s). */
@@ -83,6 +99,21 @@ export class AdmissionLoop {
   /** Cumulative admitted − allowed, in requests (after anti-windup). */
   get error(): number {
     return this.errorRequests;
+  }
+
+  /**
+   * Between ticks: whether admission should stop until the next tick because a burst is under
+   * way. Only in a quiet spell (at the last tick the ratio was 1 and the offered rate had stayed
+   * at or under the threshold for over catchUpWithinMs: nothing limits a burst until a tick sees
+   * it): true when the cumulative error with the `passedSinceTick` PASS seen `sinceTickMs` after
+   * the last tick would pass max(threshold · burstSec, MIN_BURST_REQUESTS). Otherwise the tick's
+   * ratio stands: a limited node's loop already sizes it, and a lull inside traffic is for the
+   * loop to make up.
+   */
+  burstPast(passedSinceTick: number, sinceTickMs: number, thresholdPerSec: number): boolean {
+    if (this.ratio < 1 || !this.quietAtTick || this.burstSec <= 0) return false;
+    const error = this.errorRequests + passedSinceTick - (thresholdPerSec * Math.max(0, sinceTickMs)) / 1000;
+    return error > Math.max(thresholdPerSec * this.burstSec, MIN_BURST_REQUESTS);
   }
 
   /** One control step; returns the new ratio. A tick that does not advance the clock changes nothing. */
@@ -97,6 +128,7 @@ export class AdmissionLoop {
     if (offeredPerSec > thresholdPerSec) this.quietSinceMs = -1;
     else if (this.quietSinceMs < 0) this.quietSinceMs = counts.nowMs - dtMs;
     const longQuiet = this.quietSinceMs >= 0 && counts.nowMs - this.quietSinceMs > this.catchUpWithinMs;
+    this.quietAtTick = longQuiet;
     if (saturatedLow) {
       const floor = longQuiet ? 0 : -thresholdPerSec * this.catchUpSec;
       if (this.errorRequests > floor) this.errorRequests = Math.max(floor, this.errorRequests + increment);

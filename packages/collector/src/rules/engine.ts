@@ -8,6 +8,8 @@
 // - degrade rules: one circuit breaker per rule, on the resource's traffic (key origin '').
 // - several verdicts on one key combine to the most restrictive (verdict.ts); a filter applies
 //   the resource's key and its origin's key together.
+// - between ticks (betweenTicks, after each read of the segments): concurrency rules follow the
+//   in-flight count, and a QPS rule stops a burst that comes after a quiet spell (FlowLimiter).
 // Reloading a rule that limits the same way keeps its state (limiters, breakers), whatever its `id`
 // or unmodelled fields (Sentinel's rule equality); a changed rule starts afresh.
 //
@@ -19,7 +21,7 @@
 
 import { BreakerState, CircuitBreaker, type BreakerOptions, type BreakerTransition } from './circuit-breaker.js';
 import { FlowLimiter } from './flow-limiter.js';
-import { type AdmissionLoopOptions } from './admission-loop.js';
+import { DEFAULT_BURST_SEC, type AdmissionLoopOptions } from './admission-loop.js';
 import { OfferedRate } from './offered-rate.js';
 import { DegradeGrade, degradeRuleKey, type DegradeRule } from './rule-degrade.js';
 import { FlowGrade, flowRuleKey, type FlowRule } from './rule-flow.js';
@@ -47,6 +49,13 @@ export interface VerdictEntry {
   /** '' = every request of the resource; else only requests from this origin. */
   origin: string;
   verdict: Verdict;
+}
+
+/** Why a verdict changed between ticks: a concurrency rule's in-flight count, or a QPS rule's burst stop. */
+export type BetweenTickCause = 'concurrency' | 'burst';
+
+export interface BetweenTickVerdict extends VerdictEntry {
+  cause: BetweenTickCause;
 }
 
 export interface EngineOptions {
@@ -86,7 +95,7 @@ export class RuleEngine {
   private degrade: DegradeEntry[] = [];
   private readonly offered = new Map<string, OfferedRate>();
   private lastTickMs: number | undefined;
-  /** The verdict of each key (resource NUL origin) as the last tick or concurrencyVerdicts gave it. */
+  /** The verdict of each key (resource NUL origin) as the last tick or betweenTicks gave it. */
   private published = new Map<string, Verdict>();
   /** Per key, the verdict of the last tick's sources other than the concurrency limiters. */
   private othersAtTick = new Map<string, Verdict>();
@@ -140,7 +149,7 @@ export class RuleEngine {
     const startMs = this.lastTickMs ?? nowMs;
     this.lastTickMs = nowMs;
     const verdicts = new Map<string, VerdictEntry>();
-    // Per key, what every source but the concurrency limiters decided (concurrencyVerdicts combines it with theirs).
+    // Per key, what every source but the concurrency limiters decided (betweenTicks combines it with every limiter's verdict now).
     const others = new Map<string, Verdict>();
     const put = (resource: string, origin: string, v: Verdict, fromConcurrency = false) => {
       const k = `${resource}\u0000${origin}`;
@@ -186,40 +195,50 @@ export class RuleEngine {
     return { verdicts: list, transitions };
   }
 
-  /** Whether a concurrency rule (grade 0) is loaded: only then can concurrencyVerdicts change anything. */
-  get hasConcurrencyRules(): boolean {
-    return this.flow.some((f) => f.rule.grade === FlowGrade.THREAD);
+  /**
+   * Whether a flow rule can change a verdict between ticks: a concurrency rule (grade 0), or a QPS
+   * rule while the loop's burst stop is on (burstSec > 0, the default). Only then has
+   * betweenTicks anything to do.
+   */
+  get hasBetweenTickRules(): boolean {
+    const burst = (this.opts.loop?.burstSec ?? DEFAULT_BURST_SEC) > 0;
+    return this.flow.some((f) => f.rule.grade === FlowGrade.THREAD || burst);
   }
 
   /**
-   * Between ticks, right after the collector read new records: each concurrency rule's limiter
+   * Between ticks, right after the collector read new records. Each concurrency rule's limiter
    * reacts to the in-flight count now (FlowLimiter.react: stops admitting once `count` is in
-   * flight, admits again once it no longer is). Returns the keys whose verdict that changes, with
-   * the verdict to write now: the concurrency limiters' combined with what the last tick's other
-   * sources decided for the key (an open breaker's block stays a block). The next tick recomputes
-   * every key as usual.
+   * flight, admits again once it no longer is); each QPS rule's limiter that passes everything
+   * after a quiet spell stops admitting until the next tick once the PASS counted since the tick
+   * (`passedOf`) make a burst (FlowLimiter.reactPassed). Returns the keys whose verdict that
+   * changes, with the verdict to write now: every limiter's on the key combined with what the last
+   * tick's other sources decided for it (an open breaker's block stays a block), and the cause
+   * (`burst` when a QPS rule stopped the key). The next tick recomputes every key as usual.
    */
-  concurrencyVerdicts(concurrencyOf: (resource: string, origin: string) => number): VerdictEntry[] {
-    const changed = new Map<string, { resource: string; origin: string }>();
+  betweenTicks(nowMs: number, concurrencyOf: (resource: string, origin: string) => number, passedOf: (resource: string, origin: string) => number): BetweenTickVerdict[] {
+    const changed = new Map<string, { resource: string; origin: string; cause: BetweenTickCause }>();
     for (const f of this.flow) {
-      if (f.rule.grade !== FlowGrade.THREAD) continue;
       const resource = f.rule.resource;
+      const concurrency = f.rule.grade === FlowGrade.THREAD;
       for (const [origin, l] of f.limiters) {
-        if (l.limiter.react(concurrencyOf(resource, origin))) changed.set(`${resource}\u0000${origin}`, { resource, origin });
+        const k = `${resource}\u0000${origin}`;
+        if (concurrency ? l.limiter.react(concurrencyOf(resource, origin)) : l.limiter.reactPassed(nowMs, passedOf(resource, origin))) {
+          if (changed.get(k)?.cause !== 'burst') changed.set(k, { resource, origin, cause: concurrency ? 'concurrency' : 'burst' });
+        }
       }
     }
-    const out: VerdictEntry[] = [];
-    for (const [k, { resource, origin }] of changed) {
+    const out: BetweenTickVerdict[] = [];
+    for (const [k, { resource, origin, cause }] of changed) {
       let now = this.othersAtTick.get(k) ?? PASS;
       for (const f of this.flow) {
-        if (f.rule.grade !== FlowGrade.THREAD || f.rule.resource !== resource) continue;
+        if (f.rule.resource !== resource) continue;
         const l = f.limiters.get(origin);
         if (l !== undefined) now = mostRestrictive(now, l.limiter.verdict);
       }
       const before = this.published.get(k) ?? PASS;
       if (sameVerdict(now, before)) continue;
       this.published.set(k, now);
-      out.push({ resource, origin, verdict: now });
+      out.push({ resource, origin, verdict: now, cause });
     }
     return out;
   }

@@ -11,10 +11,12 @@
 //     1 (dt before any completion was seen). A caller whose requests never overlap (λ̂ · W ≤ 1)
 //     is so admitted whole at count 1. While c ≥ count, λ̂ does not fall (callers whose requests
 //     are in flight offer nothing until they end: not a drop in demand).
-//     Between ticks, `react(c)` (the engine's concurrencyVerdicts, run after each read of the
+//     Between ticks, `react(c)` (the engine's betweenTicks, run after each read of the
 //     segments) turns the verdict to ratio 0 as soon as the collector sees c reach count, and back
 //     to the share of the headroom as soon as it sees c below count again: an admission seen is
 //     not answered by further admissions, and an exit seen opens the slot it left at once.
+//   QPS, between ticks: `reactPassed` (the engine's betweenTicks too) stops a burst that comes
+//     after a quiet spell (AdmissionLoop.burstPast): ratio 0 until the next tick.
 // Concurrency rules, and QPS rules with reject (0) or warm up (1), admit whole requests up to the threshold, as Sentinel's controllers
 // compare the window's pass count (a whole number) plus one with it: the loop tracks ⌊threshold⌋
 // (a count below 1 admits nothing). The rate limiters (2, 3) space requests at the threshold's
@@ -131,6 +133,20 @@ export class FlowLimiter {
     }
     if (!stopped) return false;
     this.verdictNow = this.shareOf(this.thresholdNow - concurrency);
+    return true;
+  }
+
+  /**
+   * A QPS rule (grade 1) whose node the collector has now seen `passedSinceTick` PASS (× count)
+   * since the last tick, between ticks: while the verdict passes everything after a quiet spell
+   * (the offered rate at or under the threshold for over a second), a burst that takes the loop's
+   * cumulative error past its burst bound (AdmissionLoop.burstPast) turns the verdict to ratio 0
+   * until the next tick, which sizes the ratio from everything seen. Returns whether it changed. Concurrency rules never change here.
+   */
+  reactPassed(nowMs: number, passedSinceTick: number): boolean {
+    if (this.loop === undefined || this.verdictNow.kind !== 'pass') return false;
+    if (!this.loop.burstPast(passedSinceTick, nowMs - this.lastMs, this.thresholdNow)) return false;
+    this.verdictNow = admit(0);
     return true;
   }
 

@@ -1,12 +1,14 @@
 // Between control ticks, on real files: a concurrency rule whose count the collector just saw in
-// flight has its verdict slot in <pin>/map written at once (FlowControl.react → the engine's
-// saturatedVerdicts → MapWriter.rewrite), as a filter reads it; the writer's rewrite writes only
-// keys the last publish gave a slot; nothing is written without a concurrency rule.
+// flight, and a QPS rule passing everything whose PASS since the tick make a burst, have their
+// verdict slot in <pin>/map written at once (FlowControl.react → the engine's betweenTicks →
+// MapWriter.rewrite), as a filter reads it; the writer's rewrite writes only keys the last
+// publish gave a slot; nothing is written without a flow rule.
 
 import t from 'tap';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { mapKeyOf, VerdictKind } from '@sentinel-wasi/protocol/encode';
+import { emptyFlowRecord, RecordKind } from '@sentinel-wasi/protocol';
 import { FlowControl } from '../../src/map/flow-control.js';
 import { MapWriter } from '../../src/map/map-writer.js';
 import { mapPinDir, readVerdict } from './map-files.js';
@@ -29,7 +31,7 @@ t.test('MapWriter.rewrite: writes the verdicts of keys already in the map now, a
   w.close();
 });
 
-t.test('FlowControl.react: a concurrency rule at its count is written now; below it, on a QPS rule or with no rule, nothing is', async (t) => {
+t.test('FlowControl.react: a concurrency rule at its count, and a QPS rule past its burst bound, are written now; below them or with no rule, nothing is', async (t) => {
   const dirs = mapPinDir(t, 'sw-react-');
   const rulesDir = join(dirs.pinDir, 'rules');
   mkdirSync(rulesDir, { mode: 0o700 });
@@ -46,9 +48,23 @@ t.test('FlowControl.react: a concurrency rule at its count is written now; below
   t.equal(flow.react(T0 + 130, concurrencyOf), 1, '2 of 2: one slot written');
   const slow = readVerdict(dirs.pinDir, 'GET /slow', T0 + 130);
   t.same([slow.kind, slow.param, slow.refreshMs], [VerdictKind.ADMIT, 0, T0 + 130], 'ratio 0 from now on, before the next tick');
-  t.equal(readVerdict(dirs.pinDir, 'GET /fast', T0 + 130).kind, VerdictKind.PASS, 'a QPS rule is left to the tick');
+  t.equal(readVerdict(dirs.pinDir, 'GET /fast', T0 + 130).kind, VerdictKind.PASS, 'a QPS rule without PASS since the tick is left to it');
   t.equal(flow.react(T0 + 140, concurrencyOf), 0, 'written once');
   t.equal(flow.health().map.saturationWrites, 1);
+  t.equal(flow.health().map.burstWrites, 0);
+  // GET /fast (count 5), after over a second without traffic: the bound is max(5 · 0.2, 4) = 4
+  // requests past the tick's allowance.
+  inFlight.set('GET /slow', 0);
+  for (let ms = 200; ms <= 1300; ms += 100) flow.tick(T0 + ms, concurrencyOf);
+  for (let i = 0; i < 4; i++) flow.tap.record({ ...emptyFlowRecord(), kind: RecordKind.PASS, name: 'GET /fast' });
+  t.equal(flow.react(T0 + 1300, concurrencyOf), 0, 'GET /fast: 4 PASS at the tick\'s instant: not past the bound');
+  flow.tap.record({ ...emptyFlowRecord(), kind: RecordKind.PASS, name: 'GET /fast' });
+  t.equal(flow.react(T0 + 1300, concurrencyOf), 1, 'a fifth: the burst stop writes its slot');
+  const fast = readVerdict(dirs.pinDir, 'GET /fast', T0 + 1300);
+  t.same([fast.kind, fast.param, fast.refreshMs], [VerdictKind.ADMIT, 0, T0 + 1300], 'ratio 0 until the next tick');
+  t.same([flow.health().map.saturationWrites, flow.health().map.burstWrites], [1, 1], 'counted as a burst write');
+  flow.tick(T0 + 1400, concurrencyOf);
+  t.equal(readVerdict(dirs.pinDir, 'GET /fast', T0 + 1400).kind, VerdictKind.ADMIT, 'the tick sizes a ratio from the 5 it saw');
   flow.close();
 
   const none = mapPinDir(t, 'sw-react-');

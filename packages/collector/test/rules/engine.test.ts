@@ -180,13 +180,16 @@ t.test('slow-ratio breakers: the ingest is asked for rt > round(count) counts, a
   t.same(r.verdicts.map((x) => [x.resource, x.verdict.kind]), [['R', 'block'], ['S', 'pass']]);
 });
 
-t.test('concurrencyVerdicts: between ticks, a concurrency rule whose count is in flight stops its key at once and admits again once it is not; a QPS rule or a block stays as published', async (t) => {
+t.test('betweenTicks: between ticks, a concurrency rule whose count is in flight stops its key at once and admits again once it is not; a QPS rule or a block stays as published', async (t) => {
   const e = new RuleEngine();
-  t.equal(e.hasConcurrencyRules, false);
+  t.equal(e.hasBetweenTickRules, false, 'no rule');
   e.setFlowRules(flow({ resource: 'Q', count: 5 }));
-  t.equal(e.hasConcurrencyRules, false, 'a QPS rule alone');
+  t.equal(e.hasBetweenTickRules, true, 'a QPS rule (its burst stop)');
+  const noStop = new RuleEngine({ loop: { burstSec: 0 } });
+  noStop.setFlowRules(flow({ resource: 'Q', count: 5 }));
+  t.equal(noStop.hasBetweenTickRules, false, 'a QPS rule with the burst stop off (burstSec 0): nothing to do between ticks');
   e.setFlowRules(flow({ resource: 'C', grade: 0, count: 2 }, { resource: 'C', grade: 0, count: 1, limitApp: 'a' }, { resource: 'Q', count: 5 }, { resource: 'B', grade: 0, count: 1 }));
-  t.equal(e.hasConcurrencyRules, true);
+  t.equal(e.hasBetweenTickRules, true);
   e.setDegradeRules(degrade({ resource: 'B', grade: 2, count: 2, timeWindow: 3 }));
   const calm = traffic({
     C: { node: node({ passed: 1 }), origins: new Map([['a', node({ passed: 1 })]]) },
@@ -197,22 +200,52 @@ t.test('concurrencyVerdicts: between ticks, a concurrency rule whose count is in
   t.same(first.verdicts.map((v) => [v.resource, v.origin, v.verdict.kind]), [['B', '', 'block'], ['C', '', 'pass'], ['C', 'a', 'pass'], ['Q', '', 'pass']], 'B\'s breaker opened; the rest pass');
   const inFlight = new Map<string, number>([['C\u0000', 1], ['C\u0000a', 0], ['Q\u0000', 50], ['B\u0000', 9]]);
   const concurrencyOf = (resource: string, origin: string): number => inFlight.get(`${resource}\u0000${origin}`) ?? 0;
-  t.same(e.concurrencyVerdicts(concurrencyOf), [], 'C 1 of 2, C/a 0 of 1; Q is a QPS rule; B is blocked already');
+  const between = () => e.betweenTicks(T0 + 50, concurrencyOf, () => 0);
+  t.same(between(), [], 'C 1 of 2, C/a 0 of 1; Q has seen no PASS since the tick; B is blocked already');
   inFlight.set('C\u0000', 2);
   inFlight.set('C\u0000a', 1);
-  t.same(e.concurrencyVerdicts(concurrencyOf), [
-    { resource: 'C', origin: '', verdict: { kind: 'admit', ratio: 0 } },
-    { resource: 'C', origin: 'a', verdict: { kind: 'admit', ratio: 0 } },
+  t.same(between(), [
+    { resource: 'C', origin: '', verdict: { kind: 'admit', ratio: 0 }, cause: 'concurrency' },
+    { resource: 'C', origin: 'a', verdict: { kind: 'admit', ratio: 0 }, cause: 'concurrency' },
   ], 'both keys of C reach their count: ratio 0 now');
-  t.same(e.concurrencyVerdicts(concurrencyOf), [], 'written once: not again while at the count');
+  t.same(between(), [], 'written once: not again while at the count');
   inFlight.set('C\u0000a', 0);
-  t.same(e.concurrencyVerdicts(concurrencyOf), [{ resource: 'C', origin: 'a', verdict: PASS }], 'C/a\'s entry exited: admits again at once');
+  t.same(between(), [{ resource: 'C', origin: 'a', verdict: PASS, cause: 'concurrency' }], 'C/a\'s entry exited: admits again at once');
   inFlight.set('C\u0000a', 1);
-  t.same(e.concurrencyVerdicts(concurrencyOf), [{ resource: 'C', origin: 'a', verdict: { kind: 'admit', ratio: 0 } }], 'and stops again');
+  t.same(between(), [{ resource: 'C', origin: 'a', verdict: { kind: 'admit', ratio: 0 }, cause: 'concurrency' }], 'and stops again');
   inFlight.set('B\u0000', 0);
-  t.same(e.concurrencyVerdicts(concurrencyOf), [], 'B below its count: its open breaker\'s block stays (nothing to write)');
+  t.same(between(), [], 'B below its count: its open breaker\'s block stays (nothing to write)');
   const next = e.tick(T0 + 100, traffic({ C: { node: node({ passed: 1, concurrency: 2 }), origins: new Map([['a', node({ concurrency: 0 })]]) } }));
   t.same(next.verdicts.find((v) => v.resource === 'C' && v.origin === 'a')?.verdict, PASS, 'the tick recomputes (C/a free again)');
   inFlight.set('C\u0000a', 1);
-  t.same(e.concurrencyVerdicts(concurrencyOf).map((v) => [v.resource, v.origin]), [['C', 'a']], 'and the next saturation stops it again');
+  t.same(between().map((v) => [v.resource, v.origin]), [['C', 'a']], 'and the next saturation stops it again');
+});
+
+t.test('betweenTicks: a QPS rule after a quiet spell stops a burst until the next tick (per key, by cause); a ratio below 1 or a block is left to the tick', async (t) => {
+  const e = new RuleEngine();
+  e.setFlowRules(flow({ resource: 'Q', count: 10 }, { resource: 'Q', count: 10, limitApp: 'a' }, { resource: 'L', count: 10 }, { resource: 'B', count: 10 }));
+  e.setDegradeRules(degrade({ resource: 'B', grade: 2, count: 2, timeWindow: 3 }));
+  // Over a second of ticks without traffic: Q's keys are in a quiet spell.
+  for (let ms = 0; ms <= 1100; ms += 100) e.tick(T0 + ms, new Map());
+  const first = e.tick(T0 + 1200, traffic({
+    Q: { node: node({ passed: 1 }), origins: new Map([['a', node({ passed: 1 })]]) },
+    L: { node: node({ passed: 10, blocked: 90 }) },
+    B: { node: node({ passed: 100, completed: 10, errors: 3, rtSumMs: 50 }) },
+  }));
+  t.same(first.verdicts.map((v) => [v.resource, v.origin, v.verdict.kind]), [['B', '', 'block'], ['L', '', 'admit'], ['Q', '', 'pass'], ['Q', 'a', 'pass']], 'Q passes (1 a tick), L is limited (100/s offered), B\'s breaker opened');
+  const passed = new Map<string, number>([['Q\u0000', 4], ['Q\u0000a', 0], ['L\u0000', 50], ['B\u0000', 50]]);
+  const passedOf = (resource: string, origin: string): number => passed.get(`${resource}\u0000${origin}`) ?? 0;
+  // The loop's error after the first tick is 1 − 10 · 0.1 = 0; the bound max(10 · 0.2, 4) = 4.
+  t.same(e.betweenTicks(T0 + 1200, () => 0, passedOf), [], '4 PASS since the tick: at the bound, not past it; L admits a share (the tick sizes it); B is blocked');
+  passed.set('Q\u0000', 5);
+  t.same(e.betweenTicks(T0 + 1200, () => 0, passedOf), [{ resource: 'Q', origin: '', verdict: { kind: 'admit', ratio: 0 }, cause: 'burst' }], '5 PASS at once: Q stops now');
+  t.same(e.betweenTicks(T0 + 1210, () => 0, passedOf), [], 'written once');
+  passed.set('Q\u0000a', 5);
+  t.same(e.betweenTicks(T0 + 1300, () => 0, passedOf), [], 'Q/a: 5 PASS 100 ms after the tick: 5 − 10 · 0.1 = 4, not past the bound');
+  passed.set('Q\u0000a', 6);
+  t.same(e.betweenTicks(T0 + 1250, () => 0, passedOf), [{ resource: 'Q', origin: 'a', verdict: { kind: 'admit', ratio: 0 }, cause: 'burst' }], 'Q/a: 6 PASS 50 ms after the tick, 6 − 0.5 past 4: the origin\'s key stops on its own');
+  const next = e.tick(T0 + 1300, traffic({ Q: { node: node({ passed: 5, blocked: 20 }), origins: new Map([['a', node({ passed: 6 })]]) } }));
+  const q = next.verdicts.find((v) => v.resource === 'Q' && v.origin === '');
+  t.equal(q?.verdict.kind, 'admit', 'the next tick sizes a ratio from everything seen');
+  t.ok(q?.verdict.kind === 'admit' && q.verdict.ratio < 0.5, `…below one half (${JSON.stringify(q?.verdict)})`);
 });

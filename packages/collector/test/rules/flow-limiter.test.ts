@@ -44,6 +44,25 @@ t.test('concurrency: react() stops admitting between ticks once count is in flig
   const before = qps.tick(100, { passed: 1, blocked: 0, concurrency: 0 });
   t.equal(qps.react(50), false);
   t.same(qps.verdict, before, 'a QPS rule keeps its verdict');
+  t.equal(l.reactPassed(250, 1000), false, 'and a concurrency rule never stops on PASS counts (reactPassed)');
+});
+
+t.test('QPS: reactPassed() stops a burst between ticks after a quiet spell; the next tick sizes the ratio', async (t) => {
+  const l = new FlowLimiter(rule({ grade: 1, count: 10 }), 0, 0);
+  for (let ms = 100; ms <= 1200; ms += 100) t.same(l.tick(ms, { passed: 0, blocked: 0, concurrency: 0 }), { kind: 'pass' }, `${ms} ms: no traffic, pass`);
+  t.equal(l.reactPassed(1210, 4), false, '4 PASS 10 ms after the tick: 4 − 0.1, within max(10 · 0.2, 4)');
+  t.same(l.verdict, { kind: 'pass' });
+  t.equal(l.reactPassed(1220, 5), true, '5 PASS 20 ms after it: 5 − 0.2 is past 4: stops now');
+  t.same(l.verdict, { kind: 'admit', ratio: 0 });
+  t.equal(l.reactPassed(1230, 9), false, 'stopped already: no second write');
+  const next = l.tick(1300, { passed: 9, blocked: 11, concurrency: 0 });
+  t.same(next, { kind: 'admit', ratio: 0 }, 'the tick: 9 admitted against 1 allowed, E 8 = 0.8 s of count to work off at 200 offered a second');
+  t.equal(l.reactPassed(1310, 100), false, 'a ratio below 1 is left to the tick');
+  const warm = new FlowLimiter(rule({ grade: 1, count: 30, controlBehavior: 1, warmUpPeriodSec: 10 }), 0, 0);
+  for (let ms = 100; ms <= 1200; ms += 100) warm.tick(ms, { passed: 0, blocked: 0, concurrency: 0 });
+  t.equal(warm.threshold, 10, 'warm up: count / 3 after no traffic');
+  t.equal(warm.reactPassed(1200, 4), false, 'against the threshold in force: max(10 · 0.2, 4) = 4, not 30 · 0.2 = 6');
+  t.equal(warm.reactPassed(1200, 5), true);
 });
 
 t.test('concurrency: the headroom is shared over the time an admission stays in flight (the mean RT), not a whole tick', async (t) => {

@@ -3,7 +3,9 @@
 // offered requests are Poisson, each admitted with the ratio in force (so admitted ~ Binomial);
 // the PASS/BLOCK records reach the collector `recordDelayMs` later (the filters' flush and the
 // tail); every `tickMs` the collector hands the counts it has seen to `decide`, whose ratio the
-// filters use from the next step on (a map read per request). How a filter turns the ratio into
+// filters use from the next step on (a map read per request); between ticks, a step whose records
+// became visible hands the counts seen since the tick to `decide.react` when it has one (the
+// daemon's check after each read), whose ratio, if it gives one, applies from that step. How a filter turns the ratio into
 // admissions: by default a Bernoulli draw per request (a fresh instance per request); with
 // `filters: N`, N long-lived instances each admitting by error diffusion (the SDK's admission.ts:
 // a credit per instance from a uniform draw, + ratio per request, admitted at 1), each request
@@ -19,7 +21,13 @@ export interface Phase {
 }
 
 /** The collector side: counts seen since the last tick → the ratio to publish. */
-export type Decide = (nowMs: number, passed: number, blocked: number) => number;
+export type Decide = ((nowMs: number, passed: number, blocked: number) => number) & {
+  /**
+   * Between ticks, after each read that found records: the counts seen since the last tick so far
+   * → a ratio to publish now, or undefined to keep the one in force (the daemon's react path).
+   */
+  react?: (nowMs: number, passedSinceTick: number, blockedSinceTick: number) => number | undefined;
+};
 
 export interface SimOptions {
   seed: number;
@@ -123,12 +131,21 @@ export function simulate(o: SimOptions): SimResult {
     return admitted;
   };
   for (let t = 0; t < endMs; t += stepMs) {
-    if (t >= ruleAtMs && t % tickMs === 0) {
+    const tickNow = t >= ruleAtMs && t % tickMs === 0;
+    if (tickNow || decide?.react !== undefined) {
+      let read = false;
       while (inFlight.length > 0 && inFlight[0]!.visibleAtMs <= t) {
         const r = inFlight.shift()!;
         seenPassed += r.passed;
         seenBlocked += r.blocked;
+        read = true;
       }
+      if (!tickNow && read) {
+        const now = decide!.react!(t, seenPassed, seenBlocked);
+        if (now !== undefined) ratio = now;
+      }
+    }
+    if (tickNow) {
       if (decide === undefined) {
         const lastSecond = Math.floor(t / 1000) - 1;
         decide = o.start(t, lastSecond >= 0 ? offeredPerSecond[lastSecond]! : 0);

@@ -1,0 +1,67 @@
+// End to end, a real collector process on real files: a QPS rule (count 5) on a resource with no
+// traffic for over a second (a quiet spell: its verdict passes everything). PASS records appended
+// to a segment are read as they land; right after that read, between control ticks, the collector
+// stops a burst: once the PASS counted since the last tick take the rule's cumulative error past
+// max(5 · 0.2, 4) = 4 requests, the rule's slot is written ratio 0 at once (health
+// `burstWrites`), not at the next tick. Four PASS at once are within that bound; twelve are not. The frames are written here
+// (one append each) so the count is the test's, not a filter's timing.
+
+import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import t from 'tap';
+import { VerdictKind, bucketSecOf, FrameBuilder, segmentName } from '@sentinel-wasi/protocol/encode';
+import { tempDir } from '../helpers/repo.js';
+import { mapVerdict, startCollector, waitFor, type RunningCollector } from './flow-support.js';
+
+interface Health {
+  counters: { recordsCounted: number };
+  rules: { map: { burstWrites: number; saturationWrites: number } };
+}
+
+async function health(c: RunningCollector): Promise<Health> {
+  return (await (await fetch(`${c.url}/api/v1/health`)).json()) as Health;
+}
+
+/** Appends one frame of `passes` PASS records of `resource` and waits until the collector counted them. */
+async function appendPasses(c: RunningCollector, pin: string, resource: string, passes: number): Promise<Health> {
+  const before = (await health(c)).counters.recordsCounted;
+  const b = new FrameBuilder();
+  const now = Date.now();
+  for (let i = 0; i < passes; i++) b.addPass(now, resource);
+  appendFileSync(join(pin, 'log', segmentName(bucketSecOf(now), 'burst')), b.finish());
+  // The read and the check after it run in one callback: once health counts them, the check ran.
+  return waitFor(`${passes} PASS counted`, async () => {
+    const h = await health(c);
+    return h.counters.recordsCounted >= before + passes ? h : undefined;
+  });
+}
+
+t.test('a QPS rule after a quiet spell: 4 PASS at once stay within its burst bound, 12 are stopped between ticks', async (t) => {
+  const pin = await tempDir(t, 'qps-burst');
+  mkdirSync(join(pin, 'rules'), { recursive: true, mode: 0o700 });
+  writeFileSync(join(pin, 'rules', 'flow.json'), JSON.stringify([{ resource: 'GET /burst', count: 5 }]));
+  const collector = await startCollector(pin);
+  t.teardown(() => collector.stop());
+  await waitFor('the rule\'s slot', () => mapVerdict(pin, 'GET /burst').present || undefined);
+  t.equal(mapVerdict(pin, 'GET /burst').kind, VerdictKind.PASS, 'no traffic: pass');
+  // Over a second of no traffic: a quiet spell (no shortfall kept, so the bound is the rule's own).
+  await new Promise((r) => setTimeout(r, 1500));
+
+  const four = await appendPasses(collector, pin, 'GET /burst', 4);
+  t.equal(four.rules.map.burstWrites, 0, '4 PASS: within the bound, nothing written between ticks');
+
+  // The tick that saw them limits the rule for a while (8 requests/s offered against 5); wait
+  // until it passes everything again, then for over a second of no traffic.
+  await waitFor('the rule to pass everything again', () => mapVerdict(pin, 'GET /burst').kind === VerdictKind.PASS || undefined, 20_000);
+  await new Promise((r) => setTimeout(r, 1500));
+  t.equal(mapVerdict(pin, 'GET /burst').kind, VerdictKind.PASS, 'still passing everything');
+
+  const twelve = await appendPasses(collector, pin, 'GET /burst', 12);
+  t.equal(twelve.rules.map.burstWrites, 1, '12 PASS: the slot was written as soon as they were read');
+  t.equal(twelve.rules.map.saturationWrites, 0, 'no concurrency rule: nothing else');
+  const v = mapVerdict(pin, 'GET /burst');
+  t.same([v.kind, v.param], [VerdictKind.ADMIT, 0], 'ratio 0 (the stop, or the tick that followed: 12 against 5 a second)');
+  await new Promise((r) => setTimeout(r, 300));
+  t.equal((await health(collector)).rules.map.burstWrites, 1, 'written once: the ticks after it size the ratio');
+  t.equal(await collector.stop(), 0);
+});
