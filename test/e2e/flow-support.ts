@@ -69,7 +69,7 @@ export function serveGateway(pin: string): Promise<ServingHost> {
 /** The verdict a filter would read for `key` now (PASS with the reason when none). */
 export function mapVerdict(pin: string, key: string, nowMs = Date.now()): MapVerdict & { present: boolean } {
   const path = join(pin, 'map');
-  if (!existsSync(path)) return { kind: 0, param: 0, resourceId: 0, outcome: 'miss', tornSlots: 0, present: false };
+  if (!existsSync(path)) return { kind: 0, param: 0, resourceId: 0, refreshMs: 0, outcome: 'miss', tornSlots: 0, present: false };
   const bytes = readFileSync(path);
   const header = decodeMapHeader(bytes.subarray(0, MAP_HEADER_BYTES))!;
   const hash = nameHash(key);

@@ -11,7 +11,7 @@
 // - after the offered rate jumps the admitted rate converges on count again.
 
 import t from 'tap';
-import { AdmissionLoop } from '../../src/rules/admission-loop.js';
+import { AdmissionLoop, type AdmissionLoopOptions } from '../../src/rules/admission-loop.js';
 import { meanOf, simulate, withinShare, type Phase, type SimResult } from './traffic-sim.js';
 
 // The loop's integral action keeps the admitted total within a few requests of count × time, so
@@ -21,16 +21,26 @@ import { meanOf, simulate, withinShare, type Phase, type SimResult } from './tra
 // was 2.7 %. At 100 and 1000/s the 10 s window holds enough requests (worst seen 2.4 %).
 const BASE_SEED = process.env.SW_SEED ? Number(process.env.SW_SEED) : 20261140;
 
-function run(seed: number, count: number, phases: Phase[], filters = 0): { r: SimResult; loop: () => AdmissionLoop } {
+/**
+ * The simulation with an AdmissionLoop ticked every 100 ms; with `betweenTicks`, also asked after
+ * each read between ticks whether a burst should stop admission (burstPast), as the daemon asks.
+ */
+function run(seed: number, count: number, phases: Phase[], filters = 0, opts: AdmissionLoopOptions = {}, betweenTicks = false): { r: SimResult; loop: () => AdmissionLoop } {
   let loop: AdmissionLoop | undefined;
   const r = simulate({
     seed,
     phases,
     filters,
     start: (nowMs, offered) => {
-      const l = new AdmissionLoop(nowMs, offered);
+      const l = new AdmissionLoop(nowMs, offered, opts);
       loop = l;
-      return (t, passed, blocked) => l.tick({ nowMs: t, passed, blocked }, count);
+      let tickMs = nowMs;
+      const decide = (tMs: number, passed: number, blocked: number): number => {
+        tickMs = tMs;
+        return l.tick({ nowMs: tMs, passed, blocked }, count);
+      };
+      if (!betweenTicks) return decide;
+      return Object.assign(decide, { react: (tMs: number, passed: number) => (l.burstPast(passed, tMs - tickMs, count) ? 0 : undefined) });
     },
   });
   return { r, loop: () => loop! };
@@ -93,15 +103,7 @@ t.test('a short lull is made up within about a second; without catch-up it is lo
   for (let k = 0; k < 10; k++) {
     const seed = BASE_SEED + 300 + k;
     const admitted = (catchUpSec: number | undefined): number => {
-      const r = simulate({
-        seed,
-        phases,
-        filters: 4,
-        start: (nowMs, offered) => {
-          const l = new AdmissionLoop(nowMs, offered, catchUpSec === undefined ? {} : { catchUpSec });
-          return (tMs, passed, blocked) => l.tick({ nowMs: tMs, passed, blocked }, count);
-        },
-      });
+      const { r } = run(seed, count, phases, 4, catchUpSec === undefined ? {} : { catchUpSec });
       return r.admittedPerSecond[20]! + r.admittedPerSecond[21]! + r.admittedPerSecond[22]!;
     };
     const a = admitted(undefined);
@@ -224,23 +226,8 @@ t.test('after no traffic, a burst of 20× count: the stop between ticks admits l
   // at 100/s; every seed with the stop under 1.75.)
   const count = 100;
   const phases = [{ untilMs: 30_000, offeredPerSec: 0 }, { untilMs: 35_000, offeredPerSec: 20 * count }];
-  const firstSecond = (burstSec: number | undefined, seed: number): number => {
-    const r = simulate({
-      seed,
-      phases,
-      filters: 4,
-      start: (nowMs, offered) => {
-        const l = new AdmissionLoop(nowMs, offered, burstSec === undefined ? {} : { burstSec });
-        let tickMs = nowMs;
-        const decide = (tMs: number, passed: number, blocked: number): number => {
-          tickMs = tMs;
-          return l.tick({ nowMs: tMs, passed, blocked }, count);
-        };
-        return Object.assign(decide, { react: (tMs: number, passed: number) => (l.burstPast(passed, tMs - tickMs, count) ? 0 : undefined) });
-      },
-    });
-    return r.admittedPerSecond[30]! / count;
-  };
+  const firstSecond = (burstSec: number | undefined, seed: number): number =>
+    run(seed, count, phases, 4, burstSec === undefined ? {} : { burstSec }, true).r.admittedPerSecond[30]! / count;
   let withStop = 0;
   let without = 0;
   for (let k = 0; k < 20; k++) {
