@@ -101,6 +101,11 @@ export class AdmissionLoop {
     return this.errorRequests;
   }
 
+  /** Whether burstPast can say true before the next tick: a quiet spell at the last tick (ratio 1) and the stop on (burstSec > 0). */
+  get burstArmed(): boolean {
+    return this.ratio >= 1 && this.quietAtTick && this.burstSec > 0;
+  }
+
   /**
    * Between ticks: whether admission should stop until the next tick because a burst is under
    * way. Only in a quiet spell (at the last tick the ratio was 1 and the offered rate had stayed
@@ -111,7 +116,7 @@ export class AdmissionLoop {
    * loop to make up.
    */
   burstPast(passedSinceTick: number, sinceTickMs: number, thresholdPerSec: number): boolean {
-    if (this.ratio < 1 || !this.quietAtTick || this.burstSec <= 0) return false;
+    if (!this.burstArmed) return false;
     const error = this.errorRequests + passedSinceTick - (thresholdPerSec * Math.max(0, sinceTickMs)) / 1000;
     return error > Math.max(thresholdPerSec * this.burstSec, MIN_BURST_REQUESTS);
   }

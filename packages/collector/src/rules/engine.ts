@@ -201,8 +201,8 @@ export class RuleEngine {
    * betweenTicks anything to do.
    */
   get hasBetweenTickRules(): boolean {
-    const burst = (this.opts.loop?.burstSec ?? DEFAULT_BURST_SEC) > 0;
-    return this.flow.some((f) => f.rule.grade === FlowGrade.THREAD || burst);
+    if ((this.opts.loop?.burstSec ?? DEFAULT_BURST_SEC) > 0) return this.flow.length > 0;
+    return this.flow.some((f) => f.rule.grade === FlowGrade.THREAD);
   }
 
   /**
@@ -221,10 +221,11 @@ export class RuleEngine {
       const resource = f.rule.resource;
       const concurrency = f.rule.grade === FlowGrade.THREAD;
       for (const [origin, l] of f.limiters) {
+        // After each read, for every QPS limiter: a disarmed one costs a property read, no lookup.
+        const stopped = concurrency ? l.limiter.react(concurrencyOf(resource, origin)) : l.limiter.burstArmed && l.limiter.reactPassed(nowMs, passedOf(resource, origin));
+        if (!stopped) continue;
         const k = `${resource}\u0000${origin}`;
-        if (concurrency ? l.limiter.react(concurrencyOf(resource, origin)) : l.limiter.reactPassed(nowMs, passedOf(resource, origin))) {
-          if (changed.get(k)?.cause !== 'burst') changed.set(k, { resource, origin, cause: concurrency ? 'concurrency' : 'burst' });
-        }
+        if (changed.get(k)?.cause !== 'burst') changed.set(k, { resource, origin, cause: concurrency ? 'concurrency' : 'burst' });
       }
     }
     const out: BetweenTickVerdict[] = [];

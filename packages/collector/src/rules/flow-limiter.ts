@@ -137,6 +137,14 @@ export class FlowLimiter {
   }
 
   /**
+   * Whether reactPassed can stop admission before the next tick (a QPS rule whose verdict passes
+   * everything after a quiet spell): the engine asks this before it looks up the node's PASS count.
+   */
+  get burstArmed(): boolean {
+    return this.loop !== undefined && this.verdictNow.kind === 'pass' && this.loop.burstArmed;
+  }
+
+  /**
    * A QPS rule (grade 1) whose node the collector has now seen `passedSinceTick` PASS (× count)
    * since the last tick, between ticks: while the verdict passes everything after a quiet spell
    * (the offered rate at or under the threshold for over a second), a burst that takes the loop's
@@ -144,8 +152,7 @@ export class FlowLimiter {
    * until the next tick, which sizes the ratio from everything seen. Returns whether it changed. Concurrency rules never change here.
    */
   reactPassed(nowMs: number, passedSinceTick: number): boolean {
-    if (this.loop === undefined || this.verdictNow.kind !== 'pass') return false;
-    if (!this.loop.burstPast(passedSinceTick, nowMs - this.lastMs, this.thresholdNow)) return false;
+    if (!this.burstArmed || !this.loop!.burstPast(passedSinceTick, nowMs - this.lastMs, this.thresholdNow)) return false;
     this.verdictNow = admit(0);
     return true;
   }
