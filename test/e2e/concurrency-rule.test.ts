@@ -15,7 +15,7 @@ import { VerdictKind } from '@sentinel-wasi/protocol/encode';
 import { CLI_BIN, REPO_ROOT, tempDir, tempPin } from '../helpers/repo.js';
 import { NODE_HOST_CACHE, nodeRunArgs, prepareUnderNode, runUnderNode } from '../helpers/node-host.js';
 import { sdkCommandFilter } from '../helpers/sdk-filter.js';
-import { mapVerdict, startCollector, waitFor, type RunningCollector } from './flow-support.js';
+import { healthOf, mapVerdict, startCollector, waitFor, type RunningCollector } from './flow-support.js';
 
 /**
  * `hold <resource> <ms>`: enters the resource, says whether it was admitted, and when it was,
@@ -89,8 +89,7 @@ async function node(c: RunningCollector, name: string): Promise<{ concurrency: n
 
 /** Health's count of verdict slots a concurrency rule stopped between control ticks. */
 async function saturationWrites(c: RunningCollector): Promise<number> {
-  const h = (await (await fetch(`${c.url}/api/v1/health`)).json()) as { rules: { map: { saturationWrites: number } } };
-  return h.rules.map.saturationWrites;
+  return (await healthOf<{ rules: { map: { saturationWrites: number } } }>(c)).rules.map.saturationWrites;
 }
 
 t.test('a concurrency rule counts entries in flight and refuses the one over its count', async (t) => {
@@ -148,7 +147,7 @@ t.test('a run killed while it holds its entry leaves the concurrency once the en
   t.match(refused.stderr, /^blocked$/m, 'the killed run still counts: count 1 is taken');
   await waitFor('the lost entry to be expired', async () => (await node(collector, 'GET /job'))?.concurrency === 0, 20_000, 100);
   t.comment(`concurrency back to 0 ${Date.now() - killedAt} ms after the kill (entries expire ${maxEntryAgeMs} ms after they began)`);
-  const health = (await (await fetch(`${collector.url}/api/v1/health`)).json()) as { counters: { entriesExpired: number } };
+  const health = await healthOf<{ counters: { entriesExpired: number } }>(collector);
   t.equal(health.counters.entriesExpired, 1);
   await waitFor('the collector to admit again', () => mapVerdict(pin, 'GET /job').kind === VerdictKind.PASS);
   const admitted = await runUnderNode({ component, pin, args: ['hold', 'GET /job', '0'] });

@@ -66,6 +66,11 @@ export function serveGateway(pin: string): Promise<ServingHost> {
   return startServe({ component: exampleComponent('http-gateway'), pin, extraArgs: ['--max-instance-reuse-count', '1000000'] });
 }
 
+/** The collector's /api/v1/health, typed as far as the caller reads it. */
+export async function healthOf<T>(c: RunningCollector): Promise<T> {
+  return (await (await fetch(`${c.url}/api/v1/health`)).json()) as T;
+}
+
 /** The verdict a filter would read for `key` now (PASS with the reason when none). */
 export function mapVerdict(pin: string, key: string, nowMs = Date.now()): MapVerdict & { present: boolean } {
   const path = join(pin, 'map');

@@ -11,16 +11,14 @@ import { join } from 'node:path';
 import t from 'tap';
 import { VerdictKind, bucketSecOf, FrameBuilder, segmentName } from '@sentinel-wasi/protocol/encode';
 import { tempDir } from '../helpers/repo.js';
-import { mapVerdict, startCollector, waitFor, type RunningCollector } from './flow-support.js';
+import { healthOf, mapVerdict, startCollector, waitFor, type RunningCollector } from './flow-support.js';
 
 interface Health {
   counters: { recordsCounted: number };
   rules: { map: { burstWrites: number; saturationWrites: number } };
 }
 
-async function health(c: RunningCollector): Promise<Health> {
-  return (await (await fetch(`${c.url}/api/v1/health`)).json()) as Health;
-}
+const health = (c: RunningCollector): Promise<Health> => healthOf<Health>(c);
 
 /** Appends one frame of `passes` PASS records of `resource` and waits until the collector counted them. */
 async function appendPasses(c: RunningCollector, pin: string, resource: string, passes: number): Promise<Health> {

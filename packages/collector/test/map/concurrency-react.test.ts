@@ -1,5 +1,5 @@
 // Between control ticks, on real files: a concurrency rule whose count the collector just saw in
-// flight, and a QPS rule passing everything whose PASS since the tick make a burst, have their
+// flight, and a QPS rule whose PASS since the tick make a burst after a quiet spell, have their
 // verdict slot in <pin>/map written at once (FlowControl.react → the engine's betweenTicks →
 // MapWriter.rewrite), as a filter reads it; the writer's rewrite writes only keys the last
 // publish gave a slot; nothing is written without a flow rule.
