@@ -1,5 +1,5 @@
 // Owns the Sentinel transport commands the collector answers (sentinel-transport-common handlers):
-// metric, clusterNode, clusterNodeById, jsonTree, cnode, version, api, basicInfo, the dashboard's
+// metric, clusterNode, clusterNodeById, jsonTree, tree, cnode, origin, version, api, basicInfo, the dashboard's
 // rule and cluster reads (getRules: the flow and degrade rules in force, authority and system `[]`;
 // getParamFlowRules `[]`; getClusterMode: cluster mode not started), and setRules (the token is
 // checked by the server from the headers before the body; a refusal keeps Sentinel's text with a
@@ -11,7 +11,9 @@ import { hostname, networkInterfaces } from 'node:os';
 import type { StatsQuery } from '../stats/types.js';
 import { escapeResource, formatThinLine, metricLogBaseName } from '../metriclog/line.js';
 import { MetricSearcher } from '../metriclog/search.js';
-import { cnodeTable, jsonTree, toNodeVo } from './node-vo.js';
+import { jsonTree, toNodeVo } from './node-vo.js';
+import { cnodeTable, originTable, treeText } from './node-text.js';
+import { invocationTree } from './invocation-tree.js';
 import { droppedBefore } from '../rules/rule-files.js';
 import { MAX_REPORTED_REJECTIONS } from '../rules/rule-set.js';
 import { CommandParams } from './command-request.js';
@@ -102,9 +104,31 @@ function clusterNodeById(params: Map<string, string>, ctx: TransportContext): Co
   return ok(found === undefined ? '{}' : JSON.stringify(toNodeVo(found.node, now)));
 }
 
-function tree(_params: Map<string, string>, ctx: TransportContext): CommandResult {
+function jsonTreeCommand(_params: Map<string, string>, ctx: TransportContext): CommandResult {
   const now = ctx.nowMs();
   return ok(JSON.stringify(jsonTree(ctx.query.resourcesAt(now), now)));
+}
+
+/** tree[?id=entrance]: the invocation tree as text (the default context's entrance holds every resource). */
+function tree(params: Map<string, string>, ctx: TransportContext): CommandResult {
+  return ok(treeText(invocationTree(ctx.query.resourcesAt(ctx.nowMs())), params.get('id')));
+}
+
+/**
+ * origin?id=resource: the resource's per-origin table; a resource named exactly, else the first
+ * (by name) whose name contains `id`. None: Sentinel's `Not find cNode with id …` (status 200).
+ */
+function origin(params: Map<string, string>, ctx: TransportContext): CommandResult {
+  const id = params.get('id');
+  if (id === undefined || id === '') return failure('Invalid parameter: empty clusterNode name');
+  const now = ctx.nowMs();
+  let found = ctx.query.resourceAt(id, now);
+  if (found === undefined) {
+    const near = ctx.query.resourcesAt(now).find((n) => n.resource.includes(id));
+    if (near !== undefined) found = ctx.query.resourceAt(near.resource, now);
+  }
+  if (found === undefined) return ok(`Not find cNode with id ${id}`);
+  return ok(originTable(found.node.resource, found.origins));
 }
 
 function cnode(params: Map<string, string>, ctx: TransportContext): CommandResult {
@@ -224,8 +248,10 @@ const COMMANDS: Record<string, CommandSpec> = {
   metric: { desc: 'get and aggregate metrics, accept param: startTime={startTime}&endTime={endTime}&maxLines={maxLines}&identity={resourceName}', handle: metric },
   clusterNode: { desc: 'get all clusterNode VO, use type=notZero to ignore those nodes with totalRequest <=0', handle: clusterNode },
   clusterNodeById: { desc: 'get clusterNode VO by id, request param: id={resourceName}', handle: clusterNodeById },
-  jsonTree: { desc: 'get tree node VO start from root node', handle: tree },
+  jsonTree: { desc: 'get tree node VO start from root node', handle: jsonTreeCommand },
+  tree: { desc: 'get metrics in tree mode, use id to specify detailed tree root', handle: tree },
   cnode: { desc: 'get clusterNode metrics by id, request param: id={resourceName}', handle: cnode },
+  origin: { desc: 'get origin clusterNode by id, request param: id={resourceName}', handle: origin },
   version: { desc: 'get sentinel version', handle: () => ok(SENTINEL_API_VERSION) },
   api: { desc: 'get all available command handlers', handle: () => ok(JSON.stringify(Object.entries(COMMANDS).map(([name, c]) => ({ url: `/${name}`, desc: c.desc })))) },
   basicInfo: { desc: 'get sentinel config info', handle: basicInfo },

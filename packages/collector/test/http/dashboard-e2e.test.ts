@@ -151,7 +151,7 @@ t.test("the dashboard's other reads: nodes, tree, rules, cluster mode", async (t
   const zero = JSON.parse((await get('/clusterNode?type=zero')).body) as unknown[];
   t.equal(zero.length, 2);
   const tree = JSON.parse((await get('/jsonTree')).body) as Array<{ resource: string }>;
-  t.same(tree.map((n) => n.resource).sort(), ['GET /orders', 'machine-root', 'pay|card']);
+  t.same(tree.map((n) => n.resource), ['machine-root', 'sentinel_default_context', 'GET /orders', 'pay|card']);
   for (const type of ['flow', 'degrade', 'authority', 'system']) {
     const r = await get(`/getRules?type=${type}`);
     t.same([r.status, JSON.parse(r.body)], [200, []], `getRules?type=${type}`);

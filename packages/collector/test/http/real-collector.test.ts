@@ -65,6 +65,24 @@ t.test('live figures from the real StatsQuery: clusterNode as NodeVo, JSON resou
   t.equal(one.node.minute.rtSumMs, 36);
 });
 
+t.test('origin and tree from the real StatsQuery', async (t) => {
+  const origin = await get(`/origin?id=${encodeURIComponent(ORDER)}`);
+  t.equal(
+    origin.body,
+    `id: ${ORDER}\n\n` +
+      'idx origin threadNum passQps   blockQps   totalQps aRt   1m-pass   1m-block   1m-total \n' +
+      '1   app-b  0         0.0       0.0        0.0      0.0   1         0          1        \n',
+    'the call from app-b, a minute ago',
+  );
+  const tree = (await get('/tree')).body.split('\n');
+  t.same(tree.slice(0, 4), [
+    'EntranceNode: machine-root(t:2 pq:1.0 bq:0.0 tq:1.0 rt:5.0 prq:1.0 1mp:7 1mb:1 1mt:8)',
+    '-EntranceNode: sentinel_default_context(t:2 pq:1.0 bq:0.0 tq:1.0 rt:5.0 prq:1.0 1mp:7 1mb:1 1mt:8)',
+    `--${ORDER}(t:0 pq:0.0 bq:0.0 tq:0.0 rt:0.0 prq:0.0 1mp:4 1mb:1 1mt:5)`,
+    '--GET|/x(t:2 pq:1.0 bq:0.0 tq:1.0 rt:5.0 prq:1.0 1mp:3 1mb:0 1mt:3)',
+  ]);
+});
+
 t.test('health counters from the real collector', async (t) => {
   const h = JSON.parse((await get('/api/v1/health')).body);
   t.equal(h.counters.recordsCounted, events.length + later.length);

@@ -150,7 +150,7 @@ t.test('cnode: Sentinel fixed-width table', async (t) => {
 t.test('version, api, basicInfo, unknown commands', async (t) => {
   t.same(await get('/version').then((r) => [r.status, r.body]), [200, '1.8.9']);
   const api = JSON.parse((await get('/api')).body) as Array<{ url: string; desc: string }>;
-  t.same(api.map((a) => a.url), ['/metric', '/clusterNode', '/clusterNodeById', '/jsonTree', '/cnode', '/version', '/api', '/basicInfo', '/getRules', '/getParamFlowRules', '/getClusterMode', '/setRules']);
+  t.same(api.map((a) => a.url), ['/metric', '/clusterNode', '/clusterNodeById', '/jsonTree', '/tree', '/cnode', '/origin', '/version', '/api', '/basicInfo', '/getRules', '/getParamFlowRules', '/getClusterMode', '/setRules']);
   const info = JSON.parse((await get('/basicInfo')).body) as { machine: string; ip: string };
   t.equal(info.ip, '10.0.0.7');
   t.type(info.machine, 'string');
@@ -306,17 +306,45 @@ t.test('a port in use is a clear error; portAttempts searches upward', async (t)
   t.not(Number(new URL(next.url).port), port);
 });
 
-t.test('jsonTree: pre-order NodeVo list, every resource under machine-root', async (t) => {
+t.test('jsonTree: pre-order NodeVo list, machine-root → the default context\'s entrance → every resource', async (t) => {
   const tree = JSON.parse((await get('/jsonTree')).body) as Array<Record<string, any>>;
-  t.same(tree.map((n) => n.resource), ['machine-root', '/api/订单', 'a-very-long-resource-name', 'idle']);
-  const root = tree[0]!;
+  t.same(tree.map((n) => n.resource), ['machine-root', 'sentinel_default_context', '/api/订单', 'a-very-long-resource-name', 'idle']);
+  const [root, entrance] = tree as [Record<string, any>, Record<string, any>];
   t.notOk('parentId' in root);
   t.match(root.id, /^[0-9a-f-]{36}$/);
-  for (const n of tree.slice(1)) {
-    t.equal(n.parentId, root.id);
-    t.same(Object.keys(n), [...NODE_VO_FIELDS, 'id', 'parentId'].sort(), 'fastjson key order');
-  }
-  t.same([root.passQps, root.blockQps, root.oneMinuteTotal, root.threadNum, root.averageRt], [13, 2, 731, 4, 8]);
+  t.equal(entrance.parentId, root.id);
+  for (const n of tree.slice(1)) t.same(Object.keys(n), [...NODE_VO_FIELDS, 'id', 'parentId'].sort(), 'fastjson key order');
+  for (const n of tree.slice(2)) t.equal(n.parentId, entrance.id);
+  // Pass 12.5 + 1 = 13.5 → 13; RT weighted by pass: (8.75 · 12.5 + 0 · 1) / 13.5 = 8.1 → 8.
+  for (const e of [root, entrance]) t.same([e.passQps, e.blockQps, e.oneMinuteTotal, e.threadNum, e.averageRt], [13, 2, 731, 4, 8]);
+});
+
+t.test('tree: Sentinel\'s text tree; id names an entrance', async (t) => {
+  const r = await get('/tree');
+  t.equal(r.status, 200);
+  const sums = 't:4 pq:13.5 bq:2.0 tq:15.5 rt:8.101851851851851 prq:11.0 1mp:701 1mb:30 1mt:731';
+  const subtree = (level: number) =>
+    `${'-'.repeat(level)}EntranceNode: sentinel_default_context(${sums})\n` +
+    `${'-'.repeat(level + 1)}/api/订单(t:4 pq:12.5 bq:2.0 tq:14.5 rt:8.75 prq:11.0 1mp:700 1mb:30 1mt:730)\n` +
+    `${'-'.repeat(level + 1)}a-very-long-resource-name(t:0 pq:1.0 bq:0.0 tq:1.0 rt:0.0 prq:0.0 1mp:1 1mb:0 1mt:1)\n` +
+    `${'-'.repeat(level + 1)}idle(t:0 pq:0.0 bq:0.0 tq:0.0 rt:0.0 prq:0.0 1mp:0 1mb:0 1mt:0)\n`;
+  const legend = '\r\n\r\nt:threadNum  pq:passQps  bq:blockQps  tq:totalQps  rt:averageRt  prq: passRequestQps 1mp:1m-pass 1mb:1m-block 1mt:1m-total\r\n';
+  t.equal(r.body, `EntranceNode: machine-root(${sums})\n` + subtree(1) + legend);
+  t.equal((await get('/tree?id=sentinel_default_context')).body, subtree(0) + legend);
+  t.equal((await get('/tree?id=nothing')).body, legend, 'no entrance named so: the legend alone');
+});
+
+t.test('origin: the per-origin table of a resource, named exactly or by a part', async (t) => {
+  const table =
+    'id: /api/订单\n\n' +
+    'idx origin threadNum passQps   blockQps   totalQps aRt   1m-pass   1m-block   1m-total \n' +
+    '1   app-b  0         2.0       0.0        2.0      0.0   100       0          100      \n';
+  const exact = await get(`/origin?id=${encodeURIComponent('/api/订单')}`);
+  t.same([exact.status, exact.body], [200, table]);
+  t.equal((await get(`/origin?id=${encodeURIComponent('订')}`)).body, table, 'a part of the name');
+  t.equal((await get('/origin?id=idle')).body, 'id: idle\n\nidx origin threadNum passQps   blockQps   totalQps aRt   1m-pass   1m-block   1m-total \n', 'no origins: the header alone');
+  t.same(await get('/origin?id=nope').then((r) => [r.status, r.body]), [200, 'Not find cNode with id nope'], 'Sentinel\'s answer when nothing matches');
+  t.same(await get('/origin').then((r) => [r.status, r.body]), [400, 'Invalid parameter: empty clusterNode name']);
 });
 
 t.test('a loopback server refuses requests addressed to another host name (DNS rebinding)', async (t) => {
