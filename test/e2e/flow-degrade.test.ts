@@ -8,7 +8,7 @@ import { Agent } from 'node:http';
 import { join } from 'node:path';
 import t from 'tap';
 import { tempDir } from '../helpers/repo.js';
-import { send, serveGateway, startCollector } from './flow-support.js';
+import { healthOf, send, serveGateway, startCollector } from './flow-support.js';
 
 const TIME_WINDOW_S = 2;
 
@@ -52,7 +52,7 @@ t.test('degrade rule: opens on errors, rejects for timeWindow, a good probe clos
   const tripping = await drive(agent, server.url, '/fragile?fail=1', (s) => last(s)?.status === 429);
   t.ok(tripping.filter((s) => s.status === 500).length >= 3, `errors before it opened: ${tripping.length - 1}`);
   const openedAt = last(tripping)!.atMs;
-  const breakers = async () => ((await (await fetch(`${collector.url}/api/v1/health`)).json()) as { rules: { breakers: unknown[] } }).rules.breakers;
+  const breakers = async () => (await healthOf<{ rules: { breakers: unknown[] } }>(collector)).rules.breakers;
   const open = (await breakers()) as Array<{ resource: string; grade: number; state: string; retryAtMs: number }>;
   t.same(open.map((b) => [b.resource, b.grade, b.state]), [['GET /fragile', 2, 'OPEN']], 'health shows the open breaker');
   t.ok(open[0]!.retryAtMs > openedAt - TIME_WINDOW_S * 1000 && open[0]!.retryAtMs <= openedAt + TIME_WINDOW_S * 1000, 'with its retry time');

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import t from 'tap';
 import { VerdictKind } from '@sentinel-wasi/protocol/encode';
 import { CLI_BIN, runProcess, tempDir } from '../helpers/repo.js';
-import { mapVerdict, send, serveGateway, startCollector, waitFor } from './flow-support.js';
+import { healthOf, mapVerdict, send, serveGateway, startCollector, waitFor } from './flow-support.js';
 
 const FORM = 'application/x-www-form-urlencoded';
 const RULE = [{ resource: 'GET /limited', count: 0, grade: 1 }];
@@ -48,7 +48,7 @@ t.test('setRules: refused without the token, applied and persisted with it, kept
   t.comment(`slot seen ${slot.atMs - answeredAt} ms after the answer (${slot.atMs - sentAt} ms after sending)`);
   t.same([slot.v.kind, slot.v.param], [VerdictKind.ADMIT, 0], 'count 0: admit nothing');
   t.same(JSON.parse(readFileSync(rulesFile, 'utf8')).map((r: { resource: string; count: number }) => [r.resource, r.count]), [['GET /limited', 0]], 'persisted');
-  const health = (await (await fetch(`${collector.url}/api/v1/health`)).json()) as { rules: { flow: { active: number }; map: { slotsUsed: number; epoch: number } } };
+  const health = await healthOf<{ rules: { flow: { active: number }; map: { slotsUsed: number; epoch: number } } }>(collector);
   t.same([health.rules.flow.active, health.rules.map.slotsUsed], [1, 1]);
 
   t.equal(await collector.stop('SIGTERM'), 0);
@@ -59,14 +59,14 @@ t.test('setRules: refused without the token, applied and persisted with it, kept
     return v.outcome === 'hit' ? v : undefined;
   });
   t.equal(again.resourceId, slot.v.resourceId, 'same resource id');
-  const health2 = (await (await fetch(`${collector.url}/api/v1/health`)).json()) as { rules: { map: { epoch: number } } };
+  const health2 = await healthOf<{ rules: { map: { epoch: number } } }>(collector);
   t.equal(health2.rules.map.epoch, health.rules.map.epoch, 'same map epoch');
 
   // A set with one invalid rule: the valid one is applied, the invalid one reported alone.
   const partial = await setRules(collector.url, [{ resource: 'GET /a', count: 5, grade: 1 }, { resource: 'GET /b', count: 5, grade: 7 }], { authorization: `Bearer ${collector.token}` });
   t.equal(partial.status, 200);
   t.match(await partial.text(), /^partial success: 1 rule\(s\) in force, 1 rejected: rule 1: E_RULE_/);
-  const h3 = (await (await fetch(`${collector.url}/api/v1/health`)).json()) as { rules: { flow: { active: number; rejected: Array<{ index: number; code: string }> } } };
+  const h3 = await healthOf<{ rules: { flow: { active: number; rejected: Array<{ index: number; code: string }> } } }>(collector);
   t.same([h3.rules.flow.active, h3.rules.flow.rejected.map((r) => r.index)], [1, [1]], 'health shows the rejected rule');
   await waitFor('GET /limited cleared from the map', () => mapVerdict(pin, 'GET /limited').outcome === 'miss');
 });

@@ -13,7 +13,7 @@ import { decodeRecords, scanFrames, type ResourceIdResolver } from '@sentinel-wa
 import { bucketSecOf, FrameBuilder, segmentName } from '@sentinel-wasi/protocol/encode';
 import { exampleComponent, tempDir } from '../helpers/repo.js';
 import { prepareUnderNode, runUnderNode } from '../helpers/node-host.js';
-import { mapVerdict, startCollector, waitFor, type RunningCollector } from './flow-support.js';
+import { healthOf, mapVerdict, startCollector, waitFor, type RunningCollector } from './flow-support.js';
 
 const REPLAY = exampleComponent('replay');
 const NAMES = ['GET /a', 'POST /b', '订单/c'];
@@ -23,9 +23,7 @@ interface Health {
   rules: { map: { epoch: number; mapResourcesPlaced: number } };
 }
 
-async function health(c: RunningCollector): Promise<Health> {
-  return (await (await fetch(`${c.url}/api/v1/health`)).json()) as Health;
-}
+const health = (c: RunningCollector): Promise<Health> => healthOf<Health>(c);
 
 async function minute(c: RunningCollector, name: string): Promise<{ pass: number; block: number; success: number; exception: number }> {
   const r = (await (await fetch(`${c.url}/api/v1/resources/${encodeURIComponent(name)}`)).json()) as { node: { minute: { pass: number; block: number; success: number; exception: number } } };
