@@ -5,6 +5,8 @@
 // - --trust-dashboard-address lets that one address push without a token.
 // - SIGKILL the collector while a rule rejects everything: the gateway's answers turn to 200 once
 //   the slots go stale (fail open), and nothing errors.
+// - Sentinel's switch: setSwitch?value=false (with the token) and the gateway passes what the rule
+//   refused, the rule still in force for getRules; value=true and it refuses again.
 
 import { existsSync, readFileSync } from 'node:fs';
 import { Agent } from 'node:http';
@@ -116,6 +118,43 @@ t.test('kill the collector: filters fail open within a few seconds, nothing erro
   t.same([...new Set(statuses)].filter((s) => s !== 200 && s !== 429), [], 'only 429 then 200, never an error');
   const after = await Promise.all(Array.from({ length: 40 }, () => send(agent, server.url, '/limited')));
   t.same([...new Set(after.map((a) => a.status))], [200], 'every request passes');
+  const { code, stderr } = await server.stop();
+  t.equal(code, 0);
+  t.match(stderr, /\(0 failed\)/);
+});
+
+t.test('setSwitch: off, a rule is kept but not enforced; on, enforced again', async (t) => {
+  const pin = await tempDir(t, 'flow-switch');
+  const collector = await startCollector(pin);
+  t.teardown(() => collector.stop());
+  const auth = { authorization: `Bearer ${collector.token}` };
+  t.same((await setRules(collector.url, RULE, auth)).status, 200);
+  const server = await serveGateway(pin);
+  t.teardown(() => server.stop());
+  const agent = new Agent({ keepAlive: true, maxSockets: 4 });
+  t.teardown(() => agent.destroy());
+  const statusOf = async () => (await send(agent, server.url, '/limited')).status;
+  await waitFor('the gateway to refuse GET /limited', async () => (await statusOf()) === 429);
+  const setSwitch = async (value: string, headers: Record<string, string> = auth) => {
+    const r = await fetch(`${collector.url}/setSwitch?value=${value}`, { headers });
+    return [r.status, await r.text()];
+  };
+  t.same((await setSwitch('false', {}))[0], 401, 'no token: refused');
+  t.equal(await statusOf(), 429, 'still enforced');
+
+  const offAt = Date.now();
+  t.same(await setSwitch('false'), [200, 'Sentinel set switch value: false']);
+  const passAt = await waitFor('the gateway to pass GET /limited', async () => ((await statusOf()) === 200 ? Date.now() : undefined), 5000, 10);
+  t.comment(`passing ${passAt - offAt} ms after setSwitch`);
+  const off = await Promise.all(Array.from({ length: 20 }, () => statusOf()));
+  t.same([...new Set(off)], [200], 'every request passes while the switch is off');
+  t.same(JSON.parse(await (await fetch(`${collector.url}/getRules?type=flow`)).text()).map((r: { resource: string }) => r.resource), ['GET /limited'], 'the rule is still in force');
+  t.same([(await healthOf<{ rules: { switchOn: boolean } }>(collector)).rules.switchOn, await (await fetch(`${collector.url}/getSwitch`)).text()], [false, 'Sentinel switch value: false']);
+  t.match(collector.log(), /"switchOn":false.*Sentinel switch off: no rule is enforced/, 'a warn line says so');
+
+  t.same(await setSwitch('true'), [200, 'Sentinel set switch value: true']);
+  await waitFor('the gateway to refuse GET /limited again', async () => (await statusOf()) === 429, 5000, 10);
+  t.equal((await healthOf<{ rules: { switchOn: boolean } }>(collector)).rules.switchOn, true);
   const { code, stderr } = await server.stop();
   t.equal(code, 0);
   t.match(stderr, /\(0 failed\)/);

@@ -353,6 +353,12 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
           return status;
         },
         refused: (code, message) => log.warn({ code }, `rules pushed over /setRules not applied: ${message}; the rules in force are unchanged`),
+        switchOn: () => flow.switchedOn,
+        setSwitch: (on) => {
+          if (!flow.setSwitch(on)) return;
+          if (on) log.info({ switchOn: true }, 'Sentinel switch on: the rules in force are enforced again');
+          else log.warn({ switchOn: false }, 'Sentinel switch off: no rule is enforced (every verdict PASS) until setSwitch?value=true or a restart');
+        },
       },
     });
     const address: DaemonAddress = { url: http.url, pid: process.pid, startedAtMs: now(), app: collector.app };

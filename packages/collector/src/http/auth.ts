@@ -10,7 +10,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { headerCase } from './limits.js';
 
 /** Transport commands that change state (the dashboard POSTs them with a form body). */
-export const STATE_CHANGING_COMMANDS: ReadonlySet<string> = new Set(['setRules']);
+export const STATE_CHANGING_COMMANDS: ReadonlySet<string> = new Set(['setRules', 'setSwitch']);
 
 export interface AuthFailure {
   status: 401 | 403;

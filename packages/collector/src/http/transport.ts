@@ -1,7 +1,8 @@
 // Owns the Sentinel transport commands the collector answers (sentinel-transport-common handlers):
 // metric, clusterNode, clusterNodeById, jsonTree, tree, cnode, origin, version, api, basicInfo, the dashboard's
 // rule and cluster reads (getRules: the flow and degrade rules in force, authority and system `[]`;
-// getParamFlowRules `[]`; getClusterMode: cluster mode not started), and setRules (the token is
+// getParamFlowRules `[]`; getClusterMode: cluster mode not started), getSwitch/setSwitch (whether
+// the rules are enforced), and setRules (the token is
 // checked by the server from the headers before the body; a refusal keeps Sentinel's text with a
 // stable code appended, and an answer lists at most MAX_REPORTED_REJECTIONS rejected rules). `metric` leaves out Sentinel's `__system_load__` /
 // `__cpu_usage__` lines (the dashboard ignores them). A handler returns a status and a plain-text body; an unknown command is
@@ -154,6 +155,10 @@ export interface RulesControl {
   setRules(type: 'flow' | 'degrade', json: string, nowMs: number): SetRulesResult;
   /** A push refused before its rules were read (no type, no data, undecodable data): for the log. */
   refused?(code: string, message: string): void;
+  /** Sentinel's switch: whether the rules in force are enforced (absent: always on). */
+  switchOn?(): boolean;
+  /** setSwitch: turns enforcement off or on (absent: the switch cannot be set). */
+  setSwitch?(on: boolean): void;
 }
 
 export interface SetRulesResult {
@@ -236,6 +241,27 @@ function getRules(params: Map<string, string>, ctx: TransportContext): CommandRe
   return ok('[]');
 }
 
+/** getSwitch: Sentinel's answer, `Sentinel switch value: true|false`. */
+function getSwitch(_params: Map<string, string>, ctx: TransportContext): CommandResult {
+  return ok(`Sentinel switch value: ${ctx.rules?.switchOn?.() ?? true}`);
+}
+
+/**
+ * setSwitch?value=true|false (the token checked by the server, as for setRules): off, no rule is
+ * enforced (every ruled resource's verdict is PASS within a control tick) until it is set on again
+ * or the collector restarts; the rules stay in force for getRules and the files. Any other value
+ * is refused (Sentinel would read it as false).
+ */
+function setSwitch(params: Map<string, string>, ctx: TransportContext): CommandResult {
+  if (ctx.authorized !== true) return { status: 403, body: 'Forbidden: changing the switch needs the collector token (E_FORBIDDEN)' };
+  const set = ctx.rules?.setSwitch;
+  if (set === undefined) return { status: 503, body: 'rules are not loaded by this collector (E_NO_RULES)' };
+  const value = (params.get('value') ?? '').trim().toLowerCase();
+  if (value !== 'true' && value !== 'false') return failure(`bad argument: value must be true or false, not ${JSON.stringify(params.get('value') ?? '')} (E_PARAM_SWITCH)`);
+  set(value === 'true');
+  return ok(`Sentinel set switch value: ${value}`);
+}
+
 /** Sentinel's ClusterStateManager before cluster mode is set up: mode -1 (not started), no cluster client or server. */
 export const CLUSTER_MODE_NOT_STARTED = { mode: -1, lastModified: -1, clientAvailable: false, serverAvailable: false };
 
@@ -259,6 +285,8 @@ const COMMANDS: Record<string, CommandSpec> = {
   getParamFlowRules: { desc: 'get all active param flow rules', handle: () => ok('[]') },
   getClusterMode: { desc: 'get cluster mode status', handle: () => ok(JSON.stringify(CLUSTER_MODE_NOT_STARTED)) },
   setRules: { desc: 'modify the rules, accept param: type={ruleType}&data={ruleJson} (requires the collector token)', handle: setRules },
+  getSwitch: { desc: 'get sentinel switch status', handle: getSwitch },
+  setSwitch: { desc: 'set sentinel switch, accept param: value={true|false} (requires the collector token)', handle: setSwitch },
 };
 
 export const TRANSPORT_COMMANDS: readonly string[] = Object.keys(COMMANDS);

@@ -7,7 +7,9 @@
 // HTTP go through here too (checked, persisted, applied at the next tick). Between ticks, right
 // after each read of the segments, a concurrency rule whose count is now in flight, and a QPS rule
 // whose PASS since the tick make a burst after a quiet spell, have their slot written at once
-// (react). When the collector
+// (react). Sentinel's switch (setSwitch): while it is off no rule is enforced (the engine runs
+// with no rules, so every ruled key's slot goes back to PASS at the next tick) and the rules stay
+// in force as files and for getRules; it is on at start. When the collector
 // stops, nothing refreshes the slots: they go stale and filters fail open.
 
 import { RuleEngine, type BreakerStatus, type EngineOptions } from '../rules/engine.js';
@@ -37,6 +39,8 @@ export interface FlowControlHealth {
    * a QPS rule stopped between ticks, a burst seen after a quiet spell (react).
    */
   map: MapWriterCounters & { epoch: number; slotsUsed: number; ticks: number; saturationWrites: number; burstWrites: number };
+  /** Sentinel's switch: false while rules are not enforced (setSwitch?value=false). */
+  switchOn: boolean;
 }
 
 export interface FlowControlOptions {
@@ -59,6 +63,7 @@ export class FlowControl {
   private saturationWrites = 0;
   private burstWrites = 0;
   private newResources: string[] = [];
+  private switchOn = true;
   /** The sealed frontier at the last pruneRetired. */
   private prunedAtSealedMs = 0;
 
@@ -141,6 +146,23 @@ export class FlowControl {
     return status;
   }
 
+  /** Sentinel's switch: whether the rules in force are enforced. */
+  get switchedOn(): boolean {
+    return this.switchOn;
+  }
+
+  /**
+   * `/setSwitch`: off, the engine runs with no rules (each ruled key's slot is PASS from the next
+   * tick; breakers and admission loops start afresh when it is on again); on, the rules in force
+   * apply again. Returns whether it changed.
+   */
+  setSwitch(on: boolean): boolean {
+    if (on === this.switchOn) return false;
+    this.switchOn = on;
+    this.applyRules();
+    return true;
+  }
+
   /** True when a rule is loaded or a verdict slot is in use (the tick then reads the segments first). */
   get active(): boolean {
     return this.engine.resources().length > 0 || this.writer.verdictSlots > 0;
@@ -152,6 +174,7 @@ export class FlowControl {
       degrade: this.files.statusOf('degrade'),
       breakers: this.engine.breakers(),
       map: { ...this.writer.counters, epoch: this.writer.epoch, slotsUsed: this.writer.size, ticks: this.ticks, saturationWrites: this.saturationWrites, burstWrites: this.burstWrites },
+      switchOn: this.switchOn,
     };
   }
 
@@ -160,8 +183,8 @@ export class FlowControl {
   }
 
   private applyRules(): void {
-    this.engine.setFlowRules(this.files.rules('flow'));
-    this.engine.setDegradeRules(this.files.rules('degrade'));
+    this.engine.setFlowRules(this.switchOn ? this.files.rules('flow') : []);
+    this.engine.setDegradeRules(this.switchOn ? this.files.rules('degrade') : []);
     const watched = new Map<string, number[]>();
     for (const r of this.engine.resources()) watched.set(r, this.engine.slowThresholdsMs(r));
     this.tap.watch(watched);

@@ -22,6 +22,8 @@ export interface RulesServer {
   files: RuleFiles;
   /** The flow rules file's text, or undefined when it does not exist. */
   flowFile(): string | undefined;
+  /** Sentinel's switch as the server's setSwitch last set it (on at start). */
+  switchOn(): boolean;
 }
 
 /** A server with token TOKEN and real rule files; more options as given (trustDashboardAddress, …). */
@@ -29,11 +31,17 @@ export async function rulesServer(t: Test, options: Partial<HttpServerOptions> =
   const dir = mkdtempSync(join(tmpdir(), 'sw-rules-http-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const files = new RuleFiles(dir);
-  const rules = { getRules: (type: 'flow' | 'degrade') => serializeRules(type, files.rules(type)), setRules: (type: 'flow' | 'degrade', json: string, nowMs: number) => files.save(type, json, nowMs) };
+  let switchOn = true;
+  const rules = {
+    getRules: (type: 'flow' | 'degrade') => serializeRules(type, files.rules(type)),
+    setRules: (type: 'flow' | 'degrade', json: string, nowMs: number) => files.save(type, json, nowMs),
+    switchOn: () => switchOn,
+    setSwitch: (on: boolean) => void (switchOn = on),
+  };
   const s = await startHttpServer({ query: new FixedStatsQuery([]), app: 'rules', metricDir: dir, host: '127.0.0.1', port: 0, nowMs: () => Date.now(), token: TOKEN, rules, ...options });
   t.teardown(() => s.close());
   const path = join(dir, 'flow.json');
-  return { url: s.url, port: Number(new URL(s.url).port), files, flowFile: () => (existsSync(path) ? readFileSync(path, 'utf8') : undefined) };
+  return { url: s.url, port: Number(new URL(s.url).port), files, flowFile: () => (existsSync(path) ? readFileSync(path, 'utf8') : undefined), switchOn: () => switchOn };
 }
 
 /** A form body for /setRules as the dashboard sends it (data encoded for the form, and once more for Sentinel). */
