@@ -1,7 +1,8 @@
 // Owns the Sentinel transport commands the collector answers (sentinel-transport-common handlers):
 // metric, clusterNode, clusterNodeById, jsonTree, tree, cnode, origin, version, api, basicInfo, the dashboard's
 // rule and cluster reads (getRules: the flow and degrade rules in force, authority and system `[]`;
-// getParamFlowRules `[]`; getClusterMode: cluster mode not started), getSwitch/setSwitch (whether
+// getParamFlowRules `[]`; getClusterMode: cluster mode not started), systemStatus (the inbound
+// total), getSwitch/setSwitch (whether
 // the rules are enforced), and setRules (the token is
 // checked by the server from the headers before the body; a refusal keeps Sentinel's text with a
 // stable code appended, and an answer lists at most MAX_REPORTED_REJECTIONS rejected rules). `metric` leaves out Sentinel's `__system_load__` /
@@ -13,7 +14,8 @@ import type { StatsQuery } from '../stats/types.js';
 import { escapeResource, formatThinLine, metricLogBaseName } from '../metriclog/line.js';
 import { MetricSearcher } from '../metriclog/search.js';
 import { jsonTree, toNodeVo } from './node-vo.js';
-import { cnodeTable, originTable, treeText } from './node-text.js';
+import { cnodeTable, javaDouble, originTable, treeText } from './node-text.js';
+import { TOTAL_RESOURCE } from '../stats/registry.js';
 import { invocationTree } from './invocation-tree.js';
 import { droppedBefore } from '../rules/rule-files.js';
 import { MAX_REPORTED_REJECTIONS } from '../rules/rule-set.js';
@@ -136,6 +138,18 @@ function cnode(params: Map<string, string>, ctx: TransportContext): CommandResul
   const id = params.get('id');
   if (id === undefined || id === '') return failure('Invalid parameter: empty clusterNode name');
   return ok(cnodeTable(ctx.query.resourcesAt(ctx.nowMs()), id));
+}
+
+/**
+ * systemStatus: the inbound total node's second window as Sentinel's FetchSystemStatusCommandHandler
+ * answers it (success, pass and block QPS, average RT, concurrency), its keys in the order fastjson
+ * writes that handler's HashMap, doubles as Java prints them.
+ */
+function systemStatus(_params: Map<string, string>, ctx: TransportContext): CommandResult {
+  const total = ctx.query.resourceAt(TOTAL_RESOURCE, ctx.nowMs())?.node;
+  const s = total?.second;
+  const d = (v: number | undefined): string => javaDouble(v ?? 0);
+  return ok(`{"b":${d(s?.blockQps)},"r":${d(s?.avgRtMs)},"t":${total?.concurrency ?? 0},"qps":${d(s?.passQps)},"rqps":${d(s?.successQps)}}`);
 }
 
 function basicInfo(_params: Map<string, string>, ctx: TransportContext): CommandResult {
@@ -281,6 +295,7 @@ const COMMANDS: Record<string, CommandSpec> = {
   version: { desc: 'get sentinel version', handle: () => ok(SENTINEL_API_VERSION) },
   api: { desc: 'get all available command handlers', handle: () => ok(JSON.stringify(Object.entries(COMMANDS).map(([name, c]) => ({ url: `/${name}`, desc: c.desc })))) },
   basicInfo: { desc: 'get sentinel config info', handle: basicInfo },
+  systemStatus: { desc: 'get system status', handle: systemStatus },
   getRules: { desc: 'get all active rules by type, request param: type={ruleType}', handle: getRules },
   getParamFlowRules: { desc: 'get all active param flow rules', handle: () => ok('[]') },
   getClusterMode: { desc: 'get cluster mode status', handle: () => ok(JSON.stringify(CLUSTER_MODE_NOT_STARTED)) },

@@ -65,7 +65,7 @@ t.test('live figures from the real StatsQuery: clusterNode as NodeVo, JSON resou
   t.equal(one.node.minute.rtSumMs, 36);
 });
 
-t.test('origin and tree from the real StatsQuery', async (t) => {
+t.test('origin, tree and systemStatus from the real StatsQuery', async (t) => {
   const origin = await get(`/origin?id=${encodeURIComponent(ORDER)}`);
   t.equal(
     origin.body,
@@ -81,6 +81,8 @@ t.test('origin and tree from the real StatsQuery', async (t) => {
     `--${ORDER}(t:0 pq:0.0 bq:0.0 tq:0.0 rt:0.0 prq:0.0 1mp:4 1mb:1 1mt:5)`,
     '--GET|/x(t:2 pq:1.0 bq:0.0 tq:1.0 rt:5.0 prq:1.0 1mp:3 1mb:0 1mt:3)',
   ]);
+  // The inbound total: the second window holds the call at +2.1 s; 2 PASS without EXIT in flight.
+  t.equal((await get('/systemStatus')).body, '{"b":0.0,"r":5.0,"t":2,"qps":1.0,"rqps":1.0}');
 });
 
 t.test('health counters from the real collector', async (t) => {

@@ -150,12 +150,13 @@ t.test('cnode: Sentinel fixed-width table', async (t) => {
 t.test('version, api, basicInfo, unknown commands', async (t) => {
   t.same(await get('/version').then((r) => [r.status, r.body]), [200, '1.8.9']);
   const api = JSON.parse((await get('/api')).body) as Array<{ url: string; desc: string }>;
-  t.same(api.map((a) => a.url), ['/metric', '/clusterNode', '/clusterNodeById', '/jsonTree', '/tree', '/cnode', '/origin', '/version', '/api', '/basicInfo', '/getRules', '/getParamFlowRules', '/getClusterMode', '/setRules', '/getSwitch', '/setSwitch']);
+  t.same(api.map((a) => a.url), ['/metric', '/clusterNode', '/clusterNodeById', '/jsonTree', '/tree', '/cnode', '/origin', '/version', '/api', '/basicInfo', '/systemStatus', '/getRules', '/getParamFlowRules', '/getClusterMode', '/setRules', '/getSwitch', '/setSwitch']);
+  t.same(await get('/systemStatus').then((r) => [r.status, r.body]), [200, '{"b":0.0,"r":0.0,"t":0,"qps":0.0,"rqps":0.0}'], 'no total node in this query: zeros');
   const info = JSON.parse((await get('/basicInfo')).body) as { machine: string; ip: string };
   t.equal(info.ip, '10.0.0.7');
   t.type(info.machine, 'string');
-  const unknown = await get('/systemStatus?x=1');
-  t.same([unknown.status, unknown.body], [400, 'Unknown command `systemStatus`'], 'the dashboard detects a missing command by 400 + "Unknown command"');
+  const unknown = await get('/setParamFlowRules?x=1');
+  t.same([unknown.status, unknown.body], [400, 'Unknown command `setParamFlowRules`'], 'the dashboard detects a missing command by 400 + "Unknown command"');
   t.equal((await get('/cluster/server/info')).body, 'Unknown command `cluster/server/info`');
   t.equal((await get('/version', { method: 'PUT' })).status, 405);
 });
