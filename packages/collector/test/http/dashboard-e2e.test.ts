@@ -150,8 +150,16 @@ t.test("the dashboard's other reads: nodes, tree, rules, cluster mode", async (t
   t.same([card.oneMinuteBlock, card.threadNum], [2 + 3 + 4 + 5, 4], 'four PASS without EXIT: 4 in flight');
   const zero = JSON.parse((await get('/clusterNode?type=zero')).body) as unknown[];
   t.equal(zero.length, 2);
-  const tree = JSON.parse((await get('/jsonTree')).body) as Array<{ resource: string }>;
+  const tree = JSON.parse((await get('/jsonTree')).body) as Array<{ resource: string; id: string; parentId?: string }>;
   t.same(tree.map((n) => n.resource), ['machine-root', 'sentinel_default_context', 'GET /orders', 'pay|card']);
+  // The dashboard's ResourceTreeNode.fromNodeVoList links each node to a parent it has already read, in one pass.
+  const seen = new Set<string>();
+  const linked = tree.filter((n) => {
+    const ok = n.parentId === undefined ? seen.size === 0 : seen.has(n.parentId);
+    seen.add(n.id);
+    return ok;
+  });
+  t.equal(linked.length, tree.length, 'one root first, every other node after its parent');
   for (const type of ['flow', 'degrade', 'authority', 'system']) {
     const r = await get(`/getRules?type=${type}`);
     t.same([r.status, JSON.parse(r.body)], [200, []], `getRules?type=${type}`);
