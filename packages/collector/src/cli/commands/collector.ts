@@ -40,6 +40,7 @@ cleanly (final checkpoint) on SIGTERM, SIGINT or SIGHUP (a closed terminal). Log
 Rules: flow and degrade rules (Sentinel's JSON arrays, at most ${MAX_RULES_PER_TYPE} each) are read from
 DIR/rules/flow.json and DIR/rules/degrade.json at start and again whenever they change (replace
 them atomically: write a temporary file, then mv it over); /setRules writes them too.
+/setSwitch?value=false stops enforcing every rule until value=true or a restart (Sentinel's switch).
 
 Exit codes: 0 stopped by SIGTERM, SIGINT or SIGHUP, 1 could not start (E_ADDRINUSE, E_HTTP_START,
 E_LOCKED, E_PIN_UNSAFE, …), 2 bad usage (E_USAGE).
@@ -67,16 +68,16 @@ Options:
                             Sentinel reads csp.sentinel.dashboard.server (not with --no-http)
   --heartbeat-ms N          dashboard heartbeat interval (default ${DEFAULT_HEARTBEAT_INTERVAL_MS}; first beat after
                             ${DEFAULT_HEARTBEAT_FIRST_DELAY_MS / 1000} s, or after N ms when N is shorter)
-  --token TOKEN             bearer token for state-changing requests (/setRules), at least
+  --token TOKEN             bearer token for state-changing requests (/setRules, /setSwitch), at least
                             ${MIN_TOKEN_CHARS} characters (other local users see it in the process list:
                             prefer SENTINEL_WASI_TOKEN or the file); default: the one in
                             DIR/collector/token, created (0600, random) at first start (a token
                             of fewer characters there stops the start: E_TOKEN_SHORT)
   --trust-dashboard-address ADDR
                             requests from this one IP address (as the collector sees it:
-                            127.0.0.1, ::1, 10.0.0.5, …) may push rules without the token (a
-                            Sentinel Dashboard sends none; a wrong token is still refused); no
-                            address is trusted by default
+                            127.0.0.1, ::1, 10.0.0.5, …) may push rules (and set the switch)
+                            without the token (a Sentinel Dashboard sends none; a wrong token is
+                            still refused); no address is trusted by default
   --control-tick-ms N       run the rules engine and refresh the map every N ms (default and at most 100)
   --map-slots N             home slots of a new resource map DIR/map (default 16384); a pin's
                             map keeps its size (a different N for it is ignored: E_MAP_SLOTS_IGNORED)
