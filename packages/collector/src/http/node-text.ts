@@ -4,7 +4,7 @@
 // as Java prints them.
 
 import type { NodeSnapshot } from '../stats/types.js';
-import type { NodeFigures, TreeNode } from './invocation-tree.js';
+import { figuresOf, type NodeFigures, type TreeNode } from './invocation-tree.js';
 
 /** A double as Java's Double.toString prints it for the values a node holds (1 → "1.0", 0.5 → "0.5"). */
 export function javaDouble(v: number): string {
@@ -38,6 +38,11 @@ function table(header: readonly string[], widths: readonly number[], nameWidth: 
   return out;
 }
 
+/** The minute window's pass, block and total (Sentinel's 1m-pass = total − block), as the views print them. */
+function minuteCells(f: NodeFigures): [string, string, string] {
+  return [String(f.totalRequest - f.blockRequest), String(f.blockRequest), String(f.totalRequest)];
+}
+
 /** The name column: the longest name (at most 79), at least the header's own width, so that it and the next column stay apart. */
 function nameWidthOf(header: string, names: readonly string[]): number {
   return Math.min(MAX_NAME_WIDTH, Math.max(header.length, ...names.map((n) => n.length)));
@@ -56,11 +61,9 @@ export function cnodeTable(nodes: readonly NodeSnapshot[], id: string): string {
     CNODE_WIDTHS,
     nameWidth,
     matches.map((n) => {
-      const s = n.second;
-      const m = n.minute;
-      const cells = [String(n.concurrency), javaDouble(s.passQps), javaDouble(s.blockQps), javaDouble(s.successQps), javaDouble(s.totalQps), javaDouble(s.avgRtMs)];
-      cells.push(String(m.totalRequest - m.block), String(m.block), String(m.totalRequest), javaDouble(s.exceptionQps));
-      return { name: n.resource, cells };
+      const f = figuresOf(n);
+      const cells = [String(f.threadNum), javaDouble(f.passQps), javaDouble(f.blockQps), javaDouble(f.successQps), javaDouble(f.totalQps), javaDouble(f.avgRtMs)];
+      return { name: n.resource, cells: [...cells, ...minuteCells(f), javaDouble(f.exceptionQps)] };
     }),
   );
 }
@@ -80,11 +83,9 @@ export function originTable(resource: string, origins: readonly NodeSnapshot[]):
     ORIGIN_WIDTHS,
     nameWidth,
     origins.slice(0, MAX_TABLE_ROWS).map((o) => {
-      const s = o.second;
-      const m = o.minute;
-      const cells = [String(o.concurrency), javaDouble(s.passQps), javaDouble(s.blockQps), javaDouble(s.totalQps), javaDouble(s.avgRtMs)];
-      cells.push(String(m.totalRequest - m.block), String(m.block), String(m.totalRequest));
-      return { name: o.origin, cells };
+      const f = figuresOf(o);
+      const cells = [String(f.threadNum), javaDouble(f.passQps), javaDouble(f.blockQps), javaDouble(f.totalQps), javaDouble(f.avgRtMs)];
+      return { name: o.origin, cells: [...cells, ...minuteCells(f)] };
     }),
   );
   return `id: ${resource}\n\n${rows}`;
@@ -96,7 +97,8 @@ export const TREE_LEGEND = 't:threadNum  pq:passQps  bq:blockQps  tq:totalQps  r
 function treeLine(level: number, node: TreeNode): string {
   const f: NodeFigures = node.figures;
   const figures = `t:${f.threadNum} pq:${javaDouble(f.passQps)} bq:${javaDouble(f.blockQps)} tq:${javaDouble(f.totalQps)} rt:${javaDouble(f.avgRtMs)} prq:${javaDouble(f.successQps)}`;
-  const minute = `1mp:${f.totalRequest - f.blockRequest} 1mb:${f.blockRequest} 1mt:${f.totalRequest}`;
+  const [pass, block, total] = minuteCells(f);
+  const minute = `1mp:${pass} 1mb:${block} 1mt:${total}`;
   return `${'-'.repeat(level)}${node.entrance ? 'EntranceNode: ' : ''}${node.name}(${figures} ${minute})\n`;
 }
 

@@ -99,9 +99,15 @@ function clusterNode(params: Map<string, string>, ctx: TransportContext): Comman
   return ok(JSON.stringify(nodes.map((n) => toNodeVo(n, now))));
 }
 
-function clusterNodeById(params: Map<string, string>, ctx: TransportContext): CommandResult {
+/** The `id` a node command needs (clusterNodeById, cnode, origin), or Sentinel's refusal of an empty one. */
+function nodeId(params: Map<string, string>): string | CommandResult {
   const id = params.get('id');
-  if (id === undefined || id === '') return failure('Invalid parameter: empty clusterNode name');
+  return id === undefined || id === '' ? failure('Invalid parameter: empty clusterNode name') : id;
+}
+
+function clusterNodeById(params: Map<string, string>, ctx: TransportContext): CommandResult {
+  const id = nodeId(params);
+  if (typeof id !== 'string') return id;
   const now = ctx.nowMs();
   const found = ctx.query.resourceAt(id, now);
   return ok(found === undefined ? '{}' : JSON.stringify(toNodeVo(found.node, now)));
@@ -122,8 +128,8 @@ function tree(params: Map<string, string>, ctx: TransportContext): CommandResult
  * (by name) whose name contains `id`. None: Sentinel's `Not find cNode with id …` (status 200).
  */
 function origin(params: Map<string, string>, ctx: TransportContext): CommandResult {
-  const id = params.get('id');
-  if (id === undefined || id === '') return failure('Invalid parameter: empty clusterNode name');
+  const id = nodeId(params);
+  if (typeof id !== 'string') return id;
   const now = ctx.nowMs();
   let found = ctx.query.resourceAt(id, now);
   if (found === undefined) {
@@ -135,8 +141,8 @@ function origin(params: Map<string, string>, ctx: TransportContext): CommandResu
 }
 
 function cnode(params: Map<string, string>, ctx: TransportContext): CommandResult {
-  const id = params.get('id');
-  if (id === undefined || id === '') return failure('Invalid parameter: empty clusterNode name');
+  const id = nodeId(params);
+  if (typeof id !== 'string') return id;
   return ok(cnodeTable(ctx.query.resourcesAt(ctx.nowMs()), id));
 }
 
@@ -169,10 +175,10 @@ export interface RulesControl {
   setRules(type: 'flow' | 'degrade', json: string, nowMs: number): SetRulesResult;
   /** A push refused before its rules were read (no type, no data, undecodable data): for the log. */
   refused?(code: string, message: string): void;
-  /** Sentinel's switch: whether the rules in force are enforced (absent: always on). */
-  switchOn?(): boolean;
-  /** setSwitch: turns enforcement off or on (absent: the switch cannot be set). */
-  setSwitch?(on: boolean): void;
+  /** Sentinel's switch: whether the rules in force are enforced. */
+  switchOn(): boolean;
+  /** setSwitch: turns enforcement off or on. */
+  setSwitch(on: boolean): void;
 }
 
 export interface SetRulesResult {
@@ -199,9 +205,8 @@ function javaUrlDecode(s: string): string | undefined {
  * see setRulesAnswer). Sentinel's failure texts are kept, with a code appended.
  */
 function setRules(params: Map<string, string>, ctx: TransportContext): CommandResult {
-  if (ctx.authorized !== true) return { status: 403, body: 'Forbidden: changing rules needs the collector token (E_FORBIDDEN)' };
-  if (ctx.rules === undefined) return { status: 503, body: 'rules are not loaded by this collector (E_NO_RULES)' };
-  const rules = ctx.rules;
+  const rules = rulesToChange(ctx, 'rules');
+  if ('status' in rules) return rules;
   const refuse = (code: string, text: string): CommandResult => {
     rules.refused?.(code, text);
     return failure(`${text} (${code})`);
@@ -255,9 +260,20 @@ function getRules(params: Map<string, string>, ctx: TransportContext): CommandRe
   return ok('[]');
 }
 
+/**
+ * The daemon's rules for a state-changing command (setRules, setSwitch), or its refusal: 403 when
+ * the server did not let it through (a second line behind the server's token check), 503 when this
+ * collector loads no rules.
+ */
+function rulesToChange(ctx: TransportContext, what: string): RulesControl | CommandResult {
+  if (ctx.authorized !== true) return { status: 403, body: `Forbidden: changing ${what} needs the collector token (E_FORBIDDEN)` };
+  if (ctx.rules === undefined) return { status: 503, body: 'rules are not loaded by this collector (E_NO_RULES)' };
+  return ctx.rules;
+}
+
 /** getSwitch: Sentinel's answer, `Sentinel switch value: true|false`. */
 function getSwitch(_params: Map<string, string>, ctx: TransportContext): CommandResult {
-  return ok(`Sentinel switch value: ${ctx.rules?.switchOn?.() ?? true}`);
+  return ok(`Sentinel switch value: ${ctx.rules?.switchOn() ?? true}`);
 }
 
 /**
@@ -267,12 +283,11 @@ function getSwitch(_params: Map<string, string>, ctx: TransportContext): Command
  * is refused (Sentinel would read it as false).
  */
 function setSwitch(params: Map<string, string>, ctx: TransportContext): CommandResult {
-  if (ctx.authorized !== true) return { status: 403, body: 'Forbidden: changing the switch needs the collector token (E_FORBIDDEN)' };
-  const set = ctx.rules?.setSwitch;
-  if (set === undefined) return { status: 503, body: 'rules are not loaded by this collector (E_NO_RULES)' };
+  const rules = rulesToChange(ctx, 'the switch');
+  if ('status' in rules) return rules;
   const value = (params.get('value') ?? '').trim().toLowerCase();
   if (value !== 'true' && value !== 'false') return failure(`bad argument: value must be true or false, not ${JSON.stringify(params.get('value') ?? '')} (E_PARAM_SWITCH)`);
-  set(value === 'true');
+  rules.setSwitch(value === 'true');
   return ok(`Sentinel set switch value: ${value}`);
 }
 

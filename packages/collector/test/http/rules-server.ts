@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { RuleFiles } from '../../src/rules/rule-files.js';
 import { serializeRules } from '../../src/rules/rule-set.js';
 import { startHttpServer, type HttpServerOptions } from '../../src/http/server.js';
+import type { RulesControl } from '../../src/http/transport.js';
 import { FixedStatsQuery } from './fixed-query.js';
 
 export const TOKEN = 'tok';
@@ -26,22 +27,27 @@ export interface RulesServer {
   switchOn(): boolean;
 }
 
+/** The daemon's rules for the server, over real rule files; Sentinel's switch kept in memory (on at start). */
+export function fileRules(files: RuleFiles): RulesControl {
+  let on = true;
+  return {
+    getRules: (type) => serializeRules(type, files.rules(type)),
+    setRules: (type, json, nowMs) => files.save(type, json, nowMs),
+    switchOn: () => on,
+    setSwitch: (value) => void (on = value),
+  };
+}
+
 /** A server with token TOKEN and real rule files; more options as given (trustDashboardAddress, …). */
 export async function rulesServer(t: Test, options: Partial<HttpServerOptions> = {}): Promise<RulesServer> {
   const dir = mkdtempSync(join(tmpdir(), 'sw-rules-http-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const files = new RuleFiles(dir);
-  let switchOn = true;
-  const rules = {
-    getRules: (type: 'flow' | 'degrade') => serializeRules(type, files.rules(type)),
-    setRules: (type: 'flow' | 'degrade', json: string, nowMs: number) => files.save(type, json, nowMs),
-    switchOn: () => switchOn,
-    setSwitch: (on: boolean) => void (switchOn = on),
-  };
+  const rules = fileRules(files);
   const s = await startHttpServer({ query: new FixedStatsQuery([]), app: 'rules', metricDir: dir, host: '127.0.0.1', port: 0, nowMs: () => Date.now(), token: TOKEN, rules, ...options });
   t.teardown(() => s.close());
   const path = join(dir, 'flow.json');
-  return { url: s.url, port: Number(new URL(s.url).port), files, flowFile: () => (existsSync(path) ? readFileSync(path, 'utf8') : undefined), switchOn: () => switchOn };
+  return { url: s.url, port: Number(new URL(s.url).port), files, flowFile: () => (existsSync(path) ? readFileSync(path, 'utf8') : undefined), switchOn: () => rules.switchOn() };
 }
 
 /** A form body for /setRules as the dashboard sends it (data encoded for the form, and once more for Sentinel). */

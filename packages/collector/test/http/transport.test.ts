@@ -2,7 +2,6 @@
 import t from 'tap';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { RuleFiles } from '../../src/rules/rule-files.js';
-import { serializeRules } from '../../src/rules/rule-set.js';
 import { setRulesAnswer } from '../../src/http/transport.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +9,7 @@ import { startHttpServer, type RunningHttpServer } from '../../src/http/server.j
 import { metricLogBaseName } from '../../src/metriclog/line.js';
 import { line, writeMetricFile } from '../metriclog-read/fixture.js';
 import { FixedStatsQuery, node, NODE_VO_FIELDS, parseMetricBodyAsDashboard } from './fixed-query.js';
+import { fileRules } from './rules-server.js';
 
 const T = 1764120000000;
 const NOW = T + 30_000;
@@ -192,7 +192,7 @@ t.test('setRules and getRules with real rule files: form fields as the dashboard
   const rulesDir = mkdtempSync(join(tmpdir(), 'sw-rules-'));
   t.teardown(() => rmSync(rulesDir, { recursive: true, force: true }));
   const files = new RuleFiles(rulesDir);
-  const rules = { getRules: (type: 'flow' | 'degrade') => serializeRules(type, files.rules(type)), setRules: (type: 'flow' | 'degrade', json: string, nowMs: number) => files.save(type, json, nowMs) };
+  const rules = fileRules(files);
   const s = await startHttpServer({ query, app: 'demo.app', metricDir: dir, host: '127.0.0.1', port: 0, nowMs: () => NOW, token: 'tok', rules, trustDashboardAddress: '10.9.9.9' });
   t.teardown(() => s.close());
   const post = (body: string, auth = 'Bearer tok') => fetch(`${s.url}/setRules`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: auth }, body });
@@ -241,7 +241,7 @@ t.test('setRules: too many rules, a set that rejects every rule, reasons bounded
   const rulesDir = mkdtempSync(join(tmpdir(), 'sw-rules-'));
   t.teardown(() => rmSync(rulesDir, { recursive: true, force: true }));
   const files = new RuleFiles(rulesDir);
-  const rules = { getRules: (type: 'flow' | 'degrade') => serializeRules(type, files.rules(type)), setRules: (type: 'flow' | 'degrade', json: string, nowMs: number) => files.save(type, json, nowMs) };
+  const rules = fileRules(files);
   const s = await startHttpServer({ query, app: 'demo.app', metricDir: dir, host: '127.0.0.1', port: 0, nowMs: () => NOW, token: 'tok', rules });
   t.teardown(() => s.close());
   const push = async (type: string, data: unknown): Promise<[number, string]> => {
