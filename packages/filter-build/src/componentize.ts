@@ -15,7 +15,6 @@ import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fsReason } from '@sentinel-wasi/protocol/node';
 import { runJco } from './jco.js';
 import { TopLevelRecordError, topLevelCheckSource, topLevelRecordIn, topLevelWatchSource } from './top-level-records.js';
-import { typecheckFilter } from './typecheck.js';
 import { witError, isWitFailure, WitError } from './wit-errors.js';
 import { sdkWorldExports, worldExports, WorldReadError } from './world-exports.js';
 
@@ -223,6 +222,9 @@ async function checkFilter(req: BuildRequest, witDir: string, worldName: string,
       exports = [];
     }
   }
+  // Loaded here: the TypeScript compiler is most of a second to load, which --help, a usage error
+  // and a --no-typecheck build need not pay.
+  const { typecheckFilter } = await import('./typecheck.js');
   const { errors, exportErrors } = typecheckFilter(req.source, req.world, process.cwd(), req.wit !== undefined, exports);
   if (errors.length > 0) throw new TypeCheckError(errors);
   if (exportErrors.length > 0) throw new FilterExportsError(worldName, exportErrors);
