@@ -55,9 +55,12 @@ export function figuresOf(node: NodeSnapshot): NodeFigures {
   };
 }
 
+/** A node with nothing counted (and the start of an entrance's sums). */
+export const ZERO_FIGURES: Readonly<NodeFigures> = { threadNum: 0, passQps: 0, blockQps: 0, totalQps: 0, successQps: 0, exceptionQps: 0, avgRtMs: 0, totalRequest: 0, blockRequest: 0, exceptionRequest: 0 };
+
 /** An entrance node's figures: its children's summed in order, the average RT weighted by pass QPS. */
 export function entranceFigures(children: readonly NodeFigures[]): NodeFigures {
-  const sum: NodeFigures = { threadNum: 0, passQps: 0, blockQps: 0, totalQps: 0, successQps: 0, exceptionQps: 0, avgRtMs: 0, totalRequest: 0, blockRequest: 0, exceptionRequest: 0 };
+  const sum: NodeFigures = { ...ZERO_FIGURES };
   let rtWeighted = 0;
   for (const c of children) {
     sum.threadNum += c.threadNum;

@@ -2,8 +2,7 @@
 // metric, clusterNode, clusterNodeById, jsonTree, tree, cnode, origin, version, api, basicInfo, the dashboard's
 // rule and cluster reads (getRules: the flow and degrade rules in force, authority and system `[]`;
 // getParamFlowRules `[]`; getClusterMode: cluster mode not started), systemStatus (the inbound
-// total), getSwitch/setSwitch (whether
-// the rules are enforced), and setRules (the token is
+// total), getSwitch/setSwitch (whether the rules are enforced), and setRules (the token is
 // checked by the server from the headers before the body; a refusal keeps Sentinel's text with a
 // stable code appended, and an answer lists at most MAX_REPORTED_REJECTIONS rejected rules). `metric` leaves out Sentinel's `__system_load__` /
 // `__cpu_usage__` lines (the dashboard ignores them). A handler returns a status and a plain-text body; an unknown command is
@@ -16,7 +15,7 @@ import { MetricSearcher } from '../metriclog/search.js';
 import { jsonTree, toNodeVo } from './node-vo.js';
 import { cnodeTable, javaDouble, originTable, treeText } from './node-text.js';
 import { TOTAL_RESOURCE } from '../stats/registry.js';
-import { invocationTree } from './invocation-tree.js';
+import { figuresOf, invocationTree, ZERO_FIGURES } from './invocation-tree.js';
 import { droppedBefore } from '../rules/rule-files.js';
 import { MAX_REPORTED_REJECTIONS } from '../rules/rule-set.js';
 import { CommandParams } from './command-request.js';
@@ -152,10 +151,9 @@ function cnode(params: Map<string, string>, ctx: TransportContext): CommandResul
  * writes that handler's HashMap, doubles as Java prints them.
  */
 function systemStatus(_params: Map<string, string>, ctx: TransportContext): CommandResult {
-  const total = ctx.query.resourceAt(TOTAL_RESOURCE, ctx.nowMs())?.node;
-  const s = total?.second;
-  const d = (v: number | undefined): string => javaDouble(v ?? 0);
-  return ok(`{"b":${d(s?.blockQps)},"r":${d(s?.avgRtMs)},"t":${total?.concurrency ?? 0},"qps":${d(s?.passQps)},"rqps":${d(s?.successQps)}}`);
+  const total = ctx.query.resourceAt(TOTAL_RESOURCE, ctx.nowMs());
+  const f = total === undefined ? ZERO_FIGURES : figuresOf(total.node);
+  return ok(`{"b":${javaDouble(f.blockQps)},"r":${javaDouble(f.avgRtMs)},"t":${f.threadNum},"qps":${javaDouble(f.passQps)},"rqps":${javaDouble(f.successQps)}}`);
 }
 
 function basicInfo(_params: Map<string, string>, ctx: TransportContext): CommandResult {
