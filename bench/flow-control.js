@@ -1,8 +1,9 @@
 // Owns the flow-control benchmark (`npm run bench -- --only flow`): the collector's admission loop
 // (packages/collector/src/rules, the real FlowLimiter) driven by the seeded traffic simulation the
 // tests use (packages/collector/test/rules/traffic-sim.ts: Poisson offered traffic, each request
-// admitted with the published ratio, records seen 50 ms later, a tick every 100 ms), with each
-// admission mode: error diffusion in long-lived filter instances (the SDK's; serve's pool of 4,
+// admitted with the published ratio) with the daemon's timing (DAEMON_TIMING: a tick every 100 ms,
+// a limiting QPS rule's step every 20 ms, each filter instance keeping a ratio 20 ms, records seen
+// at the simulation's next 10 ms step), with each admission mode: error diffusion in long-lived filter instances (the SDK's; serve's pool of 4,
 // and one instance) and a Bernoulli draw per request (fresh instances). Reported
 // beside references computed in the same run:
 // - Sentinel's in-process exact limiting (DefaultController: admitted = min(offered, count) in
@@ -10,7 +11,9 @@
 // - the per-second binomial noise bound sqrt(count · (1 − p)), p = count / offered: the spread of
 //   one second's admissions when each of a second's offered requests is admitted with p.
 // - a bound on the loop: the pool of 4 on the same seeds with a loop that sees every admission at
-//   once (a tick every 10 ms, no record delay); what it misses, a faster loop would miss too.
+//   once (a tick every 10 ms, no record delay); what it misses, a faster loop would miss too;
+// - the pool of 4 with the daemon's timing but no steps between ticks, and with the timing of
+//   earlier runs (records seen 50 ms late, no steps, each request reading the ratio).
 // Figures: the 10 s average admitted rate's error (mean |error|, worst, share of windows within
 // ±5 %), the per-second spread, and the time to converge after a rule appears and after the
 // offered rate jumps.
@@ -48,9 +51,24 @@ function starter(m, count, loop = {}) {
     const l = new m.FlowLimiter(rule, nowMs, offeredLastSecond, loop);
     const decide = (t, passed, blocked) => ratioOf(l.tick(t, { passed, blocked, concurrency: 0 }));
     decide.react = (t, passedSinceTick) => (l.reactPassed(t, passedSinceTick) ? ratioOf(l.verdict) : undefined);
+    // The daemon's step timer (FlowControl.step); called only when the simulation has qpsStepMs.
+    decide.step = (t, passedSinceTick, blockedSinceTick) => (l.step(t, passedSinceTick, blockedSinceTick) ? ratioOf(l.verdict) : undefined);
     return decide;
   };
 }
+
+/**
+ * The daemon's timing: a control tick every 100 ms; between ticks a limiting QPS rule's loop steps
+ * every 20 ms (QPS_STEP_MS); each filter instance keeps the ratio it read for 20 ms (the SDK's
+ * verdict cache); a PASS or BLOCK is seen by the collector at the simulation's next 10 ms step
+ * (the SDK appends a ruled resource's PASS at entry, and the daemon reads an append in its watch
+ * event: append → visible 0.6 ms at p50 in the freshness benchmark).
+ */
+export const DAEMON_TIMING = { tickMs: 100, qpsStepMs: 20, verdictCacheMs: 20, recordDelayMs: 0 };
+/** The same without the steps between ticks. */
+const WITHOUT_STEPS = { ...DAEMON_TIMING, qpsStepMs: 0 };
+/** The timing of earlier runs' figures: records seen 50 ms late, no steps, each request reading the ratio. */
+const EARLIER_TIMING = { tickMs: 100, qpsStepMs: 0, verdictCacheMs: 0, recordDelayMs: 50 };
 
 /**
  * Seconds from `fromMs` until the admitted rate over the trailing second stays within
@@ -85,9 +103,10 @@ export const ADMISSION_MODES = [
 
 /**
  * The steady-overload cases (10, 100, 1000/s × 2×, 5×, 20×) with one admission mode. `sim`:
- * simulation options on top (the bound's run: `{ tickMs: 10, recordDelayMs: 0 }`).
+ * simulation options on top of the daemon's timing (the bound's run: `{ tickMs: 10, qpsStepMs: 0, verdictCacheMs: 0, recordDelayMs: 0 }`).
  */
 function steadyCases(m, { seed, seeds, seconds, filters, sim = {} }) {
+  sim = { ...DAEMON_TIMING, ...sim };
   const steady = [];
   for (const count of [10, 100, 1000]) {
     for (const overload of [2, 5, 20]) {
@@ -154,8 +173,10 @@ export async function flowBench({ seed = 1, seeds = 10, seconds = 70 }) {
   const filters = ADMISSION_MODES[0].filters;
   // A bound: the pool of 4 with a loop that sees every admission at once (a tick every 10 ms, no
   // record delay), on the same seeds. What it misses, no faster loop can take back.
-  const bound = { tickMs: 10, recordDelayMs: 0 };
+  const bound = { tickMs: 10, qpsStepMs: 0, verdictCacheMs: 0, recordDelayMs: 0 };
   const steadyImmediate = steadyCases(m, { seed, seeds, seconds, filters, sim: bound });
+  const steadyWithoutSteps = steadyCases(m, { seed, seeds, seconds, filters, sim: WITHOUT_STEPS });
+  const steadyEarlier = steadyCases(m, { seed, seeds, seconds, filters, sim: EARLIER_TIMING });
   const convergence = [];
   for (const count of limits) {
     const tolerance = Math.max(0.1 * count, 2 * Math.sqrt(count));
@@ -174,7 +195,7 @@ export async function flowBench({ seed = 1, seeds = 10, seconds = 70 }) {
       const secs = [];
       const firstSecond = [];
       for (let k = 0; k < seeds; k++) {
-        const r = m.simulate({ seed: seed + 1000 + k, phases: c.phases, ruleAtMs: c.ruleAtMs ?? 0, start: starter(m, count, c.loop), filters });
+        const r = m.simulate({ ...DAEMON_TIMING, seed: seed + 1000 + k, phases: c.phases, ruleAtMs: c.ruleAtMs ?? 0, start: starter(m, count, c.loop), filters });
         secs.push(convergeSec(r.admittedPerTick, c.atMs, count, tolerance));
         firstSecond.push(r.admittedPerSecond[c.atMs / 1000] / count);
       }
@@ -190,5 +211,17 @@ export async function flowBench({ seed = 1, seeds = 10, seconds = 70 }) {
       });
     }
   }
-  return { seed, seedsPerCase: seeds, secondsPerRun: seconds, tickMs: 100, recordDelayMs: 50, admissionModes: ADMISSION_MODES, steady, steadyByMode, immediate: { ...bound, steady: steadyImmediate }, convergence };
+  return {
+    seed,
+    seedsPerCase: seeds,
+    secondsPerRun: seconds,
+    ...DAEMON_TIMING,
+    admissionModes: ADMISSION_MODES,
+    steady,
+    steadyByMode,
+    immediate: { ...bound, steady: steadyImmediate },
+    withoutSteps: { ...WITHOUT_STEPS, steady: steadyWithoutSteps },
+    earlier: { ...EARLIER_TIMING, steady: steadyEarlier },
+    convergence,
+  };
 }

@@ -439,7 +439,11 @@ export function renderMarkdown(j) {
     p('## Flow control (simulation of the admission loop)');
     p();
     p("The collector's admission loop (the real `FlowLimiter` of packages/collector/src/rules) against a seeded simulation:");
-    p(`Poisson offered traffic, records seen by the collector ${fl.recordDelayMs} ms later, a control tick every ${fl.tickMs} ms.`);
+    if (fl.qpsStepMs !== undefined) {
+      p(`Poisson offered traffic and the daemon's timing: a control tick every ${fl.tickMs} ms and, between ticks, a step of a limiting QPS rule's loop every ${fl.qpsStepMs} ms;`);
+      p(`each filter instance keeps the ratio it read for ${fl.verdictCacheMs} ms (the SDK's verdict cache); a PASS or BLOCK is seen by the collector at the`);
+      p(`simulation's next 10 ms step${fl.recordDelayMs > 0 ? ` plus ${fl.recordDelayMs} ms` : ''} (a ruled resource's PASS is appended at entry and read in the daemon's watch event: 0.6 ms at p50 in the freshness figures).`);
+    } else p(`Poisson offered traffic, records seen by the collector ${fl.recordDelayMs} ms later, a control tick every ${fl.tickMs} ms.`);
     p(`${fl.seedsPerCase} seeds per case from ${fl.seed}, ${fl.secondsPerRun} s runs; windows from 10 s on. How the filters apply the published ratio p:`);
     p("error diffusion in long-lived instances (the SDK's: a credit per instance from a uniform draw, + p per request, admitted at 1),");
     p("each request going to one of them at random: serve's default pool of 4 (the goal's figure) and one instance; and a Bernoulli");
@@ -459,6 +463,10 @@ export function renderMarkdown(j) {
     const immediate = fl.immediate;
     for (const c of immediate?.steady ?? []) {
       rows.push(flowRow(`a bound: the pool of 4 with the loop seeing every admission at once (a tick every ${immediate.tickMs} ms, no record delay)`, c));
+    }
+    for (const c of fl.withoutSteps?.steady ?? []) rows.push(flowRow('the pool of 4, the same timing without the steps between ticks', c));
+    for (const c of fl.earlier?.steady ?? []) {
+      rows.push(flowRow(`the pool of 4, earlier runs' timing (records seen ${fl.earlier.recordDelayMs} ms late, no steps, every request reading the ratio)`, c));
     }
     p(table(['admission', 'count/s', 'overload', '10 s windows', 'mean abs error', 'worst', 'within ±5 %', 'outside: short / over', 'per-second spread', 'binomial bound', 'Sentinel exact (same offered seconds)'], rows));
     p();
@@ -708,6 +716,12 @@ function analysis(j) {
     if (bound) {
       lines.push(`  The tick and the record delay are not what bounds it: on the same seeds, the same loop seeing every admission at once (a tick every`);
       lines.push(`  ${j.flow.immediate.tickMs} ms, no record delay) has ${F(100 * bound.withinFivePct)} % of windows within ±5 % (worst ${F(bound.worstErrorPct, 1)} %, mean abs error ${F(bound.meanAbsErrorPct, 2)} % against ${F(worst.meanAbsErrorPct, 2)} %).`);
+    }
+    const noSteps = j.flow.withoutSteps?.steady?.find((c) => c.count === worst.count && c.overload === worst.overload);
+    const earlier = j.flow.earlier?.steady?.find((c) => c.count === worst.count && c.overload === worst.overload);
+    if (noSteps && earlier) {
+      lines.push(`  The steps every ${j.flow.qpsStepMs} ms between ticks: without them, same seeds and timing, ${F(100 * noSteps.withinFivePct)} % (mean abs error ${F(noSteps.meanAbsErrorPct, 2)} %, per-second spread ${F(noSteps.perSecondSpread, 1)});`);
+      lines.push(`  with earlier runs' timing (records seen ${j.flow.earlier.recordDelayMs} ms late, no steps) ${F(100 * earlier.withinFivePct)} % (mean abs error ${F(earlier.meanAbsErrorPct, 2)} %).`);
     }
     if (worst.sentinelWorstErrorPct !== undefined) {
       lines.push(`  Sentinel's exact limiting, a shared counter each filter would have to ask per request, on the same offered seconds: worst window ${F(worst.sentinelWorstErrorPct, 1)} %.`);

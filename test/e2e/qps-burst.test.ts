@@ -5,17 +5,20 @@
 // max(5 · 0.2, 4) = 4 requests, the rule's slot is written ratio 0 at once (health
 // `burstWrites`), not at the next tick. Four PASS at once are within that bound; twelve are not. The frames are written here
 // (one append each) so the count is the test's, not a filter's timing.
+// And a QPS rule under overload (a request every 10 ms against count 5, admitted by the ratio in
+// the map as a filter admits): between control ticks its loop steps every 20 ms and its slot is
+// written when the ratio changes (health `stepWrites`).
 
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { VerdictKind, bucketSecOf, FrameBuilder, segmentName } from '@sentinel-wasi/protocol/encode';
 import { tempDir } from '../helpers/repo.js';
 import { healthOf, mapVerdict, startCollector, waitFor, type RunningCollector } from './flow-support.js';
 
 interface Health {
   counters: { recordsCounted: number };
-  rules: { map: { burstWrites: number; saturationWrites: number } };
+  rules: { map: { burstWrites: number; saturationWrites: number; stepWrites: number; ticks: number } };
 }
 
 const health = (c: RunningCollector): Promise<Health> => healthOf<Health>(c);
@@ -34,13 +37,19 @@ async function appendPasses(c: RunningCollector, pin: string, resource: string, 
   });
 }
 
-t.test('a QPS rule after a quiet spell: 4 PASS at once stay within its burst bound, 12 are stopped between ticks', async (t) => {
-  const pin = await tempDir(t, 'qps-burst');
+/** A collector on a new pin whose flow rules are one QPS rule of count 5 on `resource`, once the rule's slot is in the map. */
+async function collectorWithRule(t: Test, resource: string): Promise<{ pin: string; collector: RunningCollector }> {
+  const pin = await tempDir(t, 'qps');
   mkdirSync(join(pin, 'rules'), { recursive: true, mode: 0o700 });
-  writeFileSync(join(pin, 'rules', 'flow.json'), JSON.stringify([{ resource: 'GET /burst', count: 5 }]));
+  writeFileSync(join(pin, 'rules', 'flow.json'), JSON.stringify([{ resource, count: 5 }]));
   const collector = await startCollector(pin);
   t.teardown(() => collector.stop());
-  await waitFor('the rule\'s slot', () => mapVerdict(pin, 'GET /burst').present || undefined);
+  await waitFor('the rule\'s slot', () => mapVerdict(pin, resource).present || undefined);
+  return { pin, collector };
+}
+
+t.test('a QPS rule after a quiet spell: 4 PASS at once stay within its burst bound, 12 are stopped between ticks', async (t) => {
+  const { pin, collector } = await collectorWithRule(t, 'GET /burst');
   t.equal(mapVerdict(pin, 'GET /burst').kind, VerdictKind.PASS, 'no traffic: pass');
   // Over a second of no traffic: a quiet spell (no shortfall kept, so the bound is the rule's own).
   await new Promise((r) => setTimeout(r, 1500));
@@ -61,5 +70,37 @@ t.test('a QPS rule after a quiet spell: 4 PASS at once stay within its burst bou
   t.same([v.kind, v.param], [VerdictKind.ADMIT, 0], 'ratio 0 (the stop, or the tick that followed: 12 against 5 a second)');
   await new Promise((r) => setTimeout(r, 300));
   t.equal((await health(collector)).rules.map.burstWrites, 1, 'written once: the ticks after it size the ratio');
+  t.equal(await collector.stop(), 0);
+});
+
+t.test('a QPS rule under overload: its loop steps between ticks and its slot follows (stepWrites)', async (t) => {
+  const { pin, collector } = await collectorWithRule(t, 'GET /step');
+  const before = (await health(collector)).rules.map;
+  t.equal(before.stepWrites, 0, 'no traffic: no steps');
+  // A request every 10 ms for 1.5 s, admitted as the SDK admits (error diffusion on the map's ratio).
+  let credit = 0.5;
+  let passed = 0;
+  const endMs = Date.now() + 1500;
+  while (Date.now() < endMs) {
+    const v = mapVerdict(pin, 'GET /step');
+    const ratio = v.kind === VerdictKind.PASS ? 1 : v.kind === VerdictKind.ADMIT ? v.param : 0;
+    credit += ratio;
+    const b = new FrameBuilder();
+    const now = Date.now();
+    if (credit >= 1) {
+      credit -= 1;
+      passed++;
+      b.addPass(now, 'GET /step');
+    } else b.addBlock(now, 'GET /step');
+    appendFileSync(join(pin, 'log', segmentName(bucketSecOf(now), 'step')), b.finish());
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  const after = (await health(collector)).rules.map;
+  t.ok(after.stepWrites >= 5, `the slot written between ticks by steps: ${after.stepWrites} times over ${after.ticks - before.ticks} ticks`);
+  t.equal(after.burstWrites, 0, 'no burst stop: the traffic came at once, not after a quiet spell');
+  const v = mapVerdict(pin, 'GET /step');
+  t.equal(v.kind, VerdictKind.ADMIT, 'limited');
+  t.ok(v.param < 1, `ratio ${v.param}`);
+  t.ok(passed >= 3 && passed <= 20, `${passed} of ~150 offered admitted (count 5 a second over 1.5 s)`);
   t.equal(await collector.stop(), 0);
 });

@@ -23,6 +23,7 @@ import { checkPinSafety } from '../pin/pin-safety.js';
 import { PinGuard } from '../pin/pin-guard.js';
 import { writeFileSafely } from '../pin/safe-write.js';
 import { FlowControl, MAX_CONTROL_TICK_MS } from '../map/flow-control.js';
+import { QPS_STEP_MS } from '../rules/flow-limiter.js';
 import { countedNamesIn } from '../map/map-writer.js';
 import { watchLogDir } from '../ingest/log-watch.js';
 import type { RuleChange, RuleFileStatus } from '../rules/rule-files.js';
@@ -270,6 +271,17 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
       log.error({ code: (err as NodeJS.ErrnoException).code ?? 'E_CONTROL_TICK', err: (err as Error).message }, 'between-tick flow check failed');
     }
   };
+  // Every QPS_STEP_MS between control ticks: a QPS rule that limits steps its loop on what the
+  // reads since the tick counted (records are read as they are appended), and its slot is written
+  // when its ratio changed (FlowControl.step); nothing to do while no QPS rule limits.
+  const qpsStep = (): void => {
+    if (stopped) return;
+    try {
+      flow.step(now());
+    } catch (err) {
+      log.error({ code: (err as NodeJS.ErrnoException).code ?? 'E_CONTROL_TICK', err: (err as Error).message }, 'flow step failed');
+    }
+  };
   const pinGuard = new PinGuard({ paths, header, problems: { problem: (p) => collector.health.problem(p) } });
   const controlTick = (): void => {
     if (stopped) return;
@@ -291,6 +303,7 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
   const interval = setInterval(cycle, tickMs);
   controlTick();
   const controlInterval = setInterval(controlTick, controlTickMs);
+  const stepInterval = setInterval(qpsStep, QPS_STEP_MS);
   const rulesWatcher: FSWatcher = watch(paths.rulesDir, { depth: 0, ignoreInitial: true, persistent: true, followSymlinks: false });
   rulesWatcher.on('add', reloadRules).on('change', reloadRules).on('unlink', reloadRules);
   rulesWatcher.on('error', (err) => log.warn({ code: 'E_WATCH', err: String((err as Error).message ?? err) }, 'rules watcher error; rule files are still looked at every second'));
@@ -389,6 +402,7 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
       heartbeat?.stop();
       clearInterval(interval);
       clearInterval(controlInterval);
+      clearInterval(stepInterval);
       await settledWithin(rulesWatcher.close(), WATCHER_CLOSE_MS);
       if (soon !== null) clearImmediate(soon);
       if (sealTimer !== null) clearTimeout(sealTimer);

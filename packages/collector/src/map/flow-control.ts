@@ -7,7 +7,8 @@
 // HTTP go through here too (checked, persisted, applied at the next tick). Between ticks, right
 // after each read of the segments, a concurrency rule whose count is now in flight, and a QPS rule
 // whose PASS since the tick make a burst after a quiet spell, have their slot written at once
-// (react). Sentinel's switch (setSwitch): while it is off no rule is enforced (the engine runs
+// (react); every QPS_STEP_MS (step) a QPS rule that limits has its loop stepped on the counts so
+// far and its slot written when its ratio changed. Sentinel's switch (setSwitch): while it is off no rule is enforced (the engine runs
 // with no rules, so every ruled key's slot goes back to PASS at the next tick) and the rules stay
 // in force as files and for getRules; it is on at start. When the collector
 // stops, nothing refreshes the slots: they go stale and filters fail open.
@@ -36,9 +37,10 @@ export interface FlowControlHealth {
   /**
    * `saturationWrites`: verdicts a concurrency rule changed between ticks (stopped as soon as its
    * count was seen in flight, opened again as soon as an exit left room); `burstWrites`: verdicts
-   * a QPS rule stopped between ticks, a burst seen after a quiet spell (react).
+   * a QPS rule stopped between ticks, a burst seen after a quiet spell (react); `stepWrites`:
+   * verdicts a limiting QPS rule's step changed between ticks (step).
    */
-  map: MapWriterCounters & { epoch: number; slotsUsed: number; ticks: number; saturationWrites: number; burstWrites: number };
+  map: MapWriterCounters & { epoch: number; slotsUsed: number; ticks: number; saturationWrites: number; burstWrites: number; stepWrites: number };
   /** Sentinel's switch: false while rules are not enforced (setSwitch?value=false). */
   switchOn: boolean;
 }
@@ -62,6 +64,7 @@ export class FlowControl {
   private ticks = 0;
   private saturationWrites = 0;
   private burstWrites = 0;
+  private stepWrites = 0;
   private newResources: string[] = [];
   private switchOn = true;
   /** The sealed frontier at the last pruneRetired. */
@@ -115,7 +118,7 @@ export class FlowControl {
   /**
    * Right after the collector read new records, between ticks: a concurrency rule whose count is
    * now in flight stops admitting at once, and one that was stopped admits again as soon as an
-   * exit leaves room; a QPS rule in a quiet spell stops admitting until the next tick once the
+   * exit leaves room; a QPS rule in a quiet spell stops admitting until the next step or tick once the
    * PASS counted since the tick make a burst (the engine's betweenTicks). Their verdict slots are
    * written now, not at the next tick; filters do not keep a ratio-0 verdict in their cache, so
    * the next request reads the slot. Returns how many slots it wrote (nothing without a flow rule).
@@ -130,6 +133,24 @@ export class FlowControl {
     this.saturationWrites += saturation;
     this.burstWrites += burst;
     return saturation + burst;
+  }
+
+  /**
+   * Every QPS_STEP_MS between ticks (the daemon's timer): each QPS rule that limits steps its loop
+   * on the PASS and BLOCK counted since the tick (the engine's qpsSteps), and the slots whose
+   * verdict that changes are written now. Returns how many slots it wrote (nothing while no QPS
+   * rule limits).
+   */
+  step(nowMs: number): number {
+    const verdicts = this.engine.qpsSteps(
+      nowMs,
+      (resource, origin) => this.tap.passedSinceTake(resource, origin),
+      (resource, origin) => this.tap.blockedSinceTake(resource, origin),
+    );
+    if (verdicts.length === 0) return 0;
+    const written = this.writer.rewrite(nowMs, verdicts.map((v) => ({ key: mapKeyOf(v.resource, v.origin), verdict: v.verdict })));
+    this.stepWrites += written;
+    return written;
   }
 
   /** `/getRules?type=`: the rules in force as Sentinel's JSON (throws RuleSetError for an unknown type). */
@@ -173,7 +194,7 @@ export class FlowControl {
       flow: this.files.statusOf('flow'),
       degrade: this.files.statusOf('degrade'),
       breakers: this.engine.breakers(),
-      map: { ...this.writer.counters, epoch: this.writer.epoch, slotsUsed: this.writer.size, ticks: this.ticks, saturationWrites: this.saturationWrites, burstWrites: this.burstWrites },
+      map: { ...this.writer.counters, epoch: this.writer.epoch, slotsUsed: this.writer.size, ticks: this.ticks, saturationWrites: this.saturationWrites, burstWrites: this.burstWrites, stepWrites: this.stepWrites },
       switchOn: this.switchOn,
     };
   }

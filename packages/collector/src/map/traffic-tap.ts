@@ -5,7 +5,7 @@
 // a resource without rules costs one Map miss per record) or a frame's decoded columns (`columns`,
 // the collector's fast path: nothing while no resource is watched, else one Map lookup per name a
 // frame's records use). `take()` hands the counts over and starts the next tick from zero;
-// `passedSinceTake` reads one node's PASS count so far (between ticks).
+// `passedSinceTake` and `blockedSinceTake` read one node's PASS and BLOCK counts so far (between ticks).
 
 import { RecordKind, type FlowRecord, type RecordColumns } from '@sentinel-wasi/protocol';
 import type { NodeTraffic, ResourceTraffic } from '../rules/engine.js';
@@ -120,6 +120,13 @@ export class TrafficTap {
     const w = this.watched.get(resource);
     if (w === undefined) return 0;
     return origin === '' ? w.node.passed : (w.origins.get(origin)?.passed ?? 0);
+  }
+
+  /** BLOCK (× count) counted since the previous take, as passedSinceTake. */
+  blockedSinceTake(resource: string, origin: string): number {
+    const w = this.watched.get(resource);
+    if (w === undefined) return 0;
+    return origin === '' ? w.node.blocked : (w.origins.get(origin)?.blocked ?? 0);
   }
 
   /** The counts since the previous take, with the concurrency the statistics see now. */

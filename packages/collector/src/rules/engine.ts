@@ -9,7 +9,8 @@
 // - several verdicts on one key combine to the most restrictive (verdict.ts); a filter applies
 //   the resource's key and its origin's key together.
 // - between ticks (betweenTicks, after each read of the segments): concurrency rules follow the
-//   in-flight count, and a QPS rule stops a burst that comes after a quiet spell (FlowLimiter).
+//   in-flight count, and a QPS rule stops a burst that comes after a quiet spell (FlowLimiter);
+//   every QPS_STEP_MS (qpsSteps) a QPS rule that limits steps its loop on the counts so far.
 // Reloading a rule that limits the same way keeps its state (limiters, breakers), whatever its `id`
 // or unmodelled fields (Sentinel's rule equality); a changed rule starts afresh.
 //
@@ -51,8 +52,8 @@ export interface VerdictEntry {
   verdict: Verdict;
 }
 
-/** Why a verdict changed between ticks: a concurrency rule's in-flight count, or a QPS rule's burst stop. */
-export type BetweenTickCause = 'concurrency' | 'burst';
+/** Why a verdict changed between ticks: a concurrency rule's in-flight count, a QPS rule's burst stop, or a limiting QPS rule's step. */
+export type BetweenTickCause = 'concurrency' | 'burst' | 'step';
 
 export interface BetweenTickVerdict extends VerdictEntry {
   cause: BetweenTickCause;
@@ -97,7 +98,7 @@ export class RuleEngine {
   private lastTickMs: number | undefined;
   /** The verdict of each key (resource NUL origin) as the last tick or betweenTicks gave it. */
   private published = new Map<string, Verdict>();
-  /** Per key, the verdict of the last tick's sources other than the concurrency limiters. */
+  /** Per key, the verdict of the last tick's sources other than the flow limiters (breakers; PASS). */
   private othersAtTick = new Map<string, Verdict>();
   private readonly opts: EngineOptions;
 
@@ -149,13 +150,13 @@ export class RuleEngine {
     const startMs = this.lastTickMs ?? nowMs;
     this.lastTickMs = nowMs;
     const verdicts = new Map<string, VerdictEntry>();
-    // Per key, what every source but the concurrency limiters decided (betweenTicks combines it with every limiter's verdict now).
+    // Per key, what every source but the flow limiters decided (betweenTicks and qpsSteps combine it with every limiter's verdict now).
     const others = new Map<string, Verdict>();
-    const put = (resource: string, origin: string, v: Verdict, fromConcurrency = false) => {
+    const put = (resource: string, origin: string, v: Verdict, fromLimiter = false) => {
       const k = `${resource}\u0000${origin}`;
       const cur = verdicts.get(k);
       verdicts.set(k, { resource, origin, verdict: cur === undefined ? v : mostRestrictive(cur.verdict, v) });
-      if (!fromConcurrency) others.set(k, mostRestrictive(others.get(k) ?? PASS, v));
+      if (!fromLimiter) others.set(k, mostRestrictive(others.get(k) ?? PASS, v));
     };
     const named = new Map<string, Set<string>>();
     for (const f of this.flow) {
@@ -175,7 +176,7 @@ export class RuleEngine {
         for (const [origin, l] of f.limiters) {
           if (tr?.origins?.has(origin) && !skip?.has(origin)) continue;
           if (nowMs - l.lastSeenMs > (this.opts.otherIdleMs ?? 60_000) || skip?.has(origin)) f.limiters.delete(origin);
-          else put(f.rule.resource, origin, l.limiter.tick(nowMs, ZERO_TRAFFIC), f.rule.grade === FlowGrade.THREAD);
+          else put(f.rule.resource, origin, l.limiter.tick(nowMs, ZERO_TRAFFIC), true);
         }
       }
     }
@@ -209,7 +210,7 @@ export class RuleEngine {
    * Between ticks, right after the collector read new records. Each concurrency rule's limiter
    * reacts to the in-flight count now (FlowLimiter.react: stops admitting once `count` is in
    * flight, admits again once it no longer is); each QPS rule's limiter that passes everything
-   * after a quiet spell stops admitting until the next tick once the PASS counted since the tick
+   * after a quiet spell stops admitting until the next step or tick once the PASS counted since the tick
    * (`passedOf`) make a burst (FlowLimiter.reactPassed). Returns the keys whose verdict that
    * changes, with the verdict to write now: every limiter's on the key combined with what the last
    * tick's other sources decided for it (an open breaker's block stays a block), and the cause
@@ -228,6 +229,30 @@ export class RuleEngine {
         if (changed.get(k)?.cause !== 'burst') changed.set(k, { resource, origin, cause: concurrency ? 'concurrency' : 'burst' });
       }
     }
+    return this.publishChanged(changed);
+  }
+
+  /**
+   * Between ticks, every QPS_STEP_MS (the daemon's timer): each QPS rule's limiter that limits
+   * (FlowLimiter.stepDueAt) steps its loop on the PASS and BLOCK counted since the tick
+   * (`passedOf`, `blockedOf`; FlowLimiter.step). Returns the keys whose verdict that changes, as
+   * betweenTicks does, with cause `step`. A limiter that does not limit costs a property read.
+   */
+  qpsSteps(nowMs: number, passedOf: (resource: string, origin: string) => number, blockedOf: (resource: string, origin: string) => number): BetweenTickVerdict[] {
+    const changed = new Map<string, { resource: string; origin: string; cause: BetweenTickCause }>();
+    for (const f of this.flow) {
+      if (f.rule.grade === FlowGrade.THREAD) continue;
+      const resource = f.rule.resource;
+      for (const [origin, l] of f.limiters) {
+        if (!l.limiter.stepDueAt(nowMs) || !l.limiter.step(nowMs, passedOf(resource, origin), blockedOf(resource, origin))) continue;
+        changed.set(`${resource}\u0000${origin}`, { resource, origin, cause: 'step' });
+      }
+    }
+    return this.publishChanged(changed);
+  }
+
+  /** The keys of `changed` whose combined verdict now differs from the one published: recorded as published and returned. */
+  private publishChanged(changed: ReadonlyMap<string, { resource: string; origin: string; cause: BetweenTickCause }>): BetweenTickVerdict[] {
     const out: BetweenTickVerdict[] = [];
     for (const [k, { resource, origin, cause }] of changed) {
       let now = this.othersAtTick.get(k) ?? PASS;
@@ -244,14 +269,14 @@ export class RuleEngine {
     return out;
   }
 
-  private runLimiter(f: FlowEntry, origin: string, node: NodeTraffic, startMs: number, nowMs: number, put: (r: string, o: string, v: Verdict, fromConcurrency?: boolean) => void): void {
+  private runLimiter(f: FlowEntry, origin: string, node: NodeTraffic, startMs: number, nowMs: number, put: (r: string, o: string, v: Verdict, fromLimiter?: boolean) => void): void {
     let l = f.limiters.get(origin);
     if (l === undefined) {
       l = { limiter: new FlowLimiter(f.rule, startMs, 0, this.opts.loop), lastSeenMs: nowMs };
       f.limiters.set(origin, l);
     }
     if (node.passed + node.blocked > 0 || node.concurrency > 0) l.lastSeenMs = nowMs;
-    put(f.rule.resource, origin, l.limiter.tick(nowMs, node), f.rule.grade === FlowGrade.THREAD);
+    put(f.rule.resource, origin, l.limiter.tick(nowMs, node), true);
   }
 
   /** Offered rate per resource for probe sizing (one estimate per resource, updated once a tick). */

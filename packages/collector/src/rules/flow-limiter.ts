@@ -16,7 +16,11 @@
 //     to the share of the headroom as soon as it sees c below count again: an admission seen is
 //     not answered by further admissions, and an exit seen opens the slot it left at once.
 //   QPS, between ticks: `reactPassed` (the engine's betweenTicks too) stops a burst that comes
-//     after a quiet spell (AdmissionLoop.burstPast): ratio 0 until the next tick.
+//     after a quiet spell (AdmissionLoop.burstPast): ratio 0 until the next step or tick. While the rule
+//     limits (a ratio below 1, or an offered rate over the threshold), `step` (the engine's
+//     qpsSteps, every QPS_STEP_MS) runs the loop on the counts since the tick or the last step,
+//     so the ratio follows the traffic every 20 ms instead of every tick; the tick then takes
+//     only what the steps have not.
 // Concurrency rules, and QPS rules with reject (0) or warm up (1), admit whole requests up to the threshold, as Sentinel's controllers
 // compare the window's pass count (a whole number) plus one with it: the loop tracks ⌊threshold⌋
 // (a count below 1 admits nothing). The rate limiters (2, 3) space requests at the threshold's
@@ -28,7 +32,7 @@
 import { AdmissionLoop, DEFAULT_OFFERED_TIME_CONSTANT_MS, type AdmissionLoopOptions } from './admission-loop.js';
 import { OfferedRate } from './offered-rate.js';
 import { ControlBehavior, FlowGrade, type FlowRule } from './rule-flow.js';
-import { admit, type Verdict } from './verdict.js';
+import { admit, sameVerdict, type Verdict } from './verdict.js';
 import { WarmUpThreshold } from './warm-up.js';
 
 /** What the limiter needs of its node each tick. */
@@ -43,6 +47,9 @@ export interface FlowTraffic {
   completed?: number;
   rtSumMs?: number;
 }
+
+/** A limiting QPS rule's loop steps this often between ticks (FlowLimiter.step); filters keep a ratio at most 20 ms (their verdict cache). */
+export const QPS_STEP_MS = 20;
 
 /** Weight of a tick's mean RT in the smoothed W of a concurrency rule. */
 const RT_SMOOTHING = 0.3;
@@ -63,6 +70,9 @@ export class FlowLimiter {
   private inFlightPerAdmitted = 0;
   /** Reject or warm up: the threshold is taken in whole requests (⌊threshold⌋). */
   private readonly wholeRequests: boolean;
+  /** QPS: PASS and BLOCK the steps since the tick have fed the loop (of the tick's counts so far). */
+  private stepPassed = 0;
+  private stepBlocked = 0;
 
   constructor(rule: FlowRule, startMs: number, offeredPerSec = 0, opts: AdmissionLoopOptions = {}) {
     this.rule = rule;
@@ -89,7 +99,14 @@ export class FlowLimiter {
   }
 
   tick(nowMs: number, t: FlowTraffic): Verdict {
+    // What the steps since the previous tick fed the loop is not counted again.
+    const passed = Math.max(0, t.passed - this.stepPassed);
+    const blocked = Math.max(0, t.blocked - this.stepBlocked);
     const dtMs = nowMs - this.lastMs;
+    // A tick at the instant of the last step: its counts go to the next step or tick (held as
+    // taken less than nothing), not lost.
+    this.stepPassed = dtMs > 0 ? 0 : -passed;
+    this.stepBlocked = dtMs > 0 ? 0 : -blocked;
     if (!(dtMs > 0)) return this.verdictNow;
     this.lastMs = nowMs;
     if (this.offered !== undefined) {
@@ -109,11 +126,39 @@ export class FlowLimiter {
       this.verdictNow = this.shareOf(headroom);
       return this.verdictNow;
     }
-    this.countPass(nowMs, t.passed);
+    this.countPass(nowMs, passed);
     const threshold = this.warmUp !== undefined ? this.warmUp.allowedQpsAt(nowMs, this.passPreviousSecond) : this.rule.count;
     this.thresholdNow = this.wholeRequests ? Math.floor(threshold) : threshold;
-    this.verdictNow = admit(this.loop!.tick({ nowMs, passed: t.passed, blocked: t.blocked }, this.thresholdNow));
+    this.verdictNow = admit(this.loop!.tick({ nowMs, passed, blocked }, this.thresholdNow));
     return this.verdictNow;
+  }
+
+  /**
+   * Whether `step` would run the loop at nowMs: a QPS rule that limits (its verdict admits a ratio
+   * below 1, or its offered rate is over the threshold) whose last tick or step is QPS_STEP_MS or
+   * more ago. The engine asks this before it looks up the node's counts.
+   */
+  stepDueAt(nowMs: number): boolean {
+    if (this.loop === undefined || nowMs - this.lastMs < QPS_STEP_MS) return false;
+    return this.verdictNow.kind === 'admit' || this.loop.offeredPerSec > this.thresholdNow;
+  }
+
+  /**
+   * A QPS rule between ticks, when stepDueAt(nowMs): one step of the loop on the PASS and BLOCK
+   * (× count) the collector has counted since the tick, less what earlier steps took; the threshold
+   * stays the tick's. Returns whether the verdict changed. Otherwise nothing changes.
+   */
+  step(nowMs: number, passedSinceTick: number, blockedSinceTick: number): boolean {
+    if (!this.stepDueAt(nowMs)) return false;
+    const passed = Math.max(0, passedSinceTick - this.stepPassed);
+    const blocked = Math.max(0, blockedSinceTick - this.stepBlocked);
+    this.stepPassed += passed;
+    this.stepBlocked += blocked;
+    this.lastMs = nowMs;
+    this.countPass(nowMs, passed);
+    const before = this.verdictNow;
+    this.verdictNow = admit(this.loop!.tick({ nowMs, passed, blocked }, this.thresholdNow));
+    return !sameVerdict(before, this.verdictNow);
   }
 
   /**
@@ -149,10 +194,10 @@ export class FlowLimiter {
    * since the last tick, between ticks: while the verdict passes everything after a quiet spell
    * (the offered rate at or under the threshold for over a second), a burst that takes the loop's
    * cumulative error past its burst bound (AdmissionLoop.burstPast) turns the verdict to ratio 0
-   * until the next tick, which sizes the ratio from everything seen. Returns whether it changed. Concurrency rules never change here.
+   * until the next step or tick, which sizes the ratio from everything seen. Returns whether it changed. Concurrency rules never change here.
    */
   reactPassed(nowMs: number, passedSinceTick: number): boolean {
-    if (!this.burstArmed || !this.loop!.burstPast(passedSinceTick, nowMs - this.lastMs, this.thresholdNow)) return false;
+    if (!this.burstArmed || !this.loop!.burstPast(passedSinceTick - this.stepPassed, nowMs - this.lastMs, this.thresholdNow)) return false;
     this.verdictNow = admit(0);
     return true;
   }

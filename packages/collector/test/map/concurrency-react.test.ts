@@ -2,7 +2,8 @@
 // flight, and a QPS rule whose PASS since the tick make a burst after a quiet spell, have their
 // verdict slot in <pin>/map written at once (FlowControl.react → the engine's betweenTicks →
 // MapWriter.rewrite), as a filter reads it; the writer's rewrite writes only keys the last
-// publish gave a slot; nothing is written without a flow rule.
+// publish gave a slot; nothing is written without a flow rule. A limiting QPS rule's step
+// (FlowControl.step, every 20 ms between ticks) writes its slot when the ratio changes.
 
 import t from 'tap';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -75,4 +76,35 @@ t.test('FlowControl.react: a concurrency rule at its count, and a QPS rule past 
   t.equal(idle.react(T0 + 10, () => 1_000), 0, 'no rule: nothing');
   t.equal(idle.health().map.saturationWrites, 0);
   idle.close();
+});
+
+t.test('FlowControl.step: a QPS rule that limits has its slot written when a step changes its ratio; nothing while no rule limits', async (t) => {
+  const dirs = mapPinDir(t, 'sw-step-');
+  const rulesDir = join(dirs.pinDir, 'rules');
+  mkdirSync(rulesDir, { mode: 0o700 });
+  writeFileSync(join(rulesDir, 'flow.json'), JSON.stringify([{ resource: 'GET /busy', count: 10 }, { resource: 'GET /calm', count: 10 }]));
+  const flow = new FlowControl({ ...dirs, rulesDir, mapSlots: 64 });
+  flow.start(T0);
+  const none = (): number => 0;
+  flow.tick(T0 + 100, none);
+  t.equal(flow.step(T0 + 120), 0, 'no traffic: no rule limits, nothing written');
+  const record = (kind: RecordKind, times: number) => {
+    for (let i = 0; i < times; i++) flow.tap.record({ ...emptyFlowRecord(), kind, name: 'GET /busy' });
+  };
+  record(RecordKind.PASS, 2);
+  record(RecordKind.BLOCK, 8);
+  flow.tick(T0 + 200, none);
+  const ticked = readVerdict(dirs.pinDir, 'GET /busy', T0 + 200);
+  t.same([ticked.kind, ticked.refreshMs], [VerdictKind.ADMIT, T0 + 200], 'GET /busy: 100/s offered against 10, limited at the tick');
+  record(RecordKind.BLOCK, 3);
+  t.equal(flow.step(T0 + 210), 0, '10 ms after the tick: no step yet');
+  t.equal(flow.step(T0 + 220), 1, '20 ms after it: one slot written');
+  const stepped = readVerdict(dirs.pinDir, 'GET /busy', T0 + 220);
+  t.equal(stepped.refreshMs, T0 + 220, 'refreshed at the step');
+  t.equal(stepped.kind, VerdictKind.ADMIT);
+  t.equal(readVerdict(dirs.pinDir, 'GET /calm', T0 + 220).refreshMs, T0 + 200, 'GET /calm (no traffic) is left to the ticks');
+  t.equal(flow.health().map.stepWrites, 1, 'counted as a step write');
+  t.same([flow.health().map.burstWrites, flow.health().map.saturationWrites], [0, 0]);
+  t.equal(flow.step(T0 + 230), 0, 'the next step is 20 ms after this one');
+  flow.close();
 });

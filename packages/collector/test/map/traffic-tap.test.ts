@@ -1,6 +1,6 @@
 // The per-tick traffic the rules engine gets: exact counts per resource and origin for watched
 // resources only, CALL as a pass and a completion, an EXIT of any count as one completion, slow completions per threshold by each record's
-// own RT, and a fresh start after each take (passedSinceTake reads a node's PASS so far); a frame's columns count exactly as its records one by one (seeded).
+// own RT, and a fresh start after each take (passedSinceTake and blockedSinceTake read a node's PASS and BLOCK so far); a frame's columns count exactly as its records one by one (seeded).
 
 import t from 'tap';
 import { crc32 } from 'node:zlib';
@@ -33,10 +33,12 @@ t.test('counts since the last take, per resource and origin, with slow completio
   const o1 = a.origins!.get('o1')!;
   t.same([o1.passed, o1.completed, o1.errors, o1.concurrency], [3, 1, 1, 1]);
   tap.record(rec(RecordKind.PASS, 'a', { count: 4 }));
+  tap.record(rec(RecordKind.BLOCK, 'a', { count: 6, origin: 'o2' }));
   t.same([tap.passedSinceTake('a', ''), tap.passedSinceTake('a', 'o1'), tap.passedSinceTake('a', 'o2'), tap.passedSinceTake('unwatched', '')], [4, 0, 0, 0], 'passedSinceTake: the PASS since this take, per node; 0 for an origin or resource not counted');
+  t.same([tap.blockedSinceTake('a', ''), tap.blockedSinceTake('a', 'o1'), tap.blockedSinceTake('a', 'o2'), tap.blockedSinceTake('unwatched', '')], [6, 0, 6, 0], 'blockedSinceTake: the BLOCK likewise');
   const next = tap.take(() => 0).get('a')!;
-  t.same([next.node.passed, next.node.completed, next.origins!.size], [4, 0, 0], 'the next take has what came after the last');
-  t.equal(tap.passedSinceTake('a', ''), 0, 'and starts from zero');
+  t.same([next.node.passed, next.node.blocked, next.node.completed, next.origins!.size], [4, 6, 0, 1], 'the next take has what came after the last');
+  t.same([tap.passedSinceTake('a', ''), tap.blockedSinceTake('a', ''), tap.blockedSinceTake('a', 'o2')], [0, 0, 0], 'and starts from zero');
   t.same(tap.take(() => 0).get('a')!.node.passed, 0, 'the next tick starts from zero');
 });
 

@@ -8,7 +8,9 @@
 //   with either way of admitting;
 // - no windup: a long spell below count (ratio → 1, nothing blocked) is not paid back as a burst;
 //   a short lull (under a second) is made up;
-// - after the offered rate jumps the admitted rate converges on count again.
+// - after the offered rate jumps the admitted rate converges on count again;
+// - the simulation's verdict cache (as the bench uses it): an instance keeps a ratio it read for
+//   verdictCacheMs, a ratio of 0 not at all.
 
 import t from 'tap';
 import { AdmissionLoop, type AdmissionLoopOptions } from '../../src/rules/admission-loop.js';
@@ -239,4 +241,25 @@ t.test('after no traffic, a burst of 20× count: the stop between ticks admits l
   }
   t.ok(without > 1.9, `without the stop: ${without.toFixed(2)} × count on average`);
   t.ok(withStop < 1.6, `with it: ${withStop.toFixed(2)} × count on average`);
+});
+
+t.test('the simulation\'s verdict cache: an instance keeps the ratio it read for verdictCacheMs, a ratio of 0 not at all', async (t) => {
+  // 1000/s offered to 4 instances; the ratio is 1, then 0 from the tick at 1 s, then 1 from the tick at 2 s.
+  const run = (verdictCacheMs: number) =>
+    simulate({
+      seed: BASE_SEED + 500,
+      phases: [{ untilMs: 3000, offeredPerSec: 1000 }],
+      filters: 4,
+      verdictCacheMs,
+      start: () => (nowMs) => (nowMs < 1000 || nowMs >= 2000 ? 1 : 0),
+    });
+  const cached = run(20);
+  const fresh = run(0);
+  t.equal(fresh.admittedPerTick[10], 0, 'read per request: nothing admitted from the tick that publishes 0');
+  const held = cached.admittedPerTick[10]!;
+  // Instances 1 and 3 read last at 990 ms (their caches run out at odd multiples of 10 ms): they admit until 1010 ms.
+  t.ok(held >= 1 && held <= 12, `kept 20 ms: ${held} admitted in the first 10 ms after the tick, by the two instances that read 1 at 990 ms`);
+  t.equal(cached.admittedPerTick[11], 0, 'then nothing');
+  t.equal(cached.admittedPerTick[20], fresh.admittedPerTick[20], 'a ratio of 0 is not kept: back at 1 from the tick at 2 s, as when read per request');
+  t.ok(fresh.admittedPerTick[20]! > 80, `(${fresh.admittedPerTick[20]} admitted in that tick)`);
 });

@@ -1,6 +1,7 @@
 // The rule engine: limitApp routing (default, a named origin, other), verdicts combined per key
 // (most restrictive), breakers beside flow rules, reload keeping state, slow thresholds asked of
-// the ingest, idle `other` origins forgotten. Every tick is driven by hand with an injected clock.
+// the ingest, idle `other` origins forgotten, the changes between ticks (betweenTicks, qpsSteps).
+// Every tick is driven by hand with an injected clock.
 
 import t from 'tap';
 import { RuleEngine, ZERO_TRAFFIC, type NodeTraffic, type ResourceTraffic } from '../../src/rules/engine.js';
@@ -219,6 +220,33 @@ t.test('betweenTicks: between ticks, a concurrency rule whose count is in flight
   t.same(next.verdicts.find((v) => v.resource === 'C' && v.origin === 'a')?.verdict, PASS, 'the tick recomputes (C/a free again)');
   inFlight.set('C\u0000a', 1);
   t.same(between().map((v) => [v.resource, v.origin]), [['C', 'a']], 'and the next saturation stops it again');
+});
+
+t.test('qpsSteps: every QPS key that limits steps its loop on the counts since the tick (cause step); a block on the key stays; concurrency and passing keys do not step', async (t) => {
+  const e = new RuleEngine();
+  e.setFlowRules(flow({ resource: 'L', count: 10 }, { resource: 'L', count: 10, limitApp: 'a' }, { resource: 'B', count: 10 }, { resource: 'C', grade: 0, count: 2 }, { resource: 'P', count: 10 }));
+  e.setDegradeRules(degrade({ resource: 'B', grade: 2, count: 2, timeWindow: 3 }));
+  e.tick(T0, new Map());
+  const first = e.tick(T0 + 100, traffic({
+    L: { node: node({ passed: 5, blocked: 5 }), origins: new Map([['a', node({ passed: 5, blocked: 5 })]]) },
+    B: { node: node({ passed: 5, blocked: 5, completed: 5, errors: 3 }) },
+    C: { node: node({ passed: 50, concurrency: 1 }) },
+    P: { node: node({ passed: 0 }) },
+  }));
+  t.same(first.verdicts.map((v) => [v.resource, v.origin, v.verdict.kind]), [['B', '', 'block'], ['C', '', 'admit'], ['L', '', 'admit'], ['L', 'a', 'admit'], ['P', '', 'pass']], 'L and L/a limited (100/s offered), B\'s breaker open, C shares its headroom, P passes');
+  const counts = new Map<string, [number, number]>([['L\u0000', [3, 0]], ['L\u0000a', [0, 0]], ['B\u0000', [3, 0]], ['C\u0000', [40, 0]]]);
+  const passedOf = (r: string, o: string) => counts.get(`${r}\u0000${o}`)?.[0] ?? 0;
+  const blockedOf = (r: string, o: string) => counts.get(`${r}\u0000${o}`)?.[1] ?? 0;
+  t.same(e.qpsSteps(T0 + 110, passedOf, blockedOf), [], '10 ms after the tick: nothing steps yet');
+  const steps = e.qpsSteps(T0 + 120, passedOf, blockedOf);
+  t.same(steps.map((v) => [v.resource, v.origin, v.cause]), [['L', '', 'step'], ['L', 'a', 'step']], 'both L keys step (L/a on its own counts); B stays blocked; C and P do not step');
+  const l = steps[0]!.verdict;
+  const la = steps[1]!.verdict;
+  t.ok(l.kind === 'admit' && la.kind === 'admit' && l.ratio < la.ratio, `3 PASS since the tick lower L's ratio below L/a's, which saw none (${JSON.stringify(l)} < ${JSON.stringify(la)})`);
+  t.same(e.qpsSteps(T0 + 130, passedOf, blockedOf), [], 'the next step is 20 ms after this one');
+  const again = e.qpsSteps(T0 + 140, passedOf, blockedOf);
+  t.same(again.map((v) => [v.resource, v.origin, v.cause]), [['L', 'a', 'step']], 'nothing new since the step: L stays at ratio 0 (not written again), L/a\'s ratio moves with the loop\'s time');
+  t.ok(again[0]!.verdict.kind === 'admit' && la.kind === 'admit' && again[0]!.verdict.ratio > la.ratio, 'up: 20 ms more allowed, nothing admitted');
 });
 
 t.test('betweenTicks: a QPS rule after a quiet spell stops a burst until the next tick (per key, by cause); a ratio below 1 or a block is left to the tick', async (t) => {

@@ -1,11 +1,14 @@
-// One flow rule on one node: concurrency (grade 0) by hand; warm up tracked through its moving
-// threshold and the rate limiter behaviours converging on count, in the seeded simulation.
+// One flow rule on one node: concurrency (grade 0) by hand; a QPS rule's steps between ticks by
+// hand (against the same loop fed by hand) and, after a jump, in the seeded simulation with the
+// daemon's timing; warm up tracked through its moving threshold and the rate limiter behaviours
+// converging on count, in the seeded simulation.
 
 import t from 'tap';
-import { FlowLimiter } from '../../src/rules/flow-limiter.js';
+import { AdmissionLoop } from '../../src/rules/admission-loop.js';
+import { FlowLimiter, QPS_STEP_MS } from '../../src/rules/flow-limiter.js';
 import { parseRules } from '../../src/rules/rule-set.js';
 import type { Verdict } from '../../src/rules/verdict.js';
-import { meanOf, simulate, withinShare } from './traffic-sim.js';
+import { meanOf, simulate, withinShare, type Decide } from './traffic-sim.js';
 
 const BASE_SEED = process.env.SW_SEED ? Number(process.env.SW_SEED) : 20261140;
 
@@ -63,6 +66,72 @@ t.test('QPS: reactPassed() stops a burst between ticks after a quiet spell; the 
   t.equal(warm.threshold, 10, 'warm up: count / 3 after no traffic');
   t.equal(warm.reactPassed(1200, 4), false, 'against the threshold in force: max(10 · 0.2, 4) = 4, not 30 · 0.2 = 6');
   t.equal(warm.reactPassed(1200, 5), true);
+});
+
+t.test('QPS: step() between ticks runs the loop on the counts since the tick less what earlier steps took; the tick takes the rest', async (t) => {
+  t.equal(QPS_STEP_MS, 20);
+  const l = new FlowLimiter(rule({ grade: 1, count: 10 }), 0, 20);
+  // The same loop fed by hand with what the limiter must feed it.
+  const ref = new AdmissionLoop(0, 20);
+  t.same(l.tick(100, { passed: 1, blocked: 1, concurrency: 0 }), { kind: 'admit', ratio: ref.tick({ nowMs: 100, passed: 1, blocked: 1 }, 10) }, 'the tick: 20/s offered against 10');
+  t.equal(l.stepDueAt(119), false, '19 ms after the tick: not yet');
+  t.equal(l.step(119, 3, 0), false, 'and step() does nothing then');
+  t.equal(l.stepDueAt(120), true, 'limiting, 20 ms after the tick');
+  t.equal(l.step(120, 3, 0), true, 'a step that changes the ratio says so');
+  t.same(l.verdict, { kind: 'admit', ratio: ref.tick({ nowMs: 120, passed: 3, blocked: 0 }, 10) }, '3 PASS since the tick');
+  t.equal(l.stepDueAt(139), false, '19 ms after the step: not yet');
+  l.step(140, 4, 2);
+  t.same(l.verdict, { kind: 'admit', ratio: ref.tick({ nowMs: 140, passed: 1, blocked: 2 }, 10) }, 'counts since the tick 4 and 2: the step takes 1 and 2');
+  t.same(l.tick(200, { passed: 5, blocked: 6, concurrency: 0 }), { kind: 'admit', ratio: ref.tick({ nowMs: 200, passed: 1, blocked: 4 }, 10) }, 'the tick takes what the steps did not: 1 PASS, 4 BLOCK');
+  l.step(220, 2, 1);
+  t.same(l.verdict, { kind: 'admit', ratio: ref.tick({ nowMs: 220, passed: 2, blocked: 1 }, 10) }, 'after the tick the steps count from its counts again');
+  t.same(l.tick(220, { passed: 3, blocked: 1, concurrency: 0 }), l.verdict, 'a tick at the instant of the step changes nothing…');
+  l.step(240, 0, 0);
+  t.same(l.verdict, { kind: 'admit', ratio: ref.tick({ nowMs: 240, passed: 1, blocked: 0 }, 10) }, '…and its one PASS not yet fed goes to the next step, not lost');
+
+  const quiet = new FlowLimiter(rule({ grade: 1, count: 10 }), 0, 0);
+  for (let ms = 100; ms <= 500; ms += 100) quiet.tick(ms, { passed: 0, blocked: 0, concurrency: 0 });
+  t.equal(quiet.stepDueAt(540), false, 'passing everything at an offered rate under count: no steps (the burst stop is for that)');
+  const short = new FlowLimiter(rule({ grade: 1, count: 10 }), 0, 14);
+  short.tick(100, { passed: 0, blocked: 0, concurrency: 0 });
+  t.same(short.verdict, { kind: 'pass' }, 'a tick without traffic at 14/s offered: 1 request short, made up at p = 1');
+  t.ok(short.stepDueAt(120), 'the offered rate (11.5/s) is over count: it steps though the verdict passes');
+  const threads = new FlowLimiter(rule({ grade: 0, count: 2 }), 0, 100);
+  threads.tick(100, { passed: 10, blocked: 0, concurrency: 2 });
+  t.equal(threads.stepDueAt(200), false, 'a concurrency rule never steps');
+  t.equal(threads.step(200, 5, 5), false);
+});
+
+t.test('QPS steps in simulation: after the offered rate jumps 10×, the first second admits close to count; without the steps it overshoots', async (t) => {
+  // The daemon's timing (bench/flow-control.js): ticks every 100 ms, steps every 20 ms, each of 4
+  // instances keeping a ratio 20 ms, records seen at the next 10 ms step. 100/s, offered 2× then
+  // 20× at 20 s; the first second after the jump, over 20 seeds: 1.03 × count with the steps and
+  // 1.19 × without them when measured over 200 seeds.
+  const firstSecond = (steps: boolean) => {
+    const ratios: number[] = [];
+    for (let k = 0; k < 20; k++) {
+      const r = simulate({
+        seed: BASE_SEED + 300 + k,
+        phases: [{ untilMs: 20_000, offeredPerSec: 200 }, { untilMs: 23_000, offeredPerSec: 2000 }],
+        filters: 4,
+        qpsStepMs: steps ? QPS_STEP_MS : 0,
+        verdictCacheMs: 20,
+        recordDelayMs: 0,
+        start: (nowMs, offered) => {
+          const l = new FlowLimiter(rule({ count: 100 }), nowMs, offered);
+          const decide: Decide = (tMs, passed, blocked) => ratioOf(l.tick(tMs, { passed, blocked, concurrency: 0 }));
+          decide.step = (tMs, passed, blocked) => (l.step(tMs, passed, blocked) ? ratioOf(l.verdict) : undefined);
+          return decide;
+        },
+      });
+      ratios.push(r.admittedPerSecond[20]! / 100);
+    }
+    return ratios.reduce((a, b) => a + b, 0) / ratios.length;
+  };
+  const stepped = firstSecond(true);
+  const ticked = firstSecond(false);
+  t.ok(stepped <= 1.08, `with steps: ${stepped.toFixed(3)} × count in the first second`);
+  t.ok(ticked >= 1.12, `ticks alone: ${ticked.toFixed(3)} × count`);
 });
 
 t.test('concurrency: the headroom is shared over the time an admission stays in flight (the mean RT), not a whole tick', async (t) => {

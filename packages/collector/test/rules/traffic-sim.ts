@@ -5,7 +5,9 @@
 // tail); every `tickMs` the collector hands the counts it has seen to `decide`, whose ratio the
 // filters use from the next step on (a map read per request); between ticks, a step whose records
 // became visible hands the counts seen since the tick to `decide.react` when it has one (the
-// daemon's check after each read), whose ratio, if it gives one, applies from that step. How a filter turns the ratio into
+// daemon's check after each read), whose ratio, if it gives one, applies from that step; and with
+// `qpsStepMs`, every such multiple between ticks hands them to `decide.step` when it has one (the
+// daemon's step timer), likewise. How a filter turns the ratio into
 // admissions: by default a Bernoulli draw per request (a fresh instance per request); with
 // `filters: N`, N long-lived instances each admitting by error diffusion (the SDK's admission.ts:
 // a credit per instance from a uniform draw, + ratio per request, admitted at 1), each request
@@ -27,6 +29,11 @@ export type Decide = ((nowMs: number, passed: number, blocked: number) => number
    * → a ratio to publish now, or undefined to keep the one in force (the daemon's react path).
    */
   react?: (nowMs: number, passedSinceTick: number, blockedSinceTick: number) => number | undefined;
+  /**
+   * Between ticks, every `qpsStepMs` of the run (the daemon's step timer): the counts seen since
+   * the last tick → a ratio to publish now, or undefined to keep the one in force.
+   */
+  step?: (nowMs: number, passedSinceTick: number, blockedSinceTick: number) => number | undefined;
 };
 
 export interface SimOptions {
@@ -41,6 +48,13 @@ export interface SimOptions {
   start: (nowMs: number, offeredLastSecond: number) => Decide;
   /** Long-lived filter instances admitting by error diffusion; 0 (default): a Bernoulli draw per request. */
   filters?: number;
+  /** Between ticks, `decide.step` is called at every multiple of this (default 0: never). */
+  qpsStepMs?: number;
+  /**
+   * With `filters`: each instance keeps the ratio it read for this long (the SDK's verdict cache;
+   * a ratio of 0 is not kept), reading it again at its first request after (default 0: every request reads it).
+   */
+  verdictCacheMs?: number;
 }
 
 export interface SimResult {
@@ -117,11 +131,22 @@ export function simulate(o: SimOptions): SimResult {
   let phase = 0;
   const filters = o.filters ?? 0;
   const credits = Array.from({ length: filters }, () => rand());
+  const verdictCacheMs = o.verdictCacheMs ?? 0;
+  const cachedRatio = new Array<number>(filters).fill(1);
+  // The instances' caches run out at different steps (instance f first at f · stepMs mod verdictCacheMs),
+  // as requests at random times would make them; with the same phase, under dense traffic every
+  // instance would read again at each multiple of the cache's length, ticks and steps included.
+  const cachedUntilMs = Array.from({ length: filters }, (_, f) => (verdictCacheMs > 0 ? (f * stepMs) % verdictCacheMs : -1));
   /** Error diffusion: each request to a random instance, admitted when its credit reaches 1. */
-  const diffuse = (offered: number, p: number): number => {
+  const diffuse = (offered: number, ratioNow: number, t: number): number => {
     let admitted = 0;
     for (let i = 0; i < offered; i++) {
       const f = Math.floor(rand() * filters);
+      if (t >= cachedUntilMs[f]!) {
+        cachedRatio[f] = ratioNow;
+        cachedUntilMs[f] = ratioNow > 0 ? t + verdictCacheMs : t;
+      }
+      const p = verdictCacheMs > 0 ? cachedRatio[f]! : ratioNow;
       const c = credits[f]! + p;
       if (c >= 1) {
         credits[f] = c - 1;
@@ -130,9 +155,11 @@ export function simulate(o: SimOptions): SimResult {
     }
     return admitted;
   };
+  const qpsStepMs = o.qpsStepMs ?? 0;
   for (let t = 0; t < endMs; t += stepMs) {
     const tickNow = t >= ruleAtMs && t % tickMs === 0;
-    if (tickNow || decide?.react !== undefined) {
+    const stepNow = !tickNow && qpsStepMs > 0 && decide?.step !== undefined && t % qpsStepMs === 0;
+    if (tickNow || stepNow || decide?.react !== undefined) {
       let read = false;
       while (inFlight.length > 0 && inFlight[0]!.visibleAtMs <= t) {
         const r = inFlight.shift()!;
@@ -140,8 +167,12 @@ export function simulate(o: SimOptions): SimResult {
         seenBlocked += r.blocked;
         read = true;
       }
-      if (!tickNow && read) {
-        const now = decide!.react!(t, seenPassed, seenBlocked);
+      if (!tickNow && read && decide?.react !== undefined) {
+        const now = decide.react(t, seenPassed, seenBlocked);
+        if (now !== undefined) ratio = now;
+      }
+      if (stepNow) {
+        const now = decide!.step!(t, seenPassed, seenBlocked);
         if (now !== undefined) ratio = now;
       }
     }
@@ -160,7 +191,7 @@ export function simulate(o: SimOptions): SimResult {
     }
     while (t >= o.phases[phase]!.untilMs) phase++;
     const offered = poisson(rand, (o.phases[phase]!.offeredPerSec * stepMs) / 1000);
-    const admitted = filters > 0 ? diffuse(offered, ratio) : binomial(rand, offered, ratio);
+    const admitted = filters > 0 ? diffuse(offered, ratio, t) : binomial(rand, offered, ratio);
     const sec = Math.floor(t / 1000);
     admittedPerSecond[sec]! += admitted;
     admittedPerTick[Math.floor(t / tickMs)]! += admitted;

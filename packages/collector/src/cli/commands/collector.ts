@@ -78,7 +78,8 @@ Options:
                             127.0.0.1, ::1, 10.0.0.5, …) may push rules (and set the switch)
                             without the token (a Sentinel Dashboard sends none; a wrong token is
                             still refused); no address is trusted by default
-  --control-tick-ms N       run the rules engine and refresh the map every N ms (default and at most 100)
+  --control-tick-ms N       run the rules engine and refresh the map every N ms (default and at most 100);
+                            between ticks a QPS rule that limits also steps every 20 ms
   --map-slots N             home slots of a new resource map DIR/map (default 16384); a pin's
                             map keeps its size (a different N for it is ignored: E_MAP_SLOTS_IGNORED)
   --log-level LEVEL         fatal, error, warn, info (default), debug, trace or silent
