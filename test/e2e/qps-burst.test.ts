@@ -7,7 +7,10 @@
 // (one append each) so the count is the test's, not a filter's timing.
 // And a QPS rule under overload (a request every 10 ms against count 5, admitted by the ratio in
 // the map as a filter admits): between control ticks its loop steps every 20 ms and its slot is
-// written when the ratio changes (health `stepWrites`).
+// written when the ratio changes (health `stepWrites`). And a QPS rule pushed over /setRules for a
+// resource already under traffic: its slot holds the share its offered rate calls for by the time
+// /setRules answers (the engine ticks at once, the new limiter starting from the second window's
+// pass + block rate), not a pass until the next control tick.
 
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -102,5 +105,33 @@ t.test('a QPS rule under overload: its loop steps between ticks and its slot fol
   t.equal(v.kind, VerdictKind.ADMIT, 'limited');
   t.ok(v.param < 1, `ratio ${v.param}`);
   t.ok(passed >= 3 && passed <= 20, `${passed} of ~150 offered admitted (count 5 a second over 1.5 s)`);
+  t.equal(await collector.stop(), 0);
+});
+
+t.test('a QPS rule pushed under traffic: its slot limits by the time /setRules answers', async (t) => {
+  const pin = await tempDir(t, 'qps-new');
+  const collector = await startCollector(pin);
+  t.teardown(() => collector.stop());
+  // About 800 requests a second, all passed (no rule yet), as PASS records: from 1.2 s before the
+  // push until it has been answered.
+  let appended = 0;
+  const appender = setInterval(() => {
+    const b = new FrameBuilder();
+    const now = Date.now();
+    for (let i = 0; i < 40; i++) b.addPass(now, 'GET /new');
+    appendFileSync(join(pin, 'log', segmentName(bucketSecOf(now), 'new')), b.finish());
+    appended += 40;
+  }, 50);
+  t.teardown(() => clearInterval(appender));
+  await new Promise((r) => setTimeout(r, 1200));
+  await waitFor('PASS counted', async () => ((await health(collector)).counters.recordsCounted >= 800 ? true : undefined));
+  const body = `type=flow&data=${encodeURIComponent(encodeURIComponent(JSON.stringify([{ resource: 'GET /new', count: 10 }])))}`;
+  const res = await fetch(`${collector.url}/setRules`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Bearer ${collector.token}` }, body });
+  t.same([res.status, await res.text()], [200, 'success']);
+  const v = mapVerdict(pin, 'GET /new');
+  clearInterval(appender);
+  t.ok(appended >= 800, `${appended} PASS appended`);
+  t.equal(v.kind, VerdictKind.ADMIT, 'limited as soon as /setRules answered');
+  t.ok(v.param > 0 && v.param < 0.05, `ratio ${v.param}: 10 a second of the offered ~800 (the second window's rate)`);
   t.equal(await collector.stop(), 0);
 });

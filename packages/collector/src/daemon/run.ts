@@ -254,11 +254,21 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
     if (origin === '') return r.node.concurrency;
     return r.origins.find((o) => o.origin === origin)?.concurrency ?? 0;
   };
-  const reloadRules = (): void => {
+  // A node's offered rate (pass + block a second, the second window): where a new rule's limiter starts.
+  const offeredOf = (t: number) => (resource: string, origin: string): number => {
+    const r = collector.resourceAt(resource, t);
+    const n = origin === '' ? r?.node : r?.origins.find((o) => o.origin === origin);
+    return n === undefined ? 0 : n.second.passQps + n.second.blockQps;
+  };
+  /** Reads rule files that changed; true when the rules in force changed. */
+  const reloadRules = (): boolean => {
     try {
-      logRuleChanges(flow.reloadFiles(now()));
+      const changes = flow.reloadFiles(now());
+      logRuleChanges(changes);
+      return changes.length > 0;
     } catch (err) {
       log.error({ code: (err as NodeJS.ErrnoException).code ?? 'E_RULES_RELOAD', err: (err as Error).message }, 'rule reload failed; the rules in force stay');
+      return false;
     }
   };
   // After each read of the segments: a concurrency rule whose count the records just read put in
@@ -290,13 +300,22 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
       reloadRules();
     }
     pinGuard.checkAt(now());
+    flowTick();
+  };
+  // The engine and the map now (from the control tick, and at once when the rules in force change:
+  // a new rule's slot gets the share its node's offered rate calls for, not a pass until the next tick).
+  const flowTick = (): void => {
+    if (stopped) return;
     if (flow.active) cycle();
     const t = now();
     try {
-      for (const tr of flow.tick(t, concurrencyOf(t), (collector.store.lastSealedSec + 1) * 1000)) log.info(breakerLogFields(tr), 'circuit breaker');
+      for (const tr of flow.tick(t, concurrencyOf(t), (collector.store.lastSealedSec + 1) * 1000, offeredOf(t))) log.info(breakerLogFields(tr), 'circuit breaker');
     } catch (err) {
       log.error({ code: (err as NodeJS.ErrnoException).code ?? 'E_CONTROL_TICK', err: (err as Error).message }, 'control tick failed');
     }
+  };
+  const reloadRulesNow = (): void => {
+    if (reloadRules()) flowTick();
   };
 
   cycle();
@@ -305,7 +324,7 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
   const controlInterval = setInterval(controlTick, controlTickMs);
   const stepInterval = setInterval(qpsStep, QPS_STEP_MS);
   const rulesWatcher: FSWatcher = watch(paths.rulesDir, { depth: 0, ignoreInitial: true, persistent: true, followSymlinks: false });
-  rulesWatcher.on('add', reloadRules).on('change', reloadRules).on('unlink', reloadRules);
+  rulesWatcher.on('add', reloadRulesNow).on('change', reloadRulesNow).on('unlink', reloadRulesNow);
   rulesWatcher.on('error', (err) => log.warn({ code: 'E_WATCH', err: String((err as Error).message ?? err) }, 'rules watcher error; rule files are still looked at every second'));
   // A segment that changes is read at once, from the watcher's event (what was appended is in the
   // windows before any other callback runs); anything else in the log directory wakes a pass.
@@ -363,12 +382,14 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
             throw err;
           }
           logRuleChanges([{ type, status }]);
+          flowTick();
           return status;
         },
         refused: (code, message) => log.warn({ code }, `rules pushed over /setRules not applied: ${message}; the rules in force are unchanged`),
         switchOn: () => flow.switchedOn,
         setSwitch: (on) => {
-          if (!flow.setSwitch(on)) return;
+          if (!flow.setSwitch(on, now())) return;
+          flowTick();
           if (on) log.info({ switchOn: true }, 'Sentinel switch on: the rules in force are enforced again');
           else log.warn({ switchOn: false }, 'Sentinel switch off: no rule is enforced (every verdict PASS) until setSwitch?value=true or a restart');
         },

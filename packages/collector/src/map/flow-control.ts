@@ -85,7 +85,7 @@ export class FlowControl {
   /** Reads rule files that changed; applies their sets. */
   reloadFiles(nowMs: number): RuleChange[] {
     const changes = this.files.reload(nowMs);
-    if (changes.length > 0) this.applyRules();
+    if (changes.length > 0) this.applyRules(nowMs);
     return changes;
   }
 
@@ -97,16 +97,17 @@ export class FlowControl {
   /**
    * One control tick: the engine on the traffic since the last tick, then the map. `sealedThroughMs`
    * (the end of the collector's newest sealed second): retired ids no record can count with any more
-   * are forgotten, once a second at most.
+   * are forgotten, once a second at most. `offeredOf`: a node's offered rate as the statistics
+   * have it now, for the limiters of rules that appeared since the last tick.
    */
-  tick(nowMs: number, concurrencyOf: (resource: string, origin: string) => number, sealedThroughMs = 0): BreakerTransition[] {
+  tick(nowMs: number, concurrencyOf: (resource: string, origin: string) => number, sealedThroughMs = 0, offeredOf?: (resource: string, origin: string) => number): BreakerTransition[] {
     this.ticks++;
     if (sealedThroughMs - this.prunedAtSealedMs >= 1000) {
       this.prunedAtSealedMs = sealedThroughMs;
       this.writer.pruneRetired(sealedThroughMs);
     }
     const traffic = this.tap.take(concurrencyOf);
-    const { verdicts, transitions } = this.engine.tick(nowMs, traffic);
+    const { verdicts, transitions } = this.engine.tick(nowMs, traffic, offeredOf);
     if (this.newResources.length > 0) {
       this.writer.addResources(this.newResources);
       this.newResources = [];
@@ -163,7 +164,7 @@ export class FlowControl {
   setRules(type: string, json: string, nowMs: number): RuleFileStatus {
     const t: RuleType = ruleType(type);
     const status = this.files.save(t, json, nowMs);
-    this.applyRules();
+    this.applyRules(nowMs);
     return status;
   }
 
@@ -177,10 +178,10 @@ export class FlowControl {
    * tick; breakers and admission loops start afresh when it is on again); on, the rules in force
    * apply again. Returns whether it changed.
    */
-  setSwitch(on: boolean): boolean {
+  setSwitch(on: boolean, nowMs?: number): boolean {
     if (on === this.switchOn) return false;
     this.switchOn = on;
-    this.applyRules();
+    this.applyRules(nowMs);
     return true;
   }
 
@@ -203,8 +204,9 @@ export class FlowControl {
     this.writer.close();
   }
 
-  private applyRules(): void {
-    this.engine.setFlowRules(this.switchOn ? this.files.rules('flow') : []);
+  /** `nowMs`: when the tap starts counting the new rules' nodes (limiters made for them start there). */
+  private applyRules(nowMs?: number): void {
+    this.engine.setFlowRules(this.switchOn ? this.files.rules('flow') : [], nowMs);
     this.engine.setDegradeRules(this.switchOn ? this.files.rules('degrade') : []);
     const watched = new Map<string, number[]>();
     for (const r of this.engine.resources()) watched.set(r, this.engine.slowThresholdsMs(r));

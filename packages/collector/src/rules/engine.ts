@@ -96,6 +96,8 @@ export class RuleEngine {
   private degrade: DegradeEntry[] = [];
   private readonly offered = new Map<string, OfferedRate>();
   private lastTickMs: number | undefined;
+  /** When setFlowRules last changed the rules (with a time): new limiters start no earlier. */
+  private flowRulesAtMs = -Infinity;
   /** The verdict of each key (resource NUL origin) as the last tick or betweenTicks gave it. */
   private published = new Map<string, Verdict>();
   /** Per key, the verdict of the last tick's sources other than the flow limiters (breakers; PASS). */
@@ -106,8 +108,13 @@ export class RuleEngine {
     this.opts = opts;
   }
 
-  /** Replaces the flow rules; identical rules keep their state. */
-  setFlowRules(rules: readonly FlowRule[]): { changed: boolean } {
+  /**
+   * Replaces the flow rules; identical rules keep their state. `nowMs`: when the traffic of the
+   * new rules' nodes starts being counted (a limiter made for a new rule starts there, not at the
+   * tick before).
+   */
+  setFlowRules(rules: readonly FlowRule[], nowMs?: number): { changed: boolean } {
+    if (nowMs !== undefined) this.flowRulesAtMs = nowMs;
     const old = this.flow;
     this.flow = reuse(rules, flowRuleKey, old, (key, rule) => ({ key, rule, limiters: new Map() }));
     return { changed: !sameKeys(old, this.flow) };
@@ -145,8 +152,12 @@ export class RuleEngine {
     return [...out].sort();
   }
 
-  /** One tick: the traffic counted since the previous tick (resources absent: none). */
-  tick(nowMs: number, traffic: ReadonlyMap<string, ResourceTraffic>): { verdicts: VerdictEntry[]; transitions: BreakerTransition[] } {
+  /**
+   * One tick: the traffic counted since the previous tick (resources absent: none). `offeredOf`:
+   * a node's offered rate (pass + block per second) the statistics know now, which a limiter made
+   * at this tick starts from (default: none known).
+   */
+  tick(nowMs: number, traffic: ReadonlyMap<string, ResourceTraffic>, offeredOf: (resource: string, origin: string) => number = () => 0): { verdicts: VerdictEntry[]; transitions: BreakerTransition[] } {
     const startMs = this.lastTickMs ?? nowMs;
     this.lastTickMs = nowMs;
     const verdicts = new Map<string, VerdictEntry>();
@@ -168,11 +179,11 @@ export class RuleEngine {
     for (const f of this.flow) {
       const tr = traffic.get(f.rule.resource);
       const app = f.rule.limitApp;
-      if (app === 'default') this.runLimiter(f, '', tr?.node ?? ZERO_TRAFFIC, startMs, nowMs, put);
-      else if (app !== 'other') this.runLimiter(f, app, tr?.origins?.get(app) ?? ZERO_TRAFFIC, startMs, nowMs, put);
+      if (app === 'default') this.runLimiter(f, '', tr?.node ?? ZERO_TRAFFIC, startMs, nowMs, put, offeredOf);
+      else if (app !== 'other') this.runLimiter(f, app, tr?.origins?.get(app) ?? ZERO_TRAFFIC, startMs, nowMs, put, offeredOf);
       else {
         const skip = named.get(f.rule.resource);
-        for (const [origin, node] of tr?.origins ?? []) if (origin !== '' && !skip?.has(origin)) this.runLimiter(f, origin, node, startMs, nowMs, put);
+        for (const [origin, node] of tr?.origins ?? []) if (origin !== '' && !skip?.has(origin)) this.runLimiter(f, origin, node, startMs, nowMs, put, offeredOf);
         for (const [origin, l] of f.limiters) {
           if (tr?.origins?.has(origin) && !skip?.has(origin)) continue;
           if (nowMs - l.lastSeenMs > (this.opts.otherIdleMs ?? 60_000) || skip?.has(origin)) f.limiters.delete(origin);
@@ -269,10 +280,12 @@ export class RuleEngine {
     return out;
   }
 
-  private runLimiter(f: FlowEntry, origin: string, node: NodeTraffic, startMs: number, nowMs: number, put: (r: string, o: string, v: Verdict, fromLimiter?: boolean) => void): void {
+  private runLimiter(f: FlowEntry, origin: string, node: NodeTraffic, startMs: number, nowMs: number, put: (r: string, o: string, v: Verdict, fromLimiter?: boolean) => void, offeredOf: (resource: string, origin: string) => number): void {
     let l = f.limiters.get(origin);
     if (l === undefined) {
-      l = { limiter: new FlowLimiter(f.rule, startMs, 0, this.opts.loop), lastSeenMs: nowMs };
+      // From when its node's traffic is counted (the tick before, or the rules' change after it).
+      const fromMs = Math.min(nowMs, Math.max(startMs, this.flowRulesAtMs));
+      l = { limiter: new FlowLimiter(f.rule, fromMs, offeredOf(f.rule.resource, origin), this.opts.loop), lastSeenMs: nowMs };
       f.limiters.set(origin, l);
     }
     if (node.passed + node.blocked > 0 || node.concurrency > 0) l.lastSeenMs = nowMs;

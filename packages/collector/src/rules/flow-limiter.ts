@@ -20,7 +20,8 @@
 //     limits (a ratio below 1, or an offered rate over the threshold), `step` (the engine's
 //     qpsSteps, every QPS_STEP_MS) runs the loop on the counts since the tick or the last step,
 //     so the ratio follows the traffic every 20 ms instead of every tick; the tick then takes
-//     only what the steps have not.
+//     only what the steps have not. A QPS limiter made with its offered rate already known (a rule
+//     that appears under traffic) starts at the feed-forward share, threshold ÷ offered.
 // Concurrency rules, and QPS rules with reject (0) or warm up (1), admit whole requests up to the threshold, as Sentinel's controllers
 // compare the window's pass count (a whole number) plus one with it: the loop tracks ⌊threshold⌋
 // (a count below 1 admits nothing). The rate limiters (2, 3) space requests at the threshold's
@@ -86,6 +87,9 @@ export class FlowLimiter {
       this.loop = new AdmissionLoop(startMs, offeredPerSec, opts);
       const warm = rule.controlBehavior === ControlBehavior.WARM_UP || rule.controlBehavior === ControlBehavior.WARM_UP_RATE_LIMITER;
       if (warm) this.warmUp = new WarmUpThreshold(rule.count, rule.warmUpPeriodSec);
+      // An offered rate already known (a rule that appears under traffic): the feed-forward share
+      // from the start, not a pass until the first tick that counted its node (warm up waits for it).
+      else if (offeredPerSec > this.thresholdNow) this.verdictNow = admit((this.loop.ratio = this.thresholdNow / offeredPerSec));
     }
   }
 

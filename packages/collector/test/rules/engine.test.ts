@@ -5,6 +5,7 @@
 
 import t from 'tap';
 import { RuleEngine, ZERO_TRAFFIC, type NodeTraffic, type ResourceTraffic } from '../../src/rules/engine.js';
+import { FlowLimiter } from '../../src/rules/flow-limiter.js';
 import { parseRules } from '../../src/rules/rule-set.js';
 import { PASS, admit, mostRestrictive } from '../../src/rules/verdict.js';
 import { encodeVerdict } from '../../src/map/map-writer.js';
@@ -220,6 +221,25 @@ t.test('betweenTicks: between ticks, a concurrency rule whose count is in flight
   t.same(next.verdicts.find((v) => v.resource === 'C' && v.origin === 'a')?.verdict, PASS, 'the tick recomputes (C/a free again)');
   inFlight.set('C\u0000a', 1);
   t.same(between().map((v) => [v.resource, v.origin]), [['C', 'a']], 'and the next saturation stops it again');
+});
+
+t.test('a flow rule set at a time: its limiter starts then, from the offered rate the statistics give (offeredOf)', async (t) => {
+  const e = new RuleEngine();
+  e.tick(T0, new Map());
+  e.setFlowRules(flow({ resource: 'N', count: 10 }, { resource: 'N', count: 5, limitApp: 'a' }), T0 + 60);
+  const offered = new Map([['N\u0000', 400], ['N\u0000a', 20]]);
+  const offeredOf = (r: string, o: string) => offered.get(`${r}\u0000${o}`) ?? 0;
+  const now = e.tick(T0 + 60, new Map(), offeredOf);
+  t.same(now.verdicts.map((v) => [v.resource, v.origin, v.verdict]), [['N', '', { kind: 'admit', ratio: 10 / 400 }], ['N', 'a', { kind: 'admit', ratio: 5 / 20 }]], 'a tick at the instant the rules changed: each key at count ÷ offered at once');
+  const next = e.tick(T0 + 160, traffic({ N: { node: node({ passed: 1, blocked: 39 }) } }), offeredOf);
+  const ref = new FlowLimiter(parseRules('flow', [{ resource: 'N', count: 10 }]).rules[0]!, T0 + 60, 400);
+  t.same(next.verdicts.find((v) => v.origin === '')?.verdict, ref.tick(T0 + 160, { passed: 1, blocked: 39, concurrency: 0 }), 'the next tick: 100 ms of traffic from the change, not 160 from the tick before');
+  const later = new RuleEngine();
+  later.tick(T0, new Map());
+  later.setFlowRules(flow({ resource: 'N', count: 10 }));
+  const untimed = later.tick(T0 + 100, traffic({ N: { node: node({ passed: 1, blocked: 39 }) } }));
+  const fromTick = new FlowLimiter(parseRules('flow', [{ resource: 'N', count: 10 }]).rules[0]!, T0, 0);
+  t.same(untimed.verdicts[0]!.verdict, fromTick.tick(T0 + 100, { passed: 1, blocked: 39, concurrency: 0 }), 'rules set without a time, no offered rate known: from the tick before, as the first tick counts it');
 });
 
 t.test('qpsSteps: every QPS key that limits steps its loop on the counts since the tick (cause step); a block on the key stays; concurrency and passing keys do not step', async (t) => {

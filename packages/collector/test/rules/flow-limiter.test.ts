@@ -102,6 +102,19 @@ t.test('QPS: step() between ticks runs the loop on the counts since the tick les
   t.equal(threads.step(200, 5, 5), false);
 });
 
+t.test('QPS: a limiter made with an offered rate known starts at the feed-forward share (count ÷ offered); warm up and concurrency do not', async (t) => {
+  t.same(new FlowLimiter(rule({ count: 10 }), 0, 40).verdict, { kind: 'admit', ratio: 0.25 }, '10 of 40 a second');
+  t.same(new FlowLimiter(rule({ count: 2.5 }), 0, 40).verdict, { kind: 'admit', ratio: 0.05 }, 'reject counts whole requests: 2 of 40');
+  t.same(new FlowLimiter(rule({ count: 10 }), 0, 8).verdict, { kind: 'pass' }, 'offered under count: pass');
+  t.same(new FlowLimiter(rule({ count: 10 }), 0, 0).verdict, { kind: 'pass' }, 'nothing known: pass until a tick counts its node');
+  t.same(new FlowLimiter(rule({ count: 30, controlBehavior: 1, warmUpPeriodSec: 10 }), 0, 400).verdict, { kind: 'pass' }, 'warm up: its threshold comes from the tick');
+  t.same(new FlowLimiter(rule({ grade: 0, count: 2 }), 0, 400).verdict, { kind: 'pass' }, 'concurrency: from the in-flight count at the tick');
+  const l = new FlowLimiter(rule({ count: 10 }), 0, 40);
+  const ref = new AdmissionLoop(0, 40);
+  ref.ratio = 0.25;
+  t.same(l.tick(100, { passed: 1, blocked: 3, concurrency: 0 }), { kind: 'admit', ratio: ref.tick({ nowMs: 100, passed: 1, blocked: 3 }, 10) }, 'the first tick goes on from there');
+});
+
 t.test('QPS steps in simulation: after the offered rate jumps 10×, the first second admits close to count; without the steps it overshoots', async (t) => {
   // The daemon's timing (bench/flow-control.js): ticks every 100 ms, steps every 20 ms, each of 4
   // instances keeping a ratio 20 ms, records seen at the next 10 ms step. 100/s, offered 2× then
