@@ -21,7 +21,8 @@
 //     qpsSteps, every QPS_STEP_MS) runs the loop on the counts since the tick or the last step,
 //     so the ratio follows the traffic every 20 ms instead of every tick; the tick then takes
 //     only what the steps have not. A QPS limiter made with its offered rate already known (a rule
-//     that appears under traffic) starts at the feed-forward share, threshold ÷ offered.
+//     that appears under traffic) starts at the feed-forward share, threshold ÷ offered (warm up:
+//     of its cold threshold).
 // Concurrency rules, and QPS rules with reject (0) or warm up (1), admit whole requests up to the threshold, as Sentinel's controllers
 // compare the window's pass count (a whole number) plus one with it: the loop tracks ⌊threshold⌋
 // (a count below 1 admits nothing). The rate limiters (2, 3) space requests at the threshold's
@@ -88,9 +89,18 @@ export class FlowLimiter {
       const warm = rule.controlBehavior === ControlBehavior.WARM_UP || rule.controlBehavior === ControlBehavior.WARM_UP_RATE_LIMITER;
       if (warm) this.warmUp = new WarmUpThreshold(rule.count, rule.warmUpPeriodSec);
       // An offered rate already known (a rule that appears under traffic): the feed-forward share
-      // from the start, not a pass until the first tick that counted its node (warm up waits for it).
-      else if (offeredPerSec > this.thresholdNow) this.verdictNow = admit((this.loop.ratio = this.thresholdNow / offeredPerSec));
+      // from the start (of the cold threshold, warming up), not a pass until the first tick that
+      // counted its node.
+      if (offeredPerSec > 0) {
+        if (this.warmUp !== undefined) this.thresholdNow = this.inWholeRequests(this.warmUp.allowedQpsAt(startMs, 0));
+        if (offeredPerSec > this.thresholdNow) this.verdictNow = admit((this.loop.ratio = this.thresholdNow / offeredPerSec));
+      }
     }
+  }
+
+  /** A threshold as the loop tracks it: ⌊threshold⌋ for reject and warm up (whole requests), else as it is. */
+  private inWholeRequests(threshold: number): number {
+    return this.wholeRequests ? Math.floor(threshold) : threshold;
   }
 
   /** The threshold in force: count (⌊count⌋ in whole requests), or the warm-up threshold at the last tick. */
@@ -131,8 +141,7 @@ export class FlowLimiter {
       return this.verdictNow;
     }
     this.countPass(nowMs, passed);
-    const threshold = this.warmUp !== undefined ? this.warmUp.allowedQpsAt(nowMs, this.passPreviousSecond) : this.rule.count;
-    this.thresholdNow = this.wholeRequests ? Math.floor(threshold) : threshold;
+    this.thresholdNow = this.inWholeRequests(this.warmUp !== undefined ? this.warmUp.allowedQpsAt(nowMs, this.passPreviousSecond) : this.rule.count);
     this.verdictNow = admit(this.loop!.tick({ nowMs, passed, blocked }, this.thresholdNow));
     return this.verdictNow;
   }

@@ -102,12 +102,17 @@ t.test('QPS: step() between ticks runs the loop on the counts since the tick les
   t.equal(threads.step(200, 5, 5), false);
 });
 
-t.test('QPS: a limiter made with an offered rate known starts at the feed-forward share (count ÷ offered); warm up and concurrency do not', async (t) => {
+t.test('QPS: a limiter made with an offered rate known starts at the feed-forward share (threshold ÷ offered, warm up from cold); concurrency does not', async (t) => {
   t.same(new FlowLimiter(rule({ count: 10 }), 0, 40).verdict, { kind: 'admit', ratio: 0.25 }, '10 of 40 a second');
   t.same(new FlowLimiter(rule({ count: 2.5 }), 0, 40).verdict, { kind: 'admit', ratio: 0.05 }, 'reject counts whole requests: 2 of 40');
   t.same(new FlowLimiter(rule({ count: 10 }), 0, 8).verdict, { kind: 'pass' }, 'offered under count: pass');
   t.same(new FlowLimiter(rule({ count: 10 }), 0, 0).verdict, { kind: 'pass' }, 'nothing known: pass until a tick counts its node');
-  t.same(new FlowLimiter(rule({ count: 30, controlBehavior: 1, warmUpPeriodSec: 10 }), 0, 400).verdict, { kind: 'pass' }, 'warm up: its threshold comes from the tick');
+  const warm = new FlowLimiter(rule({ count: 30, controlBehavior: 1, warmUpPeriodSec: 10 }), 0, 400);
+  t.same([warm.threshold, warm.verdict], [10, { kind: 'admit', ratio: 10 / 400 }], 'warm up: cold, count / 3 = 10 of 400 a second');
+  t.same(new FlowLimiter(rule({ count: 30, controlBehavior: 1, warmUpPeriodSec: 10 }), 0, 0).threshold, 30, 'nothing known: the threshold comes from the first tick');
+  const warmAtTick = new FlowLimiter(rule({ count: 30, controlBehavior: 1, warmUpPeriodSec: 10 }), 0, 0);
+  warmAtTick.tick(100, { passed: 0, blocked: 0, concurrency: 0 });
+  t.equal(warmAtTick.threshold, warm.threshold, 'the same cold threshold the first tick gives');
   t.same(new FlowLimiter(rule({ grade: 0, count: 2 }), 0, 400).verdict, { kind: 'pass' }, 'concurrency: from the in-flight count at the tick');
   const l = new FlowLimiter(rule({ count: 10 }), 0, 40);
   const ref = new AdmissionLoop(0, 40);
