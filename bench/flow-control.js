@@ -53,6 +53,8 @@ function starter(m, count, loop = {}) {
     decide.react = (t, passedSinceTick) => (l.reactPassed(t, passedSinceTick) ? ratioOf(l.verdict) : undefined);
     // The daemon's step timer (FlowControl.step); called only when the simulation has qpsStepMs.
     decide.step = (t, passedSinceTick, blockedSinceTick) => (l.step(t, passedSinceTick, blockedSinceTick) ? ratioOf(l.verdict) : undefined);
+    // The daemon ticks when the rules change: a new rule's share (count ÷ the offered rate of the second before) at once.
+    decide.initialRatio = ratioOf(l.verdict);
     return decide;
   };
 }

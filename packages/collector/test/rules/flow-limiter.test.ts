@@ -120,6 +120,29 @@ t.test('QPS: a limiter made with an offered rate known starts at the feed-forwar
   t.same(l.tick(100, { passed: 1, blocked: 3, concurrency: 0 }), { kind: 'admit', ratio: ref.tick({ nowMs: 100, passed: 1, blocked: 3 }, 10) }, 'the first tick goes on from there');
 });
 
+t.test('a rule that appears under traffic, in simulation: its starting share applies from the first 100 ms, not a pass until the first tick', async (t) => {
+  const firstTick = (published: boolean) => {
+    const r = simulate({
+      seed: BASE_SEED + 400,
+      phases: [{ untilMs: 12_000, offeredPerSec: 500 }],
+      ruleAtMs: 10_000,
+      filters: 4,
+      start: (nowMs, offered) => {
+        const l = new FlowLimiter(rule({ count: 100 }), nowMs, offered);
+        const decide: Decide = (tMs, passed, blocked) => ratioOf(l.tick(tMs, { passed, blocked, concurrency: 0 }));
+        if (published) decide.initialRatio = ratioOf(l.verdict);
+        return decide;
+      },
+    });
+    return r.admittedPerTick[100]!;
+  };
+  const started = firstTick(true);
+  const passed = firstTick(false);
+  // Same seed, same offered requests: with a pass every one offered in those 100 ms is admitted.
+  t.ok(passed >= 25, `a pass until the first tick: all ${passed} offered in the rule's first 100 ms admitted`);
+  t.ok(started >= 1 && started <= 0.35 * passed, `the share 100 ÷ ~500 from the start: ${started} of them admitted`);
+});
+
 t.test('QPS steps in simulation: after the offered rate jumps 10×, the first second admits close to count; without the steps it overshoots', async (t) => {
   // The daemon's timing (bench/flow-control.js): ticks every 100 ms, steps every 20 ms, each of 4
   // instances keeping a ratio 20 ms, records seen at the next 10 ms step. 100/s, offered 2× then

@@ -34,6 +34,8 @@ export type Decide = ((nowMs: number, passed: number, blocked: number) => number
    * the last tick → a ratio to publish now, or undefined to keep the one in force.
    */
   step?: (nowMs: number, passedSinceTick: number, blockedSinceTick: number) => number | undefined;
+  /** The ratio to publish as soon as the rule starts (the daemon's tick when the rules change); none: 1 until the first tick. */
+  initialRatio?: number;
 };
 
 export interface SimOptions {
@@ -180,6 +182,7 @@ export function simulate(o: SimOptions): SimResult {
       if (decide === undefined) {
         const lastSecond = Math.floor(t / 1000) - 1;
         decide = o.start(t, lastSecond >= 0 ? offeredPerSecond[lastSecond]! : 0);
+        if (decide.initialRatio !== undefined) ratio = decide.initialRatio;
         seenPassed = 0;
         seenBlocked = 0;
       } else {
