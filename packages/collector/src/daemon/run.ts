@@ -30,7 +30,7 @@ import type { RuleChange, RuleFileStatus } from '../rules/rule-files.js';
 import { breakerLogFields, logRefusedPush, logRuleStatus } from './rule-log.js';
 import { refusalLog } from './refusal-log.js';
 import { loadOrCreateToken } from './token.js';
-import type { DaemonAddress, StatsQuery } from '../stats/types.js';
+import type { DaemonAddress, NodeSnapshot, StatsQuery } from '../stats/types.js';
 import { Collector, type CollectorOptions } from './collector.js';
 
 export const DEFAULT_PORT = 8719;
@@ -248,16 +248,15 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
   // The control tick: read what the filters wrote, run the rules engine on the traffic since the
   // last tick, refresh the map's slots; rule files are looked at once a second (and on a change).
   let lastRulesLookMs = now();
-  const concurrencyOf = (t: number) => (resource: string, origin: string): number => {
+  // A resource's node ('' origin) or one origin's node as the statistics have it at t.
+  const nodeAt = (t: number, resource: string, origin: string): NodeSnapshot | undefined => {
     const r = collector.resourceAt(resource, t);
-    if (r === undefined) return 0;
-    if (origin === '') return r.node.concurrency;
-    return r.origins.find((o) => o.origin === origin)?.concurrency ?? 0;
+    return origin === '' ? r?.node : r?.origins.find((o) => o.origin === origin);
   };
+  const concurrencyOf = (t: number) => (resource: string, origin: string): number => nodeAt(t, resource, origin)?.concurrency ?? 0;
   // A node's offered rate (pass + block a second, the second window): where a new rule's limiter starts.
   const offeredOf = (t: number) => (resource: string, origin: string): number => {
-    const r = collector.resourceAt(resource, t);
-    const n = origin === '' ? r?.node : r?.origins.find((o) => o.origin === origin);
+    const n = nodeAt(t, resource, origin);
     return n === undefined ? 0 : n.second.passQps + n.second.blockQps;
   };
   /** Reads rule files that changed; true when the rules in force changed. */

@@ -117,16 +117,18 @@ export class TrafficTap {
 
   /** PASS (× count) counted since the previous take for a resource ('' origin: all its traffic) or one of its origins; 0 when not watched. */
   passedSinceTake(resource: string, origin: string): number {
-    const w = this.watched.get(resource);
-    if (w === undefined) return 0;
-    return origin === '' ? w.node.passed : (w.origins.get(origin)?.passed ?? 0);
+    return this.countsSinceTake(resource, origin)?.passed ?? 0;
   }
 
   /** BLOCK (× count) counted since the previous take, as passedSinceTake. */
   blockedSinceTake(resource: string, origin: string): number {
+    return this.countsSinceTake(resource, origin)?.blocked ?? 0;
+  }
+
+  /** One node's counts since the previous take; undefined when not watched or nothing counted for that origin. */
+  private countsSinceTake(resource: string, origin: string): Counts | undefined {
     const w = this.watched.get(resource);
-    if (w === undefined) return 0;
-    return origin === '' ? w.node.blocked : (w.origins.get(origin)?.blocked ?? 0);
+    return origin === '' ? w?.node : w?.origins.get(origin);
   }
 
   /** The counts since the previous take, with the concurrency the statistics see now. */
