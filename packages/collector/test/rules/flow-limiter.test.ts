@@ -8,7 +8,7 @@ import { AdmissionLoop } from '../../src/rules/admission-loop.js';
 import { FlowLimiter, QPS_STEP_MS } from '../../src/rules/flow-limiter.js';
 import { parseRules } from '../../src/rules/rule-set.js';
 import type { Verdict } from '../../src/rules/verdict.js';
-import { meanOf, simulate, withinShare, type Decide } from './traffic-sim.js';
+import { meanOf, simulate, withinShare, type Decide, type SimOptions } from './traffic-sim.js';
 
 const BASE_SEED = process.env.SW_SEED ? Number(process.env.SW_SEED) : 20261140;
 
@@ -18,6 +18,21 @@ function rule(r: Record<string, unknown>) {
 
 function ratioOf(v: Verdict): number {
   return v.kind === 'pass' ? 1 : v.kind === 'admit' ? v.ratio : 0;
+}
+
+/**
+ * The simulation's collector side for a QPS rule of `count`, as the daemon runs it: ticks, steps
+ * between them (when the simulation has qpsStepMs) and, with `publishStart`, the limiter's starting
+ * share in force from the rule's start (the daemon's tick when the rules change).
+ */
+function qpsStart(count: number, publishStart = true): SimOptions['start'] {
+  return (nowMs, offered) => {
+    const l = new FlowLimiter(rule({ count }), nowMs, offered);
+    const decide: Decide = (tMs, passed, blocked) => ratioOf(l.tick(tMs, { passed, blocked, concurrency: 0 }));
+    decide.step = (tMs, passed, blocked) => (l.step(tMs, passed, blocked) ? ratioOf(l.verdict) : undefined);
+    if (publishStart) decide.initialRatio = ratioOf(l.verdict);
+    return decide;
+  };
 }
 
 t.test('concurrency: ratio 0 at or over count, the headroom shared over the next tick below it', async (t) => {
@@ -127,12 +142,7 @@ t.test('a rule that appears under traffic, in simulation: its starting share app
       phases: [{ untilMs: 12_000, offeredPerSec: 500 }],
       ruleAtMs: 10_000,
       filters: 4,
-      start: (nowMs, offered) => {
-        const l = new FlowLimiter(rule({ count: 100 }), nowMs, offered);
-        const decide: Decide = (tMs, passed, blocked) => ratioOf(l.tick(tMs, { passed, blocked, concurrency: 0 }));
-        if (published) decide.initialRatio = ratioOf(l.verdict);
-        return decide;
-      },
+      start: qpsStart(100, published),
     });
     return r.admittedPerTick[100]!;
   };
@@ -158,12 +168,7 @@ t.test('QPS steps in simulation: after the offered rate jumps 10×, the first se
         qpsStepMs: steps ? QPS_STEP_MS : 0,
         verdictCacheMs: 20,
         recordDelayMs: 0,
-        start: (nowMs, offered) => {
-          const l = new FlowLimiter(rule({ count: 100 }), nowMs, offered);
-          const decide: Decide = (tMs, passed, blocked) => ratioOf(l.tick(tMs, { passed, blocked, concurrency: 0 }));
-          decide.step = (tMs, passed, blocked) => (l.step(tMs, passed, blocked) ? ratioOf(l.verdict) : undefined);
-          return decide;
-        },
+        start: qpsStart(100),
       });
       ratios.push(r.admittedPerSecond[20]! / 100);
     }
