@@ -8,6 +8,7 @@
 
 import type { BucketStage } from './bucket-stage.js';
 import { NodeStats, ringStorage } from './node-stats.js';
+import { OriginIndex } from './origin-index.js';
 import type { RingStorage } from './ring-storage.js';
 import type { PendingWrites } from './total-run.js';
 
@@ -33,6 +34,8 @@ export class ResourceRegistry {
   private readonly entries = new Map<string, ResourceEntry>();
   private readonly byId: ResourceEntry[] = [];
   private originNodes = 0;
+  /** The origin nodes' stage indexes by (entry id, origin number), for the store's column path (origin-index.ts). */
+  readonly originIndex = new OriginIndex();
   /** Id → place in name order (nameRanks), or null until asked for since the last entry was created. */
   private ranks: Int32Array | null = null;
 
@@ -90,6 +93,7 @@ export class ResourceRegistry {
     const created = new NodeStats(e.name, origin, this.rings, this.stage);
     (e.origins ??= new Map()).set(origin, created);
     this.originNodes++;
+    if (created.stageIndex >= 0) this.originIndex.add(e.id, origin, created.stageIndex);
     return created;
   }
 

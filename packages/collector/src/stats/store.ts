@@ -31,7 +31,7 @@ import { HealthLog, type FullHealthCounters, type Problem } from './health.js';
 import { ResourceRegistry, TOTAL_RESOURCE, type ResourceEntry } from './registry.js';
 import { SecondBatches, type SealedSecond } from './second-batches.js';
 import { exportStoreState, importStoreState, type StoreState } from './store-state.js';
-import { FrameEntries } from './frame-entries.js';
+import { FrameEntries, UNRESOLVED } from './frame-entries.js';
 import { EXPIRED_KEPT_AGES, OpenEntries } from './open-entries.js';
 import type { NodeStats } from './node-stats.js';
 import type { SecondBatch } from './second-batch.js';
@@ -84,8 +84,15 @@ export class StatsStore {
   private readonly totalNode: NodeStats;
   /** addColumns' frame name table resolved to entries, by name index. */
   private readonly frameEntries = new FrameEntries();
-  /** By name-cache slot (RecordColumns.nameSlot): the entry last found for the name in that slot (checked against the name on use). */
+  /**
+   * By name-cache slot (RecordColumns.nameSlot): the name last resolved in that slot ('' for none),
+   * and its entry, the entry's id and its node's stage index, so that a frame naming a resource
+   * that is still cached reads none of its objects (the name is checked against the frame's on use).
+   */
+  private readonly nameBySlot: string[] = new Array<string>(NAME_CACHE_SLOTS).fill('');
   private readonly entryBySlot: Array<ResourceEntry | null> = new Array<ResourceEntry | null>(NAME_CACHE_SLOTS).fill(null);
+  private readonly idBySlot = new Int32Array(NAME_CACHE_SLOTS);
+  private readonly stageBySlot = new Int32Array(NAME_CACHE_SLOTS);
 
   constructor(options: StatsStoreOptions = {}) {
     this.health = options.health ?? new HealthLog();
@@ -192,7 +199,9 @@ export class StatsStore {
   /**
    * Counts a frame's valid records straight from its columns (frameColumns), with add()'s rules:
    * each name of the frame is resolved to its entry once, when a record naming it is first kept
-   * (through the name cache's slot of the name when it is cached, else entryFor).
+   * (through the name cache's slot of the name when it is cached, else entryFor), and each origin
+   * name to its origin number once; the common record (countStagedAt) then reads no entry or node
+   * object, only the stage indexes of its nodes.
    */
   addColumns(c: RecordColumns, nowMs: number): void {
     this.stage.observeNow(nowMs);
@@ -210,11 +219,13 @@ export class StatsStore {
       const rtMs = c.rtMs[i]!;
       if (this.stages(kind, tsMs, rtMs, nowMs)) {
         const idx = c.nameIndex[i]!;
-        const entry = entries.has(idx) ? entries.get(idx) : entries.set(idx, this.entryOfName(names[idx]!, c.nameSlot[idx]!));
+        if (!entries.has(idx)) this.resolveFrameName(c, idx);
+        const index = entries.stageIndexOf(idx);
         // Again after the lookup: a subclass's entryFor that reads the store has flushed the stage.
-        if (entry !== null && this.stage.holds(tsMs)) {
+        if (index >= 0 && this.stage.holds(tsMs)) {
           const o = c.originIndex[i]!;
-          this.countStaged(entry, kind, tsMs, c.count[i]!, rtMs, c.error[i] === 1, o < 0 ? '' : names[o]!);
+          const originIndex = o < 0 ? -1 : this.originStageIndex(c, idx, o);
+          this.countStagedAt(entries.get(idx)!, index, originIndex, kind, tsMs, c.count[i]!, rtMs, c.error[i] === 1, o < 0 ? '' : names[o]!);
           continue;
         }
       }
@@ -223,11 +234,64 @@ export class StatsStore {
       let entry: ResourceEntry | null = null;
       if (!this.batches.isTooLate(sec)) {
         const idx = c.nameIndex[i]!;
-        entry = entries.has(idx) ? entries.get(idx) : entries.set(idx, this.entryOfName(names[idx]!, c.nameSlot[idx]!));
+        if (!entries.has(idx)) this.resolveFrameName(c, idx);
+        entry = entries.get(idx);
       }
       const o = c.originIndex[i]!;
       this.countAdmitted(entry, sec, kind, tsMs, c.count[i]!, rtMs, c.error[i] === 1, o < 0 ? '' : names[o]!, entry === null && names[c.nameIndex[i]!] === TOTAL_RESOURCE);
     }
+  }
+
+  /**
+   * Resolves name index idx of the frame to its entry (null beyond the cap) for the rest of the
+   * frame: from the name cache's slot of the name when it still holds this name, else through
+   * entryFor (then kept in the slot).
+   */
+  private resolveFrameName(c: RecordColumns, idx: number): void {
+    const name = c.names[idx]!;
+    const slot = c.nameSlot[idx]!;
+    // The same string object when the slot still holds this name: then the comparison is one pointer check.
+    if (slot >= 0 && this.nameBySlot[slot] === name) {
+      this.frameEntries.setResolved(idx, this.entryBySlot[slot]!, this.idBySlot[slot]!, this.stageBySlot[slot]!);
+      return;
+    }
+    const e = this.entryFor(name);
+    if (e === null) {
+      this.frameEntries.setResolved(idx, null, -1, -1);
+      return;
+    }
+    const index = e.node.stageIndex;
+    if (slot >= 0) {
+      this.nameBySlot[slot] = name;
+      this.entryBySlot[slot] = e;
+      this.idBySlot[slot] = e.id;
+      this.stageBySlot[slot] = index;
+    }
+    this.frameEntries.setResolved(idx, e, e.id, index);
+  }
+
+  /**
+   * The stage index of the origin node of (the frame's resolved entry of name index idx, the
+   * origin named by index o), made if the cap allows; -1 beyond the cap (counted in originsOverflow).
+   */
+  private originStageIndex(c: RecordColumns, idx: number, o: number): number {
+    const entries = this.frameEntries;
+    const origins = this.registry.originIndex;
+    let originNumber = entries.originNumberOf(o);
+    if (originNumber === UNRESOLVED) originNumber = entries.setOriginNumber(o, origins.numberOf(c.names[o]!));
+    if (originNumber >= 0) {
+      const found = origins.find(entries.idOf(idx), originNumber);
+      if (found >= 0) return found;
+    }
+    // No node of this resource and origin yet.
+    const node = this.registry.originFor(entries.get(idx)!, c.names[o]!);
+    if (node === null) {
+      this.health.counters.originsOverflow++;
+      return -1;
+    }
+    // Making it may have numbered the origin.
+    if (originNumber < 0) entries.setOriginNumber(o, origins.numberOf(c.names[o]!));
+    return node.stageIndex;
   }
 
   /**
@@ -243,37 +307,35 @@ export class StatsStore {
 
   /** Counts a record `stages` took on a tracked resource's entry, as countAdmitted would, with less. */
   private countStaged(e: ResourceEntry, kind: number, tsMs: number, count: number, rtMs: number, error: boolean, origin: string): void {
-    const exitMs = kind === RecordKind.CALL ? tsMs + rtMs : tsMs;
-    const c = this.health.counters;
-    let o: NodeStats | null = null;
+    let originIndex = -1;
     if (origin !== '') {
-      o = this.registry.originFor(e, origin);
-      if (o === null) c.originsOverflow++;
+      const o = this.registry.originFor(e, origin);
+      if (o === null) this.health.counters.originsOverflow++;
+      else originIndex = o.stageIndex;
     }
+    this.countStagedAt(e, e.node.stageIndex, originIndex, kind, tsMs, count, rtMs, error, origin);
+  }
+
+  /**
+   * countStaged with the stage indexes of the entry's node (`index`) and of its origin node
+   * (`originIndex`, -1 for none: no origin, or beyond the cap, counted already). Entry and origin
+   * objects are read only for a CALL whose exit half falls outside the staged bucket.
+   */
+  private countStagedAt(e: ResourceEntry, index: number, originIndex: number, kind: number, tsMs: number, count: number, rtMs: number, error: boolean, origin: string): void {
     const stage = this.stage;
-    stage.addEntry(e.node.stageIndex, kind, count);
-    if (o !== null) stage.addEntry(o.stageIndex, kind, count);
+    stage.addEntry(index, kind, count);
+    if (originIndex >= 0) stage.addEntry(originIndex, kind, count);
     if (kind === RecordKind.CALL) {
+      const exitMs = tsMs + rtMs;
       if (stage.holds(exitMs)) {
-        stage.addExit(e.node.stageIndex, kind, count, rtMs, error);
-        if (o !== null) stage.addExit(o.stageIndex, kind, count, rtMs, error);
+        stage.addExit(index, kind, count, rtMs, error);
+        if (originIndex >= 0) stage.addExit(originIndex, kind, count, rtMs, error);
       } else {
+        const o = originIndex >= 0 ? this.registry.originFor(e, origin) : null;
         this.placeExit(e, o, exitMs, this.batches.halfBatchFor(Math.floor(exitMs / 1000)), kind, count, rtMs, error);
       }
     }
-    c.recordsCounted++;
-  }
-
-  /** entryFor, without its Map lookup when the name-cache slot of the name still holds the entry found for it last time. */
-  private entryOfName(name: string, slot: number): ResourceEntry | null {
-    if (slot >= 0) {
-      const cached = this.entryBySlot[slot]!;
-      // The same string object when the slot still holds this name: then the comparison is one pointer check.
-      if (cached !== null && cached.name === name) return cached;
-    }
-    const e = this.entryFor(name);
-    if (slot >= 0 && e !== null) this.entryBySlot[slot] = e;
-    return e;
+    this.health.counters.recordsCounted++;
   }
 
   private addWriter(droppedRecords: number, droppedFrames: number): void {

@@ -152,3 +152,49 @@ t.test('names whose name-cache slot went to another name still count on their ow
   t.equal(columns.counters.recordsCounted, 60_000);
   t.same(columns.exportState(), byRecord.exportState(), 'the checkpointed state');
 });
+
+t.test('many resources × origins: each origin node counts its own records from columns, as record by record', async (t) => {
+  // 400 resources × 6 origins = 2 400 origin nodes (and one origin beyond the cap for the last ones),
+  // so the store's origin index grows several times while frames are counted.
+  const names = Array.from({ length: 400 }, (_, i) => `GET /r/${i}`);
+  const origins = Array.from({ length: 6 }, (_, i) => `app-${i}`);
+  const options = { maxResources: 500, maxOriginNodes: 2_000 };
+  const columns = new StatsStore(options);
+  const byRecord = new RecordByRecordStore(options);
+  const t0 = 1_764_115_200_000;
+  const builder = new FrameBuilder();
+  const chunks: Uint8Array[] = [];
+  const add = (ok: boolean): void => {
+    if (!ok) t.fail('a record fits no frame');
+  };
+  names.forEach((name, i) => {
+    origins.forEach((origin, k) => {
+      // Resource i, origin k: 1 + (i + k) mod 4 BLOCKs and one CALL, all in one half second.
+      const count = 1 + ((i + k) % 4);
+      for (const put of [() => builder.addBlock(t0 + 100, name, count, origin), () => builder.addCall(t0 + 100, name, 5, false, origin)]) {
+        if (!put()) {
+          chunks.push(builder.finish().slice());
+          add(put());
+        }
+      }
+    });
+  });
+  chunks.push(builder.finish().slice());
+  const bytes = Buffer.concat(chunks);
+  for (const store of [columns, byRecord]) new Ingestor(store).ingestBytes(bytes, 0, bytes.length, t0 + 1000, { final: true });
+  let wrong = 0;
+  let originNodes = 0;
+  names.forEach((name, i) => {
+    const got = columns.resourceAt(name, t0 + 1000)!;
+    originNodes += got.origins.length;
+    for (const o of got.origins) {
+      const k = origins.indexOf(o.origin);
+      if (o.minute.block !== 1 + ((i + k) % 4) || o.minute.pass !== 1 || o.minute.success !== 1) wrong++;
+    }
+  });
+  t.equal(originNodes, 2_000, 'origin nodes up to the cap');
+  t.equal(wrong, 0, 'every origin node has its own BLOCKs and CALL');
+  t.equal(columns.counters.originsOverflow, 400 * 6 * 2 - 2_000 * 2, 'records of origins beyond the cap');
+  t.same(columns.counters, byRecord.counters, 'every counter');
+  t.same(columns.exportState(), byRecord.exportState(), 'the checkpointed state');
+});
