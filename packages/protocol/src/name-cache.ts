@@ -105,11 +105,16 @@ export function nameString(bytes: Uint8Array, start: number, length: number): st
   const end = start + length;
   if (length > MAX_CACHED_BYTES) return acceptable(bytes, start, end) ? decode(bytes, start, end) : null;
   const v = viewOf(bytes);
-  const words = end - 3;
   let h = length;
-  let i = start;
-  for (; i < words; i += 4) h = Math.imul(h ^ v.getInt32(i, true), 0x9e3779b1);
-  for (; i < end; i++) h = Math.imul(h ^ bytes[i]!, 0x01000193);
+  if (length >= 4) {
+    // Four bytes at a time, the last four read as one word (overlapping the one before when the
+    // length is not a multiple of four).
+    const last = end - 4;
+    for (let i = start; i < last; i += 4) h = Math.imul(h ^ v.getInt32(i, true), 0x9e3779b1);
+    h = Math.imul(h ^ v.getInt32(last, true), 0x9e3779b1);
+  } else {
+    for (let i = start; i < end; i++) h = Math.imul(h ^ bytes[i]!, 0x01000193);
+  }
   h ^= h >>> 16;
   // Two-way: a name lives in one of two neighbouring slots (fewer evictions between names that collide).
   const slot = h & (SLOTS - 2);
@@ -143,12 +148,14 @@ export function nameString(bytes: Uint8Array, start: number, length: number): st
 function sameName(slot: number, h: number, v: DataView, bytes: Uint8Array, start: number, length: number): boolean {
   const at = slotOffset[slot]!;
   if (at < 0 || slotHash[slot] !== h || slotLength[slot] !== length) return false;
-  let k = 0;
-  const kWords = length - 3;
-  while (k < kWords && arenaView.getInt32(at + k, true) === v.getInt32(start + k, true)) k += 4;
-  if (k < kWords) return false;
-  while (k < length && arena[at + k] === bytes[start + k]) k++;
-  return k === length;
+  if (length < 4) {
+    for (let k = 0; k < length; k++) if (arena[at + k] !== bytes[start + k]) return false;
+    return true;
+  }
+  // Four bytes at a time, the last four as one word (as the hash reads them).
+  const last = length - 4;
+  for (let k = 0; k < last; k += 4) if (arenaView.getInt32(at + k, true) !== v.getInt32(start + k, true)) return false;
+  return arenaView.getInt32(at + last, true) === v.getInt32(start + last, true);
 }
 
 function acceptable(bytes: Uint8Array, start: number, end: number): boolean {

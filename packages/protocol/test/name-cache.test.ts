@@ -36,6 +36,31 @@ t.test('names differing in one byte, or only in length, never share a cached str
   }
 });
 
+t.test('names of 1 to 13 bytes differing in any one byte each get their own string', async (t) => {
+  // The hash and the comparison read four bytes at a time and the last four as one word (overlapping
+  // the word before when the length is not a multiple of four): a byte at any place must count.
+  const enc = new TextEncoder();
+  const names: string[] = [];
+  for (let length = 1; length <= 13; length++) {
+    const base = 'abcdefghijklm'.slice(0, length);
+    names.push(base);
+    for (let p = 0; p < length; p++) names.push(`${base.slice(0, p)}Z${base.slice(p + 1)}`);
+  }
+  const buf = new Uint8Array(64);
+  let wrong = 0;
+  for (let round = 0; round < 3; round++) {
+    for (const name of names) {
+      const bytes = enc.encode(name);
+      // At offsets 0–3, so the words fall at every alignment.
+      const at = (round + name.length) % 4;
+      buf.set(bytes, at);
+      if (nameString(buf, at, bytes.length) !== name) wrong++;
+    }
+  }
+  t.equal(names.length, 13 + (13 * 14) / 2);
+  t.equal(wrong, 0);
+});
+
 t.test('bytes that decoders may turn into different strings are refused', async (t) => {
   const cases: Array<[number[], boolean]> = [
     [[0x41], true],
