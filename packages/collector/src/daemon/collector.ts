@@ -398,6 +398,10 @@ export class Collector implements StatsQuery {
     return this.store.resourceAt(name, nowMs);
   }
 
+  resourceNames(): string[] {
+    return this.store.resourceNames();
+  }
+
   resourceTotalsAt(resource: string, _nowMs: number): ResourceTotals | undefined {
     return this.totals.of(resource);
   }

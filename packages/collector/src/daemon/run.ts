@@ -356,6 +356,7 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
     const query: StatsQuery = {
       resourcesAt: (nowMs) => collector.resourcesAt(nowMs),
       resourceAt: (name, nowMs) => collector.resourceAt(name, nowMs),
+      resourceNames: () => collector.resourceNames(),
       healthAt: (nowMs) => ({ ...collector.healthAt(nowMs), rules: flow.health() }),
       sealedThroughSecAt: (nowMs) => collector.sealedThroughSecAt(nowMs),
       resourceTotalsAt: (resource, nowMs) => collector.resourceTotalsAt(resource, nowMs),

@@ -132,11 +132,19 @@ function origin(params: Map<string, string>, ctx: TransportContext): CommandResu
   const now = ctx.nowMs();
   let found = ctx.query.resourceAt(id, now);
   if (found === undefined) {
-    const near = ctx.query.resourcesAt(now).find((n) => n.resource.includes(id));
-    if (near !== undefined) found = ctx.query.resourceAt(near.resource, now);
+    // By name alone when the query can list names (no snapshot of every resource to find one).
+    const near = firstContaining(ctx.query.resourceNames?.() ?? ctx.query.resourcesAt(now).map((n) => n.resource), id);
+    if (near !== undefined) found = ctx.query.resourceAt(near, now);
   }
   if (found === undefined) return ok(`Not find cNode with id ${id}`);
   return ok(originTable(found.node.resource, found.origins));
+}
+
+/** The first name (in JavaScript string order) of `names` that contains `part`, or undefined. */
+function firstContaining(names: readonly string[], part: string): string | undefined {
+  let first: string | undefined;
+  for (const name of names) if (name.includes(part) && (first === undefined || name < first)) first = name;
+  return first;
 }
 
 function cnode(params: Map<string, string>, ctx: TransportContext): CommandResult {

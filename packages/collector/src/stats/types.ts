@@ -135,6 +135,8 @@ export interface StatsQuery {
   resourcesAt(nowMs: number): NodeSnapshot[];
   /** One resource's node and its per-origin nodes; undefined when not tracked. */
   resourceAt(name: string, nowMs: number): { node: NodeSnapshot; origins: NodeSnapshot[] } | undefined;
+  /** Optional: the tracked resources' names, in any order (a lookup by part of a name then reads no node). */
+  resourceNames?(): string[];
   healthAt(nowMs: number): Health;
   /**
    * Optional: the newest epoch second whose lines are all in the metric log (-1 before the first

@@ -10,6 +10,7 @@ import { metricLogBaseName } from '../../src/metriclog/line.js';
 import { line, writeMetricFile } from '../metriclog-read/fixture.js';
 import { FixedStatsQuery, node, NODE_VO_FIELDS, parseMetricBodyAsDashboard } from './fixed-query.js';
 import { fileRules } from './rules-server.js';
+import type { StatsQuery } from '../../src/stats/types.js';
 
 const T = 1764120000000;
 const NOW = T + 30_000;
@@ -346,6 +347,25 @@ t.test('origin: the per-origin table of a resource, named exactly or by a part',
   t.equal((await get('/origin?id=idle')).body, 'id: idle\n\nidx origin threadNum passQps   blockQps   totalQps aRt   1m-pass   1m-block   1m-total \n', 'no origins: the header alone');
   t.same(await get('/origin?id=nope').then((r) => [r.status, r.body]), [200, 'Not find cNode with id nope'], 'Sentinel\'s answer when nothing matches');
   t.same(await get('/origin').then((r) => [r.status, r.body]), [400, 'Invalid parameter: empty clusterNode name']);
+});
+
+t.test('origin by a part of the name reads names, not every resource, when the query lists names', async (t) => {
+  // A query that can list names: the lookup by part must not snapshot every resource (resourcesAt throws here).
+  const names = ['zz/订单', '/api/订单', 'idle', 'a-very-long-resource-name'];
+  const listing: StatsQuery = {
+    resourcesAt: () => {
+      throw new Error('every resource snapshotted');
+    },
+    resourceAt: (name, nowMs) => query.resourceAt(name, nowMs),
+    resourceNames: () => names,
+    healthAt: (nowMs) => query.healthAt(nowMs),
+  };
+  const s = await startHttpServer({ query: listing, app: 'demo.app', metricDir: dir, host: '127.0.0.1', port: 0, nowMs: () => NOW, hostIp: '10.0.0.7' });
+  t.teardown(() => s.close());
+  const body = async (path: string) => (await fetch(s.url + path)).text();
+  // '/api/订单' is the first by name of the two names holding 订 ('/' sorts before 'z').
+  t.equal(await body(`/origin?id=${encodeURIComponent('订')}`), 'id: /api/订单\n\nidx origin threadNum passQps   blockQps   totalQps aRt   1m-pass   1m-block   1m-total \n1   app-b  0         2.0       0.0        2.0      0.0   100       0          100      \n');
+  t.equal(await body('/origin?id=nope'), 'Not find cNode with id nope');
 });
 
 t.test('a loopback server refuses requests addressed to another host name (DNS rebinding)', async (t) => {
