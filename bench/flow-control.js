@@ -4,7 +4,8 @@
 // admitted with the published ratio) with the daemon's timing (DAEMON_TIMING: a tick every 100 ms,
 // a limiting QPS rule's step every 20 ms, each filter instance keeping a ratio 20 ms, records seen
 // at the simulation's next 10 ms step), with each admission mode: error diffusion in long-lived filter instances (the SDK's; serve's pool of 4,
-// and one instance) and a Bernoulli draw per request (fresh instances). Reported
+// each request to one of them at random, and one instance), a Bernoulli draw per request (fresh
+// instances), and serve's pool of 4 as it hands out instances, with requests of 1 ms and 50 ms. Reported
 // beside references computed in the same run:
 // - Sentinel's in-process exact limiting (DefaultController: admitted = min(offered, count) in
 //   each second): error 0, per-second spread 0, reaction within the request;
@@ -101,13 +102,17 @@ export const ADMISSION_MODES = [
   { key: 'pool4', filters: 4, label: '4 long-lived instances (serve\'s default pool), error diffusion' },
   { key: 'single', filters: 1, label: 'one long-lived instance, error diffusion' },
   { key: 'perRequest', filters: 0, label: 'a fresh instance per request (a Bernoulli draw each)' },
+  // serve's pool as it hands out instances (host instance-pool.ts: the most recently released idle
+  // one; an extra one while all are busy), requests keeping theirs 1 ms and 50 ms.
+  { key: 'served1ms', filters: 4, serveRequestMs: 1, label: 'serve\'s pool of 4 as it hands out instances (the most recently released idle one), requests of 1 ms' },
+  { key: 'served50ms', filters: 4, serveRequestMs: 50, label: 'serve\'s pool of 4 as it hands out instances, requests of 50 ms' },
 ];
 
 /**
  * The steady-overload cases (10, 100, 1000/s × 2×, 5×, 20×) with one admission mode. `sim`:
  * simulation options on top of the daemon's timing (the bound's run: `{ tickMs: 10, qpsStepMs: 0, verdictCacheMs: 0, recordDelayMs: 0 }`).
  */
-function steadyCases(m, { seed, seeds, seconds, filters, sim = {} }) {
+function steadyCases(m, { seed, seeds, seconds, filters, serveRequestMs, sim = {} }) {
   sim = { ...DAEMON_TIMING, ...sim };
   const steady = [];
   for (const count of [10, 100, 1000]) {
@@ -119,7 +124,7 @@ function steadyCases(m, { seed, seeds, seconds, filters, sim = {} }) {
       let exactWithin = 0;
       const perSecond = [];
       for (let k = 0; k < seeds; k++) {
-        const r = m.simulate({ ...sim, seed: seed + k, phases: [{ untilMs: seconds * 1000, offeredPerSec: count * overload }], start: starter(m, count), filters });
+        const r = m.simulate({ ...sim, seed: seed + k, phases: [{ untilMs: seconds * 1000, offeredPerSec: count * overload }], start: starter(m, count), filters, serveRequestMs });
         for (let w = 10; w + 10 <= seconds; w += 10) {
           const avg = mean(r.admittedPerSecond.slice(w, w + 10));
           errors.push(avg / count - 1);
@@ -170,7 +175,7 @@ export async function flowBench({ seed = 1, seeds = 10, seconds = 70 }) {
   const m = await modules();
   const limits = [10, 100, 1000];
   const steadyByMode = {};
-  for (const mode of ADMISSION_MODES) steadyByMode[mode.key] = steadyCases(m, { seed, seeds, seconds, filters: mode.filters });
+  for (const mode of ADMISSION_MODES) steadyByMode[mode.key] = steadyCases(m, { seed, seeds, seconds, filters: mode.filters, serveRequestMs: mode.serveRequestMs });
   const steady = steadyByMode.pool4;
   const filters = ADMISSION_MODES[0].filters;
   // A bound: the pool of 4 with a loop that sees every admission at once (a tick every 10 ms, no

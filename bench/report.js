@@ -470,7 +470,12 @@ export function renderMarkdown(j) {
     p(`${fl.seedsPerCase} seeds per case from ${fl.seed}, ${fl.secondsPerRun} s runs; windows from 10 s on. How the filters apply the published ratio p:`);
     p("error diffusion in long-lived instances (the SDK's: a credit per instance from a uniform draw, + p per request, admitted at 1),");
     p("each request going to one of them at random: serve's default pool of 4 (the goal's figure) and one instance; and a Bernoulli");
-    p('draw per request (a fresh instance per request), all on the same seeds. References in the same run: Sentinel\'s in-process exact');
+    p('draw per request (a fresh instance per request), all on the same seeds. `serve` itself hands a request the most recently released idle');
+    p('instance (an extra one, with a credit of its own, while all 4 are busy): so the rows of its pool "as it hands out instances" send each');
+    p('request, arriving at its own time, to that instance, which keeps it 1 ms or 50 ms (requests that seldom overlap meet one instance, as');
+    p('in the one-instance rows; once more than 4 overlap, extra instances, each admitting as a draw, serve the rest). The goal\'s figure stays the');
+    p('pool with each request at random over its 4 instances, between the two: what serve does depends on how long its requests take.');
+    p('References in the same run: Sentinel\'s in-process exact');
     p('limiting (min(offered, count) each second, on the same offered seconds as each row), the per-second binomial bound sqrt(count · (1 − p)) of a');
     p('draw per request with p = count / offered, and a bound on the loop itself: the pool of 4 on the same seeds with the loop seeing every');
     p(`admission at once (a tick every ${fl.immediate?.tickMs ?? 10} ms, no record delay). "Outside": windows more than 5 % short of count / more than 5 % over it.`);
@@ -736,6 +741,19 @@ function analysis(j) {
     }
     if (worst.sentinelWorstErrorPct !== undefined) {
       lines.push(`  Sentinel's exact limiting, a shared counter each filter would have to ask per request, on the same offered seconds: worst window ${F(worst.sentinelWorstErrorPct, 1)} %.`);
+    }
+    // serve's own routing (the most recently released idle instance), by request time: worst case over the steady cases.
+    const served = (key) => {
+      const rows = j.flow.steadyByMode?.[key];
+      if (!rows?.length) return null;
+      const w = rows.reduce((a, c) => (c.withinFivePct < a.withinFivePct ? c : a));
+      return `${F(100 * w.withinFivePct)} % at worst (${w.count}/s, ${w.overload}×; worst window ${F(Math.max(...rows.map((c) => c.worstErrorPct)), 1)} %)`;
+    };
+    const s1 = served('served1ms');
+    const s50 = served('served50ms');
+    if (s1 !== null && s50 !== null) {
+      lines.push(`  As serve hands out instances (the most recently released idle one), on the same seeds: requests of 1 ms, which seldom overlap and so`);
+      lines.push(`  mostly meet one instance, ${s1}; requests of 50 ms, where past 4 at once extra instances admit by a draw each, ${s50}.`);
     }
     lines.push(`  At 100 and 1000/s the worst window in this run is ${F(Math.max(...j.flow.steady.filter((c) => c.count >= 100).map((c) => c.worstErrorPct)), 1)} %.`);
   }

@@ -263,3 +263,31 @@ t.test('the simulation\'s verdict cache: an instance keeps the ratio it read for
   t.equal(cached.admittedPerTick[20], fresh.admittedPerTick[20], 'a ratio of 0 is not kept: back at 1 from the tick at 2 s, as when read per request');
   t.ok(fresh.admittedPerTick[20]! > 80, `(${fresh.admittedPerTick[20]} admitted in that tick)`);
 });
+
+t.test('the simulation of serve\'s pool: requests that do not overlap all meet one instance; long ones spread over more', async (t) => {
+  // A fixed ratio of 1/4 from the start: what each way of handing out instances admits of the same offered load.
+  const run = (seed: number, serveRequestMs: number | undefined, offeredPerSec: number) =>
+    simulate({
+      seed,
+      phases: [{ untilMs: 20_000, offeredPerSec }],
+      filters: 4,
+      serveRequestMs,
+      start: () => Object.assign(() => 0.25, { initialRatio: 0.25 }),
+    });
+  const sum = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0);
+  /** The largest gap in any one second between what was admitted and a quarter of what was offered. */
+  const worstSecond = (r: SimResult) => Math.max(...r.admittedPerSecond.map((a, s) => Math.abs(a - 0.25 * r.offeredPerSecond[s]!)));
+  let worstInstant = 0;
+  for (let k = 0; k < 20; k++) {
+    // 20 requests/s of no duration: each finds the instance the one before released, on top of the stack,
+    // so one credit admits them all: every second within 1 of a quarter of its offered requests.
+    worstInstant = Math.max(worstInstant, worstSecond(run(BASE_SEED + 600 + k, 0, 20)));
+  }
+  t.ok(worstInstant < 1, `one instance: every second within ${worstInstant.toFixed(2)} of offered / 4, over 20 runs`);
+  // 200 requests/s of 100 ms each: about 20 at once, more than the 4 instances, so extra instances (a credit
+  // of their own each, a draw) serve most: the average still follows the ratio, a second does not.
+  const long = run(BASE_SEED + 700, 100, 200);
+  const share = sum(long.admittedPerSecond) / sum(long.offeredPerSecond);
+  t.ok(Math.abs(share - 0.25) < 0.03, `requests of 100 ms at 200/s: ${share.toFixed(4)} of the offered admitted`);
+  t.ok(worstSecond(long) > 1, `more than one credit at work there (a second ${worstSecond(long).toFixed(1)} off a quarter)`);
+});

@@ -11,8 +11,11 @@
 // admissions: by default a Bernoulli draw per request (a fresh instance per request); with
 // `filters: N`, N long-lived instances each admitting by error diffusion (the SDK's admission.ts:
 // a credit per instance from a uniform draw, + ratio per request, admitted at 1), each request
-// going to one of them at random. Exact samplers for small means, a rounded normal approximation
-// above a mean of 30. The bench drives the same module.
+// going to one of them at random; with `serveRequestMs` as well, as `serve`'s pool hands them out
+// instead (the most recently released idle instance; an extra one, with a credit of its own, while
+// all are busy), each request arriving at its own time within the step and keeping its instance
+// that long. Exact samplers for small means, a rounded normal approximation above a mean of 30.
+// The bench drives the same module.
 
 import { prng } from '../../../../test/helpers/seeded.js';
 
@@ -50,6 +53,11 @@ export interface SimOptions {
   start: (nowMs: number, offeredLastSecond: number) => Decide;
   /** Long-lived filter instances admitting by error diffusion; 0 (default): a Bernoulli draw per request. */
   filters?: number;
+  /**
+   * With `filters`: requests go to the instances as `serve`'s pool (host instance-pool.ts) hands
+   * them out, each keeping its instance this many ms; unset (default): each to one of them at random.
+   */
+  serveRequestMs?: number;
   /** Between ticks, `decide.step` is called at every multiple of this (default 0: never). */
   qpsStepMs?: number;
   /**
@@ -157,6 +165,47 @@ export function simulate(o: SimOptions): SimResult {
     }
     return admitted;
   };
+  // serve's pool: idle instances as a stack (the most recently released on top), busy ones in the
+  // order they finish (every request keeps its instance equally long).
+  const requestMs = o.serveRequestMs;
+  const idle = Array.from({ length: filters }, (_, f) => f);
+  const busy: Array<{ f: number; untilMs: number }> = [];
+  let busyHead = 0;
+  const spacings: number[] = [];
+  /** Error diffusion as serve hands out instances: arrivals in time order, each to the instance on top of the idle stack. */
+  const diffuseServed = (offered: number, ratioNow: number, t: number): number => {
+    // Ordered arrival times within [t, t + stepMs): normalised sums of offered + 1 exponential spacings.
+    let total = 0;
+    for (let i = 0; i <= offered; i++) total += spacings[i] = -Math.log(1 - rand());
+    let admitted = 0;
+    let at = t;
+    for (let i = 0; i < offered; i++) {
+      at += (stepMs * spacings[i]!) / total;
+      while (busyHead < busy.length && busy[busyHead]!.untilMs <= at) idle.push(busy[busyHead++]!.f);
+      if (busyHead > 1024 && busyHead * 2 > busy.length) {
+        busy.splice(0, busyHead);
+        busyHead = 0;
+      }
+      const f = idle.pop();
+      if (f === undefined) {
+        // Every instance busy: serve makes one more for this request (a credit of its own), dropped after it.
+        if (rand() + ratioNow >= 1) admitted++;
+        continue;
+      }
+      if (t >= cachedUntilMs[f]!) {
+        cachedRatio[f] = ratioNow;
+        cachedUntilMs[f] = ratioNow > 0 ? t + verdictCacheMs : t;
+      }
+      const p = verdictCacheMs > 0 ? cachedRatio[f]! : ratioNow;
+      const c = credits[f]! + p;
+      if (c >= 1) {
+        credits[f] = c - 1;
+        admitted++;
+      } else credits[f] = c;
+      busy.push({ f, untilMs: at + requestMs! });
+    }
+    return admitted;
+  };
   const qpsStepMs = o.qpsStepMs ?? 0;
   for (let t = 0; t < endMs; t += stepMs) {
     const tickNow = t >= ruleAtMs && t % tickMs === 0;
@@ -194,7 +243,7 @@ export function simulate(o: SimOptions): SimResult {
     }
     while (t >= o.phases[phase]!.untilMs) phase++;
     const offered = poisson(rand, (o.phases[phase]!.offeredPerSec * stepMs) / 1000);
-    const admitted = filters > 0 ? diffuse(offered, ratio, t) : binomial(rand, offered, ratio);
+    const admitted = filters === 0 ? binomial(rand, offered, ratio) : requestMs === undefined ? diffuse(offered, ratio, t) : diffuseServed(offered, ratio, t);
     const sec = Math.floor(t / 1000);
     admittedPerSecond[sec]! += admitted;
     admittedPerTick[Math.floor(t / tickMs)]! += admitted;
