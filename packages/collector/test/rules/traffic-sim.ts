@@ -147,22 +147,24 @@ export function simulate(o: SimOptions): SimResult {
   // as requests at random times would make them; with the same phase, under dense traffic every
   // instance would read again at each multiple of the cache's length, ticks and steps included.
   const cachedUntilMs = Array.from({ length: filters }, (_, f) => (verdictCacheMs > 0 ? (f * stepMs) % verdictCacheMs : -1));
+  /** One request to instance f at step t: its cached ratio (read again when its cache ran out) added to its credit; 1 when admitted. */
+  const admitOn = (f: number, ratioNow: number, t: number): number => {
+    if (t >= cachedUntilMs[f]!) {
+      cachedRatio[f] = ratioNow;
+      cachedUntilMs[f] = ratioNow > 0 ? t + verdictCacheMs : t;
+    }
+    const c = credits[f]! + (verdictCacheMs > 0 ? cachedRatio[f]! : ratioNow);
+    if (c < 1) {
+      credits[f] = c;
+      return 0;
+    }
+    credits[f] = c - 1;
+    return 1;
+  };
   /** Error diffusion: each request to a random instance, admitted when its credit reaches 1. */
   const diffuse = (offered: number, ratioNow: number, t: number): number => {
     let admitted = 0;
-    for (let i = 0; i < offered; i++) {
-      const f = Math.floor(rand() * filters);
-      if (t >= cachedUntilMs[f]!) {
-        cachedRatio[f] = ratioNow;
-        cachedUntilMs[f] = ratioNow > 0 ? t + verdictCacheMs : t;
-      }
-      const p = verdictCacheMs > 0 ? cachedRatio[f]! : ratioNow;
-      const c = credits[f]! + p;
-      if (c >= 1) {
-        credits[f] = c - 1;
-        admitted++;
-      } else credits[f] = c;
-    }
+    for (let i = 0; i < offered; i++) admitted += admitOn(Math.floor(rand() * filters), ratioNow, t);
     return admitted;
   };
   // serve's pool: idle instances as a stack (the most recently released on top), busy ones in the
@@ -192,16 +194,7 @@ export function simulate(o: SimOptions): SimResult {
         if (rand() + ratioNow >= 1) admitted++;
         continue;
       }
-      if (t >= cachedUntilMs[f]!) {
-        cachedRatio[f] = ratioNow;
-        cachedUntilMs[f] = ratioNow > 0 ? t + verdictCacheMs : t;
-      }
-      const p = verdictCacheMs > 0 ? cachedRatio[f]! : ratioNow;
-      const c = credits[f]! + p;
-      if (c >= 1) {
-        credits[f] = c - 1;
-        admitted++;
-      } else credits[f] = c;
+      admitted += admitOn(f, ratioNow, t);
       busy.push({ f, untilMs: at + requestMs! });
     }
     return admitted;
