@@ -28,6 +28,14 @@ export function addRandomRecord(builder: FrameBuilder, rand: () => number, mix: 
     : k < mix.pass ? builder.addPass(tsMs, name, 1 + Math.floor(rand() * 3), origin)
     : k < mix.exit ? builder.addExit(tsMs, name, Math.floor(rand() * 900), rand() < 0.2, 1 + Math.floor(rand() * 2), origin)
     : builder.addWriter(tsMs, 'w0', Math.floor(rand() * 5), Math.floor(rand() * 2));
+  return addToFrames(builder, chunks, add);
+}
+
+/**
+ * Runs `add` (one record into `builder`); when the frame is full, its bytes go to `chunks` and
+ * `add` runs again on the next frame. False when the record fits no frame.
+ */
+export function addToFrames(builder: FrameBuilder, chunks: Uint8Array[], add: () => boolean): boolean {
   if (add()) return true;
   chunks.push(builder.finish().slice());
   return add();

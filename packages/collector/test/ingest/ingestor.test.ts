@@ -8,7 +8,7 @@ import { encodeFrames, FrameBuilder, RecordKind } from '@sentinel-wasi/protocol'
 import { Ingestor } from '../../src/ingest/ingestor.js';
 import { StatsStore } from '../../src/stats/store.js';
 import { prng, testSeed } from '../../../../test/helpers/seeded.js';
-import { addRandomRecord, type RecordMix } from '../../../../test/helpers/random-records.js';
+import { addRandomRecord, addToFrames, type RecordMix } from '../../../../test/helpers/random-records.js';
 
 /** A v1 frame around any msgpack value (so tests can write what the encoder never would). */
 function rawFrame(value: unknown): Buffer {
@@ -164,19 +164,12 @@ t.test('many resources × origins: each origin node counts its own records from 
   const t0 = 1_764_115_200_000;
   const builder = new FrameBuilder();
   const chunks: Uint8Array[] = [];
-  const add = (ok: boolean): void => {
-    if (!ok) t.fail('a record fits no frame');
-  };
   names.forEach((name, i) => {
     origins.forEach((origin, k) => {
       // Resource i, origin k: 1 + (i + k) mod 4 BLOCKs and one CALL, all in one half second.
       const count = 1 + ((i + k) % 4);
-      for (const put of [() => builder.addBlock(t0 + 100, name, count, origin), () => builder.addCall(t0 + 100, name, 5, false, origin)]) {
-        if (!put()) {
-          chunks.push(builder.finish().slice());
-          add(put());
-        }
-      }
+      if (!addToFrames(builder, chunks, () => builder.addBlock(t0 + 100, name, count, origin))) t.fail('a BLOCK fits no frame');
+      if (!addToFrames(builder, chunks, () => builder.addCall(t0 + 100, name, 5, false, origin))) t.fail('a CALL fits no frame');
     });
   });
   chunks.push(builder.finish().slice());
