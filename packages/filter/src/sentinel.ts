@@ -324,16 +324,19 @@ export class Sentinel {
       return;
     }
     // One BLOCK at now (the positional form, or no options): no options object to read.
-    if (typeof resource !== 'string' || (resource.length - 1) >>> 0 >= SHORT_NAME_UNITS) checkName('resource', resource);
+    if (typeof resource !== 'string') checkName('resource', resource);
+    // A name with an id in the id cache was checked when it was first given: only others are measured.
+    // (undefined when the cache has no entry: typed as a number, since every comparison with undefined is false.)
+    const cachedId = this.ids[resource] as number;
+    if (!(cachedId > 0) && (resource.length - 1) >>> 0 >= SHORT_NAME_UNITS) checkName('resource', resource);
     const origin = options;
     if (origin !== undefined && (typeof origin !== 'string' || (origin.length - 1) >>> 0 >= SHORT_NAME_UNITS)) checkName('origin', origin);
     const tsMs = this.host.nowMs();
-    // The id cache's answer for this period inline (the usual case), else refOf.
-    const id = tsMs < this.idsUntilMs && tsMs > this.idsFromMs ? this.ids[resource] : undefined;
     if (this.buffered === 0 && !this.carriesWriter) this.startFrame(tsMs);
-    if (id !== undefined && id > 0) {
+    // The id cache's answer, if it is for this period (the usual case), else refOf.
+    if (cachedId > 0 && tsMs < this.idsUntilMs && tsMs > this.idsFromMs) {
       // Named by its id, the arguments checked above: the builder's call that does not check them again.
-      if (!this.builder.addBlockOfId(tsMs, id, origin)) this.addToNextFrame(RecordKind.BLOCK, tsMs, id, 0, false, 1, origin);
+      if (!this.builder.addBlockOfId(tsMs, cachedId, origin)) this.addToNextFrame(RecordKind.BLOCK, tsMs, cachedId, 0, false, 1, origin);
     } else {
       const ref = this.refOf(resource, tsMs);
       if (!this.builder.addBlock(tsMs, ref, 1, origin)) this.addToNextFrame(RecordKind.BLOCK, tsMs, ref, 0, false, 1, origin);
@@ -355,37 +358,48 @@ export class Sentinel {
    */
   recordCall(resource: string, rtMs: number, options?: RecordOptions): void;
   recordCall(resource: string, rtMs: number, error: boolean, origin?: string): void;
-  recordCall(resource: string, rtMs: number, options?: RecordOptions | boolean, originArg?: string): void {
-    if (typeof resource !== 'string' || (resource.length - 1) >>> 0 >= SHORT_NAME_UNITS) checkName('resource', resource);
+  recordCall(resource: string, rtMs: number, options?: RecordOptions | boolean, origin?: string): void {
+    if (typeof resource !== 'string') checkName('resource', resource);
+    // A name with an id in the id cache was checked when it was first given: only others are measured.
+    // (undefined when the cache has no entry: typed as a number, since every comparison with undefined is false.)
+    const cachedId = this.ids[resource] as number;
+    if (!(cachedId > 0) && (resource.length - 1) >>> 0 >= SHORT_NAME_UNITS) checkName('resource', resource);
     if (rtMs >>> 0 !== rtMs) checkRt(rtMs);
-    let origin: string | undefined;
-    let tsMs: number | undefined;
-    let error = false;
+    let tsMs: number;
+    // The positional form's arguments are used as they are (`options` is the error flag); the
+    // options form is read into them (no local copies on the hot path: each costs an operation).
     if (options === false || options === true) {
-      error = options;
-      origin = originArg;
       if (origin !== undefined && (typeof origin !== 'string' || (origin.length - 1) >>> 0 >= SHORT_NAME_UNITS)) checkName('origin', origin);
-    } else if (options !== undefined) {
-      if (options.count !== undefined && options.count !== 1) {
-        throw new FilterError(FilterErrorCode.BAD_ARGUMENT, 'a CALL record stands for exactly one call (count must be 1)');
+      tsMs = this.host.nowMs();
+    } else {
+      let atMs: number | undefined;
+      let error = false;
+      origin = undefined;
+      if (options !== undefined) {
+        if (options.count !== undefined && options.count !== 1) {
+          throw new FilterError(FilterErrorCode.BAD_ARGUMENT, 'a CALL record stands for exactly one call (count must be 1)');
+        }
+        origin = options.origin;
+        if (origin !== undefined && (typeof origin !== 'string' || (origin.length - 1) >>> 0 >= SHORT_NAME_UNITS)) checkName('origin', origin);
+        atMs = options.tsMs;
+        if (options.error !== undefined && typeof options.error !== 'boolean') checkError(options.error);
+        error = options.error === true;
       }
-      origin = options.origin;
-      if (origin !== undefined && (typeof origin !== 'string' || (origin.length - 1) >>> 0 >= SHORT_NAME_UNITS)) checkName('origin', origin);
-      tsMs = options.tsMs;
-      if (options.error !== undefined && typeof options.error !== 'boolean') checkError(options.error);
-      error = options.error === true;
+      options = error;
+      if (atMs === undefined) tsMs = this.host.nowMs();
+      else {
+        checkTs(atMs);
+        tsMs = atMs;
+      }
     }
-    if (tsMs === undefined) tsMs = this.host.nowMs();
-    else checkTs(tsMs);
-    // The id cache's answer for this period inline (the usual case), else refOf.
-    const id = tsMs < this.idsUntilMs && tsMs > this.idsFromMs ? this.ids[resource] : undefined;
     if (this.buffered === 0 && !this.carriesWriter) this.startFrame(tsMs);
-    if (id !== undefined && id > 0) {
+    // The id cache's answer, if it is for this period (the usual case), else refOf.
+    if (cachedId > 0 && tsMs < this.idsUntilMs && tsMs > this.idsFromMs) {
       // Named by its id, the arguments checked above: the builder's call that does not check them again.
-      if (!this.builder.addCallOfId(tsMs, id, rtMs, error, origin)) this.addToNextFrame(RecordKind.CALL, tsMs, id, rtMs, error, 1, origin);
+      if (!this.builder.addCallOfId(tsMs, cachedId, rtMs, options, origin)) this.addToNextFrame(RecordKind.CALL, tsMs, cachedId, rtMs, options, 1, origin);
     } else {
       const ref = this.refOf(resource, tsMs);
-      if (!this.builder.addCall(tsMs, ref, rtMs, error, origin)) this.addToNextFrame(RecordKind.CALL, tsMs, ref, rtMs, error, 1, origin);
+      if (!this.builder.addCall(tsMs, ref, rtMs, options, origin)) this.addToNextFrame(RecordKind.CALL, tsMs, ref, rtMs, options, 1, origin);
     }
     this.buffered++;
   }

@@ -95,6 +95,26 @@ t.test('the positional record forms name resources by id too; origins and names 
   ]);
 });
 
+t.test('the positional forms skip measuring a name with a cached id, never its type: a non-string whose text has an id is refused', async (t) => {
+  const host = new MemoryHost();
+  host.files.set('map', writeMap({ '7': [VerdictKind.PASS, 0] }, T0, E1, 256));
+  const s = new Sentinel(host, { flushOnIdle: false });
+  s.recordCall('7', 3, false);
+  s.recordBlock('7');
+  t.equal(s.stats().recordsBuffered, 2, '"7" has its id in the cache now');
+  let toStringCalls = 0;
+  const looksLike7 = { toString: () => (toStringCalls++, '7') };
+  for (const resource of [7, looksLike7, ['7']]) {
+    t.throws(() => s.recordCall(resource as unknown as string, 3, false), { code: 'E_BAD_ARGUMENT', message: /resource must be a non-empty string/ });
+    t.throws(() => s.recordBlock(resource as unknown as string), { code: 'E_BAD_ARGUMENT', message: /resource must be a non-empty string/ });
+  }
+  t.equal(toStringCalls, 0, 'the object was never turned into a property key');
+  t.equal(s.stats().recordsBuffered, 2, 'nothing of them was buffered');
+  s.flush();
+  const payload = new Unpackr({ useRecords: false, int64AsType: 'number' }).unpack(host.segments.get(SEG0)![0]!.subarray(8)) as unknown[];
+  t.same(payload.slice(3), [[19, 0, 1, 3, false], [17, 0, 1]], 'the two records by id 1');
+});
+
 t.test('a map recreated with a new epoch: its ids start a new frame, an entry of the old epoch exits by name', async (t) => {
   const host = new MemoryHost();
   // Epoch E1: a → 1, b → 2. Epoch E2 (another file): b → 1, a → 2.

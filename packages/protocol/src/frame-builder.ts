@@ -246,18 +246,31 @@ export class FrameBuilder {
    */
   addCallOfId(tsMs: number, id: number, rtMs: number, error: boolean, origin?: string): boolean {
     const dt = tsMs - this.baseTsMs;
-    // (frameEpoch equals mapEpoch only once the frame has an id, so the frame has records.)
-    if (dt >>> 0 === dt && dt < 0x80 && this.frameEpoch === this.mapEpoch) {
+    // (An integer, as tsMs is. frameEpoch equals mapEpoch only once the frame has an id, so the frame has records.)
+    if (dt >= 0 && dt < 0x80 && this.frameEpoch === this.mapEpoch) {
+      const p = this.recordsLength;
+      // The usual records (an id below 2^16, a short RT, no origin or one of the frame's first 128
+      // names) are written here, putCall's forms of them without the calls, and with its room check
+      // without commit's (an id adds no name to undo): the head (fixarray, kind, time offset), the
+      // id in its shortest form, RT and flag (and the origin's index), in 32-bit words whose last
+      // bytes may fall past the record (the records buffer has room; the next record overwrites them).
       if (origin === undefined) {
-        const p = this.recordsLength;
-        if (id < 0x80 && rtMs < 0x80 && p <= this.roomEnd - 6) {
-          // A small id, no origin, a short RT (about half the records of the benchmark workload):
-          // putCall's first case without the call, and its room check without commit's (an id adds
-          // no name to undo).
+        if (id < 0x10000 && rtMs < 0x80 && p <= this.roomEnd - 8) {
           const view = this.view;
-          view.setInt32(p, CALL_BY_ID_HEAD | (dt << 8) | id);
-          view.setInt16(p + 4, (rtMs << 8) | (error ? 0xc3 : 0xc2));
-          this.recordsLength = p + 6;
+          const flag = error ? 0xc3 : 0xc2;
+          if (id < 0x80) {
+            view.setInt32(p, CALL_BY_ID_HEAD | (dt << 8) | id);
+            view.setInt16(p + 4, (rtMs << 8) | flag);
+            this.recordsLength = p + 6;
+          } else if (id < 0x100) {
+            view.setInt32(p, CALL_BY_ID_HEAD | (dt << 8) | 0xcc);
+            view.setInt32(p + 4, (id << 24) | (rtMs << 16) | (flag << 8));
+            this.recordsLength = p + 7;
+          } else {
+            view.setInt32(p, CALL_BY_ID_HEAD | (dt << 8) | 0xcd);
+            view.setInt32(p + 4, (id << 16) | (rtMs << 8) | flag);
+            this.recordsLength = p + 8;
+          }
           this.recordCount++;
           return true;
         }
@@ -265,7 +278,30 @@ export class FrameBuilder {
       }
       const o = this.nameEntries[origin];
       if (o !== undefined && o.frame === this.frameNo) {
-        this.originIdx = o.idx;
+        const originIdx = o.idx;
+        if (id < 0x10000 && rtMs < 0x80 && originIdx < 0x80 && p <= this.roomEnd - 9) {
+          const view = this.view;
+          const head = CALL_BY_ID_ORIGIN_HEAD | (dt << 8);
+          // RT, flag and the origin's index: the record's last three bytes.
+          const tail = (rtMs << 16) | ((error ? 0xc3 : 0xc2) << 8) | originIdx;
+          if (id < 0x80) {
+            view.setInt32(p, head | id);
+            view.setInt32(p + 4, tail << 8);
+            this.recordsLength = p + 7;
+          } else if (id < 0x100) {
+            view.setInt32(p, head | 0xcc);
+            view.setInt32(p + 4, (id << 24) | tail);
+            this.recordsLength = p + 8;
+          } else {
+            view.setInt32(p, head | 0xcd);
+            view.setInt16(p + 4, id);
+            view.setInt32(p + 6, tail << 8);
+            this.recordsLength = p + 9;
+          }
+          this.recordCount++;
+          return true;
+        }
+        this.originIdx = originIdx;
         return this.putCall(KIND_CALL_BY_ID, dt, id, rtMs, error, origin);
       }
     }
@@ -279,8 +315,30 @@ export class FrameBuilder {
    */
   addBlockOfId(tsMs: number, id: number, origin?: string): boolean {
     const dt = tsMs - this.baseTsMs;
-    if (dt >>> 0 === dt && dt < 0x80 && this.frameEpoch === this.mapEpoch) {
-      if (origin === undefined) return this.commit(this.writeHead(0x93, KIND_BLOCK_BY_ID, dt, id));
+    if (dt >= 0 && dt < 0x80 && this.frameEpoch === this.mapEpoch) {
+      const p = this.recordsLength;
+      // The usual records written here as in addCallOfId: the head (fixarray of 3, or of 5 with the
+      // count 1 and the origin's index after the id), the id in its shortest form.
+      if (origin === undefined) {
+        if (id < 0x10000 && p <= this.roomEnd - 6) {
+          const view = this.view;
+          if (id < 0x80) {
+            view.setInt32(p, BLOCK_BY_ID_HEAD | (dt << 8) | id);
+            this.recordsLength = p + 4;
+          } else if (id < 0x100) {
+            view.setInt32(p, BLOCK_BY_ID_HEAD | (dt << 8) | 0xcc);
+            view.setInt8(p + 4, id);
+            this.recordsLength = p + 5;
+          } else {
+            view.setInt32(p, BLOCK_BY_ID_HEAD | (dt << 8) | 0xcd);
+            view.setInt16(p + 4, id);
+            this.recordsLength = p + 6;
+          }
+          this.recordCount++;
+          return true;
+        }
+        return this.commit(this.writeHead(0x93, KIND_BLOCK_BY_ID, dt, id));
+      }
       const o = this.nameEntries[origin];
       if (o !== undefined && o.frame === this.frameNo) {
         this.originIdx = o.idx;
@@ -639,6 +697,10 @@ const KIND_EXIT = RecordKind.EXIT;
 const KIND_BLOCK_BY_ID = RecordKind.BLOCK | RECORD_ID_FLAG;
 /** A CALL by id without an origin: its fixarray header and kind, the top half of its first 32-bit write. */
 const CALL_BY_ID_HEAD = (0x95 << 24) | (KIND_CALL_BY_ID << 16);
+/** The same with an origin (one element more). */
+const CALL_BY_ID_ORIGIN_HEAD = (0x96 << 24) | (KIND_CALL_BY_ID << 16);
+/** A BLOCK by id without an origin (fixarray of 3): the top half of its first 32-bit write. */
+const BLOCK_BY_ID_HEAD = (0x93 << 24) | (KIND_BLOCK_BY_ID << 16);
 
 /**
  * Writes a record's first four bytes (`head`: array header, kind, time offset, and 0 for its last
