@@ -13,8 +13,9 @@
 //   verdictCacheMs, a ratio of 0 not at all.
 
 import t from 'tap';
-import { AdmissionLoop, type AdmissionLoopOptions } from '../../src/rules/admission-loop.js';
-import { meanOf, simulate, withinShare, type Phase, type SimResult } from './traffic-sim.js';
+import { AdmissionLoop } from '../../src/rules/admission-loop.js';
+import { runLoop as run } from './loop-sim.js';
+import { meanOf, simulate, withinShare, type SimResult } from './traffic-sim.js';
 
 // The loop's integral action keeps the admitted total within a few requests of count × time, so
 // an average's error shrinks as 1 / window. At 10/s a 10 s window holds about 100 admissions and
@@ -22,31 +23,6 @@ import { meanOf, simulate, withinShare, type Phase, type SimResult } from './tra
 // fifteen (measured over 200 seeds: worst 9 %); over 30 s (300 admissions) the worst of 200 seeds
 // was 2.7 %. At 100 and 1000/s the 10 s window holds enough requests (worst seen 2.4 %).
 const BASE_SEED = process.env.SW_SEED ? Number(process.env.SW_SEED) : 20261140;
-
-/**
- * The simulation with an AdmissionLoop ticked every 100 ms; with `betweenTicks`, also asked after
- * each read between ticks whether a burst should stop admission (burstPast), as the daemon asks.
- */
-function run(seed: number, count: number, phases: Phase[], filters = 0, opts: AdmissionLoopOptions = {}, betweenTicks = false): { r: SimResult; loop: () => AdmissionLoop } {
-  let loop: AdmissionLoop | undefined;
-  const r = simulate({
-    seed,
-    phases,
-    filters,
-    start: (nowMs, offered) => {
-      const l = new AdmissionLoop(nowMs, offered, opts);
-      loop = l;
-      let tickMs = nowMs;
-      const decide = (tMs: number, passed: number, blocked: number): number => {
-        tickMs = tMs;
-        return l.tick({ nowMs: tMs, passed, blocked }, count);
-      };
-      if (!betweenTicks) return decide;
-      return Object.assign(decide, { react: (tMs: number, passed: number) => (l.burstPast(passed, tMs - tickMs, count) ? 0 : undefined) });
-    },
-  });
-  return { r, loop: () => loop! };
-}
 
 t.test('steady overload: the average admitted rate is within ±5 % of count', async (t) => {
   for (const [filters, how] of [[0, 'a draw per request'], [4, '4 instances, error diffusion']] as const) {
@@ -93,28 +69,34 @@ t.test('no windup: below count the ratio goes to 1 and nothing is blocked; the d
 
 t.test('a short lull is made up within about a second; without catch-up it is lost', async (t) => {
   // 2× offered at count 100/s, nothing offered from 20.0 to 20.5 s. Seconds 20-22 allow 300.
-  // (Over 30 seeds: 291 to 309 admitted with catch-up, 272 to 295 without, mean 281.)
+  // One run lands 281 to 317 with catch-up and 259 to 307 without (20 000 seeds), so the claims are
+  // on 30 seeds' means: over 20 000 seeds in groups of 30, the mean with catch-up was 297.8 to 302.9,
+  // without it at most 287.4, and what catch-up made up at least 13.4 a run (admission-bounds.ts).
   const count = 100;
   const phases = [
     { untilMs: 20_000, offeredPerSec: 2 * count },
     { untilMs: 20_500, offeredPerSec: 0 },
     { untilMs: 30_000, offeredPerSec: 2 * count },
   ];
+  const runs = 30;
   let withCatchUp = 0;
   let without = 0;
-  for (let k = 0; k < 10; k++) {
+  const seen: number[] = [];
+  for (let k = 0; k < runs; k++) {
     const seed = BASE_SEED + 300 + k;
     const admitted = (catchUpSec: number | undefined): number => {
       const { r } = run(seed, count, phases, 4, catchUpSec === undefined ? {} : { catchUpSec });
       return r.admittedPerSecond[20]! + r.admittedPerSecond[21]! + r.admittedPerSecond[22]!;
     };
     const a = admitted(undefined);
-    t.ok(Math.abs(a - 3 * count) <= 10, `seed ${seed}: ${a} admitted in seconds 20-22 (300 ± 10)`);
-    withCatchUp += a;
-    without += admitted(0);
+    seen.push(a);
+    withCatchUp += a / runs;
+    without += admitted(0) / runs;
   }
-  t.ok(without / 10 < 3 * count - 10, `catchUpSec 0 on the same seeds: ${without / 10} on average (short by more than 10)`);
-  t.ok(withCatchUp - without >= 100, `made up ${(withCatchUp - without) / 10} a run on average`);
+  const seeds = `seeds ${BASE_SEED + 300} … ${BASE_SEED + 300 + runs - 1}: one run ${Math.min(...seen)} to ${Math.max(...seen)}`;
+  t.ok(Math.abs(withCatchUp - 3 * count) <= 5, `${withCatchUp.toFixed(1)} admitted in seconds 20-22 on average (300 ± 5; ${seeds})`);
+  t.ok(without <= 3 * count - 8, `catchUpSec 0 on the same seeds: ${without.toFixed(1)} on average (short by 8 or more)`);
+  t.ok(withCatchUp - without >= 8, `made up ${(withCatchUp - without).toFixed(1)} a run on average`);
 });
 
 t.test('converges after the offered rate jumps (up and down) and when the rule appears mid-traffic', async (t) => {
@@ -223,9 +205,10 @@ t.test('burstPast, by hand: only in a quiet spell, past max(threshold · burstSe
 });
 
 t.test('after no traffic, a burst of 20× count: the stop between ticks admits less of it in the first second', async (t) => {
-  // Mean over 20 seeds of the first second's admissions ÷ count, 4 instances, the same seeds with
-  // the stop (default) and without it (burstSec 0). (Over 50 other seeds: 2.10 without, 1.49 with
-  // at 100/s; every seed with the stop under 1.75.)
+  // The first second's admissions ÷ count, 4 instances, each seed with the stop (default) and
+  // without it (burstSec 0). Over 20 000 seeds (admission-bounds.ts): with the stop 1.18 to 1.94
+  // (median 1.51), without 1.76 to 2.65 (median 2.12), with the stop less on every seed; in groups
+  // of 20 seeds the mean with it at most 1.574, without it at least 2.036.
   const count = 100;
   const phases = [{ untilMs: 30_000, offeredPerSec: 0 }, { untilMs: 35_000, offeredPerSec: 20 * count }];
   const firstSecond = (burstSec: number | undefined, seed: number): number =>
@@ -235,20 +218,23 @@ t.test('after no traffic, a burst of 20× count: the stop between ticks admits l
   for (let k = 0; k < 20; k++) {
     const seed = BASE_SEED + 400 + k;
     const a = firstSecond(undefined, seed);
-    t.ok(a < 1.8, `seed ${seed}: ${a.toFixed(2)} × count in the first second with the stop`);
+    const b = firstSecond(0, seed);
+    t.ok(a < b, `seed ${seed}: ${a.toFixed(2)} × count in the first second with the stop, ${b.toFixed(2)} without`);
     withStop += a / 20;
-    without += firstSecond(0, seed) / 20;
+    without += b / 20;
   }
   t.ok(without > 1.9, `without the stop: ${without.toFixed(2)} × count on average`);
-  t.ok(withStop < 1.6, `with it: ${withStop.toFixed(2)} × count on average`);
+  t.ok(withStop < 1.65, `with it: ${withStop.toFixed(2)} × count on average`);
 });
 
 t.test('the simulation\'s verdict cache: an instance keeps the ratio it read for verdictCacheMs, a ratio of 0 not at all', async (t) => {
-  // 1000/s offered to 4 instances; the ratio is 1, then 0 from the tick at 1 s, then 1 from the tick at 2 s.
+  // 10 000/s offered to 4 instances (each gets requests every 10 ms step: ~25, none with a chance of
+  // e^-25), so each reads the ratio when its cache runs out: instances 0 and 2 at even multiples of
+  // 10 ms, 1 and 3 at odd ones. The ratio is 1, then 0 from the tick at 1 s, then 1 from the tick at 2 s.
   const run = (verdictCacheMs: number) =>
     simulate({
       seed: BASE_SEED + 500,
-      phases: [{ untilMs: 3000, offeredPerSec: 1000 }],
+      phases: [{ untilMs: 3000, offeredPerSec: 10_000 }],
       filters: 4,
       verdictCacheMs,
       start: () => (nowMs) => (nowMs < 1000 || nowMs >= 2000 ? 1 : 0),
@@ -257,11 +243,12 @@ t.test('the simulation\'s verdict cache: an instance keeps the ratio it read for
   const fresh = run(0);
   t.equal(fresh.admittedPerTick[10], 0, 'read per request: nothing admitted from the tick that publishes 0');
   const held = cached.admittedPerTick[10]!;
-  // Instances 1 and 3 read last at 990 ms (their caches run out at odd multiples of 10 ms): they admit until 1010 ms.
-  t.ok(held >= 1 && held <= 12, `kept 20 ms: ${held} admitted in the first 10 ms after the tick, by the two instances that read 1 at 990 ms`);
+  // Instances 1 and 3 read 1 at 990 ms: they admit every request of the step at 1000 ms (half of
+  // ~100: a count under 10 or over 120 has a chance under 10^-9), and nothing after 1010 ms.
+  t.ok(held >= 10 && held <= 120, `kept 20 ms: ${held} admitted in the first 10 ms after the tick, by the two instances that read 1 at 990 ms`);
   t.equal(cached.admittedPerTick[11], 0, 'then nothing');
   t.equal(cached.admittedPerTick[20], fresh.admittedPerTick[20], 'a ratio of 0 is not kept: back at 1 from the tick at 2 s, as when read per request');
-  t.ok(fresh.admittedPerTick[20]! > 80, `(${fresh.admittedPerTick[20]} admitted in that tick)`);
+  t.ok(fresh.admittedPerTick[20]! > 800, `(${fresh.admittedPerTick[20]} admitted in that tick, of ~1 000 offered)`);
 });
 
 t.test('the simulation of serve\'s pool: requests that do not overlap all meet one instance; long ones spread over more', async (t) => {
