@@ -14,7 +14,7 @@
 
 import t from 'tap';
 import { AdmissionLoop } from '../../src/rules/admission-loop.js';
-import { runLoop as run } from './loop-sim.js';
+import { burstFirstSecond, lullAdmitted, runLoop as run, SCENARIO_COUNT } from './loop-sim.js';
 import { meanOf, simulate, withinShare, type SimResult } from './traffic-sim.js';
 
 // The loop's integral action keeps the admitted total within a few requests of count × time, so
@@ -68,30 +68,21 @@ t.test('no windup: below count the ratio goes to 1 and nothing is blocked; the d
 });
 
 t.test('a short lull is made up within about a second; without catch-up it is lost', async (t) => {
-  // 2× offered at count 100/s, nothing offered from 20.0 to 20.5 s. Seconds 20-22 allow 300.
+  // lullAdmitted (loop-sim.ts): 2× offered at count 100/s, nothing offered from 20.0 to 20.5 s. Seconds 20-22 allow 300.
   // One run lands 281 to 317 with catch-up and 259 to 307 without (20 000 seeds), so the claims are
   // on 30 seeds' means: over 20 000 seeds in groups of 30, the mean with catch-up was 297.8 to 302.9,
   // without it at most 287.4, and what catch-up made up at least 13.4 a run (admission-bounds.ts).
-  const count = 100;
-  const phases = [
-    { untilMs: 20_000, offeredPerSec: 2 * count },
-    { untilMs: 20_500, offeredPerSec: 0 },
-    { untilMs: 30_000, offeredPerSec: 2 * count },
-  ];
+  const count = SCENARIO_COUNT;
   const runs = 30;
   let withCatchUp = 0;
   let without = 0;
   const seen: number[] = [];
   for (let k = 0; k < runs; k++) {
     const seed = BASE_SEED + 300 + k;
-    const admitted = (catchUpSec: number | undefined): number => {
-      const { r } = run(seed, count, phases, 4, catchUpSec === undefined ? {} : { catchUpSec });
-      return r.admittedPerSecond[20]! + r.admittedPerSecond[21]! + r.admittedPerSecond[22]!;
-    };
-    const a = admitted(undefined);
+    const a = lullAdmitted(seed);
     seen.push(a);
     withCatchUp += a / runs;
-    without += admitted(0) / runs;
+    without += lullAdmitted(seed, 0) / runs;
   }
   const seeds = `seeds ${BASE_SEED + 300} … ${BASE_SEED + 300 + runs - 1}: one run ${Math.min(...seen)} to ${Math.max(...seen)}`;
   t.ok(Math.abs(withCatchUp - 3 * count) <= 5, `${withCatchUp.toFixed(1)} admitted in seconds 20-22 on average (300 ± 5; ${seeds})`);
@@ -205,20 +196,16 @@ t.test('burstPast, by hand: only in a quiet spell, past max(threshold · burstSe
 });
 
 t.test('after no traffic, a burst of 20× count: the stop between ticks admits less of it in the first second', async (t) => {
-  // The first second's admissions ÷ count, 4 instances, each seed with the stop (default) and
+  // burstFirstSecond (loop-sim.ts): the first second's admissions ÷ count, each seed with the stop (default) and
   // without it (burstSec 0). Over 20 000 seeds (admission-bounds.ts): with the stop 1.18 to 1.94
   // (median 1.51), without 1.76 to 2.65 (median 2.12), with the stop less on every seed; in groups
   // of 20 seeds the mean with it at most 1.574, without it at least 2.036.
-  const count = 100;
-  const phases = [{ untilMs: 30_000, offeredPerSec: 0 }, { untilMs: 35_000, offeredPerSec: 20 * count }];
-  const firstSecond = (burstSec: number | undefined, seed: number): number =>
-    run(seed, count, phases, 4, burstSec === undefined ? {} : { burstSec }, true).r.admittedPerSecond[30]! / count;
   let withStop = 0;
   let without = 0;
   for (let k = 0; k < 20; k++) {
     const seed = BASE_SEED + 400 + k;
-    const a = firstSecond(undefined, seed);
-    const b = firstSecond(0, seed);
+    const a = burstFirstSecond(seed);
+    const b = burstFirstSecond(seed, 0);
     t.ok(a < b, `seed ${seed}: ${a.toFixed(2)} × count in the first second with the stop, ${b.toFixed(2)} without`);
     withStop += a / 20;
     without += b / 20;
