@@ -110,13 +110,14 @@ export const ADMISSION_MODES = [
 
 /**
  * The steady-overload cases (10, 100, 1000/s × 2×, 5×, 20×) with one admission mode. `sim`:
- * simulation options on top of the daemon's timing (the bound's run: `{ tickMs: 10, qpsStepMs: 0, verdictCacheMs: 0, recordDelayMs: 0 }`).
+ * simulation options on top of the daemon's timing (the bound's run: `{ tickMs: 10, qpsStepMs: 0, verdictCacheMs: 0, recordDelayMs: 0 }`);
+ * `loop`: admission-loop options; `counts` and `overloads`: the cases (default 10, 100, 1000/s × 2, 5, 20).
  */
-function steadyCases(m, { seed, seeds, seconds, filters, serveRequestMs, sim = {} }) {
+function steadyCases(m, { seed, seeds, seconds, filters, serveRequestMs, sim = {}, loop = {}, counts = [10, 100, 1000], overloads = [2, 5, 20] }) {
   sim = { ...DAEMON_TIMING, ...sim };
   const steady = [];
-  for (const count of [10, 100, 1000]) {
-    for (const overload of [2, 5, 20]) {
+  for (const count of counts) {
+    for (const overload of overloads) {
       const errors = [];
       let within = 0;
       let short = 0;
@@ -124,7 +125,7 @@ function steadyCases(m, { seed, seeds, seconds, filters, serveRequestMs, sim = {
       let exactWithin = 0;
       const perSecond = [];
       for (let k = 0; k < seeds; k++) {
-        const r = m.simulate({ ...sim, seed: seed + k, phases: [{ untilMs: seconds * 1000, offeredPerSec: count * overload }], start: starter(m, count), filters, serveRequestMs });
+        const r = m.simulate({ ...sim, seed: seed + k, phases: [{ untilMs: seconds * 1000, offeredPerSec: count * overload }], start: starter(m, count, loop), filters, serveRequestMs });
         for (let w = 10; w + 10 <= seconds; w += 10) {
           const avg = mean(r.admittedPerSecond.slice(w, w + 10));
           errors.push(avg / count - 1);
@@ -166,12 +167,19 @@ function steadyCases(m, { seed, seeds, seconds, filters, serveRequestMs, sim = {
   return steady;
 }
 
+/** The integral time the loop had before 200 ms: the rare windows' baseline, same seeds. */
+const EARLIER_INTEGRAL_TIME_MS = 500;
+/** The one case where a window strays past ±5 % at all (10/s, 2×): its rare windows are counted over many more seeds. */
+const TAIL_CASE = { counts: [10], overloads: [2] };
+
 /**
- * The whole flow benchmark. args: { seed, seeds (per case), seconds (per run) }. `steady` and the
- * convergence cases are with serve's default pool (4 long-lived instances, error diffusion);
- * `steadyByMode` has every admission mode on the same seeds.
+ * The whole flow benchmark. args: { seed, seeds (per case), seconds (per run), tailSeeds }.
+ * `steady` and the convergence cases are with serve's default pool (4 long-lived instances, error
+ * diffusion); `steadyByMode` has every admission mode on the same seeds. `tail`: the pool at 10/s,
+ * 2× (TAIL_CASE) over `tailSeeds` more seeds, to count the rare windows outside, with the loop as
+ * it is and with its earlier integral time.
  */
-export async function flowBench({ seed = 1, seeds = 10, seconds = 70 }) {
+export async function flowBench({ seed = 1, seeds = 10, seconds = 70, tailSeeds = 0 }) {
   const m = await modules();
   const limits = [10, 100, 1000];
   const steadyByMode = {};
@@ -184,6 +192,16 @@ export async function flowBench({ seed = 1, seeds = 10, seconds = 70 }) {
   const steadyImmediate = steadyCases(m, { seed, seeds, seconds, filters, sim: bound });
   const steadyWithoutSteps = steadyCases(m, { seed, seeds, seconds, filters, sim: WITHOUT_STEPS });
   const steadyEarlier = steadyCases(m, { seed, seeds, seconds, filters, sim: EARLIER_TIMING });
+  const tailSeed = seed + 100_000;
+  const tail = tailSeeds > 0
+    ? {
+        seed: tailSeed,
+        seeds: tailSeeds,
+        steady: steadyCases(m, { seed: tailSeed, seeds: tailSeeds, seconds, filters, ...TAIL_CASE }),
+        earlierIntegralTimeMs: EARLIER_INTEGRAL_TIME_MS,
+        steadyEarlierIntegral: steadyCases(m, { seed: tailSeed, seeds: tailSeeds, seconds, filters, ...TAIL_CASE, loop: { integralTimeMs: EARLIER_INTEGRAL_TIME_MS } }),
+      }
+    : null;
   const convergence = [];
   for (const count of limits) {
     const tolerance = Math.max(0.1 * count, 2 * Math.sqrt(count));
@@ -229,6 +247,7 @@ export async function flowBench({ seed = 1, seeds = 10, seconds = 70 }) {
     immediate: { ...bound, steady: steadyImmediate },
     withoutSteps: { ...WITHOUT_STEPS, steady: steadyWithoutSteps },
     earlier: { ...EARLIER_TIMING, steady: steadyEarlier },
+    tail,
     convergence,
   };
 }

@@ -25,7 +25,12 @@ export function evaluateGoals(j) {
   const flWorst = fl ? fl.reduce((a, c) => (c.withinFivePct < a.withinFivePct ? c : a)) : null;
   const flB = j.flow?.steadyByMode?.perRequest;
   const flBWorst = flB ? flB.reduce((a, c) => (c.withinFivePct < a.withinFivePct ? c : a)) : null;
-  add('flow.accuracy', "flow control: every 10 s average admitted rate within ±5 % of count (10, 100, 1000/s at 2×, 5×, 20×; serve's pool of 4 instances, error diffusion)", flWorst ? flWorst.withinFivePct : null, flWorst?.withinFivePct === 1, flWorst ? `${F(100 * flWorst.withinFivePct)} % of windows within ±5 % at worst (${flWorst.count}/s, ${flWorst.overload}×; worst window ${F(Math.max(...fl.map((c) => c.worstErrorPct)), 1)} %)` : '', `${flBWorst ? `a Bernoulli draw per request: ${F(100 * flBWorst.withinFivePct)} % at worst (${flBWorst.count}/s, ${flBWorst.overload}×; worst window ${F(Math.max(...flB.map((c) => c.worstErrorPct)), 1)} %); ` : ''}Sentinel's in-process exact limiting: 0 % error`);
+  // The rare windows at 10/s, 2×, over many more seeds (flow-control.js TAIL_CASE), beside Sentinel's exact limiting on the same offered seconds.
+  const flTail = j.flow?.tail?.steady?.[0];
+  const tailText = flTail
+    ? `; over ${flTail.windows} more windows at ${flTail.count}/s, ${flTail.overload}×: ${flTail.windows - Math.round(flTail.withinFivePct * flTail.windows)} outside (Sentinel's exact limiting on the same offered seconds: ${flTail.windows - Math.round(flTail.sentinelWithinFivePct * flTail.windows)})`
+    : '';
+  add('flow.accuracy', "flow control: every 10 s average admitted rate within ±5 % of count (10, 100, 1000/s at 2×, 5×, 20×; serve's pool of 4 instances, error diffusion)", flWorst ? flWorst.withinFivePct : null, flWorst?.withinFivePct === 1, flWorst ? `${F(100 * flWorst.withinFivePct)} % of windows within ±5 % at worst (${flWorst.count}/s, ${flWorst.overload}×; worst window ${F(Math.max(...fl.map((c) => c.worstErrorPct)), 1)} %)${tailText}` : '', `${flBWorst ? `a Bernoulli draw per request: ${F(100 * flBWorst.withinFivePct)} % at worst (${flBWorst.count}/s, ${flBWorst.overload}×; worst window ${F(Math.max(...flB.map((c) => c.worstErrorPct)), 1)} %); ` : ''}Sentinel's in-process exact limiting: 0 % error`);
   const sv = j.serve ?? {};
   add('serve.rate', 'serve ≥ 500 requests/s (http-gateway, concurrency 8)', sv.poolRequestsPerSec ?? null, sv.poolRequestsPerSec >= 500, `${F(sv.poolRequestsPerSec, 0)} req/s (${F(sv.poolOverFresh, 1)}× fresh instances)`, `a fresh instance per request ${F(sv.freshRequestsPerSec, 1)} req/s; plain node:http ${F(sv.details?.plainNodeRequestsPerSec, 0)} req/s (pool ÷ plain ${F(sv.details?.poolOverPlainNode, 2)}); server CPU ${F(sv.details?.poolCpuMsPerRequest, 2)} ms/request (plain ${F(sv.details?.plainNodeCpuMsPerRequest, 2)}; the filter's added cost ${F(sv.details?.sdkCost?.addedCpuMsPerRequest, 3)} ms/request)`);
   return g;
@@ -498,6 +503,23 @@ export function renderMarkdown(j) {
     }
     p(table(['admission', 'count/s', 'overload', '10 s windows', 'mean abs error', 'worst', 'within ±5 %', 'outside: short / over', 'per-second spread', 'binomial bound', 'Sentinel exact (same offered seconds)'], rows));
     p();
+    if (fl.tail) {
+      const outsideOf = (c) => c.windows - Math.round(c.withinFivePct * c.windows);
+      const outside = (c) => `${c.overload}× ${outsideOf(c)} (${c.windowsShort} / ${c.windowsOver}; worst ${F(c.worstErrorPct, 1)} %)`;
+      const exactOutside = (c) => `${c.overload}× ${c.windows - Math.round(c.sentinelWithinFivePct * c.windows)} (worst ${F(c.sentinelWorstErrorPct, 1)} %)`;
+      const windowsMain = fl.steady.find((c) => c.count === 10)?.windows ?? 0;
+      const rate = (rows) => rows.reduce((a, c) => a + outsideOf(c), 0) / Math.max(1, rows.reduce((a, c) => a + c.windows, 0));
+      // How many runs of the goal's size (its 10/s cases) it takes, at the rate counted here, to see one with a window outside.
+      const runsPerMiss = (rows) => 1 / (1 - (1 - rate(rows)) ** (windowsMain * rows.length));
+      const { steady: now, steadyEarlierIntegral: before } = fl.tail;
+      p(`Rare windows: the pool of 4 at 10/s, 2× (the only case where a window strays past ±5 % at all) over ${fl.tail.seeds} more seeds from`);
+      p(`${fl.tail.seed}, ${now[0]?.windows ?? 0} windows. Outside (short / over): ${now.map(outside).join(', ')}. The same loop with its earlier`);
+      p(`integral time of ${fl.tail.earlierIntegralTimeMs} ms on the same seeds: ${before.map(outside).join(', ')}. Sentinel's exact limiting on the same`);
+      p(`offered seconds: ${now.map(exactOutside).join(', ')} (a second of Poisson offers at 2× can hold fewer than count, and no limiter`);
+      p(`admits what was not offered). At these rates one run of the goal's size (${windowsMain} windows at 10/s, 2×) in ${F(runsPerMiss(now), 1)} has a window outside`);
+      p(`(with ${fl.tail.earlierIntegralTimeMs} ms: one in ${F(runsPerMiss(before), 1)}).`);
+      p();
+    }
     p('The convergence cases below are with the pool of 4.');
     p();
     p('Time to converge: from the event until the admitted rate over the trailing second stays within ±max(10 % of count,');
@@ -723,7 +745,7 @@ function analysis(j) {
     if (worst.windowsShort !== undefined) lines.push(`  Of its ${worst.windows} windows, ${worst.windowsShort} fell short of count by more than 5 % and ${worst.windowsOver} went over.`);
     lines.push('  Error diffusion takes out the noise of the admission itself (a filter admits within one of p × its requests), so what is left');
     lines.push(`  is the offered traffic's own: the admitted count follows p × offered, and a 10 s window of Poisson offers at ${worst.overload}× varies by`);
-    lines.push(`  p·sqrt(offered) = ${F(offeredNoisePct, 1)} % of the window's count (one standard deviation). The loop (integral time 500 ms) takes a shortfall back`);
+    lines.push(`  p·sqrt(offered) = ${F(offeredNoisePct, 1)} % of the window's count (one standard deviation). The loop (integral time 200 ms) takes a shortfall back`);
     lines.push('  by admitting more later, at most every request offered (p = 1, so at most offered − count per second); while p = 1 and the');
     lines.push('  smoothed offered rate is at or under count, at most half a second of count is carried, and only for a lull: once the offered');
     lines.push('  rate has stayed there over a second the shortfall is dropped (the anti-windup that keeps a quiet spell from turning into a');

@@ -248,7 +248,7 @@ t.test('qpsSteps: every QPS key that limits steps its loop on the counts since t
   e.setDegradeRules(degrade({ resource: 'B', grade: 2, count: 2, timeWindow: 3 }));
   e.tick(T0, new Map());
   const first = e.tick(T0 + 100, traffic({
-    L: { node: node({ passed: 5, blocked: 5 }), origins: new Map([['a', node({ passed: 5, blocked: 5 })]]) },
+    L: { node: node({ passed: 2, blocked: 8 }), origins: new Map([['a', node({ passed: 2, blocked: 8 })]]) },
     B: { node: node({ passed: 5, blocked: 5, completed: 5, errors: 3 }) },
     C: { node: node({ passed: 50, concurrency: 1 }) },
     P: { node: node({ passed: 0 }) },

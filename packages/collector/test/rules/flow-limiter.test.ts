@@ -156,8 +156,10 @@ t.test('a rule that appears under traffic, in simulation: its starting share app
 t.test('QPS steps in simulation: after the offered rate jumps 10×, the first second admits close to count; without the steps it overshoots', async (t) => {
   // The daemon's timing (bench/flow-control.js): ticks every 100 ms, steps every 20 ms, each of 4
   // instances keeping a ratio 20 ms, records seen at the next 10 ms step. 100/s, offered 2× then
-  // 20× at 20 s; the first second after the jump, over 20 seeds: 1.03 × count with the steps and
-  // 1.19 × without them when measured over 200 seeds.
+  // 20× at 20 s; the first second after the jump, averaged over 20 seeds. Over 20 000 seeds: one run
+  // 0.90-1.12 × count with the steps (mean 1.00), 0.88-2.05 × without (mean 1.10); in groups of 20
+  // the mean with the steps at most 1.014, and the mean without them over it by 0.036 to 0.221
+  // (median 0.099).
   const firstSecond = (steps: boolean) => {
     const ratios: number[] = [];
     for (let k = 0; k < 20; k++) {
@@ -176,8 +178,8 @@ t.test('QPS steps in simulation: after the offered rate jumps 10×, the first se
   };
   const stepped = firstSecond(true);
   const ticked = firstSecond(false);
-  t.ok(stepped <= 1.08, `with steps: ${stepped.toFixed(3)} × count in the first second`);
-  t.ok(ticked >= 1.12, `ticks alone: ${ticked.toFixed(3)} × count`);
+  t.ok(stepped <= 1.04, `with steps: ${stepped.toFixed(3)} × count in the first second`);
+  t.ok(ticked - stepped >= 0.02, `ticks alone, same seeds: ${ticked.toFixed(3)} × count`);
 });
 
 t.test('concurrency: the headroom is shared over the time an admission stays in flight (the mean RT), not a whole tick', async (t) => {
@@ -293,7 +295,8 @@ t.test('rate limiter (2) and warm up + rate limiter (3) converge on count; maxQu
 });
 
 t.test('a count that is not a whole number: reject and warm up admit ⌊count⌋ a second (none below 1), the rate limiters its exact rate', async (t) => {
-  const run = (r: Record<string, unknown>, seed: number, seconds: number): number => {
+  // Admitted from second `fromSec` on (default 1: the simulation's filters admit everything until the first tick).
+  const run = (r: Record<string, unknown>, seed: number, seconds: number, fromSec = 1): number => {
     const sim = simulate({
       seed,
       phases: [{ untilMs: seconds * 1000, offeredPerSec: 20 }],
@@ -303,8 +306,7 @@ t.test('a count that is not a whole number: reject and warm up admit ⌊count⌋
         return (tMs, passed, blocked) => ratioOf(l.tick(tMs, { passed, blocked, concurrency: 0 }));
       },
     });
-    // From the second second: the simulation's filters admit everything until the first tick.
-    return sim.admittedPerSecond.slice(1).reduce((a, b) => a + b, 0);
+    return sim.admittedPerSecond.slice(fromSec).reduce((a, b) => a + b, 0);
   };
   t.equal(new FlowLimiter(rule({ count: 2.5 }), 0).threshold, 2, 'reject: ⌊2.5⌋');
   t.equal(new FlowLimiter(rule({ count: 2.5, controlBehavior: 2 }), 0).threshold, 2.5, 'rate limiter: 2.5');
@@ -315,11 +317,13 @@ t.test('a count that is not a whole number: reject and warm up admit ⌊count⌋
   const twoAndAHalf = run({ count: 2.5 }, BASE_SEED + 42, 101);
   t.ok(withinShare(twoAndAHalf / 100, 2, 0.1), `reject, count 2.5: ${twoAndAHalf} in 100 s (2/s)`);
   // Below 1 a second, one admission over is more than the error's bound of a second of threshold:
-  // it must still be worked off, or the loop forgets it and admits up to twice the rate.
+  // it must still be worked off, or the loop forgets it and admits up to twice the rate. Counted
+  // from 30 s on: the ~2 requests admitted before the first tick are worked off over the next
+  // 20 s at 0.1/s, and a window that left them out but took in that pause read ~11 % low.
   for (const [i, count] of [0.1, 0.2, 0.5].entries()) {
     let total = 0;
-    for (let k = 0; k < 5; k++) total += run({ count, controlBehavior: 2 }, BASE_SEED + 50 + 10 * i + k, 201);
+    for (let k = 0; k < 5; k++) total += run({ count, controlBehavior: 2 }, BASE_SEED + 50 + 10 * i + k, 230, 30);
     const perSec = total / (5 * 200);
-    t.ok(withinShare(perSec, count, 0.15), `rate limiter, count ${count}: ${perSec.toFixed(3)}/s over 5 × 200 s`);
+    t.ok(withinShare(perSec, count, 0.15), `rate limiter, count ${count}: ${perSec.toFixed(3)}/s over 5 × 200 s (from 30 s on)`);
   }
 });
