@@ -169,7 +169,7 @@ function steadyCases(m, { seed, seeds, seconds, filters, serveRequestMs, sim = {
 
 /** The integral time the loop had before 200 ms: the rare windows' baseline, same seeds. */
 const EARLIER_INTEGRAL_TIME_MS = 500;
-/** The one case where a window strays past ±5 % at all (10/s, 2×): its rare windows are counted over many more seeds. */
+/** Of the goal's cases (the pool of 4), the one where windows stray past ±5 % (10/s, 2×): its rare windows are counted over many more seeds. */
 const TAIL_CASE = { counts: [10], overloads: [2] };
 
 /**

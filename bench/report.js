@@ -512,7 +512,7 @@ export function renderMarkdown(j) {
       // How many runs of the goal's size (its 10/s cases) it takes, at the rate counted here, to see one with a window outside.
       const runsPerMiss = (rows) => 1 / (1 - (1 - rate(rows)) ** (windowsMain * rows.length));
       const { steady: now, steadyEarlierIntegral: before } = fl.tail;
-      p(`Rare windows: the pool of 4 at 10/s, 2× (the only case where a window strays past ±5 % at all) over ${fl.tail.seeds} more seeds from`);
+      p(`Rare windows: the pool of 4 at 10/s, 2× (of the goal's cases, the one where windows stray past ±5 %) over ${fl.tail.seeds} more seeds from`);
       p(`${fl.tail.seed}, ${now[0]?.windows ?? 0} windows. Outside (short / over): ${now.map(outside).join(', ')}. The same loop with its earlier`);
       p(`integral time of ${fl.tail.earlierIntegralTimeMs} ms on the same seeds: ${before.map(outside).join(', ')}. Sentinel's exact limiting on the same`);
       p(`offered seconds: ${now.map(exactOutside).join(', ')} (a second of Poisson offers at 2× can hold fewer than count, and no limiter`);
