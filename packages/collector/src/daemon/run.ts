@@ -282,7 +282,17 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
   };
   // Every QPS_STEP_MS between control ticks: a QPS rule that limits steps its loop on what the
   // reads since the tick counted (records are read as they are appended), and its slot is written
-  // when its ratio changed (FlowControl.step); nothing to do while no QPS rule limits.
+  // when its ratio changed (FlowControl.step); nothing to do while no QPS rule limits. The timer
+  // runs only while a QPS rule is in force (syncStepTimer, from every flow tick: the rules in force
+  // change only with one), so a collector without one is not woken 50 times a second for nothing.
+  let stepInterval: NodeJS.Timeout | undefined;
+  const syncStepTimer = (): void => {
+    if (flow.steps && !stopped) stepInterval ??= setInterval(qpsStep, QPS_STEP_MS);
+    else if (stepInterval !== undefined) {
+      clearInterval(stepInterval);
+      stepInterval = undefined;
+    }
+  };
   const qpsStep = (): void => {
     if (stopped) return;
     try {
@@ -312,6 +322,7 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
     } catch (err) {
       log.error({ code: (err as NodeJS.ErrnoException).code ?? 'E_CONTROL_TICK', err: (err as Error).message }, 'control tick failed');
     }
+    syncStepTimer();
   };
   const reloadRulesNow = (): void => {
     if (reloadRules()) flowTick();
@@ -321,7 +332,6 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
   const interval = setInterval(cycle, tickMs);
   controlTick();
   const controlInterval = setInterval(controlTick, controlTickMs);
-  const stepInterval = setInterval(qpsStep, QPS_STEP_MS);
   const rulesWatcher: FSWatcher = watch(paths.rulesDir, { depth: 0, ignoreInitial: true, persistent: true, followSymlinks: false });
   rulesWatcher.on('add', reloadRulesNow).on('change', reloadRulesNow).on('unlink', reloadRulesNow);
   rulesWatcher.on('error', (err) => log.warn({ code: 'E_WATCH', err: String((err as Error).message ?? err) }, 'rules watcher error; rule files are still looked at every second'));

@@ -185,6 +185,11 @@ export class FlowControl {
     return true;
   }
 
+  /** Whether `step` can have work: a QPS rule in force (none while the switch is off). The daemon runs its step timer only then. */
+  get steps(): boolean {
+    return this.engine.hasQpsRules;
+  }
+
   /** True when a rule is loaded or a verdict slot is in use (the tick then reads the segments first). */
   get active(): boolean {
     return this.engine.resources().length > 0 || this.writer.verdictSlots > 0;

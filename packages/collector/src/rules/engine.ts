@@ -207,6 +207,11 @@ export class RuleEngine {
     return { verdicts: list, transitions };
   }
 
+  /** Whether a QPS flow rule is in force (grade 1): only then has qpsSteps anything to step. */
+  get hasQpsRules(): boolean {
+    return this.flow.some((f) => f.rule.grade !== FlowGrade.THREAD);
+  }
+
   /**
    * Whether a flow rule can change a verdict between ticks: a concurrency rule (grade 0), or a QPS
    * rule while the loop's burst stop is on (burstSec > 0, the default). Only then has

@@ -30,8 +30,10 @@ t.test('setSwitch(false): PASS at the next tick, rules kept; setSwitch(true): en
   t.same(verdict('GET /stop', T0 + 100), ['hit', VerdictKind.ADMIT, 0], 'count 0: admit none');
   t.same(verdict('GET /slow', T0 + 100), ['hit', VerdictKind.ADMIT, 0], '1 of 1 in flight: admit none');
   t.equal(flow.switchedOn, true, 'on at start');
+  t.equal(flow.steps, true, 'a QPS rule in force (GET /stop): the daemon runs its step timer');
 
   t.equal(flow.setSwitch(false), true);
+  t.equal(flow.steps, false, 'off: no rule enforced, no steps');
   t.equal(flow.setSwitch(false), false, 'already off: nothing changes');
   t.same(verdict('GET /stop', T0 + 100), ['hit', VerdictKind.ADMIT, 0], 'the slots change at the next tick, not before');
   flow.tick(T0 + 200, inFlight);
@@ -47,6 +49,7 @@ t.test('setSwitch(false): PASS at the next tick, rules kept; setSwitch(true): en
   t.same(verdict('GET /new', T0 + 300), ['hit', VerdictKind.PASS, 0], 'a rule pushed while off is kept, not enforced');
 
   t.equal(flow.setSwitch(true), true);
+  t.equal(flow.steps, true, 'on again: steps again');
   flow.tick(T0 + 350, inFlight);
   flow.tick(T0 + 400, inFlight);
   t.same(verdict('GET /stop', T0 + 400), ['hit', VerdictKind.ADMIT, 0], 'on: enforced again (limiters start afresh: from their second tick)');

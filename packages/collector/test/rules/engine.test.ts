@@ -185,8 +185,11 @@ t.test('slow-ratio breakers: the ingest is asked for rt > round(count) counts, a
 t.test('betweenTicks: between ticks, a concurrency rule whose count is in flight stops its key at once and admits again once it is not; a QPS rule or a block stays as published', async (t) => {
   const e = new RuleEngine();
   t.equal(e.hasBetweenTickRules, false, 'no rule');
+  e.setFlowRules(flow({ resource: 'C', grade: 0, count: 2 }));
+  t.equal(e.hasQpsRules, false, 'a concurrency rule alone: nothing for the QPS steps');
   e.setFlowRules(flow({ resource: 'Q', count: 5 }));
   t.equal(e.hasBetweenTickRules, true, 'a QPS rule (its burst stop)');
+  t.equal(e.hasQpsRules, true, 'a QPS rule: the steps have work');
   const noStop = new RuleEngine({ loop: { burstSec: 0 } });
   noStop.setFlowRules(flow({ resource: 'Q', count: 5 }));
   t.equal(noStop.hasBetweenTickRules, false, 'a QPS rule with the burst stop off (burstSec 0): nothing to do between ticks');
