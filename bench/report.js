@@ -511,13 +511,15 @@ export function renderMarkdown(j) {
       const rate = (rows) => rows.reduce((a, c) => a + outsideOf(c), 0) / Math.max(1, rows.reduce((a, c) => a + c.windows, 0));
       // How many runs of the goal's size (its 10/s cases) it takes, at the rate counted here, to see one with a window outside.
       const runsPerMiss = (rows) => 1 / (1 - (1 - rate(rows)) ** (windowsMain * rows.length));
+      // "one in N" runs, or that these seeds showed none (a quick run's few seeds).
+      const oneIn = (rows) => (rate(rows) === 0 ? `none seen in these ${fl.tail.seeds} seeds` : `one run in ${F(runsPerMiss(rows), 1)}`);
       const { steady: now, steadyEarlierIntegral: before } = fl.tail;
       p(`Rare windows: the pool of 4 at 10/s, 2× (of the goal's cases, the one where windows stray past ±5 %) over ${fl.tail.seeds} more seeds from`);
       p(`${fl.tail.seed}, ${now[0]?.windows ?? 0} windows. Outside (short / over): ${now.map(outside).join(', ')}. The same loop with its earlier`);
       p(`integral time of ${fl.tail.earlierIntegralTimeMs} ms on the same seeds: ${before.map(outside).join(', ')}. Sentinel's exact limiting on the same`);
       p(`offered seconds: ${now.map(exactOutside).join(', ')} (a second of Poisson offers at 2× can hold fewer than count, and no limiter`);
-      p(`admits what was not offered). At these rates one run of the goal's size (${windowsMain} windows at 10/s, 2×) in ${F(runsPerMiss(now), 1)} has a window outside`);
-      p(`(with ${fl.tail.earlierIntegralTimeMs} ms: one in ${F(runsPerMiss(before), 1)}).`);
+      p(`admits what was not offered). How often a run of the goal's size (${windowsMain} windows at 10/s, 2×) has a window outside, at these`);
+      p(`rates: ${oneIn(now)} (with ${fl.tail.earlierIntegralTimeMs} ms: ${oneIn(before)}).`);
       p();
     }
     p('The convergence cases below are with the pool of 4.');
