@@ -13,8 +13,9 @@ Run it through scripts/wasmtime-run.js, which creates the Python environment wit
 first use (node scripts/wasmtime-run.js --help) and refuses a bad pin or component before Python
 starts, and a run with neither --pin nor --no-pin; this runner, like `wasmtime run` without --dir,
 preopens nothing when given neither. What it still refuses (a usage error, a component file it
-cannot read, compile or instantiate, a component without wasi:cli/run) is one line with a code, no
-traceback; a trap (E_TRAP) and wasi:cli/run's error (E_RUN_ERROR) are one line with a code too, as
+cannot read, compile or instantiate, a component without wasi:cli/run, found from its export
+section before any compile) is one line with a code, no traceback; a trap (E_TRAP) and
+wasi:cli/run's error (E_RUN_ERROR) are one line with a code too, as
 sentinel-wasi run prints them, after what the engine itself printed. Messages name the script the
 user ran ($WASMTIME_RUN_PROG, set by wasmtime-run.js).
 """
@@ -61,6 +62,10 @@ class ArgumentParser(argparse.ArgumentParser):
         sys.exit(refuse(Refusal("E_USAGE", message)))
 
 
+def not_command(path: str) -> str:
+    return f"{path} does not export wasi:cli/run (is it an HTTP component? serve it: sentinel-wasi serve or wasmtime serve)"
+
+
 def one_line(err: Exception) -> str:
     """The engine's multi-line error ("...\n\nCaused by:\n    ...") as one line."""
     return ": ".join(line.strip() for line in str(err).splitlines() if line.strip() and line.strip() != "Caused by:")
@@ -74,14 +79,53 @@ def trap_cause(err: Exception) -> str:
     return one_line(Exception(text))
 
 
-def load_component(engine: Engine, path: str, cache_dir: str, timing: bool) -> Component:
+def read_component(path: str) -> bytes:
     try:
         with open(path, "rb") as f:
-            wasm = f.read()
+            return f.read()
     except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
         raise Refusal("E_USAGE", f"component file not found: {path}")
     except OSError as err:
         raise Refusal("E_COMPONENT_READ", f"cannot read component {path}: {err.strerror}")
+
+
+def read_leb_u32(data: bytes, pos: int) -> tuple[int, int]:
+    """An unsigned LEB128 (at most 5 bytes) at pos: (value, position after it); ValueError if cut short."""
+    value = 0
+    for shift in range(0, 35, 7):
+        if pos >= len(data):
+            raise ValueError("truncated LEB128")
+        byte = data[pos]
+        pos += 1
+        value |= (byte & 0x7F) << shift
+        if byte < 0x80:
+            return value, pos
+    raise ValueError("LEB128 too long")
+
+
+def exports_cli_run(wasm: bytes):
+    """Whether a component's own export sections (section id 11 at the top level) name a
+    wasi:cli/run interface: True or False, or None when the bytes are not a component this can
+    walk (the compile then says what is wrong). Read before compiling, so an HTTP component is
+    refused at once rather than after Cranelift's seconds."""
+    if len(wasm) < 8 or wasm[:4] != b"\0asm" or wasm[6:8] != b"\x01\x00":
+        return None
+    pos = 8
+    try:
+        while pos < len(wasm):
+            section_id = wasm[pos]
+            size, pos = read_leb_u32(wasm, pos + 1)
+            if pos + size > len(wasm):
+                return None
+            if section_id == 11 and b"wasi:cli/run@" in wasm[pos:pos + size]:
+                return True
+            pos += size
+    except ValueError:
+        return None
+    return False
+
+
+def load_component(engine: Engine, path: str, wasm: bytes, cache_dir: str, timing: bool) -> Component:
     key = hashlib.sha256(wasm).hexdigest()
     cached = os.path.join(cache_dir, f"{key}-{ENGINE_TAG}.cwasm")
     if os.path.exists(cached):
@@ -131,8 +175,11 @@ def run() -> int:
         if pair.find("=") <= 0:
             parser.error(f"--env expects NAME=VALUE, got {json.dumps(pair)}")
 
+    wasm = read_component(opts.component)
+    if not opts.compile_only and exports_cli_run(wasm) is False:
+        raise Refusal("E_NOT_COMMAND", not_command(opts.component))
     engine = Engine(Config())
-    component = load_component(engine, opts.component, opts.cache_dir, opts.timing)
+    component = load_component(engine, opts.component, wasm, opts.cache_dir, opts.timing)
     if opts.compile_only:
         return 0
 
@@ -167,7 +214,7 @@ def run() -> int:
     try:
         run_interface = instance.get_export_index(store, "wasi:cli/run@0.2.0")
         if run_interface is None:
-            raise Refusal("E_NOT_COMMAND", f"{opts.component} does not export wasi:cli/run (is it an HTTP component? serve it: sentinel-wasi serve or wasmtime serve)")
+            raise Refusal("E_NOT_COMMAND", not_command(opts.component))
         run = instance.get_func(store, instance.get_export_index(store, "run", run_interface))
         ran = time.monotonic()
         result = run(store)

@@ -230,10 +230,12 @@ t.test('the Python runner refuses what reaches it with one line and a code, nami
 
   const pin = await tempPin(t, 'wasmtime-run');
   const gateway = exampleComponent('http-gateway');
-  const http = await script(['--pin', pin, gateway]);
+  const httpCache = join(dir, 'cache-http');
+  const http = await script(['--pin', pin, '--cache-dir', httpCache, gateway]);
   t.same(
     { code: http.code, stderr: http.stderr },
     { code: 1, stderr: `wasmtime-run: ${gateway} does not export wasi:cli/run (is it an HTTP component? serve it: sentinel-wasi serve or wasmtime serve) (E_NOT_COMMAND)\n` },
     'an HTTP component',
   );
+  t.equal(existsSync(httpCache), false, 'refused from its export section, before the compile: nothing compiled into the cache');
 });
