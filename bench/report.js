@@ -4,6 +4,10 @@
 
 const M = (x) => (x === null || x === undefined ? 'n/a' : `${(x / 1e6).toFixed(2)} M/s`);
 const F = (x, d = 1) => (x === null || x === undefined ? 'n/a' : x.toFixed(d));
+/** A flow row's 10 s windows outside ±5 % of count (short and over, as flow-control.js counts them). */
+const windowsOutside = (c) => c.windowsShort + c.windowsOver;
+/** The same for Sentinel's exact limiting on the row's offered seconds (kept as a share: back to a count). */
+const sentinelWindowsOutside = (c) => c.windows - Math.round(c.sentinelWithinFivePct * c.windows);
 
 /** Each goal: the figure, the target, met or not (null when the figure is missing). */
 export function evaluateGoals(j) {
@@ -28,7 +32,7 @@ export function evaluateGoals(j) {
   // The rare windows at 10/s, 2×, over many more seeds (flow-control.js TAIL_CASE), beside Sentinel's exact limiting on the same offered seconds.
   const flTail = j.flow?.tail?.steady?.[0];
   const tailText = flTail
-    ? `; over ${flTail.windows} more windows at ${flTail.count}/s, ${flTail.overload}×: ${flTail.windows - Math.round(flTail.withinFivePct * flTail.windows)} outside (Sentinel's exact limiting on the same offered seconds: ${flTail.windows - Math.round(flTail.sentinelWithinFivePct * flTail.windows)})`
+    ? `; over ${flTail.windows} more windows at ${flTail.count}/s, ${flTail.overload}×: ${windowsOutside(flTail)} outside (Sentinel's exact limiting on the same offered seconds: ${sentinelWindowsOutside(flTail)})`
     : '';
   add('flow.accuracy', "flow control: every 10 s average admitted rate within ±5 % of count (10, 100, 1000/s at 2×, 5×, 20×; serve's pool of 4 instances, error diffusion)", flWorst ? flWorst.withinFivePct : null, flWorst?.withinFivePct === 1, flWorst ? `${F(100 * flWorst.withinFivePct)} % of windows within ±5 % at worst (${flWorst.count}/s, ${flWorst.overload}×; worst window ${F(Math.max(...fl.map((c) => c.worstErrorPct)), 1)} %)${tailText}` : '', `${flBWorst ? `a Bernoulli draw per request: ${F(100 * flBWorst.withinFivePct)} % at worst (${flBWorst.count}/s, ${flBWorst.overload}×; worst window ${F(Math.max(...flB.map((c) => c.worstErrorPct)), 1)} %); ` : ''}Sentinel's in-process exact limiting: 0 % error`);
   const sv = j.serve ?? {};
@@ -504,11 +508,10 @@ export function renderMarkdown(j) {
     p(table(['admission', 'count/s', 'overload', '10 s windows', 'mean abs error', 'worst', 'within ±5 %', 'outside: short / over', 'per-second spread', 'binomial bound', 'Sentinel exact (same offered seconds)'], rows));
     p();
     if (fl.tail) {
-      const outsideOf = (c) => c.windows - Math.round(c.withinFivePct * c.windows);
-      const outside = (c) => `${c.overload}× ${outsideOf(c)} (${c.windowsShort} / ${c.windowsOver}; worst ${F(c.worstErrorPct, 1)} %)`;
-      const exactOutside = (c) => `${c.overload}× ${c.windows - Math.round(c.sentinelWithinFivePct * c.windows)} (worst ${F(c.sentinelWorstErrorPct, 1)} %)`;
+      const outside = (c) => `${c.overload}× ${windowsOutside(c)} (${c.windowsShort} / ${c.windowsOver}; worst ${F(c.worstErrorPct, 1)} %)`;
+      const exactOutside = (c) => `${c.overload}× ${sentinelWindowsOutside(c)} (worst ${F(c.sentinelWorstErrorPct, 1)} %)`;
       const windowsMain = fl.steady.find((c) => c.count === 10)?.windows ?? 0;
-      const rate = (rows) => rows.reduce((a, c) => a + outsideOf(c), 0) / Math.max(1, rows.reduce((a, c) => a + c.windows, 0));
+      const rate = (rows) => rows.reduce((a, c) => a + windowsOutside(c), 0) / Math.max(1, rows.reduce((a, c) => a + c.windows, 0));
       // How many runs of the goal's size (its 10/s cases) it takes, at the rate counted here, to see one with a window outside.
       const runsPerMiss = (rows) => 1 / (1 - (1 - rate(rows)) ** (windowsMain * rows.length));
       // "one in N" runs, or that these seeds showed none (a quick run's few seeds).

@@ -283,11 +283,12 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
   // Every QPS_STEP_MS between control ticks: a QPS rule that limits steps its loop on what the
   // reads since the tick counted (records are read as they are appended), and its slot is written
   // when its ratio changed (FlowControl.step); nothing to do while no QPS rule limits. The timer
-  // runs only while a QPS rule is in force (syncStepTimer, from every flow tick: the rules in force
-  // change only with one), so a collector without one is not woken 50 times a second for nothing.
+  // runs only while a QPS rule is in force (syncStepTimer, from every flow tick, which does nothing
+  // once stopped: the rules in force change only with one), so a collector without one is not woken
+  // 50 times a second for nothing.
   let stepInterval: NodeJS.Timeout | undefined;
   const syncStepTimer = (): void => {
-    if (flow.steps && !stopped) stepInterval ??= setInterval(qpsStep, QPS_STEP_MS);
+    if (flow.steps) stepInterval ??= setInterval(qpsStep, QPS_STEP_MS);
     else if (stepInterval !== undefined) {
       clearInterval(stepInterval);
       stepInterval = undefined;
