@@ -292,6 +292,25 @@ export function renderMarkdown(j) {
       p(`The machine alone, just before the figure (bench/lib/cpu-gaps.js: a busy loop in its own process reading the clock for ${F(fr.cpuGaps.durationMs / 1000, 1)} s):`);
       p(`${fr.cpuGaps.gaps} gaps over 0.5 ms, ${fr.cpuGaps.gapsOver1Ms} over 1 ms (${F(fr.cpuGaps.over1MsPerSec, 1)} a second), the longest ${F(fr.cpuGaps.longestMs, 2)} ms: time the loop did not run.`);
     }
+    if (fr.coldRead) {
+      const c = fr.coldRead;
+      const us = (x) => `${F(x.p50Ms * 1000, 0)} / ${F(x.p99Ms * 1000, 0)} µs`;
+      p();
+      p(`Warm and cold (bench/lib/cold-read.js, its own process, a \`Collector\` on a real pin, ${c.samples} samples): the work of the watch`);
+      p(`callback for one append (\`Collector.readSegmentAt\`: the positioned read, the frame's decode and count), and a plain JavaScript`);
+      p(`workload that has nothing to do with the collector (a Map lookup for each of ${c.reference.objects.toLocaleString('en')} objects), p50 / p99, each timed right after`);
+      p(`the one before (warm), after the process slept ${c.gapMs} ms (as the daemon between two appends), and after it spun ${c.gapMs} ms on`);
+      p('arithmetic that touches no memory (it kept its core):');
+      p();
+      p(table(['work', 'warm', `after ${c.gapMs} ms asleep`, `after ${c.gapMs} ms on its core`], [
+        ['the read of one append', us(c.read.warm), us(c.read.afterSleep), us(c.read.afterSpin)],
+        [`Map lookups over ${c.reference.objects.toLocaleString('en')} objects`, us(c.reference.warm), us(c.reference.afterSleep), us(c.reference.afterSpin)],
+      ]));
+      p();
+      p(`The read takes ${F(c.read.afterSleep.p50Ms / c.read.warm.p50Ms, 1)}× as long ${c.gapMs} ms after its last run, the unrelated workload ${F(c.reference.afterSleep.p50Ms / c.reference.warm.p50Ms, 1)}× (p50): the work is`);
+      p('the same and only the time since it last ran differs, the mark of cold caches, and keeping the core does not prevent');
+      p('it. With appends 0–20 ms apart the daemon\'s watch callback runs on the cold side: most of its time on the stage probe.');
+    }
   }
   p();
   p('## Filter cost inside a component (wasmtime engine)');
@@ -690,6 +709,14 @@ function analysis(j) {
       lines.push(`  At p99 (percentiles do not subtract): the figure ${F(fr.p99Ms, 2)} ms, the GET alone ${F(fr.roundTrip.p99Ms, 2)} ms, the plain server ${F(fr.floor.p99Ms, 2)} ms.`);
       lines.push('  The plain server does nothing else, so its p50 → p99 spread is the machine\'s (either process waiting for a core; load');
       lines.push(`  average ${fr.loadAvg ? fr.loadAvg.atStart[0].toFixed(2) : 'n/a'} on ${j.meta.machine?.cpus ?? 'n/a'} CPUs at the start of this run), and the figure contains such a round trip.`);
+    }
+    if (fr?.coldRead) {
+      const c = fr.coldRead;
+      const us = (x) => `${F(x.p50Ms * 1000, 0)} µs`;
+      lines.push(`  The callback's own work is short: in-process (bench/lib/cold-read.js, p50) the same read takes ${us(c.read.warm)} warm and ${us(c.read.afterSleep)}`);
+      lines.push(`  ${c.gapMs} ms after the last, as a plain JavaScript workload of Map lookups does (${us(c.reference.warm)} → ${us(c.reference.afterSleep)}); ${c.gapMs} ms on its core, spinning, leaves`);
+      lines.push(`  it as slow (${us(c.read.afterSpin)}): the mark of cold caches, whatever the code. A daemon woken by appends 0–20 ms apart`);
+      lines.push('  pays it on each; a shorter path would shorten it, not remove it.');
     }
     if (fr?.cpuGaps) {
       const g = fr.cpuGaps;
