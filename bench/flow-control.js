@@ -30,7 +30,8 @@ async function modules() {
   const { FlowLimiter } = await src('packages/collector/src/rules/flow-limiter.ts');
   const { parseRules } = await src('packages/collector/src/rules/rule-set.ts');
   const { simulate, withinShare } = await src('packages/collector/test/rules/traffic-sim.ts');
-  return { FlowLimiter, parseRules, simulate, withinShare };
+  const { DEFAULT_INTEGRAL_TIME_MS } = await src('packages/collector/src/rules/admission-loop.ts');
+  return { FlowLimiter, parseRules, simulate, withinShare, integralTimeMs: DEFAULT_INTEGRAL_TIME_MS };
 }
 
 const ratioOf = (v) => (v.kind === 'pass' ? 1 : v.kind === 'admit' ? v.ratio : 0);
@@ -241,6 +242,8 @@ export async function flowBench({ seed = 1, seeds = 10, seconds = 70, tailSeeds 
     seedsPerCase: seeds,
     secondsPerRun: seconds,
     ...DAEMON_TIMING,
+    // The loop's integral time in this run (admission-loop.ts's default; the tail's baseline sets its own).
+    integralTimeMs: m.integralTimeMs,
     admissionModes: ADMISSION_MODES,
     steady,
     steadyByMode,

@@ -777,7 +777,7 @@ function analysis(j) {
     if (worst.windowsShort !== undefined) lines.push(`  Of its ${worst.windows} windows, ${worst.windowsShort} fell short of count by more than 5 % and ${worst.windowsOver} went over.`);
     lines.push('  Error diffusion takes out the noise of the admission itself (a filter admits within one of p × its requests), so what is left');
     lines.push(`  is the offered traffic's own: the admitted count follows p × offered, and a 10 s window of Poisson offers at ${worst.overload}× varies by`);
-    lines.push(`  p·sqrt(offered) = ${F(offeredNoisePct, 1)} % of the window's count (one standard deviation). The loop (integral time 200 ms) takes a shortfall back`);
+    lines.push(`  p·sqrt(offered) = ${F(offeredNoisePct, 1)} % of the window's count (one standard deviation). The loop (integral time ${F(j.flow.integralTimeMs, 0)} ms) takes a shortfall back`);
     lines.push('  by admitting more later, at most every request offered (p = 1, so at most offered − count per second); while p = 1 and the');
     lines.push('  smoothed offered rate is at or under count, at most half a second of count is carried, and only for a lull: once the offered');
     lines.push('  rate has stayed there over a second the shortfall is dropped (the anti-windup that keeps a quiet spell from turning into a');
