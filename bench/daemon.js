@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { FrameBuilder, bucketSecOf, segmentName } from '@sentinel-wasi/protocol/encode';
 import { openHttp1 } from './lib/http1-client.js';
 import { startPlainServer } from './lib/plain-server.js';
-import { percentile } from './lib/stats.js';
+import { latencyRow } from './lib/stats.js';
 import { writeSegments } from './lib/segments.js';
 import { STANDARD, generate, makeNames, makeRng } from './lib/workload.js';
 
@@ -173,15 +173,11 @@ const OTHERS_SETTLE_MS = 5000;
 function gcRows(pauses) {
   const of = (kind) => {
     const ms = pauses.filter((p) => p[0] === kind).map((p) => p[1]);
-    return { pauses: ms.length, totalMs: ms.reduce((a, b) => a + b, 0), ...row(ms) };
+    return { pauses: ms.length, totalMs: ms.reduce((a, b) => a + b, 0), ...latencyRow(ms) };
   };
   return { minor: of('minor'), other: of('other') };
 }
 
-/** Latency percentiles of one row (ms). */
-function row(xs) {
-  return { samples: xs.length, p50Ms: percentile(xs, 50), p90Ms: percentile(xs, 90), p99Ms: percentile(xs, 99), maxMs: xs.length === 0 ? null : xs.reduce((a, b) => Math.max(a, b)) };
-}
 
 /**
  * Freshness: `samples` times, append one frame (PASS + CALL of resource `fresh`, as a filter
@@ -292,23 +288,23 @@ export async function freshness({ samples, seed, daemonArgs = [], pollGapMs = 1,
     stages = await daemon.stop();
   }
   return {
-    ...row(latencies),
+    ...latencyRow(latencies),
     minMs: Math.min(...latencies),
     pollsPerSample: polls / samples,
     firstPollShare: firstPoll / samples,
     client: 'lean HTTP/1.1 over one keep-alive loopback connection (bench/lib/http1-client.js)',
     pollClient,
-    nodeHttpPoll: nodeHttpLatencies.length === 0 ? null : row(nodeHttpLatencies),
-    roundTrip: row(refs.roundTrip),
-    floor: row(refs.floor),
-    nodeHttp: row(refs.nodeHttp),
-    nodeHttpFloor: row(refs.nodeHttpFloor),
+    nodeHttpPoll: nodeHttpLatencies.length === 0 ? null : latencyRow(nodeHttpLatencies),
+    roundTrip: latencyRow(refs.roundTrip),
+    floor: latencyRow(refs.floor),
+    nodeHttp: latencyRow(refs.nodeHttp),
+    nodeHttpFloor: latencyRow(refs.nodeHttpFloor),
     bodyBytes,
     otherResources,
     path: resourcesPath,
     // The daemon's own clock (stage probe): each log-directory watch callback (the read of an append),
     // each HTTP answer (request event to finish), each GC pause; over the whole run.
-    daemonStages: stages === null ? null : { watchRead: row(stages.watchMs), answer: row(stages.answerMs), gc: gcRows(stages.gcMs) },
+    daemonStages: stages === null ? null : { watchRead: latencyRow(stages.watchMs), answer: latencyRow(stages.answerMs), gc: gcRows(stages.gcMs) },
     loadAvg: { atStart: loadAvgAtStart, atEnd: loadavg() },
     pollGapMs,
     gapMs: [gapMinMs, gapMaxMs],

@@ -15,17 +15,12 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { FrameBuilder, bucketSecOf, segmentName } from '@sentinel-wasi/protocol/encode';
-import { percentile } from './stats.js';
+import { latencyRow } from './stats.js';
 
 const COLLECTOR_SRC = new URL('../../packages/collector/src/daemon/collector.ts', import.meta.url).href;
 const REFERENCE_OBJECTS = 1000;
 /** What the spins and the reference workload computed, kept (module state) so that neither is optimised away. */
 let sink = 0;
-
-/** p50 / p90 / p99 (ms) of one timing. */
-function row(xs) {
-  return { samples: xs.length, p50Ms: percentile(xs, 50), p90Ms: percentile(xs, 90), p99Ms: percentile(xs, 99) };
-}
 
 /** The reference workload: a Map lookup and two field reads for each of REFERENCE_OBJECTS objects. */
 function makeReference() {
@@ -113,8 +108,8 @@ export async function coldRead({ samples = 300, gapMs = 10 } = {}) {
     return {
       samples,
       gapMs,
-      read: { warm: row(read.warm), afterSleep: row(read.afterSleep), afterSpin: row(read.afterSpin) },
-      reference: { objects: REFERENCE_OBJECTS, warm: row(ref.warm), afterSleep: row(ref.afterSleep), afterSpin: row(ref.afterSpin) },
+      read: { warm: latencyRow(read.warm), afterSleep: latencyRow(read.afterSleep), afterSpin: latencyRow(read.afterSpin) },
+      reference: { objects: REFERENCE_OBJECTS, warm: latencyRow(ref.warm), afterSleep: latencyRow(ref.afterSleep), afterSpin: latencyRow(ref.afterSpin) },
       recordsCounted: counted,
     };
   } finally {
