@@ -4,17 +4,17 @@
 // resources. The daemon runs with its defaults unless a figure needs otherwise (said in results).
 
 import { spawn } from 'node:child_process';
-import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { FrameBuilder, bucketSecOf, segmentName } from '@sentinel-wasi/protocol/encode';
+import { FrameBuilder } from '@sentinel-wasi/protocol/encode';
 import { openHttp1 } from './lib/http1-client.js';
 import { startPlainServer } from './lib/plain-server.js';
 import { latencyRow } from './lib/stats.js';
-import { writeSegments } from './lib/segments.js';
+import { makeAppender, writeSegments } from './lib/segments.js';
 import { STANDARD, generate, makeNames, makeRng } from './lib/workload.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -111,26 +111,6 @@ async function getJson(url) {
 function rssMb(pid) {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m === null ? null : Number(m[1]) / 1024;
-}
-
-/** Appends frames to segments of one writer, named by the current 10-second bucket, O_APPEND. */
-function makeAppender(pin, writer) {
-  let bucket = -1;
-  let fd = -1;
-  return {
-    append(frame, nowMs) {
-      const b = bucketSecOf(nowMs);
-      if (b !== bucket) {
-        if (fd >= 0) closeSync(fd);
-        fd = openSync(join(pin, 'log', segmentName(b, writer)), 'a');
-        bucket = b;
-      }
-      writeSync(fd, frame);
-    },
-    close() {
-      if (fd >= 0) closeSync(fd);
-    },
-  };
 }
 
 /**

@@ -9,12 +9,13 @@
 // objects, about as long as the read when warm) say how much of the difference is the machine's.
 // Every timed read must have read exactly its frame, or the diagnostic fails: it never times a no-op.
 
-import { mkdtempSync, openSync, closeSync, rmSync, writeSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { FrameBuilder, bucketSecOf, segmentName } from '@sentinel-wasi/protocol/encode';
+import { FrameBuilder } from '@sentinel-wasi/protocol/encode';
+import { makeAppender } from './segments.js';
 import { latencyRow } from './stats.js';
 
 const COLLECTOR_SRC = new URL('../../packages/collector/src/daemon/collector.ts', import.meta.url).href;
@@ -59,21 +60,13 @@ export async function coldRead({ samples = 300, gapMs = 10 } = {}) {
   const reference = makeReference();
   const read = { warm: [], afterSleep: [], afterSpin: [] };
   const ref = { warm: [], afterSleep: [], afterSpin: [] };
-  let fd = -1;
-  let bucketSec = -1;
-  let name = '';
+  const appender = makeAppender(pin, 'cold-read');
   const appendAndRead = (into) => {
     const nowMs = Date.now();
-    if (bucketSecOf(nowMs) !== bucketSec) {
-      if (fd >= 0) closeSync(fd);
-      bucketSec = bucketSecOf(nowMs);
-      name = segmentName(bucketSec, 'cold-read');
-      fd = openSync(join(pin, 'log', name), 'a');
-    }
     builder.addPass(nowMs, 'fresh');
     builder.addCall(nowMs, 'fresh', 1, false);
     const frame = builder.finish();
-    writeSync(fd, frame);
+    const name = appender.append(frame, nowMs);
     const t0 = performance.now();
     const r = collector.readSegmentAt(name, nowMs);
     into.push(performance.now() - t0);
@@ -113,7 +106,7 @@ export async function coldRead({ samples = 300, gapMs = 10 } = {}) {
       recordsCounted: counted,
     };
   } finally {
-    if (fd >= 0) closeSync(fd);
+    appender.close();
     collector.closeAt(Date.now());
     rmSync(root, { recursive: true, force: true });
   }

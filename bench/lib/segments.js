@@ -4,13 +4,41 @@
 // resource id as a filter does once the collector has given it a slot), single-event frames, and
 // the NDJSON baseline
 // (the same events, one JSON object per line). Also owns the chunked positioned reader every
-// ingest benchmark uses, so all of them read bytes the same way.
+// ingest benchmark uses, so all of them read bytes the same way, and the live appender the daemon
+// benchmarks write through (one frame per write to the segment of the current bucket, as a filter).
 
-import { closeSync, mkdirSync, openSync, readFileSync, readSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, readSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { deliverRecords, scanFrames } from '@sentinel-wasi/protocol';
 import { FrameBuilder, bucketSecOf, segmentName } from '@sentinel-wasi/protocol/encode';
 import { OUTCOME_BLOCK, OUTCOME_ERROR } from './workload.js';
+
+/**
+ * Appends frames to `<pin>/log` segments of one writer, each to the segment of its 10-second bucket
+ * (opened O_APPEND when the bucket changes), one write per frame as a filter appends: append(frame,
+ * nowMs) returns that segment's file name.
+ */
+export function makeAppender(pin, writer) {
+  let bucket = -1;
+  let fd = -1;
+  let name = '';
+  return {
+    append(frame, nowMs) {
+      const b = bucketSecOf(nowMs);
+      if (b !== bucket) {
+        if (fd >= 0) closeSync(fd);
+        name = segmentName(b, writer);
+        fd = openSync(join(pin, 'log', name), 'a');
+        bucket = b;
+      }
+      writeSync(fd, frame);
+      return name;
+    },
+    close() {
+      if (fd >= 0) closeSync(fd);
+    },
+  };
+}
 
 /** Bytes read per positioned read; one buffer of this size (plus a frame) is reused. */
 export const READ_CHUNK_BYTES = 256 * 1024;
