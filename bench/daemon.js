@@ -13,7 +13,9 @@ import { fileURLToPath } from 'node:url';
 import { FrameBuilder } from '@sentinel-wasi/protocol/encode';
 import { openHttp1 } from './lib/http1-client.js';
 import { startPlainServer } from './lib/plain-server.js';
+import { cpuMs, freshnessStages, monoMs } from './lib/freshness-stages.js';
 import { latencyRow } from './lib/stats.js';
+import { threadCpuMs, threadCpuRate } from './lib/thread-cpu.js';
 import { makeAppender, writeSegments } from './lib/segments.js';
 import { STANDARD, generate, makeNames, makeRng } from './lib/workload.js';
 
@@ -149,15 +151,33 @@ async function addOtherResources(daemon, count, rng) {
 /** After other resources are counted, the figure waits this long: their first seconds are sealed, their ids published. */
 const OTHERS_SETTLE_MS = 5000;
 
-/** GC pauses from the stage probe ([kind, ms] pairs): scavenges ('minor') apart from the other collections. */
+/** GC pauses from the stage probe ([kind, startMs, ms]): scavenges ('minor') apart from the other collections. */
 function gcRows(pauses) {
   const of = (kind) => {
-    const ms = pauses.filter((p) => p[0] === kind).map((p) => p[1]);
+    const ms = pauses.filter((p) => p[0] === kind).map((p) => p[2]);
     return { pauses: ms.length, totalMs: ms.reduce((a, b) => a + b, 0), ...latencyRow(ms) };
   };
   return { minor: of('minor'), other: of('other') };
 }
 
+
+/**
+ * The stage probe's figures over the timed samples (events from timedStartMs on the monotonic
+ * clock; the warm-up's left out): each watch callback, each answer, the GC pauses, and each lean
+ * sample split into the stages of its path.
+ */
+function timedStages(events, timedStartMs, leanSamples) {
+  const timed = (xs, startAt = 0) => xs.filter((e) => e[startAt] >= timedStartMs);
+  const watch = timed(events.watch);
+  const answer = timed(events.answer);
+  const gc = timed(events.gc, 1);
+  return {
+    watchRead: latencyRow(watch.map((e) => e[1])),
+    answer: latencyRow(answer.map((e) => e[1])),
+    gc: gcRows(gc),
+    path: freshnessStages(leanSamples, { watch, answer, timer: timed(events.timer), gc }),
+  };
+}
 
 /**
  * Freshness: `samples` times, append one frame (PASS + CALL of resource `fresh`, as a filter
@@ -173,9 +193,14 @@ function gcRows(pauses) {
  * without an append (`roundTrip`: one round trip to the same daemon under the same load); the
  * same client against a plain node:http server in its own process answering a body of the same
  * size (`floor`: the machine's round trip); and both again through node:http with a keep-alive
- * Agent (`nodeHttp`, `nodeHttpFloor`: what the client library adds).
+ * Agent (`nodeHttp`, `nodeHttpFloor`: what the client library adds). With `warmupSamples`, as many
+ * untimed samples come first (appends 0–`warmupGapMaxMs` ms apart, the same polls and references):
+ * V8 compiles the daemon's hot code on background threads over its first seconds of traffic, and
+ * the timed samples are then those of a running collector; `daemonCpu` gives the daemon's CPU a
+ * second by thread over each phase (bench/lib/thread-cpu.js). With `stageProbe`, the daemon's own
+ * timings over the timed samples, and each lean sample split into the stages of its path.
  */
-export async function freshness({ samples, seed, daemonArgs = [], pollGapMs = 1, gapMinMs = 0, gapMaxMs = 20, pollClient = 'lean', otherResources = 0, stageProbe = false }) {
+export async function freshness({ samples, seed, daemonArgs = [], pollGapMs = 1, gapMinMs = 0, gapMaxMs = 20, pollClient = 'lean', otherResources = 0, stageProbe = false, warmupSamples = 0, warmupGapMaxMs = 2 }) {
   if (pollClient !== 'lean' && pollClient !== 'alternate') throw new Error(`pollClient must be "lean" or "alternate", got ${pollClient}`);
   const daemon = await startDaemon(otherResources > 0 ? ['--max-resources', String(otherResources + 1), ...daemonArgs] : daemonArgs, { stageProbe });
   let stages = null;
@@ -187,10 +212,21 @@ export async function freshness({ samples, seed, daemonArgs = [], pollGapMs = 1,
   const concurrencyIn = (body) => (otherResources > 0 ? body.node?.concurrency : body.resources.find((x) => x.resource === 'fresh')?.concurrency) ?? 0;
   const latencies = [];
   const nodeHttpLatencies = [];
+  // The lean samples on the monotonic clock the daemon's stage probe uses: { startMs, latencyMs, clientCpuMs }.
+  const leanSamples = [];
+  const perfToMonoMs = monoMs() - performance.now();
   const refs = { roundTrip: [], floor: [], nodeHttp: [], nodeHttpFloor: [] };
   let polls = 0;
   let firstPoll = 0;
-  const loadAvgAtStart = loadavg();
+  let loadAvgAtStart = loadavg();
+  // The daemon's CPU by thread (bench/lib/thread-cpu.js) over the warm-up and over the timed samples.
+  let warmStartMs = 0;
+  let cpuAtWarm = null;
+  let warmedMs = 0;
+  let cpuAtTimed = null;
+  let timedStartMs = 0;
+  let cpuAtEnd = null;
+  let timedMs = 0;
   let client = null;
   let plainClient = null;
   let plain = null;
@@ -226,8 +262,19 @@ export async function freshness({ samples, seed, daemonArgs = [], pollGapMs = 1,
     };
     const order = Object.keys(timed);
     for (const name of order) await timed[name](); // warm every connection once
-    for (let i = 0; i < samples; i++) {
-      const gapMs = gapMinMs + Math.floor(rng() * (gapMaxMs - gapMinMs));
+    let appended = 1; // the priming append
+    warmStartMs = performance.now();
+    cpuAtWarm = threadCpuMs(daemon.pid);
+    // Warm-up (i < 0): the same appends, polls and references, untimed and 0–warmupGapMaxMs apart.
+    for (let i = -warmupSamples; i < samples; i++) {
+      const warm = i < 0;
+      if (i === 0) {
+        warmedMs = performance.now() - warmStartMs;
+        cpuAtTimed = threadCpuMs(daemon.pid);
+        loadAvgAtStart = loadavg();
+        timedStartMs = performance.now();
+      }
+      const gapMs = warm ? Math.floor(rng() * warmupGapMaxMs) : gapMinMs + Math.floor(rng() * (gapMaxMs - gapMinMs));
       await sleep(Math.floor(gapMs / 2));
       for (let k = order.length - 1; k > 0; k--) {
         const j = Math.floor(rng() * (k + 1));
@@ -236,30 +283,36 @@ export async function freshness({ samples, seed, daemonArgs = [], pollGapMs = 1,
       for (const name of order) {
         const r0 = performance.now();
         await timed[name]();
-        refs[name].push(performance.now() - r0);
+        if (!warm) refs[name].push(performance.now() - r0);
       }
       await sleep(gapMs - Math.floor(gapMs / 2));
       const nowMs = Date.now();
       builder.addPass(nowMs, 'fresh');
-      builder.addCall(nowMs, 'fresh', 1 + (i % 20), false);
+      builder.addCall(nowMs, 'fresh', 1 + (appended % 20), false);
       const frame = builder.finish();
-      const expected = i + 2; // the priming PASS and this sample's
-      const viaNodeHttp = pollClient === 'alternate' && i % 2 === 1;
+      const expected = ++appended; // every PASS so far, this sample's included
+      const viaNodeHttp = pollClient === 'alternate' && (i & 1) === 1;
+      const c0 = cpuMs();
       const t0 = performance.now();
       appender.append(frame, nowMs);
       for (let poll = 1; ; poll++) {
         const concurrency = await concurrencyOf(viaNodeHttp);
-        polls++;
+        if (!warm) polls++;
         if (concurrency >= expected) {
           if (concurrency !== expected) throw new Error(`concurrency ${concurrency} after ${expected} PASS records`);
-          if (poll === 1) firstPoll++;
+          if (poll === 1 && !warm) firstPoll++;
           break;
         }
         if (performance.now() - t0 > 10_000) throw new Error(`sample ${i}: not visible after 10 s`);
         await sleep(pollGapMs); // ~1 ms between polls: fine enough, and no request storm against the daemon
       }
-      (viaNodeHttp ? nodeHttpLatencies : latencies).push(performance.now() - t0);
+      const latencyMs = performance.now() - t0;
+      if (warm) continue;
+      (viaNodeHttp ? nodeHttpLatencies : latencies).push(latencyMs);
+      if (!viaNodeHttp) leanSamples.push({ startMs: perfToMonoMs + t0, latencyMs, clientCpuMs: cpuMs() - c0 });
     }
+    cpuAtEnd = threadCpuMs(daemon.pid);
+    timedMs = performance.now() - timedStartMs;
   } finally {
     appender.close();
     client?.close();
@@ -284,7 +337,12 @@ export async function freshness({ samples, seed, daemonArgs = [], pollGapMs = 1,
     path: resourcesPath,
     // The daemon's own clock (stage probe): each log-directory watch callback (the read of an append),
     // each HTTP answer (request event to finish), each GC pause; over the whole run.
-    daemonStages: stages === null ? null : { watchRead: latencyRow(stages.watchMs), answer: latencyRow(stages.answerMs), gc: gcRows(stages.gcMs) },
+    // Each lean sample split into the stages of its path by those events (bench/lib/freshness-stages.js).
+    daemonStages: stages === null ? null : timedStages(stages, perfToMonoMs + timedStartMs, leanSamples),
+    // The daemon's CPU a second by thread: its main thread, and all the others (V8's background compiler and GC helpers, libuv's pool).
+    daemonCpu: { warmup: threadCpuRate(cpuAtWarm, cpuAtTimed, warmedMs), timed: threadCpuRate(cpuAtTimed, cpuAtEnd, timedMs) },
+    warmupSamples,
+    warmupGapMaxMs,
     loadAvg: { atStart: loadAvgAtStart, atEnd: loadavg() },
     pollGapMs,
     gapMs: [gapMinMs, gapMaxMs],

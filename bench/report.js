@@ -95,6 +95,38 @@ function table(head, rows) {
   return [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
 }
 
+/** The freshness figure's samples split into the stages of their path (bench/lib/freshness-stages.js), and the daemon's CPU by thread. */
+function pathTable(p, fr) {
+  const { typical: t, slowest: s, samples, unframed, slowestShare } = fr.daemonStages.path;
+  const ms = (x) => `${F(x, 2)} ms`;
+  const withCpu = (wall, cpu) => `${ms(wall)} (${ms(cpu)})`;
+  p();
+  p(`Where a sample's time goes: the figure's samples laid beside the stage probe's events on the monotonic clock both processes`);
+  p(`read (bench/lib/freshness-stages.js; ${samples} of ${samples + unframed} samples framed by a watch callback and an answer). Each column is the`);
+  p(`mean over its samples, so its stages add up to its mean latency; in brackets, the daemon's process CPU over the callback`);
+  p('(all its threads: a background compile on the other core counts in it).');
+  p();
+  p(table(['stage', `typical samples (the middle tenth by latency: ${t.samples})`, `the slowest ${F(slowestShare * 100, 0)} % (${s.samples}, from ${ms(s.minLatencyMs)})`], [
+    ["append → the daemon's watch callback starts (the kernel's event, the daemon woken)", ms(t.toWatchMs), ms(s.toWatchMs)],
+    ['the watch callback: the read of the append (CPU)', withCpu(t.watchMs, t.watchCpuMs), withCpu(s.watchMs, s.watchCpuMs)],
+    ["→ the poll's request event (the request's arrival and parse)", ms(t.toAnswerMs), ms(s.toAnswerMs)],
+    ['the answer, to its write handed to the kernel (CPU)', withCpu(t.answerMs, t.answerCpuMs), withCpu(s.answerMs, s.answerCpuMs)],
+    ['→ the client holds the parsed body', ms(t.toClientMs), ms(s.toClientMs)],
+    ['**the sample** (mean latency)', ms(t.latencyMs), ms(s.latencyMs)],
+    ["the client's CPU over the sample (the append, the poll, the parse)", ms(t.clientCpuMs), ms(s.clientCpuMs)],
+    ["the daemon's timer callbacks and GC pauses overlapping the sample (samples with any)", `${ms(t.otherMs)} (${t.withOther})`, `${ms(s.otherMs)} (${s.withOther})`],
+  ]));
+  const cpu = fr.daemonCpu;
+  if (cpu?.timed) {
+    const rate = (c) => `main thread ${F(c.mainMsPerSec, 1)} ms/s, the other threads ${F(c.otherMsPerSec, 1)} ms/s`;
+    const cold = fr.coldStart?.daemonCpu?.timed;
+    p();
+    p(`The daemon's CPU a second by thread (/proc/<pid>/task/*/schedstat; the other threads are V8's background compiler and GC helpers`);
+    p(`and libuv's pool): ${cpu.warmup && fr.warmupSamples > 0 ? `over the warm-up (${F(cpu.warmup.wallMs / 1000, 1)} s) ${rate(cpu.warmup)}; ` : ''}over the timed samples ${rate(cpu.timed)}${cold ? ';' : '.'}`);
+    if (cold) p(`a freshly started daemon over its first ${fr.coldStart.samples} samples (the cold-start row) ${rate(cold)}.`);
+  }
+}
+
 export function renderMarkdown(j) {
   const m = j.meta;
   const out = [];
@@ -258,14 +290,21 @@ export function renderMarkdown(j) {
   p('append (one round trip to the same daemon under the same load); the same client against a plain `node:http` server');
   p('in its own process answering a body of the same size with the same headers (the machine\'s floor for one round trip);');
   p('and both GETs again through `node:http` with a keep-alive Agent. The figure\'s daemon (first row) carries a stage probe');
-  p('(bench/lib/stage-probe.js, two clock reads per event) that times its log-directory watch callbacks, its HTTP answers');
-  p('and its GC pauses on its own clock.');
+  p('(bench/lib/stage-probe.js, two clock and two CPU reads per event) that times its log-directory watch callbacks, its HTTP');
+  p('answers, its timer callbacks and its GC pauses on the monotonic clock the benchmark also reads.');
+  if (fr?.warmupSamples > 0) {
+    p(`Each daemon first takes ${fr.warmupSamples.toLocaleString('en')} untimed samples (appends 0–${fr.warmupGapMaxMs} ms apart, with the same polls and references):`);
+    p('over its first seconds of traffic V8 compiles the daemon\'s hot code on background threads, which on this 2-core machine');
+    p('take a core from the daemon or the client (measured below), so the timed samples are those of a running collector. The');
+    p('row "a freshly started daemon" is timed from its first sample, without that warm-up.');
+  }
   p();
   if (fr) {
     const ms = (x) => `${F(x, 2)} ms`;
     const r = (label, x, samples = x.samples) => [label, samples, ms(x.p50Ms), ms(x.p90Ms), ms(x.p99Ms), ms(x.maxMs)];
     p(table(['row', 'samples', 'p50', 'p90', 'p99', 'max'], [
       r('append → visible, defaults (tick 200 ms + log directory watch)', fr),
+      ...(fr.coldStart ? [r('append → visible, a freshly started daemon (no warm-up: its first samples)', fr.coldStart)] : []),
       ...(fr.tick10 ? [r('append → visible, `--tick-ms 10`', fr.tick10)] : []),
       ...(fr.sparse ? [r('append → visible, appends 60–80 ms apart', fr.sparse)] : []),
       ...(fr.nodeHttpPoll?.nodeHttpPoll ? [r('append → visible, one run alternating clients: the lean client (even samples)', fr.nodeHttpPoll), r('… the same run, polled through `node:http` with a keep-alive Agent (odd samples)', fr.nodeHttpPoll.nodeHttpPoll)] : []),
@@ -276,7 +315,7 @@ export function renderMarkdown(j) {
       ...(fr.nodeHttpFloor ? [r('the plain server through `node:http` (keep-alive Agent)', fr.nodeHttpFloor)] : []),
     ]));
     p();
-    p('The first row is the figure. The others are diagnostics: a short scan period, (full runs) appends spaced');
+    p(`The first row is the figure. The others are diagnostics: ${fr.coldStart ? 'a freshly started daemon without the warm-up, ' : ''}a short scan period, (full runs) appends spaced`);
     p('60–80 ms apart, a run whose samples alternate between the lean client and node:http (the client\'s share of the');
     p('figure, both halves under the same load), the figure beside 10 000 other live resources (counted, then 5 s for their');
     p('one-time work before the first sample; the list being large, it reads the one resource), and the round trips');
@@ -292,6 +331,7 @@ export function renderMarkdown(j) {
       p(`The machine alone, just before the figure (bench/lib/cpu-gaps.js: a busy loop in its own process reading the clock for ${F(fr.cpuGaps.durationMs / 1000, 1)} s):`);
       p(`${fr.cpuGaps.gaps} gaps over 0.5 ms, ${fr.cpuGaps.gapsOver1Ms} over 1 ms (${F(fr.cpuGaps.over1MsPerSec, 1)} a second), the longest ${F(fr.cpuGaps.longestMs, 2)} ms: time the loop did not run.`);
     }
+    if (fr.daemonStages?.path?.typical) pathTable(p, fr);
     if (fr.coldRead) {
       const c = fr.coldRead;
       const us = (x) => `${F(x.p50Ms * 1000, 0)} / ${F(x.p99Ms * 1000, 0)} µs`;
@@ -493,7 +533,7 @@ export function renderMarkdown(j) {
     if (fl.qpsStepMs !== undefined) {
       p(`Poisson offered traffic and the daemon's timing: a control tick every ${fl.tickMs} ms and, between ticks, a step of a limiting QPS rule's loop every ${fl.qpsStepMs} ms;`);
       p(`each filter instance keeps the ratio it read for ${fl.verdictCacheMs} ms (the SDK's verdict cache); a PASS or BLOCK is seen by the collector at the`);
-      p(`simulation's next 10 ms step${fl.recordDelayMs > 0 ? ` plus ${fl.recordDelayMs} ms` : ''} (a ruled resource's PASS is appended at entry and read in the daemon's watch event: 0.6 ms at p50 in the freshness figures).`);
+      p(`simulation's next 10 ms step${fl.recordDelayMs > 0 ? ` plus ${fl.recordDelayMs} ms` : ''} (a ruled resource's PASS is appended at entry and read in the daemon's watch event${typeof j.freshness?.p50Ms === 'number' ? `: visible ${F(j.freshness.p50Ms, 1)} ms after the append at p50 in the freshness figure` : ''}).`);
     } else p(`Poisson offered traffic, records seen by the collector ${fl.recordDelayMs} ms later, a control tick every ${fl.tickMs} ms.`);
     p(`${fl.seedsPerCase} seeds per case from ${fl.seed}, ${fl.secondsPerRun} s runs; windows from 10 s on. How the filters apply the published ratio p:`);
     p("error diffusion in long-lived instances (the SDK's: a credit per instance from a uniform draw, + p per request, admitted at 1),");
@@ -568,7 +608,7 @@ export function renderMarkdown(j) {
   p('The benchmark components are built with `sentinel-wasi build` into `.cache/bench/` (named by a hash of their');
   p('sources, the SDK, the protocol and the lockfile) and compiled once into `.cache/bench/cwasm/`. The wasmtime engine');
   p('is wasmtime-py 49 from `.cache/wasmtime-venv` (the test lane\'s), or a `.cache/bench-venv` made with');
-  p('`pip install wasmtime==49.0.0`. Nothing under bench/ runs in `npm test`.');
+  p('`pip install wasmtime==49.0.0`. `npm test` runs no benchmark; test/bench/ checks the parts of the benchmarks on small inputs.');
   return `${out.join('\n')}\n`;
 }
 
@@ -705,7 +745,22 @@ function analysis(j) {
       lines.push(`  same-size body) ${F(fr.floor.p50Ms, 2)} ms; the daemon's answer over that (GET alone − floor) ${d(fr.roundTrip.p50Ms, fr.floor.p50Ms)} ms; what the append`);
       lines.push(`  adds (its watch event and read, and the waits for a core around them; figure − GET alone) ${d(fr.p50Ms, fr.roundTrip.p50Ms)} ms.${fr.nodeHttp ? ` Through node:http's keep-alive Agent the GET alone takes ${F(fr.nodeHttp.p50Ms, 2)} ms.` : ''}`);
       const st = fr.daemonStages;
-      if (st) lines.push(`  On the daemon's own clock (stage probe, p50 / p99): the watch callback that reads one append ${F(st.watchRead.p50Ms, 2)} / ${F(st.watchRead.p99Ms, 2)} ms (${st.watchRead.samples} callbacks); an HTTP answer from its request event to its write ${F(st.answer.p50Ms, 2)} / ${F(st.answer.p99Ms, 2)} ms; GC: ${st.gc.minor.pauses} scavenges (${F(st.gc.minor.totalMs, 1)} ms in all, longest ${F(st.gc.minor.maxMs, 2)} ms) and ${st.gc.other.pauses} other collections (${F(st.gc.other.totalMs, 1)} ms in all) over the run, start-up included.`);
+      const over = st?.path ? 'over the timed samples' : 'over the run, start-up included';
+      if (st) lines.push(`  On the daemon's own clock (stage probe, p50 / p99): the watch callback that reads one append ${F(st.watchRead.p50Ms, 2)} / ${F(st.watchRead.p99Ms, 2)} ms (${st.watchRead.samples} callbacks); an HTTP answer from its request event to its write ${F(st.answer.p50Ms, 2)} / ${F(st.answer.p99Ms, 2)} ms; GC: ${st.gc.minor.pauses} scavenges (${F(st.gc.minor.totalMs, 1)} ms in all, longest ${F(st.gc.minor.maxMs, 2)} ms) and ${st.gc.other.pauses} other collections (${F(st.gc.other.totalMs, 1)} ms in all) ${over}.`);
+      const path = st?.path?.slowest;
+      if (path) {
+        const daemonMs = path.watchMs + path.answerMs;
+        lines.push(`  The slowest ${F(st.path.slowestShare * 100, 0)} % of samples (stage table above; mean ${F(path.latencyMs, 2)} ms against ${F(st.path.typical.latencyMs, 2)} ms for typical ones): the daemon's two callbacks`);
+        lines.push(`  ${F(daemonMs, 2)} ms of it, the waits around them (its wake-up ${F(path.toWatchMs, 2)} ms, to the request ${F(path.toAnswerMs, 2)} ms, to the client ${F(path.toClientMs, 2)} ms) the rest;`);
+        lines.push(`  its timers and GC overlapped ${path.withOther} of those ${path.samples} samples.`);
+      }
+      const cold = fr.coldStart;
+      if (cold && fr.warmupSamples > 0) {
+        const coldOther = cold.daemonCpu?.timed?.otherMsPerSec;
+        const warmOther = fr.daemonCpu?.timed?.otherMsPerSec;
+        lines.push(`  A freshly started daemon (no warm-up) gives p99 ${F(cold.p99Ms, 2)} ms (p50 ${F(cold.p50Ms, 2)} ms) over its first ${cold.samples} samples: its other threads (V8's`);
+        lines.push(`  background compiler) then take ${F(coldOther, 1)} ms/s of CPU against ${F(warmOther, 1)} ms/s after the warm-up, on a machine of ${j.meta.machine?.cpus ?? 'n/a'} CPUs.`);
+      }
       lines.push(`  At p99 (percentiles do not subtract): the figure ${F(fr.p99Ms, 2)} ms, the GET alone ${F(fr.roundTrip.p99Ms, 2)} ms, the plain server ${F(fr.floor.p99Ms, 2)} ms.`);
       lines.push('  The plain server does nothing else, so its p50 → p99 spread is the machine\'s (either process waiting for a core; load');
       lines.push(`  average ${fr.loadAvg ? fr.loadAvg.atStart[0].toFixed(2) : 'n/a'} on ${j.meta.machine?.cpus ?? 'n/a'} CPUs at the start of this run), and the figure contains such a round trip.`);

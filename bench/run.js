@@ -19,8 +19,8 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const DEFAULT_SEED = 20261126;
 
 const PLANS = {
-  quick: { catchUpEvents: 1_000_000, ingestEvents: 600_000, repeats: 3, variantEvents: 150_000, variantRepeats: 1, scalingEvents: 120_000, scalingRepeats: 1, profileEvents: 400_000, filterEvents: 10_000, httpEvents: 200, filterRepeats: 3, freshnessSamples: 1000, freshnessTickSamples: 100, freshnessSparseSamples: 0, coldReadSamples: 100, flowSeeds: 5, flowSeconds: 40, flowTailSeeds: 20, servePoolRequests: 1000, serveFreshRequests: 40 },
-  full: { catchUpEvents: 3_000_000, ingestEvents: 5_000_000, repeats: 5, variantEvents: 1_000_000, variantRepeats: 3, scalingEvents: 1_000_000, scalingRepeats: 3, profileEvents: 2_000_000, filterEvents: 100_000, httpEvents: 2000, filterRepeats: 5, freshnessSamples: 2000, freshnessTickSamples: 500, freshnessSparseSamples: 300, coldReadSamples: 300, flowSeeds: 200, flowSeconds: 70, flowTailSeeds: 10000, servePoolRequests: 5000, serveFreshRequests: 200 },
+  quick: { catchUpEvents: 1_000_000, ingestEvents: 600_000, repeats: 3, variantEvents: 150_000, variantRepeats: 1, scalingEvents: 120_000, scalingRepeats: 1, profileEvents: 400_000, filterEvents: 10_000, httpEvents: 200, filterRepeats: 3, freshnessSamples: 1000, freshnessWarmupSamples: 2000, freshnessTickSamples: 100, freshnessSparseSamples: 0, coldReadSamples: 100, flowSeeds: 5, flowSeconds: 40, flowTailSeeds: 20, servePoolRequests: 1000, serveFreshRequests: 40 },
+  full: { catchUpEvents: 3_000_000, ingestEvents: 5_000_000, repeats: 5, variantEvents: 1_000_000, variantRepeats: 3, scalingEvents: 1_000_000, scalingRepeats: 3, profileEvents: 2_000_000, filterEvents: 100_000, httpEvents: 2000, filterRepeats: 5, freshnessSamples: 2000, freshnessWarmupSamples: 3000, freshnessTickSamples: 500, freshnessSparseSamples: 300, coldReadSamples: 300, flowSeeds: 200, flowSeconds: 70, flowTailSeeds: 10000, servePoolRequests: 5000, serveFreshRequests: 200 },
 };
 
 function parseArgs(argv) {
@@ -107,19 +107,24 @@ async function main() {
     const daemonFile = join(ROOT, 'bench/daemon.js');
     // The machine alone first: how often a busy loop loses its core (bench/lib/cpu-gaps.js).
     const cpuGaps = await runChild(join(ROOT, 'bench/lib/cpu-gaps.js'), 'cpuGaps', { durationMs: 5000 });
+    // Every daemon first takes freshnessWarmupSamples untimed samples (appends 0–2 ms apart): V8 compiles
+    // its hot code on background threads over its first seconds of traffic; the timed samples see a running
+    // collector. `coldStart` is a freshly started daemon timed from its first sample, as before a warm-up.
+    const warm = { warmupSamples: plan.freshnessWarmupSamples };
     // The figure's daemon carries the stage probe (bench/lib/stage-probe.js): its own timing of each read and answer.
-    const base = await runChild(daemonFile, 'freshness', { samples: plan.freshnessSamples, seed: opts.seed, stageProbe: true });
-    const tick10 = await runChild(daemonFile, 'freshness', { samples: plan.freshnessTickSamples, seed: opts.seed, daemonArgs: ['--tick-ms', '10'] });
+    const base = await runChild(daemonFile, 'freshness', { samples: plan.freshnessSamples, seed: opts.seed, stageProbe: true, ...warm });
+    const coldStart = await runChild(daemonFile, 'freshness', { samples: plan.freshnessTickSamples, seed: opts.seed });
+    const tick10 = await runChild(daemonFile, 'freshness', { samples: plan.freshnessTickSamples, seed: opts.seed, daemonArgs: ['--tick-ms', '10'], ...warm });
     // Appends 60–80 ms apart: every append finds the daemon idle (no earlier sample's work in flight).
     // (Full runs only: it needs ~80 ms a sample.)
-    const sparse = plan.freshnessSparseSamples > 0 ? await runChild(daemonFile, 'freshness', { samples: plan.freshnessSparseSamples, seed: opts.seed, gapMinMs: 60, gapMaxMs: 80 }) : null;
+    const sparse = plan.freshnessSparseSamples > 0 ? await runChild(daemonFile, 'freshness', { samples: plan.freshnessSparseSamples, seed: opts.seed, gapMinMs: 60, gapMaxMs: 80, ...warm }) : null;
     // The figure polled through node:http's keep-alive Agent, alternating sample by sample with the lean client.
-    const nodeHttpPoll = await runChild(daemonFile, 'freshness', { samples: plan.freshnessTickSamples, seed: opts.seed, pollClient: 'alternate' });
+    const nodeHttpPoll = await runChild(daemonFile, 'freshness', { samples: plan.freshnessTickSamples, seed: opts.seed, pollClient: 'alternate', ...warm });
     // 10 000 other live resources: the periodic work at that scale, the figure reading GET /api/v1/resources/fresh.
-    const others = await runChild(daemonFile, 'freshness', { samples: plan.freshnessTickSamples, seed: opts.seed, otherResources: 10_000 });
+    const others = await runChild(daemonFile, 'freshness', { samples: plan.freshnessTickSamples, seed: opts.seed, otherResources: 10_000, ...warm });
     // The watch callback's read in-process, warm and 10 ms after the last, beside a plain JS workload (bench/lib/cold-read.js).
     const coldRead = await runChild(join(ROOT, 'bench/lib/cold-read.js'), 'coldRead', { samples: plan.coldReadSamples, gapMs: 10 });
-    return { ...base, tick10, sparse, nodeHttpPoll, others, cpuGaps, coldRead };
+    return { ...base, coldStart, tick10, sparse, nodeHttpPoll, others, cpuGaps, coldRead };
   });
   await step('rss', () => runChild(join(ROOT, 'bench/daemon.js'), 'rss', { resources: 10_000, seed: opts.seed }));
   await step('flow', () => runChild(join(ROOT, 'bench/flow-control.js'), 'flowBench', { seed: opts.seed, seeds: plan.flowSeeds, seconds: plan.flowSeconds, tailSeeds: plan.flowTailSeeds }));
