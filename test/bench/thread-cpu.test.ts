@@ -14,19 +14,25 @@ const { threadCpuMs, threadCpuRate } = threadCpu as {
   threadCpuRate(before: Reading | null, after: Reading | null, wallMs: number): { mainMsPerSec: number; otherMsPerSec: number; wallMs: number } | null;
 };
 
-t.test('80 ms of arithmetic on the main thread: its CPU grows by about that, never by more than the wall time', async (t) => {
+t.test('80 ms of CPU spent on the main thread: the threads together account for it, the main thread for nearly all', async (t) => {
+  // Spun until this process has used 80 ms of CPU (not 80 ms of wall time: on a loaded machine the thread waits for a core).
+  const cpuMs = () => {
+    const u = process.cpuUsage();
+    return (u.user + u.system) / 1000;
+  };
   const before = threadCpuMs(process.pid);
   t.not(before, null);
-  const t0 = performance.now();
+  const c0 = cpuMs();
   let x = 0;
-  while (performance.now() - t0 < 80) x += Math.sqrt(x + 1);
-  const wallMs = performance.now() - t0;
+  while (cpuMs() - c0 < 80) for (let i = 0; i < 1000; i++) x += Math.sqrt(x + 1);
+  const usedMs = cpuMs() - c0;
   const after = threadCpuMs(process.pid)!;
-  const grewMs = after.mainMs - before!.mainMs;
-  // A running thread's figure lags by up to a scheduler tick at each end (4 ms at 250 Hz; 10 ms allowed).
-  t.ok(grewMs >= 60, `main thread grew ${grewMs} ms over ${wallMs} ms of spinning (x = ${x})`);
-  t.ok(grewMs <= wallMs + 10, `main thread grew ${grewMs} ms, at most the ${wallMs} ms of wall time`);
-  t.ok(after.otherMs >= before!.otherMs, 'the other threads never go back');
+  const mainMs = after.mainMs - before!.mainMs;
+  const otherMs = after.otherMs - before!.otherMs;
+  // A running thread's figure lags by up to a scheduler tick at each end (4 ms at 250 Hz), each thread's: 15 ms allowed.
+  t.ok(mainMs + otherMs >= usedMs - 15 && mainMs + otherMs <= usedMs + 15, `threads ${mainMs} + ${otherMs} ms for ${usedMs} ms of process CPU (x = ${x})`);
+  t.ok(mainMs >= usedMs - 20, `the main thread ${mainMs} ms of the ${usedMs} ms (no allocation, so no GC helper work)`);
+  t.ok(otherMs >= 0, 'the other threads never go back');
 });
 
 t.test('no such process: null', async (t) => {
