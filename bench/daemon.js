@@ -335,8 +335,8 @@ export async function freshness({ samples, seed, daemonArgs = [], pollGapMs = 1,
     bodyBytes,
     otherResources,
     path: resourcesPath,
-    // The daemon's own clock (stage probe): each log-directory watch callback (the read of an append),
-    // each HTTP answer (request event to finish), each GC pause; over the whole run.
+    // The daemon's own timings (stage probe), over the timed samples: each log-directory watch callback
+    // (the read of an append), each HTTP answer (request event to finish), each GC pause.
     // Each lean sample split into the stages of its path by those events (bench/lib/freshness-stages.js).
     daemonStages: stages === null ? null : timedStages(stages, perfToMonoMs + timedStartMs, leanSamples),
     // The daemon's CPU a second by thread: its main thread, and all the others (V8's background compiler and GC helpers, libuv's pool).

@@ -5,7 +5,7 @@
 // (to its write handed to the kernel), and from there to the client holding the parsed body. The
 // stages of a sample sum to its latency. Beside them: the CPU time of the two callbacks and of the
 // client, and what else the daemon ran during the sample (timer callbacks, GC pauses). Pure: samples
-// and events in, rows out.
+// and events in, rows out; beside it, the two clocks both sides read (the stage probe imports them).
 
 /** The monotonic clock in ms (CLOCK_MONOTONIC: the one process.hrtime and performance.now() read, in every process). */
 export const monoMs = () => Number(process.hrtime.bigint()) / 1e6;

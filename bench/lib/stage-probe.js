@@ -15,14 +15,7 @@ import { syncBuiltinESMExports } from 'node:module';
 import { basename } from 'node:path';
 import { PerformanceObserver, constants, performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
-
-/** The monotonic clock in ms (CLOCK_MONOTONIC: the same in every process). */
-const monoMs = () => Number(process.hrtime.bigint()) / 1e6;
-/** This process's CPU time (user + system, all threads) in ms. */
-const cpuMs = () => {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1000;
-};
+import { cpuMs, monoMs } from './freshness-stages.js';
 
 const out = process.env.SW_BENCH_STAGE_PROBE_OUT;
 if (out) {
