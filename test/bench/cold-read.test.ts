@@ -1,10 +1,11 @@
-// The freshness section's warm/cold diagnostic (bench/lib/cold-read.js) in a real child process
-// (tsx loaded, as bench/lib/child.js runs it): every timed read reads its append, every record of
-// every append is counted, and each of the six timings has one value per sample.
+// The freshness section's warm/cold diagnostic (bench/lib/cold-read.js) in a real child process,
+// run by bench/lib/child.js as the benchmarks run it: every timed read reads its append, every
+// record of every append is counted, and each of the six timings has one value per sample.
 
 import t from 'tap';
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+// @ts-expect-error a plain JS module of the benchmarks (no types)
+import { runChild } from '../../bench/lib/child.js';
 
 const MODULE = fileURLToPath(new URL('../../bench/lib/cold-read.js', import.meta.url));
 
@@ -23,15 +24,10 @@ interface ColdRead {
 }
 
 t.test('7 samples 2 ms apart: 221 appends read and 442 records counted, six timings of 7', async (t) => {
-  const script = `import(${JSON.stringify(MODULE)}).then((m) => m.coldRead({ samples: 7, gapMs: 2 })).then((r) => process.stdout.write(JSON.stringify(r)));`;
-  const child = spawn(process.execPath, ['--import', 'tsx', '-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (d) => (out += d));
-  child.stderr.on('data', (d) => (err += d));
-  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
-  t.equal(code, 0, err);
-  const r = JSON.parse(out) as ColdRead;
+  // runChild rejects when the child exits non-zero, with what it said.
+  const run = runChild(MODULE, 'coldRead', { samples: 7, gapMs: 2 });
+  await t.resolves(run, 'the child exits 0');
+  const r = (await run) as ColdRead;
   t.equal(r.samples, 7);
   t.equal(r.gapMs, 2);
   // 200 warm-up appends and 3 a sample, a PASS and a CALL each.

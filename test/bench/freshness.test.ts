@@ -1,11 +1,12 @@
-// The freshness benchmark (bench/daemon.js) end to end on a small run, in a child process as
-// bench/lib/child.js runs it: a real collector with the stage probe, a warm-up whose samples are
-// not counted, every timed sample accounted for, and the daemon's answers over the timed samples
-// counted exactly (each sample's polls and its two references to the daemon).
+// The freshness benchmark (bench/daemon.js) end to end on a small run, in a child process run by
+// bench/lib/child.js as the benchmarks run it: a real collector with the stage probe, a warm-up
+// whose samples are not counted, every timed sample accounted for, and the daemon's answers over
+// the timed samples counted exactly (each sample's polls and its two references to the daemon).
 
 import t from 'tap';
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+// @ts-expect-error a plain JS module of the benchmarks (no types)
+import { runChild } from '../../bench/lib/child.js';
 
 const MODULE = fileURLToPath(new URL('../../bench/daemon.js', import.meta.url));
 
@@ -42,15 +43,10 @@ interface Freshness extends Row {
 
 t.test('12 timed samples after 24 untimed: counts, the answers over the timed samples, stages that sum to the latency', async (t) => {
   const args = { samples: 12, seed: 3, stageProbe: true, warmupSamples: 24 };
-  const script = `import(${JSON.stringify(MODULE)}).then((m) => m.freshness(${JSON.stringify(args)})).then((r) => process.stdout.write(JSON.stringify(r)));`;
-  const child = spawn(process.execPath, ['--import', 'tsx', '-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (d) => (out += d));
-  child.stderr.on('data', (d) => (err += d));
-  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
-  t.equal(code, 0, err);
-  const r = JSON.parse(out) as Freshness;
+  // runChild rejects when the child exits non-zero, with what it said.
+  const run = runChild(MODULE, 'freshness', args);
+  await t.resolves(run, 'the child exits 0');
+  const r = (await run) as Freshness;
   t.equal(r.samples, 12);
   t.equal(r.warmupSamples, 24);
   for (const k of ['roundTrip', 'floor', 'nodeHttp', 'nodeHttpFloor'] as const) t.equal(r[k].samples, 12, `${k}: the timed samples' references only`);
