@@ -17,6 +17,7 @@ import { writeFileSync } from 'node:fs';
 import { generate, STANDARD } from './lib/workload.js';
 import { median } from './lib/stats.js';
 import { fileURLToPath } from 'node:url';
+import { ensureWasmtimeVenv } from '../scripts/wasmtime-run.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const CACHE = join(ROOT, '.cache', 'bench');
@@ -78,23 +79,13 @@ export function buildComponent(key) {
   return { path: out, cached: false, buildSeconds: (Date.now() - t0) / 1000, bytes: statSync(out).size };
 }
 
-/** A Python with wasmtime 49: the project's test environment, else a bench-owned venv. */
+/**
+ * A Python with wasmtime-py 49: the project's own environment (.cache/wasmtime-venv), made on first
+ * use by scripts/wasmtime-run.js as the wasmtime runner and the test suite make it (under a lock,
+ * pip without retries against an unreachable index).
+ */
 export function findPython() {
-  for (const v of ['wasmtime-venv', 'bench-venv']) {
-    const py = join(ROOT, '.cache', v, 'bin', 'python');
-    if (existsSync(py)) {
-      try {
-        execFileSync(py, ['-c', 'import wasmtime'], { stdio: 'ignore' });
-        return py;
-      } catch {
-        // not usable; try the next
-      }
-    }
-  }
-  const venv = join(ROOT, '.cache', 'bench-venv');
-  execFileSync('python3', ['-m', 'venv', venv], { stdio: 'inherit' });
-  execFileSync(join(venv, 'bin', 'pip'), ['install', '--quiet', 'wasmtime==49.0.0'], { stdio: 'inherit' });
-  return join(venv, 'bin', 'python');
+  return ensureWasmtimeVenv();
 }
 
 function wasmtimeVersion(py) {

@@ -607,8 +607,8 @@ export function renderMarkdown(j) {
   p();
   p('The benchmark components are built with `sentinel-wasi build` into `.cache/bench/` (named by a hash of their');
   p('sources, the SDK, the protocol and the lockfile) and compiled once into `.cache/bench/cwasm/`. The wasmtime engine');
-  p('is wasmtime-py 49 from `.cache/wasmtime-venv` (the test lane\'s), or a `.cache/bench-venv` made with');
-  p('`pip install wasmtime==49.0.0`. `npm test` runs no benchmark; test/bench/ checks the parts of the benchmarks on small inputs.');
+  p('is wasmtime-py 49 from `.cache/wasmtime-venv`, the project\'s (made on first use by `scripts/wasmtime-run.js`, as for the');
+  p('test suite\'s wasmtime lane). `npm test` runs no benchmark; test/bench/ checks the parts of the benchmarks on small inputs.');
   return `${out.join('\n')}\n`;
 }
 
