@@ -79,15 +79,6 @@ export function buildComponent(key) {
   return { path: out, cached: false, buildSeconds: (Date.now() - t0) / 1000, bytes: statSync(out).size };
 }
 
-/**
- * A Python with wasmtime-py 49: the project's own environment (.cache/wasmtime-venv), made on first
- * use by scripts/wasmtime-run.js as the wasmtime runner and the test suite make it (under a lock,
- * pip without retries against an unreachable index).
- */
-export function findPython() {
-  return ensureWasmtimeVenv();
-}
-
 function wasmtimeVersion(py) {
   try {
     return execFileSync(py, ['-c', 'import importlib.metadata as m; print(m.version("wasmtime"))'], { encoding: 'utf8' }).trim();
@@ -213,7 +204,8 @@ export async function nodeHostLookups(componentPath, { events, repeats, modes: o
 
 /** Runs every mode of both components; returns per-build, per-mode µs/event and the checks. */
 export async function filterBench({ events, httpEvents, repeats }) {
-  const py = findPython();
+  // wasmtime-py 49 from the project's .cache/wasmtime-venv (made on first use, as for the test suite's wasmtime lane).
+  const py = ensureWasmtimeVenv();
   const builds = {};
   for (const key of Object.keys(COMPONENTS)) builds[key] = buildComponent(key);
   const server = await startEventServer();

@@ -16,7 +16,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { encodeMapHeader, encodeSlot, epochTagOf, mapFileBytes, MapSlotTable, slotOffset, VerdictKind } from '@sentinel-wasi/protocol/encode';
-import { COMPONENTS, findPython } from '../filter.js';
+import { COMPONENTS } from '../filter.js';
+import { ensureWasmtimeVenv } from '../../scripts/wasmtime-run.js';
 import { median } from '../lib/stats.js';
 import { generate, STANDARD } from '../lib/workload.js';
 
@@ -30,7 +31,7 @@ const oldModes = values['old-modes'] === undefined ? modes : values['old-modes']
 if (oldModes.length !== modes.length) throw new Error('--old-modes needs one mode for each of --modes');
 const events = Number(values.events ?? 50_000);
 const rounds = Number(values.rounds ?? 5);
-const py = findPython();
+const py = ensureWasmtimeVenv();
 /** Modes that return how many of their n events they did (bench/filter.js checks the same in a full run). */
 const COUNTED = new Set(COMPONENTS.quickjs.modes);
 

@@ -24,7 +24,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { findPython, writeBenchMap } from '../filter.js';
+import { writeBenchMap } from '../filter.js';
+import { ensureWasmtimeVenv } from '../../scripts/wasmtime-run.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const CWASM_CACHE = join(ROOT, '.cache', 'bench', 'cwasm-valgrind');
@@ -38,7 +39,7 @@ if (wasm === undefined || modeList === undefined) {
 const events = Number(values.events ?? 60_000);
 if (!Number.isSafeInteger(events) || events < 1) throw new Error(`--events must be a positive integer, got ${values.events}`);
 if (spawnSync('valgrind', ['--version']).status !== 0) throw new Error('valgrind is not installed (Debian: apt-get install valgrind)');
-const py = findPython();
+const py = ensureWasmtimeVenv();
 
 /** Instructions of one run of `mode` with n events (the whole process, under cachegrind). */
 function instructions(mode, n) {
