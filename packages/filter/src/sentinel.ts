@@ -150,10 +150,13 @@ export function entryMark(): number {
 export class Sentinel {
   readonly writer: string;
   private readonly host: FilterHost;
+  /**
+   * The host's clock: Date.now itself when the host's is (the WASI host's), called without the
+   * host's property read on every record; else a call of the host's method.
+   */
+  private readonly nowMs: () => number;
   private readonly builder: FrameBuilder;
   private readonly flushOnIdle: boolean;
-  /** Flow records in the builder (WRITER records excluded). */
-  private buffered = 0;
   private openEntries = 0;
   private recordsWritten = 0;
   private framesWritten = 0;
@@ -165,6 +168,12 @@ export class Sentinel {
   private reportedRecords = 0;
   private reportedFrames = 0;
   private carriesWriter = false;
+  /**
+   * The builder is empty and drops are unreported: the next record starts a frame that leads with
+   * a WRITER record. Kept wherever the builder empties or the unreported counts grow, so that a
+   * record helper asks one field instead of the builder's state and the counts.
+   */
+  private writerDue = false;
   /** A failed append was said on the host's warn line (once per recorder), or is not to be (warnOnDrop false). */
   private dropsWarned = false;
   private entriesBlocked = 0;
@@ -211,6 +220,7 @@ export class Sentinel {
     }
     this.writer = writer;
     this.host = host;
+    this.nowMs = host.nowMs === Date.now ? Date.now : () => host.nowMs();
     this.builder = new FrameBuilder({ maxFrameBytes: max, errorOf: frameBuilderError });
     this.flushOnIdle = options.flushOnIdle ?? true;
     const warnOnDrop = options.warnOnDrop ?? true;
@@ -242,9 +252,9 @@ export class Sentinel {
     }
     // One clock read for the lookups and the record, and another when a lookup read the map: the
     // entry starts after the filter's own read (the first one opens the map), not before it.
-    let startMs = this.host.nowMs();
+    let startMs = this.nowMs();
     const verdict = this.lookup(resource, origin, startMs);
-    if (this.map !== null && !this.lookupCached) startMs = Math.max(startMs, this.host.nowMs());
+    if (this.map !== null && !this.lookupCached) startMs = Math.max(startMs, this.nowMs());
     const id = this.lookupId;
     const ref = id > 0 ? id : resource;
     if (verdict.kind === 'block' || (verdict.kind === 'admit' && !this.admission.admit(this.lookupKey, verdict.ratio))) {
@@ -283,6 +293,7 @@ export class Sentinel {
       } catch {
         this.recordsDropped++;
         this.unreportedRecords++;
+        if (this.builder.isEmpty) this.writerDue = true;
       }
     }
     this.entriesExitedAtEnd += exited;
@@ -298,7 +309,7 @@ export class Sentinel {
     if (entry.prev !== null) entry.prev.next = entry.next;
     entry.prev = entry.next = null;
     // An exit never precedes its entry, even when the wall clock steps back.
-    const endMs = Math.max(this.host.nowMs(), entry.startMs);
+    const endMs = Math.max(this.nowMs(), entry.startMs);
     const rtMs = endMs - entry.startMs;
     // The entry's id, while the frames are still of its map epoch; else its name.
     const ref = entry.resourceId > 0 && entry.idEpoch === this.idEpoch ? entry.resourceId : entry.resource;
@@ -331,8 +342,8 @@ export class Sentinel {
     if (!(cachedId > 0) && (resource.length - 1) >>> 0 >= SHORT_NAME_UNITS) checkName('resource', resource);
     const origin = options;
     if (origin !== undefined && (typeof origin !== 'string' || (origin.length - 1) >>> 0 >= SHORT_NAME_UNITS)) checkName('origin', origin);
-    const tsMs = this.host.nowMs();
-    if (this.buffered === 0 && !this.carriesWriter) this.startFrame(tsMs);
+    const tsMs = this.nowMs();
+    if (this.writerDue) this.addWriter(tsMs);
     // The id cache's answer, if it is for this period (the usual case), else refOf.
     if (cachedId > 0 && tsMs < this.idsUntilMs && tsMs > this.idsFromMs) {
       // Named by its id, the arguments checked above: the builder's call that does not check them again.
@@ -341,7 +352,6 @@ export class Sentinel {
       const ref = this.refOf(resource, tsMs);
       if (!this.builder.addBlock(tsMs, ref, 1, origin)) this.addToNextFrame(RecordKind.BLOCK, tsMs, ref, 0, false, 1, origin);
     }
-    this.buffered++;
   }
 
   /** EXIT: `count` admitted entries finished at tsMs after rtMs. */
@@ -370,7 +380,7 @@ export class Sentinel {
     // options form is read into them (no local copies on the hot path: each costs an operation).
     if (options === false || options === true) {
       if (origin !== undefined && (typeof origin !== 'string' || (origin.length - 1) >>> 0 >= SHORT_NAME_UNITS)) checkName('origin', origin);
-      tsMs = this.host.nowMs();
+      tsMs = this.nowMs();
     } else {
       let atMs: number | undefined;
       let error = false;
@@ -386,13 +396,13 @@ export class Sentinel {
         error = options.error === true;
       }
       options = error;
-      if (atMs === undefined) tsMs = this.host.nowMs();
+      if (atMs === undefined) tsMs = this.nowMs();
       else {
         checkTs(atMs);
         tsMs = atMs;
       }
     }
-    if (this.buffered === 0 && !this.carriesWriter) this.startFrame(tsMs);
+    if (this.writerDue) this.addWriter(tsMs);
     // The id cache's answer, if it is for this period (the usual case), else refOf.
     if (cachedId > 0 && tsMs < this.idsUntilMs && tsMs > this.idsFromMs) {
       // Named by its id, the arguments checked above: the builder's call that does not check them again.
@@ -401,7 +411,6 @@ export class Sentinel {
       const ref = this.refOf(resource, tsMs);
       if (!this.builder.addCall(tsMs, ref, rtMs, options, origin)) this.addToNextFrame(RecordKind.CALL, tsMs, ref, rtMs, options, 1, origin);
     }
-    this.buffered++;
   }
 
   /**
@@ -412,7 +421,7 @@ export class Sentinel {
   verdict(resource: string, origin?: string): Verdict {
     checkName('resource', resource);
     if (origin !== undefined) checkName('origin', origin);
-    return this.map === null ? VERDICT_PASS : this.lookup(resource, origin, this.host.nowMs());
+    return this.map === null ? VERDICT_PASS : this.lookup(resource, origin, this.nowMs());
   }
 
   /** The verdict for the resource (and origin) at nowMs, the host's clock read just now. */
@@ -492,14 +501,14 @@ export class Sentinel {
   flush(): void {
     if (this.builder.isEmpty) {
       if (this.unreportedRecords === 0 && this.unreportedFrames === 0) return;
-      this.addWriter(this.host.nowMs());
+      this.addWriter(this.nowMs());
     }
-    this.writeFrame(this.host.nowMs());
+    this.writeFrame(this.nowMs());
   }
 
   stats(): SentinelStats {
     return {
-      recordsBuffered: this.buffered,
+      recordsBuffered: this.bufferedRecords(),
       recordsWritten: this.recordsWritten,
       framesWritten: this.framesWritten,
       recordsDropped: this.recordsDropped,
@@ -534,7 +543,7 @@ export class Sentinel {
       if (options.error !== undefined && typeof options.error !== 'boolean') checkError(options.error);
       error = options.error === true;
     }
-    if (tsMs === undefined) tsMs = this.host.nowMs();
+    if (tsMs === undefined) tsMs = this.nowMs();
     else checkTs(tsMs);
     const ref = this.refOf(resource, tsMs);
     this.add(kind, tsMs, ref, rtMs, error, count, origin);
@@ -546,19 +555,17 @@ export class Sentinel {
    * frame's base time) the frame is written and the record goes into the next one.
    */
   private add(kind: RecordKind, tsMs: number, resource: ResourceRef, rtMs: number, error: boolean, count: number, origin: string | undefined): void {
-    // The builder is empty when it holds no flow record and no WRITER record.
-    if (this.buffered === 0 && !this.carriesWriter) this.startFrame(tsMs);
+    if (this.writerDue) this.addWriter(tsMs);
     if (!this.tryAdd(kind, tsMs, resource, rtMs, error, count, origin)) this.addToNextFrame(kind, tsMs, resource, rtMs, error, count, origin);
-    this.buffered++;
   }
 
   /** A record the frame in the builder refused: writes that frame and adds the record to the next. */
   private addToNextFrame(kind: RecordKind, tsMs: number, resource: ResourceRef, rtMs: number, error: boolean, count: number, origin: string | undefined): void {
-    this.writeFrame(this.host.nowMs());
-    this.startFrame(tsMs);
+    this.writeFrame(this.nowMs());
+    if (this.writerDue) this.addWriter(tsMs);
     if (!this.tryAdd(kind, tsMs, resource, rtMs, error, count, origin)) {
       // Only a WRITER record is in the way (tiny frames): write it alone.
-      this.writeFrame(this.host.nowMs());
+      this.writeFrame(this.nowMs());
       // An empty frame takes any valid record (or throws E_RECORD_TOO_LARGE).
       this.tryAdd(kind, tsMs, resource, rtMs, error, count, origin);
     }
@@ -578,8 +585,9 @@ export class Sentinel {
     }
   }
 
-  private startFrame(tsMs: number): void {
-    if (this.unreportedRecords > 0 || this.unreportedFrames > 0) this.addWriter(tsMs);
+  /** Flow records in the builder (its WRITER record, if it carries one, excluded). */
+  private bufferedRecords(): number {
+    return this.builder.size - (this.carriesWriter ? 1 : 0);
   }
 
   /**
@@ -603,6 +611,7 @@ export class Sentinel {
   private addWriter(tsMs: number): void {
     this.builder.addWriter(tsMs, this.writer, this.unreportedRecords, this.unreportedFrames);
     this.carriesWriter = true;
+    this.writerDue = false;
     this.reportedRecords = this.unreportedRecords;
     this.reportedFrames = this.unreportedFrames;
   }
@@ -610,7 +619,7 @@ export class Sentinel {
   /** Finishes the frame in the builder and appends it with one write; counts the outcome. */
   private writeFrame(nowMs: number): void {
     if (this.builder.isEmpty) return;
-    const records = this.buffered;
+    const records = this.bufferedRecords();
     const frame = this.builder.finish();
     let ok = false;
     try {
@@ -632,10 +641,10 @@ export class Sentinel {
       this.unreportedFrames++;
       if (!this.dropsWarned) this.warnDrops(records);
     }
-    this.buffered = 0;
     this.carriesWriter = false;
     this.reportedRecords = 0;
     this.reportedFrames = 0;
+    this.writerDue = this.unreportedRecords > 0 || this.unreportedFrames > 0;
   }
 }
 

@@ -291,6 +291,26 @@ t.test('a host that throws is treated as a failed write, never passed on', async
   t.equal(s.stats().recordsDropped, 2);
 });
 
+t.test('an EXIT dropped at the end of a request while nothing is buffered is reported by the next frame', async (t) => {
+  const host = new MemoryHost();
+  // A 36-byte name: its PASS fits an empty 64-byte frame, its EXIT with an RT of 100 s does not.
+  const name = 'n'.repeat(36);
+  const s = new Sentinel(host, { flushOnIdle: false, maxFrameBytes: 64 });
+  s.entry(name);
+  s.flush(); // the PASS is written: nothing is buffered
+  host.clockMs = T0 + 100_000;
+  t.equal(s.exitOpenEntries(false), 1);
+  t.same([s.stats().recordsDropped, s.stats().unreportedRecordsDropped, s.stats().recordsBuffered], [1, 1, 0]);
+  s.recordCall('b', 7, false);
+  t.equal(s.stats().recordsBuffered, 1, 'the WRITER record is not counted as buffered');
+  s.flush();
+  t.same(decodeSegment(host.bytesOf(segmentName(bucketSecOf(T0 + 100_000), 'shared'))).events, [
+    { kind: RecordKind.WRITER, tsMs: T0 + 100_000, name: 'shared', droppedRecords: 1, droppedFrames: 0 },
+    { kind: RecordKind.CALL, tsMs: T0 + 100_000, name: 'b', rtMs: 7, error: false },
+  ]);
+  t.same([s.stats().recordsWritten, s.stats().unreportedRecordsDropped], [2, 0]);
+});
+
 t.test('a WRITER record with a full frame of tiny size still gets out', async (t) => {
   const host = new MemoryHost();
   const s = new Sentinel(host, { flushOnIdle: false, maxFrameBytes: 64 });
