@@ -51,10 +51,13 @@ t.test('a failing checkpoint write is logged, the collector reloads and nothing 
   else chmodSync(dir, 0o700);
   write('after');
   await until('all records', () => daemon.collector.store.counters.recordsCounted === written.length);
-  await sleep(Math.max(0, Math.ceil(Math.max(...written.map((e) => e.tsMs)) / 1000) * 1000 + 300 - Date.now()));
+  const lastTsMs = Math.max(...written.map((e) => e.tsMs));
+  await sleep(Math.max(0, Math.ceil(lastTsMs / 1000) * 1000 + 300 - Date.now()));
+  const stopWallMs = Date.now();
   await daemon.stop();
   t.equal(daemon.collector.store.counters.recordsCounted, written.length);
-  t.same(withoutLines(metricSums(pin)), expectedSums(written));
+  // On a failure, what the daemon logged and the clock's view of the stop (not printed when it passes).
+  t.same(withoutLines(metricSums(pin)), expectedSums(written), 'every second in the metric log, once', { lastTsMs, stopWallMs, daemonLog: lines.join('') });
   t.ok(lines.some((l) => l.includes(asRoot ? '"code":"E_UNSAFE_PATH"' : '"code":"EACCES"')), 'the cause is logged with its code');
 });
 
