@@ -1,6 +1,7 @@
 // Owns the filter benchmarks: building the benchmark components (cached by content hash under
-// .cache/bench), finding or creating the wasmtime-py environment, a local Node HTTP server that
-// counts the events it is sent, and running bench/filter/bench_filter.py for each component.
+// .cache/bench), a local Node HTTP server that counts the events it is sent, and running
+// bench/filter/bench_filter.py for each component under wasmtime-py (the project's environment,
+// scripts/wasmtime-run.js's ensureWasmtimeVenv).
 // QuickJS (the command default) cannot link wasi:http, so the HTTP-per-event mode runs in a
 // StarlingMonkey build of the same loop; both builds report noop/encode/buffered/unbuffered.
 

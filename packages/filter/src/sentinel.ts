@@ -500,7 +500,8 @@ export class Sentinel {
   /** Writes what is buffered (and any unreported drop counts) now, as one whole frame. */
   flush(): void {
     if (this.builder.isEmpty) {
-      if (this.unreportedRecords === 0 && this.unreportedFrames === 0) return;
+      // Empty: only unreported drops (writerDue) make a frame, the WRITER record alone.
+      if (!this.writerDue) return;
       this.addWriter(this.nowMs());
     }
     this.writeFrame(this.nowMs());
