@@ -106,6 +106,12 @@ export class FrameBuilder {
    */
   private frameEpoch = NO_FRAME_EPOCH;
   private epochBytes = 0;
+  /**
+   * baseTsMs while the frame's ids are of the current map epoch (frameEpoch === mapEpoch: the frame
+   * has an id, so records), else NaN: the by-id paths' one test of both (a time offset from NaN
+   * passes no range check). Kept by fixedChanged and setMapEpoch.
+   */
+  private idBaseTsMs = NaN;
   /** The record being added gave the frame its map epoch (its first id): undone with its names. */
   private epochAdded = false;
   /**
@@ -170,6 +176,7 @@ export class FrameBuilder {
   setMapEpoch(epoch: number): void {
     if (!isUint(epoch)) badUint(this.errorOf, 'mapEpoch', epoch);
     this.mapEpoch = epoch;
+    this.idBaseTsMs = this.frameEpoch === epoch ? this.baseTsMs : NaN;
   }
 
   /** PASS: an admitted entry. */
@@ -245,9 +252,9 @@ export class FrameBuilder {
    * goes through addCall, which checks everything.
    */
   addCallOfId(tsMs: number, id: number, rtMs: number, error: boolean, origin?: string): boolean {
-    const dt = tsMs - this.baseTsMs;
-    // (An integer, as tsMs is. frameEpoch equals mapEpoch only once the frame has an id, so the frame has records.)
-    if (dt >= 0 && dt < 0x80 && this.frameEpoch === this.mapEpoch) {
+    // (An integer, as tsMs is, while the frame has ids of the current epoch: else NaN, which fails both tests.)
+    const dt = tsMs - this.idBaseTsMs;
+    if (dt >= 0 && dt < 0x80) {
       const p = this.recordsLength;
       // The usual records (an id below 2^16, a short RT, no origin or one of the frame's first 128
       // names) are written here, putCall's forms of them without the calls, and with its room check
@@ -314,8 +321,8 @@ export class FrameBuilder {
    * `addBlock(tsMs, id, 1, origin)`, which it leaves what is not the usual record.
    */
   addBlockOfId(tsMs: number, id: number, origin?: string): boolean {
-    const dt = tsMs - this.baseTsMs;
-    if (dt >= 0 && dt < 0x80 && this.frameEpoch === this.mapEpoch) {
+    const dt = tsMs - this.idBaseTsMs;
+    if (dt >= 0 && dt < 0x80) {
       const p = this.recordsLength;
       // The usual records written here as in addCallOfId: the head (fixarray of 3, or of 5 with the
       // count 1 and the origin's index after the id), the id in its shortest form.
@@ -675,8 +682,9 @@ export class FrameBuilder {
     this.nameEntryCount = 0;
   }
 
-  /** Recomputes fixedBytes (and roomEnd) after the base time, the map epoch or the name table changed. */
+  /** Recomputes fixedBytes (and roomEnd, idBaseTsMs) after the base time, the frame's map epoch or the name table changed. */
   private fixedChanged(): void {
+    this.idBaseTsMs = this.frameEpoch === this.mapEpoch ? this.baseTsMs : NaN;
     const names = this.tableSize;
     this.fixedBytes = FRAME_HEADER_BYTES + this.baseBytes + (this.frameEpoch !== NO_FRAME_EPOCH ? this.epochBytes : 0) + (names < 16 ? 1 : names < 0x10000 ? 3 : 5) + this.namesLength;
     this.roomEnd = this.maxFrameBytes - this.fixedBytes - 5;
