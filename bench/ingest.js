@@ -379,3 +379,28 @@ export async function compareSources({ a, b, events, seed, rounds = 6, variant =
     rmSync(dir, { recursive: true, force: true });
   }
 }
+
+/**
+ * The segments of one workload written into `dir` (bench/count-ingest.js writes them once, outside
+ * the counted process), with what ingestRounds needs of the workload to warm its stores.
+ */
+export function writeRoundsInput({ dir, events, seed, variant = 'standard' }) {
+  const v = VARIANTS[variant];
+  const w = generate(v.spec, events, seed);
+  const seg = writeSegments(w, dir, { single: v.single });
+  return { files: seg.files, events, spec: w.spec, names: w.names, origins: w.origins, lastTsMs: w.tsMs[events - 1] };
+}
+
+/**
+ * `rounds` rounds of the collector path of `src` (a packages/collector/src or dist directory) over
+ * writeRoundsInput's segments, each into a new warmed store: what bench/count-ingest.js runs under
+ * cachegrind with two round counts, so that the difference is rounds' instructions alone.
+ */
+export async function ingestRounds({ src, input, rounds }) {
+  const impl = await loadCollector(src);
+  // The workload as warmedStore reads it: its names, origins and last time (not its events).
+  const w = { spec: input.spec, names: input.names, origins: input.origins, count: 1, tsMs: [input.lastTsMs] };
+  const nowMs = input.lastTsMs + 1000;
+  for (let round = 0; round < rounds; round++) check(`round ${round}`, ingestSegmentFiles(input.files, w, nowMs, impl), input.events);
+  return { src, rounds };
+}

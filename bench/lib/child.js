@@ -13,15 +13,17 @@ const SELF = fileURLToPath(import.meta.url);
 /**
  * Runs `fn(args)` exported by `modulePath` in a child process; resolves to its result.
  * `nodeArgs` go before the script (e.g. --cpu-prof); `env`: variables set for the child on top of
- * this process's; `timeoutMs` kills a stuck child.
+ * this process's; `timeoutMs` kills a stuck child; `prefix`: a command that runs node (e.g. valgrind and its options);
+ * `tsx: false` leaves the TypeScript loader out (a child that imports only JavaScript).
  */
-export function runChild(modulePath, fn, args, { nodeArgs = [], env = {}, timeoutMs = 600_000, log = process.stderr } = {}) {
+export function runChild(modulePath, fn, args, { nodeArgs = [], env = {}, timeoutMs = 600_000, log = process.stderr, prefix = [], tsx = true } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'sw-bench-child-'));
   const out = join(dir, 'result.json');
   const argFile = join(dir, 'args.json');
   writeFileSync(argFile, JSON.stringify(args));
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', ...nodeArgs, SELF, resolve(modulePath), fn, argFile, out], {
+    const command = [...prefix, process.execPath, ...(tsx ? ['--import', 'tsx'] : []), ...nodeArgs, SELF, resolve(modulePath), fn, argFile, out];
+    const child = spawn(command[0], command.slice(1), {
       stdio: ['ignore', 'inherit', 'pipe'],
       env: { ...process.env, ...env },
     });
