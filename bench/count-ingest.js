@@ -1,16 +1,22 @@
 // Owns counting the machine instructions one event costs on the collector's ingest path (the
-// Ingestor and StatsStore of a packages/collector/src or dist directory): the workload's segments
-// written once (natively), then bench/ingest.js's ingestRounds run over them in node under
-// valgrind's cachegrind (no cache simulation), with `warm` rounds and with `warm + rounds`, the
-// difference divided by rounds × events, so node's start-up and the JIT's warm-up rounds cancel out
-// (each round's new store, made and warmed with ~6 000 records, is counted with the round).
+// Ingestor and StatsStore of a compiled collector): the workload's segments written once (natively),
+// then bench/ingest.js's ingestRounds run over them in node under valgrind's cachegrind (no cache
+// simulation), with `warm` rounds and with `warm + rounds`, the difference divided by rounds ×
+// events, so node's start-up and the JIT's warm-up rounds cancel out.
+//
 // Timed A/B runs of the collector (bench/compare.js) spread by 0.3–14 % between identical copies
 // on a shared machine; counts of one copy spread by about ±2 % (the median of K repeats is given),
-// so a change of a few % can be seen. V8 runs single-threaded and predictable (no compiler or GC
-// threads, a fixed GC schedule, fixed hash and random seeds; the compiler's and the GC's work is
-// counted as it happens), the process without address randomization, and with only JavaScript:
-// SRC is a compiled collector, not its TypeScript (transpiling in the counted process spread the
-// counts by ±8 %).
+// so a change of a few % in the work done can be seen (not in memory stalls: with no cache
+// simulation a change that only saves cache misses counts the same; time those). To make counts
+// repeat, V8 runs single-threaded and predictable (no compiler or GC threads, a fixed GC schedule,
+// fixed hash and random seeds; the compiler's and the GC's work is counted as it happens), the
+// process without address randomization, and with only JavaScript: SRC is a compiled collector,
+// not its TypeScript (transpiling in the counted process spread the counts by ±8 %).
+//
+// Each round's new store, made and warmed with ~6 000 records, is counted with the round: about
+// 90 million instructions (~3 890 an event at N = 50 000, ~2 980 at 100 000, of which ~2 070 are
+// the events' own), so a ratio of two copies understates a change to the per-event path by that
+// share (a larger N shrinks it).
 //
 //   node bench/count-ingest.js SRC [SRC ...] [--events N] [--warm W] [--rounds R] [--repeat K] [--variant standard|uniform|resources10k|single]
 //
@@ -28,29 +34,38 @@ import { runChild } from './lib/child.js';
 import { median } from './lib/stats.js';
 
 const USAGE = 'usage: node bench/count-ingest.js SRC [SRC ...] [--events N] [--warm W] [--rounds R] [--repeat K] [--variant standard|uniform|resources10k|single]\n';
-const { values, positionals } = parseArgs({
-  allowPositionals: true,
-  options: { events: { type: 'string' }, warm: { type: 'string' }, rounds: { type: 'string' }, repeat: { type: 'string' }, variant: { type: 'string' } },
-});
+/** A bad argument or a missing tool: said in one line, with the usage, exit 2. */
+function fail(message) {
+  process.stderr.write(`count-ingest: ${message}\n${USAGE}`);
+  process.exit(2);
+}
+let parsed;
+try {
+  parsed = parseArgs({
+    allowPositionals: true,
+    options: { events: { type: 'string' }, warm: { type: 'string' }, rounds: { type: 'string' }, repeat: { type: 'string' }, variant: { type: 'string' } },
+  });
+} catch (e) {
+  fail(e.message);
+}
+const { values, positionals } = parsed;
 const events = Number(values.events ?? 100_000);
 const warm = Number(values.warm ?? 3);
 const rounds = Number(values.rounds ?? 3);
 const repeat = Number(values.repeat ?? 3);
 const variant = values.variant ?? 'standard';
-if (positionals.length === 0 || !['standard', 'uniform', 'resources10k', 'single'].includes(variant)) {
-  process.stderr.write(USAGE);
-  process.exit(2);
-}
-if (!Number.isSafeInteger(events) || events < 1) throw new Error(`--events must be a positive integer, got ${values.events}`);
-if (!Number.isSafeInteger(warm) || warm < 0) throw new Error(`--warm must be a non-negative integer, got ${values.warm}`);
-if (!Number.isSafeInteger(rounds) || rounds < 1) throw new Error(`--rounds must be a positive integer, got ${values.rounds}`);
-if (!Number.isSafeInteger(repeat) || repeat < 1) throw new Error(`--repeat must be a positive integer, got ${values.repeat}`);
+if (positionals.length === 0) fail('no collector directory given');
+if (!['standard', 'uniform', 'resources10k', 'single'].includes(variant)) fail(`unknown --variant ${variant}`);
+if (!Number.isSafeInteger(events) || events < 1) fail(`--events must be a positive integer, got ${values.events}`);
+if (!Number.isSafeInteger(warm) || warm < 0) fail(`--warm must be a non-negative integer, got ${values.warm}`);
+if (!Number.isSafeInteger(rounds) || rounds < 1) fail(`--rounds must be a positive integer, got ${values.rounds}`);
+if (!Number.isSafeInteger(repeat) || repeat < 1) fail(`--repeat must be a positive integer, got ${values.repeat}`);
 for (const src of positionals) {
   if (!existsSync(join(src, 'ingest', 'ingestor.js'))) {
-    throw new Error(`${src} is not a compiled collector directory (no ingest/ingestor.js in it${existsSync(join(src, 'ingest', 'ingestor.ts')) ? ': a TypeScript source; give its dist after `npx tsc -b`' : ''})`);
+    fail(`${src} is not a compiled collector directory (no ingest/ingestor.js in it${existsSync(join(src, 'ingest', 'ingestor.ts')) ? ': a TypeScript source; give its dist after `npx tsc -b`' : ''})`);
   }
 }
-if (spawnSync('valgrind', ['--version']).status !== 0) throw new Error('valgrind is not installed (Debian: apt-get install valgrind)');
+if (spawnSync('valgrind', ['--version']).status !== 0) fail('valgrind is not installed (Debian: apt-get install valgrind)');
 
 /** Instructions of one child process running `n` rounds of src's ingest path (the whole process). */
 async function instructions(src, input, n) {
