@@ -305,6 +305,27 @@ export function readPayload(b: Uint8Array, start: number, end: number, c: Payloa
  */
 function validRecord(c: PayloadColumns, b: Uint8Array, p: number, end: number, baseTsMs: number, idsInRecords: boolean): number {
   const t = b[p]!;
+  // The usual record: a CALL without an origin whose time offset, name (or id) and RT are
+  // fixints, six bytes read here at once; any other takes the general path below, which checks
+  // the same things of it in the same order.
+  if (t === 0x95 && p + 6 <= end) {
+    const kind = b[p + 1]!;
+    const dt = b[p + 2]!;
+    let nameIdx = b[p + 3]!;
+    const rtMs = b[p + 4]!;
+    const e = b[p + 5]!;
+    if ((dt | nameIdx | rtMs) < 0x80 && (e === 0xc2 || e === 0xc3) && (kind === RecordKind.CALL || (kind === CALL_BY_ID && idsInRecords))) {
+      const tsMs = baseTsMs + dt;
+      if (tsMs > Number.MAX_SAFE_INTEGER) return -1;
+      if (kind === CALL_BY_ID) {
+        if (nameIdx < 1) return -1;
+        nameIdx = c.indexOfId(nameIdx);
+      } else if (nameIdx >= c.tableCount || c.nameLength[nameIdx] === 0) return -1;
+      c.markUsed(nameIdx);
+      accept(c, RecordKind.CALL, tsMs, nameIdx, -1, 1, rtMs, e - 0xc2, 0, 0);
+      return p + 6;
+    }
+  }
   if (t < 0x93 || t > 0x97) return -1;
   const len = t - 0x90;
   let q = p + 1;
@@ -386,6 +407,14 @@ function validRecord(c: PayloadColumns, b: Uint8Array, p: number, end: number, b
   } else if (nameIdx >= c.tableCount || c.nameLength[nameIdx] === 0) return -1;
   c.markUsed(nameIdx);
   if (originIdx >= 0) c.markUsed(originIdx);
+  accept(c, kind, tsMs, nameIdx, originIdx, count, rtMs, error, droppedRecords, droppedFrames);
+  return q;
+}
+
+const CALL_BY_ID = RecordKind.CALL | RECORD_ID_FLAG;
+
+/** Stores a valid record as the next of c's columns. */
+function accept(c: PayloadColumns, kind: number, tsMs: number, nameIdx: number, originIdx: number, count: number, rtMs: number, error: number, droppedRecords: number, droppedFrames: number): void {
   const k = c.accepted++;
   c.kind[k] = kind;
   c.tsMs[k] = tsMs;
@@ -396,7 +425,6 @@ function validRecord(c: PayloadColumns, b: Uint8Array, p: number, end: number, b
   c.error[k] = error;
   c.droppedRecords[k] = droppedRecords;
   c.droppedFrames[k] = droppedFrames;
-  return q;
 }
 
 /** A sink that also gets the record's name-table index (a reader can resolve names once per frame). */

@@ -440,6 +440,34 @@ t.test('the fast path reads valid records whose numbers are in any unsigned form
   t.same(got.tally, { accepted: 1, rejected: 1, unknownKind: 0, rejectedByCode: { E_RECORD_VALUE: 1 } });
 });
 
+t.test('six-byte CALLs: a time past the largest safe integer and an empty name are rejected as readRecord rejects them', async (t) => {
+  // Base time MAX_SAFE - 3: CALL dt 3 is the last safe millisecond, CALL dt 4 is past it.
+  const late = new MsgpackWriter().arr(4, 'fix').num(Number.MAX_SAFE_INTEGER - 3, 'u64').arr(1, 'fix').str('r', 'fix');
+  late.arr(5, 'fix').num(3, 'fix').num(3, 'fix').num(0, 'fix').num(7, 'fix').bool(false);
+  late.arr(5, 'fix').num(3, 'fix').num(4, 'fix').num(0, 'fix').num(7, 'fix').bool(true);
+  const p1 = late.finish();
+  const o1 = scannedOutcome(wrapPayload(p1));
+  t.same(o1, { ...referenceOutcome(p1), referenceDecoded: 1 });
+  t.same(o1.tally, { accepted: 1, rejected: 1, unknownKind: 0, rejectedByCode: { E_RECORD_VALUE: 1 } });
+  t.equal(JSON.parse(o1.records[0]!).tsMs, Number.MAX_SAFE_INTEGER);
+  // A CALL naming an empty name (index 1) beside one naming 'r'.
+  const empty = new MsgpackWriter().arr(4, 'fix').num(T0, 'f64').arr(2, 'fix').str('r', 'fix').str('', 'fix');
+  empty.arr(5, 'fix').num(3, 'fix').num(1, 'fix').num(0, 'fix').num(2, 'fix').bool(false);
+  empty.arr(5, 'fix').num(3, 'fix').num(1, 'fix').num(1, 'fix').num(2, 'fix').bool(false);
+  const p2 = empty.finish();
+  const o2 = scannedOutcome(wrapPayload(p2));
+  t.same(o2, { ...referenceOutcome(p2), referenceDecoded: 1 });
+  t.same(o2.tally, { accepted: 1, rejected: 1, unknownKind: 0, rejectedByCode: { E_RECORD_VALUE: 1 } });
+  // The same CALLs with valid fields are read by the fast path.
+  const ok = new MsgpackWriter().arr(4, 'fix').num(T0, 'f64').arr(1, 'fix').str('r', 'fix');
+  ok.arr(5, 'fix').num(3, 'fix').num(127, 'fix').num(0, 'fix').num(127, 'fix').bool(true);
+  ok.arr(5, 'fix').num(3, 'fix').num(0, 'fix').num(0, 'fix').num(0, 'fix').bool(false);
+  const p3 = ok.finish();
+  const o3 = scannedOutcome(wrapPayload(p3));
+  t.same(o3, { ...referenceOutcome(p3), referenceDecoded: 0 });
+  t.equal(o3.tally?.accepted, 2);
+});
+
 t.test('names: only used names are decoded; an undecodable used name leaves the frame to the reference decoder', async (t) => {
   const bad = new Uint8Array([0xff, 0x41]);
   const unused = new MsgpackWriter().arr(3, 'fix').num(T0, 'f64').arr(2, 'fix').str('r', 'fix').str(bad, 'fix');
