@@ -40,3 +40,29 @@ t.test('the sealed front moved to a staged bucket\'s second (skipAlreadyLogged):
   t.same([a.second.passQps, a.concurrency], [1, 0]);
   t.same(lines(s.sealThrough(11)), ['10:__total_inbound_traffic__=1,0,1,0,10', '10:a=1,0,1,0,10'], 'the first record, counted before the front moved');
 });
+
+t.test('CALLs whose exit half falls in the bucket after the staged one (and the next second): counted there, with or without a read before the stage moves on', async (t) => {
+  for (const readBetween of [false, true]) {
+    const s = new StatsStore();
+    const now = 12_000;
+    s.add(rec(CALL, 'a', 10_900, 200), now); // entry in bucket 10 500 (second 10), exit 11 100: bucket 11 000, second 11
+    s.add(Object.assign(rec(CALL, 'a', 10_950, 100), { origin: 'o' }), now); // exit 11 050
+    if (readBetween) {
+      const a = s.resourceAt('a', 11_600)!;
+      // The second window at 11 600: buckets 11 000 and 11 500 (the entries are in 10 500).
+      t.same([a.node.second.passQps, a.node.second.successQps], [0, 2], 'a read before the stage moves on sees the exits');
+      t.same(a.origins.map((o) => [o.origin, o.second.passQps, o.second.successQps]), [['o', 0, 1]]);
+    }
+    s.add(rec(CALL, 'a', 11_200, 10), now); // the stage moves to bucket 11 000
+    const a = s.resourceAt('a', 11_600)!;
+    t.same([a.node.second.passQps, a.node.second.successQps], [1, 3], `read between: ${readBetween}`);
+    t.same(a.origins.map((o) => [o.origin, o.second.passQps, o.second.successQps]), [['o', 0, 1]]);
+    t.same(lines(s.sealThrough(11)), [
+      '10:__total_inbound_traffic__=2,0,0,0,0',
+      '10:a=2,0,0,0,0',
+      '11:__total_inbound_traffic__=1,0,3,0,310',
+      '11:a=1,0,3,0,310',
+    ]);
+    t.equal(s.counters.recordsCounted, 3);
+  }
+});
