@@ -76,7 +76,7 @@ if (spawnSync('valgrind', ['--version']).status !== 0) fail('valgrind is not ins
  * Counts of one child process running `n` rounds of src's ingest path (the whole process):
  * instructions, and with --cache-sim the data misses of the first and the last cache level (reads and writes).
  */
-async function instructions(src, input, n) {
+async function counts(src, input, n) {
   try {
     const out = join(dir, `cachegrind-${n}.out`);
     const prefix = ['setarch', '-R', 'valgrind', '--tool=cachegrind', `--cache-sim=${cacheSim ? 'yes' : 'no'}`, '--smc-check=all-non-file', `--cachegrind-out-file=${out}`];
@@ -93,8 +93,9 @@ async function instructions(src, input, n) {
     const names = /^events: (.+)$/m.exec(text);
     const summary = /^summary: (.+)$/m.exec(text);
     if (names === null || summary === null) throw new Error('cachegrind wrote no summary');
-    const counts = Object.fromEntries(names[1].trim().split(/\s+/).map((name, i) => [name, Number(summary[1].trim().split(/\s+/)[i])]));
-    return { Ir: counts.Ir, D1: (counts.D1mr ?? 0) + (counts.D1mw ?? 0), LL: (counts.DLmr ?? 0) + (counts.DLmw ?? 0) };
+    const values = summary[1].trim().split(/\s+/).map(Number);
+    const c = Object.fromEntries(names[1].trim().split(/\s+/).map((name, i) => [name, values[i]]));
+    return { Ir: c.Ir, D1: (c.D1mr ?? 0) + (c.D1mw ?? 0), LL: (c.DLmr ?? 0) + (c.DLmw ?? 0) };
   } finally {
     rmSync(join(dir, `cachegrind-${n}.out`), { force: true });
   }
@@ -108,8 +109,8 @@ try {
   const missesPerEvent = new Map(positionals.map((src) => [src, { D1: [], LL: [] }]));
   for (let k = 0; k < repeat; k++) {
     for (const src of positionals) {
-      const base = await instructions(src, input, warm);
-      const more = await instructions(src, input, warm + rounds);
+      const base = await counts(src, input, warm);
+      const more = await counts(src, input, warm + rounds);
       perEvent.get(src).push((more.Ir - base.Ir) / (rounds * events));
       for (const level of ['D1', 'LL']) missesPerEvent.get(src)[level].push((more[level] - base[level]) / (rounds * events));
     }
