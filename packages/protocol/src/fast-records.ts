@@ -311,17 +311,14 @@ function validRecord(c: PayloadColumns, b: Uint8Array, p: number, end: number, b
   if (t === 0x95 && p + 6 <= end) {
     const kind = b[p + 1]!;
     const dt = b[p + 2]!;
-    let nameIdx = b[p + 3]!;
+    const nameField = b[p + 3]!;
     const rtMs = b[p + 4]!;
     const e = b[p + 5]!;
-    if ((dt | nameIdx | rtMs) < 0x80 && (e === 0xc2 || e === 0xc3) && (kind === RecordKind.CALL || (kind === CALL_BY_ID && idsInRecords))) {
+    if ((dt | nameField | rtMs) < 0x80 && (e === 0xc2 || e === 0xc3) && (kind === RecordKind.CALL || (kind === CALL_BY_ID && idsInRecords))) {
       const tsMs = baseTsMs + dt;
       if (tsMs > Number.MAX_SAFE_INTEGER) return -1;
-      if (kind === CALL_BY_ID) {
-        if (nameIdx < 1) return -1;
-        nameIdx = c.indexOfId(nameIdx);
-      } else if (nameIdx >= c.tableCount || c.nameLength[nameIdx] === 0) return -1;
-      c.markUsed(nameIdx);
+      const nameIdx = usedNameIndex(c, nameField, kind === CALL_BY_ID);
+      if (nameIdx < 0) return -1;
       accept(c, RecordKind.CALL, tsMs, nameIdx, -1, 1, rtMs, e - 0xc2, 0, 0);
       return p + 6;
     }
@@ -401,17 +398,29 @@ function validRecord(c: PayloadColumns, b: Uint8Array, p: number, end: number, b
   const tsMs = baseTsMs + dt;
   if (tsMs > Number.MAX_SAFE_INTEGER) return -1; // both are safe integers, so the sum is one unless larger
   if (originIdx >= c.tableCount) return -1;
-  if (byId) {
-    if (nameIdx < 1 || nameIdx > MAX_RESOURCE_ID) return -1;
-    nameIdx = c.indexOfId(nameIdx);
-  } else if (nameIdx >= c.tableCount || c.nameLength[nameIdx] === 0) return -1;
-  c.markUsed(nameIdx);
+  nameIdx = usedNameIndex(c, nameIdx, byId);
+  if (nameIdx < 0) return -1;
   if (originIdx >= 0) c.markUsed(originIdx);
   accept(c, kind, tsMs, nameIdx, originIdx, count, rtMs, error, droppedRecords, droppedFrames);
   return q;
 }
 
 const CALL_BY_ID = RecordKind.CALL | RECORD_ID_FLAG;
+
+/**
+ * The name-table index a record's name field names (with `byId`, the entry of the resource id in
+ * it), marked used; -1 when it names none: an index past the table or of an empty name, an id of
+ * 0 or above MAX_RESOURCE_ID.
+ */
+function usedNameIndex(c: PayloadColumns, nameField: number, byId: boolean): number {
+  let nameIdx = nameField;
+  if (byId) {
+    if (nameField < 1 || nameField > MAX_RESOURCE_ID) return -1;
+    nameIdx = c.indexOfId(nameField);
+  } else if (nameField >= c.tableCount || c.nameLength[nameField] === 0) return -1;
+  c.markUsed(nameIdx);
+  return nameIdx;
+}
 
 /** Stores a valid record as the next of c's columns. */
 function accept(c: PayloadColumns, kind: number, tsMs: number, nameIdx: number, originIdx: number, count: number, rtMs: number, error: number, droppedRecords: number, droppedFrames: number): void {

@@ -440,29 +440,28 @@ t.test('the fast path reads valid records whose numbers are in any unsigned form
   t.same(got.tally, { accepted: 1, rejected: 1, unknownKind: 0, rejectedByCode: { E_RECORD_VALUE: 1 } });
 });
 
+/** A payload of CALLs in six bytes each ([3, dt, name index, rt, error], numbers as fixints) over `names`, its base time in `baseForm`. */
+function sixByteCalls(baseTsMs: number, baseForm: UintForm, names: string[], calls: Array<[dtMs: number, nameIdx: number, rtMs: number, error: boolean]>): Uint8Array {
+  const w = new MsgpackWriter().arr(2 + calls.length, 'fix').num(baseTsMs, baseForm).arr(names.length, 'fix');
+  for (const name of names) w.str(name, 'fix');
+  for (const [dtMs, nameIdx, rtMs, error] of calls) w.arr(5, 'fix').num(3, 'fix').num(dtMs, 'fix').num(nameIdx, 'fix').num(rtMs, 'fix').bool(error);
+  return w.finish();
+}
+
 t.test('six-byte CALLs: a time past the largest safe integer and an empty name are rejected as readRecord rejects them', async (t) => {
   // Base time MAX_SAFE - 3: CALL dt 3 is the last safe millisecond, CALL dt 4 is past it.
-  const late = new MsgpackWriter().arr(4, 'fix').num(Number.MAX_SAFE_INTEGER - 3, 'u64').arr(1, 'fix').str('r', 'fix');
-  late.arr(5, 'fix').num(3, 'fix').num(3, 'fix').num(0, 'fix').num(7, 'fix').bool(false);
-  late.arr(5, 'fix').num(3, 'fix').num(4, 'fix').num(0, 'fix').num(7, 'fix').bool(true);
-  const p1 = late.finish();
+  const p1 = sixByteCalls(Number.MAX_SAFE_INTEGER - 3, 'u64', ['r'], [[3, 0, 7, false], [4, 0, 7, true]]);
   const o1 = scannedOutcome(wrapPayload(p1));
   t.same(o1, { ...referenceOutcome(p1), referenceDecoded: 1 });
   t.same(o1.tally, { accepted: 1, rejected: 1, unknownKind: 0, rejectedByCode: { E_RECORD_VALUE: 1 } });
   t.equal(JSON.parse(o1.records[0]!).tsMs, Number.MAX_SAFE_INTEGER);
   // A CALL naming an empty name (index 1) beside one naming 'r'.
-  const empty = new MsgpackWriter().arr(4, 'fix').num(T0, 'f64').arr(2, 'fix').str('r', 'fix').str('', 'fix');
-  empty.arr(5, 'fix').num(3, 'fix').num(1, 'fix').num(0, 'fix').num(2, 'fix').bool(false);
-  empty.arr(5, 'fix').num(3, 'fix').num(1, 'fix').num(1, 'fix').num(2, 'fix').bool(false);
-  const p2 = empty.finish();
+  const p2 = sixByteCalls(T0, 'f64', ['r', ''], [[1, 0, 2, false], [1, 1, 2, false]]);
   const o2 = scannedOutcome(wrapPayload(p2));
   t.same(o2, { ...referenceOutcome(p2), referenceDecoded: 1 });
   t.same(o2.tally, { accepted: 1, rejected: 1, unknownKind: 0, rejectedByCode: { E_RECORD_VALUE: 1 } });
   // The same CALLs with valid fields are read by the fast path.
-  const ok = new MsgpackWriter().arr(4, 'fix').num(T0, 'f64').arr(1, 'fix').str('r', 'fix');
-  ok.arr(5, 'fix').num(3, 'fix').num(127, 'fix').num(0, 'fix').num(127, 'fix').bool(true);
-  ok.arr(5, 'fix').num(3, 'fix').num(0, 'fix').num(0, 'fix').num(0, 'fix').bool(false);
-  const p3 = ok.finish();
+  const p3 = sixByteCalls(T0, 'f64', ['r'], [[127, 0, 127, true], [0, 0, 0, false]]);
   const o3 = scannedOutcome(wrapPayload(p3));
   t.same(o3, { ...referenceOutcome(p3), referenceDecoded: 0 });
   t.equal(o3.tally?.accepted, 2);
