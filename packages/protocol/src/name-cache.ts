@@ -1,5 +1,5 @@
 // Owns turning name-table bytes into strings for the fast payload reader: strict UTF-8 validation
-// and a small direct-mapped cache keyed by the bytes, so a name seen in earlier frames costs a hash
+// and a two-way cache keyed by the bytes, so a name seen in earlier frames costs a hash
 // and a compare instead of a decode and a new string (and a reader that looks the string up in a
 // Map finds its hash already computed; a reader may also key its own data by the name's slot,
 // lastName.slot). Decodes with TextDecoder where the engine has one, else with the package's own
@@ -12,11 +12,17 @@
 
 import { utf8Decode } from './utf8.js';
 
-const SLOTS = 8192; // a power of two
+/**
+ * A power of two, two ways to a pair of slots; sized for a collector of 10 000 resources: on the
+ * benchmark's 10 000-name workload 97.9 % of lookups find their name (with 8 192 slots and a
+ * 512 KiB arena, 85 %: names evicted one another, and the arena filled and the cache started over
+ * 13 times in a million events).
+ */
+const SLOTS = 32768;
 /** Longer names are decoded every time rather than cached (names are at most 1024 bytes by contract). */
 const MAX_CACHED_BYTES = 1024;
 /** Cached names' bytes live in one arena; when it is full the whole cache starts over. */
-const ARENA_BYTES = 512 * 1024;
+const ARENA_BYTES = 2 * 1024 * 1024;
 
 interface TextDecoderLike {
   decode(bytes: Uint8Array): string;
@@ -29,13 +35,24 @@ const textDecoder: TextDecoderLike | null = Decoder === undefined ? null : new D
 const arena = new Uint8Array(ARENA_BYTES);
 const arenaView = new DataView(arena.buffer);
 let arenaUsed = 0;
-const slotHash = new Int32Array(SLOTS);
-/** Offset of the slot's bytes in the arena; -1: empty. */
-const slotOffset = new Int32Array(SLOTS).fill(-1);
-const slotLength = new Int32Array(SLOTS);
+/**
+ * Per slot, side by side (a pair of slots in 32 bytes, so a lookup reads one cache line of them):
+ * the hash, the offset of the slot's bytes in the arena (-1: empty), their length, and in a pair's
+ * first slot which of the two was filled last (0 or 1).
+ */
+const META = 4;
+const M_HASH = 0;
+const M_OFFSET = 1;
+const M_LENGTH = 2;
+const M_NEWER = 3;
+const slotMeta = new Int32Array(SLOTS * META);
 const slotString: string[] = new Array<string>(SLOTS).fill('');
-/** Per pair of slots: which of the two was filled last (0 or 1). */
-const newerWay = new Uint8Array(SLOTS / 2);
+emptyAll();
+
+/** Marks every slot empty. */
+function emptyAll(): void {
+  for (let m = M_OFFSET; m < slotMeta.length; m += META) slotMeta[m] = -1;
+}
 
 // A DataView over the bytes last looked up in, so that hashing and comparing go 4 bytes at a time.
 let viewedBytes: Uint8Array | null = null;
@@ -129,16 +146,18 @@ export function nameString(bytes: Uint8Array, start: number, length: number): st
   if (!acceptable(bytes, start, end)) return null;
   const s = decode(bytes, start, end);
   if (arenaUsed + length > ARENA_BYTES) {
-    slotOffset.fill(-1);
+    emptyAll();
     arenaUsed = 0;
   }
   // Fill an empty way, else replace the older one (each slot pair remembers which way is newer).
-  const way = slotOffset[slot]! < 0 ? slot : slotOffset[slot + 1]! < 0 ? slot + 1 : newerWay[slot >> 1] === 0 ? slot + 1 : slot;
-  newerWay[slot >> 1] = way - slot;
+  const pair = slot * META;
+  const way = slotMeta[pair + M_OFFSET]! < 0 ? slot : slotMeta[pair + META + M_OFFSET]! < 0 ? slot + 1 : slotMeta[pair + M_NEWER] === 0 ? slot + 1 : slot;
+  slotMeta[pair + M_NEWER] = way - slot;
   arena.set(bytes.subarray(start, end), arenaUsed);
-  slotOffset[way] = arenaUsed;
-  slotHash[way] = h;
-  slotLength[way] = length;
+  const m = way * META;
+  slotMeta[m + M_OFFSET] = arenaUsed;
+  slotMeta[m + M_HASH] = h;
+  slotMeta[m + M_LENGTH] = length;
   slotString[way] = s;
   arenaUsed += length;
   lastName.slot = way;
@@ -146,8 +165,9 @@ export function nameString(bytes: Uint8Array, start: number, length: number): st
 }
 
 function sameName(slot: number, h: number, v: DataView, bytes: Uint8Array, start: number, length: number): boolean {
-  const at = slotOffset[slot]!;
-  if (at < 0 || slotHash[slot] !== h || slotLength[slot] !== length) return false;
+  const m = slot * META;
+  const at = slotMeta[m + M_OFFSET]!;
+  if (at < 0 || slotMeta[m + M_HASH] !== h || slotMeta[m + M_LENGTH] !== length) return false;
   if (length < 4) {
     for (let k = 0; k < length; k++) if (arena[at + k] !== bytes[start + k]) return false;
     return true;

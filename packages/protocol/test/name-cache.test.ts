@@ -10,12 +10,13 @@ t.test('lookups return the right string through evictions and arena restarts', a
   t.comment(`seed ${seed} (replay with SW_SEED=${seed})`);
   const rand = prng(seed);
   const enc = new TextEncoder();
-  // 30 000 names of ~30 bytes overflow the 8192 slots and the 512 KiB arena several times.
-  const names = Array.from({ length: 30_000 }, (_, i) => `${i % 7 === 0 ? '资源' : 'res'}-${i}-${'x'.repeat(i % 23)}`);
+  // 100 000 names of ~21 bytes overflow the 32 768 slots, and the ~240 000 lookups outside the hot set
+  // fill the 2 MiB arena, which starts over (once, seen for a few seeds).
+  const names = Array.from({ length: 100_000 }, (_, i) => `${i % 7 === 0 ? '资源' : 'res'}-${i}-${'x'.repeat(i % 23)}`);
   const encoded = names.map((n) => enc.encode(n));
   const buf = new Uint8Array(2048);
   let wrong = 0;
-  for (let k = 0; k < 200_000; k++) {
+  for (let k = 0; k < 800_000; k++) {
     // Mostly a hot set, sometimes any name; at a random offset of a reused buffer.
     const i = rand() < 0.7 ? Math.floor(rand() * 300) : Math.floor(rand() * names.length);
     const at = Math.floor(rand() * 512);
@@ -95,4 +96,37 @@ t.test('lastName.slot: the slot of the returned cached name (the same while it s
   t.equal(lastName.slot, -1, 'longer names are not cached');
   t.equal(nameString(a, 0, 0), '');
   t.equal(lastName.slot, -1, 'the empty name');
+});
+
+t.test('two ways to a pair of slots: a third name replaces the one of the two filled first', async (t) => {
+  // Fresh copies of the module (an empty cache each): one to find three names of one pair of slots,
+  // one to fill that pair in order.
+  const probe = (await import(`../src/name-cache.js?pairs=${process.pid}`)) as typeof import('../src/name-cache.js');
+  const enc = new TextEncoder();
+  const byPair = new Map<number, string[]>();
+  let three: string[] | undefined;
+  for (let i = 0; three === undefined; i++) {
+    const name = `GET /pair-${i}`;
+    const bytes = enc.encode(name);
+    probe.nameString(bytes, 0, bytes.length);
+    const pair = probe.lastName.slot & ~1;
+    const names = byPair.get(pair) ?? [];
+    names.push(name);
+    byPair.set(pair, names);
+    if (names.length === 3) three = names;
+  }
+  const cache = (await import(`../src/name-cache.js?ways=${process.pid}`)) as typeof import('../src/name-cache.js');
+  const slotOf = (name: string): number => {
+    const bytes = enc.encode(name);
+    t.equal(cache.nameString(bytes, 0, bytes.length), name);
+    return cache.lastName.slot;
+  };
+  const [a, b, c] = three as [string, string, string];
+  const first = slotOf(a);
+  t.equal(first % 2, 0, 'the first name takes the pair’s first slot');
+  t.equal(slotOf(b), first + 1, 'the second its other slot');
+  t.equal(slotOf(c), first, 'the third replaces the first');
+  t.equal(slotOf(b), first + 1, 'the second is still cached');
+  t.equal(slotOf(a), first + 1, 'the first again replaces the second, now the one filled first');
+  t.equal(slotOf(c), first, 'the third is still cached');
 });

@@ -86,13 +86,13 @@ export class StatsStore {
   private readonly frameEntries = new FrameEntries();
   /**
    * By name-cache slot (RecordColumns.nameSlot): the name last resolved in that slot ('' for none),
-   * and its entry, the entry's id and its node's stage index, so that a frame naming a resource
-   * that is still cached reads none of its objects (the name is checked against the frame's on use).
+   * and its entry, and side by side the entry's id and its node's stage index (at 2 × slot and
+   * 2 × slot + 1), so that a frame naming a resource that is still cached reads none of its
+   * objects (the name is checked against the frame's on use).
    */
   private readonly nameBySlot: string[] = new Array<string>(NAME_CACHE_SLOTS).fill('');
   private readonly entryBySlot: Array<ResourceEntry | null> = new Array<ResourceEntry | null>(NAME_CACHE_SLOTS).fill(null);
-  private readonly idBySlot = new Int32Array(NAME_CACHE_SLOTS);
-  private readonly stageBySlot = new Int32Array(NAME_CACHE_SLOTS);
+  private readonly idStageBySlot = new Int32Array(2 * NAME_CACHE_SLOTS);
 
   constructor(options: StatsStoreOptions = {}) {
     this.health = options.health ?? new HealthLog();
@@ -252,7 +252,7 @@ export class StatsStore {
     const slot = c.nameSlot[idx]!;
     // The same string object when the slot still holds this name: then the comparison is one pointer check.
     if (slot >= 0 && this.nameBySlot[slot] === name) {
-      this.frameEntries.setResolved(idx, this.entryBySlot[slot]!, this.idBySlot[slot]!, this.stageBySlot[slot]!);
+      this.frameEntries.setResolved(idx, this.entryBySlot[slot]!, this.idStageBySlot[2 * slot]!, this.idStageBySlot[2 * slot + 1]!);
       return;
     }
     const e = this.entryFor(name);
@@ -264,8 +264,8 @@ export class StatsStore {
     if (slot >= 0) {
       this.nameBySlot[slot] = name;
       this.entryBySlot[slot] = e;
-      this.idBySlot[slot] = e.id;
-      this.stageBySlot[slot] = index;
+      this.idStageBySlot[2 * slot] = e.id;
+      this.idStageBySlot[2 * slot + 1] = index;
     }
     this.frameEntries.setResolved(idx, e, e.id, index);
   }
