@@ -11,7 +11,7 @@ t.test('lookups return the right string through evictions and arena restarts', a
   const rand = prng(seed);
   const enc = new TextEncoder();
   // 100 000 names of ~21 bytes overflow the 32 768 slots, and the ~240 000 lookups outside the hot set
-  // fill the 2 MiB arena, which starts over (once, seen for a few seeds).
+  // fill the 2 MiB arena, which starts over (once, in two runs with other seeds).
   const names = Array.from({ length: 100_000 }, (_, i) => `${i % 7 === 0 ? '资源' : 'res'}-${i}-${'x'.repeat(i % 23)}`);
   const encoded = names.map((n) => enc.encode(n));
   const buf = new Uint8Array(2048);
@@ -101,7 +101,7 @@ t.test('lastName.slot: the slot of the returned cached name (the same while it s
 t.test('two ways to a pair of slots: a third name replaces the one of the two filled first', async (t) => {
   // Fresh copies of the module (an empty cache each): one to find three names of one pair of slots,
   // one to fill that pair in order.
-  const probe = (await import(`../src/name-cache.js?pairs=${process.pid}`)) as typeof import('../src/name-cache.js');
+  const probe = (await import(`../src/name-cache.js?pairs`)) as typeof import('../src/name-cache.js');
   const enc = new TextEncoder();
   const byPair = new Map<number, string[]>();
   let three: string[] | undefined;
@@ -115,7 +115,7 @@ t.test('two ways to a pair of slots: a third name replaces the one of the two fi
     byPair.set(pair, names);
     if (names.length === 3) three = names;
   }
-  const cache = (await import(`../src/name-cache.js?ways=${process.pid}`)) as typeof import('../src/name-cache.js');
+  const cache = (await import(`../src/name-cache.js?ways`)) as typeof import('../src/name-cache.js');
   const slotOf = (name: string): number => {
     const bytes = enc.encode(name);
     t.equal(cache.nameString(bytes, 0, bytes.length), name);
