@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { join } from 'node:path';
-import { decodeMapHeader, epochTagOf, lookupInWindow, MAP_HEADER_BYTES, MAP_WINDOW_BYTES, nameHash, windowOffset, type MapVerdict } from '@sentinel-wasi/protocol/encode';
+import { decodeMapHeader, decodeSlot, epochTagOf, lookupInWindow, MAP_HEADER_BYTES, MAP_SLOT_BYTES, MAP_WINDOW_BYTES, nameHash, windowOffset, type MapSlot, type MapVerdict } from '@sentinel-wasi/protocol/encode';
 import { CLI_BIN, exampleComponent } from '../helpers/repo.js';
 import { startServe, type ServingHost } from '../helpers/node-host.js';
 
@@ -81,6 +81,28 @@ export function mapVerdict(pin: string, key: string, nowMs = Date.now()): MapVer
   const off = windowOffset(hash, header.slotCount);
   const v = lookupInWindow(bytes.subarray(off, off + MAP_WINDOW_BYTES), hash, nowMs, { epochTag: epochTagOf(header.epoch) });
   return { ...v, present: true };
+}
+
+/**
+ * The slot of `key` in `<pin>/map` as written (its sequence and refresh time too), undefined when
+ * it has none (or no map). A slot read while the collector rewrites it (torn) is read again, up to 100 times.
+ */
+export function mapSlot(pin: string, key: string): MapSlot | undefined {
+  const path = join(pin, 'map');
+  const hash = nameHash(key);
+  for (let attempt = 0; attempt < 100 && existsSync(path); attempt++) {
+    const bytes = readFileSync(path);
+    const header = decodeMapHeader(bytes.subarray(0, MAP_HEADER_BYTES))!;
+    const off = windowOffset(hash, header.slotCount);
+    let torn = false;
+    for (let at = off; at < off + MAP_WINDOW_BYTES; at += MAP_SLOT_BYTES) {
+      const slot = decodeSlot(bytes, at);
+      if (slot === 'torn') torn = true;
+      else if (slot !== 'empty' && slot.hash.lo === hash.lo && slot.hash.hi === hash.hi && slot.epochTag === epochTagOf(header.epoch)) return slot;
+    }
+    if (!torn) return undefined;
+  }
+  return undefined;
 }
 
 export interface Answer {
