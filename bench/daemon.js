@@ -213,8 +213,9 @@ export async function freshness({ samples, seed, daemonArgs = [], pollGapMs = 1,
   const latencies = [];
   const nodeHttpLatencies = [];
   // The lean samples on the monotonic clock the daemon's stage probe uses: { startMs, latencyMs, clientCpuMs }.
+  // Their times are read from it (monoMs), not converted from performance.now(): an offset taken by
+  // reading the two clocks one after the other is off by however long the process was preempted between them.
   const leanSamples = [];
-  const perfToMonoMs = monoMs() - performance.now();
   const refs = { roundTrip: [], floor: [], nodeHttp: [], nodeHttpFloor: [] };
   let polls = 0;
   let firstPoll = 0;
@@ -272,7 +273,7 @@ export async function freshness({ samples, seed, daemonArgs = [], pollGapMs = 1,
         warmedMs = performance.now() - warmStartMs;
         cpuAtTimed = threadCpuMs(daemon.pid);
         loadAvgAtStart = loadavg();
-        timedStartMs = performance.now();
+        timedStartMs = monoMs();
       }
       const gapMs = warm ? Math.floor(rng() * warmupGapMaxMs) : gapMinMs + Math.floor(rng() * (gapMaxMs - gapMinMs));
       await sleep(Math.floor(gapMs / 2));
@@ -293,7 +294,7 @@ export async function freshness({ samples, seed, daemonArgs = [], pollGapMs = 1,
       const expected = ++appended; // every PASS so far, this sample's included
       const viaNodeHttp = pollClient === 'alternate' && (i & 1) === 1;
       const c0 = cpuMs();
-      const t0 = performance.now();
+      const t0 = monoMs();
       appender.append(frame, nowMs);
       for (let poll = 1; ; poll++) {
         const concurrency = await concurrencyOf(viaNodeHttp);
@@ -303,16 +304,16 @@ export async function freshness({ samples, seed, daemonArgs = [], pollGapMs = 1,
           if (poll === 1 && !warm) firstPoll++;
           break;
         }
-        if (performance.now() - t0 > 10_000) throw new Error(`sample ${i}: not visible after 10 s`);
+        if (monoMs() - t0 > 10_000) throw new Error(`sample ${i}: not visible after 10 s`);
         await sleep(pollGapMs); // ~1 ms between polls: fine enough, and no request storm against the daemon
       }
-      const latencyMs = performance.now() - t0;
+      const latencyMs = monoMs() - t0;
       if (warm) continue;
       (viaNodeHttp ? nodeHttpLatencies : latencies).push(latencyMs);
-      if (!viaNodeHttp) leanSamples.push({ startMs: perfToMonoMs + t0, latencyMs, clientCpuMs: cpuMs() - c0 });
+      if (!viaNodeHttp) leanSamples.push({ startMs: t0, latencyMs, clientCpuMs: cpuMs() - c0 });
     }
     cpuAtEnd = threadCpuMs(daemon.pid);
-    timedMs = performance.now() - timedStartMs;
+    timedMs = monoMs() - timedStartMs;
   } finally {
     appender.close();
     client?.close();
@@ -338,7 +339,7 @@ export async function freshness({ samples, seed, daemonArgs = [], pollGapMs = 1,
     // The daemon's own timings (stage probe), over the timed samples: each log-directory watch callback
     // (the read of an append), each HTTP answer (request event to finish), each GC pause.
     // Each lean sample split into the stages of its path by those events (bench/lib/freshness-stages.js).
-    daemonStages: stages === null ? null : timedStages(stages, perfToMonoMs + timedStartMs, leanSamples),
+    daemonStages: stages === null ? null : timedStages(stages, timedStartMs, leanSamples),
     // The daemon's CPU a second by thread: its main thread, and all the others (V8's background compiler and GC helpers, libuv's pool).
     daemonCpu: { warmup: threadCpuRate(cpuAtWarm, cpuAtTimed, warmedMs), timed: threadCpuRate(cpuAtTimed, cpuAtEnd, timedMs) },
     warmupSamples,

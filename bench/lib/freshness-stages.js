@@ -5,10 +5,33 @@
 // (to its write handed to the kernel), and from there to the client holding the parsed body. The
 // stages of a sample sum to its latency. Beside them: the CPU time of the two callbacks and of the
 // client, and what else the daemon ran during the sample (timer callbacks, GC pauses). Pure: samples
-// and events in, rows out; beside it, the two clocks both sides read (the stage probe imports them).
+// and events in, rows out; beside it, the two clocks both sides read and the offset that puts
+// performance.now() times on the monotonic clock (the stage probe imports them).
+
+import { performance } from 'node:perf_hooks';
 
 /** The monotonic clock in ms (CLOCK_MONOTONIC: the one process.hrtime and performance.now() read, in every process). */
 export const monoMs = () => Number(process.hrtime.bigint()) / 1e6;
+
+/**
+ * What to add to a performance.now() time (a PerformanceEntry's startTime) to put it on monoMs():
+ * from the tightest of `reads` readings of performance.now() between two monoMs() reads, so that a
+ * preemption between the clock reads (a loaded machine) does not shift every time converted.
+ */
+export function perfToMonoMs(reads = 9) {
+  let bracketMs = Infinity;
+  let offsetMs = 0;
+  for (let i = 0; i < reads; i++) {
+    const before = monoMs();
+    const perf = performance.now();
+    const after = monoMs();
+    if (after - before < bracketMs) {
+      bracketMs = after - before;
+      offsetMs = (before + after) / 2 - perf;
+    }
+  }
+  return offsetMs;
+}
 
 /** This process's CPU time (user + system) in ms. */
 export const cpuMs = () => {

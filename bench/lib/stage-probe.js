@@ -13,9 +13,9 @@ import fs, { writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { syncBuiltinESMExports } from 'node:module';
 import { basename } from 'node:path';
-import { PerformanceObserver, constants, performance } from 'node:perf_hooks';
+import { PerformanceObserver, constants } from 'node:perf_hooks';
 import { promisify } from 'node:util';
-import { cpuMs, monoMs } from './freshness-stages.js';
+import { cpuMs, monoMs, perfToMonoMs } from './freshness-stages.js';
 
 const out = process.env.SW_BENCH_STAGE_PROBE_OUT;
 if (out) {
@@ -54,9 +54,9 @@ if (out) {
   const nodeSetInterval = globalThis.setInterval;
   globalThis.setTimeout = Object.assign((fn, ...rest) => nodeSetTimeout(typeof fn === 'function' ? timed(timer, fn) : fn, ...rest), { [promisify.custom]: nodeSetTimeout[promisify.custom] });
   globalThis.setInterval = (fn, ...rest) => nodeSetInterval(typeof fn === 'function' ? timed(timer, fn) : fn, ...rest);
-  const perfToMonoMs = monoMs() - performance.now(); // performance.now() runs on the same clock from the process's start
+  const gcToMonoMs = perfToMonoMs(); // GC entries' startTime is on performance.now()'s clock, the same clock from the process's start
   new PerformanceObserver((list) => {
-    for (const e of list.getEntries()) gc.push([e.detail?.kind === constants.NODE_PERFORMANCE_GC_MINOR ? 'minor' : 'other', perfToMonoMs + e.startTime, e.duration]);
+    for (const e of list.getEntries()) gc.push([e.detail?.kind === constants.NODE_PERFORMANCE_GC_MINOR ? 'minor' : 'other', gcToMonoMs + e.startTime, e.duration]);
   }).observe({ entryTypes: ['gc'] });
   process.on('exit', () => writeFileSync(out, JSON.stringify({ watch, answer, timer, gc })));
 }
