@@ -62,18 +62,38 @@ t.test('a QPS rule after a quiet spell: 4 PASS at once stay within its burst bou
   t.equal(four.rules.map.burstWrites, 0, '4 PASS: within the bound, nothing written between ticks');
 
   // The tick that saw them limits the rule for a while (8 requests/s offered against 5); wait
-  // until it passes everything again, then for over a second of no traffic.
-  await waitFor('the rule to pass everything again', () => mapVerdict(pin, 'GET /burst').kind === VerdictKind.PASS || undefined, 20_000);
-  await new Promise((r) => setTimeout(r, 1500));
-  t.equal(mapVerdict(pin, 'GET /burst').kind, VerdictKind.PASS, 'still passing everything');
-
-  const twelve = await appendPasses(collector, pin, 'GET /burst', 12);
-  t.equal(twelve.rules.map.burstWrites, 1, '12 PASS: the slot was written as soon as they were read');
-  t.equal(twelve.rules.map.saturationWrites, 0, 'no concurrency rule: nothing else');
-  const v = mapVerdict(pin, 'GET /burst');
-  t.same([v.kind, v.param], [VerdictKind.ADMIT, 0], 'ratio 0 (the stop, or the tick that followed: 12 against 5 a second)');
-  await new Promise((r) => setTimeout(r, 300));
-  t.equal((await health(collector)).rules.map.burstWrites, 1, 'written once: the ticks after it size the ratio');
+  // until it passes everything again, then for a quiet spell again: over a second with the offered
+  // rate's estimate under the count. Then the 12 PASS. The ratio 0 they cause holds for about 0.9 s
+  // (then the ticks, seeing no traffic, raise it: 0.13 at ~1 s, PASS by ~1.4 s, in the engine on
+  // the same counts), so the map is judged only when read within READ_WITHIN_MS of the append. A
+  // later read (the test process stalled on a loaded machine) is reported, and the quiet spell and
+  // the burst are made again on the same collector. After 12 PASS the estimate (120 a second at the
+  // tick that counts them, τ 0.5 s) takes ~1.6 s to fall under 5, so the rule is in a quiet spell
+  // again ~2.7 s after the burst, ~1.4 s after it passes everything: QUIET_MS waits 2.5 s.
+  const READ_WITHIN_MS = 600;
+  const QUIET_MS = 2500;
+  const tries = 4;
+  for (let attempt = 1; ; attempt++) {
+    await waitFor('the rule to pass everything again', () => mapVerdict(pin, 'GET /burst').kind === VerdictKind.PASS || undefined, 20_000);
+    await new Promise((r) => setTimeout(r, QUIET_MS));
+    t.equal(mapVerdict(pin, 'GET /burst').kind, VerdictKind.PASS, 'still passing everything');
+    const burstsBefore = (await health(collector)).rules.map.burstWrites;
+    const appendedAtMs = Date.now();
+    const twelve = await appendPasses(collector, pin, 'GET /burst', 12);
+    const v = mapVerdict(pin, 'GET /burst');
+    const readAfterMs = Date.now() - appendedAtMs;
+    t.equal(twelve.rules.map.burstWrites, burstsBefore + 1, '12 PASS: the slot was written as soon as they were read');
+    t.equal(twelve.rules.map.saturationWrites, 0, 'no concurrency rule: nothing else');
+    if (readAfterMs > READ_WITHIN_MS && attempt < tries) {
+      t.comment(`try ${attempt}: the map read ${readAfterMs} ms after the append; tried again`);
+      continue;
+    }
+    t.ok(readAfterMs <= READ_WITHIN_MS, `try ${attempt}: the map read ${readAfterMs} ms after the append`);
+    t.same([v.kind, v.param], [VerdictKind.ADMIT, 0], 'ratio 0 (the stop, or the tick that followed: 12 against 5 a second)');
+    await new Promise((r) => setTimeout(r, 300));
+    t.equal((await health(collector)).rules.map.burstWrites, burstsBefore + 1, 'written once: the ticks after it size the ratio');
+    break;
+  }
   t.equal(await collector.stop(), 0);
 });
 
