@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { join } from 'node:path';
-import { decodeMapHeader, decodeSlot, epochTagOf, lookupInWindow, MAP_HEADER_BYTES, MAP_SLOT_BYTES, MAP_WINDOW_BYTES, nameHash, windowOffset, type MapSlot, type MapVerdict } from '@sentinel-wasi/protocol/encode';
+import { decodeMapHeader, decodeSlot, epochTagOf, lookupInWindow, MAP_HEADER_BYTES, MAP_SLOT_BYTES, MAP_WINDOW_BYTES, nameHash, windowOffset, type MapSlot, type MapVerdict, type NameHash } from '@sentinel-wasi/protocol/encode';
 import { CLI_BIN, exampleComponent } from '../helpers/repo.js';
 import { startServe, type ServingHost } from '../helpers/node-host.js';
 
@@ -71,15 +71,21 @@ export async function healthOf<T>(c: RunningCollector): Promise<T> {
   return (await (await fetch(`${c.url}/api/v1/health`)).json()) as T;
 }
 
-/** The verdict a filter would read for `key` now (PASS with the reason when none). */
-export function mapVerdict(pin: string, key: string, nowMs = Date.now()): MapVerdict & { present: boolean } {
+/** The map's bytes, `key`'s name hash, where its probe window starts and the epoch tag of the map's epoch; undefined when there is no map. */
+function mapWindow(pin: string, key: string): { bytes: Buffer; hash: NameHash; offset: number; epochTag: number } | undefined {
   const path = join(pin, 'map');
-  if (!existsSync(path)) return { kind: 0, param: 0, resourceId: 0, refreshMs: 0, outcome: 'miss', tornSlots: 0, present: false };
+  if (!existsSync(path)) return undefined;
   const bytes = readFileSync(path);
   const header = decodeMapHeader(bytes.subarray(0, MAP_HEADER_BYTES))!;
   const hash = nameHash(key);
-  const off = windowOffset(hash, header.slotCount);
-  const v = lookupInWindow(bytes.subarray(off, off + MAP_WINDOW_BYTES), hash, nowMs, { epochTag: epochTagOf(header.epoch) });
+  return { bytes, hash, offset: windowOffset(hash, header.slotCount), epochTag: epochTagOf(header.epoch) };
+}
+
+/** The verdict a filter would read for `key` now (PASS with the reason when none). */
+export function mapVerdict(pin: string, key: string, nowMs = Date.now()): MapVerdict & { present: boolean } {
+  const w = mapWindow(pin, key);
+  if (w === undefined) return { kind: 0, param: 0, resourceId: 0, refreshMs: 0, outcome: 'miss', tornSlots: 0, present: false };
+  const v = lookupInWindow(w.bytes.subarray(w.offset, w.offset + MAP_WINDOW_BYTES), w.hash, nowMs, { epochTag: w.epochTag });
   return { ...v, present: true };
 }
 
@@ -88,17 +94,14 @@ export function mapVerdict(pin: string, key: string, nowMs = Date.now()): MapVer
  * it has none (or no map). A slot read while the collector rewrites it (torn) is read again, up to 100 times.
  */
 export function mapSlot(pin: string, key: string): MapSlot | undefined {
-  const path = join(pin, 'map');
-  const hash = nameHash(key);
-  for (let attempt = 0; attempt < 100 && existsSync(path); attempt++) {
-    const bytes = readFileSync(path);
-    const header = decodeMapHeader(bytes.subarray(0, MAP_HEADER_BYTES))!;
-    const off = windowOffset(hash, header.slotCount);
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const w = mapWindow(pin, key);
+    if (w === undefined) return undefined;
     let torn = false;
-    for (let at = off; at < off + MAP_WINDOW_BYTES; at += MAP_SLOT_BYTES) {
-      const slot = decodeSlot(bytes, at);
+    for (let at = w.offset; at < w.offset + MAP_WINDOW_BYTES; at += MAP_SLOT_BYTES) {
+      const slot = decodeSlot(w.bytes, at);
       if (slot === 'torn') torn = true;
-      else if (slot !== 'empty' && slot.hash.lo === hash.lo && slot.hash.hi === hash.hi && slot.epochTag === epochTagOf(header.epoch)) return slot;
+      else if (slot !== 'empty' && slot.hash.lo === w.hash.lo && slot.hash.hi === w.hash.hi && slot.epochTag === w.epochTag) return slot;
     }
     if (!torn) return undefined;
   }

@@ -161,21 +161,23 @@ async function pushUnderTraffic(t: Test): Promise<PushTry> {
   const pin = await tempDir(t, 'qps-new');
   const collector = await startCollector(pin);
   t.teardown(() => collector.stop());
-  const appends: { ms: number; records: number }[] = [];
+  // When each append was made: all its PASS are stamped then.
+  const PASS_PER_APPEND = 40;
+  const appendedAtMs: number[] = [];
   const appender = setInterval(() => {
     const b = new FrameBuilder();
     const now = Date.now();
-    for (let i = 0; i < 40; i++) b.addPass(now, 'GET /new');
+    for (let i = 0; i < PASS_PER_APPEND; i++) b.addPass(now, 'GET /new');
     appendFileSync(join(pin, 'log', segmentName(bucketSecOf(now), 'new')), b.finish());
-    appends.push({ ms: now, records: 40 });
+    appendedAtMs.push(now);
   }, 50);
   t.teardown(() => clearInterval(appender));
-  const appendedNow = () => appends.reduce((sum, a) => sum + a.records, 0);
+  const stampedFrom = (ms: number) => PASS_PER_APPEND * appendedAtMs.filter((at) => at >= ms).length;
   await new Promise((r) => setTimeout(r, 1200));
   await waitFor('PASS counted', async () => ((await health(collector)).counters.recordsCounted >= 800 ? true : undefined));
   await waitFor('the resource\'s slot', () => mapSlot(pin, 'GET /new'));
   clearInterval(appender);
-  const appended = appendedNow();
+  const appended = PASS_PER_APPEND * appendedAtMs.length;
   await waitFor('every PASS appended counted', async () => ((await health(collector)).counters.recordsCounted >= appended ? true : undefined));
   const before = mapSlot(pin, 'GET /new');
   const body = `type=flow&data=${encodeURIComponent(encodeURIComponent(JSON.stringify([{ resource: 'GET /new', count: 10 }])))}`;
@@ -185,10 +187,9 @@ async function pushUnderTraffic(t: Test): Promise<PushTry> {
   const answeredMs = Date.now();
   const answer: [number, string] = [res.status, await res.text()];
   t.equal(await collector.stop(), 0);
-  const stampedFrom = (ms: number) => appends.filter((a) => a.ms >= ms).reduce((sum, a) => sum + a.records, 0);
   const inWindow = stampedFrom(answeredMs - SURELY_IN_SECOND_WINDOW_MS);
   const atMostInWindow = stampedFrom(requestedMs - AT_MOST_IN_SECOND_WINDOW_MS);
-  const gapMs = answeredMs - (appends.at(-1)?.ms ?? NaN);
+  const gapMs = answeredMs - (appendedAtMs.at(-1) ?? NaN);
   return { appended, inWindow, atMostInWindow, gapMs, answer, ...(before === undefined ? {} : { before }), ...(after === undefined ? {} : { after }) };
 }
 
