@@ -47,6 +47,8 @@ export interface RecordColumns {
   readonly names: readonly string[];
   /** Per used name: its slot in the name cache (name-cache.ts lastName), or -1 (not cached, or a resolved id). */
   readonly nameSlot: Int32Array;
+  /** Per used name with a slot: what the slot held (lastName.key; the same key, the same name). */
+  readonly nameKey: Float64Array;
 }
 
 /** One frame's parsed records (all valid) and its name table; reused frame after frame. */
@@ -77,6 +79,7 @@ export class PayloadColumns implements RecordColumns {
   /** Decoded strings of the names records use (other entries are stale). */
   readonly names: string[] = new Array<string>(CAPACITY).fill('');
   readonly nameSlot = new Int32Array(CAPACITY);
+  readonly nameKey = new Float64Array(CAPACITY);
   /** 1 for the names records use. */
   private readonly used = new Uint8Array(CAPACITY);
   /** Version 3: for ids below ID_SLOTS, the frame (frameSeq) their entry was made in and its index; larger ids in bigIds. */
@@ -128,6 +131,7 @@ export class PayloadColumns implements RecordColumns {
       if (id === 0) {
         s = nameString(bytes, this.nameStart[idx]!, this.nameLength[idx]!);
         this.nameSlot[idx] = lastName.slot;
+        this.nameKey[idx] = lastName.key;
       } else {
         s = resolver === null ? null : resolver(this.mapEpoch, id);
         this.nameSlot[idx] = -1;

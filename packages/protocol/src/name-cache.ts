@@ -2,8 +2,8 @@
 // and a two-way cache keyed by the bytes, so a name seen in earlier frames costs a hash
 // and a compare instead of a decode and a new string (and a reader that looks the string up in a
 // Map finds its hash already computed; a reader may also key its own data by the name's slot,
-// lastName.slot). Decodes with TextDecoder where the engine has one, else with the package's own
-// utf8Decode.
+// lastName.slot, checking that it still holds the name by lastName.key). Decodes with TextDecoder
+// where the engine has one, else with the package's own utf8Decode.
 //
 // Only bytes that every msgpack decoder turns into the same string are accepted: well-formed UTF-8
 // (no overlong forms, no surrogates, nothing above U+10FFFF) that does not start with a byte-order
@@ -35,6 +35,18 @@ const textDecoder: TextDecoderLike | null = Decoder === undefined ? null : new D
 const arena = new Uint8Array(ARENA_BYTES);
 const arenaView = new DataView(arena.buffer);
 let arenaUsed = 0;
+/**
+ * The cache's generation, part of lastName.key: it moves on each time the cache starts over (the
+ * arena was full). Each copy of this module in a process (say a bundle and the package, both
+ * loaded) takes a range of GENERATIONS_PER_COPY of its own, so no two copies give one key to two
+ * names; a copy that runs out of its range (or past 2^32, keeping keys below 2^53) caches no more.
+ */
+const GENERATIONS_PER_COPY = 2 ** 20;
+const GENERATIONS_TAKEN = Symbol.for('sentinel-wasi.name-cache.generations-taken');
+const processWide = globalThis as unknown as Record<symbol, number | undefined>;
+let generation = processWide[GENERATIONS_TAKEN] ?? 0;
+const generationLimit = Math.min(generation + GENERATIONS_PER_COPY, 2 ** 32);
+processWide[GENERATIONS_TAKEN] = generation + GENERATIONS_PER_COPY;
 /**
  * Per slot, side by side (a pair of slots in 32 bytes, so a lookup reads one cache line of them):
  * the hash, the offset of the slot's bytes in the arena (-1: empty), their length, and in a pair's
@@ -105,11 +117,13 @@ function decode(bytes: Uint8Array, start: number, end: number): string {
 
 /**
  * The cache slot the string nameString last returned lives in (0 … NAME_SLOTS − 1), or -1 when it
- * was not cached. A reader may key its own per-name data by slot, checking that the name it stored
- * is the string it gets (a slot is reused for another name when that one is evicted or the cache
- * starts over).
+ * was not cached, and `key`, a number that stands for what the slot holds (-1 when not cached). A
+ * reader may key its own per-name data by slot, and keep the key with it: a slot is reused for
+ * another name when that one is evicted or the cache starts over, and every fill of a slot gets a
+ * key no fill before had in this process, in any copy of this module (the cache's generation and
+ * the name's offset in the arena), so the same key means the same name.
  */
-export const lastName = { slot: -1 };
+export const lastName = { slot: -1, key: -1 };
 export const NAME_SLOTS = SLOTS;
 
 /**
@@ -118,9 +132,10 @@ export const NAME_SLOTS = SLOTS;
  */
 export function nameString(bytes: Uint8Array, start: number, length: number): string | null {
   lastName.slot = -1;
+  lastName.key = -1;
   if (length === 0) return '';
   const end = start + length;
-  if (length > MAX_CACHED_BYTES) return acceptable(bytes, start, end) ? decode(bytes, start, end) : null;
+  if (length > MAX_CACHED_BYTES || generation >= generationLimit) return acceptable(bytes, start, end) ? decode(bytes, start, end) : null;
   const v = viewOf(bytes);
   let h = length;
   if (length >= 4) {
@@ -135,19 +150,14 @@ export function nameString(bytes: Uint8Array, start: number, length: number): st
   h ^= h >>> 16;
   // Two-way: a name lives in one of two neighbouring slots (fewer evictions between names that collide).
   const slot = h & (SLOTS - 2);
-  if (sameName(slot, h, v, bytes, start, length)) {
-    lastName.slot = slot;
-    return slotString[slot]!;
-  }
-  if (sameName(slot + 1, h, v, bytes, start, length)) {
-    lastName.slot = slot + 1;
-    return slotString[slot + 1]!;
-  }
+  if (sameName(slot, h, v, bytes, start, length)) return found(slot);
+  if (sameName(slot + 1, h, v, bytes, start, length)) return found(slot + 1);
   if (!acceptable(bytes, start, end)) return null;
   const s = decode(bytes, start, end);
   if (arenaUsed + length > ARENA_BYTES) {
     emptyAll();
     arenaUsed = 0;
+    if (++generation >= generationLimit) return s;
   }
   // Fill an empty way, else replace the older one (each slot pair remembers which way is newer).
   const pair = slot * META;
@@ -160,8 +170,14 @@ export function nameString(bytes: Uint8Array, start: number, length: number): st
   slotMeta[m + M_LENGTH] = length;
   slotString[way] = s;
   arenaUsed += length;
-  lastName.slot = way;
-  return s;
+  return found(way);
+}
+
+/** Sets lastName to cached `slot` and returns its string. */
+function found(slot: number): string {
+  lastName.slot = slot;
+  lastName.key = generation * ARENA_BYTES + slotMeta[slot * META + M_OFFSET]!;
+  return slotString[slot]!;
 }
 
 function sameName(slot: number, h: number, v: DataView, bytes: Uint8Array, start: number, length: number): boolean {

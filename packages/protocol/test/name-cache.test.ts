@@ -98,6 +98,43 @@ t.test('lastName.slot: the slot of the returned cached name (the same while it s
   t.equal(lastName.slot, -1, 'the empty name');
 });
 
+t.test('lastName.key: the same while a name stays cached; a key no fill had before at every fill, across the cache starting over', async (t) => {
+  // A fresh copy of the module (an empty cache): ~2 100 names of 1 000 bytes overflow its 2 MiB arena once.
+  const cache = (await import(`../src/name-cache.js?keys`)) as typeof import('../src/name-cache.js');
+  const enc = new TextEncoder();
+  const lookup = (name: string): { slot: number; key: number } => {
+    const bytes = enc.encode(name);
+    t.equal(cache.nameString(bytes, 0, bytes.length), name);
+    return { slot: cache.lastName.slot, key: cache.lastName.key };
+  };
+  const first = lookup('GET /orders/key-test');
+  t.ok(first.key >= 0, `a cached name has a key (${first.key})`);
+  t.same(lookup('GET /orders/key-test'), first, 'looked up again: the same slot and key');
+  const keys = new Set<number>([first.key]);
+  let fills = 1;
+  let slotTakenAgain = 0;
+  for (let i = 0; i < 2100; i++) {
+    const filled = lookup(`GET /${String(i).padStart(4, '0')}/${'x'.repeat(990)}`);
+    keys.add(filled.key);
+    fills++;
+    if (filled.slot === first.slot) slotTakenAgain++;
+  }
+  const again = lookup('GET /orders/key-test');
+  keys.add(again.key);
+  fills++;
+  t.equal(keys.size, fills, `${fills} fills (the cache started over once), as many keys`);
+  t.not(again.key, first.key, 'the first name, filled again after the cache started over: another key');
+  t.ok(slotTakenAgain + (again.slot === first.slot ? 1 : 0) > 0, 'the first name’s slot was filled again meanwhile (the case the key tells apart)');
+  const long = enc.encode('y'.repeat(1500));
+  cache.nameString(long, 0, long.length);
+  t.equal(cache.lastName.key, -1, 'not cached: no key');
+  // Another copy of the module: its first fill is at the same place of its own arena, under another key.
+  const other = (await import(`../src/name-cache.js?keys-other-copy`)) as typeof import('../src/name-cache.js');
+  const bytes = enc.encode('GET /orders/key-test');
+  other.nameString(bytes, 0, bytes.length);
+  t.ok(other.lastName.key >= 0 && !keys.has(other.lastName.key), `another copy's key ${other.lastName.key} is none of this copy's`);
+});
+
 t.test('two ways to a pair of slots: a third name replaces the one of the two filled first', async (t) => {
   // Fresh copies of the module (an empty cache each): one to find three names of one pair of slots,
   // one to fill that pair in order.

@@ -1,9 +1,10 @@
 // Owns the resource entries of one frame's name table, by name index, for the readers that count
 // a frame (the store's column path and the Ingestor's record-by-record path): each name is
 // resolved to its entry at most once per frame, and nothing is cleared between frames (an index
-// is current when its frame stamp is this frame's). For the store's column path it also keeps, by
-// name index, the entry's id and its node's stage index (so a record reads no entry or node
-// object), and for a name used as an origin its origin number (origin-index.ts).
+// is current when its frame stamp is this frame's). With the entry it keeps, by name index, the
+// entry's id and its node's stage index; the store's column path keeps only those (setIds: a record
+// reads no entry or node object, and the store finds an entry by its id when it needs one), and
+// for a name used as an origin its origin number (origin-index.ts).
 
 import { MAX_PAYLOAD_BYTES, nextFrameStamp } from '@sentinel-wasi/protocol';
 import type { ResourceEntry } from './registry.js';
@@ -12,7 +13,7 @@ import type { ResourceEntry } from './registry.js';
 export const UNRESOLVED = -2;
 
 export class FrameEntries {
-  /** By name index: the entry resolved for it (null: beyond the resource cap); current when its stamp is `stamp`. */
+  /** By name index: the entry resolved for it by set() (null: beyond the resource cap); current when its stamp is `stamp`. */
   private readonly entries: Array<ResourceEntry | null> = new Array<ResourceEntry | null>(MAX_PAYLOAD_BYTES).fill(null);
   private readonly stamps = new Int32Array(MAX_PAYLOAD_BYTES);
   /** By name index, with the entry: its id and its node's stage index (-1 for both: no entry). */
@@ -35,7 +36,7 @@ export class FrameEntries {
     return this.stamps[idx] === this.stamp;
   }
 
-  /** The entry resolved for `idx` in this frame (call only when has(idx)). */
+  /** The entry set() kept for `idx` in this frame (call only when has(idx), and only on set()'s entries, not setIds'). */
   get(idx: number): ResourceEntry | null {
     return this.entries[idx]!;
   }
@@ -52,16 +53,16 @@ export class FrameEntries {
 
   /** Keeps `entry` as idx's for the rest of this frame; returns it. */
   set(idx: number, entry: ResourceEntry | null): ResourceEntry | null {
-    return this.setResolved(idx, entry, entry === null ? -1 : entry.id, entry === null ? -1 : entry.node.stageIndex);
+    this.entries[idx] = entry;
+    this.setIds(idx, entry === null ? -1 : entry.id, entry === null ? -1 : entry.node.stageIndex);
+    return entry;
   }
 
-  /** set(), with the entry's id and its node's stage index already known (-1 for both when entry is null). */
-  setResolved(idx: number, entry: ResourceEntry | null, id: number, stageIndex: number): ResourceEntry | null {
+  /** Keeps the id of idx's entry and its node's stage index (-1 for both: no entry) for the rest of this frame, not the entry. */
+  setIds(idx: number, id: number, stageIndex: number): void {
     this.stamps[idx] = this.stamp;
-    this.entries[idx] = entry;
     this.ids[idx] = id;
     this.stageIndexes[idx] = stageIndex;
-    return entry;
   }
 
   /** The origin number kept for origin name index `idx` in this frame, or UNRESOLVED. */

@@ -70,6 +70,11 @@ export class ResourceRegistry {
     return this.maxResources + 1;
   }
 
+  /** The resource entry of id `id` (an id entryFor gave), null for -1 (none: beyond the cap). */
+  entryAt(id: number): ResourceEntry | null {
+    return id < 0 ? null : this.byId[id]!;
+  }
+
   /** The resource entry for a name, created if the cap allows; null beyond the cap. */
   entryFor(name: string): ResourceEntry | null {
     return this.entries.get(name) ?? this.createEntry(name);

@@ -50,6 +50,8 @@ export const DEFAULT_MAX_FUTURE_MS = 60_000;
 export const DEFAULT_MAX_ENTRY_AGE_MS = 10 * 60 * 1000;
 /** On a first start (nothing sealed yet), records older than this are dropped as too late. */
 export const DEFAULT_FIRST_START_HORIZON_MS = 60 * 60 * 1000;
+/** bySlot's numbers per name-cache slot (three used; four keep a slot's in one cache line). */
+const SLOT_FIELDS = 4;
 
 /** Looks up (creating if the cap allows) the resource entry of a record that is going to be counted. */
 export type EntryLookup = (r: FlowRecord) => ResourceEntry | null;
@@ -85,14 +87,12 @@ export class StatsStore {
   /** addColumns' frame name table resolved to entries, by name index. */
   private readonly frameEntries = new FrameEntries();
   /**
-   * By name-cache slot (RecordColumns.nameSlot): the name last resolved in that slot ('' for none),
-   * and its entry, and side by side the entry's id and its node's stage index (at 2 × slot and
-   * 2 × slot + 1), so that a frame naming a resource that is still cached reads none of its
-   * objects (the name is checked against the frame's on use).
+   * By name-cache slot (RecordColumns.nameSlot), side by side from SLOT_FIELDS × slot: the key of
+   * the name last resolved in that slot (RecordColumns.nameKey, -1 for none: the same key, the same
+   * name), its entry's id and the stage index of the entry's node. A frame naming a resource whose
+   * name is still cached reads one cache line of these (two slots share one) and no object.
    */
-  private readonly nameBySlot: string[] = new Array<string>(NAME_CACHE_SLOTS).fill('');
-  private readonly entryBySlot: Array<ResourceEntry | null> = new Array<ResourceEntry | null>(NAME_CACHE_SLOTS).fill(null);
-  private readonly idStageBySlot = new Int32Array(2 * NAME_CACHE_SLOTS);
+  private readonly bySlot = new Float64Array(SLOT_FIELDS * NAME_CACHE_SLOTS).fill(-1);
 
   constructor(options: StatsStoreOptions = {}) {
     this.health = options.health ?? new HealthLog();
@@ -225,7 +225,7 @@ export class StatsStore {
         if (index >= 0 && this.stage.holds(tsMs)) {
           const o = c.originIndex[i]!;
           const originIndex = o < 0 ? -1 : this.originStageIndex(c, idx, o);
-          this.countStagedAt(entries.get(idx)!, index, originIndex, kind, tsMs, c.count[i]!, rtMs, c.error[i] === 1, o < 0 ? '' : names[o]!);
+          this.countStagedAt(entries.idOf(idx), index, originIndex, kind, tsMs, c.count[i]!, rtMs, c.error[i] === 1, o < 0 ? '' : names[o]!);
           continue;
         }
       }
@@ -235,7 +235,7 @@ export class StatsStore {
       if (!this.batches.isTooLate(sec)) {
         const idx = c.nameIndex[i]!;
         if (!entries.has(idx)) this.resolveFrameName(c, idx);
-        entry = entries.get(idx);
+        entry = this.registry.entryAt(entries.idOf(idx));
       }
       const o = c.originIndex[i]!;
       this.countAdmitted(entry, sec, kind, tsMs, c.count[i]!, rtMs, c.error[i] === 1, o < 0 ? '' : names[o]!, entry === null && names[c.nameIndex[i]!] === TOTAL_RESOURCE);
@@ -243,31 +243,30 @@ export class StatsStore {
   }
 
   /**
-   * Resolves name index idx of the frame to its entry (null beyond the cap) for the rest of the
-   * frame: from the name cache's slot of the name when it still holds this name, else through
-   * entryFor (then kept in the slot).
+   * Resolves name index idx of the frame to its entry's id and its node's stage index (-1 for both
+   * beyond the cap) for the rest of the frame: from bySlot when the name's cache slot still holds
+   * this name (the same key), else through entryFor (then kept in bySlot).
    */
   private resolveFrameName(c: RecordColumns, idx: number): void {
-    const name = c.names[idx]!;
     const slot = c.nameSlot[idx]!;
-    // The same string object when the slot still holds this name: then the comparison is one pointer check.
-    if (slot >= 0 && this.nameBySlot[slot] === name) {
-      this.frameEntries.setResolved(idx, this.entryBySlot[slot]!, this.idStageBySlot[2 * slot]!, this.idStageBySlot[2 * slot + 1]!);
+    const s = this.bySlot;
+    const at = slot * SLOT_FIELDS;
+    if (slot >= 0 && s[at] === c.nameKey[idx]) {
+      this.frameEntries.setIds(idx, s[at + 1]!, s[at + 2]!);
       return;
     }
-    const e = this.entryFor(name);
+    const e = this.entryFor(c.names[idx]!);
     if (e === null) {
-      this.frameEntries.setResolved(idx, null, -1, -1);
+      this.frameEntries.setIds(idx, -1, -1);
       return;
     }
     const index = e.node.stageIndex;
     if (slot >= 0) {
-      this.nameBySlot[slot] = name;
-      this.entryBySlot[slot] = e;
-      this.idStageBySlot[2 * slot] = e.id;
-      this.idStageBySlot[2 * slot + 1] = index;
+      s[at] = c.nameKey[idx]!;
+      s[at + 1] = e.id;
+      s[at + 2] = index;
     }
-    this.frameEntries.setResolved(idx, e, e.id, index);
+    this.frameEntries.setIds(idx, e.id, index);
   }
 
   /**
@@ -284,7 +283,7 @@ export class StatsStore {
       if (found >= 0) return found;
     }
     // No node of this resource and origin yet.
-    const node = this.registry.originFor(entries.get(idx)!, c.names[o]!);
+    const node = this.registry.originFor(this.registry.entryAt(entries.idOf(idx))!, c.names[o]!);
     if (node === null) {
       this.health.counters.originsOverflow++;
       return -1;
@@ -313,15 +312,15 @@ export class StatsStore {
       if (o === null) this.health.counters.originsOverflow++;
       else originIndex = o.stageIndex;
     }
-    this.countStagedAt(e, e.node.stageIndex, originIndex, kind, tsMs, count, rtMs, error, origin);
+    this.countStagedAt(e.id, e.node.stageIndex, originIndex, kind, tsMs, count, rtMs, error, origin);
   }
 
   /**
-   * countStaged with the stage indexes of the entry's node (`index`) and of its origin node
+   * countStaged with the entry's id, the stage indexes of its node (`index`) and of its origin node
    * (`originIndex`, -1 for none: no origin, or beyond the cap, counted already). Entry and origin
    * objects are read only for a CALL whose exit half falls outside the staged bucket.
    */
-  private countStagedAt(e: ResourceEntry, index: number, originIndex: number, kind: number, tsMs: number, count: number, rtMs: number, error: boolean, origin: string): void {
+  private countStagedAt(id: number, index: number, originIndex: number, kind: number, tsMs: number, count: number, rtMs: number, error: boolean, origin: string): void {
     const stage = this.stage;
     stage.addEntry(index, kind, count);
     if (originIndex >= 0) stage.addEntry(originIndex, kind, count);
@@ -331,6 +330,7 @@ export class StatsStore {
         stage.addExit(index, kind, count, rtMs, error);
         if (originIndex >= 0) stage.addExit(originIndex, kind, count, rtMs, error);
       } else {
+        const e = this.registry.entryAt(id)!;
         const o = originIndex >= 0 ? this.registry.originFor(e, origin) : null;
         this.placeExit(e, o, exitMs, this.batches.halfBatchFor(Math.floor(exitMs / 1000)), kind, count, rtMs, error);
       }
