@@ -17,6 +17,14 @@
 import { FRAME_VERSION_IDS, FRAME_VERSION_RECORD_IDS, MAX_PAYLOAD_BYTES, MAX_RESOURCE_ID, RECORD_ID_FLAG, RecordKind } from './constants.js';
 import { lastName, nameString } from './name-cache.js';
 import { nextFrameStamp } from './frame-stamps.js';
+// Module-local names for imported constants the hot path reads (V8 folds these into the code;
+// an imported binding is read from its cell at every use).
+const Kind = RecordKind;
+const ID_FLAG = RECORD_ID_FLAG;
+const VERSION_IDS = FRAME_VERSION_IDS;
+const VERSION_RECORD_IDS = FRAME_VERSION_RECORD_IDS;
+const MAX_ID = MAX_RESOURCE_ID;
+const last = lastName;
 
 /** Name-cache slots run from 0 to this (exclusive): RecordColumns.nameSlot. */
 export { NAME_SLOTS as NAME_CACHE_SLOTS } from './name-cache.js';
@@ -130,8 +138,8 @@ export class PayloadColumns implements RecordColumns {
       let s: string | null;
       if (id === 0) {
         s = nameString(bytes, this.nameStart[idx]!, this.nameLength[idx]!);
-        this.nameSlot[idx] = lastName.slot;
-        this.nameKey[idx] = lastName.key;
+        this.nameSlot[idx] = last.slot;
+        this.nameKey[idx] = last.key;
       } else {
         s = resolver === null ? null : resolver(this.mapEpoch, id);
         this.nameSlot[idx] = -1;
@@ -233,8 +241,8 @@ function readArrayHeader(b: Uint8Array, p: number, end: number): number {
  */
 export function readPayload(b: Uint8Array, start: number, end: number, c: PayloadColumns, version = 1, resolver: ResourceIdResolver | null = null): boolean {
   c.reset();
-  const withIds = version === FRAME_VERSION_IDS || version === FRAME_VERSION_RECORD_IDS;
-  const idsInRecords = version === FRAME_VERSION_RECORD_IDS;
+  const withIds = version === VERSION_IDS || version === VERSION_RECORD_IDS;
+  const idsInRecords = version === VERSION_RECORD_IDS;
   let p = readArrayHeader(b, start, end);
   if (p < 0) return false;
   const n = arrayLength;
@@ -318,12 +326,12 @@ function validRecord(c: PayloadColumns, b: Uint8Array, p: number, end: number, b
     const nameField = b[p + 3]!;
     const rtMs = b[p + 4]!;
     const e = b[p + 5]!;
-    if ((dt | nameField | rtMs) < 0x80 && (e === 0xc2 || e === 0xc3) && (kind === RecordKind.CALL || (kind === CALL_BY_ID && idsInRecords))) {
+    if ((dt | nameField | rtMs) < 0x80 && (e === 0xc2 || e === 0xc3) && (kind === Kind.CALL || (kind === CALL_BY_ID && idsInRecords))) {
       const tsMs = baseTsMs + dt;
       if (tsMs > Number.MAX_SAFE_INTEGER) return -1;
       const nameIdx = usedNameIndex(c, nameField, kind === CALL_BY_ID);
       if (nameIdx < 0) return -1;
-      accept(c, RecordKind.CALL, tsMs, nameIdx, -1, 1, rtMs, e - 0xc2, 0, 0);
+      accept(c, Kind.CALL, tsMs, nameIdx, -1, 1, rtMs, e - 0xc2, 0, 0);
       return p + 6;
     }
   }
@@ -333,9 +341,9 @@ function validRecord(c: PayloadColumns, b: Uint8Array, p: number, end: number, b
   if (q + len > end) return -1; // every field takes at least one byte
   let kind = b[q++]!;
   let byId = false;
-  if (kind >= RECORD_ID_FLAG && idsInRecords) {
-    if (kind > (RECORD_ID_FLAG | RecordKind.CALL)) return -1;
-    kind -= RECORD_ID_FLAG;
+  if (kind >= ID_FLAG && idsInRecords) {
+    if (kind > (ID_FLAG | Kind.CALL)) return -1;
+    kind -= ID_FLAG;
     byId = true;
   }
   q = readUint(b, q, end);
@@ -351,8 +359,8 @@ function validRecord(c: PayloadColumns, b: Uint8Array, p: number, end: number, b
   let droppedFrames = 0;
   let originIdx = -1;
   switch (kind) {
-    case RecordKind.PASS:
-    case RecordKind.BLOCK:
+    case Kind.PASS:
+    case Kind.BLOCK:
       if (len > 5) return -1;
       if (len >= 4) {
         q = readUint(b, q, end);
@@ -365,9 +373,9 @@ function validRecord(c: PayloadColumns, b: Uint8Array, p: number, end: number, b
         }
       }
       break;
-    case RecordKind.EXIT:
-    case RecordKind.CALL: {
-      if (len < 5 || (kind === RecordKind.CALL && len > 6)) return -1;
+    case Kind.EXIT:
+    case Kind.CALL: {
+      if (len < 5 || (kind === Kind.CALL && len > 6)) return -1;
       q = readUint(b, q, end);
       if (q < 0) return -1;
       rtMs = read.uint;
@@ -375,19 +383,19 @@ function validRecord(c: PayloadColumns, b: Uint8Array, p: number, end: number, b
       const e = b[q++]!;
       if (e !== 0xc2 && e !== 0xc3) return -1;
       error = e - 0xc2;
-      if (kind === RecordKind.EXIT && len >= 6) {
+      if (kind === Kind.EXIT && len >= 6) {
         q = readUint(b, q, end);
         if (q < 0 || read.uint < 1) return -1;
         count = read.uint;
       }
-      if (len === (kind === RecordKind.EXIT ? 7 : 6)) {
+      if (len === (kind === Kind.EXIT ? 7 : 6)) {
         q = readUint(b, q, end);
         if (q < 0) return -1;
         originIdx = read.uint;
       }
       break;
     }
-    case RecordKind.WRITER:
+    case Kind.WRITER:
       if (len !== 5) return -1;
       q = readUint(b, q, end);
       if (q < 0) return -1;
@@ -409,7 +417,7 @@ function validRecord(c: PayloadColumns, b: Uint8Array, p: number, end: number, b
   return q;
 }
 
-const CALL_BY_ID = RecordKind.CALL | RECORD_ID_FLAG;
+const CALL_BY_ID = Kind.CALL | ID_FLAG;
 
 /**
  * The name-table index a record's name field names (with `byId`, the entry of the resource id in
@@ -419,7 +427,7 @@ const CALL_BY_ID = RecordKind.CALL | RECORD_ID_FLAG;
 function usedNameIndex(c: PayloadColumns, nameField: number, byId: boolean): number {
   let nameIdx = nameField;
   if (byId) {
-    if (nameField < 1 || nameField > MAX_RESOURCE_ID) return -1;
+    if (nameField < 1 || nameField > MAX_ID) return -1;
     nameIdx = c.indexOfId(nameField);
   } else if (nameField >= c.tableCount || c.nameLength[nameField] === 0) return -1;
   c.markUsed(nameIdx);

@@ -124,15 +124,17 @@ function decode(bytes: Uint8Array, start: number, end: number): string {
  * the name's offset in the arena), so the same key means the same name.
  */
 export const lastName = { slot: -1, key: -1 };
+/** lastName by a module-local name, which V8 folds into this module's code (an exported binding is read from its cell at every use). */
+const last = lastName;
 export const NAME_SLOTS = SLOTS;
 
 /**
  * The string for the name bytes[start, start + length), or null when the bytes are not
- * well-formed UTF-8 or start with a byte-order mark. Sets lastName.slot.
+ * well-formed UTF-8 or start with a byte-order mark. Sets lastName.
  */
 export function nameString(bytes: Uint8Array, start: number, length: number): string | null {
-  lastName.slot = -1;
-  lastName.key = -1;
+  last.slot = -1;
+  last.key = -1;
   if (length === 0) return '';
   const end = start + length;
   if (length > MAX_CACHED_BYTES || generation >= generationLimit) return acceptable(bytes, start, end) ? decode(bytes, start, end) : null;
@@ -175,8 +177,8 @@ export function nameString(bytes: Uint8Array, start: number, length: number): st
 
 /** Sets lastName to cached `slot` and returns its string. */
 function found(slot: number): string {
-  lastName.slot = slot;
-  lastName.key = generation * ARENA_BYTES + slotMeta[slot * META + M_OFFSET]!;
+  last.slot = slot;
+  last.key = generation * ARENA_BYTES + slotMeta[slot * META + M_OFFSET]!;
   return slotString[slot]!;
 }
 

@@ -25,6 +25,10 @@
 import { addEntryHalf, addExitHalf, clearCounters, COUNTER_FIELDS, mergeCounters } from './counters.js';
 import { RING_BUCKET_MS, type NodeStats } from './node-stats.js';
 import { PendingMerges } from './pending-merges.js';
+// Module-local names for imported constants the hot path reads (V8 folds these into the code;
+// an imported binding is read from its cell at every use: ARCHITECTURE.md, "Constants on the hot path").
+const FIELDS = COUNTER_FIELDS;
+const BUCKET_MS = RING_BUCKET_MS;
 import type { SecondBatch } from './second-batch.js';
 
 const FIRST_CAPACITY = 64;
@@ -39,7 +43,7 @@ export class BucketStage {
   private readonly nodes: NodeStats[] = [];
   private rowIds = new Int32Array(FIRST_CAPACITY);
   /** By stage index: the node's sums for the staged bucket (current when its stamp is `stamp`). */
-  private values = new Float64Array(FIRST_CAPACITY * COUNTER_FIELDS);
+  private values = new Float64Array(FIRST_CAPACITY * FIELDS);
   private stamps = new Int32Array(FIRST_CAPACITY);
   private stamp = 1;
   /** The nodes' sums of buckets the stage has left, until the nodes are read (pending-merges.ts). */
@@ -47,7 +51,7 @@ export class BucketStage {
   /** Where the resource nodes' sums go as well (the total node and its row id), and their sum. */
   private total: NodeStats | null = null;
   private totalRowId = -1;
-  private readonly totalSums = new Float64Array(COUNTER_FIELDS);
+  private readonly totalSums = new Float64Array(FIELDS);
   /** Stage indexes touched since the last flush, in order. */
   private touched = new Int32Array(FIRST_CAPACITY);
   private touchedCount = 0;
@@ -87,8 +91,8 @@ export class BucketStage {
   moveTo(atMs: number, batch: SecondBatch): void {
     this.flush();
     // The stage covers one ring bucket of the nodes.
-    this.startMs = Math.floor(atMs / RING_BUCKET_MS) * RING_BUCKET_MS;
-    this.endMs = this.startMs + RING_BUCKET_MS;
+    this.startMs = Math.floor(atMs / BUCKET_MS) * BUCKET_MS;
+    this.endMs = this.startMs + BUCKET_MS;
     this.batch = batch;
   }
 
@@ -142,7 +146,7 @@ export class BucketStage {
     let summed = false;
     for (let k = 0; k < n; k++) {
       const index = this.touched[k]!;
-      const base = index * COUNTER_FIELDS;
+      const base = index * FIELDS;
       this.pending.add(index, this.startMs, v, base);
       const rowId = this.rowIds[index]!;
       if (rowId >= 0) {
@@ -157,7 +161,7 @@ export class BucketStage {
 
   /** Base of `index`'s sums, cleared and listed as touched on its first use since the last flush. */
   private baseOf(index: number): number {
-    const base = index * COUNTER_FIELDS;
+    const base = index * FIELDS;
     if (this.stamps[index] !== this.stamp) {
       this.stamps[index] = this.stamp;
       clearCounters(this.values, base);
@@ -171,7 +175,7 @@ export class BucketStage {
     const rowIds = new Int32Array(capacity);
     rowIds.set(this.rowIds);
     this.rowIds = rowIds;
-    const values = new Float64Array(capacity * COUNTER_FIELDS);
+    const values = new Float64Array(capacity * FIELDS);
     values.set(this.values);
     this.values = values;
     const stamps = new Int32Array(capacity);

@@ -57,27 +57,35 @@ export const MINUTE_INTERVAL_MS = 60_000;
 export const RING_BUCKET_MS = SECOND_INTERVAL_MS / SECOND_SAMPLE_COUNT;
 /** The ring's bucket count: the minute window's span in half seconds. */
 export const RING_SAMPLE_COUNT = MINUTE_INTERVAL_MS / RING_BUCKET_MS;
+// Module-local names for the constants the hot path reads, imported or this module's own exports (V8
+// folds these into the code; an exported or imported binding is read from its cell at every use:
+// ARCHITECTURE.md, "Constants on the hot path").
+const BUCKET_MS = RING_BUCKET_MS;
+const SAMPLES = RING_SAMPLE_COUNT;
+const START = F_START;
+const OCCUPIED = F_OCCUPIED;
+const FIELDS = FIELD_COUNT;
 const MINUTE_BUCKET_MS = MINUTE_INTERVAL_MS / MINUTE_SAMPLE_COUNT;
 /** Ring buckets per minute-window bucket. */
-const HALVES = MINUTE_BUCKET_MS / RING_BUCKET_MS;
+const HALVES = MINUTE_BUCKET_MS / BUCKET_MS;
 
 /**
  * Bucket numbers (tsMs ÷ RING_BUCKET_MS) are remembered relative to this one (2024-01-01T00:00Z), so
  * that they fit V8's small integers (±2^30 half-seconds: 17 years either way); any other time is
  * still exact, only slower.
  */
-const BUCKET_NUMBER_BASE = 1_704_067_200_000 / RING_BUCKET_MS;
+const BUCKET_NUMBER_BASE = 1_704_067_200_000 / BUCKET_MS;
 /** Buckets a node starts with (nodes are made for a record); then ×4 as slots are used, up to RING_SAMPLE_COUNT (capacityFor). */
 const FIRST_CAPACITY = 2;
 /** Growth factor of the storage: few moves as a node's ring fills. */
 const GROWTH = 4;
 
 /** Fields summed over a window, in the order of a WindowSums. */
-const SUMMED = [C_PASS, C_BLOCK, C_SUCCESS, C_EXCEPTION, C_RT, F_OCCUPIED] as const;
+const SUMMED = [C_PASS, C_BLOCK, C_SUCCESS, C_EXCEPTION, C_RT, OCCUPIED] as const;
 
 /** A storage for nodes' rings (ring-storage.ts): shared slabs, one block and one directory per node. */
 export function ringStorage(): RingStorage {
-  return new RingStorage(RING_SAMPLE_COUNT);
+  return new RingStorage(SAMPLES);
 }
 
 /** Where the rings of nodes made without a storage live. */
@@ -151,7 +159,7 @@ export class NodeStats {
   /** Bytes of storage this node holds (its buckets, spare capacity and the slot directory). */
   get storageBytes(): number {
     this.stage?.settle(this.stageIndex);
-    return blockLength(this.capacity) * Float64Array.BYTES_PER_ELEMENT + RING_SAMPLE_COUNT;
+    return blockLength(this.capacity) * Float64Array.BYTES_PER_ELEMENT + SAMPLES;
   }
 
   /** Applies one record (kind, own time, count, RT, error) to the ring and the concurrency: its entry half at tsMs, its exit half at exitTimeOf. */
@@ -193,12 +201,12 @@ export class NodeStats {
    * non-negative integer (below 2^53), so the floor divisions are exact.
    */
   private slotAt(tsMs: number): number {
-    const n = Math.floor(tsMs / RING_BUCKET_MS);
+    const n = Math.floor(tsMs / BUCKET_MS);
     const relative = n - BUCKET_NUMBER_BASE;
     if (relative === this.lastBucket && this.lastIndex >= 0) return this.lastIndex;
     let v = this.values;
-    const start = n * RING_BUCKET_MS;
-    const slot = n - Math.floor(n / RING_SAMPLE_COUNT) * RING_SAMPLE_COUNT;
+    const start = n * BUCKET_MS;
+    const slot = n - Math.floor(n / SAMPLES) * SAMPLES;
     const held = this.slots[this.slotsAt + slot]!;
     let base: number;
     if (held === 0) {
@@ -206,15 +214,15 @@ export class NodeStats {
       base = this.allocate(slot);
       v = this.values;
     } else {
-      base = this.at + (held - 1) * FIELD_COUNT;
-      if (v[base + F_START]! > start) return -1;
+      base = this.at + (held - 1) * FIELDS;
+      if (v[base + START]! > start) return -1;
     }
     this.lastBucket = relative;
     this.lastIndex = base;
-    if (held !== 0 && v[base + F_START] === start) return base;
-    v[base + F_START] = start;
+    if (held !== 0 && v[base + START] === start) return base;
+    v[base + START] = start;
     clearCounters(v, base);
-    v[base + F_OCCUPIED] = 0;
+    v[base + OCCUPIED] = 0;
     return base;
   }
 
@@ -223,7 +231,7 @@ export class NodeStats {
     if (this.used === this.capacity) this.moveTo(capacityFor(this.capacity + 1), this.used);
     this.used++;
     this.slots[this.slotsAt + slot] = this.used;
-    return this.at + (this.used - 1) * FIELD_COUNT;
+    return this.at + (this.used - 1) * FIELDS;
   }
 
   /** Moves the first `buckets` buckets to a block for `capacity` buckets (the remembered bucket is forgotten). */
@@ -235,7 +243,7 @@ export class NodeStats {
     const at = st.offsetOf(block);
     const old = this.values;
     const from = this.at;
-    for (let i = 0, end = buckets * FIELD_COUNT; i < end; i++) v[at + i] = old[from + i]!;
+    for (let i = 0, end = buckets * FIELDS; i < end; i++) v[at + i] = old[from + i]!;
     this.lastIndex = -1;
     st.release(this.blocks.block, this.blocks.length);
     this.blocks.block = block;
@@ -260,20 +268,20 @@ export class NodeStats {
     const first = this.at;
     const cutoffMs = nowMs - MINUTE_INTERVAL_MS;
     let live = 0;
-    for (let c = 0; c < used; c++) if (v[first + c * FIELD_COUNT + F_START]! > cutoffMs) live++;
+    for (let c = 0; c < used; c++) if (v[first + c * FIELDS + START]! > cutoffMs) live++;
     if (live === used) return 0;
     // Keep the live buckets, in order, at the front (moving only towards the front: safe in place).
     let next = 0;
     for (let c = 0; c < used; c++) {
-      const from = first + c * FIELD_COUNT;
-      const startMs = v[from + F_START]!;
+      const from = first + c * FIELDS;
+      const startMs = v[from + START]!;
       const slot = this.slotsAt + slotOfStart(startMs);
       if (startMs <= cutoffMs) {
         this.slots[slot] = 0;
         continue;
       }
-      const to = first + next * FIELD_COUNT;
-      if (to !== from) for (let f = 0; f < FIELD_COUNT; f++) v[to + f] = v[from + f]!;
+      const to = first + next * FIELDS;
+      if (to !== from) for (let f = 0; f < FIELDS; f++) v[to + f] = v[from + f]!;
       next++;
       this.slots[slot] = next;
     }
@@ -288,7 +296,7 @@ export class NodeStats {
   /** Index in `values` of ring slot i's bucket, or -1 when the slot was never placed into (start -1). */
   private bucketOf(i: number): number {
     const held = this.slots[this.slotsAt + i]!;
-    return held === 0 ? -1 : this.at + (held - 1) * FIELD_COUNT;
+    return held === 0 ? -1 : this.at + (held - 1) * FIELDS;
   }
 
   snapshotAt(nowMs: number): NodeSnapshot {
@@ -296,16 +304,16 @@ export class NodeStats {
     const v = this.values;
     // Second window: per parity, the ring bucket with the newest start.
     const newest = [-1, -1];
-    for (let i = 0; i < RING_SAMPLE_COUNT; i++) {
+    for (let i = 0; i < SAMPLES; i++) {
       const b = this.bucketOf(i);
       if (b < 0) continue;
       const p = i % SECOND_SAMPLE_COUNT;
-      if (v[b + F_START]! >= 0 && (newest[p]! < 0 || v[b + F_START]! > v[newest[p]! + F_START]!)) newest[p] = b;
+      if (v[b + START]! >= 0 && (newest[p]! < 0 || v[b + START]! > v[newest[p]! + START]!)) newest[p] = b;
     }
     const sec = [0, 0, 0, 0, 0, 0];
     let minRt = STATISTIC_MAX_RT_MS;
     for (const b of newest) {
-      if (b < 0 || !validAt(v[b + F_START]!, nowMs, SECOND_INTERVAL_MS)) continue;
+      if (b < 0 || !validAt(v[b + START]!, nowMs, SECOND_INTERVAL_MS)) continue;
       for (let f = 0; f < SUMMED.length; f++) sec[f] = sec[f]! + v[b + SUMMED[f]!]!;
       if (v[b + C_MIN_RT]! < minRt) minRt = v[b + C_MIN_RT]!;
     }
@@ -315,14 +323,14 @@ export class NodeStats {
       let newestSecStart = -1;
       for (let h = 0; h < HALVES; h++) {
         const b = this.bucketOf(k * HALVES + h);
-        const s = b < 0 ? -1 : v[b + F_START]!;
+        const s = b < 0 ? -1 : v[b + START]!;
         if (s >= 0) newestSecStart = Math.max(newestSecStart, s - (s % MINUTE_BUCKET_MS));
       }
       if (newestSecStart < 0 || !validAt(newestSecStart, nowMs, MINUTE_INTERVAL_MS)) continue;
       for (let h = 0; h < HALVES; h++) {
         const b = this.bucketOf(k * HALVES + h);
         if (b < 0) continue;
-        const s = v[b + F_START]!;
+        const s = v[b + START]!;
         if (s < 0 || s - (s % MINUTE_BUCKET_MS) !== newestSecStart) continue;
         for (let f = 0; f < SUMMED.length; f++) min[f] = min[f]! + v[b + SUMMED[f]!]!;
       }
@@ -359,20 +367,20 @@ export class NodeStats {
 
 /** Numbers in a node's block for `capacity` buckets. */
 function blockLength(capacity: number): number {
-  return capacity * FIELD_COUNT;
+  return capacity * FIELDS;
 }
 
 /** Storage (in buckets) for n buckets in use: 2, 8, 32, then the whole ring (120). */
 function capacityFor(n: number): number {
   let c = FIRST_CAPACITY;
   while (c < n) c *= GROWTH;
-  return Math.min(c, RING_SAMPLE_COUNT);
+  return Math.min(c, SAMPLES);
 }
 
 /** The ring slot of a bucket start (a multiple of RING_BUCKET_MS). */
 function slotOfStart(startMs: number): number {
-  const n = startMs / RING_BUCKET_MS;
-  return n - Math.floor(n / RING_SAMPLE_COUNT) * RING_SAMPLE_COUNT;
+  const n = startMs / BUCKET_MS;
+  return n - Math.floor(n / SAMPLES) * SAMPLES;
 }
 
 /** A bucket counts at nowMs when its start lies in (nowMs − intervalMs, nowMs], as LeapWindow reads it. */

@@ -21,6 +21,10 @@
 
 import { COUNTER_FIELDS } from './counters.js';
 import { MINUTE_INTERVAL_MS, type NodeStats } from './node-stats.js';
+// Module-local names for imported constants the hot path reads (V8 folds these into the code;
+// an imported binding is read from its cell at every use: ARCHITECTURE.md, "Constants on the hot path").
+const FIELDS = COUNTER_FIELDS;
+const MINUTE_MS = MINUTE_INTERVAL_MS;
 
 /** At most this many entries are kept (68 bytes each): beyond, the oldest is merged at once. */
 export const MAX_ENTRIES = 1 << 16;
@@ -56,13 +60,13 @@ export class PendingMerges {
     const capacity = (this.capacity = maxEntries);
     this.node = new Int32Array(capacity);
     this.startMs = new Float64Array(capacity);
-    this.sums = new Float64Array(capacity * COUNTER_FIELDS);
+    this.sums = new Float64Array(capacity * FIELDS);
     this.previous = new Float64Array(capacity);
   }
 
   /** The store's clock moved to nowMs: buckets that started a minute and READ_LAG_MS or more before it may be dropped. */
   observeNow(nowMs: number): void {
-    const before = nowMs - READ_LAG_MS - MINUTE_INTERVAL_MS;
+    const before = nowMs - READ_LAG_MS - MINUTE_MS;
     if (before > this.dropBeforeMs) this.dropBeforeMs = before;
   }
 
@@ -77,9 +81,9 @@ export class PendingMerges {
     this.startMs[at] = startMs;
     this.previous[at] = this.newest[index]!;
     this.newest[index] = seq;
-    const to = at * COUNTER_FIELDS;
+    const to = at * FIELDS;
     const s = this.sums;
-    for (let f = 0; f < COUNTER_FIELDS; f++) s[to + f] = src[sb + f]!;
+    for (let f = 0; f < FIELDS; f++) s[to + f] = src[sb + f]!;
   }
 
   /** Merges node `index`'s pending entries into its ring (those that may still be read). */
@@ -92,7 +96,7 @@ export class PendingMerges {
     const mask = this.capacity - 1;
     while (seq >= this.firstSeq) {
       const at = seq & mask;
-      if (this.startMs[at]! > this.dropBeforeMs) target.mergeAt(this.startMs[at]!, this.sums, at * COUNTER_FIELDS);
+      if (this.startMs[at]! > this.dropBeforeMs) target.mergeAt(this.startMs[at]!, this.sums, at * FIELDS);
       this.node[at] = NONE;
       seq = this.previous[at]!;
     }
@@ -117,7 +121,7 @@ export class PendingMerges {
       return;
     }
     // Its node's older entries are all merged or dropped already (they came first): only this one.
-    this.nodes[index]!.mergeAt(this.startMs[at]!, this.sums, at * COUNTER_FIELDS);
+    this.nodes[index]!.mergeAt(this.startMs[at]!, this.sums, at * FIELDS);
     this.node[at] = NONE;
     this.mergedEarly++;
     this.firstSeq++;

@@ -37,6 +37,9 @@ import type { NodeStats } from './node-stats.js';
 import type { SecondBatch } from './second-batch.js';
 import { TotalRun } from './total-run.js';
 import { BucketStage } from './bucket-stage.js';
+// Module-local names for imported constants the hot path reads (V8 folds these into the code;
+// an imported binding is read from its cell at every use: ARCHITECTURE.md, "Constants on the hot path").
+const Kind = RecordKind;
 import type { NodeSnapshot } from './types.js';
 
 export { DEFAULT_MAX_ORIGIN_NODES, DEFAULT_MAX_RESOURCES, TOTAL_RESOURCE, type ResourceEntry } from './registry.js';
@@ -165,7 +168,7 @@ export class StatsStore {
   addResolved(r: FlowRecord, lookup: EntryLookup, nowMs: number): void {
     this.stage.observeNow(nowMs);
     const kind = r.kind;
-    if (kind === RecordKind.WRITER) {
+    if (kind === Kind.WRITER) {
       this.addWriter(r.droppedRecords, r.droppedFrames);
       return;
     }
@@ -211,7 +214,7 @@ export class StatsStore {
     const n = c.accepted;
     for (let i = 0; i < n; i++) {
       const kind = c.kind[i]!;
-      if (kind === RecordKind.WRITER) {
+      if (kind === Kind.WRITER) {
         this.addWriter(c.droppedRecords[i]!, c.droppedFrames[i]!);
         continue;
       }
@@ -299,8 +302,8 @@ export class StatsStore {
    * keeps (checked here, before its entry is looked up, as admit is).
    */
   private stages(kind: number, tsMs: number, rtMs: number, nowMs: number): boolean {
-    if (!((kind === RecordKind.CALL || kind === RecordKind.BLOCK) && this.stage.holds(tsMs))) return false;
-    const exitMs = kind === RecordKind.CALL ? tsMs + rtMs : tsMs;
+    if (!((kind === Kind.CALL || kind === Kind.BLOCK) && this.stage.holds(tsMs))) return false;
+    const exitMs = kind === Kind.CALL ? tsMs + rtMs : tsMs;
     return exitMs <= nowMs + this.maxFutureMs && !(tsMs < nowMs - this.firstStartHorizonMs && this.batches.lastSealedSec < 0);
   }
 
@@ -324,7 +327,7 @@ export class StatsStore {
     const stage = this.stage;
     stage.addEntry(index, kind, count);
     if (originIndex >= 0) stage.addEntry(originIndex, kind, count);
-    if (kind === RecordKind.CALL) {
+    if (kind === Kind.CALL) {
       const exitMs = tsMs + rtMs;
       if (stage.holds(exitMs)) {
         stage.addExit(index, kind, count, rtMs, error);
@@ -384,7 +387,7 @@ export class StatsStore {
         if (o === null) c.originsOverflow++;
       }
       this.countOn(entry, o, sec, batch, exitMs, exitBatch, kind, tsMs, count, rtMs, error);
-      if (kind === RecordKind.PASS || kind === RecordKind.EXIT) this.trackEntries(entry, o, kind, tsMs, count, rtMs);
+      if (kind === Kind.PASS || kind === Kind.EXIT) this.trackEntries(entry, o, kind, tsMs, count, rtMs);
     }
     c.recordsCounted++;
   }
@@ -421,7 +424,7 @@ export class StatsStore {
     }
     if (hasExitHalf(kind)) {
       // A CALL's exit half never moves the stage (its entry half placed it); an EXIT's only half does.
-      if (kind === RecordKind.EXIT ? this.staged(exitMs, pending, batch) : stage.holds(exitMs)) {
+      if (kind === Kind.EXIT ? this.staged(exitMs, pending, batch) : stage.holds(exitMs)) {
         stage.addExit(node.stageIndex, kind, count, rtMs, error);
         if (o !== null) stage.addExit(o.stageIndex, kind, count, rtMs, error);
         if (delta !== 0) this.totalNode.concurrency += delta;
@@ -454,7 +457,7 @@ export class StatsStore {
   /** Keeps the open entries a PASS opens and an EXIT closes (on the resource's node and its origin's). */
   private trackEntries(entry: ResourceEntry, o: NodeStats | null, kind: number, tsMs: number, count: number, rtMs: number): void {
     const open = this.openEntries;
-    if (kind === RecordKind.PASS) {
+    if (kind === Kind.PASS) {
       open.pass(entry.node, tsMs, count);
       if (o !== null) open.pass(o, tsMs, count);
       return;
