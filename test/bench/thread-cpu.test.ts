@@ -14,24 +14,33 @@ const { threadCpuMs, threadCpuRate } = threadCpu as {
   threadCpuRate(before: Reading | null, after: Reading | null, wallMs: number): { mainMsPerSec: number; otherMsPerSec: number; wallMs: number } | null;
 };
 
-t.test('80 ms of CPU spent on the main thread: the threads together account for it, the main thread for nearly all', async (t) => {
-  // Spun until this process has used 80 ms of CPU (not 80 ms of wall time: on a loaded machine the thread waits for a core).
+t.test('200 ms of CPU spent on the main thread: the threads together account for it, the main thread for nearly all', async (t) => {
+  // Spun until this process has used so much CPU (not wall time: on a loaded machine the thread waits for a core).
   const cpuMs = () => {
     const u = process.cpuUsage();
     return (u.user + u.system) / 1000;
   };
+  let x = 0;
+  const spin = (ms: number): number => {
+    const c0 = cpuMs();
+    while (cpuMs() - c0 < ms) for (let i = 0; i < 1000; i++) x += Math.sqrt(x + 1);
+    return cpuMs() - c0;
+  };
+  // V8's helper threads are busy for a while after start-up (compiling what the test's loaders ran, and
+  // then the spin loop itself: up to ~35 ms of them inside an 80 ms spin on a loaded machine). Spin once
+  // so the loop is compiled, and pause so those jobs end, before the measured spin.
+  spin(50);
+  await new Promise((resolve) => setTimeout(resolve, 100));
   const before = threadCpuMs(process.pid);
   t.not(before, null);
-  const c0 = cpuMs();
-  let x = 0;
-  while (cpuMs() - c0 < 80) for (let i = 0; i < 1000; i++) x += Math.sqrt(x + 1);
-  const usedMs = cpuMs() - c0;
+  const usedMs = spin(200);
   const after = threadCpuMs(process.pid)!;
   const mainMs = after.mainMs - before!.mainMs;
   const otherMs = after.otherMs - before!.otherMs;
   // A running thread's figure lags by up to a scheduler tick at each end (4 ms at 250 Hz), each thread's: 15 ms allowed.
   t.ok(mainMs + otherMs >= usedMs - 15 && mainMs + otherMs <= usedMs + 15, `threads ${mainMs} + ${otherMs} ms for ${usedMs} ms of process CPU (x = ${x})`);
-  t.ok(mainMs >= usedMs - 20, `the main thread ${mainMs} ms of the ${usedMs} ms (no allocation, so no GC helper work)`);
+  // No allocation, so no GC helper work; a helper may still end a job: 30 ms allowed.
+  t.ok(mainMs >= usedMs - 30, `the main thread ${mainMs} ms of the ${usedMs} ms (the other threads ${otherMs})`);
   t.ok(otherMs >= 0, 'the other threads never go back');
 });
 
