@@ -38,7 +38,7 @@ export class Ingestor {
   private readonly lookup = (r: FlowRecord): ResourceEntry | null => {
     const nameIdx = this.nameIdx;
     const entries = this.frameEntries;
-    return entries.has(nameIdx) ? entries.get(nameIdx) : entries.set(nameIdx, this.store.entryFor(r.name));
+    return entries.has(nameIdx) ? this.store.entryAt(entries.idOf(nameIdx)) : entries.set(nameIdx, this.store.entryFor(r.name));
   };
   private readonly sink = (r: FlowRecord, nameIdx: number): void => {
     this.nameIdx = nameIdx;

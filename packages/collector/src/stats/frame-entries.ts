@@ -1,10 +1,10 @@
 // Owns the resource entries of one frame's name table, by name index, for the readers that count
 // a frame (the store's column path and the Ingestor's record-by-record path): each name is
 // resolved to its entry at most once per frame, and nothing is cleared between frames (an index
-// is current when its frame stamp is this frame's). With the entry it keeps, by name index, the
-// entry's id and its node's stage index; the store's column path keeps only those (setIds: a record
-// reads no entry or node object, and the store finds an entry by its id when it needs one), and
-// for a name used as an origin its origin number (origin-index.ts).
+// is current when its frame stamp is this frame's). It keeps, by name index, the entry's id (the
+// store gives the entry of an id: StatsStore.entryAt) and its node's stage index (so a record on
+// the column path reads no entry or node object), and for a name used as an origin its origin
+// number (origin-index.ts).
 
 import { MAX_PAYLOAD_BYTES, nextFrameStamp } from '@sentinel-wasi/protocol';
 import type { ResourceEntry } from './registry.js';
@@ -13,10 +13,9 @@ import type { ResourceEntry } from './registry.js';
 export const UNRESOLVED = -2;
 
 export class FrameEntries {
-  /** By name index: the entry resolved for it by set() (null: beyond the resource cap); current when its stamp is `stamp`. */
-  private readonly entries: Array<ResourceEntry | null> = new Array<ResourceEntry | null>(MAX_PAYLOAD_BYTES).fill(null);
+  /** By name index: current when its stamp is `stamp`. */
   private readonly stamps = new Int32Array(MAX_PAYLOAD_BYTES);
-  /** By name index, with the entry: its id and its node's stage index (-1 for both: no entry). */
+  /** By name index: the entry's id and its node's stage index (-1 for both: no entry, beyond the resource cap). */
   private readonly ids = new Int32Array(MAX_PAYLOAD_BYTES);
   private readonly stageIndexes = new Int32Array(MAX_PAYLOAD_BYTES);
   /** By name index of an origin: its origin number (-1: none), current when its origin stamp is `stamp`. */
@@ -36,11 +35,6 @@ export class FrameEntries {
     return this.stamps[idx] === this.stamp;
   }
 
-  /** The entry set() kept for `idx` in this frame (call only when has(idx), and only on set()'s entries, not setIds'). */
-  get(idx: number): ResourceEntry | null {
-    return this.entries[idx]!;
-  }
-
   /** The id of the entry resolved for `idx` (-1: none; call only when has(idx)). */
   idOf(idx: number): number {
     return this.ids[idx]!;
@@ -51,14 +45,13 @@ export class FrameEntries {
     return this.stageIndexes[idx]!;
   }
 
-  /** Keeps `entry` as idx's for the rest of this frame; returns it. */
+  /** Keeps `entry` (its id and its node's stage index) as idx's for the rest of this frame; returns it. */
   set(idx: number, entry: ResourceEntry | null): ResourceEntry | null {
-    this.entries[idx] = entry;
     this.setIds(idx, entry === null ? -1 : entry.id, entry === null ? -1 : entry.node.stageIndex);
     return entry;
   }
 
-  /** Keeps the id of idx's entry and its node's stage index (-1 for both: no entry) for the rest of this frame, not the entry. */
+  /** Keeps the id of idx's entry and its node's stage index (-1 for both: no entry) for the rest of this frame. */
   setIds(idx: number, id: number, stageIndex: number): void {
     this.stamps[idx] = this.stamp;
     this.ids[idx] = id;

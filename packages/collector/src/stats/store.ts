@@ -164,6 +164,11 @@ export class StatsStore {
     return this.registry.entryFor(name);
   }
 
+  /** The resource entry of id `id` (an id an entry from entryFor has), null for -1 (none: beyond the cap). */
+  entryAt(id: number): ResourceEntry | null {
+    return this.registry.entryAt(id);
+  }
+
   /** add() with the caller's entry lookup, called only once the record is known to be counted (null: beyond the cap). */
   addResolved(r: FlowRecord, lookup: EntryLookup, nowMs: number): void {
     this.stage.observeNow(nowMs);
@@ -238,7 +243,7 @@ export class StatsStore {
       if (!this.batches.isTooLate(sec)) {
         const idx = c.nameIndex[i]!;
         if (!entries.has(idx)) this.resolveFrameName(c, idx);
-        entry = this.registry.entryAt(entries.idOf(idx));
+        entry = this.entryAt(entries.idOf(idx));
       }
       const o = c.originIndex[i]!;
       this.countAdmitted(entry, sec, kind, tsMs, c.count[i]!, rtMs, c.error[i] === 1, o < 0 ? '' : names[o]!, entry === null && names[c.nameIndex[i]!] === TOTAL_RESOURCE);
@@ -286,7 +291,7 @@ export class StatsStore {
       if (found >= 0) return found;
     }
     // No node of this resource and origin yet.
-    const node = this.registry.originFor(this.registry.entryAt(entries.idOf(idx))!, c.names[o]!);
+    const node = this.registry.originFor(this.entryAt(entries.idOf(idx))!, c.names[o]!);
     if (node === null) {
       this.health.counters.originsOverflow++;
       return -1;
@@ -333,7 +338,7 @@ export class StatsStore {
         stage.addExit(index, kind, count, rtMs, error);
         if (originIndex >= 0) stage.addExit(originIndex, kind, count, rtMs, error);
       } else {
-        const e = this.registry.entryAt(id)!;
+        const e = this.entryAt(id)!;
         const o = originIndex >= 0 ? this.registry.originFor(e, origin) : null;
         this.placeExit(e, o, exitMs, this.batches.halfBatchFor(Math.floor(exitMs / 1000)), kind, count, rtMs, error);
       }

@@ -1,5 +1,6 @@
-// A frame's name indexes resolved to resource entries: resolved once per frame, forgotten at the
-// next frame without clearing, and still forgotten when the frame stamps wrap.
+// A frame's name indexes resolved to resource entries (kept as the entry's id and its node's stage
+// index): resolved once per frame, forgotten at the next frame without clearing, and still
+// forgotten when the frame stamps wrap.
 
 import t from 'tap';
 import { FrameEntries } from '../../src/stats/frame-entries.js';
@@ -15,15 +16,17 @@ t.test('an index is resolved for the rest of its frame only', async (t) => {
   t.equal(entries.set(0, a), a);
   t.equal(entries.set(7, null), null, 'beyond the cap: null is kept as the answer too');
   t.equal(entries.has(0), true);
-  t.equal(entries.get(0), a);
+  t.equal(registry.entryAt(entries.idOf(0)), a, 'the entry, by the id kept');
+  t.equal(entries.stageIndexOf(0), a!.node.stageIndex);
   t.equal(entries.has(7), true);
-  t.equal(entries.get(7), null);
+  t.equal(registry.entryAt(entries.idOf(7)), null);
+  t.equal(entries.stageIndexOf(7), -1);
   t.equal(entries.has(1), false);
   entries.nextFrame();
   t.equal(entries.has(0), false, 'a new frame resolves its names again');
   t.equal(entries.has(7), false);
   entries.set(0, b);
-  t.equal(entries.get(0), b);
+  t.equal(registry.entryAt(entries.idOf(0)), b);
 });
 
 t.test('an index resolved before the stamps wrap is not current after', async (t) => {
