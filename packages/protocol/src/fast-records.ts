@@ -18,7 +18,7 @@ import { FRAME_VERSION_IDS, FRAME_VERSION_RECORD_IDS, MAX_PAYLOAD_BYTES, MAX_RES
 import { lastName, nameString } from './name-cache.js';
 import { nextFrameStamp } from './frame-stamps.js';
 // Module-local names for imported constants the hot path reads (V8 folds these into the code;
-// an imported binding is read from its cell at every use).
+// an imported binding is read from its cell at every use: ARCHITECTURE.md, "Constants on the hot path").
 const Kind = RecordKind;
 const ID_FLAG = RECORD_ID_FLAG;
 const VERSION_IDS = FRAME_VERSION_IDS;

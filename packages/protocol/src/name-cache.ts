@@ -143,9 +143,9 @@ export function nameString(bytes: Uint8Array, start: number, length: number): st
   if (length >= 4) {
     // Four bytes at a time, the last four read as one word (overlapping the one before when the
     // length is not a multiple of four).
-    const last = end - 4;
-    for (let i = start; i < last; i += 4) h = Math.imul(h ^ v.getInt32(i, true), 0x9e3779b1);
-    h = Math.imul(h ^ v.getInt32(last, true), 0x9e3779b1);
+    const lastWordAt = end - 4;
+    for (let i = start; i < lastWordAt; i += 4) h = Math.imul(h ^ v.getInt32(i, true), 0x9e3779b1);
+    h = Math.imul(h ^ v.getInt32(lastWordAt, true), 0x9e3779b1);
   } else {
     for (let i = start; i < end; i++) h = Math.imul(h ^ bytes[i]!, 0x01000193);
   }
@@ -191,9 +191,9 @@ function sameName(slot: number, h: number, v: DataView, bytes: Uint8Array, start
     return true;
   }
   // Four bytes at a time, the last four as one word (as the hash reads them).
-  const last = length - 4;
-  for (let k = 0; k < last; k += 4) if (arenaView.getInt32(at + k, true) !== v.getInt32(start + k, true)) return false;
-  return arenaView.getInt32(at + last, true) === v.getInt32(start + last, true);
+  const lastWordAt = length - 4;
+  for (let k = 0; k < lastWordAt; k += 4) if (arenaView.getInt32(at + k, true) !== v.getInt32(start + k, true)) return false;
+  return arenaView.getInt32(at + lastWordAt, true) === v.getInt32(start + lastWordAt, true);
 }
 
 function acceptable(bytes: Uint8Array, start: number, end: number): boolean {
