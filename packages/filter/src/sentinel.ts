@@ -196,6 +196,17 @@ export class Sentinel {
    */
   private idsFromMs = -ID_CACHE_MS;
   private idsUntilMs = ID_CACHE_MS;
+  /** The builder's id window (onIdWindow): the times a record by id goes to its ...InIdWindow calls. */
+  private idWindowFromMs = Infinity;
+  private idWindowUntilMs = -Infinity;
+  /**
+   * The times strictly between these two (the id cache's period within the builder's id window; an
+   * empty window while the frame has no id of the current epoch, and so while a WRITER record is
+   * due, which only an empty frame takes) are the usual record's: a cached id is written by the
+   * builder's InIdWindow call, and the record helpers test its time once. Kept by usualWindow.
+   */
+  private usualAfterMs = Infinity;
+  private usualUntilMs = -Infinity;
   /** The resource id the last lookup found for the resource itself (0: none). */
   private lookupId = 0;
   /** The map key whose verdict the last lookup returned (the resource's, or its origin's). */
@@ -221,7 +232,15 @@ export class Sentinel {
     this.writer = writer;
     this.host = host;
     this.nowMs = host.nowMs === Date.now ? Date.now : () => host.nowMs();
-    this.builder = new FrameBuilder({ maxFrameBytes: max, errorOf: frameBuilderError });
+    this.builder = new FrameBuilder({
+      maxFrameBytes: max,
+      errorOf: frameBuilderError,
+      onIdWindow: (fromMs, untilMs) => {
+        this.idWindowFromMs = fromMs;
+        this.idWindowUntilMs = untilMs;
+        this.usualWindow();
+      },
+    });
     this.flushOnIdle = options.flushOnIdle ?? true;
     const warnOnDrop = options.warnOnDrop ?? true;
     if (typeof warnOnDrop !== 'boolean') throw new FilterError(FilterErrorCode.BAD_OPTION, `warnOnDrop must be a boolean, got ${shown(warnOnDrop)}`);
@@ -293,7 +312,10 @@ export class Sentinel {
       } catch {
         this.recordsDropped++;
         this.unreportedRecords++;
-        if (this.builder.isEmpty) this.writerDue = true;
+        if (this.builder.isEmpty) {
+          this.writerDue = true;
+          this.usualWindow();
+        }
       }
     }
     this.entriesExitedAtEnd += exited;
@@ -343,15 +365,21 @@ export class Sentinel {
     const origin = options;
     if (origin !== undefined && (typeof origin !== 'string' || (origin.length - 1) >>> 0 >= SHORT_NAME_UNITS)) checkName('origin', origin);
     const tsMs = this.nowMs();
-    if (this.writerDue) this.addWriter(tsMs);
-    // The id cache's answer, if it is for this period (the usual case), else refOf.
-    if (cachedId > 0 && tsMs < this.idsUntilMs && tsMs > this.idsFromMs) {
-      // Named by its id, the arguments checked above: the builder's call that does not check them again.
-      if (!this.builder.addBlockOfId(tsMs, cachedId, origin)) this.addToNextFrame(RecordKind.BLOCK, tsMs, cachedId, 0, false, 1, origin);
-    } else {
-      const ref = this.refOf(resource, tsMs);
-      if (!this.builder.addBlock(tsMs, ref, 1, origin)) this.addToNextFrame(RecordKind.BLOCK, tsMs, ref, 0, false, 1, origin);
-    }
+    // The id cache's answer in the usual window (the usual case), or in this period, else refOf.
+    if (cachedId > 0) {
+      if (tsMs < this.usualUntilMs && tsMs > this.usualAfterMs) {
+        // Named by its id, the arguments checked above: the builder's call that does not check them (nor the time) again.
+        if (!this.builder.addBlockInIdWindow(tsMs, cachedId, origin)) this.addToNextFrame(RecordKind.BLOCK, tsMs, cachedId, 0, false, 1, origin);
+        return;
+      }
+      if (this.writerDue) this.addWriter(tsMs);
+      if (tsMs < this.idsUntilMs && tsMs > this.idsFromMs) {
+        if (!this.builder.addBlockOfId(tsMs, cachedId, origin)) this.addToNextFrame(RecordKind.BLOCK, tsMs, cachedId, 0, false, 1, origin);
+        return;
+      }
+    } else if (this.writerDue) this.addWriter(tsMs);
+    const ref = this.refOf(resource, tsMs);
+    if (!this.builder.addBlock(tsMs, ref, 1, origin)) this.addToNextFrame(RecordKind.BLOCK, tsMs, ref, 0, false, 1, origin);
   }
 
   /** EXIT: `count` admitted entries finished at tsMs after rtMs. */
@@ -402,15 +430,21 @@ export class Sentinel {
         tsMs = atMs;
       }
     }
-    if (this.writerDue) this.addWriter(tsMs);
-    // The id cache's answer, if it is for this period (the usual case), else refOf.
-    if (cachedId > 0 && tsMs < this.idsUntilMs && tsMs > this.idsFromMs) {
-      // Named by its id, the arguments checked above: the builder's call that does not check them again.
-      if (!this.builder.addCallOfId(tsMs, cachedId, rtMs, options, origin)) this.addToNextFrame(RecordKind.CALL, tsMs, cachedId, rtMs, options, 1, origin);
-    } else {
-      const ref = this.refOf(resource, tsMs);
-      if (!this.builder.addCall(tsMs, ref, rtMs, options, origin)) this.addToNextFrame(RecordKind.CALL, tsMs, ref, rtMs, options, 1, origin);
-    }
+    // The id cache's answer in the usual window (the usual case), or in this period, else refOf.
+    if (cachedId > 0) {
+      if (tsMs < this.usualUntilMs && tsMs > this.usualAfterMs) {
+        // Named by its id, the arguments checked above: the builder's call that does not check them (nor the time) again.
+        if (!this.builder.addCallInIdWindow(tsMs, cachedId, rtMs, options, origin)) this.addToNextFrame(RecordKind.CALL, tsMs, cachedId, rtMs, options, 1, origin);
+        return;
+      }
+      if (this.writerDue) this.addWriter(tsMs);
+      if (tsMs < this.idsUntilMs && tsMs > this.idsFromMs) {
+        if (!this.builder.addCallOfId(tsMs, cachedId, rtMs, options, origin)) this.addToNextFrame(RecordKind.CALL, tsMs, cachedId, rtMs, options, 1, origin);
+        return;
+      }
+    } else if (this.writerDue) this.addWriter(tsMs);
+    const ref = this.refOf(resource, tsMs);
+    if (!this.builder.addCall(tsMs, ref, rtMs, options, origin)) this.addToNextFrame(RecordKind.CALL, tsMs, ref, rtMs, options, 1, origin);
   }
 
   /**
@@ -472,6 +506,18 @@ export class Sentinel {
     this.idsCount = 0;
   }
 
+  /** Recomputes the usual window after the id cache's period, the builder's id window or writerDue changed. */
+  private usualWindow(): void {
+    if (this.writerDue || !(this.idWindowUntilMs > this.idWindowFromMs)) {
+      this.usualAfterMs = Infinity;
+      this.usualUntilMs = -Infinity;
+      return;
+    }
+    // (Times are integers: fromMs ≤ tsMs is fromMs − 1 < tsMs.)
+    this.usualAfterMs = Math.max(this.idsFromMs, this.idWindowFromMs - 1);
+    this.usualUntilMs = Math.min(this.idsUntilMs, this.idWindowUntilMs);
+  }
+
   /**
    * How a record helper names a resource (the cases record()'s fast path leaves): its id when its
    * map slot has one (read from the map once per name and epoch), else its name (read again after
@@ -487,6 +533,7 @@ export class Sentinel {
       // A new period starts at nowMs.
       this.idsFromMs = nowMs - ID_CACHE_MS;
       this.idsUntilMs = nowMs + ID_CACHE_MS;
+      this.usualWindow();
     }
     if (cached !== undefined) {
       if (cached > 0) return cached;
@@ -613,6 +660,7 @@ export class Sentinel {
     this.builder.addWriter(tsMs, this.writer, this.unreportedRecords, this.unreportedFrames);
     this.carriesWriter = true;
     this.writerDue = false;
+    this.usualWindow();
     this.reportedRecords = this.unreportedRecords;
     this.reportedFrames = this.unreportedFrames;
   }
@@ -646,6 +694,7 @@ export class Sentinel {
     this.reportedRecords = 0;
     this.reportedFrames = 0;
     this.writerDue = this.unreportedRecords > 0 || this.unreportedFrames > 0;
+    this.usualWindow();
   }
 }
 

@@ -162,3 +162,50 @@ t.test('record helpers alone notice a new map epoch: its ids go into a new frame
   t.equal(d.rejected, 0);
   t.same(lookups, [2, 3, 5, 5], 'one read per period while ids hold; every name again after the epoch changed');
 });
+
+t.test('positional records by id at the edges of the usual window (128 ms from the frame\'s base, the id cache\'s period) and after a failed write: the same records, the WRITER record first', async (t) => {
+  const host = new MemoryHost();
+  host.files.set('map', writeMap({ a: [VerdictKind.PASS, 0], b: [VerdictKind.PASS, 0] }, T0, E1, 256));
+  const s = new Sentinel(host, { flushOnIdle: false });
+  type Want = Record<string, unknown>;
+  const want: Want[] = [];
+  const call = (dtMs: number, name: string, rtMs: number, error: boolean, out: Want[] = want): void => {
+    host.clockMs = T0 + dtMs;
+    s.recordCall(name, rtMs, error);
+    out.push({ kind: RecordKind.CALL, tsMs: T0 + dtMs, name, rtMs, error });
+  };
+  const block = (dtMs: number, name: string, out: Want[] = want): void => {
+    host.clockMs = T0 + dtMs;
+    s.recordBlock(name);
+    out.push({ kind: RecordKind.BLOCK, tsMs: T0 + dtMs, name, count: 1 });
+  };
+  // The frame's base T0 (its first id); 127 ms after it the last of the usual window, 128 the first past it.
+  call(0, 'a', 1, false);
+  call(126, 'b', 2, true);
+  block(127, 'a');
+  call(128, 'a', 3, false);
+  block(129, 'b');
+  call(900, 'b', 4, false);
+  s.flush();
+  // Written while appends fail: dropped, counted, and the next frame leads with a WRITER record.
+  host.failing = true;
+  const dropped: Want[] = [];
+  call(950, 'a', 5, false, dropped);
+  block(951, 'b', dropped);
+  s.flush();
+  host.failing = false;
+  t.equal(s.stats().unreportedRecordsDropped, 2);
+  want.push({ kind: RecordKind.WRITER, tsMs: T0 + 960, name: 'shared', droppedRecords: 2, droppedFrames: 1 });
+  call(960, 'a', 6, false);
+  call(961, 'b', 7, false);
+  // The id cache's period ends 1 000 ms after its start (T0): the next record reads the map again, a new period.
+  call(999, 'a', 8, false);
+  call(1000, 'b', 9, false);
+  block(1001, 'a');
+  call(1087, 'a', 10, true);
+  s.flush();
+  const events = [...host.segments.keys()].sort().flatMap((seg) => decodeSegment(host.bytesOf(seg)).events);
+  t.same(events, want, 'every record as written, with its time, and the drops reported before the records after them');
+  t.same(host.attempts.map((a) => a.ok), [true, false, true]);
+  t.equal(s.stats().map!.lookups, 3, 'the map read for a and b, then once in the next period');
+});

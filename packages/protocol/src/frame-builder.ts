@@ -60,6 +60,13 @@ export interface FrameBuilderOptions {
   maxFrameBytes?: number;
   /** The errors misuse throws (default: ProtocolError); a library on top gives its own class the same codes. */
   errorOf?: FrameBuilderErrorFactory;
+  /**
+   * Told the id window each time it changes (and once at construction): a CALL or BLOCK by an id of
+   * the current map epoch at tsMs with fromMs ≤ tsMs < untilMs may go to addCallInIdWindow /
+   * addBlockInIdWindow, which do not test the time again. Empty (fromMs +∞, untilMs −∞) until the
+   * frame has an id of the current epoch; then the 128 ms from its base time.
+   */
+  onIdWindow?: (fromMs: number, untilMs: number) => void;
 }
 
 /**
@@ -109,9 +116,10 @@ export class FrameBuilder {
   /**
    * baseTsMs while the frame's ids are of the current map epoch (frameEpoch === mapEpoch: the frame
    * has an id, so records), else NaN: the by-id paths' one test of both (a time offset from NaN
-   * passes no range check). Kept by fixedChanged and setMapEpoch.
+   * passes no range check). Kept by fixedChanged and setMapEpoch (setIdBase), which tell onIdWindow.
    */
   private idBaseTsMs = NaN;
+  private readonly onIdWindow: ((fromMs: number, untilMs: number) => void) | undefined;
   /** The record being added gave the frame its map epoch (its first id): undone with its names. */
   private epochAdded = false;
   /**
@@ -144,6 +152,7 @@ export class FrameBuilder {
 
   constructor(options: FrameBuilderOptions = {}) {
     this.errorOf = options.errorOf ?? protocolError;
+    this.onIdWindow = options.onIdWindow;
     const max = options.maxFrameBytes ?? MAX_FRAME_BYTES;
     if (!Number.isInteger(max) || max < 64 || max > MAX_FRAME_BYTES) {
       throw this.errorOf(ProtocolErrorCode.BAD_ARGUMENT, `maxFrameBytes must be an integer in [64, ${MAX_FRAME_BYTES}], got ${max}`);
@@ -153,6 +162,7 @@ export class FrameBuilder {
     this.records = new Uint8Array(max + RECORD_SLACK_BYTES);
     this.view = new DataView(this.records.buffer);
     this.out = new Uint8Array(max);
+    this.onIdWindow?.(Infinity, -Infinity);
   }
 
   /** Number of records in the frame being built. */
@@ -176,7 +186,7 @@ export class FrameBuilder {
   setMapEpoch(epoch: number): void {
     if (!isUint(epoch)) badUint(this.errorOf, 'mapEpoch', epoch);
     this.mapEpoch = epoch;
-    this.idBaseTsMs = this.frameEpoch === epoch ? this.baseTsMs : NaN;
+    this.setIdBase(this.frameEpoch === epoch ? this.baseTsMs : NaN);
   }
 
   /** PASS: an admitted entry. */
@@ -254,63 +264,71 @@ export class FrameBuilder {
   addCallOfId(tsMs: number, id: number, rtMs: number, error: boolean, origin?: string): boolean {
     // (An integer, as tsMs is, while the frame has ids of the current epoch: else NaN, which fails both tests.)
     const dt = tsMs - this.idBaseTsMs;
-    if (dt >= 0 && dt < 0x80) {
-      const p = this.recordsLength;
-      // The usual records (an id below 2^16, a short RT, no origin or one of the frame's first 128
-      // names) are written here, putCall's forms of them without the calls, and with its room check
-      // without commit's (an id adds no name to undo): the head (fixarray, kind, time offset), the
-      // id in its shortest form, RT and flag (and the origin's index), in 32-bit words whose last
-      // bytes may fall past the record (the records buffer has room; the next record overwrites them).
-      if (origin === undefined) {
-        if (id < 0x10000 && rtMs < 0x80 && p <= this.roomEnd - 8) {
-          const view = this.view;
-          const flag = error ? 0xc3 : 0xc2;
-          if (id < 0x80) {
-            view.setInt32(p, CALL_BY_ID_HEAD | (dt << 8) | id);
-            view.setInt16(p + 4, (rtMs << 8) | flag);
-            this.recordsLength = p + 6;
-          } else if (id < 0x100) {
-            view.setInt32(p, CALL_BY_ID_HEAD | (dt << 8) | 0xcc);
-            view.setInt32(p + 4, (id << 24) | (rtMs << 16) | (flag << 8));
-            this.recordsLength = p + 7;
-          } else {
-            view.setInt32(p, CALL_BY_ID_HEAD | (dt << 8) | 0xcd);
-            view.setInt32(p + 4, (id << 16) | (rtMs << 8) | flag);
-            this.recordsLength = p + 8;
-          }
-          this.recordCount++;
-          return true;
+    if (dt >= 0 && dt < 0x80) return this.addCallInIdWindow(tsMs, id, rtMs, error, origin);
+    return this.addCall(tsMs, id, rtMs, error, origin);
+  }
+
+  /**
+   * addCallOfId for a tsMs inside the id window onIdWindow last gave (fromMs ≤ tsMs < untilMs),
+   * which is not tested again: a caller that tracks the window tests it once with its own checks.
+   */
+  addCallInIdWindow(tsMs: number, id: number, rtMs: number, error: boolean, origin?: string): boolean {
+    const dt = tsMs - this.idBaseTsMs;
+    const p = this.recordsLength;
+    // The usual records (an id below 2^16, a short RT, no origin or one of the frame's first 128
+    // names) are written here, putCall's forms of them without the calls, and with its room check
+    // without commit's (an id adds no name to undo): the head (fixarray, kind, time offset), the
+    // id in its shortest form, RT and flag (and the origin's index), in 32-bit words whose last
+    // bytes may fall past the record (the records buffer has room; the next record overwrites them).
+    if (origin === undefined) {
+      if (id < 0x10000 && rtMs < 0x80 && p <= this.roomEnd - 8) {
+        const view = this.view;
+        const flag = error ? 0xc3 : 0xc2;
+        if (id < 0x80) {
+          view.setInt32(p, CALL_BY_ID_HEAD | (dt << 8) | id);
+          view.setInt16(p + 4, (rtMs << 8) | flag);
+          this.recordsLength = p + 6;
+        } else if (id < 0x100) {
+          view.setInt32(p, CALL_BY_ID_HEAD | (dt << 8) | 0xcc);
+          view.setInt32(p + 4, (id << 24) | (rtMs << 16) | (flag << 8));
+          this.recordsLength = p + 7;
+        } else {
+          view.setInt32(p, CALL_BY_ID_HEAD | (dt << 8) | 0xcd);
+          view.setInt32(p + 4, (id << 16) | (rtMs << 8) | flag);
+          this.recordsLength = p + 8;
         }
-        return this.putCall(KIND_CALL_BY_ID, dt, id, rtMs, error, undefined);
+        this.recordCount++;
+        return true;
       }
-      const o = this.nameEntries[origin];
-      if (o !== undefined && o.frame === this.frameNo) {
-        const originIdx = o.idx;
-        if (id < 0x10000 && rtMs < 0x80 && originIdx < 0x80 && p <= this.roomEnd - 9) {
-          const view = this.view;
-          const head = CALL_BY_ID_ORIGIN_HEAD | (dt << 8);
-          // RT, flag and the origin's index: the record's last three bytes.
-          const tail = (rtMs << 16) | ((error ? 0xc3 : 0xc2) << 8) | originIdx;
-          if (id < 0x80) {
-            view.setInt32(p, head | id);
-            view.setInt32(p + 4, tail << 8);
-            this.recordsLength = p + 7;
-          } else if (id < 0x100) {
-            view.setInt32(p, head | 0xcc);
-            view.setInt32(p + 4, (id << 24) | tail);
-            this.recordsLength = p + 8;
-          } else {
-            view.setInt32(p, head | 0xcd);
-            view.setInt16(p + 4, id);
-            view.setInt32(p + 6, tail << 8);
-            this.recordsLength = p + 9;
-          }
-          this.recordCount++;
-          return true;
+      return this.putCall(KIND_CALL_BY_ID, dt, id, rtMs, error, undefined);
+    }
+    const o = this.nameEntries[origin];
+    if (o !== undefined && o.frame === this.frameNo) {
+      const originIdx = o.idx;
+      if (id < 0x10000 && rtMs < 0x80 && originIdx < 0x80 && p <= this.roomEnd - 9) {
+        const view = this.view;
+        const head = CALL_BY_ID_ORIGIN_HEAD | (dt << 8);
+        // RT, flag and the origin's index: the record's last three bytes.
+        const tail = (rtMs << 16) | ((error ? 0xc3 : 0xc2) << 8) | originIdx;
+        if (id < 0x80) {
+          view.setInt32(p, head | id);
+          view.setInt32(p + 4, tail << 8);
+          this.recordsLength = p + 7;
+        } else if (id < 0x100) {
+          view.setInt32(p, head | 0xcc);
+          view.setInt32(p + 4, (id << 24) | tail);
+          this.recordsLength = p + 8;
+        } else {
+          view.setInt32(p, head | 0xcd);
+          view.setInt16(p + 4, id);
+          view.setInt32(p + 6, tail << 8);
+          this.recordsLength = p + 9;
         }
-        this.originIdx = originIdx;
-        return this.putCall(KIND_CALL_BY_ID, dt, id, rtMs, error, origin);
+        this.recordCount++;
+        return true;
       }
+      this.originIdx = originIdx;
+      return this.putCall(KIND_CALL_BY_ID, dt, id, rtMs, error, origin);
     }
     return this.addCall(tsMs, id, rtMs, error, origin);
   }
@@ -322,35 +340,40 @@ export class FrameBuilder {
    */
   addBlockOfId(tsMs: number, id: number, origin?: string): boolean {
     const dt = tsMs - this.idBaseTsMs;
-    if (dt >= 0 && dt < 0x80) {
-      const p = this.recordsLength;
-      // The usual records written here as in addCallOfId: the head (fixarray of 3, or of 5 with the
-      // count 1 and the origin's index after the id), the id in its shortest form.
-      if (origin === undefined) {
-        if (id < 0x10000 && p <= this.roomEnd - 6) {
-          const view = this.view;
-          if (id < 0x80) {
-            view.setInt32(p, BLOCK_BY_ID_HEAD | (dt << 8) | id);
-            this.recordsLength = p + 4;
-          } else if (id < 0x100) {
-            view.setInt32(p, BLOCK_BY_ID_HEAD | (dt << 8) | 0xcc);
-            view.setInt8(p + 4, id);
-            this.recordsLength = p + 5;
-          } else {
-            view.setInt32(p, BLOCK_BY_ID_HEAD | (dt << 8) | 0xcd);
-            view.setInt16(p + 4, id);
-            this.recordsLength = p + 6;
-          }
-          this.recordCount++;
-          return true;
+    if (dt >= 0 && dt < 0x80) return this.addBlockInIdWindow(tsMs, id, origin);
+    return this.addBlock(tsMs, id, 1, origin);
+  }
+
+  /** addBlockOfId for a tsMs inside the id window onIdWindow last gave, which is not tested again (as addCallInIdWindow). */
+  addBlockInIdWindow(tsMs: number, id: number, origin?: string): boolean {
+    const dt = tsMs - this.idBaseTsMs;
+    const p = this.recordsLength;
+    // The usual records written here as in addCallOfId: the head (fixarray of 3, or of 5 with the
+    // count 1 and the origin's index after the id), the id in its shortest form.
+    if (origin === undefined) {
+      if (id < 0x10000 && p <= this.roomEnd - 6) {
+        const view = this.view;
+        if (id < 0x80) {
+          view.setInt32(p, BLOCK_BY_ID_HEAD | (dt << 8) | id);
+          this.recordsLength = p + 4;
+        } else if (id < 0x100) {
+          view.setInt32(p, BLOCK_BY_ID_HEAD | (dt << 8) | 0xcc);
+          view.setInt8(p + 4, id);
+          this.recordsLength = p + 5;
+        } else {
+          view.setInt32(p, BLOCK_BY_ID_HEAD | (dt << 8) | 0xcd);
+          view.setInt16(p + 4, id);
+          this.recordsLength = p + 6;
         }
-        return this.commit(this.writeHead(0x93, KIND_BLOCK_BY_ID, dt, id));
+        this.recordCount++;
+        return true;
       }
-      const o = this.nameEntries[origin];
-      if (o !== undefined && o.frame === this.frameNo) {
-        this.originIdx = o.idx;
-        return this.commit(this.writeCountOrigin(this.writeHead(0x95, KIND_BLOCK_BY_ID, dt, id), 2, 1));
-      }
+      return this.commit(this.writeHead(0x93, KIND_BLOCK_BY_ID, dt, id));
+    }
+    const o = this.nameEntries[origin];
+    if (o !== undefined && o.frame === this.frameNo) {
+      this.originIdx = o.idx;
+      return this.commit(this.writeCountOrigin(this.writeHead(0x95, KIND_BLOCK_BY_ID, dt, id), 2, 1));
     }
     return this.addBlock(tsMs, id, 1, origin);
   }
@@ -682,9 +705,21 @@ export class FrameBuilder {
     this.nameEntryCount = 0;
   }
 
+  /** Sets idBaseTsMs and tells onIdWindow (NaN: the window is empty). */
+  private setIdBase(baseTsMs: number): void {
+    this.idBaseTsMs = baseTsMs;
+    if (this.onIdWindow !== undefined) {
+      if (baseTsMs === baseTsMs) this.onIdWindow(baseTsMs, baseTsMs + 0x80);
+      else this.onIdWindow(Infinity, -Infinity);
+    }
+  }
+
   /** Recomputes fixedBytes (and roomEnd, idBaseTsMs) after the base time, the frame's map epoch or the name table changed. */
   private fixedChanged(): void {
-    this.idBaseTsMs = this.frameEpoch === this.mapEpoch ? this.baseTsMs : NaN;
+    // (Called for each name a frame's table takes: the id base is only compared unless it changed.)
+    if (this.frameEpoch === this.mapEpoch) {
+      if (this.idBaseTsMs !== this.baseTsMs) this.setIdBase(this.baseTsMs);
+    } else if (this.idBaseTsMs === this.idBaseTsMs) this.setIdBase(NaN);
     const names = this.tableSize;
     this.fixedBytes = FRAME_HEADER_BYTES + this.baseBytes + (this.frameEpoch !== NO_FRAME_EPOCH ? this.epochBytes : 0) + (names < 16 ? 1 : names < 0x10000 ? 3 : 5) + this.namesLength;
     this.roomEnd = this.maxFrameBytes - this.fixedBytes - 5;

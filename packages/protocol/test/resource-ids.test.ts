@@ -249,12 +249,24 @@ t.test('property: frames of ids and names fill up to the limit and decode to the
   }
 });
 
-t.test('property: addCallOfId and addBlockOfId write the bytes addCall and addBlock write, frame by frame', async (t) => {
+t.test('property: addCallOfId and addBlockOfId (and their InIdWindow forms, inside the window onIdWindow gives) write the bytes addCall and addBlock write, frame by frame', async (t) => {
   const seed = testSeed();
   t.comment(`seed ${seed} (replay with SW_SEED=${seed})`);
   const rand = prng(seed);
   const max = rand() < 0.5 ? 4096 : 64 + Math.floor(rand() * 4032);
-  const fast = new FrameBuilder({ maxFrameBytes: max });
+  // The id window as the fast builder last told it: records by id inside it take the InIdWindow calls.
+  let windowFromMs = NaN;
+  let windowUntilMs = NaN;
+  let windowsTold = 0;
+  const fast = new FrameBuilder({
+    maxFrameBytes: max,
+    onIdWindow: (fromMs, untilMs) => {
+      windowFromMs = fromMs;
+      windowUntilMs = untilMs;
+      windowsTold++;
+    },
+  });
+  t.same([windowFromMs, windowUntilMs, windowsTold], [Infinity, -Infinity, 1], 'an empty id window, told at construction');
   const checked = new FrameBuilder({ maxFrameBytes: max });
   let epoch = EPOCH;
   fast.setMapEpoch(epoch);
@@ -269,6 +281,7 @@ t.test('property: addCallOfId and addBlockOfId write the bytes addCall and addBl
   let refused = 0;
   let flushes = 0;
   let fastPath = 0;
+  let inWindow = 0;
   const differ: string[] = [];
   for (let k = 0; k < 4000; k++) {
     const r = rand();
@@ -285,8 +298,13 @@ t.test('property: addCallOfId and addBlockOfId write the bytes addCall and addBl
     const byName = rand() < 0.1;
     const id = pick(ids);
     const name = `res-${Math.floor(rand() * 20)}`;
-    const addFast = (): boolean =>
-      kind < 0.8 ? (byName ? fast.addCall(ts, name, rtMs, error, origin) : fast.addCallOfId(ts, id, rtMs, error, origin)) : byName ? fast.addBlock(ts, name, 1, origin) : fast.addBlockOfId(ts, id, origin);
+    const addFast = (): boolean => {
+      if (!byName && ts >= windowFromMs && ts < windowUntilMs) {
+        inWindow++;
+        return kind < 0.8 ? fast.addCallInIdWindow(ts, id, rtMs, error, origin) : fast.addBlockInIdWindow(ts, id, origin);
+      }
+      return kind < 0.8 ? (byName ? fast.addCall(ts, name, rtMs, error, origin) : fast.addCallOfId(ts, id, rtMs, error, origin)) : byName ? fast.addBlock(ts, name, 1, origin) : fast.addBlockOfId(ts, id, origin);
+    };
     const addChecked = (): boolean => (kind < 0.8 ? checked.addCall(ts, byName ? name : id, rtMs, error, origin) : checked.addBlock(ts, byName ? name : id, 1, origin));
     const bytesBefore = fast.frameBytes;
     const a = addFast();
@@ -315,6 +333,7 @@ t.test('property: addCallOfId and addBlockOfId write the bytes addCall and addBl
   t.ok(flushes > 20, `frames were written before they were full (${flushes})`);
   t.ok(refused > 5, `frames were refused records (${refused})`);
   t.ok(fastPath > 1000, `records joined a frame with records (${fastPath})`);
+  t.ok(inWindow > 200 && windowsTold > 20, `records by id inside the id window took the InIdWindow calls (${inWindow}; the window told ${windowsTold} times)`);
   t.same(fastFrames, checkedFrames, 'every frame byte for byte');
 });
 
