@@ -48,7 +48,7 @@ function filterSplit(j) {
   lines.push(`  taking the event (\`noop\`) costs ${F(us('noop'), 2)} µs; the clock read per record (\`clock\`) ${F(us('clock'), 2)} µs; the encoder's per-record work with`);
   lines.push(`  names already in the frame (\`encode1\` − \`noop\` − \`clock\`) ${F(us('encode1') - us('noop') - us('clock'), 2)} µs; the real mix on top of that (\`encodeids\` − \`encode1\`:`);
   lines.push(`  ids new to their frame's table, origins, BLOCK records) ${F(us('encodeids') - us('encode1'), 2)} µs; the SDK around the encoder (\`buffered\` − \`encodeids\`:`);
-  lines.push(`  its checks, the name's id, one append per frame, less the encoder's own checks, which the SDK's path by id, addCallOfId, does not repeat) ${F(us('buffered') - us('encodeids'), 2)} µs; an options object per call on top (\`bufferedopts\` − \`buffered\`) ${F(us('bufferedopts') - us('buffered'), 2)} µs. Of the encoder's share, the frame CRC-32 is`);
+  lines.push(`  its checks, the name's id, one append per frame, less the encoder's own checks, which the SDK's paths by id, addCallOfId and addCallInIdWindow, do not repeat) ${F(us('buffered') - us('encodeids'), 2)} µs; an options object per call on top (\`bufferedopts\` − \`buffered\`) ${F(us('bufferedopts') - us('buffered'), 2)} µs. Of the encoder's share, the frame CRC-32 is`);
   lines.push(`  about ${F(us('crc'), 2)} µs (\`crc\`). One append per event (\`unbuffered\`) would cost ${F(us('unbuffered') - us('buffered'), 1)} µs more.`);
   lines.push('  The engines are interpreters (QuickJS; StarlingMonkey without weval AOT), so the floor is the number of JS operations per record.');
   const prices = enginePrices(q ?? {}, j.filter.details?.primitiveOps);
