@@ -312,10 +312,7 @@ export class Sentinel {
       } catch {
         this.recordsDropped++;
         this.unreportedRecords++;
-        if (this.builder.isEmpty) {
-          this.writerDue = true;
-          this.usualWindow();
-        }
+        if (this.builder.isEmpty) this.writerDue = true;
       }
     }
     this.entriesExitedAtEnd += exited;
@@ -506,9 +503,13 @@ export class Sentinel {
     this.idsCount = 0;
   }
 
-  /** Recomputes the usual window after the id cache's period, the builder's id window or writerDue changed. */
+  /**
+   * Recomputes the usual window after the id cache's period or the builder's id window changed. (A
+   * WRITER record is due only while the builder is empty, whose id window is empty: the usual
+   * window needs no test of writerDue.)
+   */
   private usualWindow(): void {
-    if (this.writerDue || !(this.idWindowUntilMs > this.idWindowFromMs)) {
+    if (!(this.idWindowUntilMs > this.idWindowFromMs)) {
       this.usualAfterMs = Infinity;
       this.usualUntilMs = -Infinity;
       return;
@@ -660,7 +661,6 @@ export class Sentinel {
     this.builder.addWriter(tsMs, this.writer, this.unreportedRecords, this.unreportedFrames);
     this.carriesWriter = true;
     this.writerDue = false;
-    this.usualWindow();
     this.reportedRecords = this.unreportedRecords;
     this.reportedFrames = this.unreportedFrames;
   }
@@ -694,7 +694,6 @@ export class Sentinel {
     this.reportedRecords = 0;
     this.reportedFrames = 0;
     this.writerDue = this.unreportedRecords > 0 || this.unreportedFrames > 0;
-    this.usualWindow();
   }
 }
 
